@@ -1,0 +1,1 @@
+"""profilefit: hire for complex-case customer support, fairly and explainably."""

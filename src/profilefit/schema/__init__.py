@@ -1,0 +1,19 @@
+"""The assessment schema, generated from an instrument, and the JSON Schemas it publishes."""
+
+from profilefit.schema._assessment import (
+    DEMOGRAPHIC_FIELDS,
+    SCHEMA_VERSION,
+    AssessmentBase,
+    assessment_model,
+    build_assessment_model,
+    describe_errors,
+)
+
+__all__ = [
+    "DEMOGRAPHIC_FIELDS",
+    "SCHEMA_VERSION",
+    "AssessmentBase",
+    "assessment_model",
+    "build_assessment_model",
+    "describe_errors",
+]

@@ -1,0 +1,185 @@
+"""The assessment schema: one candidate's answers, generated from an instrument.
+
+Each item, scenario and attention check of the instrument becomes one optional
+field of a strict, frozen pydantic model, so the JSON Schema an HR system sees is
+exactly the questionnaire the candidate answered. A missing field is an unanswered
+question (see the missing-answer rule in :mod:`profilefit.scoring`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Any, ClassVar, Literal
+
+from annotated_types import Ge, Le, MaxLen, MinLen
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+
+from profilefit.instrument import Instrument, load_instrument
+
+SCHEMA_VERSION = "profilefit.assessment/1"
+
+#: Keys that describe who a candidate is rather than how they answered. They are
+#: refused here because demographics must never reach scoring; they belong in the
+#: separate file the adverse-impact audit reads.
+DEMOGRAPHIC_FIELDS = frozenset(
+    {
+        "age",
+        "age_band",
+        "birth_date",
+        "birth_year",
+        "date_of_birth",
+        "dob",
+        "disability",
+        "ethnicity",
+        "gender",
+        "marital_status",
+        "nationality",
+        "national_origin",
+        "pregnancy",
+        "race",
+        "race_ethnicity",
+        "religion",
+        "sex",
+        "sexual_orientation",
+    }
+)
+
+CandidateId = Annotated[str, MinLen(1), MaxLen(128), Field(pattern=r"^[^\x00-\x1f]+$")]
+Seconds = Annotated[float, Ge(0), Le(86_400)]
+
+
+def demographic_message(field: str) -> str:
+    """Explain why a demographic field is refused and where it belongs."""
+    return (
+        f"field {field!r} is demographic: demographics never enter scoring. "
+        "Leave it out of the assessment and give it to the adverse-impact audit instead "
+        "(profilefit audit RESULTS --demographics DEMOGRAPHICS.csv)."
+    )
+
+
+class AssessmentBase(BaseModel):
+    """Common configuration and fields of every generated assessment model."""
+
+    # strict: "4" is not 4 and 4.0 is not 4, so a mistyped export is caught, not coerced.
+    # frozen: an assessment is a record of what was answered; it never changes.
+    # extra="forbid": a misspelt item id surfaces as an error instead of a silent gap.
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+
+    instrument: ClassVar[Instrument]
+
+    schema_version: Literal["profilefit.assessment/1"] = SCHEMA_VERSION
+    candidate_id: CandidateId
+    completion_seconds: Seconds | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_demographics(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in data:
+                if isinstance(key, str) and key.strip().lower() in DEMOGRAPHIC_FIELDS:
+                    raise ValueError(demographic_message(key))
+        return data
+
+    def answers(self) -> dict[str, Any]:
+        """The answered questions only, keyed by item, scenario or check id."""
+        ids = (*self.instrument.item_ids, *self.instrument.scenario_ids, *self.instrument.check_ids)
+        return {key: getattr(self, key) for key in ids if getattr(self, key) is not None}
+
+
+def _class_name(instrument: Instrument) -> str:
+    words = [part for part in instrument.id.replace(".", "-").replace("_", "-").split("-") if part]
+    return "".join(word.capitalize() for word in words) + "Assessment"
+
+
+def build_assessment_model(instrument: Instrument) -> type[AssessmentBase]:
+    """Generate the assessment model for an instrument.
+
+    Parameters
+    ----------
+    instrument : Instrument
+        The questionnaire the candidate answered.
+
+    Returns
+    -------
+    type[AssessmentBase]
+        A strict, frozen pydantic model with one optional field per item
+        (an integer in the response range), per scenario (one of its option ids)
+        and per attention check.
+
+    Examples
+    --------
+    >>> from profilefit.instrument import load_instrument
+    >>> Assessment = build_assessment_model(load_instrument())
+    >>> Assessment(candidate_id="c1", tc1=5).tc1
+    5
+    """
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    answer = Annotated[int, Ge(low), Le(high)]
+    fields: dict[str, Any] = {}
+    for item in instrument.items:
+        fields[item.id] = (answer | None, Field(default=None, description=f"{item.scale}; {item.text[instrument.languages[0]]}"))
+    for scenario in instrument.scenarios:
+        option_ids = tuple(option.id for option in scenario.options)
+        fields[scenario.id] = (
+            Literal[option_ids] | None,  # type: ignore[valid-type]
+            Field(default=None, description=f"situational scenario; one of {', '.join(option_ids)}"),
+        )
+    for check in instrument.attention_checks:
+        fields[check.id] = (answer | None, Field(default=None, description="attention check"))
+    model = create_model(  # type: ignore[call-overload]
+        _class_name(instrument),
+        __base__=AssessmentBase,
+        __doc__=f"One candidate's answers to the {instrument.id} instrument, version {instrument.version}.",
+        **fields,
+    )
+    model.instrument = instrument
+    return model  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=1)
+def _shipped_model() -> type[AssessmentBase]:
+    return build_assessment_model(load_instrument())
+
+
+def assessment_model(instrument: Instrument | None = None) -> type[AssessmentBase]:
+    """The assessment model of an instrument; the shipped one is built once and reused."""
+    if instrument is None:
+        return _shipped_model()
+    return build_assessment_model(instrument)
+
+
+def describe_errors(error: ValidationError, instrument: Instrument | None = None) -> list[dict[str, Any]]:
+    """Turn a pydantic error into plain records: field, value and what was allowed.
+
+    Parameters
+    ----------
+    error : pydantic.ValidationError
+    instrument : Instrument, optional
+        Lets the reason state the response range; defaults to the shipped instrument.
+
+    Returns
+    -------
+    list of dict
+        One record per problem, with keys ``field``, ``value`` and ``reason``.
+    """
+    instrument = instrument or load_instrument()
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    records = []
+    for problem in error.errors(include_url=False):
+        location = ".".join(str(part) for part in problem["loc"]) or "(assessment)"
+        context = problem.get("ctx") or {}
+        kind = problem["type"]
+        if kind in {"greater_than_equal", "less_than_equal", "int_type", "int_from_float"} and (
+            location in instrument.item_ids or location in instrument.check_ids
+        ):
+            reason = f"allowed: a whole number from {low} to {high}, or empty when unanswered"
+        elif kind == "literal_error":
+            reason = f"allowed: {context.get('expected', problem['msg'])}, or empty when unanswered"
+        elif kind == "extra_forbidden":
+            reason = "not a field of this instrument (check the spelling of the item id)"
+        elif kind == "value_error":
+            reason = str(context.get("error", problem["msg"]))
+        else:
+            reason = problem["msg"]
+        records.append({"field": location, "value": problem.get("input"), "reason": reason})
+    return records

@@ -1,0 +1,111 @@
+"""Norms: where a scale score stands in a norm group.
+
+A norm group is stored as the distinct scale scores it contains and how many
+people had each, so percentiles are exact mid-rank percentiles of that group:
+the share scoring below plus half the share scoring the same. Reports name the
+norm group, because the group chosen can move a percentile by many points.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+from annotated_types import MinLen
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field
+
+_TIE_TOLERANCE = 1e-9
+
+
+class ScaleDistribution(BaseModel):
+    """Distinct scores of one scale in the norm group, with their counts."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    values: Annotated[list[float], MinLen(1)]
+    counts: Annotated[list[int], MinLen(1)]
+    mean: float
+    sd: float
+
+
+class NormGroup(BaseModel):
+    """Scale-score distributions of a reference group of candidates.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> norms = NormGroup.from_scores("demo", ["a"], np.array([[1.0], [2.0], [3.0], [4.0]]))
+    >>> norms.percentiles(np.array([[2.0]]))[0, 0]
+    37.5
+    """
+
+    # extra="forbid": a norm file with a misspelt key is refused, not half-read.
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal["1"] = "1"
+    name: str
+    description: str = ""
+    n: int
+    scales: dict[str, ScaleDistribution] = Field(default_factory=dict)
+
+    @classmethod
+    def from_scores(
+        cls, name: str, scale_ids: tuple[str, ...] | list[str], scores: NDArray[np.float64], description: str = ""
+    ) -> NormGroup:
+        """Build a norm group from scale scores of shape (n, n_scales); ``nan`` scores are left out."""
+        distributions = {}
+        for column, scale_id in enumerate(scale_ids):
+            column_scores = scores[:, column]
+            column_scores = np.round(column_scores[~np.isnan(column_scores)], 9)
+            if column_scores.size == 0:
+                raise ValueError(f"norm group {name!r} has no score on scale {scale_id!r}")
+            values, counts = np.unique(column_scores, return_counts=True)
+            distributions[scale_id] = ScaleDistribution(
+                values=values.tolist(),
+                counts=counts.tolist(),
+                mean=float(column_scores.mean()),
+                sd=float(column_scores.std(ddof=1)) if column_scores.size > 1 else 0.0,
+            )
+        return cls(name=name, description=description, n=int(scores.shape[0]), scales=distributions)
+
+    def percentiles(self, scores: NDArray[np.float64], scale_ids: tuple[str, ...] | None = None) -> NDArray[np.float64]:
+        """Mid-rank percentiles (0–100) of scale scores of shape (n, n_scales); ``nan`` stays ``nan``."""
+        scale_ids = scale_ids or tuple(self.scales)
+        result = np.full(scores.shape, np.nan)
+        for column, scale_id in enumerate(scale_ids):
+            distribution = self.scales[scale_id]
+            values = np.asarray(distribution.values)
+            cumulative = np.concatenate([[0], np.cumsum(distribution.counts)])
+            total = cumulative[-1]
+            x = scores[:, column]
+            known = ~np.isnan(x)
+            below = cumulative[np.searchsorted(values, x[known] - _TIE_TOLERANCE, side="left")]
+            up_to = cumulative[np.searchsorted(values, x[known] + _TIE_TOLERANCE, side="right")]
+            result[known, column] = 100.0 * (below + 0.5 * (up_to - below)) / total
+        return result
+
+    def stens(self, scores: NDArray[np.float64], scale_ids: tuple[str, ...] | None = None) -> NDArray[np.float64]:
+        """Standard tens (1–10, mean 5.5, SD 2) against this group's mean and SD, rounded and clipped."""
+        scale_ids = scale_ids or tuple(self.scales)
+        means = np.array([self.scales[s].mean for s in scale_ids])
+        sds = np.array([self.scales[s].sd or 1.0 for s in scale_ids])
+        return np.clip(np.round(5.5 + 2.0 * (scores - means) / sds), 1, 10)
+
+    def save(self, path: str | Path) -> None:
+        """Write the norm group as JSON."""
+        Path(path).write_text(json.dumps(self.model_dump(mode="json"), indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> NormGroup:
+        """Read a norm group written by :meth:`save`."""
+        return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+
+def bundled_norms() -> NormGroup:
+    """The norm group that ships with profilefit: simulated applicants (see docs/simulation.md)."""
+    text = resources.files("profilefit").joinpath("data", "norms_customer_contact.json").read_text(encoding="utf-8")
+    return NormGroup.model_validate_json(text)

@@ -1,0 +1,134 @@
+"""Scale and situational scores.
+
+Keying
+    A reverse-keyed item is scored ``min + max - answer`` (on the shipped 1–6 scale,
+    ``7 - answer``), so a high scale score always means more of the trait.
+Scale score
+    The mean of the keyed answers to the scale's items that were answered.
+Missing answers
+    A scale score needs at least half of the scale's items answered (rounded up:
+    3 of 6). With fewer, the scale score is missing (``nan``): the classifier then
+    uses the training mean for that scale and the too-many-missing validity flag
+    asks a person to look. Answered items are not weighted up or down; the mean
+    of what was answered is used as it is.
+Situational scores
+    For each behaviour the scenario options are keyed to, the share of answered
+    scenarios in which the candidate chose an option with that key. With fewer than
+    half of the scenarios answered, the situational scores are missing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from profilefit._identity_cache import identity_cache
+from profilefit.instrument import Instrument
+from profilefit.scoring._responses import NO_CHOICE, Responses
+
+#: Share of a scale's items (or of the scenarios) that must be answered for a score.
+MIN_ANSWERED_SHARE = 0.5
+
+
+@dataclass(frozen=True, eq=False)
+class ScaleScores:
+    """Scored answers of ``n`` candidates.
+
+    Attributes
+    ----------
+    instrument : Instrument
+    scales : ndarray of shape (n, n_scales)
+        Mean keyed answer per scale, in the response range; ``nan`` when too few items were answered.
+    answered : ndarray of shape (n, n_scales)
+        Number of answered items per scale.
+    situational : ndarray of shape (n, n_keys)
+        Share of answered scenarios where the option keyed to each behaviour was chosen.
+    """
+
+    instrument: Instrument
+    scales: NDArray[np.float64]
+    answered: NDArray[np.int64]
+    situational: NDArray[np.float64]
+
+    def features(self) -> NDArray[np.float64]:
+        """The classifier's input: scale scores then situational scores, shape (n, n_features)."""
+        return np.concatenate([self.scales, self.situational], axis=1)
+
+
+@identity_cache()
+def _keying(instrument: Instrument) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.int64]]:
+    reverse = np.array([item.reverse for item in instrument.items], dtype=bool)
+    membership = np.zeros((len(instrument.items), len(instrument.scales)))
+    position = {scale_id: k for k, scale_id in enumerate(instrument.scale_ids)}
+    for row, item in enumerate(instrument.items):
+        membership[row, position[item.scale]] = 1.0
+    needed = np.array([math.ceil(MIN_ANSWERED_SHARE * n) for n in membership.sum(axis=0)], dtype=np.int64)
+    return reverse, membership, needed
+
+
+def keyed_items(instrument: Instrument, items: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Apply reverse keys: ``min + max - answer`` on reverse-keyed items, ``nan`` kept."""
+    reverse, _, _ = _keying(instrument)
+    keyed = np.array(items, dtype=np.float64, copy=True)
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    keyed[:, reverse] = (low + high) - keyed[:, reverse]
+    return keyed
+
+
+def score_responses(responses: Responses) -> ScaleScores:
+    """Score answers into scale and situational scores.
+
+    Parameters
+    ----------
+    responses : Responses
+        Answers of ``n`` candidates.
+
+    Returns
+    -------
+    ScaleScores
+
+    Examples
+    --------
+    >>> from profilefit.instrument import load_instrument
+    >>> from profilefit.scoring import Responses, score_responses
+    >>> instrument = load_instrument()
+    >>> answers = {item.id: 4 for item in instrument.items}
+    >>> scores = score_responses(Responses.from_records(instrument, [{"candidate_id": "c1", **answers}]))
+    >>> scores.scales.shape
+    (1, 8)
+    """
+    instrument = responses.instrument
+    _, membership, needed = _keying(instrument)
+    keyed = keyed_items(instrument, responses.items)
+    present = ~np.isnan(keyed)
+    # Sums of whole-number answers are exact in float64, so one row scored alone and
+    # the same row scored in a batch give bit-identical means.
+    sums = np.where(present, keyed, 0.0) @ membership
+    answered = (present.astype(np.float64) @ membership).astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scales = np.where(answered >= needed, sums / np.maximum(answered, 1), np.nan)
+    return ScaleScores(instrument, scales, answered, situational_scores(instrument, responses.choices))
+
+
+def situational_scores(instrument: Instrument, choices: NDArray[np.int16]) -> NDArray[np.float64]:
+    """Share of answered scenarios in which each keyed behaviour was chosen, shape (n, n_keys)."""
+    keys = instrument.situational_keys
+    n = choices.shape[0]
+    if not keys:
+        return np.empty((n, 0))
+    key_index = {key: k for k, key in enumerate(keys)}
+    counts = np.zeros((n, len(keys)))
+    for column, scenario in enumerate(instrument.scenarios):
+        option_keys = np.array([key_index[option.key] for option in scenario.options])
+        chosen = choices[:, column]
+        rows = np.flatnonzero(chosen != NO_CHOICE)
+        np.add.at(counts, (rows, option_keys[chosen[rows]]), 1.0)
+    answered = (choices != NO_CHOICE).sum(axis=1)
+    enough = answered >= math.ceil(MIN_ANSWERED_SHARE * len(instrument.scenarios))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = counts / np.maximum(answered, 1)[:, None]
+    shares[~enough] = np.nan
+    return shares

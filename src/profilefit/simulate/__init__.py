@@ -1,0 +1,23 @@
+"""A documented generative model of candidates, for training and evaluating without real labels."""
+
+from profilefit.simulate._config import SimulationConfig
+from profilefit.simulate._generate import (
+    ItemParameters,
+    Simulation,
+    answer,
+    item_parameters,
+    oracle_probabilities,
+    retest,
+    simulate,
+)
+
+__all__ = [
+    "ItemParameters",
+    "Simulation",
+    "SimulationConfig",
+    "answer",
+    "item_parameters",
+    "oracle_probabilities",
+    "retest",
+    "simulate",
+]
