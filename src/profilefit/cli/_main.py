@@ -16,6 +16,10 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
+from profilefit.artifact import ModelIntegrityError, ModelVersionError
+
 EXIT_OK = 0
 EXIT_REJECTS = 1
 EXIT_USAGE = 2
@@ -23,7 +27,8 @@ EXIT_MODEL_REFUSED = 3
 
 # Sub-command modules, in the order `profilefit --help` lists them.
 _COMMAND_MODULES = (
-    "profilefit.cli._scoring_commands",
+    "profilefit.cli._model_commands",
+    "profilefit.cli._instrument_commands",
 )
 
 
@@ -51,6 +56,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except BrokenPipeError:  # `profilefit ... | head` closes the pipe early
         return EXIT_OK
+    except (ModelIntegrityError, ModelVersionError) as error:
+        print(f"profilefit: {error}", file=sys.stderr)
+        return EXIT_MODEL_REFUSED
+    except ValidationError as error:
+        print(f"profilefit: {error.title} is not valid:", file=sys.stderr)
+        for problem in error.errors(include_url=False):
+            where = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+            print(f"  {where}: {problem['msg']} (got {problem.get('input')!r})", file=sys.stderr)
+        return EXIT_USAGE
+    except (FileNotFoundError, IsADirectoryError, PermissionError, UnicodeDecodeError, ValueError) as error:
+        print(f"profilefit: {error}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

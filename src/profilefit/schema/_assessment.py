@@ -75,7 +75,8 @@ class AssessmentBase(BaseModel):
     @classmethod
     def _refuse_demographics(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            for key in data:
+            # Only keys that are not fields can be demographic; usually there are none.
+            for key in data.keys() - cls.model_fields.keys():
                 if isinstance(key, str) and key.strip().lower() in DEMOGRAPHIC_FIELDS:
                     raise ValueError(demographic_message(key))
         return data
@@ -143,7 +144,7 @@ def _shipped_model() -> type[AssessmentBase]:
 
 def assessment_model(instrument: Instrument | None = None) -> type[AssessmentBase]:
     """The assessment model of an instrument; the shipped one is built once and reused."""
-    if instrument is None:
+    if instrument is None or instrument is load_instrument() or instrument == load_instrument():
         return _shipped_model()
     return build_assessment_model(instrument)
 

@@ -9,9 +9,10 @@ norm group, because the group chosen can move a percentile by many points.
 from __future__ import annotations
 
 import json
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from annotated_types import MinLen
@@ -75,18 +76,43 @@ class NormGroup(BaseModel):
     def percentiles(self, scores: NDArray[np.float64], scale_ids: tuple[str, ...] | None = None) -> NDArray[np.float64]:
         """Mid-rank percentiles (0–100) of scale scores of shape (n, n_scales); ``nan`` stays ``nan``."""
         scale_ids = scale_ids or tuple(self.scales)
-        result = np.full(scores.shape, np.nan)
-        for column, scale_id in enumerate(scale_ids):
-            distribution = self.scales[scale_id]
-            values = np.asarray(distribution.values)
-            cumulative = np.concatenate([[0], np.cumsum(distribution.counts)])
-            total = cumulative[-1]
-            x = scores[:, column]
-            known = ~np.isnan(x)
-            below = cumulative[np.searchsorted(values, x[known] - _TIE_TOLERANCE, side="left")]
-            up_to = cumulative[np.searchsorted(values, x[known] + _TIE_TOLERANCE, side="right")]
-            result[known, column] = 100.0 * (below + 0.5 * (up_to - below)) / total
+        values, cumulative, bases, offsets = self._stacked(tuple(scale_ids))
+        # All scales are searched at once: scale k's values are shifted by k * offset,
+        # far apart enough that they never interleave.
+        shifted = scores + offsets
+        below = cumulative[np.searchsorted(values, (shifted - _TIE_TOLERANCE).ravel(), side="left")]
+        up_to = cumulative[np.searchsorted(values, (shifted + _TIE_TOLERANCE).ravel(), side="right")]
+        below = below.reshape(scores.shape) - bases
+        up_to = up_to.reshape(scores.shape) - bases
+        totals = np.array([self._totals[scale_id] for scale_id in scale_ids])
+        result: NDArray[np.float64] = np.where(np.isnan(scores), np.nan, 100.0 * (below + 0.5 * (up_to - below)) / totals)
         return result
+
+    @cached_property
+    def _totals(self) -> dict[str, float]:
+        return {scale_id: float(sum(d.counts)) for scale_id, d in self.scales.items()}
+
+    def _stacked(
+        self, scale_ids: tuple[str, ...]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        cache: dict[tuple[str, ...], Any] = self.__dict__.setdefault("_stacked_cache", {})
+        if scale_ids not in cache:
+            span = max(max(abs(v) for v in self.scales[s].values) for s in scale_ids) * 4 + 10.0
+            offsets = np.arange(len(scale_ids)) * span
+            values, counts, bases = [], [], []
+            running = 0.0
+            for k, scale_id in enumerate(scale_ids):
+                distribution = self.scales[scale_id]
+                values.append(np.asarray(distribution.values, dtype=np.float64) + offsets[k])
+                counts.append(np.asarray(distribution.counts, dtype=np.float64))
+                bases.append(running)
+                running += float(sum(distribution.counts))
+            cumulative = np.concatenate([[0.0], np.cumsum(np.concatenate(counts))])
+            cache[scale_ids] = (np.concatenate(values), cumulative, np.asarray(bases), offsets)
+        stacked: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]] = cache[
+            scale_ids
+        ]
+        return stacked
 
     def stens(self, scores: NDArray[np.float64], scale_ids: tuple[str, ...] | None = None) -> NDArray[np.float64]:
         """Standard tens (1–10, mean 5.5, SD 2) against this group's mean and SD, rounded and clipped."""

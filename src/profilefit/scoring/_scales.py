@@ -113,22 +113,31 @@ def score_responses(responses: Responses) -> ScaleScores:
     return ScaleScores(instrument, scales, answered, situational_scores(instrument, responses.choices))
 
 
+@identity_cache()
+def _situational_keying(instrument: Instrument) -> tuple[NDArray[np.intp], NDArray[np.intp], int]:
+    """Key index of every option, as a (n_scenarios, max_options) table, and the minimum answered."""
+    key_index = {key: k for k, key in enumerate(instrument.situational_keys)}
+    width = max((len(s.options) for s in instrument.scenarios), default=0)
+    table = np.zeros((len(instrument.scenarios), max(width, 1)), dtype=np.intp)
+    for row, scenario in enumerate(instrument.scenarios):
+        table[row, : len(scenario.options)] = [key_index[option.key] for option in scenario.options]
+    offsets = np.arange(len(instrument.scenarios), dtype=np.intp)
+    return table, offsets, math.ceil(MIN_ANSWERED_SHARE * len(instrument.scenarios))
+
+
 def situational_scores(instrument: Instrument, choices: NDArray[np.int16]) -> NDArray[np.float64]:
     """Share of answered scenarios in which each keyed behaviour was chosen, shape (n, n_keys)."""
-    keys = instrument.situational_keys
+    n_keys = len(instrument.situational_keys)
     n = choices.shape[0]
-    if not keys:
+    if not n_keys:
         return np.empty((n, 0))
-    key_index = {key: k for k, key in enumerate(keys)}
-    counts = np.zeros((n, len(keys)))
-    for column, scenario in enumerate(instrument.scenarios):
-        option_keys = np.array([key_index[option.key] for option in scenario.options])
-        chosen = choices[:, column]
-        rows = np.flatnonzero(chosen != NO_CHOICE)
-        np.add.at(counts, (rows, option_keys[chosen[rows]]), 1.0)
-    answered = (choices != NO_CHOICE).sum(axis=1)
-    enough = answered >= math.ceil(MIN_ANSWERED_SHARE * len(instrument.scenarios))
+    table, scenario_index, needed = _situational_keying(instrument)
+    answered_mask = choices != NO_CHOICE
+    keys = table[scenario_index[None, :], np.where(answered_mask, choices, 0)]  # (n, n_scenarios)
+    # One-hot of the chosen key per scenario, summed over scenarios; unanswered ones add nothing.
+    counts = (keys[:, :, None] == np.arange(n_keys)[None, None, :]) & answered_mask[:, :, None]
+    answered = answered_mask.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        shares = counts / np.maximum(answered, 1)[:, None]
-    shares[~enough] = np.nan
+        shares = counts.sum(axis=1) / np.maximum(answered, 1)[:, None]
+    shares[answered < needed] = np.nan
     return shares

@@ -1,0 +1,1 @@
+"""Shipped model artifacts; this folder installs as the package ``profilefit.models``."""

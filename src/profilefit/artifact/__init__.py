@@ -1,0 +1,29 @@
+"""Model artifacts: save and load a model with a manifest that vouches for it."""
+
+from profilefit.artifact._artifact import (
+    Manifest,
+    ModelArtifact,
+    ModelIntegrityError,
+    ModelVersionError,
+    current_versions,
+    file_sha256,
+    load_artifact,
+    manifest_path,
+    read_manifest,
+    reference_model_path,
+    save_artifact,
+)
+
+__all__ = [
+    "Manifest",
+    "ModelArtifact",
+    "ModelIntegrityError",
+    "ModelVersionError",
+    "current_versions",
+    "file_sha256",
+    "load_artifact",
+    "manifest_path",
+    "read_manifest",
+    "reference_model_path",
+    "save_artifact",
+]

@@ -1,0 +1,89 @@
+"""Sub-commands about the instrument: ``schema``, ``reliability``, ``instrument-check``, ``norms``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from profilefit.cli._errors import print_problems
+from profilefit.instrument import load_instrument
+from profilefit.io import read_assessments
+from profilefit.scoring import NormGroup, format_reliability, scale_reliability, score_responses
+from profilefit.screening import json_schemas
+
+EXIT_OK, EXIT_REJECTS = 0, 1
+
+
+def register(subparsers: Any) -> None:
+    """Add this module's sub-commands."""
+    schema = subparsers.add_parser("schema", help="print the JSON Schema of the input assessment and of the result")
+    schema.add_argument("--instrument", help="a custom instrument file (.json or .toml); default: the shipped one")
+    schema.add_argument("--which", choices=["both", "assessment", "result"], default="both")
+    schema.set_defaults(func=run_schema)
+
+    reliability = subparsers.add_parser(
+        "reliability", help="Cronbach's alpha and item-total correlations of each scale in an export"
+    )
+    reliability.add_argument("export", help="an assessment export (.csv or .jsonl)")
+    reliability.add_argument("--instrument", help="a custom instrument file; default: the shipped one")
+    reliability.set_defaults(func=run_reliability)
+
+    check = subparsers.add_parser("instrument-check", help="validate a custom instrument file and summarise it")
+    check.add_argument("file", help="the instrument file (.json or .toml)")
+    check.set_defaults(func=run_instrument_check)
+
+    norms = subparsers.add_parser("norms", help="build a norm group from an export, for percentiles in reports")
+    norms.add_argument("export", help="an assessment export (.csv or .jsonl) of the norm group")
+    norms.add_argument("--name", required=True, help="what the group is, e.g. 'Oslo applicants 2026'")
+    norms.add_argument("--out", required=True, help="where to write the norm group (.json)")
+    norms.add_argument("--instrument", help="a custom instrument file; default: the shipped one")
+    norms.set_defaults(func=run_norms)
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schemas."""
+    schemas = json_schemas(load_instrument(args.instrument))
+    output = schemas if args.which == "both" else schemas[args.which]
+    print(json.dumps(output, indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def run_reliability(args: argparse.Namespace) -> int:
+    """Print reliability per scale; report rejected rows on standard error."""
+    instrument = load_instrument(args.instrument)
+    responses, _, rejected = read_assessments(args.export, instrument)
+    print_problems(rejected, where=f"{args.export}: ")
+    rejected_rows = len({problem["row"] for problem in rejected})
+    print(f"{args.export}: {len(responses) + rejected_rows} rows read, {len(responses)} used, {rejected_rows} rejected")
+    print(format_reliability(scale_reliability(responses)))
+    return EXIT_REJECTS if rejected else EXIT_OK
+
+
+def run_instrument_check(args: argparse.Namespace) -> int:
+    """Validate an instrument file; print what it contains."""
+    instrument = load_instrument(args.file)
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    print(f"{instrument.id} {instrument.version}: valid")
+    print(f"  languages         {', '.join(instrument.languages)}")
+    print(f"  response range    {low}..{high}")
+    for scale in instrument.scales:
+        items = instrument.items_of(scale.id)
+        print(f"  scale {scale.id:<20} {len(items)} items, {sum(i.reverse for i in items)} reverse-keyed")
+    print(f"  scenarios         {len(instrument.scenarios)}")
+    print(f"  attention checks  {len(instrument.attention_checks)}")
+    print(f"  about {instrument.estimated_minutes():.0f} minutes")
+    return EXIT_OK
+
+
+def run_norms(args: argparse.Namespace) -> int:
+    """Write a norm group built from an export."""
+    instrument = load_instrument(args.instrument)
+    responses, _, rejected = read_assessments(args.export, instrument)
+    print_problems(rejected, where=f"{args.export}: ")
+    scores = score_responses(responses)
+    norms = NormGroup.from_scores(args.name, instrument.scale_ids, scores.scales, description=f"from {args.export}")
+    norms.save(args.out)
+    print(f"norm group {args.name!r}: {norms.n} candidates written to {args.out}", file=sys.stderr)
+    return EXIT_REJECTS if rejected else EXIT_OK

@@ -1,0 +1,82 @@
+"""Sub-commands about the model: ``train`` and ``score-one``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from profilefit.cli._errors import print_problems, print_validation_error
+from profilefit.screening import Screener
+from profilefit.training import REFERENCE_SEED, train_on_labels, train_reference
+
+EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
+
+
+def register(subparsers: Any) -> None:
+    """Add this module's sub-commands."""
+    train = subparsers.add_parser(
+        "train",
+        help="train the reference model from the simulation, or a model on your own labelled data",
+        description="Without --data: reproduce the reference model from its seed and print its evaluation. "
+        "With --data: cross-validated training on your labelled assessments.",
+    )
+    train.add_argument("--data", help="labelled assessments (.csv or .jsonl), one row per candidate")
+    train.add_argument("--label-column", default="profile", help="column holding the label (default: profile)")
+    train.add_argument("--out", required=True, help="folder for the model, its manifest and model card")
+    train.add_argument("--seed", type=int, default=None, help=f"random seed (reference default: {REFERENCE_SEED})")
+    train.add_argument("--folds", type=int, default=5, help="cross-validation folds with --data (default: 5)")
+    train.add_argument("--instrument", help="with --data: the custom instrument the data answers")
+    train.add_argument("--n-train", type=int, default=60_000, help="simulated training candidates (reference)")
+    train.add_argument("--n-test", type=int, default=20_000, help="simulated held-out candidates (reference)")
+    train.add_argument("--card", help="where to write the model card (default: OUT/model-card.md)")
+    train.set_defaults(func=run_train)
+
+    score_one = subparsers.add_parser("score-one", help="score one candidate's assessment (JSON) and print the result")
+    score_one.add_argument("candidate", help="a JSON file with one assessment, or - for standard input")
+    score_one.add_argument("--model", help="a model file (.joblib) with its manifest; default: the reference model")
+    score_one.add_argument("--decision-log", help="append a decision record (JSON Lines) to this file")
+    score_one.set_defaults(func=run_score_one)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Train and print the evaluation."""
+    if args.data:
+        from profilefit.instrument import load_instrument
+
+        report = train_on_labels(
+            args.data,
+            args.out,
+            label_column=args.label_column,
+            instrument=load_instrument(args.instrument),
+            folds=args.folds,
+            seed=0 if args.seed is None else args.seed,
+            on_reject=lambda problem: print_problems([problem], where=f"{args.data}: "),
+        )
+    else:
+        report = train_reference(
+            args.out,
+            seed=REFERENCE_SEED if args.seed is None else args.seed,
+            n_train=args.n_train,
+            n_test=args.n_test,
+            card_path=args.card,
+        )
+    print(report.summary())
+    return EXIT_REJECTS if report.rejected else EXIT_OK
+
+
+def run_score_one(args: argparse.Namespace) -> int:
+    """Score one assessment and print the result as JSON."""
+    text = sys.stdin.read() if args.candidate == "-" else Path(args.candidate).read_text(encoding="utf-8")
+    screener = Screener.load(args.model, decision_log=args.decision_log)
+    try:
+        result = screener.score(text)
+    except ValidationError as error:
+        print_validation_error(error, instrument=screener.instrument, where=f"{args.candidate}: ")
+        return EXIT_USAGE
+    print(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    return EXIT_OK

@@ -1,0 +1,89 @@
+"""The typed result an HR system receives for one candidate."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from annotated_types import Ge, Le
+from pydantic import BaseModel, ConfigDict, Field
+
+Probability = Annotated[float, Ge(0), Le(1)]
+
+#: Shown with every result: what the result is for and what the model knows.
+NOTICE = (
+    "This result supports a human decision; it must not be the sole basis for rejecting anyone. "
+    "The reference model is trained on simulated candidates, not on real people labelled with profiles."
+)
+UNDETERMINED = "undetermined"
+
+
+class _Frozen(BaseModel):
+    # extra="forbid": a consumer that round-trips results gets an error on a misspelt key.
+    model_config = ConfigDict(frozen=True, extra="forbid", protected_namespaces=())
+
+
+class ModelInfo(_Frozen):
+    """Which model produced the result."""
+
+    model_id: str
+    sha256: str
+    trained_on: Literal["simulation", "organisation data"]
+    instrument_id: str
+    instrument_version: str
+
+
+class Contribution(_Frozen):
+    """How one scored feature moved the candidate toward the top profile and away from the runner-up."""
+
+    feature: str
+    score: float | None = Field(description="The candidate's score; null when too few items were answered.")
+    contribution: float = Field(description="Log-odds of top over runner-up added by this feature (negative: away).")
+
+
+class Explanation(_Frozen):
+    """Why the top profile beat the runner-up, feature by feature, largest effect first."""
+
+    towards: str
+    against: str
+    contributions: list[Contribution]
+
+
+class ScaleResult(_Frozen):
+    """A scale score with its standing in the norm group."""
+
+    scale: str
+    score: float | None
+    percentile: float | None
+    answered_items: int
+
+
+class ValidityFlag(_Frozen):
+    """A reason to doubt that the answers reflect the candidate; see docs/fit.md."""
+
+    flag: str
+    detail: str
+
+
+class ScreeningResult(_Frozen):
+    """Everything profilefit says about one candidate.
+
+    ``profile`` is the top profile, or ``"undetermined"`` when the top probability is
+    below ``min_confidence``; ``top_profile`` is always the most probable one.
+    """
+
+    schema_version: Literal["profilefit.result/1"] = "profilefit.result/1"
+    candidate_id: str
+    model: ModelInfo
+    probabilities: dict[str, Probability]
+    profile: str
+    top_profile: str
+    second_profile: str
+    confidence: Probability
+    min_confidence: Probability
+    explanation: Explanation
+    scales: list[ScaleResult]
+    situational: dict[str, float | None]
+    norm_group: str
+    flags: list[ValidityFlag] = Field(default_factory=list)
+    needs_human_review: bool
+    notice: str = NOTICE

@@ -1,0 +1,21 @@
+"""Training the reference model on the simulation, or a model on an organisation's own labels."""
+
+from profilefit.training._card import render_model_card
+from profilefit.training._train import (
+    DEFAULT_MIN_CONFIDENCE,
+    REFERENCE_SEED,
+    TrainingReport,
+    read_labelled,
+    train_on_labels,
+    train_reference,
+)
+
+__all__ = [
+    "DEFAULT_MIN_CONFIDENCE",
+    "REFERENCE_SEED",
+    "TrainingReport",
+    "read_labelled",
+    "render_model_card",
+    "train_on_labels",
+    "train_reference",
+]

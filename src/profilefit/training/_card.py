@@ -1,0 +1,173 @@
+"""The model card: a Markdown page written from a model's manifest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from profilefit.artifact import Manifest
+
+_INTENDED_USE = """\
+## Intended use
+
+- Decision support for recruiters hiring contact-centre staff for complex-case support:
+  it suggests which of the seven service-rep profiles a candidate's answers resemble
+  and how well the candidate fits a role, with the reasons.
+- Every result is read by a person before anything happens to the candidate. The
+  model must not reject anyone on its own: candidates flagged `needs_human_review`,
+  or with an undetermined profile, need a closer look, and everyone has the right to
+  ask for a human review of a decision that affects them.
+- Not for: decisions about current employees' pay, promotion or dismissal; clinical
+  or personality diagnosis; any use where the candidate has not been told that an
+  assessment is scored this way.
+"""
+
+_LIMITS_SIMULATION = """\
+## Limits
+
+- **Trained on simulated candidates.** No public data set labels people with these
+  profiles, so the reference model learned from a documented simulation
+  (docs/simulation.md). Its figures say how well the classifier recovers the
+  simulation's profiles, not how well it describes real candidates. Before relying
+  on it, an organisation should collect its own labels and retrain
+  (`profilefit train --data labelled.csv --label-column profile --out DIR`).
+- The profiles overlap by design, as people do: even a classifier that saw the true
+  latent traits (the ceiling below) is often wrong. Treat the profile as a
+  description with an uncertainty, not as a fact about a person.
+- Only the Empathizer (32 %) and Controller (15 %) shares are published; the other five
+  shares are an assumption (an even split of the remaining 53 %). Other shares change
+  the probabilities.
+- Applicants present themselves favourably; the simulation includes a faking shift,
+  but real faking varies by setting.
+- Demographic data never enters the model. Run the adverse-impact audit
+  (`profilefit audit`) on real results before use and every year after.
+"""
+
+_LIMITS_ORGANISATION = """\
+## Limits
+
+- The model is as good as the labels it learned from. The figures below are
+  cross-validated on the same organisation's data; they do not show how the model
+  does on other populations or after the role changes.
+- Demographic data never enters the model. Run the adverse-impact audit
+  (`profilefit audit`) before use and every year after.
+"""
+
+
+def _table(rows: list[tuple[str, Any]]) -> str:
+    lines = ["| figure | value |", "|---|---|"]
+    lines += [f"| {name} | {value} |" for name, value in rows]
+    return "\n".join(lines)
+
+
+def render_model_card(manifest: Manifest) -> str:
+    """Render the model card of a model from its manifest."""
+    metrics = manifest.metrics
+    simulated = manifest.trained_on == "simulation"
+    parts = [
+        f"# Model card: {manifest.model_id}",
+        "",
+        "Written by `profilefit train` from the model's manifest; regenerate it rather than editing it.",
+        "",
+        "## Model",
+        "",
+        _table(
+            [
+                ("file", f"`{manifest.file}`"),
+                ("sha256", f"`{manifest.sha256}`"),
+                ("trained on", manifest.trained_on),
+                ("seed", manifest.seed),
+                ("instrument", f"{manifest.instrument_id} {manifest.instrument_version}"),
+                ("features", ", ".join(manifest.feature_names)),
+                ("profiles", ", ".join(manifest.profile_ids)),
+                ("undetermined below", f"top-profile probability {manifest.min_confidence:.2f}"),
+                ("versions", ", ".join(f"{k} {v}" for k, v in manifest.versions.items())),
+            ]
+        ),
+        "",
+        "A multinomial logistic regression on standardised scale and situational scores, with one",
+        "temperature fitted on held-back rows to calibrate the probabilities. Missing scale scores take",
+        "the training mean. Each prediction splits exactly into per-feature contributions, which the",
+        "explanation in every result reports.",
+        "",
+        "## Data",
+        "",
+    ]
+    training = manifest.training
+    if simulated:
+        simulation = training.get("simulation", {})
+        parts += [
+            f"{training.get('n_train')} simulated candidates for training and {training.get('n_test')} for the",
+            f"held-out evaluation, drawn from the simulation `{simulation.get('name')}` (docs/simulation.md).",
+            "Assumptions, as named parameters:",
+            "",
+            _table(
+                [
+                    (name, simulation.get(name))
+                    for name in (
+                        "separation",
+                        "discrimination_low",
+                        "discrimination_high",
+                        "agree_shift",
+                        "sjt_sensitivity",
+                        "careless_share",
+                        "faking",
+                        "attention_error_rate",
+                    )
+                ]
+            ),
+            "",
+            "Profile shares: Empathizer 32 % and Controller 15 % as published (Dixon et al., HBR 2017); the",
+            "other five an even split of the remaining 53 % (an assumption).",
+        ]
+    else:
+        parts += [
+            f"{training.get('rows_used')} labelled rows from `{training.get('data')}` "
+            f"(label column `{training.get('label_column')}`); {training.get('rows_rejected')} row(s) rejected.",
+            f"Evaluation: {metrics.get('evaluation')}.",
+        ]
+    parts += ["", "## Evaluation", ""]
+    rows: list[tuple[str, Any]] = [
+        ("candidates evaluated", metrics.get("n")),
+        ("accuracy", metrics.get("accuracy")),
+        ("macro-F1", metrics.get("macro_f1")),
+        ("log loss", metrics.get("log_loss")),
+        ("expected calibration error (15 bins)", metrics.get("ece")),
+        ("share undetermined", metrics.get("undetermined_share")),
+        ("accuracy when determined", metrics.get("accuracy_when_determined")),
+    ]
+    if "consistency" in metrics:
+        rows.append(("consistency (same top profile when answering twice)", metrics["consistency"]))
+    if "ceiling" in metrics:
+        ceiling = metrics["ceiling"]
+        rows += [
+            ("ceiling accuracy (Bayes classifier on true traits)", ceiling["accuracy"]),
+            ("ceiling macro-F1", ceiling["macro_f1"]),
+            ("ceiling log loss", ceiling["log_loss"]),
+            ("macro-F1 gap to ceiling", metrics.get("macro_f1_gap_to_ceiling")),
+        ]
+    parts.append(_table(rows))
+    recall = metrics.get("per_profile_recall", {})
+    if recall:
+        parts += ["", "Recall per profile:", "", _table(list(recall.items()))]
+    matrix = metrics.get("confusion_matrix")
+    if matrix:
+        labels = matrix["labels"]
+        parts += [
+            "",
+            "Confusion matrix (rows: true profile; columns: predicted):",
+            "",
+            "| | " + " | ".join(labels) + " |",
+            "|---" * (len(labels) + 1) + "|",
+        ]
+        parts += [f"| {label} | " + " | ".join(map(str, row)) + " |" for label, row in zip(labels, matrix["counts"], strict=True)]
+    parts += ["", _INTENDED_USE, _LIMITS_SIMULATION if simulated else _LIMITS_ORGANISATION]
+    parts += [
+        "## Human review it needs",
+        "",
+        "- Read the explanation and the validity flags of every candidate before acting on a result.",
+        "- Look closer at every result with `needs_human_review`: a validity flag fired (careless,",
+        "  too fast, inconsistent or incomplete answers) or the profile is undetermined.",
+        "- Keep the decision log (`Screener.load(decision_log=...)`) where recruitment records are required.",
+        "",
+    ]
+    return "\n".join(parts)
