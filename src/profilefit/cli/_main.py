@@ -29,6 +29,7 @@ EXIT_MODEL_REFUSED = 3
 _COMMAND_MODULES = (
     "profilefit.cli._model_commands",
     "profilefit.cli._instrument_commands",
+    "profilefit.cli._audit_command",
 )
 
 

@@ -31,7 +31,9 @@ from profilefit.screening._result import (
     ModelInfo,
     ScaleResult,
     ScreeningResult,
+    ValidityFlag,
 )
+from profilefit.validity import ValidityFlags, validity_flags
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +55,11 @@ class ScoredBatch:
     determined : ndarray of bool, shape (n,)
         Whether ``confidence`` reaches the screener's ``min_confidence``.
     percentiles : ndarray of shape (n, n_scales)
+    validity : ValidityFlags
+        Response-validity flags of each candidate.
+    fit : object, optional
+        Role fit when the screener has a role (see :mod:`profilefit.fit`): arrays ``score``
+        (0–100) and ``band`` per candidate.
     """
 
     responses: Responses
@@ -65,9 +72,17 @@ class ScoredBatch:
     confidence: NDArray[np.float64]
     determined: NDArray[np.bool_]
     percentiles: NDArray[np.float64]
+    validity: ValidityFlags
+    fit: Any = None
 
     def __len__(self) -> int:
         return int(self.probabilities.shape[0])
+
+    @property
+    def needs_human_review(self) -> NDArray[np.bool_]:
+        """A person must look closer: a validity flag fired or the profile is undetermined."""
+        review: NDArray[np.bool_] = ~self.determined | self.validity.any
+        return review
 
     @property
     def profile_labels(self) -> NDArray[np.str_]:
@@ -223,6 +238,7 @@ class Screener:
             confidence=confidence,
             determined=confidence >= self.min_confidence,
             percentiles=percentiles,
+            validity=validity_flags(responses, scores),
         )
 
     def _standardise(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -282,8 +298,11 @@ class Screener:
                         for k, key in enumerate(self.instrument.situational_keys)
                     },
                     norm_group=self.norms.name,
-                    flags=[],
-                    needs_human_review=not determined,
+                    flags=[
+                        ValidityFlag.model_construct(flag=flag, detail=batch.validity.detail(row, flag))
+                        for flag in batch.validity.ids(row)
+                    ],
+                    needs_human_review=bool(batch.needs_human_review[row]),
                 )
             )
         return results
@@ -293,6 +312,12 @@ class Screener:
         validated = [self.validate(a) for a in assessments]
         responses = Responses.from_records(self.instrument, [v.model_dump() for v in validated])
         return self.results(self.score_responses(responses))
+
+    def score_batch(self, data: Any, **options: Any) -> Any:
+        """Score a data frame, a file path or an iterable of dicts; see :func:`profilefit.batch.score_batch`."""
+        from profilefit.batch import score_batch  # the batch layer imports this module
+
+        return score_batch(self, data, **options)
 
     # ---- record keeping ----------------------------------------------------------
 

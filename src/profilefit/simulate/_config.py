@@ -41,7 +41,8 @@ class SimulationConfig(BaseModel):
     thresholds : list of float
         Category thresholds of an average item, before the agreement shift and jitter.
     agree_shift : float, default=0.4
-        Moves every threshold down: people agree with desirable workplace statements more readily.
+        Social desirability: thresholds of forward-keyed (desirable) statements move down by this
+        much and those of reverse-keyed (undesirable) statements up, so keyed answers lean favourable.
     threshold_jitter : float, default=0.25
         SD of each item's random offset of its thresholds.
     sjt_sensitivity : float, default=1.6

@@ -83,9 +83,11 @@ def _item_parameters(instrument: Instrument, config: SimulationConfig) -> ItemPa
     )
     discrimination = rng.uniform(config.discrimination_low, config.discrimination_high, n_items)
     offsets = rng.normal(0.0, config.threshold_jitter, (n_items, 1))
-    thresholds = base[None, :] - config.agree_shift + offsets
     trait_index = np.array([instrument.scale_ids.index(item.scale) for item in instrument.items], dtype=np.intp)
     sign = np.array([-1.0 if item.reverse else 1.0 for item in instrument.items])
+    # Desirable statements are endorsed more readily and their reverse-keyed, undesirable
+    # opposites less readily: the shift follows the keying.
+    thresholds = base[None, :] - config.agree_shift * sign[:, None] + offsets
     popularity = [rng.normal(0.0, config.sjt_popularity_sd, len(s.options)) for s in instrument.scenarios]
     return ItemParameters(discrimination, thresholds, trait_index, sign, popularity)
 

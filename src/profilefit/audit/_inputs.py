@@ -1,0 +1,361 @@
+"""Read what the audit needs: a batch results file and a demographics file, joined by candidate id.
+
+Both readers use only the standard library for CSV and JSON Lines, so the audit runs
+without the ``profilefit[io]`` extra; Parquet needs pyarrow, imported only when a
+Parquet file is read. CSV may be UTF-8 with or without a byte-order mark, comma-,
+semicolon- or tab-separated (sniffed from the header line), with CRLF or LF line ends.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+#: Fit bands from lowest to highest; "selected at a band" means that band or a higher one.
+FIT_BANDS = ("weak", "possible", "strong")
+
+#: Columns of a results file the audit reads; any other column is ignored.
+RESULT_COLUMNS = ("candidate_id", "top_profile", "fit_score", "fit_band")
+
+#: Demographic columns the audit understands, besides ``candidate_id``.
+DEMOGRAPHIC_COLUMNS = ("sex", "race_ethnicity", "age", "age_band")
+
+#: Cell values that mean "we do not know this person's category" (compared case-insensitively).
+UNKNOWN_VALUES = frozenset({"", "unknown", "declined"})
+
+#: The two age bands of the Age Discrimination in Employment Act's protected class.
+AGE_BANDS = ("40_and_over", "under_40")
+AGE_BAND_THRESHOLD = 40
+
+_CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+_JSONL_SUFFIXES = (".jsonl", ".ndjson")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+class AuditInputError(ValueError):
+    """A results or demographics file that the audit cannot use; the message names the file, row and field."""
+
+
+@dataclass(frozen=True)
+class ScoredCandidate:
+    """The four figures of one scored candidate that the audit uses.
+
+    Attributes
+    ----------
+    candidate_id : str
+    top_profile : str
+        One of the profile ids, or ``"undetermined"``.
+    fit_score : float
+        Role fit from 0 to 100.
+    fit_band : {"strong", "possible", "weak"}
+    """
+
+    candidate_id: str
+    top_profile: str
+    fit_score: float
+    fit_band: str
+
+
+@dataclass(frozen=True)
+class Demographics:
+    """One person's self-reported categories; ``None`` means unknown (blank, "unknown" or "declined").
+
+    Attributes
+    ----------
+    sex : str or None
+    race_ethnicity : str or None
+    age_band : {"40_and_over", "under_40"} or None
+        Given directly or derived from an ``age`` in whole years.
+    """
+
+    sex: str | None = None
+    race_ethnicity: str | None = None
+    age_band: str | None = None
+
+
+@dataclass(frozen=True)
+class DemographicsTable:
+    """The demographics file: which dimensions it reports and each person's categories.
+
+    Attributes
+    ----------
+    dimensions : frozenset of str
+        The subset of ``{"sex", "race_ethnicity", "age_band"}`` that the file has a column for
+        (``age_band`` when it has ``age`` or ``age_band``).
+    people : dict of str to Demographics
+        Keyed by candidate id.
+    """
+
+    dimensions: frozenset[str]
+    people: Mapping[str, Demographics]
+
+
+def sniff_csv_delimiter(header_line: str) -> str:
+    """Pick the delimiter that occurs most often in a CSV header line: ``;``, ``\\t`` or ``,`` (the default).
+
+    Examples
+    --------
+    >>> sniff_csv_delimiter("candidate_id;sex;age")
+    ';'
+    >>> sniff_csv_delimiter("candidate_id")
+    ','
+    """
+    counts = {delimiter: header_line.count(delimiter) for delimiter in (",", ";", "\t")}
+    best = max(counts, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] > 0 else ","
+
+
+def _csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[str, dict[str, Any]]]]:
+    """Header (lower-cased, stripped) and ``(location, row)`` pairs of a CSV file."""
+    handle = path.open(encoding="utf-8-sig", newline="")
+    try:
+        header_line = handle.readline()
+        handle.seek(0)
+        reader = csv.reader(handle, delimiter=sniff_csv_delimiter(header_line))
+        header = [name.strip().lower() for name in next(reader, [])]
+    except UnicodeDecodeError as error:
+        handle.close()
+        raise AuditInputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
+    except BaseException:
+        handle.close()
+        raise
+
+    def rows() -> Iterator[tuple[str, dict[str, Any]]]:
+        with handle:
+            try:
+                for cells in reader:
+                    if not any(cell.strip() for cell in cells):
+                        continue  # blank line, as spreadsheets leave at the end
+                    yield f"line {reader.line_num}", dict(zip(header, cells, strict=False))
+            except UnicodeDecodeError as error:
+                raise AuditInputError(f"{path}: not UTF-8 text ({error.reason})") from error
+
+    return header, rows()
+
+
+def _jsonl_rows(path: Path) -> tuple[list[str], Iterator[tuple[str, dict[str, Any]]]]:
+    """Keys of the first record and ``(location, record)`` pairs of a JSON Lines file."""
+    records: list[tuple[str, dict[str, Any]]] = []
+    with path.open(encoding="utf-8-sig") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise AuditInputError(f"{path}, line {number}: not valid JSON ({error.msg})") from error
+            if not isinstance(record, dict):
+                raise AuditInputError(f"{path}, line {number}: expected a JSON object, got {type(record).__name__}")
+            records.append((f"line {number}", {str(key).lower(): value for key, value in record.items()}))
+    header = list(records[0][1]) if records else []
+    return header, iter(records)
+
+
+def _parquet_rows(path: Path, columns: tuple[str, ...]) -> tuple[list[str], Iterator[tuple[str, dict[str, Any]]]]:
+    """Column names and ``(location, row)`` pairs of the wanted columns of a Parquet file."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as error:
+        raise AuditInputError(
+            f"{path}: reading Parquet needs pyarrow; install it with: pip install 'profilefit[io]'"
+        ) from error
+    names = list(pq.read_schema(path).names)
+    by_lower = {name.lower(): name for name in names}
+    wanted = [by_lower[column] for column in columns if column in by_lower]
+    table = pq.read_table(path, columns=wanted)
+    records = (
+        (f"row {index + 1}", {str(key).lower(): value for key, value in record.items()})
+        for index, record in enumerate(table.to_pylist())
+    )
+    return [name.lower() for name in names], records
+
+
+def _read_table(path: Path, what: str, columns: tuple[str, ...]) -> tuple[list[str], Iterator[tuple[str, dict[str, Any]]]]:
+    if not path.is_file():
+        raise AuditInputError(f"{what} file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix in _CSV_SUFFIXES:
+        return _csv_rows(path)
+    if suffix in _JSONL_SUFFIXES:
+        return _jsonl_rows(path)
+    if suffix in _PARQUET_SUFFIXES:
+        return _parquet_rows(path, columns)
+    raise AuditInputError(
+        f"{path}: cannot tell the format of a {what} file from its suffix {suffix!r}; "
+        "use .csv, .jsonl (JSON Lines) or .parquet"
+    )
+
+
+def _require_columns(path: Path, what: str, header: list[str], required: tuple[str, ...]) -> None:
+    missing = [column for column in required if column not in header]
+    if missing:
+        names = ", ".join(repr(column) for column in missing)
+        raise AuditInputError(
+            f"{what} file {path} has no column {names}; it has: {', '.join(header) or '(no columns)'}"
+        )
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _fit_score(value: Any, where: str) -> float:
+    score = math.nan
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        score = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")  # a decimal comma, as spreadsheets in Oslo or Utrecht write it
+        try:
+            score = float(text)
+        except ValueError:
+            pass
+    if not 0.0 <= score <= 100.0:  # also false for nan
+        raise AuditInputError(f"{where}, field 'fit_score': expected a number from 0 to 100, got {value!r}")
+    return score
+
+
+def read_results(path: str | Path) -> list[ScoredCandidate]:
+    """Read the candidates of a results file that ``profilefit score`` wrote.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV (``.csv``), JSON Lines (``.jsonl``) or Parquet (``.parquet``; needs ``profilefit[io]``).
+        Only ``candidate_id``, ``top_profile``, ``fit_score`` and ``fit_band`` are read.
+
+    Returns
+    -------
+    list of ScoredCandidate
+        In file order.
+
+    Raises
+    ------
+    AuditInputError
+        If the file is missing, a required column is absent, a value is invalid (the message
+        names the file, the line and the field), a candidate id repeats, or there are no rows.
+    """
+    path = Path(path)
+    header, rows = _read_table(path, "results", RESULT_COLUMNS)
+    _require_columns(path, "results", header, RESULT_COLUMNS)
+    candidates: list[ScoredCandidate] = []
+    seen: dict[str, str] = {}
+    for location, row in rows:
+        where = f"{path}, {location}"
+        for column in RESULT_COLUMNS:
+            if column not in row:
+                raise AuditInputError(f"{where}: no field {column!r}")
+        candidate_id = _text(row["candidate_id"])
+        if not candidate_id:
+            raise AuditInputError(f"{where}, field 'candidate_id': empty")
+        if candidate_id in seen:
+            raise AuditInputError(f"{where}, field 'candidate_id': {candidate_id!r} repeats {seen[candidate_id]}")
+        seen[candidate_id] = location
+        top_profile = _text(row["top_profile"])
+        if not top_profile:
+            raise AuditInputError(f"{where}, field 'top_profile': empty")
+        band = _text(row["fit_band"]).lower()
+        if band not in FIT_BANDS:
+            raise AuditInputError(f"{where}, field 'fit_band': expected one of {', '.join(FIT_BANDS)}, got {band!r}")
+        candidates.append(ScoredCandidate(candidate_id, top_profile, _fit_score(row["fit_score"], where), band))
+    if not candidates:
+        raise AuditInputError(f"results file {path} has no candidates")
+    return candidates
+
+
+def _category(value: Any) -> str | None:
+    text = _text(value)
+    return None if text.lower() in UNKNOWN_VALUES else text
+
+
+def age_band_of(age: int) -> str:
+    """The age band of an age in whole years: ``"40_and_over"`` from 40, else ``"under_40"``.
+
+    Examples
+    --------
+    >>> age_band_of(40), age_band_of(39)
+    ('40_and_over', 'under_40')
+    """
+    return AGE_BANDS[0] if age >= AGE_BAND_THRESHOLD else AGE_BANDS[1]
+
+
+def _age_band(row: Mapping[str, Any], where: str) -> str | None:
+    from_age: str | None = None
+    if "age" in row and _category(row["age"]) is not None:
+        text = _text(row["age"])
+        try:
+            age = int(text)
+        except ValueError:
+            raise AuditInputError(f"{where}, field 'age': expected whole years, got {text!r}") from None
+        if not 0 <= age <= 130:
+            raise AuditInputError(f"{where}, field 'age': expected whole years from 0 to 130, got {age}")
+        from_age = age_band_of(age)
+    given: str | None = None
+    if "age_band" in row and _category(row["age_band"]) is not None:
+        given = _text(row["age_band"]).lower().replace(" ", "_").replace("-", "_")
+        if given not in AGE_BANDS:
+            raise AuditInputError(
+                f"{where}, field 'age_band': expected one of {', '.join(AGE_BANDS)}, got {_text(row['age_band'])!r}"
+            )
+    if from_age is not None and given is not None and from_age != given:
+        raise AuditInputError(f"{where}: 'age' {_text(row['age'])} contradicts 'age_band' {given!r}")
+    return from_age or given
+
+
+def read_demographics(path: str | Path) -> DemographicsTable:
+    """Read a demographics CSV: ``candidate_id`` plus any of ``sex``, ``race_ethnicity``, ``age``, ``age_band``.
+
+    A blank cell, ``unknown`` or ``declined`` (any case) is an unknown category. ``age`` is in
+    whole years and becomes an age band; when both ``age`` and ``age_band`` are given they must agree.
+    Other columns are ignored.
+
+    Parameters
+    ----------
+    path : str or Path
+        UTF-8 CSV, with or without a byte-order mark, comma- or semicolon-separated.
+
+    Returns
+    -------
+    DemographicsTable
+
+    Raises
+    ------
+    AuditInputError
+        If ``candidate_id`` or every demographic column is missing, a value is invalid, or an id repeats.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AuditInputError(f"demographics file not found: {path}")
+    header, rows = _csv_rows(path)
+    _require_columns(path, "demographics", header, ("candidate_id",))
+    present = [column for column in DEMOGRAPHIC_COLUMNS if column in header]
+    if not present:
+        raise AuditInputError(
+            f"demographics file {path} has none of the columns {', '.join(DEMOGRAPHIC_COLUMNS)}; "
+            f"it has: {', '.join(header)}"
+        )
+    dimensions = {column for column in ("sex", "race_ethnicity") if column in header}
+    if "age" in header or "age_band" in header:
+        dimensions.add("age_band")
+    people: dict[str, Demographics] = {}
+    seen: dict[str, str] = {}
+    for location, row in rows:
+        where = f"{path}, {location}"
+        candidate_id = _text(row.get("candidate_id"))
+        if not candidate_id:
+            raise AuditInputError(f"{where}, field 'candidate_id': empty")
+        if candidate_id in seen:
+            raise AuditInputError(f"{where}, field 'candidate_id': {candidate_id!r} repeats {seen[candidate_id]}")
+        seen[candidate_id] = location
+        people[candidate_id] = Demographics(
+            sex=_category(row.get("sex")),
+            race_ethnicity=_category(row.get("race_ethnicity")),
+            age_band=_age_band(row, where),
+        )
+    return DemographicsTable(frozenset(dimensions), people)

@@ -1,0 +1,75 @@
+"""``profilefit audit``: adverse impact of a batch of results by sex, race/ethnicity and age band."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from profilefit.audit import (
+    DEFAULT_SELECT_BAND,
+    SELECT_BANDS,
+    AuditInputError,
+    audit_files,
+    format_audit_text,
+    write_audit_csv,
+    write_audit_html,
+    write_audit_json,
+)
+from profilefit.cli._main import EXIT_OK, EXIT_USAGE
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``audit`` sub-command to ``subparsers``."""
+    parser = subparsers.add_parser(
+        "audit",
+        help="adverse-impact audit of a results file by sex, race/ethnicity and age band",
+        description="Join a results file with a demographics CSV by candidate id and print selection and scoring "
+        "rates, impact ratios, the four-fifths flag and significance tests per category. The four-fifths rule "
+        "is a rule of thumb that calls for a closer look, not a verdict. See docs/fairness.md.",
+    )
+    parser.add_argument("results", metavar="RESULTS", help="results file written by `profilefit score` (.csv, .jsonl, .parquet)")
+    parser.add_argument(
+        "--demographics",
+        required=True,
+        metavar="DEMOGRAPHICS.csv",
+        help="CSV with candidate_id and any of sex, race_ethnicity, age, age_band",
+    )
+    parser.add_argument(
+        "--select-band",
+        choices=SELECT_BANDS,
+        default=DEFAULT_SELECT_BAND,
+        help="a candidate is selected at this fit band or higher (default: %(default)s)",
+    )
+    parser.add_argument("--csv", metavar="OUT.csv", help="also write one row per category as CSV")
+    parser.add_argument("--json", metavar="OUT.json", help="also write the audit as JSON")
+    parser.add_argument("--html", metavar="OUT.html", help="also write a self-contained HTML page")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the audit, print the table, write the requested files; return the exit code.
+
+    Returns ``EXIT_USAGE`` when an input cannot be read (the message names the file, row and field).
+    A ratio below four-fifths is reported, not treated as a failure.
+    """
+    try:
+        report = audit_files(args.results, args.demographics, select_band=args.select_band)
+    except AuditInputError as error:
+        print(f"profilefit audit: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write(format_audit_text(report))
+    written = []
+    try:
+        if args.csv:
+            written.append(write_audit_csv(report, args.csv))
+        if args.json:
+            written.append(write_audit_json(report, args.json))
+        if args.html:
+            written.append(write_audit_html(report, args.html))
+    except OSError as error:
+        print(f"profilefit audit: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    for path in written:
+        print(f"Wrote {path}")
+    return EXIT_OK

@@ -1,0 +1,197 @@
+"""Response-validity flags: reasons to doubt that answers reflect the candidate.
+
+Each flag is computed for many candidates at once from the answer arrays. A flag
+never lowers a score by itself; it sends the candidate to a person
+(``needs_human_review``) with a plain explanation. Thresholds are module constants,
+documented in docs/fit.md with their sources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from profilefit._identity_cache import identity_cache
+from profilefit.instrument import Instrument
+from profilefit.scoring import Responses, ScaleScores
+
+#: A run of this share of the agreement items (in the order asked) with one identical answer
+#: is straight-lining. On the shipped instrument: 12 of 48 in a row.
+LONG_STRING_SHARE = 0.25
+#: Giving the same answer to this share of all answered agreement items is straight-lining too.
+MODAL_SHARE = 0.80
+#: Seconds per agreement item below which answers were not read (Huang et al. 2012: 2 s) comes
+#: from the instrument's timing; scenarios need at least this many seconds each.
+MIN_SECONDS_PER_SCENARIO = 10.0
+#: Within a scale, agreeing with a statement and with its opposite: a gap of at least this share
+#: of the response range between forward and reverse-keyed items (both keyed) is a contradiction.
+CONTRADICTION_SHARE = 0.6
+#: Contradictions on at least this many scales raise the flag.
+CONTRADICTION_SCALES = 2
+#: More than this share of agreement items unanswered raises the too-many-missing flag.
+MISSING_SHARE = 0.10
+
+FLAG_IDS = ("straight_lining", "failed_attention_check", "too_fast", "contradictory", "too_many_missing")
+
+
+@dataclass(frozen=True, eq=False)
+class ValidityFlags:
+    """Flags of ``n`` candidates.
+
+    Attributes
+    ----------
+    flags : ndarray of bool, shape (n, len(FLAG_IDS))
+    longest_run : ndarray of int, shape (n,)
+    failed_checks : ndarray of int, shape (n,)
+    minimum_seconds : float
+        The plausible minimum completion time of the instrument.
+    contradictory_scales : ndarray of int, shape (n,)
+    missing_items : ndarray of int, shape (n,)
+    """
+
+    flags: NDArray[np.bool_]
+    longest_run: NDArray[np.int64]
+    failed_checks: NDArray[np.int64]
+    seconds: NDArray[np.float64]
+    minimum_seconds: float
+    contradictory_scales: NDArray[np.int64]
+    missing_items: NDArray[np.int64]
+    n_items: int
+
+    @property
+    def any(self) -> NDArray[np.bool_]:
+        """Whether any flag fired, per candidate."""
+        result: NDArray[np.bool_] = self.flags.any(axis=1)
+        return result
+
+    def ids(self, row: int) -> list[str]:
+        """The flags that fired for one candidate."""
+        return [flag for k, flag in enumerate(FLAG_IDS) if self.flags[row, k]]
+
+    def detail(self, row: int, flag: str) -> str:
+        """A plain English explanation of one flag for one candidate."""
+        if flag == "straight_lining":
+            return f"gave the same answer to {self.longest_run[row]} statements in a row, or to most statements"
+        if flag == "failed_attention_check":
+            return f"missed {self.failed_checks[row]} attention check(s) that asked for a given answer"
+        if flag == "too_fast":
+            return (
+                f"finished in {self.seconds[row]:.0f} s; reading every question takes at least "
+                f"about {self.minimum_seconds:.0f} s"
+            )
+        if flag == "contradictory":
+            return f"agreed with statements and with their opposites on {self.contradictory_scales[row]} scales"
+        if flag == "too_many_missing":
+            return f"left {self.missing_items[row]} of {self.n_items} statements unanswered, or a whole scale too thin"
+        raise KeyError(f"unknown flag {flag!r}; known: {', '.join(FLAG_IDS)}")
+
+
+def minimum_plausible_seconds(responses: Responses) -> float:
+    """Fastest plausible completion time: 2 s per agreement item and 10 s per scenario by default."""
+    instrument = responses.instrument
+    n_agreement = len(instrument.items) + len(instrument.attention_checks)
+    return instrument.timing.min_seconds_per_item * n_agreement + MIN_SECONDS_PER_SCENARIO * len(instrument.scenarios)
+
+
+def _longest_run(items: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Longest run of identical consecutive answers per row (unanswered items break a run)."""
+    n, k = items.shape
+    if k == 0:
+        return np.zeros(n, dtype=np.int64)
+    if n <= 8:  # one candidate at a time: a plain loop beats dozens of tiny array operations
+        result = np.zeros(n, dtype=np.int64)
+        for row, answers in enumerate(items.tolist()):
+            longest = run = 0
+            previous = None
+            for value in answers:
+                run = run + 1 if value == previous else (0 if value != value else 1)
+                previous = value
+                longest = max(longest, run)
+            result[row] = longest
+        return result
+    same = items[:, 1:] == items[:, :-1]  # nan never equals anything
+    fresh = (~np.isnan(items)).astype(np.int64)  # a new run starts at 1, or 0 on an unanswered item
+    run = fresh[:, 0].copy()
+    longest = run.copy()
+    for column in range(same.shape[1]):
+        run = np.where(same[:, column], run + 1, fresh[:, column + 1])
+        longest = np.maximum(longest, run)
+    return longest
+
+
+@identity_cache()
+def _keyed_halves(instrument: Instrument) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Membership of forward-keyed and of reverse-keyed items in scales that have both."""
+    forward = np.zeros((len(instrument.items), len(instrument.scales)))
+    reverse = np.zeros_like(forward)
+    for row, item in enumerate(instrument.items):
+        (reverse if item.reverse else forward)[row, instrument.scale_ids.index(item.scale)] = 1.0
+    both = (forward.sum(axis=0) > 0) & (reverse.sum(axis=0) > 0)
+    return forward[:, both], reverse[:, both]
+
+
+def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
+    """Compute every validity flag for a set of candidates.
+
+    Parameters
+    ----------
+    responses : Responses
+    scores : ScaleScores
+        The same candidates' scores.
+
+    Returns
+    -------
+    ValidityFlags
+    """
+    instrument = responses.instrument
+    items = responses.items
+    n, k = items.shape
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    answered = ~np.isnan(items)
+    n_answered = answered.sum(axis=1)
+
+    longest = _longest_run(items)
+    modal = np.zeros(n, dtype=np.int64)
+    for value in range(low, high + 1):
+        modal = np.maximum(modal, (items == value).sum(axis=1))
+    straight = (longest >= max(3, int(np.ceil(LONG_STRING_SHARE * k)))) | (
+        (n_answered > 0) & (modal >= MODAL_SHARE * np.maximum(n_answered, 1))
+    )
+
+    if instrument.attention_checks:
+        expected = np.array([c.expected for c in instrument.attention_checks], dtype=np.float64)
+        failed_checks = (responses.checks != expected[None, :]).sum(axis=1)  # nan != x counts as failed
+    else:
+        failed_checks = np.zeros(n, dtype=np.int64)
+
+    minimum = minimum_plausible_seconds(responses)
+    too_fast = ~np.isnan(responses.seconds) & (responses.seconds < minimum)
+
+    forward, reverse = _keyed_halves(instrument)
+    filled = np.where(answered, items, 0.0)
+    present = answered.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        forward_mean = (filled @ forward) / (present @ forward)
+        reverse_keyed = (low + high) - (filled @ reverse) / (present @ reverse)
+    gap = np.abs(forward_mean - reverse_keyed)
+    contradictory_scales = (gap >= CONTRADICTION_SHARE * (high - low)).sum(axis=1).astype(np.int64)
+    contradictory = contradictory_scales >= min(CONTRADICTION_SCALES, max(forward.shape[1], 1))
+
+    missing_items = k - n_answered
+    thin = np.isnan(scores.scales).any(axis=1) | np.isnan(scores.situational).any(axis=1)
+    too_many_missing = (missing_items > MISSING_SHARE * k) | thin
+
+    flags = np.column_stack([straight, failed_checks > 0, too_fast, contradictory, too_many_missing])
+    return ValidityFlags(
+        flags=flags,
+        longest_run=longest,
+        failed_checks=failed_checks.astype(np.int64),
+        seconds=responses.seconds,
+        minimum_seconds=minimum,
+        contradictory_scales=contradictory_scales,
+        missing_items=missing_items.astype(np.int64),
+        n_items=k,
+    )
+
