@@ -1,0 +1,70 @@
+import json
+import shutil
+
+import pytest
+import sklearn
+
+from profilefit.artifact import (
+    ModelIntegrityError,
+    ModelVersionError,
+    file_sha256,
+    load_artifact,
+    manifest_path,
+    read_manifest,
+    reference_model_path,
+)
+from profilefit.screening import Screener
+
+
+@pytest.fixture()
+def model_copy(tmp_path):
+    source = reference_model_path()
+    target = tmp_path / source.name
+    shutil.copy(source, target)
+    shutil.copy(manifest_path(source), manifest_path(target))
+    return target
+
+
+def test_shipped_model_matches_its_manifest():
+    manifest = read_manifest(reference_model_path())
+    assert manifest.sha256 == file_sha256(reference_model_path())
+    assert manifest.trained_on == "simulation"
+    assert set(manifest.versions) >= {"profilefit", "scikit-learn", "numpy", "python", "joblib"}
+    assert load_artifact().manifest == manifest
+
+
+def test_shipped_model_meets_its_targets():
+    metrics = read_manifest(reference_model_path()).metrics
+    assert metrics["macro_f1_gap_to_ceiling"] <= 0.05
+    assert metrics["ece"] <= 0.03
+    assert 0 < metrics["consistency"] <= 1
+    assert metrics["ceiling"]["accuracy"] < 0.9  # profiles overlap, as people do
+
+
+def test_a_tampered_model_file_is_refused(model_copy):
+    data = bytearray(model_copy.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    model_copy.write_bytes(bytes(data))
+    with pytest.raises(ModelIntegrityError, match="sha256") as caught:
+        Screener.load(model_copy)
+    assert "profilefit train" in str(caught.value)
+
+
+def test_a_model_without_manifest_is_refused(model_copy):
+    manifest_path(model_copy).unlink()
+    with pytest.raises(FileNotFoundError, match="no manifest"):
+        load_artifact(model_copy)
+
+
+def test_a_scikit_learn_version_mismatch_says_what_to_do(model_copy):
+    path = manifest_path(model_copy)
+    manifest = json.loads(path.read_text())
+    manifest["versions"]["scikit-learn"] = "0.24.2"
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(ModelVersionError) as caught:
+        load_artifact(model_copy)
+    message = str(caught.value)
+    assert "pip install 'scikit-learn==0.24.2'" in message
+    assert sklearn.__version__ in message
+    assert "retrain" in message
+    assert load_artifact(model_copy, allow_version_mismatch=True).manifest.versions["scikit-learn"] == "0.24.2"

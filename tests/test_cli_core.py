@@ -1,0 +1,94 @@
+import json
+import shutil
+
+import pytest
+
+from profilefit.artifact import manifest_path, reference_model_path
+from profilefit.cli import main
+from profilefit.datasets import sample_export_path
+
+
+def test_schema_prints_both_json_schemas(capsys):
+    assert main(["schema"]) == 0
+    schemas = json.loads(capsys.readouterr().out)
+    assert set(schemas) == {"assessment", "result"}
+    assert schemas["assessment"]["additionalProperties"] is False
+    assert schemas["assessment"]["properties"]["tc1"]["anyOf"][0] == {"maximum": 6, "minimum": 1, "type": "integer"}
+
+
+def test_schema_of_a_custom_instrument(capsys):
+    assert main(["schema", "--which", "assessment", "--instrument", "examples/data/custom_instrument.toml"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "calm1" in schema["properties"] and "tc1" not in schema["properties"]
+
+
+def test_reliability_prints_alpha_per_scale_and_counts_rejects(capsys):
+    assert main(["reliability", str(sample_export_path())]) == 1  # the sample holds two bad rows
+    captured = capsys.readouterr()
+    assert "402 rows read, 400 used, 2 rejected" in captured.out
+    assert "taking_charge" in captured.out and "alpha" in captured.out
+    assert "row 401, field tc1: value 7" in captured.err
+
+
+def test_instrument_check_summarises_a_custom_file(capsys):
+    assert main(["instrument-check", "examples/data/custom_instrument.toml"]) == 0
+    out = capsys.readouterr().out
+    assert "acme-service-pulse 2026.1: valid" in out and "1..5" in out
+
+
+def test_instrument_check_reports_an_invalid_file(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('id = "x"\nversion = "1"\nlanguages = ["en"]\ntitle = { en = "X" }\n', encoding="utf-8")
+    assert main(["instrument-check", str(bad)]) == 2
+    assert "scales" in capsys.readouterr().err
+
+
+def test_norms_command_writes_a_norm_group(tmp_path, capsys):
+    out = tmp_path / "norms.json"
+    assert main(["norms", str(sample_export_path()), "--name", "Sample 2026", "--out", str(out)]) == 1
+    assert json.loads(out.read_text())["n"] == 400
+
+
+def test_score_one_prints_a_result(tmp_path, capsys):
+    candidate = tmp_path / "candidate.json"
+    candidate.write_text(json.dumps({"candidate_id": "c-9", "tc1": 5, "sj1": "b"}), encoding="utf-8")
+    log = tmp_path / "log.jsonl"
+    assert main(["score-one", str(candidate), "--decision-log", str(log)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["candidate_id"] == "c-9"
+    assert len(log.read_text().splitlines()) == 1
+
+
+def test_score_one_names_the_bad_field(tmp_path, capsys):
+    candidate = tmp_path / "candidate.json"
+    candidate.write_text(json.dumps({"candidate_id": "c-9", "tc1": 8}), encoding="utf-8")
+    assert main(["score-one", str(candidate)]) == 2
+    assert "field tc1: value 8: allowed: a whole number from 1 to 6" in capsys.readouterr().err
+
+
+def test_score_one_refuses_a_tampered_model(tmp_path, capsys):
+    model = tmp_path / reference_model_path().name
+    shutil.copy(reference_model_path(), model)
+    shutil.copy(manifest_path(reference_model_path()), manifest_path(model))
+    model.write_bytes(model.read_bytes() + b"x")
+    candidate = tmp_path / "candidate.json"
+    candidate.write_text(json.dumps({"candidate_id": "c"}), encoding="utf-8")
+    assert main(["score-one", str(candidate), "--model", str(model)]) == 3
+    assert "refusing to load" in capsys.readouterr().err
+
+
+def test_train_small_reference_prints_metrics(tmp_path, capsys):
+    assert main(["train", "--out", str(tmp_path), "--n-train", "3000", "--n-test", "1000", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "macro-F1 gap to ceiling" in out and "expected calibration error" in out
+    assert (tmp_path / "model-card.md").exists()
+
+
+@pytest.mark.parametrize("argv", [[], ["no-such-command"]])
+def test_usage_errors_exit_2(argv, capsys):
+    if argv:
+        with pytest.raises(SystemExit) as caught:
+            main(argv)
+        assert caught.value.code == 2
+    else:
+        assert main(argv) == 2

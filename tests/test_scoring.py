@@ -1,0 +1,130 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from profilefit.instrument import load_instrument
+from profilefit.scoring import (
+    NormGroup,
+    Responses,
+    bundled_norms,
+    cronbach_alpha,
+    scale_reliability,
+    score_responses,
+)
+from tests.strategies import assessments
+
+INSTRUMENT = load_instrument()
+
+
+def _score(records, instrument=INSTRUMENT):
+    return score_responses(Responses.from_records(instrument, records))
+
+
+@given(assessments(INSTRUMENT, missing=False), st.sampled_from(INSTRUMENT.scale_ids))
+def test_reversing_a_scales_answers_mirrors_its_score(record, scale_id):
+    low, high = 1, 6
+    mirrored = dict(record)
+    for item in INSTRUMENT.items_of(scale_id):
+        mirrored[item.id] = low + high - record[item.id]
+    k = INSTRUMENT.scale_ids.index(scale_id)
+    original, flipped = _score([record]).scales[0, k], _score([mirrored]).scales[0, k]
+    assert flipped == pytest.approx(low + high - original)
+
+
+@given(st.lists(assessments(INSTRUMENT), min_size=1, max_size=12))
+def test_batch_scoring_equals_one_candidate_at_a_time(records):
+    batch = _score(records)
+    for row, record in enumerate(records):
+        single = _score([record])
+        np.testing.assert_array_equal(batch.scales[row], single.scales[0])
+        np.testing.assert_array_equal(batch.situational[row], single.situational[0])
+        np.testing.assert_array_equal(batch.answered[row], single.answered[0])
+
+
+def test_reverse_keyed_items_are_scored_seven_minus_the_answer():
+    scale = INSTRUMENT.scale_ids[0]
+    items = INSTRUMENT.items_of(scale)
+    record = {"candidate_id": "c"} | {item.id: 6 for item in items}
+    n_reverse = sum(item.reverse for item in items)
+    expected = (6 * (len(items) - n_reverse) + 1 * n_reverse) / len(items)
+    assert _score([record]).scales[0, 0] == pytest.approx(expected)
+
+
+def test_missing_rule_needs_half_of_a_scales_items():
+    items = INSTRUMENT.items_of("taking_charge")  # 6 items: 3 answered are enough, 2 are not
+    forward = [item for item in items if not item.reverse]
+    three = {"candidate_id": "c"} | {item.id: 5 for item in forward[:3]}
+    two = {"candidate_id": "c"} | {item.id: 5 for item in forward[:2]}
+    assert _score([three]).scales[0, 0] == 5.0
+    assert np.isnan(_score([two]).scales[0, 0])
+    assert _score([two]).answered[0, 0] == 2
+
+
+def test_situational_scores_are_shares_of_answered_scenarios():
+    record = {"candidate_id": "c"}
+    for scenario in INSTRUMENT.scenarios:
+        controller = [o.id for o in scenario.options if o.key == "controller"]
+        record[scenario.id] = controller[0] if controller else scenario.options[0].id
+    shares = _score([record]).situational[0]
+    keys = INSTRUMENT.situational_keys
+    n_controller = sum(any(o.key == "controller" for o in s.options) for s in INSTRUMENT.scenarios)
+    assert shares[keys.index("controller")] == pytest.approx(n_controller / len(INSTRUMENT.scenarios))
+    assert shares.sum() == pytest.approx(1.0)
+    assert np.isnan(_score([{"candidate_id": "c", "sj1": "a"}]).situational[0]).all()
+
+
+def test_alpha_equals_a_hand_computed_value():
+    # Item variances 1.6667 and 1.5833, total-score variance 6.25 (ddof=1):
+    # alpha = 2 * (1 - 3.25 / 6.25) = 0.96
+    data = np.array([[1, 2], [2, 3], [3, 3], [4, 5]], dtype=float)
+    assert cronbach_alpha(data) == pytest.approx(0.96)
+
+
+@given(st.integers(2, 6), st.integers(3, 30), st.integers(0, 10_000))
+def test_alpha_matches_the_textbook_formula(k, n, seed):
+    data = np.random.default_rng(seed).integers(1, 7, size=(n, k)).astype(float)
+    total_var = data.sum(axis=1).var(ddof=1)
+    if total_var == 0:
+        assert np.isnan(cronbach_alpha(data))
+        return
+    expected = k / (k - 1) * (1 - sum(np.var(data[:, j], ddof=1) for j in range(k)) / total_var)
+    assert cronbach_alpha(data) == pytest.approx(expected)
+
+
+def test_reliability_reports_alpha_and_item_total_per_scale():
+    from profilefit.simulate import simulate
+
+    results = scale_reliability(simulate(3000, seed=5).responses)
+    assert [r.scale for r in results] == list(INSTRUMENT.scale_ids)
+    for result in results:
+        assert 0.6 < result.alpha < 0.95
+        assert len(result.item_total) == result.n_items
+        assert all(0.2 < r < 0.9 for r in result.item_total.values())
+
+
+def test_percentiles_are_mid_rank_against_the_norm_group():
+    norms = NormGroup.from_scores("four", ["a"], np.array([[1.0], [2.0], [2.0], [4.0]]))
+    # 2.0: one below, two equal -> (1 + 0.5 * 2) / 4 = 50 %
+    got = norms.percentiles(np.array([[2.0], [0.5], [5.0], [3.0], [np.nan]]))[:, 0]
+    np.testing.assert_allclose(got[:4], [50.0, 0.0, 100.0, 75.0])
+    assert np.isnan(got[4])
+
+
+def test_norm_group_round_trips_through_its_file(tmp_path):
+    norms = bundled_norms()
+    norms.save(tmp_path / "norms.json")
+    assert NormGroup.load(tmp_path / "norms.json") == norms
+    assert "simulated" in norms.name
+
+
+def test_stens_have_mean_five_and_a_half():
+    norms = NormGroup.from_scores("flat", ["a"], np.array([[1.0], [3.0], [5.0]]))
+    assert norms.stens(np.array([[3.0]]))[0, 0] in (5.0, 6.0)
+
+
+def test_custom_instrument_scores_on_its_own_range(custom_instrument):
+    record = {"candidate_id": "c", "calm1": 5, "calm2": 5, "calm3": 1, "drive1": 1, "drive2": 1, "drive3": 5}
+    scores = _score([record], custom_instrument)
+    np.testing.assert_allclose(scores.scales[0], [5.0, 1.0])  # reverse key on 1..5 is 6 - answer
+    assert scores.situational.shape == (1, 0)

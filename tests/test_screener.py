@@ -1,0 +1,119 @@
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from hypothesis import given
+from pydantic import ValidationError
+
+from profilefit.instrument import load_instrument
+from profilefit.profiles import PROFILE_IDS
+from profilefit.scoring import Responses
+from profilefit.screening import NOTICE, UNDETERMINED, Screener, ScreeningResult
+from profilefit.simulate import simulate
+from tests.strategies import assessments
+
+INSTRUMENT = load_instrument()
+SCREENER = Screener.load()
+
+
+@given(assessments(INSTRUMENT))
+def test_result_round_trips_through_json(record):
+    result = SCREENER.score(record)
+    assert ScreeningResult.model_validate_json(result.model_dump_json()) == result
+    assert ScreeningResult.model_validate(json.loads(json.dumps(result.model_dump(mode="json")))) == result
+
+
+@given(assessments(INSTRUMENT))
+def test_probabilities_sum_to_one_and_same_input_gives_same_output(record):
+    first, second = SCREENER.score(record), SCREENER.score(json.dumps(record))
+    assert first == second
+    assert sum(first.probabilities.values()) == pytest.approx(1.0)
+    assert list(first.probabilities) == list(PROFILE_IDS)
+    assert first.top_profile != first.second_profile
+    assert first.confidence == max(first.probabilities.values())
+
+
+def test_undetermined_below_the_stated_confidence():
+    records = simulate(300, seed=31).responses.to_records()
+    strict = Screener.load(min_confidence=0.99)
+    results = [strict.score(r) for r in records]
+    assert all(r.profile == UNDETERMINED and r.needs_human_review for r in results)
+    relaxed = [SCREENER.score(r) for r in records]
+    assert any(r.profile != UNDETERMINED for r in relaxed)
+    for r in relaxed:
+        assert (r.profile == UNDETERMINED) == (r.confidence < r.min_confidence)
+
+
+def test_explanation_names_the_scales_that_moved_the_candidate():
+    # A candidate who strongly takes charge and owns problems, and never accommodates.
+    record = {"candidate_id": "c-1"}
+    for item in INSTRUMENT.items:
+        high = item.scale in {"taking_charge", "ownership", "composure"}
+        keyed = 6 if high else (1 if item.scale == "accommodation" else 3)
+        record[item.id] = 7 - keyed if item.reverse else keyed
+    for scenario in INSTRUMENT.scenarios:
+        keys = {o.key: o.id for o in scenario.options}
+        record[scenario.id] = keys.get("controller", scenario.options[0].id)
+    result = SCREENER.score(record)
+    assert result.top_profile == "controller"
+    top_features = [c.feature for c in result.explanation.contributions[:4]]
+    assert {"taking_charge", "sjt_controller", "ownership", "accommodation"} & set(top_features)
+    assert result.explanation.towards == "controller"
+    assert abs(result.explanation.contributions[0].contribution) >= abs(result.explanation.contributions[-1].contribution)
+    assert result.notice == NOTICE
+
+
+def test_batch_core_equals_one_call_per_candidate():
+    responses = simulate(200, seed=32).responses
+    batch = SCREENER.results(SCREENER.score_responses(responses))
+    for record, from_batch in zip(responses.to_records(), batch, strict=True):
+        single = SCREENER.score(record)
+        for profile in PROFILE_IDS:
+            assert single.probabilities[profile] == pytest.approx(from_batch.probabilities[profile], abs=1e-12)
+        assert single.top_profile == from_batch.top_profile
+        assert single.flags == from_batch.flags
+
+
+def test_scoring_from_many_threads_gives_the_same_results():
+    records = simulate(200, seed=33).responses.to_records()
+    sequential = [SCREENER.score(r) for r in records]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        parallel = list(pool.map(SCREENER.score, records))
+    assert parallel == sequential
+
+
+def test_careless_answers_raise_flags_and_ask_for_review():
+    record = {"candidate_id": "fast", "completion_seconds": 60.0} | {item.id: 4 for item in INSTRUMENT.items}
+    result = SCREENER.score(record)
+    flags = {flag.flag for flag in result.flags}
+    assert {"straight_lining", "too_fast", "failed_attention_check"} <= flags
+    assert result.needs_human_review
+    assert all(flag.detail for flag in result.flags)
+
+
+def test_invalid_assessment_raises_naming_the_item():
+    with pytest.raises(ValidationError, match="tc1"):
+        SCREENER.score({"candidate_id": "x", "tc1": 9})
+
+
+def test_decision_log_keeps_no_answers(tmp_path):
+    log = tmp_path / "decisions.jsonl"
+    screener = Screener.load(decision_log=log)
+    record = {"candidate_id": "Ærlig Øystein", "tc1": 5, "em2": 2}
+    screener.score(record)
+    screener.score(record)
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 2
+    assert lines[0]["input_sha256"] == lines[1]["input_sha256"]
+    assert set(lines[0]) == {"time", "model_id", "model_sha256", "input_sha256", "result"}
+    text = log.read_text(encoding="utf-8")
+    assert "Øystein" not in text and "tc1" not in text
+    assert lines[0]["model_sha256"] == screener.model_info.sha256
+
+
+def test_responses_round_trip_through_records():
+    responses = simulate(50, seed=34).responses
+    again = Responses.from_records(INSTRUMENT, responses.to_records())
+    np.testing.assert_array_equal(again.items, responses.items)
+    np.testing.assert_array_equal(again.choices, responses.choices)

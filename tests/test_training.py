@@ -1,0 +1,64 @@
+import csv
+import json
+
+import pytest
+
+from profilefit.artifact import file_sha256, read_manifest, reference_model_path
+from profilefit.datasets import sample_labelled_path
+from profilefit.screening import Screener
+from profilefit.training import train_on_labels, train_reference
+
+
+def test_reference_training_reproduces_the_shipped_model(tmp_path):
+    report = train_reference(tmp_path)
+    shipped = read_manifest(reference_model_path())
+    assert report.metrics == shipped.metrics
+    assert report.manifest.sha256 == shipped.sha256 == file_sha256(report.model_path)
+
+
+def test_reference_training_is_reproducible_at_small_size(tmp_path):
+    a = train_reference(tmp_path / "a", seed=5, n_train=3000, n_test=1000)
+    b = train_reference(tmp_path / "b", seed=5, n_train=3000, n_test=1000)
+    assert a.metrics == b.metrics
+    assert a.manifest.sha256 == b.manifest.sha256
+    assert "ceiling" in a.metrics and "consistency" in a.metrics
+    assert "simulated" in a.card_path.read_text(encoding="utf-8")
+
+
+def test_training_on_own_labels_writes_a_loadable_model_with_card(tmp_path):
+    report = train_on_labels(sample_labelled_path(), tmp_path, label_column="profile", folds=3)
+    assert report.manifest.trained_on == "organisation data"
+    assert "ceiling" not in report.metrics
+    assert report.metrics["n"] == 1500
+    assert report.metrics["evaluation"].startswith("3-fold")
+    card = report.card_path.read_text(encoding="utf-8")
+    assert "cross-validated" in card and "1500 labelled rows" in card
+    screener = Screener.load(report.model_path)
+    result = screener.score({"candidate_id": "x", "tc1": 6})
+    assert result.model.trained_on == "organisation data"
+    assert screener.norms.n == 1500
+
+
+def test_bad_labelled_rows_are_reported_not_dropped(tmp_path):
+    with sample_labelled_path().open(encoding="utf-8") as stream:
+        source = list(csv.DictReader(stream))[:300]
+    source[3]["tc1"] = "9"
+    source[7]["profile"] = ""
+    path = tmp_path / "labels.csv"
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(source[0]))
+        writer.writeheader()
+        writer.writerows(source)
+    seen = []
+    report = train_on_labels(path, tmp_path / "out", folds=2, on_reject=seen.append)
+    assert {(r["row"], r["field"]) for r in report.rejected} == {(4, "tc1"), (8, "profile")}
+    assert seen == report.rejected
+    assert report.manifest.training["rows_used"] + report.manifest.training["rows_rejected"] == 300
+
+
+def test_too_few_labels_per_class_is_a_clear_error(tmp_path):
+    path = tmp_path / "tiny.jsonl"
+    path.write_text("\n".join(json.dumps({"candidate_id": f"c{i}", "tc1": 3, "profile": p})
+                              for i, p in enumerate(["a", "a", "b"])), encoding="utf-8")
+    with pytest.raises(ValueError, match="at least 5 rows"):
+        train_on_labels(path, tmp_path / "out")
