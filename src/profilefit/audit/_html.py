@@ -54,14 +54,13 @@ def _bar_chart(dimension: DimensionImpact, rate: str, title: str) -> str:
     ]
     for k, category in enumerate(categories):
         comparison = getattr(category, rate)
-        y = k * _BAR_HEIGHT
+        y, bar = k * _BAR_HEIGHT, comparison.rate * _PLOT_WIDTH
         colour = "#9e9e9e" if category.excludable else ("#c0392b" if comparison.below_four_fifths else "#2e6da4")
         parts.append(
-            f'<text x="{_LABEL_WIDTH - 6}" y="{y + 13}" font-size="12" text-anchor="end">{_text(category.category)}</text>'
-            f'<rect x="{_LABEL_WIDTH}" y="{y + 3}" width="{comparison.rate * _PLOT_WIDTH:.1f}" height="{_BAR_HEIGHT - 6}"'
-            f' fill="{colour}"/>'
-            f'<text x="{_LABEL_WIDTH + comparison.rate * _PLOT_WIDTH + 4:.1f}" y="{y + 13}" font-size="11">'
-            f"{comparison.rate:.2f}</text>"
+            f'<text x="{_LABEL_WIDTH - 6}" y="{y + 13}" font-size="12" text-anchor="end">'
+            f"{_text(category.category)}</text>"
+            f'<rect x="{_LABEL_WIDTH}" y="{y + 3}" width="{bar:.1f}" height="{_BAR_HEIGHT - 6}" fill="{colour}"/>'
+            f'<text x="{_LABEL_WIDTH + bar + 4:.1f}" y="{y + 13}" font-size="11">{comparison.rate:.2f}</text>'
         )
     reference = next((c for c in categories if getattr(c, rate).is_reference), None)
     if reference is not None:
@@ -101,7 +100,9 @@ def _row(category: CategoryImpact) -> str:
     cells.append(_text(", ".join(notes)))
     # Columns 7 and 15 hold the four-fifths flags of selection and scoring.
     flagged = {k for k, comparison in ((7, category.selection), (15, category.scoring)) if comparison.below_four_fifths}
-    tds = "".join(f'<td class="flag">{cell}</td>' if k in flagged else f"<td>{cell}</td>" for k, cell in enumerate(cells))
+    tds = "".join(
+        f'<td class="flag">{cell}</td>' if k in flagged else f"<td>{cell}</td>" for k, cell in enumerate(cells)
+    )
     return f'<tr class="excludable">{tds}</tr>' if category.excludable else f"<tr>{tds}</tr>"
 
 
@@ -118,9 +119,7 @@ def _dimension_section(dimension: DimensionImpact, profiles: tuple[str, ...]) ->
     body = "".join(_row(category) for category in dimension.categories)
     profile_header = "<tr><th>Category</th>" + "".join(f"<th>{_text(p)}</th>" for p in profiles) + "</tr>"
     profile_body = "".join(
-        f"<tr><td>{_text(c.category)}</td>"
-        + "".join(f"<td>{c.profile_rates[p]:.0%}</td>" for p in profiles)
-        + "</tr>"
+        f"<tr><td>{_text(c.category)}</td>" + "".join(f"<td>{c.profile_rates[p]:.0%}</td>" for p in profiles) + "</tr>"
         for c in dimension.categories
     )
     return (
@@ -135,7 +134,7 @@ def _dimension_section(dimension: DimensionImpact, profiles: tuple[str, ...]) ->
 
 
 def audit_to_html(report: AuditReport) -> str:
-    """The audit as a self-contained HTML page (a string), every text escaped."""
+    """Render the audit as a self-contained HTML page (a string), every text escaped."""
     summary = (
         f"{report.applicants} candidates audited. Selected (fit band {report.select_band!r} or higher): "
         f"{report.selected} ({report.selected / report.applicants:.1%}). Median fit score "

@@ -8,7 +8,9 @@ semicolon- or tab-separated (sniffed from the header line), with CRLF or LF line
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 import math
 from collections.abc import Iterator, Mapping
@@ -96,7 +98,7 @@ class DemographicsTable:
 
 
 def sniff_csv_delimiter(header_line: str) -> str:
-    """Pick the delimiter that occurs most often in a CSV header line: ``;``, ``\\t`` or ``,`` (the default).
+    """Pick the delimiter that occurs most often in a CSV header line: semicolon, tab or comma (the default).
 
     Examples
     --------
@@ -112,28 +114,18 @@ def sniff_csv_delimiter(header_line: str) -> str:
 
 def _csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[str, dict[str, Any]]]]:
     """Header (lower-cased, stripped) and ``(location, row)`` pairs of a CSV file."""
-    handle = path.open(encoding="utf-8-sig", newline="")
     try:
-        header_line = handle.readline()
-        handle.seek(0)
-        reader = csv.reader(handle, delimiter=sniff_csv_delimiter(header_line))
-        header = [name.strip().lower() for name in next(reader, [])]
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
-        handle.close()
         raise AuditInputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
-    except BaseException:
-        handle.close()
-        raise
+    # newline="" semantics: the csv module handles CRLF and line breaks inside quoted cells itself.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_csv_delimiter(text.partition("\n")[0]))
+    header = [name.strip().lower() for name in next(reader, [])]
 
     def rows() -> Iterator[tuple[str, dict[str, Any]]]:
-        with handle:
-            try:
-                for cells in reader:
-                    if not any(cell.strip() for cell in cells):
-                        continue  # blank line, as spreadsheets leave at the end
-                    yield f"line {reader.line_num}", dict(zip(header, cells, strict=False))
-            except UnicodeDecodeError as error:
-                raise AuditInputError(f"{path}: not UTF-8 text ({error.reason})") from error
+        for cells in reader:
+            if any(cell.strip() for cell in cells):  # skip blank lines, as spreadsheets leave at the end
+                yield f"line {reader.line_num}", dict(zip(header, cells, strict=False))
 
     return header, rows()
 
@@ -175,7 +167,9 @@ def _parquet_rows(path: Path, columns: tuple[str, ...]) -> tuple[list[str], Iter
     return [name.lower() for name in names], records
 
 
-def _read_table(path: Path, what: str, columns: tuple[str, ...]) -> tuple[list[str], Iterator[tuple[str, dict[str, Any]]]]:
+def _read_table(
+    path: Path, what: str, columns: tuple[str, ...]
+) -> tuple[list[str], Iterator[tuple[str, dict[str, Any]]]]:
     if not path.is_file():
         raise AuditInputError(f"{what} file not found: {path}")
     suffix = path.suffix.lower()
@@ -212,10 +206,8 @@ def _fit_score(value: Any, where: str) -> float:
         text = value.strip()
         if text.count(",") == 1 and "." not in text:
             text = text.replace(",", ".")  # a decimal comma, as spreadsheets in Oslo or Utrecht write it
-        try:
+        with contextlib.suppress(ValueError):  # not a number: score stays nan and is rejected below
             score = float(text)
-        except ValueError:
-            pass
     if not 0.0 <= score <= 100.0:  # also false for nan
         raise AuditInputError(f"{where}, field 'fit_score': expected a number from 0 to 100, got {value!r}")
     return score
@@ -275,7 +267,7 @@ def _category(value: Any) -> str | None:
 
 
 def age_band_of(age: int) -> str:
-    """The age band of an age in whole years: ``"40_and_over"`` from 40, else ``"under_40"``.
+    """Return the age band of an age in whole years: ``"40_and_over"`` from 40, else ``"under_40"``.
 
     Examples
     --------
@@ -340,7 +332,7 @@ def read_demographics(path: str | Path) -> DemographicsTable:
             f"demographics file {path} has none of the columns {', '.join(DEMOGRAPHIC_COLUMNS)}; "
             f"it has: {', '.join(header)}"
         )
-    dimensions = {column for column in ("sex", "race_ethnicity") if column in header}
+    dimensions: set[str] = {column for column in ("sex", "race_ethnicity") if column in header}
     if "age" in header or "age_band" in header:
         dimensions.add("age_band")
     people: dict[str, Demographics] = {}

@@ -29,7 +29,7 @@ NOT_LEGAL_ADVICE_NOTE = "This audit is not legal advice; docs/fairness.md gives 
 
 
 def audit_notes(report: AuditReport) -> list[str]:
-    """The sentences every output of the audit carries: how to read it and what it is not."""
+    """Return the sentences every output of the audit carries: how to read it and what it is not."""
     return [
         f"Selected: fit band {report.select_band!r} or higher. Scoring rate: share with a fit score strictly "
         f"above the median fit score of all {report.applicants} audited candidates ({report.median_fit_score:.2f}).",
@@ -134,7 +134,7 @@ def _csv_cell(value: Any) -> str:
 
 
 def write_audit_csv(report: AuditReport, path: str | Path) -> Path:
-    """Write :func:`audit_rows` as UTF-8, comma-separated CSV; text that a spreadsheet would run is quoted with ``'``."""
+    """Write :func:`audit_rows` as UTF-8 CSV; a text cell a spreadsheet would run as a formula gets a leading ``'``."""
     rows = audit_rows(report)
     path = Path(path)
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -145,7 +145,7 @@ def write_audit_csv(report: AuditReport, path: str | Path) -> Path:
 
 
 def audit_to_dict(report: AuditReport) -> dict[str, Any]:
-    """The audit as plain JSON-ready data: figures, per-dimension references, and the notes."""
+    """Return the audit as plain JSON-ready data: figures, per-dimension references, and the notes."""
     data = asdict(report)
     data["dimensions"] = [
         {
@@ -184,13 +184,17 @@ def _flag(value: bool | None) -> str:
     return "–" if value is None else ("yes" if value else "no")
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    """Columns padded to their widest cell; the first column left-aligned, the rest right-aligned."""
+def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, text_last: bool = False) -> list[str]:
+    """Columns padded to their widest cell; text (the first column, and the last with ``text_last``) left-aligned."""
     body = [list(row) for row in rows]
     widths = [max(len(cell) for cell in column) for column in zip(headers, *body, strict=True)]
+    left = {0, len(widths) - 1} if text_last else {0}
 
     def line(cells: Sequence[str]) -> str:
-        padded = [cell.ljust(w) if k == 0 else cell.rjust(w) for k, (cell, w) in enumerate(zip(cells, widths, strict=True))]
+        padded = [
+            cell.ljust(width) if k in left else cell.rjust(width)
+            for k, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ]
         return "  ".join(padded).rstrip()
 
     return [line(headers), line(["-" * w for w in widths]), *(line(row) for row in body)]
@@ -234,7 +238,7 @@ def format_dimension(dimension: DimensionImpact, profiles: Sequence[str]) -> lis
         )
         for c in dimension.categories
     ]
-    lines = [dimension.title, *_table(headers, rows), f"Unknown category: {dimension.unknown}", ""]
+    lines = [dimension.title, *_table(headers, rows, text_last=True), f"Unknown category: {dimension.unknown}", ""]
     profile_rows = [
         (c.category, *(f"{c.profile_rates[profile]:.0%}" for profile in profiles)) for c in dimension.categories
     ]
@@ -243,7 +247,7 @@ def format_dimension(dimension: DimensionImpact, profiles: Sequence[str]) -> lis
 
 
 def format_audit_text(report: AuditReport) -> str:
-    """The audit as plain text for a terminal: a summary, one table per dimension, and the notes."""
+    """Format the audit as plain text for a terminal: a summary, one table per dimension, and the notes."""
     lines = [
         f"Adverse-impact audit of {report.applicants} candidates",
         f"Selected (fit band {report.select_band!r} or higher): {report.selected} "
@@ -258,6 +262,8 @@ def format_audit_text(report: AuditReport) -> str:
     for dimension in report.dimensions:
         lines += [*format_dimension(dimension, report.profiles), ""]
     lines += ["Top profile, share of all audited candidates:"]
-    lines += _table(report.profiles, [[f"{report.profile_rates[p]:.0%}" for p in report.profiles]])
+    lines += _table(
+        ("Group", *report.profiles), [["all", *(f"{report.profile_rates[p]:.0%}" for p in report.profiles)]]
+    )
     lines += ["", *audit_notes(report)]
     return "\n".join(lines) + "\n"

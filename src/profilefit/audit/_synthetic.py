@@ -110,5 +110,5 @@ def write_sample_demographics(directory: str | Path) -> Path:
 
 
 def sample_demographics_path() -> Path:
-    """The bundled synthetic demographics of the 400 candidates of the sample export (not real people)."""
+    """Return the path of the bundled synthetic demographics of the sample export's 400 candidates (not real people)."""
     return Path(str(resources.files("profilefit").joinpath("data", SAMPLE_DEMOGRAPHICS)))

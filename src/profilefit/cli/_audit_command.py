@@ -28,7 +28,9 @@ def register(subparsers: Any) -> None:
         "rates, impact ratios, the four-fifths flag and significance tests per category. The four-fifths rule "
         "is a rule of thumb that calls for a closer look, not a verdict. See docs/fairness.md.",
     )
-    parser.add_argument("results", metavar="RESULTS", help="results file written by `profilefit score` (.csv, .jsonl, .parquet)")
+    parser.add_argument(
+        "results", metavar="RESULTS", help="results file written by `profilefit score` (.csv, .jsonl, .parquet)"
+    )
     parser.add_argument(
         "--demographics",
         required=True,
