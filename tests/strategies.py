@@ -3,11 +3,64 @@
 from __future__ import annotations
 
 import string
+from typing import Any
 
 from hypothesis import strategies as st
 
 from profilefit.audit import FIT_BANDS, Demographics, DemographicsTable, ScoredCandidate
+from profilefit.instrument import Instrument
 from profilefit.profiles import PROFILE_IDS
+
+
+def answers(instrument: Instrument, *, missing: bool = True) -> st.SearchStrategy[int | None]:
+    """One agreement answer in the instrument's response range, or ``None`` (unanswered) when ``missing``."""
+    value = st.integers(instrument.response_scale.min, instrument.response_scale.max)
+    return st.one_of(st.none(), value) if missing else value
+
+
+def candidate_ids() -> st.SearchStrategy[str]:
+    """Candidate ids as HR systems send them: printable text, 1–40 characters, æøå included."""
+    return st.text(
+        alphabet=st.characters(min_codepoint=32, max_codepoint=0x24F, blacklist_categories=("Cs",)),
+        min_size=1,
+        max_size=40,
+    )
+
+
+@st.composite
+def assessments(draw: st.DrawFn, instrument: Instrument, *, missing: bool = True) -> dict[str, Any]:
+    """A valid assessment as a dict: every question answered or (when ``missing``) left out."""
+    record: dict[str, Any] = {"candidate_id": draw(candidate_ids())}
+    for item_id in instrument.item_ids:
+        value = draw(answers(instrument, missing=missing))
+        if value is not None:
+            record[item_id] = value
+    for scenario in instrument.scenarios:
+        choices = [option.id for option in scenario.options]
+        value = draw(st.one_of(st.none(), st.sampled_from(choices)) if missing else st.sampled_from(choices))
+        if value is not None:
+            record[scenario.id] = value
+    for check in instrument.attention_checks:
+        value = draw(answers(instrument, missing=missing))
+        if value is not None:
+            record[check.id] = value
+    if draw(st.booleans()):
+        record["completion_seconds"] = draw(st.floats(0, 86_400, allow_nan=False))
+    return record
+
+
+def bad_answers(instrument: Instrument) -> st.SearchStrategy[Any]:
+    """Values no agreement item accepts: out of range, text, floats, booleans."""
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    return st.one_of(
+        st.integers(max_value=low - 1),
+        st.integers(min_value=high + 1),
+        st.integers(low, high).map(str),
+        st.floats(allow_nan=True),
+        st.booleans(),
+        st.text(max_size=5),
+    )
+
 
 # --- adverse-impact audit ---
 
