@@ -51,8 +51,11 @@ def test_strict_mode_refuses_numbers_as_text_and_floats():
 
 @pytest.mark.parametrize("field", sorted(DEMOGRAPHIC_FIELDS))
 def test_demographic_fields_are_refused_and_pointed_to_the_audit(field):
-    with pytest.raises(ValidationError, match="profilefit audit"):
+    with pytest.raises(ValidationError, match="profilefit audit") as caught:
         Assessment.model_validate({"candidate_id": "c1", field: "x"})
+    assert describe_errors(caught.value) == [
+        {"field": field, "value": "x", "reason": caught.value.errors()[0]["msg"]}
+    ]
 
 
 def test_unknown_fields_are_refused():

@@ -13,6 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from annotated_types import Ge, Le, MaxLen, MinLen
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic_core import PydanticCustomError
 
 from profilefit.instrument import Instrument, load_instrument
 
@@ -50,6 +51,8 @@ Seconds = Annotated[float, Ge(0), Le(86_400)]
 
 def demographic_message(field: str) -> str:
     """Explain why a demographic field is refused and where it belongs."""
+    # Braces would be read as placeholders by pydantic's message template.
+    field = field.replace("{", "(").replace("}", ")")
     return (
         f"field {field!r} is demographic: demographics never enter scoring. "
         "Leave it out of the assessment and give it to the adverse-impact audit instead "
@@ -78,7 +81,7 @@ class AssessmentBase(BaseModel):
             # Only keys that are not fields can be demographic; usually there are none.
             for key in data.keys() - cls.model_fields.keys():
                 if isinstance(key, str) and key.strip().lower() in DEMOGRAPHIC_FIELDS:
-                    raise ValueError(demographic_message(key))
+                    raise PydanticCustomError("demographic_field", demographic_message(key), {"field": key})
         return data
 
     def answers(self) -> dict[str, Any]:
@@ -170,6 +173,11 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
         location = ".".join(str(part) for part in problem["loc"]) or "(assessment)"
         context = problem.get("ctx") or {}
         kind = problem["type"]
+        if kind == "demographic_field":
+            field = context["field"]
+            value = problem["input"].get(field) if isinstance(problem.get("input"), dict) else None
+            records.append({"field": field, "value": value, "reason": problem["msg"]})
+            continue
         if kind in {"greater_than_equal", "less_than_equal", "int_type", "int_from_float"} and (
             location in instrument.item_ids or location in instrument.check_ids
         ):
