@@ -72,8 +72,14 @@ def test_ece_hand_example():
 def test_evaluation_reports_every_figure():
     y = np.array(["a", "b", "a", "b"])
     p = np.array([[0.8, 0.2], [0.3, 0.7], [0.45, 0.55], [0.2, 0.8]])
-    metrics = evaluate_probabilities(y, p, ["a", "b"], min_confidence=0.6, retest_probabilities=p[::-1],
-                                     oracle_probabilities=np.eye(2)[[0, 1, 0, 1]] * 0.98 + 0.01)
+    metrics = evaluate_probabilities(
+        y,
+        p,
+        ["a", "b"],
+        min_confidence=0.6,
+        retest_probabilities=p[::-1],
+        oracle_probabilities=np.eye(2)[[0, 1, 0, 1]] * 0.98 + 0.01,
+    )
     assert metrics["accuracy"] == 0.75
     assert metrics["confusion_matrix"]["counts"] == [[1, 1], [0, 2]]
     assert metrics["per_profile_recall"] == {"a": 0.5, "b": 1.0}

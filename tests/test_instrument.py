@@ -62,12 +62,39 @@ def _minimal(**changes):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"items": [{"id": "c1", "scale": "nope", "text": {"en": "x"}}, {"id": "c2", "scale": "calm", "text": {"en": "y"}}]}, "names scale 'nope'"),
+        (
+            {
+                "items": [
+                    {"id": "c1", "scale": "nope", "text": {"en": "x"}},
+                    {"id": "c2", "scale": "calm", "text": {"en": "y"}},
+                ]
+            },
+            "names scale 'nope'",
+        ),
         ({"languages": ["en", "nb"]}, "has no text in ['nb']"),
-        ({"items": [{"id": "c1", "scale": "calm", "text": {"en": "x"}}, {"id": "c1", "scale": "calm", "text": {"en": "y"}}]}, "used twice"),
-        ({"items": [{"id": "candidate_id", "scale": "calm", "text": {"en": "x"}}, {"id": "c2", "scale": "calm", "text": {"en": "y"}}]}, "reserved"),
+        (
+            {
+                "items": [
+                    {"id": "c1", "scale": "calm", "text": {"en": "x"}},
+                    {"id": "c1", "scale": "calm", "text": {"en": "y"}},
+                ]
+            },
+            "used twice",
+        ),
+        (
+            {
+                "items": [
+                    {"id": "candidate_id", "scale": "calm", "text": {"en": "x"}},
+                    {"id": "c2", "scale": "calm", "text": {"en": "y"}},
+                ]
+            },
+            "reserved",
+        ),
         ({"response_scale": {"min": 3, "max": 3}}, "max > min"),
-        ({"attention_checks": [{"id": "chk", "text": {"en": "Answer 9"}, "expected": 9}]}, "outside the response range"),
+        (
+            {"attention_checks": [{"id": "chk", "text": {"en": "Answer 9"}, "expected": 9}]},
+            "outside the response range",
+        ),
         ({"colour": "blue"}, "Extra inputs are not permitted"),
     ],
 )
@@ -77,7 +104,9 @@ def test_invalid_instruments_are_refused_with_a_clear_message(changes, message):
 
 
 def test_a_scale_with_one_item_is_refused():
-    one_item = _minimal(items=[{"id": "c1", "scale": "calm", "text": {"en": "x"}}, {"id": "c2", "scale": "calm", "text": {"en": "y"}}])
+    one_item = _minimal(
+        items=[{"id": "c1", "scale": "calm", "text": {"en": "x"}}, {"id": "c2", "scale": "calm", "text": {"en": "y"}}]
+    )
     one_item["scales"].append({"id": "drive", "name": {"en": "D"}, "description": {"en": "D."}})
     one_item["items"].append({"id": "d1", "scale": "drive", "text": {"en": "z"}})
     with pytest.raises(ValidationError, match="has 1 item"):

@@ -6,10 +6,7 @@ ROOT = Path(__file__).parent.parent
 
 def test_every_package_is_listed_for_the_wheel():
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
-    found = {
-        ".".join(path.parent.relative_to(ROOT / "src").parts)
-        for path in (ROOT / "src").rglob("__init__.py")
-    }
+    found = {".".join(path.parent.relative_to(ROOT / "src").parts) for path in (ROOT / "src").rglob("__init__.py")}
     assert found - listed == set(), "add these packages to [tool.setuptools] packages in pyproject.toml"
 
 

@@ -5,11 +5,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from tests.strategies import assessments, bad_answers
 
 from profilefit.instrument import load_instrument
 from profilefit.schema import DEMOGRAPHIC_FIELDS, assessment_model, build_assessment_model, describe_errors
 from profilefit.screening import json_schemas
-from tests.strategies import assessments, bad_answers
 
 INSTRUMENT = load_instrument()
 Assessment = assessment_model()
@@ -53,9 +53,7 @@ def test_strict_mode_refuses_numbers_as_text_and_floats():
 def test_demographic_fields_are_refused_and_pointed_to_the_audit(field):
     with pytest.raises(ValidationError, match="profilefit audit") as caught:
         Assessment.model_validate({"candidate_id": "c1", field: "x"})
-    assert describe_errors(caught.value) == [
-        {"field": field, "value": "x", "reason": caught.value.errors()[0]["msg"]}
-    ]
+    assert describe_errors(caught.value) == [{"field": field, "value": "x", "reason": caught.value.errors()[0]["msg"]}]
 
 
 def test_unknown_fields_are_refused():

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.strategies import assessments
 
 from profilefit.instrument import load_instrument
 from profilefit.scoring import (
@@ -12,7 +13,6 @@ from profilefit.scoring import (
     scale_reliability,
     score_responses,
 )
-from tests.strategies import assessments
 
 INSTRUMENT = load_instrument()
 

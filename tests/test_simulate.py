@@ -50,8 +50,14 @@ def test_profiles_show_in_their_scales():
     sim = simulate(20_000, seed=7)
     scales = score_responses(sim.responses).scales
     columns = list(sim.responses.instrument.scale_ids)
-    for profile, scale in [("controller", "taking_charge"), ("rock", "composure"), ("empathizer", "empathy"),
-                           ("hard_worker", "procedure"), ("innovator", "improvement"), ("competitor", "competitiveness")]:
+    for profile, scale in [
+        ("controller", "taking_charge"),
+        ("rock", "composure"),
+        ("empathizer", "empathy"),
+        ("hard_worker", "procedure"),
+        ("innovator", "improvement"),
+        ("competitor", "competitiveness"),
+    ]:
         inside = np.nanmean(scales[sim.profiles == profile, columns.index(scale)])
         outside = np.nanmean(scales[sim.profiles != profile, columns.index(scale)])
         assert inside > outside + 0.3, (profile, scale)
@@ -85,5 +91,6 @@ def test_unknown_parameters_and_traits_are_refused():
     with pytest.raises(ValidationError, match="unknown traits"):
         SimulationConfig.reference(faking_shift={"charisma": 0.3})
     with pytest.raises(ValidationError):
-        SimulationConfig.reference(trait_correlations={"composure~empathy": 0.95, "composure~procedure": 0.95,
-                                                       "empathy~procedure": -0.95})
+        SimulationConfig.reference(
+            trait_correlations={"composure~empathy": 0.95, "composure~procedure": 0.95, "empathy~procedure": -0.95}
+        )

@@ -58,7 +58,9 @@ def test_bad_labelled_rows_are_reported_not_dropped(tmp_path):
 
 def test_too_few_labels_per_class_is_a_clear_error(tmp_path):
     path = tmp_path / "tiny.jsonl"
-    path.write_text("\n".join(json.dumps({"candidate_id": f"c{i}", "tc1": 3, "profile": p})
-                              for i, p in enumerate(["a", "a", "b"])), encoding="utf-8")
+    path.write_text(
+        "\n".join(json.dumps({"candidate_id": f"c{i}", "tc1": 3, "profile": p}) for i, p in enumerate(["a", "a", "b"])),
+        encoding="utf-8",
+    )
     with pytest.raises(ValueError, match="at least 5 rows"):
         train_on_labels(path, tmp_path / "out")

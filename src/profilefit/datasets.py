@@ -89,7 +89,10 @@ def write_bundled_data(directory: str | Path) -> list[Path]:
     responses = Responses(instrument, ids, responses.items, responses.choices, responses.checks, responses.seconds)
     export = export_csv(responses)
     # Two rows as real exports sometimes have them: an answer out of range and an unknown option.
-    bad = [f"cand-0401;700,0;7{';4' * (len(instrument.item_ids) - 1)}", f"cand-0402;650,5;{'4;' * len(instrument.item_ids)}e"]
+    bad = [
+        f"cand-0401;700,0;7{';4' * (len(instrument.item_ids) - 1)}",
+        f"cand-0402;650,5;{'4;' * len(instrument.item_ids)}e",
+    ]
     bad = [line + ";" * (len(export_columns(instrument)) - 1 - line.count(";")) for line in bad]
     export += "\r\n".join(bad) + "\r\n"
     sample_path = directory / SAMPLE_EXPORT

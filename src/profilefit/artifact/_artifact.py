@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -199,5 +198,3 @@ def load_artifact(path: str | Path | None = None, *, allow_version_mismatch: boo
 def reference_model_path() -> Path:
     """Path of the shipped reference model inside the installed package."""
     return Path(str(resources.files("profilefit.models").joinpath("reference", "profilefit-reference.joblib")))
-
-

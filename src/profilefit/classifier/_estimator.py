@@ -101,6 +101,7 @@ class ProfileClassifier(ClassifierMixin, BaseEstimator):
         self : ProfileClassifier
         """
         X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64)
+        X = np.asarray(X, dtype=np.float64)
         check_classification_targets(y)
         self.classes_, y_index = np.unique(y, return_inverse=True)
         if self.classes_.size < 2:
@@ -157,8 +158,8 @@ class ProfileClassifier(ClassifierMixin, BaseEstimator):
 
     def _logits(self, X: ArrayLike) -> NDArray[np.float64]:
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
-        result: NDArray[np.float64] = self._standardise(X) @ self.coef_.T + self.intercept_
+        data = np.asarray(validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64))
+        result: NDArray[np.float64] = self._standardise(data) @ self.coef_.T + self.intercept_
         return result
 
     def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
@@ -195,11 +196,11 @@ class ProfileClassifier(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
+        data = np.asarray(validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64))
         index = {label: k for k, label in enumerate(self.classes_.tolist())}
         top = np.array([index[label] for label in np.asarray(towards).tolist()], dtype=np.intp)
         second = np.array([index[label] for label in np.asarray(against).tolist()], dtype=np.intp)
-        result: NDArray[np.float64] = self._standardise(X) * (self.coef_[top] - self.coef_[second])
+        result: NDArray[np.float64] = self._standardise(data) * (self.coef_[top] - self.coef_[second])
         return result
 
 

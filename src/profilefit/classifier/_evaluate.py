@@ -129,7 +129,9 @@ def format_metrics(metrics: dict[str, Any]) -> str:
             f"  log loss {ceiling['log_loss']:.4f}"
         )
         lines.append(f"macro-F1 gap to ceiling    {metrics['macro_f1_gap_to_ceiling']:.4f}")
-    lines.append("per-profile recall         " + "  ".join(f"{k} {v:.3f}" for k, v in metrics["per_profile_recall"].items()))
+    lines.append(
+        "per-profile recall         " + "  ".join(f"{k} {v:.3f}" for k, v in metrics["per_profile_recall"].items())
+    )
     matrix = metrics["confusion_matrix"]
     width = max(len(label) for label in matrix["labels"]) + 1
     lines.append("confusion matrix (rows: true profile, columns: predicted)")

@@ -293,11 +293,12 @@ def load_instrument(source: str | Path | None = None) -> Instrument:
 @lru_cache(maxsize=4)
 def _builtin_instrument(name: str) -> Instrument:
     # One shared object per built-in instrument: it is frozen, and derived tables cache on it.
-    raw = resources.files("profilefit.instrument").joinpath("data", BUILTIN_INSTRUMENTS[name]).read_text(encoding="utf-8")
+    raw = (
+        resources.files("profilefit.instrument").joinpath("data", BUILTIN_INSTRUMENTS[name]).read_text(encoding="utf-8")
+    )
     return Instrument.model_validate_json(raw)
 
 
 def instrument_to_json(instrument: Instrument) -> str:
     """Serialise an instrument to the JSON file format :func:`load_instrument` reads."""
     return json.dumps(instrument.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
-

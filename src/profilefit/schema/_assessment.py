@@ -70,7 +70,7 @@ class AssessmentBase(BaseModel):
 
     instrument: ClassVar[Instrument]
 
-    schema_version: Literal["profilefit.assessment/1"] = SCHEMA_VERSION
+    schema_version: Literal["profilefit.assessment/1"] = "profilefit.assessment/1"
     candidate_id: CandidateId
     completion_seconds: Seconds | None = None
 
@@ -121,23 +121,26 @@ def build_assessment_model(instrument: Instrument) -> type[AssessmentBase]:
     answer = Annotated[int, Ge(low), Le(high)]
     fields: dict[str, Any] = {}
     for item in instrument.items:
-        fields[item.id] = (answer | None, Field(default=None, description=f"{item.scale}; {item.text[instrument.languages[0]]}"))
+        fields[item.id] = (
+            answer | None,
+            Field(default=None, description=f"{item.scale}; {item.text[instrument.languages[0]]}"),
+        )
     for scenario in instrument.scenarios:
         option_ids = tuple(option.id for option in scenario.options)
         fields[scenario.id] = (
-            Literal[option_ids] | None,  # type: ignore[valid-type]
+            Literal[option_ids] | None,
             Field(default=None, description=f"situational scenario; one of {', '.join(option_ids)}"),
         )
     for check in instrument.attention_checks:
         fields[check.id] = (answer | None, Field(default=None, description="attention check"))
-    model = create_model(  # type: ignore[call-overload]
+    model = create_model(
         _class_name(instrument),
         __base__=AssessmentBase,
         __doc__=f"One candidate's answers to the {instrument.id} instrument, version {instrument.version}.",
         **fields,
     )
     model.instrument = instrument
-    return model  # type: ignore[no-any-return]
+    return model
 
 
 @lru_cache(maxsize=1)

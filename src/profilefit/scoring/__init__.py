@@ -23,7 +23,7 @@ __all__ = [
     "cronbach_alpha",
     "format_reliability",
     "keyed_items",
-    "score_responses",
     "scale_reliability",
+    "score_responses",
     "situational_scores",
 ]

@@ -85,7 +85,9 @@ class NormGroup(BaseModel):
         below = below.reshape(scores.shape) - bases
         up_to = up_to.reshape(scores.shape) - bases
         totals = np.array([self._totals[scale_id] for scale_id in scale_ids])
-        result: NDArray[np.float64] = np.where(np.isnan(scores), np.nan, 100.0 * (below + 0.5 * (up_to - below)) / totals)
+        result: NDArray[np.float64] = np.where(
+            np.isnan(scores), np.nan, 100.0 * (below + 0.5 * (up_to - below)) / totals
+        )
         return result
 
     @cached_property

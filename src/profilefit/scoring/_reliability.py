@@ -97,5 +97,7 @@ def format_reliability(results: list[ScaleReliability]) -> str:
     lines = [f"{'scale':<18}{'items':>6}{'n':>8}{'alpha':>8}   item-total correlations (corrected)"]
     for result in results:
         correlations = "  ".join(f"{item} {value:+.2f}" for item, value in result.item_total.items())
-        lines.append(f"{result.scale:<18}{result.n_items:>6}{result.n_candidates:>8}{result.alpha:>8.3f}   {correlations}")
+        lines.append(
+            f"{result.scale:<18}{result.n_items:>6}{result.n_candidates:>8}{result.alpha:>8.3f}   {correlations}"
+        )
     return "\n".join(lines)

@@ -104,7 +104,9 @@ class SimulationConfig(BaseModel):
         for pair in self.trait_correlations:
             a, _, b = pair.partition("~")
             if a not in traits or b not in traits or a == b:
-                raise ValueError(f"trait_correlations key {pair!r} must be 'a~b' with two different traits of {self.traits}")
+                raise ValueError(
+                    f"trait_correlations key {pair!r} must be 'a~b' with two different traits of {self.traits}"
+                )
         for profile, means in self.profile_means.items():
             unknown = set(means) - traits
             if unknown:

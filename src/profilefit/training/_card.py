@@ -159,7 +159,10 @@ def render_model_card(manifest: Manifest) -> str:
             "| | " + " | ".join(labels) + " |",
             "|---" * (len(labels) + 1) + "|",
         ]
-        parts += [f"| {label} | " + " | ".join(map(str, row)) + " |" for label, row in zip(labels, matrix["counts"], strict=True)]
+        parts += [
+            f"| {label} | " + " | ".join(map(str, row)) + " |"
+            for label, row in zip(labels, matrix["counts"], strict=True)
+        ]
     parts += ["", _INTENDED_USE, _LIMITS_SIMULATION if simulated else _LIMITS_ORGANISATION]
     parts += [
         "## Human review it needs",

@@ -189,7 +189,9 @@ def train_on_labels(
         raise ValueError(f"{data}: need at least two different labels in {label_column!r}; found {classes.tolist()}")
     if counts.min() < folds:
         small = ", ".join(f"{c} ({n})" for c, n in zip(classes, counts, strict=True) if n < folds)
-        raise ValueError(f"{data}: every label needs at least {folds} rows for {folds}-fold evaluation; too few: {small}")
+        raise ValueError(
+            f"{data}: every label needs at least {folds} rows for {folds}-fold evaluation; too few: {small}"
+        )
     scores = score_responses(responses)
     features = scores.features()
     estimator = ProfileClassifier(random_state=seed)

@@ -63,7 +63,7 @@ class ValidityFlags:
     @property
     def any(self) -> NDArray[np.bool_]:
         """Whether any flag fired, per candidate."""
-        result: NDArray[np.bool_] = self.flags.any(axis=1)
+        result: NDArray[np.bool_] = np.asarray(self.flags.any(axis=1), dtype=bool)
         return result
 
     def ids(self, row: int) -> list[str]:
@@ -103,18 +103,18 @@ def _longest_run(items: NDArray[np.float64]) -> NDArray[np.int64]:
     if n <= 8:  # one candidate at a time: a plain loop beats dozens of tiny array operations
         result = np.zeros(n, dtype=np.int64)
         for row, answers in enumerate(items.tolist()):
-            longest = run = 0
+            best = streak = 0
             previous = None
             for value in answers:
-                run = run + 1 if value == previous else (0 if value != value else 1)
+                streak = streak + 1 if value == previous else (0 if value != value else 1)
                 previous = value
-                longest = max(longest, run)
-            result[row] = longest
+                best = max(best, streak)
+            result[row] = best
         return result
     same = items[:, 1:] == items[:, :-1]  # nan never equals anything
     fresh = (~np.isnan(items)).astype(np.int64)  # a new run starts at 1, or 0 on an unanswered item
-    run = fresh[:, 0].copy()
-    longest = run.copy()
+    run: NDArray[np.int64] = fresh[:, 0].copy()
+    longest: NDArray[np.int64] = run.copy()
     for column in range(same.shape[1]):
         run = np.where(same[:, column], run + 1, fresh[:, column + 1])
         longest = np.maximum(longest, run)
@@ -194,4 +194,3 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
         missing_items=missing_items.astype(np.int64),
         n_items=k,
     )
-
