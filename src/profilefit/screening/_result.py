@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 from annotated_types import Ge, Le
 from pydantic import BaseModel, ConfigDict, Field
 
+from profilefit.fit import RoleFit
+
 Probability = Annotated[float, Ge(0), Le(1)]
 
 #: Shown with every result: what the result is for and what the model knows.
@@ -68,7 +70,9 @@ class ScreeningResult(_Frozen):
     """Everything profilefit says about one candidate.
 
     ``profile`` is the top profile, or ``"undetermined"`` when the top probability is
-    below ``min_confidence``; ``top_profile`` is always the most probable one.
+    below ``min_confidence``; ``top_profile`` is always the most probable one. ``fit``
+    is the candidate's fit to the screener's role (see docs/fit.md); ``needs_human_review``
+    is true when a validity flag fired or the profile is undetermined.
     """
 
     schema_version: Literal["profilefit.result/1"] = "profilefit.result/1"
@@ -85,5 +89,6 @@ class ScreeningResult(_Frozen):
     situational: dict[str, float | None]
     norm_group: str
     flags: list[ValidityFlag] = Field(default_factory=list)
+    fit: RoleFit | None = Field(None, description="Fit to the role the screener was built for; null without a role.")
     needs_human_review: bool
     notice: str = NOTICE

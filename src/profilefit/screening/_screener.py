@@ -21,6 +21,8 @@ from numpy.typing import NDArray
 from scipy.special import softmax
 
 from profilefit.artifact import ModelArtifact, load_artifact
+from profilefit.fit import DEFAULT_ROLE, FitScores, RoleFitScorer, RoleProfile, load_role
+from profilefit.fit._result import construct_trusted
 from profilefit.profiles import PROFILE_IDS
 from profilefit.schema import AssessmentBase, assessment_model
 from profilefit.scoring import NormGroup, Responses, ScaleScores, score_responses
@@ -57,9 +59,9 @@ class ScoredBatch:
     percentiles : ndarray of shape (n, n_scales)
     validity : ValidityFlags
         Response-validity flags of each candidate.
-    fit : object, optional
+    fit : FitScores or None
         Role fit when the screener has a role (see :mod:`profilefit.fit`): arrays ``score``
-        (0–100) and ``band`` per candidate.
+        (0–100) and ``band`` per candidate, and the numbers behind the reasons.
     """
 
     responses: Responses
@@ -73,7 +75,7 @@ class ScoredBatch:
     determined: NDArray[np.bool_]
     percentiles: NDArray[np.float64]
     validity: ValidityFlags
-    fit: Any = None
+    fit: FitScores | None = None
 
     def __len__(self) -> int:
         return int(self.probabilities.shape[0])
@@ -111,6 +113,12 @@ class Screener:
     decision_log : str or Path, optional
         A JSON Lines file to append one record per scored candidate to (see
         :meth:`score`). Answers and names are never written.
+    role : RoleProfile, str, Path or None, default="default"
+        The role to compute fit for: a built-in role id (see
+        :func:`profilefit.fit.builtin_roles`), a role file, or a RoleProfile. The
+        default is ``"complex-case"`` when the model's instrument has that role's
+        scales (the shipped one does) and no role otherwise, so a model trained on
+        an organisation's own instrument still loads; ``None`` leaves ``fit`` out.
 
     Examples
     --------
@@ -118,6 +126,8 @@ class Screener:
     >>> result = screener.score({"candidate_id": "c-1", "tc1": 5, "tc2": 6})
     >>> sorted(result.probabilities) == sorted(screener.profile_ids)
     True
+    >>> result.fit.role, result.fit.band in ("strong", "possible", "weak")
+    ('complex-case', True)
     """
 
     def __init__(
@@ -127,6 +137,7 @@ class Screener:
         norms: NormGroup | None = None,
         min_confidence: float | None = None,
         decision_log: str | Path | None = None,
+        role: RoleProfile | str | Path | None = "default",
     ) -> None:
         self.artifact = artifact
         self.assessment_model: type[AssessmentBase] = assessment_model(artifact.instrument)
@@ -153,6 +164,21 @@ class Screener:
             instrument_id=manifest.instrument_id,
             instrument_version=manifest.instrument_version,
         )
+        self.role, self._fit_scorer = self._bind_role(role)
+
+    def _bind_role(self, role: RoleProfile | str | Path | None) -> tuple[RoleProfile | None, RoleFitScorer | None]:
+        if role is None:
+            return None, None
+        scale_names = {s.id: s.name.get("en", next(iter(s.name.values()))) for s in self.instrument.scales}
+        if isinstance(role, str) and role == "default":
+            default = load_role(DEFAULT_ROLE)
+            if not set(default.scales) <= set(self.instrument.scale_ids) or not set(self.profile_ids) <= set(
+                default.profiles
+            ):
+                return None, None  # an organisation's own instrument or labels: no built-in role applies
+            role = default
+        loaded = load_role(role)
+        return loaded, RoleFitScorer(loaded, self.instrument.scale_ids, self.profile_ids, scale_names=scale_names)
 
     @classmethod
     def load(
@@ -162,8 +188,11 @@ class Screener:
         norms: NormGroup | None = None,
         min_confidence: float | None = None,
         decision_log: str | Path | None = None,
+        role: RoleProfile | str | Path | None = "default",
     ) -> Screener:
         """Load a model (by default the shipped reference model) and build a screener.
+
+        The keyword arguments are those of :class:`Screener`.
 
         Raises
         ------
@@ -172,7 +201,9 @@ class Screener:
         profilefit.artifact.ModelVersionError
             If the installed scikit-learn differs from the one that wrote the model.
         """
-        return cls(load_artifact(path), norms=norms, min_confidence=min_confidence, decision_log=decision_log)
+        return cls(
+            load_artifact(path), norms=norms, min_confidence=min_confidence, decision_log=decision_log, role=role
+        )
 
     # ---- scoring -----------------------------------------------------------------
 
@@ -227,6 +258,7 @@ class Screener:
         top, second = order[:, 0], order[:, 1]
         confidence = probabilities[np.arange(len(top)), top]
         percentiles = self.norms.percentiles(scores.scales, self.instrument.scale_ids)
+        fit = None if self._fit_scorer is None else self._fit_scorer.score(percentiles, probabilities)
         return ScoredBatch(
             responses=responses,
             scores=scores,
@@ -239,6 +271,7 @@ class Screener:
             determined=confidence >= self.min_confidence,
             percentiles=percentiles,
             validity=validity_flags(responses, scores),
+            fit=fit,
         )
 
     def _standardise(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -259,11 +292,13 @@ class Screener:
         results = []
         for row in range(len(batch)):
             order = np.argsort(-np.abs(contributions[row]), kind="stable")
-            explanation = Explanation.model_construct(
+            explanation = construct_trusted(
+                Explanation,
                 towards=str(towards[row]),
                 against=str(against[row]),
                 contributions=[
-                    Contribution.model_construct(
+                    construct_trusted(
+                        Contribution,
                         feature=features[k],
                         score=_number(batch.features[row, k]),
                         contribution=round(float(contributions[row, k]), 6),
@@ -272,7 +307,8 @@ class Screener:
                 ],
             )
             scales = [
-                ScaleResult.model_construct(
+                construct_trusted(
+                    ScaleResult,
                     scale=scale_id,
                     score=_number(batch.scores.scales[row, k]),
                     percentile=_number(batch.percentiles[row, k]),
@@ -281,6 +317,15 @@ class Screener:
                 for k, scale_id in enumerate(scale_ids)
             ]
             determined = bool(batch.determined[row])
+            fit = None
+            if self._fit_scorer is not None and batch.fit is not None:
+                fit = self._fit_scorer.explain(
+                    batch.fit,
+                    row,
+                    top=int(batch.top[row]),
+                    probability=float(batch.confidence[row]),
+                    determined=determined,
+                )
             results.append(
                 ScreeningResult(
                     candidate_id=str(batch.responses.candidate_ids[row]),
@@ -299,9 +344,10 @@ class Screener:
                     },
                     norm_group=self.norms.name,
                     flags=[
-                        ValidityFlag.model_construct(flag=flag, detail=batch.validity.detail(row, flag))
+                        construct_trusted(ValidityFlag, flag=flag, detail=batch.validity.detail(row, flag))
                         for flag in batch.validity.ids(row)
                     ],
+                    fit=fit,
                     needs_human_review=bool(batch.needs_human_review[row]),
                 )
             )
@@ -330,8 +376,17 @@ class Screener:
             "model_sha256": result.model.sha256,
             "input_sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
             "result": result.model_dump(
-                mode="json", include={"profile", "top_profile", "second_profile", "confidence", "probabilities",
-                                      "flags", "needs_human_review"}
+                mode="json",
+                include={
+                    "profile": True,
+                    "top_profile": True,
+                    "second_profile": True,
+                    "confidence": True,
+                    "probabilities": True,
+                    "flags": True,
+                    "fit": {"role", "score", "band"},
+                    "needs_human_review": True,
+                },
             ),
         }
         line = json.dumps(record, ensure_ascii=False) + "\n"
@@ -343,4 +398,3 @@ class Screener:
 def _number(value: float) -> float | None:
     number = float(value)
     return None if number != number else number  # nan is the only value unequal to itself
-

@@ -1,0 +1,35 @@
+"""Role fit: what a role needs (RoleProfile), and how well a candidate fits it (0–100, band, reasons)."""
+
+from profilefit.fit._fit import (
+    MAX_SCALE_REASONS,
+    REASON_MARGIN,
+    SUITS_POORLY,
+    SUITS_WELL,
+    FitScores,
+    RoleFitScorer,
+)
+from profilefit.fit._reasons import reason_languages, reason_templates, reason_text
+from profilefit.fit._result import BANDS, FitReason, RoleFit
+from profilefit.fit._role import DEFAULT_ROLE, Bands, Combine, RoleProfile, ScaleNeed, builtin_roles, load_role
+
+__all__ = [
+    "BANDS",
+    "DEFAULT_ROLE",
+    "MAX_SCALE_REASONS",
+    "REASON_MARGIN",
+    "SUITS_POORLY",
+    "SUITS_WELL",
+    "Bands",
+    "Combine",
+    "FitReason",
+    "FitScores",
+    "RoleFit",
+    "RoleFitScorer",
+    "RoleProfile",
+    "ScaleNeed",
+    "builtin_roles",
+    "load_role",
+    "reason_languages",
+    "reason_templates",
+    "reason_text",
+]
