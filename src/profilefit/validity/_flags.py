@@ -44,6 +44,9 @@ class ValidityFlags:
     ----------
     flags : ndarray of bool, shape (n, len(FLAG_IDS))
     longest_run : ndarray of int, shape (n,)
+        Longest run of one identical answer, in the order the statements were asked.
+    modal_count : ndarray of int, shape (n,)
+        How many statements got the candidate's most frequent answer.
     failed_checks : ndarray of int, shape (n,)
     minimum_seconds : float
         The plausible minimum completion time of the instrument.
@@ -53,6 +56,7 @@ class ValidityFlags:
 
     flags: NDArray[np.bool_]
     longest_run: NDArray[np.int64]
+    modal_count: NDArray[np.int64]
     failed_checks: NDArray[np.int64]
     seconds: NDArray[np.float64]
     minimum_seconds: float
@@ -73,7 +77,10 @@ class ValidityFlags:
     def detail(self, row: int, flag: str) -> str:
         """A plain English explanation of one flag for one candidate."""
         if flag == "straight_lining":
-            return f"gave the same answer to {self.longest_run[row]} statements in a row, or to most statements"
+            return (
+                f"gave one answer to {self.modal_count[row]} of {self.n_items - self.missing_items[row]} statements, "
+                f"{self.longest_run[row]} of them in a row"
+            )
         if flag == "failed_attention_check":
             return f"missed {self.failed_checks[row]} attention check(s) that asked for a given answer"
         if flag == "too_fast":
@@ -156,9 +163,9 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
     modal = np.zeros(n, dtype=np.int64)
     for value in range(low, high + 1):
         modal = np.maximum(modal, (items == value).sum(axis=1))
-    straight = (longest >= max(3, int(np.ceil(LONG_STRING_SHARE * k)))) | (
-        (n_answered > 0) & (modal >= MODAL_SHARE * np.maximum(n_answered, 1))
-    )
+    run_limit = max(3, int(np.ceil(LONG_STRING_SHARE * k)))
+    # The one-answer rule needs enough answers to mean anything: at least as many as a long run.
+    straight = (longest >= run_limit) | ((n_answered >= run_limit) & (modal >= MODAL_SHARE * n_answered))
 
     if instrument.attention_checks:
         expected = np.array([c.expected for c in instrument.attention_checks], dtype=np.float64)
@@ -187,6 +194,7 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
     return ValidityFlags(
         flags=flags,
         longest_run=longest,
+        modal_count=modal,
         failed_checks=failed_checks.astype(np.int64),
         seconds=responses.seconds,
         minimum_seconds=minimum,
