@@ -1,0 +1,50 @@
+"""Batch scoring of assessment exports: streaming, vectorized validation, and nothing lost.
+
+Read a CSV, JSON Lines, Parquet or Excel export (or a data frame, or an iterable of
+dicts) in chunks, validate it with the schema's rules on whole columns, score it with
+the same core as :meth:`Screener.score <profilefit.screening.Screener.score>`, and
+write a results file and a rejects file. Every row read is scored or rejected.
+
+Needs the ``io`` extra (``pip install "profilefit[io]"``); :func:`score_partition`
+on Dask needs the ``dask`` extra. Core profilefit imports and scores one candidate
+without them. See docs/batch.md.
+"""
+
+from profilefit.batch._deps import MissingExtraError
+from profilefit.batch._fields import ColumnError, check_header
+from profilefit.batch._partition import partition_meta, score_partition
+from profilefit.batch._readers import DEFAULT_CHUNK_SIZE, INPUT_FORMATS, Source, input_format, open_source
+from profilefit.batch._results import FLAG_SEPARATOR, result_columns, result_schema, result_table
+from profilefit.batch._score import BatchResult, BatchSummary, default_rejects_path, score_batch, score_file
+from profilefit.batch._validate import REJECT_COLUMNS, RawChunk, ValidatedChunk, validate_chunk
+from profilefit.batch._writers import FORMULA_START, OUTPUT_FORMATS, neutralise, output_format
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "FLAG_SEPARATOR",
+    "FORMULA_START",
+    "INPUT_FORMATS",
+    "OUTPUT_FORMATS",
+    "REJECT_COLUMNS",
+    "BatchResult",
+    "BatchSummary",
+    "ColumnError",
+    "MissingExtraError",
+    "RawChunk",
+    "Source",
+    "ValidatedChunk",
+    "check_header",
+    "default_rejects_path",
+    "input_format",
+    "neutralise",
+    "open_source",
+    "output_format",
+    "partition_meta",
+    "result_columns",
+    "result_schema",
+    "result_table",
+    "score_batch",
+    "score_file",
+    "score_partition",
+    "validate_chunk",
+]

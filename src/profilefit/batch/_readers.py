@@ -1,0 +1,351 @@
+"""Reading exports in chunks: CSV, JSON Lines, Parquet, Excel, data frames and iterables of dicts.
+
+Every reader yields :class:`~profilefit.batch._validate.RawChunk` objects of about
+``chunk_size`` rows, so memory stays flat however long the file is. A table's header
+is checked (:func:`~profilefit.batch._fields.check_header`) when the source is
+opened, before any row is read, so a file-level problem stops the run before any
+output is written.
+
+CSV is read as spreadsheets in Oslo, Stockholm and Utrecht write it: comma or
+semicolon (sniffed from the header as :func:`profilefit.io.sniff_delimiter` does),
+UTF-8 with or without a byte-order mark, CRLF, quoted fields with line breaks. The
+fast reader is pyarrow's streaming CSV reader, with every column read as text; a row
+with too few or too many cells stops it, and the rest of the file is then read with
+Python's csv module, which gives such rows exactly as :func:`profilefit.io.read_rows` does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import sys
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from profilefit.batch._deps import require
+from profilefit.batch._fields import check_header
+from profilefit.batch._validate import RawChunk
+from profilefit.instrument import Instrument
+from profilefit.io import sniff_delimiter
+from profilefit.schema import AssessmentBase
+
+#: Input formats by file suffix.
+INPUT_FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "xlsx",
+}
+DEFAULT_CHUNK_SIZE = 50_000
+_SAMPLE_CHARS = 64 * 1024
+
+
+@dataclass(frozen=True, eq=False)
+class Source:
+    """An opened input: its name for messages, its chunks, and its row count when known up front."""
+
+    name: str
+    chunks: Iterator[RawChunk]
+    total_rows: int | None = None
+
+
+def input_format(path: str | Path) -> str:
+    """The format of an input file from its suffix: ``csv``, ``jsonl``, ``parquet`` or ``xlsx``.
+
+    Raises
+    ------
+    ValueError
+        For any other suffix; the message lists the supported ones.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in INPUT_FORMATS:
+        raise ValueError(f"{path}: cannot read {suffix or 'files without a suffix'!r}; use {', '.join(INPUT_FORMATS)}")
+    return INPUT_FORMATS[suffix]
+
+
+def open_source(
+    data: Any,
+    instrument: Instrument,
+    *,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ignore_columns: Iterable[str] = (),
+) -> Source:
+    """Open a file path, a pandas DataFrame, a pyarrow Table or an iterable of assessments for chunked reading.
+
+    Parameters
+    ----------
+    data : str, Path, pandas.DataFrame, pyarrow.Table or iterable
+        A file (``.csv``, ``.txt``, ``.jsonl``, ``.ndjson``, ``.parquet``, ``.xlsx``), a
+        table, or an iterable of dicts, assessment models or JSON texts.
+    instrument : Instrument
+    chunk_size : int, default=50_000
+        Rows per chunk (for CSV, about this many: the reader cuts by bytes).
+    ignore_columns : iterable of str, optional
+        Columns of a table to leave out of scoring.
+
+    Returns
+    -------
+    Source
+
+    Raises
+    ------
+    ColumnError
+        If a table's header cannot be scored (see :func:`~profilefit.batch._fields.check_header`).
+    ValueError
+        For a file of an unsupported type.
+    FileNotFoundError
+        For a path that does not exist.
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+    ignore = tuple(ignore_columns)
+    if isinstance(data, str | Path):
+        path = Path(data)
+        kind = input_format(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no such file: {path}")
+        opener = {"csv": _open_csv, "jsonl": _open_jsonl, "parquet": _open_parquet, "xlsx": _open_xlsx}[kind]
+        return opener(path, instrument, chunk_size, ignore)
+    pandas, pyarrow = sys.modules.get("pandas"), sys.modules.get("pyarrow")
+    if pandas is not None and isinstance(data, pandas.DataFrame):
+        return _open_frame(data, instrument, chunk_size, ignore)
+    if pyarrow is not None and isinstance(data, pyarrow.Table | pyarrow.RecordBatch):
+        names = [str(name) for name in data.schema.names]
+        keep = check_header(instrument, names, ignore_columns=ignore, source="table")
+        batches = pyarrow.Table.from_batches([data]) if isinstance(data, pyarrow.RecordBatch) else data
+        return Source("table", _arrow_chunks(batches.to_batches(max_chunksize=chunk_size), names, keep), data.num_rows)
+    if isinstance(data, Mapping | AssessmentBase | str | bytes):
+        raise TypeError("give score_batch many assessments (an iterable of dicts), a DataFrame or a path, not one")
+    if isinstance(data, Iterable):
+        return Source("records", _record_chunks(iter(data), chunk_size))
+    raise TypeError(f"cannot score {type(data).__name__}: give a path, a pandas DataFrame or an iterable of dicts")
+
+
+# ---- CSV ------------------------------------------------------------------------------------
+
+
+def _open_csv(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...]) -> Source:
+    require("pyarrow.csv")  # fail now, not at the first chunk, when the io extra is missing
+    with path.open("r", encoding="utf-8-sig", newline="") as stream:
+        sample = stream.read(_SAMPLE_CHARS)
+    delimiter = sniff_delimiter(sample)
+    header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
+    keep = check_header(instrument, header, ignore_columns=ignore, source=str(path))
+    lines = max(sample.count("\n"), 1)
+    row_bytes = len(sample.encode("utf-8")) / lines
+    block_size = int(min(max(chunk_size * row_bytes, 1 << 16), 1 << 28))
+    return Source(str(path), _csv_chunks(path, delimiter, header, keep, chunk_size, block_size))
+
+
+def _csv_chunks(
+    path: Path, delimiter: str, header: list[str], keep: list[int], chunk_size: int, block_size: int
+) -> Iterator[RawChunk]:
+    pa, pcsv = require("pyarrow"), require("pyarrow.csv")
+    done = 0
+    try:
+        reader = pcsv.open_csv(
+            path,
+            read_options=pcsv.ReadOptions(block_size=block_size, use_threads=True),
+            parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pcsv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        if reader.schema.names != header:  # read the header differently from the csv module: let it decide
+            raise pa.ArrowInvalid("header mismatch")
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            yield RawChunk([(header[k], batch.column(k)) for k in keep], batch.num_rows, done + 1, tabular=True)
+            done += batch.num_rows
+    except pa.ArrowInvalid:
+        # A row with too few or too many cells (or text pyarrow reads differently): the csv module
+        # reads the rest exactly as the reference reader does, and names the bad rows.
+        yield from _csv_module_chunks(path, delimiter, header, keep, chunk_size, skip=done)
+
+
+def _csv_module_chunks(
+    path: Path, delimiter: str, header: list[str], keep: list[int], chunk_size: int, *, skip: int
+) -> Iterator[RawChunk]:
+    dropped = {header[k] for k in range(len(header)) if k not in set(keep)}
+    with path.open("r", encoding="utf-8-sig", newline="") as stream:
+        reader = csv.DictReader(stream, delimiter=delimiter)
+        for _ in itertools.islice(reader, skip):
+            pass
+        row_number = skip + 1
+        while rows := list(itertools.islice(reader, chunk_size)):
+            if dropped:
+                rows = [{key: value for key, value in row.items() if key not in dropped} for row in rows]
+            yield RawChunk.from_records(rows, first_row=row_number, tabular=True)
+            row_number += len(rows)
+
+
+# ---- JSON Lines -----------------------------------------------------------------------------
+
+
+def _open_jsonl(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...]) -> Source:
+    return Source(str(path), _jsonl_chunks(path, chunk_size))
+
+
+def _jsonl_chunks(path: Path, chunk_size: int) -> Iterator[RawChunk]:
+    with path.open("r", encoding="utf-8-sig") as stream:
+        lines = (line for line in stream if line.strip())  # blank lines are not rows, as in read_rows
+        row_number = 1
+        while block := list(itertools.islice(lines, chunk_size)):
+            records: list[Any] = []
+            unreadable: dict[int, dict[str, Any]] = {}
+            for position, line in enumerate(block):
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as error:
+                    record = None
+                    unreadable[position] = _line_problem(line, f"not valid JSON ({error.msg})")
+                else:
+                    if not isinstance(record, dict):
+                        unreadable[position] = _line_problem(
+                            line, f"expected a JSON object, got {type(record).__name__}"
+                        )
+                records.append(record)
+            yield RawChunk.from_records(records, first_row=row_number, tabular=False, unreadable=unreadable)
+            row_number += len(block)
+
+
+def _line_problem(line: str, reason: str) -> dict[str, Any]:
+    text = line.strip()
+    return {"field": "(line)", "value": text if len(text) <= 200 else text[:200] + "…", "reason": reason}
+
+
+# ---- Parquet, Arrow tables and data frames -------------------------------------------------------
+
+
+def _open_parquet(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...]) -> Source:
+    pq = require("pyarrow.parquet")
+    parquet = pq.ParquetFile(path)
+    names = [str(name) for name in parquet.schema_arrow.names]
+    keep = check_header(instrument, names, ignore_columns=ignore, source=str(path))
+    batches = parquet.iter_batches(batch_size=chunk_size)
+    return Source(str(path), _arrow_chunks(batches, names, keep), parquet.metadata.num_rows)
+
+
+def _arrow_chunks(batches: Iterable[Any], names: list[str], keep: list[int]) -> Iterator[RawChunk]:
+    done = 0
+    for batch in batches:
+        columns: list[tuple[str | None, Any]] = [(names[k], batch.column(k)) for k in keep]
+        yield RawChunk(columns, batch.num_rows, done + 1, tabular=True)
+        done += batch.num_rows
+
+
+def _open_frame(frame: Any, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...]) -> Source:
+    names = [str(name) for name in frame.columns]
+    keep = check_header(instrument, names, ignore_columns=ignore, source="data frame")
+    return Source("data frame", _frame_chunks(frame, names, keep, chunk_size), len(frame))
+
+
+def _frame_chunks(frame: Any, names: list[str], keep: list[int], chunk_size: int) -> Iterator[RawChunk]:
+    from profilefit.batch._cells import from_values
+
+    pa = require("pyarrow")
+    for start in range(0, len(frame), chunk_size):
+        part = frame.iloc[start : start + chunk_size]
+        columns: list[tuple[str | None, Any]] = []
+        for k in keep:
+            series = part.iloc[:, k]
+            try:
+                column = pa.array(series, from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # mixed types: cell by cell
+                values = series.astype(object).where(series.notna(), None).tolist()
+                column = from_values(values, tabular=True, numeric=names[k].strip() != "candidate_id")
+            columns.append((names[k], column))
+        yield RawChunk(columns, len(part), start + 1, tabular=True)
+
+
+# ---- Excel ----------------------------------------------------------------------------------
+
+
+def _open_xlsx(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...]) -> Source:
+    openpyxl = require("openpyxl")
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, openpyxl.utils.exceptions.InvalidFileException) as error:
+        raise ValueError(f"{path}: cannot open as an Excel workbook ({error})") from error
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = ["" if value is None else str(value) for value in next(rows, ())]
+        while header and header[-1] == "":  # Excel's used range often runs past the last named column
+            header.pop()
+        keep = check_header(instrument, header, ignore_columns=ignore, source=str(path))
+    except BaseException:
+        workbook.close()
+        raise
+    return Source(str(path), _xlsx_chunks(workbook, rows, header, keep, chunk_size), max(sheet.max_row - 1, 0) or None)
+
+
+def _xlsx_chunks(
+    workbook: Any, rows: Iterator[tuple[Any, ...]], header: list[str], keep: list[int], chunk_size: int
+) -> Iterator[RawChunk]:
+    width = len(header)
+    try:
+        filled = (row for row in rows if any(value is not None for value in row))  # blank rows are not rows
+        row_number = 1
+        while block := list(itertools.islice(filled, chunk_size)):
+            records = []
+            for row in block:
+                record: dict[Any, Any] = {header[k]: row[k] if k < len(row) else None for k in keep}
+                extra = [value for value in row[width:] if value is not None]
+                if extra:  # cells right of the header, as csv.DictReader gives them
+                    record[None] = extra
+                records.append(record)
+            yield RawChunk.from_records(records, first_row=row_number, tabular=True)
+            row_number += len(block)
+    finally:
+        workbook.close()
+
+
+# ---- iterables of assessments ---------------------------------------------------------------
+
+
+def _record_chunks(records: Iterator[Any], chunk_size: int) -> Iterator[RawChunk]:
+    row_number = 1
+    while block := list(itertools.islice(records, chunk_size)):
+        rows: list[Any] = []
+        unreadable: dict[int, dict[str, Any]] = {}
+        for position, record in enumerate(block):
+            row = _as_dict(record)
+            if row is None:
+                unreadable[position] = {
+                    "field": "(row)",
+                    "value": None,
+                    "reason": f"expected a dict, an assessment or JSON text, got {type(record).__name__}",
+                }
+            rows.append(row)
+        yield RawChunk.from_records(rows, first_row=row_number, tabular=False, unreadable=unreadable)
+        row_number += len(block)
+
+
+def _as_dict(record: Any) -> dict[Any, Any] | None:
+    if isinstance(record, dict):
+        return record
+    if isinstance(record, Mapping):
+        return dict(record)
+    if isinstance(record, AssessmentBase):
+        return record.model_dump(exclude_none=True)
+    if isinstance(record, str | bytes):
+        try:
+            loaded = json.loads(record)
+        except ValueError:
+            return None
+        return loaded if isinstance(loaded, dict) else None
+    return None

@@ -1,0 +1,112 @@
+"""The results table: one row per scored candidate, in the columns other tools read.
+
+The shortlist page and the adverse-impact audit read these columns by name, so the
+names are part of profilefit's interface: ``candidate_id``, ``model_id``, ``profile``
+(the top profile, or ``"undetermined"``), ``top_profile``, ``second_profile``,
+``confidence``, one ``p_<profile>`` per profile, ``fit_score`` and ``fit_band`` (null
+without a role), ``needs_review``, ``flags`` (validity flag ids joined by ``;``) and
+one ``scale_<scale>`` per scale.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from profilefit.batch._deps import require
+from profilefit.screening import UNDETERMINED, ScoredBatch
+from profilefit.validity import FLAG_IDS
+
+if TYPE_CHECKING:
+    from profilefit.screening import Screener
+
+#: Separates flag ids in the ``flags`` column.
+FLAG_SEPARATOR = ";"
+
+
+def result_columns(screener: Screener) -> list[str]:
+    """Names of the results columns for a screener's model and instrument, in file order.
+
+    Examples
+    --------
+    >>> from profilefit.screening import Screener
+    >>> result_columns(Screener.load())[:6]
+    ['candidate_id', 'model_id', 'profile', 'top_profile', 'second_profile', 'confidence']
+    """
+    return [
+        "candidate_id",
+        "model_id",
+        "profile",
+        "top_profile",
+        "second_profile",
+        "confidence",
+        *(f"p_{profile}" for profile in screener.profile_ids),
+        "fit_score",
+        "fit_band",
+        "needs_review",
+        "flags",
+        *(f"scale_{scale}" for scale in screener.instrument.scale_ids),
+    ]
+
+
+def result_schema(screener: Screener) -> Any:
+    """The pyarrow schema of the results table (fixed, so every chunk and every file agree)."""
+    pa = require("pyarrow")
+    types = {"confidence": pa.float64(), "fit_score": pa.float64(), "needs_review": pa.bool_()}
+    numeric = ("p_", "scale_")
+    return pa.schema(
+        [
+            (name, types.get(name, pa.float64() if name.startswith(numeric) else pa.string()))
+            for name in result_columns(screener)
+        ]
+    )
+
+
+def _flag_texts() -> list[str]:
+    """The ``flags`` text of every combination of flags, indexed by its bit mask."""
+    return [
+        FLAG_SEPARATOR.join(flag for bit, flag in enumerate(FLAG_IDS) if mask >> bit & 1)
+        for mask in range(1 << len(FLAG_IDS))
+    ]
+
+
+def result_table(screener: Screener, batch: ScoredBatch) -> Any:
+    """Build the results of a scored batch as a pyarrow Table with :func:`result_schema`.
+
+    Parameters
+    ----------
+    screener : Screener
+        The screener that scored ``batch``.
+    batch : ScoredBatch
+
+    Returns
+    -------
+    pyarrow.Table
+    """
+    pa = require("pyarrow")
+    n = len(batch)
+    profiles = pa.array([*batch.profile_ids, UNDETERMINED], pa.string())
+    label = np.where(batch.determined, batch.top, len(batch.profile_ids))
+    masks = batch.validity.flags.astype(np.int64) @ (1 << np.arange(len(FLAG_IDS), dtype=np.int64))
+    fit = batch.fit
+    columns: dict[str, Any] = {
+        "candidate_id": pa.array(batch.responses.candidate_ids, pa.string()),
+        "model_id": pa.array([screener.model_info.model_id], pa.string()).take(np.zeros(n, dtype=np.int64)),
+        "profile": profiles.take(label),
+        "top_profile": profiles.take(batch.top),
+        "second_profile": profiles.take(batch.second),
+        "confidence": pa.array(batch.confidence, pa.float64()),
+        **{f"p_{p}": pa.array(batch.probabilities[:, k], pa.float64()) for k, p in enumerate(batch.profile_ids)},
+        "fit_score": pa.nulls(n, pa.float64()) if fit is None else pa.array(fit.score, pa.float64(), from_pandas=True),
+        "fit_band": pa.nulls(n, pa.string())
+        if fit is None
+        else pa.array(np.asarray(fit.band, dtype=object), pa.string()),
+        "needs_review": pa.array(batch.needs_human_review, pa.bool_()),
+        "flags": pa.array(_flag_texts(), pa.string()).take(masks),
+        **{
+            f"scale_{scale}": pa.array(batch.scores.scales[:, k], pa.float64(), from_pandas=True)
+            for k, scale in enumerate(screener.instrument.scale_ids)
+        },
+    }
+    return pa.Table.from_pydict(columns, schema=result_schema(screener))

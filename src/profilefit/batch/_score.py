@@ -1,0 +1,357 @@
+"""Batch scoring: read in chunks, validate, score, and account for every row.
+
+:func:`score_batch` collects the results in memory (a DataFrame, or the same
+:class:`~profilefit.screening.ScreeningResult` objects :meth:`Screener.score` returns);
+:func:`score_file` streams them to a results file and a rejects file, so memory stays
+flat however long the export is. Both run the same chunk pipeline, and both keep
+``rows read = rows scored + rows rejected``.
+
+Duplicate candidate ids: the first row of an id that passes validation is scored; a
+later valid row with the same id is rejected (field ``candidate_id``, naming the row that
+was scored), so a results file never holds one id twice and joins on the id stay safe.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from profilefit.batch._deps import require
+from profilefit.batch._readers import DEFAULT_CHUNK_SIZE, Source, open_source
+from profilefit.batch._results import result_schema, result_table
+from profilefit.batch._validate import REJECT_COLUMNS, ValidatedChunk, validate_chunk
+from profilefit.batch._writers import RejectsWriter, TableWriter, output_format
+
+if TYPE_CHECKING:
+    from profilefit.screening import ScoredBatch, Screener
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """What a batch run did, in numbers: ``rows_read == rows_scored + rows_rejected`` always.
+
+    Attributes
+    ----------
+    source : str
+        The input, as named in messages.
+    rows_read, rows_scored, rows_rejected : int
+    duplicate_ids : int
+        Rows rejected because an earlier row with the same candidate id was scored.
+    problems : int
+        Records in the rejects (a rejected row can have several problems).
+    seconds : float
+        Wall-clock time of the run.
+    results_path, rejects_path : Path or None
+        The files written, by :func:`score_file`.
+    """
+
+    source: str
+    rows_read: int
+    rows_scored: int
+    rows_rejected: int
+    duplicate_ids: int
+    problems: int
+    seconds: float
+    results_path: Path | None = None
+    rejects_path: Path | None = None
+
+    def line(self) -> str:
+        """The one-line summary the command prints at the end."""
+        text = (
+            f"{self.rows_read:,} rows read: {self.rows_scored:,} scored, {self.rows_rejected:,} rejected "
+            f"({self.duplicate_ids:,} duplicate ids) in {self.seconds:.1f} s"
+        )
+        if self.results_path is not None:
+            text += f"; results in {self.results_path}"
+        if self.rejects_path is not None:
+            text += f", rejects in {self.rejects_path}"
+        return text
+
+
+@dataclass(frozen=True, eq=False)
+class BatchResult:
+    """Results of :func:`score_batch`.
+
+    Attributes
+    ----------
+    results : pandas.DataFrame or list of ScreeningResult
+        One row (or object) per scored candidate, in input order; the columns are
+        :func:`~profilefit.batch.result_columns`.
+    rejects : pandas.DataFrame
+        One row per problem of a rejected row: ``row`` (1 = first data row), ``candidate_id``,
+        ``field``, ``value``, ``reason``.
+    rows : ndarray of int64
+        The input row number of each result.
+    summary : BatchSummary
+    """
+
+    results: Any
+    rejects: Any
+    rows: NDArray[np.int64]
+    summary: BatchSummary
+
+
+class _ScoredIds:
+    """Candidate ids already scored in this run, as 64-bit hashes with the row that took each.
+
+    Kept as a few sorted blocks merged like a binary counter, so adding and looking up a chunk
+    is cheap and memory is 16 bytes per id however long the run. Two different ids share a
+    hash with probability about n²/2⁶⁵ (below 10⁻⁶ for ten million rows).
+    """
+
+    def __init__(self) -> None:
+        self._blocks: list[tuple[NDArray[np.int64], NDArray[np.int64]]] = []
+
+    def first_rows(self, hashes: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Row that scored each hash, ``-1`` where none did."""
+        found = np.full(len(hashes), -1, dtype=np.int64)
+        for keys, rows in self._blocks:
+            position = np.minimum(np.searchsorted(keys, hashes), len(keys) - 1)
+            hit = keys[position] == hashes
+            found[hit] = rows[position[hit]]
+        return found
+
+    def add(self, hashes: NDArray[np.int64], rows: NDArray[np.int64]) -> None:
+        """Remember newly scored ids."""
+        if not len(hashes):
+            return
+        order = np.argsort(hashes, kind="stable")
+        self._blocks.append((hashes[order], rows[order]))
+        while len(self._blocks) > 1 and len(self._blocks[-1][0]) >= len(self._blocks[-2][0]):
+            (keys_b, rows_b), (keys_a, rows_a) = self._blocks.pop(), self._blocks.pop()
+            keys, rows = np.concatenate([keys_a, keys_b]), np.concatenate([rows_a, rows_b])
+            order = np.argsort(keys, kind="stable")  # two sorted runs: a linear merge
+            self._blocks.append((keys[order], rows[order]))
+
+
+def _drop_duplicates(chunk: ValidatedChunk, scored: _ScoredIds) -> tuple[ValidatedChunk, int]:
+    """Reject valid rows whose id an earlier row already took; return the chunk and how many."""
+    ids = chunk.responses.candidate_ids.tolist()
+    n = len(ids)
+    if not n:
+        return chunk, 0
+    hashes = np.fromiter(map(hash, ids), dtype=np.int64, count=n)
+    first = scored.first_rows(hashes)
+    # Within the chunk: the first of equal ids (in input order) keeps its place.
+    order = np.argsort(hashes, kind="stable")
+    same = np.r_[False, hashes[order][1:] == hashes[order][:-1]]
+    group_start = np.maximum.accumulate(np.where(same, 0, np.arange(n)))
+    leader = np.empty(n, dtype=np.intp)
+    leader[order] = order[group_start]
+    repeat = (leader != np.arange(n)) & (chunk.responses.candidate_ids == chunk.responses.candidate_ids[leader])
+    first = np.where((first < 0) & repeat, chunk.rows[leader], first)
+    keep = np.flatnonzero(first < 0)
+    scored.add(hashes[keep], chunk.rows[keep])
+    duplicates = np.flatnonzero(first >= 0)
+    if not len(duplicates):
+        return chunk, 0
+    rejects = chunk.rejects + [
+        {
+            "row": int(chunk.rows[k]),
+            "candidate_id": ids[k],
+            "field": "candidate_id",
+            "value": ids[k],
+            "reason": f"duplicate candidate id: row {int(first[k])} has the same id and is scored; "
+            "only the first valid row of an id is scored",
+        }
+        for k in duplicates
+    ]
+    rejects.sort(key=lambda record: record["row"])
+    kept = ValidatedChunk(chunk.responses.take(keep), chunk.rows[keep], rejects, chunk.n_read)
+    return kept, len(duplicates)
+
+
+@dataclass
+class _Counts:
+    rows_read: int = 0
+    rows_scored: int = 0
+    duplicate_ids: int = 0
+    problems: int = 0
+
+
+def _scored_chunks(
+    screener: Screener, source: Source, counts: _Counts, *, progress: bool
+) -> Iterator[tuple[ValidatedChunk, ScoredBatch | None]]:
+    """Validate, deduplicate and score each chunk of ``source``, updating ``counts`` as it goes."""
+    bar = None
+    if progress:
+        bar = require("tqdm").tqdm(total=source.total_rows, unit=" rows", file=sys.stderr, dynamic_ncols=True)
+    scored_ids = _ScoredIds()
+    try:
+        for raw in source.chunks:
+            chunk, duplicates = _drop_duplicates(validate_chunk(screener.instrument, raw), scored_ids)
+            batch = screener.score_responses(chunk.responses) if len(chunk.responses) else None
+            counts.rows_read += chunk.n_read
+            counts.rows_scored += len(chunk.responses)
+            counts.duplicate_ids += duplicates
+            counts.problems += len(chunk.rejects)
+            if bar is not None:
+                bar.update(chunk.n_read)
+            yield chunk, batch
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _summary(source: Source, counts: _Counts, started: float, **paths: Path | None) -> BatchSummary:
+    return BatchSummary(
+        source=source.name,
+        rows_read=counts.rows_read,
+        rows_scored=counts.rows_scored,
+        rows_rejected=counts.rows_read - counts.rows_scored,
+        duplicate_ids=counts.duplicate_ids,
+        problems=counts.problems,
+        seconds=time.perf_counter() - started,
+        **paths,
+    )
+
+
+def score_batch(
+    screener: Screener,
+    data: Any,
+    *,
+    output: Literal["frame", "results"] = "frame",
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ignore_columns: Iterable[str] = (),
+    progress: bool = False,
+) -> BatchResult:
+    """Score many candidates: a data frame, an export file, or an iterable of assessments.
+
+    Every row is either scored or rejected with its problems, and a scored row gets
+    exactly the numbers ``screener.score`` gives it alone.
+
+    Parameters
+    ----------
+    screener : Screener
+    data : pandas.DataFrame, str, Path, pyarrow.Table or iterable
+        A data frame with one column per field; a file (``.csv``, ``.txt``, ``.jsonl``,
+        ``.ndjson``, ``.parquet``, ``.xlsx``); or an iterable of dicts, assessment models
+        or JSON texts.
+    output : {"frame", "results"}, default="frame"
+        ``"frame"``: results as a pandas DataFrame with :func:`~profilefit.batch.result_columns`.
+        ``"results"``: a list of :class:`~profilefit.screening.ScreeningResult`.
+    chunk_size : int, default=50_000
+        Rows validated and scored together.
+    ignore_columns : iterable of str, optional
+        Columns of a table to leave out (a table with a column that is not a field is
+        refused as a whole; see docs/batch.md).
+    progress : bool, default=False
+        Show a progress bar on standard error.
+
+    Returns
+    -------
+    BatchResult
+
+    Raises
+    ------
+    profilefit.batch.ColumnError
+        If a table's header cannot be scored (unknown, demographic or repeated columns; no ``candidate_id``).
+    profilefit.batch.MissingExtraError
+        If the ``io`` extra is not installed.
+
+    Examples
+    --------
+    >>> from profilefit.screening import Screener
+    >>> from profilefit.datasets import sample_export_path
+    >>> batch = score_batch(Screener.load(), sample_export_path())
+    >>> batch.summary.rows_read, batch.summary.rows_scored, batch.summary.rows_rejected
+    (402, 400, 2)
+    """
+    if output not in ("frame", "results"):
+        raise ValueError(f"output must be 'frame' or 'results', got {output!r}")
+    pa = require("pyarrow")
+    pd = require("pandas")
+    started = time.perf_counter()
+    source = open_source(data, screener.instrument, chunk_size=chunk_size, ignore_columns=ignore_columns)
+    counts = _Counts()
+    tables, objects, rows, rejects = [], [], [], []
+    for chunk, batch in _scored_chunks(screener, source, counts, progress=progress):
+        rejects += chunk.rejects
+        rows.append(chunk.rows)
+        if batch is None:
+            continue
+        if output == "frame":
+            tables.append(result_table(screener, batch))
+        else:
+            objects += screener.results(batch)
+    results: Any = objects
+    if output == "frame":
+        results = pa.concat_tables(tables or [result_schema(screener).empty_table()]).to_pandas()
+    reject_frame = pd.DataFrame(rejects, columns=list(REJECT_COLUMNS))
+    reject_frame["row"] = reject_frame["row"].astype("int64")
+    all_rows = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+    return BatchResult(results, reject_frame, all_rows, _summary(source, counts, started))
+
+
+def default_rejects_path(output: str | Path) -> Path:
+    """Where :func:`score_file` writes rejects when not told: ``results.csv`` → ``results.rejects.csv``."""
+    output = Path(output)
+    return output.with_name(output.stem + ".rejects" + output.suffix)
+
+
+def score_file(
+    screener: Screener,
+    data: Any,
+    output: str | Path,
+    *,
+    rejects: str | Path | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ignore_columns: Iterable[str] = (),
+    progress: bool = False,
+) -> BatchSummary:
+    """Score an export into a results file and a rejects file, streaming chunk by chunk.
+
+    This is what ``profilefit score`` runs. Memory does not grow with the number of rows
+    (apart from 16 bytes per scored candidate id, to find duplicates).
+
+    Parameters
+    ----------
+    screener : Screener
+    data : str, Path, pandas.DataFrame or iterable
+        What :func:`score_batch` accepts.
+    output : str or Path
+        Results file; ``.csv``, ``.jsonl``/``.ndjson`` or ``.parquet``.
+    rejects : str or Path, optional
+        Rejects file, in any of the same formats; by default next to ``output``
+        (see :func:`default_rejects_path`). Always written, empty when nothing was rejected.
+    chunk_size, ignore_columns, progress
+        As for :func:`score_batch`.
+
+    Returns
+    -------
+    BatchSummary
+
+    Raises
+    ------
+    profilefit.batch.ColumnError
+        Before anything is written, if the header cannot be scored.
+    ValueError
+        For an input or output of an unsupported type.
+    """
+    started = time.perf_counter()
+    output_format(output)
+    rejects_path = Path(rejects) if rejects is not None else default_rejects_path(output)
+    output_format(rejects_path)
+    source = open_source(data, screener.instrument, chunk_size=chunk_size, ignore_columns=ignore_columns)
+    counts = _Counts()
+    results_writer = TableWriter(output, result_schema(screener))
+    rejects_writer = RejectsWriter(rejects_path)
+    try:
+        for chunk, batch in _scored_chunks(screener, source, counts, progress=progress):
+            rejects_writer.write(chunk.rejects)
+            if batch is not None:
+                results_writer.write(result_table(screener, batch))
+    except BaseException:
+        results_writer.close(commit=False)
+        rejects_writer.close(commit=False)
+        raise
+    results_writer.close()
+    rejects_writer.close()
+    return _summary(source, counts, started, results_path=results_writer.path, rejects_path=rejects_writer.path)

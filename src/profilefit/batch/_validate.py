@@ -1,0 +1,250 @@
+"""Validating a chunk of rows: the schema's rules on whole columns, the schema itself for the rest.
+
+Validation runs in two tiers. The first looks at whole columns (:mod:`._cells`) and
+proves most cells valid at numpy speed. Every row with a cell the first tier cannot
+prove valid goes, whole, through the reference rule: :func:`profilefit.io.coerce_row`
+then the strict assessment schema. So a rejected row gets exactly the problems the
+schema names (field, value, reason), and an unusual but valid row (``" 5 "``, ``"+5"``,
+``"05"``) is accepted exactly when the schema accepts it. A property test checks that
+the two tiers together agree with the schema row for row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import ValidationError
+
+from profilefit._identity_cache import identity_cache
+from profilefit.batch._cells import (
+    Column,
+    answer_cells,
+    from_values,
+    id_cells,
+    is_arrow,
+    quiet_cells,
+    scenario_cells,
+    seconds_cells,
+    tabular_value,
+    version_cells,
+)
+from profilefit.batch._fields import CANDIDATE_ID, CHECK, ITEM, SCENARIO, SECONDS, VERSION, FieldTable, field_table
+from profilefit.instrument import Instrument
+from profilefit.io import coerce_row
+from profilefit.schema import AssessmentBase, assessment_model, describe_errors
+from profilefit.scoring import NO_CHOICE, Responses
+
+#: Columns of a rejects table, one row per problem.
+REJECT_COLUMNS = ("row", "candidate_id", "field", "value", "reason")
+
+
+@dataclass(frozen=True, eq=False)
+class RawChunk:
+    """Rows of an export as read, before validation.
+
+    Attributes
+    ----------
+    columns : list of (str or None, column)
+        Column name (as in the file) and its cells: a pyarrow array, or a list of Python values.
+    n_rows : int
+    first_row : int
+        Row number of the first row (1 = the first data row of the input).
+    tabular : bool
+        The rows come from a table with typed columns (see :mod:`profilefit.batch._cells`).
+    records : list of dict, optional
+        The rows as dicts, when the source yields dicts; the reference rule reads these.
+    unreadable : dict of int to dict
+        Rows (by position in the chunk) that could not be read at all, with their problem.
+    """
+
+    columns: list[tuple[str | None, Column]]
+    n_rows: int
+    first_row: int
+    tabular: bool
+    records: Sequence[Any] | None = None
+    unreadable: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def from_records(
+        cls,
+        records: Sequence[Any],
+        *,
+        first_row: int,
+        tabular: bool,
+        unreadable: dict[int, dict[str, Any]] | None = None,
+    ) -> RawChunk:
+        """Collect dict rows into columns (keys in order of first appearance; absent = ``None``)."""
+        keys: dict[Any, None] = {}
+        for record in records:
+            if isinstance(record, dict):
+                keys.update(dict.fromkeys(record))
+        columns = []
+        for key in keys:
+            values = [record.get(key) if isinstance(record, dict) else None for record in records]
+            numeric = not (isinstance(key, str) and key.strip() == "candidate_id")
+            columns.append((key, from_values(values, tabular=tabular, numeric=numeric)))
+        return cls(columns, len(records), first_row, tabular, records, dict(unreadable or {}))
+
+
+@dataclass(frozen=True, eq=False)
+class ValidatedChunk:
+    """The outcome of validating one chunk: valid rows as arrays, and the problems of the others.
+
+    Attributes
+    ----------
+    responses : Responses
+        The valid rows, in input order.
+    rows : ndarray of int64, shape (len(responses),)
+        Their row numbers (1 = the first data row of the input).
+    rejects : list of dict
+        One record per problem of a rejected row, with keys :data:`REJECT_COLUMNS`.
+    n_read : int
+        Rows in the chunk: ``len(responses)`` plus the number of rejected rows.
+    """
+
+    responses: Responses
+    rows: NDArray[np.int64]
+    rejects: list[dict[str, Any]]
+    n_read: int
+
+    @property
+    def n_rejected(self) -> int:
+        """Rows of the chunk that were rejected."""
+        return self.n_read - len(self.responses)
+
+
+@identity_cache()
+def _schema(instrument: Instrument) -> type[AssessmentBase]:
+    return assessment_model(instrument)
+
+
+def _key(name: Any, tabular: bool) -> Any:
+    # A table's header is compared stripped, as coerce_row does; a dict key must match exactly,
+    # otherwise its rows take the reference path, which strips and decides.
+    return name.strip() if tabular and isinstance(name, str) else name
+
+
+def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
+    """Validate the rows of one chunk against an instrument's assessment schema.
+
+    Parameters
+    ----------
+    instrument : Instrument
+        Use the scoring screener's ``instrument`` so that the arrays fit its model.
+    chunk : RawChunk
+
+    Returns
+    -------
+    ValidatedChunk
+        Every row of the chunk is either in ``responses`` or has at least one record in ``rejects``.
+    """
+    table = field_table(instrument)
+    n = chunk.n_rows
+    items = np.full((n, len(instrument.items)), np.nan, order="F")
+    choices = np.full((n, len(instrument.scenarios)), NO_CHOICE, dtype=np.int16, order="F")
+    checks = np.full((n, len(instrument.attention_checks)), np.nan, order="F")
+    seconds = np.full(n, np.nan)
+    ids = np.full(n, None, dtype=object)
+    ok = np.ones(n, dtype=bool)
+    have_id = False
+    for name, column in chunk.columns:
+        kind, position = table.kind.get(_key(name, chunk.tabular), (None, 0))
+        if kind == ITEM:
+            items[:, position], good = answer_cells(column, table, tabular=chunk.tabular)
+        elif kind == CHECK:
+            checks[:, position], good = answer_cells(column, table, tabular=chunk.tabular)
+        elif kind == SCENARIO:
+            choices[:, position], good = scenario_cells(column, table, position, tabular=chunk.tabular)
+        elif kind == SECONDS:
+            seconds, good = seconds_cells(column, tabular=chunk.tabular)
+        elif kind == CANDIDATE_ID:
+            ids, good = id_cells(column, tabular=chunk.tabular)
+            have_id = True
+        elif kind == VERSION:
+            good = version_cells(column, tabular=chunk.tabular)
+        else:  # an unnamed column, or a dict key that is not exactly a field name
+            good = quiet_cells(column, tabular=chunk.tabular)
+        ok &= good
+    if not have_id:
+        ok[:] = False  # the schema requires candidate_id
+    for position in chunk.unreadable:
+        ok[position] = False
+
+    rejects: list[dict[str, Any]] = []
+    doubtful = np.flatnonzero(~ok)
+    if len(doubtful):
+        checked = _reference(instrument, table, chunk, doubtful, rejects)
+        for position, record in checked:
+            ok[position] = True
+            ids[position] = record["candidate_id"]
+        if checked:
+            positions = np.array([position for position, _ in checked])
+            again = Responses.from_records(instrument, [record for _, record in checked])
+            items[positions], choices[positions] = again.items, again.choices
+            checks[positions], seconds[positions] = again.checks, again.seconds
+    accepted = np.flatnonzero(ok)
+    responses = Responses(
+        instrument,
+        np.array(ids[accepted].tolist(), dtype=np.str_) if len(accepted) else np.empty(0, dtype=np.str_),
+        np.ascontiguousarray(items[accepted]),
+        np.ascontiguousarray(choices[accepted]),
+        np.ascontiguousarray(checks[accepted]),
+        seconds[accepted],
+    )
+    return ValidatedChunk(responses, (chunk.first_row + accepted).astype(np.int64), rejects, n)
+
+
+def _raw_rows(table: FieldTable, chunk: RawChunk, positions: NDArray[np.intp]) -> list[Any]:
+    """The rows at ``positions`` as the reference rule reads them: dicts of Python values."""
+    if chunk.records is not None:
+        rows = [chunk.records[position] for position in positions]
+        if not chunk.tabular:
+            return rows
+        return [
+            {key: tabular_value(table.kind.get(_key(key, True), (None, 0))[0], value) for key, value in row.items()}
+            if isinstance(row, dict)
+            else row
+            for row in rows
+        ]
+    built: list[dict[Any, Any]] = [{} for _ in positions]
+    for name, column in chunk.columns:
+        values = column.take(positions).to_pylist() if is_arrow(column) else [column[k] for k in positions]
+        kind = table.kind.get(_key(name, chunk.tabular), (None, 0))[0]
+        for row, value in zip(built, values, strict=True):
+            row[name] = tabular_value(kind, value) if chunk.tabular else value
+    return built
+
+
+def _reference(
+    instrument: Instrument,
+    table: FieldTable,
+    chunk: RawChunk,
+    positions: NDArray[np.intp],
+    rejects: list[dict[str, Any]],
+) -> list[tuple[int, dict[str, Any]]]:
+    """Run the reference rule on whole rows; return the accepted ones and append the problems of the rest."""
+    schema = _schema(instrument)
+    accepted = []
+    for position, raw in zip(positions.tolist(), _raw_rows(table, chunk, positions), strict=True):
+        row_number = chunk.first_row + position
+        problems: list[dict[str, Any]]
+        candidate_id = None
+        if position in chunk.unreadable:
+            problems = [chunk.unreadable[position]]
+        else:
+            try:
+                typed = coerce_row(instrument, raw)
+                candidate = typed.get("candidate_id")
+                candidate_id = candidate if isinstance(candidate, str) and candidate else None
+                accepted.append((position, schema.model_validate(typed).model_dump()))
+                continue
+            except ValidationError as error:
+                problems = describe_errors(error, instrument)
+            except (AttributeError, TypeError, ValueError) as error:  # a key or a value coerce_row cannot read
+                problems = [{"field": "(row)", "value": None, "reason": f"cannot read this row: {error}"}]
+        rejects.extend({"row": row_number, "candidate_id": candidate_id, **problem} for problem in problems)
+    return accepted

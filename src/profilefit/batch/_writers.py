@@ -1,0 +1,244 @@
+"""Writing results and rejects as CSV, JSON Lines or Parquet, a chunk at a time.
+
+Files are written under a temporary name next to the target and renamed when
+complete, so a run that stops half way never leaves a file that looks finished.
+
+In CSV, a text cell that a spreadsheet would run as a formula (it starts with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return) gets a leading apostrophe. Only text
+cells are changed: numbers profilefit writes are never prefixed. JSON Lines and
+Parquet keep text exactly as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from pathlib import Path
+from typing import IO, Any
+
+from profilefit.batch._deps import require
+from profilefit.batch._validate import REJECT_COLUMNS
+
+#: Output formats by file suffix.
+OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+
+#: A text cell starting with one of these would run as a formula in a spreadsheet.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START_RE2 = r"^([=+\-@\t\r])"
+
+
+def output_format(path: str | Path) -> str:
+    """The format of an output file from its suffix: ``csv``, ``jsonl`` or ``parquet``.
+
+    Raises
+    ------
+    ValueError
+        For any other suffix.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in OUTPUT_FORMATS:
+        raise ValueError(
+            f"{path}: cannot write {suffix or 'files without a suffix'!r}; use {', '.join(OUTPUT_FORMATS)}"
+        )
+    return OUTPUT_FORMATS[suffix]
+
+
+def neutralise(text: str) -> str:
+    """Prefix an apostrophe to text a spreadsheet would run as a formula.
+
+    Examples
+    --------
+    >>> neutralise("=SUM(A1:A9)")
+    "'=SUM(A1:A9)"
+    >>> neutralise("cand-0001")
+    'cand-0001'
+    """
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def neutralise_table(table: Any) -> Any:
+    """The same table with :func:`neutralise` applied to every text column (vectorized)."""
+    pa, pc = require("pyarrow"), require("pyarrow.compute")
+    columns = [
+        pc.replace_substring_regex(column, _FORMULA_START_RE2, r"'\1") if pa.types.is_string(column.type) else column
+        for column in table.columns
+    ]
+    return pa.Table.from_arrays(columns, schema=table.schema)
+
+
+class _AtomicFile:
+    """A file written under a temporary name and moved into place by :meth:`commit`."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.partial = self.path.with_name(self.path.name + ".partial")
+
+    def commit(self) -> None:
+        os.replace(self.partial, self.path)
+
+    def discard(self) -> None:
+        self.partial.unlink(missing_ok=True)
+
+
+class TableWriter:
+    """Writes pyarrow tables of one schema to a CSV, JSON Lines or Parquet file, chunk by chunk.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write; its suffix picks the format (see :func:`output_format`).
+    schema : pyarrow.Schema
+    """
+
+    def __init__(self, path: str | Path, schema: Any) -> None:
+        self.format = output_format(path)
+        self._file = _AtomicFile(path)
+        self.schema = schema
+        self.rows = 0
+        self._writer: Any = None
+        self._stream: IO[str] | None = None
+        pa = require("pyarrow")
+        if self.format == "csv":
+            pcsv = require("pyarrow.csv")
+            options = pcsv.WriteOptions(include_header=True, quoting_style="needed")
+            self._writer = pcsv.CSVWriter(str(self._file.partial), schema, write_options=options)
+        elif self.format == "parquet":
+            self._writer = require("pyarrow.parquet").ParquetWriter(str(self._file.partial), schema)
+        else:
+            self._stream = self._file.partial.open("w", encoding="utf-8", newline="\n")
+        self._pa = pa
+
+    @property
+    def path(self) -> Path:
+        """The final path of the file."""
+        return self._file.path
+
+    def write(self, table: Any) -> None:
+        """Append the rows of ``table`` (which must have this writer's schema)."""
+        if self.format == "csv":
+            self._writer.write_table(neutralise_table(table))
+        elif self.format == "parquet":
+            self._writer.write_table(table)
+        else:
+            assert self._stream is not None
+            self._stream.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in table.to_pylist())
+        self.rows += table.num_rows
+
+    def close(self, *, commit: bool = True) -> None:
+        """Finish the file and move it into place, or (``commit=False``) delete it."""
+        if self._writer is not None:
+            self._writer.close()
+        if self._stream is not None:
+            self._stream.close()
+        if commit:
+            self._file.commit()
+        else:
+            self._file.discard()
+
+
+def json_value(value: Any) -> Any:
+    """A reject value as JSON can hold it: NaN and infinities (not JSON) become their text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    return value
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return neutralise(value)
+    return neutralise(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _text_value(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def reject_schema() -> Any:
+    """The pyarrow schema of a rejects table; ``value`` is text because a bad value can be of any type."""
+    pa = require("pyarrow")
+    return pa.schema(
+        [
+            ("row", pa.int64()),
+            ("candidate_id", pa.string()),
+            ("field", pa.string()),
+            ("value", pa.string()),
+            ("reason", pa.string()),
+        ]
+    )
+
+
+class RejectsWriter:
+    """Writes reject records (``row, candidate_id, field, value, reason``) as CSV, JSON Lines or Parquet.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write; its suffix picks the format.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.format = output_format(path)
+        self._file = _AtomicFile(path)
+        self.records = 0
+        self._parquet: Any = None
+        self._stream: IO[str] | None = None
+        self._csv: Any = None
+        if self.format == "parquet":
+            self._parquet = require("pyarrow.parquet").ParquetWriter(str(self._file.partial), reject_schema())
+        else:
+            self._stream = self._file.partial.open("w", encoding="utf-8", newline="")
+            if self.format == "csv":
+                self._csv = csv.writer(self._stream, lineterminator="\n")
+                self._csv.writerow(REJECT_COLUMNS)
+
+    @property
+    def path(self) -> Path:
+        """The final path of the file."""
+        return self._file.path
+
+    def write(self, records: list[dict[str, Any]]) -> None:
+        """Append reject records."""
+        if not records:
+            return
+        if self._parquet is not None:
+            pa = require("pyarrow")
+            columns = {name: [record.get(name) for record in records] for name in REJECT_COLUMNS}
+            columns["value"] = [_text_value(value) for value in columns["value"]]
+            self._parquet.write_table(pa.Table.from_pydict(columns, schema=reject_schema()))
+        elif self._csv is not None:
+            self._csv.writerows([_csv_value(record.get(name)) for name in REJECT_COLUMNS] for record in records)
+        else:
+            assert self._stream is not None
+            self._stream.writelines(
+                json.dumps(
+                    {name: json_value(record.get(name)) for name in REJECT_COLUMNS}, ensure_ascii=False, default=str
+                )
+                + "\n"
+                for record in records
+            )
+        self.records += len(records)
+
+    def close(self, *, commit: bool = True) -> None:
+        """Finish the file and move it into place, or (``commit=False``) delete it."""
+        if self._parquet is not None:
+            self._parquet.close()
+        if self._stream is not None:
+            self._stream.close()
+        if commit:
+            self._file.commit()
+        else:
+            self._file.discard()

@@ -1,0 +1,81 @@
+"""``profilefit score``: score an assessment export into a results file and a rejects file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from profilefit.cli._main import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
+
+#: INPUT that means the bundled sample export.
+SAMPLE = "sample"
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``score`` sub-command to ``subparsers``."""
+    parser = subparsers.add_parser(
+        "score",
+        help="score an assessment export (CSV, JSON Lines, Parquet, Excel) into a results file",
+        description="Validate and score every row of an export, streaming in chunks. Rows that fail validation go "
+        "to the rejects file with their row number, field, value and reason; rows read = scored + rejected. "
+        "Exit codes: 0 all rows scored; 1 some rows rejected; 2 usage error or unreadable input (including a "
+        "header with a column that is not a field); 3 the model file was refused. See docs/batch.md.",
+    )
+    parser.add_argument(
+        "input",
+        metavar="INPUT",
+        help="export file (.csv .txt .jsonl .ndjson .parquet .xlsx), or 'sample' for the bundled sample export",
+    )
+    parser.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="results file (.csv .jsonl .parquet)")
+    parser.add_argument(
+        "--rejects", metavar="REJECTS", help="rejects file (.csv .jsonl .parquet); default: OUTPUT with .rejects added"
+    )
+    parser.add_argument("--model", metavar="PATH", help="a model file (.joblib) with its manifest; default: reference")
+    parser.add_argument("--chunk-size", type=int, default=None, metavar="N", help="rows per chunk (default: 50000)")
+    parser.add_argument(
+        "--ignore-column",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="leave this column of the input out of scoring (repeatable), e.g. an e-mail column",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar (shown only on a terminal)")
+    parser.set_defaults(func=run_score)
+
+
+def run_score(args: argparse.Namespace) -> int:
+    """Score ``args.input`` into ``args.output``; print the summary; return the exit code."""
+    from profilefit.batch import DEFAULT_CHUNK_SIZE, ColumnError, MissingExtraError, score_file
+    from profilefit.screening import Screener
+
+    source: Path = Path(args.input)
+    if args.input == SAMPLE:
+        from profilefit.datasets import sample_export_path
+
+        source = sample_export_path()
+    chunk_size = DEFAULT_CHUNK_SIZE if args.chunk_size is None else args.chunk_size
+    if chunk_size < 1:
+        print(f"profilefit score: --chunk-size must be at least 1, got {chunk_size}", file=sys.stderr)
+        return EXIT_USAGE
+    screener = Screener.load(args.model)
+    try:
+        summary = score_file(
+            screener,
+            source,
+            args.output,
+            rejects=args.rejects,
+            chunk_size=chunk_size,
+            ignore_columns=args.ignore_column,
+            progress=not args.no_progress and sys.stderr.isatty(),
+        )
+    except (ColumnError, MissingExtraError) as error:
+        print(f"profilefit score: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:
+        where = f" {error.filename}" if error.filename else ""
+        print(f"profilefit score: cannot read or write{where}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(summary.line())
+    return EXIT_REJECTS if summary.rows_rejected else EXIT_OK
