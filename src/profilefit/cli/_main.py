@@ -31,6 +31,7 @@ _COMMAND_MODULES = (
     "profilefit.cli._instrument_commands",
     "profilefit.cli._audit_command",
     "profilefit.cli._batch_commands",
+    "profilefit.cli._report_commands",
 )
 
 

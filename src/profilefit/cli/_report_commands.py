@@ -1,0 +1,93 @@
+"""Sub-commands for people reading results: ``report`` (one candidate) and ``shortlist`` (a batch)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from profilefit.cli._errors import print_validation_error
+from profilefit.fit import BANDS, builtin_roles, load_role
+from profilefit.reports import html_report, json_report, read_results, report_languages, shortlist_html, text_report
+from profilefit.screening import Screener, ScreeningResult
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def register(subparsers: Any) -> None:
+    """Add this module's sub-commands."""
+    languages = list(report_languages())
+    roles = ", ".join(builtin_roles())
+    report = subparsers.add_parser(
+        "report",
+        help="score one candidate and print a report; optionally write it as HTML and JSON",
+        description="Score one assessment (JSON) for a role and print a plain-text report. The result supports "
+        "a human decision; the reference model is trained on simulated data. A stored result (JSON) is "
+        "reported as it is, without scoring again.",
+    )
+    report.add_argument("candidate", help="a JSON file with one assessment or one result, or - for standard input")
+    report.add_argument("--role", default="complex-case", help=f"a built-in role ({roles}) or a role file")
+    report.add_argument("--lang", choices=languages, default="en", help="report language (default: en)")
+    report.add_argument("--html", help="also write the report as a self-contained HTML page here")
+    report.add_argument("--json", help="also write the result (with fit) as JSON here")
+    report.add_argument("--model", help="a model file (.joblib) with its manifest; default: the reference model")
+    report.set_defaults(func=run_report)
+
+    shortlist = subparsers.add_parser(
+        "shortlist",
+        help="turn a results file into a shortlist page, sortable by fit and filterable by band and flag",
+        description="Read a results file written by `profilefit score` (.csv, .jsonl or .parquet) and write "
+        "one self-contained HTML page.",
+    )
+    shortlist.add_argument("results", help="the results file")
+    shortlist.add_argument("--html", required=True, help="where to write the shortlist page (.html)")
+    shortlist.add_argument("--lang", choices=languages, default="en", help="page language (default: en)")
+    shortlist.add_argument("--role", help=f"the role the fit was computed for, to name it on the page ({roles})")
+    shortlist.set_defaults(func=run_shortlist)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Score (or read) one candidate and write the reports."""
+    text = sys.stdin.read() if args.candidate == "-" else Path(args.candidate).read_text(encoding="utf-8-sig")
+    role = load_role(args.role)
+    if _is_result(text):
+        result = ScreeningResult.model_validate_json(text)
+    else:
+        screener = Screener.load(args.model, role=role)
+        try:
+            result = screener.score(text)
+        except ValidationError as error:
+            print_validation_error(error, instrument=screener.instrument, where=f"{args.candidate}: ")
+            return EXIT_USAGE
+    sys.stdout.write(text_report(result, language=args.lang, role=role))
+    if args.html:
+        Path(args.html).write_text(html_report(result, language=args.lang, role=role), encoding="utf-8")
+        print(f"wrote {args.html}", file=sys.stderr)
+    if args.json:
+        Path(args.json).write_text(json_report(result), encoding="utf-8")
+        print(f"wrote {args.json}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _is_result(text: str) -> bool:
+    """Whether JSON text is a stored ScreeningResult rather than an assessment."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return False  # let the assessment schema report it
+    return isinstance(data, dict) and str(data.get("schema_version", "")).startswith("profilefit.result/")
+
+
+def run_shortlist(args: argparse.Namespace) -> int:
+    """Write the shortlist page and print a one-line summary."""
+    rows = read_results(args.results)
+    role = load_role(args.role) if args.role else None
+    Path(args.html).write_text(shortlist_html(rows, language=args.lang, role=role), encoding="utf-8")
+    counts = ", ".join(f"{sum(r.fit_band == band for r in rows)} {band}" for band in BANDS)
+    review = sum(r.needs_review for r in rows)
+    print(f"wrote {args.html}: {len(rows)} candidates ({counts}; {review} need review)")
+    return EXIT_OK

@@ -1,0 +1,154 @@
+"""Report texts in every language, read from ``reports/data/strings.json``, and the names reports show.
+
+Every string a report prints is in the data file, in every language of the file; a
+test fails when a language lacks a key. Scale names come from the instrument, profile
+names from the profile file, role names from the role file, so each lives in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from profilefit.fit import FitReason, RoleProfile, builtin_roles, load_role, reason_text
+from profilefit.instrument import Instrument, load_instrument
+from profilefit.profiles import load_profiles
+from profilefit.scoring import Responses
+from profilefit.validity import (
+    CONTRADICTION_SCALES,
+    LONG_STRING_SHARE,
+    MIN_SECONDS_PER_SCENARIO,
+    MISSING_SHARE,
+    MODAL_SHARE,
+    minimum_plausible_seconds,
+)
+
+
+@lru_cache(maxsize=1)
+def report_strings() -> dict[str, dict[str, str]]:
+    """Every report string: key, then language code, then text (with ``{placeholders}``)."""
+    text = resources.files("profilefit.reports").joinpath("data", "strings.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    strings: dict[str, dict[str, str]] = data["strings"]
+    return strings
+
+
+@lru_cache(maxsize=1)
+def report_languages() -> tuple[str, ...]:
+    """Language codes reports are written in: English, Norwegian bokmål, Swedish, Dutch."""
+    text = resources.files("profilefit.reports").joinpath("data", "strings.json").read_text(encoding="utf-8")
+    return tuple(json.loads(text)["languages"])
+
+
+class Labels:
+    """What a report says, in one language: its strings, numbers, and the names of scales, profiles and flags.
+
+    Parameters
+    ----------
+    language : str
+        One of :func:`report_languages`.
+    instrument : Instrument, optional
+        Where scale names come from; by default the shipped instrument.
+
+    Raises
+    ------
+    ValueError
+        For a language reports are not written in.
+    """
+
+    def __init__(self, language: str = "en", instrument: Instrument | None = None) -> None:
+        if language not in report_languages():
+            raise ValueError(f"no reports in language {language!r}; choose one of {', '.join(report_languages())}")
+        self.language = language
+        self.instrument = instrument or load_instrument()
+        self._profiles = load_profiles()
+        self._scale_names = {
+            scale.id: scale.name.get(language) or scale.name.get("en") or next(iter(scale.name.values()))
+            for scale in self.instrument.scales
+        }
+        self._profile_names = {p: self._profiles.name(p, language) for p in self._profiles.ids}
+
+    def t(self, key: str, **values: object) -> str:
+        """The string ``key`` in this language, with ``values`` filled in."""
+        text = report_strings()[key][self.language]
+        return text.format(**values) if values else text
+
+    def number(self, value: float, decimals: int = 1) -> str:
+        """A number with this language's decimal separator."""
+        return f"{value:.{decimals}f}".replace(".", self.t("decimal_separator"))
+
+    def percent(self, share: float, decimals: int = 0) -> str:
+        """A share 0–1 as a percentage, written as this language writes it."""
+        return self.t("percent", value=self.number(100.0 * share, decimals))
+
+    def scale(self, scale_id: str) -> str:
+        """Display name of a scale."""
+        return self._scale_names.get(scale_id, scale_id.replace("_", " "))
+
+    def profile(self, profile_id: str) -> str:
+        """Display name of a profile (``"undetermined"`` included)."""
+        if profile_id == "undetermined":
+            return self.t("undetermined")
+        return self._profile_names.get(profile_id, profile_id.replace("_", " "))
+
+    def profile_description(self, profile_id: str) -> str:
+        """The profile's description, or nothing for a profile the profile file does not know."""
+        if profile_id not in self._profiles.ids:
+            return ""
+        descriptions = self._profiles.get(profile_id).description
+        return descriptions.get(self.language, descriptions["en"])
+
+    def band(self, band: str) -> str:
+        """Display name of a fit band."""
+        return self.t(f"band_{band}")
+
+    def feature(self, feature: str) -> str:
+        """Display name of a classifier feature: a scale, or ``sjt_<profile>`` scenario choices."""
+        if feature.startswith("sjt_"):
+            return self.t("scenario_choices", profile=self.profile(feature.removeprefix("sjt_")))
+        return self.scale(feature)
+
+    def flag_name(self, flag: str) -> str:
+        """Short name of a validity flag."""
+        key = f"flag_name_{flag}"
+        return self.t(key) if key in report_strings() else flag.replace("_", " ")
+
+    def flag_explanation(self, flag: str) -> str:
+        """What a validity flag means and its threshold, in plain words."""
+        instrument = self.instrument
+        n_items = len(instrument.items)
+        if flag == "straight_lining":
+            run = max(3, math.ceil(LONG_STRING_SHARE * n_items))  # as profilefit.validity counts it
+            return self.t("flag_straight_lining", run=run, modal=self.percent(MODAL_SHARE))
+        if flag == "too_fast":
+            minimum = minimum_plausible_seconds(Responses.from_records(instrument, []))
+            return self.t(
+                "flag_too_fast",
+                seconds=self.number(minimum, 0),
+                per_item=self.number(instrument.timing.min_seconds_per_item, 0),
+                per_scenario=self.number(MIN_SECONDS_PER_SCENARIO, 0),
+            )
+        if flag == "contradictory":
+            return self.t("flag_contradictory", scales=CONTRADICTION_SCALES)
+        if flag == "too_many_missing":
+            return self.t("flag_too_many_missing", missing=self.percent(MISSING_SHARE))
+        key = f"flag_{flag}"
+        return self.t(key) if key in report_strings() else flag.replace("_", " ")
+
+    def reason(self, reason: FitReason) -> str:
+        """A fit reason in plain words."""
+        names = self._profile_names if reason.kind == "profile" else self._scale_names
+        text = reason_text(reason, self.language, scale_names=names, profile_names=names)
+        return text[:1].upper() + text[1:]
+
+
+def role_for(role_id: str | None, role: RoleProfile | None = None) -> RoleProfile | None:
+    """The role a result names: the one given, else a built-in role with that id, else none."""
+    if role is not None:
+        return role
+    if role_id and role_id in builtin_roles():
+        return load_role(role_id)
+    return None

@@ -1,0 +1,420 @@
+"""Role fit: the role file format, the fit score's properties, reasons, and the Controller-versus-Empathizer check."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+import tomllib
+from importlib import resources
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from pydantic import ValidationError
+
+from profilefit.fit import (
+    BANDS,
+    MAX_SCALE_REASONS,
+    REASON_MARGIN,
+    FitReason,
+    RoleFit,
+    RoleFitScorer,
+    RoleProfile,
+    builtin_roles,
+    load_role,
+    reason_languages,
+    reason_templates,
+    reason_text,
+)
+from profilefit.fit._result import construct_trusted
+from profilefit.profiles import PROFILE_IDS
+from profilefit.screening import Screener, ScreeningResult
+from profilefit.simulate import simulate
+
+SCALES = (
+    "taking_charge",
+    "composure",
+    "empathy",
+    "accommodation",
+    "procedure",
+    "improvement",
+    "competitiveness",
+    "ownership",
+)
+ROLES = ("complex-case", "transactional")
+
+
+def role_data(role_id: str = "complex-case") -> dict:
+    text = resources.files("profilefit.fit").joinpath("data", f"{role_id}.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+@pytest.fixture(scope="module", params=ROLES)
+def scorer(request, instrument):
+    return RoleFitScorer(load_role(request.param), instrument.scale_ids, PROFILE_IDS)
+
+
+def percentile_rows(*, min_rows: int = 1, max_rows: int = 12):
+    """Norm percentiles of candidates on the eight shipped scales; ``nan`` where a scale score is missing."""
+    cells = st.one_of(st.floats(0, 100), st.just(np.nan))
+    shape = st.tuples(st.integers(min_rows, max_rows), st.just(len(SCALES)))
+    return hnp.arrays(np.float64, shape, elements=cells)
+
+
+@st.composite
+def probability_rows(draw, n: int):
+    """Profile probabilities of ``n`` candidates: positive, each row summing to one."""
+    raw = draw(hnp.arrays(np.float64, (n, len(PROFILE_IDS)), elements=st.floats(0.001, 1)))
+    return raw / raw.sum(axis=1, keepdims=True)
+
+
+# ---- role files -------------------------------------------------------------------
+
+
+def test_built_in_roles_load_and_complex_case_is_the_default():
+    assert set(ROLES) <= set(builtin_roles())
+    assert load_role().id == "complex-case"
+    for role_id in ROLES:
+        role = load_role(role_id)
+        assert role.id == role_id
+        assert set(role.profiles) == set(PROFILE_IDS)
+        for language in ("en", "nb", "sv", "nl"):
+            assert role.text("name", language) and role.text("description", language)
+
+
+def test_complex_case_follows_the_hbr_findings():
+    role = load_role("complex-case")
+    weights = {scale: need.weight for scale, need in role.scales.items()}
+    top_three = sorted(weights, key=weights.get, reverse=True)[:3]
+    assert set(top_three) == {"taking_charge", "ownership", "composure"}
+    assert max(role.profiles, key=role.profiles.get) == "controller"  # best at resolving problems
+    ranked = sorted(role.profiles, key=role.profiles.get, reverse=True)
+    assert 2 <= ranked.index("empathizer") <= 4  # mid-pack
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"scales": {"taking_charge": {"wieght": 3.0}}}, "wieght"),
+        ({"scales": {"taking_charge": {"weight": 0}}}, "greater than 0"),
+        ({"scales": {"taking_charge": {"weight": 2, "direction": "up"}}}, "direction"),
+        ({"profiles": {"controller": 1.5}}, "less than or equal to 1"),
+        ({"bands": {"strong": 40.0, "possible": 50.0}}, "must be below"),
+        ({"name": {"nb": "Komplekse saker"}}, "English"),
+        ({"scales": {}}, "at least 1"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_a_role_file_with_a_mistake_is_refused_naming_it(change, message):
+    data = {**role_data(), **change}
+    with pytest.raises(ValidationError, match=message):
+        RoleProfile.model_validate(data)
+
+
+def test_roles_load_from_toml_and_json_files(tmp_path):
+    data = role_data("transactional")
+    data["id"] = "our-helpdesk"
+    json_path = tmp_path / "helpdesk.json"
+    json_path.write_text(json.dumps(data), encoding="utf-8")
+    assert load_role(json_path).id == "our-helpdesk"
+    toml_path = tmp_path / "helpdesk.toml"
+    toml_path.write_text(
+        resources.files("profilefit.fit").joinpath("data", "transactional.toml").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    assert load_role(toml_path) == load_role("transactional")
+    assert load_role(load_role("transactional")) is load_role("transactional")
+    with pytest.raises(FileNotFoundError, match="complex-case"):
+        load_role("no-such-role")
+    (tmp_path / "role.yaml").write_text("id: x", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"\.toml or \.json"):
+        load_role(tmp_path / "role.yaml")
+
+
+def test_a_role_must_match_the_instrument_and_the_model():
+    role = load_role()
+    with pytest.raises(ValueError, match="taking_charge"):
+        RoleFitScorer(role, ("calm", "drive"), PROFILE_IDS)
+    with pytest.raises(ValueError, match="pirate"):
+        RoleFitScorer(role, SCALES, (*PROFILE_IDS, "pirate"))
+    typo = RoleProfile.model_validate({**role_data(), "profiles": {**role.profiles, "controler": 0.5}})
+    with pytest.raises(ValueError, match="controler"):
+        RoleFitScorer(typo, SCALES, PROFILE_IDS)
+
+
+# ---- properties of the score ---------------------------------------------------------
+
+
+def test_the_score_is_built_as_documented(scorer):
+    role = scorer.role
+    rng = np.random.default_rng(3)
+    percentiles = rng.uniform(0, 100, (20, len(SCALES)))
+    probabilities = rng.dirichlet(np.ones(len(PROFILE_IDS)), 20)
+    fit = scorer.score(percentiles, probabilities)
+    for row in range(20):
+        total = sum(need.weight for need in role.scales.values())
+        standing = {
+            scale: (
+                percentiles[row, SCALES.index(scale)]
+                if need.direction == "higher"
+                else 100 - percentiles[row, SCALES.index(scale)]
+            )
+            / 100
+            for scale, need in role.scales.items()
+        }
+        scale_part = sum(role.scales[s].weight * standing[s] for s in standing) / total
+        profile_part = sum(probabilities[row, k] * role.profiles[p] for k, p in enumerate(PROFILE_IDS))
+        share = role.combine.scale_share
+        assert fit.score[row] == pytest.approx(round(100 * (share * scale_part + (1 - share) * profile_part), 1))
+        assert fit.scale_component[row] == pytest.approx(100 * scale_part)
+        assert fit.profile_component[row] == pytest.approx(100 * profile_part)
+
+
+@given(data=st.data())
+def test_fit_is_between_0_and_100_and_its_band_follows_the_cut_offs(scorer, data):
+    percentiles = data.draw(percentile_rows())
+    probabilities = data.draw(probability_rows(percentiles.shape[0]))
+    fit = scorer.score(percentiles, probabilities)
+    assert np.all((fit.score >= 0) & (fit.score <= 100))
+    assert [str(b) for b in fit.band] == [scorer.role.band(float(s)) for s in fit.score]
+    assert set(fit.band.tolist()) <= set(BANDS)
+
+
+@given(data=st.data())
+def test_fit_moves_with_each_weighted_scale_in_the_roles_direction(scorer, data):
+    """Monotone: more of a scale the role wants high never lowers the fit, given the profile probabilities."""
+    percentiles = data.draw(percentile_rows(max_rows=1))
+    probabilities = data.draw(probability_rows(1))
+    scale = data.draw(st.sampled_from(sorted(scorer.role.scales)))
+    column = SCALES.index(scale)
+    low, high = sorted(data.draw(st.tuples(st.floats(0, 100), st.floats(0, 100))))
+    lower, higher = percentiles.copy(), percentiles.copy()
+    lower[0, column], higher[0, column] = low, high
+    fit_low = scorer.score(lower, probabilities).score[0]
+    fit_high = scorer.score(higher, probabilities).score[0]
+    if scorer.role.scales[scale].direction == "higher":
+        assert fit_high >= fit_low
+    else:
+        assert fit_high <= fit_low
+
+
+@given(data=st.data())
+def test_unweighted_scales_do_not_move_the_fit(scorer, data):
+    percentiles = data.draw(percentile_rows(max_rows=1))
+    probabilities = data.draw(probability_rows(1))
+    unweighted = [s for s in SCALES if s not in scorer.role.scales]
+    scale = data.draw(st.sampled_from(unweighted))
+    moved = percentiles.copy()
+    moved[0, SCALES.index(scale)] = data.draw(st.floats(0, 100))
+    assert scorer.score(moved, probabilities).score[0] == scorer.score(percentiles, probabilities).score[0]
+
+
+@given(data=st.data())
+def test_probability_moving_to_a_better_suited_profile_never_lowers_the_fit(scorer, data):
+    percentiles = data.draw(percentile_rows(max_rows=1))
+    probabilities = data.draw(probability_rows(1))
+    worse, better = sorted(
+        data.draw(st.lists(st.sampled_from(range(len(PROFILE_IDS))), min_size=2, max_size=2, unique=True)),
+        key=lambda k: scorer.role.profiles[PROFILE_IDS[k]],
+    )
+    moved = probabilities.copy()
+    share = data.draw(st.floats(0, 1))
+    mass = moved[0, worse] * share
+    moved[0, worse] -= mass
+    moved[0, better] += mass
+    assert scorer.score(percentiles, moved).score[0] >= scorer.score(percentiles, probabilities).score[0]
+
+
+@given(data=st.data())
+def test_a_batch_gives_each_candidate_the_fit_it_gets_alone(scorer, data):
+    percentiles = data.draw(percentile_rows(min_rows=9, max_rows=15))
+    probabilities = data.draw(probability_rows(percentiles.shape[0]))
+    batch = scorer.score(percentiles, probabilities)
+    for row in range(percentiles.shape[0]):
+        alone = scorer.score(percentiles[[row]], probabilities[[row]])
+        assert alone.score[0] == batch.score[row] and alone.band[0] == batch.band[row]
+
+
+def test_a_missing_scale_counts_as_the_norm_median(scorer):
+    probabilities = np.full((1, len(PROFILE_IDS)), 1 / len(PROFILE_IDS))
+    median = np.full((1, len(SCALES)), 50.0)
+    missing = median.copy()
+    missing[0, :3] = np.nan
+    assert scorer.score(missing, probabilities).score[0] == scorer.score(median, probabilities).score[0]
+
+
+def test_end_to_end_a_better_answer_lowers_the_fit_rarely_and_by_little(instrument):
+    """Through the classifier a higher scale can shift probability to a less suited profile (docs/fit.md).
+
+    Raising one answer toward the role's preferred end may lower the fit a little, never by a point.
+    """
+    from profilefit.scoring import Responses
+
+    screener = Screener.load(role="complex-case")
+    answers = simulate(600, seed=21).responses
+    base = screener.score_responses(answers).fit.score
+    changes = []
+    for column, item in enumerate(instrument.items):
+        need = screener.role.scales.get(item.scale)
+        if need is None:
+            continue
+        step = 1.0 if (not item.reverse) == (need.direction == "higher") else -1.0
+        items = answers.items.copy()
+        items[:, column] = np.clip(items[:, column] + step, 1, 6)
+        moved = Responses(instrument, answers.candidate_ids, items, answers.choices, answers.checks, answers.seconds)
+        changed = items[:, column] != answers.items[:, column]
+        changes.append((screener.score_responses(moved).fit.score - base)[changed])
+    deltas = np.concatenate(changes)
+    assert np.mean(deltas > 0) > 0.8
+    assert np.mean(deltas < 0) < 0.15
+    assert deltas.min() > -1.0
+
+
+# ---- Controller versus Empathizer ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def typical_fits():
+    """Median fit of attentive simulated Controllers and Empathizers under each role."""
+    simulation = simulate(4000, seed=101)
+    medians = {}
+    for role in ROLES:
+        batch = Screener.load(role=role).score_responses(simulation.responses)
+        for profile in ("controller", "empathizer"):
+            chosen = (simulation.profiles == profile) & ~simulation.careless
+            assert chosen.sum() > 400
+            medians[role, profile] = float(np.median(batch.fit.score[chosen]))
+    return medians
+
+
+def test_a_typical_controller_fits_complex_case_support_better_than_a_typical_empathizer(typical_fits):
+    assert typical_fits["complex-case", "controller"] > typical_fits["complex-case", "empathizer"] + 10
+
+
+def test_for_transactional_support_the_order_is_reversed(typical_fits):
+    assert typical_fits["transactional", "empathizer"] > typical_fits["transactional", "controller"] + 10
+
+
+def test_typical_answers_of_each_profile_give_the_same_order(screener, instrument):
+    """One constructed 'typical' candidate per profile: each item's median answer and each scenario's most
+    common choice among the profile's attentive simulated candidates."""
+    simulation = simulate(3000, seed=102)
+    fits = {}
+    for role in ROLES:
+        role_screener = Screener.load(role=role)
+        for profile in ("controller", "empathizer"):
+            chosen = (simulation.profiles == profile) & ~simulation.careless
+            record = {"candidate_id": f"typical-{profile}", "completion_seconds": 600.0}
+            medians = np.median(simulation.responses.items[chosen], axis=0)
+            record.update({item_id: round(v) for item_id, v in zip(instrument.item_ids, medians.tolist(), strict=True)})
+            record.update({check.id: check.expected for check in instrument.attention_checks})
+            for column, scenario in enumerate(instrument.scenarios):
+                counts = np.bincount(simulation.responses.choices[chosen, column], minlength=len(scenario.options))
+                record[scenario.id] = scenario.options[int(counts.argmax())].id
+            fits[role, profile] = role_screener.score(record).fit.score
+    assert fits["complex-case", "controller"] > fits["complex-case", "empathizer"]
+    assert fits["transactional", "empathizer"] > fits["transactional", "controller"]
+
+
+# ---- reasons -----------------------------------------------------------------------
+
+
+def test_every_language_has_every_reason_with_the_same_placeholders():
+    assert reason_languages() == ("en", "nb", "sv", "nl")
+    for key, texts in reason_templates().items():
+        assert set(texts) == set(reason_languages()), key
+        fields = {lang: {f for _, f, _, _ in string.Formatter().parse(text) if f} for lang, text in texts.items()}
+        assert len({frozenset(f) for f in fields.values()}) == 1, key
+
+
+@pytest.fixture(scope="module")
+def results(screener):
+    return screener.results(screener.score_responses(simulate(300, seed=103).responses))
+
+
+def test_reasons_follow_the_percentiles_and_the_margin(results, screener):
+    role = screener.role
+    for result in results:
+        percentiles = {scale.scale: scale.percentile for scale in result.scales}
+        for stance, reasons in (("for", result.fit.reasons_for), ("against", result.fit.reasons_against)):
+            scale_reasons = [r for r in reasons if r.kind == "scale"]
+            assert len(scale_reasons) <= MAX_SCALE_REASONS
+            for reason in scale_reasons:
+                assert reason.stance == stance and reason.direction == role.scales[reason.id].direction
+                assert reason.percentile == pytest.approx(percentiles[reason.id], abs=1e-3)
+                standing = reason.percentile if reason.direction == "higher" else 100 - reason.percentile
+                assert (standing >= 50 + REASON_MARGIN) if stance == "for" else (standing <= 50 - REASON_MARGIN)
+            for reason in reasons:
+                assert reason.text == reason_text(
+                    reason,
+                    scale_names={s.id: s.name["en"] for s in screener.instrument.scales},
+                    profile_names={
+                        "controller": "Controller",
+                        "rock": "Rock",
+                        "accommodator": "Accommodator",
+                        "empathizer": "Empathizer",
+                        "hard_worker": "Hard Worker",
+                        "innovator": "Innovator",
+                        "competitor": "Competitor",
+                    },
+                )
+        profile_reasons = [r for r in result.fit.reasons_for + result.fit.reasons_against if r.kind == "profile"]
+        if result.profile == "undetermined":
+            assert profile_reasons == []
+        for reason in profile_reasons:
+            assert reason.id == result.top_profile
+            assert reason.probability == pytest.approx(result.confidence, abs=1e-6)
+
+
+def test_reasons_read_in_every_language():
+    reason = FitReason(kind="scale", id="accommodation", stance="for", direction="lower", percentile=20.0, text="")
+    texts = {lang: reason_text(reason, lang, scale_names={"accommodation": "X"}) for lang in reason_languages()}
+    assert all(text.startswith("X: ") and "80" in text for text in texts.values())
+    assert len(set(texts.values())) == 4
+    assert reason_text(reason, "fi") == reason_text(reason, "en").replace("X", "accommodation")
+    profile = FitReason(kind="profile", id="hard_worker", stance="against", probability=0.514, text="")
+    assert re.search(r"hard worker \(51 ?%\)", reason_text(profile, "sv"))
+
+
+# ---- in the screening result ----------------------------------------------------------
+
+
+def test_every_result_carries_its_fit_and_the_batch_arrays_agree(results, screener):
+    batch = screener.score_responses(simulate(300, seed=103).responses)
+    for row, result in enumerate(results):
+        assert result.fit is not None and result.fit.role == "complex-case"
+        assert result.fit.score == batch.fit.score[row] and result.fit.band == batch.fit.band[row]
+        assert result.fit.strong_from == screener.role.bands.strong
+    assert batch.fit.score.shape == (300,) and batch.fit.band.shape == (300,)
+
+
+def test_results_with_fit_round_trip_through_json(results):
+    for result in results[:20]:
+        assert ScreeningResult.model_validate_json(result.model_dump_json()) == result
+
+
+def test_the_fast_constructor_builds_what_model_construct_builds(results):
+    fit = results[0].fit
+    values = {name: getattr(fit, name) for name in RoleFit.model_fields}
+    fast, slow = construct_trusted(RoleFit, **values), RoleFit.model_construct(**values)
+    assert fast == slow and fast.model_fields_set == slow.model_fields_set
+    assert fast.model_dump_json() == slow.model_dump_json()
+    assert RoleFit.model_validate(fast.model_dump()) == fast
+    with pytest.raises(ValidationError):
+        fast.score = 3.0  # type: ignore[misc]  # still frozen
+
+
+def test_screener_roles(tmp_path, instrument):
+    record = {"candidate_id": "c-1", **{item_id: 4 for item_id in instrument.item_ids}}
+    assert Screener.load(role="transactional").score(record).fit.role == "transactional"
+    assert Screener.load(role=None).score(record).fit is None
+    data = role_data()
+    data["id"] = "our-role"
+    path = tmp_path / "our-role.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    custom = Screener.load(role=path).score(record).fit
+    assert custom.role == "our-role"
+    assert custom.score == Screener.load().score(record).fit.score
