@@ -333,6 +333,14 @@ def quiet_cells(column: Column, *, allowed: str | None = None, tabular: bool) ->
     return null
 
 
+def absent_cells(column: Column) -> Mask:
+    """Cells that hold nothing at all (``None``, null): the only safe values of a key the schema does not know."""
+    if not is_arrow(column):
+        return np.fromiter((value is None for value in column), dtype=bool, count=len(column))
+    column = _normalised(column)
+    return np.ones(len(column), dtype=bool) if _pa().types.is_null(column.type) else nulls(column)
+
+
 def version_cells(column: Column, *, tabular: bool) -> Mask:
     """``schema_version`` cells: empty, or the one version this release reads."""
     return quiet_cells(column, allowed=SCHEMA_VERSION, tabular=tabular)

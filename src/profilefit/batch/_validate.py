@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from profilefit._identity_cache import identity_cache
 from profilefit.batch._cells import (
     Column,
+    absent_cells,
     answer_cells,
     from_values,
     id_cells,
@@ -166,8 +167,10 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
             have_id = True
         elif kind == VERSION:
             good = version_cells(column, tabular=chunk.tabular)
-        else:  # an unnamed column, or a dict key that is not exactly a field name
-            good = quiet_cells(column, tabular=chunk.tabular)
+        elif chunk.tabular:  # an unnamed column (a trailing delimiter): empty cells are harmless
+            good = quiet_cells(column, tabular=True)
+        else:  # a key that is not exactly a field name (" tc1", "candidate_id "): the reference decides
+            good = absent_cells(column)
         ok &= good
     if not have_id:
         ok[:] = False  # the schema requires candidate_id

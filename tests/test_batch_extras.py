@@ -1,0 +1,54 @@
+"""Core profilefit works without the io and dask extras; the batch layer names the extra it needs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+# Runs in a fresh interpreter in which the optional libraries cannot be imported.
+_WITHOUT_EXTRAS = """
+import sys
+
+class _Blocked:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in {"pyarrow", "pandas", "openpyxl", "tqdm", "dask", "distributed"}:
+            raise ImportError(f"No module named {name!r} (blocked by the test)")
+
+sys.meta_path.insert(0, _Blocked())
+"""
+
+
+def _run(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", _WITHOUT_EXTRAS + code], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_one_candidate_scores_without_the_extras_and_batch_names_the_extra():
+    done = _run(
+        """
+import profilefit.batch  # importing the batch layer needs no extra either
+from profilefit.screening import Screener
+screener = Screener.load()
+print("top", screener.score({"candidate_id": "c1", "tc1": 5, "sj1": "a"}).top_profile)
+try:
+    screener.score_batch([{"candidate_id": "c1"}])
+except ImportError as error:
+    print("error", error)
+"""
+    )
+    assert done.returncode == 0, done.stderr
+    assert "top " in done.stdout
+    assert 'pip install "profilefit[io]"' in done.stdout
+
+
+def test_the_score_command_exits_2_naming_the_extra(tmp_path):
+    done = _run(
+        f"""
+from profilefit.cli import main
+sys.exit(main(["score", "sample", "-o", {str(tmp_path / "results.csv")!r}]))
+"""
+    )
+    assert done.returncode == 2, done.stderr
+    assert 'pip install "profilefit[io]"' in done.stderr
+    assert not (tmp_path / "results.csv").exists()

@@ -1,0 +1,255 @@
+"""Batch scoring equals scoring one candidate at a time, loses no row, and writes every format."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from profilefit.batch import (
+    REJECT_COLUMNS,
+    ColumnError,
+    default_rejects_path,
+    neutralise,
+    result_columns,
+    score_batch,
+    score_file,
+)
+from profilefit.datasets import export_csv
+from profilefit.scoring import Responses
+from profilefit.simulate import simulate
+from profilefit.validity import FLAG_IDS
+
+pd = pytest.importorskip("pandas")
+pq = pytest.importorskip("pyarrow.parquet")
+
+
+@pytest.fixture(scope="module")
+def records(instrument) -> list[dict[str, Any]]:
+    """Simulated candidates with skipped questions and times to one decimal, as an export holds them."""
+    sim = simulate(90, seed=606, instrument=instrument)
+    rng = np.random.default_rng(606)
+    items = sim.responses.items.copy()
+    items[rng.random(items.shape) < 0.03] = np.nan
+    seconds = np.round(sim.responses.seconds, 1)
+    responses = Responses(
+        instrument, sim.responses.candidate_ids, items, sim.responses.choices, sim.responses.checks, seconds
+    )
+    return responses.to_records()
+
+
+@pytest.fixture(scope="module")
+def export_path(tmp_path_factory, instrument, records) -> Path:
+    responses = Responses.from_records(instrument, records)
+    path = tmp_path_factory.mktemp("export") / "export.csv"
+    path.write_bytes(("\ufeff" + export_csv(responses)).encode("utf-8"))
+    return path
+
+
+def _flags(text: Any) -> list[str]:
+    return [] if not isinstance(text, str) or not text else text.split(";")
+
+
+def _assert_frame_equals_single_calls(frame: Any, expected: list[Any], screener) -> None:
+    assert frame["candidate_id"].tolist() == [result.candidate_id for result in expected]
+    for row, result in zip(frame.itertuples(index=False), expected, strict=True):
+        for profile in screener.profile_ids:
+            assert getattr(row, f"p_{profile}") == pytest.approx(result.probabilities[profile], abs=1e-12)
+        assert row.top_profile == result.top_profile
+        assert row.second_profile == result.second_profile
+        assert row.profile == result.profile
+        assert row.confidence == pytest.approx(result.confidence, abs=1e-12)
+        assert _flags(row.flags) == [flag.flag for flag in result.flags]
+        assert bool(row.needs_review) == result.needs_human_review
+        assert row.model_id == result.model.model_id
+        for scale in result.scales:
+            value = getattr(row, f"scale_{scale.scale}")
+            assert (math.isnan(value) and scale.score is None) or value == pytest.approx(scale.score, abs=1e-12)
+        if result.fit is None:
+            assert pd.isna(row.fit_score) and pd.isna(row.fit_band)
+        else:
+            assert row.fit_score == pytest.approx(result.fit.score, abs=1e-9)
+            assert row.fit_band == result.fit.band
+
+
+@pytest.mark.parametrize("form", ["frame", "path", "dicts", "json texts"])
+def test_score_batch_equals_score_row_by_row(screener, records, export_path, form):
+    expected = [screener.score(record) for record in records]
+    data = {
+        "frame": lambda: pd.DataFrame(records),
+        "path": lambda: export_path,
+        "dicts": lambda: iter(records),
+        "json texts": lambda: [json.dumps(record) for record in records],
+    }[form]()
+    batch = screener.score_batch(data, chunk_size=32)
+    assert batch.summary.rows_read == batch.summary.rows_scored == len(records)
+    assert batch.rejects.empty
+    assert list(batch.results.columns) == result_columns(screener)
+    _assert_frame_equals_single_calls(batch.results, expected, screener)
+
+
+def _close(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, abs=1e-12)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def test_results_option_gives_the_objects_score_gives(screener, records):
+    batch = score_batch(screener, records[:25], output="results", chunk_size=10)
+    singles = [screener.score(record) for record in records[:25]]
+    assert len(batch.results) == 25
+    for ours, theirs in zip(batch.results, singles, strict=True):
+        assert _close(ours.model_dump(), theirs.model_dump())
+
+
+def test_results_do_not_depend_on_the_chunk_size(screener, export_path):
+    frames = [screener.score_batch(export_path, chunk_size=size).results for size in (1, 7, 10_000)]
+    for frame in frames[1:]:
+        pd.testing.assert_frame_equal(frame, frames[0], check_exact=False, rtol=0, atol=1e-12)
+
+
+def test_without_a_role_fit_columns_are_empty(records):
+    from profilefit.screening import Screener
+
+    frame = Screener.load(role=None).score_batch(records[:5]).results
+    assert frame["fit_score"].isna().all() and frame["fit_band"].isna().all()
+
+
+def test_every_row_is_scored_or_rejected_and_duplicates_keep_the_first_valid_row(screener, tmp_path):
+    path = tmp_path / "messy.csv"
+    path.write_text(
+        "candidate_id;tc1;sj1\n"
+        "a;4;a\n"  # 1 scored
+        "b;9;a\n"  # 2 rejected: out of range
+        "b;5;b\n"  # 3 scored: the earlier b was invalid, so this is the first valid b
+        "a;3;c\n"  # 4 duplicate of row 1
+        "c;;\n"  # 5 scored
+        ";4;a\n"  # 6 rejected: no id
+        "c;2;d\n"  # 7 duplicate of row 5 (another chunk)
+        "a;1;a\n",  # 8 duplicate of row 1
+        encoding="utf-8",
+    )
+    batch = score_batch(screener, path, chunk_size=3)
+    summary = batch.summary
+    assert (summary.rows_read, summary.rows_scored, summary.rows_rejected, summary.duplicate_ids) == (8, 3, 5, 3)
+    assert batch.results["candidate_id"].tolist() == ["a", "b", "c"]
+    assert batch.rows.tolist() == [1, 3, 5]
+    assert set(batch.rows) | set(batch.rejects["row"]) == set(range(1, 9))
+    assert not set(batch.rows) & set(batch.rejects["row"])
+    duplicates = batch.rejects[batch.rejects["reason"].str.startswith("duplicate")]
+    assert duplicates["row"].tolist() == [4, 7, 8]
+    assert [reason.split(":")[1].split()[1] for reason in duplicates["reason"]] == ["1", "5", "1"]
+    assert list(batch.rejects.columns) == list(REJECT_COLUMNS)
+
+
+def test_score_file_writes_the_same_results_in_every_format(screener, export_path, tmp_path):
+    expected = screener.score_batch(export_path).results
+    for suffix in (".csv", ".jsonl", ".parquet"):
+        output = tmp_path / f"results{suffix}"
+        summary = score_file(screener, export_path, output, chunk_size=40)
+        assert summary.results_path == output and summary.rejects_path == default_rejects_path(output)
+        assert summary.rejects_path.exists()
+        if suffix == ".csv":
+            frame = pd.read_csv(output, keep_default_na=False, na_values=[""])
+            assert set(output.read_text(encoding="utf-8").splitlines()[1].split(",")) & {"true", "false"}
+        elif suffix == ".jsonl":
+            frame = pd.read_json(output, lines=True, dtype=False)
+        else:
+            frame = pq.read_table(output).to_pandas()
+        assert list(frame.columns) == result_columns(screener)
+        assert frame["candidate_id"].tolist() == expected["candidate_id"].tolist()
+        np.testing.assert_allclose(frame["p_controller"], expected["p_controller"], rtol=0, atol=1e-12)
+        assert frame["needs_review"].astype(bool).tolist() == expected["needs_review"].tolist()
+        assert frame["flags"].fillna("").tolist() == expected["flags"].tolist()
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_excel_parquet_and_json_lines_inputs_score_like_csv(screener, records, export_path, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    expected = screener.score_batch(export_path).results
+    frame = pd.DataFrame(records)
+    parquet = tmp_path / "export.parquet"
+    frame.to_parquet(parquet)
+    jsonl = tmp_path / "export.jsonl"
+    jsonl.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    xlsx = tmp_path / "export.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    columns = list(frame.columns)
+    sheet.append(columns)
+    for record in records:
+        sheet.append([record.get(column) for column in columns])
+    sheet.append([None] * len(columns))  # a blank row at the end, as spreadsheets have
+    workbook.save(xlsx)
+    for path in (parquet, jsonl, xlsx):
+        results = screener.score_batch(path, chunk_size=25).results
+        pd.testing.assert_frame_equal(results, expected, check_exact=False, rtol=0, atol=1e-12)
+
+
+def test_formulas_are_neutralised_in_csv_text_cells_only(screener, tmp_path):
+    path = tmp_path / "formulas.csv"
+    path.write_text(
+        "candidate_id;tc1;completion_seconds\n=1+1;4;600\n-12;5;\n@SUM(A1);4;-5\n+47 99;x;\nok;-3;\n", encoding="utf-8"
+    )
+    output, rejects = tmp_path / "results.csv", tmp_path / "rejects.csv"
+    score_file(screener, path, output, rejects=rejects)
+    with output.open(encoding="utf-8", newline="") as stream:
+        ids = [row["candidate_id"] for row in csv.DictReader(stream)]
+    assert ids == ["'=1+1", "'-12"]
+    with rejects.open(encoding="utf-8", newline="") as stream:
+        problems = [(row["candidate_id"], row["field"], row["value"]) for row in csv.DictReader(stream)]
+    # -5.0 is a number profilefit parsed, so it stays a number; "-3" and "x" are text the candidate typed.
+    assert problems == [("'@SUM(A1)", "completion_seconds", "-5.0"), ("'+47 99", "tc1", "x"), ("ok", "tc1", "'-3")]
+    jsonl = tmp_path / "results.jsonl"
+    score_file(screener, path, jsonl)
+    assert [json.loads(line)["candidate_id"] for line in jsonl.read_text(encoding="utf-8").splitlines()] == [
+        "=1+1",
+        "-12",
+    ]
+
+
+def test_neutralise_leaves_ordinary_text_alone():
+    assert [neutralise(text) for text in ("=x", "+x", "-x", "@x", "\tx", "\rx", "x=1", "")] == [
+        "'=x",
+        "'+x",
+        "'-x",
+        "'@x",
+        "'\tx",
+        "'\rx",
+        "x=1",
+        "",
+    ]
+
+
+def test_a_failed_run_leaves_no_results_file(screener, tmp_path):
+    path = tmp_path / "broken.csv"
+    path.write_bytes(b"candidate_id;tc1\n" + b"c1;4\n" * 10 + b"c\xff;4\n")
+    output = tmp_path / "results.csv"
+    with pytest.raises(UnicodeDecodeError):
+        score_file(screener, path, output, chunk_size=3)
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_a_bad_header_stops_before_anything_is_written(screener, tmp_path):
+    path = tmp_path / "header.csv"
+    path.write_text("candidate_id;tc1;gender\nc1;4;f\n", encoding="utf-8")
+    with pytest.raises(ColumnError, match="demographic"):
+        score_file(screener, path, tmp_path / "results.csv")
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_validity_flags_are_joined_in_flag_order(screener, instrument):
+    straight = {"candidate_id": "s1", **{item: 6 for item in instrument.item_ids}, "completion_seconds": 20.0}
+    frame = screener.score_batch([straight]).results
+    expected = [flag.flag for flag in screener.score(straight).flags]
+    assert frame["flags"].iloc[0].split(";") == expected
+    assert expected == [flag for flag in FLAG_IDS if flag in expected] and expected

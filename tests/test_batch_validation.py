@@ -1,0 +1,399 @@
+"""The vectorized batch validator agrees with the reference rule (coerce_row + the strict schema) row for row."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from profilefit.batch import ColumnError, RawChunk, _cells, open_source, validate_chunk
+from profilefit.instrument import Instrument, load_instrument
+from profilefit.io import read_assessments
+from profilefit.scoring import Responses
+
+INSTRUMENT = load_instrument()
+
+# ---- strategies (documented functions, keyword-only bounds) -------------------------------------
+
+#: Text no export cell holds: NUL (Python's csv module refuses it) and lone surrogates (not UTF-8).
+_CELL_ALPHABET = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+
+
+def answer_texts(*, low: int = 1, high: int = 6) -> st.SearchStrategy[str]:
+    """Cells of an item or attention check: valid, empty, padded, signed, out of range, not whole, not a number."""
+    valid = st.integers(low, high).map(str)
+    odd = st.sampled_from(
+        [
+            " 5 ",
+            "+5",
+            "05",
+            "006",
+            "4.0",
+            "4,0",
+            "x",
+            "7",
+            "0",
+            "-1",
+            "10",
+            "٥",
+            "５",
+            "5\u00a0",
+            "\t3",
+            "1e0",
+            "  ",
+            "∞",
+        ]
+    )
+    junk = st.one_of(odd, st.integers(-20, 120).map(str), st.text(_CELL_ALPHABET, max_size=3))
+    return st.one_of(valid, valid, valid, valid, st.just(""), junk)
+
+
+def option_texts(option_ids: list[str]) -> st.SearchStrategy[str]:
+    """Cells of a situational scenario: an option letter in either case, padded, unknown, empty or junk."""
+    letters = st.sampled_from(option_ids)
+    return st.one_of(
+        letters,
+        letters,
+        letters.map(str.upper),
+        st.just(""),
+        letters.map(lambda letter: f" {letter} "),
+        st.sampled_from(["e", "z", "ab", "1", "\u212a", "A\u0301", "-"]),
+        st.text(_CELL_ALPHABET, max_size=2),
+    )
+
+
+def seconds_texts(*, max_seconds: float = 86_400.0) -> st.SearchStrategy[str]:
+    """Completion-time cells: decimal point or comma, signed, out of range, exponent, junk."""
+    plain = st.floats(0, max_seconds * 1.2, allow_nan=False).map(lambda x: f"{x:.1f}")
+    return st.one_of(
+        plain,
+        plain.map(lambda text: text.replace(".", ",")),
+        st.just(""),
+        st.sampled_from(
+            [
+                "-5",
+                "-0",
+                "+3",
+                ",5",
+                "5,",
+                ".5",
+                "1e3",
+                "abc",
+                " 12 ",
+                "86400",
+                "86400,0",
+                "86400.1",
+                "1.2.3",
+                "١٢",
+                "inf",
+            ]
+        ),
+        st.integers(-100, 200_000).map(str),
+        st.text(_CELL_ALPHABET, max_size=4),
+    )
+
+
+def candidate_id_texts(*, max_size: int = 140) -> st.SearchStrategy[str]:
+    """Candidate-id cells: typical ids, names with æøå, empty, padded, control characters, too long, formulas."""
+    typical = st.integers(1, 9999).map(lambda k: f"cand-{k:04d}")
+    return st.one_of(
+        typical,
+        typical,
+        st.sampled_from(
+            ["", " ", " padded ", "Åse Ødegård", "=1+1", "-12", "x\x01y", "tab\there", "a" * 128, "a" * 129]
+        ),
+        st.text(_CELL_ALPHABET, min_size=0, max_size=max_size),
+    )
+
+
+def export_columns(instrument: Instrument, *, max_items: int = 6) -> st.SearchStrategy[list[str]]:
+    """A header: candidate_id, maybe completion_seconds, and a few items, scenarios and checks, in any order."""
+    fields = st.lists(
+        st.sampled_from([*instrument.item_ids, *instrument.scenario_ids, *instrument.check_ids]),
+        unique=True,
+        max_size=max_items,
+    )
+    return st.tuples(fields, st.booleans()).flatmap(
+        lambda drawn: st.permutations(["candidate_id", *(["completion_seconds"] if drawn[1] else []), *drawn[0]])
+    )
+
+
+def cell_texts(instrument: Instrument, column: str) -> st.SearchStrategy[str]:
+    """The cell strategy for one column of an export."""
+    if column == "candidate_id":
+        return candidate_id_texts()
+    if column == "completion_seconds":
+        return seconds_texts()
+    if column in instrument.scenario_ids:
+        scenario = instrument.scenarios[instrument.scenario_ids.index(column)]
+        return option_texts([option.id for option in scenario.options])
+    return answer_texts(low=instrument.response_scale.min, high=instrument.response_scale.max)
+
+
+def valid_cell_texts(instrument: Instrument, column: str) -> st.SearchStrategy[str]:
+    """Cells the schema accepts, in the plain forms exports are made of (empty = unanswered)."""
+    if column == "candidate_id":
+        return st.integers(1, 9999).map(lambda k: f"cand-{k:04d}")
+    if column == "completion_seconds":
+        return st.one_of(st.just(""), st.floats(0, 3600, allow_nan=False).map(lambda x: f"{x:.1f}".replace(".", ",")))
+    if column in instrument.scenario_ids:
+        scenario = instrument.scenarios[instrument.scenario_ids.index(column)]
+        return st.sampled_from(["", *(option.id for option in scenario.options)])
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    return st.one_of(st.just(""), st.integers(low, high).map(str))
+
+
+@st.composite
+def export_rows(draw: st.DrawFn, instrument: Instrument, *, columns: list[str], max_rows: int = 8) -> list[list[str]]:
+    """Rows of text cells for a header: half clean rows, half with any kind of cell, so both outcomes are common."""
+    rows = []
+    for _ in range(draw(st.integers(0, max_rows))):
+        cells = valid_cell_texts if draw(st.booleans()) else cell_texts
+        rows.append([draw(cells(instrument, column)) for column in columns])
+    return rows
+
+
+def typed_values(instrument: Instrument, column: str) -> st.SearchStrategy[Any]:
+    """Values of one key of a JSON record: the text cells, plus numbers, booleans, nulls and lists."""
+    return st.one_of(
+        cell_texts(instrument, column),
+        st.none(),
+        st.integers(-3, 10),
+        st.floats(allow_nan=False, allow_infinity=False, min_value=-10, max_value=100_000),
+        st.sampled_from([4.0, 5.5, True, False, [], {"a": 1}]),
+    )
+
+
+@st.composite
+def json_records(draw: st.DrawFn, instrument: Instrument, *, max_rows: int = 6) -> list[dict[str, Any]]:
+    """Assessment records as an HR system might send them, with unknown, demographic and padded keys now and then."""
+    records = []
+    for _ in range(draw(st.integers(0, max_rows))):
+        keys = draw(export_columns(instrument, max_items=4))
+        if draw(st.integers(0, 5)) == 0:
+            keys = [k for k in keys if k != "candidate_id"]
+        record = {key: draw(typed_values(instrument, key)) for key in keys}
+        extra = draw(st.sampled_from([None, "tc9", "sex", " tc1", "candidate_id ", "schema_version"]))
+        if extra is not None and draw(st.booleans()):
+            record[extra] = draw(st.sampled_from(["", "4", "f", "profilefit.assessment/1", None, 3]))
+        records.append(record)
+    return records
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+
+def _write_csv(
+    directory: str, columns: list[str], rows: list[list[str]], *, delimiter: str, bom: bool, crlf: bool
+) -> Path:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n" if crlf else "\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    path = Path(directory) / "export.csv"
+    path.write_bytes((("\ufeff" if bom else "") + buffer.getvalue()).encode("utf-8"))
+    return path
+
+
+def _validate_all(data: Any, instrument: Instrument, *, chunk_size: int) -> tuple[Responses, list[dict[str, Any]]]:
+    chunks = [validate_chunk(instrument, raw) for raw in open_source(data, instrument, chunk_size=chunk_size).chunks]
+    parts = [chunk.responses for chunk in chunks]
+    responses = Responses.concatenate(parts) if parts else Responses.from_records(instrument, [])
+    rejects = [record for chunk in chunks for record in chunk.rejects]
+    assert sum(chunk.n_read for chunk in chunks) == len(responses) + len({r["row"] for r in rejects})
+    return responses, rejects
+
+
+def _assert_same(actual: Responses, expected: Responses) -> None:
+    assert actual.candidate_ids.tolist() == expected.candidate_ids.tolist()
+    np.testing.assert_array_equal(actual.items, expected.items)
+    np.testing.assert_array_equal(actual.choices, expected.choices)
+    np.testing.assert_array_equal(actual.checks, expected.checks)
+    np.testing.assert_array_equal(actual.seconds, expected.seconds)
+
+
+def _without_id(rejects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{key: value for key, value in record.items() if key != "candidate_id"} for record in rejects]
+
+
+# ---- properties ---------------------------------------------------------------------------
+
+
+@given(
+    columns=export_columns(INSTRUMENT),
+    data=st.data(),
+    delimiter=st.sampled_from([";", ","]),
+    bom=st.booleans(),
+    crlf=st.booleans(),
+    chunk_size=st.integers(1, 5),
+)
+def test_csv_validation_accepts_and_rejects_exactly_what_the_schema_does(
+    columns, data, delimiter, bom, crlf, chunk_size
+):
+    rows = data.draw(export_rows(INSTRUMENT, columns=columns))
+    with tempfile.TemporaryDirectory() as directory:
+        path = _write_csv(directory, columns, rows, delimiter=delimiter, bom=bom, crlf=crlf)
+        expected, _, expected_rejects = read_assessments(path, INSTRUMENT)
+        actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=chunk_size)
+    _assert_same(actual, expected)
+    assert _without_id(rejects) == expected_rejects
+
+
+@given(records=json_records(INSTRUMENT), chunk_size=st.integers(1, 4))
+def test_json_lines_validation_agrees_with_the_schema(records, chunk_size):
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "export.jsonl"
+        path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+        expected, _, expected_rejects = read_assessments(path, INSTRUMENT)
+        actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=chunk_size)
+    _assert_same(actual, expected)
+    assert _without_id(rejects) == expected_rejects
+
+
+@given(records=json_records(INSTRUMENT), chunk_size=st.integers(1, 4))
+def test_dicts_validate_like_the_schema(records, chunk_size):
+    # An iterable of dicts takes the same path as JSON Lines, without the JSON round trip.
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "export.jsonl"
+        path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+        expected, _, expected_rejects = read_assessments(path, INSTRUMENT)
+    actual, rejects = _validate_all(iter(records), INSTRUMENT, chunk_size=chunk_size)
+    _assert_same(actual, expected)
+    assert _without_id(rejects) == expected_rejects
+
+
+# ---- examples -----------------------------------------------------------------------------
+
+
+def test_the_whitespace_table_is_what_str_strip_removes():
+    wide = re.compile(f"[{_cells._WIDE_SPACES}]")
+    everything = [chr(c) for c in range(0x21, 0x110000) if not 0xD800 <= c <= 0xDFFF]
+    assert {ch for ch in everything if ch.isspace()} == {ch for ch in everything if wide.fullmatch(ch)}
+
+
+def test_the_bundled_export_validates_like_the_reference(instrument):
+    from profilefit.datasets import sample_export_path
+
+    expected, _, _ = read_assessments(sample_export_path(), instrument)
+    actual, rejects = _validate_all(sample_export_path(), instrument, chunk_size=150)
+    _assert_same(actual, expected)
+    assert [(r["row"], r["candidate_id"], r["field"]) for r in rejects] == [
+        (401, "cand-0401", "tc1"),
+        (402, "cand-0402", "sj1"),
+    ]
+
+
+def test_a_row_with_too_few_or_too_many_cells_is_read_like_the_csv_module(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("candidate_id;tc1;tc2\r\nc1;4;5\r\nc2;4\r\nc3;4;5;6\r\nc4;1;2\r\n", encoding="utf-8")
+    expected, _, expected_rejects = read_assessments(path, INSTRUMENT)
+    actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=2)
+    _assert_same(actual, expected)
+    assert actual.candidate_ids.tolist() == ["c1", "c2", "c4"]  # a short row leaves the rest unanswered
+    assert [(r["row"], r["field"]) for r in rejects] == [(3, "(extra cells)")]
+    assert _without_id(rejects) == expected_rejects
+
+
+def test_quoted_line_breaks_semicolons_and_nordic_letters_survive(tmp_path):
+    path = tmp_path / "quoted.csv"
+    path.write_bytes('\ufeffcandidate_id;tc1;completion_seconds\r\n"Åse; Ø";4;"12,5"\r\n"two\r\nlines";5;\r\n'.encode())
+    expected, _, expected_rejects = read_assessments(path, INSTRUMENT)
+    actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=10)
+    _assert_same(actual, expected)
+    assert actual.candidate_ids.tolist() == ["Åse; Ø"]
+    assert actual.seconds[0] == 12.5
+    assert _without_id(rejects) == expected_rejects
+
+
+def test_an_unknown_column_refuses_the_file_once_naming_it(tmp_path):
+    path = tmp_path / "typo.csv"
+    path.write_text("candidate_id;tc1;tcl2;email\nc1;4;5;a@b.no\n", encoding="utf-8")
+    with pytest.raises(ColumnError, match=r"'tcl2' \(did you mean 'tc2'\?\).*--ignore-column"):
+        open_source(path, INSTRUMENT)
+    actual, rejects = _validate_all_ignoring(path, ["tcl2", "email"])
+    assert actual.candidate_ids.tolist() == ["c1"] and rejects == []
+
+
+def _validate_all_ignoring(path: Path, ignore: list[str]) -> tuple[Responses, list[dict[str, Any]]]:
+    chunks = [validate_chunk(INSTRUMENT, raw) for raw in open_source(path, INSTRUMENT, ignore_columns=ignore).chunks]
+    return Responses.concatenate([c.responses for c in chunks]), [r for c in chunks for r in c.rejects]
+
+
+def test_a_demographic_column_refuses_the_file_and_says_where_it_belongs(tmp_path):
+    path = tmp_path / "demographics.csv"
+    path.write_text("candidate_id;tc1;Sex\nc1;4;f\n", encoding="utf-8")
+    with pytest.raises(ColumnError, match=r"'Sex' are demographic.*audit"):
+        open_source(path, INSTRUMENT)
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [("tc1;tc2", "no candidate_id column"), ("candidate_id;tc1; tc1 ", "'tc1' appear more than once")],
+)
+def test_header_problems_are_file_level(tmp_path, header, message):
+    path = tmp_path / "header.csv"
+    path.write_text(header + "\n", encoding="utf-8")
+    with pytest.raises(ColumnError, match=message):
+        open_source(path, INSTRUMENT)
+
+
+def test_a_trailing_delimiter_column_is_harmless_until_it_holds_a_value(tmp_path):
+    path = tmp_path / "trailing.csv"
+    path.write_text("candidate_id;tc1;\nc1;4;\nc2;5;oops\n", encoding="utf-8")
+    expected, _, expected_rejects = read_assessments(path, INSTRUMENT)
+    actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=10)
+    _assert_same(actual, expected)
+    assert [r["row"] for r in rejects] == [2]
+    assert _without_id(rejects) == expected_rejects
+
+
+def test_json_lines_bad_lines_are_rejected_not_fatal(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"candidate_id": "c1", "tc1": 4}\n\n[1, 2]\n{not json\n{"candidate_id": "c2"}\n', encoding="utf-8")
+    actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=2)
+    assert actual.candidate_ids.tolist() == ["c1", "c2"]
+    assert [(r["row"], r["field"]) for r in rejects] == [(2, "(line)"), (3, "(line)")]
+    assert "expected a JSON object" in rejects[0]["reason"] and "not valid JSON" in rejects[1]["reason"]
+
+
+def test_table_rules_floats_with_gaps_and_numeric_ids(instrument):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(
+        {
+            "candidate_id": [101, 102, 103, 104],
+            "tc1": [4.0, np.nan, 4.5, 7.0],
+            "sj1": ["a", None, "B", "a"],
+            "completion_seconds": [600.0, np.nan, 1.5, 10.0],
+        }
+    )
+    actual, rejects = _validate_all(frame, instrument, chunk_size=3)
+    assert actual.candidate_ids.tolist() == ["101", "102"]
+    np.testing.assert_array_equal(actual.items[:, 0], [4.0, np.nan])
+    assert actual.choices[:, 0].tolist() == [0, -1]
+    assert [(r["row"], r["field"], r["value"]) for r in rejects] == [(3, "tc1", 4.5), (4, "tc1", 7)]
+
+
+def test_mixed_type_columns_are_checked_cell_by_cell(instrument):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"candidate_id": ["c1", "c2", "c3"], "tc1": [4, "5", True]}, dtype=object)
+    actual, rejects = _validate_all(frame, instrument, chunk_size=10)
+    assert actual.candidate_ids.tolist() == ["c1", "c2"]
+    np.testing.assert_array_equal(actual.items[:, 0], [4.0, 5.0])
+    assert [(r["row"], r["field"], r["value"]) for r in rejects] == [(3, "tc1", True)]
+
+
+def test_raw_chunks_from_records_keep_absent_keys_as_none():
+    chunk = RawChunk.from_records([{"a": 1}, {"b": "x"}], first_row=1, tabular=False)
+    assert [(name, list(column.to_pylist())) for name, column in chunk.columns] == [
+        ("a", [1, None]),
+        ("b", [None, "x"]),
+    ]
