@@ -182,6 +182,7 @@ _SHORTLIST_STYLE = (
 table.shortlist { width: 100%; font-size: 0.95rem; }
 table.shortlist thead th { position: sticky; top: 0; background: #fff; border-bottom: 2px solid #888; }
 table.shortlist tbody tr:nth-child(even) { background: #f7f7f7; }
+table.shortlist td { white-space: nowrap; } table.shortlist td.flags { white-space: normal; }
 th button { font: inherit; color: inherit; background: none; border: 0; padding: 0; cursor: pointer;
             text-decoration: underline dotted; }
 th[aria-sort="descending"] button::after { content: " \\25BC"; }
@@ -355,6 +356,9 @@ def _table(rows: Sequence[ShortlistRow], labels: Labels) -> str:
             f"{_text(labels.band(band) if band in BANDS else labels.t('no_score'))}</span></td>"
         )
         confidence = "" if row.confidence is None else labels.percent(row.confidence)
+        profile = labels.profile(row.profile)
+        if row.profile == "undetermined" and row.top_profile not in ("", "undetermined"):
+            profile += f" ({labels.profile(row.top_profile)})"  # the most probable one, below the threshold
         flag_names = ", ".join(labels.flag_name(flag) for flag in row.flags)
         review = labels.t("yes") if row.needs_review else labels.t("no")
         review_class = ' class="review-yes"' if row.needs_review else ""
@@ -364,10 +368,10 @@ def _table(rows: Sequence[ShortlistRow], labels: Labels) -> str:
             f'<td class="num" data-sort="{rank}">{rank}</td>'
             f'<td data-sort="{_text(row.candidate_id)}">{_text(row.candidate_id)}</td>'
             f"{fit_cell}{band_cell}"
-            f'<td data-sort="{_text(labels.profile(row.profile))}">{_text(labels.profile(row.profile))}</td>'
+            f'<td data-sort="{_text(profile)}">{_text(profile)}</td>'
             f'<td class="num" data-sort="{row.confidence if row.confidence is not None else -1}">'
             f"{_text(confidence)}</td>"
-            f'<td data-sort="{_text(flag_names)}">{_text(flag_names)}</td>'
+            f'<td class="flags" data-sort="{_text(flag_names)}">{_text(flag_names)}</td>'
             f'<td data-sort="{int(not row.needs_review)}"{review_class}>{_text(review)}</td>'
             "</tr>"
         )
