@@ -45,6 +45,14 @@ def test_undetermined_below_the_stated_confidence():
         assert (r.profile == UNDETERMINED) == (r.confidence < r.min_confidence)
 
 
+def test_too_few_answers_leave_the_profile_undetermined():
+    record = {"candidate_id": "thin"} | {item.id: 4 for item in INSTRUMENT.items if item.scale != "empathy"}
+    result = SCREENER.score(record | {scenario: "a" for scenario in INSTRUMENT.scenario_ids})
+    assert result.profile == UNDETERMINED
+    assert result.needs_human_review
+    assert "too_many_missing" in {flag.flag for flag in result.flags}
+
+
 def test_explanation_names_the_scales_that_moved_the_candidate():
     # A candidate who strongly takes charge and owns problems, and never accommodates.
     record = {"candidate_id": "c-1"}

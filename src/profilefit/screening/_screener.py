@@ -55,7 +55,8 @@ class ScoredBatch:
     confidence : ndarray of shape (n,)
         Probability of the top profile.
     determined : ndarray of bool, shape (n,)
-        Whether ``confidence`` reaches the screener's ``min_confidence``.
+        Whether ``confidence`` reaches the screener's ``min_confidence`` and every scale and
+        situational score could be computed.
     percentiles : ndarray of shape (n, n_scales)
     validity : ValidityFlags
         Response-validity flags of each candidate.
@@ -268,7 +269,9 @@ class Screener:
             top=top,
             second=second,
             confidence=confidence,
-            determined=confidence >= self.min_confidence,
+            # Too little evidence is undetermined too: when a scale or the situational scores
+            # could not be computed, the probabilities lean on the training means.
+            determined=(confidence >= self.min_confidence) & ~np.isnan(features).any(axis=1),
             percentiles=percentiles,
             validity=validity_flags(responses, scores),
             fit=fit,
