@@ -129,14 +129,19 @@ def _longest_run(items: NDArray[np.float64]) -> NDArray[np.int64]:
 
 
 @identity_cache()
-def _keyed_halves(instrument: Instrument) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Membership of forward-keyed and of reverse-keyed items in scales that have both."""
+def _keyed_halves(instrument: Instrument) -> NDArray[np.float64]:
+    """Membership of forward-keyed, then of reverse-keyed items, in scales that have both kinds."""
     forward = np.zeros((len(instrument.items), len(instrument.scales)))
     reverse = np.zeros_like(forward)
     for row, item in enumerate(instrument.items):
         (reverse if item.reverse else forward)[row, instrument.scale_ids.index(item.scale)] = 1.0
     both = (forward.sum(axis=0) > 0) & (reverse.sum(axis=0) > 0)
-    return forward[:, both], reverse[:, both]
+    return np.concatenate([forward[:, both], reverse[:, both]], axis=1)
+
+
+@identity_cache()
+def _expected_checks(instrument: Instrument) -> NDArray[np.float64]:
+    return np.array([c.expected for c in instrument.attention_checks], dtype=np.float64)
 
 
 def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
@@ -160,15 +165,14 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
     n_answered = answered.sum(axis=1)
 
     longest = _longest_run(items)
-    modal = np.zeros(n, dtype=np.int64)
-    for value in range(low, high + 1):
-        modal = np.maximum(modal, (items == value).sum(axis=1))
+    answer_values = np.arange(low, high + 1, dtype=np.float64)
+    modal = (items[:, :, None] == answer_values[None, None, :]).sum(axis=1).max(axis=1)
     run_limit = max(3, int(np.ceil(LONG_STRING_SHARE * k)))
     # The one-answer rule needs enough answers to mean anything: at least as many as a long run.
     straight = (longest >= run_limit) | ((n_answered >= run_limit) & (modal >= MODAL_SHARE * n_answered))
 
     if instrument.attention_checks:
-        expected = np.array([c.expected for c in instrument.attention_checks], dtype=np.float64)
+        expected = _expected_checks(instrument)
         failed_checks = (responses.checks != expected[None, :]).sum(axis=1)  # nan != x counts as failed
     else:
         failed_checks = np.zeros(n, dtype=np.int64)
@@ -176,15 +180,18 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
     minimum = minimum_plausible_seconds(responses)
     too_fast = ~np.isnan(responses.seconds) & (responses.seconds < minimum)
 
-    forward, reverse = _keyed_halves(instrument)
+    halves = _keyed_halves(instrument)
     filled = np.where(answered, items, 0.0)
     present = answered.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        forward_mean = (filled @ forward) / (present @ forward)
-        reverse_keyed = (low + high) - (filled @ reverse) / (present @ reverse)
+        sums = filled @ halves  # forward sums, then reverse sums, one product for both
+        counts = present @ halves
+        half = halves.shape[1] // 2
+        forward_mean = sums[:, :half] / counts[:, :half]
+        reverse_keyed = (low + high) - sums[:, half:] / counts[:, half:]
     gap = np.abs(forward_mean - reverse_keyed)
     contradictory_scales = (gap >= CONTRADICTION_SHARE * (high - low)).sum(axis=1).astype(np.int64)
-    contradictory = contradictory_scales >= min(CONTRADICTION_SCALES, max(forward.shape[1], 1))
+    contradictory = contradictory_scales >= min(CONTRADICTION_SCALES, max(half, 1))
 
     missing_items = k - n_answered
     thin = np.isnan(scores.scales).any(axis=1) | np.isnan(scores.situational).any(axis=1)
