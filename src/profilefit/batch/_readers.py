@@ -46,6 +46,7 @@ INPUT_FORMATS = {
 }
 DEFAULT_CHUNK_SIZE = 50_000
 _SAMPLE_CHARS = 64 * 1024
+_CSV_BLOCK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,9 +140,9 @@ def _open_csv(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple
     delimiter = sniff_delimiter(sample)
     header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
     keep = check_header(instrument, header, ignore_columns=ignore, source=str(path))
+    # pyarrow parses small blocks fastest (they stay in cache); they are gathered into chunks.
     lines = max(sample.count("\n"), 1)
-    row_bytes = len(sample.encode("utf-8")) / lines
-    block_size = int(min(max(chunk_size * row_bytes, 1 << 16), 1 << 28))
+    block_size = int(min(max(chunk_size * len(sample.encode("utf-8")) / lines, 1 << 14), _CSV_BLOCK_BYTES))
     return Source(str(path), _csv_chunks(path, delimiter, header, keep, chunk_size, block_size))
 
 
@@ -163,13 +164,24 @@ def _csv_chunks(
         )
         if reader.schema.names != header:  # read the header differently from the csv module: let it decide
             raise pa.ArrowInvalid("header mismatch")
+        gathered: list[Any] = []
+        rows = 0
         while True:
             try:
                 batch = reader.read_next_batch()
             except StopIteration:
+                batch = None
+            if batch is not None:
+                gathered.append(batch)
+                rows += batch.num_rows
+            if gathered and (batch is None or rows >= chunk_size):
+                table = pa.Table.from_batches(gathered)
+                columns: list[tuple[str | None, Any]] = [(header[k], table.column(k).combine_chunks()) for k in keep]
+                yield RawChunk(columns, rows, done + 1, tabular=True)
+                done += rows
+                gathered, rows = [], 0
+            if batch is None:
                 return
-            yield RawChunk([(header[k], batch.column(k)) for k in keep], batch.num_rows, done + 1, tabular=True)
-            done += batch.num_rows
     except pa.ArrowInvalid:
         # A row with too few or too many cells (or text pyarrow reads differently): the csv module
         # reads the rest exactly as the reference reader does, and names the bad rows.

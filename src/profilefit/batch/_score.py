@@ -13,6 +13,7 @@ was scored), so a results file never holds one id twice and joins on the id stay
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -24,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from profilefit.batch._deps import require
+from profilefit.batch._pipeline import BackgroundSink, prefetch
 from profilefit.batch._readers import DEFAULT_CHUNK_SIZE, Source, open_source
 from profilefit.batch._results import result_schema, result_table
 from profilefit.batch._validate import REJECT_COLUMNS, ValidatedChunk, validate_chunk
@@ -111,11 +113,13 @@ class _ScoredIds:
 
     def first_rows(self, hashes: NDArray[np.int64]) -> NDArray[np.int64]:
         """Row that scored each hash, ``-1`` where none did."""
+        order = np.argsort(hashes)
+        wanted = hashes[order]  # sorted needles keep searchsorted in cache
         found = np.full(len(hashes), -1, dtype=np.int64)
         for keys, rows in self._blocks:
-            position = np.minimum(np.searchsorted(keys, hashes), len(keys) - 1)
-            hit = keys[position] == hashes
-            found[hit] = rows[position[hit]]
+            position = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+            hit = keys[position] == wanted
+            found[order[hit]] = rows[position[hit]]
         return found
 
     def add(self, hashes: NDArray[np.int64], rows: NDArray[np.int64]) -> None:
@@ -133,11 +137,10 @@ class _ScoredIds:
 
 def _drop_duplicates(chunk: ValidatedChunk, scored: _ScoredIds) -> tuple[ValidatedChunk, int]:
     """Reject valid rows whose id an earlier row already took; return the chunk and how many."""
-    ids = chunk.responses.candidate_ids.tolist()
-    n = len(ids)
+    n = len(chunk.responses)
     if not n:
         return chunk, 0
-    hashes = np.fromiter(map(hash, ids), dtype=np.int64, count=n)
+    hashes = chunk.id_hashes
     first = scored.first_rows(hashes)
     # Within the chunk: the first of equal ids (in input order) keeps its place.
     order = np.argsort(hashes, kind="stable")
@@ -152,6 +155,7 @@ def _drop_duplicates(chunk: ValidatedChunk, scored: _ScoredIds) -> tuple[Validat
     duplicates = np.flatnonzero(first >= 0)
     if not len(duplicates):
         return chunk, 0
+    ids = chunk.responses.candidate_ids.tolist()
     rejects = chunk.rejects + [
         {
             "row": int(chunk.rows[k]),
@@ -164,7 +168,7 @@ def _drop_duplicates(chunk: ValidatedChunk, scored: _ScoredIds) -> tuple[Validat
         for k in duplicates
     ]
     rejects.sort(key=lambda record: record["row"])
-    kept = ValidatedChunk(chunk.responses.take(keep), chunk.rows[keep], rejects, chunk.n_read)
+    kept = ValidatedChunk(chunk.responses.take(keep), chunk.rows[keep], rejects, chunk.n_read, hashes[keep])
     return kept, len(duplicates)
 
 
@@ -176,6 +180,13 @@ class _Counts:
     problems: int = 0
 
 
+def _validated_chunks(screener: Screener, source: Source) -> Iterator[tuple[ValidatedChunk, int]]:
+    """Read, validate and deduplicate each chunk (this runs ahead, in the reader thread)."""
+    scored_ids = _ScoredIds()
+    for raw in source.chunks:
+        yield _drop_duplicates(validate_chunk(screener.instrument, raw), scored_ids)
+
+
 def _scored_chunks(
     screener: Screener, source: Source, counts: _Counts, *, progress: bool
 ) -> Iterator[tuple[ValidatedChunk, ScoredBatch | None]]:
@@ -183,10 +194,8 @@ def _scored_chunks(
     bar = None
     if progress:
         bar = require("tqdm").tqdm(total=source.total_rows, unit=" rows", file=sys.stderr, dynamic_ncols=True)
-    scored_ids = _ScoredIds()
     try:
-        for raw in source.chunks:
-            chunk, duplicates = _drop_duplicates(validate_chunk(screener.instrument, raw), scored_ids)
+        for chunk, duplicates in prefetch(_validated_chunks(screener, source)):
             batch = screener.score_responses(chunk.responses) if len(chunk.responses) else None
             counts.rows_read += chunk.n_read
             counts.rows_scored += len(chunk.responses)
@@ -341,14 +350,25 @@ def score_file(
     output_format(rejects_path)
     source = open_source(data, screener.instrument, chunk_size=chunk_size, ignore_columns=ignore_columns)
     counts = _Counts()
-    results_writer = TableWriter(output, result_schema(screener))
+    schema = result_schema(screener)
+    few_values = [name for name in schema.names if name.startswith("scale_") or name == "fit_score"]
+    results_writer = TableWriter(output, schema, text_columns=["candidate_id"], few_values=few_values)
     rejects_writer = RejectsWriter(rejects_path)
+
+    def write(item: tuple[list[dict[str, Any]], ScoredBatch | None]) -> None:  # in the writer thread
+        rejects, batch = item
+        rejects_writer.write(rejects)
+        if batch is not None:
+            results_writer.write(result_table(screener, batch))
+
+    sink = BackgroundSink(write)
     try:
         for chunk, batch in _scored_chunks(screener, source, counts, progress=progress):
-            rejects_writer.write(chunk.rejects)
-            if batch is not None:
-                results_writer.write(result_table(screener, batch))
+            sink.put((chunk.rejects, batch))
+        sink.close()
     except BaseException:
+        with contextlib.suppress(BaseException):
+            sink.close()
         results_writer.close(commit=False)
         rejects_writer.close(commit=False)
         raise

@@ -105,12 +105,15 @@ class ValidatedChunk:
         One record per problem of a rejected row, with keys :data:`REJECT_COLUMNS`.
     n_read : int
         Rows in the chunk: ``len(responses)`` plus the number of rejected rows.
+    id_hashes : ndarray of int64, shape (len(responses),)
+        ``hash()`` of each candidate id (this process only), to find repeated ids cheaply.
     """
 
     responses: Responses
     rows: NDArray[np.int64]
     rejects: list[dict[str, Any]]
     n_read: int
+    id_hashes: NDArray[np.int64]
 
     @property
     def n_rejected(self) -> int:
@@ -145,15 +148,19 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
     """
     table = field_table(instrument)
     n = chunk.n_rows
-    items = np.full((n, len(instrument.items)), np.nan, order="F")
-    choices = np.full((n, len(instrument.scenarios)), NO_CHOICE, dtype=np.int16, order="F")
-    checks = np.full((n, len(instrument.attention_checks)), np.nan, order="F")
+    # Column-major, so each column is one contiguous write; the scorer gives the same numbers either way.
+    items = np.empty((n, len(instrument.items)), order="F")
+    choices = np.empty((n, len(instrument.scenarios)), dtype=np.int16, order="F")
+    checks = np.empty((n, len(instrument.attention_checks)), order="F")
+    filled: set[tuple[str, int]] = set()
     seconds = np.full(n, np.nan)
     ids = np.full(n, None, dtype=object)
     ok = np.ones(n, dtype=bool)
     have_id = False
     for name, column in chunk.columns:
         kind, position = table.kind.get(_key(name, chunk.tabular), (None, 0))
+        if kind is not None:
+            filled.add((kind, position))
         if kind == ITEM:
             items[:, position], good = answer_cells(column, table, tabular=chunk.tabular)
         elif kind == CHECK:
@@ -172,6 +179,10 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
         else:  # a key that is not exactly a field name (" tc1", "candidate_id "): the reference decides
             good = absent_cells(column)
         ok &= good
+    for kind, matrix, empty in ((ITEM, items, np.nan), (SCENARIO, choices, NO_CHOICE), (CHECK, checks, np.nan)):
+        for position in range(matrix.shape[1]):
+            if (kind, position) not in filled:  # a question the export has no column for: unanswered
+                matrix[:, position] = empty
     if not have_id:
         ok[:] = False  # the schema requires candidate_id
     for position in chunk.unreadable:
@@ -190,15 +201,18 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
             items[positions], choices[positions] = again.items, again.choices
             checks[positions], seconds[positions] = again.checks, again.seconds
     accepted = np.flatnonzero(ok)
+    rows: Any = slice(None) if len(accepted) == n else accepted  # a slice copies nothing it need not
+    kept_ids = ids[rows].tolist()
     responses = Responses(
         instrument,
-        np.array(ids[accepted].tolist(), dtype=np.str_) if len(accepted) else np.empty(0, dtype=np.str_),
-        np.ascontiguousarray(items[accepted]),
-        np.ascontiguousarray(choices[accepted]),
-        np.ascontiguousarray(checks[accepted]),
-        seconds[accepted],
+        np.array(kept_ids, dtype=np.str_) if kept_ids else np.empty(0, dtype=np.str_),
+        items[rows],
+        choices[rows],
+        checks[rows],
+        seconds[rows],
     )
-    return ValidatedChunk(responses, (chunk.first_row + accepted).astype(np.int64), rejects, n)
+    hashes = np.fromiter(map(hash, kept_ids), dtype=np.int64, count=len(kept_ids))
+    return ValidatedChunk(responses, (chunk.first_row + accepted).astype(np.int64), rejects, n, hashes)
 
 
 def _raw_rows(table: FieldTable, chunk: RawChunk, positions: NDArray[np.intp]) -> list[Any]:

@@ -15,6 +15,7 @@ import csv
 import json
 import math
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -58,14 +59,38 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def neutralise_table(table: Any) -> Any:
-    """The same table with :func:`neutralise` applied to every text column (vectorized)."""
+def neutralise_table(table: Any, columns: Iterable[str] | None = None) -> Any:
+    """The same table with :func:`neutralise` applied to text columns (vectorized).
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+    columns : iterable of str, optional
+        The columns that can hold text from the input; default: every text column.
+    """
     pa, pc = require("pyarrow"), require("pyarrow.compute")
-    columns = [
-        pc.replace_substring_regex(column, _FORMULA_START_RE2, r"'\1") if pa.types.is_string(column.type) else column
-        for column in table.columns
+    chosen = set(table.column_names if columns is None else columns)
+    arrays = [
+        pc.replace_substring_regex(column, _FORMULA_START_RE2, r"'\1")
+        if name in chosen and pa.types.is_string(column.type)
+        else column
+        for name, column in zip(table.column_names, table.columns, strict=True)
     ]
-    return pa.Table.from_arrays(columns, schema=table.schema)
+    return pa.Table.from_arrays(arrays, schema=table.schema)
+
+
+def _format_few_values(table: Any, names: frozenset[str]) -> Any:
+    """Format the chosen number columns as text by formatting each distinct value once."""
+    if not names:
+        return table
+    pa, pc = require("pyarrow"), require("pyarrow.compute")
+    arrays = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if name in names and pa.types.is_floating(column.type):
+            distinct = pc.unique(column)
+            column = distinct.cast(pa.string()).take(pc.index_in(column, value_set=distinct))
+        arrays.append(column)
+    return pa.Table.from_arrays(arrays, names=table.column_names)
 
 
 class _AtomicFile:
@@ -90,9 +115,24 @@ class TableWriter:
     path : str or Path
         The file to write; its suffix picks the format (see :func:`output_format`).
     schema : pyarrow.Schema
+    text_columns : iterable of str, optional
+        Columns that can hold text from the input, neutralised in CSV (see :func:`neutralise`);
+        default: every text column. The others hold only what profilefit wrote (profile ids, flags).
+    few_values : iterable of str, optional
+        Number columns with few distinct values (scale means, rounded fit scores): in CSV each
+        distinct value is formatted once. The text is the same; only the work is less.
     """
 
-    def __init__(self, path: str | Path, schema: Any) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        schema: Any,
+        *,
+        text_columns: Iterable[str] | None = None,
+        few_values: Iterable[str] = (),
+    ) -> None:
+        self.text_columns = None if text_columns is None else tuple(text_columns)
+        self.few_values = frozenset(few_values)
         self.format = output_format(path)
         self._file = _AtomicFile(path)
         self.schema = schema
@@ -118,7 +158,7 @@ class TableWriter:
     def write(self, table: Any) -> None:
         """Append the rows of ``table`` (which must have this writer's schema)."""
         if self.format == "csv":
-            self._writer.write_table(neutralise_table(table))
+            self._writer.write_table(_format_few_values(neutralise_table(table, self.text_columns), self.few_values))
         elif self.format == "parquet":
             self._writer.write_table(table)
         else:

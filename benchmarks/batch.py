@@ -1,0 +1,296 @@
+"""Batch scoring benchmark: the figures in docs/performance.md.
+
+Usage::
+
+    python benchmarks/batch.py                 # 1M rows, 4M for peak memory (about 10 minutes, 2 GB of disk)
+    python benchmarks/batch.py --rows 200000 --skip-4m    # a quick look
+
+It generates a simulated export (Nordic Excel CSV: BOM, semicolons, CRLF, decimal comma)
+once into a temporary folder, and prints, measured in this one run:
+
+(a) the floor: pyarrow's multithreaded CSV reader with typed columns, the arrays the
+    scorer needs, scale scores and the classifier's ``predict_proba``. No validation,
+    no validity flags, no norms, no fit, nothing written;
+(b) ``profilefit score export.csv -o results.csv`` end to end, in a fresh process
+    (interpreter start, model load, validation, scoring, writing results and rejects);
+(c) the naive path without profilefit's batch layer: ``csv.DictReader``, the pydantic
+    schema per row, scale scores and ``predict_proba`` one row at a time, timed on a
+    sample and scaled to the file;
+peak resident memory of (b) at 1M and at 4M rows (each in its own fresh process), and
+single-candidate ``Screener.score`` calls per second in one thread. Temporary files
+are deleted at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from profilefit.datasets import export_columns
+from profilefit.instrument import Instrument, load_instrument
+from profilefit.simulate import simulate
+
+BLOCK = 250_000  # simulated candidates per block while writing the export
+TARGETS = {"b/a": 2.0, "c/b": 50.0, "peak 4M / 1M": 1.2, "score() per s": 2000.0}
+
+
+# ---- the export -------------------------------------------------------------------------------
+
+
+def write_export(path: Path, rows: int, *, seed: int = 2026, instrument: Instrument | None = None) -> None:
+    """Write ``rows`` simulated candidates as a Nordic Excel CSV, a block at a time (vectorized)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    instrument = instrument or load_instrument()
+    columns = export_columns(instrument)
+    rng = np.random.default_rng(seed)
+    with path.open("wb") as stream:
+        stream.write("\ufeff".encode())
+        stream.write((";".join(columns) + "\r\n").encode())
+        done = 0
+        while done < rows:
+            n = min(BLOCK, rows - done)
+            sim = simulate(n, seed=seed + done, instrument=instrument).responses
+            items = sim.items.copy()
+            items[rng.random(items.shape) < 0.01] = np.nan  # real exports have skipped questions
+            cells: dict[str, pa.Array] = {
+                "candidate_id": pa.array([f"cand-{k:08d}" for k in range(done + 1, done + n + 1)]),
+                "completion_seconds": pc.replace_substring(
+                    pa.array(np.round(sim.seconds, 1)).cast(pa.string()), ".", ","
+                ),
+            }
+            for k, item_id in enumerate(instrument.item_ids):
+                cells[item_id] = pa.array(items[:, k], pa.float64(), from_pandas=True).cast(pa.int8())
+            for k, scenario in enumerate(instrument.scenarios):
+                letters = pa.array([option.id for option in scenario.options])
+                chosen = sim.choices[:, k]
+                cells[scenario.id] = letters.take(pa.array(np.maximum(chosen, 0), mask=chosen < 0))
+            for k, check_id in enumerate(instrument.check_ids):
+                cells[check_id] = pa.array(sim.checks[:, k], pa.float64(), from_pandas=True).cast(pa.int8())
+            table = pa.table(cells)
+            options = pcsv.WriteOptions(include_header=False, delimiter=";", quoting_style="none")
+            sink = pa.BufferOutputStream()
+            pcsv.write_csv(table, sink, write_options=options)
+            stream.write(sink.getvalue().to_pybytes().replace(b"\n", b"\r\n"))
+            done += n
+
+
+# ---- (a) the floor ------------------------------------------------------------------------------
+
+
+def floor_seconds(path: Path) -> float:
+    """Fastest reader plus the classifier on the parsed arrays (no validation, flags, norms or output)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    from profilefit.artifact import load_artifact
+    from profilefit.scoring import Responses, score_responses
+
+    artifact = load_artifact()
+    instrument = artifact.instrument
+    types = {name: pa.int8() for name in (*instrument.item_ids, *instrument.check_ids)}
+    types |= {name: pa.dictionary(pa.int32(), pa.string()) for name in instrument.scenario_ids}
+    types |= {"candidate_id": pa.string(), "completion_seconds": pa.string()}
+    started = time.perf_counter()
+    table = pcsv.read_csv(
+        path,
+        parse_options=pcsv.ParseOptions(delimiter=";"),
+        convert_options=pcsv.ConvertOptions(column_types=types),
+    )
+    n = table.num_rows
+
+    def numbers(name: str) -> np.ndarray:
+        return table[name].to_numpy().astype(np.float64)  # nulls become nan
+
+    choices = np.empty((n, len(instrument.scenarios)), dtype=np.int16)
+    for k, scenario in enumerate(instrument.scenarios):
+        column = table[scenario.id].combine_chunks()
+        order = {option.id: i for i, option in enumerate(scenario.options)}
+        lookup = np.array([order[letter] for letter in column.dictionary.to_pylist()] + [-1], dtype=np.int16)
+        codes = column.indices.fill_null(len(lookup) - 1).to_numpy()
+        choices[:, k] = lookup[codes]
+    seconds = pc.replace_substring(table["completion_seconds"], ",", ".").cast(pa.float64()).to_numpy()
+    responses = Responses(
+        instrument,
+        np.asarray(table["candidate_id"].to_numpy(zero_copy_only=False), dtype=np.str_),
+        np.column_stack([numbers(name) for name in instrument.item_ids]),
+        choices,
+        np.column_stack([numbers(name) for name in instrument.check_ids]),
+        seconds,
+    )
+    artifact.estimator.predict_proba(score_responses(responses).features())
+    return time.perf_counter() - started
+
+
+# ---- (b) profilefit score, in a fresh process -----------------------------------------------------
+
+_RUN_AND_REPORT_PEAK = """
+import resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+elapsed = time.perf_counter() - started
+print(done.returncode, elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def profilefit_score(path: Path, output: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of ``profilefit score`` in its own process tree."""
+    script = Path(sys.executable).with_name("profilefit")
+    program = [str(script)] if script.exists() else [sys.executable, "-m", "profilefit.cli._main"]
+    command = [*program, "score", str(path), "-o", str(output), "--no-progress"]
+    # A wrapper process per run, so RUSAGE_CHILDREN holds this run's peak only.
+    report = subprocess.run([sys.executable, "-c", _RUN_AND_REPORT_PEAK, *command], capture_output=True, text=True)
+    code, seconds, peak_kib = report.stdout.split()
+    if int(code) not in (0, 1):
+        raise RuntimeError(f"profilefit score failed with exit code {code}: {report.stderr}")
+    return float(seconds), int(peak_kib) / 1024
+
+
+# ---- (c) the naive path ---------------------------------------------------------------------------
+
+
+def naive_seconds_per_row(path: Path, sample: int) -> float:
+    """csv.DictReader, the pydantic schema, scale scores and predict_proba, one row at a time."""
+    from pydantic import ValidationError
+
+    from profilefit.artifact import load_artifact
+    from profilefit.schema import assessment_model
+    from profilefit.scoring import Responses, score_responses
+
+    artifact = load_artifact()
+    instrument = artifact.instrument
+    schema = assessment_model(instrument)
+    answers = set(instrument.item_ids) | set(instrument.check_ids)
+    started = time.perf_counter()
+    done = 0
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        for row in csv.DictReader(stream, delimiter=";"):
+            # What a user writes by hand: drop empty cells, ints for answers, decimal comma for seconds.
+            record: dict[str, object] = {}
+            for key, value in row.items():
+                if value == "":
+                    continue
+                if key in answers:
+                    record[key] = int(value)
+                elif key == "completion_seconds":
+                    record[key] = float(value.replace(",", "."))
+                else:
+                    record[key] = value
+            try:
+                assessment = schema.model_validate(record)
+            except ValidationError:
+                continue
+            responses = Responses.from_records(instrument, [assessment.model_dump()])
+            artifact.estimator.predict_proba(score_responses(responses).features())
+            done += 1
+            if done == sample:
+                break
+    return (time.perf_counter() - started) / done
+
+
+# ---- single candidates --------------------------------------------------------------------------
+
+
+def score_calls_per_second(calls: int) -> float:
+    """``Screener.score(dict)`` calls per second in one thread, on varied simulated candidates."""
+    from profilefit.screening import Screener
+
+    screener = Screener.load()
+    records = simulate(500, seed=77).responses.to_records()
+    for record in records[:50]:  # warm up
+        screener.score(record)
+    started = time.perf_counter()
+    for k in range(calls):
+        screener.score(records[k % len(records)])
+    return calls / (time.perf_counter() - started)
+
+
+# ---- the report ---------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the main export (default: 1,000,000)")
+    parser.add_argument("--big-rows", type=int, default=4_000_000, help="rows for the memory comparison")
+    parser.add_argument("--skip-4m", action="store_true", help="skip the big export")
+    parser.add_argument("--naive-sample", type=int, default=5_000, help="rows the naive path is timed on")
+    parser.add_argument("--calls", type=int, default=5_000, help="single-candidate score() calls")
+    parser.add_argument("--keep", metavar="DIR", help="write the exports here and keep them")
+    args = parser.parse_args()
+
+    directory = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="profilefit-bench-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        export = directory / f"export-{args.rows}.csv"
+        started = time.perf_counter()
+        if not export.exists():
+            write_export(export, args.rows)
+        print(
+            f"export: {args.rows:,} rows, {export.stat().st_size / 2**20:,.0f} MiB "
+            f"(written in {time.perf_counter() - started:.0f} s)"
+        )
+
+        floor = floor_seconds(export)
+        end_to_end, peak = profilefit_score(export, directory / "results.csv")
+        naive = naive_seconds_per_row(export, args.naive_sample) * args.rows
+        print(f"(a) floor: pyarrow read + arrays + scale scores + predict_proba   {floor:8.2f} s")
+        print(
+            f"(b) profilefit score end to end (fresh process)                  {end_to_end:8.2f} s"
+            f"   {args.rows / end_to_end:,.0f} rows/s"
+        )
+        print(
+            f"(c) naive: DictReader + pydantic + predict_proba per row (scaled) {naive:8.0f} s"
+            f"   timed on {args.naive_sample:,} rows"
+        )
+        print(f"peak RSS of (b) at {args.rows:,} rows: {peak:,.0f} MiB")
+        ratios = {"b/a": end_to_end / floor, "c/b": naive / end_to_end}
+
+        if not args.skip_4m:
+            big = directory / f"export-{args.big_rows}.csv"
+            if not big.exists():
+                write_export(big, args.big_rows, seed=4040)
+            (directory / "results.csv").unlink(missing_ok=True)
+            big_seconds, big_peak = profilefit_score(big, directory / "results-big.csv")
+            print(
+                f"peak RSS of (b) at {args.big_rows:,} rows: {big_peak:,.0f} MiB ({big_seconds:.1f} s, "
+                f"{big.stat().st_size / 2**20:,.0f} MiB file)"
+            )
+            ratios["peak 4M / 1M"] = big_peak / peak
+
+        ratios["score() per s"] = score_calls_per_second(args.calls)
+        print()
+        print(f"{'measure':<16}{'measured':>12}{'target':>12}  met")
+        for name, value in ratios.items():
+            target = TARGETS[name]
+            met = value <= target if name in ("b/a", "peak 4M / 1M") else value >= target
+            bound = "<=" if name in ("b/a", "peak 4M / 1M") else ">="
+            print(f"{name:<16}{value:>12,.2f}{bound:>6}{target:>6,.1f}  {'yes' if met else 'NO'}")
+        print(
+            f"\npython {sys.version.split()[0]}, {_cpu_count()} CPUs, max RSS of this script "
+            f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB"
+        )
+    finally:
+        if not args.keep:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def _cpu_count() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+if __name__ == "__main__":
+    main()
