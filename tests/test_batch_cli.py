@@ -88,3 +88,17 @@ def test_exit_3_when_the_model_file_is_refused(tmp_path, capsys):
         stream.write(b"tampered")
     assert main(["score", "sample", "-o", str(tmp_path / "r.csv"), "--model", str(model)]) == 3
     assert "sha256" in capsys.readouterr().err.lower()
+
+
+def test_the_example_script_runs_on_the_bundled_sample(tmp_path):
+    import subprocess
+    import sys
+
+    script = Path(__file__).parents[1] / "examples" / "score_export.py"
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "402 rows read: 400 scored, 2 rejected" in done.stdout
+    assert "largest difference from the file: 0.0e+00" in done.stdout
+    assert (tmp_path / "results.csv").exists() and (tmp_path / "results.rejects.csv").exists()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from profilefit.batch import partition_meta, result_columns, score_partition
+from profilefit.batch import partition_meta, partition_schema_ddl, result_columns, score_partition
 from profilefit.datasets import sample_export_path
 
 pd = pytest.importorskip("pandas")
@@ -38,6 +38,14 @@ def test_partition_meta_matches_what_score_partition_returns(export_frame):
     out = score_partition(export_frame.iloc[:3])
     assert list(meta.columns) == list(out.columns)
     assert meta.dtypes.tolist() == out.dtypes.tolist()
+
+
+def test_the_spark_schema_names_every_output_column(screener):
+    ddl = partition_schema_ddl()
+    columns = dict(part.split(" ") for part in ddl.split(", "))
+    assert list(columns) == [*result_columns(screener), "status", "problems"]
+    assert columns["p_controller"] == "double" and columns["needs_review"] == "boolean"
+    assert columns["candidate_id"] == columns["problems"] == "string"
 
 
 def test_map_partitions_on_a_local_cluster_equals_score_batch(screener, export_frame):

@@ -155,7 +155,7 @@ def test_score_file_writes_the_same_results_in_every_format(screener, export_pat
     expected = screener.score_batch(export_path).results
     for suffix in (".csv", ".jsonl", ".parquet"):
         output = tmp_path / f"results{suffix}"
-        summary = score_file(screener, export_path, output, chunk_size=40)
+        summary = score_file(export_path, output, screener=screener, chunk_size=40)
         assert summary.results_path == output and summary.rejects_path == default_rejects_path(output)
         assert summary.rejects_path.exists()
         if suffix == ".csv":
@@ -201,7 +201,7 @@ def test_formulas_are_neutralised_in_csv_text_cells_only(screener, tmp_path):
         "candidate_id;tc1;completion_seconds\n=1+1;4;600\n-12;5;\n@SUM(A1);4;-5\n+47 99;x;\nok;-3;\n", encoding="utf-8"
     )
     output, rejects = tmp_path / "results.csv", tmp_path / "rejects.csv"
-    score_file(screener, path, output, rejects=rejects)
+    score_file(path, output, screener=screener, rejects=rejects)
     with output.open(encoding="utf-8", newline="") as stream:
         ids = [row["candidate_id"] for row in csv.DictReader(stream)]
     assert ids == ["'=1+1", "'-12"]
@@ -210,7 +210,7 @@ def test_formulas_are_neutralised_in_csv_text_cells_only(screener, tmp_path):
     # -5.0 is a number profilefit parsed, so it stays a number; "-3" and "x" are text the candidate typed.
     assert problems == [("'@SUM(A1)", "completion_seconds", "-5.0"), ("'+47 99", "tc1", "x"), ("ok", "tc1", "'-3")]
     jsonl = tmp_path / "results.jsonl"
-    score_file(screener, path, jsonl)
+    score_file(path, jsonl, screener=screener)
     assert [json.loads(line)["candidate_id"] for line in jsonl.read_text(encoding="utf-8").splitlines()] == [
         "=1+1",
         "-12",
@@ -235,7 +235,7 @@ def test_a_failed_run_leaves_no_results_file(screener, tmp_path):
     path.write_bytes(b"candidate_id;tc1\n" + b"c1;4\n" * 10 + b"c\xff;4\n")
     output = tmp_path / "results.csv"
     with pytest.raises(UnicodeDecodeError):
-        score_file(screener, path, output, chunk_size=3)
+        score_file(path, output, screener=screener, chunk_size=3)
     assert list(tmp_path.iterdir()) == [path]
 
 
@@ -243,7 +243,7 @@ def test_a_bad_header_stops_before_anything_is_written(screener, tmp_path):
     path = tmp_path / "header.csv"
     path.write_text("candidate_id;tc1;gender\nc1;4;f\n", encoding="utf-8")
     with pytest.raises(ColumnError, match="demographic"):
-        score_file(screener, path, tmp_path / "results.csv")
+        score_file(path, tmp_path / "results.csv", screener=screener)
     assert list(tmp_path.iterdir()) == [path]
 
 

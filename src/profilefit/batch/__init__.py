@@ -12,7 +12,7 @@ without them. See docs/batch.md.
 
 from profilefit.batch._deps import MissingExtraError
 from profilefit.batch._fields import ColumnError, check_header
-from profilefit.batch._partition import partition_meta, score_partition
+from profilefit.batch._partition import partition_meta, partition_schema_ddl, score_partition
 from profilefit.batch._readers import DEFAULT_CHUNK_SIZE, INPUT_FORMATS, Source, input_format, open_source
 from profilefit.batch._results import FLAG_SEPARATOR, result_columns, result_schema, result_table
 from profilefit.batch._score import BatchResult, BatchSummary, default_rejects_path, score_batch, score_file
@@ -40,6 +40,7 @@ __all__ = [
     "open_source",
     "output_format",
     "partition_meta",
+    "partition_schema_ddl",
     "result_columns",
     "result_schema",
     "result_table",

@@ -65,6 +65,35 @@ def partition_meta(model_path: str | Path | None = None) -> Any:
     return _partition_schema(screener).empty_table().to_pandas(types_mapper=pd.ArrowDtype)
 
 
+def partition_schema_ddl(model_path: str | Path | None = None) -> str:
+    """The output columns of :func:`score_partition` as a Spark DDL schema string, for ``mapInPandas``.
+
+    Parameters
+    ----------
+    model_path : str or Path, optional
+        The model :func:`score_partition` will use; default: the reference model.
+
+    Returns
+    -------
+    str
+        For example ``"candidate_id string, model_id string, ..., confidence double, ..."``.
+
+    Examples
+    --------
+    >>> partition_schema_ddl().split(", ")[:2]
+    ['candidate_id string', 'model_id string']
+    """
+    pa = require("pyarrow")
+    screener = _screener(None if model_path is None else str(model_path))
+
+    def spark_type(kind: Any) -> str:
+        if pa.types.is_floating(kind):
+            return "double"
+        return "boolean" if pa.types.is_boolean(kind) else "string"
+
+    return ", ".join(f"{field.name} {spark_type(field.type)}" for field in _partition_schema(screener))
+
+
 def score_partition(
     frame: Any,
     model_path: str | Path | None = None,

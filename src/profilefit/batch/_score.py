@@ -306,10 +306,10 @@ def default_rejects_path(output: str | Path) -> Path:
 
 
 def score_file(
-    screener: Screener,
     data: Any,
     output: str | Path,
     *,
+    screener: Screener | None = None,
     rejects: str | Path | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     ignore_columns: Iterable[str] = (),
@@ -322,11 +322,12 @@ def score_file(
 
     Parameters
     ----------
-    screener : Screener
     data : str, Path, pandas.DataFrame or iterable
         What :func:`score_batch` accepts.
     output : str or Path
         Results file; ``.csv``, ``.jsonl``/``.ndjson`` or ``.parquet``.
+    screener : Screener, optional
+        Default: ``Screener.load()`` (the reference model, the complex-case role).
     rejects : str or Path, optional
         Rejects file, in any of the same formats; by default next to ``output``
         (see :func:`default_rejects_path`). Always written, empty when nothing was rejected.
@@ -343,8 +344,22 @@ def score_file(
         Before anything is written, if the header cannot be scored.
     ValueError
         For an input or output of an unsupported type.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from profilefit.datasets import sample_export_path
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> score_file(sample_export_path(), folder / "results.csv").rows_rejected
+    2
+    >>> sorted(path.name for path in folder.iterdir())
+    ['results.csv', 'results.rejects.csv']
     """
     started = time.perf_counter()
+    if screener is None:
+        from profilefit.screening import Screener
+
+        screener = Screener.load()
     output_format(output)
     rejects_path = Path(rejects) if rejects is not None else default_rejects_path(output)
     output_format(rejects_path)

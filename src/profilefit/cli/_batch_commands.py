@@ -33,6 +33,13 @@ def register(subparsers: Any) -> None:
         "--rejects", metavar="REJECTS", help="rejects file (.csv .jsonl .parquet); default: OUTPUT with .rejects added"
     )
     parser.add_argument("--model", metavar="PATH", help="a model file (.joblib) with its manifest; default: reference")
+    parser.add_argument(
+        "--role",
+        default="complex-case",
+        metavar="ROLE",
+        help="role for the fit columns: a built-in role id or a role file (default: %(default)s); "
+        "'none' leaves fit_score and fit_band empty",
+    )
     parser.add_argument("--chunk-size", type=int, default=None, metavar="N", help="rows per chunk (default: 50000)")
     parser.add_argument(
         "--ignore-column",
@@ -59,12 +66,12 @@ def run_score(args: argparse.Namespace) -> int:
     if chunk_size < 1:
         print(f"profilefit score: --chunk-size must be at least 1, got {chunk_size}", file=sys.stderr)
         return EXIT_USAGE
-    screener = Screener.load(args.model)
+    screener = Screener.load(args.model, role=None if args.role == "none" else args.role)
     try:
         summary = score_file(
-            screener,
             source,
             args.output,
+            screener=screener,
             rejects=args.rejects,
             chunk_size=chunk_size,
             ignore_columns=args.ignore_column,
