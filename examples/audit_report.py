@@ -30,7 +30,6 @@ from profilefit.audit import (
 def score_bundled_sample(directory: Path) -> Path:
     """Score the bundled sample export into ``directory/sample_results.csv`` and return its path."""
     from profilefit.batch import score_file
-
     from profilefit.datasets import sample_export_path
 
     results = directory / "sample_results.csv"

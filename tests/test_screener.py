@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 from hypothesis import given
 from pydantic import ValidationError
+from tests.strategies import assessments
 
 from profilefit.instrument import load_instrument
 from profilefit.profiles import PROFILE_IDS
 from profilefit.scoring import Responses
 from profilefit.screening import NOTICE, UNDETERMINED, Screener, ScreeningResult
 from profilefit.simulate import simulate
-from tests.strategies import assessments
 
 INSTRUMENT = load_instrument()
 SCREENER = Screener.load()
@@ -68,7 +68,9 @@ def test_explanation_names_the_scales_that_moved_the_candidate():
     top_features = [c.feature for c in result.explanation.contributions[:4]]
     assert {"taking_charge", "sjt_controller", "ownership", "accommodation"} & set(top_features)
     assert result.explanation.towards == "controller"
-    assert abs(result.explanation.contributions[0].contribution) >= abs(result.explanation.contributions[-1].contribution)
+    assert abs(result.explanation.contributions[0].contribution) >= abs(
+        result.explanation.contributions[-1].contribution
+    )
     assert result.notice == NOTICE
 
 
