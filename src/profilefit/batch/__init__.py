@@ -13,7 +13,14 @@ without them. See docs/batch.md.
 from profilefit.batch._deps import MissingExtraError
 from profilefit.batch._fields import ColumnError, check_header
 from profilefit.batch._partition import partition_meta, partition_schema_ddl, score_partition
-from profilefit.batch._readers import DEFAULT_CHUNK_SIZE, INPUT_FORMATS, Source, input_format, open_source
+from profilefit.batch._readers import (
+    DEFAULT_CHUNK_SIZE,
+    INPUT_FORMATS,
+    RECORD_CHUNK_SIZE,
+    Source,
+    input_format,
+    open_source,
+)
 from profilefit.batch._results import FLAG_SEPARATOR, result_columns, result_schema, result_table
 from profilefit.batch._score import BatchResult, BatchSummary, default_rejects_path, score_batch, score_file
 from profilefit.batch._validate import REJECT_COLUMNS, RawChunk, ValidatedChunk, validate_chunk
@@ -25,6 +32,7 @@ __all__ = [
     "FORMULA_START",
     "INPUT_FORMATS",
     "OUTPUT_FORMATS",
+    "RECORD_CHUNK_SIZE",
     "REJECT_COLUMNS",
     "BatchResult",
     "BatchSummary",

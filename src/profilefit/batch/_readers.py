@@ -45,6 +45,9 @@ INPUT_FORMATS = {
     ".xlsx": "xlsx",
 }
 DEFAULT_CHUNK_SIZE = 50_000
+#: Sources read value by value in Python (JSON Lines, Excel, dicts) hold many small objects per row,
+#: so their chunks are capped at this many rows to keep memory near that of a CSV chunk.
+RECORD_CHUNK_SIZE = 10_000
 _SAMPLE_CHARS = 64 * 1024
 _CSV_BLOCK_BYTES = 1 << 20
 
@@ -88,7 +91,7 @@ def open_source(
         table, or an iterable of dicts, assessment models or JSON texts.
     instrument : Instrument
     chunk_size : int, default=50_000
-        Rows per chunk (for CSV, about this many: the reader cuts by bytes).
+        Rows per chunk (at most :data:`RECORD_CHUNK_SIZE` for JSON Lines, Excel and iterables).
     ignore_columns : iterable of str, optional
         Columns of a table to leave out of scoring.
 
@@ -114,6 +117,8 @@ def open_source(
         if not path.is_file():
             raise FileNotFoundError(f"no such file: {path}")
         opener = {"csv": _open_csv, "jsonl": _open_jsonl, "parquet": _open_parquet, "xlsx": _open_xlsx}[kind]
+        if kind in ("jsonl", "xlsx"):
+            chunk_size = min(chunk_size, RECORD_CHUNK_SIZE)
         return opener(path, instrument, chunk_size, ignore)
     pandas, pyarrow = sys.modules.get("pandas"), sys.modules.get("pyarrow")
     if pandas is not None and isinstance(data, pandas.DataFrame):
@@ -126,7 +131,7 @@ def open_source(
     if isinstance(data, Mapping | AssessmentBase | str | bytes):
         raise TypeError("give score_batch many assessments (an iterable of dicts), a DataFrame or a path, not one")
     if isinstance(data, Iterable):
-        return Source("records", _record_chunks(iter(data), chunk_size))
+        return Source("records", _record_chunks(iter(data), min(chunk_size, RECORD_CHUNK_SIZE)))
     raise TypeError(f"cannot score {type(data).__name__}: give a path, a pandas DataFrame or an iterable of dicts")
 
 

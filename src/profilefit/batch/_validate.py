@@ -11,6 +11,7 @@ the two tiers together agree with the schema row for row.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,13 +80,13 @@ class RawChunk:
         unreadable: dict[int, dict[str, Any]] | None = None,
     ) -> RawChunk:
         """Collect dict rows into columns (keys in order of first appearance; absent = ``None``)."""
+        rows = [record if isinstance(record, dict) else {} for record in records]
         keys: dict[Any, None] = {}
-        for record in records:
-            if isinstance(record, dict):
-                keys.update(dict.fromkeys(record))
+        for row in rows:
+            keys.update(dict.fromkeys(row))
         columns = []
         for key in keys:
-            values = [record.get(key) if isinstance(record, dict) else None for record in records]
+            values = list(map(dict.get, rows, itertools.repeat(key, len(rows))))  # the loop runs in C
             numeric = not (isinstance(key, str) and key.strip() == "candidate_id")
             columns.append((key, from_values(values, tabular=tabular, numeric=numeric)))
         return cls(columns, len(records), first_row, tabular, records, dict(unreadable or {}))
