@@ -271,6 +271,40 @@ def test_dicts_validate_like_the_schema(records, chunk_size):
     assert _without_id(rejects) == expected_rejects
 
 
+def foreign_columns() -> st.SearchStrategy[list[str]]:
+    """Columns an export may carry that are not fields: demographics, contact details, misspelt item ids."""
+    return st.lists(st.sampled_from(["sex", "Age", "ethnicity", "email", "name", "tc9", "Tc1", "sj 1"]), unique=True)
+
+
+@given(columns=export_columns(INSTRUMENT), foreign=foreign_columns(), data=st.data())
+def test_a_header_with_foreign_columns_is_refused_once_or_scored_without_them(columns, foreign, data):
+    rows = data.draw(export_rows(INSTRUMENT, columns=columns, max_rows=4))
+    extra = [[data.draw(st.sampled_from(["", "f", "42", "x@y.no"])) for _ in foreign] for _ in rows]
+    with tempfile.TemporaryDirectory() as directory:
+        wide = _write_csv(
+            directory,
+            [*columns, *foreign],
+            [r + e for r, e in zip(rows, extra, strict=True)],
+            delimiter=";",
+            bom=True,
+            crlf=True,
+        )
+        if foreign:
+            with pytest.raises(ColumnError) as refused:
+                open_source(wide, INSTRUMENT)
+            assert all(repr(name) in str(refused.value) for name in foreign)
+        chunks = open_source(wide, INSTRUMENT, ignore_columns=foreign, chunk_size=3).chunks
+        validated = [validate_chunk(INSTRUMENT, raw) for raw in chunks]
+        narrow = Path(directory) / "narrow"
+        narrow.mkdir()
+        expected, _, expected_rejects = read_assessments(
+            _write_csv(str(narrow), columns, rows, delimiter=";", bom=True, crlf=True), INSTRUMENT
+        )
+    parts = [chunk.responses for chunk in validated]
+    _assert_same(Responses.concatenate(parts) if parts else Responses.from_records(INSTRUMENT, []), expected)
+    assert _without_id([r for chunk in validated for r in chunk.rejects]) == expected_rejects
+
+
 # ---- examples -----------------------------------------------------------------------------
 
 
