@@ -349,11 +349,11 @@ def score_file(
     --------
     >>> import tempfile, pathlib
     >>> from profilefit.datasets import sample_export_path
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> score_file(sample_export_path(), folder / "results.csv").rows_rejected
-    2
-    >>> sorted(path.name for path in folder.iterdir())
-    ['results.csv', 'results.rejects.csv']
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     summary = score_file(sample_export_path(), pathlib.Path(folder) / "results.csv")
+    ...     written = sorted(path.name for path in pathlib.Path(folder).iterdir())
+    >>> summary.rows_scored, summary.rows_rejected, written
+    (400, 2, ['results.csv', 'results.rejects.csv'])
     """
     started = time.perf_counter()
     if screener is None:
