@@ -5,14 +5,13 @@
     python examples/audit_report.py --select-band strong --out-dir audit/
 
 Prints the audit table and writes audit.csv, audit.json and audit.html to the output directory
-(a new temporary directory unless --out-dir is given). The demographics are invented: they describe
+(./out/audit unless --out-dir is given). The demographics are invented: they describe
 no real person, so any impact found here is chance. See docs/fairness.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
 from profilefit.audit import (
@@ -44,10 +43,14 @@ def main() -> None:
         "--demographics", default=str(sample_demographics_path()), help="default: bundled synthetic file"
     )
     parser.add_argument("--select-band", choices=SELECT_BANDS, default=DEFAULT_SELECT_BAND)
-    parser.add_argument("--out-dir", help="where to write audit.csv, audit.json and audit.html")
+    parser.add_argument(
+        "--out-dir",
+        default="out/audit",
+        help="where to write audit.csv, audit.json and audit.html (default: out/audit)",
+    )
     args = parser.parse_args()
 
-    out_dir = Path(args.out_dir) if args.out_dir else Path(tempfile.mkdtemp(prefix="profilefit-audit-"))
+    out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     results = Path(args.results) if args.results else score_bundled_sample(out_dir)
 

@@ -25,7 +25,7 @@ from profilefit.screening import Screener
 def score_sample(screener: Screener, results_path: Path) -> list[ShortlistRow]:
     """Score the sample into a results file as ``profilefit score`` does; in memory without the io extra."""
     try:
-        summary = score_file(screener, sample_export_path(), results_path)
+        summary = score_file(sample_export_path(), results_path, screener=screener)
     except MissingExtraError:  # pyarrow is not installed: score in memory instead
         responses, _, _ = read_assessments(sample_export_path(), screener.instrument)
         print(f"scored {len(responses)} candidates in memory (pip install 'profilefit[io]' for a results file)")

@@ -191,3 +191,18 @@ def test_example_runs_on_a_results_file(tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stderr
     assert "Adverse-impact audit of 400 candidates" in completed.stdout
     assert (tmp_path / "audit.html").is_file() and (tmp_path / "audit.json").is_file()
+
+
+def test_ids_neutralised_in_a_results_csv_still_join_their_demographics(tmp_path):
+    from profilefit.audit import audit_files
+
+    results = tmp_path / "results.csv"
+    results.write_text(
+        "candidate_id,top_profile,fit_score,fit_band\n'-17,controller,70,strong\n'=x,rock,40,weak\nplain,rock,50,possible\n",
+        encoding="utf-8",
+    )
+    demographics = tmp_path / "demographics.csv"
+    demographics.write_text("candidate_id,sex\n-17,Female\n=x,Male\nplain,Male\n", encoding="utf-8")
+    report = audit_files(results, demographics)
+    assert report.results_without_demographics == 0
+    assert report.demographics_without_results == 0

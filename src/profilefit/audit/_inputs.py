@@ -23,6 +23,8 @@ FIT_BANDS = ("weak", "possible", "strong")
 
 #: Columns of a results file the audit reads; any other column is ignored.
 RESULT_COLUMNS = ("candidate_id", "top_profile", "fit_score", "fit_band")
+#: First characters after which ``profilefit score`` puts an apostrophe in CSV text cells.
+_NEUTRALISED_START = ("=", "+", "-", "@", "\t", "\r")
 
 #: Demographic columns the audit understands, besides ``candidate_id``.
 DEMOGRAPHIC_COLUMNS = ("sex", "race_ethnicity", "age", "age_band")
@@ -234,6 +236,7 @@ def read_results(path: str | Path) -> list[ScoredCandidate]:
         names the file, the line and the field), a candidate id repeats, or there are no rows.
     """
     path = Path(path)
+    is_csv = path.suffix.lower() not in {".jsonl", ".ndjson", ".parquet"}
     header, rows = _read_table(path, "results", RESULT_COLUMNS)
     _require_columns(path, "results", header, RESULT_COLUMNS)
     candidates: list[ScoredCandidate] = []
@@ -244,6 +247,10 @@ def read_results(path: str | Path) -> list[ScoredCandidate]:
             if column not in row:
                 raise AuditInputError(f"{where}: no field {column!r}")
         candidate_id = _text(row["candidate_id"])
+        if is_csv and candidate_id[:1] == "'" and candidate_id[1:2] in _NEUTRALISED_START:
+            # `profilefit score` prefixed an apostrophe so that spreadsheets do not run the id
+            # as a formula; the demographics file holds the id as it was.
+            candidate_id = candidate_id[1:]
         if not candidate_id:
             raise AuditInputError(f"{where}, field 'candidate_id': empty")
         if candidate_id in seen:
