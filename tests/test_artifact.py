@@ -68,3 +68,30 @@ def test_a_scikit_learn_version_mismatch_says_what_to_do(model_copy):
     assert sklearn.__version__ in message
     assert "retrain" in message
     assert load_artifact(model_copy, allow_version_mismatch=True).manifest.versions["scikit-learn"] == "0.24.2"
+
+
+def test_scoring_does_not_import_scikit_learn():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from profilefit.screening import Screener\n"
+        "Screener.load().score({'candidate_id': 'x', 'tc1': 5})\n"
+        "assert 'sklearn' not in sys.modules and 'scipy' not in sys.modules, 'scoring imported scikit-learn or scipy'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_linear_core_is_the_estimators():
+    import numpy as np
+
+    artifact = load_artifact()
+    estimator = artifact.estimator
+    np.testing.assert_array_equal(artifact.linear.coef, estimator.coef_)
+    np.testing.assert_array_equal(artifact.linear.mean, estimator.mean_)
+    assert artifact.linear.classes.tolist() == [str(c) for c in estimator.classes_]
+    X = np.random.default_rng(0).uniform(1, 6, size=(20, estimator.n_features_in_))
+    logits = ((X - artifact.linear.mean) / artifact.linear.scale) @ artifact.linear.coef.T + artifact.linear.intercept
+    expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(estimator.predict_proba(X), expected, atol=1e-12)

@@ -1,6 +1,7 @@
 """Model artifacts: save and load a model with a manifest that vouches for it."""
 
 from profilefit.artifact._artifact import (
+    LinearCore,
     Manifest,
     ModelArtifact,
     ModelIntegrityError,
@@ -15,6 +16,7 @@ from profilefit.artifact._artifact import (
 )
 
 __all__ = [
+    "LinearCore",
     "Manifest",
     "ModelArtifact",
     "ModelIntegrityError",

@@ -4,26 +4,38 @@ The manifest records the file's sha256, the versions that wrote it, the seed and
 the evaluation. :func:`load_artifact` refuses a file whose checksum differs from
 its manifest *before* unpickling it (a joblib file can run code when loaded), and
 refuses a scikit-learn version other than the one that wrote it, saying what to do.
+
+Scoring needs only the classifier's linear core (means, scales, coefficients,
+intercepts, classes), which the file stores as plain numpy arrays beside the pickled
+scikit-learn estimator. Loading a model for scoring therefore does not import
+scikit-learn; the estimator is unpickled the first time someone asks for it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import platform
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import joblib
 import numpy as np
-import sklearn
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
-from profilefit.classifier import ProfileClassifier
 from profilefit.instrument import Instrument
 from profilefit.scoring import NormGroup
+
+if TYPE_CHECKING:
+    from profilefit.classifier import ProfileClassifier
+
+#: Version of the joblib payload's layout.
+PAYLOAD_FORMAT = 2
 
 MANIFEST_SUFFIX = ".manifest.json"
 
@@ -60,13 +72,55 @@ class Manifest(BaseModel):
 
 
 @dataclass(frozen=True, eq=False)
-class ModelArtifact:
-    """A loaded model: the estimator, the instrument it reads, its norm group and its manifest."""
+class LinearCore:
+    """What scoring needs of a fitted :class:`~profilefit.classifier.ProfileClassifier`.
 
-    estimator: ProfileClassifier
+    ``logits = ((x - mean) / scale) @ coef.T + intercept``, with missing ``x`` set to ``mean``.
+    """
+
+    classes: NDArray[np.str_]
+    mean: NDArray[np.float64]
+    scale: NDArray[np.float64]
+    coef: NDArray[np.float64]
+    intercept: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, estimator: ProfileClassifier) -> LinearCore:
+        """Take the linear core of a fitted estimator."""
+        return cls(
+            np.asarray([str(label) for label in estimator.classes_], dtype=np.str_),
+            np.asarray(estimator.mean_, dtype=np.float64),
+            np.asarray(estimator.scale_, dtype=np.float64),
+            np.asarray(estimator.coef_, dtype=np.float64),
+            np.asarray(estimator.intercept_, dtype=np.float64),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class ModelArtifact:
+    """A loaded model: its linear core, the instrument it reads, its norm group and its manifest.
+
+    ``estimator`` gives the scikit-learn estimator itself, unpickled (and scikit-learn
+    imported) on first use.
+    """
+
+    linear: LinearCore
     instrument: Instrument
     norms: NormGroup
     manifest: Manifest
+    _estimator_pickle: bytes = field(repr=False, default=b"")
+    _cache: dict[str, Any] = field(repr=False, default_factory=dict)
+    _lock: threading.Lock = field(repr=False, default_factory=threading.Lock)
+
+    @property
+    def estimator(self) -> ProfileClassifier:
+        """The fitted scikit-learn estimator (loaded on first use)."""
+        with self._lock:
+            if "estimator" not in self._cache:
+                # The file's sha256 was checked against the manifest before this payload was read.
+                self._cache["estimator"] = pickle.loads(self._estimator_pickle)
+            estimator: ProfileClassifier = self._cache["estimator"]
+            return estimator
 
 
 def current_versions() -> dict[str, str]:
@@ -77,11 +131,19 @@ def current_versions() -> dict[str, str]:
         profilefit_version = "0+unknown"
     return {
         "profilefit": profilefit_version,
-        "scikit-learn": sklearn.__version__,
+        "scikit-learn": _installed_scikit_learn(),
         "numpy": np.__version__,
         "joblib": joblib.__version__,
         "python": platform.python_version(),
     }
+
+
+def _installed_scikit_learn() -> str:
+    # Read from the package metadata: importing scikit-learn takes about a second.
+    try:
+        return metadata.version("scikit-learn")
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def file_sha256(path: str | Path) -> str:
@@ -120,8 +182,11 @@ def save_artifact(
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    core = LinearCore.of(estimator)
     payload = {
-        "estimator": estimator,
+        "format": PAYLOAD_FORMAT,
+        "linear": {name: getattr(core, name) for name in ("classes", "mean", "scale", "coef", "intercept")},
+        "estimator_pickle": pickle.dumps(estimator, protocol=4),
         "instrument_json": instrument.model_dump_json(),
         "norms_json": norms.model_dump_json(),
     }
@@ -183,16 +248,23 @@ def load_artifact(path: str | Path | None = None, *, allow_version_mismatch: boo
             "or retrain with `profilefit train` to write a new model and manifest."
         )
     written_with = manifest.versions.get("scikit-learn", "unknown")
-    if written_with != sklearn.__version__ and not allow_version_mismatch:
+    installed = _installed_scikit_learn()
+    if written_with != installed and not allow_version_mismatch:
         raise ModelVersionError(
-            f"{path} was written with scikit-learn {written_with}; scikit-learn {sklearn.__version__} is installed. "
+            f"{path} was written with scikit-learn {written_with}; scikit-learn {installed} is installed. "
             f"Either install the matching version (pip install 'scikit-learn=={written_with}') or retrain the model "
             "with this version (`profilefit train --out DIR`, or with --data for your own labels)."
         )
     payload = joblib.load(path)
+    if payload.get("format") != PAYLOAD_FORMAT:
+        raise ModelVersionError(
+            f"{path} has payload format {payload.get('format', 1)}; this profilefit reads format {PAYLOAD_FORMAT}. "
+            "Retrain the model with this version (`profilefit train --out DIR`)."
+        )
     instrument = Instrument.model_validate_json(payload["instrument_json"])
     norms = NormGroup.model_validate_json(payload["norms_json"])
-    return ModelArtifact(payload["estimator"], instrument, norms, manifest)
+    linear = LinearCore(**payload["linear"])
+    return ModelArtifact(linear, instrument, norms, manifest, payload["estimator_pickle"])
 
 
 def reference_model_path() -> Path:

@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import softmax
 
 from profilefit.artifact import ModelArtifact, load_artifact
 from profilefit.fit import DEFAULT_ROLE, FitScores, RoleFitScorer, RoleProfile, load_role
@@ -146,15 +145,15 @@ class Screener:
         self.instrument = self.assessment_model.instrument
         self.norms = norms if norms is not None else artifact.norms
         self.min_confidence = artifact.manifest.min_confidence if min_confidence is None else float(min_confidence)
-        classes = [str(label) for label in artifact.estimator.classes_]
+        classes = [str(label) for label in artifact.linear.classes]
         # Report profiles in the published order (controller first), not scikit-learn's sorted order.
         self.profile_ids: tuple[str, ...] = tuple(
             [p for p in PROFILE_IDS if p in classes] + [c for c in classes if c not in PROFILE_IDS]
         )
         columns = [classes.index(p) for p in self.profile_ids]
-        estimator = artifact.estimator
-        self._mean, self._scale = estimator.mean_, estimator.scale_
-        self._coef, self._intercept = estimator.coef_[columns], estimator.intercept_[columns]
+        core = artifact.linear
+        self._mean, self._scale = core.mean, core.scale
+        self._coef, self._intercept = core.coef[columns], core.intercept[columns]
         self.decision_log = Path(decision_log) if decision_log is not None else None
         self._log_lock = threading.Lock()
         manifest = artifact.manifest
@@ -254,7 +253,7 @@ class Screener:
         scores = score_responses(responses)
         features = scores.features()
         logits = self._standardise(features) @ self._coef.T + self._intercept
-        probabilities = softmax(logits, axis=1)
+        probabilities = _softmax(logits)
         order = np.argsort(-probabilities, axis=1, kind="stable")
         top, second = order[:, 0], order[:, 1]
         confidence = probabilities[np.arange(len(top)), top]
@@ -401,3 +400,10 @@ class Screener:
 def _number(value: float) -> float | None:
     number = float(value)
     return None if number != number else number  # nan is the only value unequal to itself
+
+
+def _softmax(logits: NDArray[np.float64]) -> NDArray[np.float64]:
+    # numpy rather than scipy.special: importing scipy costs the HR system's start-up time.
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    result: NDArray[np.float64] = shifted / shifted.sum(axis=1, keepdims=True)
+    return result

@@ -165,8 +165,11 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
     n_answered = answered.sum(axis=1)
 
     longest = _longest_run(items)
-    answer_values = np.arange(low, high + 1, dtype=np.float64)
-    modal = (items[:, :, None] == answer_values[None, None, :]).sum(axis=1).max(axis=1)
+    modal = np.zeros(n, dtype=np.int64)
+    for value in range(low, high + 1):
+        # Counting matches as bytes is several times faster than summing booleans as integers.
+        same = (items == value).view(np.uint8).sum(axis=1, dtype=np.uint16)
+        np.maximum(modal, same, out=modal)
     run_limit = max(3, int(np.ceil(LONG_STRING_SHARE * k)))
     # The one-answer rule needs enough answers to mean anything: at least as many as a long run.
     straight = (longest >= run_limit) | ((n_answered >= run_limit) & (modal >= MODAL_SHARE * n_answered))
