@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from profilefit.audit._inputs import (
     FIT_BANDS,
@@ -215,6 +214,8 @@ def fisher_exact_p(count_a: int, n_a: int, count_b: int, n_b: int) -> float:
     0.2353
     """
     table = [[count_a, n_a - count_a], [count_b, n_b - count_b]]
+    from scipy import stats  # imported when an audit runs, not when the command line starts
+
     return min(1.0, float(stats.fisher_exact(table, alternative="two-sided").pvalue))
 
 
@@ -235,6 +236,8 @@ def two_proportion_z(count_a: int, n_a: int, count_b: int, n_b: int) -> tuple[fl
     if variance <= 0.0:
         return None, None
     z = (count_a / n_a - count_b / n_b) / math.sqrt(variance)
+    from scipy import stats
+
     return z, min(1.0, float(2.0 * stats.norm.sf(abs(z))))
 
 

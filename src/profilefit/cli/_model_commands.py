@@ -12,7 +12,9 @@ from pydantic import ValidationError
 
 from profilefit.cli._errors import print_problems, print_validation_error
 from profilefit.screening import Screener
-from profilefit.training import REFERENCE_SEED, train_on_labels, train_reference
+
+# Training imports scikit-learn (about a second); it is imported when `train` runs, not at start-up.
+REFERENCE_SEED = 20261123
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
 
@@ -45,6 +47,8 @@ def register(subparsers: Any) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     """Train and print the evaluation."""
+    from profilefit.training import train_on_labels, train_reference
+
     if args.data:
         from profilefit.instrument import load_instrument
 
