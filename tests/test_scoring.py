@@ -128,3 +128,24 @@ def test_custom_instrument_scores_on_its_own_range(custom_instrument):
     scores = _score([record], custom_instrument)
     np.testing.assert_allclose(scores.scales[0], [5.0, 1.0])  # reverse key on 1..5 is 6 - answer
     assert scores.situational.shape == (1, 0)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(6, 36).map(lambda total: total / 6),  # six answered items
+            st.integers(3, 18).map(lambda total: total / 3),  # three answered items
+            st.floats(0.0, 7.0, allow_nan=False),  # anything else, on or off the grid
+            st.just(float("nan")),
+        ),
+        min_size=300,
+        max_size=600,
+    )
+)
+def test_table_lookup_of_percentiles_equals_the_search(column):
+    norms = bundled_norms()
+    scale_ids = tuple(norms.scales)[:2]
+    scores = np.column_stack([column, column[::-1]])
+    big = norms.percentiles(scores, scale_ids)  # 300+ rows: the table path
+    one_by_one = np.vstack([norms.percentiles(scores[k : k + 1], scale_ids) for k in range(len(column))])
+    np.testing.assert_array_equal(big, one_by_one)

@@ -20,6 +20,10 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 _TIE_TOLERANCE = 1e-9
+#: Scores on multiples of 1/_GRID are looked up in a table (420 = lcm(1, ..., 7): every mean
+#: of up to seven whole-number answers); batches smaller than _GRID_MIN_ROWS are searched.
+_GRID = 420
+_GRID_MIN_ROWS = 256
 
 
 class ScaleDistribution(BaseModel):
@@ -75,7 +79,38 @@ class NormGroup(BaseModel):
 
     def percentiles(self, scores: NDArray[np.float64], scale_ids: tuple[str, ...] | None = None) -> NDArray[np.float64]:
         """Mid-rank percentiles (0–100) of scale scores of shape (n, n_scales); ``nan`` stays ``nan``."""
-        scale_ids = scale_ids or tuple(self.scales)
+        scale_ids = tuple(scale_ids or self.scales)
+        if scores.shape[0] < _GRID_MIN_ROWS:
+            return self._searched(scores, scale_ids)
+        # Scale means are fractions with small denominators, so almost every score sits on a
+        # grid of 1/420 steps: look those up in a table, and search only the others.
+        low, table = self._grid_table(scale_ids)
+        steps = scores * _GRID
+        index = np.rint(steps)
+        on_grid = (np.abs(steps - index) < 1e-6) & (index >= low) & (index < low + table.shape[1])
+        position = np.where(on_grid, index - low, 0).astype(np.intp)
+        result: NDArray[np.float64] = table[np.arange(len(scale_ids))[None, :], position]
+        off_grid = ~on_grid & ~np.isnan(scores)
+        if off_grid.any():
+            rows = np.flatnonzero(off_grid.any(axis=1))
+            searched = self._searched(scores[rows], scale_ids)
+            result[rows] = np.where(off_grid[rows], searched, result[rows])
+        result[np.isnan(scores)] = np.nan
+        return result
+
+    def _grid_table(self, scale_ids: tuple[str, ...]) -> tuple[float, NDArray[np.float64]]:
+        cache: dict[tuple[str, ...], Any] = self.__dict__.setdefault("_grid_cache", {})
+        if scale_ids not in cache:
+            lowest = min(min(self.scales[s].values) for s in scale_ids)
+            highest = max(max(self.scales[s].values) for s in scale_ids)
+            low = (np.floor(lowest) - 1) * _GRID
+            grid = np.arange(low, (np.ceil(highest) + 1) * _GRID + 1) / _GRID
+            columns = np.repeat(grid[:, None], len(scale_ids), axis=1)
+            cache[scale_ids] = (float(low), self._searched(columns, scale_ids).T.copy())
+        grid_table: tuple[float, NDArray[np.float64]] = cache[scale_ids]
+        return grid_table
+
+    def _searched(self, scores: NDArray[np.float64], scale_ids: tuple[str, ...]) -> NDArray[np.float64]:
         values, cumulative, bases, offsets = self._stacked(tuple(scale_ids))
         # All scales are searched at once: scale k's values are shifted by k * offset,
         # far apart enough that they never interleave.
