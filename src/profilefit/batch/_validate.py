@@ -207,10 +207,12 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
     responses = Responses(
         instrument,
         np.array(kept_ids, dtype=np.str_) if kept_ids else np.empty(0, dtype=np.str_),
-        items[rows],
-        choices[rows],
-        checks[rows],
-        seconds[rows],
+        # Row-major copies: the columns arrive column-major, and scoring works across each row
+        # (about a third faster on row-major arrays). The copy is made here, in the reader thread.
+        np.ascontiguousarray(items[rows]),
+        np.ascontiguousarray(choices[rows]),
+        np.ascontiguousarray(checks[rows]),
+        np.ascontiguousarray(seconds[rows]),
     )
     hashes = np.fromiter(map(hash, kept_ids), dtype=np.int64, count=len(kept_ids))
     return ValidatedChunk(responses, (chunk.first_row + accepted).astype(np.int64), rejects, n, hashes)

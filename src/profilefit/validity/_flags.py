@@ -118,14 +118,16 @@ def _longest_run(items: NDArray[np.float64]) -> NDArray[np.int64]:
                 best = max(best, streak)
             result[row] = best
         return result
-    same = items[:, 1:] == items[:, :-1]  # nan never equals anything
-    fresh = (~np.isnan(items)).astype(np.int64)  # a new run starts at 1, or 0 on an unanswered item
-    run: NDArray[np.int64] = fresh[:, 0].copy()
-    longest: NDArray[np.int64] = run.copy()
-    for column in range(same.shape[1]):
-        run = np.where(same[:, column], run + 1, fresh[:, column + 1])
-        longest = np.maximum(longest, run)
-    return longest
+    # Column slices of a row-major array are strided; transposed copies make each step contiguous.
+    same = np.ascontiguousarray((items[:, 1:] == items[:, :-1]).T)  # nan never equals anything
+    fresh = np.ascontiguousarray((~np.isnan(items)).T.astype(np.int16))  # a run starts at 1, or 0 if unanswered
+    run = fresh[0].copy()
+    longest = run.copy()
+    for column in range(same.shape[0]):
+        run += 1
+        np.copyto(run, fresh[column + 1], where=~same[column])
+        np.maximum(longest, run, out=longest)
+    return longest.astype(np.int64)
 
 
 @identity_cache()
