@@ -94,13 +94,6 @@ def test_usage_errors_exit_2(argv, capsys):
         assert main(argv) == 2
 
 
-def test_the_cli_reference_seed_is_the_trainings():
-    from profilefit.cli._model_commands import REFERENCE_SEED as CLI_SEED
-    from profilefit.training import REFERENCE_SEED
-
-    assert CLI_SEED == REFERENCE_SEED
-
-
 def test_starting_the_command_line_imports_no_scikit_learn():
     import subprocess
     import sys

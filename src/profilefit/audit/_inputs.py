@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from profilefit.io import FORMULA_START
+
 #: Fit bands from lowest to highest; "selected at a band" means that band or a higher one.
 FIT_BANDS = ("weak", "possible", "strong")
 
 #: Columns of a results file the audit reads; any other column is ignored.
 RESULT_COLUMNS = ("candidate_id", "top_profile", "fit_score", "fit_band")
-#: First characters after which ``profilefit score`` puts an apostrophe in CSV text cells.
-_NEUTRALISED_START = ("=", "+", "-", "@", "\t", "\r")
 
 #: Demographic columns the audit understands, besides ``candidate_id``.
 DEMOGRAPHIC_COLUMNS = ("sex", "race_ethnicity", "age", "age_band")
@@ -247,7 +247,7 @@ def read_results(path: str | Path) -> list[ScoredCandidate]:
             if column not in row:
                 raise AuditInputError(f"{where}: no field {column!r}")
         candidate_id = _text(row["candidate_id"])
-        if is_csv and candidate_id[:1] == "'" and candidate_id[1:2] in _NEUTRALISED_START:
+        if is_csv and candidate_id[:1] == "'" and candidate_id[1:2] in FORMULA_START:
             # `profilefit score` prefixed an apostrophe so that spreadsheets do not run the id
             # as a formula; the demographics file holds the id as it was.
             candidate_id = candidate_id[1:]

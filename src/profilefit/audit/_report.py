@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from profilefit.audit._impact import AuditReport, CategoryImpact, DimensionImpact, RateComparison
+from profilefit.io import csv_cell
 
 #: Version of the JSON layout; it changes when a key is renamed or removed.
 AUDIT_SCHEMA_VERSION = "profilefit.audit/1"
@@ -118,20 +119,6 @@ def audit_rows(report: AuditReport) -> list[dict[str, Any]]:
 
 _EMPTY = RateComparison(0, 0.0, None, None, None, False, None, None, None)
 
-#: A cell starting with one of these would run as a formula in a spreadsheet.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
 
 def write_audit_csv(report: AuditReport, path: str | Path) -> Path:
     """Write :func:`audit_rows` as UTF-8 CSV; a text cell a spreadsheet would run as a formula gets a leading ``'``."""
@@ -140,7 +127,7 @@ def write_audit_csv(report: AuditReport, path: str | Path) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(list(rows[0]))
-        writer.writerows([_csv_cell(value) for value in row.values()] for row in rows)
+        writer.writerows([csv_cell(value) for value in row.values()] for row in rows)
     return path
 
 

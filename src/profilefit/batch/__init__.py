@@ -24,7 +24,8 @@ from profilefit.batch._readers import (
 from profilefit.batch._results import FLAG_SEPARATOR, result_columns, result_schema, result_table
 from profilefit.batch._score import BatchResult, BatchSummary, default_rejects_path, score_batch, score_file
 from profilefit.batch._validate import REJECT_COLUMNS, RawChunk, ValidatedChunk, validate_chunk
-from profilefit.batch._writers import FORMULA_START, OUTPUT_FORMATS, neutralise, output_format
+from profilefit.batch._writers import OUTPUT_FORMATS, output_format
+from profilefit.io import FORMULA_START, neutralise
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",

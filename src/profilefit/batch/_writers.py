@@ -15,19 +15,20 @@ import csv
 import json
 import math
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
 from profilefit.batch._deps import require
 from profilefit.batch._validate import REJECT_COLUMNS
+from profilefit.io import FORMULA_START, csv_cell
 
 #: Output formats by file suffix.
 OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 
-#: A text cell starting with one of these would run as a formula in a spreadsheet.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_START_RE2 = r"^([=+\-@\t\r])"
+#: :data:`~profilefit.io.FORMULA_START` as a pattern, for the vectorized form of ``neutralise``.
+_FORMULA_START_RE2 = "^([" + "".join(re.escape(start) for start in FORMULA_START) + "])"
 
 
 def output_format(path: str | Path) -> str:
@@ -44,19 +45,6 @@ def output_format(path: str | Path) -> str:
             f"{path}: cannot write {suffix or 'files without a suffix'!r}; use {', '.join(OUTPUT_FORMATS)}"
         )
     return OUTPUT_FORMATS[suffix]
-
-
-def neutralise(text: str) -> str:
-    """Prefix an apostrophe to text a spreadsheet would run as a formula.
-
-    Examples
-    --------
-    >>> neutralise("=SUM(A1:A9)")
-    "'=SUM(A1:A9)"
-    >>> neutralise("cand-0001")
-    'cand-0001'
-    """
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def neutralise_table(table: Any, columns: Iterable[str] | None = None) -> Any:
@@ -185,18 +173,6 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def _csv_value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return neutralise(value)
-    return neutralise(json.dumps(value, ensure_ascii=False, default=str))
-
-
 def _text_value(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
@@ -260,7 +236,7 @@ class RejectsWriter:
             columns["value"] = [_text_value(value) for value in columns["value"]]
             self._parquet.write_table(pa.Table.from_pydict(columns, schema=reject_schema()))
         elif self._csv is not None:
-            self._csv.writerows([_csv_value(record.get(name)) for name in REJECT_COLUMNS] for record in records)
+            self._csv.writerows([csv_cell(record.get(name)) for name in REJECT_COLUMNS] for record in records)
         else:
             assert self._stream is not None
             self._stream.writelines(

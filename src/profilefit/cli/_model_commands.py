@@ -12,9 +12,7 @@ from pydantic import ValidationError
 
 from profilefit.cli._errors import print_problems, print_validation_error
 from profilefit.screening import Screener
-
-# Training imports scikit-learn (about a second); it is imported when `train` runs, not at start-up.
-REFERENCE_SEED = 20261123
+from profilefit.simulate import REFERENCE_SEED
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
 
@@ -47,6 +45,7 @@ def register(subparsers: Any) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     """Train and print the evaluation."""
+    # Training imports scikit-learn (about a second): imported when `train` runs, not at start-up.
     from profilefit.training import train_on_labels, train_reference
 
     if args.data:

@@ -1,5 +1,6 @@
 """Reading assessment exports and labelled data."""
 
+from profilefit.io._spreadsheet import FORMULA_START, csv_cell, neutralise
 from profilefit.io._tables import coerce_row, read_assessments, read_rows, sniff_delimiter
 
-__all__ = ["coerce_row", "read_assessments", "read_rows", "sniff_delimiter"]
+__all__ = ["FORMULA_START", "coerce_row", "csv_cell", "neutralise", "read_assessments", "read_rows", "sniff_delimiter"]

@@ -86,13 +86,6 @@ class ScoredBatch:
         review: NDArray[np.bool_] = ~self.determined | self.validity.any
         return review
 
-    @property
-    def profile_labels(self) -> NDArray[np.str_]:
-        """The reported profile per candidate: the top profile, or ``"undetermined"``."""
-        ids = np.asarray(self.profile_ids, dtype=np.str_)
-        labels: NDArray[np.str_] = np.where(self.determined, ids[self.top], UNDETERMINED)
-        return labels
-
 
 class Screener:
     """Scores assessments with a loaded model.

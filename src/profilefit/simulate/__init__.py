@@ -1,6 +1,6 @@
 """A documented generative model of candidates, for training and evaluating without real labels."""
 
-from profilefit.simulate._config import SimulationConfig
+from profilefit.simulate._config import REFERENCE_SEED, SimulationConfig
 from profilefit.simulate._generate import (
     ItemParameters,
     Simulation,
@@ -12,6 +12,7 @@ from profilefit.simulate._generate import (
 )
 
 __all__ = [
+    "REFERENCE_SEED",
     "ItemParameters",
     "Simulation",
     "SimulationConfig",

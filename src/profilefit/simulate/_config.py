@@ -20,6 +20,10 @@ from profilefit.profiles import load_profiles
 
 Share = Annotated[float, Ge(0), Le(1)]
 
+#: Seed of the shipped reference model: its training, test and retest candidates are drawn
+#: from this seed and the two after it.
+REFERENCE_SEED = 20261123
+
 
 class SimulationConfig(BaseModel):
     """Parameters of the generative model of candidates.

@@ -19,11 +19,9 @@ from profilefit.classifier._evaluate import evaluate_probabilities, format_metri
 from profilefit.instrument import Instrument, load_instrument
 from profilefit.io import read_assessments
 from profilefit.scoring import NormGroup, Responses, score_responses
-from profilefit.simulate import SimulationConfig, oracle_probabilities, retest, simulate
+from profilefit.simulate import REFERENCE_SEED, SimulationConfig, oracle_probabilities, retest, simulate
 from profilefit.training._card import render_model_card
 
-#: Seed of the shipped reference model.
-REFERENCE_SEED = 20261123
 #: Top-profile probability below which a profile is reported as undetermined.
 DEFAULT_MIN_CONFIDENCE = 0.40
 REFERENCE_FILE = "profilefit-reference.joblib"
