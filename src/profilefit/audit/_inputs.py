@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from profilefit.io import FORMULA_START
+from profilefit.io import FORMULA_START, sniff_delimiter
 
 #: Fit bands from lowest to highest; "selected at a band" means that band or a higher one.
 FIT_BANDS = ("weak", "possible", "strong")
@@ -99,21 +99,6 @@ class DemographicsTable:
     people: Mapping[str, Demographics]
 
 
-def sniff_csv_delimiter(header_line: str) -> str:
-    """Pick the delimiter that occurs most often in a CSV header line: semicolon, tab or comma (the default).
-
-    Examples
-    --------
-    >>> sniff_csv_delimiter("candidate_id;sex;age")
-    ';'
-    >>> sniff_csv_delimiter("candidate_id")
-    ','
-    """
-    counts = {delimiter: header_line.count(delimiter) for delimiter in (",", ";", "\t")}
-    best = max(counts, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] > 0 else ","
-
-
 def _csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[str, dict[str, Any]]]]:
     """Header (lower-cased, stripped) and ``(location, row)`` pairs of a CSV file."""
     try:
@@ -121,7 +106,7 @@ def _csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[str, dict[str, Any]
     except UnicodeDecodeError as error:
         raise AuditInputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
     # newline="" semantics: the csv module handles CRLF and line breaks inside quoted cells itself.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_csv_delimiter(text.partition("\n")[0]))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     header = [name.strip().lower() for name in next(reader, [])]
 
     def rows() -> Iterator[tuple[str, dict[str, Any]]]:

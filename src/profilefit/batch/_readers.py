@@ -6,8 +6,8 @@ is checked (:func:`~profilefit.batch._fields.check_header`) when the source is
 opened, before any row is read, so a file-level problem stops the run before any
 output is written.
 
-CSV is read as spreadsheets in Oslo, Stockholm and Utrecht write it: comma or
-semicolon (sniffed from the header as :func:`profilefit.io.sniff_delimiter` does),
+CSV is read as spreadsheets in Oslo, Stockholm and Utrecht write it: comma, semicolon or
+tab (sniffed from the header as :func:`profilefit.io.sniff_delimiter` does),
 UTF-8 with or without a byte-order mark, CRLF, quoted fields with line breaks. The
 fast reader is pyarrow's streaming CSV reader, with every column read as text; a row
 with too few or too many cells stops it, and the rest of the file is then read with

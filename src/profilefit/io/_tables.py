@@ -1,7 +1,7 @@
 """Reading assessment exports row by row, and turning text cells into typed answers.
 
-CSV is read as spreadsheets in Oslo, Stockholm and Utrecht write it: comma or
-semicolon, UTF-8 with or without a byte-order mark, CRLF line ends, quoted fields.
+CSV is read as spreadsheets in Oslo, Stockholm and Utrecht write it: comma,
+semicolon or tab, UTF-8 with or without a byte-order mark, CRLF line ends, quoted fields.
 JSON Lines rows keep their JSON types. :func:`coerce_row` is the one rule for
 turning a text cell into the value the strict assessment schema checks; the
 vectorized batch validator must agree with it row for row.
@@ -26,9 +26,19 @@ _DECIMAL = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 
 
 def sniff_delimiter(sample: str) -> str:
-    """Comma or semicolon, whichever the header line uses more (semicolon on a tie)."""
-    header = sample.splitlines()[0] if sample else ""
-    return ";" if header.count(";") >= header.count(",") and ";" in header else ","
+    """The delimiter the header line uses most: semicolon, comma or tab (semicolon on a tie; comma if none).
+
+    Examples
+    --------
+    >>> sniff_delimiter("candidate_id;tc1;tc2")
+    ';'
+    >>> sniff_delimiter("candidate_id")
+    ','
+    """
+    header = sample.partition("\n")[0]
+    counts = {delimiter: header.count(delimiter) for delimiter in (";", ",", "\t")}
+    best = max(counts, key=lambda delimiter: counts[delimiter])  # the first of equal counts wins
+    return best if counts[best] > 0 else ","
 
 
 def read_rows(path: str | Path) -> Iterator[dict[str, Any]]:
