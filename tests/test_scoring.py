@@ -118,9 +118,10 @@ def test_norm_group_round_trips_through_its_file(tmp_path):
     assert "simulated" in norms.name
 
 
-def test_stens_have_mean_five_and_a_half():
-    norms = NormGroup.from_scores("flat", ["a"], np.array([[1.0], [3.0], [5.0]]))
-    assert norms.stens(np.array([[3.0]]))[0, 0] in (5.0, 6.0)
+def test_stens_are_five_and_a_half_plus_two_per_sd_rounded_and_clipped():
+    norms = NormGroup.from_scores("flat", ["a"], np.array([[1.0], [3.0], [5.0]]))  # mean 3, SD 2
+    got = norms.stens(np.array([[3.0], [5.0], [1.0], [40.0], [-40.0]]))[:, 0]
+    np.testing.assert_array_equal(got, [6.0, 8.0, 4.0, 10.0, 1.0])  # 5.5 rounds half to even
 
 
 def test_custom_instrument_scores_on_its_own_range(custom_instrument):
