@@ -127,3 +127,10 @@ def test_responses_round_trip_through_records():
     again = Responses.from_records(INSTRUMENT, responses.to_records())
     np.testing.assert_array_equal(again.items, responses.items)
     np.testing.assert_array_equal(again.choices, responses.choices)
+
+
+def test_score_many_equals_one_call_each():
+    records = simulate(20, seed=35).responses.to_records()
+    assert SCREENER.score_many(records) == [SCREENER.score(r) for r in records]
+    with pytest.raises(ValidationError, match="tc1"):
+        SCREENER.score_many([records[0], {"candidate_id": "bad", "tc1": 0}])
