@@ -42,6 +42,29 @@ def test_batch_scoring_equals_one_candidate_at_a_time(records):
         np.testing.assert_array_equal(batch.answered[row], single.answered[0])
 
 
+def _scored_by_definition(record, instrument=INSTRUMENT):
+    """Scale and situational scores of one record, straight from the definitions in scoring's docs."""
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    scales = []
+    for scale_id in instrument.scale_ids:
+        items = instrument.items_of(scale_id)
+        keyed = [low + high - record[i.id] if i.reverse else record[i.id] for i in items if i.id in record]
+        scales.append(sum(keyed) / len(keyed) if 2 * len(keyed) >= len(items) else np.nan)
+    chosen = [next(o.key for o in s.options if o.id == record[s.id]) for s in instrument.scenarios if s.id in record]
+    enough = 2 * len(chosen) >= len(instrument.scenarios)
+    situational = [chosen.count(key) / len(chosen) if enough else np.nan for key in instrument.situational_keys]
+    return np.array(scales), np.array(situational)
+
+
+@given(st.lists(assessments(INSTRUMENT), min_size=1, max_size=12))
+def test_vectorized_scores_equal_the_definitions(records):
+    scored = _score(records)
+    for row, record in enumerate(records):
+        scales, situational = _scored_by_definition(record)
+        np.testing.assert_allclose(scored.scales[row], scales, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(scored.situational[row], situational, rtol=0, atol=1e-12)
+
+
 def test_reverse_keyed_items_are_scored_seven_minus_the_answer():
     scale = INSTRUMENT.scale_ids[0]
     items = INSTRUMENT.items_of(scale)

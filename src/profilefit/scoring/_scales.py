@@ -69,12 +69,20 @@ def _keying(instrument: Instrument) -> tuple[NDArray[np.bool_], NDArray[np.float
     return reverse, membership, needed
 
 
+@identity_cache()
+def _reverse_arithmetic(instrument: Instrument) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per item, the sign and offset that key it: ``-1, min + max`` when reverse-keyed, else ``1, 0``."""
+    reverse, _, _ = _keying(instrument)
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    return np.where(reverse, -1.0, 1.0), np.where(reverse, float(low + high), 0.0)
+
+
 def keyed_items(instrument: Instrument, items: NDArray[np.float64]) -> NDArray[np.float64]:
     """Apply reverse keys: ``min + max - answer`` on reverse-keyed items, ``nan`` kept."""
-    reverse, _, _ = _keying(instrument)
-    keyed = np.array(items, dtype=np.float64, copy=True)
-    low, high = instrument.response_scale.min, instrument.response_scale.max
-    keyed[:, reverse] = (low + high) - keyed[:, reverse]
+    sign, offset = _reverse_arithmetic(instrument)
+    # One pass over the matrix. Negation is exact and addition commutes, so -a + (min + max)
+    # is bit for bit (min + max) - a, and a * 1 + 0 is a.
+    keyed: NDArray[np.float64] = np.asarray(items, dtype=np.float64) * sign + offset
     return keyed
 
 
@@ -115,14 +123,20 @@ def score_responses(responses: Responses) -> ScaleScores:
 
 @identity_cache()
 def _situational_keying(instrument: Instrument) -> tuple[NDArray[np.intp], NDArray[np.intp], int]:
-    """Key index of every option, as a (n_scenarios, max_options) table, and the minimum answered."""
+    """Key index of every answer, as a flat table, with each scenario's offset into it, and the minimum answered.
+
+    Scenario ``s`` occupies ``width + 1`` places from ``offsets[s]``: first the unanswered
+    choice (:data:`NO_CHOICE`), whose key index is ``n_keys`` (a bin that is not counted),
+    then one place per option.
+    """
+    n_keys = len(instrument.situational_keys)
     key_index = {key: k for k, key in enumerate(instrument.situational_keys)}
-    width = max((len(s.options) for s in instrument.scenarios), default=0)
-    table = np.zeros((len(instrument.scenarios), max(width, 1)), dtype=np.intp)
+    width = max((len(s.options) for s in instrument.scenarios), default=0) + 1
+    table = np.full((len(instrument.scenarios), width), n_keys, dtype=np.intp)
     for row, scenario in enumerate(instrument.scenarios):
-        table[row, : len(scenario.options)] = [key_index[option.key] for option in scenario.options]
-    offsets = np.arange(len(instrument.scenarios), dtype=np.intp)
-    return table, offsets, math.ceil(MIN_ANSWERED_SHARE * len(instrument.scenarios))
+        table[row, 1 : len(scenario.options) + 1] = [key_index[option.key] for option in scenario.options]
+    offsets = np.arange(len(instrument.scenarios), dtype=np.intp) * width - NO_CHOICE
+    return table.ravel(), offsets, math.ceil(MIN_ANSWERED_SHARE * len(instrument.scenarios))
 
 
 def situational_scores(instrument: Instrument, choices: NDArray[np.int16]) -> NDArray[np.float64]:
@@ -131,13 +145,13 @@ def situational_scores(instrument: Instrument, choices: NDArray[np.int16]) -> ND
     n = choices.shape[0]
     if not n_keys:
         return np.empty((n, 0))
-    table, scenario_index, needed = _situational_keying(instrument)
-    answered_mask = choices != NO_CHOICE
-    keys = table[scenario_index[None, :], np.where(answered_mask, choices, 0)]  # (n, n_scenarios)
-    # One-hot of the chosen key per scenario, summed over scenarios; unanswered ones add nothing.
-    counts = (keys[:, :, None] == np.arange(n_keys)[None, None, :]) & answered_mask[:, :, None]
-    answered = answered_mask.sum(axis=1)
+    table, offsets, needed = _situational_keying(instrument)
+    keys = table.take(offsets + choices)  # (n, n_scenarios); an unanswered scenario gets the spare bin n_keys
+    # Count each candidate's keys in one pass: bin (row, key) of a flat (n, n_keys + 1) table.
+    bins = keys + (np.arange(n, dtype=np.intp) * (n_keys + 1))[:, None]
+    counts = np.bincount(bins.ravel(), minlength=n * (n_keys + 1)).reshape(n, n_keys + 1)
+    answered = choices.shape[1] - counts[:, n_keys]
     with np.errstate(invalid="ignore", divide="ignore"):
-        shares = counts.sum(axis=1) / np.maximum(answered, 1)[:, None]
+        shares = counts[:, :n_keys] / np.maximum(answered, 1)[:, None]
     shares[answered < needed] = np.nan
     return shares
