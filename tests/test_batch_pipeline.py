@@ -71,3 +71,48 @@ def test_background_sink_consumes_in_order_and_reports_errors():
         finally:
             with contextlib.suppress(OSError):  # close() raises the same error again; the thread ends
                 failing.close()
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+def test_a_batch_runs_with_one_blas_thread_and_restores_the_setting_after(screener):
+    from threadpoolctl import threadpool_limits
+
+    from profilefit.batch import score_batch
+    from profilefit.simulate import simulate
+
+    records = simulate(30, seed=5).responses.to_records()
+    seen = []
+
+    def watched():
+        for record in records:
+            seen.append(_blas_threads())
+            yield record
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads()
+        batch = score_batch(screener, watched())
+        after = _blas_threads()
+    assert batch.summary.rows_scored == 30
+    assert before and all(threads == 2 for threads in before)  # numpy's BLAS, as set for this test
+    assert seen and all(threads == [1] * len(before) for threads in seen)
+    assert after == before
+
+
+def test_overlapping_batches_restore_the_setting_only_when_the_last_ends():
+    from threadpoolctl import threadpool_limits
+
+    from profilefit.batch._threads import single_blas_thread
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        first, second = single_blas_thread(), single_blas_thread()
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)  # the first to start ends first: the second still runs
+        assert set(_blas_threads()) == {1}
+        second.__exit__(None, None, None)
+        assert set(_blas_threads()) == {2}

@@ -28,6 +28,7 @@ from profilefit.batch._deps import require
 from profilefit.batch._pipeline import BackgroundSink, prefetch
 from profilefit.batch._readers import DEFAULT_CHUNK_SIZE, Source, open_source
 from profilefit.batch._results import result_schema, result_table
+from profilefit.batch._threads import single_blas_thread
 from profilefit.batch._validate import REJECT_COLUMNS, ValidatedChunk, validate_chunk
 from profilefit.batch._writers import RejectsWriter, TableWriter, output_format
 
@@ -195,15 +196,16 @@ def _scored_chunks(
     if progress:
         bar = require("tqdm").tqdm(total=source.total_rows, unit=" rows", file=sys.stderr, dynamic_ncols=True)
     try:
-        for chunk, duplicates in prefetch(_validated_chunks(screener, source)):
-            batch = screener.score_responses(chunk.responses) if len(chunk.responses) else None
-            counts.rows_read += chunk.n_read
-            counts.rows_scored += len(chunk.responses)
-            counts.duplicate_ids += duplicates
-            counts.problems += len(chunk.rejects)
-            if bar is not None:
-                bar.update(chunk.n_read)
-            yield chunk, batch
+        with single_blas_thread():  # see profilefit.batch._threads
+            for chunk, duplicates in prefetch(_validated_chunks(screener, source)):
+                batch = screener.score_responses(chunk.responses) if len(chunk.responses) else None
+                counts.rows_read += chunk.n_read
+                counts.rows_scored += len(chunk.responses)
+                counts.duplicate_ids += duplicates
+                counts.problems += len(chunk.rejects)
+                if bar is not None:
+                    bar.update(chunk.n_read)
+                yield chunk, batch
     finally:
         if bar is not None:
             bar.close()
