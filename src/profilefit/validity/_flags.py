@@ -102,32 +102,58 @@ def minimum_plausible_seconds(responses: Responses) -> float:
     return instrument.timing.min_seconds_per_item * n_agreement + MIN_SECONDS_PER_SCENARIO * len(instrument.scenarios)
 
 
-def _longest_run(items: NDArray[np.float64]) -> NDArray[np.int64]:
-    """Longest run of identical consecutive answers per row (unanswered items break a run)."""
-    n, k = items.shape
+def _answer_codes(items: NDArray[np.float64], low: int) -> tuple[NDArray[np.float64], NDArray[np.int8] | None]:
+    """Answers shifted to start at 1 with unanswered as 0, as floats and (when exact) as small integers.
+
+    The small integers are a sixteenth of the floats' memory, so the answer-pattern flags
+    (runs and the most frequent answer) scan them several times faster. They are ``None``
+    when some answer is not a whole number that fits, and the floats are used instead.
+    """
+    shifted = items - (low - 1)
+    np.nan_to_num(shifted, copy=False, nan=0.0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        codes = shifted.astype(np.int8)
+    if not np.array_equal(codes, shifted):
+        return shifted, None
+    return shifted, codes
+
+
+def _longest_run(codes: NDArray[np.generic]) -> NDArray[np.int64]:
+    """Longest run of identical consecutive answers per row, from answer codes (0 = unanswered breaks a run)."""
+    n, k = codes.shape
     if k == 0:
         return np.zeros(n, dtype=np.int64)
     if n <= 8:  # one candidate at a time: a plain loop beats dozens of tiny array operations
         result = np.zeros(n, dtype=np.int64)
-        for row, answers in enumerate(items.tolist()):
+        for row, answers in enumerate(codes.tolist()):
             best = streak = 0
             previous = None
             for value in answers:
-                streak = streak + 1 if value == previous else (0 if value != value else 1)
+                streak = 0 if value == 0 else (streak + 1 if value == previous else 1)
                 previous = value
                 best = max(best, streak)
             result[row] = best
         return result
-    # Column slices of a row-major array are strided; transposed copies make each step contiguous.
-    same = np.ascontiguousarray((items[:, 1:] == items[:, :-1]).T)  # nan never equals anything
-    fresh = np.ascontiguousarray((~np.isnan(items)).T.astype(np.int16))  # a run starts at 1, or 0 if unanswered
-    run = fresh[0].copy()
+    # Columns of a row-major array are strided; a transposed copy makes each step contiguous.
+    columns = np.ascontiguousarray(codes.T)
+    run = (columns[0] != 0).astype(np.int16)  # a run starts at 1, or 0 if unanswered
     longest = run.copy()
-    for column in range(same.shape[0]):
+    for column in range(1, k):
         run += 1
-        np.copyto(run, fresh[column + 1], where=~same[column])
+        np.copyto(run, columns[column] != 0, where=columns[column] != columns[column - 1])
+        run *= columns[column] != 0
         np.maximum(longest, run, out=longest)
     return longest.astype(np.int64)
+
+
+def _modal_count(codes: NDArray[np.generic], n_values: int) -> NDArray[np.int64]:
+    """How many answers equal the row's most frequent answer (unanswered, code 0, not counted)."""
+    modal = np.zeros(codes.shape[0], dtype=np.int64)
+    for value in range(1, n_values + 1):
+        # Counting matches as bytes is several times faster than summing booleans as integers.
+        same = (codes == value).view(np.uint8).sum(axis=1, dtype=np.uint16)
+        np.maximum(modal, same, out=modal)
+    return modal
 
 
 @identity_cache()
@@ -166,12 +192,10 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
     answered = ~np.isnan(items)
     n_answered = answered.sum(axis=1)
 
-    longest = _longest_run(items)
-    modal = np.zeros(n, dtype=np.int64)
-    for value in range(low, high + 1):
-        # Counting matches as bytes is several times faster than summing booleans as integers.
-        same = (items == value).view(np.uint8).sum(axis=1, dtype=np.uint16)
-        np.maximum(modal, same, out=modal)
+    shifted, small = _answer_codes(items, low)
+    codes = shifted if small is None else small
+    longest = _longest_run(codes)
+    modal = _modal_count(codes, high - low + 1)
     run_limit = max(3, int(np.ceil(LONG_STRING_SHARE * k)))
     # The one-answer rule needs enough answers to mean anything: at least as many as a long run.
     straight = (longest >= run_limit) | ((n_answered >= run_limit) & (modal >= MODAL_SHARE * n_answered))
@@ -186,11 +210,10 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
     too_fast = ~np.isnan(responses.seconds) & (responses.seconds < minimum)
 
     halves = _keyed_halves(instrument)
-    filled = np.where(answered, items, 0.0)
-    present = answered.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        sums = filled @ halves  # forward sums, then reverse sums, one product for both
-        counts = present @ halves
+        counts = answered.astype(np.float64) @ halves
+        # Forward sums, then reverse sums, in one product: the shifted answers, shifted back.
+        sums = shifted @ halves + (low - 1) * counts
         half = halves.shape[1] // 2
         forward_mean = sums[:, :half] / counts[:, :half]
         reverse_keyed = (low + high) - sums[:, half:] / counts[:, half:]
