@@ -24,6 +24,7 @@ from profilefit.validity import (
     minimum_plausible_seconds,
     validity_flags,
 )
+from profilefit.validity._flags import _answer_codes, _longest_run, _modal_count
 
 ROOT = Path(__file__).parent.parent
 
@@ -248,3 +249,21 @@ def test_the_flag_rates_in_the_docs_are_what_the_benchmark_measures():
     assert set(measured) <= set(documented), "docs/fit.md lacks a row of the flag-rate table"
     for name, (attentive, careless) in measured.items():
         assert documented[name] == pytest.approx((attentive, careless), abs=5e-5), name
+
+
+@given(data=st.data())
+def test_answer_patterns_are_the_same_from_int8_codes_and_from_floats(instrument, data):
+    rows = np.array(data.draw(st.lists(answer_vectors(instrument), min_size=1, max_size=12)))
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    shifted, codes = _answer_codes(rows, low)
+    assert codes is not None  # whole numbers in range take the int8 path
+    np.testing.assert_array_equal(_longest_run(codes), _longest_run(shifted))
+    np.testing.assert_array_equal(_modal_count(codes, high - low + 1), _modal_count(shifted, high - low + 1))
+
+
+def test_answers_that_are_not_whole_numbers_take_the_float_path(instrument):
+    items = np.full((2, len(instrument.items)), 3.0)
+    items[1, 0] = 3.5
+    shifted, codes = _answer_codes(items, instrument.response_scale.min)
+    assert codes is None
+    assert shifted[1, 0] == 3.5 - (instrument.response_scale.min - 1)
