@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from profilefit.batch import (
     REJECT_COLUMNS,
@@ -149,6 +151,38 @@ def test_every_row_is_scored_or_rejected_and_duplicates_keep_the_first_valid_row
     assert duplicates["row"].tolist() == [4, 7, 8]
     assert [reason.split(":")[1].split()[1] for reason in duplicates["reason"]] == ["1", "5", "1"]
     assert list(batch.rejects.columns) == list(REJECT_COLUMNS)
+
+
+def _expected_first_rows(ids):
+    first: dict[str, int] = {}
+    for row, candidate in enumerate(ids, start=1):
+        first.setdefault(candidate, row)
+    return first
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ids=st.lists(st.sampled_from(["a", "b", "c", "d", "e", "f"]), min_size=1, max_size=40),
+    chunk_size=st.integers(1, 12),
+    colliding=st.booleans(),
+)
+def test_each_id_is_scored_once_at_its_first_row_in_any_chunking(screener, ids, chunk_size, colliding):
+    records = [{"candidate_id": candidate, "tc1": 4} for candidate in ids]
+    with pytest.MonkeyPatch.context() as patch:
+        if colliding:
+            # Every id hashes alike: within a chunk, repeats are told apart by the ids themselves.
+            # (Across chunks only hashes are kept, so there a collision would reject the later id.)
+            patch.setattr("profilefit.batch._validate.hash", lambda text: 7, raising=False)
+            chunk_size = len(ids)
+        batch = score_batch(screener, records, chunk_size=chunk_size)
+    first = _expected_first_rows(ids)
+    assert batch.rows.tolist() == sorted(first.values())
+    assert batch.results["candidate_id"].tolist() == [ids[row - 1] for row in sorted(first.values())]
+    duplicates = batch.rejects
+    assert duplicates["row"].tolist() == [row for row in range(1, len(ids) + 1) if row not in first.values()]
+    for row, reason in zip(duplicates["row"], duplicates["reason"], strict=True):
+        assert reason.startswith(f"duplicate candidate id: row {first[ids[row - 1]]} has the same id")
+    assert batch.summary.duplicate_ids == len(ids) - len(first)
 
 
 def test_score_file_writes_the_same_results_in_every_format(screener, export_path, tmp_path):

@@ -112,23 +112,20 @@ class _ScoredIds:
     def __init__(self) -> None:
         self._blocks: list[tuple[NDArray[np.int64], NDArray[np.int64]]] = []
 
-    def first_rows(self, hashes: NDArray[np.int64]) -> NDArray[np.int64]:
-        """Row that scored each hash, ``-1`` where none did."""
-        order = np.argsort(hashes)
-        wanted = hashes[order]  # sorted needles keep searchsorted in cache
-        found = np.full(len(hashes), -1, dtype=np.int64)
+    def first_rows(self, sorted_hashes: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Row that scored each of ``sorted_hashes`` (ascending), ``-1`` where none did."""
+        found = np.full(len(sorted_hashes), -1, dtype=np.int64)
         for keys, rows in self._blocks:
-            position = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-            hit = keys[position] == wanted
-            found[order[hit]] = rows[position[hit]]
+            position = np.minimum(np.searchsorted(keys, sorted_hashes), len(keys) - 1)
+            hit = keys[position] == sorted_hashes
+            found[hit] = rows[position[hit]]
         return found
 
-    def add(self, hashes: NDArray[np.int64], rows: NDArray[np.int64]) -> None:
-        """Remember newly scored ids."""
-        if not len(hashes):
+    def add(self, sorted_hashes: NDArray[np.int64], rows: NDArray[np.int64]) -> None:
+        """Remember newly scored ids: their hashes in ascending order, and the rows that took them."""
+        if not len(sorted_hashes):
             return
-        order = np.argsort(hashes, kind="stable")
-        self._blocks.append((hashes[order], rows[order]))
+        self._blocks.append((sorted_hashes, rows))
         while len(self._blocks) > 1 and len(self._blocks[-1][0]) >= len(self._blocks[-2][0]):
             (keys_b, rows_b), (keys_a, rows_a) = self._blocks.pop(), self._blocks.pop()
             keys, rows = np.concatenate([keys_a, keys_b]), np.concatenate([rows_a, rows_b])
@@ -142,17 +139,26 @@ def _drop_duplicates(chunk: ValidatedChunk, scored: _ScoredIds) -> tuple[Validat
     if not n:
         return chunk, 0
     hashes = chunk.id_hashes
-    first = scored.first_rows(hashes)
-    # Within the chunk: the first of equal ids (in input order) keeps its place.
+    # One sort serves the lookup, the repeats within the chunk, and the new block of ids.
     order = np.argsort(hashes, kind="stable")
-    same = np.r_[False, hashes[order][1:] == hashes[order][:-1]]
-    group_start = np.maximum.accumulate(np.where(same, 0, np.arange(n)))
-    leader = np.empty(n, dtype=np.intp)
-    leader[order] = order[group_start]
-    repeat = (leader != np.arange(n)) & (chunk.responses.candidate_ids == chunk.responses.candidate_ids[leader])
+    ordered = hashes[order]
+    first = np.empty(n, dtype=np.int64)
+    first[order] = scored.first_rows(ordered)
+    # Within the chunk: the first of equal ids (in input order) keeps its place. Rows whose hash
+    # another row shares are few (repeats, and the rare collision); their ids are compared exactly.
+    same = np.r_[False, ordered[1:] == ordered[:-1]]
+    shared = order[same | np.r_[same[1:], False]]
+    leader = np.arange(n)
+    if len(shared):
+        ids = chunk.responses.candidate_ids
+        taken: dict[tuple[int, str], int] = {}
+        for row in np.sort(shared).tolist():
+            leader[row] = taken.setdefault((int(hashes[row]), str(ids[row])), row)
+    repeat = leader != np.arange(n)
     first = np.where((first < 0) & repeat, chunk.rows[leader], first)
-    keep = np.flatnonzero(first < 0)
-    scored.add(hashes[keep], chunk.rows[keep])
+    new = order[first[order] < 0]  # in hash order
+    scored.add(hashes[new], chunk.rows[new])
+    keep = np.sort(new)
     duplicates = np.flatnonzero(first >= 0)
     if not len(duplicates):
         return chunk, 0
