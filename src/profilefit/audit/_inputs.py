@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from profilefit.fit import BANDS
 from profilefit.io import FORMULA_START, sniff_delimiter
 
 #: Fit bands from lowest to highest; "selected at a band" means that band or a higher one.
-FIT_BANDS = ("weak", "possible", "strong")
+FIT_BANDS: tuple[str, ...] = tuple(reversed(BANDS))  # weakest first, so a band's index orders it
 
 #: Columns of a results file the audit reads; any other column is ignored.
 RESULT_COLUMNS = ("candidate_id", "top_profile", "fit_score", "fit_band")

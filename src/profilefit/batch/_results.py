@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from profilefit.batch._deps import require
+from profilefit.fit import BANDS
 from profilefit.screening import UNDETERMINED, ScoredBatch
 from profilefit.validity import FLAG_IDS
 
@@ -71,6 +72,17 @@ def _flag_texts() -> list[str]:
     ]
 
 
+def _band_column(band: Any) -> Any:
+    """The band texts as an Arrow array, taken from the few band names rather than converted one by one."""
+    pa = require("pyarrow")
+    index = np.full(len(band), -1, dtype=np.int64)
+    for k, name in enumerate(BANDS):
+        index[band == name] = k
+    if (index < 0).any():  # not a band this release names: convert the texts as they are
+        return pa.array(np.asarray(band, dtype=object), pa.string())
+    return pa.array(BANDS, pa.string()).take(index)
+
+
 def result_table(screener: Screener, batch: ScoredBatch) -> Any:
     """Build the results of a scored batch as a pyarrow Table with :func:`result_schema`.
 
@@ -99,9 +111,7 @@ def result_table(screener: Screener, batch: ScoredBatch) -> Any:
         "confidence": pa.array(batch.confidence, pa.float64()),
         **{f"p_{p}": pa.array(batch.probabilities[:, k], pa.float64()) for k, p in enumerate(batch.profile_ids)},
         "fit_score": pa.nulls(n, pa.float64()) if fit is None else pa.array(fit.score, pa.float64(), from_pandas=True),
-        "fit_band": pa.nulls(n, pa.string())
-        if fit is None
-        else pa.array(np.asarray(fit.band, dtype=object), pa.string()),
+        "fit_band": pa.nulls(n, pa.string()) if fit is None else _band_column(fit.band),
         "needs_review": pa.array(batch.needs_human_review, pa.bool_()),
         "flags": pa.array(_flag_texts(), pa.string()).take(masks),
         **{
