@@ -112,7 +112,7 @@ def score_partition(
         A model file with its manifest; default: the reference model. Loaded once per process.
     ignore_columns : iterable of str, optional
         Columns to leave out of scoring.
-    chunk_size : int, default=50_000
+    chunk_size : int, default=25_000
 
     Returns
     -------

@@ -44,7 +44,7 @@ INPUT_FORMATS = {
     ".pq": "parquet",
     ".xlsx": "xlsx",
 }
-DEFAULT_CHUNK_SIZE = 50_000
+DEFAULT_CHUNK_SIZE = 25_000
 #: Sources read value by value in Python (JSON Lines, Excel, dicts) hold many small objects per row,
 #: so their chunks are capped at this many rows to keep memory near that of a CSV chunk.
 RECORD_CHUNK_SIZE = 10_000
@@ -90,7 +90,7 @@ def open_source(
         A file (``.csv``, ``.txt``, ``.jsonl``, ``.ndjson``, ``.parquet``, ``.xlsx``), a
         table, or an iterable of dicts, assessment models or JSON texts.
     instrument : Instrument
-    chunk_size : int, default=50_000
+    chunk_size : int, default=25_000
         Rows per chunk (at most :data:`RECORD_CHUNK_SIZE` for JSON Lines, Excel and iterables).
     ignore_columns : iterable of str, optional
         Columns of a table to leave out of scoring.

@@ -254,7 +254,7 @@ def score_batch(
     output : {"frame", "results"}, default="frame"
         ``"frame"``: results as a pandas DataFrame with :func:`~profilefit.batch.result_columns`.
         ``"results"``: a list of :class:`~profilefit.screening.ScreeningResult`.
-    chunk_size : int, default=50_000
+    chunk_size : int, default=25_000
         Rows validated and scored together.
     ignore_columns : iterable of str, optional
         Columns of a table to leave out (a table with a column that is not a field is

@@ -40,7 +40,7 @@ def register(subparsers: Any) -> None:
         help="role for the fit columns: a built-in role id or a role file (default: %(default)s); "
         "'none' leaves fit_score and fit_band empty",
     )
-    parser.add_argument("--chunk-size", type=int, default=None, metavar="N", help="rows per chunk (default: 50000)")
+    parser.add_argument("--chunk-size", type=int, default=None, metavar="N", help="rows per chunk (default: 25000)")
     parser.add_argument(
         "--ignore-column",
         action="append",
