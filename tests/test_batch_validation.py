@@ -207,6 +207,9 @@ def _write_csv(
 def _validate_all(data: Any, instrument: Instrument, *, chunk_size: int) -> tuple[Responses, list[dict[str, Any]]]:
     chunks = [validate_chunk(instrument, raw) for raw in open_source(data, instrument, chunk_size=chunk_size).chunks]
     parts = [chunk.responses for chunk in chunks]
+    for part in parts:  # the answer codes the validator attaches are what the answers give
+        fresh = Responses(part.instrument, part.candidate_ids, part.items, part.choices, part.checks, part.seconds)
+        np.testing.assert_array_equal(part.__dict__["answer_codes"], fresh.answer_codes)
     responses = Responses.concatenate(parts) if parts else Responses.from_records(instrument, [])
     rejects = [record for chunk in chunks for record in chunk.rejects]
     assert sum(chunk.n_read for chunk in chunks) == len(responses) + len({r["row"] for r in rejects})

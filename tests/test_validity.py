@@ -24,7 +24,7 @@ from profilefit.validity import (
     minimum_plausible_seconds,
     validity_flags,
 )
-from profilefit.validity._flags import _answer_codes, _longest_run, _modal_count
+from profilefit.validity._flags import _longest_run, _modal_count
 
 ROOT = Path(__file__).parent.parent
 
@@ -255,15 +255,19 @@ def test_the_flag_rates_in_the_docs_are_what_the_benchmark_measures():
 def test_answer_patterns_are_the_same_from_int8_codes_and_from_floats(instrument, data):
     rows = np.array(data.draw(st.lists(answer_vectors(instrument), min_size=1, max_size=12)))
     low, high = instrument.response_scale.min, instrument.response_scale.max
-    shifted, codes = _answer_codes(rows, low)
-    assert codes is not None  # whole numbers in range take the int8 path
+    codes = responses(instrument, rows).answer_codes
+    assert codes is not None  # whole numbers in range have codes
+    np.testing.assert_array_equal(codes, np.nan_to_num(rows - (low - 1)))
+    shifted = np.nan_to_num(rows - (low - 1))
     np.testing.assert_array_equal(_longest_run(codes), _longest_run(shifted))
     np.testing.assert_array_equal(_modal_count(codes, high - low + 1), _modal_count(shifted, high - low + 1))
 
 
-def test_answers_that_are_not_whole_numbers_take_the_float_path(instrument):
-    items = np.full((2, len(instrument.items)), 3.0)
-    items[1, 0] = 3.5
-    shifted, codes = _answer_codes(items, instrument.response_scale.min)
-    assert codes is None
-    assert shifted[1, 0] == 3.5 - (instrument.response_scale.min - 1)
+def test_answers_that_are_not_whole_numbers_have_no_codes_and_are_flagged_from_floats(instrument):
+    items = np.tile(np.resize([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], len(instrument.items)), (2, 1))
+    items[1, 0] = 1.5
+    fractional = responses(instrument, items)
+    assert fractional.answer_codes is None
+    assert responses(instrument, items[:1]).answer_codes is not None
+    flags = validity_flags(fractional, score_responses(fractional))
+    assert flags.longest_run.tolist() == [1, 1]

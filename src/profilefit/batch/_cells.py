@@ -147,11 +147,17 @@ def _missing_float(value: Any, tabular: bool) -> bool:
 # ---- items and attention checks -------------------------------------------------------------
 
 
-def answer_cells(column: Column, table: FieldTable, *, tabular: bool) -> tuple[NDArray[np.float64], Mask]:
-    """Answers of one item or attention-check column: values (``nan`` = unanswered) and the proven-valid mask."""
+def answer_cells(column: Column, table: FieldTable, *, tabular: bool) -> tuple[NDArray[np.int8], Mask]:
+    """Answers of one item or attention-check column, and the proven-valid mask.
+
+    The answers come as codes: ``answer - low + 1``, ``0`` where unanswered (or not proven
+    valid), as :attr:`profilefit.scoring.Responses.answer_codes` holds them. A response
+    scale has at most 101 points, so every code fits in an int8.
+    """
     low, high = table.low, table.high
+    shift = low - 1
     if not is_arrow(column):
-        values = np.full(len(column), np.nan)
+        codes = np.zeros(len(column), dtype=np.int8)
         ok = np.zeros(len(column), dtype=bool)
         for row, value in enumerate(column):
             kind = type(value)
@@ -160,31 +166,31 @@ def answer_cells(column: Column, table: FieldTable, *, tabular: bool) -> tuple[N
             elif kind is int or kind is str or (tabular and kind is float and value.is_integer()):
                 number = table.answer_text.get(value) if kind is str else value
                 if number is not None and low <= number <= high:
-                    values[row], ok[row] = number, True
-        return values, ok
+                    codes[row], ok[row] = int(number) - shift, True
+        return codes, ok
     pa, column = _pa(), _normalised(column)
     n = len(column)
-    values = np.full(n, np.nan)
+    codes = np.zeros(n, dtype=np.int8)
     if pa.types.is_null(column.type):
-        return values, np.ones(n, dtype=bool)
+        return codes, np.ones(n, dtype=bool)
     if _is_text(column):
         starts, lengths, data, null = _text_parts(column)
         if high <= 9 and not null.any() and (not n or lengths.max() <= 1):  # "", "1" ... "6": no index juggling
             byte = np.take(data, starts, mode="clip").astype(np.int16) - ord("0")
             answered = lengths == 1
             good = answered & (byte >= low) & (byte <= high)
-            return np.where(good, byte, np.nan), good | ~answered
+            return np.where(good, byte - shift, 0).astype(np.int8), good | ~answered
         ok = null | (lengths == 0)
         single = np.flatnonzero((lengths == 1) & ~null)
         digit = data[starts[single]].astype(np.int64) - ord("0")
         good = (digit >= 0) & (digit <= 9) & (digit >= low) & (digit <= high)
-        values[single[good]], ok[single[good]] = digit[good], True
+        codes[single[good]], ok[single[good]] = digit[good] - shift, True
         longer = _matches(column, np.flatnonzero((lengths > 1) & (lengths <= 9) & ~null), r"^[0-9]+$")
         if len(longer):
             number = column.take(longer).cast(pa.int64()).to_numpy()
             inside = (number >= low) & (number <= high)
-            values[longer[inside]], ok[longer[inside]] = number[inside], True
-        return values, ok
+            codes[longer[inside]], ok[longer[inside]] = number[inside] - shift, True
+        return codes, ok
     null = nulls(column)
     if pa.types.is_integer(column.type):
         number = column.fill_null(low).to_numpy().astype(np.float64)
@@ -193,10 +199,10 @@ def answer_cells(column: Column, table: FieldTable, *, tabular: bool) -> tuple[N
         null |= np.isnan(number)
         number = np.where(np.floor(number) == number, number, np.nan)  # a fraction is not an answer
     else:
-        return values, null
+        return codes, null
     inside = ~null & (number >= low) & (number <= high)  # false for nan
-    values[inside] = number[inside]
-    return values, null | inside
+    codes[inside] = number[inside] - shift
+    return codes, null | inside
 
 
 # ---- situational scenarios ------------------------------------------------------------------

@@ -39,6 +39,7 @@ from profilefit.instrument import Instrument
 from profilefit.io import coerce_row
 from profilefit.schema import AssessmentBase, assessment_model, describe_errors
 from profilefit.scoring import NO_CHOICE, Responses
+from profilefit.scoring._responses import attach_answer_codes
 
 #: Columns of a rejects table, one row per problem.
 REJECT_COLUMNS = ("row", "candidate_id", "field", "value", "reason")
@@ -149,8 +150,10 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
     """
     table = field_table(instrument)
     n = chunk.n_rows
-    # Column-major, so each column is one contiguous write; the scorer gives the same numbers either way.
-    items = np.empty((n, len(instrument.items)), order="F")
+    # Answers as int8 codes (0 = unanswered): row-major, as scoring reads them, and small enough
+    # that writing a column at a time costs little. The other matrices are column-major, so each
+    # column is one contiguous write; the scorer gives the same numbers either way.
+    codes = np.zeros((n, len(instrument.items)), dtype=np.int8)
     choices = np.empty((n, len(instrument.scenarios)), dtype=np.int16, order="F")
     checks = np.empty((n, len(instrument.attention_checks)), order="F")
     filled: set[tuple[str, int]] = set()
@@ -163,9 +166,10 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
         if kind is not None:
             filled.add((kind, position))
         if kind == ITEM:
-            items[:, position], good = answer_cells(column, table, tabular=chunk.tabular)
+            codes[:, position], good = answer_cells(column, table, tabular=chunk.tabular)
         elif kind == CHECK:
-            checks[:, position], good = answer_cells(column, table, tabular=chunk.tabular)
+            check_codes, good = answer_cells(column, table, tabular=chunk.tabular)
+            checks[:, position] = _answers(check_codes, table.low)
         elif kind == SCENARIO:
             choices[:, position], good = scenario_cells(column, table, position, tabular=chunk.tabular)
         elif kind == SECONDS:
@@ -180,7 +184,7 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
         else:  # a key that is not exactly a field name (" tc1", "candidate_id "): the reference decides
             good = absent_cells(column)
         ok &= good
-    for kind, matrix, empty in ((ITEM, items, np.nan), (SCENARIO, choices, NO_CHOICE), (CHECK, checks, np.nan)):
+    for kind, matrix, empty in ((SCENARIO, choices, NO_CHOICE), (CHECK, checks, np.nan)):
         for position in range(matrix.shape[1]):
             if (kind, position) not in filled:  # a question the export has no column for: unanswered
                 matrix[:, position] = empty
@@ -199,23 +203,32 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
         if checked:
             positions = np.array([position for position, _ in checked])
             again = Responses.from_records(instrument, [record for _, record in checked])
-            items[positions], choices[positions] = again.items, again.choices
+            assert again.answer_codes is not None  # the schema accepts whole answers only
+            codes[positions], choices[positions] = again.answer_codes, again.choices
             checks[positions], seconds[positions] = again.checks, again.seconds
     accepted = np.flatnonzero(ok)
     rows: Any = slice(None) if len(accepted) == n else accepted  # a slice copies nothing it need not
     kept_ids = ids[rows].tolist()
+    kept_codes = codes[rows]
     responses = Responses(
         instrument,
         np.array(kept_ids, dtype=np.str_) if kept_ids else np.empty(0, dtype=np.str_),
+        _answers(kept_codes, table.low),
         # Row-major copies: the columns arrive column-major, and scoring works across each row
         # (about a third faster on row-major arrays). The copy is made here, in the reader thread.
-        np.ascontiguousarray(items[rows]),
         np.ascontiguousarray(choices[rows]),
         np.ascontiguousarray(checks[rows]),
         np.ascontiguousarray(seconds[rows]),
     )
+    attach_answer_codes(responses, kept_codes)
     hashes = np.fromiter(map(hash, kept_ids), dtype=np.int64, count=len(kept_ids))
     return ValidatedChunk(responses, (chunk.first_row + accepted).astype(np.int64), rejects, n, hashes)
+
+
+def _answers(codes: NDArray[np.int8], low: int) -> NDArray[np.float64]:
+    """Answers from their codes: ``code + low - 1``, ``nan`` where the code is 0 (unanswered)."""
+    answers: NDArray[np.float64] = np.where(codes > 0, codes + (low - 1.0), np.nan)
+    return answers
 
 
 def _raw_rows(table: FieldTable, chunk: RawChunk, positions: NDArray[np.intp]) -> list[Any]:

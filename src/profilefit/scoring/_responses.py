@@ -7,6 +7,7 @@ the one-candidate and batch results are identical.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +49,21 @@ class Responses:
 
     def __len__(self) -> int:
         return int(self.items.shape[0])
+
+    @functools.cached_property
+    def answer_codes(self) -> NDArray[np.int8] | None:
+        """The agreement answers as small integers: ``answer - min + 1``, and ``0`` where unanswered.
+
+        A sixteenth of the memory of :attr:`items`, so scans over every answer (the
+        validity flags) run several times faster on it. ``None`` when some answer is
+        not a whole number (only hand-made arrays can hold one; the schema refuses it).
+        Computed once, on first use.
+        """
+        shifted = self.items - (self.instrument.response_scale.min - 1)
+        np.nan_to_num(shifted, copy=False, nan=0.0)
+        with np.errstate(invalid="ignore", over="ignore"):
+            codes = shifted.astype(np.int8)
+        return codes if np.array_equal(codes, shifted) else None
 
     @classmethod
     def from_assessments(cls, instrument: Instrument, assessments: Sequence[AssessmentBase]) -> Responses:
@@ -108,7 +124,7 @@ class Responses:
 
     def take(self, rows: NDArray[np.intp] | slice) -> Responses:
         """A subset of candidates, in the given order."""
-        return Responses(
+        subset = Responses(
             self.instrument,
             self.candidate_ids[rows],
             self.items[rows],
@@ -116,6 +132,10 @@ class Responses:
             self.checks[rows],
             self.seconds[rows],
         )
+        codes = self.__dict__.get("answer_codes")
+        if codes is not None:
+            attach_answer_codes(subset, codes[rows])
+        return subset
 
     @classmethod
     def concatenate(cls, parts: Sequence[Responses]) -> Responses:
@@ -130,3 +150,12 @@ class Responses:
             np.concatenate([p.checks for p in parts]),
             np.concatenate([p.seconds for p in parts]),
         )
+
+
+def attach_answer_codes(responses: Responses, codes: NDArray[np.int8]) -> None:
+    """Give ``responses`` its :attr:`~Responses.answer_codes` when they are known already.
+
+    For readers that parse answers as small integers first (the batch validator): the
+    codes must be exactly what :attr:`Responses.answer_codes` would compute from the items.
+    """
+    responses.__dict__["answer_codes"] = codes

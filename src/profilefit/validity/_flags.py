@@ -102,22 +102,6 @@ def minimum_plausible_seconds(responses: Responses) -> float:
     return instrument.timing.min_seconds_per_item * n_agreement + MIN_SECONDS_PER_SCENARIO * len(instrument.scenarios)
 
 
-def _answer_codes(items: NDArray[np.float64], low: int) -> tuple[NDArray[np.float64], NDArray[np.int8] | None]:
-    """Answers shifted to start at 1 with unanswered as 0, as floats and (when exact) as small integers.
-
-    The small integers are a sixteenth of the floats' memory, so the answer-pattern flags
-    (runs and the most frequent answer) scan them several times faster. They are ``None``
-    when some answer is not a whole number that fits, and the floats are used instead.
-    """
-    shifted = items - (low - 1)
-    np.nan_to_num(shifted, copy=False, nan=0.0)
-    with np.errstate(invalid="ignore", over="ignore"):
-        codes = shifted.astype(np.int8)
-    if not np.array_equal(codes, shifted):
-        return shifted, None
-    return shifted, codes
-
-
 def _longest_run(codes: NDArray[np.generic]) -> NDArray[np.int64]:
     """Longest run of identical consecutive answers per row, from answer codes (0 = unanswered breaks a run)."""
     n, k = codes.shape
@@ -192,8 +176,13 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
     answered = ~np.isnan(items)
     n_answered = answered.sum(axis=1)
 
-    shifted, small = _answer_codes(items, low)
-    codes = shifted if small is None else small
+    # Answers shifted to start at 1, unanswered 0: as int8 codes, or floats when some answer is fractional.
+    codes: NDArray[np.generic]
+    if responses.answer_codes is None:
+        codes = shifted = np.nan_to_num(items - (low - 1), nan=0.0)
+    else:
+        codes = responses.answer_codes
+        shifted = codes.astype(np.float64)
     longest = _longest_run(codes)
     modal = _modal_count(codes, high - low + 1)
     run_limit = max(3, int(np.ceil(LONG_STRING_SHARE * k)))
