@@ -24,7 +24,7 @@ from profilefit.validity import (
     minimum_plausible_seconds,
     validity_flags,
 )
-from profilefit.validity._flags import _longest_run, _modal_count
+from profilefit.validity._flags import _answer_patterns
 
 ROOT = Path(__file__).parent.parent
 
@@ -251,23 +251,31 @@ def test_the_flag_rates_in_the_docs_are_what_the_benchmark_measures():
         assert documented[name] == pytest.approx((attentive, careless), abs=5e-5), name
 
 
-@given(data=st.data())
-def test_answer_patterns_are_the_same_from_int8_codes_and_from_floats(instrument, data):
-    rows = np.array(data.draw(st.lists(answer_vectors(instrument), min_size=1, max_size=12)))
+@given(data=st.data(), many=st.booleans())
+def test_answer_patterns_are_the_same_from_int8_codes_and_from_floats(instrument, data, many):
+    # More than eight rows take the array path, up to eight the loop: both, from codes and from floats.
+    n = data.draw(st.integers(9, 14) if many else st.integers(1, 8))
+    rows = np.array(data.draw(st.lists(answer_vectors(instrument), min_size=n, max_size=n)))
     low, high = instrument.response_scale.min, instrument.response_scale.max
     codes = responses(instrument, rows).answer_codes
-    assert codes is not None  # whole numbers in range have codes
-    np.testing.assert_array_equal(codes, np.nan_to_num(rows - (low - 1)))
+    assert codes is not None  # whole numbers on the scale have codes
     shifted = np.nan_to_num(rows - (low - 1))
-    np.testing.assert_array_equal(_longest_run(codes), _longest_run(shifted))
-    np.testing.assert_array_equal(_modal_count(codes, high - low + 1), _modal_count(shifted, high - low + 1))
+    np.testing.assert_array_equal(codes, shifted)
+    from_codes = _answer_patterns(codes, high - low + 1)
+    from_floats = _answer_patterns(shifted, high - low + 1, given=~np.isnan(rows))
+    for got, expected in zip(from_codes, from_floats, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(from_codes[2], (~np.isnan(rows)).sum(axis=1))
 
 
-def test_answers_that_are_not_whole_numbers_have_no_codes_and_are_flagged_from_floats(instrument):
+def test_answers_off_the_scale_have_no_codes_and_are_flagged_from_floats(instrument):
     items = np.tile(np.resize([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], len(instrument.items)), (2, 1))
     items[1, 0] = 1.5
-    fractional = responses(instrument, items)
-    assert fractional.answer_codes is None
     assert responses(instrument, items[:1]).answer_codes is not None
-    flags = validity_flags(fractional, score_responses(fractional))
-    assert flags.longest_run.tolist() == [1, 1]
+    for odd in (1.5, 0.0, 7.0):  # a fraction, and whole numbers just off the 1-6 scale
+        items[1, 0] = odd
+        off_scale = responses(instrument, items)
+        assert off_scale.answer_codes is None
+        flags = validity_flags(off_scale, score_responses(off_scale))
+        assert flags.longest_run.tolist() == [1, 1]
+        assert flags.missing_items.tolist() == [0, 0]  # an answer off the scale is still an answer

@@ -55,15 +55,19 @@ class Responses:
         """The agreement answers as small integers: ``answer - min + 1``, and ``0`` where unanswered.
 
         A sixteenth of the memory of :attr:`items`, so scans over every answer (the
-        validity flags) run several times faster on it. ``None`` when some answer is
-        not a whole number (only hand-made arrays can hold one; the schema refuses it).
-        Computed once, on first use.
+        validity flags) run several times faster on it. ``None`` when some answer is not
+        a whole number on the response scale (only hand-made arrays can hold one; the
+        schema refuses it). Computed once, on first use.
         """
-        shifted = self.items - (self.instrument.response_scale.min - 1)
-        np.nan_to_num(shifted, copy=False, nan=0.0)
-        with np.errstate(invalid="ignore", over="ignore"):
-            codes = shifted.astype(np.int8)
-        return codes if np.array_equal(codes, shifted) else None
+        items = self.items
+        low, high = self.instrument.response_scale.min, self.instrument.response_scale.max
+        unanswered = np.isnan(items)
+        with np.errstate(invalid="ignore"):
+            on_scale = (items >= low) & (items <= high) & (items == np.floor(items))
+        if not (unanswered | on_scale).all():
+            return None
+        codes: NDArray[np.int8] = np.where(unanswered, 0, items - (low - 1)).astype(np.int8)
+        return codes
 
     @classmethod
     def from_assessments(cls, instrument: Instrument, assessments: Sequence[AssessmentBase]) -> Responses:

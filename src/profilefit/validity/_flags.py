@@ -102,42 +102,49 @@ def minimum_plausible_seconds(responses: Responses) -> float:
     return instrument.timing.min_seconds_per_item * n_agreement + MIN_SECONDS_PER_SCENARIO * len(instrument.scenarios)
 
 
-def _longest_run(codes: NDArray[np.generic]) -> NDArray[np.int64]:
-    """Longest run of identical consecutive answers per row, from answer codes (0 = unanswered breaks a run)."""
+def _answer_patterns(
+    codes: NDArray[np.generic], n_values: int, given: NDArray[np.bool_] | None = None
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Per row: the longest run of one answer, how often the most frequent answer was given, answers given.
+
+    ``codes`` are answers shifted to start at 1 (the scale's points are 1 to ``n_values``),
+    and 0 where unanswered, unless ``given`` says which answers were given. An unanswered
+    question breaks a run and is never the most frequent answer.
+    """
     n, k = codes.shape
-    if k == 0:
-        return np.zeros(n, dtype=np.int64)
-    if n <= 8:  # one candidate at a time: a plain loop beats dozens of tiny array operations
-        result = np.zeros(n, dtype=np.int64)
-        for row, answers in enumerate(codes.tolist()):
+    if n <= 8:  # one candidate at a time: plain loops beat dozens of tiny array operations
+        longest, modal, answered = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n, np.int64)
+        flags = (codes != 0) if given is None else given
+        for row, (answers, present) in enumerate(zip(codes.tolist(), flags.tolist(), strict=True)):
             best = streak = 0
             previous = None
-            for value in answers:
-                streak = 0 if value == 0 else (streak + 1 if value == previous else 1)
-                previous = value
+            counts = [0] * (n_values + 1)
+            for value, is_given in zip(answers, present, strict=True):
+                streak = 0 if not is_given else (streak + 1 if value == previous else 1)
+                previous = value if is_given else None
                 best = max(best, streak)
-            result[row] = best
-        return result
-    # Columns of a row-major array are strided; a transposed copy makes each step contiguous.
+                if is_given and 0 < value <= n_values and value == int(value):
+                    counts[int(value)] += 1
+            longest[row], modal[row], answered[row] = best, max(counts[1:], default=0), sum(present)
+        return longest, modal, answered
+    # Question by question across all rows: a transposed copy makes each question contiguous,
+    # and counts up to k fit in one byte when k < 255.
+    count = np.uint8 if k < 255 else np.int32
     columns = np.ascontiguousarray(codes.T)
-    run = (columns[0] != 0).astype(np.int16)  # a run starts at 1, or 0 if unanswered
-    longest = run.copy()
-    for column in range(1, k):
-        run += 1
-        np.copyto(run, columns[column] != 0, where=columns[column] != columns[column - 1])
-        run *= columns[column] != 0
-        np.maximum(longest, run, out=longest)
-    return longest.astype(np.int64)
-
-
-def _modal_count(codes: NDArray[np.generic], n_values: int) -> NDArray[np.int64]:
-    """How many answers equal the row's most frequent answer (unanswered, code 0, not counted)."""
-    modal = np.zeros(codes.shape[0], dtype=np.int64)
+    given = columns != 0 if given is None else np.ascontiguousarray(given.T)
+    same = (columns[1:] == columns[:-1]) & given[1:]
+    # The run ending at question c is run + 1 when c repeats the answer before it, else 1
+    # (0 if unanswered); a repeat is always answered, so that is run * same + given.
+    run = given[0].astype(count) if k else np.zeros(n, dtype=count)
+    longest_run = run.copy()
+    for column in range(k - 1):
+        np.multiply(run, same[column], out=run)
+        np.add(run, given[column + 1], out=run)
+        np.maximum(longest_run, run, out=longest_run)
+    modal_count = np.zeros(n, dtype=count)
     for value in range(1, n_values + 1):
-        # Counting matches as bytes is several times faster than summing booleans as integers.
-        same = (codes == value).view(np.uint8).sum(axis=1, dtype=np.uint16)
-        np.maximum(modal, same, out=modal)
-    return modal
+        np.maximum(modal_count, (columns == value).sum(axis=0, dtype=count), out=modal_count)
+    return longest_run.astype(np.int64), modal_count.astype(np.int64), given.sum(axis=0, dtype=np.int64)
 
 
 @identity_cache()
@@ -174,17 +181,15 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
     n, k = items.shape
     low, high = instrument.response_scale.min, instrument.response_scale.max
     answered = ~np.isnan(items)
-    n_answered = answered.sum(axis=1)
 
     # Answers shifted to start at 1, unanswered 0: as int8 codes, or floats when some answer is fractional.
-    codes: NDArray[np.generic]
-    if responses.answer_codes is None:
-        codes = shifted = np.nan_to_num(items - (low - 1), nan=0.0)
+    codes = responses.answer_codes
+    if codes is None:  # some answer is fractional or outside the scale (hand-made arrays): use the floats
+        shifted = np.nan_to_num(items - (low - 1), nan=0.0)
+        longest, modal, n_answered = _answer_patterns(shifted, high - low + 1, given=answered)
     else:
-        codes = responses.answer_codes
         shifted = codes.astype(np.float64)
-    longest = _longest_run(codes)
-    modal = _modal_count(codes, high - low + 1)
+        longest, modal, n_answered = _answer_patterns(codes, high - low + 1)
     run_limit = max(3, int(np.ceil(LONG_STRING_SHARE * k)))
     # The one-answer rule needs enough answers to mean anything: at least as many as a long run.
     straight = (longest >= run_limit) | ((n_answered >= run_limit) & (modal >= MODAL_SHARE * n_answered))
