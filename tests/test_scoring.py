@@ -65,6 +65,17 @@ def test_vectorized_scores_equal_the_definitions(records):
         np.testing.assert_allclose(scored.situational[row], situational, rtol=0, atol=1e-12)
 
 
+@given(st.lists(assessments(INSTRUMENT), min_size=1, max_size=12))
+def test_scores_from_answer_codes_equal_scores_from_the_floats_bit_for_bit(records):
+    responses = Responses.from_records(INSTRUMENT, records)
+    as_floats = Responses.from_records(INSTRUMENT, records)
+    as_floats.__dict__["answer_codes"] = None  # as if some answer were off the scale: the float path
+    from_codes, from_floats = score_responses(responses), score_responses(as_floats)
+    assert responses.answer_codes is not None
+    np.testing.assert_array_equal(from_codes.scales, from_floats.scales)
+    np.testing.assert_array_equal(from_codes.answered, from_floats.answered)
+
+
 def test_reverse_keyed_items_are_scored_seven_minus_the_answer():
     scale = INSTRUMENT.scale_ids[0]
     items = INSTRUMENT.items_of(scale)

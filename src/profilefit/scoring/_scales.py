@@ -77,6 +77,14 @@ def _reverse_arithmetic(instrument: Instrument) -> tuple[NDArray[np.float64], ND
     return np.where(reverse, -1.0, 1.0), np.where(reverse, float(low + high), 0.0)
 
 
+@identity_cache()
+def _code_arithmetic(instrument: Instrument) -> tuple[NDArray[np.int8], NDArray[np.int8]]:
+    """Per item, the sign and offset that key an answer code: ``-1, n_points + 1`` when reversed, else ``1, 0``."""
+    reverse, _, _ = _keying(instrument)
+    points = instrument.response_scale.n_points
+    return np.where(reverse, -1, 1).astype(np.int8), np.where(reverse, points + 1, 0).astype(np.int8)
+
+
 def keyed_items(instrument: Instrument, items: NDArray[np.float64]) -> NDArray[np.float64]:
     """Apply reverse keys: ``min + max - answer`` on reverse-keyed items, ``nan`` kept."""
     sign, offset = _reverse_arithmetic(instrument)
@@ -110,12 +118,21 @@ def score_responses(responses: Responses) -> ScaleScores:
     """
     instrument = responses.instrument
     _, membership, needed = _keying(instrument)
-    keyed = keyed_items(instrument, responses.items)
-    present = ~np.isnan(keyed)
+    codes = responses.answer_codes
     # Sums of whole-number answers are exact in float64, so one row scored alone and
-    # the same row scored in a batch give bit-identical means.
-    sums = np.where(present, keyed, 0.0) @ membership
-    answered = (present.astype(np.float64) @ membership).astype(np.int64)
+    # the same row scored in a batch give bit-identical means, by either path below.
+    if codes is None:  # some answer is off the scale (hand-made arrays): key the floats
+        keyed = keyed_items(instrument, responses.items)
+        present = ~np.isnan(keyed)
+        sums = np.where(present, keyed, 0.0) @ membership
+        counts = present.astype(np.float64) @ membership
+    else:  # key the int8 codes (a sixteenth of the memory), then shift the sums back to answers
+        sign, offset = _code_arithmetic(instrument)
+        present = codes != 0
+        keyed_codes = codes * sign + present * offset  # n_points + 1 - code when reversed; 0 stays 0
+        counts = present.astype(np.float64) @ membership
+        sums = keyed_codes.astype(np.float64) @ membership + (instrument.response_scale.min - 1) * counts
+    answered = counts.astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         scales = np.where(answered >= needed, sums / np.maximum(answered, 1), np.nan)
     return ScaleScores(instrument, scales, answered, situational_scores(instrument, responses.choices))
