@@ -187,11 +187,10 @@ class _Counts:
     problems: int = 0
 
 
-def _validated_chunks(screener: Screener, source: Source) -> Iterator[tuple[ValidatedChunk, int]]:
-    """Read, validate and deduplicate each chunk (this runs ahead, in the reader thread)."""
-    scored_ids = _ScoredIds()
+def _validated_chunks(screener: Screener, source: Source) -> Iterator[ValidatedChunk]:
+    """Read and validate each chunk (this runs ahead, in the reader thread)."""
     for raw in source.chunks:
-        yield _drop_duplicates(validate_chunk(screener.instrument, raw), scored_ids)
+        yield validate_chunk(screener.instrument, raw)
 
 
 def _scored_chunks(
@@ -203,7 +202,10 @@ def _scored_chunks(
         bar = require("tqdm").tqdm(total=source.total_rows, unit=" rows", file=sys.stderr, dynamic_ncols=True)
     try:
         with single_blas_thread():  # see profilefit.batch._threads
-            for chunk, duplicates in prefetch(_validated_chunks(screener, source)):
+            # Finding repeated ids runs here rather than in the reader thread, which has the most to do.
+            scored_ids = _ScoredIds()
+            for validated in prefetch(_validated_chunks(screener, source)):
+                chunk, duplicates = _drop_duplicates(validated, scored_ids)
                 batch = screener.score_responses(chunk.responses) if len(chunk.responses) else None
                 counts.rows_read += chunk.n_read
                 counts.rows_scored += len(chunk.responses)
