@@ -16,6 +16,7 @@ gaps as floats), NaN is an empty cell, and a numeric candidate id is its decimal
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any
@@ -106,15 +107,25 @@ def _is_text(column: Column) -> bool:
     return bool(pa.types.is_string(column.type) or pa.types.is_large_string(column.type))
 
 
-def _text_parts(column: Column) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.uint8], Mask]:
-    """Start and byte length of every cell, the data bytes, and the null mask of a string array."""
+def _text_parts(
+    column: Column, *, wide: bool = True
+) -> tuple[NDArray[np.integer[Any]], NDArray[np.integer[Any]], NDArray[np.uint8], Mask]:
+    """Start and byte length of every cell, the data bytes, and the null mask of a string array.
+
+    ``wide=False`` keeps the starts and lengths in the array's own offset type (int32 for
+    plain strings), which saves two conversions when they are only compared and indexed with.
+    """
     pa = _pa()
     width = np.int64 if pa.types.is_large_string(column.type) else np.int32
     _, offsets_buffer, data_buffer = column.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=width, count=len(column) + 1, offset=column.offset * width().itemsize)
+    offsets: NDArray[np.integer[Any]] = np.frombuffer(
+        offsets_buffer, dtype=width, count=len(column) + 1, offset=column.offset * width().itemsize
+    )
     data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)
     if not data.size:  # every cell empty: one spare byte keeps indexing by start valid
         data = np.zeros(1, dtype=np.uint8)
+    if not wide:
+        return offsets[:-1], np.diff(offsets), data, nulls(column)
     starts = offsets[:-1].astype(np.int64)
     lengths = np.diff(offsets).astype(np.int64)
     return starts, lengths, data, nulls(column)
@@ -147,6 +158,30 @@ def _missing_float(value: Any, tabular: bool) -> bool:
 # ---- items and attention checks -------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
+def _digit_codes(low: int, high: int) -> NDArray[np.int8]:
+    """The answer code of a one-byte cell, by its byte: ``digit - low + 1`` for the answers' digits, -1 otherwise."""
+    codes = np.full(256, -1, dtype=np.int8)
+    for value in range(low, min(high, 9) + 1):
+        codes[ord("0") + value] = value - low + 1
+    codes.setflags(write=False)
+    return codes
+
+
+def _plain_answers(column: Column, low: int, high: int) -> tuple[NDArray[np.int8], Mask] | None:
+    """Codes and ok mask of a text column whose cells are all empty or one byte (the usual export), else None."""
+    if high > 9 or column.null_count or not len(column):
+        return None
+    starts, lengths, data, _ = _text_parts(column, wide=False)
+    if lengths.max() > 1:
+        return None
+    codes = _digit_codes(low, high).take(data.take(starts, mode="clip"))  # -1: a byte that is not an answer
+    codes *= lengths == 1  # an empty cell is unanswered (the byte at its start belongs to the next cell)
+    ok = codes >= 0
+    np.maximum(codes, 0, out=codes)
+    return codes, ok
+
+
 def answer_cells(column: Column, table: FieldTable, *, tabular: bool) -> tuple[NDArray[np.int8], Mask]:
     """Answers of one item or attention-check column, and the proven-valid mask.
 
@@ -174,12 +209,10 @@ def answer_cells(column: Column, table: FieldTable, *, tabular: bool) -> tuple[N
     if pa.types.is_null(column.type):
         return codes, np.ones(n, dtype=bool)
     if _is_text(column):
+        plain = _plain_answers(column, low, high)
+        if plain is not None:
+            return plain
         starts, lengths, data, null = _text_parts(column)
-        if high <= 9 and not null.any() and (not n or lengths.max() <= 1):  # "", "1" ... "6": no index juggling
-            byte = np.take(data, starts, mode="clip").astype(np.int16) - ord("0")
-            answered = lengths == 1
-            good = answered & (byte >= low) & (byte <= high)
-            return np.where(good, byte - shift, 0).astype(np.int8), good | ~answered
         ok = null | (lengths == 0)
         single = np.flatnonzero((lengths == 1) & ~null)
         digit = data[starts[single]].astype(np.int64) - ord("0")
