@@ -287,3 +287,20 @@ def test_validity_flags_are_joined_in_flag_order(screener, instrument):
     expected = [flag.flag for flag in screener.score(straight).flags]
     assert frame["flags"].iloc[0].split(";") == expected
     assert expected == [flag for flag in FLAG_IDS if flag in expected] and expected
+
+
+@given(
+    older=st.lists(st.tuples(st.integers(-5, 5), st.integers(0, 99)), max_size=30),
+    newer=st.lists(st.tuples(st.integers(-5, 5), st.integers(0, 99)), max_size=30),
+)
+def test_merging_blocks_of_scored_ids_equals_a_stable_sort(older, newer):
+    from profilefit.batch._score import _merge
+
+    def block(pairs):
+        pairs = sorted(pairs, key=lambda pair: pair[0])  # a block is sorted by hash, stably
+        return np.array([key for key, _ in pairs], dtype=np.int64), np.array([row for _, row in pairs], dtype=np.int64)
+
+    keys, rows = _merge(block(older), block(newer))
+    expected = sorted(sorted(older, key=lambda p: p[0]) + sorted(newer, key=lambda p: p[0]), key=lambda p: p[0])
+    assert keys.tolist() == [key for key, _ in expected]
+    assert rows.tolist() == [row for _, row in expected]
