@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import resource
 import shutil
 import subprocess
@@ -292,8 +293,11 @@ def main() -> None:
         runs, rates = [], []
         for _ in range(args.repeat):
             for name, (streamed, threads) in FLOOR_VARIANTS.items():
+                os.sync()  # the previous step's file writes are flushed before, not during, this one
                 floors[name].append(floor_seconds(export, streamed=streamed, blas_threads=threads))
+            os.sync()
             runs.append(profilefit_score(export, directory / "results.csv"))
+            os.sync()  # (b) wrote a 380 MiB results file
             rates.append(score_calls_per_second(args.calls))
         floor_name = min(floors, key=lambda name: min(floors[name]))
         floor, end_to_end = min(floors[floor_name]), min(seconds for seconds, _ in runs)
@@ -319,6 +323,7 @@ def main() -> None:
             if not big.exists():
                 write_export(big, args.big_rows, seed=4040)
             (directory / "results.csv").unlink(missing_ok=True)
+            os.sync()
             big_seconds, big_peak = profilefit_score(big, directory / "results-big.csv")
             print(
                 f"peak RSS of (b) at {args.big_rows:,} rows: {big_peak:,.0f} MiB "
