@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/batch.py                 # 1M rows, 4M for peak memory (about 10 minutes, 2 GB of disk)
+    python benchmarks/batch.py                 # 1M rows, 4M for peak memory (about 4 minutes, 2 GB of disk)
     python benchmarks/batch.py --rows 200000 --skip-4m    # a quick look
 
 It generates a simulated export (Nordic Excel CSV: BOM, semicolons, CRLF, decimal comma)

@@ -3,8 +3,8 @@
 The scorer's matrix products are small (tens of columns), and OpenBLAS, the BLAS
 numpy ships with, keeps its extra threads spinning after each one. In a batch that
 spinning takes the second core from the reader and writer threads: on the 2-core
-benchmark machine a 1M-row run used about 13 CPU-seconds with the default BLAS threads
-and about 9.5 with one (docs/performance.md). So batch runs hold BLAS at one thread.
+benchmark machine a 1M-row run used 12.9 CPU-seconds with the default BLAS threads
+and 7.0-9.3 with one (docs/performance.md). So batch runs hold BLAS at one thread.
 
 The limit is process-wide (BLAS has no per-thread setting). Several batches running at
 once in one process share it: the first to start sets it, the last to finish restores
