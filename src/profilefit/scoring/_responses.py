@@ -54,7 +54,7 @@ class Responses:
     def answer_codes(self) -> NDArray[np.int8] | None:
         """The agreement answers as small integers: ``answer - min + 1``, and ``0`` where unanswered.
 
-        A sixteenth of the memory of :attr:`items`, so scans over every answer (the
+        An eighth of the memory of :attr:`items`, so scans over every answer (the
         validity flags) run several times faster on it. ``None`` when some answer is not
         a whole number on the response scale (only hand-made arrays can hold one; the
         schema refuses it). Computed once, on first use.

@@ -126,7 +126,7 @@ def score_responses(responses: Responses) -> ScaleScores:
         present = ~np.isnan(keyed)
         sums = np.where(present, keyed, 0.0) @ membership
         counts = present.astype(np.float64) @ membership
-    else:  # key the int8 codes (a sixteenth of the memory), then shift the sums back to answers
+    else:  # key the int8 codes (an eighth of the memory), then shift the sums back to answers
         sign, offset = _code_arithmetic(instrument)
         present = codes != 0
         keyed_codes = codes * sign + present * offset  # n_points + 1 - code when reversed; 0 stays 0
