@@ -88,11 +88,15 @@ class _AtomicFile:
         self.path = Path(path)
         self.partial = self.path.with_name(self.path.name + ".partial")
 
-    def commit(self) -> None:
-        os.replace(self.partial, self.path)
-
-    def discard(self) -> None:
-        self.partial.unlink(missing_ok=True)
+    def finish(self, *handles: Any, commit: bool) -> None:
+        """Close the open ``handles`` (``None`` for those not in use), then move the file into place or delete it."""
+        for handle in handles:
+            if handle is not None:
+                handle.close()
+        if commit:
+            os.replace(self.partial, self.path)
+        else:
+            self.partial.unlink(missing_ok=True)
 
 
 class TableWriter:
@@ -156,14 +160,7 @@ class TableWriter:
 
     def close(self, *, commit: bool = True) -> None:
         """Finish the file and move it into place, or (``commit=False``) delete it."""
-        if self._writer is not None:
-            self._writer.close()
-        if self._stream is not None:
-            self._stream.close()
-        if commit:
-            self._file.commit()
-        else:
-            self._file.discard()
+        self._file.finish(self._writer, self._stream, commit=commit)
 
 
 def json_value(value: Any) -> Any:
@@ -250,11 +247,4 @@ class RejectsWriter:
 
     def close(self, *, commit: bool = True) -> None:
         """Finish the file and move it into place, or (``commit=False``) delete it."""
-        if self._parquet is not None:
-            self._parquet.close()
-        if self._stream is not None:
-            self._stream.close()
-        if commit:
-            self._file.commit()
-        else:
-            self._file.discard()
+        self._file.finish(self._parquet, self._stream, commit=commit)
