@@ -1,7 +1,8 @@
 """Read what the audit needs: a batch results file and a demographics file, joined by candidate id.
 
-Both readers use only the standard library for CSV and JSON Lines, so the audit runs
-without the ``profilefit[io]`` extra; Parquet needs pyarrow, imported only when a
+Both read through :func:`profilefit.io.read_table`, which the shortlist uses too, and
+need only the standard library for CSV and JSON Lines, so the audit runs without the
+``profilefit[io]`` extra; Parquet needs pyarrow, imported only when a
 Parquet file is read. CSV may be UTF-8 with or without a byte-order mark, comma-,
 semicolon- or tab-separated (sniffed from the header line), with CRLF or LF line ends.
 """
@@ -9,17 +10,14 @@ semicolon- or tab-separated (sniffed from the header line), with CRLF or LF line
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
-import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from profilefit.fit import BANDS
-from profilefit.io import FORMULA_START, sniff_delimiter
+from profilefit.io import CSV_SUFFIXES, FORMULA_START, read_csv_table, read_table
 
 #: Fit bands from lowest to highest; "selected at a band" means that band or a higher one.
 FIT_BANDS: tuple[str, ...] = tuple(reversed(BANDS))  # weakest first, so a band's index orders it
@@ -36,10 +34,6 @@ UNKNOWN_VALUES = frozenset({"", "unknown", "declined"})
 #: The two age bands of the Age Discrimination in Employment Act's protected class.
 AGE_BANDS = ("40_and_over", "under_40")
 AGE_BAND_THRESHOLD = 40
-
-_CSV_SUFFIXES = (".csv", ".txt", ".tsv")
-_JSONL_SUFFIXES = (".jsonl", ".ndjson")
-_PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
 class AuditInputError(ValueError):
@@ -100,79 +94,6 @@ class DemographicsTable:
     people: Mapping[str, Demographics]
 
 
-def _csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[str, dict[str, Any]]]]:
-    """Header (lower-cased, stripped) and ``(location, row)`` pairs of a CSV file."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise AuditInputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
-    # newline="" semantics: the csv module handles CRLF and line breaks inside quoted cells itself.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
-    header = [name.strip().lower() for name in next(reader, [])]
-
-    def rows() -> Iterator[tuple[str, dict[str, Any]]]:
-        for cells in reader:
-            if any(cell.strip() for cell in cells):  # skip blank lines, as spreadsheets leave at the end
-                yield f"line {reader.line_num}", dict(zip(header, cells, strict=False))
-
-    return header, rows()
-
-
-def _jsonl_rows(path: Path) -> tuple[list[str], Iterator[tuple[str, dict[str, Any]]]]:
-    """Keys of the first record and ``(location, record)`` pairs of a JSON Lines file."""
-    records: list[tuple[str, dict[str, Any]]] = []
-    with path.open(encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise AuditInputError(f"{path}, line {number}: not valid JSON ({error.msg})") from error
-            if not isinstance(record, dict):
-                raise AuditInputError(f"{path}, line {number}: expected a JSON object, got {type(record).__name__}")
-            records.append((f"line {number}", {str(key).lower(): value for key, value in record.items()}))
-    header = list(records[0][1]) if records else []
-    return header, iter(records)
-
-
-def _parquet_rows(path: Path, columns: tuple[str, ...]) -> tuple[list[str], Iterator[tuple[str, dict[str, Any]]]]:
-    """Column names and ``(location, row)`` pairs of the wanted columns of a Parquet file."""
-    try:
-        import pyarrow.parquet as pq
-    except ImportError as error:
-        raise AuditInputError(
-            f"{path}: reading Parquet needs pyarrow; install it with: pip install 'profilefit[io]'"
-        ) from error
-    names = list(pq.read_schema(path).names)
-    by_lower = {name.lower(): name for name in names}
-    wanted = [by_lower[column] for column in columns if column in by_lower]
-    table = pq.read_table(path, columns=wanted)
-    records = (
-        (f"row {index + 1}", {str(key).lower(): value for key, value in record.items()})
-        for index, record in enumerate(table.to_pylist())
-    )
-    return [name.lower() for name in names], records
-
-
-def _read_table(
-    path: Path, what: str, columns: tuple[str, ...]
-) -> tuple[list[str], Iterator[tuple[str, dict[str, Any]]]]:
-    if not path.is_file():
-        raise AuditInputError(f"{what} file not found: {path}")
-    suffix = path.suffix.lower()
-    if suffix in _CSV_SUFFIXES:
-        return _csv_rows(path)
-    if suffix in _JSONL_SUFFIXES:
-        return _jsonl_rows(path)
-    if suffix in _PARQUET_SUFFIXES:
-        return _parquet_rows(path, columns)
-    raise AuditInputError(
-        f"{path}: cannot tell the format of a {what} file from its suffix {suffix!r}; "
-        "use .csv, .jsonl (JSON Lines) or .parquet"
-    )
-
-
 def _require_columns(path: Path, what: str, header: list[str], required: tuple[str, ...]) -> None:
     missing = [column for column in required if column not in header]
     if missing:
@@ -222,8 +143,8 @@ def read_results(path: str | Path) -> list[ScoredCandidate]:
         names the file, the line and the field), a candidate id repeats, or there are no rows.
     """
     path = Path(path)
-    is_csv = path.suffix.lower() not in {".jsonl", ".ndjson", ".parquet"}
-    header, rows = _read_table(path, "results", RESULT_COLUMNS)
+    is_csv = path.suffix.lower() in CSV_SUFFIXES
+    header, rows = read_table(path, what="results", columns=RESULT_COLUMNS, error=AuditInputError)
     _require_columns(path, "results", header, RESULT_COLUMNS)
     candidates: list[ScoredCandidate] = []
     seen: dict[str, str] = {}
@@ -317,7 +238,7 @@ def read_demographics(path: str | Path) -> DemographicsTable:
     path = Path(path)
     if not path.is_file():
         raise AuditInputError(f"demographics file not found: {path}")
-    header, rows = _csv_rows(path)
+    header, rows = read_csv_table(path, error=AuditInputError)
     _require_columns(path, "demographics", header, ("candidate_id",))
     present = [column for column in DEMOGRAPHIC_COLUMNS if column in header]
     if not present:

@@ -1,6 +1,18 @@
 """Reading assessment exports and labelled data."""
 
+from profilefit.io._files import CSV_SUFFIXES, read_csv_table, read_table
 from profilefit.io._spreadsheet import FORMULA_START, csv_cell, neutralise
 from profilefit.io._tables import coerce_row, read_assessments, read_rows, sniff_delimiter
 
-__all__ = ["FORMULA_START", "coerce_row", "csv_cell", "neutralise", "read_assessments", "read_rows", "sniff_delimiter"]
+__all__ = [
+    "CSV_SUFFIXES",
+    "FORMULA_START",
+    "coerce_row",
+    "csv_cell",
+    "neutralise",
+    "read_assessments",
+    "read_csv_table",
+    "read_rows",
+    "read_table",
+    "sniff_delimiter",
+]

@@ -21,7 +21,7 @@ from typing import Any
 
 from profilefit.fit import BANDS, RoleProfile
 from profilefit.instrument import Instrument
-from profilefit.io import read_rows
+from profilefit.io import read_table
 from profilefit.reports._candidate import STYLE, notices, page, profilefit_version
 from profilefit.reports._strings import Labels, role_for
 from profilefit.screening import ScreeningResult
@@ -129,23 +129,17 @@ def read_results(path: str | Path) -> list[ShortlistRow]:
     Raises
     ------
     ValueError
-        If a required column is missing (the message names it) or the file type is unknown.
+        If the file is missing, its type is unknown, or a required column is missing (the message
+        names it and the line).
     """
     path = Path(path)
-    if path.suffix.lower() == ".parquet":
-        try:
-            import pyarrow.parquet as parquet
-        except ImportError as error:  # pragma: no cover - pyarrow comes with profilefit[io]
-            raise ValueError(f"{path}: reading Parquet needs pyarrow; pip install 'profilefit[io]'") from error
-        records: Iterable[Mapping[str, Any]] = parquet.read_table(path).to_pylist()
-    else:
-        records = read_rows(path)
+    _, records = read_table(path, what="results")
     rows = []
-    for number, record in enumerate(records, start=1):
+    for location, record in records:
         missing = [column for column in REQUIRED_COLUMNS if column not in record]
         if missing:
             raise ValueError(
-                f"{path}: no column(s) {', '.join(missing)} (row {number}); a results file from "
+                f"{path}: no column(s) {', '.join(missing)} ({location}); a results file from "
                 f"`profilefit score` has {', '.join(REQUIRED_COLUMNS)}, fit_score, fit_band, needs_review and flags"
             )
         rows.append(_row(record))
