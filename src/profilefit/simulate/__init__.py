@@ -10,15 +10,27 @@ from profilefit.simulate._generate import (
     retest,
     simulate,
 )
+from profilefit.simulate._outcomes import (
+    OutcomeModel,
+    SimulatedOutcome,
+    outcome_models,
+    select_hired,
+    simulate_outcome,
+)
 
 __all__ = [
     "REFERENCE_SEED",
     "ItemParameters",
+    "OutcomeModel",
     "Simulation",
+    "SimulatedOutcome",
     "SimulationConfig",
     "answer",
     "item_parameters",
     "oracle_probabilities",
+    "outcome_models",
     "retest",
+    "select_hired",
     "simulate",
+    "simulate_outcome",
 ]
