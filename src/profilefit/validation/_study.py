@@ -177,7 +177,10 @@ class ControllerCheck:
 
 @dataclass(frozen=True)
 class ValidationStudy:
-    """The full study; see :func:`validation_study`."""
+    """The full study; see :func:`validation_study`.
+
+    ``sample_fit`` and ``sample_outcome`` hold the study sample itself (for charts); the rest are figures.
+    """
 
     outcome: str
     kind: str
@@ -193,6 +196,8 @@ class ValidationStudy:
     differential: tuple[DifferentialPrediction, ...]
     too_small: bool
     notes: tuple[str, ...]
+    sample_fit: tuple[float, ...] = ()
+    sample_outcome: tuple[float, ...] = ()
 
 
 def _group(label: str, outcome: NDArray[np.float64], success: NDArray[np.bool_], kind: str, fit: NDArray[np.float64] | None = None) -> GroupOutcome:
@@ -355,7 +360,7 @@ def validation_study(
     outcome = np.array([outcomes.values[key] for key in with_fit], dtype=np.float64)
     median = float(np.median(outcome))
     success = outcome > 0.5 if outcomes.kind == "binary" else outcome > median
-    rule = "yes" if outcomes.kind == "binary" else f"above the study's median ({median:g})"
+    rule = "yes" if outcomes.kind == "binary" else f"above the study's median, {median:g}"
 
     # Every filled outcome, incomplete fits included, for the band table: an incomplete fit is its own row.
     all_index = np.array([position[key] for key in filled], dtype=np.intp)
@@ -406,6 +411,8 @@ def validation_study(
         differential=differential,
         too_small=too_small,
         notes=tuple(notes),
+        sample_fit=tuple(fit.tolist()),
+        sample_outcome=tuple(outcome.tolist()),
     )
 
 
