@@ -55,7 +55,9 @@ def register(subparsers: Any) -> None:
     _outcome_arguments(learn)
     learn.add_argument("--out", required=True, metavar="ROLE.toml", help="the role file to write")
     learn.add_argument("--role", default="complex-case", help="the current role (default: %(default)s)")
-    learn.add_argument("--force", action="store_true", help="write even when the evidence is too weak, or replace --out")
+    learn.add_argument(
+        "--force", action="store_true", help="write even when the evidence is too weak, or replace --out"
+    )
     learn.set_defaults(func=run_learn)
     role.set_defaults(func=lambda args: _role_help(role))
 
@@ -172,7 +174,11 @@ def _learn_text(learned: Any) -> str:
     for scale, direction in learned.directions.items():
         weight = learned.weights.get(scale, 0.0)
         r = learned.scale_r.get(scale)
-        lines.append(f"  {scale:<16} {weight:>7.2f}  {direction:<9}  {r:>6.3f}" if r == r else f"  {scale:<16} {weight:>7.2f}  {direction:<9}       –")
+        lines.append(
+            f"  {scale:<16} {weight:>7.2f}  {direction:<9}  {r:>6.3f}"
+            if r == r
+            else f"  {scale:<16} {weight:>7.2f}  {direction:<9}       –"
+        )
     cv, current = learned.cv_validity, learned.current_validity
 
     def interval(estimate: Any) -> str:
@@ -181,7 +187,8 @@ def _learn_text(learned: Any) -> str:
     lines += [
         f"  cross-validated validity (observed among the hired): r = {cv.value:.3f} {interval(cv)}",
         f"  current role's fit on the same people (observed):     r = {current.value:.3f} {interval(current)}",
-        f"  bands of the learned role: strong from {learned.role.bands.strong:g}, possible from {learned.role.bands.possible:g} "
+        f"  bands of the learned role: strong from {learned.role.bands.strong:g}, "
+        f"possible from {learned.role.bands.possible:g} "
         "(same shares of applicants as the current role)",
     ]
     lines += [f"  Warning: {text}" for text in learned.warnings]

@@ -157,9 +157,7 @@ def simulate_outcome(
     return SimulatedOutcome(performance, values)
 
 
-def select_hired(
-    scores: NDArray[np.float64], *, share: float, noise: float = 1.0, seed: int
-) -> NDArray[np.bool_]:
+def select_hired(scores: NDArray[np.float64], *, share: float, noise: float = 1.0, seed: int) -> NDArray[np.bool_]:
     """Who is hired: the ``share`` of candidates highest on the score plus noise (direct range restriction).
 
     Parameters

@@ -26,6 +26,7 @@ from profilefit.validation._sample import (
     sample_outcomes_csv,
     sample_outcomes_path,
     write_sample_outcomes,
+    write_simulated_centre,
 )
 from profilefit.validation._stats import (
     Estimate,
@@ -80,4 +81,5 @@ __all__ = [
     "validation_study",
     "wilson_interval",
     "write_sample_outcomes",
+    "write_simulated_centre",
 ]

@@ -1,4 +1,4 @@
-"""Differential prediction by group (Cleary 1968): does one regression line serve every group?
+"""Differential prediction by group (Cleary 1968): whether one regression line serves every group.
 
 For each demographic dimension, ordinary least squares of the outcome on the fit score, the group
 and their product::
@@ -174,7 +174,9 @@ def cleary_regression(
     return reference, reference_slope, comparisons, slopes_p, intercepts_p
 
 
-def _finding(title: str, outcome_is_binary: bool, comparisons: list[GroupPrediction], slopes_p: float, intercepts_p: float) -> tuple[bool, str]:
+def _finding(
+    title: str, outcome_is_binary: bool, comparisons: list[GroupPrediction], slopes_p: float, intercepts_p: float
+) -> tuple[bool, str]:
     unit = "share of yes" if outcome_is_binary else "outcome"
     if slopes_p < ALPHA:
         return True, (
@@ -242,7 +244,17 @@ def differential_prediction(
         if len(kept) < 2:
             analyses.append(
                 DifferentialPrediction(
-                    dimension, title, None, 0, None, (), left_out, unknown, None, None, False,
+                    dimension,
+                    title,
+                    None,
+                    0,
+                    None,
+                    (),
+                    left_out,
+                    unknown,
+                    None,
+                    None,
+                    False,
                     f"Not tested by {title.lower()}: fewer than two groups have {MIN_CLEARY_GROUP} or more people "
                     "with an outcome.",
                 )
@@ -256,8 +268,18 @@ def differential_prediction(
         differs, finding = _finding(title, binary, comparisons, slopes_p, intercepts_p)
         analyses.append(
             DifferentialPrediction(
-                dimension, title, reference, sizes[reference], slope, tuple(comparisons), left_out, unknown,
-                slopes_p, intercepts_p, differs, finding,
+                dimension,
+                title,
+                reference,
+                sizes[reference],
+                slope,
+                tuple(comparisons),
+                left_out,
+                unknown,
+                slopes_p,
+                intercepts_p,
+                differs,
+                finding,
             )
         )
     return tuple(analyses)

@@ -91,7 +91,9 @@ def _interval_bars(rows: Sequence[tuple[str, Estimate]], title: str, *, lo: floa
                 'stroke="#111" stroke-width="1.5"/>'
             )
         shown = f"{estimate.value:.0%}" if percent else f"{estimate.value:.2f}"
-        parts.append(_label(x(estimate.high if estimate.high is not None else estimate.value) + 4, y + 15, shown, "start", 11))
+        parts.append(
+            _label(x(estimate.high if estimate.high is not None else estimate.value) + 4, y + 15, shown, "start", 11)
+        )
     bottom = _ROW * len(rows) + 4
     for tick in (lo, (lo + hi) / 2, hi):
         parts.append(_label(x(tick), bottom + 14, f"{tick:.0%}" if percent else f"{tick:.2f}", "middle", 10))
@@ -218,23 +220,50 @@ def study_to_html(study: ValidationStudy) -> str:
 
     charts = [
         _figure(
-            _interval_bars([(row.label, row.success) for row in study.by_band], "Share successful by fit band", lo=0, hi=1, percent=True),
+            _interval_bars(
+                [(row.label, row.success) for row in study.by_band],
+                "Share successful by fit band",
+                lo=0,
+                hi=1,
+                percent=True,
+            ),
             f"Expectancy by fit band: share with {outcome_name} {study.success_rule}, with 95% Wilson intervals.",
         ),
         _figure(
-            _interval_bars([(row.label, row.success) for row in study.by_quintile], "Share successful by fit quintile", lo=0, hi=1, percent=True),
+            _interval_bars(
+                [(row.label, row.success) for row in study.by_quintile],
+                "Share successful by fit quintile",
+                lo=0,
+                hi=1,
+                percent=True,
+            ),
             "Expectancy by fifth of the study sample's fit scores, lowest first.",
         ),
     ]
     profile_rows = [(row.label, row.mean) for row in study.profiles]
     if study.kind == "binary":
-        charts.append(_figure(_interval_bars(profile_rows, "Share of yes by profile", lo=0, hi=1, percent=True), "Outcome by top profile, 95% intervals."))
+        charts.append(
+            _figure(
+                _interval_bars(profile_rows, "Share of yes by profile", lo=0, hi=1, percent=True),
+                "Outcome by top profile, 95% intervals.",
+            )
+        )
     else:
         values = [v for _, e in profile_rows for v in (e.value, e.low, e.high) if v is not None and not math.isnan(v)]
         lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
-        charts.append(_figure(_interval_bars(profile_rows, "Mean outcome by profile", lo=lo, hi=hi, percent=False), "Mean outcome by top profile with 95% t intervals; the axis does not start at zero."))
+        charts.append(
+            _figure(
+                _interval_bars(profile_rows, "Mean outcome by profile", lo=lo, hi=hi, percent=False),
+                "Mean outcome by top profile with 95% t intervals; the axis does not start at zero.",
+            )
+        )
     if study.sample_fit:
-        charts.append(_figure(_scatter(study.sample_fit, study.sample_outcome, "Fit score against outcome"), "Each dot is one hired person; red: least-squares line."))
+        charts.append(
+            _figure(
+                _scatter(study.sample_fit, study.sample_outcome, "Fit score against outcome"),
+                "Each dot is one hired person; red: least-squares line.",
+            )
+        )
     parts += ['<h2>Expectancy and outcome by profile</h2><div class="charts">', *charts, "</div>"]
     parts += [
         "<h3>By fit band</h3>",
@@ -243,7 +272,8 @@ def study_to_html(study: ValidationStudy) -> str:
         _group_table(study.by_quintile, study.kind, "fifth", fit_range=True),
         "<h3>By top profile</h3>",
         _group_table(study.profiles, study.kind, "profile", fit_range=False),
-        f"<p>HBR's claim that Controllers resolve complex cases best, tested here: {_esc(study.controller_check.finding)} "
+        "<p>HBR's claim that Controllers resolve complex cases best, tested here: "
+        f"{_esc(study.controller_check.finding)} "
         f"Controllers minus everyone else: {_esc(_number(study.controller_check.difference.value))} "
         f"{_esc(_interval(study.controller_check.difference))}.</p>",
         "<h2>Outcome by scale</h2>",
@@ -254,7 +284,9 @@ def study_to_html(study: ValidationStudy) -> str:
         thirds = "".join(
             f"<td>{_esc(_number(t.mean.value, 2))} {_esc(_interval(t.mean, 2))} (n={t.n})</td>" for t in scale.thirds
         )
-        parts.append(f'<tr><td dir="auto">{_data(scale.scale)}</td><td>{scale.n}</td>{_estimate_cell(scale.r)}{thirds}</tr>')
+        parts.append(
+            f'<tr><td dir="auto">{_data(scale.scale)}</td><td>{scale.n}</td>{_estimate_cell(scale.r)}{thirds}</tr>'
+        )
     parts.append("</table>")
 
     if study.differential:

@@ -149,9 +149,7 @@ def read_applicants(path: str | Path) -> Applicants:
         where = f"{path}, {location}"
         candidate_id = _candidate_id(row.get("candidate_id"), where, is_csv=is_csv)
         if candidate_id in seen:
-            raise ValidationInputError(
-                f"{where}, field 'candidate_id': {candidate_id!r} repeats {seen[candidate_id]}"
-            )
+            raise ValidationInputError(f"{where}, field 'candidate_id': {candidate_id!r} repeats {seen[candidate_id]}")
         seen[candidate_id] = location
         band_text = "" if _is_null(row.get("fit_band")) else _text(row.get("fit_band")).lower()
         if band_text and band_text not in BANDS:

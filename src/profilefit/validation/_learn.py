@@ -118,7 +118,9 @@ class LearnedRole:
         return not self.problems
 
 
-def _fit_model(standings: NDArray[np.float64], outcome: NDArray[np.float64], seed: int) -> tuple[NDArray[np.float64], float, float, float]:
+def _fit_model(
+    standings: NDArray[np.float64], outcome: NDArray[np.float64], seed: int
+) -> tuple[NDArray[np.float64], float, float, float]:
     """Non-negative elastic net with penalty chosen by CV: ``(weights, intercept, alpha, l1_ratio)``."""
     from sklearn.linear_model import ElasticNetCV
     from sklearn.model_selection import KFold
@@ -132,7 +134,12 @@ def _fit_model(standings: NDArray[np.float64], outcome: NDArray[np.float64], see
         max_iter=20_000,
     )
     model.fit(standings, outcome)
-    return np.asarray(model.coef_, dtype=np.float64), float(model.intercept_), float(model.alpha_), float(model.l1_ratio_)
+    return (
+        np.asarray(model.coef_, dtype=np.float64),
+        float(model.intercept_),
+        float(model.alpha_),
+        float(model.l1_ratio_),
+    )
 
 
 def _cross_validated_r(standings: NDArray[np.float64], outcome: NDArray[np.float64], seed: int) -> float:
@@ -258,7 +265,11 @@ def learn_role(
     cv_validity = fisher_interval(cv_r, n)
     current = np.where(applicants.band[index] == INCOMPLETE, np.nan, applicants.fit[index])
     known = ~np.isnan(current)
-    current_r = float(np.corrcoef(current[known], y[known])[0, 1]) if known.sum() > 3 and np.ptp(current[known]) > 0 else math.nan
+    current_r = (
+        float(np.corrcoef(current[known], y[known])[0, 1])
+        if known.sum() > 3 and np.ptp(current[known]) > 0
+        else math.nan
+    )
     current_validity = fisher_interval(current_r, int(known.sum()))
     scale_r = {
         scale: (float(np.corrcoef(x[:, j], y)[0, 1]) if np.ptp(x[:, j]) > 0 else math.nan)
@@ -268,7 +279,9 @@ def learn_role(
     weights: dict[str, float] = {}
     if raw.max() > 0:
         scaled = raw / raw.max() * TOP_WEIGHT
-        weights = {scale: round(float(w), 2) for scale, w in zip(scale_ids, scaled, strict=True) if round(float(w), 2) > 0}
+        weights = {
+            scale: round(float(w), 2) for scale, w in zip(scale_ids, scaled, strict=True) if round(float(w), 2) > 0
+        }
     directions = {scale: ("lower" if lower[j] else "higher") for j, scale in enumerate(scale_ids)}
     unweighted = tuple(scale for scale in scale_ids if scale not in weights)
 
@@ -301,7 +314,9 @@ def learn_role(
         learned_fit = np.full(len(applicants), np.nan)
         strong, possible = role.bands.strong, role.bands.possible
     learned_band = np.where(
-        np.isnan(learned_fit), INCOMPLETE, np.where(learned_fit >= strong, "strong", np.where(learned_fit >= possible, "possible", "weak"))
+        np.isnan(learned_fit),
+        INCOMPLETE,
+        np.where(learned_fit >= strong, "strong", np.where(learned_fit >= possible, "possible", "weak")),
     ).astype(np.str_)
 
     date = date or datetime.now(UTC).date().isoformat()
@@ -384,7 +399,8 @@ def _role_toml(
         "# Evidence",
         _comment(f"#   outcome: {outcome} ({'yes/no' if kind == 'binary' else 'numeric'})"),
         f"#   n: {n} hired people with an outcome and every scale scored",
-        f"#   cross-validated validity ({FOLDS}-fold, {REPEATS} repeats, mean held-out Pearson r, Fisher interval): {_interval_text(cv_validity)}",
+        f"#   cross-validated validity ({FOLDS}-fold, {REPEATS} repeats, mean held-out Pearson r, Fisher interval):",
+        f"#     {_interval_text(cv_validity)}",
         f"#   current role {base.id!r} on the same people (observed r): {_interval_text(current_validity)}",
         "#   both observed among the hired: not corrected for range restriction or criterion unreliability",
         f"#   learned on: {date} (UTC)",
@@ -450,7 +466,12 @@ def learn_role_files(
         norms = Screener.load(role=None).norms
     data_hash = f"sha256 results {file_sha256(results)}, outcomes {file_sha256(outcomes)}"
     return learn_role(
-        read_applicants(results), read_outcomes(outcomes, outcome), norms=norms, base_role=base_role, data_hash=data_hash, date=date
+        read_applicants(results),
+        read_outcomes(outcomes, outcome),
+        norms=norms,
+        base_role=base_role,
+        data_hash=data_hash,
+        date=date,
     )
 
 
@@ -505,6 +526,7 @@ def format_impact_comparison(current: AuditReport, learned: AuditReport) -> str:
                 f"{ratio(category.selection.impact_ratio, category.selection.below_four_fifths):>6}  "
                 f"{new.selection.rate:>12.3f} {ratio(new.selection.impact_ratio, new.selection.below_four_fifths):>6}"
             )
-    lines.append("  ! impact ratio below four-fifths: look into it (a rule of thumb, not a verdict). See docs/fairness.md.")
+    lines.append(
+        "  ! impact ratio below four-fifths: look into it (a rule of thumb, not a verdict). See docs/fairness.md."
+    )
     return "\n".join(lines) + "\n"
-

@@ -82,7 +82,10 @@ def _differential_lines(analysis: DifferentialPrediction, kind: str) -> list[str
             f"    reference {analysis.reference} (n = {analysis.reference_n}): slope per {FIT_UNIT:g} fit points "
             f"{_number(analysis.reference_slope.value)} {_interval(analysis.reference_slope)}"
         )
-        lines.append(f"    {'group':<28} {'n':>4}  {'intercept diff [95% CI]':<30} {'p':>6}  {'slope diff [95% CI]':<30} {'p':>6}")
+        lines.append(
+            f"    {'group':<28} {'n':>4}  {'intercept diff [95% CI]':<30} {'p':>6}  "
+            f"{'slope diff [95% CI]':<30} {'p':>6}"
+        )
         for group in analysis.groups:
             intercept = f"{_number(group.intercept_difference.value)} {_interval(group.intercept_difference)}"
             slope = f"{_number(group.slope_difference.value)} {_interval(group.slope_difference)}"
@@ -101,7 +104,8 @@ def _differential_lines(analysis: DifferentialPrediction, kind: str) -> list[str
 def format_study_text(study: ValidationStudy) -> str:
     """The study as plain text for a terminal, observed and corrected validity labelled apart."""
     counts, validity = study.counts, study.validity
-    title = f"Local validation study: fit score against {study.outcome} ({'yes/no' if study.kind == 'binary' else 'numeric'})"
+    kind = "yes/no" if study.kind == "binary" else "numeric"
+    title = f"Local validation study: fit score against {study.outcome} ({kind})"
     lines = [title, "=" * len(title)]
     if study.too_small:
         lines += [f"TOO SMALL TO CONCLUDE: n = {counts.study_n}, below 100. Figures follow; read them as a pilot.", ""]
@@ -111,7 +115,8 @@ def format_study_text(study: ValidationStudy) -> str:
     lines += [
         "",
         "Sample",
-        f"  applicants in results            {counts.applicants:>5}  (incomplete fits, not selected: {counts.incomplete_fits})",
+        f"  applicants in results            {counts.applicants:>5}  "
+        f"(incomplete fits, not selected: {counts.incomplete_fits})",
         f"  outcome rows                     {counts.outcome_rows:>5}",
         f"    matched to a result            {counts.matched:>5}",
         f"    without a result (left out)    {counts.unmatched_outcomes:>5}{unmatched}",
@@ -122,8 +127,10 @@ def format_study_text(study: ValidationStudy) -> str:
         "",
         f"Validity of the fit score, OBSERVED among the hired (n = {counts.study_n}; 95% BCa bootstrap, "
         f"{BOOTSTRAP_RESAMPLES} resamples)",
-        f"  Pearson r       {_number(validity.pearson.value)} {_interval(validity.pearson)}  p = {_p(validity.pearson_p)}",
-        f"  Spearman rho    {_number(validity.spearman.value)} {_interval(validity.spearman)}  p = {_p(validity.spearman_p)}",
+        f"  Pearson r       {_number(validity.pearson.value)} {_interval(validity.pearson)}  "
+        f"p = {_p(validity.pearson_p)}",
+        f"  Spearman rho    {_number(validity.spearman.value)} {_interval(validity.spearman)}  "
+        f"p = {_p(validity.spearman_p)}",
         "",
         "Validity CORRECTED, an estimate for all applicants (not observed; Pearson r corrected, bounds likewise)",
         f"  range restriction, Thorndike Case II: U = SD applicants {validity.sd_applicants:.2f} / SD hired "
@@ -136,7 +143,9 @@ def format_study_text(study: ValidationStudy) -> str:
             f"    corrected r   {_number(validity.fully_corrected.value)} {_interval(validity.fully_corrected)}",
         ]
     else:
-        lines.append("  criterion unreliability: not corrected (give --criterion-reliability, e.g. 0.52 for supervisor ratings)")
+        lines.append(
+            "  criterion unreliability: not corrected (give --criterion-reliability, e.g. 0.52 for supervisor ratings)"
+        )
     lines += [
         "",
         f"Expectancy: share successful ({study.outcome} {study.success_rule}) by fit band",

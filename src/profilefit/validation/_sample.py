@@ -22,6 +22,9 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
+
+from profilefit.validation._inputs import INCOMPLETE, read_applicants
 
 SAMPLE_OUTCOMES = "sample_outcomes.csv"
 #: Seed of the bundled outcomes: hiring, then each outcome, from this seed and the two after it.
@@ -44,7 +47,7 @@ def sample_outcomes_csv() -> str:
     from profilefit.instrument import load_instrument
     from profilefit.io import read_assessments
     from profilefit.screening import Screener
-    from profilefit.simulate import SimulationConfig, outcome_models, select_hired, simulate, simulate_outcome
+    from profilefit.simulate import SimulationConfig, simulate
 
     instrument = load_instrument()
     config = SimulationConfig.reference()
@@ -57,21 +60,61 @@ def sample_outcomes_csv() -> str:
     fit = Screener.load().score_responses(responses).fit
     assert fit is not None  # the reference screener always has the complex-case role
     scores = np.where(np.asarray(fit.band) == "", np.nan, fit.score)
-    hired = select_hired(scores, share=HIRED_SHARE, noise=INTERVIEW_NOISE, seed=SAMPLE_OUTCOMES_SEED)
-    models = outcome_models()
-    rating = simulate_outcome(truth.traits, config.traits, models["resolution_rating"], seed=SAMPLE_OUTCOMES_SEED + 1)
-    retained = simulate_outcome(truth.traits, config.traits, models["retained_6m"], seed=SAMPLE_OUTCOMES_SEED + 2)
+    text = _outcomes_csv(ids, scores, truth.traits, list(config.traits), SAMPLE_OUTCOMES_SEED)
+    # Hired by another route: their assessments are among the export's rejected rows, so they have no result.
+    return text + "cand-0401,3.6,yes\ncand-0402,,no\n"
 
+
+def _outcomes_csv(
+    ids: list[str], fit: NDArray[np.float64], traits: NDArray[np.float64], trait_names: list[str], seed: int
+) -> str:
+    """Hire on the fit, draw both outcomes from the true traits, and write the hired people's rows."""
+    from profilefit.simulate import outcome_models, select_hired, simulate_outcome
+
+    hired = select_hired(fit, share=HIRED_SHARE, noise=INTERVIEW_NOISE, seed=seed)
+    models = outcome_models()
+    rating = simulate_outcome(traits, trait_names, models["resolution_rating"], seed=seed + 1)
+    retained = simulate_outcome(traits, trait_names, models["retained_6m"], seed=seed + 2)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(OUTCOME_COLUMNS)
     for k in np.flatnonzero(hired):
         stayed = bool(retained.observed[k])
+        # Supervisors rate only those still employed at six months: leavers have a blank rating.
         writer.writerow([ids[k], f"{float(rating.observed[k]):.1f}" if stayed else "", "yes" if stayed else "no"])
-    # Hired by another route: their assessments are among the export's rejected rows, so they have no result.
-    writer.writerow(["cand-0401", "3.6", "yes"])
-    writer.writerow(["cand-0402", "", "no"])
     return buffer.getvalue()
+
+
+def write_simulated_centre(directory: str | Path, *, applicants: int = 3000, seed: int = 7070) -> tuple[Path, Path]:
+    """Simulate a larger centre: an export of ``applicants`` people, their results, and the hired people's outcomes.
+
+    The same models as the bundled outcomes (see the module docstring), for studies larger than the
+    bundled 400. Writes ``centre_export.csv``, ``centre_results.csv`` (with its rejects file) and
+    ``centre_outcomes.csv`` into ``directory``.
+
+    Returns
+    -------
+    results, outcomes : Path
+    """
+    from profilefit.batch import score_file
+    from profilefit.datasets import export_csv
+    from profilefit.simulate import SimulationConfig, simulate
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    config = SimulationConfig.reference()
+    truth = simulate(applicants, seed=seed, config=config, id_prefix="centre")
+    export = directory / "centre_export.csv"
+    export.write_text(export_csv(truth.responses, nordic=False), encoding="utf-8")
+    results = directory / "centre_results.csv"
+    score_file(export, results)
+    scored = read_applicants(results)
+    ids = [str(candidate_id) for candidate_id in truth.responses.candidate_ids]
+    by_id = dict(zip(scored.ids, np.where(scored.band == INCOMPLETE, np.nan, scored.fit).tolist(), strict=True))
+    fit = np.array([by_id.get(candidate_id, np.nan) for candidate_id in ids])
+    outcomes = directory / "centre_outcomes.csv"
+    outcomes.write_text(_outcomes_csv(ids, fit, truth.traits, list(config.traits), seed + 10), encoding="utf-8")
+    return results, outcomes
 
 
 def write_sample_outcomes(directory: str | Path) -> Path:

@@ -168,7 +168,9 @@ def mean_interval(values: NDArray[np.float64]) -> Estimate:
     mean = float(values.mean())
     if values.size < 2:
         return Estimate(mean, None, None)
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, values.size - 1)) * float(values.std(ddof=1)) / math.sqrt(values.size)
+    half = (
+        float(stats.t.ppf(0.5 + CONFIDENCE / 2, values.size - 1)) * float(values.std(ddof=1)) / math.sqrt(values.size)
+    )
     return Estimate(mean, mean - half, mean + half)
 
 

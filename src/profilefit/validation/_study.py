@@ -200,7 +200,13 @@ class ValidationStudy:
     sample_outcome: tuple[float, ...] = ()
 
 
-def _group(label: str, outcome: NDArray[np.float64], success: NDArray[np.bool_], kind: str, fit: NDArray[np.float64] | None = None) -> GroupOutcome:
+def _group(
+    label: str,
+    outcome: NDArray[np.float64],
+    success: NDArray[np.bool_],
+    kind: str,
+    fit: NDArray[np.float64] | None = None,
+) -> GroupOutcome:
     n = int(outcome.size)
     mean = wilson_interval(int(outcome.sum()), n) if kind == "binary" else mean_interval(outcome)
     low = high = None
@@ -209,7 +215,12 @@ def _group(label: str, outcome: NDArray[np.float64], success: NDArray[np.bool_],
     return GroupOutcome(label, n, mean, wilson_interval(int(success.sum()), n), low, high)
 
 
-def _validity(fit: NDArray[np.float64], outcome: NDArray[np.float64], applicants_fit: NDArray[np.float64], reliability: float | None) -> Validity:
+def _validity(
+    fit: NDArray[np.float64],
+    outcome: NDArray[np.float64],
+    applicants_fit: NDArray[np.float64],
+    reliability: float | None,
+) -> Validity:
     pearson, pearson_p = correlation(fit, outcome, method="pearson")
     spearman, spearman_p = correlation(fit, outcome, method="spearman")
     sd_all = float(np.std(applicants_fit, ddof=1))
@@ -242,7 +253,9 @@ def _validity(fit: NDArray[np.float64], outcome: NDArray[np.float64], applicants
     )
 
 
-def _quintiles(fit: NDArray[np.float64], outcome: NDArray[np.float64], success: NDArray[np.bool_], kind: str) -> tuple[GroupOutcome, ...]:
+def _quintiles(
+    fit: NDArray[np.float64], outcome: NDArray[np.float64], success: NDArray[np.bool_], kind: str
+) -> tuple[GroupOutcome, ...]:
     order = np.argsort(fit, kind="stable")
     groups = np.array_split(order, QUINTILES)
     names = ("lowest fifth", "second fifth", "middle fifth", "fourth fifth", "highest fifth")
@@ -253,7 +266,9 @@ def _quintiles(fit: NDArray[np.float64], outcome: NDArray[np.float64], success: 
     )
 
 
-def _profiles(profile: NDArray[np.str_], outcome: NDArray[np.float64], success: NDArray[np.bool_], kind: str) -> tuple[tuple[GroupOutcome, ...], ControllerCheck]:
+def _profiles(
+    profile: NDArray[np.str_], outcome: NDArray[np.float64], success: NDArray[np.bool_], kind: str
+) -> tuple[tuple[GroupOutcome, ...], ControllerCheck]:
     from profilefit.profiles import PROFILE_IDS
 
     known = [p for p in (*PROFILE_IDS, "undetermined") if (profile == p).any()]
@@ -278,7 +293,9 @@ def _profiles(profile: NDArray[np.str_], outcome: NDArray[np.float64], success: 
     return rows, ControllerCheck(count, highest, difference, finding)
 
 
-def _scales(applicants: Applicants, index: NDArray[np.intp], outcome: NDArray[np.float64], success: NDArray[np.bool_], kind: str) -> tuple[ScaleOutcome, ...]:
+def _scales(
+    applicants: Applicants, index: NDArray[np.intp], outcome: NDArray[np.float64], success: NDArray[np.bool_], kind: str
+) -> tuple[ScaleOutcome, ...]:
     rows = []
     for scale, scores in applicants.scales.items():
         everyone = scores[~np.isnan(scores)]
@@ -368,7 +385,13 @@ def validation_study(
     all_success = all_outcome > 0.5 if outcomes.kind == "binary" else all_outcome > median
     bands = applicants.band[all_index]
     by_band = tuple(
-        _group(band, all_outcome[bands == band], all_success[bands == band], outcomes.kind, applicants.fit[all_index][bands == band])
+        _group(
+            band,
+            all_outcome[bands == band],
+            all_success[bands == band],
+            outcomes.kind,
+            applicants.fit[all_index][bands == band],
+        )
         for band in BAND_ROWS
         if band != INCOMPLETE or (bands == INCOMPLETE).any()
     )

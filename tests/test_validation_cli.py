@@ -1,0 +1,190 @@
+"""`profilefit validate` and `profilefit role learn` end to end on the bundled example, and the outputs' safety."""
+
+import json
+
+import pytest
+
+from profilefit.audit import sample_demographics_path
+from profilefit.cli import main
+from profilefit.fit import load_role
+from profilefit.validation import (
+    Outcomes,
+    read_applicants,
+    sample_outcomes_csv,
+    sample_outcomes_path,
+    validation_study,
+)
+from profilefit.validation._html import study_to_html
+
+
+@pytest.fixture(scope="module")
+def sample_results(tmp_path_factory):
+    from profilefit.batch import score_file
+    from profilefit.datasets import sample_export_path
+
+    path = tmp_path_factory.mktemp("study") / "results.csv"
+    score_file(sample_export_path(), path)
+    return path
+
+
+def test_bundled_outcomes_are_what_the_code_generates():
+    # Regenerate with:
+    # python -c "from profilefit.validation import write_sample_outcomes as w; w('src/profilefit/data')"
+    assert sample_outcomes_path().read_text(encoding="utf-8") == sample_outcomes_csv(), "sample_outcomes.csv is stale"
+
+
+def test_validate_runs_on_the_bundled_example(sample_results, tmp_path, capsys):
+    out_json, out_html = tmp_path / "study.json", tmp_path / "study.html"
+    code = main(
+        [
+            "validate",
+            str(sample_results),
+            "--outcomes",
+            str(sample_outcomes_path()),
+            "--outcome",
+            "resolution_rating",
+            "--demographics",
+            str(sample_demographics_path()),
+            "--criterion-reliability",
+            "0.52",
+            "--json",
+            str(out_json),
+            "--html",
+            str(out_html),
+        ]
+    )
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "OBSERVED among the hired" in text and "CORRECTED, an estimate" in text
+    assert "without a result (left out)        2" in text
+    study = json.loads(out_json.read_text(encoding="utf-8"))
+    observed, corrected = study["validity"]["observed"], study["validity"]["corrected"]
+    assert observed["n"] == study["counts"]["study_n"] > 100
+    assert 0.1 < observed["pearson"]["value"] < 0.35  # a realistic validity, not a flattering one
+    assert corrected["range_restriction_case_ii"]["value"] > observed["pearson"]["value"]
+    assert corrected["range_restriction_and_criterion"]["value"] > corrected["range_restriction_case_ii"]["value"]
+    assert {row["label"] for row in study["expectancy_by_band"]} == {"strong", "possible", "weak"}
+    assert [d["dimension"] for d in study["differential_prediction"]] == ["sex", "race_ethnicity", "age_band"]
+    page = out_html.read_text(encoding="utf-8")
+    assert (
+        page.startswith("<!DOCTYPE html>")
+        and "<script" not in page
+        and "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    )
+    assert page.count("<svg") == 4
+
+
+def test_validate_yes_no_outcome(sample_results, capsys):
+    code = main(
+        ["validate", str(sample_results), "--outcomes", str(sample_outcomes_path()), "--outcome", "retained_6m"]
+    )
+    assert code == 0
+    assert "(yes/no)" in capsys.readouterr().out
+
+
+def test_validate_refuses_a_bad_reliability_and_an_unknown_column(sample_results, capsys):
+    with pytest.raises(SystemExit):
+        main(
+            [
+                "validate",
+                str(sample_results),
+                "--outcomes",
+                str(sample_outcomes_path()),
+                "--outcome",
+                "x",
+                "--criterion-reliability",
+                "1.5",
+            ]
+        )
+    code = main(["validate", str(sample_results), "--outcomes", str(sample_outcomes_path()), "--outcome", "csat"])
+    assert code == 2
+    assert "no column 'csat'" in capsys.readouterr().err
+
+
+def test_validate_never_writes_over_an_input(sample_results, capsys):
+    outcomes = sample_outcomes_path()
+    code = main(
+        [
+            "validate",
+            str(sample_results),
+            "--outcomes",
+            str(outcomes),
+            "--outcome",
+            "retained_6m",
+            "--json",
+            str(sample_results),
+        ]
+    )
+    assert code == 2
+    assert "one of the input files" in capsys.readouterr().err
+
+
+def test_role_learn_refuses_the_small_bundled_study_without_force(sample_results, tmp_path, capsys):
+    out = tmp_path / "learned.toml"
+    args = [
+        "role",
+        "learn",
+        str(sample_results),
+        "--outcomes",
+        str(sample_outcomes_path()),
+        "--outcome",
+        "resolution_rating",
+        "--out",
+        str(out),
+    ]
+    assert main(args) == 1
+    assert not out.exists()
+    assert "Not written" in capsys.readouterr().out
+    assert main([*args, "--force"]) == 0
+    role = load_role(out)
+    assert role.combine.scale_share == 1.0
+    assert "NOT TRUSTED" in out.read_text(encoding="utf-8")
+    assert (
+        main(
+            [
+                "role",
+                "learn",
+                str(sample_results),
+                "--outcomes",
+                str(sample_outcomes_path()),
+                "--outcome",
+                "resolution_rating",
+                "--out",
+                str(sample_results),
+                "--force",
+            ]
+        )
+        == 2
+    )
+
+
+def test_role_learn_with_demographics_prints_both_audits(sample_results, tmp_path, capsys):
+    out = tmp_path / "learned.toml"
+    main(
+        [
+            "role",
+            "learn",
+            str(sample_results),
+            "--outcomes",
+            str(sample_outcomes_path()),
+            "--outcome",
+            "retained_6m",
+            "--out",
+            str(out),
+            "--demographics",
+            str(sample_demographics_path()),
+        ]
+    )
+    text = capsys.readouterr().out
+    assert "current role against learned role" in text and "Race/ethnicity" in text
+
+
+def test_html_escapes_data_and_isolates_its_direction(sample_results):
+    pool = read_applicants(sample_results)
+    hostile = "<img src=x onerror=alert(1)>\u202e"
+    values = {candidate_id: float(k % 5) for k, candidate_id in enumerate(pool.ids[:150])}
+    study = validation_study(pool, Outcomes(hostile, "numeric", values))
+    page = study_to_html(study)
+    assert "<img" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<bdi>&lt;img" in page
