@@ -17,7 +17,7 @@ import numpy as np
 from profilefit.validation._cleary import FIT_UNIT
 from profilefit.validation._report import _interval, _number, _p, multiple_testing_note
 from profilefit.validation._stats import BOOTSTRAP_RESAMPLES, Estimate
-from profilefit.validation._study import GroupOutcome, ValidationStudy
+from profilefit.validation._study import MIN_GROUP_N, GroupOutcome, ValidationStudy
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; padding: 0 1rem; color: #1b1b1b; }
@@ -81,10 +81,13 @@ def _interval_bars(rows: Sequence[tuple[str, Estimate]], title: str, *, lo: floa
         parts.append(_label(_LABEL_WIDTH - 6, y + 15, label))
         if math.isnan(estimate.value):
             continue
-        parts.append(
-            f'<rect x="{_LABEL_WIDTH}" y="{y + 5}" width="{x(estimate.value) - _LABEL_WIDTH:.1f}" height="12" '
-            'fill="#2e6da4"/>'
-        )
+        if percent:  # a share starts at zero, so a bar is honest
+            parts.append(
+                f'<rect x="{_LABEL_WIDTH}" y="{y + 5}" width="{x(estimate.value) - _LABEL_WIDTH:.1f}" height="12" '
+                'fill="#2e6da4"/>'
+            )
+        else:  # a mean on an axis that does not start at zero: a dot, not a bar
+            parts.append(f'<circle cx="{x(estimate.value):.1f}" cy="{y + 11}" r="4" fill="#2e6da4"/>')
         if estimate.low is not None and estimate.high is not None:
             parts.append(
                 f'<line x1="{x(estimate.low):.1f}" y1="{y + 11}" x2="{x(estimate.high):.1f}" y2="{y + 11}" '
@@ -112,7 +115,7 @@ def _scatter(fit: Sequence[float], outcome: Sequence[float], title: str) -> str:
         return left + plot_w * value / 100.0
 
     def py(value: float) -> float:
-        return top + plot_h * (1 - (value - y_lo) / y_span)
+        return top + plot_h * (1 - (min(max(value, y_lo), y_hi) - y_lo) / y_span)
 
     parts = [_open_svg(width, height, title)]
     parts.append(f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#bbb"/>')
@@ -249,12 +252,19 @@ def study_to_html(study: ValidationStudy) -> str:
             )
         )
     else:
-        values = [v for _, e in profile_rows for v in (e.value, e.low, e.high) if v is not None and not math.isnan(v)]
+        # The axis follows the profiles large enough to compare; tiny groups' whiskers are cut at its ends.
+        large = [
+            (label, e) for (label, e), row in zip(profile_rows, study.profiles, strict=True) if row.n >= MIN_GROUP_N
+        ]
+        values = [
+            v for _, e in large or profile_rows for v in (e.value, e.low, e.high) if v is not None and not math.isnan(v)
+        ]
         lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
         charts.append(
             _figure(
                 _interval_bars(profile_rows, "Mean outcome by profile", lo=lo, hi=hi, percent=False),
-                "Mean outcome by top profile with 95% t intervals; the axis does not start at zero.",
+                "Mean outcome by top profile with 95% t intervals; the axis does not start at zero and follows "
+                f"the profiles with {MIN_GROUP_N}+ hired.",
             )
         )
     if study.sample_fit:
