@@ -177,7 +177,7 @@ def format_study_text(study: ValidationStudy) -> str:
     if note:
         notes.append(note)
     lines += ["", "Notes", *(f"  - {text}" for text in notes), ""]
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _estimate(estimate: Estimate | None) -> dict[str, float | None] | None:
