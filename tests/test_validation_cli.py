@@ -188,3 +188,57 @@ def test_html_escapes_data_and_isolates_its_direction(sample_results):
     assert "<img" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<bdi>&lt;img" in page
+
+
+def test_role_learn_refuses_a_small_study_without_force(sample_results, tmp_path, capsys):
+    small = tmp_path / "few_outcomes.csv"
+    lines = sample_outcomes_path().read_text(encoding="utf-8").splitlines()
+    small.write_text("\n".join(lines[:61]) + "\n", encoding="utf-8")  # header and 60 hired people
+    out = tmp_path / "learned.toml"
+    code = main(
+        ["role", "learn", str(sample_results), "--outcomes", str(small), "--outcome", "retained_6m", "--out", str(out)]
+    )
+    assert code == 1 and not out.exists()
+    assert "at least 100 are needed" in capsys.readouterr().out
+
+
+def test_json_of_a_yes_no_study_is_strict_json(sample_results, tmp_path):
+    out_json = tmp_path / "retention.json"
+    assert (
+        main(
+            [
+                "validate",
+                str(sample_results),
+                "--outcomes",
+                str(sample_outcomes_path()),
+                "--outcome",
+                "retained_6m",
+                "--json",
+                str(out_json),
+            ]
+        )
+        == 0
+    )
+    study = json.loads(out_json.read_text(encoding="utf-8"), parse_constant=lambda name: pytest.fail(name))
+    assert study["kind"] == "binary" and study["success_rule"] == "yes"
+    assert study["validity"]["corrected"]["range_restriction_and_criterion"] is None
+
+
+def test_differential_prediction_without_statsmodels_says_which_extra_to_install(sample_results, monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "statsmodels.api", None)
+    code = main(
+        [
+            "validate",
+            str(sample_results),
+            "--outcomes",
+            str(sample_outcomes_path()),
+            "--outcome",
+            "retained_6m",
+            "--demographics",
+            str(sample_demographics_path()),
+        ]
+    )
+    assert code == 2
+    assert "profilefit[evidence]" in capsys.readouterr().err

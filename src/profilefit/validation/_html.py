@@ -16,7 +16,7 @@ import numpy as np
 
 from profilefit.validation._cleary import FIT_UNIT
 from profilefit.validation._report import _interval, _number, _p, multiple_testing_note
-from profilefit.validation._stats import BOOTSTRAP_RESAMPLES, Estimate
+from profilefit.validation._stats import BOOTSTRAP_RESAMPLES, Estimate, bootstrap_method
 from profilefit.validation._study import MIN_GROUP_N, GroupOutcome, ValidationStudy
 
 _STYLE = """
@@ -203,7 +203,8 @@ def study_to_html(study: ValidationStudy) -> str:
 
     parts += [
         '<section class="observed"><h2>Observed validity (among the hired)</h2>',
-        f"<p>n = {counts.study_n}; 95% intervals by BCa bootstrap, {BOOTSTRAP_RESAMPLES} resamples.</p>",
+        f"<p>n = {counts.study_n}; 95% intervals by {bootstrap_method(counts.study_n)} bootstrap, "
+        f"{BOOTSTRAP_RESAMPLES} resamples.</p>",
         "<table><tr><th>statistic</th><th>value [95% CI]</th><th>p</th></tr>",
         f"<tr><td>Pearson r</td>{_estimate_cell(validity.pearson)}<td>{_esc(_p(validity.pearson_p))}</td></tr>",
         f"<tr><td>Spearman rho</td>{_estimate_cell(validity.spearman)}<td>{_esc(_p(validity.spearman_p))}</td></tr>",

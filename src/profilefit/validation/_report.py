@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from profilefit.validation._cleary import ALPHA, FIT_UNIT, DifferentialPrediction
-from profilefit.validation._stats import BOOTSTRAP_RESAMPLES, Estimate
+from profilefit.validation._stats import BOOTSTRAP_RESAMPLES, Estimate, bootstrap_method
 from profilefit.validation._study import MIN_GROUP_N, GroupOutcome, ValidationStudy
 
 #: Version of the JSON layout; bumped when a field changes meaning.
@@ -125,7 +125,8 @@ def format_study_text(study: ValidationStudy) -> str:
         f"  study sample: fit and outcome    {counts.study_n:>5}",
         f"  applicants without an outcome    {counts.without_outcome:>5}  (not hired or not yet measured)",
         "",
-        f"Validity of the fit score, OBSERVED among the hired (n = {counts.study_n}; 95% BCa bootstrap, "
+        f"Validity of the fit score, OBSERVED among the hired (n = {counts.study_n}; "
+        f"95% {bootstrap_method(counts.study_n)} bootstrap, "
         f"{BOOTSTRAP_RESAMPLES} resamples)",
         f"  Pearson r       {_number(validity.pearson.value)} {_interval(validity.pearson)}  "
         f"p = {_p(validity.pearson_p)}",
@@ -217,7 +218,7 @@ def study_to_dict(study: ValidationStudy) -> dict[str, Any]:
                 "n": study.counts.study_n,
                 "pearson": {**(_estimate(validity.pearson) or {}), "p": _finite(validity.pearson_p)},
                 "spearman": {**(_estimate(validity.spearman) or {}), "p": _finite(validity.spearman_p)},
-                "interval": f"BCa bootstrap, {BOOTSTRAP_RESAMPLES} resamples, 95%",
+                "interval": f"{bootstrap_method(study.counts.study_n)} bootstrap, {BOOTSTRAP_RESAMPLES} resamples, 95%",
             },
             "corrected": {
                 "sd_applicants": _finite(validity.sd_applicants),
