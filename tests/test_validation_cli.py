@@ -242,3 +242,27 @@ def test_differential_prediction_without_statsmodels_says_which_extra_to_install
     )
     assert code == 2
     assert "profilefit[evidence]" in capsys.readouterr().err
+
+
+def test_a_learned_role_scores_through_the_screener_as_it_was_learned(sample_results, tmp_path, instrument):
+    import numpy as np
+
+    from profilefit.batch import score_file
+    from profilefit.datasets import sample_export_path
+    from profilefit.io import read_assessments
+    from profilefit.screening import Screener
+    from profilefit.validation._learn import learn_role_files
+
+    learned = learn_role_files(sample_results, sample_outcomes_path(), "resolution_rating")
+    role_path = tmp_path / "learned.toml"
+    role_path.write_text(learned.toml, encoding="utf-8")
+    rescored = tmp_path / "rescored.csv"
+    score_file(sample_export_path(), rescored, screener=Screener.load(role=role_path))
+    library = read_applicants(rescored)
+    assert library.ids == read_applicants(sample_results).ids
+    # Candidates who answered every item: the library's fit is the learned fit (up to rounding).
+    responses, _, _ = read_assessments(sample_export_path(), instrument)
+    complete = ~np.isnan(responses.items).any(axis=1)
+    assert complete.sum() > 100
+    assert np.allclose(library.fit[complete], learned.learned_fit[complete], atol=0.11)
+    assert (library.band[complete] == learned.learned_band[complete]).mean() > 0.98
