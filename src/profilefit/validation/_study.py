@@ -215,6 +215,23 @@ def _group(
     return GroupOutcome(label, n, mean, wilson_interval(int(success.sum()), n), low, high)
 
 
+def _corrected(observed: Estimate, u: float, reliability: float | None) -> Estimate:
+    """The observed correlation and its bounds, corrected for the criterion (when given), then for range (Case II).
+
+    Both corrections increase with r, so correcting the bounds gives the interval of the corrected value.
+    """
+
+    def correct(r: float | None) -> float | None:
+        if r is None or math.isnan(r) or math.isnan(u):
+            return None
+        if reliability is not None:
+            r = correct_for_criterion(r, reliability)
+        return case_ii(r, u)
+
+    value = correct(observed.value)
+    return Estimate(math.nan if value is None else value, correct(observed.low), correct(observed.high))
+
+
 def _validity(
     fit: NDArray[np.float64],
     outcome: NDArray[np.float64],
@@ -227,18 +244,6 @@ def _validity(
     sd_hired = float(np.std(fit, ddof=1)) if fit.size > 1 else math.nan
     u = sd_all / sd_hired if sd_hired > 0 else math.nan
 
-    def corrected(estimate: Estimate, steps: list[float | None]) -> Estimate:
-        def apply(r: float | None) -> float | None:
-            if r is None or math.isnan(r) or math.isnan(u):
-                return None if r is None or math.isnan(u) else r
-            for reliability_step in steps:
-                if reliability_step is not None:
-                    r = correct_for_criterion(r, reliability_step)
-            return case_ii(r, u)
-
-        value = apply(estimate.value)
-        return Estimate(math.nan if value is None else value, apply(estimate.low), apply(estimate.high))
-
     return Validity(
         pearson=pearson,
         pearson_p=pearson_p,
@@ -247,9 +252,9 @@ def _validity(
         sd_applicants=sd_all,
         sd_hired=sd_hired,
         u=u,
-        range_corrected=corrected(pearson, []),
+        range_corrected=_corrected(pearson, u, None),
         criterion_reliability=reliability,
-        fully_corrected=None if reliability is None else corrected(pearson, [reliability]),
+        fully_corrected=None if reliability is None else _corrected(pearson, u, reliability),
     )
 
 
