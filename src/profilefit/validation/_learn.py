@@ -25,6 +25,7 @@ import hashlib
 import json
 import math
 import re
+import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -339,8 +340,6 @@ def learn_role(
         bands=(strong, possible),
         problems=problems,
     )
-    import tomllib
-
     learned_role = RoleProfile.model_validate(tomllib.loads(text))
     return LearnedRole(
         role=learned_role,
