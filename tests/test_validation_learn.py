@@ -121,3 +121,10 @@ def test_impact_comparison_audits_both_roles_on_the_same_people(norms):
     assert current.selected == int(np.isin(pool.band, ("strong", "possible")).sum())
     text = format_impact_comparison(current, new)
     assert "Female" in text and "current rate" in text and "learned rate" in text
+
+
+def test_results_without_scale_columns_cannot_teach_a_role(norms):
+    pool, outcomes = planted_study(200, {"composure": 0.5}, noise=0.5, seed=9)
+    bare = Applicants(pool.ids, pool.fit, pool.band, pool.profile, {})
+    with pytest.raises(ValueError, match="no scale_<scale> columns"):
+        learn_role(bare, outcomes, norms=norms)

@@ -148,3 +148,11 @@ def test_cleary_finds_no_difference_when_one_line_serves_both_groups():
     _, _, comparisons, slopes_p, intercepts_p = cleary_regression(fit, outcome, group.tolist())
     assert slopes_p > 0.05 and intercepts_p > 0.05
     assert comparisons[0].slope_difference.low < 0 < comparisons[0].slope_difference.high
+
+
+@given(r=st.floats(-1, 1), reliability=st.floats(0.05, 1))
+def test_criterion_correction_keeps_the_sign_and_never_shrinks_a_correlation(r, reliability):
+    corrected = correct_for_criterion(r, reliability)
+    assert -1 <= corrected <= 1
+    assert abs(corrected) >= abs(r) - 1e-12
+    assert corrected * r >= 0

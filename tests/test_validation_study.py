@@ -184,3 +184,11 @@ def test_results_with_a_bad_band_or_score_are_refused(tmp_path):
     path.write_text("candidate_id,top_profile,fit_score,fit_band\na,rock,50,great\n", encoding="utf-8")
     with pytest.raises(ValidationInputError, match="field 'fit_band'"):
         read_applicants(path)
+
+
+def test_results_holding_only_the_hired_are_pointed_out():
+    pool = applicants(150, seed=12)
+    values = {candidate_id: float(k % 4) for k, candidate_id in enumerate(pool.ids)}
+    study = validation_study(pool, Outcomes("quality", "numeric", values))
+    assert study.validity.u == pytest.approx(1.0)
+    assert any("only the hired" in note for note in study.notes)

@@ -415,6 +415,11 @@ def validation_study(
             f"Too small to conclude: {counts.study_n} people have both a fit score and an outcome, fewer than "
             f"{MIN_STUDY_N}. The figures are printed, but their intervals are wide; collect more outcomes.",
         )
+    if counts.without_outcome == 0:
+        notes.append(
+            "Every applicant in RESULTS has an outcome row, so RESULTS seems to hold only the hired: the "
+            "range-restriction correction then cannot see the applicant pool. Give the results of every applicant."
+        )
     if not math.isnan(validity.u) and validity.u < 1:
         notes.append(
             f"The fit varies more among the hired than among all applicants (U = {validity.u:.2f} < 1); "
