@@ -27,16 +27,17 @@ from profilefit.batch import score_file
 from profilefit.datasets import sample_export_path
 from profilefit.screening import Screener
 from profilefit.validation import (
+    format_study_text,
+    learn_role_files,
     read_applicants,
     read_outcomes,
     sample_outcomes_path,
     validate_files,
     validation_study,
     write_simulated_centre,
+    write_study_html,
+    write_study_json,
 )
-from profilefit.validation._html import write_study_html
-from profilefit.validation._learn import learn_role_files
-from profilefit.validation._report import format_study_text, write_study_json
 
 
 def headline(title: str, study) -> None:

@@ -12,9 +12,9 @@ from profilefit.validation import (
     read_applicants,
     sample_outcomes_csv,
     sample_outcomes_path,
+    study_to_html,
     validation_study,
 )
-from profilefit.validation._html import study_to_html
 
 
 @pytest.fixture(scope="module")
@@ -255,7 +255,7 @@ def test_a_learned_role_scores_through_the_screener_as_it_was_learned(sample_res
     from profilefit.datasets import sample_export_path
     from profilefit.io import read_assessments
     from profilefit.screening import Screener
-    from profilefit.validation._learn import learn_role_files
+    from profilefit.validation import learn_role_files
 
     learned = learn_role_files(sample_results, sample_outcomes_path(), "resolution_rating")
     role_path = tmp_path / "learned.toml"

@@ -9,8 +9,7 @@ from profilefit.audit import Demographics, DemographicsTable
 from profilefit.fit import load_role
 from profilefit.profiles import PROFILE_IDS
 from profilefit.scoring import NormGroup
-from profilefit.validation import Applicants, Outcomes
-from profilefit.validation._learn import format_impact_comparison, impact_comparison, learn_role
+from profilefit.validation import Applicants, Outcomes, format_impact_comparison, impact_comparison, learn_role
 
 SCALES = (
     "taking_charge",

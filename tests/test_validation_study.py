@@ -14,11 +14,11 @@ from profilefit.validation import (
     Outcomes,
     ValidationInputError,
     case_ii,
+    format_study_text,
     read_applicants,
     read_outcomes,
     validation_study,
 )
-from profilefit.validation._report import format_study_text
 
 
 def applicants(n, seed=0, profiles=("controller", "empathizer", "rock")):

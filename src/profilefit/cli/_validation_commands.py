@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from profilefit.cli._main import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from profilefit.validation import Estimate, LearnedRole
 
 
 def _reliability(text: str) -> float:
@@ -90,9 +93,7 @@ def _refuse_input(path: str, args: argparse.Namespace, command: str) -> bool:
 
 def run_validate(args: argparse.Namespace) -> int:
     """Run the study, print it, write the requested files; return the exit code."""
-    from profilefit.validation import validate_files
-    from profilefit.validation._html import write_study_html
-    from profilefit.validation._report import format_study_text, write_study_json
+    from profilefit.validation import format_study_text, validate_files, write_study_html, write_study_json
 
     for path in (args.json, args.html):
         if path and _refuse_input(path, args, "validate"):
@@ -125,8 +126,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_learn(args: argparse.Namespace) -> int:
     """Learn a role, print its evidence, and write it when trusted (or forced); return the exit code."""
-    from profilefit.validation import read_applicants
-    from profilefit.validation._learn import format_impact_comparison, impact_comparison, learn_role_files
+    from profilefit.validation import format_impact_comparison, impact_comparison, learn_role_files, read_applicants
 
     out = Path(args.out)
     if _refuse_input(args.out, args, "role learn"):
@@ -164,7 +164,7 @@ def run_learn(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _learn_text(learned: Any) -> str:
+def _learn_text(learned: LearnedRole) -> str:
     lines = [
         f"Role learned from {learned.outcome} ({'yes/no' if learned.kind == 'binary' else 'numeric'})",
         f"  n = {learned.n} hired people with an outcome and every scale scored; left out: "
@@ -181,7 +181,7 @@ def _learn_text(learned: Any) -> str:
         )
     cv, current = learned.cv_validity, learned.current_validity
 
-    def interval(estimate: Any) -> str:
+    def interval(estimate: Estimate) -> str:
         return "[–]" if estimate.low is None else f"[{estimate.low:.3f}, {estimate.high:.3f}]"
 
     lines += [

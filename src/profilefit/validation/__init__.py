@@ -13,6 +13,7 @@ from profilefit.validation._cleary import (
     cleary_regression,
     differential_prediction,
 )
+from profilefit.validation._html import study_to_html, write_study_html
 from profilefit.validation._inputs import (
     INCOMPLETE,
     Applicants,
@@ -21,6 +22,14 @@ from profilefit.validation._inputs import (
     read_applicants,
     read_outcomes,
 )
+from profilefit.validation._learn import (
+    LearnedRole,
+    format_impact_comparison,
+    impact_comparison,
+    learn_role,
+    learn_role_files,
+)
+from profilefit.validation._report import format_study_text, study_to_dict, write_study_json
 from profilefit.validation._sample import (
     SAMPLE_OUTCOMES_SEED,
     sample_outcomes_csv,
@@ -60,6 +69,7 @@ __all__ = [
     "Estimate",
     "GroupOutcome",
     "GroupPrediction",
+    "LearnedRole",
     "Outcomes",
     "ScaleOutcome",
     "StudyCounts",
@@ -72,14 +82,23 @@ __all__ = [
     "correlation",
     "differential_prediction",
     "fisher_interval",
+    "format_impact_comparison",
+    "format_study_text",
+    "impact_comparison",
+    "learn_role",
+    "learn_role_files",
     "mean_interval",
     "read_applicants",
     "read_outcomes",
     "sample_outcomes_csv",
     "sample_outcomes_path",
+    "study_to_dict",
+    "study_to_html",
     "validate_files",
     "validation_study",
     "wilson_interval",
     "write_sample_outcomes",
     "write_simulated_centre",
+    "write_study_html",
+    "write_study_json",
 ]
