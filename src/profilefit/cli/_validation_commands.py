@@ -57,7 +57,12 @@ def register(subparsers: Any) -> None:
     learn.add_argument("results", metavar="RESULTS", help="results of every applicant, from `profilefit score`")
     _outcome_arguments(learn)
     learn.add_argument("--out", required=True, metavar="ROLE.toml", help="the role file to write")
-    learn.add_argument("--role", default="complex-case", help="the current role (default: %(default)s)")
+    learn.add_argument(
+        "--role",
+        default="complex-case",
+        help="the current role: gives scale directions and profile suitabilities (default: %(default)s); "
+        "the band shares to keep come from RESULTS",
+    )
     learn.add_argument(
         "--force", action="store_true", help="write even when the evidence is too weak, or replace --out"
     )
