@@ -156,3 +156,18 @@ def test_criterion_correction_keeps_the_sign_and_never_shrinks_a_correlation(r, 
     assert -1 <= corrected <= 1
     assert abs(corrected) >= abs(r) - 1e-12
     assert corrected * r >= 0
+
+
+@given(
+    seed=st.integers(0, 2**16),
+    shift=st.floats(-100, 100),
+    scale=st.floats(0.01, 100),
+)
+def test_validity_does_not_depend_on_the_outcome_units(seed, shift, scale):
+    # Rule: a correlation and its bootstrap interval are the same whether the outcome is a 1–5 rating
+    # or the same rating in other units (a positive affine change).
+    x, y = planted(60, 0.3, seed=seed)
+    original, _ = correlation(x, y, resamples=200, seed=1)
+    rescaled, _ = correlation(x, shift + scale * y, resamples=200, seed=1)
+    assert rescaled.value == pytest.approx(original.value, abs=1e-9)
+    assert (rescaled.low, rescaled.high) == pytest.approx((original.low, original.high), abs=1e-6)
