@@ -14,6 +14,7 @@ from profilefit.validation._cleary import (
     differential_prediction,
 )
 from profilefit.validation._html import study_to_html, write_study_html
+from profilefit.validation._impact import format_impact_comparison, impact_comparison
 from profilefit.validation._inputs import (
     INCOMPLETE,
     Applicants,
@@ -22,13 +23,7 @@ from profilefit.validation._inputs import (
     read_applicants,
     read_outcomes,
 )
-from profilefit.validation._learn import (
-    LearnedRole,
-    format_impact_comparison,
-    impact_comparison,
-    learn_role,
-    learn_role_files,
-)
+from profilefit.validation._learn import LearnedRole, learn_role, learn_role_files
 from profilefit.validation._report import format_study_text, study_to_dict, write_study_json
 from profilefit.validation._sample import (
     SAMPLE_OUTCOMES_SEED,

@@ -22,9 +22,7 @@ than :data:`MIN_STUDY_N` people have outcomes or the cross-validated interval in
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,11 +34,11 @@ from numpy.typing import NDArray
 
 from profilefit.fit import RoleProfile, load_role
 from profilefit.validation._inputs import INCOMPLETE, Applicants, Outcomes, read_applicants, read_outcomes
+from profilefit.validation._role_file import role_id_for, role_toml
 from profilefit.validation._stats import Estimate, fisher_interval
 from profilefit.validation._study import MIN_STUDY_N
 
 if TYPE_CHECKING:
-    from profilefit.audit import AuditReport, DemographicsTable, ScoredCandidate
     from profilefit.scoring import NormGroup
 
 #: Folds of the inner (penalty) and outer (validity) cross-validation.
@@ -163,21 +161,6 @@ def _cross_validated_r(standings: NDArray[np.float64], outcome: NDArray[np.float
             r = float(np.corrcoef(predicted, outcome[test])[0, 1])
         z.append(math.atanh(max(-0.999999, min(0.999999, r))))
     return math.tanh(float(np.mean(z)))
-
-
-def _role_id(outcome: str) -> str:
-    slug = re.sub(r"[^a-z0-9_.-]+", "-", outcome.lower()).strip("-.")[:48] or "outcome"
-    return f"learned-{slug}"
-
-
-def _comment(text: str) -> str:
-    """Text safe inside a TOML comment: control characters (a newline would end the comment) become spaces."""
-    return re.sub(r"[\x00-\x1f\x7f]", " ", text)
-
-
-def _toml_string(text: str) -> str:
-    # A JSON string with non-ASCII kept is a valid TOML basic string (same escapes).
-    return json.dumps(text, ensure_ascii=False)
 
 
 def _cutoffs(learned: NDArray[np.float64], current_band: NDArray[np.str_]) -> tuple[float, float]:
@@ -321,12 +304,13 @@ def learn_role(
     ).astype(np.str_)
 
     date = date or datetime.now(UTC).date().isoformat()
-    text = _role_toml(
-        role_id=_role_id(outcomes.name),
+    text = role_toml(
+        role_id=role_id_for(outcomes.name),
         outcome=outcomes.name,
         kind=outcomes.kind,
         n=n,
         cv_validity=cv_validity,
+        cv_method=f"{FOLDS}-fold, {REPEATS} repeats, mean held-out Pearson r, Fisher interval",
         current_validity=current_validity,
         date=date,
         data_hash=data_hash,
@@ -361,80 +345,6 @@ def learn_role(
         problems=tuple(problems),
         warnings=tuple(notes),
     )
-
-
-def _interval_text(estimate: Estimate) -> str:
-    if estimate.low is None or estimate.high is None:
-        return f"{estimate.value:.3f} (no interval)"
-    return f"{estimate.value:.3f}, 95% CI [{estimate.low:.3f}, {estimate.high:.3f}]"
-
-
-def _role_toml(
-    *,
-    role_id: str,
-    outcome: str,
-    kind: str,
-    n: int,
-    cv_validity: Estimate,
-    current_validity: Estimate,
-    date: str,
-    data_hash: str,
-    alpha: float,
-    l1_ratio: float,
-    base: RoleProfile,
-    weights: dict[str, float],
-    directions: dict[str, str],
-    unweighted: tuple[str, ...],
-    scale_r: dict[str, float],
-    bands: tuple[float, float],
-    problems: list[str],
-) -> str:
-    correlations = ", ".join(f"{scale} {r:.3f}" for scale, r in scale_r.items() if not math.isnan(r))
-    lines = [
-        "# A role learned from hiring outcomes by `profilefit role learn`. Check it before use:",
-        "# read docs/validation.md, compare it with the current role, and run the adverse-impact audit.",
-        *(_comment(f"# NOT TRUSTED, written only because --force was given: {problem}") for problem in problems),
-        "#",
-        "# Evidence",
-        _comment(f"#   outcome: {outcome} ({'yes/no' if kind == 'binary' else 'numeric'})"),
-        f"#   n: {n} hired people with an outcome and every scale scored",
-        f"#   cross-validated validity ({FOLDS}-fold, {REPEATS} repeats, mean held-out Pearson r, Fisher interval):",
-        f"#     {_interval_text(cv_validity)}",
-        f"#   current role {base.id!r} on the same people (observed r): {_interval_text(current_validity)}",
-        "#   both observed among the hired: not corrected for range restriction or criterion unreliability",
-        f"#   learned on: {date} (UTC)",
-        _comment(f"#   data: {data_hash}" if data_hash else "#   data: (not recorded)"),
-        f"#   model: non-negative elastic net (scikit-learn ElasticNetCV), alpha {alpha:.5g}, l1_ratio {l1_ratio:g}",
-        f"#   directions fixed in advance from role {base.id!r}; scales it does not weigh count as higher",
-        _comment(f"#   scales given no weight: {', '.join(unweighted) or 'none'}"),
-        _comment(f"#   each scale's standing correlated with the outcome: {correlations}"),
-        "#   The reference model behind the profile probabilities is trained on a documented simulation.",
-        'schema_version = "1"',
-        f"id = {_toml_string(role_id)}",
-        "",
-        "[name]",
-        f"en = {_toml_string(f'Learned from {outcome}')}",
-        "",
-        "[description]",
-        f"en = {_toml_string(f'Scale weights learned from {n} hired people and their {outcome}, on {date}.')}",
-        "",
-        "[combine]",
-        "# The fit is the learned scale weights only; the profile suitabilities below are kept from",
-        f"# role {base.id!r} because the format needs them, and weigh nothing at scale_share = 1.",
-        "scale_share = 1.0",
-        "",
-        "[bands]",
-        f"# Set so that the same shares of these applicants are strong and possible as under role {base.id!r}.",
-        f"strong = {bands[0]:.1f}",
-        f"possible = {bands[1]:.1f}",
-    ]
-    for scale, weight in sorted(weights.items(), key=lambda item: (-item[1], item[0])):
-        lines += ["", f"[scales.{scale}]", f"weight = {weight:g}"]
-        if directions.get(scale) == "lower":
-            lines.append('direction = "lower"')
-    lines += ["", "[profiles]"]
-    lines += [f"{profile} = {suitability:g}" for profile, suitability in base.profiles.items()]
-    return "\n".join(lines) + "\n"
 
 
 def file_sha256(path: str | Path) -> str:
@@ -472,60 +382,3 @@ def learn_role_files(
         data_hash=data_hash,
         date=date,
     )
-
-
-def _scored(applicants: Applicants, fit: NDArray[np.float64], band: NDArray[np.str_]) -> list[ScoredCandidate]:
-    """Candidates for the audit: an incomplete fit counts as not selected ("weak") and below every score."""
-    from profilefit.audit import ScoredCandidate
-
-    return [
-        ScoredCandidate(
-            candidate_id,
-            str(profile),
-            0.0 if math.isnan(score) or str(b) == INCOMPLETE else float(score),
-            "weak" if str(b) == INCOMPLETE else str(b),
-        )
-        for candidate_id, profile, score, b in zip(applicants.ids, applicants.profile, fit, band, strict=True)
-    ]
-
-
-def impact_comparison(
-    applicants: Applicants, learned: LearnedRole, demographics: DemographicsTable
-) -> tuple[AuditReport, AuditReport]:
-    """The adverse-impact audit of the current role and of the learned role, on the same applicants.
-
-    An incomplete fit counts as not selected in both. Returns ``(current, learned)``.
-    """
-    from profilefit.audit import adverse_impact
-
-    current = adverse_impact(_scored(applicants, applicants.fit, applicants.band), demographics)
-    new = adverse_impact(_scored(applicants, learned.learned_fit, learned.learned_band), demographics)
-    return current, new
-
-
-def format_impact_comparison(current: AuditReport, learned: AuditReport) -> str:
-    """Selection rates and impact ratios per category, current role next to the learned one."""
-    lines = [
-        f"Adverse impact at band {current.select_band!r} or higher: current role against learned role "
-        f"(selected {current.selected} and {learned.selected} of {current.applicants})",
-        f"  {'category':<44} {'n':>4}  {'current rate':>12} {'ratio':>6}  {'learned rate':>12} {'ratio':>6}",
-    ]
-    learned_dimensions = {d.dimension: d for d in learned.dimensions}
-    for dimension in current.dimensions:
-        lines.append(f"  {dimension.title}")
-        other = {c.category: c for c in learned_dimensions[dimension.dimension].categories}
-        for category in dimension.categories:
-            new = other[category.category]
-
-            def ratio(value: float | None, below: bool | None) -> str:
-                return "–" if value is None else f"{value:.2f}{'!' if below else ' '}"
-
-            lines.append(
-                f"    {category.category:<42} {category.applicants:>4}  {category.selection.rate:>12.3f} "
-                f"{ratio(category.selection.impact_ratio, category.selection.below_four_fifths):>6}  "
-                f"{new.selection.rate:>12.3f} {ratio(new.selection.impact_ratio, new.selection.below_four_fifths):>6}"
-            )
-    lines.append(
-        "  ! impact ratio below four-fifths: look into it (a rule of thumb, not a verdict). See docs/fairness.md."
-    )
-    return "\n".join(lines) + "\n"
