@@ -14,8 +14,21 @@ from profilefit.instrument._model import (
     instrument_to_json,
     load_instrument,
 )
+from profilefit.instrument._review import (
+    NEAR_DUPLICATE_JACCARD,
+    NEAR_DUPLICATE_RATIO,
+    SimilarItems,
+    WordLimits,
+    near_duplicate_items,
+    over_word_limits,
+    text_similarity,
+    untranslated_texts,
+    word_count,
+)
 
 __all__ = [
+    "NEAR_DUPLICATE_JACCARD",
+    "NEAR_DUPLICATE_RATIO",
     "RESERVED_FIELDS",
     "AttentionCheck",
     "Instrument",
@@ -25,7 +38,14 @@ __all__ = [
     "Scale",
     "Scenario",
     "SecondsRange",
+    "SimilarItems",
     "Timing",
+    "WordLimits",
     "instrument_to_json",
     "load_instrument",
+    "near_duplicate_items",
+    "over_word_limits",
+    "text_similarity",
+    "untranslated_texts",
+    "word_count",
 ]

@@ -306,9 +306,11 @@ class Instrument(_FrozenModel):
         return low / 60.0, high / 60.0
 
     def length_text(self) -> str:
-        """The stated length, rounded to whole minutes: ``"about 8-23 minutes"``."""
-        low, high = self.estimated_minutes_range()
-        return f"about {round(low)}-{round(high)} minutes"
+        """The stated length in whole minutes, at least one: ``"about 8-23 minutes"``."""
+        low, high = (max(1, round(minutes)) for minutes in self.estimated_minutes_range())
+        if low == high:
+            return f"about {low} minute{'s' if low > 1 else ''}"
+        return f"about {low}-{high} minutes"
 
 
 BUILTIN_INSTRUMENTS = {"customer-contact": "customer_contact.json"}
