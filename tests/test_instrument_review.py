@@ -6,6 +6,9 @@ which stopped finding anything would fail here rather than pass the instrument s
 
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -116,7 +119,9 @@ def test_an_item_copied_onto_another_scale_is_reported(instrument):
     ]
 
 
-@given(first=st.text(max_size=80), second=st.text(max_size=80), language=st.sampled_from(["en", "nb", "sv", "nl", "de"]))
+@given(
+    first=st.text(max_size=80), second=st.text(max_size=80), language=st.sampled_from(["en", "nb", "sv", "nl", "de"])
+)
 def test_rule_similarity_is_symmetric_bounded_and_one_for_a_text_with_itself(first, second, language):
     jaccard, ratio = text_similarity(first, second, language)
     assert (jaccard, ratio) == pytest.approx(text_similarity(second, first, language))
@@ -255,3 +260,18 @@ def test_instrument_check_states_the_range_and_warns_about_near_duplicates(tmp_p
     out = capsys.readouterr().out
     assert "length            about 8-23 minutes (4-10 s per item or check, 30-90 s per scenario)" in out
     assert f"warning: items {first.id} and {other.id} read alike in en" in out
+
+
+def test_the_review_example_passes_the_shipped_instrument_and_flags_a_copied_item(tmp_path):
+    script = Path(__file__).parents[1] / "examples" / "review_instrument.py"
+    clean = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False)
+    assert clean.returncode == 0, clean.stderr
+    assert "customer-contact 1.1: about 8-23 minutes" in clean.stdout and "text checks: 0 finding(s)" in clean.stdout
+    first, other = SHIPPED.items[0], SHIPPED.items[6]
+    path = tmp_path / "copied.json"
+    path.write_text(_with_item_text(SHIPPED, other.id, "nb", first.text["nb"]).model_dump_json(), encoding="utf-8")
+    flagged = subprocess.run(
+        [sys.executable, str(script), str(path), "--lang", "nb"], capture_output=True, text=True, check=False
+    )
+    assert flagged.returncode == 1
+    assert f"items {first.id} and {other.id} read alike in nb" in flagged.stdout
