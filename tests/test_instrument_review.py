@@ -209,6 +209,37 @@ def test_swedish_labels_read_as_agreement_and_every_check_names_its_answer(instr
             assert re.search(quoted, check.text[language]), (check.id, language)
 
 
+# Words that assume the candidate already works in a contact centre (issue 11: cm2, cm5, im1, ...).
+CONTACT_CENTRE_CONTEXT = r"\b(calls?|queues?|leaderboards?|departments?|our (work )?processes|my manager|team leader)\b"
+# A motive that serves the rep rather than the customer makes an option read as the wrong answer.
+SELF_SERVING_MOTIVE = r"\b(targets?|rankings?|leaderboards?|scoreboards?|my numbers|handling time)\b"
+
+
+def test_items_can_be_answered_without_contact_centre_experience(instrument):
+    bound = [item.id for item in instrument.items if re.search(CONTACT_CENTRE_CONTEXT, item.text["en"].lower())]
+    assert bound == []
+
+
+def test_no_scenario_option_states_a_self_serving_motive(instrument):
+    motives = [
+        f"{scenario.id}{option.id}"
+        for scenario in instrument.scenarios
+        for option in scenario.options
+        if re.search(SELF_SERVING_MOTIVE, option.text["en"].lower())
+    ]
+    assert motives == []
+
+
+def test_the_1_0_wording_fails_these_checks():
+    old = {
+        "cm2": "After a difficult call, I am quickly ready for the next one.",
+        "sj4a": "I skip the background, book a new delivery at once and end the call promptly so I can take the "
+        "next customer and keep my numbers up.",
+    }
+    assert re.search(CONTACT_CENTRE_CONTEXT, old["cm2"].lower())
+    assert re.search(SELF_SERVING_MOTIVE, old["sj4a"].lower())
+
+
 def test_texts_keep_to_the_style_guides(instrument):
     texts = [item.text for item in instrument.items] + [check.text for check in instrument.attention_checks]
     texts += [scenario.text for scenario in instrument.scenarios]
