@@ -119,7 +119,7 @@ def test_the_controller_claim_is_tested_against_the_other_profiles():
     study = validation_study(pool, Outcomes("quality", "numeric", values))
     assert study.controller_check.highest_profile == "controller"
     assert study.controller_check.difference.low > 0
-    assert "clearly above" in study.controller_check.finding
+    assert "clearly higher" in study.controller_check.finding
 
 
 def test_differential_prediction_says_plainly_when_slopes_differ():

@@ -289,12 +289,15 @@ def _profiles(
     else:
         where = "the highest" if highest == "controller" else f"not the highest (highest: {highest})"
         if difference.low is not None and difference.low > 0:
-            verdict = "clearly above the rest (the interval excludes zero)"
+            verdict = "clearly higher (the interval excludes zero)"
         elif difference.high is not None and difference.high < 0:
-            verdict = "clearly below the rest (the interval excludes zero)"
+            verdict = "clearly lower (the interval excludes zero)"
         else:
-            verdict = "not clearly different from the rest (the interval includes zero)"
-        finding = f"Controllers' mean outcome is {where} of the profiles with {MIN_GROUP_N}+ hired, and {verdict}."
+            verdict = "not clearly different (the interval includes zero)"
+        finding = (
+            f"Controllers' mean outcome is {where} of the profiles with {MIN_GROUP_N}+ hired; "
+            f"against everyone else pooled, it is {verdict}."
+        )
     return rows, ControllerCheck(count, highest, difference, finding)
 
 
