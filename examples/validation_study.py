@@ -8,7 +8,7 @@ What it does, in the order an analyst would:
 1. Scores the bundled sample export (400 simulated applicants) into results.
 2. Runs the study of the fit against the bundled outcomes of the 200 who were hired: a supervisor
    rating of complex-case resolution (reliability .52) and six-month retention (yes/no).
-3. Tries to learn a role from the bundled study: with 159 ratings the evidence is too weak, and it
+3. Tries to learn a role from the bundled study: with about 160 ratings the evidence is too weak, and it
    is refused.
 4. Simulates a larger centre (3,000 applicants, 1,500 hired), learns a role there, and checks it on
    a second, independent simulated centre against the current role.
