@@ -119,7 +119,9 @@ def _scatter(fit: Sequence[float], outcome: Sequence[float], title: str) -> str:
 
     parts = [_open_svg(width, height, title)]
     parts.append(f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#bbb"/>')
-    jitter = np.random.default_rng(0).uniform(-0.02, 0.02, outcomes.size) * y_span  # separate tied outcomes
+    # Separate tied outcomes (yes/no, ratings in steps) by a small jitter toward the middle of the plot.
+    inward = np.where(outcomes - y_lo < y_hi - outcomes, 1.0, -1.0)
+    jitter = inward * np.random.default_rng(0).uniform(0.0, 0.04, outcomes.size) * y_span
     for f, o, j in zip(fits.tolist(), outcomes.tolist(), jitter.tolist(), strict=True):
         parts.append(f'<circle cx="{px(f):.1f}" cy="{py(o + j):.1f}" r="2.2" fill="#2e6da4" fill-opacity="0.5"/>')
     if fits.size > 2 and np.ptp(fits) > 0:
