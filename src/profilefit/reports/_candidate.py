@@ -396,7 +396,7 @@ def _profile_view(result: ScreeningResult, labels: Labels) -> _ProfileView:
         )
     description = labels.profile_description(top)
     return _ProfileView(
-        summary_label=labels.t("profile"),
+        summary_label=labels.t("profile_short" if result.profile == UNDETERMINED else "profile"),
         summary_name=name,
         summary_note=note,
         chart=profile_chart(result.probabilities, top, result.min_confidence, labels),

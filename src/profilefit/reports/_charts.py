@@ -46,6 +46,7 @@ class FitChart:
 
     score_text: str
     position: float
+    align: str  # "first" near 0 and "last" near 100, so that the number stays on the scale
     segments: tuple[Segment, ...]
     ticks: tuple[Tick, ...]
     muted: bool
@@ -78,7 +79,9 @@ def fit_chart(score: float, strong: float, possible: float, labels: Labels, *, m
     caption = labels.t("chart_fit_caption", score=labels.number(score))
     if muted:
         caption += " " + labels.t("chart_fit_muted")
-    return FitChart(labels.number(score), _position(score), segments, ticks, muted, caption)
+    position = _position(score)
+    align = "first" if position < 8 else "last" if position > 92 else ""
+    return FitChart(labels.number(score), position, align, segments, ticks, muted, caption)
 
 
 @dataclass(frozen=True)
