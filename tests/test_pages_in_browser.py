@@ -22,7 +22,7 @@ import pytest
 from tests.chromium import Chromium, find_chromium
 
 from profilefit.audit import Demographics, DemographicsTable, ScoredCandidate, adverse_impact, audit_to_html
-from profilefit.reports import html_report, report_languages, shortlist_html
+from profilefit.reports import ShortlistRow, html_report, report_languages, shortlist_html
 from profilefit.screening import ScreeningResult
 from profilefit.simulate import simulate
 
@@ -75,7 +75,9 @@ def _shortlist_page(language: str) -> Callable[[list[ScreeningResult], str], str
         if kind == "hostile":
             ids = (RTL_ID, LONG_ID, *MARKUP_IDS, RTL_ID + LONG_ID)
             renamed = [r.model_copy(update={"candidate_id": i}) for r, i in zip(results, ids, strict=False)]
-            results = renamed + results[len(ids) :]
+            # A results file is someone else's data: profile and flag cells can be hostile too.
+            odd = ShortlistRow("odd-row", LONG_ID, MARKUP_IDS[1], 0.5, 50.0, "possible", True, (LONG_ID, MARKUP_IDS[2]))
+            return shortlist_html([*renamed, *results[len(ids) :], odd], language=language)
         return shortlist_html(results, language=language)
 
     return page
@@ -240,3 +242,33 @@ def test_page_in_chromium(browser, results, tmp_path, name, kind, width):
     assert seen["scrollWidth"] <= seen["innerWidth"], (
         f"{name} is {seen['scrollWidth']} px wide in a {seen['innerWidth']} px window"
     )
+
+
+def test_the_shortlist_script_runs_under_the_page_policy_and_announces_the_count(browser, results, tmp_path):
+    """The Content-Security-Policy lets exactly the page's own script run: controls appear, filters and sorts work."""
+    path = tmp_path / "shortlist.html"
+    path.write_text(shortlist_html(results), encoding="utf-8")
+    page = browser.open(path, width=1280)
+    try:
+        seen = page.evaluate(
+            r"""(function () {
+              var shown = document.getElementById("shown"), before = shown.textContent;
+              var review = document.getElementById("filter-review");
+              review.checked = true; review.dispatchEvent(new Event("change"));
+              var fit = document.querySelectorAll("th button")[1];
+              fit.click();
+              var scores = Array.prototype.map.call(document.querySelectorAll("#shortlist tbody tr"),
+                function (row) { return parseFloat(row.cells[2].getAttribute("data-sort")); });
+              return { controls: !document.getElementById("controls").hidden, before: before,
+                       after: shown.textContent, live: shown.getAttribute("aria-live"),
+                       sort: fit.parentElement.getAttribute("aria-sort"), scores: scores,
+                       visible: document.querySelectorAll("#shortlist tbody tr:not([hidden])").length };
+            })()"""
+        )
+    finally:
+        page.close()
+    needing = sum(r.needs_human_review for r in results)
+    assert seen["controls"] and seen["live"] == "polite"
+    assert seen["before"] == f"{len(results)} of {len(results)} shown"
+    assert seen["after"] == f"{needing} of {len(results)} shown" and seen["visible"] == needing
+    assert seen["sort"] == "ascending" and seen["scores"] == sorted(seen["scores"])

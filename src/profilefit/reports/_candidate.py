@@ -223,7 +223,7 @@ def html_report(
         styles=("report.css",),
         t=labels.strings(),
         candidate_id=candidate_id,
-        role_name=role.text("name", language) if role is not None else "",
+        role_name=capped(role.text("name", language)) if role is not None else "",
         notices=notices(result.model.trained_on, labels),
         review=_review_reasons(result, labels) if result.needs_human_review else [],
         fit=_fit_view(result, role, labels),

@@ -28,6 +28,8 @@ from profilefit.reports._strings import Labels, role_for
 from profilefit.screening import UNDETERMINED, ScreeningResult
 from profilefit.validity import FLAG_IDS
 
+#: Longest profile or flag name a shortlist shows (ids: MAX_ID_CHARS).
+MAX_NAME_CHARS = 64
 #: Columns a results file must have for a shortlist.
 REQUIRED_COLUMNS = ("candidate_id", "profile")
 
@@ -109,7 +111,7 @@ def _row(record: Mapping[str, Any]) -> ShortlistRow:
     band = str(record.get("fit_band") or "").strip() or None
     profile = str(record.get("profile") or "").strip()
     return ShortlistRow(
-        candidate_id=capped(record["candidate_id"], MAX_ID_CHARS),
+        candidate_id=str(record["candidate_id"]),
         profile=profile,
         top_profile=str(record.get("top_profile") or profile).strip(),
         confidence=_number(record.get("confidence")),
@@ -143,15 +145,30 @@ def read_results(path: str | Path) -> list[ShortlistRow]:
                 f"{path}: no column(s) {', '.join(missing)} ({location}); a results file from "
                 f"`profilefit score` has {', '.join(REQUIRED_COLUMNS)}, fit_score, fit_band, needs_review and flags"
             )
-        rows.append(_row(record))
+        rows.append(capped_row(_row(record)))
     return rows
+
+
+def capped_row(row: ShortlistRow) -> ShortlistRow:
+    """The row with its texts cut to what a page shows: ids to 128 characters, profile and flag names to 64.
+
+    A results file is data someone else wrote; one 5,000-character cell must not make the page thousands
+    of pixels wide. A cut text ends in … so that it never passes for the whole.
+    """
+    return replace(
+        row,
+        candidate_id=capped(row.candidate_id, MAX_ID_CHARS),
+        profile=capped(row.profile, MAX_NAME_CHARS),
+        top_profile=capped(row.top_profile, MAX_NAME_CHARS),
+        flags=tuple(capped(flag, MAX_NAME_CHARS) for flag in row.flags),
+    )
 
 
 def rows_from_results(results: Iterable[ScreeningResult]) -> list[ShortlistRow]:
     """Shortlist rows from screening results."""
-    return [
+    rows = [
         ShortlistRow(
-            candidate_id=capped(result.candidate_id, MAX_ID_CHARS),
+            candidate_id=result.candidate_id,
             profile=result.profile,
             top_profile=result.top_profile,
             confidence=result.confidence,
@@ -163,6 +180,7 @@ def rows_from_results(results: Iterable[ScreeningResult]) -> list[ShortlistRow]:
         )
         for result in results
     ]
+    return [capped_row(row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -239,7 +257,7 @@ def shortlist_html(
         styles=("report.css", "shortlist.css"),
         script=asset("shortlist.js"),
         t=labels.strings(),
-        role_name=resolved.text("name", language) if resolved is not None else "",
+        role_name=capped(resolved.text("name", language)) if resolved is not None else "",
         summary=summary,
         notices=notices(trained_on, labels),
         bands=[(band, labels.band(band)) for band in BANDS],
@@ -258,7 +276,7 @@ def _rows(source: str | Path | Sequence[ScreeningResult] | Sequence[ShortlistRow
         if isinstance(item, ScreeningResult):
             rows += rows_from_results([item])
         else:  # rows built by hand are capped as rows read from a file are
-            rows.append(replace(item, candidate_id=capped(item.candidate_id, MAX_ID_CHARS)))
+            rows.append(capped_row(item))
     return rows
 
 
