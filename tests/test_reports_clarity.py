@@ -356,3 +356,9 @@ def test_the_review_column_says_needed_or_not_needed(results, language):
     review_cells = [c for c in cells if c in wanted]
     assert len(review_cells) == len(results)
     assert sum(c == labels.t("review_needed") for c in review_cells) == sum(r.needs_human_review for r in results)
+
+
+def test_the_text_report_isolates_an_id_only_when_it_could_reorder_the_line(reviewed):
+    assert text_report(reviewed).splitlines()[0].endswith(reviewed.candidate_id)
+    first = text_report(reviewed.model_copy(update={"candidate_id": f"{RLO}abc"})).splitlines()[0]
+    assert first.endswith(f"{FSI}{RLO}abc{PDI}")
