@@ -240,11 +240,12 @@ def test_a_fit_without_a_band_is_rendered_as_incomplete(blank, language):
     result = blank.model_copy(update={"fit": fit, "needs_human_review": True})
     page = _Page(html_report(result, language=language))
     fit_text = page.text_of(lambda tag, attrs: attrs.get("id") == "fit")
-    assert labels.t("band_none") in fit_text
+    assert labels.band(None) in fit_text
     assert labels.scale("taking_charge") in fit_text  # which scale the role weighs is missing
-    assert labels.t("review_fit_incomplete") in page.text_of(lambda tag, attrs: attrs.get("id") == "review")
-    assert labels.t("band_none") in text_report(result, language=language)
-    assert labels.t("band_none") in shortlist_html([result], language=language)
+    review = page.text_of(lambda tag, attrs: attrs.get("id") == "review")
+    assert labels.t("review_incomplete_fit").split("{")[0] in review and labels.scale("ownership") in review
+    assert labels.band(None) in text_report(result, language=language)
+    assert labels.band(None) in shortlist_html([result], language=language)
 
 
 def test_the_shortlist_count_is_announced_to_screen_readers(results):
@@ -362,3 +363,16 @@ def test_the_text_report_isolates_an_id_only_when_it_could_reorder_the_line(revi
     assert text_report(reviewed).splitlines()[0].endswith(reviewed.candidate_id)
     first = text_report(reviewed.model_copy(update={"candidate_id": f"{RLO}abc"})).splitlines()[0]
     assert first.endswith(f"{FSI}{RLO}abc{PDI}")
+
+
+def test_an_incomplete_fit_is_listed_after_every_banded_one_and_can_be_filtered():
+    rows = [
+        ShortlistRow("incomplete-high", "rock", "rock", 0.5, 90.0, None, True),
+        ShortlistRow("weak-low", "rock", "rock", 0.5, 20.0, "weak", False),
+    ]
+    page = _Page(shortlist_html(rows, language="nb"))
+    order = [attrs.get("data-band") for tag, attrs in page.elements if tag == "tr" and "data-band" in attrs]
+    assert order == ["weak", "incomplete"]
+    options = [attrs.get("value") for tag, attrs in page.elements if tag == "option"]
+    assert "incomplete" in options
+    assert Labels("nb").band(None) in page.body_text()

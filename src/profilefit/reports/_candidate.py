@@ -101,7 +101,8 @@ def _review_reasons(result: ScreeningResult, labels: Labels, *, isolated: bool =
                 )
             )
     if result.fit is not None and result.fit.band is None:
-        reasons.append(labels.t("review_fit_incomplete"))
+        missing = _weighed_missing(result, role_for(result.fit.role))
+        reasons.append(labels.t("review_incomplete_fit", scales=", ".join(name(labels.scale(s)) for s in missing)))
     return reasons
 
 
@@ -154,7 +155,7 @@ def text_report(
             "band_rule", strong=labels.number(fit.strong_from, 0), possible=labels.number(fit.possible_from, 0)
         )
         score = labels.t("fit_of_100", score=labels.number(fit.score))
-        band = labels.t("band_none") if fit.band is None else labels.band(fit.band)
+        band = labels.band(fit.band)
         first = f" {labels.t('review_first').upper()}" if result.needs_human_review else ""
         lines.append(wrap(f"{labels.t('fit')}: {score}  [{band}]{first}  ({rule})"))
         parts = labels.t(
@@ -303,16 +304,19 @@ def _listing(names: list[str]) -> str:
     return ", ".join(isolate(name) for name in names)
 
 
+def _weighed_missing(result: ScreeningResult, role: RoleProfile | None) -> list[str]:
+    """Ids of the scales the role weighs that could not be scored (without a role: every unscored scale)."""
+    unscored = [scale.scale for scale in result.scales if scale.score is None]
+    weighed = [scale for scale in unscored if role is None or scale in role.scales]
+    return weighed or unscored
+
+
 def _incomplete_text(fit: RoleFit, result: ScreeningResult, role: RoleProfile | None, labels: Labels) -> str:
     """Why a fit has no band: the scales the role weighs that could not be scored."""
     if fit.band is not None:
         return ""
-    weighed = [
-        labels.scale(scale.scale)
-        for scale in result.scales
-        if scale.score is None and (role is None or scale.scale in role.scales)
-    ]
-    return labels.t("fit_incomplete", scales=_listing(weighed or missing_scales(result, labels)) or "–")
+    names = [labels.scale(scale) for scale in _weighed_missing(result, role)]
+    return labels.t("fit_incomplete", scales=_listing(names) or "–")
 
 
 def _fit_view(result: ScreeningResult, role: RoleProfile | None, labels: Labels) -> _FitView | None:
@@ -329,7 +333,7 @@ def _fit_view(result: ScreeningResult, role: RoleProfile | None, labels: Labels)
     ]
     return _FitView(
         score_text=labels.t("fit_of_100", score=labels.number(fit.score)),
-        band_name=labels.band(band) if band is not None else labels.t("band_none"),
+        band_name=labels.band(band),
         band_class="none" if band is None else ("muted" if muted else band),
         review_first=result.needs_human_review,
         incomplete=_incomplete_text(fit, result, role, labels),

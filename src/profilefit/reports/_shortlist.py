@@ -28,6 +28,8 @@ from profilefit.reports._strings import Labels, role_for
 from profilefit.screening import UNDETERMINED, ScreeningResult
 from profilefit.validity import FLAG_IDS
 
+#: The band filter's value for a fit without a band (an incomplete fit: never selected).
+_INCOMPLETE = "incomplete"
 #: Longest profile or flag name a shortlist shows (ids: MAX_ID_CHARS).
 MAX_NAME_CHARS = 64
 #: Columns a results file must have for a shortlist.
@@ -50,6 +52,7 @@ class ShortlistRow:
     fit_score : float or None
         Fit 0–100; ``None`` when the results have no fit.
     fit_band : str or None
+        ``None`` when there is no fit, or when the fit is incomplete (a score but no band).
     needs_review : bool
     flags : tuple of str
         Validity flags that fired.
@@ -66,6 +69,11 @@ class ShortlistRow:
     needs_review: bool
     flags: tuple[str, ...] = ()
     trained_on: str = "simulation"
+
+    @property
+    def incomplete(self) -> bool:
+        """A fit without a band: a weighted scale had too few answers, so the candidate is not selected."""
+        return self.fit_score is not None and self.fit_band is None
 
 
 def _number(value: Any) -> float | None:
@@ -242,7 +250,10 @@ def shortlist_html(
     if role_id is None and not isinstance(source, str | Path):
         role_id = next((r.fit.role for r in source if isinstance(r, ScreeningResult) and r.fit), None)
     resolved = role_for(role_id, role if isinstance(role, RoleProfile) else None)
-    ordered = sorted(rows, key=lambda r: (r.fit_score is None, -(r.fit_score or 0.0), r.candidate_id))
+    # Best fit first; an incomplete fit is never selected, so it comes after every banded one.
+    ordered = sorted(
+        rows, key=lambda r: (r.fit_band is None, r.fit_score is None, -(r.fit_score or 0.0), r.candidate_id)
+    )
     trained_on = "simulation" if all(r.trained_on == "simulation" for r in rows) else "organisation data"
     counts = {band: sum(r.fit_band == band for r in rows) for band in BANDS}
     summary = (
@@ -260,7 +271,7 @@ def shortlist_html(
         role_name=capped(resolved.text("name", language)) if resolved is not None else "",
         summary=summary,
         notices=notices(trained_on, labels),
-        bands=[(band, labels.band(band)) for band in BANDS],
+        bands=[(band, labels.band(band)) for band in (*BANDS, _INCOMPLETE)],
         flags=[(flag, labels.flag_name(flag)) for flag in FLAG_IDS],
         columns=_columns(labels),
         rows=[_row_view(rank, row, labels) for rank, row in enumerate(ordered, start=1)],
@@ -296,7 +307,7 @@ def _columns(labels: Labels) -> list[_Column]:
 
 def _row_view(rank: int, row: ShortlistRow, labels: Labels) -> _RowView:
     score = row.fit_score
-    band = row.fit_band if row.fit_band in BANDS else ""
+    band = _INCOMPLETE if row.incomplete else row.fit_band if row.fit_band in BANDS else ""
     profile = labels.profile(row.profile)
     if row.profile == UNDETERMINED and row.top_profile not in ("", UNDETERMINED):
         profile += f" ({labels.t('closest', profile=labels.profile(row.top_profile))})"
@@ -307,9 +318,9 @@ def _row_view(rank: int, row: ShortlistRow, labels: Labels) -> _RowView:
         fit_sort="-1" if score is None else f"{score:.1f}",
         bar_width="0" if score is None else f"{max(0.0, min(score, 100.0)) * 0.6:.1f}",
         band=band,
-        band_sort=str(BANDS.index(band)) if band else "9",
-        band_class="none" if not band else ("muted" if row.needs_review else band),
-        band_name=labels.band(band) if band else labels.t("band_none" if score is not None else "no_score"),
+        band_sort=str((*BANDS, _INCOMPLETE).index(band)) if band else "9",
+        band_class="none" if band in ("", _INCOMPLETE) else ("muted" if row.needs_review else band),
+        band_name=labels.band(band or None) if score is not None else labels.t("no_score"),
         profile=profile,
         confidence="" if row.confidence is None else labels.percent(row.confidence),
         confidence_sort="-1" if row.confidence is None else repr(row.confidence),
