@@ -14,7 +14,7 @@ Without Chromium the tests skip, except in CI (``CI=true``), where they fail.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -144,16 +144,29 @@ def _cases() -> list[object]:
 # ---- the browser ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser():
-    executable = find_chromium()
+def require_chromium(environ: Mapping[str, str] = os.environ, finder: Callable[[], str | None] = find_chromium) -> str:
+    """The Chromium to drive; without one, skip the test, except in CI (``CI=true``), where it fails."""
+    executable = finder()
     if executable is None:
         message = "Chromium is not installed (apt-get install chromium); .ci/run installs it"
-        if os.environ.get("CI", "").lower() == "true":
+        if environ.get("CI", "").lower() == "true":
             pytest.fail(f"{message}: in CI the browser tests must run")
         pytest.skip(message)
-    with Chromium(executable) as chromium:
+    return executable
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with Chromium(require_chromium()) as chromium:
         yield chromium
+
+
+def test_without_chromium_the_tests_skip_except_in_ci():
+    with pytest.raises(pytest.skip.Exception):
+        require_chromium({}, lambda: None)
+    with pytest.raises(pytest.fail.Exception, match="in CI"):
+        require_chromium({"CI": "true"}, lambda: None)
+    assert require_chromium({"CI": "true"}, lambda: "/usr/bin/chromium") == "/usr/bin/chromium"
 
 
 #: Run in the page; returns what the assertions need. Plain ES5 so that it reads without a build step.
