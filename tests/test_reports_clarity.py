@@ -377,3 +377,17 @@ def test_an_incomplete_fit_is_listed_after_every_banded_one_and_can_be_filtered(
     options = [attrs.get("value") for tag, attrs in page.elements if tag == "option"]
     assert "incomplete" in options
     assert Labels("nb").band(None) in page.body_text()
+
+
+@given(text=st.text(alphabet=st.sampled_from("ab\u2066\u2067\u2068\u2069\u202a\u202b\u202c\u202d\u202e"), max_size=30))
+def test_an_isolate_is_balanced_whatever_the_text_holds(text):
+    """Rule: the FSI that isolate() opens is closed by its last character and by nothing before it."""
+    from profilefit.reports._render import isolate
+
+    wrapped, depth = isolate(text), 0
+    for k, char in enumerate(wrapped):
+        depth += char in "\u2066\u2067\u2068"
+        depth -= char == PDI
+        assert depth > 0 or k == len(wrapped) - 1, (text, k)
+    isolates = re.compile("[\u2066-\u2069]")
+    assert depth == 0 and isolates.sub("", wrapped) == isolates.sub("", text)  # only isolates added or dropped

@@ -41,9 +41,27 @@ def capped(value: object, limit: int = MAX_TEXT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
+#: Characters that open an isolate: LRI, RLI, FSI (each closed by a PDI).
+_INITIATORS = frozenset("\u2066\u2067\u2068")
+
+
 def isolate(value: object) -> str:
-    """Plain text wrapped in FSI … PDI: for titles, attributes and terminal text."""
-    return f"{FSI}{value}{PDI}"
+    """Plain text wrapped in FSI … PDI: for titles, attributes and terminal text.
+
+    The text's own isolates are balanced first: a PDI without an opener inside it would close
+    the wrapping FSI early and let what follows (a right-to-left override, say) reorder the
+    text after it, so such a PDI is dropped, and an opener left open is closed.
+    """
+    kept, depth = [], 0
+    for char in str(value):
+        if char == PDI:
+            if depth == 0:
+                continue
+            depth -= 1
+        elif char in _INITIATORS:
+            depth += 1
+        kept.append(char)
+    return FSI + "".join(kept) + PDI * depth + PDI
 
 
 def _bdi(value: object) -> Markup:
