@@ -66,11 +66,9 @@ def test_validate_runs_on_the_bundled_example(sample_results, tmp_path, capsys):
     assert {row["label"] for row in study["expectancy_by_band"]} == {"strong", "possible", "weak"}
     assert [d["dimension"] for d in study["differential_prediction"]] == ["sex", "race_ethnicity", "age_band"]
     page = out_html.read_text(encoding="utf-8")
-    assert (
-        page.startswith("<!DOCTYPE html>")
-        and "<script" not in page
-        and "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    )
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing loaded from elsewhere
+    assert "default-src 'none'" in page  # its Content-Security-Policy forbids loading anything
     assert page.count("<svg") == 4
 
 
@@ -192,6 +190,7 @@ def test_html_escapes_data_and_isolates_its_direction(sample_results):
     assert "<img" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<bdi>&lt;img" in page
+    assert "<title>Validation study: \u2068&lt;img" in page  # isolated where an element cannot go
 
 
 def test_role_learn_refuses_a_small_study_without_force(sample_results, tmp_path, capsys):

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from profilefit.validation._inputs import plain_name
 from profilefit.validation._stats import Estimate
 
 if TYPE_CHECKING:
@@ -185,8 +186,8 @@ def _finding(
             "means something different for each. Look into it before relying on the fit."
         )
     if intercepts_p < ALPHA:
-        over = [c.group for c in comparisons if c.intercept_difference.value < 0]
-        under = [c.group for c in comparisons if c.intercept_difference.value > 0]
+        over = [plain_name(c.group) for c in comparisons if c.intercept_difference.value < 0]
+        under = [plain_name(c.group) for c in comparisons if c.intercept_difference.value > 0]
         parts = []
         if over:
             parts.append(f"over-predicts the {unit} of {', '.join(over)}")

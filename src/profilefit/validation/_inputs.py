@@ -34,6 +34,22 @@ NO_VALUES = frozenset({"no", "n", "false", "0", "nei", "nej", "nee"})
 _NULL_TEXTS = frozenset({"", "null", "none", "nan", "na", "n/a"})
 
 
+#: Directional formatting characters (embeddings, overrides, isolates, marks): dropped from names placed
+#: inside a sentence, where an override could reorder the words after it.
+_DIRECTION_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def plain_name(name: str) -> str:
+    """A name from a file, without directional controls, for use inside a sentence.
+
+    Examples
+    --------
+    >>> plain_name("\u202eabc")
+    'abc'
+    """
+    return name.translate(_DIRECTION_CONTROLS)
+
+
 class ValidationInputError(ValueError):
     """A results or outcomes file a study cannot use; the message names the file, row, field and value."""
 

@@ -21,7 +21,14 @@ if TYPE_CHECKING:
 
 from profilefit.fit import BANDS
 from profilefit.validation._cleary import DifferentialPrediction, differential_prediction
-from profilefit.validation._inputs import INCOMPLETE, Applicants, Outcomes, read_applicants, read_outcomes
+from profilefit.validation._inputs import (
+    INCOMPLETE,
+    Applicants,
+    Outcomes,
+    plain_name,
+    read_applicants,
+    read_outcomes,
+)
 from profilefit.validation._stats import (
     Estimate,
     case_ii,
@@ -287,7 +294,7 @@ def _profiles(
     if count < MIN_GROUP_N:
         finding = f"Too few hired Controllers ({count}, fewer than {MIN_GROUP_N}) to test whether they do best here."
     else:
-        where = "the highest" if highest == "controller" else f"not the highest (highest: {highest})"
+        where = "the highest" if highest == "controller" else f"not the highest (highest: {plain_name(str(highest))})"
         if difference.low is not None and difference.low > 0:
             verdict = "clearly higher (the interval excludes zero)"
         elif difference.high is not None and difference.high < 0:
