@@ -13,6 +13,7 @@ without them. See docs/batch.md.
 from profilefit.batch._deps import MissingExtraError
 from profilefit.batch._fields import ColumnError, check_header
 from profilefit.batch._partition import partition_meta, partition_schema_ddl, score_partition
+from profilefit.batch._paths import OutputPathError, check_outputs
 from profilefit.batch._readers import (
     DEFAULT_CHUNK_SIZE,
     INPUT_FORMATS,
@@ -24,7 +25,7 @@ from profilefit.batch._readers import (
 from profilefit.batch._results import FLAG_SEPARATOR, result_columns, result_schema, result_table
 from profilefit.batch._score import BatchResult, BatchSummary, default_rejects_path, score_batch, score_file
 from profilefit.batch._validate import REJECT_COLUMNS, RawChunk, ValidatedChunk, validate_chunk
-from profilefit.batch._writers import OUTPUT_FORMATS, output_format
+from profilefit.batch._writers import OUTPUT_FORMATS, OutputError, output_format
 from profilefit.io import FORMULA_START, neutralise
 
 __all__ = [
@@ -39,10 +40,13 @@ __all__ = [
     "BatchSummary",
     "ColumnError",
     "MissingExtraError",
+    "OutputError",
+    "OutputPathError",
     "RawChunk",
     "Source",
     "ValidatedChunk",
     "check_header",
+    "check_outputs",
     "default_rejects_path",
     "input_format",
     "neutralise",

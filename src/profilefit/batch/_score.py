@@ -25,12 +25,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from profilefit.batch._deps import require
+from profilefit.batch._paths import check_outputs
 from profilefit.batch._pipeline import BackgroundSink, prefetch
 from profilefit.batch._readers import DEFAULT_CHUNK_SIZE, Source, open_source
 from profilefit.batch._results import result_schema, result_table
 from profilefit.batch._threads import single_blas_thread
 from profilefit.batch._validate import REJECT_COLUMNS, ValidatedChunk, validate_chunk
-from profilefit.batch._writers import RejectsWriter, TableWriter, output_format
+from profilefit.batch._writers import RejectsWriter, TableWriter, commit_together, output_format
 
 if TYPE_CHECKING:
     from profilefit.screening import ScoredBatch, Screener
@@ -370,6 +371,12 @@ def score_file(
     ------
     profilefit.batch.ColumnError
         Before anything is written, if the header cannot be scored.
+    profilefit.batch.OutputPathError
+        Before anything is written, if an output is the input, the two outputs are one file,
+        or an output is a folder or in a folder that does not exist.
+    profilefit.batch.OutputError
+        If writing fails (a full disk, say); the message names the file. Nothing is left
+        behind: the results and the rejects are moved into place together, or neither is.
     ValueError
         For an input or output of an unsupported type.
 
@@ -388,33 +395,40 @@ def score_file(
         from profilefit.screening import Screener
 
         screener = Screener.load()
+    output = Path(output)
     output_format(output)
     rejects_path = Path(rejects) if rejects is not None else default_rejects_path(output)
     output_format(rejects_path)
+    check_outputs(Path(data) if isinstance(data, str | Path) else None, {"results": output, "rejects": rejects_path})
     source = open_source(data, screener.instrument, chunk_size=chunk_size, ignore_columns=ignore_columns)
     counts = _Counts()
     schema = result_schema(screener)
     few_values = [name for name in schema.names if name.startswith("scale_") or name == "fit_score"]
-    results_writer = TableWriter(output, schema, text_columns=["candidate_id"], few_values=few_values)
-    rejects_writer = RejectsWriter(rejects_path)
-
-    def write(item: tuple[list[dict[str, Any]], ScoredBatch | None]) -> None:  # in the writer thread
-        rejects, batch = item
-        rejects_writer.write(rejects)
-        if batch is not None:
-            results_writer.write(result_table(screener, batch))
-
-    sink = BackgroundSink(write)
+    writers: list[TableWriter | RejectsWriter] = []
+    sink = None
     try:
+        results_writer = TableWriter(output, schema, text_columns=["candidate_id"], few_values=few_values)
+        writers.append(results_writer)
+        rejects_writer = RejectsWriter(rejects_path)
+        writers.append(rejects_writer)
+
+        def write(item: tuple[list[dict[str, Any]], ScoredBatch | None]) -> None:  # in the writer thread
+            rejects, batch = item
+            rejects_writer.write(rejects)
+            if batch is not None:
+                results_writer.write(result_table(screener, batch))
+
+        sink = BackgroundSink(write)
         for chunk, batch in _scored_chunks(screener, source, counts, progress=progress):
             sink.put((chunk.rejects, batch))
         sink.close()
+        # Results and rejects are one record of the run: both are moved into place, or neither.
+        commit_together(results_writer, rejects_writer)
     except BaseException:
-        with contextlib.suppress(BaseException):
-            sink.close()
-        results_writer.close(commit=False)
-        rejects_writer.close(commit=False)
+        if sink is not None:
+            with contextlib.suppress(BaseException):
+                sink.close()
+        for writer in writers:
+            writer.discard()
         raise
-    results_writer.close()
-    rejects_writer.close()
     return _summary(source, counts, started, results_path=results_writer.path, rejects_path=rejects_writer.path)

@@ -21,7 +21,9 @@ def register(subparsers: Any) -> None:
         description="Validate and score every row of an export, streaming in chunks. Rows that fail validation go "
         "to the rejects file with their row number, field, value and reason; rows read = scored + rejected. "
         "Exit codes: 0 all rows scored; 1 some rows rejected; 2 usage error or unreadable input (including a "
-        "header with a column that is not a field); 3 the model file was refused. See docs/batch.md.",
+        "header with a column that is not a field, or an output that is the input); 3 the model file was refused; "
+        "4 internal error; 130 interrupted. Results and rejects are written together or not at all. "
+        "See docs/batch.md.",
     )
     parser.add_argument(
         "input",
@@ -54,7 +56,14 @@ def register(subparsers: Any) -> None:
 
 def run_score(args: argparse.Namespace) -> int:
     """Score ``args.input`` into ``args.output``; print the summary; return the exit code."""
-    from profilefit.batch import DEFAULT_CHUNK_SIZE, ColumnError, MissingExtraError, score_file
+    from profilefit.batch import (
+        DEFAULT_CHUNK_SIZE,
+        ColumnError,
+        MissingExtraError,
+        OutputError,
+        OutputPathError,
+        score_file,
+    )
     from profilefit.screening import Screener
 
     source: Path = Path(args.input)
@@ -77,7 +86,7 @@ def run_score(args: argparse.Namespace) -> int:
             ignore_columns=args.ignore_column,
             progress=not args.no_progress and sys.stderr.isatty(),
         )
-    except (ColumnError, MissingExtraError) as error:
+    except (ColumnError, MissingExtraError, OutputError, OutputPathError) as error:
         print(f"profilefit score: {error}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:
