@@ -265,12 +265,23 @@ def test_neutralise_leaves_ordinary_text_alone():
 
 
 def test_a_failed_run_leaves_no_results_file(screener, tmp_path):
+    def records():
+        for k in range(30):
+            yield {"candidate_id": f"c{k}", "tc1": 4}
+        raise RuntimeError("the source broke half way")
+
+    with pytest.raises(RuntimeError, match="half way"):
+        score_file(records(), tmp_path / "results.csv", screener=screener, chunk_size=3)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_line_that_is_not_utf8_is_a_reject_of_that_row_not_of_the_file(screener, tmp_path):
     path = tmp_path / "broken.csv"
-    path.write_bytes(b"candidate_id;tc1\n" + b"c1;4\n" * 10 + b"c\xff;4\n")
-    output = tmp_path / "results.csv"
-    with pytest.raises(UnicodeDecodeError):
-        score_file(path, output, screener=screener, chunk_size=3)
-    assert list(tmp_path.iterdir()) == [path]
+    path.write_bytes(b"candidate_id;tc1\n" + b"".join(b"c%d;4\n" % k for k in range(10)) + b"c\xff;4\nc99;5\n")
+    summary = score_file(path, tmp_path / "results.csv", screener=screener, chunk_size=3)
+    assert (summary.rows_read, summary.rows_scored) == (12, 11)
+    rejects = (tmp_path / "results.rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert rejects[1].startswith("11,,(line),,line 12 is not valid UTF-8 text (byte 0xFF at character 2 of the cell")
 
 
 def test_a_bad_header_stops_before_anything_is_written(screener, tmp_path):

@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import json
 import sys
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -31,7 +30,7 @@ from profilefit.batch._deps import require
 from profilefit.batch._fields import check_header
 from profilefit.batch._validate import RawChunk
 from profilefit.instrument import Instrument
-from profilefit.io import sniff_delimiter
+from profilefit.io import JsonRowError, echo, load_json_object, sniff_delimiter
 from profilefit.schema import AssessmentBase
 
 #: Input formats by file suffix.
@@ -140,14 +139,21 @@ def open_source(
 
 def _open_csv(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...]) -> Source:
     require("pyarrow.csv")  # fail now, not at the first chunk, when the io extra is missing
-    with path.open("r", encoding="utf-8-sig", newline="") as stream:
+    # Undecodable bytes become lone surrogates here, so one bad row cannot refuse the file;
+    # such a row is rejected when it is read (see _csv_records). In the header they are fatal.
+    with path.open("r", encoding="utf-8-sig", newline="", errors="surrogateescape") as stream:
         sample = stream.read(_SAMPLE_CHARS)
     delimiter = sniff_delimiter(sample)
     header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
+    for name in header:
+        if (bad := _undecodable(name)) is not None:
+            raise ValueError(f"{path}, line 1 (the header): not valid UTF-8 text ({bad}); save the file as UTF-8")
     keep = check_header(instrument, header, ignore_columns=ignore, source=str(path))
     # pyarrow parses small blocks fastest (they stay in cache); they are gathered into chunks.
     lines = max(sample.count("\n"), 1)
-    block_size = int(min(max(chunk_size * len(sample.encode("utf-8")) / lines, 1 << 14), _CSV_BLOCK_BYTES))
+    block_size = int(
+        min(max(chunk_size * len(sample.encode("utf-8", errors="surrogateescape")) / lines, 1 << 14), _CSV_BLOCK_BYTES)
+    )
     return Source(str(path), _csv_chunks(path, delimiter, header, keep, chunk_size, block_size))
 
 
@@ -197,16 +203,68 @@ def _csv_module_chunks(
     path: Path, delimiter: str, header: list[str], keep: list[int], chunk_size: int, *, skip: int
 ) -> Iterator[RawChunk]:
     dropped = {header[k] for k in range(len(header)) if k not in set(keep)}
-    with path.open("r", encoding="utf-8-sig", newline="") as stream:
+    with path.open("r", encoding="utf-8-sig", newline="", errors="surrogateescape") as stream:
         reader = csv.DictReader(stream, delimiter=delimiter)
-        for _ in itertools.islice(reader, skip):
+        rows = _csv_records(reader)
+        for _ in itertools.islice(rows, skip):
             pass
         row_number = skip + 1
-        while rows := list(itertools.islice(reader, chunk_size)):
-            if dropped:
-                rows = [{key: value for key, value in row.items() if key not in dropped} for row in rows]
-            yield RawChunk.from_records(rows, first_row=row_number, tabular=True)
-            row_number += len(rows)
+        while block := list(itertools.islice(rows, chunk_size)):
+            records: list[dict[Any, Any] | None] = []
+            unreadable: dict[int, dict[str, Any]] = {}
+            for position, (row, problem) in enumerate(block):
+                if problem is not None:
+                    unreadable[position] = problem
+                    records.append(None)
+                else:
+                    records.append({key: value for key, value in row.items() if key not in dropped} if dropped else row)
+            yield RawChunk.from_records(records, first_row=row_number, tabular=True, unreadable=unreadable)
+            row_number += len(block)
+
+
+def _csv_records(reader: csv.DictReader[str]) -> Iterator[tuple[dict[Any, Any], dict[str, Any] | None]]:
+    """The rows of a CSV reader, each with the problem that makes it unreadable, if any.
+
+    A cell longer than the csv module's field limit and a line that is not valid UTF-8
+    make that row a reject (field ``(line)``); the rows after it are read as usual.
+    """
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            reason = f"cannot read line {line}: {error}"
+            if "field limit" in str(error):
+                reason = f"cannot read line {line}: a cell is longer than {csv.field_size_limit():,} characters"
+            yield {}, {"field": "(line)", "value": None, "reason": reason}
+            continue
+        problem = None
+        for key, value in row.items():
+            for text in value if isinstance(value, list) else (value,):
+                bad = _undecodable(text) if isinstance(text, str) else None
+                if bad is not None:
+                    where = "cells beyond the header" if key is None else f"column {key!r}"
+                    problem = {
+                        "field": "(line)",
+                        "value": None,
+                        "reason": f"line {line} is not valid UTF-8 text ({bad} in {where}); save the file as UTF-8",
+                    }
+                    break
+            if problem is not None:
+                break
+        yield row, problem
+
+
+def _undecodable(text: str) -> str | None:
+    """Describe the first byte that could not be decoded (a lone surrogate from ``surrogateescape``), if any."""
+    if text.isascii():
+        return None
+    for offset, char in enumerate(text):
+        if "\udc80" <= char <= "\udcff":
+            return f"byte 0x{ord(char) - 0xDC00:02X} at character {offset + 1} of the cell"
+    return None
 
 
 # ---- JSON Lines -----------------------------------------------------------------------------
@@ -217,7 +275,8 @@ def _open_jsonl(path: Path, instrument: Instrument, chunk_size: int, ignore: tup
 
 
 def _jsonl_chunks(path: Path, chunk_size: int) -> Iterator[RawChunk]:
-    with path.open("r", encoding="utf-8-sig") as stream:
+    # Read as bytes: a line that is not valid UTF-8 is a reject of that line, not of the file.
+    with path.open("rb") as stream:
         lines = (line for line in stream if line.strip())  # blank lines are not rows, as in read_rows
         row_number = 1
         while block := list(itertools.islice(lines, chunk_size)):
@@ -225,23 +284,18 @@ def _jsonl_chunks(path: Path, chunk_size: int) -> Iterator[RawChunk]:
             unreadable: dict[int, dict[str, Any]] = {}
             for position, line in enumerate(block):
                 try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as error:
+                    record = load_json_object(line)
+                except JsonRowError as error:
                     record = None
-                    unreadable[position] = _line_problem(line, f"not valid JSON ({error.msg})")
-                else:
-                    if not isinstance(record, dict):
-                        unreadable[position] = _line_problem(
-                            line, f"expected a JSON object, got {type(record).__name__}"
-                        )
+                    unreadable[position] = _line_problem(line, str(error))
                 records.append(record)
             yield RawChunk.from_records(records, first_row=row_number, tabular=False, unreadable=unreadable)
             row_number += len(block)
 
 
-def _line_problem(line: str, reason: str) -> dict[str, Any]:
-    text = line.strip()
-    return {"field": "(line)", "value": text if len(text) <= 200 else text[:200] + "…", "reason": reason}
+def _line_problem(line: str | bytes, reason: str) -> dict[str, Any]:
+    text = line.decode("utf-8", errors="backslashreplace") if isinstance(line, bytes) else line
+    return {"field": "(line)", "value": echo(text.strip()), "reason": reason}
 
 
 # ---- Parquet, Arrow tables and data frames -------------------------------------------------------
@@ -340,8 +394,12 @@ def _record_chunks(records: Iterator[Any], chunk_size: int) -> Iterator[RawChunk
         rows: list[Any] = []
         unreadable: dict[int, dict[str, Any]] = {}
         for position, record in enumerate(block):
-            row = _as_dict(record)
-            if row is None:
+            try:
+                row = _as_dict(record)
+            except JsonRowError as error:
+                row = None
+                unreadable[position] = _line_problem(record, str(error))
+            if row is None and position not in unreadable:
                 unreadable[position] = {
                     "field": "(row)",
                     "value": None,
@@ -360,9 +418,5 @@ def _as_dict(record: Any) -> dict[Any, Any] | None:
     if isinstance(record, AssessmentBase):
         return record.model_dump(exclude_none=True)
     if isinstance(record, str | bytes):
-        try:
-            loaded = json.loads(record)
-        except ValueError:
-            return None
-        return loaded if isinstance(loaded, dict) else None
+        return load_json_object(record)  # a JsonRowError becomes a reject of this row
     return None

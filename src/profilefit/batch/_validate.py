@@ -37,7 +37,7 @@ from profilefit.batch._cells import (
 )
 from profilefit.batch._fields import CANDIDATE_ID, CHECK, ITEM, SCENARIO, SECONDS, VERSION, FieldTable, field_table
 from profilefit.instrument import Instrument
-from profilefit.io import coerce_row
+from profilefit.io import coerce_row, echo
 from profilefit.schema import AssessmentBase, assessment_model, describe_errors
 from profilefit.scoring import NO_CHOICE, Responses
 from profilefit.scoring._responses import attach_answer_codes
@@ -289,5 +289,5 @@ def _reference(
                 problems = describe_errors(error, instrument)
             except (AttributeError, TypeError, ValueError) as error:  # a key or a value coerce_row cannot read
                 problems = [{"field": "(row)", "value": None, "reason": f"cannot read this row: {error}"}]
-        rejects.extend({"row": row_number, "candidate_id": candidate_id, **problem} for problem in problems)
+        rejects.extend({"row": row_number, "candidate_id": echo(candidate_id), **problem} for problem in problems)
     return accepted

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 _WHOLE_NUMBER = re.compile(r"^[+]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+#: Longer digit strings are left as text for the schema to refuse (Python refuses to read 4,300 and more).
+_MAX_DIGITS = 24
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -92,11 +94,11 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
             text = value.strip()
             if text == "" and name != "candidate_id":
                 continue
-            if name in answer_fields and _WHOLE_NUMBER.match(text):
+            if name in answer_fields and len(text) <= _MAX_DIGITS and _WHOLE_NUMBER.match(text):
                 typed[name] = int(text)
             elif name in scenario_fields:
                 typed[name] = text.lower()
-            elif name == "completion_seconds" and _DECIMAL.match(text):
+            elif name == "completion_seconds" and len(text) <= _MAX_DIGITS and _DECIMAL.match(text):
                 typed[name] = float(text.replace(",", "."))
             else:
                 typed[name] = text

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic_core import PydanticCustomError
 
 from profilefit.instrument import Instrument, load_instrument
+from profilefit.io._json import echo
 
 SCHEMA_VERSION = "profilefit.assessment/1"
 
@@ -167,7 +168,8 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
     Returns
     -------
     list of dict
-        One record per problem, with keys ``field``, ``value`` and ``reason``.
+        One record per problem, with keys ``field``, ``value`` and ``reason``. Long values
+        are cut to about 80 characters (:func:`profilefit.io.echo`).
     """
     instrument = instrument or load_instrument()
     low, high = instrument.response_scale.min, instrument.response_scale.max
@@ -179,7 +181,7 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
         if kind == "demographic_field":
             field = context["field"]
             value = problem["input"].get(field) if isinstance(problem.get("input"), dict) else None
-            records.append({"field": field, "value": value, "reason": problem["msg"]})
+            records.append({"field": field, "value": echo(value), "reason": problem["msg"]})
             continue
         if kind in {"greater_than_equal", "less_than_equal", "int_type", "int_from_float"} and (
             location in instrument.item_ids or location in instrument.check_ids
@@ -193,5 +195,5 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
             reason = str(context.get("error", problem["msg"]))
         else:
             reason = problem["msg"]
-        records.append({"field": location, "value": problem.get("input"), "reason": reason})
+        records.append({"field": location, "value": echo(problem.get("input")), "reason": reason})
     return records
