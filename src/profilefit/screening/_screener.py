@@ -23,7 +23,7 @@ from profilefit.artifact import ModelArtifact, load_artifact
 from profilefit.fit import DEFAULT_ROLE, FitScores, RoleFitScorer, RoleProfile, load_role
 from profilefit.fit._result import construct_trusted
 from profilefit.profiles import PROFILE_IDS
-from profilefit.schema import AssessmentBase, assessment_model
+from profilefit.schema import AssessmentBase, assessment_model, validate_row
 from profilefit.scoring import NormGroup, Responses, ScaleScores, score_responses
 from profilefit.screening._result import (
     UNDETERMINED,
@@ -203,6 +203,11 @@ class Screener:
     def validate(self, assessment: AssessmentBase | Mapping[str, Any] | str | bytes) -> AssessmentBase:
         """Validate one assessment given as a model, a dict, or JSON text.
 
+        A dict or JSON text is decided by the one rule every path uses
+        (:func:`profilefit.schema.validate_row`): ``"4"``, ``" 4 "``, ``4.0`` and ``"4.0"`` are
+        the answer 4, ``4.5`` is refused, ``"B"`` is option ``b``, ``"525,8"`` seconds is 525.8, a
+        key or an id with surrounding spaces is read without them, and a key given twice is refused.
+
         Raises
         ------
         pydantic.ValidationError
@@ -215,9 +220,7 @@ class Screener:
                     f"but this model reads {self.instrument.id!r}"
                 )
             return assessment
-        if isinstance(assessment, str | bytes):
-            return self.assessment_model.model_validate_json(assessment)
-        return self.assessment_model.model_validate(assessment)
+        return validate_row(self.assessment_model, assessment)
 
     def score(self, assessment: AssessmentBase | Mapping[str, Any] | str | bytes) -> ScreeningResult:
         """Score one candidate: the one call an HR system makes.
