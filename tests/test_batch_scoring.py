@@ -286,8 +286,8 @@ def test_a_line_that_is_not_utf8_is_a_reject_of_that_row_not_of_the_file(screene
 
 def test_a_bad_header_stops_before_anything_is_written(screener, tmp_path):
     path = tmp_path / "header.csv"
-    path.write_text("candidate_id;tc1;gender\nc1;4;f\n", encoding="utf-8")
-    with pytest.raises(ColumnError, match="demographic"):
+    path.write_text("tc1;gender\nc1;4;f\n", encoding="utf-8")
+    with pytest.raises(ColumnError, match="no candidate_id"):
         score_file(path, tmp_path / "results.csv", screener=screener)
     assert list(tmp_path.iterdir()) == [path]
 

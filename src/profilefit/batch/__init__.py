@@ -11,7 +11,7 @@ without them. See docs/batch.md.
 """
 
 from profilefit.batch._deps import MissingExtraError
-from profilefit.batch._fields import ColumnError, check_header
+from profilefit.batch._fields import ColumnError, Header, InputWarning, check_header, read_header
 from profilefit.batch._partition import partition_meta, partition_schema_ddl, score_partition
 from profilefit.batch._paths import OutputPathError, check_outputs
 from profilefit.batch._readers import (
@@ -39,6 +39,8 @@ __all__ = [
     "BatchResult",
     "BatchSummary",
     "ColumnError",
+    "Header",
+    "InputWarning",
     "MissingExtraError",
     "OutputError",
     "OutputPathError",
@@ -54,6 +56,7 @@ __all__ = [
     "output_format",
     "partition_meta",
     "partition_schema_ddl",
+    "read_header",
     "result_columns",
     "result_schema",
     "result_table",

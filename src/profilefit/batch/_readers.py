@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from profilefit.batch._deps import require
-from profilefit.batch._fields import check_header
+from profilefit.batch._fields import read_header
 from profilefit.batch._validate import RawChunk
 from profilefit.instrument import Instrument
 from profilefit.io import JsonRowError, echo, load_json_object, sniff_delimiter
@@ -58,6 +58,7 @@ class Source:
     name: str
     chunks: Iterator[RawChunk]
     total_rows: int | None = None
+    notes: tuple[str, ...] = ()
 
 
 def input_format(path: str | Path) -> str:
@@ -124,9 +125,10 @@ def open_source(
         return _open_frame(data, instrument, chunk_size, ignore)
     if pyarrow is not None and isinstance(data, pyarrow.Table | pyarrow.RecordBatch):
         names = [str(name) for name in data.schema.names]
-        keep = check_header(instrument, names, ignore_columns=ignore, source="table")
+        header = read_header(instrument, names, ignore_columns=ignore, source="table")
         batches = pyarrow.Table.from_batches([data]) if isinstance(data, pyarrow.RecordBatch) else data
-        return Source("table", _arrow_chunks(batches.to_batches(max_chunksize=chunk_size), names, keep), data.num_rows)
+        chunks = _arrow_chunks(batches.to_batches(max_chunksize=chunk_size), header.names, header.keep)
+        return Source("table", chunks, data.num_rows, tuple(header.notes))
     if isinstance(data, Mapping | AssessmentBase | str | bytes):
         raise TypeError("give score_batch many assessments (an iterable of dicts), a DataFrame or a path, not one")
     if isinstance(data, Iterable):
@@ -143,22 +145,31 @@ def _open_csv(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple
     # such a row is rejected when it is read (see _csv_records). In the header they are fatal.
     with path.open("r", encoding="utf-8-sig", newline="", errors="surrogateescape") as stream:
         sample = stream.read(_SAMPLE_CHARS)
+        while "\n" not in sample and (more := stream.read(len(sample))):  # a header longer than the sample
+            sample += more
     delimiter = sniff_delimiter(sample)
     header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
     for name in header:
         if (bad := _undecodable(name)) is not None:
             raise ValueError(f"{path}, line 1 (the header): not valid UTF-8 text ({bad}); save the file as UTF-8")
-    keep = check_header(instrument, header, ignore_columns=ignore, source=str(path))
+    checked = read_header(instrument, header, ignore_columns=ignore, source=str(path))
     # pyarrow parses small blocks fastest (they stay in cache); they are gathered into chunks.
     lines = max(sample.count("\n"), 1)
     block_size = int(
         min(max(chunk_size * len(sample.encode("utf-8", errors="surrogateescape")) / lines, 1 << 14), _CSV_BLOCK_BYTES)
     )
-    return Source(str(path), _csv_chunks(path, delimiter, header, keep, chunk_size, block_size))
+    chunks = _csv_chunks(path, delimiter, header, checked.names, checked.keep, chunk_size, block_size)
+    return Source(str(path), chunks, notes=tuple(checked.notes))
 
 
 def _csv_chunks(
-    path: Path, delimiter: str, header: list[str], keep: list[int], chunk_size: int, block_size: int
+    path: Path,
+    delimiter: str,
+    header: list[str],
+    names: list[str],
+    keep: list[int],
+    chunk_size: int,
+    block_size: int,
 ) -> Iterator[RawChunk]:
     pa, pcsv = require("pyarrow"), require("pyarrow.csv")
     done = 0
@@ -187,7 +198,7 @@ def _csv_chunks(
                 rows += batch.num_rows
             if gathered and (batch is None or rows >= chunk_size):
                 table = pa.Table.from_batches(gathered)
-                columns: list[tuple[str | None, Any]] = [(header[k], table.column(k).combine_chunks()) for k in keep]
+                columns: list[tuple[str | None, Any]] = [(names[k], table.column(k).combine_chunks()) for k in keep]
                 yield RawChunk(columns, rows, done + 1, tabular=True)
                 done += rows
                 gathered, rows = [], 0
@@ -196,34 +207,39 @@ def _csv_chunks(
     except pa.ArrowInvalid:
         # A row with too few or too many cells (or text pyarrow reads differently): the csv module
         # reads the rest exactly as the reference reader does, and names the bad rows.
-        yield from _csv_module_chunks(path, delimiter, header, keep, chunk_size, skip=done)
+        yield from _csv_module_chunks(path, delimiter, names, keep, chunk_size, skip=done)
 
 
 def _csv_module_chunks(
-    path: Path, delimiter: str, header: list[str], keep: list[int], chunk_size: int, *, skip: int
+    path: Path, delimiter: str, names: list[str], keep: list[int], chunk_size: int, *, skip: int
 ) -> Iterator[RawChunk]:
-    dropped = {header[k] for k in range(len(header)) if k not in set(keep)}
+    width = len(names)
     with path.open("r", encoding="utf-8-sig", newline="", errors="surrogateescape") as stream:
-        reader = csv.DictReader(stream, delimiter=delimiter)
-        rows = _csv_records(reader)
+        reader = csv.reader(stream, delimiter=delimiter)
+        next(reader, None)  # the header, already read
+        rows = _csv_records(reader, names)
         for _ in itertools.islice(rows, skip):
             pass
         row_number = skip + 1
         while block := list(itertools.islice(rows, chunk_size)):
             records: list[dict[Any, Any] | None] = []
             unreadable: dict[int, dict[str, Any]] = {}
-            for position, (row, problem) in enumerate(block):
+            for position, (cells, problem) in enumerate(block):
                 if problem is not None:
                     unreadable[position] = problem
                     records.append(None)
-                else:
-                    records.append({key: value for key, value in row.items() if key not in dropped} if dropped else row)
+                    continue
+                # As csv.DictReader gives rows: missing cells are None, cells beyond the header a list.
+                record: dict[Any, Any] = {names[k]: cells[k] if k < len(cells) else None for k in keep}
+                if len(cells) > width:
+                    record[None] = cells[width:]
+                records.append(record)
             yield RawChunk.from_records(records, first_row=row_number, tabular=True, unreadable=unreadable)
             row_number += len(block)
 
 
-def _csv_records(reader: csv.DictReader[str]) -> Iterator[tuple[dict[Any, Any], dict[str, Any] | None]]:
-    """The rows of a CSV reader, each with the problem that makes it unreadable, if any.
+def _csv_records(reader: Any, names: list[str]) -> Iterator[tuple[list[str], dict[str, Any] | None]]:
+    """The rows of a ``csv.reader`` (blank lines skipped), each with the problem that makes it unreadable, if any.
 
     A cell longer than the csv module's field limit and a line that is not valid UTF-8
     make that row a reject (field ``(line)``); the rows after it are read as usual.
@@ -231,30 +247,29 @@ def _csv_records(reader: csv.DictReader[str]) -> Iterator[tuple[dict[Any, Any], 
     while True:
         line = reader.line_num + 1
         try:
-            row = next(reader)
+            cells = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
             reason = f"cannot read line {line}: {error}"
             if "field limit" in str(error):
                 reason = f"cannot read line {line}: a cell is longer than {csv.field_size_limit():,} characters"
-            yield {}, {"field": "(line)", "value": None, "reason": reason}
+            yield [], {"field": "(line)", "value": None, "reason": reason}
+            continue
+        if not cells:
             continue
         problem = None
-        for key, value in row.items():
-            for text in value if isinstance(value, list) else (value,):
-                bad = _undecodable(text) if isinstance(text, str) else None
-                if bad is not None:
-                    where = "cells beyond the header" if key is None else f"column {key!r}"
-                    problem = {
-                        "field": "(line)",
-                        "value": None,
-                        "reason": f"line {line} is not valid UTF-8 text ({bad} in {where}); save the file as UTF-8",
-                    }
-                    break
-            if problem is not None:
+        for position, text in enumerate(cells):
+            bad = _undecodable(text)
+            if bad is not None:
+                where = f"column {names[position]!r}" if position < len(names) else "a cell beyond the header"
+                problem = {
+                    "field": "(line)",
+                    "value": None,
+                    "reason": f"line {line} is not valid UTF-8 text ({bad} in {where}); save the file as UTF-8",
+                }
                 break
-        yield row, problem
+        yield cells, problem
 
 
 def _undecodable(text: str) -> str | None:
@@ -305,9 +320,10 @@ def _open_parquet(path: Path, instrument: Instrument, chunk_size: int, ignore: t
     pq = require("pyarrow.parquet")
     parquet = pq.ParquetFile(path)
     names = [str(name) for name in parquet.schema_arrow.names]
-    keep = check_header(instrument, names, ignore_columns=ignore, source=str(path))
+    header = read_header(instrument, names, ignore_columns=ignore, source=str(path))
     batches = parquet.iter_batches(batch_size=chunk_size)
-    return Source(str(path), _arrow_chunks(batches, names, keep), parquet.metadata.num_rows)
+    chunks = _arrow_chunks(batches, header.names, header.keep)
+    return Source(str(path), chunks, parquet.metadata.num_rows, tuple(header.notes))
 
 
 def _arrow_chunks(batches: Iterable[Any], names: list[str], keep: list[int]) -> Iterator[RawChunk]:
@@ -320,8 +336,9 @@ def _arrow_chunks(batches: Iterable[Any], names: list[str], keep: list[int]) -> 
 
 def _open_frame(frame: Any, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...]) -> Source:
     names = [str(name) for name in frame.columns]
-    keep = check_header(instrument, names, ignore_columns=ignore, source="data frame")
-    return Source("data frame", _frame_chunks(frame, names, keep, chunk_size), len(frame))
+    header = read_header(instrument, names, ignore_columns=ignore, source="data frame")
+    chunks = _frame_chunks(frame, header.names, header.keep, chunk_size)
+    return Source("data frame", chunks, len(frame), tuple(header.notes))
 
 
 def _frame_chunks(frame: Any, names: list[str], keep: list[int], chunk_size: int) -> Iterator[RawChunk]:
@@ -357,11 +374,12 @@ def _open_xlsx(path: Path, instrument: Instrument, chunk_size: int, ignore: tupl
         header = ["" if value is None else str(value) for value in next(rows, ())]
         while header and header[-1] == "":  # Excel's used range often runs past the last named column
             header.pop()
-        keep = check_header(instrument, header, ignore_columns=ignore, source=str(path))
+        checked = read_header(instrument, header, ignore_columns=ignore, source=str(path))
     except BaseException:
         workbook.close()
         raise
-    return Source(str(path), _xlsx_chunks(workbook, rows, header, keep, chunk_size), max(sheet.max_row - 1, 0) or None)
+    chunks = _xlsx_chunks(workbook, rows, checked.names, checked.keep, chunk_size)
+    return Source(str(path), chunks, max(sheet.max_row - 1, 0) or None, tuple(checked.notes))
 
 
 def _xlsx_chunks(

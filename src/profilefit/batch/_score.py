@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from profilefit.batch._deps import require
+from profilefit.batch._fields import InputWarning
 from profilefit.batch._paths import check_outputs
 from profilefit.batch._pipeline import BackgroundSink, prefetch
 from profilefit.batch._readers import DEFAULT_CHUNK_SIZE, Source, open_source
@@ -238,6 +240,12 @@ def _scored_chunks(
             bar.close()
 
 
+def _warn(source: Source) -> None:
+    """Tell the caller what the reader noticed (columns ignored, names matched by case) as warnings."""
+    for note in source.notes:
+        warnings.warn(note, InputWarning, stacklevel=3)
+
+
 def _summary(source: Source, counts: _Counts, started: float, **paths: Path | None) -> BatchSummary:
     return BatchSummary(
         source=source.name,
@@ -308,6 +316,7 @@ def score_batch(
     pd = require("pandas")
     started = time.perf_counter()
     source = open_source(data, screener.instrument, chunk_size=chunk_size, ignore_columns=ignore_columns)
+    _warn(source)
     counts = _Counts()
     tables, objects, rows, rejects = [], [], [], []
     for chunk, batch in _scored_chunks(screener, source, counts, progress=progress):
@@ -401,6 +410,7 @@ def score_file(
     output_format(rejects_path)
     check_outputs(Path(data) if isinstance(data, str | Path) else None, {"results": output, "rejects": rejects_path})
     source = open_source(data, screener.instrument, chunk_size=chunk_size, ignore_columns=ignore_columns)
+    _warn(source)
     counts = _Counts()
     schema = result_schema(screener)
     few_values = [name for name in schema.names if name.startswith("scale_") or name == "fit_score"]

@@ -181,7 +181,9 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
             good = version_cells(column)
         elif chunk.tabular:  # an unnamed column (a trailing delimiter): empty cells are harmless
             good = quiet_cells(column)
-        else:  # a key that is not exactly a field name (" tc1", "candidate_id "): the reference decides
+        elif chunk.records is not None:  # a key that is not exactly a field name (" tc1", "email"): the rule decides
+            good = np.fromiter((not _has_key(record, name) for record in chunk.records), dtype=bool, count=n)
+        else:
             good = absent_cells(column)
         ok &= good
     for kind, matrix, empty in ((SCENARIO, choices, NO_CHOICE), (CHECK, checks, np.nan)):
@@ -223,6 +225,10 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
     attach_answer_codes(responses, kept_codes)
     hashes = np.fromiter(map(hash, kept_ids), dtype=np.int64, count=len(kept_ids))
     return ValidatedChunk(responses, (chunk.first_row + accepted).astype(np.int64), rejects, n, hashes)
+
+
+def _has_key(record: Any, key: Any) -> bool:
+    return isinstance(record, dict) and key in record
 
 
 def _answers(codes: NDArray[np.int8], table: FieldTable) -> NDArray[np.float64]:

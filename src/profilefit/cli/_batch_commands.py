@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from profilefit.cli._errors import notes_to_stderr
 from profilefit.cli._main import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
 
 #: INPUT that means the bundled sample export.
@@ -77,15 +78,16 @@ def run_score(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     screener = Screener.load(args.model, role=None if args.role == "none" else args.role)
     try:
-        summary = score_file(
-            source,
-            args.output,
-            screener=screener,
-            rejects=args.rejects,
-            chunk_size=chunk_size,
-            ignore_columns=args.ignore_column,
-            progress=not args.no_progress and sys.stderr.isatty(),
-        )
+        with notes_to_stderr("score"):
+            summary = score_file(
+                source,
+                args.output,
+                screener=screener,
+                rejects=args.rejects,
+                chunk_size=chunk_size,
+                ignore_columns=args.ignore_column,
+                progress=not args.no_progress and sys.stderr.isatty(),
+            )
     except (ColumnError, MissingExtraError, OutputError, OutputPathError) as error:
         print(f"profilefit score: {error}", file=sys.stderr)
         return EXIT_USAGE
