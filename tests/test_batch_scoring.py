@@ -281,7 +281,9 @@ def test_a_line_that_is_not_utf8_is_a_reject_of_that_row_not_of_the_file(screene
     summary = score_file(path, tmp_path / "results.csv", screener=screener, chunk_size=3)
     assert (summary.rows_read, summary.rows_scored) == (12, 11)
     rejects = (tmp_path / "results.rejects.csv").read_text(encoding="utf-8").splitlines()
-    assert rejects[1].startswith("11,,(line),,line 12 is not valid UTF-8 text (byte 0xFF at character 2 of the cell")
+    assert rejects[1].startswith(
+        "11,,(line),,\"line 12 is not valid UTF-8 text (byte 0xFF at character 2 of the cell in column 'candidate_id')"
+    )
 
 
 def test_a_bad_header_stops_before_anything_is_written(screener, tmp_path):

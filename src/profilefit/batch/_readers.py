@@ -17,9 +17,14 @@ Python's csv module, which gives such rows exactly as :func:`profilefit.io.read_
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import itertools
+import re
+import shutil
 import sys
+import tempfile
+import weakref
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -28,6 +33,7 @@ from typing import Any
 
 from profilefit.batch._deps import require
 from profilefit.batch._fields import read_header
+from profilefit.batch._transcode import spool_standard_input, utf8_copy
 from profilefit.batch._validate import RawChunk
 from profilefit.instrument import Instrument
 from profilefit.io import JsonRowError, echo, load_json_object, sniff_delimiter
@@ -36,6 +42,7 @@ from profilefit.schema import AssessmentBase
 #: Input formats by file suffix.
 INPUT_FORMATS = {
     ".csv": "csv",
+    ".tsv": "csv",
     ".txt": "csv",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
@@ -43,6 +50,8 @@ INPUT_FORMATS = {
     ".pq": "parquet",
     ".xlsx": "xlsx",
 }
+#: The path that means standard input.
+STANDARD_INPUT = "-"
 DEFAULT_CHUNK_SIZE = 25_000
 #: Sources read value by value in Python (JSON Lines, Excel, dicts) hold many small objects per row,
 #: so their chunks are capped at this many rows to keep memory near that of a CSV chunk.
@@ -61,7 +70,7 @@ class Source:
     notes: tuple[str, ...] = ()
 
 
-def input_format(path: str | Path) -> str:
+def input_format(path: str | Path, *, name: str | None = None) -> str:
     """The format of an input file from its suffix: ``csv``, ``jsonl``, ``parquet`` or ``xlsx``.
 
     Raises
@@ -71,7 +80,11 @@ def input_format(path: str | Path) -> str:
     """
     suffix = Path(path).suffix.lower()
     if suffix not in INPUT_FORMATS:
-        raise ValueError(f"{path}: cannot read {suffix or 'files without a suffix'!r}; use {', '.join(INPUT_FORMATS)}")
+        supported = ", ".join(INPUT_FORMATS)
+        raise ValueError(
+            f"{name or path}: cannot read {suffix or 'files without a suffix'!r}; use {supported} "
+            "(CSV and JSON Lines may be .gz), or - for standard input"
+        )
     return INPUT_FORMATS[suffix]
 
 
@@ -81,19 +94,24 @@ def open_source(
     *,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     ignore_columns: Iterable[str] = (),
+    encoding: str | None = None,
 ) -> Source:
     """Open a file path, a pandas DataFrame, a pyarrow Table or an iterable of assessments for chunked reading.
 
     Parameters
     ----------
     data : str, Path, pandas.DataFrame, pyarrow.Table or iterable
-        A file (``.csv``, ``.txt``, ``.jsonl``, ``.ndjson``, ``.parquet``, ``.xlsx``), a
-        table, or an iterable of dicts, assessment models or JSON texts.
+        A file (``.csv``, ``.tsv``, ``.txt``, ``.jsonl``, ``.ndjson``, ``.parquet``, ``.xlsx``;
+        CSV and JSON Lines also gzip-compressed, as ``.csv.gz``), ``"-"`` for standard input,
+        a table, or an iterable of dicts, assessment models or JSON texts.
     instrument : Instrument
     chunk_size : int, default=25_000
         Rows per chunk (at most :data:`RECORD_CHUNK_SIZE` for JSON Lines, Excel and iterables).
     ignore_columns : iterable of str, optional
         Columns of a table to leave out of scoring.
+    encoding : str, optional
+        The encoding of a CSV or JSON Lines file; by default UTF-8, or UTF-16/32 when the
+        file starts with their byte-order mark.
 
     Returns
     -------
@@ -112,14 +130,7 @@ def open_source(
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     ignore = tuple(ignore_columns)
     if isinstance(data, str | Path):
-        path = Path(data)
-        kind = input_format(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no such file: {path}")
-        opener = {"csv": _open_csv, "jsonl": _open_jsonl, "parquet": _open_parquet, "xlsx": _open_xlsx}[kind]
-        if kind in ("jsonl", "xlsx"):
-            chunk_size = min(chunk_size, RECORD_CHUNK_SIZE)
-        return opener(path, instrument, chunk_size, ignore)
+        return _open_file(data, instrument, chunk_size, ignore, encoding)
     pandas, pyarrow = sys.modules.get("pandas"), sys.modules.get("pyarrow")
     if pandas is not None and isinstance(data, pandas.DataFrame):
         return _open_frame(data, instrument, chunk_size, ignore)
@@ -136,10 +147,49 @@ def open_source(
     raise TypeError(f"cannot score {type(data).__name__}: give a path, a pandas DataFrame or an iterable of dicts")
 
 
+def _open_file(
+    data: str | Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...], encoding: str | None
+) -> Source:
+    folder = Path(tempfile.mkdtemp(prefix="profilefit-"))  # for a copy of standard input or a transcoded file
+    try:
+        if str(data) == STANDARD_INPUT:
+            path, name = spool_standard_input(folder), "standard input"
+        else:
+            path, name = Path(data), str(data)
+        compressed = path.suffix.lower() == ".gz"
+        inner = Path(path.stem) if compressed else path
+        kind = input_format(inner if compressed else path, name=name)
+        if not path.is_file():
+            raise FileNotFoundError(f"no such file: {name}" if not path.exists() else f"not a regular file: {name}")
+        if kind in ("csv", "jsonl"):
+            copy = utf8_copy(path, folder, suffix=inner.suffix, encoding=encoding, compressed=compressed, name=name)
+            path = copy or path
+        elif compressed or encoding is not None:
+            raise ValueError(f"{name}: only CSV and JSON Lines files can be compressed or given an encoding")
+        opener = {"csv": _open_csv, "jsonl": _open_jsonl, "parquet": _open_parquet, "xlsx": _open_xlsx}[kind]
+        if kind in ("jsonl", "xlsx"):
+            chunk_size = min(chunk_size, RECORD_CHUNK_SIZE)
+        source = opener(path, instrument, chunk_size, ignore, name)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    chunks = _removing_after(folder, source.chunks)
+    weakref.finalize(chunks, shutil.rmtree, folder, True)  # also when the chunks are never read
+    return dataclasses.replace(source, chunks=chunks)
+
+
+def _removing_after(folder: Path, chunks: Iterator[RawChunk]) -> Iterator[RawChunk]:
+    """The chunks; the temporary folder is removed when they are done (or abandoned)."""
+    try:
+        yield from chunks
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 # ---- CSV ------------------------------------------------------------------------------------
 
 
-def _open_csv(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...]) -> Source:
+def _open_csv(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...], name: str) -> Source:
     require("pyarrow.csv")  # fail now, not at the first chunk, when the io extra is missing
     # Undecodable bytes become lone surrogates here, so one bad row cannot refuse the file;
     # such a row is rejected when it is read (see _csv_records). In the header they are fatal.
@@ -149,17 +199,19 @@ def _open_csv(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple
             sample += more
     delimiter = sniff_delimiter(sample)
     header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
-    for name in header:
-        if (bad := _undecodable(name)) is not None:
-            raise ValueError(f"{path}, line 1 (the header): not valid UTF-8 text ({bad}); save the file as UTF-8")
-    checked = read_header(instrument, header, ignore_columns=ignore, source=str(path))
+    for column in header:
+        if (bad := _undecodable(column)) is not None:
+            raise ValueError(
+                f"{name}, line 1 (the header): not valid UTF-8 text ({bad}); give the file's --encoding (cp1252, say)"
+            )
+    checked = read_header(instrument, header, ignore_columns=ignore, source=name)
     # pyarrow parses small blocks fastest (they stay in cache); they are gathered into chunks.
     lines = max(sample.count("\n"), 1)
     block_size = int(
         min(max(chunk_size * len(sample.encode("utf-8", errors="surrogateescape")) / lines, 1 << 14), _CSV_BLOCK_BYTES)
     )
     chunks = _csv_chunks(path, delimiter, header, checked.names, checked.keep, chunk_size, block_size)
-    return Source(str(path), chunks, notes=tuple(checked.notes))
+    return Source(name, chunks, notes=tuple(checked.notes))
 
 
 def _csv_chunks(
@@ -266,7 +318,8 @@ def _csv_records(reader: Any, names: list[str]) -> Iterator[tuple[list[str], dic
                 problem = {
                     "field": "(line)",
                     "value": None,
-                    "reason": f"line {line} is not valid UTF-8 text ({bad} in {where}); save the file as UTF-8",
+                    "reason": f"line {line} is not valid UTF-8 text ({bad} in {where}); "
+                    "if the file is not UTF-8, give its --encoding",
                 }
                 break
         yield cells, problem
@@ -285,8 +338,8 @@ def _undecodable(text: str) -> str | None:
 # ---- JSON Lines -----------------------------------------------------------------------------
 
 
-def _open_jsonl(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...]) -> Source:
-    return Source(str(path), _jsonl_chunks(path, chunk_size))
+def _open_jsonl(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...], name: str) -> Source:
+    return Source(name, _jsonl_chunks(path, chunk_size))
 
 
 def _jsonl_chunks(path: Path, chunk_size: int) -> Iterator[RawChunk]:
@@ -316,14 +369,14 @@ def _line_problem(line: str | bytes, reason: str) -> dict[str, Any]:
 # ---- Parquet, Arrow tables and data frames -------------------------------------------------------
 
 
-def _open_parquet(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...]) -> Source:
+def _open_parquet(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...], name: str) -> Source:
     pq = require("pyarrow.parquet")
     parquet = pq.ParquetFile(path)
     names = [str(name) for name in parquet.schema_arrow.names]
-    header = read_header(instrument, names, ignore_columns=ignore, source=str(path))
+    header = read_header(instrument, names, ignore_columns=ignore, source=name)
     batches = parquet.iter_batches(batch_size=chunk_size)
     chunks = _arrow_chunks(batches, header.names, header.keep)
-    return Source(str(path), chunks, parquet.metadata.num_rows, tuple(header.notes))
+    return Source(name, chunks, parquet.metadata.num_rows, tuple(header.notes))
 
 
 def _arrow_chunks(batches: Iterable[Any], names: list[str], keep: list[int]) -> Iterator[RawChunk]:
@@ -362,42 +415,110 @@ def _frame_chunks(frame: Any, names: list[str], keep: list[int], chunk_size: int
 # ---- Excel ----------------------------------------------------------------------------------
 
 
-def _open_xlsx(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...]) -> Source:
+def _open_xlsx(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...], name: str) -> Source:
     openpyxl = require("openpyxl")
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, openpyxl.utils.exceptions.InvalidFileException) as error:
-        raise ValueError(f"{path}: cannot open as an Excel workbook ({error})") from error
+        raise ValueError(f"{name}: cannot open as an Excel workbook ({error})") from error
     try:
         sheet = workbook.worksheets[0]
+        first = sheet.min_row or 1
         rows = sheet.iter_rows(values_only=True)
         header = ["" if value is None else str(value) for value in next(rows, ())]
         while header and header[-1] == "":  # Excel's used range often runs past the last named column
             header.pop()
-        checked = read_header(instrument, header, ignore_columns=ignore, source=str(path))
+        checked = read_header(instrument, header, ignore_columns=ignore, source=name)
+        notes = list(checked.notes)
+        others = [other.title for other in workbook.worksheets[1:] if _has_data(other)]
+        if others:
+            notes.append(
+                f"{name}: sheet(s) {', '.join(map(repr, others))} hold data that was not read; "
+                f"only the first sheet ({sheet.title!r}) is scored"
+            )
+        formulas = _formulas_without_values(path, getattr(sheet, "_worksheet_path", None))
     except BaseException:
         workbook.close()
         raise
-    chunks = _xlsx_chunks(workbook, rows, checked.names, checked.keep, chunk_size)
-    return Source(str(path), chunks, max(sheet.max_row - 1, 0) or None, tuple(checked.notes))
+    chunks = _xlsx_chunks(workbook, rows, checked.names, checked.keep, chunk_size, first=first, formulas=formulas)
+    return Source(name, chunks, max(sheet.max_row - 1, 0) or None, tuple(notes))
+
+
+def _has_data(sheet: Any) -> bool:
+    return any(value is not None for row in sheet.iter_rows(values_only=True) for value in row)
+
+
+#: A cell that holds a formula and no saved value (``<c r="B7"><f>A7*2</f></c>``, or ``<v/>``).
+_UNCACHED_FORMULA = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
+)
+_XML_BLOCK = 1 << 22
+
+
+def _formulas_without_values(path: Path, member: str | None) -> dict[int, list[str]]:
+    """Cells (by Excel row: column letters) whose formula has no saved value, which reading would see as empty.
+
+    A workbook written by a program that does not calculate (a script, some exporters) stores
+    formulas without results; Excel stores both. The sheet's XML is scanned in blocks, and
+    only when it holds a formula at all.
+    """
+    found: dict[int, set[str]] = {}
+    if member is None:
+        return {}
+    with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
+        tail = b""
+        while block := stream.read(_XML_BLOCK):
+            data = tail + block
+            if b"<f" in data:
+                for match in _UNCACHED_FORMULA.finditer(data):
+                    found.setdefault(int(match.group(2)), set()).add(match.group(1).decode("ascii"))
+            tail = data[-4096:]  # a cell cut by the block boundary is found whole in the next round
+    return {row: sorted(columns, key=lambda letters: (len(letters), letters)) for row, columns in found.items()}
 
 
 def _xlsx_chunks(
-    workbook: Any, rows: Iterator[tuple[Any, ...]], header: list[str], keep: list[int], chunk_size: int
+    workbook: Any,
+    rows: Iterator[tuple[Any, ...]],
+    header: list[str],
+    keep: list[int],
+    chunk_size: int,
+    *,
+    first: int,
+    formulas: dict[int, list[str]],
 ) -> Iterator[RawChunk]:
-    width = len(header)
+    from openpyxl.utils import column_index_from_string
+
+    width, kept = len(header), set(keep)
     try:
-        filled = (row for row in rows if any(value is not None for value in row))  # blank rows are not rows
+        # Excel row numbers (the header is row `first`), for formula cells; blank rows are not rows.
+        numbered = enumerate(rows, start=first + 1)
+        filled = ((excel, row) for excel, row in numbered if any(value is not None for value in row))
         row_number = 1
         while block := list(itertools.islice(filled, chunk_size)):
-            records = []
-            for row in block:
+            records: list[dict[Any, Any] | None] = []
+            unreadable: dict[int, dict[str, Any]] = {}
+            for position, (excel, row) in enumerate(block):
+                read = [
+                    (letters, k)
+                    for letters in formulas.get(excel, ())
+                    if (k := column_index_from_string(letters) - 1) in kept or k >= width
+                ]
+                if read:  # a formula in a column that is read (one in an ignored column does not matter)
+                    letters, k = read[0]
+                    unreadable[position] = {
+                        "field": header[k] if k < width else "(extra cells)",
+                        "value": None,
+                        "reason": f"cell {letters}{excel} holds a formula without a saved value; open the workbook "
+                        "in Excel and save it (or export values), so the answer can be read",
+                    }
+                    records.append(None)
+                    continue
                 record: dict[Any, Any] = {header[k]: row[k] if k < len(row) else None for k in keep}
                 extra = [value for value in row[width:] if value is not None]
                 if extra:  # cells right of the header, as csv.DictReader gives them
                     record[None] = extra
                 records.append(record)
-            yield RawChunk.from_records(records, first_row=row_number, tabular=True)
+            yield RawChunk.from_records(records, first_row=row_number, tabular=True, unreadable=unreadable)
             row_number += len(block)
     finally:
         workbook.close()

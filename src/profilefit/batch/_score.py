@@ -267,6 +267,7 @@ def score_batch(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     ignore_columns: Iterable[str] = (),
     progress: bool = False,
+    encoding: str | None = None,
 ) -> BatchResult:
     """Score many candidates: a data frame, an export file, or an iterable of assessments.
 
@@ -290,6 +291,9 @@ def score_batch(
         refused as a whole; see docs/batch.md).
     progress : bool, default=False
         Show a progress bar on standard error.
+    encoding : str, optional
+        The encoding of a CSV or JSON Lines file (``"cp1252"``, say); by default UTF-8, or
+        UTF-16/32 when the file starts with their byte-order mark.
 
     Returns
     -------
@@ -315,7 +319,9 @@ def score_batch(
     pa = require("pyarrow")
     pd = require("pandas")
     started = time.perf_counter()
-    source = open_source(data, screener.instrument, chunk_size=chunk_size, ignore_columns=ignore_columns)
+    source = open_source(
+        data, screener.instrument, chunk_size=chunk_size, ignore_columns=ignore_columns, encoding=encoding
+    )
     _warn(source)
     counts = _Counts()
     tables, objects, rows, rejects = [], [], [], []
@@ -352,6 +358,7 @@ def score_file(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     ignore_columns: Iterable[str] = (),
     progress: bool = False,
+    encoding: str | None = None,
 ) -> BatchSummary:
     """Score an export into a results file and a rejects file, streaming chunk by chunk.
 
@@ -369,7 +376,7 @@ def score_file(
     rejects : str or Path, optional
         Rejects file, in any of the same formats; by default next to ``output``
         (see :func:`default_rejects_path`). Always written, empty when nothing was rejected.
-    chunk_size, ignore_columns, progress
+    chunk_size, ignore_columns, progress, encoding
         As for :func:`score_batch`.
 
     Returns
@@ -409,7 +416,9 @@ def score_file(
     rejects_path = Path(rejects) if rejects is not None else default_rejects_path(output)
     output_format(rejects_path)
     check_outputs(Path(data) if isinstance(data, str | Path) else None, {"results": output, "rejects": rejects_path})
-    source = open_source(data, screener.instrument, chunk_size=chunk_size, ignore_columns=ignore_columns)
+    source = open_source(
+        data, screener.instrument, chunk_size=chunk_size, ignore_columns=ignore_columns, encoding=encoding
+    )
     _warn(source)
     counts = _Counts()
     schema = result_schema(screener)

@@ -29,7 +29,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "input",
         metavar="INPUT",
-        help="export file (.csv .txt .jsonl .ndjson .parquet .xlsx), or 'sample' for the bundled sample export",
+        help="export file (.csv .tsv .txt .jsonl .ndjson .parquet .xlsx; CSV and JSON Lines also .gz), "
+        "'-' for standard input, or 'sample' for the bundled sample export",
     )
     parser.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="results file (.csv .jsonl .parquet)")
     parser.add_argument(
@@ -51,6 +52,11 @@ def register(subparsers: Any) -> None:
         metavar="NAME",
         help="leave this column of the input out of scoring (repeatable), e.g. an e-mail column",
     )
+    parser.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="encoding of a CSV or JSON Lines input, e.g. cp1252 (default: UTF-8; UTF-16/32 by byte-order mark)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (shown only on a terminal)")
     parser.set_defaults(func=run_score)
 
@@ -67,7 +73,7 @@ def run_score(args: argparse.Namespace) -> int:
     )
     from profilefit.screening import Screener
 
-    source: Path = Path(args.input)
+    source: str | Path = args.input
     if args.input == SAMPLE:
         from profilefit.datasets import sample_export_path
 
@@ -87,6 +93,7 @@ def run_score(args: argparse.Namespace) -> int:
                 chunk_size=chunk_size,
                 ignore_columns=args.ignore_column,
                 progress=not args.no_progress and sys.stderr.isatty(),
+                encoding=args.encoding,
             )
     except (ColumnError, MissingExtraError, OutputError, OutputPathError) as error:
         print(f"profilefit score: {error}", file=sys.stderr)
