@@ -10,6 +10,7 @@ on Dask needs the ``dask`` extra. Core profilefit imports and scores one candida
 without them. See docs/batch.md.
 """
 
+from profilefit.batch._collect import CollectedResponses, collect_responses
 from profilefit.batch._deps import MissingExtraError
 from profilefit.batch._fields import ColumnError, Header, InputWarning, check_header, read_header
 from profilefit.batch._partition import partition_meta, partition_schema_ddl, score_partition
@@ -18,6 +19,7 @@ from profilefit.batch._readers import (
     DEFAULT_CHUNK_SIZE,
     INPUT_FORMATS,
     RECORD_CHUNK_SIZE,
+    STANDARD_INPUT,
     Source,
     input_format,
     open_source,
@@ -36,8 +38,10 @@ __all__ = [
     "OUTPUT_FORMATS",
     "RECORD_CHUNK_SIZE",
     "REJECT_COLUMNS",
+    "STANDARD_INPUT",
     "BatchResult",
     "BatchSummary",
+    "CollectedResponses",
     "ColumnError",
     "Header",
     "InputWarning",
@@ -49,6 +53,7 @@ __all__ = [
     "ValidatedChunk",
     "check_header",
     "check_outputs",
+    "collect_responses",
     "default_rejects_path",
     "input_format",
     "neutralise",

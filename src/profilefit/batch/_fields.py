@@ -127,7 +127,12 @@ def _listed(names: Sequence[str]) -> str:
 
 
 def read_header(
-    instrument: Instrument, names: Sequence[str], *, ignore_columns: Iterable[str] = (), source: str = "input"
+    instrument: Instrument,
+    names: Sequence[str],
+    *,
+    ignore_columns: Iterable[str] = (),
+    source: str = "input",
+    extra_columns: Iterable[str] = (),
 ) -> Header:
     """Check the column names of a table against the instrument: which columns to read, and as what.
 
@@ -149,6 +154,9 @@ def read_header(
         Columns to leave out without a note (compared without regard to case).
     source : str, default="input"
         Names the file in messages.
+    extra_columns : iterable of str, optional
+        Columns that are not fields but are read all the same, under the name given here
+        (compared without regard to case): a label column for training, say.
 
     Returns
     -------
@@ -162,6 +170,7 @@ def read_header(
     kinds = field_table(instrument).kind
     by_folded = {name.casefold(): name for name in kinds}
     ignored = {str(name).strip().casefold() for name in ignore_columns}
+    extra = {str(name).strip().casefold(): str(name).strip() for name in extra_columns}
     read_as = [str(name).strip() for name in names]
     keep: list[int] = []
     recased: list[str] = []
@@ -171,7 +180,9 @@ def read_header(
         folded = name.casefold()
         if folded in ignored:
             continue
-        if name and name not in kinds and folded in by_folded:
+        if folded in extra:
+            read_as[k] = extra[folded]
+        elif name and name not in kinds and folded in by_folded:
             recased.append(name)
             read_as[k] = by_folded[folded]
         elif name and name not in kinds:

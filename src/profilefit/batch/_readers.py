@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from profilefit.batch._deps import require
-from profilefit.batch._fields import read_header
+from profilefit.batch._fields import Header, read_header
 from profilefit.batch._transcode import spool_standard_input, utf8_copy
 from profilefit.batch._validate import RawChunk
 from profilefit.instrument import Instrument
@@ -58,6 +58,14 @@ DEFAULT_CHUNK_SIZE = 25_000
 RECORD_CHUNK_SIZE = 10_000
 _SAMPLE_CHARS = 64 * 1024
 _CSV_BLOCK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Columns of a table to leave out, and columns that are not fields to read all the same."""
+
+    ignore: tuple[str, ...]
+    extra: tuple[str, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,6 +103,7 @@ def open_source(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     ignore_columns: Iterable[str] = (),
     encoding: str | None = None,
+    extra_columns: Iterable[str] = (),
 ) -> Source:
     """Open a file path, a pandas DataFrame, a pyarrow Table or an iterable of assessments for chunked reading.
 
@@ -112,6 +121,8 @@ def open_source(
     encoding : str, optional
         The encoding of a CSV or JSON Lines file; by default UTF-8, or UTF-16/32 when the
         file starts with their byte-order mark.
+    extra_columns : iterable of str, optional
+        Columns of a table that are not fields but are read all the same (a label column).
 
     Returns
     -------
@@ -128,15 +139,15 @@ def open_source(
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
-    ignore = tuple(ignore_columns)
+    columns = _Columns(tuple(ignore_columns), tuple(extra_columns))
     if isinstance(data, str | Path):
-        return _open_file(data, instrument, chunk_size, ignore, encoding)
+        return _open_file(data, instrument, chunk_size, columns, encoding)
     pandas, pyarrow = sys.modules.get("pandas"), sys.modules.get("pyarrow")
     if pandas is not None and isinstance(data, pandas.DataFrame):
-        return _open_frame(data, instrument, chunk_size, ignore)
+        return _open_frame(data, instrument, chunk_size, columns)
     if pyarrow is not None and isinstance(data, pyarrow.Table | pyarrow.RecordBatch):
         names = [str(name) for name in data.schema.names]
-        header = read_header(instrument, names, ignore_columns=ignore, source="table")
+        header = _header(instrument, names, columns, source="table")
         batches = pyarrow.Table.from_batches([data]) if isinstance(data, pyarrow.RecordBatch) else data
         chunks = _arrow_chunks(batches.to_batches(max_chunksize=chunk_size), header.names, header.keep)
         return Source("table", chunks, data.num_rows, tuple(header.notes))
@@ -147,8 +158,12 @@ def open_source(
     raise TypeError(f"cannot score {type(data).__name__}: give a path, a pandas DataFrame or an iterable of dicts")
 
 
+def _header(instrument: Instrument, names: list[str], columns: _Columns, *, source: str) -> Header:
+    return read_header(instrument, names, ignore_columns=columns.ignore, extra_columns=columns.extra, source=source)
+
+
 def _open_file(
-    data: str | Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...], encoding: str | None
+    data: str | Path, instrument: Instrument, chunk_size: int, columns: _Columns, encoding: str | None
 ) -> Source:
     folder = Path(tempfile.mkdtemp(prefix="profilefit-"))  # for a copy of standard input or a transcoded file
     try:
@@ -169,7 +184,7 @@ def _open_file(
         opener = {"csv": _open_csv, "jsonl": _open_jsonl, "parquet": _open_parquet, "xlsx": _open_xlsx}[kind]
         if kind in ("jsonl", "xlsx"):
             chunk_size = min(chunk_size, RECORD_CHUNK_SIZE)
-        source = opener(path, instrument, chunk_size, ignore, name)
+        source = opener(path, instrument, chunk_size, columns, name)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -189,7 +204,7 @@ def _removing_after(folder: Path, chunks: Iterator[RawChunk]) -> Iterator[RawChu
 # ---- CSV ------------------------------------------------------------------------------------
 
 
-def _open_csv(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...], name: str) -> Source:
+def _open_csv(path: Path, instrument: Instrument, chunk_size: int, columns: _Columns, name: str) -> Source:
     require("pyarrow.csv")  # fail now, not at the first chunk, when the io extra is missing
     # Undecodable bytes become lone surrogates here, so one bad row cannot refuse the file;
     # such a row is rejected when it is read (see _csv_records). In the header they are fatal.
@@ -204,7 +219,7 @@ def _open_csv(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple
             raise ValueError(
                 f"{name}, line 1 (the header): not valid UTF-8 text ({bad}); give the file's --encoding (cp1252, say)"
             )
-    checked = read_header(instrument, header, ignore_columns=ignore, source=name)
+    checked = _header(instrument, header, columns, source=name)
     # pyarrow parses small blocks fastest (they stay in cache); they are gathered into chunks.
     lines = max(sample.count("\n"), 1)
     block_size = int(
@@ -338,7 +353,7 @@ def _undecodable(text: str) -> str | None:
 # ---- JSON Lines -----------------------------------------------------------------------------
 
 
-def _open_jsonl(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...], name: str) -> Source:
+def _open_jsonl(path: Path, instrument: Instrument, chunk_size: int, columns: _Columns, name: str) -> Source:
     return Source(name, _jsonl_chunks(path, chunk_size))
 
 
@@ -369,11 +384,11 @@ def _line_problem(line: str | bytes, reason: str) -> dict[str, Any]:
 # ---- Parquet, Arrow tables and data frames -------------------------------------------------------
 
 
-def _open_parquet(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...], name: str) -> Source:
+def _open_parquet(path: Path, instrument: Instrument, chunk_size: int, columns: _Columns, name: str) -> Source:
     pq = require("pyarrow.parquet")
     parquet = pq.ParquetFile(path)
     names = [str(name) for name in parquet.schema_arrow.names]
-    header = read_header(instrument, names, ignore_columns=ignore, source=name)
+    header = _header(instrument, names, columns, source=name)
     batches = parquet.iter_batches(batch_size=chunk_size)
     chunks = _arrow_chunks(batches, header.names, header.keep)
     return Source(name, chunks, parquet.metadata.num_rows, tuple(header.notes))
@@ -387,9 +402,9 @@ def _arrow_chunks(batches: Iterable[Any], names: list[str], keep: list[int]) -> 
         done += batch.num_rows
 
 
-def _open_frame(frame: Any, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...]) -> Source:
+def _open_frame(frame: Any, instrument: Instrument, chunk_size: int, columns: _Columns) -> Source:
     names = [str(name) for name in frame.columns]
-    header = read_header(instrument, names, ignore_columns=ignore, source="data frame")
+    header = _header(instrument, names, columns, source="data frame")
     chunks = _frame_chunks(frame, header.names, header.keep, chunk_size)
     return Source("data frame", chunks, len(frame), tuple(header.notes))
 
@@ -415,7 +430,7 @@ def _frame_chunks(frame: Any, names: list[str], keep: list[int], chunk_size: int
 # ---- Excel ----------------------------------------------------------------------------------
 
 
-def _open_xlsx(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...], name: str) -> Source:
+def _open_xlsx(path: Path, instrument: Instrument, chunk_size: int, columns: _Columns, name: str) -> Source:
     openpyxl = require("openpyxl")
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -428,7 +443,7 @@ def _open_xlsx(path: Path, instrument: Instrument, chunk_size: int, ignore: tupl
         header = ["" if value is None else str(value) for value in next(rows, ())]
         while header and header[-1] == "":  # Excel's used range often runs past the last named column
             header.pop()
-        checked = read_header(instrument, header, ignore_columns=ignore, source=name)
+        checked = _header(instrument, header, columns, source=name)
         notes = list(checked.notes)
         others = [other.title for other in workbook.worksheets[1:] if _has_data(other)]
         if others:

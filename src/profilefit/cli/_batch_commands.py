@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from profilefit.cli._errors import notes_to_stderr
+from profilefit.cli._inputs import ENCODING_HELP, EXPORT_HELP, export_path
 from profilefit.cli._main import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
-
-#: INPUT that means the bundled sample export.
-SAMPLE = "sample"
 
 
 def register(subparsers: Any) -> None:
@@ -29,8 +26,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "input",
         metavar="INPUT",
-        help="export file (.csv .tsv .txt .jsonl .ndjson .parquet .xlsx; CSV and JSON Lines also .gz), "
-        "'-' for standard input, or 'sample' for the bundled sample export",
+        help=EXPORT_HELP,
     )
     parser.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="results file (.csv .jsonl .parquet)")
     parser.add_argument(
@@ -55,7 +51,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--encoding",
         metavar="NAME",
-        help="encoding of a CSV or JSON Lines input, e.g. cp1252 (default: UTF-8; UTF-16/32 by byte-order mark)",
+        help=ENCODING_HELP,
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (shown only on a terminal)")
     parser.set_defaults(func=run_score)
@@ -73,11 +69,7 @@ def run_score(args: argparse.Namespace) -> int:
     )
     from profilefit.screening import Screener
 
-    source: str | Path = args.input
-    if args.input == SAMPLE:
-        from profilefit.datasets import sample_export_path
-
-        source = sample_export_path()
+    source = export_path(args.input)
     chunk_size = DEFAULT_CHUNK_SIZE if args.chunk_size is None else args.chunk_size
     if chunk_size < 1:
         print(f"profilefit score: --chunk-size must be at least 1, got {chunk_size}", file=sys.stderr)

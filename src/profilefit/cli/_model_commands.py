@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from profilefit.cli._errors import print_problems, print_validation_error
+from profilefit.cli._inputs import export_path
 from profilefit.screening import Screener
 from profilefit.simulate import REFERENCE_SEED
 
@@ -25,7 +26,9 @@ def register(subparsers: Any) -> None:
         description="Without --data: reproduce the reference model from its seed and print its evaluation. "
         "With --data: cross-validated training on your labelled assessments.",
     )
-    train.add_argument("--data", help="labelled assessments (.csv or .jsonl), one row per candidate")
+    train.add_argument(
+        "--data", help="labelled assessments (.csv or .jsonl), one row per candidate; 'sample' for the bundled ones"
+    )
     train.add_argument("--label-column", default="profile", help="column holding the label (default: profile)")
     train.add_argument("--out", required=True, help="folder for the model, its manifest and model card")
     train.add_argument("--seed", type=int, default=None, help=f"random seed (reference default: {REFERENCE_SEED})")
@@ -52,7 +55,7 @@ def run_train(args: argparse.Namespace) -> int:
         from profilefit.instrument import load_instrument
 
         report = train_on_labels(
-            args.data,
+            export_path(args.data, labelled=True),
             args.out,
             label_column=args.label_column,
             instrument=load_instrument(args.instrument),
