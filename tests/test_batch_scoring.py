@@ -66,7 +66,7 @@ def _assert_frame_equals_single_calls(frame: Any, expected: list[Any], screener)
         assert row.second_profile == result.second_profile
         assert row.profile == result.profile
         assert row.confidence == pytest.approx(result.confidence, abs=1e-12)
-        assert _flags(row.flags) == [flag.flag for flag in result.flags]
+        assert _flags(row.validity_flags) == [flag.flag for flag in result.flags]
         assert bool(row.needs_review) == result.needs_human_review
         assert row.model_id == result.model.model_id
         for scale in result.scales:
@@ -203,7 +203,7 @@ def test_score_file_writes_the_same_results_in_every_format(screener, export_pat
         assert frame["candidate_id"].tolist() == expected["candidate_id"].tolist()
         np.testing.assert_allclose(frame["p_controller"], expected["p_controller"], rtol=0, atol=1e-12)
         assert frame["needs_review"].astype(bool).tolist() == expected["needs_review"].tolist()
-        assert frame["flags"].fillna("").tolist() == expected["flags"].tolist()
+        assert frame["validity_flags"].fillna("").tolist() == expected["validity_flags"].tolist()
     assert not list(tmp_path.glob("*.partial"))
 
 
@@ -298,7 +298,7 @@ def test_validity_flags_are_joined_in_flag_order(screener, instrument):
     straight = {"candidate_id": "s1", **{item: 6 for item in instrument.item_ids}, "completion_seconds": 20.0}
     frame = screener.score_batch([straight]).results
     expected = [flag.flag for flag in screener.score(straight).flags]
-    assert frame["flags"].iloc[0].split(";") == expected
+    assert frame["validity_flags"].iloc[0].split(";") == expected
     assert expected == [flag for flag in FLAG_IDS if flag in expected] and expected
 
 

@@ -20,6 +20,7 @@ import csv
 import dataclasses
 import io
 import itertools
+import logging
 import re
 import shutil
 import sys
@@ -50,6 +51,8 @@ INPUT_FORMATS = {
     ".pq": "parquet",
     ".xlsx": "xlsx",
 }
+_log = logging.getLogger(__name__)
+
 #: The path that means standard input.
 STANDARD_INPUT = "-"
 DEFAULT_CHUNK_SIZE = 25_000
@@ -178,6 +181,8 @@ def _open_file(
             raise FileNotFoundError(f"no such file: {name}" if not path.exists() else f"not a regular file: {name}")
         if kind in ("csv", "jsonl"):
             copy = utf8_copy(path, folder, suffix=inner.suffix, encoding=encoding, compressed=compressed, name=name)
+            if copy is not None:
+                _log.debug("%s: read from a UTF-8 copy, %s", name, copy)
             path = copy or path
         elif compressed or encoding is not None:
             raise ValueError(f"{name}: only CSV and JSON Lines files can be compressed or given an encoding")
@@ -271,7 +276,10 @@ def _csv_chunks(
                 gathered, rows = [], 0
             if batch is None:
                 return
-    except pa.ArrowInvalid:
+    except pa.ArrowInvalid as error:
+        _log.info(
+            "%s: the fast CSV reader stopped after %d rows (%s); reading on with the csv module", path, done, error
+        )
         # A row with too few or too many cells (or text pyarrow reads differently): the csv module
         # reads the rest exactly as the reference reader does, and names the bad rows.
         yield from _csv_module_chunks(path, delimiter, names, keep, chunk_size, skip=done)

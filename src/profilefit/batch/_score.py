@@ -14,6 +14,7 @@ was scored), so a results file never holds one id twice and joins on the id stay
 from __future__ import annotations
 
 import contextlib
+import logging
 import sys
 import time
 import warnings
@@ -34,6 +35,8 @@ from profilefit.batch._results import result_schema, result_table
 from profilefit.batch._threads import single_blas_thread
 from profilefit.batch._validate import REJECT_COLUMNS, ValidatedChunk, validate_chunk
 from profilefit.batch._writers import RejectsWriter, TableWriter, commit_together, output_format
+
+_log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from profilefit.screening import ScoredBatch, Screener
@@ -244,6 +247,7 @@ def _warn(source: Source) -> None:
     """Tell the caller what the reader noticed (columns ignored, names matched by case) as warnings."""
     for note in source.notes:
         warnings.warn(note, InputWarning, stacklevel=3)
+        _log.info("%s", note)
 
 
 def _summary(source: Source, counts: _Counts, started: float, **paths: Path | None) -> BatchSummary:

@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+import profilefit
 from profilefit.artifact import ModelIntegrityError, ModelVersionError
 
 EXIT_OK = 0
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Results support a human decision; the reference model is trained on simulated data.",
     )
     parser.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
+    parser.add_argument("--version", action="version", version=f"profilefit {profilefit.__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in _COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers)

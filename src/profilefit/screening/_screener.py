@@ -102,7 +102,8 @@ class Screener:
         reference model, the bundled simulated applicants).
     min_confidence : float, optional
         Below this top-profile probability the profile is reported as undetermined;
-        by default the value in the model's manifest.
+        by default the value in the model's manifest. A number from 0 to 1; anything
+        else (2, -1, NaN) raises ``ValueError``.
     decision_log : str or Path, optional
         A JSON Lines file to append one record per scored candidate to (see
         :meth:`score`). Answers and names are never written.
@@ -137,7 +138,9 @@ class Screener:
         # Score with the schema's instrument object, so derived tables are cached once.
         self.instrument = self.assessment_model.instrument
         self.norms = norms if norms is not None else artifact.norms
-        self.min_confidence = artifact.manifest.min_confidence if min_confidence is None else float(min_confidence)
+        self.min_confidence = _checked_confidence(
+            artifact.manifest.min_confidence if min_confidence is None else min_confidence
+        )
         classes = [str(label) for label in artifact.linear.classes]
         # Report profiles in the published order (controller first), not scikit-learn's sorted order.
         self.profile_ids: tuple[str, ...] = tuple(
@@ -391,6 +394,17 @@ class Screener:
         assert self.decision_log is not None
         with self._log_lock, self.decision_log.open("a", encoding="utf-8") as stream:
             stream.write(line)
+
+
+def _checked_confidence(value: Any) -> float:
+    """``min_confidence`` as a float, refusing what cannot be a probability (2, -1, NaN, text)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"min_confidence must be a number from 0 to 1, got {value!r}") from None
+    if not 0.0 <= number <= 1.0:  # false for nan
+        raise ValueError(f"min_confidence must be a number from 0 to 1, got {value!r}")
+    return number
 
 
 def _number(value: float) -> float | None:
