@@ -113,10 +113,29 @@ def test_results_option_gives_the_objects_score_gives(screener, records):
         assert _close(ours.model_dump(), theirs.model_dump())
 
 
-def test_results_do_not_depend_on_the_chunk_size(screener, export_path):
-    frames = [screener.score_batch(export_path, chunk_size=size).results for size in (1, 7, 10_000)]
-    for frame in frames[1:]:
-        pd.testing.assert_frame_equal(frame, frames[0], check_exact=False, rtol=0, atol=1e-12)
+@pytest.mark.parametrize("form", ["csv", "jsonl", "parquet", "frame"])
+def test_results_do_not_depend_on_the_chunk_size(screener, records, export_path, tmp_path, form):
+    """Rule: a file read in chunks of 1, 7 or all rows gives the same results; the chunks are that many rows."""
+    from profilefit.batch import open_source
+
+    frame = pd.DataFrame(records)
+    data: Any = {"csv": export_path, "frame": frame}.get(form)
+    if form == "jsonl":
+        data = tmp_path / "export.jsonl"
+        data.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    elif form == "parquet":
+        data = tmp_path / "export.parquet"
+        frame.to_parquet(data, row_group_size=25)
+    sizes = (1, 7, 10_000)
+    for size in sizes:
+        chunks = [chunk.n_rows for chunk in open_source(data, screener.instrument, chunk_size=size).chunks]
+        if form == "parquet":  # at most `size` rows, never across a row group of 25
+            assert max(chunks) <= size and sum(chunks) == len(records)
+        else:
+            assert chunks == [size] * (len(records) // size) + ([len(records) % size] if len(records) % size else [])
+    frames = [screener.score_batch(data, chunk_size=size).results for size in sizes]
+    for other in frames[1:]:
+        pd.testing.assert_frame_equal(other, frames[0], check_exact=False, rtol=0, atol=1e-12)
 
 
 def test_without_a_role_fit_columns_are_empty(records):

@@ -258,7 +258,8 @@ def _csv_chunks(
         )
         if reader.schema.names != header:  # read the header differently from the csv module: let it decide
             raise pa.ArrowInvalid("header mismatch")
-        gathered: list[Any] = []
+        # pyarrow reads blocks of bytes; they are cut into chunks of exactly chunk_size rows (the last may be short).
+        pending: list[Any] = []
         rows = 0
         while True:
             try:
@@ -266,14 +267,17 @@ def _csv_chunks(
             except StopIteration:
                 batch = None
             if batch is not None:
-                gathered.append(batch)
+                pending.append(batch)
                 rows += batch.num_rows
-            if gathered and (batch is None or rows >= chunk_size):
-                table = pa.Table.from_batches(gathered)
-                columns: list[tuple[str | None, Any]] = [(names[k], table.column(k).combine_chunks()) for k in keep]
-                yield RawChunk(columns, rows, done + 1, tabular=True)
-                done += rows
-                gathered, rows = [], 0
+            while rows >= chunk_size or (batch is None and rows):
+                table = pa.Table.from_batches(pending)
+                size = min(chunk_size, rows)
+                head = table.slice(0, size)
+                columns: list[tuple[str | None, Any]] = [(names[k], head.column(k).combine_chunks()) for k in keep]
+                yield RawChunk(columns, size, done + 1, tabular=True)
+                done += size
+                rows -= size
+                pending = table.slice(size).to_batches() if rows else []
             if batch is None:
                 return
     except pa.ArrowInvalid as error:
