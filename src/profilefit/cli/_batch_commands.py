@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from profilefit.cli._errors import notes_to_stderr
-from profilefit.cli._inputs import ENCODING_HELP, EXPORT_HELP, export_path
+from profilefit.cli._inputs import ENCODING_HELP, EXPORT_HELP, export_path, load_screener
 from profilefit.cli._main import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
 
 
@@ -35,10 +35,15 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--model", metavar="PATH", help="a model file (.joblib) with its manifest; default: reference")
     parser.add_argument(
         "--role",
-        default="complex-case",
+        default=None,
         metavar="ROLE",
-        help="role for the fit columns: a built-in role id or a role file (default: %(default)s); "
-        "'none' leaves fit_score and fit_band empty",
+        help="role for the fit columns: a built-in role id (complex-case, transactional), a role file, or 'none'. "
+        "Default: complex-case when the model's instrument has its scales (the reference model does), else none",
+    )
+    parser.add_argument(
+        "--norms",
+        metavar="FILE",
+        help="a norm group file (from `profilefit norms`) for the percentiles behind fit; default: the model's",
     )
     parser.add_argument("--chunk-size", type=int, default=None, metavar="N", help="rows per chunk (default: 25000)")
     parser.add_argument(
@@ -67,14 +72,13 @@ def run_score(args: argparse.Namespace) -> int:
         OutputPathError,
         score_file,
     )
-    from profilefit.screening import Screener
 
     source = export_path(args.input)
     chunk_size = DEFAULT_CHUNK_SIZE if args.chunk_size is None else args.chunk_size
     if chunk_size < 1:
         print(f"profilefit score: --chunk-size must be at least 1, got {chunk_size}", file=sys.stderr)
         return EXIT_USAGE
-    screener = Screener.load(args.model, role=None if args.role == "none" else args.role)
+    screener = load_screener(args.model, role=args.role, norms=args.norms, command="score")
     try:
         with notes_to_stderr("score"):
             summary = score_file(
