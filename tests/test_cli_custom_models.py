@@ -81,7 +81,7 @@ def test_norms_built_by_the_norms_command_drive_the_fit_of_score(tmp_path, capsy
 
 
 def test_norms_of_another_instrument_are_refused(custom_model, tmp_path, capsys):
-    model, export = custom_model
+    _, export = custom_model
     norms = tmp_path / "acme-norms.json"
     assert main(["norms", str(export), "--instrument", CUSTOM, "--name", "acme", "--out", str(norms)]) == 0
     assert main(["score", "sample", "--norms", str(norms), "-o", str(tmp_path / "r.csv")]) == 2
