@@ -14,6 +14,7 @@ was scored), so a results file never holds one id twice and joins on the id stay
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import sys
 import time
@@ -328,12 +329,14 @@ def score_batch(
     )
     _warn(source)
     counts = _Counts()
-    tables, objects, rows, rejects = [], [], [], []
+    tables, objects, rows, rejects, decisions = [], [], [], [], []
     for chunk, batch in _scored_chunks(screener, source, counts, progress=progress):
         rejects += chunk.rejects
         rows.append(chunk.rows)
         if batch is None:
             continue
+        if screener.decision_log is not None:
+            decisions += screener.decision_records(batch)
         if output == "frame":
             tables.append(result_table(screener, batch))
         else:
@@ -341,6 +344,8 @@ def score_batch(
     results: Any = objects
     if output == "frame":
         results = pa.concat_tables(tables or [result_schema(screener).empty_table()]).to_pandas()
+    if screener.decision_log is not None:  # only once every chunk was scored
+        screener.decision_log.append(decisions)
     reject_frame = pd.DataFrame(rejects, columns=list(REJECT_COLUMNS))
     reject_frame["row"] = reject_frame["row"].astype("int64")
     all_rows = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
@@ -424,6 +429,18 @@ def score_file(
         data, screener.instrument, chunk_size=chunk_size, ignore_columns=ignore_columns, encoding=encoding
     )
     _warn(source)
+    stage = screener.decision_log.staged() if screener.decision_log is not None else contextlib.nullcontext(None)
+    # Decision lines are staged and join the log only when results and rejects are in place.
+    with stage as decisions:
+        summary = _stream(screener, source, output, rejects_path, decisions, progress=progress)
+    return dataclasses.replace(summary, seconds=time.perf_counter() - started)
+
+
+def _stream(
+    screener: Screener, source: Source, output: Path, rejects_path: Path, decisions: Any, *, progress: bool
+) -> BatchSummary:
+    """Score ``source`` into the results and rejects files, and stage its decision lines when there is a log."""
+    started = time.perf_counter()
     counts = _Counts()
     schema = result_schema(screener)
     few_values = [name for name in schema.names if name.startswith("scale_") or name == "fit_score"]
@@ -440,6 +457,8 @@ def score_file(
             rejects_writer.write(rejects)
             if batch is not None:
                 results_writer.write(result_table(screener, batch))
+                if decisions is not None:
+                    decisions.add(screener.decision_records(batch))
 
         sink = BackgroundSink(write)
         for chunk, batch in _scored_chunks(screener, source, counts, progress=progress):

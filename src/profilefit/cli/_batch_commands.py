@@ -45,6 +45,11 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="a norm group file (from `profilefit norms`) for the percentiles behind fit; default: the model's",
     )
+    parser.add_argument(
+        "--decision-log",
+        metavar="FILE",
+        help="append one pseudonymous decision record per scored candidate (JSON Lines; docs/decision-log.md)",
+    )
     parser.add_argument("--chunk-size", type=int, default=None, metavar="N", help="rows per chunk (default: 25000)")
     parser.add_argument(
         "--ignore-column",
@@ -78,7 +83,9 @@ def run_score(args: argparse.Namespace) -> int:
     if chunk_size < 1:
         print(f"profilefit score: --chunk-size must be at least 1, got {chunk_size}", file=sys.stderr)
         return EXIT_USAGE
-    screener = load_screener(args.model, role=args.role, norms=args.norms, command="score")
+    screener = load_screener(
+        args.model, role=args.role, norms=args.norms, command="score", decision_log=args.decision_log
+    )
     try:
         with notes_to_stderr("score"):
             summary = score_file(
