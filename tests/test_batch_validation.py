@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from profilefit.batch import ColumnError, RawChunk, _cells, open_source, validate_chunk
 from profilefit.instrument import Instrument, load_instrument
 from profilefit.io import read_assessments
+from profilefit.schema import DEMOGRAPHIC_FIELDS
 from profilefit.scoring import Responses
 
 INSTRUMENT = load_instrument()
@@ -294,6 +295,11 @@ def test_foreign_columns_are_ignored_named_once_and_change_nothing(columns, fore
             bom=True,
             crlf=True,
         )
+        questions = {*INSTRUMENT.item_ids, *INSTRUMENT.scenario_ids, *INSTRUMENT.check_ids}
+        if not questions & set(columns) and any(name.casefold() not in DEMOGRAPHIC_FIELDS for name in foreign):
+            with pytest.raises(ColumnError, match="another instrument"):  # nothing but unknown columns
+                open_source(wide, INSTRUMENT)
+            return
         source = open_source(wide, INSTRUMENT, chunk_size=3)
         validated = [validate_chunk(INSTRUMENT, raw) for raw in source.chunks]
         narrow = Path(directory) / "narrow"
@@ -461,3 +467,11 @@ def test_raw_chunks_from_records_keep_absent_keys_as_none():
         ("a", [1, None]),
         ("b", [None, "x"]),
     ]
+
+
+def test_an_export_of_another_instrument_points_to_training_on_it(tmp_path, custom_instrument):
+    path = tmp_path / "acme.csv"
+    path.write_text("candidate_id;calm1;calm2;drive1\nacme-1;4;5;2\n", encoding="utf-8")
+    with pytest.raises(ColumnError, match=r"no column is a question of instrument customer-contact.*--instrument FILE"):
+        open_source(path, INSTRUMENT)
+    assert [chunk.n_rows for chunk in open_source(path, custom_instrument).chunks] == [1]

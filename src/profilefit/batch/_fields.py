@@ -165,7 +165,9 @@ def read_header(
     Raises
     ------
     ColumnError
-        If there is no ``candidate_id`` column, or two columns name the same field.
+        If there is no ``candidate_id`` column, two columns name the same field, or no column
+        is a question of the instrument while others are not fields (an export of another
+        instrument).
     """
     kinds = field_table(instrument).kind
     by_folded = {name.casefold(): name for name in kinds}
@@ -196,6 +198,13 @@ def read_header(
         problems.append(f"column(s) {_listed(repeated)} appear more than once (names are compared without case)")
     if "candidate_id" not in counts:
         problems.append("there is no candidate_id column")
+    answers = [name for name in counts if kinds.get(name, (None,))[0] in (ITEM, SCENARIO, CHECK)]
+    if unknown and not answers:
+        problems.append(
+            f"no column is a question of instrument {instrument.id} {instrument.version} "
+            f"(the others are {_listed(unknown)}): is this an export of another instrument? Score it with a "
+            "model trained on that instrument (profilefit train --data FILE --instrument FILE, then --model)"
+        )
     if problems:
         raise ColumnError(f"{source}: " + "; ".join(problems) + ".")
     notes = []
