@@ -137,3 +137,14 @@ def test_a_source_that_is_never_read_still_removes_its_copy(screener, tmp_path, 
     del source
     gc.collect()
     assert list(own_temporary_folder.iterdir()) == []
+
+
+def test_a_workbook_without_a_saved_size_is_read(screener, tmp_path):
+    """openpyxl's write-only mode (and some exporters) store no sheet dimension; the row count is then unknown."""
+    path = tmp_path / "streamed.xlsx"
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("export")
+    sheet.append(["candidate_id", "tc1"])
+    sheet.append(["c1", 4])
+    workbook.save(path)
+    assert _ids(score_batch(screener, path)) == ["c1"]

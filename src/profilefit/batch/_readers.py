@@ -468,7 +468,7 @@ def _open_xlsx(path: Path, instrument: Instrument, chunk_size: int, columns: _Co
         workbook.close()
         raise
     chunks = _xlsx_chunks(workbook, rows, checked.names, checked.keep, chunk_size, first=first, formulas=formulas)
-    return Source(name, chunks, max(sheet.max_row - 1, 0) or None, tuple(notes))
+    return Source(name, chunks, max(sheet.max_row - 1, 0) if sheet.max_row else None, tuple(notes))
 
 
 def _has_data(sheet: Any) -> bool:
