@@ -27,10 +27,11 @@ import sys
 import tempfile
 import weakref
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from profilefit.batch._deps import require
 from profilefit.batch._fields import Header, read_header
@@ -443,36 +444,56 @@ def _frame_chunks(frame: Any, names: list[str], keep: list[int], chunk_size: int
 
 
 def _open_xlsx(path: Path, instrument: Instrument, chunk_size: int, columns: _Columns, name: str) -> Source:
-    openpyxl = require("openpyxl")
+    calamine = require("python_calamine")
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, openpyxl.utils.exceptions.InvalidFileException) as error:
+        workbook = calamine.CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(0)
+    except (OSError, ValueError, calamine.CalamineError) as error:
         raise ValueError(f"{name}: cannot open as an Excel workbook ({error})") from error
+    offset = sheet.start[1] if sheet.start else 0  # the column of the sheet's first used cell
+    numbered = enumerate(sheet.iter_rows(), start=1)  # with Excel's row numbers
+    header_row, cells = next(((row, values) for row, values in numbered if _filled(values)), (1, []))
+    header = ["" if value is None else str(value) for value in cells]
+    while header and header[-1] == "":  # Excel's used range often runs past the last named column
+        header.pop()
+    checked = _header(instrument, header, columns, source=name)
+    notes = list(checked.notes)
+    others = [
+        sheet_name
+        for sheet_name in workbook.sheet_names[1:]
+        if any(map(_filled, workbook.get_sheet_by_name(sheet_name).iter_rows()))
+    ]
+    if others:
+        notes.append(
+            f"{name}: sheet(s) {', '.join(map(repr, others))} hold data that was not read; "
+            f"only the first sheet ({sheet.name!r}) is scored"
+        )
+    formulas = _formulas_without_values(path, _first_sheet_member(path))
+    chunks = _xlsx_chunks(numbered, checked.names, checked.keep, chunk_size, offset=offset, formulas=formulas)
+    total = sheet.end[0] + 1 - header_row if sheet.end else None
+    return Source(name, chunks, total, tuple(notes))
+
+
+def _filled(values: Sequence[Any]) -> bool:
+    """Whether a row of a sheet holds anything (calamine gives an empty cell as ``""``)."""
+    return any(value is not None and value != "" for value in values)
+
+
+def _first_sheet_member(path: Path) -> str | None:
+    """The path, inside the xlsx archive, of the first sheet's XML (None when it cannot be told)."""
     try:
-        sheet = workbook.worksheets[0]
-        first = sheet.min_row or 1
-        rows = sheet.iter_rows(values_only=True)
-        header = ["" if value is None else str(value) for value in next(rows, ())]
-        while header and header[-1] == "":  # Excel's used range often runs past the last named column
-            header.pop()
-        checked = _header(instrument, header, columns, source=name)
-        notes = list(checked.notes)
-        others = [other.title for other in workbook.worksheets[1:] if _has_data(other)]
-        if others:
-            notes.append(
-                f"{name}: sheet(s) {', '.join(map(repr, others))} hold data that was not read; "
-                f"only the first sheet ({sheet.title!r}) is scored"
-            )
-        formulas = _formulas_without_values(path, getattr(sheet, "_worksheet_path", None))
-    except BaseException:
-        workbook.close()
-        raise
-    chunks = _xlsx_chunks(workbook, rows, checked.names, checked.keep, chunk_size, first=first, formulas=formulas)
-    return Source(name, chunks, max(sheet.max_row - 1, 0) if sheet.max_row else None, tuple(notes))
-
-
-def _has_data(sheet: Any) -> bool:
-    return any(value is not None for row in sheet.iter_rows(values_only=True) for value in row)
+        with zipfile.ZipFile(path) as archive:
+            sheet = ElementTree.fromstring(archive.read("xl/workbook.xml")).find("{*}sheets/{*}sheet")
+            relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
+        return None
+    if sheet is None:
+        return None
+    wanted = next((value for key, value in sheet.attrib.items() if key.endswith("}id")), None)
+    for relation in relations:
+        if relation.get("Id") == wanted and (target := relation.get("Target")):
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None
 
 
 #: A cell that holds a formula and no saved value (``<c r="B7"><f>A7*2</f></c>``, or ``<v/>``).
@@ -503,52 +524,52 @@ def _formulas_without_values(path: Path, member: str | None) -> dict[int, list[s
     return {row: sorted(columns, key=lambda letters: (len(letters), letters)) for row, columns in found.items()}
 
 
+def _column_number(letters: str) -> int:
+    """Excel's column letters as a 0-based index (``A`` is 0, ``AA`` is 26)."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number - 1
+
+
 def _xlsx_chunks(
-    workbook: Any,
-    rows: Iterator[tuple[Any, ...]],
+    numbered: Iterator[tuple[int, list[Any]]],
     header: list[str],
     keep: list[int],
     chunk_size: int,
     *,
-    first: int,
+    offset: int,
     formulas: dict[int, list[str]],
 ) -> Iterator[RawChunk]:
-    from openpyxl.utils import column_index_from_string
-
     width, kept = len(header), set(keep)
-    try:
-        # Excel row numbers (the header is row `first`), for formula cells; blank rows are not rows.
-        numbered = enumerate(rows, start=first + 1)
-        filled = ((excel, row) for excel, row in numbered if any(value is not None for value in row))
-        row_number = 1
-        while block := list(itertools.islice(filled, chunk_size)):
-            records: list[dict[Any, Any] | None] = []
-            unreadable: dict[int, dict[str, Any]] = {}
-            for position, (excel, row) in enumerate(block):
-                read = [
-                    (letters, k)
-                    for letters in formulas.get(excel, ())
-                    if (k := column_index_from_string(letters) - 1) in kept or k >= width
-                ]
-                if read:  # a formula in a column that is read (one in an ignored column does not matter)
-                    letters, k = read[0]
-                    unreadable[position] = {
-                        "field": header[k] if k < width else "(extra cells)",
-                        "value": None,
-                        "reason": f"cell {letters}{excel} holds a formula without a saved value; open the workbook "
-                        "in Excel and save it (or export values), so the answer can be read",
-                    }
-                    records.append(None)
-                    continue
-                record: dict[Any, Any] = {header[k]: row[k] if k < len(row) else None for k in keep}
-                extra = [value for value in row[width:] if value is not None]
-                if extra:  # cells right of the header, as csv.DictReader gives them
-                    record[None] = extra
-                records.append(record)
-            yield RawChunk.from_records(records, first_row=row_number, tabular=True, unreadable=unreadable)
-            row_number += len(block)
-    finally:
-        workbook.close()
+    filled = ((excel, row) for excel, row in numbered if _filled(row))  # blank rows are not rows
+    row_number = 1
+    while block := list(itertools.islice(filled, chunk_size)):
+        records: list[dict[Any, Any] | None] = []
+        unreadable: dict[int, dict[str, Any]] = {}
+        for position, (excel, row) in enumerate(block):
+            read = [
+                (letters, k)
+                for letters in formulas.get(excel, ())
+                if (k := _column_number(letters) - offset) in kept or k >= width
+            ]
+            if read:  # a formula in a column that is read (one in an ignored column does not matter)
+                letters, k = read[0]
+                unreadable[position] = {
+                    "field": header[k] if k < width else "(extra cells)",
+                    "value": None,
+                    "reason": f"cell {letters}{excel} holds a formula without a saved value; open the workbook "
+                    "in Excel and save it (or export values), so the answer can be read",
+                }
+                records.append(None)
+                continue
+            record: dict[Any, Any] = {header[k]: row[k] if k < len(row) else None for k in keep}
+            extra = [value for value in row[width:] if value is not None and value != ""]
+            if extra:  # cells right of the header, as csv.DictReader gives them
+                record[None] = extra
+            records.append(record)
+        yield RawChunk.from_records(records, first_row=row_number, tabular=True, unreadable=unreadable)
+        row_number += len(block)
 
 
 # ---- iterables of assessments ---------------------------------------------------------------
