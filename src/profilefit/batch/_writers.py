@@ -218,7 +218,7 @@ class TableWriter:
                 self._writer.write_table(table)
             else:
                 assert self._stream is not None
-                self._stream.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in table.to_pylist())
+                self._stream.write("".join(json_lines(table).to_pylist()))
         except OSError as error:
             raise _output_error(self.path, error) from error
         self.rows += table.num_rows
@@ -248,6 +248,56 @@ class TableWriter:
             self.discard()
             raise
         self.commit()
+
+
+#: JSON's escapes for the control characters (the rest of a string is written as it is, as UTF-8).
+_CONTROL_ESCAPES = {chr(code): json.dumps(chr(code))[1:-1] for code in range(32)}
+
+
+def _json_text(column: Any) -> Any:
+    """Each cell of a string column as a JSON string literal (null stays null)."""
+    pc = require("pyarrow.compute")
+    text = pc.replace_substring(pc.replace_substring(column, "\\", "\\\\"), '"', '\\"')
+    if pc.any(pc.match_substring_regex(text, "[\\x00-\\x1f]")).as_py():  # rare: one pass per character present
+        for char, escape in _CONTROL_ESCAPES.items():
+            text = pc.replace_substring(text, char, escape)
+    return pc.binary_join_element_wise('"', text, '"', "")
+
+
+def _json_cells(column: Any) -> Any:
+    """Each cell of a column as JSON text: strings quoted and escaped, numbers in full, NaN and null as null."""
+    pa, pc = require("pyarrow"), require("pyarrow.compute")
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        cells = _json_text(column)
+    elif pa.types.is_boolean(kind):
+        cells = pc.if_else(column, "true", "false")
+    elif pa.types.is_floating(kind):
+        # Arrow formats the shortest text that reads back as the same number ("51" for 51.0; ".0" is added
+        # so that the value reads back as a float, as json.dumps writes it). NaN and infinities are not JSON.
+        cells = pc.replace_substring_regex(column.cast(pa.string()), r"^(-?[0-9]+)$", r"\1.0")
+        cells = pc.if_else(pc.is_finite(column), cells, pa.scalar(None, pa.string()))
+    elif pa.types.is_integer(kind):
+        cells = column.cast(pa.string())
+    else:  # not in a results table; kept exact by the general encoder
+        cells = pa.array([json.dumps(value, ensure_ascii=False) for value in column.to_pylist()], pa.string())
+    return cells.fill_null("null")
+
+
+def json_lines(table: Any) -> Any:
+    """The rows of a table as JSON Lines (one string per row, each ending in a line break), built column-wise.
+
+    The lines read back (``json.loads``) as ``json.dumps`` of each row would: same keys in the
+    same order, same values, NaN as null.
+    """
+    pa, pc = require("pyarrow"), require("pyarrow.compute")
+    parts = []
+    for k, (name, column) in enumerate(zip(table.column_names, table.columns, strict=True)):
+        key = ("{" if k == 0 else ",") + json.dumps(name, ensure_ascii=False) + ":"
+        parts.append(pc.binary_join_element_wise(key, _json_cells(column.combine_chunks()), ""))
+    if not parts:
+        return pa.array(["{}\n"] * table.num_rows, pa.string())
+    return pc.binary_join_element_wise(*parts, "}\n", "")
 
 
 def json_value(value: Any) -> Any:
