@@ -109,11 +109,11 @@ def _workbook(path: Path, rows: list[list[object]], *, second_sheet: bool = Fals
 
 def test_an_excel_formula_without_a_saved_value_is_a_reject_naming_the_cell(screener, tmp_path):
     path = tmp_path / "formulas.xlsx"
-    _workbook(path, [["candidate_id", "tc1", "tc2", "note"], ["c1", 4, "=B2+1", None], [], ["c3", 5, 2, "=1+1"]])
+    _workbook(path, [["candidate_id", "tc1", "tc3", "note"], ["c1", 4, "=B2+1", None], [], ["c3", 5, 2, "=1+1"]])
     batch = score_batch(screener, path, ignore_columns=["note"])
     assert _ids(batch) == ["c3"]  # the formula in the ignored column does not matter
     (reject,) = batch.rejects.to_dict("records")
-    assert (reject["row"], reject["field"]) == (1, "tc2")
+    assert (reject["row"], reject["field"]) == (1, "tc3")
     assert reject["reason"].startswith("cell C2 holds a formula without a saved value")
 
 

@@ -340,7 +340,7 @@ def test_the_bundled_export_validates_like_the_reference(instrument):
 
 def test_a_row_with_too_few_or_too_many_cells_is_read_like_the_csv_module(tmp_path):
     path = tmp_path / "ragged.csv"
-    path.write_text("candidate_id;tc1;tc2\r\nc1;4;5\r\nc2;4\r\nc3;4;5;6\r\nc4;1;2\r\n", encoding="utf-8")
+    path.write_text("candidate_id;tc1;tc3\r\nc1;4;5\r\nc2;4\r\nc3;4;5;6\r\nc4;1;2\r\n", encoding="utf-8")
     expected, _, expected_rejects = read_assessments(path, INSTRUMENT)
     actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=2)
     _assert_same(actual, expected)
@@ -362,13 +362,13 @@ def test_quoted_line_breaks_semicolons_and_nordic_letters_survive(tmp_path):
 
 def test_an_unknown_column_is_ignored_and_named_once_with_a_suggestion(tmp_path):
     path = tmp_path / "typo.csv"
-    path.write_text("candidate_id;tc1;tcl2;email\nc1;4;5;a@b.no\n", encoding="utf-8")
+    path.write_text("candidate_id;tc1;tcl3;email\nc1;4;5;a@b.no\n", encoding="utf-8")
     source = open_source(path, INSTRUMENT)
     (note,) = source.notes
-    assert "'tcl2' (did you mean 'tc2'?), 'email' are not fields" in note and "--ignore-column" in note
+    assert "'tcl3' (did you mean 'tc3'?), 'email' are not fields" in note and "--ignore-column" in note
     actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=10)
     assert actual.candidate_ids.tolist() == ["c1"] and rejects == []
-    assert open_source(path, INSTRUMENT, ignore_columns=["TCL2", "email"]).notes == ()
+    assert open_source(path, INSTRUMENT, ignore_columns=["TCL3", "email"]).notes == ()
 
 
 def test_a_long_list_of_unknown_columns_is_capped(tmp_path):
@@ -392,13 +392,14 @@ def test_a_demographic_column_is_never_read_and_the_note_says_where_it_belongs(t
 
 def test_header_names_match_without_case_with_one_note(tmp_path):
     path = tmp_path / "upper.csv"
-    path.write_text("Candidate_ID;TC1;Tc2;SJ1\nc1;4;5;B\n", encoding="utf-8")
+    path.write_text("Candidate_ID;TC1;Tc3;SJ1\nc1;4;5;B\n", encoding="utf-8")
     source = open_source(path, INSTRUMENT)
     assert source.notes == (
-        f"{path}: column name(s) 'Candidate_ID', 'TC1', 'Tc2', 'SJ1' matched their fields without regard to case",
+        f"{path}: column name(s) 'Candidate_ID', 'TC1', 'Tc3', 'SJ1' matched their fields without regard to case",
     )
     actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=10)
-    assert rejects == [] and actual.items[0, :2].tolist() == [4.0, 5.0] and actual.choices[0, 0] == 1
+    columns = [INSTRUMENT.item_ids.index("tc1"), INSTRUMENT.item_ids.index("tc3")]
+    assert rejects == [] and actual.items[0, columns].tolist() == [4.0, 5.0] and actual.choices[0, 0] == 1
 
 
 @pytest.mark.parametrize(

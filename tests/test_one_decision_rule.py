@@ -22,7 +22,7 @@ pd = pytest.importorskip("pandas")
 pytest.importorskip("pyarrow")
 openpyxl = pytest.importorskip("openpyxl")
 
-BASE = {"candidate_id": "c5", "tc2": 3, "sj2": "a"}
+BASE = {"candidate_id": "c5", "tc3": 3, "sj2": "a"}
 
 # (what the row holds, what the one rule reads it as: None = refused)
 SPELLINGS = [
@@ -96,11 +96,11 @@ def test_json_text_with_a_repeated_key_is_refused_by_every_door(screener, tmp_pa
 
 def test_all_problems_of_a_row_are_named_in_a_fixed_order(screener):
     """Demographic keys first, in the order given; then fields in the instrument's order; then unknown keys."""
-    row = {"zzz": 1, "tc2": 9, "gender": "f", "candidate_id": "c1", "tc1": "x" * 500, "age": 40, "sj1": "q"}
+    row = {"zzz": 1, "tc3": 9, "gender": "f", "candidate_id": "c1", "tc1": "x" * 500, "age": 40, "sj1": "q"}
     with pytest.raises(ValidationError) as caught:
         screener.score(row)
     problems = describe_errors(caught.value, screener.instrument)
-    assert [p["field"] for p in problems] == ["gender", "age", "tc1", "tc2", "sj1", "zzz"]
+    assert [p["field"] for p in problems] == ["gender", "age", "tc1", "tc3", "sj1", "zzz"]
     assert problems[2]["value"].endswith("… (500 characters)") and len(problems[2]["value"]) < 100
     batch = score_batch(screener, [row])
     assert batch.rejects[["field", "reason"]].to_dict("records") == [
@@ -110,7 +110,7 @@ def test_all_problems_of_a_row_are_named_in_a_fixed_order(screener):
 
 def test_a_data_frame_and_its_records_are_decided_alike(screener):
     """pandas stores an integer column with gaps as floats and ids as ints; to_dict('records') keeps both."""
-    frame = pd.DataFrame({"candidate_id": [101, 102, 103], "tc1": [4.0, float("nan"), 2.5], "tc2": [1.0, 2.0, 3.0]})
+    frame = pd.DataFrame({"candidate_id": [101, 102, 103], "tc1": [4.0, float("nan"), 2.5], "tc3": [1.0, 2.0, 3.0]})
     from_frame = score_batch(screener, frame)
     from_records = score_batch(screener, frame.to_dict("records"))
     pd.testing.assert_frame_equal(from_frame.results, from_records.results)
@@ -121,7 +121,7 @@ def test_a_data_frame_and_its_records_are_decided_alike(screener):
 
 # ---- the property: every format -------------------------------------------------------------
 
-ANSWER_COLUMNS = ("tc1", "tc2", "chk1")
+ANSWER_COLUMNS = ("tc1", "tc3", "chk1")
 MISSING = object()
 
 
