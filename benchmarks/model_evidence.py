@@ -47,10 +47,11 @@ from profilefit.simulate import (
     situational_consistency,
 )
 from profilefit.training import DEFAULT_MIN_CONFIDENCE
+from profilefit.training._card import EVIDENCE_END as END
+from profilefit.training._card import EVIDENCE_START as START
 
 #: Seeds no shipped model or bundled file was drawn from (training used 20261123-20261125).
 EVALUATION_SEED = REFERENCE_SEED + 1000
-START, END = "<!-- model-evidence:start -->", "<!-- model-evidence:end -->"
 
 #: The sensitivity settings: overrides of the reference simulation.
 SETTINGS: list[tuple[str, dict[str, Any]]] = [

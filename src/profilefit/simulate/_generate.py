@@ -50,9 +50,10 @@ class Simulation:
     careless : ndarray of bool, shape (n,)
         Whether the candidate answered carelessly.
     config : SimulationConfig
-    faking : ndarray of shape (n,)
+    faking : ndarray of shape (n,), optional
         Each person's faking strength: the multiple of ``config.faking_shift`` added to the
-        traits they answer from (``config.faking`` on average).
+        traits they answer from (``config.faking`` on average). ``None`` means everyone
+        faked with ``config.faking``.
     """
 
     responses: Responses
@@ -60,7 +61,7 @@ class Simulation:
     traits: NDArray[np.float64]
     careless: NDArray[np.bool_]
     config: SimulationConfig
-    faking: NDArray[np.float64]
+    faking: NDArray[np.float64] | None = None
 
 
 @dataclass(frozen=True, eq=False)
