@@ -92,3 +92,24 @@ def test_fractional_answers_are_refused(config, instrument):
     )
     with pytest.raises(ValueError, match="whole-number answers"):
         answer_probabilities(odd, config)
+
+
+def test_more_reliable_items_bring_the_answer_level_bayes_toward_the_true_trait_ceiling(config):
+    """Rule: the answer-level yardstick falls short of the ceiling by what measurement error costs."""
+    gaps = []
+    for low, high in ((0.9, 1.9), (4.5, 5.0)):
+        sharper = SimulationConfig.reference(discrimination_low=low, discrimination_high=high, careless_share=0.0)
+        test = simulate(1_500, seed=38, config=sharper)
+        classes = sorted(sharper.profile_ids)
+        order = [sharper.profile_ids.index(c) for c in classes]
+
+        def loss(probabilities, test=test, classes=classes, order=order):
+            return evaluate_probabilities(test.profiles, probabilities[:, order], classes, min_confidence=0.4)[
+                "log_loss"
+            ]
+
+        gaps.append(
+            loss(answer_probabilities(test.responses, sharper, n_draws=128))
+            - loss(oracle_probabilities(test.traits, sharper))
+        )
+    assert 0 < gaps[1] < gaps[0]

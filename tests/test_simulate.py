@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from scipy.stats import multivariate_normal
 
@@ -201,3 +203,28 @@ def test_oracle_matches_scipy_with_profile_specific_covariances():
 def test_new_parameters_are_validated(overrides, message):
     with pytest.raises(ValidationError, match=message):
         SimulationConfig.reference(**overrides)
+
+
+@settings(max_examples=25)
+@given(
+    spreads=st.lists(
+        st.lists(st.floats(0.5, 1.6), min_size=8, max_size=8),
+        min_size=7,
+        max_size=7,
+    )
+)
+def test_ceiling_is_the_exact_posterior_for_any_profile_spreads(spreads):
+    """Rule: for any profile-specific SDs, oracle_probabilities is pi_k N(theta; mu_k, Sigma_k), normalised."""
+    base = SimulationConfig.reference()
+    config = SimulationConfig.reference(
+        profile_sds={
+            p: dict(zip(base.traits, row, strict=True)) for p, row in zip(base.profile_ids, spreads, strict=True)
+        }
+    )
+    traits = np.random.default_rng(0).normal(0, 1.3, (40, len(config.traits)))
+    densities = np.column_stack(
+        [multivariate_normal(m, c).pdf(traits) for m, c in zip(config.means, config.covariances, strict=True)]
+    )
+    expected = densities * config.priors
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(oracle_probabilities(traits, config), expected, rtol=1e-8, atol=1e-12)
