@@ -113,3 +113,15 @@ def test_more_reliable_items_bring_the_answer_level_bayes_toward_the_true_trait_
             - loss(oracle_probabilities(test.traits, sharper))
         )
     assert 0 < gaps[1] < gaps[0]
+
+
+def test_answers_no_model_produces_still_get_a_posterior(config, instrument):
+    """A total time of one second fits neither attentive nor careless answering; the answers then decide."""
+    sim = simulate(20, seed=39, config=config)
+    attentive = np.flatnonzero(~sim.careless)[:5]
+    odd = sim.responses.take(attentive)
+    odd = Responses(instrument, odd.candidate_ids, odd.items, odd.choices, odd.checks, np.full(len(odd), 1.0))
+    posterior = answer_probabilities(odd, config, n_draws=64)
+    assert np.isfinite(posterior).all()
+    np.testing.assert_allclose(posterior.sum(axis=1), 1.0)
+    assert (np.abs(posterior - config.priors).max(axis=1) > 0.05).all()  # not just the prior

@@ -115,11 +115,19 @@ def answer_probabilities(
         log_joint = _attentive_log_joint(
             config, params, grid, item_table, codes[rows], responses.choices[rows], n_draws, rng
         )  # (chunk, n_profiles): log pi_k p(items, choices | k, attentive)
-        log_joint += attentive[rows, None]
+        attentive_joint = log_joint.copy()
+        log_joint = log_joint + attentive[rows, None]
         if config.careless_share > 0:
             careless_joint = careless[rows, None] + np.log(config.priors)[None, :]
             log_joint = np.logaddexp(log_joint, careless_joint)
-        posterior[rows] = np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
+        total = logsumexp(log_joint, axis=1, keepdims=True)
+        # Answers neither model can produce (say, a total time of one second): the time and
+        # checks then say nothing either way, and the profile evidence alone decides.
+        impossible = ~np.isfinite(total[:, 0])
+        if impossible.any():
+            log_joint[impossible] = attentive_joint[impossible]
+            total[impossible] = logsumexp(log_joint[impossible], axis=1, keepdims=True)
+        posterior[rows] = np.exp(log_joint - total)
     return posterior
 
 
