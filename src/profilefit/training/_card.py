@@ -46,13 +46,14 @@ _LIMITS_SIMULATION = """\
   on it, an organisation should collect its own labels and retrain
   (`profilefit train --data labelled.csv --label-column profile --out DIR`).
 - The profiles overlap by design, as people do: even a classifier that saw the true
-  latent traits (the ceiling below) is often wrong. Treat the profile as a
+  latent traits (the ceiling above) is often wrong. Treat the profile as a
   description with an uncertainty, not as a fact about a person.
-- The simulation is set to published levels: scale alphas about .70-.79 (Big Five scales
-  average .73-.78), situational-judgement consistency about .45-.67 (published .46-.68), 11 %
+- The simulation is set to published levels: scale alphas about .75 (Big Five scales
+  average .73-.78), situational-judgement consistency within the published .46-.68, 11 %
   careless responders (10-12 % published), faking that varies between people and profiles
-  that differ in spread. Real answers may still differ from it in ways no one has measured;
-  the sensitivity table below shows how the figures move when these assumptions change.
+  that differ in spread (docs/simulation.md gives the measured figures). Real answers may
+  still differ from it in ways no one has measured; the sensitivity table above shows how
+  the figures move when these assumptions change.
 - Only the Empathizer (32 %) and Controller (15 %) shares are published; the other five
   shares are an assumption (an even split of the remaining 53 %). Other shares change
   the probabilities.
