@@ -125,3 +125,22 @@ def test_answers_no_model_produces_still_get_a_posterior(config, instrument):
     assert np.isfinite(posterior).all()
     np.testing.assert_allclose(posterior.sum(axis=1), 1.0)
     assert (np.abs(posterior - config.priors).max(axis=1) > 0.05).all()  # not just the prior
+
+
+def test_the_what_if_example_prints_the_model_next_to_both_yardsticks():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "examples" / "what_if_simulation.py"
+    spec = importlib.util.spec_from_file_location("what_if_simulation", path)
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    overrides = example.parse(["careless_share=0.2", "name=what-if"])
+    assert overrides == {"careless_share": 0.2, "name": "what-if"}
+    text = example.what_if(overrides, n_train=1_500, n_test=400, draws=32)
+    assert '"careless_share": 0.2' in text
+    for row in ("model trained on the answers", "answer-level Bayes classifier", "true-trait Bayes ceiling"):
+        assert row in text
+    with pytest.raises(SystemExit, match="name=value"):
+        example.parse(["careless_share"])
