@@ -173,9 +173,9 @@ def _attentive_log_joint(
 ) -> NDArray[np.float64]:
     """``log pi_k + log p(items, choices | k, attentive)`` for a chunk, shape (chunk, n_profiles).
 
-    Two stages: a pilot draws each responding trait from its scale's item likelihood on the
-    grid; its weighted draws give, per candidate and profile, a location and spread, and an
-    equal mixture of multivariate Student-t components with them draws the final sample.
+    Draws of the responding traits come from an equal mixture of Student-t components, one
+    per profile at its Gaussian approximation (:func:`_gaussian_components`); each is weighted
+    by the exact likelihood over the mixture density.
     """
     n, n_traits = codes.shape[0], len(config.traits)
     # Item log likelihood of each trait's scale along the grid, (n, n_traits, G).
