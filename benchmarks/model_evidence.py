@@ -2,7 +2,7 @@
 
 Prints the figures docs/model-card.md and docs/model.md quote:
 
-    python benchmarks/model_evidence.py                       # about 6 minutes on 2 cores
+    python benchmarks/model_evidence.py                       # 3 to 6 minutes on 2 busy cores
     python benchmarks/model_evidence.py --card docs/model-card.md --doc docs/model.md
 
 1. **Headline.** The shipped reference model on candidates it never saw (a fresh seed, at
