@@ -20,11 +20,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from profilefit.artifact import ModelArtifact, load_artifact
-from profilefit.fit import DEFAULT_ROLE, FitScores, RoleFitScorer, RoleProfile, load_role
+from profilefit.fit import DEFAULT_ROLE, FitScores, ProfileLogits, RoleFitScorer, RoleProfile, load_role
 from profilefit.fit._result import construct_trusted
 from profilefit.profiles import PROFILE_IDS
 from profilefit.schema import AssessmentBase, assessment_model
-from profilefit.scoring import NormGroup, Responses, ScaleScores, score_responses
+from profilefit.scoring import NormGroup, Responses, ScaleScores, filled_scale_scores, score_responses
 from profilefit.screening._result import (
     UNDETERMINED,
     Contribution,
@@ -61,7 +61,8 @@ class ScoredBatch:
         Response-validity flags of each candidate.
     fit : FitScores or None
         Role fit when the screener has a role (see :mod:`profilefit.fit`): arrays ``score``
-        (0–100) and ``band`` per candidate, and the numbers behind the reasons.
+        (0–100), ``band`` (``""`` where the fit is incomplete) and ``incomplete`` per
+        candidate, and the numbers behind the reasons.
     """
 
     responses: Responses
@@ -82,8 +83,10 @@ class ScoredBatch:
 
     @property
     def needs_human_review(self) -> NDArray[np.bool_]:
-        """A person must look closer: a validity flag fired or the profile is undetermined."""
+        """A person must look closer: a validity flag fired, the profile is undetermined or the fit is incomplete."""
         review: NDArray[np.bool_] = ~self.determined | self.validity.any
+        if self.fit is not None:
+            review = review | self.fit.incomplete
         return review
 
 
@@ -171,7 +174,22 @@ class Screener:
                 return None, None  # an organisation's own instrument or labels: no built-in role applies
             role = default
         loaded = load_role(role)
-        return loaded, RoleFitScorer(loaded, self.instrument.scale_ids, self.profile_ids, scale_names=scale_names)
+        features = self.instrument.feature_names
+        scales = tuple(s for s in self.instrument.scale_ids if s in features)
+        columns = [features.index(s) for s in scales]
+        logits = ProfileLogits(scale_ids=scales, coef=self._coef[:, columns], intercept=self._intercept)
+        scorer = RoleFitScorer(
+            loaded, self.instrument.scale_ids, self.profile_ids, profile_logits=logits, scale_names=scale_names
+        )
+        # An unanswered item counts as the keyed answer the role wants least (docs/fit.md: blanks never help).
+        low, high = self.instrument.response_scale.min, self.instrument.response_scale.max
+        self._fit_fill = np.array(
+            [
+                float(high) if s in loaded.scales and loaded.scales[s].direction == "lower" else float(low)
+                for s in self.instrument.scale_ids
+            ]
+        )
+        return loaded, scorer
 
     @classmethod
     def load(
@@ -251,7 +269,7 @@ class Screener:
         top, second = order[:, 0], order[:, 1]
         confidence = probabilities[np.arange(len(top)), top]
         percentiles = self.norms.percentiles(scores.scales, self.instrument.scale_ids)
-        fit = None if self._fit_scorer is None else self._fit_scorer.score(percentiles, probabilities)
+        fit = None if self._fit_scorer is None else self._fit(responses, scores, percentiles)
         return ScoredBatch(
             responses=responses,
             scores=scores,
@@ -268,6 +286,14 @@ class Screener:
             validity=validity_flags(responses, scores),
             fit=fit,
         )
+
+    def _fit(self, responses: Responses, scores: ScaleScores, percentiles: NDArray[np.float64]) -> FitScores:
+        assert self._fit_scorer is not None
+        fit_percentiles = percentiles
+        if np.isnan(responses.items).any():  # blanks count at the role's least-wanted end
+            filled = filled_scale_scores(responses, self._fit_fill)
+            fit_percentiles = self.norms.percentiles(filled, self.instrument.scale_ids)
+        return self._fit_scorer.score(fit_percentiles, missing=np.isnan(scores.scales))
 
     def _standardise(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         # The same arithmetic as ProfileClassifier: the feature layout is fixed by the
