@@ -36,7 +36,7 @@ h3 { font-size: 1rem; margin-bottom: 0.3rem; }
 .reasons > div { flex: 1 1 22rem; }
 .band { display: inline-block; padding: 0 0.5rem; border-radius: 0.6rem; font-weight: 600; }
 .band-strong { background: #d3ead2; } .band-possible { background: #f7e7b4; } .band-weak { background: #f4d6d2; }
-.band-none { background: #e6e6e6; }
+.band-none, .band-incomplete { background: #e6e6e6; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.92rem; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: left; vertical-align: top; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -91,6 +91,9 @@ def _review_reasons(result: ScreeningResult, labels: Labels) -> list[str]:
                 threshold=labels.percent(result.min_confidence),
             )
         )
+    if result.fit is not None and result.fit.incomplete:
+        scales = ", ".join(labels.scale(scale) for scale in result.fit.missing_scales)
+        reasons.append(labels.t("review_incomplete_fit", scales=scales))
     return reasons
 
 
@@ -261,7 +264,7 @@ def _fit_section(result: ScreeningResult, labels: Labels) -> str:
     return (
         f"<section>{heading}"
         f"<p><strong>{_text(labels.t('fit'))}: {_text(score)}</strong> "
-        f'<span class="band band-{_text(fit.band)}">{_text(labels.band(fit.band))}</span> '
+        f'<span class="band band-{_text(fit.band or "none")}">{_text(labels.band(fit.band))}</span> '
         f"<small>({_text(rule)})</small></p>"
         f"<figure>{fit_chart(fit.score, fit.strong_from, fit.possible_from, labels)}</figure>"
         f"<p><small>{_text(parts)}</small></p>"

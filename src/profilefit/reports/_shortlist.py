@@ -47,6 +47,7 @@ class ShortlistRow:
     fit_score : float or None
         Fit 0–100; ``None`` when the results have no fit.
     fit_band : str or None
+        ``None`` when there is no fit, or when the fit is incomplete (a score but no band).
     needs_review : bool
     flags : tuple of str
         Validity flags that fired.
@@ -63,6 +64,11 @@ class ShortlistRow:
     needs_review: bool
     flags: tuple[str, ...] = ()
     trained_on: str = "simulation"
+
+    @property
+    def incomplete(self) -> bool:
+        """A fit without a band: a weighted scale had too few answers, so the candidate is not selected."""
+        return self.fit_score is not None and self.fit_band is None
 
 
 def _number(value: Any) -> float | None:
@@ -265,7 +271,10 @@ def shortlist_html(
     if role_id is None and not isinstance(source, str | Path):
         role_id = next((r.fit.role for r in source if isinstance(r, ScreeningResult) and r.fit), None)
     resolved = role_for(role_id, role if isinstance(role, RoleProfile) else None)
-    ordered = sorted(rows, key=lambda r: (r.fit_score is None, -(r.fit_score or 0.0), r.candidate_id))
+    # Best fit first; an incomplete fit is never selected, so it comes after every banded one.
+    ordered = sorted(
+        rows, key=lambda r: (r.fit_band is None, r.fit_score is None, -(r.fit_score or 0.0), r.candidate_id)
+    )
     trained_on = "simulation" if all(r.trained_on == "simulation" for r in rows) else "organisation data"
 
     counts = {band: sum(r.fit_band == band for r in rows) for band in BANDS}
@@ -297,7 +306,7 @@ def _rows(source: str | Path | Sequence[ScreeningResult] | Sequence[ShortlistRow
 
 
 def _controls(labels: Labels) -> str:
-    bands = "".join(f'<option value="{_text(b)}">{_text(labels.band(b))}</option>' for b in BANDS)
+    bands = "".join(f'<option value="{_text(b)}">{_text(labels.band(b))}</option>' for b in (*BANDS, "incomplete"))
     flags = "".join(f'<option value="{_text(f)}">{_text(labels.flag_name(f))}</option>' for f in FLAG_IDS)
     return (
         '<div id="controls" hidden>'
@@ -334,7 +343,7 @@ def _table(rows: Sequence[ShortlistRow], labels: Labels) -> str:
         + "</th>"
         for key, kind, sortable in columns
     )
-    band_order = {band: str(k) for k, band in enumerate(BANDS)}
+    band_order = {band: str(k) for k, band in enumerate((*BANDS, "incomplete"))}
     lines = []
     for rank, row in enumerate(rows, start=1):
         score = row.fit_score
@@ -344,10 +353,11 @@ def _table(rows: Sequence[ShortlistRow], labels: Labels) -> str:
             else f'<td class="num" data-sort="{score:.1f}">{_text(labels.number(score))}'
             f'<span class="bar" style="width:{max(0.0, min(score, 100.0)) * 0.6:.1f}px"></span></td>'
         )
-        band = row.fit_band or ""
+        band = "incomplete" if row.incomplete else row.fit_band or ""
+        band_label = labels.band(None) if row.incomplete else labels.band(band) if band in BANDS else labels.t("no_score")
         band_cell = (
             f'<td data-sort="{band_order.get(band, "9")}"><span class="band band-{_text(band or "none")}">'
-            f"{_text(labels.band(band) if band in BANDS else labels.t('no_score'))}</span></td>"
+            f"{_text(band_label)}</span></td>"
         )
         confidence = "" if row.confidence is None else labels.percent(row.confidence)
         profile = labels.profile(row.profile)

@@ -101,9 +101,9 @@ class Labels:
         descriptions = self._profiles.get(profile_id).description
         return descriptions.get(self.language, descriptions["en"])
 
-    def band(self, band: str) -> str:
-        """Display name of a fit band."""
-        return self.t(f"band_{band}")
+    def band(self, band: str | None) -> str:
+        """Display name of a fit band; ``None`` (an incomplete fit has no band) reads "incomplete"."""
+        return self.t(f"band_{band or 'incomplete'}")
 
     def feature(self, feature: str) -> str:
         """Display name of a classifier feature: a scale, or ``sjt_<profile>`` scenario choices."""

@@ -216,6 +216,11 @@ class Screener:
             load_artifact(path), norms=norms, min_confidence=min_confidence, decision_log=decision_log, role=role
         )
 
+    @property
+    def fit_scorer(self) -> RoleFitScorer | None:
+        """The role bound to this screener's scales and model (``None`` without a role)."""
+        return self._fit_scorer
+
     # ---- scoring -----------------------------------------------------------------
 
     def validate(self, assessment: AssessmentBase | Mapping[str, Any] | str | bytes) -> AssessmentBase:
