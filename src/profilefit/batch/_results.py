@@ -4,8 +4,9 @@ The shortlist page and the adverse-impact audit read these columns by name, so t
 names are part of profilefit's interface: ``candidate_id``, ``model_id``, ``profile``
 (the top profile, or ``"undetermined"``), ``top_profile``, ``second_profile``,
 ``confidence``, one ``p_<profile>`` per profile, ``fit_score`` and ``fit_band`` (both null
-without a role; ``fit_band`` alone null for an incomplete fit, which is never selected), ``needs_review``, ``flags`` (validity flag ids joined by ``;``) and
-one ``scale_<scale>`` per scale.
+without a role; ``fit_band`` alone null for an incomplete fit, which is never selected),
+``needs_review``, ``flags`` (validity flag ids joined by ``;``) and one ``scale_<scale>``
+per scale.
 """
 
 from __future__ import annotations

@@ -248,8 +248,10 @@ class RoleFitScorer:
         return scale_part, profile_part
 
     def _points(self, standing: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The fit, rounded to one decimal, for standings of shape (n, n_weighted)."""
         scale_part, profile_part = self._parts(standing)
-        points: NDArray[np.float64] = np.round(100.0 * (self._share * scale_part + (1.0 - self._share) * profile_part), 1)
+        share = self._share
+        points: NDArray[np.float64] = np.round(100.0 * (share * scale_part + (1.0 - share) * profile_part), 1)
         return points
 
     def score(self, percentiles: np.ndarray, *, missing: np.ndarray | None = None) -> FitScores:
@@ -276,8 +278,8 @@ class RoleFitScorer:
         standing = np.where(self._lower, 100.0 - weighted, weighted) / 100.0
         standing = np.where(np.isnan(standing), 0.0, standing)
         scale_part, profile_part = self._parts(standing)
-        score = np.round(100.0 * (self._share * scale_part + (1.0 - self._share) * profile_part), 1)
-        incomplete = gaps.any(axis=1)
+        score = self._points(standing)
+        incomplete: NDArray[np.bool_] = np.asarray(gaps.any(axis=1), dtype=bool)
         return FitScores(
             score=score,
             band=np.where(incomplete, "", self._bands(score)),
@@ -345,9 +347,7 @@ class RoleFitScorer:
         for _, k, favourable in ranked:
             if len(reasons[favourable]) < MAX_SCALE_REASONS:
                 scale_id, direction = self.weighted_scales[k], self._directions[k]
-                reasons[favourable].append(
-                    self._reason("scale", scale_id, favourable, direction, percentiles[k], None)
-                )
+                reasons[favourable].append(self._reason("scale", scale_id, favourable, direction, percentiles[k], None))
         if determined:
             self._profile_reason(fit, row, top, probability, reasons)
         gaps = [self.weighted_scales[k] for k, gap in enumerate(missing) if gap]

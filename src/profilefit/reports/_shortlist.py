@@ -354,7 +354,7 @@ def _table(rows: Sequence[ShortlistRow], labels: Labels) -> str:
             f'<span class="bar" style="width:{max(0.0, min(score, 100.0)) * 0.6:.1f}px"></span></td>'
         )
         band = "incomplete" if row.incomplete else row.fit_band or ""
-        band_label = labels.band(None) if row.incomplete else labels.band(band) if band in BANDS else labels.t("no_score")
+        band_label = labels.band(band) if band in band_order else labels.t("no_score")
         band_cell = (
             f'<td data-sort="{band_order.get(band, "9")}"><span class="band band-{_text(band or "none")}">'
             f"{_text(band_label)}</span></td>"
