@@ -7,15 +7,16 @@ docs/fit.md states the rules and why they hold by construction; this script meas
 
 For each role it prints:
 
-- **monotone**: over every candidate and every item, the share of cases in which moving one
-  answer one step toward the end the role wants lowers the fit, and the share in which moving
-  it one step away raises it (both must be 0). Items of scales the role does not weigh and
-  situational choices are counted apart: they must never move the fit.
-- **reasons**: the share of scale reasons that fail when their scale is put at the norm median
-  (a reason for the fit must then lower it, a reason against must raise it).
+- **monotone**: every answer of every candidate moved one step toward the end the role wants,
+  then one step away, one at a time: the share of candidates whose fit drops on some step
+  toward the role, and rises on some step away (both must be 0), with the count of cases.
+  Items of scales the role does not weigh and situational choices (the next option of each
+  scenario) are neither toward nor away: the share of candidates whose fit they move (must be 0).
+- **reasons**: each scale reason's scale put at the norm median: the share of candidates with
+  a reason that fails (a reason for the fit must then lower it, one against must raise it).
 - **blanks**: for each candidate, a random weighted scale has a random number of its items left
-  blank; the share in which the blank fit is higher, or its band higher, than with those items
-  answered at the role's least-wanted end (both must be 0), and how often the fit is incomplete.
+  blank: the share whose fit is higher, or whose band is higher, than with those items answered
+  at the role's least-wanted end (both must be 0); higher than with their own answers; incomplete.
 """
 
 from __future__ import annotations
@@ -41,14 +42,19 @@ def with_items(responses: Responses, items: NDArray[np.float64]) -> Responses:
     )
 
 
-def monotone_violations(screener: Screener, responses: Responses) -> dict[str, tuple[int, int]]:
-    """Cases (violations, tried) for: a step toward lowers, a step away raises, an unweighted move changes."""
+def monotone_violations(screener: Screener, responses: Responses) -> dict[str, tuple[float, int, int]]:
+    """Per check: (share of candidates with a violation, violating cases, cases tried).
+
+    Checks: a step toward the role lowers the fit; a step away raises it; an answer the role does
+    not weigh moves it.
+    """
     role, instrument = screener.role, screener.instrument
     assert role is not None
     base = screener.score_responses(responses).fit
     assert base is not None
     low, high = instrument.response_scale.min, instrument.response_scale.max
     counts = {"toward lowers": [0, 0], "away raises": [0, 0], "unweighted moves": [0, 0]}
+    anyone = {key: np.zeros(len(responses), dtype=bool) for key in counts}
     for column, item in enumerate(instrument.items):
         need = role.scales.get(item.scale)
         toward = 1.0 if need is None or (not item.reverse) == (need.direction == "higher") else -1.0
@@ -58,13 +64,15 @@ def monotone_violations(screener: Screener, responses: Responses) -> dict[str, t
             moved = items[:, column] != responses.items[:, column]
             fit = screener.score_responses(with_items(responses, items)).fit
             assert fit is not None
-            change = (fit.score - base.score)[moved]
+            change = fit.score - base.score
             if need is None:
                 key, bad = "unweighted moves", change != 0
             elif step == toward:
                 key, bad = "toward lowers", change < 0
             else:
                 key, bad = "away raises", change > 0
+            bad &= moved
+            anyone[key] |= bad
             counts[key][0] += int(bad.sum())
             counts[key][1] += int(moved.sum())
     # Situational choices: the next option of every scenario, for everyone who answered it.
@@ -78,14 +86,19 @@ def monotone_violations(screener: Screener, responses: Responses) -> dict[str, t
         )
         fit = screener.score_responses(moved).fit
         assert fit is not None
-        counts["unweighted moves"][0] += int((fit.score != base.score)[answered].sum())
+        bad = (fit.score != base.score) & answered
+        anyone["unweighted moves"] |= bad
+        counts["unweighted moves"][0] += int(bad.sum())
         choices_moved += int(answered.sum())
     counts["unweighted moves"][1] += choices_moved
-    return {key: (bad, tried) for key, (bad, tried) in counts.items()}
+    return {key: (float(np.mean(anyone[key])), bad, tried) for key, (bad, tried) in counts.items()}
 
 
-def reason_failures(screener: Screener, responses: Responses) -> tuple[int, int, int]:
-    """(failed, checked, candidates with a scale reason): each scale reason's scale put at the norm median."""
+def reason_failures(screener: Screener, responses: Responses) -> tuple[int, int, int, int]:
+    """Each scale reason's scale put at the norm median.
+
+    Returns (candidates with a failing reason, failing reasons, reasons checked, candidates with a scale reason).
+    """
     scorer = screener.fit_scorer
     assert scorer is not None
     batch = screener.score_responses(responses)
@@ -94,11 +107,12 @@ def reason_failures(screener: Screener, responses: Responses) -> tuple[int, int,
     results = screener.results(batch)
     n_scales = len(screener.instrument.scale_ids)
     columns = [screener.instrument.scale_ids.index(s) for s in scorer.weighted_scales]
-    failed = checked = with_reason = 0
+    failed = checked = with_reason = failing_candidates = 0
     for row, result in enumerate(results):
         assert result.fit is not None
         reasons = [r for r in result.fit.reasons_for + result.fit.reasons_against if r.kind == "scale"]
         with_reason += bool(reasons)
+        failed_before = failed
         for reason in reasons:
             percentiles = np.full((1, n_scales), np.nan)
             percentiles[0, columns] = fit.percentiles[row]
@@ -109,7 +123,8 @@ def reason_failures(screener: Screener, responses: Responses) -> tuple[int, int,
             holds = perturbed < fit.score[row] if reason.stance == "for" else perturbed > fit.score[row]
             failed += not holds
             checked += 1
-    return failed, checked, with_reason
+        failing_candidates += failed > failed_before
+    return failing_candidates, failed, checked, with_reason
 
 
 def blank_gains(screener: Screener, responses: Responses, seed: int) -> dict[str, float]:
@@ -148,26 +163,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20_000, help="simulated candidates (default: 20000)")
     parser.add_argument("--seed", type=int, default=5, help="simulation seed (default: 5)")
-    parser.add_argument(
-        "--monotone-n", type=int, default=5_000, help="candidates for the one-step checks (default: 5000)"
-    )
     args = parser.parse_args()
     simulation = simulate(args.n, seed=args.seed)
     responses = simulation.responses
-    subset = responses.take(np.arange(min(args.n, args.monotone_n)))
-    print(f"{args.n} simulated candidates (seed {args.seed}); one-step checks on the first {len(subset)}")
+    n = len(responses)
+    print(f"{n} simulated candidates (seed {args.seed}); shares are of candidates")
     for role_id in builtin_roles():
         screener = Screener.load(role=role_id)
         print(f"\n{role_id}")
-        for key, (bad, tried) in monotone_violations(screener, subset).items():
-            print(f"  monotone: {key:18s} {bad / max(tried, 1):.4f} of {tried} cases")
-        failed, checked, with_reason = reason_failures(screener, responses)
+        for key, (share, bad, tried) in monotone_violations(screener, responses).items():
+            print(f"  monotone: one answer one step, {key:18s} {share:.4f}  ({bad} of {tried} cases)")
+        failing, failed, checked, with_reason = reason_failures(screener, responses)
         print(
-            f"  reasons: {failed / max(checked, 1):.4f} of {checked} scale reasons fail the median check "
-            f"({with_reason} of {len(responses)} candidates have one)"
+            f"  reasons: a scale reason fails the median check     {failing / n:.4f}  "
+            f"({failed} of {checked} reasons; {with_reason} candidates have one)"
         )
         for key, share in blank_gains(screener, responses, args.seed).items():
-            print(f"  blanks: {key:30s} {share:.4f}")
+            print(f"  blanks: {key:42s} {share:.4f}")
 
 
 if __name__ == "__main__":
