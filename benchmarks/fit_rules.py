@@ -2,8 +2,9 @@
 
 docs/fit.md states the rules and why they hold by construction; this script measures them:
 
-    python benchmarks/fit_rules.py               # 20,000 candidates, seed 5
-    python benchmarks/fit_rules.py --n 2000      # quicker
+    python benchmarks/fit_rules.py                         # 20,000 candidates, seed 5
+    python benchmarks/fit_rules.py --n 2000                # quicker
+    python benchmarks/fit_rules.py --role our-role.toml    # your own role file, on the reference model
 
 For each role it prints:
 
@@ -163,12 +164,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20_000, help="simulated candidates (default: 20000)")
     parser.add_argument("--seed", type=int, default=5, help="simulation seed (default: 5)")
+    parser.add_argument(
+        "--role", action="append", help="a built-in role id or a role file; repeatable (default: the built-in roles)"
+    )
     args = parser.parse_args()
     simulation = simulate(args.n, seed=args.seed)
     responses = simulation.responses
     n = len(responses)
     print(f"{n} simulated candidates (seed {args.seed}); shares are of candidates")
-    for role_id in builtin_roles():
+    for role_id in args.role or builtin_roles():
         screener = Screener.load(role=role_id)
         print(f"\n{role_id}")
         for key, (share, bad, tried) in monotone_violations(screener, responses).items():

@@ -140,11 +140,15 @@ def test_reasons_hold_a_scale_named_for_the_fit_raises_it_and_one_named_against_
     answers = data.draw(responses(instrument, max_rows=2), label="answers")
     batch = scored.score_responses(answers)
     columns = [instrument.scale_ids.index(s) for s in scorer.weighted_scales]
+    median_profile_part = scorer.score(np.full((1, len(instrument.scale_ids)), 50.0)).profile_component[0]
     for row, result in enumerate(scored.results(batch)):
         fit = result.fit
         for reason in fit.reasons_for + fit.reasons_against:
             if reason.kind == "missing":
                 assert reason.stance == "against" and reason.id in fit.missing_scales
+            if reason.kind == "profile":  # the profile part agrees with the profile reason
+                above = batch.fit.profile_component[row] > median_profile_part
+                assert above if reason.stance == "for" else not above
             if reason.kind != "scale":
                 continue
             percentiles = np.full((1, len(instrument.scale_ids)), np.nan)
