@@ -202,6 +202,20 @@ def test_an_undetermined_profile_and_a_missing_fit_are_reported(results):
     check_html(html_report(no_fit, language="nl"))
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_incomplete_fit_is_reported_without_a_band_and_sent_to_review(screener, language):
+    record = {"candidate_id": "c-1", **{item.id: 4 for item in screener.instrument.items if item.scale != "ownership"}}
+    result = screener.score(record)
+    assert result.fit.incomplete
+    labels = Labels(language)
+    reason = labels.t("review_incomplete_fit", scales=labels.scale("ownership"))
+    text = text_report(result, language=language)
+    assert f"[{labels.band(None)}]" in text and reason in " ".join(text.split())
+    page = html_report(result, language=language)
+    check_html(page)
+    assert 'class="band band-none"' in page and escape(reason, quote=False) in page
+
+
 def test_a_model_trained_on_organisation_data_says_so(flagged):
     model = flagged.model.model_copy(update={"trained_on": "organisation data"})
     text = "".join(check_html(html_report(flagged.model_copy(update={"model": model}))).text)
