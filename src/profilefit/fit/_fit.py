@@ -175,7 +175,7 @@ class RoleFitScorer:
     ...           "procedure", "improvement", "competitiveness", "ownership")
     >>> scorer = RoleFitScorer(load_role("complex-case"), scales, PROFILE_IDS)
     >>> fit = scorer.score(np.full((1, 8), 50.0))
-    >>> float(fit.scale_component[0]), fit.band[0]
+    >>> float(fit.scale_component[0]), str(fit.band[0])
     (50.0, 'possible')
     """
 
@@ -203,6 +203,7 @@ class RoleFitScorer:
                 f"role {role.id!r} names unknown profile(s) {unknown_profiles}; known: {', '.join(profile_ids)}"
             )
         self.role = role
+        self.scale_ids: tuple[str, ...] = tuple(scale_ids)
         self.weighted_scales: tuple[str, ...] = tuple(s for s in scale_ids if s in role.scales)
         self._columns = np.array([list(scale_ids).index(s) for s in self.weighted_scales], dtype=np.intp)
         weights = np.array([role.scales[s].weight for s in self.weighted_scales])
@@ -239,6 +240,24 @@ class RoleFitScorer:
                 signed = logits.coef[:, logits.scale_ids.index(scale_id)] * (-1.0 if self._lower[j] else 1.0)
                 coef[:, j] = isotonic_on(signed, self._suitability)
         return np.asarray(logits.intercept, dtype=np.float64), coef
+
+    def least_wanted(self, low: float, high: float) -> NDArray[np.float64]:
+        """The keyed answer an unanswered item counts as, per scale in ``scale_ids`` order.
+
+        ``low`` for a scale the role wants high, ``high`` for one it wants low (and ``low`` for
+        scales the role does not weigh, which the fit does not read): so a blank never helps.
+
+        Examples
+        --------
+        >>> from profilefit.fit import load_role
+        >>> from profilefit.profiles import PROFILE_IDS
+        >>> scales = ("taking_charge", "composure", "empathy", "accommodation",
+        ...           "procedure", "improvement", "competitiveness", "ownership")
+        >>> RoleFitScorer(load_role("complex-case"), scales, PROFILE_IDS).least_wanted(1, 6).tolist()
+        [1.0, 1.0, 1.0, 6.0, 1.0, 1.0, 1.0, 1.0]
+        """
+        lower = {s for s, need in self.role.scales.items() if need.direction == "lower"}
+        return np.array([float(high) if s in lower else float(low) for s in self.scale_ids])
 
     def _parts(self, standing: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Scale part and profile part, each 0–1, for standings of shape (n, n_weighted)."""

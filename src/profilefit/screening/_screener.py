@@ -181,14 +181,6 @@ class Screener:
         scorer = RoleFitScorer(
             loaded, self.instrument.scale_ids, self.profile_ids, profile_logits=logits, scale_names=scale_names
         )
-        # An unanswered item counts as the keyed answer the role wants least (docs/fit.md: blanks never help).
-        low, high = self.instrument.response_scale.min, self.instrument.response_scale.max
-        self._fit_fill = np.array(
-            [
-                float(high) if s in loaded.scales and loaded.scales[s].direction == "lower" else float(low)
-                for s in self.instrument.scale_ids
-            ]
-        )
         return loaded, scorer
 
     @classmethod
@@ -295,8 +287,9 @@ class Screener:
     def _fit(self, responses: Responses, scores: ScaleScores, percentiles: NDArray[np.float64]) -> FitScores:
         assert self._fit_scorer is not None
         fit_percentiles = percentiles
-        if np.isnan(responses.items).any():  # blanks count at the role's least-wanted end
-            filled = filled_scale_scores(responses, self._fit_fill)
+        if np.isnan(responses.items).any():  # blanks count at the role's least-wanted end (docs/fit.md)
+            scale = self.instrument.response_scale
+            filled = filled_scale_scores(responses, self._fit_scorer.least_wanted(scale.min, scale.max))
             fit_percentiles = self.norms.percentiles(filled, self.instrument.scale_ids)
         return self._fit_scorer.score(fit_percentiles, missing=np.isnan(scores.scales))
 
