@@ -122,8 +122,8 @@ class Screener:
     >>> result = screener.score({"candidate_id": "c-1", "tc1": 5, "tc4": 6})
     >>> sorted(result.probabilities) == sorted(screener.profile_ids)
     True
-    >>> result.fit.role, result.fit.band in ("strong", "possible", "weak")
-    ('complex-case', True)
+    >>> result.fit.role, result.fit.incomplete, result.fit.band  # most scales unanswered: no band
+    ('complex-case', True, None)
     """
 
     def __init__(
