@@ -209,6 +209,17 @@ def test_an_incomplete_fit_is_marked_so_in_the_result_and_its_json(screener, ins
     assert complete.fit.band is not None and complete.fit.score == result.fit.score
 
 
+def test_the_decision_log_records_an_incomplete_fit_without_a_band(instrument, tmp_path, monkeypatch):
+    from profilefit.decisions import KEY_ENVIRONMENT
+
+    monkeypatch.setenv(KEY_ENVIRONMENT, "organisation-secret")
+    log = tmp_path / "decisions.jsonl"
+    record = {"candidate_id": "c-1", **{item.id: 4 for item in instrument.items if item.scale != "ownership"}}
+    Screener.load(decision_log=log).score(record)
+    (line,) = [json.loads(text) for text in log.read_text(encoding="utf-8").splitlines()]
+    assert line["result"]["fit"]["band"] is None and line["result"]["needs_human_review"]
+
+
 @pytest.mark.parametrize("role", ["complex-case", "transactional"])
 def test_a_candidate_at_the_norm_median_gets_neither_scale_reasons_nor_a_scale_advantage(screener, role):
     scorer = Screener(screener.artifact, role=role).fit_scorer
