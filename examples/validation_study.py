@@ -8,8 +8,7 @@ What it does, in the order an analyst would:
 1. Scores the bundled sample export (400 simulated applicants) into results.
 2. Runs the study of the fit against the bundled outcomes of the 200 who were hired: a supervisor
    rating of complex-case resolution (reliability .52) and six-month retention (yes/no).
-3. Tries to learn a role from the bundled study: with about 160 ratings the evidence is too weak, and it
-   is refused.
+3. Tries to learn a role from the bundled study (about 160 ratings) and says whether to trust it.
 4. Simulates a larger centre (3,000 applicants, 1,500 hired), learns a role there, and checks it on
    a second, independent simulated centre against the current role.
 
@@ -76,9 +75,12 @@ def main() -> None:
     print("\n3. Learning a role from the bundled study")
     learned = learn_role_files(results, sample_outcomes_path(), "resolution_rating")
     cv = learned.cv_validity
-    print(f"   n = {learned.n}, cross-validated r = {cv.value:.3f} [{cv.low:.3f}, {cv.high:.3f}]")
+    validity = f"cross-validated r = {cv.value:.3f} [{cv.low:.3f}, {cv.high:.3f}]"
+    print(f"   n = {learned.n}, {validity}; trusted: {learned.trusted}")
     for problem in learned.problems:
         print(f"   Refused: {problem}")
+    for warning in learned.warnings:
+        print(f"   Warning: {warning}")
 
     print("\n4. A larger simulated centre: learn there, check on an independent one")
     centre = write_simulated_centre(out / "centre_a", applicants=3000, seed=7070)
