@@ -370,12 +370,6 @@ class Screener:
             self.decision_log.append(self.decision_records(batch, inputs=validated))
         return results
 
-    def score_batch(self, data: Any, **options: Any) -> Any:
-        """Score a data frame, a file path or an iterable of dicts; see :func:`profilefit.batch.score_batch`."""
-        from profilefit.batch import score_batch  # the batch layer imports this module
-
-        return score_batch(self, data, **options)
-
     # ---- record keeping ----------------------------------------------------------
 
     def decision_records(
