@@ -12,7 +12,16 @@ from pydantic import ValidationError
 
 from profilefit.cli._errors import print_validation_error
 from profilefit.fit import BANDS, builtin_roles, load_role
-from profilefit.reports import html_report, json_report, read_results, report_languages, shortlist_html, text_report
+from profilefit.reports import (
+    DEFAULT_TOP,
+    html_report,
+    iter_results,
+    json_report,
+    report_languages,
+    select_shortlist,
+    shortlist_html,
+    text_report,
+)
 from profilefit.screening import Screener, ScreeningResult
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -47,6 +56,13 @@ def register(subparsers: Any) -> None:
     shortlist.add_argument("--html", required=True, help="where to write the shortlist page (.html)")
     shortlist.add_argument("--lang", choices=languages, default="en", help="page language (default: en)")
     shortlist.add_argument("--role", help=f"the role the fit was computed for, to name it on the page ({roles})")
+    shortlist.add_argument(
+        "--top",
+        type=_positive,
+        default=DEFAULT_TOP,
+        metavar="N",
+        help=f"list the N best by fit; the page says how many are left out (default: {DEFAULT_TOP})",
+    )
     shortlist.set_defaults(func=run_shortlist)
 
 
@@ -84,10 +100,20 @@ def _is_result(text: str) -> bool:
 
 def run_shortlist(args: argparse.Namespace) -> int:
     """Write the shortlist page and print a one-line summary."""
-    rows = read_results(args.results)
+    shortlist = select_shortlist(iter_results(args.results), top=args.top)
     role = load_role(args.role) if args.role else None
-    Path(args.html).write_text(shortlist_html(rows, language=args.lang, role=role), encoding="utf-8")
-    counts = ", ".join(f"{sum(r.fit_band == band for r in rows)} {band}" for band in BANDS)
-    review = sum(r.needs_review for r in rows)
-    print(f"wrote {args.html}: {len(rows)} candidates ({counts}; {review} need review)")
+    Path(args.html).write_text(shortlist_html(shortlist, language=args.lang, role=role), encoding="utf-8")
+    counts = ", ".join(f"{shortlist.band_counts[band]} {band}" for band in BANDS)
+    left_out = f"; {shortlist.left_out} left out, the best {len(shortlist.rows)} listed" if shortlist.left_out else ""
+    print(f"wrote {args.html}: {shortlist.total} candidates ({counts}; {shortlist.needs_review} need review{left_out})")
     return EXIT_OK
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
