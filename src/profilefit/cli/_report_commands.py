@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from profilefit.cli._errors import print_validation_error
+from profilefit.cli._inputs import load_screener
 from profilefit.fit import BANDS, builtin_roles, load_role
 from profilefit.reports import (
     DEFAULT_TOP,
@@ -22,7 +23,7 @@ from profilefit.reports import (
     shortlist_html,
     text_report,
 )
-from profilefit.screening import Screener, ScreeningResult
+from profilefit.screening import ScreeningResult
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -44,6 +45,9 @@ def register(subparsers: Any) -> None:
     report.add_argument("--html", help="also write the report as a self-contained HTML page here")
     report.add_argument("--json", help="also write the result (with fit) as JSON here")
     report.add_argument("--model", help="a model file (.joblib) with its manifest; default: the reference model")
+    report.add_argument(
+        "--norms", metavar="FILE", help="a norm group file (from `profilefit norms`); default: the model's"
+    )
     report.set_defaults(func=run_report)
 
     shortlist = subparsers.add_parser(
@@ -72,8 +76,14 @@ def run_report(args: argparse.Namespace) -> int:
     role = load_role(args.role)
     if _is_result(text):
         result = ScreeningResult.model_validate_json(text)
+        if args.norms is not None:
+            print(
+                f"profilefit report: note: {args.candidate} is a stored result, reported as it is: its percentiles "
+                f"are against its own norm group ({result.norm_group}), not {args.norms}",
+                file=sys.stderr,
+            )
     else:
-        screener = Screener.load(args.model, role=role)
+        screener = load_screener(args.model, role=args.role, norms=args.norms, command="report")
         try:
             result = screener.score(text)
         except ValidationError as error:
