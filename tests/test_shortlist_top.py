@@ -41,6 +41,7 @@ def test_the_top_n_of_a_stream_is_the_first_n_of_the_whole_sorted(rows, top):
     assert shortlist.total == len(rows) and shortlist.left_out == max(0, len(rows) - top)
     assert shortlist.band_counts == {band: sum(r.fit_band == band for r in rows) for band in BANDS}
     assert shortlist.needs_review == sum(r.needs_review for r in rows)
+    assert shortlist.incomplete == sum(r.fit_score is not None and r.fit_band is None for r in rows)
     simulated = all(r.trained_on == "simulation" for r in rows)
     assert shortlist.trained_on == ("simulation" if simulated else "organisation data")
     assert select_shortlist(rows, top=None).rows == sorted(rows, key=_order)

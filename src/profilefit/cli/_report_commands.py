@@ -114,6 +114,7 @@ def run_shortlist(args: argparse.Namespace) -> int:
     role = load_role(args.role) if args.role else None
     Path(args.html).write_text(shortlist_html(shortlist, language=args.lang, role=role), encoding="utf-8")
     counts = ", ".join(f"{shortlist.band_counts[band]} {band}" for band in BANDS)
+    counts += f", {shortlist.incomplete} incomplete"
     left_out = f"; {shortlist.left_out} left out, the best {len(shortlist.rows)} listed" if shortlist.left_out else ""
     print(f"wrote {args.html}: {shortlist.total} candidates ({counts}; {shortlist.needs_review} need review{left_out})")
     return EXIT_OK

@@ -179,6 +179,8 @@ class Shortlist:
         Candidates per fit band, over the whole batch.
     needs_review : int
         Candidates whose result needs a person's review, over the whole batch.
+    incomplete : int
+        Candidates with an incomplete fit (a score, no band), over the whole batch.
     trained_on : str
         ``"simulation"`` when every result comes from the reference model, else ``"organisation data"``.
     """
@@ -187,6 +189,7 @@ class Shortlist:
     total: int
     band_counts: dict[str, int]
     needs_review: int
+    incomplete: int
     trained_on: str
 
     @property
@@ -221,12 +224,13 @@ def select_shortlist(rows: Iterable[ShortlistRow], *, top: int | None = DEFAULT_
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise ValueError(f"top must be a whole number of at least 1 (or None for every row), not {top!r}")
     counts = dict.fromkeys(BANDS, 0)
-    tally = {"total": 0, "review": 0, "other_model": 0}
+    tally = {"total": 0, "review": 0, "incomplete": 0, "other_model": 0}
 
     def counted() -> Iterator[ShortlistRow]:
         for row in rows:
             tally["total"] += 1
             tally["review"] += row.needs_review
+            tally["incomplete"] += row.incomplete
             tally["other_model"] += row.trained_on != "simulation"
             if row.fit_band in counts:
                 counts[row.fit_band] += 1
@@ -238,6 +242,7 @@ def select_shortlist(rows: Iterable[ShortlistRow], *, top: int | None = DEFAULT_
         total=tally["total"],
         band_counts=counts,
         needs_review=tally["review"],
+        incomplete=tally["incomplete"],
         trained_on="organisation data" if tally["other_model"] else "simulation",
     )
 
