@@ -109,3 +109,11 @@ def test_a_plain_export_is_read_as_columns_and_parses_only_rejected_lines_again(
     assert len(batch.results) == 299 and batch.rejects[["row", "field"]].values.tolist() == [[18, "tc1"]]
     assert parsed == [json.dumps(rows[17]).encode() + b"\n"]  # the one rejected line, for its exact value
     assert batch.rejects["value"].tolist() == [9]
+
+
+def test_an_empty_or_blank_file_has_no_rows(screener, tmp_path):
+    for content in (b"", b"\n\n  \n"):
+        path = tmp_path / "export.jsonl"
+        path.write_bytes(content)
+        batch = score_batch(screener, path)
+        assert batch.summary.rows_read == 0 and len(batch.results) == 0 and len(batch.rejects) == 0

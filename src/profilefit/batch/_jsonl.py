@@ -34,6 +34,7 @@ import io
 import itertools
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -70,13 +71,22 @@ def jsonl_chunks(path: Path, instrument: Instrument, chunk_size: int) -> Iterato
     """The chunks of a JSON Lines file: columnar where exact (see the module docstring), else line by line."""
     fields = frozenset(field_table(instrument).kind)
     # Read as bytes: a line that is not valid UTF-8 is a reject of that line, not of the file.
-    with path.open("rb") as stream:
+    # pyarrow parses without the GIL: the next block is parsed in a second thread while this one is validated.
+    with path.open("rb") as stream, ThreadPoolExecutor(max_workers=1, thread_name_prefix="profilefit-jsonl") as pool:
         lines = filter(bytes.strip, stream)  # blank lines are not rows, as in read_rows
         row_number = 1
-        while block := list(itertools.islice(lines, chunk_size)):
-            chunk = _columnar(block, fields, row_number) or _line_by_line(block, row_number)
-            yield chunk
+        block = list(itertools.islice(lines, chunk_size))
+        if not block:
+            return
+        parsed = pool.submit(_columnar, block, fields, row_number)
+        while block:
+            following = list(itertools.islice(lines, chunk_size))
+            parsed_next = pool.submit(_columnar, following, fields, row_number + len(block)) if following else None
+            yield parsed.result() or _line_by_line(block, row_number)
             row_number += len(block)
+            block = following
+            if parsed_next is not None:
+                parsed = parsed_next
 
 
 def _columnar(block: list[bytes], fields: frozenset[str], first_row: int) -> RawChunk | None:
