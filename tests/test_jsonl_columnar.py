@@ -28,6 +28,7 @@ HOSTILE_LINES: tuple[bytes, ...] = (
     b'{"candidate_id":"c3","tc1":Inf}',
     b'{"candidate_id":"c4","tc1":-Infinity}',
     b'{"candidate_id":"t\x01b","tc1":3}',  # a control character inside a string
+    b'{"candidate_id":"s\\ud800","tc1":3}',  # a lone escaped surrogate
     b'{"candidate_id":"b1","tc1":true}',  # true is not an answer
     b'{"candidate_id":"e1","tc1":3}{"candidate_id":"e2"}',  # two objects on one line
     b'{"candidate_id":"w1"," tc1":3,"tc1":4}',  # a field twice once spaces go
@@ -91,7 +92,7 @@ def test_a_file_is_decided_as_its_lines_are_one_by_one(screener, tmp_path, data)
     assert _frames(from_file) == _frames(one_by_one)
 
 
-@pytest.mark.parametrize("line", [*HOSTILE_LINES, b'{"candidate_id":"s\\ud800","tc1":3}'])  # a lone surrogate
+@pytest.mark.parametrize("line", HOSTILE_LINES)
 def test_a_block_with_a_hostile_line_is_not_read_as_columns(line, instrument):
     block = [b'{"candidate_id":"c0","tc1":4}\n', line + b"\n"]
     assert _jsonl._columnar(block, frozenset({"candidate_id", "tc1"}), 1) is None
