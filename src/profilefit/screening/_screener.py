@@ -109,7 +109,7 @@ class Screener:
         else (2, -1, NaN) raises ``ValueError``.
     decision_log : str, Path or DecisionLog, optional
         A JSON Lines file to append one record per scored candidate to, on every path
-        (:meth:`score`, :meth:`score_many`, :meth:`score_batch`, ``profilefit score``), and the
+        (:meth:`score`, :meth:`score_many`, ``profilefit.batch.score_batch``, ``profilefit score``), and the
         reviews of :meth:`record_review`. Candidates appear only as a keyed pseudonym;
         answers and names are never written (see docs/decision-log.md).
     role : RoleProfile, str, Path or None, default="default"
