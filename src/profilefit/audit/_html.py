@@ -1,169 +1,288 @@
 """The audit as one self-contained HTML page: no scripts, no external files, inline SVG charts.
 
-Every string that reaches the page goes through :func:`html.escape`, category names included:
-they come from a file someone else wrote.
+Every string that reaches the page goes through :func:`html.escape`, and every string that came
+from a file someone else wrote (category names, model and role names, labels) is also wrapped in
+``<bdi>`` (in charts, between Unicode isolate marks) so that right-to-left or control characters in
+it cannot reorder the text around it. The page fits a narrow window: wide tables sit in their own
+horizontally scrolling containers with the category column kept in view, long strings wrap
+anywhere, and charts scale down with the window.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from profilefit.audit._impact import FOUR_FIFTHS, AuditReport, CategoryImpact, DimensionImpact
-from profilefit.audit._report import audit_notes
+from profilefit.audit._impact import FOUR_FIFTHS, AuditReport, CategoryImpact, DimensionImpact, RateComparison
+from profilefit.audit._report import (
+    audit_notes,
+    category_note,
+    classification_cell,
+    comparison_cells,
+    comparison_headers,
+    flagged,
+    profilefit_version,
+    summary_lines,
+    tool_lines,
+    warning_lines,
+)
+from profilefit.audit._strings import AuditLabels
 
 _STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 78rem; padding: 0 1rem; color: #1b1b1b; }
-table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.9rem; }
-th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-tr.excludable td { color: #666; font-style: italic; }
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.5rem auto; max-width: 76rem;
+       padding: 0 1rem; color: #1b1b1b; line-height: 1.45; overflow-wrap: anywhere; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
+h3 { font-size: 1.05rem; margin: 1.2rem 0 0.3rem; } h4 { font-size: 0.95rem; margin: 1rem 0 0.2rem; }
+.tool, .notes { background: #f4f4f0; border-left: 4px solid #8a6d00; padding: 0.4rem 1rem; }
+.warning { background: #fcf0ef; border-left: 4px solid #b3261e; padding: 0.4rem 1rem; margin: 0.6rem 0; }
+.scroll { overflow-x: auto; max-width: 100%; margin: 0.3rem 0 1rem; }
+table { border-collapse: separate; border-spacing: 0; font-size: 0.9rem; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: right; white-space: nowrap;
+         font-variant-numeric: tabular-nums; }
+thead th { border-bottom: 2px solid #888; vertical-align: bottom; }
+th.cat, td.note { text-align: left; white-space: normal; overflow-wrap: anywhere; }
+th.cat { position: sticky; left: 0; background: #fff; min-width: 6rem; max-width: 14rem; z-index: 1; }
+td.note { min-width: 6rem; max-width: 14rem; }
+tr.excludable td, tr.excludable th { color: #555; font-style: italic; }
 td.flag { color: #a4000f; font-weight: bold; }
-.notes { background: #f4f4f0; border-left: 4px solid #8a6d00; padding: 0.5rem 1rem; }
-.charts { display: flex; flex-wrap: wrap; gap: 2rem; }
-figcaption { font-size: 0.85rem; color: #444; max-width: 36rem; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 24rem), 1fr)); gap: 1rem 2rem; }
+figure { margin: 0; min-width: 0; } figcaption { font-size: 0.85rem; color: #444; }
+svg { max-width: 100%; height: auto; display: block; }
+details { margin: 0.5rem 0 1rem; } summary { cursor: pointer; font-weight: 600; }
+footer { margin-top: 2rem; border-top: 1px solid #ddd; padding-top: 0.5rem; font-size: 0.8rem; color: #555; }
 """
 
-_BAR_HEIGHT = 18
-_LABEL_WIDTH = 260
+_BAR_HEIGHT = 20
 _PLOT_WIDTH = 300
+_CHART_LABEL_CHARS = 28
+_CHAR_WIDTH = 7  # about the width of one character at font-size 12, to size the label column
+_FLAG_COLUMN = 3  # in comparison_cells: rate, IR, IR all, below 4/5, ...
 
 
 def _text(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def _rate(value: float | None) -> str:
-    return "–" if value is None else f"{value:.3f}"
+def _data(value: object) -> str:
+    """Text from a file someone else wrote: escaped and direction-isolated."""
+    return f"<bdi>{_text(value)}</bdi>"
 
 
-def _p(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return "&lt;0.001" if value < 0.001 else f"{value:.3f}"
+def _isolating(sentence: str, value: str | None) -> str:
+    """A sentence escaped, with the data string ``value`` in it direction-isolated."""
+    text = _text(sentence)
+    return text.replace(_text(value), _data(value), 1) if value else text
 
 
-def _bar_chart(dimension: DimensionImpact, rate: str, title: str) -> str:
+def _short(label: str) -> str:
+    """A chart label cut to fit the label column, between isolate marks so its direction cannot leak."""
+    cut = label if len(label) <= _CHART_LABEL_CHARS else label[: _CHART_LABEL_CHARS - 1] + "…"
+    return f"\u2068{cut}\u2069"
+
+
+def _bar_chart(dimension: DimensionImpact, rate: str, title: str, labels: AuditLabels, excludable_share: float) -> str:
     """Horizontal bars of one rate per category, with a line at four-fifths of the reference rate."""
     categories = dimension.categories
-    height = _BAR_HEIGHT * len(categories) + 24
-    width = _LABEL_WIDTH + _PLOT_WIDTH + 60
+    names = [labels.category(dimension.dimension, c.category) for c in categories]
+    label_width = max(80, 10 + _CHAR_WIDTH * max((len(_short(name)) for name in names), default=0))
+    bottom = _BAR_HEIGHT * len(categories)
+    width, height = label_width + _PLOT_WIDTH + 56, bottom + 26
+    comparisons: list[RateComparison] = [getattr(c, rate) for c in categories]
+    description = "; ".join(
+        labels.t("chart_description", category=name, rate=labels.ratio(comparison.rate))
+        for name, comparison in zip(names, comparisons, strict=True)
+    )
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-        f'aria-label="{_text(title)}">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="{_text(title)}"><title>{_text(title)}</title><desc>{_text(description)}</desc>'
     ]
-    for k, category in enumerate(categories):
-        comparison = getattr(category, rate)
+    for k, (category, name, comparison) in enumerate(zip(categories, names, comparisons, strict=True)):
         y, bar = k * _BAR_HEIGHT, comparison.rate * _PLOT_WIDTH
         colour = "#9e9e9e" if category.excludable else ("#c0392b" if comparison.below_four_fifths else "#2e6da4")
         parts.append(
-            f'<text x="{_LABEL_WIDTH - 6}" y="{y + 13}" font-size="12" text-anchor="end">'
-            f"{_text(category.category)}</text>"
-            f'<rect x="{_LABEL_WIDTH}" y="{y + 3}" width="{bar:.1f}" height="{_BAR_HEIGHT - 6}" fill="{colour}"/>'
-            f'<text x="{_LABEL_WIDTH + bar + 4:.1f}" y="{y + 13}" font-size="11">{comparison.rate:.2f}</text>'
+            f'<text x="{label_width - 6}" y="{y + 14}" font-size="12" text-anchor="end">{_text(_short(name))}</text>'
+            f'<rect x="{label_width}" y="{y + 3}" width="{bar:.1f}" height="{_BAR_HEIGHT - 6}" fill="{colour}"/>'
+            f'<text x="{label_width + bar + 4:.1f}" y="{y + 14}" font-size="11">'
+            f"{_text(labels.number(comparison.rate))}</text>"
         )
-    reference = next((c for c in categories if getattr(c, rate).is_reference), None)
+    reference = next((comparison for comparison in comparisons if comparison.is_reference), None)
     if reference is not None:
-        x = _LABEL_WIDTH + FOUR_FIFTHS * getattr(reference, rate).rate * _PLOT_WIDTH
-        bottom = _BAR_HEIGHT * len(categories)
+        x = label_width + float(FOUR_FIFTHS) * reference.rate * _PLOT_WIDTH
         parts.append(
             f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{bottom}" stroke="#8a6d00" stroke-dasharray="4 3"/>'
-            f'<text x="{x:.1f}" y="{bottom + 16}" font-size="11" text-anchor="middle">4/5 of highest</text>'
+            f'<text x="{x:.1f}" y="{bottom + 16}" font-size="11" text-anchor="middle">'
+            f"{_text(labels.t('chart_line'))}</text>"
         )
     parts.append("</svg>")
-    caption = (
-        f"{title}. Dashed line: four-fifths of the reference category's rate. Red: impact ratio below 0.8; "
-        "grey: excludable (under 2 %)."
-    )
+    caption = labels.t("chart_caption", share=labels.percent(excludable_share, 0))
     return f"<figure>{''.join(parts)}<figcaption>{_text(caption)}</figcaption></figure>"
 
 
-def _row(category: CategoryImpact) -> str:
-    cells = [_text(category.category), str(category.applicants), f"{category.share:.1%}"]
-    for comparison in (category.selection, category.scoring):
-        flag = comparison.below_four_fifths
-        cells += [
-            str(comparison.count),
-            _rate(comparison.rate),
-            _rate(comparison.impact_ratio),
-            _rate(comparison.impact_ratio_all),
-            "–" if flag is None else ("yes" if flag else "no"),
-            _p(comparison.fisher_p),
-            "–" if comparison.z is None else f"{comparison.z:+.2f}",
-            _p(comparison.z_p),
-        ]
-    notes = [
-        *(["reference (selection)"] if category.selection.is_reference else []),
-        *(["reference (scoring)"] if category.scoring.is_reference else []),
-        *(["excludable"] if category.excludable else []),
+def _scroll(table: str, label: str) -> str:
+    """A table in its own horizontally scrolling region, reachable by keyboard."""
+    return f'<div class="scroll" role="region" tabindex="0" aria-label="{_text(label)}">{table}</div>'
+
+
+def _comparison_table(
+    dimension: DimensionImpact,
+    comparisons: Sequence[RateComparison],
+    count_header: str,
+    caption: str,
+    labels: AuditLabels,
+    excludable_share: float,
+) -> str:
+    headers = comparison_headers(count_header, labels)
+    head = f'<th scope="col" class="cat">{_text(headers[0])}</th>'
+    head += "".join(f'<th scope="col">{_text(h)}</th>' for h in headers[1:])
+    rows = []
+    for category, comparison in zip(dimension.categories, comparisons, strict=True):
+        rows.append(_comparison_row(dimension, category, comparison, labels, excludable_share))
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return _scroll(table, caption)
+
+
+def _comparison_row(
+    dimension: DimensionImpact,
+    category: CategoryImpact,
+    comparison: RateComparison,
+    labels: AuditLabels,
+    excludable_share: float,
+) -> str:
+    cells = [
+        f'<td class="flag">{_text(cell)}</td>' if k == _FLAG_COLUMN and comparison.below_four_fifths
+        else f"<td>{_text(cell)}</td>"
+        for k, cell in enumerate(comparison_cells(comparison, labels))
+    ]  # fmt: skip
+    name = labels.category(dimension.dimension, category.category)
+    note = category_note(category, comparison, labels, excludable_share)
+    row_class = ' class="excludable"' if category.excludable else ""
+    return (
+        f'<tr{row_class}><th scope="row" class="cat">{_data(name)}</th><td>{category.applicants}</td>'
+        f"<td>{_text(labels.percent(category.share))}</td><td>{comparison.count}</td>{''.join(cells)}"
+        f'<td class="note">{_text(note)}</td></tr>'
+    )
+
+
+def _classification_matrix(dimension: DimensionImpact, labels: AuditLabels, caption: str) -> str:
+    head = f'<th scope="col" class="cat">{_text(labels.t("col_category"))}</th>' + "".join(
+        f'<th scope="col">{_data(labels.profile(impact.classification))}</th>' for impact in dimension.classifications
+    )
+    rows = []
+    for k, category in enumerate(dimension.categories):
+        cells = []
+        for impact in dimension.classifications:
+            comparison = impact.comparisons[k]
+            text = _text(classification_cell(comparison, labels))
+            cells.append(f'<td class="flag">{text}</td>' if comparison.below_four_fifths else f"<td>{text}</td>")
+        row_class = ' class="excludable"' if category.excludable else ""
+        name = labels.category(dimension.dimension, category.category)
+        rows.append(f'<tr{row_class}><th scope="row" class="cat">{_data(name)}</th>{"".join(cells)}</tr>')
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return _scroll(table, caption)
+
+
+def _dimension_section(report: AuditReport, dimension: DimensionImpact, labels: AuditLabels) -> str:
+    title = labels.dimension(dimension.dimension)
+    share = report.excludable_share
+    median = "–" if report.median_fit_score is None else labels.number(report.median_fit_score)
+    selection_title = labels.t("section_selection", band=labels.band(report.select_band))
+    scoring_title = labels.t("section_scoring", median=median)
+    charts = _bar_chart(
+        dimension, "selection", labels.t("chart_selection", dimension=title), labels, share
+    ) + _bar_chart(dimension, "scoring", labels.t("chart_scoring", dimension=title), labels, share)
+    tests = "".join(
+        "<h4>"
+        + _isolating(
+            labels.t("classification_heading", classification=labels.profile(impact.classification)),
+            labels.profile(impact.classification),
+        )
+        + "</h4>"
+        + _comparison_table(
+            dimension,
+            impact.comparisons,
+            labels.t("col_assigned"),
+            f"{title}: {labels.profile(impact.classification)}",
+            labels,
+            share,
+        )
+        for impact in dimension.classifications
+    )
+    selection = [c.selection for c in dimension.categories]
+    scoring = [c.scoring for c in dimension.categories]
+    parts = [
+        f"<section><h2>{_text(title)}</h2>",
+        f'<div class="charts">{charts}</div>',
+        f"<h3>{_text(selection_title)}</h3>",
+        _comparison_table(dimension, selection, labels.t("col_selected"), selection_title, labels, share),
+        f"<h3>{_text(scoring_title)}</h3>",
+        _comparison_table(dimension, scoring, labels.t("col_above_median"), scoring_title, labels, share),
+        f"<p>{_text(labels.t('unknown_line', count=dimension.unknown))}</p>",
+        f"<h3>{_text(labels.t('section_classifications'))}</h3>",
+        f"<p>{_text(labels.t('classifications_legend'))}</p>",
+        _classification_matrix(dimension, labels, f"{title}: {labels.t('section_classifications')}"),
+        f"<details><summary>{_text(labels.t('section_classification_tests'))}</summary>{tests}</details>",
+        "</section>",
     ]
-    cells.append(_text(", ".join(notes)))
-    # Columns 7 and 15 hold the four-fifths flags of selection and scoring.
-    flagged = {k for k, comparison in ((7, category.selection), (15, category.scoring)) if comparison.below_four_fifths}
-    tds = "".join(
-        f'<td class="flag">{cell}</td>' if k in flagged else f"<td>{cell}</td>" for k, cell in enumerate(cells)
-    )
-    return f'<tr class="excludable">{tds}</tr>' if category.excludable else f"<tr>{tds}</tr>"
+    return "".join(parts)
 
 
-def _dimension_section(dimension: DimensionImpact, profiles: tuple[str, ...]) -> str:
-    rate_headers = ["rate", "IR", "IR all", "below 4/5", "Fisher p", "z", "z p"]
-    header = (
-        "<tr><th>Category</th><th>Applicants</th><th>Share</th>"
-        + "<th>Selected</th>"
-        + "".join(f"<th>Selection {_text(h)}</th>" for h in rate_headers)
-        + "<th>Above median</th>"
-        + "".join(f"<th>Scoring {_text(h)}</th>" for h in rate_headers)
-        + "<th>Note</th></tr>"
+def _overall(report: AuditReport, labels: AuditLabels) -> str:
+    head = f'<th scope="col" class="cat">{_text(labels.t("col_group"))}</th>' + "".join(
+        f'<th scope="col">{_data(labels.profile(p))}</th>' for p in report.profiles
     )
-    body = "".join(_row(category) for category in dimension.categories)
-    profile_header = "<tr><th>Category</th>" + "".join(f"<th>{_text(p)}</th>" for p in profiles) + "</tr>"
-    profile_body = "".join(
-        f"<tr><td>{_text(c.category)}</td>" + "".join(f"<td>{c.profile_rates[p]:.0%}</td>" for p in profiles) + "</tr>"
-        for c in dimension.categories
+    cells = "".join(f"<td>{_text(labels.percent(report.profile_rates[p]))}</td>" for p in report.profiles)
+    table = (
+        f"<table><thead><tr>{head}</tr></thead><tbody><tr>"
+        f'<th scope="row" class="cat">{_text(labels.t("all_candidates"))}</th>{cells}</tr></tbody></table>'
     )
+    return _scroll(table, labels.t("section_overall"))
+
+
+def audit_to_html(report: AuditReport, language: str = "en") -> str:
+    """Render the audit as a self-contained HTML page (a string) in a language, every text escaped.
+
+    Parameters
+    ----------
+    report : AuditReport
+    language : {"en", "nb", "sv", "nl"}, default "en"
+    """
+    labels = AuditLabels(language)
+    tool = "".join(
+        f"<p>{_isolating(line, report.tool.model_id)}</p>" for line in tool_lines(report.tool, labels, report.profiles)
+    )
+    summary = "".join(f"<p>{_text(line)}</p>" for line in summary_lines(report, labels))
+    warnings = "".join(
+        f'<div class="warning" role="alert"><strong>{_text(labels.t("warning"))}:</strong> {_text(line)}</div>'
+        for line in warning_lines(report, labels)
+    )
+    notes = "".join(f"<li>{_text(note)}</li>" for note in audit_notes(report, language))
+    sections = "".join(_dimension_section(report, dimension, labels) for dimension in report.dimensions)
+    flags = flagged(report, labels)
+    flag_list = (
+        "<ul>" + "".join(f"<li>{_text(line)}</li>" for line in flags) + "</ul>"
+        if flags
+        else f"<p>{_text(labels.t('flagged_none'))}</p>"
+    )
+    title = labels.t("title")
     return (
-        f"<section><h2>{_text(dimension.title)}</h2>"
-        f'<div class="charts">{_bar_chart(dimension, "selection", "Selection rate")}'
-        f"{_bar_chart(dimension, 'scoring', 'Scoring rate (above the median fit score)')}</div>"
-        f"<table><thead>{header}</thead><tbody>{body}</tbody></table>"
-        f"<p>Unknown category: {dimension.unknown}</p>"
-        f"<h3>Top profile, share of each category</h3>"
-        f"<table><thead>{profile_header}</thead><tbody>{profile_body}</tbody></table></section>"
-    )
-
-
-def audit_to_html(report: AuditReport) -> str:
-    """Render the audit as a self-contained HTML page (a string), every text escaped."""
-    summary = (
-        f"{report.applicants} candidates audited. Selected (fit band {report.select_band!r} or higher): "
-        f"{report.selected} ({report.selected / report.applicants:.1%}). Median fit score "
-        f"{report.median_fit_score:.2f}, {report.above_median} strictly above it. Candidates without "
-        f"demographics: {report.results_without_demographics}. Demographics rows without a result: "
-        f"{report.demographics_without_results} (ignored)."
-    )
-    notes = "".join(f"<li>{_text(note)}</li>" for note in audit_notes(report))
-    sections = "".join(_dimension_section(dimension, report.profiles) for dimension in report.dimensions)
-    overall = (
-        "<table><thead><tr>"
-        + "".join(f"<th>{_text(p)}</th>" for p in report.profiles)
-        + "</tr></thead><tbody><tr>"
-        + "".join(f"<td>{report.profile_rates[p]:.0%}</td>" for p in report.profiles)
-        + "</tr></tbody></table>"
-    )
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{_text(language)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>profilefit adverse-impact audit</title><style>{_STYLE}</style></head><body>"
-        f"<h1>Adverse-impact audit</h1><p>{_text(summary)}</p>"
-        f'<div class="notes"><h2>How to read this page</h2><ul>{notes}</ul></div>'
-        f"{sections}<section><h2>Top profile, share of all audited candidates</h2>{overall}</section>"
-        "</body></html>\n"
+        f"<title>{_text(title)}</title><style>{_STYLE}</style></head><body><main>"
+        f"<h1>{_text(labels.t('heading', n=report.applicants))}</h1>"
+        f'<section class="tool"><h2>{_text(labels.t("section_tool"))}</h2>{tool}{summary}</section>'
+        f"{warnings}"
+        f'<section class="notes"><h2>{_text(labels.t("section_notes"))}</h2><ul>{notes}</ul></section>'
+        f"{sections}"
+        f"<section><h2>{_text(labels.t('section_flagged'))}</h2>{flag_list}</section>"
+        f"<section><h2>{_text(labels.t('section_overall'))}</h2>{_overall(report, labels)}</section>"
+        f"</main><footer>{_text(labels.t('footer', version=profilefit_version()))}</footer></body></html>\n"
     )
 
 
-def write_audit_html(report: AuditReport, path: str | Path) -> Path:
+def write_audit_html(report: AuditReport, path: str | Path, *, language: str = "en") -> Path:
     """Write :func:`audit_to_html` to ``path`` as UTF-8."""
     path = Path(path)
-    path.write_text(audit_to_html(report), encoding="utf-8")
+    path.write_text(audit_to_html(report, language), encoding="utf-8")
     return path

@@ -13,13 +13,19 @@ each and gives the sources.
   ``impact_ratio_all`` includes every category.
 - *Unknown*: candidates whose category is unknown, or who have no demographics row, are counted and
   never enter a ratio.
+- *Classifications*: for each classification the model reports (each profile, and undetermined), the
+  share of a category assigned it, with the same impact ratios and tests (6 RCNY § 5-301(a)).
+
+Rates and ratios are computed from the counts as exact fractions, so a ratio of exactly 4/5 is not
+below four-fifths; floats are derived from the fractions for output.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -27,13 +33,15 @@ from numpy.typing import NDArray
 
 from profilefit.audit._inputs import (
     FIT_BANDS,
+    AuditInputError,
     Demographics,
     DemographicsTable,
     ScoredCandidate,
     read_demographics,
-    read_results,
+    read_results_file,
 )
-from profilefit.profiles import PROFILE_IDS
+from profilefit.audit._tool import UNDETERMINED, AuditedTool, describe_tool, order_classifications
+from profilefit.fit import RoleProfile
 
 #: Bands a selection can be made at; "weak" would select everyone.
 SELECT_BANDS = ("strong", "possible")
@@ -43,9 +51,16 @@ DEFAULT_SELECT_BAND = "possible"
 EXCLUDABLE_SHARE = 0.02
 
 #: Uniform Guidelines, 29 CFR 1607.4(D): an impact ratio below this is evidence of adverse impact to look into.
-FOUR_FIFTHS = 0.8
+#: A fraction, so that the comparison with a ratio of counts is exact.
+FOUR_FIFTHS = Fraction(4, 5)
 
-UNDETERMINED = "undetermined"
+#: Below this share of results matched to a demographics row, the audit warns that it says little.
+MIN_MATCHED_SHARE = 0.5
+
+
+class AuditMatchError(AuditInputError):
+    """No result has a demographics row: there is nothing to audit (the ids probably differ)."""
+
 
 _INTERSECTION = " × "
 
@@ -66,7 +81,7 @@ class RateComparison:
     impact_ratio_all : float or None
         ``rate`` over the highest rate among all categories; ``None`` when that is 0.
     below_four_fifths : bool or None
-        ``impact_ratio < 0.8``; ``None`` when ``impact_ratio`` is.
+        ``impact_ratio_exact < 4/5``, compared exactly; ``None`` when ``impact_ratio`` is.
     is_reference : bool
         This category has the highest rate among the non-excludable ones (the denominator of ``impact_ratio``).
     fisher_p : float or None
@@ -77,6 +92,8 @@ class RateComparison:
         ``fisher_p`` and when both rates are 0 or both are 1 (no variance).
     z_p : float or None
         Two-sided p of ``z`` under the standard normal.
+    impact_ratio_exact : Fraction or None
+        ``impact_ratio`` as the exact fraction of counts it is computed from.
     """
 
     count: int
@@ -88,6 +105,7 @@ class RateComparison:
     fisher_p: float | None
     z: float | None
     z_p: float | None
+    impact_ratio_exact: Fraction | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +124,9 @@ class CategoryImpact:
     selection : RateComparison
     scoring : RateComparison
     profile_rates : dict of str to float
-        Share of the category whose top profile is each profile (``"undetermined"`` included).
+        Share of the category assigned each classification: the profile the model reported,
+        ``"undetermined"`` included. The same rates, with ratios and tests, are in
+        :attr:`DimensionImpact.classifications`.
     """
 
     category: str
@@ -132,17 +152,45 @@ class DimensionImpact:
         Sorted by category name.
     unknown : int
         Audited candidates whose category is unknown, including those without a demographics row.
+    classifications : tuple of ClassificationImpact
+        For each classification, the rate at which each category is assigned it, with impact
+        ratios and tests; in the order of :attr:`AuditReport.profiles`.
     """
 
     dimension: str
     title: str
     categories: tuple[CategoryImpact, ...]
     unknown: int
+    classifications: tuple[ClassificationImpact, ...] = ()
 
     def reference(self, rate: str = "selection") -> str | None:
         """Name of the category whose ``rate`` (``"selection"`` or ``"scoring"``) is the impact-ratio denominator."""
         for category in self.categories:
             if getattr(category, rate).is_reference:
+                return category.category
+        return None
+
+
+@dataclass(frozen=True)
+class ClassificationImpact:
+    """How often each category of one dimension is assigned one classification.
+
+    Attributes
+    ----------
+    classification : str
+        A profile id the model reports, or ``"undetermined"``.
+    comparisons : tuple of RateComparison
+        One per category, in the order of :attr:`DimensionImpact.categories`: ``count`` is the
+        category's candidates assigned the classification, ``rate`` their share of the category.
+    """
+
+    classification: str
+    comparisons: tuple[RateComparison, ...]
+
+    def reference(self, categories: Sequence[CategoryImpact]) -> str | None:
+        """Name of the category with the highest rate (the impact-ratio denominator), if any."""
+        for category, comparison in zip(categories, self.comparisons, strict=True):
+            if comparison.is_reference:
                 return category.category
         return None
 
@@ -154,12 +202,13 @@ class AuditReport:
     Attributes
     ----------
     select_band : {"strong", "possible"}
-        Selected means a fit band at or above this one.
+        Selected means a fit band at or above this one; a candidate without a band is not selected.
     applicants : int
         Candidates in the results file; every one is audited.
     selected : int
-    median_fit_score : float
-        Median fit score of all audited candidates; the scoring rate counts scores strictly above it.
+    median_fit_score : float or None
+        Median fit score of the audited candidates that have one; the scoring rate counts scores
+        strictly above it. ``None`` when no candidate has a fit score.
     above_median : int
     results_without_demographics : int
         Audited candidates with no demographics row (unknown in every dimension).
@@ -167,18 +216,29 @@ class AuditReport:
         Demographics rows with no result; they are ignored.
     excludable_share : float
     profiles : tuple of str
-        Profile ids in the order of ``profile_rates``.
+        The classifications: the profile ids the model reports, then ``"undetermined"``; the order
+        of ``profile_rates`` and of every dimension's ``classifications``.
     profile_rates : dict of str to float
-        Share of all audited candidates assigned each profile.
+        Share of all audited candidates assigned each classification.
     dimensions : tuple of DimensionImpact
         The dimensions the demographics file reports, in the order sex, race/ethnicity, their
         intersection, age band.
+    tool : AuditedTool
+        The model and role the results come from, as far as they are known.
+    without_band : int
+        Audited candidates whose fit has no band (an incomplete fit); they count as not selected.
+    without_score : int
+        Audited candidates without a fit score; they count as not above the median.
+    warnings : tuple of str
+        Codes of what a reader must know before trusting the figures: ``"low_match"`` (under half
+        of the results matched to demographics), ``"no_band"``, ``"mixed_models"``,
+        ``"unlisted_classifications"`` (profiles the model does not list), ``"no_dimensions"``.
     """
 
     select_band: str
     applicants: int
     selected: int
-    median_fit_score: float
+    median_fit_score: float | None
     above_median: int
     results_without_demographics: int
     demographics_without_results: int
@@ -186,6 +246,20 @@ class AuditReport:
     profiles: tuple[str, ...]
     profile_rates: Mapping[str, float]
     dimensions: tuple[DimensionImpact, ...]
+    tool: AuditedTool = field(default_factory=AuditedTool)
+    without_band: int = 0
+    without_score: int = 0
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def matched(self) -> int:
+        """Audited candidates with a demographics row."""
+        return self.applicants - self.results_without_demographics
+
+    @property
+    def matched_share(self) -> float:
+        """Share of the audited candidates with a demographics row."""
+        return self.matched / self.applicants
 
 
 def _sex_and_race(person: Demographics) -> str | None:
@@ -241,9 +315,9 @@ def two_proportion_z(count_a: int, n_a: int, count_b: int, n_b: int) -> tuple[fl
     return z, min(1.0, float(2.0 * stats.norm.sf(abs(z))))
 
 
-def _highest(rates: NDArray[np.float64], sizes: NDArray[np.int64], eligible: NDArray[np.bool_]) -> int | None:
+def _highest(rates: Sequence[Fraction], sizes: Sequence[int], eligible: Sequence[bool]) -> int | None:
     """Index of the highest rate among ``eligible``; ties go to more applicants, then to the first by name."""
-    candidates = [int(k) for k in np.flatnonzero(eligible)]
+    candidates = [k for k, ok in enumerate(eligible) if ok]
     if not candidates:
         return None
     return max(candidates, key=lambda k: (rates[k], sizes[k], -k))
@@ -252,43 +326,73 @@ def _highest(rates: NDArray[np.float64], sizes: NDArray[np.int64], eligible: NDA
 def _compare(
     counts: NDArray[np.int64], sizes: NDArray[np.int64], excludable: NDArray[np.bool_]
 ) -> list[RateComparison]:
-    """Impact ratios and tests of every category's rate, in the order given."""
-    rates = counts / sizes
-    reference = _highest(rates, sizes, ~excludable)
-    top_all = _highest(rates, sizes, np.ones_like(excludable))
+    """Impact ratios and tests of every category's rate, in the order given; ratios are exact fractions."""
+    count_list = [int(count) for count in counts]
+    size_list = [int(size) for size in sizes]
+    rates = [Fraction(count, size) for count, size in zip(count_list, size_list, strict=True)]
+    reference = _highest(rates, size_list, [not bool(flag) for flag in excludable])
+    top_all = _highest(rates, size_list, [True] * len(rates))
     comparisons = []
-    for k in range(len(sizes)):
-        ratio = None
+    for k, rate in enumerate(rates):
+        exact = None
         if reference is not None and not excludable[k] and rates[reference] > 0:
-            ratio = float(rates[k] / rates[reference])
-        ratio_all = float(rates[k] / rates[top_all]) if top_all is not None and rates[top_all] > 0 else None
+            exact = rate / rates[reference]
+        ratio_all = float(rate / rates[top_all]) if top_all is not None and rates[top_all] > 0 else None
         fisher_p = z = z_p = None
         if reference is not None and k != reference:
-            fisher_p = fisher_exact_p(int(counts[k]), int(sizes[k]), int(counts[reference]), int(sizes[reference]))
-            z, z_p = two_proportion_z(int(counts[k]), int(sizes[k]), int(counts[reference]), int(sizes[reference]))
+            tables = (count_list[k], size_list[k], count_list[reference], size_list[reference])
+            fisher_p = fisher_exact_p(*tables)
+            z, z_p = two_proportion_z(*tables)
         comparisons.append(
             RateComparison(
-                count=int(counts[k]),
-                rate=float(rates[k]),
-                impact_ratio=ratio,
+                count=count_list[k],
+                rate=float(rate),
+                impact_ratio=None if exact is None else float(exact),
                 impact_ratio_all=ratio_all,
-                below_four_fifths=None if ratio is None else ratio < FOUR_FIFTHS,
+                below_four_fifths=None if exact is None else exact < FOUR_FIFTHS,
                 is_reference=k == reference,
                 fisher_p=fisher_p,
                 z=z,
                 z_p=z_p,
+                impact_ratio_exact=exact,
             )
         )
     return comparisons
 
 
-def _profile_order(assigned: Sequence[str]) -> tuple[str, ...]:
-    known = (*PROFILE_IDS, UNDETERMINED)
-    return known + tuple(sorted(set(assigned) - set(known)))
-
-
 def _profile_rates(assigned: NDArray[np.str_], profiles: tuple[str, ...]) -> dict[str, float]:
-    return {profile: float(np.mean(assigned == profile)) for profile in profiles}
+    if assigned.size == 0:
+        return dict.fromkeys(profiles, 0.0)
+    return {profile: float(Fraction(int(np.sum(assigned == profile)), int(assigned.size))) for profile in profiles}
+
+
+def _warnings(
+    candidates: Sequence[ScoredCandidate], tool: AuditedTool, matched: int, without_band: int, dimensions: int
+) -> tuple[str, ...]:
+    codes = []
+    if matched < MIN_MATCHED_SHARE * len(candidates):
+        codes.append("low_match")
+    if without_band:
+        codes.append("no_band")
+    if len({c.model_id for c in candidates if c.model_id is not None}) > 1:
+        codes.append("mixed_models")
+    if {c.profile for c in candidates} - {*tool.classifications, UNDETERMINED}:
+        codes.append("unlisted_classifications")
+    if not dimensions:
+        codes.append("no_dimensions")
+    return tuple(codes)
+
+
+def _no_match_message(candidates: Sequence[ScoredCandidate], demographics: DemographicsTable) -> str:
+    def first(ids: Sequence[str]) -> str:
+        return ", ".join(repr(candidate_id[:40]) for candidate_id in ids[:3]) or "none"
+
+    return (
+        f"none of the {len(candidates)} results has a row in the demographics file "
+        f"({len(demographics.people)} rows), so there is nothing to audit: candidate ids must match exactly. "
+        f"First result ids: {first([c.candidate_id for c in candidates])}; "
+        f"first demographics ids: {first(list(demographics.people))}"
+    )
 
 
 def adverse_impact(
@@ -297,6 +401,7 @@ def adverse_impact(
     *,
     select_band: str = DEFAULT_SELECT_BAND,
     excludable_share: float = EXCLUDABLE_SHARE,
+    tool: AuditedTool | None = None,
 ) -> AuditReport:
     """Compute the adverse-impact audit of scored candidates.
 
@@ -310,10 +415,18 @@ def adverse_impact(
         A candidate is selected when their fit band is this band or a higher one.
     excludable_share : float, default 0.02
         Categories with a smaller share of the candidates may be left out of impact ratios.
+    tool : AuditedTool, optional
+        The model and role the results come from: its classifications are audited, its texts
+        shown. By default, the classifications are the profiles the candidates were assigned.
 
     Returns
     -------
     AuditReport
+
+    Raises
+    ------
+    AuditMatchError
+        If no candidate has a demographics row.
 
     Examples
     --------
@@ -329,13 +442,19 @@ def adverse_impact(
         raise ValueError(f"select_band must be one of {', '.join(SELECT_BANDS)}, got {select_band!r}")
     if not candidates:
         raise ValueError("no candidates to audit")
+    matched = sum(c.candidate_id in demographics.people for c in candidates)
+    if matched == 0:
+        raise AuditMatchError(_no_match_message(candidates, demographics))
+    if tool is None:
+        tool = AuditedTool(classifications=order_classifications((), [c.profile for c in candidates]))
     threshold = FIT_BANDS.index(select_band)
-    selected = np.array([FIT_BANDS.index(c.fit_band) >= threshold for c in candidates])
-    scores = np.array([c.fit_score for c in candidates], dtype=np.float64)
-    median = float(np.median(scores))
-    above = scores > median  # strictly above, as the rules define the scoring rate
-    assigned = np.array([c.top_profile for c in candidates], dtype=np.str_)
-    profiles = _profile_order([c.top_profile for c in candidates])
+    selected = np.array([c.fit_band is not None and FIT_BANDS.index(c.fit_band) >= threshold for c in candidates])
+    scored = [c.fit_score for c in candidates if c.fit_score is not None]
+    median = float(np.median(scored)) if scored else None
+    # Strictly above, as the rules define the scoring rate; no score is never above.
+    above = np.array([median is not None and c.fit_score is not None and c.fit_score > median for c in candidates])
+    assigned = np.array([c.profile for c in candidates], dtype=np.str_)
+    profiles = (*order_classifications(tool.classifications, [c.profile for c in candidates]), UNDETERMINED)
     total = len(candidates)
 
     ids = {c.candidate_id for c in candidates}
@@ -353,32 +472,58 @@ def adverse_impact(
         excludable = sizes / total < excludable_share
         selection = _compare(np.array([int(selected[m].sum()) for m in members], dtype=np.int64), sizes, excludable)
         scoring = _compare(np.array([int(above[m].sum()) for m in members], dtype=np.int64), sizes, excludable)
+        classifications = tuple(
+            ClassificationImpact(
+                profile,
+                tuple(
+                    _compare(
+                        np.array([int((assigned[m] == profile).sum()) for m in members], dtype=np.int64),
+                        sizes,
+                        excludable,
+                    )
+                ),
+            )
+            for profile in profiles
+        )
         categories = tuple(
             CategoryImpact(
                 category=name,
                 applicants=int(sizes[k]),
-                share=float(sizes[k] / total),
+                share=float(Fraction(int(sizes[k]), total)),
                 excludable=bool(excludable[k]),
                 selection=selection[k],
                 scoring=scoring[k],
-                profile_rates=_profile_rates(assigned[members[k]], profiles),
+                profile_rates={c.classification: c.comparisons[k].rate for c in classifications},
             )
             for k, name in enumerate(names)
         )
-        dimensions.append(DimensionImpact(dimension, title, categories, unknown=sum(label is None for label in labels)))
+        dimensions.append(
+            DimensionImpact(
+                dimension,
+                title,
+                categories,
+                unknown=sum(label is None for label in labels),
+                classifications=classifications,
+            )
+        )
 
+    without_band = sum(c.fit_band is None for c in candidates)
     return AuditReport(
         select_band=select_band,
         applicants=total,
         selected=int(selected.sum()),
         median_fit_score=median,
         above_median=int(above.sum()),
-        results_without_demographics=sum(c.candidate_id not in demographics.people for c in candidates),
+        results_without_demographics=total - matched,
         demographics_without_results=sum(candidate_id not in ids for candidate_id in demographics.people),
         excludable_share=excludable_share,
         profiles=profiles,
         profile_rates=_profile_rates(assigned, profiles),
         dimensions=tuple(dimensions),
+        tool=tool,
+        without_band=without_band,
+        without_score=total - len(scored),
+        warnings=_warnings(candidates, tool, matched, without_band, len(dimensions)),
     )
 
 
@@ -388,6 +533,8 @@ def audit_files(
     *,
     select_band: str = DEFAULT_SELECT_BAND,
     excludable_share: float = EXCLUDABLE_SHARE,
+    model: str | Path | None = None,
+    role: RoleProfile | str | Path | None = None,
 ) -> AuditReport:
     """Read a results file and a demographics CSV and audit them; see :func:`adverse_impact`.
 
@@ -399,6 +546,11 @@ def audit_files(
         A demographics CSV (see :func:`read_demographics`).
     select_band : {"strong", "possible"}, default "possible"
     excludable_share : float, default 0.02
+    model : str or Path, optional
+        The model file (``.joblib``, with its manifest) that scored the results. By default the
+        reference model when the results name it, else what the results file shows.
+    role : RoleProfile, str or Path, optional
+        The role the fit was computed for (a built-in id or a role file), to name it and its bands.
 
     Returns
     -------
@@ -408,10 +560,15 @@ def audit_files(
     ------
     AuditInputError
         If either file cannot be used; the message names the file, row and field.
+    AuditMatchError
+        If no result has a demographics row.
     """
+    results_file = read_results_file(results)
+    tool = describe_tool(results_file, model=model, role=role)
     return adverse_impact(
-        read_results(results),
+        results_file.candidates,
         read_demographics(demographics),
         select_band=select_band,
         excludable_share=excludable_share,
+        tool=tool,
     )

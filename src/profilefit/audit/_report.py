@@ -1,54 +1,123 @@
-"""The audit as a terminal table, flat CSV rows and JSON; the HTML page is in :mod:`profilefit.audit._html`."""
+"""The audit as a terminal table, flat CSV rows and JSON; the HTML page is in :mod:`profilefit.audit._html`.
+
+Text and notes are written in the audit's language (:class:`~profilefit.audit.AuditLabels`); CSV
+columns and JSON keys are the same in every language, so that other tools can read them.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
+from fractions import Fraction
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from profilefit.audit._impact import AuditReport, CategoryImpact, DimensionImpact, RateComparison
+from profilefit.audit._impact import (
+    AuditReport,
+    CategoryImpact,
+    DimensionImpact,
+    RateComparison,
+)
+from profilefit.audit._strings import AuditLabels
+from profilefit.audit._tool import AuditedTool
 from profilefit.io import csv_cell
 
-#: Version of the JSON layout; it changes when a key is renamed or removed.
-AUDIT_SCHEMA_VERSION = "profilefit.audit/1"
+#: Version of the JSON layout; it changes when a key is renamed or removed, or a meaning changes.
+#: 2: profile shares count the reported profile (``undetermined`` included), ``classifications`` added.
+AUDIT_SCHEMA_VERSION = "profilefit.audit/2"
 
-FOUR_FIFTHS_NOTE = (
-    "The four-fifths rule is a rule of thumb: an impact ratio below 0.8 calls for a closer look at how "
-    "candidates are screened, not a verdict that the screen discriminates. With small groups, ratios and "
-    "p-values swing widely."
-)
-HUMAN_DECISION_NOTE = (
-    "profilefit's fit bands support a human decision; they must not be the sole basis for rejecting anyone."
-)
-SIMULATED_DATA_NOTE = (
-    "The reference model is trained on simulated candidates, not on real people labelled with profiles."
-)
-NOT_LEGAL_ADVICE_NOTE = "This audit is not legal advice; docs/fairness.md gives the rules it follows and their sources."
+FOUR_FIFTHS_NOTE = AuditLabels("en").t("note_four_fifths")
 
 
-def audit_notes(report: AuditReport) -> list[str]:
+def profilefit_version() -> str:
+    """The installed profilefit version, for the audit's footer and JSON."""
+    try:
+        return metadata.version("profilefit")
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "unknown"
+
+
+def tool_lines(tool: AuditedTool, labels: AuditLabels, profiles: Sequence[str]) -> list[str]:
+    """Sentences that say what was audited: the model and its training data, the role, the classifications."""
+    model = tool.model_id or labels.t("model_unnamed")
+    if tool.is_reference:
+        lines = [labels.t("model_reference", model=model)]
+    elif tool.trained_on == "simulation":
+        lines = [labels.t("model_simulation", model=model)]
+    elif tool.trained_on == "organisation data":
+        lines = [labels.t("model_organisation", model=model)]
+    else:
+        lines = [labels.t("model_unknown", model=model)]
+    if tool.role_id is not None and tool.bands is not None:
+        name = tool.role_name.get(labels.language) or tool.role_name.get("en") or tool.role_id
+        strong, possible = tool.bands
+        strong_text, possible_text = labels.number(strong, 0), labels.number(possible, 0)
+        lines.append(labels.t("role_line", role=name, strong=strong_text, possible=possible_text))
+        if tool.role_scales:
+            scales = ", ".join(labels.scale(scale) for scale in tool.role_scales)
+            lines.append(labels.t("role_scales", scales=scales))
+    else:
+        lines.append(labels.t("role_unknown"))
+    lines.append(labels.t("classifications_line", names=", ".join(labels.profile(p) for p in profiles)))
+    return lines
+
+
+def summary_lines(report: AuditReport, labels: AuditLabels) -> list[str]:
+    """Sentences with the totals: selected, the median, and how many results matched demographics."""
+    n = report.applicants
+    lines = [
+        labels.t(
+            "selected_line",
+            band=labels.band(report.select_band),
+            selected=report.selected,
+            n=n,
+            share=labels.percent(report.selected / n),
+        ),
+        labels.t("median_none")
+        if report.median_fit_score is None
+        else labels.t("median_line", median=labels.number(report.median_fit_score), above=report.above_median),
+        labels.t(
+            "matched_line",
+            matched=report.matched,
+            n=n,
+            share=labels.percent(report.matched_share),
+            orphans=report.demographics_without_results,
+        ),
+    ]
+    return lines
+
+
+def warning_lines(report: AuditReport, labels: AuditLabels) -> list[str]:
+    """One sentence per warning of the report, in the audit's language."""
+    unlisted = sorted(set(report.profiles) - {*report.tool.classifications, "undetermined"})
+    values: dict[str, dict[str, object]] = {
+        "low_match": {"matched": report.matched, "n": report.applicants, "share": labels.percent(report.matched_share)},
+        "no_band": {"count": report.without_band},
+        "unlisted_classifications": {"profiles": ", ".join(labels.profile(p) for p in unlisted)},
+    }
+    return [labels.t(f"warning_{code}", **values.get(code, {})) for code in report.warnings]
+
+
+def audit_notes(report: AuditReport, language: str = "en") -> list[str]:
     """Return the sentences every output of the audit carries: how to read it and what it is not."""
+    labels = AuditLabels(language)
     return [
-        f"Selected: fit band {report.select_band!r} or higher. Scoring rate: share with a fit score strictly "
-        f"above the median fit score of all {report.applicants} audited candidates ({report.median_fit_score:.2f}).",
-        f"Impact ratio (IR): a category's rate over the highest rate. Categories under "
-        f"{report.excludable_share:.0%} of the audited candidates are marked excludable: their counts and "
-        "rates are shown, they get no IR, and the highest rate is taken among the other categories. "
-        "'IR all' includes every category.",
-        "Candidates with an unknown category, or with no demographics row, are counted and never enter a ratio. "
-        "Fisher's exact test and the pooled two-proportion z test compare each category with the reference "
-        "category (two-sided p).",
-        FOUR_FIFTHS_NOTE,
-        HUMAN_DECISION_NOTE,
-        SIMULATED_DATA_NOTE,
-        NOT_LEGAL_ADVICE_NOTE,
+        labels.t("note_ratio", share=labels.percent(report.excludable_share, 0)),
+        labels.t("note_unknown"),
+        labels.t("note_classifications"),
+        labels.t("note_four_fifths"),
+        labels.t("note_human"),
+        labels.t("note_not_legal"),
     ]
 
 
-def _comparison_fields(prefix: str, comparison: RateComparison) -> dict[str, Any]:
+def _comparison_fields(prefix: str, comparison: RateComparison | None) -> dict[str, Any]:
+    names = ("count", "rate", "impact_ratio", "impact_ratio_all", "below_four_fifths", "reference", "fisher_p", "z")
+    if comparison is None:
+        return {f"{prefix}_{name}": None for name in (*names, "z_p")}
     return {
         f"{prefix}_count": comparison.count,
         f"{prefix}_rate": comparison.rate,
@@ -62,28 +131,49 @@ def _comparison_fields(prefix: str, comparison: RateComparison) -> dict[str, Any
     }
 
 
-def audit_rows(report: AuditReport) -> list[dict[str, Any]]:
-    """One flat row per category of each dimension, then its unknown count, after one row for everyone.
+def _classification_rows(report: AuditReport, dimension: DimensionImpact) -> Iterator[dict[str, Any]]:
+    for impact in dimension.classifications:
+        for category, comparison in zip(dimension.categories, impact.comparisons, strict=True):
+            yield {
+                "kind": "classification",
+                "dimension": dimension.dimension,
+                "category": category.category,
+                "classification": impact.classification,
+                "applicants": category.applicants,
+                "share": category.share,
+                "excludable": category.excludable,
+                **_comparison_fields("selection", None),
+                **_comparison_fields("scoring", None),
+                **_comparison_fields("classification", comparison),
+                **{f"profile_{profile}": None for profile in report.profiles},
+            }
 
-    The ``kind`` column says which: ``"all"``, ``"category"`` or ``"unknown"``. Figures that do not
-    apply to a row are ``None``. ``profile_<id>`` columns hold the share assigned each top profile.
+
+def audit_rows(report: AuditReport) -> list[dict[str, Any]]:
+    """Flat rows: everyone, then per dimension its categories, its unknown count and its classifications.
+
+    The ``kind`` column says which: ``"all"``, ``"category"``, ``"unknown"`` or ``"classification"``
+    (one row per category and classification, figures in the ``classification_*`` columns).
+    Figures that do not apply to a row are ``None``. ``profile_<id>`` columns hold the share
+    assigned each classification.
     """
-    empty = {key: None for key in _comparison_fields("selection", _EMPTY)} | {
-        key: None for key in _comparison_fields("scoring", _EMPTY)
-    }
+    none = {**_comparison_fields("selection", None), **_comparison_fields("scoring", None)}
+    no_classification = {"classification": None, **_comparison_fields("classification", None)}
     no_profiles = {f"profile_{profile}": None for profile in report.profiles}
     everyone = {
         "kind": "all",
         "dimension": "all",
         "category": "all audited candidates",
+        "classification": None,
         "applicants": report.applicants,
         "share": 1.0,
         "excludable": None,
-        **empty,
+        **none,
         "selection_count": report.selected,
-        "selection_rate": report.selected / report.applicants,
+        "selection_rate": float(Fraction(report.selected, report.applicants)),
         "scoring_count": report.above_median,
-        "scoring_rate": report.above_median / report.applicants,
+        "scoring_rate": float(Fraction(report.above_median, report.applicants)),
+        **{key: value for key, value in no_classification.items() if key != "classification"},
         **{f"profile_{profile}": share for profile, share in report.profile_rates.items()},
     }
     rows = [everyone]
@@ -94,11 +184,13 @@ def audit_rows(report: AuditReport) -> list[dict[str, Any]]:
                     "kind": "category",
                     "dimension": dimension.dimension,
                     "category": category.category,
+                    "classification": None,
                     "applicants": category.applicants,
                     "share": category.share,
                     "excludable": category.excludable,
                     **_comparison_fields("selection", category.selection),
                     **_comparison_fields("scoring", category.scoring),
+                    **_comparison_fields("classification", None),
                     **{f"profile_{profile}": share for profile, share in category.profile_rates.items()},
                 }
             )
@@ -107,17 +199,24 @@ def audit_rows(report: AuditReport) -> list[dict[str, Any]]:
                 "kind": "unknown",
                 "dimension": dimension.dimension,
                 "category": "unknown",
+                "classification": None,
                 "applicants": dimension.unknown,
-                "share": dimension.unknown / report.applicants,
+                "share": float(Fraction(dimension.unknown, report.applicants)),
                 "excludable": None,
-                **empty,
+                **none,
+                **_comparison_fields("classification", None),
                 **no_profiles,
             }
         )
-    return rows
-
-
-_EMPTY = RateComparison(0, 0.0, None, None, None, False, None, None, None)
+        rows.extend(_classification_rows(report, dimension))
+    # The columns of version 1 first, in their order, so that readers by position keep working.
+    order = [
+        "kind", "dimension", "category", "applicants", "share", "excludable",
+        *_comparison_fields("selection", None), *_comparison_fields("scoring", None),
+        "classification", *_comparison_fields("classification", None),
+        *(f"profile_{profile}" for profile in report.profiles),
+    ]  # fmt: skip
+    return [{key: row[key] for key in order} for row in rows]
 
 
 def write_audit_csv(report: AuditReport, path: str | Path) -> Path:
@@ -131,44 +230,115 @@ def write_audit_csv(report: AuditReport, path: str | Path) -> Path:
     return path
 
 
-def audit_to_dict(report: AuditReport) -> dict[str, Any]:
-    """Return the audit as plain JSON-ready data: figures, per-dimension references, and the notes."""
-    data = asdict(report)
-    data["dimensions"] = [
-        {
-            **asdict(dimension),
-            "selection_reference": dimension.reference("selection"),
-            "scoring_reference": dimension.reference("scoring"),
-        }
-        for dimension in report.dimensions
-    ]
-    return {"schema_version": AUDIT_SCHEMA_VERSION, **data, "notes": audit_notes(report)}
+def _exact(value: Fraction | None) -> str | None:
+    return None if value is None else f"{value.numerator}/{value.denominator}"
 
 
-def write_audit_json(report: AuditReport, path: str | Path) -> Path:
+def _comparison_dict(comparison: RateComparison) -> dict[str, Any]:
+    data = asdict(comparison)
+    data["impact_ratio_exact"] = _exact(comparison.impact_ratio_exact)
+    return data
+
+
+def _classification_dict(report: AuditReport, classification: str, labels: AuditLabels) -> dict[str, Any]:
+    dimensions = []
+    for dimension in report.dimensions:
+        impact = next(c for c in dimension.classifications if c.classification == classification)
+        dimensions.append(
+            {
+                "dimension": dimension.dimension,
+                "reference": impact.reference(dimension.categories),
+                "unknown": dimension.unknown,
+                "categories": [
+                    {
+                        "category": category.category,
+                        "applicants": category.applicants,
+                        "share": category.share,
+                        "excludable": category.excludable,
+                        **_comparison_dict(comparison),
+                    }
+                    for category, comparison in zip(dimension.categories, impact.comparisons, strict=True)
+                ],
+            }
+        )
+    return {
+        "classification": classification,
+        "name": labels.profile(classification),
+        "rate": report.profile_rates[classification],
+        "dimensions": dimensions,
+    }
+
+
+def _category_dict(category: CategoryImpact) -> dict[str, Any]:
+    return {
+        **asdict(category),
+        "selection": _comparison_dict(category.selection),
+        "scoring": _comparison_dict(category.scoring),
+    }
+
+
+def audit_to_dict(report: AuditReport, language: str = "en") -> dict[str, Any]:
+    """Return the audit as plain JSON-ready data: figures, per-dimension references, classifications, notes.
+
+    Parameters
+    ----------
+    report : AuditReport
+    language : {"en", "nb", "sv", "nl"}, default "en"
+        Language of the notes, warnings and display names; keys are the same in every language.
+    """
+    labels = AuditLabels(language)
+    tool = report.tool
+    return {
+        "schema_version": AUDIT_SCHEMA_VERSION,
+        "language": language,
+        "profilefit_version": profilefit_version(),
+        "tool": {
+            **asdict(tool),
+            "role_name": dict(tool.role_name),
+            "bands": None if tool.bands is None else {"strong": tool.bands[0], "possible": tool.bands[1]},
+            "description": tool_lines(tool, labels, report.profiles),
+        },
+        "select_band": report.select_band,
+        "applicants": report.applicants,
+        "selected": report.selected,
+        "median_fit_score": report.median_fit_score,
+        "above_median": report.above_median,
+        "matched": report.matched,
+        "matched_share": report.matched_share,
+        "results_without_demographics": report.results_without_demographics,
+        "demographics_without_results": report.demographics_without_results,
+        "without_band": report.without_band,
+        "without_score": report.without_score,
+        "excludable_share": report.excludable_share,
+        "profiles": list(report.profiles),
+        "profile_names": {profile: labels.profile(profile) for profile in report.profiles},
+        "profile_rates": dict(report.profile_rates),
+        "dimensions": [
+            {
+                "dimension": dimension.dimension,
+                "title": labels.dimension(dimension.dimension),
+                "categories": [_category_dict(category) for category in dimension.categories],
+                "unknown": dimension.unknown,
+                "selection_reference": dimension.reference("selection"),
+                "scoring_reference": dimension.reference("scoring"),
+            }
+            for dimension in report.dimensions
+        ],
+        "classifications": [_classification_dict(report, profile, labels) for profile in report.profiles],
+        "warnings": [
+            {"code": code, "message": message}
+            for code, message in zip(report.warnings, warning_lines(report, labels), strict=True)
+        ],
+        "notes": audit_notes(report, language),
+    }
+
+
+def write_audit_json(report: AuditReport, path: str | Path, *, language: str = "en") -> Path:
     """Write :func:`audit_to_dict` as indented UTF-8 JSON."""
     path = Path(path)
-    text = json.dumps(audit_to_dict(report), indent=2, ensure_ascii=False, allow_nan=False)
+    text = json.dumps(audit_to_dict(report, language), indent=2, ensure_ascii=False, allow_nan=False)
     path.write_text(text + "\n", encoding="utf-8")
     return path
-
-
-def _rate(value: float | None) -> str:
-    return "–" if value is None else f"{value:.3f}"
-
-
-def _p(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return "<0.001" if value < 0.001 else f"{value:.3f}"
-
-
-def _z(value: float | None) -> str:
-    return "–" if value is None else f"{value:+.2f}"
-
-
-def _flag(value: bool | None) -> str:
-    return "–" if value is None else ("yes" if value else "no")
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, text_last: bool = False) -> list[str]:
@@ -187,70 +357,171 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, text_last: 
     return [line(headers), line(["-" * w for w in widths]), *(line(row) for row in body)]
 
 
-def _category_note(category: CategoryImpact) -> str:
+def category_note(category: CategoryImpact, comparison: RateComparison, labels: AuditLabels, share: float) -> str:
+    """``reference`` and/or ``excludable`` for one category's rate, in the audit's language."""
     notes = []
-    if category.selection.is_reference:
-        notes.append("sel. ref")
-    if category.scoring.is_reference:
-        notes.append("score ref")
+    if comparison.is_reference:
+        notes.append(labels.t("note_reference"))
     if category.excludable:
-        notes.append("excludable")
+        notes.append(labels.t("note_excludable", share=labels.percent(share, 0)))
     return ", ".join(notes)
 
 
-def format_dimension(dimension: DimensionImpact, profiles: Sequence[str]) -> list[str]:
-    """Lines of one dimension: the impact table, the unknown count, and the profile shares."""
-    headers = (
-        "Category", "Applicants", "Share", "Selected", "Sel. rate", "IR", "IR all", "<4/5", "Fisher p", "z", "z p",
-        "Score rate", "IR", "IR all", "<4/5", "Note",
-    )  # fmt: skip
-    rows = [
-        (
-            c.category,
-            str(c.applicants),
-            f"{c.share:.1%}",
-            str(c.selection.count),
-            _rate(c.selection.rate),
-            _rate(c.selection.impact_ratio),
-            _rate(c.selection.impact_ratio_all),
-            _flag(c.selection.below_four_fifths),
-            _p(c.selection.fisher_p),
-            _z(c.selection.z),
-            _p(c.selection.z_p),
-            _rate(c.scoring.rate),
-            _rate(c.scoring.impact_ratio),
-            _rate(c.scoring.impact_ratio_all),
-            _flag(c.scoring.below_four_fifths),
-            _category_note(c),
-        )
-        for c in dimension.categories
+def comparison_cells(comparison: RateComparison, labels: AuditLabels) -> list[str]:
+    """Rate, IR, IR all, below 4/5, Fisher p, z and z p of one comparison, formatted."""
+    return [
+        labels.ratio(comparison.rate),
+        labels.ratio(comparison.impact_ratio),
+        labels.ratio(comparison.impact_ratio_all),
+        labels.yes_no(comparison.below_four_fifths),
+        labels.p(comparison.fisher_p),
+        labels.z(comparison.z),
+        labels.p(comparison.z_p),
     ]
-    lines = [dimension.title, *_table(headers, rows, text_last=True), f"Unknown category: {dimension.unknown}", ""]
-    profile_rows = [
-        (c.category, *(f"{c.profile_rates[profile]:.0%}" for profile in profiles)) for c in dimension.categories
+
+
+def comparison_headers(count_header: str, labels: AuditLabels) -> list[str]:
+    """Column headers of a comparison table, in the audit's language."""
+    keys = ("col_rate", "col_ir", "col_ir_all", "col_below", "col_fisher", "col_z", "col_zp")
+    return [
+        labels.t("col_category"),
+        labels.t("col_applicants"),
+        labels.t("col_share"),
+        count_header,
+        *(labels.t(key) for key in keys),
+        labels.t("col_note"),
     ]
-    lines += [f"{dimension.title}: top profile, share of each category", *_table(("Category", *profiles), profile_rows)]
+
+
+def comparison_rows(
+    dimension: DimensionImpact,
+    comparisons: Sequence[RateComparison],
+    labels: AuditLabels,
+    excludable_share: float,
+) -> list[list[str]]:
+    """One formatted row per category of a rate (selection, scoring or one classification)."""
+    return [
+        [
+            labels.category(dimension.dimension, category.category),
+            str(category.applicants),
+            labels.percent(category.share),
+            str(comparison.count),
+            *comparison_cells(comparison, labels),
+            category_note(category, comparison, labels, excludable_share),
+        ]
+        for category, comparison in zip(dimension.categories, comparisons, strict=True)
+    ]
+
+
+def classification_cell(comparison: RateComparison, labels: AuditLabels) -> str:
+    """``rate (IR)`` of one category and classification, with ``!`` when the IR is below four-fifths."""
+    flag = "!" if comparison.below_four_fifths else ""
+    return f"{labels.ratio(comparison.rate)} ({labels.ratio(comparison.impact_ratio)}){flag}"
+
+
+#: Classification ratios below four-fifths are listed one by one only with Fisher p below this; the
+#: others are counted (with eight classifications, small groups give many ratios below 0.8 by chance).
+FLAG_LIST_ALPHA = 0.05
+
+
+def flagged(report: AuditReport, labels: AuditLabels) -> list[str]:
+    """Impact ratios below four-fifths, one sentence each.
+
+    Every one of the selection and scoring rates; of the classifications, those with Fisher
+    p below :data:`FLAG_LIST_ALPHA`, and a closing sentence counting the others.
+    """
+    lines = []
+    unlisted = 0
+    for dimension in report.dimensions:
+        groups: list[tuple[str, Sequence[RateComparison], bool]] = [
+            (labels.t("what_selection"), [c.selection for c in dimension.categories], True),
+            (labels.t("what_scoring"), [c.scoring for c in dimension.categories], True),
+            *(
+                (labels.t("what_classification", name=labels.profile(impact.classification)), impact.comparisons, False)
+                for impact in dimension.classifications
+            ),
+        ]
+        for what, comparisons, every in groups:
+            for category, comparison in zip(dimension.categories, comparisons, strict=True):
+                if not comparison.below_four_fifths:
+                    continue
+                if not every and (comparison.fisher_p is None or comparison.fisher_p >= FLAG_LIST_ALPHA):
+                    unlisted += 1
+                    continue
+                lines.append(
+                    labels.t(
+                        "flagged_item",
+                        dimension=labels.dimension(dimension.dimension),
+                        what=what,
+                        category=labels.category(dimension.dimension, category.category),
+                        ir=labels.ratio(comparison.impact_ratio),
+                        fisher=labels.p(comparison.fisher_p),
+                        zp=labels.p(comparison.z_p),
+                        count=comparison.count,
+                        applicants=category.applicants,
+                    )
+                )
+    if unlisted:
+        lines.append(labels.t("flagged_more", count=unlisted, alpha=labels.number(FLAG_LIST_ALPHA)))
     return lines
 
 
-def format_audit_text(report: AuditReport) -> str:
-    """Format the audit as plain text for a terminal: a summary, one table per dimension, and the notes."""
-    lines = [
-        f"Adverse-impact audit of {report.applicants} candidates",
-        f"Selected (fit band {report.select_band!r} or higher): {report.selected} "
-        f"({report.selected / report.applicants:.1%}). Median fit score {report.median_fit_score:.2f}; "
-        f"{report.above_median} strictly above it.",
-        f"Candidates without demographics: {report.results_without_demographics} (unknown in every dimension). "
-        f"Demographics rows without a result: {report.demographics_without_results} (ignored).",
-        "",
+def _classification_matrix(report: AuditReport, dimension: DimensionImpact, labels: AuditLabels) -> list[str]:
+    headers = [labels.t("col_category"), *(labels.profile(c.classification) for c in dimension.classifications)]
+    rows = [
+        [
+            labels.category(dimension.dimension, category.category),
+            *(classification_cell(impact.comparisons[k], labels) for impact in dimension.classifications),
+        ]
+        for k, category in enumerate(dimension.categories)
     ]
-    if not report.dimensions:
-        lines += ["The demographics file reports no dimension the audit can use.", ""]
+    return _table(headers, rows)
+
+
+def format_dimension(report: AuditReport, dimension: DimensionImpact, labels: AuditLabels) -> list[str]:
+    """Lines of one dimension: selection, scoring, the unknown count and the classifications."""
+    title = labels.dimension(dimension.dimension)
+    median = "–" if report.median_fit_score is None else labels.number(report.median_fit_score)
+    selection = comparison_rows(dimension, [c.selection for c in dimension.categories], labels, report.excludable_share)
+    scoring = comparison_rows(dimension, [c.scoring for c in dimension.categories], labels, report.excludable_share)
+    return [
+        title,
+        "=" * len(title),
+        labels.t("section_selection", band=labels.band(report.select_band)),
+        *_table(comparison_headers(labels.t("col_selected"), labels), selection, text_last=True),
+        "",
+        labels.t("section_scoring", median=median),
+        *_table(comparison_headers(labels.t("col_above_median"), labels), scoring, text_last=True),
+        labels.t("unknown_line", count=dimension.unknown),
+        "",
+        labels.t("section_classifications"),
+        labels.t("classifications_legend"),
+        *_classification_matrix(report, dimension, labels),
+    ]
+
+
+def format_audit_text(report: AuditReport, language: str = "en") -> str:
+    """Format the audit as plain text for a terminal: what was audited, the totals, one block per dimension.
+
+    Parameters
+    ----------
+    report : AuditReport
+    language : {"en", "nb", "sv", "nl"}, default "en"
+    """
+    labels = AuditLabels(language)
+    lines = [labels.t("heading", n=report.applicants), ""]
+    lines += tool_lines(report.tool, labels, report.profiles)
+    lines += summary_lines(report, labels)
+    lines += [f"{labels.t('warning')}: {warning}" for warning in warning_lines(report, labels)]
+    lines.append("")
     for dimension in report.dimensions:
-        lines += [*format_dimension(dimension, report.profiles), ""]
-    lines += ["Top profile, share of all audited candidates:"]
+        lines += [*format_dimension(report, dimension, labels), ""]
+    lines.append(labels.t("section_flagged"))
+    lines += [f"- {line}" for line in flagged(report, labels)] or [labels.t("flagged_none")]
+    lines += ["", labels.t("section_overall")]
     lines += _table(
-        ("Group", *report.profiles), [["all", *(f"{report.profile_rates[p]:.0%}" for p in report.profiles)]]
+        (labels.t("col_group"), *(labels.profile(p) for p in report.profiles)),
+        [[labels.t("all_candidates"), *(labels.percent(report.profile_rates[p]) for p in report.profiles)]],
     )
-    lines += ["", *audit_notes(report)]
+    lines += ["", labels.t("section_notes"), *(f"- {note}" for note in audit_notes(report, language))]
     return "\n".join(lines) + "\n"
