@@ -27,7 +27,7 @@ from profilefit.audit._report import (
     tool_lines,
     warning_lines,
 )
-from profilefit.audit._strings import AuditLabels
+from profilefit.audit._strings import DATA_END, DATA_START, AuditLabels
 
 _STYLE = """
 :root { color-scheme: light; }
@@ -62,23 +62,19 @@ _FLAG_COLUMN = 3  # in comparison_cells: rate, IR, IR all, below 4/5, ...
 
 
 def _text(value: object) -> str:
-    return escape(str(value), quote=True)
+    """Text for element content: escaped, and each marked data string wrapped in ``<bdi>``."""
+    return escape(str(value), quote=True).replace(DATA_START, "<bdi>").replace(DATA_END, "</bdi>")
 
 
-def _data(value: object) -> str:
-    """Text from a file someone else wrote: escaped and direction-isolated."""
-    return f"<bdi>{_text(value)}</bdi>"
-
-
-def _isolating(sentence: str, value: str | None) -> str:
-    """A sentence escaped, with the data string ``value`` in it direction-isolated."""
-    text = _text(sentence)
-    return text.replace(_text(value), _data(value), 1) if value else text
+def _attr(value: object) -> str:
+    """Text for an attribute or an SVG element: escaped, data strings between Unicode isolate marks."""
+    return escape(str(value), quote=True).replace(DATA_START, "\u2068").replace(DATA_END, "\u2069")
 
 
 def _short(label: str) -> str:
     """A chart label cut to fit the label column, between isolate marks so its direction cannot leak."""
-    cut = label if len(label) <= _CHART_LABEL_CHARS else label[: _CHART_LABEL_CHARS - 1] + "…"
+    plain = label.replace(DATA_START, "").replace(DATA_END, "")
+    cut = plain if len(plain) <= _CHART_LABEL_CHARS else plain[: _CHART_LABEL_CHARS - 1] + "…"
     return f"\u2068{cut}\u2069"
 
 
@@ -96,16 +92,16 @@ def _bar_chart(dimension: DimensionImpact, rate: str, title: str, labels: AuditL
     )
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="{_text(title)}"><title>{_text(title)}</title><desc>{_text(description)}</desc>'
+        f'role="img" aria-label="{_attr(title)}"><title>{_attr(title)}</title><desc>{_attr(description)}</desc>'
     ]
     for k, (category, name, comparison) in enumerate(zip(categories, names, comparisons, strict=True)):
         y, bar = k * _BAR_HEIGHT, comparison.rate * _PLOT_WIDTH
         colour = "#9e9e9e" if category.excludable else ("#c0392b" if comparison.below_four_fifths else "#2e6da4")
         parts.append(
-            f'<text x="{label_width - 6}" y="{y + 14}" font-size="12" text-anchor="end">{_text(_short(name))}</text>'
+            f'<text x="{label_width - 6}" y="{y + 14}" font-size="12" text-anchor="end">{_attr(_short(name))}</text>'
             f'<rect x="{label_width}" y="{y + 3}" width="{bar:.1f}" height="{_BAR_HEIGHT - 6}" fill="{colour}"/>'
             f'<text x="{label_width + bar + 4:.1f}" y="{y + 14}" font-size="11">'
-            f"{_text(labels.number(comparison.rate))}</text>"
+            f"{_attr(labels.number(comparison.rate))}</text>"
         )
     reference = next((comparison for comparison in comparisons if comparison.is_reference), None)
     if reference is not None:
@@ -113,7 +109,7 @@ def _bar_chart(dimension: DimensionImpact, rate: str, title: str, labels: AuditL
         parts.append(
             f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{bottom}" stroke="#8a6d00" stroke-dasharray="4 3"/>'
             f'<text x="{x:.1f}" y="{bottom + 16}" font-size="11" text-anchor="middle">'
-            f"{_text(labels.t('chart_line'))}</text>"
+            f"{_attr(labels.t('chart_line'))}</text>"
         )
     parts.append("</svg>")
     caption = labels.t("chart_caption", share=labels.percent(excludable_share, 0))
@@ -122,7 +118,7 @@ def _bar_chart(dimension: DimensionImpact, rate: str, title: str, labels: AuditL
 
 def _scroll(table: str, label: str) -> str:
     """A table in its own horizontally scrolling region, reachable by keyboard."""
-    return f'<div class="scroll" role="region" tabindex="0" aria-label="{_text(label)}">{table}</div>'
+    return f'<div class="scroll" role="region" tabindex="0" aria-label="{_attr(label)}">{table}</div>'
 
 
 def _comparison_table(
@@ -159,7 +155,7 @@ def _comparison_row(
     note = category_note(category, comparison, labels, excludable_share)
     row_class = ' class="excludable"' if category.excludable else ""
     return (
-        f'<tr{row_class}><th scope="row" class="cat">{_data(name)}</th><td>{category.applicants}</td>'
+        f'<tr{row_class}><th scope="row" class="cat">{_text(name)}</th><td>{category.applicants}</td>'
         f"<td>{_text(labels.percent(category.share))}</td><td>{comparison.count}</td>{''.join(cells)}"
         f'<td class="note">{_text(note)}</td></tr>'
     )
@@ -167,7 +163,7 @@ def _comparison_row(
 
 def _classification_matrix(dimension: DimensionImpact, labels: AuditLabels, caption: str) -> str:
     head = f'<th scope="col" class="cat">{_text(labels.t("col_category"))}</th>' + "".join(
-        f'<th scope="col">{_data(labels.profile(impact.classification))}</th>' for impact in dimension.classifications
+        f'<th scope="col">{_text(labels.profile(impact.classification))}</th>' for impact in dimension.classifications
     )
     rows = []
     for k, category in enumerate(dimension.categories):
@@ -178,7 +174,7 @@ def _classification_matrix(dimension: DimensionImpact, labels: AuditLabels, capt
             cells.append(f'<td class="flag">{text}</td>' if comparison.below_four_fifths else f"<td>{text}</td>")
         row_class = ' class="excludable"' if category.excludable else ""
         name = labels.category(dimension.dimension, category.category)
-        rows.append(f'<tr{row_class}><th scope="row" class="cat">{_data(name)}</th>{"".join(cells)}</tr>')
+        rows.append(f'<tr{row_class}><th scope="row" class="cat">{_text(name)}</th>{"".join(cells)}</tr>')
     table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     return _scroll(table, caption)
 
@@ -193,12 +189,7 @@ def _dimension_section(report: AuditReport, dimension: DimensionImpact, labels: 
         dimension, "selection", labels.t("chart_selection", dimension=title), labels, share
     ) + _bar_chart(dimension, "scoring", labels.t("chart_scoring", dimension=title), labels, share)
     tests = "".join(
-        "<h4>"
-        + _isolating(
-            labels.t("classification_heading", classification=labels.profile(impact.classification)),
-            labels.profile(impact.classification),
-        )
-        + "</h4>"
+        f"<h4>{_text(labels.t('classification_heading', classification=labels.profile(impact.classification)))}</h4>"
         + _comparison_table(
             dimension,
             impact.comparisons,
@@ -230,7 +221,7 @@ def _dimension_section(report: AuditReport, dimension: DimensionImpact, labels: 
 
 def _overall(report: AuditReport, labels: AuditLabels) -> str:
     head = f'<th scope="col" class="cat">{_text(labels.t("col_group"))}</th>' + "".join(
-        f'<th scope="col">{_data(labels.profile(p))}</th>' for p in report.profiles
+        f'<th scope="col">{_text(labels.profile(p))}</th>' for p in report.profiles
     )
     cells = "".join(f"<td>{_text(labels.percent(report.profile_rates[p]))}</td>" for p in report.profiles)
     table = (
@@ -248,10 +239,8 @@ def audit_to_html(report: AuditReport, language: str = "en") -> str:
     report : AuditReport
     language : {"en", "nb", "sv", "nl"}, default "en"
     """
-    labels = AuditLabels(language)
-    tool = "".join(
-        f"<p>{_isolating(line, report.tool.model_id)}</p>" for line in tool_lines(report.tool, labels, report.profiles)
-    )
+    labels = AuditLabels(language, isolate=True)
+    tool = "".join(f"<p>{_text(line)}</p>" for line in tool_lines(report.tool, labels, report.profiles))
     summary = "".join(f"<p>{_text(line)}</p>" for line in summary_lines(report, labels))
     warnings = "".join(
         f'<div class="warning" role="alert"><strong>{_text(labels.t("warning"))}:</strong> {_text(line)}</div>'
@@ -267,9 +256,9 @@ def audit_to_html(report: AuditReport, language: str = "en") -> str:
     )
     title = labels.t("title")
     return (
-        f'<!DOCTYPE html>\n<html lang="{_text(language)}"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{_attr(language)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_text(title)}</title><style>{_STYLE}</style></head><body><main>"
+        f"<title>{_attr(title)}</title><style>{_STYLE}</style></head><body><main>"
         f"<h1>{_text(labels.t('heading', n=report.applicants))}</h1>"
         f'<section class="tool"><h2>{_text(labels.t("section_tool"))}</h2>{tool}{summary}</section>'
         f"{warnings}"

@@ -42,8 +42,10 @@ def profilefit_version() -> str:
 
 def tool_lines(tool: AuditedTool, labels: AuditLabels, profiles: Sequence[str]) -> list[str]:
     """Sentences that say what was audited: the model and its training data, the role, the classifications."""
-    model = tool.model_id or labels.t("model_unnamed")
-    if tool.is_reference:
+    model = None if tool.model_id is None else labels.data(tool.model_id)
+    if model is None:
+        lines = [labels.t("model_unnamed")]
+    elif tool.is_reference:
         lines = [labels.t("model_reference", model=model)]
     elif tool.trained_on == "simulation":
         lines = [labels.t("model_simulation", model=model)]
@@ -52,7 +54,7 @@ def tool_lines(tool: AuditedTool, labels: AuditLabels, profiles: Sequence[str]) 
     else:
         lines = [labels.t("model_unknown", model=model)]
     if tool.role_id is not None and tool.bands is not None:
-        name = tool.role_name.get(labels.language) or tool.role_name.get("en") or tool.role_id
+        name = labels.data(tool.role_name.get(labels.language) or tool.role_name.get("en") or tool.role_id)
         strong, possible = tool.bands
         strong_text, possible_text = labels.number(strong, 0), labels.number(possible, 0)
         lines.append(labels.t("role_line", role=name, strong=strong_text, possible=possible_text))

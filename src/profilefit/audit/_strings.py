@@ -35,12 +35,20 @@ def audit_languages() -> tuple[str, ...]:
     return tuple(_data()["languages"])
 
 
+#: Marks around a data string (a category, a model id, an organisation's label) when ``isolate`` is on;
+#: the HTML page turns them into ``<bdi>`` and ``</bdi>``. Private-use characters, removed from the data.
+DATA_START, DATA_END = "\ue000", "\ue001"
+
+
 class AuditLabels:
     """What the audit says in one language: its sentences, numbers and the names of what it counts.
 
     Parameters
     ----------
     language : {"en", "nb", "sv", "nl"}, default "en"
+    isolate : bool, default False
+        Mark every data string (text that came from a file someone else wrote) with
+        :data:`DATA_START` and :data:`DATA_END`, so that a page can isolate its direction.
 
     Raises
     ------
@@ -54,10 +62,11 @@ class AuditLabels:
     ('0,800', 'Hard Worker', '40 år og over')
     """
 
-    def __init__(self, language: str = "en") -> None:
+    def __init__(self, language: str = "en", *, isolate: bool = False) -> None:
         if language not in audit_languages():
             raise ValueError(f"no audit in language {language!r}; choose one of {', '.join(audit_languages())}")
         self.language = language
+        self.isolate = isolate
         profiles = load_profiles()
         self._profile_names = {profile: profiles.name(profile, language) for profile in profiles.ids}
 
@@ -92,11 +101,17 @@ class AuditLabels:
         """``yes``/``no`` in this language, or a dash for ``None``."""
         return self.t("dash") if flag is None else self.t("yes" if flag else "no")
 
+    def data(self, value: str) -> str:
+        """A data string, marked for direction isolation when ``isolate`` is on."""
+        if not self.isolate:
+            return value
+        return DATA_START + value.replace(DATA_START, "").replace(DATA_END, "") + DATA_END
+
     def profile(self, profile_id: str) -> str:
         """Display name of a classification: a profile's name, undetermined, or an organisation's own label."""
         if profile_id == UNDETERMINED:
             return self.t("undetermined")
-        return self._profile_names.get(profile_id, profile_id)
+        return self._profile_names.get(profile_id) or self.data(profile_id)
 
     def dimension(self, dimension: str) -> str:
         """Display name of a dimension (``sex``, ``race_ethnicity``, ``sex_race_ethnicity``, ``age_band``)."""
@@ -106,7 +121,7 @@ class AuditLabels:
     def category(self, dimension: str, category: str) -> str:
         """Display name of a category: the age bands are translated; other categories are data, shown as given."""
         key = f"age_{category}"
-        return self.t(key) if dimension == "age_band" and key in audit_strings() else category
+        return self.t(key) if dimension == "age_band" and key in audit_strings() else self.data(category)
 
     def scale(self, scale_id: str) -> str:
         """Display name of a scale of the shipped instrument, or the id in words for another instrument's scale."""

@@ -140,7 +140,8 @@ def describe_tool(
     return AuditedTool(
         model_id=manifest.model_id if manifest else (named[0] if len(named) == 1 else None),
         trained_on=manifest.trained_on if manifest else None,
-        is_reference=manifest is not None and manifest.sha256 == reference.sha256,
+        is_reference=manifest is not None
+        and (manifest.sha256, manifest.model_id) == (reference.sha256, reference.model_id),
         classifications=order_classifications(listed, assigned),
         instrument_id=manifest.instrument_id if manifest else None,
         role_id=role_profile.id if role_profile else None,

@@ -1,0 +1,198 @@
+"""The audit in the terms of the model and role used, in four languages, and a page that fits narrow windows."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from profilefit.artifact import read_manifest, reference_model_path
+from profilefit.audit import (
+    AuditInputError,
+    AuditLabels,
+    Demographics,
+    DemographicsTable,
+    ScoredCandidate,
+    adverse_impact,
+    audit_files,
+    audit_languages,
+    audit_to_dict,
+    audit_to_html,
+    format_audit_text,
+)
+from profilefit.audit._strings import audit_strings
+from profilefit.cli._audit_command import register
+from profilefit.cli._main import EXIT_REJECTS
+
+REFERENCE_ID = read_manifest(reference_model_path()).model_id
+SIMULATED = "trained on simulated candidates"
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _demographics(tmp_path: Path, n: int) -> Path:
+    rows = ["candidate_id,sex,race_ethnicity,age"]
+    rows += [f"c{k},{'Female' if k % 2 else 'Male'},{'Asian' if k % 3 else 'White'},{25 + k}" for k in range(n)]
+    return _write(tmp_path / "demographics.csv", rows)
+
+
+def _own_model(tmp_path: Path, profiles: list[str]) -> Path:
+    """An organisation's model as the audit sees it: a model file with its manifest (only the manifest is read)."""
+    model = tmp_path / "own-model.joblib"
+    model.write_bytes(b"not read by the audit")
+    manifest = read_manifest(reference_model_path()).model_dump(mode="json")
+    manifest |= {"model_id": "acme-own-labels", "file": model.name, "trained_on": "organisation data",
+                 "profile_ids": profiles, "seed": 0, "sha256": "0" * 64}  # fmt: skip
+    (tmp_path / "own-model.manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return model
+
+
+def _own_results(tmp_path: Path, n: int = 24) -> Path:
+    labels = ["team lead", "specialist", "generalist"]
+    rows = ["candidate_id,model_id,profile,top_profile,p_team lead,p_specialist,p_generalist,fit_score,fit_band"]
+    for k in range(n):
+        top = labels[k % 3]
+        reported = "undetermined" if k % 5 == 0 else top
+        rows.append(f"c{k},acme-own-labels,{reported},{top},0.5,0.3,0.2,{k * 4},{'strong' if k > 12 else 'weak'}")
+    return _write(tmp_path / "results.csv", rows)
+
+
+# --- the model and role actually used --------------------------------------------------------------
+
+
+def test_an_organisation_model_is_audited_in_its_own_terms(tmp_path: Path) -> None:
+    model = _own_model(tmp_path, ["generalist", "specialist", "team lead"])
+    report = audit_files(_own_results(tmp_path), _demographics(tmp_path, 24), model=model)
+    assert report.tool.trained_on == "organisation data" and not report.tool.is_reference
+    assert report.profiles == ("generalist", "specialist", "team lead", "undetermined")
+    assert "unlisted_classifications" not in report.warnings
+    for language in audit_languages():
+        text = format_audit_text(report, language)
+        page = audit_to_html(report, language)
+        assert "acme-own-labels" in text and "team lead" in text
+        for reference_word in ("Controller", "Empathizer", "reference model", "referansemodell", "referensmodell"):
+            assert reference_word not in text and reference_word not in page
+    assert "organisation's own labelled data" in format_audit_text(report)
+    assert "simulated" not in format_audit_text(report) and "simulated" not in audit_to_html(report)
+
+
+def test_without_the_model_file_the_audit_says_what_it_cannot_know(tmp_path: Path) -> None:
+    report = audit_files(_own_results(tmp_path), _demographics(tmp_path, 24))
+    assert report.tool.model_id == "acme-own-labels" and report.tool.trained_on is None
+    assert report.profiles == ("team lead", "specialist", "generalist", "undetermined")  # from the p_ columns
+    text = format_audit_text(report)
+    assert "cannot say what the model was trained on" in text and "simulated" not in text
+
+
+def test_results_of_another_model_are_refused(tmp_path: Path) -> None:
+    model = _own_model(tmp_path, ["generalist", "specialist", "team lead"])
+    results = _write(
+        tmp_path / "ref.csv", ["candidate_id,model_id,profile,fit_score,fit_band", f"c1,{REFERENCE_ID},rock,50,weak"]
+    )
+    with pytest.raises(AuditInputError, match=r"scored by model .*not by 'acme-own-labels'"):
+        audit_files(results, _demographics(tmp_path, 2), model=model)
+
+
+def test_profiles_the_model_does_not_list_are_warned_about(tmp_path: Path) -> None:
+    model = _own_model(tmp_path, ["generalist", "specialist"])
+    report = audit_files(_own_results(tmp_path), _demographics(tmp_path, 24), model=model)
+    assert "unlisted_classifications" in report.warnings
+    assert report.profiles == ("generalist", "specialist", "team lead", "undetermined")
+    assert "does not list (team lead)" in format_audit_text(report)
+
+
+def test_reference_results_and_role_are_named(tmp_path: Path) -> None:
+    rows = ["candidate_id,model_id,profile,fit_score,fit_band"]
+    rows += [f"c{k},{REFERENCE_ID},{'hard_worker' if k % 2 else 'undetermined'},{k * 5},weak" for k in range(12)]
+    report = audit_files(_write(tmp_path / "r.csv", rows), _demographics(tmp_path, 12), role="complex-case")
+    assert report.tool.is_reference and report.tool.role_id == "complex-case"
+    text = format_audit_text(report)
+    assert SIMULATED in text and "Complex-case support" in text and "strong from 64" in text
+    assert "Hard Worker" in text and "hard_worker" not in text
+    nb = format_audit_text(report, "nb")
+    assert "Kundeservice for komplekse saker" in nb and "simulerte kandidater" in nb
+    assert "40_and_over" not in nb and "under 40 år" in nb
+
+
+# --- languages ----------------------------------------------------------------------------------
+
+
+def test_every_audit_string_is_in_every_language() -> None:
+    languages = set(audit_languages())
+    assert languages == {"en", "nb", "sv", "nl"}
+    for key, texts in audit_strings().items():
+        assert set(texts) == languages, key
+        placeholders = {re.findall(r"{(\w+)}", text).__str__() for text in texts.values()}
+        assert len({tuple(sorted(re.findall(r"{(\w+)}", t))) for t in texts.values()}) == 1, (key, placeholders)
+        assert all(text.strip() for text in texts.values()), key
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "ratio"),
+    [("en", "Adverse-impact audit of", "0.500"), ("nb", "Revisjon av negativ påvirkning for", "0,500"),
+     ("sv", "Granskning av negativ påverkan för", "0,500"), ("nl", "Audit op nadelige impact van", "0,500")],
+)  # fmt: skip
+def test_text_and_page_are_written_in_the_language(language: str, heading: str, ratio: str) -> None:
+    candidates = [ScoredCandidate(f"c{k}", "rock", float(k), "strong" if k % 2 else "weak") for k in range(8)]
+    people = {f"c{k}": Demographics(sex="A" if k < 4 else "B", age_band="40_and_over" if k % 3 else "under_40")
+              for k in range(8)}  # fmt: skip
+    report = adverse_impact(candidates, DemographicsTable(frozenset({"sex", "age_band"}), people))
+    text, page = format_audit_text(report, language), audit_to_html(report, language)
+    assert heading in text and ratio in text
+    assert f'<html lang="{language}">' in page and heading in page
+    labels = AuditLabels(language)
+    assert labels.category("age_band", "40_and_over") in page and "40_and_over" not in page
+    assert labels.profile("undetermined") in page
+    assert audit_to_dict(report, language)["language"] == language
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+HOSTILE = "\u202e" + "x" * 5000
+
+
+def _hostile_page() -> str:
+    people = {"a": Demographics(sex=HOSTILE, race_ethnicity="<b>"), "b": Demographics(sex="Female", race_ethnicity="W")}
+    candidates = [ScoredCandidate("a", HOSTILE, 10.0, "weak"), ScoredCandidate("b", "rock", 90.0, "strong")]
+    report = adverse_impact(candidates, DemographicsTable(frozenset({"sex", "race_ethnicity"}), people))
+    return audit_to_html(report)
+
+
+def test_every_chart_has_a_text_alternative() -> None:
+    page = _hostile_page()
+    charts = re.findall(r"<svg\b[^>]*>.*?</svg>", page, flags=re.S)
+    assert len(charts) == 6  # selection and scoring for sex, race/ethnicity and their intersection
+    for chart in charts:
+        assert 'role="img"' in chart and 'aria-label="' in chart
+        assert "<title>" in chart and "<desc>" in chart
+
+
+def test_wide_tables_scroll_in_their_own_container_and_data_is_isolated() -> None:
+    page = _hostile_page()
+    assert page.count("<table>") == len(re.findall(r'<div class="scroll" role="region"[^>]*><table>', page)) > 0
+    assert ".scroll { overflow-x: auto" in page and "overflow-wrap: anywhere" in page
+    assert "position: sticky" in page  # the category column stays in view while the table scrolls
+    # The hostile string reaches the page only isolated: inside <bdi> in content, between the Unicode
+    # isolate marks in attributes and charts, and cut short in chart labels.
+    starts = [match.start() for match in re.finditer(HOSTILE, page)]
+    assert starts and all(page[:start].endswith(("<bdi>", "\u2068")) for start in starts)
+    assert page.count(f"<bdi>{HOSTILE}</bdi>") > 0
+    assert "\u2068\u202e" + "x" * 26 + "…\u2069" in page
+    assert "<b>" not in page and "&lt;b&gt;" in page
+
+
+def test_cli_exits_1_when_nothing_matches(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    results = _write(tmp_path / "r.csv", ["candidate_id,profile,fit_score,fit_band", "x1,rock,50,weak"])
+    demographics = _write(tmp_path / "d.csv", ["candidate_id,sex", "y1,Female"])
+    parser = argparse.ArgumentParser(prog="profilefit")
+    register(parser.add_subparsers())
+    args = parser.parse_args(["audit", str(results), "--demographics", str(demographics)])
+    assert args.func(args) == EXIT_REJECTS
+    assert "none of the 1 results has a row in the demographics file" in capsys.readouterr().err
