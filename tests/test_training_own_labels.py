@@ -141,3 +141,13 @@ def test_output_says_cross_validated_and_manifest_holds_the_data_sha256(tmp_path
     card = report.card_path.read_text(encoding="utf-8")
     assert report.manifest.training["data_sha256"] in card and "cross-validated" in card
     assert "| controller | 30 |" in card
+
+
+def test_train_command_refuses_small_classes_with_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from profilefit.cli._main import EXIT_USAGE, main
+
+    data = _labelled(tmp_path / "labels.csv", {"controller": ["controller"] * 40, "rock": ["Rock"] * 5})
+    code = main(["train", "--data", str(data), "--out", str(tmp_path / "out"), "--folds", "3"])
+    assert code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "too few: 'rock' 5" in err and "'controller' 40" in err
