@@ -196,3 +196,42 @@ def test_cli_exits_1_when_nothing_matches(tmp_path: Path, capsys: pytest.Capture
     args = parser.parse_args(["audit", str(results), "--demographics", str(demographics)])
     assert args.func(args) == EXIT_REJECTS
     assert "none of the 1 results has a row in the demographics file" in capsys.readouterr().err
+
+
+def test_end_to_end_own_labels_model_is_audited_over_its_classes(tmp_path: Path) -> None:
+    """Train on relabelled sample rows, score the sample export with that model, audit it with --model."""
+    import csv as csv_module
+
+    from profilefit.audit import sample_demographics_path
+    from profilefit.batch import score_file
+    from profilefit.datasets import sample_export_path, sample_labelled_path
+    from profilefit.screening import Screener
+    from profilefit.training import train_on_labels
+
+    names = {"controller": "Team Lead", "empathizer": "Listener", "rock": "Steady"}
+    with sample_labelled_path().open(encoding="utf-8") as stream:
+        rows = [{**row, "profile": names[row["profile"]]} for row in csv_module.DictReader(stream)
+                if row["profile"] in names][:240]  # fmt: skip
+    data = tmp_path / "labels.csv"
+    with data.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv_module.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    trained = train_on_labels(data, tmp_path / "model", folds=3, model_id="acme-2026")
+    results = tmp_path / "results.csv"
+    score_file(sample_export_path(), results, screener=Screener.load(trained.model_path))
+
+    report = audit_files(results, sample_demographics_path(), model=trained.model_path, role="complex-case")
+    assert report.profiles == ("listener", "steady", "team lead", "undetermined")
+    assert report.tool.model_id == "acme-2026" and report.tool.trained_on == "organisation data"
+    assert "unlisted_classifications" not in report.warnings
+    assert report.profile_rates["undetermined"] > 0  # 3 classes: undetermined below 0.53
+    # The complex-case role weighs the seven reference profiles, so it gives these results no fit:
+    # every result is an incomplete fit, counted and never selected.
+    assert (report.selected, report.without_band, report.median_fit_score) == (0, 400, None)
+    assert "no_band" in report.warnings
+    sex = next(d for d in report.dimensions if d.dimension == "sex")
+    for k, category in enumerate(sex.categories):
+        assert sum(impact.comparisons[k].count for impact in sex.classifications) == category.applicants
+    text = format_audit_text(report, "sv")
+    assert "acme-2026" in text and "organisationens egna märkta data" in text and "simulerade" not in text
