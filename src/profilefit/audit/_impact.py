@@ -456,6 +456,7 @@ def adverse_impact(
     assigned = np.array([c.profile for c in candidates], dtype=np.str_)
     profiles = (*order_classifications(tool.classifications, [c.profile for c in candidates]), UNDETERMINED)
     total = len(candidates)
+    assigned_as = {profile: assigned == profile for profile in profiles}
 
     ids = {c.candidate_id for c in candidates}
     unknown_person = Demographics()
@@ -467,7 +468,9 @@ def adverse_impact(
             continue
         labels = [category_of(person) for person in people]
         names = sorted({label for label in labels if label is not None}, key=lambda name: (name.casefold(), name))
-        members = [np.array([label == name for label in labels]) for name in names]
+        index = {name: k for k, name in enumerate(names)}
+        codes = np.array([-1 if label is None else index[label] for label in labels], dtype=np.int64)
+        members = [codes == k for k in range(len(names))]
         sizes = np.array([int(member.sum()) for member in members], dtype=np.int64)
         excludable = sizes / total < excludable_share
         selection = _compare(np.array([int(selected[m].sum()) for m in members], dtype=np.int64), sizes, excludable)
@@ -477,13 +480,13 @@ def adverse_impact(
                 profile,
                 tuple(
                     _compare(
-                        np.array([int((assigned[m] == profile).sum()) for m in members], dtype=np.int64),
+                        np.array([int((is_profile[m]).sum()) for m in members], dtype=np.int64),
                         sizes,
                         excludable,
                     )
                 ),
             )
-            for profile in profiles
+            for profile, is_profile in assigned_as.items()
         )
         categories = tuple(
             CategoryImpact(
