@@ -242,3 +242,59 @@ def test_no_match_at_all_is_an_error_naming_ids() -> None:
     people = {"CAND-1": Demographics(sex="Female")}
     with pytest.raises(AuditMatchError, match=r"none of the 1 results.*'cand-1'.*'CAND-1'"):
         adverse_impact(candidates, DemographicsTable(frozenset({"sex"}), people))
+
+
+# --- scale scores by group ------------------------------------------------------------------------
+
+
+def test_scale_means_and_standardised_differences_by_hand(tmp_path: Path) -> None:
+    # B (4 people, the larger category) is the reference: mean 3.5, variance 5/3. A: mean 2, variance 1.
+    # Pooled variance (2 * 1 + 3 * 5/3) / 5 = 1.4, so d(A) = (2 - 3.5) / sqrt(1.4).
+    results = tmp_path / "results.csv"
+    lines = ["candidate_id;profile;fit_score;fit_band;scale_empathy;scale_composure"]
+    lines += [f"a{k};rock;50;weak;{v};" for k, v in enumerate(["1", "2,0", "3"])]
+    lines += [f"b{k};rock;50;weak;{v};4" for k, v in enumerate(["2", "3", "4", "5"])]
+    results.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    demographics = tmp_path / "demographics.csv"
+    demographics.write_text("candidate_id,sex\n" + "".join(f"a{k},A\n" for k in range(3)) + "".join(
+        f"b{k},B\n" for k in range(4)), encoding="utf-8")  # fmt: skip
+    report = audit_files(results, demographics)
+    empathy, composure = report.dimensions[0].scales
+    a, b = empathy.statistics
+    assert (a.n, a.mean, a.sd, b.n, b.mean) == (3, 2.0, 1.0, 4, 3.5)
+    assert b.is_reference and b.d == 0.0
+    assert a.d == pytest.approx((2 - 3.5) / 1.4**0.5)
+    # Composure: A has no scores (empty cells are not zeros), so no mean and no d; B is the reference.
+    assert composure.statistics[0] == composure.statistics[0].__class__(0, None, None, None, False)
+    assert (composure.statistics[1].mean, composure.statistics[1].sd) == (4.0, 0.0)
+    data = audit_to_dict(report)
+    assert data["dimensions"][0]["scales"][0]["categories"][0]["d"] == pytest.approx(a.d)
+    assert "Empathy" in format_audit_text(report)
+
+
+def test_a_bad_scale_score_names_the_line_and_field(tmp_path: Path) -> None:
+    from profilefit.audit import AuditInputError, read_results
+
+    results = tmp_path / "results.csv"
+    results.write_text("candidate_id,profile,fit_score,fit_band,scale_empathy\na,rock,50,weak,high\n", encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"line 2, field 'scale_empathy'.*'high'"):
+        read_results(results)
+
+
+@_PROPERTY_SETTINGS
+@given(st.lists(st.floats(1, 6, allow_nan=False), min_size=2, max_size=30))
+def test_a_category_scoring_like_the_reference_has_d_0(values: list[float]) -> None:
+    """Rule: a category whose scores equal the reference's has a standardised difference of 0."""
+    candidates, people = [], {}
+    for group, copies in (("ref", 2), ("same", 1)):
+        for copy in range(copies):
+            for k, value in enumerate(values):
+                candidate_id = f"{group}{copy}-{k}"
+                candidates.append(ScoredCandidate(candidate_id, "rock", 50.0, "weak", scales={"empathy": value}))
+                people[candidate_id] = Demographics(sex=group)
+    report = adverse_impact(candidates, DemographicsTable(frozenset({"sex"}), people))
+    (empathy,) = report.dimensions[0].scales
+    reference, same = empathy.statistics
+    assert reference.is_reference
+    if same.d is not None:
+        assert same.d == pytest.approx(0.0, abs=1e-9)

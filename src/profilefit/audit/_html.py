@@ -23,6 +23,8 @@ from profilefit.audit._report import (
     comparison_headers,
     flagged,
     profilefit_version,
+    scale_cell,
+    scale_reference,
     summary_lines,
     tool_lines,
     warning_lines,
@@ -179,6 +181,20 @@ def _classification_matrix(dimension: DimensionImpact, labels: AuditLabels, capt
     return _scroll(table, caption)
 
 
+def _scale_table(dimension: DimensionImpact, labels: AuditLabels, caption: str) -> str:
+    head = f'<th scope="col" class="cat">{_text(labels.t("col_category"))}</th>' + "".join(
+        f'<th scope="col">{_text(labels.scale(scale.scale))}</th>' for scale in dimension.scales
+    )
+    rows = []
+    for k, category in enumerate(dimension.categories):
+        cells = "".join(f"<td>{_text(scale_cell(scale.statistics[k], labels))}</td>" for scale in dimension.scales)
+        row_class = ' class="excludable"' if category.excludable else ""
+        name = labels.category(dimension.dimension, category.category)
+        rows.append(f'<tr{row_class}><th scope="row" class="cat">{_text(name)}</th>{cells}</tr>')
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return _scroll(table, caption)
+
+
 def _dimension_section(report: AuditReport, dimension: DimensionImpact, labels: AuditLabels) -> str:
     title = labels.dimension(dimension.dimension)
     share = report.excludable_share
@@ -214,8 +230,15 @@ def _dimension_section(report: AuditReport, dimension: DimensionImpact, labels: 
         f"<p>{_text(labels.t('classifications_legend'))}</p>",
         _classification_matrix(dimension, labels, f"{title}: {labels.t('section_classifications')}"),
         f"<details><summary>{_text(labels.t('section_classification_tests'))}</summary>{tests}</details>",
-        "</section>",
     ]
+    if dimension.scales:
+        heading = labels.t("section_scales", reference=scale_reference(dimension, labels))
+        parts += [
+            f"<h3>{_text(heading)}</h3>",
+            f"<p>{_text(labels.t('scales_legend'))}</p>",
+            _scale_table(dimension, labels, f"{title}: {heading}"),
+        ]
+    parts.append("</section>")
     return "".join(parts)
 
 

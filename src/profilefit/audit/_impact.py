@@ -155,6 +155,9 @@ class DimensionImpact:
     classifications : tuple of ClassificationImpact
         For each classification, the rate at which each category is assigned it, with impact
         ratios and tests; in the order of :attr:`AuditReport.profiles`.
+    scales : tuple of ScaleDifference
+        For each scale the results file reports, each category's mean score and its standardised
+        difference from the largest category; empty when the results have no scale columns.
     """
 
     dimension: str
@@ -162,6 +165,7 @@ class DimensionImpact:
     categories: tuple[CategoryImpact, ...]
     unknown: int
     classifications: tuple[ClassificationImpact, ...] = ()
+    scales: tuple[ScaleDifference, ...] = ()
 
     def reference(self, rate: str = "selection") -> str | None:
         """Name of the category whose ``rate`` (``"selection"`` or ``"scoring"``) is the impact-ratio denominator."""
@@ -169,6 +173,76 @@ class DimensionImpact:
             if getattr(category, rate).is_reference:
                 return category.category
         return None
+
+
+@dataclass(frozen=True)
+class ScaleStatistics:
+    """The scores of one category on one scale.
+
+    Attributes
+    ----------
+    n : int
+        Candidates of the category with a score on the scale.
+    mean, sd : float or None
+        Mean and standard deviation (ddof 1) of their scores; ``None`` without scores (sd: under two).
+    d : float or None
+        Standardised mean difference from the reference category: ``(mean - mean_ref) / s_pooled``
+        with ``s_pooled`` the pooled standard deviation of the two; positive when this category
+        scores higher. 0 for the reference; ``None`` when either has under two scores or no spread.
+    is_reference : bool
+        This is the largest category that is not excludable (ties: the first by name).
+    """
+
+    n: int
+    mean: float | None
+    sd: float | None
+    d: float | None
+    is_reference: bool
+
+
+@dataclass(frozen=True)
+class ScaleDifference:
+    """Scale scores of every category of one dimension on one scale.
+
+    Attributes
+    ----------
+    scale : str
+        The scale id.
+    statistics : tuple of ScaleStatistics
+        One per category, in the order of :attr:`DimensionImpact.categories`.
+    """
+
+    scale: str
+    statistics: tuple[ScaleStatistics, ...]
+
+
+def _scale_differences(
+    scores: NDArray[np.float64], scales: Sequence[str], members: Sequence[NDArray[np.bool_]],
+    sizes: NDArray[np.int64], excludable: NDArray[np.bool_],
+) -> tuple[ScaleDifference, ...]:  # fmt: skip
+    """Mean, SD and d against the largest non-excludable category, per scale and category."""
+    eligible = [k for k in range(len(members)) if not excludable[k]]
+    reference = max(eligible, key=lambda k: (sizes[k], -k)) if eligible else None
+    differences = []
+    for j, scale in enumerate(scales):
+        groups = [scores[member, j][~np.isnan(scores[member, j])] for member in members]
+        statistics = []
+        for k, group in enumerate(groups):
+            mean = float(group.mean()) if group.size else None
+            sd = float(group.std(ddof=1)) if group.size > 1 else None
+            d = None
+            if reference is not None and k == reference and group.size > 1:
+                d = 0.0
+            elif reference is not None and group.size > 1 and groups[reference].size > 1:
+                ref = groups[reference]
+                pooled = ((group.size - 1) * group.var(ddof=1) + (ref.size - 1) * ref.var(ddof=1)) / (
+                    group.size + ref.size - 2
+                )
+                if pooled > 0:
+                    d = float((group.mean() - ref.mean()) / math.sqrt(pooled))
+            statistics.append(ScaleStatistics(int(group.size), mean, sd, d, k == reference))
+        differences.append(ScaleDifference(scale, tuple(statistics)))
+    return tuple(differences)
 
 
 @dataclass(frozen=True)
@@ -457,6 +531,9 @@ def adverse_impact(
     profiles = (*order_classifications(tool.classifications, [c.profile for c in candidates]), UNDETERMINED)
     total = len(candidates)
     assigned_as = {profile: assigned == profile for profile in profiles}
+    scales = list(dict.fromkeys(scale for c in candidates for scale in c.scales))
+    scores = np.array([[c.scales.get(scale, np.nan) for scale in scales] for c in candidates], dtype=np.float64)
+    scores = scores.reshape(total, len(scales))
 
     ids = {c.candidate_id for c in candidates}
     unknown_person = Demographics()
@@ -507,6 +584,7 @@ def adverse_impact(
                 categories,
                 unknown=sum(label is None for label in labels),
                 classifications=classifications,
+                scales=_scale_differences(scores, scales, members, sizes, excludable),
             )
         )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,9 @@ OPTIONAL_RESULT_COLUMNS = ("model_id",)
 
 #: Prefix of the per-profile probability columns; their names list the classifications of the model.
 PROBABILITY_PREFIX = "p_"
+
+#: Prefix of the scale score columns; read when present, for the scale scores by group.
+SCALE_PREFIX = "scale_"
 
 #: Demographic columns the audit understands, besides ``candidate_id``.
 DEMOGRAPHIC_COLUMNS = ("sex", "race_ethnicity", "age", "age_band")
@@ -62,6 +65,9 @@ class ScoredCandidate:
         ``None`` for a fit without a band (an incomplete fit): never selected.
     model_id : str or None, default None
         The model that scored the candidate, when the results file says.
+    scales : dict of str to float, default empty
+        The candidate's scale scores by scale id, when the results file has ``scale_<id>``
+        columns; a scale that could not be scored is left out.
     """
 
     candidate_id: str
@@ -69,6 +75,7 @@ class ScoredCandidate:
     fit_score: float | None
     fit_band: str | None
     model_id: str | None = None
+    scales: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -188,13 +195,12 @@ def read_results_file(path: str | Path) -> ResultsFile:
     """
     path = Path(path)
     is_csv = path.suffix.lower() in CSV_SUFFIXES
-    header, rows = read_table(
-        path, what="results", columns=RESULT_COLUMNS + OPTIONAL_RESULT_COLUMNS, error=AuditInputError
-    )
+    header, rows = read_table(path, what="results", error=AuditInputError)
     _require_columns(path, "results", header, RESULT_COLUMNS)
     classifications = tuple(
         column.removeprefix(PROBABILITY_PREFIX) for column in header if column.startswith(PROBABILITY_PREFIX)
     )
+    scale_columns = [column for column in header if column.startswith(SCALE_PREFIX)]
     candidates: list[ScoredCandidate] = []
     seen: dict[str, str] = {}
     for location, row in rows:
@@ -218,10 +224,31 @@ def read_results_file(path: str | Path) -> ResultsFile:
         band = _fit_band(row["fit_band"], where)
         score = _fit_score(row["fit_score"], where)
         model_id = _text(row.get("model_id")) or None
-        candidates.append(ScoredCandidate(candidate_id, profile, score, band, model_id))
+        scales = {
+            column.removeprefix(SCALE_PREFIX): value
+            for column in scale_columns
+            if (value := _scale_score(row.get(column), where, column)) is not None
+        }
+        candidates.append(ScoredCandidate(candidate_id, profile, score, band, model_id, scales))
     if not candidates:
         raise AuditInputError(f"results file {path} has no candidates")
     return ResultsFile(candidates, classifications)
+
+
+def _scale_score(value: Any, where: str, column: str) -> float | None:
+    """A scale score, or ``None`` when the scale could not be scored (empty, null or NaN)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return None if math.isnan(value) else float(value)
+    text = _text(value).replace(",", ".")  # a decimal comma, as spreadsheets in Oslo or Utrecht write it
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        raise AuditInputError(f"{where}, field {column!r}: expected a number or empty, got {_text(value)!r}") from None
+    return None if math.isnan(number) else number
 
 
 def _fit_band(value: Any, where: str) -> str | None:

@@ -20,6 +20,7 @@ from profilefit.audit._impact import (
     CategoryImpact,
     DimensionImpact,
     RateComparison,
+    ScaleStatistics,
 )
 from profilefit.audit._strings import AuditLabels
 from profilefit.audit._tool import AuditedTool
@@ -323,6 +324,17 @@ def audit_to_dict(report: AuditReport, language: str = "en") -> dict[str, Any]:
                 "unknown": dimension.unknown,
                 "selection_reference": dimension.reference("selection"),
                 "scoring_reference": dimension.reference("scoring"),
+                "scales": [
+                    {
+                        "scale": scale.scale,
+                        "name": labels.scale(scale.scale),
+                        "categories": [
+                            {"category": category.category, **asdict(statistics)}
+                            for category, statistics in zip(dimension.categories, scale.statistics, strict=True)
+                        ],
+                    }
+                    for scale in dimension.scales
+                ],
             }
             for dimension in report.dimensions
         ],
@@ -480,6 +492,33 @@ def _classification_matrix(report: AuditReport, dimension: DimensionImpact, labe
     return _table(headers, rows)
 
 
+def scale_cell(statistics: ScaleStatistics, labels: AuditLabels) -> str:
+    """``mean (d)`` of one category on one scale, or a dash without scores."""
+    if statistics.mean is None:
+        return labels.t("dash")
+    return f"{labels.number(statistics.mean)} ({labels.z(statistics.d)})"
+
+
+def scale_reference(dimension: DimensionImpact, labels: AuditLabels) -> str:
+    """Display name of the category the scale differences are measured from."""
+    for category, statistics in zip(dimension.categories, dimension.scales[0].statistics, strict=True):
+        if statistics.is_reference:
+            return labels.category(dimension.dimension, category.category)
+    return labels.t("dash")
+
+
+def _scale_table(dimension: DimensionImpact, labels: AuditLabels) -> list[str]:
+    headers = [labels.t("col_category"), *(labels.scale(s.scale) for s in dimension.scales)]
+    rows = [
+        [
+            labels.category(dimension.dimension, category.category),
+            *(scale_cell(scale.statistics[k], labels) for scale in dimension.scales),
+        ]
+        for k, category in enumerate(dimension.categories)
+    ]
+    return _table(headers, rows)
+
+
 def format_dimension(report: AuditReport, dimension: DimensionImpact, labels: AuditLabels) -> list[str]:
     """Lines of one dimension: selection, scoring, the unknown count and the classifications."""
     title = labels.dimension(dimension.dimension)
@@ -499,6 +538,16 @@ def format_dimension(report: AuditReport, dimension: DimensionImpact, labels: Au
         labels.t("section_classifications"),
         labels.t("classifications_legend"),
         *_classification_matrix(report, dimension, labels),
+        *(
+            [
+                "",
+                labels.t("section_scales", reference=scale_reference(dimension, labels)),
+                labels.t("scales_legend"),
+                *_scale_table(dimension, labels),
+            ]
+            if dimension.scales
+            else []
+        ),
     ]
 
 
