@@ -44,7 +44,8 @@ table { border-collapse: separate; border-spacing: 0; font-size: 0.9rem; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: right; white-space: nowrap;
          font-variant-numeric: tabular-nums; }
 thead th { border-bottom: 2px solid #888; vertical-align: bottom; }
-th.cat, td.note { text-align: left; white-space: normal; overflow-wrap: anywhere; }
+th.cat, td.note, th.data { text-align: left; white-space: normal; overflow-wrap: anywhere; }
+th.data { min-width: 5rem; }
 th.cat { position: sticky; left: 0; background: #fff; min-width: 6rem; max-width: 14rem; z-index: 1; }
 td.note { min-width: 6rem; max-width: 14rem; }
 tr.excludable td, tr.excludable th { color: #555; font-style: italic; }
@@ -118,6 +119,12 @@ def _bar_chart(dimension: DimensionImpact, rate: str, title: str, labels: AuditL
     return f"<figure>{''.join(parts)}<figcaption>{_text(caption)}</figcaption></figure>"
 
 
+def _column_header(name: str) -> str:
+    """A column header; one that holds a data string (an organisation's label) may wrap anywhere."""
+    data = ' class="data"' if DATA_START in name else ""
+    return f'<th scope="col"{data}>{_text(name)}</th>'
+
+
 def _scroll(table: str, label: str) -> str:
     """A table in its own horizontally scrolling region, reachable by keyboard."""
     return f'<div class="scroll" role="region" tabindex="0" aria-label="{_attr(label)}">{table}</div>'
@@ -165,7 +172,7 @@ def _comparison_row(
 
 def _classification_matrix(dimension: DimensionImpact, labels: AuditLabels, caption: str) -> str:
     head = f'<th scope="col" class="cat">{_text(labels.t("col_category"))}</th>' + "".join(
-        f'<th scope="col">{_text(labels.profile(impact.classification))}</th>' for impact in dimension.classifications
+        _column_header(labels.profile(impact.classification)) for impact in dimension.classifications
     )
     rows = []
     for k, category in enumerate(dimension.categories):
@@ -183,7 +190,7 @@ def _classification_matrix(dimension: DimensionImpact, labels: AuditLabels, capt
 
 def _scale_table(dimension: DimensionImpact, labels: AuditLabels, caption: str) -> str:
     head = f'<th scope="col" class="cat">{_text(labels.t("col_category"))}</th>' + "".join(
-        f'<th scope="col">{_text(labels.scale(scale.scale))}</th>' for scale in dimension.scales
+        _column_header(labels.scale(scale.scale)) for scale in dimension.scales
     )
     rows = []
     for k, category in enumerate(dimension.categories):
@@ -244,7 +251,7 @@ def _dimension_section(report: AuditReport, dimension: DimensionImpact, labels: 
 
 def _overall(report: AuditReport, labels: AuditLabels) -> str:
     head = f'<th scope="col" class="cat">{_text(labels.t("col_group"))}</th>' + "".join(
-        f'<th scope="col">{_text(labels.profile(p))}</th>' for p in report.profiles
+        _column_header(labels.profile(p)) for p in report.profiles
     )
     cells = "".join(f"<td>{_text(labels.percent(report.profile_rates[p]))}</td>" for p in report.profiles)
     table = (
