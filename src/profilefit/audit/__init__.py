@@ -11,7 +11,6 @@ from profilefit.audit._html import audit_to_html, write_audit_html
 from profilefit.audit._impact import (
     DEFAULT_SELECT_BAND,
     EXCLUDABLE_SHARE,
-    FOUR_FIFTHS,
     MIN_MATCHED_SHARE,
     SELECT_BANDS,
     AuditMatchError,
@@ -19,13 +18,8 @@ from profilefit.audit._impact import (
     CategoryImpact,
     ClassificationImpact,
     DimensionImpact,
-    RateComparison,
-    ScaleDifference,
-    ScaleStatistics,
     adverse_impact,
     audit_files,
-    fisher_exact_p,
-    two_proportion_z,
 )
 from profilefit.audit._inputs import (
     AGE_BANDS,
@@ -41,16 +35,18 @@ from profilefit.audit._inputs import (
     read_results,
     read_results_file,
 )
+from profilefit.audit._rates import FOUR_FIFTHS, RateComparison, fisher_exact_p, two_proportion_z
 from profilefit.audit._report import (
     AUDIT_SCHEMA_VERSION,
     FOUR_FIFTHS_NOTE,
-    audit_notes,
     audit_rows,
     audit_to_dict,
     format_audit_text,
     write_audit_csv,
     write_audit_json,
 )
+from profilefit.audit._scales import ScaleDifference, ScaleStatistics
+from profilefit.audit._sentences import audit_notes
 from profilefit.audit._strings import AuditLabels, audit_languages
 from profilefit.audit._synthetic import (
     SAMPLE_CANDIDATE_IDS,

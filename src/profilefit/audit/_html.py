@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from profilefit.audit._impact import FOUR_FIFTHS, AuditReport, CategoryImpact, DimensionImpact, RateComparison
-from profilefit.audit._report import (
+from profilefit.audit._impact import AuditReport, CategoryImpact, DimensionImpact
+from profilefit.audit._rates import FOUR_FIFTHS, RateComparison
+from profilefit.audit._sentences import (
     audit_notes,
     category_note,
     classification_cell,

@@ -22,7 +22,6 @@ below four-fifths; floats are derived from the fractions for output.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -40,6 +39,8 @@ from profilefit.audit._inputs import (
     read_demographics,
     read_results_file,
 )
+from profilefit.audit._rates import RateComparison, compare_rates
+from profilefit.audit._scales import ScaleDifference, scale_differences
 from profilefit.audit._tool import UNDETERMINED, AuditedTool, describe_tool, order_classifications
 from profilefit.fit import RoleProfile
 
@@ -50,10 +51,6 @@ DEFAULT_SELECT_BAND = "possible"
 #: Share of the audited candidates below which a category may be excluded from impact ratios (6 RCNY § 5-301).
 EXCLUDABLE_SHARE = 0.02
 
-#: Uniform Guidelines, 29 CFR 1607.4(D): an impact ratio below this is evidence of adverse impact to look into.
-#: A fraction, so that the comparison with a ratio of counts is exact.
-FOUR_FIFTHS = Fraction(4, 5)
-
 #: Below this share of results matched to a demographics row, the audit warns that it says little.
 MIN_MATCHED_SHARE = 0.5
 
@@ -63,49 +60,6 @@ class AuditMatchError(AuditInputError):
 
 
 _INTERSECTION = " × "
-
-
-@dataclass(frozen=True)
-class RateComparison:
-    """One rate of one category, set against the category with the highest rate.
-
-    Attributes
-    ----------
-    count : int
-        Candidates selected (selection) or scoring above the median (scoring).
-    rate : float
-        ``count / applicants``.
-    impact_ratio : float or None
-        ``rate`` over the highest rate among non-excludable categories. ``None`` for an
-        excludable category, when every category is excludable, or when the highest rate is 0.
-    impact_ratio_all : float or None
-        ``rate`` over the highest rate among all categories; ``None`` when that is 0.
-    below_four_fifths : bool or None
-        ``impact_ratio_exact < 4/5``, compared exactly; ``None`` when ``impact_ratio`` is.
-    is_reference : bool
-        This category has the highest rate among the non-excludable ones (the denominator of ``impact_ratio``).
-    fisher_p : float or None
-        Two-sided p of Fisher's exact test of this category against the reference; ``None`` for the
-        reference itself and when there is no reference.
-    z : float or None
-        Pooled two-proportion z statistic, this category minus the reference; ``None`` as for
-        ``fisher_p`` and when both rates are 0 or both are 1 (no variance).
-    z_p : float or None
-        Two-sided p of ``z`` under the standard normal.
-    impact_ratio_exact : Fraction or None
-        ``impact_ratio`` as the exact fraction of counts it is computed from.
-    """
-
-    count: int
-    rate: float
-    impact_ratio: float | None
-    impact_ratio_all: float | None
-    below_four_fifths: bool | None
-    is_reference: bool
-    fisher_p: float | None
-    z: float | None
-    z_p: float | None
-    impact_ratio_exact: Fraction | None = None
 
 
 @dataclass(frozen=True)
@@ -173,76 +127,6 @@ class DimensionImpact:
             if getattr(category, rate).is_reference:
                 return category.category
         return None
-
-
-@dataclass(frozen=True)
-class ScaleStatistics:
-    """The scores of one category on one scale.
-
-    Attributes
-    ----------
-    n : int
-        Candidates of the category with a score on the scale.
-    mean, sd : float or None
-        Mean and standard deviation (ddof 1) of their scores; ``None`` without scores (sd: under two).
-    d : float or None
-        Standardised mean difference from the reference category: ``(mean - mean_ref) / s_pooled``
-        with ``s_pooled`` the pooled standard deviation of the two; positive when this category
-        scores higher. 0 for the reference; ``None`` when either has under two scores or no spread.
-    is_reference : bool
-        This is the largest category that is not excludable (ties: the first by name).
-    """
-
-    n: int
-    mean: float | None
-    sd: float | None
-    d: float | None
-    is_reference: bool
-
-
-@dataclass(frozen=True)
-class ScaleDifference:
-    """Scale scores of every category of one dimension on one scale.
-
-    Attributes
-    ----------
-    scale : str
-        The scale id.
-    statistics : tuple of ScaleStatistics
-        One per category, in the order of :attr:`DimensionImpact.categories`.
-    """
-
-    scale: str
-    statistics: tuple[ScaleStatistics, ...]
-
-
-def _scale_differences(
-    scores: NDArray[np.float64], scales: Sequence[str], members: Sequence[NDArray[np.bool_]],
-    sizes: NDArray[np.int64], excludable: NDArray[np.bool_],
-) -> tuple[ScaleDifference, ...]:  # fmt: skip
-    """Mean, SD and d against the largest non-excludable category, per scale and category."""
-    eligible = [k for k in range(len(members)) if not excludable[k]]
-    reference = max(eligible, key=lambda k: (sizes[k], -k)) if eligible else None
-    differences = []
-    for j, scale in enumerate(scales):
-        groups = [scores[member, j][~np.isnan(scores[member, j])] for member in members]
-        statistics = []
-        for k, group in enumerate(groups):
-            mean = float(group.mean()) if group.size else None
-            sd = float(group.std(ddof=1)) if group.size > 1 else None
-            d = None
-            if reference is not None and k == reference and group.size > 1:
-                d = 0.0
-            elif reference is not None and group.size > 1 and groups[reference].size > 1:
-                ref = groups[reference]
-                pooled = ((group.size - 1) * group.var(ddof=1) + (ref.size - 1) * ref.var(ddof=1)) / (
-                    group.size + ref.size - 2
-                )
-                if pooled > 0:
-                    d = float((group.mean() - ref.mean()) / math.sqrt(pooled))
-            statistics.append(ScaleStatistics(int(group.size), mean, sd, d, k == reference))
-        differences.append(ScaleDifference(scale, tuple(statistics)))
-    return tuple(differences)
 
 
 @dataclass(frozen=True)
@@ -351,87 +235,6 @@ _DIMENSIONS: tuple[_Dimension, ...] = (
     ("sex_race_ethnicity", "Sex × race/ethnicity", frozenset({"sex", "race_ethnicity"}), _sex_and_race),
     ("age_band", "Age band (40 and over against under 40)", frozenset({"age_band"}), lambda person: person.age_band),
 )
-
-
-def fisher_exact_p(count_a: int, n_a: int, count_b: int, n_b: int) -> float:
-    """Two-sided p of Fisher's exact test that groups ``a`` and ``b`` share one rate.
-
-    Examples
-    --------
-    >>> round(fisher_exact_p(2, 10, 10, 20), 4)
-    0.2353
-    """
-    table = [[count_a, n_a - count_a], [count_b, n_b - count_b]]
-    from scipy import stats  # imported when an audit runs, not when the command line starts
-
-    return min(1.0, float(stats.fisher_exact(table, alternative="two-sided").pvalue))
-
-
-def two_proportion_z(count_a: int, n_a: int, count_b: int, n_b: int) -> tuple[float | None, float | None]:
-    """Pooled two-proportion z test of group ``a`` against group ``b``: ``(z, two-sided p)``.
-
-    ``z = (p_a - p_b) / sqrt(p (1 - p) (1/n_a + 1/n_b))`` with the pooled rate
-    ``p = (count_a + count_b) / (n_a + n_b)``. Both are ``None`` when ``p`` is 0 or 1.
-
-    Examples
-    --------
-    >>> z, p = two_proportion_z(2, 10, 10, 20)
-    >>> round(z, 4), round(p, 4)
-    (-1.5811, 0.1138)
-    """
-    pooled = (count_a + count_b) / (n_a + n_b)
-    variance = pooled * (1.0 - pooled) * (1.0 / n_a + 1.0 / n_b)
-    if variance <= 0.0:
-        return None, None
-    z = (count_a / n_a - count_b / n_b) / math.sqrt(variance)
-    from scipy import stats
-
-    return z, min(1.0, float(2.0 * stats.norm.sf(abs(z))))
-
-
-def _highest(rates: Sequence[Fraction], sizes: Sequence[int], eligible: Sequence[bool]) -> int | None:
-    """Index of the highest rate among ``eligible``; ties go to more applicants, then to the first by name."""
-    candidates = [k for k, ok in enumerate(eligible) if ok]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda k: (rates[k], sizes[k], -k))
-
-
-def _compare(
-    counts: NDArray[np.int64], sizes: NDArray[np.int64], excludable: NDArray[np.bool_]
-) -> list[RateComparison]:
-    """Impact ratios and tests of every category's rate, in the order given; ratios are exact fractions."""
-    count_list = [int(count) for count in counts]
-    size_list = [int(size) for size in sizes]
-    rates = [Fraction(count, size) for count, size in zip(count_list, size_list, strict=True)]
-    reference = _highest(rates, size_list, [not bool(flag) for flag in excludable])
-    top_all = _highest(rates, size_list, [True] * len(rates))
-    comparisons = []
-    for k, rate in enumerate(rates):
-        exact = None
-        if reference is not None and not excludable[k] and rates[reference] > 0:
-            exact = rate / rates[reference]
-        ratio_all = float(rate / rates[top_all]) if top_all is not None and rates[top_all] > 0 else None
-        fisher_p = z = z_p = None
-        if reference is not None and k != reference:
-            tables = (count_list[k], size_list[k], count_list[reference], size_list[reference])
-            fisher_p = fisher_exact_p(*tables)
-            z, z_p = two_proportion_z(*tables)
-        comparisons.append(
-            RateComparison(
-                count=count_list[k],
-                rate=float(rate),
-                impact_ratio=None if exact is None else float(exact),
-                impact_ratio_all=ratio_all,
-                below_four_fifths=None if exact is None else exact < FOUR_FIFTHS,
-                is_reference=k == reference,
-                fisher_p=fisher_p,
-                z=z,
-                z_p=z_p,
-                impact_ratio_exact=exact,
-            )
-        )
-    return comparisons
 
 
 def _profile_rates(assigned: NDArray[np.str_], profiles: tuple[str, ...]) -> dict[str, float]:
@@ -550,13 +353,15 @@ def adverse_impact(
         members = [codes == k for k in range(len(names))]
         sizes = np.array([int(member.sum()) for member in members], dtype=np.int64)
         excludable = sizes / total < excludable_share
-        selection = _compare(np.array([int(selected[m].sum()) for m in members], dtype=np.int64), sizes, excludable)
-        scoring = _compare(np.array([int(above[m].sum()) for m in members], dtype=np.int64), sizes, excludable)
+        selection = compare_rates(
+            np.array([int(selected[m].sum()) for m in members], dtype=np.int64), sizes, excludable
+        )
+        scoring = compare_rates(np.array([int(above[m].sum()) for m in members], dtype=np.int64), sizes, excludable)
         classifications = tuple(
             ClassificationImpact(
                 profile,
                 tuple(
-                    _compare(
+                    compare_rates(
                         np.array([int((is_profile[m]).sum()) for m in members], dtype=np.int64),
                         sizes,
                         excludable,
@@ -584,7 +389,7 @@ def adverse_impact(
                 categories,
                 unknown=sum(label is None for label in labels),
                 classifications=classifications,
-                scales=_scale_differences(scores, scales, members, sizes, excludable),
+                scales=scale_differences(scores, scales, members, sizes, excludable),
             )
         )
 
