@@ -127,7 +127,10 @@ def test_text_and_json_outputs() -> None:
     assert any("rule of thumb" in note for note in data["notes"])
 
 
-def test_cli_end_to_end_on_nordic_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_end_to_end_on_nordic_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # one audit date for both runs compared below
     ids = [f"cand-{k:04d}" for k in range(1, 61)]
     results = _write_results(tmp_path / "results.csv", ids, nordic=True)
     demographics = tmp_path / "demographics.csv"

@@ -235,3 +235,24 @@ def test_end_to_end_own_labels_model_is_audited_over_its_classes(tmp_path: Path)
         assert sum(impact.comparisons[k].count for impact in sex.classifications) == category.applicants
     text = format_audit_text(report, "sv")
     assert "acme-2026" in text and "organisationens egna märkta data" in text and "simulerade" not in text
+
+
+def test_sources_date_and_test_data_are_stated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    from profilefit.audit import sample_demographics_path
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
+    rows = ["candidate_id,profile,fit_score,fit_band"] + [f"cand-{k:04d},rock,{k % 90},weak" for k in range(1, 41)]
+    results = _write(tmp_path / "results.csv", rows)
+    report = audit_files(results, sample_demographics_path())
+    data = audit_to_dict(report)
+    assert data["sources"]["results_sha256"] == hashlib.sha256(results.read_bytes()).hexdigest()
+    assert data["sources"]["demographics"] == "sample_demographics.csv"
+    assert data["audited_on"] == "2026-01-01"
+    assert "synthetic_demographics" in report.warnings  # the bundled demographics are test data
+    assert "describe no real person" in format_audit_text(report) and "Audited on 2026-01-01" in format_audit_text(
+        report
+    )
+    own = audit_files(results, _write(tmp_path / "d.csv", ["candidate_id,sex", "cand-0001,Female"]))
+    assert "synthetic_demographics" not in own.warnings and "low_match" in own.warnings

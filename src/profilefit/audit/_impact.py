@@ -23,13 +23,14 @@ below four-fifths; floats are derived from the fractions for output.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
+from profilefit.artifact import file_sha256
 from profilefit.audit._inputs import (
     FIT_BANDS,
     AuditInputError,
@@ -41,6 +42,7 @@ from profilefit.audit._inputs import (
 )
 from profilefit.audit._rates import RateComparison, compare_rates
 from profilefit.audit._scales import ScaleDifference, scale_differences
+from profilefit.audit._synthetic import sample_demographics_path
 from profilefit.audit._tool import UNDETERMINED, AuditedTool, describe_tool, order_classifications
 from profilefit.fit import RoleProfile
 
@@ -190,7 +192,11 @@ class AuditReport:
     warnings : tuple of str
         Codes of what a reader must know before trusting the figures: ``"low_match"`` (under half
         of the results matched to demographics), ``"no_band"``, ``"mixed_models"``,
-        ``"unlisted_classifications"`` (profiles the model does not list), ``"no_dimensions"``.
+        ``"unlisted_classifications"`` (profiles the model does not list), ``"no_dimensions"``,
+        ``"synthetic_demographics"`` (the bundled demographics, which describe no real person).
+    sources : dict of str to str
+        Where the figures come from, when read from files: ``results`` and ``demographics`` (file
+        names) and their ``results_sha256`` and ``demographics_sha256``.
     """
 
     select_band: str
@@ -208,6 +214,7 @@ class AuditReport:
     without_band: int = 0
     without_score: int = 0
     warnings: tuple[str, ...] = ()
+    sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def matched(self) -> int:
@@ -451,10 +458,20 @@ def audit_files(
     """
     results_file = read_results_file(results)
     tool = describe_tool(results_file, model=model, role=role)
-    return adverse_impact(
+    report = adverse_impact(
         results_file.candidates,
         read_demographics(demographics),
         select_band=select_band,
         excludable_share=excludable_share,
         tool=tool,
     )
+    sources = {
+        "results": Path(results).name,
+        "results_sha256": file_sha256(results),
+        "demographics": Path(demographics).name,
+        "demographics_sha256": file_sha256(demographics),
+    }
+    warnings = report.warnings
+    if sources["demographics_sha256"] == file_sha256(sample_demographics_path()):
+        warnings = (*warnings, "synthetic_demographics")
+    return replace(report, sources=sources, warnings=warnings)

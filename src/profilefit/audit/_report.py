@@ -21,6 +21,7 @@ from profilefit.audit._impact import (
 )
 from profilefit.audit._rates import RateComparison
 from profilefit.audit._sentences import (
+    audit_date,
     audit_notes,
     classification_cell,
     comparison_headers,
@@ -221,6 +222,8 @@ def audit_to_dict(report: AuditReport, language: str = "en") -> dict[str, Any]:
         "schema_version": AUDIT_SCHEMA_VERSION,
         "language": language,
         "profilefit_version": profilefit_version(),
+        "audited_on": audit_date(),
+        "sources": dict(report.sources),
         "tool": {
             **asdict(tool),
             "role_name": dict(tool.role_name),

@@ -6,7 +6,9 @@ strings are marked for direction isolation when the labels ask for it (the HTML 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from importlib import metadata
 
 from profilefit.audit._impact import AuditReport, CategoryImpact, DimensionImpact
@@ -51,8 +53,15 @@ def tool_lines(tool: AuditedTool, labels: AuditLabels, profiles: Sequence[str]) 
     return lines
 
 
+def audit_date() -> str:
+    """Today's date (UTC) as ``YYYY-MM-DD``; ``SOURCE_DATE_EPOCH`` fixes it, for reproducible outputs."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return moment.date().isoformat()
+
+
 def summary_lines(report: AuditReport, labels: AuditLabels) -> list[str]:
-    """Sentences with the totals: selected, the median, and how many results matched demographics."""
+    """Sentences with the totals: selected, the median, how many results matched demographics, the data."""
     n = report.applicants
     lines = [
         labels.t(
@@ -73,6 +82,20 @@ def summary_lines(report: AuditReport, labels: AuditLabels) -> list[str]:
             orphans=report.demographics_without_results,
         ),
     ]
+    sources = report.sources
+    if sources:
+        lines.append(
+            labels.t(
+                "sources_line",
+                results=labels.data(sources["results"]),
+                results_sha256=sources["results_sha256"][:12],
+                demographics=labels.data(sources["demographics"]),
+                demographics_sha256=sources["demographics_sha256"][:12],
+                date=audit_date(),
+            )
+        )
+    else:
+        lines.append(labels.t("audited_on", date=audit_date()))
     return lines
 
 
