@@ -182,7 +182,7 @@ def test_wide_tables_scroll_in_their_own_container_and_data_is_isolated() -> Non
     starts = [match.start() for match in re.finditer(HOSTILE, page)]
     assert starts and all(page[:start].endswith(("<bdi>", "\u2068")) for start in starts)
     assert page.count(f"<bdi>{HOSTILE}</bdi>") > 0
-    assert "\u2068\u202e" + "x" * 26 + "…\u2069" in page
+    assert "\u2068\u202e" + "x" * 50 + "…\u2069" in page
     assert "<b>" not in page and "&lt;b&gt;" in page
 
 
@@ -256,3 +256,13 @@ def test_sources_date_and_test_data_are_stated(tmp_path: Path, monkeypatch: pyte
     )
     own = audit_files(results, _write(tmp_path / "d.csv", ["candidate_id,sex", "cand-0001,Female"]))
     assert "synthetic_demographics" not in own.warnings and "low_match" in own.warnings
+
+
+def test_chart_labels_show_every_eeo1_intersection_in_full() -> None:
+    people = {"a": Demographics(sex="Female", race_ethnicity="Native Hawaiian or Other Pacific Islander"),
+              "b": Demographics(sex="Male", race_ethnicity="American Indian or Alaska Native")}  # fmt: skip
+    candidates = [ScoredCandidate("a", "rock", 80.0, "strong"), ScoredCandidate("b", "rock", 20.0, "weak")]
+    page = audit_to_html(adverse_impact(candidates, DemographicsTable(frozenset({"sex", "race_ethnicity"}), people)))
+    labels = re.findall(r'<text [^>]*text-anchor="end">([^<]*)</text>', page)
+    assert "\u2068Female × Native Hawaiian or Other Pacific Islander\u2069" in labels
+    assert all("…" not in label for label in labels)

@@ -60,7 +60,7 @@ footer { margin-top: 2rem; border-top: 1px solid #ddd; padding-top: 0.5rem; font
 
 _BAR_HEIGHT = 20
 _PLOT_WIDTH = 300
-_CHART_LABEL_CHARS = 28
+_CHART_LABEL_CHARS = 52  # every EEO-1 category and intersection fits in full
 _CHAR_WIDTH = 7  # about the width of one character at font-size 12, to size the label column
 _FLAG_COLUMN = 3  # in comparison_cells: rate, IR, IR all, below 4/5, ...
 
