@@ -8,8 +8,9 @@
   :data:`UNDETERMINED_STEP` of the way from chance (1/K) to certainty,
   ``t = 1/K + 0.3 (1 - 1/K)``. For the seven reference profiles that is 0.40, the reference
   model's threshold; for two classes 0.65, for three 0.53.
-- The evaluation reports per-class precision, recall and F1 from the out-of-fold predictions,
-  with their spread (standard deviation, lowest and highest) across the cross-validation folds.
+- The evaluation is cross-validated (:func:`cross_validate`) and reports per-class precision,
+  recall and F1 from the out-of-fold predictions, with their spread (standard deviation, lowest and
+  highest) across the folds.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from sklearn.model_selection import StratifiedKFold
+
+from profilefit.classifier import ProfileClassifier
 
 #: A class with fewer rows than this is refused: its evaluation would be noise.
 MIN_CLASS_ROWS = 10
@@ -143,6 +147,25 @@ def check_labels(labels: Sequence[str], *, source: str, folds: int) -> LabelChec
         if n < WARN_CLASS_ROWS
     ]
     return LabelCheck(np.asarray(normalised, dtype=np.str_), counts, merged, warnings)
+
+
+def cross_validate(
+    features: NDArray[np.float64], labels: NDArray[np.str_], classes: list[str], folds: int, seed: int
+) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+    """Out-of-fold probabilities (columns in ``classes`` order) and the fold that predicted each row.
+
+    Stratified ``folds``-fold cross-validation with a fresh classifier per fold, so that each row is
+    predicted by a model that did not see it.
+    """
+    probabilities = np.zeros((labels.size, len(classes)), dtype=np.float64)
+    fold_of_row = np.zeros(labels.size, dtype=np.intp)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for fold, (train, test) in enumerate(splitter.split(features, labels)):
+        estimator = ProfileClassifier(random_state=seed).fit(features[train], labels[train])
+        columns = [classes.index(str(c)) for c in estimator.classes_]
+        probabilities[np.ix_(test, columns)] = estimator.predict_proba(features[test])
+        fold_of_row[test] = fold
+    return probabilities, fold_of_row
 
 
 def per_class_figures(

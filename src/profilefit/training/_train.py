@@ -11,8 +11,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.base import clone
-from sklearn.model_selection import StratifiedKFold
 
 from profilefit.artifact import Manifest, file_sha256, save_artifact
 from profilefit.classifier import ProfileClassifier
@@ -22,7 +20,13 @@ from profilefit.io import read_assessments
 from profilefit.scoring import NormGroup, Responses, score_responses
 from profilefit.simulate import REFERENCE_SEED, SimulationConfig, oracle_probabilities, retest, simulate
 from profilefit.training._card import render_model_card
-from profilefit.training._labels import check_labels, format_per_class, per_class_figures, undetermined_threshold
+from profilefit.training._labels import (
+    check_labels,
+    cross_validate,
+    format_per_class,
+    per_class_figures,
+    undetermined_threshold,
+)
 
 #: Top-profile probability below which a profile is reported as undetermined.
 DEFAULT_MIN_CONFIDENCE = 0.40
@@ -152,21 +156,6 @@ def read_labelled(
     return responses, np.asarray(labels or [], dtype=np.str_), rejected
 
 
-def _cross_validate(
-    features: NDArray[np.float64], labels: NDArray[np.str_], classes: list[str], folds: int, seed: int
-) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
-    """Out-of-fold probabilities (columns in ``classes`` order) and the fold that predicted each row."""
-    probabilities = np.zeros((labels.size, len(classes)), dtype=np.float64)
-    fold_of_row = np.zeros(labels.size, dtype=np.intp)
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for fold, (train, test) in enumerate(splitter.split(features, labels)):
-        estimator = clone(ProfileClassifier(random_state=seed)).fit(features[train], labels[train])
-        columns = [classes.index(str(c)) for c in estimator.classes_]
-        probabilities[np.ix_(test, columns)] = estimator.predict_proba(features[test])
-        fold_of_row[test] = fold
-    return probabilities, fold_of_row
-
-
 def train_on_labels(
     data: str | Path,
     out_dir: str | Path,
@@ -220,7 +209,7 @@ def train_on_labels(
     threshold = undetermined_threshold(len(classes)) if min_confidence is None else float(min_confidence)
     scores = score_responses(responses)
     features = scores.features()
-    out_of_fold, fold_of_row = _cross_validate(features, labels, classes, folds, seed)
+    out_of_fold, fold_of_row = cross_validate(features, labels, classes, folds, seed)
     metrics = evaluate_probabilities(labels, out_of_fold, classes, min_confidence=threshold)
     metrics["evaluation"] = f"{folds}-fold cross-validation, out-of-fold probabilities"
     predicted = np.asarray(classes)[out_of_fold.argmax(axis=1)]
