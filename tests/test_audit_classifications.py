@@ -298,3 +298,38 @@ def test_a_category_scoring_like_the_reference_has_d_0(values: list[float]) -> N
     assert reference.is_reference
     if same.d is not None:
         assert same.d == pytest.approx(0.0, abs=1e-9)
+
+
+@_PROPERTY_SETTINGS
+@given(audit_inputs(), st.sampled_from(["strong", "possible"]))
+def test_shortfall_is_the_fewest_more_people_that_reach_four_fifths(inputs, band) -> None:
+    """Rule: (count + shortfall) / n >= 4/5 of the reference rate, and (count + shortfall - 1) / n is not."""
+    report = adverse_impact(*inputs, select_band=band)
+    for dimension in report.dimensions:
+        groups = [[c.selection for c in dimension.categories], [c.scoring for c in dimension.categories]]
+        groups += [list(impact.comparisons) for impact in dimension.classifications]
+        for comparisons in groups:
+            reference = next((x for x in comparisons if x.is_reference), None)
+            for category, x in zip(dimension.categories, comparisons, strict=True):
+                if x.impact_ratio_exact is None:
+                    assert x.shortfall is None
+                    continue
+                ref_category = dimension.categories[comparisons.index(reference)]
+                target = FOUR_FIFTHS * Fraction(reference.count, ref_category.applicants)
+                assert Fraction(x.count + x.shortfall, category.applicants) >= target
+                assert x.shortfall == 0 or Fraction(x.count + x.shortfall - 1, category.applicants) < target
+                assert (x.shortfall > 0) is bool(x.below_four_fifths)
+
+
+def test_shortfall_by_hand_and_in_the_text() -> None:
+    # Women 2 of 10 against men 10 of 20: four-fifths of 1/2 is 2/5, so 4 of 10 women: 2 more.
+    candidates, people = [], {}
+    for k in range(10):
+        candidates.append(ScoredCandidate(f"w{k}", "rock", 50.0, "strong" if k < 2 else "weak"))
+        people[f"w{k}"] = Demographics(sex="Female")
+    for k in range(20):
+        candidates.append(ScoredCandidate(f"m{k}", "rock", 50.0, "strong" if k < 10 else "weak"))
+        people[f"m{k}"] = Demographics(sex="Male")
+    report = adverse_impact(candidates, DemographicsTable(frozenset({"sex"}), people))
+    assert _sex(report, "Female").selection.shortfall == 2 and _sex(report, "Male").selection.shortfall == 0
+    assert "2 of 10; 2 more would reach four-fifths" in format_audit_text(report)

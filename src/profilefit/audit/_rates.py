@@ -48,6 +48,10 @@ class RateComparison:
         Two-sided p of ``z`` under the standard normal.
     impact_ratio_exact : Fraction or None
         ``impact_ratio`` as the exact fraction of counts it is computed from.
+    shortfall : int or None
+        How many more of the category would have to be counted (selected, above the median,
+        assigned the classification) for its ratio to reach four-fifths: 0 when it does; ``None``
+        without an impact ratio. A shortfall of 1 or 2 means the flag hangs on one or two people.
     """
 
     count: int
@@ -60,6 +64,7 @@ class RateComparison:
     z: float | None
     z_p: float | None
     impact_ratio_exact: Fraction | None = None
+    shortfall: int | None = None
 
 
 def fisher_exact_p(count_a: int, n_a: int, count_b: int, n_b: int) -> float:
@@ -106,6 +111,11 @@ def _highest(rates: Sequence[Fraction], sizes: Sequence[int], eligible: Sequence
     return max(candidates, key=lambda k: (rates[k], sizes[k], -k))
 
 
+def _shortfall(count: int, size: int, reference_rate: Fraction) -> int:
+    """The fewest more counted people that bring ``count / size`` to four-fifths of the reference rate."""
+    return max(0, math.ceil(FOUR_FIFTHS * reference_rate * size) - count)
+
+
 def compare_rates(
     counts: NDArray[np.int64], sizes: NDArray[np.int64], excludable: NDArray[np.bool_]
 ) -> list[RateComparison]:
@@ -117,9 +127,10 @@ def compare_rates(
     top_all = _highest(rates, size_list, [True] * len(rates))
     comparisons = []
     for k, rate in enumerate(rates):
-        exact = None
+        exact = shortfall = None
         if reference is not None and not excludable[k] and rates[reference] > 0:
             exact = rate / rates[reference]
+            shortfall = _shortfall(count_list[k], size_list[k], rates[reference])
         ratio_all = float(rate / rates[top_all]) if top_all is not None and rates[top_all] > 0 else None
         fisher_p = z = z_p = None
         if reference is not None and k != reference:
@@ -138,6 +149,7 @@ def compare_rates(
                 z=z,
                 z_p=z_p,
                 impact_ratio_exact=exact,
+                shortfall=shortfall,
             )
         )
     return comparisons

@@ -225,6 +225,7 @@ def flagged(report: AuditReport, labels: AuditLabels) -> list[str]:
                         zp=labels.p(comparison.z_p),
                         count=comparison.count,
                         applicants=category.applicants,
+                        shortfall=labels.t("shortfall", count=comparison.shortfall),
                     )
                 )
     if unlisted:
