@@ -152,7 +152,13 @@ def test_cli_end_to_end_on_nordic_csv(
     data = json.loads(out_json.read_text(encoding="utf-8"))
     assert data["select_band"] == "strong" and data["applicants"] == 60
     assert data == json.loads(json.dumps(audit_to_dict(audit_files(results, demographics, select_band="strong"))))
-    assert out_csv.read_text(encoding="utf-8").startswith("kind,dimension,category,applicants")
+    header = out_csv.read_text(encoding="utf-8").splitlines()[0].split(",")
+    comparison = ["count", "rate", "impact_ratio", "impact_ratio_all", "below_four_fifths", "reference", "fisher_p",
+                  "z", "z_p"]  # fmt: skip
+    version_1 = ["kind", "dimension", "category", "applicants", "share", "excludable",
+                 *(f"selection_{c}" for c in comparison), *(f"scoring_{c}" for c in comparison)]  # fmt: skip
+    assert header[: len(version_1)] == version_1  # readers by position keep working
+    assert header[len(version_1)].startswith("profile_") and "classification_impact_ratio" in header
     assert "rule of thumb" in out_html.read_text(encoding="utf-8")
 
 

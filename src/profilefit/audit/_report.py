@@ -44,10 +44,23 @@ AUDIT_SCHEMA_VERSION = "profilefit.audit/2"
 FOUR_FIFTHS_NOTE = AuditLabels("en").t("note_four_fifths")
 
 
+#: The figures of one comparison in the CSV, in the order of layout version 1 (``shortfall`` came later).
+_V1_FIELDS = (
+    "count",
+    "rate",
+    "impact_ratio",
+    "impact_ratio_all",
+    "below_four_fifths",
+    "reference",
+    "fisher_p",
+    "z",
+    "z_p",
+)
+
+
 def _comparison_fields(prefix: str, comparison: RateComparison | None) -> dict[str, Any]:
-    names = ("count", "rate", "impact_ratio", "impact_ratio_all", "below_four_fifths", "reference", "fisher_p", "z")
     if comparison is None:
-        return {f"{prefix}_{name}": None for name in (*names, "z_p")}
+        return {f"{prefix}_{name}": None for name in (*_V1_FIELDS, "shortfall")}
     return {
         f"{prefix}_count": comparison.count,
         f"{prefix}_rate": comparison.rate,
@@ -58,6 +71,7 @@ def _comparison_fields(prefix: str, comparison: RateComparison | None) -> dict[s
         f"{prefix}_fisher_p": comparison.fisher_p,
         f"{prefix}_z": comparison.z,
         f"{prefix}_z_p": comparison.z_p,
+        f"{prefix}_shortfall": comparison.shortfall,
     }
 
 
@@ -142,9 +156,10 @@ def audit_rows(report: AuditReport) -> list[dict[str, Any]]:
     # The columns of version 1 first, in their order, so that readers by position keep working.
     order = [
         "kind", "dimension", "category", "applicants", "share", "excludable",
-        *_comparison_fields("selection", None), *_comparison_fields("scoring", None),
-        "classification", *_comparison_fields("classification", None),
+        *(f"selection_{name}" for name in _V1_FIELDS), *(f"scoring_{name}" for name in _V1_FIELDS),
         *(f"profile_{profile}" for profile in report.profiles),
+        "classification", *_comparison_fields("classification", None),
+        "selection_shortfall", "scoring_shortfall",
     ]  # fmt: skip
     return [{key: row[key] for key in order} for row in rows]
 
