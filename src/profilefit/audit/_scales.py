@@ -13,6 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+#: A pooled standard deviation below this share of the scores' size counts as no spread.
+_NO_SPREAD = 1e-9
+
 
 @dataclass(frozen=True)
 class ScaleStatistics:
@@ -77,7 +80,9 @@ def scale_differences(
                 pooled = ((group.size - 1) * group.var(ddof=1) + (ref.size - 1) * ref.var(ddof=1)) / (
                     group.size + ref.size - 2
                 )
-                if pooled > 0:
+                # No spread, up to rounding (equal scores give a variance of about 1e-32, not 0): no d.
+                scale_of_scores = max(abs(float(group.mean())), abs(float(ref.mean())), 1.0)
+                if pooled > (_NO_SPREAD * scale_of_scores) ** 2:
                     d = float((group.mean() - ref.mean()) / math.sqrt(pooled))
             statistics.append(ScaleStatistics(int(group.size), mean, sd, d, k == reference))
         differences.append(ScaleDifference(scale, tuple(statistics)))
