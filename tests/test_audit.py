@@ -363,8 +363,8 @@ def test_renaming_categories_permutes_rows_and_changes_no_figure(inputs, random)
                 # Categories tied with the reference on count and size may swap the reference role: the
                 # tie-break falls back to name order. Every other figure must be identical.
                 if tied:
-                    x = replace(x, is_reference=False, fisher_p=None, z=None, z_p=None)
-                    y = replace(y, is_reference=False, fisher_p=None, z=None, z_p=None)
+                    x = replace(x, is_reference=False, fisher_p=None, fisher_q=None, z=None, z_p=None)
+                    y = replace(y, is_reference=False, fisher_p=None, fisher_q=None, z=None, z_p=None)
                 assert x == y
             assert replace(category, category="", selection=moved.selection, scoring=moved.scoring) == replace(
                 moved, category=""

@@ -334,3 +334,25 @@ def test_shortfall_by_hand_and_in_the_text() -> None:
     report = adverse_impact(candidates, DemographicsTable(frozenset({"sex"}), people))
     assert _sex(report, "Female").selection.shortfall == 2 and _sex(report, "Male").selection.shortfall == 0
     assert "2 of 10; 2 more would reach four-fifths" in format_audit_text(report)
+
+
+@_PROPERTY_SETTINGS
+@given(audit_inputs(), st.sampled_from(["strong", "possible"]))
+def test_q_is_benjamini_hochberg_over_every_fisher_test_of_the_audit(inputs, band) -> None:
+    """Rule: the q of each comparison is scipy's BH adjustment of all the audit's Fisher p; q >= p."""
+    report = adverse_impact(*inputs, select_band=band)
+    comparisons = [
+        x
+        for dimension in report.dimensions
+        for x in (
+            *(c.selection for c in dimension.categories),
+            *(c.scoring for c in dimension.categories),
+            *(x for impact in dimension.classifications for x in impact.comparisons),
+        )
+    ]
+    tested = [x for x in comparisons if x.fisher_p is not None]
+    assert all(x.fisher_q is None for x in comparisons if x.fisher_p is None)
+    if tested:
+        expected = stats.false_discovery_control([x.fisher_p for x in tested], method="bh")
+        assert [x.fisher_q for x in tested] == pytest.approx(list(expected))
+        assert all(x.fisher_q >= x.fisher_p - 1e-12 for x in tested)

@@ -40,7 +40,7 @@ from profilefit.audit._inputs import (
     read_demographics,
     read_results_file,
 )
-from profilefit.audit._rates import RateComparison, compare_rates
+from profilefit.audit._rates import RateComparison, benjamini_hochberg, compare_rates
 from profilefit.audit._scales import ScaleDifference, scale_differences
 from profilefit.audit._synthetic import sample_demographics_path
 from profilefit.audit._tool import UNDETERMINED, AuditedTool, describe_tool, order_classifications
@@ -250,6 +250,39 @@ def _profile_rates(assigned: NDArray[np.str_], profiles: tuple[str, ...]) -> dic
     return {profile: float(Fraction(int(np.sum(assigned == profile)), int(assigned.size))) for profile in profiles}
 
 
+def _adjust_for_many_tests(dimensions: Sequence[DimensionImpact]) -> tuple[DimensionImpact, ...]:
+    """Give every comparison its Benjamini–Hochberg q.
+
+    Every Fisher test of the audit (selection, scoring, classifications, all dimensions) is one family.
+    """
+    found = [
+        comparison.fisher_p
+        for dimension in dimensions
+        for comparison in (
+            *(c.selection for c in dimension.categories),
+            *(c.scoring for c in dimension.categories),
+            *(x for impact in dimension.classifications for x in impact.comparisons),
+        )
+        if comparison.fisher_p is not None
+    ]
+    adjusted = iter(benjamini_hochberg(found))
+
+    def with_q(comparison: RateComparison) -> RateComparison:
+        # The same order as the list above, so each p meets its own q.
+        return comparison if comparison.fisher_p is None else replace(comparison, fisher_q=next(adjusted))
+
+    result = []
+    for dimension in dimensions:
+        categories = [replace(c, selection=with_q(c.selection)) for c in dimension.categories]
+        categories = [replace(c, scoring=with_q(c.scoring)) for c in categories]
+        classifications = tuple(
+            replace(impact, comparisons=tuple(with_q(x) for x in impact.comparisons))
+            for impact in dimension.classifications
+        )
+        result.append(replace(dimension, categories=tuple(categories), classifications=classifications))
+    return tuple(result)
+
+
 def _warnings(
     candidates: Sequence[ScoredCandidate], tool: AuditedTool, matched: int, without_band: int, dimensions: int
 ) -> tuple[str, ...]:
@@ -412,7 +445,7 @@ def adverse_impact(
         excludable_share=excludable_share,
         profiles=profiles,
         profile_rates=_profile_rates(assigned, profiles),
-        dimensions=tuple(dimensions),
+        dimensions=_adjust_for_many_tests(dimensions),
         tool=tool,
         without_band=without_band,
         without_score=total - len(scored),

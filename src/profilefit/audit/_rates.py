@@ -48,6 +48,10 @@ class RateComparison:
         Two-sided p of ``z`` under the standard normal.
     impact_ratio_exact : Fraction or None
         ``impact_ratio`` as the exact fraction of counts it is computed from.
+    fisher_q : float or None
+        ``fisher_p`` adjusted for the many tests of one audit: the Benjamini–Hochberg q over every
+        Fisher test in the report (:func:`adjust_for_many_tests`); ``None`` before adjustment and
+        where ``fisher_p`` is.
     shortfall : int or None
         How many more of the category would have to be counted (selected, above the median,
         assigned the classification) for its ratio to reach four-fifths: 0 when it does; ``None``
@@ -65,6 +69,7 @@ class RateComparison:
     z_p: float | None
     impact_ratio_exact: Fraction | None = None
     shortfall: int | None = None
+    fisher_q: float | None = None
 
 
 def fisher_exact_p(count_a: int, n_a: int, count_b: int, n_b: int) -> float:
@@ -153,3 +158,18 @@ def compare_rates(
             )
         )
     return comparisons
+
+
+def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
+    """Benjamini–Hochberg adjusted p-values (q), which control the false discovery rate.
+
+    Examples
+    --------
+    >>> [round(q, 4) for q in benjamini_hochberg([0.01, 0.04, 0.03, 0.5])]
+    [0.04, 0.0533, 0.0533, 0.5]
+    """
+    if not p_values:
+        return []
+    from scipy import stats  # imported when an audit runs, not when the command line starts
+
+    return [float(q) for q in stats.false_discovery_control(list(p_values), method="bh")]

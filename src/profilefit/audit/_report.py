@@ -60,7 +60,7 @@ _V1_FIELDS = (
 
 def _comparison_fields(prefix: str, comparison: RateComparison | None) -> dict[str, Any]:
     if comparison is None:
-        return {f"{prefix}_{name}": None for name in (*_V1_FIELDS, "shortfall")}
+        return {f"{prefix}_{name}": None for name in (*_V1_FIELDS, "shortfall", "fisher_q")}
     return {
         f"{prefix}_count": comparison.count,
         f"{prefix}_rate": comparison.rate,
@@ -72,6 +72,7 @@ def _comparison_fields(prefix: str, comparison: RateComparison | None) -> dict[s
         f"{prefix}_z": comparison.z,
         f"{prefix}_z_p": comparison.z_p,
         f"{prefix}_shortfall": comparison.shortfall,
+        f"{prefix}_fisher_q": comparison.fisher_q,
     }
 
 
@@ -159,7 +160,7 @@ def audit_rows(report: AuditReport) -> list[dict[str, Any]]:
         *(f"selection_{name}" for name in _V1_FIELDS), *(f"scoring_{name}" for name in _V1_FIELDS),
         *(f"profile_{profile}" for profile in report.profiles),
         "classification", *_comparison_fields("classification", None),
-        "selection_shortfall", "scoring_shortfall",
+        "selection_shortfall", "scoring_shortfall", "selection_fisher_q", "scoring_fisher_q",
     ]  # fmt: skip
     return [{key: row[key] for key in order} for row in rows]
 

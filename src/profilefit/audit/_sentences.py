@@ -134,13 +134,14 @@ def category_note(category: CategoryImpact, comparison: RateComparison, labels: 
 
 
 def comparison_cells(comparison: RateComparison, labels: AuditLabels) -> list[str]:
-    """Rate, IR, IR all, below 4/5, Fisher p, z and z p of one comparison, formatted."""
+    """Rate, IR, IR all, below 4/5, Fisher p, its q, z and z p of one comparison, formatted."""
     return [
         labels.ratio(comparison.rate),
         labels.ratio(comparison.impact_ratio),
         labels.ratio(comparison.impact_ratio_all),
         labels.yes_no(comparison.below_four_fifths),
         labels.p(comparison.fisher_p),
+        labels.p(comparison.fisher_q),
         labels.z(comparison.z),
         labels.p(comparison.z_p),
     ]
@@ -148,7 +149,7 @@ def comparison_cells(comparison: RateComparison, labels: AuditLabels) -> list[st
 
 def comparison_headers(count_header: str, labels: AuditLabels) -> list[str]:
     """Column headers of a comparison table, in the audit's language."""
-    keys = ("col_rate", "col_ir", "col_ir_all", "col_below", "col_fisher", "col_z", "col_zp")
+    keys = ("col_rate", "col_ir", "col_ir_all", "col_below", "col_fisher", "col_q", "col_z", "col_zp")
     return [
         labels.t("col_category"),
         labels.t("col_applicants"),
@@ -185,16 +186,30 @@ def classification_cell(comparison: RateComparison, labels: AuditLabels) -> str:
     return f"{labels.ratio(comparison.rate)} ({labels.ratio(comparison.impact_ratio)}){flag}"
 
 
-#: Classification ratios below four-fifths are listed one by one only with Fisher p below this; the
-#: others are counted (with eight classifications, small groups give many ratios below 0.8 by chance).
+#: Classification ratios below four-fifths are listed one by one only when their Benjamini–Hochberg q is
+#: below this; the others are counted (eight classifications give many low ratios by chance).
 FLAG_LIST_ALPHA = 0.05
+
+
+def fisher_tests(report: AuditReport) -> int:
+    """How many Fisher tests the audit ran: the family its q-values are adjusted over."""
+    return sum(
+        comparison.fisher_p is not None
+        for dimension in report.dimensions
+        for comparison in (
+            *(c.selection for c in dimension.categories),
+            *(c.scoring for c in dimension.categories),
+            *(x for impact in dimension.classifications for x in impact.comparisons),
+        )
+    )
 
 
 def flagged(report: AuditReport, labels: AuditLabels) -> list[str]:
     """Impact ratios below four-fifths, one sentence each.
 
-    Every one of the selection and scoring rates; of the classifications, those with Fisher
-    p below :data:`FLAG_LIST_ALPHA`, and a closing sentence counting the others.
+    Every one of the selection and scoring rates; of the classifications, those whose q (Fisher's p
+    adjusted for the audit's many tests) is below :data:`FLAG_LIST_ALPHA`, and a closing sentence
+    counting the others.
     """
     lines = []
     unlisted = 0
@@ -211,7 +226,7 @@ def flagged(report: AuditReport, labels: AuditLabels) -> list[str]:
             for category, comparison in zip(dimension.categories, comparisons, strict=True):
                 if not comparison.below_four_fifths:
                     continue
-                if not every and (comparison.fisher_p is None or comparison.fisher_p >= FLAG_LIST_ALPHA):
+                if not every and (comparison.fisher_q is None or comparison.fisher_q >= FLAG_LIST_ALPHA):
                     unlisted += 1
                     continue
                 lines.append(
@@ -222,6 +237,7 @@ def flagged(report: AuditReport, labels: AuditLabels) -> list[str]:
                         category=labels.category(dimension.dimension, category.category),
                         ir=labels.ratio(comparison.impact_ratio),
                         fisher=labels.p(comparison.fisher_p),
+                        q=labels.p(comparison.fisher_q),
                         zp=labels.p(comparison.z_p),
                         count=comparison.count,
                         applicants=category.applicants,
@@ -229,7 +245,8 @@ def flagged(report: AuditReport, labels: AuditLabels) -> list[str]:
                     )
                 )
     if unlisted:
-        lines.append(labels.t("flagged_more", count=unlisted, alpha=labels.number(FLAG_LIST_ALPHA)))
+        alpha = labels.number(FLAG_LIST_ALPHA)
+        lines.append(labels.t("flagged_more", count=unlisted, alpha=alpha, tests=fisher_tests(report)))
     return lines
 
 
