@@ -74,11 +74,12 @@ def _organisation_data(manifest: Manifest) -> list[str]:
         f"Evaluation: {metrics.get('evaluation')}: every figure below is cross-validated on the same",
         "organisation's candidates, not measured on held-out candidates from elsewhere.",
         f"Undetermined below a top-profile probability of {manifest.min_confidence:.2f} "
-        f"(rule: {training.get('min_confidence_rule')}).",
+        f"(rule: {training.get('min_confidence_rule')}, with K = {len(manifest.profile_ids)}).",
     ]
     counts = training.get("class_counts")
     if counts:
-        lines += ["", "Rows per class:", "", _table(list(counts.items()))]
+        rows = [f"| {label} | {n} |" for label, n in counts.items()]
+        lines += ["", "Rows per class:", "", "| class | rows |", "|---|---|", *rows]
     merged = training.get("merged_labels")
     if merged:
         lines += ["", "Spellings counted as one class: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in merged.items())]
