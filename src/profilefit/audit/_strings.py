@@ -69,6 +69,7 @@ class AuditLabels:
         self.isolate = isolate
         profiles = load_profiles()
         self._profile_names = {profile: profiles.name(profile, language) for profile in profiles.ids}
+        self._scale_names: dict[str, str] | None = None
 
     def t(self, key: str, **values: object) -> str:
         """The string ``key`` in this language, with ``values`` filled in."""
@@ -125,7 +126,7 @@ class AuditLabels:
 
     def scale(self, scale_id: str) -> str:
         """Display name of a scale of the shipped instrument, or the id in words for another instrument's scale."""
-        if not hasattr(self, "_scale_names"):
+        if self._scale_names is None:  # read the instrument only when a scale is named
             self._scale_names = {
                 scale.id: scale.name.get(self.language) or scale.name.get("en") or scale.id
                 for scale in load_instrument().scales
