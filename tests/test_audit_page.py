@@ -266,3 +266,10 @@ def test_chart_labels_show_every_eeo1_intersection_in_full() -> None:
     labels = re.findall(r'<text [^>]*text-anchor="end">([^<]*)</text>', page)
     assert "\u2068Female × Native Hawaiian or Other Pacific Islander\u2069" in labels
     assert all("…" not in label for label in labels)
+
+
+def test_scales_are_named_by_the_instrument_the_model_reads() -> None:
+    assert AuditLabels("nb").scale("taking_charge") == "Ta styringen"  # the shipped instrument's name
+    assert AuditLabels("nb", instrument_id="customer-contact").scale("taking_charge") == "Ta styringen"
+    # A model that reads another instrument: its scales are not named after the shipped one's.
+    assert AuditLabels("nb", instrument_id="acme-service-pulse").scale("taking_charge") == "taking charge"

@@ -270,7 +270,7 @@ def audit_to_html(report: AuditReport, language: str = "en") -> str:
     report : AuditReport
     language : {"en", "nb", "sv", "nl"}, default "en"
     """
-    labels = AuditLabels(language, isolate=True)
+    labels = AuditLabels(language, isolate=True, instrument_id=report.tool.instrument_id)
     tool = "".join(f"<p>{_text(line)}</p>" for line in tool_lines(report.tool, labels, report.profiles))
     summary = "".join(f"<p>{_text(line)}</p>" for line in summary_lines(report, labels))
     warnings = "".join(

@@ -232,7 +232,7 @@ def audit_to_dict(report: AuditReport, language: str = "en") -> dict[str, Any]:
     language : {"en", "nb", "sv", "nl"}, default "en"
         Language of the notes, warnings and display names; keys are the same in every language.
     """
-    labels = AuditLabels(language)
+    labels = AuditLabels(language, instrument_id=report.tool.instrument_id)
     tool = report.tool
     return {
         "schema_version": AUDIT_SCHEMA_VERSION,
@@ -380,7 +380,7 @@ def format_audit_text(report: AuditReport, language: str = "en") -> str:
     report : AuditReport
     language : {"en", "nb", "sv", "nl"}, default "en"
     """
-    labels = AuditLabels(language)
+    labels = AuditLabels(language, instrument_id=report.tool.instrument_id)
     lines = [labels.t("heading", n=report.applicants), ""]
     lines += tool_lines(report.tool, labels, report.profiles)
     lines += summary_lines(report, labels)

@@ -49,6 +49,9 @@ class AuditLabels:
     isolate : bool, default False
         Mark every data string (text that came from a file someone else wrote) with
         :data:`DATA_START` and :data:`DATA_END`, so that a page can isolate its direction.
+    instrument_id : str, optional
+        The instrument of the audited model. Scales are named as the shipped instrument names them
+        unless the model reads another instrument; then they are named by their ids.
 
     Raises
     ------
@@ -62,7 +65,7 @@ class AuditLabels:
     ('0,800', 'Hard Worker', '40 år og over')
     """
 
-    def __init__(self, language: str = "en", *, isolate: bool = False) -> None:
+    def __init__(self, language: str = "en", *, isolate: bool = False, instrument_id: str | None = None) -> None:
         if language not in audit_languages():
             raise ValueError(f"no audit in language {language!r}; choose one of {', '.join(audit_languages())}")
         self.language = language
@@ -70,6 +73,7 @@ class AuditLabels:
         profiles = load_profiles()
         self._profile_names = {profile: profiles.name(profile, language) for profile in profiles.ids}
         self._scale_names: dict[str, str] | None = None
+        self._instrument_id = instrument_id
 
     def t(self, key: str, **values: object) -> str:
         """The string ``key`` in this language, with ``values`` filled in."""
@@ -127,9 +131,11 @@ class AuditLabels:
     def scale(self, scale_id: str) -> str:
         """Display name of a scale of the shipped instrument, or the id in words for another instrument's scale."""
         if self._scale_names is None:  # read the instrument only when a scale is named
+            shipped = load_instrument()
+            same = self._instrument_id in (None, shipped.id)
             self._scale_names = {
                 scale.id: scale.name.get(self.language) or scale.name.get("en") or scale.id
-                for scale in load_instrument().scales
+                for scale in (shipped.scales if same else ())
             }
         return self._scale_names.get(scale_id, scale_id.replace("_", " "))
 
