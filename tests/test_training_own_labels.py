@@ -151,3 +151,9 @@ def test_train_command_refuses_small_classes_with_exit_2(tmp_path: Path, capsys:
     assert code == EXIT_USAGE
     err = capsys.readouterr().err
     assert "too few: 'rock' 5" in err and "'controller' 40" in err
+
+
+def test_undetermined_is_not_a_label_a_model_can_learn() -> None:
+    labels = ["a"] * 40 + ["b"] * 40 + [" Undetermined "] * 3
+    with pytest.raises(TrainingDataError, match=r"3 row\(s\) carry the label 'undetermined'"):
+        check_labels(labels, source="labels.csv", folds=5)

@@ -32,6 +32,8 @@ MIN_CLASS_ROWS = 10
 WARN_CLASS_ROWS = 30
 #: Share of the way from chance (1/K) to certainty that the top probability must reach.
 UNDETERMINED_STEP = 0.3
+#: What a result says when no profile is clear enough; never a class to learn.
+RESERVED_LABEL = "undetermined"
 
 
 class TrainingDataError(ValueError):
@@ -113,8 +115,8 @@ def check_labels(labels: Sequence[str], *, source: str, folds: int) -> LabelChec
     Raises
     ------
     TrainingDataError
-        With fewer than two classes, or a class under :data:`MIN_CLASS_ROWS` rows (or under
-        ``folds``); the message lists every class's count.
+        With fewer than two classes, a class under :data:`MIN_CLASS_ROWS` rows (or under
+        ``folds``; the message lists every class's count), or rows labelled ``undetermined``.
     """
     normalised = [normalise_label(label) for label in labels]
     counts = dict(sorted(Counter(normalised).items(), key=lambda item: (-item[1], item[0])))
@@ -126,6 +128,12 @@ def check_labels(labels: Sequence[str], *, source: str, folds: int) -> LabelChec
         for label, found in spellings.items()
         if len(found) > 1
     }
+    if RESERVED_LABEL in counts:
+        raise TrainingDataError(
+            f"{source}: {counts[RESERVED_LABEL]} row(s) carry the label {RESERVED_LABEL!r}, which profilefit reports "
+            "when no profile is clear enough; a model cannot learn it as a class. Remove those rows or give them "
+            "the label of the profile they belong to"
+        )
     if len(counts) < 2:
         raise TrainingDataError(f"{source}: need at least two different labels; found {_count_list(counts) or 'none'}")
     minimum = max(MIN_CLASS_ROWS, folds)
