@@ -35,6 +35,9 @@ PROBABILITY_PREFIX = "p_"
 #: Prefix of the scale score columns; read when present, for the scale scores by group.
 SCALE_PREFIX = "scale_"
 
+_READ_COLUMNS = frozenset(RESULT_COLUMNS + OPTIONAL_RESULT_COLUMNS)
+_PARQUET_SUFFIXES = (".parquet", ".pq")  # the suffixes profilefit.io.read_table reads as Parquet
+
 #: Demographic columns the audit understands, besides ``candidate_id``.
 DEMOGRAPHIC_COLUMNS = ("sex", "race_ethnicity", "age", "age_band")
 
@@ -195,7 +198,12 @@ def read_results_file(path: str | Path) -> ResultsFile:
     """
     path = Path(path)
     is_csv = path.suffix.lower() in CSV_SUFFIXES
-    header, rows = read_table(path, what="results", error=AuditInputError)
+    columns = None
+    if path.suffix.lower() in _PARQUET_SUFFIXES:
+        # Parquet is columnar: read the schema first, then only the columns the audit uses.
+        names, _ = read_table(path, what="results", columns=(), error=AuditInputError)
+        columns = tuple(name for name in names if name in _READ_COLUMNS or name.startswith(SCALE_PREFIX))
+    header, rows = read_table(path, what="results", columns=columns, error=AuditInputError)
     _require_columns(path, "results", header, RESULT_COLUMNS)
     classifications = tuple(
         column.removeprefix(PROBABILITY_PREFIX) for column in header if column.startswith(PROBABILITY_PREFIX)
