@@ -356,3 +356,22 @@ def test_q_is_benjamini_hochberg_over_every_fisher_test_of_the_audit(inputs, ban
         expected = stats.false_discovery_control([x.fisher_p for x in tested], method="bh")
         assert [x.fisher_q for x in tested] == pytest.approx(list(expected))
         assert all(x.fisher_q >= x.fisher_p - 1e-12 for x in tested)
+
+
+def test_parquet_results_give_classifications_and_scales(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from profilefit.audit import read_results_file
+
+    rows = [{"candidate_id": "a", "model_id": "m", "profile": "team lead", "p_team lead": 0.7, "p_agent": 0.3,
+             "fit_score": None, "fit_band": None, "scale_empathy": 4.5, "needs_review": True},
+            {"candidate_id": "b", "model_id": "m", "profile": "undetermined", "p_team lead": 0.5, "p_agent": 0.5,
+             "fit_score": 40.0, "fit_band": "weak", "scale_empathy": None, "needs_review": False}]  # fmt: skip
+    path = tmp_path / "results.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    read = read_results_file(path)
+    assert read.classifications == ("team lead", "agent")
+    assert read.candidates == [
+        ScoredCandidate("a", "team lead", None, None, "m", {"empathy": 4.5}),
+        ScoredCandidate("b", "undetermined", 40.0, "weak", "m", {}),
+    ]
