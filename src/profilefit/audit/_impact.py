@@ -14,7 +14,7 @@ each and gives the sources.
 - *Unknown*: candidates whose category is unknown, or who have no demographics row, are counted and
   never enter a ratio.
 - *Classifications*: for each classification the model reports (each profile, and undetermined), the
-  share of a category assigned it, with the same impact ratios and tests (6 RCNY § 5-301(a)).
+  share of a category assigned it, with the same impact ratios and tests (6 RCNY § 5-301(b)(4)).
 
 Rates and ratios are computed from the counts as exact fractions, so a ratio of exactly 4/5 is not
 below four-fifths; floats are derived from the fractions for output.
@@ -50,7 +50,7 @@ from profilefit.fit import RoleProfile
 SELECT_BANDS = ("strong", "possible")
 DEFAULT_SELECT_BAND = "possible"
 
-#: Share of the audited candidates below which a category may be excluded from impact ratios (6 RCNY § 5-301).
+#: Share of the audited candidates below which a category may be excluded from impact ratios (6 RCNY § 5-301(d)).
 EXCLUDABLE_SHARE = 0.02
 
 #: Below this share of results matched to a demographics row, the audit warns that it says little.
