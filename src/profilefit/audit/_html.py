@@ -52,16 +52,21 @@ td.note { min-width: 6rem; max-width: 14rem; }
 tr.excludable td, tr.excludable th { color: #555; font-style: italic; }
 td.flag { color: #a4000f; font-weight: bold; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 24rem), 1fr)); gap: 1rem 2rem; }
-figure { margin: 0; min-width: 0; } figcaption { font-size: 0.85rem; color: #444; }
-svg { max-width: 100%; height: auto; display: block; }
+figure { margin: 0; min-width: 0; } figcaption { font-size: 0.85rem; color: #444; margin-top: 0.3rem; }
+.chart { font-size: 0.85rem; }
+.chart .rows { display: grid; grid-template-columns: fit-content(45%) minmax(4rem, 1fr) auto;
+               gap: 0.2rem 0.5rem; align-items: center; }
+.chart .name { text-align: right; overflow-wrap: anywhere; }
+.chart .track { position: relative; height: 1rem; background: #f2f2f2; }
+.chart .bar { position: absolute; left: 0; top: 0.15rem; bottom: 0.15rem; background: #2e6da4; }
+.chart .bar.below { background: #c0392b; } .chart .bar.excludable { background: #9e9e9e; }
+.chart .line { position: absolute; top: -0.2rem; bottom: -0.2rem; border-left: 2px dashed #8a6d00; }
+.chart .value { font-variant-numeric: tabular-nums; white-space: nowrap; }
 details { margin: 0.5rem 0 1rem; } summary { cursor: pointer; font-weight: 600; }
 footer { margin-top: 2rem; border-top: 1px solid #ddd; padding-top: 0.5rem; font-size: 0.8rem; color: #555; }
 """
 
-_BAR_HEIGHT = 20
-_PLOT_WIDTH = 300
-_CHART_LABEL_CHARS = 52  # every EEO-1 category and intersection fits in full
-_CHAR_WIDTH = 7  # about the width of one character at font-size 12, to size the label column
+_CHART_LABEL_CHARS = 60  # every EEO-1 category and intersection fits in full; the table has any name whole
 _FLAG_COLUMN = 3  # in comparison_cells: rate, IR, IR all, below 4/5, ...
 
 
@@ -76,48 +81,42 @@ def _attr(value: object) -> str:
 
 
 def _short(label: str) -> str:
-    """A chart label cut to fit the label column, between isolate marks so its direction cannot leak."""
+    """A chart label of at most :data:`_CHART_LABEL_CHARS` characters (the table beside it has the whole name)."""
     plain = label.replace(DATA_START, "").replace(DATA_END, "")
     cut = plain if len(plain) <= _CHART_LABEL_CHARS else plain[: _CHART_LABEL_CHARS - 1] + "…"
-    return f"\u2068{cut}\u2069"
+    return f"{DATA_START}{cut}{DATA_END}" if DATA_START in label else cut
 
 
 def _bar_chart(dimension: DimensionImpact, rate: str, title: str, labels: AuditLabels, excludable_share: float) -> str:
-    """Horizontal bars of one rate per category, with a line at four-fifths of the reference rate."""
-    categories = dimension.categories
-    names = [labels.category(dimension.dimension, c.category) for c in categories]
-    label_width = max(80, 10 + _CHAR_WIDTH * max((len(_short(name)) for name in names), default=0))
-    bottom = _BAR_HEIGHT * len(categories)
-    width, height = label_width + _PLOT_WIDTH + 56, bottom + 26
-    comparisons: list[RateComparison] = [getattr(c, rate) for c in categories]
-    description = "; ".join(
-        labels.t("chart_description", category=name, rate=labels.ratio(comparison.rate))
-        for name, comparison in zip(names, comparisons, strict=True)
-    )
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="{_attr(title)}"><title>{_attr(title)}</title><desc>{_attr(description)}</desc>'
-    ]
-    for k, (category, name, comparison) in enumerate(zip(categories, names, comparisons, strict=True)):
-        y, bar = k * _BAR_HEIGHT, comparison.rate * _PLOT_WIDTH
-        colour = "#9e9e9e" if category.excludable else ("#c0392b" if comparison.below_four_fifths else "#2e6da4")
-        parts.append(
-            f'<text x="{label_width - 6}" y="{y + 14}" font-size="12" text-anchor="end">{_attr(_short(name))}</text>'
-            f'<rect x="{label_width}" y="{y + 3}" width="{bar:.1f}" height="{_BAR_HEIGHT - 6}" fill="{colour}"/>'
-            f'<text x="{label_width + bar + 4:.1f}" y="{y + 14}" font-size="11">'
-            f"{_attr(labels.number(comparison.rate))}</text>"
-        )
+    """Bars of one rate per category, with a dashed line at four-fifths of the reference category's rate.
+
+    Drawn in HTML, so names and values are text at the page's size that wrap in a narrow window; the
+    bars and the line are decoration (``aria-hidden``), and ``!`` beside a value marks a ratio below
+    four-fifths for readers who do not see colour.
+    """
+    comparisons: list[RateComparison] = [getattr(c, rate) for c in dimension.categories]
     reference = next((comparison for comparison in comparisons if comparison.is_reference), None)
-    if reference is not None:
-        x = label_width + float(FOUR_FIFTHS) * reference.rate * _PLOT_WIDTH
-        parts.append(
-            f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{bottom}" stroke="#8a6d00" stroke-dasharray="4 3"/>'
-            f'<text x="{x:.1f}" y="{bottom + 16}" font-size="11" text-anchor="middle">'
-            f"{_attr(labels.t('chart_line'))}</text>"
+    line = (
+        ""
+        if reference is None
+        else f'<span class="line" style="left: {100 * float(FOUR_FIFTHS) * reference.rate:.1f}%"></span>'
+    )
+    rows = []
+    for category, comparison in zip(dimension.categories, comparisons, strict=True):
+        kind = " excludable" if category.excludable else (" below" if comparison.below_four_fifths else "")
+        name = _short(labels.category(dimension.dimension, category.category))
+        flag = " !" if comparison.below_four_fifths else ""
+        rows.append(
+            f'<span class="name">{_text(name)}</span>'
+            f'<span class="track" aria-hidden="true">'
+            f'<span class="bar{kind}" style="width: {100 * comparison.rate:.1f}%"></span>{line}</span>'
+            f'<span class="value">{_text(labels.number(comparison.rate))}{flag}</span>'
         )
-    parts.append("</svg>")
-    caption = labels.t("chart_caption", share=labels.percent(excludable_share, 0))
-    return f"<figure>{''.join(parts)}<figcaption>{_text(caption)}</figcaption></figure>"
+    caption = f"{title}. " + labels.t("chart_caption", share=labels.percent(excludable_share, 0))
+    return (
+        f'<figure class="chart" aria-label="{_attr(title)}"><div class="rows">{"".join(rows)}</div>'
+        f"<figcaption>{_text(caption)}</figcaption></figure>"
+    )
 
 
 def _column_header(name: str) -> str:
