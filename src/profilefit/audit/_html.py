@@ -1,4 +1,4 @@
-"""The audit as one self-contained HTML page: no scripts, no external files, inline SVG charts.
+"""The audit as one self-contained HTML page: no scripts, no external files, bar charts drawn in HTML.
 
 Every string that reaches the page goes through :func:`html.escape`, and every string that came
 from a file someone else wrote (category names, model and role names, labels) is also wrapped in
@@ -76,7 +76,7 @@ def _text(value: object) -> str:
 
 
 def _attr(value: object) -> str:
-    """Text for an attribute or an SVG element: escaped, data strings between Unicode isolate marks."""
+    """Text for an attribute: escaped, data strings between Unicode isolate marks."""
     return escape(str(value), quote=True).replace(DATA_START, "\u2068").replace(DATA_END, "\u2069")
 
 
