@@ -1,11 +1,11 @@
 """The audit as one self-contained HTML page: no scripts, no external files, bar charts drawn in HTML.
 
-Every string that reaches the page goes through :func:`html.escape`, and every string that came
-from a file someone else wrote (category names, model and role names, labels) is also wrapped in
-``<bdi>`` (in charts, between Unicode isolate marks) so that right-to-left or control characters in
-it cannot reorder the text around it. The page fits a narrow window: wide tables sit in their own
-horizontally scrolling containers with the category column kept in view, long strings wrap
-anywhere, and charts scale down with the window.
+Every string that reaches the page goes through :func:`_text` or :func:`_attr` (:func:`html.escape`),
+and every string that came from a file someone else wrote (category names, model and role names,
+labels) is also wrapped in ``<bdi>`` (in attributes, between Unicode isolate marks) so that
+right-to-left or control characters in it cannot reorder the text around it. The page fits a narrow
+window: wide tables sit in their own horizontally scrolling containers with the category column kept
+in view, long strings wrap anywhere, and chart names wrap beside their bars.
 """
 
 from __future__ import annotations
