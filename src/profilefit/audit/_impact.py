@@ -329,7 +329,8 @@ def adverse_impact(
     demographics : DemographicsTable
         Joined to ``candidates`` by candidate id; rows without a candidate are counted and ignored.
     select_band : {"strong", "possible"}, default "possible"
-        A candidate is selected when their fit band is this band or a higher one.
+        A candidate is selected when their fit band is this band or a higher one; an incomplete
+        fit (no band) is not selected.
     excludable_share : float, default 0.02
         Categories with a smaller share of the candidates may be left out of impact ratios.
     tool : AuditedTool, optional
