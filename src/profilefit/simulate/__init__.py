@@ -10,15 +10,19 @@ from profilefit.simulate._generate import (
     retest,
     simulate,
 )
+from profilefit.simulate._groups import GroupSimulation, population_sd, simulate_groups
 
 __all__ = [
     "REFERENCE_SEED",
+    "GroupSimulation",
     "ItemParameters",
     "Simulation",
     "SimulationConfig",
     "answer",
     "item_parameters",
     "oracle_probabilities",
+    "population_sd",
     "retest",
     "simulate",
+    "simulate_groups",
 ]

@@ -1,0 +1,65 @@
+"""Item bias: differential item functioning (DIF) of agreement items, situational options and attention checks.
+
+Mantel–Haenszel statistics with the ETS classes, ordinal logistic regression with the
+Zumbo–Thomas and Jodoin–Gierl effect sizes, two-step purification and Benjamini–Hochberg
+adjustment; reports as text, JSON and HTML in four languages. Demographics enter only
+this analysis, never scoring. See docs/dif.md.
+"""
+
+from profilefit.dif._analysis import FDR, MIN_GROUP_SIZE, AnswerDif, DifComparison, dif_comparison
+from profilefit.dif._html import dif_to_html, write_dif_html
+from profilefit.dif._inputs import DIMENSIONS, DifInputError, DifInputs, dif_inputs, read_export
+from profilefit.dif._mantel import (
+    BinaryMH,
+    OrdinalMH,
+    benjamini_hochberg,
+    binary_mh,
+    ets_class,
+    ets_polytomous_class,
+    ordinal_mh,
+)
+from profilefit.dif._ordinal import LogisticDif, OrdinalFit, fit_ordinal_logit, logistic_dif
+from profilefit.dif._report import (
+    DifReport,
+    dif_files,
+    dif_languages,
+    dif_report,
+    dif_strings,
+    dif_to_dict,
+    format_dif_text,
+    write_dif_json,
+)
+
+__all__ = [
+    "DIMENSIONS",
+    "FDR",
+    "MIN_GROUP_SIZE",
+    "AnswerDif",
+    "BinaryMH",
+    "DifComparison",
+    "DifInputError",
+    "DifInputs",
+    "DifReport",
+    "LogisticDif",
+    "OrdinalFit",
+    "OrdinalMH",
+    "benjamini_hochberg",
+    "binary_mh",
+    "dif_comparison",
+    "dif_files",
+    "dif_inputs",
+    "dif_languages",
+    "dif_report",
+    "dif_strings",
+    "dif_to_dict",
+    "dif_to_html",
+    "ets_class",
+    "ets_polytomous_class",
+    "fit_ordinal_logit",
+    "format_dif_text",
+    "logistic_dif",
+    "ordinal_mh",
+    "read_export",
+    "write_dif_html",
+    "write_dif_json",
+]

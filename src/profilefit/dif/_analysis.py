@@ -1,0 +1,344 @@
+"""DIF of every agreement item, situational option and attention check, with two-step purification.
+
+What each kind of answer is matched on (a person's standing, which must not come from the
+answer under test):
+
+- **Agreement items**: the *rest score* of the item's own scale, the sum of the keyed
+  answers to the scale's other items. People who left the item or one of those items
+  blank are left out of that item's analysis.
+- **Situational options** ("chose this option", yes/no): the *situational rest count* of
+  the option's key, the number of the other scenarios in which the person chose an option
+  keyed to the same behaviour. Scenarios have no right answer, so there is no total SJT
+  score; this count is the situational analogue of a rest score. It is coarse (few
+  strata) and, like the situational scores, not very reliable, so impact can leak into
+  the comparison: read option DIF as a pointer, not a finding.
+- **Attention checks** ("answered as instructed", yes/no): the number of the *other*
+  attention checks answered as instructed. With one check there is nothing to match on
+  and the comparison is unmatched.
+
+Purification (Holland & Thayer 1988; Zwick 2012): step 1 tests everything; answers that
+reach class B or C (BB or CC) are left out of every matching score; step 2 re-tests every
+answer against the purified scores, and its results are the ones reported. A matching
+score is never left empty: when purification would remove every other item of a scale,
+that scale's unpurified rest score is kept and the item says so.
+
+Multiple comparisons: the p-values of the Mantel–Haenszel tests of one comparison are
+adjusted together by Benjamini–Hochberg, and so are those of the logistic-regression
+tests; the classes use the adjusted values (q < 0.05).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from profilefit.dif._mantel import (
+    BinaryMH,
+    OrdinalMH,
+    benjamini_hochberg,
+    binary_mh,
+    ets_class,
+    ets_polytomous_class,
+    ordinal_mh,
+)
+from profilefit.dif._ordinal import JODOIN_GIERL, ZUMBO_THOMAS, LogisticDif, logistic_dif, r2_class
+from profilefit.instrument import Instrument
+from profilefit.scoring import NO_CHOICE, Responses
+
+#: False-discovery rate of the Benjamini–Hochberg adjustment.
+FDR = 0.05
+#: Below this many people in a group, the figures are too unstable to act on alone.
+MIN_GROUP_SIZE = 200
+
+Kind = Literal["likert", "option", "check"]
+
+
+@dataclass(frozen=True)
+class AnswerDif:
+    """DIF of one answer: an agreement item, one option of a scenario, or an attention check.
+
+    Attributes
+    ----------
+    field : str
+        Item id, ``"<scenario>.<option>"`` for an option, or the check id.
+    kind : {"likert", "option", "check"}
+    group : str
+        The item's scale, the option's key, or ``"attention"``.
+    n_reference, n_focal : int
+        People in this answer's analysis.
+    matched_on : tuple of str
+        The fields whose answers make up the matching score.
+    purified : bool
+        Whether answers flagged in step 1 were left out of the matching score.
+    mantel : OrdinalMH or None
+        Likert items: Mantel's test and the SMD.
+    logistic : LogisticDif or None
+        Likert items: ordinal logistic regression.
+    mh : BinaryMH or None
+        Options and checks: the common odds ratio, chi-square and ETS delta.
+    q_mh : float
+        Benjamini–Hochberg adjusted p-value of the Mantel–Haenszel test.
+    q_logistic : float
+        Adjusted p-value of the 2-df logistic test (``nan`` for options and checks).
+    ets : str
+        ETS class: A/B/C for yes/no answers, AA/BB/CC for agreement items.
+    zumbo_thomas, jodoin_gierl : str
+        Logistic-regression effect-size classes A/B/C (``""`` for options and checks).
+    """
+
+    field: str
+    kind: Kind
+    group: str
+    n_reference: int
+    n_focal: int
+    matched_on: tuple[str, ...]
+    purified: bool
+    mantel: OrdinalMH | None = None
+    logistic: LogisticDif | None = None
+    mh: BinaryMH | None = None
+    q_mh: float = math.nan
+    q_logistic: float = math.nan
+    ets: str = ""
+    zumbo_thomas: str = ""
+    jodoin_gierl: str = ""
+
+    @property
+    def flagged(self) -> bool:
+        """Moderate or large DIF by any of the reported rules (ETS B/C or BB/CC, Jodoin–Gierl B/C)."""
+        return self.ets in ("B", "C", "BB", "CC") or self.jodoin_gierl in ("B", "C")
+
+    @property
+    def large(self) -> bool:
+        """Large DIF: ETS class C or CC, or Zumbo–Thomas class C."""
+        return self.ets in ("C", "CC") or self.zumbo_thomas == "C"
+
+    @property
+    def p_mh(self) -> float:
+        """Unadjusted p-value of the Mantel–Haenszel test."""
+        if self.mantel is not None:
+            return self.mantel.p_value
+        return self.mh.p_value if self.mh is not None else math.nan
+
+
+@dataclass(frozen=True)
+class DifComparison:
+    """DIF of every answer for one focal group against the reference group.
+
+    Attributes
+    ----------
+    reference, focal : str
+    n_reference, n_focal : int
+        People of each group in the analysis.
+    answers : tuple of AnswerDif
+        Step-2 (purified) results, in instrument order: items, options, checks.
+    step1_flagged : tuple of str
+        Fields flagged in step 1 and left out of the matching scores of step 2.
+    warnings : tuple of (str, dict)
+        Message keys with their values (see the report strings), for example small groups.
+    """
+
+    reference: str
+    focal: str
+    n_reference: int
+    n_focal: int
+    answers: tuple[AnswerDif, ...]
+    step1_flagged: tuple[str, ...]
+    warnings: tuple[tuple[str, dict[str, object]], ...] = field(default_factory=tuple)
+
+    @property
+    def flagged(self) -> tuple[AnswerDif, ...]:
+        """Answers with moderate or large DIF after purification."""
+        return tuple(a for a in self.answers if a.flagged)
+
+
+def _keyed_items(responses: Responses) -> NDArray[np.float64]:
+    instrument = responses.instrument
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    reverse = np.array([item.reverse for item in instrument.items])
+    keyed: NDArray[np.float64] = np.where(reverse[None, :], low + high - responses.items, responses.items)
+    return keyed
+
+
+def _option_fields(instrument: Instrument) -> list[tuple[int, int, str, str]]:
+    """(scenario column, option index, field name, key) of every option."""
+    return [
+        (column, k, f"{scenario.id}.{option.id}", option.key)
+        for column, scenario in enumerate(instrument.scenarios)
+        for k, option in enumerate(scenario.options)
+    ]
+
+
+def _run_step(
+    responses: Responses, focal: NDArray[np.bool_], excluded: frozenset[str], *, with_logistic: bool
+) -> list[AnswerDif]:
+    """Test every answer once, with matching scores that leave out ``excluded`` fields."""
+    instrument = responses.instrument
+    keyed = _keyed_items(responses)
+    results: list[AnswerDif] = []
+    for column, item in enumerate(instrument.items):
+        others = [k for k, other in enumerate(instrument.items) if other.scale == item.scale and k != column]
+        kept = [k for k in others if instrument.items[k].id not in excluded]
+        purified = bool(excluded) and len(kept) < len(others)
+        if not kept:  # never match on nothing: fall back to the whole rest score
+            kept, purified = others, False
+        rest_block = keyed[:, kept]
+        answers = responses.items[:, column]
+        usable = ~np.isnan(answers) & ~np.isnan(rest_block).any(axis=1)
+        rest = rest_block[usable].sum(axis=1)
+        y, f = answers[usable], focal[usable]
+        mantel = ordinal_mh(y, f, rest)
+        logistic = None
+        if with_logistic and np.unique(y).size >= 2 and f.any() and (~f).any():
+            logistic = logistic_dif(y, f, rest)
+        results.append(
+            AnswerDif(
+                field=item.id,
+                kind="likert",
+                group=item.scale,
+                n_reference=int((~f).sum()),
+                n_focal=int(f.sum()),
+                matched_on=tuple(instrument.items[k].id for k in kept),
+                purified=purified,
+                mantel=mantel,
+                logistic=logistic,
+            )
+        )
+    choices = responses.choices
+    options = _option_fields(instrument)
+    for column, index, name, key in options:
+        answered = choices[:, column] != NO_CHOICE
+        same_key = [
+            (c, k)
+            for c, k, other_name, other_key in options
+            if c != column and other_key == key and other_name not in excluded
+        ]
+        all_same_key = [(c, k) for c, k, _, other_key in options if c != column and other_key == key]
+        purified = bool(excluded) and len(same_key) < len(all_same_key)
+        if not same_key:
+            same_key, purified = all_same_key, False
+        rest = np.zeros(len(responses))
+        for c, k in same_key:
+            rest += choices[:, c] == k
+        yes = choices[answered, column] == index
+        f = focal[answered]
+        results.append(
+            AnswerDif(
+                field=name,
+                kind="option",
+                group=key,
+                n_reference=int((~f).sum()),
+                n_focal=int(f.sum()),
+                matched_on=tuple(sorted({instrument.scenarios[c].id for c, _ in same_key})),
+                purified=purified,
+                mh=binary_mh(yes, f, rest[answered]),
+            )
+        )
+    passed = responses.checks == np.array([c.expected for c in instrument.attention_checks], dtype=np.float64)
+    for column, check in enumerate(instrument.attention_checks):
+        answered = ~np.isnan(responses.checks[:, column])
+        other = [k for k in range(len(instrument.attention_checks)) if k != column]
+        rest = passed[:, other].sum(axis=1).astype(np.float64)
+        f = focal[answered]
+        results.append(
+            AnswerDif(
+                field=check.id,
+                kind="check",
+                group="attention",
+                n_reference=int((~f).sum()),
+                n_focal=int(f.sum()),
+                matched_on=tuple(instrument.attention_checks[k].id for k in other),
+                purified=False,
+                mh=binary_mh(passed[answered, column], f, rest[answered]),
+            )
+        )
+    return _classify(results)
+
+
+def _classify(results: list[AnswerDif]) -> list[AnswerDif]:
+    """Adjust p-values by Benjamini–Hochberg and assign the classes."""
+    q_mh = benjamini_hochberg(np.array([r.p_mh for r in results]))
+    q_lr = benjamini_hochberg(np.array([r.logistic.p_any if r.logistic else math.nan for r in results]))
+    classified = []
+    for r, q1, q2 in zip(results, q_mh, q_lr, strict=True):
+        significant = bool(q1 < FDR)
+        if r.mantel is not None:
+            ets = ets_polytomous_class(r.mantel, significant)
+        elif r.mh is not None:
+            ets = ets_class(r.mh, significant)
+        else:
+            ets = ""
+        zt = jg = ""
+        if r.logistic is not None:
+            zt = r2_class(r.logistic.r2_change, bool(q2 < FDR), ZUMBO_THOMAS)
+            jg = r2_class(r.logistic.r2_change, bool(q2 < FDR), JODOIN_GIERL)
+        classified.append(replace(r, q_mh=float(q1), q_logistic=float(q2), ets=ets, zumbo_thomas=zt, jodoin_gierl=jg))
+    return classified
+
+
+def dif_comparison(
+    responses: Responses,
+    groups: Sequence[str] | NDArray[np.str_],
+    *,
+    reference: str,
+    focal: str,
+    purify: bool = True,
+    logistic: bool = True,
+) -> DifComparison:
+    """DIF of every answer of ``responses`` for ``focal`` against ``reference``.
+
+    Parameters
+    ----------
+    responses : Responses
+        Answers of everyone; only people of the two groups enter the analysis.
+    groups : sequence of str, length ``len(responses)``
+        Each person's group (category of the demographic dimension).
+    reference, focal : str
+        The two groups compared.
+    purify : bool, default=True
+        Run the second, purified step (see the module docstring).
+    logistic : bool, default=True
+        Also fit the ordinal logistic-regression models of the agreement items.
+
+    Returns
+    -------
+    DifComparison
+
+    Raises
+    ------
+    ValueError
+        If the two groups are the same or one of them has nobody in it.
+    """
+    labels = np.asarray(groups, dtype=np.str_)
+    if labels.shape != (len(responses),):
+        raise ValueError(f"give one group per candidate: {len(responses)} candidates, {labels.size} groups")
+    if reference == focal:
+        raise ValueError(f"the focal and reference groups must differ; both are {focal!r}")
+    for name in (reference, focal):
+        if not (labels == name).any():
+            found = ", ".join(sorted(set(labels.tolist()))) or "(none)"
+            raise ValueError(f"no candidate is in group {name!r}; the groups found are: {found}")
+    rows = np.flatnonzero((labels == reference) | (labels == focal))
+    subset = responses.take(rows)
+    is_focal = labels[rows] == focal
+    step1 = _run_step(subset, is_focal, frozenset(), with_logistic=logistic and not purify)
+    flagged1 = tuple(a.field for a in step1 if a.ets in ("B", "C", "BB", "CC"))
+    final = _run_step(subset, is_focal, frozenset(flagged1), with_logistic=logistic) if purify else step1
+    n_ref, n_foc = int((~is_focal).sum()), int(is_focal.sum())
+    warnings: list[tuple[str, dict[str, object]]] = []
+    for name, n in ((reference, n_ref), (focal, n_foc)):
+        if n < MIN_GROUP_SIZE:
+            warnings.append(("warning_small_group", {"group": name, "n": n, "minimum": MIN_GROUP_SIZE}))
+    return DifComparison(
+        reference=reference,
+        focal=focal,
+        n_reference=n_ref,
+        n_focal=n_foc,
+        answers=tuple(final),
+        step1_flagged=flagged1 if purify else (),
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,127 @@
+"""The DIF report as one self-contained HTML page: no scripts, no external files, an inline SVG chart.
+
+Markup is built in one place, :func:`_data`, which escapes every value and wraps it in
+``<bdi>`` so that a group name in a right-to-left script cannot reorder the text around it.
+Group names and field ids come from files someone else wrote.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from pathlib import Path
+
+from profilefit.dif._analysis import DifComparison
+from profilefit.dif._mantel import SMD_BB, SMD_CC
+from profilefit.dif._report import (
+    DifReport,
+    DifText,
+    _comparison_notes,
+    _comparison_values,
+    _header_lines,
+    _tables,
+)
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; color: #1b1b1b; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
+table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.9rem; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: right; white-space: nowrap; }
+th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: left; }
+tr.flagged td { background: #fdecea; font-weight: 600; }
+.notes { background: #f4f4f0; border-left: 4px solid #8a6d00; padding: 0.5rem 1rem; }
+.warning { border-left-color: #a4000f; }
+figcaption, .legend { font-size: 0.85rem; color: #444; max-width: 60rem; }
+"""
+
+_BAR = 14
+_LABEL = 70
+_HALF = 220
+
+
+def _data(value: object) -> str:
+    """One data value, escaped and direction-isolated: the only way data reaches the page."""
+    return f"<bdi>{escape(str(value), quote=True)}</bdi>"
+
+
+def _words(text: str) -> str:
+    """A sentence of the report's own strings (which may hold data, such as group names): escaped."""
+    return escape(text, quote=True)
+
+
+def _chart(comparison: DifComparison, words: DifText) -> str:
+    """Horizontal bars of SMD/SD per agreement item, centred on zero, with the BB and CC lines."""
+    items = [a for a in comparison.answers if a.kind == "likert" and a.mantel is not None]
+    if not items:
+        return ""
+    effects = [abs(a.mantel.smd_effect) for a in items if a.mantel and math.isfinite(a.mantel.smd_effect)]
+    limit = max([0.5, *effects])
+    width, height = _LABEL + 2 * _HALF + 20, _BAR * len(items) + 10
+    centre = _LABEL + _HALF
+    beyond = [a.field for a in items if a.mantel and abs(a.mantel.smd_effect) > SMD_BB]
+    alt = words.t("chart_alt", fields=", ".join(beyond) or words.t("none"))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="{escape(alt, quote=True)}">'
+    ]
+    for cut in (-SMD_CC, -SMD_BB, SMD_BB, SMD_CC):
+        x = centre + cut / limit * _HALF
+        parts.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height}" stroke="#999" stroke-dasharray="3,3"/>')
+    parts.append(f'<line x1="{centre}" y1="0" x2="{centre}" y2="{height}" stroke="#333"/>')
+    for k, answer in enumerate(items):
+        assert answer.mantel is not None
+        raw = answer.mantel.smd_effect
+        effect = max(-limit, min(limit, raw)) if math.isfinite(raw) else 0.0
+        y, length = 5 + k * _BAR, abs(effect) / limit * _HALF
+        x = centre if effect >= 0 else centre - length
+        colour = "#c0392b" if answer.flagged else "#2e6da4"
+        parts.append(
+            f'<text x="{_LABEL - 6}" y="{y + 10}" font-size="11" text-anchor="end">{escape(answer.field)}</text>'
+            f'<rect x="{x:.1f}" y="{y + 2}" width="{length:.1f}" height="{_BAR - 4}" fill="{colour}"/>'
+        )
+    parts.append("</svg>")
+    return f"<figure>{''.join(parts)}<figcaption>{_words(words.t('chart_title'))}. {_words(alt)}</figcaption></figure>"
+
+
+def dif_to_html(report: DifReport, language: str = "en") -> str:
+    """The report as a self-contained HTML page in ``language``."""
+    words = DifText(language)
+    title = words.t("title", by=words.t(f"dimension_{report.inputs.by}"))
+    body = [f"<h1>{_words(title)}</h1>"]
+    body.append("<div class='notes'>" + "".join(f"<p>{_words(line)}</p>" for line in _header_lines(report, words)))
+    body.append(f"<p>{_words(words.t('what_dif_is'))}</p></div>")
+    for comparison in report.comparisons:
+        body.append(f"<h2>{_words(words.t('comparison', **_comparison_values(comparison)))}</h2>")
+        css = "notes warning" if comparison.warnings or comparison.flagged else "notes"
+        notes = "".join(f"<p>{_words(line)}</p>" for line in _comparison_notes(comparison, words))
+        body.append(f"<div class='{css}'>{notes}</div>")
+        body.append(_chart(comparison, words))
+        flagged = {a.field for a in comparison.flagged}
+        for title_text, note, header, rows in _tables(comparison, words):
+            body.append(f"<h3>{_words(title_text)}</h3><p class='legend'>{_words(note)}</p>")
+            head = "".join(f"<th scope='col'>{_words(cell)}</th>" for cell in header)
+            lines = []
+            for row in rows:
+                field = row[0].removesuffix(" †")
+                css_row = " class='flagged'" if field in flagged else ""
+                cells = "".join(f"<td>{_data(cell)}</td>" for cell in row)
+                lines.append(f"<tr{css_row}>{cells}</tr>")
+            body.append(
+                f"<div class='table-wrap'><table><thead><tr>{head}</tr></thead>"
+                f"<tbody>{''.join(lines)}</tbody></table></div>"
+            )
+        legend = (words.t("purified_mark"), words.t("legend_items"), words.t("legend_binary"))
+        body.append("".join(f"<p class='legend'>{_words(line)}</p>" for line in legend))
+    body.append(f"<p class='legend'>{_words(words.t('sources'))}</p>")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{escape(language)}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_words(title)}</title><style>{_STYLE}</style></head><body>{''.join(body)}</body></html>\n"
+    )
+
+
+def write_dif_html(report: DifReport, path: str | Path, language: str = "en") -> Path:
+    """Write :func:`dif_to_html` to ``path`` as UTF-8."""
+    path = Path(path)
+    path.write_text(dif_to_html(report, language), encoding="utf-8")
+    return path
