@@ -1,0 +1,42 @@
+"""Adverse-impact forecast before use: simulate applicants whose traits differ as published, score them by a role.
+
+A warning light, not a verdict: see docs/forecast.md. Only the audit of real results
+(:mod:`profilefit.audit`) shows actual impact.
+"""
+
+from profilefit.forecast._differences import (
+    BUILTIN_DIFFERENCES,
+    DEFAULT_DIFFERENCES,
+    GroupDifferences,
+    NotApplied,
+    ScaleDifference,
+    Source,
+    load_differences,
+)
+from profilefit.forecast._forecast import (
+    FOUR_FIFTHS,
+    SELECTABLE_BANDS,
+    ImpactForecast,
+    RateForecast,
+    forecast_impact,
+)
+from profilefit.forecast._report import WARNING_LIGHT, forecast_to_dict, format_forecast_text, write_forecast_json
+
+__all__ = [
+    "BUILTIN_DIFFERENCES",
+    "DEFAULT_DIFFERENCES",
+    "FOUR_FIFTHS",
+    "SELECTABLE_BANDS",
+    "WARNING_LIGHT",
+    "GroupDifferences",
+    "ImpactForecast",
+    "NotApplied",
+    "RateForecast",
+    "ScaleDifference",
+    "Source",
+    "forecast_impact",
+    "forecast_to_dict",
+    "format_forecast_text",
+    "load_differences",
+    "write_forecast_json",
+]
