@@ -6,12 +6,14 @@ answer under test):
 - **Agreement items**: the *rest score* of the item's own scale, the sum of the keyed
   answers to the scale's other items. People who left the item or one of those items
   blank are left out of that item's analysis.
-- **Situational options** ("chose this option", yes/no): the *situational rest count* of
-  the option's key, the number of the other scenarios in which the person chose an option
-  keyed to the same behaviour. Scenarios have no right answer, so there is no total SJT
-  score; this count is the situational analogue of a rest score. It is coarse (few
-  strata) and, like the situational scores, not very reliable, so impact can leak into
-  the comparison: read option DIF as a pointer, not a finding.
+- **Situational options** ("chose this option", yes/no): scenarios have no right answer,
+  so there is no total situational score to match on, and the count of similar choices in
+  the other scenarios alone is too coarse and unreliable (group differences in the traits
+  then leak into the comparison). Options are matched instead on a *propensity*: a
+  logistic model of the choice on the person's scale scores and that count, fitted on
+  everyone without the group, gives each person's expected chance of choosing the option;
+  its deciles are the strata (multiple matching variables, as Mazor, Kanjee & Clauser
+  1995 do for logistic-regression DIF). Read option DIF as a pointer for review.
 - **Attention checks** ("answered as instructed", yes/no): the number of the *other*
   attention checks answered as instructed. With one check there is nothing to match on
   and the comparison is unmatched.
@@ -52,6 +54,8 @@ from profilefit.scoring import NO_CHOICE, Responses
 
 #: False-discovery rate of the Benjamini–Hochberg adjustment.
 FDR = 0.05
+#: Situational options and their matching: strata of equal propensity (deciles).
+PROPENSITY_STRATA = 10
 #: Below this many people in a group, the figures are too unstable to act on alone.
 MIN_GROUP_SIZE = 200
 
@@ -173,6 +177,57 @@ def _option_fields(instrument: Instrument) -> list[tuple[int, int, str, str]]:
     ]
 
 
+def _scale_standing(responses: Responses, keyed: NDArray[np.float64], excluded: frozenset[str]) -> NDArray[np.float64]:
+    """Each person's mean keyed answer per scale (items in ``excluded`` left out, blanks at the mean), standardised."""
+    instrument = responses.instrument
+    columns = []
+    for scale_id in instrument.scale_ids:
+        members = [k for k, item in enumerate(instrument.items) if item.scale == scale_id]
+        kept = [k for k in members if instrument.items[k].id not in excluded] or members
+        block = keyed[:, kept]
+        answered = (~np.isnan(block)).sum(axis=1)
+        mean = np.where(answered > 0, np.nansum(block, axis=1) / np.maximum(answered, 1), np.nan)
+        columns.append(mean)
+    standing = np.column_stack(columns)
+    centre = np.nanmean(standing, axis=0) if len(standing) else np.zeros(standing.shape[1])
+    standing = np.where(np.isnan(standing), centre, standing)
+    spread = standing.std(axis=0)
+    result: NDArray[np.float64] = (standing - centre) / np.where(spread > 0, spread, 1.0)
+    return result
+
+
+def _propensity_strata(x: NDArray[np.float64], yes: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Strata of people equally likely to give this answer, judged from their standing alone (no group).
+
+    A logistic model of the answer on ``x`` (scale standing and situational rest count), fitted
+    on everyone without the group, gives each person a propensity; its deciles are the strata.
+    """
+    if yes.all() or not yes.any() or len(yes) < 2 * PROPENSITY_STRATA:
+        return np.zeros(len(yes))
+    propensity = _logistic_linear_predictor(x, yes.astype(np.float64))
+    edges = np.quantile(propensity, np.linspace(0, 1, PROPENSITY_STRATA + 1)[1:-1])
+    strata: NDArray[np.float64] = np.searchsorted(edges, propensity, side="right").astype(np.float64)
+    return strata
+
+
+def _logistic_linear_predictor(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Linear predictor of a logistic regression with intercept, by Newton's method (a small ridge keeps it finite)."""
+    design = np.column_stack([np.ones(len(y)), x])
+    beta = np.zeros(design.shape[1])
+    ridge = 1e-4 * np.eye(design.shape[1])
+    for _ in range(50):
+        eta = design @ beta
+        p = 1.0 / (1.0 + np.exp(-eta))
+        gradient = design.T @ (y - p) - ridge @ beta
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + ridge
+        step = np.linalg.solve(hessian, gradient)
+        beta += step
+        if np.abs(step).max() < 1e-8:
+            break
+    predictor: NDArray[np.float64] = design @ beta
+    return predictor
+
+
 def _run_step(
     responses: Responses, focal: NDArray[np.bool_], excluded: frozenset[str], *, with_logistic: bool
 ) -> list[AnswerDif]:
@@ -210,6 +265,7 @@ def _run_step(
         )
     choices = responses.choices
     options = _option_fields(instrument)
+    standing = _scale_standing(responses, keyed, excluded)
     for column, index, name, key in options:
         answered = choices[:, column] != NO_CHOICE
         same_key = [
@@ -218,14 +274,15 @@ def _run_step(
             if c != column and other_key == key and other_name not in excluded
         ]
         all_same_key = [(c, k) for c, k, _, other_key in options if c != column and other_key == key]
-        purified = bool(excluded) and len(same_key) < len(all_same_key)
+        purified = bool(excluded) and (len(same_key) < len(all_same_key) or bool(excluded & set(instrument.item_ids)))
         if not same_key:
-            same_key, purified = all_same_key, False
+            same_key = all_same_key
         rest = np.zeros(len(responses))
         for c, k in same_key:
             rest += choices[:, c] == k
         yes = choices[answered, column] == index
         f = focal[answered]
+        strata = _propensity_strata(np.column_stack([standing, rest])[answered], yes)
         results.append(
             AnswerDif(
                 field=name,
@@ -233,9 +290,9 @@ def _run_step(
                 group=key,
                 n_reference=int((~f).sum()),
                 n_focal=int(f.sum()),
-                matched_on=tuple(sorted({instrument.scenarios[c].id for c, _ in same_key})),
+                matched_on=(*instrument.scale_ids, *sorted({instrument.scenarios[c].id for c, _ in same_key})),
                 purified=purified,
-                mh=binary_mh(yes, f, rest[answered]),
+                mh=binary_mh(yes, f, strata),
             )
         )
     passed = responses.checks == np.array([c.expected for c in instrument.attention_checks], dtype=np.float64)
