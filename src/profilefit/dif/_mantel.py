@@ -10,7 +10,8 @@ group's counts of "yes" and "no", ``C`` and ``D`` the focal group's, ``N`` the t
   says "yes" more often than focal people of the same score;
 - its log has the Robins–Breslow–Greenland (1986) standard error;
 - the MH chi-square ``(|sum A - sum E(A)| - 1/2)^2 / sum Var(A)`` with one degree of freedom
-  (with the continuity correction, as ETS uses it);
+  (with the continuity correction, as ETS uses it; when the difference is under 1/2 the
+  statistic is 0, where statsmodels squares the negative difference);
 - the ETS delta ``-2.35 ln alpha`` and the A/B/C classes of Dorans & Holland (1993).
 
 Ordinal (Mantel 1963): with item score ``y``, the focal group's score sum ``F_k`` in each

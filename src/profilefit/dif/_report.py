@@ -272,7 +272,7 @@ def dif_to_dict(report: DifReport) -> dict[str, Any]:
             "min_group_size": MIN_GROUP_SIZE,
             "matching": {
                 "likert": "rest score of the item's own scale",
-                "option": "choices with the same key in the other scenarios",
+                "option": "deciles of a propensity from scale scores and same-key choices in other scenarios",
                 "check": "other attention checks answered as instructed",
             },
             "r2": "Nagelkerke",
