@@ -142,6 +142,7 @@ def test_html_escapes_and_isolates_every_group_name(file_report):
     page = dif_to_html(file_report, "nl")
     assert "<script>" not in page
     assert "&lt;script&gt;" in page
+    assert "<bdi>&lt;script&gt;alert(&#x27;w&#x27;)&lt;/script&gt; \u202eWoman</bdi> (focale groep" in page
     assert 'role="img"' in page and "aria-label=" in page
     assert "overflow-x: auto" in page and "<bdi>" in page
     assert "Benjamini–Hochberg" in page and 'lang="nl"' in page
@@ -229,6 +230,14 @@ def test_a_custom_instrument_works_the_same_way(custom_instrument, tmp_path, cap
     report = dif_files(export, demographics, instrument=instrument_file, reference="M")
     flagged = {a.field for a in report.comparisons[0].flagged}
     assert "calm1" in flagged
+
+
+def test_an_export_without_known_groups_is_refused_with_the_counts(export_files, tmp_path):
+    export, _ = export_files
+    nobody = tmp_path / "nobody.csv"
+    nobody.write_text("candidate_id,sex\nsomeone-else,F\n", encoding="utf-8")
+    with pytest.raises(DifInputError, match="800 rows read, 0 rejected, 800 without a demographics row"):
+        dif_files(export, nobody)
 
 
 def test_an_unknown_dimension_is_refused(export_files):

@@ -60,6 +60,22 @@ def test_binary_mh_equals_statsmodels_stratified_table(counts):
 
 
 @given(_strata_counts)
+def test_swapping_focal_and_reference_mirrors_the_statistics(counts):
+    """Rule: exchanging the two groups inverts the odds ratio, negates delta, and keeps the tests and the SE."""
+    yes, focal, stratum = _people(counts)
+    one, other = binary_mh(yes, focal, stratum), binary_mh(yes, ~focal, stratum)
+    assert other.odds_ratio == pytest.approx(1 / one.odds_ratio, rel=1e-9)
+    assert other.delta == pytest.approx(-one.delta, abs=1e-9)
+    assert other.chi2 == pytest.approx(one.chi2, rel=1e-9, abs=1e-12)
+    assert other.log_odds_se == pytest.approx(one.log_odds_se, rel=1e-9)
+    ordinal_one, ordinal_other = (
+        ordinal_mh(yes.astype(float), focal, stratum),
+        ordinal_mh(yes.astype(float), ~focal, stratum),
+    )
+    assert ordinal_other.chi2 == pytest.approx(ordinal_one.chi2, rel=1e-9, abs=1e-12)
+
+
+@given(_strata_counts)
 def test_mantel_ordinal_test_on_two_categories_is_the_uncorrected_mh_test(counts):
     """Rule: with a yes/no item, Mantel's (1963) statistic equals the MH chi-square without continuity correction."""
     yes, focal, stratum = _people(counts)

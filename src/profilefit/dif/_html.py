@@ -16,9 +16,10 @@ from profilefit.dif._mantel import SMD_BB, SMD_CC
 from profilefit.dif._report import (
     DifReport,
     DifText,
-    _comparison_notes,
+    Sentence,
+    _comparison_sentences,
     _comparison_values,
-    _header_lines,
+    _header_sentences,
     _tables,
 )
 
@@ -45,8 +46,18 @@ def _data(value: object) -> str:
 
 
 def _words(text: str) -> str:
-    """A sentence of the report's own strings (which may hold data, such as group names): escaped."""
+    """Text of the report's own strings, with no data in it: escaped."""
     return escape(text, quote=True)
+
+
+def _sentence(words: DifText, sentence: Sentence) -> str:
+    """A report sentence with its data values escaped and isolated, each in its own ``<bdi>``."""
+    key, values = sentence
+    filled = {
+        name: (", ".join(map(_data, value)) or _words(words.t("none"))) if isinstance(value, list) else _data(value)
+        for name, value in values.items()
+    }
+    return _words(words.t(key)).format(**filled)
 
 
 def _chart(comparison: DifComparison, words: DifText) -> str:
@@ -88,12 +99,13 @@ def dif_to_html(report: DifReport, language: str = "en") -> str:
     words = DifText(language)
     title = words.t("title", by=words.t(f"dimension_{report.inputs.by}"))
     body = [f"<h1>{_words(title)}</h1>"]
-    body.append("<div class='notes'>" + "".join(f"<p>{_words(line)}</p>" for line in _header_lines(report, words)))
+    intro = "".join(f"<p>{_sentence(words, sentence)}</p>" for sentence in _header_sentences(report))
+    body.append(f"<div class='notes'>{intro}")
     body.append(f"<p>{_words(words.t('what_dif_is'))}</p></div>")
     for comparison in report.comparisons:
-        body.append(f"<h2>{_words(words.t('comparison', **_comparison_values(comparison)))}</h2>")
+        body.append(f"<h2>{_sentence(words, ('comparison', _comparison_values(comparison)))}</h2>")
         css = "notes warning" if comparison.warnings or comparison.flagged else "notes"
-        notes = "".join(f"<p>{_words(line)}</p>" for line in _comparison_notes(comparison, words))
+        notes = "".join(f"<p>{_sentence(words, sentence)}</p>" for sentence in _comparison_sentences(comparison))
         body.append(f"<div class='{css}'>{notes}</div>")
         body.append(_chart(comparison, words))
         flagged = {a.field for a in comparison.flagged}

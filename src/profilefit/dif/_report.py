@@ -121,6 +121,12 @@ def dif_report(
         When a named group has nobody in it, or there are fewer than two groups.
     """
     counts = inputs.counts()
+    if not counts:
+        raise DifInputError(
+            f"no valid row of the export has a known {inputs.by}: {inputs.rows_read} rows read, "
+            f"{inputs.rows_rejected} rejected, {inputs.without_demographics} without a demographics row, "
+            f"{inputs.unknown_category} with an unknown category"
+        )
     found = ", ".join(f"{g} ({n})" for g, n in counts.items()) or "(none)"
     for name in [reference, *(focal or [])]:
         if name is not None and name not in counts:
@@ -303,39 +309,51 @@ def write_dif_json(report: DifReport, path: str | Path) -> Path:
 # ---- text ---------------------------------------------------------------------------------
 
 
-def _header_lines(report: DifReport, words: DifText) -> list[str]:
+#: A sentence to say: a string key and the values to fill in (a list is a list of data values).
+Sentence = tuple[str, dict[str, Any]]
+
+
+def _header_sentences(report: DifReport) -> list[Sentence]:
     inputs = report.inputs
-    counts = ", ".join(f"{g} {n}" for g, n in inputs.counts().items()) or words.t("none")
-    return [
-        words.t("instrument", id=report.instrument.id, version=report.instrument.version),
-        words.t(
+    sentences: list[Sentence] = [
+        ("instrument", {"id": report.instrument.id, "version": report.instrument.version}),
+        (
             "rows",
-            read=inputs.rows_read,
-            rejected=inputs.rows_rejected,
-            repeated=inputs.rows_repeated,
-            missing=inputs.without_demographics,
-            unknown=inputs.unknown_category,
+            {
+                "read": inputs.rows_read,
+                "rejected": inputs.rows_rejected,
+                "repeated": inputs.rows_repeated,
+                "missing": inputs.without_demographics,
+                "unknown": inputs.unknown_category,
+            },
         ),
-        words.t("group_counts", counts=counts),
-        *(
-            [words.t("skipped", groups=", ".join(f"{g} {n}" for g, n in report.skipped.items()), minimum=MIN_COMPARED)]
-            if report.skipped
-            else []
-        ),
-        words.t("demographics_note"),
+        ("group_counts", {"counts": [f"{g} {n}" for g, n in inputs.counts().items()]}),
     ]
+    if report.skipped:
+        sentences.append(
+            ("skipped", {"groups": [f"{g} {n}" for g, n in report.skipped.items()], "minimum": MIN_COMPARED})
+        )
+    sentences.append(("demographics_note", {}))
+    return sentences
 
 
-def _comparison_notes(comparison: DifComparison, words: DifText) -> list[str]:
-    notes = [words.t(code, **values) for code, values in comparison.warnings]
+def _comparison_sentences(comparison: DifComparison) -> list[Sentence]:
+    sentences: list[Sentence] = [(code, dict(values)) for code, values in comparison.warnings]
     if comparison.step1_flagged:
-        notes.append(words.t("purification_some", fields=", ".join(comparison.step1_flagged)))
+        sentences.append(("purification_some", {"fields": list(comparison.step1_flagged)}))
     else:
-        notes.append(words.t("purification_none"))
-    notes.append(words.t("multiple_comparisons", m=len(comparison.answers)))
+        sentences.append(("purification_none", {}))
+    sentences.append(("multiple_comparisons", {"m": len(comparison.answers)}))
     flagged = [a.field for a in comparison.flagged]
-    notes.append(words.t("flagged_some", fields=", ".join(flagged)) if flagged else words.t("flagged_none"))
-    return notes
+    sentences.append(("flagged_some", {"fields": flagged}) if flagged else ("flagged_none", {}))
+    return sentences
+
+
+def _say(words: DifText, sentence: Sentence) -> str:
+    """A sentence as plain text: lists joined with commas (``none`` when empty)."""
+    key, values = sentence
+    filled = {k: (", ".join(map(str, v)) or words.t("none")) if isinstance(v, list) else v for k, v in values.items()}
+    return words.t(key, **filled)
 
 
 def _item_row(answer: AnswerDif, words: DifText) -> list[str]:
@@ -420,10 +438,11 @@ def format_dif_text(report: DifReport, language: str = "en") -> str:
     """The report as plain text for a terminal."""
     words = DifText(language)
     by = words.t(f"dimension_{report.inputs.by}")
-    lines = [words.t("title", by=by), "", *_header_lines(report, words), "", words.t("what_dif_is")]
+    header = [_say(words, sentence) for sentence in _header_sentences(report)]
+    lines = [words.t("title", by=by), "", *header, "", words.t("what_dif_is")]
     for comparison in report.comparisons:
         lines += ["", "=" * 72, words.t("comparison", **_comparison_values(comparison)), ""]
-        lines += _comparison_notes(comparison, words)
+        lines += [_say(words, sentence) for sentence in _comparison_sentences(comparison)]
         for title, note, header, rows in _tables(comparison, words):
             lines += ["", title, note, *_plain_table(header, rows)]
         lines += ["", words.t("purified_mark"), words.t("legend_items"), words.t("legend_binary")]
