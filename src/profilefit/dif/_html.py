@@ -96,7 +96,7 @@ def _chart(comparison: DifComparison, words: DifText) -> str:
 
 def dif_to_html(report: DifReport, language: str = "en") -> str:
     """The report as a self-contained HTML page in ``language``."""
-    words = DifText(language)
+    words = DifText(language, report.instrument)
     title = words.t("title", by=words.t(f"dimension_{report.inputs.by}"))
     body = [f"<h1>{_words(title)}</h1>"]
     intro = "".join(f"<p>{_sentence(words, sentence)}</p>" for sentence in _header_sentences(report))

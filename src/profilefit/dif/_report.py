@@ -19,6 +19,7 @@ from typing import Any
 from profilefit.dif._analysis import FDR, MIN_GROUP_SIZE, AnswerDif, DifComparison, dif_comparison
 from profilefit.dif._inputs import DifInputError, DifInputs, dif_inputs
 from profilefit.instrument import Instrument, load_instrument
+from profilefit.profiles import load_profiles
 
 #: Groups smaller than this are not compared unless named as focal groups: their figures would be noise.
 MIN_COMPARED = 30
@@ -45,12 +46,31 @@ def dif_strings() -> dict[str, dict[str, str]]:
 
 
 class DifText:
-    """The DIF report's words and numbers in one language."""
+    """The DIF report's words and numbers in one language, and the names of scales and profiles in it.
 
-    def __init__(self, language: str = "en") -> None:
+    Parameters
+    ----------
+    language : str
+        One of :func:`dif_languages`.
+    instrument : Instrument, optional
+        Where scale names come from; without it, scales are shown by id.
+    """
+
+    def __init__(self, language: str = "en", instrument: Instrument | None = None) -> None:
         if language not in dif_languages():
             raise ValueError(f"no DIF report in language {language!r}; choose one of {', '.join(dif_languages())}")
         self.language = language
+        self._names: dict[str, str] = {}
+        if instrument is not None:
+            profiles = load_profiles()
+            self._names = {p: profiles.name(p, language) for p in profiles.ids}
+            self._names.update(
+                {scale.id: scale.name.get(language) or scale.name.get("en") or scale.id for scale in instrument.scales}
+            )
+
+    def group_name(self, group: str) -> str:
+        """Display name of what an answer belongs to: a scale, a profile an option is keyed to, or itself."""
+        return self._names.get(group, group)
 
     def t(self, key: str, **values: object) -> str:
         """The string ``key`` in this language, with ``values`` filled in."""
@@ -361,7 +381,7 @@ def _item_row(answer: AnswerDif, words: DifText) -> list[str]:
     assert mantel is not None
     return [
         answer.field + (" †" if answer.purified else ""),
-        answer.group,
+        words.group_name(answer.group),
         f"{answer.n_reference}/{answer.n_focal}",
         words.number(mantel.smd),
         words.number(mantel.smd_effect),
@@ -381,7 +401,7 @@ def _binary_row(answer: AnswerDif, words: DifText) -> list[str]:
     assert mh is not None
     return [
         answer.field + (" †" if answer.purified else ""),
-        answer.group,
+        words.group_name(answer.group),
         f"{answer.n_reference}/{answer.n_focal}",
         words.number(mh.odds_ratio),
         words.number(mh.delta),
@@ -436,7 +456,7 @@ def _plain_table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def format_dif_text(report: DifReport, language: str = "en") -> str:
     """The report as plain text for a terminal."""
-    words = DifText(language)
+    words = DifText(language, report.instrument)
     by = words.t(f"dimension_{report.inputs.by}")
     header = [_say(words, sentence) for sentence in _header_sentences(report)]
     lines = [words.t("title", by=by), "", *header, "", words.t("what_dif_is")]
