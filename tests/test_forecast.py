@@ -63,6 +63,15 @@ def test_a_group_higher_on_what_the_role_rewards_is_selected_more(screener):
     assert a.ratio < 0.95 and b.ratio == 1.0
 
 
+def test_three_groups_are_each_compared_with_the_highest_rate(screener):
+    forecast = forecast_impact(
+        screener, differences=_differences(b={"composure": -0.5}, c={"composure": 0.5}), n_per_group=400, draws=2
+    )
+    a, b, c = forecast.headline
+    assert (a.group, b.group, c.group) == ("a", "b", "c")
+    assert c.ratio == 1.0 and b.ratio < a.ratio < 1.0
+
+
 def test_groups_without_differences_forecast_no_impact(screener):
     forecast = forecast_impact(screener, differences=_differences(b={"empathy": 0.0}), n_per_group=1500, draws=4)
     assert forecast.lowest_ratio.ratio > 0.85

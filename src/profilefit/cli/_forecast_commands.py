@@ -71,7 +71,7 @@ def register_under(audit_parser: argparse.ArgumentParser) -> None:
 
 def print_role_forecast(
     *,
-    role: str | Path | Any,
+    role: str | Path | Any | None = None,
     model: str | Path | None = None,
     differences: str | Path | None = None,
     select_band: str = "possible",
@@ -87,7 +87,8 @@ def print_role_forecast(
 
     Parameters
     ----------
-    role : str, Path or RoleProfile
+    role : str, Path or RoleProfile, optional
+        The role; by default the model's default role (complex-case support for the shipped instrument).
     model : str or Path, optional
         A model file; by default the reference model.
     differences : str or Path, optional
@@ -100,11 +101,19 @@ def print_role_forecast(
     Returns
     -------
     profilefit.forecast.ImpactForecast
+
+    Raises
+    ------
+    ValueError
+        When the model has no role, or its instrument's scales are not those of the reference
+        simulation (a model trained on an organisation's own instrument): there is nothing
+        published to simulate its applicants from. A caller that trains such models catches this
+        and says so instead of printing a forecast.
     """
     from profilefit.forecast import forecast_impact, format_forecast_text
     from profilefit.screening import Screener
 
-    screener = Screener.load(model, role=role)
+    screener = Screener.load(model, role="default" if role is None else role)
     forecast = forecast_impact(
         screener, differences=differences, select_band=select_band, n_per_group=n_per_group, draws=draws, seed=seed
     )
