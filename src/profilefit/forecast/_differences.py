@@ -70,6 +70,8 @@ class GroupDifferences(_Frozen):
     reference : str
         The reference group; every ``d`` is another group's mean minus this group's.
     description : str
+    verification : str, optional
+        How far the values have been checked against their sources; printed with every forecast.
     sources : list of Source
         Every source an entry names.
     groups : dict of group to (dict of scale id to ScaleDifference)
@@ -82,6 +84,7 @@ class GroupDifferences(_Frozen):
     dimension: Text
     reference: Text
     description: Text
+    verification: str | None = None
     sources: Annotated[list[Source], MinLen(1)]
     groups: Annotated[dict[str, dict[str, ScaleDifference]], MinLen(1)]
     not_applied: list[NotApplied] = Field(default_factory=list)

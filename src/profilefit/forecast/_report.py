@@ -72,6 +72,8 @@ def format_forecast_text(forecast: ImpactForecast) -> str:
         "Sources of the differences:",
     ]
     lines += [f"  - {source.citation}" + (f" {source.url}" if source.url else "") for source in diff.sources]
+    if diff.verification:
+        lines.append(f"  Checked: {diff.verification}")
     lines += ["", WARNING_LIGHT]
     return "\n".join(lines) + "\n"
 
