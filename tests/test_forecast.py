@@ -146,3 +146,12 @@ def test_plain_audit_still_parses_its_results_argument(capsys):
     with pytest.raises(SystemExit):
         main(["audit", "results.csv"])  # --demographics is still required
     assert "--demographics" in capsys.readouterr().err
+
+
+def test_the_example_file_in_the_docs_is_valid(tmp_path):
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).parent.parent / "docs" / "forecast.md").read_text(encoding="utf-8")
+    (tmp_path / "example.toml").write_text(re.search(r"```toml\n(.*?)```", page, re.S).group(1), encoding="utf-8")
+    assert load_differences(tmp_path / "example.toml").d_values() == {"women": {"empathy": 0.31}}
