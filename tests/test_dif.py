@@ -45,6 +45,7 @@ def test_planted_items_are_found_with_the_direction_of_the_shift(planted):
         # Thresholds up (shift > 0): the focal group answers lower at the same rest score.
         assert np.sign(answer.mantel.smd) == -np.sign(shift)
         assert np.sign(answer.logistic.group_coef) == -np.sign(shift)
+        assert answer.dif_type == "uniform"  # a threshold shift is the same at every level
 
 
 def test_clean_items_reach_class_c_no_more_than_the_nominal_share(planted):

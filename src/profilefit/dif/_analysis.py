@@ -122,6 +122,20 @@ class AnswerDif:
         return self.ets in ("C", "CC") or self.zumbo_thomas == "C"
 
     @property
+    def dif_type(self) -> str:
+        """``"uniform"``, ``"non-uniform"``, ``"both"`` or ``""``: which 1-df logistic test is below 5 %.
+
+        Read only when the 2-df test is significant after adjustment (q < 0.05); otherwise ``""``.
+        """
+        lr = self.logistic
+        if lr is None or not self.q_logistic < FDR:
+            return ""
+        uniform, nonuniform = lr.p_uniform < FDR, lr.p_nonuniform < FDR
+        return {(True, True): "both", (True, False): "uniform", (False, True): "non-uniform"}.get(
+            (uniform, nonuniform), ""
+        )
+
+    @property
     def p_mh(self) -> float:
         """Unadjusted p-value of the Mantel–Haenszel test."""
         if self.mantel is not None:

@@ -257,6 +257,7 @@ def _answer_dict(answer: AnswerDif) -> dict[str, Any]:
             "q_any": _number(answer.q_logistic),
             "r2_change_nagelkerke": _number(lr.r2_change),
             "group_coef": _number(lr.group_coef),
+            "dif_type": answer.dif_type or None,
             "zumbo_thomas": answer.zumbo_thomas,
             "jodoin_gierl": answer.jodoin_gierl,
             "converged": lr.converged,
@@ -392,6 +393,7 @@ def _item_row(answer: AnswerDif, words: DifText) -> list[str]:
         words.q(answer.q_logistic),
         answer.zumbo_thomas or "–",
         answer.jodoin_gierl or "–",
+        words.t(f"type_{answer.dif_type.replace('-', '_')}") if answer.dif_type else "",
         words.t("flag_yes") if answer.flagged else "",
     ]
 
@@ -401,7 +403,7 @@ def _binary_row(answer: AnswerDif, words: DifText) -> list[str]:
     assert mh is not None
     return [
         answer.field + (" †" if answer.purified else ""),
-        words.group_name(answer.group),
+        "" if answer.kind == "check" else words.group_name(answer.group),
         f"{answer.n_reference}/{answer.n_focal}",
         words.number(mh.odds_ratio),
         words.number(mh.delta),
@@ -428,6 +430,7 @@ def _tables(comparison: DifComparison, words: DifText) -> list[tuple[str, str, l
         t("column_q_lr"),
         t("column_zt"),
         t("column_jg"),
+        t("column_type"),
         t("column_flag"),
     ]
     binary_tail = [t("column_n"), t("column_alpha"), t("column_delta"), t("column_chi2"), t("column_q")]
