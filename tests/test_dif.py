@@ -45,7 +45,9 @@ def test_planted_items_are_found_with_the_direction_of_the_shift(planted):
         # Thresholds up (shift > 0): the focal group answers lower at the same rest score.
         assert np.sign(answer.mantel.smd) == -np.sign(shift)
         assert np.sign(answer.logistic.group_coef) == -np.sign(shift)
-        assert answer.dif_type == "uniform"  # a threshold shift is the same at every level
+        # A threshold shift moves answers at every level, so the uniform test always finds it (the
+        # interaction may be significant too: the rest score is not the latent trait).
+        assert answer.dif_type in ("uniform", "both")
 
 
 def test_clean_items_reach_class_c_no_more_than_the_nominal_share(planted):
