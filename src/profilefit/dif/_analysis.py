@@ -38,6 +38,7 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import special
 
 from profilefit.dif._mantel import (
     BinaryMH,
@@ -203,8 +204,9 @@ def _scale_standing(responses: Responses, keyed: NDArray[np.float64], excluded: 
         mean = np.where(answered > 0, np.nansum(block, axis=1) / np.maximum(answered, 1), np.nan)
         columns.append(mean)
     standing = np.column_stack(columns)
-    centre = np.nanmean(standing, axis=0) if len(standing) else np.zeros(standing.shape[1])
-    standing = np.where(np.isnan(standing), centre, standing)
+    known = ~np.isnan(standing)
+    centre = np.where(known, standing, 0.0).sum(axis=0) / np.maximum(known.sum(axis=0), 1)
+    standing = np.where(known, standing, centre)
     spread = standing.std(axis=0)
     result: NDArray[np.float64] = (standing - centre) / np.where(spread > 0, spread, 1.0)
     return result
@@ -231,7 +233,7 @@ def _logistic_linear_predictor(x: NDArray[np.float64], y: NDArray[np.float64]) -
     ridge = 1e-4 * np.eye(design.shape[1])
     for _ in range(50):
         eta = design @ beta
-        p = 1.0 / (1.0 + np.exp(-eta))
+        p = special.expit(eta)
         gradient = design.T @ (y - p) - ridge @ beta
         hessian = (design * (p * (1 - p))[:, None]).T @ design + ridge
         step = np.linalg.solve(hessian, gradient)
@@ -242,13 +244,13 @@ def _logistic_linear_predictor(x: NDArray[np.float64], y: NDArray[np.float64]) -
     return predictor
 
 
-def _run_step(
+def _likert_answers(
     responses: Responses, focal: NDArray[np.bool_], excluded: frozenset[str], *, with_logistic: bool
 ) -> list[AnswerDif]:
-    """Test every answer once, with matching scores that leave out ``excluded`` fields."""
+    """Agreement items, each matched on the rest score of its own scale."""
     instrument = responses.instrument
     keyed = _keyed_items(responses)
-    results: list[AnswerDif] = []
+    results = []
     for column, item in enumerate(instrument.items):
         others = [k for k, other in enumerate(instrument.items) if other.scale == item.scale and k != column]
         kept = [k for k in others if instrument.items[k].id not in excluded]
@@ -260,7 +262,6 @@ def _run_step(
         usable = ~np.isnan(answers) & ~np.isnan(rest_block).any(axis=1)
         rest = rest_block[usable].sum(axis=1)
         y, f = answers[usable], focal[usable]
-        mantel = ordinal_mh(y, f, rest)
         logistic = None
         if with_logistic and np.unique(y).size >= 2 and f.any() and (~f).any():
             logistic = logistic_dif(y, f, rest)
@@ -273,30 +274,31 @@ def _run_step(
                 n_focal=int(f.sum()),
                 matched_on=tuple(instrument.items[k].id for k in kept),
                 purified=purified,
-                mantel=mantel,
+                mantel=ordinal_mh(y, f, rest),
                 logistic=logistic,
             )
         )
+    return results
+
+
+def _option_answers(responses: Responses, focal: NDArray[np.bool_], excluded: frozenset[str]) -> list[AnswerDif]:
+    """Situational options (chose it: yes/no), matched on a propensity from scale scores and similar choices."""
+    instrument = responses.instrument
     choices = responses.choices
     options = _option_fields(instrument)
-    standing = _scale_standing(responses, keyed, excluded)
+    standing = _scale_standing(responses, _keyed_items(responses), excluded)
+    items_excluded = bool(excluded & set(instrument.item_ids))
+    results = []
     for column, index, name, key in options:
-        answered = choices[:, column] != NO_CHOICE
-        same_key = [
-            (c, k)
-            for c, k, other_name, other_key in options
-            if c != column and other_key == key and other_name not in excluded
-        ]
-        all_same_key = [(c, k) for c, k, _, other_key in options if c != column and other_key == key]
-        purified = bool(excluded) and (len(same_key) < len(all_same_key) or bool(excluded & set(instrument.item_ids)))
-        if not same_key:
-            same_key = all_same_key
+        all_same_key = [(c, k, other) for c, k, other, other_key in options if c != column and other_key == key]
+        same_key = [(c, k, other) for c, k, other in all_same_key if other not in excluded] or all_same_key
+        purified = len(same_key) < len(all_same_key) or items_excluded
         rest = np.zeros(len(responses))
-        for c, k in same_key:
+        for c, k, _ in same_key:
             rest += choices[:, c] == k
+        answered = choices[:, column] != NO_CHOICE
         yes = choices[answered, column] == index
         f = focal[answered]
-        strata = _propensity_strata(np.column_stack([standing, rest])[answered], yes)
         results.append(
             AnswerDif(
                 field=name,
@@ -304,15 +306,22 @@ def _run_step(
                 group=key,
                 n_reference=int((~f).sum()),
                 n_focal=int(f.sum()),
-                matched_on=(*instrument.scale_ids, *sorted({instrument.scenarios[c].id for c, _ in same_key})),
+                matched_on=(*instrument.scale_ids, *sorted({instrument.scenarios[c].id for c, _, _ in same_key})),
                 purified=purified,
-                mh=binary_mh(yes, f, strata),
+                mh=binary_mh(yes, f, _propensity_strata(np.column_stack([standing, rest])[answered], yes)),
             )
         )
-    passed = responses.checks == np.array([c.expected for c in instrument.attention_checks], dtype=np.float64)
-    for column, check in enumerate(instrument.attention_checks):
+    return results
+
+
+def _check_answers(responses: Responses, focal: NDArray[np.bool_]) -> list[AnswerDif]:
+    """Attention checks (answered as instructed: yes/no), matched on the other checks passed."""
+    checks = responses.instrument.attention_checks
+    passed = responses.checks == np.array([c.expected for c in checks], dtype=np.float64)
+    results = []
+    for column, check in enumerate(checks):
         answered = ~np.isnan(responses.checks[:, column])
-        other = [k for k in range(len(instrument.attention_checks)) if k != column]
+        other = [k for k in range(len(checks)) if k != column]
         rest = passed[:, other].sum(axis=1).astype(np.float64)
         f = focal[answered]
         results.append(
@@ -322,11 +331,21 @@ def _run_step(
                 group="attention",
                 n_reference=int((~f).sum()),
                 n_focal=int(f.sum()),
-                matched_on=tuple(instrument.attention_checks[k].id for k in other),
+                matched_on=tuple(checks[k].id for k in other),
                 purified=False,
                 mh=binary_mh(passed[answered, column], f, rest[answered]),
             )
         )
+    return results
+
+
+def _run_step(
+    responses: Responses, focal: NDArray[np.bool_], excluded: frozenset[str], *, with_logistic: bool
+) -> list[AnswerDif]:
+    """Test every answer once, with matching scores that leave out ``excluded`` fields; classify."""
+    results = _likert_answers(responses, focal, excluded, with_logistic=with_logistic)
+    results += _option_answers(responses, focal, excluded)
+    results += _check_answers(responses, focal)
     return _classify(results)
 
 
