@@ -9,6 +9,7 @@ this analysis, never scoring. See docs/dif.md.
 from profilefit.dif._analysis import FDR, MIN_GROUP_SIZE, AnswerDif, DifComparison, dif_comparison
 from profilefit.dif._html import dif_to_html, write_dif_html
 from profilefit.dif._inputs import DIMENSIONS, DifInputError, DifInputs, dif_inputs, read_export
+from profilefit.dif._json import DIF_SCHEMA_VERSION, dif_to_dict, write_dif_json
 from profilefit.dif._mantel import (
     BinaryMH,
     OrdinalMH,
@@ -19,20 +20,15 @@ from profilefit.dif._mantel import (
     ordinal_mh,
 )
 from profilefit.dif._ordinal import LogisticDif, OrdinalFit, fit_ordinal_logit, logistic_dif
-from profilefit.dif._report import (
-    DifReport,
-    dif_files,
-    dif_languages,
-    dif_report,
-    dif_strings,
-    dif_to_dict,
-    format_dif_text,
-    write_dif_json,
-)
+from profilefit.dif._report import MIN_COMPARED, DifReport, dif_files, dif_report
+from profilefit.dif._strings import DifText, dif_languages, dif_strings
+from profilefit.dif._text import format_dif_text
 
 __all__ = [
+    "DIF_SCHEMA_VERSION",
     "DIMENSIONS",
     "FDR",
+    "MIN_COMPARED",
     "MIN_GROUP_SIZE",
     "AnswerDif",
     "BinaryMH",
@@ -40,6 +36,7 @@ __all__ = [
     "DifInputError",
     "DifInputs",
     "DifReport",
+    "DifText",
     "LogisticDif",
     "OrdinalFit",
     "OrdinalMH",
