@@ -247,3 +247,29 @@ def test_an_unknown_dimension_is_refused(export_files):
     export, demographics = export_files
     with pytest.raises(DifInputError, match="--by must be one of"):
         dif_files(export, demographics, by="height")
+
+
+def test_the_instrument_can_come_from_a_model_file(export_files, capsys):
+    from profilefit.artifact import reference_model_path
+
+    export, demographics = export_files
+    assert main(["dif", str(export), "--demographics", str(demographics), "--model", str(reference_model_path())]) == 0
+    assert "customer-contact" in capsys.readouterr().out
+    both = ["dif", str(export), "--demographics", str(demographics), "--model", "m", "--instrument", "i"]
+    assert main(both) == 2
+
+
+def test_the_example_script_runs_and_finds_the_planted_items(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parent.parent / "examples" / "item_bias.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--n", "500", "--out-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "Planted: em2, tc3, pr2. Flagged: tc3, em2, pr2." in done.stdout
+    assert (tmp_path / "dif.html").exists() and (tmp_path / "dif.json").exists()

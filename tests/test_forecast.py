@@ -155,3 +155,19 @@ def test_the_example_file_in_the_docs_is_valid(tmp_path):
     page = (Path(__file__).parent.parent / "docs" / "forecast.md").read_text(encoding="utf-8")
     (tmp_path / "example.toml").write_text(re.search(r"```toml\n(.*?)```", page, re.S).group(1), encoding="utf-8")
     assert load_differences(tmp_path / "example.toml").d_values() == {"women": {"empathy": 0.31}}
+
+
+def test_the_example_script_runs_for_both_roles(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parent.parent / "examples" / "impact_forecast.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--n", "100", "--draws", "2", "--out-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.count("Sources of the differences") == 2
+    assert {p.name for p in tmp_path.iterdir()} == {"forecast_complex-case.json", "forecast_transactional.json"}
