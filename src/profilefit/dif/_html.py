@@ -11,7 +11,7 @@ import math
 from html import escape
 from pathlib import Path
 
-from profilefit.dif._analysis import DifComparison
+from profilefit.dif._analysis import AnswerDif, DifComparison
 from profilefit.dif._mantel import SMD_BB, SMD_CC
 from profilefit.dif._report import DifReport
 from profilefit.dif._strings import DifText
@@ -26,6 +26,7 @@ th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: l
 tr.flagged td { background: #fdecea; font-weight: 600; }
 .notes { background: #f4f4f0; border-left: 4px solid #8a6d00; padding: 0.5rem 1rem; }
 .warning { border-left-color: #a4000f; }
+.charts { display: flex; flex-wrap: wrap; gap: 1.5rem; }
 figcaption, .legend { font-size: 0.85rem; color: #444; max-width: 60rem; }
 """
 
@@ -52,6 +53,53 @@ def _sentence(words: DifText, sentence: Sentence) -> str:
         for name, value in values.items()
     }
     return _words(words.t(key)).format(**filled)
+
+
+def _item_curves(answer: AnswerDif, comparison: DifComparison, words: DifText, low: float, high: float) -> str:
+    """Mean answer by rest score for each group: the picture a reviewer looks at for a flagged item."""
+    mantel = answer.mantel
+    if mantel is None or len(mantel.levels) < 2:
+        return ""
+    width, height, pad = 300, 170, 30
+    x_min, x_max = mantel.levels[0], mantel.levels[-1]
+
+    def point(level: float, mean: float) -> str:
+        x = pad + (level - x_min) / (x_max - x_min) * (width - 2 * pad)
+        y = height - pad - (mean - low) / (high - low) * (height - 2 * pad)
+        return f"{x:.1f},{y:.1f}"
+
+    direction = words.t("curve_higher" if mantel.smd > 0 else "curve_lower")
+    alt = words.t(
+        "curve_alt",
+        item=answer.field,
+        focal=comparison.focal,
+        reference=comparison.reference,
+        smd=words.number(abs(mantel.smd)),
+        direction=direction,
+    )
+    lines = []
+    for means, colour, dash in ((mantel.mean_reference, "#2e6da4", ""), (mantel.mean_focal, "#c0392b", "5,3")):
+        points = " ".join(point(level, mean) for level, mean in zip(mantel.levels, means, strict=True))
+        lines.append(
+            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2" stroke-dasharray="{dash}"/>'
+        )
+    legend = (
+        f'<text x="{pad}" y="14" font-size="11" fill="#2e6da4">— {escape(comparison.reference)}</text>'
+        f'<text x="{width // 2}" y="14" font-size="11" fill="#c0392b">- - {escape(comparison.focal)}</text>'
+        f'<text x="{width // 2}" y="{height - 6}" font-size="10" text-anchor="middle">'
+        f"{escape(words.t('curve_x'))}</text>"
+    )
+    axes = (
+        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#999"/>'
+        f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#999"/>'
+        f'<text x="{pad - 4}" y="{height - pad}" font-size="10" text-anchor="end">{low:g}</text>'
+        f'<text x="{pad - 4}" y="{pad + 4}" font-size="10" text-anchor="end">{high:g}</text>'
+    )
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="{escape(alt, quote=True)}">{axes}{"".join(lines)}{legend}</svg>'
+    )
+    return f"<figure>{svg}<figcaption>{_words(alt)}</figcaption></figure>"
 
 
 def _chart(comparison: DifComparison, words: DifText) -> str:
@@ -102,6 +150,14 @@ def dif_to_html(report: DifReport, language: str = "en") -> str:
         notes = "".join(f"<p>{_sentence(words, sentence)}</p>" for sentence in _comparison_sentences(comparison))
         body.append(f"<div class='{css}'>{notes}</div>")
         body.append(_chart(comparison, words))
+        scale = report.instrument.response_scale
+        curves = [
+            _item_curves(answer, comparison, words, scale.min, scale.max)
+            for answer in comparison.flagged
+            if answer.kind == "likert"
+        ]
+        if any(curves):
+            body.append(f"<h3>{_words(words.t('curves_title'))}</h3><div class='charts'>{''.join(curves)}</div>")
         flagged = {a.field for a in comparison.flagged}
         for title_text, note, header, rows in _tables(comparison, words):
             body.append(f"<h3>{_words(title_text)}</h3><p class='legend'>{_words(note)}</p>")

@@ -38,6 +38,11 @@ def _answer_dict(answer: AnswerDif) -> dict[str, Any]:
             "smd": _number(answer.mantel.smd),
             "smd_sd": _number(answer.mantel.smd_effect),
             "strata": answer.mantel.n_strata,
+            "curves": {
+                "rest_score": list(answer.mantel.levels),
+                "mean_reference": list(answer.mantel.mean_reference),
+                "mean_focal": list(answer.mantel.mean_focal),
+            },
         }
     if answer.logistic is not None:
         lr = answer.logistic

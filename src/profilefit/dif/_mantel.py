@@ -78,6 +78,10 @@ class OrdinalMH:
     smd_effect : float
         ``smd`` divided by the item's standard deviation in both groups together.
     n_strata : int
+    levels : tuple of float
+        The matching score of each stratum used (both groups present).
+    mean_reference, mean_focal : tuple of float
+        Each group's mean answer in those strata: the empirical item curves, for plots.
     """
 
     chi2: float
@@ -85,12 +89,15 @@ class OrdinalMH:
     smd: float
     smd_effect: float
     n_strata: int
+    levels: tuple[float, ...] = ()
+    mean_reference: tuple[float, ...] = ()
+    mean_focal: tuple[float, ...] = ()
 
 
-def _strata(matching: NDArray[np.float64]) -> tuple[NDArray[np.intp], int]:
-    """Stratum index of each person, and the number of strata."""
+def _strata(matching: NDArray[np.float64]) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """Stratum index of each person, and the matching score of each stratum."""
     levels, index = np.unique(matching, return_inverse=True)
-    return index.astype(np.intp), len(levels)
+    return index.astype(np.intp), levels.astype(np.float64)
 
 
 def binary_mh(yes: NDArray[np.bool_], focal: NDArray[np.bool_], matching: NDArray[np.float64]) -> BinaryMH:
@@ -109,7 +116,8 @@ def binary_mh(yes: NDArray[np.bool_], focal: NDArray[np.bool_], matching: NDArra
     -------
     BinaryMH
     """
-    index, n_levels = _strata(matching)
+    index, levels = _strata(matching)
+    n_levels = len(levels)
     a = np.bincount(index, weights=(yes & ~focal), minlength=n_levels)
     b = np.bincount(index, weights=(~yes & ~focal), minlength=n_levels)
     c = np.bincount(index, weights=(yes & focal), minlength=n_levels)
@@ -162,7 +170,8 @@ def ordinal_mh(score: NDArray[np.float64], focal: NDArray[np.bool_], matching: N
     -------
     OrdinalMH
     """
-    index, n_levels = _strata(matching)
+    index, levels = _strata(matching)
+    n_levels = len(levels)
     n_ref = np.bincount(index, weights=~focal, minlength=n_levels)
     n_foc = np.bincount(index, weights=focal, minlength=n_levels)
     n = n_ref + n_foc
@@ -190,6 +199,9 @@ def ordinal_mh(score: NDArray[np.float64], focal: NDArray[np.bool_], matching: N
         smd=smd,
         smd_effect=smd / sd if sd > 0 else math.nan,
         n_strata=int(used.sum()),
+        levels=tuple(levels[used].tolist()),
+        mean_reference=tuple(mean_ref.tolist()),
+        mean_focal=tuple(mean_foc.tolist()),
     )
 
 
