@@ -10,6 +10,7 @@ from hypothesis.extra.numpy import arrays
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.multitest import multipletests
+from tests.strategies import stratified_counts
 
 from profilefit.dif import (
     BinaryMH,
@@ -24,8 +25,7 @@ from profilefit.dif import (
 )
 from profilefit.dif._ordinal import JODOIN_GIERL, ZUMBO_THOMAS, nagelkerke_r2, null_loglik, r2_class
 
-# Each stratum: counts of reference yes/no and focal yes/no, all at least 1 so every table is usable.
-_strata_counts = arrays(np.int64, st.tuples(st.integers(1, 6), st.just(4)), elements=st.integers(1, 25))
+_strata_counts = stratified_counts()
 
 
 def _people(counts):
