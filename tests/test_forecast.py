@@ -61,6 +61,9 @@ def test_a_group_higher_on_what_the_role_rewards_is_selected_more(screener):
     a, b = forecast.headline
     assert b.rate > a.rate
     assert a.ratio < 0.95 and b.ratio == 1.0
+    gap, low, high = forecast.fit_gap["b"]
+    assert 0 < low <= gap <= high
+    assert f"{heaviest:<16} weight" in format_forecast_text(forecast)
 
 
 def test_three_groups_are_each_compared_with_the_highest_rate(screener):

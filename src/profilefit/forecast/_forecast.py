@@ -77,6 +77,11 @@ class ImpactForecast:
         Per selectable band, one entry per group (reference first).
     scoring : tuple of RateForecast
         Scoring rate (above the overall median fit).
+    fit_gap : dict of group to (float, float, float)
+        Each non-reference group's standardised mean difference in fit score against the
+        reference group (pooled SD), with its simulation interval.
+    role_scales : dict of scale to (weight, direction)
+        The role's weighted scales, to show which differences the role rewards or penalises.
     """
 
     role: str
@@ -89,6 +94,8 @@ class ImpactForecast:
     select_band: str
     selection: dict[str, tuple[RateForecast, ...]] = field(default_factory=dict)
     scoring: tuple[RateForecast, ...] = ()
+    fit_gap: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    role_scales: dict[str, tuple[float, str]] = field(default_factory=dict)
 
     @property
     def headline(self) -> tuple[RateForecast, ...]:
@@ -192,6 +199,7 @@ def forecast_impact(
     sizes = dict.fromkeys(groups, n_per_group)
     selection = {band: np.empty((draws, len(groups))) for band in SELECTABLE_BANDS}
     scoring = np.empty((draws, len(groups)))
+    gaps = np.empty((draws, len(groups)))
     for draw in range(draws):
         simulated = simulate_groups(
             sizes, differences=loaded.d_values(), seed=seed * 100_003 + draw, config=config, instrument=instrument
@@ -206,6 +214,11 @@ def forecast_impact(
                 chosen = BANDS[: BANDS.index(band) + 1]
                 selection[band][draw, k] = float(np.isin(bands, chosen).mean())
             scoring[draw, k] = float((fit.score[members] > median).mean())
+        reference = fit.score[simulated.groups == groups[0]]
+        for k, group in enumerate(groups):
+            other = fit.score[simulated.groups == group]
+            pooled = np.sqrt((reference.var(ddof=1) + other.var(ddof=1)) / 2)
+            gaps[draw, k] = float((other.mean() - reference.mean()) / pooled) if pooled > 0 else 0.0
     manifest = screener.artifact.manifest
     return ImpactForecast(
         role=screener.role.id,
@@ -221,4 +234,14 @@ def forecast_impact(
             for band, rates in selection.items()
         },
         scoring=tuple(_summary(group, scoring[:, k], _ratios(scoring)[:, k]) for k, group in enumerate(groups)),
+        fit_gap={
+            group: (
+                float(gaps[:, k].mean()),
+                float(np.percentile(gaps[:, k], 2.5)),
+                float(np.percentile(gaps[:, k], 97.5)),
+            )
+            for k, group in enumerate(groups)
+            if k > 0
+        },
+        role_scales={scale: (need.weight, need.direction) for scale, need in screener.role.scales.items()},
     )

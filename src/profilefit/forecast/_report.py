@@ -22,6 +22,10 @@ def _signed(value: float) -> str:
     return f"{value:+.1f}".replace("-", "−")
 
 
+def _signed2(value: float) -> str:
+    return f"{value:+.2f}".replace("-", "−")
+
+
 def _row(rate: RateForecast, label: str) -> str:
     flag = "  <4/5" if rate.ratio < FOUR_FIFTHS else ""
     return (
@@ -62,6 +66,20 @@ def format_forecast_text(forecast: ImpactForecast) -> str:
     lines.append("  scoring rate (above the median fit of all simulated applicants):")
     for rate in forecast.scoring:
         lines.append(_row(rate, "scoring"))
+    lines += ["", "Why: the role's weighted scales and the differences on them"]
+    for scale, (weight, direction) in sorted(forecast.role_scales.items(), key=lambda kv: -kv[1][0]):
+        parts = []
+        for group, scales in diff.groups.items():
+            d = scales[scale].d if scale in scales else 0.0
+            gain = d if direction == "higher" else -d
+            favoured = group if gain > 0 else (diff.reference if gain < 0 else "neither group")
+            parts.append(f"{group} d {_signed(d)} favours {favoured}")
+        lines.append(f"  {scale:<16} weight {weight:g}, {direction} is better: {'; '.join(parts)}")
+    for group, (gap, low, high) in forecast.fit_gap.items():
+        lines.append(
+            f"  Fit score, {group} − {diff.reference}: d = {_signed2(gap)} [{_signed2(low)} to {_signed2(high)}] "
+            "(the profile part of the fit adds to the scales above)"
+        )
     lowest = forecast.lowest_ratio
     lines += [
         "",
@@ -102,6 +120,10 @@ def forecast_to_dict(forecast: ImpactForecast) -> dict[str, Any]:
         "select_band": forecast.select_band,
         "selection": {band: [_rate_dict(r) for r in rates] for band, rates in forecast.selection.items()},
         "scoring": [_rate_dict(r) for r in forecast.scoring],
+        "fit_score_d": {
+            group: {"d": gap, "interval": [low, high]} for group, (gap, low, high) in forecast.fit_gap.items()
+        },
+        "role_scales": {scale: {"weight": w, "direction": d} for scale, (w, d) in forecast.role_scales.items()},
         "differences": forecast.differences.model_dump(mode="json"),
         "note": WARNING_LIGHT,
     }
