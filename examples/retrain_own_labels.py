@@ -27,7 +27,7 @@ def main(out_dir: Path) -> None:
     print(report.summary())
 
     screener = Screener.load(report.model_path)
-    result = screener.score({"candidate_id": "new-1", "tc1": 6, "tc2": 6, "ow1": 5, "ad1": 2, "sj1": "b"})
+    result = screener.score({"candidate_id": "new-1", "tc1": 6, "tc4": 6, "ow1": 5, "ad1": 2, "sj1": "b"})
     print(f"\n{result.candidate_id}: {result.profile} (p = {result.confidence:.2f}); model {result.model.model_id}")
 
 

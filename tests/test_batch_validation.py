@@ -333,7 +333,7 @@ def test_the_bundled_export_validates_like_the_reference(instrument):
 
 def test_a_row_with_too_few_or_too_many_cells_is_read_like_the_csv_module(tmp_path):
     path = tmp_path / "ragged.csv"
-    path.write_text("candidate_id;tc1;tc2\r\nc1;4;5\r\nc2;4\r\nc3;4;5;6\r\nc4;1;2\r\n", encoding="utf-8")
+    path.write_text("candidate_id;tc1;tc3\r\nc1;4;5\r\nc2;4\r\nc3;4;5;6\r\nc4;1;2\r\n", encoding="utf-8")
     expected, _, expected_rejects = read_assessments(path, INSTRUMENT)
     actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=2)
     _assert_same(actual, expected)
@@ -355,10 +355,10 @@ def test_quoted_line_breaks_semicolons_and_nordic_letters_survive(tmp_path):
 
 def test_an_unknown_column_refuses_the_file_once_naming_it(tmp_path):
     path = tmp_path / "typo.csv"
-    path.write_text("candidate_id;tc1;tcl2;email\nc1;4;5;a@b.no\n", encoding="utf-8")
-    with pytest.raises(ColumnError, match=r"'tcl2' \(did you mean 'tc2'\?\).*--ignore-column"):
+    path.write_text("candidate_id;tc1;tcl3;email\nc1;4;5;a@b.no\n", encoding="utf-8")
+    with pytest.raises(ColumnError, match=r"'tcl3' \(did you mean 'tc3'\?\).*--ignore-column"):
         open_source(path, INSTRUMENT)
-    actual, rejects = _validate_all_ignoring(path, ["tcl2", "email"])
+    actual, rejects = _validate_all_ignoring(path, ["tcl3", "email"])
     assert actual.candidate_ids.tolist() == ["c1"] and rejects == []
 
 

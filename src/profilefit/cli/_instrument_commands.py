@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from profilefit.cli._errors import print_problems
-from profilefit.instrument import load_instrument
+from profilefit.instrument import load_instrument, near_duplicate_items, over_word_limits, untranslated_texts
 from profilefit.io import read_assessments
 from profilefit.scoring import NormGroup, format_reliability, scale_reliability, score_responses
 from profilefit.screening import json_schemas
@@ -73,7 +73,17 @@ def run_instrument_check(args: argparse.Namespace) -> int:
         print(f"  scale {scale.id:<20} {len(items)} items, {sum(i.reverse for i in items)} reverse-keyed")
     print(f"  scenarios         {len(instrument.scenarios)}")
     print(f"  attention checks  {len(instrument.attention_checks)}")
-    print(f"  about {instrument.estimated_minutes():.0f} minutes")
+    timing = instrument.timing
+    print(
+        f"  length            {instrument.length_text()} "
+        f"({timing.item_seconds.low:g}-{timing.item_seconds.high:g} s per item or check, "
+        f"{timing.scenario_seconds.low:g}-{timing.scenario_seconds.high:g} s per scenario)"
+    )
+    # Text checks an item writer would run; they warn, they do not make the file invalid.
+    warnings = [str(pair) for pair in near_duplicate_items(instrument)]
+    warnings += over_word_limits(instrument) + untranslated_texts(instrument)
+    for warning in warnings:
+        print(f"  warning: {warning}")
     return EXIT_OK
 
 

@@ -9,12 +9,26 @@ from profilefit.instrument._model import (
     ResponseScale,
     Scale,
     Scenario,
+    SecondsRange,
     Timing,
     instrument_to_json,
     load_instrument,
 )
+from profilefit.instrument._review import (
+    NEAR_DUPLICATE_JACCARD,
+    NEAR_DUPLICATE_RATIO,
+    SimilarItems,
+    WordLimits,
+    near_duplicate_items,
+    over_word_limits,
+    text_similarity,
+    untranslated_texts,
+    word_count,
+)
 
 __all__ = [
+    "NEAR_DUPLICATE_JACCARD",
+    "NEAR_DUPLICATE_RATIO",
     "RESERVED_FIELDS",
     "AttentionCheck",
     "Instrument",
@@ -23,7 +37,15 @@ __all__ = [
     "ResponseScale",
     "Scale",
     "Scenario",
+    "SecondsRange",
+    "SimilarItems",
     "Timing",
+    "WordLimits",
     "instrument_to_json",
     "load_instrument",
+    "near_duplicate_items",
+    "over_word_limits",
+    "text_similarity",
+    "untranslated_texts",
+    "word_count",
 ]

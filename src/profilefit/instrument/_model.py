@@ -110,13 +110,34 @@ class AttentionCheck(_FrozenModel):
     expected: ResponseBound
 
 
+class SecondsRange(_FrozenModel):
+    """A range of answering times in seconds, from ``low`` (a quick reader) to ``high`` (a slow one)."""
+
+    low: Annotated[float, Ge(0.5), Le(600)]
+    high: Annotated[float, Ge(0.5), Le(600)]
+
+    @model_validator(mode="after")
+    def _low_not_above_high(self) -> SecondsRange:
+        if self.low > self.high:
+            raise ValueError(f"a time range needs low <= high, got low={self.low}, high={self.high}")
+        return self
+
+
 class Timing(_FrozenModel):
-    """Typical answering times, used for the length estimate and the too-fast flag."""
+    """Answering times, used for the length estimate and the too-fast flag.
+
+    ``item_seconds`` and ``scenario_seconds`` are the published ranges (about 4-10 s per
+    agreement item, 30-90 s per situational scenario); the stated length of an instrument
+    is computed from them. ``seconds_per_item`` and ``seconds_per_scenario`` are one
+    typical value inside each range.
+    """
 
     seconds_per_item: Annotated[float, Ge(0.5), Le(120)] = 6.0
     seconds_per_scenario: Annotated[float, Ge(1), Le(600)] = 60.0
     #: Faster than this per agreement item suggests insufficient effort (Huang et al. 2012).
     min_seconds_per_item: Annotated[float, Ge(0), Le(60)] = 2.0
+    item_seconds: SecondsRange = SecondsRange(low=4.0, high=10.0)
+    scenario_seconds: SecondsRange = SecondsRange(low=30.0, high=90.0)
 
 
 class Instrument(_FrozenModel):
@@ -250,10 +271,46 @@ class Instrument(_FrozenModel):
         return tuple(item for item in self.items if item.scale == scale_id)
 
     def estimated_minutes(self) -> float:
-        """Typical completion time in minutes, from the instrument's timing."""
+        """Typical completion time in minutes, from the instrument's typical timing.
+
+        A single figure for planning; the length stated to candidates and users is
+        :meth:`estimated_minutes_range`.
+        """
         seconds = (len(self.items) + len(self.attention_checks)) * self.timing.seconds_per_item
         seconds += len(self.scenarios) * self.timing.seconds_per_scenario
         return seconds / 60.0
+
+    def estimated_minutes_range(self) -> tuple[float, float]:
+        """Completion time in minutes, from a quick to a slow reader.
+
+        Every agreement item and attention check takes ``timing.item_seconds`` and every
+        scenario ``timing.scenario_seconds``; the low ends give the first figure, the high
+        ends the second.
+
+        Returns
+        -------
+        tuple of float
+            ``(low, high)`` in minutes, ``low <= high``.
+
+        Examples
+        --------
+        >>> from profilefit.instrument import load_instrument
+        >>> low, high = load_instrument().estimated_minutes_range()
+        >>> round(low, 1), round(high, 1)
+        (8.3, 23.3)
+        """
+        n_agreement = len(self.items) + len(self.attention_checks)
+        n_scenarios = len(self.scenarios)
+        low = n_agreement * self.timing.item_seconds.low + n_scenarios * self.timing.scenario_seconds.low
+        high = n_agreement * self.timing.item_seconds.high + n_scenarios * self.timing.scenario_seconds.high
+        return low / 60.0, high / 60.0
+
+    def length_text(self) -> str:
+        """The stated length in whole minutes, at least one: ``"about 8-23 minutes"``."""
+        low, high = (max(1, round(minutes)) for minutes in self.estimated_minutes_range())
+        if low == high:
+            return f"about {low} minute{'s' if low > 1 else ''}"
+        return f"about {low}-{high} minutes"
 
 
 BUILTIN_INSTRUMENTS = {"customer-contact": "customer_contact.json"}

@@ -116,7 +116,7 @@ class Screener:
     Examples
     --------
     >>> screener = Screener.load()
-    >>> result = screener.score({"candidate_id": "c-1", "tc1": 5, "tc2": 6})
+    >>> result = screener.score({"candidate_id": "c-1", "tc1": 5, "tc4": 6})
     >>> sorted(result.probabilities) == sorted(screener.profile_ids)
     True
     >>> result.fit.role, result.fit.band in ("strong", "possible", "weak")
