@@ -7,7 +7,7 @@
 Simulates 800 applicants per group whose traits differ as published sex differences suggest
 (that alone is *not* item bias) and plants bias in three items: at equal empathy, the focal
 group agrees less with em2; at equal taking charge, more with tc3; at equal procedure, less
-with pr2. It writes the export and a demographics file as an organisation would have them,
+with pr3. It writes the export and a demographics file as an organisation would have them,
 runs the same analysis as `profilefit dif EXPORT --demographics FILE --by sex`, prints the
 report and writes dif.json and dif.html. The planted items should be the ones flagged.
 See docs/dif.md.
@@ -24,7 +24,7 @@ from profilefit.dif import dif_files, dif_languages, format_dif_text, write_dif_
 from profilefit.forecast import load_differences
 from profilefit.simulate import simulate_groups
 
-PLANTED = {"em2": 0.9, "tc3": -0.9, "pr2": 0.9}
+PLANTED = {"em2": 0.9, "tc3": -0.9, "pr3": 0.9}
 
 
 def write_study(folder: Path, n_per_group: int, seed: int) -> tuple[Path, Path]:

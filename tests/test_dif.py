@@ -19,7 +19,7 @@ from profilefit.dif import (
 )
 from profilefit.simulate import simulate_groups
 
-PLANTED = {"em2": 1.0, "tc3": -1.0, "pr2": 1.0}
+PLANTED = {"em2": 1.0, "tc3": -1.0, "pr3": 1.0}
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +69,10 @@ def test_purification_leaves_step_one_flags_out_of_the_matching_scores(planted):
 
 
 def test_options_and_checks_get_binary_mh_with_ets_classes(planted):
-    _, comparison = planted
+    sim, comparison = planted
     options = [a for a in comparison.answers if a.kind == "option"]
     checks = [a for a in comparison.answers if a.kind == "check"]
-    assert len(options) == 32 and len(checks) == 2
+    assert len(options) == sum(len(s.options) for s in sim.responses.instrument.scenarios) and len(checks) == 2
     assert all(a.mh is not None and a.ets in ("A", "B", "C") for a in options + checks)
     assert sum(a.ets == "C" for a in options + checks) <= 0.05 * len(options + checks)
 
@@ -272,5 +272,5 @@ def test_the_example_script_runs_and_finds_the_planted_items(tmp_path):
         text=True,
         check=True,
     )
-    assert "Planted: em2, tc3, pr2. Flagged: tc3, em2, pr2." in done.stdout
+    assert "Planted: em2, tc3, pr3. Flagged: tc3, em2, pr3." in done.stdout
     assert (tmp_path / "dif.html").exists() and (tmp_path / "dif.json").exists()

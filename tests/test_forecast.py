@@ -68,7 +68,7 @@ def test_a_group_higher_on_what_the_role_rewards_is_selected_more(screener):
 
 def test_three_groups_are_each_compared_with_the_highest_rate(screener):
     forecast = forecast_impact(
-        screener, differences=_differences(b={"composure": -0.5}, c={"composure": 0.5}), n_per_group=400, draws=2
+        screener, differences=_differences(b={"composure": -0.8}, c={"composure": 0.8}), n_per_group=600, draws=2
     )
     a, b, c = forecast.headline
     assert (a.group, b.group, c.group) == ("a", "b", "c")
