@@ -244,10 +244,31 @@ def test_an_export_without_known_groups_is_refused_with_the_counts(export_files,
         dif_files(export, nobody)
 
 
-def test_an_unknown_dimension_is_refused(export_files):
+def test_an_unknown_column_is_refused_with_the_columns_there_are(export_files):
     export, demographics = export_files
-    with pytest.raises(DifInputError, match="--by must be one of"):
+    with pytest.raises(DifInputError, match="has no column 'height'; it has: candidate_id, sex"):
         dif_files(export, demographics, by="height")
+
+
+def test_any_other_column_such_as_the_test_language_can_split_the_groups(planted, tmp_path):
+    """Translation DIF: the same item answered differently in two language versions."""
+    sim, _ = planted
+    records = sim.responses.to_records()
+    export = tmp_path / "export.jsonl"
+    export.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    people = tmp_path / "people.csv"
+    lines = ["candidate_id;Language"]  # semicolons and a capital letter, as spreadsheets write them
+    unknown = 0
+    for record, group in zip(records, sim.groups, strict=True):
+        language = "nb" if group == "men" else "sv"
+        if group == "women" and record["candidate_id"].endswith("7"):
+            language, unknown = "Unknown", unknown + 1
+        lines.append(f"{record['candidate_id']};{language}")
+    people.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = dif_files(export, people, by="Language", reference="nb")
+    assert report.inputs.unknown_category == unknown > 0
+    assert set(PLANTED) <= {a.field for a in report.comparisons[0].flagged}
+    assert format_dif_text(report, "nb").startswith("Skjeve spørsmål (DIF) etter språk")
 
 
 def test_the_instrument_can_come_from_a_model_file(export_files, capsys):

@@ -34,7 +34,13 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="the audit's demographics CSV (candidate_id and sex, race_ethnicity, age or age_band), or 'sample'",
     )
-    parser.add_argument("--by", choices=DIMENSIONS, default="sex", help="dimension to compare (default: %(default)s)")
+    parser.add_argument(
+        "--by",
+        default="sex",
+        metavar="COLUMN",
+        help=f"the demographics column to compare groups on: {', '.join(DIMENSIONS)} (read as the audit reads "
+        "them), or any other column such as language, the language the test was taken in (default: %(default)s)",
+    )
     parser.add_argument(
         "--focal", action="append", metavar="GROUP", help="focal group (repeatable); default: every other group"
     )

@@ -139,7 +139,7 @@ def _chart(comparison: DifComparison, words: DifText) -> str:
 def dif_to_html(report: DifReport, language: str = "en") -> str:
     """The report as a self-contained HTML page in ``language``."""
     words = DifText(language, report.instrument)
-    title = words.t("title", by=words.t(f"dimension_{report.inputs.by}"))
+    title = words.t("title", by=words.dimension(report.inputs.by))
     body = [f"<h1>{_words(title)}</h1>"]
     intro = "".join(f"<p>{_sentence(words, sentence)}</p>" for sentence in _header_sentences(report))
     body.append(f"<div class='notes'>{intro}")

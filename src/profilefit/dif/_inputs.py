@@ -20,10 +20,14 @@ from numpy.typing import NDArray
 
 from profilefit.audit import AuditInputError, DemographicsTable, read_demographics
 from profilefit.instrument import Instrument
+from profilefit.io import read_csv_table
 from profilefit.scoring import Responses
 
-#: Demographic dimensions DIF can compare groups on (the audit's).
+#: Demographic dimensions read as the audit reads them. Any other column of the demographics file
+#: (for example ``language``, the language the assessment was taken in) is read as it stands.
 DIMENSIONS = ("sex", "race_ethnicity", "age_band")
+#: Cells that mean "unknown" in any other column, as in the audit's columns (compared case-insensitively).
+UNKNOWN_VALUES = frozenset({"", "unknown", "declined"})
 
 
 class DifInputError(ValueError):
@@ -97,6 +101,44 @@ def read_export(
     return Responses.concatenate(parts), rows_read, rows_rejected
 
 
+def _categories(demographics: str | Path | DemographicsTable, by: str) -> dict[str, str | None]:
+    """Each person's category on ``by`` (``None`` when unknown), keyed by candidate id."""
+    if by in DIMENSIONS:
+        try:
+            table = demographics if isinstance(demographics, DemographicsTable) else read_demographics(demographics)
+        except AuditInputError as error:
+            raise DifInputError(str(error)) from None
+        if by not in table.dimensions:
+            column = "age or age_band" if by == "age_band" else by
+            raise DifInputError(
+                f"the demographics file has no {column} column; it reports {', '.join(sorted(table.dimensions))}"
+            )
+        return {candidate_id: getattr(person, by) for candidate_id, person in table.people.items()}
+    if isinstance(demographics, DemographicsTable):
+        raise DifInputError(f"a demographics table holds only {', '.join(DIMENSIONS)}; give the file to use {by!r}")
+    path = Path(demographics)
+    if not path.is_file():
+        raise DifInputError(f"demographics file not found: {path}")
+    header, rows = read_csv_table(path, error=DifInputError)
+    for needed in ("candidate_id", by):
+        if needed not in header:
+            raise DifInputError(f"demographics file {path} has no column {needed!r}; it has: {', '.join(header)}")
+    categories: dict[str, str | None] = {}
+    seen: dict[str, str] = {}
+    for location, row in rows:
+        candidate_id = str(row.get("candidate_id") or "").strip()
+        if not candidate_id:
+            raise DifInputError(f"{path}, {location}, field 'candidate_id': empty")
+        if candidate_id in seen:
+            raise DifInputError(
+                f"{path}, {location}, field 'candidate_id': {candidate_id!r} repeats {seen[candidate_id]}"
+            )
+        seen[candidate_id] = location
+        value = str(row.get(by) or "").strip()
+        categories[candidate_id] = None if value.lower() in UNKNOWN_VALUES else value
+    return categories
+
+
 def dif_inputs(
     export: str | Path,
     demographics: str | Path | DemographicsTable,
@@ -114,7 +156,9 @@ def dif_inputs(
     demographics : str, Path or DemographicsTable
         The audit's demographics file: ``candidate_id`` and any of ``sex``, ``race_ethnicity``,
         ``age``/``age_band``.
-    by : {"sex", "race_ethnicity", "age_band"}
+    by : str
+        ``"sex"``, ``"race_ethnicity"`` or ``"age_band"`` (read as the audit reads them), or any other
+        column of the demographics file, such as ``"language"`` for the language the test was taken in.
     instrument : Instrument
         The instrument the export answers (the model's, or an organisation's own).
     ignore_columns : tuple of str, optional
@@ -127,19 +171,13 @@ def dif_inputs(
     Raises
     ------
     DifInputError
-        For an unknown dimension, a demographics file without it, or unreadable demographics.
+        For a demographics file without the column, or unreadable demographics (the message names
+        the file, line and field).
     """
-    if by not in DIMENSIONS:
-        raise DifInputError(f"--by must be one of {', '.join(DIMENSIONS)}, got {by!r}")
-    try:
-        table = demographics if isinstance(demographics, DemographicsTable) else read_demographics(demographics)
-    except AuditInputError as error:
-        raise DifInputError(str(error)) from None
-    if by not in table.dimensions:
-        column = "age or age_band" if by == "age_band" else by
-        raise DifInputError(
-            f"the demographics file has no {column} column; it reports {', '.join(sorted(table.dimensions))}"
-        )
+    by = by.strip().lower()
+    if not by or by == "candidate_id":
+        raise DifInputError(f"--by must name a column of the demographics file, got {by!r}")
+    categories = _categories(demographics, by)
     responses, rows_read, rows_rejected = read_export(export, instrument, ignore_columns=ignore_columns)
     ids = responses.candidate_ids.tolist()
     _, first = np.unique(np.asarray(ids, dtype=np.str_), return_index=True)
@@ -149,12 +187,11 @@ def dif_inputs(
     groups: list[str] = []
     missing = unknown = 0
     for candidate_id in responses.candidate_ids.tolist():
-        person = table.people.get(candidate_id)
-        if person is None:
+        if candidate_id not in categories:
             missing += 1
             groups.append("")
             continue
-        category = getattr(person, by)
+        category = categories[candidate_id]
         if category is None:
             unknown += 1
         groups.append(category or "")

@@ -58,6 +58,11 @@ class DifText:
                 {scale.id: scale.name.get(language) or scale.name.get("en") or scale.id for scale in instrument.scales}
             )
 
+    def dimension(self, by: str) -> str:
+        """Display name of the demographic column compared (the column name itself when not translated)."""
+        key = f"dimension_{by}"
+        return self.t(key) if key in dif_strings() else by.replace("_", " ")
+
     def group_name(self, group: str) -> str:
         """Display name of what an answer belongs to: a scale, a profile an option is keyed to, or itself."""
         return self._names.get(group, group)

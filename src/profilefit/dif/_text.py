@@ -138,7 +138,7 @@ def _plain_table(header: list[str], rows: list[list[str]]) -> list[str]:
 def format_dif_text(report: DifReport, language: str = "en") -> str:
     """The report as plain text for a terminal."""
     words = DifText(language, report.instrument)
-    by = words.t(f"dimension_{report.inputs.by}")
+    by = words.dimension(report.inputs.by)
     header = [_say(words, sentence) for sentence in _header_sentences(report)]
     lines = [words.t("title", by=by), "", *header, "", words.t("what_dif_is")]
     for comparison in report.comparisons:
