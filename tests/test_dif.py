@@ -72,6 +72,11 @@ def test_options_and_checks_get_binary_mh_with_ets_classes(planted):
     sim, comparison = planted
     options = [a for a in comparison.answers if a.kind == "option"]
     checks = [a for a in comparison.answers if a.kind == "check"]
+    counts = comparison.class_counts()
+    assert sum(counts["option"].values()) == len(options) and sum(counts["likert"].values()) == len(
+        sim.responses.instrument.items
+    )
+    assert counts["likert"]["CC"] + counts["likert"]["BB"] >= len(PLANTED)
     assert len(options) == sum(len(s.options) for s in sim.responses.instrument.scenarios) and len(checks) == 2
     assert all(a.mh is not None and a.ets in ("A", "B", "C") for a in options + checks)
     assert sum(a.ets == "C" for a in options + checks) <= 0.05 * len(options + checks)

@@ -174,6 +174,15 @@ class DifComparison:
         """Answers with moderate or large DIF after purification."""
         return tuple(a for a in self.answers if a.flagged)
 
+    def class_counts(self) -> dict[str, dict[str, int]]:
+        """How many answers of each kind are in each ETS class, for example ``{"likert": {"AA": 45, ...}}``."""
+        classes = {"likert": ("AA", "BB", "CC"), "option": ("A", "B", "C"), "check": ("A", "B", "C")}
+        return {
+            kind: {name: sum(a.kind == kind and a.ets == name for a in self.answers) for name in names}
+            for kind, names in classes.items()
+            if any(a.kind == kind for a in self.answers)
+        }
+
 
 def _keyed_items(responses: Responses) -> NDArray[np.float64]:
     instrument = responses.instrument

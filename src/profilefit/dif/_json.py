@@ -111,6 +111,7 @@ def dif_to_dict(report: DifReport) -> dict[str, Any]:
                 "n_focal": c.n_focal,
                 "step1_flagged": list(c.step1_flagged),
                 "flagged": [a.field for a in c.flagged],
+                "ets_class_counts": c.class_counts(),
                 "warnings": [{"code": code, **values} for code, values in c.warnings],
                 "answers": [_answer_dict(a) for a in c.answers],
             }

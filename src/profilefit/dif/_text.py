@@ -43,6 +43,13 @@ def _comparison_sentences(comparison: DifComparison) -> list[Sentence]:
     else:
         sentences.append(("purification_none", {}))
     sentences.append(("multiple_comparisons", {"m": len(comparison.answers)}))
+    counts = comparison.class_counts()
+    classes = {
+        "items": [f"{name} {n}" for name, n in counts.get("likert", {}).items()],
+        "options": [f"{name} {n}" for name, n in counts.get("option", {}).items()],
+        "checks": [f"{name} {n}" for name, n in counts.get("check", {}).items()],
+    }
+    sentences.append(("class_counts", classes))
     flagged = [a.field for a in comparison.flagged]
     sentences.append(("flagged_some", {"fields": flagged}) if flagged else ("flagged_none", {}))
     return sentences
