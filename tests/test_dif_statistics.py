@@ -1,10 +1,11 @@
 """DIF statistics against statsmodels, and the class boundaries of the published rules."""
 
+import functools
 import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from statsmodels.miscmodels.ordinal_model import OrderedModel
@@ -17,6 +18,7 @@ from profilefit.dif import (
     OrdinalMH,
     benjamini_hochberg,
     binary_mh,
+    dif_comparison,
     ets_class,
     ets_polytomous_class,
     fit_ordinal_logit,
@@ -24,6 +26,7 @@ from profilefit.dif import (
     ordinal_mh,
 )
 from profilefit.dif._ordinal import JODOIN_GIERL, ZUMBO_THOMAS, nagelkerke_r2, null_loglik, r2_class
+from profilefit.simulate import simulate_groups
 
 _strata_counts = stratified_counts()
 
@@ -189,3 +192,28 @@ def test_logistic_dif_tests_are_likelihood_ratios_of_the_statsmodels_fits():
 def test_an_ordinal_fit_needs_two_categories():
     with pytest.raises(ValueError, match="two observed answer categories"):
         fit_ordinal_logit(np.full(10, 3.0), np.zeros((10, 1)))
+
+
+@given(stratified_counts(), st.floats(0.5, 5.0), st.floats(-10, 10))
+def test_only_the_strata_matter_not_the_scores_that_name_them(counts, scale, shift):
+    """Rule: a monotone relabelling of the matching score leaves every MH statistic unchanged."""
+    yes, focal, stratum = _people(counts)
+    one, other = binary_mh(yes, focal, stratum), binary_mh(yes, focal, stratum * scale + shift)
+    assert (other.odds_ratio, other.chi2, other.n_strata) == pytest.approx((one.odds_ratio, one.chi2, one.n_strata))
+
+
+@functools.lru_cache(maxsize=1)
+def _two_small_groups():
+    return simulate_groups({"a": 150, "b": 150}, differences={"b": {"empathy": 0.5}}, seed=8)
+
+
+@settings(max_examples=5)
+@given(st.permutations(range(300)))
+def test_dif_does_not_depend_on_row_order(order):
+    """Rule: shuffling the candidates gives the same statistics and classes for every answer."""
+    sim, rows = _two_small_groups(), np.array(order)
+    one = dif_comparison(sim.responses, sim.groups, reference="a", focal="b", logistic=False)
+    other = dif_comparison(sim.responses.take(rows), sim.groups[rows], reference="a", focal="b", logistic=False)
+    for x, y in zip(one.answers, other.answers, strict=True):
+        assert (x.field, x.ets) == (y.field, y.ets)
+        assert x.q_mh == pytest.approx(y.q_mh, rel=1e-9, abs=1e-12)
