@@ -7,7 +7,7 @@
 Simulates applicants whose traits differ as the published sources report, scores them with
 the reference model and each role, and prints selection-rate and scoring-rate impact
 ratios per band with simulation intervals, and the sources of the differences. Writes
-forecast_<role>.json to the output directory. A warning light before use, not a verdict:
+forecast_<role>.json and forecast_<role>.html to the output directory. A warning light before use, not a verdict:
 only the audit of real results shows actual impact. See docs/forecast.md.
 """
 
@@ -17,7 +17,14 @@ import argparse
 from pathlib import Path
 
 from profilefit.fit import builtin_roles
-from profilefit.forecast import SELECTABLE_BANDS, forecast_impact, format_forecast_text, write_forecast_json
+from profilefit.forecast import (
+    SELECTABLE_BANDS,
+    forecast_impact,
+    forecast_languages,
+    format_forecast_text,
+    write_forecast_html,
+    write_forecast_json,
+)
 from profilefit.screening import Screener
 
 
@@ -27,6 +34,7 @@ def main() -> None:
     parser.add_argument("--select-band", choices=SELECTABLE_BANDS, default="possible")
     parser.add_argument("--n", type=int, default=2000, help="applicants per group and draw (default: 2000)")
     parser.add_argument("--draws", type=int, default=40, help="repeated draws (default: 40)")
+    parser.add_argument("--lang", choices=forecast_languages(), default="en")
     parser.add_argument("--out-dir", default="out/forecast", help="where to write the JSON (default: out/forecast)")
     args = parser.parse_args()
 
@@ -42,8 +50,9 @@ def main() -> None:
             n_per_group=args.n,
             draws=args.draws,
         )
-        print(format_forecast_text(forecast))
-        print(f"Wrote {write_forecast_json(forecast, out_dir / f'forecast_{role}.json')}\n")
+        print(format_forecast_text(forecast, args.lang))
+        print(f"Wrote {write_forecast_json(forecast, out_dir / f'forecast_{role}.json')}")
+        print(f"Wrote {write_forecast_html(forecast, out_dir / f'forecast_{role}.html', args.lang)}\n")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,10 @@ from profilefit.cli._forecast_commands import print_role_forecast
 from profilefit.forecast import (
     GroupDifferences,
     forecast_impact,
+    forecast_languages,
+    forecast_strings,
     forecast_to_dict,
+    forecast_to_html,
     format_forecast_text,
     load_differences,
 )
@@ -63,7 +66,8 @@ def test_a_group_higher_on_what_the_role_rewards_is_selected_more(screener):
     assert a.ratio < 0.95 and b.ratio == 1.0
     gap, low, high = forecast.fit_gap["b"]
     assert 0 < low <= gap <= high
-    assert f"{heaviest:<16} weight" in format_forecast_text(forecast)
+    name = next(scale.name["en"] for scale in screener.instrument.scales if scale.id == heaviest)
+    assert f"{name} (weight" in format_forecast_text(forecast)
 
 
 def test_three_groups_are_each_compared_with_the_highest_rate(screener):
@@ -128,11 +132,13 @@ def test_print_role_forecast_is_the_call_for_train_and_role_learn():
 
 
 def test_cli_audit_forecast_prints_the_sources_and_writes_json(tmp_path, capsys):
-    json_path = str(tmp_path / "f.json")
-    code = main(["audit", "forecast", "--role", "complex-case", "--n", "200", "--draws", "2", "--json", json_path])
+    json_path, html_path = str(tmp_path / "f.json"), str(tmp_path / "f.html")
+    arguments = ["--n", "200", "--draws", "2", "--json", json_path, "--html", html_path, "--lang", "nl"]
+    code = main(["audit", "forecast", "--role", "complex-case", *arguments])
     out = capsys.readouterr().out
     assert code == 0
-    assert "Sources of the differences" in out and "Weisberg" in out
+    assert "Bronnen van de verschillen" in out and "Weisberg" in out
+    assert (tmp_path / "f.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     data = json.loads((tmp_path / "f.json").read_text(encoding="utf-8"))
     assert data["select_band"] == "possible" and len(data["selection"]["strong"]) == 2
 
@@ -173,4 +179,22 @@ def test_the_example_script_runs_for_both_roles(tmp_path):
         check=True,
     )
     assert done.stdout.count("Sources of the differences") == 2
-    assert {p.name for p in tmp_path.iterdir()} == {"forecast_complex-case.json", "forecast_transactional.json"}
+    assert {p.name for p in tmp_path.iterdir()} == {
+        f"forecast_{role}.{suffix}" for role in ("complex-case", "transactional") for suffix in ("json", "html")
+    }
+
+
+def test_every_language_has_every_string_and_the_page_escapes_group_names(screener):
+    assert forecast_languages() == ("en", "nb", "sv", "nl")
+    for key, texts in forecast_strings().items():
+        assert set(texts) == set(forecast_languages()), key
+    forecast = forecast_impact(
+        screener, differences=_differences(**{"<b>x</b>": {"empathy": 0.3}}), n_per_group=100, draws=2
+    )
+    for language in forecast_languages():
+        text = format_forecast_text(forecast, language)
+        assert forecast_strings()["warning_light"][language] in text
+        page = forecast_to_html(forecast, language)
+        assert "<b>x</b>" not in page and "<bdi>&lt;b&gt;x&lt;/b&gt;</bdi>" in page
+        assert 'role="img"' in page and "overflow-x: auto" in page and f'lang="{language}"' in page
+    assert format_forecast_text(forecast, "nb").startswith("Prognose for negativ ulikebehandling for rollen")

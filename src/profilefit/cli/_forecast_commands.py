@@ -24,7 +24,7 @@ FORECAST = "forecast"
 
 
 def _forecast_parser(prog: str) -> argparse.ArgumentParser:
-    from profilefit.forecast import BUILTIN_DIFFERENCES, SELECTABLE_BANDS
+    from profilefit.forecast import BUILTIN_DIFFERENCES, SELECTABLE_BANDS, forecast_languages
 
     parser = argparse.ArgumentParser(
         prog=prog,
@@ -45,7 +45,9 @@ def _forecast_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--draws", type=int, default=40, metavar="D", help="repeated draws for the interval (40)")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed (default: 0)")
     parser.add_argument("--model", metavar="PATH", help="a model file with its manifest; default: the reference model")
+    parser.add_argument("--lang", choices=forecast_languages(), default="en", help="language of text and page")
     parser.add_argument("--json", metavar="OUT.json", help="also write the forecast as JSON")
+    parser.add_argument("--html", metavar="OUT.html", help="also write a self-contained HTML page")
     parser.set_defaults(func=run_forecast)
     return parser
 
@@ -78,6 +80,7 @@ def print_role_forecast(
     n_per_group: int = 2000,
     draws: int = 40,
     seed: int = 0,
+    language: str = "en",
     file: TextIO | None = None,
 ) -> Any:
     """Print the adverse-impact forecast of a role and model, and return it.
@@ -95,6 +98,7 @@ def print_role_forecast(
         Built-in name or file; by default the shipped sex differences.
     select_band, n_per_group, draws, seed
         As :func:`profilefit.forecast.forecast_impact`.
+    language : {"en", "nb", "sv", "nl"}, default="en"
     file : text stream, optional
         Where to print; by default standard output.
 
@@ -117,13 +121,13 @@ def print_role_forecast(
     forecast = forecast_impact(
         screener, differences=differences, select_band=select_band, n_per_group=n_per_group, draws=draws, seed=seed
     )
-    (file or sys.stdout).write(format_forecast_text(forecast))
+    (file or sys.stdout).write(format_forecast_text(forecast, language))
     return forecast
 
 
 def run_forecast(args: argparse.Namespace) -> int:
     """Run the forecast, print it, write the JSON if asked; return the exit code."""
-    from profilefit.forecast import write_forecast_json
+    from profilefit.forecast import write_forecast_html, write_forecast_json
 
     if args.n < 10 or args.draws < 2:
         print("profilefit audit forecast: give --n of at least 10 and --draws of at least 2", file=sys.stderr)
@@ -136,12 +140,17 @@ def run_forecast(args: argparse.Namespace) -> int:
         n_per_group=args.n,
         draws=args.draws,
         seed=args.seed,
+        language=args.lang,
     )
-    if args.json:
-        try:
-            written = write_forecast_json(forecast, args.json)
-        except OSError as error:
-            print(f"profilefit audit forecast: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
-            return EXIT_USAGE
-        print(f"Wrote {written}")
+    written = []
+    try:
+        if args.json:
+            written.append(write_forecast_json(forecast, args.json))
+        if args.html:
+            written.append(write_forecast_html(forecast, args.html, args.lang))
+    except OSError as error:
+        print(f"profilefit audit forecast: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    for path in written:
+        print(f"Wrote {path}")
     return EXIT_OK

@@ -20,7 +20,16 @@ from profilefit.forecast._forecast import (
     RateForecast,
     forecast_impact,
 )
-from profilefit.forecast._report import WARNING_LIGHT, forecast_to_dict, format_forecast_text, write_forecast_json
+from profilefit.forecast._html import forecast_to_html, write_forecast_html
+from profilefit.forecast._report import (
+    WARNING_LIGHT,
+    ForecastText,
+    forecast_languages,
+    forecast_strings,
+    forecast_to_dict,
+    format_forecast_text,
+    write_forecast_json,
+)
 
 __all__ = [
     "BUILTIN_DIFFERENCES",
@@ -28,6 +37,7 @@ __all__ = [
     "FOUR_FIFTHS",
     "SELECTABLE_BANDS",
     "WARNING_LIGHT",
+    "ForecastText",
     "GroupDifferences",
     "ImpactForecast",
     "NotApplied",
@@ -35,8 +45,12 @@ __all__ = [
     "ScaleDifference",
     "Source",
     "forecast_impact",
+    "forecast_languages",
+    "forecast_strings",
     "forecast_to_dict",
+    "forecast_to_html",
     "format_forecast_text",
     "load_differences",
+    "write_forecast_html",
     "write_forecast_json",
 ]

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from profilefit.fit import BANDS, RoleProfile
 from profilefit.forecast._differences import GroupDifferences, load_differences
+from profilefit.instrument import Instrument
 from profilefit.screening import Screener
 from profilefit.simulate import SimulationConfig, simulate_groups
 
@@ -82,6 +83,8 @@ class ImpactForecast:
         reference group (pooled SD), with its simulation interval.
     role_scales : dict of scale to (weight, direction)
         The role's weighted scales, to show which differences the role rewards or penalises.
+    instrument : Instrument or None
+        The model's instrument (for scale names in reports).
     """
 
     role: str
@@ -96,6 +99,7 @@ class ImpactForecast:
     scoring: tuple[RateForecast, ...] = ()
     fit_gap: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     role_scales: dict[str, tuple[float, str]] = field(default_factory=dict)
+    instrument: Instrument | None = None
 
     @property
     def headline(self) -> tuple[RateForecast, ...]:
@@ -244,4 +248,5 @@ def forecast_impact(
             if k > 0
         },
         role_scales={scale: (need.weight, need.direction) for scale, need in screener.role.scales.items()},
+        instrument=instrument,
     )
