@@ -154,7 +154,7 @@ def test_html_escapes_and_isolates_every_group_name(file_report):
     assert 'role="img"' in page and "aria-label=" in page
     assert "overflow-x: auto" in page and "<bdi>" in page
     assert "Benjamini–Hochberg" in page and 'lang="nl"' in page
-    assert "Lijndiagram van het gemiddelde antwoord op em2" in page  # item curves of a flagged item
+    assert "Lijndiagram van het gemiddelde antwoord op <bdi>em2</bdi>" in page  # item curves of a flagged item
 
 
 def test_every_language_has_every_string_and_the_text_is_translated(file_report):

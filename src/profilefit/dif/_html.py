@@ -1,8 +1,11 @@
-"""The DIF report as one self-contained HTML page: no scripts, no external files, an inline SVG chart.
+"""The DIF report as one self-contained HTML page: no scripts, no external files, inline SVG charts.
 
-Markup is built in one place, :func:`_data`, which escapes every value and wraps it in
-``<bdi>`` so that a group name in a right-to-left script cannot reorder the text around it.
-Group names and field ids come from files someone else wrote.
+Data (group names, field ids: they come from files someone else wrote) reaches the page in two
+ways only: :func:`_data` for page text (escaped, capped in length, wrapped in ``<bdi>``) and
+:func:`_svg_text` for chart text and attributes (escaped, capped, wrapped in the Unicode isolates
+of :func:`profilefit.reports._render.isolate`), so a right-to-left override in a name cannot
+reorder the text around it and an oversized name cannot widen the page. Charts sit in their own
+scrolling container, so a phone screen never scrolls the whole page sideways.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from profilefit.dif._mantel import SMD_BB, SMD_CC
 from profilefit.dif._report import DifReport
 from profilefit.dif._strings import DifText
 from profilefit.dif._text import Sentence, _comparison_sentences, _comparison_values, _header_sentences, _tables
+from profilefit.reports._render import capped, isolate
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; color: #1b1b1b; }
@@ -27,8 +31,13 @@ tr.flagged td { background: #fdecea; font-weight: 600; }
 .notes { background: #f4f4f0; border-left: 4px solid #8a6d00; padding: 0.5rem 1rem; }
 .warning { border-left-color: #a4000f; }
 .charts { display: flex; flex-wrap: wrap; gap: 1.5rem; }
+.chart-wrap { overflow-x: auto; max-width: 100%; }
+figure { margin: 1rem 0; max-width: 100%; }
+h1, h2, h3, p, li, figcaption { overflow-wrap: anywhere; }
 figcaption, .legend { font-size: 0.85rem; color: #444; max-width: 60rem; }
 """
+#: Longest group name or field id a chart label shows; page text shows up to ``capped``'s default.
+_CHART_CHARS = 18
 
 _BAR = 14
 _LABEL = 70
@@ -36,8 +45,18 @@ _HALF = 220
 
 
 def _data(value: object) -> str:
-    """One data value, escaped and direction-isolated: the only way data reaches the page."""
-    return f"<bdi>{escape(str(value), quote=True)}</bdi>"
+    """One data value in page text: capped, escaped and direction-isolated in ``<bdi>``."""
+    return f"<bdi>{escape(capped(value), quote=True)}</bdi>"
+
+
+def _svg_text(value: object, limit: int = _CHART_CHARS) -> str:
+    """One data value in chart text or an attribute: capped, isolated with FSI … PDI, escaped."""
+    return escape(isolate(capped(value, limit)), quote=True)
+
+
+def _label(words: DifText, key: str, **values: object) -> str:
+    """A sentence for an ``aria-label``: data values isolated, the whole escaped."""
+    return escape(words.t(key, **{name: isolate(capped(value)) for name, value in values.items()}), quote=True)
 
 
 def _words(text: str) -> str:
@@ -60,23 +79,22 @@ def _item_curves(answer: AnswerDif, comparison: DifComparison, words: DifText, l
     mantel = answer.mantel
     if mantel is None or len(mantel.levels) < 2:
         return ""
-    width, height, pad = 300, 170, 30
+    width, height, pad, top = 300, 190, 30, 40  # the legend sits above the plot, one group per line
     x_min, x_max = mantel.levels[0], mantel.levels[-1]
 
     def point(level: float, mean: float) -> str:
         x = pad + (level - x_min) / (x_max - x_min) * (width - 2 * pad)
-        y = height - pad - (mean - low) / (high - low) * (height - 2 * pad)
+        y = height - pad - (mean - low) / (high - low) * (height - pad - top)
         return f"{x:.1f},{y:.1f}"
 
     direction = words.t("curve_higher" if mantel.smd > 0 else "curve_lower")
-    alt = words.t(
-        "curve_alt",
-        item=answer.field,
-        focal=comparison.focal,
-        reference=comparison.reference,
-        smd=words.number(abs(mantel.smd)),
-        direction=direction,
-    )
+    values = {
+        "item": answer.field,
+        "focal": comparison.focal,
+        "reference": comparison.reference,
+        "smd": words.number(abs(mantel.smd)),
+        "direction": direction,
+    }
     lines = []
     for means, colour, dash in ((mantel.mean_reference, "#2e6da4", ""), (mantel.mean_focal, "#c0392b", "5,3")):
         points = " ".join(point(level, mean) for level, mean in zip(mantel.levels, means, strict=True))
@@ -84,22 +102,22 @@ def _item_curves(answer: AnswerDif, comparison: DifComparison, words: DifText, l
             f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2" stroke-dasharray="{dash}"/>'
         )
     legend = (
-        f'<text x="{pad}" y="14" font-size="11" fill="#2e6da4">— {escape(comparison.reference)}</text>'
-        f'<text x="{width // 2}" y="14" font-size="11" fill="#c0392b">- - {escape(comparison.focal)}</text>'
+        f'<text x="{pad}" y="14" font-size="11" fill="#2e6da4">— {_svg_text(comparison.reference)}</text>'
+        f'<text x="{pad}" y="28" font-size="11" fill="#c0392b">- - {_svg_text(comparison.focal)}</text>'
         f'<text x="{width // 2}" y="{height - 6}" font-size="10" text-anchor="middle">'
         f"{escape(words.t('curve_x'))}</text>"
     )
     axes = (
         f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#999"/>'
-        f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#999"/>'
+        f'<line x1="{pad}" y1="{top}" x2="{pad}" y2="{height - pad}" stroke="#999"/>'
         f'<text x="{pad - 4}" y="{height - pad}" font-size="10" text-anchor="end">{low:g}</text>'
-        f'<text x="{pad - 4}" y="{pad + 4}" font-size="10" text-anchor="end">{high:g}</text>'
+        f'<text x="{pad - 4}" y="{top + 4}" font-size="10" text-anchor="end">{high:g}</text>'
     )
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-        f'aria-label="{escape(alt, quote=True)}">{axes}{"".join(lines)}{legend}</svg>'
+        f'aria-label="{_label(words, "curve_alt", **values)}">{axes}{"".join(lines)}{legend}</svg>'
     )
-    return f"<figure>{svg}<figcaption>{_words(alt)}</figcaption></figure>"
+    return f"<figure>{svg}<figcaption>{_sentence(words, ('curve_alt', values))}</figcaption></figure>"
 
 
 def _chart(comparison: DifComparison, words: DifText) -> str:
@@ -112,10 +130,9 @@ def _chart(comparison: DifComparison, words: DifText) -> str:
     width, height = _LABEL + 2 * _HALF + 20, _BAR * len(items) + 10
     centre = _LABEL + _HALF
     beyond = [a.field for a in items if a.mantel and abs(a.mantel.smd_effect) > SMD_BB]
-    alt = words.t("chart_alt", fields=", ".join(beyond) or words.t("none"))
+    label = _label(words, "chart_alt", fields=", ".join(beyond) or words.t("none"))
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-        f'aria-label="{escape(alt, quote=True)}">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" aria-label="{label}">'
     ]
     for cut in (-SMD_CC, -SMD_BB, SMD_BB, SMD_CC):
         x = centre + cut / limit * _HALF
@@ -129,18 +146,20 @@ def _chart(comparison: DifComparison, words: DifText) -> str:
         x = centre if effect >= 0 else centre - length
         colour = "#c0392b" if answer.flagged else "#2e6da4"
         parts.append(
-            f'<text x="{_LABEL - 6}" y="{y + 10}" font-size="11" text-anchor="end">{escape(answer.field)}</text>'
+            f'<text x="{_LABEL - 6}" y="{y + 10}" font-size="11" text-anchor="end">{_svg_text(answer.field, 9)}</text>'
             f'<rect x="{x:.1f}" y="{y + 2}" width="{length:.1f}" height="{_BAR - 4}" fill="{colour}"/>'
         )
     parts.append("</svg>")
-    return f"<figure>{''.join(parts)}<figcaption>{_words(words.t('chart_title'))}. {_words(alt)}</figcaption></figure>"
+    caption = f"{_words(words.t('chart_title'))}. {_sentence(words, ('chart_alt', {'fields': beyond}))}"
+    return f"<figure><div class='chart-wrap'>{''.join(parts)}</div><figcaption>{caption}</figcaption></figure>"
 
 
 def dif_to_html(report: DifReport, language: str = "en") -> str:
     """The report as a self-contained HTML page in ``language``."""
     words = DifText(language, report.instrument)
-    title = words.t("title", by=words.dimension(report.inputs.by))
-    body = [f"<h1>{_words(title)}</h1>"]
+    by = words.dimension(report.inputs.by)  # a column name from the demographics file: data
+    title = words.t("title", by=isolate(capped(by)))
+    body = [f"<h1>{_words(words.t('title', by='{by}')).format(by=_data(by))}</h1>"]
     intro = "".join(f"<p>{_sentence(words, sentence)}</p>" for sentence in _header_sentences(report))
     body.append(f"<div class='notes'>{intro}")
     body.append(f"<p>{_words(words.t('what_dif_is'))}</p></div>")

@@ -1,7 +1,9 @@
 """The forecast as one self-contained HTML page: no scripts, no external files, an inline SVG chart.
 
 Data values (group names, the differences file's texts, citations) reach the page only through
-:func:`_data`, which escapes them and isolates their direction in ``<bdi>``.
+:func:`_data` in page text (capped, escaped, isolated in ``<bdi>``) and :func:`_svg_text` in the
+chart and its label (capped, escaped, isolated with :func:`profilefit.reports._render.isolate`).
+The chart scrolls in its own container, so a narrow screen never scrolls the whole page sideways.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from profilefit.forecast._report import (
     rate_rows,
     why_sentences,
 )
+from profilefit.reports._render import capped, isolate
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; padding: 0 1rem; color: #1b1b1b; }
@@ -28,17 +31,27 @@ th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: lef
 tr.below td { background: #fdecea; font-weight: 600; }
 .notes { background: #f4f4f0; border-left: 4px solid #8a6d00; padding: 0.5rem 1rem; }
 .warning { border-left-color: #a4000f; }
+.chart-wrap { overflow-x: auto; max-width: 100%; }
+figure { margin: 1rem 0; max-width: 100%; }
+h1, h2, p, li, figcaption { overflow-wrap: anywhere; }
 figcaption, .small { font-size: 0.85rem; color: #444; max-width: 60rem; }
 """
+#: Longest group name a chart label shows.
+_CHART_CHARS = 16
 
 _ROW = 20
-_LABEL = 220
+_LABEL = 270
 _PLOT = 360
 
 
 def _data(value: object) -> str:
-    """One data value, escaped and direction-isolated: the only way data reaches the page."""
-    return f"<bdi>{escape(str(value), quote=True)}</bdi>"
+    """One data value in page text: capped, escaped and direction-isolated in ``<bdi>``."""
+    return f"<bdi>{escape(capped(value), quote=True)}</bdi>"
+
+
+def _svg_text(value: object, limit: int = _CHART_CHARS) -> str:
+    """One data value in chart text or an attribute: capped, isolated with FSI … PDI, escaped."""
+    return escape(isolate(capped(value, limit)), quote=True)
 
 
 def _words(text: str) -> str:
@@ -61,7 +74,7 @@ def _chart(forecast: ImpactForecast, words: ForecastText) -> str:
     height = _ROW * len(rows) + 10
     width = _LABEL + _PLOT + 20
     below = [f"{label.rstrip(' *')} {rate.group}" for label, rate in rows if rate.ratio < FOUR_FIFTHS]
-    alt = words.t("chart_alt", below=", ".join(below) or words.t("none"))
+    alt = words.t("chart_alt", below=", ".join(isolate(capped(b)) for b in below) or words.t("none"))
     x_line = _LABEL + FOUR_FIFTHS * _PLOT
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
@@ -74,12 +87,16 @@ def _chart(forecast: ImpactForecast, words: ForecastText) -> str:
         low, high = _LABEL + rate.ratio_low * _PLOT, _LABEL + rate.ratio_high * _PLOT
         parts.append(
             f'<text x="{_LABEL - 6}" y="{y + 13}" font-size="12" text-anchor="end">'
-            f"{escape(label.rstrip(' *'))} · {escape(rate.group)}</text>"
+            f"{escape(label.rstrip(' *'))} · {_svg_text(rate.group)}</text>"
             f'<rect x="{_LABEL}" y="{y + 3}" width="{rate.ratio * _PLOT:.1f}" height="{_ROW - 8}" fill="{colour}"/>'
             f'<line x1="{low:.1f}" y1="{y + _ROW / 2:.1f}" x2="{high:.1f}" y2="{y + _ROW / 2:.1f}" stroke="#111"/>'
         )
     parts.append("</svg>")
-    return f"<figure>{''.join(parts)}<figcaption>{_words(words.t('chart_title'))}. {_words(alt)}</figcaption></figure>"
+    caption = _words(words.t("chart_alt", below="{below}")).format(below=", ".join(map(_data, below)) or "–")
+    return (
+        f"<figure><div class='chart-wrap'>{''.join(parts)}</div>"
+        f"<figcaption>{_words(words.t('chart_title'))}. {caption}</figcaption></figure>"
+    )
 
 
 def forecast_to_html(forecast: ImpactForecast, language: str = "en") -> str:
@@ -119,7 +136,7 @@ def forecast_to_html(forecast: ImpactForecast, language: str = "en") -> str:
     return (
         f'<!DOCTYPE html>\n<html lang="{escape(language)}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_words(words.t('title', role=forecast.role))}</title><style>{_STYLE}</style></head>"
+        f"<title>{_words(words.t('title', role=isolate(forecast.role)))}</title><style>{_STYLE}</style></head>"
         f"<body>{''.join(body)}</body></html>\n"
     )
 
