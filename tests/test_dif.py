@@ -163,6 +163,9 @@ def test_every_language_has_every_string_and_the_text_is_translated(file_report)
         assert set(texts) == set(dif_languages()), key
     report = file_report
     assert format_dif_text(report, "nb").startswith("Skjeve spørsmål (DIF) etter kjønn")
+    # A name with a right-to-left override is isolated on the terminal too; plain names stay plain.
+    text = format_dif_text(report)
+    assert "\u2068<script>alert('w')</script> \u202eWoman\u2069 (focal group" in text and "\u2068Man" not in text
     assert format_dif_text(report, "sv").startswith("Snedvridna frågor (DIF) efter kön")
     data = dif_to_dict(report)
     json.dumps(data, allow_nan=False)

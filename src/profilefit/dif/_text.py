@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from profilefit.dif._analysis import AnswerDif, DifComparison
 from profilefit.dif._report import MIN_COMPARED, DifReport
 from profilefit.dif._strings import DifText
+from profilefit.reports._render import isolate
+
+#: Bidirectional classes that can reorder the text around them (UAX #9), as the candidate report uses them.
+_REORDERING = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDF", "PDI"})
+
+
+def terminal_text(value: object) -> str:
+    """A data value for a terminal line: isolated (FSI … PDI) only when it could reorder the rest of the line."""
+    text = str(value)
+    return isolate(text) if any(unicodedata.bidirectional(c) in _REORDERING for c in text) else text
+
 
 #: A sentence to say: a string key and the values to fill in (a list is a list of data values).
 Sentence = tuple[str, dict[str, Any]]
@@ -58,7 +70,10 @@ def _comparison_sentences(comparison: DifComparison) -> list[Sentence]:
 def _say(words: DifText, sentence: Sentence) -> str:
     """A sentence as plain text: lists joined with commas (``none`` when empty)."""
     key, values = sentence
-    filled = {k: (", ".join(map(str, v)) or words.t("none")) if isinstance(v, list) else v for k, v in values.items()}
+    filled = {
+        k: (", ".join(map(terminal_text, v)) or words.t("none")) if isinstance(v, list) else terminal_text(v)
+        for k, v in values.items()
+    }
     return words.t(key, **filled)
 
 
@@ -147,9 +162,9 @@ def format_dif_text(report: DifReport, language: str = "en") -> str:
     words = DifText(language, report.instrument)
     by = words.dimension(report.inputs.by)
     header = [_say(words, sentence) for sentence in _header_sentences(report)]
-    lines = [words.t("title", by=by), "", *header, "", words.t("what_dif_is")]
+    lines = [words.t("title", by=terminal_text(by)), "", *header, "", words.t("what_dif_is")]
     for comparison in report.comparisons:
-        lines += ["", "=" * 72, words.t("comparison", **_comparison_values(comparison)), ""]
+        lines += ["", "=" * 72, _say(words, ("comparison", _comparison_values(comparison))), ""]
         lines += [_say(words, sentence) for sentence in _comparison_sentences(comparison)]
         for title, note, header, rows in _tables(comparison, words):
             lines += ["", title, note, *_plain_table(header, rows)]

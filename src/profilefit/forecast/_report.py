@@ -8,12 +8,23 @@ of the differences file itself (titles, notes, citations) are shown as written.
 from __future__ import annotations
 
 import json
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from profilefit.forecast._forecast import FOUR_FIFTHS, ImpactForecast, RateForecast
+from profilefit.reports._render import isolate
+
+#: Bidirectional classes that can reorder the text around them (UAX #9), as the candidate report uses them.
+_REORDERING = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDF", "PDI"})
+
+
+def _terminal(value: object) -> str:
+    """A data value for a terminal line: isolated (FSI … PDI) only when it could reorder the rest of the line."""
+    text = str(value)
+    return isolate(text) if any(unicodedata.bidirectional(c) in _REORDERING for c in text) else text
 
 
 @lru_cache(maxsize=1)
@@ -177,7 +188,7 @@ def headline_sentence(forecast: ImpactForecast, words: ForecastText) -> Sentence
 
 def _say(words: ForecastText, sentence: Sentence) -> str:
     key, values = sentence
-    filled = {k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in values.items()}
+    filled = {k: "; ".join(map(_terminal, v)) if isinstance(v, list) else _terminal(v) for k, v in values.items()}
     if key == "group_d":
         filled["values"] = ", ".join(values["values"])
     return words.t(key, **filled)
@@ -198,16 +209,19 @@ def format_forecast_text(forecast: ImpactForecast, language: str = "en") -> str:
     header = [words.t(k) for k in ("column_band", "column_group", "column_rate", "column_ratio", "column_below")]
     rows, previous = [], ""
     for label, rate in rate_rows(forecast, words):
-        rows.append([label if label != previous else "", rate.group, *rate_cells(rate, words)])
+        rows.append([label if label != previous else "", _terminal(rate.group), *rate_cells(rate, words)])
         previous = label
     lines += _plain_table(header, rows)
     lines += ["  " + words.t("headline_mark"), "  " + words.t("scoring_note"), "", words.t("why")]
     lines += ["  " + _say(words, s) for s in why_sentences(forecast, words)]
     lines += ["", _say(words, headline_sentence(forecast, words)), "", words.t("sources")]
     diff = forecast.differences
-    lines += [f"  - {source.citation}" + (f" {source.url}" if source.url else "") for source in diff.sources]
+    lines += [
+        f"  - {_terminal(source.citation)}" + (f" {_terminal(source.url)}" if source.url else "")
+        for source in diff.sources
+    ]
     if diff.verification:
-        lines += [f"  {words.t('checked')} {diff.verification}"]
+        lines += [f"  {words.t('checked')} {_terminal(diff.verification)}"]
     lines += ["", words.t("warning_light")]
     return "\n".join(lines) + "\n"
 
