@@ -153,6 +153,7 @@ def test_html_escapes_and_isolates_every_group_name(file_report):
     assert "<bdi>&lt;script&gt;alert(&#x27;w&#x27;)&lt;/script&gt; \u202eWoman</bdi> (focale groep" in page
     assert 'role="img"' in page and "aria-label=" in page
     assert "overflow-x: auto" in page and "<bdi>" in page
+    assert "script-src 'none'" in page  # the page's policy allows no script at all
     assert "Benjamini–Hochberg" in page and 'lang="nl"' in page
     assert "Lijndiagram van het gemiddelde antwoord op <bdi>em2</bdi>" in page  # item curves of a flagged item
 

@@ -19,7 +19,7 @@ from profilefit.dif._mantel import SMD_BB, SMD_CC
 from profilefit.dif._report import DifReport
 from profilefit.dif._strings import DifText
 from profilefit.dif._text import Sentence, _comparison_sentences, _comparison_values, _header_sentences, _tables
-from profilefit.reports._render import capped, isolate
+from profilefit.reports._render import capped, content_security_policy, isolate
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; color: #1b1b1b; }
@@ -196,6 +196,7 @@ def dif_to_html(report: DifReport, language: str = "en") -> str:
     body.append(f"<p class='legend'>{_words(words.t('sources'))}</p>")
     return (
         f'<!DOCTYPE html>\n<html lang="{escape(language)}"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy("")}">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_words(title)}</title><style>{_STYLE}</style></head><body>{''.join(body)}</body></html>\n"
     )

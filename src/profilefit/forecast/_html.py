@@ -21,7 +21,7 @@ from profilefit.forecast._report import (
     rate_rows,
     why_sentences,
 )
-from profilefit.reports._render import capped, isolate
+from profilefit.reports._render import capped, content_security_policy, isolate
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; padding: 0 1rem; color: #1b1b1b; }
@@ -135,6 +135,7 @@ def forecast_to_html(forecast: ImpactForecast, language: str = "en") -> str:
     body.append(f"<div class='notes warning'><p>{_words(words.t('warning_light'))}</p></div>")
     return (
         f'<!DOCTYPE html>\n<html lang="{escape(language)}"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy("")}">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_words(words.t('title', role=isolate(forecast.role)))}</title><style>{_STYLE}</style></head>"
         f"<body>{''.join(body)}</body></html>\n"
