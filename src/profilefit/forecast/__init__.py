@@ -22,12 +22,12 @@ from profilefit.forecast._forecast import (
 )
 from profilefit.forecast._html import forecast_to_html, write_forecast_html
 from profilefit.forecast._report import (
-    WARNING_LIGHT,
     ForecastText,
     forecast_languages,
     forecast_strings,
     forecast_to_dict,
     format_forecast_text,
+    warning_light,
     write_forecast_json,
 )
 
@@ -36,7 +36,6 @@ __all__ = [
     "DEFAULT_DIFFERENCES",
     "FOUR_FIFTHS",
     "SELECTABLE_BANDS",
-    "WARNING_LIGHT",
     "ForecastText",
     "GroupDifferences",
     "ImpactForecast",
@@ -51,6 +50,7 @@ __all__ = [
     "forecast_to_html",
     "format_forecast_text",
     "load_differences",
+    "warning_light",
     "write_forecast_html",
     "write_forecast_json",
 ]

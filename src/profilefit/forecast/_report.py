@@ -45,8 +45,9 @@ def forecast_strings() -> dict[str, dict[str, str]]:
     return strings
 
 
-#: The warning every forecast ends with, in English (see :func:`forecast_strings` for the others).
-WARNING_LIGHT = forecast_strings()["warning_light"]["en"]
+def warning_light(language: str = "en") -> str:
+    """The warning every forecast ends with: a warning light, not a verdict."""
+    return forecast_strings()["warning_light"][language]
 
 
 class ForecastText:
@@ -255,7 +256,7 @@ def forecast_to_dict(forecast: ImpactForecast) -> dict[str, Any]:
         },
         "role_scales": {scale: {"weight": w, "direction": d} for scale, (w, d) in forecast.role_scales.items()},
         "differences": forecast.differences.model_dump(mode="json"),
-        "note": WARNING_LIGHT,
+        "note": warning_light(),
     }
 
 
