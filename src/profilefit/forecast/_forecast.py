@@ -31,8 +31,8 @@ from profilefit.simulate import SimulationConfig, simulate_groups
 
 #: The four-fifths rule of thumb (29 CFR 1607.4(D)).
 FOUR_FIFTHS = 0.8
-#: Bands a selection can be made at (the weakest band selects everyone).
-SELECTABLE_BANDS = BANDS[:-1]
+#: Bands a selection can be made at ("weak" would select everyone with a complete fit), strongest first.
+SELECTABLE_BANDS = ("strong", "possible")
 
 
 @dataclass(frozen=True)
