@@ -206,7 +206,12 @@ def test_cli_names_what_is_wrong_with_the_inputs(export_files, tmp_path, capsys)
     bad = tmp_path / "bad.csv"
     bad.write_text("candidate_id,tc1,tc99\nx,3,4\n", encoding="utf-8")
     assert main(["dif", str(bad), "--demographics", str(demographics)]) == 2
-    assert "tc99" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "note: " in err and "'tc99'" in err  # ignored, and named once, as profilefit score does
+    nameless = tmp_path / "nameless.csv"
+    nameless.write_text("who,tc1\nx,3\n", encoding="utf-8")
+    assert main(["dif", str(nameless), "--demographics", str(demographics)]) == 2
+    assert "there is no candidate_id column" in capsys.readouterr().err
     assert main(["dif", str(export), "--demographics", str(demographics), "--focal", "Nobody"]) == 2
     assert "'Nobody'" in capsys.readouterr().err
 

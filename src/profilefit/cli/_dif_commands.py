@@ -6,10 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from profilefit.cli._inputs import ENCODING_HELP, EXPORT_HELP, SAMPLE, read_export
 from profilefit.cli._main import EXIT_OK, EXIT_USAGE
-
-#: EXPORT or DEMOGRAPHICS that means the bundled sample file.
-SAMPLE = "sample"
 
 
 def register(subparsers: Any) -> None:
@@ -25,9 +23,7 @@ def register(subparsers: Any) -> None:
         "experts to review, not proof of unfairness. Exit codes: 0 the analysis ran (flags do not change it); "
         "2 unreadable input or usage error. See docs/dif.md.",
     )
-    parser.add_argument(
-        "export", metavar="EXPORT", help="assessment export as `profilefit score` reads it, or 'sample'"
-    )
+    parser.add_argument("export", metavar="EXPORT", help=EXPORT_HELP)
     parser.add_argument(
         "--demographics",
         required=True,
@@ -49,9 +45,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--model", metavar="PATH", help="read the instrument of this model file (default: the shipped instrument)"
     )
-    parser.add_argument(
-        "--ignore-column", action="append", default=[], metavar="NAME", help="leave this export column out"
-    )
+    parser.add_argument("--encoding", metavar="NAME", help=ENCODING_HELP)
     parser.add_argument("--no-purify", action="store_true", help="one step only: no purification of matching scores")
     parser.add_argument("--lang", choices=dif_languages(), default="en", help="language of text and page")
     parser.add_argument("--json", metavar="OUT.json", help="also write the analysis as JSON")
@@ -63,7 +57,6 @@ def run_dif(args: argparse.Namespace) -> int:
     """Run the analysis, print it, write the requested files; return the exit code."""
     from profilefit.audit import sample_demographics_path
     from profilefit.batch import ColumnError, MissingExtraError
-    from profilefit.datasets import sample_export_path
     from profilefit.dif import DifInputError, dif_files, format_dif_text, write_dif_html, write_dif_json
     from profilefit.instrument import load_instrument
 
@@ -76,9 +69,9 @@ def run_dif(args: argparse.Namespace) -> int:
         instrument = load_artifact(args.model).instrument
     else:
         instrument = load_instrument(args.instrument)
-    export = sample_export_path() if args.export == SAMPLE else args.export
     demographics = sample_demographics_path() if args.demographics == SAMPLE else args.demographics
     try:
+        export = read_export(args.export, instrument, command="dif", encoding=args.encoding)
         report = dif_files(
             export,
             demographics,
@@ -86,7 +79,6 @@ def run_dif(args: argparse.Namespace) -> int:
             reference=args.reference,
             focal=args.focal,
             instrument=instrument,
-            ignore_columns=tuple(args.ignore_column),
             purify=not args.no_purify,
         )
     except (DifInputError, ColumnError, MissingExtraError) as error:

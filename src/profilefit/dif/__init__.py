@@ -8,7 +8,7 @@ this analysis, never scoring. See docs/dif.md.
 
 from profilefit.dif._analysis import FDR, MIN_GROUP_SIZE, AnswerDif, DifComparison, dif_comparison
 from profilefit.dif._html import dif_to_html, write_dif_html
-from profilefit.dif._inputs import DIMENSIONS, DifInputError, DifInputs, dif_inputs, read_export
+from profilefit.dif._inputs import DIMENSIONS, DifInputError, DifInputs, dif_inputs
 from profilefit.dif._json import DIF_SCHEMA_VERSION, dif_to_dict, write_dif_json
 from profilefit.dif._mantel import (
     BinaryMH,
@@ -56,7 +56,6 @@ __all__ = [
     "format_dif_text",
     "logistic_dif",
     "ordinal_mh",
-    "read_export",
     "write_dif_html",
     "write_dif_json",
 ]

@@ -1,9 +1,9 @@
 """Read what DIF needs: an assessment export (through the batch reader) and the audit's demographics file.
 
-The export goes through :func:`profilefit.batch.open_source` and
-:func:`profilefit.batch.validate_chunk`, the reader and the row rule of ``profilefit score``: the
-same header check, the same formats, the same decision on every row. Rows the schema rejects
-are counted, and ``profilefit score`` lists their problems. Demographics are read by
+The export goes through :func:`profilefit.batch.collect_responses`, the reader and the row rule
+of ``profilefit score``: the same header check (with its notes about ignored columns), the same
+formats and encodings, the same decision on every row. Rows the schema rejects are counted,
+and ``profilefit score`` (or ``profilefit dif`` on the terminal) lists their problems. Demographics are read by
 :func:`profilefit.audit.read_demographics`, so blank, ``unknown`` and ``declined`` mean unknown
 here exactly as in the audit. Demographics never enter scoring; here they only split people
 into the groups compared.
@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from profilefit.audit import AuditInputError, DemographicsTable, read_demographics
+from profilefit.batch import CollectedResponses, collect_responses
 from profilefit.instrument import Instrument
 from profilefit.io import read_csv_table
 from profilefit.scoring import Responses
@@ -67,40 +68,6 @@ class DifInputs:
         return dict(sorted(counted.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def read_export(
-    path: str | Path, instrument: Instrument, *, ignore_columns: tuple[str, ...] = ()
-) -> tuple[Responses, int, int]:
-    """Read and validate an export as ``profilefit score`` does.
-
-    Returns
-    -------
-    responses : Responses
-        The valid rows.
-    rows_read : int
-    rows_rejected : int
-
-    Raises
-    ------
-    profilefit.batch.ColumnError
-        For a header that does not fit the instrument (the message names the column).
-    profilefit.batch.MissingExtraError
-        When the ``io`` extra is not installed.
-    """
-    from profilefit.batch import open_source, validate_chunk
-
-    source = open_source(path, instrument, ignore_columns=ignore_columns)
-    parts: list[Responses] = []
-    rows_read = rows_rejected = 0
-    for chunk in source.chunks:
-        validated = validate_chunk(instrument, chunk)
-        parts.append(validated.responses)
-        rows_read += validated.n_read
-        rows_rejected += validated.n_rejected
-    if not parts:
-        return Responses.from_records(instrument, []), 0, 0
-    return Responses.concatenate(parts), rows_read, rows_rejected
-
-
 def _categories(demographics: str | Path | DemographicsTable, by: str) -> dict[str, str | None]:
     """Each person's category on ``by`` (``None`` when unknown), keyed by candidate id."""
     if by in DIMENSIONS:
@@ -140,7 +107,7 @@ def _categories(demographics: str | Path | DemographicsTable, by: str) -> dict[s
 
 
 def dif_inputs(
-    export: str | Path,
+    export: str | Path | CollectedResponses,
     demographics: str | Path | DemographicsTable,
     *,
     by: str,
@@ -151,8 +118,9 @@ def dif_inputs(
 
     Parameters
     ----------
-    export : str or Path
-        The assessment export (any format ``profilefit score`` reads).
+    export : str, Path or CollectedResponses
+        The assessment export (any format ``profilefit score`` reads), or what
+        :func:`profilefit.batch.collect_responses` already read from it.
     demographics : str, Path or DemographicsTable
         The audit's demographics file: ``candidate_id`` and any of ``sex``, ``race_ethnicity``,
         ``age``/``age_band``.
@@ -178,7 +146,9 @@ def dif_inputs(
     if not by or by == "candidate_id":
         raise DifInputError(f"--by must name a column of the demographics file, got {by!r}")
     categories = _categories(demographics, by)
-    responses, rows_read, rows_rejected = read_export(export, instrument, ignore_columns=ignore_columns)
+    if not isinstance(export, CollectedResponses):
+        export = collect_responses(export, instrument, ignore_columns=ignore_columns)
+    responses, rows_read, rows_rejected = export.responses, export.rows_read, export.rows_rejected
     ids = responses.candidate_ids.tolist()
     _, first = np.unique(np.asarray(ids, dtype=np.str_), return_index=True)
     keep = np.sort(first)

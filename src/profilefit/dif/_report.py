@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from profilefit.batch import CollectedResponses
 from profilefit.dif._analysis import DifComparison, dif_comparison
 from profilefit.dif._inputs import DifInputError, DifInputs, dif_inputs
 from profilefit.instrument import Instrument, load_instrument
@@ -96,7 +97,7 @@ def dif_report(
 
 
 def dif_files(
-    export: str | Path,
+    export: str | Path | CollectedResponses,
     demographics: str | Path,
     *,
     by: str = "sex",
@@ -110,8 +111,8 @@ def dif_files(
 
     Parameters
     ----------
-    export : str or Path
-        Assessment export, as ``profilefit score`` reads it.
+    export : str, Path or CollectedResponses
+        Assessment export, as ``profilefit score`` reads it (or what ``collect_responses`` read from it).
     demographics : str or Path
         The audit's demographics CSV.
     by : {"sex", "race_ethnicity", "age_band"}, default="sex"
