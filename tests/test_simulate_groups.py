@@ -55,3 +55,11 @@ def test_groups_are_labelled_in_full_and_ids_are_unique():
 def test_unknown_names_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         simulate_groups({"a": 5, "b": 5}, **kwargs)
+
+
+def test_group_members_keep_their_own_faking_strength():
+    """Rule: shifting a group's traits changes who they are, not how much each of them fakes."""
+    sim = simulate_groups({"a": 200, "b": 200}, differences={"b": {"empathy": 0.5}}, seed=6)
+    faking = sim.simulation.faking
+    assert faking is not None and faking.shape == (400,)
+    assert faking.std() > 0  # the reference simulation varies faking between people

@@ -141,7 +141,8 @@ def simulate_groups(
         traits = base.traits + shift
         rng = np.random.default_rng([seed, position, 1])
         ids = np.array([f"{id_prefix}-{group}-{seed}-{k:07d}" for k in range(n)], dtype=np.str_)
-        responses = answer(instrument, config, traits, base.careless, rng, ids)
+        # The same people answer again with shifted traits: same carelessness, same faking strength.
+        responses = answer(instrument, config, traits, base.careless, rng, ids, faking=base.faking)
         for item_id, delta in item_dif.get(group, {}).items():
             column = item_index[item_id]
             item = instrument.items[column]
@@ -149,17 +150,19 @@ def simulate_groups(
             # Thresholds up by delta == the trait down by delta in the item's keyed direction.
             biased_traits = traits.copy()
             biased_traits[:, trait_index[item.scale]] -= keyed * delta
-            biased = answer(instrument, config, biased_traits, base.careless, rng, ids)
+            biased = answer(instrument, config, biased_traits, base.careless, rng, ids, faking=base.faking)
             responses.items[:, column] = biased.items[:, column]
-        parts.append(Simulation(responses, base.profiles, traits, base.careless, config))
+        parts.append(Simulation(responses, base.profiles, traits, base.careless, config, base.faking))
         labels.append(np.asarray([group] * n, dtype=np.str_))
 
+    fakings = [p.faking for p in parts]
     combined = Simulation(
         Responses.concatenate([p.responses for p in parts]),
         np.concatenate([p.profiles for p in parts]),
         np.concatenate([p.traits for p in parts]),
         np.concatenate([p.careless for p in parts]),
         config,
+        None if any(f is None for f in fakings) else np.concatenate([f for f in fakings if f is not None]),
     )
     return GroupSimulation(combined, np.concatenate(labels), differences, item_dif)
 
