@@ -210,7 +210,8 @@ def forecast_impact(
         )
         fit = screener.score_responses(simulated.responses).fit
         assert fit is not None  # the screener has a role
-        median = float(np.median(fit.score))
+        # An incomplete fit (no score, no band) counts as neither selected nor scoring, as in the audit.
+        median = float(np.nanmedian(fit.score))
         for k, group in enumerate(groups):
             members = simulated.groups == group
             bands = fit.band[members]
@@ -218,9 +219,10 @@ def forecast_impact(
                 chosen = BANDS[: BANDS.index(band) + 1]
                 selection[band][draw, k] = float(np.isin(bands, chosen).mean())
             scoring[draw, k] = float((fit.score[members] > median).mean())
-        reference = fit.score[simulated.groups == groups[0]]
+        complete = ~np.isnan(fit.score)
+        reference = fit.score[(simulated.groups == groups[0]) & complete]
         for k, group in enumerate(groups):
-            other = fit.score[simulated.groups == group]
+            other = fit.score[(simulated.groups == group) & complete]
             pooled = np.sqrt((reference.var(ddof=1) + other.var(ddof=1)) / 2)
             gaps[draw, k] = float((other.mean() - reference.mean()) / pooled) if pooled > 0 else 0.0
     manifest = screener.artifact.manifest
