@@ -25,7 +25,8 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("artifact", "decisions"),
     ("screening",),
     ("batch", "reports", "audit", "dif", "forecast"),
-    ("training",),  # reads labelled exports through the batch reader
+    ("training", "validation"),  # training reads labelled exports through the batch reader; validation
+    # studies results against outcomes, with the audit, the reports' isolation and the batch scorer
     ("cli",),
 )
 FLOOR_OF = {package: level for level, packages in enumerate(FLOORS) for package in packages}

@@ -15,11 +15,20 @@ from profilefit.simulate._generate import (
     situational_consistency,
 )
 from profilefit.simulate._groups import GroupSimulation, population_sd, simulate_groups
+from profilefit.simulate._outcomes import (
+    OutcomeModel,
+    SimulatedOutcome,
+    outcome_models,
+    select_hired,
+    simulate_outcome,
+)
 
 __all__ = [
     "REFERENCE_SEED",
     "GroupSimulation",
     "ItemParameters",
+    "OutcomeModel",
+    "SimulatedOutcome",
     "Simulation",
     "SimulationConfig",
     "answer",
@@ -27,10 +36,13 @@ __all__ = [
     "faking_strengths",
     "item_parameters",
     "oracle_probabilities",
+    "outcome_models",
     "population_sd",
     "profile_log_densities",
     "retest",
+    "select_hired",
     "simulate",
     "simulate_groups",
+    "simulate_outcome",
     "situational_consistency",
 ]
