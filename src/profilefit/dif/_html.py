@@ -19,7 +19,8 @@ from profilefit.dif._mantel import SMD_BB, SMD_CC
 from profilefit.dif._report import DifReport
 from profilefit.dif._strings import DifText
 from profilefit.dif._text import Sentence, _comparison_sentences, _comparison_values, _header_sentences, _tables
-from profilefit.reports._render import capped, content_security_policy, isolate
+from profilefit.reports import isolate
+from profilefit.reports._render import capped, content_security_policy
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; color: #1b1b1b; }

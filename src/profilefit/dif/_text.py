@@ -8,7 +8,7 @@ from typing import Any
 from profilefit.dif._analysis import AnswerDif, DifComparison
 from profilefit.dif._report import MIN_COMPARED, DifReport
 from profilefit.dif._strings import DifText
-from profilefit.reports._render import isolate
+from profilefit.reports import isolate
 
 #: Bidirectional classes that can reorder the text around them (UAX #9), as the candidate report uses them.
 _REORDERING = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDF", "PDI"})

@@ -21,7 +21,8 @@ from profilefit.forecast._report import (
     rate_rows,
     why_sentences,
 )
-from profilefit.reports._render import capped, content_security_policy, isolate
+from profilefit.reports import isolate
+from profilefit.reports._render import capped, content_security_policy
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; padding: 0 1rem; color: #1b1b1b; }

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from profilefit.forecast._forecast import FOUR_FIFTHS, ImpactForecast, RateForecast
-from profilefit.reports._render import isolate
+from profilefit.reports import isolate
 
 #: Bidirectional classes that can reorder the text around them (UAX #9), as the candidate report uses them.
 _REORDERING = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDF", "PDI"})
