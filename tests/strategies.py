@@ -190,3 +190,13 @@ def shortlist_rows(draw: st.DrawFn, *, max_size: int = 40) -> list[Any]:
             )
         )
     return rows
+
+
+def stratified_counts(*, max_strata: int = 6, max_count: int = 25) -> st.SearchStrategy[Any]:
+    """Counts of a stratified 2×2 design for DIF: one row per stratum, (reference yes, reference no,
+    focal yes, focal no), each at least 1 so that every stratum holds both groups and both answers."""
+    import numpy as np
+    from hypothesis.extra.numpy import arrays
+
+    shape = st.tuples(st.integers(1, max_strata), st.just(4))
+    return arrays(np.int64, shape, elements=st.integers(1, max_count))

@@ -24,7 +24,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("io", "schema", "scoring", "fit", "validity", "classifier", "simulate"),
     ("artifact", "decisions"),
     ("screening",),
-    ("batch", "reports", "audit"),
+    ("batch", "reports", "audit", "dif", "forecast"),
     ("training", "validation"),  # training reads labelled exports through the batch reader; validation
     # studies results against outcomes, with the audit, the reports' isolation and the batch scorer
     ("cli",),

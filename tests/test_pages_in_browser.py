@@ -13,6 +13,7 @@ Without Chromium the tests skip, except in CI (``CI=true``), where they fail.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -138,12 +139,61 @@ def _validation_page(results: list[ScreeningResult], kind: str) -> str:
     return study_to_html(study)
 
 
+@functools.lru_cache(maxsize=1)
+def _dif_groups():
+    from profilefit.simulate import simulate_groups
+
+    return simulate_groups({"a": 250, "b": 250}, differences={"b": {"empathy": 0.4}}, item_dif={"b": {"em2": 1.2}})
+
+
+def _dif_page(language: str) -> Callable[[list[ScreeningResult], str], str]:
+    """Item bias (DIF) with a planted biased item; hostile: group and column names (page by branch `dif`)."""
+
+    def page(results: list[ScreeningResult], kind: str) -> str:
+        from profilefit.dif import DifInputs, dif_report, dif_to_html
+
+        simulated = _dif_groups()
+        names = {"a": "Male", "b": "Female"}
+        by = "sex"
+        if kind == "hostile":
+            names = {"a": MARKUP_IDS[0], "b": RTL_ID + MARKUP_IDS[1] + LONG_ID}
+            by = RTL_ID + MARKUP_IDS[2]
+        groups = np.array([names[g] for g in simulated.groups.tolist()])
+        inputs = DifInputs(simulated.responses, groups, by, len(groups), 0, 0, 0, 0)
+        report = dif_report(inputs, simulated.responses.instrument, reference=names["a"])
+        return dif_to_html(report, language)
+
+    return page
+
+
+def _forecast_page(language: str) -> Callable[[list[ScreeningResult], str], str]:
+    """The adverse-impact forecast; hostile: group names, citation and notes of the differences file (branch `dif`)."""
+
+    def page(results: list[ScreeningResult], kind: str) -> str:
+        from profilefit.forecast import GroupDifferences, forecast_impact, forecast_to_html, load_differences
+
+        differences = load_differences()
+        if kind == "hostile":
+            data = differences.model_dump(mode="json")
+            data["reference"] = MARKUP_IDS[0]
+            data["groups"] = {RTL_ID + MARKUP_IDS[1] + LONG_ID: data["groups"]["women"]}
+            data["sources"][0]["citation"] = RTL_ID + MARKUP_IDS[2] + LONG_ID
+            data["verification"] = MARKUP_IDS[1] + LONG_ID
+            differences = GroupDifferences.model_validate(data)
+        forecast = forecast_impact(differences=differences, n_per_group=150, draws=2)
+        return forecast_to_html(forecast, language)
+
+    return page
+
+
 #: name -> function(results, "ordinary" | "hostile") -> HTML. Adding a page is one entry here.
 PAGES: dict[str, Callable[[list[ScreeningResult], str], str]] = {
     **{f"report-{language}": _report_page(language) for language in report_languages()},
     **{f"shortlist-{language}": _shortlist_page(language) for language in report_languages()},
     "audit": _audit_page,
     "validation": _validation_page,
+    **{f"dif-{language}": _dif_page(language) for language in ("en", "nb")},
+    **{f"forecast-{language}": _forecast_page(language) for language in ("en", "sv")},
 }
 
 #: Cases the page's owner is still fixing: (page, kind, width) -> reason. Strict: they must fail.

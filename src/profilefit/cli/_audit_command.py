@@ -18,6 +18,7 @@ from profilefit.audit import (
     write_audit_html,
     write_audit_json,
 )
+from profilefit.cli._forecast_commands import register_under as register_forecast
 from profilefit.cli._main import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
 
 
@@ -59,6 +60,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--json", metavar="OUT.json", help="also write the audit as JSON")
     parser.add_argument("--html", metavar="OUT.html", help="also write a self-contained HTML page")
     parser.set_defaults(func=run)
+    register_forecast(parser)  # `profilefit audit forecast`: cli/_forecast_commands.py
 
 
 def run(args: argparse.Namespace) -> int:

@@ -45,6 +45,7 @@ _COMMAND_MODULES = (
     "profilefit.cli._model_commands",
     "profilefit.cli._instrument_commands",
     "profilefit.cli._audit_command",
+    "profilefit.cli._dif_commands",
     "profilefit.cli._batch_commands",
     "profilefit.cli._report_commands",
     "profilefit.cli._decision_log_commands",

@@ -14,6 +14,7 @@ from profilefit.simulate._generate import (
     simulate,
     situational_consistency,
 )
+from profilefit.simulate._groups import GroupSimulation, population_sd, simulate_groups
 from profilefit.simulate._outcomes import (
     OutcomeModel,
     SimulatedOutcome,
@@ -24,6 +25,7 @@ from profilefit.simulate._outcomes import (
 
 __all__ = [
     "REFERENCE_SEED",
+    "GroupSimulation",
     "ItemParameters",
     "OutcomeModel",
     "SimulatedOutcome",
@@ -35,10 +37,12 @@ __all__ = [
     "item_parameters",
     "oracle_probabilities",
     "outcome_models",
+    "population_sd",
     "profile_log_densities",
     "retest",
     "select_hired",
     "simulate",
+    "simulate_groups",
     "simulate_outcome",
     "situational_consistency",
 ]
