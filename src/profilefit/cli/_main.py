@@ -32,6 +32,7 @@ _COMMAND_MODULES = (
     "profilefit.cli._audit_command",
     "profilefit.cli._batch_commands",
     "profilefit.cli._report_commands",
+    "profilefit.cli._service_commands",
 )
 
 

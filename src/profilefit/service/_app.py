@@ -1,0 +1,92 @@
+"""The app factory: :func:`create_app` builds the whole service from :class:`Settings`, no server needed."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.responses import Response
+
+from profilefit.artifact import ModelArtifact
+from profilefit.service._api import api_router, health_router
+from profilefit.service._core import AssessmentService
+from profilefit.service._greenhouse import greenhouse_router
+from profilefit.service._problems import BodyLimit, install_handlers
+from profilefit.service._settings import Settings
+from profilefit.service._storage import upgrade
+from profilefit.service._take import take_router
+
+log = logging.getLogger("profilefit.service.access")
+
+DESCRIPTION = """\
+Score contact-centre candidates against the seven service-rep profiles and a role, invite
+candidates to a test page, and connect an applicant-tracking system (Greenhouse's Assessment
+Partner API is mounted at `/greenhouse`). Results support a human decision; they must not be
+the sole basis for rejecting anyone. The reference model is trained on simulated candidates.
+Errors are RFC 9457 problem details. See docs/service.md.
+"""
+
+
+def create_app(settings: Settings, *, artifact: ModelArtifact | None = None) -> FastAPI:
+    """Build the service's ASGI app.
+
+    Parameters
+    ----------
+    settings : Settings
+    artifact : ModelArtifact, optional
+        A loaded model to reuse (tests load it once); default: ``settings.model_path``.
+
+    Returns
+    -------
+    fastapi.FastAPI
+        Serve it with any ASGI server (``profilefit serve`` runs uvicorn), or test it with
+        ``fastapi.testclient.TestClient``. ``app.state.service`` is the
+        :class:`~profilefit.service._core.AssessmentService` behind it.
+    """
+    from importlib.metadata import version as package_version
+
+    if settings.migrate:
+        upgrade(settings.database_url)
+    service = AssessmentService(settings, artifact)
+    app = FastAPI(
+        title="profilefit assessment service",
+        version=package_version("profilefit"),
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.service = service
+    install_handlers(app)
+    app.include_router(health_router(service))
+    app.include_router(api_router(service))
+    app.include_router(greenhouse_router(service))
+    app.include_router(take_router(service))
+
+    @app.middleware("http")
+    async def access_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        # The route's template, never the path: a path can hold a candidate's token or id.
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "(no route)")
+        elapsed = (time.perf_counter() - started) * 1000
+        log.info("%s %s %d %.1f ms", request.method, route, response.status_code, elapsed)
+        return response
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app of one ``profilefit serve`` worker, configured by ``PROFILEFIT_*`` variables."""
+    return create_app(Settings.from_env())
