@@ -18,7 +18,8 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture(scope="module")
 def http(tmp_path_factory):
-    return support.client(tmp_path_factory.mktemp("api"), rate_per_second=0)
+    with support.client(tmp_path_factory.mktemp("api"), rate_per_second=0) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,12 @@ def test_health_and_readiness_need_no_key(http):
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer wrong-key"}, {"Authorization": f"Basic {support.KEY}"}, {"Authorization": "Bearer "}],
+    [
+        {},
+        {"Authorization": "Bearer wrong-key"},
+        {"Authorization": f"Basic {support.KEY}"},
+        {"Authorization": "Bearer "},
+    ],
 )
 def test_no_valid_key_gives_401_problem(http, headers):
     response = http.post("/v1/score", json={"candidate_id": "c1"}, headers=headers)
@@ -54,7 +60,9 @@ def test_keys_are_kept_only_as_digests(tmp_path):
 @hypothesis_settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_property_api_score_equals_screener_score(http, reference, assessment):
     """Rule: POST /v1/score returns exactly Screener.score of the same assessment (same JSON)."""
-    response = http.post("/v1/score", content=json.dumps(assessment), headers={**support.AUTH, "Content-Type": "application/json"})
+    response = http.post(
+        "/v1/score", content=json.dumps(assessment), headers={**support.AUTH, "Content-Type": "application/json"}
+    )
     assert response.status_code == 200, response.text
     assert response.json() == reference.score(assessment).model_dump(mode="json")
 
@@ -89,18 +97,18 @@ def test_malformed_json_and_wrong_media_type(http):
 
 
 def test_body_over_the_limit_is_refused(tmp_path):
-    http = support.client(tmp_path, max_body_bytes=2048)
-    big = {"candidate_id": "c" * 100, "padding": "x" * 4000}
-    response = http.post("/v1/score", json=big, headers=support.AUTH)
-    assert response.status_code == 413 and response.headers["content-type"] == PROBLEM
+    with support.client(tmp_path, max_body_bytes=2048) as http:
+        big = {"candidate_id": "c" * 100, "padding": "x" * 4000}
+        response = http.post("/v1/score", json=big, headers=support.AUTH)
+        assert response.status_code == 413 and response.headers["content-type"] == PROBLEM
 
 
 def test_rate_limit_per_key_gives_429_with_retry_after(tmp_path):
-    http = support.client(tmp_path, rate_per_second=0.001, rate_burst=3)
-    codes = [http.get("/v1/roles", headers=support.AUTH).status_code for _ in range(5)]
-    assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
-    limited = http.get("/v1/roles", headers=support.AUTH)
-    assert limited.headers["content-type"] == PROBLEM and int(limited.headers["retry-after"]) >= 1
+    with support.client(tmp_path, rate_per_second=0.001, rate_burst=3) as http:
+        codes = [http.get("/v1/roles", headers=support.AUTH).status_code for _ in range(5)]
+        assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
+        limited = http.get("/v1/roles", headers=support.AUTH)
+        assert limited.headers["content-type"] == PROBLEM and int(limited.headers["retry-after"]) >= 1
 
 
 def test_batch_scores_valid_items_and_lists_problems_by_index(http, reference):
@@ -116,10 +124,10 @@ def test_batch_scores_valid_items_and_lists_problems_by_index(http, reference):
 
 
 def test_batch_over_the_documented_maximum_is_refused(tmp_path):
-    http = support.client(tmp_path, max_batch=2)
-    items = [{"candidate_id": str(k)} for k in range(3)]
-    response = http.post("/v1/score/batch", json={"assessments": items}, headers=support.AUTH)
-    assert response.status_code == 413 and response.json()["errors"][0]["field"] == "assessments"
+    with support.client(tmp_path, max_batch=2) as http:
+        items = [{"candidate_id": str(k)} for k in range(3)]
+        response = http.post("/v1/score/batch", json={"assessments": items}, headers=support.AUTH)
+        assert response.status_code == 413 and response.json()["errors"][0]["field"] == "assessments"
 
 
 def test_instrument_in_norwegian_without_keys(http):
@@ -164,15 +172,18 @@ def test_openapi_lists_the_contract(http):
 def test_cors_is_off_unless_configured(http, tmp_path):
     preflight = {"Origin": "https://ats.example", "Access-Control-Request-Method": "POST"}
     assert "access-control-allow-origin" not in http.options("/v1/score", headers=preflight).headers
-    allowed = support.client(tmp_path, cors_origins=("https://ats.example",))
-    assert allowed.options("/v1/score", headers=preflight).headers["access-control-allow-origin"] == "https://ats.example"
+    with support.client(tmp_path, cors_origins=("https://ats.example",)) as allowed:
+        assert (
+            allowed.options("/v1/score", headers=preflight).headers["access-control-allow-origin"]
+            == "https://ats.example"
+        )
 
 
 def test_errors_and_logs_hold_no_candidate_data(tmp_path, caplog):
-    http = support.client(tmp_path)
-    caplog.set_level("DEBUG")
-    secret = "candidate-secret-4711"
-    http.post("/v1/score", json={"candidate_id": secret, "tc1": 99}, headers=support.AUTH)
-    http.post("/v1/score", json={"candidate_id": secret}, headers={"Authorization": "Bearer " + secret})
-    assert secret not in caplog.text
-    assert "/v1/score" in caplog.text  # the route is logged, not its data
+    with support.client(tmp_path) as http:
+        caplog.set_level("DEBUG")
+        secret = "candidate-secret-4711"
+        http.post("/v1/score", json={"candidate_id": secret, "tc1": 99}, headers=support.AUTH)
+        http.post("/v1/score", json={"candidate_id": secret}, headers={"Authorization": "Bearer " + secret})
+        assert secret not in caplog.text
+        assert "/v1/score" in caplog.text  # the route is logged, not its data

@@ -107,7 +107,9 @@ def run_serve(args: argparse.Namespace) -> int:
 
         from profilefit.service import Settings, upgrade
     except ImportError as error:
-        print(f"profilefit serve: needs the service extra: pip install 'profilefit[service]' ({error})", file=sys.stderr)
+        print(
+            f"profilefit serve: needs the service extra: pip install 'profilefit[service]' ({error})", file=sys.stderr
+        )
         return EXIT_USAGE
     env = serve_environment(args, dict(os.environ))
     settings = Settings.from_env(env)

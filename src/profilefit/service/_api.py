@@ -98,7 +98,10 @@ class InvitationCreated(_Strict):
 
 
 def _problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"description": "problem details (RFC 9457)", "content": {"application/problem+json": {}}} for code in codes}
+    return {
+        code: {"description": "problem details (RFC 9457)", "content": {"application/problem+json": {}}}
+        for code in codes
+    }
 
 
 def api_router(service: AssessmentService) -> APIRouter:
@@ -121,7 +124,9 @@ def api_router(service: AssessmentService) -> APIRouter:
         wait = limiter.take(digest)
         if wait > 0:
             retry = str(max(1, round(wait + 0.5)))
-            raise Problem(429, "rate limit of this API key reached", kind="rate-limited", headers={"Retry-After": retry})
+            raise Problem(
+                429, "rate limit of this API key reached", kind="rate-limited", headers={"Retry-After": retry}
+            )
         return digest
 
     router = APIRouter(prefix="/v1", dependencies=[Depends(authorised)], responses=_problem_responses(401, 429))
@@ -169,7 +174,10 @@ def api_router(service: AssessmentService) -> APIRouter:
         if len(batch.assessments) > settings.max_batch:
             reason = f"at most {settings.max_batch} assessments per request, got {len(batch.assessments)}"
             raise Problem(
-                413, reason, kind="too-large", errors=[{"field": "assessments", "pointer": "#/assessments", "reason": reason}]
+                413,
+                reason,
+                kind="too-large",
+                errors=[{"field": "assessments", "pointer": "#/assessments", "reason": reason}],
             )
         screener = role_screener(role)
         parts, problems = [], []
@@ -217,7 +225,9 @@ def api_router(service: AssessmentService) -> APIRouter:
         manifest = service.artifact.manifest.model_dump(mode="json")
         return {"notice": NOTICE, **manifest}
 
-    @router.post("/invitations", status_code=201, response_model=InvitationCreated, responses=_problem_responses(422, 503))
+    @router.post(
+        "/invitations", status_code=201, response_model=InvitationCreated, responses=_problem_responses(422, 503)
+    )
     def create_invitation(request: InvitationRequest) -> InvitationCreated:
         """Create a candidate's link to the test page; with ``email`` it is also e-mailed."""
         if request.email is not None and not _EMAIL.match(request.email):

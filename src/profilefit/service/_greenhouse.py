@@ -132,7 +132,11 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
         role, _, language = str(request.partner_test_id).rpartition(".")
         if test_id(role, language) not in {test.partner_test_id for test in tests()}:
             reason = "allowed: a partner_test_id from list_tests"
-            raise Problem(422, "unknown test", errors=[{"field": "partner_test_id", "pointer": "#/partner_test_id", "reason": reason}])
+            raise Problem(
+                422,
+                "unknown test",
+                errors=[{"field": "partner_test_id", "pointer": "#/partner_test_id", "reason": reason}],
+            )
         callback = request.url or request.candidate.url
         if callback is not None and not callback_allowed(callback, settings):
             log.warning("send_test: completion callback host not allowed; Greenhouse will poll instead")
@@ -160,7 +164,9 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
             session.commit()
             return SendTestResponse(partner_interview_id=invitation.id)
 
-    @router.get("/test_status", response_model=TestStatus, response_model_exclude_none=True, summary="Greenhouse: status")
+    @router.get(
+        "/test_status", response_model=TestStatus, response_model_exclude_none=True, summary="Greenhouse: status"
+    )
     def test_status(partner_interview_id: Annotated[str, Query(max_length=64)]) -> TestStatus:
         """``complete`` with the fit score, the report link and a summary once the candidate has finished."""
         with service.sessions() as session:
@@ -208,4 +214,6 @@ def _application_id(profile_url: str | None) -> str | None:
 
 def status_fields(body: dict[str, Any]) -> dict[str, Any]:
     """The fields of a test_status body Greenhouse documents, for tests and clients."""
-    return {key: body[key] for key in ("partner_status", "partner_profile_url", "partner_score", "metadata") if key in body}
+    return {
+        key: body[key] for key in ("partner_status", "partner_profile_url", "partner_score", "metadata") if key in body
+    }

@@ -131,12 +131,18 @@ def take_router(service: AssessmentService) -> APIRouter:
         )
 
     def question_page(
-        token: str, invitation: Invitation, number: int, lang: str, problems: dict[str, str] | None = None
+        token: str,
+        invitation: Invitation,
+        number: int,
+        lang: str,
+        problems: dict[str, str] | None = None,
+        posted: dict[str, str] | None = None,
     ) -> HTMLResponse:
         words = service.texts[lang]
         ids = service.pages[number]
         shown = questions(service.instrument, ids, lang)
         answers = {answer.question: answer.value for answer in invitation.answers}
+        answers.update({key: value for key, value in (posted or {}).items() if key in ids})  # what was just chosen
         kind = "choice" if shown and shown[0].kind == "choice" else "scale"
         last = number == len(service.pages) - 1
         return render(
@@ -205,7 +211,7 @@ def take_router(service: AssessmentService) -> APIRouter:
                 return RedirectResponse(f"/take/{token}", 303, headers=PAGE_HEADERS)
             problems = service.save_page(session, invitation, number, posted)
             if problems:
-                return question_page(token, invitation, number, lang, problems)
+                return question_page(token, invitation, number, lang, problems, posted)
             if service.next_page(invitation) < len(service.pages):
                 return RedirectResponse(f"/take/{token}", 303, headers=PAGE_HEADERS)
             return finish(session, token, invitation, lang, background)
