@@ -6,29 +6,30 @@ result the library gives for the same answers. Every route needs an API key sent
 ``Authorization: Bearer KEY``; each key has its own rate limit.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: route signatures use the service's roles and
+# languages, which FastAPI can read only from annotations evaluated when the routes are made.
 import json
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from sqlalchemy import text
 
 from profilefit.fit import load_role
 from profilefit.screening import NOTICE, ScreeningResult
 from profilefit.service._core import AssessmentService, InvitationError
-from profilefit.service._outbound import MailError, callback_allowed
-from profilefit.service._problems import Problem, field_problems, not_found
+from profilefit.service._outbound import EMAIL_PATTERN, MailError, callback_allowed
+from profilefit.service._problems import Problem, field_problems, not_found, problem_responses
 from profilefit.service._questionnaire import instrument_json
 from profilefit.service._security import RateLimiter, match_key
+from profilefit.service._settings import Settings
 from profilefit.service._storage import erase_candidate, erasure_json
 
 JSON = "application/json"
-_EMAIL = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]{1,255}$")
+_EMAIL = re.compile(EMAIL_PATTERN)
 #: The assessment schema's rule for candidate ids.
 CandidateId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")]
 bearer = HTTPBearer(auto_error=False, description="An API key issued by the operator (docs/service.md).")
@@ -87,6 +88,26 @@ class InvitationRequest(_Strict):
     callback_url: str | None = Field(None, max_length=2048, description="PATCHed when the candidate finishes.")
 
 
+def _invitation_request(
+    roles: tuple[str, ...], languages: tuple[str, ...], settings: Settings
+) -> type[InvitationRequest]:
+    """The invitation request with this service's roles, languages and callback hosts as the allowed values."""
+    schemes = "https?" if settings.allow_http_callbacks else "https"
+    hosts = "|".join(re.escape(host) for host in settings.callback_hosts)
+    callback = rf"^{schemes}://({hosts})(:[0-9]{{1,5}})?(/[^\s]*)?$"
+    return create_model(
+        "InvitationRequest",
+        __base__=InvitationRequest,
+        email=(
+            str | None,
+            Field(None, max_length=320, pattern=_EMAIL.pattern, description="Where to e-mail the link."),
+        ),
+        callback_url=(str | None, Field(None, max_length=2048, pattern=callback, description="PATCHed when done.")),
+        role=(Literal[roles] | None, Field(None, description=InvitationRequest.model_fields["role"].description)),
+        language=(Literal[languages], Field("en", description=InvitationRequest.model_fields["language"].description)),
+    )
+
+
 class InvitationCreated(_Strict):
     """A created invitation."""
 
@@ -97,7 +118,7 @@ class InvitationCreated(_Strict):
     email_sent: bool
 
 
-def _problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {
         code: {"description": "problem details (RFC 9457)", "content": {"application/problem+json": {}}}
         for code in codes
@@ -129,7 +150,11 @@ def api_router(service: AssessmentService) -> APIRouter:
             )
         return digest
 
-    router = APIRouter(prefix="/v1", dependencies=[Depends(authorised)], responses=_problem_responses(401, 429))
+    role_enum: dict[str, Any] = {"json_schema_extra": {"enum": list(service.roles)}}
+    language_enum: dict[str, Any] = {"json_schema_extra": {"enum": list(instrument.languages)}}
+    invitation_model = _invitation_request(service.roles, service.languages, settings)
+
+    router = APIRouter(prefix="/v1", dependencies=[Depends(authorised)], responses=problem_responses(401, 429))
 
     def role_screener(role: str | None) -> Any:
         if role is None:
@@ -144,11 +169,11 @@ def api_router(service: AssessmentService) -> APIRouter:
         response_model=ScreeningResult,
         summary="Score one assessment",
         openapi_extra=assessment_body,
-        responses=_problem_responses(413, 415, 422),
+        responses=problem_responses(413, 415, 422),
     )
     async def score(
         request: Request,
-        role: Annotated[str | None, Query(max_length=64, description="Role for fit; default the service's.")] = None,
+        role: Annotated[str | None, Query(description="Role for fit; default the service's.", **role_enum)] = None,
     ) -> Response:
         """One assessment in (the schema ``profilefit schema`` prints), its ScreeningResult out."""
         _require_json(request)
@@ -164,11 +189,11 @@ def api_router(service: AssessmentService) -> APIRouter:
         "/score/batch",
         response_model=BatchResponse,
         summary=f"Score up to {settings.max_batch} assessments",
-        responses=_problem_responses(413, 415, 422),
+        responses=problem_responses(413, 415, 422),
     )
     async def score_batch(
         batch: BatchRequest,
-        role: Annotated[str | None, Query(max_length=64, description="Role for fit; default the service's.")] = None,
+        role: Annotated[str | None, Query(description="Role for fit; default the service's.", **role_enum)] = None,
     ) -> Response:
         """Each valid assessment is scored exactly as POST /v1/score scores it; each invalid one gets its problems."""
         if len(batch.assessments) > settings.max_batch:
@@ -193,9 +218,11 @@ def api_router(service: AssessmentService) -> APIRouter:
         body = f'{{"results":[{",".join(parts)}],"problems":{json.dumps(problems)},"summary":{json.dumps(summary)}}}'
         return Response(body, media_type=JSON)
 
-    @router.get("/instrument", summary="The questions, options and scale in one language")
+    @router.get(
+        "/instrument", summary="The questions, options and scale in one language", responses=problem_responses(422)
+    )
     def get_instrument(
-        lang: Annotated[str, Query(max_length=3, description="Language code, e.g. nb.")] = "en",
+        lang: Annotated[str, Query(description="Language code, e.g. nb.", **language_enum)] = "en",
     ) -> dict[str, Any]:
         """What an ATS needs to build its own form; answers posted to /v1/score use the ids given here."""
         if lang not in instrument.languages:
@@ -226,9 +253,9 @@ def api_router(service: AssessmentService) -> APIRouter:
         return {"notice": NOTICE, **manifest}
 
     @router.post(
-        "/invitations", status_code=201, response_model=InvitationCreated, responses=_problem_responses(422, 503)
+        "/invitations", status_code=201, response_model=InvitationCreated, responses=problem_responses(422, 503)
     )
-    def create_invitation(request: InvitationRequest) -> InvitationCreated:
+    def create_invitation(request: invitation_model) -> InvitationCreated:  # type: ignore[valid-type]
         """Create a candidate's link to the test page; with ``email`` it is also e-mailed."""
         if request.email is not None and not _EMAIL.match(request.email):
             raise Problem(422, "not an e-mail address", errors=[_field("email", "allowed: an e-mail address")])
@@ -252,7 +279,10 @@ def api_router(service: AssessmentService) -> APIRouter:
                 try:
                     service.email_invitation(created.invitation, created.link)
                     sent = True
-                except MailError:
+                except MailError as error:
+                    if error.refused:
+                        reason = "the mail server refused this address"
+                        raise Problem(422, "the e-mail was not sent", errors=[_field("email", reason)]) from None
                     raise Problem(503, "the invitation was created but the e-mail could not be sent") from None
             return InvitationCreated(
                 invitation_id=created.invitation.id,
@@ -262,7 +292,7 @@ def api_router(service: AssessmentService) -> APIRouter:
                 email_sent=sent,
             )
 
-    @router.get("/invitations/{invitation_id}", responses=_problem_responses(404))
+    @router.get("/invitations/{invitation_id}", responses=problem_responses(404))
     def get_invitation(invitation_id: Annotated[str, Field(max_length=64)]) -> dict[str, Any]:
         """Status of an invitation (sent, started, completed, expired) and, once completed, its result."""
         with service.sessions() as session:
@@ -289,7 +319,7 @@ def health_router(service: AssessmentService) -> APIRouter:
         """Always ``ok`` while the process serves requests."""
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness", responses=_problem_responses(503))
+    @router.get("/readyz", summary="Readiness", responses=problem_responses(503))
     def readyz() -> dict[str, str]:
         """``ready`` when the database answers and holds the service's tables."""
         try:

@@ -12,21 +12,21 @@ service's (:class:`~profilefit.service._core.AssessmentService`), so another ATS
 contract is another module of this shape.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: send_test's body names this service's tests, which FastAPI
+# reads only from annotations evaluated when the route is made.
 import logging
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from profilefit.fit import load_role
 from profilefit.screening import NOTICE
 from profilefit.service._core import AssessmentService
-from profilefit.service._outbound import MailError, callback_allowed
-from profilefit.service._problems import Problem
+from profilefit.service._outbound import EMAIL_PATTERN, MailError, callback_allowed
+from profilefit.service._problems import Problem, problem_responses
 from profilefit.service._security import match_key
 from profilefit.service._storage import erase_candidate
 
@@ -51,7 +51,7 @@ class Candidate(_Lenient):
 
     first_name: str | None = None
     last_name: str | None = None
-    email: str = Field(min_length=3, max_length=320)
+    email: str = Field(max_length=320, pattern=EMAIL_PATTERN)
     resume_url: str | None = None
     phone_number: str | None = None
     greenhouse_profile_url: str | None = None
@@ -110,7 +110,12 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
             raise Problem(401, "the API key is not accepted", headers=challenge)
         return digest
 
-    router = APIRouter(prefix="/greenhouse", tags=["greenhouse"], dependencies=[Depends(organisation)])
+    router = APIRouter(
+        prefix="/greenhouse",
+        tags=["greenhouse"],
+        dependencies=[Depends(organisation)],
+        responses=problem_responses(401, 413, 422),
+    )
 
     def tests() -> list[PartnerTest]:
         offered = []
@@ -126,8 +131,20 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
         """Every role in every language of the candidate page."""
         return tests()
 
-    @router.post("/send_test", response_model=SendTestResponse, summary="Greenhouse: invite and e-mail a candidate")
-    def send_test(request: SendTest) -> SendTestResponse:
+    offered = [test.partner_test_id for test in tests()]
+    send_model = create_model(
+        "SendTest",
+        __base__=SendTest,
+        partner_test_id=(Literal[tuple(offered)], Field(description="A partner_test_id from list_tests.")),
+    )
+
+    @router.post(
+        "/send_test",
+        response_model=SendTestResponse,
+        summary="Greenhouse: invite and e-mail a candidate",
+        responses=problem_responses(503),
+    )
+    def send_test(request: send_model) -> SendTestResponse:  # type: ignore[valid-type]
         """Create the invitation and e-mail the candidate their link; answer with its partner_interview_id."""
         role, _, language = str(request.partner_test_id).rpartition(".")
         if test_id(role, language) not in {test.partner_test_id for test in tests()}:
@@ -157,15 +174,23 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
                 invitation.candidate_id = f"greenhouse-{invitation.id}"
             try:
                 service.email_invitation(invitation, created.link)
-            except MailError:
+            except MailError as error:
                 erase_candidate(session, invitation.candidate_id)
+                if error.refused:
+                    reason = "the mail server refused this address"
+                    field = {"field": "candidate.email", "pointer": "#/candidate/email", "reason": reason}
+                    raise Problem(422, "the test e-mail was not sent", errors=[field]) from None
                 raise Problem(503, "the test e-mail could not be sent; try again later", kind="mail-failed") from None
             invitation.email = None  # sent: the address is not kept (data minimisation)
             session.commit()
             return SendTestResponse(partner_interview_id=invitation.id)
 
     @router.get(
-        "/test_status", response_model=TestStatus, response_model_exclude_none=True, summary="Greenhouse: status"
+        "/test_status",
+        response_model=TestStatus,
+        response_model_exclude_none=True,
+        summary="Greenhouse: status",
+        responses=problem_responses(404),
     )
     def test_status(partner_interview_id: Annotated[str, Query(max_length=64)]) -> TestStatus:
         """``complete`` with the fit score, the report link and a summary once the candidate has finished."""
@@ -198,7 +223,8 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
     @router.post("/response_error", summary="Greenhouse: a response of ours did not validate")
     def response_error(report: ResponseError) -> dict[str, int]:
         """Logged by call and count (no candidate e-mail, no texts); answered with status 200."""
-        log.warning("Greenhouse reports %d error(s) in our %s response", len(report.errors), report.api_call[:32])
+        call = report.api_call if report.api_call in ("list_tests", "send_test", "test_status") else "(unknown)"
+        log.warning("Greenhouse reports %d error(s) in our %s response", len(report.errors), call)
         return {"status": 200}
 
     return router

@@ -18,9 +18,22 @@ from profilefit.service._settings import Settings, SmtpSettings
 
 log = logging.getLogger("profilefit.service")
 
+#: What the service accepts as an e-mail address: no specials outside quotes, no control or line-break
+#: characters (so no header injection), a dot in the domain. Plain classes, not \s: JSON Schema
+#: regexes (ECMA) and Python disagree on what \s matches.
+EMAIL_PATTERN = r"""^[^@ "(),:;<>\[\\\]\x00-\x1f\x7f-\x9f\u2028\u2029]{1,64}@[^@ "(),:;<>\[\\\]\x00-\x1f\x7f-\x9f\u2028\u2029]{1,200}\.[^@ "(),:;<>\[\\\]\x00-\x1f\x7f-\x9f\u2028\u2029]{2,63}$"""
+
 
 class MailError(RuntimeError):
-    """The invitation e-mail could not be handed to the SMTP server."""
+    """The invitation e-mail could not be handed to the SMTP server.
+
+    ``refused`` is true when the server (or the message format) refused the recipient's
+    address: the caller's input is at fault, not the service.
+    """
+
+    def __init__(self, reason: str, *, refused: bool = False) -> None:
+        super().__init__(reason)
+        self.refused = refused
 
 
 def send_mail(smtp: SmtpSettings, *, to: str, subject: str, body: str) -> None:
@@ -31,21 +44,22 @@ def send_mail(smtp: SmtpSettings, *, to: str, subject: str, body: str) -> None:
     MailError
         When the server cannot be reached or refuses the message (the reason is the error's type only).
     """
-    message = EmailMessage()
-    message["From"] = smtp.sender
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
     try:
+        message = EmailMessage()
+        message["From"] = smtp.sender
+        message["To"] = to  # refuses line breaks, so no header can be injected
+        message["Subject"] = subject
+        message.set_content(body)
         with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as server:
             if smtp.starttls:
                 server.starttls(context=ssl.create_default_context())
             if smtp.username:
                 server.login(smtp.username, smtp.password or "")
             server.send_message(message)
-    except (OSError, smtplib.SMTPException) as error:
+    except (OSError, ValueError, smtplib.SMTPException) as error:
         log.warning("invitation e-mail not sent: %s", type(error).__name__)
-        raise MailError(type(error).__name__) from None
+        refused = isinstance(error, ValueError | smtplib.SMTPRecipientsRefused | smtplib.SMTPNotSupportedError)
+        raise MailError(type(error).__name__, refused=refused) from None
 
 
 def callback_allowed(url: str, settings: Settings) -> bool:

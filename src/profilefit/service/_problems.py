@@ -138,6 +138,12 @@ def install_handlers(app: FastAPI) -> None:
         return problem_response(Problem(500, "the service could not complete the request"))
 
 
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for problem details with these status codes."""
+    content = {PROBLEM_TYPE: {"schema": {"type": "object"}}}
+    return {code: {"description": _TITLES.get(code, "problem details"), "content": content} for code in codes}
+
+
 def not_found(what: str) -> HTTPException:
     """A 404 naming what was not found (never the id that was asked for)."""
     return HTTPException(404, f"no such {what}")
