@@ -7,11 +7,11 @@ import json
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
+from tests import service_support as support
+from tests.strategies import assessments
 
 from profilefit.screening import Screener
 from profilefit.service import key_digest
-from tests import service_support as support
-from tests.strategies import assessments
 
 PROBLEM = "application/problem+json"
 

@@ -6,10 +6,10 @@ import re
 from datetime import timedelta
 
 import pytest
+from tests import service_support as support
 
 from profilefit.screening import Screener
 from profilefit.service._storage import utcnow
-from tests import service_support as support
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,13 @@ import email
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 import pytest
 from aiosmtpd.controller import Controller
+from tests import service_support as support
 
 from profilefit.service import SmtpSettings
-from tests import service_support as support
 
 STATUS_KEYS = {"partner_status", "partner_profile_url", "partner_score", "metadata"}
 
@@ -35,15 +36,15 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[email.message.Message] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
 
 
 class Callbacks(BaseHTTPRequestHandler):
-    received: list[tuple[str, str, str | None]] = []
+    received: ClassVar[list[tuple[str, str, str | None]]] = []
 
-    def do_PATCH(self):  # noqa: N802 (http.server's hook name)
+    def do_PATCH(self):
         Callbacks.received.append((self.command, self.path, self.headers.get("Authorization")))
         self.send_response(200)
         self.end_headers()

@@ -10,12 +10,12 @@ import pytest
 import schemathesis
 from aiosmtpd.controller import Controller
 from hypothesis import HealthCheck, given
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hypothesis import settings as hypothesis_settings
-
-from profilefit.service import SmtpSettings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 from tests import service_support as support
 from tests.test_service_greenhouse import GH, Inbox, free_port
+
+from profilefit.service import SmtpSettings
 
 
 @pytest.fixture(scope="module")

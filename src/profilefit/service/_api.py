@@ -10,7 +10,7 @@ result the library gives for the same answers. Every route needs an API key sent
 # languages, which FastAPI can read only from annotations evaluated when the routes are made.
 import json
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -94,7 +94,9 @@ def _invitation_request(
     """The invitation request with this service's roles, languages and callback hosts as the allowed values."""
     schemes = "https?" if settings.allow_http_callbacks else "https"
     hosts = "|".join(re.escape(host) for host in settings.callback_hosts)
-    callback = rf"^{schemes}://({hosts})(:[0-9]{{1,5}})?(/[^\s]*)?$"
+    callback = rf"^{schemes}://({hosts})(:[0-9]{{1,5}})?(/[^ \x00-\x1f\x7f-\x9f\u2028\u2029]*)?$"
+    role_type: Any = Literal[roles]
+    language_type: Any = Literal[languages]
     return create_model(
         "InvitationRequest",
         __base__=InvitationRequest,
@@ -103,8 +105,8 @@ def _invitation_request(
             Field(None, max_length=320, pattern=_EMAIL.pattern, description="Where to e-mail the link."),
         ),
         callback_url=(str | None, Field(None, max_length=2048, pattern=callback, description="PATCHed when done.")),
-        role=(Literal[roles] | None, Field(None, description=InvitationRequest.model_fields["role"].description)),
-        language=(Literal[languages], Field("en", description=InvitationRequest.model_fields["language"].description)),
+        role=(role_type | None, Field(None, description=InvitationRequest.model_fields["role"].description)),
+        language=(language_type, Field("en", description=InvitationRequest.model_fields["language"].description)),
     )
 
 
@@ -116,13 +118,6 @@ class InvitationCreated(_Strict):
     test_url: str = Field(description="The candidate's personal link: signed, expiring, single-use.")
     expires_at: str
     email_sent: bool
-
-
-def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {
-        code: {"description": "problem details (RFC 9457)", "content": {"application/problem+json": {}}}
-        for code in codes
-    }
 
 
 def api_router(service: AssessmentService) -> APIRouter:
@@ -255,8 +250,9 @@ def api_router(service: AssessmentService) -> APIRouter:
     @router.post(
         "/invitations", status_code=201, response_model=InvitationCreated, responses=problem_responses(422, 503)
     )
-    def create_invitation(request: invitation_model) -> InvitationCreated:  # type: ignore[valid-type]
+    def create_invitation(body: invitation_model) -> InvitationCreated:  # type: ignore[valid-type]
         """Create a candidate's link to the test page; with ``email`` it is also e-mailed."""
+        request = cast(InvitationRequest, body)
         if request.email is not None and not _EMAIL.match(request.email):
             raise Problem(422, "not an e-mail address", errors=[_field("email", "allowed: an e-mail address")])
         if request.callback_url is not None and not callback_allowed(request.callback_url, settings):
