@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from profilefit.artifact import ModelArtifact
 from profilefit.service._api import api_router, health_router
@@ -66,16 +65,6 @@ def create_app(settings: Settings, *, artifact: ModelArtifact | None = None) -> 
     app.include_router(greenhouse_router(service))
     app.include_router(take_router(service))
 
-    @app.middleware("http")
-    async def access_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        # The route's template, never the path: a path can hold a candidate's token or id.
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "(no route)")
-        elapsed = (time.perf_counter() - started) * 1000
-        log.info("%s %s %d %.1f ms", request.method, route, response.status_code, elapsed)
-        return response
-
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -84,7 +73,40 @@ def create_app(settings: Settings, *, artifact: ModelArtifact | None = None) -> 
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(AccessLog)
     return app
+
+
+class AccessLog:
+    """ASGI middleware: one log line per request with the route's template, never the path.
+
+    A path can hold a candidate's token or id; the template (``/take/{token}``) cannot.
+    Plain ASGI rather than ``@app.middleware``, which costs a task and a queue per request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            if log.isEnabledFor(logging.INFO):
+                route = getattr(scope.get("route"), "path", "(no route)")
+                elapsed = (time.perf_counter() - started) * 1000
+                log.info("%s %s %d %.1f ms", scope["method"], route, status, elapsed)
 
 
 def app_from_env() -> FastAPI:
