@@ -65,4 +65,6 @@ def test_serve_with_only_an_api_key_scores_and_serves_the_page(tmp_path):
         output = server.communicate(timeout=30)[0]
     assert (tmp_path / "profilefit-service.db").exists() and (tmp_path / "profilefit-service.secret").exists()
     assert oct((tmp_path / "profilefit-service.secret").stat().st_mode & 0o777) == "0o600"
-    assert "/take/" not in output  # uvicorn's access log (paths with tokens) is off
+    token = link.rsplit("/", 1)[1]
+    assert "GET /take/{token} 200" in output  # the route's template is logged ...
+    assert token not in output and "c1" not in output  # ... never the token or a candidate id

@@ -275,6 +275,8 @@ def api_router(service: AssessmentService) -> APIRouter:
                 try:
                     service.email_invitation(created.invitation, created.link)
                     sent = True
+                    created.invitation.email = None  # sent: the address is not kept (data minimisation)
+                    session.commit()
                 except MailError as error:
                     if error.refused:
                         reason = "the mail server refused this address"

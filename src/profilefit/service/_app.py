@@ -110,5 +110,15 @@ class AccessLog:
 
 
 def app_from_env() -> FastAPI:
-    """The app of one ``profilefit serve`` worker, configured by ``PROFILEFIT_*`` variables."""
+    """The app of one ``profilefit serve`` worker, configured by ``PROFILEFIT_*`` variables.
+
+    Its log lines (route templates, problems by kind; never paths or candidate data) go to
+    standard error unless the host program configured the ``profilefit.service`` logger.
+    """
+    service_log = logging.getLogger("profilefit.service")
+    if not service_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        service_log.addHandler(handler)
+        service_log.setLevel(logging.INFO)
     return create_app(Settings.from_env())
