@@ -10,8 +10,10 @@ import time
 import urllib.error
 import urllib.request
 
-from profilefit.cli import main
+from examples import ats_client
 from tests.test_service_greenhouse import free_port
+
+from profilefit.cli import main
 
 
 def test_serve_refuses_to_start_without_an_api_key(tmp_path, monkeypatch, capsys):
@@ -21,7 +23,7 @@ def test_serve_refuses_to_start_without_an_api_key(tmp_path, monkeypatch, capsys
     assert "no API key" in capsys.readouterr().err
 
 
-def test_serve_with_only_an_api_key_scores_and_serves_the_page(tmp_path):
+def test_serve_with_only_an_api_key_scores_and_serves_the_page(tmp_path, capsys):
     port = free_port()
     env = {**os.environ, "PROFILEFIT_API_KEYS": "serve-test-key"}
     server = subprocess.Popen(
@@ -60,6 +62,9 @@ def test_serve_with_only_an_api_key_scores_and_serves_the_page(tmp_path):
         assert link.startswith(base + "/take/")
         with urllib.request.urlopen(link, timeout=10) as response:
             assert "Privacy notice" in response.read().decode()
+        assert ats_client.main(base, "serve-test-key") == 0  # the example, against the real server
+        printed = capsys.readouterr().out
+        assert "ats-4 completed: profile" in printed and "erased ats-4: {'invitations': 1" in printed
     finally:
         server.terminate()
         output = server.communicate(timeout=30)[0]
