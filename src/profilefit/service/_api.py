@@ -130,7 +130,7 @@ def api_router(service: AssessmentService) -> APIRouter:
         "requestBody": {"required": True, "content": {JSON: {"schema": assessment_schema}}},
     }
 
-    def authorised(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
+    async def authorised(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
         challenge = {"WWW-Authenticate": 'Bearer realm="profilefit"'}
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise Problem(401, "send an API key as 'Authorization: Bearer KEY'", kind="unauthorized", headers=challenge)

@@ -101,7 +101,7 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
     """The four Assessment Partner endpoints over one service."""
     settings = service.settings
 
-    def organisation(credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)]) -> str:
+    async def organisation(credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)]) -> str:
         challenge = {"WWW-Authenticate": 'Basic realm="profilefit"'}
         if credentials is None:
             raise Problem(401, "send the organisation's API key as the HTTP Basic user name", headers=challenge)
