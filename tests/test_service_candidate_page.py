@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -182,3 +183,14 @@ def test_report_link_is_signed(http):
     report = http.get(status["report_url"].removeprefix("http://testserver"))
     assert report.status_code == 200 and "cand-1" in report.text and 'lang="nb"' in report.text
     assert http.get(f"/reports/{created['invitation_id']}?sig=forged").status_code == 404
+
+
+def test_submitting_writes_the_decision_log_without_answers(tmp_path):
+    log = tmp_path / "decisions.jsonl"
+    with support.client(tmp_path, decision_log=str(log)) as http:
+        created = invite(http)
+        support.fill_in(http, created["test_url"], answers_for(service(http).instrument))
+    [line] = log.read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)
+    assert record["model_id"] == support.artifact().manifest.model_id and len(record["input_sha256"]) == 64
+    assert "cand-1" not in line and '"tc1"' not in line  # no candidate id, no answers

@@ -14,10 +14,12 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import ClassVar
 
 import pytest
+import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from tests import service_support as support
 
 from profilefit.service import SmtpSettings
+from profilefit.service._storage import Invitation
 
 STATUS_KEYS = {"partner_status", "partner_profile_url", "partner_score", "metadata"}
 
@@ -162,6 +164,8 @@ def test_send_test_fails_cleanly_when_mail_cannot_go_out(tmp_path):
         )
         assert response.status_code == 503 and response.headers["content-type"] == "application/problem+json"
         assert "a@example.test" not in response.text
+        with http.app.state.service.sessions() as session:  # no half-made invitation is left behind
+            assert session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 0
 
 
 def test_unknown_partner_interview_id_is_404(http):

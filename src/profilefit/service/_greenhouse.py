@@ -28,7 +28,6 @@ from profilefit.service._core import AssessmentService
 from profilefit.service._outbound import EMAIL_PATTERN, MailError, callback_allowed
 from profilefit.service._problems import Problem, problem_responses
 from profilefit.service._security import match_key
-from profilefit.service._storage import erase_candidate
 
 log = logging.getLogger("profilefit.service")
 basic = HTTPBasic(auto_error=False, description="User name: the organisation's API key; password: empty.")
@@ -122,7 +121,7 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
         for role_id in service.roles:
             role = load_role(role_id)
             for language in service.languages:
-                name = f"{role.text('name', language)} ({service.texts[language]['language_name']})"
+                name = f"{role.text('name', language)} – {service.texts[language]['language_name']}"
                 offered.append(PartnerTest(partner_test_id=test_id(role_id, language), partner_test_name=name))
         return offered
 
@@ -177,7 +176,8 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
             try:
                 service.email_invitation(invitation, created.link)
             except MailError as error:
-                erase_candidate(session, invitation.candidate_id)
+                session.delete(invitation)  # this invitation only: the candidate may hold earlier ones
+                session.commit()
                 if error.refused:
                     reason = "the mail server refused this address"
                     field = {"field": "candidate.email", "pointer": "#/candidate/email", "reason": reason}
