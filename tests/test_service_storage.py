@@ -165,3 +165,25 @@ def test_purge_command(tmp_path, capsys):
     engine.dispose()
     assert main(["purge-expired", "--database", url, "--retention-days", "30"]) == 0
     assert "purged 1 invitation(s)" in capsys.readouterr().out
+
+
+def test_the_whole_flow_on_every_database(tmp_path):
+    """Invite, answer, score, export and erase on SQLite, and on PostgreSQL when one is given."""
+    for number, url in enumerate(database_urls(tmp_path)):
+        (tmp_path / str(number)).mkdir()
+        with support.client(tmp_path / str(number), database_url=url) as http:
+            service = http.app.state.service
+            instrument = service.instrument
+            given = {item: 2 + k % 4 for k, item in enumerate(instrument.item_ids)}
+            given.update({check.id: check.expected for check in instrument.attention_checks})
+            given.update({s.id: "b" for s in instrument.scenarios})
+            created = http.post(
+                "/v1/invitations", json={"candidate_id": "flow-1", "language": "sv"}, headers=support.AUTH
+            )
+            support.fill_in(http, created.json()["test_url"], given)
+            status = http.get(f"/v1/invitations/{created.json()['invitation_id']}", headers=support.AUTH).json()
+            assert status["status"] == "completed" and status["result"]["candidate_id"] == "flow-1"
+            assert export_results(url, tmp_path / f"flow{number}.jsonl") == 1
+            erased = http.delete("/v1/candidates/flow-1", headers=support.AUTH).json()
+            assert erased["deleted"] == {"invitations": 1, "answers": len(given), "results": 1}
+        downgrade(url)  # leave the server's database empty for the next run
