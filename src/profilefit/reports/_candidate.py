@@ -1,53 +1,31 @@
 """One candidate's report: text for the terminal, JSON for systems, a self-contained HTML page for people.
 
 All three read a :class:`~profilefit.screening.ScreeningResult` and nothing else, so a
-report can be made from a stored result. The candidate id is the only text a candidate
-(or their HR system) chose; every text that reaches the HTML page is escaped anyway.
+report can be made from a stored result. The HTML page is rendered from the template
+``reports/data/candidate.html`` (see :mod:`profilefit.reports._render`): this module
+only decides what the page says.
 """
 
 from __future__ import annotations
 
 import textwrap
-from html import escape
+import unicodedata
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from profilefit.fit import RoleProfile
+from profilefit.fit import RoleFit, RoleProfile
 from profilefit.instrument import Instrument
-from profilefit.reports._charts import fit_chart, profile_chart, scale_chart
+from profilefit.reports._charts import FitChart, ProfileChart, ScaleChart, fit_chart, profile_chart, scale_chart
+from profilefit.reports._render import MAX_ID_CHARS, capped, isolate, render_page
 from profilefit.reports._strings import Labels, role_for
 from profilefit.screening import UNDETERMINED, ScreeningResult
 
 #: The classifier features a report lists under "why this profile rather than the runner-up".
 TOP_CONTRIBUTIONS = 5
-
-STYLE = """
-:root { color-scheme: light; }
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.5rem auto; max-width: 64rem;
-       padding: 0 1rem; color: #1b1b1b; line-height: 1.45; }
-h1 { font-size: 1.6rem; margin-bottom: 0.2rem; } h2 { font-size: 1.2rem; margin-top: 1.8rem; }
-h3 { font-size: 1rem; margin-bottom: 0.3rem; }
-.meta { color: #444; margin-top: 0; }
-.notice { background: #f4f4f0; border-left: 4px solid #8a6d00; padding: 0.4rem 1rem; margin: 1rem 0; }
-.notice p { margin: 0.3rem 0; }
-.review { border-left: 4px solid #2e7d32; padding: 0.4rem 1rem; background: #f1f8f1; }
-.review.needed { border-color: #b3261e; background: #fcf0ef; }
-.reasons { display: flex; flex-wrap: wrap; gap: 1rem 3rem; }
-.reasons > div { flex: 1 1 22rem; }
-.band { display: inline-block; padding: 0 0.5rem; border-radius: 0.6rem; font-weight: 600; }
-.band-strong { background: #d3ead2; } .band-possible { background: #f7e7b4; } .band-weak { background: #f4d6d2; }
-.band-none { background: #e6e6e6; }
-table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.92rem; }
-th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: left; vertical-align: top; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-figure { margin: 0.5rem 0 1rem; } figcaption { font-size: 0.85rem; color: #444; max-width: 40rem; }
-svg { max-width: 100%; height: auto; }
-footer { margin-top: 2rem; border-top: 1px solid #ddd; padding-top: 0.5rem; font-size: 0.8rem; color: #555; }
-"""
-
-
-def _text(value: object) -> str:
-    return escape(str(value), quote=True)
+#: Log-odds a feature adds to the top profile over the runner-up, from which its pull is called
+#: strong or moderate (below: slight). One log-odds unit multiplies the odds by e (about 2.7).
+STRONG_PULL, MODERATE_PULL = 1.0, 0.4
 
 
 def profilefit_version() -> str:
@@ -66,31 +44,65 @@ def notices(result_trained_on: str, labels: Labels) -> list[str]:
     return sentences
 
 
-def page(title: str, body: str, labels: Labels, *, style: str = STYLE, script: str = "") -> str:
-    """A complete HTML document in the labels' language, with inline CSS and an optional inline script."""
-    script_element = f"<script>{script}</script>" if script else ""
-    return (
-        f'<!DOCTYPE html>\n<html lang="{_text(labels.language)}">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{_text(title)}</title>\n'
-        f"<style>{style}</style>\n</head>\n<body>\n{body}\n{script_element}\n</body>\n</html>\n"
-    )
-
-
 def json_report(result: ScreeningResult) -> str:
     """The result as indented JSON: the published result schema, fit included."""
     return result.model_dump_json(indent=2) + "\n"
 
 
-def _review_reasons(result: ScreeningResult, labels: Labels) -> list[str]:
+#: Bidirectional classes that can reorder the text around them (UAX #9): right-to-left letters and controls.
+_REORDERING = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDF", "PDI"})
+
+
+def _terminal_text(text: str) -> str:
+    """Text for a terminal line: isolated (FSI … PDI) only when it could reorder the rest of the line.
+
+    Terminals without bidirectional support may show the isolates themselves, so plain ids stay plain.
+    """
+    return isolate(text) if any(unicodedata.bidirectional(c) in _REORDERING for c in text) else text
+
+
+def _distinct_percents(value: float, threshold: float, labels: Labels) -> tuple[str, str]:
+    """Both shares as percentages with as few decimals as keep them apart (41 % is never "below 41 %")."""
+    for decimals in (0, 1, 2):
+        shown = labels.percent(value, decimals), labels.percent(threshold, decimals)
+        if shown[0] != shown[1]:
+            break
+    return shown
+
+
+def _review_reasons(result: ScreeningResult, labels: Labels, *, isolated: bool = True) -> list[str]:
+    """Why a person must look first: each flag, why no profile is named, and an incomplete fit.
+
+    With ``isolated``, names inside the sentences are wrapped in FSI … PDI (for pages; not for the terminal).
+    """
+    name = isolate if isolated else str
     reasons = [labels.flag_name(flag.flag) for flag in result.flags]
     if result.profile == UNDETERMINED:
-        reasons.append(
-            labels.t(
-                "review_undetermined",
-                confidence=labels.percent(result.confidence),
-                threshold=labels.percent(result.min_confidence),
+        missing = [name(scale) for scale in missing_scales(result, labels)]
+        if missing:
+            reasons.append(
+                labels.t(
+                    "review_undetermined_missing",
+                    n=len(missing),
+                    total=len(result.scales),
+                    scales=", ".join(missing),
+                )
             )
-        )
+        elif result.situational and all(value is None for value in result.situational.values()):
+            reasons.append(labels.t("review_undetermined_scenarios"))
+        else:
+            confidence, threshold = _distinct_percents(result.confidence, result.min_confidence, labels)
+            reasons.append(
+                labels.t(
+                    "review_undetermined",
+                    profile=name(labels.profile(result.top_profile)),
+                    confidence=confidence,
+                    threshold=threshold,
+                )
+            )
+    if result.fit is not None and result.fit.band is None:
+        missing = _weighed_missing(result, role_for(result.fit.role))
+        reasons.append(labels.t("review_incomplete_fit", scales=", ".join(name(labels.scale(s)) for s in missing)))
     return reasons
 
 
@@ -125,7 +137,7 @@ def text_report(
     def wrap(text: str, indent: int = 0, hanging: int = 2) -> str:
         return textwrap.fill(text, width=width, initial_indent=" " * indent, subsequent_indent=" " * (indent + hanging))
 
-    lines = [f"{labels.t('title_report')}: {result.candidate_id}"]
+    lines = [f"{labels.t('title_report')}: {_terminal_text(capped(result.candidate_id, MAX_ID_CHARS))}"]
     if role is not None:
         lines.append(f"{labels.t('role')}: {role.text('name', language)}")
     lines.append("")
@@ -133,7 +145,7 @@ def text_report(
     lines.append("")
     if result.needs_human_review:
         lines.append(wrap(f"{labels.t('review_heading').upper()}: {labels.t('review_yes')}"))
-        lines += [wrap(f"- {reason}", 2) for reason in _review_reasons(result, labels)]
+        lines += [wrap(f"- {reason}", 2) for reason in _review_reasons(result, labels, isolated=False)]
         lines.append("")
     fit = result.fit
     if fit is None:
@@ -143,7 +155,13 @@ def text_report(
             "band_rule", strong=labels.number(fit.strong_from, 0), possible=labels.number(fit.possible_from, 0)
         )
         score = labels.t("fit_of_100", score=labels.number(fit.score))
-        lines.append(wrap(f"{labels.t('fit')}: {score}  [{labels.band(fit.band)}]  ({rule})"))
+        band = labels.band(fit.band)
+        first = f" {labels.t('review_first').upper()}" if result.needs_human_review else ""
+        lines.append(wrap(f"{labels.t('fit')}: {score}  [{band}]{first}  ({rule})"))
+        parts = labels.t(
+            "fit_parts", scales=labels.number(fit.scale_component, 0), profiles=labels.number(fit.profile_component, 0)
+        )
+        lines.append(wrap(parts, 2))
         for heading, sign, reasons in (
             ("reasons_for", "+", fit.reasons_for),
             ("reasons_against", "-", fit.reasons_against),
@@ -151,14 +169,15 @@ def text_report(
             lines.append(f"  {labels.t(heading)}:")
             lines += [wrap(f"{sign} {labels.reason(r)}", 4) for r in reasons] or [f"    {labels.t('no_reasons')}"]
     lines.append("")
-    lines.append(f"{labels.t('profile')}: {labels.profile(result.profile)}")
+    profile = labels.t("undetermined") if result.profile == UNDETERMINED else labels.profile_named(result.profile)
+    lines.append(f"{labels.t('profile')}: {profile}")
     name_width = max(len(labels.profile(p)) for p in result.probabilities)
     for profile_id, share in sorted(result.probabilities.items(), key=lambda item: -item[1]):
         bar = "#" * round(30 * share)
         lines.append(f"  {labels.profile(profile_id):<{name_width}}  {labels.percent(share):>6}  {bar}")
     lines.append("")
     lines.append(f"{labels.t('chart_scales')}:")
-    lines.append(wrap(f"{labels.t('norm_group')}: {result.norm_group}", 2))
+    lines.append(wrap(f"{labels.t('norm_group')}: {labels.norm_group(result.norm_group)}", 2))
     scale_width = max(len(labels.scale(s.scale)) for s in result.scales)
     for scale in result.scales:
         marker = "*" if role is not None and scale.scale in role.scales else " "
@@ -180,12 +199,12 @@ def text_report(
         lines.append(wrap(labels.t("no_flags"), 2))
     for flag in result.flags:
         lines.append(wrap(f"! {labels.flag_name(flag.flag)}: {labels.flag_explanation(flag.flag)}", 2))
-        lines.append(wrap(labels.t("flag_detail", detail=flag.detail), 4, 0))
+        lines.append(wrap(labels.flag_detail(flag.flag, flag.detail), 4, 0))
     lines.append("")
     lines.append(
         wrap(
-            f"{labels.t('model')}: {result.model.model_id}; {labels.t('instrument')}: "
-            f"{result.model.instrument_id} {result.model.instrument_version}"
+            f"{labels.t('model')}: {capped(result.model.model_id, MAX_ID_CHARS)}; {labels.t('instrument')}: "
+            + capped(f"{result.model.instrument_id} {result.model.instrument_version}", MAX_ID_CHARS)
         )
     )
     return "\n".join(line.rstrip() for line in lines) + "\n"
@@ -198,7 +217,7 @@ def html_report(
     role: RoleProfile | None = None,
     instrument: Instrument | None = None,
 ) -> str:
-    """A self-contained HTML page for one candidate: inline CSS and SVG charts, no scripts, no links.
+    """A self-contained HTML page for one candidate: inline CSS, charts drawn in HTML, no scripts, no links.
 
     Parameters are those of :func:`text_report`.
 
@@ -209,108 +228,217 @@ def html_report(
     """
     labels = Labels(language, instrument)
     role = role_for(result.fit.role if result.fit else None, role)
-    title = f"{labels.t('title_report')}: {result.candidate_id}"
-    meta = f"{_text(labels.t('candidate'))}: <strong>{_text(result.candidate_id)}</strong>"
-    if role is not None:
-        meta += f" · {_text(labels.t('role'))}: {_text(role.text('name', language))}"
-    body = [
-        f'<header><h1>{_text(labels.t("title_report"))}</h1><p class="meta">{meta}</p></header>',
-        '<aside class="notice">'
-        + "".join(f"<p>{_text(s)}</p>" for s in notices(result.model.trained_on, labels))
-        + "</aside>",
-        _review_section(result, labels),
-        _fit_section(result, labels),
-        _profile_section(result, labels),
-        _scale_section(result, role, labels),
-        _flag_section(result, labels),
-        "<footer>"
-        f"<p>{_text(labels.t('model'))}: {_text(result.model.model_id)} (sha256 {_text(result.model.sha256[:12])}…); "
-        f"{_text(labels.t('instrument'))}: {_text(result.model.instrument_id)} "
-        f"{_text(result.model.instrument_version)}; {_text(labels.t('norm_group'))}: {_text(result.norm_group)}.</p>"
-        f"<p>{_text(labels.t('made_with', version=profilefit_version()))}</p>"
-        "</footer>",
-    ]
-    return page(title, "\n".join(body), labels)
-
-
-def _review_section(result: ScreeningResult, labels: Labels) -> str:
-    if not result.needs_human_review:
-        return f'<section class="review"><p>{_text(labels.t("review_no"))}</p></section>'
-    items = "".join(f"<li>{_text(reason)}</li>" for reason in _review_reasons(result, labels))
-    return (
-        f'<section class="review needed"><h2>{_text(labels.t("review_heading"))}</h2>'
-        f"<p>{_text(labels.t('review_yes'))}</p><ul>{items}</ul></section>"
+    candidate_id = capped(result.candidate_id, MAX_ID_CHARS)
+    norm_group = labels.norm_group(result.norm_group)
+    return render_page(
+        "candidate.html",
+        language=language,
+        title=f"{labels.t('title_report')}: {isolate(candidate_id)}",
+        styles=("report.css",),
+        t=labels.strings(),
+        candidate_id=candidate_id,
+        role_name=capped(role.text("name", language)) if role is not None else "",
+        notices=notices(result.model.trained_on, labels),
+        review=_review_reasons(result, labels) if result.needs_human_review else [],
+        fit=_fit_view(result, role, labels),
+        profile=_profile_view(result, labels),
+        scales=_scale_view(result, role, norm_group, labels),
+        flags=[
+            _FlagView(
+                labels.flag_name(flag.flag),
+                labels.flag_explanation(flag.flag),
+                labels.flag_detail(flag.flag, flag.detail),
+            )
+            for flag in result.flags
+        ],
+        footer=_FooterView(
+            model_id=capped(result.model.model_id, MAX_ID_CHARS),
+            sha256=capped(result.model.sha256, 64)[:12],
+            instrument=capped(f"{result.model.instrument_id} {result.model.instrument_version}", MAX_ID_CHARS),
+            norm_group=norm_group,
+            made_with=labels.t("made_with", version=profilefit_version()),
+        ),
     )
 
 
-def _fit_section(result: ScreeningResult, labels: Labels) -> str:
+@dataclass(frozen=True)
+class _FlagView:
+    name: str
+    explanation: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class _FooterView:
+    model_id: str
+    sha256: str
+    instrument: str
+    norm_group: str
+    made_with: str
+
+
+@dataclass(frozen=True)
+class _ReasonColumn:
+    heading: str
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class _FitView:
+    score_text: str
+    band_name: str
+    band_class: str
+    review_first: bool
+    incomplete: str
+    chart: FitChart
+    parts: str
+    columns: list[_ReasonColumn]
+
+
+def missing_scales(result: ScreeningResult, labels: Labels) -> list[str]:
+    """Names of the scales the result could not score (too few answers)."""
+    return [labels.scale(scale.scale) for scale in result.scales if scale.score is None]
+
+
+def _listing(names: list[str]) -> str:
+    return ", ".join(isolate(name) for name in names)
+
+
+def _weighed_missing(result: ScreeningResult, role: RoleProfile | None) -> list[str]:
+    """Ids of the scales the role weighs that could not be scored (without a role: every unscored scale)."""
+    unscored = [scale.scale for scale in result.scales if scale.score is None]
+    weighed = [scale for scale in unscored if role is None or scale in role.scales]
+    return weighed or unscored
+
+
+def _incomplete_text(fit: RoleFit, result: ScreeningResult, role: RoleProfile | None, labels: Labels) -> str:
+    """Why a fit has no band: the scales the role weighs that could not be scored."""
+    if fit.band is not None:
+        return ""
+    names = [labels.scale(scale) for scale in _weighed_missing(result, role)]
+    return labels.t("fit_incomplete", scales=_listing(names) or "–")
+
+
+def _fit_view(result: ScreeningResult, role: RoleProfile | None, labels: Labels) -> _FitView | None:
     fit = result.fit
-    heading = f"<h2>{_text(labels.t('fit_heading'))}</h2>"
     if fit is None:
-        return f"<section>{heading}<p>{_text(labels.t('no_fit'))}</p></section>"
-    rule = labels.t("band_rule", strong=labels.number(fit.strong_from, 0), possible=labels.number(fit.possible_from, 0))
-    columns = []
-    for key, reasons in (("reasons_for", fit.reasons_for), ("reasons_against", fit.reasons_against)):
-        items = "".join(f"<li>{_text(labels.reason(reason))}</li>" for reason in reasons)
-        listing = f"<ul>{items}</ul>" if items else f"<p>{_text(labels.t('no_reasons'))}</p>"
-        columns.append(f"<div><h3>{_text(labels.t(key))}</h3>{listing}</div>")
-    score = labels.t("fit_of_100", score=labels.number(fit.score))
-    parts = labels.t(
-        "fit_parts", scales=labels.number(fit.scale_component, 0), profiles=labels.number(fit.profile_component, 0)
-    )
-    return (
-        f"<section>{heading}"
-        f"<p><strong>{_text(labels.t('fit'))}: {_text(score)}</strong> "
-        f'<span class="band band-{_text(fit.band)}">{_text(labels.band(fit.band))}</span> '
-        f"<small>({_text(rule)})</small></p>"
-        f"<figure>{fit_chart(fit.score, fit.strong_from, fit.possible_from, labels)}</figure>"
-        f"<p><small>{_text(parts)}</small></p>"
-        f'<div class="reasons">{"".join(columns)}</div></section>'
+        return None
+    # A result that needs review, or has no band, shows its fit greyed: a green band must not
+    # sit under a red "needs review" box.
+    band = fit.band
+    muted = result.needs_human_review or band is None
+    columns = [
+        _ReasonColumn(labels.t(key), [labels.reason(reason, isolated=True) for reason in reasons])
+        for key, reasons in (("reasons_for", fit.reasons_for), ("reasons_against", fit.reasons_against))
+    ]
+    return _FitView(
+        score_text=labels.t("fit_of_100", score=labels.number(fit.score)),
+        band_name=labels.band(band),
+        band_class="none" if band is None else ("muted" if muted else band),
+        review_first=result.needs_human_review,
+        incomplete=_incomplete_text(fit, result, role, labels),
+        chart=fit_chart(fit.score, fit.strong_from, fit.possible_from, labels, muted=muted),
+        parts=labels.t(
+            "fit_parts",
+            scales=labels.number(fit.scale_component, 0),
+            profiles=labels.number(fit.profile_component, 0),
+        ),
+        columns=columns,
     )
 
 
-def _profile_section(result: ScreeningResult, labels: Labels) -> str:
+@dataclass(frozen=True)
+class _WhyRow:
+    measure: str
+    candidate: str
+    towards: str
+    strength: str
+
+
+@dataclass(frozen=True)
+class _ProfileView:
+    summary_label: str
+    summary_name: str
+    summary_note: str
+    chart: ProfileChart
+    about_heading: str
+    description: str
+    why_heading: str
+    why_rows: list[_WhyRow]
+
+
+def _why_rows(result: ScreeningResult, labels: Labels) -> list[_WhyRow]:
+    """The features that moved the classifier most, each in words: what it is, the answers, which way, how much."""
     top, second = result.top_profile, result.second_profile
-    summary = (
-        f"<p><strong>{_text(labels.t('profile'))}: {_text(labels.profile(result.profile))}</strong> "
-        f"({_text(labels.profile(top))} {_text(labels.percent(result.confidence))}; "
-        f"{_text(labels.t('runner_up'))}: {_text(labels.profile(second))} "
-        f"{_text(labels.percent(result.probabilities.get(second, 0.0)))})</p>"
-    )
-    chart = profile_chart(result.probabilities, top, result.min_confidence, labels)
-    caption = labels.t("chart_profiles_caption", threshold=labels.percent(result.min_confidence))
-    description = labels.profile_description(top)
-    about = (
-        f"<h3>{_text(labels.t('about_profile', profile=labels.profile(top)))}</h3><p>{_text(description)}</p>"
-        if description
-        else ""
-    )
+    low, high = labels.number_range()
+    n_scenarios = len(labels.instrument.scenarios)
     rows = []
     for contribution in result.explanation.contributions[:TOP_CONTRIBUTIONS]:
+        feature, score = contribution.feature, contribution.score
+        if feature.startswith("sjt_"):
+            measure = labels.t("scenario_choices", profile=isolate(labels.profile(feature.removeprefix("sjt_"))))
+            answers = (
+                labels.t("scenario_count", count=round(score * n_scenarios), total=n_scenarios)
+                if score is not None
+                else labels.t("not_scored_short")
+            )
+        else:
+            measure = labels.scale(feature)
+            answers = (
+                labels.t("scale_value", score=labels.number(score), low=low, high=high)
+                if score is not None
+                else labels.t("not_scored_short")
+            )
+        size = abs(contribution.contribution)
+        strength = "pull_strong" if size >= STRONG_PULL else "pull_moderate" if size >= MODERATE_PULL else "pull_slight"
         towards = top if contribution.contribution >= 0 else second
-        score = "–" if contribution.score is None else labels.number(contribution.score, 2)
-        rows.append(
-            f'<tr><td>{_text(labels.feature(contribution.feature))}</td><td class="num">{_text(score)}</td>'
-            f"<td>{_text(labels.t('towards', profile=labels.profile(towards)))}</td></tr>"
+        rows.append(_WhyRow(measure, answers, labels.profile(towards), labels.t(strength)))
+    return rows
+
+
+def _profile_view(result: ScreeningResult, labels: Labels) -> _ProfileView:
+    top, second = result.top_profile, result.second_profile
+    if result.profile == UNDETERMINED:
+        name = labels.t("undetermined")
+        note = labels.t(
+            "most_likely_note", profile=isolate(labels.profile(top)), probability=labels.percent(result.confidence)
         )
-    why = (
-        f"<h3>{_text(labels.t('why_profile', top=labels.profile(top), second=labels.profile(second)))}</h3>"
-        f"<p><small>{_text(labels.t('why_profile_caption'))}</small></p><table>{''.join(rows)}</table>"
-    )
-    return (
-        f"<section><h2>{_text(labels.t('chart_profiles'))}</h2>{summary}"
-        f"<figure>{chart}<figcaption>{_text(caption)}</figcaption></figure>{about}{why}</section>"
+    else:
+        name = labels.profile_named(top)
+        note = labels.t(
+            "probability_runner_up",
+            probability=labels.percent(result.confidence),
+            runner_up=isolate(labels.profile(second)),
+            runner_up_probability=labels.percent(result.probabilities.get(second, 0.0)),
+        )
+    description = labels.profile_description(top)
+    return _ProfileView(
+        summary_label=labels.t("profile_short" if result.profile == UNDETERMINED else "profile"),
+        summary_name=name,
+        summary_note=note,
+        chart=profile_chart(result.probabilities, top, result.min_confidence, labels),
+        about_heading=labels.t("about_profile", profile=isolate(labels.profile_named(top))) if description else "",
+        description=description,
+        why_heading=labels.t("why_profile", top=isolate(labels.profile(top)), second=isolate(labels.profile(second))),
+        why_rows=_why_rows(result, labels),
     )
 
 
-def _scale_section(result: ScreeningResult, role: RoleProfile | None, labels: Labels) -> str:
-    caption = labels.t("chart_scales_caption", norm_group=result.norm_group)
-    if role is not None:
-        caption += " " + labels.t("weighted_bold")
-    head = (
-        f'<tr><th>{_text(labels.t("scale"))}</th><th class="num">{_text(labels.t("score"))}</th>'
-        f'<th class="num">{_text(labels.t("percentile"))}</th><th>{_text(labels.t("role_wants"))}</th></tr>'
-    )
+@dataclass(frozen=True)
+class _ScaleRow:
+    name: str
+    score: str
+    percentile: str
+    wants: str
+
+
+@dataclass(frozen=True)
+class _ScaleView:
+    chart: ScaleChart
+    rows: list[_ScaleRow]
+
+
+def _scale_view(result: ScreeningResult, role: RoleProfile | None, norm_group: str, labels: Labels) -> _ScaleView:
     rows = []
     for scale in result.scales:
         need = role.scales.get(scale.scale) if role is not None else None
@@ -318,29 +446,15 @@ def _scale_section(result: ScreeningResult, role: RoleProfile | None, labels: La
         if need is not None:
             key = "wants_higher" if need.direction == "higher" else "wants_lower"
             wants = labels.t(key, weight=labels.number(need.weight))
-        score = labels.t("not_scored") if scale.score is None else labels.number(scale.score, 2)
-        percentile = "–" if scale.percentile is None else labels.number(scale.percentile, 0)
         rows.append(
-            f'<tr><td>{_text(labels.scale(scale.scale))}</td><td class="num">{_text(score)}</td>'
-            f'<td class="num">{_text(percentile)}</td><td>{_text(wants)}</td></tr>'
+            _ScaleRow(
+                labels.scale(scale.scale),
+                labels.t("not_scored") if scale.score is None else labels.number(scale.score, 2),
+                "–" if scale.percentile is None else labels.number(scale.percentile, 0),
+                wants,
+            )
         )
-    return (
-        f"<section><h2>{_text(labels.t('chart_scales'))}</h2>"
-        f"<figure>{scale_chart(result.scales, role, labels)}<figcaption>{_text(caption)}</figcaption></figure>"
-        f"<table>{head}{''.join(rows)}</table></section>"
-    )
-
-
-def _flag_section(result: ScreeningResult, labels: Labels) -> str:
-    heading = f"<h2>{_text(labels.t('flags_heading'))}</h2>"
-    if not result.flags:
-        return f"<section>{heading}<p>{_text(labels.t('no_flags'))}</p></section>"
-    items = "".join(
-        f"<li><strong>{_text(labels.flag_name(flag.flag))}.</strong> {_text(labels.flag_explanation(flag.flag))} "
-        f"<small>{_text(labels.t('flag_detail', detail=flag.detail))}</small></li>"
-        for flag in result.flags
-    )
-    return f"<section>{heading}<ul>{items}</ul></section>"
+    return _ScaleView(scale_chart(result.scales, role, isolate(norm_group), labels), rows)
 
 
 def write_reports(

@@ -1,135 +1,149 @@
-"""Inline SVG charts for the HTML reports: fit with its bands, profile probabilities, scale percentiles.
+"""The charts of the candidate report as plain values: the template ``charts.html`` draws them in HTML and CSS.
 
-Charts are plain SVG elements written into the page, so a report is one file that opens
-offline. Every text placed in a chart goes through :func:`html.escape`. Colour is never
-the only carrier of meaning: bands and values are also written out.
+A chart is text first: every name and value it shows is page text (readable by a
+screen reader, at the page's font size on a phone); bars and marks are decoration
+placed by percentages. Colour never carries meaning alone: bands and values are
+written out, and the fit chart is greyed out when the result needs review first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from html import escape
+from dataclasses import dataclass
 
-from profilefit.fit import RoleProfile
+from profilefit.fit import BANDS, RoleProfile
 from profilefit.reports._strings import Labels
 from profilefit.screening import ScaleResult
 
-BAND_COLOURS = {"weak": "#f4d6d2", "possible": "#f7e7b4", "strong": "#d3ead2"}
-_BAR = "#2e6da4"
-_MUTED = "#8a8a8a"
-_LABEL_WIDTH = 190
-_PLOT_WIDTH = 340
-_ROW = 24
+
+def _position(value: float) -> float:
+    """A 0–100 value as a CSS percentage, kept on the track."""
+    return round(min(max(float(value), 0.0), 100.0), 2)
 
 
-def _text(value: object) -> str:
-    return escape(str(value), quote=True)
+@dataclass(frozen=True)
+class Segment:
+    """One band on the fit scale."""
+
+    band: str
+    name: str
+    range_text: str
+    width: float
 
 
-def _open(width: int, height: int, title: str) -> str:
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" role="img" aria-label="{_text(title)}"><title>{_text(title)}</title>'
-    )
+@dataclass(frozen=True)
+class Tick:
+    """A number under the fit scale."""
+
+    text: str
+    position: float
+    kind: str  # "first", "last" or "" (centred)
 
 
-def fit_chart(score: float, strong: float, possible: float, labels: Labels) -> str:
-    """A 0–100 bar divided into the weak, possible and strong bands, with the candidate's fit marked."""
-    width, left, plot, top = 560, 20, 520, 16
-    parts = [_open(width, 66, labels.t("chart_fit"))]
-    edges = [("weak", 0.0, possible), ("possible", possible, strong), ("strong", strong, 100.0)]
-    for band, start, end in edges:
-        x, w = left + plot * start / 100, plot * (end - start) / 100
-        parts.append(f'<rect x="{x:.1f}" y="{top}" width="{w:.1f}" height="24" fill="{BAND_COLOURS[band]}"/>')
-        parts.append(
-            f'<text x="{x + w / 2:.1f}" y="{top + 16}" font-size="12" text-anchor="middle" fill="#333">'
-            f"{_text(labels.band(band))}</text>"
-        )
-    for value in (0.0, possible, strong, 100.0):
-        x = left + plot * value / 100
-        parts.append(
-            f'<text x="{x:.1f}" y="{top - 4}" font-size="10" text-anchor="middle" fill="#555">{value:g}</text>'
-        )
-    x = left + plot * min(max(score, 0.0), 100.0) / 100
-    parts.append(f'<line x1="{x:.1f}" y1="{top - 2}" x2="{x:.1f}" y2="{top + 30}" stroke="#111" stroke-width="3"/>')
-    parts.append(
-        f'<text x="{x:.1f}" y="{top + 46}" font-size="13" font-weight="bold" text-anchor="middle">'
-        f"{_text(labels.number(score))}</text>"
-    )
-    parts.append("</svg>")
-    return "".join(parts)
+@dataclass(frozen=True)
+class FitChart:
+    """The 0–100 fit scale with its bands, the candidate's mark, and a legend."""
+
+    score_text: str
+    position: float
+    align: str  # "first" near 0 and "last" near 100, so that the number stays on the scale
+    segments: tuple[Segment, ...]
+    ticks: tuple[Tick, ...]
+    muted: bool
+    caption: str
 
 
-def profile_chart(probabilities: Mapping[str, float], top: str, threshold: float, labels: Labels) -> str:
-    """Horizontal bars of the profile probabilities, the top one dark, with the undetermined threshold dashed."""
-    ids = list(probabilities)
-    height = _ROW * len(ids) + 26
-    parts = [_open(_LABEL_WIDTH + _PLOT_WIDTH + 70, height, labels.t("chart_profiles"))]
-    for k, profile_id in enumerate(ids):
-        y = 4 + k * _ROW
-        share = float(probabilities[profile_id])
-        colour = _BAR if profile_id == top else "#9dbbd8"
-        parts.append(
-            f'<text x="{_LABEL_WIDTH - 8}" y="{y + 15}" font-size="13" text-anchor="end">'
-            f"{_text(labels.profile(profile_id))}</text>"
-        )
-        parts.append(
-            f'<rect x="{_LABEL_WIDTH}" y="{y + 3}" width="{_PLOT_WIDTH * share:.1f}" height="16" fill="{colour}"/>'
-        )
-        parts.append(
-            f'<text x="{_LABEL_WIDTH + _PLOT_WIDTH * share + 6:.1f}" y="{y + 15}" font-size="12">'
-            f"{_text(labels.percent(share))}</text>"
-        )
-    x = _LABEL_WIDTH + _PLOT_WIDTH * threshold
-    parts.append(
-        f'<line x1="{x:.1f}" y1="2" x2="{x:.1f}" y2="{height - 18}" stroke="#444" stroke-dasharray="4 3"/>'
-        f'<text x="{x:.1f}" y="{height - 4}" font-size="11" text-anchor="middle" fill="#444">'
-        f"{_text(labels.percent(threshold))}</text>"
-    )
-    parts.append("</svg>")
-    return "".join(parts)
+def fit_chart(score: float, strong: float, possible: float, labels: Labels, *, muted: bool) -> FitChart:
+    """The fit scale: weak, possible and strong bands, the candidate's fit marked above it.
 
-
-def scale_chart(scales: Sequence[ScaleResult], role: RoleProfile | None, labels: Labels) -> str:
-    """Each scale's percentile in the norm group on a 0–100 track, with the group's middle half shaded.
-
-    Scales the role weighs are named in bold.
+    Band names sit in a legend under the scale, never under the mark, so the mark cannot cover them.
     """
-    height = _ROW * len(scales) + 26
-    parts = [_open(_LABEL_WIDTH + _PLOT_WIDTH + 70, height, labels.t("chart_scales"))]
-    x25, x50, x75 = (_LABEL_WIDTH + _PLOT_WIDTH * q for q in (0.25, 0.5, 0.75))
-    parts.append(
-        f'<rect x="{x25:.1f}" y="2" width="{x75 - x25:.1f}" height="{height - 24}" fill="#eeeeee"/>'
-        f'<line x1="{x50:.1f}" y1="2" x2="{x50:.1f}" y2="{height - 22}" stroke="{_MUTED}"/>'
+    edges = {"weak": (0.0, possible), "possible": (possible, strong), "strong": (strong, 100.0)}
+    ranges = {
+        "weak": labels.t("range_below", value=labels.number(possible, 0)),
+        "possible": labels.t(
+            "range_from_to", low=labels.number(possible, 0), high=labels.number(max(possible, strong - 1), 0)
+        ),
+        "strong": labels.t("range_from", value=labels.number(strong, 0)),
+    }
+    segments = tuple(
+        Segment(band, labels.band(band), ranges[band], _position(edges[band][1]) - _position(edges[band][0]))
+        for band in reversed(BANDS)
     )
-    for value in (0, 25, 50, 75, 100):
-        x = _LABEL_WIDTH + _PLOT_WIDTH * value / 100
-        parts.append(
-            f'<text x="{x:.1f}" y="{height - 6}" font-size="10" text-anchor="middle" fill="#555">{value}</text>'
+    ticks = (
+        Tick("0", 0.0, "first"),
+        Tick(labels.number(possible, 0), _position(possible), ""),
+        Tick(labels.number(strong, 0), _position(strong), ""),
+        Tick("100", 100.0, "last"),
+    )
+    caption = labels.t("chart_fit_caption", score=labels.number(score))
+    if muted:
+        caption += " " + labels.t("chart_fit_muted")
+    position = _position(score)
+    align = "first" if position < 8 else "last" if position > 92 else ""
+    return FitChart(labels.number(score), position, align, segments, ticks, muted, caption)
+
+
+@dataclass(frozen=True)
+class ProfileBar:
+    """One profile's probability."""
+
+    name: str
+    value_text: str
+    width: float
+    top: bool
+
+
+@dataclass(frozen=True)
+class ProfileChart:
+    """Every profile's probability as a bar and as text, with the threshold for naming a profile."""
+
+    bars: tuple[ProfileBar, ...]
+    threshold: float
+    caption: str
+
+
+def profile_chart(probabilities: Mapping[str, float], top: str, threshold: float, labels: Labels) -> ProfileChart:
+    """Bars of the profile probabilities, most likely first, the top one dark, the threshold dashed."""
+    ordered = sorted(probabilities.items(), key=lambda item: (-item[1], item[0]))
+    bars = tuple(
+        ProfileBar(labels.profile(profile_id), labels.percent(share), _position(100 * share), profile_id == top)
+        for profile_id, share in ordered
+    )
+    caption = labels.t("chart_profiles_caption", threshold=labels.percent(threshold))
+    return ProfileChart(bars, _position(100 * threshold), caption)
+
+
+@dataclass(frozen=True)
+class ScaleMark:
+    """One scale's percentile in the norm group, or why it has none."""
+
+    name: str
+    weighted: bool
+    position: float | None
+    value_text: str
+
+
+@dataclass(frozen=True)
+class ScaleChart:
+    """Each scale's percentile on a 0–100 track with the norm group's middle half shaded."""
+
+    marks: tuple[ScaleMark, ...]
+    caption: str
+
+
+def scale_chart(scales: Sequence[ScaleResult], role: RoleProfile | None, norm_group: str, labels: Labels) -> ScaleChart:
+    """Percentiles of the scales; scales the role weighs are in bold, unscored ones say so."""
+    marks = tuple(
+        ScaleMark(
+            labels.scale(scale.scale),
+            role is not None and scale.scale in role.scales,
+            None if scale.percentile is None else _position(scale.percentile),
+            labels.t("not_scored_short") if scale.percentile is None else labels.number(scale.percentile, 0),
         )
-    for k, scale in enumerate(scales):
-        y = 4 + k * _ROW
-        weighted = role is not None and scale.scale in role.scales
-        weight = ' font-weight="bold"' if weighted else ""
-        parts.append(
-            f'<text x="{_LABEL_WIDTH - 8}" y="{y + 15}" font-size="13" text-anchor="end"{weight}>'
-            f"{_text(labels.scale(scale.scale))}</text>"
-        )
-        parts.append(
-            f'<line x1="{_LABEL_WIDTH}" y1="{y + 11}" x2="{_LABEL_WIDTH + _PLOT_WIDTH}" y2="{y + 11}" '
-            'stroke="#cccccc"/>'
-        )
-        if scale.percentile is None:
-            parts.append(
-                f'<text x="{_LABEL_WIDTH + 6}" y="{y + 15}" font-size="12" fill="{_MUTED}">'
-                f"{_text(labels.t('not_scored'))}</text>"
-            )
-            continue
-        x = _LABEL_WIDTH + _PLOT_WIDTH * scale.percentile / 100
-        parts.append(f'<circle cx="{x:.1f}" cy="{y + 11}" r="6" fill="{_BAR}"/>')
-        parts.append(
-            f'<text x="{_LABEL_WIDTH + _PLOT_WIDTH + 10}" y="{y + 15}" font-size="12">'
-            f"{_text(labels.number(scale.percentile, 0))}</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+        for scale in scales
+    )
+    caption = labels.t("chart_scales_caption", norm_group=norm_group)
+    if role is not None:
+        caption += " " + labels.t("weighted_bold")
+    return ScaleChart(marks, caption)

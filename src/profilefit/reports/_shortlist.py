@@ -4,8 +4,9 @@ Rows come from a results file that ``profilefit score`` writes (CSV, JSON Lines 
 Parquet, with the columns ``candidate_id``, ``profile``, ``confidence``,
 ``fit_score``, ``fit_band``, ``needs_review``, ``flags`` and more) or from
 :class:`~profilefit.screening.ScreeningResult` objects. The page works offline: its
-small inline script only sorts and hides table rows, and reads no candidate data
-except from escaped HTML attributes.
+small inline script (``reports/data/shortlist.js``) only sorts and hides table rows,
+and reads no candidate data except from escaped HTML attributes. The page is rendered
+from the template ``reports/data/shortlist.html``.
 """
 
 from __future__ import annotations
@@ -14,19 +15,23 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from html import escape
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from profilefit.fit import BANDS, RoleProfile
 from profilefit.instrument import Instrument
 from profilefit.io import read_table
-from profilefit.reports._candidate import STYLE, notices, page, profilefit_version
+from profilefit.reports._candidate import notices, profilefit_version
+from profilefit.reports._render import MAX_ID_CHARS, asset, capped, render_page
 from profilefit.reports._strings import Labels, role_for
-from profilefit.screening import ScreeningResult
+from profilefit.screening import UNDETERMINED, ScreeningResult
 from profilefit.validity import FLAG_IDS
 
+#: The band filter's value for a fit without a band (an incomplete fit: never selected).
+_INCOMPLETE = "incomplete"
+#: Longest profile or flag name a shortlist shows (ids: MAX_ID_CHARS).
+MAX_NAME_CHARS = 64
 #: Columns a results file must have for a shortlist.
 REQUIRED_COLUMNS = ("candidate_id", "profile")
 
@@ -47,6 +52,7 @@ class ShortlistRow:
     fit_score : float or None
         Fit 0–100; ``None`` when the results have no fit.
     fit_band : str or None
+        ``None`` when there is no fit, or when the fit is incomplete (a score but no band).
     needs_review : bool
     flags : tuple of str
         Validity flags that fired.
@@ -63,6 +69,11 @@ class ShortlistRow:
     needs_review: bool
     flags: tuple[str, ...] = ()
     trained_on: str = "simulation"
+
+    @property
+    def incomplete(self) -> bool:
+        """A fit without a band: a weighted scale had too few answers, so the candidate is not selected."""
+        return self.fit_score is not None and self.fit_band is None
 
 
 def _number(value: Any) -> float | None:
@@ -142,13 +153,28 @@ def read_results(path: str | Path) -> list[ShortlistRow]:
                 f"{path}: no column(s) {', '.join(missing)} ({location}); a results file from "
                 f"`profilefit score` has {', '.join(REQUIRED_COLUMNS)}, fit_score, fit_band, needs_review and flags"
             )
-        rows.append(_row(record))
+        rows.append(capped_row(_row(record)))
     return rows
+
+
+def capped_row(row: ShortlistRow) -> ShortlistRow:
+    """The row with its texts cut to what a page shows: ids to 128 characters, profile and flag names to 64.
+
+    A results file is data someone else wrote; one 5,000-character cell must not make the page thousands
+    of pixels wide. A cut text ends in … so that it never passes for the whole.
+    """
+    return replace(
+        row,
+        candidate_id=capped(row.candidate_id, MAX_ID_CHARS),
+        profile=capped(row.profile, MAX_NAME_CHARS),
+        top_profile=capped(row.top_profile, MAX_NAME_CHARS),
+        flags=tuple(capped(flag, MAX_NAME_CHARS) for flag in row.flags),
+    )
 
 
 def rows_from_results(results: Iterable[ScreeningResult]) -> list[ShortlistRow]:
     """Shortlist rows from screening results."""
-    return [
+    rows = [
         ShortlistRow(
             candidate_id=result.candidate_id,
             profile=result.profile,
@@ -162,77 +188,36 @@ def rows_from_results(results: Iterable[ScreeningResult]) -> list[ShortlistRow]:
         )
         for result in results
     ]
+    return [capped_row(row) for row in rows]
 
 
-def _text(value: object) -> str:
-    return escape(str(value), quote=True)
+@dataclass(frozen=True)
+class _Column:
+    heading: str
+    kind: str
+    sortable: bool
+    sorted: bool
 
 
-_SHORTLIST_STYLE = (
-    STYLE.replace("max-width: 64rem", "max-width: 76rem")
-    + """
-#controls { display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; align-items: center; margin: 0.8rem 0; }
-#controls[hidden] { display: none; }
-table.shortlist { width: 100%; font-size: 0.95rem; }
-table.shortlist thead th { position: sticky; top: 0; background: #fff; border-bottom: 2px solid #888; }
-table.shortlist tbody tr:nth-child(even) { background: #f7f7f7; }
-table.shortlist td { white-space: nowrap; } table.shortlist td.flags { white-space: normal; }
-th button { font: inherit; color: inherit; background: none; border: 0; padding: 0; cursor: pointer;
-            text-decoration: underline dotted; }
-th[aria-sort="descending"] button::after { content: " \\25BC"; }
-th[aria-sort="ascending"] button::after { content: " \\25B2"; }
-.bar { display: inline-block; height: 0.7rem; background: #2e6da4; vertical-align: middle; margin-left: 0.4rem; }
-td.review-yes { color: #b3261e; font-weight: 600; }
-"""
-)
-
-# Sorting and filtering only; it reads data-* attributes, never inserts markup.
-_SCRIPT = """
-(function () {
-  var table = document.getElementById("shortlist");
-  var body = table.tBodies[0];
-  var rows = Array.prototype.slice.call(body.rows);
-  var band = document.getElementById("filter-band");
-  var flag = document.getElementById("filter-flag");
-  var review = document.getElementById("filter-review");
-  var shown = document.getElementById("shown");
-  var template = shown.getAttribute("data-template");
-  function keep(row) {
-    var flags = " " + row.getAttribute("data-flags") + " ";
-    var flagOk = flag.value === "" || (flag.value === "*" && flags.trim() !== "") ||
-      (flag.value === "-" && flags.trim() === "") || flags.indexOf(" " + flag.value + " ") >= 0;
-    return (band.value === "" || row.getAttribute("data-band") === band.value) && flagOk &&
-      (!review.checked || row.getAttribute("data-review") === "1");
-  }
-  function apply() {
-    var count = 0;
-    rows.forEach(function (row) { row.hidden = !keep(row); if (!row.hidden) { count += 1; } });
-    shown.textContent = template.replace("{shown}", count).replace("{total}", rows.length);
-  }
-  var headers = table.tHead.rows[0].cells;
-  Array.prototype.forEach.call(headers, function (th, column) {
-    var button = th.querySelector("button");
-    if (!button) { return; }
-    button.addEventListener("click", function () {
-      var numeric = th.getAttribute("data-type") === "number";
-      // A sorted column reverses; a new one starts best first (numbers) or A to Z (text).
-      var current = th.getAttribute("aria-sort");
-      var descending = current ? current === "ascending" : numeric;
-      Array.prototype.forEach.call(headers, function (other) { other.removeAttribute("aria-sort"); });
-      th.setAttribute("aria-sort", descending ? "descending" : "ascending");
-      rows.sort(function (a, b) {
-        var x = a.cells[column].getAttribute("data-sort"), y = b.cells[column].getAttribute("data-sort");
-        var order = numeric ? parseFloat(x) - parseFloat(y) : x.localeCompare(y);
-        return descending ? -order : order;
-      });
-      rows.forEach(function (row) { body.appendChild(row); });
-    });
-  });
-  [band, flag, review].forEach(function (control) { control.addEventListener("change", apply); });
-  document.getElementById("controls").hidden = false;
-  apply();
-})();
-"""
+@dataclass(frozen=True)
+class _RowView:
+    rank: int
+    candidate_id: str
+    fit_text: str
+    fit_sort: str
+    bar_width: str
+    band: str
+    band_sort: str
+    band_class: str
+    band_name: str
+    profile: str
+    confidence: str
+    confidence_sort: str
+    flag_ids: str
+    flag_names: str
+    review: str
+    review_flag: str
+    review_sort: str
 
 
 def shortlist_html(
@@ -265,26 +250,33 @@ def shortlist_html(
     if role_id is None and not isinstance(source, str | Path):
         role_id = next((r.fit.role for r in source if isinstance(r, ScreeningResult) and r.fit), None)
     resolved = role_for(role_id, role if isinstance(role, RoleProfile) else None)
-    ordered = sorted(rows, key=lambda r: (r.fit_score is None, -(r.fit_score or 0.0), r.candidate_id))
+    # Best fit first; an incomplete fit is never selected, so it comes after every banded one.
+    ordered = sorted(
+        rows, key=lambda r: (r.fit_band is None, r.fit_score is None, -(r.fit_score or 0.0), r.candidate_id)
+    )
     trained_on = "simulation" if all(r.trained_on == "simulation" for r in rows) else "organisation data"
-
     counts = {band: sum(r.fit_band == band for r in rows) for band in BANDS}
     summary = (
         labels.t("candidates_count", n=len(rows))
         + "; "
         + labels.t("band_counts", review=sum(r.needs_review for r in rows), **counts)
     )
-    meta = _text(summary)
-    if resolved is not None:
-        meta = f"{_text(labels.t('role'))}: {_text(resolved.text('name', language))} · {meta}"
-    body = [
-        f'<header><h1>{_text(labels.t("title_shortlist"))}</h1><p class="meta">{meta}</p></header>',
-        '<aside class="notice">' + "".join(f"<p>{_text(s)}</p>" for s in notices(trained_on, labels)) + "</aside>",
-        _controls(labels),
-        _table(ordered, labels) if rows else f"<p>{_text(labels.t('no_candidates'))}</p>",
-        f"<footer><p>{_text(labels.t('made_with', version=profilefit_version()))}</p></footer>",
-    ]
-    return page(labels.t("title_shortlist"), "\n".join(body), labels, style=_SHORTLIST_STYLE, script=_SCRIPT)
+    return render_page(
+        "shortlist.html",
+        language=language,
+        title=labels.t("title_shortlist"),
+        styles=("report.css", "shortlist.css"),
+        script=asset("shortlist.js"),
+        t=labels.strings(),
+        role_name=capped(resolved.text("name", language)) if resolved is not None else "",
+        summary=summary,
+        notices=notices(trained_on, labels),
+        bands=[(band, labels.band(band)) for band in (*BANDS, _INCOMPLETE)],
+        flags=[(flag, labels.flag_name(flag)) for flag in FLAG_IDS],
+        columns=_columns(labels),
+        rows=[_row_view(rank, row, labels) for rank, row in enumerate(ordered, start=1)],
+        made_with=labels.t("made_with", version=profilefit_version()),
+    )
 
 
 def _rows(source: str | Path | Sequence[ScreeningResult] | Sequence[ShortlistRow]) -> list[ShortlistRow]:
@@ -292,29 +284,14 @@ def _rows(source: str | Path | Sequence[ScreeningResult] | Sequence[ShortlistRow
         return read_results(source)
     rows: list[ShortlistRow] = []
     for item in source:
-        rows += rows_from_results([item]) if isinstance(item, ScreeningResult) else [item]
+        if isinstance(item, ScreeningResult):
+            rows += rows_from_results([item])
+        else:  # rows built by hand are capped as rows read from a file are
+            rows.append(capped_row(item))
     return rows
 
 
-def _controls(labels: Labels) -> str:
-    bands = "".join(f'<option value="{_text(b)}">{_text(labels.band(b))}</option>' for b in BANDS)
-    flags = "".join(f'<option value="{_text(f)}">{_text(labels.flag_name(f))}</option>' for f in FLAG_IDS)
-    return (
-        '<div id="controls" hidden>'
-        f'<label>{_text(labels.t("filter_band"))} <select id="filter-band">'
-        f'<option value="">{_text(labels.t("filter_all"))}</option>{bands}</select></label>'
-        f'<label>{_text(labels.t("filter_flag"))} <select id="filter-flag">'
-        f'<option value="">{_text(labels.t("filter_all"))}</option>'
-        f'<option value="*">{_text(labels.t("filter_any_flag"))}</option>'
-        f'<option value="-">{_text(labels.t("filter_no_flag"))}</option>{flags}</select></label>'
-        f'<label><input type="checkbox" id="filter-review"> {_text(labels.t("filter_review"))}</label>'
-        f'<span id="shown" data-template="{_text(labels.t("shown"))}"></span>'
-        "</div>"
-        f"<p><small>{_text(labels.t('sort_hint'))}</small></p>"
-    )
-
-
-def _table(rows: Sequence[ShortlistRow], labels: Labels) -> str:
+def _columns(labels: Labels) -> list[_Column]:
     columns = [
         ("col_rank", "number", False),
         ("candidate", "text", True),
@@ -325,50 +302,31 @@ def _table(rows: Sequence[ShortlistRow], labels: Labels) -> str:
         ("col_flags", "text", True),
         ("col_review", "text", True),
     ]
-    head = "".join(
-        f'<th data-type="{kind}"'
-        + (' aria-sort="descending"' if key == "fit" else "")
-        + (' class="num"' if kind == "number" else "")
-        + ">"
-        + (f'<button type="button">{_text(labels.t(key))}</button>' if sortable else _text(labels.t(key)))
-        + "</th>"
-        for key, kind, sortable in columns
-    )
-    band_order = {band: str(k) for k, band in enumerate(BANDS)}
-    lines = []
-    for rank, row in enumerate(rows, start=1):
-        score = row.fit_score
-        fit_cell = (
-            f'<td class="num" data-sort="-1">{_text(labels.t("no_score"))}</td>'
-            if score is None
-            else f'<td class="num" data-sort="{score:.1f}">{_text(labels.number(score))}'
-            f'<span class="bar" style="width:{max(0.0, min(score, 100.0)) * 0.6:.1f}px"></span></td>'
-        )
-        band = row.fit_band or ""
-        band_cell = (
-            f'<td data-sort="{band_order.get(band, "9")}"><span class="band band-{_text(band or "none")}">'
-            f"{_text(labels.band(band) if band in BANDS else labels.t('no_score'))}</span></td>"
-        )
-        confidence = "" if row.confidence is None else labels.percent(row.confidence)
-        profile = labels.profile(row.profile)
-        if row.profile == "undetermined" and row.top_profile not in ("", "undetermined"):
-            profile += f" ({labels.profile(row.top_profile)})"  # the most probable one, below the threshold
-        flag_names = ", ".join(labels.flag_name(flag) for flag in row.flags)
-        review = labels.t("yes") if row.needs_review else labels.t("no")
-        review_class = ' class="review-yes"' if row.needs_review else ""
-        lines.append(
-            f'<tr data-band="{_text(band)}" data-flags="{_text(" ".join(row.flags))}" '
-            f'data-review="{int(row.needs_review)}">'
-            f'<td class="num" data-sort="{rank}">{rank}</td>'
-            f'<td data-sort="{_text(row.candidate_id)}">{_text(row.candidate_id)}</td>'
-            f"{fit_cell}{band_cell}"
-            f'<td data-sort="{_text(profile)}">{_text(profile)}</td>'
-            f'<td class="num" data-sort="{row.confidence if row.confidence is not None else -1}">'
-            f"{_text(confidence)}</td>"
-            f'<td class="flags" data-sort="{_text(flag_names)}">{_text(flag_names)}</td>'
-            f'<td data-sort="{int(not row.needs_review)}"{review_class}>{_text(review)}</td>'
-            "</tr>"
-        )
-    return (
-        f'<table id="shortlist" class="shortlist"><thead><tr>{head}</tr></thead><tbody>{"".join(lines)}</tbody></table>'
+    return [_Column(labels.t(key), kind, sortable, key == "fit") for key, kind, sortable in columns]
+
+
+def _row_view(rank: int, row: ShortlistRow, labels: Labels) -> _RowView:
+    score = row.fit_score
+    band = _INCOMPLETE if row.incomplete else row.fit_band if row.fit_band in BANDS else ""
+    profile = labels.profile(row.profile)
+    if row.profile == UNDETERMINED and row.top_profile not in ("", UNDETERMINED):
+        profile += f" ({labels.t('closest', profile=labels.profile(row.top_profile))})"
+    return _RowView(
+        rank=rank,
+        candidate_id=row.candidate_id,
+        fit_text="" if score is None else labels.number(score),
+        fit_sort="-1" if score is None else f"{score:.1f}",
+        bar_width="0" if score is None else f"{max(0.0, min(score, 100.0)) * 0.6:.1f}",
+        band=band,
+        band_sort=str((*BANDS, _INCOMPLETE).index(band)) if band else "9",
+        band_class="none" if band in ("", _INCOMPLETE) else ("muted" if row.needs_review else band),
+        band_name=labels.band(band or None) if score is not None else labels.t("no_score"),
+        profile=profile,
+        confidence="" if row.confidence is None else labels.percent(row.confidence),
+        confidence_sort="-1" if row.confidence is None else repr(row.confidence),
+        flag_ids=" ".join(row.flags),
+        flag_names=", ".join(labels.flag_name(flag) for flag in row.flags),
+        review=labels.t("review_needed" if row.needs_review else "review_not_needed"),
+        review_flag=str(int(row.needs_review)),
+        review_sort=str(int(not row.needs_review)),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from profilefit.fit import FitReason, RoleProfile, builtin_roles, load_role, reason_text
 from profilefit.instrument import Instrument, load_instrument
 from profilefit.profiles import load_profiles
+from profilefit.reports._render import capped, isolate
 from profilefit.scoring import Responses
 from profilefit.validity import (
     CONTRADICTION_SCALES,
@@ -76,6 +78,10 @@ class Labels:
         text = report_strings()[key][self.language]
         return text.format(**values) if values else text
 
+    def strings(self) -> dict[str, str]:
+        """Every string in this language, unfilled: what templates read as ``t.<key>``."""
+        return {key: texts[self.language] for key, texts in report_strings().items()}
+
     def number(self, value: float, decimals: int = 1) -> str:
         """A number with this language's decimal separator."""
         return f"{value:.{decimals}f}".replace(".", self.t("decimal_separator"))
@@ -94,6 +100,12 @@ class Labels:
             return self.t("undetermined")
         return self._profile_names.get(profile_id, profile_id.replace("_", " "))
 
+    def profile_named(self, profile_id: str) -> str:
+        """The profile's name with its English name in parentheses, where the two differ (first mention)."""
+        name = self.profile(profile_id)
+        english = self._profiles.name(profile_id, "en") if profile_id in self._profiles.ids else name
+        return name if english == name else f"{name} ({english})"
+
     def profile_description(self, profile_id: str) -> str:
         """The profile's description, or nothing for a profile the profile file does not know."""
         if profile_id not in self._profiles.ids:
@@ -101,9 +113,9 @@ class Labels:
         descriptions = self._profiles.get(profile_id).description
         return descriptions.get(self.language, descriptions["en"])
 
-    def band(self, band: str) -> str:
-        """Display name of a fit band."""
-        return self.t(f"band_{band}")
+    def band(self, band: str | None) -> str:
+        """Display name of a fit band; ``None`` (an incomplete fit has no band) reads "incomplete"."""
+        return self.t(f"band_{band or 'incomplete'}")
 
     def feature(self, feature: str) -> str:
         """Display name of a classifier feature: a scale, or ``sjt_<profile>`` scenario choices."""
@@ -138,11 +150,57 @@ class Labels:
         key = f"flag_{flag}"
         return self.t(key) if key in report_strings() else flag.replace("_", " ")
 
-    def reason(self, reason: FitReason) -> str:
-        """A fit reason in plain words."""
+    def reason(self, reason: FitReason, *, isolated: bool = False) -> str:
+        """A fit reason in plain words; with ``isolated``, the name in it is wrapped in FSI … PDI."""
         names = self._profile_names if reason.kind == "profile" else self._scale_names
+        if isolated:
+            names = {key: isolate(name) for key, name in names.items()}
         text = reason_text(reason, self.language, scale_names=names, profile_names=names)
+        text = text.replace(" %", "\u00a0%")  # "62 %" never breaks between the number and its sign
         return text[:1].upper() + text[1:]
+
+    def flag_detail(self, flag: str, detail: str) -> str:
+        """The numbers of one flag for one candidate, in this language.
+
+        Results hold the detail as an English sentence (``ValidityFlag.detail``); its numbers
+        are read back by the patterns below and put into this language's sentence. A detail in
+        another form is shown as it is, marked as English.
+        """
+        pattern = _DETAIL_PATTERNS.get(flag)
+        match = pattern.fullmatch(detail.strip()) if pattern else None
+        if match is None:
+            key = "flag_detail" if self.language == "en" else "flag_detail_english"
+            return self.t(key, detail=capped(detail))
+        return self.t("flag_detail", detail=self.t(f"detail_{flag}", **match.groupdict()))
+
+    def norm_group(self, name: str) -> str:
+        """The norm group's name; the shipped simulated group's description is translated, its figures kept."""
+        name = capped(name)
+        english = "simulated applicants"
+        if name.startswith(english):
+            return self.t("norm_group_simulated") + name.removeprefix(english)
+        return name
+
+    def number_range(self) -> tuple[int, int]:
+        """The lowest and highest answer of the instrument's agreement scale."""
+        scale = self.instrument.response_scale
+        return scale.min, scale.max
+
+
+# The English details profilefit.validity writes (FlagTable.detail); a test keeps the two in step.
+_DETAIL_PATTERNS = {
+    "straight_lining": re.compile(
+        r"gave one answer to (?P<modal>\d+) of (?P<answered>\d+) statements, (?P<run>\d+) of them in a row"
+    ),
+    "failed_attention_check": re.compile(r"missed (?P<count>\d+) attention check\(s\) that asked for a given answer"),
+    "too_fast": re.compile(
+        r"finished in (?P<seconds>\d+) s; reading every question takes at least about (?P<minimum>\d+) s"
+    ),
+    "contradictory": re.compile(r"agreed with statements and with their opposites on (?P<count>\d+) scales"),
+    "too_many_missing": re.compile(
+        r"left (?P<missing>\d+) of (?P<total>\d+) statements unanswered, or a whole scale too thin"
+    ),
+}
 
 
 def role_for(role_id: str | None, role: RoleProfile | None = None) -> RoleProfile | None:

@@ -1,0 +1,297 @@
+"""Every HTML page profilefit writes, opened in headless Chromium with ordinary and hostile input, laptop and phone.
+
+Checked in the live page: no horizontal overflow (the page is no wider than the window),
+no element or event handler that came from the input, ``lang`` set, every chart with a
+text alternative, chart text at least 9 px and inside its chart, the fit mark clear of the band labels,
+column headings on one line, and text from data isolated so that a right-to-left
+override cannot reverse what follows it. Screenshots go to ``out/screenshots/``
+(ignored by git; CI keeps them as artefacts).
+
+To add a page: one entry in ``PAGES`` (a function from an input kind to the page's HTML).
+Without Chromium the tests skip, except in CI (``CI=true``), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tests.chromium import Chromium, find_chromium
+
+from profilefit.audit import Demographics, DemographicsTable, ScoredCandidate, adverse_impact, audit_to_html
+from profilefit.reports import ShortlistRow, html_report, report_languages, shortlist_html
+from profilefit.screening import ScreeningResult
+from profilefit.simulate import simulate
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "out" / "screenshots"
+WIDTHS = (1280, 390)
+#: Input that tries to become markup or script; running it would set window.__pwned.
+MARKUP_IDS = (
+    "<script>window.__pwned = true</script>",
+    '"><img src=x onerror="window.__pwned = true"><x-injected>',
+    '<b onmouseover="window.__pwned = true">bold</b></td></tr></table><x-injected></x-injected>',
+)
+RTL_ID = "\u202eRTL-override-id-0042"
+LONG_ID = "W" * 5000
+INJECTED_TAGS = ("IMG", "X-INJECTED", "B", "IFRAME")
+
+
+# ---- the pages ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def results(screener) -> list[ScreeningResult]:
+    return screener.results(screener.score_responses(simulate(24, seed=11).responses))
+
+
+def _hostile_result(result: ScreeningResult) -> ScreeningResult:
+    """A stored result whose every free text is hostile: an RTL override, markup, and 5,000 characters."""
+    flags = [flag.model_copy(update={"detail": MARKUP_IDS[1] + LONG_ID}) for flag in result.flags]
+    return result.model_copy(
+        update={
+            "candidate_id": RTL_ID + MARKUP_IDS[0] + MARKUP_IDS[1] + LONG_ID,
+            "norm_group": RTL_ID + MARKUP_IDS[2] + LONG_ID,
+            "flags": flags,
+            "model": result.model.model_copy(update={"model_id": MARKUP_IDS[1] + LONG_ID}),
+        }
+    )
+
+
+def _report_page(language: str) -> Callable[[list[ScreeningResult], str], str]:
+    def page(results: list[ScreeningResult], kind: str) -> str:
+        result = next(r for r in results if r.needs_human_review and r.flags)
+        return html_report(_hostile_result(result) if kind == "hostile" else result, language=language)
+
+    return page
+
+
+def _shortlist_page(language: str) -> Callable[[list[ScreeningResult], str], str]:
+    def page(results: list[ScreeningResult], kind: str) -> str:
+        if kind == "hostile":
+            ids = (RTL_ID, LONG_ID, *MARKUP_IDS, RTL_ID + LONG_ID)
+            renamed = [r.model_copy(update={"candidate_id": i}) for r, i in zip(results, ids, strict=False)]
+            # A results file is someone else's data: profile and flag cells can be hostile too.
+            odd = ShortlistRow("odd-row", LONG_ID, MARKUP_IDS[1], 0.5, 50.0, "possible", True, (LONG_ID, MARKUP_IDS[2]))
+            return shortlist_html([*renamed, *results[len(ids) :], odd], language=language)
+        return shortlist_html(results, language=language)
+
+    return page
+
+
+def _audit_page(results: list[ScreeningResult], kind: str) -> str:
+    """The adverse-impact audit of the simulated results against made-up demographics (page by branch `fair`)."""
+    rng = np.random.default_rng(3)
+    sexes = ["Female", "Male", "Non-binary"]
+    races = ["White", "Black or African American", "Asian", "Hispanic or Latino"]
+    races.append("Native Hawaiian or Other Pacific Islander")
+    if kind == "hostile":
+        sexes[2] = RTL_ID + MARKUP_IDS[1]
+        races[4] = MARKUP_IDS[2] + LONG_ID
+    people, candidates = {}, []
+    for k in range(300):
+        result = results[k % len(results)]
+        candidate_id = f"c{k}"
+        people[candidate_id] = Demographics(sex=str(rng.choice(sexes)), race_ethnicity=str(rng.choice(races)))
+        fit = result.fit
+        score = float(np.clip(fit.score + rng.normal(0, 15), 0, 100)) if fit else 50.0
+        band = "strong" if score >= fit.strong_from else "possible" if score >= fit.possible_from else "weak"
+        profile = MARKUP_IDS[0] if kind == "hostile" and k == 0 else result.top_profile
+        candidates.append(ScoredCandidate(candidate_id, profile, score, band))
+    report = adverse_impact(candidates, DemographicsTable(frozenset({"sex", "race_ethnicity"}), people))
+    return audit_to_html(report)
+
+
+#: name -> function(results, "ordinary" | "hostile") -> HTML. Adding a page is one entry here.
+PAGES: dict[str, Callable[[list[ScreeningResult], str], str]] = {
+    **{f"report-{language}": _report_page(language) for language in report_languages()},
+    **{f"shortlist-{language}": _shortlist_page(language) for language in report_languages()},
+    "audit": _audit_page,
+}
+
+#: Cases the page's owner is still fixing: (page, kind, width) -> reason. Strict: they must fail.
+_AUDIT_LAYOUT = (
+    "the audit page is being rebuilt on branch `fair` (issue 14, part 2); on main it is {width} px wide "
+    "in a {window} px window{more}; remove this entry once `fair` is merged and the case passes"
+)
+KNOWN_FAILURES: dict[tuple[str, str, int], str] = {
+    ("audit", "ordinary", 1280): _AUDIT_LAYOUT.format(width=1710, window=1280, more=" and cuts chart labels"),
+    ("audit", "ordinary", 390): _AUDIT_LAYOUT.format(width=1710, window=390, more=" and cuts chart labels"),
+    ("audit", "hostile", 1280): _AUDIT_LAYOUT.format(
+        width="72,851", window=1280, more=" and does not isolate category names"
+    ),
+    ("audit", "hostile", 390): _AUDIT_LAYOUT.format(
+        width="72,851", window=390, more=" and does not isolate category names"
+    ),
+}
+
+
+def _cases() -> list[object]:
+    cases = []
+    for name in PAGES:
+        for kind in ("ordinary", "hostile"):
+            for width in WIDTHS:
+                reason = KNOWN_FAILURES.get((name, kind, width))
+                marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+                cases.append(pytest.param(name, kind, width, id=f"{name}-{kind}-{width}", marks=marks))
+    return cases
+
+
+# ---- the browser ------------------------------------------------------------------------------
+
+
+def require_chromium(environ: Mapping[str, str] = os.environ, finder: Callable[[], str | None] = find_chromium) -> str:
+    """The Chromium to drive; without one, skip the test, except in CI (``CI=true``), where it fails."""
+    executable = finder()
+    if executable is None:
+        message = "Chromium is not installed (apt-get install chromium); .ci/run installs it"
+        if environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{message}: in CI the browser tests must run")
+        pytest.skip(message)
+    return executable
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with Chromium(require_chromium()) as chromium:
+        yield chromium
+
+
+def test_without_chromium_the_tests_skip_except_in_ci():
+    with pytest.raises(pytest.skip.Exception):
+        require_chromium({}, lambda: None)
+    with pytest.raises(pytest.fail.Exception, match="in CI"):
+        require_chromium({"CI": "true"}, lambda: None)
+    assert require_chromium({"CI": "true"}, lambda: "/usr/bin/chromium") == "/usr/bin/chromium"
+
+
+#: Run in the page; returns what the assertions need. Plain ES5 so that it reads without a build step.
+_INSPECT = r"""
+(function () {
+  var doc = document.documentElement;
+  function all(selector) { return Array.prototype.slice.call(document.querySelectorAll(selector)); }
+  function ownText(el) {
+    return Array.prototype.some.call(el.childNodes, function (n) { return n.nodeType === 3 && n.data.trim(); });
+  }
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+  function alternative(el) {
+    if (el.getAttribute("aria-label")) { return el.getAttribute("aria-label"); }
+    var title = el.querySelector("title");
+    if (title && title.textContent.trim()) { return title.textContent; }
+    var figure = el.closest("figure");
+    var caption = figure && figure.querySelector("figcaption");
+    return caption ? caption.textContent.trim() : "";
+  }
+  var handlers = [];
+  all("*").forEach(function (el) {
+    Array.prototype.forEach.call(el.attributes, function (a) {
+      if (a.name.indexOf("on") === 0) { handlers.push(el.tagName + "[" + a.name + "]"); }
+    });
+  });
+  var small = [];
+  all(".chart *, svg text").forEach(function (el) {
+    if (!ownText(el)) { return; }
+    var size = parseFloat(getComputedStyle(el).fontSize);
+    if (el.getScreenCTM) { var m = el.getScreenCTM(); if (m) { size *= Math.abs(m.a); } }
+    if (size < 9) { small.push(el.textContent.trim().slice(0, 40) + " " + size.toFixed(1) + "px"); }
+  });
+  var unisolated = [];
+  var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    var node = walker.currentNode;
+    if (node.data.indexOf("\u202e") < 0) { continue; }
+    var isolated = node.parentElement.closest("bdi, [dir=auto]") ||
+      /\u2068[^\u2069]*\u202e/.test(node.data);
+    if (!isolated) { unisolated.push(node.parentElement.tagName + ": " + node.data.slice(0, 40)); }
+  }
+  var overlapping = [];
+  all(".fit-chart .marker, .fit-chart .marker-value").forEach(function (marker) {
+    all(".band-label").forEach(function (label) {
+      if (overlaps(marker.getBoundingClientRect(), label.getBoundingClientRect())) {
+        overlapping.push(label.textContent.trim());
+      }
+    });
+  });
+  var clipped = all("svg text").filter(function (text) {
+    var box = text.getBoundingClientRect(), frame = text.ownerSVGElement.getBoundingClientRect();
+    return box.width > 0 && (box.left < frame.left - 1 || box.right > frame.right + 1 ||
+      box.top < frame.top - 1 || box.bottom > frame.bottom + 1);
+  }).map(function (text) { return text.textContent.slice(0, 40); });
+  var wrapped = all("th button").filter(function (b) {
+    return b.getBoundingClientRect().height > 2.2 * parseFloat(getComputedStyle(b).fontSize);
+  }).map(function (b) { return b.textContent; });
+  return {
+    scrollWidth: doc.scrollWidth, innerWidth: window.innerWidth, lang: doc.lang, title: document.title,
+    pwned: window.__pwned === true, handlers: handlers, scripts: all("script").length,
+    injected: all("*").filter(function (el) { return %(tags)s.indexOf(el.tagName) >= 0; }).length,
+    charts: all("svg, figure.chart, [role=img]").map(function (el) {
+      return { tag: el.tagName, alternative: alternative(el) };
+    }),
+    small: small, unisolated: unisolated, overlapping: overlapping, wrapped: wrapped, clipped: clipped
+  };
+})()
+""".replace("%(tags)s", repr(list(INJECTED_TAGS)).replace("'", '"'))
+
+
+@pytest.mark.parametrize(("name", "kind", "width"), _cases())
+def test_page_in_chromium(browser, results, tmp_path, name, kind, width):
+    path = tmp_path / f"{name}-{kind}.html"
+    html = PAGES[name](results, kind)
+    path.write_text(html, encoding="utf-8")
+    page = browser.open(path, width=width)
+    try:
+        seen = page.evaluate(_INSPECT)
+        page.screenshot(SCREENSHOTS / f"{name}-{kind}-{width}.png")
+    finally:
+        page.close()
+
+    assert seen["lang"], "the page has no lang"
+    assert not seen["pwned"] and seen["handlers"] == [] and seen["injected"] == 0, seen
+    assert seen["scripts"] == html.count("<script>"), "a script element came from the input"
+    assert all(chart["alternative"].strip() for chart in seen["charts"]), seen["charts"]
+    assert seen["unisolated"] == [], f"text with a right-to-left override is not isolated: {seen['unisolated']}"
+    if "\u202e" in seen["title"]:
+        assert "\u2068" in seen["title"] and "\u2069" in seen["title"], "the title does not isolate the id"
+    assert seen["small"] == [], f"chart text under 9 px: {seen['small']}"
+    assert seen["overlapping"] == [], f"the fit mark covers a band label: {seen['overlapping']}"
+    assert seen["wrapped"] == [], f"a column heading wraps: {seen['wrapped']}"
+    assert seen["clipped"] == [], f"chart labels cut off at the chart's edge: {seen['clipped']}"
+    assert seen["scrollWidth"] <= seen["innerWidth"], (
+        f"{name} is {seen['scrollWidth']} px wide in a {seen['innerWidth']} px window"
+    )
+
+
+def test_the_shortlist_script_runs_under_the_page_policy_and_announces_the_count(browser, results, tmp_path):
+    """The Content-Security-Policy lets exactly the page's own script run: controls appear, filters and sorts work."""
+    path = tmp_path / "shortlist.html"
+    path.write_text(shortlist_html(results), encoding="utf-8")
+    page = browser.open(path, width=1280)
+    try:
+        seen = page.evaluate(
+            r"""(function () {
+              var shown = document.getElementById("shown"), before = shown.textContent;
+              var review = document.getElementById("filter-review");
+              review.checked = true; review.dispatchEvent(new Event("change"));
+              var fit = document.querySelectorAll("th button")[1];
+              fit.click();
+              var scores = Array.prototype.map.call(document.querySelectorAll("#shortlist tbody tr"),
+                function (row) { return parseFloat(row.cells[2].getAttribute("data-sort")); });
+              return { controls: !document.getElementById("controls").hidden, before: before,
+                       after: shown.textContent, live: shown.getAttribute("aria-live"),
+                       sort: fit.parentElement.getAttribute("aria-sort"), scores: scores,
+                       visible: document.querySelectorAll("#shortlist tbody tr:not([hidden])").length };
+            })()"""
+        )
+    finally:
+        page.close()
+    needing = sum(r.needs_human_review for r in results)
+    assert seen["controls"] and seen["live"] == "polite"
+    assert seen["before"] == f"{len(results)} of {len(results)} shown"
+    assert seen["after"] == f"{needing} of {len(results)} shown" and seen["visible"] == needing
+    assert seen["sort"] == "ascending" and seen["scores"] == sorted(seen["scores"])
