@@ -187,3 +187,9 @@ def test_errors_and_logs_hold_no_candidate_data(tmp_path, caplog):
         http.post("/v1/score", json={"candidate_id": secret}, headers={"Authorization": "Bearer " + secret})
         assert secret not in caplog.text
         assert "/v1/score" in caplog.text  # the route is logged, not its data
+
+
+def test_answers_are_not_cached_or_sniffed(http):
+    response = http.get("/v1/roles", headers=support.AUTH)
+    assert response.headers["cache-control"] == "no-store" and response.headers["x-content-type-options"] == "nosniff"
+    assert http.get("/docs").status_code == 404  # no page that loads scripts from a CDN

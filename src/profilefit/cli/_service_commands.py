@@ -133,10 +133,15 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     """Write the stored results in the batch results format."""
+    from profilefit.batch import MissingExtraError
     from profilefit.screening import Screener
     from profilefit.service import export_results
 
-    count = export_results(args.database, args.output, screener=Screener.load(args.model))
+    try:
+        count = export_results(args.database, args.output, screener=Screener.load(args.model))
+    except MissingExtraError as error:
+        print(f"profilefit export-results: {error}", file=sys.stderr)
+        return EXIT_USAGE
     print(f"wrote {count} result(s) to {args.output}")
     return EXIT_OK
 

@@ -19,6 +19,7 @@ from profilefit.service._storage import upgrade
 from profilefit.service._take import take_router
 
 log = logging.getLogger("profilefit.service.access")
+_DEFAULT_HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"))
 
 DESCRIPTION = """\
 Score contact-centre candidates against the seven service-rep profiles and a role, invite
@@ -55,7 +56,7 @@ def create_app(settings: Settings, *, artifact: ModelArtifact | None = None) -> 
         version=package_version("profilefit"),
         description=DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # FastAPI's docs page loads scripts from a CDN; /openapi.json serves any viewer
         redoc_url=None,
     )
     app.state.service = service
@@ -98,6 +99,11 @@ class AccessLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                # Answers hold candidate data: never cached, never sniffed into another type.
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in _DEFAULT_HEADERS if name not in names]
+                message = {**message, "headers": headers}
             await send(message)
 
         try:

@@ -49,10 +49,22 @@ def export_results(database_url: str, output: str | Path, *, screener: Any = Non
     -------
     int
         Rows written: the newest result of each invitation, oldest invitation first.
+
+    Raises
+    ------
+    profilefit.batch.MissingExtraError
+        Without the ``io`` extra (pyarrow).
     """
-    from profilefit.batch import neutralise, output_format, result_schema
-    from profilefit.batch._deps import require
+    import importlib
+
+    from profilefit.batch import MissingExtraError, neutralise, output_format, result_schema
     from profilefit.screening import Screener
+
+    def require(module: str) -> Any:
+        try:
+            return importlib.import_module(module)
+        except ImportError:
+            raise MissingExtraError(f"export-results needs {module}: pip install 'profilefit[io]'") from None
 
     screener = screener or Screener.load()
     kind = output_format(output)
