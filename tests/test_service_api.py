@@ -193,3 +193,24 @@ def test_answers_are_not_cached_or_sniffed(http):
     response = http.get("/v1/roles", headers=support.AUTH)
     assert response.headers["cache-control"] == "no-store" and response.headers["x-content-type-options"] == "nosniff"
     assert http.get("/docs").status_code == 404  # no page that loads scripts from a CDN
+
+
+def _without_null_defaults(schema):
+    # OpenAPI output drops `"default": null`; everything else must be the same.
+    if isinstance(schema, dict):
+        return {k: _without_null_defaults(v) for k, v in schema.items() if not (k == "default" and v is None)}
+    if isinstance(schema, list):
+        return [_without_null_defaults(v) for v in schema]
+    return schema
+
+
+def test_openapi_publishes_the_schemas_profilefit_schema_prints(http):
+    from profilefit.screening import json_schemas
+
+    published = json_schemas()
+    spec = http.get("/openapi.json").json()
+    body = spec["paths"]["/v1/score"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert _without_null_defaults(body) == _without_null_defaults(published["assessment"])
+    result = spec["components"]["schemas"]["ScreeningResult"]
+    assert result["required"] == published["result"]["required"]
+    assert set(result["properties"]) == set(published["result"]["properties"])
