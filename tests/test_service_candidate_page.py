@@ -194,3 +194,21 @@ def test_submitting_writes_the_decision_log_without_answers(tmp_path):
     record = json.loads(line)
     assert record["model_id"] == support.artifact().manifest.model_id and len(record["input_sha256"]) == 64
     assert "cand-1" not in line and '"tc1"' not in line  # no candidate id, no answers
+
+
+def test_of_two_submissions_at_once_exactly_one_scores(http):
+    created = invite(http)
+    svc = service(http)
+    answers = answers_for(svc.instrument)
+    with svc.sessions() as session:
+        invitation = svc.load(session, created["invitation_id"])
+        for number, ids in enumerate(svc.pages):
+            svc.save_page(session, invitation, number, {key: str(answers[key]) for key in ids})
+    with svc.sessions() as first, svc.sessions() as second:  # both read the link before either submits
+        one, two = svc.load(first, created["invitation_id"]), svc.load(second, created["invitation_id"])
+        assert svc.submit(first, one) is not None
+        assert svc.submit(second, two) is None
+    status = http.get(f"/v1/invitations/{created['invitation_id']}", headers=support.AUTH).json()
+    assert status["status"] == "completed"
+    with svc.sessions() as session:
+        assert len(svc.load(session, created["invitation_id"]).results) == 1

@@ -16,7 +16,7 @@ from functools import cached_property
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from profilefit.artifact import ModelArtifact, load_artifact
@@ -246,25 +246,42 @@ class AssessmentService:
             **{key: value for key, value in answers.items() if value is not None},
         }
 
-    def submit(self, session: Session, invitation: Invitation) -> ScreeningResult:
-        """Score a fully answered invitation, store the result and close the link; the callback is separate."""
-        screener = self.screener_for(invitation.role)
-        result = screener.score(self.assessment(invitation))
-        invitation.results.append(
-            StoredResult(
-                candidate_id=invitation.candidate_id,
-                model_id=result.model.model_id,
-                model_sha256=result.model.sha256,
-                role=result.fit.role if result.fit else None,
-                fit_score=result.fit.score if result.fit else None,
-                needs_review=result.needs_human_review,
-                created_at=utcnow(),
-                result_json=result.model_dump_json(),
-            )
+    def submit(self, session: Session, invitation: Invitation) -> ScreeningResult | None:
+        """Score a fully answered invitation, store the result and close the link; the callback is separate.
+
+        The link is claimed first with one conditional update, in the same transaction as the
+        result: of two submissions at once (a double click, two tabs) exactly one scores and
+        stores; the other gets ``None``.
+        """
+        now = utcnow()
+        claim = (
+            update(Invitation)
+            .where(Invitation.id == invitation.id, Invitation.status != "completed")
+            .values(status="completed", completed_at=now)
+            .execution_options(synchronize_session=False)
         )
-        invitation.status = "completed"
-        invitation.completed_at = utcnow()
-        session.commit()
+        if getattr(session.execute(claim), "rowcount", 0) != 1:
+            session.rollback()
+            return None
+        try:
+            result = self.screener_for(invitation.role).score(self.assessment(invitation))
+            invitation.results.append(
+                StoredResult(
+                    candidate_id=invitation.candidate_id,
+                    model_id=result.model.model_id,
+                    model_sha256=result.model.sha256,
+                    role=result.fit.role if result.fit else None,
+                    fit_score=result.fit.score if result.fit else None,
+                    needs_review=result.needs_human_review,
+                    created_at=now,
+                    result_json=result.model_dump_json(),
+                )
+            )
+            invitation.status, invitation.completed_at = "completed", now
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
         return result
 
     def notify(self, invitation: Invitation) -> None:

@@ -219,7 +219,8 @@ def take_router(service: AssessmentService) -> APIRouter:
     def finish(
         session: Session, token: str, invitation: Invitation, lang: str, background: BackgroundTasks | None
     ) -> Response:
-        service.submit(session, invitation)
+        if service.submit(session, invitation) is None:  # another submission of the same link was first
+            return message("used", lang, 410)
         if background is not None:
             background.add_task(service.notify, invitation)
         else:
