@@ -13,8 +13,9 @@ answered, 200 different simulated candidates) one after another. It prints p50 a
 latency and scores per second per level, and, measured in this same run, single-thread
 in-process ``Screener.score`` calls per second, so the price of HTTP is a ratio read side
 by side. The clients run in this process (one asyncio loop) on the same cores as the
-server, as an ATS on the same host would; on a shared machine the figures move with the
-neighbours' load. Traffic goes to loopback only, and every loop is bounded in time.
+server, as an ATS on the same host would; the last column says how much of one core they used
+themselves. On a shared machine the figures move with the neighbours' load (the script prints
+the load average before and after). Traffic goes to loopback only, and every loop is bounded in time.
 """
 
 from __future__ import annotations
@@ -121,12 +122,15 @@ async def client(port: int, bodies: list[bytes], start: int, until: float, laten
     return errors
 
 
-async def run_level(port: int, bodies: list[bytes], clients: int, seconds: float) -> tuple[list[float], int, float]:
+async def run_level(
+    port: int, bodies: list[bytes], clients: int, seconds: float
+) -> tuple[list[float], int, float, float]:
+    """Latencies, errors, elapsed seconds, and the CPU seconds the clients themselves used."""
     latencies: list[float] = []
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     until = started + seconds
     errors = await asyncio.gather(*(client(port, bodies, 37 * c, until, latencies) for c in range(clients)))
-    return latencies, sum(errors), time.perf_counter() - started
+    return latencies, sum(errors), time.perf_counter() - started, time.process_time() - cpu
 
 
 def library_calls_per_second(bodies: list[bytes], seconds: float) -> float:
@@ -147,6 +151,7 @@ def main() -> int:
     args = parser.parse_args()
     bodies = assessments(200)
     print(f"cores: {os.cpu_count()}, uvicorn workers: {args.workers}, {args.seconds:g} s per level, loopback")
+    print("load average before (1, 5, 15 min): " + ", ".join(f"{value:.2f}" for value in os.getloadavg()))
     library = library_calls_per_second(bodies, min(args.seconds, 5.0))
     print(f"in-process Screener.score, one thread: {library:,.0f} calls/s")
     with tempfile.TemporaryDirectory() as folder:
@@ -155,11 +160,11 @@ def main() -> int:
         try:
             asyncio.run(run_level(port, bodies, 10, 3.0))  # warm-up: every worker has scored
             header = ("clients", 8), ("requests", 9), ("errors", 7), ("p50 ms", 8), ("p99 ms", 8), ("scores/s", 9)
-            print(" ".join(f"{name:>{width}}" for name, width in header), f"{'vs lib':>7}")
+            print(" ".join(f"{name:>{width}}" for name, width in header), f"{'vs lib':>7} {'client CPU':>10}")
             best = 0.0
             p99_at_50 = float("nan")
             for clients in LEVELS:
-                latencies, errors, elapsed = asyncio.run(run_level(port, bodies, clients, args.seconds))
+                latencies, errors, elapsed, cpu = asyncio.run(run_level(port, bodies, clients, args.seconds))
                 milliseconds = np.asarray(latencies) * 1000
                 p50, p99 = np.percentile(milliseconds, [50, 99])
                 rate = len(latencies) / elapsed
@@ -168,11 +173,12 @@ def main() -> int:
                     p99_at_50 = float(p99)
                 print(
                     f"{clients:>8} {len(latencies):>9} {errors:>7} {p50:>8.2f} {p99:>8.2f} {rate:>9,.0f} "
-                    f"{rate / library:>7.2f}"
+                    f"{rate / library:>7.2f} {cpu / elapsed:>9.0%}"
                 )
         finally:
             server.terminate()
             server.wait(timeout=30)
+    print("load average after (1, 5, 15 min): " + ", ".join(f"{value:.2f}" for value in os.getloadavg()))
     met_latency = p99_at_50 < TARGETS["p99 at 50 clients (ms)"]
     met_rate = best >= TARGETS["scores/s"]
     print(

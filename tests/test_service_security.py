@@ -114,6 +114,8 @@ def test_serve_options_become_the_workers_environment(tmp_path, monkeypatch):
     assert env["PROFILEFIT_DATABASE_URL"] == "sqlite:///profilefit-service.db"
     assert env["PROFILEFIT_PUBLIC_URL"] == "http://0.0.0.0:9000" and env["PROFILEFIT_ROLE"] == "transactional"
     assert env["PROFILEFIT_RATE_PER_SECOND"] == "0.0" and env["PROFILEFIT_RETENTION_DAYS"] == "90.0"
+    assert env["OPENBLAS_NUM_THREADS"] == "1"  # one BLAS thread per worker, unless the operator says otherwise
+    assert serve_environment(args, {"OPENBLAS_NUM_THREADS": "4"})["OPENBLAS_NUM_THREADS"] == "4"
     secret = (tmp_path / "profilefit-service.secret").read_text(encoding="utf-8").strip()
     assert len(secret) >= 32 and env["PROFILEFIT_SECRET_KEY_FILE"] == "profilefit-service.secret"
     assert serve_environment(args, {})["PROFILEFIT_SECRET_KEY_FILE"] == "profilefit-service.secret"  # kept, not remade

@@ -87,6 +87,10 @@ def serve_environment(args: argparse.Namespace, environ: dict[str, str]) -> dict
     }
     env.update({name: value for name, value in options.items() if value is not None})
     env.setdefault("PROFILEFIT_DATABASE_URL", DEFAULT_DATABASE)
+    # One BLAS thread per worker: a score is a handful of tiny matrix products, and BLAS threads
+    # that spin beside other workers cost more than half the throughput (docs/performance.md).
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(variable, "1")
     env.setdefault("PROFILEFIT_PUBLIC_URL", f"http://{args.host}:{args.port}")
     if args.secret_key_file:
         env["PROFILEFIT_SECRET_KEY_FILE"] = args.secret_key_file

@@ -119,8 +119,14 @@ def app_from_env() -> FastAPI:
     """The app of one ``profilefit serve`` worker, configured by ``PROFILEFIT_*`` variables.
 
     Its log lines (route templates, problems by kind; never paths or candidate data) go to
-    standard error unless the host program configured the ``profilefit.service`` logger.
+    standard error unless the host program configured the ``profilefit.service`` logger. BLAS
+    runs on one thread in this process.
     """
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread per worker process (see profilefit.cli._service_commands): this process
+    # serves one request at a time per core, and spinning BLAS threads would fight the others.
+    threadpool_limits(limits=1)
     service_log = logging.getLogger("profilefit.service")
     if not service_log.handlers:
         handler = logging.StreamHandler()
