@@ -18,6 +18,7 @@ EXIT_OK, EXIT_USAGE = 0, 2
 #: Where ``serve`` keeps a generated secret key when none is given.
 DEFAULT_SECRET_FILE = "profilefit-service.secret"
 DEFAULT_DATABASE = "sqlite:///profilefit-service.db"
+DEFAULT_DECISION_LOG = "profilefit-decisions.jsonl"
 
 
 def register(subparsers: Any) -> None:
@@ -40,7 +41,11 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--public-url", help="how candidates reach the service, for links (default: http://HOST:PORT)")
     serve.add_argument("--model", help="a model file (.joblib) with its manifest; default: the reference model")
     serve.add_argument("--role", help="the default role (default: complex-case)")
-    serve.add_argument("--decision-log", help="append a decision record per scored candidate (JSON Lines)")
+    serve.add_argument(
+        "--decision-log",
+        help=f"append a decision record per scored candidate (JSON Lines; default: {DEFAULT_DECISION_LOG}; "
+        "'none' for no log)",
+    )
     serve.add_argument("--rate-limit", type=float, help="requests per second per API key and worker (default: 50)")
     serve.add_argument("--max-body-bytes", type=int, help="largest request body (default: 262144)")
     serve.add_argument("--cors-origin", action="append", default=[], help="allow browser calls from this origin")
@@ -87,6 +92,9 @@ def serve_environment(args: argparse.Namespace, environ: dict[str, str]) -> dict
     }
     env.update({name: value for name, value in options.items() if value is not None})
     env.setdefault("PROFILEFIT_DATABASE_URL", DEFAULT_DATABASE)
+    env.setdefault("PROFILEFIT_DECISION_LOG", DEFAULT_DECISION_LOG)
+    if env["PROFILEFIT_DECISION_LOG"].lower() == "none":
+        del env["PROFILEFIT_DECISION_LOG"]
     # One BLAS thread per worker: a score is a handful of tiny matrix products, and BLAS threads
     # that spin beside other workers cost more than half the throughput (docs/performance.md).
     for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
