@@ -186,11 +186,12 @@ def api_router(service: AssessmentService) -> APIRouter:
         summary=f"Score up to {settings.max_batch} assessments",
         responses=problem_responses(413, 415, 422),
     )
-    async def score_batch(
+    def score_batch(
         batch: BatchRequest,
         role: Annotated[str | None, Query(description="Role for fit; default the service's.", **role_enum)] = None,
     ) -> Response:
         """Each valid assessment is scored exactly as POST /v1/score scores it; each invalid one gets its problems."""
+        # A plain function: FastAPI runs it in the thread pool, so a batch never holds the event loop.
         if len(batch.assessments) > settings.max_batch:
             reason = f"at most {settings.max_batch} assessments per request, got {len(batch.assessments)}"
             raise Problem(

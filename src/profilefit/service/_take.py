@@ -16,6 +16,7 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from profilefit.screening import ScreeningResult
 from profilefit.service._core import AssessmentService
@@ -184,12 +185,17 @@ def take_router(service: AssessmentService) -> APIRouter:
     @router.post("/take/{token}/consent")
     async def consent(token: str, request: Request) -> Response:
         form = await request.form()
+        posted = {key: value for key, value in form.items() if isinstance(value, str)}
+        # Database work runs in the thread pool, so a slow database never holds the event loop.
+        return await run_in_threadpool(give_consent, token, request, posted)
+
+    def give_consent(token: str, request: Request, posted: dict[str, str]) -> Response:
         with service.sessions() as session:
             invitation = opened(session, request, token)
             if isinstance(invitation, Response):
                 return invitation
-            lang = _posted_language(service, form.get("lang"), invitation)
-            if form.get("consent") != "yes":
+            lang = _posted_language(service, posted.get("lang"), invitation)
+            if posted.get("consent") != "yes":
                 return consent_page(token, invitation, lang, service.texts[lang]["consent_required"])
             if invitation.consented_at is None:
                 invitation.consented_at = utcnow()
@@ -202,6 +208,11 @@ def take_router(service: AssessmentService) -> APIRouter:
     async def answer(token: str, number: int, request: Request, background: BackgroundTasks) -> Response:
         form = await request.form()
         posted = {key: value for key, value in form.items() if isinstance(value, str)}
+        return await run_in_threadpool(save_answers, token, number, request, background, posted)
+
+    def save_answers(
+        token: str, number: int, request: Request, background: BackgroundTasks, posted: dict[str, str]
+    ) -> Response:
         with service.sessions() as session:
             invitation = opened(session, request, token)
             if isinstance(invitation, Response):
