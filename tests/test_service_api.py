@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from tests import service_support as support
 from tests.strategies import assessments
 
 from profilefit.screening import Screener
-from profilefit.service import key_digest
+from profilefit.service import create_app, key_digest
 
 PROBLEM = "application/problem+json"
 
@@ -214,3 +215,16 @@ def test_openapi_publishes_the_schemas_profilefit_schema_prints(http):
     result = spec["components"]["schemas"]["ScreeningResult"]
     assert result["required"] == published["result"]["required"]
     assert set(result["properties"]) == set(published["result"]["properties"])
+
+
+def test_each_api_key_sees_and_erases_only_its_own_invitations(tmp_path):
+    other = {"Authorization": "Bearer other-organisation-key"}
+    settings = support.settings(tmp_path).with_keys([support.KEY, "other-organisation-key"])
+    with TestClient(create_app(settings, artifact=support.artifact())) as http:
+        mine = http.post("/v1/invitations", json={"candidate_id": "shared-id"}, headers=support.AUTH).json()
+        theirs = http.post("/v1/invitations", json={"candidate_id": "shared-id"}, headers=other).json()
+        assert http.get(f"/v1/invitations/{mine['invitation_id']}", headers=other).status_code == 404
+        erased = http.delete("/v1/candidates/shared-id", headers=other).json()
+        assert erased["deleted"]["invitations"] == 1  # only the other key's own invitation
+        assert http.get(f"/v1/invitations/{mine['invitation_id']}", headers=support.AUTH).status_code == 200
+        assert http.get(f"/v1/invitations/{theirs['invitation_id']}", headers=other).status_code == 404

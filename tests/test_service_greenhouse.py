@@ -16,9 +16,10 @@ from typing import ClassVar
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
 from tests import service_support as support
 
-from profilefit.service import SmtpSettings
+from profilefit.service import SmtpSettings, create_app
 from profilefit.service._storage import Invitation
 
 STATUS_KEYS = {"partner_status", "partner_profile_url", "partner_score", "metadata"}
@@ -170,6 +171,20 @@ def test_send_test_fails_cleanly_when_mail_cannot_go_out(tmp_path):
 
 def test_unknown_partner_interview_id_is_404(http):
     assert http.get("/greenhouse/test_status", params={"partner_interview_id": "nope"}, headers=GH).status_code == 404
+
+
+def test_an_organisation_sees_only_its_own_tests(tmp_path, inbox):
+    _, port = inbox
+    smtp = SmtpSettings(host="127.0.0.1", port=port, starttls=False)
+    settings = support.settings(tmp_path, smtp=smtp).with_keys([support.KEY, "second-organisation"])
+    with TestClient(create_app(settings, artifact=support.artifact())) as http:
+        body = send_test_body("complex-case.en", "b@example.test")
+        interview = http.post("/greenhouse/send_test", json=body, headers=GH).json()["partner_interview_id"]
+        query = {"partner_interview_id": interview}
+        assert (
+            http.get("/greenhouse/test_status", params=query, headers=basic("second-organisation")).status_code == 404
+        )
+        assert http.get("/greenhouse/test_status", params=query, headers=GH).status_code == 200
 
 
 def test_response_error_is_acknowledged_and_the_candidate_email_is_not_logged(http, caplog):

@@ -151,6 +151,7 @@ def test_purge_command(tmp_path, capsys):
         session.add(
             Invitation(
                 id="a" * 32,
+                owner="0" * 64,
                 candidate_id="x",
                 role="complex-case",
                 language="en",

@@ -251,7 +251,10 @@ def api_router(service: AssessmentService) -> APIRouter:
     @router.post(
         "/invitations", status_code=201, response_model=InvitationCreated, responses=problem_responses(422, 503)
     )
-    def create_invitation(body: invitation_model) -> InvitationCreated:  # type: ignore[valid-type]
+    def create_invitation(
+        body: invitation_model,  # type: ignore[valid-type]
+        owner: Annotated[str, Depends(authorised)],
+    ) -> InvitationCreated:
         """Create a candidate's link to the test page; with ``email`` it is also e-mailed."""
         request = cast(InvitationRequest, body)
         if request.email is not None and not _EMAIL.match(request.email):
@@ -263,6 +266,7 @@ def api_router(service: AssessmentService) -> APIRouter:
             try:
                 created = service.invite(
                     session,
+                    owner=owner,
                     candidate_id=request.candidate_id,
                     role=request.role,
                     language=request.language,
@@ -292,19 +296,29 @@ def api_router(service: AssessmentService) -> APIRouter:
             )
 
     @router.get("/invitations/{invitation_id}", responses=problem_responses(404))
-    def get_invitation(invitation_id: Annotated[str, Field(max_length=64)]) -> dict[str, Any]:
-        """Status of an invitation (sent, started, completed, expired) and, once completed, its result."""
+    def get_invitation(
+        invitation_id: Annotated[str, Field(max_length=64)], owner: Annotated[str, Depends(authorised)]
+    ) -> dict[str, Any]:
+        """Status of an invitation (sent, started, completed, expired) and, once completed, its result.
+
+        Only the API key that created an invitation sees it; any other key gets 404.
+        """
         with service.sessions() as session:
-            invitation = service.load(session, invitation_id)
+            invitation = service.load(session, invitation_id, owner=owner)
             if invitation is None:
                 raise not_found("invitation")
             return service.status(invitation)
 
     @router.delete("/candidates/{candidate_id}", summary="Erase a candidate's data (GDPR Art. 17)")
-    def erase(candidate_id: Annotated[str, Field(max_length=128)]) -> dict[str, Any]:
-        """Delete the candidate's invitations, answers and results; an erasure record (without the id) remains."""
+    def erase(
+        candidate_id: Annotated[str, Field(max_length=128)], owner: Annotated[str, Depends(authorised)]
+    ) -> dict[str, Any]:
+        """Delete the candidate's invitations, answers and results made with this API key.
+
+        An erasure record (without the id) remains. Other keys' invitations of the same id are not touched.
+        """
         with service.sessions() as session:
-            return erasure_json(erase_candidate(session, candidate_id))
+            return erasure_json(erase_candidate(session, candidate_id, owner=owner))
 
     return router
 

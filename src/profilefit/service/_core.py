@@ -102,6 +102,7 @@ class AssessmentService:
         self,
         session: Session,
         *,
+        owner: str,
         candidate_id: str,
         role: str | None = None,
         language: str = "en",
@@ -109,7 +110,7 @@ class AssessmentService:
         callback_url: str | None = None,
         source: str = "api",
     ) -> NewInvitation:
-        """Create an invitation and its signed, expiring link.
+        """Create an invitation and its signed, expiring link; ``owner`` is the digest of the caller's API key.
 
         Raises
         ------
@@ -124,6 +125,7 @@ class AssessmentService:
         now = utcnow()
         invitation = Invitation(
             id=secrets.token_hex(16),
+            owner=owner,
             candidate_id=candidate_id,
             role=role,
             language=language,
@@ -172,13 +174,15 @@ class AssessmentService:
         subject = words["mail_subject"].format(organisation=self.settings.organisation)
         send_mail(self.settings.smtp, to=invitation.email, subject=subject, body=body)
 
-    def load(self, session: Session, invitation_id: str) -> Invitation | None:
-        """An invitation with its answers and results, or ``None``."""
+    def load(self, session: Session, invitation_id: str, *, owner: str | None = None) -> Invitation | None:
+        """An invitation with its answers and results, or ``None``; with ``owner``, only if that key made it."""
         statement = (
             select(Invitation)
             .where(Invitation.id == invitation_id)
             .options(selectinload(Invitation.answers), selectinload(Invitation.results))
         )
+        if owner is not None:
+            statement = statement.where(Invitation.owner == owner)
         return session.scalars(statement).first()
 
     # ---- the candidate's answers --------------------------------------------------

@@ -144,7 +144,7 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
         summary="Greenhouse: invite and e-mail a candidate",
         responses=problem_responses(503),
     )
-    def send_test(body: send_model) -> SendTestResponse:
+    def send_test(body: send_model, owner: Annotated[str, Depends(organisation)]) -> SendTestResponse:
         """Create the invitation and e-mail the candidate their link; answer with its partner_interview_id."""
         request = cast(SendTest, body)
         role, _, language = str(request.partner_test_id).rpartition(".")
@@ -163,6 +163,7 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
         with service.sessions() as session:
             created = service.invite(
                 session,
+                owner=owner,
                 candidate_id=f"greenhouse-application-{application}" if application else "greenhouse-pending",
                 role=role,
                 language=language,
@@ -194,10 +195,12 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
         summary="Greenhouse: status",
         responses=problem_responses(404),
     )
-    def test_status(partner_interview_id: Annotated[str, Query(max_length=64)]) -> TestStatus:
+    def test_status(
+        partner_interview_id: Annotated[str, Query(max_length=64)], owner: Annotated[str, Depends(organisation)]
+    ) -> TestStatus:
         """``complete`` with the fit score, the report link and a summary once the candidate has finished."""
         with service.sessions() as session:
-            invitation = service.load(session, partner_interview_id)
+            invitation = service.load(session, partner_interview_id, owner=owner)
             if invitation is None:
                 raise Problem(404, "no such partner_interview_id")
             status = service.status(invitation)

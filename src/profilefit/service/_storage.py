@@ -53,6 +53,8 @@ class Invitation(Base):
     __tablename__ = "invitations"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: The SHA-256 digest of the API key that created the invitation: each key sees only its own.
+    owner: Mapped[str] = mapped_column(String(64), index=True)
     candidate_id: Mapped[str] = mapped_column(String(128), index=True)
     role: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(3))
@@ -104,6 +106,7 @@ class Erasure(Base):
     __tablename__ = "erasures"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     candidate_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     reason: Mapped[str] = mapped_column(String(16))
     erased_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -164,11 +167,20 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def erase_candidate(session: Session, candidate_id: str, *, now: datetime | None = None) -> Erasure:
-    """Delete every invitation, answer and result of a candidate, and record that it happened (GDPR Art. 17)."""
-    invitation_ids = list(session.scalars(select(Invitation.id).where(Invitation.candidate_id == candidate_id)))
+def erase_candidate(
+    session: Session, candidate_id: str, *, owner: str | None = None, now: datetime | None = None
+) -> Erasure:
+    """Delete every invitation, answer and result of a candidate, and record that it happened (GDPR Art. 17).
+
+    With ``owner`` (an API key's digest) only that key's invitations of the candidate go;
+    without it, the candidate's invitations of every key (the operator's erasure).
+    """
+    statement = select(Invitation.id).where(Invitation.candidate_id == candidate_id)
+    if owner is not None:
+        statement = statement.where(Invitation.owner == owner)
+    invitation_ids = list(session.scalars(statement))
     record = _delete(session, invitation_ids, reason="request", now=now)
-    record.candidate_sha256 = candidate_hash(candidate_id)
+    record.candidate_sha256, record.owner = candidate_hash(candidate_id), owner
     session.commit()
     return record
 

@@ -21,6 +21,7 @@ def upgrade() -> None:
     op.create_table(
         "invitations",
         sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("owner", sa.String(64), nullable=False, index=True),
         sa.Column("candidate_id", sa.String(128), nullable=False, index=True),
         sa.Column("role", sa.String(64), nullable=False),
         sa.Column("language", sa.String(3), nullable=False),
@@ -69,6 +70,7 @@ def upgrade() -> None:
     op.create_table(
         "erasures",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("owner", sa.String(64), nullable=True),
         sa.Column("candidate_sha256", sa.String(64), nullable=True, index=True),
         sa.Column("reason", sa.String(16), nullable=False),
         sa.Column("erased_at", sa.DateTime(), nullable=False),
