@@ -26,6 +26,31 @@ PROBLEM_TYPE = "application/problem+json"
 TYPE_BASE = "https://profilefit.invalid/docs/service#"
 log = logging.getLogger("profilefit.service")
 
+#: The JSON Schema of a problem as this service writes it (RFC 9457 members plus ``errors``).
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "pointer", "reason"],
+                "properties": {
+                    "index": {"type": "integer", "description": "position in a batch"},
+                    "field": {"type": "string"},
+                    "pointer": {"type": "string", "description": "JSON pointer into the request"},
+                    "reason": {"type": "string", "description": "what is allowed"},
+                },
+            },
+        },
+    },
+}
+
 _TITLES = {
     400: "Bad request",
     401: "Unauthorized",
@@ -140,7 +165,7 @@ def install_handlers(app: FastAPI) -> None:
 
 def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries for problem details with these status codes."""
-    content = {PROBLEM_TYPE: {"schema": {"type": "object"}}}
+    content = {PROBLEM_TYPE: {"schema": PROBLEM_SCHEMA}}
     return {code: {"description": _TITLES.get(code, "problem details"), "content": content} for code in codes}
 
 
