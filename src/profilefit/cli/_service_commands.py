@@ -160,15 +160,11 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_purge(args: argparse.Namespace) -> int:
     """Delete what is past the retention period and print the erasure record."""
-    from profilefit.service import purge_expired
-    from profilefit.service._storage import make_engine, sessions
+    from profilefit.service import purge_database
 
-    engine = make_engine(args.database)
-    with sessions(engine)() as session:
-        record = purge_expired(session, args.retention_days)
-        print(
-            f"purged {record.invitations} invitation(s), {record.answers} answer(s), {record.results} result(s) "
-            f"older than {args.retention_days:g} days (erasure record {record.id})"
-        )
-    engine.dispose()
+    record = purge_database(args.database, args.retention_days)
+    print(
+        f"purged {record.invitations} invitation(s), {record.answers} answer(s), {record.results} result(s) "
+        f"older than {args.retention_days:g} days (erasure record {record.id})"
+    )
     return EXIT_OK

@@ -9,7 +9,7 @@ from profilefit.service._app import app_from_env, create_app
 from profilefit.service._core import AssessmentService
 from profilefit.service._export import export_results
 from profilefit.service._settings import MAX_BATCH, MAX_BODY_BYTES, Settings, SmtpSettings, key_digest
-from profilefit.service._storage import downgrade, erase_candidate, purge_expired, upgrade
+from profilefit.service._storage import downgrade, erase_candidate, purge_database, purge_expired, upgrade
 
 __all__ = [
     "MAX_BATCH",
@@ -23,6 +23,7 @@ __all__ = [
     "erase_candidate",
     "export_results",
     "key_digest",
+    "purge_database",
     "purge_expired",
     "upgrade",
 ]

@@ -197,6 +197,16 @@ def purge_expired(session: Session, retention_days: float, *, now: datetime | No
     return record
 
 
+def purge_database(url: str, retention_days: float) -> Erasure:
+    """:func:`purge_expired` on the database at ``url`` (what ``profilefit purge-expired`` runs)."""
+    engine = make_engine(url)
+    try:
+        with sessions(engine)() as session:
+            return purge_expired(session, retention_days)
+    finally:
+        engine.dispose()
+
+
 def _delete(session: Session, invitation_ids: list[str], *, reason: str, now: datetime | None) -> Erasure:
     counts = {"invitations": len(invitation_ids), "answers": 0, "results": 0}
     for start in range(0, len(invitation_ids), 500):
