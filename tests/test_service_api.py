@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from tests import service_support as support
 from tests.strategies import assessments
 
@@ -66,6 +67,19 @@ def test_property_api_score_equals_screener_score(http, reference, assessment):
     )
     assert response.status_code == 200, response.text
     assert response.json() == reference.score(assessment).model_dump(mode="json")
+
+
+@given(batch=st.lists(assessments(Screener.load().instrument), min_size=1, max_size=5))
+@hypothesis_settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_property_batch_results_equal_single_scores(http, batch):
+    """Rule: every result of POST /v1/score/batch equals POST /v1/score of the same assessment."""
+    response = http.post("/v1/score/batch", json={"assessments": batch}, headers=support.AUTH)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["summary"] == {"received": len(batch), "scored": len(batch), "rejected": 0}
+    for item in body["results"]:
+        single = http.post("/v1/score", json=batch[item["index"]], headers=support.AUTH).json()
+        assert item["result"] == single
 
 
 def test_invalid_assessment_names_fields_and_never_echoes_values(http):
