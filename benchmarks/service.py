@@ -6,7 +6,8 @@ Usage::
     python benchmarks/service.py --seconds 5        # a quicker look
 
 It starts ``profilefit serve`` on 127.0.0.1 with uvicorn workers = cores (rate limit off,
-a throwaway SQLite file and key), waits until ``/readyz`` answers, warms up, then for each
+a throwaway SQLite file and key, the decision log on as ``serve`` has it; ``--no-decision-log``
+turns it off), waits until ``/readyz`` answers, warms up, then for each
 level of concurrency runs that many clients for ``--seconds``. Each client holds one
 keep-alive HTTP/1.1 connection and sends full assessments (every item, scenario and check
 answered, 200 different simulated candidates) one after another. It prints p50 and p99
@@ -65,7 +66,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(folder: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(folder: Path, port: int, workers: int, decision_log: bool) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PROFILEFIT_API_KEYS": KEY, "PROFILEFIT_SECRET_KEY": "benchmark-secret-" + "x" * 32}
     command = [
         sys.executable,
@@ -80,6 +81,8 @@ def start_server(folder: Path, port: int, workers: int) -> subprocess.Popen[byte
         "0",
         "--database",
         f"sqlite:///{folder / 'bench.db'}",
+        "--decision-log",
+        str(folder / "decisions.jsonl") if decision_log else "none",
     ]
     server = subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
@@ -148,15 +151,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=15.0, help="seconds per level (default: %(default)s)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn workers (default: cores)")
+    parser.add_argument(
+        "--no-decision-log",
+        action="store_true",
+        help="serve without the decision log (default: with it, as serve does)",
+    )
     args = parser.parse_args()
     bodies = assessments(200)
-    print(f"cores: {os.cpu_count()}, uvicorn workers: {args.workers}, {args.seconds:g} s per level, loopback")
+    log = "without decision log" if args.no_decision_log else "with decision log"
+    print(f"cores: {os.cpu_count()}, uvicorn workers: {args.workers}, {args.seconds:g} s per level, loopback, {log}")
     print("load average before (1, 5, 15 min): " + ", ".join(f"{value:.2f}" for value in os.getloadavg()))
     library = library_calls_per_second(bodies, min(args.seconds, 5.0))
     print(f"in-process Screener.score, one thread: {library:,.0f} calls/s")
     with tempfile.TemporaryDirectory() as folder:
         port = free_port()
-        server = start_server(Path(folder), port, args.workers)
+        server = start_server(Path(folder), port, args.workers, decision_log=not args.no_decision_log)
         try:
             asyncio.run(run_level(port, bodies, 10, 3.0))  # warm-up: every worker has scored
             header = ("clients", 8), ("requests", 9), ("errors", 7), ("p50 ms", 8), ("p99 ms", 8), ("scores/s", 9)
