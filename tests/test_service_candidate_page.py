@@ -7,9 +7,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tests import service_support as support
 
 from profilefit.screening import Screener
+from profilefit.service._questionnaire import isolated
 from profilefit.service._storage import utcnow
 
 
@@ -160,11 +163,27 @@ def test_the_candidate_switches_language(http):
     assert '<html lang="nl">' in http.get(f"/take/{token}").text  # the choice is kept
 
 
-def test_everything_is_escaped(tmp_path):
-    with support.client(tmp_path, organisation='<script>alert("x")</script> & Co') as http:
+def test_everything_is_escaped_and_isolated(tmp_path):
+    hostile = '<script>alert("x")</script> & \u202eCo שלום'
+    with support.client(tmp_path, organisation=hostile) as http:
         token = support.token_of(invite(http)["test_url"])
         page = http.get(f"/take/{token}")
         assert "<script>" not in page.text and "&lt;script&gt;" in page.text
+        escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; \u202eCo שלום"
+        assert f'<bdi dir="auto">{escaped}</bdi>' in page.text  # a right-to-left name cannot reorder the page
+        assert f"\u2068{escaped}\u2069 har invitert deg" in page.text  # nor the sentence it stands in
+
+
+@given(text=st.text(alphabet=st.sampled_from("ab\u2066\u2067\u2068\u2069\u202e"), max_size=12))
+def test_property_an_isolated_name_is_balanced(text):
+    """Rule: isolated(x) opens with FSI, ends with PDI, and every isolate inside closes before the end."""
+    wrapped = isolated(text)
+    depth = 0
+    for char in wrapped[:-1]:
+        depth += char in "\u2066\u2067\u2068"
+        depth -= char == "\u2069"
+        assert depth >= 1 or char == wrapped[0]
+    assert wrapped[0] == "\u2068" and wrapped[-1] == "\u2069" and depth == 1
 
 
 def test_pages_forbid_caching_referrers_and_foreign_content(http):

@@ -24,7 +24,7 @@ from profilefit.fit import builtin_roles
 from profilefit.instrument import Instrument
 from profilefit.screening import Screener, ScreeningResult
 from profilefit.service._outbound import patch_callback, send_mail
-from profilefit.service._questionnaire import answer_value, page_ids
+from profilefit.service._questionnaire import answer_value, isolated, page_ids
 from profilefit.service._security import Signer
 from profilefit.service._settings import Settings
 from profilefit.service._storage import Answer, Invitation, StoredResult, make_engine, sessions, utcnow
@@ -165,13 +165,14 @@ class AssessmentService:
             raise MailError("no SMTP server configured" if self.settings.smtp is None else "no e-mail address")
         words = self.texts[invitation.language]
         low, high = (max(1, round(m)) for m in self.instrument.estimated_minutes_range())
+        organisation = isolated(self.settings.organisation)
         body = words["mail_body"].format(
-            organisation=self.settings.organisation,
+            organisation=organisation,
             link=link,
             minutes=f"{low}-{high}",
             expires=invitation.expires_at.strftime("%Y-%m-%d"),
         )
-        subject = words["mail_subject"].format(organisation=self.settings.organisation)
+        subject = words["mail_subject"].format(organisation=organisation)
         send_mail(self.settings.smtp, to=invitation.email, subject=subject, body=body)
 
     def load(self, session: Session, invitation_id: str, *, owner: str | None = None) -> Invitation | None:

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from profilefit.screening import ScreeningResult
 from profilefit.service._core import AssessmentService
-from profilefit.service._questionnaire import questions
+from profilefit.service._questionnaire import isolated, questions
 from profilefit.service._storage import Invitation, utcnow
 
 PAGE_HEADERS = {
@@ -75,7 +75,7 @@ def take_router(service: AssessmentService) -> APIRouter:
             lang,
             status,
             heading=words[f"{kind}_heading"],
-            body=words[f"{kind}_body"].format(organisation=settings.organisation),
+            body=words[f"{kind}_body"].format(organisation=isolated(settings.organisation)),
         )
 
     def language(request: Request, invitation: Invitation | None, session: Session | None = None) -> str:
@@ -103,8 +103,8 @@ def take_router(service: AssessmentService) -> APIRouter:
         words = service.texts[lang]
         low, high = (max(1, round(m)) for m in service.instrument.estimated_minutes_range())
         fill = {
-            "organisation": settings.organisation,
-            "contact": settings.privacy_contact,
+            "organisation": isolated(settings.organisation),
+            "contact": isolated(settings.privacy_contact),
             "days": f"{settings.retention_days:g}",
             "minutes": f"{low}-{high}",
         }
