@@ -242,3 +242,19 @@ def test_each_api_key_sees_and_erases_only_its_own_invitations(tmp_path):
         assert erased["deleted"]["invitations"] == 1  # only the other key's own invitation
         assert http.get(f"/v1/invitations/{mine['invitation_id']}", headers=support.AUTH).status_code == 200
         assert http.get(f"/v1/invitations/{theirs['invitation_id']}", headers=other).status_code == 404
+
+
+def test_an_unexpected_error_is_a_bare_500_and_its_message_is_logged_nowhere(tmp_path, caplog, monkeypatch):
+    secret = "candidate-secret-in-an-exception"
+    with support.client(tmp_path) as http:
+
+        def broken(*args, **kwargs):
+            raise ValueError(secret)
+
+        monkeypatch.setattr(http.app.state.service.screener, "score", broken)
+        caplog.set_level("DEBUG")
+        response = http.post("/v1/score", json={"candidate_id": "c1"}, headers=support.AUTH)  # nothing re-raised
+    assert response.status_code == 500 and response.headers["content-type"] == PROBLEM
+    assert secret not in response.text and "Traceback" not in response.text
+    assert secret not in caplog.text and "Traceback" not in caplog.text
+    assert "unexpected ValueError" in caplog.text

@@ -13,7 +13,7 @@ from profilefit.artifact import ModelArtifact
 from profilefit.service._api import api_router, health_router
 from profilefit.service._core import AssessmentService
 from profilefit.service._greenhouse import greenhouse_router
-from profilefit.service._problems import BodyLimit, install_handlers
+from profilefit.service._problems import BodyLimit, Problem, install_handlers, problem_response
 from profilefit.service._settings import Settings
 from profilefit.service._storage import upgrade
 from profilefit.service._take import take_router
@@ -94,10 +94,12 @@ class AccessLog:
             return
         started = time.perf_counter()
         status = 500
+        responded = False
 
         async def sending(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
+                responded = True
                 status = int(message["status"])
                 # Answers hold candidate data: never cached, never sniffed into another type.
                 headers = list(message.get("headers", []))
@@ -108,6 +110,14 @@ class AccessLog:
 
         try:
             await self.app(scope, receive, sending)
+        except Exception as error:
+            # Left alone, Starlette would answer and then re-raise for the server to log the traceback,
+            # whose messages can quote candidate data. It ends here: a bare 500, type and route logged.
+            status = 500
+            route = getattr(scope.get("route"), "path", "(no route)")
+            log.error("%s %s: unexpected %s", scope["method"], route, type(error).__name__)
+            if not responded:
+                await problem_response(Problem(500, "the service could not complete the request"))(scope, receive, send)
         finally:
             if log.isEnabledFor(logging.INFO):
                 route = getattr(scope.get("route"), "path", "(no route)")
