@@ -18,8 +18,12 @@ once into a temporary folder, and prints, measured in this one run:
 (c) the naive path without profilefit's batch layer: ``csv.DictReader``, the pydantic
     schema per row, scale scores and ``predict_proba`` one row at a time, timed on a
     sample and scaled to the file;
-peak resident memory of (b) at 1M and at 4M rows (each in its own fresh process), and
-single-candidate ``Screener.score`` calls per second in one thread. (a), (b) and the
+peak resident memory of (b) at 1M and at 4M rows (each in its own fresh process),
+single-candidate ``Screener.score`` calls per second in one thread, and
+(d) the other formats: ``profilefit score`` from JSON Lines and Parquet (the same candidates,
+typed) and into JSON Lines and Parquet, each as a ratio of time per row to CSV in and CSV out,
+and xlsx (``--xlsx-rows``, default 100,000) against a CSV of the same rows (``--skip-formats``
+leaves (d) out). (a), (b) and the
 single-candidate calls run in ``--repeat`` rounds (default 5) that interleave them, so all
 meet the same spells of a shared machine's slowness, and the best run of each counts; the
 4M-row run comes after the rounds. Temporary files are deleted
@@ -48,6 +52,8 @@ from profilefit.simulate import simulate
 
 BLOCK = 250_000  # simulated candidates per block while writing the export
 TARGETS = {"b/a": 2.0, "c/b": 50.0, "peak 4M / 1M": 1.2, "score() per s": 2000.0}
+#: Every other format within twice CSV's time per row (issue 13); measured by (d).
+FORMAT_TARGET = 2.0
 
 
 # ---- the export -------------------------------------------------------------------------------
@@ -189,7 +195,7 @@ print(done.returncode, elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_
 def profilefit_score(path: Path, output: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of ``profilefit score`` in its own process tree."""
     script = Path(sys.executable).with_name("profilefit")
-    program = [str(script)] if script.exists() else [sys.executable, "-m", "profilefit.cli._main"]
+    program = [str(script)] if script.exists() else [sys.executable, "-m", "profilefit"]
     command = [*program, "score", str(path), "-o", str(output), "--no-progress"]
     # A wrapper process per run, so RUSAGE_CHILDREN holds this run's peak only.
     report = subprocess.run([sys.executable, "-c", _RUN_AND_REPORT_PEAK, *command], capture_output=True, text=True)
@@ -258,6 +264,94 @@ def score_calls_per_second(calls: int) -> float:
     return calls / (time.perf_counter() - started)
 
 
+# ---- (d) other formats ----------------------------------------------------------------------------
+
+
+def typed_table(path: Path, rows: int) -> Any:
+    """The first ``rows`` rows of the CSV export as a typed table, as a Parquet or JSON export holds them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    table = pcsv.read_csv(
+        path,
+        parse_options=pcsv.ParseOptions(delimiter=";"),
+        convert_options=pcsv.ConvertOptions(column_types={}, strings_can_be_null=True, auto_dict_encode=False),
+        read_options=pcsv.ReadOptions(encoding="utf-8"),
+    ).slice(0, rows)
+    instrument = load_instrument()
+    answers = {*instrument.item_ids, *instrument.check_ids}
+    columns = []
+    for name in table.column_names:
+        column = table.column(name)
+        if name in answers:
+            column = column.cast(pa.int64())
+        elif name == "completion_seconds":
+            column = pc.replace_substring(column.cast(pa.string()), ",", ".").cast(pa.float64())
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
+def write_formats(table: Any, directory: Path, *, xlsx_rows: int) -> dict[str, Path]:
+    """The same candidates as JSON Lines, Parquet and (the first ``xlsx_rows``) Excel, and CSV again for xlsx's size."""
+    import json
+
+    import openpyxl
+    import pyarrow.parquet as pq
+
+    paths = {"jsonl": directory / "export.jsonl", "parquet": directory / "export.parquet"}
+    pq.write_table(table, paths["parquet"])
+    with paths["jsonl"].open("w", encoding="utf-8") as stream:
+        for batch in table.to_batches(max_chunksize=50_000):
+            stream.writelines(
+                json.dumps({k: v for k, v in row.items() if v is not None}) + "\n" for row in batch.to_pylist()
+            )
+    small = table.slice(0, xlsx_rows)
+    paths["xlsx"] = directory / "export.xlsx"
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("export")
+    sheet.append(small.column_names)
+    for row in small.to_pylist():
+        sheet.append(list(row.values()))
+    workbook.save(paths["xlsx"])
+    paths["csv (xlsx rows)"] = directory / "export-small.csv"
+    import pyarrow.csv as pcsv
+
+    pcsv.write_csv(small, paths["csv (xlsx rows)"])
+    return paths
+
+
+def format_ratios(csv_export: Path, rows: int, directory: Path, *, xlsx_rows: int, repeat: int) -> dict[str, float]:
+    """Time per row of each input and output format against CSV in, CSV out; best of ``repeat`` interleaved runs."""
+    paths = write_formats(typed_table(csv_export, rows), directory, xlsx_rows=xlsx_rows)
+    runs: dict[str, list[float]] = {}
+    cases = {
+        "csv -> csv": (csv_export, "results.csv"),
+        "jsonl -> csv": (paths["jsonl"], "results.csv"),
+        "parquet -> csv": (paths["parquet"], "results.csv"),
+        "csv -> jsonl": (csv_export, "results.jsonl"),
+        "csv -> parquet": (csv_export, "results.parquet"),
+        "csv (xlsx rows) -> csv": (paths["csv (xlsx rows)"], "results.csv"),
+        "xlsx -> csv": (paths["xlsx"], "results.csv"),
+    }
+    for _ in range(repeat):
+        for name, (source, output) in cases.items():
+            os.sync()
+            runs.setdefault(name, []).append(profilefit_score(source, directory / output)[0])
+    best = {name: min(seconds) for name, seconds in runs.items()}
+    print(f"(d) formats, profilefit score end to end ({rows:,} rows; xlsx and its CSV twin {xlsx_rows:,} rows):")
+    for name, seconds in runs.items():
+        print(f"      {name:<26}{best[name]:8.2f} s   runs: {_runs(seconds)}")
+    ratios = {
+        "jsonl in / csv": best["jsonl -> csv"] / best["csv -> csv"],
+        "parquet in / csv": best["parquet -> csv"] / best["csv -> csv"],
+        "jsonl out / csv": best["csv -> jsonl"] / best["csv -> csv"],
+        "parquet out / csv": best["csv -> parquet"] / best["csv -> csv"],
+    }
+    ratios["xlsx in / csv"] = best["xlsx -> csv"] / best["csv (xlsx rows) -> csv"]
+    return ratios
+
+
 # ---- the report ---------------------------------------------------------------------------------
 
 
@@ -274,6 +368,9 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=5_000, help="single-candidate score() calls per round")
     parser.add_argument("--repeat", type=int, default=5, help="rounds of (a), (b) and score() to take the best of")
     parser.add_argument("--keep", metavar="DIR", help="write the exports here and keep them")
+    parser.add_argument("--skip-formats", action="store_true", help="skip (d), the other input and output formats")
+    parser.add_argument("--format-rows", type=int, default=None, help="rows for (d) (default: --rows)")
+    parser.add_argument("--xlsx-rows", type=int, default=100_000, help="rows of the xlsx export in (d)")
     args = parser.parse_args()
 
     directory = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="profilefit-bench-"))
@@ -334,11 +431,15 @@ def main() -> None:
 
         print(f"single-candidate score() calls per second, one thread: {_runs(rates, unit='')}")
         ratios["score() per s"] = max(rates)
+        if not args.skip_formats:
+            format_rows = min(args.format_rows or args.rows, args.rows)
+            xlsx_rows = min(args.xlsx_rows, format_rows)
+            ratios |= format_ratios(export, format_rows, directory, xlsx_rows=xlsx_rows, repeat=min(args.repeat, 2))
         print()
         print(f"{'measure':<16}{'measured':>12}{'target':>12}  met")
         for name, value in ratios.items():
-            target = TARGETS[name]
-            at_most = name in ("b/a", "peak 4M / 1M")
+            target = TARGETS.get(name, FORMAT_TARGET)
+            at_most = name in ("b/a", "peak 4M / 1M") or name not in TARGETS
             met = value <= target if at_most else value >= target
             print(f"{name:<16}{value:>12,.2f}{'<=' if at_most else '>=':>6}{target:>6,.1f}  {'yes' if met else 'NO'}")
         print(

@@ -62,7 +62,7 @@ def main() -> None:
         print("\nfirst to look at (best fit, no validity flag, profile determined):")
         for row in first.itertuples(index=False):
             print(f"  {row.candidate_id:<12}fit {row.fit_score:5.1f}  {row.profile:<14}confidence {row.confidence:.2f}")
-    flagged = results[results["flags"].notna()]
+    flagged = results[results["validity_flags"].notna()]
     print(f"\n{len(flagged)} candidate(s) with a validity flag, {int(results['needs_review'].sum())} need review")
 
     # The same export in memory: the numbers equal the results file's (and Screener.score's).

@@ -95,3 +95,69 @@ def test_the_linear_core_is_the_estimators():
     logits = ((X - artifact.linear.mean) / artifact.linear.scale) @ artifact.linear.coef.T + artifact.linear.intercept
     expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     np.testing.assert_allclose(estimator.predict_proba(X), expected, atol=1e-12)
+
+
+class _Payload:
+    """A pickle that, when loaded, creates a file: the proof that code in a model file ran."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import pathlib
+
+        return (pathlib.Path.touch, (pathlib.Path(self.marker),))
+
+
+def test_a_pickle_payload_never_runs_when_the_checksum_does_not_match(model_copy, tmp_path):
+    import pickle
+
+    marker = tmp_path / "payload-ran"
+    model_copy.write_bytes(pickle.dumps(_Payload(marker)))
+    with pytest.raises(ModelIntegrityError, match="sha256"):
+        load_artifact(model_copy)
+    assert not marker.exists()
+    # The same bytes with a manifest that vouches for them do run: the check above is what stopped them.
+    manifest = json.loads(manifest_path(model_copy).read_text(encoding="utf-8"))
+    manifest["sha256"] = file_sha256(model_copy)
+    manifest_path(model_copy).write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(ModelVersionError, match="payload format"):
+        load_artifact(model_copy)
+    assert marker.exists()
+
+
+def test_a_pipe_in_place_of_the_model_file_is_refused_without_waiting(model_copy):
+    import os
+
+    model_copy.unlink()
+    os.mkfifo(model_copy)
+    with pytest.raises(ModelIntegrityError, match="not a regular file"):
+        load_artifact(model_copy)
+
+
+def test_the_bytes_hashed_are_the_bytes_loaded(model_copy, monkeypatch):
+    """The file is read once: a file swapped after its check cannot be what is unpickled."""
+    import os
+
+    import profilefit.artifact._artifact as artifact
+
+    reads = []
+    real = artifact.read_regular_file
+
+    def counting(path):
+        reads.append(str(path))
+        return real(path)
+
+    monkeypatch.setattr(artifact, "read_regular_file", counting)
+    loaded_from = []
+    real_load = artifact.joblib.load
+
+    def spying_load(source):
+        loaded_from.append(source)
+        return real_load(source)
+
+    monkeypatch.setattr(artifact.joblib, "load", spying_load)
+    load_artifact(model_copy)
+    assert reads == [str(manifest_path(model_copy)), str(model_copy)]
+    (source,) = loaded_from
+    assert not isinstance(source, str | os.PathLike)  # unpickled from the bytes in memory, not from the path

@@ -56,7 +56,7 @@ def test_rejects_as_json_lines(tmp_path):
 @pytest.mark.parametrize(
     ("content", "name", "extra", "message"),
     [
-        ("candidate_id;tc1;email\nc1;4;a@b\n", "export.csv", [], "'email' are not fields"),
+        ("tc1;email\nc1;4;a@b\n", "export.csv", [], "there is no candidate_id column"),
         (None, "missing.csv", [], "missing.csv"),
         ("x", "export.docx", [], "cannot read '.docx'"),
         ("candidate_id\nc1\n", "export.csv", ["--chunk-size", "0"], "--chunk-size must be at least 1"),
@@ -71,10 +71,16 @@ def test_exit_2_for_usage_errors_and_unreadable_input(tmp_path, capsys, content,
     assert not (tmp_path / "results.csv").exists()
 
 
-def test_ignore_column_scores_a_file_with_extra_columns(tmp_path):
+def test_extra_columns_are_ignored_with_one_note_and_ignore_column_silences_it(tmp_path, capsys):
     export = tmp_path / "export.csv"
-    export.write_text("candidate_id;tc1;email\nc1;4;a@b\n", encoding="utf-8")
+    export.write_text("candidate_id;tc1;email;gender\nc1;4;a@b;f\n", encoding="utf-8")
+    assert main(["score", str(export), "-o", str(tmp_path / "r.csv")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and all(line.startswith("profilefit score: note: ") for line in err)
+    assert "'gender' look like demographics and were not read" in err[0] and "'email'" in err[1]
+    assert "gender" not in (tmp_path / "r.csv").read_text(encoding="utf-8")
     assert main(["score", str(export), "-o", str(tmp_path / "r.csv"), "--ignore-column", "email"]) == 0
+    assert "'email'" not in capsys.readouterr().err
 
 
 def test_exit_3_when_the_model_file_is_refused(tmp_path, capsys):

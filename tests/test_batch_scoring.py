@@ -66,7 +66,7 @@ def _assert_frame_equals_single_calls(frame: Any, expected: list[Any], screener)
         assert row.second_profile == result.second_profile
         assert row.profile == result.profile
         assert row.confidence == pytest.approx(result.confidence, abs=1e-12)
-        assert _flags(row.flags) == [flag.flag for flag in result.flags]
+        assert _flags(row.validity_flags) == [flag.flag for flag in result.flags]
         assert bool(row.needs_review) == result.needs_human_review
         assert row.model_id == result.model.model_id
         for scale in result.scales:
@@ -113,10 +113,29 @@ def test_results_option_gives_the_objects_score_gives(screener, records):
         assert _close(ours.model_dump(), theirs.model_dump())
 
 
-def test_results_do_not_depend_on_the_chunk_size(screener, export_path):
-    frames = [screener.score_batch(export_path, chunk_size=size).results for size in (1, 7, 10_000)]
-    for frame in frames[1:]:
-        pd.testing.assert_frame_equal(frame, frames[0], check_exact=False, rtol=0, atol=1e-12)
+@pytest.mark.parametrize("form", ["csv", "jsonl", "parquet", "frame"])
+def test_results_do_not_depend_on_the_chunk_size(screener, records, export_path, tmp_path, form):
+    """Rule: a file read in chunks of 1, 7 or all rows gives the same results; the chunks are that many rows."""
+    from profilefit.batch import open_source
+
+    frame = pd.DataFrame(records)
+    data: Any = {"csv": export_path, "frame": frame}.get(form)
+    if form == "jsonl":
+        data = tmp_path / "export.jsonl"
+        data.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    elif form == "parquet":
+        data = tmp_path / "export.parquet"
+        frame.to_parquet(data, row_group_size=25)
+    sizes = (1, 7, 10_000)
+    for size in sizes:
+        chunks = [chunk.n_rows for chunk in open_source(data, screener.instrument, chunk_size=size).chunks]
+        if form == "parquet":  # at most `size` rows, never across a row group of 25
+            assert max(chunks) <= size and sum(chunks) == len(records)
+        else:
+            assert chunks == [size] * (len(records) // size) + ([len(records) % size] if len(records) % size else [])
+    frames = [screener.score_batch(data, chunk_size=size).results for size in sizes]
+    for other in frames[1:]:
+        pd.testing.assert_frame_equal(other, frames[0], check_exact=False, rtol=0, atol=1e-12)
 
 
 def test_without_a_role_fit_columns_are_empty(records):
@@ -203,7 +222,7 @@ def test_score_file_writes_the_same_results_in_every_format(screener, export_pat
         assert frame["candidate_id"].tolist() == expected["candidate_id"].tolist()
         np.testing.assert_allclose(frame["p_controller"], expected["p_controller"], rtol=0, atol=1e-12)
         assert frame["needs_review"].astype(bool).tolist() == expected["needs_review"].tolist()
-        assert frame["flags"].fillna("").tolist() == expected["flags"].tolist()
+        assert frame["validity_flags"].fillna("").tolist() == expected["validity_flags"].tolist()
     assert not list(tmp_path.glob("*.partial"))
 
 
@@ -265,18 +284,31 @@ def test_neutralise_leaves_ordinary_text_alone():
 
 
 def test_a_failed_run_leaves_no_results_file(screener, tmp_path):
+    def records():
+        for k in range(30):
+            yield {"candidate_id": f"c{k}", "tc1": 4}
+        raise RuntimeError("the source broke half way")
+
+    with pytest.raises(RuntimeError, match="half way"):
+        score_file(records(), tmp_path / "results.csv", screener=screener, chunk_size=3)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_line_that_is_not_utf8_is_a_reject_of_that_row_not_of_the_file(screener, tmp_path):
     path = tmp_path / "broken.csv"
-    path.write_bytes(b"candidate_id;tc1\n" + b"c1;4\n" * 10 + b"c\xff;4\n")
-    output = tmp_path / "results.csv"
-    with pytest.raises(UnicodeDecodeError):
-        score_file(path, output, screener=screener, chunk_size=3)
-    assert list(tmp_path.iterdir()) == [path]
+    path.write_bytes(b"candidate_id;tc1\n" + b"".join(b"c%d;4\n" % k for k in range(10)) + b"c\xff;4\nc99;5\n")
+    summary = score_file(path, tmp_path / "results.csv", screener=screener, chunk_size=3)
+    assert (summary.rows_read, summary.rows_scored) == (12, 11)
+    rejects = (tmp_path / "results.rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert rejects[1].startswith(
+        "11,,(line),,\"line 12 is not valid UTF-8 text (byte 0xFF at character 2 of the cell in column 'candidate_id')"
+    )
 
 
 def test_a_bad_header_stops_before_anything_is_written(screener, tmp_path):
     path = tmp_path / "header.csv"
-    path.write_text("candidate_id;tc1;gender\nc1;4;f\n", encoding="utf-8")
-    with pytest.raises(ColumnError, match="demographic"):
+    path.write_text("tc1;gender\nc1;4;f\n", encoding="utf-8")
+    with pytest.raises(ColumnError, match="no candidate_id"):
         score_file(path, tmp_path / "results.csv", screener=screener)
     assert list(tmp_path.iterdir()) == [path]
 
@@ -285,7 +317,7 @@ def test_validity_flags_are_joined_in_flag_order(screener, instrument):
     straight = {"candidate_id": "s1", **{item: 6 for item in instrument.item_ids}, "completion_seconds": 20.0}
     frame = screener.score_batch([straight]).results
     expected = [flag.flag for flag in screener.score(straight).flags]
-    assert frame["flags"].iloc[0].split(";") == expected
+    assert frame["validity_flags"].iloc[0].split(";") == expected
     assert expected == [flag for flag in FLAG_IDS if flag in expected] and expected
 
 

@@ -116,7 +116,21 @@ def test_decision_log_keeps_no_answers(tmp_path):
     lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     assert len(lines) == 2
     assert lines[0]["input_sha256"] == lines[1]["input_sha256"]
-    assert set(lines[0]) == {"time", "model_id", "model_sha256", "input_sha256", "result"}
+    assert set(lines[0]) == {
+        "kind",
+        "time",
+        "profilefit",
+        "model_id",
+        "model_sha256",
+        "instrument",
+        "norm_group",
+        "min_confidence",
+        "role",
+        "role_sha256",
+        "candidate",
+        "input_sha256",
+        "result",
+    }
     text = log.read_text(encoding="utf-8")
     assert "Øystein" not in text and "tc1" not in text
     assert lines[0]["model_sha256"] == screener.model_info.sha256

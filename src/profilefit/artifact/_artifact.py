@@ -1,8 +1,9 @@
 """Model artifacts: a joblib file beside a JSON manifest that vouches for it.
 
 The manifest records the file's sha256, the versions that wrote it, the seed and
-the evaluation. :func:`load_artifact` refuses a file whose checksum differs from
-its manifest *before* unpickling it (a joblib file can run code when loaded), and
+the evaluation. :func:`load_artifact` reads the file once, hashes those bytes, and
+refuses them if the checksum differs from the manifest *before* unpickling them from
+memory (a joblib file can run code when loaded); a pipe or device is refused outright. It
 refuses a scikit-learn version other than the one that wrote it, saying what to do.
 
 Scoring needs only the classifier's linear core (means, scales, coefficients,
@@ -14,9 +15,12 @@ scikit-learn; the estimator is unpickled the first time someone asks for it.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import os
 import pickle
 import platform
+import stat
 import threading
 from dataclasses import dataclass, field
 from importlib import metadata, resources
@@ -216,7 +220,23 @@ def read_manifest(model_path: str | Path) -> Manifest:
     path = manifest_path(model_path)
     if not path.exists():
         raise FileNotFoundError(f"{model_path}: no manifest at {path}; a model is only loaded with its manifest")
-    return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+    return Manifest.model_validate_json(read_regular_file(path))
+
+
+def read_regular_file(path: str | Path) -> bytes:
+    """All bytes of a regular file, read once; a pipe, a device or a folder is refused without blocking.
+
+    Raises
+    ------
+    ModelIntegrityError
+        If ``path`` is not a regular file (a FIFO could hand a check and a load different bytes).
+    """
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            raise ModelIntegrityError(f"refusing to load {path}: it is not a regular file (a pipe, device or folder)")
+        return stream.read()
 
 
 def load_artifact(path: str | Path | None = None, *, allow_version_mismatch: bool = False) -> ModelArtifact:
@@ -240,7 +260,10 @@ def load_artifact(path: str | Path | None = None, *, allow_version_mismatch: boo
     """
     path = Path(path) if path is not None else reference_model_path()
     manifest = read_manifest(path)
-    actual = file_sha256(path)
+    # One read: the bytes that are hashed are the bytes that are unpickled, so a file changed
+    # (or a pipe fed) between a check and a load cannot run code the check never saw.
+    data = read_regular_file(path)
+    actual = hashlib.sha256(data).hexdigest()
     if actual != manifest.sha256:
         raise ModelIntegrityError(
             f"refusing to load {path}: its sha256 is {actual}, but its manifest says {manifest.sha256}. "
@@ -255,10 +278,11 @@ def load_artifact(path: str | Path | None = None, *, allow_version_mismatch: boo
             f"Either install the matching version (pip install 'scikit-learn=={written_with}') or retrain the model "
             "with this version (`profilefit train --out DIR`, or with --data for your own labels)."
         )
-    payload = joblib.load(path)
-    if payload.get("format") != PAYLOAD_FORMAT:
+    payload = joblib.load(io.BytesIO(data))
+    if not isinstance(payload, dict) or payload.get("format") != PAYLOAD_FORMAT:
+        found = payload.get("format", 1) if isinstance(payload, dict) else type(payload).__name__
         raise ModelVersionError(
-            f"{path} has payload format {payload.get('format', 1)}; this profilefit reads format {PAYLOAD_FORMAT}. "
+            f"{path} has payload format {found}; this profilefit reads format {PAYLOAD_FORMAT}. "
             "Retrain the model with this version (`profilefit train --out DIR`)."
         )
     instrument = Instrument.model_validate_json(payload["instrument_json"])

@@ -10,13 +10,16 @@ on Dask needs the ``dask`` extra. Core profilefit imports and scores one candida
 without them. See docs/batch.md.
 """
 
+from profilefit.batch._collect import CollectedResponses, collect_responses
 from profilefit.batch._deps import MissingExtraError
-from profilefit.batch._fields import ColumnError, check_header
+from profilefit.batch._fields import ColumnError, Header, InputWarning, check_header, read_header
 from profilefit.batch._partition import partition_meta, partition_schema_ddl, score_partition
+from profilefit.batch._paths import OutputPathError, check_outputs
 from profilefit.batch._readers import (
     DEFAULT_CHUNK_SIZE,
     INPUT_FORMATS,
     RECORD_CHUNK_SIZE,
+    STANDARD_INPUT,
     Source,
     input_format,
     open_source,
@@ -24,7 +27,7 @@ from profilefit.batch._readers import (
 from profilefit.batch._results import FLAG_SEPARATOR, result_columns, result_schema, result_table
 from profilefit.batch._score import BatchResult, BatchSummary, default_rejects_path, score_batch, score_file
 from profilefit.batch._validate import REJECT_COLUMNS, RawChunk, ValidatedChunk, validate_chunk
-from profilefit.batch._writers import OUTPUT_FORMATS, output_format
+from profilefit.batch._writers import OUTPUT_FORMATS, OutputError, output_format
 from profilefit.io import FORMULA_START, neutralise
 
 __all__ = [
@@ -35,14 +38,22 @@ __all__ = [
     "OUTPUT_FORMATS",
     "RECORD_CHUNK_SIZE",
     "REJECT_COLUMNS",
+    "STANDARD_INPUT",
     "BatchResult",
     "BatchSummary",
+    "CollectedResponses",
     "ColumnError",
+    "Header",
+    "InputWarning",
     "MissingExtraError",
+    "OutputError",
+    "OutputPathError",
     "RawChunk",
     "Source",
     "ValidatedChunk",
     "check_header",
+    "check_outputs",
+    "collect_responses",
     "default_rejects_path",
     "input_format",
     "neutralise",
@@ -50,6 +61,7 @@ __all__ = [
     "output_format",
     "partition_meta",
     "partition_schema_ddl",
+    "read_header",
     "result_columns",
     "result_schema",
     "result_table",

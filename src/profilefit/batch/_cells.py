@@ -9,9 +9,9 @@ rules only have to be sound: never call a cell valid that the schema rejects, an
 give the value the schema gives. The fast forms they recognise are the ones
 exports are made of: ``""``, ``"4"``, ``"B"``, ``"525,8"``, ``"cand-0001"``.
 
-``tabular`` marks a source with a header and typed columns (Parquet, Excel, a data
-frame), where a float column holds whole numbers (pandas stores integer columns with
-gaps as floats), NaN is an empty cell, and a numeric candidate id is its decimal text.
+The rules are those of :func:`profilefit.io.coerce_row`, the one rule for every source: NaN
+(and pandas' NA) is an empty cell, a float holding a whole number is that answer (pandas stores
+integer columns with gaps as floats), and a numeric candidate id is its decimal text.
 """
 
 from __future__ import annotations
@@ -151,8 +151,8 @@ def _empty_text(value: Any) -> bool:
     return type(value) is str and value == ""
 
 
-def _missing_float(value: Any, tabular: bool) -> bool:
-    return tabular and isinstance(value, float) and math.isnan(value)
+def _missing_float(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
 
 
 # ---- items and attention checks -------------------------------------------------------------
@@ -182,7 +182,7 @@ def _plain_answers(column: Column, low: int, high: int) -> tuple[NDArray[np.int8
     return codes, ok
 
 
-def answer_cells(column: Column, table: FieldTable, *, tabular: bool) -> tuple[NDArray[np.int8], Mask]:
+def answer_cells(column: Column, table: FieldTable) -> tuple[NDArray[np.int8], Mask]:
     """Answers of one item or attention-check column, and the proven-valid mask.
 
     The answers come as codes: ``answer - low + 1``, ``0`` where unanswered (or not proven
@@ -196,9 +196,9 @@ def answer_cells(column: Column, table: FieldTable, *, tabular: bool) -> tuple[N
         ok = np.zeros(len(column), dtype=bool)
         for row, value in enumerate(column):
             kind = type(value)
-            if value is None or (kind is str and value == "") or _missing_float(value, tabular):
+            if value is None or (kind is str and value == "") or _missing_float(value):
                 ok[row] = True
-            elif kind is int or kind is str or (tabular and kind is float and value.is_integer()):
+            elif kind is int or kind is str or (kind is float and value.is_integer()):
                 number = table.answer_text.get(value) if kind is str else value
                 if number is not None and low <= number <= high:
                     codes[row], ok[row] = int(number) - shift, True
@@ -227,7 +227,7 @@ def answer_cells(column: Column, table: FieldTable, *, tabular: bool) -> tuple[N
     null = nulls(column)
     if pa.types.is_integer(column.type):
         number = column.fill_null(low).to_numpy().astype(np.float64)
-    elif pa.types.is_floating(column.type) and tabular:
+    elif pa.types.is_floating(column.type):
         number = column.to_numpy(zero_copy_only=False).astype(np.float64)
         null |= np.isnan(number)
         number = np.where(np.floor(number) == number, number, np.nan)  # a fraction is not an answer
@@ -241,16 +241,14 @@ def answer_cells(column: Column, table: FieldTable, *, tabular: bool) -> tuple[N
 # ---- situational scenarios ------------------------------------------------------------------
 
 
-def scenario_cells(
-    column: Column, table: FieldTable, scenario: int, *, tabular: bool
-) -> tuple[NDArray[np.int16], Mask]:
+def scenario_cells(column: Column, table: FieldTable, scenario: int) -> tuple[NDArray[np.int16], Mask]:
     """Chosen options of one scenario column: option index (``-1`` = unanswered) and the proven-valid mask."""
     if not is_arrow(column):
         choices = np.full(len(column), NO_CHOICE, dtype=np.int16)
         ok = np.zeros(len(column), dtype=bool)
         letters = table.option_text[scenario]
         for row, value in enumerate(column):
-            if value is None or _empty_text(value) or _missing_float(value, tabular):
+            if value is None or _empty_text(value) or _missing_float(value):
                 ok[row] = True
             elif type(value) is str and value in letters:
                 choices[row], ok[row] = letters[value], True
@@ -258,7 +256,7 @@ def scenario_cells(
     column = _normalised(column)
     choices = np.full(len(column), NO_CHOICE, dtype=np.int16)
     if not _is_text(column):
-        return choices, quiet_cells(column, tabular=tabular)  # only empty cells of other types are valid
+        return choices, quiet_cells(column)  # only empty cells of other types are valid
     starts, lengths, data, null = _text_parts(column)
     ok = null | (lengths == 0)
     single = np.flatnonzero((lengths == 1) & ~null)
@@ -271,7 +269,7 @@ def scenario_cells(
 # ---- completion time ------------------------------------------------------------------------
 
 
-def seconds_cells(column: Column, *, tabular: bool) -> tuple[NDArray[np.float64], Mask]:
+def seconds_cells(column: Column) -> tuple[NDArray[np.float64], Mask]:
     """Completion times: seconds (``nan`` = not reported) and the proven-valid mask.
 
     Text may use a decimal comma, as spreadsheets in Oslo, Stockholm and Utrecht write it.
@@ -281,7 +279,7 @@ def seconds_cells(column: Column, *, tabular: bool) -> tuple[NDArray[np.float64]
         ok = np.zeros(len(column), dtype=bool)
         for row, value in enumerate(column):
             kind = type(value)
-            if value is None or _empty_text(value) or _missing_float(value, tabular):
+            if value is None or _empty_text(value) or _missing_float(value):
                 ok[row] = True
                 continue
             if kind is str and len(value) <= _MAX_NUMBER_CHARS and _PLAIN_DECIMAL.fullmatch(value):
@@ -307,8 +305,7 @@ def seconds_cells(column: Column, *, tabular: bool) -> tuple[NDArray[np.float64]
     elif pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
         ok = null.copy()
         number = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
-        if tabular:
-            ok |= np.isnan(number)
+        ok |= np.isnan(number)
     else:
         return seconds, null
     inside = ~ok & (number >= 0.0) & (number <= _MAX_SECONDS)  # false for nan
@@ -323,21 +320,20 @@ def _safe_id(value: Any) -> bool:
     return type(value) is str and len(value) <= _MAX_ID_LENGTH and _SAFE_ID.fullmatch(value) is not None
 
 
-def id_cells(column: Column, *, tabular: bool) -> tuple[NDArray[np.object_], Mask]:
+def id_cells(column: Column) -> tuple[NDArray[np.object_], Mask]:
     """Candidate ids (as Python str) and the proven-valid mask; a missing id is never valid."""
     if not is_arrow(column):
-        if tabular:
-            column = [tabular_value(CANDIDATE_ID, value) for value in column]
+        column = [tabular_value(CANDIDATE_ID, value) for value in column]
         listed = np.empty(len(column), dtype=object)
         for row, value in enumerate(column):  # element by element: a value may itself be a list
             listed[row] = value
         return listed, np.fromiter((_safe_id(value) for value in column), dtype=bool, count=len(column))
     pa, column = _pa(), _normalised(column)
-    if tabular and pa.types.is_floating(column.type):
+    if pa.types.is_floating(column.type):
         number = column.to_numpy(zero_copy_only=False)
         whole = np.isfinite(number) & (np.floor(number) == number) & (np.abs(number) < 2**53)
         column = pa.array(np.where(whole, number, 0).astype(np.int64), mask=~whole)
-    if tabular and pa.types.is_integer(column.type):
+    if pa.types.is_integer(column.type):
         column = column.cast(pa.string())
     if not _is_text(column):
         return np.full(len(column), None, dtype=object), np.zeros(len(column), dtype=bool)
@@ -350,7 +346,7 @@ def id_cells(column: Column, *, tabular: bool) -> tuple[NDArray[np.object_], Mas
 # ---- columns that must stay empty -----------------------------------------------------------
 
 
-def quiet_cells(column: Column, *, allowed: str | None = None, tabular: bool) -> Mask:
+def quiet_cells(column: Column, *, allowed: str | None = None) -> Mask:
     """Cells that are empty (or hold ``allowed``): the rule for ``schema_version`` and for unknown keys."""
     if not is_arrow(column):
         return np.fromiter(
@@ -358,7 +354,7 @@ def quiet_cells(column: Column, *, allowed: str | None = None, tabular: bool) ->
                 value is None
                 or _empty_text(value)
                 or (type(value) is str and value == allowed)
-                or _missing_float(value, tabular)
+                or _missing_float(value)
                 for value in column
             ),
             dtype=bool,
@@ -374,7 +370,7 @@ def quiet_cells(column: Column, *, allowed: str | None = None, tabular: bool) ->
         if allowed is not None:
             ok |= _pc().equal(column, allowed).fill_null(False).to_numpy(zero_copy_only=False)
         return ok
-    if tabular and pa.types.is_floating(column.type):
+    if pa.types.is_floating(column.type):
         null |= np.isnan(column.to_numpy(zero_copy_only=False))
     return null
 
@@ -387,9 +383,9 @@ def absent_cells(column: Column) -> Mask:
     return np.ones(len(column), dtype=bool) if _pa().types.is_null(column.type) else nulls(column)
 
 
-def version_cells(column: Column, *, tabular: bool) -> Mask:
+def version_cells(column: Column) -> Mask:
     """``schema_version`` cells: empty, or the one version this release reads."""
-    return quiet_cells(column, allowed=SCHEMA_VERSION, tabular=tabular)
+    return quiet_cells(column, allowed=SCHEMA_VERSION)
 
 
 def tabular_value(kind: str | None, value: Any) -> Any:

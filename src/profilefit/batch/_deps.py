@@ -15,6 +15,7 @@ _EXTRA_OF = {
     "pyarrow": "io",
     "pandas": "io",
     "openpyxl": "io",
+    "python_calamine": "io",
     "tqdm": "io",
     "dask": "dask",
     "distributed": "dask",

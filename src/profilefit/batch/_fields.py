@@ -2,9 +2,10 @@
 
 An assessment field is an item, a scenario, an attention check, ``candidate_id``,
 ``completion_seconds`` or ``schema_version``. A table's header is checked once,
-before any row is scored: a named column that is not a field (a misspelt item id,
-a demographic column, a name column) makes the whole file unusable as it stands,
-so it is reported once as a :class:`ColumnError` instead of once per row.
+before any row is scored (:func:`read_header`): names match their fields without
+regard to case, columns that are not fields are ignored and named once in a note,
+and demographic columns are never read. Only a header that cannot be scored at all
+(no ``candidate_id``, a field twice) is a :class:`ColumnError`.
 """
 
 from __future__ import annotations
@@ -88,14 +89,61 @@ def field_table(instrument: Instrument) -> FieldTable:
     )
 
 
-def check_header(
-    instrument: Instrument, names: Sequence[str], *, ignore_columns: Iterable[str] = (), source: str = "input"
-) -> list[int]:
-    """Check the column names of a table against the instrument; return the positions to read.
+#: At most this many column names are listed in one note or error.
+NAMES_LISTED = 10
 
-    Names are compared after stripping surrounding spaces, as the schema does. A column
-    with an empty name (a trailing delimiter) is kept: a row with a value in it is
-    rejected, as the schema rejects an unknown field.
+
+class InputWarning(UserWarning):
+    """Something about an input a caller should know, though every row was still accounted for.
+
+    For example: header names matched without regard to case, columns ignored, data on other
+    sheets of a workbook. The command line prints these as notes.
+    """
+
+
+@dataclass(frozen=True)
+class Header:
+    """The outcome of checking a table's header.
+
+    Attributes
+    ----------
+    keep : list of int
+        Positions of the columns to read.
+    names : list of str
+        The name each column is read as (the field's own spelling when it matched without
+        regard to case), one per column of the header.
+    notes : list of str
+        What the caller should be told: columns matched by case, columns ignored.
+    """
+
+    keep: list[int]
+    names: list[str]
+    notes: list[str]
+
+
+def _listed(names: Sequence[str]) -> str:
+    shown = ", ".join(map(repr, names[:NAMES_LISTED]))
+    return shown + (f" and {len(names) - NAMES_LISTED:,} more" if len(names) > NAMES_LISTED else "")
+
+
+def read_header(
+    instrument: Instrument,
+    names: Sequence[str],
+    *,
+    ignore_columns: Iterable[str] = (),
+    source: str = "input",
+    extra_columns: Iterable[str] = (),
+) -> Header:
+    """Check the column names of a table against the instrument: which columns to read, and as what.
+
+    - Names are compared after stripping surrounding spaces and without regard to case
+      (``TC1`` is ``tc1``); a note says so once.
+    - A column that is not a field (an e-mail column, a misspelt item id) is ignored, and
+      named once in a note (at most :data:`NAMES_LISTED` names, with a suggestion for a close
+      item id). A column that looks like a protected attribute (``sex``, ``age``, ...) is
+      never read: demographics belong in the adverse-impact audit.
+    - A column with an empty name (a trailing delimiter) is kept: a row with a value in it is
+      rejected, as the schema rejects an unknown field.
 
     Parameters
     ----------
@@ -103,50 +151,91 @@ def check_header(
     names : sequence of str
         The header, in file order.
     ignore_columns : iterable of str, optional
-        Columns to leave out of scoring altogether (for example ``"email"``).
+        Columns to leave out without a note (compared without regard to case).
     source : str, default="input"
         Names the file in messages.
+    extra_columns : iterable of str, optional
+        Columns that are not fields but are read all the same, under the name given here
+        (compared without regard to case): a label column for training, say.
 
     Returns
     -------
-    list of int
-        Positions of the columns to validate (all but the ignored ones).
+    Header
 
     Raises
     ------
     ColumnError
-        If there is no ``candidate_id`` column, a name repeats, or a named column is
-        not a field of the instrument (demographic columns are named as such).
+        If there is no ``candidate_id`` column, two columns name the same field, or no column
+        is a question of the instrument while others are not fields (an export of another
+        instrument).
     """
     kinds = field_table(instrument).kind
-    ignored = {name.strip() for name in ignore_columns}
-    stripped = [str(name).strip() for name in names]
-    keep = [k for k, name in enumerate(stripped) if name not in ignored]
-    counts = Counter(stripped[k] for k in keep if stripped[k])
+    by_folded = {name.casefold(): name for name in kinds}
+    ignored = {str(name).strip().casefold() for name in ignore_columns}
+    extra = {str(name).strip().casefold(): str(name).strip() for name in extra_columns}
+    read_as = [str(name).strip() for name in names]
+    keep: list[int] = []
+    recased: list[str] = []
+    unknown: list[str] = []
+    demographic: list[str] = []
+    for k, name in enumerate(read_as):
+        folded = name.casefold()
+        if folded in ignored:
+            continue
+        if folded in extra:
+            read_as[k] = extra[folded]
+        elif name and name not in kinds and folded in by_folded:
+            recased.append(name)
+            read_as[k] = by_folded[folded]
+        elif name and name not in kinds:
+            (demographic if folded in DEMOGRAPHIC_FIELDS else unknown).append(name)
+            continue
+        keep.append(k)
+    counts = Counter(read_as[k] for k in keep if read_as[k])
     repeated = sorted(name for name, count in counts.items() if count > 1)
-    unknown = [stripped[k] for k in keep if stripped[k] and stripped[k] not in kinds]
     problems = []
     if repeated:
-        problems.append(f"column(s) {', '.join(map(repr, repeated))} appear more than once")
-    demographic = [name for name in unknown if name.lower() in DEMOGRAPHIC_FIELDS]
-    if demographic:
-        problems.append(
-            f"column(s) {', '.join(map(repr, demographic))} are demographic: demographics never enter scoring; "
-            "give them to the adverse-impact audit instead (profilefit audit RESULTS --demographics FILE)"
-        )
-    others = [name for name in unknown if name not in demographic]
-    if others:
-        described = []
-        for name in others:
-            close = difflib.get_close_matches(name.lower(), list(kinds), n=1)
-            described.append(f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name))
-        problems.append(
-            f"column(s) {', '.join(described)} are not fields of instrument "
-            f"{instrument.id} {instrument.version} (item, scenario and check ids, candidate_id, completion_seconds)"
-        )
-    if "candidate_id" not in {stripped[k] for k in keep}:
+        problems.append(f"column(s) {_listed(repeated)} appear more than once (names are compared without case)")
+    if "candidate_id" not in counts:
         problems.append("there is no candidate_id column")
+    answers = [name for name in counts if kinds.get(name, (None,))[0] in (ITEM, SCENARIO, CHECK)]
+    if unknown and not answers:
+        problems.append(
+            f"no column is a question of instrument {instrument.id} {instrument.version} "
+            f"(the others are {_listed(unknown)}): is this an export of another instrument? Score it with a "
+            "model trained on that instrument (profilefit train --data FILE --instrument FILE, then --model)"
+        )
     if problems:
-        hint = " Fix the header, or leave a column out with --ignore-column NAME (ignore_columns=[...] in Python)."
-        raise ColumnError(f"{source}: " + "; ".join(problems) + "." + (hint if unknown or repeated else ""))
-    return keep
+        raise ColumnError(f"{source}: " + "; ".join(problems) + ".")
+    notes = []
+    if recased:
+        notes.append(f"{source}: column name(s) {_listed(recased)} matched their fields without regard to case")
+    if demographic:
+        notes.append(
+            f"{source}: column(s) {_listed(demographic)} look like demographics and were not read: demographics "
+            "never enter scoring; give them to the adverse-impact audit (profilefit audit RESULTS --demographics FILE)"
+        )
+    if unknown:
+        described = []
+        for name in unknown[:NAMES_LISTED]:
+            close = difflib.get_close_matches(name.casefold(), list(kinds), n=1)
+            described.append(f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name))
+        more = f" and {len(unknown) - NAMES_LISTED:,} more" if len(unknown) > NAMES_LISTED else ""
+        notes.append(
+            f"{source}: column(s) {', '.join(described)}{more} are not fields of instrument {instrument.id} "
+            f"{instrument.version} and were ignored (leave a column out without this note with --ignore-column NAME)"
+        )
+    return Header(keep, read_as, notes)
+
+
+def check_header(
+    instrument: Instrument, names: Sequence[str], *, ignore_columns: Iterable[str] = (), source: str = "input"
+) -> list[int]:
+    """The positions of the columns of a table to read; see :func:`read_header`, which also gives names and notes.
+
+    Raises
+    ------
+    ColumnError
+        If there is no ``candidate_id`` column, or two columns name the same field.
+    """
+    return read_header(instrument, names, ignore_columns=ignore_columns, source=source).keep

@@ -1,10 +1,11 @@
 """Reading exports in chunks: CSV, JSON Lines, Parquet, Excel, data frames and iterables of dicts.
 
-Every reader yields :class:`~profilefit.batch._validate.RawChunk` objects of about
-``chunk_size`` rows, so memory stays flat however long the file is. A table's header
-is checked (:func:`~profilefit.batch._fields.check_header`) when the source is
-opened, before any row is read, so a file-level problem stops the run before any
-output is written.
+Every reader yields :class:`~profilefit.batch._validate.RawChunk` objects of ``chunk_size``
+rows (see :func:`open_source`), so memory stays flat however long the file is. A table's
+header is checked (:func:`~profilefit.batch._fields.read_header`) when the source is opened,
+before any row is read, so a file-level problem stops the run before any output is written.
+Standard input, gzip files and text that is not UTF-8 are first copied as UTF-8
+(:mod:`profilefit.batch._transcode`); workbooks are read in :mod:`profilefit.batch._excel`.
 
 CSV is read as spreadsheets in Oslo, Stockholm and Utrecht write it: comma, semicolon or
 tab (sniffed from the header as :func:`profilefit.io.sniff_delimiter` does),
@@ -12,31 +13,39 @@ UTF-8 with or without a byte-order mark, CRLF, quoted fields with line breaks. T
 fast reader is pyarrow's streaming CSV reader, with every column read as text; a row
 with too few or too many cells stops it, and the rest of the file is then read with
 Python's csv module, which gives such rows exactly as :func:`profilefit.io.read_rows` does.
+A row the csv module cannot read (a cell over its field limit, bytes that are not UTF-8)
+is a reject of that row.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import itertools
-import json
+import logging
+import shutil
 import sys
-import zipfile
+import tempfile
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from profilefit.batch._deps import require
-from profilefit.batch._fields import check_header
+from profilefit.batch._excel import open_workbook
+from profilefit.batch._fields import Header, read_header
+from profilefit.batch._transcode import spool_standard_input, utf8_copy
 from profilefit.batch._validate import RawChunk
 from profilefit.instrument import Instrument
-from profilefit.io import sniff_delimiter
+from profilefit.io import JsonRowError, echo, load_json_object, sniff_delimiter
 from profilefit.schema import AssessmentBase
 
 #: Input formats by file suffix.
 INPUT_FORMATS = {
     ".csv": "csv",
+    ".tsv": "csv",
     ".txt": "csv",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
@@ -44,12 +53,24 @@ INPUT_FORMATS = {
     ".pq": "parquet",
     ".xlsx": "xlsx",
 }
+_log = logging.getLogger(__name__)
+
+#: The path that means standard input.
+STANDARD_INPUT = "-"
 DEFAULT_CHUNK_SIZE = 25_000
 #: Sources read value by value in Python (JSON Lines, Excel, dicts) hold many small objects per row,
 #: so their chunks are capped at this many rows to keep memory near that of a CSV chunk.
 RECORD_CHUNK_SIZE = 10_000
 _SAMPLE_CHARS = 64 * 1024
 _CSV_BLOCK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Columns of a table to leave out, and columns that are not fields to read all the same."""
+
+    ignore: tuple[str, ...]
+    extra: tuple[str, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,9 +80,10 @@ class Source:
     name: str
     chunks: Iterator[RawChunk]
     total_rows: int | None = None
+    notes: tuple[str, ...] = ()
 
 
-def input_format(path: str | Path) -> str:
+def input_format(path: str | Path, *, name: str | None = None) -> str:
     """The format of an input file from its suffix: ``csv``, ``jsonl``, ``parquet`` or ``xlsx``.
 
     Raises
@@ -71,7 +93,11 @@ def input_format(path: str | Path) -> str:
     """
     suffix = Path(path).suffix.lower()
     if suffix not in INPUT_FORMATS:
-        raise ValueError(f"{path}: cannot read {suffix or 'files without a suffix'!r}; use {', '.join(INPUT_FORMATS)}")
+        supported = ", ".join(INPUT_FORMATS)
+        raise ValueError(
+            f"{name or path}: cannot read {suffix or 'files without a suffix'!r}; use {supported} "
+            "(CSV and JSON Lines may be .gz), or - for standard input"
+        )
     return INPUT_FORMATS[suffix]
 
 
@@ -81,19 +107,27 @@ def open_source(
     *,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     ignore_columns: Iterable[str] = (),
+    encoding: str | None = None,
+    extra_columns: Iterable[str] = (),
 ) -> Source:
     """Open a file path, a pandas DataFrame, a pyarrow Table or an iterable of assessments for chunked reading.
 
     Parameters
     ----------
     data : str, Path, pandas.DataFrame, pyarrow.Table or iterable
-        A file (``.csv``, ``.txt``, ``.jsonl``, ``.ndjson``, ``.parquet``, ``.xlsx``), a
-        table, or an iterable of dicts, assessment models or JSON texts.
+        A file (``.csv``, ``.tsv``, ``.txt``, ``.jsonl``, ``.ndjson``, ``.parquet``, ``.xlsx``;
+        CSV and JSON Lines also gzip-compressed, as ``.csv.gz``), ``"-"`` for standard input,
+        a table, or an iterable of dicts, assessment models or JSON texts.
     instrument : Instrument
     chunk_size : int, default=25_000
         Rows per chunk (at most :data:`RECORD_CHUNK_SIZE` for JSON Lines, Excel and iterables).
     ignore_columns : iterable of str, optional
         Columns of a table to leave out of scoring.
+    encoding : str, optional
+        The encoding of a CSV or JSON Lines file; by default UTF-8, or UTF-16/32 when the
+        file starts with their byte-order mark.
+    extra_columns : iterable of str, optional
+        Columns of a table that are not fields but are read all the same (a label column).
 
     Returns
     -------
@@ -110,24 +144,18 @@ def open_source(
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
-    ignore = tuple(ignore_columns)
+    columns = _Columns(tuple(ignore_columns), tuple(extra_columns))
     if isinstance(data, str | Path):
-        path = Path(data)
-        kind = input_format(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no such file: {path}")
-        opener = {"csv": _open_csv, "jsonl": _open_jsonl, "parquet": _open_parquet, "xlsx": _open_xlsx}[kind]
-        if kind in ("jsonl", "xlsx"):
-            chunk_size = min(chunk_size, RECORD_CHUNK_SIZE)
-        return opener(path, instrument, chunk_size, ignore)
+        return _open_file(data, instrument, chunk_size, columns, encoding)
     pandas, pyarrow = sys.modules.get("pandas"), sys.modules.get("pyarrow")
     if pandas is not None and isinstance(data, pandas.DataFrame):
-        return _open_frame(data, instrument, chunk_size, ignore)
+        return _open_frame(data, instrument, chunk_size, columns)
     if pyarrow is not None and isinstance(data, pyarrow.Table | pyarrow.RecordBatch):
         names = [str(name) for name in data.schema.names]
-        keep = check_header(instrument, names, ignore_columns=ignore, source="table")
+        header = _header(instrument, names, columns, source="table")
         batches = pyarrow.Table.from_batches([data]) if isinstance(data, pyarrow.RecordBatch) else data
-        return Source("table", _arrow_chunks(batches.to_batches(max_chunksize=chunk_size), names, keep), data.num_rows)
+        chunks = _arrow_chunks(batches.to_batches(max_chunksize=chunk_size), header.names, header.keep)
+        return Source("table", chunks, data.num_rows, tuple(header.notes))
     if isinstance(data, Mapping | AssessmentBase | str | bytes):
         raise TypeError("give score_batch many assessments (an iterable of dicts), a DataFrame or a path, not one")
     if isinstance(data, Iterable):
@@ -135,24 +163,87 @@ def open_source(
     raise TypeError(f"cannot score {type(data).__name__}: give a path, a pandas DataFrame or an iterable of dicts")
 
 
+def _header(instrument: Instrument, names: list[str], columns: _Columns, *, source: str) -> Header:
+    return read_header(instrument, names, ignore_columns=columns.ignore, extra_columns=columns.extra, source=source)
+
+
+def _open_file(
+    data: str | Path, instrument: Instrument, chunk_size: int, columns: _Columns, encoding: str | None
+) -> Source:
+    folder = Path(tempfile.mkdtemp(prefix="profilefit-"))  # for a copy of standard input or a transcoded file
+    try:
+        if str(data) == STANDARD_INPUT:
+            path, name = spool_standard_input(folder), "standard input"
+        else:
+            path, name = Path(data), str(data)
+        compressed = path.suffix.lower() == ".gz"
+        inner = Path(path.stem) if compressed else path
+        kind = input_format(inner if compressed else path, name=name)
+        if not path.is_file():
+            raise FileNotFoundError(f"no such file: {name}" if not path.exists() else f"not a regular file: {name}")
+        if kind in ("csv", "jsonl"):
+            copy = utf8_copy(path, folder, suffix=inner.suffix, encoding=encoding, compressed=compressed, name=name)
+            if copy is not None:
+                _log.debug("%s: read from a UTF-8 copy, %s", name, copy)
+            path = copy or path
+        elif compressed or encoding is not None:
+            raise ValueError(f"{name}: only CSV and JSON Lines files can be compressed or given an encoding")
+        opener = {"csv": _open_csv, "jsonl": _open_jsonl, "parquet": _open_parquet, "xlsx": _open_xlsx}[kind]
+        if kind in ("jsonl", "xlsx"):
+            chunk_size = min(chunk_size, RECORD_CHUNK_SIZE)
+        source = opener(path, instrument, chunk_size, columns, name)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    chunks = _removing_after(folder, source.chunks)
+    weakref.finalize(chunks, shutil.rmtree, folder, True)  # also when the chunks are never read
+    return dataclasses.replace(source, chunks=chunks)
+
+
+def _removing_after(folder: Path, chunks: Iterator[RawChunk]) -> Iterator[RawChunk]:
+    """The chunks; the temporary folder is removed when they are done (or abandoned)."""
+    try:
+        yield from chunks
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 # ---- CSV ------------------------------------------------------------------------------------
 
 
-def _open_csv(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...]) -> Source:
+def _open_csv(path: Path, instrument: Instrument, chunk_size: int, columns: _Columns, name: str) -> Source:
     require("pyarrow.csv")  # fail now, not at the first chunk, when the io extra is missing
-    with path.open("r", encoding="utf-8-sig", newline="") as stream:
+    # Undecodable bytes become lone surrogates here, so one bad row cannot refuse the file;
+    # such a row is rejected when it is read (see _csv_records). In the header they are fatal.
+    with path.open("r", encoding="utf-8-sig", newline="", errors="surrogateescape") as stream:
         sample = stream.read(_SAMPLE_CHARS)
+        while "\n" not in sample and (more := stream.read(len(sample))):  # a header longer than the sample
+            sample += more
     delimiter = sniff_delimiter(sample)
     header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
-    keep = check_header(instrument, header, ignore_columns=ignore, source=str(path))
+    for column in header:
+        if (bad := _undecodable(column)) is not None:
+            raise ValueError(
+                f"{name}, line 1 (the header): not valid UTF-8 text ({bad}); give the file's --encoding (cp1252, say)"
+            )
+    checked = _header(instrument, header, columns, source=name)
     # pyarrow parses small blocks fastest (they stay in cache); they are gathered into chunks.
     lines = max(sample.count("\n"), 1)
-    block_size = int(min(max(chunk_size * len(sample.encode("utf-8")) / lines, 1 << 14), _CSV_BLOCK_BYTES))
-    return Source(str(path), _csv_chunks(path, delimiter, header, keep, chunk_size, block_size))
+    block_size = int(
+        min(max(chunk_size * len(sample.encode("utf-8", errors="surrogateescape")) / lines, 1 << 14), _CSV_BLOCK_BYTES)
+    )
+    chunks = _csv_chunks(path, delimiter, header, checked.names, checked.keep, chunk_size, block_size)
+    return Source(name, chunks, notes=tuple(checked.notes))
 
 
 def _csv_chunks(
-    path: Path, delimiter: str, header: list[str], keep: list[int], chunk_size: int, block_size: int
+    path: Path,
+    delimiter: str,
+    header: list[str],
+    names: list[str],
+    keep: list[int],
+    chunk_size: int,
+    block_size: int,
 ) -> Iterator[RawChunk]:
     pa, pcsv = require("pyarrow"), require("pyarrow.csv")
     done = 0
@@ -169,7 +260,8 @@ def _csv_chunks(
         )
         if reader.schema.names != header:  # read the header differently from the csv module: let it decide
             raise pa.ArrowInvalid("header mismatch")
-        gathered: list[Any] = []
+        # pyarrow reads blocks of bytes; they are cut into chunks of exactly chunk_size rows (the last may be short).
+        pending: list[Any] = []
         rows = 0
         while True:
             try:
@@ -177,47 +269,111 @@ def _csv_chunks(
             except StopIteration:
                 batch = None
             if batch is not None:
-                gathered.append(batch)
+                pending.append(batch)
                 rows += batch.num_rows
-            if gathered and (batch is None or rows >= chunk_size):
-                table = pa.Table.from_batches(gathered)
-                columns: list[tuple[str | None, Any]] = [(header[k], table.column(k).combine_chunks()) for k in keep]
-                yield RawChunk(columns, rows, done + 1, tabular=True)
-                done += rows
-                gathered, rows = [], 0
+            while rows >= chunk_size or (batch is None and rows):
+                table = pa.Table.from_batches(pending)
+                size = min(chunk_size, rows)
+                head = table.slice(0, size)
+                columns: list[tuple[str | None, Any]] = [(names[k], head.column(k).combine_chunks()) for k in keep]
+                yield RawChunk(columns, size, done + 1, tabular=True)
+                done += size
+                rows -= size
+                pending = table.slice(size).to_batches() if rows else []
             if batch is None:
                 return
-    except pa.ArrowInvalid:
+    except pa.ArrowInvalid as error:
+        _log.info(
+            "%s: the fast CSV reader stopped after %d rows (%s); reading on with the csv module", path, done, error
+        )
         # A row with too few or too many cells (or text pyarrow reads differently): the csv module
         # reads the rest exactly as the reference reader does, and names the bad rows.
-        yield from _csv_module_chunks(path, delimiter, header, keep, chunk_size, skip=done)
+        yield from _csv_module_chunks(path, delimiter, names, keep, chunk_size, skip=done)
 
 
 def _csv_module_chunks(
-    path: Path, delimiter: str, header: list[str], keep: list[int], chunk_size: int, *, skip: int
+    path: Path, delimiter: str, names: list[str], keep: list[int], chunk_size: int, *, skip: int
 ) -> Iterator[RawChunk]:
-    dropped = {header[k] for k in range(len(header)) if k not in set(keep)}
-    with path.open("r", encoding="utf-8-sig", newline="") as stream:
-        reader = csv.DictReader(stream, delimiter=delimiter)
-        for _ in itertools.islice(reader, skip):
+    width = len(names)
+    with path.open("r", encoding="utf-8-sig", newline="", errors="surrogateescape") as stream:
+        reader = csv.reader(stream, delimiter=delimiter)
+        next(reader, None)  # the header, already read
+        rows = _csv_records(reader, names)
+        for _ in itertools.islice(rows, skip):
             pass
         row_number = skip + 1
-        while rows := list(itertools.islice(reader, chunk_size)):
-            if dropped:
-                rows = [{key: value for key, value in row.items() if key not in dropped} for row in rows]
-            yield RawChunk.from_records(rows, first_row=row_number, tabular=True)
-            row_number += len(rows)
+        while block := list(itertools.islice(rows, chunk_size)):
+            records: list[dict[Any, Any] | None] = []
+            unreadable: dict[int, dict[str, Any]] = {}
+            for position, (cells, problem) in enumerate(block):
+                if problem is not None:
+                    unreadable[position] = problem
+                    records.append(None)
+                    continue
+                # As csv.DictReader gives rows: missing cells are None, cells beyond the header a list.
+                record: dict[Any, Any] = {names[k]: cells[k] if k < len(cells) else None for k in keep}
+                if len(cells) > width:
+                    record[None] = cells[width:]
+                records.append(record)
+            yield RawChunk.from_records(records, first_row=row_number, tabular=True, unreadable=unreadable)
+            row_number += len(block)
+
+
+def _csv_records(reader: Any, names: list[str]) -> Iterator[tuple[list[str], dict[str, Any] | None]]:
+    """The rows of a ``csv.reader`` (blank lines skipped), each with the problem that makes it unreadable, if any.
+
+    A cell longer than the csv module's field limit and a line that is not valid UTF-8
+    make that row a reject (field ``(line)``); the rows after it are read as usual.
+    """
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            reason = f"cannot read line {line}: {error}"
+            if "field limit" in str(error):
+                reason = f"cannot read line {line}: a cell is longer than {csv.field_size_limit():,} characters"
+            yield [], {"field": "(line)", "value": None, "reason": reason}
+            continue
+        if not cells:
+            continue
+        problem = None
+        for position, text in enumerate(cells):
+            bad = _undecodable(text)
+            if bad is not None:
+                where = f"column {names[position]!r}" if position < len(names) else "a cell beyond the header"
+                problem = {
+                    "field": "(line)",
+                    "value": None,
+                    "reason": f"line {line} is not valid UTF-8 text ({bad} in {where}); "
+                    "if the file is not UTF-8, give its --encoding",
+                }
+                break
+        yield cells, problem
+
+
+def _undecodable(text: str) -> str | None:
+    """Describe the first byte that could not be decoded (a lone surrogate from ``surrogateescape``), if any."""
+    if text.isascii():
+        return None
+    for offset, char in enumerate(text):
+        if "\udc80" <= char <= "\udcff":
+            return f"byte 0x{ord(char) - 0xDC00:02X} at character {offset + 1} of the cell"
+    return None
 
 
 # ---- JSON Lines -----------------------------------------------------------------------------
 
 
-def _open_jsonl(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...]) -> Source:
-    return Source(str(path), _jsonl_chunks(path, chunk_size))
+def _open_jsonl(path: Path, instrument: Instrument, chunk_size: int, columns: _Columns, name: str) -> Source:
+    return Source(name, _jsonl_chunks(path, chunk_size))
 
 
 def _jsonl_chunks(path: Path, chunk_size: int) -> Iterator[RawChunk]:
-    with path.open("r", encoding="utf-8-sig") as stream:
+    # Read as bytes: a line that is not valid UTF-8 is a reject of that line, not of the file.
+    with path.open("rb") as stream:
         lines = (line for line in stream if line.strip())  # blank lines are not rows, as in read_rows
         row_number = 1
         while block := list(itertools.islice(lines, chunk_size)):
@@ -225,35 +381,31 @@ def _jsonl_chunks(path: Path, chunk_size: int) -> Iterator[RawChunk]:
             unreadable: dict[int, dict[str, Any]] = {}
             for position, line in enumerate(block):
                 try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as error:
+                    record = load_json_object(line)
+                except JsonRowError as error:
                     record = None
-                    unreadable[position] = _line_problem(line, f"not valid JSON ({error.msg})")
-                else:
-                    if not isinstance(record, dict):
-                        unreadable[position] = _line_problem(
-                            line, f"expected a JSON object, got {type(record).__name__}"
-                        )
+                    unreadable[position] = _line_problem(line, str(error))
                 records.append(record)
             yield RawChunk.from_records(records, first_row=row_number, tabular=False, unreadable=unreadable)
             row_number += len(block)
 
 
-def _line_problem(line: str, reason: str) -> dict[str, Any]:
-    text = line.strip()
-    return {"field": "(line)", "value": text if len(text) <= 200 else text[:200] + "…", "reason": reason}
+def _line_problem(line: str | bytes, reason: str) -> dict[str, Any]:
+    text = line.decode("utf-8", errors="backslashreplace") if isinstance(line, bytes) else line
+    return {"field": "(line)", "value": echo(text.strip()), "reason": reason}
 
 
 # ---- Parquet, Arrow tables and data frames -------------------------------------------------------
 
 
-def _open_parquet(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...]) -> Source:
+def _open_parquet(path: Path, instrument: Instrument, chunk_size: int, columns: _Columns, name: str) -> Source:
     pq = require("pyarrow.parquet")
     parquet = pq.ParquetFile(path)
     names = [str(name) for name in parquet.schema_arrow.names]
-    keep = check_header(instrument, names, ignore_columns=ignore, source=str(path))
+    header = _header(instrument, names, columns, source=name)
     batches = parquet.iter_batches(batch_size=chunk_size)
-    return Source(str(path), _arrow_chunks(batches, names, keep), parquet.metadata.num_rows)
+    chunks = _arrow_chunks(batches, header.names, header.keep)
+    return Source(name, chunks, parquet.metadata.num_rows, tuple(header.notes))
 
 
 def _arrow_chunks(batches: Iterable[Any], names: list[str], keep: list[int]) -> Iterator[RawChunk]:
@@ -264,10 +416,11 @@ def _arrow_chunks(batches: Iterable[Any], names: list[str], keep: list[int]) -> 
         done += batch.num_rows
 
 
-def _open_frame(frame: Any, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...]) -> Source:
+def _open_frame(frame: Any, instrument: Instrument, chunk_size: int, columns: _Columns) -> Source:
     names = [str(name) for name in frame.columns]
-    keep = check_header(instrument, names, ignore_columns=ignore, source="data frame")
-    return Source("data frame", _frame_chunks(frame, names, keep, chunk_size), len(frame))
+    header = _header(instrument, names, columns, source="data frame")
+    chunks = _frame_chunks(frame, header.names, header.keep, chunk_size)
+    return Source("data frame", chunks, len(frame), tuple(header.notes))
 
 
 def _frame_chunks(frame: Any, names: list[str], keep: list[int], chunk_size: int) -> Iterator[RawChunk]:
@@ -291,44 +444,9 @@ def _frame_chunks(frame: Any, names: list[str], keep: list[int], chunk_size: int
 # ---- Excel ----------------------------------------------------------------------------------
 
 
-def _open_xlsx(path: Path, instrument: Instrument, chunk_size: int, ignore: tuple[str, ...]) -> Source:
-    openpyxl = require("openpyxl")
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, openpyxl.utils.exceptions.InvalidFileException) as error:
-        raise ValueError(f"{path}: cannot open as an Excel workbook ({error})") from error
-    try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = ["" if value is None else str(value) for value in next(rows, ())]
-        while header and header[-1] == "":  # Excel's used range often runs past the last named column
-            header.pop()
-        keep = check_header(instrument, header, ignore_columns=ignore, source=str(path))
-    except BaseException:
-        workbook.close()
-        raise
-    return Source(str(path), _xlsx_chunks(workbook, rows, header, keep, chunk_size), max(sheet.max_row - 1, 0) or None)
-
-
-def _xlsx_chunks(
-    workbook: Any, rows: Iterator[tuple[Any, ...]], header: list[str], keep: list[int], chunk_size: int
-) -> Iterator[RawChunk]:
-    width = len(header)
-    try:
-        filled = (row for row in rows if any(value is not None for value in row))  # blank rows are not rows
-        row_number = 1
-        while block := list(itertools.islice(filled, chunk_size)):
-            records = []
-            for row in block:
-                record: dict[Any, Any] = {header[k]: row[k] if k < len(row) else None for k in keep}
-                extra = [value for value in row[width:] if value is not None]
-                if extra:  # cells right of the header, as csv.DictReader gives them
-                    record[None] = extra
-                records.append(record)
-            yield RawChunk.from_records(records, first_row=row_number, tabular=True)
-            row_number += len(block)
-    finally:
-        workbook.close()
+def _open_xlsx(path: Path, instrument: Instrument, chunk_size: int, columns: _Columns, name: str) -> Source:
+    chunks, total, notes = open_workbook(path, name, lambda header: _header(instrument, header, columns, source=name))
+    return Source(name, chunks(chunk_size), total, tuple(notes))
 
 
 # ---- iterables of assessments ---------------------------------------------------------------
@@ -340,8 +458,12 @@ def _record_chunks(records: Iterator[Any], chunk_size: int) -> Iterator[RawChunk
         rows: list[Any] = []
         unreadable: dict[int, dict[str, Any]] = {}
         for position, record in enumerate(block):
-            row = _as_dict(record)
-            if row is None:
+            try:
+                row = _as_dict(record)
+            except JsonRowError as error:
+                row = None
+                unreadable[position] = _line_problem(record, str(error))
+            if row is None and position not in unreadable:
                 unreadable[position] = {
                     "field": "(row)",
                     "value": None,
@@ -360,9 +482,5 @@ def _as_dict(record: Any) -> dict[Any, Any] | None:
     if isinstance(record, AssessmentBase):
         return record.model_dump(exclude_none=True)
     if isinstance(record, str | bytes):
-        try:
-            loaded = json.loads(record)
-        except ValueError:
-            return None
-        return loaded if isinstance(loaded, dict) else None
+        return load_json_object(record)  # a JsonRowError becomes a reject of this row
     return None

@@ -4,7 +4,7 @@ The shortlist page and the adverse-impact audit read these columns by name, so t
 names are part of profilefit's interface: ``candidate_id``, ``model_id``, ``profile``
 (the top profile, or ``"undetermined"``), ``top_profile``, ``second_profile``,
 ``confidence``, one ``p_<profile>`` per profile, ``fit_score`` and ``fit_band`` (null
-without a role), ``needs_review``, ``flags`` (validity flag ids joined by ``;``) and
+without a role), ``needs_review``, ``validity_flags`` (validity flag ids joined by ``;``) and
 one ``scale_<scale>`` per scale.
 """
 
@@ -22,7 +22,7 @@ from profilefit.validity import FLAG_IDS
 if TYPE_CHECKING:
     from profilefit.screening import Screener
 
-#: Separates flag ids in the ``flags`` column.
+#: Separates flag ids in the ``validity_flags`` column.
 FLAG_SEPARATOR = ";"
 
 
@@ -46,7 +46,8 @@ def result_columns(screener: Screener) -> list[str]:
         "fit_score",
         "fit_band",
         "needs_review",
-        "flags",
+        # Not "flags": that name would hide pandas' DataFrame.flags attribute.
+        "validity_flags",
         *(f"scale_{scale}" for scale in screener.instrument.scale_ids),
     ]
 
@@ -65,7 +66,7 @@ def result_schema(screener: Screener) -> Any:
 
 
 def _flag_texts() -> list[str]:
-    """The ``flags`` text of every combination of flags, indexed by its bit mask."""
+    """The ``validity_flags`` text of every combination of flags, indexed by its bit mask."""
     return [
         FLAG_SEPARATOR.join(flag for bit, flag in enumerate(FLAG_IDS) if mask >> bit & 1)
         for mask in range(1 << len(FLAG_IDS))
@@ -113,7 +114,7 @@ def result_table(screener: Screener, batch: ScoredBatch) -> Any:
         "fit_score": pa.nulls(n, pa.float64()) if fit is None else pa.array(fit.score, pa.float64(), from_pandas=True),
         "fit_band": pa.nulls(n, pa.string()) if fit is None else _band_column(fit.band),
         "needs_review": pa.array(batch.needs_human_review, pa.bool_()),
-        "flags": pa.array(_flag_texts(), pa.string()).take(masks),
+        "validity_flags": pa.array(_flag_texts(), pa.string()).take(masks),
         **{
             f"scale_{scale}": pa.array(batch.scores.scales[:, k], pa.float64(), from_pandas=True)
             for k, scale in enumerate(screener.instrument.scale_ids)

@@ -14,8 +14,11 @@ was scored), so a results file never holds one id twice and joins on the id stay
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import logging
 import sys
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +28,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from profilefit.batch._deps import require
+from profilefit.batch._fields import InputWarning
+from profilefit.batch._paths import check_outputs
 from profilefit.batch._pipeline import BackgroundSink, prefetch
 from profilefit.batch._readers import DEFAULT_CHUNK_SIZE, Source, open_source
 from profilefit.batch._results import result_schema, result_table
 from profilefit.batch._threads import single_blas_thread
 from profilefit.batch._validate import REJECT_COLUMNS, ValidatedChunk, validate_chunk
-from profilefit.batch._writers import RejectsWriter, TableWriter, output_format
+from profilefit.batch._writers import RejectsWriter, TableWriter, commit_together, output_format
+
+_log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from profilefit.screening import ScoredBatch, Screener
@@ -237,6 +244,13 @@ def _scored_chunks(
             bar.close()
 
 
+def _warn(source: Source) -> None:
+    """Tell the caller what the reader noticed (columns ignored, names matched by case) as warnings."""
+    for note in source.notes:
+        warnings.warn(note, InputWarning, stacklevel=3)
+        _log.info("%s", note)
+
+
 def _summary(source: Source, counts: _Counts, started: float, **paths: Path | None) -> BatchSummary:
     return BatchSummary(
         source=source.name,
@@ -258,6 +272,7 @@ def score_batch(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     ignore_columns: Iterable[str] = (),
     progress: bool = False,
+    encoding: str | None = None,
 ) -> BatchResult:
     """Score many candidates: a data frame, an export file, or an iterable of assessments.
 
@@ -281,6 +296,9 @@ def score_batch(
         refused as a whole; see docs/batch.md).
     progress : bool, default=False
         Show a progress bar on standard error.
+    encoding : str, optional
+        The encoding of a CSV or JSON Lines file (``"cp1252"``, say); by default UTF-8, or
+        UTF-16/32 when the file starts with their byte-order mark.
 
     Returns
     -------
@@ -306,14 +324,19 @@ def score_batch(
     pa = require("pyarrow")
     pd = require("pandas")
     started = time.perf_counter()
-    source = open_source(data, screener.instrument, chunk_size=chunk_size, ignore_columns=ignore_columns)
+    source = open_source(
+        data, screener.instrument, chunk_size=chunk_size, ignore_columns=ignore_columns, encoding=encoding
+    )
+    _warn(source)
     counts = _Counts()
-    tables, objects, rows, rejects = [], [], [], []
+    tables, objects, rows, rejects, decisions = [], [], [], [], []
     for chunk, batch in _scored_chunks(screener, source, counts, progress=progress):
         rejects += chunk.rejects
         rows.append(chunk.rows)
         if batch is None:
             continue
+        if screener.decision_log is not None:
+            decisions += screener.decision_records(batch)
         if output == "frame":
             tables.append(result_table(screener, batch))
         else:
@@ -321,6 +344,8 @@ def score_batch(
     results: Any = objects
     if output == "frame":
         results = pa.concat_tables(tables or [result_schema(screener).empty_table()]).to_pandas()
+    if screener.decision_log is not None:  # only once every chunk was scored
+        screener.decision_log.append(decisions)
     reject_frame = pd.DataFrame(rejects, columns=list(REJECT_COLUMNS))
     reject_frame["row"] = reject_frame["row"].astype("int64")
     all_rows = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
@@ -342,6 +367,7 @@ def score_file(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     ignore_columns: Iterable[str] = (),
     progress: bool = False,
+    encoding: str | None = None,
 ) -> BatchSummary:
     """Score an export into a results file and a rejects file, streaming chunk by chunk.
 
@@ -359,7 +385,7 @@ def score_file(
     rejects : str or Path, optional
         Rejects file, in any of the same formats; by default next to ``output``
         (see :func:`default_rejects_path`). Always written, empty when nothing was rejected.
-    chunk_size, ignore_columns, progress
+    chunk_size, ignore_columns, progress, encoding
         As for :func:`score_batch`.
 
     Returns
@@ -370,6 +396,12 @@ def score_file(
     ------
     profilefit.batch.ColumnError
         Before anything is written, if the header cannot be scored.
+    profilefit.batch.OutputPathError
+        Before anything is written, if an output is the input, the two outputs are one file,
+        or an output is a folder or in a folder that does not exist.
+    profilefit.batch.OutputError
+        If writing fails (a full disk, say); the message names the file. Nothing is left
+        behind: the results and the rejects are moved into place together, or neither is.
     ValueError
         For an input or output of an unsupported type.
 
@@ -388,33 +420,57 @@ def score_file(
         from profilefit.screening import Screener
 
         screener = Screener.load()
+    output = Path(output)
     output_format(output)
     rejects_path = Path(rejects) if rejects is not None else default_rejects_path(output)
     output_format(rejects_path)
-    source = open_source(data, screener.instrument, chunk_size=chunk_size, ignore_columns=ignore_columns)
+    check_outputs(Path(data) if isinstance(data, str | Path) else None, {"results": output, "rejects": rejects_path})
+    source = open_source(
+        data, screener.instrument, chunk_size=chunk_size, ignore_columns=ignore_columns, encoding=encoding
+    )
+    _warn(source)
+    stage = screener.decision_log.staged() if screener.decision_log is not None else contextlib.nullcontext(None)
+    # Decision lines are staged and join the log only when results and rejects are in place.
+    with stage as decisions:
+        summary = _stream(screener, source, output, rejects_path, decisions, progress=progress)
+    return dataclasses.replace(summary, seconds=time.perf_counter() - started)
+
+
+def _stream(
+    screener: Screener, source: Source, output: Path, rejects_path: Path, decisions: Any, *, progress: bool
+) -> BatchSummary:
+    """Score ``source`` into the results and rejects files, and stage its decision lines when there is a log."""
+    started = time.perf_counter()
     counts = _Counts()
     schema = result_schema(screener)
     few_values = [name for name in schema.names if name.startswith("scale_") or name == "fit_score"]
-    results_writer = TableWriter(output, schema, text_columns=["candidate_id"], few_values=few_values)
-    rejects_writer = RejectsWriter(rejects_path)
-
-    def write(item: tuple[list[dict[str, Any]], ScoredBatch | None]) -> None:  # in the writer thread
-        rejects, batch = item
-        rejects_writer.write(rejects)
-        if batch is not None:
-            results_writer.write(result_table(screener, batch))
-
-    sink = BackgroundSink(write)
+    writers: list[TableWriter | RejectsWriter] = []
+    sink = None
     try:
+        results_writer = TableWriter(output, schema, text_columns=["candidate_id"], few_values=few_values)
+        writers.append(results_writer)
+        rejects_writer = RejectsWriter(rejects_path)
+        writers.append(rejects_writer)
+
+        def write(item: tuple[list[dict[str, Any]], ScoredBatch | None]) -> None:  # in the writer thread
+            rejects, batch = item
+            rejects_writer.write(rejects)
+            if batch is not None:
+                results_writer.write(result_table(screener, batch))
+                if decisions is not None:
+                    decisions.add(screener.decision_records(batch))
+
+        sink = BackgroundSink(write)
         for chunk, batch in _scored_chunks(screener, source, counts, progress=progress):
             sink.put((chunk.rejects, batch))
         sink.close()
+        # Results and rejects are one record of the run: both are moved into place, or neither.
+        commit_together(results_writer, rejects_writer)
     except BaseException:
-        with contextlib.suppress(BaseException):
-            sink.close()
-        results_writer.close(commit=False)
-        rejects_writer.close(commit=False)
+        if sink is not None:
+            with contextlib.suppress(BaseException):
+                sink.close()
+        for writer in writers:
+            writer.discard()
         raise
-    results_writer.close()
-    rejects_writer.close()
     return _summary(source, counts, started, results_path=results_writer.path, rejects_path=rejects_writer.path)

@@ -32,13 +32,12 @@ from profilefit.batch._cells import (
     quiet_cells,
     scenario_cells,
     seconds_cells,
-    tabular_value,
     version_cells,
 )
 from profilefit.batch._fields import CANDIDATE_ID, CHECK, ITEM, SCENARIO, SECONDS, VERSION, FieldTable, field_table
 from profilefit.instrument import Instrument
-from profilefit.io import coerce_row
-from profilefit.schema import AssessmentBase, assessment_model, describe_errors
+from profilefit.io import coerce_row, echo
+from profilefit.schema import AssessmentBase, assessment_model, describe_errors, validate_row
 from profilefit.scoring import NO_CHOICE, Responses
 from profilefit.scoring._responses import attach_answer_codes
 
@@ -167,22 +166,24 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
         if kind is not None:
             filled.add((kind, position))
         if kind == ITEM:
-            codes[:, position], good = answer_cells(column, table, tabular=chunk.tabular)
+            codes[:, position], good = answer_cells(column, table)
         elif kind == CHECK:
-            check_codes, good = answer_cells(column, table, tabular=chunk.tabular)
+            check_codes, good = answer_cells(column, table)
             checks[:, position] = _answers(check_codes, table)
         elif kind == SCENARIO:
-            choices[:, position], good = scenario_cells(column, table, position, tabular=chunk.tabular)
+            choices[:, position], good = scenario_cells(column, table, position)
         elif kind == SECONDS:
-            seconds, good = seconds_cells(column, tabular=chunk.tabular)
+            seconds, good = seconds_cells(column)
         elif kind == CANDIDATE_ID:
-            ids, good = id_cells(column, tabular=chunk.tabular)
+            ids, good = id_cells(column)
             have_id = True
         elif kind == VERSION:
-            good = version_cells(column, tabular=chunk.tabular)
+            good = version_cells(column)
         elif chunk.tabular:  # an unnamed column (a trailing delimiter): empty cells are harmless
-            good = quiet_cells(column, tabular=True)
-        else:  # a key that is not exactly a field name (" tc1", "candidate_id "): the reference decides
+            good = quiet_cells(column)
+        elif chunk.records is not None:  # a key that is not exactly a field name (" tc1", "email"): the rule decides
+            good = np.fromiter((not _has_key(record, name) for record in chunk.records), dtype=bool, count=n)
+        else:
             good = absent_cells(column)
         ok &= good
     for kind, matrix, empty in ((SCENARIO, choices, NO_CHOICE), (CHECK, checks, np.nan)):
@@ -197,7 +198,7 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
     rejects: list[dict[str, Any]] = []
     doubtful = np.flatnonzero(~ok)
     if len(doubtful):
-        checked = _reference(instrument, table, chunk, doubtful, rejects)
+        checked = _reference(instrument, chunk, doubtful, rejects)
         for position, record in checked:
             ok[position] = True
             ids[position] = record["candidate_id"]
@@ -226,6 +227,10 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
     return ValidatedChunk(responses, (chunk.first_row + accepted).astype(np.int64), rejects, n, hashes)
 
 
+def _has_key(record: Any, key: Any) -> bool:
+    return isinstance(record, dict) and key in record
+
+
 def _answers(codes: NDArray[np.int8], table: FieldTable) -> NDArray[np.float64]:
     """Answers from their codes: ``code + low - 1``, ``nan`` where the code is 0 (unanswered)."""
     # A lookup in a table of every answer is one pass (np.where with the arithmetic takes three).
@@ -241,30 +246,20 @@ def _answer_values(low: int, high: int) -> NDArray[np.float64]:
     return values
 
 
-def _raw_rows(table: FieldTable, chunk: RawChunk, positions: NDArray[np.intp]) -> list[Any]:
+def _raw_rows(chunk: RawChunk, positions: NDArray[np.intp]) -> list[Any]:
     """The rows at ``positions`` as the reference rule reads them: dicts of Python values."""
     if chunk.records is not None:
-        rows = [chunk.records[position] for position in positions]
-        if not chunk.tabular:
-            return rows
-        return [
-            {key: tabular_value(table.kind.get(_key(key, True), (None, 0))[0], value) for key, value in row.items()}
-            if isinstance(row, dict)
-            else row
-            for row in rows
-        ]
+        return [chunk.records[position] for position in positions]
     built: list[dict[Any, Any]] = [{} for _ in positions]
     for name, column in chunk.columns:
         values = column.take(positions).to_pylist() if is_arrow(column) else [column[k] for k in positions]
-        kind = table.kind.get(_key(name, chunk.tabular), (None, 0))[0]
         for row, value in zip(built, values, strict=True):
-            row[name] = tabular_value(kind, value) if chunk.tabular else value
+            row[name] = value
     return built
 
 
 def _reference(
     instrument: Instrument,
-    table: FieldTable,
     chunk: RawChunk,
     positions: NDArray[np.intp],
     rejects: list[dict[str, Any]],
@@ -272,7 +267,7 @@ def _reference(
     """Run the reference rule on whole rows; return the accepted ones and append the problems of the rest."""
     schema = _schema(instrument)
     accepted = []
-    for position, raw in zip(positions.tolist(), _raw_rows(table, chunk, positions), strict=True):
+    for position, raw in zip(positions.tolist(), _raw_rows(chunk, positions), strict=True):
         row_number = chunk.first_row + position
         problems: list[dict[str, Any]]
         candidate_id = None
@@ -280,14 +275,21 @@ def _reference(
             problems = [chunk.unreadable[position]]
         else:
             try:
-                typed = coerce_row(instrument, raw)
-                candidate = typed.get("candidate_id")
-                candidate_id = candidate if isinstance(candidate, str) and candidate else None
-                accepted.append((position, schema.model_validate(typed).model_dump()))
+                accepted.append((position, validate_row(schema, raw).model_dump()))
                 continue
             except ValidationError as error:
                 problems = describe_errors(error, instrument)
+                candidate_id = _readable_id(instrument, raw)
             except (AttributeError, TypeError, ValueError) as error:  # a key or a value coerce_row cannot read
                 problems = [{"field": "(row)", "value": None, "reason": f"cannot read this row: {error}"}]
-        rejects.extend({"row": row_number, "candidate_id": candidate_id, **problem} for problem in problems)
+        rejects.extend({"row": row_number, "candidate_id": echo(candidate_id), **problem} for problem in problems)
     return accepted
+
+
+def _readable_id(instrument: Instrument, raw: Any) -> str | None:
+    """The candidate id of a rejected row as the rule reads it, when there is a usable one."""
+    try:
+        candidate = coerce_row(instrument, raw).get("candidate_id")
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return candidate if isinstance(candidate, str) and candidate else None

@@ -11,6 +11,7 @@ Parquet keep text exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
@@ -81,22 +82,80 @@ def _format_few_values(table: Any, names: frozenset[str]) -> Any:
     return pa.Table.from_arrays(arrays, names=table.column_names)
 
 
+class OutputError(OSError):
+    """An output file could not be written; the message names the file (its final path) and the reason."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def _output_error(path: Path, error: OSError) -> OutputError:
+    """The OS error of writing ``path``'s temporary file, told as a problem with ``path`` itself."""
+    if isinstance(error, OutputError):
+        return error
+    reason = os.strerror(error.errno) if error.errno else (error.strerror or str(error) or type(error).__name__)
+    problem = OutputError(error.errno or 0, f"cannot write {path}: {reason}")
+    problem.filename = str(path)
+    return problem
+
+
 class _AtomicFile:
-    """A file written under a temporary name and moved into place by :meth:`commit`."""
+    """A file written under a temporary name (``NAME.partial``) and moved into place by :meth:`commit`.
+
+    :meth:`discard` deletes the temporary file, and is safe to call at any time, more than once.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.partial = self.path.with_name(self.path.name + ".partial")
 
-    def finish(self, *handles: Any, commit: bool) -> None:
-        """Close the open ``handles`` (``None`` for those not in use), then move the file into place or delete it."""
+    def close_handles(self, *handles: Any) -> None:
+        """Close the open ``handles`` (``None`` for those not in use); a failure names the file."""
+        try:
+            for handle in handles:
+                if handle is not None:
+                    handle.close()
+        except OSError as error:
+            raise _output_error(self.path, error) from error
+
+    def commit(self) -> None:
+        """Move the finished temporary file into place."""
+        try:
+            os.replace(self.partial, self.path)
+        except OSError as error:
+            raise _output_error(self.path, error) from error
+
+    def discard(self, *handles: Any) -> None:
+        """Close ``handles`` quietly and delete the temporary file."""
         for handle in handles:
             if handle is not None:
-                handle.close()
-        if commit:
-            os.replace(self.partial, self.path)
-        else:
+                with contextlib.suppress(Exception):
+                    handle.close()
+        with contextlib.suppress(OSError):
             self.partial.unlink(missing_ok=True)
+
+
+def commit_together(first: TableWriter | RejectsWriter, second: TableWriter | RejectsWriter) -> None:
+    """Finish two files and move both into place, or neither.
+
+    Both are closed (flushed) before either is renamed. If the second rename fails,
+    the first file is removed again, so a run never leaves results without their rejects.
+    """
+    try:
+        first.finish()
+        second.finish()
+    except BaseException:
+        first.discard()
+        second.discard()
+        raise
+    first.commit()
+    try:
+        second.commit()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            first.path.unlink()
+        second.discard()
+        raise
 
 
 class TableWriter:
@@ -131,16 +190,18 @@ class TableWriter:
         self.rows = 0
         self._writer: Any = None
         self._stream: IO[str] | None = None
-        pa = require("pyarrow")
-        if self.format == "csv":
-            pcsv = require("pyarrow.csv")
-            options = pcsv.WriteOptions(include_header=True, quoting_style="needed")
-            self._writer = pcsv.CSVWriter(str(self._file.partial), schema, write_options=options)
-        elif self.format == "parquet":
-            self._writer = require("pyarrow.parquet").ParquetWriter(str(self._file.partial), schema)
-        else:
-            self._stream = self._file.partial.open("w", encoding="utf-8", newline="\n")
-        self._pa = pa
+        try:
+            if self.format == "csv":
+                pcsv = require("pyarrow.csv")
+                options = pcsv.WriteOptions(include_header=True, quoting_style="needed")
+                self._writer = pcsv.CSVWriter(str(self._file.partial), schema, write_options=options)
+            elif self.format == "parquet":
+                self._writer = require("pyarrow.parquet").ParquetWriter(str(self._file.partial), schema)
+            else:
+                self._stream = self._file.partial.open("w", encoding="utf-8", newline="\n")
+        except OSError as error:
+            self.discard()
+            raise _output_error(self.path, error) from error
 
     @property
     def path(self) -> Path:
@@ -149,18 +210,94 @@ class TableWriter:
 
     def write(self, table: Any) -> None:
         """Append the rows of ``table`` (which must have this writer's schema)."""
-        if self.format == "csv":
-            self._writer.write_table(_format_few_values(neutralise_table(table, self.text_columns), self.few_values))
-        elif self.format == "parquet":
-            self._writer.write_table(table)
-        else:
-            assert self._stream is not None
-            self._stream.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in table.to_pylist())
+        try:
+            if self.format == "csv":
+                table = _format_few_values(neutralise_table(table, self.text_columns), self.few_values)
+                self._writer.write_table(table)
+            elif self.format == "parquet":
+                self._writer.write_table(table)
+            else:
+                assert self._stream is not None
+                self._stream.write("".join(json_lines(table).to_pylist()))
+        except OSError as error:
+            raise _output_error(self.path, error) from error
         self.rows += table.num_rows
+
+    def finish(self) -> None:
+        """Flush and close the temporary file, without moving it into place."""
+        self._file.close_handles(self._writer, self._stream)
+        self._writer = self._stream = None
+
+    def commit(self) -> None:
+        """Move the finished file into place (after :meth:`finish`)."""
+        self._file.commit()
+
+    def discard(self) -> None:
+        """Stop writing and delete the temporary file."""
+        self._file.discard(self._writer, self._stream)
+        self._writer = self._stream = None
 
     def close(self, *, commit: bool = True) -> None:
         """Finish the file and move it into place, or (``commit=False``) delete it."""
-        self._file.finish(self._writer, self._stream, commit=commit)
+        if not commit:
+            self.discard()
+            return
+        try:
+            self.finish()
+        except BaseException:
+            self.discard()
+            raise
+        self.commit()
+
+
+#: JSON's escapes for the control characters (the rest of a string is written as it is, as UTF-8).
+_CONTROL_ESCAPES = {chr(code): json.dumps(chr(code))[1:-1] for code in range(32)}
+
+
+def _json_text(column: Any) -> Any:
+    """Each cell of a string column as a JSON string literal (null stays null)."""
+    pc = require("pyarrow.compute")
+    text = pc.replace_substring(pc.replace_substring(column, "\\", "\\\\"), '"', '\\"')
+    if pc.any(pc.match_substring_regex(text, "[\\x00-\\x1f]")).as_py():  # rare: one pass per character present
+        for char, escape in _CONTROL_ESCAPES.items():
+            text = pc.replace_substring(text, char, escape)
+    return pc.binary_join_element_wise('"', text, '"', "")
+
+
+def _json_cells(column: Any) -> Any:
+    """Each cell of a column as JSON text: strings quoted and escaped, numbers in full, NaN and null as null."""
+    pa, pc = require("pyarrow"), require("pyarrow.compute")
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        cells = _json_text(column)
+    elif pa.types.is_boolean(kind):
+        cells = pc.if_else(column, "true", "false")
+    elif pa.types.is_floating(kind):
+        # Arrow formats the shortest text that reads back as the same number ("51" for 51.0; ".0" is added
+        # so that the value reads back as a float, as json.dumps writes it). NaN and infinities are not JSON.
+        cells = pc.replace_substring_regex(column.cast(pa.string()), r"^(-?[0-9]+)$", r"\1.0")
+        cells = pc.if_else(pc.is_finite(column), cells, pa.scalar(None, pa.string()))
+    elif pa.types.is_integer(kind):
+        cells = column.cast(pa.string())
+    else:  # not in a results table; kept exact by the general encoder
+        cells = pa.array([json.dumps(value, ensure_ascii=False) for value in column.to_pylist()], pa.string())
+    return cells.fill_null("null")
+
+
+def json_lines(table: Any) -> Any:
+    """The rows of a table as JSON Lines (one string per row, each ending in a line break), built column-wise.
+
+    The lines read back (``json.loads``) as ``json.dumps`` of each row would: same keys in the
+    same order, same values, NaN as null.
+    """
+    pa, pc = require("pyarrow"), require("pyarrow.compute")
+    parts = []
+    for k, (name, column) in enumerate(zip(table.column_names, table.columns, strict=True)):
+        key = ("{" if k == 0 else ",") + json.dumps(name, ensure_ascii=False) + ":"
+        parts.append(pc.binary_join_element_wise(key, _json_cells(column.combine_chunks()), ""))
+    if not parts:
+        return pa.array(["{}\n"] * table.num_rows, pa.string())
+    return pc.binary_join_element_wise(*parts, "}\n", "")
 
 
 def json_value(value: Any) -> Any:
@@ -210,13 +347,17 @@ class RejectsWriter:
         self._parquet: Any = None
         self._stream: IO[str] | None = None
         self._csv: Any = None
-        if self.format == "parquet":
-            self._parquet = require("pyarrow.parquet").ParquetWriter(str(self._file.partial), reject_schema())
-        else:
-            self._stream = self._file.partial.open("w", encoding="utf-8", newline="")
-            if self.format == "csv":
-                self._csv = csv.writer(self._stream, lineterminator="\n")
-                self._csv.writerow(REJECT_COLUMNS)
+        try:
+            if self.format == "parquet":
+                self._parquet = require("pyarrow.parquet").ParquetWriter(str(self._file.partial), reject_schema())
+            else:
+                self._stream = self._file.partial.open("w", encoding="utf-8", newline="")
+                if self.format == "csv":
+                    self._csv = csv.writer(self._stream, lineterminator="\n")
+                    self._csv.writerow(REJECT_COLUMNS)
+        except OSError as error:
+            self.discard()
+            raise _output_error(self.path, error) from error
 
     @property
     def path(self) -> Path:
@@ -227,6 +368,13 @@ class RejectsWriter:
         """Append reject records."""
         if not records:
             return
+        try:
+            self._write(records)
+        except OSError as error:
+            raise _output_error(self.path, error) from error
+        self.records += len(records)
+
+    def _write(self, records: list[dict[str, Any]]) -> None:
         if self._parquet is not None:
             pa = require("pyarrow")
             columns = {name: [record.get(name) for record in records] for name in REJECT_COLUMNS}
@@ -243,8 +391,29 @@ class RejectsWriter:
                 + "\n"
                 for record in records
             )
-        self.records += len(records)
+
+    def finish(self) -> None:
+        """Flush and close the temporary file, without moving it into place."""
+        self._file.close_handles(self._parquet, self._stream)
+        self._parquet = self._stream = self._csv = None
+
+    def commit(self) -> None:
+        """Move the finished file into place (after :meth:`finish`)."""
+        self._file.commit()
+
+    def discard(self) -> None:
+        """Stop writing and delete the temporary file."""
+        self._file.discard(self._parquet, self._stream)
+        self._parquet = self._stream = self._csv = None
 
     def close(self, *, commit: bool = True) -> None:
         """Finish the file and move it into place, or (``commit=False``) delete it."""
-        self._file.finish(self._parquet, self._stream, commit=commit)
+        if not commit:
+            self.discard()
+            return
+        try:
+            self.finish()
+        except BaseException:
+            self.discard()
+            raise
+        self.commit()

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
+from profilefit.cli._errors import notes_to_stderr
+from profilefit.cli._inputs import ENCODING_HELP, EXPORT_HELP, export_path, load_screener
 from profilefit.cli._main import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
-
-#: INPUT that means the bundled sample export.
-SAMPLE = "sample"
 
 
 def register(subparsers: Any) -> None:
@@ -21,12 +19,14 @@ def register(subparsers: Any) -> None:
         description="Validate and score every row of an export, streaming in chunks. Rows that fail validation go "
         "to the rejects file with their row number, field, value and reason; rows read = scored + rejected. "
         "Exit codes: 0 all rows scored; 1 some rows rejected; 2 usage error or unreadable input (including a "
-        "header with a column that is not a field); 3 the model file was refused. See docs/batch.md.",
+        "header with a column that is not a field, or an output that is the input); 3 the model file was refused; "
+        "4 internal error; 130 interrupted. Results and rejects are written together or not at all. "
+        "See docs/batch.md.",
     )
     parser.add_argument(
         "input",
         metavar="INPUT",
-        help="export file (.csv .txt .jsonl .ndjson .parquet .xlsx), or 'sample' for the bundled sample export",
+        help=EXPORT_HELP,
     )
     parser.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="results file (.csv .jsonl .parquet)")
     parser.add_argument(
@@ -35,10 +35,20 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--model", metavar="PATH", help="a model file (.joblib) with its manifest; default: reference")
     parser.add_argument(
         "--role",
-        default="complex-case",
+        default=None,
         metavar="ROLE",
-        help="role for the fit columns: a built-in role id or a role file (default: %(default)s); "
-        "'none' leaves fit_score and fit_band empty",
+        help="role for the fit columns: a built-in role id (complex-case, transactional), a role file, or 'none'. "
+        "Default: complex-case when the model's instrument has its scales (the reference model does), else none",
+    )
+    parser.add_argument(
+        "--norms",
+        metavar="FILE",
+        help="a norm group file (from `profilefit norms`) for the percentiles behind fit; default: the model's",
+    )
+    parser.add_argument(
+        "--decision-log",
+        metavar="FILE",
+        help="append one pseudonymous decision record per scored candidate (JSON Lines; docs/decision-log.md)",
     )
     parser.add_argument("--chunk-size", type=int, default=None, metavar="N", help="rows per chunk (default: 25000)")
     parser.add_argument(
@@ -48,36 +58,47 @@ def register(subparsers: Any) -> None:
         metavar="NAME",
         help="leave this column of the input out of scoring (repeatable), e.g. an e-mail column",
     )
+    parser.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help=ENCODING_HELP,
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (shown only on a terminal)")
     parser.set_defaults(func=run_score)
 
 
 def run_score(args: argparse.Namespace) -> int:
     """Score ``args.input`` into ``args.output``; print the summary; return the exit code."""
-    from profilefit.batch import DEFAULT_CHUNK_SIZE, ColumnError, MissingExtraError, score_file
-    from profilefit.screening import Screener
+    from profilefit.batch import (
+        DEFAULT_CHUNK_SIZE,
+        ColumnError,
+        MissingExtraError,
+        OutputError,
+        OutputPathError,
+        score_file,
+    )
 
-    source: Path = Path(args.input)
-    if args.input == SAMPLE:
-        from profilefit.datasets import sample_export_path
-
-        source = sample_export_path()
+    source = export_path(args.input)
     chunk_size = DEFAULT_CHUNK_SIZE if args.chunk_size is None else args.chunk_size
     if chunk_size < 1:
         print(f"profilefit score: --chunk-size must be at least 1, got {chunk_size}", file=sys.stderr)
         return EXIT_USAGE
-    screener = Screener.load(args.model, role=None if args.role == "none" else args.role)
+    screener = load_screener(
+        args.model, role=args.role, norms=args.norms, command="score", decision_log=args.decision_log
+    )
     try:
-        summary = score_file(
-            source,
-            args.output,
-            screener=screener,
-            rejects=args.rejects,
-            chunk_size=chunk_size,
-            ignore_columns=args.ignore_column,
-            progress=not args.no_progress and sys.stderr.isatty(),
-        )
-    except (ColumnError, MissingExtraError) as error:
+        with notes_to_stderr("score"):
+            summary = score_file(
+                source,
+                args.output,
+                screener=screener,
+                rejects=args.rejects,
+                chunk_size=chunk_size,
+                ignore_columns=args.ignore_column,
+                progress=not args.no_progress and sys.stderr.isatty(),
+                encoding=args.encoding,
+            )
+    except (ColumnError, MissingExtraError, OutputError, OutputPathError) as error:
         print(f"profilefit score: {error}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,3 +24,16 @@ def print_problems(problems: list[dict[str, Any]], *, where: str = "") -> None:
 def print_validation_error(error: ValidationError, *, instrument: Instrument | None = None, where: str = "") -> None:
     """Print a pydantic validation error as plain records."""
     print_problems(describe_errors(error, instrument), where=where)
+
+
+@contextlib.contextmanager
+def notes_to_stderr(command: str) -> Iterator[None]:
+    """Print each warning raised inside the block as one ``profilefit COMMAND: note: ...`` line on standard error."""
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        print(f"profilefit {command}: note: {message}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = show
+        yield

@@ -7,9 +7,8 @@ import json
 import sys
 from typing import Any
 
-from profilefit.cli._errors import print_problems
+from profilefit.cli._inputs import ENCODING_HELP, EXPORT_HELP, read_export
 from profilefit.instrument import load_instrument, near_duplicate_items, over_word_limits, untranslated_texts
-from profilefit.io import read_assessments
 from profilefit.scoring import NormGroup, format_reliability, scale_reliability, score_responses
 from profilefit.screening import json_schemas
 
@@ -26,7 +25,8 @@ def register(subparsers: Any) -> None:
     reliability = subparsers.add_parser(
         "reliability", help="Cronbach's alpha and item-total correlations of each scale in an export"
     )
-    reliability.add_argument("export", help="an assessment export (.csv or .jsonl)")
+    reliability.add_argument("export", help=EXPORT_HELP)
+    reliability.add_argument("--encoding", metavar="NAME", help=ENCODING_HELP)
     reliability.add_argument("--instrument", help="a custom instrument file; default: the shipped one")
     reliability.set_defaults(func=run_reliability)
 
@@ -35,7 +35,8 @@ def register(subparsers: Any) -> None:
     check.set_defaults(func=run_instrument_check)
 
     norms = subparsers.add_parser("norms", help="build a norm group from an export, for percentiles in reports")
-    norms.add_argument("export", help="an assessment export (.csv or .jsonl) of the norm group")
+    norms.add_argument("export", help=EXPORT_HELP + ", of the norm group")
+    norms.add_argument("--encoding", metavar="NAME", help=ENCODING_HELP)
     norms.add_argument("--name", required=True, help="what the group is, e.g. 'Oslo applicants 2026'")
     norms.add_argument("--out", required=True, help="where to write the norm group (.json)")
     norms.add_argument("--instrument", help="a custom instrument file; default: the shipped one")
@@ -53,12 +54,13 @@ def run_schema(args: argparse.Namespace) -> int:
 def run_reliability(args: argparse.Namespace) -> int:
     """Print reliability per scale; report rejected rows on standard error."""
     instrument = load_instrument(args.instrument)
-    responses, _, rejected = read_assessments(args.export, instrument)
-    print_problems(rejected, where=f"{args.export}: ")
-    rejected_rows = len({problem["row"] for problem in rejected})
-    print(f"{args.export}: {len(responses) + rejected_rows} rows read, {len(responses)} used, {rejected_rows} rejected")
-    print(format_reliability(scale_reliability(responses)))
-    return EXIT_REJECTS if rejected else EXIT_OK
+    collected = read_export(args.export, instrument, command="reliability", encoding=args.encoding)
+    print(
+        f"{collected.source}: {collected.rows_read} rows read, {len(collected.responses)} used, "
+        f"{collected.rows_rejected} rejected"
+    )
+    print(format_reliability(scale_reliability(collected.responses)))
+    return EXIT_REJECTS if collected.rejects else EXIT_OK
 
 
 def run_instrument_check(args: argparse.Namespace) -> int:
@@ -90,10 +92,10 @@ def run_instrument_check(args: argparse.Namespace) -> int:
 def run_norms(args: argparse.Namespace) -> int:
     """Write a norm group built from an export."""
     instrument = load_instrument(args.instrument)
-    responses, _, rejected = read_assessments(args.export, instrument)
-    print_problems(rejected, where=f"{args.export}: ")
-    scores = score_responses(responses)
-    norms = NormGroup.from_scores(args.name, instrument.scale_ids, scores.scales, description=f"from {args.export}")
+    collected = read_export(args.export, instrument, command="norms", encoding=args.encoding)
+    scores = score_responses(collected.responses)
+    description = f"from {collected.source}"
+    norms = NormGroup.from_scores(args.name, instrument.scale_ids, scores.scales, description=description)
     norms.save(args.out)
     print(f"norm group {args.name!r}: {norms.n} candidates written to {args.out}", file=sys.stderr)
-    return EXIT_REJECTS if rejected else EXIT_OK
+    return EXIT_REJECTS if collected.rejects else EXIT_OK

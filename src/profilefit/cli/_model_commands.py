@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from profilefit.cli._errors import print_problems, print_validation_error
-from profilefit.screening import Screener
+from profilefit.cli._inputs import export_path, load_screener
 from profilefit.simulate import REFERENCE_SEED
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
@@ -25,7 +25,9 @@ def register(subparsers: Any) -> None:
         description="Without --data: reproduce the reference model from its seed and print its evaluation. "
         "With --data: cross-validated training on your labelled assessments.",
     )
-    train.add_argument("--data", help="labelled assessments (.csv or .jsonl), one row per candidate")
+    train.add_argument(
+        "--data", help="labelled assessments (.csv or .jsonl), one row per candidate; 'sample' for the bundled ones"
+    )
     train.add_argument("--label-column", default="profile", help="column holding the label (default: profile)")
     train.add_argument("--out", required=True, help="folder for the model, its manifest and model card")
     train.add_argument("--seed", type=int, default=None, help=f"random seed (reference default: {REFERENCE_SEED})")
@@ -40,6 +42,9 @@ def register(subparsers: Any) -> None:
     score_one.add_argument("candidate", help="a JSON file with one assessment, or - for standard input")
     score_one.add_argument("--model", help="a model file (.joblib) with its manifest; default: the reference model")
     score_one.add_argument("--decision-log", help="append a decision record (JSON Lines) to this file")
+    score_one.add_argument(
+        "--norms", metavar="FILE", help="a norm group file (from `profilefit norms`); default: the model's"
+    )
     score_one.set_defaults(func=run_score_one)
 
 
@@ -52,7 +57,7 @@ def run_train(args: argparse.Namespace) -> int:
         from profilefit.instrument import load_instrument
 
         report = train_on_labels(
-            args.data,
+            export_path(args.data, labelled=True),
             args.out,
             label_column=args.label_column,
             instrument=load_instrument(args.instrument),
@@ -75,7 +80,9 @@ def run_train(args: argparse.Namespace) -> int:
 def run_score_one(args: argparse.Namespace) -> int:
     """Score one assessment and print the result as JSON."""
     text = sys.stdin.read() if args.candidate == "-" else Path(args.candidate).read_text(encoding="utf-8")
-    screener = Screener.load(args.model, decision_log=args.decision_log)
+    screener = load_screener(
+        args.model, role=None, norms=args.norms, command="score-one", decision_log=args.decision_log
+    )
     try:
         result = screener.score(text)
     except ValidationError as error:

@@ -10,19 +10,22 @@ vectorized batch validator must agree with it row for row.
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from profilefit.instrument import Instrument
+from profilefit.io._json import JsonRowError, load_json_object
 
 if TYPE_CHECKING:
     from profilefit.scoring import Responses
 
-_WHOLE_NUMBER = re.compile(r"^[+]?\d+$")
+#: A whole number as text: ``4``, ``+4``, ``04``, and ``4.0`` as pandas and R write integer columns with gaps.
+_WHOLE_NUMBER = re.compile(r"^[+]?\d+(?:\.0+)?$")
 _DECIMAL = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+#: Longer digit strings are left as text for the schema to refuse (Python refuses to read 4,300 and more).
+_MAX_DIGITS = 24
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -64,47 +67,93 @@ def read_rows(path: str | Path) -> Iterator[dict[str, Any]]:
             for line_number, line in enumerate(stream, start=1):
                 if not line.strip():
                     continue
-                row = json.loads(line)
-                if not isinstance(row, dict):
-                    raise ValueError(f"{path}, line {line_number}: expected a JSON object, got {type(row).__name__}")
+                try:
+                    row = load_json_object(line)
+                except JsonRowError as error:
+                    raise ValueError(f"{path}, line {line_number}: {error}") from error
                 yield row
     else:
         raise ValueError(f"{path}: cannot read {suffix!r} files here; use .csv or .jsonl")
 
 
-def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]:
-    """Turn the text cells of one export row into the types the assessment schema expects.
+class RepeatedFieldError(ValueError):
+    """Two keys of one row name the same field once surrounding spaces are removed (``"tc1"`` and ``" tc1"``)."""
 
-    Empty cells become "unanswered" (left out). A whole number in text becomes an
-    ``int``; a decimal comma is accepted for ``completion_seconds``; option letters
-    are lower-cased. Anything else is passed on unchanged, so that the schema rejects
-    it and names the field and the value. Non-text values (from JSON) pass unchanged.
+    def __init__(self, field: str) -> None:
+        super().__init__(f"field {field!r} appears more than once in this row (keys are compared without spaces)")
+        self.field = field
+
+
+def _is_missing(value: Any) -> bool:
+    """NaN, pandas' ``NA`` and ``NaT``: how tables and ``DataFrame.to_dict`` spell an empty cell."""
+    if isinstance(value, float):
+        return value != value  # only nan is unequal to itself
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn one row, from any source, into the values the strict assessment schema checks.
+
+    This is the one decision rule in front of the schema: ``Screener.score``, ``score_many``,
+    ``score_batch``, ``profilefit score`` and every file format pass each row through it.
+
+    - Keys lose surrounding spaces; two keys that then name one field raise
+      :class:`RepeatedFieldError`.
+    - Empty cells are unanswered (left out): ``None``, ``""`` (blank text), NaN, pandas'
+      ``NA`` and ``NaT``. An empty ``candidate_id`` text is kept, so the schema names it.
+    - Text loses surrounding spaces. In an answer column a whole number in text (``"4"``,
+      ``"+4"``, ``"04"``, ``"4.0"``) becomes that ``int``; option letters are lower-cased;
+      ``completion_seconds`` may use a decimal comma (``"525,8"``).
+    - In an answer column a float holding a whole number (``4.0``, as pandas stores an
+      integer column with gaps) becomes that ``int``; ``4.5`` stays and is refused.
+    - A numeric ``candidate_id`` (``101``, ``101.0``) becomes its decimal text (``"101"``).
+
+    Anything else passes unchanged, so the schema refuses it and names the field and the value.
+
+    Raises
+    ------
+    RepeatedFieldError
+        When two keys name the same field.
     """
-    answer_fields = set(instrument.item_ids) | set(instrument.check_ids)
+    answer_fields = _answer_fields(instrument)
     scenario_fields = set(instrument.scenario_ids)
     typed: dict[str, Any] = {}
+    seen: set[str] = set()
     for key, value in row.items():
         if key is None:  # a CSV row with more cells than the header has
             typed["(extra cells)"] = value
             continue
         name = key.strip()
+        if name in seen:
+            raise RepeatedFieldError(name)
+        seen.add(name)
         if isinstance(value, str):
             text = value.strip()
             if text == "" and name != "candidate_id":
                 continue
-            if name in answer_fields and _WHOLE_NUMBER.match(text):
-                typed[name] = int(text)
+            if name in answer_fields and len(text) <= _MAX_DIGITS and _WHOLE_NUMBER.match(text):
+                typed[name] = int(text.partition(".")[0])
             elif name in scenario_fields:
                 typed[name] = text.lower()
-            elif name == "completion_seconds" and _DECIMAL.match(text):
+            elif name == "completion_seconds" and len(text) <= _MAX_DIGITS and _DECIMAL.match(text):
                 typed[name] = float(text.replace(",", "."))
             else:
                 typed[name] = text
-        elif value is None:
+        elif value is None or _is_missing(value):
             continue
+        elif type(value) is float and value.is_integer() and name in answer_fields:
+            typed[name] = int(value)
+        elif name == "candidate_id" and (
+            type(value) is int or (type(value) is float and value.is_integer() and abs(value) < 2**53)
+        ):
+            typed[name] = str(int(value))
         else:
             typed[name] = value
     return typed
+
+
+def _answer_fields(instrument: Instrument) -> frozenset[str]:
+    return frozenset(instrument.item_ids) | frozenset(instrument.check_ids)
 
 
 def read_assessments(
@@ -120,7 +169,7 @@ def read_assessments(
     # Imported here: profilefit.schema and profilefit.scoring import this package's siblings.
     from pydantic import ValidationError
 
-    from profilefit.schema import assessment_model, describe_errors
+    from profilefit.schema import assessment_model, describe_errors, validate_row
     from profilefit.scoring import Responses
 
     model = assessment_model(instrument)
@@ -138,7 +187,7 @@ def read_assessments(
                 rejected.append({"row": row_number, "field": label_column, "value": "", "reason": "no label"})
                 continue
         try:
-            validated = model.model_validate(coerce_row(instrument, row))
+            validated = validate_row(model, row)
         except ValidationError as error:
             rejected += [{"row": row_number, **problem} for problem in describe_errors(error, instrument)]
             continue

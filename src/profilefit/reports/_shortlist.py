@@ -2,7 +2,7 @@
 
 Rows come from a results file that ``profilefit score`` writes (CSV, JSON Lines or
 Parquet, with the columns ``candidate_id``, ``profile``, ``confidence``,
-``fit_score``, ``fit_band``, ``needs_review``, ``flags`` and more) or from
+``fit_score``, ``fit_band``, ``needs_review``, ``validity_flags`` and more) or from
 :class:`~profilefit.screening.ScreeningResult` objects. The page works offline: its
 small inline script (``reports/data/shortlist.js``) only sorts and hides table rows,
 and reads no candidate data except from escaped HTML attributes. The page is rendered
@@ -126,7 +126,7 @@ def _row(record: Mapping[str, Any]) -> ShortlistRow:
         fit_score=_number(record.get("fit_score")),
         fit_band=band,
         needs_review=_flag(record.get("needs_review")),
-        flags=_flags(record.get("flags")),
+        flags=_flags(record.get("validity_flags", record.get("flags"))),  # "flags" before 0.2
         trained_on=str(record.get("trained_on") or "simulation"),
     )
 
@@ -151,7 +151,8 @@ def read_results(path: str | Path) -> list[ShortlistRow]:
         if missing:
             raise ValueError(
                 f"{path}: no column(s) {', '.join(missing)} ({location}); a results file from "
-                f"`profilefit score` has {', '.join(REQUIRED_COLUMNS)}, fit_score, fit_band, needs_review and flags"
+                f"`profilefit score` has {', '.join(REQUIRED_COLUMNS)}, fit_score, fit_band, needs_review "
+                "and validity_flags"
             )
         rows.append(capped_row(_row(record)))
     return rows

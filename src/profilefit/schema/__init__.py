@@ -7,6 +7,7 @@ from profilefit.schema._assessment import (
     assessment_model,
     build_assessment_model,
     describe_errors,
+    validate_row,
 )
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "assessment_model",
     "build_assessment_model",
     "describe_errors",
+    "validate_row",
 ]

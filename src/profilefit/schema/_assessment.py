@@ -8,14 +8,25 @@ question (see the missing-answer rule in :mod:`profilefit.scoring`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Literal
 
 from annotated_types import Ge, Le, MaxLen, MinLen
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    create_model,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from profilefit.instrument import Instrument, load_instrument
+from profilefit.io._json import JsonRowError, echo, load_json_object
+from profilefit.io._tables import RepeatedFieldError, coerce_row
 
 SCHEMA_VERSION = "profilefit.assessment/1"
 
@@ -74,15 +85,44 @@ class AssessmentBase(BaseModel):
     candidate_id: CandidateId
     completion_seconds: Seconds | None = None
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _refuse_demographics(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            # Only keys that are not fields can be demographic; usually there are none.
-            for key in data.keys() - cls.model_fields.keys():
-                if isinstance(key, str) and key.strip().lower() in DEMOGRAPHIC_FIELDS:
-                    raise PydanticCustomError("demographic_field", demographic_message(key), {"field": key})
-        return data
+    def _refuse_demographics(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        # Demographic keys are named first, in the order given; the row's other problems follow
+        # (fields in the instrument's order, then unknown keys), so one problem never hides another.
+        if not isinstance(data, dict):
+            return handler(data)
+        demographic = [
+            key
+            for key in data
+            if key not in cls.model_fields and isinstance(key, str) and key.strip().lower() in DEMOGRAPHIC_FIELDS
+        ]
+        if not demographic:
+            return handler(data)
+        errors = [
+            InitErrorDetails(
+                type=PydanticCustomError("demographic_field", demographic_message(key), {"field": key}),
+                loc=(key,),
+                input=data[key],
+            )
+            for key in demographic
+        ]
+        try:
+            handler({key: value for key, value in data.items() if key not in demographic})
+        except ValidationError as error:
+            errors += [
+                InitErrorDetails(
+                    type=PydanticCustomError(
+                        problem["type"],
+                        problem["msg"].replace("{", "(").replace("}", ")"),
+                        dict(problem.get("ctx") or {}),
+                    ),
+                    loc=problem["loc"],
+                    input=problem["input"],
+                )
+                for problem in error.errors(include_url=False)
+            ]
+        raise ValidationError.from_exception_data(cls.__name__, errors)
 
     def answers(self) -> dict[str, Any]:
         """The answered questions only, keyed by item, scenario or check id."""
@@ -155,6 +195,44 @@ def assessment_model(instrument: Instrument | None = None) -> type[AssessmentBas
     return build_assessment_model(instrument)
 
 
+def validate_row(model: type[AssessmentBase], row: Mapping[str, Any] | str | bytes) -> AssessmentBase:
+    """Decide one row by the one rule: :func:`profilefit.io.coerce_row`, then the strict schema.
+
+    ``Screener.score``, ``score_many`` and the batch path all decide a row here, so a row gets
+    the same decision, and the same problems, whichever way it comes in.
+
+    Parameters
+    ----------
+    model : type[AssessmentBase]
+        The instrument's assessment model (:func:`assessment_model`).
+    row : mapping, or JSON text
+        JSON text is parsed by :func:`profilefit.io.load_json_object`, which refuses repeated keys.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        Naming every problem of the row: demographic keys first, then the fields in the
+        instrument's order, then unknown keys. Text that is not one JSON object, and two keys
+        naming one field, are one problem each (``json_object`` and ``repeated_field``).
+    """
+    if isinstance(row, str | bytes):
+        try:
+            row = load_json_object(row)
+        except JsonRowError as error:
+            raise _row_error(model, "json_object", str(error), "(assessment)", None) from None
+    try:
+        typed = coerce_row(model.instrument, row)
+    except RepeatedFieldError as error:
+        raise _row_error(model, "repeated_field", str(error), error.field, error.field) from None
+    return model.model_validate(typed)
+
+
+def _row_error(model: type[AssessmentBase], kind: str, message: str, field: str, value: Any) -> ValidationError:
+    problem = PydanticCustomError(kind, message.replace("{", "(").replace("}", ")"))
+    details = InitErrorDetails(type=problem, loc=(field,), input=value)
+    return ValidationError.from_exception_data(model.__name__, [details])
+
+
 def describe_errors(error: ValidationError, instrument: Instrument | None = None) -> list[dict[str, Any]]:
     """Turn a pydantic error into plain records: field, value and what was allowed.
 
@@ -167,7 +245,8 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
     Returns
     -------
     list of dict
-        One record per problem, with keys ``field``, ``value`` and ``reason``.
+        One record per problem, with keys ``field``, ``value`` and ``reason``. Long values
+        are cut to about 80 characters (:func:`profilefit.io.echo`).
     """
     instrument = instrument or load_instrument()
     low, high = instrument.response_scale.min, instrument.response_scale.max
@@ -177,9 +256,7 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
         context = problem.get("ctx") or {}
         kind = problem["type"]
         if kind == "demographic_field":
-            field = context["field"]
-            value = problem["input"].get(field) if isinstance(problem.get("input"), dict) else None
-            records.append({"field": field, "value": value, "reason": problem["msg"]})
+            records.append({"field": context["field"], "value": echo(problem["input"]), "reason": problem["msg"]})
             continue
         if kind in {"greater_than_equal", "less_than_equal", "int_type", "int_from_float"} and (
             location in instrument.item_ids or location in instrument.check_ids
@@ -189,9 +266,11 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
             reason = f"allowed: {context.get('expected', problem['msg'])}, or empty when unanswered"
         elif kind == "extra_forbidden":
             reason = "not a field of this instrument (check the spelling of the item id)"
+        elif kind in ("json_object", "repeated_field"):
+            reason = problem["msg"]
         elif kind == "value_error":
             reason = str(context.get("error", problem["msg"]))
         else:
             reason = problem["msg"]
-        records.append({"field": location, "value": problem.get("input"), "reason": reason})
+        records.append({"field": location, "value": echo(problem.get("input")), "reason": reason})
     return records

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +18,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from profilefit.artifact import ModelArtifact, load_artifact
+from profilefit.decisions import DecisionLog
+from profilefit.decisions._log import now
 from profilefit.fit import DEFAULT_ROLE, FitScores, RoleFitScorer, RoleProfile, load_role
 from profilefit.fit._result import construct_trusted
 from profilefit.profiles import PROFILE_IDS
-from profilefit.schema import AssessmentBase, assessment_model
+from profilefit.schema import AssessmentBase, assessment_model, validate_row
 from profilefit.scoring import NormGroup, Responses, ScaleScores, score_responses
 from profilefit.screening._result import (
     UNDETERMINED,
@@ -102,10 +102,13 @@ class Screener:
         reference model, the bundled simulated applicants).
     min_confidence : float, optional
         Below this top-profile probability the profile is reported as undetermined;
-        by default the value in the model's manifest.
-    decision_log : str or Path, optional
-        A JSON Lines file to append one record per scored candidate to (see
-        :meth:`score`). Answers and names are never written.
+        by default the value in the model's manifest. A number from 0 to 1; anything
+        else (2, -1, NaN) raises ``ValueError``.
+    decision_log : str, Path or DecisionLog, optional
+        A JSON Lines file to append one record per scored candidate to, on every path
+        (:meth:`score`, :meth:`score_many`, :meth:`score_batch`, ``profilefit score``), and the
+        reviews of :meth:`record_review`. Candidates appear only as a keyed pseudonym;
+        answers and names are never written (see docs/decision-log.md).
     role : RoleProfile, str, Path or None, default="default"
         The role to compute fit for: a built-in role id (see
         :func:`profilefit.fit.builtin_roles`), a role file, or a RoleProfile. The
@@ -129,7 +132,7 @@ class Screener:
         *,
         norms: NormGroup | None = None,
         min_confidence: float | None = None,
-        decision_log: str | Path | None = None,
+        decision_log: str | Path | DecisionLog | None = None,
         role: RoleProfile | str | Path | None = "default",
     ) -> None:
         self.artifact = artifact
@@ -137,7 +140,9 @@ class Screener:
         # Score with the schema's instrument object, so derived tables are cached once.
         self.instrument = self.assessment_model.instrument
         self.norms = norms if norms is not None else artifact.norms
-        self.min_confidence = artifact.manifest.min_confidence if min_confidence is None else float(min_confidence)
+        self.min_confidence = _checked_confidence(
+            artifact.manifest.min_confidence if min_confidence is None else min_confidence
+        )
         classes = [str(label) for label in artifact.linear.classes]
         # Report profiles in the published order (controller first), not scikit-learn's sorted order.
         self.profile_ids: tuple[str, ...] = tuple(
@@ -147,8 +152,9 @@ class Screener:
         core = artifact.linear
         self._mean, self._scale = core.mean, core.scale
         self._coef, self._intercept = core.coef[columns], core.intercept[columns]
-        self.decision_log = Path(decision_log) if decision_log is not None else None
-        self._log_lock = threading.Lock()
+        self.decision_log: DecisionLog | None = (
+            decision_log if isinstance(decision_log, DecisionLog) or decision_log is None else DecisionLog(decision_log)
+        )
         manifest = artifact.manifest
         self.model_info = ModelInfo(
             model_id=manifest.model_id,
@@ -158,6 +164,9 @@ class Screener:
             instrument_version=manifest.instrument_version,
         )
         self.role, self._fit_scorer = self._bind_role(role)
+        self._role_sha256 = (
+            None if self.role is None else hashlib.sha256(self.role.model_dump_json().encode("utf-8")).hexdigest()
+        )
 
     def _bind_role(self, role: RoleProfile | str | Path | None) -> tuple[RoleProfile | None, RoleFitScorer | None]:
         if role is None:
@@ -180,7 +189,7 @@ class Screener:
         *,
         norms: NormGroup | None = None,
         min_confidence: float | None = None,
-        decision_log: str | Path | None = None,
+        decision_log: str | Path | DecisionLog | None = None,
         role: RoleProfile | str | Path | None = "default",
     ) -> Screener:
         """Load a model (by default the shipped reference model) and build a screener.
@@ -203,6 +212,11 @@ class Screener:
     def validate(self, assessment: AssessmentBase | Mapping[str, Any] | str | bytes) -> AssessmentBase:
         """Validate one assessment given as a model, a dict, or JSON text.
 
+        A dict or JSON text is decided by the one rule every path uses
+        (:func:`profilefit.schema.validate_row`): ``"4"``, ``" 4 "``, ``4.0`` and ``"4.0"`` are
+        the answer 4, ``4.5`` is refused, ``"B"`` is option ``b``, ``"525,8"`` seconds is 525.8, a
+        key or an id with surrounding spaces is read without them, and a key given twice is refused.
+
         Raises
         ------
         pydantic.ValidationError
@@ -215,9 +229,7 @@ class Screener:
                     f"but this model reads {self.instrument.id!r}"
                 )
             return assessment
-        if isinstance(assessment, str | bytes):
-            return self.assessment_model.model_validate_json(assessment)
-        return self.assessment_model.model_validate(assessment)
+        return validate_row(self.assessment_model, assessment)
 
     def score(self, assessment: AssessmentBase | Mapping[str, Any] | str | bytes) -> ScreeningResult:
         """Score one candidate: the one call an HR system makes.
@@ -236,7 +248,7 @@ class Screener:
         batch = self.score_responses(responses)
         result = self.results(batch)[0]
         if self.decision_log is not None:
-            self._log(validated, result)
+            self.decision_log.append(self.decision_records(batch, inputs=[validated]))
         return result
 
     def score_responses(self, responses: Responses) -> ScoredBatch:
@@ -352,7 +364,11 @@ class Screener:
         """Validate and score several candidates; raises on the first invalid one."""
         validated = [self.validate(a) for a in assessments]
         responses = Responses.from_records(self.instrument, [v.model_dump() for v in validated])
-        return self.results(self.score_responses(responses))
+        batch = self.score_responses(responses)
+        results = self.results(batch)
+        if self.decision_log is not None:
+            self.decision_log.append(self.decision_records(batch, inputs=validated))
+        return results
 
     def score_batch(self, data: Any, **options: Any) -> Any:
         """Score a data frame, a file path or an iterable of dicts; see :func:`profilefit.batch.score_batch`."""
@@ -362,32 +378,103 @@ class Screener:
 
     # ---- record keeping ----------------------------------------------------------
 
-    def _log(self, assessment: AssessmentBase, result: ScreeningResult) -> None:
-        """Append a decision record: time, model, a hash of the input, the result; no answers, no names."""
-        canonical = json.dumps(assessment.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-        record = {
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-            "model_id": result.model.model_id,
-            "model_sha256": result.model.sha256,
-            "input_sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
-            "result": result.model_dump(
-                mode="json",
-                include={
-                    "profile": True,
-                    "top_profile": True,
-                    "second_profile": True,
-                    "confidence": True,
-                    "probabilities": True,
-                    "flags": True,
-                    "fit": {"role", "score", "band"},
-                    "needs_human_review": True,
-                },
-            ),
+    def decision_records(
+        self, batch: ScoredBatch, *, inputs: Sequence[AssessmentBase] | None = None
+    ) -> list[dict[str, Any]]:
+        """One decision-log record per candidate of a scored batch (see docs/decision-log.md).
+
+        Every record names the profilefit version, the model and its sha256, the instrument,
+        the norm group, ``min_confidence``, the role and a sha256 of its definition, the
+        candidate's keyed pseudonym and the result. With ``inputs`` (the validated
+        assessments) it adds a sha256 of each input's canonical JSON.
+
+        Raises
+        ------
+        ValueError
+            If the screener has no decision log (the pseudonym needs its key).
+        """
+        if self.decision_log is None:
+            raise ValueError("this screener has no decision log; give decision_log= to Screener.load")
+        import profilefit
+
+        time = now()
+        context = {
+            "profilefit": profilefit.__version__,
+            "model_id": self.model_info.model_id,
+            "model_sha256": self.model_info.sha256,
+            "instrument": f"{self.instrument.id} {self.instrument.version}",
+            "norm_group": self.norms.name,
+            "min_confidence": self.min_confidence,
+            "role": None if self.role is None else self.role.id,
+            "role_sha256": self._role_sha256,
         }
-        line = json.dumps(record, ensure_ascii=False) + "\n"
-        assert self.decision_log is not None
-        with self._log_lock, self.decision_log.open("a", encoding="utf-8") as stream:
-            stream.write(line)
+        ids = self.profile_ids
+        records = []
+        for row in range(len(batch)):
+            candidate = str(batch.responses.candidate_ids[row])
+            fit = None
+            if batch.fit is not None and self.role is not None:
+                score = float(batch.fit.score[row])
+                fit = {
+                    "role": self.role.id,
+                    "score": None if score != score else score,
+                    "band": str(batch.fit.band[row]),
+                }
+            record: dict[str, Any] = {"kind": "decision", "time": time, **context}
+            record["candidate"] = self.decision_log.pseudonym(candidate)
+            if inputs is not None:
+                canonical = json.dumps(inputs[row].model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+                record["input_sha256"] = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+            record["result"] = {
+                "profile": str(ids[batch.top[row]]) if batch.determined[row] else UNDETERMINED,
+                "top_profile": str(ids[batch.top[row]]),
+                "second_profile": str(ids[batch.second[row]]),
+                "confidence": float(batch.confidence[row]),
+                "probabilities": {pid: float(batch.probabilities[row, k]) for k, pid in enumerate(ids)},
+                "validity_flags": list(batch.validity.ids(row)),
+                "fit": fit,
+                "needs_human_review": bool(batch.needs_human_review[row]),
+            }
+            records.append(record)
+        return records
+
+    def record_review(
+        self, candidate_id: str, *, reviewer: str, decision: str, note: str | None = None
+    ) -> dict[str, Any]:
+        """Record what a person decided about a candidate's result, in the decision log.
+
+        profilefit supports a human decision and never makes it; this records who reviewed a
+        result, when, and what they decided (EU AI Act Art. 14, human oversight).
+
+        Parameters
+        ----------
+        candidate_id : str
+            As scored; the log holds only its pseudonym.
+        reviewer : str
+            Who reviewed (a name or a staff id, as your records use).
+        decision : str
+            What they decided, in your own terms (``"invite"``, ``"decline"``, ``"hold"``).
+        note : str, optional
+
+        Returns
+        -------
+        dict
+            The record appended.
+        """
+        if self.decision_log is None:
+            raise ValueError("this screener has no decision log; give decision_log= to Screener.load")
+        return self.decision_log.review(candidate_id, reviewer=reviewer, decision=decision, note=note)
+
+
+def _checked_confidence(value: Any) -> float:
+    """``min_confidence`` as a float, refusing what cannot be a probability (2, -1, NaN, text)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"min_confidence must be a number from 0 to 1, got {value!r}") from None
+    if not 0.0 <= number <= 1.0:  # false for nan
+        raise ValueError(f"min_confidence must be a number from 0 to 1, got {value!r}")
+    return number
 
 
 def _number(value: float) -> float | None:

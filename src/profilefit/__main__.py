@@ -1,0 +1,7 @@
+"""``python -m profilefit``: the ``profilefit`` command."""
+
+import sys
+
+from profilefit.cli import main
+
+sys.exit(main())

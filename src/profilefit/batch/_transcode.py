@@ -1,0 +1,129 @@
+"""Inputs the readers cannot stream as they are: standard input, gzip files, text that is not UTF-8.
+
+Each is copied once, as UTF-8, into a temporary folder that is removed when the run ends,
+so that every reader (pyarrow's fast CSV reader, the csv module, JSON Lines) reads one
+kind of file. UTF-16 and UTF-32 are recognised by their byte-order mark; other encodings
+(``cp1252``, as older Excel versions save CSV) are named with ``encoding=``. A byte that
+is not valid in the named encoding stops the run with the file, the line and the byte
+offset, because a wrong encoding would misread every row, not one.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import sys
+from pathlib import Path
+from typing import Any
+
+#: Byte-order marks and the encodings they announce; UTF-32 first (its little-endian mark starts like UTF-16's).
+BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_UTF8_NAMES = frozenset({"utf-8", "utf8", "utf-8-sig", "utf_8", "utf_8_sig"})
+_BLOCK = 1 << 20
+#: What standard input holds, from its first bytes: (magic, suffix).
+_MAGIC = ((b"PAR1", ".parquet"), (b"PK\x03\x04", ".xlsx"), (b"\x1f\x8b", ".gz"))
+
+
+def encoding_of(head: bytes, encoding: str | None) -> str | None:
+    """The encoding to transcode from, or ``None`` when the bytes can be read as UTF-8.
+
+    Raises
+    ------
+    LookupError
+        For an encoding Python does not know.
+    """
+    if encoding is not None:
+        name = codecs.lookup(encoding).name
+        return None if name in _UTF8_NAMES or name == "utf-8" else encoding
+    for mark, name in BYTE_ORDER_MARKS:
+        if head.startswith(mark):
+            return name
+    return None
+
+
+def _open(path: Path, compressed: bool) -> Any:
+    return gzip.open(path, "rb") if compressed else path.open("rb")
+
+
+def utf8_copy(
+    path: Path, folder: Path, *, suffix: str, encoding: str | None, compressed: bool, name: str
+) -> Path | None:
+    """A UTF-8, uncompressed copy of ``path`` in ``folder``, or ``None`` when the file can be read as it is.
+
+    Parameters
+    ----------
+    path : Path
+    folder : Path
+        Where the copy goes (the caller removes it).
+    suffix : str
+        The format's suffix for the copy (``.csv``, ``.jsonl``).
+    encoding : str, optional
+        The text's encoding; by default UTF-8, or UTF-16/32 when a byte-order mark says so.
+    compressed : bool
+        Whether the file is gzip-compressed.
+    name : str
+        The input as messages name it.
+
+    Raises
+    ------
+    ValueError
+        When a byte is not valid in the encoding: naming the file, the line and the byte offset.
+    """
+    with _open(path, compressed) as stream:
+        head = stream.read(4)
+        source = encoding_of(head, encoding)
+        if source is None and not compressed:
+            return None
+        copy = folder / ("input" + suffix)
+        with copy.open("wb") as out:
+            if source is None:  # compressed UTF-8: decompress only
+                out.write(head)
+                while block := stream.read(_BLOCK):
+                    out.write(block)
+                return copy
+            decoder = codecs.getincrementaldecoder(source)("strict")
+            offset, lines, data = 0, 1, head
+            while True:
+                try:
+                    text = decoder.decode(data, final=not data)
+                except UnicodeDecodeError as error:
+                    at = offset + error.start
+                    lines += decoder_lines(data[: error.start], source)
+                    raise ValueError(
+                        f"{name}, line {lines}: not valid {source} text (byte offset {at:,}: {error.reason}); "
+                        "give the file's encoding with --encoding"
+                    ) from None
+                out.write(text.encode("utf-8"))
+                lines += text.count("\n")
+                if not data:
+                    return copy
+                offset += len(data)
+                data = stream.read(_BLOCK)
+
+
+def decoder_lines(data: bytes, encoding: str) -> int:
+    """Line breaks in the decodable start of a block, for the line number of an error."""
+    return codecs.decode(data, encoding, errors="ignore").count("\n")
+
+
+def spool_standard_input(folder: Path) -> Path:
+    """Copy standard input to ``folder``, named by what it holds (Parquet, xlsx, gzip, JSON Lines or CSV)."""
+    stream = sys.stdin.buffer
+    head = stream.read(_BLOCK)
+    suffix = next((found for magic, found in _MAGIC if head.startswith(magic)), None)
+    if suffix is None:
+        text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        suffix = ".jsonl" if text.startswith(b"{") else ".csv"
+    if suffix == ".gz":
+        suffix = ".csv.gz"
+    path = folder / ("standard-input" + suffix)
+    with path.open("wb") as out:
+        out.write(head)
+        while block := stream.read(_BLOCK):
+            out.write(block)
+    return path

@@ -1,0 +1,100 @@
+"""How every command that reads candidate data names its input, and reads it: one reader for all."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from profilefit.cli._errors import notes_to_stderr, print_problems
+from profilefit.instrument import Instrument
+
+if TYPE_CHECKING:
+    from profilefit.batch import CollectedResponses
+    from profilefit.scoring import NormGroup
+    from profilefit.screening import Screener
+
+#: The INPUT that means the bundled sample export.
+SAMPLE = "sample"
+EXPORT_HELP = (
+    "an assessment export (.csv .tsv .txt .jsonl .ndjson .parquet .xlsx; CSV and JSON Lines also .gz), "
+    "'-' for standard input, or 'sample' for the bundled sample export"
+)
+ENCODING_HELP = "encoding of a CSV or JSON Lines input, e.g. cp1252 (default: UTF-8; UTF-16/32 by byte-order mark)"
+#: Problems printed on the terminal before the rest are summed up in one line.
+PROBLEMS_SHOWN = 20
+
+
+def export_path(name: str, *, labelled: bool = False) -> str | Path:
+    """The file an INPUT argument names: ``sample`` is the bundled export (``labelled``: the labelled one)."""
+    if name != SAMPLE:
+        return name
+    from profilefit.datasets import sample_export_path, sample_labelled_path
+
+    return sample_labelled_path() if labelled else sample_export_path()
+
+
+def read_export(name: str, instrument: Instrument, *, command: str, encoding: str | None = None) -> CollectedResponses:
+    """Read an export as ``profilefit score`` does; print notes and (at most :data:`PROBLEMS_SHOWN`) problems."""
+    from profilefit.batch import collect_responses
+
+    with notes_to_stderr(command):
+        collected = collect_responses(export_path(name), instrument, encoding=encoding)
+    shown = collected.rejects[:PROBLEMS_SHOWN]
+    print_problems(shown, where=f"{collected.source}: ")
+    if len(collected.rejects) > len(shown):
+        print_problems(
+            [
+                {
+                    "field": "...",
+                    "value": None,
+                    "reason": f"and {len(collected.rejects) - len(shown):,} more problems in "
+                    f"{collected.rows_rejected:,} rejected rows (profilefit score writes them all to a rejects file)",
+                }
+            ],
+            where=f"{collected.source}: ",
+        )
+    return collected
+
+
+def load_screener(
+    model: str | None, *, role: str | None, norms: str | None, command: str, decision_log: str | None = None
+) -> Screener:
+    """The screener a scoring command uses: ``--model``, ``--role`` (None: the model's default) and ``--norms``.
+
+    A model trained on an organisation's own instrument has no built-in role: without ``--role``
+    it scores without fit, and a note says how to add one. A role whose scales the instrument
+    lacks is refused with a message that names ``--role none`` and ``--role FILE``.
+    """
+    from profilefit.scoring import NormGroup
+    from profilefit.screening import Screener
+
+    group = NormGroup.load(norms) if norms is not None else None
+    chosen: str | None = "default" if role is None else (None if role == "none" else role)
+    try:
+        screener = Screener.load(model, role=chosen, norms=group, decision_log=decision_log)
+    except ValueError as error:
+        if role is None or role == "none" or "instrument does not have" not in str(error):
+            raise
+        raise ValueError(
+            f"{error}. Score without fit with --role none, or give a role over this instrument's scales "
+            "with --role FILE (see docs/fit.md)"
+        ) from error
+    if role is None and screener.role is None:
+        print(
+            f"profilefit {command}: note: the model's instrument ({screener.instrument.id}) has no built-in role, "
+            "so fit_score and fit_band are empty; give --role FILE for a role over its scales",
+            file=sys.stderr,
+        )
+    if group is not None:
+        _check_norms(group, screener)
+    return screener
+
+
+def _check_norms(group: NormGroup, screener: Screener) -> None:
+    missing = [scale for scale in screener.instrument.scale_ids if scale not in group.scales]
+    if missing:
+        raise ValueError(
+            f"norm group {group.name!r} has no scores for scale(s) {', '.join(missing)} of instrument "
+            f"{screener.instrument.id}; build norms for it with `profilefit norms EXPORT --instrument FILE`"
+        )

@@ -1,0 +1,119 @@
+"""One candidate as JSON text: the one parser every door uses, and values echoed short in messages.
+
+Python's ``json`` module keeps the last of two equal keys (``{"tc1": 1, "tc1": 6}``
+scores 6), recurses on nesting, and refuses numbers longer than 4,300 digits with a
+bare ``ValueError``. :func:`load_json_object` makes each of these a :class:`JsonRowError`
+with one clear reason, so the batch readers can turn it into a reject of that line and
+``Screener.score`` into a validation error, and both decide the same text the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+#: Echoed values (in rejects and messages) are cut to about this many characters.
+ECHO_CHARS = 80
+
+
+class JsonRowError(ValueError):
+    """A JSON text that is not one readable object; the message says why, in one line."""
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return record
+
+
+def _key_ends(text: str | bytes) -> int:
+    return text.count(b":") if isinstance(text, bytes) else text.count(":")
+
+
+def load_json_object(text: str | bytes) -> dict[str, Any]:
+    """Parse one JSON object, refusing repeated keys.
+
+    Parameters
+    ----------
+    text : str or bytes
+        Bytes may be UTF-8, UTF-16 or UTF-32, as :func:`json.loads` detects them; a UTF-8
+        byte-order mark is allowed.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    JsonRowError
+        For text that is not valid JSON, not valid UTF-8, nested too deeply, holds a number
+        too long to read, repeats a key (the key is named), or is not an object.
+
+    Examples
+    --------
+    >>> load_json_object('{"candidate_id": "c1", "tc1": 4}')
+    {'candidate_id': 'c1', 'tc1': 4}
+    >>> load_json_object('{"tc1": 1, "tc1": 6}')
+    Traceback (most recent call last):
+    ...
+    profilefit.io._json.JsonRowError: key 'tc1' appears more than once in this object
+    """
+    if isinstance(text, bytes) and text.startswith(b"\xef\xbb\xbf"):
+        text = text[3:]
+    elif isinstance(text, str) and text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        record = json.loads(text)
+        # Each key, at any depth, is followed by a colon. When the text holds exactly as many colons as
+        # the object has keys, no key can repeat; only other texts are parsed again, key by key.
+        if isinstance(record, dict) and _key_ends(text) != len(record):
+            record = json.loads(text, object_pairs_hook=_object)
+    except _DuplicateKey as error:
+        raise JsonRowError(f"key {echo(error.key)!r} appears more than once in this object") from None
+    except json.JSONDecodeError as error:
+        raise JsonRowError(f"not valid JSON ({error.msg} at character {error.pos})") from None
+    except UnicodeDecodeError as error:
+        byte = error.object[error.start]
+        raise JsonRowError(f"not valid {error.encoding} text (byte 0x{byte:02X} at byte {error.start})") from None
+    except RecursionError:
+        raise JsonRowError("not readable: JSON nested too deeply") from None
+    except ValueError as error:  # a number longer than Python reads (sys.get_int_max_str_digits)
+        raise JsonRowError(f"not readable: {str(error).partition(';')[0]}") from None
+    if not isinstance(record, dict):
+        raise JsonRowError(f"expected a JSON object, got {type(record).__name__}")
+    return record
+
+
+def echo(value: Any, limit: int = ECHO_CHARS) -> Any:
+    """A value as a message or a reject echoes it: text, lists and dicts cut to about ``limit`` characters.
+
+    Numbers, booleans and ``None`` are returned as they are.
+
+    Examples
+    --------
+    >>> echo("x" * 100)
+    'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… (100 characters)'
+    >>> echo(4)
+    4
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 3 * limit:
+        return f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+    if isinstance(value, list | dict | tuple):
+        try:
+            value = json.dumps(value, ensure_ascii=False, default=str)
+        except (RecursionError, ValueError):
+            return f"a nested {type(value).__name__}"
+    if isinstance(value, str) and len(value) > limit:
+        return value[: limit - 1] + f"… ({len(value):,} characters)"
+    return value

@@ -1,0 +1,116 @@
+"""Per-row read errors are rejects of that row: the rest of the file is scored, nothing crashes."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from profilefit.batch import score_batch
+from profilefit.cli import main
+
+pytest.importorskip("pyarrow")
+
+
+def _rejects(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def test_a_cell_over_the_csv_field_limit_rejects_its_row_only(tmp_path, capsys):
+    export = tmp_path / "export.csv"
+    export.write_text(f"candidate_id;tc1;tc3\nc1;4\nc2;{'x' * 1_100_000};3\nc3;5;2\n", encoding="utf-8")
+    assert main(["score", str(export), "-o", str(tmp_path / "r.csv")]) == 1
+    out, err = capsys.readouterr()
+    assert "3 rows read: 2 scored, 1 rejected" in out and err == ""
+    (reject,) = _rejects(tmp_path / "r.rejects.csv")
+    assert (reject["row"], reject["field"]) == ("2", "(line)")
+    assert "cannot read line 3: a cell is longer than 131,072 characters" in reject["reason"]
+
+
+def test_a_huge_quoted_value_is_echoed_short(tmp_path):
+    export = tmp_path / "export.csv"
+    export.write_text(f'candidate_id;tc1\nc1;4\nc2;"{"x" * 100_000}"\n', encoding="utf-8")
+    assert main(["score", str(export), "-o", str(tmp_path / "r.csv")]) == 1
+    (reject,) = _rejects(tmp_path / "r.rejects.csv")
+    assert reject["field"] == "tc1" and reject["value"].endswith("… (100,000 characters)")
+    assert len(reject["value"]) < 110
+
+
+BAD_LINES = {
+    "nested": ('{"candidate_id":"n1","tc1":' + "[" * 100_000 + "]" * 100_000 + "}", "JSON nested too deeply"),
+    "digits": ('{"candidate_id":"d1","tc1":' + "9" * 5000 + "}", "Exceeds the limit (4300 digits)"),
+    "duplicate": ('{"candidate_id":"k1","tc1":1,"tc1":6}', "key 'tc1' appears more than once"),
+    "not utf-8": (b'{"candidate_id":"u1","tc1":"\xff"}', "not valid utf-8 text (byte 0xFF"),
+    "not an object": ("[1, 2]", "expected a JSON object, got list"),
+    "not json": ("{candidate_id: 1}", "not valid JSON"),
+}
+
+
+@pytest.mark.parametrize("kind", BAD_LINES)
+def test_an_unreadable_json_line_is_a_reject_of_that_line(tmp_path, capsys, kind):
+    line, reason = BAD_LINES[kind]
+    raw = line if isinstance(line, bytes) else line.encode("utf-8")
+    export = tmp_path / "export.jsonl"
+    export.write_bytes(b'\xef\xbb\xbf{"candidate_id":"c1","tc1":4}\n' + raw + b'\n{"candidate_id":"c2","tc1":5}\n')
+    assert main(["score", str(export), "-o", str(tmp_path / "r.csv")]) == 1
+    out, err = capsys.readouterr()
+    assert "3 rows read: 2 scored, 1 rejected" in out and err == ""
+    (reject,) = _rejects(tmp_path / "r.rejects.csv")
+    assert (reject["row"], reject["field"]) == ("2", "(line)")
+    assert reason in reject["reason"] and len(reject["value"]) < 110
+
+
+def test_json_texts_with_a_repeated_key_are_rejected_naming_it(screener):
+    batch = score_batch(screener, ['{"candidate_id":"c1","tc1":1,"tc1":6}', '{"candidate_id":"c2","tc1":6}'])
+    assert batch.summary.rows_scored == 1
+    assert batch.rejects["reason"].tolist() == ["key 'tc1' appears more than once in this object"]
+
+
+def test_a_five_thousand_digit_answer_in_csv_is_refused_naming_the_field(tmp_path, screener):
+    export = tmp_path / "export.csv"
+    export.write_text(f"candidate_id;tc1\nc1;{'9' * 5000}\nc2;4\n", encoding="utf-8")
+    batch = score_batch(screener, export)
+    (reject,) = batch.rejects.to_dict("records")
+    assert reject["field"] == "tc1" and reject["reason"].startswith("allowed: a whole number from 1 to 6")
+    assert reject["value"].endswith("… (5,000 characters)")
+
+
+def test_a_header_that_is_not_utf8_is_refused_naming_file_and_line(tmp_path, capsys):
+    export = tmp_path / "export.csv"
+    export.write_bytes(b"candidate_id;t\xffc1\nc1;4\n")
+    assert main(["score", str(export), "-o", str(tmp_path / "r.csv")]) == 2
+    assert f"{export}, line 1 (the header): not valid UTF-8 text (byte 0xFF" in capsys.readouterr().err
+
+
+def test_records_round_trip_through_json_as_jsonl_does(screener):
+    record = {"candidate_id": "c1", "tc1": 4, "sj1": "b"}
+    from_text = score_batch(screener, [json.dumps(record)]).results
+    from_dict = score_batch(screener, [record]).results
+    assert from_text.equals(from_dict)
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(
+    pairs=st.lists(
+        st.tuples(st.sampled_from(["tc1", "tc3", "a:b", " x", "candidate_id"]), st.sampled_from([1, "12:30", None])),
+        max_size=6,
+    ),
+    space=st.sampled_from(["", " ", "\n\t"]),
+)
+def test_a_repeated_key_is_refused_exactly_when_a_key_repeats(pairs, space):
+    """Rule: load_json_object refuses a text iff one of its keys appears twice, whatever the spacing."""
+    from profilefit.io import JsonRowError, load_json_object
+
+    text = "{" + ",".join(f"{json.dumps(key)}{space}:{space}{json.dumps(value)}" for key, value in pairs) + "}"
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) == len(keys):
+        assert load_json_object(text) == dict(pairs)
+    else:
+        with pytest.raises(JsonRowError, match="appears more than once"):
+            load_json_object(text)

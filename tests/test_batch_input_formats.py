@@ -1,0 +1,150 @@
+"""One way in: encodings, compression, standard input, TSV, and the traps of Excel workbooks."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from profilefit.batch import InputWarning, score_batch
+from profilefit.cli import main
+
+pytest.importorskip("pyarrow")
+openpyxl = pytest.importorskip("openpyxl")
+
+TEXT = "candidate_id;tc1;completion_seconds\r\nÅse-1;4;525,8\r\nc2;5;\r\n"
+
+
+@pytest.fixture(autouse=True)
+def own_temporary_folder(tmp_path, monkeypatch):
+    """Transcoded copies go to a folder of this test's own, so that the test can see it emptied."""
+    folder = tmp_path / "temporary"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    yield folder
+    assert list(folder.iterdir()) == []  # every copy is removed when the run ends
+
+
+def _ids(batch) -> list[str]:
+    return batch.results["candidate_id"].tolist()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be", "utf-32"])
+def test_unicode_exports_are_read_by_their_byte_order_mark(screener, tmp_path, encoding):
+    path = tmp_path / "export.csv"
+    data = TEXT.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    path.write_bytes(data)
+    batch = score_batch(screener, path)
+    assert _ids(batch) == ["Åse-1", "c2"] and batch.rejects.empty
+    assert batch.results is not None
+
+
+def test_a_cp1252_export_is_read_with_its_encoding_and_its_rows_rejected_without(screener, tmp_path, capsys):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(TEXT.encode("cp1252"))
+    assert _ids(score_batch(screener, path, encoding="cp1252")) == ["Åse-1", "c2"]
+    without = score_batch(screener, path)
+    assert _ids(without) == ["c2"]
+    assert "line 2 is not valid UTF-8 text (byte 0xC5" in without.rejects["reason"][0]
+    assert "--encoding" in without.rejects["reason"][0]
+    assert main(["score", str(path), "-o", str(tmp_path / "r.csv"), "--encoding", "cp1252"]) == 0
+
+
+def test_a_decode_error_in_a_named_encoding_gives_file_line_and_byte_offset(screener, tmp_path, capsys):
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"candidate_id;tc1\nc1;4\nc2;\xc55\n")
+    assert main(["score", str(path), "-o", str(tmp_path / "r.csv"), "--encoding", "ascii"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}, line 3: not valid ascii text (byte offset 25: ordinal not in range(128))" in err
+    assert not (tmp_path / "r.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("export.csv.gz", TEXT),
+        (
+            "export.jsonl.gz",
+            '{"candidate_id": "Åse-1", "tc1": 4, "completion_seconds": 525.8}\n{"candidate_id": "c2"}\n',
+        ),
+        ("export.tsv", TEXT.replace(";", "\t")),
+    ],
+)
+def test_gzip_and_tab_separated_exports(screener, tmp_path, name, content):
+    path = tmp_path / name
+    data = content.encode("utf-8")
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    batch = score_batch(screener, path)
+    assert _ids(batch) == ["Åse-1", "c2"] and batch.rejects.empty
+
+
+@pytest.mark.parametrize(
+    "content", [TEXT.encode("utf-8"), b'{"candidate_id": "\xc3\x85se-1", "tc1": 4}\n{"candidate_id": "c2"}\n']
+)
+def test_dash_reads_standard_input(tmp_path, monkeypatch, capsys, content):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(content)))
+    assert main(["score", "-", "-o", str(tmp_path / "r.csv")]) == 0
+    assert "2 rows read: 2 scored, 0 rejected" in capsys.readouterr().out
+    with (tmp_path / "r.csv").open(encoding="utf-8", newline="") as stream:
+        assert [row["candidate_id"] for row in csv.DictReader(stream)] == ["Åse-1", "c2"]
+
+
+def _workbook(path: Path, rows: list[list[object]], *, second_sheet: bool = False) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Answers"
+    for row in rows:
+        sheet.append(row)
+    if second_sheet:
+        workbook.create_sheet("Later").append(["candidate_id", "tc1"])
+    workbook.save(path)
+
+
+def test_an_excel_formula_without_a_saved_value_is_a_reject_naming_the_cell(screener, tmp_path):
+    path = tmp_path / "formulas.xlsx"
+    _workbook(path, [["candidate_id", "tc1", "tc3", "note"], ["c1", 4, "=B2+1", None], [], ["c3", 5, 2, "=1+1"]])
+    batch = score_batch(screener, path, ignore_columns=["note"])
+    assert _ids(batch) == ["c3"]  # the formula in the ignored column does not matter
+    (reject,) = batch.rejects.to_dict("records")
+    assert (reject["row"], reject["field"]) == (1, "tc3")
+    assert reject["reason"].startswith("cell C2 holds a formula without a saved value")
+
+
+def test_data_on_other_sheets_gives_a_warning(screener, tmp_path):
+    path = tmp_path / "two sheets.xlsx"
+    _workbook(path, [["candidate_id", "tc1"], ["c1", 4]], second_sheet=True)
+    with pytest.warns(InputWarning, match=r"sheet\(s\) 'Later' hold data that was not read; only the first sheet"):
+        batch = score_batch(screener, path)
+    assert _ids(batch) == ["c1"]
+
+
+def test_a_source_that_is_never_read_still_removes_its_copy(screener, tmp_path, own_temporary_folder):
+    import gc
+
+    from profilefit.batch import open_source
+
+    path = tmp_path / "export.csv.gz"
+    path.write_bytes(gzip.compress(TEXT.encode("utf-8")))
+    source = open_source(path, screener.instrument)
+    assert len(list(own_temporary_folder.iterdir())) == 1
+    del source
+    gc.collect()
+    assert list(own_temporary_folder.iterdir()) == []
+
+
+def test_a_workbook_without_a_saved_size_is_read(screener, tmp_path):
+    """openpyxl's write-only mode (and some exporters) store no sheet dimension; the row count is then unknown."""
+    path = tmp_path / "streamed.xlsx"
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("export")
+    sheet.append(["candidate_id", "tc1"])
+    sheet.append(["c1", 4])
+    workbook.save(path)
+    assert _ids(score_batch(screener, path)) == ["c1"]

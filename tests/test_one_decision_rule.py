@@ -1,0 +1,240 @@
+"""One decision rule: every door (Screener.score, score_many, score_batch, the CLI, every file format)
+decides the same row the same way, with the same problems in the same order."""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from profilefit.batch import score_batch
+from profilefit.cli import main
+from profilefit.schema import describe_errors
+
+pd = pytest.importorskip("pandas")
+pytest.importorskip("pyarrow")
+openpyxl = pytest.importorskip("openpyxl")
+
+BASE = {"candidate_id": "c5", "tc3": 3, "sj2": "a"}
+
+# (what the row holds, what the one rule reads it as: None = refused)
+SPELLINGS = [
+    ({"tc1": 4}, {"tc1": 4}),
+    ({"tc1": "4"}, {"tc1": 4}),
+    ({"tc1": " 4 "}, {"tc1": 4}),
+    ({"tc1": 2.0}, {"tc1": 2}),
+    ({"tc1": "2.0"}, {"tc1": 2}),
+    ({"tc1": "+2"}, {"tc1": 2}),
+    ({"tc1": float("nan")}, {}),
+    ({"sj1": "B"}, {"sj1": "b"}),
+    ({"sj1": " b "}, {"sj1": "b"}),
+    ({"completion_seconds": "525,8"}, {"completion_seconds": 525.8}),
+    ({" tc1": 4}, {"tc1": 4}),
+    ({"candidate_id": " c5 "}, {}),
+    ({"candidate_id": 101}, {"candidate_id": "101"}),
+    ({"tc1": 2.5}, None),
+    ({"tc1": "2.5"}, None),
+    ({"tc1": "2,0"}, None),
+    ({"tc1": 7}, None),
+    ({"tc1": True}, None),
+    ({"sj1": "e"}, None),
+    ({"tc1": 4, " tc1": 5}, None),
+]
+
+
+def _decisions(screener, row: dict[str, Any]) -> dict[str, Any]:
+    """How each door decides ``row``: the result's probabilities, or the problems as (field, reason)."""
+    out: dict[str, Any] = {}
+    try:
+        result = screener.score(row)
+        out["score"] = (result.candidate_id, result.probabilities)
+    except ValidationError as error:
+        out["score"] = [(p["field"], p["reason"]) for p in describe_errors(error, screener.instrument)]
+    try:
+        result = screener.score_many([row])[0]
+        out["score_many"] = (result.candidate_id, result.probabilities)
+    except ValidationError as error:
+        out["score_many"] = [(p["field"], p["reason"]) for p in describe_errors(error, screener.instrument)]
+    batch = score_batch(screener, [row], output="results")
+    if batch.results:
+        out["score_batch"] = (batch.results[0].candidate_id, batch.results[0].probabilities)
+    else:
+        out["score_batch"] = list(zip(batch.rejects["field"], batch.rejects["reason"], strict=True))
+    return out
+
+
+@pytest.mark.parametrize(("spelling", "reading"), SPELLINGS, ids=[repr(s) for s, _ in SPELLINGS])
+def test_every_python_door_decides_a_spelling_the_same_way(screener, spelling, reading):
+    row = {**BASE, **spelling}
+    decisions = _decisions(screener, row)
+    assert decisions["score"] == decisions["score_many"] == decisions["score_batch"], decisions
+    if reading is None:
+        assert isinstance(decisions["score"], list) and decisions["score"]
+    else:
+        expected = screener.score({**BASE, **reading})
+        assert decisions["score"] == (expected.candidate_id, expected.probabilities)
+
+
+def test_json_text_with_a_repeated_key_is_refused_by_every_door(screener, tmp_path, capsys):
+    text = '{"candidate_id": "c1", "tc1": 1, "tc1": 6}'
+    with pytest.raises(ValidationError, match="key 'tc1' appears more than once"):
+        screener.score(text)
+    batch = score_batch(screener, [text])
+    assert batch.rejects["reason"].tolist() == ["key 'tc1' appears more than once in this object"]
+    one = tmp_path / "one.json"
+    one.write_text(text, encoding="utf-8")
+    assert main(["score-one", str(one)]) == 2
+    assert "key 'tc1' appears more than once" in capsys.readouterr().err
+
+
+def test_all_problems_of_a_row_are_named_in_a_fixed_order(screener):
+    """Demographic keys first, in the order given; then fields in the instrument's order; then unknown keys."""
+    row = {"zzz": 1, "tc3": 9, "gender": "f", "candidate_id": "c1", "tc1": "x" * 500, "age": 40, "sj1": "q"}
+    with pytest.raises(ValidationError) as caught:
+        screener.score(row)
+    problems = describe_errors(caught.value, screener.instrument)
+    assert [p["field"] for p in problems] == ["gender", "age", "tc1", "tc3", "sj1", "zzz"]
+    assert problems[2]["value"].endswith("… (500 characters)") and len(problems[2]["value"]) < 100
+    batch = score_batch(screener, [row])
+    assert batch.rejects[["field", "reason"]].to_dict("records") == [
+        {"field": p["field"], "reason": p["reason"]} for p in problems
+    ]
+
+
+def test_a_data_frame_and_its_records_are_decided_alike(screener):
+    """pandas stores an integer column with gaps as floats and ids as ints; to_dict('records') keeps both."""
+    frame = pd.DataFrame({"candidate_id": [101, 102, 103], "tc1": [4.0, float("nan"), 2.5], "tc3": [1.0, 2.0, 3.0]})
+    from_frame = score_batch(screener, frame)
+    from_records = score_batch(screener, frame.to_dict("records"))
+    pd.testing.assert_frame_equal(from_frame.results, from_records.results)
+    pd.testing.assert_frame_equal(from_frame.rejects, from_records.rejects)
+    assert from_frame.results["candidate_id"].tolist() == ["101", "102"]
+    assert from_frame.rejects[["row", "field"]].values.tolist() == [[3, "tc1"]]
+
+
+# ---- the property: every format -------------------------------------------------------------
+
+ANSWER_COLUMNS = ("tc1", "tc3", "chk1")
+MISSING = object()
+
+
+@st.composite
+def columns_of_one_kind(draw: st.DrawFn, rows: int) -> dict[str, tuple[str, list[Any]]]:
+    """Columns as exports type them: each column is whole numbers, floats or text, with gaps."""
+    columns: dict[str, tuple[str, list[Any]]] = {}
+    id_kind = draw(st.sampled_from(["text", "int"]))
+    ids = draw(st.lists(st.integers(1, 6), min_size=rows, max_size=rows))  # repeats test the duplicate rule too
+    columns["candidate_id"] = (id_kind, [f" c{k} " if k == 5 else f"c{k}" for k in ids] if id_kind == "text" else ids)
+    for name in ANSWER_COLUMNS:
+        kind = draw(st.sampled_from(["int", "float", "text"]))
+        cell = {
+            "int": st.one_of(st.integers(0, 7), st.just(MISSING)),
+            "float": st.one_of(st.sampled_from([1.0, 4.0, 6.0, 2.5, 7.0]), st.just(MISSING)),
+            "text": st.one_of(st.sampled_from(["4", " 5 ", "2.0", "2.5", "x", "+3", "06", ""]), st.just(MISSING)),
+        }[kind]
+        columns[name] = (kind, draw(st.lists(cell, min_size=rows, max_size=rows)))
+    letters = st.one_of(st.sampled_from(["a", "B", " c ", "e", ""]), st.just(MISSING))
+    columns["sj1"] = ("text", draw(st.lists(letters, min_size=rows, max_size=rows)))
+    seconds_kind = draw(st.sampled_from(["float", "text"]))
+    seconds = {
+        "float": st.one_of(st.sampled_from([300.0, 525.8, -1.0]), st.just(MISSING)),
+        "text": st.one_of(st.sampled_from(["300", "525,8", "525.8", "-1", "abc"]), st.just(MISSING)),
+    }[seconds_kind]
+    columns["completion_seconds"] = (seconds_kind, draw(st.lists(seconds, min_size=rows, max_size=rows)))
+    return columns
+
+
+def _cell(kind: str, value: Any, *, missing: Any) -> Any:
+    if value is MISSING:
+        return missing
+    return value
+
+
+def _as_frame(columns: dict[str, tuple[str, list[Any]]]) -> Any:
+    data = {}
+    for name, (kind, values) in columns.items():
+        gap = None if kind == "text" else float("nan")
+        data[name] = pd.Series([_cell(kind, v, missing=gap) for v in values], dtype=object if kind == "text" else None)
+    return pd.DataFrame(data)
+
+
+def _write_all(columns: dict[str, tuple[str, list[Any]]], folder: Path) -> dict[str, Any]:
+    names = list(columns)
+    n = len(next(iter(columns.values()))[1])
+    frame = _as_frame(columns)
+    records = [{name: columns[name][1][k] for name in names if columns[name][1][k] is not MISSING} for k in range(n)]
+    csv_path = folder / "export.csv"
+    lines = [";".join(names)]
+    for k in range(n):
+        lines.append(";".join("" if columns[c][1][k] is MISSING else str(columns[c][1][k]) for c in names))
+    csv_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    jsonl_path = folder / "export.jsonl"
+    jsonl_path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    parquet_path = folder / "export.parquet"
+    frame.to_parquet(parquet_path)
+    xlsx_path = folder / "export.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(names)
+    for k in range(n):
+        sheet.append([None if columns[c][1][k] is MISSING else columns[c][1][k] for c in names])
+    workbook.save(xlsx_path)
+    return {
+        "dicts": records,
+        "frame": frame,
+        "frame records": frame.to_dict("records"),
+        "csv": csv_path,
+        "jsonl": jsonl_path,
+        "parquet": parquet_path,
+        "xlsx": xlsx_path,
+    }
+
+
+def _outcome(screener, data: Any) -> tuple[list[Any], list[tuple[int, str, str]]]:
+    batch = score_batch(screener, data)
+    results = batch.results.drop(columns=["model_id"]).to_dict("records")
+    rejects = [
+        (int(r), str(f), str(why))
+        for r, f, why in zip(*(batch.rejects[c] for c in ("row", "field", "reason")), strict=True)
+    ]
+    return results, rejects
+
+
+def _same(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> bool:
+    def key(value: Any) -> Any:
+        return None if isinstance(value, float) and math.isnan(value) else value
+
+    return [{k: key(v) for k, v in row.items()} for row in first] == [
+        {k: key(v) for k, v in row.items()} for row in second
+    ]
+
+
+@settings(max_examples=25)
+@given(data=st.data(), rows=st.integers(1, 5))
+def test_any_row_gets_the_same_decision_as_a_dict_a_frame_csv_jsonl_parquet_and_xlsx(screener, data, rows):
+    """Rule: one row, written in any format, is scored with the same numbers or rejected for the same reasons."""
+    columns = data.draw(columns_of_one_kind(rows))
+    with tempfile.TemporaryDirectory() as folder:
+        sources = _write_all(columns, Path(folder))
+        outcomes = {name: _outcome(screener, source) for name, source in sources.items()}
+    reference_results, reference_rejects = outcomes["dicts"]
+    for name, (results, rejects) in outcomes.items():
+        assert rejects == reference_rejects, name
+        assert _same(results, reference_results), name
+    # ... and a row alone, through Screener.score, gets the batch's decision.
+    for k, record in enumerate(sources["dicts"], start=1):
+        try:
+            alone = screener.score(record)
+        except ValidationError as error:
+            reasons = [(p["field"], p["reason"]) for p in describe_errors(error, screener.instrument)]
+            assert reasons == [(f, why) for r, f, why in reference_rejects if r == k]
+        else:
+            scored = [row for row in reference_results if row["candidate_id"] == alone.candidate_id]
+            assert scored or any(r == k for r, _, _ in reference_rejects)  # a repeated id is rejected in a batch
