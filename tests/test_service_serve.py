@@ -70,7 +70,9 @@ def test_serve_with_only_an_api_key_scores_and_serves_the_page(tmp_path, capsys)
         output = server.communicate(timeout=30)[0]
     assert (tmp_path / "profilefit-service.db").exists() and (tmp_path / "profilefit-service.secret").exists()
     decisions = (tmp_path / "profilefit-decisions.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(decisions) >= 3 and all(len(json.loads(line)["input_sha256"]) == 64 for line in decisions)
+    assert len(decisions) >= 3 and all(json.loads(line)["kind"] == "decision" for line in decisions)
+    assert '"c1"' not in "".join(decisions)  # candidates appear only as keyed pseudonyms
+    assert (tmp_path / "profilefit-decisions.jsonl.key").stat().st_mode & 0o077 == 0
     assert oct((tmp_path / "profilefit-service.secret").stat().st_mode & 0o777) == "0o600"
     token = link.rsplit("/", 1)[1]
     assert "GET /take/{token} 200" in output  # the route's template is logged ...

@@ -130,6 +130,11 @@ def run_serve(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     upgrade(settings.database_url)
     env["PROFILEFIT_MIGRATE"] = "0"  # done once here, not by every worker at once
+    if settings.decision_log:
+        from profilefit.decisions import DecisionLog
+
+        # Make the log's pseudonym key (if it comes from a key file) here, once, before the workers race to.
+        DecisionLog(settings.decision_log).pseudonym("")
     os.environ.update(env)
     uvicorn.run(
         "profilefit.service:app_from_env",

@@ -26,8 +26,9 @@ def result_row(result: ScreeningResult, columns: list[str]) -> dict[str, Any]:
         "fit_score": result.fit.score if result.fit else None,
         "fit_band": result.fit.band if result.fit else None,
         "needs_review": result.needs_human_review,
-        "flags": FLAG_SEPARATOR.join(flag.flag for flag in result.flags),
     }
+    # The column is `validity_flags` (it was `flags` before 0.2); whichever the columns name gets the ids.
+    row["validity_flags"] = row["flags"] = FLAG_SEPARATOR.join(flag.flag for flag in result.flags)
     row.update({f"p_{profile}": p for profile, p in result.probabilities.items()})
     row.update({f"scale_{scale.scale}": scale.score for scale in result.scales})
     return {column: row.get(column) for column in columns}
