@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from profilefit.artifact import ModelArtifact, load_artifact
+from profilefit.decisions import DecisionLog
 from profilefit.fit import builtin_roles
 from profilefit.instrument import Instrument
 from profilefit.screening import Screener, ScreeningResult
@@ -69,7 +70,9 @@ class AssessmentService:
     def __init__(self, settings: Settings, artifact: ModelArtifact | None = None) -> None:
         self.settings = settings
         self.artifact = artifact if artifact is not None else load_artifact(settings.model_path)
-        self.screener = Screener(self.artifact, role=settings.role, decision_log=settings.decision_log)
+        # One decision log object for every role's screener: one lock and one pseudonym key per process.
+        self.decision_log = DecisionLog(settings.decision_log) if settings.decision_log else None
+        self.screener = Screener(self.artifact, role=settings.role, decision_log=self.decision_log)
         self.instrument: Instrument = self.screener.instrument
         self.signer = Signer(settings.secret_key)
         self.engine = make_engine(settings.database_url)
@@ -93,7 +96,7 @@ class AssessmentService:
         """The screener of one role (built once, shared: Screener is thread-safe)."""
         with self._lock:
             if role not in self._screeners:
-                self._screeners[role] = Screener(self.artifact, role=role, decision_log=self.settings.decision_log)
+                self._screeners[role] = Screener(self.artifact, role=role, decision_log=self.decision_log)
             return self._screeners[role]
 
     # ---- invitations -------------------------------------------------------------
