@@ -91,6 +91,8 @@ def test_settings_from_environment(tmp_path):
     assert "smtp-secret" not in repr(settings) and "sssss" not in repr(settings)
     with pytest.raises(ValueError, match="secret_key"):
         Settings.from_env({"PROFILEFIT_API_KEYS": "k"})
+    with pytest.raises(ValueError, match="PROFILEFIT_MAX_BATCH='many': allowed: a whole number"):
+        Settings.from_env({"PROFILEFIT_SECRET_KEY": "s" * 20, "PROFILEFIT_MAX_BATCH": "many"})
 
 
 def test_serve_options_become_the_workers_environment(tmp_path, monkeypatch):

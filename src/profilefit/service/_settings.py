@@ -157,7 +157,11 @@ class Settings:
         for name, kind in number.items():
             variable = f"PROFILEFIT_{name.upper()}"
             if env.get(variable):
-                options[name] = kind(env[variable])
+                try:
+                    options[name] = kind(env[variable])
+                except ValueError:
+                    allowed = "a whole number" if kind is int else "a number"
+                    raise ValueError(f"{variable}={env[variable]!r}: allowed: {allowed}") from None
         for name in ("database_url", "public_url", "model_path", "role", "decision_log", "organisation"):
             if env.get(f"PROFILEFIT_{name.upper()}"):
                 options[name] = env[f"PROFILEFIT_{name.upper()}"]
