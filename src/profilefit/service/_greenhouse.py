@@ -242,9 +242,3 @@ def _application_id(profile_url: str | None) -> str | None:
     values = parse_qs(urlsplit(profile_url).query).get("application_id", [])
     return values[0] if values and values[0].isdigit() and len(values[0]) <= 20 else None
 
-
-def status_fields(body: dict[str, Any]) -> dict[str, Any]:
-    """The fields of a test_status body Greenhouse documents, for tests and clients."""
-    return {
-        key: body[key] for key in ("partner_status", "partner_profile_url", "partner_score", "metadata") if key in body
-    }
