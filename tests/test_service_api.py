@@ -99,8 +99,11 @@ def test_invalid_assessment_names_fields_and_never_echoes_values(http):
 def test_range_problem_says_what_is_allowed(http):
     response = http.post("/v1/score", json={"candidate_id": "c1", "tc1": 9}, headers=support.AUTH)
     assert response.status_code == 422
+    assert response.json()["type"].endswith("#invalid-assessment")
     [error] = response.json()["errors"]
     assert error == {"field": "tc1", "pointer": "#/tc1", "reason": error["reason"]}
+    wrong = http.post("/v1/invitations", json={"candidate_id": "c1", "language": "xx"}, headers=support.AUTH)
+    assert wrong.status_code == 422 and wrong.json()["type"].endswith("#invalid-request")
     assert "1 to 6" in error["reason"]
 
 

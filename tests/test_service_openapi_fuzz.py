@@ -33,7 +33,6 @@ def test_property_api_keeps_its_own_openapi_contract(api_schema):
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 14
 
-
     @given(case=api_schema.as_strategy())
     @hypothesis_settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
     def call(case):

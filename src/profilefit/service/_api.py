@@ -177,7 +177,9 @@ def api_router(service: AssessmentService) -> APIRouter:
         try:
             result = screener.score(body)
         except ValidationError as error:
-            raise Problem(422, "the assessment is not valid", errors=field_problems(error, instrument)) from None
+            raise Problem(
+                422, "the assessment is not valid", kind="invalid-assessment", errors=field_problems(error, instrument)
+            ) from None
         return Response(result.model_dump_json(), media_type=JSON)
 
     @router.post(

@@ -241,4 +241,3 @@ def _application_id(profile_url: str | None) -> str | None:
         return None
     values = parse_qs(urlsplit(profile_url).query).get("application_id", [])
     return values[0] if values and values[0].isdigit() and len(values[0]) <= 20 else None
-

@@ -61,7 +61,7 @@ _TITLES = {
     410: "Gone",
     413: "Request too large",
     415: "Unsupported media type",
-    422: "Invalid assessment",
+    422: "Invalid request",
     429: "Too many requests",
     500: "Internal error",
     503: "Service unavailable",
