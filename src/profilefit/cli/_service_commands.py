@@ -117,7 +117,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
-        from profilefit.service import Settings, upgrade
+        from profilefit.service import AssessmentService, Settings, upgrade
     except ImportError as error:
         print(
             f"profilefit serve: needs the service extra: pip install 'profilefit[service]' ({error})", file=sys.stderr
@@ -130,6 +130,9 @@ def run_serve(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     upgrade(settings.database_url)
     env["PROFILEFIT_MIGRATE"] = "0"  # done once here, not by every worker at once
+    # Load the model and bind the role once here, so a role that does not fit the model is one clear
+    # message (ValueError, exit 2) instead of every worker failing at start.
+    AssessmentService(settings).engine.dispose()
     if settings.decision_log:
         from profilefit.decisions import DecisionLog
 

@@ -20,7 +20,7 @@ from sqlalchemy import text
 
 from profilefit.fit import load_role
 from profilefit.screening import NOTICE, ScreeningResult
-from profilefit.service._core import AssessmentService, InvitationError
+from profilefit.service._core import NO_ROLE, AssessmentService, InvitationError
 from profilefit.service._outbound import EMAIL_PATTERN, MailError, callback_allowed
 from profilefit.service._problems import Problem, field_problems, not_found, problem_responses
 from profilefit.service._questionnaire import instrument_json
@@ -233,6 +233,8 @@ def api_router(service: AssessmentService) -> APIRouter:
         """The roles, their names and descriptions by language, and their fit-band cut-offs."""
         roles = []
         for role_id in service.roles:
+            if role_id == NO_ROLE:
+                continue
             role = load_role(role_id)
             roles.append(
                 {
@@ -242,7 +244,7 @@ def api_router(service: AssessmentService) -> APIRouter:
                     "bands": role.bands.model_dump(),
                 }
             )
-        return {"default": settings.role, "roles": roles}
+        return {"default": settings.role, "roles": roles}  # default null: results carry no role fit
 
     @router.get("/model", summary="The model: manifest and model-card figures")
     def get_model() -> dict[str, Any]:

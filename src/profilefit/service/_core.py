@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from profilefit.artifact import ModelArtifact, load_artifact
 from profilefit.decisions import DecisionLog
-from profilefit.fit import builtin_roles
+from profilefit.fit import builtin_roles, load_role
 from profilefit.instrument import Instrument
 from profilefit.screening import Screener, ScreeningResult
 from profilefit.service._outbound import patch_callback, send_mail
@@ -57,6 +57,10 @@ def texts() -> dict[str, dict[str, str]]:
     return loaded
 
 
+#: The role id of a result without role fit (for a model on an organisation's own instrument).
+NO_ROLE = "none"
+
+
 class AssessmentService:
     """Screeners (one per role), the database, the link signer and the outbound channels of one service.
 
@@ -72,20 +76,41 @@ class AssessmentService:
         self.artifact = artifact if artifact is not None else load_artifact(settings.model_path)
         # One decision log object for every role's screener: one lock and one pseudonym key per process.
         self.decision_log = DecisionLog(settings.decision_log) if settings.decision_log else None
-        self.screener = Screener(self.artifact, role=settings.role, decision_log=self.decision_log)
-        self.instrument: Instrument = self.screener.instrument
+        self._screener_lock = threading.Lock()
+        self._screeners: dict[str, Screener] = {
+            NO_ROLE: Screener(self.artifact, role=None, decision_log=self.decision_log)
+        }
+        self.instrument: Instrument = self._screeners[NO_ROLE].instrument
+        self.default_role = settings.role or NO_ROLE
+        if self.default_role not in self.roles:
+            raise ValueError(
+                f"role {settings.role!r} does not fit this model's instrument {self.instrument.id!r} "
+                f"(its scales: {', '.join(self.instrument.scale_ids)}); give a role file for it, or 'none'"
+            )
+        self.screener = self.screener_for(self.default_role)
         self.signer = Signer(settings.secret_key)
         self.engine = make_engine(settings.database_url)
         self.sessions = sessions(self.engine)
         self.pages = page_ids(self.instrument)
         self.texts = texts()
-        self._screeners: dict[str, Screener] = {settings.role: self.screener}
-        self._lock = threading.Lock()
 
     @cached_property
     def roles(self) -> tuple[str, ...]:
-        """Roles candidates can be invited for: the built-in roles and the configured one."""
-        return tuple(dict.fromkeys((self.settings.role, *builtin_roles())))
+        """Roles candidates can be invited for: the configured one, then the built-in roles that fit the model.
+
+        ``"none"`` (:data:`NO_ROLE`) means a result without role fit.
+        """
+        profiles = set(self._screeners[NO_ROLE].profile_ids)
+        scales = set(self.instrument.scale_ids)
+        fitting = [NO_ROLE]
+        for role_id in (self.settings.role, *builtin_roles()):
+            if role_id is None or role_id == NO_ROLE:
+                continue
+            role = load_role(role_id)
+            if set(role.scales) <= scales and profiles <= set(role.profiles):
+                fitting.append(role_id)
+        first = [self.settings.role or NO_ROLE] if (self.settings.role or NO_ROLE) in fitting else []
+        return tuple(dict.fromkeys(first + fitting))
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -93,8 +118,8 @@ class AssessmentService:
         return tuple(lang for lang in self.instrument.languages if lang in self.texts)
 
     def screener_for(self, role: str) -> Screener:
-        """The screener of one role (built once, shared: Screener is thread-safe)."""
-        with self._lock:
+        """The screener of one role (built once, shared: Screener is thread-safe); ``"none"``: no fit."""
+        with self._screener_lock:
             if role not in self._screeners:
                 self._screeners[role] = Screener(self.artifact, role=role, decision_log=self.decision_log)
             return self._screeners[role]
@@ -120,7 +145,7 @@ class AssessmentService:
         InvitationError
             For a role or language the service does not offer.
         """
-        role = role or self.settings.role
+        role = role or self.default_role
         if role not in self.roles:
             raise InvitationError("role", f"allowed: one of {', '.join(self.roles)}")
         if language not in self.languages:

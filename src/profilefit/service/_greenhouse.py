@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from profilefit.fit import load_role
 from profilefit.screening import NOTICE
-from profilefit.service._core import AssessmentService
+from profilefit.service._core import NO_ROLE, AssessmentService
 from profilefit.service._outbound import EMAIL_PATTERN, MailError, callback_allowed
 from profilefit.service._problems import Problem, problem_responses
 from profilefit.service._security import match_key
@@ -119,9 +119,15 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
     def tests() -> list[PartnerTest]:
         offered = []
         for role_id in service.roles:
-            role = load_role(role_id)
+            if role_id == NO_ROLE and len(service.roles) > 1:
+                continue  # with roles to offer, each test is one of them
             for language in service.languages:
-                name = f"{role.text('name', language)} – {service.texts[language]['language_name']}"
+                title = (
+                    service.instrument.title[language]
+                    if role_id == NO_ROLE
+                    else load_role(role_id).text("name", language)
+                )
+                name = f"{title} – {service.texts[language]['language_name']}"
                 offered.append(PartnerTest(partner_test_id=test_id(role_id, language), partner_test_name=name))
         return offered
 

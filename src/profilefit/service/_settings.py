@@ -64,8 +64,9 @@ class Settings:
         How candidates and recruiters reach this service; links in e-mails start with it.
     model_path : str or None
         A model file; default the shipped reference model.
-    role : str, default="complex-case"
-        The role used when an invitation names none.
+    role : str or None, default="complex-case"
+        The role used when an invitation names none; ``None`` (``"none"`` in the environment):
+        results without role fit, as for a model on an organisation's own instrument.
     decision_log : str or None
         A JSON Lines decision log (see :class:`profilefit.screening.Screener`).
     max_body_bytes, max_batch : int
@@ -97,7 +98,7 @@ class Settings:
     database_url: str = "sqlite:///profilefit-service.db"
     public_url: str = "http://127.0.0.1:8000"
     model_path: str | None = None
-    role: str = "complex-case"
+    role: str | None = "complex-case"
     decision_log: str | None = None
     max_body_bytes: int = MAX_BODY_BYTES
     max_batch: int = MAX_BATCH
@@ -165,6 +166,8 @@ class Settings:
         for name in ("database_url", "public_url", "model_path", "role", "decision_log", "organisation"):
             if env.get(f"PROFILEFIT_{name.upper()}"):
                 options[name] = env[f"PROFILEFIT_{name.upper()}"]
+        if str(options.get("role", "")).lower() == "none":
+            options["role"] = None
         if env.get("PROFILEFIT_PRIVACY_CONTACT"):
             options["privacy_contact"] = env["PROFILEFIT_PRIVACY_CONTACT"]
         if env.get("PROFILEFIT_CORS_ORIGINS"):
