@@ -80,7 +80,8 @@ def main() -> None:
         deltas = single_answer_changes(screener, simulation.responses.take(np.arange(min(args.n, 5000))))
         print(
             f"  one answer one step the preferred way ({deltas.size} cases): fit up {np.mean(deltas > 0):.3f}, "
-            f"same {np.mean(deltas == 0):.3f}, down {np.mean(deltas < 0):.3f} (largest drop {-deltas.min():.1f} points)"
+            f"same {np.mean(deltas == 0):.3f}, down {np.mean(deltas < 0):.3f} "
+            f"(largest drop {max(0.0, -deltas.min()):.1f} points)"
         )
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import string
 from typing import Any
 
+import numpy as np
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from profilefit.audit import FIT_BANDS, Demographics, DemographicsTable, ScoredCandidate
+from profilefit.fit import RoleProfile, builtin_roles, load_role
 from profilefit.instrument import Instrument
 from profilefit.profiles import PROFILE_IDS
+from profilefit.scoring import Responses
 
 
 def answers(instrument: Instrument, *, missing: bool = True) -> st.SearchStrategy[int | None]:
@@ -49,6 +53,56 @@ def assessments(draw: st.DrawFn, instrument: Instrument, *, missing: bool = True
     return record
 
 
+@st.composite
+def responses(
+    draw: st.DrawFn, instrument: Instrument, *, min_rows: int = 1, max_rows: int = 3, blank_share: float = 0.1
+) -> Responses:
+    """Answer arrays of a few candidates: any answer on the scale, some blank (about ``blank_share``)."""
+    n = draw(st.integers(min_rows, max_rows))
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    values = draw(hnp.arrays(np.float64, (n, len(instrument.items)), elements=st.integers(low, high).map(float)))
+    blank = draw(hnp.arrays(np.float64, values.shape, elements=st.floats(0, 1))) < blank_share
+    fewest = min(len(scenario.options) for scenario in instrument.scenarios)
+    choices = draw(hnp.arrays(np.int16, (n, len(instrument.scenarios)), elements=st.integers(-1, fewest - 1)))
+    checks = draw(
+        hnp.arrays(np.float64, (n, len(instrument.attention_checks)), elements=st.integers(low, high).map(float))
+    )
+    return Responses(
+        instrument,
+        np.array([f"c{k}" for k in range(n)]),
+        np.where(blank, np.nan, values),
+        choices,
+        checks,
+        np.full(n, 600.0),
+    )
+
+
+DIRECTIONS = ("higher", "lower")
+
+
+@st.composite
+def roles(draw: st.DrawFn, scale_ids: tuple[str, ...], *, builtin: bool = True) -> RoleProfile:
+    """A role over some of ``scale_ids``: a built-in one (when ``builtin``) or any valid role file's content.
+
+    Weights anywhere in (0, 10], either direction, any suitabilities, any scale share, any cut-offs.
+    """
+    if builtin and draw(st.booleans()):
+        return load_role(draw(st.sampled_from(builtin_roles())))
+    chosen = draw(st.lists(st.sampled_from(scale_ids), min_size=1, unique=True))
+    weight = st.floats(0.01, 10.0)
+    possible = draw(st.floats(1.0, 98.0))
+    data = {
+        "id": "random-role",
+        "name": {"en": "A random role"},
+        "description": {"en": "Drawn by Hypothesis."},
+        "combine": {"scale_share": draw(st.floats(0.0, 1.0))},
+        "bands": {"possible": possible, "strong": draw(st.floats(possible + 0.5, 100.0))},
+        "scales": {s: {"weight": draw(weight), "direction": draw(st.sampled_from(DIRECTIONS))} for s in chosen},
+        "profiles": {p: draw(st.floats(0.0, 1.0)) for p in PROFILE_IDS},
+    }
+    return RoleProfile.model_validate(data)
+
+
 def bad_answers(instrument: Instrument) -> st.SearchStrategy[Any]:
     """Values no agreement item accepts: out of range, text, floats, booleans."""
     low, high = instrument.response_scale.min, instrument.response_scale.max
@@ -83,7 +137,7 @@ def scored_candidates(*, min_size: int = 1, max_size: int = 60) -> st.SearchStra
     candidate = st.tuples(
         st.sampled_from((*PROFILE_IDS, "undetermined")),
         st.integers(0, 100).map(float),
-        st.sampled_from(FIT_BANDS),
+        st.one_of(st.sampled_from(FIT_BANDS), st.none()),  # None: an incomplete fit, never selected
     )
     return st.lists(candidate, min_size=min_size, max_size=max_size).map(
         lambda rows: [ScoredCandidate(f"c{k}", *row) for k, row in enumerate(rows)]

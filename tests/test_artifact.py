@@ -1,5 +1,7 @@
 import json
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 import sklearn
@@ -34,11 +36,26 @@ def test_shipped_model_matches_its_manifest():
 
 
 def test_shipped_model_meets_its_targets():
-    metrics = read_manifest(reference_model_path()).metrics
-    assert metrics["macro_f1_gap_to_ceiling"] <= 0.05
+    """Targets (issue 10): macro-F1 within 2 points of the answer-level Bayes classifier, ECE at most 0.03.
+
+    The answer-level figures are those benchmarks/model_evidence.py printed into the model card
+    for this very model (tests/test_training.py checks the card names the shipped sha256).
+    """
+    manifest = read_manifest(reference_model_path())
+    metrics = manifest.metrics
     assert metrics["ece"] <= 0.03
     assert 0 < metrics["consistency"] <= 1
     assert metrics["ceiling"]["accuracy"] < 0.9  # profiles overlap, as people do
+    card = (Path(__file__).parent.parent / "docs" / "model-card.md").read_text(encoding="utf-8")
+    assert f"sha256 {manifest.sha256[:12]}" in card
+    rows = {
+        name: [float(v) for v in values.split("|")[:5]]
+        for name, values in re.findall(r"^\| (reference model|answer-level Bayes classifier) \| (.+) \|$", card, re.M)
+    }
+    model_f1, _, model_ece, _, _ = rows["reference model"]
+    bayes_f1 = rows["answer-level Bayes classifier"][0]
+    assert bayes_f1 - model_f1 <= 0.02
+    assert model_ece <= 0.03
 
 
 def test_a_tampered_model_file_is_refused(model_copy):

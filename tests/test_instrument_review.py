@@ -306,3 +306,7 @@ def test_the_review_example_passes_the_shipped_instrument_and_flags_a_copied_ite
     )
     assert flagged.returncode == 1
     assert f"items {first.id} and {other.id} read alike in nb" in flagged.stdout
+
+
+def test_rule_similarity_is_symmetric_where_difflib_is_not():
+    assert text_similarity("211", "1012", "en") == text_similarity("1012", "211", "en")

@@ -17,7 +17,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from profilefit.fit import RoleFit
 from profilefit.profiles import load_profiles
 from profilefit.reports import Labels, ShortlistRow, html_report, read_results, shortlist_html, text_report
 from profilefit.reports._render import FSI, MAX_ID_CHARS, PDI
@@ -237,7 +236,7 @@ def test_an_undetermined_profile_never_reads_as_equal_to_its_threshold(results):
 def test_a_fit_without_a_band_is_rendered_as_incomplete(blank, language):
     """Branch `fit` makes fits that lack a weighted scale incomplete: band null, review needed."""
     labels = Labels(language)
-    fit = RoleFit.model_construct(**{**blank.fit.model_dump(), "band": None})
+    fit = blank.fit.model_copy(update={"band": None})
     result = blank.model_copy(update={"fit": fit, "needs_human_review": True})
     page = _Page(html_report(result, language=language))
     fit_text = page.text_of(lambda tag, attrs: attrs.get("id") == "fit")

@@ -1,10 +1,20 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
+from scipy.stats import multivariate_normal
 
 from profilefit.profiles import PROFILE_IDS
-from profilefit.scoring import score_responses
-from profilefit.simulate import SimulationConfig, oracle_probabilities, retest, simulate
+from profilefit.scoring import scale_reliability, score_responses
+from profilefit.simulate import (
+    SimulationConfig,
+    item_parameters,
+    oracle_probabilities,
+    retest,
+    simulate,
+    situational_consistency,
+)
 
 
 def test_same_seed_same_candidates():
@@ -68,8 +78,15 @@ def test_retest_keeps_people_and_redraws_noise():
     again = retest(sim, seed=9)
     np.testing.assert_array_equal(again.traits, sim.traits)
     assert not np.array_equal(again.responses.items, sim.responses.items)
+    np.testing.assert_array_equal(again.faking, sim.faking)
     agreement = (again.responses.items == sim.responses.items).mean()
-    assert 0.3 < agreement < 0.9
+    assert 0.2 < agreement < 0.9
+    # Retest correlation of scale scores near the published Big Five test-retest (.69-.76).
+    first, second = score_responses(sim.responses).scales, score_responses(again.responses).scales
+    attentive = ~sim.careless
+    for column in range(first.shape[1]):
+        r = np.corrcoef(first[attentive, column], second[attentive, column])[0, 1]
+        assert 0.6 < r < 0.85
 
 
 def test_oracle_probabilities_are_a_proper_posterior():
@@ -94,3 +111,120 @@ def test_unknown_parameters_and_traits_are_refused():
         SimulationConfig.reference(
             trait_correlations={"composure~empathy": 0.95, "composure~procedure": 0.95, "empathy~procedure": -0.95}
         )
+
+
+# --- The reference simulation at published levels (docs/simulation.md) -------------------------
+
+
+@pytest.fixture(scope="module")
+def reference_sample():
+    return simulate(6_000, seed=21)
+
+
+def test_scale_alphas_land_in_the_published_range(reference_sample):
+    """Viswesvaran & Ones (2000): Big Five scales average alpha .73-.78; short scales .70-.85."""
+    alphas = [r.alpha for r in scale_reliability(reference_sample.responses)]
+    assert all(0.68 <= a <= 0.82 for a in alphas), alphas
+    assert 0.72 <= float(np.mean(alphas)) <= 0.78
+
+
+def test_situational_consistency_lands_in_the_published_range(reference_sample):
+    """Situational-judgement tests: internal consistency about .46-.68 (docs/simulation.md)."""
+    kr20 = list(situational_consistency(reference_sample.responses).values())
+    assert all(0.40 <= k <= 0.72 for k in kr20), kr20
+    assert 0.46 <= float(np.mean(kr20)) <= 0.68
+
+
+def test_careless_share_is_the_published_rate(reference_sample):
+    """Meade & Craig (2012): about 10-12 % careless responders."""
+    assert SimulationConfig.reference().careless_share == pytest.approx(0.11)
+    assert reference_sample.careless.mean() == pytest.approx(0.11, abs=0.012)
+
+
+def test_faking_varies_between_people_around_the_published_shift(reference_sample):
+    faking = reference_sample.faking
+    assert faking.min() >= 0
+    assert faking.mean() == pytest.approx(1.0, abs=0.03)
+    assert faking.std() == pytest.approx(0.7, abs=0.04)
+    constant = simulate(500, seed=21, config=SimulationConfig.reference(faking_sd=0.0, faking=0.5))
+    np.testing.assert_array_equal(constant.faking, 0.5)
+
+
+def test_profile_spreads_differ_as_configured(reference_sample):
+    config = reference_sample.config
+    traits = list(config.traits)
+    for profile, trait in [("rock", "composure"), ("innovator", "procedure"), ("controller", "taking_charge")]:
+        members = reference_sample.traits[reference_sample.profiles == profile, traits.index(trait)]
+        assert members.std() == pytest.approx(config.profile_sds[profile][trait], rel=0.1), (profile, trait)
+    assert not np.allclose(config.covariances[0], config.covariances[1])
+
+
+def test_scenario_options_have_loadings_of_their_own(instrument):
+    config = SimulationConfig.reference()
+    params = item_parameters(instrument, config)
+    directions = config.means / np.linalg.norm(config.means, axis=1, keepdims=True)
+    for scenario, loadings in zip(instrument.scenarios, params.option_loadings, strict=True):
+        for option, loading in zip(scenario.options, loadings, strict=True):
+            direction = directions[config.profile_ids.index(option.key)]
+            cosine = loading @ direction / np.linalg.norm(loading)
+            assert 0.6 < cosine < 0.999, (scenario.id, option.id, cosine)
+    exact = item_parameters(instrument, SimulationConfig.reference(sjt_loading_sd=0.0, name="exact"))
+    np.testing.assert_allclose(
+        exact.option_loadings[0], directions[[config.profile_ids.index(o.key) for o in instrument.scenarios[0].options]]
+    )
+
+
+def test_oracle_matches_scipy_with_profile_specific_covariances():
+    """The ceiling is the exact Bayes posterior with each profile's own covariance."""
+    config = SimulationConfig.reference()
+    sim = simulate(300, seed=22, config=config)
+    densities = np.column_stack(
+        [
+            multivariate_normal(mean, covariance).pdf(sim.traits)
+            for mean, covariance in zip(config.means, config.covariances, strict=True)
+        ]
+    )
+    expected = densities * config.priors
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(oracle_probabilities(sim.traits, config), expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"profile_sds": {"wizard": {"empathy": 0.9}}}, "not in profile_means"),
+        ({"profile_sds": {"rock": {"charisma": 0.9}}}, "unknown traits"),
+        ({"profile_sds": {"rock": {"composure": 0.0}}}, "greater than 0"),
+        ({"faking_sd": -0.1}, "greater than or equal to 0"),
+        ({"sjt_loading_sd": -0.1}, "greater than or equal to 0"),
+        ({"careless_share": 1.2}, "less than or equal to 1"),
+    ],
+)
+def test_new_parameters_are_validated(overrides, message):
+    with pytest.raises(ValidationError, match=message):
+        SimulationConfig.reference(**overrides)
+
+
+@settings(max_examples=25)
+@given(
+    spreads=st.lists(
+        st.lists(st.floats(0.5, 1.6), min_size=8, max_size=8),
+        min_size=7,
+        max_size=7,
+    )
+)
+def test_ceiling_is_the_exact_posterior_for_any_profile_spreads(spreads):
+    """Rule: for any profile-specific SDs, oracle_probabilities is pi_k N(theta; mu_k, Sigma_k), normalised."""
+    base = SimulationConfig.reference()
+    config = SimulationConfig.reference(
+        profile_sds={
+            p: dict(zip(base.traits, row, strict=True)) for p, row in zip(base.profile_ids, spreads, strict=True)
+        }
+    )
+    traits = np.random.default_rng(0).normal(0, 1.3, (40, len(config.traits)))
+    densities = np.column_stack(
+        [multivariate_normal(m, c).pdf(traits) for m, c in zip(config.means, config.covariances, strict=True)]
+    )
+    expected = densities * config.priors
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(oracle_probabilities(traits, config), expected, rtol=1e-8, atol=1e-12)

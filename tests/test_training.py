@@ -64,3 +64,17 @@ def test_too_few_labels_per_class_is_a_clear_error(tmp_path):
     )
     with pytest.raises(ValueError, match="at least 5 rows"):
         train_on_labels(path, tmp_path / "out")
+
+
+def test_model_card_evidence_was_measured_on_the_shipped_model():
+    """The figures in the card's evidence section are those benchmarks/model_evidence.py printed for this model."""
+    from pathlib import Path
+
+    from profilefit.training._card import EVIDENCE_END, EVIDENCE_START
+
+    shipped = read_manifest(reference_model_path())
+    for page in ("docs/model-card.md", "docs/model.md"):
+        text = (Path(__file__).parent.parent / page).read_text(encoding="utf-8")
+        evidence = text.split(EVIDENCE_START, 1)[1].split(EVIDENCE_END, 1)[0]
+        assert f"sha256 {shipped.sha256[:12]}" in evidence, f"{page}: rerun benchmarks/model_evidence.py"
+        assert "answer-level Bayes classifier" in evidence and "careless 12 %" in evidence

@@ -307,7 +307,8 @@ def adverse_impact(
     demographics : DemographicsTable
         Joined to ``candidates`` by candidate id; rows without a candidate are counted and ignored.
     select_band : {"strong", "possible"}, default "possible"
-        A candidate is selected when their fit band is this band or a higher one.
+        A candidate is selected when their fit band is this band or a higher one; an incomplete
+        fit (no band) is not selected.
     excludable_share : float, default 0.02
         Categories with a smaller share of the candidates may be left out of impact ratios.
 
@@ -330,7 +331,8 @@ def adverse_impact(
     if not candidates:
         raise ValueError("no candidates to audit")
     threshold = FIT_BANDS.index(select_band)
-    selected = np.array([FIT_BANDS.index(c.fit_band) >= threshold for c in candidates])
+    # An incomplete fit has no band and is never selected.
+    selected = np.array([c.fit_band is not None and FIT_BANDS.index(c.fit_band) >= threshold for c in candidates])
     scores = np.array([c.fit_score for c in candidates], dtype=np.float64)
     median = float(np.median(scores))
     above = scores > median  # strictly above, as the rules define the scoring rate

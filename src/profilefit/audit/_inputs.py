@@ -51,13 +51,14 @@ class ScoredCandidate:
         One of the profile ids, or ``"undetermined"``.
     fit_score : float
         Role fit from 0 to 100.
-    fit_band : {"strong", "possible", "weak"}
+    fit_band : {"strong", "possible", "weak"} or None
+        ``None`` for an incomplete fit (a weighted scale had too few answers): never selected.
     """
 
     candidate_id: str
     top_profile: str
     fit_score: float
-    fit_band: str
+    fit_band: str | None
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,8 @@ def read_results(path: str | Path) -> list[ScoredCandidate]:
     ----------
     path : str or Path
         CSV (``.csv``), JSON Lines (``.jsonl``) or Parquet (``.parquet``; needs ``profilefit[io]``).
-        Only ``candidate_id``, ``top_profile``, ``fit_score`` and ``fit_band`` are read.
+        Only ``candidate_id``, ``top_profile``, ``fit_score`` and ``fit_band`` are read; an empty
+        ``fit_band`` next to a score is an incomplete fit, read as ``None`` (not selected).
 
     Returns
     -------
@@ -166,9 +168,12 @@ def read_results(path: str | Path) -> list[ScoredCandidate]:
         top_profile = _text(row["top_profile"])
         if not top_profile:
             raise AuditInputError(f"{where}, field 'top_profile': empty")
-        band = _text(row["fit_band"]).lower()
-        if band not in FIT_BANDS:
-            raise AuditInputError(f"{where}, field 'fit_band': expected one of {', '.join(FIT_BANDS)}, got {band!r}")
+        band = _text(row["fit_band"]).lower() or None  # empty: an incomplete fit, which has no band
+        if band is not None and band not in FIT_BANDS:
+            raise AuditInputError(
+                f"{where}, field 'fit_band': expected one of {', '.join(FIT_BANDS)} or empty (an incomplete fit), "
+                f"got {band!r}"
+            )
         candidates.append(ScoredCandidate(candidate_id, top_profile, _fit_score(row["fit_score"], where), band))
     if not candidates:
         raise AuditInputError(f"results file {path} has no candidates")

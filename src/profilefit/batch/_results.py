@@ -3,9 +3,10 @@
 The shortlist page and the adverse-impact audit read these columns by name, so the
 names are part of profilefit's interface: ``candidate_id``, ``model_id``, ``profile``
 (the top profile, or ``"undetermined"``), ``top_profile``, ``second_profile``,
-``confidence``, one ``p_<profile>`` per profile, ``fit_score`` and ``fit_band`` (null
-without a role), ``needs_review``, ``validity_flags`` (validity flag ids joined by ``;``) and
-one ``scale_<scale>`` per scale.
+``confidence``, one ``p_<profile>`` per profile, ``fit_score`` and ``fit_band`` (both null
+without a role; ``fit_band`` alone null for an incomplete fit, which is never selected),
+``needs_review``, ``validity_flags`` (validity flag ids joined by ``;``) and one
+``scale_<scale>`` per scale.
 """
 
 from __future__ import annotations
@@ -74,14 +75,18 @@ def _flag_texts() -> list[str]:
 
 
 def _band_column(band: Any) -> Any:
-    """The band texts as an Arrow array, taken from the few band names rather than converted one by one."""
+    """The band texts as an Arrow array, taken from the few band names rather than converted one by one.
+
+    An empty band (an incomplete fit) becomes null.
+    """
     pa = require("pyarrow")
     index = np.full(len(band), -1, dtype=np.int64)
     for k, name in enumerate(BANDS):
         index[band == name] = k
-    if (index < 0).any():  # not a band this release names: convert the texts as they are
-        return pa.array(np.asarray(band, dtype=object), pa.string())
-    return pa.array(BANDS, pa.string()).take(index)
+    empty = band == ""
+    if ((index < 0) & ~empty).any():  # not a band this release names: convert the texts as they are
+        return pa.array([text or None for text in np.asarray(band, dtype=object)], pa.string())
+    return pa.array(BANDS, pa.string()).take(pa.array(index, mask=empty))
 
 
 def result_table(screener: Screener, batch: ScoredBatch) -> Any:

@@ -88,6 +88,7 @@ def run_shortlist(args: argparse.Namespace) -> int:
     role = load_role(args.role) if args.role else None
     Path(args.html).write_text(shortlist_html(rows, language=args.lang, role=role), encoding="utf-8")
     counts = ", ".join(f"{sum(r.fit_band == band for r in rows)} {band}" for band in BANDS)
+    counts += f", {sum(r.incomplete for r in rows)} incomplete"
     review = sum(r.needs_review for r in rows)
     print(f"wrote {args.html}: {len(rows)} candidates ({counts}; {review} need review)")
     return EXIT_OK

@@ -3,9 +3,11 @@
 from profilefit.fit._fit import (
     MAX_SCALE_REASONS,
     REASON_MARGIN,
+    REASON_MIN_POINTS,
     SUITS_POORLY,
     SUITS_WELL,
     FitScores,
+    ProfileLogits,
     RoleFitScorer,
 )
 from profilefit.fit._reasons import reason_languages, reason_templates, reason_text
@@ -17,12 +19,14 @@ __all__ = [
     "DEFAULT_ROLE",
     "MAX_SCALE_REASONS",
     "REASON_MARGIN",
+    "REASON_MIN_POINTS",
     "SUITS_POORLY",
     "SUITS_WELL",
     "Bands",
     "Combine",
     "FitReason",
     "FitScores",
+    "ProfileLogits",
     "RoleFit",
     "RoleFitScorer",
     "RoleProfile",

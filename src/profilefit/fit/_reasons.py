@@ -44,6 +44,9 @@ def render_reason(
         texts = reason_templates()[f"profile_{stance}"]
         name = names.get(item_id) or item_id.replace("_", " ")
         return texts.get(language, texts["en"]).format(profile=name, prob=round(100 * (probability or 0.0)))
+    if kind == "missing":
+        texts = reason_templates()["missing_against"]
+        return texts.get(language, texts["en"]).format(scale=names.get(item_id) or item_id.replace("_", " "))
     # For a scale the role wants high, a reason for it is a high score; for one it wants low, a low score.
     high = (stance == "for") == (direction == "higher")
     texts = reason_templates()[f"scale_{stance}_{'high' if high else 'low'}"]
@@ -76,7 +79,7 @@ def reason_text(
     >>> reason_text(reason, "nb", scale_names={"ownership": "Eierskap"})
     'Eierskap: høyere enn omtrent 82 % av normgruppen; rollen trenger dette'
     """
-    names = (profile_names if reason.kind == "profile" else scale_names) or {}
+    names = (profile_names if reason.kind == "profile" else scale_names) or {}  # "missing" names a scale
     return render_reason(
         reason.kind, reason.stance, reason.direction, reason.id, reason.percentile, reason.probability, language, names
     )

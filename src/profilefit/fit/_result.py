@@ -45,8 +45,11 @@ class FitReason(_Frozen):
     ``direction`` and the numbers (see :func:`profilefit.fit.reason_text`).
     """
 
-    kind: Literal["scale", "profile"]
-    id: str = Field(description="The scale id (kind 'scale') or the profile id (kind 'profile').")
+    kind: Literal["scale", "profile", "missing"] = Field(
+        description="'scale': a scale's standing; 'profile': the most likely profile; "
+        "'missing': a weighted scale with too few answers, counted at the role's least-wanted end."
+    )
+    id: str = Field(description="The scale id (kinds 'scale' and 'missing') or the profile id (kind 'profile').")
     stance: Literal["for", "against"]
     direction: Literal["higher", "lower"] = Field(
         "higher", description="For scale reasons: the end of the scale the role prefers."
@@ -64,11 +67,23 @@ class RoleFit(_Frozen):
     """
 
     role: str
-    score: FitPoints
-    band: Literal["strong", "possible", "weak"]
+    score: FitPoints = Field(
+        description="0-100; an unanswered item of a weighted scale counts as the answer the role wants least."
+    )
+    band: Literal["strong", "possible", "weak"] | None = Field(
+        description="The band of the score; null when the fit is incomplete."
+    )
+    incomplete: bool = Field(
+        False,
+        description="A weighted scale had too few answers to score: no band, a person must review, "
+        "and the shortlist and the audit count the candidate as not selected.",
+    )
+    missing_scales: list[str] = Field(default_factory=list, description="The weighted scales with too few answers.")
     strong_from: FitPoints = Field(description="Fit at or above this is 'strong'.")
     possible_from: FitPoints = Field(description="Fit at or above this (and below strong_from) is 'possible'.")
     scale_component: FitPoints = Field(description="Weighted standing on the role's scales, 0–100.")
-    profile_component: FitPoints = Field(description="Probability-weighted suitability of the profiles, 0–100.")
+    profile_component: FitPoints = Field(
+        description="Suitability of the profiles the role's scales point to, 0–100 (docs/fit.md: the profile part)."
+    )
     reasons_for: list[FitReason] = Field(default_factory=list)
     reasons_against: list[FitReason] = Field(default_factory=list)

@@ -48,7 +48,9 @@ class Combine(_Frozen):
     """How the scale part and the profile part of the fit combine."""
 
     scale_share: Annotated[float, Ge(0), Le(1)] = Field(
-        0.6, description="Share of the fit from the weighted scales; the rest is profile suitability."
+        0.6,
+        description="Share of the fit from the weighted scales; the rest is the suitability of the profiles "
+        "the standings on those scales point to.",
     )
 
 

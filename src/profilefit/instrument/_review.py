@@ -63,7 +63,13 @@ def text_similarity(first: str, second: str, language: str) -> tuple[float, floa
     """
     a, b = content_words(first, language), content_words(second, language)
     jaccard = len(a & b) / len(a | b) if a | b else 1.0
-    ratio = difflib.SequenceMatcher(None, first.lower(), second.lower(), autojunk=False).ratio()
+    # SequenceMatcher's matching blocks depend on argument order, so its ratio is not symmetric
+    # ("211" against "1012" differs from the reverse); the larger of the two orders is.
+    one, two = first.lower(), second.lower()
+    ratio = max(
+        difflib.SequenceMatcher(None, one, two, autojunk=False).ratio(),
+        difflib.SequenceMatcher(None, two, one, autojunk=False).ratio(),
+    )
     return jaccard, ratio
 
 

@@ -6,6 +6,7 @@ from profilefit.scoring._responses import NO_CHOICE, Responses
 from profilefit.scoring._scales import (
     MIN_ANSWERED_SHARE,
     ScaleScores,
+    filled_scale_scores,
     keyed_items,
     score_responses,
     situational_scores,
@@ -21,6 +22,7 @@ __all__ = [
     "ScaleScores",
     "bundled_norms",
     "cronbach_alpha",
+    "filled_scale_scores",
     "format_reliability",
     "keyed_items",
     "scale_reliability",

@@ -172,3 +172,40 @@ def situational_scores(instrument: Instrument, choices: NDArray[np.int16]) -> ND
         shares = counts[:, :n_keys] / np.maximum(answered, 1)[:, None]
     shares[answered < needed] = np.nan
     return shares
+
+
+def filled_scale_scores(responses: Responses, fill: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Scale means over every item of each scale, an unanswered item counting as a given keyed answer.
+
+    Role fit uses this so that leaving an item blank is never better than giving the
+    answer the role wants least (see docs/fit.md); the scale scores of
+    :func:`score_responses` keep their own missing-answer rule.
+
+    Parameters
+    ----------
+    responses : Responses
+        Answers of ``n`` candidates.
+    fill : ndarray of shape (n_scales,)
+        The keyed answer an unanswered item of each scale counts as, in ``instrument.scale_ids`` order.
+
+    Returns
+    -------
+    ndarray of shape (n, n_scales)
+        Never ``nan``: a scale with no answer at all scores ``fill``.
+
+    Examples
+    --------
+    >>> from profilefit.instrument import load_instrument
+    >>> from profilefit.scoring import Responses
+    >>> instrument = load_instrument()
+    >>> responses = Responses.from_records(instrument, [{"candidate_id": "c1"}])
+    >>> filled_scale_scores(responses, np.full(8, 1.0))[0, :3]
+    array([1., 1., 1.])
+    """
+    instrument = responses.instrument
+    _, membership, _ = _keying(instrument)
+    keyed = keyed_items(instrument, responses.items)
+    per_item = membership @ np.asarray(fill, dtype=np.float64)  # each item's scale's fill value
+    filled = np.where(np.isnan(keyed), per_item, keyed)
+    result: NDArray[np.float64] = (filled @ membership) / membership.sum(axis=0)
+    return result

@@ -72,7 +72,8 @@ class ScreeningResult(_Frozen):
     ``profile`` is the top profile, or ``"undetermined"`` when the top probability is
     below ``min_confidence``; ``top_profile`` is always the most probable one. ``fit``
     is the candidate's fit to the screener's role (see docs/fit.md); ``needs_human_review``
-    is true when a validity flag fired or the profile is undetermined.
+    is true when a validity flag fired, the profile is undetermined or the fit is incomplete
+    (a weighted scale had too few answers: no band, never selected).
     """
 
     schema_version: Literal["profilefit.result/1"] = "profilefit.result/1"
@@ -90,5 +91,8 @@ class ScreeningResult(_Frozen):
     norm_group: str
     flags: list[ValidityFlag] = Field(default_factory=list)
     fit: RoleFit | None = Field(None, description="Fit to the role the screener was built for; null without a role.")
-    needs_human_review: bool
+    needs_human_review: bool = Field(
+        description="A person must look first: a validity flag fired, the profile is undetermined "
+        "or the fit is incomplete."
+    )
     notice: str = NOTICE

@@ -20,11 +20,11 @@ from numpy.typing import NDArray
 from profilefit.artifact import ModelArtifact, load_artifact
 from profilefit.decisions import DecisionLog
 from profilefit.decisions._log import now
-from profilefit.fit import DEFAULT_ROLE, FitScores, RoleFitScorer, RoleProfile, load_role
+from profilefit.fit import DEFAULT_ROLE, FitScores, ProfileLogits, RoleFitScorer, RoleProfile, load_role
 from profilefit.fit._result import construct_trusted
 from profilefit.profiles import PROFILE_IDS
 from profilefit.schema import AssessmentBase, assessment_model, validate_row
-from profilefit.scoring import NormGroup, Responses, ScaleScores, score_responses
+from profilefit.scoring import NormGroup, Responses, ScaleScores, filled_scale_scores, score_responses
 from profilefit.screening._result import (
     UNDETERMINED,
     Contribution,
@@ -61,7 +61,8 @@ class ScoredBatch:
         Response-validity flags of each candidate.
     fit : FitScores or None
         Role fit when the screener has a role (see :mod:`profilefit.fit`): arrays ``score``
-        (0–100) and ``band`` per candidate, and the numbers behind the reasons.
+        (0–100), ``band`` (``""`` where the fit is incomplete) and ``incomplete`` per
+        candidate, and the numbers behind the reasons.
     """
 
     responses: Responses
@@ -82,8 +83,10 @@ class ScoredBatch:
 
     @property
     def needs_human_review(self) -> NDArray[np.bool_]:
-        """A person must look closer: a validity flag fired or the profile is undetermined."""
+        """A person must look closer: a validity flag fired, the profile is undetermined or the fit is incomplete."""
         review: NDArray[np.bool_] = ~self.determined | self.validity.any
+        if self.fit is not None:
+            review = review | self.fit.incomplete
         return review
 
 
@@ -122,8 +125,8 @@ class Screener:
     >>> result = screener.score({"candidate_id": "c-1", "tc1": 5, "tc4": 6})
     >>> sorted(result.probabilities) == sorted(screener.profile_ids)
     True
-    >>> result.fit.role, result.fit.band in ("strong", "possible", "weak")
-    ('complex-case', True)
+    >>> result.fit.role, result.fit.incomplete, result.fit.band  # most scales unanswered: no band
+    ('complex-case', True, None)
     """
 
     def __init__(
@@ -180,7 +183,14 @@ class Screener:
                 return None, None  # an organisation's own instrument or labels: no built-in role applies
             role = default
         loaded = load_role(role)
-        return loaded, RoleFitScorer(loaded, self.instrument.scale_ids, self.profile_ids, scale_names=scale_names)
+        features = self.instrument.feature_names
+        scales = tuple(s for s in self.instrument.scale_ids if s in features)
+        columns = [features.index(s) for s in scales]
+        logits = ProfileLogits(scale_ids=scales, coef=self._coef[:, columns], intercept=self._intercept)
+        scorer = RoleFitScorer(
+            loaded, self.instrument.scale_ids, self.profile_ids, profile_logits=logits, scale_names=scale_names
+        )
+        return loaded, scorer
 
     @classmethod
     def load(
@@ -206,6 +216,11 @@ class Screener:
         return cls(
             load_artifact(path), norms=norms, min_confidence=min_confidence, decision_log=decision_log, role=role
         )
+
+    @property
+    def fit_scorer(self) -> RoleFitScorer | None:
+        """The role bound to this screener's scales and model (``None`` without a role)."""
+        return self._fit_scorer
 
     # ---- scoring -----------------------------------------------------------------
 
@@ -263,7 +278,7 @@ class Screener:
         top, second = order[:, 0], order[:, 1]
         confidence = probabilities[np.arange(len(top)), top]
         percentiles = self.norms.percentiles(scores.scales, self.instrument.scale_ids)
-        fit = None if self._fit_scorer is None else self._fit_scorer.score(percentiles, probabilities)
+        fit = None if self._fit_scorer is None else self._fit(responses, scores, percentiles)
         return ScoredBatch(
             responses=responses,
             scores=scores,
@@ -280,6 +295,15 @@ class Screener:
             validity=validity_flags(responses, scores),
             fit=fit,
         )
+
+    def _fit(self, responses: Responses, scores: ScaleScores, percentiles: NDArray[np.float64]) -> FitScores:
+        assert self._fit_scorer is not None
+        fit_percentiles = percentiles
+        if np.isnan(responses.items).any():  # blanks count at the role's least-wanted end (docs/fit.md)
+            scale = self.instrument.response_scale
+            filled = filled_scale_scores(responses, self._fit_scorer.least_wanted(scale.min, scale.max))
+            fit_percentiles = self.norms.percentiles(filled, self.instrument.scale_ids)
+        return self._fit_scorer.score(fit_percentiles, missing=np.isnan(scores.scales))
 
     def _standardise(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         # The same arithmetic as ProfileClassifier: the feature layout is fixed by the
@@ -418,7 +442,7 @@ class Screener:
                 fit = {
                     "role": self.role.id,
                     "score": None if score != score else score,
-                    "band": str(batch.fit.band[row]),
+                    "band": str(batch.fit.band[row]) or None,  # an incomplete fit has no band
                 }
             record: dict[str, Any] = {"kind": "decision", "time": time, **context}
             record["candidate"] = self.decision_log.pseudonym(candidate)

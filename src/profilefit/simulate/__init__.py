@@ -1,14 +1,18 @@
 """A documented generative model of candidates, for training and evaluating without real labels."""
 
+from profilefit.simulate._answer_bayes import answer_probabilities
 from profilefit.simulate._config import REFERENCE_SEED, SimulationConfig
 from profilefit.simulate._generate import (
     ItemParameters,
     Simulation,
     answer,
+    faking_strengths,
     item_parameters,
     oracle_probabilities,
+    profile_log_densities,
     retest,
     simulate,
+    situational_consistency,
 )
 
 __all__ = [
@@ -17,8 +21,12 @@ __all__ = [
     "Simulation",
     "SimulationConfig",
     "answer",
+    "answer_probabilities",
+    "faking_strengths",
     "item_parameters",
     "oracle_probabilities",
+    "profile_log_densities",
     "retest",
     "simulate",
+    "situational_consistency",
 ]

@@ -3,16 +3,18 @@
 The model, step by step (docs/simulation.md gives the reasons and sources):
 
 1. A profile is drawn from the profile shares.
-2. Latent traits are multivariate normal around the profile's mean with a shared,
-   correlated covariance, so profiles overlap as people do.
+2. Latent traits are multivariate normal around the profile's mean with correlated
+   traits and a spread of the profile's own, so profiles overlap as people do and
+   their covariances differ.
 3. A share of candidates respond carelessly.
-4. Applicants answer from their traits plus a faking shift on desirable traits.
+4. Applicants answer from their traits plus a faking shift on desirable traits,
+   whose strength varies between people.
 5. Agreement items follow a graded-response model: the chance of answering in
    category ``k`` or above is ``logistic(a * (s * theta - b_k))`` with the item's
    discrimination ``a``, keying sign ``s`` and thresholds ``b``.
-6. Each situational scenario is a multinomial-logit choice: an option keyed to a
-   profile is more attractive the more the candidate's traits point in that
-   profile's direction.
+6. Each situational scenario is a multinomial-logit choice: an option is more
+   attractive the more the candidate's traits point along the option's own
+   loadings, which lie near (not on) the direction of the profile it is keyed to.
 7. Attention checks and completion times follow the candidate's care.
 """
 
@@ -25,8 +27,12 @@ from numpy.typing import NDArray
 
 from profilefit._identity_cache import identity_cache
 from profilefit.instrument import Instrument, load_instrument
-from profilefit.scoring import Responses
+from profilefit.scoring import Responses, cronbach_alpha
 from profilefit.simulate._config import SimulationConfig
+
+#: Careless responders take a uniform time per agreement item and per scenario in these ranges (seconds).
+CARELESS_SECONDS_PER_ITEM = (0.8, 2.0)
+CARELESS_SCENARIO_SECONDS = (5.0, 15.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +50,10 @@ class Simulation:
     careless : ndarray of bool, shape (n,)
         Whether the candidate answered carelessly.
     config : SimulationConfig
+    faking : ndarray of shape (n,), optional
+        Each person's faking strength: the multiple of ``config.faking_shift`` added to the
+        traits they answer from (``config.faking`` on average). ``None`` means everyone
+        faked with ``config.faking``.
     """
 
     responses: Responses
@@ -51,6 +61,7 @@ class Simulation:
     traits: NDArray[np.float64]
     careless: NDArray[np.bool_]
     config: SimulationConfig
+    faking: NDArray[np.float64] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,6 +73,7 @@ class ItemParameters:
     trait_index: NDArray[np.intp]  # (n_items,)
     sign: NDArray[np.float64]  # (n_items,): -1 for reverse-keyed items
     option_popularity: list[NDArray[np.float64]]  # per scenario, (n_options,)
+    option_loadings: list[NDArray[np.float64]]  # per scenario, (n_options, n_traits)
 
 
 def item_parameters(instrument: Instrument, config: SimulationConfig) -> ItemParameters:
@@ -89,7 +101,20 @@ def _item_parameters(instrument: Instrument, config: SimulationConfig) -> ItemPa
     # opposites less readily: the shift follows the keying.
     thresholds = base[None, :] - config.agree_shift * sign[:, None] + offsets
     popularity = [rng.normal(0.0, config.sjt_popularity_sd, len(s.options)) for s in instrument.scenarios]
-    return ItemParameters(discrimination, thresholds, trait_index, sign, popularity)
+    directions = config.means / np.linalg.norm(config.means, axis=1, keepdims=True)
+    loadings = []
+    for scenario in instrument.scenarios:
+        try:
+            keyed = [config.profile_ids.index(option.key) for option in scenario.options]
+        except ValueError:
+            raise ValueError(
+                f"scenario {scenario.id!r} has an option keyed to something other than a profile "
+                f"({[o.key for o in scenario.options]}); the simulation needs options keyed to {config.profile_ids}"
+            ) from None
+        # Each option is its own behaviour: near its profile's direction, never exactly on it.
+        own = rng.normal(0.0, config.sjt_loading_sd, (len(keyed), len(config.traits)))
+        loadings.append(directions[keyed] + own)
+    return ItemParameters(discrimination, thresholds, trait_index, sign, popularity, loadings)
 
 
 def simulate(
@@ -131,26 +156,48 @@ def simulate(
     rng = np.random.default_rng(seed)
     profile_index = rng.choice(len(config.profile_ids), size=n, p=config.priors)
     chol = np.linalg.cholesky(config.correlation_matrix)
-    traits = config.means[profile_index] + rng.standard_normal((n, len(config.traits))) @ chol.T
+    spread = config.sds[profile_index] * (rng.standard_normal((n, len(config.traits))) @ chol.T)
+    traits = config.means[profile_index] + spread
     careless = rng.random(n) < config.careless_share
+    faking = faking_strengths(config, n, rng)
     ids = np.array([f"{id_prefix}-{seed}-{k:07d}" for k in range(n)], dtype=np.str_)
-    responses = answer(instrument, config, traits, careless, rng, ids)
+    responses = answer(instrument, config, traits, careless, rng, ids, faking=faking)
     profiles = np.asarray(config.profile_ids, dtype=np.str_)[profile_index]
-    return Simulation(responses, profiles, traits, careless, config)
+    return Simulation(responses, profiles, traits, careless, config, faking)
+
+
+def faking_strengths(config: SimulationConfig, n: int, rng: np.random.Generator) -> NDArray[np.float64]:
+    """Each person's faking strength: ``config.faking`` times a gamma factor of mean 1 and SD ``faking_sd``.
+
+    A gamma factor is never negative (nobody fakes toward the undesirable end) and keeps the
+    average shift at the published applicant-versus-incumbent difference.
+    """
+    if config.faking_sd == 0:
+        return np.full(n, config.faking)
+    shape = 1.0 / config.faking_sd**2
+    return config.faking * rng.gamma(shape, 1.0 / shape, n)
 
 
 def retest(simulation: Simulation, *, seed: int, instrument: Instrument | None = None) -> Simulation:
     """The same simulated people answering the same instrument a second time.
 
-    Traits and carelessness stay; only the response noise is drawn anew. Used for
-    classification consistency.
+    Traits, carelessness and faking strength stay; only the response noise is drawn anew.
+    Used for classification consistency.
     """
     instrument = instrument or simulation.responses.instrument
     rng = np.random.default_rng(seed)
     responses = answer(
-        instrument, simulation.config, simulation.traits, simulation.careless, rng, simulation.responses.candidate_ids
+        instrument,
+        simulation.config,
+        simulation.traits,
+        simulation.careless,
+        rng,
+        simulation.responses.candidate_ids,
+        faking=simulation.faking,
     )
-    return Simulation(responses, simulation.profiles, simulation.traits, simulation.careless, simulation.config)
+    return Simulation(
+        responses, simulation.profiles, simulation.traits, simulation.careless, simulation.config, simulation.faking
+    )
 
 
 def answer(
@@ -160,12 +207,19 @@ def answer(
     careless: NDArray[np.bool_],
     rng: np.random.Generator,
     candidate_ids: NDArray[np.str_],
+    *,
+    faking: NDArray[np.float64] | None = None,
 ) -> Responses:
-    """Generate answers of people with given traits; see the module docstring for the model."""
+    """Generate answers of people with given traits; see the module docstring for the model.
+
+    ``faking`` is each person's faking strength (see :func:`faking_strengths`); by default
+    everyone fakes with the config's average strength.
+    """
     n = traits.shape[0]
     params = item_parameters(instrument, config)
     low, high = instrument.response_scale.min, instrument.response_scale.max
-    responding = traits + config.shift  # applicants present themselves a little better
+    strength = np.full(n, config.faking) if faking is None else np.asarray(faking, dtype=np.float64)
+    responding = traits + strength[:, None] * config.unit_shift[None, :]  # applicants present themselves better
 
     # Graded-response items: P(answer >= low + k) for k = 1..n_points-1.
     theta = responding[:, params.trait_index] * params.sign  # (n, n_items)
@@ -199,20 +253,20 @@ def _situational_choices(
 ) -> NDArray[np.int16]:
     n = responding.shape[0]
     choices = np.empty((n, len(instrument.scenarios)), dtype=np.int16)
-    directions = config.means / np.linalg.norm(config.means, axis=1, keepdims=True)
-    pull = responding @ directions.T  # (n, n_profiles): how far each person leans toward each profile
-    for column, scenario in enumerate(instrument.scenarios):
-        try:
-            keyed = [config.profile_ids.index(option.key) for option in scenario.options]
-        except ValueError:
-            raise ValueError(
-                f"scenario {scenario.id!r} has an option keyed to something other than a profile "
-                f"({[o.key for o in scenario.options]}); the simulation needs options keyed to {config.profile_ids}"
-            ) from None
-        utility = config.sjt_sensitivity * pull[:, keyed] + params.option_popularity[column][None, :]
+    for column in range(len(instrument.scenarios)):
+        utility = option_utilities(config, params, column, responding)
         utility += rng.gumbel(size=utility.shape)
         choices[:, column] = utility.argmax(axis=1)
     return choices
+
+
+def option_utilities(
+    config: SimulationConfig, params: ItemParameters, scenario: int, responding: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Systematic attraction of each option of one scenario, shape (..., n_options), before the Gumbel noise."""
+    pull = responding @ params.option_loadings[scenario].T
+    result: NDArray[np.float64] = config.sjt_sensitivity * pull + params.option_popularity[scenario]
+    return result
 
 
 def _careless_answers(
@@ -238,23 +292,71 @@ def _careless_answers(
             straight[:, None], line, rng.integers(low, high + 1, size=(k, checks.shape[1])).astype(np.float64)
         )
     n_agreement = items.shape[1] + checks.shape[1]
-    seconds[rows] = rng.uniform(0.8, 2.0, k) * n_agreement + rng.uniform(5, 15, k) * len(instrument.scenarios)
+    seconds[rows] = rng.uniform(*CARELESS_SECONDS_PER_ITEM, k) * n_agreement + rng.uniform(
+        *CARELESS_SCENARIO_SECONDS, k
+    ) * len(instrument.scenarios)
 
 
 def oracle_probabilities(traits: NDArray[np.float64], config: SimulationConfig) -> NDArray[np.float64]:
     """Bayes posterior of each profile given the true latent traits: the accuracy ceiling.
 
-    With profile means ``mu_k``, shared covariance ``Sigma`` and shares ``pi_k``,
-    ``P(k | theta)`` is proportional to ``pi_k * N(theta; mu_k, Sigma)``.
+    With profile means ``mu_k``, profile covariances ``Sigma_k`` (which differ between
+    profiles when ``config.profile_sds`` says so) and shares ``pi_k``, ``P(k | theta)`` is
+    proportional to ``pi_k * N(theta; mu_k, Sigma_k)``.
 
     Returns
     -------
     ndarray of shape (n, n_profiles)
     """
-    precision = np.linalg.inv(config.correlation_matrix)
-    centred = traits[:, None, :] - config.means[None, :, :]
-    log_density = -0.5 * np.einsum("npi,ij,npj->np", centred, precision, centred)
-    log_posterior = log_density + np.log(config.priors)[None, :]
+    log_posterior = profile_log_densities(traits, config) + np.log(config.priors)[None, :]
     log_posterior -= log_posterior.max(axis=1, keepdims=True)
     posterior = np.exp(log_posterior)
-    return posterior / posterior.sum(axis=1, keepdims=True)
+    result: NDArray[np.float64] = posterior / posterior.sum(axis=1, keepdims=True)
+    return result
+
+
+def profile_log_densities(traits: NDArray[np.float64], config: SimulationConfig) -> NDArray[np.float64]:
+    """Log density of traits under each profile's normal distribution, shape (..., n_profiles).
+
+    Constants shared by all profiles are left out; the log-determinant, which differs
+    between profiles of different spread, is kept.
+    """
+    whitening = np.linalg.inv(np.linalg.cholesky(config.covariances))  # (n_profiles, n_traits, n_traits)
+    log_det = 2 * np.log(np.diagonal(np.linalg.cholesky(config.covariances), axis1=1, axis2=2)).sum(axis=1)
+    result = np.empty((*traits.shape[:-1], len(config.profile_ids)))
+    for k, (mean, whiten) in enumerate(zip(config.means, whitening, strict=True)):
+        standard = (traits - mean) @ whiten.T
+        result[..., k] = -0.5 * ((standard * standard).sum(axis=-1) + log_det[k])
+    return result
+
+
+def situational_consistency(responses: Responses) -> dict[str, float]:
+    """Internal consistency of each situational score: KR-20 over the scenarios that offer its behaviour.
+
+    A situational score counts how often a candidate chose the option keyed to one behaviour
+    (docs/scoring.md). Its items are the scenarios that offer such an option, each scored 1
+    when that option was chosen; KR-20 is Cronbach's alpha of those 0/1 items. Candidates who
+    left any of them blank are left out.
+
+    Returns
+    -------
+    dict of str to float
+        One value per situational key, in ``instrument.situational_keys`` order (``nan`` for a
+        key offered in fewer than two scenarios).
+    """
+    instrument = responses.instrument
+    result = {}
+    for key in instrument.situational_keys:
+        offered = [
+            (column, [k for k, option in enumerate(scenario.options) if option.key == key])
+            for column, scenario in enumerate(instrument.scenarios)
+        ]
+        offered = [(column, keyed) for column, keyed in offered if keyed]
+        if len(offered) < 2:
+            result[key] = float("nan")
+            continue
+        columns = [column for column, _ in offered]
+        chosen = np.column_stack([np.isin(responses.choices[:, column], keyed) for column, keyed in offered])
+        answered = np.all(responses.choices[:, columns] >= 0, axis=1)
+        result[key] = cronbach_alpha(chosen[answered].astype(np.float64))
+    return result

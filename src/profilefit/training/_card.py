@@ -21,6 +21,21 @@ _INTENDED_USE = """\
   assessment is scored this way.
 """
 
+#: Filled in by benchmarks/model_evidence.py, which measures the model against both yardsticks.
+EVIDENCE_START, EVIDENCE_END = "<!-- model-evidence:start -->", "<!-- model-evidence:end -->"
+
+_EVIDENCE = f"""\
+## Against the yardsticks, and how the figures move with the assumptions
+
+On candidates the model never saw, next to the answer-level Bayes classifier (the best any
+classifier of these answers can do, knowing the simulation's own item parameters) and the
+true-trait ceiling, then a sensitivity table with one retrained model per setting.
+
+{EVIDENCE_START}
+Not measured yet: run `python benchmarks/model_evidence.py --card docs/model-card.md --doc docs/model.md`.
+{EVIDENCE_END}
+"""
+
 _LIMITS_SIMULATION = """\
 ## Limits
 
@@ -31,17 +46,19 @@ _LIMITS_SIMULATION = """\
   on it, an organisation should collect its own labels and retrain
   (`profilefit train --data labelled.csv --label-column profile --out DIR`).
 - The profiles overlap by design, as people do: even a classifier that saw the true
-  latent traits (the ceiling below) is often wrong. Treat the profile as a
+  latent traits (the ceiling above) is often wrong. Treat the profile as a
   description with an uncertainty, not as a fact about a person.
-- The simulated scales are more reliable (Cronbach's alpha .81–.87) than the .73–.78 average
-  reported for Big Five scales. Simulated with typical reliability, the macro-F1 gap to the
-  ceiling measured 0.062 instead of about 0.04 (docs/simulation.md, section 4): expect lower
-  accuracy on real answers than the figures below.
+- The simulation is set to published levels: scale alphas about .75 (Big Five scales
+  average .73-.78), situational-judgement consistency within the published .46-.68, 11 %
+  careless responders (10-12 % published), faking that varies between people and profiles
+  that differ in spread (docs/simulation.md gives the measured figures). Real answers may
+  still differ from it in ways no one has measured; the sensitivity table above shows how
+  the figures move when these assumptions change.
 - Only the Empathizer (32 %) and Controller (15 %) shares are published; the other five
   shares are an assumption (an even split of the remaining 53 %). Other shares change
   the probabilities.
-- Applicants present themselves favourably; the simulation includes a faking shift,
-  but real faking varies by setting.
+- Applicants present themselves favourably; the simulation includes a faking shift
+  that varies between people, but real faking varies by setting too.
 - Demographic data never enters the model. Run the adverse-impact audit
   (`profilefit audit`) on real results before use and every year after.
 """
@@ -113,11 +130,14 @@ def render_model_card(manifest: Manifest) -> str:
                         "discrimination_high",
                         "agree_shift",
                         "sjt_sensitivity",
+                        "sjt_loading_sd",
                         "careless_share",
                         "faking",
+                        "faking_sd",
                         "attention_error_rate",
                     )
                 ]
+                + [("profile-specific spreads", "yes" if simulation.get("profile_sds") else "no")]
             ),
             "",
             "Profile shares: Empathizer 32 % and Controller 15 % as published (Dixon et al., HBR 2017); the",
@@ -167,6 +187,8 @@ def render_model_card(manifest: Manifest) -> str:
             f"| {label} | " + " | ".join(map(str, row)) + " |"
             for label, row in zip(labels, matrix["counts"], strict=True)
         ]
+    if simulated:
+        parts += ["", _EVIDENCE]
     parts += ["", _INTENDED_USE, _LIMITS_SIMULATION if simulated else _LIMITS_ORGANISATION]
     parts += [
         "## Human review it needs",
