@@ -105,7 +105,7 @@ def main(base_url: str = "http://127.0.0.1:8000", key: str | None = None) -> int
 
     one = service.call("POST", "/v1/score", {"candidate_id": "ats-1", "tc1": 5, "tc4": 6, "sj1": "b"})
     print(
-        f"scored ats-1: profile {one['profile']}, fit {one['fit']['score']} ({one['fit']['band']}), "
+        f"scored ats-1: profile {one['profile']}, fit {one['fit']['score']} ({one['fit']['band'] or 'incomplete'}), "
         f"needs human review: {one['needs_human_review']}"
     )
     batch = service.call(

@@ -241,3 +241,15 @@ def test_end_to_end_send_test_mail_page_callback_status(http, inbox, callback_se
     assert result["candidate_id"] == "greenhouse-application-26234709"
     with http.app.state.service.sessions() as session:
         assert http.app.state.service.load(session, interview).email is None  # the address is not kept
+
+
+def test_status_of_a_result_with_an_incomplete_fit_says_so(http):
+    body = send_test_body("complex-case.en", "partial@example.test")
+    interview = http.post("/greenhouse/send_test", json=body, headers=GH).json()["partner_interview_id"]
+    service = http.app.state.service
+    with service.sessions() as session:  # only the first page answered, then submitted: too few answers for a fit
+        invitation = service.load(session, interview)
+        service.save_page(session, invitation, 0, {key: "4" for key in service.pages[0]})
+        assert service.submit(session, invitation) is not None
+    status = http.get("/greenhouse/test_status", params={"partner_interview_id": interview}, headers=GH)
+    assert status.status_code == 200 and status.json()["metadata"]["Fit band"] == "incomplete"

@@ -216,7 +216,7 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
         fit = result.get("fit") or {}
         metadata: dict[str, str | float | bool] = {
             "Role": status["role"],
-            "Fit band": fit.get("band", "n/a"),
+            "Fit band": fit.get("band") or ("incomplete" if fit else "n/a"),
             "Profile": result["profile"],
             "Needs human review": "yes" if result["needs_human_review"] else "no",
             "Validity flags": ", ".join(flag["flag"] for flag in result["flags"]) or "none",
