@@ -8,7 +8,7 @@ Writes OUTDIR/results.csv and OUTDIR/results.rejects.csv exactly as
 ``profilefit score sample -o OUTDIR/results.csv`` does, prints the summary, the rejected rows with
 their reasons, how the candidates spread over the profiles and fit bands, and the candidates a
 recruiter would look at first. Then it scores the same export in memory with
-``Screener.score_batch`` and checks that both give the same numbers. Needs the ``io`` extra:
+``profilefit.batch.score_batch`` and checks that both give the same numbers. Needs the ``io`` extra:
 ``pip install -e ".[io]"``. See docs/batch.md.
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from profilefit.batch import MissingExtraError, score_file
+from profilefit.batch import MissingExtraError, score_batch, score_file
 from profilefit.datasets import sample_export_path
 from profilefit.screening import Screener
 
@@ -66,7 +66,7 @@ def main() -> None:
     print(f"\n{len(flagged)} candidate(s) with a validity flag, {int(results['needs_review'].sum())} need review")
 
     # The same export in memory: the numbers equal the results file's (and Screener.score's).
-    batch = screener.score_batch(export)
+    batch = score_batch(screener, export)
     same = (batch.results["p_controller"] - results["p_controller"]).abs().max()
     print(f"\nin memory: {batch.summary.line()}; largest difference from the file: {same:.1e}")
     print(f"wrote {summary.results_path} and {summary.rejects_path}")

@@ -160,3 +160,29 @@ def audit_inputs(
         race = draw(st.one_of(st.none(), st.sampled_from(races)))
         people[candidate.candidate_id] = Demographics(sex=sex, race_ethnicity=race)
     return candidates, DemographicsTable(frozenset({"sex", "race_ethnicity"}), people)
+
+
+@st.composite
+def shortlist_rows(draw: st.DrawFn, *, max_size: int = 40) -> list[Any]:
+    """Shortlist rows as results files hold them: banded, incomplete (a score, no band) or no fit; many ties."""
+    from profilefit.reports import ShortlistRow
+
+    size = draw(st.integers(0, max_size))
+    rows = []
+    for k in range(size):
+        kind = draw(st.sampled_from(["banded", "incomplete", "none"]))
+        score = None if kind == "none" else float(draw(st.integers(0, 20)) * 5)  # few values: many ties
+        band = draw(st.sampled_from(list(FIT_BANDS))) if kind == "banded" else None
+        rows.append(
+            ShortlistRow(
+                candidate_id=f"c{draw(st.integers(0, 9))}-{k}",
+                profile=draw(st.sampled_from(PROFILE_IDS)),
+                top_profile=draw(st.sampled_from(PROFILE_IDS)),
+                confidence=draw(st.floats(0, 1)),
+                fit_score=score,
+                fit_band=band,
+                needs_review=draw(st.booleans()),
+                trained_on=draw(st.sampled_from(["simulation", "simulation", "organisation data"])),
+            )
+        )
+    return rows

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from profilefit.batch import partition_meta, partition_schema_ddl, result_columns, score_partition
+from profilefit.batch import partition_meta, partition_schema_ddl, result_columns, score_batch, score_partition
 from profilefit.datasets import sample_export_path
 
 pd = pytest.importorskip("pandas")
@@ -27,7 +27,7 @@ def test_score_partition_keeps_every_row_and_the_index(screener, export_frame):
     problems = [json.loads(text) for text in out["problems"].iloc[10:]]
     assert [p[0]["field"] for p in problems] == ["tc1", "sj1"]
     assert out["candidate_id"].iloc[10:].isna().all()
-    expected = screener.score_batch(part).results
+    expected = score_batch(screener, part).results
     assert out["p_controller"].iloc[:10].astype(float).tolist() == pytest.approx(
         expected["p_controller"].tolist(), abs=1e-12
     )
@@ -51,7 +51,7 @@ def test_the_spark_schema_names_every_output_column(screener):
 def test_map_partitions_on_a_local_cluster_equals_score_batch(screener, export_frame):
     dd = pytest.importorskip("dask.dataframe")
     distributed = pytest.importorskip("distributed")
-    expected = screener.score_batch(export_frame).results
+    expected = score_batch(screener, export_frame).results
     # An in-process cluster: one worker, two threads, no dashboard (it would need a free port).
     with (
         distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as cluster,

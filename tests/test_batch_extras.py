@@ -33,7 +33,7 @@ from profilefit.screening import Screener
 screener = Screener.load()
 print("top", screener.score({"candidate_id": "c1", "tc1": 5, "sj1": "a"}).top_profile)
 try:
-    screener.score_batch([{"candidate_id": "c1"}])
+    profilefit.batch.score_batch(screener, [{"candidate_id": "c1"}])
 except ImportError as error:
     print("error", error)
 """

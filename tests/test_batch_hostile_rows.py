@@ -46,6 +46,7 @@ BAD_LINES = {
     "not utf-8": (b'{"candidate_id":"u1","tc1":"\xff"}', "not valid utf-8 text (byte 0xFF"),
     "not an object": ("[1, 2]", "expected a JSON object, got list"),
     "not json": ("{candidate_id: 1}", "not valid JSON"),
+    "lone surrogate": ('{"candidate_id":"s\\ud800","tc1":3}', "a lone surrogate (\\ud800) is not a character"),
 }
 
 

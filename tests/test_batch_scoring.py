@@ -88,7 +88,7 @@ def test_score_batch_equals_score_row_by_row(screener, records, export_path, for
         "dicts": lambda: iter(records),
         "json texts": lambda: [json.dumps(record) for record in records],
     }[form]()
-    batch = screener.score_batch(data, chunk_size=32)
+    batch = score_batch(screener, data, chunk_size=32)
     assert batch.summary.rows_read == batch.summary.rows_scored == len(records)
     assert batch.rejects.empty
     assert list(batch.results.columns) == result_columns(screener)
@@ -133,7 +133,7 @@ def test_results_do_not_depend_on_the_chunk_size(screener, records, export_path,
             assert max(chunks) <= size and sum(chunks) == len(records)
         else:
             assert chunks == [size] * (len(records) // size) + ([len(records) % size] if len(records) % size else [])
-    frames = [screener.score_batch(data, chunk_size=size).results for size in sizes]
+    frames = [score_batch(screener, data, chunk_size=size).results for size in sizes]
     for other in frames[1:]:
         pd.testing.assert_frame_equal(other, frames[0], check_exact=False, rtol=0, atol=1e-12)
 
@@ -141,7 +141,7 @@ def test_results_do_not_depend_on_the_chunk_size(screener, records, export_path,
 def test_without_a_role_fit_columns_are_empty(records):
     from profilefit.screening import Screener
 
-    frame = Screener.load(role=None).score_batch(records[:5]).results
+    frame = score_batch(Screener.load(role=None), records[:5]).results
     assert frame["fit_score"].isna().all() and frame["fit_band"].isna().all()
 
 
@@ -205,7 +205,7 @@ def test_each_id_is_scored_once_at_its_first_row_in_any_chunking(screener, ids, 
 
 
 def test_score_file_writes_the_same_results_in_every_format(screener, export_path, tmp_path):
-    expected = screener.score_batch(export_path).results
+    expected = score_batch(screener, export_path).results
     for suffix in (".csv", ".jsonl", ".parquet"):
         output = tmp_path / f"results{suffix}"
         summary = score_file(export_path, output, screener=screener, chunk_size=40)
@@ -228,7 +228,7 @@ def test_score_file_writes_the_same_results_in_every_format(screener, export_pat
 
 def test_excel_parquet_and_json_lines_inputs_score_like_csv(screener, records, export_path, tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
-    expected = screener.score_batch(export_path).results
+    expected = score_batch(screener, export_path).results
     frame = pd.DataFrame(records)
     parquet = tmp_path / "export.parquet"
     frame.to_parquet(parquet)
@@ -244,7 +244,7 @@ def test_excel_parquet_and_json_lines_inputs_score_like_csv(screener, records, e
     sheet.append([None] * len(columns))  # a blank row at the end, as spreadsheets have
     workbook.save(xlsx)
     for path in (parquet, jsonl, xlsx):
-        results = screener.score_batch(path, chunk_size=25).results
+        results = score_batch(screener, path, chunk_size=25).results
         pd.testing.assert_frame_equal(results, expected, check_exact=False, rtol=0, atol=1e-12)
 
 
@@ -315,7 +315,7 @@ def test_a_bad_header_stops_before_anything_is_written(screener, tmp_path):
 
 def test_validity_flags_are_joined_in_flag_order(screener, instrument):
     straight = {"candidate_id": "s1", **{item: 6 for item in instrument.item_ids}, "completion_seconds": 20.0}
-    frame = screener.score_batch([straight]).results
+    frame = score_batch(screener, [straight]).results
     expected = [flag.flag for flag in screener.score(straight).flags]
     assert frame["validity_flags"].iloc[0].split(";") == expected
     assert expected == [flag for flag in FLAG_IDS if flag in expected] and expected

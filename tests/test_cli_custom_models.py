@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from profilefit.batch import score_batch
 from profilefit.cli import main
 from profilefit.datasets import sample_export_path
 from profilefit.scoring import NormGroup
@@ -75,7 +76,7 @@ def test_norms_built_by_the_norms_command_drive_the_fit_of_score(tmp_path, capsy
     assert main(["score", "sample", "--norms", str(norms), "-o", str(tmp_path / "own.csv")]) == 1
     assert main(["score", "sample", "-o", str(tmp_path / "default.csv")]) == 1
     own, default = _results(tmp_path / "own.csv"), _results(tmp_path / "default.csv")
-    expected = Screener.load(norms=NormGroup.load(norms)).score_batch(sample_export_path())
+    expected = score_batch(Screener.load(norms=NormGroup.load(norms)), sample_export_path())
     assert [float(row["fit_score"]) for row in own] == pytest.approx(expected.results["fit_score"].tolist())
     assert [row["fit_score"] for row in own] != [row["fit_score"] for row in default]
 

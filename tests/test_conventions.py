@@ -11,6 +11,7 @@ from importlib import metadata
 import pytest
 
 import profilefit
+from profilefit.batch import score_batch
 from profilefit.cli import main
 from profilefit.screening import Screener
 
@@ -49,6 +50,6 @@ def test_min_confidence_from_0_to_1_is_accepted(value):
 def test_the_results_column_does_not_hide_pandas_flags(screener):
     pd = pytest.importorskip("pandas")
     pytest.importorskip("pyarrow")
-    frame = screener.score_batch([{"candidate_id": "c1", "tc1": 6}]).results
+    frame = score_batch(screener, [{"candidate_id": "c1", "tc1": 6}]).results
     assert "validity_flags" in frame.columns and "flags" not in frame.columns
     assert isinstance(frame.flags, pd.Flags)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import profilefit
+from profilefit.batch import score_batch
 from profilefit.cli import main
 from profilefit.datasets import sample_export_path
 from profilefit.decisions import KEY_ENVIRONMENT, DecisionLog
@@ -43,7 +44,7 @@ def test_every_scoring_path_writes_the_same_record(tmp_path, monkeypatch):
     logs = {name: tmp_path / f"{name}.jsonl" for name in ("score", "score_many", "score_batch", "score_file", "cli")}
     Screener.load(decision_log=logs["score"]).score(RECORDS[0])
     Screener.load(decision_log=logs["score_many"]).score_many(RECORDS[:1])
-    Screener.load(decision_log=logs["score_batch"]).score_batch(RECORDS[:1])
+    score_batch(Screener.load(decision_log=logs["score_batch"]), RECORDS[:1])
     from profilefit.batch import score_file
 
     score_file(RECORDS[:1], tmp_path / "r.csv", screener=Screener.load(decision_log=logs["score_file"]))

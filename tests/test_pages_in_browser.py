@@ -78,7 +78,7 @@ def _shortlist_page(language: str) -> Callable[[list[ScreeningResult], str], str
             # A results file is someone else's data: profile and flag cells can be hostile too.
             odd = ShortlistRow("odd-row", LONG_ID, MARKUP_IDS[1], 0.5, 50.0, "possible", True, (LONG_ID, MARKUP_IDS[2]))
             return shortlist_html([*renamed, *results[len(ids) :], odd], language=language)
-        return shortlist_html(results, language=language)
+        return shortlist_html(results, language=language, top=40)  # with the note of how many are left out
 
     return page
 

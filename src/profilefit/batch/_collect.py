@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from profilefit.batch._fields import ColumnError
 from profilefit.batch._readers import DEFAULT_CHUNK_SIZE, open_source
 from profilefit.batch._score import _warn
 from profilefit.batch._validate import RawChunk, validate_chunk
@@ -67,8 +68,9 @@ def collect_responses(
         What :func:`~profilefit.batch.open_source` reads (``"-"`` is standard input).
     instrument : Instrument
     label_column : str, optional
-        A column (or key) holding each candidate's label; a row without one is rejected
-        (field: the column, reason ``no label``).
+        A column (or key) holding each candidate's label, matched without regard to case; a
+        row without one is rejected (field: the column, reason ``no label``). A table without
+        that column, or a JSON Lines file in which no line has that key, is refused whole.
     chunk_size, ignore_columns, encoding
         As for :func:`~profilefit.batch.score_batch`.
 
@@ -79,18 +81,22 @@ def collect_responses(
     Raises
     ------
     ColumnError
-        If the header cannot be scored (no ``candidate_id``, a field twice).
+        If the header cannot be scored (no ``candidate_id``, a field twice), or has no
+        ``label_column``: one message, before any row is reported.
     """
     extra = (label_column,) if label_column else ()
     source = open_source(
         data, instrument, chunk_size=chunk_size, ignore_columns=ignore_columns, encoding=encoding, extra_columns=extra
     )
     _warn(source)
-    parts, labels, rejects, rows_read = [], [], [], 0
+    parts, labels, rejects, rows_read, label_found = [], [], [], 0, False
     for raw in source.chunks:
         chunk_labels = None
         if label_column is not None:
-            chunk_labels, raw = _take_column(raw, label_column)
+            found, chunk_labels, raw = _take_column(raw, label_column)
+            label_found = label_found or found
+            if raw.tabular and not found:  # a table's header names its columns: refuse it before any row
+                raise _no_label_column(source.name, label_column)
         validated = validate_chunk(instrument, raw)
         rows_read += validated.n_read
         rejects += validated.rejects
@@ -111,17 +117,28 @@ def collect_responses(
             responses = responses.take(labelled)
             labels += [mine[k] for k in labelled.tolist()]
         parts.append(responses)
+    if label_column is not None and rows_read and not label_found:
+        raise _no_label_column(source.name, label_column)
     rejects.sort(key=lambda record: record["row"])
     collected = Responses.concatenate(parts) if parts else Responses.from_records(instrument, [])
     return CollectedResponses(collected, labels if label_column is not None else None, rejects, rows_read, source.name)
 
 
-def _take_column(raw: RawChunk, name: str) -> tuple[list[str], RawChunk]:
-    """The labels in column ``name`` (``""`` where there is none), and the chunk without that column."""
+def _no_label_column(source: str, label_column: str) -> ColumnError:
+    return ColumnError(
+        f"{source}: there is no {label_column!r} column to read the labels from; "
+        "name the column that holds them with --label-column (label_column=)"
+    )
+
+
+def _take_column(raw: RawChunk, name: str) -> tuple[bool, list[str], RawChunk]:
+    """Whether column ``name`` is there, its labels (``""`` where there is none), and the chunk without it."""
     values: list[Any] = [None] * raw.n_rows
     columns = []
+    found = False
     for key, column in raw.columns:
         if isinstance(key, str) and key.strip() == name:
+            found = True
             values = column.to_pylist() if hasattr(column, "to_pylist") else list(column)
         else:
             columns.append((key, column))
@@ -134,4 +151,4 @@ def _take_column(raw: RawChunk, name: str) -> tuple[list[str], RawChunk]:
             for record in records
         ]
     labels = ["" if value is None or value != value else str(value).strip() for value in values]
-    return labels, RawChunk(columns, raw.n_rows, raw.first_row, raw.tabular, records, dict(raw.unreadable))
+    return found, labels, RawChunk(columns, raw.n_rows, raw.first_row, raw.tabular, records, dict(raw.unreadable))

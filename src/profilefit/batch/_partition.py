@@ -34,11 +34,12 @@ STATUS_COLUMNS = ("status", "problems")
 
 
 @functools.lru_cache(maxsize=4)
-def _screener(model_path: str | None) -> Screener:
-    # One model load per worker process (and per model), however many partitions it scores.
+def _screener(model_path: str | None, decision_log: str | None = None) -> Screener:
+    # One model load per worker process (and per model and log), however many partitions it scores;
+    # threads of one worker share the screener and its DecisionLog, whose lock serialises their appends.
     from profilefit.screening import Screener
 
-    return Screener.load(model_path)
+    return Screener.load(model_path, decision_log=decision_log)
 
 
 def _partition_schema(screener: Screener) -> Any:
@@ -100,6 +101,7 @@ def score_partition(
     *,
     ignore_columns: Iterable[str] = (),
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    decision_log: str | Path | None = None,
 ) -> Any:
     """Score one partition of an export: a pure function of a data frame, for Dask or Spark.
 
@@ -113,6 +115,12 @@ def score_partition(
     ignore_columns : iterable of str, optional
         Columns to leave out of scoring.
     chunk_size : int, default=25_000
+    decision_log : str or Path, optional
+        Append one decision record per scored row to this JSON Lines log (docs/decision-log.md),
+        in one write once the whole partition is scored. Safe from many threads and processes
+        at once (a lock and ``flock``); on several machines the path must be on one shared file
+        system, and every worker needs the same key (the ``PROFILEFIT_DECISION_LOG_KEY``
+        environment variable, or the key file beside the log).
 
     Returns
     -------
@@ -130,8 +138,11 @@ def score_partition(
     ['scored', 'rejected']
     """
     pa, pd = require("pyarrow"), require("pandas")
-    screener = _screener(None if model_path is None else str(model_path))
+    screener = _screener(
+        None if model_path is None else str(model_path), None if decision_log is None else str(decision_log)
+    )
     source = open_source(frame, screener.instrument, chunk_size=chunk_size, ignore_columns=ignore_columns)
+    decisions: list[dict[str, Any]] = []
     n = len(frame)
     position = np.full(n, -1, dtype=np.int64)  # row of the results table for each input row
     tables, done = [], 0
@@ -143,6 +154,10 @@ def score_partition(
             position[chunk.rows - 1] = np.arange(done, done + len(chunk.rows))
             done += len(chunk.rows)
             tables.append(result_table(screener, batch))
+            if screener.decision_log is not None:
+                decisions += screener.decision_records(batch)
+    if screener.decision_log is not None:  # only once every chunk was scored, as score_batch does
+        screener.decision_log.append(decisions)
     results = pa.concat_tables(tables or [result_schema(screener).empty_table()])
     scored = position >= 0
     table = results.take(pa.array(np.where(scored, position, 0), mask=~scored))

@@ -36,10 +36,11 @@ from typing import Any
 from profilefit.batch._deps import require
 from profilefit.batch._excel import open_workbook
 from profilefit.batch._fields import Header, read_header
+from profilefit.batch._jsonl import jsonl_chunks, line_problem
 from profilefit.batch._transcode import spool_standard_input, utf8_copy
 from profilefit.batch._validate import RawChunk
 from profilefit.instrument import Instrument
-from profilefit.io import JsonRowError, echo, load_json_object, sniff_delimiter
+from profilefit.io import JsonRowError, load_json_object, sniff_delimiter
 from profilefit.schema import AssessmentBase
 
 #: Input formats by file suffix.
@@ -368,31 +369,7 @@ def _undecodable(text: str) -> str | None:
 
 
 def _open_jsonl(path: Path, instrument: Instrument, chunk_size: int, columns: _Columns, name: str) -> Source:
-    return Source(name, _jsonl_chunks(path, chunk_size))
-
-
-def _jsonl_chunks(path: Path, chunk_size: int) -> Iterator[RawChunk]:
-    # Read as bytes: a line that is not valid UTF-8 is a reject of that line, not of the file.
-    with path.open("rb") as stream:
-        lines = (line for line in stream if line.strip())  # blank lines are not rows, as in read_rows
-        row_number = 1
-        while block := list(itertools.islice(lines, chunk_size)):
-            records: list[Any] = []
-            unreadable: dict[int, dict[str, Any]] = {}
-            for position, line in enumerate(block):
-                try:
-                    record = load_json_object(line)
-                except JsonRowError as error:
-                    record = None
-                    unreadable[position] = _line_problem(line, str(error))
-                records.append(record)
-            yield RawChunk.from_records(records, first_row=row_number, tabular=False, unreadable=unreadable)
-            row_number += len(block)
-
-
-def _line_problem(line: str | bytes, reason: str) -> dict[str, Any]:
-    text = line.decode("utf-8", errors="backslashreplace") if isinstance(line, bytes) else line
-    return {"field": "(line)", "value": echo(text.strip()), "reason": reason}
+    return Source(name, jsonl_chunks(path, instrument, chunk_size))
 
 
 # ---- Parquet, Arrow tables and data frames -------------------------------------------------------
@@ -462,7 +439,7 @@ def _record_chunks(records: Iterator[Any], chunk_size: int) -> Iterator[RawChunk
                 row = _as_dict(record)
             except JsonRowError as error:
                 row = None
-                unreadable[position] = _line_problem(record, str(error))
+                unreadable[position] = line_problem(record, str(error))
             if row is None and position not in unreadable:
                 unreadable[position] = {
                     "field": "(row)",

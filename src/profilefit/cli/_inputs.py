@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from profilefit.cli._errors import notes_to_stderr, print_problems
 from profilefit.instrument import Instrument
@@ -40,21 +40,27 @@ def read_export(name: str, instrument: Instrument, *, command: str, encoding: st
 
     with notes_to_stderr(command):
         collected = collect_responses(export_path(name), instrument, encoding=encoding)
-    shown = collected.rejects[:PROBLEMS_SHOWN]
-    print_problems(shown, where=f"{collected.source}: ")
-    if len(collected.rejects) > len(shown):
+    print_capped_problems(collected.rejects, where=f"{collected.source}: ")
+    return collected
+
+
+def print_capped_problems(problems: list[dict[str, Any]], *, where: str) -> None:
+    """Print at most :data:`PROBLEMS_SHOWN` problems of rejected rows, and one line for the rest."""
+    shown = problems[:PROBLEMS_SHOWN]
+    print_problems(shown, where=where)
+    if len(problems) > len(shown):
+        rows = len({problem.get("row") for problem in problems})
         print_problems(
             [
                 {
                     "field": "...",
                     "value": None,
-                    "reason": f"and {len(collected.rejects) - len(shown):,} more problems in "
-                    f"{collected.rows_rejected:,} rejected rows (profilefit score writes them all to a rejects file)",
+                    "reason": f"and {len(problems) - len(shown):,} more problems in "
+                    f"{rows:,} rejected rows (profilefit score writes them all to a rejects file)",
                 }
             ],
-            where=f"{collected.source}: ",
+            where=where,
         )
-    return collected
 
 
 def load_screener(

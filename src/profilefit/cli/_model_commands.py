@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from profilefit.cli._errors import print_problems, print_validation_error
-from profilefit.cli._inputs import export_path, load_screener
+from profilefit.cli._errors import notes_to_stderr, print_validation_error
+from profilefit.cli._inputs import ENCODING_HELP, export_path, load_screener, print_capped_problems
 from profilefit.simulate import REFERENCE_SEED
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
@@ -26,8 +26,11 @@ def register(subparsers: Any) -> None:
         "With --data: cross-validated training on your labelled assessments.",
     )
     train.add_argument(
-        "--data", help="labelled assessments (.csv or .jsonl), one row per candidate; 'sample' for the bundled ones"
+        "--data",
+        help="labelled assessments, one row per candidate, in any format `score` reads (.csv .tsv .jsonl .parquet "
+        ".xlsx, .gz, '-' for standard input); 'sample' for the bundled ones",
     )
+    train.add_argument("--encoding", help=ENCODING_HELP)
     train.add_argument("--label-column", default="profile", help="column holding the label (default: profile)")
     train.add_argument("--out", required=True, help="folder for the model, its manifest and model card")
     train.add_argument("--seed", type=int, default=None, help=f"random seed (reference default: {REFERENCE_SEED})")
@@ -56,15 +59,17 @@ def run_train(args: argparse.Namespace) -> int:
     if args.data:
         from profilefit.instrument import load_instrument
 
-        report = train_on_labels(
-            export_path(args.data, labelled=True),
-            args.out,
-            label_column=args.label_column,
-            instrument=load_instrument(args.instrument),
-            folds=args.folds,
-            seed=0 if args.seed is None else args.seed,
-            on_reject=lambda problem: print_problems([problem], where=f"{args.data}: "),
-        )
+        with notes_to_stderr("train"):
+            report = train_on_labels(
+                export_path(args.data, labelled=True),
+                args.out,
+                label_column=args.label_column,
+                instrument=load_instrument(args.instrument),
+                folds=args.folds,
+                seed=0 if args.seed is None else args.seed,
+                encoding=args.encoding,
+            )
+        print_capped_problems(report.rejected, where=f"{args.data}: ")
     else:
         report = train_reference(
             args.out,

@@ -11,9 +11,19 @@ from typing import Any
 from pydantic import ValidationError
 
 from profilefit.cli._errors import print_validation_error
+from profilefit.cli._inputs import load_screener
 from profilefit.fit import BANDS, builtin_roles, load_role
-from profilefit.reports import html_report, json_report, read_results, report_languages, shortlist_html, text_report
-from profilefit.screening import Screener, ScreeningResult
+from profilefit.reports import (
+    DEFAULT_TOP,
+    html_report,
+    iter_results,
+    json_report,
+    report_languages,
+    select_shortlist,
+    shortlist_html,
+    text_report,
+)
+from profilefit.screening import ScreeningResult
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -35,6 +45,9 @@ def register(subparsers: Any) -> None:
     report.add_argument("--html", help="also write the report as a self-contained HTML page here")
     report.add_argument("--json", help="also write the result (with fit) as JSON here")
     report.add_argument("--model", help="a model file (.joblib) with its manifest; default: the reference model")
+    report.add_argument(
+        "--norms", metavar="FILE", help="a norm group file (from `profilefit norms`); default: the model's"
+    )
     report.set_defaults(func=run_report)
 
     shortlist = subparsers.add_parser(
@@ -47,6 +60,13 @@ def register(subparsers: Any) -> None:
     shortlist.add_argument("--html", required=True, help="where to write the shortlist page (.html)")
     shortlist.add_argument("--lang", choices=languages, default="en", help="page language (default: en)")
     shortlist.add_argument("--role", help=f"the role the fit was computed for, to name it on the page ({roles})")
+    shortlist.add_argument(
+        "--top",
+        type=_positive,
+        default=DEFAULT_TOP,
+        metavar="N",
+        help=f"list the N best by fit; the page says how many are left out (default: {DEFAULT_TOP})",
+    )
     shortlist.set_defaults(func=run_shortlist)
 
 
@@ -56,8 +76,14 @@ def run_report(args: argparse.Namespace) -> int:
     role = load_role(args.role)
     if _is_result(text):
         result = ScreeningResult.model_validate_json(text)
+        if args.norms is not None:
+            print(
+                f"profilefit report: note: {args.candidate} is a stored result, reported as it is: its percentiles "
+                f"are against its own norm group ({result.norm_group}), not {args.norms}",
+                file=sys.stderr,
+            )
     else:
-        screener = Screener.load(args.model, role=role)
+        screener = load_screener(args.model, role=args.role, norms=args.norms, command="report")
         try:
             result = screener.score(text)
         except ValidationError as error:
@@ -84,11 +110,21 @@ def _is_result(text: str) -> bool:
 
 def run_shortlist(args: argparse.Namespace) -> int:
     """Write the shortlist page and print a one-line summary."""
-    rows = read_results(args.results)
+    shortlist = select_shortlist(iter_results(args.results), top=args.top)
     role = load_role(args.role) if args.role else None
-    Path(args.html).write_text(shortlist_html(rows, language=args.lang, role=role), encoding="utf-8")
-    counts = ", ".join(f"{sum(r.fit_band == band for r in rows)} {band}" for band in BANDS)
-    counts += f", {sum(r.incomplete for r in rows)} incomplete"
-    review = sum(r.needs_review for r in rows)
-    print(f"wrote {args.html}: {len(rows)} candidates ({counts}; {review} need review)")
+    Path(args.html).write_text(shortlist_html(shortlist, language=args.lang, role=role), encoding="utf-8")
+    counts = ", ".join(f"{shortlist.band_counts[band]} {band}" for band in BANDS)
+    counts += f", {shortlist.incomplete} incomplete"
+    left_out = f"; {shortlist.left_out} left out, the best {len(shortlist.rows)} listed" if shortlist.left_out else ""
+    print(f"wrote {args.html}: {shortlist.total} candidates ({counts}; {shortlist.needs_review} need review{left_out})")
     return EXIT_OK
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value

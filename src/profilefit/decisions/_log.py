@@ -78,13 +78,24 @@ class DecisionLog:
 
     def _key_file(self) -> bytes:
         path = self.path.with_name(self.path.name + ".key")
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_bytes().strip()
-        key = secrets.token_hex(32).encode("ascii")
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(key + b"\n")
+        if not path.exists():
+            # Written whole under a private name, then linked into place: link fails if another
+            # process got there first, so no process ever reads a key file that is still empty.
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+            descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                with os.fdopen(descriptor, "wb") as stream:
+                    stream.write(secrets.token_hex(32).encode("ascii") + b"\n")
+                    stream.flush()
+                    os.fsync(stream.fileno())
+                with contextlib.suppress(FileExistsError):
+                    os.link(draft, path)
+            finally:
+                draft.unlink(missing_ok=True)
+        key = path.read_bytes().strip()
+        if not key:  # never written so by profilefit: pseudonyms under an empty key would protect nobody
+            raise DecisionLogError(f"{path}: the decision log's key file is empty; restore the key or remove the file")
         return key
 
     def pseudonym(self, candidate_id: str) -> str:

@@ -3,7 +3,9 @@
 The audit and the shortlist read the results files ``profilefit score`` writes, and the
 audit reads demographics files, all through :func:`read_table`: one header rule
 (stripped, lower-cased), one way to skip blank lines, and locations (``line 7``,
-``row 3``) that error messages name. CSV and JSON Lines need only the standard library;
+``row 3``) that error messages name. Rows are read as they are asked for (Parquet a
+batch at a time), so a file is never held whole; an error in a later row is raised when
+that row is reached. CSV and JSON Lines need only the standard library;
 Parquet needs pyarrow, imported only when a Parquet file is read.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +26,7 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 Rows = Iterator[tuple[str, dict[str, Any]]]
+_PARQUET_BATCH_ROWS = 65_536
 
 
 def read_table(
@@ -65,43 +69,74 @@ def read_table(
 
 
 def read_csv_table(path: Path, *, error: type[ValueError] = ValueError) -> tuple[list[str], Rows]:
-    """Header (lower-cased, stripped) and ``(location, row)`` pairs of a CSV file, whatever its suffix."""
+    """Header (lower-cased, stripped) and ``(location, row)`` pairs of a CSV file, whatever its suffix.
+
+    Rows are read as they are asked for, so a results file of a million rows is never held whole.
+    """
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            sample = handle.read(64 * 1024)
+            while "\n" not in sample and (more := handle.read(len(sample) or 1)):  # a header longer than the sample
+                sample += more
     except UnicodeDecodeError as problem:
-        raise error(f"{path}: not UTF-8 text ({problem.reason} at byte {problem.start})") from problem
-    # newline="" semantics: the csv module handles CRLF and line breaks inside quoted cells itself.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
-    header = [name.strip().lower() for name in next(reader, [])]
+        raise _not_utf8(path, error) from problem
+    delimiter = sniff_delimiter(sample)
+    header = [
+        name.strip().lower() for name in next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
+    ]
 
     def rows() -> Rows:
-        for cells in reader:
-            if any(cell.strip() for cell in cells):  # skip blank lines, as spreadsheets leave at the end
-                yield f"line {reader.line_num}", dict(zip(header, cells, strict=False))
+        # newline="": the csv module handles CRLF and line breaks inside quoted cells itself.
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, delimiter=delimiter)
+            try:
+                next(reader, None)  # the header, read above
+                for cells in reader:
+                    if any(cell.strip() for cell in cells):  # skip blank lines, as spreadsheets leave at the end
+                        yield f"line {reader.line_num}", dict(zip(header, cells, strict=False))
+            except UnicodeDecodeError as problem:
+                raise _not_utf8(path, error) from problem
 
     return header, rows()
 
 
+def _not_utf8(path: Path, error: type[ValueError]) -> ValueError:
+    """The error for a file that is not UTF-8, with the offset of the first bad byte in the file."""
+    # Text is decoded in blocks, so the decoder's offset is within a block: decode the file once more to find it.
+    try:
+        path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as problem:
+        return error(f"{path}: not UTF-8 text ({problem.reason} at byte {problem.start})")
+    return error(f"{path}: not UTF-8 text")
+
+
 def _jsonl_rows(path: Path, error: type[ValueError]) -> tuple[list[str], Rows]:
-    """Keys of the first record and ``(location, record)`` pairs of a JSON Lines file."""
-    records: list[tuple[str, dict[str, Any]]] = []
-    with path.open(encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
+    """Keys of the first record and ``(location, record)`` pairs of a JSON Lines file, read as asked for."""
+
+    def records() -> Rows:
+        with path.open(encoding="utf-8-sig") as handle:
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as problem:
-                raise error(f"{path}, line {number}: not valid JSON ({problem.msg})") from problem
-            if not isinstance(record, dict):
-                raise error(f"{path}, line {number}: expected a JSON object, got {type(record).__name__}")
-            records.append((f"line {number}", {str(key).lower(): value for key, value in record.items()}))
-    header = list(records[0][1]) if records else []
-    return header, iter(records)
+                for number, line in enumerate(handle, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        record = json.loads(line)
+                    except json.JSONDecodeError as problem:
+                        raise error(f"{path}, line {number}: not valid JSON ({problem.msg})") from problem
+                    if not isinstance(record, dict):
+                        raise error(f"{path}, line {number}: expected a JSON object, got {type(record).__name__}")
+                    yield f"line {number}", {str(key).lower(): value for key, value in record.items()}
+            except UnicodeDecodeError as problem:
+                raise _not_utf8(path, error) from problem
+
+    rows = records()
+    first = next(rows, None)
+    header = list(first[1]) if first is not None else []
+    return header, itertools.chain([first] if first is not None else [], rows)
 
 
 def _parquet_rows(path: Path, columns: tuple[str, ...] | None, error: type[ValueError]) -> tuple[list[str], Rows]:
-    """Column names and ``(location, row)`` pairs of the wanted columns of a Parquet file."""
+    """Column names and ``(location, row)`` pairs of the wanted columns of a Parquet file, a batch at a time."""
     try:
         import pyarrow.parquet as pq
     except ImportError as problem:
@@ -110,9 +145,12 @@ def _parquet_rows(path: Path, columns: tuple[str, ...] | None, error: type[Value
     names = list(pq.read_schema(path).names)
     by_lower = {name.lower(): name for name in names}
     wanted = names if columns is None else [by_lower[column] for column in columns if column in by_lower]
-    table = pq.read_table(path, columns=wanted)
-    records = (
-        (f"row {index + 1}", {str(key).lower(): value for key, value in record.items()})
-        for index, record in enumerate(table.to_pylist())
-    )
-    return [name.lower() for name in names], records
+
+    def records() -> Rows:
+        index = 0
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=_PARQUET_BATCH_ROWS, columns=wanted):
+            for record in batch.to_pylist():
+                index += 1
+                yield f"row {index}", {str(key).lower(): value for key, value in record.items()}
+
+    return [name.lower() for name in names], records()

@@ -10,10 +10,13 @@ with one clear reason, so the batch readers can turn it into a reject of that li
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 #: Echoed values (in rejects and messages) are cut to about this many characters.
 ECHO_CHARS = 80
+_SURROGATE_TEXT = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class JsonRowError(ValueError):
@@ -58,7 +61,8 @@ def load_json_object(text: str | bytes) -> dict[str, Any]:
     ------
     JsonRowError
         For text that is not valid JSON, not valid UTF-8, nested too deeply, holds a number
-        too long to read, repeats a key (the key is named), or is not an object.
+        too long to read or an escaped lone surrogate (U+D800 to U+DFFF, not a character),
+        repeats a key (the key is named), or is not an object.
 
     Examples
     --------
@@ -92,6 +96,14 @@ def load_json_object(text: str | bytes) -> dict[str, Any]:
         raise JsonRowError(f"not readable: {str(error).partition(';')[0]}") from None
     if not isinstance(record, dict):
         raise JsonRowError(f"expected a JSON object, got {type(record).__name__}")
+    escaped = _SURROGATE_BYTES.search(text) if isinstance(text, bytes) else _SURROGATE_TEXT.search(text)
+    if escaped:
+        # json decodes a lone escaped surrogate ("\ud800") into a str that no UTF-8 file can hold.
+        try:
+            json.dumps(record, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as error:
+            lone = f"\\u{ord(error.object[error.start]):04x}"
+            raise JsonRowError(f"not valid text: a lone surrogate ({lone}) is not a character") from None
     return record
 
 

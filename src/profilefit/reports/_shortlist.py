@@ -11,10 +11,11 @@ from the template ``reports/data/shortlist.html``.
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ _INCOMPLETE = "incomplete"
 MAX_NAME_CHARS = 64
 #: Columns a results file must have for a shortlist.
 REQUIRED_COLUMNS = ("candidate_id", "profile")
+#: Candidates a shortlist page lists by default: the best by fit (the counts cover all of them).
+DEFAULT_TOP = 500
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,8 @@ def read_results(path: str | Path) -> list[ShortlistRow]:
     """Read a results file written by ``profilefit score``: ``.csv``, ``.jsonl``/``.ndjson`` or ``.parquet``.
 
     CSV may use commas or semicolons, a byte-order mark and decimal commas, as
-    spreadsheets in Oslo, Stockholm and Utrecht write it.
+    spreadsheets in Oslo, Stockholm and Utrecht write it. Every row is returned; for a
+    shortlist of a large file, :func:`select_shortlist` keeps only the best ``top``.
 
     Raises
     ------
@@ -143,9 +147,13 @@ def read_results(path: str | Path) -> list[ShortlistRow]:
         If the file is missing, its type is unknown, or a required column is missing (the message
         names it and the line).
     """
+    return [capped_row(row) for row in iter_results(path)]
+
+
+def iter_results(path: str | Path) -> Iterator[ShortlistRow]:
+    """The rows of a results file one at a time, as read (texts not yet capped); see :func:`read_results`."""
     path = Path(path)
     _, records = read_table(path, what="results")
-    rows = []
     for location, record in records:
         missing = [column for column in REQUIRED_COLUMNS if column not in record]
         if missing:
@@ -154,8 +162,89 @@ def read_results(path: str | Path) -> list[ShortlistRow]:
                 f"`profilefit score` has {', '.join(REQUIRED_COLUMNS)}, fit_score, fit_band, needs_review "
                 "and validity_flags"
             )
-        rows.append(capped_row(_row(record)))
-    return rows
+        yield _row(record)
+
+
+@dataclass(frozen=True)
+class Shortlist:
+    """The best candidates of a batch, and counts over all of it.
+
+    Attributes
+    ----------
+    rows : list of ShortlistRow
+        At most ``top`` rows, best fit first (an incomplete fit after every banded one).
+    total : int
+        Candidates in the batch, shown or not.
+    band_counts : dict of str to int
+        Candidates per fit band, over the whole batch.
+    needs_review : int
+        Candidates whose result needs a person's review, over the whole batch.
+    incomplete : int
+        Candidates with an incomplete fit (a score, no band), over the whole batch.
+    trained_on : str
+        ``"simulation"`` when every result comes from the reference model, else ``"organisation data"``.
+    """
+
+    rows: list[ShortlistRow]
+    total: int
+    band_counts: dict[str, int]
+    needs_review: int
+    incomplete: int
+    trained_on: str
+
+    @property
+    def left_out(self) -> int:
+        """Candidates not on the page (the results file still holds them)."""
+        return self.total - len(self.rows)
+
+
+def _order(row: ShortlistRow) -> tuple[bool, bool, float, str]:
+    # Best fit first; an incomplete fit is never selected, so it comes after every banded one.
+    return (row.fit_band is None, row.fit_score is None, -(row.fit_score or 0.0), row.candidate_id)
+
+
+def select_shortlist(rows: Iterable[ShortlistRow], *, top: int | None = DEFAULT_TOP) -> Shortlist:
+    """Keep the ``top`` best rows of a stream, counting bands and reviews over all of it.
+
+    Memory grows with ``top``, not with the number of rows: a million results pass through
+    while at most ``top`` are held.
+
+    Parameters
+    ----------
+    rows : iterable of ShortlistRow
+        For example :func:`iter_results` of a results file.
+    top : int or None, default=500
+        How many to keep; ``None`` keeps every row.
+
+    Raises
+    ------
+    ValueError
+        If ``top`` is not a positive whole number.
+    """
+    if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
+        raise ValueError(f"top must be a whole number of at least 1 (or None for every row), not {top!r}")
+    counts = dict.fromkeys(BANDS, 0)
+    tally = {"total": 0, "review": 0, "incomplete": 0, "other_model": 0}
+
+    def counted() -> Iterator[ShortlistRow]:
+        for row in rows:
+            tally["total"] += 1
+            tally["review"] += row.needs_review
+            tally["incomplete"] += row.incomplete
+            tally["other_model"] += row.trained_on != "simulation"
+            if row.fit_band in counts:
+                counts[row.fit_band] += 1
+            yield row
+
+    kept = sorted(counted(), key=_order) if top is None else heapq.nsmallest(top, counted(), key=_order)
+    return Shortlist(
+        rows=[capped_row(row) for row in kept],
+        total=tally["total"],
+        band_counts=counts,
+        needs_review=tally["review"],
+        incomplete=tally["incomplete"],
+        trained_on="organisation data" if tally["other_model"] else "simulation",
+    )
 
 
 def capped_row(row: ShortlistRow) -> ShortlistRow:
@@ -222,45 +311,47 @@ class _RowView:
 
 
 def shortlist_html(
-    source: str | Path | Sequence[ScreeningResult] | Sequence[ShortlistRow],
+    source: str | Path | Shortlist | Sequence[ScreeningResult] | Sequence[ShortlistRow],
     *,
     language: str = "en",
     role: RoleProfile | str | None = None,
     instrument: Instrument | None = None,
+    top: int | None = DEFAULT_TOP,
 ) -> str:
     """A self-contained shortlist page, best fit first.
 
     Parameters
     ----------
-    source : path, list of ScreeningResult or list of ShortlistRow
-        A results file (see :func:`read_results`) or results in memory.
+    source : path, Shortlist, list of ScreeningResult or list of ShortlistRow
+        A results file (read a row at a time, see :func:`iter_results`), a :class:`Shortlist`
+        already selected, or results in memory.
     language : {"en", "nb", "sv", "nl"}, default="en"
     role : RoleProfile or str, optional
         The role the fit was computed for, to name it on the page; by default the role
         of the results when they are ScreeningResults.
     instrument : Instrument, optional
         Only for names; by default the shipped instrument.
+    top : int or None, default=500
+        The page lists the ``top`` candidates by fit and says how many it leaves out; its
+        counts cover every candidate. ``None`` lists them all. Ignored for a Shortlist.
 
     Returns
     -------
     str
     """
     labels = Labels(language, instrument)
-    rows = _rows(source)
+    shortlist = source if isinstance(source, Shortlist) else select_shortlist(_rows(source), top=top)
     role_id = role if isinstance(role, str) else None
-    if role_id is None and not isinstance(source, str | Path):
+    if role_id is None and not isinstance(source, str | Path | Shortlist):
         role_id = next((r.fit.role for r in source if isinstance(r, ScreeningResult) and r.fit), None)
     resolved = role_for(role_id, role if isinstance(role, RoleProfile) else None)
-    # Best fit first; an incomplete fit is never selected, so it comes after every banded one.
-    ordered = sorted(
-        rows, key=lambda r: (r.fit_band is None, r.fit_score is None, -(r.fit_score or 0.0), r.candidate_id)
-    )
-    trained_on = "simulation" if all(r.trained_on == "simulation" for r in rows) else "organisation data"
-    counts = {band: sum(r.fit_band == band for r in rows) for band in BANDS}
     summary = (
-        labels.t("candidates_count", n=len(rows))
+        labels.t("candidates_count", n=shortlist.total)
         + "; "
-        + labels.t("band_counts", review=sum(r.needs_review for r in rows), **counts)
+        + labels.t("band_counts", review=shortlist.needs_review, **shortlist.band_counts)
+    )
+    left_out = (
+        labels.t("left_out", shown=len(shortlist.rows), left_out=shortlist.left_out) if shortlist.left_out else ""
     )
     return render_page(
         "shortlist.html",
@@ -271,25 +362,25 @@ def shortlist_html(
         t=labels.strings(),
         role_name=capped(resolved.text("name", language)) if resolved is not None else "",
         summary=summary,
-        notices=notices(trained_on, labels),
+        left_out=left_out,
+        notices=notices(shortlist.trained_on, labels),
         bands=[(band, labels.band(band)) for band in (*BANDS, _INCOMPLETE)],
         flags=[(flag, labels.flag_name(flag)) for flag in FLAG_IDS],
         columns=_columns(labels),
-        rows=[_row_view(rank, row, labels) for rank, row in enumerate(ordered, start=1)],
+        rows=[_row_view(rank, row, labels) for rank, row in enumerate(shortlist.rows, start=1)],
         made_with=labels.t("made_with", version=profilefit_version()),
     )
 
 
-def _rows(source: str | Path | Sequence[ScreeningResult] | Sequence[ShortlistRow]) -> list[ShortlistRow]:
+def _rows(source: str | Path | Sequence[ScreeningResult] | Sequence[ShortlistRow]) -> Iterator[ShortlistRow]:
     if isinstance(source, str | Path):
-        return read_results(source)
-    rows: list[ShortlistRow] = []
+        yield from iter_results(source)
+        return
     for item in source:
         if isinstance(item, ScreeningResult):
-            rows += rows_from_results([item])
+            yield from rows_from_results([item])
         else:  # rows built by hand are capped as rows read from a file are
-            rows.append(capped_row(item))
-    return rows
+            yield capped_row(item)
 
 
 def _columns(labels: Labels) -> list[_Column]:

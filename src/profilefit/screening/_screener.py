@@ -109,7 +109,7 @@ class Screener:
         else (2, -1, NaN) raises ``ValueError``.
     decision_log : str, Path or DecisionLog, optional
         A JSON Lines file to append one record per scored candidate to, on every path
-        (:meth:`score`, :meth:`score_many`, :meth:`score_batch`, ``profilefit score``), and the
+        (:meth:`score`, :meth:`score_many`, ``profilefit.batch.score_batch``, ``profilefit score``), and the
         reviews of :meth:`record_review`. Candidates appear only as a keyed pseudonym;
         answers and names are never written (see docs/decision-log.md).
     role : RoleProfile, str, Path or None, default="default"
@@ -393,12 +393,6 @@ class Screener:
         if self.decision_log is not None:
             self.decision_log.append(self.decision_records(batch, inputs=validated))
         return results
-
-    def score_batch(self, data: Any, **options: Any) -> Any:
-        """Score a data frame, a file path or an iterable of dicts; see :func:`profilefit.batch.score_batch`."""
-        from profilefit.batch import score_batch  # the batch layer imports this module
-
-        return score_batch(self, data, **options)
 
     # ---- record keeping ----------------------------------------------------------
 

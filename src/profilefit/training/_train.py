@@ -14,10 +14,10 @@ from numpy.typing import NDArray
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from profilefit.artifact import Manifest, save_artifact
+from profilefit.batch import collect_responses
 from profilefit.classifier import ProfileClassifier
 from profilefit.classifier._evaluate import evaluate_probabilities, format_metrics
 from profilefit.instrument import Instrument, load_instrument
-from profilefit.io import read_assessments
 from profilefit.scoring import NormGroup, Responses, score_responses
 from profilefit.simulate import REFERENCE_SEED, SimulationConfig, oracle_probabilities, retest, simulate
 from profilefit.training._card import render_model_card
@@ -139,11 +139,15 @@ def train_reference(
 
 
 def read_labelled(
-    path: str | Path, label_column: str, instrument: Instrument
+    path: str | Path, label_column: str, instrument: Instrument, *, encoding: str | None = None
 ) -> tuple[Responses, NDArray[np.str_], list[dict[str, Any]]]:
-    """Read labelled assessments; return valid responses, their labels and the rejected rows."""
-    responses, labels, rejected = read_assessments(path, instrument, label_column=label_column)
-    return responses, np.asarray(labels or [], dtype=np.str_), rejected
+    """Read labelled assessments; return valid responses, their labels and the rejected rows.
+
+    The one reader of ``profilefit score`` (:func:`profilefit.batch.collect_responses`): every
+    format, ``-`` for standard input, the same header check and the same rule for a row.
+    """
+    collected = collect_responses(path, instrument, label_column=label_column, encoding=encoding)
+    return collected.responses, np.asarray(collected.labels or [], dtype=np.str_), collected.rejects
 
 
 def train_on_labels(
@@ -157,13 +161,16 @@ def train_on_labels(
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     model_id: str | None = None,
     on_reject: Callable[[dict[str, Any]], None] | None = None,
+    encoding: str | None = None,
 ) -> TrainingReport:
     """Train on an organisation's own labelled assessments, with cross-validated evaluation.
 
     Parameters
     ----------
     data : str or Path
-        CSV or JSON Lines: one row per candidate with the instrument's columns and a label.
+        An export in any format ``profilefit score`` reads (CSV, TSV, JSON Lines, Parquet, xlsx;
+        ``"-"`` for standard input): one row per candidate with the instrument's columns and a
+        label. Needs the ``io`` extra.
     out_dir : str or Path
         Folder for the model, its manifest and its model card.
     label_column : str, default="profile"
@@ -176,9 +183,11 @@ def train_on_labels(
     model_id : str, optional
     on_reject : callable, optional
         Called with each rejected row's record as it is found.
+    encoding : str, optional
+        Of a CSV or JSON Lines input; by default UTF-8 (UTF-16/32 by byte-order mark).
     """
     instrument = instrument or load_instrument()
-    responses, labels, rejected = read_labelled(data, label_column, instrument)
+    responses, labels, rejected = read_labelled(data, label_column, instrument, encoding=encoding)
     for record in rejected:
         if on_reject:
             on_reject(record)
@@ -205,7 +214,7 @@ def train_on_labels(
         description="The candidates the model was trained on.",
     )
     out = Path(out_dir)
-    stem = Path(data).stem
+    stem = "stdin" if str(data) == "-" else Path(data).stem
     model_path = out / f"{stem}-model.joblib"
     manifest = save_artifact(
         estimator,
