@@ -25,7 +25,8 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("artifact", "decisions"),
     ("screening",),
     ("batch", "reports", "audit"),
-    ("training",),  # reads labelled exports through the batch reader
+    ("training", "service"),  # training reads labelled exports through the batch reader; the service
+    # exports through the batch writers and shows the candidate report
     ("cli",),
 )
 FLOOR_OF = {package: level for level, packages in enumerate(FLOORS) for package in packages}
