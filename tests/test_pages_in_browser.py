@@ -106,11 +106,44 @@ def _audit_page(results: list[ScreeningResult], kind: str) -> str:
     return audit_to_html(report)
 
 
+def _validation_page(results: list[ScreeningResult], kind: str) -> str:
+    """A validation study of the simulated results against made-up outcomes (page by branch `validate`)."""
+    from profilefit.validation import Applicants, Outcomes, study_to_html, validation_study
+
+    rng = np.random.default_rng(4)
+    n = 300
+    fit = np.array([results[k % len(results)].fit.score for k in range(n)]) + rng.normal(0, 10, n)
+    fit = np.clip(fit, 0, 100)
+    profiles = [results[k % len(results)].top_profile for k in range(n)]
+    sexes = ["Female", "Male"]
+    outcome = "quality"
+    if kind == "hostile":
+        profiles = [RTL_ID + MARKUP_IDS[1] + LONG_ID if k % 3 == 0 else p for k, p in enumerate(profiles)]
+        sexes[1] = RTL_ID + MARKUP_IDS[2]
+        outcome = RTL_ID + MARKUP_IDS[0] + LONG_ID
+    ids = [f"c{k}" for k in range(n)]
+    pool = Applicants(
+        ids=ids,
+        fit=fit,
+        band=np.where(fit >= 64, "strong", np.where(fit >= 46, "possible", "weak")).astype("<U12"),
+        profile=np.array(profiles, dtype=object).astype(str),
+        scales={"composure": rng.uniform(1, 6, n)},
+    )
+    values = {ids[k]: float(fit[k] / 20 + rng.normal()) for k in range(200)}
+    values[MARKUP_IDS[1] + LONG_ID if kind == "hostile" else "elsewhere"] = 3.0
+    people = {candidate_id: Demographics(sex=sexes[k % 2]) for k, candidate_id in enumerate(ids)}
+    study = validation_study(
+        pool, Outcomes(outcome, "numeric", values), demographics=DemographicsTable(frozenset({"sex"}), people)
+    )
+    return study_to_html(study)
+
+
 #: name -> function(results, "ordinary" | "hostile") -> HTML. Adding a page is one entry here.
 PAGES: dict[str, Callable[[list[ScreeningResult], str], str]] = {
     **{f"report-{language}": _report_page(language) for language in report_languages()},
     **{f"shortlist-{language}": _shortlist_page(language) for language in report_languages()},
     "audit": _audit_page,
+    "validation": _validation_page,
 }
 
 #: Cases the page's owner is still fixing: (page, kind, width) -> reason. Strict: they must fail.

@@ -48,6 +48,7 @@ _COMMAND_MODULES = (
     "profilefit.cli._batch_commands",
     "profilefit.cli._report_commands",
     "profilefit.cli._decision_log_commands",
+    "profilefit.cli._validation_commands",
     "profilefit.cli._service_commands",
 )
 

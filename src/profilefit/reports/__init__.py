@@ -1,6 +1,7 @@
 """Candidate reports (text, JSON, HTML) and the shortlist page, in English, Norwegian, Swedish and Dutch."""
 
 from profilefit.reports._candidate import html_report, json_report, text_report, write_reports
+from profilefit.reports._render import isolate
 from profilefit.reports._shortlist import (
     DEFAULT_TOP,
     Shortlist,
@@ -19,6 +20,7 @@ __all__ = [
     "Shortlist",
     "ShortlistRow",
     "html_report",
+    "isolate",
     "iter_results",
     "json_report",
     "read_results",

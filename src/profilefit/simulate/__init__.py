@@ -14,10 +14,19 @@ from profilefit.simulate._generate import (
     simulate,
     situational_consistency,
 )
+from profilefit.simulate._outcomes import (
+    OutcomeModel,
+    SimulatedOutcome,
+    outcome_models,
+    select_hired,
+    simulate_outcome,
+)
 
 __all__ = [
     "REFERENCE_SEED",
     "ItemParameters",
+    "OutcomeModel",
+    "SimulatedOutcome",
     "Simulation",
     "SimulationConfig",
     "answer",
@@ -25,8 +34,11 @@ __all__ = [
     "faking_strengths",
     "item_parameters",
     "oracle_probabilities",
+    "outcome_models",
     "profile_log_densities",
     "retest",
+    "select_hired",
     "simulate",
+    "simulate_outcome",
     "situational_consistency",
 ]
