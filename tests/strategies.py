@@ -133,12 +133,16 @@ def category_names() -> st.SearchStrategy[str]:
 
 
 def scored_candidates(*, min_size: int = 1, max_size: int = 60) -> st.SearchStrategy[list[ScoredCandidate]]:
-    """Scored candidates with ids ``c0``, ``c1``, …; whole-number fit scores so that the median often ties."""
+    """Scored candidates with ids ``c0``, ``c1``, …; whole-number fit scores so that the median often ties.
+
+    About one in twelve has an incomplete fit: no band, and then often no score.
+    """
+    complete = st.tuples(st.integers(0, 100).map(float), st.sampled_from(FIT_BANDS))
+    incomplete = st.tuples(st.one_of(st.none(), st.integers(0, 100).map(float)), st.none())
     candidate = st.tuples(
         st.sampled_from((*PROFILE_IDS, "undetermined")),
-        st.integers(0, 100).map(float),
-        st.one_of(st.sampled_from(FIT_BANDS), st.none()),  # None: an incomplete fit, never selected
-    )
+        st.one_of(*[complete] * 11, incomplete),
+    ).map(lambda row: (row[0], *row[1]))
     return st.lists(candidate, min_size=min_size, max_size=max_size).map(
         lambda rows: [ScoredCandidate(f"c{k}", *row) for k, row in enumerate(rows)]
     )
@@ -153,9 +157,9 @@ def audit_inputs(
     sexes = draw(st.lists(category_names(), min_size=1, max_size=max_categories, unique=True))
     races = draw(st.lists(category_names(), min_size=1, max_size=max_categories, unique=True))
     people = {}
-    for candidate in candidates:
-        if draw(st.integers(0, 9)) == 0:
-            continue  # no demographics row: unknown in every dimension
+    for k, candidate in enumerate(candidates):
+        if k > 0 and draw(st.integers(0, 9)) == 0:
+            continue  # no demographics row: unknown in every dimension (the first always has one, as an audit needs)
         sex = draw(st.one_of(st.none(), st.sampled_from(sexes)))
         race = draw(st.one_of(st.none(), st.sampled_from(races)))
         people[candidate.candidate_id] = Demographics(sex=sex, race_ethnicity=race)

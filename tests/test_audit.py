@@ -177,13 +177,13 @@ def test_weak_is_not_a_selection_band() -> None:
 # --- reading files ------------------------------------------------------------------------------
 
 RESULT_HEADER = (
-    "candidate_id;model_id;top_profile;second_profile;confidence;p_controller;p_rock;p_accommodator;p_empathizer;"
-    "p_hard_worker;p_innovator;p_competitor;fit_score;fit_band;needs_review;flags"
+    "candidate_id;model_id;profile;top_profile;second_profile;confidence;p_controller;p_rock;p_accommodator;"
+    "p_empathizer;p_hard_worker;p_innovator;p_competitor;fit_score;fit_band;needs_review;flags"
 )
 
 
-def _result_line(candidate_id: str, profile: str, score: str, band: str) -> str:
-    return f"{candidate_id};ref;{profile};rock;0,6;0,6;0,1;0,1;0,05;0,05;0,05;0,05;{score};{band};false;"
+def _result_line(candidate_id: str, profile: str, score: str, band: str, top: str = "controller") -> str:
+    return f"{candidate_id};ref;{profile};{top};rock;0,6;0,6;0,1;0,1;0,05;0,05;0,05;0,05;{score};{band};false;"
 
 
 def test_read_results_csv_with_bom_semicolons_crlf_and_decimal_comma(tmp_path: Path) -> None:
@@ -191,15 +191,15 @@ def test_read_results_csv_with_bom_semicolons_crlf_and_decimal_comma(tmp_path: P
     lines = [RESULT_HEADER, _result_line("a", "controller", "71,5", "strong"), _result_line("b", "rock", "12", "weak")]
     path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
     assert read_results(path) == [
-        ScoredCandidate("a", "controller", 71.5, "strong"),
-        ScoredCandidate("b", "rock", 12.0, "weak"),
+        ScoredCandidate("a", "controller", 71.5, "strong", "ref"),
+        ScoredCandidate("b", "rock", 12.0, "weak", "ref"),
     ]
 
 
 def test_read_results_jsonl_and_parquet(tmp_path: Path) -> None:
     rows = [
-        {"candidate_id": "a", "top_profile": "rock", "fit_score": 40.0, "fit_band": "possible", "flags": ""},
-        {"candidate_id": "b", "top_profile": "undetermined", "fit_score": 10, "fit_band": "weak", "flags": "fast"},
+        {"candidate_id": "a", "profile": "rock", "fit_score": 40.0, "fit_band": "possible", "flags": ""},
+        {"candidate_id": "b", "profile": "undetermined", "fit_score": 10, "fit_band": "weak", "flags": "fast"},
     ]
     expected = [ScoredCandidate("a", "rock", 40.0, "possible"), ScoredCandidate("b", "undetermined", 10.0, "weak")]
     jsonl = tmp_path / "results.jsonl"
@@ -224,7 +224,7 @@ def test_parquet_without_pyarrow_names_the_extra(tmp_path: Path, monkeypatch: py
 
 def test_missing_result_column_names_the_column_and_the_file(tmp_path: Path) -> None:
     path = tmp_path / "results.csv"
-    path.write_text("candidate_id,top_profile,fit_score\na,rock,50\n", encoding="utf-8")
+    path.write_text("candidate_id,profile,fit_score\na,rock,50\n", encoding="utf-8")
     with pytest.raises(AuditInputError, match="fit_band") as error:
         read_results(path)
     assert str(path) in str(error.value)
@@ -241,14 +241,14 @@ def test_missing_result_column_names_the_column_and_the_file(tmp_path: Path) -> 
 )
 def test_bad_result_values_name_the_line_and_field(tmp_path: Path, line: str, message: str) -> None:
     path = tmp_path / "results.csv"
-    path.write_text(f"candidate_id,top_profile,fit_score,fit_band\n{line}\n", encoding="utf-8")
+    path.write_text(f"candidate_id,profile,fit_score,fit_band\n{line}\n", encoding="utf-8")
     with pytest.raises(AuditInputError, match=message):
         read_results(path)
 
 
 def test_repeated_candidate_id_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "results.csv"
-    path.write_text("candidate_id,top_profile,fit_score,fit_band\na,rock,1,weak\na,rock,2,weak\n", encoding="utf-8")
+    path.write_text("candidate_id,profile,fit_score,fit_band\na,rock,1,weak\na,rock,2,weak\n", encoding="utf-8")
     with pytest.raises(AuditInputError, match=r"line 3.*repeats line 2"):
         read_results(path)
 
@@ -363,8 +363,8 @@ def test_renaming_categories_permutes_rows_and_changes_no_figure(inputs, random)
                 # Categories tied with the reference on count and size may swap the reference role: the
                 # tie-break falls back to name order. Every other figure must be identical.
                 if tied:
-                    x = replace(x, is_reference=False, fisher_p=None, z=None, z_p=None)
-                    y = replace(y, is_reference=False, fisher_p=None, z=None, z_p=None)
+                    x = replace(x, is_reference=False, fisher_p=None, fisher_q=None, z=None, z_p=None)
+                    y = replace(y, is_reference=False, fisher_p=None, fisher_q=None, z=None, z_p=None)
                 assert x == y
             assert replace(category, category="", selection=moved.selection, scoring=moved.scoring) == replace(
                 moved, category=""

@@ -49,8 +49,8 @@ def _write_results(path: Path, candidate_ids: list[str], *, seed: int = 7, nordi
     """A results file like ``profilefit score`` writes, with random fit scores and bands that follow them."""
     rng = np.random.default_rng(seed)
     delimiter = ";" if nordic else ","
-    header = ["candidate_id", "model_id", "top_profile", "second_profile", "confidence", "fit_score", "fit_band",
-              "needs_review", "flags"]  # fmt: skip
+    header = ["candidate_id", "model_id", "profile", "top_profile", "second_profile", "confidence", "fit_score",
+              "fit_band", "needs_review", "flags"]  # fmt: skip
     lines = [delimiter.join(header)]
     profiles = ["controller", "rock", "empathizer", "undetermined"]
     for candidate_id in candidate_ids:
@@ -59,7 +59,8 @@ def _write_results(path: Path, candidate_ids: list[str], *, seed: int = 7, nordi
         text = f"{score:.1f}".replace(".", ",") if nordic else f"{score:.1f}"
         confidence = "0,5" if nordic else "0.5"
         profile = profiles[int(rng.integers(len(profiles)))]
-        lines.append(delimiter.join([candidate_id, "ref", profile, "rock", confidence, text, band, "false", ""]))
+        top = "rock" if profile == "undetermined" else profile
+        lines.append(delimiter.join([candidate_id, "ref", profile, top, "rock", confidence, text, band, "false", ""]))
     newline = "\r\n" if nordic else "\n"
     data = newline.join(lines) + newline
     path.write_bytes((("\ufeff" if nordic else "") + data).encode("utf-8"))
@@ -87,7 +88,7 @@ def test_html_escapes_every_category_string() -> None:
     assert "&lt;script&gt;x&lt;/script&gt;" in page
     assert "\"&'" not in page and "&quot;&amp;&#x27;" in page
     assert page.startswith("<!DOCTYPE html>") and "<link" not in page and "src=" not in page  # self-contained
-    for wording in ("rule of thumb", "not a verdict", "support a human decision", "simulated candidates"):
+    for wording in ("rule of thumb", "not a verdict", "support a human decision"):
         assert wording in page
 
 
@@ -99,8 +100,20 @@ def test_csv_output_neutralises_formulas_and_reconciles(tmp_path: Path) -> None:
     assert {row["category"] for row in rows if row["dimension"] == "race_ethnicity"} >= {"'=1+1"}
     assert rows[0]["kind"] == "all" and rows[0]["applicants"] == "3"
     for dimension in ("sex", "race_ethnicity", "sex_race_ethnicity"):
-        counts = [int(row["applicants"]) for row in rows if row["dimension"] == dimension]
-        assert sum(counts) == 3
+        own = [row for row in rows if row["dimension"] == dimension]
+        assert sum(int(row["applicants"]) for row in own if row["kind"] != "classification") == 3
+        # Per category, the classification rows count every candidate once.
+        for category in {row["category"] for row in own if row["kind"] == "category"}:
+            assigned = [
+                int(row["classification_count"])
+                for row in rows
+                if row["dimension"] == dimension and row["category"] == category and row["kind"] == "classification"
+            ]
+            applicants = next(
+                int(row["applicants"]) for row in rows
+                if row["dimension"] == dimension and row["category"] == category and row["kind"] == "category"
+            )  # fmt: skip
+            assert sum(assigned) == applicants
 
 
 def test_text_and_json_outputs() -> None:
@@ -108,13 +121,16 @@ def test_text_and_json_outputs() -> None:
     text = format_audit_text(report)
     assert "rule of thumb" in text and "Unknown category:" in text
     data = json.loads(json.dumps(audit_to_dict(report), allow_nan=False))
-    assert data["schema_version"] == "profilefit.audit/1"
+    assert data["schema_version"] == "profilefit.audit/2"
     sex = next(d for d in data["dimensions"] if d["dimension"] == "sex")
     assert sex["selection_reference"] == "Female"
     assert any("rule of thumb" in note for note in data["notes"])
 
 
-def test_cli_end_to_end_on_nordic_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_end_to_end_on_nordic_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # one audit date for both runs compared below
     ids = [f"cand-{k:04d}" for k in range(1, 61)]
     results = _write_results(tmp_path / "results.csv", ids, nordic=True)
     demographics = tmp_path / "demographics.csv"
@@ -131,18 +147,24 @@ def test_cli_end_to_end_on_nordic_csv(tmp_path: Path, capsys: pytest.CaptureFixt
     out = capsys.readouterr().out
     assert code == _main.EXIT_OK
     assert "Adverse-impact audit of 60 candidates" in out
-    assert "Candidates without demographics: 5" in out and "Demographics rows without a result: 1" in out
+    assert "Matched to demographics: 55 of 60" in out and "Demographics rows without a result: 1" in out
     assert "Sex × race/ethnicity" in out and "Age band" in out
     data = json.loads(out_json.read_text(encoding="utf-8"))
     assert data["select_band"] == "strong" and data["applicants"] == 60
     assert data == json.loads(json.dumps(audit_to_dict(audit_files(results, demographics, select_band="strong"))))
-    assert out_csv.read_text(encoding="utf-8").startswith("kind,dimension,category,applicants")
+    header = out_csv.read_text(encoding="utf-8").splitlines()[0].split(",")
+    comparison = ["count", "rate", "impact_ratio", "impact_ratio_all", "below_four_fifths", "reference", "fisher_p",
+                  "z", "z_p"]  # fmt: skip
+    version_1 = ["kind", "dimension", "category", "applicants", "share", "excludable",
+                 *(f"selection_{c}" for c in comparison), *(f"scoring_{c}" for c in comparison)]  # fmt: skip
+    assert header[: len(version_1)] == version_1  # readers by position keep working
+    assert header[len(version_1)].startswith("profile_") and "classification_impact_ratio" in header
     assert "rule of thumb" in out_html.read_text(encoding="utf-8")
 
 
 def test_cli_missing_column_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     results = tmp_path / "results.csv"
-    results.write_text("candidate_id,top_profile,fit_band\na,rock,weak\n", encoding="utf-8")
+    results.write_text("candidate_id,profile,fit_band\na,rock,weak\n", encoding="utf-8")
     demographics = tmp_path / "demographics.csv"
     demographics.write_text("candidate_id,sex\na,Male\n", encoding="utf-8")
     code = _run_cli(["audit", str(results), "--demographics", str(demographics)])
@@ -198,7 +220,7 @@ def test_ids_neutralised_in_a_results_csv_still_join_their_demographics(tmp_path
 
     results = tmp_path / "results.csv"
     results.write_text(
-        "candidate_id,top_profile,fit_score,fit_band\n'-17,controller,70,strong\n'=x,rock,40,weak\nplain,rock,50,possible\n",
+        "candidate_id,profile,fit_score,fit_band\n'-17,controller,70,strong\n'=x,rock,40,weak\nplain,rock,50,possible\n",
         encoding="utf-8",
     )
     demographics = tmp_path / "demographics.csv"

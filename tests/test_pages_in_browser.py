@@ -147,20 +147,7 @@ PAGES: dict[str, Callable[[list[ScreeningResult], str], str]] = {
 }
 
 #: Cases the page's owner is still fixing: (page, kind, width) -> reason. Strict: they must fail.
-_AUDIT_LAYOUT = (
-    "the audit page is being rebuilt on branch `fair` (issue 14, part 2); on main it is {width} px wide "
-    "in a {window} px window{more}; remove this entry once `fair` is merged and the case passes"
-)
-KNOWN_FAILURES: dict[tuple[str, str, int], str] = {
-    ("audit", "ordinary", 1280): _AUDIT_LAYOUT.format(width=1710, window=1280, more=" and cuts chart labels"),
-    ("audit", "ordinary", 390): _AUDIT_LAYOUT.format(width=1710, window=390, more=" and cuts chart labels"),
-    ("audit", "hostile", 1280): _AUDIT_LAYOUT.format(
-        width="72,851", window=1280, more=" and does not isolate category names"
-    ),
-    ("audit", "hostile", 390): _AUDIT_LAYOUT.format(
-        width="72,851", window=390, more=" and does not isolate category names"
-    ),
-}
+KNOWN_FAILURES: dict[tuple[str, str, int], str] = {}
 
 
 def _cases() -> list[object]:

@@ -62,7 +62,7 @@ def test_too_few_labels_per_class_is_a_clear_error(tmp_path):
         "\n".join(json.dumps({"candidate_id": f"c{i}", "tc1": 3, "profile": p}) for i, p in enumerate(["a", "a", "b"])),
         encoding="utf-8",
     )
-    with pytest.raises(ValueError, match="at least 5 rows"):
+    with pytest.raises(ValueError, match="at least 10 labelled rows"):
         train_on_labels(path, tmp_path / "out")
 
 

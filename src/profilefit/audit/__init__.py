@@ -1,23 +1,25 @@
 """Adverse-impact audit of screening results by sex, race/ethnicity, their intersections and age band.
 
-The audit reads only a results file and a demographics file; demographics never enter scoring.
-See docs/fairness.md for what each figure means and which rules ask for it.
+Selection and scoring rates, impact ratios and tests per category, and the same for each
+classification the model reports (each profile, and undetermined), as NYC Local Law 144 audits
+publish them; in English, Norwegian, Swedish and Dutch. The audit reads only a results file, a
+demographics file and, optionally, the model's manifest and the role; demographics never enter
+scoring. See docs/fairness.md for what each figure means and which rules ask for it.
 """
 
 from profilefit.audit._html import audit_to_html, write_audit_html
 from profilefit.audit._impact import (
     DEFAULT_SELECT_BAND,
     EXCLUDABLE_SHARE,
-    FOUR_FIFTHS,
+    MIN_MATCHED_SHARE,
     SELECT_BANDS,
+    AuditMatchError,
     AuditReport,
     CategoryImpact,
+    ClassificationImpact,
     DimensionImpact,
-    RateComparison,
     adverse_impact,
     audit_files,
-    fisher_exact_p,
-    two_proportion_z,
 )
 from profilefit.audit._inputs import (
     AGE_BANDS,
@@ -26,20 +28,26 @@ from profilefit.audit._inputs import (
     AuditInputError,
     Demographics,
     DemographicsTable,
+    ResultsFile,
     ScoredCandidate,
     age_band_of,
     read_demographics,
     read_results,
+    read_results_file,
 )
+from profilefit.audit._rates import FOUR_FIFTHS, RateComparison, fisher_exact_p, two_proportion_z
 from profilefit.audit._report import (
+    AUDIT_SCHEMA_VERSION,
     FOUR_FIFTHS_NOTE,
-    audit_notes,
     audit_rows,
     audit_to_dict,
     format_audit_text,
     write_audit_csv,
     write_audit_json,
 )
+from profilefit.audit._scales import ScaleDifference, ScaleStatistics
+from profilefit.audit._sentences import audit_notes
+from profilefit.audit._strings import AuditLabels, audit_languages
 from profilefit.audit._synthetic import (
     SAMPLE_CANDIDATE_IDS,
     SAMPLE_DEMOGRAPHICS_SEED,
@@ -48,38 +56,52 @@ from profilefit.audit._synthetic import (
     write_demographics_csv,
     write_sample_demographics,
 )
+from profilefit.audit._tool import UNDETERMINED, AuditedTool, describe_tool
 
 __all__ = [
     "AGE_BANDS",
+    "AUDIT_SCHEMA_VERSION",
     "DEFAULT_SELECT_BAND",
     "EXCLUDABLE_SHARE",
     "FIT_BANDS",
     "FOUR_FIFTHS",
     "FOUR_FIFTHS_NOTE",
+    "MIN_MATCHED_SHARE",
     "RESULT_COLUMNS",
     "SAMPLE_CANDIDATE_IDS",
     "SAMPLE_DEMOGRAPHICS_SEED",
     "SELECT_BANDS",
+    "UNDETERMINED",
     "AuditInputError",
+    "AuditLabels",
+    "AuditMatchError",
     "AuditReport",
+    "AuditedTool",
     "CategoryImpact",
+    "ClassificationImpact",
     "Demographics",
     "DemographicsTable",
     "DimensionImpact",
     "RateComparison",
+    "ResultsFile",
+    "ScaleDifference",
+    "ScaleStatistics",
     "ScoredCandidate",
     "adverse_impact",
     "age_band_of",
     "audit_files",
+    "audit_languages",
     "audit_notes",
     "audit_rows",
     "audit_to_dict",
     "audit_to_html",
+    "describe_tool",
     "fisher_exact_p",
     "format_audit_text",
     "make_synthetic_demographics",
     "read_demographics",
     "read_results",
+    "read_results_file",
     "sample_demographics_path",
     "two_proportion_z",
     "write_audit_csv",

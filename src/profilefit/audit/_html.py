@@ -1,169 +1,319 @@
-"""The audit as one self-contained HTML page: no scripts, no external files, inline SVG charts.
+"""The audit as one self-contained HTML page, rendered from the Jinja2 template ``audit/data/audit.html``.
 
-Every string that reaches the page goes through :func:`html.escape`, category names included:
-they come from a file someone else wrote.
+This module turns the report into plain values (sentences, table cells, bar widths); the template
+is the one place they become markup. Every ``{{ value }}`` passes through :func:`_finalize`, which
+escapes it and wraps each data string (a category, a model or role name, an organisation's label,
+marked by :class:`~profilefit.audit.AuditLabels`) in ``<bdi>``, so that escaping and direction
+isolation cannot be forgotten; in attributes, ``|isolate`` puts data between FSI … PDI instead.
+
+The page has no script and loads nothing. It fits a narrow window: wide tables scroll in their own
+region with the category column kept in view, long strings wrap anywhere, and the bar charts are
+drawn in HTML, so their names and values are text at the page's size.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import lru_cache
 from html import escape
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from profilefit.audit._impact import FOUR_FIFTHS, AuditReport, CategoryImpact, DimensionImpact
-from profilefit.audit._report import audit_notes
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
-_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 78rem; padding: 0 1rem; color: #1b1b1b; }
-table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.9rem; }
-th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-tr.excludable td { color: #666; font-style: italic; }
-td.flag { color: #a4000f; font-weight: bold; }
-.notes { background: #f4f4f0; border-left: 4px solid #8a6d00; padding: 0.5rem 1rem; }
-.charts { display: flex; flex-wrap: wrap; gap: 2rem; }
-figcaption { font-size: 0.85rem; color: #444; max-width: 36rem; }
-"""
+from profilefit.audit._impact import AuditReport, DimensionImpact
+from profilefit.audit._rates import FOUR_FIFTHS, RateComparison
+from profilefit.audit._sentences import (
+    audit_notes,
+    category_note,
+    classification_cell,
+    comparison_cells,
+    comparison_headers,
+    flagged,
+    profilefit_version,
+    scale_cell,
+    scale_reference,
+    summary_lines,
+    tool_lines,
+    warning_lines,
+)
+from profilefit.audit._strings import DATA_END, DATA_START, AuditLabels
 
-_BAR_HEIGHT = 18
-_LABEL_WIDTH = 260
-_PLOT_WIDTH = 300
-
-
-def _text(value: object) -> str:
-    return escape(str(value), quote=True)
-
-
-def _rate(value: float | None) -> str:
-    return "–" if value is None else f"{value:.3f}"
-
-
-def _p(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return "&lt;0.001" if value < 0.001 else f"{value:.3f}"
+#: Longest name a chart shows; the tables beside it show any name whole.
+_CHART_LABEL_CHARS = 60
+_FLAG_COLUMN = 3  # in comparison_cells: rate, IR, IR all, below 4/5, ...
 
 
-def _bar_chart(dimension: DimensionImpact, rate: str, title: str) -> str:
-    """Horizontal bars of one rate per category, with a line at four-fifths of the reference rate."""
-    categories = dimension.categories
-    height = _BAR_HEIGHT * len(categories) + 24
-    width = _LABEL_WIDTH + _PLOT_WIDTH + 60
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-        f'aria-label="{_text(title)}">'
-    ]
-    for k, category in enumerate(categories):
-        comparison = getattr(category, rate)
-        y, bar = k * _BAR_HEIGHT, comparison.rate * _PLOT_WIDTH
-        colour = "#9e9e9e" if category.excludable else ("#c0392b" if comparison.below_four_fifths else "#2e6da4")
-        parts.append(
-            f'<text x="{_LABEL_WIDTH - 6}" y="{y + 13}" font-size="12" text-anchor="end">'
-            f"{_text(category.category)}</text>"
-            f'<rect x="{_LABEL_WIDTH}" y="{y + 3}" width="{bar:.1f}" height="{_BAR_HEIGHT - 6}" fill="{colour}"/>'
-            f'<text x="{_LABEL_WIDTH + bar + 4:.1f}" y="{y + 13}" font-size="11">{comparison.rate:.2f}</text>'
-        )
-    reference = next((c for c in categories if getattr(c, rate).is_reference), None)
-    if reference is not None:
-        x = _LABEL_WIDTH + FOUR_FIFTHS * getattr(reference, rate).rate * _PLOT_WIDTH
-        bottom = _BAR_HEIGHT * len(categories)
-        parts.append(
-            f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{bottom}" stroke="#8a6d00" stroke-dasharray="4 3"/>'
-            f'<text x="{x:.1f}" y="{bottom + 16}" font-size="11" text-anchor="middle">4/5 of highest</text>'
-        )
-    parts.append("</svg>")
-    caption = (
-        f"{title}. Dashed line: four-fifths of the reference category's rate. Red: impact ratio below 0.8; "
-        "grey: excludable (under 2 %)."
+def _finalize(value: Any) -> Markup:
+    """Every ``{{ value }}`` of the template: escaped, each marked data string wrapped in ``<bdi>``."""
+    if isinstance(value, Markup):  # the template's own macros
+        return value
+    text = escape(str(value), quote=True)
+    return Markup(text.replace(DATA_START, "<bdi>").replace(DATA_END, "</bdi>"))
+
+
+def _isolate(value: object) -> str:
+    """For attributes: marked data strings between FSI … PDI (an element cannot go in an attribute)."""
+    return str(value).replace(DATA_START, "\u2068").replace(DATA_END, "\u2069")
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("profilefit.audit", "data"),
+        autoescape=True,  # data never reaches the page unescaped, whatever the template does
+        finalize=_finalize,
+        undefined=StrictUndefined,  # a misspelt name fails in tests instead of printing nothing
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
-    return f"<figure>{''.join(parts)}<figcaption>{_text(caption)}</figcaption></figure>"
+    environment.filters["isolate"] = _isolate
+    return environment
 
 
-def _row(category: CategoryImpact) -> str:
-    cells = [_text(category.category), str(category.applicants), f"{category.share:.1%}"]
-    for comparison in (category.selection, category.scoring):
-        flag = comparison.below_four_fifths
-        cells += [
-            str(comparison.count),
-            _rate(comparison.rate),
-            _rate(comparison.impact_ratio),
-            _rate(comparison.impact_ratio_all),
-            "–" if flag is None else ("yes" if flag else "no"),
-            _p(comparison.fisher_p),
-            "–" if comparison.z is None else f"{comparison.z:+.2f}",
-            _p(comparison.z_p),
+def _style() -> Markup:
+    css = resources.files("profilefit.audit").joinpath("data", "audit.css").read_text(encoding="utf-8")
+    return Markup(css)
+
+
+def _short(label: str) -> str:
+    """A chart name of at most :data:`_CHART_LABEL_CHARS` characters, still marked as data."""
+    plain = label.replace(DATA_START, "").replace(DATA_END, "")
+    cut = plain if len(plain) <= _CHART_LABEL_CHARS else plain[: _CHART_LABEL_CHARS - 1] + "…"
+    return f"{DATA_START}{cut}{DATA_END}" if DATA_START in label else cut
+
+
+def _chart(dimension: DimensionImpact, rate: str, title: str, labels: AuditLabels, share: float) -> dict[str, Any]:
+    """Bars of one rate per category, a dashed line at four-fifths of the reference rate, ``!`` below it."""
+    comparisons: list[RateComparison] = [getattr(c, rate) for c in dimension.categories]
+    reference = next((comparison for comparison in comparisons if comparison.is_reference), None)
+    bars = [
+        {
+            "name": _short(labels.category(dimension.dimension, category.category)),
+            "kind": "excludable" if category.excludable else ("below" if comparison.below_four_fifths else ""),
+            "width": f"{100 * comparison.rate:.1f}",
+            "value": labels.number(comparison.rate) + (" !" if comparison.below_four_fifths else ""),
+        }
+        for category, comparison in zip(dimension.categories, comparisons, strict=True)
+    ]
+    return {
+        "label": title,
+        "bars": bars,
+        "line": None if reference is None else f"{100 * float(FOUR_FIFTHS) * reference.rate:.1f}",
+        "caption": f"{title}. " + labels.t("chart_caption", share=labels.percent(share, 0)),
+    }
+
+
+def _cell(text: object, *, flag: bool = False, note: bool = False) -> dict[str, Any]:
+    """One table cell: its text, and whether it marks a ratio below four-fifths or holds a note."""
+    return {"text": text, "flag": flag, "note": note}
+
+
+def _header(text: str) -> dict[str, Any]:
+    return {"text": text, "data": DATA_START in text}  # an organisation's label may wrap anywhere
+
+
+def _comparison_table(
+    dimension: DimensionImpact,
+    comparisons: Sequence[RateComparison],
+    count_header: str,
+    label: str,
+    labels: AuditLabels,
+    share: float,
+) -> dict[str, Any]:
+    rows = []
+    for category, comparison in zip(dimension.categories, comparisons, strict=True):
+        figures = [
+            _cell(cell, flag=k == _FLAG_COLUMN and bool(comparison.below_four_fifths))
+            for k, cell in enumerate(comparison_cells(comparison, labels))
         ]
-    notes = [
-        *(["reference (selection)"] if category.selection.is_reference else []),
-        *(["reference (scoring)"] if category.scoring.is_reference else []),
-        *(["excludable"] if category.excludable else []),
+        rows.append(
+            {
+                "name": labels.category(dimension.dimension, category.category),
+                "excludable": category.excludable,
+                "cells": [
+                    _cell(category.applicants),
+                    _cell(labels.percent(category.share)),
+                    _cell(comparison.count),
+                    *figures,
+                    _cell(category_note(category, comparison, labels, share), note=True),
+                ],
+            }
+        )
+    return {"label": label, "headers": [_header(h) for h in comparison_headers(count_header, labels)], "rows": rows}
+
+
+def _matrix(
+    dimension: DimensionImpact,
+    labels: AuditLabels,
+    label: str,
+    columns: Sequence[str],
+    cells: Sequence[Sequence[dict[str, Any]]],
+) -> dict[str, Any]:
+    """A table with one row per category: its name, then ``cells[k]`` for category ``k``."""
+    return {
+        "label": label,
+        "headers": [_header(column) for column in columns],
+        "rows": [
+            {
+                "name": labels.category(dimension.dimension, category.category),
+                "excludable": category.excludable,
+                "cells": row,
+            }
+            for category, row in zip(dimension.categories, cells, strict=True)
+        ],
+    }
+
+
+def _dimension(report: AuditReport, dimension: DimensionImpact, labels: AuditLabels) -> dict[str, Any]:
+    title = labels.dimension(dimension.dimension)
+    share = report.excludable_share
+    median = "–" if report.median_fit_score is None else labels.number(report.median_fit_score)
+    selection_title = labels.t("section_selection", band=labels.band(report.select_band))
+    scoring_title = labels.t("section_scoring", median=median)
+    classifications_title = labels.t("section_classifications")
+    matrix = _matrix(
+        dimension,
+        labels,
+        f"{title}: {classifications_title}",
+        [labels.t("col_category"), *(labels.profile(impact.classification) for impact in dimension.classifications)],
+        [
+            [
+                _cell(
+                    classification_cell(impact.comparisons[k], labels),
+                    flag=bool(impact.comparisons[k].below_four_fifths),
+                )
+                for impact in dimension.classifications
+            ]
+            for k in range(len(dimension.categories))
+        ],
+    )
+    blocks = [
+        {
+            "heading": selection_title,
+            "legend": "",
+            "table": _comparison_table(
+                dimension,
+                [c.selection for c in dimension.categories],
+                labels.t("col_selected"),
+                selection_title,
+                labels,
+                share,
+            ),
+            "after": "",
+        },
+        {
+            "heading": scoring_title,
+            "legend": "",
+            "table": _comparison_table(
+                dimension,
+                [c.scoring for c in dimension.categories],
+                labels.t("col_above_median"),
+                scoring_title,
+                labels,
+                share,
+            ),
+            "after": labels.t("unknown_line", count=dimension.unknown),
+        },
+        {"heading": classifications_title, "legend": labels.t("classifications_legend"), "table": matrix, "after": ""},
     ]
-    cells.append(_text(", ".join(notes)))
-    # Columns 7 and 15 hold the four-fifths flags of selection and scoring.
-    flagged = {k for k, comparison in ((7, category.selection), (15, category.scoring)) if comparison.below_four_fifths}
-    tds = "".join(
-        f'<td class="flag">{cell}</td>' if k in flagged else f"<td>{cell}</td>" for k, cell in enumerate(cells)
-    )
-    return f'<tr class="excludable">{tds}</tr>' if category.excludable else f"<tr>{tds}</tr>"
+    tests = [
+        {
+            "heading": labels.t("classification_heading", classification=labels.profile(impact.classification)),
+            "table": _comparison_table(
+                dimension,
+                impact.comparisons,
+                labels.t("col_assigned"),
+                f"{title}: {labels.profile(impact.classification)}",
+                labels,
+                share,
+            ),
+        }
+        for impact in dimension.classifications
+    ]
+    scales = None
+    if dimension.scales:
+        heading = labels.t("section_scales", reference=scale_reference(dimension, labels))
+        scales = {
+            "heading": heading,
+            "legend": labels.t("scales_legend"),
+            "table": _matrix(
+                dimension,
+                labels,
+                f"{title}: {heading}",
+                [labels.t("col_category"), *(labels.scale(scale.scale) for scale in dimension.scales)],
+                [
+                    [_cell(scale_cell(scale.statistics[k], labels)) for scale in dimension.scales]
+                    for k in range(len(dimension.categories))
+                ],
+            ),
+        }
+    return {
+        "title": title,
+        "charts": [
+            _chart(dimension, "selection", labels.t("chart_selection", dimension=title), labels, share),
+            _chart(dimension, "scoring", labels.t("chart_scoring", dimension=title), labels, share),
+        ],
+        "blocks": blocks,
+        "tests_heading": labels.t("section_classification_tests"),
+        "tests": tests,
+        "scales": scales,
+    }
 
 
-def _dimension_section(dimension: DimensionImpact, profiles: tuple[str, ...]) -> str:
-    rate_headers = ["rate", "IR", "IR all", "below 4/5", "Fisher p", "z", "z p"]
-    header = (
-        "<tr><th>Category</th><th>Applicants</th><th>Share</th>"
-        + "<th>Selected</th>"
-        + "".join(f"<th>Selection {_text(h)}</th>" for h in rate_headers)
-        + "<th>Above median</th>"
-        + "".join(f"<th>Scoring {_text(h)}</th>" for h in rate_headers)
-        + "<th>Note</th></tr>"
-    )
-    body = "".join(_row(category) for category in dimension.categories)
-    profile_header = "<tr><th>Category</th>" + "".join(f"<th>{_text(p)}</th>" for p in profiles) + "</tr>"
-    profile_body = "".join(
-        f"<tr><td>{_text(c.category)}</td>" + "".join(f"<td>{c.profile_rates[p]:.0%}</td>" for p in profiles) + "</tr>"
-        for c in dimension.categories
-    )
+def audit_to_html(report: AuditReport, language: str = "en") -> str:
+    """Render the audit as a self-contained HTML page (a string) in a language, every text escaped.
+
+    Parameters
+    ----------
+    report : AuditReport
+    language : {"en", "nb", "sv", "nl"}, default "en"
+
+    Returns
+    -------
+    str
+    """
+    labels = AuditLabels(language, isolate=True, instrument_id=report.tool.instrument_id)
+    overall = {
+        "label": labels.t("section_overall"),
+        "headers": [_header(labels.t("col_group")), *(_header(labels.profile(p)) for p in report.profiles)],
+        "rows": [
+            {
+                "name": labels.t("all_candidates"),
+                "excludable": False,
+                "cells": [_cell(labels.percent(report.profile_rates[p])) for p in report.profiles],
+            }
+        ],
+    }
     return (
-        f"<section><h2>{_text(dimension.title)}</h2>"
-        f'<div class="charts">{_bar_chart(dimension, "selection", "Selection rate")}'
-        f"{_bar_chart(dimension, 'scoring', 'Scoring rate (above the median fit score)')}</div>"
-        f"<table><thead>{header}</thead><tbody>{body}</tbody></table>"
-        f"<p>Unknown category: {dimension.unknown}</p>"
-        f"<h3>Top profile, share of each category</h3>"
-        f"<table><thead>{profile_header}</thead><tbody>{profile_body}</tbody></table></section>"
+        _environment()
+        .get_template("audit.html")
+        .render(
+            language=language,
+            title=labels.t("title"),
+            style=_style(),
+            heading=labels.t("heading", n=report.applicants),
+            tool_heading=labels.t("section_tool"),
+            tool_lines=[*tool_lines(report.tool, labels, report.profiles), *summary_lines(report, labels)],
+            warning_label=labels.t("warning"),
+            warnings=warning_lines(report, labels),
+            notes_heading=labels.t("section_notes"),
+            notes=audit_notes(report, language),
+            dimensions=[_dimension(report, dimension, labels) for dimension in report.dimensions],
+            flagged_heading=labels.t("section_flagged"),
+            flagged=flagged(report, labels),
+            flagged_none=labels.t("flagged_none"),
+            overall_heading=labels.t("section_overall"),
+            overall=overall,
+            footer=labels.t("footer", version=profilefit_version()),
+        )
     )
 
 
-def audit_to_html(report: AuditReport) -> str:
-    """Render the audit as a self-contained HTML page (a string), every text escaped."""
-    summary = (
-        f"{report.applicants} candidates audited. Selected (fit band {report.select_band!r} or higher): "
-        f"{report.selected} ({report.selected / report.applicants:.1%}). Median fit score "
-        f"{report.median_fit_score:.2f}, {report.above_median} strictly above it. Candidates without "
-        f"demographics: {report.results_without_demographics}. Demographics rows without a result: "
-        f"{report.demographics_without_results} (ignored)."
-    )
-    notes = "".join(f"<li>{_text(note)}</li>" for note in audit_notes(report))
-    sections = "".join(_dimension_section(dimension, report.profiles) for dimension in report.dimensions)
-    overall = (
-        "<table><thead><tr>"
-        + "".join(f"<th>{_text(p)}</th>" for p in report.profiles)
-        + "</tr></thead><tbody><tr>"
-        + "".join(f"<td>{report.profile_rates[p]:.0%}</td>" for p in report.profiles)
-        + "</tr></tbody></table>"
-    )
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>profilefit adverse-impact audit</title><style>{_STYLE}</style></head><body>"
-        f"<h1>Adverse-impact audit</h1><p>{_text(summary)}</p>"
-        f'<div class="notes"><h2>How to read this page</h2><ul>{notes}</ul></div>'
-        f"{sections}<section><h2>Top profile, share of all audited candidates</h2>{overall}</section>"
-        "</body></html>\n"
-    )
-
-
-def write_audit_html(report: AuditReport, path: str | Path) -> Path:
+def write_audit_html(report: AuditReport, path: str | Path, *, language: str = "en") -> Path:
     """Write :func:`audit_to_html` to ``path`` as UTF-8."""
     path = Path(path)
-    path.write_text(audit_to_html(report), encoding="utf-8")
+    path.write_text(audit_to_html(report, language), encoding="utf-8")
     return path

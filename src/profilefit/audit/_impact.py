@@ -13,81 +13,55 @@ each and gives the sources.
   ``impact_ratio_all`` includes every category.
 - *Unknown*: candidates whose category is unknown, or who have no demographics row, are counted and
   never enter a ratio.
+- *Classifications*: for each classification the model reports (each profile, and undetermined), the
+  share of a category assigned it, with the same impact ratios and tests (6 RCNY § 5-301(b)(4)).
+
+Rates and ratios are computed from the counts as exact fractions, so a ratio of exactly 4/5 is not
+below four-fifths; floats are derived from the fractions for output.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
+from profilefit.artifact import file_sha256
 from profilefit.audit._inputs import (
     FIT_BANDS,
+    AuditInputError,
     Demographics,
     DemographicsTable,
     ScoredCandidate,
     read_demographics,
-    read_results,
+    read_results_file,
 )
-from profilefit.profiles import PROFILE_IDS
+from profilefit.audit._rates import RateComparison, benjamini_hochberg, compare_rates
+from profilefit.audit._scales import ScaleDifference, scale_differences
+from profilefit.audit._synthetic import sample_demographics_path
+from profilefit.audit._tool import UNDETERMINED, AuditedTool, describe_tool, order_classifications
+from profilefit.fit import RoleProfile
 
 #: Bands a selection can be made at; "weak" would select everyone.
 SELECT_BANDS = ("strong", "possible")
 DEFAULT_SELECT_BAND = "possible"
 
-#: Share of the audited candidates below which a category may be excluded from impact ratios (6 RCNY § 5-301).
+#: Share of the audited candidates below which a category may be excluded from impact ratios (6 RCNY § 5-301(d)).
 EXCLUDABLE_SHARE = 0.02
 
-#: Uniform Guidelines, 29 CFR 1607.4(D): an impact ratio below this is evidence of adverse impact to look into.
-FOUR_FIFTHS = 0.8
+#: Below this share of results matched to a demographics row, the audit warns that it says little.
+MIN_MATCHED_SHARE = 0.5
 
-UNDETERMINED = "undetermined"
+
+class AuditMatchError(AuditInputError):
+    """No result has a demographics row: there is nothing to audit (the ids probably differ)."""
+
 
 _INTERSECTION = " × "
-
-
-@dataclass(frozen=True)
-class RateComparison:
-    """One rate of one category, set against the category with the highest rate.
-
-    Attributes
-    ----------
-    count : int
-        Candidates selected (selection) or scoring above the median (scoring).
-    rate : float
-        ``count / applicants``.
-    impact_ratio : float or None
-        ``rate`` over the highest rate among non-excludable categories. ``None`` for an
-        excludable category, when every category is excludable, or when the highest rate is 0.
-    impact_ratio_all : float or None
-        ``rate`` over the highest rate among all categories; ``None`` when that is 0.
-    below_four_fifths : bool or None
-        ``impact_ratio < 0.8``; ``None`` when ``impact_ratio`` is.
-    is_reference : bool
-        This category has the highest rate among the non-excludable ones (the denominator of ``impact_ratio``).
-    fisher_p : float or None
-        Two-sided p of Fisher's exact test of this category against the reference; ``None`` for the
-        reference itself and when there is no reference.
-    z : float or None
-        Pooled two-proportion z statistic, this category minus the reference; ``None`` as for
-        ``fisher_p`` and when both rates are 0 or both are 1 (no variance).
-    z_p : float or None
-        Two-sided p of ``z`` under the standard normal.
-    """
-
-    count: int
-    rate: float
-    impact_ratio: float | None
-    impact_ratio_all: float | None
-    below_four_fifths: bool | None
-    is_reference: bool
-    fisher_p: float | None
-    z: float | None
-    z_p: float | None
 
 
 @dataclass(frozen=True)
@@ -106,7 +80,9 @@ class CategoryImpact:
     selection : RateComparison
     scoring : RateComparison
     profile_rates : dict of str to float
-        Share of the category whose top profile is each profile (``"undetermined"`` included).
+        Share of the category assigned each classification: the profile the model reported,
+        ``"undetermined"`` included. The same rates, with ratios and tests, are in
+        :attr:`DimensionImpact.classifications`.
     """
 
     category: str
@@ -132,17 +108,49 @@ class DimensionImpact:
         Sorted by category name.
     unknown : int
         Audited candidates whose category is unknown, including those without a demographics row.
+    classifications : tuple of ClassificationImpact
+        For each classification, the rate at which each category is assigned it, with impact
+        ratios and tests; in the order of :attr:`AuditReport.profiles`.
+    scales : tuple of ScaleDifference
+        For each scale the results file reports, each category's mean score and its standardised
+        difference from the largest category; empty when the results have no scale columns.
     """
 
     dimension: str
     title: str
     categories: tuple[CategoryImpact, ...]
     unknown: int
+    classifications: tuple[ClassificationImpact, ...] = ()
+    scales: tuple[ScaleDifference, ...] = ()
 
     def reference(self, rate: str = "selection") -> str | None:
         """Name of the category whose ``rate`` (``"selection"`` or ``"scoring"``) is the impact-ratio denominator."""
         for category in self.categories:
             if getattr(category, rate).is_reference:
+                return category.category
+        return None
+
+
+@dataclass(frozen=True)
+class ClassificationImpact:
+    """How often each category of one dimension is assigned one classification.
+
+    Attributes
+    ----------
+    classification : str
+        A profile id the model reports, or ``"undetermined"``.
+    comparisons : tuple of RateComparison
+        One per category, in the order of :attr:`DimensionImpact.categories`: ``count`` is the
+        category's candidates assigned the classification, ``rate`` their share of the category.
+    """
+
+    classification: str
+    comparisons: tuple[RateComparison, ...]
+
+    def reference(self, categories: Sequence[CategoryImpact]) -> str | None:
+        """Name of the category with the highest rate (the impact-ratio denominator), if any."""
+        for category, comparison in zip(categories, self.comparisons, strict=True):
+            if comparison.is_reference:
                 return category.category
         return None
 
@@ -154,12 +162,13 @@ class AuditReport:
     Attributes
     ----------
     select_band : {"strong", "possible"}
-        Selected means a fit band at or above this one.
+        Selected means a fit band at or above this one; a candidate without a band is not selected.
     applicants : int
         Candidates in the results file; every one is audited.
     selected : int
-    median_fit_score : float
-        Median fit score of all audited candidates; the scoring rate counts scores strictly above it.
+    median_fit_score : float or None
+        Median fit score of the audited candidates that have one; the scoring rate counts scores
+        strictly above it. ``None`` when no candidate has a fit score.
     above_median : int
     results_without_demographics : int
         Audited candidates with no demographics row (unknown in every dimension).
@@ -167,18 +176,33 @@ class AuditReport:
         Demographics rows with no result; they are ignored.
     excludable_share : float
     profiles : tuple of str
-        Profile ids in the order of ``profile_rates``.
+        The classifications: the profile ids the model reports, then ``"undetermined"``; the order
+        of ``profile_rates`` and of every dimension's ``classifications``.
     profile_rates : dict of str to float
-        Share of all audited candidates assigned each profile.
+        Share of all audited candidates assigned each classification.
     dimensions : tuple of DimensionImpact
         The dimensions the demographics file reports, in the order sex, race/ethnicity, their
         intersection, age band.
+    tool : AuditedTool
+        The model and role the results come from, as far as they are known.
+    without_band : int
+        Audited candidates whose fit has no band (an incomplete fit); they count as not selected.
+    without_score : int
+        Audited candidates without a fit score; they count as not above the median.
+    warnings : tuple of str
+        Codes of what a reader must know before trusting the figures: ``"low_match"`` (under half
+        of the results matched to demographics), ``"no_band"``, ``"mixed_models"``,
+        ``"unlisted_classifications"`` (profiles the model does not list), ``"no_dimensions"``,
+        ``"synthetic_demographics"`` (the bundled demographics, which describe no real person).
+    sources : dict of str to str
+        Where the figures come from, when read from files: ``results`` and ``demographics`` (file
+        names) and their ``results_sha256`` and ``demographics_sha256``.
     """
 
     select_band: str
     applicants: int
     selected: int
-    median_fit_score: float
+    median_fit_score: float | None
     above_median: int
     results_without_demographics: int
     demographics_without_results: int
@@ -186,6 +210,21 @@ class AuditReport:
     profiles: tuple[str, ...]
     profile_rates: Mapping[str, float]
     dimensions: tuple[DimensionImpact, ...]
+    tool: AuditedTool = field(default_factory=AuditedTool)
+    without_band: int = 0
+    without_score: int = 0
+    warnings: tuple[str, ...] = ()
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def matched(self) -> int:
+        """Audited candidates with a demographics row."""
+        return self.applicants - self.results_without_demographics
+
+    @property
+    def matched_share(self) -> float:
+        """Share of the audited candidates with a demographics row."""
+        return self.matched / self.applicants
 
 
 def _sex_and_race(person: Demographics) -> str | None:
@@ -205,90 +244,72 @@ _DIMENSIONS: tuple[_Dimension, ...] = (
 )
 
 
-def fisher_exact_p(count_a: int, n_a: int, count_b: int, n_b: int) -> float:
-    """Two-sided p of Fisher's exact test that groups ``a`` and ``b`` share one rate.
-
-    Examples
-    --------
-    >>> round(fisher_exact_p(2, 10, 10, 20), 4)
-    0.2353
-    """
-    table = [[count_a, n_a - count_a], [count_b, n_b - count_b]]
-    from scipy import stats  # imported when an audit runs, not when the command line starts
-
-    return min(1.0, float(stats.fisher_exact(table, alternative="two-sided").pvalue))
-
-
-def two_proportion_z(count_a: int, n_a: int, count_b: int, n_b: int) -> tuple[float | None, float | None]:
-    """Pooled two-proportion z test of group ``a`` against group ``b``: ``(z, two-sided p)``.
-
-    ``z = (p_a - p_b) / sqrt(p (1 - p) (1/n_a + 1/n_b))`` with the pooled rate
-    ``p = (count_a + count_b) / (n_a + n_b)``. Both are ``None`` when ``p`` is 0 or 1.
-
-    Examples
-    --------
-    >>> z, p = two_proportion_z(2, 10, 10, 20)
-    >>> round(z, 4), round(p, 4)
-    (-1.5811, 0.1138)
-    """
-    pooled = (count_a + count_b) / (n_a + n_b)
-    variance = pooled * (1.0 - pooled) * (1.0 / n_a + 1.0 / n_b)
-    if variance <= 0.0:
-        return None, None
-    z = (count_a / n_a - count_b / n_b) / math.sqrt(variance)
-    from scipy import stats
-
-    return z, min(1.0, float(2.0 * stats.norm.sf(abs(z))))
-
-
-def _highest(rates: NDArray[np.float64], sizes: NDArray[np.int64], eligible: NDArray[np.bool_]) -> int | None:
-    """Index of the highest rate among ``eligible``; ties go to more applicants, then to the first by name."""
-    candidates = [int(k) for k in np.flatnonzero(eligible)]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda k: (rates[k], sizes[k], -k))
-
-
-def _compare(
-    counts: NDArray[np.int64], sizes: NDArray[np.int64], excludable: NDArray[np.bool_]
-) -> list[RateComparison]:
-    """Impact ratios and tests of every category's rate, in the order given."""
-    rates = counts / sizes
-    reference = _highest(rates, sizes, ~excludable)
-    top_all = _highest(rates, sizes, np.ones_like(excludable))
-    comparisons = []
-    for k in range(len(sizes)):
-        ratio = None
-        if reference is not None and not excludable[k] and rates[reference] > 0:
-            ratio = float(rates[k] / rates[reference])
-        ratio_all = float(rates[k] / rates[top_all]) if top_all is not None and rates[top_all] > 0 else None
-        fisher_p = z = z_p = None
-        if reference is not None and k != reference:
-            fisher_p = fisher_exact_p(int(counts[k]), int(sizes[k]), int(counts[reference]), int(sizes[reference]))
-            z, z_p = two_proportion_z(int(counts[k]), int(sizes[k]), int(counts[reference]), int(sizes[reference]))
-        comparisons.append(
-            RateComparison(
-                count=int(counts[k]),
-                rate=float(rates[k]),
-                impact_ratio=ratio,
-                impact_ratio_all=ratio_all,
-                below_four_fifths=None if ratio is None else ratio < FOUR_FIFTHS,
-                is_reference=k == reference,
-                fisher_p=fisher_p,
-                z=z,
-                z_p=z_p,
-            )
-        )
-    return comparisons
-
-
-def _profile_order(assigned: Sequence[str]) -> tuple[str, ...]:
-    known = (*PROFILE_IDS, UNDETERMINED)
-    return known + tuple(sorted(set(assigned) - set(known)))
-
-
 def _profile_rates(assigned: NDArray[np.str_], profiles: tuple[str, ...]) -> dict[str, float]:
-    return {profile: float(np.mean(assigned == profile)) for profile in profiles}
+    if assigned.size == 0:
+        return dict.fromkeys(profiles, 0.0)
+    return {profile: float(Fraction(int(np.sum(assigned == profile)), int(assigned.size))) for profile in profiles}
+
+
+def _adjust_for_many_tests(dimensions: Sequence[DimensionImpact]) -> tuple[DimensionImpact, ...]:
+    """Give every comparison its Benjamini–Hochberg q.
+
+    Every Fisher test of the audit (selection, scoring, classifications, all dimensions) is one family.
+    """
+    found = [
+        comparison.fisher_p
+        for dimension in dimensions
+        for comparison in (
+            *(c.selection for c in dimension.categories),
+            *(c.scoring for c in dimension.categories),
+            *(x for impact in dimension.classifications for x in impact.comparisons),
+        )
+        if comparison.fisher_p is not None
+    ]
+    adjusted = iter(benjamini_hochberg(found))
+
+    def with_q(comparison: RateComparison) -> RateComparison:
+        # The same order as the list above, so each p meets its own q.
+        return comparison if comparison.fisher_p is None else replace(comparison, fisher_q=next(adjusted))
+
+    result = []
+    for dimension in dimensions:
+        categories = [replace(c, selection=with_q(c.selection)) for c in dimension.categories]
+        categories = [replace(c, scoring=with_q(c.scoring)) for c in categories]
+        classifications = tuple(
+            replace(impact, comparisons=tuple(with_q(x) for x in impact.comparisons))
+            for impact in dimension.classifications
+        )
+        result.append(replace(dimension, categories=tuple(categories), classifications=classifications))
+    return tuple(result)
+
+
+def _warnings(
+    candidates: Sequence[ScoredCandidate], tool: AuditedTool, matched: int, without_band: int, dimensions: int
+) -> tuple[str, ...]:
+    codes = []
+    if matched < MIN_MATCHED_SHARE * len(candidates):
+        codes.append("low_match")
+    if without_band:
+        codes.append("no_band")
+    if len({c.model_id for c in candidates if c.model_id is not None}) > 1:
+        codes.append("mixed_models")
+    if {c.profile for c in candidates} - {*tool.classifications, UNDETERMINED}:
+        codes.append("unlisted_classifications")
+    if not dimensions:
+        codes.append("no_dimensions")
+    return tuple(codes)
+
+
+def _no_match_message(candidates: Sequence[ScoredCandidate], demographics: DemographicsTable) -> str:
+    def first(ids: Sequence[str]) -> str:
+        return ", ".join(repr(candidate_id[:40]) for candidate_id in ids[:3]) or "none"
+
+    return (
+        f"none of the {len(candidates)} results has a row in the demographics file "
+        f"({len(demographics.people)} rows), so there is nothing to audit: candidate ids must match exactly. "
+        f"First result ids: {first([c.candidate_id for c in candidates])}; "
+        f"first demographics ids: {first(list(demographics.people))}"
+    )
 
 
 def adverse_impact(
@@ -297,6 +318,7 @@ def adverse_impact(
     *,
     select_band: str = DEFAULT_SELECT_BAND,
     excludable_share: float = EXCLUDABLE_SHARE,
+    tool: AuditedTool | None = None,
 ) -> AuditReport:
     """Compute the adverse-impact audit of scored candidates.
 
@@ -311,10 +333,18 @@ def adverse_impact(
         fit (no band) is not selected.
     excludable_share : float, default 0.02
         Categories with a smaller share of the candidates may be left out of impact ratios.
+    tool : AuditedTool, optional
+        The model and role the results come from: its classifications are audited, its texts
+        shown. By default, the classifications are the profiles the candidates were assigned.
 
     Returns
     -------
     AuditReport
+
+    Raises
+    ------
+    AuditMatchError
+        If no candidate has a demographics row.
 
     Examples
     --------
@@ -330,15 +360,24 @@ def adverse_impact(
         raise ValueError(f"select_band must be one of {', '.join(SELECT_BANDS)}, got {select_band!r}")
     if not candidates:
         raise ValueError("no candidates to audit")
+    matched = sum(c.candidate_id in demographics.people for c in candidates)
+    if matched == 0:
+        raise AuditMatchError(_no_match_message(candidates, demographics))
+    if tool is None:
+        tool = AuditedTool(classifications=order_classifications((), [c.profile for c in candidates]))
     threshold = FIT_BANDS.index(select_band)
-    # An incomplete fit has no band and is never selected.
     selected = np.array([c.fit_band is not None and FIT_BANDS.index(c.fit_band) >= threshold for c in candidates])
-    scores = np.array([c.fit_score for c in candidates], dtype=np.float64)
-    median = float(np.median(scores))
-    above = scores > median  # strictly above, as the rules define the scoring rate
-    assigned = np.array([c.top_profile for c in candidates], dtype=np.str_)
-    profiles = _profile_order([c.top_profile for c in candidates])
+    scored = [c.fit_score for c in candidates if c.fit_score is not None]
+    median = float(np.median(scored)) if scored else None
+    # Strictly above, as the rules define the scoring rate; no score is never above.
+    above = np.array([median is not None and c.fit_score is not None and c.fit_score > median for c in candidates])
+    assigned = np.array([c.profile for c in candidates], dtype=np.str_)
+    profiles = (*order_classifications(tool.classifications, [c.profile for c in candidates]), UNDETERMINED)
     total = len(candidates)
+    assigned_as = {profile: assigned == profile for profile in profiles}
+    scales = list(dict.fromkeys(scale for c in candidates for scale in c.scales))
+    scores = np.array([[c.scales.get(scale, np.nan) for scale in scales] for c in candidates], dtype=np.float64)
+    scores = scores.reshape(total, len(scales))
 
     ids = {c.candidate_id for c in candidates}
     unknown_person = Demographics()
@@ -350,37 +389,68 @@ def adverse_impact(
             continue
         labels = [category_of(person) for person in people]
         names = sorted({label for label in labels if label is not None}, key=lambda name: (name.casefold(), name))
-        members = [np.array([label == name for label in labels]) for name in names]
+        index = {name: k for k, name in enumerate(names)}
+        codes = np.array([-1 if label is None else index[label] for label in labels], dtype=np.int64)
+        members = [codes == k for k in range(len(names))]
         sizes = np.array([int(member.sum()) for member in members], dtype=np.int64)
         excludable = sizes / total < excludable_share
-        selection = _compare(np.array([int(selected[m].sum()) for m in members], dtype=np.int64), sizes, excludable)
-        scoring = _compare(np.array([int(above[m].sum()) for m in members], dtype=np.int64), sizes, excludable)
+        selection = compare_rates(
+            np.array([int(selected[m].sum()) for m in members], dtype=np.int64), sizes, excludable
+        )
+        scoring = compare_rates(np.array([int(above[m].sum()) for m in members], dtype=np.int64), sizes, excludable)
+        classifications = tuple(
+            ClassificationImpact(
+                profile,
+                tuple(
+                    compare_rates(
+                        np.array([int((is_profile[m]).sum()) for m in members], dtype=np.int64),
+                        sizes,
+                        excludable,
+                    )
+                ),
+            )
+            for profile, is_profile in assigned_as.items()
+        )
         categories = tuple(
             CategoryImpact(
                 category=name,
                 applicants=int(sizes[k]),
-                share=float(sizes[k] / total),
+                share=float(Fraction(int(sizes[k]), total)),
                 excludable=bool(excludable[k]),
                 selection=selection[k],
                 scoring=scoring[k],
-                profile_rates=_profile_rates(assigned[members[k]], profiles),
+                profile_rates={c.classification: c.comparisons[k].rate for c in classifications},
             )
             for k, name in enumerate(names)
         )
-        dimensions.append(DimensionImpact(dimension, title, categories, unknown=sum(label is None for label in labels)))
+        dimensions.append(
+            DimensionImpact(
+                dimension,
+                title,
+                categories,
+                unknown=sum(label is None for label in labels),
+                classifications=classifications,
+                scales=scale_differences(scores, scales, members, sizes, excludable),
+            )
+        )
 
+    without_band = sum(c.fit_band is None for c in candidates)
     return AuditReport(
         select_band=select_band,
         applicants=total,
         selected=int(selected.sum()),
         median_fit_score=median,
         above_median=int(above.sum()),
-        results_without_demographics=sum(c.candidate_id not in demographics.people for c in candidates),
+        results_without_demographics=total - matched,
         demographics_without_results=sum(candidate_id not in ids for candidate_id in demographics.people),
         excludable_share=excludable_share,
         profiles=profiles,
         profile_rates=_profile_rates(assigned, profiles),
-        dimensions=tuple(dimensions),
+        dimensions=_adjust_for_many_tests(dimensions),
+        tool=tool,
+        without_band=without_band,
+        without_score=total - len(scored),
+        warnings=_warnings(candidates, tool, matched, without_band, len(dimensions)),
     )
 
 
@@ -390,6 +460,8 @@ def audit_files(
     *,
     select_band: str = DEFAULT_SELECT_BAND,
     excludable_share: float = EXCLUDABLE_SHARE,
+    model: str | Path | None = None,
+    role: RoleProfile | str | Path | None = None,
 ) -> AuditReport:
     """Read a results file and a demographics CSV and audit them; see :func:`adverse_impact`.
 
@@ -401,6 +473,11 @@ def audit_files(
         A demographics CSV (see :func:`read_demographics`).
     select_band : {"strong", "possible"}, default "possible"
     excludable_share : float, default 0.02
+    model : str or Path, optional
+        The model file (``.joblib``, with its manifest) that scored the results. By default the
+        reference model when the results name it, else what the results file shows.
+    role : RoleProfile, str or Path, optional
+        The role the fit was computed for (a built-in id or a role file), to name it and its bands.
 
     Returns
     -------
@@ -410,10 +487,25 @@ def audit_files(
     ------
     AuditInputError
         If either file cannot be used; the message names the file, row and field.
+    AuditMatchError
+        If no result has a demographics row.
     """
-    return adverse_impact(
-        read_results(results),
+    results_file = read_results_file(results)
+    tool = describe_tool(results_file, model=model, role=role)
+    report = adverse_impact(
+        results_file.candidates,
         read_demographics(demographics),
         select_band=select_band,
         excludable_share=excludable_share,
+        tool=tool,
     )
+    sources = {
+        "results": Path(results).name,
+        "results_sha256": file_sha256(results),
+        "demographics": Path(demographics).name,
+        "demographics_sha256": file_sha256(demographics),
+    }
+    warnings = report.warnings
+    if sources["demographics_sha256"] == file_sha256(sample_demographics_path()):
+        warnings = (*warnings, "synthetic_demographics")
+    return replace(report, sources=sources, warnings=warnings)

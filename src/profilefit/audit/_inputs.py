@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,21 @@ from profilefit.io import CSV_SUFFIXES, FORMULA_START, read_csv_table, read_tabl
 #: Fit bands from lowest to highest; "selected at a band" means that band or a higher one.
 FIT_BANDS: tuple[str, ...] = tuple(reversed(BANDS))  # weakest first, so a band's index orders it
 
-#: Columns of a results file the audit reads; any other column is ignored.
-RESULT_COLUMNS = ("candidate_id", "top_profile", "fit_score", "fit_band")
+#: Columns a results file must have for the audit. ``profile`` is the classification the model
+#: reported (``"undetermined"`` included), not ``top_profile``, which is never undetermined.
+RESULT_COLUMNS = ("candidate_id", "profile", "fit_score", "fit_band")
+
+#: Columns read when present: which model scored each row.
+OPTIONAL_RESULT_COLUMNS = ("model_id",)
+
+#: Prefix of the per-profile probability columns; their names list the classifications of the model.
+PROBABILITY_PREFIX = "p_"
+
+#: Prefix of the scale score columns; read when present, for the scale scores by group.
+SCALE_PREFIX = "scale_"
+
+_READ_COLUMNS = frozenset(RESULT_COLUMNS + OPTIONAL_RESULT_COLUMNS)
+_PARQUET_SUFFIXES = (".parquet", ".pq")  # the suffixes profilefit.io.read_table reads as Parquet
 
 #: Demographic columns the audit understands, besides ``candidate_id``.
 DEMOGRAPHIC_COLUMNS = ("sex", "race_ethnicity", "age", "age_band")
@@ -42,23 +55,47 @@ class AuditInputError(ValueError):
 
 @dataclass(frozen=True)
 class ScoredCandidate:
-    """The four figures of one scored candidate that the audit uses.
+    """The figures of one scored candidate that the audit uses.
 
     Attributes
     ----------
     candidate_id : str
-    top_profile : str
-        One of the profile ids, or ``"undetermined"``.
-    fit_score : float
-        Role fit from 0 to 100.
+    profile : str
+        The classification the model reported: a profile id, or ``"undetermined"``.
+    fit_score : float or None
+        Role fit from 0 to 100; ``None`` for a fit that could not be computed (never above the median).
     fit_band : {"strong", "possible", "weak"} or None
-        ``None`` for an incomplete fit (a weighted scale had too few answers): never selected.
+        ``None`` for a fit without a band (an incomplete fit): never selected.
+    model_id : str or None, default None
+        The model that scored the candidate, when the results file says.
+    scales : dict of str to float, default empty
+        The candidate's scale scores by scale id, when the results file has ``scale_<id>``
+        columns; a scale that could not be scored is left out.
     """
 
     candidate_id: str
-    top_profile: str
-    fit_score: float
+    profile: str
+    fit_score: float | None
     fit_band: str | None
+    model_id: str | None = None
+    scales: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ResultsFile:
+    """A results file as the audit reads it.
+
+    Attributes
+    ----------
+    candidates : list of ScoredCandidate
+        In file order.
+    classifications : tuple of str
+        The profile ids the model reports, from the ``p_<profile>`` column names in file order;
+        empty when the file has no such column.
+    """
+
+    candidates: list[ScoredCandidate]
+    classifications: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,7 +145,11 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _fit_score(value: Any, where: str) -> float:
+def _fit_score(value: Any, where: str) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None  # an incomplete fit: no score
+    if isinstance(value, float) and math.isnan(value):
+        return None  # Parquet and pandas write a missing score as NaN
     score = math.nan
     if isinstance(value, int | float) and not isinstance(value, bool):
         score = float(value)
@@ -130,8 +171,8 @@ def read_results(path: str | Path) -> list[ScoredCandidate]:
     ----------
     path : str or Path
         CSV (``.csv``), JSON Lines (``.jsonl``) or Parquet (``.parquet``; needs ``profilefit[io]``).
-        Only ``candidate_id``, ``top_profile``, ``fit_score`` and ``fit_band`` are read; an empty
-        ``fit_band`` next to a score is an incomplete fit, read as ``None`` (not selected).
+        ``candidate_id``, ``profile``, ``fit_score`` and ``fit_band`` are read, and ``model_id``
+        when present. An empty ``fit_band`` (a fit without a band) is read as ``None``.
 
     Returns
     -------
@@ -144,10 +185,30 @@ def read_results(path: str | Path) -> list[ScoredCandidate]:
         If the file is missing, a required column is absent, a value is invalid (the message
         names the file, the line and the field), a candidate id repeats, or there are no rows.
     """
+    return read_results_file(path).candidates
+
+
+def read_results_file(path: str | Path) -> ResultsFile:
+    """Read a results file: its candidates, as :func:`read_results` does, and the model's classifications.
+
+    Raises
+    ------
+    AuditInputError
+        As :func:`read_results`.
+    """
     path = Path(path)
     is_csv = path.suffix.lower() in CSV_SUFFIXES
-    header, rows = read_table(path, what="results", columns=RESULT_COLUMNS, error=AuditInputError)
+    columns = None
+    if path.suffix.lower() in _PARQUET_SUFFIXES:
+        # Parquet is columnar: read the schema first, then only the columns the audit uses.
+        names, _ = read_table(path, what="results", columns=(), error=AuditInputError)
+        columns = tuple(name for name in names if name in _READ_COLUMNS or name.startswith(SCALE_PREFIX))
+    header, rows = read_table(path, what="results", columns=columns, error=AuditInputError)
     _require_columns(path, "results", header, RESULT_COLUMNS)
+    classifications = tuple(
+        column.removeprefix(PROBABILITY_PREFIX) for column in header if column.startswith(PROBABILITY_PREFIX)
+    )
+    scale_columns = [column for column in header if column.startswith(SCALE_PREFIX)]
     candidates: list[ScoredCandidate] = []
     seen: dict[str, str] = {}
     for location, row in rows:
@@ -165,19 +226,50 @@ def read_results(path: str | Path) -> list[ScoredCandidate]:
         if candidate_id in seen:
             raise AuditInputError(f"{where}, field 'candidate_id': {candidate_id!r} repeats {seen[candidate_id]}")
         seen[candidate_id] = location
-        top_profile = _text(row["top_profile"])
-        if not top_profile:
-            raise AuditInputError(f"{where}, field 'top_profile': empty")
-        band = _text(row["fit_band"]).lower() or None  # empty: an incomplete fit, which has no band
-        if band is not None and band not in FIT_BANDS:
-            raise AuditInputError(
-                f"{where}, field 'fit_band': expected one of {', '.join(FIT_BANDS)} or empty (an incomplete fit), "
-                f"got {band!r}"
-            )
-        candidates.append(ScoredCandidate(candidate_id, top_profile, _fit_score(row["fit_score"], where), band))
+        profile = _text(row["profile"])
+        if not profile:
+            raise AuditInputError(f"{where}, field 'profile': empty")
+        band = _fit_band(row["fit_band"], where)
+        score = _fit_score(row["fit_score"], where)
+        model_id = _text(row.get("model_id")) or None
+        scales = {
+            column.removeprefix(SCALE_PREFIX): value
+            for column in scale_columns
+            if (value := _scale_score(row.get(column), where, column)) is not None
+        }
+        candidates.append(ScoredCandidate(candidate_id, profile, score, band, model_id, scales))
     if not candidates:
         raise AuditInputError(f"results file {path} has no candidates")
-    return candidates
+    return ResultsFile(candidates, classifications)
+
+
+def _scale_score(value: Any, where: str, column: str) -> float | None:
+    """A scale score, or ``None`` when the scale could not be scored (empty, null or NaN)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return None if math.isnan(value) else float(value)
+    text = _text(value).replace(",", ".")  # a decimal comma, as spreadsheets in Oslo or Utrecht write it
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        raise AuditInputError(f"{where}, field {column!r}: expected a number or empty, got {_text(value)!r}") from None
+    return None if math.isnan(number) else number
+
+
+def _fit_band(value: Any, where: str) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    band = _text(value).lower()
+    if not band:
+        return None  # a fit without a band: counted, never selected
+    if band not in FIT_BANDS:
+        raise AuditInputError(
+            f"{where}, field 'fit_band': expected one of {', '.join(FIT_BANDS)} or empty, got {_text(value)!r}"
+        )
+    return band
 
 
 def _category(value: Any) -> str | None:

@@ -1,54 +1,66 @@
-"""The audit as a terminal table, flat CSV rows and JSON; the HTML page is in :mod:`profilefit.audit._html`."""
+"""The audit as a terminal table, flat CSV rows and JSON; the HTML page is in :mod:`profilefit.audit._html`.
+
+Text and notes are written in the audit's language (:class:`~profilefit.audit.AuditLabels`); CSV
+columns and JSON keys are the same in every language, so that other tools can read them.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from profilefit.audit._impact import AuditReport, CategoryImpact, DimensionImpact, RateComparison
+from profilefit.audit._impact import (
+    AuditReport,
+    CategoryImpact,
+    DimensionImpact,
+)
+from profilefit.audit._rates import RateComparison
+from profilefit.audit._sentences import (
+    audit_date,
+    audit_notes,
+    classification_cell,
+    comparison_headers,
+    comparison_rows,
+    flagged,
+    profilefit_version,
+    scale_cell,
+    scale_reference,
+    summary_lines,
+    tool_lines,
+    warning_lines,
+)
+from profilefit.audit._strings import AuditLabels
 from profilefit.io import csv_cell
 
-#: Version of the JSON layout; it changes when a key is renamed or removed.
-AUDIT_SCHEMA_VERSION = "profilefit.audit/1"
+#: Version of the JSON layout; it changes when a key is renamed or removed, or a meaning changes.
+#: 2: profile shares count the reported profile (``undetermined`` included), ``classifications`` added.
+AUDIT_SCHEMA_VERSION = "profilefit.audit/2"
 
-FOUR_FIFTHS_NOTE = (
-    "The four-fifths rule is a rule of thumb: an impact ratio below 0.8 calls for a closer look at how "
-    "candidates are screened, not a verdict that the screen discriminates. With small groups, ratios and "
-    "p-values swing widely."
+FOUR_FIFTHS_NOTE = AuditLabels("en").t("note_four_fifths")
+
+
+#: The figures of one comparison in the CSV, in the order of layout version 1 (``shortfall`` came later).
+_V1_FIELDS = (
+    "count",
+    "rate",
+    "impact_ratio",
+    "impact_ratio_all",
+    "below_four_fifths",
+    "reference",
+    "fisher_p",
+    "z",
+    "z_p",
 )
-HUMAN_DECISION_NOTE = (
-    "profilefit's fit bands support a human decision; they must not be the sole basis for rejecting anyone."
-)
-SIMULATED_DATA_NOTE = (
-    "The reference model is trained on simulated candidates, not on real people labelled with profiles."
-)
-NOT_LEGAL_ADVICE_NOTE = "This audit is not legal advice; docs/fairness.md gives the rules it follows and their sources."
 
 
-def audit_notes(report: AuditReport) -> list[str]:
-    """Return the sentences every output of the audit carries: how to read it and what it is not."""
-    return [
-        f"Selected: fit band {report.select_band!r} or higher. Scoring rate: share with a fit score strictly "
-        f"above the median fit score of all {report.applicants} audited candidates ({report.median_fit_score:.2f}).",
-        f"Impact ratio (IR): a category's rate over the highest rate. Categories under "
-        f"{report.excludable_share:.0%} of the audited candidates are marked excludable: their counts and "
-        "rates are shown, they get no IR, and the highest rate is taken among the other categories. "
-        "'IR all' includes every category.",
-        "Candidates with an unknown category, or with no demographics row, are counted and never enter a ratio. "
-        "Fisher's exact test and the pooled two-proportion z test compare each category with the reference "
-        "category (two-sided p).",
-        FOUR_FIFTHS_NOTE,
-        HUMAN_DECISION_NOTE,
-        SIMULATED_DATA_NOTE,
-        NOT_LEGAL_ADVICE_NOTE,
-    ]
-
-
-def _comparison_fields(prefix: str, comparison: RateComparison) -> dict[str, Any]:
+def _comparison_fields(prefix: str, comparison: RateComparison | None) -> dict[str, Any]:
+    if comparison is None:
+        return {f"{prefix}_{name}": None for name in (*_V1_FIELDS, "shortfall", "fisher_q")}
     return {
         f"{prefix}_count": comparison.count,
         f"{prefix}_rate": comparison.rate,
@@ -59,31 +71,54 @@ def _comparison_fields(prefix: str, comparison: RateComparison) -> dict[str, Any
         f"{prefix}_fisher_p": comparison.fisher_p,
         f"{prefix}_z": comparison.z,
         f"{prefix}_z_p": comparison.z_p,
+        f"{prefix}_shortfall": comparison.shortfall,
+        f"{prefix}_fisher_q": comparison.fisher_q,
     }
+
+
+def _classification_rows(report: AuditReport, dimension: DimensionImpact) -> Iterator[dict[str, Any]]:
+    for impact in dimension.classifications:
+        for category, comparison in zip(dimension.categories, impact.comparisons, strict=True):
+            yield {
+                "kind": "classification",
+                "dimension": dimension.dimension,
+                "category": category.category,
+                "classification": impact.classification,
+                "applicants": category.applicants,
+                "share": category.share,
+                "excludable": category.excludable,
+                **_comparison_fields("selection", None),
+                **_comparison_fields("scoring", None),
+                **_comparison_fields("classification", comparison),
+                **{f"profile_{profile}": None for profile in report.profiles},
+            }
 
 
 def audit_rows(report: AuditReport) -> list[dict[str, Any]]:
-    """One flat row per category of each dimension, then its unknown count, after one row for everyone.
+    """Flat rows: everyone, then per dimension its categories, its unknown count and its classifications.
 
-    The ``kind`` column says which: ``"all"``, ``"category"`` or ``"unknown"``. Figures that do not
-    apply to a row are ``None``. ``profile_<id>`` columns hold the share assigned each top profile.
+    The ``kind`` column says which: ``"all"``, ``"category"``, ``"unknown"`` or ``"classification"``
+    (one row per category and classification, figures in the ``classification_*`` columns).
+    Figures that do not apply to a row are ``None``. ``profile_<id>`` columns hold the share
+    assigned each classification.
     """
-    empty = {key: None for key in _comparison_fields("selection", _EMPTY)} | {
-        key: None for key in _comparison_fields("scoring", _EMPTY)
-    }
+    none = {**_comparison_fields("selection", None), **_comparison_fields("scoring", None)}
+    no_classification = {"classification": None, **_comparison_fields("classification", None)}
     no_profiles = {f"profile_{profile}": None for profile in report.profiles}
     everyone = {
         "kind": "all",
         "dimension": "all",
         "category": "all audited candidates",
+        "classification": None,
         "applicants": report.applicants,
         "share": 1.0,
         "excludable": None,
-        **empty,
+        **none,
         "selection_count": report.selected,
-        "selection_rate": report.selected / report.applicants,
+        "selection_rate": float(Fraction(report.selected, report.applicants)),
         "scoring_count": report.above_median,
-        "scoring_rate": report.above_median / report.applicants,
+        "scoring_rate": float(Fraction(report.above_median, report.applicants)),
+        **{key: value for key, value in no_classification.items() if key != "classification"},
         **{f"profile_{profile}": share for profile, share in report.profile_rates.items()},
     }
     rows = [everyone]
@@ -94,11 +129,13 @@ def audit_rows(report: AuditReport) -> list[dict[str, Any]]:
                     "kind": "category",
                     "dimension": dimension.dimension,
                     "category": category.category,
+                    "classification": None,
                     "applicants": category.applicants,
                     "share": category.share,
                     "excludable": category.excludable,
                     **_comparison_fields("selection", category.selection),
                     **_comparison_fields("scoring", category.scoring),
+                    **_comparison_fields("classification", None),
                     **{f"profile_{profile}": share for profile, share in category.profile_rates.items()},
                 }
             )
@@ -107,17 +144,25 @@ def audit_rows(report: AuditReport) -> list[dict[str, Any]]:
                 "kind": "unknown",
                 "dimension": dimension.dimension,
                 "category": "unknown",
+                "classification": None,
                 "applicants": dimension.unknown,
-                "share": dimension.unknown / report.applicants,
+                "share": float(Fraction(dimension.unknown, report.applicants)),
                 "excludable": None,
-                **empty,
+                **none,
+                **_comparison_fields("classification", None),
                 **no_profiles,
             }
         )
-    return rows
-
-
-_EMPTY = RateComparison(0, 0.0, None, None, None, False, None, None, None)
+        rows.extend(_classification_rows(report, dimension))
+    # The columns of version 1 first, in their order, so that readers by position keep working.
+    order = [
+        "kind", "dimension", "category", "applicants", "share", "excludable",
+        *(f"selection_{name}" for name in _V1_FIELDS), *(f"scoring_{name}" for name in _V1_FIELDS),
+        *(f"profile_{profile}" for profile in report.profiles),
+        "classification", *_comparison_fields("classification", None),
+        "selection_shortfall", "scoring_shortfall", "selection_fisher_q", "scoring_fisher_q",
+    ]  # fmt: skip
+    return [{key: row[key] for key in order} for row in rows]
 
 
 def write_audit_csv(report: AuditReport, path: str | Path) -> Path:
@@ -131,44 +176,128 @@ def write_audit_csv(report: AuditReport, path: str | Path) -> Path:
     return path
 
 
-def audit_to_dict(report: AuditReport) -> dict[str, Any]:
-    """Return the audit as plain JSON-ready data: figures, per-dimension references, and the notes."""
-    data = asdict(report)
-    data["dimensions"] = [
-        {
-            **asdict(dimension),
-            "selection_reference": dimension.reference("selection"),
-            "scoring_reference": dimension.reference("scoring"),
-        }
-        for dimension in report.dimensions
-    ]
-    return {"schema_version": AUDIT_SCHEMA_VERSION, **data, "notes": audit_notes(report)}
+def _exact(value: Fraction | None) -> str | None:
+    return None if value is None else f"{value.numerator}/{value.denominator}"
 
 
-def write_audit_json(report: AuditReport, path: str | Path) -> Path:
+def _comparison_dict(comparison: RateComparison) -> dict[str, Any]:
+    data = asdict(comparison)
+    data["impact_ratio_exact"] = _exact(comparison.impact_ratio_exact)
+    return data
+
+
+def _classification_dict(report: AuditReport, classification: str, labels: AuditLabels) -> dict[str, Any]:
+    dimensions = []
+    for dimension in report.dimensions:
+        impact = next(c for c in dimension.classifications if c.classification == classification)
+        dimensions.append(
+            {
+                "dimension": dimension.dimension,
+                "reference": impact.reference(dimension.categories),
+                "unknown": dimension.unknown,
+                "categories": [
+                    {
+                        "category": category.category,
+                        "applicants": category.applicants,
+                        "share": category.share,
+                        "excludable": category.excludable,
+                        **_comparison_dict(comparison),
+                    }
+                    for category, comparison in zip(dimension.categories, impact.comparisons, strict=True)
+                ],
+            }
+        )
+    return {
+        "classification": classification,
+        "name": labels.profile(classification),
+        "rate": report.profile_rates[classification],
+        "dimensions": dimensions,
+    }
+
+
+def _category_dict(category: CategoryImpact) -> dict[str, Any]:
+    return {
+        **asdict(category),
+        "selection": _comparison_dict(category.selection),
+        "scoring": _comparison_dict(category.scoring),
+    }
+
+
+def audit_to_dict(report: AuditReport, language: str = "en") -> dict[str, Any]:
+    """Return the audit as plain JSON-ready data: figures, per-dimension references, classifications, notes.
+
+    Parameters
+    ----------
+    report : AuditReport
+    language : {"en", "nb", "sv", "nl"}, default "en"
+        Language of the notes, warnings and display names; keys are the same in every language.
+    """
+    labels = AuditLabels(language, instrument_id=report.tool.instrument_id)
+    tool = report.tool
+    return {
+        "schema_version": AUDIT_SCHEMA_VERSION,
+        "language": language,
+        "profilefit_version": profilefit_version(),
+        "audited_on": audit_date(),
+        "sources": dict(report.sources),
+        "tool": {
+            **asdict(tool),
+            "role_name": dict(tool.role_name),
+            "bands": None if tool.bands is None else {"strong": tool.bands[0], "possible": tool.bands[1]},
+            "description": tool_lines(tool, labels, report.profiles),
+        },
+        "select_band": report.select_band,
+        "applicants": report.applicants,
+        "selected": report.selected,
+        "median_fit_score": report.median_fit_score,
+        "above_median": report.above_median,
+        "matched": report.matched,
+        "matched_share": report.matched_share,
+        "results_without_demographics": report.results_without_demographics,
+        "demographics_without_results": report.demographics_without_results,
+        "without_band": report.without_band,
+        "without_score": report.without_score,
+        "excludable_share": report.excludable_share,
+        "profiles": list(report.profiles),
+        "profile_names": {profile: labels.profile(profile) for profile in report.profiles},
+        "profile_rates": dict(report.profile_rates),
+        "dimensions": [
+            {
+                "dimension": dimension.dimension,
+                "title": labels.dimension(dimension.dimension),
+                "categories": [_category_dict(category) for category in dimension.categories],
+                "unknown": dimension.unknown,
+                "selection_reference": dimension.reference("selection"),
+                "scoring_reference": dimension.reference("scoring"),
+                "scales": [
+                    {
+                        "scale": scale.scale,
+                        "name": labels.scale(scale.scale),
+                        "categories": [
+                            {"category": category.category, **asdict(statistics)}
+                            for category, statistics in zip(dimension.categories, scale.statistics, strict=True)
+                        ],
+                    }
+                    for scale in dimension.scales
+                ],
+            }
+            for dimension in report.dimensions
+        ],
+        "classifications": [_classification_dict(report, profile, labels) for profile in report.profiles],
+        "warnings": [
+            {"code": code, "message": message}
+            for code, message in zip(report.warnings, warning_lines(report, labels), strict=True)
+        ],
+        "notes": audit_notes(report, language),
+    }
+
+
+def write_audit_json(report: AuditReport, path: str | Path, *, language: str = "en") -> Path:
     """Write :func:`audit_to_dict` as indented UTF-8 JSON."""
     path = Path(path)
-    text = json.dumps(audit_to_dict(report), indent=2, ensure_ascii=False, allow_nan=False)
+    text = json.dumps(audit_to_dict(report, language), indent=2, ensure_ascii=False, allow_nan=False)
     path.write_text(text + "\n", encoding="utf-8")
     return path
-
-
-def _rate(value: float | None) -> str:
-    return "–" if value is None else f"{value:.3f}"
-
-
-def _p(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return "<0.001" if value < 0.001 else f"{value:.3f}"
-
-
-def _z(value: float | None) -> str:
-    return "–" if value is None else f"{value:+.2f}"
-
-
-def _flag(value: bool | None) -> str:
-    return "–" if value is None else ("yes" if value else "no")
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, text_last: bool = False) -> list[str]:
@@ -187,70 +316,84 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, text_last: 
     return [line(headers), line(["-" * w for w in widths]), *(line(row) for row in body)]
 
 
-def _category_note(category: CategoryImpact) -> str:
-    notes = []
-    if category.selection.is_reference:
-        notes.append("sel. ref")
-    if category.scoring.is_reference:
-        notes.append("score ref")
-    if category.excludable:
-        notes.append("excludable")
-    return ", ".join(notes)
-
-
-def format_dimension(dimension: DimensionImpact, profiles: Sequence[str]) -> list[str]:
-    """Lines of one dimension: the impact table, the unknown count, and the profile shares."""
-    headers = (
-        "Category", "Applicants", "Share", "Selected", "Sel. rate", "IR", "IR all", "<4/5", "Fisher p", "z", "z p",
-        "Score rate", "IR", "IR all", "<4/5", "Note",
-    )  # fmt: skip
+def _classification_matrix(report: AuditReport, dimension: DimensionImpact, labels: AuditLabels) -> list[str]:
+    headers = [labels.t("col_category"), *(labels.profile(c.classification) for c in dimension.classifications)]
     rows = [
-        (
-            c.category,
-            str(c.applicants),
-            f"{c.share:.1%}",
-            str(c.selection.count),
-            _rate(c.selection.rate),
-            _rate(c.selection.impact_ratio),
-            _rate(c.selection.impact_ratio_all),
-            _flag(c.selection.below_four_fifths),
-            _p(c.selection.fisher_p),
-            _z(c.selection.z),
-            _p(c.selection.z_p),
-            _rate(c.scoring.rate),
-            _rate(c.scoring.impact_ratio),
-            _rate(c.scoring.impact_ratio_all),
-            _flag(c.scoring.below_four_fifths),
-            _category_note(c),
-        )
-        for c in dimension.categories
+        [
+            labels.category(dimension.dimension, category.category),
+            *(classification_cell(impact.comparisons[k], labels) for impact in dimension.classifications),
+        ]
+        for k, category in enumerate(dimension.categories)
     ]
-    lines = [dimension.title, *_table(headers, rows, text_last=True), f"Unknown category: {dimension.unknown}", ""]
-    profile_rows = [
-        (c.category, *(f"{c.profile_rates[profile]:.0%}" for profile in profiles)) for c in dimension.categories
-    ]
-    lines += [f"{dimension.title}: top profile, share of each category", *_table(("Category", *profiles), profile_rows)]
-    return lines
+    return _table(headers, rows)
 
 
-def format_audit_text(report: AuditReport) -> str:
-    """Format the audit as plain text for a terminal: a summary, one table per dimension, and the notes."""
-    lines = [
-        f"Adverse-impact audit of {report.applicants} candidates",
-        f"Selected (fit band {report.select_band!r} or higher): {report.selected} "
-        f"({report.selected / report.applicants:.1%}). Median fit score {report.median_fit_score:.2f}; "
-        f"{report.above_median} strictly above it.",
-        f"Candidates without demographics: {report.results_without_demographics} (unknown in every dimension). "
-        f"Demographics rows without a result: {report.demographics_without_results} (ignored).",
+def _scale_table(dimension: DimensionImpact, labels: AuditLabels) -> list[str]:
+    headers = [labels.t("col_category"), *(labels.scale(s.scale) for s in dimension.scales)]
+    rows = [
+        [
+            labels.category(dimension.dimension, category.category),
+            *(scale_cell(scale.statistics[k], labels) for scale in dimension.scales),
+        ]
+        for k, category in enumerate(dimension.categories)
+    ]
+    return _table(headers, rows)
+
+
+def format_dimension(report: AuditReport, dimension: DimensionImpact, labels: AuditLabels) -> list[str]:
+    """Lines of one dimension: selection, scoring, the unknown count and the classifications."""
+    title = labels.dimension(dimension.dimension)
+    median = "–" if report.median_fit_score is None else labels.number(report.median_fit_score)
+    selection = comparison_rows(dimension, [c.selection for c in dimension.categories], labels, report.excludable_share)
+    scoring = comparison_rows(dimension, [c.scoring for c in dimension.categories], labels, report.excludable_share)
+    return [
+        title,
+        "=" * len(title),
+        labels.t("section_selection", band=labels.band(report.select_band)),
+        *_table(comparison_headers(labels.t("col_selected"), labels), selection, text_last=True),
         "",
+        labels.t("section_scoring", median=median),
+        *_table(comparison_headers(labels.t("col_above_median"), labels), scoring, text_last=True),
+        labels.t("unknown_line", count=dimension.unknown),
+        "",
+        labels.t("section_classifications"),
+        labels.t("classifications_legend"),
+        *_classification_matrix(report, dimension, labels),
+        *(
+            [
+                "",
+                labels.t("section_scales", reference=scale_reference(dimension, labels)),
+                labels.t("scales_legend"),
+                *_scale_table(dimension, labels),
+            ]
+            if dimension.scales
+            else []
+        ),
     ]
-    if not report.dimensions:
-        lines += ["The demographics file reports no dimension the audit can use.", ""]
+
+
+def format_audit_text(report: AuditReport, language: str = "en") -> str:
+    """Format the audit as plain text for a terminal: what was audited, the totals, one block per dimension.
+
+    Parameters
+    ----------
+    report : AuditReport
+    language : {"en", "nb", "sv", "nl"}, default "en"
+    """
+    labels = AuditLabels(language, instrument_id=report.tool.instrument_id)
+    lines = [labels.t("heading", n=report.applicants), ""]
+    lines += tool_lines(report.tool, labels, report.profiles)
+    lines += summary_lines(report, labels)
+    lines += [f"{labels.t('warning')}: {warning}" for warning in warning_lines(report, labels)]
+    lines.append("")
     for dimension in report.dimensions:
-        lines += [*format_dimension(dimension, report.profiles), ""]
-    lines += ["Top profile, share of all audited candidates:"]
+        lines += [*format_dimension(report, dimension, labels), ""]
+    lines.append(labels.t("section_flagged"))
+    lines += [f"- {line}" for line in flagged(report, labels)] or [labels.t("flagged_none")]
+    lines += ["", labels.t("section_overall")]
     lines += _table(
-        ("Group", *report.profiles), [["all", *(f"{report.profile_rates[p]:.0%}" for p in report.profiles)]]
+        (labels.t("col_group"), *(labels.profile(p) for p in report.profiles)),
+        [[labels.t("all_candidates"), *(labels.percent(report.profile_rates[p]) for p in report.profiles)]],
     )
-    lines += ["", *audit_notes(report)]
+    lines += ["", labels.t("section_notes"), *(f"- {note}" for note in audit_notes(report, language))]
     return "\n".join(lines) + "\n"

@@ -110,8 +110,10 @@ def evaluate_probabilities(
 
 def format_metrics(metrics: dict[str, Any]) -> str:
     """The evaluation as the plain text ``profilefit train`` prints."""
+    # Training on own labels evaluates out-of-fold predictions: the same candidates, cross-validated.
+    cross_validated = "cross-validation" in str(metrics.get("evaluation", ""))
     lines = [
-        f"held-out candidates        {metrics['n']}",
+        f"{'cross-validated candidates' if cross_validated else 'held-out candidates       '} {metrics['n']}",
         f"accuracy                   {metrics['accuracy']:.4f}",
         f"macro-F1                   {metrics['macro_f1']:.4f}",
         f"log loss                   {metrics['log_loss']:.4f}",

@@ -36,6 +36,12 @@ def register(subparsers: Any) -> None:
     train.add_argument("--seed", type=int, default=None, help=f"random seed (reference default: {REFERENCE_SEED})")
     train.add_argument("--folds", type=int, default=5, help="cross-validation folds with --data (default: 5)")
     train.add_argument("--instrument", help="with --data: the custom instrument the data answers")
+    train.add_argument(
+        "--min-confidence",
+        type=float,
+        help="with --data: top-profile probability below which a profile is undetermined "
+        "(default: 1/K + 0.3 (1 - 1/K) for K classes; 0.40 for seven)",
+    )
     train.add_argument("--n-train", type=int, default=60_000, help="simulated training candidates (reference)")
     train.add_argument("--n-test", type=int, default=20_000, help="simulated held-out candidates (reference)")
     train.add_argument("--card", help="where to write the model card (default: OUT/model-card.md)")
@@ -67,6 +73,7 @@ def run_train(args: argparse.Namespace) -> int:
                 instrument=load_instrument(args.instrument),
                 folds=args.folds,
                 seed=0 if args.seed is None else args.seed,
+                min_confidence=args.min_confidence,
                 encoding=args.encoding,
             )
         print_capped_problems(report.rejected, where=f"{args.data}: ")

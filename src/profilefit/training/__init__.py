@@ -1,6 +1,13 @@
 """Training the reference model on the simulation, or a model on an organisation's own labels."""
 
 from profilefit.training._card import render_model_card
+from profilefit.training._labels import (
+    MIN_CLASS_ROWS,
+    WARN_CLASS_ROWS,
+    TrainingDataError,
+    normalise_label,
+    undetermined_threshold,
+)
 from profilefit.training._train import (
     DEFAULT_MIN_CONFIDENCE,
     REFERENCE_SEED,
@@ -12,10 +19,15 @@ from profilefit.training._train import (
 
 __all__ = [
     "DEFAULT_MIN_CONFIDENCE",
+    "MIN_CLASS_ROWS",
     "REFERENCE_SEED",
+    "WARN_CLASS_ROWS",
+    "TrainingDataError",
     "TrainingReport",
+    "normalise_label",
     "read_labelled",
     "render_model_card",
     "train_on_labels",
     "train_reference",
+    "undetermined_threshold",
 ]

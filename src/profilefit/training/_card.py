@@ -80,6 +80,44 @@ def _table(rows: list[tuple[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _organisation_data(manifest: Manifest) -> list[str]:
+    """The Data section of a model trained on an organisation's own labels."""
+    training, metrics = manifest.training, manifest.metrics
+    lines = [
+        f"{training.get('rows_used')} labelled rows from `{training.get('data')}` "
+        f"(label column `{training.get('label_column')}`); {training.get('rows_rejected')} row(s) rejected.",
+        f"The data file's sha256: `{training.get('data_sha256')}`.",
+        f"Labels were normalised ({training.get('label_normalisation')}) before counting.",
+        f"Evaluation: {metrics.get('evaluation')}: every figure below is cross-validated on the same",
+        "organisation's candidates, not measured on held-out candidates from elsewhere.",
+        f"Undetermined below a top-profile probability of {manifest.min_confidence:.2f} "
+        f"(rule: {training.get('min_confidence_rule')}, with K = {len(manifest.profile_ids)}).",
+    ]
+    counts = training.get("class_counts")
+    if counts:
+        rows = [f"| {label} | {n} |" for label, n in counts.items()]
+        lines += ["", "Rows per class:", "", "| class | rows |", "|---|---|", *rows]
+    merged = training.get("merged_labels")
+    if merged:
+        lines += ["", "Spellings counted as one class: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in merged.items())]
+    return lines
+
+
+def _per_class_table(per_class: dict[str, dict[str, Any]], folds: Any) -> str:
+    """Precision, recall and F1 per class, cross-validated, with the spread across folds."""
+    lines = [
+        f"Per class, cross-validated ({folds} folds): pooled out-of-fold figure ± standard deviation across folds.",
+        "",
+        "| class | rows | precision | recall | F1 | F1 lowest–highest fold |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, entry in per_class.items():
+        cells = [f"{entry[name]:.3f} ± {entry[f'{name}_fold_sd']:.3f}" for name in ("precision", "recall", "f1")]
+        low, high = entry["f1_fold_range"]
+        lines.append(f"| {label} | {entry['support']} | {' | '.join(cells)} | {low:.3f}–{high:.3f} |")
+    return "\n".join(lines)
+
+
 def render_model_card(manifest: Manifest) -> str:
     """Render the model card of a model from its manifest."""
     metrics = manifest.metrics
@@ -144,11 +182,7 @@ def render_model_card(manifest: Manifest) -> str:
             "other five an even split of the remaining 53 % (an assumption).",
         ]
     else:
-        parts += [
-            f"{training.get('rows_used')} labelled rows from `{training.get('data')}` "
-            f"(label column `{training.get('label_column')}`); {training.get('rows_rejected')} row(s) rejected.",
-            f"Evaluation: {metrics.get('evaluation')}.",
-        ]
+        parts += _organisation_data(manifest)
     parts += ["", "## Evaluation", ""]
     rows: list[tuple[str, Any]] = [
         ("candidates evaluated", metrics.get("n")),
@@ -170,8 +204,11 @@ def render_model_card(manifest: Manifest) -> str:
             ("macro-F1 gap to ceiling", metrics.get("macro_f1_gap_to_ceiling")),
         ]
     parts.append(_table(rows))
+    per_class = metrics.get("per_class")
     recall = metrics.get("per_profile_recall", {})
-    if recall:
+    if per_class:
+        parts += ["", _per_class_table(per_class, training.get("folds"))]
+    elif recall:
         parts += ["", "Recall per profile:", "", _table(list(recall.items()))]
     matrix = metrics.get("confusion_matrix")
     if matrix:

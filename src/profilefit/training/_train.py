@@ -11,9 +11,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from profilefit.artifact import Manifest, save_artifact
+from profilefit.artifact import Manifest, file_sha256, save_artifact
 from profilefit.batch import collect_responses
 from profilefit.classifier import ProfileClassifier
 from profilefit.classifier._evaluate import evaluate_probabilities, format_metrics
@@ -21,6 +20,13 @@ from profilefit.instrument import Instrument, load_instrument
 from profilefit.scoring import NormGroup, Responses, score_responses
 from profilefit.simulate import REFERENCE_SEED, SimulationConfig, oracle_probabilities, retest, simulate
 from profilefit.training._card import render_model_card
+from profilefit.training._labels import (
+    check_labels,
+    cross_validate,
+    format_per_class,
+    per_class_figures,
+    undetermined_threshold,
+)
 
 #: Top-profile probability below which a profile is reported as undetermined.
 DEFAULT_MIN_CONFIDENCE = 0.40
@@ -36,16 +42,20 @@ class TrainingReport:
     model_path: Path
     card_path: Path
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        """Plain text for the terminal: the model written and its evaluation."""
-        lines = [
+        """Plain text for the terminal: warnings, the model written and its evaluation."""
+        lines = [f"warning: {warning}" for warning in self.warnings]
+        lines += [
             f"model      {self.model_path}",
             f"manifest   sha256 {self.manifest.sha256}",
             f"model card {self.card_path}",
             "",
             format_metrics(self.metrics),
         ]
+        if "per_class" in self.metrics:
+            lines += ["", format_per_class(self.metrics["per_class"], self.manifest.training.get("folds", 0))]
         if self.rejected:
             lines += ["", f"{len(self.rejected)} row(s) were not used; see the list above."]
         return "\n".join(lines)
@@ -158,12 +168,15 @@ def train_on_labels(
     instrument: Instrument | None = None,
     folds: int = 5,
     seed: int = 0,
-    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    min_confidence: float | None = None,
     model_id: str | None = None,
     on_reject: Callable[[dict[str, Any]], None] | None = None,
     encoding: str | None = None,
 ) -> TrainingReport:
     """Train on an organisation's own labelled assessments, with cross-validated evaluation.
+
+    Labels are normalised (case and surrounding space ignored); a class with fewer than 10 rows
+    is refused and one with fewer than 30 warned about (:mod:`profilefit.training._labels`).
 
     Parameters
     ----------
@@ -179,34 +192,38 @@ def train_on_labels(
     folds : int, default=5
         Cross-validation folds for the evaluation (out-of-fold probabilities).
     seed : int, default=0
-    min_confidence : float, default=0.40
+    min_confidence : float, optional
+        Top-profile probability below which a profile is undetermined. By default it scales with
+        the number of classes K: ``1/K + 0.3 (1 - 1/K)`` (0.40 for seven classes, 0.65 for two).
     model_id : str, optional
     on_reject : callable, optional
         Called with each rejected row's record as it is found.
     encoding : str, optional
         Of a CSV or JSON Lines input; by default UTF-8 (UTF-16/32 by byte-order mark).
+
+    Raises
+    ------
+    TrainingDataError
+        With fewer than two classes, a class under 10 rows (or under ``folds``), or rows labelled
+        ``undetermined``; the message gives every class's count.
     """
     instrument = instrument or load_instrument()
-    responses, labels, rejected = read_labelled(data, label_column, instrument, encoding=encoding)
+    responses, raw_labels, rejected = read_labelled(data, label_column, instrument, encoding=encoding)
     for record in rejected:
         if on_reject:
             on_reject(record)
-    classes, counts = np.unique(labels, return_counts=True)
-    if classes.size < 2:
-        raise ValueError(f"{data}: need at least two different labels in {label_column!r}; found {classes.tolist()}")
-    if counts.min() < folds:
-        small = ", ".join(f"{c} ({n})" for c, n in zip(classes, counts, strict=True) if n < folds)
-        raise ValueError(
-            f"{data}: every label needs at least {folds} rows for {folds}-fold evaluation; too few: {small}"
-        )
+    check = check_labels(raw_labels.tolist(), source=str(data), folds=folds)
+    labels = check.labels
+    classes = sorted(check.counts)
+    threshold = undetermined_threshold(len(classes)) if min_confidence is None else float(min_confidence)
     scores = score_responses(responses)
     features = scores.features()
-    estimator = ProfileClassifier(random_state=seed)
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    out_of_fold = cross_val_predict(estimator, features, labels, cv=splitter, method="predict_proba")
-    metrics = evaluate_probabilities(labels, out_of_fold, [str(c) for c in classes], min_confidence=min_confidence)
+    out_of_fold, fold_of_row = cross_validate(features, labels, classes, folds, seed)
+    metrics = evaluate_probabilities(labels, out_of_fold, classes, min_confidence=threshold)
     metrics["evaluation"] = f"{folds}-fold cross-validation, out-of-fold probabilities"
-    estimator.fit(features, labels)
+    predicted = np.asarray(classes)[out_of_fold.argmax(axis=1)]
+    metrics["per_class"] = per_class_figures(labels, predicted, classes, fold_of_row)
+    estimator = ProfileClassifier(random_state=seed).fit(features, labels)
     norms = NormGroup.from_scores(
         f"organisation training data ({Path(data).name}, n={len(responses)})",
         instrument.scale_ids,
@@ -223,12 +240,17 @@ def train_on_labels(
         model_path,
         model_id=model_id or f"{instrument.id}-{stem}-seed{seed}",
         trained_on="organisation data",
-        min_confidence=min_confidence,
+        min_confidence=threshold,
         created=_created(),
         seed=seed,
         training={
             "data": Path(data).name,
+            "data_sha256": file_sha256(data) if Path(data).is_file() else None,  # None: read from standard input
             "label_column": label_column,
+            "label_normalisation": "surrounding space removed, inner space runs made one, case folded",
+            "class_counts": check.counts,
+            "merged_labels": check.merged,
+            "min_confidence_rule": "given" if min_confidence is not None else "1/K + 0.3 (1 - 1/K), K classes",
             "rows_used": len(responses),
             "rows_rejected": len({r["row"] for r in rejected}),
             "folds": folds,
@@ -238,4 +260,4 @@ def train_on_labels(
     )
     card = out / "model-card.md"
     card.write_text(render_model_card(manifest), encoding="utf-8")
-    return TrainingReport(manifest, metrics, model_path, card, rejected)
+    return TrainingReport(manifest, metrics, model_path, card, rejected, check.warnings)
