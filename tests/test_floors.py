@@ -25,8 +25,9 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("artifact", "decisions"),
     ("screening",),
     ("batch", "reports", "audit", "dif", "forecast"),
-    ("training", "validation"),  # training reads labelled exports through the batch reader; validation
-    # studies results against outcomes, with the audit, the reports' isolation and the batch scorer
+    ("training", "validation", "service"),  # training reads labelled exports through the batch reader;
+    # validation studies results against outcomes, with the audit, the reports' isolation and the batch
+    # scorer; the service exports through the batch writers and shows the candidate report
     ("cli",),
 )
 FLOOR_OF = {package: level for level, packages in enumerate(FLOORS) for package in packages}

@@ -50,6 +50,7 @@ _COMMAND_MODULES = (
     "profilefit.cli._report_commands",
     "profilefit.cli._decision_log_commands",
     "profilefit.cli._validation_commands",
+    "profilefit.cli._service_commands",
 )
 
 

@@ -1,0 +1,201 @@
+"""Service benchmark: latency and throughput of ``POST /v1/score`` over loopback (docs/performance.md).
+
+Usage::
+
+    python benchmarks/service.py                    # 1, 10 and 50 clients, about a minute
+    python benchmarks/service.py --seconds 5        # a quicker look
+
+It starts ``profilefit serve`` on 127.0.0.1 with uvicorn workers = cores (rate limit off,
+a throwaway SQLite file and key, the decision log on as ``serve`` has it; ``--no-decision-log``
+turns it off), waits until ``/readyz`` answers, warms up, then for each
+level of concurrency runs that many clients for ``--seconds``. Each client holds one
+keep-alive HTTP/1.1 connection and sends full assessments (every item, scenario and check
+answered, 200 different simulated candidates) one after another. It prints p50 and p99
+latency and scores per second per level, and, measured in this same run, single-thread
+in-process ``Screener.score`` calls per second, so the price of HTTP is a ratio read side
+by side. The clients run in this process (one asyncio loop) on the same cores as the
+server, as an ATS on the same host would; the last column says how much of one core they used
+themselves. On a shared machine the figures move with the neighbours' load (the script prints
+the load average before and after). Traffic goes to loopback only, and every loop is bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+from profilefit.instrument import load_instrument
+from profilefit.screening import Screener
+
+LEVELS = (1, 10, 50)
+TARGETS = {"p99 at 50 clients (ms)": 50.0, "scores/s": 1000.0}
+KEY = "benchmark-key-not-secret"
+
+
+def assessments(n: int, *, seed: int = 2026) -> list[bytes]:
+    """``n`` full assessments as JSON bodies: random answers to every question (valid, varied)."""
+    instrument = load_instrument()
+    rng = np.random.default_rng(seed)
+    bodies = []
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    for k in range(n):
+        record: dict[str, object] = {"candidate_id": f"bench-{k:04d}", "completion_seconds": 720.0}
+        record.update({item: int(rng.integers(low, high + 1)) for item in instrument.item_ids})
+        record.update({check.id: check.expected for check in instrument.attention_checks})
+        for scenario in instrument.scenarios:
+            record[scenario.id] = scenario.options[int(rng.integers(len(scenario.options)))].id
+        bodies.append(json.dumps(record).encode())
+    return bodies
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(folder: Path, port: int, workers: int, decision_log: bool) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PROFILEFIT_API_KEYS": KEY, "PROFILEFIT_SECRET_KEY": "benchmark-secret-" + "x" * 32}
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from profilefit.cli import main; sys.exit(main())",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--rate-limit",
+        "0",
+        "--database",
+        f"sqlite:///{folder / 'bench.db'}",
+        "--decision-log",
+        str(folder / "decisions.jsonl") if decision_log else "none",
+    ]
+    server = subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2):
+                return server
+        except (urllib.error.URLError, ConnectionError):
+            if server.poll() is not None:
+                raise SystemExit("profilefit serve exited; is the service extra installed?") from None
+            time.sleep(0.3)
+    server.terminate()
+    raise SystemExit("profilefit serve did not become ready within 120 s")
+
+
+async def client(port: int, bodies: list[bytes], start: int, until: float, latencies: list[float]) -> int:
+    """One keep-alive connection sending assessments until ``until``; return the number of errors."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    errors, k = 0, start
+    try:
+        while time.perf_counter() < until:
+            body = bodies[k % len(bodies)]
+            k += 1
+            request = (
+                b"POST /v1/score HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + KEY.encode() + b"\r\n"
+                b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
+            sent = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - sent)
+            errors += not head.startswith(b"HTTP/1.1 200")
+    finally:
+        writer.close()
+    return errors
+
+
+async def run_level(
+    port: int, bodies: list[bytes], clients: int, seconds: float
+) -> tuple[list[float], int, float, float]:
+    """Latencies, errors, elapsed seconds, and the CPU seconds the clients themselves used."""
+    latencies: list[float] = []
+    started, cpu = time.perf_counter(), time.process_time()
+    until = started + seconds
+    errors = await asyncio.gather(*(client(port, bodies, 37 * c, until, latencies) for c in range(clients)))
+    return latencies, sum(errors), time.perf_counter() - started, time.process_time() - cpu
+
+
+def library_calls_per_second(bodies: list[bytes], seconds: float) -> float:
+    screener = Screener.load()
+    for body in bodies[:50]:
+        screener.score(body)
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        screener.score(bodies[count % len(bodies)])
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=15.0, help="seconds per level (default: %(default)s)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn workers (default: cores)")
+    parser.add_argument(
+        "--no-decision-log",
+        action="store_true",
+        help="serve without the decision log (default: with it, as serve does)",
+    )
+    args = parser.parse_args()
+    bodies = assessments(200)
+    log = "without decision log" if args.no_decision_log else "with decision log"
+    print(f"cores: {os.cpu_count()}, uvicorn workers: {args.workers}, {args.seconds:g} s per level, loopback, {log}")
+    print("load average before (1, 5, 15 min): " + ", ".join(f"{value:.2f}" for value in os.getloadavg()))
+    library = library_calls_per_second(bodies, min(args.seconds, 5.0))
+    print(f"in-process Screener.score, one thread: {library:,.0f} calls/s")
+    with tempfile.TemporaryDirectory() as folder:
+        port = free_port()
+        server = start_server(Path(folder), port, args.workers, decision_log=not args.no_decision_log)
+        try:
+            asyncio.run(run_level(port, bodies, 10, 3.0))  # warm-up: every worker has scored
+            header = ("clients", 8), ("requests", 9), ("errors", 7), ("p50 ms", 8), ("p99 ms", 8), ("scores/s", 9)
+            print(" ".join(f"{name:>{width}}" for name, width in header), f"{'vs lib':>7} {'client CPU':>10}")
+            best = 0.0
+            p99_at_50 = float("nan")
+            for clients in LEVELS:
+                latencies, errors, elapsed, cpu = asyncio.run(run_level(port, bodies, clients, args.seconds))
+                milliseconds = np.asarray(latencies) * 1000
+                p50, p99 = np.percentile(milliseconds, [50, 99])
+                rate = len(latencies) / elapsed
+                best = max(best, rate)
+                if clients == 50:
+                    p99_at_50 = float(p99)
+                print(
+                    f"{clients:>8} {len(latencies):>9} {errors:>7} {p50:>8.2f} {p99:>8.2f} {rate:>9,.0f} "
+                    f"{rate / library:>7.2f} {cpu / elapsed:>9.0%}"
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print("load average after (1, 5, 15 min): " + ", ".join(f"{value:.2f}" for value in os.getloadavg()))
+    met_latency = p99_at_50 < TARGETS["p99 at 50 clients (ms)"]
+    met_rate = best >= TARGETS["scores/s"]
+    print(
+        f"targets: p99 at 50 clients < 50 ms: {'met' if met_latency else 'NOT met'} ({p99_at_50:.1f} ms); "
+        f">= 1,000 scores/s: {'met' if met_rate else 'NOT met'} ({best:,.0f}/s)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

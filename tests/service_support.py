@@ -1,0 +1,97 @@
+"""Building a service app for tests, and filling in the candidate page by posting its forms."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from profilefit.artifact import load_artifact
+from profilefit.service import Settings, create_app
+
+KEY = "test-key-0123456789"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+_ARTIFACT = None
+
+
+def artifact() -> Any:
+    global _ARTIFACT
+    if _ARTIFACT is None:
+        _ARTIFACT = load_artifact()
+    return _ARTIFACT
+
+
+def settings(tmp_path: Path, **overrides: Any) -> Settings:
+    options: dict[str, Any] = {
+        "secret_key": b"s" * 32,
+        "database_url": f"sqlite:///{tmp_path / 'service.db'}",
+        "public_url": "http://testserver",
+        "organisation": "Example Contact Centre AS",
+        "privacy_contact": "privacy@example.test",
+    }
+    options.update(overrides)
+    return Settings(**options).with_keys([KEY])
+
+
+def client(tmp_path: Path, **overrides: Any) -> TestClient:
+    return TestClient(create_app(settings(tmp_path, **overrides), artifact=artifact()))
+
+
+class Form(HTMLParser):
+    """The radio groups and form action of a test page, as a browser sees them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.radios: dict[str, list[str]] = {}
+        self.labels: set[str] = set()
+        self.ids: set[str] = set()
+        self.fieldsets = 0
+        self.legends = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.add(str(found["id"]))
+        if tag == "form":
+            self.action = found.get("action")
+        elif tag == "input" and found.get("type") == "radio":
+            self.radios.setdefault(str(found["name"]), []).append(str(found["value"]))
+        elif tag == "label" and found.get("for"):
+            self.labels.add(str(found["for"]))
+        elif tag == "fieldset":
+            self.fieldsets += 1
+        elif tag == "legend":
+            self.legends += 1
+
+
+def parse(html: str) -> Form:
+    form = Form()
+    form.feed(html)
+    return form
+
+
+def token_of(link: str) -> str:
+    match = re.search(r"/take/([^/?\s]+)", link)
+    assert match, link
+    return match.group(1)
+
+
+def fill_in(http: TestClient, link: str, answers: dict[str, Any], *, lang: str | None = None) -> str:
+    """Consent, then post every page with ``answers`` (question id -> value); return the last page's HTML."""
+    path = "/take/" + token_of(link)
+    page = http.get(path + (f"?lang={lang}" if lang else ""))
+    assert page.status_code == 200, page.text
+    form = parse(page.text)
+    chosen = lang or re.search(r'<html lang="([a-z]+)"', page.text).group(1)  # type: ignore[union-attr]
+    page = http.post(str(form.action), data={"consent": "yes", "lang": chosen})
+    while True:
+        assert page.status_code == 200, page.text
+        form = parse(page.text)
+        if not form.radios:
+            return page.text
+        data = {name: str(answers[name]) for name in form.radios}
+        page = http.post(str(form.action), data={**data, "lang": chosen})
