@@ -23,12 +23,16 @@ def answers(instrument: Instrument, *, missing: bool = True) -> st.SearchStrateg
 
 
 def candidate_ids() -> st.SearchStrategy[str]:
-    """Candidate ids as HR systems send them: printable text, 1–40 characters, æøå included."""
+    """Candidate ids as HR systems send them: printable text, 1–40 characters, æøå included.
+
+    Surrounding space is allowed (the one decision rule strips it), but not an id that is nothing else:
+    such an id (" ", or U+0085 alone) is refused at every door as empty.
+    """
     return st.text(
         alphabet=st.characters(min_codepoint=32, max_codepoint=0x24F, blacklist_categories=("Cs",)),
         min_size=1,
         max_size=40,
-    )
+    ).filter(lambda text: text.strip() != "")
 
 
 @st.composite

@@ -238,3 +238,11 @@ def test_any_row_gets_the_same_decision_as_a_dict_a_frame_csv_jsonl_parquet_and_
         else:
             scored = [row for row in reference_results if row["candidate_id"] == alone.candidate_id]
             assert scored or any(r == k for r, _, _ in reference_rejects)  # a repeated id is rejected in a batch
+
+
+@pytest.mark.parametrize("candidate_id", [" ", "\x85", "\u2003 \t"], ids=["space", "next-line", "em-space-tab"])
+def test_an_id_of_nothing_but_space_is_refused_at_every_python_door(screener, candidate_id):
+    """Rule: an id that is empty once stripped is refused by score, score_many and score_batch alike."""
+    decisions = _decisions(screener, {**BASE, "candidate_id": candidate_id})
+    assert decisions["score"] == decisions["score_many"] == decisions["score_batch"], decisions
+    assert [field for field, _ in decisions["score"]] == ["candidate_id"]
