@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests import service_support as support
 
+from profilefit.reports import isolate
 from profilefit.screening import Screener
-from profilefit.service._questionnaire import isolated
 from profilefit.service._storage import utcnow
 
 
@@ -176,8 +176,8 @@ def test_everything_is_escaped_and_isolated(tmp_path):
 
 @given(text=st.text(alphabet=st.sampled_from("ab\u2066\u2067\u2068\u2069\u202e"), max_size=12))
 def test_property_an_isolated_name_is_balanced(text):
-    """Rule: isolated(x) opens with FSI, ends with PDI, and every isolate inside closes before the end."""
-    wrapped = isolated(text)
+    """Rule: isolate(x) opens with FSI, ends with PDI, and every isolate inside closes before the end."""
+    wrapped = isolate(text)
     depth = 0
     for char in wrapped[:-1]:
         depth += char in "\u2066\u2067\u2068"

@@ -23,9 +23,10 @@ from profilefit.artifact import ModelArtifact, load_artifact
 from profilefit.decisions import DecisionLog
 from profilefit.fit import builtin_roles, load_role
 from profilefit.instrument import Instrument
+from profilefit.reports import isolate
 from profilefit.screening import Screener, ScreeningResult
 from profilefit.service._outbound import patch_callback, send_mail
-from profilefit.service._questionnaire import answer_value, isolated, page_ids
+from profilefit.service._questionnaire import answer_value, page_ids
 from profilefit.service._security import Signer
 from profilefit.service._settings import Settings
 from profilefit.service._storage import Answer, Invitation, StoredResult, make_engine, sessions, utcnow
@@ -193,7 +194,7 @@ class AssessmentService:
             raise MailError("no SMTP server configured" if self.settings.smtp is None else "no e-mail address")
         words = self.texts[invitation.language]
         low, high = (max(1, round(m)) for m in self.instrument.estimated_minutes_range())
-        organisation = isolated(self.settings.organisation)
+        organisation = isolate(self.settings.organisation)
         body = words["mail_body"].format(
             organisation=organisation,
             link=link,

@@ -29,28 +29,6 @@ class Question:
 
 
 #: First strong isolate and pop directional isolate (Unicode bidirectional algorithm, UAX #9).
-FSI, PDI = "\u2068", "\u2069"
-_OPENERS = frozenset("\u2066\u2067\u2068")  # LRI, RLI, FSI: each closed by a PDI
-
-
-def isolated(value: object) -> str:
-    """Text wrapped in FSI … PDI, for a name set inside a translated sentence (HTML or e-mail).
-
-    The text's own isolates are balanced first: a stray PDI would close the wrapper early and
-    let what follows (a right-to-left override, say) reorder the rest of the sentence.
-    """
-    kept, depth = [], 0
-    for char in str(value):
-        if char == PDI:
-            if depth == 0:
-                continue
-            depth -= 1
-        elif char in _OPENERS:
-            depth += 1
-        kept.append(char)
-    return FSI + "".join(kept) + PDI * depth + PDI
-
-
 def page_ids(instrument: Instrument) -> list[list[str]]:
     """The question ids of each page, in order."""
     agreement = list(instrument.item_ids)

@@ -18,9 +18,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from profilefit.reports import isolate
 from profilefit.screening import ScreeningResult
 from profilefit.service._core import AssessmentService
-from profilefit.service._questionnaire import isolated, questions
+from profilefit.service._questionnaire import questions
 from profilefit.service._storage import Invitation, utcnow
 
 PAGE_HEADERS = {
@@ -75,7 +76,7 @@ def take_router(service: AssessmentService) -> APIRouter:
             lang,
             status,
             heading=words[f"{kind}_heading"],
-            body=words[f"{kind}_body"].format(organisation=isolated(settings.organisation)),
+            body=words[f"{kind}_body"].format(organisation=isolate(settings.organisation)),
         )
 
     def language(request: Request, invitation: Invitation | None, session: Session | None = None) -> str:
@@ -103,8 +104,8 @@ def take_router(service: AssessmentService) -> APIRouter:
         words = service.texts[lang]
         low, high = (max(1, round(m)) for m in service.instrument.estimated_minutes_range())
         fill = {
-            "organisation": isolated(settings.organisation),
-            "contact": isolated(settings.privacy_contact),
+            "organisation": isolate(settings.organisation),
+            "contact": isolate(settings.privacy_contact),
             "days": f"{settings.retention_days:g}",
             "minutes": f"{low}-{high}",
         }
