@@ -1,7 +1,7 @@
 """The DIF report as one self-contained HTML page: no scripts, no external files, inline SVG charts.
 
 Data (group names, field ids: they come from files someone else wrote) reaches the page in two
-ways only: :func:`_data` for page text (escaped, capped in length, wrapped in ``<bdi>``) and
+ways only: :func:`profilefit.reports.page_data` for page text (escaped, capped in length, wrapped in ``<bdi>``) and
 :func:`_svg_text` for chart text and attributes (escaped, capped, wrapped in the Unicode isolates
 of :func:`profilefit.reports._render.isolate`), so a right-to-left override in a name cannot
 reorder the text around it and an oversized name cannot widen the page. Charts sit in their own
@@ -19,8 +19,7 @@ from profilefit.dif._mantel import SMD_BB, SMD_CC
 from profilefit.dif._report import DifReport
 from profilefit.dif._strings import DifText
 from profilefit.dif._text import Sentence, _comparison_sentences, _comparison_values, _header_sentences, _tables
-from profilefit.reports import isolate
-from profilefit.reports._render import capped, content_security_policy
+from profilefit.reports import capped, chart_data, content_security_policy, isolate, page_data
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; color: #1b1b1b; }
@@ -45,14 +44,9 @@ _LABEL = 70
 _HALF = 220
 
 
-def _data(value: object) -> str:
-    """One data value in page text: capped, escaped and direction-isolated in ``<bdi>``."""
-    return f"<bdi>{escape(capped(value), quote=True)}</bdi>"
-
-
 def _svg_text(value: object, limit: int = _CHART_CHARS) -> str:
     """One data value in chart text or an attribute: capped, isolated with FSI … PDI, escaped."""
-    return escape(isolate(capped(value, limit)), quote=True)
+    return chart_data(value, limit)
 
 
 def _label(words: DifText, key: str, **values: object) -> str:
@@ -69,7 +63,9 @@ def _sentence(words: DifText, sentence: Sentence) -> str:
     """A report sentence with its data values escaped and isolated, each in its own ``<bdi>``."""
     key, values = sentence
     filled = {
-        name: (", ".join(map(_data, value)) or _words(words.t("none"))) if isinstance(value, list) else _data(value)
+        name: (", ".join(map(page_data, value)) or _words(words.t("none")))
+        if isinstance(value, list)
+        else page_data(value)
         for name, value in values.items()
     }
     return _words(words.t(key)).format(**filled)
@@ -160,7 +156,7 @@ def dif_to_html(report: DifReport, language: str = "en") -> str:
     words = DifText(language, report.instrument)
     by = words.dimension(report.inputs.by)  # a column name from the demographics file: data
     title = words.t("title", by=isolate(capped(by)))
-    body = [f"<h1>{_words(words.t('title', by='{by}')).format(by=_data(by))}</h1>"]
+    body = [f"<h1>{_words(words.t('title', by='{by}')).format(by=page_data(by))}</h1>"]
     intro = "".join(f"<p>{_sentence(words, sentence)}</p>" for sentence in _header_sentences(report))
     body.append(f"<div class='notes'>{intro}")
     body.append(f"<p>{_words(words.t('what_dif_is'))}</p></div>")
@@ -186,7 +182,7 @@ def dif_to_html(report: DifReport, language: str = "en") -> str:
             for row in rows:
                 field = row[0].removesuffix(" †")
                 css_row = " class='flagged'" if field in flagged else ""
-                cells = "".join(f"<td>{_data(cell)}</td>" for cell in row)
+                cells = "".join(f"<td>{page_data(cell)}</td>" for cell in row)
                 lines.append(f"<tr{css_row}>{cells}</tr>")
             body.append(
                 f"<div class='table-wrap'><table><thead><tr>{head}</tr></thead>"

@@ -1,7 +1,7 @@
 """The forecast as one self-contained HTML page: no scripts, no external files, an inline SVG chart.
 
 Data values (group names, the differences file's texts, citations) reach the page only through
-:func:`_data` in page text (capped, escaped, isolated in ``<bdi>``) and :func:`_svg_text` in the
+:func:`profilefit.reports.page_data` in page text (capped, escaped, isolated in ``<bdi>``) and :func:`_svg_text` in the
 chart and its label (capped, escaped, isolated with :func:`profilefit.reports._render.isolate`).
 The chart scrolls in its own container, so a narrow screen never scrolls the whole page sideways.
 """
@@ -21,8 +21,7 @@ from profilefit.forecast._report import (
     rate_rows,
     why_sentences,
 )
-from profilefit.reports import isolate
-from profilefit.reports._render import capped, content_security_policy
+from profilefit.reports import capped, chart_data, content_security_policy, isolate, page_data
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; padding: 0 1rem; color: #1b1b1b; }
@@ -45,14 +44,9 @@ _LABEL = 270
 _PLOT = 360
 
 
-def _data(value: object) -> str:
-    """One data value in page text: capped, escaped and direction-isolated in ``<bdi>``."""
-    return f"<bdi>{escape(capped(value), quote=True)}</bdi>"
-
-
 def _svg_text(value: object, limit: int = _CHART_CHARS) -> str:
     """One data value in chart text or an attribute: capped, isolated with FSI … PDI, escaped."""
-    return escape(isolate(capped(value, limit)), quote=True)
+    return chart_data(value, limit)
 
 
 def _words(text: str) -> str:
@@ -63,7 +57,7 @@ def _sentence(words: ForecastText, sentence: Sentence) -> str:
     key, values = sentence
     separator = ", " if key == "group_d" else "; "
     filled = {
-        name: separator.join(map(_data, value)) if isinstance(value, list) else _data(value)
+        name: separator.join(map(page_data, value)) if isinstance(value, list) else page_data(value)
         for name, value in values.items()
     }
     return _words(words.t(key)).format(**filled)
@@ -93,7 +87,7 @@ def _chart(forecast: ImpactForecast, words: ForecastText) -> str:
             f'<line x1="{low:.1f}" y1="{y + _ROW / 2:.1f}" x2="{high:.1f}" y2="{y + _ROW / 2:.1f}" stroke="#111"/>'
         )
     parts.append("</svg>")
-    caption = _words(words.t("chart_alt", below="{below}")).format(below=", ".join(map(_data, below)) or "–")
+    caption = _words(words.t("chart_alt", below="{below}")).format(below=", ".join(map(page_data, below)) or "–")
     return (
         f"<figure><div class='chart-wrap'>{''.join(parts)}</div>"
         f"<figcaption>{_words(words.t('chart_title'))}. {caption}</figcaption></figure>"
@@ -104,7 +98,7 @@ def forecast_to_html(forecast: ImpactForecast, language: str = "en") -> str:
     """The forecast as a self-contained HTML page in ``language``."""
     words = ForecastText(forecast, language)
     title = words.t("title", role="{role}")
-    body = [f"<h1>{_words(title).format(role=_data(forecast.role))}</h1>"]
+    body = [f"<h1>{_words(title).format(role=page_data(forecast.role))}</h1>"]
     body.append(
         "<div class='notes'>"
         + "".join(f"<p>{_sentence(words, s)}</p>" for s in intro_sentences(forecast, words))
@@ -117,7 +111,7 @@ def forecast_to_html(forecast: ImpactForecast, language: str = "en") -> str:
     lines = []
     for label, rate in rate_rows(forecast, words):
         css = " class='below'" if rate.ratio < FOUR_FIFTHS else ""
-        cells = "".join(f"<td>{_data(cell)}</td>" for cell in [label, rate.group, *rate_cells(rate, words)])
+        cells = "".join(f"<td>{page_data(cell)}</td>" for cell in [label, rate.group, *rate_cells(rate, words)])
         lines.append(f"<tr{css}>{cells}</tr>")
     body.append(
         f"<div class='table-wrap'><table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table></div>"
@@ -128,11 +122,11 @@ def forecast_to_html(forecast: ImpactForecast, language: str = "en") -> str:
     body.append(f"</ul><h2>{_words(words.t('sources'))}</h2><ul>")
     diff = forecast.differences
     for source in diff.sources:
-        link = f" {_data(source.url)}" if source.url else ""
-        body.append(f"<li>{_data(source.citation)}{link}</li>")
+        link = f" {page_data(source.url)}" if source.url else ""
+        body.append(f"<li>{page_data(source.citation)}{link}</li>")
     body.append("</ul>")
     if diff.verification:
-        body.append(f"<p class='small'>{_words(words.t('checked'))} {_data(diff.verification)}</p>")
+        body.append(f"<p class='small'>{_words(words.t('checked'))} {page_data(diff.verification)}</p>")
     body.append(f"<div class='notes warning'><p>{_words(words.t('warning_light'))}</p></div>")
     return (
         f'<!DOCTYPE html>\n<html lang="{escape(language)}"><head><meta charset="utf-8">'

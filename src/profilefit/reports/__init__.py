@@ -1,7 +1,7 @@
 """Candidate reports (text, JSON, HTML) and the shortlist page, in English, Norwegian, Swedish and Dutch."""
 
 from profilefit.reports._candidate import html_report, json_report, text_report, write_reports
-from profilefit.reports._render import isolate
+from profilefit.reports._render import capped, chart_data, content_security_policy, isolate, page_data
 from profilefit.reports._shortlist import (
     DEFAULT_TOP,
     Shortlist,
@@ -19,10 +19,14 @@ __all__ = [
     "Labels",
     "Shortlist",
     "ShortlistRow",
+    "capped",
+    "chart_data",
+    "content_security_policy",
     "html_report",
     "isolate",
     "iter_results",
     "json_report",
+    "page_data",
     "read_results",
     "report_languages",
     "report_strings",

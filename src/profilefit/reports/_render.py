@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from functools import cache, lru_cache
+from html import escape
 from importlib import resources
 from typing import Any
 
@@ -87,6 +88,16 @@ def _environment() -> Environment:
 def asset(name: str) -> str:
     """A stylesheet or script from ``reports/data`` as text."""
     return resources.files("profilefit.reports").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def page_data(value: object) -> str:
+    """One data value for a page built without a template: capped, escaped, isolated in ``<bdi>``."""
+    return f"<bdi>{escape(capped(value), quote=True)}</bdi>"
+
+
+def chart_data(value: object, limit: int) -> str:
+    """One data value for chart text or an attribute: capped at ``limit``, isolated with FSI … PDI, escaped."""
+    return escape(isolate(capped(value, limit)), quote=True)
 
 
 def content_security_policy(script: str) -> str:
