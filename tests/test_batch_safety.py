@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from profilefit.cli import main
 
@@ -148,3 +150,36 @@ def test_an_internal_error_exits_4_with_one_line_and_debug_gives_the_traceback(t
     assert "--debug" in err and "Traceback" not in err
     assert main(["--debug", "score", "sample", "-o", str(tmp_path / "r.csv")]) == 4
     assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+_SPELLINGS = ["in.csv", "./in.csv", "x/../in.csv", "link.csv", "hard.csv", "r.csv", "x/r.csv", "same.csv", "folder.csv"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(output=st.sampled_from(_SPELLINGS), rejects=st.one_of(st.none(), st.sampled_from(_SPELLINGS)))
+def test_property_the_input_file_is_never_touched(tmp_path_factory, output, rejects):
+    """Rule: whatever the output and rejects paths, the input's bytes and mtime stay as they were,
+    and results and rejects exist as a pair or not at all."""
+    folder = tmp_path_factory.mktemp("run")
+    export = folder / "in.csv"
+    export.write_text(EXPORT, encoding="utf-8")
+    os.utime(export, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
+    (folder / "x").mkdir()
+    (folder / "folder.csv").mkdir()
+    (folder / "link.csv").symlink_to(export)
+    os.link(export, folder / "hard.csv")
+    before = _files(folder)
+    arguments = ["score", str(export), "-o", str(folder / output)]
+    if rejects is not None:
+        arguments += ["--rejects", str(folder / rejects)]
+    code = main(arguments)
+    assert export.read_text(encoding="utf-8") == EXPORT
+    assert export.stat().st_mtime_ns == 1_000_000_000_000_000_000
+    created = _files(folder) - before
+    assert not any(name.endswith(".partial") for name in created)
+    if code == 2 and not created:
+        return  # refused before anything was written
+    assert code in (0, 1), code
+    results = folder / output
+    rejects_path = folder / rejects if rejects is not None else results.with_name(results.stem + ".rejects.csv")
+    assert results.is_file() and rejects_path.is_file()
