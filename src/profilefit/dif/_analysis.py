@@ -325,11 +325,14 @@ def _option_answers(responses: Responses, focal: NDArray[np.bool_], excluded: fr
 
 def _check_answers(responses: Responses, focal: NDArray[np.bool_]) -> list[AnswerDif]:
     """Attention checks (answered as instructed: yes/no), matched on the other checks passed."""
-    checks = responses.instrument.attention_checks
-    passed = responses.checks == np.array([c.expected for c in checks], dtype=np.float64)
+    instrument = responses.instrument
+    columns = list(instrument.instructed_columns)  # virtue claims have no right answer to pass
+    checks = [instrument.attention_checks[k] for k in columns]
+    given = responses.checks[:, columns]
+    passed = given == np.array([c.expected for c in checks], dtype=np.float64)
     results = []
     for column, check in enumerate(checks):
-        answered = ~np.isnan(responses.checks[:, column])
+        answered = ~np.isnan(given[:, column])
         other = [k for k in range(len(checks)) if k != column]
         rest = passed[:, other].sum(axis=1).astype(np.float64)
         f = focal[answered]

@@ -28,6 +28,11 @@ Text = Annotated[str, MinLen(1), MaxLen(2000)]
 #: Text of one string in every language of the instrument, keyed by language code.
 Translations = Annotated[dict[LanguageCode, Text], MinLen(1)]
 ResponseBound = Annotated[int, Ge(0), Le(100)]
+#: How good agreeing with a statement (or choosing an option) looks to an applicant, from -2 (clearly
+#: bad) to +2 (clearly good): our judgement, rated for an application to customer-contact work.
+#: The simulation fakes through it and the idealised-responding flag reads it (docs/faking.md).
+Desirability = Annotated[float, Ge(-2), Le(2)]
+Reason = Annotated[str, MinLen(1), MaxLen(300)]
 
 
 class _FrozenModel(BaseModel):
@@ -70,7 +75,20 @@ class Scale(_FrozenModel):
     description: Translations
 
 
-class Item(_FrozenModel):
+class _Rated(_FrozenModel):
+    """Something a candidate answers, with an optional social-desirability rating and its reason."""
+
+    desirability: Desirability | None = None
+    desirability_reason: Reason | None = None
+
+    @model_validator(mode="after")
+    def _rating_has_reason(self) -> _Rated:
+        if (self.desirability is None) != (self.desirability_reason is None):
+            raise ValueError("desirability and desirability_reason come together: a rating needs its reason")
+        return self
+
+
+class Item(_Rated):
     """One agreement statement, keyed to a scale; ``reverse`` items are scored max+min-answer."""
 
     id: Identifier
@@ -79,7 +97,7 @@ class Item(_FrozenModel):
     text: Translations
 
 
-class Option(_FrozenModel):
+class Option(_Rated):
     """One answer to a situational scenario, keyed to the behaviour it shows."""
 
     id: Annotated[str, Field(pattern=r"^[a-z]$")]
@@ -102,12 +120,27 @@ class Scenario(_FrozenModel):
         return self
 
 
-class AttentionCheck(_FrozenModel):
-    """An instructed-response item: the text tells the candidate which answer to give."""
+class AttentionCheck(_Rated):
+    """A validity statement on the agreement scale, never scored into a scale.
+
+    ``kind="instructed"``: the text tells the candidate which answer to give (``expected``).
+    ``kind="virtue_claim"``: an improbable virtue ("I have never ..."); agreeing strongly with
+    several is what idealised responding looks like (Paulhus's impression management). Both
+    kinds are shown among the agreement items and read only by the validity flags.
+    """
 
     id: Identifier
+    kind: Literal["instructed", "virtue_claim"] = "instructed"
     text: Translations
-    expected: ResponseBound
+    expected: ResponseBound | None = None
+
+    @model_validator(mode="after")
+    def _expected_only_when_instructed(self) -> AttentionCheck:
+        if self.kind == "instructed" and self.expected is None:
+            raise ValueError(f"attention check {self.id!r} is instructed and needs the answer it asks for (expected)")
+        if self.kind == "virtue_claim" and self.expected is not None:
+            raise ValueError(f"virtue claim {self.id!r} has no right answer; leave out expected")
+        return self
 
 
 class SecondsRange(_FrozenModel):
@@ -212,7 +245,7 @@ class Instrument(_FrozenModel):
     def _checks_within_response_range(self) -> Instrument:
         low, high = self.response_scale.min, self.response_scale.max
         for check in self.attention_checks:
-            if not low <= check.expected <= high:
+            if check.expected is not None and not low <= check.expected <= high:
                 raise ValueError(
                     f"attention check {check.id!r} expects {check.expected}, outside the response range {low}..{high}"
                 )
@@ -265,6 +298,16 @@ class Instrument(_FrozenModel):
     def feature_names(self) -> tuple[str, ...]:
         """Names of the scored features the classifier sees: scales, then ``sjt_<key>``."""
         return self.scale_ids + tuple(f"sjt_{key}" for key in self.situational_keys)
+
+    @cached_property
+    def instructed_columns(self) -> tuple[int, ...]:
+        """Columns of the instructed attention checks among ``check_ids``."""
+        return tuple(k for k, check in enumerate(self.attention_checks) if check.kind == "instructed")
+
+    @cached_property
+    def virtue_claim_columns(self) -> tuple[int, ...]:
+        """Columns of the virtue claims among ``check_ids``."""
+        return tuple(k for k, check in enumerate(self.attention_checks) if check.kind == "virtue_claim")
 
     def items_of(self, scale_id: str) -> tuple[Item, ...]:
         """The items keyed to one scale."""

@@ -71,13 +71,14 @@ def _distinct_percents(value: float, threshold: float, labels: Labels) -> tuple[
 
 
 def _review_reasons(result: ScreeningResult, labels: Labels, *, isolated: bool = True) -> list[str]:
-    """Why a person must look first: each flag, why no profile is named, and an incomplete fit.
+    """Why a person must look first: each flag, an incomplete fit, and without a fit why no profile is named.
 
     With ``isolated``, names inside the sentences are wrapped in FSI … PDI (for pages; not for the terminal).
     """
     name = isolate if isolated else str
     reasons = [labels.flag_name(flag.flag) for flag in result.flags]
-    if result.profile == UNDETERMINED:
+    # With a fit, no clear profile is shown with the profile, not a reason to review (docs/fit.md).
+    if result.profile == UNDETERMINED and result.fit is None:
         missing = [name(scale) for scale in missing_scales(result, labels)]
         if missing:
             reasons.append(

@@ -21,6 +21,7 @@ from profilefit.reports._render import capped, isolate
 from profilefit.scoring import Responses
 from profilefit.validity import (
     CONTRADICTION_SCALES,
+    IDEALISED_THRESHOLD,
     LONG_STRING_SHARE,
     MIN_SECONDS_PER_SCENARIO,
     MISSING_SHARE,
@@ -147,6 +148,8 @@ class Labels:
             return self.t("flag_contradictory", scales=CONTRADICTION_SCALES)
         if flag == "too_many_missing":
             return self.t("flag_too_many_missing", missing=self.percent(MISSING_SHARE))
+        if flag == "idealised":
+            return self.t("flag_idealised", threshold=self.number(IDEALISED_THRESHOLD, 2))
         key = f"flag_{flag}"
         return self.t(key) if key in report_strings() else flag.replace("_", " ")
 
@@ -199,6 +202,10 @@ _DETAIL_PATTERNS = {
     "contradictory": re.compile(r"agreed with statements and with their opposites on (?P<count>\d+) scales"),
     "too_many_missing": re.compile(
         r"left (?P<missing>\d+) of (?P<total>\d+) statements unanswered, or a whole scale too thin"
+    ),
+    "idealised": re.compile(
+        r"answered in an idealised way \(index (?P<index>[0-9.]+)\): the most clearly desirable answers again and "
+        r"again, and strongly claimed (?P<claims>\d+) improbable virtue\(s\)"
     ),
 }
 

@@ -83,10 +83,17 @@ class ScoredBatch:
 
     @property
     def needs_human_review(self) -> NDArray[np.bool_]:
-        """A person must look closer: a validity flag fired, the profile is undetermined or the fit is incomplete."""
-        review: NDArray[np.bool_] = ~self.determined | self.validity.any
-        if self.fit is not None:
-            review = review | self.fit.incomplete
+        """A person must look closer: a validity flag fired or the fit is incomplete.
+
+        An undetermined profile alone is shown, not a reason for review, when the fit is complete:
+        the fit reads the scales, not the profile label, and a flag that fires for a third of
+        candidates teaches recruiters to ignore it. Without a role (no fit), an undetermined
+        profile still asks for a person, since the profile is then all there is.
+        """
+        if self.fit is None:
+            review: NDArray[np.bool_] = ~self.determined | self.validity.any
+            return review
+        review = self.validity.any | self.fit.incomplete
         return review
 
 

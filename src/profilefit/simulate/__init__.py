@@ -2,6 +2,14 @@
 
 from profilefit.simulate._answer_bayes import answer_probabilities
 from profilefit.simulate._config import REFERENCE_SEED, SimulationConfig
+from profilefit.simulate._faking import (
+    CONDITIONS,
+    Presentation,
+    calibrate_directed_strength,
+    desirability,
+    presentation,
+    role_scale_inflation,
+)
 from profilefit.simulate._generate import (
     ItemParameters,
     Simulation,
@@ -24,22 +32,28 @@ from profilefit.simulate._outcomes import (
 )
 
 __all__ = [
+    "CONDITIONS",
     "REFERENCE_SEED",
     "GroupSimulation",
     "ItemParameters",
     "OutcomeModel",
+    "Presentation",
     "SimulatedOutcome",
     "Simulation",
     "SimulationConfig",
     "answer",
     "answer_probabilities",
+    "calibrate_directed_strength",
+    "desirability",
     "faking_strengths",
     "item_parameters",
     "oracle_probabilities",
     "outcome_models",
     "population_sd",
+    "presentation",
     "profile_log_densities",
     "retest",
+    "role_scale_inflation",
     "select_hired",
     "simulate",
     "simulate_groups",

@@ -43,6 +43,7 @@ from scipy.special import gammaln, logsumexp
 from profilefit.instrument import Instrument
 from profilefit.scoring import Responses
 from profilefit.simulate._config import SimulationConfig
+from profilefit.simulate._faking import claim_answer_probabilities
 from profilefit.simulate._generate import (
     CARELESS_SCENARIO_SECONDS,
     CARELESS_SECONDS_PER_ITEM,
@@ -331,14 +332,23 @@ def _attentive_extras(instrument: Instrument, config: SimulationConfig, response
     low, high = instrument.response_scale.min, instrument.response_scale.max
     total = np.zeros(len(responses))
     error = config.attention_error_rate
-    for column, check in enumerate(instrument.attention_checks):
+    for column in instrument.instructed_columns:  # virtue claims say nothing about the profile
+        expected = float(instrument.attention_checks[column].expected or 0)  # instructed: never None
         given = responses.checks[:, column]
-        at_edge = check.expected in (low, high)
+        at_edge = expected in (low, high)
         hit = 1 - error + (error / 2 if at_edge else 0.0)
-        near = np.where(np.abs(given - check.expected) == 1, error / 2, 0.0)
-        probability = np.where(given == check.expected, hit, near)
+        near = np.where(np.abs(given - expected) == 1, error / 2, 0.0)
+        probability = np.where(given == expected, hit, near)
         with np.errstate(divide="ignore"):
             total += np.where(np.isnan(given), 0.0, np.log(probability))
+    claims = list(instrument.virtue_claim_columns)
+    if claims:
+        # Virtue claims do not depend on the profile, but they are evidence of care or carelessness.
+        table = np.log(claim_answer_probabilities(instrument, config))  # (n_claims, n_points)
+        given = responses.checks[:, claims]
+        index = np.clip(np.nan_to_num(given, nan=low) - low, 0, high - low).astype(np.intp)
+        picked = np.take_along_axis(table[None, :, :], index[:, :, None], axis=2)[:, :, 0]
+        total += np.where(np.isnan(given), 0.0, picked).sum(axis=1)
     return total + _attentive_time_log_density(instrument, config, responses.seconds)
 
 

@@ -29,6 +29,7 @@ from profilefit._identity_cache import identity_cache
 from profilefit.instrument import Instrument, load_instrument
 from profilefit.scoring import Responses, cronbach_alpha
 from profilefit.simulate._config import SimulationConfig
+from profilefit.simulate._faking import Presentation, applicant_presentation, virtue_claim_answers
 
 #: Careless responders take a uniform time per agreement item and per scenario in these ranges (seconds).
 CARELESS_SECONDS_PER_ITEM = (0.8, 2.0)
@@ -124,6 +125,7 @@ def simulate(
     config: SimulationConfig | None = None,
     instrument: Instrument | None = None,
     id_prefix: str = "sim",
+    presentation: Presentation | None = None,
 ) -> Simulation:
     """Simulate ``n`` candidates answering an instrument.
 
@@ -139,6 +141,11 @@ def simulate(
         The questionnaire; by default the shipped customer-contact instrument.
     id_prefix : str, default="sim"
         Candidate ids are ``f"{id_prefix}-{seed}-{k:07d}"``.
+    presentation : Presentation, optional
+        How the candidates fake (:func:`profilefit.simulate.presentation`: honest, average
+        applicant, directed at a role, or the maximal pattern); by default as the average
+        applicant. The same seed gives the same people and the same response noise under every
+        presentation.
 
     Returns
     -------
@@ -161,7 +168,7 @@ def simulate(
     careless = rng.random(n) < config.careless_share
     faking = faking_strengths(config, n, rng)
     ids = np.array([f"{id_prefix}-{seed}-{k:07d}" for k in range(n)], dtype=np.str_)
-    responses = answer(instrument, config, traits, careless, rng, ids, faking=faking)
+    responses = answer(instrument, config, traits, careless, rng, ids, faking=faking, presentation=presentation)
     profiles = np.asarray(config.profile_ids, dtype=np.str_)[profile_index]
     return Simulation(responses, profiles, traits, careless, config, faking)
 
@@ -209,29 +216,45 @@ def answer(
     candidate_ids: NDArray[np.str_],
     *,
     faking: NDArray[np.float64] | None = None,
+    presentation: Presentation | None = None,
 ) -> Responses:
     """Generate answers of people with given traits; see the module docstring for the model.
 
     ``faking`` is each person's faking strength (see :func:`faking_strengths`); by default
-    everyone fakes with the config's average strength.
+    everyone fakes with the config's average strength. ``presentation`` says how they fake
+    (:func:`profilefit.simulate.presentation`); by default as the average applicant of the
+    reference simulation: the published applicant-versus-incumbent shift of the traits.
+    The same ``rng`` state gives the same response noise under every presentation, so one
+    seed answered honestly and faked gives paired records of the same people.
     """
     n = traits.shape[0]
     params = item_parameters(instrument, config)
     low, high = instrument.response_scale.min, instrument.response_scale.max
+    presentation = presentation or applicant_presentation(instrument)
     strength = np.full(n, config.faking) if faking is None else np.asarray(faking, dtype=np.float64)
-    responding = traits + strength[:, None] * config.unit_shift[None, :]  # applicants present themselves better
+    push = strength * presentation.strength  # (n,): logit units per unit of desirability
+    responding = traits
+    if presentation.trait_shift:  # applicants present themselves better on the published traits
+        responding = traits + strength[:, None] * config.unit_shift[None, :]
 
-    # Graded-response items: P(answer >= low + k) for k = 1..n_points-1.
+    # Graded-response items: P(answer >= low + k) for k = 1..n_points-1, plus the pull of desirability.
     theta = responding[:, params.trait_index] * params.sign  # (n, n_items)
     logits = params.discrimination[None, :, None] * (theta[:, :, None] - params.thresholds[None, :, :])
-    at_least = 1.0 / (1.0 + np.exp(-logits))
+    if presentation.item_shift.any():
+        logits = logits + (push[:, None] * presentation.item_shift[None, :])[:, :, None]
+    at_least = _logistic(logits)
     uniform = rng.random((n, len(instrument.items), 1))
     items = low + (uniform < at_least).sum(axis=2).astype(np.float64)
 
-    choices = _situational_choices(instrument, config, params, responding, rng)
-    checks = np.tile(np.array([c.expected for c in instrument.attention_checks], dtype=np.float64), (n, 1))
-    missed = rng.random(checks.shape) < config.attention_error_rate
-    checks[missed] = np.clip(checks[missed] + rng.choice([-1.0, 1.0], size=int(missed.sum())), low, high)
+    choices = _situational_choices(instrument, config, params, responding, rng, push, presentation)
+    instructed = list(instrument.instructed_columns)
+    checks = np.full((n, len(instrument.attention_checks)), np.nan)
+    expected = np.array([instrument.attention_checks[k].expected for k in instructed], dtype=np.float64)
+    answered_checks = np.tile(expected, (n, 1))
+    missed = rng.random(answered_checks.shape) < config.attention_error_rate
+    answered_checks[missed] = np.clip(
+        answered_checks[missed] + rng.choice([-1.0, 1.0], size=int(missed.sum())), low, high
+    )
 
     per_item = np.exp(rng.normal(np.log(config.seconds_per_item), config.time_sigma, n))
     per_scenario = np.exp(rng.normal(np.log(config.seconds_per_scenario), config.time_sigma, n))
@@ -239,9 +262,22 @@ def answer(
     seconds = per_item * n_agreement + per_scenario * len(instrument.scenarios)
 
     rows = np.flatnonzero(careless)
+    line = np.empty((0, 1))
     if rows.size:
-        _careless_answers(instrument, rng, rows, items, choices, checks, seconds)
+        line = _careless_answers(instrument, rng, rows, items, choices, answered_checks, seconds)
+    checks[:, instructed] = answered_checks
+    # Virtue claims come last, from the same generator, so that adding them left every earlier
+    # draw (and the reference model trained on them) unchanged.
+    claims = list(instrument.virtue_claim_columns)
+    if claims:
+        checks[:, claims] = virtue_claim_answers(instrument, presentation, push, rng, rows, line)
     return Responses(instrument, candidate_ids, items, choices, checks, np.round(seconds, 1))
+
+
+def _logistic(logits: NDArray[np.float64]) -> NDArray[np.float64]:
+    # Clipped so that an unbounded push (the maximal pattern) saturates without overflow warnings.
+    result: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
+    return result
 
 
 def _situational_choices(
@@ -250,11 +286,16 @@ def _situational_choices(
     params: ItemParameters,
     responding: NDArray[np.float64],
     rng: np.random.Generator,
+    push: NDArray[np.float64],
+    presentation: Presentation,
 ) -> NDArray[np.int16]:
     n = responding.shape[0]
     choices = np.empty((n, len(instrument.scenarios)), dtype=np.int16)
     for column in range(len(instrument.scenarios)):
         utility = option_utilities(config, params, column, responding)
+        shift = presentation.option_shift[column]
+        if shift.any():
+            utility = utility + np.clip(push[:, None] * shift[None, :], -50.0, 50.0)
         utility += rng.gumbel(size=utility.shape)
         choices[:, column] = utility.argmax(axis=1)
     return choices
@@ -277,8 +318,11 @@ def _careless_answers(
     choices: NDArray[np.int16],
     checks: NDArray[np.float64],
     seconds: NDArray[np.float64],
-) -> None:
-    """Overwrite answers of careless responders: half at random, half straight-lined, all fast."""
+) -> NDArray[np.float64]:
+    """Overwrite answers of careless responders: half at random, half straight-lined, all fast.
+
+    Returns each careless responder's straight-lined answer, ``nan`` for those who answered at random.
+    """
     low, high = instrument.response_scale.min, instrument.response_scale.max
     k = rows.size
     straight = rng.random(k) < 0.5
@@ -291,10 +335,12 @@ def _careless_answers(
         checks[rows] = np.where(
             straight[:, None], line, rng.integers(low, high + 1, size=(k, checks.shape[1])).astype(np.float64)
         )
-    n_agreement = items.shape[1] + checks.shape[1]
+    n_agreement = len(instrument.items) + len(instrument.attention_checks)
     seconds[rows] = rng.uniform(*CARELESS_SECONDS_PER_ITEM, k) * n_agreement + rng.uniform(
         *CARELESS_SCENARIO_SECONDS, k
     ) * len(instrument.scenarios)
+    result: NDArray[np.float64] = np.where(straight[:, None], line, np.nan)
+    return result
 
 
 def oracle_probabilities(traits: NDArray[np.float64], config: SimulationConfig) -> NDArray[np.float64]:

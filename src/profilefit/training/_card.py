@@ -13,9 +13,9 @@ _INTENDED_USE = """\
   it suggests which of the seven service-rep profiles a candidate's answers resemble
   and how well the candidate fits a role, with the reasons.
 - Every result is read by a person before anything happens to the candidate. The
-  model must not reject anyone on its own: candidates flagged `needs_human_review`,
-  or with an undetermined profile, need a closer look, and everyone has the right to
-  ask for a human review of a decision that affects them.
+  model must not reject anyone on its own: candidates flagged `needs_human_review`
+  need a closer look, an undetermined profile is a description to read with care,
+  and everyone has the right to ask for a human review of a decision that affects them.
 - Not for: decisions about current employees' pay, promotion or dismissal; clinical
   or personality diagnosis; any use where the candidate has not been told that an
   assessment is scored this way.
@@ -34,6 +34,21 @@ true-trait ceiling, then a sensitivity table with one retrained model per settin
 {EVIDENCE_START}
 Not measured yet: run `python benchmarks/model_evidence.py --card docs/model-card.md --doc docs/model.md`.
 {EVIDENCE_END}
+"""
+
+#: Filled in by benchmarks/faking.py: what faking does to the fit and how often the flags catch it.
+FAKING_START, FAKING_END = "<!-- faking:start -->", "<!-- faking:end -->"
+
+_FAKING = f"""\
+## Faking
+
+What applicants who present themselves well do to the fit, on simulated applicants who answer
+honestly, as the average applicant, coached for the role (directed) and with the ideal pattern
+(maximal); docs/faking.md explains the conditions and the idealised-responding flag.
+
+{FAKING_START}
+Not measured yet: run `python benchmarks/faking.py --card docs/model-card.md --doc docs/faking.md`.
+{FAKING_END}
 """
 
 _LIMITS_SIMULATION = """\
@@ -57,8 +72,11 @@ _LIMITS_SIMULATION = """\
 - Only the Empathizer (32 %) and Controller (15 %) shares are published; the other five
   shares are an assumption (an even split of the remaining 53 %). Other shares change
   the probabilities.
-- Applicants present themselves favourably; the simulation includes a faking shift
-  that varies between people, but real faking varies by setting too.
+- Applicants present themselves favourably. The agreement format cannot stop a coached
+  applicant from claiming what the role wants: in the simulation directed faking still lifts
+  the fit far (the faking section above); the idealised-responding flag sends most such
+  results to a person, but it is evidence to discuss, never a reason to reject. Real faking
+  varies by setting too.
 - Demographic data never enters the model. Run the adverse-impact audit
   (`profilefit audit`) on real results before use and every year after.
 """
@@ -225,14 +243,15 @@ def render_model_card(manifest: Manifest) -> str:
             for label, row in zip(labels, matrix["counts"], strict=True)
         ]
     if simulated:
-        parts += ["", _EVIDENCE]
+        parts += ["", _EVIDENCE, _FAKING]
     parts += ["", _INTENDED_USE, _LIMITS_SIMULATION if simulated else _LIMITS_ORGANISATION]
     parts += [
         "## Human review it needs",
         "",
         "- Read the explanation and the validity flags of every candidate before acting on a result.",
         "- Look closer at every result with `needs_human_review`: a validity flag fired (careless,",
-        "  too fast, inconsistent or incomplete answers) or the profile is undetermined.",
+        "  too fast, inconsistent, incomplete or idealised answers) or the fit is incomplete. An",
+        "  undetermined profile alone is shown, not a reason for review, when the fit is complete.",
         "- Keep the decision log (`Screener.load(decision_log=...)`) where recruitment records are required.",
         "",
     ]

@@ -1,14 +1,16 @@
-"""Response-validity flags: straight-lining, attention checks, speed, contradictions, missing answers."""
+"""Response-validity flags: straight-lining, attention checks, speed, contradictions, missing, idealised answers."""
 
 from profilefit.validity._flags import (
     CONTRADICTION_SCALES,
     CONTRADICTION_SHARE,
     FLAG_IDS,
+    IDEALISED_THRESHOLD,
     LONG_STRING_SHARE,
     MIN_SECONDS_PER_SCENARIO,
     MISSING_SHARE,
     MODAL_SHARE,
     ValidityFlags,
+    idealised_index,
     minimum_plausible_seconds,
     validity_flags,
 )
@@ -17,11 +19,13 @@ __all__ = [
     "CONTRADICTION_SCALES",
     "CONTRADICTION_SHARE",
     "FLAG_IDS",
+    "IDEALISED_THRESHOLD",
     "LONG_STRING_SHARE",
     "MIN_SECONDS_PER_SCENARIO",
     "MISSING_SHARE",
     "MODAL_SHARE",
     "ValidityFlags",
+    "idealised_index",
     "minimum_plausible_seconds",
     "validity_flags",
 ]

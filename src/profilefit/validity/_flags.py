@@ -33,7 +33,30 @@ CONTRADICTION_SCALES = 2
 #: More than this share of agreement items unanswered raises the too-many-missing flag.
 MISSING_SHARE = 0.10
 
-FLAG_IDS = ("straight_lining", "failed_attention_check", "too_fast", "contradictory", "too_many_missing")
+#: Idealised responding (impression management) reads the statements rated at least this desirable
+#: or undesirable (|desirability| >= 1.5 of 2, in the instrument file)...
+IDEALISED_RATED = 1.5
+#: ...and scores each at 1 when answered at its desirable extreme, 1/2 one step short of it.
+IDEALISED_NEAR = 0.5
+#: The index weighs those statements 0.6 and the virtue claims ("strongly agree" = 1) 0.4...
+IDEALISED_STATEMENT_WEIGHT = 0.6
+#: ...and the flag fires at this index or above: about 4 % of honest attentive simulated applicants
+#: (benchmarks/faking.py; docs/faking.md gives the detection rates)...
+IDEALISED_THRESHOLD = 0.43
+#: ...or, when no virtue claim was answered (an older export, an instrument without claims), at
+#: this share of the rated statements alone (also about 4 % of honest attentive applicants).
+IDEALISED_STATEMENTS_ONLY = 0.62
+#: Fewer answered rated statements than this and the index is not computed (nan; no flag).
+IDEALISED_MIN_ANSWERED = 8
+
+FLAG_IDS = (
+    "straight_lining",
+    "failed_attention_check",
+    "too_fast",
+    "contradictory",
+    "too_many_missing",
+    "idealised",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,6 +75,10 @@ class ValidityFlags:
         The plausible minimum completion time of the instrument.
     contradictory_scales : ndarray of int, shape (n,)
     missing_items : ndarray of int, shape (n,)
+    idealised_index : ndarray of float, shape (n,)
+        How idealised the answers are, 0-1 (``nan`` where too few rated statements were answered).
+    virtue_claims : ndarray of int, shape (n,)
+        Virtue claims answered "strongly agree".
     """
 
     flags: NDArray[np.bool_]
@@ -63,6 +90,8 @@ class ValidityFlags:
     contradictory_scales: NDArray[np.int64]
     missing_items: NDArray[np.int64]
     n_items: int
+    idealised_index: NDArray[np.float64]
+    virtue_claims: NDArray[np.int64]
 
     @property
     def any(self) -> NDArray[np.bool_]:
@@ -92,6 +121,11 @@ class ValidityFlags:
             return f"agreed with statements and with their opposites on {self.contradictory_scales[row]} scales"
         if flag == "too_many_missing":
             return f"left {self.missing_items[row]} of {self.n_items} statements unanswered, or a whole scale too thin"
+        if flag == "idealised":
+            return (
+                f"answered in an idealised way (index {self.idealised_index[row]:.2f}): the most clearly desirable "
+                f"answers again and again, and strongly claimed {self.virtue_claims[row]} improbable virtue(s)"
+            )
         raise KeyError(f"unknown flag {flag!r}; known: {', '.join(FLAG_IDS)}")
 
 
@@ -159,8 +193,63 @@ def _keyed_halves(instrument: Instrument) -> NDArray[np.float64]:
 
 
 @identity_cache()
-def _expected_checks(instrument: Instrument) -> NDArray[np.float64]:
-    return np.array([c.expected for c in instrument.attention_checks], dtype=np.float64)
+def _expected_checks(instrument: Instrument) -> tuple[list[int], NDArray[np.float64]]:
+    columns = list(instrument.instructed_columns)
+    return columns, np.array([instrument.attention_checks[k].expected for k in columns], dtype=np.float64)
+
+
+@identity_cache()
+def _rated_statements(instrument: Instrument) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]:
+    """Columns of the clearly rated statements, the answer at their desirable end, and one step short of it."""
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    rated = [k for k, item in enumerate(instrument.items) if abs(item.desirability or 0.0) >= IDEALISED_RATED]
+    good = np.array([(item.desirability or 0.0) > 0 for item in instrument.items])[rated]
+    return (
+        np.array(rated, dtype=np.intp),
+        np.where(good, float(high), float(low)),
+        np.where(good, float(high - 1), float(low + 1)),
+    )
+
+
+def idealised_index(responses: Responses) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Impression-management index of each candidate, 0-1, and how many virtue claims they strongly agreed with.
+
+    ``0.6 * statements + 0.4 * claims``: ``statements`` is the mean, over the answered statements
+    rated clearly desirable or undesirable, of 1 for an answer at the desirable extreme and 1/2 one
+    step short of it; ``claims`` is the share of answered virtue claims answered at the top of the
+    scale. Without an answered claim the index is ``statements`` alone (and is read against its own
+    threshold); with fewer than ``IDEALISED_MIN_ANSWERED`` rated statements answered it is ``nan``.
+    """
+    instrument = responses.instrument
+    n = len(responses)
+    columns, extreme, near = _rated_statements(instrument)
+    answers = responses.items[:, columns]
+    answered = (~np.isnan(answers)).sum(axis=1)
+    points = (answers == extreme[None, :]) + IDEALISED_NEAR * (answers == near[None, :])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        statements = np.where(answered >= IDEALISED_MIN_ANSWERED, points.sum(axis=1) / answered, np.nan)
+    claim_columns = list(instrument.virtue_claim_columns)
+    if not claim_columns or columns.size == 0:
+        return (statements if columns.size else np.full(n, np.nan)), np.zeros(n, dtype=np.int64)
+    claims = responses.checks[:, claim_columns]
+    given = (~np.isnan(claims)).sum(axis=1)
+    strong = (claims == instrument.response_scale.max).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        combined = IDEALISED_STATEMENT_WEIGHT * statements + (1 - IDEALISED_STATEMENT_WEIGHT) * strong / given
+    return np.where(given > 0, combined, statements), strong.astype(np.int64)
+
+
+def idealised_flag(responses: Responses, index: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Whether each candidate's idealised index reaches the threshold that applies to what they answered."""
+    claim_columns = list(responses.instrument.virtue_claim_columns)
+    if claim_columns:
+        any_claim = (~np.isnan(responses.checks[:, claim_columns])).any(axis=1)
+    else:
+        any_claim = np.zeros(len(responses), dtype=bool)
+    threshold = np.where(any_claim, IDEALISED_THRESHOLD, IDEALISED_STATEMENTS_ONLY)
+    # A small tolerance: the index is a mean of halves and thirds, and 0.43 must not miss 0.4299999.
+    flag: NDArray[np.bool_] = np.nan_to_num(index, nan=-1.0) >= threshold - 1e-9
+    return flag
 
 
 def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
@@ -194,9 +283,9 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
     # The one-answer rule needs enough answers to mean anything: at least as many as a long run.
     straight = (longest >= run_limit) | ((n_answered >= run_limit) & (modal >= MODAL_SHARE * n_answered))
 
-    if instrument.attention_checks:
-        expected = _expected_checks(instrument)
-        failed_checks = (responses.checks != expected[None, :]).sum(axis=1)  # nan != x counts as failed
+    if instrument.instructed_columns:
+        columns, expected = _expected_checks(instrument)
+        failed_checks = (responses.checks[:, columns] != expected[None, :]).sum(axis=1)  # nan != x: failed
     else:
         failed_checks = np.zeros(n, dtype=np.int64)
 
@@ -219,7 +308,10 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
     thin = np.isnan(scores.scales).any(axis=1) | np.isnan(scores.situational).any(axis=1)
     too_many_missing = (missing_items > MISSING_SHARE * k) | thin
 
-    flags = np.column_stack([straight, failed_checks > 0, too_fast, contradictory, too_many_missing])
+    index, strong_claims = idealised_index(responses)
+    idealised = idealised_flag(responses, index)
+
+    flags = np.column_stack([straight, failed_checks > 0, too_fast, contradictory, too_many_missing, idealised])
     return ValidityFlags(
         flags=flags,
         longest_run=longest,
@@ -230,4 +322,6 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
         contradictory_scales=contradictory_scales,
         missing_items=missing_items.astype(np.int64),
         n_items=k,
+        idealised_index=index,
+        virtue_claims=strong_claims,
     )
