@@ -5,8 +5,8 @@ names are part of profilefit's interface: ``candidate_id``, ``model_id``, ``prof
 (the top profile, or ``"undetermined"``), ``top_profile``, ``second_profile``,
 ``confidence``, one ``p_<profile>`` per profile, ``fit_score`` and ``fit_band`` (both null
 without a role; ``fit_band`` alone null for an incomplete fit, which is never selected),
-``fit_role`` (the id of the role the fit was computed for; null without a role), ``needs_review``, ``validity_flags`` (validity flag ids joined by ``;``) and one
-``scale_<scale>`` per scale.
+``fit_role`` (the id of the role the fit was computed for; null without a role), ``needs_review``,
+``validity_flags`` (validity flag ids joined by ``;``) and one ``scale_<scale>`` per scale.
 """
 
 from __future__ import annotations

@@ -141,12 +141,7 @@ def stored_role(
         )
     stored = present[0] if present else None
     if stored is None:
-        note = (
-            f"{source} does not record the role its fit was computed for (it was written before results had a "
-            f"{ROLE_COLUMN} column); "
-            + (f"naming it as role {_role_id(requested)!r}, as asked" if requested is not None else "no role is named")
-            + ". Score the export again to record it: profilefit score EXPORT --role ROLE -o RESULTS"
-        )
+        note = unrecorded_role_note(source, requested)
         return StoredRole(requested, None, note)
     if requested is None:
         note = None
@@ -167,6 +162,16 @@ def stored_role(
             f"{requested if isinstance(requested, str | Path) else asked} -o RESULTS"
         )
     return StoredRole(requested, stored)
+
+
+def unrecorded_role_note(source: str | Path, requested: RoleProfile | str | Path | None) -> str:
+    """The note for a results file that does not record its role (written before the ``fit_role`` column)."""
+    named = f"naming it as role {_role_id(requested)!r}, as asked" if requested is not None else "no role is named"
+    return (
+        f"{source} does not record the role its fit was computed for (it was written before results had a "
+        f"{ROLE_COLUMN} column); {named}. Score the export again to record it: "
+        "profilefit score EXPORT --role ROLE -o RESULTS"
+    )
 
 
 def _not_builtin(role_id: str) -> bool:
