@@ -141,10 +141,9 @@ def stored_role(
         )
     stored = present[0] if present else None
     if stored is None:
-        note = unrecorded_role_note(source, requested)
-        return StoredRole(requested, None, note)
+        return StoredRole(requested, None, unrecorded_role_note(source, requested))
     if requested is None:
-        note = None
+        note: str | None = None
         if stored and _not_builtin(stored):
             note = (
                 f"{source}: the fit is for role {stored!r}, which is not built in; give its file with "

@@ -327,7 +327,7 @@ def shortlist_html(
     source: str | Path | Shortlist | Sequence[ScreeningResult] | Sequence[ShortlistRow],
     *,
     language: str = "en",
-    role: RoleProfile | str | None = None,
+    role: RoleProfile | str | Path | None = None,
     instrument: Instrument | None = None,
     top: int | None = DEFAULT_TOP,
 ) -> str:
