@@ -204,3 +204,13 @@ def stratified_counts(*, max_strata: int = 6, max_count: int = 25) -> st.SearchS
 
     shape = st.tuples(st.integers(1, max_strata), st.just(4))
     return arrays(np.int64, shape, elements=st.integers(1, max_count))
+
+
+def results_formats() -> st.SearchStrategy[str]:
+    """The suffix of a results file ``profilefit score`` writes: ``.csv``, ``.jsonl`` or ``.parquet``."""
+    return st.sampled_from((".csv", ".jsonl", ".parquet"))
+
+
+def role_requests() -> st.SearchStrategy[str | None]:
+    """What a user gives as ``--role`` to a command that reads results: nothing, or a built-in role id."""
+    return st.one_of(st.none(), st.sampled_from(builtin_roles()))

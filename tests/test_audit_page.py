@@ -25,6 +25,7 @@ from profilefit.audit import (
 from profilefit.audit._strings import audit_strings
 from profilefit.cli._audit_command import register
 from profilefit.cli._main import EXIT_REJECTS
+from profilefit.io import ResultsRoleError
 
 REFERENCE_ID = read_manifest(reference_model_path()).model_id
 SIMULATED = "trained on simulated candidates"
@@ -225,13 +226,16 @@ def test_end_to_end_own_labels_model_is_audited_over_its_classes(tmp_path: Path)
     results = tmp_path / "results.csv"
     score_file(sample_export_path(), results, screener=Screener.load(trained.model_path))
 
-    report = audit_files(results, sample_demographics_path(), model=trained.model_path, role="complex-case")
+    # The model has no built-in role, so the results hold no fit: naming complex-case over them is refused.
+    with pytest.raises(ResultsRoleError, match="no role"):
+        audit_files(results, sample_demographics_path(), model=trained.model_path, role="complex-case")
+    report = audit_files(results, sample_demographics_path(), model=trained.model_path)
+    assert report.tool.role_id is None and report.tool.role_recorded
     assert report.profiles == ("listener", "steady", "team lead", "undetermined")
     assert report.tool.model_id == "acme-2026" and report.tool.trained_on == "organisation data"
     assert "unlisted_classifications" not in report.warnings
     assert report.profile_rates["undetermined"] > 0  # 3 classes: undetermined below 0.53
-    # The complex-case role weighs the seven reference profiles, so it gives these results no fit:
-    # every result is an incomplete fit, counted and never selected.
+    # Without a fit every result is counted as without a band and never selected.
     assert (report.selected, report.without_band, report.median_fit_score) == (0, 400, None)
     assert "no_band" in report.warnings
     sex = next(d for d in report.dimensions if d.dimension == "sex")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from profilefit.fit import BANDS
-from profilefit.io import CSV_SUFFIXES, FORMULA_START, read_csv_table, read_table
+from profilefit.io import CSV_SUFFIXES, FORMULA_START, ROLE_COLUMN, read_csv_table, read_table, role_cell
 
 #: Fit bands from lowest to highest; "selected at a band" means that band or a higher one.
 FIT_BANDS: tuple[str, ...] = tuple(reversed(BANDS))  # weakest first, so a band's index orders it
@@ -26,8 +26,8 @@ FIT_BANDS: tuple[str, ...] = tuple(reversed(BANDS))  # weakest first, so a band'
 #: reported (``"undetermined"`` included), not ``top_profile``, which is never undetermined.
 RESULT_COLUMNS = ("candidate_id", "profile", "fit_score", "fit_band")
 
-#: Columns read when present: which model scored each row.
-OPTIONAL_RESULT_COLUMNS = ("model_id",)
+#: Columns read when present: which model scored each row, and which role its fit is for.
+OPTIONAL_RESULT_COLUMNS = ("model_id", ROLE_COLUMN)
 
 #: Prefix of the per-profile probability columns; their names list the classifications of the model.
 PROBABILITY_PREFIX = "p_"
@@ -71,6 +71,9 @@ class ScoredCandidate:
     scales : dict of str to float, default empty
         The candidate's scale scores by scale id, when the results file has ``scale_<id>``
         columns; a scale that could not be scored is left out.
+    fit_role : str or None, default None
+        The role the fit was computed for (``""`` without a fit); ``None`` when the results file
+        does not record it (see :func:`profilefit.io.role_cell`).
     """
 
     candidate_id: str
@@ -79,6 +82,7 @@ class ScoredCandidate:
     fit_band: str | None
     model_id: str | None = None
     scales: Mapping[str, float] = field(default_factory=dict)
+    fit_role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,10 +96,20 @@ class ResultsFile:
     classifications : tuple of str
         The profile ids the model reports, from the ``p_<profile>`` column names in file order;
         empty when the file has no such column.
+    path : Path or None, default None
+        The file, for messages.
     """
 
     candidates: list[ScoredCandidate]
     classifications: tuple[str, ...] = ()
+    path: Path | None = None
+
+    def roles(self) -> dict[str | None, int]:
+        """Candidates per recorded role (see :attr:`ScoredCandidate.fit_role`)."""
+        counts: dict[str | None, int] = {}
+        for candidate in self.candidates:
+            counts[candidate.fit_role] = counts.get(candidate.fit_role, 0) + 1
+        return counts
 
 
 @dataclass(frozen=True)
@@ -237,10 +251,10 @@ def read_results_file(path: str | Path) -> ResultsFile:
             for column in scale_columns
             if (value := _scale_score(row.get(column), where, column)) is not None
         }
-        candidates.append(ScoredCandidate(candidate_id, profile, score, band, model_id, scales))
+        candidates.append(ScoredCandidate(candidate_id, profile, score, band, model_id, scales, role_cell(row)))
     if not candidates:
         raise AuditInputError(f"results file {path} has no candidates")
-    return ResultsFile(candidates, classifications)
+    return ResultsFile(candidates, classifications, path)
 
 
 def _scale_score(value: Any, where: str, column: str) -> float | None:

@@ -16,7 +16,8 @@ from pydantic import ValidationError
 
 from profilefit.artifact import Manifest, read_manifest, reference_model_path
 from profilefit.audit._inputs import AuditInputError, ResultsFile
-from profilefit.fit import RoleProfile, load_role
+from profilefit.fit import RoleProfile
+from profilefit.io import stored_role
 from profilefit.profiles import PROFILE_IDS
 
 #: The classification of a candidate whose top profile is too uncertain to report.
@@ -39,13 +40,16 @@ class AuditedTool:
         The profile ids the model reports (``"undetermined"`` not included).
     instrument_id : str or None
     role_id : str or None
-        The role the fit was computed for, when the audit was told.
+        The role the fit was computed for: the one the results record, else the one the audit was told.
     role_name : dict of str to str
         The role's name by language code.
     role_scales : tuple of str
         Ids of the scales the role weighs.
     bands : tuple of (float, float) or None
         The role's ``(strong, possible)`` band thresholds.
+    role_recorded : bool, default True
+        The results file records the role of its fit (``fit_role``); false for a file written
+        before that column, whose role is only what the audit was told.
     """
 
     model_id: str | None = None
@@ -57,6 +61,7 @@ class AuditedTool:
     role_name: Mapping[str, str] = field(default_factory=dict)
     role_scales: tuple[str, ...] = ()
     bands: tuple[float, float] | None = None
+    role_recorded: bool = True
 
 
 def order_classifications(listed: Iterable[str], assigned: Iterable[str]) -> tuple[str, ...]:
@@ -110,7 +115,8 @@ def describe_tool(
         The model file that scored the results; its manifest is read (the model is not loaded).
         By default the reference model's manifest when every result names the reference model.
     role : RoleProfile, str or Path, optional
-        A built-in role id or a role file.
+        A built-in role id or a role file; by default the role the results record. It must be
+        the recorded one (see :func:`profilefit.io.stored_role`).
 
     Returns
     -------
@@ -120,7 +126,11 @@ def describe_tool(
     ------
     AuditInputError
         If the model has no valid manifest, or the results name another model than the one given.
+    profilefit.io.ResultsRoleError
+        If the results record another role than ``role``, or more than one role.
     """
+    source = results.path or "the results"
+    chosen = stored_role(source, results.roles(), role)
     reference = read_manifest(reference_model_path())
     named = sorted({c.model_id for c in results.candidates if c.model_id is not None})
     manifest: Manifest | None = None
@@ -129,12 +139,13 @@ def describe_tool(
         others = [model_id for model_id in named if model_id != manifest.model_id]
         if others:
             raise AuditInputError(
-                f"the results were scored by model {others[0]!r}, not by {manifest.model_id!r} ({model}); "
-                "audit each model's results with its own model"
+                f"{source}: the results were scored by model {others[0]!r}, not by {manifest.model_id!r} "
+                f"({model}); audit each model's results with its own model (--model FILE), or score the export "
+                "again with this one"
             )
     elif named == [reference.model_id]:
         manifest = reference
-    role_profile = load_role(role) if role is not None else None
+    role_profile = chosen.profile()
     listed = manifest.profile_ids if manifest else results.classifications
     assigned = [] if listed else [c.profile for c in results.candidates]
     return AuditedTool(
@@ -144,8 +155,9 @@ def describe_tool(
         and (manifest.sha256, manifest.model_id) == (reference.sha256, reference.model_id),
         classifications=order_classifications(listed, assigned),
         instrument_id=manifest.instrument_id if manifest else None,
-        role_id=role_profile.id if role_profile else None,
+        role_id=role_profile.id if role_profile else (chosen.stored or None),
         role_name=dict(role_profile.name) if role_profile else {},
         role_scales=tuple(role_profile.scales) if role_profile else (),
         bands=(role_profile.bands.strong, role_profile.bands.possible) if role_profile else None,
+        role_recorded=chosen.stored is not None,
     )

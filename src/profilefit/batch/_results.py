@@ -5,8 +5,8 @@ names are part of profilefit's interface: ``candidate_id``, ``model_id``, ``prof
 (the top profile, or ``"undetermined"``), ``top_profile``, ``second_profile``,
 ``confidence``, one ``p_<profile>`` per profile, ``fit_score`` and ``fit_band`` (both null
 without a role; ``fit_band`` alone null for an incomplete fit, which is never selected),
-``needs_review``, ``validity_flags`` (validity flag ids joined by ``;``) and one
-``scale_<scale>`` per scale.
+``fit_role`` (the id of the role the fit was computed for; null without a role), ``needs_review``,
+``validity_flags`` (validity flag ids joined by ``;``) and one ``scale_<scale>`` per scale.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ def result_columns(screener: Screener) -> list[str]:
         *(f"p_{profile}" for profile in screener.profile_ids),
         "fit_score",
         "fit_band",
+        # Readers (shortlist, report, audit, validate) name this role and refuse another one.
+        "fit_role",
         "needs_review",
         # Not "flags": that name would hide pandas' DataFrame.flags attribute.
         "validity_flags",
@@ -89,6 +91,12 @@ def _band_column(band: Any) -> Any:
     return pa.array(BANDS, pa.string()).take(pa.array(index, mask=empty))
 
 
+def _repeated(text: str | None, n: int) -> Any:
+    """One text (or null) ``n`` times, as an Arrow string array."""
+    pa = require("pyarrow")
+    return pa.array([text], pa.string()).take(np.zeros(n, dtype=np.int64))
+
+
 def result_table(screener: Screener, batch: ScoredBatch) -> Any:
     """Build the results of a scored batch as a pyarrow Table with :func:`result_schema`.
 
@@ -110,7 +118,7 @@ def result_table(screener: Screener, batch: ScoredBatch) -> Any:
     fit = batch.fit
     columns: dict[str, Any] = {
         "candidate_id": pa.array(batch.responses.candidate_ids, pa.string()),
-        "model_id": pa.array([screener.model_info.model_id], pa.string()).take(np.zeros(n, dtype=np.int64)),
+        "model_id": _repeated(screener.model_info.model_id, n),
         "profile": profiles.take(label),
         "top_profile": profiles.take(batch.top),
         "second_profile": profiles.take(batch.second),
@@ -118,6 +126,7 @@ def result_table(screener: Screener, batch: ScoredBatch) -> Any:
         **{f"p_{p}": pa.array(batch.probabilities[:, k], pa.float64()) for k, p in enumerate(batch.profile_ids)},
         "fit_score": pa.nulls(n, pa.float64()) if fit is None else pa.array(fit.score, pa.float64(), from_pandas=True),
         "fit_band": pa.nulls(n, pa.string()) if fit is None else _band_column(fit.band),
+        "fit_role": _repeated(None if fit is None or screener.role is None else screener.role.id, n),
         "needs_review": pa.array(batch.needs_human_review, pa.bool_()),
         "validity_flags": pa.array(_flag_texts(), pa.string()).take(masks),
         **{

@@ -20,6 +20,7 @@ from profilefit.audit import (
 )
 from profilefit.cli._forecast_commands import register_under as register_forecast
 from profilefit.cli._main import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
+from profilefit.io import ResultsRoleError, unrecorded_role_note
 
 
 def register(subparsers: Any) -> None:
@@ -54,7 +55,11 @@ def register(subparsers: Any) -> None:
         help="the model that scored the results (its manifest is read), so the audit uses its classifications "
         "and says what it was trained on; default: the reference model when the results name it",
     )
-    parser.add_argument("--role", help="the role the fit was computed for (built-in id or role file), to name it")
+    parser.add_argument(
+        "--role",
+        help="the role the fit was computed for (built-in id or role file), to name it; default: the role the "
+        "results record. Another role than the recorded one is refused (exit 2)",
+    )
     parser.add_argument("--lang", choices=audit_languages(), default="en", help="language of the text and page")
     parser.add_argument("--csv", metavar="OUT.csv", help="also write one row per category as CSV")
     parser.add_argument("--json", metavar="OUT.json", help="also write the audit as JSON")
@@ -67,7 +72,9 @@ def run(args: argparse.Namespace) -> int:
     """Run the audit, print the table, write the requested files; return the exit code.
 
     Returns ``EXIT_USAGE`` when an input cannot be read (the message names the file, row and field),
-    and ``EXIT_REJECTS`` when no result matches a demographics row. A ratio below four-fifths is
+    when ``--role`` is not the role the results record (or they record more than one), or when
+    ``--model`` is not the model that scored them; ``EXIT_REJECTS`` when no result matches a
+    demographics row. A ratio below four-fifths is
     reported, not treated as a failure.
     """
     try:
@@ -77,9 +84,11 @@ def run(args: argparse.Namespace) -> int:
     except AuditMatchError as error:
         print(f"profilefit audit: {error}", file=sys.stderr)
         return EXIT_REJECTS
-    except AuditInputError as error:
+    except (AuditInputError, ResultsRoleError) as error:
         print(f"profilefit audit: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if not report.tool.role_recorded:
+        print(f"profilefit audit: note: {unrecorded_role_note(args.results, args.role)}", file=sys.stderr)
     sys.stdout.write(format_audit_text(report, args.lang))
     written = []
     try:

@@ -12,7 +12,8 @@ from pydantic import ValidationError
 
 from profilefit.cli._errors import print_validation_error
 from profilefit.cli._inputs import load_screener
-from profilefit.fit import BANDS, builtin_roles, load_role
+from profilefit.fit import BANDS, DEFAULT_ROLE, builtin_roles, load_role
+from profilefit.io import ResultsRoleError, stored_role
 from profilefit.reports import (
     DEFAULT_TOP,
     html_report,
@@ -40,7 +41,11 @@ def register(subparsers: Any) -> None:
         "reported as it is, without scoring again.",
     )
     report.add_argument("candidate", help="a JSON file with one assessment or one result, or - for standard input")
-    report.add_argument("--role", default="complex-case", help=f"a built-in role ({roles}) or a role file")
+    report.add_argument(
+        "--role",
+        help=f"a built-in role ({roles}) or a role file (default: complex-case); a stored result is reported "
+        "for the role it records, and another --role is refused (exit 2)",
+    )
     report.add_argument("--lang", choices=languages, default="en", help="report language (default: en)")
     report.add_argument("--html", help="also write the report as a self-contained HTML page here")
     report.add_argument("--json", help="also write the result (with fit) as JSON here")
@@ -59,7 +64,11 @@ def register(subparsers: Any) -> None:
     shortlist.add_argument("results", help="the results file")
     shortlist.add_argument("--html", required=True, help="where to write the shortlist page (.html)")
     shortlist.add_argument("--lang", choices=languages, default="en", help="page language (default: en)")
-    shortlist.add_argument("--role", help=f"the role the fit was computed for, to name it on the page ({roles})")
+    shortlist.add_argument(
+        "--role",
+        help=f"the role the fit was computed for ({roles}, or a role file); default: the role the results "
+        "record. Another role than the recorded one is refused (exit 2)",
+    )
     shortlist.add_argument(
         "--top",
         type=_positive,
@@ -73,9 +82,18 @@ def register(subparsers: Any) -> None:
 def run_report(args: argparse.Namespace) -> int:
     """Score (or read) one candidate and write the reports."""
     text = sys.stdin.read() if args.candidate == "-" else Path(args.candidate).read_text(encoding="utf-8-sig")
-    role = load_role(args.role)
     if _is_result(text):
         result = ScreeningResult.model_validate_json(text)
+        source = "standard input" if args.candidate == "-" else args.candidate
+        try:
+            chosen = stored_role(source, {result.fit.role if result.fit else "": 1}, args.role)
+        except ResultsRoleError as error:
+            print(f"profilefit report: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        if chosen.note:
+            print(f"profilefit report: note: {chosen.note}", file=sys.stderr)
+        role = chosen.profile()
+        _note_model(args.model, result, source)
         if args.norms is not None:
             print(
                 f"profilefit report: note: {args.candidate} is a stored result, reported as it is: its percentiles "
@@ -83,7 +101,8 @@ def run_report(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     else:
-        screener = load_screener(args.model, role=args.role, norms=args.norms, command="report")
+        role = load_role(args.role or DEFAULT_ROLE)
+        screener = load_screener(args.model, role=args.role or DEFAULT_ROLE, norms=args.norms, command="report")
         try:
             result = screener.score(text)
         except ValidationError as error:
@@ -99,6 +118,21 @@ def run_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _note_model(model: str | None, result: ScreeningResult, source: str) -> None:
+    """Say so when ``--model`` names another model than the one that scored a stored result (reported as it is)."""
+    if model is None:
+        return
+    from profilefit.artifact import read_manifest
+
+    given = read_manifest(model).model_id
+    if given != result.model.model_id:
+        print(
+            f"profilefit report: note: {source} is a stored result, reported as it is: it was scored by model "
+            f"{result.model.model_id!r}, not by {given!r} ({model}), and the report names {result.model.model_id!r}",
+            file=sys.stderr,
+        )
+
+
 def _is_result(text: str) -> bool:
     """Whether JSON text is a stored ScreeningResult rather than an assessment."""
     try:
@@ -111,8 +145,15 @@ def _is_result(text: str) -> bool:
 def run_shortlist(args: argparse.Namespace) -> int:
     """Write the shortlist page and print a one-line summary."""
     shortlist = select_shortlist(iter_results(args.results), top=args.top)
-    role = load_role(args.role) if args.role else None
-    Path(args.html).write_text(shortlist_html(shortlist, language=args.lang, role=role), encoding="utf-8")
+    try:
+        chosen = stored_role(args.results, shortlist.roles, args.role)
+    except ResultsRoleError as error:
+        print(f"profilefit shortlist: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if chosen.note:
+        print(f"profilefit shortlist: note: {chosen.note}", file=sys.stderr)
+    html = shortlist_html(shortlist, language=args.lang, role=chosen.role)
+    Path(args.html).write_text(html, encoding="utf-8")
     counts = ", ".join(f"{shortlist.band_counts[band]} {band}" for band in BANDS)
     counts += f", {shortlist.incomplete} incomplete"
     left_out = f"; {shortlist.left_out} left out, the best {len(shortlist.rows)} listed" if shortlist.left_out else ""

@@ -41,6 +41,11 @@ def register(subparsers: Any) -> None:
         metavar="R",
         help="reliability of the outcome measure, to correct for it (supervisor ratings: about 0.52)",
     )
+    validate.add_argument(
+        "--role",
+        help="the role the fit was computed for (built-in id or role file); it must be the role the results "
+        "record, or the study is refused (exit 2). Default: the recorded role",
+    )
     validate.add_argument("--json", metavar="OUT.json", help="also write the study as JSON")
     validate.add_argument("--html", metavar="OUT.html", help="also write a self-contained HTML page")
     validate.set_defaults(func=run_validate)
@@ -59,9 +64,9 @@ def register(subparsers: Any) -> None:
     learn.add_argument("--out", required=True, metavar="ROLE.toml", help="the role file to write")
     learn.add_argument(
         "--role",
-        default="complex-case",
-        help="the current role: gives scale directions and profile suitabilities (default: %(default)s); "
-        "the band shares to keep come from RESULTS",
+        help="the current role: gives scale directions and profile suitabilities; the band shares to keep come "
+        "from RESULTS. Default: the role RESULTS record (complex-case for a file that records none); another "
+        "role than the recorded one is refused (exit 2)",
     )
     learn.add_argument(
         "--force", action="store_true", help="write even when the evidence is too weak, or replace --out"
@@ -110,6 +115,7 @@ def run_validate(args: argparse.Namespace) -> int:
             args.outcome,
             demographics=args.demographics,
             criterion_reliability=args.criterion_reliability,
+            role=args.role,
         )
     except (ValueError, ImportError) as error:
         print(f"profilefit validate: {error}", file=sys.stderr)

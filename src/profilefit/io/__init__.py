@@ -2,6 +2,14 @@
 
 from profilefit.io._files import CSV_SUFFIXES, read_csv_table, read_table
 from profilefit.io._json import ECHO_CHARS, JsonRowError, echo, load_json_object
+from profilefit.io._results_role import (
+    ROLE_COLUMN,
+    ResultsRoleError,
+    StoredRole,
+    role_cell,
+    stored_role,
+    unrecorded_role_note,
+)
 from profilefit.io._spreadsheet import FORMULA_START, csv_cell, neutralise
 from profilefit.io._tables import coerce_row, read_assessments, read_rows, sniff_delimiter
 
@@ -9,7 +17,10 @@ __all__ = [
     "CSV_SUFFIXES",
     "ECHO_CHARS",
     "FORMULA_START",
+    "ROLE_COLUMN",
     "JsonRowError",
+    "ResultsRoleError",
+    "StoredRole",
     "coerce_row",
     "csv_cell",
     "echo",
@@ -19,5 +30,8 @@ __all__ = [
     "read_csv_table",
     "read_rows",
     "read_table",
+    "role_cell",
     "sniff_delimiter",
+    "stored_role",
+    "unrecorded_role_note",
 ]

@@ -16,16 +16,16 @@ import json
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from profilefit.fit import BANDS, RoleProfile
 from profilefit.instrument import Instrument
-from profilefit.io import read_table
+from profilefit.io import read_table, role_cell, stored_role
 from profilefit.reports._candidate import notices, profilefit_version
 from profilefit.reports._render import MAX_ID_CHARS, asset, capped, render_page
-from profilefit.reports._strings import Labels, role_for
+from profilefit.reports._strings import Labels
 from profilefit.screening import UNDETERMINED, ScreeningResult
 from profilefit.validity import FLAG_IDS
 
@@ -61,6 +61,9 @@ class ShortlistRow:
         Validity flags that fired.
     trained_on : str
         ``"simulation"`` for the reference model.
+    fit_role : str or None
+        The role the fit was computed for (``""`` without a fit); ``None`` when the results
+        file does not record it (written before the ``fit_role`` column).
     """
 
     candidate_id: str
@@ -72,6 +75,7 @@ class ShortlistRow:
     needs_review: bool
     flags: tuple[str, ...] = ()
     trained_on: str = "simulation"
+    fit_role: str | None = None
 
     @property
     def incomplete(self) -> bool:
@@ -131,6 +135,7 @@ def _row(record: Mapping[str, Any]) -> ShortlistRow:
         needs_review=_flag(record.get("needs_review")),
         flags=_flags(record.get("validity_flags", record.get("flags"))),  # "flags" before 0.2
         trained_on=str(record.get("trained_on") or "simulation"),
+        fit_role=role_cell(record),
     )
 
 
@@ -183,6 +188,9 @@ class Shortlist:
         Candidates with an incomplete fit (a score, no band), over the whole batch.
     trained_on : str
         ``"simulation"`` when every result comes from the reference model, else ``"organisation data"``.
+    roles : dict of str or None to int
+        Candidates per recorded role (see :attr:`ShortlistRow.fit_role`), over the whole batch;
+        :func:`~profilefit.io.stored_role` decides from it which role the page names.
     """
 
     rows: list[ShortlistRow]
@@ -191,6 +199,7 @@ class Shortlist:
     needs_review: int
     incomplete: int
     trained_on: str
+    roles: dict[str | None, int] = field(default_factory=dict)
 
     @property
     def left_out(self) -> int:
@@ -225,6 +234,7 @@ def select_shortlist(rows: Iterable[ShortlistRow], *, top: int | None = DEFAULT_
         raise ValueError(f"top must be a whole number of at least 1 (or None for every row), not {top!r}")
     counts = dict.fromkeys(BANDS, 0)
     tally = {"total": 0, "review": 0, "incomplete": 0, "other_model": 0}
+    roles: dict[str | None, int] = {}
 
     def counted() -> Iterator[ShortlistRow]:
         for row in rows:
@@ -234,6 +244,7 @@ def select_shortlist(rows: Iterable[ShortlistRow], *, top: int | None = DEFAULT_
             tally["other_model"] += row.trained_on != "simulation"
             if row.fit_band in counts:
                 counts[row.fit_band] += 1
+            roles[row.fit_role] = roles.get(row.fit_role, 0) + 1
             yield row
 
     kept = sorted(counted(), key=_order) if top is None else heapq.nsmallest(top, counted(), key=_order)
@@ -244,6 +255,7 @@ def select_shortlist(rows: Iterable[ShortlistRow], *, top: int | None = DEFAULT_
         needs_review=tally["review"],
         incomplete=tally["incomplete"],
         trained_on="organisation data" if tally["other_model"] else "simulation",
+        roles=roles,
     )
 
 
@@ -275,6 +287,7 @@ def rows_from_results(results: Iterable[ScreeningResult]) -> list[ShortlistRow]:
             needs_review=result.needs_human_review,
             flags=tuple(flag.flag for flag in result.flags),
             trained_on=result.model.trained_on,
+            fit_role=result.fit.role if result.fit else "",
         )
         for result in results
     ]
@@ -314,7 +327,7 @@ def shortlist_html(
     source: str | Path | Shortlist | Sequence[ScreeningResult] | Sequence[ShortlistRow],
     *,
     language: str = "en",
-    role: RoleProfile | str | None = None,
+    role: RoleProfile | str | Path | None = None,
     instrument: Instrument | None = None,
     top: int | None = DEFAULT_TOP,
 ) -> str:
@@ -327,8 +340,9 @@ def shortlist_html(
         already selected, or results in memory.
     language : {"en", "nb", "sv", "nl"}, default="en"
     role : RoleProfile or str, optional
-        The role the fit was computed for, to name it on the page; by default the role
-        of the results when they are ScreeningResults.
+        The role the fit was computed for (a built-in id or a role file), to name it on the
+        page; by default the role the results record. Another role than the recorded one is
+        refused (see :func:`~profilefit.io.stored_role`).
     instrument : Instrument, optional
         Only for names; by default the shipped instrument.
     top : int or None, default=500
@@ -338,13 +352,16 @@ def shortlist_html(
     Returns
     -------
     str
+
+    Raises
+    ------
+    profilefit.io.ResultsRoleError
+        If the results record another role than ``role``, or more than one role.
     """
     labels = Labels(language, instrument)
     shortlist = source if isinstance(source, Shortlist) else select_shortlist(_rows(source), top=top)
-    role_id = role if isinstance(role, str) else None
-    if role_id is None and not isinstance(source, str | Path | Shortlist):
-        role_id = next((r.fit.role for r in source if isinstance(r, ScreeningResult) and r.fit), None)
-    resolved = role_for(role_id, role if isinstance(role, RoleProfile) else None)
+    named = source if isinstance(source, str | Path) else "the results"
+    resolved = stored_role(named, shortlist.roles, role).profile()
     summary = (
         labels.t("candidates_count", n=shortlist.total)
         + "; "

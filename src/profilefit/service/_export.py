@@ -25,6 +25,7 @@ def result_row(result: ScreeningResult, columns: list[str]) -> dict[str, Any]:
         "confidence": result.confidence,
         "fit_score": result.fit.score if result.fit else None,
         "fit_band": result.fit.band if result.fit else None,
+        "fit_role": result.fit.role if result.fit else None,
         "needs_review": result.needs_human_review,
     }
     # The column is `validity_flags` (it was `flags` before 0.2); whichever the columns name gets the ids.

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from profilefit.fit import BANDS
-from profilefit.io import CSV_SUFFIXES, FORMULA_START, read_table
+from profilefit.fit import BANDS, RoleProfile
+from profilefit.io import CSV_SUFFIXES, FORMULA_START, StoredRole, read_table, role_cell, stored_role
 
 #: Columns of a results file a study needs; ``scale_*`` columns are read when present.
 STUDY_RESULT_COLUMNS = ("candidate_id", "top_profile", "fit_score", "fit_band")
@@ -69,6 +69,8 @@ class Applicants:
         Top profile, or ``"undetermined"``.
     scales : dict of scale id to ndarray of float
         Scale scores from the ``scale_<id>`` columns (``nan`` where missing), in file order.
+    fit_role : StoredRole or None
+        The role the fit was computed for, as :func:`profilefit.io.stored_role` decided it.
     """
 
     ids: list[str]
@@ -76,6 +78,7 @@ class Applicants:
     band: NDArray[np.str_]
     profile: NDArray[np.str_]
     scales: Mapping[str, NDArray[np.float64]]
+    fit_role: StoredRole | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -139,16 +142,24 @@ def _require(path: Path, what: str, header: list[str], required: tuple[str, ...]
         )
 
 
-def read_applicants(path: str | Path) -> Applicants:
+def read_applicants(path: str | Path, *, role: RoleProfile | str | Path | None = None) -> Applicants:
     """Read every candidate of a results file that ``profilefit score`` wrote.
 
     An empty ``fit_band`` marks an incomplete fit (a weighted scale is missing): it counts as not
     selected, and its ``fit_score`` may be blank.
 
+    Parameters
+    ----------
+    path : str or Path
+    role : RoleProfile, str or Path, optional
+        The role the study is told the fit is for; it must be the one the file records.
+
     Raises
     ------
     ValidationInputError
         If the file or a required column is missing, an id repeats, or a value is invalid.
+    profilefit.io.ResultsRoleError
+        If the file records another role than ``role``, or more than one role.
     """
     path = Path(path)
     header, rows = read_table(path, what="results", error=ValidationInputError)
@@ -161,6 +172,7 @@ def read_applicants(path: str | Path) -> Applicants:
     band: list[str] = []
     profile: list[str] = []
     scales: dict[str, list[float]] = {column.removeprefix("scale_"): [] for column in scale_columns}
+    roles: dict[str | None, int] = {}
     for location, row in rows:
         where = f"{path}, {location}"
         candidate_id = _candidate_id(row.get("candidate_id"), where, is_csv=is_csv)
@@ -180,6 +192,8 @@ def read_applicants(path: str | Path) -> Applicants:
             )
         if band_text and math.isnan(score):
             raise ValidationInputError(f"{where}, field 'fit_score': empty, but the fit has band {band_text!r}")
+        fit_role = role_cell(row)
+        roles[fit_role] = roles.get(fit_role, 0) + 1
         ids.append(candidate_id)
         fit.append(score)
         band.append(band_text or INCOMPLETE)
@@ -192,6 +206,7 @@ def read_applicants(path: str | Path) -> Applicants:
             scales[column.removeprefix("scale_")].append(number)
     if not ids:
         raise ValidationInputError(f"results file {path} has no candidates")
+    chosen = stored_role(path, roles, role)
     fits = np.array(fit, dtype=np.float64)
     if np.isnan(fits).all():
         raise ValidationInputError(
@@ -203,6 +218,7 @@ def read_applicants(path: str | Path) -> Applicants:
         band=np.array(band, dtype=np.str_),
         profile=np.array(profile, dtype=np.str_),
         scales={name: np.array(values, dtype=np.float64) for name, values in scales.items()},
+        fit_role=chosen,
     )
 
 

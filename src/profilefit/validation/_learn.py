@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from profilefit.fit import RoleProfile, load_role
+from profilefit.fit import DEFAULT_ROLE, RoleProfile, load_role
 from profilefit.validation._inputs import INCOMPLETE, Applicants, Outcomes, read_applicants, read_outcomes
 from profilefit.validation._role_file import role_id_for, role_toml
 from profilefit.validation._stats import Estimate, fisher_interval
@@ -362,23 +362,45 @@ def learn_role_files(
     outcome: str,
     *,
     norms: NormGroup | None = None,
-    base_role: RoleProfile | str = "complex-case",
+    base_role: RoleProfile | str | Path | None = None,
     date: str | None = None,
 ) -> LearnedRole:
     """Read a results file and an outcomes file and learn a role; see :func:`learn_role`.
 
     The evidence records the sha256 of both files. ``norms`` defaults to the reference model's norm group.
+    ``base_role`` defaults to the role the results record (complex-case for a file that records none);
+    when given, it must be that role, since the learned role is compared with the fit in the file.
+
+    Raises
+    ------
+    profilefit.io.ResultsRoleError
+        If the results record another role than ``base_role``, or more than one role.
+    ValueError
+        If the results hold no fit, or record a role that is not built in and ``base_role`` is not given.
     """
     if norms is None:
         from profilefit.screening import Screener
 
         norms = Screener.load(role=None).norms
     data_hash = f"sha256 results {file_sha256(results)}, outcomes {file_sha256(outcomes)}"
+    applicants = read_applicants(results, role=base_role)
+    chosen = applicants.fit_role
+    base: RoleProfile | str | Path | None = base_role
+    if chosen is not None and chosen.stored == "":
+        raise ValueError(f"{results}: the results hold no fit (scored with --role none); score them with a role")
+    if base is None:
+        # The stored role; a file from before the fit_role column: the default role, as before.
+        base = DEFAULT_ROLE if chosen is None or chosen.stored is None else chosen.profile()
+    if base is None:
+        raise ValueError(
+            f"{results}: the fit is for role {chosen.stored if chosen else None!r}, which is not built in; "
+            "give its file with --role FILE"
+        )
     return learn_role(
-        read_applicants(results),
+        applicants,
         read_outcomes(outcomes, outcome),
         norms=norms,
-        base_role=base_role,
+        base_role=load_role(base),
         data_hash=data_hash,
         date=date,
     )

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:
     from profilefit.audit import DemographicsTable
 
-from profilefit.fit import BANDS
+from profilefit.fit import BANDS, RoleProfile
 from profilefit.validation._cleary import DifferentialPrediction, differential_prediction
 from profilefit.validation._inputs import (
     INCOMPLETE,
@@ -466,17 +466,20 @@ def validate_files(
     *,
     demographics: str | Path | None = None,
     criterion_reliability: float | None = None,
+    role: RoleProfile | str | Path | None = None,
 ) -> ValidationStudy:
     """Read a results file, an outcomes file and optionally a demographics CSV, and run the study.
 
     See :func:`validation_study`. Raises :class:`ValidationInputError` (a ``ValueError``) for a file
-    it cannot use; the message names the file, row, field and value.
+    it cannot use; the message names the file, row, field and value. ``role``, when given, must be
+    the role the results record, and a file that records more than one role is refused
+    (:class:`profilefit.io.ResultsRoleError`, a ``ValueError``).
     """
     from profilefit.audit import read_demographics
 
     table = None if demographics is None else read_demographics(demographics)
     return validation_study(
-        read_applicants(results),
+        read_applicants(results, role=role),
         read_outcomes(outcomes, outcome),
         criterion_reliability=criterion_reliability,
         demographics=table,
