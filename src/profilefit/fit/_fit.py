@@ -359,7 +359,8 @@ class RoleFitScorer:
         if situational_share == 0.0:  # exactly the arithmetic of roles written before the scenarios counted
             mixed = share * scale_part + (1.0 - share) * profile_part
         else:
-            mixed = share * scale_part + situational_share * situational + (1.0 - share - situational_share) * profile_part
+            profile_share = 1.0 - share - situational_share
+            mixed = share * scale_part + situational_share * situational + profile_share * profile_part
         points: NDArray[np.float64] = np.round(100.0 * mixed, 1)
         return points
 
@@ -458,8 +459,10 @@ class RoleFitScorer:
         return effects
 
     def situational_effect(self, fit: FitScores, row: int) -> float:
-        """What the scenarios do to one candidate's rounded fit, against a situational part of
-        :data:`SITUATIONAL_NEUTRAL` (halfway between the least- and most-valued options); positive: they raise it.
+        """What the scenarios do to one candidate's rounded fit; positive: they raise it.
+
+        The fit minus the fit with the situational part at :data:`SITUATIONAL_NEUTRAL` (halfway
+        between the least- and the most-valued option of every scenario), both rounded.
         """
         neutral = self._points(fit.standing[row][None, :], np.array([SITUATIONAL_NEUTRAL]))
         return float(fit.score[row] - neutral[0])
@@ -507,7 +510,8 @@ class RoleFitScorer:
             for scale_id in gaps
         ]
         if missing_situational:
-            reasons[False].insert(len(gaps), self._reason("missing_situational", "scenarios", False, "higher", None, None))
+            missing_reason = self._reason("missing_situational", "scenarios", False, "higher", None, None)
+            reasons[False].insert(len(gaps), missing_reason)
         band = str(fit.band[row])
         return construct_trusted(
             RoleFit,
