@@ -319,7 +319,12 @@ class RoleFitScorer:
             return np.zeros(choices.shape[0])
         valued = self._option_values[self._scenarios_valued]
         chosen = valued[np.arange(valued.shape[0]), choices[:, self._scenarios_valued] - NO_CHOICE]
-        result: NDArray[np.float64] = chosen.mean(axis=1)
+        # Summed column by column, not with mean(axis=1): numpy's pairwise, vectorised sum can differ in
+        # the last bit between a batch and one row, and the batch must give each candidate its own fit.
+        total = np.zeros(chosen.shape[0])
+        for column in chosen.T:
+            total = total + column
+        result: NDArray[np.float64] = total / chosen.shape[1]
         return result
 
     def least_wanted(self, low: float, high: float) -> NDArray[np.float64]:
