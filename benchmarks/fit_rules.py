@@ -11,13 +11,18 @@ For each role it prints:
 - **monotone**: every answer of every candidate moved one step toward the end the role wants,
   then one step away, one at a time: the share of candidates whose fit drops on some step
   toward the role, and rises on some step away (both must be 0), with the count of cases.
-  Items of scales the role does not weigh and situational choices (the next option of each
-  scenario) are neither toward nor away: the share of candidates whose fit they move (must be 0).
-- **reasons**: each scale reason's scale put at the norm median: the share of candidates with
-  a reason that fails (a reason for the fit must then lower it, one against must raise it).
+  Items of scales the role does not weigh are neither toward nor away: the share of candidates
+  whose fit they move (must be 0). Every answered scenario's choice replaced by each other option:
+  an option the role values at least as much must never lower the fit, one it values at most as
+  much never raise it, and one it values alike never move it (for a role without [situational],
+  every option is valued alike).
+- **reasons**: each scale reason's scale put at the norm median, and the situational reason's
+  part put at halfway (50): the share of candidates with a reason that fails (a reason for the
+  fit must then lower it, one against must raise it).
 - **blanks**: for each candidate, a random weighted scale has a random number of its items left
   blank: the share whose fit is higher, or whose band is higher, than with those items answered
   at the role's least-wanted end (both must be 0); higher than with their own answers; incomplete.
+  Then a random number of scenarios left blank, against the options the role values least.
 """
 
 from __future__ import annotations
@@ -76,27 +81,41 @@ def monotone_violations(screener: Screener, responses: Responses) -> dict[str, t
             anyone[key] |= bad
             counts[key][0] += int(bad.sum())
             counts[key][1] += int(moved.sum())
-    # Situational choices: the next option of every scenario, for everyone who answered it.
-    choices_moved = 0
+    # Situational choices: every other option of every scenario, for everyone who answered it.
+    for key in ("option valued more lowers", "option valued less raises", "option valued alike moves"):
+        counts[key], anyone[key] = [0, 0], np.zeros(len(responses), dtype=bool)
     for scenario, spec in enumerate(instrument.scenarios):
-        choices = responses.choices.copy()
-        answered = choices[:, scenario] >= 0
-        choices[answered, scenario] = (choices[answered, scenario] + 1) % len(spec.options)
-        moved = Responses(
-            instrument, responses.candidate_ids, responses.items, choices, responses.checks, responses.seconds
-        )
-        fit = screener.score_responses(moved).fit
-        assert fit is not None
-        bad = (fit.score != base.score) & answered
-        anyone["unweighted moves"] |= bad
-        counts["unweighted moves"][0] += int(bad.sum())
-        choices_moved += int(answered.sum())
-    counts["unweighted moves"][1] += choices_moved
+        weights = np.array([role.situational.get(option.key, 0.0) for option in spec.options])
+        answered = responses.choices[:, scenario] >= 0
+        before = weights[np.maximum(responses.choices[:, scenario], 0)]
+        for option in range(len(spec.options)):
+            choices = responses.choices.copy()
+            choices[answered, scenario] = option
+            tried = answered & (responses.choices[:, scenario] != option)
+            fit = screener.score_responses(with_choices(responses, choices)).fit
+            assert fit is not None
+            change = fit.score - base.score
+            for key, applies, bad in (
+                ("option valued more lowers", weights[option] > before, change < 0),
+                ("option valued less raises", weights[option] < before, change > 0),
+                ("option valued alike moves", weights[option] == before, change != 0),
+            ):
+                cases = tried & applies
+                anyone[key] |= cases & bad
+                counts[key][0] += int((cases & bad).sum())
+                counts[key][1] += int(cases.sum())
     return {key: (float(np.mean(anyone[key])), bad, tried) for key, (bad, tried) in counts.items()}
 
 
+def with_choices(responses: Responses, choices: NDArray[np.int16]) -> Responses:
+    """The same candidates with other scenario choices."""
+    return Responses(
+        responses.instrument, responses.candidate_ids, responses.items, choices, responses.checks, responses.seconds
+    )
+
+
 def reason_failures(screener: Screener, responses: Responses) -> tuple[int, int, int, int]:
-    """Each scale reason's scale put at the norm median.
+    """Each scale reason's scale put at the norm median; the situational reason's part put at halfway.
 
     Returns (candidates with a failing reason, failing reasons, reasons checked, candidates with a scale reason).
     """
@@ -111,16 +130,31 @@ def reason_failures(screener: Screener, responses: Responses) -> tuple[int, int,
     failed = checked = with_reason = failing_candidates = 0
     for row, result in enumerate(results):
         assert result.fit is not None
-        reasons = [r for r in result.fit.reasons_for + result.fit.reasons_against if r.kind == "scale"]
+        reasons = [r for r in result.fit.reasons_for + result.fit.reasons_against if r.kind in ("scale", "situational")]
         with_reason += bool(reasons)
         failed_before = failed
         for reason in reasons:
+            if reason.kind == "situational":  # the part at 50, everything else as it is
+                shares = screener.role.combine if screener.role is not None else None
+                assert shares is not None
+                profile_share = 1.0 - shares.scale_share - shares.situational_share
+                perturbed = round(
+                    shares.scale_share * fit.scale_component[row]
+                    + shares.situational_share * 50.0
+                    + profile_share * fit.profile_component[row],
+                    1,
+                )
+                holds = perturbed < fit.score[row] if reason.stance == "for" else perturbed > fit.score[row]
+                failed += not holds
+                checked += 1
+                continue
             percentiles = np.full((1, n_scales), np.nan)
             percentiles[0, columns] = fit.percentiles[row]
             percentiles[0, screener.instrument.scale_ids.index(reason.id)] = 50.0
             missing = np.zeros((1, n_scales), dtype=bool)
             missing[0, columns] = fit.missing[row]
-            perturbed = float(scorer.score(percentiles, missing=missing).score[0])
+            choices = responses.choices[[row]]
+            perturbed = float(scorer.score(percentiles, missing=missing, choices=choices).score[0])
             holds = perturbed < fit.score[row] if reason.stance == "for" else perturbed > fit.score[row]
             failed += not holds
             checked += 1
@@ -152,12 +186,34 @@ def blank_gains(screener: Screener, responses: Responses, seed: int) -> dict[str
     worst = screener.score_responses(with_items(responses, worst_items)).fit
     assert own is not None and blank is not None and worst is not None
     rank = np.vectorize(BAND_RANK.__getitem__)
-    return {
+    gains = {
         "higher than least-wanted": float(np.mean(blank.score > worst.score)),
         "band higher than least-wanted": float(np.mean(rank(blank.band) > rank(worst.band))),
         "higher than own answers": float(np.mean(blank.score > own.score)),
         "incomplete": float(np.mean(blank.incomplete)),
     }
+    # Scenarios: a random number of each candidate's scenarios left blank, against the least-valued options.
+    blank_choices, worst_choices = responses.choices.copy(), responses.choices.copy()
+    n_scenarios = len(instrument.scenarios)
+    least = [
+        int(np.argmin([role.situational.get(option.key, 0.0) for option in spec.options]))
+        for spec in instrument.scenarios
+    ]
+    for row in range(n):
+        chosen = rng.choice(n_scenarios, size=rng.integers(1, n_scenarios + 1), replace=False)
+        for scenario in chosen:
+            blank_choices[row, scenario] = -1
+            worst_choices[row, scenario] = least[scenario]
+    blank = screener.score_responses(with_choices(responses, blank_choices)).fit
+    worst = screener.score_responses(with_choices(responses, worst_choices)).fit
+    assert blank is not None and worst is not None
+    gains |= {
+        "scenarios: higher than least-valued options": float(np.mean(blank.score > worst.score)),
+        "scenarios: band higher than least-valued": float(np.mean(rank(blank.band) > rank(worst.band))),
+        "scenarios: higher than own choices": float(np.mean(blank.score > own.score)),
+        "scenarios: incomplete": float(np.mean(blank.incomplete)),
+    }
+    return gains
 
 
 def main() -> None:
@@ -176,10 +232,11 @@ def main() -> None:
         screener = Screener.load(role=role_id)
         print(f"\n{role_id}")
         for key, (share, bad, tried) in monotone_violations(screener, responses).items():
-            print(f"  monotone: one answer one step, {key:18s} {share:.4f}  ({bad} of {tried} cases)")
+            what = "one choice, another option" if key.startswith("option") else "one answer one step"
+            print(f"  monotone: {what}, {key:26s} {share:.4f}  ({bad} of {tried} cases)")
         failing, failed, checked, with_reason = reason_failures(screener, responses)
         print(
-            f"  reasons: a scale reason fails the median check     {failing / n:.4f}  "
+            f"  reasons: a scale or situational reason fails its check  {failing / n:.4f}  "
             f"({failed} of {checked} reasons; {with_reason} candidates have one)"
         )
         for key, share in blank_gains(screener, responses, args.seed).items():

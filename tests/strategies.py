@@ -85,21 +85,40 @@ DIRECTIONS = ("higher", "lower")
 
 
 @st.composite
-def roles(draw: st.DrawFn, scale_ids: tuple[str, ...], *, builtin: bool = True) -> RoleProfile:
+def roles(
+    draw: st.DrawFn,
+    scale_ids: tuple[str, ...],
+    *,
+    builtin: bool = True,
+    situational_keys: tuple[str, ...] = PROFILE_IDS,
+) -> RoleProfile:
     """A role over some of ``scale_ids``: a built-in one (when ``builtin``) or any valid role file's content.
 
-    Weights anywhere in (0, 10], either direction, any suitabilities, any scale share, any cut-offs.
+    Weights anywhere in (0, 10], either direction, any suitabilities, any scale share, any cut-offs;
+    about half weigh the scenarios too, with weights in [-10, 10] on some of ``situational_keys``
+    (two of them at least, set apart, so that every scenario offering both tells its options apart).
     """
     if builtin and draw(st.booleans()):
         return load_role(draw(st.sampled_from(builtin_roles())))
     chosen = draw(st.lists(st.sampled_from(scale_ids), min_size=1, unique=True))
     weight = st.floats(0.01, 10.0)
     possible = draw(st.floats(1.0, 98.0))
+    scale_share = draw(st.floats(0.0, 1.0))
+    combine: dict[str, float] = {"scale_share": scale_share}
+    situational: dict[str, float] = {}
+    if situational_keys and draw(st.booleans()):
+        keys = draw(st.lists(st.sampled_from(situational_keys), min_size=2, unique=True))
+        situational = {key: draw(st.floats(-10.0, 10.0)) for key in keys}
+        situational[keys[0]] = draw(st.sampled_from([-10.0, 10.0]))
+        situational[keys[1]] = -situational[keys[0]]
+        combine["situational_share"] = draw(st.floats(0.01, 1.0)) * (1.0 - scale_share) or 0.01
+        combine["scale_share"] = min(scale_share, 1.0 - combine["situational_share"])
     data = {
         "id": "random-role",
         "name": {"en": "A random role"},
         "description": {"en": "Drawn by Hypothesis."},
-        "combine": {"scale_share": draw(st.floats(0.0, 1.0))},
+        "combine": combine,
+        "situational": situational,
         "bands": {"possible": possible, "strong": draw(st.floats(possible + 0.5, 100.0))},
         "scales": {s: {"weight": draw(weight), "direction": draw(st.sampled_from(DIRECTIONS))} for s in chosen},
         "profiles": {p: draw(st.floats(0.0, 1.0)) for p in PROFILE_IDS},

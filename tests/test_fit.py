@@ -47,6 +47,19 @@ SCALES = (
     "ownership",
 )
 ROLES = ("complex-case", "transactional")
+#: The shipped instrument's scenarios as the behaviour keys of their options, in option order.
+SCENARIOS = (
+    ("empathizer", "controller", "competitor", "rock"),
+    ("hard_worker", "accommodator", "empathizer", "controller"),
+    ("controller", "innovator", "accommodator", "hard_worker"),
+    ("competitor", "rock", "innovator", "empathizer"),
+    ("rock", "hard_worker", "controller", "accommodator"),
+    ("accommodator", "rock", "competitor", "innovator"),
+    ("hard_worker", "empathizer", "accommodator", "competitor"),
+    ("controller", "hard_worker", "rock", "innovator"),
+    ("empathizer", "controller", "competitor", "innovator"),
+    ("innovator", "rock", "hard_worker", "accommodator"),
+)
 
 
 def role_data(role_id: str = "complex-case") -> dict:
@@ -65,6 +78,31 @@ def percentile_rows(*, min_rows: int = 1, max_rows: int = 12):
     cells = st.one_of(st.floats(0, 100), st.just(np.nan))
     shape = st.tuples(st.integers(min_rows, max_rows), st.just(len(SCALES)))
     return hnp.arrays(np.float64, shape, elements=cells)
+
+
+def choice_rows(n: int):
+    """Options chosen by ``n`` candidates in the ten shipped scenarios (0-3), -1 where unanswered."""
+    return hnp.arrays(np.int16, (n, len(SCENARIOS)), elements=st.integers(-1, 3))
+
+
+def some_choices(n: int) -> np.ndarray:
+    """Every scenario answered with its first option: fixed choices for tests about the scales."""
+    return np.zeros((n, len(SCENARIOS)), dtype=np.int16)
+
+
+def situational_part(role: RoleProfile, choices: np.ndarray) -> np.ndarray:
+    """docs/fit.md's situational part, computed here on its own, one candidate and scenario at a time."""
+    parts = []
+    for row in choices:
+        values = []
+        for keys, chosen in zip(SCENARIOS, row, strict=True):
+            weights = [role.situational.get(key, 0.0) for key in keys]
+            if max(weights) == min(weights):
+                continue  # the role's weights do not tell this scenario's options apart
+            worst = min(weights) if chosen < 0 else weights[chosen]
+            values.append((worst - min(weights)) / (max(weights) - min(weights)))
+        parts.append(np.mean(values) if role.situational else 0.0)
+    return np.array(parts)
 
 
 # ---- role files -------------------------------------------------------------------
@@ -102,6 +140,11 @@ def test_complex_case_follows_the_hbr_findings():
         ({"name": {"nb": "Komplekse saker"}}, "English"),
         ({"scales": {}}, "at least 1"),
         ({"colour": "blue"}, "colour"),
+        ({"situational": {"controller": 11.0}}, "less than or equal to 10"),
+        ({"situational": {"Controller": 1.0}}, "pattern"),
+        ({"combine": {"scale_share": 0.6}}, "situational_share is 0"),
+        ({"combine": {"scale_share": 0.6, "situational_share": 0.25}, "situational": {}}, "no \\[situational\\]"),
+        ({"combine": {"scale_share": 0.8, "situational_share": 0.25}}, "more than 1"),
     ],
 )
 def test_a_role_file_with_a_mistake_is_refused_naming_it(change, message):
@@ -138,7 +181,36 @@ def test_a_role_must_match_the_instrument_and_the_model():
         RoleFitScorer(role, SCALES, (*PROFILE_IDS, "pirate"))
     typo = RoleProfile.model_validate({**role_data(), "profiles": {**role.profiles, "controler": 0.5}})
     with pytest.raises(ValueError, match="controler"):
-        RoleFitScorer(typo, SCALES, PROFILE_IDS)
+        RoleFitScorer(typo, SCALES, PROFILE_IDS, scenarios=SCENARIOS)
+
+
+def test_a_role_weighing_a_behaviour_no_scenario_offers_is_refused_naming_it_and_the_instruments_keys():
+    typo = RoleProfile.model_validate({**role_data(), "situational": {"controler": 3.0, "rock": 1.0}})
+    with pytest.raises(ValueError, match=r"situational key\(s\) \['controler'\].*accommodator, competitor"):
+        RoleFitScorer(typo, SCALES, PROFILE_IDS, scenarios=SCENARIOS)
+    with pytest.raises(ValueError, match="no scenarios"):
+        RoleFitScorer(load_role(), SCALES, PROFILE_IDS)  # an instrument without scenarios
+    flat = RoleProfile.model_validate({**role_data(), "situational": dict.fromkeys(PROFILE_IDS, 2.0)})
+    with pytest.raises(ValueError, match="value no option of any scenario above another"):
+        RoleFitScorer(flat, SCALES, PROFILE_IDS, scenarios=SCENARIOS)
+    with pytest.raises(ValueError, match="give the choices"):
+        RoleFitScorer(load_role(), SCALES, PROFILE_IDS, scenarios=SCENARIOS).score(np.full((1, 8), 50.0))
+
+
+def test_a_role_without_situational_weights_scores_as_before_and_reads_no_choices(screener):
+    """An organisation's role file from before the scenarios counted: the same numbers, choices ignored."""
+    data = role_data()
+    del data["situational"]
+    data["combine"] = {"scale_share": 0.6}
+    old = Screener(screener.artifact, role=RoleProfile.model_validate(data)).fit_scorer
+    assert not old.weighs_situational
+    percentiles = np.random.default_rng(7).uniform(0, 100, (50, len(SCALES)))
+    fit = old.score(percentiles)
+    again = old.score(percentiles, choices=np.random.default_rng(8).integers(-1, 4, (50, len(SCENARIOS))))
+    assert np.array_equal(fit.score, again.score) and not fit.situational_component.any()
+    share = 0.6  # the pre-situational formula, written out
+    expected = np.round(100.0 * (share * fit.scale_component / 100 + (1 - share) * fit.profile_component / 100), 1)
+    np.testing.assert_array_equal(fit.score, expected)
 
 
 # ---- properties of the score ---------------------------------------------------------
@@ -160,7 +232,10 @@ def test_the_score_is_built_as_documented(scorer, screener):
     weights = np.array([role.scales[s].weight for s in weighted])
     rng = np.random.default_rng(3)
     percentiles = rng.uniform(0, 100, (20, len(SCALES)))
-    fit = scorer.score(percentiles)
+    choices = rng.integers(-1, 4, (20, len(SCENARIOS))).astype(np.int16)
+    choices[:, :6] = np.maximum(choices[:, :6], 0)  # at least half answered: a complete fit
+    fit = scorer.score(percentiles, choices=choices)
+    situational = situational_part(role, choices)
     for row in range(20):
         chosen = percentiles[row, [SCALES.index(s) for s in weighted]]
         standing = np.where(sign > 0, chosen, 100 - chosen) / 100
@@ -168,18 +243,24 @@ def test_the_score_is_built_as_documented(scorer, screener):
         clipped = np.clip(standing, 0.005, 0.995)
         logits = core.intercept[rows] + monotone @ (np.log(clipped / (1 - clipped)) / 1.702)
         profile_part = np.exp(logits) / np.exp(logits).sum() @ suitability
-        share = role.combine.scale_share
-        assert fit.score[row] == pytest.approx(round(100 * (share * scale_part + (1 - share) * profile_part), 1))
+        share, other = role.combine.scale_share, role.combine.situational_share
+        mixed = share * scale_part + other * situational[row] + (1 - share - other) * profile_part
+        assert fit.score[row] == pytest.approx(round(100 * mixed, 1))
         assert fit.scale_component[row] == pytest.approx(100 * scale_part)
         assert fit.profile_component[row] == pytest.approx(100 * profile_part)
+        assert fit.situational_component[row] == pytest.approx(100 * situational[row])
+    assert not fit.incomplete.any() and other > 0
 
 
 @given(data=st.data())
 def test_fit_is_between_0_and_100_and_its_band_follows_the_cut_offs(scorer, data):
     percentiles = data.draw(percentile_rows())
-    fit = scorer.score(percentiles)
+    choices = data.draw(choice_rows(percentiles.shape[0]))
+    fit = scorer.score(percentiles, choices=choices)
     assert np.all((fit.score >= 0) & (fit.score <= 100))
-    incomplete = np.isnan(percentiles[:, [SCALES.index(s) for s in scorer.weighted_scales]]).any(axis=1)
+    too_few = (choices >= 0).sum(axis=1) < len(SCENARIOS) / 2  # fewer than half the scenarios answered
+    assert fit.missing_situational.tolist() == too_few.tolist()
+    incomplete = np.isnan(percentiles[:, [SCALES.index(s) for s in scorer.weighted_scales]]).any(axis=1) | too_few
     assert fit.incomplete.tolist() == incomplete.tolist()
     expected = ["" if gap else scorer.role.band(float(s)) for s, gap in zip(fit.score, incomplete, strict=True)]
     assert fit.band.tolist() == expected
@@ -195,8 +276,9 @@ def test_fit_moves_with_each_weighted_scale_in_the_roles_direction(scorer, data)
     low, high = sorted(data.draw(st.tuples(st.floats(0, 100), st.floats(0, 100))))
     lower, higher = percentiles.copy(), percentiles.copy()
     lower[0, column], higher[0, column] = low, high
-    fit_low = scorer.score(lower).score[0]
-    fit_high = scorer.score(higher).score[0]
+    choices = data.draw(choice_rows(1))
+    fit_low = scorer.score(lower, choices=choices).score[0]
+    fit_high = scorer.score(higher, choices=choices).score[0]
     if scorer.role.scales[scale].direction == "higher":
         assert fit_high >= fit_low
     else:
@@ -210,16 +292,19 @@ def test_unweighted_scales_do_not_move_the_fit(scorer, data):
     scale = data.draw(st.sampled_from(unweighted))
     moved = percentiles.copy()
     moved[0, SCALES.index(scale)] = data.draw(st.floats(0, 100))
-    assert scorer.score(moved).score[0] == scorer.score(percentiles).score[0]
+    choices = data.draw(choice_rows(1))
+    assert scorer.score(moved, choices=choices).score[0] == scorer.score(percentiles, choices=choices).score[0]
 
 
 @given(data=st.data())
 def test_a_batch_gives_each_candidate_the_fit_it_gets_alone(scorer, data):
     percentiles = data.draw(percentile_rows(min_rows=9, max_rows=15))
-    batch = scorer.score(percentiles)
+    choices = data.draw(choice_rows(percentiles.shape[0]))
+    batch = scorer.score(percentiles, choices=choices)
     for row in range(percentiles.shape[0]):
-        alone = scorer.score(percentiles[[row]])
+        alone = scorer.score(percentiles[[row]], choices=choices[[row]])
         assert alone.score[0] == batch.score[row] and alone.band[0] == batch.band[row]
+        assert alone.situational_component[0] == batch.situational_component[row]
 
 
 def test_a_missing_scale_counts_at_the_least_wanted_end_and_leaves_the_fit_incomplete(scorer):
@@ -229,8 +314,8 @@ def test_a_missing_scale_counts_at_the_least_wanted_end_and_leaves_the_fit_incom
         missing[0, column] = np.nan
         need = scorer.role.scales.get(SCALES[column])
         least[0, column] = 100.0 if need is not None and need.direction == "lower" else 0.0
-    fit = scorer.score(missing)
-    assert fit.score[0] == scorer.score(least).score[0]
+    fit = scorer.score(missing, choices=some_choices(1))
+    assert fit.score[0] == scorer.score(least, choices=some_choices(1)).score[0]
     weighs_one = any(s in scorer.role.scales for s in SCALES[:3])
     assert bool(fit.incomplete[0]) == weighs_one and (fit.band[0] == "") == weighs_one
 
@@ -292,22 +377,27 @@ def test_every_language_has_every_reason_with_the_same_placeholders():
         assert len({frozenset(f) for f in fields.values()}) == 1, key
 
 
+SIMULATED = simulate(300, seed=103).responses
+
+
 @pytest.fixture(scope="module")
 def results(screener):
-    return screener.results(screener.score_responses(simulate(300, seed=103).responses))
+    return screener.results(screener.score_responses(SIMULATED))
 
 
-def effect_of(result, screener, scale_id):
+def effect_of(result, screener, scale_id, row):
     """What the scale does to the fit against the norm median, recomputed from the result's percentiles."""
     percentiles = np.array([[s.percentile for s in result.scales]])
     at_median = percentiles.copy()
     at_median[0, SCALES.index(scale_id)] = 50.0
-    return result.fit.score - screener.fit_scorer.score(at_median).score[0]
+    return result.fit.score - screener.fit_scorer.score(at_median, choices=SIMULATED.choices[[row]]).score[0]
 
 
 def test_reasons_follow_the_percentiles_the_margin_and_their_effect(results, screener):
     role = screener.role
-    for result in results:
+    assert any(r.kind == "situational" for result in results for r in result.fit.reasons_for)
+    assert any(r.kind == "situational" for result in results for r in result.fit.reasons_against)
+    for row, result in enumerate(results):
         percentiles = {scale.scale: scale.percentile for scale in result.scales}
         for stance, reasons in (("for", result.fit.reasons_for), ("against", result.fit.reasons_against)):
             scale_reasons = [r for r in reasons if r.kind == "scale"]
@@ -317,8 +407,18 @@ def test_reasons_follow_the_percentiles_the_margin_and_their_effect(results, scr
                 assert reason.percentile == pytest.approx(percentiles[reason.id], abs=1e-3)
                 standing = reason.percentile if reason.direction == "higher" else 100 - reason.percentile
                 assert (standing >= 50 + REASON_MARGIN) if stance == "for" else (standing <= 50 - REASON_MARGIN)
-            effects = [abs(effect_of(result, screener, r.id)) for r in scale_reasons]
+            effects = [abs(effect_of(result, screener, r.id, row)) for r in scale_reasons]
             assert all(e >= REASON_MIN_POINTS for e in effects) and effects == sorted(effects, reverse=True)
+            for reason in (r for r in reasons if r.kind == "situational"):
+                assert reason.id == "scenarios" and reason.situational == pytest.approx(
+                    result.fit.situational_component, abs=1e-3
+                )
+                far = (
+                    reason.situational - 50 >= REASON_MARGIN
+                    if stance == "for"
+                    else 50 - reason.situational >= REASON_MARGIN
+                )
+                assert far
             for reason in reasons:
                 assert reason.text == reason_text(
                     reason,
@@ -352,6 +452,13 @@ def test_reasons_read_in_every_language():
     missing = FitReason(kind="missing", id="ownership", stance="against", text="")
     texts = {lang: reason_text(missing, lang, scale_names={"ownership": "Y"}) for lang in reason_languages()}
     assert all(text.startswith("Y: ") for text in texts.values()) and len(set(texts.values())) == 4
+    for stance in ("for", "against"):
+        scenarios = FitReason(kind="situational", id="scenarios", stance=stance, situational=71.6, text="")
+        texts = {lang: reason_text(scenarios, lang) for lang in reason_languages()}
+        assert all("72" in text and "50" in text for text in texts.values()) and len(set(texts.values())) == 4
+    too_few = FitReason(kind="missing_situational", id="scenarios", stance="against", text="")
+    texts = {lang: reason_text(too_few, lang) for lang in reason_languages()}
+    assert len(set(texts.values())) == 4 and "fewer than half" in texts["en"]
 
 
 # ---- in the screening result ----------------------------------------------------------

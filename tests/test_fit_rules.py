@@ -19,7 +19,7 @@ from hypothesis.extra import numpy as hnp
 from sklearn.isotonic import IsotonicRegression
 from tests.strategies import responses, roles
 
-from profilefit.fit import BANDS, ProfileLogits, RoleFitScorer, RoleProfile
+from profilefit.fit import BANDS, REASON_MIN_POINTS, ProfileLogits, RoleFitScorer, RoleProfile
 from profilefit.fit._fit import isotonic_on
 from profilefit.profiles import PROFILE_IDS
 from profilefit.scoring import MIN_ANSWERED_SHARE, Responses
@@ -31,7 +31,9 @@ RANK = {"": -1, **{band: len(BANDS) - 1 - k for k, band in enumerate(BANDS)}}
 
 def role_screener(screener: Screener, data: st.DataObject) -> Screener:
     """A screener of the reference model for a built-in or random role, given directly or as a role file."""
-    role = data.draw(roles(screener.instrument.scale_ids), label="role")
+    role = data.draw(
+        roles(screener.instrument.scale_ids, situational_keys=screener.instrument.situational_keys), label="role"
+    )
     if data.draw(st.booleans(), label="from a role file"):
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "role.json"
@@ -42,6 +44,15 @@ def role_screener(screener: Screener, data: st.DataObject) -> Screener:
 
 def with_items(answers: Responses, items: np.ndarray) -> Responses:
     return Responses(answers.instrument, answers.candidate_ids, items, answers.choices, answers.checks, answers.seconds)
+
+
+def with_choices(answers: Responses, choices: np.ndarray) -> Responses:
+    return Responses(answers.instrument, answers.candidate_ids, answers.items, choices, answers.checks, answers.seconds)
+
+
+def option_weights(role: RoleProfile, scenario) -> list[float]:
+    """The role's weight of each option of a scenario, by the option's key (0 when the role does not name it)."""
+    return [role.situational.get(option.key, 0.0) for option in scenario.options]
 
 
 def toward(item, role: RoleProfile) -> float:
@@ -78,19 +89,54 @@ def test_monotone_one_answer_one_step_toward_the_role_never_lowers_the_fit_and_a
 
 
 @given(data=st.data())
-def test_monotone_answers_the_role_does_not_weigh_never_move_the_fit(screener, instrument, data):
-    """Scenario choices and items of unweighted scales are neither toward nor away from the role: the fit stays."""
+def test_monotone_a_scenario_option_the_role_values_at_least_as_much_never_lowers_the_fit(screener, instrument, data):
+    """Any answered choice replaced by another option: weighed at least as much, the fit and band never fall;
+    weighed less, they never rise (a blank counts as the least-valued option, so it is covered too)."""
     scored = role_screener(screener, data)
+    role = scored.role
+    answers = data.draw(responses(instrument), label="answers")
+    scenario = data.draw(st.integers(0, len(instrument.scenarios) - 1), label="scenario")
+    spec = instrument.scenarios[scenario]
+    option = data.draw(st.integers(0, len(spec.options) - 1), label="option")
+    weights = option_weights(role, spec)
+    base = scored.score_responses(answers).fit
+    choices = answers.choices.copy()
+    choices[:, scenario] = option
+    moved = scored.score_responses(with_choices(answers, choices)).fit
+    answered = answers.choices[:, scenario] >= 0
+    for row, before in enumerate(answers.choices[:, scenario].tolist()):
+        if not answered[row]:  # a blank counts least-valued: any option is at least as good
+            assert moved.score[row] >= base.score[row]
+            continue
+        if weights[option] >= weights[before]:
+            assert moved.score[row] >= base.score[row] and RANK[moved.band[row]] >= RANK[base.band[row]]
+        if weights[option] <= weights[before]:
+            assert moved.score[row] <= base.score[row] and RANK[moved.band[row]] <= RANK[base.band[row]]
+
+
+@given(data=st.data())
+def test_monotone_answers_the_role_does_not_weigh_never_move_the_fit(screener, instrument, data):
+    """Items of unweighted scales, and choices between options the role weighs alike, are neither toward
+    nor away from the role: the fit stays. A role without [situational] reads no choice at all."""
+    scored = role_screener(screener, data)
+    role = scored.role
     answers = data.draw(responses(instrument), label="answers")
     base = scored.score_responses(answers).fit
-    unweighted = [k for k, item in enumerate(instrument.items) if item.scale not in scored.role.scales]
+    unweighted = [k for k, item in enumerate(instrument.items) if item.scale not in role.scales]
     items = answers.items.copy()
     if unweighted:
         column = data.draw(st.sampled_from(unweighted), label="item")
         items[:, column] = data.draw(st.sampled_from([np.nan, 1.0, 6.0]), label="answer")
     choices = answers.choices.copy()
     scenario = data.draw(st.integers(0, choices.shape[1] - 1), label="scenario")
-    choices[:, scenario] = data.draw(st.integers(-1, 1), label="choice")
+    spec = instrument.scenarios[scenario]
+    weights = option_weights(role, spec)
+    if role.situational:  # another option weighed alike, for those who answered
+        for row, before in enumerate(choices[:, scenario].tolist()):
+            alike = [k for k, w in enumerate(weights) if before >= 0 and w == weights[before]]
+            choices[row, scenario] = data.draw(st.sampled_from(alike)) if alike else before
+    else:
+        choices[:, scenario] = data.draw(st.integers(-1, 1), label="choice")
     moved = Responses(instrument, answers.candidate_ids, items, choices, answers.checks, answers.seconds)
     fit = scored.score_responses(moved).fit
     assert np.array_equal(fit.score, base.score) and np.array_equal(fit.band, base.band)
@@ -100,7 +146,7 @@ def test_monotone_answers_the_role_does_not_weigh_never_move_the_fit(screener, i
 def test_monotone_the_profile_part_never_pulls_against_the_role_whatever_the_model(data):
     """The profile part is monotone for any classifier coefficients, so the rule survives a retrained model."""
     scales = tuple(f"s{k}" for k in range(5))
-    role = data.draw(roles(scales, builtin=False), label="role")
+    role = data.draw(roles(scales, builtin=False, situational_keys=()), label="role")
     coef = data.draw(hnp.arrays(np.float64, (len(PROFILE_IDS), len(scales)), elements=st.floats(-6, 6)))
     intercept = data.draw(hnp.arrays(np.float64, len(PROFILE_IDS), elements=st.floats(-6, 6)))
     scorer = RoleFitScorer(role, scales, PROFILE_IDS, profile_logits=ProfileLogits(scales, coef, intercept))
@@ -140,7 +186,9 @@ def test_reasons_hold_a_scale_named_for_the_fit_raises_it_and_one_named_against_
     answers = data.draw(responses(instrument, max_rows=2), label="answers")
     batch = scored.score_responses(answers)
     columns = [instrument.scale_ids.index(s) for s in scorer.weighted_scales]
-    median_profile_part = scorer.score(np.full((1, len(instrument.scale_ids)), 50.0)).profile_component[0]
+    any_choices = np.zeros((1, len(instrument.scenarios)), dtype=np.int16)  # the profile part reads no choice
+    median = scorer.score(np.full((1, len(instrument.scale_ids)), 50.0), choices=any_choices)
+    median_profile_part = median.profile_component[0]
     for row, result in enumerate(scored.results(batch)):
         fit = result.fit
         for reason in fit.reasons_for + fit.reasons_against:
@@ -149,6 +197,19 @@ def test_reasons_hold_a_scale_named_for_the_fit_raises_it_and_one_named_against_
             if reason.kind == "profile":  # the profile part agrees with the profile reason
                 above = batch.fit.profile_component[row] > median_profile_part
                 assert above if reason.stance == "for" else not above
+            if reason.kind == "missing_situational":
+                assert reason.stance == "against" and fit.missing_situational and fit.incomplete
+            if reason.kind == "situational":  # the situational part at halfway moves the fit the other way
+                shares = scored.role.combine
+                profile_share = 1.0 - shares.scale_share - shares.situational_share
+                neutral = round(
+                    shares.scale_share * batch.fit.scale_component[row]
+                    + shares.situational_share * 50.0
+                    + profile_share * batch.fit.profile_component[row],
+                    1,
+                )
+                assert neutral < fit.score if reason.stance == "for" else neutral > fit.score
+                assert abs(fit.score - neutral) >= REASON_MIN_POINTS
             if reason.kind != "scale":
                 continue
             percentiles = np.full((1, len(instrument.scale_ids)), np.nan)
@@ -156,7 +217,7 @@ def test_reasons_hold_a_scale_named_for_the_fit_raises_it_and_one_named_against_
             percentiles[0, instrument.scale_ids.index(reason.id)] = 50.0
             missing = np.zeros_like(percentiles, dtype=bool)
             missing[0, columns] = batch.fit.missing[row]
-            at_median = scorer.score(percentiles, missing=missing).score[0]
+            at_median = scorer.score(percentiles, missing=missing, choices=answers.choices[[row]]).score[0]
             assert at_median < fit.score if reason.stance == "for" else at_median > fit.score
 
 
@@ -181,24 +242,81 @@ def test_blanks_never_give_a_higher_fit_or_band_than_the_least_wanted_answers(sc
     assert np.all(blanked.fit.score <= worst.fit.score) and np.all(worst.fit.score <= own.fit.score)
     assert all(RANK[b] <= RANK[w] for b, w in zip(blanked.fit.band.tolist(), worst.fit.band.tolist(), strict=True))
 
-    # Incomplete exactly when a weighted scale has fewer than half its items answered.
+    # Incomplete exactly when a weighted scale has fewer than half its items answered, or the role
+    # weighs the scenarios and fewer than half were answered.
     needed = {s: np.ceil(MIN_ANSWERED_SHARE * len(instrument.items_of(s))) for s in role.scales}
+    too_few = (answers.choices >= 0).sum(axis=1) < MIN_ANSWERED_SHARE * len(instrument.scenarios)
     for row, result in enumerate(scored.results(blanked)):
         answered = {
             s: sum(not blank[row, k] for k, item in enumerate(instrument.items) if item.scale == s) for s in role.scales
         }
         gaps = sorted(s for s in role.scales if answered[s] < needed[s])
         fit = result.fit
-        assert sorted(fit.missing_scales) == gaps and fit.incomplete == bool(gaps)
-        if gaps:
+        missing_situational = bool(too_few[row]) and bool(role.situational)
+        assert sorted(fit.missing_scales) == gaps and fit.missing_situational == missing_situational
+        assert fit.incomplete == (bool(gaps) or missing_situational)
+        assert any(r.kind == "missing_situational" for r in fit.reasons_against) == missing_situational
+        if gaps or missing_situational:
             assert fit.band is None and result.needs_human_review
             assert sorted(r.id for r in fit.reasons_against if r.kind == "missing") == gaps
         else:
             assert fit.band == role.band(fit.score)
 
 
+@given(data=st.data())
+def test_blank_scenarios_never_give_a_higher_fit_or_band_than_the_least_valued_options(screener, instrument, data):
+    scored = role_screener(screener, data)
+    role = scored.role
+    answers = data.draw(responses(instrument), label="answers")
+    choices = np.maximum(answers.choices, 0)  # every scenario answered to start with
+    own = with_choices(answers, choices)
+    blank = data.draw(hnp.arrays(np.bool_, choices.shape), label="blank scenarios")
+    worst_choices, blank_choices = choices.copy(), np.where(blank, -1, choices).astype(np.int16)
+    for j, spec in enumerate(instrument.scenarios):
+        weights = option_weights(role, spec)
+        worst_choices[blank[:, j], j] = int(np.argmin(weights))
+    fits = [scored.score_responses(r).fit for r in (own, with_choices(answers, worst_choices))]
+    blanked = scored.score_responses(with_choices(answers, blank_choices)).fit
+    assert np.all(blanked.score <= fits[1].score) and np.all(fits[1].score <= fits[0].score)
+    if role.situational:  # a blank counts exactly as the least-valued option
+        assert np.array_equal(blanked.situational_component, fits[1].situational_component)
+    assert all(RANK[b] <= RANK[w] for b, w in zip(blanked.band.tolist(), fits[1].band.tolist(), strict=True))
+
+
+@given(data=st.data())
+def test_the_batch_path_gives_each_candidate_the_fit_and_reasons_of_the_one_candidate_path(screener, instrument, data):
+    """score_responses on many rows and Screener.score on one record: the same fit, band, parts and reasons."""
+    scored = role_screener(screener, data)
+    answers = data.draw(responses(instrument, min_rows=2, max_rows=4), label="answers")
+    batch = scored.results(scored.score_responses(answers))
+    for row, record in enumerate(answers.to_records()):
+        alone = scored.score(record).fit
+        assert alone == batch[row].fit
+
+
+def test_too_few_scenarios_answered_leave_a_fit_incomplete_at_the_least_valued_options(screener, instrument):
+    """Under half the scenarios answered (the rule of the situational scores): incomplete, named, reviewed."""
+    record = {"candidate_id": "c-1", **{item.id: 4 for item in instrument.items}}
+    record |= {scenario.id: "a" for scenario in instrument.scenarios[:4]}
+    result = screener.score(record)
+    assert result.fit.incomplete and result.fit.band is None and result.fit.missing_situational
+    assert result.fit.missing_scales == [] and result.needs_human_review
+    assert result.fit.reasons_against[0].kind == "missing_situational"
+    assert "scenarios: fewer than half answered" in result.fit.reasons_against[0].text
+    assert not any(r.kind == "situational" for r in result.fit.reasons_for + result.fit.reasons_against)
+    least_valued = {
+        scenario.id: scenario.options[int(np.argmin(option_weights(screener.role, scenario)))].id
+        for scenario in instrument.scenarios[4:]
+    }
+    complete = screener.score({**record, **least_valued})
+    assert complete.fit.band is not None and complete.fit.score == result.fit.score
+    assert complete.fit.situational_component == result.fit.situational_component
+    assert Screener(screener.artifact, role=None).score(record).fit is None
+
+
 def test_an_incomplete_fit_is_marked_so_in_the_result_and_its_json(screener, instrument):
     record = {"candidate_id": "c-1", **{item.id: 6 for item in instrument.items if item.scale != "ownership"}}
+    record |= {scenario.id: "a" for scenario in instrument.scenarios}
     result = screener.score(record)
     assert result.fit.incomplete and result.fit.band is None and result.fit.missing_scales == ["ownership"]
     assert result.needs_human_review
@@ -223,7 +341,8 @@ def test_the_decision_log_records_an_incomplete_fit_without_a_band(instrument, t
 @pytest.mark.parametrize("role", ["complex-case", "transactional"])
 def test_a_candidate_at_the_norm_median_gets_neither_scale_reasons_nor_a_scale_advantage(screener, role):
     scorer = Screener(screener.artifact, role=role).fit_scorer
-    fit = scorer.score(np.full((1, len(screener.instrument.scale_ids)), 50.0))
+    choices = np.zeros((1, len(screener.instrument.scenarios)), dtype=np.int16)
+    fit = scorer.score(np.full((1, len(screener.instrument.scale_ids)), 50.0), choices=choices)
     assert fit.scale_component[0] == pytest.approx(50.0)
     assert np.all(scorer.scale_effects(fit, 0) == 0)
 
@@ -237,12 +356,17 @@ def test_an_incomplete_fit_is_not_selected_by_the_shortlist_or_the_audit(screene
     from profilefit.reports import read_results as read_shortlist_results
     from profilefit.reports import shortlist_html
 
-    def answering(end: int) -> dict[str, int]:
-        """Every weighted item at the wanted end (1) or the least-wanted end (-1); the others at 4."""
+    def answering(end: int) -> dict[str, int | str]:
+        """Every weighted item at the wanted end (1) or the least-wanted end (-1), the others at 4; in every
+        scenario the option the role values most (1) or least (-1)."""
         role = screener.role
+        pick = np.argmax if end > 0 else np.argmin
         return {
-            item.id: 4 if item.scale not in role.scales else 6 if toward(item, role) * end > 0 else 1
-            for item in instrument.items
+            **{
+                item.id: 4 if item.scale not in role.scales else 6 if toward(item, role) * end > 0 else 1
+                for item in instrument.items
+            },
+            **{s.id: s.options[int(pick(option_weights(role, s)))].id for s in instrument.scenarios},
         }
 
     strong = {"candidate_id": "strong-but-blank", **answering(1)}

@@ -503,3 +503,18 @@ def test_shortlist_rows_can_be_given_directly():
     ]
     page = shortlist_html(rows)
     assert page.index(">b<") < page.index(">a<")  # no fit goes last
+
+
+@pytest.mark.parametrize("language", ["en", "nb", "sv", "nl"])
+def test_a_fit_incomplete_for_too_few_scenarios_says_so_and_names_the_scenarios_reason(screener, instrument, language):
+    record = {"candidate_id": "c-1", **{item.id: 4 for item in instrument.items}}
+    record |= {scenario.id: "a" for scenario in instrument.scenarios[:4]}
+    result = screener.score(record)
+    assert result.fit.missing_situational and result.fit.band is None
+    labels = Labels(language)
+    text = " ".join(text_report(result, language=language).split())
+    html = " ".join(html_report(result, language=language).split()).replace("&#39;", "'")
+    assert " ".join(labels.t("review_incomplete_fit_scenarios").split()) in text
+    assert " ".join(labels.t("review_incomplete_fit_scenarios").split()) in html
+    assert " ".join(labels.t("fit_incomplete_scenarios").split()) in html  # the fit box says why it has no band
+    assert labels.t("fit_incomplete", scales="–") not in html

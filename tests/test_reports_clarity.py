@@ -169,15 +169,25 @@ def test_a_result_that_needs_review_shows_its_fit_muted_with_review_first(review
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_two_fit_parts_are_explained_in_one_sentence(clear, language):
+def test_the_fit_parts_are_explained_in_one_sentence(clear, language):
+    """Three parts for a role that weighs the scenarios (the built-in ones), two for a role that does not."""
     labels = Labels(language)
+    assert clear.fit.situational_component is not None
+    sentence = labels.t(
+        "fit_parts_situational",
+        scales=labels.number(clear.fit.scale_component, 0),
+        scenarios=labels.number(clear.fit.situational_component, 0),
+        profiles=labels.number(clear.fit.profile_component, 0),
+    )
+    assert sentence.count(".") == 1 and sentence.endswith(".")
+    assert sentence in _Page(html_report(clear, language=language)).body_text()
+    two_parts = clear.model_copy(update={"fit": clear.fit.model_copy(update={"situational_component": None})})
     sentence = labels.t(
         "fit_parts",
         scales=labels.number(clear.fit.scale_component, 0),
         profiles=labels.number(clear.fit.profile_component, 0),
     )
-    assert sentence.count(".") == 1 and sentence.endswith(".")
-    assert sentence in _Page(html_report(clear, language=language)).body_text()
+    assert sentence.count(".") == 1 and sentence in _Page(html_report(two_parts, language=language)).body_text()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -1,4 +1,4 @@
-"""Role fit: a 0–100 score from the role's scales alone, monotone in every answer by construction.
+"""Role fit: a 0–100 score from the role's scales and scenarios, monotone in every answer by construction.
 
 The score (docs/fit.md explains each step and why the rules hold)::
 
@@ -8,14 +8,20 @@ The score (docs/fit.md explains each step and why the rules hold)::
                    a percentile given as nan counts as standing 0)
     scale part    = sum_s w_s * standing_s / sum_s w_s
     profile part  = sum_k softmax(b + C u)_k * suitability_k,   u_s = probit(standing_s)
-    fit           = 100 * (scale_share * scale part + (1 - scale_share) * profile part)
+    value_{j,o}   = (v_key(o) - min_o' v_key(o')) / (max - min) within scenario j
+                    (v: the role's situational weight of the option's key, 0 when absent)
+    situational   = mean over the scenarios the weights tell apart of value_{j, chosen}
+                    (an unanswered scenario counts as its least-valued option, value 0)
+    fit           = 100 * (scale_share * scale part + situational_share * situational
+                           + (1 - scale_share - situational_share) * profile part)
 
 ``b`` and ``C`` are the classifier's intercepts and its coefficients on the role's scales,
 each scale's coefficients (signed in the role's direction) replaced by their isotonic
 regression on the profiles' suitability. Then each part is nondecreasing in every
-standing, for any model and any role, so the fit is too. Rounded to one decimal; the band
-follows from the rounded score and the role's cut-offs, and is empty when a weighted scale
-has too few answers (an incomplete fit).
+standing, for any model and any role, and the situational part is nondecreasing in the
+value of every choice, so the fit is too. Rounded to one decimal; the band follows from the
+rounded score and the role's cut-offs, and is empty when a weighted scale has too few
+answers, or the role weighs the scenarios and fewer than half were answered (an incomplete fit).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from profilefit.fit._reasons import render_reason
 from profilefit.fit._result import FitReason, RoleFit, construct_trusted
 from profilefit.fit._role import RoleProfile
 from profilefit.profiles import PROFILE_IDS, load_profiles
+from profilefit.scoring import MIN_ANSWERED_SHARE, NO_CHOICE
 
 #: A scale is a reason for or against the fit when its standing is at least this many
 #: percentile points from the norm group's median (50) in the role's direction...
@@ -39,6 +46,10 @@ REASON_MARGIN = 10.0
 REASON_MIN_POINTS = 0.5
 #: At most this many scale reasons for, and as many against, largest effect on the fit first.
 MAX_SCALE_REASONS = 3
+#: The situational part a candidate is compared with for a situational reason: halfway between the
+#: least- and the most-valued option of every scenario. The scenarios are a reason when the part is at
+#: least REASON_MARGIN / 100 from it and putting it there moves the fit by REASON_MIN_POINTS.
+SITUATIONAL_NEUTRAL = 0.5
 #: The most likely profile is a reason for the fit at this suitability or above...
 SUITS_WELL = 0.7
 #: ...and a reason against at this suitability or below (only when the profile is determined).
@@ -81,11 +92,14 @@ class FitScores:
     band : ndarray of str, shape (n,)
         ``"strong"``, ``"possible"`` or ``"weak"``; ``""`` where the fit is incomplete.
     incomplete : ndarray of bool, shape (n,)
-        A weighted scale had too few answers to score: no band, and a person must review.
+        A weighted scale had too few answers to score, or the role weighs the scenarios and
+        fewer than half were answered: no band, and a person must review.
     missing : ndarray of bool, shape (n, n_weighted)
         Which weighted scales had too few answers.
-    scale_component, profile_component : ndarray of float, shape (n,)
-        The two parts of the fit, each 0–100.
+    missing_situational : ndarray of bool, shape (n,)
+        The role weighs the scenarios and fewer than half were answered (always False otherwise).
+    scale_component, profile_component, situational_component : ndarray of float, shape (n,)
+        The parts of the fit, each 0–100 (the situational part 0 when the role does not weigh it).
     percentiles : ndarray of float, shape (n, n_weighted)
         Norm percentiles the fit used for the role's weighted scales (unanswered items counted
         at the role's least-wanted end), in ``RoleFitScorer.weighted_scales`` order.
@@ -101,8 +115,10 @@ class FitScores:
     band: NDArray[np.str_]
     incomplete: NDArray[np.bool_]
     missing: NDArray[np.bool_]
+    missing_situational: NDArray[np.bool_]
     scale_component: NDArray[np.float64]
     profile_component: NDArray[np.float64]
+    situational_component: NDArray[np.float64]
     percentiles: NDArray[np.float64]
     standing: NDArray[np.float64]
     weights: NDArray[np.float64]
@@ -159,12 +175,18 @@ class RoleFitScorer:
         and the profile part is the role's average suitability, the same for everyone.
     scale_names : mapping of scale id to English name, optional
         Used for the English reason texts; ids are shown when missing.
+    scenarios : sequence of sequences of str, default=()
+        The instrument's scenarios, each as the behaviour keys of its options in option order
+        (the column order and option numbering of the choices passed to :meth:`score`).
+        Needed when the role weighs situational evidence.
 
     Raises
     ------
     ValueError
         If the role weighs a scale the instrument lacks, or a profile the model reports
-        has no suitability in the role (or the role names a profile nobody knows).
+        has no suitability in the role (or the role names a profile nobody knows), or the
+        role weighs a behaviour no scenario option is keyed to, or its situational weights
+        tell no scenario's options apart.
 
     Examples
     --------
@@ -187,6 +209,7 @@ class RoleFitScorer:
         *,
         profile_logits: ProfileLogits | None = None,
         scale_names: Mapping[str, str] | None = None,
+        scenarios: Sequence[Sequence[str]] = (),
     ) -> None:
         unknown_scales = [s for s in role.scales if s not in scale_ids]
         if unknown_scales:
@@ -203,6 +226,8 @@ class RoleFitScorer:
                 f"role {role.id!r} names unknown profile(s) {unknown_profiles}; known: {', '.join(profile_ids)}"
             )
         self.role = role
+        self._option_values, self._scenarios_valued = self._situational_values(role, scenarios)
+        self._n_scenarios = len(scenarios)
         self.scale_ids: tuple[str, ...] = tuple(scale_ids)
         self.weighted_scales: tuple[str, ...] = tuple(s for s in scale_ids if s in role.scales)
         self._columns = np.array([list(scale_ids).index(s) for s in self.weighted_scales], dtype=np.intp)
@@ -215,6 +240,7 @@ class RoleFitScorer:
         self._intercept, self._coef = self._monotone_logits(profile_logits)
         self._neutral_profile_part = float(_softmax(self._intercept[None, :])[0] @ self._suitability)
         self._share = role.combine.scale_share
+        self._situational_share = role.combine.situational_share
         # Plain lists for the per-candidate explanation, where Python floats beat numpy scalars.
         self._suitability_list = self._suitability.tolist()
         profiles = load_profiles()
@@ -240,6 +266,66 @@ class RoleFitScorer:
                 signed = logits.coef[:, logits.scale_ids.index(scale_id)] * (-1.0 if self._lower[j] else 1.0)
                 coef[:, j] = isotonic_on(signed, self._suitability)
         return np.asarray(logits.intercept, dtype=np.float64), coef
+
+    @property
+    def weighs_situational(self) -> bool:
+        """Whether the role weighs the scenarios (its ``[situational]`` table and share)."""
+        return self._situational_share > 0.0
+
+    @staticmethod
+    def _situational_values(
+        role: RoleProfile, scenarios: Sequence[Sequence[str]]
+    ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+        """Each option's value to the role, 0 to 1 within its scenario, and which scenarios the weights tell apart.
+
+        Row ``j`` holds scenario ``j``'s values from column ``1 - NO_CHOICE`` on; column 0 is the
+        unanswered choice, valued 0 like the least-valued option (so a blank never helps), and
+        columns past a scenario's last option are never read. A scenario whose options all
+        weigh the same carries no evidence for the role and is left out of the mean.
+        """
+        width = max((len(keys) for keys in scenarios), default=0) + 1
+        values = np.zeros((len(scenarios), width))
+        valued = np.zeros(len(scenarios), dtype=bool)
+        if not role.situational:
+            return values, valued
+        offered = sorted({key for keys in scenarios for key in keys})
+        unknown = [key for key in role.situational if key not in offered]
+        if unknown:
+            raise ValueError(
+                f"role {role.id!r} weighs situational key(s) {unknown} that no scenario option of the instrument "
+                f"is keyed to; its keys are {', '.join(offered) or 'none (it has no scenarios)'}"
+            )
+        for j, keys in enumerate(scenarios):
+            weights = np.array([role.situational.get(key, 0.0) for key in keys])
+            spread = float(weights.max() - weights.min())
+            if spread > 0.0:
+                values[j, 1 : len(keys) + 1] = (weights - weights.min()) / spread
+                valued[j] = True
+        if not valued.any():
+            raise ValueError(
+                f"role {role.id!r}: its [situational] weights value no option of any scenario above another, "
+                "so the scenarios cannot tell candidates apart"
+            )
+        return values, valued
+
+    def situational_part(self, choices: NDArray[np.integer]) -> NDArray[np.float64]:
+        """The situational part, 0–1, of ``n`` candidates' choices (shape (n, n_scenarios), -1 unanswered).
+
+        The mean over the scenarios the role's weights tell apart of the chosen option's value;
+        0 for everyone when the role does not weigh the scenarios.
+        """
+        choices = np.asarray(choices)
+        if not self.weighs_situational:
+            return np.zeros(choices.shape[0])
+        valued = self._option_values[self._scenarios_valued]
+        chosen = valued[np.arange(valued.shape[0]), choices[:, self._scenarios_valued] - NO_CHOICE]
+        # Summed column by column, not with mean(axis=1): numpy's pairwise, vectorised sum can differ in
+        # the last bit between a batch and one row, and the batch must give each candidate its own fit.
+        total = np.zeros(chosen.shape[0])
+        for column in chosen.T:
+            total = total + column
+        result: NDArray[np.float64] = total / chosen.shape[1]
+        return result
 
     def least_wanted(self, low: float, high: float) -> NDArray[np.float64]:
         """The keyed answer an unanswered item counts as, per scale in ``scale_ids`` order.
@@ -267,16 +353,29 @@ class RoleFitScorer:
         )
         return scale_part, profile_part
 
-    def _points(self, standing: NDArray[np.float64]) -> NDArray[np.float64]:
-        """The fit, rounded to one decimal, for standings of shape (n, n_weighted)."""
-        return self._combine(*self._parts(standing))
+    def _points(self, standing: NDArray[np.float64], situational: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The fit, rounded to one decimal, for standings of shape (n, n_weighted) and situational parts (n,)."""
+        return self._combine(*self._parts(standing), situational)
 
-    def _combine(self, scale_part: NDArray[np.float64], profile_part: NDArray[np.float64]) -> NDArray[np.float64]:
-        share = self._share
-        points: NDArray[np.float64] = np.round(100.0 * (share * scale_part + (1.0 - share) * profile_part), 1)
+    def _combine(
+        self, scale_part: NDArray[np.float64], profile_part: NDArray[np.float64], situational: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        share, situational_share = self._share, self._situational_share
+        if situational_share == 0.0:  # exactly the arithmetic of roles written before the scenarios counted
+            mixed = share * scale_part + (1.0 - share) * profile_part
+        else:
+            profile_share = 1.0 - share - situational_share
+            mixed = share * scale_part + situational_share * situational + profile_share * profile_part
+        points: NDArray[np.float64] = np.round(100.0 * mixed, 1)
         return points
 
-    def score(self, percentiles: np.ndarray, *, missing: np.ndarray | None = None) -> FitScores:
+    def score(
+        self,
+        percentiles: np.ndarray,
+        *,
+        missing: np.ndarray | None = None,
+        choices: np.ndarray | None = None,
+    ) -> FitScores:
         """Fit of ``n`` candidates.
 
         Parameters
@@ -288,10 +387,20 @@ class RoleFitScorer:
             wanted standing (0) and makes the fit incomplete.
         missing : ndarray of bool of shape (n, n_scales), optional
             Scales with too few answers to score: the fit is incomplete where a weighted one is.
+        choices : ndarray of int of shape (n, n_scenarios), optional
+            The option chosen in each scenario (0-based, -1 unanswered), as
+            :attr:`profilefit.scoring.Responses.choices`. Required when the role weighs the
+            scenarios; the fit is then incomplete where fewer than half were answered (the
+            rule of the situational scores, :data:`profilefit.scoring.MIN_ANSWERED_SHARE`).
 
         Returns
         -------
         FitScores
+
+        Raises
+        ------
+        ValueError
+            If the role weighs the scenarios and ``choices`` is missing or has another number of scenarios.
         """
         weighted = np.asarray(percentiles, dtype=np.float64)[:, self._columns]
         gaps = np.isnan(weighted)
@@ -299,16 +408,30 @@ class RoleFitScorer:
             gaps = gaps | np.asarray(missing, dtype=bool)[:, self._columns]
         standing = np.where(self._lower, 100.0 - weighted, weighted) / 100.0
         standing = np.where(np.isnan(standing), 0.0, standing)
+        n = standing.shape[0]
+        situational, missing_situational = np.zeros(n), np.zeros(n, dtype=bool)
+        if self.weighs_situational:
+            if choices is None or np.shape(choices) != (n, self._n_scenarios):
+                raise ValueError(
+                    f"role {self.role.id!r} weighs the scenarios: give the choices of each candidate in "
+                    f"{self._n_scenarios} scenarios"
+                )
+            chosen = np.asarray(choices)
+            situational = self.situational_part(chosen)
+            answered = (chosen != NO_CHOICE).sum(axis=1)
+            missing_situational = answered < np.ceil(MIN_ANSWERED_SHARE * self._n_scenarios)
         scale_part, profile_part = self._parts(standing)
-        score = self._combine(scale_part, profile_part)
-        incomplete: NDArray[np.bool_] = np.asarray(gaps.any(axis=1), dtype=bool)
+        score = self._combine(scale_part, profile_part, situational)
+        incomplete: NDArray[np.bool_] = np.asarray(gaps.any(axis=1) | missing_situational, dtype=bool)
         return FitScores(
             score=score,
             band=np.where(incomplete, "", self._bands(score)),
             incomplete=incomplete,
             missing=gaps,
+            missing_situational=missing_situational,
             scale_component=100.0 * scale_part,
             profile_component=100.0 * profile_part,
+            situational_component=100.0 * situational,
             percentiles=weighted,
             standing=standing,
             weights=self._weights,
@@ -336,8 +459,18 @@ class RoleFitScorer:
         columns = np.arange(standing.size) if scales is None else np.asarray(scales, dtype=np.intp)
         neutral = np.repeat(standing[None, :], columns.size, axis=0)
         neutral[np.arange(columns.size), columns] = 0.5
-        effects: NDArray[np.float64] = fit.score[row] - self._points(neutral)
+        situational = np.full(columns.size, fit.situational_component[row] / 100.0)
+        effects: NDArray[np.float64] = fit.score[row] - self._points(neutral, situational)
         return effects
+
+    def situational_effect(self, fit: FitScores, row: int) -> float:
+        """What the scenarios do to one candidate's rounded fit; positive: they raise it.
+
+        The fit minus the fit with the situational part at :data:`SITUATIONAL_NEUTRAL` (halfway
+        between the least- and the most-valued option of every scenario), both rounded.
+        """
+        neutral = self._points(fit.standing[row][None, :], np.array([SITUATIONAL_NEUTRAL]))
+        return float(fit.score[row] - neutral[0])
 
     def explain(self, fit: FitScores, row: int, *, top: int, probability: float, determined: bool) -> RoleFit:
         """The typed fit of one candidate, with its reasons for and against.
@@ -371,6 +504,9 @@ class RoleFitScorer:
             if len(reasons[favourable]) < MAX_SCALE_REASONS:
                 scale_id, direction = self.weighted_scales[k], self._directions[k]
                 reasons[favourable].append(self._reason("scale", scale_id, favourable, direction, percentiles[k], None))
+        missing_situational = bool(fit.missing_situational[row])
+        if self.weighs_situational and not missing_situational:
+            self._situational_reason(fit, row, reasons)
         if determined:
             self._profile_reason(fit, row, top, probability, reasons)
         gaps = [self.weighted_scales[k] for k, gap in enumerate(missing) if gap]
@@ -378,6 +514,9 @@ class RoleFitScorer:
             self._reason("missing", scale_id, False, self._directions[self.weighted_scales.index(scale_id)], None, None)
             for scale_id in gaps
         ]
+        if missing_situational:
+            missing_reason = self._reason("missing_situational", "scenarios", False, "higher", None, None)
+            reasons[False].insert(len(gaps), missing_reason)
         band = str(fit.band[row])
         return construct_trusted(
             RoleFit,
@@ -390,9 +529,33 @@ class RoleFitScorer:
             possible_from=self.role.bands.possible,
             scale_component=round(float(fit.scale_component[row]), 3),
             profile_component=round(float(fit.profile_component[row]), 3),
+            situational_component=(
+                round(float(fit.situational_component[row]), 3) if self.weighs_situational else None
+            ),
+            missing_situational=missing_situational,
             reasons_for=reasons[True],
             reasons_against=reasons[False],
         )
+
+    def _situational_reason(self, fit: FitScores, row: int, reasons: dict[bool, list[FitReason]]) -> None:
+        # Like a scale reason: far enough from neutral, and putting the part at neutral moves the
+        # rounded fit the other way by at least REASON_MIN_POINTS (so the reason holds by construction).
+        part = float(fit.situational_component[row]) / 100.0
+        if abs(part - SITUATIONAL_NEUTRAL) < REASON_MARGIN / 100.0:
+            return
+        effect = self.situational_effect(fit, row)
+        if abs(effect) < REASON_MIN_POINTS or (effect > 0) != (part > SITUATIONAL_NEUTRAL):
+            return
+        favourable = effect > 0
+        reason = self._reason("situational", "scenarios", favourable, "higher", None, None, round(100.0 * part, 3))
+        # After the scale reasons that move the fit more, before those that move it less.
+        effects = [abs(e) for e in self._listed_effects(fit, row, reasons[favourable])]
+        place = sum(e > abs(effect) for e in effects)
+        reasons[favourable].insert(place, reason)
+
+    def _listed_effects(self, fit: FitScores, row: int, listed: list[FitReason]) -> list[float]:
+        columns = [self.weighted_scales.index(r.id) for r in listed]
+        return self.scale_effects(fit, row, columns).tolist() if columns else []
 
     def _profile_reason(
         self, fit: FitScores, row: int, top: int, probability: float, reasons: dict[bool, list[FitReason]]
@@ -420,10 +583,11 @@ class RoleFitScorer:
         direction: str,
         percentile: float | None,
         probability: float | None,
+        situational: float | None = None,
     ) -> FitReason:
         stance = "for" if favourable else "against"
         names = self._profile_names if kind == "profile" else self._scale_names
-        text = render_reason(kind, stance, direction, item_id, percentile, probability, "en", names)
+        text = render_reason(kind, stance, direction, item_id, percentile, probability, "en", names, situational)
         return construct_trusted(
             FitReason,
             kind=kind,
@@ -432,6 +596,7 @@ class RoleFitScorer:
             direction=direction,
             percentile=percentile,
             probability=probability,
+            situational=situational,
             text=text,
         )
 

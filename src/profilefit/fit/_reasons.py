@@ -38,12 +38,19 @@ def render_reason(
     probability: float | None,
     language: str,
     names: Mapping[str, str],
+    situational: float | None = None,
 ) -> str:
     """A reason's sentence from its parts (the fast path :func:`reason_text` and the scorer share)."""
     if kind == "profile":
         texts = reason_templates()[f"profile_{stance}"]
         name = names.get(item_id) or item_id.replace("_", " ")
         return texts.get(language, texts["en"]).format(profile=name, prob=round(100 * (probability or 0.0)))
+    if kind == "situational":
+        texts = reason_templates()[f"situational_{stance}"]
+        return texts.get(language, texts["en"]).format(value=round(50.0 if situational is None else situational))
+    if kind == "missing_situational":
+        texts = reason_templates()["missing_situational_against"]
+        return texts.get(language, texts["en"])
     if kind == "missing":
         texts = reason_templates()["missing_against"]
         return texts.get(language, texts["en"]).format(scale=names.get(item_id) or item_id.replace("_", " "))
@@ -81,5 +88,13 @@ def reason_text(
     """
     names = (profile_names if reason.kind == "profile" else scale_names) or {}  # "missing" names a scale
     return render_reason(
-        reason.kind, reason.stance, reason.direction, reason.id, reason.percentile, reason.probability, language, names
+        reason.kind,
+        reason.stance,
+        reason.direction,
+        reason.id,
+        reason.percentile,
+        reason.probability,
+        language,
+        names,
+        reason.situational,
     )

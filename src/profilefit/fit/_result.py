@@ -45,17 +45,27 @@ class FitReason(_Frozen):
     ``direction`` and the numbers (see :func:`profilefit.fit.reason_text`).
     """
 
-    kind: Literal["scale", "profile", "missing"] = Field(
-        description="'scale': a scale's standing; 'profile': the most likely profile; "
-        "'missing': a weighted scale with too few answers, counted at the role's least-wanted end."
+    kind: Literal["scale", "profile", "situational", "missing", "missing_situational"] = Field(
+        description="'scale': a scale's standing; 'profile': the most likely profile; 'situational': the "
+        "options chosen in the scenarios, valued by the role; 'missing': a weighted scale with too few answers, "
+        "counted at the role's least-wanted end; 'missing_situational': fewer than half the scenarios answered, "
+        "each unanswered one counted as the option the role values least."
     )
-    id: str = Field(description="The scale id (kinds 'scale' and 'missing') or the profile id (kind 'profile').")
+    id: str = Field(
+        description="The scale id (kinds 'scale' and 'missing'), the profile id (kind 'profile'), or "
+        "'scenarios' (kinds 'situational' and 'missing_situational')."
+    )
     stance: Literal["for", "against"]
     direction: Literal["higher", "lower"] = Field(
         "higher", description="For scale reasons: the end of the scale the role prefers."
     )
     percentile: float | None = Field(None, description="For scale reasons: percentile in the norm group.")
     probability: float | None = Field(None, description="For profile reasons: probability of the profile.")
+    situational: float | None = Field(
+        None,
+        description="For situational reasons: the situational part, 0-100 (0: the option the role values least "
+        "in every scenario; 100: the one it values most; 50: halfway).",
+    )
     text: str = Field(description="The reason in plain English.")
 
 
@@ -75,15 +85,24 @@ class RoleFit(_Frozen):
     )
     incomplete: bool = Field(
         False,
-        description="A weighted scale had too few answers to score: no band, a person must review, "
+        description="A weighted scale had too few answers to score, or the role weighs the scenarios and "
+        "fewer than half were answered: no band, a person must review, "
         "and the shortlist and the audit count the candidate as not selected.",
     )
     missing_scales: list[str] = Field(default_factory=list, description="The weighted scales with too few answers.")
+    missing_situational: bool = Field(
+        False, description="The role weighs the scenarios and fewer than half of them were answered."
+    )
     strong_from: FitPoints = Field(description="Fit at or above this is 'strong'.")
     possible_from: FitPoints = Field(description="Fit at or above this (and below strong_from) is 'possible'.")
     scale_component: FitPoints = Field(description="Weighted standing on the role's scales, 0–100.")
     profile_component: FitPoints = Field(
         description="Suitability of the profiles the role's scales point to, 0–100 (docs/fit.md: the profile part)."
+    )
+    situational_component: FitPoints | None = Field(
+        None,
+        description="The options chosen in the scenarios, valued by the role, 0-100 (docs/fit.md: the "
+        "situational part); null when the role does not weigh the scenarios.",
     )
     reasons_for: list[FitReason] = Field(default_factory=list)
     reasons_against: list[FitReason] = Field(default_factory=list)

@@ -1,7 +1,8 @@
 """RoleProfile: what a role needs, in scales and profiles, read from a data file.
 
 A role file (TOML or JSON) names the scales the role needs with a weight and the
-direction it prefers, how well each service-rep profile suits the role, how the two
+direction it prefers, how well each service-rep profile suits the role, optionally how
+much it values each behaviour the situational scenarios' options are keyed to, how the
 parts combine, and the cut-offs of the fit bands. The built-in roles live in
 ``profilefit/fit/data/*.toml``; an organisation adds its own with the same format.
 docs/fit.md explains every field and where the built-in weights come from.
@@ -28,6 +29,9 @@ ProfileId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
 Translations = Annotated[dict[LanguageCode, Annotated[str, MinLen(1)]], MinLen(1)]
 Weight = Annotated[float, Gt(0), Le(10)]
+#: How much a role values a scenario option keyed to a behaviour: negative for a behaviour it would rather
+#: not see chosen, 0 (or absent) for one it is indifferent to.
+SituationalWeight = Annotated[float, Ge(-10), Le(10)]
 Suitability = Annotated[float, Ge(0), Le(1)]
 FitPoints = Annotated[float, Gt(0), Le(100)]
 
@@ -45,13 +49,27 @@ class ScaleNeed(_Frozen):
 
 
 class Combine(_Frozen):
-    """How the scale part and the profile part of the fit combine."""
+    """How the scale part, the situational part and the profile part of the fit combine."""
 
     scale_share: Annotated[float, Ge(0), Le(1)] = Field(
         0.6,
-        description="Share of the fit from the weighted scales; the rest is the suitability of the profiles "
-        "the standings on those scales point to.",
+        description="Share of the fit from the weighted scales; what neither this nor situational_share "
+        "takes is the suitability of the profiles the standings on those scales point to.",
     )
+    situational_share: Annotated[float, Ge(0), Le(1)] = Field(
+        0.0,
+        description="Share of the fit from the situational scenarios: the options chosen, valued by the "
+        "role's [situational] weights. 0 (the default) for a role that does not weigh them.",
+    )
+
+    @model_validator(mode="after")
+    def _shares_within_one(self) -> Combine:
+        if self.scale_share + self.situational_share > 1.0 + 1e-9:
+            raise ValueError(
+                f"combine.scale_share ({self.scale_share}) and combine.situational_share "
+                f"({self.situational_share}) add up to more than 1"
+            )
+        return self
 
 
 class Bands(_Frozen):
@@ -80,8 +98,13 @@ class RoleProfile(_Frozen):
         The scales the role needs, each with a weight in (0, 10] and a preferred direction.
     profiles : dict of profile id to float
         How well each profile suits the role, from 0 (not at all) to 1 (best).
+    situational : dict of behaviour key to float, default={}
+        How much the role values a scenario option keyed to each behaviour (the instrument's
+        ``situational_keys``), from -10 to 10; a key left out counts as 0. Empty: the
+        scenarios do not enter the fit.
     combine : Combine
-        ``scale_share`` of the fit comes from the scales, the rest from the profiles.
+        ``scale_share`` of the fit comes from the scales, ``situational_share`` from the
+        scenarios, the rest from the profiles.
     bands : Bands
         Fit cut-offs of the ``strong`` and ``possible`` bands.
 
@@ -102,6 +125,17 @@ class RoleProfile(_Frozen):
     bands: Bands
     scales: Annotated[dict[ScaleId, ScaleNeed], MinLen(1)]
     profiles: Annotated[dict[ProfileId, Suitability], MinLen(1)]
+    situational: dict[ProfileId, SituationalWeight] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _situational_has_a_share(self) -> RoleProfile:
+        # Weights without a share (or a share without weights) is a half-written role file, not a choice.
+        weighs, share = bool(self.situational), self.combine.situational_share
+        if weighs and share == 0.0:
+            raise ValueError(f"role {self.id!r} has [situational] weights but combine.situational_share is 0")
+        if share > 0.0 and not weighs:
+            raise ValueError(f"role {self.id!r}: combine.situational_share is {share} but there is no [situational]")
+        return self
 
     @model_validator(mode="after")
     def _english_texts(self) -> RoleProfile:

@@ -103,7 +103,10 @@ def _review_reasons(result: ScreeningResult, labels: Labels, *, isolated: bool =
             )
     if result.fit is not None and result.fit.band is None:
         missing = _weighed_missing(result, role_for(result.fit.role))
-        reasons.append(labels.t("review_incomplete_fit", scales=", ".join(name(labels.scale(s)) for s in missing)))
+        if missing:
+            reasons.append(labels.t("review_incomplete_fit", scales=", ".join(name(labels.scale(s)) for s in missing)))
+        if result.fit.missing_situational:
+            reasons.append(labels.t("review_incomplete_fit_scenarios"))
     return reasons
 
 
@@ -159,10 +162,7 @@ def text_report(
         band = labels.band(fit.band)
         first = f" {labels.t('review_first').upper()}" if result.needs_human_review else ""
         lines.append(wrap(f"{labels.t('fit')}: {score}  [{band}]{first}  ({rule})"))
-        parts = labels.t(
-            "fit_parts", scales=labels.number(fit.scale_component, 0), profiles=labels.number(fit.profile_component, 0)
-        )
-        lines.append(wrap(parts, 2))
+        lines.append(wrap(_parts_text(fit, labels), 2))
         for heading, sign, reasons in (
             ("reasons_for", "+", fit.reasons_for),
             ("reasons_against", "-", fit.reasons_against),
@@ -284,6 +284,14 @@ class _ReasonColumn:
     reasons: list[str]
 
 
+def _parts_text(fit: RoleFit, labels: Labels) -> str:
+    """The parts the fit combines, in numbers: two, or three when the role weighs the scenarios."""
+    numbers = {"scales": labels.number(fit.scale_component, 0), "profiles": labels.number(fit.profile_component, 0)}
+    if fit.situational_component is None:
+        return labels.t("fit_parts", **numbers)
+    return labels.t("fit_parts_situational", scenarios=labels.number(fit.situational_component, 0), **numbers)
+
+
 @dataclass(frozen=True)
 class _FitView:
     score_text: str
@@ -306,9 +314,14 @@ def _listing(names: list[str]) -> str:
 
 
 def _weighed_missing(result: ScreeningResult, role: RoleProfile | None) -> list[str]:
-    """Ids of the scales the role weighs that could not be scored (without a role: every unscored scale)."""
+    """Ids of the scales the role weighs that could not be scored (without a role: every unscored scale).
+
+    Empty when the fit lacks only the scenarios.
+    """
     unscored = [scale.scale for scale in result.scales if scale.score is None]
     weighed = [scale for scale in unscored if role is None or scale in role.scales]
+    if not weighed and result.fit is not None and result.fit.missing_situational:
+        return []
     return weighed or unscored
 
 
@@ -317,7 +330,10 @@ def _incomplete_text(fit: RoleFit, result: ScreeningResult, role: RoleProfile | 
     if fit.band is not None:
         return ""
     names = [labels.scale(scale) for scale in _weighed_missing(result, role)]
-    return labels.t("fit_incomplete", scales=_listing(names) or "–")
+    texts = [labels.t("fit_incomplete", scales=_listing(names))] if names or not fit.missing_situational else []
+    if fit.missing_situational:
+        texts.append(labels.t("fit_incomplete_scenarios"))
+    return " ".join(texts) if texts else labels.t("fit_incomplete", scales="–")
 
 
 def _fit_view(result: ScreeningResult, role: RoleProfile | None, labels: Labels) -> _FitView | None:
@@ -339,11 +355,7 @@ def _fit_view(result: ScreeningResult, role: RoleProfile | None, labels: Labels)
         review_first=result.needs_human_review,
         incomplete=_incomplete_text(fit, result, role, labels),
         chart=fit_chart(fit.score, fit.strong_from, fit.possible_from, labels, muted=muted),
-        parts=labels.t(
-            "fit_parts",
-            scales=labels.number(fit.scale_component, 0),
-            profiles=labels.number(fit.profile_component, 0),
-        ),
+        parts=_parts_text(fit, labels),
         columns=columns,
     )
 

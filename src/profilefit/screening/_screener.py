@@ -195,7 +195,12 @@ class Screener:
         columns = [features.index(s) for s in scales]
         logits = ProfileLogits(scale_ids=scales, coef=self._coef[:, columns], intercept=self._intercept)
         scorer = RoleFitScorer(
-            loaded, self.instrument.scale_ids, self.profile_ids, profile_logits=logits, scale_names=scale_names
+            loaded,
+            self.instrument.scale_ids,
+            self.profile_ids,
+            profile_logits=logits,
+            scale_names=scale_names,
+            scenarios=[tuple(option.key for option in scenario.options) for scenario in self.instrument.scenarios],
         )
         return loaded, scorer
 
@@ -310,7 +315,7 @@ class Screener:
             scale = self.instrument.response_scale
             filled = filled_scale_scores(responses, self._fit_scorer.least_wanted(scale.min, scale.max))
             fit_percentiles = self.norms.percentiles(filled, self.instrument.scale_ids)
-        return self._fit_scorer.score(fit_percentiles, missing=np.isnan(scores.scales))
+        return self._fit_scorer.score(fit_percentiles, missing=np.isnan(scores.scales), choices=responses.choices)
 
     def _standardise(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         # The same arithmetic as ProfileClassifier: the feature layout is fixed by the
