@@ -207,12 +207,15 @@ def stratified_counts(*, max_strata: int = 6, max_count: int = 25) -> st.SearchS
 
 
 @st.composite
-def fitted_classifiers(draw: st.DrawFn, *, max_classes: int = 6, max_features: int = 8, extreme: bool = False) -> Any:
+def fitted_classifiers(
+    draw: st.DrawFn, *, max_classes: int = 6, max_features: int = 8, extreme: bool = False, feature_names: bool = True
+) -> Any:
     """A fitted :class:`~profilefit.classifier.ProfileClassifier` set attribute by attribute, as a model file holds it.
 
     With ``extreme``, the arrays take any finite double (subnormals, -0.0, 1e308): what a file must
     round-trip bit for bit; without, coefficients and intercepts in [-50, 50] and scales in
-    [0.05, 20], so that predicting neither overflows nor divides by zero.
+    [0.05, 20], so that predicting neither overflows nor divides by zero. With ``feature_names``, some
+    are fitted "on a data frame" (``feature_names_in_``; predicting then needs a pandas data frame).
     """
     from profilefit.classifier import ProfileClassifier
 
@@ -235,7 +238,7 @@ def fitted_classifiers(draw: st.DrawFn, *, max_classes: int = 6, max_features: i
     labels = draw(st.lists(category_names(), min_size=n_classes, max_size=n_classes, unique=True))
     estimator.classes_ = np.asarray(sorted(labels), dtype=np.str_)
     estimator.n_features_in_ = n_features
-    if draw(st.booleans()):
+    if feature_names and draw(st.booleans()):
         names = draw(st.lists(category_names(), min_size=n_features, max_size=n_features, unique=True))
         estimator.feature_names_in_ = np.asarray(names, dtype=object)
     estimator.mean_ = draw(hnp.arrays(np.float64, n_features, elements=bounded))
