@@ -431,3 +431,12 @@ def test_convert_function_matches_the_command(legacy_model, tmp_path):
     main(["model", "convert", str(path), "--out", str(tmp_path / "b.model.json")])
     assert (tmp_path / "a.model.json").read_bytes() == (tmp_path / "b.model.json").read_bytes()
     assert manifest.sha256 == read_manifest(tmp_path / "b.model.json").sha256
+
+
+def test_the_command_line_turns_the_legacy_warning_into_a_note(legacy_model, capsys):
+    path, *_ = legacy_model
+    assert main(["model", "info", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "legacy joblib (payload format 2)" in captured.out
+    assert f"profilefit model info: note: {path} is a legacy joblib model" in captured.err
+    assert "profilefit model convert" in captured.err

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from profilefit.artifact import MODEL_SUFFIX, convert_artifact, describe_artifact
+from profilefit.cli._errors import notes_to_stderr
 
 EXIT_OK = 0
 
@@ -35,7 +36,8 @@ def register(subparsers: Any) -> None:
 
 def run_info(args: argparse.Namespace) -> int:
     """Print what a model file is and what wrote it."""
-    print(describe_artifact(args.path))
+    with notes_to_stderr("model info"):  # a legacy .joblib model: the note says how to convert it
+        print(describe_artifact(args.path))
     return EXIT_OK
 
 
