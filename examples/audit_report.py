@@ -3,7 +3,7 @@
     python examples/audit_report.py                      # score the bundled sample export, then audit it
     python examples/audit_report.py results.csv          # audit a results file you already have
     python examples/audit_report.py --select-band strong --lang nb --out-dir audit/
-    python examples/audit_report.py results.csv --model my-model/labelled-model.joblib --role transactional
+    python examples/audit_report.py results.csv --model my-model/labelled.model.json --role transactional
 
 Prints the audit (what was audited, selection and scoring rates, impact ratios and tests per
 category, and the same for each classification the model reports) and writes audit.csv,

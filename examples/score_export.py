@@ -42,7 +42,8 @@ def main() -> None:
 
     import pandas as pd  # part of the io extra, which score_file needed too
 
-    results = pd.read_csv(summary.results_path, keep_default_na=False, na_values=[""])
+    # round_trip: pandas 2.1 (the io extra's floor) otherwise reads some decimals one bit off the written double.
+    results = pd.read_csv(summary.results_path, keep_default_na=False, na_values=[""], float_precision="round_trip")
     rejects = pd.read_csv(summary.rejects_path, keep_default_na=False, na_values=[""], dtype={"value": str})
     if len(rejects):
         print(f"\n{len(rejects)} problem(s) in {rejects['row'].nunique()} rejected row(s):")

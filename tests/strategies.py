@@ -233,3 +233,47 @@ def results_formats() -> st.SearchStrategy[str]:
 def role_requests() -> st.SearchStrategy[str | None]:
     """What a user gives as ``--role`` to a command that reads results: nothing, or a built-in role id."""
     return st.one_of(st.none(), st.sampled_from(builtin_roles()))
+
+
+@st.composite
+def fitted_classifiers(
+    draw: st.DrawFn, *, max_classes: int = 6, max_features: int = 8, extreme: bool = False, feature_names: bool = True
+) -> Any:
+    """A fitted :class:`~profilefit.classifier.ProfileClassifier` set attribute by attribute, as a model file holds it.
+
+    With ``extreme``, the arrays take any finite double (subnormals, -0.0, 1e308): what a file must
+    round-trip bit for bit; without, coefficients and intercepts in [-50, 50] and scales in
+    [0.05, 20], so that predicting neither overflows nor divides by zero. With ``feature_names``, some
+    are fitted "on a data frame" (``feature_names_in_``; predicting then needs a pandas data frame).
+    """
+    from profilefit.classifier import ProfileClassifier
+
+    n_classes = draw(st.integers(2, max_classes))
+    n_features = draw(st.integers(1, max_features))
+    if extreme:
+        values = st.floats(allow_nan=False, allow_infinity=False, width=64)
+        positive = values
+        bounded = values
+    else:
+        values = st.floats(-50, 50, allow_nan=False, width=64)
+        positive = st.floats(0.05, 20, allow_nan=False, width=64)
+        bounded = st.floats(-6, 6, allow_nan=False, width=64)
+    estimator = ProfileClassifier(
+        C=draw(st.floats(1e-3, 1e3)),
+        calibration_fraction=draw(st.floats(0, 0.9)),
+        max_iter=draw(st.integers(1, 10_000)),
+        random_state=draw(st.one_of(st.none(), st.integers(0, 2**32 - 1))),
+    )
+    labels = draw(st.lists(category_names(), min_size=n_classes, max_size=n_classes, unique=True))
+    estimator.classes_ = np.asarray(sorted(labels), dtype=np.str_)
+    estimator.n_features_in_ = n_features
+    if feature_names and draw(st.booleans()):
+        names = draw(st.lists(category_names(), min_size=n_features, max_size=n_features, unique=True))
+        estimator.feature_names_in_ = np.asarray(names, dtype=object)
+    estimator.mean_ = draw(hnp.arrays(np.float64, n_features, elements=bounded))
+    estimator.scale_ = draw(hnp.arrays(np.float64, n_features, elements=positive))
+    estimator.coef_ = draw(hnp.arrays(np.float64, (n_classes, n_features), elements=values))
+    estimator.intercept_ = draw(hnp.arrays(np.float64, n_classes, elements=values))
+    estimator.temperature_ = draw(st.floats(0.05, 20))
+    estimator.n_iter_ = np.asarray([draw(st.integers(0, 10_000))], dtype=np.int32)
+    return estimator

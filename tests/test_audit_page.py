@@ -44,12 +44,12 @@ def _demographics(tmp_path: Path, n: int) -> Path:
 
 def _own_model(tmp_path: Path, profiles: list[str]) -> Path:
     """An organisation's model as the audit sees it: a model file with its manifest (only the manifest is read)."""
-    model = tmp_path / "own-model.joblib"
+    model = tmp_path / "own.model.json"
     model.write_bytes(b"not read by the audit")
     manifest = read_manifest(reference_model_path()).model_dump(mode="json")
     manifest |= {"model_id": "acme-own-labels", "file": model.name, "trained_on": "organisation data",
                  "profile_ids": profiles, "seed": 0, "sha256": "0" * 64}  # fmt: skip
-    (tmp_path / "own-model.manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (tmp_path / "own.manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return model
 
 

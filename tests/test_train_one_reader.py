@@ -59,7 +59,7 @@ def test_train_reads_standard_input(labelled, tmp_path, monkeypatch, capsys):
     content = labelled.to_csv(index=False).encode("utf-8")
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(content)))
     assert main(["train", "--data", "-", "--folds", "2", "--out", str(tmp_path)]) == 1  # two rows rejected
-    assert (tmp_path / "stdin-model.joblib").exists()
+    assert (tmp_path / "stdin.model.json").exists()
     err = capsys.readouterr().err.splitlines()
     assert [line.split(": ")[1] for line in err] == ["row 4, field tc1", "row 8, field profile"]
 

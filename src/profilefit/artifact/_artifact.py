@@ -1,27 +1,31 @@
-"""Model artifacts: a joblib file beside a JSON manifest that vouches for it.
+"""Model artifacts: a model file beside a JSON manifest that vouches for it.
 
-The manifest records the file's sha256, the versions that wrote it, the seed and
-the evaluation. :func:`load_artifact` reads the file once, hashes those bytes, and
-refuses them if the checksum differs from the manifest *before* unpickling them from
-memory (a joblib file can run code when loaded); a pipe or device is refused outright. It
-refuses a scikit-learn version other than the one that wrote it, saying what to do.
+The model file (``NAME.model.json``, format 3, :mod:`profilefit.artifact._format`) holds the
+fitted classifier's numbers, the instrument and the norm group, and no code: any supported
+scikit-learn reads it. The manifest (``NAME.manifest.json``) records the file's sha256, the
+versions that wrote it, the seed and the evaluation. :func:`load_artifact` reads the file once,
+hashes those bytes and refuses them if the checksum differs from the manifest *before* parsing
+them; a pipe or device is refused outright. The scikit-learn that wrote a model is recorded and
+reported (:func:`describe_artifact`), not refused.
 
-Scoring needs only the classifier's linear core (means, scales, coefficients,
-intercepts, classes), which the file stores as plain numpy arrays beside the pickled
-scikit-learn estimator. Loading a model for scoring therefore does not import
-scikit-learn; the estimator is unpickled the first time someone asks for it.
+Legacy ``.joblib`` models (payload format 2) still load, from their linear core and without
+unpickling their estimator, with a :class:`LegacyModelWarning` asking to re-save them
+(:func:`convert_artifact`, ``profilefit model convert``).
+
+Scoring needs only the classifier's linear core (means, scales, coefficients, intercepts,
+classes). Loading a model for scoring therefore does not import scikit-learn; the estimator is
+rebuilt from the stored arrays the first time someone asks for it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
-import pickle
 import platform
 import stat
 import threading
+import warnings
 from dataclasses import dataclass, field
 from importlib import metadata, resources
 from pathlib import Path
@@ -29,27 +33,26 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import joblib
 import numpy as np
-from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
+from profilefit.artifact._errors import LegacyModelWarning, ModelIntegrityError
+from profilefit.artifact._format import (
+    FORMAT,
+    FORMAT_VERSION,
+    MODEL_SUFFIX,
+    FittedState,
+    LinearCore,
+    dump_model,
+    parse_model,
+)
+from profilefit.artifact._legacy import LEGACY_PAYLOAD_FORMAT, LEGACY_SUFFIX, parse_legacy
 from profilefit.instrument import Instrument
 from profilefit.scoring import NormGroup
 
 if TYPE_CHECKING:
     from profilefit.classifier import ProfileClassifier
 
-#: Version of the joblib payload's layout.
-PAYLOAD_FORMAT = 2
-
 MANIFEST_SUFFIX = ".manifest.json"
-
-
-class ModelIntegrityError(RuntimeError):
-    """The model file does not match its manifest's sha256."""
-
-
-class ModelVersionError(RuntimeError):
-    """The model was written by another scikit-learn version than the one installed."""
 
 
 class Manifest(BaseModel):
@@ -76,53 +79,29 @@ class Manifest(BaseModel):
 
 
 @dataclass(frozen=True, eq=False)
-class LinearCore:
-    """What scoring needs of a fitted :class:`~profilefit.classifier.ProfileClassifier`.
-
-    ``logits = ((x - mean) / scale) @ coef.T + intercept``, with missing ``x`` set to ``mean``.
-    """
-
-    classes: NDArray[np.str_]
-    mean: NDArray[np.float64]
-    scale: NDArray[np.float64]
-    coef: NDArray[np.float64]
-    intercept: NDArray[np.float64]
-
-    @classmethod
-    def of(cls, estimator: ProfileClassifier) -> LinearCore:
-        """Take the linear core of a fitted estimator."""
-        return cls(
-            np.asarray([str(label) for label in estimator.classes_], dtype=np.str_),
-            np.asarray(estimator.mean_, dtype=np.float64),
-            np.asarray(estimator.scale_, dtype=np.float64),
-            np.asarray(estimator.coef_, dtype=np.float64),
-            np.asarray(estimator.intercept_, dtype=np.float64),
-        )
-
-
-@dataclass(frozen=True, eq=False)
 class ModelArtifact:
     """A loaded model: its linear core, the instrument it reads, its norm group and its manifest.
 
-    ``estimator`` gives the scikit-learn estimator itself, unpickled (and scikit-learn
-    imported) on first use.
+    ``estimator`` gives the :class:`~profilefit.classifier.ProfileClassifier` itself, rebuilt from
+    the stored arrays (and scikit-learn imported) on first use. ``format_version`` is the file's:
+    3, or 2 for a legacy joblib model.
     """
 
     linear: LinearCore
     instrument: Instrument
     norms: NormGroup
     manifest: Manifest
-    _estimator_pickle: bytes = field(repr=False, default=b"")
+    state: FittedState = field(repr=False)
+    format_version: int = FORMAT_VERSION
     _cache: dict[str, Any] = field(repr=False, default_factory=dict)
     _lock: threading.Lock = field(repr=False, default_factory=threading.Lock)
 
     @property
     def estimator(self) -> ProfileClassifier:
-        """The fitted scikit-learn estimator (loaded on first use)."""
+        """The fitted estimator (rebuilt from the stored arrays on first use)."""
         with self._lock:
             if "estimator" not in self._cache:
-                # The file's sha256 was checked against the manifest before this payload was read.
-                self._cache["estimator"] = pickle.loads(self._estimator_pickle)
+                self._cache["estimator"] = self.state.rebuild()
             estimator: ProfileClassifier = self._cache["estimator"]
             return estimator
 
@@ -160,9 +139,23 @@ def file_sha256(path: str | Path) -> str:
 
 
 def manifest_path(model_path: str | Path) -> Path:
-    """Where the manifest of a model file lives: ``name.joblib`` beside ``name.manifest.json``."""
+    """Where a model file's manifest lives: ``NAME.manifest.json`` beside ``NAME.model.json`` (or ``NAME.joblib``)."""
     path = Path(model_path)
-    return path.with_name(path.name.removesuffix(".joblib") + MANIFEST_SUFFIX)
+    stem = path.name.removesuffix(MODEL_SUFFIX).removesuffix(LEGACY_SUFFIX)
+    return path.with_name(stem + MANIFEST_SUFFIX)
+
+
+def _write_model(data: bytes, path: Path, manifest: Manifest) -> Manifest:
+    """Write a model file's bytes, then its manifest naming their sha256; return that manifest."""
+    if not path.name.endswith(MODEL_SUFFIX):
+        raise ValueError(
+            f"{path}: a model file's name ends with {MODEL_SUFFIX} (its manifest then ends with {MANIFEST_SUFFIX})"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    manifest = manifest.model_copy(update={"file": path.name, "sha256": hashlib.sha256(data).hexdigest()})
+    manifest_path(path).write_text(json.dumps(manifest.model_dump(mode="json"), indent=2) + "\n", encoding="utf-8")
+    return manifest
 
 
 def save_artifact(
@@ -179,26 +172,21 @@ def save_artifact(
     training: dict[str, Any] | None = None,
     metrics: dict[str, Any] | None = None,
 ) -> Manifest:
-    """Write ``path`` (joblib) and its manifest; return the manifest.
+    """Write ``path`` (``NAME.model.json``, format 3) and its manifest; return the manifest.
 
     ``created`` is passed in rather than read from the clock so that retraining
     from the same seed reproduces the same manifest apart from what truly changed.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` does not end with ``.model.json``, or a fitted number is not finite.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    core = LinearCore.of(estimator)
-    payload = {
-        "format": PAYLOAD_FORMAT,
-        "linear": {name: getattr(core, name) for name in ("classes", "mean", "scale", "coef", "intercept")},
-        "estimator_pickle": pickle.dumps(estimator, protocol=4),
-        "instrument_json": instrument.model_dump_json(),
-        "norms_json": norms.model_dump_json(),
-    }
-    joblib.dump(payload, path, compress=3)
+    data = dump_model(FittedState.of(estimator), instrument, norms)
     manifest = Manifest(
         model_id=model_id,
-        file=path.name,
-        sha256=file_sha256(path),
+        file=Path(path).name,
+        sha256=hashlib.sha256(data).hexdigest(),
         created=created,
         trained_on=trained_on,
         seed=seed,
@@ -211,8 +199,29 @@ def save_artifact(
         training=training or {},
         metrics=metrics or {},
     )
-    manifest_path(path).write_text(json.dumps(manifest.model_dump(mode="json"), indent=2) + "\n", encoding="utf-8")
-    return manifest
+    return _write_model(data, Path(path), manifest)
+
+
+def convert_artifact(source: str | Path, out: str | Path) -> Manifest:
+    """Re-save a model (a legacy ``.joblib`` one, typically) as ``out`` (``NAME.model.json``), with its manifest.
+
+    The source is checked against its manifest and loaded as :func:`load_artifact` does: a legacy
+    estimator pickle is never unpickled, the numbers come from its linear core, so the converted
+    model predicts exactly as the source did. The new manifest keeps the source's (model id,
+    versions that trained it, seed, metrics), naming the new file and its sha256. Convert only
+    legacy files you trust: reading one unpickles its numpy arrays.
+
+    Returns
+    -------
+    Manifest
+        The manifest written beside ``out``.
+    """
+    with warnings.catch_warnings():
+        # The warning asks for exactly this conversion.
+        warnings.simplefilter("ignore", LegacyModelWarning)
+        artifact = load_artifact(source)
+    data = dump_model(artifact.state, artifact.instrument, artifact.norms)
+    return _write_model(data, Path(out), artifact.manifest)
 
 
 def read_manifest(model_path: str | Path) -> Manifest:
@@ -245,23 +254,31 @@ def load_artifact(path: str | Path | None = None, *, allow_version_mismatch: boo
     Parameters
     ----------
     path : str or Path, optional
-        A ``.joblib`` model file with its manifest beside it; by default the shipped
-        reference model.
+        A model file (``NAME.model.json``, or a legacy ``NAME.joblib``) with its manifest
+        beside it; by default the shipped reference model.
     allow_version_mismatch : bool, default=False
-        Load even when the installed scikit-learn differs from the one that wrote the
-        model. Predictions may then differ; use only to inspect an old model.
+        No longer needed, and ignored: a model file holds no code, so a scikit-learn other than
+        the one that wrote it loads it (see :func:`describe_artifact`). Accepted so that
+        callers written for earlier versions keep working.
 
     Raises
     ------
     ModelIntegrityError
-        If the file's sha256 differs from the manifest.
+        If the file's sha256 differs from the manifest, or it lacks what its format holds.
     ModelVersionError
-        If scikit-learn versions differ and ``allow_version_mismatch`` is false.
+        If the file's format is newer than this profilefit reads, or not a profilefit format.
+
+    Warns
+    -----
+    LegacyModelWarning
+        For a legacy ``.joblib`` model: it loads (its estimator pickle is never unpickled);
+        re-save it with ``profilefit model convert``.
     """
+    del allow_version_mismatch  # kept for compatibility; see the docstring
     path = Path(path) if path is not None else reference_model_path()
     manifest = read_manifest(path)
-    # One read: the bytes that are hashed are the bytes that are unpickled, so a file changed
-    # (or a pipe fed) between a check and a load cannot run code the check never saw.
+    # One read: the bytes that are hashed are the bytes that are parsed, so a file changed
+    # (or a pipe fed) between a check and a load cannot be what is read.
     data = read_regular_file(path)
     actual = hashlib.sha256(data).hexdigest()
     if actual != manifest.sha256:
@@ -270,27 +287,49 @@ def load_artifact(path: str | Path | None = None, *, allow_version_mismatch: boo
             "The file was changed or damaged after it was written. Restore the original file, "
             "or retrain with `profilefit train` to write a new model and manifest."
         )
-    written_with = manifest.versions.get("scikit-learn", "unknown")
+    if path.name.endswith(LEGACY_SUFFIX):
+        state, instrument, norms = parse_legacy(data, path, seed=manifest.seed)
+        return ModelArtifact(state.linear, instrument, norms, manifest, state, LEGACY_PAYLOAD_FORMAT)
+    state, instrument, norms = parse_model(data, path)
+    return ModelArtifact(state.linear, instrument, norms, manifest, state, FORMAT_VERSION)
+
+
+def describe_artifact(path: str | Path | None = None) -> str:
+    """What a model file is and what wrote it, as the lines ``profilefit model info`` prints.
+
+    The model is loaded (and so checked against its manifest). The scikit-learn that wrote it is
+    reported beside the installed one: a difference is a fact worth knowing, not an error, because
+    the model predicts with its own numpy arithmetic.
+    """
+    path = Path(path) if path is not None else reference_model_path()
+    artifact = load_artifact(path)
+    manifest = artifact.manifest
+    written = manifest.versions
     installed = _installed_scikit_learn()
-    if written_with != installed and not allow_version_mismatch:
-        raise ModelVersionError(
-            f"{path} was written with scikit-learn {written_with}; scikit-learn {installed} is installed. "
-            f"Either install the matching version (pip install 'scikit-learn=={written_with}') or retrain the model "
-            "with this version (`profilefit train --out DIR`, or with --data for your own labels)."
-        )
-    payload = joblib.load(io.BytesIO(data))
-    if not isinstance(payload, dict) or payload.get("format") != PAYLOAD_FORMAT:
-        found = payload.get("format", 1) if isinstance(payload, dict) else type(payload).__name__
-        raise ModelVersionError(
-            f"{path} has payload format {found}; this profilefit reads format {PAYLOAD_FORMAT}. "
-            "Retrain the model with this version (`profilefit train --out DIR`)."
-        )
-    instrument = Instrument.model_validate_json(payload["instrument_json"])
-    norms = NormGroup.model_validate_json(payload["norms_json"])
-    linear = LinearCore(**payload["linear"])
-    return ModelArtifact(linear, instrument, norms, manifest, payload["estimator_pickle"])
+    sklearn_written = written.get("scikit-learn", "unknown")
+    same = "the same" if sklearn_written == installed else "differs; the model file holds no code, so it loads alike"
+    file_format = (
+        f"{FORMAT} {artifact.format_version}"
+        if artifact.format_version == FORMAT_VERSION
+        else f"legacy joblib (payload format {artifact.format_version}); re-save with `profilefit model convert`"
+    )
+    temperature = artifact.state.temperature
+    lines = [
+        f"file                 {path}",
+        f"format               {file_format}",
+        f"sha256               {manifest.sha256} (matches the manifest)",
+        f"model id             {manifest.model_id}",
+        f"trained on           {manifest.trained_on}, created {manifest.created}, seed {manifest.seed}",
+        f"instrument           {manifest.instrument_id} {manifest.instrument_version}, "
+        f"{artifact.state.n_features_in} features",
+        f"profiles             {', '.join(manifest.profile_ids)}",
+        f"temperature          {'not recorded' if temperature is None else repr(temperature)}",
+        "written with         " + ", ".join(f"{name} {version}" for name, version in written.items()),
+        f"installed            scikit-learn {installed} ({same})",
+    ]
+    return "\n".join(lines)
 
 
 def reference_model_path() -> Path:
     """Path of the shipped reference model inside the installed package."""
-    return Path(str(resources.files("profilefit.models").joinpath("reference", "profilefit-reference.joblib")))
+    return Path(str(resources.files("profilefit.models").joinpath("reference", "profilefit-reference" + MODEL_SUFFIX)))

@@ -474,7 +474,7 @@ def audit_files(
     select_band : {"strong", "possible"}, default "possible"
     excludable_share : float, default 0.02
     model : str or Path, optional
-        The model file (``.joblib``, with its manifest) that scored the results. By default the
+        The model file (``.model.json``, with its manifest) that scored the results. By default the
         reference model when the results name it, else what the results file shows.
     role : RoleProfile, str or Path, optional
         The role the fit was computed for (a built-in id or a role file), to name it and its bands.

@@ -51,7 +51,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--model",
-        metavar="MODEL.joblib",
+        metavar="MODEL.model.json",
         help="the model that scored the results (its manifest is read), so the audit uses its classifications "
         "and says what it was trained on; default: the reference model when the results name it",
     )

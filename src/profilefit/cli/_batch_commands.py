@@ -32,7 +32,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--rejects", metavar="REJECTS", help="rejects file (.csv .jsonl .parquet); default: OUTPUT with .rejects added"
     )
-    parser.add_argument("--model", metavar="PATH", help="a model file (.joblib) with its manifest; default: reference")
+    parser.add_argument(
+        "--model", metavar="PATH", help="a model file (.model.json) with its manifest; default: reference"
+    )
     parser.add_argument(
         "--role",
         default=None,

@@ -78,7 +78,8 @@ def load_screener(
     group = NormGroup.load(norms) if norms is not None else None
     chosen: str | None = "default" if role is None else (None if role == "none" else role)
     try:
-        screener = Screener.load(model, role=chosen, norms=group, decision_log=decision_log)
+        with notes_to_stderr(command):  # a legacy .joblib model loads with a note saying how to convert it
+            screener = Screener.load(model, role=chosen, norms=group, decision_log=decision_log)
     except ValueError as error:
         if role is None or role == "none" or "instrument does not have" not in str(error):
             raise

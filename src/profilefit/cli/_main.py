@@ -6,7 +6,7 @@ taking the parsed arguments and returning an exit code.
 
 Exit codes: 0 success; 1 the input was read but some rows were rejected or a
 check failed (the command says which); 2 usage error or unreadable input;
-3 the model file was refused (checksum or version); 4 an internal error (a bug in
+3 the model file was refused (checksum, or a format this version does not read); 4 an internal error (a bug in
 profilefit: one line, and the traceback with ``--debug``); 130 interrupted (Ctrl-C);
 143 stopped by SIGTERM. An interrupted or failed command leaves no partial output.
 """
@@ -43,6 +43,7 @@ class Terminated(BaseException):
 # Sub-command modules, in the order `profilefit --help` lists them.
 _COMMAND_MODULES = (
     "profilefit.cli._model_commands",
+    "profilefit.cli._model_file_commands",
     "profilefit.cli._instrument_commands",
     "profilefit.cli._audit_command",
     "profilefit.cli._dif_commands",

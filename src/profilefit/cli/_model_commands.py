@@ -49,7 +49,7 @@ def register(subparsers: Any) -> None:
 
     score_one = subparsers.add_parser("score-one", help="score one candidate's assessment (JSON) and print the result")
     score_one.add_argument("candidate", help="a JSON file with one assessment, or - for standard input")
-    score_one.add_argument("--model", help="a model file (.joblib) with its manifest; default: the reference model")
+    score_one.add_argument("--model", help="a model file (.model.json) with its manifest; default: the reference model")
     score_one.add_argument("--decision-log", help="append a decision record (JSON Lines) to this file")
     score_one.add_argument(
         "--norms", metavar="FILE", help="a norm group file (from `profilefit norms`); default: the model's"

@@ -49,7 +49,7 @@ def register(subparsers: Any) -> None:
     report.add_argument("--lang", choices=languages, default="en", help="report language (default: en)")
     report.add_argument("--html", help="also write the report as a self-contained HTML page here")
     report.add_argument("--json", help="also write the result (with fit) as JSON here")
-    report.add_argument("--model", help="a model file (.joblib) with its manifest; default: the reference model")
+    report.add_argument("--model", help="a model file (.model.json) with its manifest; default: the reference model")
     report.add_argument(
         "--norms", metavar="FILE", help="a norm group file (from `profilefit norms`); default: the model's"
     )

@@ -39,7 +39,7 @@ def register(subparsers: Any) -> None:
     )
     serve.add_argument("--database", help=f"SQLAlchemy URL (default: {DEFAULT_DATABASE})")
     serve.add_argument("--public-url", help="how candidates reach the service, for links (default: http://HOST:PORT)")
-    serve.add_argument("--model", help="a model file (.joblib) with its manifest; default: the reference model")
+    serve.add_argument("--model", help="a model file (.model.json) with its manifest; default: the reference model")
     serve.add_argument("--role", help="the default role (default: complex-case)")
     serve.add_argument(
         "--decision-log",

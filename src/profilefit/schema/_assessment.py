@@ -10,19 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from annotated_types import Ge, Le, MaxLen, MinLen
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ModelWrapValidatorHandler,
     ValidationError,
     create_model,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
+
+if TYPE_CHECKING:
+    # Only an annotation: pydantic exports it from 2.10, and profilefit runs on pydantic from 2.6.
+    from pydantic import ModelWrapValidatorHandler
 
 from profilefit.instrument import Instrument, load_instrument
 from profilefit.io._json import JsonRowError, echo, load_json_object

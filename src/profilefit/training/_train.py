@@ -30,7 +30,7 @@ from profilefit.training._labels import (
 
 #: Top-profile probability below which a profile is reported as undetermined.
 DEFAULT_MIN_CONFIDENCE = 0.40
-REFERENCE_FILE = "profilefit-reference.joblib"
+REFERENCE_FILE = "profilefit-reference.model.json"
 
 
 @dataclass
@@ -232,7 +232,7 @@ def train_on_labels(
     )
     out = Path(out_dir)
     stem = "stdin" if str(data) == "-" else Path(data).stem
-    model_path = out / f"{stem}-model.joblib"
+    model_path = out / f"{stem}.model.json"
     manifest = save_artifact(
         estimator,
         instrument,

@@ -121,13 +121,18 @@ def _fit_model(
     standings: NDArray[np.float64], outcome: NDArray[np.float64], seed: int
 ) -> tuple[NDArray[np.float64], float, float, float]:
     """Non-negative elastic net with penalty chosen by CV: ``(weights, intercept, alpha, l1_ratio)``."""
+    import sklearn
     from sklearn.linear_model import ElasticNetCV
     from sklearn.model_selection import KFold
 
     folds = min(FOLDS, standings.shape[0])
+    # scikit-learn 1.7 takes the number of penalties as alphas=int and deprecates n_alphas; 1.6 (our
+    # floor) knows only n_alphas. Either way the same log-spaced path of ALPHAS penalties.
+    major, minor = (int(part) for part in sklearn.__version__.split(".")[:2])
+    path = {"alphas": ALPHAS} if (major, minor) >= (1, 7) else {"n_alphas": ALPHAS}
     model = ElasticNetCV(
         l1_ratio=list(L1_RATIOS),
-        alphas=ALPHAS,
+        **path,
         positive=True,
         cv=KFold(folds, shuffle=True, random_state=seed),
         max_iter=20_000,
