@@ -32,7 +32,7 @@ def main() -> None:
     instrument = screeners["(none)"].instrument
     record: dict[str, object] = {"candidate_id": "bench-1", "completion_seconds": 600.0}
     record.update({item_id: 2 + k % 4 for k, item_id in enumerate(instrument.item_ids)})
-    record.update({check.id: check.expected for check in instrument.attention_checks})
+    record.update({check.id: check.expected for check in instrument.attention_checks if check.expected is not None})
     record.update({scenario.id: scenario.options[k % 2].id for k, scenario in enumerate(instrument.scenarios)})
     rates = best_rates(screeners, record)
     print(f"{'role':16s} {'calls/s':>9s} {'vs no role':>11s}")

@@ -53,7 +53,7 @@ def assessments(n: int, *, seed: int = 2026) -> list[bytes]:
     for k in range(n):
         record: dict[str, object] = {"candidate_id": f"bench-{k:04d}", "completion_seconds": 720.0}
         record.update({item: int(rng.integers(low, high + 1)) for item in instrument.item_ids})
-        record.update({check.id: check.expected for check in instrument.attention_checks})
+        record.update({check.id: check.expected or 2 for check in instrument.attention_checks})
         for scenario in instrument.scenarios:
             record[scenario.id] = scenario.options[int(rng.integers(len(scenario.options)))].id
         bodies.append(json.dumps(record).encode())

@@ -173,7 +173,9 @@ def test_idealised_index_stays_between_0_and_1_and_more_claims_never_lower_it(cl
 
 def test_the_flag_is_named_explained_and_asks_for_review_never_rejects(screeners):
     responses, attentive = _attentive(200, 5, "maximal")
-    result = screeners["complex-case"].results(screeners["complex-case"].score_responses(responses.take([0])))[0]
+    first = int(np.flatnonzero(attentive)[0])
+    screener = screeners["complex-case"]
+    result = screener.results(screener.score_responses(responses.take([first])))[0]
     names = [flag.flag for flag in result.flags]
     assert "idealised" in names
     assert result.needs_human_review
@@ -209,3 +211,22 @@ def test_an_old_export_without_virtue_claims_still_gets_the_flag_from_the_statem
     assert "idealised" in [flag.flag for flag in result.flags]
     assert result.needs_human_review
     assert IDEALISED_THRESHOLD > 0
+
+
+def test_the_faking_example_runs_as_written(tmp_path):
+    """examples/faking_check.py: the honest answers pass clean, the coached ones are flagged, the report says so."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parents[1] / "examples" / "faking_check.py"
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=120, check=True
+    )
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("honest") and "flags: none" in lines[0]
+    assert (
+        lines[1].startswith("coached for complex-case") and "idealised" in lines[1] and "needs review: yes" in lines[1]
+    )
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Idealised answers" in html

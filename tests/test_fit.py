@@ -357,7 +357,9 @@ def test_typical_answers_of_each_profile_give_the_same_order(screener, instrumen
             record = {"candidate_id": f"typical-{profile}", "completion_seconds": 600.0}
             medians = np.median(simulation.responses.items[chosen], axis=0)
             record.update({item_id: round(v) for item_id, v in zip(instrument.item_ids, medians.tolist(), strict=True)})
-            record.update({check.id: check.expected for check in instrument.attention_checks})
+            record.update(
+                {check.id: check.expected for check in instrument.attention_checks if check.expected is not None}
+            )
             for column, scenario in enumerate(instrument.scenarios):
                 counts = np.bincount(simulation.responses.choices[chosen, column], minlength=len(scenario.options))
                 record[scenario.id] = scenario.options[int(counts.argmax())].id

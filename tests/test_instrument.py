@@ -17,7 +17,8 @@ def test_shipped_instrument_has_what_the_design_asks(instrument):
         assert 5 <= len(items) <= 7, scale.id
         assert any(item.reverse for item in items), f"{scale.id} has no reverse-keyed item"
     assert 6 <= len(instrument.scenarios) <= 10
-    assert len(instrument.attention_checks) == 2
+    assert len(instrument.instructed_columns) == 2
+    assert len(instrument.virtue_claim_columns) == 6  # read only by the idealised-responding flag
     low, high = instrument.estimated_minutes_range()
     assert 7 <= low <= high <= 25, (low, high)
 

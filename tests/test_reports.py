@@ -127,7 +127,7 @@ def test_every_flag_has_a_name_and_an_explanation_in_every_language():
             explanation = labels.flag_explanation(flag)
             assert len(explanation) > 30 and "{" not in explanation
     assert "12" in Labels("en").flag_explanation("straight_lining")  # a quarter of 48 statements in a row
-    assert "200" in Labels("nb").flag_explanation("too_fast")  # 2 s x 50 statements + 10 s x 10 scenarios
+    assert "212" in Labels("nb").flag_explanation("too_fast")  # 2 s x 56 statements + 10 s x 10 scenarios
 
 
 def test_an_unknown_language_is_refused():

@@ -236,7 +236,10 @@ def test_an_incomplete_assessment_names_its_missing_scales_not_a_threshold(blank
 
 def test_an_undetermined_profile_never_reads_as_equal_to_its_threshold(results):
     result = next(r for r in results if r.profile == "undetermined" and all(s.score is not None for s in r.scales))
-    close = result.model_copy(update={"confidence": 0.3996, "min_confidence": 0.4})
+    # Without a fit the profile is all there is, so an undetermined one is a reason for review.
+    close = result.model_copy(
+        update={"confidence": 0.3996, "min_confidence": 0.4, "fit": None, "needs_human_review": True}
+    )
     text = _Page(html_report(close)).text_of(lambda tag, attrs: attrs.get("id") == "review")
     shown = re.search(r"has ([\d.]+%); a profile is named from ([\d.]+%)", text)
     assert shown and shown.group(1) != shown.group(2), text
@@ -311,13 +314,18 @@ def test_every_flag_detail_profilefit_writes_is_read_back_in_every_language():
         contradictory_scales=np.array([3]),
         missing_items=np.array([7]),
         n_items=48,
+        idealised_index=np.array([0.875]),
+        virtue_claims=np.array([4]),
     )
     for language in LANGUAGES:
         labels = Labels(language)
         for flag in FLAG_IDS:
             detail = flags.detail(0, flag)
             shown = labels.flag_detail(flag, detail)
-            assert shown == labels.t("flag_detail", detail=labels.t(f"detail_{flag}", **_numbers(detail, flag)))
+            numbers = _numbers(detail, flag)
+            if "index" in numbers:
+                numbers["index"] = labels.number(float(numbers["index"]), 2)
+            assert shown == labels.t("flag_detail", detail=labels.t(f"detail_{flag}", **numbers))
     assert "(på engelsk)" in Labels("nb").flag_detail("too_fast", "something new")
 
 
@@ -328,8 +336,9 @@ def _numbers(detail: str, flag: str) -> dict[str, str]:
         "too_fast": ("seconds", "minimum"),
         "contradictory": ("count",),
         "too_many_missing": ("missing", "total"),
+        "idealised": ("index", "claims"),
     }[flag]
-    return dict(zip(names, re.findall(r"\d+", detail), strict=True))
+    return dict(zip(names, re.findall(r"\d+(?:\.\d+)?", detail), strict=True))
 
 
 #: Phrases a reviewer found to read as translated (issue 14); none may come back.

@@ -38,7 +38,11 @@ def test_undetermined_below_the_stated_confidence():
     records = simulate(300, seed=31).responses.to_records()
     strict = Screener.load(min_confidence=0.99)
     results = [strict.score(r) for r in records]
-    assert all(r.profile == UNDETERMINED and r.needs_human_review for r in results)
+    assert all(r.profile == UNDETERMINED for r in results)
+    # With a complete fit, an undetermined profile alone is shown, not a reason for review.
+    assert all(r.needs_human_review == (bool(r.flags) or r.fit.band is None) for r in results)
+    unbound = [Screener.load(min_confidence=0.99, role=None).score(r) for r in records[:20]]
+    assert all(r.needs_human_review for r in unbound)  # without a fit the profile is all there is
     relaxed = [SCREENER.score(r) for r in records]
     assert any(r.profile != UNDETERMINED for r in relaxed)
     for r in relaxed:

@@ -31,7 +31,8 @@ def invite(http, **options):
 
 def answers_for(instrument, value=5):
     answers = {item: value for item in instrument.item_ids}
-    answers.update({check.id: check.expected for check in instrument.attention_checks})
+    # Instructed checks as asked; virtue claims ("I have never ...") with a modest "disagree".
+    answers.update({check.id: check.expected or 2 for check in instrument.attention_checks})
     answers.update({scenario.id: scenario.options[0].id for scenario in instrument.scenarios})
     return answers
 

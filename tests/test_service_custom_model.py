@@ -47,7 +47,7 @@ def test_without_a_role_the_service_scores_invites_and_serves_the_page(tmp_path,
         assert scored["fit"] is None and scored["model"]["instrument_id"] == "acme-service-pulse"
         created = http.post("/v1/invitations", json={"candidate_id": "n2", "language": "nb"}, headers=support.AUTH)
         answers = {item.id: 3 for item in custom_instrument.items}
-        answers.update({check.id: check.expected for check in custom_instrument.attention_checks})
+        answers.update({check.id: check.expected or 2 for check in custom_instrument.attention_checks})
         assert "Takk" in support.fill_in(http, created.json()["test_url"], answers)
         status = http.get(f"/v1/invitations/{created.json()['invitation_id']}", headers=support.AUTH).json()
         assert status["status"] == "completed" and status["result"]["fit"] is None

@@ -59,7 +59,7 @@ def filled(tmp_path_factory):
                 "/v1/invitations", json={"candidate_id": candidate, "language": "en"}, headers=support.AUTH
             ).json()
             given = {item: 1 + (k + number) % 6 for k, item in enumerate(instrument.item_ids)}
-            given.update({check.id: check.expected for check in instrument.attention_checks})
+            given.update({check.id: check.expected or 2 for check in instrument.attention_checks})
             given.update({s.id: s.options[number % len(s.options)].id for s in instrument.scenarios})
             if candidate != "cand-c":
                 support.fill_in(http, created["test_url"], given)
@@ -109,7 +109,7 @@ def test_erasure_deletes_everything_of_the_candidate_and_keeps_a_record(tmp_path
         created = http.post("/v1/invitations", json={"candidate_id": "erase-me"}, headers=support.AUTH).json()
         instrument = service.instrument
         given = {item: 4 for item in instrument.item_ids}
-        given.update({check.id: check.expected for check in instrument.attention_checks})
+        given.update({check.id: check.expected or 2 for check in instrument.attention_checks})
         given.update({s.id: "a" for s in instrument.scenarios})
         support.fill_in(http, created["test_url"], given)
         kept = http.post("/v1/invitations", json={"candidate_id": "keep-me"}, headers=support.AUTH).json()
@@ -176,7 +176,7 @@ def test_the_whole_flow_on_every_database(tmp_path):
             service = http.app.state.service
             instrument = service.instrument
             given = {item: 2 + k % 4 for k, item in enumerate(instrument.item_ids)}
-            given.update({check.id: check.expected for check in instrument.attention_checks})
+            given.update({check.id: check.expected or 2 for check in instrument.attention_checks})
             given.update({s.id: "b" for s in instrument.scenarios})
             created = http.post(
                 "/v1/invitations", json={"candidate_id": "flow-1", "language": "sv"}, headers=support.AUTH

@@ -37,7 +37,8 @@ def responses(instrument, items, *, checks=None, seconds=600.0):
     """Responses of candidates with these agreement answers; checks passed and scenarios answered unless given."""
     items = np.atleast_2d(np.asarray(items, dtype=np.float64))
     n = items.shape[0]
-    expected = [float(check.expected) for check in instrument.attention_checks]
+    # Instructed checks as asked; virtue claims unanswered (an export from before they existed).
+    expected = [math.nan if check.expected is None else float(check.expected) for check in instrument.attention_checks]
     checks = np.tile(expected, (n, 1)) if checks is None else np.atleast_2d(np.asarray(checks, dtype=np.float64))
     choices = np.zeros((n, len(instrument.scenarios)), dtype=np.int16)
     ids = np.array([f"c{k}" for k in range(n)], dtype=np.str_)
@@ -108,7 +109,7 @@ def test_one_answer_to_most_statements_flags_even_without_a_long_run(instrument)
 
 
 def test_attention_checks_flag_any_answer_but_the_instructed_one(instrument, careful):
-    expected = [float(check.expected) for check in instrument.attention_checks]
+    expected = [math.nan if check.expected is None else float(check.expected) for check in instrument.attention_checks]
     assert "failed_attention_check" not in fired(flags_of(instrument, careful, checks=expected))
     wrong = list(expected)
     wrong[0] = expected[0] + 1
@@ -116,7 +117,8 @@ def test_attention_checks_flag_any_answer_but_the_instructed_one(instrument, car
     assert fired(flags) == {"failed_attention_check"}
     assert int(flags.failed_checks[0]) == 1
     skipped = [math.nan] * len(expected)
-    assert int(flags_of(instrument, careful, checks=skipped).failed_checks[0]) == len(expected)
+    instructed = len(instrument.instructed_columns)  # virtue claims left blank fail nothing
+    assert int(flags_of(instrument, careful, checks=skipped).failed_checks[0]) == instructed
 
 
 def test_too_fast_below_two_seconds_per_statement_and_ten_per_scenario(instrument, careful):
@@ -161,7 +163,8 @@ def test_too_many_missing_above_ten_percent_or_a_thin_scale(instrument, careful)
 def test_every_flag_has_a_detail_and_unknown_flags_are_refused(instrument):
     items = np.full(len(instrument.items), 6.0)
     items[:6] = np.nan
-    flags = flags_of(instrument, items, checks=[1.0, 1.0], seconds=30.0)
+    checks = [1.0 if check.kind == "instructed" else 6.0 for check in instrument.attention_checks]
+    flags = flags_of(instrument, items, checks=checks, seconds=30.0)
     assert fired(flags) == set(FLAG_IDS)
     for flag in FLAG_IDS:
         detail = flags.detail(0, flag)
@@ -216,7 +219,7 @@ def test_longest_run_is_the_longest_stretch_of_one_answer(instrument, data):
 def test_a_flag_sends_the_result_to_a_person_with_its_detail(screener, instrument, careful):
     record = {"candidate_id": "c-1", "completion_seconds": 30.0}
     record.update({item_id: int(v) for item_id, v in zip(instrument.item_ids, careful, strict=True)})
-    record.update({check.id: check.expected for check in instrument.attention_checks})
+    record.update({check.id: check.expected for check in instrument.attention_checks if check.expected is not None})
     record.update({scenario.id: scenario.options[0].id for scenario in instrument.scenarios})
     result = screener.score(record)
     assert [flag.flag for flag in result.flags] == ["too_fast"]

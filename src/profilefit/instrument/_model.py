@@ -340,7 +340,7 @@ class Instrument(_FrozenModel):
         >>> from profilefit.instrument import load_instrument
         >>> low, high = load_instrument().estimated_minutes_range()
         >>> round(low, 1), round(high, 1)
-        (8.3, 23.3)
+        (8.7, 24.3)
         """
         n_agreement = len(self.items) + len(self.attention_checks)
         n_scenarios = len(self.scenarios)
@@ -349,7 +349,7 @@ class Instrument(_FrozenModel):
         return low / 60.0, high / 60.0
 
     def length_text(self) -> str:
-        """The stated length in whole minutes, at least one: ``"about 8-23 minutes"``."""
+        """The stated length in whole minutes, at least one: ``"about 9-24 minutes"``."""
         low, high = (max(1, round(minutes)) for minutes in self.estimated_minutes_range())
         if low == high:
             return f"about {low} minute{'s' if low > 1 else ''}"

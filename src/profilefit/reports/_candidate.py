@@ -77,8 +77,10 @@ def _review_reasons(result: ScreeningResult, labels: Labels, *, isolated: bool =
     """
     name = isolate if isolated else str
     reasons = [labels.flag_name(flag.flag) for flag in result.flags]
-    # With a fit, no clear profile is shown with the profile, not a reason to review (docs/fit.md).
-    if result.profile == UNDETERMINED and result.fit is None:
+    # With a complete fit, no clear profile is shown with the profile, not a reason to review
+    # (docs/fit.md); what is missing is still said whenever a person must look anyway.
+    explain_missing = result.fit is None or result.needs_human_review
+    if result.profile == UNDETERMINED and explain_missing:
         missing = [name(scale) for scale in missing_scales(result, labels)]
         if missing:
             reasons.append(
@@ -91,7 +93,7 @@ def _review_reasons(result: ScreeningResult, labels: Labels, *, isolated: bool =
             )
         elif result.situational and all(value is None for value in result.situational.values()):
             reasons.append(labels.t("review_undetermined_scenarios"))
-        else:
+        elif result.fit is None:
             confidence, threshold = _distinct_percents(result.confidence, result.min_confidence, labels)
             reasons.append(
                 labels.t(

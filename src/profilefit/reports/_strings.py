@@ -174,7 +174,10 @@ class Labels:
         if match is None:
             key = "flag_detail" if self.language == "en" else "flag_detail_english"
             return self.t(key, detail=capped(detail))
-        return self.t("flag_detail", detail=self.t(f"detail_{flag}", **match.groupdict()))
+        values = match.groupdict()
+        if "index" in values:  # a decimal: written as this language writes numbers
+            values["index"] = self.number(float(values["index"]), 2)
+        return self.t("flag_detail", detail=self.t(f"detail_{flag}", **values))
 
     def norm_group(self, name: str) -> str:
         """The norm group's name; the shipped simulated group's description is translated, its figures kept."""

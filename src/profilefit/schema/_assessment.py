@@ -175,7 +175,8 @@ def build_assessment_model(instrument: Instrument) -> type[AssessmentBase]:
             Field(default=None, description=f"situational scenario; one of {', '.join(option_ids)}"),
         )
     for check in instrument.attention_checks:
-        fields[check.id] = (answer | None, Field(default=None, description="attention check"))
+        kind = "attention check" if check.kind == "instructed" else "validity statement, not scored into a scale"
+        fields[check.id] = (answer | None, Field(default=None, description=kind))
     model = create_model(
         _class_name(instrument),
         __base__=AssessmentBase,

@@ -215,7 +215,7 @@ def virtue_claim_answers(
         np.interp(np.linspace(0, 1, high - low), np.linspace(0, 1, len(CLAIM_THRESHOLDS)), CLAIM_THRESHOLDS),
         dtype=np.float64,
     )
-    latent = rng.standard_normal(n)
+    latent = rng.standard_normal((n,))
     logits = CLAIM_DISCRIMINATION * (latent[:, None, None] - base[None, None, :])
     logits = logits + (push[:, None] * presentation.claim_shift[None, :])[:, :, None]
     at_least = 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
