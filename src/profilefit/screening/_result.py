@@ -60,10 +60,14 @@ class ScaleResult(_Frozen):
 
 
 class ValidityFlag(_Frozen):
-    """A reason to doubt that the answers reflect the candidate; see docs/fit.md."""
+    """A reason to doubt that the answers reflect the candidate; see docs/fit.md and docs/faking.md."""
 
-    flag: str
-    detail: str
+    flag: str = Field(
+        description="straight_lining, failed_attention_check, too_fast, contradictory, too_many_missing or "
+        "idealised (answers piled at the desirable end and improbable virtues claimed; never a reason on its "
+        "own to reject anyone)."
+    )
+    detail: str = Field(description="The numbers behind the flag, in English.")
 
 
 class ScreeningResult(_Frozen):
@@ -72,8 +76,9 @@ class ScreeningResult(_Frozen):
     ``profile`` is the top profile, or ``"undetermined"`` when the top probability is
     below ``min_confidence``; ``top_profile`` is always the most probable one. ``fit``
     is the candidate's fit to the screener's role (see docs/fit.md); ``needs_human_review``
-    is true when a validity flag fired, the profile is undetermined or the fit is incomplete
-    (a weighted scale had too few answers: no band, never selected).
+    is true when a validity flag fired or the fit is incomplete (a weighted scale had too few
+    answers: no band, never selected). Without a role (no fit), an undetermined profile asks for
+    review too; with a complete fit it is shown, not a reason for review.
     """
 
     schema_version: Literal["profilefit.result/1"] = "profilefit.result/1"
@@ -92,7 +97,7 @@ class ScreeningResult(_Frozen):
     flags: list[ValidityFlag] = Field(default_factory=list)
     fit: RoleFit | None = Field(None, description="Fit to the role the screener was built for; null without a role.")
     needs_human_review: bool = Field(
-        description="A person must look first: a validity flag fired, the profile is undetermined "
-        "or the fit is incomplete."
+        description="A person must look first: a validity flag fired or the fit is incomplete; "
+        "without a role (no fit), also when the profile is undetermined."
     )
     notice: str = NOTICE
