@@ -77,7 +77,17 @@ def _shortlist_page(language: str) -> Callable[[list[ScreeningResult], str], str
             ids = (RTL_ID, LONG_ID, *MARKUP_IDS, RTL_ID + LONG_ID)
             renamed = [r.model_copy(update={"candidate_id": i}) for r, i in zip(results, ids, strict=False)]
             # A results file is someone else's data: profile and flag cells can be hostile too.
-            odd = ShortlistRow("odd-row", LONG_ID, MARKUP_IDS[1], 0.5, 50.0, "possible", True, (LONG_ID, MARKUP_IDS[2]))
+            odd = ShortlistRow(
+                "odd-row",
+                LONG_ID,
+                MARKUP_IDS[1],
+                0.5,
+                50.0,
+                "possible",
+                True,
+                (LONG_ID, MARKUP_IDS[2]),
+                fit_role="complex-case",
+            )
             return shortlist_html([*renamed, *results[len(ids) :], odd], language=language)
         return shortlist_html(results, language=language, top=40)  # with the note of how many are left out
 
