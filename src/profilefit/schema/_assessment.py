@@ -59,7 +59,9 @@ DEMOGRAPHIC_FIELDS = frozenset(
     }
 )
 
-CandidateId = Annotated[str, MinLen(1), MaxLen(128), Field(pattern=r"^[^\x00-\x1f]+$")]
+#: Printable and not only white space: every door strips an id, and an id of spaces alone would be empty.
+#: The pattern says so in the published JSON Schema (service/_api.py uses the same one).
+CandidateId = Annotated[str, MinLen(1), MaxLen(128), Field(pattern=r"^[^\x00-\x1f]*[^\s\x00-\x1f][^\x00-\x1f]*$")]
 Seconds = Annotated[float, Ge(0), Le(86_400)]
 
 

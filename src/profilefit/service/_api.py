@@ -31,7 +31,8 @@ from profilefit.service._storage import erase_candidate, erasure_json
 JSON = "application/json"
 _EMAIL = re.compile(EMAIL_PATTERN)
 #: The assessment schema's rule for candidate ids.
-CandidateId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")]
+# The assessment schema's id rule (printable, not only white space), so that the published API agrees with it.
+CandidateId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]*[^\s\x00-\x1f][^\x00-\x1f]*$")]
 bearer = HTTPBearer(auto_error=False, description="An API key issued by the operator (docs/service.md).")
 
 
