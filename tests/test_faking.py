@@ -230,3 +230,25 @@ def test_the_faking_example_runs_as_written(tmp_path):
     )
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Idealised answers" in html
+
+
+def test_a_quarter_of_directed_fakers_are_not_overrepresented_among_clear_strong_results(screeners):
+    """Target of the faking issue: with a quarter of applicants faking (directed), their share of the strong
+    results without a validity flag is at most 1.3 times their share when everyone answers honestly.
+
+    The fit alone does not meet it (benchmarks/faking.py prints about 2.4 times): the flag does the work.
+    """
+    for role_id, screener in screeners.items():
+        honest_responses, attentive = _attentive(8000, 20261209, "honest", role_id)
+        faked_responses, _ = _attentive(8000, 20261209, "directed", role_id)
+        honest, faked = screener.score_responses(honest_responses), screener.score_responses(faked_responses)
+        assert honest.fit is not None and faked.fit is not None
+        fakers = attentive & (np.random.default_rng([20261209, 25]).random(attentive.size) < 0.25)
+        clear = {
+            "honest": attentive & (honest.fit.band == "strong") & ~honest.validity.any,
+            "mixed": attentive
+            & np.where(fakers, faked.fit.band == "strong", honest.fit.band == "strong")
+            & ~np.where(fakers, faked.validity.any, honest.validity.any),
+        }
+        ratio = fakers[clear["mixed"]].mean() / fakers[clear["honest"]].mean()
+        assert ratio <= 1.3, (role_id, ratio)
