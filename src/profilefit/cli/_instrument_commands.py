@@ -74,7 +74,10 @@ def run_instrument_check(args: argparse.Namespace) -> int:
         items = instrument.items_of(scale.id)
         print(f"  scale {scale.id:<20} {len(items)} items, {sum(i.reverse for i in items)} reverse-keyed")
     print(f"  scenarios         {len(instrument.scenarios)}")
-    print(f"  attention checks  {len(instrument.attention_checks)}")
+    print(f"  attention checks  {len(instrument.instructed_columns)}")
+    print(f"  virtue claims     {len(instrument.virtue_claim_columns)} (read only by the idealised-responding flag)")
+    rated = sum(item.desirability is not None for item in instrument.items)
+    print(f"  desirability      {rated} of {len(instrument.items)} statements rated (docs/faking.md)")
     timing = instrument.timing
     print(
         f"  length            {instrument.length_text()} "
