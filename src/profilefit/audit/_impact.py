@@ -140,6 +140,19 @@ class DimensionImpact:
     scales: tuple[ScaleDifference, ...] = ()
     flags: tuple[FlagImpact, ...] = ()
 
+    def fisher_ps(self) -> list[float | None]:
+        """Fisher's p of every comparison of the dimension: selection, scoring, classifications, flags, in order.
+
+        The order in which the audit's Benjamini–Hochberg adjustment gives out its q-values.
+        """
+        rates: list[RateComparison | FlagComparison] = [
+            *(c.selection for c in self.categories),
+            *(c.scoring for c in self.categories),
+            *(x for impact in self.classifications for x in impact.comparisons),
+            *(x for impact in self.flags for x in impact.comparisons),
+        ]
+        return [comparison.fisher_p for comparison in rates]
+
     def reference(self, rate: str = "selection") -> str | None:
         """Name of the category whose ``rate`` (``"selection"`` or ``"scoring"``) is the impact-ratio denominator."""
         for category in self.categories:
@@ -306,17 +319,7 @@ def _adjust_for_many_tests(dimensions: Sequence[DimensionImpact]) -> tuple[Dimen
     Every Fisher test of the audit (selection, scoring, classifications, flags, all dimensions) is one
     family. A flag comparison is then decided notable or not (:meth:`FlagComparison.decided`).
     """
-    found = [
-        comparison.fisher_p
-        for dimension in dimensions
-        for comparison in (
-            *(c.selection for c in dimension.categories),
-            *(c.scoring for c in dimension.categories),
-            *(x for impact in dimension.classifications for x in impact.comparisons),
-            *(x for impact in dimension.flags for x in impact.comparisons),
-        )
-        if comparison.fisher_p is not None
-    ]
+    found = [p for dimension in dimensions for p in dimension.fisher_ps() if p is not None]
     adjusted = iter(benjamini_hochberg(found))
 
     def with_q(comparison: RateComparison) -> RateComparison:

@@ -201,16 +201,7 @@ FLAG_LIST_ALPHA = 0.05
 
 def fisher_tests(report: AuditReport) -> int:
     """How many Fisher tests the audit ran: the family its q-values are adjusted over."""
-    return sum(
-        comparison.fisher_p is not None
-        for dimension in report.dimensions
-        for comparison in (
-            *(c.selection for c in dimension.categories),
-            *(c.scoring for c in dimension.categories),
-            *(x for impact in dimension.classifications for x in impact.comparisons),
-            *(x for impact in dimension.flags for x in impact.comparisons),
-        )
-    )
+    return sum(p is not None for dimension in report.dimensions for p in dimension.fisher_ps())
 
 
 def flagged(report: AuditReport, labels: AuditLabels) -> list[str]:
