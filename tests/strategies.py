@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import string
 from typing import Any
 
@@ -187,6 +188,27 @@ def audit_inputs(
         race = draw(st.one_of(st.none(), st.sampled_from(races)))
         people[candidate.candidate_id] = Demographics(sex=sex, race_ethnicity=race)
     return candidates, DemographicsTable(frozenset({"sex", "race_ethnicity"}), people)
+
+
+@st.composite
+def flagged_audit_inputs(
+    draw: st.DrawFn, *, max_size: int = 60, max_categories: int = 4
+) -> tuple[list[ScoredCandidate], DemographicsTable]:
+    """:func:`audit_inputs` whose candidates carry validity flags and ``needs_review``, as a results file records them.
+
+    Each flag is drawn with its own rate, often 0 (a flag nobody has) or high; a flagged candidate
+    always needs review, and some others do too (an undetermined profile, an incomplete fit).
+    """
+    from profilefit.validity import FLAG_IDS
+
+    candidates, demographics = draw(audit_inputs(max_size=max_size, max_categories=max_categories))
+    rates = {flag: draw(st.sampled_from([0.0, 0.0, 0.1, 0.5])) for flag in FLAG_IDS}
+    flagged = []
+    for candidate in candidates:
+        flags = tuple(flag for flag in FLAG_IDS if rates[flag] and draw(st.floats(0, 1)) < rates[flag])
+        review = bool(flags) or draw(st.booleans())
+        flagged.append(dataclasses.replace(candidate, validity_flags=flags, needs_review=review))
+    return flagged, demographics
 
 
 @st.composite

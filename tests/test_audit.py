@@ -191,17 +191,20 @@ def test_read_results_csv_with_bom_semicolons_crlf_and_decimal_comma(tmp_path: P
     lines = [RESULT_HEADER, _result_line("a", "controller", "71,5", "strong"), _result_line("b", "rock", "12", "weak")]
     path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
     assert read_results(path) == [
-        ScoredCandidate("a", "controller", 71.5, "strong", "ref"),
-        ScoredCandidate("b", "rock", 12.0, "weak", "ref"),
+        ScoredCandidate("a", "controller", 71.5, "strong", "ref", validity_flags=(), needs_review=False),
+        ScoredCandidate("b", "rock", 12.0, "weak", "ref", validity_flags=(), needs_review=False),
     ]
 
 
 def test_read_results_jsonl_and_parquet(tmp_path: Path) -> None:
     rows = [
         {"candidate_id": "a", "profile": "rock", "fit_score": 40.0, "fit_band": "possible", "flags": ""},
-        {"candidate_id": "b", "profile": "undetermined", "fit_score": 10, "fit_band": "weak", "flags": "fast"},
+        {"candidate_id": "b", "profile": "undetermined", "fit_score": 10, "fit_band": "weak", "flags": "too_fast"},
     ]
-    expected = [ScoredCandidate("a", "rock", 40.0, "possible"), ScoredCandidate("b", "undetermined", 10.0, "weak")]
+    expected = [
+        ScoredCandidate("a", "rock", 40.0, "possible", validity_flags=()),
+        ScoredCandidate("b", "undetermined", 10.0, "weak", validity_flags=("too_fast",)),
+    ]  # "flags" is the validity_flags column of files written before 0.2
     jsonl = tmp_path / "results.jsonl"
     jsonl.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
     assert read_results(jsonl) == expected

@@ -372,6 +372,6 @@ def test_parquet_results_give_classifications_and_scales(tmp_path: Path) -> None
     read = read_results_file(path)
     assert read.classifications == ("team lead", "agent")
     assert read.candidates == [
-        ScoredCandidate("a", "team lead", None, None, "m", {"empathy": 4.5}),
-        ScoredCandidate("b", "undetermined", 40.0, "weak", "m", {}),
+        ScoredCandidate("a", "team lead", None, None, "m", {"empathy": 4.5}, needs_review=True),
+        ScoredCandidate("b", "undetermined", 40.0, "weak", "m", {}, needs_review=False),
     ]

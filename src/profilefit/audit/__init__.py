@@ -2,7 +2,8 @@
 
 Selection and scoring rates, impact ratios and tests per category, and the same for each
 classification the model reports (each profile, and undetermined), as NYC Local Law 144 audits
-publish them; in English, Norwegian, Swedish and Dutch. The audit reads only a results file, a
+publish them; how often each category needs review or is given each validity flag, against the
+least-flagged category; in English, Norwegian, Swedish and Dutch. The audit reads only a results file, a
 demographics file and, optionally, the model's manifest and the role; demographics never enter
 scoring. See docs/fairness.md for what each figure means and which rules ask for it.
 """
@@ -18,12 +19,14 @@ from profilefit.audit._impact import (
     CategoryImpact,
     ClassificationImpact,
     DimensionImpact,
+    FlagImpact,
     adverse_impact,
     audit_files,
 )
 from profilefit.audit._inputs import (
     AGE_BANDS,
     FIT_BANDS,
+    NEEDS_REVIEW,
     RESULT_COLUMNS,
     AuditInputError,
     Demographics,
@@ -35,7 +38,15 @@ from profilefit.audit._inputs import (
     read_results,
     read_results_file,
 )
-from profilefit.audit._rates import FOUR_FIFTHS, RateComparison, fisher_exact_p, two_proportion_z
+from profilefit.audit._rates import (
+    FLAG_DISPARITY_ALPHA,
+    FLAG_RATIO_THRESHOLD,
+    FOUR_FIFTHS,
+    FlagComparison,
+    RateComparison,
+    fisher_exact_p,
+    two_proportion_z,
+)
 from profilefit.audit._report import (
     AUDIT_SCHEMA_VERSION,
     FOUR_FIFTHS_NOTE,
@@ -64,9 +75,12 @@ __all__ = [
     "DEFAULT_SELECT_BAND",
     "EXCLUDABLE_SHARE",
     "FIT_BANDS",
+    "FLAG_DISPARITY_ALPHA",
+    "FLAG_RATIO_THRESHOLD",
     "FOUR_FIFTHS",
     "FOUR_FIFTHS_NOTE",
     "MIN_MATCHED_SHARE",
+    "NEEDS_REVIEW",
     "RESULT_COLUMNS",
     "SAMPLE_CANDIDATE_IDS",
     "SAMPLE_DEMOGRAPHICS_SEED",
@@ -82,6 +96,8 @@ __all__ = [
     "Demographics",
     "DemographicsTable",
     "DimensionImpact",
+    "FlagComparison",
+    "FlagImpact",
     "RateComparison",
     "ResultsFile",
     "ScaleDifference",

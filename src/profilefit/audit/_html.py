@@ -23,7 +23,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from profilefit.audit._impact import AuditReport, DimensionImpact
+from profilefit.audit._impact import AuditReport, DimensionImpact, FlagImpact
 from profilefit.audit._rates import FOUR_FIFTHS, RateComparison
 from profilefit.audit._sentences import (
     audit_notes,
@@ -31,6 +31,11 @@ from profilefit.audit._sentences import (
     classification_cell,
     comparison_cells,
     comparison_headers,
+    flag_cell,
+    flag_cells,
+    flag_disparities,
+    flag_headers,
+    flag_rule,
     flagged,
     profilefit_version,
     scale_cell,
@@ -145,6 +150,29 @@ def _comparison_table(
     return {"label": label, "headers": [_header(h) for h in comparison_headers(count_header, labels)], "rows": rows}
 
 
+def _flag_table(dimension: DimensionImpact, impact: FlagImpact, labels: AuditLabels, share: float) -> dict[str, Any]:
+    """One flag's table: count, rate, ratio to the lowest, the tests and the notable mark, per category."""
+    rows = []
+    for category, comparison in zip(dimension.categories, impact.comparisons, strict=True):
+        cells = flag_cells(comparison, labels)
+        rows.append(
+            {
+                "name": labels.category(dimension.dimension, category.category),
+                "excludable": category.excludable,
+                "cells": [
+                    _cell(category.applicants),
+                    _cell(labels.percent(category.share)),
+                    *(_cell(cell) for cell in cells[:-1]),
+                    _cell(cells[-1], flag=bool(comparison.notable)),
+                    _cell(category_note(category, comparison, labels, share), note=True),
+                ],
+            }
+        )
+    headers = [*flag_headers(labels), labels.t("col_note")]
+    label = f"{labels.dimension(dimension.dimension)}: {labels.flag(impact.flag)}"
+    return {"label": label, "headers": [_header(h) for h in headers], "rows": rows}
+
+
 def _matrix(
     dimension: DimensionImpact,
     labels: AuditLabels,
@@ -219,6 +247,23 @@ def _dimension(report: AuditReport, dimension: DimensionImpact, labels: AuditLab
         },
         {"heading": classifications_title, "legend": labels.t("classifications_legend"), "table": matrix, "after": ""},
     ]
+    if dimension.flags:
+        flags_title = labels.t("section_flags")
+        flag_matrix = _matrix(
+            dimension,
+            labels,
+            f"{title}: {flags_title}",
+            [labels.t("col_category"), *(labels.flag(impact.flag) for impact in dimension.flags)],
+            [
+                [
+                    _cell(flag_cell(impact.comparisons[k], labels), flag=bool(impact.comparisons[k].notable))
+                    for impact in dimension.flags
+                ]
+                for k in range(len(dimension.categories))
+            ],
+        )
+        legend = labels.t("flags_legend", **flag_rule(labels))
+        blocks.append({"heading": flags_title, "legend": legend, "table": flag_matrix, "after": ""})
     tests = [
         {
             "heading": labels.t("classification_heading", classification=labels.profile(impact.classification)),
@@ -259,6 +304,14 @@ def _dimension(report: AuditReport, dimension: DimensionImpact, labels: AuditLab
         "blocks": blocks,
         "tests_heading": labels.t("section_classification_tests"),
         "tests": tests,
+        "flag_tests_heading": labels.t("section_flag_tests"),
+        "flag_tests": [
+            {
+                "heading": labels.t("flag_heading", flag=labels.flag(impact.flag)),
+                "table": _flag_table(dimension, impact, labels, share),
+            }
+            for impact in dimension.flags
+        ],
         "scales": scales,
     }
 
@@ -287,6 +340,19 @@ def audit_to_html(report: AuditReport, language: str = "en") -> str:
             }
         ],
     }
+    overall_flags = None
+    if report.flags:
+        overall_flags = {
+            "label": labels.t("section_overall_flags"),
+            "headers": [_header(labels.t("col_group")), *(_header(labels.flag(flag)) for flag in report.flags)],
+            "rows": [
+                {
+                    "name": labels.t("all_candidates"),
+                    "excludable": False,
+                    "cells": [_cell(labels.percent(report.flag_rates[flag])) for flag in report.flags],
+                }
+            ],
+        }
     return (
         _environment()
         .get_template("audit.html")
@@ -307,6 +373,12 @@ def audit_to_html(report: AuditReport, language: str = "en") -> str:
             flagged_none=labels.t("flagged_none"),
             overall_heading=labels.t("section_overall"),
             overall=overall,
+            has_flags=bool(report.flags),
+            flag_disparities_heading=labels.t("section_flag_disparities"),
+            flag_disparities=flag_disparities(report, labels),
+            flag_disparities_none=labels.t("flag_disparities_none", **flag_rule(labels)),
+            overall_flags_heading=labels.t("section_overall_flags"),
+            overall_flags=overall_flags,
             footer=labels.t("footer", version=profilefit_version()),
         )
     )

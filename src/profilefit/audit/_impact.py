@@ -15,6 +15,11 @@ each and gives the sources.
   never enter a ratio.
 - *Classifications*: for each classification the model reports (each profile, and undetermined), the
   share of a category assigned it, with the same impact ratios and tests (6 RCNY § 5-301(b)(4)).
+- *Flags*: for needing review and for each validity flag, the share of a category flagged, set against
+  the least-flagged category (a flag is an adverse outcome, so the comparison runs the other way), with
+  the same tests; a notable disparity is a flag rate at least 5/4 of the lowest that is significant
+  after adjustment (:data:`~profilefit.audit._rates.FLAG_RATIO_THRESHOLD`). Left out, with a warning,
+  for results files without the ``validity_flags`` or ``needs_review`` column.
 
 Rates and ratios are computed from the counts as exact fractions, so a ratio of exactly 4/5 is not
 below four-fifths; floats are derived from the fractions for output.
@@ -33,6 +38,7 @@ from numpy.typing import NDArray
 from profilefit.artifact import file_sha256
 from profilefit.audit._inputs import (
     FIT_BANDS,
+    NEEDS_REVIEW,
     AuditInputError,
     Demographics,
     DemographicsTable,
@@ -40,11 +46,18 @@ from profilefit.audit._inputs import (
     read_demographics,
     read_results_file,
 )
-from profilefit.audit._rates import RateComparison, benjamini_hochberg, compare_rates
+from profilefit.audit._rates import (
+    FlagComparison,
+    RateComparison,
+    benjamini_hochberg,
+    compare_flag_rates,
+    compare_rates,
+)
 from profilefit.audit._scales import ScaleDifference, scale_differences
 from profilefit.audit._synthetic import sample_demographics_path
 from profilefit.audit._tool import UNDETERMINED, AuditedTool, describe_tool, order_classifications
 from profilefit.fit import RoleProfile
+from profilefit.validity import FLAG_IDS
 
 #: Bands a selection can be made at; "weak" would select everyone.
 SELECT_BANDS = ("strong", "possible")
@@ -114,6 +127,9 @@ class DimensionImpact:
     scales : tuple of ScaleDifference
         For each scale the results file reports, each category's mean score and its standardised
         difference from the largest category; empty when the results have no scale columns.
+    flags : tuple of FlagImpact
+        For needing review and each validity flag, the rate at which each category is flagged, with
+        flag ratios and tests; in the order of :attr:`AuditReport.flags` (empty when it is).
     """
 
     dimension: str
@@ -122,6 +138,20 @@ class DimensionImpact:
     unknown: int
     classifications: tuple[ClassificationImpact, ...] = ()
     scales: tuple[ScaleDifference, ...] = ()
+    flags: tuple[FlagImpact, ...] = ()
+
+    def fisher_ps(self) -> list[float | None]:
+        """Fisher's p of every comparison of the dimension: selection, scoring, classifications, flags, in order.
+
+        The order in which the audit's Benjamini–Hochberg adjustment gives out its q-values.
+        """
+        rates: list[RateComparison | FlagComparison] = [
+            *(c.selection for c in self.categories),
+            *(c.scoring for c in self.categories),
+            *(x for impact in self.classifications for x in impact.comparisons),
+            *(x for impact in self.flags for x in impact.comparisons),
+        ]
+        return [comparison.fisher_p for comparison in rates]
 
     def reference(self, rate: str = "selection") -> str | None:
         """Name of the category whose ``rate`` (``"selection"`` or ``"scoring"``) is the impact-ratio denominator."""
@@ -149,6 +179,30 @@ class ClassificationImpact:
 
     def reference(self, categories: Sequence[CategoryImpact]) -> str | None:
         """Name of the category with the highest rate (the impact-ratio denominator), if any."""
+        for category, comparison in zip(categories, self.comparisons, strict=True):
+            if comparison.is_reference:
+                return category.category
+        return None
+
+
+@dataclass(frozen=True)
+class FlagImpact:
+    """How often each category of one dimension is flagged by one adverse flag.
+
+    Attributes
+    ----------
+    flag : str
+        ``"needs_review"`` or a validity flag id (:data:`profilefit.validity.FLAG_IDS`).
+    comparisons : tuple of FlagComparison
+        One per category, in the order of :attr:`DimensionImpact.categories`: ``count`` is the
+        category's candidates flagged, ``rate`` their share of the category.
+    """
+
+    flag: str
+    comparisons: tuple[FlagComparison, ...]
+
+    def reference(self, categories: Sequence[CategoryImpact]) -> str | None:
+        """Name of the category with the lowest flag rate (the flag-ratio denominator), if any."""
         for category, comparison in zip(categories, self.comparisons, strict=True):
             if comparison.is_reference:
                 return category.category
@@ -193,10 +247,17 @@ class AuditReport:
         Codes of what a reader must know before trusting the figures: ``"low_match"`` (under half
         of the results matched to demographics), ``"no_band"``, ``"mixed_models"``,
         ``"unlisted_classifications"`` (profiles the model does not list), ``"no_dimensions"``,
-        ``"synthetic_demographics"`` (the bundled demographics, which describe no real person).
+        ``"synthetic_demographics"`` (the bundled demographics, which describe no real person),
+        ``"no_validity_flags"`` and ``"no_needs_review"`` (the results file lacks the column, so
+        those flag rates are left out).
     sources : dict of str to str
         Where the figures come from, when read from files: ``results`` and ``demographics`` (file
         names) and their ``results_sha256`` and ``demographics_sha256``.
+    flags : tuple of str
+        The adverse flags audited: ``"needs_review"``, then the validity flags in
+        :data:`~profilefit.validity.FLAG_IDS` order; each only when the results record it.
+    flag_rates : dict of str to float
+        Share of all audited candidates flagged, per flag of ``flags``.
     """
 
     select_band: str
@@ -215,6 +276,8 @@ class AuditReport:
     without_score: int = 0
     warnings: tuple[str, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict)
+    flags: tuple[str, ...] = ()
+    flag_rates: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def matched(self) -> int:
@@ -253,18 +316,10 @@ def _profile_rates(assigned: NDArray[np.str_], profiles: tuple[str, ...]) -> dic
 def _adjust_for_many_tests(dimensions: Sequence[DimensionImpact]) -> tuple[DimensionImpact, ...]:
     """Give every comparison its Benjamini–Hochberg q.
 
-    Every Fisher test of the audit (selection, scoring, classifications, all dimensions) is one family.
+    Every Fisher test of the audit (selection, scoring, classifications, flags, all dimensions) is one
+    family. A flag comparison is then decided notable or not (:meth:`FlagComparison.decided`).
     """
-    found = [
-        comparison.fisher_p
-        for dimension in dimensions
-        for comparison in (
-            *(c.selection for c in dimension.categories),
-            *(c.scoring for c in dimension.categories),
-            *(x for impact in dimension.classifications for x in impact.comparisons),
-        )
-        if comparison.fisher_p is not None
-    ]
+    found = [p for dimension in dimensions for p in dimension.fisher_ps() if p is not None]
     adjusted = iter(benjamini_hochberg(found))
 
     def with_q(comparison: RateComparison) -> RateComparison:
@@ -279,7 +334,20 @@ def _adjust_for_many_tests(dimensions: Sequence[DimensionImpact]) -> tuple[Dimen
             replace(impact, comparisons=tuple(with_q(x) for x in impact.comparisons))
             for impact in dimension.classifications
         )
-        result.append(replace(dimension, categories=tuple(categories), classifications=classifications))
+        flags = tuple(
+            replace(
+                impact,
+                comparisons=tuple(
+                    x.decided(
+                        None if x.fisher_p is None else next(adjusted),
+                        comparable=not category.excludable and impact.reference(dimension.categories) is not None,
+                    )
+                    for category, x in zip(dimension.categories, impact.comparisons, strict=True)
+                ),
+            )
+            for impact in dimension.flags
+        )
+        result.append(replace(dimension, categories=tuple(categories), classifications=classifications, flags=flags))
     return tuple(result)
 
 
@@ -297,7 +365,22 @@ def _warnings(
         codes.append("unlisted_classifications")
     if not dimensions:
         codes.append("no_dimensions")
+    if any(c.validity_flags is None for c in candidates):
+        codes.append("no_validity_flags")
+    if any(c.needs_review is None for c in candidates):
+        codes.append("no_needs_review")
     return tuple(codes)
+
+
+def _flagged(candidates: Sequence[ScoredCandidate]) -> dict[str, NDArray[np.bool_]]:
+    """Who is flagged, per adverse flag the candidates record: needing review first, then each validity flag."""
+    flagged: dict[str, NDArray[np.bool_]] = {}
+    if all(c.needs_review is not None for c in candidates):
+        flagged[NEEDS_REVIEW] = np.array([bool(c.needs_review) for c in candidates], dtype=np.bool_)
+    if all(c.validity_flags is not None for c in candidates):
+        for flag in FLAG_IDS:
+            flagged[flag] = np.array([flag in (c.validity_flags or ()) for c in candidates], dtype=np.bool_)
+    return flagged
 
 
 def _no_match_message(candidates: Sequence[ScoredCandidate], demographics: DemographicsTable) -> str:
@@ -375,6 +458,7 @@ def adverse_impact(
     profiles = (*order_classifications(tool.classifications, [c.profile for c in candidates]), UNDETERMINED)
     total = len(candidates)
     assigned_as = {profile: assigned == profile for profile in profiles}
+    flagged_by = _flagged(candidates)
     scales = list(dict.fromkeys(scale for c in candidates for scale in c.scales))
     scores = np.array([[c.scales.get(scale, np.nan) for scale in scales] for c in candidates], dtype=np.float64)
     scores = scores.reshape(total, len(scales))
@@ -411,6 +495,17 @@ def adverse_impact(
             )
             for profile, is_profile in assigned_as.items()
         )
+        flags = tuple(
+            FlagImpact(
+                flag,
+                tuple(
+                    compare_flag_rates(
+                        np.array([int(is_flagged[m].sum()) for m in members], dtype=np.int64), sizes, excludable
+                    )
+                ),
+            )
+            for flag, is_flagged in flagged_by.items()
+        )
         categories = tuple(
             CategoryImpact(
                 category=name,
@@ -431,6 +526,7 @@ def adverse_impact(
                 unknown=sum(label is None for label in labels),
                 classifications=classifications,
                 scales=scale_differences(scores, scales, members, sizes, excludable),
+                flags=flags,
             )
         )
 
@@ -451,6 +547,8 @@ def adverse_impact(
         without_band=without_band,
         without_score=total - len(scored),
         warnings=_warnings(candidates, tool, matched, without_band, len(dimensions)),
+        flags=tuple(flagged_by),
+        flag_rates={flag: float(Fraction(int(is_flagged.sum()), total)) for flag, is_flagged in flagged_by.items()},
     )
 
 

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from profilefit.batch import FLAG_SEPARATOR
 from profilefit.fit import BANDS
 from profilefit.io import CSV_SUFFIXES, FORMULA_START, ROLE_COLUMN, read_csv_table, read_table, role_cell
+from profilefit.validity import FLAG_IDS
 
 #: Fit bands from lowest to highest; "selected at a band" means that band or a higher one.
 FIT_BANDS: tuple[str, ...] = tuple(reversed(BANDS))  # weakest first, so a band's index orders it
@@ -26,8 +28,15 @@ FIT_BANDS: tuple[str, ...] = tuple(reversed(BANDS))  # weakest first, so a band'
 #: reported (``"undetermined"`` included), not ``top_profile``, which is never undetermined.
 RESULT_COLUMNS = ("candidate_id", "profile", "fit_score", "fit_band")
 
-#: Columns read when present: which model scored each row, and which role its fit is for.
-OPTIONAL_RESULT_COLUMNS = ("model_id", ROLE_COLUMN)
+#: Columns read when present: which model scored each row, which role its fit is for, its validity
+#: flags (``flags`` in files written before 0.2, as the shortlist reads them) and whether it needs review.
+OPTIONAL_RESULT_COLUMNS = ("model_id", ROLE_COLUMN, "validity_flags", "flags", "needs_review")
+
+#: The flag id the audit gives needing a human review as a whole (the results' ``needs_review`` column).
+NEEDS_REVIEW = "needs_review"
+
+#: What a ``needs_review`` cell may hold, compared case-insensitively.
+_TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
 
 #: Prefix of the per-profile probability columns; their names list the classifications of the model.
 PROBABILITY_PREFIX = "p_"
@@ -74,6 +83,11 @@ class ScoredCandidate:
     fit_role : str or None, default None
         The role the fit was computed for (``""`` without a fit); ``None`` when the results file
         does not record it (see :func:`profilefit.io.role_cell`).
+    validity_flags : tuple of str or None, default None
+        The validity flags raised for the candidate (ids of :data:`profilefit.validity.FLAG_IDS`,
+        in that order); ``None`` when the results file has no ``validity_flags`` column.
+    needs_review : bool or None, default None
+        The result asks for a human review; ``None`` when the results file has no ``needs_review`` column.
     """
 
     candidate_id: str
@@ -83,6 +97,8 @@ class ScoredCandidate:
     model_id: str | None = None
     scales: Mapping[str, float] = field(default_factory=dict)
     fit_role: str | None = None
+    validity_flags: tuple[str, ...] | None = None
+    needs_review: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -185,8 +201,9 @@ def read_results(path: str | Path) -> list[ScoredCandidate]:
     ----------
     path : str or Path
         CSV (``.csv``), JSON Lines (``.jsonl``) or Parquet (``.parquet``; needs ``profilefit[io]``).
-        ``candidate_id``, ``profile``, ``fit_score`` and ``fit_band`` are read, and ``model_id``
-        when present. An empty ``fit_band`` (a fit without a band) is read as ``None``.
+        ``candidate_id``, ``profile``, ``fit_score`` and ``fit_band`` are read, and ``model_id``,
+        ``fit_role``, ``validity_flags`` (``flags`` in older files) and ``needs_review`` when
+        present. An empty ``fit_band`` (a fit without a band) is read as ``None``.
 
     Returns
     -------
@@ -223,6 +240,8 @@ def read_results_file(path: str | Path) -> ResultsFile:
         column.removeprefix(PROBABILITY_PREFIX) for column in header if column.startswith(PROBABILITY_PREFIX)
     )
     scale_columns = [column for column in header if column.startswith(SCALE_PREFIX)]
+    flag_column = next((column for column in ("validity_flags", "flags") if column in header), None)
+    has_review = "needs_review" in header
     candidates: list[ScoredCandidate] = []
     seen: dict[str, str] = {}
     for location, row in rows:
@@ -251,7 +270,21 @@ def read_results_file(path: str | Path) -> ResultsFile:
             for column in scale_columns
             if (value := _scale_score(row.get(column), where, column)) is not None
         }
-        candidates.append(ScoredCandidate(candidate_id, profile, score, band, model_id, scales, role_cell(row)))
+        candidates.append(
+            ScoredCandidate(
+                candidate_id,
+                profile,
+                score,
+                band,
+                model_id,
+                scales,
+                role_cell(row),
+                validity_flags=None
+                if flag_column is None
+                else _validity_flags(row.get(flag_column), where, flag_column),
+                needs_review=_needs_review(row.get("needs_review"), where) if has_review else None,
+            )
+        )
     if not candidates:
         raise AuditInputError(f"results file {path} has no candidates")
     return ResultsFile(candidates, classifications, path)
@@ -271,6 +304,32 @@ def _scale_score(value: Any, where: str, column: str) -> float | None:
     except ValueError:
         raise AuditInputError(f"{where}, field {column!r}: expected a number or empty, got {_text(value)!r}") from None
     return None if math.isnan(number) else number
+
+
+def _validity_flags(value: Any, where: str, column: str) -> tuple[str, ...]:
+    """The flag ids of a ``validity_flags`` cell, in :data:`FLAG_IDS` order; an unknown id is refused."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ()
+    names = [_text(name) for name in value] if isinstance(value, list | tuple) else _text(value).split(FLAG_SEPARATOR)
+    found = {name.strip() for name in names if name.strip()}
+    unknown = sorted(found - set(FLAG_IDS))
+    if unknown:
+        raise AuditInputError(
+            f"{where}, field {column!r}: unknown validity flag {unknown[0]!r}; expected ids from "
+            f"{', '.join(FLAG_IDS)} separated by {FLAG_SEPARATOR!r}"
+        )
+    return tuple(flag for flag in FLAG_IDS if flag in found)
+
+
+def _needs_review(value: Any, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    text = _text(value).lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise AuditInputError(f"{where}, field 'needs_review': expected true or false, got {_text(value)!r}")
 
 
 def _fit_band(value: Any, where: str) -> str | None:

@@ -1,5 +1,8 @@
 """Rates compared with the highest rate: exact impact ratios, the four-fifths flag, Fisher's and the z test.
 
+Flag rates (an adverse outcome: a validity flag, a human review) are compared with the *lowest* rate
+instead, by :func:`compare_flag_rates`.
+
 Rates and impact ratios are computed from the counts as fractions, so that a ratio of exactly 4/5
 is not below four-fifths; the floats a report prints are taken from the fractions.
 """
@@ -8,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
@@ -17,6 +20,14 @@ from numpy.typing import NDArray
 #: Uniform Guidelines, 29 CFR 1607.4(D): an impact ratio below this is evidence of adverse impact to look into.
 #: A fraction, so that the comparison with a ratio of counts is exact.
 FOUR_FIFTHS = Fraction(4, 5)
+
+#: A category's flag rate at least this many times the lowest category's is a notable disparity when its
+#: Fisher test is also significant after adjustment (q below :data:`FLAG_DISPARITY_ALPHA`). 5/4 is the
+#: four-fifths rule turned round: the lowest flag rate is at most four-fifths of this category's.
+FLAG_RATIO_THRESHOLD = Fraction(5, 4)
+
+#: The adjusted significance (Benjamini–Hochberg q) a flag-rate disparity must reach to be notable.
+FLAG_DISPARITY_ALPHA = 0.05
 
 
 @dataclass(frozen=True)
@@ -173,3 +184,109 @@ def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
     from scipy import stats  # imported when an audit runs, not when the command line starts
 
     return [float(q) for q in stats.false_discovery_control(list(p_values), method="bh")]
+
+
+@dataclass(frozen=True)
+class FlagComparison:
+    """One category's rate of an adverse flag (a validity flag, or needing review), set against the lowest rate.
+
+    Attributes
+    ----------
+    count : int
+        Candidates of the category flagged.
+    rate : float
+        ``count / applicants``.
+    flag_ratio : float or None
+        ``rate`` over the lowest rate among non-excludable categories. ``None`` for an excludable
+        category, when every category is excludable, or when the lowest rate is 0 (no ratio exists;
+        any flagged category is then more than :data:`FLAG_RATIO_THRESHOLD` times it).
+    is_reference : bool
+        This category has the lowest rate among the non-excludable ones (ties go to more applicants,
+        then to the first by name), the denominator of ``flag_ratio``.
+    fisher_p, z, z_p : float or None
+        Fisher's exact test and the pooled z test of this category against the reference, as
+        :class:`RateComparison` has them (``z`` positive when this category is flagged more often).
+    not_flagged_ratio : float or None
+        The four-fifths view: the share *not* flagged over the reference's share not flagged
+        (:attr:`RateComparison.impact_ratio` of the not-flagged counts). ``None`` as ``flag_ratio``
+        is for an excludable category or without a reference.
+    flag_ratio_exact : Fraction or None
+        ``flag_ratio`` as the exact fraction of counts.
+    fisher_q : float or None
+        ``fisher_p`` adjusted over every Fisher test of the audit (Benjamini–Hochberg); ``None`` before
+        adjustment and where ``fisher_p`` is.
+    notable : bool or None
+        A notable disparity: not the reference, ``fisher_q`` below :data:`FLAG_DISPARITY_ALPHA`, and
+        the rate at least :data:`FLAG_RATIO_THRESHOLD` times the lowest (or the lowest is 0 and this
+        rate is not). ``None`` for an excludable category, without a reference, and before adjustment.
+    """
+
+    count: int
+    rate: float
+    flag_ratio: float | None
+    is_reference: bool
+    fisher_p: float | None
+    z: float | None
+    z_p: float | None
+    not_flagged_ratio: float | None = None
+    flag_ratio_exact: Fraction | None = None
+    fisher_q: float | None = None
+    notable: bool | None = None
+
+    def decided(self, q: float | None, *, comparable: bool) -> FlagComparison:
+        """The comparison with its adjusted ``fisher_q`` and the :attr:`notable` decision that follows.
+
+        ``comparable`` is false for an excludable category and when the dimension has no reference;
+        such a category is never notable (``None``), nor is the reference (``False``).
+        """
+        notable: bool | None = None
+        if comparable:
+            higher = (self.flag_ratio_exact is None and self.count > 0) or (
+                self.flag_ratio_exact is not None and self.flag_ratio_exact >= FLAG_RATIO_THRESHOLD
+            )
+            notable = not self.is_reference and q is not None and q < FLAG_DISPARITY_ALPHA and higher
+        return replace(self, fisher_q=q, notable=notable)
+
+
+def compare_flag_rates(
+    counts: NDArray[np.int64], sizes: NDArray[np.int64], excludable: NDArray[np.bool_]
+) -> list[FlagComparison]:
+    """Flag rates of every category against the lowest, in the order given.
+
+    The tests and the choice of reference are :func:`compare_rates` run over the counts *not*
+    flagged: the category with the highest share not flagged is the one with the lowest flag rate,
+    and Fisher's test of a 2×2 table does not change when its columns are swapped, so a flag rate
+    meets exactly the tests every other rate of the audit meets. ``notable`` is decided once the
+    q-values are known (:meth:`FlagComparison.decided`); until then it is ``None``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows = compare_flag_rates(np.array([2, 8]), np.array([20, 20]), np.array([False, False]))
+    >>> [(x.rate, x.flag_ratio, x.is_reference) for x in rows]
+    [(0.1, 1.0, True), (0.4, 4.0, False)]
+    """
+    flagged = [int(count) for count in counts]
+    size_list = [int(size) for size in sizes]
+    kept = np.array([size - count for count, size in zip(flagged, size_list, strict=True)], dtype=np.int64)
+    complements = compare_rates(kept, sizes, excludable)
+    reference = next((k for k, c in enumerate(complements) if c.is_reference), None)
+    result = []
+    for k, complement in enumerate(complements):
+        exact = None
+        if reference is not None and not excludable[k] and flagged[reference] > 0:
+            exact = Fraction(flagged[k], size_list[k]) / Fraction(flagged[reference], size_list[reference])
+        result.append(
+            FlagComparison(
+                count=flagged[k],
+                rate=float(Fraction(flagged[k], size_list[k])),
+                flag_ratio=None if exact is None else float(exact),
+                is_reference=complement.is_reference,
+                fisher_p=complement.fisher_p,
+                z=None if complement.z is None else -complement.z,
+                z_p=complement.z_p,
+                not_flagged_ratio=complement.impact_ratio,
+                flag_ratio_exact=exact,
+            )
+        )
+    return result

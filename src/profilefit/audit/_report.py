@@ -19,13 +19,16 @@ from profilefit.audit._impact import (
     CategoryImpact,
     DimensionImpact,
 )
-from profilefit.audit._rates import RateComparison
+from profilefit.audit._rates import FLAG_DISPARITY_ALPHA, FLAG_RATIO_THRESHOLD, FlagComparison, RateComparison
 from profilefit.audit._sentences import (
     audit_date,
     audit_notes,
     classification_cell,
     comparison_headers,
     comparison_rows,
+    flag_cell,
+    flag_disparities,
+    flag_rule,
     flagged,
     profilefit_version,
     scale_cell,
@@ -76,6 +79,49 @@ def _comparison_fields(prefix: str, comparison: RateComparison | None) -> dict[s
     }
 
 
+#: The figures of one flag comparison in the CSV (``flag_`` columns, after every column of earlier versions).
+_FLAG_FIELDS = (
+    "count", "rate", "ratio", "reference", "fisher_p", "fisher_q", "z", "z_p", "not_flagged_ratio", "notable",
+)  # fmt: skip
+
+
+def _flag_fields(comparison: FlagComparison | None) -> dict[str, Any]:
+    if comparison is None:
+        return {f"flag_{name}": None for name in _FLAG_FIELDS}
+    return {
+        "flag_count": comparison.count,
+        "flag_rate": comparison.rate,
+        "flag_ratio": comparison.flag_ratio,
+        "flag_reference": comparison.is_reference,
+        "flag_fisher_p": comparison.fisher_p,
+        "flag_fisher_q": comparison.fisher_q,
+        "flag_z": comparison.z,
+        "flag_z_p": comparison.z_p,
+        "flag_not_flagged_ratio": comparison.not_flagged_ratio,
+        "flag_notable": comparison.notable,
+    }
+
+
+def _flag_rows(report: AuditReport, dimension: DimensionImpact) -> Iterator[dict[str, Any]]:
+    for impact in dimension.flags:
+        for category, comparison in zip(dimension.categories, impact.comparisons, strict=True):
+            yield {
+                "kind": "flag",
+                "dimension": dimension.dimension,
+                "category": category.category,
+                "classification": None,
+                "applicants": category.applicants,
+                "share": category.share,
+                "excludable": category.excludable,
+                **_comparison_fields("selection", None),
+                **_comparison_fields("scoring", None),
+                **_comparison_fields("classification", None),
+                **{f"profile_{profile}": None for profile in report.profiles},
+                "flag": impact.flag,
+                **_flag_fields(comparison),
+            }
+
+
 def _classification_rows(report: AuditReport, dimension: DimensionImpact) -> Iterator[dict[str, Any]]:
     for impact in dimension.classifications:
         for category, comparison in zip(dimension.categories, impact.comparisons, strict=True):
@@ -97,10 +143,11 @@ def _classification_rows(report: AuditReport, dimension: DimensionImpact) -> Ite
 def audit_rows(report: AuditReport) -> list[dict[str, Any]]:
     """Flat rows: everyone, then per dimension its categories, its unknown count and its classifications.
 
-    The ``kind`` column says which: ``"all"``, ``"category"``, ``"unknown"`` or ``"classification"``
-    (one row per category and classification, figures in the ``classification_*`` columns).
-    Figures that do not apply to a row are ``None``. ``profile_<id>`` columns hold the share
-    assigned each classification.
+    The ``kind`` column says which: ``"all"``, ``"category"``, ``"unknown"``, ``"classification"``
+    (one row per category and classification, figures in the ``classification_*`` columns) or
+    ``"flag"`` (one row per category and adverse flag named in ``flag``, figures in the ``flag_*``
+    columns; none when the results record no flags). Figures that do not apply to a row are
+    ``None``. ``profile_<id>`` columns hold the share assigned each classification.
     """
     none = {**_comparison_fields("selection", None), **_comparison_fields("scoring", None)}
     no_classification = {"classification": None, **_comparison_fields("classification", None)}
@@ -122,6 +169,8 @@ def audit_rows(report: AuditReport) -> list[dict[str, Any]]:
         **{f"profile_{profile}": share for profile, share in report.profile_rates.items()},
     }
     rows = [everyone]
+    # Every earlier row has the flag columns empty.
+    no_flag = {"flag": None, **_flag_fields(None)}
     for dimension in report.dimensions:
         for category in dimension.categories:
             rows.append(
@@ -154,6 +203,8 @@ def audit_rows(report: AuditReport) -> list[dict[str, Any]]:
             }
         )
         rows.extend(_classification_rows(report, dimension))
+        rows.extend(_flag_rows(report, dimension))
+    rows = [{**no_flag, **row} for row in rows]
     # The columns of version 1 first, in their order, so that readers by position keep working.
     order = [
         "kind", "dimension", "category", "applicants", "share", "excludable",
@@ -161,6 +212,7 @@ def audit_rows(report: AuditReport) -> list[dict[str, Any]]:
         *(f"profile_{profile}" for profile in report.profiles),
         "classification", *_comparison_fields("classification", None),
         "selection_shortfall", "scoring_shortfall", "selection_fisher_q", "scoring_fisher_q",
+        "flag", *_flag_fields(None),
     ]  # fmt: skip
     return [{key: row[key] for key in order} for row in rows]
 
@@ -213,6 +265,31 @@ def _classification_dict(report: AuditReport, classification: str, labels: Audit
         "rate": report.profile_rates[classification],
         "dimensions": dimensions,
     }
+
+
+def _flag_dict(report: AuditReport, flag: str, labels: AuditLabels) -> dict[str, Any]:
+    dimensions = []
+    for dimension in report.dimensions:
+        impact = next(x for x in dimension.flags if x.flag == flag)
+        dimensions.append(
+            {
+                "dimension": dimension.dimension,
+                "reference": impact.reference(dimension.categories),
+                "unknown": dimension.unknown,
+                "categories": [
+                    {
+                        "category": category.category,
+                        "applicants": category.applicants,
+                        "share": category.share,
+                        "excludable": category.excludable,
+                        **asdict(comparison),
+                        "flag_ratio_exact": _exact(comparison.flag_ratio_exact),
+                    }
+                    for category, comparison in zip(dimension.categories, impact.comparisons, strict=True)
+                ],
+            }
+        )
+    return {"flag": flag, "name": labels.flag(flag), "rate": report.flag_rates[flag], "dimensions": dimensions}
 
 
 def _category_dict(category: CategoryImpact) -> dict[str, Any]:
@@ -284,6 +361,9 @@ def audit_to_dict(report: AuditReport, language: str = "en") -> dict[str, Any]:
             for dimension in report.dimensions
         ],
         "classifications": [_classification_dict(report, profile, labels) for profile in report.profiles],
+        # Needing review and each validity flag; an empty list when the results record neither.
+        "flags": [_flag_dict(report, flag, labels) for flag in report.flags],
+        "flag_rule": {"ratio": float(FLAG_RATIO_THRESHOLD), "alpha": FLAG_DISPARITY_ALPHA},
         "warnings": [
             {"code": code, "message": message}
             for code, message in zip(report.warnings, warning_lines(report, labels), strict=True)
@@ -328,6 +408,18 @@ def _classification_matrix(report: AuditReport, dimension: DimensionImpact, labe
     return _table(headers, rows)
 
 
+def _flag_matrix(dimension: DimensionImpact, labels: AuditLabels) -> list[str]:
+    headers = [labels.t("col_category"), *(labels.flag(impact.flag) for impact in dimension.flags)]
+    rows = [
+        [
+            labels.category(dimension.dimension, category.category),
+            *(flag_cell(impact.comparisons[k], labels) for impact in dimension.flags),
+        ]
+        for k, category in enumerate(dimension.categories)
+    ]
+    return _table(headers, rows)
+
+
 def _scale_table(dimension: DimensionImpact, labels: AuditLabels) -> list[str]:
     headers = [labels.t("col_category"), *(labels.scale(s.scale) for s in dimension.scales)]
     rows = [
@@ -341,7 +433,7 @@ def _scale_table(dimension: DimensionImpact, labels: AuditLabels) -> list[str]:
 
 
 def format_dimension(report: AuditReport, dimension: DimensionImpact, labels: AuditLabels) -> list[str]:
-    """Lines of one dimension: selection, scoring, the unknown count and the classifications."""
+    """Lines of one dimension: selection, scoring, the unknown count, the classifications, the flags and scales."""
     title = labels.dimension(dimension.dimension)
     median = "–" if report.median_fit_score is None else labels.number(report.median_fit_score)
     selection = comparison_rows(dimension, [c.selection for c in dimension.categories], labels, report.excludable_share)
@@ -359,6 +451,16 @@ def format_dimension(report: AuditReport, dimension: DimensionImpact, labels: Au
         labels.t("section_classifications"),
         labels.t("classifications_legend"),
         *_classification_matrix(report, dimension, labels),
+        *(
+            [
+                "",
+                labels.t("section_flags"),
+                labels.t("flags_legend", **flag_rule(labels)),
+                *_flag_matrix(dimension, labels),
+            ]
+            if dimension.flags
+            else []
+        ),
         *(
             [
                 "",
@@ -390,10 +492,20 @@ def format_audit_text(report: AuditReport, language: str = "en") -> str:
         lines += [*format_dimension(report, dimension, labels), ""]
     lines.append(labels.t("section_flagged"))
     lines += [f"- {line}" for line in flagged(report, labels)] or [labels.t("flagged_none")]
+    if report.flags:
+        lines += ["", labels.t("section_flag_disparities")]
+        disparities = flag_disparities(report, labels)
+        lines += [f"- {line}" for line in disparities] or [labels.t("flag_disparities_none", **flag_rule(labels))]
     lines += ["", labels.t("section_overall")]
     lines += _table(
         (labels.t("col_group"), *(labels.profile(p) for p in report.profiles)),
         [[labels.t("all_candidates"), *(labels.percent(report.profile_rates[p]) for p in report.profiles)]],
     )
+    if report.flags:
+        lines += ["", labels.t("section_overall_flags")]
+        lines += _table(
+            (labels.t("col_group"), *(labels.flag(flag) for flag in report.flags)),
+            [[labels.t("all_candidates"), *(labels.percent(report.flag_rates[flag]) for flag in report.flags)]],
+        )
     lines += ["", labels.t("section_notes"), *(f"- {note}" for note in audit_notes(report, language))]
     return "\n".join(lines) + "\n"

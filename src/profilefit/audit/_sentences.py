@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 
-from profilefit.audit._impact import AuditReport, CategoryImpact, DimensionImpact
-from profilefit.audit._rates import RateComparison
+from profilefit.audit._impact import AuditReport, CategoryImpact, DimensionImpact, FlagImpact
+from profilefit.audit._rates import FLAG_DISPARITY_ALPHA, FLAG_RATIO_THRESHOLD, FlagComparison, RateComparison
 from profilefit.audit._scales import ScaleStatistics
 from profilefit.audit._strings import AuditLabels
 from profilefit.audit._tool import AuditedTool
@@ -117,13 +117,21 @@ def audit_notes(report: AuditReport, language: str = "en") -> list[str]:
         labels.t("note_ratio", share=labels.percent(report.excludable_share, 0)),
         labels.t("note_unknown"),
         labels.t("note_classifications"),
+        *([labels.t("note_flags", **flag_rule(labels))] if report.flags else []),
         labels.t("note_four_fifths"),
         labels.t("note_human"),
         labels.t("note_not_legal"),
     ]
 
 
-def category_note(category: CategoryImpact, comparison: RateComparison, labels: AuditLabels, share: float) -> str:
+def flag_rule(labels: AuditLabels) -> dict[str, str]:
+    """The ``ratio`` and ``alpha`` of the notable-disparity rule for flags, written in the audit's language."""
+    return {"ratio": labels.number(float(FLAG_RATIO_THRESHOLD)), "alpha": labels.number(FLAG_DISPARITY_ALPHA)}
+
+
+def category_note(
+    category: CategoryImpact, comparison: RateComparison | FlagComparison, labels: AuditLabels, share: float
+) -> str:
     """``reference`` and/or ``excludable`` for one category's rate, in the audit's language."""
     notes = []
     if comparison.is_reference:
@@ -193,15 +201,7 @@ FLAG_LIST_ALPHA = 0.05
 
 def fisher_tests(report: AuditReport) -> int:
     """How many Fisher tests the audit ran: the family its q-values are adjusted over."""
-    return sum(
-        comparison.fisher_p is not None
-        for dimension in report.dimensions
-        for comparison in (
-            *(c.selection for c in dimension.categories),
-            *(c.scoring for c in dimension.categories),
-            *(x for impact in dimension.classifications for x in impact.comparisons),
-        )
-    )
+    return sum(p is not None for dimension in report.dimensions for p in dimension.fisher_ps())
 
 
 def flagged(report: AuditReport, labels: AuditLabels) -> list[str]:
@@ -247,6 +247,73 @@ def flagged(report: AuditReport, labels: AuditLabels) -> list[str]:
     if unlisted:
         alpha = labels.number(FLAG_LIST_ALPHA)
         lines.append(labels.t("flagged_more", count=unlisted, alpha=alpha, tests=fisher_tests(report)))
+    return lines
+
+
+def flag_cell(comparison: FlagComparison, labels: AuditLabels) -> str:
+    """``rate (ratio to the lowest)`` of one category and flag, with ``!`` for a notable disparity."""
+    return f"{labels.ratio(comparison.rate)} ({labels.ratio(comparison.flag_ratio)}){'!' if comparison.notable else ''}"
+
+
+def flag_headers(labels: AuditLabels) -> list[str]:
+    """Column headers of one flag's table, in the audit's language."""
+    keys = ("col_flagged", "col_rate", "col_flag_ratio", "col_fisher", "col_q", "col_z", "col_zp", "col_notable")
+    return [labels.t("col_category"), labels.t("col_applicants"), labels.t("col_share"), *(labels.t(k) for k in keys)]
+
+
+def flag_cells(comparison: FlagComparison, labels: AuditLabels) -> list[str]:
+    """Count, rate, ratio to the lowest, Fisher p, its q, z, z p and whether notable, formatted."""
+    return [
+        str(comparison.count),
+        labels.ratio(comparison.rate),
+        labels.ratio(comparison.flag_ratio),
+        labels.p(comparison.fisher_p),
+        labels.p(comparison.fisher_q),
+        labels.z(comparison.z),
+        labels.p(comparison.z_p),
+        labels.yes_no(comparison.notable),
+    ]
+
+
+def flag_rows(dimension: DimensionImpact, impact: FlagImpact, labels: AuditLabels, share: float) -> list[list[str]]:
+    """One formatted row per category of one flag: name, applicants, share, the :func:`flag_cells`, a note."""
+    return [
+        [
+            labels.category(dimension.dimension, category.category),
+            str(category.applicants),
+            labels.percent(category.share),
+            *flag_cells(comparison, labels),
+            category_note(category, comparison, labels, share),
+        ]
+        for category, comparison in zip(dimension.categories, impact.comparisons, strict=True)
+    ]
+
+
+def flag_disparities(report: AuditReport, labels: AuditLabels) -> list[str]:
+    """The notable disparities in flag rates (:attr:`FlagComparison.notable`), one sentence each."""
+    lines = []
+    for dimension in report.dimensions:
+        for impact in dimension.flags:
+            reference = impact.reference(dimension.categories)
+            for category, comparison in zip(dimension.categories, impact.comparisons, strict=True):
+                if not comparison.notable or reference is None:
+                    continue
+                lines.append(
+                    labels.t(
+                        "flag_disparity_item" if comparison.flag_ratio is not None else "flag_disparity_item_zero",
+                        dimension=labels.dimension(dimension.dimension),
+                        flag=labels.flag(impact.flag),
+                        category=labels.category(dimension.dimension, category.category),
+                        rate=labels.percent(comparison.rate),
+                        count=comparison.count,
+                        applicants=category.applicants,
+                        ratio=labels.ratio(comparison.flag_ratio),
+                        reference=labels.category(dimension.dimension, reference),
+                        fisher=labels.p(comparison.fisher_p),
+                        q=labels.p(comparison.fisher_q),
+                        zp=labels.p(comparison.z_p),
+                    )
+                )
     return lines
 
 

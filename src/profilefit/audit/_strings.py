@@ -12,6 +12,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from profilefit.audit._inputs import NEEDS_REVIEW
 from profilefit.audit._tool import UNDETERMINED
 from profilefit.instrument import load_instrument
 from profilefit.profiles import load_profiles
@@ -138,6 +139,15 @@ class AuditLabels:
                 for scale in (shipped.scales if same else ())
             }
         return self._scale_names.get(scale_id, scale_id.replace("_", " "))
+
+    def flag(self, flag: str) -> str:
+        """Display name of an adverse flag: needing review, or a validity flag as the candidate reports name it."""
+        # The candidate reports name every flag in the same four languages: one home for those names.
+        # Imported here, when a flag is named, so that the audit alone does not load the reports.
+        from profilefit.reports import report_strings
+
+        names = report_strings().get("review_heading" if flag == NEEDS_REVIEW else f"flag_name_{flag}")
+        return names[self.language] if names else self.data(flag)
 
     def band(self, band: str) -> str:
         """Display name of a fit band."""
