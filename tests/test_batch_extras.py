@@ -40,7 +40,7 @@ except ImportError as error:
     )
     assert done.returncode == 0, done.stderr
     assert "top " in done.stdout
-    assert 'pip install "profilefit[io]"' in done.stdout
+    assert 'pip install -e ".[io]"' in done.stdout and "'io' extra" in done.stdout
 
 
 def test_the_score_command_exits_2_naming_the_extra(tmp_path):
@@ -51,5 +51,5 @@ sys.exit(main(["score", "sample", "-o", {str(tmp_path / "results.csv")!r}]))
 """
     )
     assert done.returncode == 2, done.stderr
-    assert 'pip install "profilefit[io]"' in done.stderr
+    assert 'pip install -e ".[io]"' in done.stderr and "'io' extra" in done.stderr
     assert not (tmp_path / "results.csv").exists()

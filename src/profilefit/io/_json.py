@@ -23,6 +23,18 @@ class JsonRowError(ValueError):
     """A JSON text that is not one readable object; the message says why, in one line."""
 
 
+class _NotJsonNumber(ValueError):
+    def __init__(self, constant: str) -> None:
+        super().__init__(constant)
+        self.constant = constant
+
+
+def _refuse_constant(constant: str) -> Any:
+    # Python's json reads NaN, Infinity and -Infinity, which JSON (RFC 8259) does not have; a row that
+    # holds one is refused at every JSON door, rather than read as an empty or endless answer.
+    raise _NotJsonNumber(constant)
+
+
 class _DuplicateKey(ValueError):
     def __init__(self, key: str) -> None:
         super().__init__(key)
@@ -60,7 +72,8 @@ def load_json_object(text: str | bytes) -> dict[str, Any]:
     Raises
     ------
     JsonRowError
-        For text that is not valid JSON, not valid UTF-8, nested too deeply, holds a number
+        For text that is not valid JSON (``NaN``, ``Infinity`` and ``-Infinity``, which Python's json
+        reads, included), not valid UTF-8, nested too deeply, holds a number
         too long to read or an escaped lone surrogate (U+D800 to U+DFFF, not a character),
         repeats a key (the key is named), or is not an object.
 
@@ -78,13 +91,18 @@ def load_json_object(text: str | bytes) -> dict[str, Any]:
     elif isinstance(text, str) and text.startswith("\ufeff"):
         text = text[1:]
     try:
-        record = json.loads(text)
+        record = json.loads(text, parse_constant=_refuse_constant)
         # Each key, at any depth, is followed by a colon. When the text holds exactly as many colons as
         # the object has keys, no key can repeat; only other texts are parsed again, key by key.
         if isinstance(record, dict) and _key_ends(text) != len(record):
-            record = json.loads(text, object_pairs_hook=_object)
+            record = json.loads(text, object_pairs_hook=_object, parse_constant=_refuse_constant)
     except _DuplicateKey as error:
         raise JsonRowError(f"key {echo(error.key)!r} appears more than once in this object") from None
+    except _NotJsonNumber as error:
+        raise JsonRowError(
+            f"not valid JSON: {error.constant} is not a JSON number (leave the field out, or write null, "
+            "when there is no value)"
+        ) from None
     except json.JSONDecodeError as error:
         raise JsonRowError(f"not valid JSON ({error.msg} at character {error.pos})") from None
     except UnicodeDecodeError as error:
