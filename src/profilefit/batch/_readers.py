@@ -42,7 +42,7 @@ from profilefit.batch._transcode import spool_standard_input, utf8_copy
 from profilefit.batch._validate import RawChunk
 from profilefit.instrument import Instrument
 from profilefit.io import JsonRowError, load_json_object, sniff_delimiter
-from profilefit.schema import AssessmentBase
+from profilefit.schema import NOT_A_MAPPING, AssessmentBase
 
 #: Input formats by file suffix.
 INPUT_FORMATS = {
@@ -465,7 +465,7 @@ def _record_chunks(records: Iterator[Any], chunk_size: int) -> Iterator[RawChunk
                 unreadable[position] = {
                     "field": "(row)",
                     "value": None,
-                    "reason": f"expected a dict, an assessment or JSON text, got {type(record).__name__}",
+                    "reason": f"{NOT_A_MAPPING}; got {type(record).__name__}",
                 }
             rows.append(row)
         yield RawChunk.from_records(rows, first_row=row_number, tabular=False, unreadable=unreadable)
