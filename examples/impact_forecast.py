@@ -35,10 +35,13 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="applicants per group and draw (default: 2000)")
     parser.add_argument("--draws", type=int, default=40, help="repeated draws (default: 40)")
     parser.add_argument("--lang", choices=forecast_languages(), default="en")
-    parser.add_argument("--out-dir", default="out/forecast", help="where to write the JSON (default: out/forecast)")
+    parser.add_argument(
+        "folder", nargs="?", default="out", help="output folder (default: out); files go in FOLDER/forecast"
+    )
+    parser.add_argument("--out-dir", help="exactly where to write the files (default: FOLDER/forecast)")
     args = parser.parse_args()
 
-    out_dir = Path(args.out_dir)
+    out_dir = Path(args.out_dir or Path(args.folder) / "forecast")
     out_dir.mkdir(parents=True, exist_ok=True)
     screener = Screener.load()
     for role in builtin_roles():

@@ -52,10 +52,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=800, help="applicants per group (default: 800)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--lang", choices=dif_languages(), default="en")
-    parser.add_argument("--out-dir", default="out/dif", help="where to write the files (default: out/dif)")
+    parser.add_argument("folder", nargs="?", default="out", help="output folder (default: out)")
+    parser.add_argument("--out-dir", help="exactly where to write the files (default: FOLDER/dif)")
     args = parser.parse_args()
 
-    out_dir = Path(args.out_dir)
+    out_dir = Path(args.out_dir or Path(args.folder) / "dif")
     out_dir.mkdir(parents=True, exist_ok=True)
     export, demographics = write_study(out_dir, args.n, args.seed)
     report = dif_files(export, demographics, by="sex", reference="male", focal=["female"])

@@ -28,7 +28,7 @@ def score_sample(screener: Screener, results_path: Path) -> list[ShortlistRow]:
         summary = score_file(sample_export_path(), results_path, screener=screener)
     except MissingExtraError:  # pyarrow is not installed: score in memory instead
         responses, _, _ = read_assessments(sample_export_path(), screener.instrument)
-        print(f"scored {len(responses)} candidates in memory (pip install 'profilefit[io]' for a results file)")
+        print(f"scored {len(responses)} candidates in memory (pip install -e '.[io]' for a file)")
         return rows_from_results(screener.results(screener.score_responses(responses)))
     print(
         f"{summary.rows_read} rows read: {summary.rows_scored} scored into {results_path}, "

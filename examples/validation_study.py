@@ -49,9 +49,12 @@ def headline(title: str, study) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out-dir", default="out/validation", help="where to write files (default: out/validation)")
+    parser.add_argument(
+        "folder", nargs="?", default="out", help="output folder (default: out); files go in FOLDER/validation"
+    )
+    parser.add_argument("--out-dir", help="exactly where to write the files (default: FOLDER/validation)")
     args = parser.parse_args()
-    out = Path(args.out_dir)
+    out = Path(args.out_dir or Path(args.folder) / "validation")
     out.mkdir(parents=True, exist_ok=True)
 
     print("1. Scoring the bundled sample export")

@@ -221,7 +221,7 @@ def test_parquet_without_pyarrow_names_the_extra(tmp_path: Path, monkeypatch: py
     path.write_bytes(b"PAR1")
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
-    with pytest.raises(AuditInputError, match=r"profilefit\[io\]"):
+    with pytest.raises(AuditInputError, match=r"the .io. extra.*pip install -e \"\.\[io\]\""):
         read_results(path)
 
 

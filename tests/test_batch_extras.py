@@ -40,7 +40,7 @@ except ImportError as error:
     )
     assert done.returncode == 0, done.stderr
     assert "top " in done.stdout
-    assert 'pip install "profilefit[io]"' in done.stdout
+    assert 'pip install -e ".[io]"' in done.stdout and "'io' extra" in done.stdout
 
 
 def test_the_score_command_exits_2_naming_the_extra(tmp_path):
@@ -51,5 +51,20 @@ sys.exit(main(["score", "sample", "-o", {str(tmp_path / "results.csv")!r}]))
 """
     )
     assert done.returncode == 2, done.stderr
-    assert 'pip install "profilefit[io]"' in done.stderr
+    assert 'pip install -e ".[io]"' in done.stderr and "'io' extra" in done.stderr
     assert not (tmp_path / "results.csv").exists()
+
+
+def test_every_command_that_reads_an_export_exits_2_naming_the_extra(tmp_path):
+    """Not "internal error ... a bug in profilefit" (exit 4): a missing extra is a set-up step, said as one."""
+    done = _run(
+        f"""
+from profilefit.cli import main
+norms = ["norms", "sample", "--name", "x", "--out", {str(tmp_path / "n.json")!r}]
+codes = [main(["reliability", "sample"]), main(norms)]
+sys.exit(max(codes) if set(codes) != {{2}} else 2)
+"""
+    )
+    assert done.returncode == 2, done.stderr
+    assert "internal error" not in done.stderr
+    assert done.stderr.count("from the 'io' extra") == 2 and done.stderr.count('pip install -e ".[io]"') == 2

@@ -1,4 +1,5 @@
 import json
+import re
 import shutil
 
 import pytest
@@ -105,3 +106,46 @@ def test_starting_the_command_line_imports_no_scikit_learn():
         "assert 'sklearn' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _truncated_parquet(folder):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    whole = folder / "whole.parquet"
+    pd.DataFrame({"candidate_id": ["c1", "c2"], "tc1": [4, 5]}).to_parquet(whole)
+    data = whole.read_bytes()
+    cut = folder / "cut.parquet"
+    cut.write_bytes(data[: len(data) // 2])
+    return cut
+
+
+def test_every_file_level_problem_names_the_file(tmp_path, capsys):
+    """A damaged or mis-encoded file is named in the one line of the error, at every command that reads it."""
+    import gzip
+
+    cut = _truncated_parquet(tmp_path)
+    squeezed = tmp_path / "export.csv.gz"
+    squeezed.write_bytes(gzip.compress(b"candidate_id,tc1\nc1,4\n")[:20])
+    latin = tmp_path / "one.json"
+    latin.write_bytes('{"candidate_id": "René", "tc1": 4}'.encode("latin-1"))
+    cases = [
+        (["score", str(cut), "-o", str(tmp_path / "r.csv")], cut),
+        (["reliability", str(cut)], cut),
+        (["score", str(squeezed), "-o", str(tmp_path / "r.csv")], squeezed),
+        (["score-one", str(latin)], latin),
+        (["report", str(latin)], latin),
+    ]
+    for arguments, named in cases:
+        assert main(arguments) == 2, arguments
+        err = capsys.readouterr().err
+        assert err.startswith(f"profilefit: {named}: ") and len(err.splitlines()) == 1, err
+    assert "not UTF-8 text (byte 0xE9 at byte 21)" in err
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_the_library_names_a_damaged_file_too(screener, tmp_path):
+    from profilefit.batch import score_batch
+
+    cut = _truncated_parquet(tmp_path)
+    with pytest.raises(ValueError, match=f"^{re.escape(str(cut))}: cannot read this file: "):
+        score_batch(screener, cut)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,27 @@ SPELLINGS = [
     ({"tc1": True}, None),
     ({"sj1": "e"}, None),
     ({"tc1": 4, " tc1": 5}, None),
+    # Completion time: finite and not negative (a NaN *cell* is an empty cell, as pandas writes one).
+    ({"completion_seconds": float("nan")}, {}),
+    ({"completion_seconds": float("-inf")}, None),
+    ({"completion_seconds": float("inf")}, None),
+    ({"completion_seconds": -1.0}, None),
+    ({"completion_seconds": "-Infinity"}, None),
+    ({"completion_seconds": "NaN"}, None),
+    ({"completion_seconds": "inf"}, None),
+    # Numbers in ASCII digits only (docs/schema.md): Arabic-Indic and full-width digits are refused.
+    ({"tc1": "٤"}, None),
+    ({"tc1": "４"}, None),
+    ({"tc1": "+４"}, None),
+    ({"completion_seconds": "٣٠٠"}, None),
+    ({"completion_seconds": "３００,５"}, None),
 ]
+
+SECONDS_REASON = (
+    "allowed: a finite number of seconds from 0 to 86400 (digits 0-9, a decimal point or comma), "
+    "or empty when not reported"
+)
+ANSWER_REASON = "allowed: a whole number from 1 to 6, or empty when unanswered"
 
 
 def _decisions(screener, row: dict[str, Any]) -> dict[str, Any]:
@@ -137,7 +158,9 @@ def columns_of_one_kind(draw: st.DrawFn, rows: int) -> dict[str, tuple[str, list
         cell = {
             "int": st.one_of(st.integers(0, 7), st.just(MISSING)),
             "float": st.one_of(st.sampled_from([1.0, 4.0, 6.0, 2.5, 7.0]), st.just(MISSING)),
-            "text": st.one_of(st.sampled_from(["4", " 5 ", "2.0", "2.5", "x", "+3", "06", ""]), st.just(MISSING)),
+            "text": st.one_of(
+                st.sampled_from(["4", " 5 ", "2.0", "2.5", "x", "+3", "06", "", "٤", "４"]), st.just(MISSING)
+            ),
         }[kind]
         columns[name] = (kind, draw(st.lists(cell, min_size=rows, max_size=rows)))
     letters = st.one_of(st.sampled_from(["a", "B", " c ", "e", ""]), st.just(MISSING))
@@ -145,7 +168,10 @@ def columns_of_one_kind(draw: st.DrawFn, rows: int) -> dict[str, tuple[str, list
     seconds_kind = draw(st.sampled_from(["float", "text"]))
     seconds = {
         "float": st.one_of(st.sampled_from([300.0, 525.8, -1.0]), st.just(MISSING)),
-        "text": st.one_of(st.sampled_from(["300", "525,8", "525.8", "-1", "abc"]), st.just(MISSING)),
+        "text": st.one_of(
+            st.sampled_from(["300", "525,8", "525.8", "-1", "abc", "-inf", "Infinity", "NaN", "３００", "٣٠٠"]),
+            st.just(MISSING),
+        ),
     }[seconds_kind]
     columns["completion_seconds"] = (seconds_kind, draw(st.lists(seconds, min_size=rows, max_size=rows)))
     return columns
@@ -246,3 +272,89 @@ def test_an_id_of_nothing_but_space_is_refused_at_every_python_door(screener, ca
     decisions = _decisions(screener, {**BASE, "candidate_id": candidate_id})
     assert decisions["score"] == decisions["score_many"] == decisions["score_batch"], decisions
     assert [field for field, _ in decisions["score"]] == ["candidate_id"]
+
+
+# ---- bad values: the same answer at every door (library, CLI, HTTP) ----------------------------
+
+# (field, value as JSON text writes it, the reason every door gives)
+BAD_VALUES = [
+    ("completion_seconds", "-1", SECONDS_REASON),
+    ("completion_seconds", '"-Infinity"', SECONDS_REASON),
+    ("completion_seconds", '"NaN"', SECONDS_REASON),
+    ("completion_seconds", '"٣٠٠"', SECONDS_REASON),
+    ("tc1", '"٤"', ANSWER_REASON),
+    ("tc1", '"４"', ANSWER_REASON),
+]
+#: A problem as the CLI prints it: ``FILE: field FIELD: value VALUE: REASON`` (every reason here starts so).
+_PRINTED = re.compile(r"^.*?field (?P<field>\S+): value .*?: (?P<reason>(?:allowed|not valid JSON): .*)$")
+NOT_FINITE = (
+    "not valid JSON: a number is NaN, Infinity or too large to read (leave the field out, or write null, "
+    "when there is no value)"
+)
+
+
+@pytest.fixture(scope="module")
+def http(tmp_path_factory):
+    support = pytest.importorskip("tests.service_support")
+    with support.client(tmp_path_factory.mktemp("doors"), rate_per_second=0) as client:
+        yield client, support.AUTH
+
+
+def _every_door(screener, http, tmp_path, capsys, text: str) -> dict[str, list[tuple[str, str]]]:
+    """The problems (field, reason) each door names for one assessment given as JSON text."""
+    client, auth = http
+    doors: dict[str, list[tuple[str, str]]] = {}
+    with pytest.raises(ValidationError) as caught:
+        screener.score(text)
+    doors["Screener.score"] = [(p["field"], p["reason"]) for p in describe_errors(caught.value, screener.instrument)]
+    batch = score_batch(screener, [text])
+    doors["score_batch"] = list(zip(batch.rejects["field"], batch.rejects["reason"], strict=True))
+    one = tmp_path / "one.json"
+    one.write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["score-one", str(one)]) == 2
+    printed = [_PRINTED.match(line) for line in capsys.readouterr().err.splitlines()]
+    doors["score-one"] = [(match["field"], match["reason"]) if match else ("?", "?") for match in printed]
+    export = tmp_path / "export.jsonl"
+    export.write_text(text + "\n", encoding="utf-8")
+    assert main(["score", str(export), "-o", str(tmp_path / "results.csv"), "--no-progress"]) in (1, 2)
+    rejects = pd.read_csv(tmp_path / "results.rejects.csv", dtype=str, keep_default_na=False)
+    doors["score (JSON Lines)"] = list(zip(rejects["field"], rejects["reason"], strict=True))
+    capsys.readouterr()
+    response = client.post("/v1/score", content=text.encode(), headers={**auth, "Content-Type": "application/json"})
+    assert response.status_code == 422, response.text
+    doors["POST /v1/score"] = [(e["field"], e["reason"]) for e in response.json()["errors"]]
+    body = b'{"assessments": [' + text.encode() + b"]}"
+    response = client.post("/v1/score/batch", content=body, headers={**auth, "Content-Type": "application/json"})
+    assert response.status_code == 200 and response.json()["summary"]["rejected"] == 1, response.text
+    doors["POST /v1/score/batch"] = [(e["field"], e["reason"]) for e in response.json()["problems"]]
+    return doors
+
+
+@pytest.mark.parametrize(("field", "value", "reason"), BAD_VALUES, ids=[f"{f}={v}" for f, v, _ in BAD_VALUES])
+def test_a_bad_value_gets_one_answer_at_every_door(screener, http, tmp_path, capsys, field, value, reason):
+    """Rule: the library, the CLI (one file and an export) and HTTP (one and a batch) refuse alike, naming the rule."""
+    text = f'{{"candidate_id": "c1", "tc3": 3, "{field}": {value}}}'
+    doors = _every_door(screener, http, tmp_path, capsys, text)
+    assert {door: problems for door, problems in doors.items() if problems != [(field, reason)]} == {}
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity", "1e400", "-1E999"])
+def test_nan_and_infinity_in_json_text_are_refused_at_every_door(screener, http, tmp_path, capsys, constant):
+    """Python's json reads them; JSON has no such number, and a NaN time must not switch the too-fast flag off."""
+    text = f'{{"candidate_id": "c1", "tc3": 3, "completion_seconds": {constant}}}'
+    doors = _every_door(screener, http, tmp_path, capsys, text)
+    lines = {door: problems for door, problems in doors.items() if door in ("score_batch", "score (JSON Lines)")}
+    others = {door: problems for door, problems in doors.items() if door not in lines}
+    assert all(problems == [("(line)", NOT_FINITE)] for problems in lines.values()), lines
+    assert all(problems == [("(assessment)", NOT_FINITE)] for problems in others.values()), others
+
+
+@pytest.mark.parametrize("value", [None, [], 3, ["candidate_id", "c1"]], ids=["None", "list", "int", "pairs"])
+def test_score_of_a_non_mapping_is_a_type_error_naming_what_is_expected(screener, value):
+    for door in (screener.score, screener.validate, lambda v: screener.score_many([v])):
+        with pytest.raises(TypeError, match="an assessment must be a mapping of field names to answers"):
+            door(value)
+    batch = score_batch(screener, [value])
+    assert batch.rejects["field"].tolist() == ["(row)"]
+    assert "an assessment must be a mapping" in batch.rejects["reason"].iloc[0]

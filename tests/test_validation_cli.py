@@ -244,7 +244,7 @@ def test_differential_prediction_without_statsmodels_says_which_extra_to_install
         ]
     )
     assert code == 2
-    assert "profilefit[evidence]" in capsys.readouterr().err
+    assert 'pip install -e ".[evidence]"' in capsys.readouterr().err
 
 
 def test_a_learned_role_scores_through_the_screener_as_it_was_learned(sample_results, tmp_path, instrument):

@@ -2,7 +2,7 @@
 
 Both read through :func:`profilefit.io.read_table`, which the shortlist uses too, and
 need only the standard library for CSV and JSON Lines, so the audit runs without the
-``profilefit[io]`` extra; Parquet needs pyarrow, imported only when a
+``io`` extra; Parquet needs pyarrow, imported only when a
 Parquet file is read. CSV may be UTF-8 with or without a byte-order mark, comma-,
 semicolon- or tab-separated (sniffed from the header line), with CRLF or LF line ends.
 """
@@ -200,7 +200,7 @@ def read_results(path: str | Path) -> list[ScoredCandidate]:
     Parameters
     ----------
     path : str or Path
-        CSV (``.csv``), JSON Lines (``.jsonl``) or Parquet (``.parquet``; needs ``profilefit[io]``).
+        CSV (``.csv``), JSON Lines (``.jsonl``) or Parquet (``.parquet``; needs the ``io`` extra).
         ``candidate_id``, ``profile``, ``fit_score`` and ``fit_band`` are read, and ``model_id``,
         ``fit_role``, ``validity_flags`` (``flags`` in older files) and ``needs_review`` when
         present. An empty ``fit_band`` (a fit without a band) is read as ``None``.

@@ -5,7 +5,7 @@ dicts) in chunks, validate it with the schema's rules on whole columns, score it
 the same core as :meth:`Screener.score <profilefit.screening.Screener.score>`, and
 write a results file and a rejects file. Every row read is scored or rejected.
 
-Needs the ``io`` extra (``pip install "profilefit[io]"``); :func:`score_partition`
+Needs the ``io`` extra (``pip install -e ".[io]"`` in the checkout); :func:`score_partition`
 on Dask needs the ``dask`` extra. Core profilefit imports and scores one candidate
 without them. See docs/batch.md.
 """

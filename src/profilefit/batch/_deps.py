@@ -10,20 +10,9 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-#: The extra that provides each optional top-level module.
-_EXTRA_OF = {
-    "pyarrow": "io",
-    "pandas": "io",
-    "openpyxl": "io",
-    "python_calamine": "io",
-    "tqdm": "io",
-    "dask": "dask",
-    "distributed": "dask",
-}
+from profilefit._extras import MissingExtraError, missing_extra
 
-
-class MissingExtraError(ImportError):
-    """An optional library that batch scoring needs is not installed; the message says which extra adds it."""
+__all__ = ["MissingExtraError", "require"]
 
 
 def require(module: str, *, purpose: str = "batch scoring") -> ModuleType:
@@ -49,8 +38,4 @@ def require(module: str, *, purpose: str = "batch scoring") -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as error:
-        top = module.partition(".")[0]
-        extra = _EXTRA_OF.get(top, "io")
-        raise MissingExtraError(
-            f'{purpose} needs {top}, which is not installed; install it with: pip install "profilefit[{extra}]"'
-        ) from error
+        raise missing_extra(module, purpose=purpose) from error

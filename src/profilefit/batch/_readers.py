@@ -28,6 +28,7 @@ import shutil
 import sys
 import tempfile
 import weakref
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +42,7 @@ from profilefit.batch._transcode import spool_standard_input, utf8_copy
 from profilefit.batch._validate import RawChunk
 from profilefit.instrument import Instrument
 from profilefit.io import JsonRowError, load_json_object, sniff_delimiter
-from profilefit.schema import AssessmentBase
+from profilefit.schema import NOT_A_MAPPING, AssessmentBase
 
 #: Input formats by file suffix.
 INPUT_FORMATS = {
@@ -193,18 +194,38 @@ def _open_file(
         if kind in ("jsonl", "xlsx"):
             chunk_size = min(chunk_size, RECORD_CHUNK_SIZE)
         source = opener(path, instrument, chunk_size, columns, name)
+    except _UNREADABLE as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise _naming(name, error) from error
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    chunks = _removing_after(folder, source.chunks)
+    chunks = _removing_after(folder, source.chunks, name)
     weakref.finalize(chunks, shutil.rmtree, folder, True)  # also when the chunks are never read
     return dataclasses.replace(source, chunks=chunks)
 
 
-def _removing_after(folder: Path, chunks: Iterator[RawChunk]) -> Iterator[RawChunk]:
+#: What a damaged or mis-encoded file raises from deep in a reader (a truncated Parquet or gzip file, bytes
+#: that are not the encoding's), often without the file's name; :func:`_naming` adds it.
+_UNREADABLE = (ValueError, OSError, EOFError, zlib.error)
+
+
+def _naming(name: str, error: BaseException) -> BaseException:
+    """``error`` with the file's name in front, unless its message already names the file."""
+    if name in str(error) or (isinstance(error, OSError) and error.filename is not None):
+        return error
+    return ValueError(f"{name}: cannot read this file: {error}")
+
+
+def _removing_after(folder: Path, chunks: Iterator[RawChunk], name: str) -> Iterator[RawChunk]:
     """The chunks; the temporary folder is removed when they are done (or abandoned)."""
     try:
         yield from chunks
+    except _UNREADABLE as error:
+        named = _naming(name, error)
+        if named is error:
+            raise
+        raise named from error
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -444,7 +465,7 @@ def _record_chunks(records: Iterator[Any], chunk_size: int) -> Iterator[RawChunk
                 unreadable[position] = {
                     "field": "(row)",
                     "value": None,
-                    "reason": f"expected a dict, an assessment or JSON text, got {type(record).__name__}",
+                    "reason": f"{NOT_A_MAPPING}; got {type(record).__name__}",
                 }
             rows.append(row)
         yield RawChunk.from_records(rows, first_row=row_number, tabular=False, unreadable=unreadable)

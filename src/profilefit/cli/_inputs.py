@@ -105,3 +105,17 @@ def _check_norms(group: NormGroup, screener: Screener) -> None:
             f"norm group {group.name!r} has no scores for scale(s) {', '.join(missing)} of instrument "
             f"{screener.instrument.id}; build norms for it with `profilefit norms EXPORT --instrument FILE`"
         )
+
+
+def read_candidate_text(name: str) -> str:
+    """One candidate's JSON file (``-``: standard input) as text; a file that is not UTF-8 is named in the error."""
+    if name == "-":
+        return sys.stdin.read()
+    data = Path(name).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{name}: not UTF-8 text (byte 0x{data[error.start]:02X} at byte {error.start}); "
+            "save the file as UTF-8 (JSON is UTF-8)"
+        ) from None

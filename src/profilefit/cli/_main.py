@@ -5,7 +5,8 @@ Each sub-command lives in its own module under ``profilefit.cli`` and exposes
 taking the parsed arguments and returning an exit code.
 
 Exit codes: 0 success; 1 the input was read but some rows were rejected or a
-check failed (the command says which); 2 usage error or unreadable input;
+check failed (the command says which); 2 usage error, unreadable input, or a missing optional extra
+(the message names the extra and how to install it from the checkout);
 3 the model file was refused (checksum, or a format this version does not read); 4 an internal error (a bug in
 profilefit: one line, and the traceback with ``--debug``); 130 interrupted (Ctrl-C);
 143 stopped by SIGTERM. An interrupted or failed command leaves no partial output.
@@ -25,6 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 import profilefit
+from profilefit._extras import EXTRA_OF, MissingExtraError, missing_extra
 from profilefit.artifact import ModelIntegrityError, ModelVersionError
 
 EXIT_OK = 0
@@ -105,6 +107,15 @@ def _run(args: argparse.Namespace) -> int:
     except (ModelIntegrityError, ModelVersionError) as error:
         print(f"profilefit: {error}", file=sys.stderr)
         return EXIT_MODEL_REFUSED
+    except MissingExtraError as error:
+        print(f"profilefit {args.command}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ModuleNotFoundError as error:
+        # An optional library imported directly (not through profilefit.batch's require): name its extra.
+        if (error.name or "").partition(".")[0] not in EXTRA_OF:
+            return _internal(args, error)
+        print(f"profilefit {args.command}: {missing_extra(error.name or '', purpose=args.command)}", file=sys.stderr)
+        return EXIT_USAGE
     except ValidationError as error:
         print(f"profilefit: {error.title} is not valid:", file=sys.stderr)
         for problem in error.errors(include_url=False):
@@ -119,14 +130,18 @@ def _run(args: argparse.Namespace) -> int:
         print(f"profilefit: {error}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as error:
-        if args.debug:
-            traceback.print_exc()
-        print(
-            f"profilefit: internal error ({type(error).__name__}: {_short(str(error))}); this is a bug in profilefit. "
-            "Run again with --debug for the traceback, and report it.",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
+        return _internal(args, error)
+
+
+def _internal(args: argparse.Namespace, error: Exception) -> int:
+    if args.debug:
+        traceback.print_exc()
+    print(
+        f"profilefit: internal error ({type(error).__name__}: {_short(str(error))}); this is a bug in profilefit. "
+        "Run again with --debug for the traceback, and report it.",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
 
 
 def _short(value: Any, limit: int = 200) -> str:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from profilefit.cli._errors import notes_to_stderr, print_validation_error
-from profilefit.cli._inputs import ENCODING_HELP, export_path, load_screener, print_capped_problems
+from profilefit.cli._inputs import (
+    ENCODING_HELP,
+    export_path,
+    load_screener,
+    print_capped_problems,
+    read_candidate_text,
+)
 from profilefit.simulate import REFERENCE_SEED
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
@@ -91,7 +95,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_score_one(args: argparse.Namespace) -> int:
     """Score one assessment and print the result as JSON."""
-    text = sys.stdin.read() if args.candidate == "-" else Path(args.candidate).read_text(encoding="utf-8")
+    text = read_candidate_text(args.candidate)
     screener = load_screener(
         args.model, role=None, norms=args.norms, command="score-one", decision_log=args.decision_log
     )

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from profilefit.cli._errors import print_validation_error
-from profilefit.cli._inputs import load_screener
+from profilefit.cli._inputs import load_screener, read_candidate_text
 from profilefit.fit import BANDS, DEFAULT_ROLE, builtin_roles, load_role
 from profilefit.io import ResultsRoleError, stored_role
 from profilefit.reports import (
@@ -81,7 +81,7 @@ def register(subparsers: Any) -> None:
 
 def run_report(args: argparse.Namespace) -> int:
     """Score (or read) one candidate and write the reports."""
-    text = sys.stdin.read() if args.candidate == "-" else Path(args.candidate).read_text(encoding="utf-8-sig")
+    text = read_candidate_text(args.candidate)
     if _is_result(text):
         result = ScreeningResult.model_validate_json(text)
         source = "standard input" if args.candidate == "-" else args.candidate

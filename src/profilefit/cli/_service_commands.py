@@ -119,9 +119,9 @@ def run_serve(args: argparse.Namespace) -> int:
 
         from profilefit.service import AssessmentService, Settings, upgrade
     except ImportError as error:
-        print(
-            f"profilefit serve: needs the service extra: pip install 'profilefit[service]' ({error})", file=sys.stderr
-        )
+        from profilefit._extras import install_hint
+
+        print(f"profilefit serve: needs the 'service' extra ({error}); {install_hint('service')}", file=sys.stderr)
         return EXIT_USAGE
     env = serve_environment(args, dict(os.environ))
     settings = Settings.from_env(env)

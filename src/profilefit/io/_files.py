@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from profilefit._extras import missing_extra
 from profilefit.io._tables import sniff_delimiter
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -140,8 +141,7 @@ def _parquet_rows(path: Path, columns: tuple[str, ...] | None, error: type[Value
     try:
         import pyarrow.parquet as pq
     except ImportError as problem:
-        message = f"{path}: reading Parquet needs pyarrow; install it with: pip install 'profilefit[io]'"
-        raise error(message) from problem
+        raise error(f"{path}: {missing_extra('pyarrow', purpose='reading Parquet')}") from problem
     names = list(pq.read_schema(path).names)
     by_lower = {name.lower(): name for name in names}
     wanted = names if columns is None else [by_lower[column] for column in columns if column in by_lower]

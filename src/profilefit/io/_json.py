@@ -10,6 +10,7 @@ with one clear reason, so the batch readers can turn it into a reject of that li
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -21,6 +22,30 @@ _SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
 
 class JsonRowError(ValueError):
     """A JSON text that is not one readable object; the message says why, in one line."""
+
+
+#: The one reason for a JSON text holding a number that is not finite, however it was written.
+NOT_FINITE = (
+    "not valid JSON: a number is NaN, Infinity or too large to read (leave the field out, or write null, "
+    "when there is no value)"
+)
+
+
+class _NotFinite(ValueError):
+    """A JSON text holds NaN, Infinity or -Infinity (which Python's json reads), or a number like 1e400."""
+
+
+def _refuse_constant(constant: str) -> Any:
+    # JSON (RFC 8259) has no NaN or Infinity. A row that holds one is refused at every JSON door, rather
+    # than read as an empty answer (a NaN time would switch the too-fast flag off) or an endless one.
+    raise _NotFinite(constant)
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e400 overflows to infinity; refused as Infinity is
+        raise _NotFinite(text)
+    return number
 
 
 class _DuplicateKey(ValueError):
@@ -60,7 +85,9 @@ def load_json_object(text: str | bytes) -> dict[str, Any]:
     Raises
     ------
     JsonRowError
-        For text that is not valid JSON, not valid UTF-8, nested too deeply, holds a number
+        For text that is not valid JSON (``NaN``, ``Infinity`` and ``-Infinity``, which Python's json
+        reads, and numbers too large for a double, such as ``1e400``, included: :data:`NOT_FINITE`),
+        not valid UTF-8, nested too deeply, holds a number
         too long to read or an escaped lone surrogate (U+D800 to U+DFFF, not a character),
         repeats a key (the key is named), or is not an object.
 
@@ -78,13 +105,15 @@ def load_json_object(text: str | bytes) -> dict[str, Any]:
     elif isinstance(text, str) and text.startswith("\ufeff"):
         text = text[1:]
     try:
-        record = json.loads(text)
+        record = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
         # Each key, at any depth, is followed by a colon. When the text holds exactly as many colons as
         # the object has keys, no key can repeat; only other texts are parsed again, key by key.
         if isinstance(record, dict) and _key_ends(text) != len(record):
-            record = json.loads(text, object_pairs_hook=_object)
+            record = json.loads(text, object_pairs_hook=_object, parse_constant=_refuse_constant, parse_float=_finite)
     except _DuplicateKey as error:
         raise JsonRowError(f"key {echo(error.key)!r} appears more than once in this object") from None
+    except _NotFinite:
+        raise JsonRowError(NOT_FINITE) from None
     except json.JSONDecodeError as error:
         raise JsonRowError(f"not valid JSON ({error.msg} at character {error.pos})") from None
     except UnicodeDecodeError as error:

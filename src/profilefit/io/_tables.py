@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from profilefit.scoring import Responses
 
 #: A whole number as text: ``4``, ``+4``, ``04``, and ``4.0`` as pandas and R write integer columns with gaps.
-_WHOLE_NUMBER = re.compile(r"^[+]?\d+(?:\.0+)?$")
-_DECIMAL = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+#: ASCII digits only (``[0-9]``, not ``\d``): "٤" and full-width "４" are refused at every door, as the batch
+#: fast path refuses them, rather than read as 4 by one door and refused by another.
+_WHOLE_NUMBER = re.compile(r"^[+]?[0-9]+(?:\.0+)?$")
+_DECIMAL = re.compile(r"^[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)$")
 #: Longer digit strings are left as text for the schema to refuse (Python refuses to read 4,300 and more).
 _MAX_DIGITS = 24
 

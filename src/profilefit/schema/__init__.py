@@ -2,6 +2,7 @@
 
 from profilefit.schema._assessment import (
     DEMOGRAPHIC_FIELDS,
+    NOT_A_MAPPING,
     SCHEMA_VERSION,
     AssessmentBase,
     assessment_model,
@@ -12,6 +13,7 @@ from profilefit.schema._assessment import (
 
 __all__ = [
     "DEMOGRAPHIC_FIELDS",
+    "NOT_A_MAPPING",
     "SCHEMA_VERSION",
     "AssessmentBase",
     "assessment_model",

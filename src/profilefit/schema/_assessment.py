@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from annotated_types import Ge, Le, MaxLen, MinLen
 from pydantic import (
+    AllowInfNan,
     BaseModel,
     ConfigDict,
     Field,
@@ -62,7 +63,18 @@ DEMOGRAPHIC_FIELDS = frozenset(
 #: Printable and not only white space: every door strips an id, and an id of spaces alone would be empty.
 #: The pattern says so in the published JSON Schema (service/_api.py uses the same one).
 CandidateId = Annotated[str, MinLen(1), MaxLen(128), Field(pattern=r"^[^\x00-\x1f]*[^\s\x00-\x1f][^\x00-\x1f]*$")]
-Seconds = Annotated[float, Ge(0), Le(86_400)]
+#: The longest completion time a row may report: one day.
+MAX_SECONDS = 86_400
+#: Finite, from 0 to one day: -Infinity, Infinity and NaN are refused here. (A NaN *cell* of a table is how
+#: pandas and Parquet write an empty cell; :func:`profilefit.io.coerce_row` reads it as "not reported" first.)
+Seconds = Annotated[float, Ge(0), Le(MAX_SECONDS), AllowInfNan(False)]
+#: The reason every door gives for a completion time it refuses.
+SECONDS_ALLOWED = (
+    f"allowed: a finite number of seconds from 0 to {MAX_SECONDS} (digits 0-9, a decimal point or comma), "
+    "or empty when not reported"
+)
+#: The reason every door gives for an input that is not one assessment at all.
+NOT_A_MAPPING = "an assessment must be a mapping of field names to answers (a dict), JSON text, or an Assessment"
 
 
 def demographic_message(field: str) -> str:
@@ -216,6 +228,8 @@ def validate_row(model: type[AssessmentBase], row: Mapping[str, Any] | str | byt
 
     Raises
     ------
+    TypeError
+        When ``row`` is neither a mapping nor JSON text (``None``, a list, a number).
     pydantic.ValidationError
         Naming every problem of the row: demographic keys first, then the fields in the
         instrument's order, then unknown keys. Text that is not one JSON object, and two keys
@@ -226,6 +240,8 @@ def validate_row(model: type[AssessmentBase], row: Mapping[str, Any] | str | byt
             row = load_json_object(row)
         except JsonRowError as error:
             raise _row_error(model, "json_object", str(error), "(assessment)", None) from None
+    if not isinstance(row, Mapping):
+        raise TypeError(f"{NOT_A_MAPPING}; got {type(row).__name__}")
     try:
         typed = coerce_row(model.instrument, row)
     except RepeatedFieldError as error:
@@ -268,6 +284,8 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
             location in instrument.item_ids or location in instrument.check_ids
         ):
             reason = f"allowed: a whole number from {low} to {high}, or empty when unanswered"
+        elif location == "completion_seconds" and kind != "extra_forbidden":
+            reason = SECONDS_ALLOWED
         elif kind == "literal_error":
             reason = f"allowed: {context.get('expected', problem['msg'])}, or empty when unanswered"
         elif kind == "extra_forbidden":

@@ -1,6 +1,6 @@
 """The assessment service: an HTTP API, a candidate test page, storage, and ATS contracts.
 
-Needs the ``service`` extra (``pip install "profilefit[service]"``). Build the app with
+Needs the ``service`` extra (``pip install -e ".[service]"`` in the checkout). Build the app with
 :func:`create_app` and serve it with any ASGI server, or run ``profilefit serve``.
 See docs/service.md.
 """

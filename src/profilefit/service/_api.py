@@ -9,6 +9,7 @@ result the library gives for the same answers. Every route needs an API key sent
 # No `from __future__ import annotations` here: route signatures use the service's roles and
 # languages, which FastAPI can read only from annotations evaluated when the routes are made.
 import json
+import math
 import re
 from typing import Annotated, Any, Literal, cast
 
@@ -207,7 +208,7 @@ def api_router(service: AssessmentService) -> APIRouter:
         parts, problems = [], []
         for index, item in enumerate(batch.assessments):
             try:
-                validated = screener.validate(item)
+                validated = screener.validate(_as_sent(item))
             except ValidationError as error:
                 problems += field_problems(error, instrument, index=index)
                 continue
@@ -348,6 +349,17 @@ def health_router(service: AssessmentService) -> APIRouter:
         return {"status": "ready", "model_id": service.screener.model_info.model_id}
 
     return router
+
+
+def _as_sent(item: dict[str, Any]) -> dict[str, Any] | str:
+    """An item as POST /v1/score would read it: NaN or Infinity (which FastAPI's JSON parser reads) as JSON text.
+
+    A Python NaN is an empty cell, as pandas writes one; in a request body it can only come from the ``NaN``
+    constant, which is not JSON. Written back as text, the one rule refuses it as POST /v1/score does.
+    """
+    if any(isinstance(value, float) and not math.isfinite(value) for value in item.values()):
+        return json.dumps(item)
+    return item
 
 
 def _field(field: str, reason: str) -> dict[str, str]:

@@ -59,14 +59,15 @@ def export_results(database_url: str, output: str | Path, *, screener: Any = Non
     """
     import importlib
 
-    from profilefit.batch import MissingExtraError, neutralise, output_format, result_schema
+    from profilefit._extras import missing_extra
+    from profilefit.batch import neutralise, output_format, result_schema
     from profilefit.screening import Screener
 
     def require(module: str) -> Any:
         try:
             return importlib.import_module(module)
         except ImportError:
-            raise MissingExtraError(f"export-results needs {module}: pip install 'profilefit[io]'") from None
+            raise missing_extra(module, purpose="export-results") from None
 
     screener = screener or Screener.load()
     kind = output_format(output)

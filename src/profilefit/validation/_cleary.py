@@ -11,7 +11,8 @@ they do not differ, intercepts are tested in the model without products (the ste
 Lautenschlager & Mendoza 1986). For a yes/no outcome this is a linear probability model with
 heteroscedasticity-consistent (HC3) standard errors.
 
-Demographics enter only this analysis, never the fit. Needs statsmodels (``pip install 'profilefit[evidence]'``).
+Demographics enter only this analysis, never the fit. Needs statsmodels (the ``evidence`` extra:
+``pip install -e ".[evidence]"`` in the checkout).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from profilefit._extras import missing_extra
 from profilefit.validation._inputs import plain_name
 from profilefit.validation._stats import Estimate
 
@@ -110,9 +112,7 @@ def _require_statsmodels() -> Any:
     try:
         import statsmodels.api as sm
     except ImportError as problem:
-        raise ImportError(
-            "differential prediction needs statsmodels; install it with: pip install 'profilefit[evidence]'"
-        ) from problem
+        raise missing_extra("statsmodels", purpose="differential prediction") from problem
     return sm
 
 
