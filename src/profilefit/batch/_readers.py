@@ -28,15 +28,15 @@ import shutil
 import sys
 import tempfile
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from profilefit.batch._deps import require
 from profilefit.batch._excel import open_workbook
-from profilefit.batch._fields import Header, read_header
-from profilefit.batch._jsonl import jsonl_chunks, line_problem
+from profilefit.batch._fields import ColumnNames, Header, read_header
+from profilefit.batch._jsonl import KeyReader, jsonl_chunks, line_problem
 from profilefit.batch._transcode import spool_standard_input, utf8_copy
 from profilefit.batch._validate import RawChunk
 from profilefit.instrument import Instrument
@@ -68,10 +68,13 @@ _CSV_BLOCK_BYTES = 1 << 20
 
 @dataclass(frozen=True)
 class _Columns:
-    """Columns of a table to leave out, and columns that are not fields to read all the same."""
+    """How to find and read a table's columns: which to leave out, which non-fields to read, where the header is."""
 
     ignore: tuple[str, ...]
     extra: tuple[str, ...]
+    id_column: str | None = None
+    sheet: str | int | None = None
+    header_row: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,6 +85,8 @@ class Source:
     chunks: Iterator[RawChunk]
     total_rows: int | None = None
     notes: tuple[str, ...] = ()
+    #: Notes known only once every chunk is read (the unknown keys of JSON Lines).
+    late_notes: Callable[[], list[str]] | None = None
 
 
 def input_format(path: str | Path, *, name: str | None = None) -> str:
@@ -110,6 +115,9 @@ def open_source(
     ignore_columns: Iterable[str] = (),
     encoding: str | None = None,
     extra_columns: Iterable[str] = (),
+    id_column: str | None = None,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
 ) -> Source:
     """Open a file path, a pandas DataFrame, a pyarrow Table or an iterable of assessments for chunked reading.
 
@@ -129,6 +137,16 @@ def open_source(
         file starts with their byte-order mark.
     extra_columns : iterable of str, optional
         Columns of a table that are not fields but are read all the same (a label column).
+    id_column : str, optional
+        The column (or JSON key) that holds the candidate id when it is not ``candidate_id``
+        (``"Kandidat-ID"``, say), compared without regard to case.
+    sheet : str or int, optional
+        The sheet of an Excel workbook to read, by name or by number (1 = the first). By
+        default the first sheet whose header has the id column (a cover sheet is skipped).
+    header_row : int, optional
+        The row of a CSV file or an Excel sheet that holds the header (1 = the first line).
+        By default the first row, among the first :data:`HEADER_SEARCH_ROWS`, that has the
+        id column, so a title row above the header is skipped.
 
     Returns
     -------
@@ -145,7 +163,11 @@ def open_source(
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
-    columns = _Columns(tuple(ignore_columns), tuple(extra_columns))
+    if header_row is not None and header_row < 1:
+        raise ValueError(f"the header row is counted from 1, got {header_row}")
+    columns = _Columns(tuple(ignore_columns), tuple(extra_columns), id_column, sheet, header_row)
+    if not isinstance(data, str | Path) and (sheet is not None or header_row is not None):
+        raise ValueError("a sheet and a header row can be given for a CSV or Excel file only")
     if isinstance(data, str | Path):
         return _open_file(data, instrument, chunk_size, columns, encoding)
     pandas, pyarrow = sys.modules.get("pandas"), sys.modules.get("pyarrow")
@@ -165,7 +187,14 @@ def open_source(
 
 
 def _header(instrument: Instrument, names: list[str], columns: _Columns, *, source: str) -> Header:
-    return read_header(instrument, names, ignore_columns=columns.ignore, extra_columns=columns.extra, source=source)
+    return read_header(
+        instrument,
+        names,
+        ignore_columns=columns.ignore,
+        extra_columns=columns.extra,
+        id_column=columns.id_column,
+        source=source,
+    )
 
 
 def _open_file(
@@ -189,6 +218,13 @@ def _open_file(
             path = copy or path
         elif compressed or encoding is not None:
             raise ValueError(f"{name}: only CSV and JSON Lines files can be compressed or given an encoding")
+        if columns.sheet is not None and kind != "xlsx":
+            raise ValueError(f"{name}: only an Excel workbook has sheets; leave out --sheet")
+        if columns.header_row is not None and kind not in ("csv", "xlsx"):
+            raise ValueError(
+                f"{name}: a {kind} file has no header row to find (its names are in every line, or in its schema); "
+                "leave out --header-row"
+            )
         opener = {"csv": _open_csv, "jsonl": _open_jsonl, "parquet": _open_parquet, "xlsx": _open_xlsx}[kind]
         if kind in ("jsonl", "xlsx"):
             chunk_size = min(chunk_size, RECORD_CHUNK_SIZE)
@@ -369,7 +405,11 @@ def _undecodable(text: str) -> str | None:
 
 
 def _open_jsonl(path: Path, instrument: Instrument, chunk_size: int, columns: _Columns, name: str) -> Source:
-    return Source(name, jsonl_chunks(path, instrument, chunk_size))
+    names = ColumnNames(
+        instrument, ignore_columns=columns.ignore, extra_columns=columns.extra, id_column=columns.id_column, source=name
+    )
+    # Keys are known only as lines are read: their note comes when the file is done.
+    return Source(name, jsonl_chunks(path, KeyReader(names), chunk_size), late_notes=names.notes)
 
 
 # ---- Parquet, Arrow tables and data frames -------------------------------------------------------
