@@ -184,7 +184,8 @@ class ColumnNames:
         if demographic:
             notes.append(
                 f"{source}: column(s) {_listed(demographic)} look like demographics and were not read: demographics "
-                "never enter scoring; give them to the adverse-impact audit (profilefit audit RESULTS --demographics FILE)"
+                "never enter scoring; give them to the adverse-impact audit "
+                "(profilefit audit RESULTS --demographics FILE)"
             )
         if unknown:
             described = []

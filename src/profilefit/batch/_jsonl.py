@@ -48,8 +48,7 @@ import numpy as np
 from profilefit.batch._deps import require
 from profilefit.batch._fields import ColumnNames
 from profilefit.batch._validate import RawChunk
-from profilefit.instrument import Instrument
-from profilefit.io import JsonRowError, echo, load_json_object
+from profilefit.io import JsonRowError, load_json_object
 
 #: An escaped surrogate (Python keeps a lone one as it is; pyarrow may not).
 _SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
