@@ -201,10 +201,17 @@ class ColumnNames:
         return notes
 
 
-def has_id_column(names: Sequence[Any], id_column: str | None = None) -> bool:
-    """Whether a row of cells holds the id column's name: how a header row is told from a title row above it."""
-    wanted = {"candidate_id", str(id_column).strip().casefold() if id_column is not None else "candidate_id"}
-    return any(isinstance(name, str) and name.strip().casefold() in wanted for name in names)
+def looks_like_header(instrument: Instrument, cells: Sequence[Any], id_column: str | None = None) -> bool:
+    """Whether a row of cells is a header: it names the id column or a question of the instrument.
+
+    This is how the header is told from a title row, notes or a cover sheet above it.
+    Names are compared stripped and without regard to case, as :func:`read_header` compares them.
+    """
+    kinds = field_table(instrument).kind
+    wanted = {name.casefold() for name, (kind, _) in kinds.items() if kind in (CANDIDATE_ID, ITEM, SCENARIO, CHECK)}
+    if id_column is not None:
+        wanted.add(str(id_column).strip().casefold())
+    return any(isinstance(cell, str) and cell.strip().casefold() in wanted for cell in cells)
 
 
 def read_header(

@@ -272,8 +272,9 @@ def _reference(
         row_number = chunk.first_row + position
         problems: list[dict[str, Any]]
         candidate_id = None
-        if position in chunk.unreadable:
-            problems = [chunk.unreadable[position]]
+        if position in chunk.unreadable:  # a reader may know the id of a row it could not read (an error cell)
+            problems = [dict(chunk.unreadable[position])]
+            candidate_id = problems[0].pop("candidate_id", None)
         else:
             try:
                 accepted.append((position, validate_row(schema, raw).model_dump()))
@@ -283,10 +284,9 @@ def _reference(
                 candidate_id = _readable_id(instrument, raw)
             except (AttributeError, TypeError, ValueError) as error:  # a key or a value coerce_row cannot read
                 problems = [{"field": "(row)", "value": None, "reason": f"cannot read this row: {error}"}]
-        rejects.extend(
-            {"row": row_number, "candidate_id": echo(candidate_id), **_without_foreign_value(problem, fields, raw)}
-            for problem in problems
-        )
+            problems = [_without_foreign_value(problem, fields, raw) for problem in problems]
+        # A reader's own problem (an unreadable line, an error cell) holds only what it vouches for.
+        rejects.extend({"row": row_number, "candidate_id": echo(candidate_id), **problem} for problem in problems)
     return accepted
 
 
