@@ -66,16 +66,17 @@ def open_workbook(
         workbook = calamine.CalamineWorkbook.from_path(str(path))
         names = list(workbook.sheet_names)
         if sheet is None:
-            index, found = _sheet_with_header(workbook, names, header_row, is_header, search_rows)
+            index, found, chosen = _sheet_with_header(workbook, names, header_row, is_header, search_rows)
         else:
-            index, found = _sheet_index(names, sheet, name), None
+            index, found, chosen = _sheet_index(names, sheet, name), None, None
         if sheet is None and found is None and len(names) > 1:
             raise ColumnError(
                 f"{name}: no sheet has a header among its first {search_rows} rows (a row naming candidate_id or a "
                 f"question of the instrument); the sheets are {', '.join(map(repr, names))}. Choose the sheet with "
                 "--sheet NAME and the header with --header-row N, and name the id column with --id-column NAME"
             )
-        chosen = workbook.get_sheet_by_index(index)
+        if chosen is None:  # each load parses the sheet: a sheet already loaded is used as it is
+            chosen = workbook.get_sheet_by_index(index)
     except (OSError, calamine.CalamineError) as error:
         raise ValueError(f"{name}: cannot open as an Excel workbook ({error})") from error
     offset = chosen.start[1] if chosen.start else 0  # the column of the sheet's first used cell
@@ -133,22 +134,23 @@ def _sheet_index(names: list[str], sheet: str | int, name: str) -> int:
 
 def _sheet_with_header(
     workbook: Any, names: list[str], header_row: int | None, is_header: Callable[[list[Any]], bool], search_rows: int
-) -> tuple[int, int | None]:
-    """The first sheet whose header (at ``header_row``, or among its first rows) holds the id column, and that row.
+) -> tuple[int, int | None, Any]:
+    """The first sheet with a header (at ``header_row``, or among its first rows): its index, that row, the sheet.
 
-    The first sheet and no row when none does (its first non-empty row is then the header).
+    The first sheet, no row and no sheet object when none has one (its first non-empty row is then the header).
     """
     for index in range(len(names)):
-        rows = enumerate(workbook.get_sheet_by_index(index).iter_rows(), start=1)
+        sheet = workbook.get_sheet_by_index(index)
+        rows = enumerate(sheet.iter_rows(), start=1)
         if header_row is not None:
             if any(row == header_row and is_header(values) for row, values in itertools.islice(rows, header_row)):
-                return index, header_row
+                return index, header_row, sheet
             continue
         filled = ((row, values) for row, values in rows if _filled(values))
         for row, values in itertools.islice(filled, search_rows):
             if is_header(values):
-                return index, row
-    return 0, None
+                return index, row, sheet
+    return 0, None, None
 
 
 def _header_row(
