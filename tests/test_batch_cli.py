@@ -42,7 +42,8 @@ def test_exit_0_when_every_row_is_scored(tmp_path, capsys):
 def test_rejects_as_json_lines(tmp_path):
     export = tmp_path / "bad.csv"
     export.write_text("candidate_id;tc1\nc1;7\n", encoding="utf-8")
-    assert main(["score", str(export), "-o", str(tmp_path / "r.csv"), "--rejects", str(tmp_path / "bad.jsonl")]) == 1
+    # Nothing scored: exit code 5, not the 1 of a day with some rejects.
+    assert main(["score", str(export), "-o", str(tmp_path / "r.csv"), "--rejects", str(tmp_path / "bad.jsonl")]) == 5
     record = json.loads((tmp_path / "bad.jsonl").read_text(encoding="utf-8"))
     assert record == {
         "row": 1,

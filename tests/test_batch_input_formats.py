@@ -120,7 +120,7 @@ def test_an_excel_formula_without_a_saved_value_is_a_reject_naming_the_cell(scre
 def test_data_on_other_sheets_gives_a_warning(screener, tmp_path):
     path = tmp_path / "two sheets.xlsx"
     _workbook(path, [["candidate_id", "tc1"], ["c1", 4]], second_sheet=True)
-    with pytest.warns(InputWarning, match=r"sheet\(s\) 'Later' hold data that was not read; only the first sheet"):
+    with pytest.warns(InputWarning, match=r"sheet\(s\) 'Later' hold data that was not read; only sheet 'Answers'"):
         batch = score_batch(screener, path)
     assert _ids(batch) == ["c1"]
 

@@ -28,7 +28,10 @@ def test_a_header_without_candidate_id_is_one_line_not_thousands(tmp_path, capsy
     arguments = [part.replace("NORMS", str(tmp_path / "n.json")) for part in command]
     assert main([arguments[0], str(export), *arguments[1:]]) == 2
     err = capsys.readouterr().err
-    assert err == f"profilefit: {export}: there is no candidate_id column.\n"
+    assert err == (
+        f"profilefit: {export}: there is no candidate_id column; name the column that holds the ids with "
+        "--id-column NAME (id_column= in Python).\n"
+    )
     assert not (tmp_path / "n.json").exists()
 
 

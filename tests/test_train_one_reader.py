@@ -68,7 +68,10 @@ def test_a_header_without_candidate_id_is_one_message_before_any_row(tmp_path, c
     export = tmp_path / "labels.csv"
     export.write_text("id,tc1,profile\n" + "".join(f"c{k},4,rock\n" for k in range(5000)), encoding="utf-8")
     assert main(["train", "--data", str(export), "--out", str(tmp_path / "out")]) == 2
-    assert capsys.readouterr().err == f"profilefit: {export}: there is no candidate_id column.\n"
+    assert capsys.readouterr().err == (
+        f"profilefit: {export}: there is no candidate_id column; name the column that holds the ids with "
+        "--id-column NAME (id_column= in Python).\n"
+    )
     assert not (tmp_path / "out").exists()
 
 

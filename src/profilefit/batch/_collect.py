@@ -117,6 +117,7 @@ def collect_responses(
             responses = responses.take(labelled)
             labels += [mine[k] for k in labelled.tolist()]
         parts.append(responses)
+    _warn(source, late=True)
     if label_column is not None and rows_read and not label_found:
         raise _no_label_column(source.name, label_column)
     rejects.sort(key=lambda record: record["row"])

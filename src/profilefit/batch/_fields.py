@@ -14,6 +14,7 @@ import difflib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -126,6 +127,93 @@ def _listed(names: Sequence[str]) -> str:
     return shown + (f" and {len(names) - NAMES_LISTED:,} more" if len(names) > NAMES_LISTED else "")
 
 
+class ColumnNames:
+    """How the names of an export's columns (or a JSON object's keys) are read, one name at a time.
+
+    The one place that decides what a name is: a field (compared stripped and without regard
+    to case), the id column given as ``id_column``, an extra column read all the same (a label),
+    a column left out (``ignore_columns``), a demographic column (never read), or an unknown
+    column (ignored and named once in a note). A table's header (:func:`read_header`) and the
+    keys of JSON Lines (:class:`~profilefit.batch._jsonl.KeyReader`) both use it, so an unknown
+    column and an unknown key are handled alike. It remembers what it met, for the notes.
+    """
+
+    def __init__(
+        self,
+        instrument: Instrument,
+        *,
+        ignore_columns: Iterable[str] = (),
+        extra_columns: Iterable[str] = (),
+        id_column: str | None = None,
+        source: str = "input",
+    ) -> None:
+        self.instrument = instrument
+        self.source = source
+        self.kinds = field_table(instrument).kind
+        self._by_folded = {name.casefold(): name for name in self.kinds}
+        self._ignored = {str(name).strip().casefold() for name in ignore_columns}
+        self._extra = {str(name).strip().casefold(): str(name).strip() for name in extra_columns}
+        if id_column is not None and str(id_column).strip().casefold() != "candidate_id":
+            self._extra[str(id_column).strip().casefold()] = "candidate_id"
+        self.recased: dict[str, None] = {}
+        self.unknown: dict[str, None] = {}
+        self.demographic: dict[str, None] = {}
+
+    def read_as(self, name: str) -> str | None:
+        """The name a column is read as (a field's own spelling, or ``name`` stripped), or None to leave it out."""
+        stripped = name.strip()
+        folded = stripped.casefold()
+        if folded in self._ignored:
+            return None
+        if folded in self._extra:
+            return self._extra[folded]
+        if stripped and stripped not in self.kinds:
+            if folded in self._by_folded:
+                self.recased[stripped] = None
+                return self._by_folded[folded]
+            (self.demographic if folded in DEMOGRAPHIC_FIELDS else self.unknown)[stripped] = None
+            return None
+        return stripped
+
+    def notes(self) -> list[str]:
+        """What the caller should be told: names matched by case, demographic and unknown columns left out."""
+        source, instrument, notes = self.source, self.instrument, []
+        recased, demographic, unknown = list(self.recased), list(self.demographic), list(self.unknown)
+        if recased:
+            notes.append(f"{source}: column name(s) {_listed(recased)} matched their fields without regard to case")
+        if demographic:
+            notes.append(
+                f"{source}: column(s) {_listed(demographic)} look like demographics and were not read: demographics "
+                "never enter scoring; give them to the adverse-impact audit "
+                "(profilefit audit RESULTS --demographics FILE)"
+            )
+        if unknown:
+            described = []
+            for name in unknown[:NAMES_LISTED]:
+                close = difflib.get_close_matches(name.casefold(), list(self.kinds), n=1)
+                described.append(f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name))
+            more = f" and {len(unknown) - NAMES_LISTED:,} more" if len(unknown) > NAMES_LISTED else ""
+            notes.append(
+                f"{source}: column(s) {', '.join(described)}{more} are not fields of instrument {instrument.id} "
+                f"{instrument.version} and were ignored (leave a column out without this note with --ignore-column "
+                "NAME)"
+            )
+        return notes
+
+
+def looks_like_header(instrument: Instrument, cells: Sequence[Any], id_column: str | None = None) -> bool:
+    """Whether a row of cells is a header: it names the id column or a question of the instrument.
+
+    This is how the header is told from a title row, notes or a cover sheet above it.
+    Names are compared stripped and without regard to case, as :func:`read_header` compares them.
+    """
+    kinds = field_table(instrument).kind
+    wanted = {name.casefold() for name, (kind, _) in kinds.items() if kind in (CANDIDATE_ID, ITEM, SCENARIO, CHECK)}
+    if id_column is not None:
+        wanted.add(str(id_column).strip().casefold())
+    return any(isinstance(cell, str) and cell.strip().casefold() in wanted for cell in cells)
+
+
 def read_header(
     instrument: Instrument,
     names: Sequence[str],
@@ -133,6 +221,7 @@ def read_header(
     ignore_columns: Iterable[str] = (),
     source: str = "input",
     extra_columns: Iterable[str] = (),
+    id_column: str | None = None,
 ) -> Header:
     """Check the column names of a table against the instrument: which columns to read, and as what.
 
@@ -157,6 +246,9 @@ def read_header(
     extra_columns : iterable of str, optional
         Columns that are not fields but are read all the same, under the name given here
         (compared without regard to case): a label column for training, say.
+    id_column : str, optional
+        The column that holds the candidate id when it is not named ``candidate_id``
+        (``"Kandidat-ID"``, say; compared without regard to case).
 
     Returns
     -------
@@ -169,36 +261,30 @@ def read_header(
         is a question of the instrument while others are not fields (an export of another
         instrument).
     """
-    kinds = field_table(instrument).kind
-    by_folded = {name.casefold(): name for name in kinds}
-    ignored = {str(name).strip().casefold() for name in ignore_columns}
-    extra = {str(name).strip().casefold(): str(name).strip() for name in extra_columns}
+    columns = ColumnNames(
+        instrument, ignore_columns=ignore_columns, extra_columns=extra_columns, id_column=id_column, source=source
+    )
+    kinds = columns.kinds
     read_as = [str(name).strip() for name in names]
     keep: list[int] = []
-    recased: list[str] = []
-    unknown: list[str] = []
-    demographic: list[str] = []
-    for k, name in enumerate(read_as):
-        folded = name.casefold()
-        if folded in ignored:
-            continue
-        if folded in extra:
-            read_as[k] = extra[folded]
-        elif name and name not in kinds and folded in by_folded:
-            recased.append(name)
-            read_as[k] = by_folded[folded]
-        elif name and name not in kinds:
-            (demographic if folded in DEMOGRAPHIC_FIELDS else unknown).append(name)
-            continue
-        keep.append(k)
+    for k, name in enumerate(names):
+        kept = columns.read_as(str(name))
+        if kept is not None:
+            read_as[k] = kept
+            keep.append(k)
     counts = Counter(read_as[k] for k in keep if read_as[k])
     repeated = sorted(name for name, count in counts.items() if count > 1)
     problems = []
     if repeated:
         problems.append(f"column(s) {_listed(repeated)} appear more than once (names are compared without case)")
     if "candidate_id" not in counts:
-        problems.append("there is no candidate_id column")
+        hint = f" (no column is named {id_column!r})" if id_column is not None else ""
+        problems.append(
+            f"there is no candidate_id column{hint}; name the column that holds the ids with --id-column NAME "
+            "(id_column= in Python)"
+        )
     answers = [name for name in counts if kinds.get(name, (None,))[0] in (ITEM, SCENARIO, CHECK)]
+    unknown = list(columns.unknown)
     if unknown and not answers:
         problems.append(
             f"no column is a question of instrument {instrument.id} {instrument.version} "
@@ -207,25 +293,7 @@ def read_header(
         )
     if problems:
         raise ColumnError(f"{source}: " + "; ".join(problems) + ".")
-    notes = []
-    if recased:
-        notes.append(f"{source}: column name(s) {_listed(recased)} matched their fields without regard to case")
-    if demographic:
-        notes.append(
-            f"{source}: column(s) {_listed(demographic)} look like demographics and were not read: demographics "
-            "never enter scoring; give them to the adverse-impact audit (profilefit audit RESULTS --demographics FILE)"
-        )
-    if unknown:
-        described = []
-        for name in unknown[:NAMES_LISTED]:
-            close = difflib.get_close_matches(name.casefold(), list(kinds), n=1)
-            described.append(f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name))
-        more = f" and {len(unknown) - NAMES_LISTED:,} more" if len(unknown) > NAMES_LISTED else ""
-        notes.append(
-            f"{source}: column(s) {', '.join(described)}{more} are not fields of instrument {instrument.id} "
-            f"{instrument.version} and were ignored (leave a column out without this note with --ignore-column NAME)"
-        )
-    return Header(keep, read_as, notes)
+    return Header(keep, read_as, columns.notes())
 
 
 def check_header(

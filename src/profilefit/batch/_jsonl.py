@@ -14,12 +14,17 @@ line, as before:
 - every column is a whole number, a decimal number, text or empty, never nested (nested
   values are rejects of their line) and never true/false or dates (which pyarrow types
   differently from Python's json);
-- every key is exactly the name of a field of the instrument (other keys are decided
-  per row by the rule: not a field, or a field given twice as ``"tc1"`` and ``" tc1"``);
+- every key that is read is exactly the name of a field of the instrument (other keys are
+  read line by line: a field given twice as ``"tc1"`` and ``" tc1"`` is the rule's to refuse);
 - the block holds no run of 16 or more digits (a number that a double might not hold
   exactly, or one too long to read), no escaped surrogate (a backslash-u escape from D800
   to DFFF), no control character other than line ends (Python refuses them inside strings) and
   no ``NaN`` or ``Inf`` (pyarrow also reads ``-NaN`` and ``Inf``, which Python's json refuses).
+
+Keys are read as a table's header is (:class:`~profilefit.batch._fields.ColumnNames`):
+a key that is not a field (an e-mail, a name, a misspelt item id) or looks like a demographic
+is left out before the rule sees the line, and named once in a note when the file is done,
+so a JSON Lines export and the same rows as CSV give the same results and the same rejects.
 
 A number is the same double in both readers (both round correctly). A whole number in a
 column that also holds decimals becomes a double here and stays an ``int`` in Python; the
@@ -41,10 +46,9 @@ from typing import Any
 import numpy as np
 
 from profilefit.batch._deps import require
-from profilefit.batch._fields import field_table
+from profilefit.batch._fields import ColumnNames
 from profilefit.batch._validate import RawChunk
-from profilefit.instrument import Instrument
-from profilefit.io import JsonRowError, echo, load_json_object
+from profilefit.io import JsonRowError, load_json_object
 
 #: An escaped surrogate (Python keeps a lone one as it is; pyarrow may not).
 _SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -52,11 +56,46 @@ _LINE_ENDS = np.zeros(256, dtype=bool)
 _LINE_ENDS[[ord("\n"), ord("\r")]] = True
 
 
+class KeyReader:
+    """Reads the keys of each JSON object as a table's header is read; remembers the names for the notes.
+
+    A key the :class:`~profilefit.batch._fields.ColumnNames` leave out is dropped with its value
+    (so an unknown value never reaches a reject); a key matched by case or given as the id
+    column is renamed, unless the object already holds that name (then both stay, and the rule
+    refuses the object, naming them).
+    """
+
+    def __init__(self, names: ColumnNames) -> None:
+        self.names = names
+        self._read_as: dict[str, str | None] = {}
+
+    def read_as(self, key: str) -> str | None:
+        """The name a key is read as, or None to leave it out (cached per key)."""
+        try:
+            return self._read_as[key]
+        except KeyError:
+            name = self._read_as[key] = self.names.read_as(key)
+            if name is not None and name == key.strip():
+                name = self._read_as[key] = key  # padding is the rule's to strip (and to refuse when repeated)
+            return name
+
+    def record(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """The object with its keys read as fields; keys left out are gone."""
+        read = {}
+        for key, value in obj.items():
+            name = self.read_as(key) if isinstance(key, str) else key
+            if name is None:
+                continue
+            read[key if name in obj and name != key else name] = value
+        return read
+
+
 class _Lines(Sequence[Any]):
     """The lines of a block as the rule reads them, each parsed only when asked for."""
 
-    def __init__(self, lines: list[bytes]) -> None:
+    def __init__(self, lines: list[bytes], keys: KeyReader) -> None:
         self._lines = lines
+        self._keys = keys
 
     def __len__(self) -> int:
         return len(self._lines)
@@ -64,12 +103,11 @@ class _Lines(Sequence[Any]):
     def __getitem__(self, position: Any) -> Any:
         if isinstance(position, slice):
             return [self[k] for k in range(*position.indices(len(self)))]
-        return load_json_object(self._lines[position])
+        return self._keys.record(load_json_object(self._lines[position]))
 
 
-def jsonl_chunks(path: Path, instrument: Instrument, chunk_size: int) -> Iterator[RawChunk]:
+def jsonl_chunks(path: Path, keys: KeyReader, chunk_size: int) -> Iterator[RawChunk]:
     """The chunks of a JSON Lines file: columnar where exact (see the module docstring), else line by line."""
-    fields = frozenset(field_table(instrument).kind)
     # Read as bytes: a line that is not valid UTF-8 is a reject of that line, not of the file.
     # pyarrow parses without the GIL: the next block is parsed in a second thread while this one is validated.
     with path.open("rb") as stream, ThreadPoolExecutor(max_workers=1, thread_name_prefix="profilefit-jsonl") as pool:
@@ -78,18 +116,18 @@ def jsonl_chunks(path: Path, instrument: Instrument, chunk_size: int) -> Iterato
         block = list(itertools.islice(lines, chunk_size))
         if not block:
             return
-        parsed = pool.submit(_columnar, block, fields, row_number)
+        parsed = pool.submit(_columnar, block, keys, row_number)
         while block:
             following = list(itertools.islice(lines, chunk_size))
-            parsed_next = pool.submit(_columnar, following, fields, row_number + len(block)) if following else None
-            yield parsed.result() or _line_by_line(block, row_number)
+            parsed_next = pool.submit(_columnar, following, keys, row_number + len(block)) if following else None
+            yield parsed.result() or _line_by_line(block, row_number, keys)
             row_number += len(block)
             block = following
             if parsed_next is not None:
                 parsed = parsed_next
 
 
-def _columnar(block: list[bytes], fields: frozenset[str], first_row: int) -> RawChunk | None:
+def _columnar(block: list[bytes], keys: KeyReader, first_row: int) -> RawChunk | None:
     """The block as pyarrow columns, or None when they might differ from what the rule reads."""
     if block[0].startswith(b"\xef\xbb\xbf"):  # a byte-order mark before the first line
         block = [block[0][3:], *block[1:]]
@@ -107,10 +145,15 @@ def _columnar(block: list[bytes], fields: frozenset[str], first_row: int) -> Raw
         )
     except (pa.ArrowException, UnicodeDecodeError, ValueError):
         return None
-    if table.num_rows != len(block) or not set(table.column_names) <= fields:
+    if table.num_rows != len(block):
         return None
     columns: list[tuple[str | None, Any]] = []
     for name, column in zip(table.column_names, table.columns, strict=True):
+        read_as = keys.read_as(name)
+        if read_as is None:  # not a field: left out, as a table's column is
+            continue
+        if read_as != name or read_as not in keys.names.kinds:  # renamed or padded: the rule decides, line by line
+            return None
         kind = column.type
         if not (
             pa.types.is_int64(kind)
@@ -121,7 +164,7 @@ def _columnar(block: list[bytes], fields: frozenset[str], first_row: int) -> Raw
         ):
             return None
         columns.append((name, column.combine_chunks()))
-    return RawChunk(columns, len(block), first_row, tabular=False, records=_Lines(block))
+    return RawChunk(columns, len(block), first_row, tabular=False, records=_Lines(block, keys))
 
 
 def _plain(data: bytes) -> bool:
@@ -148,12 +191,12 @@ def _plain(data: bytes) -> bool:
     return not run.any()
 
 
-def _line_by_line(block: list[bytes], first_row: int) -> RawChunk:
+def _line_by_line(block: list[bytes], first_row: int, keys: KeyReader) -> RawChunk:
     records: list[Any] = []
     unreadable: dict[int, dict[str, Any]] = {}
     for position, line in enumerate(block):
         try:
-            record = load_json_object(line)
+            record = keys.record(load_json_object(line))
         except JsonRowError as error:
             record = None
             unreadable[position] = line_problem(line, str(error))
@@ -162,6 +205,9 @@ def _line_by_line(block: list[bytes], first_row: int) -> RawChunk:
 
 
 def line_problem(line: str | bytes, reason: str) -> dict[str, Any]:
-    """A reject record for a line (or text) that could not be read as one object."""
-    text = line.decode("utf-8", errors="backslashreplace") if isinstance(line, bytes) else line
-    return {"field": "(line)", "value": echo(text.strip()), "reason": reason}
+    """A reject record for a line (or text) that could not be read as one object.
+
+    The line itself is not copied: it may hold keys that are not fields (a name, an e-mail),
+    which never land in a rejects file. The reason says where the line goes wrong.
+    """
+    return {"field": "(line)", "value": None, "reason": reason}

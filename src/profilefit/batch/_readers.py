@@ -29,15 +29,15 @@ import sys
 import tempfile
 import weakref
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from profilefit.batch._deps import require
 from profilefit.batch._excel import open_workbook
-from profilefit.batch._fields import Header, read_header
-from profilefit.batch._jsonl import jsonl_chunks, line_problem
+from profilefit.batch._fields import ColumnNames, Header, looks_like_header, read_header
+from profilefit.batch._jsonl import KeyReader, jsonl_chunks, line_problem
 from profilefit.batch._transcode import spool_standard_input, utf8_copy
 from profilefit.batch._validate import RawChunk
 from profilefit.instrument import Instrument
@@ -60,6 +60,8 @@ _log = logging.getLogger(__name__)
 #: The path that means standard input.
 STANDARD_INPUT = "-"
 DEFAULT_CHUNK_SIZE = 25_000
+#: A header is looked for among this many first rows (a title row or a few lines of notes above it).
+HEADER_SEARCH_ROWS = 20
 #: Sources read value by value in Python (JSON Lines, Excel, dicts) hold many small objects per row,
 #: so their chunks are capped at this many rows to keep memory near that of a CSV chunk.
 RECORD_CHUNK_SIZE = 10_000
@@ -69,10 +71,13 @@ _CSV_BLOCK_BYTES = 1 << 20
 
 @dataclass(frozen=True)
 class _Columns:
-    """Columns of a table to leave out, and columns that are not fields to read all the same."""
+    """How to find and read a table's columns: which to leave out, which non-fields to read, where the header is."""
 
     ignore: tuple[str, ...]
     extra: tuple[str, ...]
+    id_column: str | None = None
+    sheet: str | int | None = None
+    header_row: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,6 +88,8 @@ class Source:
     chunks: Iterator[RawChunk]
     total_rows: int | None = None
     notes: tuple[str, ...] = ()
+    #: Notes known only once every chunk is read (the unknown keys of JSON Lines).
+    late_notes: Callable[[], list[str]] | None = None
 
 
 def input_format(path: str | Path, *, name: str | None = None) -> str:
@@ -111,6 +118,9 @@ def open_source(
     ignore_columns: Iterable[str] = (),
     encoding: str | None = None,
     extra_columns: Iterable[str] = (),
+    id_column: str | None = None,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
 ) -> Source:
     """Open a file path, a pandas DataFrame, a pyarrow Table or an iterable of assessments for chunked reading.
 
@@ -130,6 +140,16 @@ def open_source(
         file starts with their byte-order mark.
     extra_columns : iterable of str, optional
         Columns of a table that are not fields but are read all the same (a label column).
+    id_column : str, optional
+        The column (or JSON key) that holds the candidate id when it is not ``candidate_id``
+        (``"Kandidat-ID"``, say), compared without regard to case.
+    sheet : str or int, optional
+        The sheet of an Excel workbook to read, by name or by number (1 = the first). By
+        default the first sheet with a header (a cover sheet is skipped).
+    header_row : int, optional
+        The row of a CSV file or an Excel sheet that holds the header (1 = the first line).
+        By default the first row, among the first :data:`HEADER_SEARCH_ROWS`, that names the
+        id column or a question, so a title row above the header is skipped.
 
     Returns
     -------
@@ -146,7 +166,11 @@ def open_source(
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
-    columns = _Columns(tuple(ignore_columns), tuple(extra_columns))
+    if header_row is not None and header_row < 1:
+        raise ValueError(f"the header row is counted from 1, got {header_row}")
+    columns = _Columns(tuple(ignore_columns), tuple(extra_columns), id_column, sheet, header_row)
+    if not isinstance(data, str | Path) and (sheet is not None or header_row is not None):
+        raise ValueError("a sheet and a header row can be given for a CSV or Excel file only")
     if isinstance(data, str | Path):
         return _open_file(data, instrument, chunk_size, columns, encoding)
     pandas, pyarrow = sys.modules.get("pandas"), sys.modules.get("pyarrow")
@@ -166,7 +190,14 @@ def open_source(
 
 
 def _header(instrument: Instrument, names: list[str], columns: _Columns, *, source: str) -> Header:
-    return read_header(instrument, names, ignore_columns=columns.ignore, extra_columns=columns.extra, source=source)
+    return read_header(
+        instrument,
+        names,
+        ignore_columns=columns.ignore,
+        extra_columns=columns.extra,
+        id_column=columns.id_column,
+        source=source,
+    )
 
 
 def _open_file(
@@ -190,6 +221,13 @@ def _open_file(
             path = copy or path
         elif compressed or encoding is not None:
             raise ValueError(f"{name}: only CSV and JSON Lines files can be compressed or given an encoding")
+        if columns.sheet is not None and kind != "xlsx":
+            raise ValueError(f"{name}: only an Excel workbook has sheets; leave out --sheet")
+        if columns.header_row is not None and kind not in ("csv", "xlsx"):
+            raise ValueError(
+                f"{name}: a {kind} file has no header row to find (its names are in every line, or in its schema); "
+                "leave out --header-row"
+            )
         opener = {"csv": _open_csv, "jsonl": _open_jsonl, "parquet": _open_parquet, "xlsx": _open_xlsx}[kind]
         if kind in ("jsonl", "xlsx"):
             chunk_size = min(chunk_size, RECORD_CHUNK_SIZE)
@@ -241,12 +279,21 @@ def _open_csv(path: Path, instrument: Instrument, chunk_size: int, columns: _Col
         sample = stream.read(_SAMPLE_CHARS)
         while "\n" not in sample and (more := stream.read(len(sample))):  # a header longer than the sample
             sample += more
+    skip = _header_line(sample, instrument, columns, name)
+    offset = 0
+    if skip:  # a title row (or a few) above the header: read from the header on
+        above = "".join(sample.splitlines(keepends=True)[:skip])
+        with path.open("rb") as raw:
+            bom = raw.read(3) == b"\xef\xbb\xbf"
+        offset = len(above.encode("utf-8", errors="surrogateescape")) + (3 if bom else 0)
+        sample = sample[len(above) :]
     delimiter = sniff_delimiter(sample)
     header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
     for column in header:
         if (bad := _undecodable(column)) is not None:
             raise ValueError(
-                f"{name}, line 1 (the header): not valid UTF-8 text ({bad}); give the file's --encoding (cp1252, say)"
+                f"{name}, line {skip + 1} (the header): not valid UTF-8 text ({bad}); "
+                "give the file's --encoding (cp1252, say)"
             )
     checked = _header(instrument, header, columns, source=name)
     # pyarrow parses small blocks fastest (they stay in cache); they are gathered into chunks.
@@ -254,24 +301,56 @@ def _open_csv(path: Path, instrument: Instrument, chunk_size: int, columns: _Col
     block_size = int(
         min(max(chunk_size * len(sample.encode("utf-8", errors="surrogateescape")) / lines, 1 << 14), _CSV_BLOCK_BYTES)
     )
-    chunks = _csv_chunks(path, delimiter, header, checked.names, checked.keep, chunk_size, block_size)
-    return Source(name, chunks, notes=tuple(checked.notes))
+    layout = _CsvLayout(delimiter, header, checked.names, checked.keep, skip, offset)
+    chunks = _csv_chunks(path, layout, chunk_size, block_size)
+    notes = list(checked.notes)
+    if skip and columns.header_row is None:
+        notes.insert(0, f"{name}: the header is on line {skip + 1}; the line(s) above it were not read")
+    return Source(name, chunks, notes=tuple(notes))
 
 
-def _csv_chunks(
-    path: Path,
-    delimiter: str,
-    header: list[str],
-    names: list[str],
-    keep: list[int],
-    chunk_size: int,
-    block_size: int,
-) -> Iterator[RawChunk]:
+def _header_line(sample: str, instrument: Instrument, columns: _Columns, name: str) -> int:
+    """How many lines come before the header: ``header_row - 1``, or those before the first line that is a header.
+
+    A header names the id column or a question (:func:`~profilefit.batch._fields.looks_like_header`).
+    Without one in the first :data:`HEADER_SEARCH_ROWS` lines, the first line is the header (and
+    the header check says what is missing).
+    """
+    lines = sample.splitlines(keepends=True)
+    if columns.header_row is not None:
+        if columns.header_row > min(len(lines), HEADER_SEARCH_ROWS * 50):
+            raise ValueError(f"{name}: there is no line {columns.header_row} to read the header from")
+        return columns.header_row - 1
+    for k, line in enumerate(lines[:HEADER_SEARCH_ROWS]):
+        cells = next(csv.reader([line], delimiter=sniff_delimiter(line)), [])
+        if looks_like_header(instrument, cells, columns.id_column):
+            return k
+    return 0
+
+
+@dataclass(frozen=True)
+class _CsvLayout:
+    """Where a CSV file's header is and how its columns are read."""
+
+    delimiter: str
+    header: list[str]
+    names: list[str]
+    keep: list[int]
+    skip_lines: int = 0  # lines above the header
+    offset: int = 0  # the header's byte offset
+
+
+def _csv_chunks(path: Path, layout: _CsvLayout, chunk_size: int, block_size: int) -> Iterator[RawChunk]:
     pa, pcsv = require("pyarrow"), require("pyarrow.csv")
+    delimiter, header, names, keep = layout.delimiter, layout.header, layout.names, layout.keep
     done = 0
+    stream = None
+    if layout.offset:
+        stream = path.open("rb")
+        stream.seek(layout.offset)
     try:
         reader = pcsv.open_csv(
-            path,
+            stream if stream is not None else path,
             read_options=pcsv.ReadOptions(block_size=block_size, use_threads=True),
             parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pcsv.ConvertOptions(
@@ -310,17 +389,21 @@ def _csv_chunks(
         )
         # A row with too few or too many cells (or text pyarrow reads differently): the csv module
         # reads the rest exactly as the reference reader does, and names the bad rows.
-        yield from _csv_module_chunks(path, delimiter, names, keep, chunk_size, skip=done)
+        yield from _csv_module_chunks(path, layout, chunk_size, skip=done)
+    finally:
+        if stream is not None:
+            stream.close()
 
 
-def _csv_module_chunks(
-    path: Path, delimiter: str, names: list[str], keep: list[int], chunk_size: int, *, skip: int
-) -> Iterator[RawChunk]:
+def _csv_module_chunks(path: Path, layout: _CsvLayout, chunk_size: int, *, skip: int) -> Iterator[RawChunk]:
+    names, keep = layout.names, layout.keep
     width = len(names)
     with path.open("r", encoding="utf-8-sig", newline="", errors="surrogateescape") as stream:
-        reader = csv.reader(stream, delimiter=delimiter)
+        for _ in range(layout.skip_lines):  # lines above the header
+            stream.readline()
+        reader = csv.reader(stream, delimiter=layout.delimiter)
         next(reader, None)  # the header, already read
-        rows = _csv_records(reader, names)
+        rows = _csv_records(reader, names, lines_above=layout.skip_lines)
         for _ in itertools.islice(rows, skip):
             pass
         row_number = skip + 1
@@ -341,14 +424,16 @@ def _csv_module_chunks(
             row_number += len(block)
 
 
-def _csv_records(reader: Any, names: list[str]) -> Iterator[tuple[list[str], dict[str, Any] | None]]:
+def _csv_records(
+    reader: Any, names: list[str], *, lines_above: int = 0
+) -> Iterator[tuple[list[str], dict[str, Any] | None]]:
     """The rows of a ``csv.reader`` (blank lines skipped), each with the problem that makes it unreadable, if any.
 
     A cell longer than the csv module's field limit and a line that is not valid UTF-8
     make that row a reject (field ``(line)``); the rows after it are read as usual.
     """
     while True:
-        line = reader.line_num + 1
+        line = reader.line_num + 1 + lines_above
         try:
             cells = next(reader)
         except StopIteration:
@@ -390,7 +475,11 @@ def _undecodable(text: str) -> str | None:
 
 
 def _open_jsonl(path: Path, instrument: Instrument, chunk_size: int, columns: _Columns, name: str) -> Source:
-    return Source(name, jsonl_chunks(path, instrument, chunk_size))
+    names = ColumnNames(
+        instrument, ignore_columns=columns.ignore, extra_columns=columns.extra, id_column=columns.id_column, source=name
+    )
+    # Keys are known only as lines are read: their note comes when the file is done.
+    return Source(name, jsonl_chunks(path, KeyReader(names), chunk_size), late_notes=names.notes)
 
 
 # ---- Parquet, Arrow tables and data frames -------------------------------------------------------
@@ -443,7 +532,15 @@ def _frame_chunks(frame: Any, names: list[str], keep: list[int], chunk_size: int
 
 
 def _open_xlsx(path: Path, instrument: Instrument, chunk_size: int, columns: _Columns, name: str) -> Source:
-    chunks, total, notes = open_workbook(path, name, lambda header: _header(instrument, header, columns, source=name))
+    chunks, total, notes = open_workbook(
+        path,
+        name,
+        lambda header: _header(instrument, header, columns, source=name),
+        sheet=columns.sheet,
+        header_row=columns.header_row,
+        is_header=lambda cells: looks_like_header(instrument, cells, columns.id_column),
+        search_rows=HEADER_SEARCH_ROWS,
+    )
     return Source(name, chunks(chunk_size), total, tuple(notes))
 
 

@@ -244,9 +244,13 @@ def _scored_chunks(
             bar.close()
 
 
-def _warn(source: Source) -> None:
-    """Tell the caller what the reader noticed (columns ignored, names matched by case) as warnings."""
-    for note in source.notes:
+def _warn(source: Source, *, late: bool = False) -> None:
+    """Tell the caller what the reader noticed (columns ignored, names matched by case) as warnings.
+
+    ``late``: the notes known only once every chunk was read (the unknown keys of JSON Lines).
+    """
+    notes = (source.late_notes() if source.late_notes is not None else []) if late else source.notes
+    for note in notes:
         warnings.warn(note, InputWarning, stacklevel=3)
         _log.info("%s", note)
 
@@ -273,6 +277,9 @@ def score_batch(
     ignore_columns: Iterable[str] = (),
     progress: bool = False,
     encoding: str | None = None,
+    id_column: str | None = None,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
 ) -> BatchResult:
     """Score many candidates: a data frame, an export file, or an iterable of assessments.
 
@@ -292,13 +299,15 @@ def score_batch(
     chunk_size : int, default=25_000
         Rows validated and scored together.
     ignore_columns : iterable of str, optional
-        Columns of a table to leave out (a table with a column that is not a field is
-        refused as a whole; see docs/batch.md).
+        Columns of a table (or keys of JSON Lines) to leave out without a note; other columns
+        and keys that are not fields are left out with one note (see docs/batch.md).
     progress : bool, default=False
         Show a progress bar on standard error.
     encoding : str, optional
         The encoding of a CSV or JSON Lines file (``"cp1252"``, say); by default UTF-8, or
         UTF-16/32 when the file starts with their byte-order mark.
+    id_column, sheet, header_row : optional
+        Where the ids, the sheet and the header are, as for :func:`~profilefit.batch.open_source`.
 
     Returns
     -------
@@ -325,7 +334,14 @@ def score_batch(
     pd = require("pandas")
     started = time.perf_counter()
     source = open_source(
-        data, screener.instrument, chunk_size=chunk_size, ignore_columns=ignore_columns, encoding=encoding
+        data,
+        screener.instrument,
+        chunk_size=chunk_size,
+        ignore_columns=ignore_columns,
+        encoding=encoding,
+        id_column=id_column,
+        sheet=sheet,
+        header_row=header_row,
     )
     _warn(source)
     counts = _Counts()
@@ -349,6 +365,7 @@ def score_batch(
     reject_frame = pd.DataFrame(rejects, columns=list(REJECT_COLUMNS))
     reject_frame["row"] = reject_frame["row"].astype("int64")
     all_rows = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+    _warn(source, late=True)
     return BatchResult(results, reject_frame, all_rows, _summary(source, counts, started))
 
 
@@ -368,6 +385,9 @@ def score_file(
     ignore_columns: Iterable[str] = (),
     progress: bool = False,
     encoding: str | None = None,
+    id_column: str | None = None,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
 ) -> BatchSummary:
     """Score an export into a results file and a rejects file, streaming chunk by chunk.
 
@@ -385,7 +405,7 @@ def score_file(
     rejects : str or Path, optional
         Rejects file, in any of the same formats; by default next to ``output``
         (see :func:`default_rejects_path`). Always written, empty when nothing was rejected.
-    chunk_size, ignore_columns, progress, encoding
+    chunk_size, ignore_columns, progress, encoding, id_column, sheet, header_row
         As for :func:`score_batch`.
 
     Returns
@@ -426,13 +446,21 @@ def score_file(
     output_format(rejects_path)
     check_outputs(Path(data) if isinstance(data, str | Path) else None, {"results": output, "rejects": rejects_path})
     source = open_source(
-        data, screener.instrument, chunk_size=chunk_size, ignore_columns=ignore_columns, encoding=encoding
+        data,
+        screener.instrument,
+        chunk_size=chunk_size,
+        ignore_columns=ignore_columns,
+        encoding=encoding,
+        id_column=id_column,
+        sheet=sheet,
+        header_row=header_row,
     )
     _warn(source)
     stage = screener.decision_log.staged() if screener.decision_log is not None else contextlib.nullcontext(None)
     # Decision lines are staged and join the log only when results and rejects are in place.
     with stage as decisions:
         summary = _stream(screener, source, output, rejects_path, decisions, progress=progress)
+    _warn(source, late=True)
     return dataclasses.replace(summary, seconds=time.perf_counter() - started)
 
 

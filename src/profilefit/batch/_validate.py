@@ -266,13 +266,15 @@ def _reference(
 ) -> list[tuple[int, dict[str, Any]]]:
     """Run the reference rule on whole rows; return the accepted ones and append the problems of the rest."""
     schema = _schema(instrument)
+    fields = field_table(instrument).kind
     accepted = []
     for position, raw in zip(positions.tolist(), _raw_rows(chunk, positions), strict=True):
         row_number = chunk.first_row + position
         problems: list[dict[str, Any]]
         candidate_id = None
-        if position in chunk.unreadable:
-            problems = [chunk.unreadable[position]]
+        if position in chunk.unreadable:  # a reader may know the id of a row it could not read (an error cell)
+            problems = [dict(chunk.unreadable[position])]
+            candidate_id = problems[0].pop("candidate_id", None)
         else:
             try:
                 accepted.append((position, validate_row(schema, raw).model_dump()))
@@ -282,8 +284,24 @@ def _reference(
                 candidate_id = _readable_id(instrument, raw)
             except (AttributeError, TypeError, ValueError) as error:  # a key or a value coerce_row cannot read
                 problems = [{"field": "(row)", "value": None, "reason": f"cannot read this row: {error}"}]
+            problems = [_without_foreign_value(problem, fields, raw) for problem in problems]
+        # A reader's own problem (an unreadable line, an error cell) holds only what it vouches for.
         rejects.extend({"row": row_number, "candidate_id": echo(candidate_id), **problem} for problem in problems)
     return accepted
+
+
+def _without_foreign_value(problem: dict[str, Any], fields: dict[str, Any], raw: Any) -> dict[str, Any]:
+    """A problem as a rejects file holds it: the value the row gives a field, never anything else.
+
+    A key that is not a field (``email``, ``gender``, cells beyond the header, an unreadable
+    line) may hold personal data, which a rejects file must not copy; nor may the whole row,
+    which the schema echoes for a missing field. The field and the reason say what is wrong.
+    """
+    if problem.get("value") is None:
+        return problem
+    field = problem.get("field")
+    present = isinstance(raw, dict) and any(isinstance(key, str) and key.strip() == field for key in raw)
+    return problem if field in fields and present else {**problem, "value": None}
 
 
 def _readable_id(instrument: Instrument, raw: Any) -> str | None:

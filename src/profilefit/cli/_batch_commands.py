@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from profilefit.cli._errors import notes_to_stderr
-from profilefit.cli._inputs import ENCODING_HELP, EXPORT_HELP, export_path, load_screener
-from profilefit.cli._main import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
+from profilefit.cli._inputs import ENCODING_HELP, EXPORT_HELP, add_layout_options, export_path, load_screener
+from profilefit.cli._main import EXIT_NOTHING_SCORED, EXIT_OK, EXIT_REJECTS, EXIT_USAGE
 
 
 def register(subparsers: Any) -> None:
@@ -18,9 +18,10 @@ def register(subparsers: Any) -> None:
         help="score an assessment export (CSV, JSON Lines, Parquet, Excel) into a results file",
         description="Validate and score every row of an export, streaming in chunks. Rows that fail validation go "
         "to the rejects file with their row number, field, value and reason; rows read = scored + rejected. "
-        "Exit codes: 0 all rows scored; 1 some rows rejected; 2 usage error or unreadable input (including a "
-        "header with a column that is not a field, or an output that is the input); 3 the model file was refused; "
-        "4 internal error; 130 interrupted. Results and rejects are written together or not at all. "
+        "Exit codes: 0 all rows scored; 1 some rows rejected; 2 usage error or unreadable input (a header that "
+        "cannot be scored, or an output that is the input); 3 the model file was refused; 4 internal error; "
+        "5 nothing scored (every row rejected, or no rows); 130 interrupted. Results and rejects are written "
+        "together or not at all. "
         "See docs/batch.md.",
     )
     parser.add_argument(
@@ -65,6 +66,7 @@ def register(subparsers: Any) -> None:
         metavar="NAME",
         help=ENCODING_HELP,
     )
+    add_layout_options(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (shown only on a terminal)")
     parser.set_defaults(func=run_score)
 
@@ -99,6 +101,9 @@ def run_score(args: argparse.Namespace) -> int:
                 ignore_columns=args.ignore_column,
                 progress=not args.no_progress and sys.stderr.isatty(),
                 encoding=args.encoding,
+                id_column=args.id_column,
+                sheet=args.sheet,
+                header_row=args.header_row,
             )
     except (ColumnError, MissingExtraError, OutputError, OutputPathError) as error:
         print(f"profilefit score: {error}", file=sys.stderr)
@@ -108,4 +113,8 @@ def run_score(args: argparse.Namespace) -> int:
         print(f"profilefit score: cannot read or write{where}: {error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
     print(summary.line())
+    if not summary.rows_scored:  # a broken feed: a pipeline must be able to tell it from a day with some rejects
+        why = f"all {summary.rows_read:,} rows were rejected" if summary.rows_read else "the input holds no rows"
+        print(f"profilefit score: nothing was scored: {why} (exit code {EXIT_NOTHING_SCORED})", file=sys.stderr)
+        return EXIT_NOTHING_SCORED
     return EXIT_REJECTS if summary.rows_rejected else EXIT_OK

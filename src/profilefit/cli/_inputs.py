@@ -21,6 +21,34 @@ EXPORT_HELP = (
     "'-' for standard input, or 'sample' for the bundled sample export"
 )
 ENCODING_HELP = "encoding of a CSV or JSON Lines input, e.g. cp1252 (default: UTF-8; UTF-16/32 by byte-order mark)"
+
+
+def add_layout_options(parser: Any) -> None:
+    """Add ``--id-column``, ``--sheet`` and ``--header-row``: where to find the ids, the sheet and the header."""
+    parser.add_argument(
+        "--id-column",
+        metavar="NAME",
+        help="the column (or JSON key) that holds the candidate ids, when it is not candidate_id (e.g. Kandidat-ID)",
+    )
+    parser.add_argument(
+        "--sheet",
+        metavar="NAME",
+        type=_sheet,
+        help="the Excel sheet to read, by name or number (1 = first); default: the first sheet with a header",
+    )
+    parser.add_argument(
+        "--header-row",
+        metavar="N",
+        type=int,
+        help="the row of a CSV or Excel file that holds the header (1 = first); default: the first row, among the "
+        "first 20, naming the id column or a question (so a title row above the header is skipped)",
+    )
+
+
+def _sheet(text: str) -> str | int:
+    return int(text) if text.isdigit() else text
+
+
 #: Problems printed on the terminal before the rest are summed up in one line.
 PROBLEMS_SHOWN = 20
 

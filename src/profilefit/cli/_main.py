@@ -8,7 +8,8 @@ Exit codes: 0 success; 1 the input was read but some rows were rejected or a
 check failed (the command says which); 2 usage error, unreadable input, or a missing optional extra
 (the message names the extra and how to install it from the checkout);
 3 the model file was refused (checksum, or a format this version does not read); 4 an internal error (a bug in
-profilefit: one line, and the traceback with ``--debug``); 130 interrupted (Ctrl-C);
+profilefit: one line, and the traceback with ``--debug``); 5 ``score`` read the input and scored nothing
+(every row rejected, or no rows): a broken feed, not a normal day; 130 interrupted (Ctrl-C);
 143 stopped by SIGTERM. An interrupted or failed command leaves no partial output.
 """
 
@@ -34,6 +35,8 @@ EXIT_REJECTS = 1
 EXIT_USAGE = 2
 EXIT_MODEL_REFUSED = 3
 EXIT_INTERNAL = 4
+#: ``score`` read the input but scored no row (all rejected, or none there): a feed a pipeline should stop on.
+EXIT_NOTHING_SCORED = 5
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 
