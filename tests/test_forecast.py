@@ -167,7 +167,10 @@ def test_the_example_file_in_the_docs_is_valid(tmp_path):
 
     page = (Path(__file__).parent.parent / "docs" / "forecast.md").read_text(encoding="utf-8")
     (tmp_path / "example.toml").write_text(re.search(r"```toml\n(.*?)```", page, re.S).group(1), encoding="utf-8")
-    assert load_differences(tmp_path / "example.toml").d_values() == {"women": {"empathy": 0.31}}
+    example = load_differences(tmp_path / "example.toml")
+    assert example.d_values() == {"women": {"empathy": 0.31}}
+    assert example.group_label("women", "nb") == "kvinner" and example.group_label("women", "sv") == "women"
+    assert example.text("title", "nl") == "Sex differences among our 2025 applicants"
 
 
 def test_the_example_script_runs_for_both_roles(tmp_path):
