@@ -2,6 +2,8 @@
 
 import io
 import json
+import re
+from html.parser import HTMLParser
 
 import pytest
 from pydantic import ValidationError
@@ -9,6 +11,7 @@ from pydantic import ValidationError
 from profilefit.cli import main
 from profilefit.cli._forecast_commands import print_role_forecast
 from profilefit.forecast import (
+    ForecastText,
     GroupDifferences,
     forecast_impact,
     forecast_languages,
@@ -18,6 +21,7 @@ from profilefit.forecast import (
     format_forecast_text,
     load_differences,
 )
+from profilefit.reports import Labels
 
 
 def _differences(**groups):
@@ -163,7 +167,10 @@ def test_the_example_file_in_the_docs_is_valid(tmp_path):
 
     page = (Path(__file__).parent.parent / "docs" / "forecast.md").read_text(encoding="utf-8")
     (tmp_path / "example.toml").write_text(re.search(r"```toml\n(.*?)```", page, re.S).group(1), encoding="utf-8")
-    assert load_differences(tmp_path / "example.toml").d_values() == {"women": {"empathy": 0.31}}
+    example = load_differences(tmp_path / "example.toml")
+    assert example.d_values() == {"women": {"empathy": 0.31}}
+    assert example.group_label("women", "nb") == "kvinner" and example.group_label("women", "sv") == "women"
+    assert example.text("title", "nl") == "Sex differences among our 2025 applicants"
 
 
 def test_the_example_script_runs_for_both_roles(tmp_path):
@@ -198,3 +205,89 @@ def test_every_language_has_every_string_and_the_page_escapes_group_names(screen
         assert "<b>x</b>" not in page and "<bdi>&lt;b&gt;x&lt;/b&gt;</bdi>" in page
         assert 'role="img"' in page and "overflow-x: auto" in page and f'lang="{language}"' in page
     assert format_forecast_text(forecast, "nb").startswith("Prognose for negativ ulikebehandling for rollen")
+
+
+class _VisibleText(HTMLParser):
+    """What a reader of the page sees or hears: text outside <style>, and aria-labels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._hidden += tag in ("style", "script")
+        self.parts += [value for name, value in attrs if name == "aria-label" and value]
+
+    def handle_endtag(self, tag: str) -> None:
+        self._hidden -= tag in ("style", "script")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def _visible(page: str) -> str:
+    parser = _VisibleText()
+    parser.feed(page)
+    return " ".join(parser.parts)
+
+
+def _words(*texts: str | None) -> set[str]:
+    return {word.lower() for text in texts if text for word in re.findall(r"[^\W\d_]{2,}", text)}
+
+
+@pytest.fixture(scope="module")
+def shipped_forecast(screener):
+    return forecast_impact(screener, role="complex-case", n_per_group=2000, draws=2)
+
+
+@pytest.mark.parametrize("language", ["nb", "sv", "nl"])
+def test_a_page_in_another_language_has_no_english_from_the_data_file_and_groups_thousands(shipped_forecast, language):
+    """Rule: the differences file's English texts and "2,000" never reach an nb/sv/nl page; citations stay."""
+    differences = shipped_forecast.differences
+    own = [differences.text("title", language), differences.text("verification", language)]
+    own += [differences.group_label(group, language) for group in differences.group_names]
+    own += [texts[language] for texts in forecast_strings().values()]  # the page's own words ("of" is Dutch)
+    english = [differences.text("title"), differences.text("verification")]
+    english += [differences.group_label(group) for group in differences.group_names]
+    # Words the translations share with the English (names, "et al.", "profilefit") are allowed.
+    forbidden = _words(*english) - _words(*own)
+    assert {"women", "men", "sex", "differences", "checked"} <= forbidden
+    grouped = {"nb": "2\u00a0000", "sv": "2\u00a0000", "nl": "2.000"}[language]
+    for output in (
+        _visible(forecast_to_html(shipped_forecast, language)),
+        format_forecast_text(shipped_forecast, language),
+    ):
+        for source in differences.sources:  # citations stay as published
+            output = output.replace(source.citation, "")
+        output = output.replace(differences.id, "")  # the file's id names the file; it is not a word of the page
+        assert _words(output) & forbidden == set()
+        assert "2,000" not in output and grouped in output
+        assert shipped_forecast.role_names[language] in output and "complex-case" not in output
+        assert ForecastText(shipped_forecast, language).count(2000) == Labels(language).number(2000, 0) == grouped
+
+
+def test_a_users_file_without_translations_is_shown_in_english_and_misnamed_groups_fail(screener):
+    plain = _differences(b={"empathy": 0.4})
+    assert plain.title == {"en": "test differences"} and plain.group_label("b", "nb") == "b"
+    page = _visible(forecast_to_html(forecast_impact(screener, differences=plain, n_per_group=100, draws=2), "nb"))
+    assert "Gruppeforskjeller:" in page and "test differences" in page
+    data = plain.model_dump(mode="json")
+    named = GroupDifferences.model_validate({**data, "group_labels": {"b": {"en": "bees", "nb": "bier"}}})
+    assert named.group_label("b", "nb") == "bier" and named.group_label("b", "sv") == "bees"
+    with pytest.raises(ValidationError, match="group_labels names 'c'"):
+        GroupDifferences.model_validate({**data, "group_labels": {"c": {"en": "sea"}}})
+    with pytest.raises(ValidationError, match="English"):
+        GroupDifferences.model_validate({**data, "title": {"nb": "bare norsk"}})
+
+
+def test_the_shipped_differences_are_translated_into_every_forecast_language():
+    differences = load_differences()
+    english = [differences.text("title"), differences.text("verification")]
+    english += [differences.group_label(group) for group in differences.group_names]
+    for language in set(forecast_languages()) - {"en"}:
+        assert differences.verification is not None
+        own = [differences.title[language], differences.verification[language]]
+        own += [differences.group_labels[group][language] for group in differences.group_names]
+        assert all(text != english_text for text, english_text in zip(own, english, strict=True))

@@ -187,6 +187,7 @@ def _forecast_page(language: str) -> Callable[[list[ScreeningResult], str], str]
             data = differences.model_dump(mode="json")
             data["reference"] = MARKUP_IDS[0]
             data["groups"] = {RTL_ID + MARKUP_IDS[1] + LONG_ID: data["groups"]["women"]}
+            data["group_labels"] = {}  # the page shows the hostile keys themselves
             data["sources"][0]["citation"] = RTL_ID + MARKUP_IDS[2] + LONG_ID
             data["verification"] = MARKUP_IDS[1] + LONG_ID
             differences = GroupDifferences.model_validate(data)
@@ -203,7 +204,7 @@ PAGES: dict[str, Callable[[list[ScreeningResult], str], str]] = {
     "audit": _audit_page,
     "validation": _validation_page,
     **{f"dif-{language}": _dif_page(language) for language in ("en", "nb")},
-    **{f"forecast-{language}": _forecast_page(language) for language in ("en", "sv")},
+    **{f"forecast-{language}": _forecast_page(language) for language in ("en", "nb", "sv", "nl")},
 }
 
 #: Cases the page's owner is still fixing: (page, kind, width) -> reason. Strict: they must fail.

@@ -5,6 +5,10 @@ A file names a reference group and, for each other group, the difference ``d`` o
 source it comes from and whether it is mapped from a published construct or extrapolated.
 The shipped file holds published sex differences in personality; an organisation passes
 its own file in the same format (JSON or TOML).
+
+The texts a forecast page shows (the title, the group names, the note on how far the values are
+checked) can be given per language, ``{"en": ..., "nb": ...}``; a plain string is the English text.
+English is the fallback for a language the file does not give. Citations stay as published.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from annotated_types import Ge, Le, MinLen
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 #: Built-in differences files, by name.
 BUILTIN_DIFFERENCES = {"sex": "sex_differences.json"}
@@ -26,6 +30,24 @@ DEFAULT_DIFFERENCES = "sex"
 
 Text = Annotated[str, MinLen(1)]
 StandardisedDifference = Annotated[float, Ge(-3), Le(3)]
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
+
+
+def _english_if_plain(value: object) -> object:
+    # A plain string is the English text: files written before translations existed keep validating.
+    return {"en": value} if isinstance(value, str) else value
+
+
+def _has_english(value: dict[str, str]) -> dict[str, str]:
+    if "en" not in value:
+        raise ValueError(f"needs an English ('en') text, the fallback language; got {', '.join(sorted(value))}")
+    return value
+
+
+#: A text in one or more languages (language code to text), English required; a plain string is English.
+Translated = Annotated[
+    dict[LanguageCode, Text], BeforeValidator(_english_if_plain), AfterValidator(_has_english), MinLen(1)
+]
 
 
 class _Frozen(BaseModel):
@@ -64,14 +86,19 @@ class GroupDifferences(_Frozen):
 
     Parameters
     ----------
-    id, title : str
+    id : str
+    title : dict of language to str
+        The title per language (English required); a plain string is read as the English title.
     dimension : str
         What the groups are categories of, for example ``"sex"``.
     reference : str
         The reference group; every ``d`` is another group's mean minus this group's.
     description : str
-    verification : str, optional
-        How far the values have been checked against their sources; printed with every forecast.
+    verification : dict of language to str, optional
+        How far the values have been checked against their sources, per language (English required);
+        printed with every forecast.
+    group_labels : dict of group to (dict of language to str), optional
+        What a page calls each group in each language (English required); a group left out is shown by its key.
     sources : list of Source
         Every source an entry names.
     groups : dict of group to (dict of scale id to ScaleDifference)
@@ -80,11 +107,12 @@ class GroupDifferences(_Frozen):
 
     schema_version: Literal["1"] = "1"
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
-    title: Text
+    title: Translated
     dimension: Text
     reference: Text
     description: Text
-    verification: str | None = None
+    verification: Translated | None = None
+    group_labels: dict[str, Translated] = Field(default_factory=dict)
     sources: Annotated[list[Source], MinLen(1)]
     groups: Annotated[dict[str, dict[str, ScaleDifference]], MinLen(1)]
     not_applied: list[NotApplied] = Field(default_factory=list)
@@ -102,6 +130,27 @@ class GroupDifferences(_Frozen):
                         f"({', '.join(sorted(known))})"
                     )
         return self
+
+    @model_validator(mode="after")
+    def _named_groups_exist(self) -> GroupDifferences:
+        # A misspelt group key would leave the real group unnamed in every language without a word.
+        unknown = sorted(set(self.group_labels) - {self.reference, *self.groups})
+        if unknown:
+            raise ValueError(
+                f"group_labels names {', '.join(map(repr, unknown))}, which is neither the reference group nor "
+                f"among groups ({', '.join([self.reference, *self.groups])})"
+            )
+        return self
+
+    def text(self, field: Literal["title", "verification"], language: str = "en") -> str | None:
+        """The title or the verification note in ``language``, English when the file does not give that language."""
+        texts: dict[str, str] | None = getattr(self, field)
+        return None if texts is None else texts.get(language, texts["en"])
+
+    def group_label(self, group: str, language: str = "en") -> str:
+        """What a page calls ``group`` in ``language``: its name there, else its English name, else its key."""
+        names = self.group_labels.get(group)
+        return group if names is None else names.get(language, names["en"])
 
     @property
     def group_names(self) -> tuple[str, ...]:

@@ -67,6 +67,7 @@ class ImpactForecast:
     Attributes
     ----------
     role : str
+        The role's id.
     model_id : str
     trained_on : str
         What the model was trained on (for the reference model: the documented simulation).
@@ -85,6 +86,8 @@ class ImpactForecast:
         The role's weighted scales, to show which differences the role rewards or penalises.
     instrument : Instrument or None
         The model's instrument (for scale names in reports).
+    role_names : dict of language to str
+        The role's name per language, as its role file gives it (for the title of reports); empty: the id.
     """
 
     role: str
@@ -100,6 +103,7 @@ class ImpactForecast:
     fit_gap: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     role_scales: dict[str, tuple[float, str]] = field(default_factory=dict)
     instrument: Instrument | None = None
+    role_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def headline(self) -> tuple[RateForecast, ...]:
@@ -251,4 +255,5 @@ def forecast_impact(
         },
         role_scales={scale: (need.weight, need.direction) for scale, need in screener.role.scales.items()},
         instrument=instrument,
+        role_names=dict(screener.role.name),
     )

@@ -68,7 +68,7 @@ def _chart(forecast: ImpactForecast, words: ForecastText) -> str:
     rows = rate_rows(forecast, words)
     height = _ROW * len(rows) + 10
     width = _LABEL + _PLOT + 20
-    below = [f"{label.rstrip(' *')} {rate.group}" for label, rate in rows if rate.ratio < FOUR_FIFTHS]
+    below = [f"{label.rstrip(' *')} {words.group(rate.group)}" for label, rate in rows if rate.ratio < FOUR_FIFTHS]
     alt = words.t("chart_alt", below=", ".join(isolate(capped(b)) for b in below) or words.t("none"))
     x_line = _LABEL + FOUR_FIFTHS * _PLOT
     parts = [
@@ -82,7 +82,7 @@ def _chart(forecast: ImpactForecast, words: ForecastText) -> str:
         low, high = _LABEL + rate.ratio_low * _PLOT, _LABEL + rate.ratio_high * _PLOT
         parts.append(
             f'<text x="{_LABEL - 6}" y="{y + 13}" font-size="12" text-anchor="end">'
-            f"{escape(label.rstrip(' *'))} · {_svg_text(rate.group)}</text>"
+            f"{escape(label.rstrip(' *'))} · {_svg_text(words.group(rate.group))}</text>"
             f'<rect x="{_LABEL}" y="{y + 3}" width="{rate.ratio * _PLOT:.1f}" height="{_ROW - 8}" fill="{colour}"/>'
             f'<line x1="{low:.1f}" y1="{y + _ROW / 2:.1f}" x2="{high:.1f}" y2="{y + _ROW / 2:.1f}" stroke="#111"/>'
         )
@@ -98,7 +98,7 @@ def forecast_to_html(forecast: ImpactForecast, language: str = "en") -> str:
     """The forecast as a self-contained HTML page in ``language``."""
     words = ForecastText(forecast, language)
     title = words.t("title", role="{role}")
-    body = [f"<h1>{_words(title).format(role=page_data(forecast.role))}</h1>"]
+    body = [f"<h1>{_words(title).format(role=page_data(words.role))}</h1>"]
     body.append(
         "<div class='notes'>"
         + "".join(f"<p>{_sentence(words, s)}</p>" for s in intro_sentences(forecast, words))
@@ -111,7 +111,9 @@ def forecast_to_html(forecast: ImpactForecast, language: str = "en") -> str:
     lines = []
     for label, rate in rate_rows(forecast, words):
         css = " class='below'" if rate.ratio < FOUR_FIFTHS else ""
-        cells = "".join(f"<td>{page_data(cell)}</td>" for cell in [label, rate.group, *rate_cells(rate, words)])
+        cells = "".join(
+            f"<td>{page_data(cell)}</td>" for cell in [label, words.group(rate.group), *rate_cells(rate, words)]
+        )
         lines.append(f"<tr{css}>{cells}</tr>")
     body.append(
         f"<div class='table-wrap'><table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table></div>"
@@ -125,14 +127,15 @@ def forecast_to_html(forecast: ImpactForecast, language: str = "en") -> str:
         link = f" {page_data(source.url)}" if source.url else ""
         body.append(f"<li>{page_data(source.citation)}{link}</li>")
     body.append("</ul>")
-    if diff.verification:
-        body.append(f"<p class='small'>{_words(words.t('checked'))} {page_data(diff.verification)}</p>")
+    verification = words.verification()
+    if verification:
+        body.append(f"<p class='small'>{_words(words.t('checked'))} {page_data(verification)}</p>")
     body.append(f"<div class='notes warning'><p>{_words(words.t('warning_light'))}</p></div>")
     return (
         f'<!DOCTYPE html>\n<html lang="{escape(language)}"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy("")}">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_words(words.t('title', role=isolate(forecast.role)))}</title><style>{_STYLE}</style></head>"
+        f"<title>{_words(words.t('title', role=isolate(words.role)))}</title><style>{_STYLE}</style></head>"
         f"<body>{''.join(body)}</body></html>\n"
     )
 

@@ -1,8 +1,10 @@
 """The forecast as text and as JSON-ready data, in English, Norwegian (bokmål), Swedish or Dutch.
 
-Texts come from ``forecast/data/strings.json``; a test fails when a language lacks a key. Both
-outputs name the sources of the differences and say how far their values are checked. The texts
-of the differences file itself (titles, notes, citations) are shown as written.
+Texts come from ``forecast/data/strings.json``; a test fails when a language lacks a key. Numbers are
+written by the candidate reports' formatter (:meth:`profilefit.reports.Labels.number`), so a number
+prints alike in every output. Both outputs name the sources of the differences and say how far their
+values are checked. The differences file's title, group names and check note are shown in the page's
+language where the file gives it (English otherwise); citations are shown as published.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from profilefit.forecast._forecast import FOUR_FIFTHS, ImpactForecast, RateForecast
-from profilefit.reports import isolate
+from profilefit.reports import Labels, isolate
 
 #: Bidirectional classes that can reorder the text around them (UAX #9), as the candidate report uses them.
 _REORDERING = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDF", "PDI"})
@@ -57,6 +59,10 @@ class ForecastText:
         if language not in forecast_languages():
             raise ValueError(f"no forecast in language {language!r}; choose one of {', '.join(forecast_languages())}")
         self.language = language
+        self._labels = Labels(language, forecast.instrument)
+        self._differences = forecast.differences
+        names = forecast.role_names
+        self.role = names.get(language) or names.get("en") or forecast.role
         self._scales = {}
         if forecast.instrument is not None:
             self._scales = {s.id: s.name.get(language) or s.name.get("en") or s.id for s in forecast.instrument.scales}
@@ -67,17 +73,26 @@ class ForecastText:
         return text.format(**values) if values else text
 
     def number(self, value: float, decimals: int = 2, *, sign: bool = False) -> str:
-        """A number as this language writes it, with a true minus sign."""
-        text = f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
-        return text.replace(".", self.t("decimal_separator")).replace("-", "−")
+        """A number as the candidate reports write it in this language, with a true minus sign.
+
+        With ``sign``, a ``+`` before a positive number (and zero). A number that rounds to zero from below
+        keeps its minus (``−0,0``), as Python's formatting does.
+        """
+        negative = f"{value:.{decimals}f}".startswith("-")
+        prefix = "−" if negative else ("+" if sign else "")
+        return prefix + self._labels.number(abs(value), decimals)
+
+    def count(self, value: int) -> str:
+        """A whole number, thousands grouped as this language groups them (``2,000``, ``2 000``, ``2.000``)."""
+        return self.number(value, 0)
 
     def percent(self, share: float, decimals: int = 1) -> str:
-        """A share 0–1 as a percentage, as this language writes it (``12.5%``, ``12,5 %``)."""
-        return self.number(100 * share, decimals) + ("%" if self.language in ("en", "nl") else " %")
+        """A share 0–1 as a percentage, as the candidate reports write it (``12.5%``, ``12,5 %``)."""
+        return self._labels.t("percent", value=self.number(100 * share, decimals))
 
     def weight(self, value: float) -> str:
         """A role weight without trailing zeros."""
-        return f"{value:g}".replace(".", self.t("decimal_separator"))
+        return f"{value:g}".replace(".", self._labels.t("decimal_separator"))
 
     def scale(self, scale_id: str) -> str:
         """A scale's name in this language, or its id."""
@@ -86,6 +101,18 @@ class ForecastText:
     def band(self, band: str) -> str:
         """A band's name (or the scoring rate) in this language."""
         return self.t(f"band_{band}")
+
+    def group(self, group: str) -> str:
+        """A group's name in this language, as the differences file gives it (English, else its key)."""
+        return self._differences.group_label(group, self.language)
+
+    def title(self) -> str:
+        """The differences file's title in this language (English when the file gives no translation)."""
+        return self._differences.text("title", self.language) or ""
+
+    def verification(self) -> str | None:
+        """How far the differences are checked, in this language (English when not translated); None: not said."""
+        return self._differences.text("verification", self.language)
 
 
 #: A sentence: a string key and its values (a list is a list of data values).
@@ -98,18 +125,25 @@ def intro_sentences(forecast: ImpactForecast, words: ForecastText) -> list[Sente
     trained = "model_simulation" if forecast.trained_on == "simulation" else "model_organisation"
     sentences: list[Sentence] = [
         (trained, {"model": forecast.model_id}),
-        ("differences", {"title": diff.title, "id": diff.id, "reference": diff.reference}),
+        ("differences", {"title": words.title(), "id": diff.id, "reference": words.group(diff.reference)}),
     ]
     for group, scales in diff.groups.items():
         values = [
             f"{words.scale(scale)} {words.number(entry.d, 1, sign=True)}{'*' if entry.basis == 'extrapolated' else ''}"
             for scale, entry in scales.items()
         ]
-        sentences.append(("group_d", {"group": group, "reference": diff.reference, "values": values}))
+        sentences.append(
+            ("group_d", {"group": words.group(group), "reference": words.group(diff.reference), "values": values})
+        )
     if any(entry.basis == "extrapolated" for scales in diff.groups.values() for entry in scales.values()):
         sentences.append(("extrapolated", {}))
     sentences.append(("mapping", {"id": diff.id}))
-    sentences.append(("simulated", {"draws": forecast.draws, "n": f"{forecast.n_per_group:,}", "seed": forecast.seed}))
+    sentences.append(
+        (
+            "simulated",
+            {"draws": words.count(forecast.draws), "n": words.count(forecast.n_per_group), "seed": forecast.seed},
+        )
+    )
     return sentences
 
 
@@ -142,8 +176,12 @@ def why_sentences(forecast: ImpactForecast, words: ForecastText) -> list[Sentenc
         for group, scales in diff.groups.items():
             d = scales[scale].d if scale in scales else 0.0
             gain = d if direction == "higher" else -d
-            favoured = group if gain > 0 else (diff.reference if gain < 0 else words.t("neither"))
-            parts.append(words.t("favours", group=group, d=words.number(d, 1, sign=True), favoured=favoured))
+            favoured = (
+                words.group(group) if gain > 0 else (words.group(diff.reference) if gain < 0 else words.t("neither"))
+            )
+            parts.append(
+                words.t("favours", group=words.group(group), d=words.number(d, 1, sign=True), favoured=favoured)
+            )
         sentences.append(
             (
                 "why_line",
@@ -160,8 +198,8 @@ def why_sentences(forecast: ImpactForecast, words: ForecastText) -> list[Sentenc
             (
                 "fit_gap",
                 {
-                    "group": group,
-                    "reference": diff.reference,
+                    "group": words.group(group),
+                    "reference": words.group(diff.reference),
                     "d": words.number(gap, sign=True),
                     "low": words.number(low, sign=True),
                     "high": words.number(high, sign=True),
@@ -179,7 +217,7 @@ def headline_sentence(forecast: ImpactForecast, words: ForecastText) -> Sentence
         {
             "band": words.band(forecast.select_band),
             "ratio": words.number(lowest.ratio),
-            "group": lowest.group,
+            "group": words.group(lowest.group),
             "low": words.number(lowest.ratio_low),
             "high": words.number(lowest.ratio_high),
             "share": words.percent(lowest.below_four_fifths, 0),
@@ -206,11 +244,15 @@ def _plain_table(header: list[str], rows: list[list[str]]) -> list[str]:
 def format_forecast_text(forecast: ImpactForecast, language: str = "en") -> str:
     """The forecast as plain text: the differences and their sources, the rates, ratios, intervals and why."""
     words = ForecastText(forecast, language)
-    lines = [words.t("title", role=forecast.role), *(_say(words, s) for s in intro_sentences(forecast, words)), ""]
+    lines = [
+        words.t("title", role=_terminal(words.role)),
+        *(_say(words, s) for s in intro_sentences(forecast, words)),
+        "",
+    ]
     header = [words.t(k) for k in ("column_band", "column_group", "column_rate", "column_ratio", "column_below")]
     rows, previous = [], ""
     for label, rate in rate_rows(forecast, words):
-        rows.append([label if label != previous else "", _terminal(rate.group), *rate_cells(rate, words)])
+        rows.append([label if label != previous else "", _terminal(words.group(rate.group)), *rate_cells(rate, words)])
         previous = label
     lines += _plain_table(header, rows)
     lines += ["  " + words.t("headline_mark"), "  " + words.t("scoring_note"), "", words.t("why")]
@@ -221,8 +263,9 @@ def format_forecast_text(forecast: ImpactForecast, language: str = "en") -> str:
         f"  - {_terminal(source.citation)}" + (f" {_terminal(source.url)}" if source.url else "")
         for source in diff.sources
     ]
-    if diff.verification:
-        lines += [f"  {words.t('checked')} {_terminal(diff.verification)}"]
+    verification = words.verification()
+    if verification:
+        lines += [f"  {words.t('checked')} {_terminal(verification)}"]
     lines += ["", words.t("warning_light")]
     return "\n".join(lines) + "\n"
 
@@ -243,6 +286,7 @@ def forecast_to_dict(forecast: ImpactForecast) -> dict[str, Any]:
     return {
         "schema_version": "1",
         "role": forecast.role,
+        "role_names": forecast.role_names,
         "model_id": forecast.model_id,
         "trained_on": forecast.trained_on,
         "n_per_group": forecast.n_per_group,

@@ -84,8 +84,14 @@ class Labels:
         return {key: texts[self.language] for key, texts in report_strings().items()}
 
     def number(self, value: float, decimals: int = 1) -> str:
-        """A number with this language's decimal separator."""
-        return f"{value:.{decimals}f}".replace(".", self.t("decimal_separator"))
+        """A number as this language writes it: its decimal separator, thousands grouped with its separator.
+
+        ``2000`` is ``2,000`` in English, ``2 000`` in Norwegian and Swedish (a no-break space, so the number
+        never breaks across lines) and ``2.000`` in Dutch.
+        """
+        grouped = f"{value:,.{decimals}f}"  # "," groups thousands, "." marks decimals; both swapped below
+        swap = {",": self.t("group_separator"), ".": self.t("decimal_separator")}
+        return "".join(swap.get(char, char) for char in grouped)
 
     def percent(self, share: float, decimals: int = 0) -> str:
         """A share 0–1 as a percentage, written as this language writes it."""
