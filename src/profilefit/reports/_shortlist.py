@@ -22,7 +22,7 @@ from typing import Any
 
 from profilefit.fit import BANDS, RoleProfile
 from profilefit.instrument import Instrument
-from profilefit.io import read_table, role_cell, stored_role
+from profilefit.io import NEUTRALISED_SUFFIXES, read_table, role_cell, stored_role, unneutralise
 from profilefit.reports._candidate import notices, profilefit_version
 from profilefit.reports._render import MAX_ID_CHARS, asset, capped, render_page
 from profilefit.reports._strings import Labels
@@ -122,11 +122,13 @@ def _flags(value: Any) -> tuple[str, ...]:
     return tuple(flag for flag in re.split(r"[;,|\s\[\]\"']+", text) if flag)
 
 
-def _row(record: Mapping[str, Any]) -> ShortlistRow:
+def _row(record: Mapping[str, Any], *, neutralised: bool = False) -> ShortlistRow:
     band = str(record.get("fit_band") or "").strip() or None
     profile = str(record.get("profile") or "").strip()
+    candidate_id = str(record["candidate_id"])
     return ShortlistRow(
-        candidate_id=str(record["candidate_id"]),
+        # In CSV and Excel, `profilefit score` put an apostrophe before an id a spreadsheet would run.
+        candidate_id=unneutralise(candidate_id) if neutralised else candidate_id,
         profile=profile,
         top_profile=str(record.get("top_profile") or profile).strip(),
         confidence=_number(record.get("confidence")),
@@ -140,7 +142,7 @@ def _row(record: Mapping[str, Any]) -> ShortlistRow:
 
 
 def read_results(path: str | Path) -> list[ShortlistRow]:
-    """Read a results file written by ``profilefit score``: ``.csv``, ``.jsonl``/``.ndjson`` or ``.parquet``.
+    """Read a results file written by ``profilefit score``: ``.csv``, ``.jsonl``/``.ndjson``, ``.parquet`` or ``.xlsx``.
 
     CSV may use commas or semicolons, a byte-order mark and decimal commas, as
     spreadsheets in Oslo, Stockholm and Utrecht write it. Every row is returned; for a
@@ -159,6 +161,7 @@ def iter_results(path: str | Path) -> Iterator[ShortlistRow]:
     """The rows of a results file one at a time, as read (texts not yet capped); see :func:`read_results`."""
     path = Path(path)
     _, records = read_table(path, what="results")
+    neutralised = path.suffix.lower() in NEUTRALISED_SUFFIXES
     for location, record in records:
         missing = [column for column in REQUIRED_COLUMNS if column not in record]
         if missing:
@@ -167,7 +170,7 @@ def iter_results(path: str | Path) -> Iterator[ShortlistRow]:
                 f"`profilefit score` has {', '.join(REQUIRED_COLUMNS)}, fit_score, fit_band, needs_review "
                 "and validity_flags"
             )
-        yield _row(record)
+        yield _row(record, neutralised=neutralised)
 
 
 @dataclass(frozen=True)
