@@ -12,6 +12,7 @@ back exactly the text that was written, whatever it was.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 #: A text cell starting with one of these would run as a formula in a spreadsheet.
@@ -65,8 +66,11 @@ def csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return repr(value)
+    if isinstance(value, float):
+        # A NaN or an infinity is written as text, and "-inf" would run as a formula.
+        return repr(value) if math.isfinite(value) else neutralise(repr(value))
     if isinstance(value, str):
         return neutralise(value)
     return neutralise(json.dumps(value, ensure_ascii=False, default=str))
