@@ -324,6 +324,7 @@ class _RowView:
     review: str
     review_flag: str
     review_sort: str
+    href: str = ""
 
 
 def shortlist_html(
@@ -333,6 +334,7 @@ def shortlist_html(
     role: RoleProfile | str | Path | None = None,
     instrument: Instrument | None = None,
     top: int | None = DEFAULT_TOP,
+    links: Mapping[str, str] | None = None,
 ) -> str:
     """A self-contained shortlist page, best fit first.
 
@@ -351,6 +353,9 @@ def shortlist_html(
     top : int or None, default=500
         The page lists the ``top`` candidates by fit and says how many it leaves out; its
         counts cover every candidate. ``None`` lists them all. Ignored for a Shortlist.
+    links : mapping of str to str, optional
+        A relative link for candidate ids (as listed): the row's id opens it, e.g. the report
+        pages :func:`~profilefit.reports.write_row_reports` writes beside the shortlist.
 
     Returns
     -------
@@ -387,7 +392,10 @@ def shortlist_html(
         bands=[(band, labels.band(band)) for band in (*BANDS, _INCOMPLETE)],
         flags=[(flag, labels.flag_name(flag)) for flag in FLAG_IDS],
         columns=_columns(labels),
-        rows=[_row_view(rank, row, labels) for rank, row in enumerate(shortlist.rows, start=1)],
+        rows=[
+            replace(_row_view(rank, row, labels), href=(links or {}).get(row.candidate_id, ""))
+            for rank, row in enumerate(shortlist.rows, start=1)
+        ],
         made_with=labels.t("made_with", version=profilefit_version()),
     )
 
