@@ -479,7 +479,19 @@ class RejectsWriter:
             cells = [[_reject_cell(name, record.get(name)) for record in records] for name in REJECT_COLUMNS]
             self._sheet.append_columns(cells)
         elif self._csv is not None:
-            self._csv.writerows([_reject_cell(name, record.get(name)) for name in REJECT_COLUMNS] for record in records)
+            rows = [[_reject_cell(name, record.get(name)) for name in REJECT_COLUMNS] for record in records]
+            for row in rows:
+                if any(isinstance(cell, str) and "\r" in cell for cell in row):
+                    # The csv module quotes a cell with a line break only when the line end holds that
+                    # character; a lone CR in an LF file would end the row for every reader.
+                    csv.writer(
+                        self._stream,
+                        delimiter=self.dialect.delimiter,
+                        lineterminator=self.dialect.eol,
+                        quoting=csv.QUOTE_ALL,
+                    ).writerow(row)
+                else:
+                    self._csv.writerow(row)
         else:
             assert self._stream is not None
             self._stream.writelines(
