@@ -433,6 +433,7 @@ class RejectsWriter:
         self._parquet: Any = None
         self._stream: IO[str] | None = None
         self._csv: Any = None
+        self._csv_quoted: Any = None
         self._sheet: XlsxSheet | None = None
         try:
             if self.format == "parquet":
@@ -444,8 +445,10 @@ class RejectsWriter:
                 encoding = "utf-8-sig" if self.format == "csv" and self.dialect.bom else "utf-8"
                 self._stream = self._file.partial.open("w", encoding=encoding, newline="")
                 if self.format == "csv":
-                    self._csv = csv.writer(
-                        self._stream, delimiter=self.dialect.delimiter, lineterminator=self.dialect.eol
+                    delimiter, eol = self.dialect.delimiter, self.dialect.eol
+                    self._csv = csv.writer(self._stream, delimiter=delimiter, lineterminator=eol)
+                    self._csv_quoted = csv.writer(
+                        self._stream, delimiter=delimiter, lineterminator=eol, quoting=csv.QUOTE_ALL
                     )
                     self._csv.writerow(REJECT_COLUMNS)
         except OSError as error:
@@ -484,12 +487,7 @@ class RejectsWriter:
                 if any(isinstance(cell, str) and "\r" in cell for cell in row):
                     # The csv module quotes a cell with a line break only when the line end holds that
                     # character; a lone CR in an LF file would end the row for every reader.
-                    csv.writer(
-                        self._stream,
-                        delimiter=self.dialect.delimiter,
-                        lineterminator=self.dialect.eol,
-                        quoting=csv.QUOTE_ALL,
-                    ).writerow(row)
+                    self._csv_quoted.writerow(row)
                 else:
                     self._csv.writerow(row)
         else:

@@ -28,6 +28,7 @@ from profilefit.instrument import Instrument
 from profilefit.io import NEUTRALISED_SUFFIXES, read_table, role_cell, unneutralise
 from profilefit.reports._candidate import _terminal_text, notices, profilefit_version
 from profilefit.reports._render import MAX_ID_CHARS, capped, isolate, render_page
+from profilefit.reports._shortlist import MAX_NAME_CHARS, flag_cell, flags_cell
 from profilefit.reports._strings import Labels, role_for
 from profilefit.screening import UNDETERMINED
 
@@ -102,8 +103,6 @@ def _text(value: Any) -> str:
 
 
 def _row(record: Mapping[str, Any], candidate_id: str, source: str) -> ResultRow:
-    from profilefit.reports._shortlist import _flag, _flags  # one reading of review and flag cells
-
     probabilities = {
         key.removeprefix("p_"): number
         for key, value in record.items()
@@ -120,8 +119,8 @@ def _row(record: Mapping[str, Any], candidate_id: str, source: str) -> ResultRow
         fit_score=_number(record.get("fit_score")),
         fit_band=_text(record.get("fit_band")).lower() or None,
         fit_role=role_cell(record),
-        needs_review=_flag(record.get("needs_review")),
-        flags=_flags(record.get("validity_flags", record.get("flags"))),
+        needs_review=flag_cell(record.get("needs_review")),
+        flags=flags_cell(record.get("validity_flags", record.get("flags"))),
         scales={
             key.removeprefix("scale_"): _number(value) for key, value in record.items() if key.startswith("scale_")
         },
@@ -220,9 +219,13 @@ def _view(row: ResultRow, labels: Labels, role: RoleProfile | None) -> dict[str,
     else:
         band = labels.band(row.fit_band if row.fit_band in ("strong", "possible", "weak") else None)
     role_name = role.text("name", language) if role is not None else (row.fit_role or "")
-    profile = labels.profile(row.profile or UNDETERMINED)
+
+    def name(text: str) -> str:  # names read from a results file are someone else's data
+        return capped(text, MAX_NAME_CHARS)
+
+    profile = name(labels.profile(row.profile or UNDETERMINED))
     if row.profile == UNDETERMINED and row.top_profile not in ("", UNDETERMINED):
-        profile += f" ({labels.t('closest', profile=labels.profile(row.top_profile))})"
+        profile += f" ({labels.t('closest', profile=name(labels.profile(row.top_profile)))})"
     return {
         "candidate_id": capped(row.candidate_id, MAX_ID_CHARS),
         "role_name": capped(role_name),
@@ -231,12 +234,12 @@ def _view(row: ResultRow, labels: Labels, role: RoleProfile | None) -> dict[str,
         "band": band,
         "band_class": "none" if not band or row.fit_band is None else ("muted" if row.needs_review else row.fit_band),
         "profile": profile,
-        "probabilities": [(labels.profile(name), labels.percent(p, 1)) for name, p in row.probabilities.items()],
+        "probabilities": [(name(labels.profile(key)), labels.percent(p, 1)) for key, p in row.probabilities.items()],
         "scales": [
-            (labels.scale(name), labels.t("not_scored_short") if score is None else labels.number(score, 2))
-            for name, score in row.scales.items()
+            (name(labels.scale(key)), labels.t("not_scored_short") if score is None else labels.number(score, 2))
+            for key, score in row.scales.items()
         ],
-        "flags": [labels.flag_name(flag) for flag in row.flags],
+        "flags": [name(labels.flag_name(flag)) for flag in row.flags],
         "review": labels.t("review_needed" if row.needs_review else "review_not_needed"),
         "needs_review": row.needs_review,
         "source": labels.t("row_source", file=isolate(capped(row.source))),
