@@ -197,7 +197,8 @@ NUMERIC_RESULT_COLUMNS = frozenset(FLOATS)
 @given(table=result_tables(), records=reject_records(), dialect=st.sampled_from(sorted(CSV_DIALECTS)))
 def test_no_text_cell_of_a_csv_or_excel_output_starts_a_formula(tmp_path, table, records, dialect):
     """Rule: in results and rejects, as CSV (every dialect) and Excel, a text cell never starts with
-    = + - @ tab or CR unescaped, and a number column holds only numbers (never an apostrophe)."""
+    = + - @ tab or CR unescaped, and a number column holds only numbers (never an apostrophe); a
+    reject's value is a finite number or safe text."""
     results = _write(table, tmp_path / "results.csv", dialect)
     for k, row in enumerate(_csv_cells(results, dialect)):
         for name, cell in row.items():
@@ -214,6 +215,8 @@ def test_no_text_cell_of_a_csv_or_excel_output_starts_a_formula(tmp_path, table,
     for k, row in enumerate(cells):
         assert row["row"] == str(records[k]["row"])
         for name in REJECT_COLUMNS[1:]:
+            if name == "value" and _is_number(row[name], "standard"):
+                continue  # a finite number profilefit parsed: a number to a spreadsheet, never a formula
             _assert_safe_text(row[name], f"rejects row {k}, {name}")
 
     _write(table, tmp_path / "results.xlsx", None)

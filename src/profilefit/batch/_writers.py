@@ -402,14 +402,16 @@ def reject_schema() -> Any:
     )
 
 
-def _reject_cell(name: str, value: Any) -> Any:
-    """One reject cell for CSV or Excel: the row number as it is, everything else text, neutralised.
+def _reject_cell(name: str, value: Any, *, typed: bool) -> Any:
+    """One reject cell for CSV (``typed=False``: text) or Excel (``typed=True``: a number stays a number).
 
-    ``value`` is the offending value as text, whatever its type: a ``-inf`` read as a number
-    is as much a formula to a spreadsheet as the text ``=HYPERLINK(...)``.
+    The row number, and a finite number profilefit parsed as the value, are written as they are: a
+    spreadsheet reads ``-5.0`` as a number, never as a formula. Everything else is text, neutralised:
+    a non-finite number is text (``-inf``), and as much a formula to a spreadsheet as ``=HYPERLINK(...)``.
     """
-    if name == "row" and isinstance(value, int) and not isinstance(value, bool):
-        return value
+    number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if number and name in ("row", "value"):
+        return value if typed else _text_value(value)
     text = _text_value(value)
     return None if text is None else neutralise(text)
 
@@ -439,7 +441,7 @@ class RejectsWriter:
             if self.format == "parquet":
                 self._parquet = require("pyarrow.parquet").ParquetWriter(str(self._file.partial), reject_schema())
             elif self.format == "xlsx":
-                kinds = ["number", "text", "text", "text", "text"]
+                kinds = ["number", "safe", "safe", "safe", "safe"]  # cells neutralised by _reject_cell
                 self._sheet = XlsxSheet(self._file.partial, REJECT_COLUMNS, kinds, title="rejects")
             else:
                 encoding = "utf-8-sig" if self.format == "csv" and self.dialect.bom else "utf-8"
@@ -479,10 +481,10 @@ class RejectsWriter:
             columns["value"] = [_text_value(value) for value in columns["value"]]
             self._parquet.write_table(pa.Table.from_pydict(columns, schema=reject_schema()))
         elif self._sheet is not None:
-            cells = [[_reject_cell(name, record.get(name)) for record in records] for name in REJECT_COLUMNS]
+            cells = [[_reject_cell(name, r.get(name), typed=True) for r in records] for name in REJECT_COLUMNS]
             self._sheet.append_columns(cells)
         elif self._csv is not None:
-            rows = [[_reject_cell(name, record.get(name)) for name in REJECT_COLUMNS] for record in records]
+            rows = [[_reject_cell(name, r.get(name), typed=False) for name in REJECT_COLUMNS] for r in records]
             for row in rows:
                 if any(isinstance(cell, str) and "\r" in cell for cell in row):
                     # The csv module quotes a cell with a line break only when the line end holds that

@@ -33,7 +33,12 @@ def xlsx_text(text: str) -> str:
     >>> xlsx_text("=1+1"), xlsx_text("a\x00b")
     ("'=1+1", 'a\\x00b')
     """
-    return neutralise(_NOT_IN_XML.sub(lambda match: f"\\x{ord(match.group()):02x}", text))
+    return neutralise(_xml_safe(text))
+
+
+def _xml_safe(text: str) -> str:
+    r"""The text with each character XML cannot hold written as ``\xNN``."""
+    return _NOT_IN_XML.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def _width(name: str, kind: str) -> float:
@@ -52,7 +57,8 @@ class XlsxSheet:
     columns : sequence of str
         The header.
     kinds : sequence of str
-        Each column's kind: ``"number"``, ``"bool"`` or ``"text"``.
+        Each column's kind: ``"number"``, ``"bool"``, ``"text"`` (neutralised here) or ``"safe"``
+        (text the caller neutralised, or a number).
     title : str
         The sheet's name (``results`` or ``rejects``).
     """
@@ -109,6 +115,8 @@ class XlsxSheet:
             ]
         if kind == "bool":
             return values
+        if kind == "safe":  # neutralised by the caller; a number stays a number
+            return [_xml_safe(value) if isinstance(value, str) else value for value in values]
         return [None if value is None else xlsx_text(str(value)) for value in values]
 
     def close(self) -> None:
