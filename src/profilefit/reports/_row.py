@@ -28,7 +28,9 @@ from profilefit.instrument import Instrument
 from profilefit.io import NEUTRALISED_SUFFIXES, read_table, role_cell, unneutralise
 from profilefit.reports._candidate import _terminal_text, notices, profilefit_version
 from profilefit.reports._render import MAX_ID_CHARS, capped, isolate, render_page
-from profilefit.reports._shortlist import MAX_NAME_CHARS, flag_cell, flags_cell
+from profilefit.reports._shortlist import MAX_NAME_CHARS
+from profilefit.reports._shortlist import _flag as flag_cell  # one reading of review cells
+from profilefit.reports._shortlist import _flags as flags_cell  # and of flag cells
 from profilefit.reports._strings import Labels, role_for
 from profilefit.screening import UNDETERMINED
 

@@ -99,8 +99,7 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
-def flag_cell(value: Any) -> bool:
-    """A yes/no cell as results files hold it: a boolean, 1/0, or true/yes/ja/sant."""
+def _flag(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
@@ -108,7 +107,7 @@ def flag_cell(value: Any) -> bool:
     return str(value or "").strip().lower() in {"true", "1", "yes", "y", "ja", "j", "sant"}
 
 
-def flags_cell(value: Any) -> tuple[str, ...]:
+def _flags(value: Any) -> tuple[str, ...]:
     """Flags as a results file holds them: a list, a JSON list, or names separated by ; , | or spaces."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ()
@@ -135,8 +134,8 @@ def _row(record: Mapping[str, Any], *, neutralised: bool = False) -> ShortlistRo
         confidence=_number(record.get("confidence")),
         fit_score=_number(record.get("fit_score")),
         fit_band=band,
-        needs_review=flag_cell(record.get("needs_review")),
-        flags=flags_cell(record.get("validity_flags", record.get("flags"))),  # "flags" before 0.2
+        needs_review=_flag(record.get("needs_review")),
+        flags=_flags(record.get("validity_flags", record.get("flags"))),  # "flags" before 0.2
         trained_on=str(record.get("trained_on") or "simulation"),
         fit_role=role_cell(record),
     )
