@@ -305,6 +305,8 @@ class TableWriter:
 
     def discard(self) -> None:
         """Stop writing and delete the temporary file."""
+        if self._sheet is not None:
+            self._sheet.discard()
         self._file.discard(self._writer, self._sink, self._stream)
         self._writer = self._sink = self._stream = self._sheet = None
 
@@ -519,6 +521,8 @@ class RejectsWriter:
 
     def discard(self) -> None:
         """Stop writing and delete the temporary file."""
+        if self._sheet is not None:
+            self._sheet.discard()
         self._file.discard(self._parquet, self._stream)
         self._parquet = self._stream = self._csv = self._sheet = None
 

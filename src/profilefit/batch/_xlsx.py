@@ -9,6 +9,7 @@ openpyxl's write-only mode streams rows to the file, so memory does not grow wit
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Sequence
@@ -122,3 +123,16 @@ class XlsxSheet:
     def close(self) -> None:
         """Write the workbook to :attr:`path`."""
         self._workbook.save(str(self.path))
+
+    def discard(self) -> None:
+        """Stop without writing the workbook, and delete openpyxl's temporary file of the rows so far.
+
+        Safe to call at any time, more than once. Without it the unfinished sheet would try to end
+        its temporary file when garbage-collected, after that file was closed.
+        """
+        with contextlib.suppress(Exception):
+            self._sheet.close()
+        writer = getattr(self._sheet, "_writer", None)
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.cleanup()
