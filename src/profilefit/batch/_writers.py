@@ -190,6 +190,16 @@ def _rounded(table: Any, dialect: CsvDialect) -> Any:
     return pa.Table.from_arrays(arrays, names=table.column_names)
 
 
+def _csv_texts(column: Any) -> list[str]:
+    """A column's cells as the csv module should write them: text as it is, ``true``/``false``, numbers in full."""
+    pa, pc = require("pyarrow"), require("pyarrow.compute")
+    if pa.types.is_boolean(column.type):
+        column = pc.if_else(column, "true", "false")
+    elif not pa.types.is_string(column.type):
+        column = column.cast(pa.string())
+    return column.fill_null("").to_pylist()
+
+
 class TableWriter:
     """Writes pyarrow tables of one schema to a CSV, JSON Lines, Parquet or Excel file, chunk by chunk.
 
@@ -226,7 +236,7 @@ class TableWriter:
         self.schema = schema
         self.rows = 0
         self._writer: Any = None
-        self._sink: Any = None
+        self._csv: Any = None
         self._sheet: XlsxSheet | None = None
         self._stream: IO[str] | None = None
         try:
@@ -244,20 +254,18 @@ class TableWriter:
             raise _output_error(self.path, error) from error
 
     def _open_csv(self) -> None:
-        pa, pcsv = require("pyarrow"), require("pyarrow.csv")
         dialect = self.dialect
-        options = pcsv.WriteOptions(
-            include_header=True, quoting_style="needed", delimiter=dialect.delimiter, eol=dialect.eol
-        )
-        schema = self.schema
-        if dialect.rounded:  # figures are written as text in the dialect's decimals
-            schema = pa.schema(
-                [(field.name, pa.string() if pa.types.is_floating(field.type) else field.type) for field in schema]
-            )
-        self._sink = pa.OSFile(str(self._file.partial), "wb")
-        if dialect.bom:
-            self._sink.write("\ufeff".encode())
-        self._writer = pcsv.CSVWriter(self._sink, schema, write_options=options)
+        if dialect == csv_dialect(None):  # the standard dialect: Arrow's writer, fastest
+            pcsv = require("pyarrow.csv")
+            options = pcsv.WriteOptions(include_header=True, quoting_style="needed")
+            self._writer = pcsv.CSVWriter(str(self._file.partial), self.schema, write_options=options)
+            return
+        # Other dialects through the csv module: Arrow's writer takes another line end only from
+        # pyarrow 22, and these files are for people, so at most the million rows a sheet holds.
+        encoding = "utf-8-sig" if dialect.bom else "utf-8"
+        self._stream = self._file.partial.open("w", encoding=encoding, newline="")
+        self._csv = csv.writer(self._stream, delimiter=dialect.delimiter, lineterminator=dialect.eol)
+        self._csv.writerow(self.schema.names)
 
     @property
     def path(self) -> Path:
@@ -269,11 +277,11 @@ class TableWriter:
         try:
             if self.format == "csv":
                 table = neutralise_table(table, self.text_columns)
-                if self.dialect.rounded:
-                    table = _rounded(table, self.dialect)
+                if self._csv is not None:
+                    table = _rounded(table, self.dialect) if self.dialect.rounded else table
+                    self._csv.writerows(zip(*(_csv_texts(column) for column in table.columns), strict=True))
                 else:
-                    table = _format_few_values(table, self.few_values)
-                self._writer.write_table(table)
+                    self._writer.write_table(_format_few_values(table, self.few_values))
             elif self.format == "xlsx":
                 assert self._sheet is not None
                 self._sheet.append_columns([column.to_pylist() for column in table.columns])
@@ -296,8 +304,8 @@ class TableWriter:
                 sheet.close()
         except OSError as error:
             raise _output_error(self.path, error) from error
-        self._file.close_handles(self._writer, self._sink, self._stream)
-        self._writer = self._sink = self._stream = None
+        self._file.close_handles(self._writer, self._stream)
+        self._writer = self._stream = self._csv = None
 
     def commit(self) -> None:
         """Move the finished file into place (after :meth:`finish`)."""
@@ -307,8 +315,8 @@ class TableWriter:
         """Stop writing and delete the temporary file."""
         if self._sheet is not None:
             self._sheet.discard()
-        self._file.discard(self._writer, self._sink, self._stream)
-        self._writer = self._sink = self._stream = self._sheet = None
+        self._file.discard(self._writer, self._stream)
+        self._writer = self._stream = self._csv = self._sheet = None
 
     def close(self, *, commit: bool = True) -> None:
         """Finish the file and move it into place, or (``commit=False``) delete it."""
