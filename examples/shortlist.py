@@ -1,12 +1,14 @@
 """A shortlist page for the bundled sample export: score every candidate, then one HTML page, best fit first.
 
-    python examples/shortlist.py                 # writes ./out/results.csv and ./out/shortlist.html
+    python examples/shortlist.py                 # writes ./out/results.csv, ./out/shortlist.html, ./out/reports/
     python examples/shortlist.py pages --lang sv
 
-The results file is what ``profilefit score`` writes; the same page comes from the command line:
+Each listed candidate's id opens their report page, written into ``reports/`` beside the shortlist (named
+by a hash of the id). The results file is what ``profilefit score`` writes; the same pages come from the
+command line:
 
     profilefit score sample -o out/results.csv
-    profilefit shortlist out/results.csv --html out/shortlist.html
+    profilefit shortlist out/results.csv --html out/shortlist.html --reports out/reports
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ from profilefit.batch import MissingExtraError, score_file
 from profilefit.datasets import sample_export_path
 from profilefit.fit import BANDS
 from profilefit.io import read_assessments
-from profilefit.reports import ShortlistRow, read_results, report_languages, rows_from_results, shortlist_html
+from profilefit.reports import (
+    ShortlistRow,
+    read_results,
+    relative_link,
+    report_languages,
+    rows_from_results,
+    shortlist_html,
+    write_row_reports,
+)
 from profilefit.screening import Screener
 
 
@@ -50,7 +60,20 @@ def main() -> None:
     rows = score_sample(screener, out / "results.csv")
 
     page = out / "shortlist.html"
-    page.write_text(shortlist_html(rows, language=args.lang, role=screener.role), encoding="utf-8")
+    links: dict[str, str] = {}
+    if (out / "results.csv").exists():  # report pages of the listed candidates, beside the shortlist
+        listed = sorted(rows, key=lambda r: (r.fit_band is None, -(r.fit_score or 0.0)))[:500]
+        written = write_row_reports(
+            out / "results.csv",
+            [row.candidate_id for row in listed],
+            out / "reports",
+            language=args.lang,
+            role=screener.role,
+            back=relative_link(page, out / "reports"),
+        )
+        links = {candidate_id: relative_link(path, out) for candidate_id, path in written.items()}
+        print(f"wrote {len(written)} report pages into {out / 'reports'}, linked from the shortlist")
+    page.write_text(shortlist_html(rows, language=args.lang, role=screener.role, links=links), encoding="utf-8")
     counts = ", ".join(f"{sum(r.fit_band == band for r in rows)} {band}" for band in BANDS)
     print(f"wrote {page}: {len(rows)} candidates ({counts}; {sum(r.needs_review for r in rows)} need review)")
     print("top five by fit:")

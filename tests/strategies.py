@@ -248,8 +248,13 @@ def stratified_counts(*, max_strata: int = 6, max_count: int = 25) -> st.SearchS
 
 
 def results_formats() -> st.SearchStrategy[str]:
-    """The suffix of a results file ``profilefit score`` writes: ``.csv``, ``.jsonl`` or ``.parquet``."""
-    return st.sampled_from((".csv", ".jsonl", ".parquet"))
+    """The suffix of a results file ``profilefit score`` writes: ``.csv``, ``.jsonl``, ``.parquet`` or ``.xlsx``."""
+    return st.sampled_from((".csv", ".jsonl", ".parquet", ".xlsx"))
+
+
+def results_outputs() -> st.SearchStrategy[tuple[str, str]]:
+    """A results file as ``profilefit score`` writes it: its suffix and CSV dialect (which matters only for CSV)."""
+    return st.one_of(st.tuples(results_formats(), st.just("standard")), st.just((".csv", "excel-nordic")))
 
 
 def role_requests() -> st.SearchStrategy[str | None]:

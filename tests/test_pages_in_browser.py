@@ -23,7 +23,16 @@ import pytest
 from tests.chromium import Chromium, find_chromium
 
 from profilefit.audit import Demographics, DemographicsTable, ScoredCandidate, adverse_impact, audit_to_html
-from profilefit.reports import ShortlistRow, html_report, report_languages, shortlist_html
+from profilefit.reports import (
+    ResultRow,
+    ShortlistRow,
+    capped,
+    html_report,
+    report_file_name,
+    report_languages,
+    row_html_report,
+    shortlist_html,
+)
 from profilefit.screening import ScreeningResult
 from profilefit.simulate import simulate
 
@@ -88,8 +97,37 @@ def _shortlist_page(language: str) -> Callable[[list[ScreeningResult], str], str
                 (LONG_ID, MARKUP_IDS[2]),
                 fit_role="complex-case",
             )
-            return shortlist_html([*renamed, *results[len(ids) :], odd], language=language)
+            rows = [*renamed, *results[len(ids) :], odd]
+            links = {capped(row.candidate_id, 128): report_file_name(capped(row.candidate_id, 128)) for row in rows}
+            return shortlist_html(rows, language=language, links=links)  # each id links to its report page
         return shortlist_html(results, language=language, top=40)  # with the note of how many are left out
+
+    return page
+
+
+def _row_report_page(language: str) -> Callable[[list[ScreeningResult], str], str]:
+    """One candidate's page from a row of a results file (``report --id``, ``shortlist --reports``)."""
+
+    def page(results: list[ScreeningResult], kind: str) -> str:
+        result = next(r for r in results if r.needs_human_review and r.flags)
+        hostile = kind == "hostile"
+        row = ResultRow(
+            candidate_id=RTL_ID + MARKUP_IDS[0] + LONG_ID if hostile else result.candidate_id,
+            profile=MARKUP_IDS[1] if hostile else result.profile,
+            top_profile=result.top_profile,
+            second_profile=result.second_profile,
+            confidence=result.confidence,
+            probabilities={**result.probabilities, **({LONG_ID: 0.01, MARKUP_IDS[2]: 0.0} if hostile else {})},
+            fit_score=result.fit.score if result.fit else None,
+            fit_band=result.fit.band if result.fit else None,
+            fit_role=result.fit.role if result.fit else None,
+            needs_review=result.needs_human_review,
+            flags=(LONG_ID, MARKUP_IDS[2]) if hostile else tuple(flag.flag for flag in result.flags),
+            scales={scale.scale: scale.score for scale in result.scales},
+            model_id=MARKUP_IDS[1] + LONG_ID if hostile else result.model.model_id,
+            source=(RTL_ID + LONG_ID if hostile else "results.csv") + ", line 2",
+        )
+        return row_html_report(row, language=language, back="../shortlist.html")
 
     return page
 
@@ -201,6 +239,7 @@ def _forecast_page(language: str) -> Callable[[list[ScreeningResult], str], str]
 PAGES: dict[str, Callable[[list[ScreeningResult], str], str]] = {
     **{f"report-{language}": _report_page(language) for language in report_languages()},
     **{f"shortlist-{language}": _shortlist_page(language) for language in report_languages()},
+    **{f"row-report-{language}": _row_report_page(language) for language in ("en", "nb")},
     "audit": _audit_page,
     "validation": _validation_page,
     **{f"dif-{language}": _dif_page(language) for language in ("en", "nb")},

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.strategies import assessments, results_formats, role_requests
+from tests.strategies import assessments, results_outputs, role_requests
 
 from profilefit.audit import audit_files, sample_demographics_path
 from profilefit.batch import result_columns, score_file
@@ -45,12 +45,12 @@ def scored(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("scored")
     made: dict[tuple[str, str], Path] = {}
 
-    def get(role: str, suffix: str) -> Path:
-        if (role, suffix) not in made:
-            path = folder / f"{role}{suffix}"
-            score_file(sample_export_path(), path, screener=Screener.load(role=role))
-            made[role, suffix] = path
-        return made[role, suffix]
+    def get(role: str, suffix: str, dialect: str = "standard") -> Path:
+        if (role, suffix, dialect) not in made:
+            path = folder / f"{role}-{dialect}{suffix}"
+            score_file(sample_export_path(), path, screener=Screener.load(role=role), dialect=dialect)
+            made[role, suffix, dialect] = path
+        return made[role, suffix, dialect]
 
     return get
 
@@ -58,9 +58,12 @@ def scored(tmp_path_factory: pytest.TempPathFactory):
 # --- what the results hold ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
-def test_every_results_format_records_role_and_model(scored, suffix):
-    path = scored("transactional", suffix)
+@pytest.mark.parametrize(
+    ("suffix", "dialect"),
+    [(".csv", "standard"), (".csv", "excel-nordic"), (".jsonl", "standard"), (".parquet", "standard"), (".xlsx", "")],
+)
+def test_every_results_format_records_role_and_model(scored, suffix, dialect):
+    path = scored("transactional", suffix, dialect or "standard")
     header, rows = read_table(path, what="results")
     assert {"fit_role", "model_id"} <= set(header)
     model_id = Screener.load().model_info.model_id
@@ -220,6 +223,8 @@ def _reader_argv(command: str, path: Path, folder: Path, role: str | None) -> li
         return ["shortlist", str(path), "--html", str(folder / "page.html"), *asked]
     if command == "audit":
         return ["audit", str(path), "--demographics", str(sample_demographics_path()), *asked]
+    if command == "report":
+        return ["report", "--id", "cand-0001", str(path), *asked]
     outcomes = ["--outcomes", str(sample_outcomes_path()), "--outcome", "resolution_rating"]
     return ["validate", str(path), *outcomes, *asked]
 
@@ -232,14 +237,14 @@ def _page(folder: Path) -> str:
 @settings(max_examples=25)
 @given(
     stored=st.sampled_from(builtin_roles()),
-    suffix=results_formats(),
+    output=results_outputs(),
     asked=role_requests(),
-    command=st.sampled_from(["shortlist", "audit", "validate"]),
+    command=st.sampled_from(["shortlist", "audit", "validate", "report"]),
 )
-def test_readers_use_the_stored_role_or_refuse_another(scored, tmp_path_factory, stored, suffix, asked, command):
-    """For any built-in role and format, each reader names the stored role or refuses; never another role."""
+def test_readers_use_the_stored_role_or_refuse_another(scored, tmp_path_factory, stored, output, asked, command):
+    """For any built-in role, format and dialect, each reader names the stored role or refuses; never another."""
     folder = tmp_path_factory.mktemp("read")
-    code, out, err = _run(*_reader_argv(command, scored(stored, suffix), folder, asked))
+    code, out, err = _run(*_reader_argv(command, scored(stored, *output), folder, asked))
     shown = out + _page(folder)
     others = [name for role, name in NAMES.items() if role != stored]
     if asked in (None, stored):

@@ -18,7 +18,14 @@ from typing import Any
 
 from profilefit.batch import FLAG_SEPARATOR
 from profilefit.fit import BANDS
-from profilefit.io import CSV_SUFFIXES, FORMULA_START, ROLE_COLUMN, read_csv_table, read_table, role_cell
+from profilefit.io import (
+    NEUTRALISED_SUFFIXES,
+    ROLE_COLUMN,
+    read_csv_table,
+    read_table,
+    role_cell,
+    unneutralise,
+)
 from profilefit.validity import FLAG_IDS
 
 #: Fit bands from lowest to highest; "selected at a band" means that band or a higher one.
@@ -228,7 +235,7 @@ def read_results_file(path: str | Path) -> ResultsFile:
         As :func:`read_results`.
     """
     path = Path(path)
-    is_csv = path.suffix.lower() in CSV_SUFFIXES
+    is_csv = path.suffix.lower() in NEUTRALISED_SUFFIXES  # CSV and Excel: text was neutralised
     columns = None
     if path.suffix.lower() in _PARQUET_SUFFIXES:
         # Parquet is columnar: read the schema first, then only the columns the audit uses.
@@ -250,10 +257,10 @@ def read_results_file(path: str | Path) -> ResultsFile:
             if column not in row:
                 raise AuditInputError(f"{where}: no field {column!r}")
         candidate_id = _text(row["candidate_id"])
-        if is_csv and candidate_id[:1] == "'" and candidate_id[1:2] in FORMULA_START:
+        if is_csv:
             # `profilefit score` prefixed an apostrophe so that spreadsheets do not run the id
             # as a formula; the demographics file holds the id as it was.
-            candidate_id = candidate_id[1:]
+            candidate_id = unneutralise(candidate_id)
         if not candidate_id:
             raise AuditInputError(f"{where}, field 'candidate_id': empty")
         if candidate_id in seen:

@@ -3,7 +3,8 @@
 Read a CSV, JSON Lines, Parquet or Excel export (or a data frame, or an iterable of
 dicts) in chunks, validate it with the schema's rules on whole columns, score it with
 the same core as :meth:`Screener.score <profilefit.screening.Screener.score>`, and
-write a results file and a rejects file. Every row read is scored or rejected.
+write a results file and a rejects file (CSV in a chosen dialect, JSON Lines, Parquet or
+Excel). Every row read is scored or rejected.
 
 Needs the ``io`` extra (``pip install -e ".[io]"`` in the checkout); :func:`score_partition`
 on Dask needs the ``dask`` extra. Core profilefit imports and scores one candidate
@@ -12,6 +13,7 @@ without them. See docs/batch.md.
 
 from profilefit.batch._collect import CollectedResponses, collect_responses
 from profilefit.batch._deps import MissingExtraError
+from profilefit.batch._dialects import CSV_DIALECTS, CsvDialect
 from profilefit.batch._fields import ColumnError, Header, InputWarning, check_header, read_header
 from profilefit.batch._partition import partition_meta, partition_schema_ddl, score_partition
 from profilefit.batch._paths import OutputPathError, check_outputs
@@ -27,10 +29,11 @@ from profilefit.batch._readers import (
 from profilefit.batch._results import FLAG_SEPARATOR, result_columns, result_schema, result_table
 from profilefit.batch._score import BatchResult, BatchSummary, default_rejects_path, score_batch, score_file
 from profilefit.batch._validate import REJECT_COLUMNS, RawChunk, ValidatedChunk, validate_chunk
-from profilefit.batch._writers import OUTPUT_FORMATS, OutputError, output_format
+from profilefit.batch._writers import OUTPUT_FORMATS, OutputError, RejectsWriter, TableWriter, output_format
 from profilefit.io import FORMULA_START, neutralise
 
 __all__ = [
+    "CSV_DIALECTS",
     "DEFAULT_CHUNK_SIZE",
     "FLAG_SEPARATOR",
     "FORMULA_START",
@@ -43,13 +46,16 @@ __all__ = [
     "BatchSummary",
     "CollectedResponses",
     "ColumnError",
+    "CsvDialect",
     "Header",
     "InputWarning",
     "MissingExtraError",
     "OutputError",
     "OutputPathError",
     "RawChunk",
+    "RejectsWriter",
     "Source",
+    "TableWriter",
     "ValidatedChunk",
     "check_header",
     "check_outputs",

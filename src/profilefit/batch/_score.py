@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from profilefit.batch._deps import require
+from profilefit.batch._dialects import csv_dialect
 from profilefit.batch._fields import InputWarning
 from profilefit.batch._paths import check_outputs
 from profilefit.batch._pipeline import BackgroundSink, prefetch
@@ -388,6 +389,7 @@ def score_file(
     id_column: str | None = None,
     sheet: str | int | None = None,
     header_row: int | None = None,
+    dialect: str | None = None,
 ) -> BatchSummary:
     """Score an export into a results file and a rejects file, streaming chunk by chunk.
 
@@ -399,7 +401,7 @@ def score_file(
     data : str, Path, pandas.DataFrame or iterable
         What :func:`score_batch` accepts.
     output : str or Path
-        Results file; ``.csv``, ``.jsonl``/``.ndjson`` or ``.parquet``.
+        Results file; ``.csv``, ``.jsonl``/``.ndjson``, ``.parquet`` or ``.xlsx``.
     screener : Screener, optional
         Default: ``Screener.load()`` (the reference model, the complex-case role).
     rejects : str or Path, optional
@@ -407,6 +409,8 @@ def score_file(
         (see :func:`default_rejects_path`). Always written, empty when nothing was rejected.
     chunk_size, ignore_columns, progress, encoding, id_column, sheet, header_row
         As for :func:`score_batch`.
+    dialect : {"standard", "excel-nordic"}, optional
+        The layout of CSV outputs (default ``"standard"``: commas, figures in full); see docs/batch.md.
 
     Returns
     -------
@@ -444,6 +448,7 @@ def score_file(
     output_format(output)
     rejects_path = Path(rejects) if rejects is not None else default_rejects_path(output)
     output_format(rejects_path)
+    csv_dialect(dialect)  # an unknown name fails before anything is read
     check_outputs(Path(data) if isinstance(data, str | Path) else None, {"results": output, "rejects": rejects_path})
     source = open_source(
         data,
@@ -459,13 +464,20 @@ def score_file(
     stage = screener.decision_log.staged() if screener.decision_log is not None else contextlib.nullcontext(None)
     # Decision lines are staged and join the log only when results and rejects are in place.
     with stage as decisions:
-        summary = _stream(screener, source, output, rejects_path, decisions, progress=progress)
+        summary = _stream(screener, source, output, rejects_path, decisions, progress=progress, dialect=dialect)
     _warn(source, late=True)
     return dataclasses.replace(summary, seconds=time.perf_counter() - started)
 
 
 def _stream(
-    screener: Screener, source: Source, output: Path, rejects_path: Path, decisions: Any, *, progress: bool
+    screener: Screener,
+    source: Source,
+    output: Path,
+    rejects_path: Path,
+    decisions: Any,
+    *,
+    progress: bool,
+    dialect: str | None = None,
 ) -> BatchSummary:
     """Score ``source`` into the results and rejects files, and stage its decision lines when there is a log."""
     started = time.perf_counter()
@@ -475,9 +487,10 @@ def _stream(
     writers: list[TableWriter | RejectsWriter] = []
     sink = None
     try:
-        results_writer = TableWriter(output, schema, text_columns=["candidate_id"], few_values=few_values)
+        # Every text column is neutralised: model and role ids come from files a user may have written.
+        results_writer = TableWriter(output, schema, few_values=few_values, dialect=dialect)
         writers.append(results_writer)
-        rejects_writer = RejectsWriter(rejects_path)
+        rejects_writer = RejectsWriter(rejects_path, dialect=dialect)
         writers.append(rejects_writer)
 
         def write(item: tuple[list[dict[str, Any]], ScoredBatch | None]) -> None:  # in the writer thread

@@ -1,12 +1,13 @@
-"""Writing results and rejects as CSV, JSON Lines or Parquet, a chunk at a time.
+"""Writing results and rejects as CSV, JSON Lines, Parquet or Excel, a chunk at a time.
 
 Files are written under a temporary name next to the target and renamed when
 complete, so a run that stops half way never leaves a file that looks finished.
 
-In CSV, a text cell that a spreadsheet would run as a formula (it starts with ``=``,
-``+``, ``-``, ``@``, a tab or a carriage return) gets a leading apostrophe. Only text
-cells are changed: numbers profilefit writes are never prefixed. JSON Lines and
-Parquet keep text exactly as it was.
+In CSV and Excel, a text cell that a spreadsheet would run as a formula (it starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading apostrophe
+(:func:`profilefit.io.neutralise`). Only text cells are changed: numbers profilefit writes
+are never prefixed. JSON Lines and Parquet keep text exactly as it was. A CSV is laid out
+in a :mod:`dialect <profilefit.batch._dialects>` (``standard`` or ``excel-nordic``).
 """
 
 from __future__ import annotations
@@ -22,18 +23,29 @@ from pathlib import Path
 from typing import IO, Any
 
 from profilefit.batch._deps import require
+from profilefit.batch._dialects import CsvDialect, csv_dialect, decimal_text, decimals
 from profilefit.batch._validate import REJECT_COLUMNS
-from profilefit.io import FORMULA_START, csv_cell
+from profilefit.batch._xlsx import XlsxSheet
+from profilefit.io import FORMULA_START, neutralise
 
 #: Output formats by file suffix.
-OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+OUTPUT_FORMATS = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "xlsx",
+}
 
-#: :data:`~profilefit.io.FORMULA_START` as a pattern, for the vectorized form of ``neutralise``.
-_FORMULA_START_RE2 = "^([" + "".join(re.escape(start) for start in FORMULA_START) + "])"
+#: What :func:`profilefit.io.neutralise` prefixes, as a pattern for its vectorized form: a formula
+#: character, or an apostrophe followed by one or by another apostrophe.
+_STARTS = "".join(re.escape(start) for start in FORMULA_START)
+_FORMULA_START_RE2 = f"^([{_STARTS}]|'[{_STARTS}'])"
 
 
 def output_format(path: str | Path) -> str:
-    """The format of an output file from its suffix: ``csv``, ``jsonl`` or ``parquet``.
+    """The format of an output file from its suffix: ``csv``, ``jsonl``, ``parquet`` or ``xlsx``.
 
     Raises
     ------
@@ -158,8 +170,38 @@ def commit_together(first: TableWriter | RejectsWriter, second: TableWriter | Re
         raise
 
 
+def _kind(field_type: Any) -> str:
+    """A column's kind in a workbook: ``number``, ``bool`` or ``text``."""
+    pa = require("pyarrow")
+    if pa.types.is_boolean(field_type):
+        return "bool"
+    if pa.types.is_integer(field_type) or pa.types.is_floating(field_type):
+        return "number"
+    return "text"
+
+
+def _rounded(table: Any, dialect: CsvDialect) -> Any:
+    """The float columns of ``table`` as text in the dialect's decimals (see :func:`~._dialects.decimals`)."""
+    pa = require("pyarrow")
+    arrays = [
+        decimal_text(column, decimals(name), dialect.decimal) if pa.types.is_floating(column.type) else column
+        for name, column in zip(table.column_names, table.columns, strict=True)
+    ]
+    return pa.Table.from_arrays(arrays, names=table.column_names)
+
+
+def _csv_texts(column: Any) -> list[str]:
+    """A column's cells as the csv module should write them: text as it is, ``true``/``false``, numbers in full."""
+    pa, pc = require("pyarrow"), require("pyarrow.compute")
+    if pa.types.is_boolean(column.type):
+        column = pc.if_else(column, "true", "false")
+    elif not pa.types.is_string(column.type):
+        column = column.cast(pa.string())
+    return column.fill_null("").to_pylist()
+
+
 class TableWriter:
-    """Writes pyarrow tables of one schema to a CSV, JSON Lines or Parquet file, chunk by chunk.
+    """Writes pyarrow tables of one schema to a CSV, JSON Lines, Parquet or Excel file, chunk by chunk.
 
     Parameters
     ----------
@@ -172,6 +214,9 @@ class TableWriter:
     few_values : iterable of str, optional
         Number columns with few distinct values (scale means, rounded fit scores): in CSV each
         distinct value is formatted once. The text is the same; only the work is less.
+    dialect : str or CsvDialect, optional
+        The CSV layout (``"standard"``, the default, or ``"excel-nordic"``); only for CSV.
+        Excel files always neutralise every text column, whatever ``text_columns`` says.
     """
 
     def __init__(
@@ -181,20 +226,25 @@ class TableWriter:
         *,
         text_columns: Iterable[str] | None = None,
         few_values: Iterable[str] = (),
+        dialect: str | CsvDialect | None = None,
     ) -> None:
         self.text_columns = None if text_columns is None else tuple(text_columns)
         self.few_values = frozenset(few_values)
+        self.dialect = csv_dialect(dialect)
         self.format = output_format(path)
         self._file = _AtomicFile(path)
         self.schema = schema
         self.rows = 0
         self._writer: Any = None
+        self._csv: Any = None
+        self._sheet: XlsxSheet | None = None
         self._stream: IO[str] | None = None
         try:
             if self.format == "csv":
-                pcsv = require("pyarrow.csv")
-                options = pcsv.WriteOptions(include_header=True, quoting_style="needed")
-                self._writer = pcsv.CSVWriter(str(self._file.partial), schema, write_options=options)
+                self._open_csv()
+            elif self.format == "xlsx":
+                kinds = [_kind(field.type) for field in schema]
+                self._sheet = XlsxSheet(self._file.partial, schema.names, kinds, title="results")
             elif self.format == "parquet":
                 self._writer = require("pyarrow.parquet").ParquetWriter(str(self._file.partial), schema)
             else:
@@ -202,6 +252,20 @@ class TableWriter:
         except OSError as error:
             self.discard()
             raise _output_error(self.path, error) from error
+
+    def _open_csv(self) -> None:
+        dialect = self.dialect
+        if dialect == csv_dialect(None):  # the standard dialect: Arrow's writer, fastest
+            pcsv = require("pyarrow.csv")
+            options = pcsv.WriteOptions(include_header=True, quoting_style="needed")
+            self._writer = pcsv.CSVWriter(str(self._file.partial), self.schema, write_options=options)
+            return
+        # Other dialects through the csv module: Arrow's writer takes another line end only from
+        # pyarrow 22, and these files are for people, so at most the million rows a sheet holds.
+        encoding = "utf-8-sig" if dialect.bom else "utf-8"
+        self._stream = self._file.partial.open("w", encoding=encoding, newline="")
+        self._csv = csv.writer(self._stream, delimiter=dialect.delimiter, lineterminator=dialect.eol)
+        self._csv.writerow(self.schema.names)
 
     @property
     def path(self) -> Path:
@@ -212,21 +276,36 @@ class TableWriter:
         """Append the rows of ``table`` (which must have this writer's schema)."""
         try:
             if self.format == "csv":
-                table = _format_few_values(neutralise_table(table, self.text_columns), self.few_values)
-                self._writer.write_table(table)
+                table = neutralise_table(table, self.text_columns)
+                if self._csv is not None:
+                    table = _rounded(table, self.dialect) if self.dialect.rounded else table
+                    self._csv.writerows(zip(*(_csv_texts(column) for column in table.columns), strict=True))
+                else:
+                    self._writer.write_table(_format_few_values(table, self.few_values))
+            elif self.format == "xlsx":
+                assert self._sheet is not None
+                self._sheet.append_columns([column.to_pylist() for column in table.columns])
             elif self.format == "parquet":
                 self._writer.write_table(table)
             else:
                 assert self._stream is not None
                 self._stream.write("".join(json_lines(table).to_pylist()))
+        except OverflowError as error:
+            raise OutputError(0, f"cannot write {self.path}: {error}") from error
         except OSError as error:
             raise _output_error(self.path, error) from error
         self.rows += table.num_rows
 
     def finish(self) -> None:
         """Flush and close the temporary file, without moving it into place."""
+        sheet, self._sheet = self._sheet, None
+        try:
+            if sheet is not None:
+                sheet.close()
+        except OSError as error:
+            raise _output_error(self.path, error) from error
         self._file.close_handles(self._writer, self._stream)
-        self._writer = self._stream = None
+        self._writer = self._stream = self._csv = None
 
     def commit(self) -> None:
         """Move the finished file into place (after :meth:`finish`)."""
@@ -234,8 +313,10 @@ class TableWriter:
 
     def discard(self) -> None:
         """Stop writing and delete the temporary file."""
+        if self._sheet is not None:
+            self._sheet.discard()
         self._file.discard(self._writer, self._stream)
-        self._writer = self._stream = None
+        self._writer = self._stream = self._csv = self._sheet = None
 
     def close(self, *, commit: bool = True) -> None:
         """Finish the file and move it into place, or (``commit=False``) delete it."""
@@ -331,29 +412,56 @@ def reject_schema() -> Any:
     )
 
 
+def _reject_cell(name: str, value: Any, *, typed: bool) -> Any:
+    """One reject cell for CSV (``typed=False``: text) or Excel (``typed=True``: a number stays a number).
+
+    The row number, and a finite number profilefit parsed as the value, are written as they are: a
+    spreadsheet reads ``-5.0`` as a number, never as a formula. Everything else is text, neutralised:
+    a non-finite number is text (``-inf``), and as much a formula to a spreadsheet as ``=HYPERLINK(...)``.
+    """
+    number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if number and name in ("row", "value"):
+        return value if typed else _text_value(value)
+    text = _text_value(value)
+    return None if text is None else neutralise(text)
+
+
 class RejectsWriter:
-    """Writes reject records (``row, candidate_id, field, value, reason``) as CSV, JSON Lines or Parquet.
+    """Writes reject records (``row, candidate_id, field, value, reason``) as CSV, JSON Lines, Parquet or Excel.
 
     Parameters
     ----------
     path : str or Path
         The file to write; its suffix picks the format.
+    dialect : str or CsvDialect, optional
+        The CSV layout (delimiter, byte-order mark, line end); only for CSV.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, dialect: str | CsvDialect | None = None) -> None:
         self.format = output_format(path)
+        self.dialect = csv_dialect(dialect)
         self._file = _AtomicFile(path)
         self.records = 0
         self._parquet: Any = None
         self._stream: IO[str] | None = None
         self._csv: Any = None
+        self._csv_quoted: Any = None
+        self._sheet: XlsxSheet | None = None
         try:
             if self.format == "parquet":
                 self._parquet = require("pyarrow.parquet").ParquetWriter(str(self._file.partial), reject_schema())
+            elif self.format == "xlsx":
+                kinds = ["number", "safe", "safe", "safe", "safe"]  # cells neutralised by _reject_cell
+                self._sheet = XlsxSheet(self._file.partial, REJECT_COLUMNS, kinds, title="rejects")
             else:
-                self._stream = self._file.partial.open("w", encoding="utf-8", newline="")
+                encoding = "utf-8-sig" if self.format == "csv" and self.dialect.bom else "utf-8"
+                self._stream = self._file.partial.open("w", encoding=encoding, newline="")
                 if self.format == "csv":
-                    self._csv = csv.writer(self._stream, lineterminator="\n")
+                    delimiter, eol = self.dialect.delimiter, self.dialect.eol
+                    self._csv = csv.writer(self._stream, delimiter=delimiter, lineterminator=eol)
+                    self._csv_quoted = csv.writer(
+                        self._stream, delimiter=delimiter, lineterminator=eol, quoting=csv.QUOTE_ALL
+                    )
                     self._csv.writerow(REJECT_COLUMNS)
         except OSError as error:
             self.discard()
@@ -370,6 +478,8 @@ class RejectsWriter:
             return
         try:
             self._write(records)
+        except OverflowError as error:
+            raise OutputError(0, f"cannot write {self.path}: {error}") from error
         except OSError as error:
             raise _output_error(self.path, error) from error
         self.records += len(records)
@@ -380,8 +490,18 @@ class RejectsWriter:
             columns = {name: [record.get(name) for record in records] for name in REJECT_COLUMNS}
             columns["value"] = [_text_value(value) for value in columns["value"]]
             self._parquet.write_table(pa.Table.from_pydict(columns, schema=reject_schema()))
+        elif self._sheet is not None:
+            cells = [[_reject_cell(name, r.get(name), typed=True) for r in records] for name in REJECT_COLUMNS]
+            self._sheet.append_columns(cells)
         elif self._csv is not None:
-            self._csv.writerows([csv_cell(record.get(name)) for name in REJECT_COLUMNS] for record in records)
+            rows = [[_reject_cell(name, r.get(name), typed=False) for name in REJECT_COLUMNS] for r in records]
+            for row in rows:
+                if any(isinstance(cell, str) and "\r" in cell for cell in row):
+                    # The csv module quotes a cell with a line break only when the line end holds that
+                    # character; a lone CR in an LF file would end the row for every reader.
+                    self._csv_quoted.writerow(row)
+                else:
+                    self._csv.writerow(row)
         else:
             assert self._stream is not None
             self._stream.writelines(
@@ -394,6 +514,12 @@ class RejectsWriter:
 
     def finish(self) -> None:
         """Flush and close the temporary file, without moving it into place."""
+        sheet, self._sheet = self._sheet, None
+        try:
+            if sheet is not None:
+                sheet.close()
+        except OSError as error:
+            raise _output_error(self.path, error) from error
         self._file.close_handles(self._parquet, self._stream)
         self._parquet = self._stream = self._csv = None
 
@@ -403,8 +529,10 @@ class RejectsWriter:
 
     def discard(self) -> None:
         """Stop writing and delete the temporary file."""
+        if self._sheet is not None:
+            self._sheet.discard()
         self._file.discard(self._parquet, self._stream)
-        self._parquet = self._stream = self._csv = None
+        self._parquet = self._stream = self._csv = self._sheet = None
 
     def close(self, *, commit: bool = True) -> None:
         """Finish the file and move it into place, or (``commit=False``) delete it."""

@@ -29,9 +29,21 @@ def register(subparsers: Any) -> None:
         metavar="INPUT",
         help=EXPORT_HELP,
     )
-    parser.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="results file (.csv .jsonl .parquet)")
     parser.add_argument(
-        "--rejects", metavar="REJECTS", help="rejects file (.csv .jsonl .parquet); default: OUTPUT with .rejects added"
+        "-o", "--output", required=True, metavar="OUTPUT", help="results file (.csv .jsonl .parquet .xlsx)"
+    )
+    parser.add_argument(
+        "--rejects",
+        metavar="REJECTS",
+        help="rejects file (.csv .jsonl .parquet .xlsx); default: OUTPUT with .rejects added",
+    )
+    parser.add_argument(
+        "--csv-dialect",
+        choices=("standard", "excel-nordic"),
+        default="standard",
+        help="layout of CSV outputs: standard (commas, figures in full; the default) or excel-nordic (semicolons, "
+        "decimal comma, byte-order mark, CRLF, figures rounded) for Excel set to Norwegian, Swedish, Danish, "
+        "Finnish, Dutch or German",
     )
     parser.add_argument(
         "--model", metavar="PATH", help="a model file (.model.json) with its manifest; default: reference"
@@ -104,6 +116,7 @@ def run_score(args: argparse.Namespace) -> int:
                 id_column=args.id_column,
                 sheet=args.sheet,
                 header_row=args.header_row,
+                dialect=args.csv_dialect,
             )
     except (ColumnError, MissingExtraError, OutputError, OutputPathError) as error:
         print(f"profilefit score: {error}", file=sys.stderr)

@@ -16,13 +16,20 @@ from profilefit.fit import BANDS, DEFAULT_ROLE, builtin_roles, load_role
 from profilefit.io import ResultsRoleError, stored_role
 from profilefit.reports import (
     DEFAULT_TOP,
+    ResultNotFoundError,
+    find_result_row,
     html_report,
     iter_results,
     json_report,
+    relative_link,
     report_languages,
+    row_html_report,
+    row_json_report,
+    row_text_report,
     select_shortlist,
     shortlist_html,
     text_report,
+    write_row_reports,
 )
 from profilefit.screening import ScreeningResult
 
@@ -40,7 +47,17 @@ def register(subparsers: Any) -> None:
         "a human decision; the reference model is trained on simulated data. A stored result (JSON) is "
         "reported as it is, without scoring again.",
     )
-    report.add_argument("candidate", help="a JSON file with one assessment or one result, or - for standard input")
+    report.add_argument(
+        "candidate",
+        help="a JSON file with one assessment or one result, or - for standard input; with --id, a results file "
+        "(.csv .jsonl .parquet .xlsx) from `profilefit score`",
+    )
+    report.add_argument(
+        "--id",
+        dest="candidate_id",
+        metavar="ID",
+        help="report the candidate with this id from the results file CANDIDATE (the figures the file holds)",
+    )
     report.add_argument(
         "--role",
         help=f"a built-in role ({roles}) or a role file (default: complex-case); a stored result is reported "
@@ -76,11 +93,19 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help=f"list the N best by fit; the page says how many are left out (default: {DEFAULT_TOP})",
     )
+    shortlist.add_argument(
+        "--reports",
+        metavar="FOLDER",
+        help="also write each listed candidate's report page into FOLDER (named by a hash of the id) and link "
+        "each row of the shortlist to it",
+    )
     shortlist.set_defaults(func=run_shortlist)
 
 
 def run_report(args: argparse.Namespace) -> int:
     """Score (or read) one candidate and write the reports."""
+    if args.candidate_id is not None:
+        return _report_row(args)
     text = read_candidate_text(args.candidate)
     if _is_result(text):
         result = ScreeningResult.model_validate_json(text)
@@ -114,6 +139,37 @@ def run_report(args: argparse.Namespace) -> int:
         print(f"wrote {args.html}", file=sys.stderr)
     if args.json:
         Path(args.json).write_text(json_report(result), encoding="utf-8")
+        print(f"wrote {args.json}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _report_row(args: argparse.Namespace) -> int:
+    """Report one candidate of a results file, as the file holds it."""
+    try:
+        row = find_result_row(args.candidate, args.candidate_id)
+    except (ResultNotFoundError, ValueError) as error:
+        print(f"profilefit report: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        chosen = stored_role(args.candidate, {row.fit_role: 1}, args.role)
+    except ResultsRoleError as error:
+        print(f"profilefit report: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if chosen.note:
+        print(f"profilefit report: note: {chosen.note}", file=sys.stderr)
+    for option in ("model", "norms"):
+        if getattr(args, option) is not None:
+            print(
+                f"profilefit report: note: --{option} is not used with --id: the results file is reported as it is",
+                file=sys.stderr,
+            )
+    role = chosen.profile()
+    sys.stdout.write(row_text_report(row, language=args.lang, role=role))
+    if args.html:
+        Path(args.html).write_text(row_html_report(row, language=args.lang, role=role), encoding="utf-8")
+        print(f"wrote {args.html}", file=sys.stderr)
+    if args.json:
+        Path(args.json).write_text(row_json_report(row), encoding="utf-8")
         print(f"wrote {args.json}", file=sys.stderr)
     return EXIT_OK
 
@@ -152,12 +208,27 @@ def run_shortlist(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if chosen.note:
         print(f"profilefit shortlist: note: {chosen.note}", file=sys.stderr)
-    html = shortlist_html(shortlist, language=args.lang, role=chosen.role)
-    Path(args.html).write_text(html, encoding="utf-8")
+    links: dict[str, str] = {}
+    page = Path(args.html)
+    if args.reports:
+        folder = Path(args.reports)
+        written = write_row_reports(
+            args.results,
+            [row.candidate_id for row in shortlist.rows],
+            folder,
+            language=args.lang,
+            role=chosen.profile(),
+            back=relative_link(page, folder),
+        )
+        links = {candidate_id: relative_link(path, page.parent) for candidate_id, path in written.items()}
+    html = shortlist_html(shortlist, language=args.lang, role=chosen.role, links=links)
+    page.write_text(html, encoding="utf-8")
     counts = ", ".join(f"{shortlist.band_counts[band]} {band}" for band in BANDS)
     counts += f", {shortlist.incomplete} incomplete"
     left_out = f"; {shortlist.left_out} left out, the best {len(shortlist.rows)} listed" if shortlist.left_out else ""
     print(f"wrote {args.html}: {shortlist.total} candidates ({counts}; {shortlist.needs_review} need review{left_out})")
+    if args.reports:
+        print(f"wrote {len(links)} report page(s) into {args.reports}, linked from the shortlist")
     return EXIT_OK
 
 

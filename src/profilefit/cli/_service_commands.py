@@ -57,7 +57,7 @@ def register(subparsers: Any) -> None:
         help="write the service's stored results as a batch results file (for audit, shortlist, validate)",
     )
     export.add_argument("--database", default=os.environ.get("PROFILEFIT_DATABASE_URL", DEFAULT_DATABASE))
-    export.add_argument("-o", "--output", required=True, help="results file (.csv .jsonl .parquet)")
+    export.add_argument("-o", "--output", required=True, help="results file (.csv .jsonl .parquet .xlsx)")
     export.add_argument("--model", help="the model whose columns to write; default: the reference model")
     export.set_defaults(func=run_export)
 

@@ -10,13 +10,14 @@ from profilefit.io._results_role import (
     stored_role,
     unrecorded_role_note,
 )
-from profilefit.io._spreadsheet import FORMULA_START, csv_cell, neutralise
+from profilefit.io._spreadsheet import FORMULA_START, NEUTRALISED_SUFFIXES, csv_cell, neutralise, unneutralise
 from profilefit.io._tables import coerce_row, read_assessments, read_rows, sniff_delimiter
 
 __all__ = [
     "CSV_SUFFIXES",
     "ECHO_CHARS",
     "FORMULA_START",
+    "NEUTRALISED_SUFFIXES",
     "ROLE_COLUMN",
     "JsonRowError",
     "ResultsRoleError",
@@ -33,5 +34,6 @@ __all__ = [
     "role_cell",
     "sniff_delimiter",
     "stored_role",
+    "unneutralise",
     "unrecorded_role_note",
 ]

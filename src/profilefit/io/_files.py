@@ -1,4 +1,4 @@
-"""Reading result-like tables (CSV, JSON Lines, Parquet) as rows that name where they came from.
+"""Reading result-like tables (CSV, JSON Lines, Parquet, Excel) as rows that name where they came from.
 
 The audit and the shortlist read the results files ``profilefit score`` writes, and the
 audit reads demographics files, all through :func:`read_table`: one header rule
@@ -6,7 +6,8 @@ audit reads demographics files, all through :func:`read_table`: one header rule
 ``row 3``) that error messages name. Rows are read as they are asked for (Parquet a
 batch at a time), so a file is never held whole; an error in a later row is raised when
 that row is reached. CSV and JSON Lines need only the standard library;
-Parquet needs pyarrow, imported only when a Parquet file is read.
+Parquet needs pyarrow and Excel (``.xlsx``, the first sheet) python-calamine, each
+imported only when such a file is read.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from profilefit.io._tables import sniff_delimiter
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+XLSX_SUFFIXES = (".xlsx",)
 
 Rows = Iterator[tuple[str, dict[str, Any]]]
 _PARQUET_BATCH_ROWS = 65_536
@@ -63,9 +65,11 @@ def read_table(
         return _jsonl_rows(path, error)
     if suffix in PARQUET_SUFFIXES:
         return _parquet_rows(path, columns, error)
+    if suffix in XLSX_SUFFIXES:
+        return _xlsx_rows(path, error)
     raise error(
         f"{path}: cannot tell the format of a {what} file from its suffix {suffix!r}; "
-        "use .csv, .jsonl (JSON Lines) or .parquet"
+        "use .csv, .jsonl (JSON Lines), .parquet or .xlsx"
     )
 
 
@@ -154,3 +158,31 @@ def _parquet_rows(path: Path, columns: tuple[str, ...] | None, error: type[Value
                 yield f"row {index}", {str(key).lower(): value for key, value in record.items()}
 
     return [name.lower() for name in names], records()
+
+
+def _xlsx_rows(path: Path, error: type[ValueError]) -> tuple[list[str], Rows]:
+    """Header and ``(location, row)`` pairs of the first sheet of a workbook, with Excel's row numbers.
+
+    Cells come typed as calamine reads them (numbers, booleans, text); an empty cell is ``""``.
+    """
+    try:
+        import python_calamine as calamine
+    except ImportError as problem:
+        message = f"{path}: reading Excel needs python-calamine; install it with: pip install 'profilefit[io]'"
+        raise error(message) from problem
+    try:
+        sheet = calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        numbered = enumerate(sheet.iter_rows(), start=1)
+        first = next(numbered, (1, []))[1]
+    except (OSError, ValueError, calamine.CalamineError) as problem:
+        raise error(f"{path}: cannot open as an Excel workbook ({problem})") from problem
+    header = [str(cell).strip().lower() for cell in first]
+    while header and header[-1] == "":
+        header.pop()
+
+    def rows() -> Rows:
+        for number, cells in numbered:
+            if any(cell not in ("", None) for cell in cells):
+                yield f"row {number}", dict(zip(header, cells, strict=False))
+
+    return header, rows()

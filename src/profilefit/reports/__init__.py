@@ -2,6 +2,18 @@
 
 from profilefit.reports._candidate import html_report, json_report, text_report, write_reports
 from profilefit.reports._render import capped, chart_data, content_security_policy, isolate, page_data
+from profilefit.reports._row import (
+    ResultNotFoundError,
+    ResultRow,
+    find_result_row,
+    iter_result_rows,
+    relative_link,
+    report_file_name,
+    row_html_report,
+    row_json_report,
+    row_text_report,
+    write_row_reports,
+)
 from profilefit.reports._shortlist import (
     DEFAULT_TOP,
     Shortlist,
@@ -17,22 +29,32 @@ from profilefit.reports._strings import Labels, report_languages, report_strings
 __all__ = [
     "DEFAULT_TOP",
     "Labels",
+    "ResultNotFoundError",
+    "ResultRow",
     "Shortlist",
     "ShortlistRow",
     "capped",
     "chart_data",
     "content_security_policy",
+    "find_result_row",
     "html_report",
     "isolate",
+    "iter_result_rows",
     "iter_results",
     "json_report",
     "page_data",
     "read_results",
+    "relative_link",
+    "report_file_name",
     "report_languages",
     "report_strings",
+    "row_html_report",
+    "row_json_report",
+    "row_text_report",
     "rows_from_results",
     "select_shortlist",
     "shortlist_html",
     "text_report",
     "write_reports",
+    "write_row_reports",
 ]

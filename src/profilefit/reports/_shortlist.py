@@ -22,7 +22,7 @@ from typing import Any
 
 from profilefit.fit import BANDS, RoleProfile
 from profilefit.instrument import Instrument
-from profilefit.io import read_table, role_cell, stored_role
+from profilefit.io import NEUTRALISED_SUFFIXES, read_table, role_cell, stored_role, unneutralise
 from profilefit.reports._candidate import notices, profilefit_version
 from profilefit.reports._render import MAX_ID_CHARS, asset, capped, render_page
 from profilefit.reports._strings import Labels
@@ -122,11 +122,13 @@ def _flags(value: Any) -> tuple[str, ...]:
     return tuple(flag for flag in re.split(r"[;,|\s\[\]\"']+", text) if flag)
 
 
-def _row(record: Mapping[str, Any]) -> ShortlistRow:
+def _row(record: Mapping[str, Any], *, neutralised: bool = False) -> ShortlistRow:
     band = str(record.get("fit_band") or "").strip() or None
     profile = str(record.get("profile") or "").strip()
+    candidate_id = str(record["candidate_id"])
     return ShortlistRow(
-        candidate_id=str(record["candidate_id"]),
+        # In CSV and Excel, `profilefit score` put an apostrophe before an id a spreadsheet would run.
+        candidate_id=unneutralise(candidate_id) if neutralised else candidate_id,
         profile=profile,
         top_profile=str(record.get("top_profile") or profile).strip(),
         confidence=_number(record.get("confidence")),
@@ -140,7 +142,7 @@ def _row(record: Mapping[str, Any]) -> ShortlistRow:
 
 
 def read_results(path: str | Path) -> list[ShortlistRow]:
-    """Read a results file written by ``profilefit score``: ``.csv``, ``.jsonl``/``.ndjson`` or ``.parquet``.
+    """Read a results file written by ``profilefit score``: ``.csv``, ``.jsonl``/``.ndjson``, ``.parquet`` or ``.xlsx``.
 
     CSV may use commas or semicolons, a byte-order mark and decimal commas, as
     spreadsheets in Oslo, Stockholm and Utrecht write it. Every row is returned; for a
@@ -159,6 +161,7 @@ def iter_results(path: str | Path) -> Iterator[ShortlistRow]:
     """The rows of a results file one at a time, as read (texts not yet capped); see :func:`read_results`."""
     path = Path(path)
     _, records = read_table(path, what="results")
+    neutralised = path.suffix.lower() in NEUTRALISED_SUFFIXES
     for location, record in records:
         missing = [column for column in REQUIRED_COLUMNS if column not in record]
         if missing:
@@ -167,7 +170,7 @@ def iter_results(path: str | Path) -> Iterator[ShortlistRow]:
                 f"`profilefit score` has {', '.join(REQUIRED_COLUMNS)}, fit_score, fit_band, needs_review "
                 "and validity_flags"
             )
-        yield _row(record)
+        yield _row(record, neutralised=neutralised)
 
 
 @dataclass(frozen=True)
@@ -321,6 +324,7 @@ class _RowView:
     review: str
     review_flag: str
     review_sort: str
+    href: str = ""
 
 
 def shortlist_html(
@@ -330,6 +334,7 @@ def shortlist_html(
     role: RoleProfile | str | Path | None = None,
     instrument: Instrument | None = None,
     top: int | None = DEFAULT_TOP,
+    links: Mapping[str, str] | None = None,
 ) -> str:
     """A self-contained shortlist page, best fit first.
 
@@ -348,6 +353,9 @@ def shortlist_html(
     top : int or None, default=500
         The page lists the ``top`` candidates by fit and says how many it leaves out; its
         counts cover every candidate. ``None`` lists them all. Ignored for a Shortlist.
+    links : mapping of str to str, optional
+        A relative link for candidate ids (as listed): the row's id opens it, e.g. the report
+        pages :func:`~profilefit.reports.write_row_reports` writes beside the shortlist.
 
     Returns
     -------
@@ -384,7 +392,10 @@ def shortlist_html(
         bands=[(band, labels.band(band)) for band in (*BANDS, _INCOMPLETE)],
         flags=[(flag, labels.flag_name(flag)) for flag in FLAG_IDS],
         columns=_columns(labels),
-        rows=[_row_view(rank, row, labels) for rank, row in enumerate(shortlist.rows, start=1)],
+        rows=[
+            replace(_row_view(rank, row, labels), href=(links or {}).get(row.candidate_id, ""))
+            for rank, row in enumerate(shortlist.rows, start=1)
+        ],
         made_with=labels.t("made_with", version=profilefit_version()),
     )
 

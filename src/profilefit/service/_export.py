@@ -36,7 +36,7 @@ def result_row(result: ScreeningResult, columns: list[str]) -> dict[str, Any]:
 
 
 def export_results(database_url: str, output: str | Path, *, screener: Any = None) -> int:
-    """Write every stored result to ``output`` (.csv, .jsonl or .parquet) in the batch results format.
+    """Write every stored result to ``output`` (.csv, .jsonl, .parquet or .xlsx) in the batch results format.
 
     Parameters
     ----------
@@ -60,7 +60,7 @@ def export_results(database_url: str, output: str | Path, *, screener: Any = Non
     import importlib
 
     from profilefit._extras import missing_extra
-    from profilefit.batch import neutralise, output_format, result_schema
+    from profilefit.batch import TableWriter, output_format, result_schema
     from profilefit.screening import Screener
 
     def require(module: str) -> Any:
@@ -89,9 +89,15 @@ def export_results(database_url: str, output: str | Path, *, screener: Any = Non
     elif kind == "parquet":
         require("pyarrow.parquet").write_table(pa.Table.from_pylist(rows, schema=schema), partial)
     else:
-        # A candidate id is text an ATS chose: neutralised like every CSV text cell profilefit writes.
-        safe = [{**row, "candidate_id": neutralise(row["candidate_id"])} for row in rows]
-        options = require("pyarrow.csv").WriteOptions(include_header=True, quoting_style="needed")
-        require("pyarrow.csv").write_csv(pa.Table.from_pylist(safe, schema=schema), partial, write_options=options)
+        # CSV and Excel as `profilefit score` writes them: a candidate id is text an ATS chose, and
+        # every text cell is neutralised (the writer moves the file into place itself).
+        writer = TableWriter(path, schema)
+        try:
+            writer.write(pa.Table.from_pylist(rows, schema=schema))
+        except BaseException:
+            writer.discard()
+            raise
+        writer.close()
+        return len(rows)
     partial.replace(path)
     return len(rows)

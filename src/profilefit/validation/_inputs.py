@@ -19,7 +19,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from profilefit.fit import BANDS, RoleProfile
-from profilefit.io import CSV_SUFFIXES, FORMULA_START, StoredRole, read_table, role_cell, stored_role
+from profilefit.io import (
+    CSV_SUFFIXES,
+    NEUTRALISED_SUFFIXES,
+    StoredRole,
+    read_table,
+    role_cell,
+    stored_role,
+    unneutralise,
+)
 
 #: Columns of a results file a study needs; ``scale_*`` columns are read when present.
 STUDY_RESULT_COLUMNS = ("candidate_id", "top_profile", "fit_score", "fit_band")
@@ -127,8 +135,8 @@ def _number(value: Any) -> float | None:
 
 def _candidate_id(value: Any, where: str, *, is_csv: bool) -> str:
     candidate_id = _text(value)
-    if is_csv and candidate_id[:1] == "'" and candidate_id[1:2] in FORMULA_START:
-        candidate_id = candidate_id[1:]  # `profilefit score` guards formula-like ids with an apostrophe
+    if is_csv:
+        candidate_id = unneutralise(candidate_id)  # `profilefit score` guards formula-like ids with an apostrophe
     if not candidate_id:
         raise ValidationInputError(f"{where}, field 'candidate_id': empty")
     return candidate_id
@@ -165,7 +173,7 @@ def read_applicants(path: str | Path, *, role: RoleProfile | str | Path | None =
     header, rows = read_table(path, what="results", error=ValidationInputError)
     _require(path, "results", header, STUDY_RESULT_COLUMNS)
     scale_columns = [column for column in header if column.startswith("scale_")]
-    is_csv = path.suffix.lower() in CSV_SUFFIXES
+    is_csv = path.suffix.lower() in NEUTRALISED_SUFFIXES  # CSV and Excel: text was neutralised
     ids: list[str] = []
     seen: dict[str, str] = {}
     fit: list[float] = []
