@@ -123,6 +123,73 @@ def write_section(path: Path, text: str) -> None:
     path.write_text(content, encoding="utf-8")
 
 
+#: Answer sheets written by hand the way an applicant might fill them in, without any key: what
+#: sounds good gets "Agree" (5), a few "Strongly agree", what sounds bad "Disagree". They test the
+#: flag against faking that the simulation's push along our ratings does not produce.
+_SOUNDS_GOOD = {
+    **dict(tc1=5, tc7=4, tc3=3, tc4=4, tc8=4, tc6=3, cm1=6, cm2=5, cm3=2, cm4=5, cm5=5, cm6=2),
+    **dict(em1=5, em2=5, em3=3, em4=5, em7=5, em6=2, ad1=4, ad7=4, ad8=4, ad4=4, ad9=3, ad10=4),
+    **dict(pr1=5, pr7=5, pr3=2, pr9=5, pr10=4, pr8=3, im1=5, im2=5, im3=2, im4=5, im5=5, im6=2),
+    **dict(cp1=5, cp2=4, cp3=3, cp4=5, cp5=4, cp7=5, ow1=6, ow2=5, ow3=2, ow4=5, ow7=6, ow8=2),
+}
+_BEST_SOUNDING = dict(sj1="a", sj2="d", sj3="a", sj4="b", sj5="c", sj6="b", sj7="b", sj8="a", sj9="a", sj10="b")
+_MODEST_CLAIMS = dict(vc1=2, vc2=4, vc3=2, vc4=3, vc5=4, vc6=1)
+
+
+def hand_written_records() -> list[tuple[str, dict[str, Any]]]:
+    """Faked answer sheets written by hand (see ``_SOUNDS_GOOD``), for the shipped instrument."""
+    mirrored = dict(_SOUNDS_GOOD)  # the role's description mirrored: take charge, stay calm, own it
+    mirrored.update(dict.fromkeys(["tc1", "tc7", "tc4", "tc8", "ow1", "ow2", "ow4", "ow7", "cm1", "cm2", "cm5"], 6))
+    mirrored.update(dict.fromkeys(["tc3", "tc6", "ow3", "ow8", "cm3", "cm6"], 1))
+    mirrored.update(dict.fromkeys(["ad1", "ad7", "ad4", "ad9"], 2))
+    mirrored.update(dict.fromkeys(["ad8", "ad10"], 5))
+    cautious = {k: 5 if v == 6 else 2 if v == 1 else v for k, v in mirrored.items()}
+    agree_only = {k: 5 if v >= 5 else 2 if v <= 2 else v for k, v in _SOUNDS_GOOD.items()}
+    sheets = [
+        ("by hand: sounds good, mostly Agree; modest claims", _SOUNDS_GOOD, _MODEST_CLAIMS),
+        ("by hand: the same, every claim Agree", _SOUNDS_GOOD, dict.fromkeys(_MODEST_CLAIMS, 5)),
+        ("by hand: the same, claims left blank", _SOUNDS_GOOD, {}),
+        ("by hand: Agree and Disagree only", agree_only, dict.fromkeys(_MODEST_CLAIMS, 4)),
+        ("by hand: role mirrored at the extremes", mirrored, _MODEST_CLAIMS),
+        ("by hand: role mirrored, claims Strongly disagree", mirrored, dict.fromkeys(_MODEST_CLAIMS, 1)),
+        ("by hand: role mirrored with Agree", cautious, _MODEST_CLAIMS),
+    ]
+    return [
+        (
+            label,
+            {
+                "candidate_id": f"hand-{k}",
+                "completion_seconds": 900.0,
+                "chk1": 2,
+                "chk2": 5,
+                **items,
+                **_BEST_SOUNDING,
+                **claims,
+            },
+        )
+        for k, (label, items, claims) in enumerate(sheets)
+    ]
+
+
+def extreme_style(responses: Any, share: float, seed: int) -> Any:
+    """Honest answers of people who use the ends of the scale: each 5 becomes 6 and each 2 becomes 1 with ``share``.
+
+    In both directions and whatever the statement says, virtue claims included: a response style,
+    not faking. The simulation does not model it otherwise.
+    """
+    rng = np.random.default_rng([seed, 77])
+    items, checks = responses.items.copy(), responses.checks.copy()
+    for array in (items, checks):
+        moved = rng.random(array.shape) < share
+        array[moved & (array == 5)] = 6
+        array[moved & (array == 2)] = 1
+    instructed = list(responses.instrument.instructed_columns)
+    checks[:, instructed] = responses.checks[:, instructed]  # instructed checks answered as asked
+    return type(responses)(
+        responses.instrument, responses.candidate_ids, items, responses.choices, checks, responses.seconds
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--card", type=Path, help="write the printed figures into this model card")
@@ -214,14 +281,29 @@ def run() -> None:
                 f"{ratio:.2f} times"
             )
 
-    print("\nanswer records of the faking issue, scored for complex-case:")
+    print("\nhonest attentive applicants with an extreme response style (5 -> 6 and 2 -> 1 with the share given):")
     screener = Screener.load()
-    for label, record in issue_records(instrument):
+    honest_sim = simulate(
+        args.n, seed=args.seed, instrument=instrument, presentation=presentation("honest", instrument)
+    )
+    attentive = ~honest_sim.careless
+    print(f"  {'share':>6s} {'idealised':>9s} {'any flag':>9s} {'review':>7s} {'strong':>7s}")
+    for share in (0.0, 0.25, 0.5, 1.0):
+        batch = screener.score_responses(extreme_style(honest_sim.responses, share, args.seed))
+        assert batch.fit is not None
+        print(
+            f"  {share:6.2f} {batch.validity.flags[attentive, FLAG_IDS.index('idealised')].mean():9.3f} "
+            f"{batch.validity.any[attentive].mean():9.3f} {batch.needs_human_review[attentive].mean():7.3f} "
+            f"{(batch.fit.band[attentive] == 'strong').mean():7.3f}"
+        )
+
+    print("\nanswer records, scored for complex-case (the first four built from our ratings, the rest by hand):")
+    for label, record in issue_records(instrument) + hand_written_records():
         result = screener.score(record)
         assert result.fit is not None
         flags = ", ".join(flag.flag for flag in result.flags) or "none"
         print(
-            f"  {label:44s} fit {result.fit.score:5.1f} {result.fit.band or 'incomplete':8s} flags: {flags:24s} "
+            f"  {label:50s} fit {result.fit.score:5.1f} {result.fit.band or 'incomplete':8s} flags: {flags:24s} "
             f"review: {'yes' if result.needs_human_review else 'no'}"
         )
 

@@ -252,3 +252,22 @@ def test_a_quarter_of_directed_fakers_are_not_overrepresented_among_clear_strong
         }
         ratio = fakers[clear["mixed"]].mean() / fakers[clear["honest"]].mean()
         assert ratio <= 1.3, (role_id, ratio)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    claims=st.lists(st.sampled_from([1, 2, 3, 4, 5, 6]), min_size=6, max_size=6),
+    seed=st.integers(0, 2**31),
+    condition=st.sampled_from(["honest", "directed", "maximal"]),
+)
+def test_answering_the_virtue_claims_never_removes_a_flag_that_blank_claims_raise(claims, seed, condition):
+    """Coaching "don't claim to be perfect" cannot switch the flag off: claims only add to the statements rule."""
+    from profilefit.validity._flags import idealised_flag
+
+    how = presentation(condition, INSTRUMENT, role=load_role("complex-case"))  # type: ignore[arg-type]
+    record = dict(simulate(1, seed=seed, presentation=how).responses.to_records()[0])
+    claim_ids = [INSTRUMENT.check_ids[k] for k in INSTRUMENT.virtue_claim_columns]
+    blank = {key: value for key, value in record.items() if key not in claim_ids}
+    answered = {**blank, **dict(zip(claim_ids, claims, strict=True))}
+    flags = [idealised_flag(Responses.from_records(INSTRUMENT, [r]))[0] for r in (blank, answered)]
+    assert flags[1] or not flags[0]

@@ -388,7 +388,7 @@ def shortlist_html(
         role_name=capped(resolved.text("name", language)) if resolved is not None else "",
         summary=summary,
         left_out=left_out,
-        notices=notices(shortlist.trained_on, labels),
+        notices=[*notices(shortlist.trained_on, labels), labels.t("notice_flags")],
         bands=[(band, labels.band(band)) for band in (*BANDS, _INCOMPLETE)],
         flags=[(flag, labels.flag_name(flag)) for flag in FLAG_IDS],
         columns=_columns(labels),

@@ -21,6 +21,7 @@ from profilefit.reports._render import capped, isolate
 from profilefit.scoring import Responses
 from profilefit.validity import (
     CONTRADICTION_SCALES,
+    IDEALISED_STATEMENTS_ONLY,
     IDEALISED_THRESHOLD,
     LONG_STRING_SHARE,
     MIN_SECONDS_PER_SCENARIO,
@@ -155,7 +156,11 @@ class Labels:
         if flag == "too_many_missing":
             return self.t("flag_too_many_missing", missing=self.percent(MISSING_SHARE))
         if flag == "idealised":
-            return self.t("flag_idealised", threshold=self.number(IDEALISED_THRESHOLD, 2))
+            return self.t(
+                "flag_idealised",
+                threshold=self.number(IDEALISED_THRESHOLD, 2),
+                statements=self.number(IDEALISED_STATEMENTS_ONLY, 2),
+            )
         key = f"flag_{flag}"
         return self.t(key) if key in report_strings() else flag.replace("_", " ")
 
@@ -213,8 +218,8 @@ _DETAIL_PATTERNS = {
         r"left (?P<missing>\d+) of (?P<total>\d+) statements unanswered, or a whole scale too thin"
     ),
     "idealised": re.compile(
-        r"answered in an idealised way \(index (?P<index>[0-9.]+)\): the most clearly desirable answers again and "
-        r"again, and strongly claimed (?P<claims>\d+) improbable virtue\(s\)"
+        r"answered in an idealised way \(index (?P<index>[0-9.]+)\): clearly desirable answers at or next to the "
+        r"extreme again and again; (?P<claims>\d+) improbable virtue\(s\) claimed strongly"
     ),
 }
 

@@ -4,6 +4,7 @@ from profilefit.validity._flags import (
     CONTRADICTION_SCALES,
     CONTRADICTION_SHARE,
     FLAG_IDS,
+    IDEALISED_STATEMENTS_ONLY,
     IDEALISED_THRESHOLD,
     LONG_STRING_SHARE,
     MIN_SECONDS_PER_SCENARIO,
@@ -11,6 +12,7 @@ from profilefit.validity._flags import (
     MODAL_SHARE,
     ValidityFlags,
     idealised_index,
+    idealised_parts,
     minimum_plausible_seconds,
     validity_flags,
 )
@@ -19,6 +21,7 @@ __all__ = [
     "CONTRADICTION_SCALES",
     "CONTRADICTION_SHARE",
     "FLAG_IDS",
+    "IDEALISED_STATEMENTS_ONLY",
     "IDEALISED_THRESHOLD",
     "LONG_STRING_SHARE",
     "MIN_SECONDS_PER_SCENARIO",
@@ -26,6 +29,7 @@ __all__ = [
     "MODAL_SHARE",
     "ValidityFlags",
     "idealised_index",
+    "idealised_parts",
     "minimum_plausible_seconds",
     "validity_flags",
 ]

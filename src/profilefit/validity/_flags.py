@@ -40,12 +40,12 @@ IDEALISED_RATED = 1.5
 IDEALISED_NEAR = 0.5
 #: The index weighs those statements 0.6 and the virtue claims ("strongly agree" = 1) 0.4...
 IDEALISED_STATEMENT_WEIGHT = 0.6
-#: ...and the flag fires at this index or above: about 4 % of honest attentive simulated applicants
-#: (benchmarks/faking.py; docs/faking.md gives the detection rates)...
-IDEALISED_THRESHOLD = 0.43
-#: ...or, when no virtue claim was answered (an older export, an instrument without claims), at
-#: this share of the rated statements alone (also about 4 % of honest attentive applicants).
-IDEALISED_STATEMENTS_ONLY = 0.62
+#: ...and the flag fires when the index reaches this...
+IDEALISED_THRESHOLD = 0.45
+#: ...or when the statements alone reach this, whether or not any claim was answered: so answering
+#: the claims modestly can never remove a flag the statements raise. Together about 4 % of honest
+#: attentive simulated applicants (benchmarks/faking.py; docs/faking.md gives the detection rates).
+IDEALISED_STATEMENTS_ONLY = 0.67
 #: Fewer answered rated statements than this and the index is not computed (nan; no flag).
 IDEALISED_MIN_ANSWERED = 8
 
@@ -123,8 +123,9 @@ class ValidityFlags:
             return f"left {self.missing_items[row]} of {self.n_items} statements unanswered, or a whole scale too thin"
         if flag == "idealised":
             return (
-                f"answered in an idealised way (index {self.idealised_index[row]:.2f}): the most clearly desirable "
-                f"answers again and again, and strongly claimed {self.virtue_claims[row]} improbable virtue(s)"
+                f"answered in an idealised way (index {self.idealised_index[row]:.2f}): clearly desirable answers "
+                f"at or next to the extreme again and again; {self.virtue_claims[row]} improbable virtue(s) "
+                "claimed strongly"
             )
         raise KeyError(f"unknown flag {flag!r}; known: {', '.join(FLAG_IDS)}")
 
@@ -211,44 +212,60 @@ def _rated_statements(instrument: Instrument) -> tuple[NDArray[np.intp], NDArray
     )
 
 
-def idealised_index(responses: Responses) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Impression-management index of each candidate, 0-1, and how many virtue claims they strongly agreed with.
+def idealised_parts(responses: Responses) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    """The two parts of the impression-management index, and how many virtue claims were strongly agreed.
 
-    ``0.6 * statements + 0.4 * claims``: ``statements`` is the mean, over the answered statements
-    rated clearly desirable or undesirable, of 1 for an answer at the desirable extreme and 1/2 one
-    step short of it; ``claims`` is the share of answered virtue claims answered at the top of the
-    scale. Without an answered claim the index is ``statements`` alone (and is read against its own
-    threshold); with fewer than ``IDEALISED_MIN_ANSWERED`` rated statements answered it is ``nan``.
+    ``statements`` is the mean, over the answered statements rated clearly desirable or undesirable,
+    of 1 for an answer at the desirable extreme and 1/2 one step short of it (``nan`` with fewer than
+    ``IDEALISED_MIN_ANSWERED`` answered); ``claims`` is the share of answered virtue claims answered at
+    the top of the scale (``nan`` when none was answered).
     """
     instrument = responses.instrument
     n = len(responses)
     columns, extreme, near = _rated_statements(instrument)
+    if columns.size == 0:
+        return np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, dtype=np.int64)
     answers = responses.items[:, columns]
     answered = (~np.isnan(answers)).sum(axis=1)
     points = (answers == extreme[None, :]) + IDEALISED_NEAR * (answers == near[None, :])
     with np.errstate(invalid="ignore", divide="ignore"):
         statements = np.where(answered >= IDEALISED_MIN_ANSWERED, points.sum(axis=1) / answered, np.nan)
     claim_columns = list(instrument.virtue_claim_columns)
-    if not claim_columns or columns.size == 0:
-        return (statements if columns.size else np.full(n, np.nan)), np.zeros(n, dtype=np.int64)
+    if not claim_columns:
+        return statements, np.full(n, np.nan), np.zeros(n, dtype=np.int64)
     claims = responses.checks[:, claim_columns]
     given = (~np.isnan(claims)).sum(axis=1)
     strong = (claims == instrument.response_scale.max).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        combined = IDEALISED_STATEMENT_WEIGHT * statements + (1 - IDEALISED_STATEMENT_WEIGHT) * strong / given
-    return np.where(given > 0, combined, statements), strong.astype(np.int64)
+        share = np.where(given > 0, strong / given, np.nan)
+    return statements, share, strong.astype(np.int64)
 
 
-def idealised_flag(responses: Responses, index: NDArray[np.float64]) -> NDArray[np.bool_]:
-    """Whether each candidate's idealised index reaches the threshold that applies to what they answered."""
-    claim_columns = list(responses.instrument.virtue_claim_columns)
-    if claim_columns:
-        any_claim = (~np.isnan(responses.checks[:, claim_columns])).any(axis=1)
-    else:
-        any_claim = np.zeros(len(responses), dtype=bool)
-    threshold = np.where(any_claim, IDEALISED_THRESHOLD, IDEALISED_STATEMENTS_ONLY)
-    # A small tolerance: the index is a mean of halves and thirds, and 0.43 must not miss 0.4299999.
-    flag: NDArray[np.bool_] = np.nan_to_num(index, nan=-1.0) >= threshold - 1e-9
+def idealised_index(responses: Responses) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Impression-management index of each candidate, 0-1, and how many virtue claims they strongly agreed with.
+
+    ``0.6 * statements + 0.4 * claims`` (:func:`idealised_parts`); without an answered claim the
+    statements part alone; ``nan`` with too few rated statements answered.
+    """
+    statements, claims, strong = idealised_parts(responses)
+    combined = IDEALISED_STATEMENT_WEIGHT * statements + (1 - IDEALISED_STATEMENT_WEIGHT) * claims
+    return np.where(np.isnan(claims), statements, combined), strong
+
+
+def idealised_flag(responses: Responses) -> NDArray[np.bool_]:
+    """Whether each candidate's answers are idealised: by the index or by the statements alone.
+
+    The index, when a claim was answered, reaches ``IDEALISED_THRESHOLD``, or the statements part
+    reaches ``IDEALISED_STATEMENTS_ONLY``. The second rule holds whatever the claims say, so
+    answering a claim (modestly or not) never removes a flag that leaving it blank would raise.
+    """
+    statements, claims, _ = idealised_parts(responses)
+    combined = IDEALISED_STATEMENT_WEIGHT * statements + (1 - IDEALISED_STATEMENT_WEIGHT) * claims
+    # nan (no claim answered, or too few statements) never reaches a threshold. A small tolerance:
+    # the parts are means of halves and sixths, and 0.45 must not miss 0.4499999.
+    flag: NDArray[np.bool_] = (np.nan_to_num(combined, nan=-1.0) >= IDEALISED_THRESHOLD - 1e-9) | (
+        np.nan_to_num(statements, nan=-1.0) >= IDEALISED_STATEMENTS_ONLY - 1e-9
+    )
     return flag
 
 
@@ -309,7 +326,7 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
     too_many_missing = (missing_items > MISSING_SHARE * k) | thin
 
     index, strong_claims = idealised_index(responses)
-    idealised = idealised_flag(responses, index)
+    idealised = idealised_flag(responses)
 
     flags = np.column_stack([straight, failed_checks > 0, too_fast, contradictory, too_many_missing, idealised])
     return ValidityFlags(
