@@ -152,19 +152,3 @@ def test_an_empty_or_blank_file_has_no_rows(screener, tmp_path):
         path.write_bytes(content)
         batch = score_batch(screener, path)
         assert batch.summary.rows_read == 0 and len(batch.results) == 0 and len(batch.rejects) == 0
-
-
-@pytest.mark.parametrize("line", [line for line in HOSTILE_LINES if b"email" not in line])
-def test_a_block_read_line_by_line_comes_in_record_sized_chunks_with_the_same_rows(line, tmp_path):
-    # Columns take a CSV chunk's memory, dicts far more: only a block read line by line is cut smaller.
-    plain = [json.dumps({"candidate_id": f"c{k}", "tc1": 1 + k % 6}).encode() for k in range(7)]
-    path = tmp_path / "export.jsonl"
-    path.write_bytes(b"".join(row + b"\n" for row in [*plain, *plain[:3], line, *plain[:2]]))
-    chunks = list(_jsonl.jsonl_chunks(path, _keys(), 7, record_chunk_size=3))
-    assert [(chunk.first_row, chunk.n_rows) for chunk in chunks] == [(1, 7), (8, 3), (11, 3)]
-    assert chunks[0].records is not None and not isinstance(chunks[0].records, list)  # read as columns
-    whole = _jsonl._line_by_line([*plain[:3], line + b"\n", *plain[:2]], 8, _keys())
-    assert [record for chunk in chunks[1:] for record in chunk.records] == list(whole.records)
-    assert {
-        position + 3 if chunk is chunks[2] else position for chunk in chunks[1:] for position in chunk.unreadable
-    } == set(whole.unreadable)

@@ -106,12 +106,8 @@ class _Lines(Sequence[Any]):
         return self._keys.record(load_json_object(self._lines[position]))
 
 
-def jsonl_chunks(path: Path, keys: KeyReader, chunk_size: int, *, record_chunk_size: int) -> Iterator[RawChunk]:
-    """The chunks of a JSON Lines file: columnar where exact (see the module docstring), else line by line.
-
-    A block read as columns holds ``chunk_size`` rows, as a CSV chunk does; a block read line by
-    line is yielded in chunks of at most ``record_chunk_size`` rows, as its dicts take far more memory.
-    """
+def jsonl_chunks(path: Path, keys: KeyReader, chunk_size: int) -> Iterator[RawChunk]:
+    """The chunks of a JSON Lines file: columnar where exact (see the module docstring), else line by line."""
     # Read as bytes: a line that is not valid UTF-8 is a reject of that line, not of the file.
     # pyarrow parses without the GIL: the next block is parsed in a second thread while this one is validated.
     with path.open("rb") as stream, ThreadPoolExecutor(max_workers=1, thread_name_prefix="profilefit-jsonl") as pool:
@@ -124,12 +120,7 @@ def jsonl_chunks(path: Path, keys: KeyReader, chunk_size: int, *, record_chunk_s
         while block:
             following = list(itertools.islice(lines, chunk_size))
             parsed_next = pool.submit(_columnar, following, keys, row_number + len(block)) if following else None
-            columnar = parsed.result()
-            if columnar is not None:
-                yield columnar
-            else:
-                for start in range(0, len(block), record_chunk_size):
-                    yield _line_by_line(block[start : start + record_chunk_size], row_number + start, keys)
+            yield parsed.result() or _line_by_line(block, row_number, keys)
             row_number += len(block)
             block = following
             if parsed_next is not None:

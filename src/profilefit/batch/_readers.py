@@ -132,7 +132,7 @@ def open_source(
         a table, or an iterable of dicts, assessment models or JSON texts.
     instrument : Instrument
     chunk_size : int, default=25_000
-        Rows per chunk (at most :data:`RECORD_CHUNK_SIZE` for Excel, iterables and JSON Lines read line by line).
+        Rows per chunk (at most :data:`RECORD_CHUNK_SIZE` for JSON Lines, Excel and iterables).
     ignore_columns : iterable of str, optional
         Columns of a table to leave out of scoring.
     encoding : str, optional
@@ -229,7 +229,7 @@ def _open_file(
                 "leave out --header-row"
             )
         opener = {"csv": _open_csv, "jsonl": _open_jsonl, "parquet": _open_parquet, "xlsx": _open_xlsx}[kind]
-        if kind == "xlsx":  # JSON Lines caps only the blocks it reads line by line (_open_jsonl)
+        if kind in ("jsonl", "xlsx"):
             chunk_size = min(chunk_size, RECORD_CHUNK_SIZE)
         source = opener(path, instrument, chunk_size, columns, name)
     except _UNREADABLE as error:
@@ -479,8 +479,7 @@ def _open_jsonl(path: Path, instrument: Instrument, chunk_size: int, columns: _C
         instrument, ignore_columns=columns.ignore, extra_columns=columns.extra, id_column=columns.id_column, source=name
     )
     # Keys are known only as lines are read: their note comes when the file is done.
-    chunks = jsonl_chunks(path, KeyReader(names), chunk_size, record_chunk_size=min(chunk_size, RECORD_CHUNK_SIZE))
-    return Source(name, chunks, late_notes=names.notes)
+    return Source(name, jsonl_chunks(path, KeyReader(names), chunk_size), late_notes=names.notes)
 
 
 # ---- Parquet, Arrow tables and data frames -------------------------------------------------------
