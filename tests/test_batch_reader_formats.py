@@ -49,6 +49,11 @@ def exports(draw: st.DrawFn, *, max_rows: int = 6) -> tuple[list[str], list[list
                 row.append(f"secret-{column}-{k}@example.no")
             else:
                 row.append(draw(answer_cells()))
+        if all(cell == "" for cell in row):
+            # A wholly empty row is not a row in an Excel sheet (the file stores no cells for it), while
+            # a CSV line of empty cells is rejected as a row without an id: docs/batch.md says so, and
+            # test_a_wholly_empty_row_is_rejected_in_csv_and_absent_from_excel holds it.
+            row[header.index("candidate_id")] = f"c{k}"
         rows.append(row)
     return header, rows
 
@@ -258,3 +263,13 @@ def test_a_run_that_scores_nothing_has_its_own_exit_code(tmp_path, capsys, text,
     assert main(["score", str(export), "-o", str(tmp_path / "results.csv")]) == code
     assert ("nothing was scored" in capsys.readouterr().err) == (code == EXIT_NOTHING_SCORED)
     assert (tmp_path / "results.csv").exists()  # the files are written either way
+
+
+def test_a_wholly_empty_row_is_rejected_in_csv_and_absent_from_excel(screener, tmp_path):
+    """The one documented difference between formats: Excel stores no cells for an empty row."""
+    header, rows = ["candidate_id", "tc1"], [["c0", "4"], ["", ""], ["c2", "5"]]
+    csv_results, csv_rejects, _ = outcome(screener, write(tmp_path, "csv", header, rows))
+    xlsx_results, xlsx_rejects, _ = outcome(screener, write(tmp_path, "xlsx", header, rows))
+    assert [r["candidate_id"] for r in csv_results] == [r["candidate_id"] for r in xlsx_results] == ["c0", "c2"]
+    assert len(csv_rejects) == 1 and csv_rejects[0]["field"] == "candidate_id"
+    assert xlsx_rejects == []
