@@ -56,3 +56,40 @@ def test_labels_are_read_from_any_format_and_rows_without_one_rejected(instrumen
         collected = collect_responses(source, instrument, label_column="Profile")
         assert collected.labels == ["rock"] and collected.responses.candidate_ids.tolist() == ["c1"]
         assert [(r["row"], r["field"], r["reason"]) for r in collected.rejects] == [(2, "Profile", "no label")]
+
+
+@pytest.mark.parametrize(
+    "command", [["reliability"], ["norms", "--name", "x", "--out", "NORMS"], ["dif", "--demographics", "DEMO"]]
+)
+def test_every_command_that_reads_an_export_takes_the_id_column_and_header_row_as_score_does(tmp_path, capsys, command):
+    """An export with a title row and its ids under another name: --id-column and --header-row work alike."""
+    sample = pd.read_csv(_sample_path(), sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    sample = sample.rename(columns={"candidate_id": "Kandidat-ID"})
+    export = tmp_path / "export.csv"
+    with export.open("w", encoding="utf-8") as stream:
+        stream.write("Eksport desember;;\n")
+        sample.to_csv(stream, sep=";", index=False)
+    layout = ["--id-column", "Kandidat-ID", "--header-row", "2"]
+    assert main(["score", str(export), "-o", str(tmp_path / "r.csv"), "--no-progress", *layout]) == 1
+    scored = len(pd.read_csv(tmp_path / "r.csv"))
+    demographics = tmp_path / "demo.csv"
+    demographics.write_text(
+        "candidate_id,sex\n"
+        + "".join(f"{c},{'female' if k % 2 else 'male'}\n" for k, c in enumerate(sample["Kandidat-ID"])),
+        encoding="utf-8",
+    )
+    arguments = [part.replace("NORMS", str(tmp_path / "n.json")).replace("DEMO", str(demographics)) for part in command]
+    capsys.readouterr()
+    code = main([arguments[0], str(export), *arguments[1:], *layout])
+    captured = capsys.readouterr()
+    assert code in (0, 1), captured.err
+    if arguments[0] == "reliability":
+        assert f"{scored} used" in captured.out
+    if arguments[0] == "norms":
+        assert json.loads((tmp_path / "n.json").read_text(encoding="utf-8"))["n"] == scored
+
+
+def _sample_path():
+    from profilefit.datasets import sample_export_path
+
+    return sample_export_path()

@@ -59,6 +59,9 @@ def collect_responses(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     ignore_columns: Iterable[str] = (),
     encoding: str | None = None,
+    id_column: str | None = None,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
 ) -> CollectedResponses:
     """Read and validate a whole export, as ``profilefit score`` reads it, into one :class:`Responses`.
 
@@ -71,7 +74,7 @@ def collect_responses(
         A column (or key) holding each candidate's label, matched without regard to case; a
         row without one is rejected (field: the column, reason ``no label``). A table without
         that column, or a JSON Lines file in which no line has that key, is refused whole.
-    chunk_size, ignore_columns, encoding
+    chunk_size, ignore_columns, encoding, id_column, sheet, header_row
         As for :func:`~profilefit.batch.score_batch`.
 
     Returns
@@ -86,7 +89,15 @@ def collect_responses(
     """
     extra = (label_column,) if label_column else ()
     source = open_source(
-        data, instrument, chunk_size=chunk_size, ignore_columns=ignore_columns, encoding=encoding, extra_columns=extra
+        data,
+        instrument,
+        chunk_size=chunk_size,
+        ignore_columns=ignore_columns,
+        encoding=encoding,
+        extra_columns=extra,
+        id_column=id_column,
+        sheet=sheet,
+        header_row=header_row,
     )
     _warn(source)
     parts, labels, rejects, rows_read, label_found = [], [], [], 0, False

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from profilefit.cli._inputs import ENCODING_HELP, EXPORT_HELP, SAMPLE, read_export
+from profilefit.cli._inputs import ENCODING_HELP, EXPORT_HELP, SAMPLE, add_layout_options, layout_of, read_export
 from profilefit.cli._main import EXIT_OK, EXIT_USAGE
 
 
@@ -46,6 +46,7 @@ def register(subparsers: Any) -> None:
         "--model", metavar="PATH", help="read the instrument of this model file (default: the shipped instrument)"
     )
     parser.add_argument("--encoding", metavar="NAME", help=ENCODING_HELP)
+    add_layout_options(parser)
     parser.add_argument("--no-purify", action="store_true", help="one step only: no purification of matching scores")
     parser.add_argument("--lang", choices=dif_languages(), default="en", help="language of text and page")
     parser.add_argument("--json", metavar="OUT.json", help="also write the analysis as JSON")
@@ -71,7 +72,7 @@ def run_dif(args: argparse.Namespace) -> int:
         instrument = load_instrument(args.instrument)
     demographics = sample_demographics_path() if args.demographics == SAMPLE else args.demographics
     try:
-        export = read_export(args.export, instrument, command="dif", encoding=args.encoding)
+        export = read_export(args.export, instrument, command="dif", encoding=args.encoding, layout=layout_of(args))
         report = dif_files(
             export,
             demographics,

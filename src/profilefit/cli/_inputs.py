@@ -45,6 +45,11 @@ def add_layout_options(parser: Any) -> None:
     )
 
 
+def layout_of(args: Any) -> dict[str, Any]:
+    """The ``--id-column``, ``--sheet`` and ``--header-row`` a command was given, as reader keywords."""
+    return {name: getattr(args, name, None) for name in ("id_column", "sheet", "header_row")}
+
+
 def _sheet(text: str) -> str | int:
     return int(text) if text.isdigit() else text
 
@@ -62,12 +67,22 @@ def export_path(name: str, *, labelled: bool = False) -> str | Path:
     return sample_labelled_path() if labelled else sample_export_path()
 
 
-def read_export(name: str, instrument: Instrument, *, command: str, encoding: str | None = None) -> CollectedResponses:
-    """Read an export as ``profilefit score`` does; print notes and (at most :data:`PROBLEMS_SHOWN`) problems."""
+def read_export(
+    name: str,
+    instrument: Instrument,
+    *,
+    command: str,
+    encoding: str | None = None,
+    layout: dict[str, Any] | None = None,
+) -> CollectedResponses:
+    """Read an export as ``profilefit score`` does; print notes and (at most :data:`PROBLEMS_SHOWN`) problems.
+
+    ``layout`` holds ``id_column``, ``sheet`` and ``header_row`` (:func:`layout_of`), as ``score`` takes them.
+    """
     from profilefit.batch import collect_responses
 
     with notes_to_stderr(command):
-        collected = collect_responses(export_path(name), instrument, encoding=encoding)
+        collected = collect_responses(export_path(name), instrument, encoding=encoding, **(layout or {}))
     print_capped_problems(collected.rejects, where=f"{collected.source}: ")
     return collected
 

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from profilefit.cli._inputs import ENCODING_HELP, EXPORT_HELP, read_export
+from profilefit.cli._inputs import ENCODING_HELP, EXPORT_HELP, add_layout_options, layout_of, read_export
 from profilefit.instrument import load_instrument, near_duplicate_items, over_word_limits, untranslated_texts
 from profilefit.scoring import NormGroup, format_reliability, scale_reliability, score_responses
 from profilefit.screening import json_schemas
@@ -27,6 +27,7 @@ def register(subparsers: Any) -> None:
     )
     reliability.add_argument("export", help=EXPORT_HELP)
     reliability.add_argument("--encoding", metavar="NAME", help=ENCODING_HELP)
+    add_layout_options(reliability)
     reliability.add_argument("--instrument", help="a custom instrument file; default: the shipped one")
     reliability.set_defaults(func=run_reliability)
 
@@ -37,6 +38,7 @@ def register(subparsers: Any) -> None:
     norms = subparsers.add_parser("norms", help="build a norm group from an export, for percentiles in reports")
     norms.add_argument("export", help=EXPORT_HELP + ", of the norm group")
     norms.add_argument("--encoding", metavar="NAME", help=ENCODING_HELP)
+    add_layout_options(norms)
     norms.add_argument("--name", required=True, help="what the group is, e.g. 'Oslo applicants 2026'")
     norms.add_argument("--out", required=True, help="where to write the norm group (.json)")
     norms.add_argument("--instrument", help="a custom instrument file; default: the shipped one")
@@ -54,7 +56,9 @@ def run_schema(args: argparse.Namespace) -> int:
 def run_reliability(args: argparse.Namespace) -> int:
     """Print reliability per scale; report rejected rows on standard error."""
     instrument = load_instrument(args.instrument)
-    collected = read_export(args.export, instrument, command="reliability", encoding=args.encoding)
+    collected = read_export(
+        args.export, instrument, command="reliability", encoding=args.encoding, layout=layout_of(args)
+    )
     print(
         f"{collected.source}: {collected.rows_read} rows read, {len(collected.responses)} used, "
         f"{collected.rows_rejected} rejected"
@@ -95,7 +99,7 @@ def run_instrument_check(args: argparse.Namespace) -> int:
 def run_norms(args: argparse.Namespace) -> int:
     """Write a norm group built from an export."""
     instrument = load_instrument(args.instrument)
-    collected = read_export(args.export, instrument, command="norms", encoding=args.encoding)
+    collected = read_export(args.export, instrument, command="norms", encoding=args.encoding, layout=layout_of(args))
     scores = score_responses(collected.responses)
     description = f"from {collected.source}"
     norms = NormGroup.from_scores(args.name, instrument.scale_ids, scores.scales, description=description)

@@ -11,7 +11,9 @@ from pydantic import ValidationError
 from profilefit.cli._errors import notes_to_stderr, print_validation_error
 from profilefit.cli._inputs import (
     ENCODING_HELP,
+    add_layout_options,
     export_path,
+    layout_of,
     load_screener,
     print_capped_problems,
     read_candidate_text,
@@ -35,6 +37,7 @@ def register(subparsers: Any) -> None:
         ".xlsx, .gz, '-' for standard input); 'sample' for the bundled ones",
     )
     train.add_argument("--encoding", help=ENCODING_HELP)
+    add_layout_options(train)
     train.add_argument("--label-column", default="profile", help="column holding the label (default: profile)")
     train.add_argument("--out", required=True, help="folder for the model, its manifest and model card")
     train.add_argument("--seed", type=int, default=None, help=f"random seed (reference default: {REFERENCE_SEED})")
@@ -79,6 +82,7 @@ def run_train(args: argparse.Namespace) -> int:
                 seed=0 if args.seed is None else args.seed,
                 min_confidence=args.min_confidence,
                 encoding=args.encoding,
+                layout=layout_of(args),
             )
         print_capped_problems(report.rejected, where=f"{args.data}: ")
     else:

@@ -149,14 +149,19 @@ def train_reference(
 
 
 def read_labelled(
-    path: str | Path, label_column: str, instrument: Instrument, *, encoding: str | None = None
+    path: str | Path,
+    label_column: str,
+    instrument: Instrument,
+    *,
+    encoding: str | None = None,
+    layout: dict[str, Any] | None = None,
 ) -> tuple[Responses, NDArray[np.str_], list[dict[str, Any]]]:
     """Read labelled assessments; return valid responses, their labels and the rejected rows.
 
     The one reader of ``profilefit score`` (:func:`profilefit.batch.collect_responses`): every
     format, ``-`` for standard input, the same header check and the same rule for a row.
     """
-    collected = collect_responses(path, instrument, label_column=label_column, encoding=encoding)
+    collected = collect_responses(path, instrument, label_column=label_column, encoding=encoding, **(layout or {}))
     return collected.responses, np.asarray(collected.labels or [], dtype=np.str_), collected.rejects
 
 
@@ -172,6 +177,7 @@ def train_on_labels(
     model_id: str | None = None,
     on_reject: Callable[[dict[str, Any]], None] | None = None,
     encoding: str | None = None,
+    layout: dict[str, Any] | None = None,
 ) -> TrainingReport:
     """Train on an organisation's own labelled assessments, with cross-validated evaluation.
 
@@ -200,6 +206,8 @@ def train_on_labels(
         Called with each rejected row's record as it is found.
     encoding : str, optional
         Of a CSV or JSON Lines input; by default UTF-8 (UTF-16/32 by byte-order mark).
+    layout : dict, optional
+        ``id_column``, ``sheet`` and ``header_row``, as :func:`profilefit.batch.score_batch` takes them.
 
     Raises
     ------
@@ -208,7 +216,7 @@ def train_on_labels(
         ``undetermined``; the message gives every class's count.
     """
     instrument = instrument or load_instrument()
-    responses, raw_labels, rejected = read_labelled(data, label_column, instrument, encoding=encoding)
+    responses, raw_labels, rejected = read_labelled(data, label_column, instrument, encoding=encoding, layout=layout)
     for record in rejected:
         if on_reject:
             on_reject(record)
