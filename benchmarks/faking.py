@@ -41,7 +41,7 @@ from profilefit.fit import builtin_roles, load_role
 from profilefit.instrument import Instrument
 from profilefit.screening import Screener
 from profilefit.simulate import CONDITIONS, presentation, role_scale_inflation, simulate
-from profilefit.training._card import FAKING_END, FAKING_START
+from profilefit.training._card import FAKING_END, FAKING_START, write_marked_section
 from profilefit.validity import FLAG_IDS
 
 
@@ -108,19 +108,6 @@ def issue_records(instrument: Instrument) -> list[tuple[str, dict[str, Any]]]:
         (label, {"candidate_id": f"record-{k}", "completion_seconds": 900.0, **r})
         for k, (label, r) in enumerate(records)
     ]
-
-
-def write_section(path: Path, text: str) -> None:
-    """Replace the text between the faking markers of ``path`` (or append a marked section)."""
-    content = path.read_text(encoding="utf-8")
-    block = f"{FAKING_START}\n{text}\n{FAKING_END}"
-    if FAKING_START in content and FAKING_END in content:
-        before, rest = content.split(FAKING_START, 1)
-        _, after = rest.split(FAKING_END, 1)
-        content = before + block + after
-    else:
-        content = content.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(content, encoding="utf-8")
 
 
 #: Answer sheets written by hand the way an applicant might fill them in, without any key: what
@@ -192,45 +179,31 @@ def extreme_style(responses: Any, share: float, seed: int) -> Any:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--card", type=Path, help="write the printed figures into this model card")
-    parser.add_argument("--doc", type=Path, help="write the printed figures into this page too")
-    args, _ = parser.parse_known_args()
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        run()
-    text = printed.getvalue()
-    print(text, end="")
-    for path in (args.card, args.doc):
-        if path is not None:
-            command = " ".join(["python benchmarks/faking.py", *(a for a in _argv_without_paths())])
-            write_section(path, f"`{command}` printed:\n\n```text\n{text.rstrip()}\n```")
-
-
-def _argv_without_paths() -> list[str]:
-    import sys
-
-    kept, skip = [], False
-    for arg in sys.argv[1:]:
-        if skip:
-            skip = False
-            continue
-        if arg in ("--card", "--doc"):
-            skip = True
-            continue
-        kept.append(arg)
-    return kept
-
-
-def run() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--card", type=Path)
-    parser.add_argument("--doc", type=Path)
     parser.add_argument("--n", type=int, default=20_000, help="simulated applicants (default: 20000)")
     parser.add_argument("--seed", type=int, default=20261206, help="simulation seed (default: 20261206)")
     parser.add_argument(
         "--rating-error", type=float, default=0.0, help="SD of applicants' desirability around our ratings (default 0)"
     )
+    parser.add_argument("--card", type=Path, help="write the printed figures into this model card")
+    parser.add_argument("--doc", type=Path, help="write the printed figures into this page too")
     args = parser.parse_args()
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        run(args)
+    text = printed.getvalue()
+    print(text, end="")
+    # The command as run, without where it wrote: the figures depend only on these options.
+    options = [f"--n {args.n}"] * (args.n != 20_000) + [f"--seed {args.seed}"] * (args.seed != 20261206)
+    options += [f"--rating-error {args.rating_error}"] * (args.rating_error != 0.0)
+    command = " ".join(["python benchmarks/faking.py", *options])
+    for path in (args.card, args.doc):
+        if path is not None:
+            write_marked_section(
+                path, FAKING_START, FAKING_END, f"`{command}` printed:\n\n```text\n{text.rstrip()}\n```"
+            )
+
+
+def run(args: argparse.Namespace) -> None:
     screener = Screener.load()
     instrument = screener.instrument
     print(

@@ -50,6 +50,7 @@ from profilefit.simulate import (
 from profilefit.training import DEFAULT_MIN_CONFIDENCE
 from profilefit.training._card import EVIDENCE_END as END
 from profilefit.training._card import EVIDENCE_START as START
+from profilefit.training._card import write_marked_section
 
 #: Seeds no shipped model or bundled file was drawn from (training used 20261123-20261125).
 EVALUATION_SEED = REFERENCE_SEED + 1000
@@ -212,19 +213,6 @@ def sensitivity(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace the text between the evidence markers of ``path`` (or append a marked section)."""
-    content = path.read_text(encoding="utf-8")
-    block = f"{START}\n{text}\n{END}"
-    if START in content and END in content:
-        before, rest = content.split(START, 1)
-        _, after = rest.split(END, 1)
-        content = before + block + after
-    else:
-        content = content.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(content, encoding="utf-8")
-
-
 def main() -> None:
     """Run the benchmark and print (and optionally write) its figures."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -251,7 +239,7 @@ def main() -> None:
     )
     for path in (args.card, args.doc):
         if path is not None:
-            write_section(path, text)
+            write_marked_section(path, START, END, text)
 
 
 if __name__ == "__main__":

@@ -199,6 +199,12 @@ def _coached(
     return np.clip(coached, -4.0, 4.0), coached_options
 
 
+def _claim_thresholds(n_boundaries: int) -> NDArray[np.float64]:
+    """``CLAIM_THRESHOLDS`` spread over a response scale's category boundaries (5 on a 1-6 scale)."""
+    spread = np.interp(np.linspace(0, 1, n_boundaries), np.linspace(0, 1, len(CLAIM_THRESHOLDS)), CLAIM_THRESHOLDS)
+    return np.asarray(spread, dtype=np.float64)
+
+
 def virtue_claim_answers(
     instrument: Instrument,
     presentation: Presentation,
@@ -211,10 +217,7 @@ def virtue_claim_answers(
     n = push.shape[0]
     low, high = instrument.response_scale.min, instrument.response_scale.max
     k = len(instrument.virtue_claim_columns)
-    base = np.asarray(
-        np.interp(np.linspace(0, 1, high - low), np.linspace(0, 1, len(CLAIM_THRESHOLDS)), CLAIM_THRESHOLDS),
-        dtype=np.float64,
-    )
+    base = _claim_thresholds(high - low)
     latent = rng.standard_normal((n,))
     logits = CLAIM_DISCRIMINATION * (latent[:, None, None] - base[None, None, :])
     logits = logits + (push[:, None] * presentation.claim_shift[None, :])[:, :, None]
@@ -288,10 +291,7 @@ def claim_answer_probabilities(instrument: Instrument, config: SimulationConfig)
     from scipy.stats import gamma
 
     low, high = instrument.response_scale.min, instrument.response_scale.max
-    base = np.asarray(
-        np.interp(np.linspace(0, 1, high - low), np.linspace(0, 1, len(CLAIM_THRESHOLDS)), CLAIM_THRESHOLDS),
-        dtype=np.float64,
-    )
+    base = _claim_thresholds(high - low)
     nodes, weights = np.polynomial.hermite_e.hermegauss(40)
     weights = weights / weights.sum()
     if config.faking_sd == 0:

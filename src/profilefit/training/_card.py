@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from profilefit.artifact import Manifest
@@ -35,6 +36,23 @@ true-trait ceiling, then a sensitivity table with one retrained model per settin
 Not measured yet: run `python benchmarks/model_evidence.py --card docs/model-card.md --doc docs/model.md`.
 {EVIDENCE_END}
 """
+
+
+def write_marked_section(path: Path, start: str, end: str, text: str) -> None:
+    """Replace the text between the ``start`` and ``end`` markers of ``path`` (or append a marked section).
+
+    How the benchmarks write their printed figures into the model card and the docs.
+    """
+    content = path.read_text(encoding="utf-8")
+    block = f"{start}\n{text}\n{end}"
+    if start in content and end in content:
+        before, rest = content.split(start, 1)
+        _, after = rest.split(end, 1)
+        content = before + block + after
+    else:
+        content = content.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(content, encoding="utf-8")
+
 
 #: Filled in by benchmarks/faking.py: what faking does to the fit and how often the flags catch it.
 FAKING_START, FAKING_END = "<!-- faking:start -->", "<!-- faking:end -->"

@@ -247,9 +247,8 @@ def idealised_index(responses: Responses) -> tuple[NDArray[np.float64], NDArray[
     ``0.6 * statements + 0.4 * claims`` (:func:`idealised_parts`); without an answered claim the
     statements part alone; ``nan`` with too few rated statements answered.
     """
-    statements, claims, strong = idealised_parts(responses)
-    combined = IDEALISED_STATEMENT_WEIGHT * statements + (1 - IDEALISED_STATEMENT_WEIGHT) * claims
-    return np.where(np.isnan(claims), statements, combined), strong
+    index, _, strong = _idealised(*idealised_parts(responses))
+    return index, strong
 
 
 def idealised_flag(responses: Responses) -> NDArray[np.bool_]:
@@ -259,14 +258,20 @@ def idealised_flag(responses: Responses) -> NDArray[np.bool_]:
     reaches ``IDEALISED_STATEMENTS_ONLY``. The second rule holds whatever the claims say, so
     answering a claim (modestly or not) never removes a flag that leaving it blank would raise.
     """
-    statements, claims, _ = idealised_parts(responses)
+    return _idealised(*idealised_parts(responses))[1]
+
+
+def _idealised(
+    statements: NDArray[np.float64], claims: NDArray[np.float64], strong: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int64]]:
+    """The index, the flag and the strong claims, from the parts computed once."""
     combined = IDEALISED_STATEMENT_WEIGHT * statements + (1 - IDEALISED_STATEMENT_WEIGHT) * claims
     # nan (no claim answered, or too few statements) never reaches a threshold. A small tolerance:
     # the parts are means of halves and sixths, and 0.45 must not miss 0.4499999.
     flag: NDArray[np.bool_] = (np.nan_to_num(combined, nan=-1.0) >= IDEALISED_THRESHOLD - 1e-9) | (
         np.nan_to_num(statements, nan=-1.0) >= IDEALISED_STATEMENTS_ONLY - 1e-9
     )
-    return flag
+    return np.where(np.isnan(claims), statements, combined), flag, strong
 
 
 def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
@@ -325,8 +330,7 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
     thin = np.isnan(scores.scales).any(axis=1) | np.isnan(scores.situational).any(axis=1)
     too_many_missing = (missing_items > MISSING_SHARE * k) | thin
 
-    index, strong_claims = idealised_index(responses)
-    idealised = idealised_flag(responses)
+    index, idealised, strong_claims = _idealised(*idealised_parts(responses))
 
     flags = np.column_stack([straight, failed_checks > 0, too_fast, contradictory, too_many_missing, idealised])
     return ValidityFlags(
