@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict
 from fractions import Fraction
 from pathlib import Path
@@ -239,26 +239,9 @@ def _comparison_dict(comparison: RateComparison) -> dict[str, Any]:
 
 
 def _classification_dict(report: AuditReport, classification: str, labels: AuditLabels) -> dict[str, Any]:
-    dimensions = []
-    for dimension in report.dimensions:
-        impact = next(c for c in dimension.classifications if c.classification == classification)
-        dimensions.append(
-            {
-                "dimension": dimension.dimension,
-                "reference": impact.reference(dimension.categories),
-                "unknown": dimension.unknown,
-                "categories": [
-                    {
-                        "category": category.category,
-                        "applicants": category.applicants,
-                        "share": category.share,
-                        "excludable": category.excludable,
-                        **_comparison_dict(comparison),
-                    }
-                    for category, comparison in zip(dimension.categories, impact.comparisons, strict=True)
-                ],
-            }
-        )
+    dimensions = _dimension_dicts(
+        report, lambda d: next(c for c in d.classifications if c.classification == classification), _comparison_dict
+    )
     return {
         "classification": classification,
         "name": labels.profile(classification),
@@ -268,9 +251,20 @@ def _classification_dict(report: AuditReport, classification: str, labels: Audit
 
 
 def _flag_dict(report: AuditReport, flag: str, labels: AuditLabels) -> dict[str, Any]:
+    def comparison_dict(comparison: Any) -> dict[str, Any]:
+        return {**asdict(comparison), "flag_ratio_exact": _exact(comparison.flag_ratio_exact)}
+
+    dimensions = _dimension_dicts(report, lambda d: next(x for x in d.flags if x.flag == flag), comparison_dict)
+    return {"flag": flag, "name": labels.flag(flag), "rate": report.flag_rates[flag], "dimensions": dimensions}
+
+
+def _dimension_dicts(
+    report: AuditReport, impact_of: Callable[[Any], Any], comparison_dict: Callable[[Any], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Per dimension, one outcome's comparisons by category (a classification's or a flag's)."""
     dimensions = []
     for dimension in report.dimensions:
-        impact = next(x for x in dimension.flags if x.flag == flag)
+        impact = impact_of(dimension)
         dimensions.append(
             {
                 "dimension": dimension.dimension,
@@ -282,14 +276,13 @@ def _flag_dict(report: AuditReport, flag: str, labels: AuditLabels) -> dict[str,
                         "applicants": category.applicants,
                         "share": category.share,
                         "excludable": category.excludable,
-                        **asdict(comparison),
-                        "flag_ratio_exact": _exact(comparison.flag_ratio_exact),
+                        **comparison_dict(comparison),
                     }
                     for category, comparison in zip(dimension.categories, impact.comparisons, strict=True)
                 ],
             }
         )
-    return {"flag": flag, "name": labels.flag(flag), "rate": report.flag_rates[flag], "dimensions": dimensions}
+    return dimensions
 
 
 def _category_dict(category: CategoryImpact) -> dict[str, Any]:
