@@ -46,9 +46,9 @@ from typing import Any
 
 import numpy as np
 
-from profilefit.datasets import export_columns
-from profilefit.instrument import Instrument, load_instrument
-from profilefit.simulate import simulate
+from profilefit.core.instrument import Instrument, load_instrument
+from profilefit.data.datasets import export_columns
+from profilefit.data.simulate import simulate
 
 BLOCK = 250_000  # simulated candidates per block while writing the export
 TARGETS = {"b/a": 2.0, "c/b": 50.0, "peak 4M / 1M": 1.2, "score() per s": 2000.0}
@@ -107,7 +107,7 @@ def _floor_arrays(table: Any, instrument: Instrument) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from profilefit.scoring import Responses
+    from profilefit.core.scoring import Responses
 
     n = table.num_rows
 
@@ -154,8 +154,8 @@ def floor_seconds(path: Path, *, streamed: bool, blas_threads: int | None) -> fl
     import pyarrow.csv as pcsv
     from threadpoolctl import threadpool_limits
 
-    from profilefit.artifact import load_artifact
-    from profilefit.scoring import score_responses
+    from profilefit.core.artifact import load_artifact
+    from profilefit.core.scoring import score_responses
 
     artifact = load_artifact()
     instrument = artifact.instrument
@@ -212,9 +212,9 @@ def naive_seconds_per_row(path: Path, sample: int) -> float:
     """csv.DictReader, the pydantic schema, scale scores and predict_proba, one row at a time."""
     from pydantic import ValidationError
 
-    from profilefit.artifact import load_artifact
-    from profilefit.schema import assessment_model
-    from profilefit.scoring import Responses, score_responses
+    from profilefit.core.artifact import load_artifact
+    from profilefit.core.schema import assessment_model
+    from profilefit.core.scoring import Responses, score_responses
 
     artifact = load_artifact()
     instrument = artifact.instrument
@@ -252,7 +252,7 @@ def naive_seconds_per_row(path: Path, sample: int) -> float:
 
 def score_calls_per_second(calls: int) -> float:
     """``Screener.score(dict)`` calls per second in one thread, on varied simulated candidates."""
-    from profilefit.screening import Screener
+    from profilefit.core.screening import Screener
 
     screener = Screener.load()
     records = simulate(500, seed=77).responses.to_records()

@@ -37,12 +37,12 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import spearmanr
 
-from profilefit.fit import builtin_roles, load_role
-from profilefit.instrument import Instrument
-from profilefit.screening import Screener
-from profilefit.simulate import CONDITIONS, presentation, role_scale_inflation, simulate
-from profilefit.training._card import FAKING_END, FAKING_START, write_marked_section
-from profilefit.validity import FLAG_IDS
+from profilefit.core.fit import builtin_roles, load_role
+from profilefit.core.instrument import Instrument
+from profilefit.core.screening import Screener
+from profilefit.core.validity import FLAG_IDS
+from profilefit.data.simulate import CONDITIONS, presentation, role_scale_inflation, simulate
+from profilefit.data.training._card import FAKING_END, FAKING_START, write_marked_section
 
 
 def scored(screener: Screener, responses: Any) -> tuple[NDArray[np.float64], NDArray[np.str_], Any, Any]:

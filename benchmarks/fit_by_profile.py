@@ -18,10 +18,10 @@ import argparse
 import numpy as np
 from numpy.typing import NDArray
 
-from profilefit.fit import builtin_roles
-from profilefit.scoring import Responses
-from profilefit.screening import Screener
-from profilefit.simulate import simulate
+from profilefit.core.fit import builtin_roles
+from profilefit.core.scoring import Responses
+from profilefit.core.screening import Screener
+from profilefit.data.simulate import simulate
 
 
 def single_answer_changes(screener: Screener, responses: Responses) -> NDArray[np.float64]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import timeit
 
-from profilefit.fit import builtin_roles
-from profilefit.screening import Screener
+from profilefit.core.fit import builtin_roles
+from profilefit.core.screening import Screener
 
 
 def best_rates(screeners: dict[str, Screener], record: dict[str, object], *, number: int = 1000, rounds: int = 7):

@@ -32,10 +32,10 @@ import argparse
 import numpy as np
 from numpy.typing import NDArray
 
-from profilefit.fit import BANDS, builtin_roles
-from profilefit.scoring import Responses
-from profilefit.screening import Screener
-from profilefit.simulate import simulate
+from profilefit.core.fit import BANDS, builtin_roles
+from profilefit.core.scoring import Responses
+from profilefit.core.screening import Screener
+from profilefit.data.simulate import simulate
 
 #: Band rank for comparisons: an incomplete fit (no band) ranks below every band.
 BAND_RANK = {"": -1, **{band: len(BANDS) - 1 - k for k, band in enumerate(BANDS)}}

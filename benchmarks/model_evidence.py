@@ -8,7 +8,7 @@ Prints the figures docs/model-card.md and docs/model.md quote:
 1. **Headline.** The shipped reference model on candidates it never saw (a fresh seed, at
    the published-reliability reference simulation): macro-F1, accuracy, expected calibration
    error, the share left undetermined and retest consistency, next to
-   - the answer-level Bayes classifier (``profilefit.simulate.answer_probabilities``): the
+   - the answer-level Bayes classifier (``profilefit.data.simulate.answer_probabilities``): the
      posterior over profiles given the answers, with the simulation's own item parameters —
      the best any classifier of these answers can do;
    - the true-trait Bayes ceiling (``oracle_probabilities``), which sees traits no assessment shows.
@@ -33,12 +33,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from profilefit.artifact import load_artifact
-from profilefit.classifier import ProfileClassifier
-from profilefit.classifier._evaluate import evaluate_probabilities
-from profilefit.instrument import Instrument, load_instrument
-from profilefit.scoring import Responses, scale_reliability, score_responses
-from profilefit.simulate import (
+from profilefit.core.artifact import load_artifact
+from profilefit.core.classifier import ProfileClassifier
+from profilefit.core.classifier._evaluate import evaluate_probabilities
+from profilefit.core.instrument import Instrument, load_instrument
+from profilefit.core.scoring import Responses, scale_reliability, score_responses
+from profilefit.data.simulate import (
     REFERENCE_SEED,
     SimulationConfig,
     answer_probabilities,
@@ -47,10 +47,10 @@ from profilefit.simulate import (
     simulate,
     situational_consistency,
 )
-from profilefit.training import DEFAULT_MIN_CONFIDENCE
-from profilefit.training._card import EVIDENCE_END as END
-from profilefit.training._card import EVIDENCE_START as START
-from profilefit.training._card import write_marked_section
+from profilefit.data.training import DEFAULT_MIN_CONFIDENCE
+from profilefit.data.training._card import EVIDENCE_END as END
+from profilefit.data.training._card import EVIDENCE_START as START
+from profilefit.data.training._card import write_marked_section
 
 #: Seeds no shipped model or bundled file was drawn from (training used 20261123-20261125).
 EVALUATION_SEED = REFERENCE_SEED + 1000

@@ -18,9 +18,9 @@ import argparse
 
 import numpy as np
 
-from profilefit.screening import Screener
-from profilefit.simulate import SimulationConfig, outcome_models, select_hired, simulate, simulate_outcome
-from profilefit.validation import case_ii
+from profilefit.core.screening import Screener
+from profilefit.data.simulate import SimulationConfig, outcome_models, select_hired, simulate, simulate_outcome
+from profilefit.evidence.validation import case_ii
 
 HIRED_SHARE = 0.5
 INTERVIEW_NOISE = 0.6

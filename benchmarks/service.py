@@ -36,8 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-from profilefit.instrument import load_instrument
-from profilefit.screening import Screener
+from profilefit.core.instrument import load_instrument
+from profilefit.core.screening import Screener
 
 LEVELS = (1, 10, 50)
 TARGETS = {"p99 at 50 clients (ms)": 50.0, "scores/s": 1000.0}
@@ -71,7 +71,7 @@ def start_server(folder: Path, port: int, workers: int, decision_log: bool) -> s
     command = [
         sys.executable,
         "-c",
-        "import sys; from profilefit.cli import main; sys.exit(main())",
+        "import sys; from profilefit.apps.cli import main; sys.exit(main())",
         "serve",
         "--port",
         str(port),

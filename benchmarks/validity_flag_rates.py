@@ -16,9 +16,9 @@ import argparse
 
 import numpy as np
 
-from profilefit.scoring import score_responses
-from profilefit.simulate import simulate
-from profilefit.validity import FLAG_IDS, validity_flags
+from profilefit.core.scoring import score_responses
+from profilefit.core.validity import FLAG_IDS, validity_flags
+from profilefit.data.simulate import simulate
 
 
 def flag_rates(n: int, seed: int) -> dict[str, tuple[float, float]]:

@@ -17,10 +17,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from profilefit.audit import (
+from profilefit.evidence.audit import (
     DEFAULT_SELECT_BAND,
     SELECT_BANDS,
-    AuditMatchError,
     audit_files,
     audit_languages,
     format_audit_text,
@@ -29,6 +28,7 @@ from profilefit.audit import (
     write_audit_html,
     write_audit_json,
 )
+from profilefit.exceptions import AuditMatchError
 
 
 def score_bundled_sample(directory: Path) -> Path:
@@ -36,8 +36,8 @@ def score_bundled_sample(directory: Path) -> Path:
 
     The reference model and the default role (complex-case support) score it, as ``profilefit score`` does.
     """
-    from profilefit.batch import score_file
-    from profilefit.datasets import sample_export_path
+    from profilefit.data.batch import score_file
+    from profilefit.data.datasets import sample_export_path
 
     results = directory / "sample_results.csv"
     score_file(sample_export_path(), results)

@@ -14,10 +14,10 @@ import argparse
 import json
 from pathlib import Path
 
-from profilefit.datasets import sample_export_path
-from profilefit.io import read_assessments
-from profilefit.reports import report_languages, text_report, write_reports
-from profilefit.screening import Screener
+from profilefit.core.screening import Screener
+from profilefit.data.datasets import sample_export_path
+from profilefit.data.io import read_assessments
+from profilefit.pages.reports import report_languages, text_report, write_reports
 
 
 def main() -> None:

@@ -13,11 +13,11 @@ import csv
 from collections import Counter
 from pathlib import Path
 
-from profilefit.datasets import sample_export_path
-from profilefit.fit import BANDS, builtin_roles
-from profilefit.io import read_assessments
-from profilefit.reports import report_languages, shortlist_html
-from profilefit.screening import Screener
+from profilefit.core.fit import BANDS, builtin_roles
+from profilefit.core.screening import Screener
+from profilefit.data.datasets import sample_export_path
+from profilefit.data.io import read_assessments
+from profilefit.pages.reports import report_languages, shortlist_html
 
 
 def main() -> None:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from profilefit.fit import load_role
-from profilefit.reports import report_languages, write_reports
-from profilefit.screening import Screener
-from profilefit.simulate import SimulationConfig, presentation, simulate
+from profilefit.core.fit import load_role
+from profilefit.core.screening import Screener
+from profilefit.data.simulate import SimulationConfig, presentation, simulate
+from profilefit.pages.reports import report_languages, write_reports
 
 
 def main() -> None:

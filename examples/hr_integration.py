@@ -11,10 +11,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from profilefit.datasets import sample_export_path
-from profilefit.io import read_assessments
-from profilefit.schema import describe_errors
-from profilefit.screening import Screener
+from profilefit.core.schema import describe_errors
+from profilefit.core.screening import Screener
+from profilefit.data.datasets import sample_export_path
+from profilefit.data.io import read_assessments
 
 
 def main(out_dir: Path) -> None:

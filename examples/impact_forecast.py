@@ -16,8 +16,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from profilefit.fit import builtin_roles
-from profilefit.forecast import (
+from profilefit.core.fit import builtin_roles
+from profilefit.core.screening import Screener
+from profilefit.evidence.forecast import (
     SELECTABLE_BANDS,
     forecast_impact,
     forecast_languages,
@@ -25,7 +26,6 @@ from profilefit.forecast import (
     write_forecast_html,
     write_forecast_json,
 )
-from profilefit.screening import Screener
 
 
 def main() -> None:

@@ -20,9 +20,9 @@ import csv
 import json
 from pathlib import Path
 
-from profilefit.dif import dif_files, dif_languages, format_dif_text, write_dif_html, write_dif_json
-from profilefit.forecast import load_differences
-from profilefit.simulate import simulate_groups
+from profilefit.data.simulate import simulate_groups
+from profilefit.evidence.dif import dif_files, dif_languages, format_dif_text, write_dif_html, write_dif_json
+from profilefit.evidence.forecast import load_differences
 
 PLANTED = {"em2": 0.9, "tc3": -0.9, "pr3": 0.9}
 

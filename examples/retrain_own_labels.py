@@ -13,9 +13,9 @@ With your data:  profilefit train --data labelled.csv --label-column profile --o
 import sys
 from pathlib import Path
 
-from profilefit.datasets import sample_labelled_path
-from profilefit.screening import Screener
-from profilefit.training import train_on_labels
+from profilefit.core.screening import Screener
+from profilefit.data.datasets import sample_labelled_path
+from profilefit.data.training import train_on_labels
 
 
 def main(out_dir: Path) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from profilefit.instrument import (
+from profilefit.core.instrument import (
     WordLimits,
     load_instrument,
     near_duplicate_items,

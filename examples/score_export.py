@@ -8,7 +8,7 @@ Writes OUTDIR/results.csv and OUTDIR/results.rejects.csv exactly as
 ``profilefit score sample -o OUTDIR/results.csv`` does, prints the summary, the rejected rows with
 their reasons, how the candidates spread over the profiles and fit bands, and the candidates a
 recruiter would look at first. Then it scores the same export in memory with
-``profilefit.batch.score_batch`` and checks that both give the same numbers. Needs the ``io`` extra:
+``profilefit.data.batch.score_batch`` and checks that both give the same numbers. Needs the ``io`` extra:
 ``pip install -e ".[io]"``. See docs/batch.md.
 """
 
@@ -17,9 +17,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from profilefit.batch import MissingExtraError, score_batch, score_file
-from profilefit.datasets import sample_export_path
-from profilefit.screening import Screener
+from profilefit.core.screening import Screener
+from profilefit.data.batch import score_batch, score_file
+from profilefit.data.datasets import sample_export_path
+from profilefit.exceptions import MissingExtraError
 
 
 def main() -> None:

@@ -16,11 +16,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from profilefit.batch import MissingExtraError, score_file
-from profilefit.datasets import sample_export_path
-from profilefit.fit import BANDS
-from profilefit.io import read_assessments
-from profilefit.reports import (
+from profilefit.core.fit import BANDS
+from profilefit.core.screening import Screener
+from profilefit.data.batch import score_file
+from profilefit.data.datasets import sample_export_path
+from profilefit.data.io import read_assessments
+from profilefit.exceptions import MissingExtraError
+from profilefit.pages.reports import (
     ShortlistRow,
     read_results,
     relative_link,
@@ -29,7 +31,6 @@ from profilefit.reports import (
     shortlist_html,
     write_row_reports,
 )
-from profilefit.screening import Screener
 
 
 def score_sample(screener: Screener, results_path: Path) -> list[ShortlistRow]:

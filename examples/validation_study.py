@@ -21,11 +21,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from profilefit.audit import sample_demographics_path
-from profilefit.batch import score_file
-from profilefit.datasets import sample_export_path
-from profilefit.screening import Screener
-from profilefit.validation import (
+from profilefit.core.screening import Screener
+from profilefit.data.batch import score_file
+from profilefit.data.datasets import sample_export_path
+from profilefit.evidence.audit import sample_demographics_path
+from profilefit.evidence.validation import (
     format_study_text,
     learn_role_files,
     read_applicants,

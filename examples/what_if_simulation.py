@@ -1,7 +1,7 @@
 """How well could any classifier do under your assumptions? A model next to both yardsticks.
 
 Run as it is:  python examples/what_if_simulation.py
-With other assumptions (any parameter of profilefit.simulate.SimulationConfig):
+With other assumptions (any parameter of profilefit.data.simulate.SimulationConfig):
 
     python examples/what_if_simulation.py careless_share=0.20 discrimination_low=0.7 discrimination_high=1.5
 
@@ -19,10 +19,10 @@ import sys
 
 from pydantic import ValidationError
 
-from profilefit.classifier import ProfileClassifier
-from profilefit.classifier._evaluate import evaluate_probabilities
-from profilefit.scoring import scale_reliability, score_responses
-from profilefit.simulate import (
+from profilefit.core.classifier import ProfileClassifier
+from profilefit.core.classifier._evaluate import evaluate_probabilities
+from profilefit.core.scoring import scale_reliability, score_responses
+from profilefit.data.simulate import (
     SimulationConfig,
     answer_probabilities,
     oracle_probabilities,

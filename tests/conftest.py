@@ -3,8 +3,8 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from profilefit.instrument import load_instrument
-from profilefit.screening import Screener
+from profilefit.core.instrument import load_instrument
+from profilefit.core.screening import Screener
 
 # CI: no deadline (shared runners are noisy) and print the reproduction blob on failure.
 settings.register_profile(

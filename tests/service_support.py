@@ -9,8 +9,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from profilefit.artifact import load_artifact
-from profilefit.service import Settings, create_app
+from profilefit.apps.service import Settings, create_app
+from profilefit.core.artifact import load_artifact
 
 KEY = "test-key-0123456789"
 AUTH = {"Authorization": f"Bearer {KEY}"}

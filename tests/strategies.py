@@ -10,11 +10,11 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from profilefit.audit import FIT_BANDS, Demographics, DemographicsTable, ScoredCandidate
-from profilefit.fit import RoleProfile, builtin_roles, load_role
-from profilefit.instrument import Instrument
-from profilefit.profiles import PROFILE_IDS
-from profilefit.scoring import Responses
+from profilefit.core.fit import RoleProfile, builtin_roles, load_role
+from profilefit.core.instrument import Instrument
+from profilefit.core.profiles import PROFILE_IDS
+from profilefit.core.scoring import Responses
+from profilefit.evidence.audit import FIT_BANDS, Demographics, DemographicsTable, ScoredCandidate
 
 
 def answers(instrument: Instrument, *, missing: bool = True) -> st.SearchStrategy[int | None]:
@@ -199,7 +199,7 @@ def flagged_audit_inputs(
     Each flag is drawn with its own rate, often 0 (a flag nobody has) or high; a flagged candidate
     always needs review, and some others do too (an undetermined profile, an incomplete fit).
     """
-    from profilefit.validity import FLAG_IDS
+    from profilefit.core.validity import FLAG_IDS
 
     candidates, demographics = draw(audit_inputs(max_size=max_size, max_categories=max_categories))
     rates = {flag: draw(st.sampled_from([0.0, 0.0, 0.1, 0.5])) for flag in FLAG_IDS}
@@ -214,7 +214,7 @@ def flagged_audit_inputs(
 @st.composite
 def shortlist_rows(draw: st.DrawFn, *, max_size: int = 40) -> list[Any]:
     """Shortlist rows as results files hold them: banded, incomplete (a score, no band) or no fit; many ties."""
-    from profilefit.reports import ShortlistRow
+    from profilefit.pages.reports import ShortlistRow
 
     size = draw(st.integers(0, max_size))
     rows = []
@@ -266,14 +266,14 @@ def role_requests() -> st.SearchStrategy[str | None]:
 def fitted_classifiers(
     draw: st.DrawFn, *, max_classes: int = 6, max_features: int = 8, extreme: bool = False, feature_names: bool = True
 ) -> Any:
-    """A fitted :class:`~profilefit.classifier.ProfileClassifier` set attribute by attribute, as a model file holds it.
+    """A fitted :class:`~profilefit.core.classifier.ProfileClassifier` set attribute by attribute, as a file holds it.
 
     With ``extreme``, the arrays take any finite double (subnormals, -0.0, 1e308): what a file must
     round-trip bit for bit; without, coefficients and intercepts in [-50, 50] and scales in
     [0.05, 20], so that predicting neither overflows nor divides by zero. With ``feature_names``, some
     are fitted "on a data frame" (``feature_names_in_``; predicting then needs a pandas data frame).
     """
-    from profilefit.classifier import ProfileClassifier
+    from profilefit.core.classifier import ProfileClassifier
 
     n_classes = draw(st.integers(2, max_classes))
     n_features = draw(st.integers(1, max_features))

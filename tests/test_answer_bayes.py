@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from profilefit.classifier import ProfileClassifier
-from profilefit.classifier._evaluate import evaluate_probabilities
-from profilefit.scoring import Responses, score_responses
-from profilefit.simulate import SimulationConfig, answer_probabilities, oracle_probabilities, simulate
+from profilefit.core.classifier import ProfileClassifier
+from profilefit.core.classifier._evaluate import evaluate_probabilities
+from profilefit.core.scoring import Responses, score_responses
+from profilefit.data.simulate import SimulationConfig, answer_probabilities, oracle_probabilities, simulate
 
 
 @pytest.fixture(scope="module")

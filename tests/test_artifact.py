@@ -16,11 +16,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from tests.strategies import fitted_classifiers
 
-from profilefit.artifact import (
+from profilefit.apps.cli import main
+from profilefit.core.artifact import (
     FORMAT_VERSION,
-    LegacyModelWarning,
-    ModelIntegrityError,
-    ModelVersionError,
     convert_artifact,
     describe_artifact,
     file_sha256,
@@ -30,9 +28,9 @@ from profilefit.artifact import (
     reference_model_path,
     save_artifact,
 )
-from profilefit.classifier import ProfileClassifier
-from profilefit.cli import main
-from profilefit.screening import Screener
+from profilefit.core.classifier import ProfileClassifier
+from profilefit.core.screening import Screener
+from profilefit.exceptions import LegacyModelWarning, ModelIntegrityError, ModelVersionError
 
 
 @pytest.fixture()
@@ -182,7 +180,7 @@ def test_scoring_does_not_import_scikit_learn():
 
     code = (
         "import sys\n"
-        "from profilefit.screening import Screener\n"
+        "from profilefit.core.screening import Screener\n"
         "Screener.load().score({'candidate_id': 'x', 'tc1': 5})\n"
         "assert 'sklearn' not in sys.modules and 'scipy' not in sys.modules, 'scoring imported scikit-learn or scipy'\n"
     )
@@ -238,7 +236,7 @@ def test_the_model_file_contains_no_pickle_and_loads_without_unpickling(monkeypa
     def refuse(*args, **kwargs):
         raise AssertionError("a model file was unpickled")
 
-    import profilefit.artifact._legacy as legacy
+    import profilefit.core.artifact._legacy as legacy
 
     for module, name in [(pickle, "loads"), (pickle, "load"), (pickle, "Unpickler"), (joblib, "load")]:
         monkeypatch.setattr(module, name, refuse)
@@ -258,7 +256,7 @@ def test_a_pipe_in_place_of_the_model_file_is_refused_without_waiting(model_copy
 
 def test_the_bytes_hashed_are_the_bytes_loaded(model_copy, monkeypatch):
     """The file is read once: a file swapped after its check cannot be what is parsed."""
-    import profilefit.artifact._artifact as artifact
+    import profilefit.core.artifact._artifact as artifact
 
     reads = []
     real = artifact.read_regular_file
@@ -331,7 +329,7 @@ def test_save_then_load_gives_the_same_predictions_for_any_input(estimator, rows
 @settings(max_examples=40)
 @given(estimator=fitted_classifiers(extreme=True))
 def test_every_fitted_number_round_trips_bit_for_bit(estimator, instrument):
-    from profilefit.artifact._format import FittedState, dump_model, parse_model
+    from profilefit.core.artifact._format import FittedState, dump_model, parse_model
 
     norms = load_artifact().norms
     state, instrument_again, norms_again = parse_model(dump_model(FittedState.of(estimator), instrument, norms), "x")

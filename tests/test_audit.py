@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from tests.strategies import audit_inputs, scored_candidates
 
-from profilefit.audit import (
-    AuditInputError,
+from profilefit.evidence.audit import (
     AuditReport,
     Demographics,
     DemographicsTable,
@@ -24,6 +23,7 @@ from profilefit.audit import (
     read_demographics,
     read_results,
 )
+from profilefit.exceptions import AuditInputError
 
 # --- helpers ------------------------------------------------------------------------------------
 

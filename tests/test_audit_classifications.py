@@ -14,9 +14,8 @@ from hypothesis import strategies as st
 from scipy import stats
 from tests.strategies import audit_inputs
 
-from profilefit.audit import (
+from profilefit.evidence.audit import (
     FOUR_FIFTHS,
-    AuditMatchError,
     Demographics,
     DemographicsTable,
     ScoredCandidate,
@@ -26,6 +25,7 @@ from profilefit.audit import (
     format_audit_text,
     write_audit_csv,
 )
+from profilefit.exceptions import AuditMatchError
 
 _PROPERTY_SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -273,7 +273,8 @@ def test_scale_means_and_standardised_differences_by_hand(tmp_path: Path) -> Non
 
 
 def test_a_bad_scale_score_names_the_line_and_field(tmp_path: Path) -> None:
-    from profilefit.audit import AuditInputError, read_results
+    from profilefit.evidence.audit import read_results
+    from profilefit.exceptions import AuditInputError
 
     results = tmp_path / "results.csv"
     results.write_text("candidate_id,profile,fit_score,fit_band,scale_empathy\na,rock,50,weak,high\n", encoding="utf-8")
@@ -361,7 +362,7 @@ def test_q_is_benjamini_hochberg_over_every_fisher_test_of_the_audit(inputs, ban
 def test_parquet_results_give_classifications_and_scales(tmp_path: Path) -> None:
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
-    from profilefit.audit import read_results_file
+    from profilefit.evidence.audit import read_results_file
 
     rows = [{"candidate_id": "a", "model_id": "m", "profile": "team lead", "p_team lead": 0.7, "p_agent": 0.3,
              "fit_score": None, "fit_band": None, "scale_empathy": 4.5, "needs_review": True},

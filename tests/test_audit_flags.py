@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from scipy import stats
 from tests.strategies import flagged_audit_inputs
 
-from profilefit.audit import (
+from profilefit.core.validity import FLAG_IDS
+from profilefit.evidence.audit import (
     FLAG_DISPARITY_ALPHA,
     FLAG_RATIO_THRESHOLD,
     NEEDS_REVIEW,
-    AuditInputError,
     Demographics,
     DemographicsTable,
     ScoredCandidate,
@@ -28,7 +28,7 @@ from profilefit.audit import (
     read_results_file,
     write_audit_csv,
 )
-from profilefit.validity import FLAG_IDS
+from profilefit.exceptions import AuditInputError
 
 _PROPERTY_SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 _SEX = frozenset({"sex"})

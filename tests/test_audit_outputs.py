@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from profilefit.audit import (
+from profilefit.apps.cli import _main
+from profilefit.apps.cli._audit_command import register
+from profilefit.evidence.audit import (
     SAMPLE_CANDIDATE_IDS,
     SAMPLE_DEMOGRAPHICS_SEED,
     Demographics,
@@ -30,8 +32,6 @@ from profilefit.audit import (
     write_audit_csv,
     write_sample_demographics,
 )
-from profilefit.cli import _main
-from profilefit.cli._audit_command import register
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 HOSTILE = "<script>x</script>"
@@ -121,7 +121,7 @@ def test_text_and_json_outputs() -> None:
     text = format_audit_text(report)
     assert "rule of thumb" in text and "Unknown category:" in text
     data = json.loads(json.dumps(audit_to_dict(report), allow_nan=False))
-    assert data["schema_version"] == "profilefit.audit/2"
+    assert data["schema_version"] == "profilefit.evidence.audit/2"
     sex = next(d for d in data["dimensions"] if d["dimension"] == "sex")
     assert sex["selection_reference"] == "Female"
     assert any("rule of thumb" in note for note in data["notes"])
@@ -174,7 +174,7 @@ def test_cli_missing_column_is_a_usage_error(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_audit_command_is_registered() -> None:
-    assert "profilefit.cli._audit_command" in _main._COMMAND_MODULES
+    assert "profilefit.apps.cli._audit_command" in _main._COMMAND_MODULES
 
 
 def test_synthetic_demographics_are_deterministic_and_bundled(tmp_path: Path) -> None:
@@ -216,7 +216,7 @@ def test_example_runs_on_a_results_file(tmp_path: Path) -> None:
 
 
 def test_ids_neutralised_in_a_results_csv_still_join_their_demographics(tmp_path):
-    from profilefit.audit import audit_files
+    from profilefit.evidence.audit import audit_files
 
     results = tmp_path / "results.csv"
     results.write_text(

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from profilefit.artifact import read_manifest, reference_model_path
-from profilefit.audit import (
-    AuditInputError,
+from profilefit.apps.cli._audit_command import register
+from profilefit.apps.cli._main import EXIT_REJECTS
+from profilefit.core.artifact import read_manifest, reference_model_path
+from profilefit.evidence.audit import (
     AuditLabels,
     Demographics,
     DemographicsTable,
@@ -22,10 +23,8 @@ from profilefit.audit import (
     audit_to_html,
     format_audit_text,
 )
-from profilefit.audit._strings import audit_strings
-from profilefit.cli._audit_command import register
-from profilefit.cli._main import EXIT_REJECTS
-from profilefit.io import ResultsRoleError
+from profilefit.evidence.audit._strings import audit_strings
+from profilefit.exceptions import AuditInputError, ResultsRoleError
 
 REFERENCE_ID = read_manifest(reference_model_path()).model_id
 SIMULATED = "trained on simulated candidates"
@@ -113,7 +112,7 @@ def test_reference_results_and_role_are_named(tmp_path: Path) -> None:
     report = audit_files(_write(tmp_path / "r.csv", rows), _demographics(tmp_path, 12), role="complex-case")
     assert report.tool.is_reference and report.tool.role_id == "complex-case"
     text = format_audit_text(report)
-    from profilefit.fit import load_role
+    from profilefit.core.fit import load_role
 
     strong = load_role("complex-case").bands.strong
     assert SIMULATED in text and "Complex-case support" in text and f"strong from {strong:.0f}" in text
@@ -207,11 +206,11 @@ def test_end_to_end_own_labels_model_is_audited_over_its_classes(tmp_path: Path)
     """Train on relabelled sample rows, score the sample export with that model, audit it with --model."""
     import csv as csv_module
 
-    from profilefit.audit import sample_demographics_path
-    from profilefit.batch import score_file
-    from profilefit.datasets import sample_export_path, sample_labelled_path
-    from profilefit.screening import Screener
-    from profilefit.training import train_on_labels
+    from profilefit.core.screening import Screener
+    from profilefit.data.batch import score_file
+    from profilefit.data.datasets import sample_export_path, sample_labelled_path
+    from profilefit.data.training import train_on_labels
+    from profilefit.evidence.audit import sample_demographics_path
 
     names = {"controller": "Team Lead", "empathizer": "Listener", "rock": "Steady"}
     with sample_labelled_path().open(encoding="utf-8") as stream:
@@ -248,7 +247,7 @@ def test_end_to_end_own_labels_model_is_audited_over_its_classes(tmp_path: Path)
 def test_sources_date_and_test_data_are_stated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import hashlib
 
-    from profilefit.audit import sample_demographics_path
+    from profilefit.evidence.audit import sample_demographics_path
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
     rows = ["candidate_id,profile,fit_score,fit_band"] + [f"cand-{k:04d},rock,{k % 90},weak" for k in range(1, 41)]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from profilefit.cli import main
+from profilefit.apps.cli import main
 
 pytest.importorskip("pyarrow")
 
@@ -85,7 +85,7 @@ def test_extra_columns_are_ignored_with_one_note_and_ignore_column_silences_it(t
 
 
 def test_exit_3_when_the_model_file_is_refused(tmp_path, capsys):
-    from profilefit.artifact import manifest_path, reference_model_path
+    from profilefit.core.artifact import manifest_path, reference_model_path
 
     source = reference_model_path()
     model = tmp_path / source.name

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from profilefit.batch import partition_meta, partition_schema_ddl, result_columns, score_batch, score_partition
-from profilefit.datasets import sample_export_path
+from profilefit.data.batch import partition_meta, partition_schema_ddl, result_columns, score_batch, score_partition
+from profilefit.data.datasets import sample_export_path
 
 pd = pytest.importorskip("pandas")
 

@@ -14,8 +14,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from profilefit.batch import validate_chunk
-from profilefit.batch._excel import _column_chunk, _filled, _plain_block, _record_chunk, _xlsx_chunks
+from profilefit.data.batch import validate_chunk
+from profilefit.data.batch._excel import _column_chunk, _filled, _plain_block, _record_chunk, _xlsx_chunks
 from test_batch_validation import INSTRUMENT, cell_texts, export_columns
 
 

@@ -28,12 +28,12 @@ def _run(code: str) -> subprocess.CompletedProcess[str]:
 def test_one_candidate_scores_without_the_extras_and_batch_names_the_extra():
     done = _run(
         """
-import profilefit.batch  # importing the batch layer needs no extra either
-from profilefit.screening import Screener
+import profilefit.data.batch  # importing the batch layer needs no extra either
+from profilefit.core.screening import Screener
 screener = Screener.load()
 print("top", screener.score({"candidate_id": "c1", "tc1": 5, "sj1": "a"}).top_profile)
 try:
-    profilefit.batch.score_batch(screener, [{"candidate_id": "c1"}])
+    profilefit.data.batch.score_batch(screener, [{"candidate_id": "c1"}])
 except ImportError as error:
     print("error", error)
 """
@@ -46,7 +46,7 @@ except ImportError as error:
 def test_the_score_command_exits_2_naming_the_extra(tmp_path):
     done = _run(
         f"""
-from profilefit.cli import main
+from profilefit.apps.cli import main
 sys.exit(main(["score", "sample", "-o", {str(tmp_path / "results.csv")!r}]))
 """
     )
@@ -59,7 +59,7 @@ def test_every_command_that_reads_an_export_exits_2_naming_the_extra(tmp_path):
     """Not "internal error ... a bug in profilefit" (exit 4): a missing extra is a set-up step, said as one."""
     done = _run(
         f"""
-from profilefit.cli import main
+from profilefit.apps.cli import main
 norms = ["norms", "sample", "--name", "x", "--out", {str(tmp_path / "n.json")!r}]
 codes = [main(["reliability", "sample"]), main(norms)]
 sys.exit(max(codes) if set(codes) != {{2}} else 2)

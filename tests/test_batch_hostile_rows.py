@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from profilefit.batch import score_batch
-from profilefit.cli import main
+from profilefit.apps.cli import main
+from profilefit.data.batch import score_batch
 
 pytest.importorskip("pyarrow")
 
@@ -106,7 +106,8 @@ from hypothesis import strategies as st  # noqa: E402
 )
 def test_a_repeated_key_is_refused_exactly_when_a_key_repeats(pairs, space):
     """Rule: load_json_object refuses a text iff one of its keys appears twice, whatever the spacing."""
-    from profilefit.io import JsonRowError, load_json_object
+    from profilefit.data.io import load_json_object
+    from profilefit.exceptions import JsonRowError
 
     text = "{" + ",".join(f"{json.dumps(key)}{space}:{space}{json.dumps(value)}" for key, value in pairs) + "}"
     keys = [key for key, _ in pairs]

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from profilefit.batch import InputWarning, score_batch
-from profilefit.cli import main
+from profilefit.apps.cli import main
+from profilefit.data.batch import score_batch
+from profilefit.exceptions import InputWarning
 
 pytest.importorskip("pyarrow")
 openpyxl = pytest.importorskip("openpyxl")
@@ -128,7 +129,7 @@ def test_data_on_other_sheets_gives_a_warning(screener, tmp_path):
 def test_a_source_that_is_never_read_still_removes_its_copy(screener, tmp_path, own_temporary_folder):
     import gc
 
-    from profilefit.batch import open_source
+    from profilefit.data.batch import open_source
 
     path = tmp_path / "export.csv.gz"
     path.write_bytes(gzip.compress(TEXT.encode("utf-8")))

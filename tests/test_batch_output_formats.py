@@ -18,15 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.strategies import candidate_ids
 
-from profilefit.audit import read_results_file
-from profilefit.batch import CSV_DIALECTS, REJECT_COLUMNS, RejectsWriter, TableWriter, result_schema
-from profilefit.batch._dialects import decimals
-from profilefit.cli import main
-from profilefit.datasets import sample_export_path
-from profilefit.fit import BANDS
-from profilefit.io import FORMULA_START
-from profilefit.reports import iter_result_rows, iter_results
-from profilefit.screening import Screener
+from profilefit.apps.cli import main
+from profilefit.core.fit import BANDS
+from profilefit.core.screening import Screener
+from profilefit.data.batch import CSV_DIALECTS, REJECT_COLUMNS, RejectsWriter, TableWriter, result_schema
+from profilefit.data.batch._dialects import decimals
+from profilefit.data.datasets import sample_export_path
+from profilefit.data.io import FORMULA_START
+from profilefit.evidence.audit import read_results_file
+from profilefit.pages.reports import iter_result_rows, iter_results
 
 pa = pytest.importorskip("pyarrow")
 openpyxl = pytest.importorskip("openpyxl")
@@ -50,7 +50,7 @@ def hostile_texts() -> st.SearchStrategy[str]:
 
 
 def _ids() -> st.SearchStrategy[str]:
-    # The decision rule strips ids, and an id holds no control character (profilefit.schema): results hold such ids.
+    # The decision rule strips ids, and an id holds no control character (core.schema): results hold such ids.
     return hostile_texts().map(str.strip).filter(lambda text: text != "" and min(map(ord, text)) >= 0x20)
 
 
@@ -294,7 +294,7 @@ def test_score_writes_the_excel_nordic_dialect_and_every_command_reads_it(tmp_pa
         assert abs(row.fit_score - full.fit_score) <= 0.05 + 1e-9
         assert all(abs(row.probabilities[p] - full.probabilities[p]) <= 0.00005 + 1e-9 for p in full.probabilities)
     assert main(["shortlist", str(nordic), "--html", str(tmp_path / "s.html")]) == 0
-    demographics = __import__("profilefit.audit", fromlist=["x"]).sample_demographics_path()
+    demographics = __import__("profilefit.evidence.audit", fromlist=["x"]).sample_demographics_path()
     assert main(["audit", str(nordic), "--demographics", str(demographics)]) == 0
     assert main(["report", "--id", "cand-0001", str(nordic)]) == 0
     capsys.readouterr()
@@ -310,7 +310,7 @@ def test_an_unknown_dialect_is_a_usage_error(tmp_path, capsys):
 def test_more_rows_than_an_excel_sheet_holds_stop_the_run_and_leave_nothing(tmp_path, monkeypatch, capsys):
     from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
-    import profilefit.batch._xlsx as xlsx
+    import profilefit.data.batch._xlsx as xlsx
 
     monkeypatch.setattr(xlsx, "MAX_SHEET_ROWS", 101)  # a sheet of 100 rows below its header
     temporary = list(ALL_TEMP_FILES)

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from profilefit.batch._pipeline import BackgroundSink, prefetch
+from profilefit.data.batch._pipeline import BackgroundSink, prefetch
 
 
 def test_prefetch_keeps_order_and_runs_in_another_thread():
@@ -82,8 +82,8 @@ def _blas_threads():
 def test_a_batch_runs_with_one_blas_thread_and_restores_the_setting_after(screener):
     from threadpoolctl import threadpool_limits
 
-    from profilefit.batch import score_batch
-    from profilefit.simulate import simulate
+    from profilefit.data.batch import score_batch
+    from profilefit.data.simulate import simulate
 
     records = simulate(30, seed=5).responses.to_records()
     seen = []
@@ -106,7 +106,7 @@ def test_a_batch_runs_with_one_blas_thread_and_restores_the_setting_after(screen
 def test_overlapping_batches_restore_the_setting_only_when_the_last_ends():
     from threadpoolctl import threadpool_limits
 
-    from profilefit.batch._threads import single_blas_thread
+    from profilefit.data.batch._threads import single_blas_thread
 
     with threadpool_limits(limits=2, user_api="blas"):
         first, second = single_blas_thread(), single_blas_thread()

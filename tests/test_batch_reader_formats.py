@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from profilefit.batch import ColumnError, InputWarning, score_batch
-from profilefit.cli._main import EXIT_NOTHING_SCORED, main
+from profilefit.apps.cli._main import EXIT_NOTHING_SCORED, main
+from profilefit.data.batch import score_batch
+from profilefit.exceptions import ColumnError, InputWarning
 
 pd = pytest.importorskip("pandas")
 openpyxl = pytest.importorskip("openpyxl")

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from profilefit.cli import main
+from profilefit.apps.cli import main
 
 pytest.importorskip("pyarrow")
 
@@ -64,7 +64,7 @@ def test_outputs_that_are_the_input_or_each_other_are_refused_before_anything_is
 
 def test_a_failed_write_leaves_neither_file_nor_a_partial(export, tmp_path, monkeypatch, capsys):
     """Rejects that cannot be moved into place take the results with them: a pair or neither."""
-    import profilefit.batch._writers as writers
+    import profilefit.data.batch._writers as writers
 
     real = os.replace
 
@@ -106,7 +106,7 @@ def test_a_full_disk_names_the_file_and_leaves_nothing_behind(tmp_path):
 
 def _stop_after_first_chunk(monkeypatch, how):
     """Make the run stop, by ``how``, after the first chunk has been handed to the writer."""
-    import profilefit.batch._score as score
+    import profilefit.data.batch._score as score
 
     real = score._validated_chunks
 
@@ -138,7 +138,7 @@ def test_ctrl_c_removes_partial_files_and_exits_130_with_one_line(tmp_path, monk
 
 
 def test_an_internal_error_exits_4_with_one_line_and_debug_gives_the_traceback(tmp_path, monkeypatch, capsys):
-    from profilefit.screening import Screener
+    from profilefit.core.screening import Screener
 
     def broken(*args, **kwargs):
         raise RuntimeError("something inside broke")

@@ -13,19 +13,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from profilefit.batch import (
+from profilefit.core.scoring import Responses
+from profilefit.core.validity import FLAG_IDS
+from profilefit.data.batch import (
     REJECT_COLUMNS,
-    ColumnError,
     default_rejects_path,
     neutralise,
     result_columns,
     score_batch,
     score_file,
 )
-from profilefit.datasets import export_csv
-from profilefit.scoring import Responses
-from profilefit.simulate import simulate
-from profilefit.validity import FLAG_IDS
+from profilefit.data.datasets import export_csv
+from profilefit.data.simulate import simulate
+from profilefit.exceptions import ColumnError
 
 pd = pytest.importorskip("pandas")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -116,7 +116,7 @@ def test_results_option_gives_the_objects_score_gives(screener, records):
 @pytest.mark.parametrize("form", ["csv", "jsonl", "parquet", "frame"])
 def test_results_do_not_depend_on_the_chunk_size(screener, records, export_path, tmp_path, form):
     """Rule: a file read in chunks of 1, 7 or all rows gives the same results; the chunks are that many rows."""
-    from profilefit.batch import open_source
+    from profilefit.data.batch import open_source
 
     frame = pd.DataFrame(records)
     data: Any = {"csv": export_path, "frame": frame}.get(form)
@@ -139,7 +139,7 @@ def test_results_do_not_depend_on_the_chunk_size(screener, records, export_path,
 
 
 def test_without_a_role_fit_columns_are_empty(records):
-    from profilefit.screening import Screener
+    from profilefit.core.screening import Screener
 
     frame = score_batch(Screener.load(role=None), records[:5]).results
     assert frame["fit_score"].isna().all() and frame["fit_band"].isna().all()
@@ -191,7 +191,7 @@ def test_each_id_is_scored_once_at_its_first_row_in_any_chunking(screener, ids, 
         if colliding:
             # Every id hashes alike: within a chunk, repeats are told apart by the ids themselves.
             # (Across chunks only hashes are kept, so there a collision would reject the later id.)
-            patch.setattr("profilefit.batch._validate.hash", lambda text: 7, raising=False)
+            patch.setattr("profilefit.data.batch._validate.hash", lambda text: 7, raising=False)
             chunk_size = len(ids)
         batch = score_batch(screener, records, chunk_size=chunk_size)
     first = _expected_first_rows(ids)
@@ -326,7 +326,7 @@ def test_validity_flags_are_joined_in_flag_order(screener, instrument):
     newer=st.lists(st.tuples(st.integers(-5, 5), st.integers(0, 99)), max_size=30),
 )
 def test_merging_blocks_of_scored_ids_equals_a_stable_sort(older, newer):
-    from profilefit.batch._score import _merge
+    from profilefit.data.batch._score import _merge
 
     def block(pairs):
         pairs = sorted(pairs, key=lambda pair: pair[0])  # a block is sorted by hash, stably

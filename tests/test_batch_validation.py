@@ -15,11 +15,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from profilefit.batch import ColumnError, RawChunk, _cells, open_source, validate_chunk
-from profilefit.instrument import Instrument, load_instrument
-from profilefit.io import read_assessments
-from profilefit.schema import DEMOGRAPHIC_FIELDS
-from profilefit.scoring import Responses
+from profilefit.core.instrument import Instrument, load_instrument
+from profilefit.core.schema import DEMOGRAPHIC_FIELDS
+from profilefit.core.scoring import Responses
+from profilefit.data.batch import RawChunk, _cells, open_source, validate_chunk
+from profilefit.data.io import read_assessments
+from profilefit.exceptions import ColumnError
 
 INSTRUMENT = load_instrument()
 
@@ -361,7 +362,7 @@ def test_the_whitespace_table_is_what_str_strip_removes():
 
 
 def test_the_bundled_export_validates_like_the_reference(instrument):
-    from profilefit.datasets import sample_export_path
+    from profilefit.data.datasets import sample_export_path
 
     expected, _, _ = read_assessments(sample_export_path(), instrument)
     actual, rejects = _validate_all(sample_export_path(), instrument, chunk_size=150)

@@ -22,7 +22,7 @@ def _expected(value):
 )
 def test_json_lines_read_back_as_json_dumps_of_each_row(texts, data):
     """Rule: json.loads(json_lines(table)[k]) == the k-th row, with NaN and infinities as null."""
-    from profilefit.batch._writers import json_lines
+    from profilefit.data.batch._writers import json_lines
 
     n = len(texts)
     numbers = data.draw(st.lists(st.one_of(st.none(), st.floats()), min_size=n, max_size=n))

@@ -4,10 +4,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from profilefit.classifier import ProfileClassifier
-from profilefit.classifier._evaluate import evaluate_probabilities, expected_calibration_error
-from profilefit.scoring import score_responses
-from profilefit.simulate import simulate
+from profilefit.core.classifier import ProfileClassifier
+from profilefit.core.classifier._evaluate import evaluate_probabilities, expected_calibration_error
+from profilefit.core.scoring import score_responses
+from profilefit.data.simulate import simulate
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 import pytest
 from sklearn.utils.estimator_checks import estimator_checks_generator
 
-from profilefit.classifier import ProfileClassifier
+from profilefit.core.classifier import ProfileClassifier
 
 ESTIMATORS = [ProfileClassifier(random_state=0), ProfileClassifier(calibration_fraction=0.0)]
 

@@ -4,9 +4,9 @@ import shutil
 
 import pytest
 
-from profilefit.artifact import manifest_path, reference_model_path
-from profilefit.cli import main
-from profilefit.datasets import sample_export_path
+from profilefit.apps.cli import main
+from profilefit.core.artifact import manifest_path, reference_model_path
+from profilefit.data.datasets import sample_export_path
 
 
 def test_schema_prints_both_json_schemas(capsys):
@@ -101,7 +101,7 @@ def test_starting_the_command_line_imports_no_scikit_learn():
 
     code = (
         "import sys\n"
-        "from profilefit.cli._main import build_parser\n"
+        "from profilefit.apps.cli._main import build_parser\n"
         "build_parser()\n"
         "assert 'sklearn' not in sys.modules\n"
     )
@@ -144,7 +144,7 @@ def test_every_file_level_problem_names_the_file(tmp_path, capsys):
 
 
 def test_the_library_names_a_damaged_file_too(screener, tmp_path):
-    from profilefit.batch import score_batch
+    from profilefit.data.batch import score_batch
 
     cut = _truncated_parquet(tmp_path)
     with pytest.raises(ValueError, match=f"^{re.escape(str(cut))}: cannot read this file: "):

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from profilefit.batch import score_batch
-from profilefit.cli import main
-from profilefit.datasets import sample_export_path
-from profilefit.scoring import NormGroup
-from profilefit.screening import Screener
+from profilefit.apps.cli import main
+from profilefit.core.scoring import NormGroup
+from profilefit.core.screening import Screener
+from profilefit.data.batch import score_batch
+from profilefit.data.datasets import sample_export_path
 
 pytest.importorskip("pyarrow")
 
@@ -23,7 +23,7 @@ CUSTOM = str(Path(__file__).parent.parent / "examples" / "data" / "custom_instru
 @pytest.fixture(scope="module")
 def custom_model(tmp_path_factory, custom_instrument) -> tuple[Path, Path]:
     """A model trained on the example custom instrument, and an export of that instrument."""
-    from profilefit.training import train_on_labels
+    from profilefit.data.training import train_on_labels
 
     rng = np.random.default_rng(1)
     rows = []

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from profilefit.batch import collect_responses
-from profilefit.cli import main
+from profilefit.apps.cli import main
+from profilefit.data.batch import collect_responses
 
 pd = pytest.importorskip("pandas")
 pytest.importorskip("pyarrow")
@@ -90,6 +90,6 @@ def test_every_command_that_reads_an_export_takes_the_id_column_and_header_row_a
 
 
 def _sample_path():
-    from profilefit.datasets import sample_export_path
+    from profilefit.data.datasets import sample_export_path
 
     return sample_export_path()

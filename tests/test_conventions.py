@@ -11,9 +11,9 @@ from importlib import metadata
 import pytest
 
 import profilefit
-from profilefit.batch import score_batch
-from profilefit.cli import main
-from profilefit.screening import Screener
+from profilefit.apps.cli import main
+from profilefit.core.screening import Screener
+from profilefit.data.batch import score_batch
 
 
 def test_the_version_is_the_installed_one_and_the_command_prints_it(capsys):

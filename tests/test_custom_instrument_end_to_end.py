@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from profilefit.cli import main
-from profilefit.screening import Screener
-from profilefit.training import train_on_labels
+from profilefit.apps.cli import main
+from profilefit.core.screening import Screener
+from profilefit.data.training import train_on_labels
 
 
 @pytest.fixture(scope="module")

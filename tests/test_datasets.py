@@ -1,10 +1,16 @@
-from profilefit.datasets import BUNDLED_NORMS, SAMPLE_EXPORT, SAMPLE_LABELLED, sample_export_path, write_bundled_data
-from profilefit.io import read_assessments
+from profilefit.data.datasets import (
+    BUNDLED_NORMS,
+    SAMPLE_EXPORT,
+    SAMPLE_LABELLED,
+    sample_export_path,
+    write_bundled_data,
+)
+from profilefit.data.io import read_assessments
 
 
 def test_bundled_data_is_what_the_code_generates(tmp_path):
     # Regenerate with:
-    # python -c "from profilefit.datasets import write_bundled_data as w; w('src/profilefit/data')"
+    # python -c "from profilefit.data.datasets import write_bundled_data as w; w('src/profilefit/data')"
     write_bundled_data(tmp_path)
     bundled = sample_export_path().parent
     for name in (SAMPLE_EXPORT, SAMPLE_LABELLED, BUNDLED_NORMS):

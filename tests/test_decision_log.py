@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 import profilefit
-from profilefit.batch import score_batch
-from profilefit.cli import main
-from profilefit.datasets import sample_export_path
-from profilefit.decisions import KEY_ENVIRONMENT, DecisionLog
-from profilefit.screening import Screener
+from profilefit.apps.cli import main
+from profilefit.core.decisions import KEY_ENVIRONMENT, DecisionLog
+from profilefit.core.screening import Screener
+from profilefit.data.batch import score_batch
+from profilefit.data.datasets import sample_export_path
 
 pytest.importorskip("pyarrow")
 
@@ -45,7 +45,7 @@ def test_every_scoring_path_writes_the_same_record(tmp_path, monkeypatch):
     Screener.load(decision_log=logs["score"]).score(RECORDS[0])
     Screener.load(decision_log=logs["score_many"]).score_many(RECORDS[:1])
     score_batch(Screener.load(decision_log=logs["score_batch"]), RECORDS[:1])
-    from profilefit.batch import score_file
+    from profilefit.data.batch import score_file
 
     score_file(RECORDS[:1], tmp_path / "r.csv", screener=Screener.load(decision_log=logs["score_file"]))
     export = tmp_path / "one.jsonl"
@@ -66,7 +66,7 @@ def test_every_scoring_path_writes_the_same_record(tmp_path, monkeypatch):
 
 def test_a_changed_role_file_under_the_same_id_is_told_apart_by_its_hash(tmp_path, monkeypatch):
     monkeypatch.setenv(KEY_ENVIRONMENT, KEY)
-    source = Path(profilefit.__file__).parent / "fit" / "data" / "complex-case.toml"
+    source = Path(profilefit.__file__).parent / "core" / "fit" / "data" / "complex-case.toml"
     changed = tmp_path / "complex-case.toml"
     changed.write_text(source.read_text(encoding="utf-8").replace("weight = 3", "weight = 2", 1), encoding="utf-8")
     assert changed.read_text(encoding="utf-8") != source.read_text(encoding="utf-8")
@@ -82,7 +82,7 @@ def test_a_changed_role_file_under_the_same_id_is_told_apart_by_its_hash(tmp_pat
 
 def test_a_failed_batch_run_adds_no_decision_lines(tmp_path, monkeypatch):
     monkeypatch.setenv(KEY_ENVIRONMENT, KEY)
-    from profilefit.batch import score_file
+    from profilefit.data.batch import score_file
 
     def broken():
         yield from RECORDS
@@ -131,7 +131,7 @@ def test_appends_from_threads_and_processes_never_interleave(tmp_path, monkeypat
     log = tmp_path / "decisions.jsonl"
     screener = Screener.load(decision_log=log)
     code = (
-        "import sys; from profilefit.decisions import DecisionLog\n"
+        "import sys; from profilefit.core.decisions import DecisionLog\n"
         "log = DecisionLog(sys.argv[1], key='k')\n"
         "for k in range(200): log.append([{'kind': 'test', 'n': k, 'pad': 'x' * 5000}])\n"
     )

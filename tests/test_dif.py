@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from profilefit.cli import main
-from profilefit.dif import (
-    DifInputError,
+from profilefit.apps.cli import main
+from profilefit.data.simulate import simulate_groups
+from profilefit.evidence.dif import (
     dif_comparison,
     dif_files,
     dif_languages,
@@ -17,7 +17,7 @@ from profilefit.dif import (
     dif_to_html,
     format_dif_text,
 )
-from profilefit.simulate import simulate_groups
+from profilefit.exceptions import DifInputError
 
 PLANTED = {"em2": 1.0, "tc3": -1.0, "pr3": 1.0}
 
@@ -286,7 +286,7 @@ def test_any_other_column_such_as_the_test_language_can_split_the_groups(planted
 
 
 def test_the_instrument_can_come_from_a_model_file(export_files, capsys):
-    from profilefit.artifact import reference_model_path
+    from profilefit.core.artifact import reference_model_path
 
     export, demographics = export_files
     assert main(["dif", str(export), "--demographics", str(demographics), "--model", str(reference_model_path())]) == 0

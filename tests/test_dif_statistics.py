@@ -13,7 +13,8 @@ from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.multitest import multipletests
 from tests.strategies import stratified_counts
 
-from profilefit.dif import (
+from profilefit.data.simulate import simulate_groups
+from profilefit.evidence.dif import (
     BinaryMH,
     OrdinalMH,
     benjamini_hochberg,
@@ -25,8 +26,7 @@ from profilefit.dif import (
     logistic_dif,
     ordinal_mh,
 )
-from profilefit.dif._ordinal import JODOIN_GIERL, ZUMBO_THOMAS, nagelkerke_r2, null_loglik, r2_class
-from profilefit.simulate import simulate_groups
+from profilefit.evidence.dif._ordinal import JODOIN_GIERL, ZUMBO_THOMAS, nagelkerke_r2, null_loglik, r2_class
 
 _strata_counts = stratified_counts()
 

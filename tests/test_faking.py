@@ -12,19 +12,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from profilefit.fit import builtin_roles, load_role
-from profilefit.instrument import load_instrument
-from profilefit.scoring import Responses
-from profilefit.screening import Screener
-from profilefit.simulate import (
+from profilefit.core.fit import builtin_roles, load_role
+from profilefit.core.instrument import load_instrument
+from profilefit.core.scoring import Responses
+from profilefit.core.screening import Screener
+from profilefit.core.validity import FLAG_IDS, idealised_index
+from profilefit.data.simulate import (
     CONDITIONS,
     SimulationConfig,
     presentation,
     role_scale_inflation,
     simulate,
 )
-from profilefit.simulate._faking import APPLICANT_STRENGTH, Presentation, claim_answer_probabilities, desirability
-from profilefit.validity import FLAG_IDS, idealised_index
+from profilefit.data.simulate._faking import APPLICANT_STRENGTH, Presentation, claim_answer_probabilities, desirability
 
 INSTRUMENT = load_instrument()
 IDEALISED = FLAG_IDS.index("idealised")
@@ -82,7 +82,7 @@ def test_applicant_strength_reproduces_the_published_average_applicant_inflation
     """The generic desirability at APPLICANT_STRENGTH raises the scales as much as the published trait shifts do."""
     items, options, claims = desirability(INSTRUMENT)
     config = SimulationConfig.reference(careless_share=0.0, faking_sd=0.0)
-    from profilefit.scoring import score_responses
+    from profilefit.core.scoring import score_responses
 
     honest = score_responses(
         simulate(6000, seed=8, config=config, presentation=presentation("honest", INSTRUMENT)).responses
@@ -261,7 +261,7 @@ def test_a_quarter_of_directed_fakers_are_not_overrepresented_among_clear_strong
 )
 def test_answering_the_virtue_claims_never_removes_a_flag_that_blank_claims_raise(claims, seed, condition):
     """Coaching "don't claim to be perfect" cannot switch the flag off: claims only add to the statements rule."""
-    from profilefit.validity._flags import idealised_flag
+    from profilefit.core.validity import idealised_flag
 
     how = presentation(condition, INSTRUMENT, role=load_role("complex-case"))  # type: ignore[arg-type]
     record = dict(simulate(1, seed=seed, presentation=how).responses.to_records()[0])

@@ -16,7 +16,7 @@ from hypothesis.extra import numpy as hnp
 from pydantic import ValidationError
 from sklearn.isotonic import IsotonicRegression
 
-from profilefit.fit import (
+from profilefit.core.fit import (
     BANDS,
     MAX_SCALE_REASONS,
     REASON_MARGIN,
@@ -31,10 +31,10 @@ from profilefit.fit import (
     reason_templates,
     reason_text,
 )
-from profilefit.fit._result import construct_trusted
-from profilefit.profiles import PROFILE_IDS
-from profilefit.screening import Screener, ScreeningResult
-from profilefit.simulate import simulate
+from profilefit.core.fit._result import construct_trusted
+from profilefit.core.profiles import PROFILE_IDS
+from profilefit.core.screening import Screener, ScreeningResult
+from profilefit.data.simulate import simulate
 
 SCALES = (
     "taking_charge",
@@ -63,7 +63,7 @@ SCENARIOS = (
 
 
 def role_data(role_id: str = "complex-case") -> dict:
-    text = resources.files("profilefit.fit").joinpath("data", f"{role_id}.toml").read_text(encoding="utf-8")
+    text = resources.files("profilefit.core.fit").joinpath("data", f"{role_id}.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 
@@ -161,7 +161,7 @@ def test_roles_load_from_toml_and_json_files(tmp_path):
     assert load_role(json_path).id == "our-helpdesk"
     toml_path = tmp_path / "helpdesk.toml"
     toml_path.write_text(
-        resources.files("profilefit.fit").joinpath("data", "transactional.toml").read_text(encoding="utf-8"),
+        resources.files("profilefit.core.fit").joinpath("data", "transactional.toml").read_text(encoding="utf-8"),
         encoding="utf-8",
     )
     assert load_role(toml_path) == load_role("transactional")

@@ -19,11 +19,11 @@ from hypothesis.extra import numpy as hnp
 from sklearn.isotonic import IsotonicRegression
 from tests.strategies import responses, roles
 
-from profilefit.fit import BANDS, REASON_MIN_POINTS, ProfileLogits, RoleFitScorer, RoleProfile
-from profilefit.fit._fit import isotonic_on
-from profilefit.profiles import PROFILE_IDS
-from profilefit.scoring import MIN_ANSWERED_SHARE, Responses
-from profilefit.screening import Screener
+from profilefit.core.fit import BANDS, REASON_MIN_POINTS, ProfileLogits, RoleFitScorer, RoleProfile
+from profilefit.core.fit._fit import isotonic_on
+from profilefit.core.profiles import PROFILE_IDS
+from profilefit.core.scoring import MIN_ANSWERED_SHARE, Responses
+from profilefit.core.screening import Screener
 
 #: Band rank: an incomplete fit (no band) ranks below every band.
 RANK = {"": -1, **{band: len(BANDS) - 1 - k for k, band in enumerate(BANDS)}}
@@ -328,7 +328,7 @@ def test_an_incomplete_fit_is_marked_so_in_the_result_and_its_json(screener, ins
 
 
 def test_the_decision_log_records_an_incomplete_fit_without_a_band(instrument, tmp_path, monkeypatch):
-    from profilefit.decisions import KEY_ENVIRONMENT
+    from profilefit.core.decisions import KEY_ENVIRONMENT
 
     monkeypatch.setenv(KEY_ENVIRONMENT, "organisation-secret")
     log = tmp_path / "decisions.jsonl"
@@ -350,11 +350,11 @@ def test_a_candidate_at_the_norm_median_gets_neither_scale_reasons_nor_a_scale_a
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
 def test_an_incomplete_fit_is_not_selected_by_the_shortlist_or_the_audit(screener, instrument, tmp_path, suffix):
     """Written with an empty band, read back as incomplete: never selected, listed after every banded fit."""
-    from profilefit.audit import Demographics, DemographicsTable, adverse_impact
-    from profilefit.audit import read_results as read_audit_results
-    from profilefit.batch import score_file
-    from profilefit.reports import read_results as read_shortlist_results
-    from profilefit.reports import shortlist_html
+    from profilefit.data.batch import score_file
+    from profilefit.evidence.audit import Demographics, DemographicsTable, adverse_impact
+    from profilefit.evidence.audit import read_results as read_audit_results
+    from profilefit.pages.reports import read_results as read_shortlist_results
+    from profilefit.pages.reports import shortlist_html
 
     def answering(end: int) -> dict[str, int | str]:
         """Every weighted item at the wanted end (1) or the least-wanted end (-1), the others at 4; in every

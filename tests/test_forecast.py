@@ -8,9 +8,9 @@ from html.parser import HTMLParser
 import pytest
 from pydantic import ValidationError
 
-from profilefit.cli import main
-from profilefit.cli._forecast_commands import print_role_forecast
-from profilefit.forecast import (
+from profilefit.apps.cli import main
+from profilefit.apps.cli._forecast_commands import print_role_forecast
+from profilefit.evidence.forecast import (
     ForecastText,
     GroupDifferences,
     forecast_impact,
@@ -21,7 +21,7 @@ from profilefit.forecast import (
     format_forecast_text,
     load_differences,
 )
-from profilefit.reports import Labels
+from profilefit.pages.reports import Labels
 
 
 def _differences(**groups):

@@ -4,8 +4,8 @@ from collections import Counter
 import pytest
 from pydantic import ValidationError
 
-from profilefit.instrument import Instrument, instrument_to_json, load_instrument
-from profilefit.profiles import PROFILE_IDS
+from profilefit.core.instrument import Instrument, instrument_to_json, load_instrument
+from profilefit.core.profiles import PROFILE_IDS
 
 
 def test_shipped_instrument_has_what_the_design_asks(instrument):

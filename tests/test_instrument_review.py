@@ -1,6 +1,6 @@
 """The shipped instrument read as an item writer and a reviewer in each language would (issue 11).
 
-Also the text checks that do the reading (profilefit.instrument._review), so that a check
+Also the text checks that do the reading (profilefit.core.instrument._review), so that a check
 which stopped finding anything would fail here rather than pass the instrument silently.
 """
 
@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from profilefit.cli import main
-from profilefit.instrument import (
+from profilefit.apps.cli import main
+from profilefit.core.instrument import (
     NEAR_DUPLICATE_JACCARD,
     NEAR_DUPLICATE_RATIO,
     Instrument,
@@ -30,7 +30,7 @@ from profilefit.instrument import (
     untranslated_texts,
     word_count,
 )
-from profilefit.profiles import PROFILE_IDS
+from profilefit.core.profiles import PROFILE_IDS
 
 SHIPPED = load_instrument()
 

@@ -1,4 +1,4 @@
-"""profilefit.io.read_table: one reader of results-like tables for the audit and the shortlist."""
+"""profilefit.data.io.read_table: one reader of results-like tables for the audit and the shortlist."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from profilefit.io import read_csv_table, read_table
+from profilefit.data.io import read_csv_table, read_table
 
 pq = pytest.importorskip("pyarrow.parquet")
 pa = pytest.importorskip("pyarrow")

@@ -11,10 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from profilefit.batch import InputWarning, _jsonl, score_batch
-from profilefit.batch._fields import ColumnNames
-from profilefit.instrument import load_instrument
-from profilefit.io import JsonRowError, load_json_object
+from profilefit.core.instrument import load_instrument
+from profilefit.data.batch import _jsonl, score_batch
+from profilefit.data.batch._fields import ColumnNames
+from profilefit.data.io import load_json_object
+from profilefit.exceptions import InputWarning, JsonRowError
 
 pytest.importorskip("pyarrow")
 pd = pytest.importorskip("pandas")

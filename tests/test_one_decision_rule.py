@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from profilefit.batch import score_batch
-from profilefit.cli import main
-from profilefit.schema import describe_errors
+from profilefit.apps.cli import main
+from profilefit.core.schema import describe_errors
+from profilefit.data.batch import score_batch
 
 pd = pytest.importorskip("pandas")
 pytest.importorskip("pyarrow")

@@ -11,10 +11,10 @@ def test_every_package_is_listed_for_the_wheel():
 
 
 def test_data_files_travel_with_the_package():
-    from profilefit.artifact import reference_model_path
-    from profilefit.datasets import sample_export_path
-    from profilefit.instrument import load_instrument
-    from profilefit.profiles import load_profiles
+    from profilefit.core.artifact import reference_model_path
+    from profilefit.core.instrument import load_instrument
+    from profilefit.core.profiles import load_profiles
+    from profilefit.data.datasets import sample_export_path
 
     assert load_instrument().id == "customer-contact"
     assert len(load_profiles().profiles) == 7
@@ -33,7 +33,7 @@ def test_importing_profilefit_reads_no_files():
         "def spy(file, *a, **k):\n"
         "    opened.append(str(file)); return real(file, *a, **k)\n"
         "io.open = builtins.open = spy\n"
-        "import profilefit.screening, profilefit.instrument\n"
+        "import profilefit.core.screening, profilefit.core.instrument\n"
         "data = [f for f in opened if '/profilefit/' in f or '/models/' in f]\n"
         "assert not data, data\n"
     )

@@ -22,8 +22,10 @@ import numpy as np
 import pytest
 from tests.chromium import Chromium, find_chromium
 
-from profilefit.audit import Demographics, DemographicsTable, ScoredCandidate, adverse_impact, audit_to_html
-from profilefit.reports import (
+from profilefit.core.screening import ScreeningResult
+from profilefit.data.simulate import simulate
+from profilefit.evidence.audit import Demographics, DemographicsTable, ScoredCandidate, adverse_impact, audit_to_html
+from profilefit.pages.reports import (
     ResultRow,
     ShortlistRow,
     capped,
@@ -33,8 +35,6 @@ from profilefit.reports import (
     row_html_report,
     shortlist_html,
 )
-from profilefit.screening import ScreeningResult
-from profilefit.simulate import simulate
 
 pytestmark = pytest.mark.browser
 
@@ -157,7 +157,7 @@ def _audit_page(results: list[ScreeningResult], kind: str) -> str:
 
 def _validation_page(results: list[ScreeningResult], kind: str) -> str:
     """A validation study of the simulated results against made-up outcomes (page by branch `validate`)."""
-    from profilefit.validation import Applicants, Outcomes, study_to_html, validation_study
+    from profilefit.evidence.validation import Applicants, Outcomes, study_to_html, validation_study
 
     rng = np.random.default_rng(4)
     n = 300
@@ -189,7 +189,7 @@ def _validation_page(results: list[ScreeningResult], kind: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _dif_groups():
-    from profilefit.simulate import simulate_groups
+    from profilefit.data.simulate import simulate_groups
 
     return simulate_groups({"a": 250, "b": 250}, differences={"b": {"empathy": 0.4}}, item_dif={"b": {"em2": 1.2}})
 
@@ -198,7 +198,7 @@ def _dif_page(language: str) -> Callable[[list[ScreeningResult], str], str]:
     """Item bias (DIF) with a planted biased item; hostile: group and column names (page by branch `dif`)."""
 
     def page(results: list[ScreeningResult], kind: str) -> str:
-        from profilefit.dif import DifInputs, dif_report, dif_to_html
+        from profilefit.evidence.dif import DifInputs, dif_report, dif_to_html
 
         simulated = _dif_groups()
         names = {"a": "Male", "b": "Female"}
@@ -218,7 +218,7 @@ def _forecast_page(language: str) -> Callable[[list[ScreeningResult], str], str]
     """The adverse-impact forecast; hostile: group names, citation and notes of the differences file (branch `dif`)."""
 
     def page(results: list[ScreeningResult], kind: str) -> str:
-        from profilefit.forecast import GroupDifferences, forecast_impact, forecast_to_html, load_differences
+        from profilefit.evidence.forecast import GroupDifferences, forecast_impact, forecast_to_html, load_differences
 
         differences = load_differences()
         if kind == "hostile":

@@ -11,10 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from profilefit.batch import score_batch, score_partition
-from profilefit.datasets import sample_export_path
-from profilefit.decisions import KEY_ENVIRONMENT, DecisionLog, DecisionLogError
-from profilefit.screening import Screener
+from profilefit.core.decisions import KEY_ENVIRONMENT, DecisionLog
+from profilefit.core.screening import Screener
+from profilefit.data.batch import score_batch, score_partition
+from profilefit.data.datasets import sample_export_path
+from profilefit.exceptions import DecisionLogError
 
 pd = pytest.importorskip("pandas")
 pytest.importorskip("pyarrow")
@@ -62,8 +63,8 @@ def test_threads_scoring_partitions_at_once_lose_no_line(export_frame, tmp_path,
 _WORKER = """
 import sys
 import pandas as pd
-from profilefit.batch import score_partition
-from profilefit.datasets import sample_export_path
+from profilefit.data.batch import score_partition
+from profilefit.data.datasets import sample_export_path
 frame = pd.read_csv(sample_export_path(), sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
 start = int(sys.argv[2])
 out = score_partition(frame.iloc[start : start + 100], decision_log=sys.argv[1], chunk_size=10)
@@ -97,7 +98,7 @@ def test_processes_sharing_a_log_and_its_key_file_agree(export_frame, tmp_path):
 def test_dask_map_partitions_writes_one_line_per_scored_row(export_frame, tmp_path, monkeypatch):
     dd = pytest.importorskip("dask.dataframe")
     monkeypatch.setenv(KEY_ENVIRONMENT, "partition-test-key")
-    from profilefit.batch import partition_meta
+    from profilefit.data.batch import partition_meta
 
     log = tmp_path / "dask.jsonl"
     frame = dd.from_pandas(export_frame, npartitions=4)

@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from profilefit.cli import main
-from profilefit.datasets import sample_export_path
-from profilefit.io import sniff_delimiter
-from profilefit.scoring import NormGroup
-from profilefit.screening import Screener
+from profilefit.apps.cli import main
+from profilefit.core.scoring import NormGroup
+from profilefit.core.screening import Screener
+from profilefit.data.datasets import sample_export_path
+from profilefit.data.io import sniff_delimiter
 
 pytest.importorskip("pyarrow")
 

@@ -16,9 +16,12 @@ from hypothesis import given, settings
 from markupsafe import escape
 from tests.strategies import candidate_ids
 
-from profilefit.cli import main
-from profilefit.fit import load_role
-from profilefit.reports import (
+from profilefit.apps.cli import main
+from profilefit.core.fit import load_role
+from profilefit.core.screening import ScreeningResult
+from profilefit.core.validity import FLAG_IDS
+from profilefit.data.simulate import simulate
+from profilefit.pages.reports import (
     Labels,
     ShortlistRow,
     html_report,
@@ -31,9 +34,6 @@ from profilefit.reports import (
     text_report,
     write_reports,
 )
-from profilefit.screening import ScreeningResult
-from profilefit.simulate import simulate
-from profilefit.validity import FLAG_IDS
 
 LANGUAGES = ("en", "nb", "sv", "nl")
 HOSTILE_IDS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "æøå & 'quotes' </td></tr>")
@@ -288,7 +288,7 @@ def test_a_results_file_without_the_needed_columns_is_refused(tmp_path):
 
 
 def test_flags_are_read_in_the_forms_results_files_hold_them():
-    from profilefit.reports._shortlist import _flags
+    from profilefit.pages.reports._shortlist import _flags
 
     assert _flags("") == () and _flags(None) == () and _flags(float("nan")) == ()
     assert _flags("too_fast;straight_lining") == ("too_fast", "straight_lining")

@@ -17,13 +17,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from profilefit.profiles import load_profiles
-from profilefit.reports import Labels, ShortlistRow, html_report, read_results, shortlist_html, text_report
-from profilefit.reports._render import FSI, MAX_ID_CHARS, PDI
-from profilefit.screening import ScreeningResult
-from profilefit.simulate import simulate
-from profilefit.validity import FLAG_IDS
-from profilefit.validity._flags import ValidityFlags
+from profilefit.core.profiles import load_profiles
+from profilefit.core.screening import ScreeningResult
+from profilefit.core.validity import FLAG_IDS, ValidityFlags
+from profilefit.data.simulate import simulate
+from profilefit.pages.reports import Labels, ShortlistRow, html_report, read_results, shortlist_html, text_report
+from profilefit.pages.reports._render import FSI, MAX_ID_CHARS, PDI
 
 LANGUAGES = ("en", "nb", "sv", "nl")
 RLO = "\u202e"
@@ -301,7 +300,7 @@ def test_flag_details_and_the_norm_group_are_translated(results, language):
 
 
 def test_every_flag_detail_profilefit_writes_is_read_back_in_every_language():
-    """Rule: the English details of profilefit.validity and the patterns of the reports stay in step."""
+    """Rule: the English details of profilefit.core.validity and the patterns of the reports stay in step."""
     import numpy as np
 
     flags = ValidityFlags(
@@ -351,7 +350,7 @@ STILTED = {
 
 def _all_texts(language: str) -> str:
     texts = []
-    for package in ("profilefit.reports", "profilefit.fit"):
+    for package in ("profilefit.pages.reports", "profilefit.core.fit"):
         for name in ("strings.json", "reasons.json"):
             path = resources.files(package).joinpath("data", name)
             if path.is_file():
@@ -400,7 +399,7 @@ def test_an_incomplete_fit_is_listed_after_every_banded_one_and_can_be_filtered(
 @given(text=st.text(alphabet=st.sampled_from("ab\u2066\u2067\u2068\u2069\u202a\u202b\u202c\u202d\u202e"), max_size=30))
 def test_an_isolate_is_balanced_whatever_the_text_holds(text):
     """Rule: the FSI that isolate() opens is closed by its last character and by nothing before it."""
-    from profilefit.reports._render import isolate
+    from profilefit.pages.reports._render import isolate
 
     wrapped, depth = isolate(text), 0
     for k, char in enumerate(wrapped):

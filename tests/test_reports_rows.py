@@ -17,17 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.strategies import candidate_ids
 
-from profilefit.batch import TableWriter, result_schema, score_file
-from profilefit.cli._main import EXIT_OK, EXIT_USAGE, main
-from profilefit.datasets import sample_export_path
-from profilefit.reports import (
-    ResultNotFoundError,
-    find_result_row,
-    report_file_name,
-    row_html_report,
-    write_row_reports,
-)
-from profilefit.screening import Screener
+from profilefit.apps.cli._main import EXIT_OK, EXIT_USAGE, main
+from profilefit.core.screening import Screener
+from profilefit.data.batch import TableWriter, result_schema, score_file
+from profilefit.data.datasets import sample_export_path
+from profilefit.exceptions import ResultNotFoundError
+from profilefit.pages.reports import find_result_row, report_file_name, row_html_report, write_row_reports
 
 pa = pytest.importorskip("pyarrow")
 

@@ -2,7 +2,7 @@
 
 issue 19: ``shortlist``, ``report`` and ``audit --role transactional`` printed that role's name, bands and
 scales over complex-case figures without a word. Every results output now records ``fit_role`` and
-``model_id``, and every reader decides through :func:`profilefit.io.stored_role`.
+``model_id``, and every reader decides through :func:`profilefit.data.io.stored_role`.
 """
 
 from __future__ import annotations
@@ -19,15 +19,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.strategies import assessments, results_outputs, role_requests
 
-from profilefit.audit import audit_files, sample_demographics_path
-from profilefit.batch import result_columns, score_file
-from profilefit.cli._main import EXIT_OK, EXIT_USAGE, main
-from profilefit.datasets import sample_export_path
-from profilefit.fit import builtin_roles, load_role
-from profilefit.io import ResultsRoleError, read_table, stored_role
-from profilefit.reports import iter_results, select_shortlist, shortlist_html
-from profilefit.screening import Screener
-from profilefit.validation import read_applicants, sample_outcomes_path
+from profilefit.apps.cli._main import EXIT_OK, EXIT_USAGE, main
+from profilefit.core.fit import builtin_roles, load_role
+from profilefit.core.screening import Screener
+from profilefit.data.batch import result_columns, score_file
+from profilefit.data.datasets import sample_export_path
+from profilefit.data.io import read_table, stored_role
+from profilefit.evidence.audit import audit_files, sample_demographics_path
+from profilefit.evidence.validation import read_applicants, sample_outcomes_path
+from profilefit.exceptions import ResultsRoleError
+from profilefit.pages.reports import iter_results, select_shortlist, shortlist_html
 
 NAMES = {role: load_role(role).text("name", "en") for role in builtin_roles()}
 

@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from tests.strategies import assessments, bad_answers
 
-from profilefit.instrument import load_instrument
-from profilefit.schema import DEMOGRAPHIC_FIELDS, assessment_model, build_assessment_model, describe_errors
-from profilefit.screening import json_schemas
+from profilefit.core.instrument import load_instrument
+from profilefit.core.schema import DEMOGRAPHIC_FIELDS, assessment_model, build_assessment_model, describe_errors
+from profilefit.core.screening import json_schemas
 
 INSTRUMENT = load_instrument()
 Assessment = assessment_model()

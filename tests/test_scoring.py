@@ -4,8 +4,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.strategies import assessments
 
-from profilefit.instrument import load_instrument
-from profilefit.scoring import (
+from profilefit.core.instrument import load_instrument
+from profilefit.core.scoring import (
     NormGroup,
     Responses,
     bundled_norms,
@@ -127,7 +127,7 @@ def test_alpha_matches_the_textbook_formula(k, n, seed):
 
 
 def test_reliability_reports_alpha_and_item_total_per_scale():
-    from profilefit.simulate import simulate
+    from profilefit.data.simulate import simulate
 
     results = scale_reliability(simulate(3000, seed=5).responses)
     assert [r.scale for r in results] == list(INSTRUMENT.scale_ids)

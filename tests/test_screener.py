@@ -7,11 +7,11 @@ from hypothesis import given
 from pydantic import ValidationError
 from tests.strategies import assessments
 
-from profilefit.instrument import load_instrument
-from profilefit.profiles import PROFILE_IDS
-from profilefit.scoring import Responses
-from profilefit.screening import NOTICE, UNDETERMINED, Screener, ScreeningResult
-from profilefit.simulate import simulate
+from profilefit.core.instrument import load_instrument
+from profilefit.core.profiles import PROFILE_IDS
+from profilefit.core.scoring import Responses
+from profilefit.core.screening import NOTICE, UNDETERMINED, Screener, ScreeningResult
+from profilefit.data.simulate import simulate
 
 INSTRUMENT = load_instrument()
 SCREENER = Screener.load()

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from tests import service_support as support
 from tests.strategies import assessments
 
-from profilefit.screening import Screener
-from profilefit.service import create_app, key_digest
+from profilefit.apps.service import create_app, key_digest
+from profilefit.core.screening import Screener
 
 PROBLEM = "application/problem+json"
 
@@ -223,7 +223,7 @@ def _without_null_defaults(schema):
 
 
 def test_openapi_publishes_the_schemas_profilefit_schema_prints(http):
-    from profilefit.screening import json_schemas
+    from profilefit.core.screening import json_schemas
 
     published = json_schemas()
     spec = http.get("/openapi.json").json()

@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests import service_support as support
 
-from profilefit.reports import isolate
-from profilefit.screening import Screener
-from profilefit.service._storage import utcnow
+from profilefit.apps.service._storage import utcnow
+from profilefit.core.screening import Screener
+from profilefit.pages.reports import isolate
 
 
 @pytest.fixture(scope="module")

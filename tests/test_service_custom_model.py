@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from tests import service_support as support
 
-from profilefit.artifact import load_artifact
-from profilefit.service import create_app
-from profilefit.training import train_on_labels
+from profilefit.apps.service import create_app
+from profilefit.core.artifact import load_artifact
+from profilefit.data.training import train_on_labels
 
 
 @pytest.fixture(scope="module")

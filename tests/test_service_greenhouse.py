@@ -19,8 +19,8 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from tests import service_support as support
 
-from profilefit.service import SmtpSettings, create_app
-from profilefit.service._storage import Invitation
+from profilefit.apps.service import SmtpSettings, create_app
+from profilefit.apps.service._storage import Invitation
 
 STATUS_KEYS = {"partner_status", "partner_profile_url", "partner_score", "metadata"}
 

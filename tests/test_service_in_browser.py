@@ -23,7 +23,7 @@ from tests.chromium import Chromium
 from tests.test_pages_in_browser import require_chromium
 from tests.test_service_greenhouse import Inbox, basic, free_port, send_test_body
 
-from profilefit.instrument import load_instrument
+from profilefit.core.instrument import load_instrument
 
 KEY = "browser-test-key"
 
@@ -49,7 +49,7 @@ def server(tmp_path_factory, inbox):
         "PROFILEFIT_SMTP_PORT": str(inbox[1]),
         "PROFILEFIT_SMTP_STARTTLS": "0",
     }
-    command = [sys.executable, "-c", "import sys; from profilefit.cli import main; sys.exit(main())"]
+    command = [sys.executable, "-c", "import sys; from profilefit.apps.cli import main; sys.exit(main())"]
     process = subprocess.Popen(
         [*command, "serve", "--port", str(port)],
         cwd=folder,

@@ -14,7 +14,7 @@ from hypothesis import settings as hypothesis_settings
 from tests import service_support as support
 from tests.test_service_greenhouse import GH, Inbox, free_port
 
-from profilefit.service import SmtpSettings
+from profilefit.apps.service import SmtpSettings
 
 
 @pytest.fixture(scope="module")

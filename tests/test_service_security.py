@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from profilefit.cli._service_commands import serve_environment
-from profilefit.service import Settings, key_digest
-from profilefit.service._security import RateLimiter, Signer, match_key
+from profilefit.apps.cli._service_commands import serve_environment
+from profilefit.apps.service import Settings, key_digest
+from profilefit.apps.service._security import RateLimiter, Signer, match_key
 
 SIGNER = Signer(b"k" * 32)
 texts = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="."), min_size=1, max_size=40)

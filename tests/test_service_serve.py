@@ -13,7 +13,7 @@ import urllib.request
 from examples import ats_client
 from tests.test_service_greenhouse import free_port
 
-from profilefit.cli import main
+from profilefit.apps.cli import main
 
 
 def test_serve_refuses_to_start_without_an_api_key(tmp_path, monkeypatch, capsys):
@@ -30,7 +30,7 @@ def test_serve_with_only_an_api_key_scores_and_serves_the_page(tmp_path, capsys)
         [
             sys.executable,
             "-c",
-            "import sys; from profilefit.cli import main; sys.exit(main())",
+            "import sys; from profilefit.apps.cli import main; sys.exit(main())",
             "serve",
             "--port",
             str(port),

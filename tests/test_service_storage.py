@@ -12,12 +12,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from tests import service_support as support
 
-from profilefit.batch import result_columns, score_batch
-from profilefit.cli import main
-from profilefit.io import read_table
-from profilefit.screening import Screener
-from profilefit.service import downgrade, export_results, purge_expired, upgrade
-from profilefit.service._storage import Base, Erasure, Invitation, candidate_hash, make_engine, sessions, utcnow
+from profilefit.apps.cli import main
+from profilefit.apps.service import downgrade, export_results, purge_expired, upgrade
+from profilefit.apps.service._storage import Base, Erasure, Invitation, candidate_hash, make_engine, sessions, utcnow
+from profilefit.core.screening import Screener
+from profilefit.data.batch import result_columns, score_batch
+from profilefit.data.io import read_table
 
 TABLES = {"invitations", "answers", "results", "erasures"}
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from profilefit.cli import main
-from profilefit.fit import BANDS
-from profilefit.reports import DEFAULT_TOP, iter_results, read_results, select_shortlist, shortlist_html
+from profilefit.apps.cli import main
+from profilefit.core.fit import BANDS
+from profilefit.pages.reports import DEFAULT_TOP, iter_results, read_results, select_shortlist, shortlist_html
 from strategies import shortlist_rows
 
 _COLUMNS = ("candidate_id", "profile", "top_profile", "confidence", "fit_score", "fit_band", "needs_review")
@@ -95,7 +95,7 @@ def _peak(function):
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
 def test_a_results_file_is_read_a_row_at_a_time(tmp_path, monkeypatch, suffix):
     """Selecting the top 10 of 20,000 results holds a small part of what every row takes: rows are streamed."""
-    monkeypatch.setattr("profilefit.io._files._PARQUET_BATCH_ROWS", 1_000)  # several batches at this size
+    monkeypatch.setattr("profilefit.data.io._files._PARQUET_BATCH_ROWS", 1_000)  # several batches at this size
     path = tmp_path / "results.csv"
     _write_results(path, 20_000)
     if suffix != ".csv":

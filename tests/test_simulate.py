@@ -5,9 +5,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from scipy.stats import multivariate_normal
 
-from profilefit.profiles import PROFILE_IDS
-from profilefit.scoring import scale_reliability, score_responses
-from profilefit.simulate import (
+from profilefit.core.profiles import PROFILE_IDS
+from profilefit.core.scoring import scale_reliability, score_responses
+from profilefit.data.simulate import (
     SimulationConfig,
     item_parameters,
     oracle_probabilities,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from profilefit.simulate import SimulationConfig, population_sd, simulate, simulate_groups
+from profilefit.data.simulate import SimulationConfig, population_sd, simulate, simulate_groups
 
 
 def test_population_sd_is_the_spread_of_simulated_traits():

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from profilefit.simulate import (
+from profilefit.data.simulate import (
     OutcomeModel,
     SimulationConfig,
     outcome_models,

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from profilefit.batch import ColumnError
-from profilefit.cli import main
-from profilefit.datasets import sample_labelled_path
-from profilefit.training import train_on_labels
+from profilefit.apps.cli import main
+from profilefit.data.datasets import sample_labelled_path
+from profilefit.data.training import train_on_labels
+from profilefit.exceptions import ColumnError
 
 pd = pytest.importorskip("pandas")
 pytest.importorskip("pyarrow")

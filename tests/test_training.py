@@ -4,10 +4,10 @@ import json
 import numpy as np
 import pytest
 
-from profilefit.artifact import file_sha256, load_artifact, read_manifest, reference_model_path
-from profilefit.datasets import sample_labelled_path
-from profilefit.screening import Screener
-from profilefit.training import train_on_labels, train_reference
+from profilefit.core.artifact import file_sha256, load_artifact, read_manifest, reference_model_path
+from profilefit.core.screening import Screener
+from profilefit.data.datasets import sample_labelled_path
+from profilefit.data.training import train_on_labels, train_reference
 
 
 def _numbers(value):
@@ -105,7 +105,7 @@ def test_model_card_evidence_was_measured_on_the_shipped_model():
     """The figures in the card's evidence section are those benchmarks/model_evidence.py printed for this model."""
     from pathlib import Path
 
-    from profilefit.training._card import EVIDENCE_END, EVIDENCE_START
+    from profilefit.data.training._card import EVIDENCE_END, EVIDENCE_START
 
     shipped = read_manifest(reference_model_path())
     for page in ("docs/model-card.md", "docs/model.md"):

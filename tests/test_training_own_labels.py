@@ -12,16 +12,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from profilefit.datasets import sample_labelled_path
-from profilefit.training import (
+from profilefit.data.datasets import sample_labelled_path
+from profilefit.data.training import (
     MIN_CLASS_ROWS,
     WARN_CLASS_ROWS,
-    TrainingDataError,
     normalise_label,
     train_on_labels,
     undetermined_threshold,
 )
-from profilefit.training._labels import check_labels, per_class_figures
+from profilefit.data.training._labels import check_labels, per_class_figures
+from profilefit.exceptions import TrainingDataError
 
 
 def _labelled(path: Path, spec: dict[str, list[str]]) -> Path:
@@ -144,7 +144,7 @@ def test_output_says_cross_validated_and_manifest_holds_the_data_sha256(tmp_path
 
 
 def test_train_command_refuses_small_classes_with_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from profilefit.cli._main import EXIT_USAGE, main
+    from profilefit.apps.cli._main import EXIT_USAGE, main
 
     data = _labelled(tmp_path / "labels.csv", {"controller": ["controller"] * 40, "rock": ["Rock"] * 5})
     code = main(["train", "--data", str(data), "--out", str(tmp_path / "out"), "--folds", "3"])

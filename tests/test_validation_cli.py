@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from profilefit.audit import sample_demographics_path
-from profilefit.cli import main
-from profilefit.fit import load_role
-from profilefit.validation import (
+from profilefit.apps.cli import main
+from profilefit.core.fit import load_role
+from profilefit.evidence.audit import sample_demographics_path
+from profilefit.evidence.validation import (
     Outcomes,
     read_applicants,
     sample_outcomes_csv,
@@ -19,8 +19,8 @@ from profilefit.validation import (
 
 @pytest.fixture(scope="module")
 def sample_results(tmp_path_factory):
-    from profilefit.batch import score_file
-    from profilefit.datasets import sample_export_path
+    from profilefit.data.batch import score_file
+    from profilefit.data.datasets import sample_export_path
 
     path = tmp_path_factory.mktemp("study") / "results.csv"
     score_file(sample_export_path(), path)
@@ -29,7 +29,7 @@ def sample_results(tmp_path_factory):
 
 def test_bundled_outcomes_are_what_the_code_generates():
     # Regenerate with:
-    # python -c "from profilefit.validation import write_sample_outcomes as w; w('src/profilefit/data')"
+    # python -c "from profilefit.evidence.validation import write_sample_outcomes as w; w('src/profilefit/data')"
     assert sample_outcomes_path().read_text(encoding="utf-8") == sample_outcomes_csv(), "sample_outcomes.csv is stale"
 
 
@@ -250,11 +250,11 @@ def test_differential_prediction_without_statsmodels_says_which_extra_to_install
 def test_a_learned_role_scores_through_the_screener_as_it_was_learned(sample_results, tmp_path, instrument):
     import numpy as np
 
-    from profilefit.batch import score_file
-    from profilefit.datasets import sample_export_path
-    from profilefit.io import read_assessments
-    from profilefit.screening import Screener
-    from profilefit.validation import learn_role_files
+    from profilefit.core.screening import Screener
+    from profilefit.data.batch import score_file
+    from profilefit.data.datasets import sample_export_path
+    from profilefit.data.io import read_assessments
+    from profilefit.evidence.validation import learn_role_files
 
     learned = learn_role_files(sample_results, sample_outcomes_path(), "resolution_rating")
     role_path = tmp_path / "learned.toml"

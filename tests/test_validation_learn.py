@@ -5,11 +5,11 @@ import tomllib
 import numpy as np
 import pytest
 
-from profilefit.audit import Demographics, DemographicsTable
-from profilefit.fit import load_role
-from profilefit.profiles import PROFILE_IDS
-from profilefit.scoring import NormGroup
-from profilefit.validation import Applicants, Outcomes, format_impact_comparison, impact_comparison, learn_role
+from profilefit.core.fit import load_role
+from profilefit.core.profiles import PROFILE_IDS
+from profilefit.core.scoring import NormGroup
+from profilefit.evidence.audit import Demographics, DemographicsTable
+from profilefit.evidence.validation import Applicants, Outcomes, format_impact_comparison, impact_comparison, learn_role
 
 SCALES = (
     "taking_charge",

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from profilefit.validation import (
+from profilefit.evidence.validation import (
     case_ii,
     cleary_regression,
     correct_for_criterion,

@@ -6,19 +6,19 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from profilefit.audit import Demographics, DemographicsTable
-from profilefit.validation import (
+from profilefit.evidence.audit import Demographics, DemographicsTable
+from profilefit.evidence.validation import (
     INCOMPLETE,
     MIN_STUDY_N,
     Applicants,
     Outcomes,
-    ValidationInputError,
     case_ii,
     format_study_text,
     read_applicants,
     read_outcomes,
     validation_study,
 )
+from profilefit.exceptions import ValidationInputError
 
 
 def applicants(n, seed=0, profiles=("controller", "empathizer", "rock")):

@@ -13,18 +13,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from profilefit.scoring import Responses, score_responses
-from profilefit.validity import (
+from profilefit.core.scoring import Responses, score_responses
+from profilefit.core.validity import (
     CONTRADICTION_SCALES,
     FLAG_IDS,
     LONG_STRING_SHARE,
     MISSING_SHARE,
     MODAL_SHARE,
     ValidityFlags,
+    _answer_patterns,
     minimum_plausible_seconds,
     validity_flags,
 )
-from profilefit.validity._flags import _answer_patterns
 
 ROOT = Path(__file__).parent.parent
 

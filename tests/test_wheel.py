@@ -25,9 +25,9 @@ pytestmark = pytest.mark.packaging
 CHECK = """
 import pathlib, sys
 import profilefit
-from profilefit.artifact import load_artifact
-from profilefit.datasets import sample_export_path
-from profilefit.screening import Screener
+from profilefit.core.artifact import load_artifact
+from profilefit.data.datasets import sample_export_path
+from profilefit.core.screening import Screener
 
 here = pathlib.Path(profilefit.__file__).resolve()
 assert pathlib.Path(sys.prefix).resolve() in here.parents, here  # the wheel's copy, not the source tree

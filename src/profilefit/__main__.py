@@ -2,6 +2,6 @@
 
 import sys
 
-from profilefit.cli import main
+from profilefit.apps.cli import main
 
 sys.exit(main())

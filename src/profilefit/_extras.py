@@ -7,6 +7,8 @@ extra is written here, so the CLI, the batch layer and the service say the same 
 
 from __future__ import annotations
 
+from profilefit.exceptions import MissingExtraError
+
 #: The extra that provides each optional top-level module.
 EXTRA_OF = {
     "pyarrow": "io",
@@ -24,10 +26,6 @@ EXTRA_OF = {
     "multipart": "service",
     "python_multipart": "service",
 }
-
-
-class MissingExtraError(ImportError):
-    """An optional library is not installed; the message names the extra that adds it and how to install it."""
 
 
 def install_hint(extra: str) -> str:

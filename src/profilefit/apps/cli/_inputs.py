@@ -1,0 +1,164 @@
+"""How every command that reads candidate data names its input, and reads it: one reader for all."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from profilefit.apps.cli._errors import notes_to_stderr, print_problems
+from profilefit.core.instrument import Instrument
+
+if TYPE_CHECKING:
+    from profilefit.core.scoring import NormGroup
+    from profilefit.core.screening import Screener
+    from profilefit.data.batch import CollectedResponses
+
+#: The INPUT that means the bundled sample export.
+SAMPLE = "sample"
+EXPORT_HELP = (
+    "an assessment export (.csv .tsv .txt .jsonl .ndjson .parquet .xlsx; CSV and JSON Lines also .gz), "
+    "'-' for standard input, or 'sample' for the bundled sample export"
+)
+ENCODING_HELP = "encoding of a CSV or JSON Lines input, e.g. cp1252 (default: UTF-8; UTF-16/32 by byte-order mark)"
+
+
+def add_layout_options(parser: Any) -> None:
+    """Add ``--id-column``, ``--sheet`` and ``--header-row``: where to find the ids, the sheet and the header."""
+    parser.add_argument(
+        "--id-column",
+        metavar="NAME",
+        help="the column (or JSON key) that holds the candidate ids, when it is not candidate_id (e.g. Kandidat-ID)",
+    )
+    parser.add_argument(
+        "--sheet",
+        metavar="NAME",
+        type=_sheet,
+        help="the Excel sheet to read, by name or number (1 = first); default: the first sheet with a header",
+    )
+    parser.add_argument(
+        "--header-row",
+        metavar="N",
+        type=int,
+        help="the row of a CSV or Excel file that holds the header (1 = first); default: the first row, among the "
+        "first 20, naming the id column or a question (so a title row above the header is skipped)",
+    )
+
+
+def layout_of(args: Any) -> dict[str, Any]:
+    """The ``--id-column``, ``--sheet`` and ``--header-row`` a command was given, as reader keywords."""
+    return {name: getattr(args, name, None) for name in ("id_column", "sheet", "header_row")}
+
+
+def _sheet(text: str) -> str | int:
+    return int(text) if text.isdigit() else text
+
+
+#: Problems printed on the terminal before the rest are summed up in one line.
+PROBLEMS_SHOWN = 20
+
+
+def export_path(name: str, *, labelled: bool = False) -> str | Path:
+    """The file an INPUT argument names: ``sample`` is the bundled export (``labelled``: the labelled one)."""
+    if name != SAMPLE:
+        return name
+    from profilefit.data.datasets import sample_export_path, sample_labelled_path
+
+    return sample_labelled_path() if labelled else sample_export_path()
+
+
+def read_export(
+    name: str,
+    instrument: Instrument,
+    *,
+    command: str,
+    encoding: str | None = None,
+    layout: dict[str, Any] | None = None,
+) -> CollectedResponses:
+    """Read an export as ``profilefit score`` does; print notes and (at most :data:`PROBLEMS_SHOWN`) problems.
+
+    ``layout`` holds ``id_column``, ``sheet`` and ``header_row`` (:func:`layout_of`), as ``score`` takes them.
+    """
+    from profilefit.data.batch import collect_responses
+
+    with notes_to_stderr(command):
+        collected = collect_responses(export_path(name), instrument, encoding=encoding, **(layout or {}))
+    print_capped_problems(collected.rejects, where=f"{collected.source}: ")
+    return collected
+
+
+def print_capped_problems(problems: list[dict[str, Any]], *, where: str) -> None:
+    """Print at most :data:`PROBLEMS_SHOWN` problems of rejected rows, and one line for the rest."""
+    shown = problems[:PROBLEMS_SHOWN]
+    print_problems(shown, where=where)
+    if len(problems) > len(shown):
+        rows = len({problem.get("row") for problem in problems})
+        print_problems(
+            [
+                {
+                    "field": "...",
+                    "value": None,
+                    "reason": f"and {len(problems) - len(shown):,} more problems in "
+                    f"{rows:,} rejected rows (profilefit score writes them all to a rejects file)",
+                }
+            ],
+            where=where,
+        )
+
+
+def load_screener(
+    model: str | None, *, role: str | None, norms: str | None, command: str, decision_log: str | None = None
+) -> Screener:
+    """The screener a scoring command uses: ``--model``, ``--role`` (None: the model's default) and ``--norms``.
+
+    A model trained on an organisation's own instrument has no built-in role: without ``--role``
+    it scores without fit, and a note says how to add one. A role whose scales the instrument
+    lacks is refused with a message that names ``--role none`` and ``--role FILE``.
+    """
+    from profilefit.core.scoring import NormGroup
+    from profilefit.core.screening import Screener
+
+    group = NormGroup.load(norms) if norms is not None else None
+    chosen: str | None = "default" if role is None else (None if role == "none" else role)
+    try:
+        with notes_to_stderr(command):  # a legacy .joblib model loads with a note saying how to convert it
+            screener = Screener.load(model, role=chosen, norms=group, decision_log=decision_log)
+    except ValueError as error:
+        if role is None or role == "none" or "instrument does not have" not in str(error):
+            raise
+        raise ValueError(
+            f"{error}. Score without fit with --role none, or give a role over this instrument's scales "
+            "with --role FILE (see docs/fit.md)"
+        ) from error
+    if role is None and screener.role is None:
+        print(
+            f"profilefit {command}: note: the model's instrument ({screener.instrument.id}) has no built-in role, "
+            "so fit_score and fit_band are empty; give --role FILE for a role over its scales",
+            file=sys.stderr,
+        )
+    if group is not None:
+        _check_norms(group, screener)
+    return screener
+
+
+def _check_norms(group: NormGroup, screener: Screener) -> None:
+    missing = [scale for scale in screener.instrument.scale_ids if scale not in group.scales]
+    if missing:
+        raise ValueError(
+            f"norm group {group.name!r} has no scores for scale(s) {', '.join(missing)} of instrument "
+            f"{screener.instrument.id}; build norms for it with `profilefit norms EXPORT --instrument FILE`"
+        )
+
+
+def read_candidate_text(name: str) -> str:
+    """One candidate's JSON file (``-``: standard input) as text; a file that is not UTF-8 is named in the error."""
+    if name == "-":
+        return sys.stdin.read()
+    data = Path(name).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{name}: not UTF-8 text (byte 0x{data[error.start]:02X} at byte {error.start}); "
+            "save the file as UTF-8 (JSON is UTF-8)"
+        ) from None

@@ -1,0 +1,108 @@
+"""Sub-commands about the instrument: ``schema``, ``reliability``, ``instrument-check``, ``norms``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from profilefit.apps.cli._inputs import ENCODING_HELP, EXPORT_HELP, add_layout_options, layout_of, read_export
+from profilefit.core.instrument import load_instrument, near_duplicate_items, over_word_limits, untranslated_texts
+from profilefit.core.scoring import NormGroup, format_reliability, scale_reliability, score_responses
+from profilefit.core.screening import json_schemas
+
+EXIT_OK, EXIT_REJECTS = 0, 1
+
+
+def register(subparsers: Any) -> None:
+    """Add this module's sub-commands."""
+    schema = subparsers.add_parser("schema", help="print the JSON Schema of the input assessment and of the result")
+    schema.add_argument("--instrument", help="a custom instrument file (.json or .toml); default: the shipped one")
+    schema.add_argument("--which", choices=["both", "assessment", "result"], default="both")
+    schema.set_defaults(func=run_schema)
+
+    reliability = subparsers.add_parser(
+        "reliability", help="Cronbach's alpha and item-total correlations of each scale in an export"
+    )
+    reliability.add_argument("export", help=EXPORT_HELP)
+    reliability.add_argument("--encoding", metavar="NAME", help=ENCODING_HELP)
+    add_layout_options(reliability)
+    reliability.add_argument("--instrument", help="a custom instrument file; default: the shipped one")
+    reliability.set_defaults(func=run_reliability)
+
+    check = subparsers.add_parser("instrument-check", help="validate a custom instrument file and summarise it")
+    check.add_argument("file", help="the instrument file (.json or .toml)")
+    check.set_defaults(func=run_instrument_check)
+
+    norms = subparsers.add_parser("norms", help="build a norm group from an export, for percentiles in reports")
+    norms.add_argument("export", help=EXPORT_HELP + ", of the norm group")
+    norms.add_argument("--encoding", metavar="NAME", help=ENCODING_HELP)
+    add_layout_options(norms)
+    norms.add_argument("--name", required=True, help="what the group is, e.g. 'Oslo applicants 2026'")
+    norms.add_argument("--out", required=True, help="where to write the norm group (.json)")
+    norms.add_argument("--instrument", help="a custom instrument file; default: the shipped one")
+    norms.set_defaults(func=run_norms)
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schemas."""
+    schemas = json_schemas(load_instrument(args.instrument))
+    output = schemas if args.which == "both" else schemas[args.which]
+    print(json.dumps(output, indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def run_reliability(args: argparse.Namespace) -> int:
+    """Print reliability per scale; report rejected rows on standard error."""
+    instrument = load_instrument(args.instrument)
+    collected = read_export(
+        args.export, instrument, command="reliability", encoding=args.encoding, layout=layout_of(args)
+    )
+    print(
+        f"{collected.source}: {collected.rows_read} rows read, {len(collected.responses)} used, "
+        f"{collected.rows_rejected} rejected"
+    )
+    print(format_reliability(scale_reliability(collected.responses)))
+    return EXIT_REJECTS if collected.rejects else EXIT_OK
+
+
+def run_instrument_check(args: argparse.Namespace) -> int:
+    """Validate an instrument file; print what it contains."""
+    instrument = load_instrument(args.file)
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    print(f"{instrument.id} {instrument.version}: valid")
+    print(f"  languages         {', '.join(instrument.languages)}")
+    print(f"  response range    {low}..{high}")
+    for scale in instrument.scales:
+        items = instrument.items_of(scale.id)
+        print(f"  scale {scale.id:<20} {len(items)} items, {sum(i.reverse for i in items)} reverse-keyed")
+    print(f"  scenarios         {len(instrument.scenarios)}")
+    print(f"  attention checks  {len(instrument.instructed_columns)}")
+    print(f"  virtue claims     {len(instrument.virtue_claim_columns)} (read only by the idealised-responding flag)")
+    rated = sum(item.desirability is not None for item in instrument.items)
+    print(f"  desirability      {rated} of {len(instrument.items)} statements rated (docs/faking.md)")
+    timing = instrument.timing
+    print(
+        f"  length            {instrument.length_text()} "
+        f"({timing.item_seconds.low:g}-{timing.item_seconds.high:g} s per item or check, "
+        f"{timing.scenario_seconds.low:g}-{timing.scenario_seconds.high:g} s per scenario)"
+    )
+    # Text checks an item writer would run; they warn, they do not make the file invalid.
+    warnings = [str(pair) for pair in near_duplicate_items(instrument)]
+    warnings += over_word_limits(instrument) + untranslated_texts(instrument)
+    for warning in warnings:
+        print(f"  warning: {warning}")
+    return EXIT_OK
+
+
+def run_norms(args: argparse.Namespace) -> int:
+    """Write a norm group built from an export."""
+    instrument = load_instrument(args.instrument)
+    collected = read_export(args.export, instrument, command="norms", encoding=args.encoding, layout=layout_of(args))
+    scores = score_responses(collected.responses)
+    description = f"from {collected.source}"
+    norms = NormGroup.from_scores(args.name, instrument.scale_ids, scores.scales, description=description)
+    norms.save(args.out)
+    print(f"norm group {args.name!r}: {norms.n} candidates written to {args.out}", file=sys.stderr)
+    return EXIT_REJECTS if collected.rejects else EXIT_OK

@@ -1,0 +1,112 @@
+"""Sub-commands about the model: ``train`` and ``score-one``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from profilefit.apps.cli._errors import notes_to_stderr, print_validation_error
+from profilefit.apps.cli._inputs import (
+    ENCODING_HELP,
+    add_layout_options,
+    export_path,
+    layout_of,
+    load_screener,
+    print_capped_problems,
+    read_candidate_text,
+)
+from profilefit.data.simulate import REFERENCE_SEED
+
+EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
+
+
+def register(subparsers: Any) -> None:
+    """Add this module's sub-commands."""
+    train = subparsers.add_parser(
+        "train",
+        help="train the reference model from the simulation, or a model on your own labelled data",
+        description="Without --data: reproduce the reference model from its seed and print its evaluation. "
+        "With --data: cross-validated training on your labelled assessments.",
+    )
+    train.add_argument(
+        "--data",
+        help="labelled assessments, one row per candidate, in any format `score` reads (.csv .tsv .jsonl .parquet "
+        ".xlsx, .gz, '-' for standard input); 'sample' for the bundled ones",
+    )
+    train.add_argument("--encoding", help=ENCODING_HELP)
+    add_layout_options(train)
+    train.add_argument("--label-column", default="profile", help="column holding the label (default: profile)")
+    train.add_argument("--out", required=True, help="folder for the model, its manifest and model card")
+    train.add_argument("--seed", type=int, default=None, help=f"random seed (reference default: {REFERENCE_SEED})")
+    train.add_argument("--folds", type=int, default=5, help="cross-validation folds with --data (default: 5)")
+    train.add_argument("--instrument", help="with --data: the custom instrument the data answers")
+    train.add_argument(
+        "--min-confidence",
+        type=float,
+        help="with --data: top-profile probability below which a profile is undetermined "
+        "(default: 1/K + 0.3 (1 - 1/K) for K classes; 0.40 for seven)",
+    )
+    train.add_argument("--n-train", type=int, default=60_000, help="simulated training candidates (reference)")
+    train.add_argument("--n-test", type=int, default=20_000, help="simulated held-out candidates (reference)")
+    train.add_argument("--card", help="where to write the model card (default: OUT/model-card.md)")
+    train.set_defaults(func=run_train)
+
+    score_one = subparsers.add_parser("score-one", help="score one candidate's assessment (JSON) and print the result")
+    score_one.add_argument("candidate", help="a JSON file with one assessment, or - for standard input")
+    score_one.add_argument("--model", help="a model file (.model.json) with its manifest; default: the reference model")
+    score_one.add_argument("--decision-log", help="append a decision record (JSON Lines) to this file")
+    score_one.add_argument(
+        "--norms", metavar="FILE", help="a norm group file (from `profilefit norms`); default: the model's"
+    )
+    score_one.set_defaults(func=run_score_one)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Train and print the evaluation."""
+    # Training imports scikit-learn (about a second): imported when `train` runs, not at start-up.
+    from profilefit.data.training import train_on_labels, train_reference
+
+    if args.data:
+        from profilefit.core.instrument import load_instrument
+
+        with notes_to_stderr("train"):
+            report = train_on_labels(
+                export_path(args.data, labelled=True),
+                args.out,
+                label_column=args.label_column,
+                instrument=load_instrument(args.instrument),
+                folds=args.folds,
+                seed=0 if args.seed is None else args.seed,
+                min_confidence=args.min_confidence,
+                encoding=args.encoding,
+                layout=layout_of(args),
+            )
+        print_capped_problems(report.rejected, where=f"{args.data}: ")
+    else:
+        report = train_reference(
+            args.out,
+            seed=REFERENCE_SEED if args.seed is None else args.seed,
+            n_train=args.n_train,
+            n_test=args.n_test,
+            card_path=args.card,
+        )
+    print(report.summary())
+    return EXIT_REJECTS if report.rejected else EXIT_OK
+
+
+def run_score_one(args: argparse.Namespace) -> int:
+    """Score one assessment and print the result as JSON."""
+    text = read_candidate_text(args.candidate)
+    screener = load_screener(
+        args.model, role=None, norms=args.norms, command="score-one", decision_log=args.decision_log
+    )
+    try:
+        result = screener.score(text)
+    except ValidationError as error:
+        print_validation_error(error, instrument=screener.instrument, where=f"{args.candidate}: ")
+        return EXIT_USAGE
+    print(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    return EXIT_OK

@@ -1,0 +1,178 @@
+"""``profilefit serve``, ``export-results`` and ``purge-expired``: the assessment service's commands.
+
+``serve`` turns its options into ``PROFILEFIT_*`` variables, brings the database schema
+up to date once, and starts uvicorn; each worker builds its app from those variables
+(:func:`profilefit.apps.service.app_from_env`). See docs/service.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_USAGE = 0, 2
+#: Where ``serve`` keeps a generated secret key when none is given.
+DEFAULT_SECRET_FILE = "profilefit-service.secret"
+DEFAULT_DATABASE = "sqlite:///profilefit-service.db"
+DEFAULT_DECISION_LOG = "profilefit-decisions.jsonl"
+
+
+def register(subparsers: Any) -> None:
+    """Add the service's sub-commands."""
+    serve = subparsers.add_parser(
+        "serve",
+        help="run the assessment service: HTTP API, candidate test page, Greenhouse adapter (needs [service])",
+        description="Start the service on uvicorn. Needs at least one API key (--api-key-file or PROFILEFIT_API_KEYS). "
+        "Storage defaults to a SQLite file; any SQLAlchemy URL works. See docs/service.md.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default: %(default)s)")
+    serve.add_argument("--api-key-file", help="file of API keys, one per line (adds to PROFILEFIT_API_KEYS)")
+    serve.add_argument(
+        "--secret-key-file",
+        help=f"file holding the key that signs candidate links (default: {DEFAULT_SECRET_FILE}, made if missing)",
+    )
+    serve.add_argument("--database", help=f"SQLAlchemy URL (default: {DEFAULT_DATABASE})")
+    serve.add_argument("--public-url", help="how candidates reach the service, for links (default: http://HOST:PORT)")
+    serve.add_argument("--model", help="a model file (.model.json) with its manifest; default: the reference model")
+    serve.add_argument("--role", help="the default role (default: complex-case)")
+    serve.add_argument(
+        "--decision-log",
+        help=f"append a decision record per scored candidate (JSON Lines; default: {DEFAULT_DECISION_LOG}; "
+        "'none' for no log)",
+    )
+    serve.add_argument("--rate-limit", type=float, help="requests per second per API key and worker (default: 50)")
+    serve.add_argument("--max-body-bytes", type=int, help="largest request body (default: 262144)")
+    serve.add_argument("--cors-origin", action="append", default=[], help="allow browser calls from this origin")
+    serve.add_argument("--retention-days", type=float, help="days invitations and results are kept (default: 180)")
+    serve.set_defaults(func=run_serve)
+
+    export = subparsers.add_parser(
+        "export-results",
+        help="write the service's stored results as a batch results file (for audit, shortlist, validate)",
+    )
+    export.add_argument("--database", default=os.environ.get("PROFILEFIT_DATABASE_URL", DEFAULT_DATABASE))
+    export.add_argument("-o", "--output", required=True, help="results file (.csv .jsonl .parquet .xlsx)")
+    export.add_argument("--model", help="the model whose columns to write; default: the reference model")
+    export.set_defaults(func=run_export)
+
+    purge = subparsers.add_parser(
+        "purge-expired", help="delete the service's invitations, answers and results older than the retention period"
+    )
+    purge.add_argument("--database", default=os.environ.get("PROFILEFIT_DATABASE_URL", DEFAULT_DATABASE))
+    purge.add_argument(
+        "--retention-days",
+        type=float,
+        default=float(os.environ.get("PROFILEFIT_RETENTION_DAYS", "180")),
+        help="keep this many days (default: PROFILEFIT_RETENTION_DAYS or 180)",
+    )
+    purge.set_defaults(func=run_purge)
+
+
+def serve_environment(args: argparse.Namespace, environ: dict[str, str]) -> dict[str, str]:
+    """The ``PROFILEFIT_*`` variables that configure the workers, from the options and ``environ``."""
+    env = dict(environ)
+    options = {
+        "PROFILEFIT_API_KEY_FILE": args.api_key_file,
+        "PROFILEFIT_DATABASE_URL": args.database,
+        "PROFILEFIT_MODEL_PATH": args.model,
+        "PROFILEFIT_ROLE": args.role,
+        "PROFILEFIT_DECISION_LOG": args.decision_log,
+        "PROFILEFIT_RATE_PER_SECOND": None if args.rate_limit is None else str(args.rate_limit),
+        "PROFILEFIT_RATE_BURST": None if args.rate_limit is None else str(max(2 * args.rate_limit, 1)),
+        "PROFILEFIT_MAX_BODY_BYTES": None if args.max_body_bytes is None else str(args.max_body_bytes),
+        "PROFILEFIT_RETENTION_DAYS": None if args.retention_days is None else str(args.retention_days),
+        "PROFILEFIT_CORS_ORIGINS": ",".join(args.cors_origin) or None,
+        "PROFILEFIT_PUBLIC_URL": args.public_url,
+    }
+    env.update({name: value for name, value in options.items() if value is not None})
+    env.setdefault("PROFILEFIT_DATABASE_URL", DEFAULT_DATABASE)
+    env.setdefault("PROFILEFIT_DECISION_LOG", DEFAULT_DECISION_LOG)
+    if env["PROFILEFIT_DECISION_LOG"].lower() == "none":
+        del env["PROFILEFIT_DECISION_LOG"]
+    # One BLAS thread per worker: a score is a handful of tiny matrix products, and BLAS threads
+    # that spin beside other workers cost more than half the throughput (docs/performance.md).
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(variable, "1")
+    env.setdefault("PROFILEFIT_PUBLIC_URL", f"http://{args.host}:{args.port}")
+    if args.secret_key_file:
+        env["PROFILEFIT_SECRET_KEY_FILE"] = args.secret_key_file
+    elif not env.get("PROFILEFIT_SECRET_KEY") and not env.get("PROFILEFIT_SECRET_KEY_FILE"):
+        secret = Path(DEFAULT_SECRET_FILE)
+        if not secret.exists():
+            secret.touch(mode=0o600)
+            secret.write_text(secrets.token_urlsafe(48) + "\n", encoding="utf-8")
+            print(f"profilefit serve: made a new link-signing key in {secret} (keep it; every worker reads it)")
+        env["PROFILEFIT_SECRET_KEY_FILE"] = str(secret)
+    return env
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Check the configuration, migrate the database once, then run uvicorn until stopped."""
+    try:
+        import uvicorn
+
+        from profilefit.apps.service import AssessmentService, Settings, upgrade
+    except ImportError as error:
+        from profilefit._extras import install_hint
+
+        print(f"profilefit serve: needs the 'service' extra ({error}); {install_hint('service')}", file=sys.stderr)
+        return EXIT_USAGE
+    env = serve_environment(args, dict(os.environ))
+    settings = Settings.from_env(env)
+    if not settings.api_key_digests:
+        print("profilefit serve: no API key; give --api-key-file or set PROFILEFIT_API_KEYS", file=sys.stderr)
+        return EXIT_USAGE
+    upgrade(settings.database_url)
+    env["PROFILEFIT_MIGRATE"] = "0"  # done once here, not by every worker at once
+    # Load the model and bind the role once here, so a role that does not fit the model is one clear
+    # message (ValueError, exit 2) instead of every worker failing at start.
+    AssessmentService(settings).engine.dispose()
+    if settings.decision_log:
+        from profilefit.core.decisions import DecisionLog
+
+        # Make the log's pseudonym key (if it comes from a key file) here, once, before the workers race to.
+        DecisionLog(settings.decision_log).pseudonym("")
+    os.environ.update(env)
+    uvicorn.run(
+        "profilefit.apps.service:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,  # uvicorn's log prints paths, which hold candidate tokens; the app logs routes
+        proxy_headers=True,
+    )
+    return EXIT_OK
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write the stored results in the batch results format."""
+    from profilefit.apps.service import export_results
+    from profilefit.core.screening import Screener
+    from profilefit.exceptions import MissingExtraError
+
+    try:
+        count = export_results(args.database, args.output, screener=Screener.load(args.model))
+    except MissingExtraError as error:
+        print(f"profilefit export-results: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"wrote {count} result(s) to {args.output}")
+    return EXIT_OK
+
+
+def run_purge(args: argparse.Namespace) -> int:
+    """Delete what is past the retention period and print the erasure record."""
+    from profilefit.apps.service import purge_database
+
+    record = purge_database(args.database, args.retention_days)
+    print(
+        f"purged {record.invitations} invitation(s), {record.answers} answer(s), {record.results} result(s) "
+        f"older than {args.retention_days:g} days (erasure record {record.id})"
+    )
+    return EXIT_OK

@@ -1,0 +1,373 @@
+"""The JSON API under ``/v1``: scoring, the instrument, roles, the model, invitations and erasure.
+
+Scoring reads the raw body with :meth:`Screener.score <profilefit.core.screening.Screener.score>`
+(strict JSON, the published assessment schema), so a result here is exactly the
+result the library gives for the same answers. Every route needs an API key sent as
+``Authorization: Bearer KEY``; each key has its own rate limit.
+"""
+
+# No `from __future__ import annotations` here: route signatures use the service's roles and
+# languages, which FastAPI can read only from annotations evaluated when the routes are made.
+import json
+import math
+import re
+from typing import Annotated, Any, Literal, cast
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from sqlalchemy import text
+
+from profilefit.apps.service._core import NO_ROLE, AssessmentService
+from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed
+from profilefit.apps.service._problems import Problem, field_problems, not_found, problem_responses
+from profilefit.apps.service._questionnaire import instrument_json
+from profilefit.apps.service._security import RateLimiter, match_key
+from profilefit.apps.service._settings import Settings
+from profilefit.apps.service._storage import erase_candidate, erasure_json
+from profilefit.core.fit import load_role
+from profilefit.core.screening import NOTICE, ScreeningResult
+from profilefit.exceptions import InvitationError, MailError
+
+JSON = "application/json"
+_EMAIL = re.compile(EMAIL_PATTERN)
+#: The assessment schema's rule for candidate ids.
+# The assessment schema's id rule (printable, not only white space), so that the published API agrees with it.
+CandidateId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]*[^\s\x00-\x1f][^\x00-\x1f]*$")]
+bearer = HTTPBearer(auto_error=False, description="An API key issued by the operator (docs/service.md).")
+
+
+class _Strict(BaseModel):
+    # extra="forbid": a misspelt option ("langauge") is an error, not a silently ignored key.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BatchRequest(_Strict):
+    """Assessments to score in one request."""
+
+    assessments: list[dict[str, Any]] = Field(description="Assessments (the schema of POST /v1/score), at most 100.")
+
+
+class BatchItem(_Strict):
+    """The result of the assessment at ``index``."""
+
+    index: int
+    result: ScreeningResult
+
+
+class ItemProblem(_Strict):
+    """A problem of the assessment at ``index``: the field, a JSON pointer into the request, and what is allowed."""
+
+    index: int
+    field: str
+    pointer: str
+    reason: str
+
+
+class BatchSummary(_Strict):
+    """Counts of one batch: received = scored + rejected."""
+
+    received: int
+    scored: int
+    rejected: int
+
+
+class BatchResponse(_Strict):
+    """Results of the valid assessments and the problems of the others, by position in the request."""
+
+    results: list[BatchItem]
+    problems: list[ItemProblem]
+    summary: BatchSummary
+
+
+class InvitationRequest(_Strict):
+    """Invite a candidate to the test page."""
+
+    candidate_id: CandidateId = Field(description="Your id of the candidate; the result carries it.")
+    role: str | None = Field(None, description="A role id from GET /v1/roles; default: the service's role.")
+    language: str = Field("en", description="The page's first language (en, nb, sv, nl); the candidate can switch.")
+    email: str | None = Field(None, max_length=320, description="Where to e-mail the link (needs SMTP settings).")
+    callback_url: str | None = Field(None, max_length=2048, description="PATCHed when the candidate finishes.")
+
+
+def _invitation_request(
+    roles: tuple[str, ...], languages: tuple[str, ...], settings: Settings
+) -> type[InvitationRequest]:
+    """The invitation request with this service's roles, languages and callback hosts as the allowed values."""
+    schemes = "https?" if settings.allow_http_callbacks else "https"
+    hosts = "|".join(re.escape(host) for host in settings.callback_hosts)
+    callback = rf"^{schemes}://({hosts})(:[0-9]{{1,5}})?(/[^ \x00-\x1f\x7f-\x9f\u2028\u2029]*)?$"
+    role_type: Any = Literal[roles]
+    language_type: Any = Literal[languages]
+    return create_model(
+        "InvitationRequest",
+        __base__=InvitationRequest,
+        email=(
+            str | None,
+            Field(None, max_length=320, pattern=_EMAIL.pattern, description="Where to e-mail the link."),
+        ),
+        callback_url=(str | None, Field(None, max_length=2048, pattern=callback, description="PATCHed when done.")),
+        role=(role_type | None, Field(None, description=InvitationRequest.model_fields["role"].description)),
+        language=(language_type, Field("en", description=InvitationRequest.model_fields["language"].description)),
+    )
+
+
+class InvitationCreated(_Strict):
+    """A created invitation."""
+
+    invitation_id: str
+    candidate_id: str
+    test_url: str = Field(description="The candidate's personal link: signed, expiring, single-use.")
+    expires_at: str
+    email_sent: bool
+
+
+def api_router(service: AssessmentService) -> APIRouter:
+    """The ``/v1`` routes over one service."""
+    settings = service.settings
+    limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
+    instrument = service.instrument
+    assessment_schema = service.screener.assessment_model.model_json_schema(ref_template="#/components/schemas/{model}")
+    assessment_body = {
+        "requestBody": {"required": True, "content": {JSON: {"schema": assessment_schema}}},
+    }
+
+    async def authorised(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
+        challenge = {"WWW-Authenticate": 'Bearer realm="profilefit"'}
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise Problem(401, "send an API key as 'Authorization: Bearer KEY'", kind="unauthorized", headers=challenge)
+        digest = match_key(credentials.credentials, settings.api_key_digests)
+        if digest is None:
+            raise Problem(401, "the API key is not accepted", kind="unauthorized", headers=challenge)
+        wait = limiter.take(digest)
+        if wait > 0:
+            retry = str(max(1, round(wait + 0.5)))
+            raise Problem(
+                429, "rate limit of this API key reached", kind="rate-limited", headers={"Retry-After": retry}
+            )
+        return digest
+
+    role_enum: dict[str, Any] = {"json_schema_extra": {"enum": list(service.roles)}}
+    language_enum: dict[str, Any] = {"json_schema_extra": {"enum": list(instrument.languages)}}
+    invitation_model = _invitation_request(service.roles, service.languages, settings)
+
+    router = APIRouter(prefix="/v1", dependencies=[Depends(authorised)], responses=problem_responses(401, 429))
+
+    def role_screener(role: str | None) -> Any:
+        if role is None:
+            return service.screener
+        if role not in service.roles:
+            reason = f"allowed: one of {', '.join(service.roles)}"
+            raise Problem(422, "unknown role", errors=[{"field": "role", "pointer": "#/role", "reason": reason}])
+        return service.screener_for(role)
+
+    @router.post(
+        "/score",
+        response_model=ScreeningResult,
+        summary="Score one assessment",
+        openapi_extra=assessment_body,
+        responses=problem_responses(413, 415, 422),
+    )
+    async def score(
+        request: Request,
+        role: Annotated[str | None, Query(description="Role for fit; default the service's.", **role_enum)] = None,
+    ) -> Response:
+        """One assessment in (the schema ``profilefit schema`` prints), its ScreeningResult out."""
+        _require_json(request)
+        screener = role_screener(role)
+        body = await request.body()
+        try:
+            result = screener.score(body)
+        except ValidationError as error:
+            raise Problem(
+                422, "the assessment is not valid", kind="invalid-assessment", errors=field_problems(error, instrument)
+            ) from None
+        return Response(result.model_dump_json(), media_type=JSON)
+
+    @router.post(
+        "/score/batch",
+        response_model=BatchResponse,
+        summary=f"Score up to {settings.max_batch} assessments",
+        responses=problem_responses(413, 415, 422),
+    )
+    def score_batch(
+        batch: BatchRequest,
+        role: Annotated[str | None, Query(description="Role for fit; default the service's.", **role_enum)] = None,
+    ) -> Response:
+        """Each valid assessment is scored exactly as POST /v1/score scores it; each invalid one gets its problems."""
+        # A plain function: FastAPI runs it in the thread pool, so a batch never holds the event loop.
+        if len(batch.assessments) > settings.max_batch:
+            reason = f"at most {settings.max_batch} assessments per request, got {len(batch.assessments)}"
+            raise Problem(
+                413,
+                reason,
+                kind="too-large",
+                errors=[{"field": "assessments", "pointer": "#/assessments", "reason": reason}],
+            )
+        screener = role_screener(role)
+        parts, problems = [], []
+        for index, item in enumerate(batch.assessments):
+            try:
+                validated = screener.validate(_as_sent(item))
+            except ValidationError as error:
+                problems += field_problems(error, instrument, index=index)
+                continue
+            parts.append(f'{{"index":{index},"result":{screener.score(validated).model_dump_json()}}}')
+        rejected = len({problem["index"] for problem in problems})
+        summary = {"received": len(batch.assessments), "scored": len(parts), "rejected": rejected}
+        body = f'{{"results":[{",".join(parts)}],"problems":{json.dumps(problems)},"summary":{json.dumps(summary)}}}'
+        return Response(body, media_type=JSON)
+
+    @router.get(
+        "/instrument", summary="The questions, options and scale in one language", responses=problem_responses(422)
+    )
+    def get_instrument(
+        lang: Annotated[str, Query(description="Language code, e.g. nb.", **language_enum)] = "en",
+    ) -> dict[str, Any]:
+        """What an ATS needs to build its own form; answers posted to /v1/score use the ids given here."""
+        if lang not in instrument.languages:
+            reason = f"allowed: one of {', '.join(instrument.languages)}"
+            raise Problem(422, "unknown language", errors=[{"field": "lang", "pointer": "#/lang", "reason": reason}])
+        return instrument_json(instrument, lang)
+
+    @router.get("/roles", summary="Roles fit can be computed for")
+    def get_roles() -> dict[str, Any]:
+        """The roles, their names and descriptions by language, and their fit-band cut-offs."""
+        roles = []
+        for role_id in service.roles:
+            if role_id == NO_ROLE:
+                continue
+            role = load_role(role_id)
+            roles.append(
+                {
+                    "id": role.id,
+                    "name": role.name,
+                    "description": role.description,
+                    "bands": role.bands.model_dump(),
+                }
+            )
+        return {"default": settings.role, "roles": roles}  # default null: results carry no role fit
+
+    @router.get("/model", summary="The model: manifest and model-card figures")
+    def get_model() -> dict[str, Any]:
+        """Which model scores, what it was trained on, and its evaluation figures."""
+        manifest = service.artifact.manifest.model_dump(mode="json")
+        return {"notice": NOTICE, **manifest}
+
+    @router.post(
+        "/invitations", status_code=201, response_model=InvitationCreated, responses=problem_responses(422, 503)
+    )
+    def create_invitation(
+        body: invitation_model,  # type: ignore[valid-type]
+        owner: Annotated[str, Depends(authorised)],
+    ) -> InvitationCreated:
+        """Create a candidate's link to the test page; with ``email`` it is also e-mailed."""
+        request = cast(InvitationRequest, body)
+        if request.email is not None and not _EMAIL.match(request.email):
+            raise Problem(422, "not an e-mail address", errors=[_field("email", "allowed: an e-mail address")])
+        if request.callback_url is not None and not callback_allowed(request.callback_url, settings):
+            hosts = ", ".join(settings.callback_hosts)
+            raise Problem(422, "callback not allowed", errors=[_field("callback_url", f"allowed: https to {hosts}")])
+        with service.sessions() as session:
+            try:
+                created = service.invite(
+                    session,
+                    owner=owner,
+                    candidate_id=request.candidate_id,
+                    role=request.role,
+                    language=request.language,
+                    email=request.email,
+                    callback_url=request.callback_url,
+                )
+            except InvitationError as error:
+                raise Problem(422, "the invitation is not valid", errors=[_field(error.field, error.reason)]) from None
+            sent = False
+            if request.email:
+                try:
+                    service.email_invitation(created.invitation, created.link)
+                    sent = True
+                    created.invitation.email = None  # sent: the address is not kept (data minimisation)
+                    session.commit()
+                except MailError as error:
+                    if error.refused:
+                        reason = "the mail server refused this address"
+                        raise Problem(422, "the e-mail was not sent", errors=[_field("email", reason)]) from None
+                    raise Problem(503, "the invitation was created but the e-mail could not be sent") from None
+            return InvitationCreated(
+                invitation_id=created.invitation.id,
+                candidate_id=created.invitation.candidate_id,
+                test_url=created.link,
+                expires_at=created.invitation.expires_at.isoformat(),
+                email_sent=sent,
+            )
+
+    @router.get("/invitations/{invitation_id}", responses=problem_responses(404))
+    def get_invitation(
+        invitation_id: Annotated[str, Field(max_length=64)], owner: Annotated[str, Depends(authorised)]
+    ) -> dict[str, Any]:
+        """Status of an invitation (sent, started, completed, expired) and, once completed, its result.
+
+        Only the API key that created an invitation sees it; any other key gets 404.
+        """
+        with service.sessions() as session:
+            invitation = service.load(session, invitation_id, owner=owner)
+            if invitation is None:
+                raise not_found("invitation")
+            return service.status(invitation)
+
+    @router.delete("/candidates/{candidate_id}", summary="Erase a candidate's data (GDPR Art. 17)")
+    def erase(
+        candidate_id: Annotated[str, Field(max_length=128)], owner: Annotated[str, Depends(authorised)]
+    ) -> dict[str, Any]:
+        """Delete the candidate's invitations, answers and results made with this API key.
+
+        An erasure record (without the id) remains. Other keys' invitations of the same id are not touched.
+        """
+        with service.sessions() as session:
+            return erasure_json(erase_candidate(session, candidate_id, owner=owner))
+
+    return router
+
+
+def health_router(service: AssessmentService) -> APIRouter:
+    """``/healthz`` (the process runs) and ``/readyz`` (the model is loaded and the database answers)."""
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="Liveness")
+    def healthz() -> dict[str, str]:
+        """Always ``ok`` while the process serves requests."""
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="Readiness", responses=problem_responses(503))
+    def readyz() -> dict[str, str]:
+        """``ready`` when the database answers and holds the service's tables."""
+        try:
+            with service.engine.connect() as connection:
+                connection.execute(text("SELECT count(*) FROM invitations WHERE 1 = 0"))
+        except Exception:
+            raise Problem(503, "the database is not reachable or not migrated", kind="not-ready") from None
+        return {"status": "ready", "model_id": service.screener.model_info.model_id}
+
+    return router
+
+
+def _as_sent(item: dict[str, Any]) -> dict[str, Any] | str:
+    """An item as POST /v1/score would read it: NaN or Infinity (which FastAPI's JSON parser reads) as JSON text.
+
+    A Python NaN is an empty cell, as pandas writes one; in a request body it can only come from the ``NaN``
+    constant, which is not JSON. Written back as text, the one rule refuses it as POST /v1/score does.
+    """
+    if any(isinstance(value, float) and not math.isfinite(value) for value in item.values()):
+        return json.dumps(item)
+    return item
+
+
+def _field(field: str, reason: str) -> dict[str, str]:
+    return {"field": field, "pointer": f"#/{field}", "reason": reason}
+
+
+def _require_json(request: Request) -> None:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != JSON and not (kind.startswith("application/") and kind.endswith("+json")):
+        raise Problem(415, "send the assessment as application/json", kind="unsupported-media-type")

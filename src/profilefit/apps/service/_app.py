@@ -1,0 +1,146 @@
+"""The app factory: :func:`create_app` builds the whole service from :class:`Settings`, no server needed."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from profilefit.apps.service._api import api_router, health_router
+from profilefit.apps.service._core import AssessmentService
+from profilefit.apps.service._greenhouse import greenhouse_router
+from profilefit.apps.service._problems import BodyLimit, Problem, install_handlers, problem_response
+from profilefit.apps.service._settings import Settings
+from profilefit.apps.service._storage import upgrade
+from profilefit.apps.service._take import take_router
+from profilefit.core.artifact import ModelArtifact
+
+log = logging.getLogger("profilefit.service.access")
+_DEFAULT_HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"))
+
+DESCRIPTION = """\
+Score contact-centre candidates against the seven service-rep profiles and a role, invite
+candidates to a test page, and connect an applicant-tracking system (Greenhouse's Assessment
+Partner API is mounted at `/greenhouse`). Results support a human decision; they must not be
+the sole basis for rejecting anyone. The reference model is trained on simulated candidates.
+Errors are RFC 9457 problem details. See docs/service.md.
+"""
+
+
+def create_app(settings: Settings, *, artifact: ModelArtifact | None = None) -> FastAPI:
+    """Build the service's ASGI app.
+
+    Parameters
+    ----------
+    settings : Settings
+    artifact : ModelArtifact, optional
+        A loaded model to reuse (tests load it once); default: ``settings.model_path``.
+
+    Returns
+    -------
+    fastapi.FastAPI
+        Serve it with any ASGI server (``profilefit serve`` runs uvicorn), or test it with
+        ``fastapi.testclient.TestClient``. ``app.state.service`` is the
+        :class:`~profilefit.apps.service._core.AssessmentService` behind it.
+    """
+    from importlib.metadata import version as package_version
+
+    if settings.migrate:
+        upgrade(settings.database_url)
+    service = AssessmentService(settings, artifact)
+    app = FastAPI(
+        title="profilefit assessment service",
+        version=package_version("profilefit"),
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url=None,  # FastAPI's docs page loads scripts from a CDN; /openapi.json serves any viewer
+        redoc_url=None,
+    )
+    app.state.service = service
+    install_handlers(app)
+    app.include_router(health_router(service))
+    app.include_router(api_router(service))
+    app.include_router(greenhouse_router(service))
+    app.include_router(take_router(service))
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(AccessLog)
+    return app
+
+
+class AccessLog:
+    """ASGI middleware: one log line per request with the route's template, never the path.
+
+    A path can hold a candidate's token or id; the template (``/take/{token}``) cannot.
+    Plain ASGI rather than ``@app.middleware``, which costs a task and a queue per request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        responded = False
+
+        async def sending(message: Message) -> None:
+            nonlocal status, responded
+            if message["type"] == "http.response.start":
+                responded = True
+                status = int(message["status"])
+                # Answers hold candidate data: never cached, never sniffed into another type.
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in _DEFAULT_HEADERS if name not in names]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as error:
+            # Left alone, Starlette would answer and then re-raise for the server to log the traceback,
+            # whose messages can quote candidate data. It ends here: a bare 500, type and route logged.
+            status = 500
+            route = getattr(scope.get("route"), "path", "(no route)")
+            log.error("%s %s: unexpected %s", scope["method"], route, type(error).__name__)
+            if not responded:
+                await problem_response(Problem(500, "the service could not complete the request"))(scope, receive, send)
+        finally:
+            if log.isEnabledFor(logging.INFO):
+                route = getattr(scope.get("route"), "path", "(no route)")
+                elapsed = (time.perf_counter() - started) * 1000
+                log.info("%s %s %d %.1f ms", scope["method"], route, status, elapsed)
+
+
+def app_from_env() -> FastAPI:
+    """The app of one ``profilefit serve`` worker, configured by ``PROFILEFIT_*`` variables.
+
+    Its log lines (route templates, problems by kind; never paths or candidate data) go to
+    standard error unless the host program configured the ``profilefit.apps.service`` logger. BLAS
+    runs on one thread in this process.
+    """
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread per worker process (see profilefit.apps.cli._service_commands): this process
+    # serves one request at a time per core, and spinning BLAS threads would fight the others.
+    threadpool_limits(limits=1)
+    service_log = logging.getLogger("profilefit.service")
+    if not service_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        service_log.addHandler(handler)
+        service_log.setLevel(logging.INFO)
+    return create_app(Settings.from_env())

@@ -1,0 +1,341 @@
+"""The service's own work, behind every door: invite, save a page, submit, report the status.
+
+The HTTP API, the candidate page and the Greenhouse adapter all call these methods,
+so a candidate is invited, scored and stored by one rule whichever ATS asked. Scoring
+is :meth:`Screener.score <profilefit.core.screening.Screener.score>`, unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from profilefit.apps.service._outbound import patch_callback, send_mail
+from profilefit.apps.service._questionnaire import answer_value, page_ids
+from profilefit.apps.service._security import Signer
+from profilefit.apps.service._settings import Settings
+from profilefit.apps.service._storage import Answer, Invitation, StoredResult, make_engine, sessions, utcnow
+from profilefit.core.artifact import ModelArtifact, load_artifact
+from profilefit.core.decisions import DecisionLog
+from profilefit.core.fit import builtin_roles, load_role
+from profilefit.core.instrument import Instrument
+from profilefit.core.screening import Screener, ScreeningResult
+from profilefit.exceptions import InvitationError
+from profilefit.pages.reports import isolate
+
+#: Longest time one page can add to ``completion_seconds``: a page left open overnight counts this much.
+MAX_PAGE_SECONDS = 1800.0
+
+
+@dataclass(frozen=True)
+class NewInvitation:
+    """A created invitation: its id, the candidate's link and when the link expires."""
+
+    invitation: Invitation
+    link: str
+
+
+def texts() -> dict[str, dict[str, str]]:
+    """The candidate-facing texts (page, privacy notice, e-mail) by language."""
+    raw = (
+        resources.files("profilefit.apps.service").joinpath("data", "candidate_texts.json").read_text(encoding="utf-8")
+    )
+    loaded: dict[str, dict[str, str]] = json.loads(raw)
+    return loaded
+
+
+#: The role id of a result without role fit (for a model on an organisation's own instrument).
+NO_ROLE = "none"
+
+
+class AssessmentService:
+    """Screeners (one per role), the database, the link signer and the outbound channels of one service.
+
+    Parameters
+    ----------
+    settings : Settings
+    artifact : ModelArtifact, optional
+        The model; by default loaded from ``settings.model_path`` (the reference model when unset).
+    """
+
+    def __init__(self, settings: Settings, artifact: ModelArtifact | None = None) -> None:
+        self.settings = settings
+        self.artifact = artifact if artifact is not None else load_artifact(settings.model_path)
+        # One decision log object for every role's screener: one lock and one pseudonym key per process.
+        self.decision_log = DecisionLog(settings.decision_log) if settings.decision_log else None
+        self._screener_lock = threading.Lock()
+        self._screeners: dict[str, Screener] = {
+            NO_ROLE: Screener(self.artifact, role=None, decision_log=self.decision_log)
+        }
+        self.instrument: Instrument = self._screeners[NO_ROLE].instrument
+        self.default_role = settings.role or NO_ROLE
+        if self.default_role not in self.roles:
+            raise ValueError(
+                f"role {settings.role!r} does not fit this model's instrument {self.instrument.id!r} "
+                f"(its scales: {', '.join(self.instrument.scale_ids)}); give a role file for it, or 'none'"
+            )
+        self.screener = self.screener_for(self.default_role)
+        self.signer = Signer(settings.secret_key)
+        self.engine = make_engine(settings.database_url)
+        self.sessions = sessions(self.engine)
+        self.pages = page_ids(self.instrument)
+        self.texts = texts()
+
+    @cached_property
+    def roles(self) -> tuple[str, ...]:
+        """Roles candidates can be invited for: the configured one, then the built-in roles that fit the model.
+
+        ``"none"`` (:data:`NO_ROLE`) means a result without role fit.
+        """
+        profiles = set(self._screeners[NO_ROLE].profile_ids)
+        scales = set(self.instrument.scale_ids)
+        fitting = [NO_ROLE]
+        for role_id in (self.settings.role, *builtin_roles()):
+            if role_id is None or role_id == NO_ROLE:
+                continue
+            role = load_role(role_id)
+            if set(role.scales) <= scales and profiles <= set(role.profiles):
+                fitting.append(role_id)
+        first = [self.settings.role or NO_ROLE] if (self.settings.role or NO_ROLE) in fitting else []
+        return tuple(dict.fromkeys(first + fitting))
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Languages of the instrument that the candidate page also speaks."""
+        return tuple(lang for lang in self.instrument.languages if lang in self.texts)
+
+    def screener_for(self, role: str) -> Screener:
+        """The screener of one role (built once, shared: Screener is thread-safe); ``"none"``: no fit."""
+        with self._screener_lock:
+            if role not in self._screeners:
+                self._screeners[role] = Screener(self.artifact, role=role, decision_log=self.decision_log)
+            return self._screeners[role]
+
+    # ---- invitations -------------------------------------------------------------
+
+    def invite(
+        self,
+        session: Session,
+        *,
+        owner: str,
+        candidate_id: str,
+        role: str | None = None,
+        language: str = "en",
+        email: str | None = None,
+        callback_url: str | None = None,
+        source: str = "api",
+    ) -> NewInvitation:
+        """Create an invitation and its signed, expiring link; ``owner`` is the digest of the caller's API key.
+
+        Raises
+        ------
+        InvitationError
+            For a role or language the service does not offer.
+        """
+        role = role or self.default_role
+        if role not in self.roles:
+            raise InvitationError("role", f"allowed: one of {', '.join(self.roles)}")
+        if language not in self.languages:
+            raise InvitationError("language", f"allowed: one of {', '.join(self.languages)}")
+        now = utcnow()
+        invitation = Invitation(
+            id=secrets.token_hex(16),
+            owner=owner,
+            candidate_id=candidate_id,
+            role=role,
+            language=language,
+            source=source,
+            email=email,
+            callback_url=callback_url,
+            status="sent",
+            created_at=now,
+            expires_at=now + timedelta(days=self.settings.invitation_days),
+            page_seconds={},
+        )
+        session.add(invitation)
+        session.commit()
+        return NewInvitation(invitation, self.link(invitation))
+
+    def link(self, invitation: Invitation) -> str:
+        """The candidate's link to the test page."""
+        token = self.signer.invitation_token(invitation.id, invitation.expires_at.timestamp())
+        return f"{self.settings.public_url.rstrip('/')}/take/{token}"
+
+    def report_url(self, invitation_id: str, language: str = "en") -> str:
+        """The signed link to a completed candidate's HTML report."""
+        signature = self.signer.report_signature(invitation_id)
+        return f"{self.settings.public_url.rstrip('/')}/reports/{invitation_id}?sig={signature}&lang={language}"
+
+    def email_invitation(self, invitation: Invitation, link: str) -> None:
+        """E-mail the candidate their link, in their language.
+
+        Raises
+        ------
+        profilefit.apps.service._outbound.MailError
+            When no SMTP server is configured or it refuses the message.
+        """
+        from profilefit.exceptions import MailError
+
+        if self.settings.smtp is None or not invitation.email:
+            raise MailError("no SMTP server configured" if self.settings.smtp is None else "no e-mail address")
+        words = self.texts[invitation.language]
+        low, high = (max(1, round(m)) for m in self.instrument.estimated_minutes_range())
+        organisation = isolate(self.settings.organisation)
+        body = words["mail_body"].format(
+            organisation=organisation,
+            link=link,
+            minutes=f"{low}-{high}",
+            expires=invitation.expires_at.strftime("%Y-%m-%d"),
+        )
+        subject = words["mail_subject"].format(organisation=organisation)
+        send_mail(self.settings.smtp, to=invitation.email, subject=subject, body=body)
+
+    def load(self, session: Session, invitation_id: str, *, owner: str | None = None) -> Invitation | None:
+        """An invitation with its answers and results, or ``None``; with ``owner``, only if that key made it."""
+        statement = (
+            select(Invitation)
+            .where(Invitation.id == invitation_id)
+            .options(selectinload(Invitation.answers), selectinload(Invitation.results))
+        )
+        if owner is not None:
+            statement = statement.where(Invitation.owner == owner)
+        return session.scalars(statement).first()
+
+    # ---- the candidate's answers --------------------------------------------------
+
+    def next_page(self, invitation: Invitation) -> int:
+        """The first page with an unanswered question (``len(pages)`` when all are answered)."""
+        answered = {answer.question for answer in invitation.answers}
+        for number, ids in enumerate(self.pages):
+            if not set(ids) <= answered:
+                return number
+        return len(self.pages)
+
+    def open_page(self, session: Session, invitation: Invitation) -> None:
+        """Start the clock of the page being shown, unless it already runs."""
+        if invitation.page_opened_at is None:
+            invitation.page_opened_at = utcnow()
+            session.commit()
+
+    def save_page(
+        self, session: Session, invitation: Invitation, number: int, posted: dict[str, str]
+    ) -> dict[str, str]:
+        """Check and store the answers of one page; return the problems by question id (empty when saved).
+
+        Every question on the page must be answered with an allowed value. The page's
+        time (since it was shown, at most :data:`MAX_PAGE_SECONDS`) is added to the
+        invitation's ``page_seconds``.
+        """
+        words = self.texts[invitation.language]
+        values: dict[str, str] = {}
+        problems: dict[str, str] = {}
+        for question_id in self.pages[number]:
+            text = posted.get(question_id, "")
+            if answer_value(self.instrument, question_id, text) is None:
+                problems[question_id] = words["error_missing"] if not text else words["error_invalid"]
+            else:
+                values[question_id] = text
+        if problems:
+            return problems
+        now = utcnow()
+        existing = {answer.question: answer for answer in invitation.answers}
+        for question_id, text in values.items():
+            if question_id in existing:
+                existing[question_id].value, existing[question_id].answered_at = text, now
+            else:
+                invitation.answers.append(Answer(question=question_id, value=text, answered_at=now))
+        opened = invitation.page_opened_at or now
+        seconds = min(max((now - opened).total_seconds(), 0.0), MAX_PAGE_SECONDS)
+        page_seconds = dict(invitation.page_seconds or {})
+        page_seconds[str(number)] = page_seconds.get(str(number), 0.0) + seconds
+        invitation.page_seconds = page_seconds
+        invitation.page_opened_at = None
+        session.commit()
+        return {}
+
+    def assessment(self, invitation: Invitation) -> dict[str, Any]:
+        """The invitation's answers as an assessment, with ``completion_seconds`` from the page times."""
+        answers = {
+            answer.question: answer_value(self.instrument, answer.question, answer.value)
+            for answer in invitation.answers
+        }
+        seconds = sum((invitation.page_seconds or {}).values())
+        return {
+            "candidate_id": invitation.candidate_id,
+            "completion_seconds": round(min(seconds, 86_400.0), 1),
+            **{key: value for key, value in answers.items() if value is not None},
+        }
+
+    def submit(self, session: Session, invitation: Invitation) -> ScreeningResult | None:
+        """Score a fully answered invitation, store the result and close the link; the callback is separate.
+
+        The link is claimed first with one conditional update, in the same transaction as the
+        result: of two submissions at once (a double click, two tabs) exactly one scores and
+        stores; the other gets ``None``.
+        """
+        now = utcnow()
+        claim = (
+            update(Invitation)
+            .where(Invitation.id == invitation.id, Invitation.status != "completed")
+            .values(status="completed", completed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(session.execute(claim), "rowcount", 0) != 1:
+            session.rollback()
+            return None
+        try:
+            result = self.screener_for(invitation.role).score(self.assessment(invitation))
+            invitation.results.append(
+                StoredResult(
+                    candidate_id=invitation.candidate_id,
+                    model_id=result.model.model_id,
+                    model_sha256=result.model.sha256,
+                    role=result.fit.role if result.fit else None,
+                    fit_score=result.fit.score if result.fit else None,
+                    needs_review=result.needs_human_review,
+                    created_at=now,
+                    result_json=result.model_dump_json(),
+                )
+            )
+            invitation.status, invitation.completed_at = "completed", now
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        return result
+
+    def notify(self, invitation: Invitation) -> None:
+        """Send the completion callback, when the invitation has a callback URL."""
+        if invitation.callback_url:
+            patch_callback(invitation.callback_url, self.settings)
+
+    def status(self, invitation: Invitation) -> dict[str, Any]:
+        """Where an invitation stands, with its result once completed."""
+        expired = invitation.status != "completed" and utcnow() >= invitation.expires_at
+        body: dict[str, Any] = {
+            "invitation_id": invitation.id,
+            "candidate_id": invitation.candidate_id,
+            "role": invitation.role,
+            "language": invitation.language,
+            "status": "expired" if expired else invitation.status,
+            "created_at": invitation.created_at.isoformat(),
+            "expires_at": invitation.expires_at.isoformat(),
+            "completed_at": invitation.completed_at.isoformat() if invitation.completed_at else None,
+            "pages_answered": self.next_page(invitation),
+            "pages": len(self.pages),
+            "result": None,
+            "report_url": None,
+        }
+        if invitation.results:
+            body["result"] = json.loads(invitation.results[-1].result_json)
+            body["report_url"] = self.report_url(invitation.id, invitation.language)
+        return body

@@ -1,0 +1,250 @@
+"""Greenhouse's Assessment Partner API, as an adapter over the service (mounted at ``/greenhouse``).
+
+Greenhouse calls four partner endpoints (developers.greenhouse.io/assessment.html):
+``GET list_tests``, ``POST send_test``, ``GET test_status?partner_interview_id=…`` and
+``POST response_error``, with HTTP Basic authentication whose user name is the
+organisation's API key and whose password is empty. When a candidate finishes, the
+partner may PATCH the ``url`` Greenhouse sent with ``send_test``; Greenhouse then asks
+``test_status`` at once instead of at its next hourly poll.
+
+The adapter only translates: invitations, e-mail, scoring and storage are the
+service's (:class:`~profilefit.apps.service._core.AssessmentService`), so another ATS's
+contract is another module of this shape.
+"""
+
+# No `from __future__ import annotations`: send_test's body names this service's tests, which FastAPI
+# reads only from annotations evaluated when the route is made.
+import logging
+from typing import Annotated, Any, Literal, cast
+from urllib.parse import parse_qs, urlsplit
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from profilefit.apps.service._core import NO_ROLE, AssessmentService
+from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed
+from profilefit.apps.service._problems import Problem, problem_responses
+from profilefit.apps.service._security import match_key
+from profilefit.core.fit import load_role
+from profilefit.core.screening import NOTICE
+from profilefit.exceptions import MailError
+
+log = logging.getLogger("profilefit.service")
+basic = HTTPBasic(auto_error=False, description="User name: the organisation's API key; password: empty.")
+
+
+class _Lenient(BaseModel):
+    # extra="ignore": Greenhouse may add fields to its requests; the contract must not break on them.
+    model_config = ConfigDict(extra="ignore")
+
+
+class PartnerTest(BaseModel):
+    """One test Greenhouse can offer: here, one role in one language."""
+
+    partner_test_id: str
+    partner_test_name: str
+
+
+class Candidate(_Lenient):
+    """The candidate as Greenhouse describes them in ``send_test``."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str = Field(max_length=320, pattern=EMAIL_PATTERN)
+    resume_url: str | None = None
+    phone_number: str | None = None
+    greenhouse_profile_url: str | None = None
+    url: str | None = Field(None, description="Where to PATCH on completion (Greenhouse's example puts it here).")
+
+
+class SendTest(_Lenient):
+    """Greenhouse's ``send_test`` request."""
+
+    partner_test_id: str | int
+    candidate: Candidate
+    url: str | None = Field(None, description="Where to PATCH on completion (Greenhouse's table lists it here).")
+
+
+class SendTestResponse(BaseModel):
+    """Greenhouse's ``send_test`` response: the id of this candidate's test."""
+
+    partner_interview_id: str
+
+
+class TestStatus(BaseModel):
+    """Greenhouse's ``test_status`` response; Greenhouse stops polling once ``partner_status`` is ``complete``."""
+
+    partner_status: str
+    partner_profile_url: str | None = None
+    partner_score: float | None = None
+    metadata: dict[str, str | float | bool] | None = None
+
+
+class ResponseError(_Lenient):
+    """What Greenhouse reports when one of our responses did not validate."""
+
+    api_call: str
+    errors: list[str] = Field(default_factory=list)
+    partner_test_id: str | int | None = None
+    partner_test_name: str | None = None
+    partner_interview_id: str | int | None = None
+    candidate_email: str | None = None
+
+
+def test_id(role: str, language: str) -> str:
+    """A partner_test_id: the role and the page's first language, ``complex-case.nb``."""
+    return f"{role}.{language}"
+
+
+def greenhouse_router(service: AssessmentService) -> APIRouter:
+    """The four Assessment Partner endpoints over one service."""
+    settings = service.settings
+
+    async def organisation(credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)]) -> str:
+        challenge = {"WWW-Authenticate": 'Basic realm="profilefit"'}
+        if credentials is None:
+            raise Problem(401, "send the organisation's API key as the HTTP Basic user name", headers=challenge)
+        digest = match_key(credentials.username, settings.api_key_digests)
+        if digest is None:
+            raise Problem(401, "the API key is not accepted", headers=challenge)
+        return digest
+
+    router = APIRouter(
+        prefix="/greenhouse",
+        tags=["greenhouse"],
+        dependencies=[Depends(organisation)],
+        responses=problem_responses(401, 413, 422),
+    )
+
+    def tests() -> list[PartnerTest]:
+        offered = []
+        for role_id in service.roles:
+            if role_id == NO_ROLE and len(service.roles) > 1:
+                continue  # with roles to offer, each test is one of them
+            for language in service.languages:
+                title = (
+                    service.instrument.title[language]
+                    if role_id == NO_ROLE
+                    else load_role(role_id).text("name", language)
+                )
+                name = f"{title} – {service.texts[language]['language_name']}"
+                offered.append(PartnerTest(partner_test_id=test_id(role_id, language), partner_test_name=name))
+        return offered
+
+    @router.get("/list_tests", response_model=list[PartnerTest], summary="Greenhouse: the tests offered")
+    def list_tests() -> list[PartnerTest]:
+        """Every role in every language of the candidate page."""
+        return tests()
+
+    offered = [test.partner_test_id for test in tests()]
+    offered_type: Any = Literal[tuple(offered)]
+    send_model = create_model(
+        "SendTest",
+        __base__=SendTest,
+        partner_test_id=(offered_type, Field(description="A partner_test_id from list_tests.")),
+    )
+
+    @router.post(
+        "/send_test",
+        response_model=SendTestResponse,
+        summary="Greenhouse: invite and e-mail a candidate",
+        responses=problem_responses(503),
+    )
+    def send_test(body: send_model, owner: Annotated[str, Depends(organisation)]) -> SendTestResponse:
+        """Create the invitation and e-mail the candidate their link; answer with its partner_interview_id."""
+        request = cast(SendTest, body)
+        role, _, language = str(request.partner_test_id).rpartition(".")
+        if test_id(role, language) not in {test.partner_test_id for test in tests()}:
+            reason = "allowed: a partner_test_id from list_tests"
+            raise Problem(
+                422,
+                "unknown test",
+                errors=[{"field": "partner_test_id", "pointer": "#/partner_test_id", "reason": reason}],
+            )
+        callback = request.url or request.candidate.url
+        if callback is not None and not callback_allowed(callback, settings):
+            log.warning("send_test: completion callback host not allowed; Greenhouse will poll instead")
+            callback = None
+        application = _application_id(request.candidate.greenhouse_profile_url)
+        with service.sessions() as session:
+            created = service.invite(
+                session,
+                owner=owner,
+                candidate_id=f"greenhouse-application-{application}" if application else "greenhouse-pending",
+                role=role,
+                language=language,
+                email=request.candidate.email,
+                callback_url=callback,
+                source="greenhouse",
+            )
+            invitation = created.invitation
+            if not application:
+                invitation.candidate_id = f"greenhouse-{invitation.id}"
+            try:
+                service.email_invitation(invitation, created.link)
+            except MailError as error:
+                session.delete(invitation)  # this invitation only: the candidate may hold earlier ones
+                session.commit()
+                if error.refused:
+                    reason = "the mail server refused this address"
+                    field = {"field": "candidate.email", "pointer": "#/candidate/email", "reason": reason}
+                    raise Problem(422, "the test e-mail was not sent", errors=[field]) from None
+                raise Problem(503, "the test e-mail could not be sent; try again later", kind="mail-failed") from None
+            invitation.email = None  # sent: the address is not kept (data minimisation)
+            session.commit()
+            return SendTestResponse(partner_interview_id=invitation.id)
+
+    @router.get(
+        "/test_status",
+        response_model=TestStatus,
+        response_model_exclude_none=True,
+        summary="Greenhouse: status",
+        responses=problem_responses(404),
+    )
+    def test_status(
+        partner_interview_id: Annotated[str, Query(max_length=64)], owner: Annotated[str, Depends(organisation)]
+    ) -> TestStatus:
+        """``complete`` with the fit score, the report link and a summary once the candidate has finished."""
+        with service.sessions() as session:
+            invitation = service.load(session, partner_interview_id, owner=owner)
+            if invitation is None:
+                raise Problem(404, "no such partner_interview_id")
+            status = service.status(invitation)
+        result = status["result"]
+        if result is None:
+            return TestStatus(partner_status=status["status"])
+        fit = result.get("fit") or {}
+        metadata: dict[str, str | float | bool] = {
+            "Role": status["role"],
+            "Fit band": fit.get("band") or ("incomplete" if fit else "n/a"),
+            "Profile": result["profile"],
+            "Needs human review": "yes" if result["needs_human_review"] else "no",
+            "Validity flags": ", ".join(flag["flag"] for flag in result["flags"]) or "none",
+            "Completed At": status["completed_at"],
+            "Model": f"{result['model']['model_id']} (trained on {result['model']['trained_on']})",
+            "Notice": NOTICE,
+        }
+        return TestStatus(
+            partner_status="complete",
+            partner_profile_url=status["report_url"],
+            partner_score=fit.get("score"),
+            metadata=metadata,
+        )
+
+    @router.post("/response_error", summary="Greenhouse: a response of ours did not validate")
+    def response_error(report: ResponseError) -> dict[str, int]:
+        """Logged by call and count (no candidate e-mail, no texts); answered with status 200."""
+        call = report.api_call if report.api_call in ("list_tests", "send_test", "test_status") else "(unknown)"
+        log.warning("Greenhouse reports %d error(s) in our %s response", len(report.errors), call)
+        return {"status": 200}
+
+    return router
+
+
+def _application_id(profile_url: str | None) -> str | None:
+    """The ``application_id`` in a Greenhouse profile URL, when it has a numeric one."""
+    if not profile_url:
+        return None
+    values = parse_qs(urlsplit(profile_url).query).get("application_id", [])
+    return values[0] if values and values[0].isdigit() and len(values[0]) <= 20 else None

@@ -1,0 +1,76 @@
+"""What the service sends out: invitation e-mails over SMTP, and the completion callback (HTTP PATCH).
+
+Neither is logged with its content: a failure is logged by kind, never with the
+address, the link or the candidate.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import smtplib
+import ssl
+import urllib.request
+from email.message import EmailMessage
+from urllib.parse import urlsplit
+
+from profilefit.apps.service._settings import Settings, SmtpSettings
+from profilefit.exceptions import MailError
+
+log = logging.getLogger("profilefit.service")
+
+#: What the service accepts as an e-mail address: no specials outside quotes, no control or line-break
+#: characters (so no header injection), a dot in the domain. Plain classes, not \s: JSON Schema
+#: regexes (ECMA) and Python disagree on what \s matches.
+_ATOM = r"""[^@ "(),:;<>\[\\\]\x00-\x1f\x7f-\x9f\u2028\u2029]"""
+EMAIL_PATTERN = "^" + _ATOM + "{1,64}@" + _ATOM + r"{1,200}\." + _ATOM + "{2,63}$"
+
+
+def send_mail(smtp: SmtpSettings, *, to: str, subject: str, body: str) -> None:
+    """Hand one plain-text e-mail to the SMTP server.
+
+    Raises
+    ------
+    MailError
+        When the server cannot be reached or refuses the message (the reason is the error's type only).
+    """
+    try:
+        message = EmailMessage()
+        message["From"] = smtp.sender
+        message["To"] = to  # refuses line breaks, so no header can be injected
+        message["Subject"] = subject
+        message.set_content(body)
+        with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as server:
+            if smtp.starttls:
+                server.starttls(context=ssl.create_default_context())
+            if smtp.username:
+                server.login(smtp.username, smtp.password or "")
+            server.send_message(message)
+    except (OSError, ValueError, smtplib.SMTPException) as error:
+        log.warning("invitation e-mail not sent: %s", type(error).__name__)
+        refused = isinstance(error, ValueError | smtplib.SMTPRecipientsRefused | smtplib.SMTPNotSupportedError)
+        raise MailError(type(error).__name__, refused=refused) from None
+
+
+def callback_allowed(url: str, settings: Settings) -> bool:
+    """Whether the completion callback may go to ``url``: https (or http when allowed) to a listed host."""
+    parts = urlsplit(url)
+    schemes = ("https", "http") if settings.allow_http_callbacks else ("https",)
+    return parts.scheme in schemes and (parts.hostname or "") in settings.callback_hosts
+
+
+def patch_callback(url: str, settings: Settings) -> int | None:
+    """Send the empty PATCH that tells the ATS a test is complete; return the status, ``None`` on failure."""
+    if not callback_allowed(url, settings):
+        log.warning("completion callback refused: host not allowed")
+        return None
+    request = urllib.request.Request(url, method="PATCH", data=b"")
+    if settings.callback_key:
+        credentials = base64.b64encode(f"{settings.callback_key}:".encode()).decode("ascii")
+        request.add_header("Authorization", f"Basic {credentials}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except OSError as error:
+        log.warning("completion callback failed: %s", type(error).__name__)
+        return None

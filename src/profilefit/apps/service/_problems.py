@@ -1,0 +1,203 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``), and nothing more.
+
+A problem names the field and what was allowed, as the batch rejects file does, but
+never echoes a value the caller sent, never carries a traceback, and is logged by its
+type and route only: no candidate data reaches an error body or a log line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from profilefit.core.instrument import Instrument
+from profilefit.core.schema import describe_errors
+
+PROBLEM_TYPE = "application/problem+json"
+#: Problem ``type`` URIs are relative references into docs/service.md.
+TYPE_BASE = "https://profilefit.invalid/docs/service#"
+log = logging.getLogger("profilefit.service")
+
+#: The JSON Schema of a problem as this service writes it (RFC 9457 members plus ``errors``).
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "pointer", "reason"],
+                "properties": {
+                    "index": {"type": "integer", "description": "position in a batch"},
+                    "field": {"type": "string"},
+                    "pointer": {"type": "string", "description": "JSON pointer into the request"},
+                    "reason": {"type": "string", "description": "what is allowed"},
+                },
+            },
+        },
+    },
+}
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    410: "Gone",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid request",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+class Problem(Exception):
+    """An error answered as problem details; ``errors`` lists ``{field, pointer, reason}`` records."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        kind: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.errors, self.headers = status, detail, errors, headers or {}
+        self.kind = kind or _TITLES.get(status, "error").lower().replace(" ", "-")
+
+
+def problem_body(status: int, detail: str, *, kind: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The JSON object of a problem."""
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + kind,
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def problem_response(problem: Problem) -> Response:
+    """The HTTP response of a problem."""
+    body = problem_body(problem.status, problem.detail, kind=problem.kind, errors=problem.errors)
+    return Response(json.dumps(body), problem.status, headers=problem.headers, media_type=PROBLEM_TYPE)
+
+
+def field_problems(error: ValidationError, instrument: Instrument, *, index: int | None = None) -> list[dict[str, Any]]:
+    """Field, JSON pointer and reason of each problem of an assessment; the values are left out."""
+    records = []
+    for record in describe_errors(error, instrument):
+        field = str(record["field"])
+        pointer = "" if field == "(assessment)" else "/" + field.replace("~", "~0").replace("/", "~1").replace(".", "/")
+        entry: dict[str, Any] = {"field": field, "pointer": "#" + pointer, "reason": _without_input(record["reason"])}
+        if index is not None:
+            entry = {"index": index, **entry, "pointer": f"#/assessments/{index}{pointer}"}
+        records.append(entry)
+    return records
+
+
+def _without_input(reason: str) -> str:
+    # pydantic's own messages do not quote the input, except JSON parse errors, which can; cut those.
+    return reason if "input" not in reason.lower() else reason.split(",")[0]
+
+
+def _route(request: Request) -> str:
+    route = request.scope.get("route")
+    return getattr(route, "path", "(no route)")
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Answer every error of ``app`` as problem details."""
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, problem: Problem) -> Response:
+        if problem.status >= 500:
+            log.warning("%s %s: %s", request.method, _route(request), problem.kind)
+        return problem_response(problem)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        detail = error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "error")
+        headers = dict(error.headers or {})
+        return problem_response(Problem(error.status_code, detail, headers=headers))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, error: RequestValidationError) -> Response:
+        errors = []
+        for item in error.errors():
+            location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")]
+            errors.append(
+                {
+                    "field": ".".join(location) or "(request)",
+                    "pointer": "#/" + "/".join(location),
+                    "reason": str(item.get("msg", "invalid")),
+                }
+            )
+        return problem_response(Problem(422, "the request does not match the API's schema", errors=errors))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> Response:
+        # Type and route only: a message or traceback could quote candidate data.
+        log.error("%s %s: unexpected %s", request.method, _route(request), type(error).__name__)
+        return problem_response(Problem(500, "the service could not complete the request"))
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for problem details with these status codes."""
+    content = {PROBLEM_TYPE: {"schema": PROBLEM_SCHEMA}}
+    return {code: {"description": _TITLES.get(code, "problem details"), "content": content} for code in codes}
+
+
+def not_found(what: str) -> HTTPException:
+    """A 404 naming what was not found (never the id that was asked for)."""
+    return HTTPException(404, f"no such {what}")
+
+
+class BodyLimit:
+    """ASGI middleware: refuse a request body over ``limit`` bytes with 413, by header or as it streams."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_large = Problem(413, f"the request body is larger than {self.limit} bytes", kind="too-large")
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length" and (not value.isdigit() or int(value) > self.limit):
+                await problem_response(too_large)(scope, receive, send)
+                return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise Problem(413, too_large.detail, kind="too-large")
+            return message
+
+        await self.app(scope, limited, send)

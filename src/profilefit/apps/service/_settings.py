@@ -1,0 +1,180 @@
+"""Settings of the assessment service, read from keyword arguments or ``PROFILEFIT_*`` variables.
+
+Every worker process of ``profilefit serve`` builds its own app, so everything a worker
+needs travels in environment variables: :meth:`Settings.from_env` is the one reader.
+API keys are kept only as SHA-256 digests; the plain keys are never stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+#: Most assessments one ``POST /v1/score/batch`` request may carry.
+MAX_BATCH = 100
+#: Default largest request body, in bytes (a batch of 100 full assessments is about 120 KB).
+MAX_BODY_BYTES = 256 * 1024
+#: Greenhouse's hosts that receive the completion PATCH; other callback hosts must be allowed by name.
+GREENHOUSE_CALLBACK_HOSTS = ("app.greenhouse.io", "app.eu.greenhouse.io")
+
+
+def key_digest(key: str) -> str:
+    """The SHA-256 hex digest under which an API key is kept."""
+    return hashlib.sha256(key.strip().encode("utf-8")).hexdigest()
+
+
+def read_keys(text: str) -> list[str]:
+    """API keys from a file's text or a comma-separated variable: one per line or comma, ``#`` starts a comment."""
+    keys = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0]
+        keys += [part.strip() for part in line.split(",") if part.strip()]
+    return keys
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmtpSettings:
+    """Where invitation e-mails go out: an SMTP server the organisation runs or rents."""
+
+    host: str
+    port: int = 587
+    sender: str = "profilefit@localhost"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    starttls: bool = True
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Configuration of one service instance.
+
+    Parameters
+    ----------
+    api_key_digests : frozenset of str
+        SHA-256 digests of the accepted API keys (see :func:`key_digest` and :meth:`with_keys`).
+    secret_key : bytes
+        Signs invitation links and report links (HMAC-SHA256). Every worker must share it.
+    database_url : str, default="sqlite:///profilefit-service.db"
+        A SQLAlchemy URL; ``postgresql+psycopg://user:pass@host/db`` works unchanged.
+    public_url : str, default="http://127.0.0.1:8000"
+        How candidates and recruiters reach this service; links in e-mails start with it.
+    model_path : str or None
+        A model file; default the shipped reference model.
+    role : str or None, default="complex-case"
+        The role used when an invitation names none; ``None`` (``"none"`` in the environment):
+        results without role fit, as for a model on an organisation's own instrument.
+    decision_log : str or None
+        A JSON Lines decision log (see :class:`profilefit.core.screening.Screener`).
+    max_body_bytes, max_batch : int
+        Request-size limits.
+    rate_per_second, rate_burst : float
+        Per-key token bucket, per worker process; ``rate_per_second=0`` turns it off.
+    cors_origins : tuple of str
+        Origins allowed to call the API from a browser; empty (the default) sends no CORS headers.
+    invitation_days : float, default=14
+        How long an invitation link stays valid.
+    retention_days : float, default=180
+        How long invitations, answers and results are kept (see :func:`purge_expired`).
+    organisation, privacy_contact : str
+        Named on the candidate's privacy notice (GDPR Art. 13).
+    smtp : SmtpSettings or None
+        Without it, invitations are created but no e-mail is sent (``send_test`` refuses).
+    callback_hosts : tuple of str
+        Hosts the completion callback (PATCH) may go to.
+    callback_key : str or None
+        Sent as the HTTP Basic user name with the completion callback.
+    allow_http_callbacks : bool, default=False
+        Allow ``http://`` callback URLs (tests on loopback only).
+    migrate : bool, default=True
+        Bring the database schema up to date when the app starts.
+    """
+
+    api_key_digests: frozenset[str] = frozenset()
+    secret_key: bytes = field(repr=False, default=b"")
+    database_url: str = "sqlite:///profilefit-service.db"
+    public_url: str = "http://127.0.0.1:8000"
+    model_path: str | None = None
+    role: str | None = "complex-case"
+    decision_log: str | None = None
+    max_body_bytes: int = MAX_BODY_BYTES
+    max_batch: int = MAX_BATCH
+    rate_per_second: float = 50.0
+    rate_burst: float = 100.0
+    cors_origins: tuple[str, ...] = ()
+    invitation_days: float = 14.0
+    retention_days: float = 180.0
+    organisation: str = "the employer"
+    privacy_contact: str = "the employer's data protection contact"
+    smtp: SmtpSettings | None = None
+    callback_hosts: tuple[str, ...] = GREENHOUSE_CALLBACK_HOSTS
+    callback_key: str | None = field(default=None, repr=False)
+    allow_http_callbacks: bool = False
+    migrate: bool = True
+
+    def __post_init__(self) -> None:
+        if len(self.secret_key) < 16:
+            raise ValueError("secret_key must be at least 16 bytes; set PROFILEFIT_SECRET_KEY or --secret-key-file")
+        if self.max_batch < 1 or self.max_body_bytes < 1024:
+            raise ValueError("max_batch must be at least 1 and max_body_bytes at least 1024")
+
+    def with_keys(self, keys: Iterable[str]) -> Settings:
+        """The same settings accepting these plain API keys (kept only as digests)."""
+        return replace(self, api_key_digests=frozenset(key_digest(k) for k in keys if k.strip()))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from ``PROFILEFIT_*`` variables (see docs/service.md for the list)."""
+        env = os.environ if environ is None else environ
+        keys = read_keys(env.get("PROFILEFIT_API_KEYS", ""))
+        if env.get("PROFILEFIT_API_KEY_FILE"):
+            keys += read_keys(Path(env["PROFILEFIT_API_KEY_FILE"]).read_text(encoding="utf-8"))
+        secret = env.get("PROFILEFIT_SECRET_KEY", "")
+        if env.get("PROFILEFIT_SECRET_KEY_FILE"):
+            secret = Path(env["PROFILEFIT_SECRET_KEY_FILE"]).read_text(encoding="utf-8").strip()
+        smtp = None
+        if env.get("PROFILEFIT_SMTP_HOST"):
+            smtp = SmtpSettings(
+                host=env["PROFILEFIT_SMTP_HOST"],
+                port=int(env.get("PROFILEFIT_SMTP_PORT", "587")),
+                sender=env.get("PROFILEFIT_SMTP_SENDER", "profilefit@localhost"),
+                username=env.get("PROFILEFIT_SMTP_USER") or None,
+                password=env.get("PROFILEFIT_SMTP_PASSWORD") or None,
+                starttls=env.get("PROFILEFIT_SMTP_STARTTLS", "1") not in ("0", "false", "no"),
+            )
+        defaults = cls.__dataclass_fields__
+        number = {
+            "max_body_bytes": int,
+            "max_batch": int,
+            "rate_per_second": float,
+            "rate_burst": float,
+            "invitation_days": float,
+            "retention_days": float,
+        }
+        options: dict[str, object] = {}
+        for name, kind in number.items():
+            variable = f"PROFILEFIT_{name.upper()}"
+            if env.get(variable):
+                try:
+                    options[name] = kind(env[variable])
+                except ValueError:
+                    allowed = "a whole number" if kind is int else "a number"
+                    raise ValueError(f"{variable}={env[variable]!r}: allowed: {allowed}") from None
+        for name in ("database_url", "public_url", "model_path", "role", "decision_log", "organisation"):
+            if env.get(f"PROFILEFIT_{name.upper()}"):
+                options[name] = env[f"PROFILEFIT_{name.upper()}"]
+        if str(options.get("role", "")).lower() == "none":
+            options["role"] = None
+        if env.get("PROFILEFIT_PRIVACY_CONTACT"):
+            options["privacy_contact"] = env["PROFILEFIT_PRIVACY_CONTACT"]
+        if env.get("PROFILEFIT_CORS_ORIGINS"):
+            options["cors_origins"] = tuple(read_keys(env["PROFILEFIT_CORS_ORIGINS"]))
+        if env.get("PROFILEFIT_CALLBACK_HOSTS"):
+            options["callback_hosts"] = tuple(read_keys(env["PROFILEFIT_CALLBACK_HOSTS"]))
+        options["callback_key"] = env.get("PROFILEFIT_CALLBACK_KEY") or None
+        options["migrate"] = env.get("PROFILEFIT_MIGRATE", "1") not in ("0", "false", "no")
+        assert set(options) <= set(defaults)
+        return cls(secret_key=secret.encode("utf-8"), smtp=smtp, **options).with_keys(keys)  # type: ignore[arg-type]

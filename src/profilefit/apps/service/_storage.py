@@ -1,0 +1,240 @@
+"""What the service keeps: invitations, answers, results, and the record of every erasure.
+
+SQLAlchemy 2 models over any database SQLAlchemy speaks; SQLite by default, a
+PostgreSQL URL unchanged. The schema is made by the Alembic migrations shipped in
+``profilefit/apps/service/migrations`` (see :func:`upgrade`), never by ``create_all``, so a
+database made by one release is brought up to date by the next.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, delete, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+#: Invitation states, in the order a candidate goes through them.
+STATUSES = ("sent", "started", "completed")
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, to the second (what the tables store)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored without zone and read back as UTC, the same on SQLite and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    """Base of the service's tables."""
+
+
+class Invitation(Base):
+    """One candidate's invitation to take the assessment: the link, its state and its timing."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: The SHA-256 digest of the API key that created the invitation: each key sees only its own.
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    candidate_id: Mapped[str] = mapped_column(String(128), index=True)
+    role: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(3))
+    source: Mapped[str] = mapped_column(String(32), default="api")
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    callback_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="sent")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    consented_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    page_opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    page_seconds: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    results: Mapped[list[StoredResult]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+
+class Answer(Base):
+    """One answered question of an invitation (item, attention check or scenario), as the text posted."""
+
+    __tablename__ = "answers"
+
+    invitation_id: Mapped[str] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), primary_key=True)
+    question: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(8))
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class StoredResult(Base):
+    """The ScreeningResult of a completed invitation, with the model and role that produced it."""
+
+    __tablename__ = "results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    invitation_id: Mapped[str] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[str] = mapped_column(String(128), index=True)
+    model_id: Mapped[str] = mapped_column(String(128))
+    model_sha256: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    fit_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    needs_review: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    result_json: Mapped[str] = mapped_column(Text)
+
+
+class Erasure(Base):
+    """That a candidate's data was erased, when, why and how much; the candidate id is kept only as a hash."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    candidate_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    erased_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    invitations: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[int] = mapped_column(Integer)
+    results: Mapped[int] = mapped_column(Integer)
+
+
+def candidate_hash(candidate_id: str) -> str:
+    """How an erasure record names a candidate: SHA-256 of the id, so the record keeps no identity."""
+    return hashlib.sha256(candidate_id.encode("utf-8")).hexdigest()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets foreign keys on and a wait instead of 'database is locked'."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        from sqlalchemy import event
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(connection: Any, record: Any) -> None:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(url: str) -> Any:
+    """An Alembic configuration for the shipped migrations and ``url`` (no alembic.ini needed)."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` up to ``revision`` (by default the newest)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str = "base") -> None:
+    """Take the database at ``url`` down to ``revision`` (``"base"``: no tables of ours left)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(url), revision)
+
+
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    """A session factory whose objects stay readable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def erase_candidate(
+    session: Session, candidate_id: str, *, owner: str | None = None, now: datetime | None = None
+) -> Erasure:
+    """Delete every invitation, answer and result of a candidate, and record that it happened (GDPR Art. 17).
+
+    With ``owner`` (an API key's digest) only that key's invitations of the candidate go;
+    without it, the candidate's invitations of every key (the operator's erasure).
+    """
+    statement = select(Invitation.id).where(Invitation.candidate_id == candidate_id)
+    if owner is not None:
+        statement = statement.where(Invitation.owner == owner)
+    invitation_ids = list(session.scalars(statement))
+    record = _delete(session, invitation_ids, reason="request", now=now)
+    record.candidate_sha256, record.owner = candidate_hash(candidate_id), owner
+    session.commit()
+    return record
+
+
+def purge_expired(session: Session, retention_days: float, *, now: datetime | None = None) -> Erasure:
+    """Delete invitations created more than ``retention_days`` ago, with their answers and results.
+
+    One erasure record with reason ``"retention"`` counts what went.
+    """
+    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+    invitation_ids = list(session.scalars(select(Invitation.id).where(Invitation.created_at < cutoff)))
+    record = _delete(session, invitation_ids, reason="retention", now=now)
+    session.commit()
+    return record
+
+
+def purge_database(url: str, retention_days: float) -> Erasure:
+    """:func:`purge_expired` on the database at ``url`` (what ``profilefit purge-expired`` runs)."""
+    engine = make_engine(url)
+    try:
+        with sessions(engine)() as session:
+            return purge_expired(session, retention_days)
+    finally:
+        engine.dispose()
+
+
+def _delete(session: Session, invitation_ids: list[str], *, reason: str, now: datetime | None) -> Erasure:
+    counts = {"invitations": len(invitation_ids), "answers": 0, "results": 0}
+    for start in range(0, len(invitation_ids), 500):
+        chunk = invitation_ids[start : start + 500]
+        counts["answers"] += _count_deleted(session, delete(Answer).where(Answer.invitation_id.in_(chunk)))
+        counts["results"] += _count_deleted(session, delete(StoredResult).where(StoredResult.invitation_id.in_(chunk)))
+        session.execute(delete(Invitation).where(Invitation.id.in_(chunk)))
+    record = Erasure(reason=reason, erased_at=now or utcnow(), **counts)
+    session.add(record)
+    session.flush()
+    return record
+
+
+def _count_deleted(session: Session, statement: Any) -> int:
+    return int(getattr(session.execute(statement), "rowcount", 0) or 0)
+
+
+def erasure_json(record: Erasure) -> dict[str, Any]:
+    """An erasure record as the API returns it."""
+    return {
+        "erasure_id": record.id,
+        "reason": record.reason,
+        "erased_at": record.erased_at.isoformat(),
+        "deleted": {"invitations": record.invitations, "answers": record.answers, "results": record.results},
+    }
+
+
+def result_of(stored: StoredResult) -> dict[str, Any]:
+    """The stored result as the JSON object it was."""
+    value: dict[str, Any] = json.loads(stored.result_json)
+    return value

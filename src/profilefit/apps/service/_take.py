@@ -1,0 +1,261 @@
+"""The candidate's test page ``/take/{token}`` and the recruiter's report page ``/reports/{id}``.
+
+Plain HTML forms rendered on the server with Jinja2 (autoescape on, strict
+undefined), so the page works without JavaScript and nothing a candidate or an ATS
+sent reaches the page unescaped. Every response forbids caching and referrers (the
+token is in the address) and carries a Content-Security-Policy allowing only our own
+style sheet.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from profilefit.apps.service._core import AssessmentService
+from profilefit.apps.service._questionnaire import questions
+from profilefit.apps.service._storage import Invitation, utcnow
+from profilefit.core.screening import ScreeningResult
+from profilefit.pages.reports import isolate
+
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'",
+}
+#: The report is self-contained with inline styles and SVG (see profilefit.pages.reports).
+REPORT_HEADERS = {
+    **PAGE_HEADERS,
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+}
+
+
+def environment() -> Environment:
+    """The template environment: autoescape for every template, an undefined name is an error."""
+    return Environment(
+        loader=PackageLoader("profilefit.apps.service", "data"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+    )
+
+
+def take_router(service: AssessmentService) -> APIRouter:
+    """Routes of the candidate page and the report page."""
+    router = APIRouter(include_in_schema=False)
+    templates = environment()
+    css = resources.files("profilefit.apps.service").joinpath("data", "take.css").read_text(encoding="utf-8")
+    settings = service.settings
+
+    def render(name: str, lang: str, status: int = 200, *, here: str = "", **context: Any) -> HTMLResponse:
+        words = service.texts[lang]
+        html = templates.get_template(name).render(
+            lang=lang,
+            here=here,
+            t=words,
+            title=service.instrument.title[lang],
+            organisation=settings.organisation,
+            languages=[(code, service.texts[code]["language_name"]) for code in service.languages],
+            **context,
+        )
+        return HTMLResponse(html, status, headers=PAGE_HEADERS)
+
+    def message(kind: str, lang: str, status: int) -> HTMLResponse:
+        words = service.texts[lang]
+        return render(
+            "message.html",
+            lang,
+            status,
+            heading=words[f"{kind}_heading"],
+            body=words[f"{kind}_body"].format(organisation=isolate(settings.organisation)),
+        )
+
+    def language(request: Request, invitation: Invitation | None, session: Session | None = None) -> str:
+        wanted = request.query_params.get("lang")
+        if wanted in service.languages:
+            if invitation is not None and session is not None and invitation.language != wanted:
+                invitation.language = wanted
+                session.commit()
+            return str(wanted)
+        return invitation.language if invitation is not None else service.languages[0]
+
+    def opened(session: Session, request: Request, token: str) -> Invitation | HTMLResponse:
+        """The invitation of a genuine, unexpired, unused token, or the page that says why not."""
+        read = service.signer.read_invitation_token(token)
+        invitation = service.load(session, read[0]) if read else None
+        if read is None or invitation is None:
+            return message("invalid", language(request, None), 404)
+        if invitation.status == "completed":
+            return message("used", language(request, invitation), 410)
+        if read[1] or utcnow() >= invitation.expires_at:
+            return message("expired", language(request, invitation), 410)
+        return invitation
+
+    def consent_page(token: str, invitation: Invitation, lang: str, error: str | None = None) -> HTMLResponse:
+        words = service.texts[lang]
+        low, high = (max(1, round(m)) for m in service.instrument.estimated_minutes_range())
+        fill = {
+            "organisation": isolate(settings.organisation),
+            "contact": isolate(settings.privacy_contact),
+            "days": f"{settings.retention_days:g}",
+            "minutes": f"{low}-{high}",
+        }
+        notice = [
+            words[key].format(**fill)
+            for key in (
+                "notice_controller",
+                "notice_purpose",
+                "notice_data",
+                "notice_recipients",
+                "notice_decision",
+                "notice_retention",
+                "notice_rights",
+            )
+        ]
+        return render(
+            "consent.html",
+            lang,
+            400 if error else 200,
+            here=f"/take/{token}",
+            intro=words["intro"].format(**fill),
+            notice=notice,
+            action=f"/take/{token}/consent",
+            error=error,
+        )
+
+    def question_page(
+        token: str,
+        invitation: Invitation,
+        number: int,
+        lang: str,
+        problems: dict[str, str] | None = None,
+        posted: dict[str, str] | None = None,
+    ) -> HTMLResponse:
+        words = service.texts[lang]
+        ids = service.pages[number]
+        shown = questions(service.instrument, ids, lang)
+        answers = {answer.question: answer.value for answer in invitation.answers}
+        answers.update({key: value for key, value in (posted or {}).items() if key in ids})  # what was just chosen
+        kind = "choice" if shown and shown[0].kind == "choice" else "scale"
+        last = number == len(service.pages) - 1
+        return render(
+            "page.html",
+            lang,
+            400 if problems else 200,
+            here=f"/take/{token}",
+            progress=words["progress"].format(page=number + 1, pages=len(service.pages)),
+            number=number + 1,
+            pages=len(service.pages),
+            questions=shown,
+            first=sum(len(page) for page in service.pages[:number]),
+            answers=answers,
+            problems=problems or {},
+            instruction=words["scenario_instruction" if kind == "choice" else "items_instruction"],
+            action=f"/take/{token}/page/{number}",
+            button=words["finish" if last else "continue"],
+        )
+
+    @router.get("/static/take.css")
+    def style() -> Response:
+        return Response(css, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+
+    @router.get("/take/{token}")
+    def take(token: str, request: Request) -> Response:
+        with service.sessions() as session:
+            invitation = opened(session, request, token)
+            if isinstance(invitation, Response):
+                return invitation
+            lang = language(request, invitation, session)
+            if invitation.consented_at is None:
+                return consent_page(token, invitation, lang)
+            number = service.next_page(invitation)
+            if number >= len(service.pages):  # every page answered but not submitted: submit now
+                return finish(session, token, invitation, lang, None)
+            service.open_page(session, invitation)
+            return question_page(token, invitation, number, lang)
+
+    @router.post("/take/{token}/consent")
+    async def consent(token: str, request: Request) -> Response:
+        form = await request.form()
+        posted = {key: value for key, value in form.items() if isinstance(value, str)}
+        # Database work runs in the thread pool, so a slow database never holds the event loop.
+        return await run_in_threadpool(give_consent, token, request, posted)
+
+    def give_consent(token: str, request: Request, posted: dict[str, str]) -> Response:
+        with service.sessions() as session:
+            invitation = opened(session, request, token)
+            if isinstance(invitation, Response):
+                return invitation
+            lang = _posted_language(service, posted.get("lang"), invitation)
+            if posted.get("consent") != "yes":
+                return consent_page(token, invitation, lang, service.texts[lang]["consent_required"])
+            if invitation.consented_at is None:
+                invitation.consented_at = utcnow()
+                invitation.status = "started"
+            invitation.language = lang
+            session.commit()
+        return RedirectResponse(f"/take/{token}", 303, headers=PAGE_HEADERS)
+
+    @router.post("/take/{token}/page/{number}")
+    async def answer(token: str, number: int, request: Request, background: BackgroundTasks) -> Response:
+        form = await request.form()
+        posted = {key: value for key, value in form.items() if isinstance(value, str)}
+        return await run_in_threadpool(save_answers, token, number, request, background, posted)
+
+    def save_answers(
+        token: str, number: int, request: Request, background: BackgroundTasks, posted: dict[str, str]
+    ) -> Response:
+        with service.sessions() as session:
+            invitation = opened(session, request, token)
+            if isinstance(invitation, Response):
+                return invitation
+            lang = _posted_language(service, posted.get("lang"), invitation)
+            if invitation.consented_at is None or not 0 <= number < len(service.pages):
+                return RedirectResponse(f"/take/{token}", 303, headers=PAGE_HEADERS)
+            problems = service.save_page(session, invitation, number, posted)
+            if problems:
+                return question_page(token, invitation, number, lang, problems, posted)
+            if service.next_page(invitation) < len(service.pages):
+                return RedirectResponse(f"/take/{token}", 303, headers=PAGE_HEADERS)
+            return finish(session, token, invitation, lang, background)
+
+    def finish(
+        session: Session, token: str, invitation: Invitation, lang: str, background: BackgroundTasks | None
+    ) -> Response:
+        if service.submit(session, invitation) is None:  # another submission of the same link was first
+            return message("used", lang, 410)
+        if background is not None:
+            background.add_task(service.notify, invitation)
+        else:
+            service.notify(invitation)
+        return message("thanks", lang, 200)
+
+    @router.get("/reports/{invitation_id}")
+    def report(invitation_id: str, sig: str = "", lang: str = "en") -> Response:
+        from profilefit.pages.reports import html_report, report_languages
+
+        if not service.signer.check_report_signature(invitation_id, sig):
+            return Response("not found", 404, headers=PAGE_HEADERS, media_type="text/plain")
+        with service.sessions() as session:
+            invitation = service.load(session, invitation_id)
+            if invitation is None or not invitation.results:
+                return Response("not found", 404, headers=PAGE_HEADERS, media_type="text/plain")
+            result = ScreeningResult.model_validate_json(invitation.results[-1].result_json)
+        language = lang if lang in report_languages() else "en"
+        page = html_report(result, language=language, instrument=service.instrument)
+        return HTMLResponse(page, headers=REPORT_HEADERS)
+
+    return router
+
+
+def _posted_language(service: AssessmentService, posted: Any, invitation: Invitation) -> str:
+    return str(posted) if posted in service.languages else invitation.language

@@ -1,5 +1,0 @@
-"""The ``profilefit`` command: thin sub-commands over plain, tested functions."""
-
-from profilefit.cli._main import main
-
-__all__ = ["main"]

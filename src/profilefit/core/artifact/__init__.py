@@ -1,0 +1,37 @@
+"""Model artifacts: save and load a model with a manifest that vouches for it."""
+
+from profilefit.core.artifact._artifact import (
+    Manifest,
+    ModelArtifact,
+    convert_artifact,
+    current_versions,
+    describe_artifact,
+    file_sha256,
+    load_artifact,
+    manifest_path,
+    read_manifest,
+    reference_model_path,
+    save_artifact,
+)
+from profilefit.core.artifact._format import FORMAT_VERSION, MODEL_SUFFIX, LinearCore
+from profilefit.exceptions import LegacyModelWarning, ModelIntegrityError, ModelVersionError
+
+__all__ = [
+    "FORMAT_VERSION",
+    "MODEL_SUFFIX",
+    "LegacyModelWarning",
+    "LinearCore",
+    "Manifest",
+    "ModelArtifact",
+    "ModelIntegrityError",
+    "ModelVersionError",
+    "convert_artifact",
+    "current_versions",
+    "describe_artifact",
+    "file_sha256",
+    "load_artifact",
+    "manifest_path",
+    "read_manifest",
+    "reference_model_path",
+    "save_artifact",
+]

@@ -1,0 +1,235 @@
+"""A JSON Lines decision log that names candidates only by a keyed pseudonym.
+
+Each line is one record: ``kind`` ``"decision"`` (a scored candidate), ``"review"`` (what a
+person decided about a result) or ``"erasure"`` (one candidate's lines were removed). A
+candidate appears only as ``candidate``: HMAC-SHA256 of the candidate id under the
+organisation's secret key, so that one candidate's lines can be found and erased later
+from the id alone, while the log itself names nobody.
+
+Appends are safe across threads (a lock) and processes (``flock`` on the file, and one
+``write`` per batch of lines on a file opened for appending).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from profilefit.exceptions import DecisionLogError
+
+try:  # POSIX; on other systems appends are serialised within the process only
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
+#: Environment variable holding the organisation's secret key for pseudonyms.
+KEY_ENVIRONMENT = "PROFILEFIT_DECISION_LOG_KEY"
+
+
+def now() -> str:
+    """The time of a record: UTC, ISO 8601, to the millisecond."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class DecisionLog:
+    """An append-only JSON Lines decision log, with keyed pseudonyms for candidates.
+
+    Parameters
+    ----------
+    path : str or Path
+        The log file (created on the first write).
+    key : str or bytes, optional
+        The organisation's secret for pseudonyms. By default the environment variable
+        :data:`KEY_ENVIRONMENT`, else a key file beside the log (``NAME.key``, created with
+        owner-only permissions on first use). Keep the key apart from the log in production:
+        whoever holds both can test whether a given id is in the log.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> log = DecisionLog(pathlib.Path(tempfile.mkdtemp()) / "decisions.jsonl", key="secret")
+    >>> log.pseudonym("cand-1") == log.pseudonym("cand-1") != log.pseudonym("cand-2")
+    True
+    """
+
+    def __init__(self, path: str | Path, *, key: str | bytes | None = None) -> None:
+        self.path = Path(path)
+        self._key = key.encode("utf-8") if isinstance(key, str) else key
+        self._lock = threading.Lock()
+
+    # ---- pseudonyms ---------------------------------------------------------------
+
+    def _secret(self) -> bytes:
+        if self._key is None:
+            from_environment = os.environ.get(KEY_ENVIRONMENT)
+            self._key = from_environment.encode("utf-8") if from_environment else self._key_file()
+        return self._key
+
+    def _key_file(self) -> bytes:
+        path = self.path.with_name(self.path.name + ".key")
+        if not path.exists():
+            # Written whole under a private name, then linked into place: link fails if another
+            # process got there first, so no process ever reads a key file that is still empty.
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+            descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                with os.fdopen(descriptor, "wb") as stream:
+                    stream.write(secrets.token_hex(32).encode("ascii") + b"\n")
+                    stream.flush()
+                    os.fsync(stream.fileno())
+                with contextlib.suppress(FileExistsError):
+                    os.link(draft, path)
+            finally:
+                draft.unlink(missing_ok=True)
+        key = path.read_bytes().strip()
+        if not key:  # never written so by profilefit: pseudonyms under an empty key would protect nobody
+            raise DecisionLogError(f"{path}: the decision log's key file is empty; restore the key or remove the file")
+        return key
+
+    def pseudonym(self, candidate_id: str) -> str:
+        """The candidate's keyed pseudonym: HMAC-SHA256 of the id (as the schema reads it), in hex."""
+        return hmac.new(self._secret(), candidate_id.strip().encode("utf-8"), hashlib.sha256).hexdigest()
+
+    # ---- writing ------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self, mode: str) -> Iterator[Any]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock, self.path.open(mode, encoding="utf-8") as stream:
+            if fcntl is not None:
+                fcntl.flock(stream.fileno(), fcntl.LOCK_EX)
+            try:
+                yield stream
+            finally:
+                if fcntl is not None:
+                    stream.flush()
+                    fcntl.flock(stream.fileno(), fcntl.LOCK_UN)
+
+    def append(self, records: Iterable[dict[str, Any]]) -> int:
+        """Append records, one JSON line each, in one write; return how many."""
+        lines = [json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n" for record in records]
+        if lines:
+            with self._locked("a") as stream:
+                stream.write("".join(lines))
+        return len(lines)
+
+    def append_file(self, staged: Path) -> None:
+        """Append the lines of a staged file (written by a batch run that has now succeeded)."""
+        with self._locked("a") as stream, staged.open(encoding="utf-8") as lines:
+            for block in iter(lambda: lines.read(1 << 20), ""):
+                stream.write(block)
+
+    def review(self, candidate_id: str, *, reviewer: str, decision: str, note: str | None = None) -> dict[str, Any]:
+        """Append what a person decided about a candidate's result (human oversight, EU AI Act Art. 14)."""
+        reviewer, decision = reviewer.strip(), decision.strip()
+        if not reviewer or not decision:
+            raise DecisionLogError("a review needs the reviewer and the decision, both non-empty")
+        record = {
+            "kind": "review",
+            "time": now(),
+            "candidate": self.pseudonym(candidate_id),
+            "reviewer": reviewer,
+            "decision": decision,
+            "note": note,
+        }
+        self.append([record])
+        return record
+
+    # ---- reading and erasing ------------------------------------------------------
+
+    def records(self, candidate_id: str | None = None) -> list[dict[str, Any]]:
+        """All records, or those of one candidate (found by pseudonym)."""
+        if not self.path.exists():
+            return []
+        wanted = None if candidate_id is None else self.pseudonym(candidate_id)
+        found = []
+        with self._locked("r") as stream:
+            for number, line in enumerate(stream, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as error:
+                    raise DecisionLogError(f"{self.path}, line {number}: not a JSON record ({error.msg})") from None
+                if wanted is None or record.get("candidate") == wanted:
+                    found.append(record)
+        return found
+
+    def erase(self, candidate_id: str, *, reason: str = "erasure request (GDPR Art. 17)") -> int:
+        """Remove every line of one candidate; append an ``erasure`` record; return how many lines went.
+
+        The erasure record holds the time, the count and the reason, not the pseudonym, so the
+        log keeps no trace of whom it was about. The file is rewritten in place under its lock,
+        so a writer in another process waits and then appends to the rewritten file.
+        """
+        wanted = self.pseudonym(candidate_id)
+        if not self.path.exists():
+            return 0
+        with self._locked("r+") as stream:
+            kept, removed = [], 0
+            for line in stream:
+                try:
+                    mine = json.loads(line).get("candidate") == wanted
+                except (json.JSONDecodeError, AttributeError):
+                    mine = False
+                if mine:
+                    removed += 1
+                else:
+                    kept.append(line)
+            record = {"kind": "erasure", "time": now(), "lines_removed": removed, "reason": reason}
+            kept.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+            stream.seek(0)
+            stream.writelines(kept)
+            stream.truncate()
+        return removed
+
+    # ---- staging for batches ------------------------------------------------------
+
+    @contextlib.contextmanager
+    def staged(self) -> Iterator[_Stage]:
+        """A stage for a batch run: lines go to a temporary file, appended only if the block ends well."""
+        stage = _Stage(self)
+        try:
+            yield stage
+        except BaseException:
+            stage.discard()
+            raise
+        stage.commit()
+
+
+class _Stage:
+    """Decision lines of a batch run, held in a temporary file next to the log until the run succeeds."""
+
+    def __init__(self, log: DecisionLog) -> None:
+        self.log = log
+        log.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = log.path.with_name(f"{log.path.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
+        self._stream = self.path.open("w", encoding="utf-8")
+
+    def add(self, records: Iterable[dict[str, Any]]) -> None:
+        self._stream.writelines(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records)
+
+    def commit(self) -> None:
+        self._stream.close()
+        try:
+            self.log.append_file(self.path)
+        finally:
+            self.path.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self._stream.close()
+        self.path.unlink(missing_ok=True)
+
+
+__all__ = ["KEY_ENVIRONMENT", "DecisionLog", "DecisionLogError"]

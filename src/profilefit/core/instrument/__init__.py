@@ -1,0 +1,51 @@
+"""The instrument: what the candidate answers, as a validated data file."""
+
+from profilefit.core.instrument._model import (
+    RESERVED_FIELDS,
+    AttentionCheck,
+    Instrument,
+    Item,
+    Option,
+    ResponseScale,
+    Scale,
+    Scenario,
+    SecondsRange,
+    Timing,
+    instrument_to_json,
+    load_instrument,
+)
+from profilefit.core.instrument._review import (
+    NEAR_DUPLICATE_JACCARD,
+    NEAR_DUPLICATE_RATIO,
+    SimilarItems,
+    WordLimits,
+    near_duplicate_items,
+    over_word_limits,
+    text_similarity,
+    untranslated_texts,
+    word_count,
+)
+
+__all__ = [
+    "NEAR_DUPLICATE_JACCARD",
+    "NEAR_DUPLICATE_RATIO",
+    "RESERVED_FIELDS",
+    "AttentionCheck",
+    "Instrument",
+    "Item",
+    "Option",
+    "ResponseScale",
+    "Scale",
+    "Scenario",
+    "SecondsRange",
+    "SimilarItems",
+    "Timing",
+    "WordLimits",
+    "instrument_to_json",
+    "load_instrument",
+    "near_duplicate_items",
+    "over_word_limits",
+    "text_similarity",
+    "untranslated_texts",
+    "word_count",
+]

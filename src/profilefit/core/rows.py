@@ -1,0 +1,248 @@
+"""One row of answers as it arrives: the one rule every door applies before the schema.
+
+:func:`coerce_row` turns a row from any source (a dict, a CSV row of texts, a JSON object,
+a spreadsheet row) into the values the strict assessment schema checks; the vectorized batch
+validator must agree with it row for row. :func:`load_json_object` is the one parser of one
+candidate as JSON text, and :func:`echo` cuts a value short for messages.
+
+Python's ``json`` module keeps the last of two equal keys (``{"tc1": 1, "tc1": 6}``
+scores 6), recurses on nesting, and refuses numbers longer than 4,300 digits with a
+bare ``ValueError``. :func:`load_json_object` makes each of these a :class:`JsonRowError`
+with one clear reason, so the batch readers can turn it into a reject of that line and
+``Screener.score`` into a validation error, and both decide the same text the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from profilefit.exceptions import JsonRowError, RepeatedFieldError
+
+if TYPE_CHECKING:
+    from profilefit.core.instrument import Instrument
+
+#: Echoed values (in rejects and messages) are cut to about this many characters.
+ECHO_CHARS = 80
+_SURROGATE_TEXT = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+#: The one reason for a JSON text holding a number that is not finite, however it was written.
+NOT_FINITE = (
+    "not valid JSON: a number is NaN, Infinity or too large to read (leave the field out, or write null, "
+    "when there is no value)"
+)
+
+
+class _NotFinite(ValueError):
+    """A JSON text holds NaN, Infinity or -Infinity (which Python's json reads), or a number like 1e400."""
+
+
+def _refuse_constant(constant: str) -> Any:
+    # JSON (RFC 8259) has no NaN or Infinity. A row that holds one is refused at every JSON door, rather
+    # than read as an empty answer (a NaN time would switch the too-fast flag off) or an endless one.
+    raise _NotFinite(constant)
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e400 overflows to infinity; refused as Infinity is
+        raise _NotFinite(text)
+    return number
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return record
+
+
+def _key_ends(text: str | bytes) -> int:
+    return text.count(b":") if isinstance(text, bytes) else text.count(":")
+
+
+def load_json_object(text: str | bytes) -> dict[str, Any]:
+    """Parse one JSON object, refusing repeated keys.
+
+    Parameters
+    ----------
+    text : str or bytes
+        Bytes may be UTF-8, UTF-16 or UTF-32, as :func:`json.loads` detects them; a UTF-8
+        byte-order mark is allowed.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    JsonRowError
+        For text that is not valid JSON (``NaN``, ``Infinity`` and ``-Infinity``, which Python's json
+        reads, and numbers too large for a double, such as ``1e400``, included: :data:`NOT_FINITE`),
+        not valid UTF-8, nested too deeply, holds a number
+        too long to read or an escaped lone surrogate (U+D800 to U+DFFF, not a character),
+        repeats a key (the key is named), or is not an object.
+
+    Examples
+    --------
+    >>> load_json_object('{"candidate_id": "c1", "tc1": 4}')
+    {'candidate_id': 'c1', 'tc1': 4}
+    >>> load_json_object('{"tc1": 1, "tc1": 6}')
+    Traceback (most recent call last):
+    ...
+    profilefit.core.rows.JsonRowError: key 'tc1' appears more than once in this object
+    """
+    if isinstance(text, bytes) and text.startswith(b"\xef\xbb\xbf"):
+        text = text[3:]
+    elif isinstance(text, str) and text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        record = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
+        # Each key, at any depth, is followed by a colon. When the text holds exactly as many colons as
+        # the object has keys, no key can repeat; only other texts are parsed again, key by key.
+        if isinstance(record, dict) and _key_ends(text) != len(record):
+            record = json.loads(text, object_pairs_hook=_object, parse_constant=_refuse_constant, parse_float=_finite)
+    except _DuplicateKey as error:
+        raise JsonRowError(f"key {echo(error.key)!r} appears more than once in this object") from None
+    except _NotFinite:
+        raise JsonRowError(NOT_FINITE) from None
+    except json.JSONDecodeError as error:
+        raise JsonRowError(f"not valid JSON ({error.msg} at character {error.pos})") from None
+    except UnicodeDecodeError as error:
+        byte = error.object[error.start]
+        raise JsonRowError(f"not valid {error.encoding} text (byte 0x{byte:02X} at byte {error.start})") from None
+    except RecursionError:
+        raise JsonRowError("not readable: JSON nested too deeply") from None
+    except ValueError as error:  # a number longer than Python reads (sys.get_int_max_str_digits)
+        raise JsonRowError(f"not readable: {str(error).partition(';')[0]}") from None
+    if not isinstance(record, dict):
+        raise JsonRowError(f"expected a JSON object, got {type(record).__name__}")
+    escaped = _SURROGATE_BYTES.search(text) if isinstance(text, bytes) else _SURROGATE_TEXT.search(text)
+    if escaped:
+        # json decodes a lone escaped surrogate ("\ud800") into a str that no UTF-8 file can hold.
+        try:
+            json.dumps(record, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as error:
+            lone = f"\\u{ord(error.object[error.start]):04x}"
+            raise JsonRowError(f"not valid text: a lone surrogate ({lone}) is not a character") from None
+    return record
+
+
+def echo(value: Any, limit: int = ECHO_CHARS) -> Any:
+    """A value as a message or a reject echoes it: text, lists and dicts cut to about ``limit`` characters.
+
+    Numbers, booleans and ``None`` are returned as they are.
+
+    Examples
+    --------
+    >>> echo("x" * 100)
+    'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… (100 characters)'
+    >>> echo(4)
+    4
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 3 * limit:
+        return f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+    if isinstance(value, list | dict | tuple):
+        try:
+            value = json.dumps(value, ensure_ascii=False, default=str)
+        except (RecursionError, ValueError):
+            return f"a nested {type(value).__name__}"
+    if isinstance(value, str) and len(value) > limit:
+        return value[: limit - 1] + f"… ({len(value):,} characters)"
+    return value
+
+
+#: A whole number as text: ``4``, ``+4``, ``04``, and ``4.0`` as pandas and R write integer columns with gaps.
+#: ASCII digits only (``[0-9]``, not ``\d``): "٤" and full-width "４" are refused at every door, as the batch
+#: fast path refuses them, rather than read as 4 by one door and refused by another.
+_WHOLE_NUMBER = re.compile(r"^[+]?[0-9]+(?:\.0+)?$")
+_DECIMAL = re.compile(r"^[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)$")
+#: Longer digit strings are left as text for the schema to refuse (Python refuses to read 4,300 and more).
+_MAX_DIGITS = 24
+
+
+def _is_missing(value: Any) -> bool:
+    """NaN, pandas' ``NA`` and ``NaT``: how tables and ``DataFrame.to_dict`` spell an empty cell."""
+    if isinstance(value, float):
+        return value != value  # only nan is unequal to itself
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn one row, from any source, into the values the strict assessment schema checks.
+
+    This is the one decision rule in front of the schema: ``Screener.score``, ``score_many``,
+    ``score_batch``, ``profilefit score`` and every file format pass each row through it.
+
+    - Keys lose surrounding spaces; two keys that then name one field raise
+      :class:`RepeatedFieldError`.
+    - Empty cells are unanswered (left out): ``None``, ``""`` (blank text), NaN, pandas'
+      ``NA`` and ``NaT``. An empty ``candidate_id`` text is kept, so the schema names it.
+    - Text loses surrounding spaces. In an answer column a whole number in text (``"4"``,
+      ``"+4"``, ``"04"``, ``"4.0"``) becomes that ``int``; option letters are lower-cased;
+      ``completion_seconds`` may use a decimal comma (``"525,8"``).
+    - In an answer column a float holding a whole number (``4.0``, as pandas stores an
+      integer column with gaps) becomes that ``int``; ``4.5`` stays and is refused.
+    - A numeric ``candidate_id`` (``101``, ``101.0``) becomes its decimal text (``"101"``).
+
+    Anything else passes unchanged, so the schema refuses it and names the field and the value.
+
+    Raises
+    ------
+    RepeatedFieldError
+        When two keys name the same field.
+    """
+    answer_fields = _answer_fields(instrument)
+    scenario_fields = set(instrument.scenario_ids)
+    typed: dict[str, Any] = {}
+    seen: set[str] = set()
+    for key, value in row.items():
+        if key is None:  # a CSV row with more cells than the header has
+            typed["(extra cells)"] = value
+            continue
+        name = key.strip()
+        if name in seen:
+            raise RepeatedFieldError(name)
+        seen.add(name)
+        if isinstance(value, str):
+            text = value.strip()
+            if text == "" and name != "candidate_id":
+                continue
+            if name in answer_fields and len(text) <= _MAX_DIGITS and _WHOLE_NUMBER.match(text):
+                typed[name] = int(text.partition(".")[0])
+            elif name in scenario_fields:
+                typed[name] = text.lower()
+            elif name == "completion_seconds" and len(text) <= _MAX_DIGITS and _DECIMAL.match(text):
+                typed[name] = float(text.replace(",", "."))
+            else:
+                typed[name] = text
+        elif value is None or _is_missing(value):
+            continue
+        elif type(value) is float and value.is_integer() and name in answer_fields:
+            typed[name] = int(value)
+        elif name == "candidate_id" and (
+            type(value) is int or (type(value) is float and value.is_integer() and abs(value) < 2**53)
+        ):
+            typed[name] = str(int(value))
+        else:
+            typed[name] = value
+    return typed
+
+
+def _answer_fields(instrument: Instrument) -> frozenset[str]:
+    return frozenset(instrument.item_ids) | frozenset(instrument.check_ids)

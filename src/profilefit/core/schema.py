@@ -1,0 +1,312 @@
+"""The assessment schema: one candidate's answers, generated from an instrument.
+
+Each item, scenario and attention check of the instrument becomes one optional
+field of a strict, frozen pydantic model, so the JSON Schema an HR system sees is
+exactly the questionnaire the candidate answered. A missing field is an unanswered
+question (see the missing-answer rule in :mod:`profilefit.core.scoring`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+
+from annotated_types import Ge, Le, MaxLen, MinLen
+from pydantic import (
+    AllowInfNan,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+if TYPE_CHECKING:
+    # Only an annotation: pydantic exports it from 2.10, and profilefit runs on pydantic from 2.6.
+    from pydantic import ModelWrapValidatorHandler
+
+from profilefit.core.instrument import Instrument, load_instrument
+from profilefit.core.rows import coerce_row, echo, load_json_object
+from profilefit.exceptions import JsonRowError, RepeatedFieldError
+
+SCHEMA_VERSION = "profilefit.assessment/1"
+
+#: Keys that describe who a candidate is rather than how they answered. They are
+#: refused here because demographics must never reach scoring; they belong in the
+#: separate file the adverse-impact audit reads.
+DEMOGRAPHIC_FIELDS = frozenset(
+    {
+        "age",
+        "age_band",
+        "birth_date",
+        "birth_year",
+        "date_of_birth",
+        "dob",
+        "disability",
+        "ethnicity",
+        "gender",
+        "marital_status",
+        "nationality",
+        "national_origin",
+        "pregnancy",
+        "race",
+        "race_ethnicity",
+        "religion",
+        "sex",
+        "sexual_orientation",
+    }
+)
+
+#: Printable and not only white space: every door strips an id, and an id of spaces alone would be empty.
+#: The pattern says so in the published JSON Schema (service/_api.py uses the same one).
+CandidateId = Annotated[str, MinLen(1), MaxLen(128), Field(pattern=r"^[^\x00-\x1f]*[^\s\x00-\x1f][^\x00-\x1f]*$")]
+#: The longest completion time a row may report: one day.
+MAX_SECONDS = 86_400
+#: Finite, from 0 to one day: -Infinity, Infinity and NaN are refused here. (A NaN *cell* of a table is how
+#: pandas and Parquet write an empty cell; :func:`profilefit.core.rows.coerce_row` reads it as "not reported" first.)
+Seconds = Annotated[float, Ge(0), Le(MAX_SECONDS), AllowInfNan(False)]
+#: The reason every door gives for a completion time it refuses.
+SECONDS_ALLOWED = (
+    f"allowed: a finite number of seconds from 0 to {MAX_SECONDS} (digits 0-9, a decimal point or comma), "
+    "or empty when not reported"
+)
+#: The reason every door gives for an input that is not one assessment at all.
+NOT_A_MAPPING = "an assessment must be a mapping of field names to answers (a dict), JSON text, or an Assessment"
+
+
+def demographic_message(field: str) -> str:
+    """Explain why a demographic field is refused and where it belongs."""
+    # Braces would be read as placeholders by pydantic's message template.
+    field = field.replace("{", "(").replace("}", ")")
+    return (
+        f"field {field!r} is demographic: demographics never enter scoring. "
+        "Leave it out of the assessment and give it to the adverse-impact audit instead "
+        "(profilefit audit RESULTS --demographics DEMOGRAPHICS.csv)."
+    )
+
+
+class AssessmentBase(BaseModel):
+    """Common configuration and fields of every generated assessment model."""
+
+    # strict: "4" is not 4 and 4.0 is not 4, so a mistyped export is caught, not coerced.
+    # frozen: an assessment is a record of what was answered; it never changes.
+    # extra="forbid": a misspelt item id surfaces as an error instead of a silent gap.
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+
+    instrument: ClassVar[Instrument]
+
+    schema_version: Literal["profilefit.assessment/1"] = "profilefit.assessment/1"
+    candidate_id: CandidateId
+    completion_seconds: Seconds | None = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _refuse_demographics(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        # Demographic keys are named first, in the order given; the row's other problems follow
+        # (fields in the instrument's order, then unknown keys), so one problem never hides another.
+        if not isinstance(data, dict):
+            return handler(data)
+        demographic = [
+            key
+            for key in data
+            if key not in cls.model_fields and isinstance(key, str) and key.strip().lower() in DEMOGRAPHIC_FIELDS
+        ]
+        if not demographic:
+            return handler(data)
+        errors = [
+            InitErrorDetails(
+                type=PydanticCustomError("demographic_field", demographic_message(key), {"field": key}),
+                loc=(key,),
+                input=data[key],
+            )
+            for key in demographic
+        ]
+        try:
+            handler({key: value for key, value in data.items() if key not in demographic})
+        except ValidationError as error:
+            errors += [
+                InitErrorDetails(
+                    type=PydanticCustomError(
+                        problem["type"],
+                        problem["msg"].replace("{", "(").replace("}", ")"),
+                        dict(problem.get("ctx") or {}),
+                    ),
+                    loc=problem["loc"],
+                    input=problem["input"],
+                )
+                for problem in error.errors(include_url=False)
+            ]
+        raise ValidationError.from_exception_data(cls.__name__, errors)
+
+    def answers(self) -> dict[str, Any]:
+        """The answered questions only, keyed by item, scenario or check id."""
+        ids = (*self.instrument.item_ids, *self.instrument.scenario_ids, *self.instrument.check_ids)
+        return {key: getattr(self, key) for key in ids if getattr(self, key) is not None}
+
+
+def _class_name(instrument: Instrument) -> str:
+    words = [part for part in instrument.id.replace(".", "-").replace("_", "-").split("-") if part]
+    return "".join(word.capitalize() for word in words) + "Assessment"
+
+
+def build_assessment_model(instrument: Instrument) -> type[AssessmentBase]:
+    """Generate the assessment model for an instrument.
+
+    Parameters
+    ----------
+    instrument : Instrument
+        The questionnaire the candidate answered.
+
+    Returns
+    -------
+    type[AssessmentBase]
+        A strict, frozen pydantic model with one optional field per item
+        (an integer in the response range), per scenario (one of its option ids)
+        and per attention check.
+
+    Examples
+    --------
+    >>> from profilefit.core.instrument import load_instrument
+    >>> Assessment = build_assessment_model(load_instrument())
+    >>> Assessment(candidate_id="c1", tc1=5).tc1
+    5
+    """
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    answer = Annotated[int, Ge(low), Le(high)]
+    fields: dict[str, Any] = {}
+    for item in instrument.items:
+        fields[item.id] = (
+            answer | None,
+            Field(default=None, description=f"{item.scale}; {item.text[instrument.languages[0]]}"),
+        )
+    for scenario in instrument.scenarios:
+        option_ids = tuple(option.id for option in scenario.options)
+        fields[scenario.id] = (
+            Literal[option_ids] | None,
+            Field(default=None, description=f"situational scenario; one of {', '.join(option_ids)}"),
+        )
+    for check in instrument.attention_checks:
+        kind = "attention check" if check.kind == "instructed" else "validity statement, not scored into a scale"
+        fields[check.id] = (answer | None, Field(default=None, description=kind))
+    model = create_model(
+        _class_name(instrument),
+        __base__=AssessmentBase,
+        __doc__=f"One candidate's answers to the {instrument.id} instrument, version {instrument.version}.",
+        **fields,
+    )
+    model.instrument = instrument
+    return model
+
+
+@lru_cache(maxsize=1)
+def _shipped_model() -> type[AssessmentBase]:
+    return build_assessment_model(load_instrument())
+
+
+def assessment_model(instrument: Instrument | None = None) -> type[AssessmentBase]:
+    """The assessment model of an instrument; the shipped one is built once and reused."""
+    if instrument is None or instrument is load_instrument() or instrument == load_instrument():
+        return _shipped_model()
+    return build_assessment_model(instrument)
+
+
+def validate_row(model: type[AssessmentBase], row: Mapping[str, Any] | str | bytes) -> AssessmentBase:
+    """Decide one row by the one rule: :func:`profilefit.core.rows.coerce_row`, then the strict schema.
+
+    ``Screener.score``, ``score_many`` and the batch path all decide a row here, so a row gets
+    the same decision, and the same problems, whichever way it comes in.
+
+    Parameters
+    ----------
+    model : type[AssessmentBase]
+        The instrument's assessment model (:func:`assessment_model`).
+    row : mapping, or JSON text
+        JSON text is parsed by :func:`profilefit.core.rows.load_json_object`, which refuses repeated keys.
+
+    Raises
+    ------
+    TypeError
+        When ``row`` is neither a mapping nor JSON text (``None``, a list, a number).
+    pydantic.ValidationError
+        Naming every problem of the row: demographic keys first, then the fields in the
+        instrument's order, then unknown keys. Text that is not one JSON object, and two keys
+        naming one field, are one problem each (``json_object`` and ``repeated_field``).
+    """
+    if isinstance(row, str | bytes):
+        try:
+            row = load_json_object(row)
+        except JsonRowError as error:
+            raise _row_error(model, "json_object", str(error), "(assessment)", None) from None
+    if not isinstance(row, Mapping):
+        raise TypeError(f"{NOT_A_MAPPING}; got {type(row).__name__}")
+    try:
+        typed = coerce_row(model.instrument, row)
+    except RepeatedFieldError as error:
+        raise _row_error(model, "repeated_field", str(error), error.field, error.field) from None
+    return model.model_validate(typed)
+
+
+def _row_error(model: type[AssessmentBase], kind: str, message: str, field: str, value: Any) -> ValidationError:
+    problem = PydanticCustomError(kind, message.replace("{", "(").replace("}", ")"))
+    details = InitErrorDetails(type=problem, loc=(field,), input=value)
+    return ValidationError.from_exception_data(model.__name__, [details])
+
+
+def describe_errors(error: ValidationError, instrument: Instrument | None = None) -> list[dict[str, Any]]:
+    """Turn a pydantic error into plain records: field, value and what was allowed.
+
+    Parameters
+    ----------
+    error : pydantic.ValidationError
+    instrument : Instrument, optional
+        Lets the reason state the response range; defaults to the shipped instrument.
+
+    Returns
+    -------
+    list of dict
+        One record per problem, with keys ``field``, ``value`` and ``reason``. Long values
+        are cut to about 80 characters (:func:`profilefit.core.rows.echo`).
+    """
+    instrument = instrument or load_instrument()
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    records = []
+    for problem in error.errors(include_url=False):
+        location = ".".join(str(part) for part in problem["loc"]) or "(assessment)"
+        context = problem.get("ctx") or {}
+        kind = problem["type"]
+        if kind == "demographic_field":
+            records.append({"field": context["field"], "value": echo(problem["input"]), "reason": problem["msg"]})
+            continue
+        if kind in {"greater_than_equal", "less_than_equal", "int_type", "int_from_float"} and (
+            location in instrument.item_ids or location in instrument.check_ids
+        ):
+            reason = f"allowed: a whole number from {low} to {high}, or empty when unanswered"
+        elif location == "completion_seconds" and kind != "extra_forbidden":
+            reason = SECONDS_ALLOWED
+        elif kind == "literal_error":
+            reason = f"allowed: {context.get('expected', problem['msg'])}, or empty when unanswered"
+        elif kind == "extra_forbidden":
+            reason = "not a field of this instrument (check the spelling of the item id)"
+        elif kind in ("json_object", "repeated_field"):
+            reason = problem["msg"]
+        elif kind == "value_error":
+            reason = str(context.get("error", problem["msg"]))
+        else:
+            reason = problem["msg"]
+        records.append({"field": location, "value": echo(problem.get("input")), "reason": reason})
+    return records
+
+
+__all__ = [
+    "DEMOGRAPHIC_FIELDS",
+    "NOT_A_MAPPING",
+    "SCHEMA_VERSION",
+    "AssessmentBase",
+    "assessment_model",
+    "build_assessment_model",
+    "describe_errors",
+    "validate_row",
+]

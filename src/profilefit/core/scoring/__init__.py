@@ -1,0 +1,32 @@
+"""Scoring: reverse keys, scale means, situational scores, reliability and norms, on numpy."""
+
+from profilefit.core.scoring._norms import NormGroup, ScaleDistribution, bundled_norms
+from profilefit.core.scoring._reliability import ScaleReliability, cronbach_alpha, format_reliability, scale_reliability
+from profilefit.core.scoring._responses import NO_CHOICE, Responses, attach_answer_codes
+from profilefit.core.scoring._scales import (
+    MIN_ANSWERED_SHARE,
+    ScaleScores,
+    filled_scale_scores,
+    keyed_items,
+    score_responses,
+    situational_scores,
+)
+
+__all__ = [
+    "MIN_ANSWERED_SHARE",
+    "NO_CHOICE",
+    "NormGroup",
+    "Responses",
+    "ScaleDistribution",
+    "ScaleReliability",
+    "ScaleScores",
+    "attach_answer_codes",
+    "bundled_norms",
+    "cronbach_alpha",
+    "filled_scale_scores",
+    "format_reliability",
+    "keyed_items",
+    "scale_reliability",
+    "score_responses",
+    "situational_scores",
+]

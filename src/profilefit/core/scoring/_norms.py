@@ -1,0 +1,174 @@
+"""Norms: where a scale score stands in a norm group.
+
+A norm group is stored as the distinct scale scores it contains and how many
+people had each, so percentiles are exact mid-rank percentiles of that group:
+the share scoring below plus half the share scoring the same. Reports name the
+norm group, because the group chosen can move a percentile by many points.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from annotated_types import MinLen
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field
+
+_TIE_TOLERANCE = 1e-9
+#: Scores on multiples of 1/_GRID are looked up in a table (420 = lcm(1, ..., 7): every mean
+#: of up to seven whole-number answers); batches smaller than _GRID_MIN_ROWS are searched.
+_GRID = 420
+_GRID_MIN_ROWS = 256
+
+
+class ScaleDistribution(BaseModel):
+    """Distinct scores of one scale in the norm group, with their counts."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    values: Annotated[list[float], MinLen(1)]
+    counts: Annotated[list[int], MinLen(1)]
+    mean: float
+    sd: float
+
+
+class NormGroup(BaseModel):
+    """Scale-score distributions of a reference group of candidates.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> norms = NormGroup.from_scores("demo", ["a"], np.array([[1.0], [2.0], [3.0], [4.0]]))
+    >>> norms.percentiles(np.array([[2.0]]))[0, 0]
+    37.5
+    """
+
+    # extra="forbid": a norm file with a misspelt key is refused, not half-read.
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal["1"] = "1"
+    name: str
+    description: str = ""
+    n: int
+    scales: dict[str, ScaleDistribution] = Field(default_factory=dict)
+
+    @classmethod
+    def from_scores(
+        cls, name: str, scale_ids: tuple[str, ...] | list[str], scores: NDArray[np.float64], description: str = ""
+    ) -> NormGroup:
+        """Build a norm group from scale scores of shape (n, n_scales); ``nan`` scores are left out."""
+        distributions = {}
+        for column, scale_id in enumerate(scale_ids):
+            column_scores = scores[:, column]
+            column_scores = np.round(column_scores[~np.isnan(column_scores)], 9)
+            if column_scores.size == 0:
+                raise ValueError(f"norm group {name!r} has no score on scale {scale_id!r}")
+            values, counts = np.unique(column_scores, return_counts=True)
+            distributions[scale_id] = ScaleDistribution(
+                values=values.tolist(),
+                counts=counts.tolist(),
+                mean=float(column_scores.mean()),
+                sd=float(column_scores.std(ddof=1)) if column_scores.size > 1 else 0.0,
+            )
+        return cls(name=name, description=description, n=int(scores.shape[0]), scales=distributions)
+
+    def percentiles(self, scores: NDArray[np.float64], scale_ids: tuple[str, ...] | None = None) -> NDArray[np.float64]:
+        """Mid-rank percentiles (0–100) of scale scores of shape (n, n_scales); ``nan`` stays ``nan``."""
+        scale_ids = tuple(scale_ids or self.scales)
+        if scores.shape[0] < _GRID_MIN_ROWS:
+            return self._searched(scores, scale_ids)
+        # Scale means are fractions with small denominators, so almost every score sits on a
+        # grid of 1/420 steps: look those up in a table, and search only the others.
+        low, table = self._grid_table(scale_ids)
+        steps = scores * _GRID
+        index = np.rint(steps)
+        on_grid = (np.abs(steps - index) < 1e-6) & (index >= low) & (index < low + table.shape[1])
+        position = np.where(on_grid, index - low, 0).astype(np.intp)
+        result: NDArray[np.float64] = table[np.arange(len(scale_ids))[None, :], position]
+        off_grid = ~on_grid & ~np.isnan(scores)
+        if off_grid.any():
+            rows = np.flatnonzero(off_grid.any(axis=1))
+            searched = self._searched(scores[rows], scale_ids)
+            result[rows] = np.where(off_grid[rows], searched, result[rows])
+        result[np.isnan(scores)] = np.nan
+        return result
+
+    def _grid_table(self, scale_ids: tuple[str, ...]) -> tuple[float, NDArray[np.float64]]:
+        cache: dict[tuple[str, ...], Any] = self.__dict__.setdefault("_grid_cache", {})
+        if scale_ids not in cache:
+            lowest = min(min(self.scales[s].values) for s in scale_ids)
+            highest = max(max(self.scales[s].values) for s in scale_ids)
+            low = (np.floor(lowest) - 1) * _GRID
+            grid = np.arange(low, (np.ceil(highest) + 1) * _GRID + 1) / _GRID
+            columns = np.repeat(grid[:, None], len(scale_ids), axis=1)
+            cache[scale_ids] = (float(low), self._searched(columns, scale_ids).T.copy())
+        grid_table: tuple[float, NDArray[np.float64]] = cache[scale_ids]
+        return grid_table
+
+    def _searched(self, scores: NDArray[np.float64], scale_ids: tuple[str, ...]) -> NDArray[np.float64]:
+        values, cumulative, bases, offsets = self._stacked(tuple(scale_ids))
+        # All scales are searched at once: scale k's values are shifted by k * offset,
+        # far apart enough that they never interleave.
+        shifted = scores + offsets
+        below = cumulative[np.searchsorted(values, (shifted - _TIE_TOLERANCE).ravel(), side="left")]
+        up_to = cumulative[np.searchsorted(values, (shifted + _TIE_TOLERANCE).ravel(), side="right")]
+        below = below.reshape(scores.shape) - bases
+        up_to = up_to.reshape(scores.shape) - bases
+        totals = np.array([self._totals[scale_id] for scale_id in scale_ids])
+        result: NDArray[np.float64] = np.where(
+            np.isnan(scores), np.nan, 100.0 * (below + 0.5 * (up_to - below)) / totals
+        )
+        return result
+
+    @cached_property
+    def _totals(self) -> dict[str, float]:
+        return {scale_id: float(sum(d.counts)) for scale_id, d in self.scales.items()}
+
+    def _stacked(
+        self, scale_ids: tuple[str, ...]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        cache: dict[tuple[str, ...], Any] = self.__dict__.setdefault("_stacked_cache", {})
+        if scale_ids not in cache:
+            span = max(max(abs(v) for v in self.scales[s].values) for s in scale_ids) * 4 + 10.0
+            offsets = np.arange(len(scale_ids)) * span
+            values, counts, bases = [], [], []
+            running = 0.0
+            for k, scale_id in enumerate(scale_ids):
+                distribution = self.scales[scale_id]
+                values.append(np.asarray(distribution.values, dtype=np.float64) + offsets[k])
+                counts.append(np.asarray(distribution.counts, dtype=np.float64))
+                bases.append(running)
+                running += float(sum(distribution.counts))
+            cumulative = np.concatenate([[0.0], np.cumsum(np.concatenate(counts))])
+            cache[scale_ids] = (np.concatenate(values), cumulative, np.asarray(bases), offsets)
+        stacked: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]] = cache[
+            scale_ids
+        ]
+        return stacked
+
+    def stens(self, scores: NDArray[np.float64], scale_ids: tuple[str, ...] | None = None) -> NDArray[np.float64]:
+        """Standard tens (1–10, mean 5.5, SD 2) against this group's mean and SD, rounded and clipped."""
+        scale_ids = scale_ids or tuple(self.scales)
+        means = np.array([self.scales[s].mean for s in scale_ids])
+        sds = np.array([self.scales[s].sd or 1.0 for s in scale_ids])
+        return np.clip(np.round(5.5 + 2.0 * (scores - means) / sds), 1, 10)
+
+    def save(self, path: str | Path) -> None:
+        """Write the norm group as JSON."""
+        Path(path).write_text(json.dumps(self.model_dump(mode="json"), indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> NormGroup:
+        """Read a norm group written by :meth:`save`."""
+        return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+
+def bundled_norms() -> NormGroup:
+    """The norm group that ships with profilefit: simulated applicants (see docs/simulation.md)."""
+    text = resources.files("profilefit").joinpath("data", "norms_customer_contact.json").read_text("utf-8")
+    return NormGroup.model_validate_json(text)

@@ -1,0 +1,211 @@
+"""Scale and situational scores.
+
+Keying
+    A reverse-keyed item is scored ``min + max - answer`` (on the shipped 1–6 scale,
+    ``7 - answer``), so a high scale score always means more of the trait.
+Scale score
+    The mean of the keyed answers to the scale's items that were answered.
+Missing answers
+    A scale score needs at least half of the scale's items answered (rounded up:
+    3 of 6). With fewer, the scale score is missing (``nan``): the classifier then
+    uses the training mean for that scale and the too-many-missing validity flag
+    asks a person to look. Answered items are not weighted up or down; the mean
+    of what was answered is used as it is.
+Situational scores
+    For each behaviour the scenario options are keyed to, the share of answered
+    scenarios in which the candidate chose an option with that key. With fewer than
+    half of the scenarios answered, the situational scores are missing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from profilefit.core.identity_cache import identity_cache
+from profilefit.core.instrument import Instrument
+from profilefit.core.scoring._responses import NO_CHOICE, Responses
+
+#: Share of a scale's items (or of the scenarios) that must be answered for a score.
+MIN_ANSWERED_SHARE = 0.5
+
+
+@dataclass(frozen=True, eq=False)
+class ScaleScores:
+    """Scored answers of ``n`` candidates.
+
+    Attributes
+    ----------
+    instrument : Instrument
+    scales : ndarray of shape (n, n_scales)
+        Mean keyed answer per scale, in the response range; ``nan`` when too few items were answered.
+    answered : ndarray of shape (n, n_scales)
+        Number of answered items per scale.
+    situational : ndarray of shape (n, n_keys)
+        Share of answered scenarios where the option keyed to each behaviour was chosen.
+    """
+
+    instrument: Instrument
+    scales: NDArray[np.float64]
+    answered: NDArray[np.int64]
+    situational: NDArray[np.float64]
+
+    def features(self) -> NDArray[np.float64]:
+        """The classifier's input: scale scores then situational scores, shape (n, n_features)."""
+        return np.concatenate([self.scales, self.situational], axis=1)
+
+
+@identity_cache()
+def _keying(instrument: Instrument) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.int64]]:
+    reverse = np.array([item.reverse for item in instrument.items], dtype=bool)
+    membership = np.zeros((len(instrument.items), len(instrument.scales)))
+    position = {scale_id: k for k, scale_id in enumerate(instrument.scale_ids)}
+    for row, item in enumerate(instrument.items):
+        membership[row, position[item.scale]] = 1.0
+    needed = np.array([math.ceil(MIN_ANSWERED_SHARE * n) for n in membership.sum(axis=0)], dtype=np.int64)
+    return reverse, membership, needed
+
+
+@identity_cache()
+def _reverse_arithmetic(instrument: Instrument) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per item, the sign and offset that key it: ``-1, min + max`` when reverse-keyed, else ``1, 0``."""
+    reverse, _, _ = _keying(instrument)
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    return np.where(reverse, -1.0, 1.0), np.where(reverse, float(low + high), 0.0)
+
+
+@identity_cache()
+def _code_arithmetic(instrument: Instrument) -> tuple[NDArray[np.int8], NDArray[np.int8]]:
+    """Per item, the sign and offset that key an answer code: ``-1, n_points + 1`` when reversed, else ``1, 0``."""
+    reverse, _, _ = _keying(instrument)
+    points = instrument.response_scale.n_points
+    return np.where(reverse, -1, 1).astype(np.int8), np.where(reverse, points + 1, 0).astype(np.int8)
+
+
+def keyed_items(instrument: Instrument, items: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Apply reverse keys: ``min + max - answer`` on reverse-keyed items, ``nan`` kept."""
+    sign, offset = _reverse_arithmetic(instrument)
+    # One pass over the matrix. Negation is exact and addition commutes, so -a + (min + max)
+    # is bit for bit (min + max) - a, and a * 1 + 0 is a.
+    keyed: NDArray[np.float64] = np.asarray(items, dtype=np.float64) * sign + offset
+    return keyed
+
+
+def score_responses(responses: Responses) -> ScaleScores:
+    """Score answers into scale and situational scores.
+
+    Parameters
+    ----------
+    responses : Responses
+        Answers of ``n`` candidates.
+
+    Returns
+    -------
+    ScaleScores
+
+    Examples
+    --------
+    >>> from profilefit.core.instrument import load_instrument
+    >>> from profilefit.core.scoring import Responses, score_responses
+    >>> instrument = load_instrument()
+    >>> answers = {item.id: 4 for item in instrument.items}
+    >>> scores = score_responses(Responses.from_records(instrument, [{"candidate_id": "c1", **answers}]))
+    >>> scores.scales.shape
+    (1, 8)
+    """
+    instrument = responses.instrument
+    _, membership, needed = _keying(instrument)
+    codes = responses.answer_codes
+    # Sums of whole-number answers are exact in float64, so one row scored alone and
+    # the same row scored in a batch give bit-identical means, by either path below.
+    if codes is None:  # some answer is off the scale (hand-made arrays): key the floats
+        keyed = keyed_items(instrument, responses.items)
+        present = ~np.isnan(keyed)
+        sums = np.where(present, keyed, 0.0) @ membership
+        counts = present.astype(np.float64) @ membership
+    else:  # key the int8 codes (an eighth of the memory), then shift the sums back to answers
+        sign, offset = _code_arithmetic(instrument)
+        present = codes != 0
+        keyed_codes = codes * sign + present * offset  # n_points + 1 - code when reversed; 0 stays 0
+        counts = present.astype(np.float64) @ membership
+        sums = keyed_codes.astype(np.float64) @ membership + (instrument.response_scale.min - 1) * counts
+    answered = counts.astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scales = np.where(answered >= needed, sums / np.maximum(answered, 1), np.nan)
+    return ScaleScores(instrument, scales, answered, situational_scores(instrument, responses.choices))
+
+
+@identity_cache()
+def _situational_keying(instrument: Instrument) -> tuple[NDArray[np.intp], NDArray[np.intp], int]:
+    """Key index of every answer, as a flat table, with each scenario's offset into it, and the minimum answered.
+
+    Scenario ``s`` occupies ``width + 1`` places from ``offsets[s]``: first the unanswered
+    choice (:data:`NO_CHOICE`), whose key index is ``n_keys`` (a bin that is not counted),
+    then one place per option.
+    """
+    n_keys = len(instrument.situational_keys)
+    key_index = {key: k for k, key in enumerate(instrument.situational_keys)}
+    width = max((len(s.options) for s in instrument.scenarios), default=0) + 1
+    table = np.full((len(instrument.scenarios), width), n_keys, dtype=np.intp)
+    for row, scenario in enumerate(instrument.scenarios):
+        table[row, 1 : len(scenario.options) + 1] = [key_index[option.key] for option in scenario.options]
+    offsets = np.arange(len(instrument.scenarios), dtype=np.intp) * width - NO_CHOICE
+    return table.ravel(), offsets, math.ceil(MIN_ANSWERED_SHARE * len(instrument.scenarios))
+
+
+def situational_scores(instrument: Instrument, choices: NDArray[np.int16]) -> NDArray[np.float64]:
+    """Share of answered scenarios in which each keyed behaviour was chosen, shape (n, n_keys)."""
+    n_keys = len(instrument.situational_keys)
+    n = choices.shape[0]
+    if not n_keys:
+        return np.empty((n, 0))
+    table, offsets, needed = _situational_keying(instrument)
+    keys = table.take(offsets + choices)  # (n, n_scenarios); an unanswered scenario gets the spare bin n_keys
+    # Count each candidate's keys in one pass: bin (row, key) of a flat (n, n_keys + 1) table.
+    bins = keys + (np.arange(n, dtype=np.intp) * (n_keys + 1))[:, None]
+    counts = np.bincount(bins.ravel(), minlength=n * (n_keys + 1)).reshape(n, n_keys + 1)
+    answered = choices.shape[1] - counts[:, n_keys]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = counts[:, :n_keys] / np.maximum(answered, 1)[:, None]
+    shares[answered < needed] = np.nan
+    return shares
+
+
+def filled_scale_scores(responses: Responses, fill: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Scale means over every item of each scale, an unanswered item counting as a given keyed answer.
+
+    Role fit uses this so that leaving an item blank is never better than giving the
+    answer the role wants least (see docs/fit.md); the scale scores of
+    :func:`score_responses` keep their own missing-answer rule.
+
+    Parameters
+    ----------
+    responses : Responses
+        Answers of ``n`` candidates.
+    fill : ndarray of shape (n_scales,)
+        The keyed answer an unanswered item of each scale counts as, in ``instrument.scale_ids`` order.
+
+    Returns
+    -------
+    ndarray of shape (n, n_scales)
+        Never ``nan``: a scale with no answer at all scores ``fill``.
+
+    Examples
+    --------
+    >>> from profilefit.core.instrument import load_instrument
+    >>> from profilefit.core.scoring import Responses
+    >>> instrument = load_instrument()
+    >>> responses = Responses.from_records(instrument, [{"candidate_id": "c1"}])
+    >>> filled_scale_scores(responses, np.full(8, 1.0))[0, :3]
+    array([1., 1., 1.])
+    """
+    instrument = responses.instrument
+    _, membership, _ = _keying(instrument)
+    keyed = keyed_items(instrument, responses.items)
+    per_item = membership @ np.asarray(fill, dtype=np.float64)  # each item's scale's fill value
+    filled = np.where(np.isnan(keyed), per_item, keyed)
+    result: NDArray[np.float64] = (filled @ membership) / membership.sum(axis=0)
+    return result

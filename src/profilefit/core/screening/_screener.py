@@ -1,0 +1,524 @@
+"""The Screener: load a model once, then score candidates one call at a time or in batches.
+
+Both paths run the same vectorized core (:meth:`Screener.score_responses`) on a
+:class:`~profilefit.core.scoring.Responses`, so one candidate scored alone gets exactly
+the numbers it gets inside a batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from profilefit._version import installed_version
+from profilefit.core.artifact import ModelArtifact, load_artifact
+from profilefit.core.decisions import DecisionLog, now
+from profilefit.core.fit import (
+    DEFAULT_ROLE,
+    FitScores,
+    ProfileLogits,
+    RoleFitScorer,
+    RoleProfile,
+    construct_trusted,
+    load_role,
+)
+from profilefit.core.profiles import PROFILE_IDS
+from profilefit.core.schema import AssessmentBase, assessment_model, validate_row
+from profilefit.core.scoring import NormGroup, Responses, ScaleScores, filled_scale_scores, score_responses
+from profilefit.core.screening._result import (
+    UNDETERMINED,
+    Contribution,
+    Explanation,
+    ModelInfo,
+    ScaleResult,
+    ScreeningResult,
+    ValidityFlag,
+)
+from profilefit.core.validity import ValidityFlags, validity_flags
+
+
+@dataclass(frozen=True, eq=False)
+class ScoredBatch:
+    """Scores of ``n`` candidates as arrays: what batch writers use without building objects.
+
+    Attributes
+    ----------
+    responses : Responses
+    scores : ScaleScores
+    features : ndarray of shape (n, n_features)
+    probabilities : ndarray of shape (n, n_profiles)
+        Columns in ``profile_ids`` order.
+    profile_ids : tuple of str
+    top, second : ndarray of int, shape (n,)
+        Column index of the most and second most probable profile.
+    confidence : ndarray of shape (n,)
+        Probability of the top profile.
+    determined : ndarray of bool, shape (n,)
+        Whether ``confidence`` reaches the screener's ``min_confidence`` and every scale and
+        situational score could be computed.
+    percentiles : ndarray of shape (n, n_scales)
+    validity : ValidityFlags
+        Response-validity flags of each candidate.
+    fit : FitScores or None
+        Role fit when the screener has a role (see :mod:`profilefit.core.fit`): arrays ``score``
+        (0–100), ``band`` (``""`` where the fit is incomplete) and ``incomplete`` per
+        candidate, and the numbers behind the reasons.
+    """
+
+    responses: Responses
+    scores: ScaleScores
+    features: NDArray[np.float64]
+    probabilities: NDArray[np.float64]
+    profile_ids: tuple[str, ...]
+    top: NDArray[np.intp]
+    second: NDArray[np.intp]
+    confidence: NDArray[np.float64]
+    determined: NDArray[np.bool_]
+    percentiles: NDArray[np.float64]
+    validity: ValidityFlags
+    fit: FitScores | None = None
+
+    def __len__(self) -> int:
+        return int(self.probabilities.shape[0])
+
+    @property
+    def needs_human_review(self) -> NDArray[np.bool_]:
+        """A person must look closer: a validity flag fired or the fit is incomplete.
+
+        An undetermined profile alone is shown, not a reason for review, when the fit is complete:
+        the fit reads the scales, not the profile label, and a flag that fires for a third of
+        candidates teaches recruiters to ignore it. Without a role (no fit), an undetermined
+        profile still asks for a person, since the profile is then all there is.
+        """
+        if self.fit is None:
+            review: NDArray[np.bool_] = ~self.determined | self.validity.any
+            return review
+        review = self.validity.any | self.fit.incomplete
+        return review
+
+
+class Screener:
+    """Scores assessments with a loaded model.
+
+    Thread-safe: scoring reads the model and writes nothing shared except the
+    optional decision log, which is written under a lock.
+
+    Parameters
+    ----------
+    artifact : ModelArtifact
+        A model loaded with :func:`profilefit.core.artifact.load_artifact`.
+    norms : NormGroup, optional
+        Norm group for percentiles; by default the one stored with the model (for the
+        reference model, the bundled simulated applicants).
+    min_confidence : float, optional
+        Below this top-profile probability the profile is reported as undetermined;
+        by default the value in the model's manifest. A number from 0 to 1; anything
+        else (2, -1, NaN) raises ``ValueError``.
+    decision_log : str, Path or DecisionLog, optional
+        A JSON Lines file to append one record per scored candidate to, on every path
+        (:meth:`score`, :meth:`score_many`, ``profilefit.data.batch.score_batch``, ``profilefit score``), and the
+        reviews of :meth:`record_review`. Candidates appear only as a keyed pseudonym;
+        answers and names are never written (see docs/decision-log.md).
+    role : RoleProfile, str, Path or None, default="default"
+        The role to compute fit for: a built-in role id (see
+        :func:`profilefit.core.fit.builtin_roles`), a role file, or a RoleProfile. The
+        default is ``"complex-case"`` when the model's instrument has that role's
+        scales (the shipped one does) and no role otherwise, so a model trained on
+        an organisation's own instrument still loads; ``None`` leaves ``fit`` out.
+
+    Examples
+    --------
+    >>> screener = Screener.load()
+    >>> result = screener.score({"candidate_id": "c-1", "tc1": 5, "tc4": 6})
+    >>> sorted(result.probabilities) == sorted(screener.profile_ids)
+    True
+    >>> result.fit.role, result.fit.incomplete, result.fit.band  # most scales unanswered: no band
+    ('complex-case', True, None)
+    """
+
+    def __init__(
+        self,
+        artifact: ModelArtifact,
+        *,
+        norms: NormGroup | None = None,
+        min_confidence: float | None = None,
+        decision_log: str | Path | DecisionLog | None = None,
+        role: RoleProfile | str | Path | None = "default",
+    ) -> None:
+        self.artifact = artifact
+        self.assessment_model: type[AssessmentBase] = assessment_model(artifact.instrument)
+        # Score with the schema's instrument object, so derived tables are cached once.
+        self.instrument = self.assessment_model.instrument
+        self.norms = norms if norms is not None else artifact.norms
+        self.min_confidence = _checked_confidence(
+            artifact.manifest.min_confidence if min_confidence is None else min_confidence
+        )
+        classes = [str(label) for label in artifact.linear.classes]
+        # Report profiles in the published order (controller first), not scikit-learn's sorted order.
+        self.profile_ids: tuple[str, ...] = tuple(
+            [p for p in PROFILE_IDS if p in classes] + [c for c in classes if c not in PROFILE_IDS]
+        )
+        columns = [classes.index(p) for p in self.profile_ids]
+        core = artifact.linear
+        self._mean, self._scale = core.mean, core.scale
+        self._coef, self._intercept = core.coef[columns], core.intercept[columns]
+        self.decision_log: DecisionLog | None = (
+            decision_log if isinstance(decision_log, DecisionLog) or decision_log is None else DecisionLog(decision_log)
+        )
+        manifest = artifact.manifest
+        self.model_info = ModelInfo(
+            model_id=manifest.model_id,
+            sha256=manifest.sha256,
+            trained_on=manifest.trained_on,
+            instrument_id=manifest.instrument_id,
+            instrument_version=manifest.instrument_version,
+        )
+        self.role, self._fit_scorer = self._bind_role(role)
+        self._role_sha256 = (
+            None if self.role is None else hashlib.sha256(self.role.model_dump_json().encode("utf-8")).hexdigest()
+        )
+
+    def _bind_role(self, role: RoleProfile | str | Path | None) -> tuple[RoleProfile | None, RoleFitScorer | None]:
+        if role is None:
+            return None, None
+        scale_names = {s.id: s.name.get("en", next(iter(s.name.values()))) for s in self.instrument.scales}
+        if isinstance(role, str) and role == "default":
+            default = load_role(DEFAULT_ROLE)
+            if not set(default.scales) <= set(self.instrument.scale_ids) or not set(self.profile_ids) <= set(
+                default.profiles
+            ):
+                return None, None  # an organisation's own instrument or labels: no built-in role applies
+            role = default
+        loaded = load_role(role)
+        features = self.instrument.feature_names
+        scales = tuple(s for s in self.instrument.scale_ids if s in features)
+        columns = [features.index(s) for s in scales]
+        logits = ProfileLogits(scale_ids=scales, coef=self._coef[:, columns], intercept=self._intercept)
+        scorer = RoleFitScorer(
+            loaded,
+            self.instrument.scale_ids,
+            self.profile_ids,
+            profile_logits=logits,
+            scale_names=scale_names,
+            scenarios=[tuple(option.key for option in scenario.options) for scenario in self.instrument.scenarios],
+        )
+        return loaded, scorer
+
+    @classmethod
+    def load(
+        cls,
+        path: str | Path | None = None,
+        *,
+        norms: NormGroup | None = None,
+        min_confidence: float | None = None,
+        decision_log: str | Path | DecisionLog | None = None,
+        role: RoleProfile | str | Path | None = "default",
+    ) -> Screener:
+        """Load a model (by default the shipped reference model) and build a screener.
+
+        The keyword arguments are those of :class:`Screener`.
+
+        Raises
+        ------
+        profilefit.core.artifact.ModelIntegrityError
+            If the model file does not match its manifest.
+        profilefit.core.artifact.ModelVersionError
+            If the installed scikit-learn differs from the one that wrote the model.
+        """
+        return cls(
+            load_artifact(path), norms=norms, min_confidence=min_confidence, decision_log=decision_log, role=role
+        )
+
+    @property
+    def fit_scorer(self) -> RoleFitScorer | None:
+        """The role bound to this screener's scales and model (``None`` without a role)."""
+        return self._fit_scorer
+
+    # ---- scoring -----------------------------------------------------------------
+
+    def validate(self, assessment: AssessmentBase | Mapping[str, Any] | str | bytes) -> AssessmentBase:
+        """Validate one assessment given as a model, a dict, or JSON text.
+
+        A dict or JSON text is decided by the one rule every path uses
+        (:func:`profilefit.core.schema.validate_row`): ``"4"``, ``" 4 "``, ``4.0`` and ``"4.0"`` are
+        the answer 4, ``4.5`` is refused, ``"B"`` is option ``b``, ``"525,8"`` seconds is 525.8, a
+        key or an id with surrounding spaces is read without them, and a key given twice is refused.
+
+        Raises
+        ------
+        pydantic.ValidationError
+            Naming each bad field, its value and what is allowed.
+        """
+        if isinstance(assessment, AssessmentBase):
+            if type(assessment).instrument is not self.instrument and type(assessment).instrument != self.instrument:
+                raise ValueError(
+                    f"assessment is for instrument {type(assessment).instrument.id!r}, "
+                    f"but this model reads {self.instrument.id!r}"
+                )
+            return assessment
+        return validate_row(self.assessment_model, assessment)
+
+    def score(self, assessment: AssessmentBase | Mapping[str, Any] | str | bytes) -> ScreeningResult:
+        """Score one candidate: the one call an HR system makes.
+
+        Parameters
+        ----------
+        assessment : Assessment, dict or JSON str
+            The candidate's answers; validated against the instrument's schema.
+
+        Returns
+        -------
+        ScreeningResult
+        """
+        validated = self.validate(assessment)
+        responses = Responses.from_records(self.instrument, [validated.model_dump()])
+        batch = self.score_responses(responses)
+        result = self.results(batch)[0]
+        if self.decision_log is not None:
+            self.decision_log.append(self.decision_records(batch, inputs=[validated]))
+        return result
+
+    def score_responses(self, responses: Responses) -> ScoredBatch:
+        """Score many candidates at once into arrays (the core both paths share)."""
+        if responses.instrument is not self.instrument and responses.instrument != self.instrument:
+            raise ValueError("these responses belong to another instrument than the model's")
+        scores = score_responses(responses)
+        features = scores.features()
+        logits = self._standardise(features) @ self._coef.T + self._intercept
+        probabilities = _softmax(logits)
+        order = np.argsort(-probabilities, axis=1, kind="stable")
+        top, second = order[:, 0], order[:, 1]
+        confidence = probabilities[np.arange(len(top)), top]
+        percentiles = self.norms.percentiles(scores.scales, self.instrument.scale_ids)
+        fit = None if self._fit_scorer is None else self._fit(responses, scores, percentiles)
+        return ScoredBatch(
+            responses=responses,
+            scores=scores,
+            features=features,
+            probabilities=probabilities,
+            profile_ids=self.profile_ids,
+            top=top,
+            second=second,
+            confidence=confidence,
+            # Too little evidence is undetermined too: when a scale or the situational scores
+            # could not be computed, the probabilities lean on the training means.
+            determined=(confidence >= self.min_confidence) & ~np.isnan(features).any(axis=1),
+            percentiles=percentiles,
+            validity=validity_flags(responses, scores),
+            fit=fit,
+        )
+
+    def _fit(self, responses: Responses, scores: ScaleScores, percentiles: NDArray[np.float64]) -> FitScores:
+        assert self._fit_scorer is not None
+        fit_percentiles = percentiles
+        if np.isnan(responses.items).any():  # blanks count at the role's least-wanted end (docs/fit.md)
+            scale = self.instrument.response_scale
+            filled = filled_scale_scores(responses, self._fit_scorer.least_wanted(scale.min, scale.max))
+            fit_percentiles = self.norms.percentiles(filled, self.instrument.scale_ids)
+        return self._fit_scorer.score(fit_percentiles, missing=np.isnan(scores.scales), choices=responses.choices)
+
+    def _standardise(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
+        # The same arithmetic as ProfileClassifier: the feature layout is fixed by the
+        # instrument, so the estimator's per-call input checks are not repeated here.
+        filled = np.where(np.isnan(features), self._mean, features)
+        standardised: NDArray[np.float64] = (filled - self._mean) / self._scale
+        return standardised
+
+    def results(self, batch: ScoredBatch) -> list[ScreeningResult]:
+        """Build typed results from a scored batch."""
+        ids = self.profile_ids
+        features = self.instrument.feature_names
+        scale_ids = self.instrument.scale_ids
+        towards = np.asarray(ids)[batch.top]
+        against = np.asarray(ids)[batch.second]
+        contributions = self._standardise(batch.features) * (self._coef[batch.top] - self._coef[batch.second])
+        results = []
+        for row in range(len(batch)):
+            order = np.argsort(-np.abs(contributions[row]), kind="stable")
+            explanation = construct_trusted(
+                Explanation,
+                towards=str(towards[row]),
+                against=str(against[row]),
+                contributions=[
+                    construct_trusted(
+                        Contribution,
+                        feature=features[k],
+                        score=_number(batch.features[row, k]),
+                        contribution=round(float(contributions[row, k]), 6),
+                    )
+                    for k in order
+                ],
+            )
+            scales = [
+                construct_trusted(
+                    ScaleResult,
+                    scale=scale_id,
+                    score=_number(batch.scores.scales[row, k]),
+                    percentile=_number(batch.percentiles[row, k]),
+                    answered_items=int(batch.scores.answered[row, k]),
+                )
+                for k, scale_id in enumerate(scale_ids)
+            ]
+            determined = bool(batch.determined[row])
+            fit = None
+            if self._fit_scorer is not None and batch.fit is not None:
+                fit = self._fit_scorer.explain(
+                    batch.fit,
+                    row,
+                    top=int(batch.top[row]),
+                    probability=float(batch.confidence[row]),
+                    determined=determined,
+                )
+            results.append(
+                ScreeningResult(
+                    candidate_id=str(batch.responses.candidate_ids[row]),
+                    model=self.model_info,
+                    probabilities={pid: float(batch.probabilities[row, k]) for k, pid in enumerate(ids)},
+                    profile=str(towards[row]) if determined else UNDETERMINED,
+                    top_profile=str(towards[row]),
+                    second_profile=str(against[row]),
+                    confidence=float(batch.confidence[row]),
+                    min_confidence=self.min_confidence,
+                    explanation=explanation,
+                    scales=scales,
+                    situational={
+                        key: _number(batch.scores.situational[row, k])
+                        for k, key in enumerate(self.instrument.situational_keys)
+                    },
+                    norm_group=self.norms.name,
+                    flags=[
+                        construct_trusted(ValidityFlag, flag=flag, detail=batch.validity.detail(row, flag))
+                        for flag in batch.validity.ids(row)
+                    ],
+                    fit=fit,
+                    needs_human_review=bool(batch.needs_human_review[row]),
+                )
+            )
+        return results
+
+    def score_many(self, assessments: Sequence[AssessmentBase | Mapping[str, Any]]) -> list[ScreeningResult]:
+        """Validate and score several candidates; raises on the first invalid one."""
+        validated = [self.validate(a) for a in assessments]
+        responses = Responses.from_records(self.instrument, [v.model_dump() for v in validated])
+        batch = self.score_responses(responses)
+        results = self.results(batch)
+        if self.decision_log is not None:
+            self.decision_log.append(self.decision_records(batch, inputs=validated))
+        return results
+
+    # ---- record keeping ----------------------------------------------------------
+
+    def decision_records(
+        self, batch: ScoredBatch, *, inputs: Sequence[AssessmentBase] | None = None
+    ) -> list[dict[str, Any]]:
+        """One decision-log record per candidate of a scored batch (see docs/decision-log.md).
+
+        Every record names the profilefit version, the model and its sha256, the instrument,
+        the norm group, ``min_confidence``, the role and a sha256 of its definition, the
+        candidate's keyed pseudonym and the result. With ``inputs`` (the validated
+        assessments) it adds a sha256 of each input's canonical JSON.
+
+        Raises
+        ------
+        ValueError
+            If the screener has no decision log (the pseudonym needs its key).
+        """
+        if self.decision_log is None:
+            raise ValueError("this screener has no decision log; give decision_log= to Screener.load")
+        time = now()
+        context = {
+            "profilefit": installed_version(),
+            "model_id": self.model_info.model_id,
+            "model_sha256": self.model_info.sha256,
+            "instrument": f"{self.instrument.id} {self.instrument.version}",
+            "norm_group": self.norms.name,
+            "min_confidence": self.min_confidence,
+            "role": None if self.role is None else self.role.id,
+            "role_sha256": self._role_sha256,
+        }
+        ids = self.profile_ids
+        records = []
+        for row in range(len(batch)):
+            candidate = str(batch.responses.candidate_ids[row])
+            fit = None
+            if batch.fit is not None and self.role is not None:
+                score = float(batch.fit.score[row])
+                fit = {
+                    "role": self.role.id,
+                    "score": None if score != score else score,
+                    "band": str(batch.fit.band[row]) or None,  # an incomplete fit has no band
+                }
+            record: dict[str, Any] = {"kind": "decision", "time": time, **context}
+            record["candidate"] = self.decision_log.pseudonym(candidate)
+            if inputs is not None:
+                canonical = json.dumps(inputs[row].model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+                record["input_sha256"] = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+            record["result"] = {
+                "profile": str(ids[batch.top[row]]) if batch.determined[row] else UNDETERMINED,
+                "top_profile": str(ids[batch.top[row]]),
+                "second_profile": str(ids[batch.second[row]]),
+                "confidence": float(batch.confidence[row]),
+                "probabilities": {pid: float(batch.probabilities[row, k]) for k, pid in enumerate(ids)},
+                "validity_flags": list(batch.validity.ids(row)),
+                "fit": fit,
+                "needs_human_review": bool(batch.needs_human_review[row]),
+            }
+            records.append(record)
+        return records
+
+    def record_review(
+        self, candidate_id: str, *, reviewer: str, decision: str, note: str | None = None
+    ) -> dict[str, Any]:
+        """Record what a person decided about a candidate's result, in the decision log.
+
+        profilefit supports a human decision and never makes it; this records who reviewed a
+        result, when, and what they decided (EU AI Act Art. 14, human oversight).
+
+        Parameters
+        ----------
+        candidate_id : str
+            As scored; the log holds only its pseudonym.
+        reviewer : str
+            Who reviewed (a name or a staff id, as your records use).
+        decision : str
+            What they decided, in your own terms (``"invite"``, ``"decline"``, ``"hold"``).
+        note : str, optional
+
+        Returns
+        -------
+        dict
+            The record appended.
+        """
+        if self.decision_log is None:
+            raise ValueError("this screener has no decision log; give decision_log= to Screener.load")
+        return self.decision_log.review(candidate_id, reviewer=reviewer, decision=decision, note=note)
+
+
+def _checked_confidence(value: Any) -> float:
+    """``min_confidence`` as a float, refusing what cannot be a probability (2, -1, NaN, text)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"min_confidence must be a number from 0 to 1, got {value!r}") from None
+    if not 0.0 <= number <= 1.0:  # false for nan
+        raise ValueError(f"min_confidence must be a number from 0 to 1, got {value!r}")
+    return number
+
+
+def _number(value: float) -> float | None:
+    number = float(value)
+    return None if number != number else number  # nan is the only value unequal to itself
+
+
+def _softmax(logits: NDArray[np.float64]) -> NDArray[np.float64]:
+    # numpy rather than scipy.special: importing scipy costs the HR system's start-up time.
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    result: NDArray[np.float64] = shifted / shifted.sum(axis=1, keepdims=True)
+    return result

@@ -1,0 +1,396 @@
+"""Reading one sheet of an Excel workbook (``.xlsx``) in chunks, with calamine.
+
+calamine (python-calamine, the engine pandas also offers) reads about twelve times as fast as
+openpyxl; it holds the sheet in memory while it is read. Workbooks come as people keep them:
+
+- the sheet read is the one asked for, or else the first with a header among its first rows
+  (a row naming the id column or a question), so a cover sheet in front is skipped, with a note;
+- the header is the row asked for, or else the first such row, so a title row above it is skipped;
+- a formula stored without its result (a workbook written by a program that does not calculate)
+  and an error cell (``#DIV/0!``, ``#N/A``: calamine gives both as empty) would read as empty
+  answers, so their rows are rejected naming the cell and, for an error, the error;
+- data on other sheets, which is not read, gives a note.
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+import re
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from profilefit.data.batch._cells import from_values
+from profilefit.data.batch._deps import require
+from profilefit.data.batch._fields import Header
+from profilefit.data.batch._validate import RawChunk
+from profilefit.exceptions import ColumnError
+
+
+def open_workbook(
+    path: Path,
+    name: str,
+    check_header: Callable[[list[str]], Header],
+    *,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
+    is_header: Callable[[list[Any]], bool] = lambda cells: False,
+    search_rows: int = 20,
+) -> tuple[Callable[[int], Iterator[RawChunk]], int | None, list[str]]:
+    """Open a sheet of a workbook: its chunks (given a chunk size), its row count if known, and notes.
+
+    Parameters
+    ----------
+    path : Path
+    name : str
+        The input as messages name it.
+    check_header : callable
+        Checks the header row (:func:`~profilefit.data.batch._fields.read_header`).
+    sheet : str or int, optional
+        The sheet by name or number (1 = the first). By default the first sheet with a header
+        row among its first ``search_rows`` non-empty rows; for a workbook of one sheet, that sheet.
+    header_row : int, optional
+        The header's row number (Excel's, 1 = the first). By default the first row that
+        ``is_header``, else the first non-empty row.
+    is_header : callable
+        Whether a row of cells is the header (it names the id column or a question).
+    search_rows : int, default=20
+
+    Raises
+    ------
+    ValueError
+        If the file cannot be opened as a workbook, or has no such sheet or row.
+    """
+    calamine = require("python_calamine")
+    try:
+        workbook = calamine.CalamineWorkbook.from_path(str(path))
+        names = list(workbook.sheet_names)
+        if sheet is None:
+            index, found, chosen = _sheet_with_header(workbook, names, header_row, is_header, search_rows)
+        else:
+            index, found, chosen = _sheet_index(names, sheet, name), None, None
+        if sheet is None and found is None and len(names) > 1:
+            raise ColumnError(
+                f"{name}: no sheet has a header among its first {search_rows} rows (a row naming candidate_id or a "
+                f"question of the instrument); the sheets are {', '.join(map(repr, names))}. Choose the sheet with "
+                "--sheet NAME and the header with --header-row N, and name the id column with --id-column NAME"
+            )
+        if chosen is None:  # each load parses the sheet: a sheet already loaded is used as it is
+            chosen = workbook.get_sheet_by_index(index)
+    except (OSError, calamine.CalamineError) as error:
+        raise ValueError(f"{name}: cannot open as an Excel workbook ({error})") from error
+    offset = chosen.start[1] if chosen.start else 0  # the column of the sheet's first used cell
+    numbered = enumerate(chosen.iter_rows(), start=1)  # with Excel's row numbers
+    start = found if found is not None else _header_row(chosen, header_row, is_header, search_rows, name)
+    header_at, cells = next(((row, values) for row, values in numbered if row >= start and _filled(values)), (1, []))
+    header = ["" if value is None else str(value) for value in cells]
+    while header and header[-1] == "":  # Excel's used range often runs past the last named column
+        header.pop()
+    checked = check_header(header)
+    notes = list(checked.notes)
+    if sheet is None and index > 0:
+        notes.append(
+            f"{name}: read sheet {names[index]!r}, the first with a header; "
+            f"sheet(s) {', '.join(map(repr, names[:index]))} before it were not read (choose one with --sheet)"
+        )
+    if header_at > 1 and header_row is None and _filled_above(chosen, header_at):
+        notes.append(
+            f"{name}: the header is on row {header_at} of sheet {names[index]!r}; the rows above were not read"
+        )
+    others = [
+        sheet_name
+        for position, sheet_name in enumerate(names)
+        if position > index and any(map(_filled, workbook.get_sheet_by_name(sheet_name).iter_rows()))
+    ]
+    if others:
+        notes.append(
+            f"{name}: sheet(s) {', '.join(map(repr, others))} hold data that was not read; "
+            f"only sheet {names[index]!r} is scored"
+        )
+    formulas, errors = _cells_without_answers(path, _sheet_member(path, index))
+    total = chosen.end[0] + 1 - header_at if chosen.end else None
+
+    def chunks(chunk_size: int) -> Iterator[RawChunk]:
+        return _xlsx_chunks(
+            numbered, checked.names, checked.keep, chunk_size, offset=offset, formulas=formulas, errors=errors
+        )
+
+    return chunks, total, notes
+
+
+def _sheet_index(names: list[str], sheet: str | int, name: str) -> int:
+    """The position of a sheet given by name (exact, else without regard to case) or by number (1 = the first)."""
+    if isinstance(sheet, int):
+        if 1 <= sheet <= len(names):
+            return sheet - 1
+    elif sheet in names:
+        return names.index(sheet)
+    else:
+        folded = [sheet_name.casefold() for sheet_name in names]
+        if sheet.strip().casefold() in folded:
+            return folded.index(sheet.strip().casefold())
+    raise ValueError(f"{name}: there is no sheet {sheet!r}; its sheets are {', '.join(map(repr, names))}")
+
+
+def _sheet_with_header(
+    workbook: Any, names: list[str], header_row: int | None, is_header: Callable[[list[Any]], bool], search_rows: int
+) -> tuple[int, int | None, Any]:
+    """The first sheet with a header (at ``header_row``, or among its first rows): its index, that row, the sheet.
+
+    The first sheet, no row and no sheet object when none has one (its first non-empty row is then the header).
+    """
+    for index in range(len(names)):
+        sheet = workbook.get_sheet_by_index(index)
+        rows = enumerate(sheet.iter_rows(), start=1)
+        if header_row is not None:
+            if any(row == header_row and is_header(values) for row, values in itertools.islice(rows, header_row)):
+                return index, header_row, sheet
+            continue
+        filled = ((row, values) for row, values in rows if _filled(values))
+        for row, values in itertools.islice(filled, search_rows):
+            if is_header(values):
+                return index, row, sheet
+    return 0, None, None
+
+
+def _header_row(
+    sheet: Any, header_row: int | None, is_header: Callable[[list[Any]], bool], search_rows: int, name: str
+) -> int:
+    """The header's row in a sheet: ``header_row``, or the first row with the id column, or 1 (the first non-empty)."""
+    if header_row is not None:
+        if sheet.end is None or header_row > sheet.end[0] + 1:
+            raise ValueError(f"{name}: sheet {sheet.name!r} has no row {header_row} to read the header from")
+        return header_row
+    filled = ((row, values) for row, values in enumerate(sheet.iter_rows(), start=1) if _filled(values))
+    return next((row for row, values in itertools.islice(filled, search_rows) if is_header(values)), 1)
+
+
+def _filled_above(sheet: Any, row: int) -> bool:
+    return any(_filled(values) for values in itertools.islice(sheet.iter_rows(), row - 1))
+
+
+def _filled(values: Sequence[Any]) -> bool:
+    """Whether a row of a sheet holds anything (calamine gives an empty cell as ``""``)."""
+    # A plain loop: most rows answer at their first cell, and any() over a generator costs six times that.
+    for value in values:  # noqa: SIM110
+        if value is not None and value != "":
+            return True
+    return False
+
+
+def _sheet_member(path: Path, index: int) -> str | None:
+    """The path, inside the xlsx archive, of the XML of the sheet at ``index`` (None when it cannot be told)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sheets = ElementTree.fromstring(archive.read("xl/workbook.xml")).findall("{*}sheets/{*}sheet")
+            relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
+        return None
+    if index >= len(sheets):
+        return None
+    sheet = sheets[index]
+    wanted = next((value for key, value in sheet.attrib.items() if key.endswith("}id")), None)
+    for relation in relations:
+        if relation.get("Id") == wanted and (target := relation.get("Target")):
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None
+
+
+#: A cell that holds a formula and no saved value (``<c r="B7"><f>A7*2</f></c>``, or ``<v/>``).
+_UNCACHED_FORMULA = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
+)
+#: An error cell (``<c r="C2" t="e"><f>B2/0</f><v>#DIV/0!</v></c>``): the file holds Excel's English
+#: spelling whatever language Excel shows it in.
+_ERROR_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"[^>]*>\s*(?:<f\b[^>]*?(?:/>|>[^<]*</f>)\s*)?<v>([^<]*)</v>'
+)
+_XML_BLOCK = 1 << 22
+
+
+def _cells_without_answers(path: Path, member: str | None) -> tuple[dict[int, list[str]], dict[int, dict[str, str]]]:
+    """Cells that reading would see as empty: formulas without a saved value, and error cells, by Excel row.
+
+    A workbook written by a program that does not calculate (a script, some exporters) stores
+    formulas without results; Excel stores both. A formula that failed stores its error
+    (``#DIV/0!``), which calamine reads as an empty cell. The sheet's XML is scanned in blocks,
+    and only for what a block holds at all.
+
+    Returns
+    -------
+    formulas : dict of int to list of str
+        Column letters of formulas without a value, per row.
+    errors : dict of int to dict of str to str
+        Column letters to the error, per row.
+    """
+    found: dict[int, set[str]] = {}
+    errors: dict[int, dict[str, str]] = {}
+    if member is None:
+        return {}, {}
+    with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
+        tail = b""
+        while block := stream.read(_XML_BLOCK):
+            data = tail + block
+            if b"<f" in data:
+                for match in _UNCACHED_FORMULA.finditer(data):
+                    found.setdefault(int(match.group(2)), set()).add(match.group(1).decode("ascii"))
+            if b't="e"' in data:
+                for match in _ERROR_CELL.finditer(data):
+                    value = match.group(3).decode("utf-8", errors="replace")
+                    errors.setdefault(int(match.group(2)), {})[match.group(1).decode("ascii")] = value
+            tail = data[-4096:]  # a cell cut by the block boundary is found whole in the next round
+    formulas = {row: sorted(columns, key=lambda letters: (len(letters), letters)) for row, columns in found.items()}
+    return formulas, errors
+
+
+def _column_number(letters: str) -> int:
+    """Excel's column letters as a 0-based index (``A`` is 0, ``AA`` is 26)."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number - 1
+
+
+def _xlsx_chunks(
+    numbered: Iterator[tuple[int, list[Any]]],
+    header: list[str],
+    keep: list[int],
+    chunk_size: int,
+    *,
+    offset: int,
+    formulas: dict[int, list[str]],
+    errors: dict[int, dict[str, str]],
+) -> Iterator[RawChunk]:
+    filled = ((excel, row) for excel, row in numbered if _filled(row))  # blank rows are not rows
+    row_number = 1
+    while block := list(itertools.islice(filled, chunk_size)):
+        if _plain_block(block, len(header), formulas, errors):
+            yield _column_chunk(block, header, keep, row_number)
+        else:
+            yield _record_chunk(block, header, keep, row_number, offset=offset, formulas=formulas, errors=errors)
+        row_number += len(block)
+
+
+def _plain_block(
+    block: list[tuple[int, list[Any]]], width: int, formulas: dict[int, list[str]], errors: dict[int, dict[str, str]]
+) -> bool:
+    """Whether no row of a block has a formula without a value, an error cell, or cells right of the header."""
+    if (formulas or errors) and any(excel in formulas or excel in errors for excel, _ in block):
+        return False
+    if max(len(row) for _, row in block) > width:
+        return not any(_filled(row[width:]) for _, row in block)
+    return True
+
+
+class _Rows(Sequence[Any]):
+    """The rows of a block as dicts, as :func:`_record_chunk` gives them, each built only when the rule asks."""
+
+    def __init__(self, rows: list[list[Any]], header: list[str], keep: list[int]) -> None:
+        self._rows, self._header, self._keep = rows, header, keep
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, position: Any) -> Any:
+        if isinstance(position, slice):
+            return [self[k] for k in range(*position.indices(len(self)))]
+        row = self._rows[position]
+        return {self._header[k]: row[k] if k < len(row) else None for k in self._keep}
+
+
+def _column_chunk(block: list[tuple[int, list[Any]]], header: list[str], keep: list[int], first_row: int) -> RawChunk:
+    """A block without formulas, errors or extra cells, read a column at a time (no dict per row).
+
+    The columns are those :meth:`RawChunk.from_records` builds from :func:`_record_chunk`'s dicts,
+    except that an empty cell (calamine gives it as ``""``) in a column that also holds numbers is
+    None, so that the column is one typed array, checked at numpy speed, rather than a list checked
+    cell by cell; the rule reads ``""`` and None alike. The rows the column rules cannot prove valid
+    are read by the rule from the same dicts as before.
+    """
+    rows = [row for _, row in block]
+    shortest = min(map(len, rows))
+    columns: list[tuple[str | None, Any]] = []
+    for k in keep:
+        if k < shortest:
+            values = list(map(operator.itemgetter(k), rows))  # the loop runs in C
+        else:
+            values = [row[k] if k < len(row) else None for row in rows]
+        numeric = header[k].strip() != "candidate_id"
+        kinds = set(map(type, values))
+        if numeric and str in kinds and len(kinds - {str, type(None)}) and _only_empty_text(values):
+            values = [None if value == "" else value for value in values]
+        columns.append((header[k], from_values(values, tabular=True, numeric=numeric)))
+    return RawChunk(columns, len(rows), first_row, tabular=True, records=_Rows(rows, header, keep))
+
+
+def _only_empty_text(values: list[Any]) -> bool:
+    """Whether every text value of a column is ``""`` (the empty cells of a column of numbers)."""
+    return all(value == "" for value in values if type(value) is str)
+
+
+def _record_chunk(
+    block: list[tuple[int, list[Any]]],
+    header: list[str],
+    keep: list[int],
+    first_row: int,
+    *,
+    offset: int,
+    formulas: dict[int, list[str]],
+    errors: dict[int, dict[str, str]],
+) -> RawChunk:
+    """A block read row by row into dicts: the reference for :func:`_column_chunk`, and the reader of unusual rows."""
+    width, kept = len(header), set(keep)
+    id_at = next((k for k in keep if header[k] == "candidate_id"), None)
+    records: list[dict[Any, Any] | None] = []
+    unreadable: dict[int, dict[str, Any]] = {}
+    for position, (excel, row) in enumerate(block):
+        read = [
+            (letters, k)
+            for letters in formulas.get(excel, ())
+            if (k := _column_number(letters) - offset) in kept or k >= width
+        ]
+        if read:  # a formula in a column that is read (one in an ignored column does not matter)
+            letters, k = read[0]
+            unreadable[position] = {
+                "candidate_id": _id_text(row, id_at),
+                "field": header[k] if k < width else "(extra cells)",
+                "value": None,
+                "reason": f"cell {letters}{excel} holds a formula without a saved value; open the workbook "
+                "in Excel and save it (or export values), so the answer can be read",
+            }
+            records.append(None)
+            continue
+        failed = [
+            (letters, k, error)
+            for letters, error in sorted(errors.get(excel, {}).items(), key=lambda item: (len(item[0]), item[0]))
+            if (k := _column_number(letters) - offset) in kept
+        ]
+        if failed:  # an error cell in a column that is read: not an empty answer
+            letters, k, error = failed[0]
+            unreadable[position] = {
+                "candidate_id": _id_text(row, id_at),
+                "field": header[k],
+                "value": error,
+                "reason": f"cell {letters}{excel} holds the spreadsheet error {error} (a formula that failed), "
+                "not an answer; correct the formula or clear the cell",
+            }
+            records.append(None)
+            continue
+        record: dict[Any, Any] = {header[k]: row[k] if k < len(row) else None for k in keep}
+        extra = [value for value in row[width:] if value is not None and value != ""]
+        if extra:  # cells right of the header, as csv.DictReader gives them
+            record[None] = extra
+        records.append(record)
+    return RawChunk.from_records(records, first_row=first_row, tabular=True, unreadable=unreadable)
+
+
+def _id_text(row: list[Any], position: int | None) -> str | None:
+    """The candidate id of a row read as the rule reads it (text stripped, ``101.0`` as ``"101"``), if it has one."""
+    value = row[position] if position is not None and position < len(row) else None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = "" if value is None else str(value).strip()
+    return text or None

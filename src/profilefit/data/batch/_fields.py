@@ -1,0 +1,298 @@
+"""What each column of an export is, and the file-level checks of a header.
+
+An assessment field is an item, a scenario, an attention check, ``candidate_id``,
+``completion_seconds`` or ``schema_version``. A table's header is checked once,
+before any row is scored (:func:`read_header`): names match their fields without
+regard to case, columns that are not fields are ignored and named once in a note,
+and demographic columns are never read. Only a header that cannot be scored at all
+(no ``candidate_id``, a field twice) is a :class:`ColumnError`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from profilefit.core.identity_cache import identity_cache
+from profilefit.core.instrument import Instrument
+from profilefit.core.schema import DEMOGRAPHIC_FIELDS
+from profilefit.exceptions import ColumnError
+
+#: Field kinds, as :attr:`FieldTable.kind` names them.
+ITEM, SCENARIO, CHECK, SECONDS, CANDIDATE_ID, VERSION = "item", "scenario", "check", "seconds", "id", "version"
+
+
+@dataclass(frozen=True, eq=False)
+class FieldTable:
+    """Lookup tables of one instrument that the vectorized validator uses.
+
+    Attributes
+    ----------
+    instrument : Instrument
+    kind : dict of str to (str, int)
+        Field name to its kind (``"item"``, ``"scenario"``, ``"check"``, ``"seconds"``,
+        ``"id"`` or ``"version"``) and its column in the matching answer matrix.
+    low, high : int
+        The response range of items and attention checks.
+    answer_text : dict of str to int
+        The canonical texts of valid answers (``"1"`` to ``"6"``) and their values.
+    option_bytes : list of ndarray of int16, shape (256,)
+        Per scenario: the option index of a one-byte cell (upper or lower case letter), -1 otherwise.
+    option_text : list of dict of str to int
+        Per scenario: option letter (either case) to option index.
+    """
+
+    instrument: Instrument
+    kind: dict[str, tuple[str, int]]
+    low: int
+    high: int
+    answer_text: dict[str, int]
+    option_bytes: list[NDArray[np.int16]]
+    option_text: list[dict[str, int]]
+
+
+@identity_cache()
+def field_table(instrument: Instrument) -> FieldTable:
+    """Build (once per instrument object) the lookup tables of :class:`FieldTable`."""
+    kind: dict[str, tuple[str, int]] = {"candidate_id": (CANDIDATE_ID, 0), "completion_seconds": (SECONDS, 0)}
+    kind["schema_version"] = (VERSION, 0)
+    kind.update({item_id: (ITEM, k) for k, item_id in enumerate(instrument.item_ids)})
+    kind.update({scenario_id: (SCENARIO, k) for k, scenario_id in enumerate(instrument.scenario_ids)})
+    kind.update({check_id: (CHECK, k) for k, check_id in enumerate(instrument.check_ids)})
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    option_bytes, option_text = [], []
+    for scenario in instrument.scenarios:
+        table = np.full(256, -1, dtype=np.int16)
+        text: dict[str, int] = {}
+        for index, option in enumerate(scenario.options):
+            for letter in (option.id, option.id.upper()):
+                table[ord(letter)] = index
+                text[letter] = index
+        option_bytes.append(table)
+        option_text.append(text)
+    return FieldTable(
+        instrument=instrument,
+        kind=kind,
+        low=low,
+        high=high,
+        answer_text={str(value): value for value in range(low, high + 1)},
+        option_bytes=option_bytes,
+        option_text=option_text,
+    )
+
+
+#: At most this many column names are listed in one note or error.
+NAMES_LISTED = 10
+
+
+@dataclass(frozen=True)
+class Header:
+    """The outcome of checking a table's header.
+
+    Attributes
+    ----------
+    keep : list of int
+        Positions of the columns to read.
+    names : list of str
+        The name each column is read as (the field's own spelling when it matched without
+        regard to case), one per column of the header.
+    notes : list of str
+        What the caller should be told: columns matched by case, columns ignored.
+    """
+
+    keep: list[int]
+    names: list[str]
+    notes: list[str]
+
+
+def _listed(names: Sequence[str]) -> str:
+    shown = ", ".join(map(repr, names[:NAMES_LISTED]))
+    return shown + (f" and {len(names) - NAMES_LISTED:,} more" if len(names) > NAMES_LISTED else "")
+
+
+class ColumnNames:
+    """How the names of an export's columns (or a JSON object's keys) are read, one name at a time.
+
+    The one place that decides what a name is: a field (compared stripped and without regard
+    to case), the id column given as ``id_column``, an extra column read all the same (a label),
+    a column left out (``ignore_columns``), a demographic column (never read), or an unknown
+    column (ignored and named once in a note). A table's header (:func:`read_header`) and the
+    keys of JSON Lines (:class:`~profilefit.data.batch._jsonl.KeyReader`) both use it, so an unknown
+    column and an unknown key are handled alike. It remembers what it met, for the notes.
+    """
+
+    def __init__(
+        self,
+        instrument: Instrument,
+        *,
+        ignore_columns: Iterable[str] = (),
+        extra_columns: Iterable[str] = (),
+        id_column: str | None = None,
+        source: str = "input",
+    ) -> None:
+        self.instrument = instrument
+        self.source = source
+        self.kinds = field_table(instrument).kind
+        self._by_folded = {name.casefold(): name for name in self.kinds}
+        self._ignored = {str(name).strip().casefold() for name in ignore_columns}
+        self._extra = {str(name).strip().casefold(): str(name).strip() for name in extra_columns}
+        if id_column is not None and str(id_column).strip().casefold() != "candidate_id":
+            self._extra[str(id_column).strip().casefold()] = "candidate_id"
+        self.recased: dict[str, None] = {}
+        self.unknown: dict[str, None] = {}
+        self.demographic: dict[str, None] = {}
+
+    def read_as(self, name: str) -> str | None:
+        """The name a column is read as (a field's own spelling, or ``name`` stripped), or None to leave it out."""
+        stripped = name.strip()
+        folded = stripped.casefold()
+        if folded in self._ignored:
+            return None
+        if folded in self._extra:
+            return self._extra[folded]
+        if stripped and stripped not in self.kinds:
+            if folded in self._by_folded:
+                self.recased[stripped] = None
+                return self._by_folded[folded]
+            (self.demographic if folded in DEMOGRAPHIC_FIELDS else self.unknown)[stripped] = None
+            return None
+        return stripped
+
+    def notes(self) -> list[str]:
+        """What the caller should be told: names matched by case, demographic and unknown columns left out."""
+        source, instrument, notes = self.source, self.instrument, []
+        recased, demographic, unknown = list(self.recased), list(self.demographic), list(self.unknown)
+        if recased:
+            notes.append(f"{source}: column name(s) {_listed(recased)} matched their fields without regard to case")
+        if demographic:
+            notes.append(
+                f"{source}: column(s) {_listed(demographic)} look like demographics and were not read: demographics "
+                "never enter scoring; give them to the adverse-impact audit "
+                "(profilefit audit RESULTS --demographics FILE)"
+            )
+        if unknown:
+            described = []
+            for name in unknown[:NAMES_LISTED]:
+                close = difflib.get_close_matches(name.casefold(), list(self.kinds), n=1)
+                described.append(f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name))
+            more = f" and {len(unknown) - NAMES_LISTED:,} more" if len(unknown) > NAMES_LISTED else ""
+            notes.append(
+                f"{source}: column(s) {', '.join(described)}{more} are not fields of instrument {instrument.id} "
+                f"{instrument.version} and were ignored (leave a column out without this note with --ignore-column "
+                "NAME)"
+            )
+        return notes
+
+
+def looks_like_header(instrument: Instrument, cells: Sequence[Any], id_column: str | None = None) -> bool:
+    """Whether a row of cells is a header: it names the id column or a question of the instrument.
+
+    This is how the header is told from a title row, notes or a cover sheet above it.
+    Names are compared stripped and without regard to case, as :func:`read_header` compares them.
+    """
+    kinds = field_table(instrument).kind
+    wanted = {name.casefold() for name, (kind, _) in kinds.items() if kind in (CANDIDATE_ID, ITEM, SCENARIO, CHECK)}
+    if id_column is not None:
+        wanted.add(str(id_column).strip().casefold())
+    return any(isinstance(cell, str) and cell.strip().casefold() in wanted for cell in cells)
+
+
+def read_header(
+    instrument: Instrument,
+    names: Sequence[str],
+    *,
+    ignore_columns: Iterable[str] = (),
+    source: str = "input",
+    extra_columns: Iterable[str] = (),
+    id_column: str | None = None,
+) -> Header:
+    """Check the column names of a table against the instrument: which columns to read, and as what.
+
+    - Names are compared after stripping surrounding spaces and without regard to case
+      (``TC1`` is ``tc1``); a note says so once.
+    - A column that is not a field (an e-mail column, a misspelt item id) is ignored, and
+      named once in a note (at most :data:`NAMES_LISTED` names, with a suggestion for a close
+      item id). A column that looks like a protected attribute (``sex``, ``age``, ...) is
+      never read: demographics belong in the adverse-impact audit.
+    - A column with an empty name (a trailing delimiter) is kept: a row with a value in it is
+      rejected, as the schema rejects an unknown field.
+
+    Parameters
+    ----------
+    instrument : Instrument
+    names : sequence of str
+        The header, in file order.
+    ignore_columns : iterable of str, optional
+        Columns to leave out without a note (compared without regard to case).
+    source : str, default="input"
+        Names the file in messages.
+    extra_columns : iterable of str, optional
+        Columns that are not fields but are read all the same, under the name given here
+        (compared without regard to case): a label column for training, say.
+    id_column : str, optional
+        The column that holds the candidate id when it is not named ``candidate_id``
+        (``"Kandidat-ID"``, say; compared without regard to case).
+
+    Returns
+    -------
+    Header
+
+    Raises
+    ------
+    ColumnError
+        If there is no ``candidate_id`` column, two columns name the same field, or no column
+        is a question of the instrument while others are not fields (an export of another
+        instrument).
+    """
+    columns = ColumnNames(
+        instrument, ignore_columns=ignore_columns, extra_columns=extra_columns, id_column=id_column, source=source
+    )
+    kinds = columns.kinds
+    read_as = [str(name).strip() for name in names]
+    keep: list[int] = []
+    for k, name in enumerate(names):
+        kept = columns.read_as(str(name))
+        if kept is not None:
+            read_as[k] = kept
+            keep.append(k)
+    counts = Counter(read_as[k] for k in keep if read_as[k])
+    repeated = sorted(name for name, count in counts.items() if count > 1)
+    problems = []
+    if repeated:
+        problems.append(f"column(s) {_listed(repeated)} appear more than once (names are compared without case)")
+    if "candidate_id" not in counts:
+        hint = f" (no column is named {id_column!r})" if id_column is not None else ""
+        problems.append(
+            f"there is no candidate_id column{hint}; name the column that holds the ids with --id-column NAME "
+            "(id_column= in Python)"
+        )
+    answers = [name for name in counts if kinds.get(name, (None,))[0] in (ITEM, SCENARIO, CHECK)]
+    unknown = list(columns.unknown)
+    if unknown and not answers:
+        problems.append(
+            f"no column is a question of instrument {instrument.id} {instrument.version} "
+            f"(the others are {_listed(unknown)}): is this an export of another instrument? Score it with a "
+            "model trained on that instrument (profilefit train --data FILE --instrument FILE, then --model)"
+        )
+    if problems:
+        raise ColumnError(f"{source}: " + "; ".join(problems) + ".")
+    return Header(keep, read_as, columns.notes())
+
+
+def check_header(
+    instrument: Instrument, names: Sequence[str], *, ignore_columns: Iterable[str] = (), source: str = "input"
+) -> list[int]:
+    """The positions of the columns of a table to read; see :func:`read_header`, which also gives names and notes.
+
+    Raises
+    ------
+    ColumnError
+        If there is no ``candidate_id`` column, or two columns name the same field.
+    """
+    return read_header(instrument, names, ignore_columns=ignore_columns, source=source).keep

@@ -1,0 +1,137 @@
+"""The results table: one row per scored candidate, in the columns other tools read.
+
+The shortlist page and the adverse-impact audit read these columns by name, so the
+names are part of profilefit's interface: ``candidate_id``, ``model_id``, ``profile``
+(the top profile, or ``"undetermined"``), ``top_profile``, ``second_profile``,
+``confidence``, one ``p_<profile>`` per profile, ``fit_score`` and ``fit_band`` (both null
+without a role; ``fit_band`` alone null for an incomplete fit, which is never selected),
+``fit_role`` (the id of the role the fit was computed for; null without a role), ``needs_review``,
+``validity_flags`` (validity flag ids joined by ``;``) and one ``scale_<scale>`` per scale.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from profilefit.core.fit import BANDS
+from profilefit.core.screening import UNDETERMINED, ScoredBatch
+from profilefit.core.validity import FLAG_IDS
+from profilefit.data.batch._deps import require
+
+if TYPE_CHECKING:
+    from profilefit.core.screening import Screener
+
+#: Separates flag ids in the ``validity_flags`` column.
+FLAG_SEPARATOR = ";"
+
+
+def result_columns(screener: Screener) -> list[str]:
+    """Names of the results columns for a screener's model and instrument, in file order.
+
+    Examples
+    --------
+    >>> from profilefit.core.screening import Screener
+    >>> result_columns(Screener.load())[:6]
+    ['candidate_id', 'model_id', 'profile', 'top_profile', 'second_profile', 'confidence']
+    """
+    return [
+        "candidate_id",
+        "model_id",
+        "profile",
+        "top_profile",
+        "second_profile",
+        "confidence",
+        *(f"p_{profile}" for profile in screener.profile_ids),
+        "fit_score",
+        "fit_band",
+        # Readers (shortlist, report, audit, validate) name this role and refuse another one.
+        "fit_role",
+        "needs_review",
+        # Not "flags": that name would hide pandas' DataFrame.flags attribute.
+        "validity_flags",
+        *(f"scale_{scale}" for scale in screener.instrument.scale_ids),
+    ]
+
+
+def result_schema(screener: Screener) -> Any:
+    """The pyarrow schema of the results table (fixed, so every chunk and every file agree)."""
+    pa = require("pyarrow")
+    types = {"confidence": pa.float64(), "fit_score": pa.float64(), "needs_review": pa.bool_()}
+    numeric = ("p_", "scale_")
+    return pa.schema(
+        [
+            (name, types.get(name, pa.float64() if name.startswith(numeric) else pa.string()))
+            for name in result_columns(screener)
+        ]
+    )
+
+
+def _flag_texts() -> list[str]:
+    """The ``validity_flags`` text of every combination of flags, indexed by its bit mask."""
+    return [
+        FLAG_SEPARATOR.join(flag for bit, flag in enumerate(FLAG_IDS) if mask >> bit & 1)
+        for mask in range(1 << len(FLAG_IDS))
+    ]
+
+
+def _band_column(band: Any) -> Any:
+    """The band texts as an Arrow array, taken from the few band names rather than converted one by one.
+
+    An empty band (an incomplete fit) becomes null.
+    """
+    pa = require("pyarrow")
+    index = np.full(len(band), -1, dtype=np.int64)
+    for k, name in enumerate(BANDS):
+        index[band == name] = k
+    empty = band == ""
+    if ((index < 0) & ~empty).any():  # not a band this release names: convert the texts as they are
+        return pa.array([text or None for text in np.asarray(band, dtype=object)], pa.string())
+    return pa.array(BANDS, pa.string()).take(pa.array(index, mask=empty))
+
+
+def _repeated(text: str | None, n: int) -> Any:
+    """One text (or null) ``n`` times, as an Arrow string array."""
+    pa = require("pyarrow")
+    return pa.array([text], pa.string()).take(np.zeros(n, dtype=np.int64))
+
+
+def result_table(screener: Screener, batch: ScoredBatch) -> Any:
+    """Build the results of a scored batch as a pyarrow Table with :func:`result_schema`.
+
+    Parameters
+    ----------
+    screener : Screener
+        The screener that scored ``batch``.
+    batch : ScoredBatch
+
+    Returns
+    -------
+    pyarrow.Table
+    """
+    pa = require("pyarrow")
+    n = len(batch)
+    profiles = pa.array([*batch.profile_ids, UNDETERMINED], pa.string())
+    label = np.where(batch.determined, batch.top, len(batch.profile_ids))
+    masks = batch.validity.flags.astype(np.int64) @ (1 << np.arange(len(FLAG_IDS), dtype=np.int64))
+    fit = batch.fit
+    columns: dict[str, Any] = {
+        "candidate_id": pa.array(batch.responses.candidate_ids, pa.string()),
+        "model_id": _repeated(screener.model_info.model_id, n),
+        "profile": profiles.take(label),
+        "top_profile": profiles.take(batch.top),
+        "second_profile": profiles.take(batch.second),
+        "confidence": pa.array(batch.confidence, pa.float64()),
+        **{f"p_{p}": pa.array(batch.probabilities[:, k], pa.float64()) for k, p in enumerate(batch.profile_ids)},
+        "fit_score": pa.nulls(n, pa.float64()) if fit is None else pa.array(fit.score, pa.float64(), from_pandas=True),
+        "fit_band": pa.nulls(n, pa.string()) if fit is None else _band_column(fit.band),
+        "fit_role": _repeated(None if fit is None or screener.role is None else screener.role.id, n),
+        "needs_review": pa.array(batch.needs_human_review, pa.bool_()),
+        "validity_flags": pa.array(_flag_texts(), pa.string()).take(masks),
+        **{
+            f"scale_{scale}": pa.array(batch.scores.scales[:, k], pa.float64(), from_pandas=True)
+            for k, scale in enumerate(screener.instrument.scale_ids)
+        },
+    }
+    return pa.Table.from_pydict(columns, schema=result_schema(screener))

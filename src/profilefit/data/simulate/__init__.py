@@ -1,0 +1,56 @@
+"""A documented generative model of candidates, for training and evaluating without real labels."""
+
+from profilefit.data.simulate._answer_bayes import answer_probabilities
+from profilefit.data.simulate._config import REFERENCE_SEED, SimulationConfig
+from profilefit.data.simulate._faking import calibrate_directed_strength, presentation, role_scale_inflation
+from profilefit.data.simulate._generate import (
+    ItemParameters,
+    Simulation,
+    answer,
+    faking_strengths,
+    item_parameters,
+    oracle_probabilities,
+    profile_log_densities,
+    retest,
+    simulate,
+    situational_consistency,
+)
+from profilefit.data.simulate._groups import GroupSimulation, population_sd, simulate_groups
+from profilefit.data.simulate._outcomes import (
+    OutcomeModel,
+    SimulatedOutcome,
+    outcome_models,
+    select_hired,
+    simulate_outcome,
+)
+from profilefit.data.simulate._presentation import CONDITIONS, Presentation, desirability
+
+__all__ = [
+    "CONDITIONS",
+    "REFERENCE_SEED",
+    "GroupSimulation",
+    "ItemParameters",
+    "OutcomeModel",
+    "Presentation",
+    "SimulatedOutcome",
+    "Simulation",
+    "SimulationConfig",
+    "answer",
+    "answer_probabilities",
+    "calibrate_directed_strength",
+    "desirability",
+    "faking_strengths",
+    "item_parameters",
+    "oracle_probabilities",
+    "outcome_models",
+    "population_sd",
+    "presentation",
+    "profile_log_densities",
+    "retest",
+    "role_scale_inflation",
+    "select_hired",
+    "simulate",
+    "simulate_groups",
+    "simulate_outcome",
+    "situational_consistency",
+]

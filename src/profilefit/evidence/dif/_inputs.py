@@ -1,0 +1,174 @@
+"""Read what DIF needs: an assessment export (through the batch reader) and the audit's demographics file.
+
+The export goes through :func:`profilefit.data.batch.collect_responses`, the reader and the row rule
+of ``profilefit score``: the same header check (with its notes about ignored columns), the same
+formats and encodings, the same decision on every row. Rows the schema rejects are counted,
+and ``profilefit score`` (or ``profilefit dif`` on the terminal) lists their problems. Demographics are read by
+:func:`profilefit.evidence.audit.read_demographics`, so blank, ``unknown`` and ``declined`` mean unknown
+here exactly as in the audit. Demographics never enter scoring; here they only split people
+into the groups compared.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from profilefit.core.instrument import Instrument
+from profilefit.core.scoring import Responses
+from profilefit.data.batch import CollectedResponses, collect_responses
+from profilefit.data.io import read_csv_table
+from profilefit.evidence.audit import DemographicsTable, read_demographics
+from profilefit.exceptions import AuditInputError, DifInputError
+
+#: Demographic dimensions read as the audit reads them. Any other column of the demographics file
+#: (for example ``language``, the language the assessment was taken in) is read as it stands.
+DIMENSIONS = ("sex", "race_ethnicity", "age_band")
+#: Cells that mean "unknown" in any other column, as in the audit's columns (compared case-insensitively).
+UNKNOWN_VALUES = frozenset({"", "unknown", "declined"})
+
+
+@dataclass(frozen=True, eq=False)
+class DifInputs:
+    """The people of an export, each with their group on one dimension.
+
+    Attributes
+    ----------
+    responses : Responses
+        Valid rows of the export, first occurrence of each candidate id.
+    groups : ndarray of str, shape (len(responses),)
+        Each person's category; ``""`` when unknown or without a demographics row.
+    by : str
+        The dimension.
+    rows_read, rows_rejected, rows_repeated : int
+        Rows of the export; rows the schema rejected; rows whose candidate id had appeared before.
+    without_demographics, unknown_category : int
+        Valid people with no demographics row, and with an unknown category.
+    """
+
+    responses: Responses
+    groups: NDArray[np.str_]
+    by: str
+    rows_read: int
+    rows_rejected: int
+    rows_repeated: int
+    without_demographics: int
+    unknown_category: int
+
+    def counts(self) -> dict[str, int]:
+        """People per known category, largest first."""
+        counted = Counter(g for g in self.groups.tolist() if g)
+        return dict(sorted(counted.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _categories(demographics: str | Path | DemographicsTable, by: str) -> dict[str, str | None]:
+    """Each person's category on ``by`` (``None`` when unknown), keyed by candidate id."""
+    if by in DIMENSIONS:
+        try:
+            table = demographics if isinstance(demographics, DemographicsTable) else read_demographics(demographics)
+        except AuditInputError as error:
+            raise DifInputError(str(error)) from None
+        if by not in table.dimensions:
+            column = "age or age_band" if by == "age_band" else by
+            raise DifInputError(
+                f"the demographics file has no {column} column; it reports {', '.join(sorted(table.dimensions))}"
+            )
+        return {candidate_id: getattr(person, by) for candidate_id, person in table.people.items()}
+    if isinstance(demographics, DemographicsTable):
+        raise DifInputError(f"a demographics table holds only {', '.join(DIMENSIONS)}; give the file to use {by!r}")
+    path = Path(demographics)
+    if not path.is_file():
+        raise DifInputError(f"demographics file not found: {path}")
+    header, rows = read_csv_table(path, error=DifInputError)
+    for needed in ("candidate_id", by):
+        if needed not in header:
+            raise DifInputError(f"demographics file {path} has no column {needed!r}; it has: {', '.join(header)}")
+    categories: dict[str, str | None] = {}
+    seen: dict[str, str] = {}
+    for location, row in rows:
+        candidate_id = str(row.get("candidate_id") or "").strip()
+        if not candidate_id:
+            raise DifInputError(f"{path}, {location}, field 'candidate_id': empty")
+        if candidate_id in seen:
+            raise DifInputError(
+                f"{path}, {location}, field 'candidate_id': {candidate_id!r} repeats {seen[candidate_id]}"
+            )
+        seen[candidate_id] = location
+        value = str(row.get(by) or "").strip()
+        categories[candidate_id] = None if value.lower() in UNKNOWN_VALUES else value
+    return categories
+
+
+def dif_inputs(
+    export: str | Path | CollectedResponses,
+    demographics: str | Path | DemographicsTable,
+    *,
+    by: str,
+    instrument: Instrument,
+    ignore_columns: tuple[str, ...] = (),
+) -> DifInputs:
+    """Read an export and a demographics file and give each valid person their group.
+
+    Parameters
+    ----------
+    export : str, Path or CollectedResponses
+        The assessment export (any format ``profilefit score`` reads), or what
+        :func:`profilefit.data.batch.collect_responses` already read from it.
+    demographics : str, Path or DemographicsTable
+        The audit's demographics file: ``candidate_id`` and any of ``sex``, ``race_ethnicity``,
+        ``age``/``age_band``.
+    by : str
+        ``"sex"``, ``"race_ethnicity"`` or ``"age_band"`` (read as the audit reads them), or any other
+        column of the demographics file, such as ``"language"`` for the language the test was taken in.
+    instrument : Instrument
+        The instrument the export answers (the model's, or an organisation's own).
+    ignore_columns : tuple of str, optional
+        Export columns to leave out, as ``profilefit score --ignore-column`` does.
+
+    Returns
+    -------
+    DifInputs
+
+    Raises
+    ------
+    DifInputError
+        For a demographics file without the column, or unreadable demographics (the message names
+        the file, line and field).
+    """
+    by = by.strip().lower()
+    if not by or by == "candidate_id":
+        raise DifInputError(f"--by must name a column of the demographics file, got {by!r}")
+    categories = _categories(demographics, by)
+    if not isinstance(export, CollectedResponses):
+        export = collect_responses(export, instrument, ignore_columns=ignore_columns)
+    responses, rows_read, rows_rejected = export.responses, export.rows_read, export.rows_rejected
+    ids = responses.candidate_ids.tolist()
+    _, first = np.unique(np.asarray(ids, dtype=np.str_), return_index=True)
+    keep = np.sort(first)
+    repeated = len(ids) - keep.size
+    responses = responses.take(keep)
+    groups: list[str] = []
+    missing = unknown = 0
+    for candidate_id in responses.candidate_ids.tolist():
+        if candidate_id not in categories:
+            missing += 1
+            groups.append("")
+            continue
+        category = categories[candidate_id]
+        if category is None:
+            unknown += 1
+        groups.append(category or "")
+    return DifInputs(
+        responses=responses,
+        groups=np.asarray(groups, dtype=np.str_),
+        by=by,
+        rows_read=rows_read,
+        rows_rejected=rows_rejected,
+        rows_repeated=repeated,
+        without_demographics=missing,
+        unknown_category=unknown,
+    )

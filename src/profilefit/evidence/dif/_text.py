@@ -1,0 +1,182 @@
+"""The DIF report as plain text, and the sentences and tables the HTML page shares with it."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from profilefit.evidence.dif._analysis import AnswerDif, DifComparison
+from profilefit.evidence.dif._report import MIN_COMPARED, DifReport
+from profilefit.evidence.dif._strings import DifText
+from profilefit.pages.reports import isolate
+
+#: Bidirectional classes that can reorder the text around them (UAX #9), as the candidate report uses them.
+_REORDERING = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDF", "PDI"})
+
+
+def terminal_text(value: object) -> str:
+    """A data value for a terminal line: isolated (FSI … PDI) only when it could reorder the rest of the line."""
+    text = str(value)
+    return isolate(text) if any(unicodedata.bidirectional(c) in _REORDERING for c in text) else text
+
+
+#: A sentence to say: a string key and the values to fill in (a list is a list of data values).
+Sentence = tuple[str, dict[str, Any]]
+
+
+def _header_sentences(report: DifReport) -> list[Sentence]:
+    inputs = report.inputs
+    sentences: list[Sentence] = [
+        ("instrument", {"id": report.instrument.id, "version": report.instrument.version}),
+        (
+            "rows",
+            {
+                "read": inputs.rows_read,
+                "rejected": inputs.rows_rejected,
+                "repeated": inputs.rows_repeated,
+                "missing": inputs.without_demographics,
+                "unknown": inputs.unknown_category,
+            },
+        ),
+        ("group_counts", {"counts": [f"{g} {n}" for g, n in inputs.counts().items()]}),
+    ]
+    if report.skipped:
+        sentences.append(
+            ("skipped", {"groups": [f"{g} {n}" for g, n in report.skipped.items()], "minimum": MIN_COMPARED})
+        )
+    sentences.append(("demographics_note", {}))
+    return sentences
+
+
+def _comparison_sentences(comparison: DifComparison) -> list[Sentence]:
+    sentences: list[Sentence] = [(code, dict(values)) for code, values in comparison.warnings]
+    if comparison.step1_flagged:
+        sentences.append(("purification_some", {"fields": list(comparison.step1_flagged)}))
+    else:
+        sentences.append(("purification_none", {}))
+    sentences.append(("multiple_comparisons", {"m": len(comparison.answers)}))
+    counts = comparison.class_counts()
+    classes = {
+        "items": [f"{name} {n}" for name, n in counts.get("likert", {}).items()],
+        "options": [f"{name} {n}" for name, n in counts.get("option", {}).items()],
+        "checks": [f"{name} {n}" for name, n in counts.get("check", {}).items()],
+    }
+    sentences.append(("class_counts", classes))
+    flagged = [a.field for a in comparison.flagged]
+    sentences.append(("flagged_some", {"fields": flagged}) if flagged else ("flagged_none", {}))
+    return sentences
+
+
+def _say(words: DifText, sentence: Sentence) -> str:
+    """A sentence as plain text: lists joined with commas (``none`` when empty)."""
+    key, values = sentence
+    filled = {
+        k: (", ".join(map(terminal_text, v)) or words.t("none")) if isinstance(v, list) else terminal_text(v)
+        for k, v in values.items()
+    }
+    return words.t(key, **filled)
+
+
+def _item_row(answer: AnswerDif, words: DifText) -> list[str]:
+    mantel, lr = answer.mantel, answer.logistic
+    assert mantel is not None
+    return [
+        answer.field + (" †" if answer.purified else ""),
+        words.group_name(answer.group),
+        f"{answer.n_reference}/{answer.n_focal}",
+        words.number(mantel.smd),
+        words.number(mantel.smd_effect),
+        words.number(mantel.chi2, 1),
+        words.q(answer.q_mh),
+        answer.ets,
+        words.number(lr.r2_change, 3) if lr else "–",
+        words.q(answer.q_logistic),
+        answer.zumbo_thomas or "–",
+        answer.jodoin_gierl or "–",
+        words.t(f"type_{answer.dif_type.replace('-', '_')}") if answer.dif_type else "",
+        words.t("flag_yes") if answer.flagged else "",
+    ]
+
+
+def _binary_row(answer: AnswerDif, words: DifText) -> list[str]:
+    mh = answer.mh
+    assert mh is not None
+    return [
+        answer.field + (" †" if answer.purified else ""),
+        "" if answer.kind == "check" else words.group_name(answer.group),
+        f"{answer.n_reference}/{answer.n_focal}",
+        words.number(mh.odds_ratio),
+        words.number(mh.delta),
+        words.number(mh.chi2, 1),
+        words.q(answer.q_mh),
+        answer.ets,
+        words.t("flag_yes") if answer.flagged else "",
+    ]
+
+
+def _tables(comparison: DifComparison, words: DifText) -> list[tuple[str, str, list[str], list[list[str]]]]:
+    """(title, note, header, rows) of each section that has answers."""
+    t = words.t
+    item_header = [
+        t("column_item"),
+        t("column_scale"),
+        t("column_n"),
+        t("column_smd"),
+        t("column_smd_sd"),
+        t("column_chi2"),
+        t("column_q"),
+        t("column_ets"),
+        t("column_r2"),
+        t("column_q_lr"),
+        t("column_zt"),
+        t("column_jg"),
+        t("column_type"),
+        t("column_flag"),
+    ]
+    binary_tail = [t("column_n"), t("column_alpha"), t("column_delta"), t("column_chi2"), t("column_q")]
+    binary_tail += [t("column_ets"), t("column_flag")]
+    sections = []
+    kinds = (
+        ("likert", "section_items", "matching_items", item_header, _item_row),
+        ("option", "section_options", "matching_options", [t("column_option"), t("column_key"), *binary_tail], None),
+        ("check", "section_checks", "matching_checks", [t("column_check"), "", *binary_tail], None),
+    )
+    for kind, title, note, header, row in kinds:
+        answers = [a for a in comparison.answers if a.kind == kind]
+        if answers:
+            make = row or _binary_row
+            sections.append((t(title), t(note), header, [make(a, words) for a in answers]))
+    return sections
+
+
+def _plain_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(header, widths, strict=True)).rstrip()]
+    for row in rows:
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return lines
+
+
+def format_dif_text(report: DifReport, language: str = "en") -> str:
+    """The report as plain text for a terminal."""
+    words = DifText(language, report.instrument)
+    by = words.dimension(report.inputs.by)
+    header = [_say(words, sentence) for sentence in _header_sentences(report)]
+    lines = [words.t("title", by=terminal_text(by)), "", *header, "", words.t("what_dif_is")]
+    for comparison in report.comparisons:
+        lines += ["", "=" * 72, _say(words, ("comparison", _comparison_values(comparison))), ""]
+        lines += [_say(words, sentence) for sentence in _comparison_sentences(comparison)]
+        for title, note, header, rows in _tables(comparison, words):
+            lines += ["", title, note, *_plain_table(header, rows)]
+        lines += ["", words.t("purified_mark"), words.t("legend_items"), words.t("legend_binary")]
+    lines += ["", words.t("sources")]
+    return "\n".join(lines) + "\n"
+
+
+def _comparison_values(comparison: DifComparison) -> dict[str, object]:
+    return {
+        "focal": comparison.focal,
+        "reference": comparison.reference,
+        "n_focal": comparison.n_focal,
+        "n_reference": comparison.n_reference,
+    }

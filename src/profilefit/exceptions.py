@@ -1,0 +1,146 @@
+"""Every error and warning profilefit raises on purpose, in one hierarchy.
+
+Catch :class:`ProfilefitError` for any of them. Each also keeps the built-in base that says what
+kind of problem it is (a bad value is a :class:`ValueError`, a missing optional library an
+:class:`ImportError`, a file that cannot be written an :class:`OSError`), so code written against
+those bases keeps working. Every message names what was wrong (the file, row, field or value)
+and what to do about it.
+
+This module imports nothing from profilefit: every floor may raise these.
+"""
+
+from __future__ import annotations
+
+
+class ProfilefitError(Exception):
+    """The base of every error profilefit raises on purpose."""
+
+
+class ProfilefitWarning(UserWarning):
+    """The base of every warning profilefit gives."""
+
+
+# ---- the core: models, the decision log ---------------------------------------------------------
+
+
+class ModelIntegrityError(ProfilefitError, RuntimeError):
+    """The model file does not match its manifest's sha256, or is not a regular file."""
+
+
+class ModelVersionError(ProfilefitError, RuntimeError):
+    """The model file's format is newer than this profilefit reads, or not a profilefit model format at all.
+
+    (Until format 3 this also meant "written by another scikit-learn"; format 3 files hold no code, so a
+    scikit-learn version difference is recorded and reported, never refused.)
+    """
+
+
+class LegacyModelWarning(ProfilefitWarning):
+    """A legacy ``.joblib`` model was loaded; re-save it with ``profilefit model convert``."""
+
+
+class DecisionLogError(ProfilefitError, ValueError):
+    """The decision log cannot be used as asked (no key, a bad review, an unreadable line)."""
+
+
+class MissingExtraError(ProfilefitError, ImportError):
+    """An optional library is not installed; the message names the extra that adds it and how to install it."""
+
+
+# ---- data: rows, exports, results files, training -----------------------------------------------
+
+
+class RepeatedFieldError(ProfilefitError, ValueError):
+    """Two keys of one row name the same field once surrounding spaces are removed (``"tc1"`` and ``" tc1"``)."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"field {field!r} appears more than once in this row (keys are compared without spaces)")
+        self.field = field
+
+
+class JsonRowError(ProfilefitError, ValueError):
+    """A JSON text that is not one readable object; the message says why, in one line."""
+
+
+class ColumnError(ProfilefitError, ValueError):
+    """The header of an export cannot be scored as it stands; the message names the columns and the fix."""
+
+
+class InputWarning(ProfilefitWarning):
+    """Something about an input a caller should know, though every row was still accounted for.
+
+    For example: header names matched without regard to case, columns ignored, data on other
+    sheets of a workbook. The command line prints these as notes.
+    """
+
+
+class OutputPathError(ProfilefitError, ValueError):
+    """An output path would overwrite the input or another output, or cannot be a file."""
+
+
+class OutputError(ProfilefitError, OSError):
+    """An output file could not be written; the message names the file (its final path) and the reason."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+class ResultsRoleError(ProfilefitError, ValueError):
+    """A results file's fit is for another role than the one asked for, or for more than one role.
+
+    The message names the file, the stored role(s), the role asked for and what to do. The
+    command line exits 2 (a usage error: the file is fine, the request does not fit it).
+    """
+
+
+class TrainingDataError(ProfilefitError, ValueError):
+    """Labelled data that cannot train a model; the message gives the counts and what to do."""
+
+
+# ---- pages ---------------------------------------------------------------------------------------
+
+
+class ResultNotFoundError(ProfilefitError, LookupError):
+    """The results file holds no candidate with that id; the message names the file and the id."""
+
+
+# ---- evidence: audits, item bias, validation studies ---------------------------------------------
+
+
+class AuditInputError(ProfilefitError, ValueError):
+    """A results or demographics file that the audit cannot use; the message names the file, row and field."""
+
+
+class AuditMatchError(AuditInputError):
+    """No result has a demographics row: there is nothing to audit (the ids probably differ)."""
+
+
+class DifInputError(ProfilefitError, ValueError):
+    """An input DIF cannot use; the message names the file, the field and what was expected."""
+
+
+class ValidationInputError(ProfilefitError, ValueError):
+    """A results or outcomes file a study cannot use; the message names the file, row, field and value."""
+
+
+# ---- apps: the assessment service ----------------------------------------------------------------
+
+
+class InvitationError(ProfilefitError, ValueError):
+    """An invitation asked for a role or language the service does not offer; ``field`` names which."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field, self.reason = field, reason
+
+
+class MailError(ProfilefitError, RuntimeError):
+    """The invitation e-mail could not be handed to the SMTP server.
+
+    ``refused`` is true when the server (or the message format) refused the recipient's
+    address: the caller's input is at fault, not the service.
+    """
+
+    def __init__(self, reason: str, *, refused: bool = False) -> None:
+        super().__init__(reason)
+        self.refused = refused

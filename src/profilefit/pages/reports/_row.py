@@ -1,0 +1,358 @@
+"""One candidate's report from a row of a results file: ``profilefit report --id ID RESULTS``.
+
+A results file (from ``profilefit score``) holds each candidate's figures: profile and
+probabilities, fit, band, role, review, validity flags and scale scores. It does not hold the
+reasons behind the fit and the profile, the percentiles or the flags' details; those are in
+the report of the assessment itself. A row report shows what the file holds and says where
+the rest is, so a recruiter can open one candidate from a batch without scoring again.
+
+The shortlist links each listed candidate to such a page (:func:`write_row_reports`), named by
+:func:`report_file_name`: a hash of the id, so that no id (``..``, slashes, a right-to-left
+override, markup) can choose where a file goes or what its name looks like.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from profilefit.core.fit import RoleProfile
+from profilefit.core.instrument import Instrument
+from profilefit.core.screening import UNDETERMINED
+from profilefit.data.io import NEUTRALISED_SUFFIXES, read_table, role_cell, unneutralise
+from profilefit.exceptions import ResultNotFoundError
+from profilefit.pages.reports._candidate import _terminal_text, notices, profilefit_version
+from profilefit.pages.reports._render import MAX_ID_CHARS, capped, isolate, render_page
+from profilefit.pages.reports._shortlist import MAX_NAME_CHARS
+from profilefit.pages.reports._shortlist import _flag as flag_cell  # one reading of review cells
+from profilefit.pages.reports._shortlist import _flags as flags_cell  # and of flag cells
+from profilefit.pages.reports._strings import Labels, role_for
+
+#: Hex digits of the SHA-256 of an id in a report's file name: 80 bits, so two of ten million ids
+#: share a name with a probability below 10⁻⁹ (and :func:`write_row_reports` checks anyway).
+NAME_DIGITS = 20
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One candidate's row of a results file, as read.
+
+    Attributes
+    ----------
+    candidate_id : str
+    profile : str
+        The reported profile, or ``"undetermined"``.
+    top_profile, second_profile : str
+    confidence : float or None
+    probabilities : dict of str to float
+        From the ``p_<profile>`` columns, most probable first.
+    fit_score : float or None
+    fit_band : str or None
+    fit_role : str or None
+        The role the fit is for (``""`` without a fit; ``None`` when the file does not say).
+    needs_review : bool
+    flags : tuple of str
+    scales : dict of str to float or None
+        From the ``scale_<scale>`` columns; ``None`` for a scale that could not be scored.
+    model_id : str or None
+    source : str
+        The file and the line or row it came from.
+    """
+
+    candidate_id: str
+    profile: str
+    top_profile: str
+    second_profile: str
+    confidence: float | None
+    probabilities: dict[str, float]
+    fit_score: float | None
+    fit_band: str | None
+    fit_role: str | None
+    needs_review: bool
+    flags: tuple[str, ...]
+    scales: dict[str, float | None]
+    model_id: str | None
+    source: str
+
+
+def _number(value: Any) -> float | None:
+    """A figure as results files hold it: a number, or text with a decimal point or comma; else ``None``."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = str(value).strip().replace(",", ".")  # excel-nordic writes a decimal comma
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+    return number if math.isfinite(number) else None
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
+
+
+def _row(record: Mapping[str, Any], candidate_id: str, source: str) -> ResultRow:
+    probabilities = {
+        key.removeprefix("p_"): number
+        for key, value in record.items()
+        if key.startswith("p_") and (number := _number(value)) is not None
+    }
+    profile = _text(record.get("profile"))
+    return ResultRow(
+        candidate_id=candidate_id,
+        profile=profile,
+        top_profile=_text(record.get("top_profile")) or profile,
+        second_profile=_text(record.get("second_profile")),
+        confidence=_number(record.get("confidence")),
+        probabilities=dict(sorted(probabilities.items(), key=lambda item: -item[1])),
+        fit_score=_number(record.get("fit_score")),
+        fit_band=_text(record.get("fit_band")).lower() or None,
+        fit_role=role_cell(record),
+        needs_review=flag_cell(record.get("needs_review")),
+        flags=flags_cell(record.get("validity_flags", record.get("flags"))),
+        scales={
+            key.removeprefix("scale_"): _number(value) for key, value in record.items() if key.startswith("scale_")
+        },
+        model_id=_text(record.get("model_id")) or None,
+        source=source,
+    )
+
+
+def iter_result_rows(path: str | Path) -> Iterator[ResultRow]:
+    """Every row of a results file (``.csv``, ``.jsonl``, ``.parquet`` or ``.xlsx``), read a row at a time.
+
+    Ids are given back as ``profilefit score`` was given them: the apostrophe it puts before an id a
+    spreadsheet would run (CSV and Excel) is removed.
+
+    Raises
+    ------
+    ValueError
+        If the file is missing or of an unknown type, or has no ``candidate_id`` column.
+    """
+    path = Path(path)
+    header, records = read_table(path, what="results")
+    if "candidate_id" not in header:
+        raise ValueError(f"{path}: no column candidate_id; is it a results file from `profilefit score`?")
+    neutralised = path.suffix.lower() in NEUTRALISED_SUFFIXES
+    for location, record in records:
+        candidate_id = _text(record.get("candidate_id"))
+        yield _row(record, unneutralise(candidate_id) if neutralised else candidate_id, f"{path}, {location}")
+
+
+def find_result_row(path: str | Path, candidate_id: str) -> ResultRow:
+    """The row of ``candidate_id`` in a results file (stops reading at it).
+
+    Raises
+    ------
+    ResultNotFoundError
+        If no row has that id; the message names the file and the id, and how many rows were read.
+    ValueError
+        As :func:`iter_result_rows`.
+    """
+    wanted = candidate_id.strip()
+    count = 0
+    for row in iter_result_rows(path):
+        if row.candidate_id == wanted:
+            return row
+        count += 1
+    raise ResultNotFoundError(
+        f"{path}: no candidate with id {capped(candidate_id, MAX_ID_CHARS)!r} among its {count:,} candidate(s)"
+    )
+
+
+def report_file_name(candidate_id: str) -> str:
+    """The file name of a candidate's report page next to a shortlist: a hash of the id, never the id.
+
+    Examples
+    --------
+    >>> report_file_name("cand-0001")
+    'candidate-1d3bb74faf5f43e50dcb.html'
+    >>> report_file_name("../../etc/passwd").startswith("candidate-")
+    True
+    """
+    digest = hashlib.sha256(candidate_id.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"candidate-{digest[:NAME_DIGITS]}.html"
+
+
+def relative_link(target: str | Path, folder: str | Path) -> str:
+    """A relative URL from a page in ``folder`` to ``target`` (both on this machine), percent-encoded.
+
+    Examples
+    --------
+    >>> relative_link("out/reports/candidate-1.html", "out")
+    'reports/candidate-1.html'
+    >>> relative_link("out/shortlist.html", "out/reports")
+    '../shortlist.html'
+    """
+    relative = os.path.relpath(os.path.abspath(target), os.path.abspath(folder))
+    return quote(Path(relative).as_posix())
+
+
+def _role(row: ResultRow, role: RoleProfile | None) -> RoleProfile | None:
+    try:
+        return role_for(row.fit_role or None, role)
+    except (ValueError, OSError):  # a role file that is not at hand: the page names the role's id
+        return None
+
+
+def row_json_report(row: ResultRow) -> str:
+    """The row as indented JSON (what the results file holds for the candidate)."""
+    return json.dumps(asdict(row), ensure_ascii=False, indent=2) + "\n"
+
+
+def _view(row: ResultRow, labels: Labels, role: RoleProfile | None) -> dict[str, Any]:
+    language = labels.language
+    fit_text = "" if row.fit_score is None else labels.t("fit_of_100", score=labels.number(row.fit_score))
+    if row.fit_score is None:
+        band = ""
+    else:
+        band = labels.band(row.fit_band if row.fit_band in ("strong", "possible", "weak") else None)
+    role_name = role.text("name", language) if role is not None else (row.fit_role or "")
+
+    def name(text: str) -> str:  # names read from a results file are someone else's data
+        return capped(text, MAX_NAME_CHARS)
+
+    profile = name(labels.profile(row.profile or UNDETERMINED))
+    if row.profile == UNDETERMINED and row.top_profile not in ("", UNDETERMINED):
+        profile += f" ({labels.t('closest', profile=name(labels.profile(row.top_profile)))})"
+    return {
+        "candidate_id": capped(row.candidate_id, MAX_ID_CHARS),
+        "role_name": capped(role_name),
+        "model_id": capped(row.model_id or ""),
+        "fit_text": fit_text,
+        "band": band,
+        "band_class": "none" if not band or row.fit_band is None else ("muted" if row.needs_review else row.fit_band),
+        "profile": profile,
+        "probabilities": [(name(labels.profile(key)), labels.percent(p, 1)) for key, p in row.probabilities.items()],
+        "scales": [
+            (name(labels.scale(key)), labels.t("not_scored_short") if score is None else labels.number(score, 2))
+            for key, score in row.scales.items()
+        ],
+        "flags": [name(labels.flag_name(flag)) for flag in row.flags],
+        "review": labels.t("review_needed" if row.needs_review else "review_not_needed"),
+        "needs_review": row.needs_review,
+        "source": labels.t("row_source", file=isolate(capped(row.source))),
+        "more": labels.t("row_more"),
+    }
+
+
+def row_text_report(
+    row: ResultRow, *, language: str = "en", role: RoleProfile | None = None, instrument: Instrument | None = None
+) -> str:
+    """A plain-text report of one results row, for the terminal."""
+    labels = Labels(language, instrument)
+    view = _view(row, labels, _role(row, role))
+    lines = [
+        f"{labels.t('title_report')}: {_terminal_text(view['candidate_id'])}",
+        *(f"  {sentence}" for sentence in notices("simulation", labels)),
+        "",
+    ]
+    if view["role_name"]:
+        lines.append(f"{labels.t('role')}: {_terminal_text(view['role_name'])}")
+    fit = f"{view['fit_text']} ({view['band']})" if view["fit_text"] else labels.t("no_score")
+    lines += [
+        f"{labels.t('fit')}: {fit}",
+        f"{labels.t('profile')}: {view['profile']}",
+        f"{labels.t('review_heading')}: {view['review']}",
+        f"{labels.t('col_flags')}: {', '.join(view['flags']) or '-'}",
+        "",
+        f"{labels.t('chart_profiles')}:",
+        *(f"  {name}: {value}" for name, value in view["probabilities"]),
+        "",
+        f"{labels.t('scale')} ({labels.t('score')}):",
+        *(f"  {name}: {value}" for name, value in view["scales"]),
+        "",
+    ]
+    if view["model_id"]:
+        lines.append(f"{labels.t('model')}: {_terminal_text(view['model_id'])}")
+    lines += [labels.t("row_source", file=_terminal_text(capped(row.source))), view["more"]]
+    return "\n".join(lines) + "\n"
+
+
+def row_html_report(
+    row: ResultRow,
+    *,
+    language: str = "en",
+    role: RoleProfile | None = None,
+    instrument: Instrument | None = None,
+    back: str = "",
+) -> str:
+    """A self-contained HTML page of one results row.
+
+    Parameters
+    ----------
+    row : ResultRow
+    language : {"en", "nb", "sv", "nl"}, default="en"
+    role : RoleProfile, optional
+        Names the role; by default the built-in role the row records.
+    instrument : Instrument, optional
+        For scale names.
+    back : str, optional
+        A relative link back to the shortlist page.
+    """
+    labels = Labels(language, instrument)
+    view = _view(row, labels, _role(row, role))
+    trained_on = "simulation"
+    return render_page(
+        "row.html",
+        language=language,
+        title=f"{labels.t('title_report')}: {isolate(view['candidate_id'])}",
+        styles=("report.css",),
+        t=labels.strings(),
+        notices=notices(trained_on, labels),
+        back=back,
+        made_with=labels.t("made_with", version=profilefit_version()),
+        **view,
+    )
+
+
+def write_row_reports(
+    path: str | Path,
+    ids: Collection[str],
+    folder: str | Path,
+    *,
+    language: str = "en",
+    role: RoleProfile | None = None,
+    back: str = "",
+) -> dict[str, Path]:
+    """Write the report page of each of ``ids`` found in a results file into ``folder``.
+
+    Each page is named by :func:`report_file_name`, so an id never becomes part of a path.
+    Ids are compared as a page shows them (capped at 128 characters).
+
+    Returns
+    -------
+    dict of str to Path
+        The page of each id that was found.
+
+    Raises
+    ------
+    ValueError
+        If two ids would share a file name (not expected below 10⁻⁹; see :data:`NAME_DIGITS`).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = set(ids)
+    written: dict[str, Path] = {}
+    names: dict[str, str] = {}
+    for row in iter_result_rows(path):
+        shown = capped(row.candidate_id, MAX_ID_CHARS)
+        if shown not in wanted or shown in written:
+            continue
+        name = report_file_name(shown)
+        if names.setdefault(name, shown) != shown:
+            raise ValueError(f"two candidate ids share the report file name {name}; please report this")
+        target = folder / name
+        target.write_text(row_html_report(row, language=language, role=role, back=back), encoding="utf-8")
+        written[shown] = target
+    return written

@@ -1,0 +1,233 @@
+"""Report texts in every language, read from ``reports/data/strings.json``, and the names reports show.
+
+Every string a report prints is in the data file, in every language of the file; a
+test fails when a language lacks a key. Scale names come from the instrument, profile
+names from the profile file, role names from the role file, so each lives in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from profilefit.core.fit import FitReason, RoleProfile, builtin_roles, load_role, reason_text
+from profilefit.core.instrument import Instrument, load_instrument
+from profilefit.core.profiles import load_profiles
+from profilefit.core.scoring import Responses
+from profilefit.core.validity import (
+    CONTRADICTION_SCALES,
+    IDEALISED_STATEMENTS_ONLY,
+    IDEALISED_THRESHOLD,
+    LONG_STRING_SHARE,
+    MIN_SECONDS_PER_SCENARIO,
+    MISSING_SHARE,
+    MODAL_SHARE,
+    minimum_plausible_seconds,
+)
+from profilefit.pages.reports._render import capped, isolate
+
+
+@lru_cache(maxsize=1)
+def report_strings() -> dict[str, dict[str, str]]:
+    """Every report string: key, then language code, then text (with ``{placeholders}``)."""
+    text = resources.files("profilefit.pages.reports").joinpath("data", "strings.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    strings: dict[str, dict[str, str]] = data["strings"]
+    return strings
+
+
+@lru_cache(maxsize=1)
+def report_languages() -> tuple[str, ...]:
+    """Language codes reports are written in: English, Norwegian bokmål, Swedish, Dutch."""
+    text = resources.files("profilefit.pages.reports").joinpath("data", "strings.json").read_text(encoding="utf-8")
+    return tuple(json.loads(text)["languages"])
+
+
+class Labels:
+    """What a report says, in one language: its strings, numbers, and the names of scales, profiles and flags.
+
+    Parameters
+    ----------
+    language : str
+        One of :func:`report_languages`.
+    instrument : Instrument, optional
+        Where scale names come from; by default the shipped instrument.
+
+    Raises
+    ------
+    ValueError
+        For a language reports are not written in.
+    """
+
+    def __init__(self, language: str = "en", instrument: Instrument | None = None) -> None:
+        if language not in report_languages():
+            raise ValueError(f"no reports in language {language!r}; choose one of {', '.join(report_languages())}")
+        self.language = language
+        self.instrument = instrument or load_instrument()
+        self._profiles = load_profiles()
+        self._scale_names = {
+            scale.id: scale.name.get(language) or scale.name.get("en") or next(iter(scale.name.values()))
+            for scale in self.instrument.scales
+        }
+        self._profile_names = {p: self._profiles.name(p, language) for p in self._profiles.ids}
+
+    def t(self, key: str, **values: object) -> str:
+        """The string ``key`` in this language, with ``values`` filled in."""
+        text = report_strings()[key][self.language]
+        return text.format(**values) if values else text
+
+    def strings(self) -> dict[str, str]:
+        """Every string in this language, unfilled: what templates read as ``t.<key>``."""
+        return {key: texts[self.language] for key, texts in report_strings().items()}
+
+    def number(self, value: float, decimals: int = 1) -> str:
+        """A number as this language writes it: its decimal separator, thousands grouped with its separator.
+
+        ``2000`` is ``2,000`` in English, ``2 000`` in Norwegian and Swedish (a no-break space, so the number
+        never breaks across lines) and ``2.000`` in Dutch.
+        """
+        grouped = f"{value:,.{decimals}f}"  # "," groups thousands, "." marks decimals; both swapped below
+        swap = {",": self.t("group_separator"), ".": self.t("decimal_separator")}
+        return "".join(swap.get(char, char) for char in grouped)
+
+    def percent(self, share: float, decimals: int = 0) -> str:
+        """A share 0–1 as a percentage, written as this language writes it."""
+        return self.t("percent", value=self.number(100.0 * share, decimals))
+
+    def scale(self, scale_id: str) -> str:
+        """Display name of a scale."""
+        return self._scale_names.get(scale_id, scale_id.replace("_", " "))
+
+    def profile(self, profile_id: str) -> str:
+        """Display name of a profile (``"undetermined"`` included)."""
+        if profile_id == "undetermined":
+            return self.t("undetermined")
+        return self._profile_names.get(profile_id, profile_id.replace("_", " "))
+
+    def profile_named(self, profile_id: str) -> str:
+        """The profile's name with its English name in parentheses, where the two differ (first mention)."""
+        name = self.profile(profile_id)
+        english = self._profiles.name(profile_id, "en") if profile_id in self._profiles.ids else name
+        return name if english == name else f"{name} ({english})"
+
+    def profile_description(self, profile_id: str) -> str:
+        """The profile's description, or nothing for a profile the profile file does not know."""
+        if profile_id not in self._profiles.ids:
+            return ""
+        descriptions = self._profiles.get(profile_id).description
+        return descriptions.get(self.language, descriptions["en"])
+
+    def band(self, band: str | None) -> str:
+        """Display name of a fit band; ``None`` (an incomplete fit has no band) reads "incomplete"."""
+        return self.t(f"band_{band or 'incomplete'}")
+
+    def feature(self, feature: str) -> str:
+        """Display name of a classifier feature: a scale, or ``sjt_<profile>`` scenario choices."""
+        if feature.startswith("sjt_"):
+            return self.t("scenario_choices", profile=self.profile(feature.removeprefix("sjt_")))
+        return self.scale(feature)
+
+    def flag_name(self, flag: str) -> str:
+        """Short name of a validity flag."""
+        key = f"flag_name_{flag}"
+        return self.t(key) if key in report_strings() else flag.replace("_", " ")
+
+    def flag_explanation(self, flag: str) -> str:
+        """What a validity flag means and its threshold, in plain words."""
+        instrument = self.instrument
+        n_items = len(instrument.items)
+        if flag == "straight_lining":
+            run = max(3, math.ceil(LONG_STRING_SHARE * n_items))  # as profilefit.core.validity counts it
+            return self.t("flag_straight_lining", run=run, modal=self.percent(MODAL_SHARE))
+        if flag == "too_fast":
+            minimum = minimum_plausible_seconds(Responses.from_records(instrument, []))
+            return self.t(
+                "flag_too_fast",
+                seconds=self.number(minimum, 0),
+                per_item=self.number(instrument.timing.min_seconds_per_item, 0),
+                per_scenario=self.number(MIN_SECONDS_PER_SCENARIO, 0),
+            )
+        if flag == "contradictory":
+            return self.t("flag_contradictory", scales=CONTRADICTION_SCALES)
+        if flag == "too_many_missing":
+            return self.t("flag_too_many_missing", missing=self.percent(MISSING_SHARE))
+        if flag == "idealised":
+            return self.t(
+                "flag_idealised",
+                threshold=self.number(IDEALISED_THRESHOLD, 2),
+                statements=self.number(IDEALISED_STATEMENTS_ONLY, 2),
+            )
+        key = f"flag_{flag}"
+        return self.t(key) if key in report_strings() else flag.replace("_", " ")
+
+    def reason(self, reason: FitReason, *, isolated: bool = False) -> str:
+        """A fit reason in plain words; with ``isolated``, the name in it is wrapped in FSI … PDI."""
+        names = self._profile_names if reason.kind == "profile" else self._scale_names
+        if isolated:
+            names = {key: isolate(name) for key, name in names.items()}
+        text = reason_text(reason, self.language, scale_names=names, profile_names=names)
+        text = text.replace(" %", "\u00a0%")  # "62 %" never breaks between the number and its sign
+        return text[:1].upper() + text[1:]
+
+    def flag_detail(self, flag: str, detail: str) -> str:
+        """The numbers of one flag for one candidate, in this language.
+
+        Results hold the detail as an English sentence (``ValidityFlag.detail``); its numbers
+        are read back by the patterns below and put into this language's sentence. A detail in
+        another form is shown as it is, marked as English.
+        """
+        pattern = _DETAIL_PATTERNS.get(flag)
+        match = pattern.fullmatch(detail.strip()) if pattern else None
+        if match is None:
+            key = "flag_detail" if self.language == "en" else "flag_detail_english"
+            return self.t(key, detail=capped(detail))
+        values = match.groupdict()
+        if "index" in values:  # a decimal: written as this language writes numbers
+            values["index"] = self.number(float(values["index"]), 2)
+        return self.t("flag_detail", detail=self.t(f"detail_{flag}", **values))
+
+    def norm_group(self, name: str) -> str:
+        """The norm group's name; the shipped simulated group's description is translated, its figures kept."""
+        name = capped(name)
+        english = "simulated applicants"
+        if name.startswith(english):
+            return self.t("norm_group_simulated") + name.removeprefix(english)
+        return name
+
+    def number_range(self) -> tuple[int, int]:
+        """The lowest and highest answer of the instrument's agreement scale."""
+        scale = self.instrument.response_scale
+        return scale.min, scale.max
+
+
+# The English details profilefit.core.validity writes (FlagTable.detail); a test keeps the two in step.
+_DETAIL_PATTERNS = {
+    "straight_lining": re.compile(
+        r"gave one answer to (?P<modal>\d+) of (?P<answered>\d+) statements, (?P<run>\d+) of them in a row"
+    ),
+    "failed_attention_check": re.compile(r"missed (?P<count>\d+) attention check\(s\) that asked for a given answer"),
+    "too_fast": re.compile(
+        r"finished in (?P<seconds>\d+) s; reading every question takes at least about (?P<minimum>\d+) s"
+    ),
+    "contradictory": re.compile(r"agreed with statements and with their opposites on (?P<count>\d+) scales"),
+    "too_many_missing": re.compile(
+        r"left (?P<missing>\d+) of (?P<total>\d+) statements unanswered, or a whole scale too thin"
+    ),
+    "idealised": re.compile(
+        r"answered in an idealised way \(index (?P<index>[0-9.]+)\): clearly desirable answers at or next to the "
+        r"extreme again and again; (?P<claims>\d+) improbable virtue\(s\) claimed strongly"
+    ),
+}
+
+
+def role_for(role_id: str | None, role: RoleProfile | None = None) -> RoleProfile | None:
+    """The role a result names: the one given, else a built-in role with that id, else none."""
+    if role is not None:
+        return role
+    if role_id and role_id in builtin_roles():
+        return load_role(role_id)
+    return None
