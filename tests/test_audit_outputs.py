@@ -200,6 +200,7 @@ def test_bundled_demographics_show_excludable_categories(tmp_path: Path) -> None
     assert race.unknown > 0 and report.results_without_demographics == 0
 
 
+@pytest.mark.slow
 def test_example_runs_on_a_results_file(tmp_path: Path) -> None:
     results = _write_results(tmp_path / "results.csv", list(SAMPLE_CANDIDATE_IDS))
     env = {**os.environ, "PYTHONPATH": str(REPOSITORY / "src")}

@@ -44,7 +44,7 @@ class NormGroup(BaseModel):
     --------
     >>> import numpy as np
     >>> norms = NormGroup.from_scores("demo", ["a"], np.array([[1.0], [2.0], [3.0], [4.0]]))
-    >>> norms.percentiles(np.array([[2.0]]))[0, 0]
+    >>> float(norms.percentiles(np.array([[2.0]]))[0, 0])
     37.5
     """
 
