@@ -122,7 +122,7 @@ def test_text_and_json_outputs() -> None:
     text = format_audit_text(report)
     assert "rule of thumb" in text and "Unknown category:" in text
     data = json.loads(json.dumps(audit_to_dict(report), allow_nan=False))
-    assert data["schema_version"] == "profilefit.evidence.audit/2"
+    assert data["schema_version"] == "profilefit.audit/2"
     sex = next(d for d in data["dimensions"] if d["dimension"] == "sex")
     assert sex["selection_reference"] == "Female"
     assert any("rule of thumb" in note for note in data["notes"])
