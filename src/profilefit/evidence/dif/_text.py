@@ -8,7 +8,7 @@ from typing import Any
 from profilefit.evidence.dif._analysis import AnswerDif, DifComparison
 from profilefit.evidence.dif._report import MIN_COMPARED, DifReport
 from profilefit.evidence.dif._strings import DifText
-from profilefit.pages.reports import isolate
+from profilefit.pages import isolate
 
 #: Bidirectional classes that can reorder the text around them (UAX #9), as the candidate report uses them.
 _REORDERING = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDF", "PDI"})

@@ -2,7 +2,7 @@
 
 All three read a :class:`~profilefit.core.screening.ScreeningResult` and nothing else, so a
 report can be made from a stored result. The HTML page is rendered from the template
-``reports/data/candidate.html`` (see :mod:`profilefit.pages.reports._render`): this module
+``pages/reports/candidate.html`` (see :mod:`profilefit.pages`): this module
 only decides what the page says.
 """
 
@@ -18,7 +18,7 @@ from profilefit.core.fit import RoleFit, RoleProfile
 from profilefit.core.instrument import Instrument
 from profilefit.core.screening import UNDETERMINED, ScreeningResult
 from profilefit.pages.reports._charts import FitChart, ProfileChart, ScaleChart, fit_chart, profile_chart, scale_chart
-from profilefit.pages.reports._render import MAX_ID_CHARS, capped, isolate, render_page
+from profilefit.pages import MAX_ID_CHARS, capped, isolate, render_page
 from profilefit.pages.reports._strings import Labels, role_for
 
 #: The classifier features a report lists under "why this profile rather than the runner-up".
@@ -234,10 +234,10 @@ def html_report(
     candidate_id = capped(result.candidate_id, MAX_ID_CHARS)
     norm_group = labels.norm_group(result.norm_group)
     return render_page(
-        "candidate.html",
+        "pages/reports/candidate.html",
         language=language,
         title=f"{labels.t('title_report')}: {isolate(candidate_id)}",
-        styles=("report.css",),
+        styles=("pages/reports/report.css",),
         t=labels.strings(),
         candidate_id=candidate_id,
         role_name=capped(role.text("name", language)) if role is not None else "",

@@ -29,7 +29,7 @@ from profilefit.core.screening import UNDETERMINED
 from profilefit.data.io import NEUTRALISED_SUFFIXES, read_table, role_cell, unneutralise
 from profilefit.exceptions import ResultNotFoundError
 from profilefit.pages.reports._candidate import _terminal_text, notices, profilefit_version
-from profilefit.pages.reports._render import MAX_ID_CHARS, capped, isolate, render_page
+from profilefit.pages import MAX_ID_CHARS, capped, isolate, render_page
 from profilefit.pages.reports._shortlist import MAX_NAME_CHARS
 from profilefit.pages.reports._shortlist import _flag as flag_cell  # one reading of review cells
 from profilefit.pages.reports._shortlist import _flags as flags_cell  # and of flag cells
@@ -304,10 +304,10 @@ def row_html_report(
     view = _view(row, labels, _role(row, role))
     trained_on = "simulation"
     return render_page(
-        "row.html",
+        "pages/reports/row.html",
         language=language,
         title=f"{labels.t('title_report')}: {isolate(view['candidate_id'])}",
-        styles=("report.css",),
+        styles=("pages/reports/report.css",),
         t=labels.strings(),
         notices=notices(trained_on, labels),
         back=back,
