@@ -21,8 +21,8 @@ from profilefit.core.profiles import load_profiles
 from profilefit.core.screening import ScreeningResult
 from profilefit.core.validity import FLAG_IDS, ValidityFlags
 from profilefit.data.simulate import simulate
-from profilefit.pages.reports import Labels, ShortlistRow, html_report, read_results, shortlist_html, text_report
 from profilefit.pages import FSI, MAX_ID_CHARS, PDI
+from profilefit.pages.reports import Labels, ShortlistRow, html_report, read_results, shortlist_html, text_report
 
 LANGUAGES = ("en", "nb", "sv", "nl")
 RLO = "\u202e"

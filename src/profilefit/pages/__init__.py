@@ -10,6 +10,7 @@ strings and numbers. Every page is a view model plus a template; no Python modul
 
 from profilefit.pages._catalogue import Catalogue, catalogue, domain_file, domain_strings, page_languages
 from profilefit.pages._environment import (
+    BASE_STYLE,
     DATA_END,
     DATA_START,
     FSI,
@@ -28,6 +29,7 @@ from profilefit.pages._environment import (
 )
 
 __all__ = [
+    "BASE_STYLE",
     "DATA_END",
     "DATA_START",
     "FSI",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -32,7 +32,7 @@ def page_languages() -> tuple[str, ...]:
     return tuple(_numbers()["languages"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def domain_file(domain: str) -> dict[str, Any]:
     """A domain's strings file (``data/strings.json`` of the package ``domain``), as read."""
     text = resources.files(domain).joinpath("data", "strings.json").read_text(encoding="utf-8")
@@ -47,7 +47,7 @@ def domain_strings(domain: str) -> dict[str, dict[str, str]]:
 
 
 class Catalogue:
-    """What pages say in one language: the strings of every domain, and numbers written one way.
+    r"""What pages say in one language: the strings of every domain, and numbers written one way.
 
     Use :func:`catalogue` to get the one catalogue of a language.
 
@@ -65,7 +65,7 @@ class Catalogue:
     --------
     >>> nb = catalogue("nb")
     >>> nb.number(2000.0, 1), nb.number(-0.001, 2), nb.number(-1.5, 1, sign=True), nb.percent(0.125, 1)
-    ('2\\xa0000,0', '0,00', '−1,5', '12,5\\xa0%')
+    ('2\xa0000,0', '0,00', '−1,5', '12,5\xa0%')
     """
 
     def __init__(self, language: str) -> None:
@@ -135,11 +135,11 @@ class Catalogue:
         return self.below(smallest, decimals) if value < smallest else self.number(value, decimals)
 
     def decimal_mark(self) -> str:
-        """This language's decimal mark."""
+        """The decimal mark of this language."""
         return self._numbers["decimal"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(language: str) -> Catalogue:
     """The one catalogue of ``language`` (see :class:`Catalogue`)."""
     return Catalogue(language)

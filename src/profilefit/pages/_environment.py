@@ -101,7 +101,7 @@ def plain(value: object) -> str:
 
 def _finalize(value: Any) -> Any:
     """Every ``{{ value }}``: escaped, and each marked data value in it wrapped in ``<bdi>``."""
-    if isinstance(value, Markup) or not isinstance(value, str) or DATA_START not in value and DATA_END not in value:
+    if isinstance(value, Markup) or not isinstance(value, str) or (DATA_START not in value and DATA_END not in value):
         return value  # autoescape escapes it
     text = str(escape(value, quote=True))
     text = _MARKED.sub(r"<bdi>\1</bdi>", text)
@@ -117,8 +117,10 @@ def _isolate(value: object, limit: int = MAX_TEXT_CHARS) -> str:
 
 
 class _PackageTemplates(BaseLoader):
-    """Templates by path under the package: ``"evidence/audit/audit.html"`` is ``data/audit.html`` of
-    :mod:`profilefit.evidence.audit`. A loader of files shipped with the package, never of user files."""
+    """Templates by path under the package, never user files.
+
+    ``"evidence/audit/audit.html"`` is ``data/audit.html`` of :mod:`profilefit.evidence.audit`.
+    """
 
     def get_source(self, environment: Environment, template: str) -> tuple[str, str | None, Callable[[], bool]]:
         folder, _, name = template.rpartition("/")

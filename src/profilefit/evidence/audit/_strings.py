@@ -13,7 +13,6 @@ from profilefit.evidence.audit._inputs import NEEDS_REVIEW
 from profilefit.evidence.audit._tool import UNDETERMINED
 from profilefit.pages import catalogue, domain_file, domain_strings, marked
 
-
 #: The audit's strings domain in the page catalogue (``audit/data/strings.json``).
 DOMAIN = "profilefit.evidence.audit"
 

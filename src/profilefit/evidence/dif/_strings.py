@@ -11,7 +11,6 @@ from profilefit.core.instrument import Instrument
 from profilefit.core.profiles import load_profiles
 from profilefit.pages import catalogue, domain_file, domain_strings
 
-
 #: The DIF report's strings domain in the page catalogue (``dif/data/strings.json``).
 DOMAIN = "profilefit.evidence.dif"
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 

@@ -1,8 +1,8 @@
 """Candidate reports (text, JSON, HTML) and the shortlist page, in English, Norwegian, Swedish and Dutch."""
 
 from profilefit.exceptions import ResultNotFoundError
-from profilefit.pages.reports._candidate import html_report, json_report, text_report, write_reports
 from profilefit.pages import capped, content_security_policy, isolate
+from profilefit.pages.reports._candidate import html_report, json_report, text_report, write_reports
 from profilefit.pages.reports._row import (
     ResultRow,
     find_result_row,

@@ -17,8 +17,8 @@ from pathlib import Path
 from profilefit.core.fit import RoleFit, RoleProfile
 from profilefit.core.instrument import Instrument
 from profilefit.core.screening import UNDETERMINED, ScreeningResult
-from profilefit.pages.reports._charts import FitChart, ProfileChart, ScaleChart, fit_chart, profile_chart, scale_chart
 from profilefit.pages import MAX_ID_CHARS, capped, isolate, render_page
+from profilefit.pages.reports._charts import FitChart, ProfileChart, ScaleChart, fit_chart, profile_chart, scale_chart
 from profilefit.pages.reports._strings import Labels, role_for
 
 #: The classifier features a report lists under "why this profile rather than the runner-up".

@@ -28,8 +28,8 @@ from profilefit.core.instrument import Instrument
 from profilefit.core.screening import UNDETERMINED
 from profilefit.data.io import NEUTRALISED_SUFFIXES, read_table, role_cell, unneutralise
 from profilefit.exceptions import ResultNotFoundError
-from profilefit.pages.reports._candidate import _terminal_text, notices, profilefit_version
 from profilefit.pages import MAX_ID_CHARS, capped, isolate, render_page
+from profilefit.pages.reports._candidate import _terminal_text, notices, profilefit_version
 from profilefit.pages.reports._shortlist import MAX_NAME_CHARS
 from profilefit.pages.reports._shortlist import _flag as flag_cell  # one reading of review cells
 from profilefit.pages.reports._shortlist import _flags as flags_cell  # and of flag cells

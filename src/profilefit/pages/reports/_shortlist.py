@@ -25,8 +25,8 @@ from profilefit.core.instrument import Instrument
 from profilefit.core.screening import UNDETERMINED, ScreeningResult
 from profilefit.core.validity import FLAG_IDS
 from profilefit.data.io import NEUTRALISED_SUFFIXES, read_table, role_cell, stored_role, unneutralise
-from profilefit.pages.reports._candidate import notices, profilefit_version
 from profilefit.pages import MAX_ID_CHARS, asset, capped, render_page
+from profilefit.pages.reports._candidate import notices, profilefit_version
 from profilefit.pages.reports._strings import Labels
 
 #: The band filter's value for a fit without a band (an incomplete fit: never selected).

@@ -26,7 +26,6 @@ from profilefit.core.validity import (
 )
 from profilefit.pages import capped, catalogue, domain_strings, isolate, page_languages
 
-
 #: The reports' strings domain in the page catalogue (``reports/data/strings.json``).
 DOMAIN = "profilefit.pages.reports"
 
