@@ -21,7 +21,7 @@ from profilefit.apps.service._core import AssessmentService
 from profilefit.apps.service._questionnaire import questions
 from profilefit.apps.service._storage import Invitation, utcnow
 from profilefit.core.screening import ScreeningResult
-from profilefit.pages import BASE_STYLE, asset, isolate, render_fragment
+from profilefit.pages import BASE_STYLE, asset, capped, isolate, render_fragment
 
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -67,7 +67,7 @@ def take_router(service: AssessmentService) -> APIRouter:
             lang,
             status,
             heading=words[f"{kind}_heading"],
-            body=words[f"{kind}_body"].format(organisation=isolate(settings.organisation)),
+            body=words[f"{kind}_body"].format(organisation=isolate(capped(settings.organisation))),
         )
 
     def language(request: Request, invitation: Invitation | None, session: Session | None = None) -> str:
@@ -95,8 +95,8 @@ def take_router(service: AssessmentService) -> APIRouter:
         words = service.texts[lang]
         low, high = (max(1, round(m)) for m in service.instrument.estimated_minutes_range())
         fill = {
-            "organisation": isolate(settings.organisation),
-            "contact": isolate(settings.privacy_contact),
+            "organisation": isolate(capped(settings.organisation)),
+            "contact": isolate(capped(settings.privacy_contact)),
             "days": f"{settings.retention_days:g}",
             "minutes": f"{low}-{high}",
         }

@@ -170,7 +170,9 @@ def _groups(rows: Sequence[GroupOutcome]) -> list[dict[str, Any]]:
         {
             "label": row.label,
             "n": f"{row.n}{'*' if row.n < MIN_GROUP_N else ''}",
-            "fit_range": "–" if row.fit_low is None else f"{_EN.number(row.fit_low)}–{_EN.number(row.fit_high)}",
+            "fit_range": "–"
+            if row.fit_low is None or row.fit_high is None
+            else f"{_EN.number(row.fit_low)}–{_EN.number(row.fit_high)}",
             "success": _estimate(row.success, 2),
             "mean": _estimate(row.mean, 2),
         }
