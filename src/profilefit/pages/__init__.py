@@ -26,6 +26,7 @@ from profilefit.pages._environment import (
     plain,
     render_fragment,
     render_page,
+    terminal_text,
 )
 
 __all__ = [
@@ -50,4 +51,5 @@ __all__ = [
     "plain",
     "render_fragment",
     "render_page",
+    "terminal_text",
 ]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable
 from functools import cache, lru_cache
 from html import escape
@@ -73,6 +74,19 @@ def isolate(value: object) -> str:
             depth += 1
         kept.append(char)
     return FSI + "".join(kept) + PDI * depth + PDI
+
+
+#: Bidirectional classes that can reorder the text around them (UAX #9): right-to-left letters and controls.
+_REORDERING = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDF", "PDI"})
+
+
+def terminal_text(value: object) -> str:
+    """A data value for a terminal line: isolated (FSI … PDI) only when it could reorder the rest of the line.
+
+    Terminals without bidirectional support may show the isolates themselves, so plain ids stay plain.
+    """
+    text = str(value)
+    return isolate(text) if any(unicodedata.bidirectional(char) in _REORDERING for char in text) else text
 
 
 def _unmarked(value: object) -> str:

@@ -10,22 +10,11 @@ language where the file gives it (English otherwise); citations are shown as pub
 from __future__ import annotations
 
 import json
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 from profilefit.evidence.forecast._forecast import FOUR_FIFTHS, ImpactForecast, RateForecast
-from profilefit.pages import catalogue, domain_file, domain_strings, isolate
-
-#: Bidirectional classes that can reorder the text around them (UAX #9), as the candidate report uses them.
-_REORDERING = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDF", "PDI"})
-
-
-def _terminal(value: object) -> str:
-    """A data value for a terminal line: isolated (FSI … PDI) only when it could reorder the rest of the line."""
-    text = str(value)
-    return isolate(text) if any(unicodedata.bidirectional(c) in _REORDERING for c in text) else text
-
+from profilefit.pages import catalogue, domain_file, domain_strings, terminal_text
 
 #: The forecast's strings domain in the page catalogue (``forecast/data/strings.json``).
 DOMAIN = "profilefit.evidence.forecast"
@@ -217,7 +206,9 @@ def headline_sentence(forecast: ImpactForecast, words: ForecastText) -> Sentence
 
 def _say(words: ForecastText, sentence: Sentence) -> str:
     key, values = sentence
-    filled = {k: "; ".join(map(_terminal, v)) if isinstance(v, list) else _terminal(v) for k, v in values.items()}
+    filled = {
+        k: "; ".join(map(terminal_text, v)) if isinstance(v, list) else terminal_text(v) for k, v in values.items()
+    }
     if key == "group_d":
         filled["values"] = ", ".join(values["values"])
     return words.t(key, **filled)
@@ -235,14 +226,16 @@ def format_forecast_text(forecast: ImpactForecast, language: str = "en") -> str:
     """The forecast as plain text: the differences and their sources, the rates, ratios, intervals and why."""
     words = ForecastText(forecast, language)
     lines = [
-        words.t("title", role=_terminal(words.role)),
+        words.t("title", role=terminal_text(words.role)),
         *(_say(words, s) for s in intro_sentences(forecast, words)),
         "",
     ]
     header = [words.t(k) for k in ("column_band", "column_group", "column_rate", "column_ratio", "column_below")]
     rows, previous = [], ""
     for label, rate in rate_rows(forecast, words):
-        rows.append([label if label != previous else "", _terminal(words.group(rate.group)), *rate_cells(rate, words)])
+        rows.append(
+            [label if label != previous else "", terminal_text(words.group(rate.group)), *rate_cells(rate, words)]
+        )
         previous = label
     lines += _plain_table(header, rows)
     lines += ["  " + words.t("headline_mark"), "  " + words.t("scoring_note"), "", words.t("why")]
@@ -250,12 +243,12 @@ def format_forecast_text(forecast: ImpactForecast, language: str = "en") -> str:
     lines += ["", _say(words, headline_sentence(forecast, words)), "", words.t("sources")]
     diff = forecast.differences
     lines += [
-        f"  - {_terminal(source.citation)}" + (f" {_terminal(source.url)}" if source.url else "")
+        f"  - {terminal_text(source.citation)}" + (f" {terminal_text(source.url)}" if source.url else "")
         for source in diff.sources
     ]
     verification = words.verification()
     if verification:
-        lines += [f"  {words.t('checked')} {_terminal(verification)}"]
+        lines += [f"  {words.t('checked')} {terminal_text(verification)}"]
     lines += ["", words.t("warning_light")]
     return "\n".join(lines) + "\n"
 

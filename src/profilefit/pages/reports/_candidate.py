@@ -9,7 +9,6 @@ only decides what the page says.
 from __future__ import annotations
 
 import textwrap
-import unicodedata
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 from profilefit.core.fit import RoleFit, RoleProfile
 from profilefit.core.instrument import Instrument
 from profilefit.core.screening import UNDETERMINED, ScreeningResult
-from profilefit.pages import MAX_ID_CHARS, capped, isolate, render_page
+from profilefit.pages import MAX_ID_CHARS, capped, isolate, render_page, terminal_text
 from profilefit.pages.reports._charts import FitChart, ProfileChart, ScaleChart, fit_chart, profile_chart, scale_chart
 from profilefit.pages.reports._strings import Labels, role_for
 
@@ -47,18 +46,6 @@ def notices(result_trained_on: str, labels: Labels) -> list[str]:
 def json_report(result: ScreeningResult) -> str:
     """The result as indented JSON: the published result schema, fit included."""
     return result.model_dump_json(indent=2) + "\n"
-
-
-#: Bidirectional classes that can reorder the text around them (UAX #9): right-to-left letters and controls.
-_REORDERING = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDF", "PDI"})
-
-
-def _terminal_text(text: str) -> str:
-    """Text for a terminal line: isolated (FSI … PDI) only when it could reorder the rest of the line.
-
-    Terminals without bidirectional support may show the isolates themselves, so plain ids stay plain.
-    """
-    return isolate(text) if any(unicodedata.bidirectional(c) in _REORDERING for c in text) else text
 
 
 def _distinct_percents(value: float, threshold: float, labels: Labels) -> tuple[str, str]:
@@ -143,7 +130,7 @@ def text_report(
     def wrap(text: str, indent: int = 0, hanging: int = 2) -> str:
         return textwrap.fill(text, width=width, initial_indent=" " * indent, subsequent_indent=" " * (indent + hanging))
 
-    lines = [f"{labels.t('title_report')}: {_terminal_text(capped(result.candidate_id, MAX_ID_CHARS))}"]
+    lines = [f"{labels.t('title_report')}: {terminal_text(capped(result.candidate_id, MAX_ID_CHARS))}"]
     if role is not None:
         lines.append(f"{labels.t('role')}: {role.text('name', language)}")
     lines.append("")
