@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from profilefit.evidence.audit._impact import AuditReport, DimensionImpact, FlagImpact
-from profilefit.evidence.audit._rates import FOUR_FIFTHS, RateComparison
+from profilefit.evidence.audit._rates import RateComparison
 from profilefit.evidence.audit._sentences import (
     audit_notes,
     category_note,
@@ -40,6 +40,7 @@ from profilefit.evidence.audit._sentences import (
     warning_lines,
 )
 from profilefit.evidence.audit._strings import AuditLabels
+from profilefit.evidence.stats import FOUR_FIFTHS
 from profilefit.pages import DATA_END, DATA_START, render_page
 
 #: Longest name a chart shows; the tables beside it show any name whole.
