@@ -188,19 +188,22 @@ def _audit_page(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _dif_simulation():
+def _dif_report():
     from profilefit.data.simulate import simulate_groups
+    from profilefit.evidence.dif import DifInputs, dif_report
 
-    return simulate_groups({"a": 120, "b": 120}, item_dif={"b": {"em2": 1.5}}, seed=2)
+    simulated = simulate_groups({"a": 120, "b": 120}, item_dif={"b": {"em2": 1.5}}, seed=2)
+    inputs = DifInputs(simulated.responses, simulated.groups, "sex", len(simulated.groups), 0, 0, 0, 0)
+    return dif_report(inputs, simulated.responses.instrument, reference="a")
 
 
 def _dif_page(text: str) -> str:
-    from profilefit.evidence.dif import DifInputs, dif_report, dif_to_html
+    from profilefit.evidence.dif import dif_to_html
 
-    simulated = _dif_simulation()
-    groups = np.array([text if g == "b" else "a" for g in simulated.groups.tolist()], dtype=object)
-    inputs = DifInputs(simulated.responses, groups, text, len(groups), 0, 0, 0, 0)
-    return dif_to_html(dif_report(inputs, simulated.responses.instrument, reference="a"), "nb")
+    report = _dif_report()  # the analysis once; the hostile names go in after
+    comparisons = tuple(dataclasses.replace(c, focal=text, reference=text[:9]) for c in report.comparisons)
+    inputs = dataclasses.replace(report.inputs, by=text)
+    return dif_to_html(dataclasses.replace(report, comparisons=comparisons, inputs=inputs), "nb")
 
 
 @functools.lru_cache(maxsize=1)
