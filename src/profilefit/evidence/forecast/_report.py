@@ -1,7 +1,7 @@
 """The forecast as text and as JSON-ready data, in English, Norwegian (bokmål), Swedish or Dutch.
 
 Texts come from ``forecast/data/strings.json``; a test fails when a language lacks a key. Numbers are
-written by the candidate reports' formatter (:meth:`profilefit.pages.reports.Labels.number`), so a number
+written by the one formatter of the page catalogue (:meth:`profilefit.pages.Catalogue.number`), so a number
 prints alike in every output. Both outputs name the sources of the differences and say how far their
 values are checked. The differences file's title, group names and check note are shown in the page's
 language where the file gives it (English otherwise); citations are shown as published.
@@ -10,41 +10,24 @@ language where the file gives it (English otherwise); citations are shown as pub
 from __future__ import annotations
 
 import json
-import unicodedata
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from profilefit.evidence.forecast._forecast import FOUR_FIFTHS, ImpactForecast, RateForecast
-from profilefit.pages.reports import Labels, isolate
+from profilefit.pages import catalogue, domain_file, domain_strings, terminal_text
 
-#: Bidirectional classes that can reorder the text around them (UAX #9), as the candidate report uses them.
-_REORDERING = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDF", "PDI"})
-
-
-def _terminal(value: object) -> str:
-    """A data value for a terminal line: isolated (FSI … PDI) only when it could reorder the rest of the line."""
-    text = str(value)
-    return isolate(text) if any(unicodedata.bidirectional(c) in _REORDERING for c in text) else text
-
-
-@lru_cache(maxsize=1)
-def _strings_file() -> dict[str, Any]:
-    text = resources.files("profilefit.evidence.forecast").joinpath("data", "strings.json").read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+#: The forecast's strings domain in the page catalogue (``forecast/data/strings.json``).
+DOMAIN = "profilefit.evidence.forecast"
 
 
 def forecast_languages() -> tuple[str, ...]:
     """Languages the forecast is written in."""
-    return tuple(_strings_file()["languages"])
+    return tuple(domain_file(DOMAIN)["languages"])
 
 
 def forecast_strings() -> dict[str, dict[str, str]]:
     """Every forecast string: key, then language, then text with ``{placeholders}``."""
-    strings: dict[str, dict[str, str]] = _strings_file()["strings"]
-    return strings
+    return domain_strings(DOMAIN)
 
 
 def warning_light(language: str = "en") -> str:
@@ -59,7 +42,7 @@ class ForecastText:
         if language not in forecast_languages():
             raise ValueError(f"no forecast in language {language!r}; choose one of {', '.join(forecast_languages())}")
         self.language = language
-        self._labels = Labels(language, forecast.instrument)
+        self._catalogue = catalogue(language)
         self._differences = forecast.differences
         names = forecast.role_names
         self.role = names.get(language) or names.get("en") or forecast.role
@@ -69,18 +52,14 @@ class ForecastText:
 
     def t(self, key: str, **values: object) -> str:
         """The string ``key`` in this language, with ``values`` filled in."""
-        text = forecast_strings()[key][self.language]
-        return text.format(**values) if values else text
+        return self._catalogue.t(DOMAIN, key, **values)
 
     def number(self, value: float, decimals: int = 2, *, sign: bool = False) -> str:
-        """A number as the candidate reports write it in this language, with a true minus sign.
+        """A number as every page writes it in this language (:meth:`profilefit.pages.Catalogue.number`).
 
-        With ``sign``, a ``+`` before a positive number (and zero). A number that rounds to zero from below
-        keeps its minus (``−0,0``), as Python's formatting does.
+        With ``sign``, a ``+`` before a number that is not negative; a number that rounds to zero has no minus.
         """
-        negative = f"{value:.{decimals}f}".startswith("-")
-        prefix = "−" if negative else ("+" if sign else "")
-        return prefix + self._labels.number(abs(value), decimals)
+        return self._catalogue.number(value, decimals, sign=sign)
 
     def count(self, value: int) -> str:
         """A whole number, thousands grouped as this language groups them (``2,000``, ``2 000``, ``2.000``)."""
@@ -88,11 +67,11 @@ class ForecastText:
 
     def percent(self, share: float, decimals: int = 1) -> str:
         """A share 0–1 as a percentage, as the candidate reports write it (``12.5%``, ``12,5 %``)."""
-        return self._labels.t("percent", value=self.number(100 * share, decimals))
+        return self._catalogue.percent(share, decimals)
 
     def weight(self, value: float) -> str:
         """A role weight without trailing zeros."""
-        return f"{value:g}".replace(".", self._labels.t("decimal_separator"))
+        return f"{value:g}".replace(".", self._catalogue.decimal_mark())
 
     def scale(self, scale_id: str) -> str:
         """A scale's name in this language, or its id."""
@@ -227,7 +206,9 @@ def headline_sentence(forecast: ImpactForecast, words: ForecastText) -> Sentence
 
 def _say(words: ForecastText, sentence: Sentence) -> str:
     key, values = sentence
-    filled = {k: "; ".join(map(_terminal, v)) if isinstance(v, list) else _terminal(v) for k, v in values.items()}
+    filled = {
+        k: "; ".join(map(terminal_text, v)) if isinstance(v, list) else terminal_text(v) for k, v in values.items()
+    }
     if key == "group_d":
         filled["values"] = ", ".join(values["values"])
     return words.t(key, **filled)
@@ -245,14 +226,16 @@ def format_forecast_text(forecast: ImpactForecast, language: str = "en") -> str:
     """The forecast as plain text: the differences and their sources, the rates, ratios, intervals and why."""
     words = ForecastText(forecast, language)
     lines = [
-        words.t("title", role=_terminal(words.role)),
+        words.t("title", role=terminal_text(words.role)),
         *(_say(words, s) for s in intro_sentences(forecast, words)),
         "",
     ]
     header = [words.t(k) for k in ("column_band", "column_group", "column_rate", "column_ratio", "column_below")]
     rows, previous = [], ""
     for label, rate in rate_rows(forecast, words):
-        rows.append([label if label != previous else "", _terminal(words.group(rate.group)), *rate_cells(rate, words)])
+        rows.append(
+            [label if label != previous else "", terminal_text(words.group(rate.group)), *rate_cells(rate, words)]
+        )
         previous = label
     lines += _plain_table(header, rows)
     lines += ["  " + words.t("headline_mark"), "  " + words.t("scoring_note"), "", words.t("why")]
@@ -260,12 +243,12 @@ def format_forecast_text(forecast: ImpactForecast, language: str = "en") -> str:
     lines += ["", _say(words, headline_sentence(forecast, words)), "", words.t("sources")]
     diff = forecast.differences
     lines += [
-        f"  - {_terminal(source.citation)}" + (f" {_terminal(source.url)}" if source.url else "")
+        f"  - {terminal_text(source.citation)}" + (f" {terminal_text(source.url)}" if source.url else "")
         for source in diff.sources
     ]
     verification = words.verification()
     if verification:
-        lines += [f"  {words.t('checked')} {_terminal(verification)}"]
+        lines += [f"  {words.t('checked')} {terminal_text(verification)}"]
     lines += ["", words.t("warning_light")]
     return "\n".join(lines) + "\n"
 

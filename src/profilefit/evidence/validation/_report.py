@@ -14,32 +14,36 @@ from typing import Any
 from profilefit.evidence.validation._cleary import ALPHA, FIT_UNIT, DifferentialPrediction
 from profilefit.evidence.validation._stats import BOOTSTRAP_RESAMPLES, Estimate, bootstrap_method
 from profilefit.evidence.validation._study import MIN_GROUP_N, GroupOutcome, ValidationStudy
+from profilefit.pages import catalogue
 
 #: Version of the JSON layout; bumped when a field changes meaning.
 JSON_SCHEMA_VERSION = "1"
 
 
+#: The study is written in English; its numbers follow the one rule of every page (profilefit.pages).
+_EN = catalogue("en")
+
+
 def _number(value: float | None, digits: int = 3) -> str:
-    return "–" if value is None or math.isnan(value) else f"{value:.{digits}f}"
+    return "–" if value is None or math.isnan(value) else _EN.number(value, digits)
 
 
 def _interval(estimate: Estimate | None, digits: int = 3) -> str:
     if estimate is None or estimate.low is None or estimate.high is None:
         return "[–]"
-    return f"[{estimate.low:.{digits}f}, {estimate.high:.{digits}f}]"
+    return f"[{_EN.number(estimate.low, digits)}, {_EN.number(estimate.high, digits)}]"
 
 
 def _share(estimate: Estimate) -> str:
     if math.isnan(estimate.value):
         return "–"
-    bounds = "" if estimate.low is None or estimate.high is None else f" [{estimate.low:.0%}, {estimate.high:.0%}]"
-    return f"{estimate.value:.0%}{bounds}"
+    low, high = estimate.low, estimate.high
+    bounds = "" if low is None or high is None else f" [{_EN.percent(low)}, {_EN.percent(high)}]"
+    return f"{_EN.percent(estimate.value)}{bounds}"
 
 
 def _p(value: float | None) -> str:
-    if value is None or math.isnan(value):
-        return "–"
-    return "<0.001" if value < 0.001 else f"{value:.3f}"
+    return "–" if value is None or math.isnan(value) else _EN.p_value(value, 3)
 
 
 def multiple_testing_note(study: ValidationStudy) -> str | None:

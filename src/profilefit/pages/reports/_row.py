@@ -28,8 +28,8 @@ from profilefit.core.instrument import Instrument
 from profilefit.core.screening import UNDETERMINED
 from profilefit.data.io import NEUTRALISED_SUFFIXES, read_table, role_cell, unneutralise
 from profilefit.exceptions import ResultNotFoundError
-from profilefit.pages.reports._candidate import _terminal_text, notices, profilefit_version
-from profilefit.pages.reports._render import MAX_ID_CHARS, capped, isolate, render_page
+from profilefit.pages import MAX_ID_CHARS, capped, isolate, render_page, terminal_text
+from profilefit.pages.reports._candidate import notices, profilefit_version
 from profilefit.pages.reports._shortlist import MAX_NAME_CHARS
 from profilefit.pages.reports._shortlist import _flag as flag_cell  # one reading of review cells
 from profilefit.pages.reports._shortlist import _flags as flags_cell  # and of flag cells
@@ -253,12 +253,12 @@ def row_text_report(
     labels = Labels(language, instrument)
     view = _view(row, labels, _role(row, role))
     lines = [
-        f"{labels.t('title_report')}: {_terminal_text(view['candidate_id'])}",
+        f"{labels.t('title_report')}: {terminal_text(view['candidate_id'])}",
         *(f"  {sentence}" for sentence in notices("simulation", labels)),
         "",
     ]
     if view["role_name"]:
-        lines.append(f"{labels.t('role')}: {_terminal_text(view['role_name'])}")
+        lines.append(f"{labels.t('role')}: {terminal_text(view['role_name'])}")
     fit = f"{view['fit_text']} ({view['band']})" if view["fit_text"] else labels.t("no_score")
     lines += [
         f"{labels.t('fit')}: {fit}",
@@ -274,8 +274,8 @@ def row_text_report(
         "",
     ]
     if view["model_id"]:
-        lines.append(f"{labels.t('model')}: {_terminal_text(view['model_id'])}")
-    lines += [labels.t("row_source", file=_terminal_text(capped(row.source))), view["more"]]
+        lines.append(f"{labels.t('model')}: {terminal_text(view['model_id'])}")
+    lines += [labels.t("row_source", file=terminal_text(capped(row.source))), view["more"]]
     return "\n".join(lines) + "\n"
 
 
@@ -304,10 +304,10 @@ def row_html_report(
     view = _view(row, labels, _role(row, role))
     trained_on = "simulation"
     return render_page(
-        "row.html",
+        "pages/reports/row.html",
         language=language,
         title=f"{labels.t('title_report')}: {isolate(view['candidate_id'])}",
-        styles=("report.css",),
+        styles=("pages/reports/report.css",),
         t=labels.strings(),
         notices=notices(trained_on, labels),
         back=back,

@@ -25,8 +25,8 @@ from profilefit.core.instrument import Instrument
 from profilefit.core.screening import UNDETERMINED, ScreeningResult
 from profilefit.core.validity import FLAG_IDS
 from profilefit.data.io import NEUTRALISED_SUFFIXES, read_table, role_cell, stored_role, unneutralise
+from profilefit.pages import MAX_ID_CHARS, asset, capped, render_page
 from profilefit.pages.reports._candidate import notices, profilefit_version
-from profilefit.pages.reports._render import MAX_ID_CHARS, asset, capped, render_page
 from profilefit.pages.reports._strings import Labels
 
 #: The band filter's value for a fit without a band (an incomplete fit: never selected).
@@ -379,11 +379,11 @@ def shortlist_html(
         labels.t("left_out", shown=len(shortlist.rows), left_out=shortlist.left_out) if shortlist.left_out else ""
     )
     return render_page(
-        "shortlist.html",
+        "pages/reports/shortlist.html",
         language=language,
         title=labels.t("title_shortlist"),
-        styles=("report.css", "shortlist.css"),
-        script=asset("shortlist.js"),
+        styles=("pages/reports/report.css", "pages/reports/shortlist.css"),
+        script=asset("pages/reports/shortlist.js"),
         t=labels.strings(),
         role_name=capped(resolved.text("name", language)) if resolved is not None else "",
         summary=summary,
