@@ -14,6 +14,7 @@ import re
 from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -27,6 +28,7 @@ from profilefit.apps.service._security import RateLimiter, match_key
 from profilefit.apps.service._settings import Settings
 from profilefit.apps.service._storage import erase_candidate, erasure_json
 from profilefit.core.fit import load_role
+from profilefit.core.rows import repeated_key_reason
 from profilefit.core.screening import NOTICE, ScreeningResult
 from profilefit.exceptions import InvitationError, MailError
 
@@ -191,12 +193,12 @@ def api_router(service: AssessmentService) -> APIRouter:
         summary=f"Score up to {settings.max_batch} assessments",
         responses=problem_responses(413, 415, 422),
     )
-    def score_batch(
+    async def score_batch(
         batch: BatchRequest,
+        request: Request,
         role: Annotated[str | None, Query(description="Role for fit; default the service's.", **role_enum)] = None,
     ) -> Response:
         """Each valid assessment is scored exactly as POST /v1/score scores it; each invalid one gets its problems."""
-        # A plain function: FastAPI runs it in the thread pool, so a batch never holds the event loop.
         if len(batch.assessments) > settings.max_batch:
             reason = f"at most {settings.max_batch} assessments per request, got {len(batch.assessments)}"
             raise Problem(
@@ -206,8 +208,24 @@ def api_router(service: AssessmentService) -> APIRouter:
                 errors=[{"field": "assessments", "pointer": "#/assessments", "reason": reason}],
             )
         screener = role_screener(role)
+        # FastAPI's parser keeps the last of two equal keys; the body (read once, cached) is read again for them.
+        repeated = _repeated_keys(await request.body())
+        if None in repeated:  # the envelope itself: {"assessments": [...], "assessments": [...]}
+            key = repeated[None]
+            raise Problem(422, "the request is not valid", errors=[_field(key, repeated_key_reason(key))])
+        # Scoring is CPU work: it leaves the event loop, so one batch never holds other requests.
+        body = await run_in_threadpool(_score_items, screener, batch.assessments, repeated)
+        return Response(body, media_type=JSON)
+
+    def _score_items(screener: Any, items: list[dict[str, Any]], repeated: dict[int | None, str]) -> str:
         parts, problems = [], []
-        for index, item in enumerate(batch.assessments):
+        for index, item in enumerate(items):
+            if index in repeated:  # refused as POST /v1/score refuses the same object, naming the key
+                reason = repeated_key_reason(repeated[index])
+                problems.append(
+                    {"index": index, "field": "(assessment)", "pointer": f"#/assessments/{index}", "reason": reason}
+                )
+                continue
             try:
                 validated = screener.validate(_as_sent(item))
             except ValidationError as error:
@@ -215,9 +233,8 @@ def api_router(service: AssessmentService) -> APIRouter:
                 continue
             parts.append(f'{{"index":{index},"result":{screener.score(validated).model_dump_json()}}}')
         rejected = len({problem["index"] for problem in problems})
-        summary = {"received": len(batch.assessments), "scored": len(parts), "rejected": rejected}
-        body = f'{{"results":[{",".join(parts)}],"problems":{json.dumps(problems)},"summary":{json.dumps(summary)}}}'
-        return Response(body, media_type=JSON)
+        summary = {"received": len(items), "scored": len(parts), "rejected": rejected}
+        return f'{{"results":[{",".join(parts)}],"problems":{json.dumps(problems)},"summary":{json.dumps(summary)}}}'
 
     @router.get(
         "/instrument", summary="The questions, options and scale in one language", responses=problem_responses(422)
@@ -361,6 +378,61 @@ def _as_sent(item: dict[str, Any]) -> dict[str, Any] | str:
     if any(isinstance(value, float) and not math.isfinite(value) for value in item.values()):
         return json.dumps(item)
     return item
+
+
+class _Repeated(dict[str, Any]):
+    """A JSON object that named a key twice: the key, and when the object closed (the first one named wins)."""
+
+    key: str
+    closed: int
+
+
+def _repeated_keys(body: bytes) -> dict[int | None, str]:
+    """The repeated key of each assessment of a batch body that has one, by index (``None``: the envelope's).
+
+    An assessment is refused for the key :func:`~profilefit.core.rows.load_json_object` names when it
+    reads the same object as POST /v1/score: the first object, at any depth, that closes with a repeated key.
+    """
+    closed = 0
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal closed
+        closed += 1
+        record = dict(items)
+        if len(record) == len(items):
+            return record
+        marked = _Repeated(record)
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen:
+                marked.key = key
+                break
+            seen.add(key)
+        marked.closed = closed
+        return marked
+
+    try:
+        envelope = json.loads(body, object_pairs_hook=pairs)
+    except ValueError:  # FastAPI read it; a body it could not read never reaches the route
+        return {}
+    if not isinstance(envelope, dict):
+        return {}
+    found: dict[int | None, str] = {}
+    if isinstance(envelope, _Repeated):
+        found[None] = envelope.key
+    items = envelope.get("assessments")
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        first = min(_marked(item), key=lambda marked: marked.closed, default=None)
+        if first is not None:
+            found[index] = first.key
+    return found
+
+
+def _marked(value: Any) -> list[_Repeated]:
+    """The objects with a repeated key in ``value``, at any depth."""
+    inner = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    found = [marked for part in inner for marked in _marked(part)]
+    return [value, *found] if isinstance(value, _Repeated) else found
 
 
 def _field(field: str, reason: str) -> dict[str, str]:
