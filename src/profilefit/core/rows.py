@@ -105,7 +105,7 @@ def load_json_object(text: str | bytes) -> dict[str, Any]:
     >>> load_json_object('{"tc1": 1, "tc1": 6}')
     Traceback (most recent call last):
     ...
-    profilefit.core.rows.JsonRowError: key 'tc1' appears more than once in this object
+    profilefit.exceptions.JsonRowError: key 'tc1' appears more than once in this object
     """
     if isinstance(text, bytes) and text.startswith(b"\xef\xbb\xbf"):
         text = text[3:]

@@ -14,7 +14,7 @@ from profilefit.apps.cli._errors import print_validation_error
 from profilefit.apps.cli._inputs import load_screener, read_candidate_text
 from profilefit.core.fit import BANDS, DEFAULT_ROLE, builtin_roles, load_role
 from profilefit.core.screening import ScreeningResult
-from profilefit.data.io import stored_role
+from profilefit.data.results import stored_role
 from profilefit.exceptions import ResultNotFoundError, ResultsRoleError
 from profilefit.pages.reports import (
     DEFAULT_TOP,
