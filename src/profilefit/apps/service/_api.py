@@ -28,7 +28,7 @@ from profilefit.apps.service._security import RateLimiter, match_key
 from profilefit.apps.service._settings import Settings
 from profilefit.apps.service._storage import erase_candidate, erasure_json
 from profilefit.core.fit import load_role
-from profilefit.core.rows import repeated_key_reason
+from profilefit.core.rows import NOT_FINITE, repeated_key_reason
 from profilefit.core.screening import NOTICE, ScreeningResult
 from profilefit.exceptions import InvitationError, MailError
 
@@ -208,26 +208,29 @@ def api_router(service: AssessmentService) -> APIRouter:
                 errors=[{"field": "assessments", "pointer": "#/assessments", "reason": reason}],
             )
         screener = role_screener(role)
-        # FastAPI's parser keeps the last of two equal keys; the body (read once, cached) is read again for them.
-        repeated = _repeated_keys(await request.body())
-        if None in repeated:  # the envelope itself: {"assessments": [...], "assessments": [...]}
-            key = repeated[None]
+        refused = _refused_objects(await request.body())
+        if None in refused:  # the envelope itself: {"assessments": [...], "assessments": [...]}
+            key = refused[None]
             raise Problem(422, "the request is not valid", errors=[_field(key, repeated_key_reason(key))])
         # Scoring is CPU work: it leaves the event loop, so one batch never holds other requests.
-        body = await run_in_threadpool(_score_items, screener, batch.assessments, repeated)
+        body = await run_in_threadpool(_score_items, screener, batch.assessments, refused)
         return Response(body, media_type=JSON)
 
-    def _score_items(screener: Any, items: list[dict[str, Any]], repeated: dict[int | None, str]) -> str:
+    def _score_items(screener: Any, items: list[dict[str, Any]], refused: dict[int | None, str]) -> str:
         parts, problems = [], []
         for index, item in enumerate(items):
-            if index in repeated:  # refused as POST /v1/score refuses the same object, naming the key
-                reason = repeated_key_reason(repeated[index])
+            if index in refused:  # refused as POST /v1/score refuses the same object, for the same reason
                 problems.append(
-                    {"index": index, "field": "(assessment)", "pointer": f"#/assessments/{index}", "reason": reason}
+                    {
+                        "index": index,
+                        "field": "(assessment)",
+                        "pointer": f"#/assessments/{index}",
+                        "reason": refused[index],
+                    }
                 )
                 continue
             try:
-                validated = screener.validate(_as_sent(item))
+                validated = screener.validate(item)
             except ValidationError as error:
                 problems += field_problems(error, instrument, index=index)
                 continue
@@ -369,29 +372,33 @@ def health_router(service: AssessmentService) -> APIRouter:
     return router
 
 
-def _as_sent(item: dict[str, Any]) -> dict[str, Any] | str:
-    """An item as POST /v1/score would read it: NaN or Infinity (which FastAPI's JSON parser reads) as JSON text.
+class _Marked(dict[str, Any]):
+    """A JSON object that POST /v1/score would refuse, and why.
 
-    A Python NaN is an empty cell, as pandas writes one; in a request body it can only come from the ``NaN``
-    constant, which is not JSON. Written back as text, the one rule refuses it as POST /v1/score does.
+    A repeated key (the first one, and when the object closed), or a number that is not finite in it or
+    in an object or list inside it.
     """
-    if any(isinstance(value, float) and not math.isfinite(value) for value in item.values()):
-        return json.dumps(item)
-    return item
+
+    key: str | None = None
+    closed: int = 0
+    not_finite: bool = False
 
 
-class _Repeated(dict[str, Any]):
-    """A JSON object that named a key twice: the key, and when the object closed (the first one named wins)."""
+def _not_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, _Marked):
+        return value.not_finite
+    return isinstance(value, list) and any(_not_finite(part) for part in value)
 
-    key: str
-    closed: int
 
+def _refused_objects(body: bytes) -> dict[int | None, str]:
+    """Why POST /v1/score would refuse each assessment of a batch body, by index (``None``: the envelope).
 
-def _repeated_keys(body: bytes) -> dict[int | None, str]:
-    """The repeated key of each assessment of a batch body that has one, by index (``None``: the envelope's).
-
-    An assessment is refused for the key :func:`~profilefit.core.rows.load_json_object` names when it
-    reads the same object as POST /v1/score: the first object, at any depth, that closes with a repeated key.
+    FastAPI's parser keeps the last of two equal keys, so the batch route reads the body (cached) once
+    more, as :func:`~profilefit.core.rows.load_json_object` reads one assessment: a NaN, an Infinity or a
+    number too large anywhere in it is refused first (even in a value a repeated key would hide), then
+    the first object, at any depth, that closes with a repeated key. Assessments it would read are left out.
     """
     closed = 0
 
@@ -399,16 +406,18 @@ def _repeated_keys(body: bytes) -> dict[int | None, str]:
         nonlocal closed
         closed += 1
         record = dict(items)
-        if len(record) == len(items):
+        repeated = len(record) != len(items)
+        not_finite = any(_not_finite(value) for _, value in items)
+        if not repeated and not not_finite:
             return record
-        marked = _Repeated(record)
+        marked = _Marked(record)
+        marked.closed, marked.not_finite = closed, not_finite
         seen: set[str] = set()
-        for key, _ in items:
+        for key, _ in items if repeated else ():
             if key in seen:
                 marked.key = key
                 break
             seen.add(key)
-        marked.closed = closed
         return marked
 
     try:
@@ -418,21 +427,24 @@ def _repeated_keys(body: bytes) -> dict[int | None, str]:
     if not isinstance(envelope, dict):
         return {}
     found: dict[int | None, str] = {}
-    if isinstance(envelope, _Repeated):
+    if isinstance(envelope, _Marked) and envelope.key is not None:
         found[None] = envelope.key
     items = envelope.get("assessments")
     for index, item in enumerate(items if isinstance(items, list) else []):
-        first = min(_marked(item), key=lambda marked: marked.closed, default=None)
-        if first is not None:
-            found[index] = first.key
+        if _not_finite(item):
+            found[index] = NOT_FINITE
+            continue
+        first = min(_repeats(item), key=lambda marked: marked.closed, default=None)
+        if first is not None and first.key is not None:
+            found[index] = repeated_key_reason(first.key)
     return found
 
 
-def _marked(value: Any) -> list[_Repeated]:
+def _repeats(value: Any) -> list[_Marked]:
     """The objects with a repeated key in ``value``, at any depth."""
     inner = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    found = [marked for part in inner for marked in _marked(part)]
-    return [value, *found] if isinstance(value, _Repeated) else found
+    found = [marked for part in inner for marked in _repeats(part)]
+    return [value, *found] if isinstance(value, _Marked) and value.key is not None else found
 
 
 def _field(field: str, reason: str) -> dict[str, str]:
