@@ -9,7 +9,6 @@ result the library gives for the same answers. Every route needs an API key sent
 # No `from __future__ import annotations` here: route signatures use the service's roles and
 # languages, which FastAPI can read only from annotations evaluated when the routes are made.
 import json
-import math
 import re
 from typing import Annotated, Any, Literal, cast
 
@@ -28,7 +27,7 @@ from profilefit.apps.service._security import RateLimiter, match_key
 from profilefit.apps.service._settings import Settings
 from profilefit.apps.service._storage import erase_candidate, erasure_json
 from profilefit.core.fit import load_role
-from profilefit.core.rows import NOT_FINITE, repeated_key_reason
+from profilefit.core.rows import repeated_key_reason
 from profilefit.core.screening import NOTICE, ScreeningResult
 from profilefit.exceptions import InvitationError, MailError
 
@@ -208,35 +207,24 @@ def api_router(service: AssessmentService) -> APIRouter:
                 errors=[{"field": "assessments", "pointer": "#/assessments", "reason": reason}],
             )
         screener = role_screener(role)
-        refused = _refused_objects(await request.body())
-        if None in refused:  # the envelope itself: {"assessments": [...], "assessments": [...]}
-            key = refused[None]
-            raise Problem(422, "the request is not valid", errors=[_field(key, repeated_key_reason(key))])
+        repeated, texts = _assessment_texts(await request.body())
+        if repeated is not None:  # the envelope itself: {"assessments": [...], "assessments": [...]}
+            raise Problem(422, "the request is not valid", errors=[_field(repeated, repeated_key_reason(repeated))])
         # Scoring is CPU work: it leaves the event loop, so one batch never holds other requests.
-        body = await run_in_threadpool(_score_items, screener, batch.assessments, refused)
+        body = await run_in_threadpool(_score_items, screener, texts)
         return Response(body, media_type=JSON)
 
-    def _score_items(screener: Any, items: list[dict[str, Any]], refused: dict[int | None, str]) -> str:
+    def _score_items(screener: Any, texts: list[str]) -> str:
         parts, problems = [], []
-        for index, item in enumerate(items):
-            if index in refused:  # refused as POST /v1/score refuses the same object, for the same reason
-                problems.append(
-                    {
-                        "index": index,
-                        "field": "(assessment)",
-                        "pointer": f"#/assessments/{index}",
-                        "reason": refused[index],
-                    }
-                )
-                continue
+        for index, sent in enumerate(texts):
             try:
-                validated = screener.validate(item)
+                validated = screener.validate(sent)  # the text POST /v1/score would read, by the same parser
             except ValidationError as error:
                 problems += field_problems(error, instrument, index=index)
                 continue
             parts.append(f'{{"index":{index},"result":{screener.score(validated).model_dump_json()}}}')
         rejected = len({problem["index"] for problem in problems})
-        summary = {"received": len(items), "scored": len(parts), "rejected": rejected}
+        summary = {"received": len(texts), "scored": len(parts), "rejected": rejected}
         return f'{{"results":[{",".join(parts)}],"problems":{json.dumps(problems)},"summary":{json.dumps(summary)}}}'
 
     @router.get(
@@ -372,79 +360,31 @@ def health_router(service: AssessmentService) -> APIRouter:
     return router
 
 
-class _Marked(dict[str, Any]):
-    """A JSON object that POST /v1/score would refuse, and why.
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object as its key-value pairs, in order, a repeated key kept."""
 
-    A repeated key (the first one, and when the object closed), or a number that is not finite in it or
-    in an object or list inside it.
+
+def _assessment_texts(body: bytes) -> tuple[str | None, list[str]]:
+    """Each assessment of a batch body as JSON text, as it was sent; and the envelope's repeated key, if any.
+
+    FastAPI's parser keeps the last of two equal keys (``{"tc1": 1, "tc1": 6}`` becomes ``{"tc1": 6}``) and
+    reads ``NaN``. Written back pair by pair, each assessment is decided by the one JSON parser,
+    :func:`~profilefit.core.rows.load_json_object`, exactly as POST /v1/score decides it: a repeated key,
+    NaN and Infinity are refused, naming the reason.
     """
-
-    key: str | None = None
-    closed: int = 0
-    not_finite: bool = False
-
-
-def _not_finite(value: Any) -> bool:
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    if isinstance(value, _Marked):
-        return value.not_finite
-    return isinstance(value, list) and any(_not_finite(part) for part in value)
+    envelope = json.loads(body, object_pairs_hook=_Pairs)  # FastAPI has read it, so it is JSON
+    keys = [key for key, _ in envelope]
+    repeated = next((key for k, key in enumerate(keys) if key in keys[:k]), None)
+    items = next(value for key, value in envelope if key == "assessments")  # BatchRequest requires it
+    return repeated, [_json_text(item) for item in items]
 
 
-def _refused_objects(body: bytes) -> dict[int | None, str]:
-    """Why POST /v1/score would refuse each assessment of a batch body, by index (``None``: the envelope).
-
-    FastAPI's parser keeps the last of two equal keys, so the batch route reads the body (cached) once
-    more, as :func:`~profilefit.core.rows.load_json_object` reads one assessment: a NaN, an Infinity or a
-    number too large anywhere in it is refused first (even in a value a repeated key would hide), then
-    the first object, at any depth, that closes with a repeated key. Assessments it would read are left out.
-    """
-    closed = 0
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        nonlocal closed
-        closed += 1
-        record = dict(items)
-        repeated = len(record) != len(items)
-        not_finite = any(_not_finite(value) for _, value in items)
-        if not repeated and not not_finite:
-            return record
-        marked = _Marked(record)
-        marked.closed, marked.not_finite = closed, not_finite
-        seen: set[str] = set()
-        for key, _ in items if repeated else ():
-            if key in seen:
-                marked.key = key
-                break
-            seen.add(key)
-        return marked
-
-    try:
-        envelope = json.loads(body, object_pairs_hook=pairs)
-    except ValueError:  # FastAPI read it; a body it could not read never reaches the route
-        return {}
-    if not isinstance(envelope, dict):
-        return {}
-    found: dict[int | None, str] = {}
-    if isinstance(envelope, _Marked) and envelope.key is not None:
-        found[None] = envelope.key
-    items = envelope.get("assessments")
-    for index, item in enumerate(items if isinstance(items, list) else []):
-        if _not_finite(item):
-            found[index] = NOT_FINITE
-            continue
-        first = min(_repeats(item), key=lambda marked: marked.closed, default=None)
-        if first is not None and first.key is not None:
-            found[index] = repeated_key_reason(first.key)
-    return found
-
-
-def _repeats(value: Any) -> list[_Marked]:
-    """The objects with a repeated key in ``value``, at any depth."""
-    inner = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    found = [marked for part in inner for marked in _repeats(part)]
-    return [value, *found] if isinstance(value, _Marked) and value.key is not None else found
+def _json_text(value: Any) -> str:
+    if isinstance(value, _Pairs):
+        return "{" + ", ".join(f"{json.dumps(key)}: {_json_text(part)}" for key, part in value) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_json_text(part) for part in value) + "]"
+    return json.dumps(value)  # NaN and Infinity as such, for the parser to refuse
 
 
 def _field(field: str, reason: str) -> dict[str, str]:

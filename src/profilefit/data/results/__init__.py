@@ -32,7 +32,7 @@ from profilefit.data.results._read import (
     NULL_TEXTS,
     TRUE_TEXTS,
     ResultRecord,
-    ResultsFile,
+    ResultsStream,
     open_results,
     read_result_records,
 )
@@ -52,7 +52,7 @@ __all__ = [
     "SCALE_PREFIX",
     "TRUE_TEXTS",
     "ResultRecord",
-    "ResultsFile",
+    "ResultsStream",
     "ResultsRoleError",
     "StoredRole",
     "open_results",

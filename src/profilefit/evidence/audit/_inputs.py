@@ -51,7 +51,8 @@ OPTIONAL_RESULT_COLUMNS = (MODEL_COLUMN, ROLE_COLUMN, FLAGS_COLUMN, OLD_FLAGS_CO
 #: The flag id the audit gives needing a human review as a whole (the results' ``needs_review`` column).
 NEEDS_REVIEW = "needs_review"
 
-#: Read from profilefit.data.demographics (the one home of the demographics file's rules); named here too.
+# The demographics names are profilefit.data.demographics' (the one home of that file's rules); the audit
+# offers them as it did before they moved there.
 __all__ = [
     "AGE_BANDS",
     "AGE_BAND_THRESHOLD",
