@@ -17,8 +17,11 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 #: Flags that start Chromium here and in CI: headless, as root in a container, nothing fetched.
 FLAGS = (
@@ -190,3 +193,14 @@ class Page:
     def close(self) -> None:
         """Close the tab."""
         self._browser.call("Target.closeTarget", {"targetId": self._target})
+
+
+def require_chromium(environ: Mapping[str, str] = os.environ, finder: Callable[[], str | None] = find_chromium) -> str:
+    """The Chromium to drive; without one, skip the test, except in CI (``CI=true``), where it fails."""
+    executable = finder()
+    if executable is None:
+        message = "Chromium is not installed (apt-get install chromium); .ci/run installs it"
+        if environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{message}: in CI the browser tests must run")
+        pytest.skip(message)
+    return executable

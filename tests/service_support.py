@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import email
 import re
+import socket
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -95,3 +98,46 @@ def fill_in(http: TestClient, link: str, answers: dict[str, Any], *, lang: str |
             return page.text
         data = {name: str(answers[name]) for name in form.radios}
         page = http.post(str(form.action), data={**data, "lang": chosen})
+
+
+# ---- Greenhouse and e-mail ----------------------------------------------------------------------
+
+
+def basic(key: str) -> dict[str, str]:
+    # "Greenhouse will append a : (colon) to the API token and then Base64 encode the resulting string."
+    return {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
+
+
+GH = basic(KEY)
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def send_test_body(test_id: str, email_address: str, callback: str | None = None) -> dict:
+    # The documented request (the candidate block as in Greenhouse's example).
+    candidate = {
+        "first_name": "Harry",
+        "last_name": "Potter",
+        "resume_url": "https://hogwarts.example/resume",
+        "phone_number": "123-456-7890",
+        "email": email_address,
+        "greenhouse_profile_url": "https://app.greenhouse.io/people/17681532?application_id=26234709",
+    }
+    if callback:
+        candidate["url"] = callback
+    return {"partner_test_id": test_id, "candidate": candidate}

@@ -147,3 +147,14 @@ def test_every_error_profilefit_raises_on_purpose_has_one_base():
     assert len(errors) > 15
     for error in errors:
         assert issubclass(error, (exceptions.ProfilefitError, exceptions.ProfilefitWarning)), error
+
+
+def test_tests_never_import_each_other():
+    """Shared helpers live in support modules (tests/strategies.py, tests/service_support.py, tests/chromium.py)."""
+    offenders = [
+        f"{path.name}:{number}"
+        for path in sorted((ROOT / "tests").glob("test_*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if line.lstrip().startswith(("from tests.test_", "import tests.test_", "from .test_"))
+    ]
+    assert offenders == []

@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from profilefit.apps.cli import _main
+from profilefit.apps.cli import _audit_command, _main
 from profilefit.apps.cli._audit_command import register
+from profilefit.apps.cli._exit import ExitCode
 from profilefit.evidence.audit import (
     SAMPLE_CANDIDATE_IDS,
     SAMPLE_DEMOGRAPHICS_SEED,
@@ -121,7 +122,7 @@ def test_text_and_json_outputs() -> None:
     text = format_audit_text(report)
     assert "rule of thumb" in text and "Unknown category:" in text
     data = json.loads(json.dumps(audit_to_dict(report), allow_nan=False))
-    assert data["schema_version"] == "profilefit.evidence.audit/2"
+    assert data["schema_version"] == "profilefit.audit/2"
     sex = next(d for d in data["dimensions"] if d["dimension"] == "sex")
     assert sex["selection_reference"] == "Female"
     assert any("rule of thumb" in note for note in data["notes"])
@@ -145,7 +146,7 @@ def test_cli_end_to_end_on_nordic_csv(
                      "--csv", str(out_csv), "--json", str(out_json), "--html", str(out_html)])  # fmt: skip
 
     out = capsys.readouterr().out
-    assert code == _main.EXIT_OK
+    assert code == ExitCode.OK
     assert "Adverse-impact audit of 60 candidates" in out
     assert "Matched to demographics: 55 of 60" in out and "Demographics rows without a result: 1" in out
     assert "Sex × race/ethnicity" in out and "Age band" in out
@@ -169,12 +170,12 @@ def test_cli_missing_column_is_a_usage_error(tmp_path: Path, capsys: pytest.Capt
     demographics.write_text("candidate_id,sex\na,Male\n", encoding="utf-8")
     code = _run_cli(["audit", str(results), "--demographics", str(demographics)])
     err = capsys.readouterr().err
-    assert code == _main.EXIT_USAGE
+    assert code == ExitCode.USAGE
     assert "'fit_score'" in err and str(results) in err
 
 
 def test_audit_command_is_registered() -> None:
-    assert "profilefit.apps.cli._audit_command" in _main._COMMAND_MODULES
+    assert _audit_command in _main._COMMANDS
 
 
 def test_synthetic_demographics_are_deterministic_and_bundled(tmp_path: Path) -> None:
@@ -199,6 +200,7 @@ def test_bundled_demographics_show_excludable_categories(tmp_path: Path) -> None
     assert race.unknown > 0 and report.results_without_demographics == 0
 
 
+@pytest.mark.slow
 def test_example_runs_on_a_results_file(tmp_path: Path) -> None:
     results = _write_results(tmp_path / "results.csv", list(SAMPLE_CANDIDATE_IDS))
     env = {**os.environ, "PYTHONPATH": str(REPOSITORY / "src")}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from profilefit.apps.cli._audit_command import register
-from profilefit.apps.cli._main import EXIT_REJECTS
+from profilefit.apps.cli._exit import EXIT_REJECTS
 from profilefit.core.artifact import read_manifest, reference_model_path
 from profilefit.evidence.audit import (
     AuditLabels,

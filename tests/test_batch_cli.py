@@ -97,6 +97,7 @@ def test_exit_3_when_the_model_file_is_refused(tmp_path, capsys):
     assert "sha256" in capsys.readouterr().err.lower()
 
 
+@pytest.mark.slow
 def test_the_example_script_runs_on_the_bundled_sample(tmp_path):
     import subprocess
     import sys

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from profilefit.apps.cli._main import EXIT_NOTHING_SCORED, main
+from profilefit.apps.cli import main
+from profilefit.apps.cli._exit import EXIT_NOTHING_SCORED
 from profilefit.data.batch import score_batch
 from profilefit.exceptions import ColumnError, InputWarning
 

@@ -81,6 +81,7 @@ def test_a_failed_write_leaves_neither_file_nor_a_partial(export, tmp_path, monk
     assert _files(tmp_path) == before
 
 
+@pytest.mark.slow
 def test_a_full_disk_names_the_file_and_leaves_nothing_behind(tmp_path):
     """A file-size limit stands in for a full disk: writing fails half way, in the writer thread."""
     import resource

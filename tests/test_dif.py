@@ -295,6 +295,7 @@ def test_the_instrument_can_come_from_a_model_file(export_files, capsys):
     assert main(both) == 2
 
 
+@pytest.mark.slow
 def test_the_example_script_runs_and_finds_the_planted_items(tmp_path):
     import subprocess
     import sys

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each runs a program, a browser or a server
+
 ROOT = Path(__file__).resolve().parents[1]
 #: Needs a running `profilefit serve`; tests/test_service_*.py cover the API it calls.
 NEEDS_A_SERVER = {"ats_client.py"}

@@ -71,6 +71,7 @@ def test_the_default_presentation_is_the_average_applicant():
 
 
 @pytest.mark.parametrize("role_id", ["complex-case", "transactional"])
+@pytest.mark.slow
 def test_directed_faking_reproduces_the_published_single_stimulus_inflation(role_id):
     """Speer et al. (2023): d = .99 for context-desirable traits; measured on a fresh seed, within .08."""
     role = load_role(role_id)
@@ -108,6 +109,7 @@ def test_claim_answer_probabilities_match_simulated_applicants():
     np.testing.assert_allclose(table.sum(axis=1), 1.0, atol=1e-9)
 
 
+@pytest.mark.slow
 def test_idealised_flag_rates_meet_their_targets(screeners):
     """At most 5 % of honest attentive applicants, at least 90 % of maximal, at least half of directed fakers."""
     screener = screeners["complex-case"]
@@ -231,6 +233,7 @@ def test_the_faking_example_runs_as_written(tmp_path):
     assert "Idealised answers" in html
 
 
+@pytest.mark.slow
 def test_a_quarter_of_directed_fakers_are_not_overrepresented_among_clear_strong_results(screeners):
     """Target of the faking issue: with a quarter of applicants faking (directed), their share of the strong
     results without a validity flag is at most 1.3 times their share when everyone answers honestly.
@@ -259,6 +262,7 @@ def test_a_quarter_of_directed_fakers_are_not_overrepresented_among_clear_strong
     seed=st.integers(0, 2**31),
     condition=st.sampled_from(["honest", "directed", "maximal"]),
 )
+@pytest.mark.slow
 def test_answering_the_virtue_claims_never_removes_a_flag_that_blank_claims_raise(claims, seed, condition):
     """Coaching "don't claim to be perfect" cannot switch the flag off: claims only add to the statements rule."""
     from profilefit.core.validity import idealised_flag

@@ -92,6 +92,7 @@ def test_no_two_items_of_different_scales_read_alike(instrument):
     assert [str(pair) for pair in near_duplicate_items(instrument)] == []
 
 
+@pytest.mark.slow
 def test_no_two_items_of_one_scale_read_alike(instrument):
     assert [str(pair) for pair in near_duplicate_items(instrument, across_scales_only=False)] == []
 
@@ -295,6 +296,7 @@ def test_instrument_check_states_the_range_and_warns_about_near_duplicates(tmp_p
     assert f"warning: items {first.id} and {other.id} read alike in en" in out
 
 
+@pytest.mark.slow
 def test_the_review_example_passes_the_shipped_instrument_and_flags_a_copied_item(tmp_path):
     script = Path(__file__).parents[1] / "examples" / "review_instrument.py"
     clean = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False)

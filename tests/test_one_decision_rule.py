@@ -504,13 +504,6 @@ def test_the_candidate_page_accepts_only_what_the_one_rule_reads_as_the_same_ans
     assert saved is None or saved == read, (question, text, saved, read)
 
 
-def _greenhouse_auth() -> dict[str, str]:
-    import base64
-
-    support = pytest.importorskip("tests.service_support")
-    return {"Authorization": "Basic " + base64.b64encode(f"{support.KEY}:".encode()).decode()}
-
-
 @settings(max_examples=4, deadline=None)
 @given(choices=st.data())
 def test_greenhouse_reports_the_decision_every_other_door_gives_for_the_answers_given(screener, http, choices):
@@ -531,9 +524,8 @@ def test_greenhouse_reports_the_decision_every_other_door_gives_for_the_answers_
     assert created.status_code == 201, created.text
     support.fill_in(client, created.json()["test_url"], answers)
     interview = created.json()["invitation_id"]
-    status = client.get(
-        "/greenhouse/test_status", params={"partner_interview_id": interview}, headers=_greenhouse_auth()
-    )
+    asked = {"partner_interview_id": interview}
+    status = client.get("/greenhouse/test_status", params=asked, headers=support.basic(support.KEY))
     assert status.status_code == 200 and status.json()["partner_status"] == "complete", status.text
     with service.sessions() as session:
         assessment = service.assessment(service.load(session, interview))

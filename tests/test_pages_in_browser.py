@@ -14,13 +14,12 @@ Without Chromium the tests skip, except in CI (``CI=true``), where they fail.
 from __future__ import annotations
 
 import functools
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.chromium import Chromium, find_chromium
+from tests.chromium import Chromium, require_chromium
 
 from profilefit.core.screening import ScreeningResult
 from profilefit.data.simulate import simulate
@@ -36,7 +35,7 @@ from profilefit.pages.reports import (
     shortlist_html,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "out" / "screenshots"
 WIDTHS = (1280, 390)
@@ -262,17 +261,6 @@ def _cases() -> list[object]:
 
 
 # ---- the browser ------------------------------------------------------------------------------
-
-
-def require_chromium(environ: Mapping[str, str] = os.environ, finder: Callable[[], str | None] = find_chromium) -> str:
-    """The Chromium to drive; without one, skip the test, except in CI (``CI=true``), where it fails."""
-    executable = finder()
-    if executable is None:
-        message = "Chromium is not installed (apt-get install chromium); .ci/run installs it"
-        if environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{message}: in CI the browser tests must run")
-        pytest.skip(message)
-    return executable
 
 
 @pytest.fixture(scope="module")

@@ -72,6 +72,7 @@ print(int((out["status"] == "scored").sum()))
 """
 
 
+@pytest.mark.slow
 def test_processes_sharing_a_log_and_its_key_file_agree(export_frame, tmp_path):
     """Four processes start at once on a log that has no key yet: one key file, every line whole and keyed by it."""
     log = tmp_path / "shared" / "decisions.jsonl"

@@ -243,6 +243,7 @@ def _page(folder: Path) -> str:
     asked=role_requests(),
     command=st.sampled_from(["shortlist", "audit", "validate", "report"]),
 )
+@pytest.mark.slow
 def test_readers_use_the_stored_role_or_refuse_another(scored, tmp_path_factory, stored, output, asked, command):
     """For any built-in role, format and dialect, each reader names the stored role or refuses; never another."""
     folder = tmp_path_factory.mktemp("read")

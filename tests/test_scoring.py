@@ -33,6 +33,7 @@ def test_reversing_a_scales_answers_mirrors_its_score(record, scale_id):
 
 
 @given(st.lists(assessments(INSTRUMENT), min_size=1, max_size=12))
+@pytest.mark.slow
 def test_batch_scoring_equals_one_candidate_at_a_time(records):
     batch = _score(records)
     for row, record in enumerate(records):
@@ -57,6 +58,7 @@ def _scored_by_definition(record, instrument=INSTRUMENT):
 
 
 @given(st.lists(assessments(INSTRUMENT), min_size=1, max_size=12))
+@pytest.mark.slow
 def test_vectorized_scores_equal_the_definitions(records):
     scored = _score(records)
     for row, record in enumerate(records):
@@ -66,6 +68,7 @@ def test_vectorized_scores_equal_the_definitions(records):
 
 
 @given(st.lists(assessments(INSTRUMENT), min_size=1, max_size=12))
+@pytest.mark.slow
 def test_scores_from_answer_codes_equal_scores_from_the_floats_bit_for_bit(records):
     responses = Responses.from_records(INSTRUMENT, records)
     as_floats = Responses.from_records(INSTRUMENT, records)
@@ -177,6 +180,7 @@ def test_custom_instrument_scores_on_its_own_range(custom_instrument):
         max_size=600,
     )
 )
+@pytest.mark.slow
 def test_table_lookup_of_percentiles_equals_the_search(column):
     norms = bundled_norms()
     scale_ids = tuple(norms.scales)[:2]

@@ -6,9 +6,6 @@ in it → the page filled in by posting its forms → the PATCH callback → tes
 
 from __future__ import annotations
 
-import base64
-import email
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import ClassVar
@@ -18,30 +15,12 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from tests import service_support as support
+from tests.service_support import GH, Inbox, basic, free_port, send_test_body
 
 from profilefit.apps.service import SmtpSettings, create_app
 from profilefit.apps.service._storage import Invitation
 
 STATUS_KEYS = {"partner_status", "partner_profile_url", "partner_score", "metadata"}
-
-
-def basic(key: str) -> dict[str, str]:
-    # "Greenhouse will append a : (colon) to the API token and then Base64 encode the resulting string."
-    return {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
-
-
-GH = basic(support.KEY)
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
 
 
 class Callbacks(BaseHTTPRequestHandler):
@@ -54,12 +33,6 @@ class Callbacks(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -93,21 +66,6 @@ def http(tmp_path_factory, inbox):
         callback_key="greenhouse-callback-key",
     ) as client:
         yield client
-
-
-def send_test_body(test_id: str, email_address: str, callback: str | None = None) -> dict:
-    # The documented request (the candidate block as in Greenhouse's example).
-    candidate = {
-        "first_name": "Harry",
-        "last_name": "Potter",
-        "resume_url": "https://hogwarts.example/resume",
-        "phone_number": "123-456-7890",
-        "email": email_address,
-        "greenhouse_profile_url": "https://app.greenhouse.io/people/17681532?application_id=26234709",
-    }
-    if callback:
-        candidate["url"] = callback
-    return {"partner_test_id": test_id, "candidate": candidate}
 
 
 def test_every_endpoint_needs_the_api_key_as_basic_user_name(http):

@@ -19,11 +19,12 @@ import urllib.request
 
 import pytest
 from aiosmtpd.controller import Controller
-from tests.chromium import Chromium
-from tests.test_pages_in_browser import require_chromium
-from tests.test_service_greenhouse import Inbox, basic, free_port, send_test_body
+from tests.chromium import Chromium, require_chromium
+from tests.service_support import Inbox, basic, free_port, send_test_body
 
 from profilefit.core.instrument import load_instrument
+
+pytestmark = pytest.mark.slow  # each runs a program, a browser or a server
 
 KEY = "browser-test-key"
 

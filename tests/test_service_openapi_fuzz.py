@@ -12,9 +12,11 @@ from aiosmtpd.controller import Controller
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from tests import service_support as support
-from tests.test_service_greenhouse import GH, Inbox, free_port
+from tests.service_support import GH, Inbox, free_port
 
 from profilefit.apps.service import SmtpSettings
+
+pytestmark = pytest.mark.slow  # each runs a program, a browser or a server
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,13 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
 from examples import ats_client
-from tests.test_service_greenhouse import free_port
+from tests.service_support import free_port
 
 from profilefit.apps.cli import main
+
+pytestmark = pytest.mark.slow  # each runs a program, a browser or a server
 
 
 def test_serve_refuses_to_start_without_an_api_key(tmp_path, monkeypatch, capsys):

@@ -34,6 +34,7 @@ def _order(row):
 
 
 @given(rows=shortlist_rows(), top=st.integers(1, 50))
+@pytest.mark.slow
 def test_the_top_n_of_a_stream_is_the_first_n_of_the_whole_sorted(rows, top):
     """Rule: select_shortlist(rows, top) keeps exactly sorted(rows)[:top], and counts every row, kept or not."""
     shortlist = select_shortlist(iter(rows), top=top)
@@ -93,6 +94,7 @@ def _peak(function):
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+@pytest.mark.slow
 def test_a_results_file_is_read_a_row_at_a_time(tmp_path, monkeypatch, suffix):
     """Selecting the top 10 of 20,000 results holds a small part of what every row takes: rows are streamed."""
     monkeypatch.setattr("profilefit.data.io._files._PARQUET_BATCH_ROWS", 1_000)  # several batches at this size

@@ -97,6 +97,7 @@ def test_oracle_probabilities_are_a_proper_posterior():
     assert 0.4 < accuracy < 0.8  # overlapping by design, far better than the 0.32 base rate
 
 
+@pytest.mark.slow
 def test_hundred_thousand_candidates_are_generated():
     sim = simulate(100_000, seed=11)
     assert sim.responses.items.shape == (100_000, 48)

@@ -43,6 +43,7 @@ def _write(frame, path):
 
 
 @pytest.mark.parametrize("suffix", [".tsv", ".jsonl", ".parquet", ".xlsx"])
+@pytest.mark.slow
 def test_every_format_trains_the_same_model_as_csv(labelled, tmp_path, suffix):
     """Rule: the format of the labelled export does not change the rows used, the rejects or the model."""
     reference = train_on_labels(_write(labelled, tmp_path / "labels.csv"), tmp_path / "csv", folds=2)

@@ -28,6 +28,7 @@ def _assert_same_numbers(got, expected, *, atol):
     np.testing.assert_allclose(*floats, rtol=0, atol=atol)
 
 
+@pytest.mark.slow
 def test_reference_training_reproduces_the_shipped_model(tmp_path):
     """Retraining from the seed gives the shipped model, within floating-point noise.
 

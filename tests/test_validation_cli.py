@@ -117,6 +117,7 @@ def test_validate_never_writes_over_an_input(sample_results, capsys):
     assert "one of the input files" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_role_learn_on_the_bundled_study_writes_only_what_it_trusts(sample_results, tmp_path, capsys):
     # The bundled study (161 ratings) is too weak today; the test holds either way after a regeneration.
     out = tmp_path / "learned.toml"

@@ -190,6 +190,7 @@ def test_reversing_every_answer_keeps_the_answer_pattern_flags(instrument, data)
 
 
 @given(data=st.data())
+@pytest.mark.slow
 def test_a_batch_flags_each_candidate_as_if_alone(instrument, data):
     # Batches of more than eight take the vectorized run-length path, single candidates the loop.
     rows = data.draw(st.lists(answer_vectors(instrument), min_size=9, max_size=14))

@@ -6,8 +6,9 @@ import argparse
 import sys
 from typing import Any
 
+from profilefit.apps.cli._exit import EXIT_REJECTS, EXIT_USAGE
 from profilefit.apps.cli._forecast_commands import register_under as register_forecast
-from profilefit.apps.cli._main import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
+from profilefit.apps.cli._outputs import add_output_options, refused_outputs, write_outputs
 from profilefit.data.results import unrecorded_role_note
 from profilefit.evidence.audit import (
     DEFAULT_SELECT_BAND,
@@ -60,9 +61,7 @@ def register(subparsers: Any) -> None:
         "results record. Another role than the recorded one is refused (exit 2)",
     )
     parser.add_argument("--lang", choices=audit_languages(), default="en", help="language of the text and page")
-    parser.add_argument("--csv", metavar="OUT.csv", help="also write one row per category as CSV")
-    parser.add_argument("--json", metavar="OUT.json", help="also write the audit as JSON")
-    parser.add_argument("--html", metavar="OUT.html", help="also write a self-contained HTML page")
+    add_output_options(parser, what="audit (CSV: one row per category)", formats=("csv", "json", "html"))
     parser.set_defaults(func=run)
     register_forecast(parser)  # `profilefit audit forecast`: cli/_forecast_commands.py
 
@@ -76,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
     demographics row. A ratio below four-fifths is
     reported, not treated as a failure.
     """
+    if refused_outputs("audit", args, inputs=(args.results, args.demographics)):
+        return EXIT_USAGE
     try:
         report = audit_files(
             args.results, args.demographics, select_band=args.select_band, model=args.model, role=args.role
@@ -89,17 +90,12 @@ def run(args: argparse.Namespace) -> int:
     if not report.tool.role_recorded:
         print(f"profilefit audit: note: {unrecorded_role_note(args.results, args.role)}", file=sys.stderr)
     sys.stdout.write(format_audit_text(report, args.lang))
-    written = []
-    try:
-        if args.csv:
-            written.append(write_audit_csv(report, args.csv))
-        if args.json:
-            written.append(write_audit_json(report, args.json, language=args.lang))
-        if args.html:
-            written.append(write_audit_html(report, args.html, language=args.lang))
-    except OSError as error:
-        print(f"profilefit audit: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
-        return EXIT_USAGE
-    for path in written:
-        print(f"Wrote {path}")
-    return EXIT_OK
+    return write_outputs(
+        "audit",
+        args,
+        {
+            "csv": lambda path: write_audit_csv(report, path),
+            "json": lambda path: write_audit_json(report, path, language=args.lang),
+            "html": lambda path: write_audit_html(report, path, language=args.lang),
+        },
+    )

@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from profilefit.apps.cli._errors import notes_to_stderr
+from profilefit.apps.cli._exit import EXIT_NOTHING_SCORED, EXIT_OK, EXIT_REJECTS, EXIT_USAGE
 from profilefit.apps.cli._inputs import ENCODING_HELP, EXPORT_HELP, add_layout_options, export_path, load_screener
-from profilefit.apps.cli._main import EXIT_NOTHING_SCORED, EXIT_OK, EXIT_REJECTS, EXIT_USAGE
 
 
 def register(subparsers: Any) -> None:

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from profilefit.apps.cli._main import EXIT_OK
+from profilefit.apps.cli._exit import EXIT_OK
 
 
 def register(subparsers: Any) -> None:

@@ -6,8 +6,9 @@ import argparse
 import sys
 from typing import Any
 
+from profilefit.apps.cli._exit import EXIT_USAGE
 from profilefit.apps.cli._inputs import ENCODING_HELP, EXPORT_HELP, SAMPLE, add_layout_options, layout_of, read_export
-from profilefit.apps.cli._main import EXIT_OK, EXIT_USAGE
+from profilefit.apps.cli._outputs import add_output_options, refused_outputs, write_outputs
 
 
 def register(subparsers: Any) -> None:
@@ -49,8 +50,7 @@ def register(subparsers: Any) -> None:
     add_layout_options(parser)
     parser.add_argument("--no-purify", action="store_true", help="one step only: no purification of matching scores")
     parser.add_argument("--lang", choices=dif_languages(), default="en", help="language of text and page")
-    parser.add_argument("--json", metavar="OUT.json", help="also write the analysis as JSON")
-    parser.add_argument("--html", metavar="OUT.html", help="also write a self-contained HTML page")
+    add_output_options(parser, what="analysis")
     parser.set_defaults(func=run_dif)
 
 
@@ -71,6 +71,8 @@ def run_dif(args: argparse.Namespace) -> int:
     else:
         instrument = load_instrument(args.instrument)
     demographics = sample_demographics_path() if args.demographics == SAMPLE else args.demographics
+    if refused_outputs("dif", args, inputs=(args.export, demographics)):
+        return EXIT_USAGE
     try:
         export = read_export(args.export, instrument, command="dif", encoding=args.encoding, layout=layout_of(args))
         report = dif_files(
@@ -86,15 +88,11 @@ def run_dif(args: argparse.Namespace) -> int:
         print(f"profilefit dif: {error}", file=sys.stderr)
         return EXIT_USAGE
     sys.stdout.write(format_dif_text(report, args.lang))
-    written = []
-    try:
-        if args.json:
-            written.append(write_dif_json(report, args.json))
-        if args.html:
-            written.append(write_dif_html(report, args.html, args.lang))
-    except OSError as error:
-        print(f"profilefit dif: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
-        return EXIT_USAGE
-    for path in written:
-        print(f"Wrote {path}")
-    return EXIT_OK
+    return write_outputs(
+        "dif",
+        args,
+        {
+            "json": lambda path: write_dif_json(report, path),
+            "html": lambda path: write_dif_html(report, path, args.lang),
+        },
+    )

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from profilefit.apps.cli._main import EXIT_OK, EXIT_USAGE
+from profilefit.apps.cli._exit import EXIT_USAGE
+from profilefit.apps.cli._outputs import add_output_options, refused_outputs, write_outputs
 
 #: The word after ``audit`` that selects the forecast.
 FORECAST = "forecast"
@@ -46,8 +47,7 @@ def _forecast_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed (default: 0)")
     parser.add_argument("--model", metavar="PATH", help="a model file with its manifest; default: the reference model")
     parser.add_argument("--lang", choices=forecast_languages(), default="en", help="language of text and page")
-    parser.add_argument("--json", metavar="OUT.json", help="also write the forecast as JSON")
-    parser.add_argument("--html", metavar="OUT.html", help="also write a self-contained HTML page")
+    add_output_options(parser, what="forecast")
     parser.set_defaults(func=run_forecast)
     return parser
 
@@ -132,6 +132,8 @@ def run_forecast(args: argparse.Namespace) -> int:
     if args.n < 10 or args.draws < 2:
         print("profilefit audit forecast: give --n of at least 10 and --draws of at least 2", file=sys.stderr)
         return EXIT_USAGE
+    if refused_outputs("audit forecast", args, inputs=(args.role, args.model, args.differences)):
+        return EXIT_USAGE
     forecast = print_role_forecast(
         role=args.role,
         model=args.model,
@@ -142,15 +144,11 @@ def run_forecast(args: argparse.Namespace) -> int:
         seed=args.seed,
         language=args.lang,
     )
-    written = []
-    try:
-        if args.json:
-            written.append(write_forecast_json(forecast, args.json))
-        if args.html:
-            written.append(write_forecast_html(forecast, args.html, args.lang))
-    except OSError as error:
-        print(f"profilefit audit forecast: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
-        return EXIT_USAGE
-    for path in written:
-        print(f"Wrote {path}")
-    return EXIT_OK
+    return write_outputs(
+        "audit forecast",
+        args,
+        {
+            "json": lambda path: write_forecast_json(forecast, path),
+            "html": lambda path: write_forecast_html(forecast, path, args.lang),
+        },
+    )

@@ -4,19 +4,13 @@ Each sub-command lives in its own module under ``profilefit.apps.cli`` and expos
 ``register(subparsers)``, which adds its parser and sets ``func`` to a function
 taking the parsed arguments and returning an exit code.
 
-Exit codes: 0 success; 1 the input was read but some rows were rejected or a
-check failed (the command says which); 2 usage error, unreadable input, or a missing optional extra
-(the message names the extra and how to install it from the checkout);
-3 the model file was refused (checksum, or a format this version does not read); 4 an internal error (a bug in
-profilefit: one line, and the traceback with ``--debug``); 5 ``score`` read the input and scored nothing
-(every row rejected, or no rows): a broken feed, not a normal day; 130 interrupted (Ctrl-C);
-143 stopped by SIGTERM. An interrupted or failed command leaves no partial output.
+The exit codes are :class:`~profilefit.apps.cli._exit.ExitCode`. An interrupted or failed command
+leaves no partial output.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import signal
 import sys
 import threading
@@ -26,19 +20,29 @@ from typing import Any
 
 from pydantic import ValidationError
 
-import profilefit
 from profilefit._extras import EXTRA_OF, missing_extra
+from profilefit._version import installed_version
+from profilefit.apps.cli import (
+    _audit_command,
+    _batch_commands,
+    _decision_log_commands,
+    _dif_commands,
+    _instrument_commands,
+    _model_commands,
+    _model_file_commands,
+    _report_commands,
+    _service_commands,
+    _validation_commands,
+)
+from profilefit.apps.cli._exit import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_MODEL_REFUSED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+)
 from profilefit.exceptions import MissingExtraError, ModelIntegrityError, ModelVersionError
-
-EXIT_OK = 0
-EXIT_REJECTS = 1
-EXIT_USAGE = 2
-EXIT_MODEL_REFUSED = 3
-EXIT_INTERNAL = 4
-#: ``score`` read the input but scored no row (all rejected, or none there): a feed a pipeline should stop on.
-EXIT_NOTHING_SCORED = 5
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
-EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 class Terminated(BaseException):
@@ -46,17 +50,17 @@ class Terminated(BaseException):
 
 
 # Sub-command modules, in the order `profilefit --help` lists them.
-_COMMAND_MODULES = (
-    "profilefit.apps.cli._model_commands",
-    "profilefit.apps.cli._model_file_commands",
-    "profilefit.apps.cli._instrument_commands",
-    "profilefit.apps.cli._audit_command",
-    "profilefit.apps.cli._dif_commands",
-    "profilefit.apps.cli._batch_commands",
-    "profilefit.apps.cli._report_commands",
-    "profilefit.apps.cli._decision_log_commands",
-    "profilefit.apps.cli._validation_commands",
-    "profilefit.apps.cli._service_commands",
+_COMMANDS = (
+    _model_commands,
+    _model_file_commands,
+    _instrument_commands,
+    _audit_command,
+    _dif_commands,
+    _batch_commands,
+    _report_commands,
+    _decision_log_commands,
+    _validation_commands,
+    _service_commands,
 )
 
 
@@ -68,10 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
         "Results support a human decision; the reference model is trained on simulated data.",
     )
     parser.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
-    parser.add_argument("--version", action="version", version=f"profilefit {profilefit.__version__}")
+    parser.add_argument("--version", action="version", version=f"profilefit {installed_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in _COMMAND_MODULES:
-        importlib.import_module(module_name).register(subparsers)
+    for command in _COMMANDS:
+        command.register(subparsers)
     return parser
 
 

@@ -6,9 +6,8 @@ import argparse
 from typing import Any
 
 from profilefit.apps.cli._errors import notes_to_stderr
+from profilefit.apps.cli._exit import EXIT_OK
 from profilefit.core.artifact import MODEL_SUFFIX, convert_artifact, describe_artifact
-
-EXIT_OK = 0
 
 
 def register(subparsers: Any) -> None:

@@ -11,7 +11,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from profilefit.apps.cli._errors import print_validation_error
+from profilefit.apps.cli._exit import EXIT_OK, EXIT_USAGE
 from profilefit.apps.cli._inputs import load_screener, read_candidate_text
+from profilefit.apps.cli._outputs import add_output_options, refused_outputs, write_outputs
 from profilefit.core.fit import BANDS, DEFAULT_ROLE, builtin_roles, load_role
 from profilefit.core.screening import ScreeningResult
 from profilefit.data.results import stored_role
@@ -32,8 +34,6 @@ from profilefit.pages.reports import (
     text_report,
     write_row_reports,
 )
-
-EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def register(subparsers: Any) -> None:
@@ -64,8 +64,7 @@ def register(subparsers: Any) -> None:
         "for the role it records, and another --role is refused (exit 2)",
     )
     report.add_argument("--lang", choices=languages, default="en", help="report language (default: en)")
-    report.add_argument("--html", help="also write the report as a self-contained HTML page here")
-    report.add_argument("--json", help="also write the result (with fit) as JSON here")
+    add_output_options(report, what="report (JSON: the result with its fit)", formats=("html", "json"))
     report.add_argument("--model", help="a model file (.model.json) with its manifest; default: the reference model")
     report.add_argument(
         "--norms", metavar="FILE", help="a norm group file (from `profilefit norms`); default: the model's"
@@ -104,6 +103,8 @@ def register(subparsers: Any) -> None:
 
 def run_report(args: argparse.Namespace) -> int:
     """Score (or read) one candidate and write the reports."""
+    if refused_outputs("report", args, inputs=(args.candidate,)):
+        return EXIT_USAGE
     if args.candidate_id is not None:
         return _report_row(args)
     text = read_candidate_text(args.candidate)
@@ -134,13 +135,14 @@ def run_report(args: argparse.Namespace) -> int:
             print_validation_error(error, instrument=screener.instrument, where=f"{args.candidate}: ")
             return EXIT_USAGE
     sys.stdout.write(text_report(result, language=args.lang, role=role))
-    if args.html:
-        Path(args.html).write_text(html_report(result, language=args.lang, role=role), encoding="utf-8")
-        print(f"wrote {args.html}", file=sys.stderr)
-    if args.json:
-        Path(args.json).write_text(json_report(result), encoding="utf-8")
-        print(f"wrote {args.json}", file=sys.stderr)
-    return EXIT_OK
+    return write_outputs(
+        "report",
+        args,
+        {
+            "html": lambda path: path.write_text(html_report(result, language=args.lang, role=role), encoding="utf-8"),
+            "json": lambda path: path.write_text(json_report(result), encoding="utf-8"),
+        },
+    )
 
 
 def _report_row(args: argparse.Namespace) -> int:
@@ -165,13 +167,14 @@ def _report_row(args: argparse.Namespace) -> int:
             )
     role = chosen.profile()
     sys.stdout.write(row_text_report(row, language=args.lang, role=role))
-    if args.html:
-        Path(args.html).write_text(row_html_report(row, language=args.lang, role=role), encoding="utf-8")
-        print(f"wrote {args.html}", file=sys.stderr)
-    if args.json:
-        Path(args.json).write_text(row_json_report(row), encoding="utf-8")
-        print(f"wrote {args.json}", file=sys.stderr)
-    return EXIT_OK
+    return write_outputs(
+        "report",
+        args,
+        {
+            "html": lambda path: path.write_text(row_html_report(row, language=args.lang, role=role), encoding="utf-8"),
+            "json": lambda path: path.write_text(row_json_report(row), encoding="utf-8"),
+        },
+    )
 
 
 def _note_model(model: str | None, result: ScreeningResult, source: str) -> None:

@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_USAGE = 0, 2
+from profilefit.apps.cli._exit import EXIT_OK, EXIT_USAGE
+
 #: Where ``serve`` keeps a generated secret key when none is given.
 DEFAULT_SECRET_FILE = "profilefit-service.secret"
 DEFAULT_DATABASE = "sqlite:///profilefit-service.db"

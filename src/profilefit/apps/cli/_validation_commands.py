@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from profilefit.apps.cli._main import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
+from profilefit.apps.cli._exit import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
+from profilefit.apps.cli._outputs import add_output_options, refused_outputs, write_outputs
 
 if TYPE_CHECKING:
     from profilefit.evidence.validation import Estimate, LearnedRole
@@ -46,8 +47,7 @@ def register(subparsers: Any) -> None:
         help="the role the fit was computed for (built-in id or role file); it must be the role the results "
         "record, or the study is refused (exit 2). Default: the recorded role",
     )
-    validate.add_argument("--json", metavar="OUT.json", help="also write the study as JSON")
-    validate.add_argument("--html", metavar="OUT.html", help="also write a self-contained HTML page")
+    add_output_options(validate, what="study")
     validate.set_defaults(func=run_validate)
 
     role = subparsers.add_parser("role", help="roles learned from outcomes", description="Work with role files.")
@@ -105,9 +105,8 @@ def run_validate(args: argparse.Namespace) -> int:
     """Run the study, print it, write the requested files; return the exit code."""
     from profilefit.evidence.validation import format_study_text, validate_files, write_study_html, write_study_json
 
-    for path in (args.json, args.html):
-        if path and _refuse_input(path, args, "validate"):
-            return EXIT_USAGE
+    if refused_outputs("validate", args, inputs=_inputs(args)):
+        return EXIT_USAGE
     try:
         study = validate_files(
             args.results,
@@ -121,18 +120,11 @@ def run_validate(args: argparse.Namespace) -> int:
         print(f"profilefit validate: {error}", file=sys.stderr)
         return EXIT_USAGE
     sys.stdout.write(format_study_text(study))
-    written = []
-    try:
-        if args.json:
-            written.append(write_study_json(study, args.json))
-        if args.html:
-            written.append(write_study_html(study, args.html))
-    except OSError as error:
-        print(f"profilefit validate: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
-        return EXIT_USAGE
-    for path in written:
-        print(f"Wrote {path}")
-    return EXIT_OK
+    return write_outputs(
+        "validate",
+        args,
+        {"json": lambda path: write_study_json(study, path), "html": lambda path: write_study_html(study, path)},
+    )
 
 
 def run_learn(args: argparse.Namespace) -> int:

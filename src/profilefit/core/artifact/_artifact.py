@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import joblib
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from profilefit._frozen import FrozenModel
 from profilefit.core.artifact._format import (
     FORMAT,
     FORMAT_VERSION,
@@ -55,11 +56,11 @@ if TYPE_CHECKING:
 MANIFEST_SUFFIX = ".manifest.json"
 
 
-class Manifest(BaseModel):
+class Manifest(FrozenModel):
     """What a model file is, who made it with what, and how well it did."""
 
     # extra="forbid": a hand-edited manifest with a misspelt key is refused, not half-trusted.
-    model_config = ConfigDict(frozen=True, extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(protected_namespaces=())
 
     schema_version: Literal["1"] = "1"
     model_id: str

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import ValidationError, model_validator
 
+from profilefit._frozen import FrozenModel
 from profilefit.core.instrument import Instrument
 from profilefit.core.scoring import NormGroup
 from profilefit.exceptions import ModelIntegrityError, ModelVersionError
@@ -60,12 +61,7 @@ class LinearCore:
         )
 
 
-class _Frozen(BaseModel):
-    # extra="forbid": a field this code does not know is refused, not silently dropped.
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class EstimatorParams(_Frozen):
+class EstimatorParams(FrozenModel):
     """The constructor parameters of :class:`~profilefit.core.classifier.ProfileClassifier`."""
 
     C: float = 1.0
@@ -74,7 +70,7 @@ class EstimatorParams(_Frozen):
     random_state: int | None = None
 
 
-class EstimatorSection(_Frozen):
+class EstimatorSection(FrozenModel):
     """The ``estimator`` section of a model file: a fitted classifier as numbers."""
 
     type: Literal["profilefit.classifier.ProfileClassifier"] = "profilefit.classifier.ProfileClassifier"

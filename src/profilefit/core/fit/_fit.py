@@ -195,8 +195,10 @@ class RoleFitScorer:
     >>> from profilefit.core.profiles import PROFILE_IDS
     >>> scales = ("taking_charge", "composure", "empathy", "accommodation",
     ...           "procedure", "improvement", "competitiveness", "ownership")
-    >>> scorer = RoleFitScorer(load_role("complex-case"), scales, PROFILE_IDS)
-    >>> fit = scorer.score(np.full((1, 8), 50.0))
+    >>> from profilefit.core.instrument import load_instrument
+    >>> scenarios = [[option.key for option in s.options] for s in load_instrument().scenarios]
+    >>> scorer = RoleFitScorer(load_role("complex-case"), scales, PROFILE_IDS, scenarios=scenarios)
+    >>> fit = scorer.score(np.full((1, 8), 50.0), choices=np.zeros((1, len(scenarios)), dtype=int))
     >>> float(fit.scale_component[0]), str(fit.band[0])
     (50.0, 'possible')
     """
@@ -339,7 +341,10 @@ class RoleFitScorer:
         >>> from profilefit.core.profiles import PROFILE_IDS
         >>> scales = ("taking_charge", "composure", "empathy", "accommodation",
         ...           "procedure", "improvement", "competitiveness", "ownership")
-        >>> RoleFitScorer(load_role("complex-case"), scales, PROFILE_IDS).least_wanted(1, 6).tolist()
+        >>> from profilefit.core.instrument import load_instrument
+        >>> scenarios = [[option.key for option in s.options] for s in load_instrument().scenarios]
+        >>> scorer = RoleFitScorer(load_role("complex-case"), scales, PROFILE_IDS, scenarios=scenarios)
+        >>> scorer.least_wanted(1, 6).tolist()
         [1.0, 1.0, 1.0, 6.0, 1.0, 1.0, 1.0, 1.0]
         """
         lower = {s for s, need in self.role.scales.items() if need.direction == "lower"}

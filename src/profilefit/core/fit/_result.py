@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, TypeVar
 
 from annotated_types import Ge, Le
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from profilefit._frozen import FrozenModel
 
 FitPoints = Annotated[float, Ge(0), Le(100)]
 
@@ -33,12 +35,7 @@ def construct_trusted(cls: type[Model], **values: Any) -> Model:
     return model
 
 
-class _Frozen(BaseModel):
-    # extra="forbid": a consumer that round-trips results gets an error on a misspelt key.
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class FitReason(_Frozen):
+class FitReason(FrozenModel):
     """One reason for or against the fit, with the numbers behind it and an English sentence.
 
     Reports render the same reason in other languages from ``kind``, ``stance``,
@@ -69,7 +66,7 @@ class FitReason(_Frozen):
     text: str = Field(description="The reason in plain English.")
 
 
-class RoleFit(_Frozen):
+class RoleFit(FrozenModel):
     """How well a candidate fits a role: a 0–100 score, its band and the main reasons.
 
     Decision support for a person: a weak fit is a reason to look closer, never an

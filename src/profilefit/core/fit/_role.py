@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from annotated_types import Ge, Gt, Le, MinLen
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from profilefit._frozen import FrozenModel
 
 #: The role a Screener uses unless told otherwise.
 DEFAULT_ROLE = "complex-case"
@@ -36,19 +38,14 @@ Suitability = Annotated[float, Ge(0), Le(1)]
 FitPoints = Annotated[float, Gt(0), Le(100)]
 
 
-class _Frozen(BaseModel):
-    # extra="forbid": a misspelt key in a role file ("wieght") must fail, not fall back to a default.
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ScaleNeed(_Frozen):
+class ScaleNeed(FrozenModel):
     """How much a role needs one scale, and which end of it the role prefers."""
 
     weight: Weight
     direction: Literal["higher", "lower"] = "higher"
 
 
-class Combine(_Frozen):
+class Combine(FrozenModel):
     """How the scale part, the situational part and the profile part of the fit combine."""
 
     scale_share: Annotated[float, Ge(0), Le(1)] = Field(
@@ -72,7 +69,7 @@ class Combine(_Frozen):
         return self
 
 
-class Bands(_Frozen):
+class Bands(FrozenModel):
     """Cut-offs of the fit bands: ``strong`` at or above ``strong``, ``possible`` at or above ``possible``."""
 
     strong: FitPoints
@@ -85,7 +82,7 @@ class Bands(_Frozen):
         return self
 
 
-class RoleProfile(_Frozen):
+class RoleProfile(FrozenModel):
     """What a role needs: weighted scales, profile suitability, how they combine, and the band cut-offs.
 
     Parameters

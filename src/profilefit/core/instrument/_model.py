@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from annotated_types import Ge, Le, MaxLen, MinLen
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from profilefit._frozen import FrozenModel
 
 #: Field names of an assessment that are not items; an item may not take them.
 RESERVED_FIELDS = frozenset({"candidate_id", "completion_seconds", "schema_version", "instrument"})
@@ -35,10 +37,9 @@ Desirability = Annotated[float, Ge(-2), Le(2)]
 Reason = Annotated[str, MinLen(1), MaxLen(300)]
 
 
-class _FrozenModel(BaseModel):
-    # extra="forbid": a misspelt key in an instrument file must fail loudly,
-    # not vanish and leave an item without its keying.
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+class _FrozenModel(FrozenModel):
+    # strict: an instrument file's "4" is not the number 4.
+    model_config = ConfigDict(strict=True)
 
 
 class ResponseScale(_FrozenModel):

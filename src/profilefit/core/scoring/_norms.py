@@ -17,7 +17,9 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from annotated_types import MinLen
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from profilefit._frozen import FrozenModel
 
 _TIE_TOLERANCE = 1e-9
 #: Scores on multiples of 1/_GRID are looked up in a table (420 = lcm(1, ..., 7): every mean
@@ -26,10 +28,8 @@ _GRID = 420
 _GRID_MIN_ROWS = 256
 
 
-class ScaleDistribution(BaseModel):
+class ScaleDistribution(FrozenModel):
     """Distinct scores of one scale in the norm group, with their counts."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     values: Annotated[list[float], MinLen(1)]
     counts: Annotated[list[int], MinLen(1)]
@@ -37,20 +37,18 @@ class ScaleDistribution(BaseModel):
     sd: float
 
 
-class NormGroup(BaseModel):
+class NormGroup(FrozenModel):
     """Scale-score distributions of a reference group of candidates.
 
     Examples
     --------
     >>> import numpy as np
     >>> norms = NormGroup.from_scores("demo", ["a"], np.array([[1.0], [2.0], [3.0], [4.0]]))
-    >>> norms.percentiles(np.array([[2.0]]))[0, 0]
+    >>> float(norms.percentiles(np.array([[2.0]]))[0, 0])
     37.5
     """
 
     # extra="forbid": a norm file with a misspelt key is refused, not half-read.
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     schema_version: Literal["1"] = "1"
     name: str
     description: str = ""

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from annotated_types import Ge, Le
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from profilefit._frozen import FrozenModel
 from profilefit.core.fit import RoleFit
 
 Probability = Annotated[float, Ge(0), Le(1)]
@@ -19,9 +20,9 @@ NOTICE = (
 UNDETERMINED = "undetermined"
 
 
-class _Frozen(BaseModel):
-    # extra="forbid": a consumer that round-trips results gets an error on a misspelt key.
-    model_config = ConfigDict(frozen=True, extra="forbid", protected_namespaces=())
+class _Frozen(FrozenModel):
+    # Field names such as model_id are the result's own, not pydantic's namespace.
+    model_config = ConfigDict(protected_namespaces=())
 
 
 class ModelInfo(_Frozen):

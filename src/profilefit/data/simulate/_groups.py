@@ -118,7 +118,7 @@ def simulate_groups(
     --------
     >>> from profilefit.data.simulate import simulate_groups
     >>> sim = simulate_groups({"a": 50, "b": 50}, differences={"b": {"empathy": 0.4}}, seed=1)
-    >>> sim.responses.items.shape, sorted(set(sim.groups))
+    >>> sim.responses.items.shape, sorted(set(sim.groups.tolist()))
     ((100, 48), ['a', 'b'])
     """
     config = config or SimulationConfig.reference()

@@ -39,7 +39,6 @@ from profilefit.evidence.audit._inputs import (
 from profilefit.evidence.audit._rates import (
     FLAG_DISPARITY_ALPHA,
     FLAG_RATIO_THRESHOLD,
-    FOUR_FIFTHS,
     FlagComparison,
     RateComparison,
     fisher_exact_p,
@@ -66,6 +65,7 @@ from profilefit.evidence.audit._synthetic import (
     write_sample_demographics,
 )
 from profilefit.evidence.audit._tool import UNDETERMINED, AuditedTool, describe_tool
+from profilefit.evidence.stats import FOUR_FIFTHS
 from profilefit.exceptions import AuditInputError, AuditMatchError
 
 __all__ = [

@@ -24,7 +24,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from profilefit.evidence.audit._impact import AuditReport, DimensionImpact, FlagImpact
-from profilefit.evidence.audit._rates import FOUR_FIFTHS, RateComparison
+from profilefit.evidence.audit._rates import RateComparison
 from profilefit.evidence.audit._sentences import (
     audit_notes,
     category_note,
@@ -45,6 +45,7 @@ from profilefit.evidence.audit._sentences import (
     warning_lines,
 )
 from profilefit.evidence.audit._strings import DATA_END, DATA_START, AuditLabels
+from profilefit.evidence.stats import FOUR_FIFTHS
 
 #: Longest name a chart shows; the tables beside it show any name whole.
 _CHART_LABEL_CHARS = 60

@@ -47,16 +47,11 @@ from profilefit.evidence.audit._inputs import (
     read_demographics,
     read_results_file,
 )
-from profilefit.evidence.audit._rates import (
-    FlagComparison,
-    RateComparison,
-    benjamini_hochberg,
-    compare_flag_rates,
-    compare_rates,
-)
+from profilefit.evidence.audit._rates import FlagComparison, RateComparison, compare_flag_rates, compare_rates
 from profilefit.evidence.audit._scales import ScaleDifference, scale_differences
 from profilefit.evidence.audit._synthetic import sample_demographics_path
 from profilefit.evidence.audit._tool import UNDETERMINED, AuditedTool, describe_tool, order_classifications
+from profilefit.evidence.stats import benjamini_hochberg
 from profilefit.exceptions import AuditMatchError
 
 #: Bands a selection can be made at; "weak" would select everyone.
@@ -316,7 +311,7 @@ def _adjust_for_many_tests(dimensions: Sequence[DimensionImpact]) -> tuple[Dimen
     family. A flag comparison is then decided notable or not (:meth:`FlagComparison.decided`).
     """
     found = [p for dimension in dimensions for p in dimension.fisher_ps() if p is not None]
-    adjusted = iter(benjamini_hochberg(found))
+    adjusted = iter(benjamini_hochberg(found).tolist())
 
     def with_q(comparison: RateComparison) -> RateComparison:
         # The same order as the list above, so each p meets its own q.

@@ -17,9 +17,7 @@ from fractions import Fraction
 import numpy as np
 from numpy.typing import NDArray
 
-#: Uniform Guidelines, 29 CFR 1607.4(D): an impact ratio below this is evidence of adverse impact to look into.
-#: A fraction, so that the comparison with a ratio of counts is exact.
-FOUR_FIFTHS = Fraction(4, 5)
+from profilefit.evidence.stats import FOUR_FIFTHS
 
 #: A category's flag rate at least this many times the lowest category's is a notable disparity when its
 #: Fisher test is also significant after adjustment (q below :data:`FLAG_DISPARITY_ALPHA`). 5/4 is the
@@ -169,21 +167,6 @@ def compare_rates(
             )
         )
     return comparisons
-
-
-def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
-    """Benjamini–Hochberg adjusted p-values (q), which control the false discovery rate.
-
-    Examples
-    --------
-    >>> [round(q, 4) for q in benjamini_hochberg([0.01, 0.04, 0.03, 0.5])]
-    [0.04, 0.0533, 0.0533, 0.5]
-    """
-    if not p_values:
-        return []
-    from scipy import stats  # imported when an audit runs, not when the command line starts
-
-    return [float(q) for q in stats.false_discovery_control(list(p_values), method="bh")]
 
 
 @dataclass(frozen=True)

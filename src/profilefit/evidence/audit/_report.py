@@ -42,7 +42,7 @@ from profilefit.evidence.audit._strings import AuditLabels
 
 #: Version of the JSON layout; it changes when a key is renamed or removed, or a meaning changes.
 #: 2: profile shares count the reported profile (``undetermined`` included), ``classifications`` added.
-AUDIT_SCHEMA_VERSION = "profilefit.evidence.audit/2"
+AUDIT_SCHEMA_VERSION = "profilefit.audit/2"
 
 FOUR_FIFTHS_NOTE = AuditLabels("en").t("note_four_fifths")
 

@@ -63,7 +63,7 @@ class AuditLabels:
     --------
     >>> labels = AuditLabels("nb")
     >>> labels.ratio(0.8), labels.profile("hard_worker"), labels.category("age_band", "40_and_over")
-    ('0,800', 'Hard Worker', '40 år og over')
+    ('0,800', 'Arbeidsjernet', '40 år og over')
     """
 
     def __init__(self, language: str = "en", *, isolate: bool = False, instrument_id: str | None = None) -> None:

@@ -10,19 +10,12 @@ from profilefit.evidence.dif._analysis import FDR, MIN_GROUP_SIZE, AnswerDif, Di
 from profilefit.evidence.dif._html import dif_to_html, write_dif_html
 from profilefit.evidence.dif._inputs import DIMENSIONS, DifInputs, dif_inputs
 from profilefit.evidence.dif._json import DIF_SCHEMA_VERSION, dif_to_dict, write_dif_json
-from profilefit.evidence.dif._mantel import (
-    BinaryMH,
-    OrdinalMH,
-    benjamini_hochberg,
-    binary_mh,
-    ets_class,
-    ets_polytomous_class,
-    ordinal_mh,
-)
+from profilefit.evidence.dif._mantel import BinaryMH, OrdinalMH, binary_mh, ets_class, ets_polytomous_class, ordinal_mh
 from profilefit.evidence.dif._ordinal import LogisticDif, OrdinalFit, fit_ordinal_logit, logistic_dif
 from profilefit.evidence.dif._report import MIN_COMPARED, DifReport, dif_files, dif_report
 from profilefit.evidence.dif._strings import DifText, dif_languages, dif_strings
 from profilefit.evidence.dif._text import format_dif_text
+from profilefit.evidence.stats import benjamini_hochberg
 from profilefit.exceptions import DifInputError
 
 __all__ = [

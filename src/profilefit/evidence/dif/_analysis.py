@@ -42,16 +42,9 @@ from scipy import special
 
 from profilefit.core.instrument import Instrument
 from profilefit.core.scoring import NO_CHOICE, Responses
-from profilefit.evidence.dif._mantel import (
-    BinaryMH,
-    OrdinalMH,
-    benjamini_hochberg,
-    binary_mh,
-    ets_class,
-    ets_polytomous_class,
-    ordinal_mh,
-)
+from profilefit.evidence.dif._mantel import BinaryMH, OrdinalMH, binary_mh, ets_class, ets_polytomous_class, ordinal_mh
 from profilefit.evidence.dif._ordinal import JODOIN_GIERL, ZUMBO_THOMAS, LogisticDif, logistic_dif, r2_class
+from profilefit.evidence.stats import benjamini_hochberg
 
 #: False-discovery rate of the Benjamini–Hochberg adjustment.
 FDR = 0.05

@@ -228,24 +228,3 @@ def ets_polytomous_class(result: OrdinalMH, significant: bool) -> str:
     if not significant or not math.isfinite(effect) or effect <= SMD_BB:
         return "AA"
     return "CC" if effect > SMD_CC else "BB"
-
-
-def benjamini_hochberg(p_values: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Benjamini–Hochberg (1995) adjusted p-values (q-values); ``nan`` stays ``nan`` and is not counted.
-
-    Examples
-    --------
-    >>> benjamini_hochberg(np.array([0.01, 0.04, 0.03, 0.5])).round(3).tolist()
-    [0.04, 0.053, 0.053, 0.5]
-    """
-    p = np.asarray(p_values, dtype=np.float64)
-    q = np.full_like(p, np.nan)
-    finite = np.flatnonzero(np.isfinite(p))
-    m = finite.size
-    if m == 0:
-        return q
-    order = finite[np.argsort(p[finite], kind="stable")]
-    ranked = p[order] * m / np.arange(1, m + 1)
-    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
-    q[order] = np.minimum(ranked, 1.0)
-    return q

@@ -131,9 +131,12 @@ def dif_files(
 
     Examples
     --------
-    >>> from profilefit.evidence.dif import dif_files, format_dif_text  # doctest: +SKIP
-    >>> report = dif_files("export.csv", "demographics.csv", by="sex")  # doctest: +SKIP
-    >>> print(format_dif_text(report, "nb"))  # doctest: +SKIP
+    >>> from profilefit.data.datasets import sample_export_path
+    >>> from profilefit.evidence.audit import sample_demographics_path
+    >>> from profilefit.evidence.dif import dif_files, format_dif_text
+    >>> report = dif_files(sample_export_path(), sample_demographics_path(), by="sex")
+    >>> format_dif_text(report, "nb").splitlines()[0]
+    'Skjeve spørsmål (DIF) etter kjønn'
     """
     loaded = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     inputs = dif_inputs(export, demographics, by=by, instrument=loaded, ignore_columns=ignore_columns)

@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from annotated_types import Ge, Le, MinLen
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+from profilefit._frozen import FrozenModel
 
 #: Built-in differences files, by name.
 BUILTIN_DIFFERENCES = {"sex": "sex_differences.json"}
@@ -50,12 +52,7 @@ Translated = Annotated[
 ]
 
 
-class _Frozen(BaseModel):
-    # extra="forbid": a misspelt key ("sorce") must fail, not leave a difference without its source.
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Source(_Frozen):
+class Source(FrozenModel):
     """A publication the differences come from."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_.-]+$")]
@@ -64,7 +61,7 @@ class Source(_Frozen):
     what: str | None = None
 
 
-class ScaleDifference(_Frozen):
+class ScaleDifference(FrozenModel):
     """The difference on one scale, and where it comes from."""
 
     d: StandardisedDifference
@@ -74,14 +71,14 @@ class ScaleDifference(_Frozen):
     note: str | None = None
 
 
-class NotApplied(_Frozen):
+class NotApplied(FrozenModel):
     """A source that was read but not used, and why."""
 
     citation: Text
     why: Text
 
 
-class GroupDifferences(_Frozen):
+class GroupDifferences(FrozenModel):
     """Standardised mean differences of groups against a reference group, per scale, with sources.
 
     Parameters

@@ -27,10 +27,12 @@ from profilefit.core.fit import BANDS, RoleProfile
 from profilefit.core.instrument import Instrument
 from profilefit.core.screening import Screener
 from profilefit.data.simulate import SimulationConfig, simulate_groups
+from profilefit.evidence import stats
 from profilefit.evidence.forecast._differences import GroupDifferences, load_differences
 
 #: The four-fifths rule of thumb (29 CFR 1607.4(D)).
-FOUR_FIFTHS = 0.8
+#: The four-fifths rule as a float, for comparing arrays of ratios (its one home: profilefit.evidence.stats).
+FOUR_FIFTHS = float(stats.FOUR_FIFTHS)
 #: Bands a selection can be made at ("weak" would select everyone with a complete fit), strongest first.
 SELECTABLE_BANDS = ("strong", "possible")
 

@@ -66,7 +66,7 @@ def case_ii(r: float, u: float) -> float:
     Examples
     --------
     >>> round(case_ii(0.25, 1.5), 4)
-    0.3592
+    0.3612
     >>> case_ii(0.3, 1.0)
     0.3
     """
@@ -162,7 +162,7 @@ def fisher_interval(r: float, n: int) -> Estimate:
     --------
     >>> e = fisher_interval(0.3, 100)
     >>> round(e.low, 3), round(e.high, 3)
-    (0.111, 0.468)
+    (0.11, 0.469)
     """
     if math.isnan(r) or n < 4 or abs(r) >= 1.0:
         return Estimate(r, None, None)

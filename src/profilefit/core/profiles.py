@@ -13,7 +13,9 @@ from importlib import resources
 from typing import Annotated, Literal
 
 from annotated_types import Ge, Le, MinLen
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from profilefit._frozen import FrozenModel
 
 #: Stable identifiers, in the order probabilities are reported.
 PROFILE_IDS = ("controller", "rock", "accommodator", "empathizer", "hard_worker", "innovator", "competitor")
@@ -21,12 +23,7 @@ PROFILE_IDS = ("controller", "rock", "accommodator", "empathizer", "hard_worker"
 Share = Annotated[float, Ge(0), Le(1)]
 
 
-class _Frozen(BaseModel):
-    # extra="forbid": a misspelt key in the profile file is an error, not a silent default.
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Profile(_Frozen):
+class Profile(FrozenModel):
     """One service-rep profile."""
 
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -36,7 +33,7 @@ class Profile(_Frozen):
     prevalence_published: bool
 
 
-class ProfileSet(_Frozen):
+class ProfileSet(FrozenModel):
     """All profiles with their prevalences, which sum to one."""
 
     schema_version: Literal["1"] = "1"
@@ -103,5 +100,8 @@ class ProfileSet(_Frozen):
 @lru_cache(maxsize=1)
 def load_profiles() -> ProfileSet:
     """The seven profiles shipped with profilefit."""
-    text = resources.files("profilefit.core.profiles").joinpath("data", "profiles.json").read_text(encoding="utf-8")
+    text = resources.files("profilefit.core").joinpath("data", "profiles.json").read_text(encoding="utf-8")
     return ProfileSet.model_validate_json(text)
+
+
+__all__ = ["PROFILE_IDS", "Profile", "ProfileSet", "load_profiles"]

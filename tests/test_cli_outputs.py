@@ -1,0 +1,109 @@
+"""Every command writes --json/--html/--csv one way (profilefit.apps.cli._outputs).
+
+The rules a user relies on: an output never overwrites an input; a failed or interrupted write
+leaves no half-written file and an older file of that name untouched; standard output holds only
+the report, and one line on standard error names each file written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from profilefit.apps.cli import main
+from profilefit.apps.cli._exit import ExitCode
+from profilefit.apps.cli._outputs import add_output_options, refused_outputs, write_outputs
+from profilefit.data.datasets import sample_export_path
+from profilefit.evidence.audit import sample_demographics_path
+
+
+def _args(**values: str | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_output_options(parser, what="thing", formats=("csv", "json", "html"))
+    namespace = parser.parse_args([])
+    for name, value in values.items():
+        setattr(namespace, name, value)
+    return namespace
+
+
+@pytest.fixture
+def results(tmp_path: Path) -> Path:
+    path = tmp_path / "results.csv"
+    assert main(["score", str(sample_export_path()), "-o", str(path)]) in (ExitCode.OK, ExitCode.REJECTS)
+    return path
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("option", ["--json", "--html", "--csv"])
+def test_an_output_that_names_an_input_is_refused_and_the_input_is_never_touched(results, option, capsys):
+    before = _digest(results)
+    same = str(results.parent / "." / results.name)  # the same file, written another way
+    code = main(["audit", str(results), "--demographics", str(sample_demographics_path()), option, same])
+    assert code == ExitCode.USAGE
+    assert "one of the input files" in capsys.readouterr().err
+    assert _digest(results) == before
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(st.sampled_from(["a.json", "b.html", "a.json", "in.csv", "c.csv"]), min_size=3, max_size=3))
+def test_outputs_are_refused_exactly_when_one_names_an_input_or_another_output(tmp_path, names):
+    inputs = [tmp_path / "in.csv"]
+    args = _args(csv=str(tmp_path / names[0]), json=str(tmp_path / names[1]), html=str(tmp_path / names[2]))
+    expected = "in.csv" in names or len(set(names)) < 3
+    assert refused_outputs("x", args, inputs=inputs) is expected
+
+
+def test_a_failed_writer_leaves_no_partial_file_and_the_old_file_untouched(tmp_path, capsys):
+    old = tmp_path / "out.json"
+    old.write_text("the old file", encoding="utf-8")
+
+    def failing(path: Path) -> None:
+        path.write_text("half", encoding="utf-8")
+        raise OSError(28, "No space left on device")
+
+    code = write_outputs("x", _args(json=str(old)), {"json": failing})
+    assert code == ExitCode.USAGE
+    assert "cannot write" in capsys.readouterr().err
+    assert old.read_text(encoding="utf-8") == "the old file"
+    assert sorted(os.listdir(tmp_path)) == ["out.json"]
+
+
+def test_an_interrupted_writer_leaves_no_partial_file(tmp_path):
+    def interrupted(path: Path) -> None:
+        path.write_text("half", encoding="utf-8")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_outputs("x", _args(html=str(tmp_path / "page.html")), {"html": interrupted})
+    assert os.listdir(tmp_path) == []
+
+
+def test_every_analysis_command_names_its_files_on_standard_error_only(results, tmp_path, capsys):
+    json_path, html_path = tmp_path / "audit.json", tmp_path / "audit.html"
+    code = main(
+        [
+            "audit",
+            str(results),
+            "--demographics",
+            str(sample_demographics_path()),
+            "--json",
+            str(json_path),
+            "--html",
+            str(html_path),
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == ExitCode.OK
+    assert f"wrote {json_path}" in captured.err and f"wrote {html_path}" in captured.err
+    assert "wrote" not in captured.out.lower()
+    assert json_path.exists() and html_path.exists()
+    assert [name for name in os.listdir(tmp_path) if "partial" in name] == []
