@@ -248,7 +248,7 @@ class _Cells:
             top_profile=text(row.get("top_profile")) or profile,
             second_profile=text(row.get("second_profile")),
             confidence=self.number(row.get("confidence"), where, "confidence"),
-            probabilities={key: self.number(row.get(name), where, name) for name, key in self.probability_columns},
+            probabilities=self.figures(row, self.probability_columns, where),
             fit_score=self.fit_score(row.get("fit_score"), where),
             fit_band=self.band(row.get("fit_band"), where),
             fit_role=role_cell(row),
@@ -272,7 +272,7 @@ class _Cells:
     def figures(self, row: Mapping[str, Any], columns: tuple[tuple[str, str], ...], where: str) -> dict[str, Any]:
         """The ``p_`` or ``scale_`` figures of a row, by profile or scale id."""
         found = {key: _plain_number(row.get(name)) for name, key in columns}
-        if _OTHER in found.values():  # a cell for the slower rules (or to refuse): read each one so
+        if _OTHER in found.values():  # a decimal comma, a null spelling or a cell to refuse: the full rule
             found = {key: self.number(row.get(name), where, name) for name, key in columns}
         return found
 
