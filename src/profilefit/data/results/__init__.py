@@ -9,8 +9,11 @@ audit and the validation study read it. All of them go through this package:
 - the one reader: :func:`open_results` gives a :class:`ResultRecord` per candidate, typed, for every
   format (CSV in any dialect, JSON Lines, Parquet, Excel);
 - the role: :func:`stored_role` decides which role may be named over the file's fit;
-- the one writer is :class:`profilefit.data.batch.TableWriter` with :func:`result_schema`
-  (:func:`profilefit.data.batch.write_results` for results in hand), which both writers use.
+- the one writer: :class:`profilefit.data.batch.TableWriter` with :func:`result_schema`, which writes
+  ``profilefit score``'s results chunk by chunk and, through :func:`profilefit.data.batch.write_results`,
+  results in hand (the service's ``export-results``). It lives in ``batch``, one floor up inside ``data``,
+  because it is batch's file machinery (formats, CSV dialects, neutralised cells, files committed whole),
+  which the rejects file shares; this package holds what it writes.
 """
 
 from profilefit.data.results._columns import (
