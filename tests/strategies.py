@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import string
 from typing import Any
 
@@ -128,16 +129,25 @@ def roles(
 
 
 def bad_answers(instrument: Instrument) -> st.SearchStrategy[Any]:
-    """Values no agreement item accepts: out of range, text, floats, booleans."""
+    """Values the one row rule refuses for an agreement item: out of range, fractions, booleans, other text.
+
+    Never a spelling the rule reads as an answer (``"4"``, ``4.0``) or as unanswered (``""``, NaN).
+    """
     low, high = instrument.response_scale.min, instrument.response_scale.max
+    out_of_range = st.one_of(st.integers(max_value=low - 1), st.integers(min_value=high + 1))
     return st.one_of(
-        st.integers(max_value=low - 1),
-        st.integers(min_value=high + 1),
-        st.integers(low, high).map(str),
-        st.floats(allow_nan=True),
+        out_of_range,
+        out_of_range.map(str),
+        st.floats(allow_nan=False).filter(lambda number: not (number.is_integer() and low <= number <= high)),
         st.booleans(),
-        st.text(max_size=5),
+        st.text(min_size=1, max_size=5).filter(lambda text: text.strip() and not _whole_in_range(text, low, high)),
     )
+
+
+def _whole_in_range(text: str, low: int, high: int) -> bool:
+    """A text the row rule reads as an answer in range: ASCII digits, an optional ``+`` and ``.0``."""
+    whole = re.fullmatch(r"[+]?([0-9]+)(?:\.0+)?", text.strip())
+    return whole is not None and low <= int(whole.group(1)) <= high
 
 
 # --- adverse-impact audit ---

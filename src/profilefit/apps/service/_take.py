@@ -198,8 +198,7 @@ def take_router(service: AssessmentService) -> APIRouter:
 
     @router.post("/take/{token}/page/{number}")
     async def answer(token: str, number: int, request: Request, background: BackgroundTasks) -> Response:
-        form = await request.form()
-        posted = {key: value for key, value in form.items() if isinstance(value, str)}
+        posted = _answers(await request.form())
         return await run_in_threadpool(save_answers, token, number, request, background, posted)
 
     def save_answers(
@@ -246,6 +245,19 @@ def take_router(service: AssessmentService) -> APIRouter:
         return HTMLResponse(page, headers=REPORT_HEADERS)
 
     return router
+
+
+def _answers(form: Any) -> dict[str, str]:
+    """A page's posted fields; a question posted twice holds both answers, which no question allows.
+
+    A browser sends one value per radio group. Two (``tc1=1&tc1=6``) are refused, as a repeated key is
+    at every door, rather than read as the last one, which is what a form's mapping would give.
+    """
+    values: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            values.setdefault(key, []).append(value)
+    return {key: ",".join(texts) for key, texts in values.items()}
 
 
 def _posted_language(service: AssessmentService, posted: Any, invitation: Invitation) -> str:
