@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from profilefit.evidence.forecast._document import FORECAST_SCHEMA_VERSION, ForecastDocument
 from profilefit.evidence.forecast._forecast import FOUR_FIFTHS, ImpactForecast, RateForecast
 from profilefit.pages.reports import Labels, isolate
 
@@ -281,10 +282,14 @@ def _rate_dict(rate: RateForecast) -> dict[str, Any]:
     }
 
 
-def forecast_to_dict(forecast: ImpactForecast) -> dict[str, Any]:
-    """The forecast as plain data, with the differences file it used (sources included)."""
-    return {
-        "schema_version": "1",
+def forecast_document(forecast: ImpactForecast) -> ForecastDocument:
+    """The forecast as its JSON document, with the differences file it used (sources included).
+
+    Gathered as plain values and validated into :class:`ForecastDocument`, so the JSON written always
+    matches ``docs/schema/forecast.schema.json``.
+    """
+    data = {
+        "schema_version": FORECAST_SCHEMA_VERSION,
         "role": forecast.role,
         "role_names": forecast.role_names,
         "model_id": forecast.model_id,
@@ -302,6 +307,12 @@ def forecast_to_dict(forecast: ImpactForecast) -> dict[str, Any]:
         "differences": forecast.differences.model_dump(mode="json"),
         "note": warning_light(),
     }
+    return ForecastDocument.model_validate(data)
+
+
+def forecast_to_dict(forecast: ImpactForecast) -> dict[str, Any]:
+    """The forecast as plain data: :func:`forecast_document`, dumped."""
+    return forecast_document(forecast).model_dump(mode="json")
 
 
 def write_forecast_json(forecast: ImpactForecast, path: str | Path) -> Path:
