@@ -293,8 +293,10 @@ def _category_dict(category: CategoryImpact) -> dict[str, Any]:
 def audit_document(report: AuditReport, language: str = "en") -> AuditDocument:
     """Return the audit as its JSON document: figures, per-dimension references, classifications, notes.
 
-    The data is gathered as plain JSON-ready values and validated into :class:`AuditDocument`, so
-    the JSON written always matches the published schema (``docs/schema/audit.schema.json``).
+    Gathered as a dict, which reads as the file does, then validated into :class:`AuditDocument` in strict
+    mode (a number given as text, or a tuple where a list belongs, is an error, not converted), so a
+    missing, misspelt or mistyped key fails in the tests and never reaches a file; the JSON written
+    always matches ``docs/schema/audit.schema.json``.
 
     Parameters
     ----------
@@ -312,7 +314,9 @@ def audit_document(report: AuditReport, language: str = "en") -> AuditDocument:
         "sources": dict(report.sources),
         "tool": {
             **asdict(tool),
+            "classifications": list(tool.classifications),
             "role_name": dict(tool.role_name),
+            "role_scales": list(tool.role_scales),
             "bands": None if tool.bands is None else {"strong": tool.bands[0], "possible": tool.bands[1]},
             "description": tool_lines(tool, labels, report.profiles),
         },
@@ -363,7 +367,7 @@ def audit_document(report: AuditReport, language: str = "en") -> AuditDocument:
         ],
         "notes": audit_notes(report, language),
     }
-    return AuditDocument.model_validate(data)
+    return AuditDocument.model_validate(data, strict=True)
 
 
 def audit_to_dict(report: AuditReport, language: str = "en") -> dict[str, Any]:

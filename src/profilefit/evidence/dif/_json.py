@@ -1,7 +1,9 @@
 """The DIF report as JSON: keys in English and class letters as published, the same in every language.
 
-The data is gathered as plain values and validated into :class:`~profilefit.evidence.dif.DifDocument`
-before anything is written, so the file always matches ``docs/schema/dif.schema.json``.
+Gathered as a dict, which reads as the file does, then validated into
+:class:`~profilefit.evidence.dif.DifDocument` in strict mode (a number given as text, or a tuple where a
+list belongs, is an error, not converted), so a missing, misspelt or mistyped key fails in the tests
+and never reaches a file; the JSON written always matches ``docs/schema/dif.schema.json``.
 """
 
 from __future__ import annotations
@@ -120,7 +122,7 @@ def dif_document(report: DifReport) -> DifDocument:
             for c in report.comparisons
         ],
     }
-    return DifDocument.model_validate(data)
+    return DifDocument.model_validate(data, strict=True)
 
 
 def dif_to_dict(report: DifReport) -> dict[str, Any]:

@@ -275,9 +275,9 @@ def _rate_dict(rate: RateForecast) -> dict[str, Any]:
     return {
         "group": rate.group,
         "rate": rate.rate,
-        "rate_interval": [rate.rate_low, rate.rate_high],
+        "rate_interval": (rate.rate_low, rate.rate_high),
         "impact_ratio": rate.ratio,
-        "impact_ratio_interval": [rate.ratio_low, rate.ratio_high],
+        "impact_ratio_interval": (rate.ratio_low, rate.ratio_high),
         "share_of_draws_below_four_fifths": rate.below_four_fifths,
     }
 
@@ -285,8 +285,10 @@ def _rate_dict(rate: RateForecast) -> dict[str, Any]:
 def forecast_document(forecast: ImpactForecast) -> ForecastDocument:
     """The forecast as its JSON document, with the differences file it used (sources included).
 
-    Gathered as plain values and validated into :class:`ForecastDocument`, so the JSON written always
-    matches ``docs/schema/forecast.schema.json``.
+    Gathered as a dict, which reads as the file does, then validated into :class:`ForecastDocument` in strict
+    mode (a number given as text, or a tuple where a list belongs, is an error, not converted), so a
+    missing, misspelt or mistyped key fails in the tests and never reaches a file; the JSON written
+    always matches ``docs/schema/forecast.schema.json``.
     """
     data = {
         "schema_version": FORECAST_SCHEMA_VERSION,
@@ -301,13 +303,13 @@ def forecast_document(forecast: ImpactForecast) -> ForecastDocument:
         "selection": {band: [_rate_dict(r) for r in rates] for band, rates in forecast.selection.items()},
         "scoring": [_rate_dict(r) for r in forecast.scoring],
         "fit_score_d": {
-            group: {"d": gap, "interval": [low, high]} for group, (gap, low, high) in forecast.fit_gap.items()
+            group: {"d": gap, "interval": (low, high)} for group, (gap, low, high) in forecast.fit_gap.items()
         },
         "role_scales": {scale: {"weight": w, "direction": d} for scale, (w, d) in forecast.role_scales.items()},
-        "differences": forecast.differences.model_dump(mode="json"),
+        "differences": forecast.differences,
         "note": warning_light(),
     }
-    return ForecastDocument.model_validate(data)
+    return ForecastDocument.model_validate(data, strict=True)
 
 
 def forecast_to_dict(forecast: ImpactForecast) -> dict[str, Any]:

@@ -203,8 +203,10 @@ def _group(row: GroupOutcome) -> dict[str, Any]:
 def study_document(study: ValidationStudy) -> StudyDocument:
     """The study as its JSON document; ``None`` where a figure cannot be computed.
 
-    Gathered as plain values and validated into :class:`StudyDocument`, so the JSON written always
-    matches ``docs/schema/validation.schema.json``.
+    Gathered as a dict, which reads as the file does, then validated into :class:`StudyDocument` in strict
+    mode (a number given as text, or a tuple where a list belongs, is an error, not converted), so a
+    missing, misspelt or mistyped key fails in the tests and never reaches a file; the JSON written
+    always matches ``docs/schema/validation.schema.json``.
     """
     validity = study.validity
     data = {
@@ -272,7 +274,7 @@ def study_document(study: ValidationStudy) -> StudyDocument:
         ],
         "notes": [*study.notes, *filter(None, [multiple_testing_note(study)])],
     }
-    return StudyDocument.model_validate(data)
+    return StudyDocument.model_validate(data, strict=True)
 
 
 def study_to_dict(study: ValidationStudy) -> dict[str, Any]:
