@@ -244,7 +244,7 @@ class AuditWarning(FrozenModel):
 
 
 class AuditDocument(FrozenModel):
-    """The adverse-impact audit of one batch of results, as ``profilefit audit --json`` writes it."""
+    """The adverse-impact audit of one batch of results, as profilefit audit --json writes it."""
 
     schema_version: Literal["profilefit.audit/2"] = Field(description="Version of this JSON layout.")
     language: str = Field(description="Language of the notes, warnings and names; keys are the same in every one.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 from pydantic.json_schema import SkipJsonSchema
 
 from profilefit._frozen import FrozenModel
@@ -135,7 +135,7 @@ class Answer(FrozenModel):
     )
 
     @model_serializer(mode="wrap")
-    def _leave_out_absent_tests(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+    def _leave_out_absent_tests(self, handler: SerializerFunctionWrapHandler) -> Any:
         data = handler(self)
         for key in ("mantel", "logistic", "mantel_haenszel"):
             if data.get(key, ...) is None:
@@ -171,7 +171,7 @@ class Comparison(FrozenModel):
 
 
 class DifDocument(FrozenModel):
-    """Item bias (DIF) of an export by one demographic dimension, as ``profilefit dif --json`` writes it."""
+    """Item bias (DIF) of an export by one demographic dimension, as profilefit dif --json writes it."""
 
     schema_version: Literal["profilefit.dif/1"] = Field(description="Version of this JSON layout.")
     instrument: InstrumentRef = Field(description="The instrument answered.")

@@ -51,7 +51,7 @@ class RoleScale(FrozenModel):
 
 
 class ForecastDocument(FrozenModel):
-    """The adverse-impact forecast of one role and model, as ``profilefit forecast --json`` writes it."""
+    """The adverse-impact forecast of one role and model, as profilefit forecast --json writes it."""
 
     schema_version: Literal["profilefit.forecast/1"] = Field(description="Version of this JSON layout.")
     role: str = Field(description="The role's id.")

@@ -160,7 +160,7 @@ class DifferentialFigures(FrozenModel):
 
 
 class StudyDocument(FrozenModel):
-    """A local validation study of the fit score, as ``profilefit validate --json`` writes it."""
+    """A local validation study of the fit score, as profilefit validate --json writes it."""
 
     schema_version: Literal["profilefit.validation/1"] = Field(description="Version of this JSON layout.")
     outcome: str = Field(description="The outcome column, lower-cased as read.")
