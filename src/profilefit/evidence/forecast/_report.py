@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from profilefit.evidence.forecast._document import FORECAST_SCHEMA_VERSION, ForecastDocument
 from profilefit.evidence.forecast._forecast import FOUR_FIFTHS, ImpactForecast, RateForecast
 from profilefit.pages import catalogue, domain_file, domain_strings, terminal_text
 
@@ -257,17 +258,23 @@ def _rate_dict(rate: RateForecast) -> dict[str, Any]:
     return {
         "group": rate.group,
         "rate": rate.rate,
-        "rate_interval": [rate.rate_low, rate.rate_high],
+        "rate_interval": (rate.rate_low, rate.rate_high),
         "impact_ratio": rate.ratio,
-        "impact_ratio_interval": [rate.ratio_low, rate.ratio_high],
+        "impact_ratio_interval": (rate.ratio_low, rate.ratio_high),
         "share_of_draws_below_four_fifths": rate.below_four_fifths,
     }
 
 
-def forecast_to_dict(forecast: ImpactForecast) -> dict[str, Any]:
-    """The forecast as plain data, with the differences file it used (sources included)."""
-    return {
-        "schema_version": "1",
+def forecast_document(forecast: ImpactForecast) -> ForecastDocument:
+    """The forecast as its JSON document, with the differences file it used (sources included).
+
+    Gathered as a dict, which reads as the file does, then validated into :class:`ForecastDocument` in strict
+    mode (a number given as text, or a tuple where a list belongs, is an error, not converted), so a
+    missing, misspelt or mistyped key fails in the tests and never reaches a file; the JSON written
+    always matches ``docs/schema/forecast.schema.json``.
+    """
+    data = {
+        "schema_version": FORECAST_SCHEMA_VERSION,
         "role": forecast.role,
         "role_names": forecast.role_names,
         "model_id": forecast.model_id,
@@ -279,12 +286,18 @@ def forecast_to_dict(forecast: ImpactForecast) -> dict[str, Any]:
         "selection": {band: [_rate_dict(r) for r in rates] for band, rates in forecast.selection.items()},
         "scoring": [_rate_dict(r) for r in forecast.scoring],
         "fit_score_d": {
-            group: {"d": gap, "interval": [low, high]} for group, (gap, low, high) in forecast.fit_gap.items()
+            group: {"d": gap, "interval": (low, high)} for group, (gap, low, high) in forecast.fit_gap.items()
         },
         "role_scales": {scale: {"weight": w, "direction": d} for scale, (w, d) in forecast.role_scales.items()},
-        "differences": forecast.differences.model_dump(mode="json"),
+        "differences": forecast.differences,
         "note": warning_light(),
     }
+    return ForecastDocument.model_validate(data, strict=True)
+
+
+def forecast_to_dict(forecast: ImpactForecast) -> dict[str, Any]:
+    """The forecast as plain data: :func:`forecast_document`, dumped."""
+    return forecast_document(forecast).model_dump(mode="json")
 
 
 def write_forecast_json(forecast: ImpactForecast, path: str | Path) -> Path:
