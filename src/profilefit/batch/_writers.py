@@ -284,7 +284,7 @@ class TableWriter:
                     self._writer.write_table(_format_few_values(table, self.few_values))
             elif self.format == "xlsx":
                 assert self._sheet is not None
-                self._sheet.append_columns([column.to_pylist() for column in table.columns])
+                self._sheet.append_columns(table.columns)
             elif self.format == "parquet":
                 self._writer.write_table(table)
             else:
