@@ -19,6 +19,7 @@ import operator
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -64,23 +65,30 @@ def open_workbook(
         If the file cannot be opened as a workbook, or has no such sheet or row.
     """
     calamine = require("python_calamine")
-    try:
-        workbook = calamine.CalamineWorkbook.from_path(str(path))
-        names = list(workbook.sheet_names)
-        if sheet is None:
-            index, found, chosen = _sheet_with_header(workbook, names, header_row, is_header, search_rows)
-        else:
-            index, found, chosen = _sheet_index(names, sheet, name), None, None
-        if sheet is None and found is None and len(names) > 1:
-            raise ColumnError(
-                f"{name}: no sheet has a header among its first {search_rows} rows (a row naming candidate_id or a "
-                f"question of the instrument); the sheets are {', '.join(map(repr, names))}. Choose the sheet with "
-                "--sheet NAME and the header with --header-row N, and name the id column with --id-column NAME"
-            )
-        if chosen is None:  # each load parses the sheet: a sheet already loaded is used as it is
-            chosen = workbook.get_sheet_by_index(index)
-    except (OSError, calamine.CalamineError) as error:
-        raise ValueError(f"{name}: cannot open as an Excel workbook ({error})") from error
+    # calamine parses a sheet without holding the GIL, so the scan of the sheet's XML for formulas and
+    # error cells runs meanwhile in a second thread, on the sheet most likely read (the first, or --sheet).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="profilefit-xlsx-scan") as pool:
+        try:
+            workbook = calamine.CalamineWorkbook.from_path(str(path))
+            names = list(workbook.sheet_names)
+            guess = 0 if sheet is None else _sheet_index(names, sheet, name)
+            scan = pool.submit(_cells_without_answers, path, _sheet_member(path, guess))
+            if sheet is None:
+                index, found, chosen = _sheet_with_header(workbook, names, header_row, is_header, search_rows)
+            else:
+                index, found, chosen = guess, None, None
+            if sheet is None and found is None and len(names) > 1:
+                raise ColumnError(
+                    f"{name}: no sheet has a header among its first {search_rows} rows (a row naming candidate_id "
+                    f"or a question of the instrument); the sheets are {', '.join(map(repr, names))}. Choose the "
+                    "sheet with --sheet NAME and the header with --header-row N, and name the id column with "
+                    "--id-column NAME"
+                )
+            if chosen is None:  # each load parses the sheet: a sheet already loaded is used as it is
+                chosen = workbook.get_sheet_by_index(index)
+        except (OSError, calamine.CalamineError) as error:
+            raise ValueError(f"{name}: cannot open as an Excel workbook ({error})") from error
+        formulas, errors = scan.result() if index == guess else _cells_without_answers(path, _sheet_member(path, index))
     offset = chosen.start[1] if chosen.start else 0  # the column of the sheet's first used cell
     numbered = enumerate(chosen.iter_rows(), start=1)  # with Excel's row numbers
     start = found if found is not None else _header_row(chosen, header_row, is_header, search_rows, name)
@@ -109,7 +117,6 @@ def open_workbook(
             f"{name}: sheet(s) {', '.join(map(repr, others))} hold data that was not read; "
             f"only sheet {names[index]!r} is scored"
         )
-    formulas, errors = _cells_without_answers(path, _sheet_member(path, index))
     total = chosen.end[0] + 1 - header_at if chosen.end else None
 
     def chunks(chunk_size: int) -> Iterator[RawChunk]:
