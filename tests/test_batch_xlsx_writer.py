@@ -110,7 +110,9 @@ def test_the_column_writer_gives_the_cells_of_the_cell_by_cell_writer(tmp_path_f
     sheet = XlsxSheet(directory / "new.xlsx", HEADER, KINDS, title="results")
     for start, stop in ((0, cut), (cut, n)):
         part = [values[start:stop] for values in cells]
-        sheet.append_columns([values if as_list else _arrow(values, kind) for values, kind in zip(part, KINDS)])
+        sheet.append_columns(
+            [values if as_list else _arrow(values, kind) for values, kind in zip(part, KINDS, strict=True)]
+        )
     sheet.close()
     _reference(directory / "old.xlsx", cells)
     for read in (_openpyxl_values, _calamine_values):  # calamine is profilefit's reader of results
@@ -136,4 +138,11 @@ def test_the_sheet_has_a_bold_frozen_header_and_widths(tmp_path):
     assert opened.title == "results" and opened.freeze_panes == "A2"
     assert all(cell.font.bold for cell in opened[1]) and not opened["A2"].font.bold
     assert opened.column_dimensions["A"].width == 24
-    assert [cell.value for cell in opened[1]] == ["candidate_id", "confidence", "row", "needs_review", "'=profile", "value"]
+    assert [cell.value for cell in opened[1]] == [
+        "candidate_id",
+        "confidence",
+        "row",
+        "needs_review",
+        "'=profile",
+        "value",
+    ]

@@ -14,7 +14,9 @@ openpyxl; it holds the sheet in memory while it is read. Workbooks come as peopl
 
 from __future__ import annotations
 
+import functools
 import itertools
+import logging
 import operator
 import re
 import zipfile
@@ -72,7 +74,13 @@ def open_workbook(
             workbook = calamine.CalamineWorkbook.from_path(str(path))
             names = list(workbook.sheet_names)
             guess = 0 if sheet is None else _sheet_index(names, sheet, name)
-            scan = pool.submit(_cells_without_answers, path, _sheet_member(path, guess))
+            member = _sheet_member(path, guess)
+            scan = pool.submit(_cells_without_answers, path, member)
+            # The usual workbook (the header on the sheet's first row, no formula without a value, no
+            # error cell) is read into typed columns by fastexcel, without a Python object per cell.
+            loaded = _arrow_sheet(path, guess, member, is_header) if header_row is None else None
+            if loaded is not None and scan.result() == ({}, {}):
+                return _open_arrow(workbook, names, guess, name, loaded, check_header)
             if sheet is None:
                 index, found, chosen = _sheet_with_header(workbook, names, header_row, is_header, search_rows)
             else:
@@ -107,16 +115,8 @@ def open_workbook(
         notes.append(
             f"{name}: the header is on row {header_at} of sheet {names[index]!r}; the rows above were not read"
         )
-    others = [
-        sheet_name
-        for position, sheet_name in enumerate(names)
-        if position > index and any(map(_filled, workbook.get_sheet_by_name(sheet_name).iter_rows()))
-    ]
-    if others:
-        notes.append(
-            f"{name}: sheet(s) {', '.join(map(repr, others))} hold data that was not read; "
-            f"only sheet {names[index]!r} is scored"
-        )
+    if note := _others_note(workbook, names, index, name):
+        notes.append(note)
     total = chosen.end[0] + 1 - header_at if chosen.end else None
 
     def chunks(chunk_size: int) -> Iterator[RawChunk]:
@@ -125,6 +125,45 @@ def open_workbook(
         )
 
     return chunks, total, notes
+
+
+def _open_arrow(
+    workbook: Any,
+    names: list[str],
+    index: int,
+    name: str,
+    loaded: tuple[list[str], Any, int],
+    check_header: Callable[[list[str]], Header],
+) -> tuple[Callable[[int], Iterator[RawChunk]], int | None, list[str]]:
+    """:func:`open_workbook` for a sheet :func:`_arrow_sheet` read.
+
+    Its header is its first row, so there is no note about rows above it or sheets before it.
+    """
+    header, batch, total = loaded
+    checked = check_header(header)
+    notes = list(checked.notes)
+    if note := _others_note(workbook, names, index, name):
+        notes.append(note)
+
+    def chunks(chunk_size: int) -> Iterator[RawChunk]:
+        return _arrow_chunks(batch, checked.names, checked.keep, chunk_size)
+
+    return chunks, total, notes
+
+
+def _others_note(workbook: Any, names: list[str], index: int, name: str) -> str | None:
+    """The note naming the sheets after the one read that hold data, if any do."""
+    others = [
+        sheet_name
+        for position, sheet_name in enumerate(names)
+        if position > index and any(map(_filled, workbook.get_sheet_by_name(sheet_name).iter_rows()))
+    ]
+    if not others:
+        return None
+    return (
+        f"{name}: sheet(s) {', '.join(map(repr, others))} hold data that was not read; "
+        f"only sheet {names[index]!r} is scored"
+    )
 
 
 def _sheet_index(names: list[str], sheet: str | int, name: str) -> int:
@@ -400,3 +439,143 @@ def _id_text(row: list[Any], position: int | None) -> str | None:
         value = int(value)
     text = "" if value is None else str(value).strip()
     return text or None
+
+
+# ---- the usual workbook, read into typed columns --------------------------------------------
+
+
+#: A row element of a sheet's XML, and a cell element in it.
+_ROW = re.compile(rb"<row\b[^>]*?(?:/>|>(.*?)</row>)", re.DOTALL)
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
+_CELL_TYPE = re.compile(rb'\bt="([^"]*)"')
+_FIRST_ROWS_BYTES = 1 << 20
+#: Column types of fastexcel's columns that are the values calamine gives (float, int, text, empty).
+_PLAIN_TYPES = ("double", "int64", "string", "large_string", "null")
+
+
+def _text_first_row(path: Path, member: str) -> bool:
+    """Whether the first row of a sheet that holds values holds only text cells (no number, date or formula).
+
+    fastexcel names the columns by the header row's cells, but as text: a number 1 is named
+    ``"1"``, where the reference reader reads ``"1.0"``. So its names are used only when every
+    header cell is text (a shared or an inline string).
+    """
+    with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
+        data = stream.read(_FIRST_ROWS_BYTES)
+    for row in _ROW.finditer(data):
+        cells = [cell for cell in _CELL.finditer(row.group(1) or b"") if _holds_value(cell.group(2))]
+        if not cells:
+            continue  # a row of empty (formatted) cells holds no values
+        if b"<f" in (row.group(1) or b""):
+            return False
+        return all(
+            (kind := _CELL_TYPE.search(cell.group(1))) is not None and kind.group(1) in (b"s", b"inlineStr")
+            for cell in cells
+        )
+    return False
+
+
+def _holds_value(inner: bytes | None) -> bool:
+    return inner is not None and (b"<v" in inner or b"<is" in inner)
+
+
+def _arrow_sheet(
+    path: Path, index: int, member: str | None, is_header: Callable[[list[Any]], bool]
+) -> tuple[list[str], Any, int] | None:
+    """The header, the data rows as one Arrow record batch, and the rows below the header (blank ones too).
+
+    None when the sheet takes the reference reader.
+
+    fastexcel (calamine, the same parser, into Arrow columns) reads the sheet whole. Its columns are
+    used only when they are what the reference reader (``iter_rows``, a row at a time) gives: the
+    sheet's first row holds the header, as text, with no name twice and none empty between names; every
+    column holds numbers or text, never both (its type is inferred from every row, strictly), and no
+    date, time or true/false; cells right of the header are empty. The caller also requires that the
+    sheet holds no formula without a value and no error cell. Wholly empty rows are left out.
+    """
+    try:
+        import fastexcel
+    except ImportError:  # an install without it reads every workbook the reference way
+        return None
+    if member is None or not _text_first_row(path, member):
+        return None
+    _quiet_fastexcel()
+    pa, pc = require("pyarrow"), require("pyarrow.compute")
+    try:
+        sheet = fastexcel.read_excel(str(path)).load_sheet(
+            index, header_row=0, schema_sample_rows=None, dtype_coercion="strict"
+        )
+        columns = sheet.available_columns()
+        batch = sheet.to_arrow()
+    except Exception:  # any refusal (mixed types, an unreadable cell): the reference reader reads it
+        return None
+    names = [column.name for column in columns]
+    generated = [column.column_name_from == "generated" for column in columns]
+    width = len(names)
+    while width and generated[width - 1]:  # Excel's used range often runs past the last named column
+        width -= 1
+    header = names[:width]
+    if not header or any(generated[:width]) or "" in header or not is_header(header):
+        return None
+    repeated = (re.fullmatch(r"(.*)_[0-9]+", name) for name in header)  # fastexcel renames a second NAME NAME_1
+    if any(match is not None and match.group(1) in header for match in repeated):
+        return None
+    if any(str(column.type) not in _PLAIN_TYPES for column in batch.columns):
+        return None
+    empty = [
+        pc.or_kleene(column.is_null(), pc.equal(column, "")) if pa.types.is_string(column.type) else column.is_null()
+        for column in batch.columns
+    ]
+    if not all(pc.all(cells).as_py() for cells in empty[width:]):
+        return None  # cells right of the header: rejects of their rows, which the reference reader writes
+    blank = functools.reduce(pc.and_kleene, empty) if empty else None
+    total = batch.num_rows
+    if blank is not None and pc.any(blank).as_py():  # blank rows are not rows
+        batch = batch.filter(pc.invert(blank))
+    return header, batch.select(list(range(width))), total
+
+
+def _quiet_fastexcel() -> None:
+    """Keep fastexcel's notes about columns it types as text (an empty column) off standard error."""
+    logger = logging.getLogger("fastexcel")
+    if logger.level == logging.NOTSET:  # a level the application set is left alone
+        logger.setLevel(logging.ERROR)
+
+
+def _arrow_chunks(batch: Any, header: list[str], keep: list[int], chunk_size: int) -> Iterator[RawChunk]:
+    """Chunks of a sheet read by :func:`_arrow_sheet`, with the columns :func:`_column_chunk` would build.
+
+    An empty cell of a text column is ``""``, as calamine gives it, and a column without a value is
+    text of ``""``; the column rules read ``""`` and None alike.
+    """
+    pa = require("pyarrow")
+    for start in range(0, batch.num_rows, chunk_size):
+        part = batch.slice(start, chunk_size)
+        columns: list[tuple[str | None, Any]] = []
+        for k in keep:
+            column = part.column(k)
+            if pa.types.is_null(column.type):
+                column = pa.array([""] * part.num_rows, pa.string())
+            elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                column = column.fill_null("")
+            columns.append((header[k], column))
+        yield RawChunk(columns, part.num_rows, start + 1, tabular=True, records=_ArrowRows(part, header, keep))
+
+
+class _ArrowRows(Sequence[Any]):
+    """The rows of a chunk as the dicts :func:`_record_chunk` gives (``""`` for an empty cell), built when asked."""
+
+    def __init__(self, part: Any, header: list[str], keep: list[int]) -> None:
+        self._part, self._header, self._keep = part, header, keep
+
+    def __len__(self) -> int:
+        return int(self._part.num_rows)
+
+    def __getitem__(self, position: Any) -> Any:
+        if isinstance(position, slice):
+            return [self[k] for k in range(*position.indices(len(self)))]
+        record = {}
+        for k in self._keep:
+            value = self._part.column(k)[position].as_py()
+            record[self._header[k]] = "" if value is None else value
+        return record

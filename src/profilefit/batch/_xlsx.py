@@ -1,9 +1,9 @@
-"""Writing results and rejects as an Excel workbook (``.xlsx``), a chunk at a time, a column at a time.
+r"""Writing results and rejects as an Excel workbook (``.xlsx``), a chunk at a time, a column at a time.
 
 One sheet, a bold header row that stays in view (frozen), column widths set from each
 column's heading and kind, and typed cells: numbers as numbers, ``needs_review`` as
 TRUE/FALSE, text as text. Text is neutralised as in CSV (an apostrophe before a cell that
-would start a formula), and characters XML cannot hold are written as ``\\xNN``.
+would start a formula), and characters XML cannot hold are written as ``\xNN``.
 
 The sheet's XML is built from whole columns with pyarrow (each cell's markup joined column
 by column, then the columns row by row, in C++), and streamed into the zip archive with a
@@ -176,7 +176,8 @@ class XlsxSheet:
             for k, (name, kind) in enumerate(zip(columns, self.kinds, strict=True), start=1)
         )
         header = "".join(
-            f'<c r="{letters}1" s="1"{_inline(xlsx_text(name))}' for letters, name in zip(self._letters, columns)
+            f'<c r="{letters}1" s="1"{_inline(xlsx_text(name))}'
+            for letters, name in zip(self._letters, columns, strict=True)
         )
         self._stream.write(
             (
@@ -266,9 +267,7 @@ class XlsxSheet:
         for char, reference in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;")):
             if pc.any(pc.match_substring(column, char)).as_py():
                 column = pc.replace_substring(column, char, reference)
-        return pc.binary_join_element_wise(
-            '" t="inlineStr"><is><t xml:space="preserve">', column, "</t></is></c>", ""
-        )
+        return pc.binary_join_element_wise('" t="inlineStr"><is><t xml:space="preserve">', column, "</t></is></c>", "")
 
     def _shared_index(self, text: str) -> int:
         index = self._shared.get(text)
