@@ -449,30 +449,68 @@ _ROW = re.compile(rb"<row\b[^>]*?(?:/>|>(.*?)</row>)", re.DOTALL)
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
 _CELL_TYPE = re.compile(rb'\bt="([^"]*)"')
 _FIRST_ROWS_BYTES = 1 << 20
+#: An attribute in a namespace the row alone does not declare (Excel's ``x14ac:dyDescent="0.25"``).
+_PREFIXED_ATTRIBUTE = re.compile(rb'\s[A-Za-z0-9_]+:[A-Za-z0-9_]+="[^"]*"')
 #: Column types of fastexcel's columns that are the values calamine gives (float, int, text, empty).
 _PLAIN_TYPES = ("double", "int64", "string", "large_string", "null")
 
 
-def _text_first_row(path: Path, member: str) -> bool:
-    """Whether the first row of a sheet that holds values holds only text cells (no number, date or formula).
+def _text_first_row(path: Path, member: str, is_header: Callable[[list[Any]], bool]) -> bool:
+    """Whether the first row of a sheet that holds values is text only (no number, date or formula), maybe the header.
 
     fastexcel names the columns by the header row's cells, but as text: a number 1 is named
     ``"1"``, where the reference reader reads ``"1.0"``. So its names are used only when every
-    header cell is text (a shared or an inline string).
+    header cell is text (a shared or an inline string). When the row's texts can be read cheaply
+    here, a row that is not a header (a title above it) is told before fastexcel parses the sheet.
     """
-    with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
-        data = stream.read(_FIRST_ROWS_BYTES)
-    for row in _ROW.finditer(data):
-        cells = [cell for cell in _CELL.finditer(row.group(1) or b"") if _holds_value(cell.group(2))]
-        if not cells:
-            continue  # a row of empty (formatted) cells holds no values
-        if b"<f" in (row.group(1) or b""):
-            return False
-        return all(
-            (kind := _CELL_TYPE.search(cell.group(1))) is not None and kind.group(1) in (b"s", b"inlineStr")
-            for cell in cells
-        )
+    with zipfile.ZipFile(path) as archive:
+        with archive.open(member) as stream:
+            data = stream.read(_FIRST_ROWS_BYTES)
+        for row in _ROW.finditer(data):
+            cells = [cell for cell in _CELL.finditer(row.group(1) or b"") if _holds_value(cell.group(2))]
+            if not cells:
+                continue  # a row of empty (formatted) cells holds no values
+            kinds = [kind.group(1) if (kind := _CELL_TYPE.search(cell.group(1))) else b"n" for cell in cells]
+            if b"<f" in (row.group(1) or b"") or any(kind not in (b"s", b"inlineStr") for kind in kinds):
+                return False
+            texts = _row_texts(archive, _PREFIXED_ATTRIBUTE.sub(b"", row.group(0)))
+            return texts is None or is_header(texts)
     return False
+
+
+def _row_texts(archive: zipfile.ZipFile, row: bytes) -> list[str] | None:
+    """The texts of a row of text cells, from the cells and the first shared strings; None when not told cheaply.
+
+    Only a quick look, to skip a parse that would not be used: the names used are fastexcel's.
+    """
+    try:
+        cells = list(ElementTree.fromstring(row))
+        shared = [int(cell.findtext("{*}v") or "") for cell in cells if cell.get("t") == "s"]
+        strings = _first_shared_strings(archive, max(shared) + 1) if shared else []
+        texts = []
+        for cell in cells:
+            if cell.get("t") == "s":
+                texts.append(strings[int(cell.findtext("{*}v") or "")])
+            else:
+                texts.append("".join(text.text or "" for text in cell.iterfind(".//{*}t")))
+        return texts
+    except (ValueError, IndexError, KeyError, ElementTree.ParseError):
+        return None
+
+
+def _first_shared_strings(archive: zipfile.ZipFile, count: int) -> list[str]:
+    """The first ``count`` texts of a workbook's shared strings (at most 10,000, else an IndexError)."""
+    if count > 10_000:
+        raise IndexError(count)
+    strings: list[str] = []
+    with archive.open("xl/sharedStrings.xml") as stream:
+        for _, element in ElementTree.iterparse(stream):
+            if element.tag.endswith("}si"):
+                strings.append("".join(text.text or "" for text in element.iterfind(".//{*}t")))
+                element.clear()
+                if len(strings) == count:
+                    break
+    return strings
 
 
 def _holds_value(inner: bytes | None) -> bool:
@@ -497,7 +535,7 @@ def _arrow_sheet(
         import fastexcel
     except ImportError:  # an install without it reads every workbook the reference way
         return None
-    if member is None or not _text_first_row(path, member):
+    if member is None or not _text_first_row(path, member, is_header):
         return None
     _quiet_fastexcel()
     pa, pc = require("pyarrow"), require("pyarrow.compute")
