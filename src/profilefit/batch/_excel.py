@@ -78,7 +78,7 @@ def open_workbook(
             scan = pool.submit(_cells_without_answers, path, member)
             # The usual workbook (the header on the sheet's first row, no formula without a value, no
             # error cell) is read into typed columns by fastexcel, without a Python object per cell.
-            loaded = _arrow_sheet(path, guess, member, is_header) if header_row is None else None
+            loaded = _arrow_sheet(path, names[guess], member, is_header) if header_row is None else None
             if loaded is not None and scan.result() == ({}, {}):
                 return _open_arrow(workbook, names, guess, name, loaded, check_header)
             if sheet is None:
@@ -518,7 +518,7 @@ def _holds_value(inner: bytes | None) -> bool:
 
 
 def _arrow_sheet(
-    path: Path, index: int, member: str | None, is_header: Callable[[list[Any]], bool]
+    path: Path, sheet_name: str, member: str | None, is_header: Callable[[list[Any]], bool]
 ) -> tuple[list[str], Any, int] | None:
     """The header, the data rows as one Arrow record batch, and the rows below the header (blank ones too).
 
@@ -540,8 +540,8 @@ def _arrow_sheet(
     _quiet_fastexcel()
     pa, pc = require("pyarrow"), require("pyarrow.compute")
     try:
-        sheet = fastexcel.read_excel(str(path)).load_sheet(
-            index, header_row=0, schema_sample_rows=None, dtype_coercion="strict"
+        sheet = fastexcel.read_excel(str(path)).load_sheet(  # by name: the sheet python-calamine numbered
+            sheet_name, header_row=0, schema_sample_rows=None, dtype_coercion="strict"
         )
         columns = sheet.available_columns()
         batch = sheet.to_arrow()
@@ -560,8 +560,9 @@ def _arrow_sheet(
         return None
     if any(str(column.type) not in _PLAIN_TYPES for column in batch.columns):
         return None
+    text = (pa.string(), pa.large_string())
     empty = [
-        pc.or_kleene(column.is_null(), pc.equal(column, "")) if pa.types.is_string(column.type) else column.is_null()
+        pc.or_kleene(column.is_null(), pc.equal(column, "")) if column.type in text else column.is_null()
         for column in batch.columns
     ]
     if not all(pc.all(cells).as_py() for cells in empty[width:]):
