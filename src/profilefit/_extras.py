@@ -18,6 +18,7 @@ EXTRA_OF = {
     "pandas": "io",
     "openpyxl": "io",
     "python_calamine": "io",
+    "fastexcel": "io",
     "tqdm": "io",
     "dask": "dask",
     "distributed": "dask",
