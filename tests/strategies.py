@@ -364,3 +364,170 @@ def validation_inputs(draw: st.DrawFn, *, min_size: int = 5, max_size: int = 60)
         "demographics": demographics,
         "criterion_reliability": reliability,
     }
+
+
+# ---- export cells (the batch validator's and the Excel reader's tests) ---------------------------
+
+#: Text no export cell holds: NUL (Python's csv module refuses it) and lone surrogates (not UTF-8).
+_CELL_ALPHABET = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+
+
+def answer_texts(*, low: int = 1, high: int = 6) -> st.SearchStrategy[str]:
+    """Cells of an item or attention check: valid, empty, padded, signed, out of range, not whole, not a number."""
+    valid = st.integers(low, high).map(str)
+    odd = st.sampled_from(
+        [
+            " 5 ",
+            "+5",
+            "05",
+            "006",
+            "4.0",
+            "4,0",
+            "x",
+            "7",
+            "0",
+            "-1",
+            "10",
+            "٥",
+            "５",
+            "5\u00a0",
+            "\t3",
+            "1e0",
+            "  ",
+            "∞",
+        ]
+    )
+    junk = st.one_of(odd, st.integers(-20, 120).map(str), st.text(_CELL_ALPHABET, max_size=3))
+    return st.one_of(valid, valid, valid, valid, st.just(""), junk)
+
+
+def option_texts(option_ids: list[str]) -> st.SearchStrategy[str]:
+    """Cells of a situational scenario: an option letter in either case, padded, unknown, empty or junk."""
+    letters = st.sampled_from(option_ids)
+    return st.one_of(
+        letters,
+        letters,
+        letters.map(str.upper),
+        st.just(""),
+        letters.map(lambda letter: f" {letter} "),
+        st.sampled_from(["e", "z", "ab", "1", "\u212a", "A\u0301", "-"]),
+        st.text(_CELL_ALPHABET, max_size=2),
+    )
+
+
+def seconds_texts(*, max_seconds: float = 86_400.0) -> st.SearchStrategy[str]:
+    """Completion-time cells: decimal point or comma, signed, out of range, exponent, junk."""
+    plain = st.floats(0, max_seconds * 1.2, allow_nan=False).map(lambda x: f"{x:.1f}")
+    return st.one_of(
+        plain,
+        plain.map(lambda text: text.replace(".", ",")),
+        st.just(""),
+        st.sampled_from(
+            [
+                "-5",
+                "-0",
+                "+3",
+                ",5",
+                "5,",
+                ".5",
+                "1e3",
+                "abc",
+                " 12 ",
+                "86400",
+                "86400,0",
+                "86400.1",
+                "1.2.3",
+                "١٢",
+                "inf",
+            ]
+        ),
+        st.integers(-100, 200_000).map(str),
+        st.text(_CELL_ALPHABET, max_size=4),
+    )
+
+
+def candidate_id_texts(*, max_size: int = 140) -> st.SearchStrategy[str]:
+    """Candidate-id cells: typical ids, names with æøå, empty, padded, control characters, too long, formulas."""
+    typical = st.integers(1, 9999).map(lambda k: f"cand-{k:04d}")
+    return st.one_of(
+        typical,
+        typical,
+        st.sampled_from(
+            ["", " ", " padded ", "Åse Ødegård", "=1+1", "-12", "x\x01y", "tab\there", "a" * 128, "a" * 129]
+        ),
+        st.text(_CELL_ALPHABET, min_size=0, max_size=max_size),
+    )
+
+
+def export_columns(instrument: Instrument, *, max_items: int = 6) -> st.SearchStrategy[list[str]]:
+    """A header: candidate_id, maybe completion_seconds, and a few items, scenarios and checks, in any order."""
+    fields = st.lists(
+        st.sampled_from([*instrument.item_ids, *instrument.scenario_ids, *instrument.check_ids]),
+        unique=True,
+        max_size=max_items,
+    )
+    return st.tuples(fields, st.booleans()).flatmap(
+        lambda drawn: st.permutations(["candidate_id", *(["completion_seconds"] if drawn[1] else []), *drawn[0]])
+    )
+
+
+def cell_texts(instrument: Instrument, column: str) -> st.SearchStrategy[str]:
+    """The cell strategy for one column of an export."""
+    if column == "candidate_id":
+        return candidate_id_texts()
+    if column == "completion_seconds":
+        return seconds_texts()
+    if column in instrument.scenario_ids:
+        scenario = instrument.scenarios[instrument.scenario_ids.index(column)]
+        return option_texts([option.id for option in scenario.options])
+    return answer_texts(low=instrument.response_scale.min, high=instrument.response_scale.max)
+
+
+def valid_cell_texts(instrument: Instrument, column: str) -> st.SearchStrategy[str]:
+    """Cells the schema accepts, in the plain forms exports are made of (empty = unanswered)."""
+    if column == "candidate_id":
+        return st.integers(1, 9999).map(lambda k: f"cand-{k:04d}")
+    if column == "completion_seconds":
+        return st.one_of(st.just(""), st.floats(0, 3600, allow_nan=False).map(lambda x: f"{x:.1f}".replace(".", ",")))
+    if column in instrument.scenario_ids:
+        scenario = instrument.scenarios[instrument.scenario_ids.index(column)]
+        return st.sampled_from(["", *(option.id for option in scenario.options)])
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    return st.one_of(st.just(""), st.integers(low, high).map(str))
+
+
+@st.composite
+def export_rows(draw: st.DrawFn, instrument: Instrument, *, columns: list[str], max_rows: int = 8) -> list[list[str]]:
+    """Rows of text cells for a header: half clean rows, half with any kind of cell, so both outcomes are common."""
+    rows = []
+    for _ in range(draw(st.integers(0, max_rows))):
+        cells = valid_cell_texts if draw(st.booleans()) else cell_texts
+        rows.append([draw(cells(instrument, column)) for column in columns])
+    return rows
+
+
+def typed_values(instrument: Instrument, column: str) -> st.SearchStrategy[Any]:
+    """Values of one key of a JSON record: the text cells, plus numbers, booleans, nulls and lists."""
+    return st.one_of(
+        cell_texts(instrument, column),
+        st.none(),
+        st.integers(-3, 10),
+        st.floats(allow_nan=False, allow_infinity=False, min_value=-10, max_value=100_000),
+        st.sampled_from([4.0, 5.5, True, False, [], {"a": 1}]),
+    )
+
+
+@st.composite
+def json_records(draw: st.DrawFn, instrument: Instrument, *, max_rows: int = 6) -> list[dict[str, Any]]:
+    """Assessment records as an HR system might send them, with unknown, demographic and padded keys now and then."""
+    records = []
+    for _ in range(draw(st.integers(0, max_rows))):
+        keys = draw(export_columns(instrument, max_items=4))
+        if draw(st.integers(0, 5)) == 0:
+            keys = [k for k in keys if k != "candidate_id"]
+        record = {key: draw(typed_values(instrument, key)) for key in keys}
+        extra = draw(st.sampled_from([None, "tc9", "sex", " tc1", "candidate_id ", "schema_version"]))
+        if extra is not None and draw(st.booleans()):
+            record[extra] = draw(st.sampled_from(["", "4", "f", "profilefit.assessment/1", None, 3]))
+        records.append(record)
+    return records

@@ -153,8 +153,18 @@ def test_tests_never_import_each_other():
     """Shared helpers live in support modules (tests/strategies.py, tests/service_support.py, tests/chromium.py)."""
     offenders = [
         f"{path.name}:{number}"
-        for path in sorted((ROOT / "tests").glob("test_*.py"))
+        for path in sorted((ROOT / "tests").rglob("test_*.py"))
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-        if line.lstrip().startswith(("from tests.test_", "import tests.test_", "from .test_"))
+        if line.lstrip().startswith(
+            ("from tests.test_", "import tests.test_", "from .test_", "from test_", "import test_")
+        )
     ]
     assert offenders == []
+
+
+def test_the_tests_mirror_the_floors():
+    """tests/<floor>/ holds the tests of profilefit.<floor>; tests/ itself only what spans the house."""
+    folders = {path.name for path in (ROOT / "tests").iterdir() if (path / "__init__.py").exists()}
+    assert folders == set(FLOORS)
+    spanning = sorted(path.name for path in (ROOT / "tests").glob("test_*.py"))
+    assert len(spanning) <= 8, spanning  # architecture, conventions, examples, packaging, wheel, door-wide rules

@@ -36,7 +36,7 @@ def benjamini_hochberg(p_values: ArrayLike | Sequence[float]) -> NDArray[np.floa
 
     A missing p-value (``nan``) stays ``nan`` and is not counted in the family. Equal to
     ``statsmodels``' ``multipletests(p, method="fdr_bh")`` and scipy's
-    ``false_discovery_control(p, method="bh")`` on finite p-values (tests/test_dif_statistics.py).
+    ``false_discovery_control(p, method="bh")`` on finite p-values (tests/evidence/test_dif_statistics.py).
 
     Examples
     --------

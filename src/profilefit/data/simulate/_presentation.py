@@ -29,7 +29,7 @@ CONDITIONS: tuple[Condition, ...] = ("honest", "applicant", "directed", "maximal
 COACHING = 2.0
 #: Push per unit of desirability of the average applicant, in logits: calibrated once so that the
 #: generic desirability alone raises the eight observed scale scores by as much, on average, as the
-#: published applicant shift of the reference simulation does (about .16 SD; tests/test_faking.py
+#: published applicant shift of the reference simulation does (about .16 SD; tests/data/test_faking.py
 #: re-measures it). It moves the virtue claims of the ``applicant`` condition.
 APPLICANT_STRENGTH = 0.29
 #: The maximal pattern: a push so large that every rated answer saturates.

@@ -1,0 +1,234 @@
+"""The candidate test page: consent, pages in four languages, resume, timing, single use, accessibility."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from profilefit.apps.service._storage import utcnow
+from profilefit.core.screening import Screener
+from profilefit.pages.reports import isolate
+from tests import service_support as support
+
+
+@pytest.fixture(scope="module")
+def http(tmp_path_factory):
+    with support.client(tmp_path_factory.mktemp("page")) as client:
+        yield client
+
+
+def invite(http, **options):
+    body = {"candidate_id": "cand-1", "language": "nb", **options}
+    response = http.post("/v1/invitations", json=body, headers=support.AUTH)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def answers_for(instrument, value=5):
+    answers = {item: value for item in instrument.item_ids}
+    # Instructed checks as asked; virtue claims ("I have never ...") with a modest "disagree".
+    answers.update({check.id: check.expected or 2 for check in instrument.attention_checks})
+    answers.update({scenario.id: scenario.options[0].id for scenario in instrument.scenarios})
+    return answers
+
+
+def service(http):
+    return http.app.state.service
+
+
+def test_consent_page_gives_the_privacy_notice_in_the_invitation_language(http):
+    link = invite(http)["test_url"]
+    page = http.get("/take/" + support.token_of(link))
+    assert page.status_code == 200
+    assert '<html lang="nb">' in page.text
+    for words in ("Personvernerklæring", "art. 22", "Example Contact Centre AS", "privacy@example.test", "simulerte"):
+        assert words in page.text
+    assert "180 dager" in page.text  # the retention period
+    form = support.parse(page.text)
+    assert "consent" in form.labels and form.action.endswith("/consent")
+
+
+def test_no_consent_no_test(http):
+    token = support.token_of(invite(http)["test_url"])
+    refused = http.post(f"/take/{token}/consent", data={"lang": "nb"})
+    assert refused.status_code == 400 and 'role="alert"' in refused.text
+    assert support.parse(refused.text).radios == {}
+    page = http.post(f"/take/{token}/page/0", data={"tc1": "5"}, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == f"/take/{token}"
+
+
+def test_whole_test_in_norwegian_scores_the_answers_posted(http):
+    created = invite(http)
+    instrument = service(http).instrument
+    answers = answers_for(instrument)
+    thanks = support.fill_in(http, created["test_url"], answers)
+    assert "Takk" in thanks
+    assert not re.search(r"\b\d{1,3}(\.\d)?\s*(%|poeng|/ ?100)", thanks)  # no score on the thank-you page
+    status = http.get(f"/v1/invitations/{created['invitation_id']}", headers=support.AUTH).json()
+    assert status["status"] == "completed" and status["pages_answered"] == status["pages"]
+    with service(http).sessions() as session:
+        invitation = service(http).load(session, created["invitation_id"])
+        seconds = service(http).assessment(invitation)["completion_seconds"]
+    expected = Screener(support.artifact()).score({"candidate_id": "cand-1", "completion_seconds": seconds, **answers})
+    assert status["result"] == expected.model_dump(mode="json")
+
+
+def test_every_question_and_attention_check_is_asked_once_with_labels_and_legends(http):
+    link = invite(http, language="en")["test_url"]
+    token = support.token_of(link)
+    http.post(f"/take/{token}/consent", data={"consent": "yes", "lang": "en"})
+    instrument = service(http).instrument
+    answers = answers_for(instrument)
+    asked: list[str] = []
+    page = http.get(f"/take/{token}")
+    while True:
+        form = support.parse(page.text)
+        if not form.radios:
+            break
+        assert form.fieldsets == form.legends == len(form.radios)
+        for name, values in form.radios.items():
+            assert all(f"{name}-{value}" in form.labels for value in values)  # every radio has its label
+        asked += list(form.radios)
+        assert len(form.radios) <= 8  # short pages
+        page = http.post(str(form.action), data={**{n: str(answers[n]) for n in form.radios}, "lang": "en"})
+    expected = {*instrument.item_ids, *instrument.check_ids, *instrument.scenario_ids}
+    assert sorted(asked) == sorted(expected)
+
+
+def test_progress_is_saved_and_the_candidate_resumes(http):
+    token = support.token_of(invite(http, language="sv")["test_url"])
+    http.post(f"/take/{token}/consent", data={"consent": "yes", "lang": "sv"})
+    first = support.parse(http.get(f"/take/{token}").text)
+    http.post(str(first.action), data={name: "4" for name in first.radios})
+    again = http.get(f"/take/{token}")
+    assert "Sida 2 av" in again.text
+    assert set(support.parse(again.text).radios).isdisjoint(first.radios)
+
+
+def test_a_page_with_a_missing_answer_is_shown_again_with_errors(http):
+    token = support.token_of(invite(http, language="en")["test_url"])
+    http.post(f"/take/{token}/consent", data={"consent": "yes", "lang": "en"})
+    form = support.parse(http.get(f"/take/{token}").text)
+    names = list(form.radios)
+    posted = {name: "3" for name in names[1:]}
+    posted[names[2]] = "99"
+    page = http.post(str(form.action), data=posted)
+    assert page.status_code == 400
+    assert 'role="alert"' in page.text and 'aria-invalid="true"' in page.text
+    assert f'href="#q-{names[0]}"' in page.text and f'href="#q-{names[2]}"' in page.text
+    assert f'id="{names[1]}-3" name="{names[1]}" value="3" checked' in page.text  # what was given stays chosen
+
+
+def test_page_time_adds_up_to_completion_seconds(http):
+    token = support.token_of(invite(http, language="en")["test_url"])
+    http.post(f"/take/{token}/consent", data={"consent": "yes", "lang": "en"})
+    form = support.parse(http.get(f"/take/{token}").text)
+    svc = service(http)
+    with svc.sessions() as session:
+        invitation = svc.load(session, svc.signer.read_invitation_token(token)[0])
+        invitation.page_opened_at = utcnow() - timedelta(seconds=75)  # as if the candidate read for 75 s
+        session.commit()
+    http.post(str(form.action), data={name: "4" for name in form.radios})
+    with svc.sessions() as session:
+        invitation = svc.load(session, invitation.id)
+        assert 75 <= invitation.page_seconds["0"] < 80
+        assert svc.assessment(invitation)["completion_seconds"] == pytest.approx(invitation.page_seconds["0"], abs=0.1)
+
+
+def test_the_link_works_once(http):
+    created = invite(http)
+    support.fill_in(http, created["test_url"], answers_for(service(http).instrument))
+    used = http.get("/take/" + support.token_of(created["test_url"]))
+    assert used.status_code == 410 and "brukt" in used.text
+
+
+def test_expired_and_forged_links_are_refused(tmp_path):
+    with support.client(tmp_path, invitation_days=-1) as http:
+        token = support.token_of(invite(http)["test_url"])
+        assert http.get(f"/take/{token}").status_code == 410
+        forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+        assert http.get(f"/take/{forged}").status_code == 404
+        assert http.get("/take/not-a-token").status_code == 404
+
+
+def test_the_candidate_switches_language(http):
+    token = support.token_of(invite(http)["test_url"])
+    page = http.get(f"/take/{token}?lang=nl")
+    assert '<html lang="nl">' in page.text and "Privacyverklaring" in page.text
+    assert f'href="/take/{token}?lang=sv"' in page.text
+    assert '<html lang="nl">' in http.get(f"/take/{token}").text  # the choice is kept
+
+
+def test_everything_is_escaped_and_isolated(tmp_path):
+    hostile = '<script>alert("x")</script> & \u202eCo שלום'
+    with support.client(tmp_path, organisation=hostile) as http:
+        token = support.token_of(invite(http)["test_url"])
+        page = http.get(f"/take/{token}")
+        assert "<script>" not in page.text and "&lt;script&gt;" in page.text
+        escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; \u202eCo שלום"
+        assert f'<bdi dir="auto">{escaped}</bdi>' in page.text  # a right-to-left name cannot reorder the page
+        assert f"\u2068{escaped}\u2069 har invitert deg" in page.text  # nor the sentence it stands in
+
+
+@given(text=st.text(alphabet=st.sampled_from("ab\u2066\u2067\u2068\u2069\u202e"), max_size=12))
+def test_property_an_isolated_name_is_balanced(text):
+    """Rule: isolate(x) opens with FSI, ends with PDI, and every isolate inside closes before the end."""
+    wrapped = isolate(text)
+    depth = 0
+    for char in wrapped[:-1]:
+        depth += char in "\u2066\u2067\u2068"
+        depth -= char == "\u2069"
+        assert depth >= 1 or char == wrapped[0]
+    assert wrapped[0] == "\u2068" and wrapped[-1] == "\u2069" and depth == 1
+
+
+def test_pages_forbid_caching_referrers_and_foreign_content(http):
+    token = support.token_of(invite(http)["test_url"])
+    headers = http.get(f"/take/{token}").headers
+    assert headers["cache-control"] == "no-store" and headers["referrer-policy"] == "no-referrer"
+    assert "default-src 'none'" in headers["content-security-policy"]
+    assert "script-src" not in headers["content-security-policy"]  # no scripts at all
+    assert http.get("/static/take.css").headers["content-type"].startswith("text/css")
+
+
+def test_report_link_is_signed(http):
+    created = invite(http)
+    support.fill_in(http, created["test_url"], answers_for(service(http).instrument))
+    status = http.get(f"/v1/invitations/{created['invitation_id']}", headers=support.AUTH).json()
+    report = http.get(status["report_url"].removeprefix("http://testserver"))
+    assert report.status_code == 200 and "cand-1" in report.text and 'lang="nb"' in report.text
+    assert http.get(f"/reports/{created['invitation_id']}?sig=forged").status_code == 404
+
+
+def test_submitting_writes_the_decision_log_without_answers(tmp_path):
+    log = tmp_path / "decisions.jsonl"
+    with support.client(tmp_path, decision_log=str(log)) as http:
+        created = invite(http)
+        support.fill_in(http, created["test_url"], answers_for(service(http).instrument))
+    [line] = log.read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)
+    assert record["model_id"] == support.artifact().manifest.model_id and len(record["input_sha256"]) == 64
+    assert "cand-1" not in line and '"tc1"' not in line  # no candidate id, no answers
+
+
+def test_of_two_submissions_at_once_exactly_one_scores(http):
+    created = invite(http)
+    svc = service(http)
+    answers = answers_for(svc.instrument)
+    with svc.sessions() as session:
+        invitation = svc.load(session, created["invitation_id"])
+        for number, ids in enumerate(svc.pages):
+            svc.save_page(session, invitation, number, {key: str(answers[key]) for key in ids})
+    with svc.sessions() as first, svc.sessions() as second:  # both read the link before either submits
+        one, two = svc.load(first, created["invitation_id"]), svc.load(second, created["invitation_id"])
+        assert svc.submit(first, one) is not None
+        assert svc.submit(second, two) is None
+    status = http.get(f"/v1/invitations/{created['invitation_id']}", headers=support.AUTH).json()
+    assert status["status"] == "completed"
+    with svc.sessions() as session:
+        assert len(svc.load(session, created["invitation_id"]).results) == 1

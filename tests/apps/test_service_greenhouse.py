@@ -1,0 +1,213 @@
+"""Greenhouse's Assessment Partner API, tested as Greenhouse documents it (developers.greenhouse.io/assessment.html).
+
+Also the end-to-end path: send_test → e-mail on a real SMTP server on loopback → the link
+in it → the page filled in by posting its forms → the PATCH callback → test_status complete.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+
+from profilefit.apps.service import SmtpSettings, create_app
+from profilefit.apps.service._storage import Invitation
+from tests import service_support as support
+from tests.service_support import GH, Inbox, basic, free_port, send_test_body
+
+STATUS_KEYS = {"partner_status", "partner_profile_url", "partner_score", "metadata"}
+
+
+class Callbacks(BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[str, str, str | None]]] = []
+
+    def do_PATCH(self):
+        Callbacks.received.append((self.command, self.path, self.headers.get("Authorization")))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def inbox():
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield handler, controller.port
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def callback_server():
+    server = HTTPServer(("127.0.0.1", 0), Callbacks)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def http(tmp_path_factory, inbox):
+    _, port = inbox
+    smtp = SmtpSettings(host="127.0.0.1", port=port, sender="tests@example.test", starttls=False)
+    with support.client(
+        tmp_path_factory.mktemp("greenhouse"),
+        smtp=smtp,
+        callback_hosts=("127.0.0.1",),
+        allow_http_callbacks=True,
+        callback_key="greenhouse-callback-key",
+    ) as client:
+        yield client
+
+
+def test_every_endpoint_needs_the_api_key_as_basic_user_name(http):
+    for method, path in (
+        ("GET", "list_tests"),
+        ("POST", "send_test"),
+        ("GET", "test_status"),
+        ("POST", "response_error"),
+    ):
+        for headers in ({}, basic("wrong"), support.AUTH):
+            response = http.request(method, f"/greenhouse/{path}", headers=headers)
+            assert response.status_code == 401, (path, headers)
+            assert response.headers["www-authenticate"].startswith("Basic")
+
+
+def test_list_tests_is_a_list_of_id_and_name(http):
+    tests = http.get("/greenhouse/list_tests", headers=GH).json()
+    assert isinstance(tests, list)
+    service = http.app.state.service
+    roles = [role for role in service.roles if role != "none"]  # "none" (no fit) is not offered to Greenhouse
+    assert len(tests) == len(roles) * len(service.languages)
+    for test in tests:
+        assert set(test) == {"partner_test_id", "partner_test_name"}
+        assert isinstance(test["partner_test_id"], str) and isinstance(test["partner_test_name"], str)
+    assert "complex-case.nb" in {test["partner_test_id"] for test in tests}
+
+
+def test_send_test_answers_with_a_string_partner_interview_id_and_mails_the_link(http, inbox):
+    handler, _ = inbox
+    before = len(handler.messages)
+    response = http.post(
+        "/greenhouse/send_test", json=send_test_body("transactional.sv", "hp@example.test"), headers=GH
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"partner_interview_id"} and isinstance(body["partner_interview_id"], str)
+    [message] = handler.messages[before:]
+    assert message["To"] == "hp@example.test" and "/take/" in message.get_payload(decode=True).decode()
+    status = http.get("/greenhouse/test_status", params=body, headers=GH).json()
+    assert set(status) <= STATUS_KEYS and status["partner_status"] != "complete"
+
+
+def test_send_test_refuses_an_unknown_test_or_a_missing_email(http):
+    unknown = http.post("/greenhouse/send_test", json=send_test_body("no-such.xx", "a@example.test"), headers=GH)
+    assert unknown.status_code == 422
+    body = send_test_body("complex-case.en", "a@example.test")
+    del body["candidate"]["email"]
+    assert http.post("/greenhouse/send_test", json=body, headers=GH).status_code == 422
+
+
+def test_send_test_fails_cleanly_when_mail_cannot_go_out(tmp_path):
+    smtp = SmtpSettings(host="127.0.0.1", port=free_port(), starttls=False, timeout=2)
+    with support.client(tmp_path, smtp=smtp) as http:
+        response = http.post(
+            "/greenhouse/send_test", json=send_test_body("complex-case.en", "a@example.test"), headers=GH
+        )
+        assert response.status_code == 503 and response.headers["content-type"] == "application/problem+json"
+        assert "a@example.test" not in response.text
+        with http.app.state.service.sessions() as session:  # no half-made invitation is left behind
+            assert session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 0
+
+
+def test_unknown_partner_interview_id_is_404(http):
+    assert http.get("/greenhouse/test_status", params={"partner_interview_id": "nope"}, headers=GH).status_code == 404
+
+
+def test_an_organisation_sees_only_its_own_tests(tmp_path, inbox):
+    _, port = inbox
+    smtp = SmtpSettings(host="127.0.0.1", port=port, starttls=False)
+    settings = support.settings(tmp_path, smtp=smtp).with_keys([support.KEY, "second-organisation"])
+    with TestClient(create_app(settings, artifact=support.artifact())) as http:
+        body = send_test_body("complex-case.en", "b@example.test")
+        interview = http.post("/greenhouse/send_test", json=body, headers=GH).json()["partner_interview_id"]
+        query = {"partner_interview_id": interview}
+        assert (
+            http.get("/greenhouse/test_status", params=query, headers=basic("second-organisation")).status_code == 404
+        )
+        assert http.get("/greenhouse/test_status", params=query, headers=GH).status_code == 200
+
+
+def test_response_error_is_acknowledged_and_the_candidate_email_is_not_logged(http, caplog):
+    caplog.set_level("INFO")
+    documented = {
+        "api_call": "test_status",
+        "errors": ["partner_status is 'complete' but partner_profile url is missing"],
+        "partner_test_id": 12345,
+        "partner_test_name": "Personality Test",
+        "partner_interview_id": 299506,
+        "candidate_email": "hpotter@hogwarts.edu",
+    }
+    response = http.post("/greenhouse/response_error", json=documented, headers=GH)
+    assert response.status_code == 200 and response.json() == {"status": 200}
+    assert "hpotter" not in caplog.text and "test_status" in caplog.text
+
+
+def test_end_to_end_send_test_mail_page_callback_status(http, inbox, callback_server):
+    """send_test → e-mail on loopback SMTP → link → every page posted in nb → PATCH callback → complete."""
+    handler, _ = inbox
+    before = len(handler.messages)
+    callback = f"{callback_server}/integrations/testing_partners/take_home_tests/12345"
+    sent = http.post(
+        "/greenhouse/send_test", json=send_test_body("complex-case.nb", "kari@example.test", callback), headers=GH
+    )
+    interview = sent.json()["partner_interview_id"]
+    [message] = handler.messages[before:]
+    text = message.get_payload(decode=True).decode("utf-8")
+    assert "spørreskjema" in text  # written in the test's language
+    link = next(word for word in text.split() if "/take/" in word)
+    instrument = http.app.state.service.instrument
+    answers = {item: 5 for item in instrument.item_ids}
+    answers.update({check.id: check.expected or 2 for check in instrument.attention_checks})
+    answers.update({scenario.id: scenario.options[1].id for scenario in instrument.scenarios})
+    Callbacks.received.clear()
+    thanks = support.fill_in(http, link, answers)
+    assert "Takk" in thanks
+    assert Callbacks.received == [
+        (
+            "PATCH",
+            "/integrations/testing_partners/take_home_tests/12345",
+            basic("greenhouse-callback-key")["Authorization"],
+        )
+    ]
+    status = http.get("/greenhouse/test_status", params={"partner_interview_id": interview}, headers=GH).json()
+    assert set(status) == STATUS_KEYS and status["partner_status"] == "complete"
+    assert isinstance(status["partner_score"], float) and 0 <= status["partner_score"] <= 100
+    assert all(isinstance(value, str | int | float | bool) for value in status["metadata"].values())  # not nested
+    report = http.get(status["partner_profile_url"].removeprefix("http://testserver"))
+    assert report.status_code == 200 and "greenhouse-application-26234709" in report.text
+    result = http.get(f"/v1/invitations/{interview}", headers=support.AUTH).json()["result"]
+    assert status["partner_score"] == result["fit"]["score"] and status["metadata"]["Profile"] == result["profile"]
+    assert result["candidate_id"] == "greenhouse-application-26234709"
+    with http.app.state.service.sessions() as session:
+        assert http.app.state.service.load(session, interview).email is None  # the address is not kept
+
+
+def test_status_of_a_result_with_an_incomplete_fit_says_so(http):
+    body = send_test_body("complex-case.en", "partial@example.test")
+    interview = http.post("/greenhouse/send_test", json=body, headers=GH).json()["partner_interview_id"]
+    service = http.app.state.service
+    with service.sessions() as session:  # only the first page answered, then submitted: too few answers for a fit
+        invitation = service.load(session, interview)
+        service.save_page(session, invitation, 0, {key: "4" for key in service.pages[0]})
+        assert service.submit(session, invitation) is not None
+    status = http.get("/greenhouse/test_status", params={"partner_interview_id": interview}, headers=GH)
+    assert status.status_code == 200 and status.json()["metadata"]["Fit band"] == "incomplete"

@@ -1,0 +1,90 @@
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from profilefit.core.instrument import load_instrument
+from profilefit.core.schema import DEMOGRAPHIC_FIELDS, assessment_model, build_assessment_model, describe_errors
+from profilefit.core.screening import json_schemas
+from tests.strategies import assessments, bad_answers
+
+INSTRUMENT = load_instrument()
+Assessment = assessment_model()
+SCHEMA_DIR = Path(__file__).parents[2] / "docs" / "schema"
+
+
+@given(assessments(INSTRUMENT))
+def test_dump_then_validate_gives_the_same_assessment(record):
+    assessment = Assessment.model_validate(record)
+    assert Assessment.model_validate(assessment.model_dump()) == assessment
+    assert Assessment.model_validate_json(assessment.model_dump_json()) == assessment
+
+
+@given(st.sampled_from(INSTRUMENT.item_ids + INSTRUMENT.check_ids), bad_answers(INSTRUMENT))
+def test_any_bad_answer_raises_an_error_naming_the_item(item_id, value):
+    with pytest.raises(ValidationError) as caught:
+        Assessment.model_validate({"candidate_id": "c1", item_id: value})
+    problems = describe_errors(caught.value)
+    assert [p["field"] for p in problems] == [item_id]
+    assert "from 1 to 6" in problems[0]["reason"] or "valid" in problems[0]["reason"]
+    assert item_id in str(caught.value)
+
+
+@given(
+    st.sampled_from(INSTRUMENT.scenario_ids),
+    # The row rule reads " B " as option b and blank text as unanswered.
+    st.text(max_size=3).filter(lambda s: s.strip() and s.strip().lower() not in {"a", "b", "c", "d"}),
+)
+def test_an_unknown_option_names_the_scenario_and_what_is_allowed(scenario_id, value):
+    with pytest.raises(ValidationError) as caught:
+        Assessment.model_validate({"candidate_id": "c1", scenario_id: value})
+    problems = describe_errors(caught.value)
+    assert problems[0]["field"] == scenario_id
+    assert problems[0]["value"] == value.strip().lower()
+    assert "'a', 'b', 'c' or 'd'" in problems[0]["reason"]
+
+
+def test_the_fields_are_strict_behind_the_row_rule():
+    """The row rule reads "4" and 4.0 as 4; what it leaves (4.5, "4,0", true) the strict fields refuse."""
+    for value in ["4", " 4 ", 4.0, "4.0", "+4"]:
+        assert Assessment.model_validate({"candidate_id": "c1", "tc1": value}).tc1 == 4
+    for value in [4.5, "4,0", True, "٤"]:
+        with pytest.raises(ValidationError, match="tc1"):
+            Assessment.model_validate({"candidate_id": "c1", "tc1": value})
+
+
+@pytest.mark.parametrize("field", sorted(DEMOGRAPHIC_FIELDS))
+def test_demographic_fields_are_refused_and_pointed_to_the_audit(field):
+    with pytest.raises(ValidationError, match="profilefit audit") as caught:
+        Assessment.model_validate({"candidate_id": "c1", field: "x"})
+    assert describe_errors(caught.value) == [{"field": field, "value": "x", "reason": caught.value.errors()[0]["msg"]}]
+
+
+def test_unknown_fields_are_refused():
+    with pytest.raises(ValidationError) as caught:
+        Assessment.model_validate({"candidate_id": "c1", "tc99": 3})
+    assert describe_errors(caught.value)[0]["reason"].startswith("not a field of this instrument")
+
+
+def test_assessments_are_frozen():
+    assessment = Assessment(candidate_id="c1", tc1=3)
+    with pytest.raises(ValidationError):
+        assessment.tc1 = 4  # type: ignore[misc]
+
+
+def test_custom_instrument_gets_its_own_range(custom_instrument):
+    Custom = build_assessment_model(custom_instrument)
+    assert Custom(candidate_id="x", calm1=5).calm1 == 5
+    with pytest.raises(ValidationError) as caught:
+        Custom(candidate_id="x", calm1=6)
+    assert "from 1 to 5" in describe_errors(caught.value, custom_instrument)[0]["reason"]
+
+
+@pytest.mark.parametrize("which", ["assessment", "result"])
+def test_committed_json_schema_is_current(which):
+    """Regenerate with: profilefit schema --which NAME > docs/schema/NAME.schema.json"""
+    committed = json.loads((SCHEMA_DIR / f"{which}.schema.json").read_text(encoding="utf-8"))
+    assert committed == json_schemas()[which], f"docs/schema/{which}.schema.json is stale; regenerate it"

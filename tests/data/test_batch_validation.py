@@ -1,0 +1,353 @@
+"""The vectorized batch validator agrees with the reference rule (coerce_row + the strict schema) row for row."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from profilefit.core.instrument import Instrument, load_instrument
+from profilefit.core.schema import DEMOGRAPHIC_FIELDS
+from profilefit.core.scoring import Responses
+from profilefit.data.batch import RawChunk, _cells, open_source, validate_chunk
+from profilefit.data.io import read_assessments
+from profilefit.exceptions import ColumnError
+from tests.strategies import (
+    export_columns,
+    export_rows,
+    json_records,
+)
+
+INSTRUMENT = load_instrument()
+
+# ---- helpers ------------------------------------------------------------------------------
+
+
+def _write_csv(
+    directory: str, columns: list[str], rows: list[list[str]], *, delimiter: str, bom: bool, crlf: bool
+) -> Path:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n" if crlf else "\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    path = Path(directory) / "export.csv"
+    path.write_bytes((("\ufeff" if bom else "") + buffer.getvalue()).encode("utf-8"))
+    return path
+
+
+def _validate_all(data: Any, instrument: Instrument, *, chunk_size: int) -> tuple[Responses, list[dict[str, Any]]]:
+    chunks = [validate_chunk(instrument, raw) for raw in open_source(data, instrument, chunk_size=chunk_size).chunks]
+    parts = [chunk.responses for chunk in chunks]
+    for part in parts:  # the answer codes the validator attaches are what the answers give
+        fresh = Responses(part.instrument, part.candidate_ids, part.items, part.choices, part.checks, part.seconds)
+        np.testing.assert_array_equal(part.__dict__["answer_codes"], fresh.answer_codes)
+    responses = Responses.concatenate(parts) if parts else Responses.from_records(instrument, [])
+    rejects = [record for chunk in chunks for record in chunk.rejects]
+    assert sum(chunk.n_read for chunk in chunks) == len(responses) + len({r["row"] for r in rejects})
+    return responses, rejects
+
+
+def _assert_same(actual: Responses, expected: Responses) -> None:
+    assert actual.candidate_ids.tolist() == expected.candidate_ids.tolist()
+    np.testing.assert_array_equal(actual.items, expected.items)
+    np.testing.assert_array_equal(actual.choices, expected.choices)
+    np.testing.assert_array_equal(actual.checks, expected.checks)
+    np.testing.assert_array_equal(actual.seconds, expected.seconds)
+
+
+def _without_id(rejects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{key: value for key, value in record.items() if key != "candidate_id"} for record in rejects]
+
+
+def _fields(instrument: Instrument) -> set[str]:
+    return {
+        "candidate_id",
+        "completion_seconds",
+        "schema_version",
+        *instrument.item_ids,
+        *instrument.scenario_ids,
+        *instrument.check_ids,
+    }
+
+
+def _as_a_file_reads_it(record: dict[str, Any], instrument: Instrument) -> dict[str, Any]:
+    """A JSON object as every file format reads it: keys that are not fields (any case, any padding) left out."""
+    folded = {name.casefold() for name in _fields(instrument)}
+    return {key: value for key, value in record.items() if key.strip().casefold() in folded}
+
+
+def _only_field_values(
+    rejects: list[dict[str, Any]], records: list[Any], instrument: Instrument
+) -> list[dict[str, Any]]:
+    """Rejects as a rejects file holds them: a value only where it is the value the row gives a field."""
+    fields = _fields(instrument)
+    kept = []
+    for reject in rejects:
+        record = records[reject["row"] - 1]
+        present = isinstance(record, dict) and reject["field"] in {str(key).strip() for key in record}
+        kept.append(reject if reject["field"] in fields and present else {**reject, "value": None})
+    return kept
+
+
+# ---- properties ---------------------------------------------------------------------------
+
+
+@given(
+    columns=export_columns(INSTRUMENT),
+    data=st.data(),
+    delimiter=st.sampled_from([";", ","]),
+    bom=st.booleans(),
+    crlf=st.booleans(),
+    chunk_size=st.integers(1, 5),
+)
+def test_csv_validation_accepts_and_rejects_exactly_what_the_schema_does(
+    columns, data, delimiter, bom, crlf, chunk_size
+):
+    rows = data.draw(export_rows(INSTRUMENT, columns=columns))
+    with tempfile.TemporaryDirectory() as directory:
+        path = _write_csv(directory, columns, rows, delimiter=delimiter, bom=bom, crlf=crlf)
+        expected, _, expected_rejects = read_assessments(path, INSTRUMENT)
+        actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=chunk_size)
+    _assert_same(actual, expected)
+    assert _without_id(rejects) == expected_rejects
+
+
+@given(records=json_records(INSTRUMENT), chunk_size=st.integers(1, 4))
+def test_json_lines_validation_agrees_with_the_schema(records, chunk_size):
+    # A JSON Lines file is read as a table is: keys that are not fields are left out before the rule.
+    read = [_as_a_file_reads_it(record, INSTRUMENT) for record in records]
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "export.jsonl"
+        path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+        reference = Path(directory) / "reference.jsonl"
+        reference.write_text("".join(json.dumps(record) + "\n" for record in read), encoding="utf-8")
+        expected, _, expected_rejects = read_assessments(reference, INSTRUMENT)
+        actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=chunk_size)
+    _assert_same(actual, expected)
+    assert _without_id(rejects) == _only_field_values(expected_rejects, read, INSTRUMENT)
+
+
+@given(records=json_records(INSTRUMENT), chunk_size=st.integers(1, 4))
+def test_dicts_validate_like_the_schema(records, chunk_size):
+    # An iterable of dicts takes the same path as JSON Lines, without the JSON round trip.
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "export.jsonl"
+        path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+        expected, _, expected_rejects = read_assessments(path, INSTRUMENT)
+    actual, rejects = _validate_all(iter(records), INSTRUMENT, chunk_size=chunk_size)
+    _assert_same(actual, expected)
+    assert _without_id(rejects) == _only_field_values(expected_rejects, records, INSTRUMENT)
+
+
+def foreign_columns() -> st.SearchStrategy[list[str]]:
+    """Columns an export may carry that are not fields: demographics, contact details, misspelt item ids."""
+    return st.lists(st.sampled_from(["sex", "Age", "ethnicity", "email", "name", "tc9", "tc 1", "sj 1"]), unique=True)
+
+
+@given(columns=export_columns(INSTRUMENT), foreign=foreign_columns(), data=st.data())
+def test_foreign_columns_are_ignored_named_once_and_change_nothing(columns, foreign, data):
+    """Rule: a file with extra columns scores exactly as the file without them, with one note naming them."""
+    foreign = [name for name in foreign if name.casefold() not in {c.casefold() for c in columns}]
+    rows = data.draw(export_rows(INSTRUMENT, columns=columns, max_rows=4))
+    extra = [[data.draw(st.sampled_from(["", "f", "42", "x@y.no"])) for _ in foreign] for _ in rows]
+    with tempfile.TemporaryDirectory() as directory:
+        wide = _write_csv(
+            directory,
+            [*columns, *foreign],
+            [r + e for r, e in zip(rows, extra, strict=True)],
+            delimiter=";",
+            bom=True,
+            crlf=True,
+        )
+        questions = {*INSTRUMENT.item_ids, *INSTRUMENT.scenario_ids, *INSTRUMENT.check_ids}
+        if not questions & set(columns) and any(name.casefold() not in DEMOGRAPHIC_FIELDS for name in foreign):
+            with pytest.raises(ColumnError, match="another instrument"):  # nothing but unknown columns
+                open_source(wide, INSTRUMENT)
+            return
+        source = open_source(wide, INSTRUMENT, chunk_size=3)
+        validated = [validate_chunk(INSTRUMENT, raw) for raw in source.chunks]
+        narrow = Path(directory) / "narrow"
+        narrow.mkdir()
+        # The reference copy is comma-separated: with a one-column header a semicolon file cannot
+        # show its delimiter, while the csv module quotes any cell holding a comma.
+        expected, _, expected_rejects = read_assessments(
+            _write_csv(str(narrow), columns, rows, delimiter=",", bom=True, crlf=True), INSTRUMENT
+        )
+    notes = " ".join(source.notes)
+    assert all(repr(name) in notes for name in foreign)
+    assert len(source.notes) <= 3  # once: matched by case, demographic, unknown
+    parts = [chunk.responses for chunk in validated]
+    _assert_same(Responses.concatenate(parts) if parts else Responses.from_records(INSTRUMENT, []), expected)
+    assert _without_id([r for chunk in validated for r in chunk.rejects]) == expected_rejects
+
+
+# ---- examples -----------------------------------------------------------------------------
+
+
+def test_the_whitespace_table_is_what_str_strip_removes():
+    wide = re.compile(f"[{_cells._WIDE_SPACES}]")
+    everything = [chr(c) for c in range(0x21, 0x110000) if not 0xD800 <= c <= 0xDFFF]
+    assert {ch for ch in everything if ch.isspace()} == {ch for ch in everything if wide.fullmatch(ch)}
+
+
+def test_the_bundled_export_validates_like_the_reference(instrument):
+    from profilefit.data.datasets import sample_export_path
+
+    expected, _, _ = read_assessments(sample_export_path(), instrument)
+    actual, rejects = _validate_all(sample_export_path(), instrument, chunk_size=150)
+    _assert_same(actual, expected)
+    assert [(r["row"], r["candidate_id"], r["field"]) for r in rejects] == [
+        (401, "cand-0401", "tc1"),
+        (402, "cand-0402", "sj1"),
+    ]
+
+
+def test_a_row_with_too_few_or_too_many_cells_is_read_like_the_csv_module(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("candidate_id;tc1;tc3\r\nc1;4;5\r\nc2;4\r\nc3;4;5;6\r\nc4;1;2\r\n", encoding="utf-8")
+    expected, _, expected_rejects = read_assessments(path, INSTRUMENT)
+    actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=2)
+    _assert_same(actual, expected)
+    assert actual.candidate_ids.tolist() == ["c1", "c2", "c4"]  # a short row leaves the rest unanswered
+    assert [(r["row"], r["field"]) for r in rejects] == [(3, "(extra cells)")]
+    # The cells beyond the header are not copied: they may be anything (a name, an e-mail).
+    assert _without_id(rejects) == [{**expected_rejects[0], "value": None}]
+
+
+def test_quoted_line_breaks_semicolons_and_nordic_letters_survive(tmp_path):
+    path = tmp_path / "quoted.csv"
+    path.write_bytes('\ufeffcandidate_id;tc1;completion_seconds\r\n"Åse; Ø";4;"12,5"\r\n"two\r\nlines";5;\r\n'.encode())
+    expected, _, expected_rejects = read_assessments(path, INSTRUMENT)
+    actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=10)
+    _assert_same(actual, expected)
+    assert actual.candidate_ids.tolist() == ["Åse; Ø"]
+    assert actual.seconds[0] == 12.5
+    assert _without_id(rejects) == expected_rejects
+
+
+def test_an_unknown_column_is_ignored_and_named_once_with_a_suggestion(tmp_path):
+    path = tmp_path / "typo.csv"
+    path.write_text("candidate_id;tc1;tcl3;email\nc1;4;5;a@b.no\n", encoding="utf-8")
+    source = open_source(path, INSTRUMENT)
+    (note,) = source.notes
+    assert "'tcl3' (did you mean 'tc3'?), 'email' are not fields" in note and "--ignore-column" in note
+    actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=10)
+    assert actual.candidate_ids.tolist() == ["c1"] and rejects == []
+    assert open_source(path, INSTRUMENT, ignore_columns=["TCL3", "email"]).notes == ()
+
+
+def test_a_long_list_of_unknown_columns_is_capped(tmp_path):
+    path = tmp_path / "wide.csv"
+    names = [f"extra{k}" for k in range(100_000)]
+    path.write_text("candidate_id;tc1;" + ";".join(names) + "\nc1;4" + ";" * len(names) + "\n", encoding="utf-8")
+    (note,) = open_source(path, INSTRUMENT).notes
+    assert "'extra9' and 99,990 more are not fields" in note and len(note) < 400
+    actual, _ = _validate_all(path, INSTRUMENT, chunk_size=10)
+    assert actual.candidate_ids.tolist() == ["c1"]
+
+
+def test_a_demographic_column_is_never_read_and_the_note_says_where_it_belongs(tmp_path):
+    path = tmp_path / "demographics.csv"
+    path.write_text("candidate_id;tc1;Sex\nc1;4;f\n", encoding="utf-8")
+    source = open_source(path, INSTRUMENT)
+    assert any("'Sex' look like demographics and were not read" in note and "audit" in note for note in source.notes)
+    chunks = list(source.chunks)
+    assert [name for chunk in chunks for name, _ in chunk.columns] == ["candidate_id", "tc1"]
+
+
+def test_header_names_match_without_case_with_one_note(tmp_path):
+    path = tmp_path / "upper.csv"
+    path.write_text("Candidate_ID;TC1;Tc3;SJ1\nc1;4;5;B\n", encoding="utf-8")
+    source = open_source(path, INSTRUMENT)
+    assert source.notes == (
+        f"{path}: column name(s) 'Candidate_ID', 'TC1', 'Tc3', 'SJ1' matched their fields without regard to case",
+    )
+    actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=10)
+    columns = [INSTRUMENT.item_ids.index("tc1"), INSTRUMENT.item_ids.index("tc3")]
+    assert rejects == [] and actual.items[0, columns].tolist() == [4.0, 5.0] and actual.choices[0, 0] == 1
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("tc1;tc2", "no candidate_id column"),
+        ("candidate_id;tc1; tc1 ", "'tc1' appear more than once"),
+        ("candidate_id;tc1;TC1", "'tc1' appear more than once"),
+    ],
+)
+def test_header_problems_are_file_level(tmp_path, header, message):
+    path = tmp_path / "header.csv"
+    path.write_text(header + "\n", encoding="utf-8")
+    with pytest.raises(ColumnError, match=message):
+        open_source(path, INSTRUMENT)
+
+
+def test_a_trailing_delimiter_column_is_harmless_until_it_holds_a_value(tmp_path):
+    path = tmp_path / "trailing.csv"
+    path.write_text("candidate_id;tc1;\nc1;4;\nc2;5;oops\n", encoding="utf-8")
+    expected, _, expected_rejects = read_assessments(path, INSTRUMENT)
+    actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=10)
+    _assert_same(actual, expected)
+    assert [r["row"] for r in rejects] == [2]
+    # A cell under no name is not copied to the rejects: it could hold anything.
+    assert _without_id(rejects) == [{**expected_rejects[0], "value": None}]
+
+
+def test_json_lines_bad_lines_are_rejected_not_fatal(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"candidate_id": "c1", "tc1": 4}\n\n[1, 2]\n{not json\n{"candidate_id": "c2"}\n', encoding="utf-8")
+    actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=2)
+    assert actual.candidate_ids.tolist() == ["c1", "c2"]
+    assert [(r["row"], r["field"]) for r in rejects] == [(2, "(line)"), (3, "(line)")]
+    assert "expected a JSON object" in rejects[0]["reason"] and "not valid JSON" in rejects[1]["reason"]
+
+
+def test_table_rules_floats_with_gaps_and_numeric_ids(instrument):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(
+        {
+            "candidate_id": [101, 102, 103, 104],
+            "tc1": [4.0, np.nan, 4.5, 7.0],
+            "sj1": ["a", None, "B", "a"],
+            "completion_seconds": [600.0, np.nan, 1.5, 10.0],
+        }
+    )
+    actual, rejects = _validate_all(frame, instrument, chunk_size=3)
+    assert actual.candidate_ids.tolist() == ["101", "102"]
+    np.testing.assert_array_equal(actual.items[:, 0], [4.0, np.nan])
+    assert actual.choices[:, 0].tolist() == [0, -1]
+    assert [(r["row"], r["field"], r["value"]) for r in rejects] == [(3, "tc1", 4.5), (4, "tc1", 7)]
+
+
+def test_mixed_type_columns_are_checked_cell_by_cell(instrument):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"candidate_id": ["c1", "c2", "c3"], "tc1": [4, "5", True]}, dtype=object)
+    actual, rejects = _validate_all(frame, instrument, chunk_size=10)
+    assert actual.candidate_ids.tolist() == ["c1", "c2"]
+    np.testing.assert_array_equal(actual.items[:, 0], [4.0, 5.0])
+    assert [(r["row"], r["field"], r["value"]) for r in rejects] == [(3, "tc1", True)]
+
+
+def test_raw_chunks_from_records_keep_absent_keys_as_none():
+    chunk = RawChunk.from_records([{"a": 1}, {"b": "x"}], first_row=1, tabular=False)
+    assert [(name, list(column.to_pylist())) for name, column in chunk.columns] == [
+        ("a", [1, None]),
+        ("b", [None, "x"]),
+    ]
+
+
+def test_an_export_of_another_instrument_points_to_training_on_it(tmp_path, custom_instrument):
+    path = tmp_path / "acme.csv"
+    path.write_text("candidate_id;calm1;calm2;drive1\nacme-1;4;5;2\n", encoding="utf-8")
+    with pytest.raises(ColumnError, match=r"no column is a question of instrument customer-contact.*--instrument FILE"):
+        open_source(path, INSTRUMENT)
+    assert [chunk.n_rows for chunk in open_source(path, custom_instrument).chunks] == [1]

@@ -1,0 +1,160 @@
+"""One candidate's report from a results file (``report --id``), and shortlist rows that open it (``--reports``).
+
+issue 19: a recruiter could not open one candidate's report from the shortlist or from a results file by id.
+Ids are someone else's data: a right-to-left override, slashes, ``..`` or markup must never choose where a
+file goes, what a link points to, or what a page runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from profilefit.apps.cli._main import EXIT_OK, EXIT_USAGE, main
+from profilefit.core.screening import Screener
+from profilefit.data.batch import TableWriter, result_schema, score_file
+from profilefit.data.datasets import sample_export_path
+from profilefit.exceptions import ResultNotFoundError
+from profilefit.pages.reports import find_result_row, report_file_name, row_html_report, write_row_reports
+from tests.strategies import candidate_ids
+
+pa = pytest.importorskip("pyarrow")
+
+HOSTILE_IDS = (
+    "../../escaped",
+    "..",
+    "/etc/passwd",
+    "a/../../b",
+    "C:\\Windows\\win.ini",
+    "\u202eexe.txt",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    '=HYPERLINK("http://x")',
+    "CON",
+    "x" * 300,
+)
+NAME = re.compile(r"candidate-[0-9a-f]{20}\.html")
+
+
+def _run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("results")
+    made = {}
+    for suffix in (".csv", ".jsonl", ".parquet", ".xlsx"):
+        made[suffix] = folder / f"results{suffix}"
+        score_file(sample_export_path(), made[suffix])
+    return made
+
+
+def _results_with_ids(path: Path, ids: list[str]) -> Path:
+    screener = Screener.load()
+    table = pa.Table.from_pylist(
+        [{"candidate_id": candidate_id, "profile": "rock", "top_profile": "rock"} for candidate_id in ids],
+        schema=result_schema(screener),
+    )
+    writer = TableWriter(path, table.schema)
+    writer.write(table)
+    writer.close()
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet", ".xlsx"])
+def test_report_by_id_from_every_results_format(results, tmp_path, suffix):
+    page, data = tmp_path / "c.html", tmp_path / "c.json"
+    code, out, err = _run("report", "--id", "cand-0007", str(results[suffix]), "--html", str(page), "--json", str(data))
+    assert code == EXIT_OK, err
+    assert "cand-0007" in out and "Complex-case support" in out and f"results{suffix}" in out
+    assert "cand-0007" in page.read_text(encoding="utf-8") and '"candidate_id": "cand-0007"' in data.read_text()
+
+
+def test_an_unknown_id_is_a_clear_error_naming_the_file_and_the_id(results):
+    code, out, err = _run("report", "--id", "cand-9999", str(results[".csv"]))
+    assert (code, out) == (EXIT_USAGE, "")
+    assert str(results[".csv"]) in err and "'cand-9999'" in err and "400" in err
+    with pytest.raises(ResultNotFoundError, match="cand-9999"):
+        find_result_row(results[".xlsx"], "cand-9999")
+
+
+def test_report_by_id_figures_are_the_files(results):
+    row = find_result_row(results[".parquet"], "cand-0002")
+    same = find_result_row(results[".xlsx"], "cand-0002")
+    assert row.fit_score == pytest.approx(same.fit_score, abs=1e-12)
+    assert row.probabilities == pytest.approx(same.probabilities, abs=1e-12)
+    assert row.fit_role == "complex-case" and row.model_id == Screener.load().model_info.model_id
+
+
+def test_a_formula_like_id_is_found_as_it_was_given(tmp_path):
+    path = _results_with_ids(tmp_path / "r.csv", ["=1+1", "'quoted", "-5"])
+    assert "'=1+1" in path.read_text(encoding="utf-8")  # neutralised in the file
+    for candidate_id in ("=1+1", "'quoted", "-5"):
+        assert find_result_row(path, candidate_id).candidate_id == candidate_id
+
+
+def test_the_shortlist_links_each_listed_row_to_its_report_page(results, tmp_path):
+    page = tmp_path / "out" / "shortlist.html"
+    code, _, err = _run(
+        "shortlist", str(results[".xlsx"]), "--html", str(page), "--reports", str(tmp_path / "out"), "--top", "5"
+    )
+    assert code == EXIT_OK, err
+    html = page.read_text(encoding="utf-8")
+    links = re.findall(r'<a href="([^"]+)"><bdi>([^<]+)</bdi></a>', html)
+    assert len(links) == 5
+    for href, candidate_id in links:
+        assert href == report_file_name(candidate_id)
+        target = (page.parent / href).read_text(encoding="utf-8")
+        assert candidate_id in target and 'href="shortlist.html"' in target
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=25)
+@given(ids=st.lists(st.one_of(st.sampled_from(HOSTILE_IDS), candidate_ids()), min_size=1, max_size=6, unique=True))
+def test_a_hostile_id_never_escapes_the_reports_folder(tmp_path_factory, ids):
+    """Rule: whatever the ids, every report page is a file directly in the reports folder, named by a hash,
+    nothing else is written anywhere, and each shortlist link is a relative link to one of those pages."""
+    ids = [candidate_id.strip() for candidate_id in ids if candidate_id.strip()]
+    ids = [candidate_id for candidate_id in dict.fromkeys(ids) if min(map(ord, candidate_id)) >= 0x20]
+    if not ids:
+        return
+    root = tmp_path_factory.mktemp("hostile")
+    results = _results_with_ids(root / "results.parquet", ids)
+    reports = root / "site" / "reports"
+    code, _, err = _run(
+        "shortlist", str(results), "--html", str(root / "site" / "shortlist.html"), "--reports", str(reports)
+    )
+    assert code == EXIT_OK, err
+    written = sorted(path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file())
+    pages = [name for name in written if name.startswith("site/reports/")]
+    assert sorted(set(written) - set(pages)) == ["results.parquet", "site/shortlist.html"]
+    assert all(NAME.fullmatch(name.removeprefix("site/reports/")) for name in pages)
+    assert len(pages) == len({candidate_id[:128] for candidate_id in ids})
+    html = (root / "site" / "shortlist.html").read_text(encoding="utf-8")
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    assert hrefs and all(re.fullmatch(r"reports/candidate-[0-9a-f]{20}\.html", href) for href in hrefs)
+    for name in pages:
+        page = (root / name).read_text(encoding="utf-8")
+        assert "<script>alert" not in page and "<img" not in page
+
+
+def test_write_row_reports_names_pages_by_hash_only(tmp_path):
+    path = _results_with_ids(tmp_path / "r.jsonl", list(HOSTILE_IDS))
+    written = write_row_reports(path, [candidate_id[:128] for candidate_id in HOSTILE_IDS[:-1]], tmp_path / "reports")
+    assert {page.parent for page in written.values()} == {tmp_path / "reports"}
+    assert all(NAME.fullmatch(page.name) for page in written.values())
+
+
+def test_a_row_page_isolates_and_escapes_the_id(tmp_path):
+    path = _results_with_ids(tmp_path / "r.csv", ["\u202e<b>x</b>"])
+    html = row_html_report(find_result_row(path, "\u202e<b>x</b>"))
+    assert "<bdi>\u202e&lt;b&gt;x&lt;/b&gt;</bdi>" in html
