@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self, TypedDict
 
 from annotated_types import Ge, Le, MaxLen, MinLen
 from pydantic import (
@@ -287,7 +287,19 @@ def _row_error(model: type[BaseModel], kind: str, message: str, field: str, valu
     return ValidationError.from_exception_data(model.__name__, [details])
 
 
-def describe_errors(error: ValidationError, instrument: Instrument | None = None) -> list[dict[str, Any]]:
+class Problem(TypedDict):
+    """One problem of one assessment, as every door reports it: the field, the value (cut short) and why.
+
+    Rejects files, the command line's messages and the service's problem details carry these
+    three; a rejects file adds the row and the candidate id.
+    """
+
+    field: str
+    value: str | None
+    reason: str
+
+
+def describe_errors(error: ValidationError, instrument: Instrument | None = None) -> list[Problem]:
     """Turn a pydantic error into plain records: field, value and what was allowed.
 
     Parameters
@@ -298,13 +310,13 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
 
     Returns
     -------
-    list of dict
-        One record per problem, with keys ``field``, ``value`` and ``reason``. Long values
-        are cut to about 80 characters (:func:`profilefit.core.rows.echo`).
+    list of Problem
+        One record per problem: ``field``, ``value`` and ``reason``. Long values are cut to
+        about 80 characters (:func:`profilefit.core.rows.echo`).
     """
     instrument = instrument or load_instrument()
     low, high = instrument.response_scale.min, instrument.response_scale.max
-    records = []
+    records: list[Problem] = []
     for problem in error.errors(include_url=False):
         location = ".".join(str(part) for part in problem["loc"]) or "(assessment)"
         context = problem.get("ctx") or {}
@@ -337,6 +349,7 @@ __all__ = [
     "NOT_A_MAPPING",
     "SCHEMA_VERSION",
     "AssessmentBase",
+    "Problem",
     "assessment_model",
     "build_assessment_model",
     "describe_errors",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,7 +14,7 @@ from profilefit.core.instrument import Instrument
 from profilefit.core.schema import describe_errors
 
 
-def print_problems(problems: list[dict[str, Any]], *, where: str = "") -> None:
+def print_problems(problems: Sequence[Mapping[str, Any]], *, where: str = "") -> None:
     """Print field, value and reason of each problem to standard error."""
     for problem in problems:
         row = f"row {problem['row']}, " if "row" in problem else ""
