@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.special import log_ndtr
 from scipy.stats import multivariate_normal
+from tests.thurstonian_support import SMALL_CASES, grid_posterior, small_case_answers
 
 from profilefit.core.thurstonian import (
     ForcedChoiceDesign,
@@ -77,97 +77,15 @@ def test_an_all_positive_design_loses_the_elevation_a_mixed_one_keeps():
 # ---- agreement with a brute-force posterior -------------------------------------------------------
 
 
-def _model(traits, blocks, loadings, utilities, corr):
-    design = ForcedChoiceDesign(
-        traits=traits,
-        blocks=tuple(
-            tuple(
-                Statement(id=f"b{b}s{p}", trait=t, keyed=1 if loadings[b][p] > 0 else -1) for p, t in enumerate(block)
-            )
-            for b, block in enumerate(blocks)
-        ),
-    )
-    flat = np.concatenate([np.asarray(x, dtype=float) for x in loadings])
-    return ThurstonianModel(
-        design,
-        utility=np.concatenate([np.asarray(x, dtype=float) for x in utilities]),
-        loading=flat,
-        uniqueness=np.clip(1.0 - flat**2, 0.2, None),
-        trait_correlation=corr,
-    )
-
-
-SMALL_CASES = {
-    "one trait, three pairs": _model(
-        ("a",),
-        [("a", "a"), ("a", "a"), ("a", "a")],
-        [(0.9, -0.7), (0.6, -0.8), (-0.5, 0.9)],
-        [(0.2, 0.0), (0.0, 0.3), (-0.1, 0.1)],
-        [[1.0]],
-    ),
-    "two traits, four pairs": _model(
-        ("a", "b"),
-        [("a", "b"), ("b", "a"), ("a", "b"), ("a", "b")],
-        [(0.8, 0.7), (0.9, -0.6), (-0.7, 0.8), (0.6, -0.9)],
-        [(0.0, 0.4), (0.2, 0.0), (0.0, -0.3), (0.1, 0.0)],
-        [[1.0, 0.3], [0.3, 1.0]],
-    ),
-    "two traits, triplets": _model(
-        ("a", "b"),
-        [("a", "b", "a"), ("b", "a", "b")],
-        [(0.8, 0.7, -0.6), (0.9, -0.75, -0.6)],
-        [(0.0, 0.4, -0.2), (0.2, 0.0, 0.1)],
-        [[1.0, -0.2], [-0.2, 1.0]],
-    ),
-}
-
-
-def _grid_posterior(model: ThurstonianModel, marks: np.ndarray):
-    """Mode, mean and SD of the posterior on a fine grid, coded independently of the package."""
-    k = len(model.design.traits)
-    axis = np.linspace(-5.0, 5.0, 801 if k == 1 else 401)
-    grid = np.stack(np.meshgrid(*([axis] * k), indexing="ij"), axis=-1).reshape(-1, k)
-    log_post = multivariate_normal(np.zeros(k), model.trait_correlation).logpdf(grid).reshape(len(grid))
-    traits = {name: j for j, name in enumerate(model.design.traits)}
-    start = 0
-    for block, (most, least) in zip(model.design.blocks, marks, strict=True):
-        n = len(block)
-        if most >= 0:
-            rank = {most: 0, least: n - 1}  # only most and least are known
-            for p, q in combinations(range(n), 2):
-                if p not in rank and q not in rank:
-                    continue
-                i, j = start + p, start + q
-                left_wins = rank.get(p, 1) < rank.get(q, 1)
-                z = (
-                    model.utility[i]
-                    - model.utility[j]
-                    + model.loading[i] * grid[:, traits[block[p].trait]]
-                    - model.loading[j] * grid[:, traits[block[q].trait]]
-                ) / np.sqrt(model.uniqueness[i] + model.uniqueness[j])
-                log_post += log_ndtr(z if left_wins else -z)
-        start += n
-    weight = np.exp(log_post - log_post.max())
-    weight /= weight.sum()
-    mean = weight @ grid
-    sd = np.sqrt(weight @ (grid - mean) ** 2)
-    return grid[np.argmax(log_post)], mean, sd, axis[1] - axis[0]
-
-
 @pytest.mark.parametrize("case", list(SMALL_CASES))
 def test_map_and_eap_agree_with_a_brute_force_posterior(case):
     """MAP within a grid step of the grid's mode; EAP mean and SD within 0.005; Laplace SE within 0.1 of the SD."""
     model = SMALL_CASES[case]
-    sizes = model.design.block_sizes
-    patterns = [[(most, least) for most in range(n) for least in range(n) if most != least] for n in sizes]
-    rng = np.random.default_rng(5)
-    chosen = [tuple(rng.choice(len(p)) for p in patterns) for _ in range(6)]
-    marks = np.array([[patterns[b][c] for b, c in enumerate(choice)] for choice in chosen])
-    marks[0, 0] = (-1, -1)  # one block missing
+    marks = small_case_answers(model)
     map_scores = score(model, marks)
     eap_scores = score(model, marks, method="eap", points=30)
     for person in range(len(marks)):
-        mode, mean, sd, step = _grid_posterior(model, marks[person])
+        mode, mean, sd, step = grid_posterior(model, marks[person])
         np.testing.assert_allclose(map_scores.estimate[person], mode, atol=step)
         np.testing.assert_allclose(eap_scores.estimate[person], mean, atol=0.005)
         np.testing.assert_allclose(eap_scores.standard_error[person], sd, atol=0.005)

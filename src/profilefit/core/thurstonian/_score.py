@@ -26,6 +26,7 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy import sparse
 from scipy.special import erfcx
 
 from profilefit.core.thurstonian._answers import comparisons
@@ -70,7 +71,7 @@ def score(
     answers: ArrayLike,
     *,
     method: Literal["map", "eap"] = "map",
-    tol: float = 1e-7,
+    tol: float = 1e-4,
     max_iter: int = 50,
     points: int = 15,
 ) -> TraitScores:
@@ -85,8 +86,10 @@ def score(
         ``"map"``: the posterior mode, standard errors from the Hessian there. ``"eap"``: the posterior
         mean and SD by adaptive Gauss-Hermite quadrature centred on the MAP, with ``points`` nodes per
         trait (``points ** n_traits`` in all, so meant for a few traits; refused above 100,000 nodes).
-    tol : float, default 1e-7
-        Newton stops for a person when no trait moves by more than this.
+    tol : float, default 1e-4
+        Newton stops for a person after a step that moves no trait by more than this. Convergence is
+        quadratic, so the estimate is then within about ``tol**2`` of the mode (measured: 8e-9 at the
+        default); the standard error, from the curvature before that last step, within about ``tol``.
     max_iter : int, default 50
     points : int, default 15
         Quadrature nodes per trait for EAP.
@@ -135,16 +138,26 @@ def score(
     )
 
 
-def _log_posterior_parts(
-    eta: NDArray[np.float64], d: NDArray[np.float64], a: NDArray[np.float64], g: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """``u = d z``, ``log Phi(u)`` and the inverse Mills ratio ``phi(u) / Phi(u)``, from one ``erfcx`` call."""
-    u = np.minimum(d * (eta @ a.T - g), _U_MAX)
-    # Phi(u) = erfcx(-u/sqrt2) exp(-u^2/2) / 2: stable far into both tails, and cheaper than log_ndtr + ndtr.
-    scaled = erfcx(-u * (1.0 / math.sqrt(2.0)))
-    log_cdf = np.log(0.5 * scaled) - 0.5 * u * u
-    mills = _SQRT_2_OVER_PI / scaled
-    return u, log_cdf, mills
+def _probit_parts(
+    eta: NDArray[np.float64], d: NDArray[np.float64], a: sparse.csr_matrix, g: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``u = d z`` and the inverse Mills ratio ``phi(u) / Phi(u)`` of every comparison, from one ``erfcx`` call.
+
+    People run along the last axis: ``eta`` is (n_traits, n), ``d`` and the results (n_comparisons, n).
+    ``a`` is sparse (two traits per comparison): scipy's sparse product uses no BLAS threads, which on a
+    busy machine spin for a tiny dense product (measured: 1.5 ms sparse against 29 ms dense, 8,192 people).
+    """
+    u = np.minimum(d * (a @ eta - g[:, None]), _U_MAX)
+    # phi(u) / Phi(u) = sqrt(2/pi) / erfcx(-u/sqrt2): stable far into both tails, one special function.
+    mills = _SQRT_2_OVER_PI / erfcx(u * (-1.0 / math.sqrt(2.0)))
+    return u, mills
+
+
+def _log_cdf(u: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``log Phi(u)``, stable in both tails (the same identity as :func:`_probit_parts`)."""
+    u = np.minimum(u, _U_MAX)
+    result: NDArray[np.float64] = np.log(0.5 * erfcx(u * (-1.0 / math.sqrt(2.0)))) - 0.5 * u * u
+    return result
 
 
 def _map(
@@ -156,45 +169,115 @@ def _map(
     tol: float,
     max_iter: int,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
-    """Newton's method on every row at once; returns the MAP, the inverse Hessian there, and convergence."""
+    """Newton's method on every row of ``d`` (n, n_comparisons) at once.
+
+    Returns the MAP (n, n_traits), the inverse Hessian (n, n_traits, n_traits) and convergence (n,).
+    The inverse Hessian is the one of the last Newton step, taken at most ``tol`` from the returned point.
+    Internally people run along the last axis, so every elementwise operation walks contiguous memory.
+
+    Safeguard without the posterior's value (a logarithm per comparison saved on every pass): along the
+    last step ``s`` the log posterior is concave; if its slope at the new point, ``grad' s``, is more
+    negative than the slope at the start was positive, the step went further past the maximum along
+    ``s`` than a quadratic would, so it is halved and the point tried again.
+    """
     n, k = d.shape[0], a.shape[1]
-    observed = d != 0
-    outer = (a[:, :, None] * a[:, None, :]).reshape(len(a), k * k)
-    eta = np.zeros((n, k))
-    step = np.zeros((n, k))
-    best = np.full(n, -np.inf)
+    d_t = np.ascontiguousarray(d.T)
+    mask_t = (d_t != 0).astype(np.float64)
+    curvature = _curvature_map(a)
+    a_t = sparse.csr_matrix(a.T)
+    a_s = sparse.csr_matrix(a)
+    eta = np.zeros((k, n))
+    step = np.zeros((k, n))
+    slope = np.zeros(n)  # grad' s at the start of the last step
+    covariance = np.empty((k, k, n))
     converged = np.zeros(n, dtype=bool)
     active = np.arange(n)
     for _ in range(max_iter):
         if not len(active):
             break
-        e, dd = eta[active], d[active]
-        u, log_cdf, mills = _log_posterior_parts(e, dd, a, g)
-        value = np.where(observed[active], log_cdf, 0.0).sum(axis=1) - 0.5 * np.einsum("nk,kl,nl->n", e, precision, e)
-        # Safeguard: a step that lowered the posterior is halved and tried again.
-        worse = value < best[active] - 1e-12 * (1.0 + np.abs(value))
+        e, dd = eta[:, active], d_t[:, active]
+        u, mills = _probit_parts(e, dd, a_s, g)
+        gradient = a_t @ (dd * mills) - np.einsum("kl,ln->kn", precision, e)
+        worse = (gradient * step[:, active]).sum(axis=0) < -slope[active]
         if worse.any():
             back = active[worse]
-            step[back] *= 0.5
-            eta[back] -= step[back]
-        keep = ~worse
-        rows = active[keep]
-        u, mills, dd, e = u[keep], mills[keep], dd[keep], e[keep]
-        best[rows] = value[keep]
-        gradient = (dd * mills) @ a - e @ precision
-        weight = np.where(dd != 0, mills * (u + mills), 0.0)
-        hessian = (weight @ outer).reshape(-1, k, k) + precision
-        newton = np.linalg.solve(hessian, gradient[:, :, None])[:, :, 0]
-        eta[rows] += newton
-        step[rows] = newton
-        done = np.abs(newton).max(axis=1) < tol
-        converged[rows[done]] = True
+            step[:, back] *= 0.5
+            eta[:, back] -= step[:, back]
+            slope[back] *= 0.5
+            keep = ~worse
+            u, mills, gradient = u[:, keep], mills[:, keep], gradient[:, keep]
+            rows = active[keep]
+        else:
+            rows = active
+        weight = mask_t[:, rows] * mills * (u + mills)
+        hessian = (curvature @ weight).reshape(k, k, -1) + precision[:, :, None]
+        chol = _cholesky(hessian)
+        newton = _solve(chol, gradient)
+        eta[:, rows] += newton
+        step[:, rows] = newton
+        slope[rows] = (gradient * newton).sum(axis=0)
+        done = np.abs(newton).max(axis=0) < tol
+        finished = rows[done]
+        converged[finished] = True
+        covariance[:, :, finished] = _inverse(chol[:, :, done])
         active = np.concatenate([active[worse], rows[~done]])
-    # The curvature at the returned point gives the Laplace covariance.
-    u, _, mills = _log_posterior_parts(eta, d, a, g)
-    weight = np.where(observed, mills * (u + mills), 0.0)
-    hessian = (weight @ outer).reshape(-1, k, k) + precision
-    return eta, np.asarray(np.linalg.inv(hessian), dtype=np.float64), converged
+    if len(active):  # out of iterations: the curvature where they stopped
+        u, mills = _probit_parts(eta[:, active], d_t[:, active], a_s, g)
+        weight = mask_t[:, active] * mills * (u + mills)
+        hessian = (curvature @ weight).reshape(k, k, -1) + precision[:, :, None]
+        covariance[:, :, active] = _inverse(_cholesky(hessian))
+    return np.ascontiguousarray(eta.T), np.ascontiguousarray(covariance.transpose(2, 0, 1)), converged
+
+
+def _curvature_map(a: NDArray[np.float64]) -> sparse.csr_matrix:
+    """``O`` with ``O @ w`` = the flattened ``sum_c w_c a_c a_c'``, people along the last axis.
+
+    Each comparison touches two traits, so ``a_c a_c'`` has at most four non-zero cells: as a sparse
+    product this is 16 times less work than the dense one on 8 traits, and needs no BLAS threads.
+    """
+    k = a.shape[1]
+    outer = (a[:, :, None] * a[:, None, :]).reshape(len(a), k * k)
+    return sparse.csr_matrix(outer.T)
+
+
+def _cholesky(h: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Lower Cholesky factors of many small matrices at once, shape (k, k, n) (people last).
+
+    numpy's batched ``linalg`` calls LAPACK once per matrix; for thousands of 8 x 8 matrices a loop over
+    the k columns, vectorised across people, is several times faster.
+    """
+    k = h.shape[0]
+    chol = np.zeros_like(h)
+    for j in range(k):
+        chol[j, j] = np.sqrt(h[j, j] - (chol[j, :j] ** 2).sum(axis=0))
+        if j + 1 < k:
+            inner = np.einsum("imn,mn->in", chol[j + 1 :, :j], chol[j, :j])
+            chol[j + 1 :, j] = (h[j + 1 :, j] - inner) / chol[j, j]
+    return chol
+
+
+def _solve(chol: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``x`` with ``L L' x = b``, for (k, k, n) factors and (k, n) right-hand sides."""
+    k = chol.shape[0]
+    y = np.empty_like(b)
+    for j in range(k):
+        y[j] = (b[j] - (chol[j, :j] * y[:j]).sum(axis=0)) / chol[j, j]
+    x = np.empty_like(b)
+    for j in reversed(range(k)):
+        x[j] = (y[j] - (chol[j + 1 :, j] * x[j + 1 :]).sum(axis=0)) / chol[j, j]
+    return x
+
+
+def _inverse(chol: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``(L L')^-1`` from (k, k, n) factors: ``M' M`` with ``M = L^-1`` by forward substitution."""
+    k = chol.shape[0]
+    m = np.zeros_like(chol)
+    for j in range(k):
+        m[j, j] = 1.0 / chol[j, j]
+        for i in range(j + 1, k):
+            m[i, j] = -(chol[i, j:i] * m[j:i, j]).sum(axis=0) / chol[i, i]
+    inverse: NDArray[np.float64] = np.einsum("jin,jln->iln", m, m)
+    return inverse
 
 
 def _eap(
@@ -216,11 +299,13 @@ def _eap(
     chol = np.linalg.cholesky(laplace)  # (n, k, k)
     nodes = mode[:, None, :] + math.sqrt(2.0) * np.einsum("nkl,ml->nmk", chol, grid)  # (n, m, k)
     log_post = np.empty(nodes.shape[:2])
-    observed = d != 0
+    d_t = np.ascontiguousarray(d.T)
+    mask_t = (d_t != 0).astype(np.float64)
+    a_sparse = sparse.csr_matrix(a)
     for j in range(nodes.shape[1]):
-        _, log_cdf, _ = _log_posterior_parts(nodes[:, j], d, a, g)
-        e = nodes[:, j]
-        log_post[:, j] = np.where(observed, log_cdf, 0.0).sum(axis=1) - 0.5 * np.einsum("nk,kl,nl->n", e, precision, e)
+        e = np.ascontiguousarray(nodes[:, j].T)
+        log_cdf = _log_cdf(d_t * (a_sparse @ e - g[:, None]))
+        log_post[:, j] = (log_cdf * mask_t).sum(axis=0) - 0.5 * (e * (precision @ e)).sum(axis=0)
     log_weight = log_post + log_w
     weight = np.exp(log_weight - log_weight.max(axis=1, keepdims=True))
     weight /= weight.sum(axis=1, keepdims=True)
