@@ -34,7 +34,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from profilefit.core.thurstonian import (  # noqa: E402
+from tests.thurstonian_support import SMALL_CASES, grid_posterior, small_case_answers
+
+from profilefit.core.thurstonian import (
     balanced_design,
     calibrate,
     check_design,
@@ -43,7 +45,6 @@ from profilefit.core.thurstonian import (  # noqa: E402
     score,
     simulate_answers,
 )
-from tests.thurstonian_support import SMALL_CASES, grid_posterior, small_case_answers  # noqa: E402
 
 #: The issue's target: a batch on 2.0 within twice today's time per row.
 TARGET = 2.0
@@ -97,8 +98,8 @@ def brute_force() -> None:
 
 def speed(args: argparse.Namespace) -> None:
     from profilefit.core.artifact import load_artifact
-    from profilefit.core.screening import Screener
     from profilefit.core.scoring import score_responses
+    from profilefit.core.screening import Screener
     from profilefit.data.batch import score_batch
     from profilefit.data.datasets import export_csv
     from profilefit.data.simulate import simulate
@@ -129,16 +130,21 @@ def speed(args: argparse.Namespace) -> None:
     best = {name: min(runs) for name, runs in times.items()}
     n = args.rows
     print(f"(3) speed: {n:,} candidates, best of {args.repeat} interleaved rounds, {os.cpu_count()} cores")
-    print(f"    engine: score(model, answers), MAP + SE      {best['engine']:7.3f} s  {n / best['engine']:>11,.0f} rows/s")
-    print(f"    today (i): scale scores (score_responses)     {best['i']:7.3f} s  {n / best['i']:>11,.0f} rows/s")
-    print(f"    today (ii): (i) + predict_proba               {best['ii']:7.3f} s  {n / best['ii']:>11,.0f} rows/s")
-    print(f"    today (iii): score_batch on the CSV export    {best['iii']:7.3f} s  {n / best['iii']:>11,.0f} rows/s")
+    labels = {
+        "engine": "engine: score(model, answers), MAP + SE",
+        "i": "today (i): scale scores (score_responses)",
+        "ii": "today (ii): (i) + predict_proba",
+        "iii": "today (iii): score_batch on the CSV export",
+    }
+    for name, label in labels.items():
+        print(f"    {label:<45} {best[name]:7.3f} s  {n / best[name]:>11,.0f} rows/s")
     batch_ratio = (best["iii"] - best["i"] + best["engine"]) / best["iii"]
     print(
         f"    batch on 2.0 / batch today per row: ((iii) - (i) + engine) / (iii) = {batch_ratio:.2f}"
         f"   target <= {TARGET}: {'yes' if batch_ratio <= TARGET else 'NO'}"
     )
-    print(f"    engine alone / (iii) = {best['engine'] / best['iii']:.2f};  engine / (ii) = {best['engine'] / best['ii']:.1f}")
+    alone, against_ii = best["engine"] / best["iii"], best["engine"] / best["ii"]
+    print(f"    engine alone / (iii) = {alone:.2f};  engine / (ii) = {against_ii:.1f}")
 
 
 def calibration(args: argparse.Namespace) -> None:
@@ -171,7 +177,7 @@ def calibration(args: argparse.Namespace) -> None:
         f"max {relative.max():.3f}; r(fitted, true) {np.corrcoef(fitted.model.loading, target.loading)[0, 1]:.3f}"
     )
     print(f"    trait correlations: mean abs error {corr_error.mean():.3f}, max {corr_error.max():.3f}")
-    print(f"    uniquenesses (free ones): relative error median {np.median(psi_error):.3f}, mean {psi_error.mean():.3f}")
+    print(f"    uniquenesses (free ones): rel. error median {np.median(psi_error):.3f}, mean {psi_error.mean():.3f}")
     print(f"    utilities (free ones): mean abs error {utility_error.mean():.3f}")
     print(
         f"    trait recovery on {args.recovery_people:,} new people, average r: true parameters {mean_r(truth):.3f}, "

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 import numpy as np
@@ -38,6 +39,7 @@ CHUNK = 8192
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 # Above this, Phi(u) is 1 to double precision, and erfcx(-u / sqrt 2) would overflow.
 _U_MAX = 37.0
+_TABLE_LOW, _TABLE_HIGH, _TABLE_STEP = -38.0, 38.0, 2.0**-10
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,18 +141,62 @@ def score(
 
 
 def _probit_parts(
-    eta: NDArray[np.float64], d: NDArray[np.float64], a: sparse.csr_matrix, g: NDArray[np.float64]
+    eta: NDArray[np.float64], d: NDArray[np.float64], a: sparse.csr_matrix, shift: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """``u = d z`` and the inverse Mills ratio ``phi(u) / Phi(u)`` of every comparison, from one ``erfcx`` call.
+    """``u = d z`` and the inverse Mills ratio ``phi(u) / Phi(u)`` of every comparison.
 
-    People run along the last axis: ``eta`` is (n_traits, n), ``d`` and the results (n_comparisons, n).
-    ``a`` is sparse (two traits per comparison): scipy's sparse product uses no BLAS threads, which on a
-    busy machine spin for a tiny dense product (measured: 1.5 ms sparse against 29 ms dense, 8,192 people).
+    People run along the last axis: ``eta`` is (n_traits, n), ``d``, ``shift`` and the results
+    (n_comparisons, n). ``shift`` is :func:`_shift`: a missing comparison comes out with ``u`` far above
+    the table and a Mills ratio of exactly 0, so it adds nothing to the gradient or the curvature
+    without a mask. ``a`` is sparse (two traits per comparison): scipy's sparse product uses no BLAS
+    threads, which on a busy machine spin for a tiny dense product (measured: 1.5 ms sparse against
+    29 ms dense, 8,192 people).
     """
-    u = np.minimum(d * (a @ eta - g[:, None]), _U_MAX)
-    # phi(u) / Phi(u) = sqrt(2/pi) / erfcx(-u/sqrt2): stable far into both tails, one special function.
-    mills = _SQRT_2_OVER_PI / erfcx(u * (-1.0 / math.sqrt(2.0)))
-    return u, mills
+    u = a @ eta
+    u *= d
+    u -= shift
+    return u, _mills(u)
+
+
+def _shift(d: NDArray[np.float64], g: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``d g``, and ``-2 * _TABLE_HIGH`` where the comparison is missing (``d = 0``)."""
+    shift: NDArray[np.float64] = d * g[:, None] - (2.0 * _TABLE_HIGH) * (d == 0)
+    return shift
+
+
+@cache
+def _mills_table() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The inverse Mills ratio on a grid of step 2^-10 over [-38, 38], and the differences between neighbours."""
+    grid = np.arange(_TABLE_LOW, _TABLE_HIGH + _TABLE_STEP, _TABLE_STEP)
+    values = _exact_mills(grid)
+    values[values < 1e-300] = 0.0  # no subnormal numbers: they are slow, and a missing comparison needs 0
+    return values[:-1].copy(), np.diff(values)
+
+
+def _exact_mills(u: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``phi(u) / Phi(u) = sqrt(2/pi) / erfcx(-u/sqrt2)``: stable far into both tails."""
+    mills: NDArray[np.float64] = _SQRT_2_OVER_PI / erfcx(np.minimum(u, _U_MAX) * (-1.0 / math.sqrt(2.0)))
+    return mills
+
+
+def _mills(u: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The inverse Mills ratio by linear interpolation in :func:`_mills_table`, exact below its range.
+
+    A third of ``erfcx``'s time (15 ms against 44 ms for 60 x 8,192 values) and within 3.6e-8 of it
+    everywhere (the ratio's second derivative is below 0.3, the step 2^-10); above the range it is 0
+    to double precision.
+    """
+    values, slopes = _mills_table()
+    t = (u - _TABLE_LOW) * (1.0 / _TABLE_STEP)
+    np.clip(t, 0.0, len(values) - 1e-9, out=t)
+    index = t.astype(np.intp)
+    t -= index
+    mills = values[index]
+    mills += t * slopes[index]
+    below = u < _TABLE_LOW
+    if below.any():
+        mills[below] = _exact_mills(u[below])
+    return mills
 
 
 def _log_cdf(u: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -182,7 +228,7 @@ def _map(
     """
     n, k = d.shape[0], a.shape[1]
     d_t = np.ascontiguousarray(d.T)
-    mask_t = (d_t != 0).astype(np.float64)
+    shift_t = _shift(d_t, g)
     curvature = _curvature_map(a)
     a_t = sparse.csr_matrix(a.T)
     a_s = sparse.csr_matrix(a)
@@ -196,7 +242,7 @@ def _map(
         if not len(active):
             break
         e, dd = eta[:, active], d_t[:, active]
-        u, mills = _probit_parts(e, dd, a_s, g)
+        u, mills = _probit_parts(e, dd, a_s, shift_t[:, active])
         gradient = a_t @ (dd * mills) - np.einsum("kl,ln->kn", precision, e)
         worse = (gradient * step[:, active]).sum(axis=0) < -slope[active]
         if worse.any():
@@ -209,8 +255,9 @@ def _map(
             rows = active[keep]
         else:
             rows = active
-        weight = mask_t[:, rows] * mills * (u + mills)
-        hessian = (curvature @ weight).reshape(k, k, -1) + precision[:, :, None]
+        u += mills
+        u *= mills  # the curvature weight mills * (u + mills), in place
+        hessian = (curvature @ u).reshape(k, k, -1) + precision[:, :, None]
         chol = _cholesky(hessian)
         newton = _solve(chol, gradient)
         eta[:, rows] += newton
@@ -222,8 +269,8 @@ def _map(
         covariance[:, :, finished] = _inverse(chol[:, :, done])
         active = np.concatenate([active[worse], rows[~done]])
     if len(active):  # out of iterations: the curvature where they stopped
-        u, mills = _probit_parts(eta[:, active], d_t[:, active], a_s, g)
-        weight = mask_t[:, active] * mills * (u + mills)
+        u, mills = _probit_parts(eta[:, active], d_t[:, active], a_s, shift_t[:, active])
+        weight = mills * (u + mills)
         hessian = (curvature @ weight).reshape(k, k, -1) + precision[:, :, None]
         covariance[:, :, active] = _inverse(_cholesky(hessian))
     return np.ascontiguousarray(eta.T), np.ascontiguousarray(covariance.transpose(2, 0, 1)), converged
