@@ -237,24 +237,25 @@ def _map(
     slope = np.zeros(n)  # grad' s at the start of the last step
     covariance = np.empty((k, k, n))
     converged = np.zeros(n, dtype=bool)
+    # The people still iterating, and their comparisons: compacted only when someone finishes, so the
+    # first passes (where nobody does) copy nothing.
     active = np.arange(n)
+    d_active, shift_active = d_t, shift_t
     for _ in range(max_iter):
         if not len(active):
             break
-        e, dd = eta[:, active], d_t[:, active]
-        u, mills = _probit_parts(e, dd, a_s, shift_t[:, active])
-        gradient = a_t @ (dd * mills) - np.einsum("kl,ln->kn", precision, e)
+        e = eta[:, active]
+        u, mills = _probit_parts(e, d_active, a_s, shift_active)
+        gradient = a_t @ (d_active * mills) - np.einsum("kl,ln->kn", precision, e)
         worse = (gradient * step[:, active]).sum(axis=0) < -slope[active]
+        keep = ~worse
         if worse.any():
             back = active[worse]
             step[:, back] *= 0.5
             eta[:, back] -= step[:, back]
             slope[back] *= 0.5
-            keep = ~worse
             u, mills, gradient = u[:, keep], mills[:, keep], gradient[:, keep]
-            rows = active[keep]
-        else:
-            rows = active
+        rows = active[keep]
         u += mills
         u *= mills  # the curvature weight mills * (u + mills), in place
         hessian = (curvature @ u).reshape(k, k, -1) + precision[:, :, None]
@@ -264,12 +265,14 @@ def _map(
         step[:, rows] = newton
         slope[rows] = (gradient * newton).sum(axis=0)
         done = np.abs(newton).max(axis=0) < tol
-        finished = rows[done]
-        converged[finished] = True
-        covariance[:, :, finished] = _inverse(chol[:, :, done])
-        active = np.concatenate([active[worse], rows[~done]])
+        if done.any():
+            converged[rows[done]] = True
+            covariance[:, :, rows[done]] = _inverse(chol[:, :, done])
+            still = worse.copy()
+            still[np.flatnonzero(keep)[~done]] = True
+            active, d_active, shift_active = active[still], d_active[:, still], shift_active[:, still]
     if len(active):  # out of iterations: the curvature where they stopped
-        u, mills = _probit_parts(eta[:, active], d_t[:, active], a_s, shift_t[:, active])
+        u, mills = _probit_parts(eta[:, active], d_active, a_s, shift_active)
         weight = mills * (u + mills)
         hessian = (curvature @ weight).reshape(k, k, -1) + precision[:, :, None]
         covariance[:, :, active] = _inverse(_cholesky(hessian))
