@@ -20,19 +20,17 @@ each trait is set by the design's keying, which gives the loadings their startin
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import least_squares
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtri
 
 from profilefit.core.thurstonian._answers import comparisons
 from profilefit.core.thurstonian._design import ForcedChoiceDesign, layout
 from profilefit.core.thurstonian._model import ThurstonianModel
-
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(24)
+from profilefit.core.thurstonian._normal import bivariate_normal_cdf
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,29 +108,13 @@ def tetrachoric(
     high = np.full(p11.shape, 0.999)
     for _ in range(40):
         mid = 0.5 * (low + high)
-        above = _bivariate_cdf(h, k, mid) > p11
+        above = bivariate_normal_cdf(h, k, mid) > p11
         high = np.where(above, mid, high)
         low = np.where(above, low, mid)
     rho = 0.5 * (low + high)
     rho = 0.5 * (rho + rho.T)
     np.fill_diagonal(rho, 1.0)
     return tau, rho, pairs
-
-
-def _bivariate_cdf(h: NDArray[np.float64], k: NDArray[np.float64], rho: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``P(X <= h, Y <= k)`` for standard normals with correlation ``rho`` (|rho| < 1), elementwise.
-
-    Uses ``Phi(h) Phi(k) + (1/2pi) int_0^asin(rho) exp(-(h^2 - 2hk sin t + k^2) / (2 cos^2 t)) dt``,
-    whose integrand has no singularity, by 24-point Gauss-Legendre.
-    """
-    top = np.arcsin(rho)
-    t = 0.5 * top[..., None] * (_NODES + 1.0)
-    s, c2 = np.sin(t), np.cos(t) ** 2
-    hh, kk = h[..., None], k[..., None]
-    integrand = np.exp(-(hh * hh - 2.0 * hh * kk * s + kk * kk) / (2.0 * c2))
-    integral = 0.5 * top * (integrand @ _WEIGHTS)
-    cdf: NDArray[np.float64] = ndtr(h) * ndtr(k) + integral / (2.0 * math.pi)
-    return cdf
 
 
 def calibrate(

@@ -113,6 +113,22 @@ class ThurstonianModel:
         np.add.at(a, (rows, lay.right_trait), -self.loading[lay.right])
         return a
 
+    @cached_property
+    def comparison_covariance(self) -> NDArray[np.float64]:
+        """Covariance of the comparisons' latent differences, ``A Phi A' + B Psi B'``, (n_comparisons, n_comparisons).
+
+        ``B`` maps statement errors to comparisons (+1 left, -1 right): comparisons sharing a statement
+        share its error, which is what ties a block's comparisons together.
+        """
+        lay = self.layout
+        rows = np.arange(len(lay.left))
+        b = np.zeros((len(lay.left), len(self.utility)))
+        b[rows, lay.left] = 1.0
+        b[rows, lay.right] = -1.0
+        a = self.comparison_loadings
+        covariance: NDArray[np.float64] = a @ self.trait_correlation @ a.T + (b * self.uniqueness) @ b.T
+        return covariance
+
     def identified(self) -> ThurstonianModel:
         """The same model in the form calibration estimates.
 

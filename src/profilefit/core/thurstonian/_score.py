@@ -30,16 +30,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
-from scipy.special import erfcx
+from scipy.special import erfcx, ndtr
 
 from profilefit.core.thurstonian._answers import comparisons
 from profilefit.core.thurstonian._model import ThurstonianModel
+from profilefit.core.thurstonian._normal import bivariate_normal_cdf
 
 #: People scored together in one pass: keeps the (chunk, n_comparisons) and (chunk, n_traits^2)
 #: work arrays to a few tens of MB whatever the batch size.
@@ -127,10 +128,12 @@ def score(
     converged = np.zeros(n_people, dtype=bool)
     if method == "eap" and points**n_traits > 100_000:
         raise ValueError(f"EAP with {points} points on {n_traits} traits needs {points**n_traits} nodes; use MAP")
-    for start in range(0, n_people, CHUNK):
-        rows = slice(start, start + CHUNK)
+    mean, weights = _linear_start(model)
+    for first in range(0, n_people, CHUNK):
+        rows = slice(first, first + CHUNK)
         d = np.sign(coded[rows].astype(np.float64) - 0.5) * (coded[rows] >= 0)
-        eta, cov, ok = _map(d, a, g, precision, tol=tol, max_iter=max_iter)
+        start = np.einsum("nc,ck->nk", (d - mean) * (d != 0), weights)  # einsum: no BLAS threads
+        eta, cov, ok = _map(d, a, g, precision, start, tol=tol, max_iter=max_iter)
         if method == "eap":
             eta, cov = _eap(d, a, g, precision, eta, cov, points=points)
         estimate[rows] = eta
@@ -219,11 +222,12 @@ def _map(
     a: NDArray[np.float64],
     g: NDArray[np.float64],
     precision: NDArray[np.float64],
+    start: NDArray[np.float64],
     *,
     tol: float,
     max_iter: int,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
-    """Newton's method on every row of ``d`` (n, n_comparisons) at once.
+    """Newton's method on every row of ``d`` (n, n_comparisons) at once, from ``start`` (n, n_traits).
 
     Returns the MAP (n, n_traits), the inverse Hessian (n, n_traits, n_traits) and convergence (n,).
     The inverse Hessian is the one of the last Newton step, taken at most ``tol`` from the returned point.
@@ -240,7 +244,7 @@ def _map(
     curvature = _curvature_map(a).astype(np.float32)
     a_t = sparse.csr_matrix(a.T, dtype=np.float32)
     a_s = sparse.csr_matrix(a, dtype=np.float32)
-    eta = np.zeros((k, n))
+    eta = np.ascontiguousarray(start.T)
     step = np.zeros((k, n))
     slope = np.zeros(n)  # grad' s at the start of the last step
     covariance = np.empty((k, k, n))
@@ -285,6 +289,40 @@ def _map(
         hessian = (curvature @ weight).reshape(k, k, -1).astype(np.float64) + precision[:, :, None]
         covariance[:, :, active] = _inverse(_cholesky(hessian))
     return np.ascontiguousarray(eta.T), np.ascontiguousarray(covariance.transpose(2, 0, 1)), converged
+
+
+@lru_cache(maxsize=8)  # a few models per process; each entry is two small arrays and the model
+def _linear_start(model: ThurstonianModel) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Where Newton's method starts: the best linear predictor of the traits from the coded answers.
+
+    With ``d_c = +1 / -1`` the coded comparisons, the start is ``W' (d - E d)`` over the answered ones,
+    ``W = Cov(d)^-1 Cov(d, eta)``, all from the model: ``Cov(d_c, eta) = 2 phi(tau_c) / sd_c * Phi a_c``
+    (Stein's identity for a thresholded normal) and ``Cov(d_c, d_e) = 4 (Phi_2(-tau_c, -tau_e; rho) - p_c p_e)``.
+    It lands about 0.12 (root mean square, 8 traits) from the mode, which saves two of six Newton passes;
+    the mode itself does not depend on the start. A person with nothing answered starts at 0.
+
+    Returns
+    -------
+    mean : ndarray of shape (n_comparisons,)
+        ``E d``.
+    weights : ndarray of shape (n_comparisons, n_traits)
+        ``W``.
+    """
+    covariance = model.comparison_covariance
+    sd = np.sqrt(np.diag(covariance))
+    tau = model.threshold / sd
+    p = ndtr(-tau)
+    rho = np.clip(covariance / np.outer(sd, sd), -0.999, 0.999)
+    both = bivariate_normal_cdf(
+        np.broadcast_to(-tau[:, None], rho.shape), np.broadcast_to(-tau[None, :], rho.shape), rho
+    )
+    cov_d = 4.0 * (both - np.outer(p, p))
+    np.fill_diagonal(cov_d, 4.0 * p * (1.0 - p))
+    density = np.exp(-0.5 * tau**2) / math.sqrt(2.0 * math.pi)
+    cov_d_eta = (2.0 * density / sd)[:, None] * (model.comparison_loadings @ model.trait_correlation)
+    ridge = 1e-6 * np.eye(len(p))  # a block's comparisons are nearly collinear; keep the solve well posed
+    weights = np.asarray(np.linalg.solve(cov_d + ridge, cov_d_eta), dtype=np.float64)
+    return 2.0 * p - 1.0, weights
 
 
 def _curvature_map(a: NDArray[np.float64]) -> sparse.csr_matrix:
