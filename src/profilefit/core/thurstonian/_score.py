@@ -49,6 +49,8 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 # Above this, Phi(u) is 1 to double precision, and erfcx(-u / sqrt 2) would overflow.
 _U_MAX = 37.0
 _TABLE_LOW, _TABLE_HIGH, _TABLE_STEP = -38.0, 38.0, 2.0**-10
+# Coded comparison (-1 missing, 0 right won, 1 left won) + 1 -> d.
+_SIGN = np.array([0.0, -1.0, 1.0], dtype=np.float32)
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,15 +131,18 @@ def score(
     if method == "eap" and points**n_traits > 100_000:
         raise ValueError(f"EAP with {points} points on {n_traits} traits needs {points**n_traits} nodes; use MAP")
     mean, weights = _linear_start(model)
+    mean, weights = mean.astype(np.float32), weights.astype(np.float32)
     for first in range(0, n_people, CHUNK):
         rows = slice(first, first + CHUNK)
-        d = np.sign(coded[rows].astype(np.float64) - 0.5) * (coded[rows] >= 0)
+        d = _SIGN[coded[rows] + 1]
         start = np.einsum("nc,ck->nk", (d - mean) * (d != 0), weights)  # einsum: no BLAS threads
-        eta, cov, ok = _map(d, a, g, precision, start, tol=tol, max_iter=max_iter)
+        eta, cov, ok = _map(d, a, g, precision, start, tol=tol, max_iter=max_iter, full=method == "eap")
         if method == "eap":
             eta, cov = _eap(d, a, g, precision, eta, cov, points=points)
+            se[rows] = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
+        else:
+            se[rows] = np.sqrt(cov)
         estimate[rows] = eta
-        se[rows] = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
         converged[rows] = ok
     marks = np.asarray(answers)
     answered = ((marks >= 0).any(axis=2)).sum(axis=1) if n_people else np.zeros(0, dtype=np.intp)
@@ -218,18 +223,20 @@ def _log_cdf(u: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def _map(
-    d: NDArray[np.float64],
+    d: NDArray[np.float32],
     a: NDArray[np.float64],
     g: NDArray[np.float64],
     precision: NDArray[np.float64],
-    start: NDArray[np.float64],
+    start: NDArray[np.float32],
     *,
     tol: float,
     max_iter: int,
+    full: bool,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
     """Newton's method on every row of ``d`` (n, n_comparisons) at once, from ``start`` (n, n_traits).
 
-    Returns the MAP (n, n_traits), the inverse Hessian (n, n_traits, n_traits) and convergence (n,).
+    Returns the MAP (n, n_traits), the inverse Hessian (n, n_traits, n_traits) when ``full``, else only
+    its diagonal (n, n_traits), and convergence (n,).
     The inverse Hessian is the one of the last Newton step, taken at most ``tol`` from the returned point.
     Internally people run along the last axis, so every elementwise operation walks contiguous memory.
 
@@ -244,10 +251,10 @@ def _map(
     curvature = _curvature_map(a).astype(np.float32)
     a_t = sparse.csr_matrix(a.T, dtype=np.float32)
     a_s = sparse.csr_matrix(a, dtype=np.float32)
-    eta = np.ascontiguousarray(start.T)
+    eta = np.ascontiguousarray(start.T, dtype=np.float64)
     step = np.zeros((k, n))
     slope = np.zeros(n)  # grad' s at the start of the last step
-    covariance = np.empty((k, k, n))
+    covariance = np.empty((k, k, n) if full else (k, n))
     converged = np.zeros(n, dtype=bool)
     # The people still iterating, and their comparisons: compacted only when someone finishes, so the
     # first passes (where nobody does) copy nothing.
@@ -279,7 +286,7 @@ def _map(
         done = np.abs(newton).max(axis=0) < tol
         if done.any():
             converged[rows[done]] = True
-            covariance[:, :, rows[done]] = _inverse(chol[:, :, done])
+            covariance[..., rows[done]] = _inverse(chol[:, :, done], full=full)
             still = worse.copy()
             still[np.flatnonzero(keep)[~done]] = True
             active, d_active, shift_active = active[still], d_active[:, still], shift_active[:, still]
@@ -287,8 +294,9 @@ def _map(
         u, mills = _probit_parts(eta[:, active].astype(np.float32), d_active, a_s, shift_active)
         weight = mills * (u + mills)
         hessian = (curvature @ weight).reshape(k, k, -1).astype(np.float64) + precision[:, :, None]
-        covariance[:, :, active] = _inverse(_cholesky(hessian))
-    return np.ascontiguousarray(eta.T), np.ascontiguousarray(covariance.transpose(2, 0, 1)), converged
+        covariance[..., active] = _inverse(_cholesky(hessian), full=full)
+    people_first = covariance.transpose(2, 0, 1) if full else covariance.T
+    return np.ascontiguousarray(eta.T), np.ascontiguousarray(people_first), converged
 
 
 @lru_cache(maxsize=8)  # a few models per process; each entry is two small arrays and the model
@@ -364,20 +372,23 @@ def _solve(chol: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.floa
     return x
 
 
-def _inverse(chol: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``(L L')^-1`` from (k, k, n) factors: ``M' M`` with ``M = L^-1`` by forward substitution."""
+def _inverse(chol: NDArray[np.float64], *, full: bool) -> NDArray[np.float64]:
+    """``(L L')^-1`` from (k, k, n) factors, or only its diagonal (k, n): ``M' M`` with ``M = L^-1``."""
     k = chol.shape[0]
     m = np.zeros_like(chol)
     for j in range(k):
         m[j, j] = 1.0 / chol[j, j]
         for i in range(j + 1, k):
             m[i, j] = -(chol[i, j:i] * m[j:i, j]).sum(axis=0) / chol[i, i]
+    if not full:
+        variances: NDArray[np.float64] = (m * m).sum(axis=0)
+        return variances
     inverse: NDArray[np.float64] = np.einsum("jin,jln->iln", m, m)
     return inverse
 
 
 def _eap(
-    d: NDArray[np.float64],
+    d: NDArray[np.float32],
     a: NDArray[np.float64],
     g: NDArray[np.float64],
     precision: NDArray[np.float64],
