@@ -8,11 +8,13 @@ one marked *least*. ``-1`` marks a missing mark; a block with both missing was n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from itertools import combinations, product
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from profilefit.core.thurstonian._design import ForcedChoiceDesign, layout
+from profilefit.core.thurstonian._design import ForcedChoiceDesign
 from profilefit.core.thurstonian._model import ThurstonianModel
 
 #: A missing mark in an answer array.
@@ -71,19 +73,32 @@ def comparisons(design: ForcedChoiceDesign, answers: ArrayLike) -> NDArray[np.in
     [[0, 0, 0]]
     """
     marks = validate_answers(design, answers)
-    if max(design.block_sizes) < 127:  # small integers: an eighth of the memory to walk
-        marks = marks.astype(np.int8)
-    lay = layout(design)
-    most = marks[:, lay.block, 0]
-    least = marks[:, lay.block, 1]
-    p = lay.left_position[None, :].astype(marks.dtype)
-    q = lay.right_position[None, :].astype(marks.dtype)
-    left_wins = (most == p) | (least == q)
-    right_wins = (most == q) | (least == p)
-    coded = np.full(most.shape, MISSING, dtype=np.int8)
-    coded[left_wins] = 1
-    coded[right_wins] = 0
+    sizes = np.array(design.block_sizes)
+    first_comparison = np.concatenate([[0], np.cumsum(sizes * (sizes - 1) // 2)[:-1]])
+    coded = np.empty((len(marks), design.n_comparisons), dtype=np.int8)
+    for size in np.unique(sizes):
+        blocks = np.flatnonzero(sizes == size)
+        # One gather per block size: the (most, least) pair indexes a table of the block's codes.
+        pattern = (marks[:, blocks, 0] + 1) * (size + 1) + (marks[:, blocks, 1] + 1)
+        columns = first_comparison[blocks][:, None] + np.arange(size * (size - 1) // 2)
+        coded[:, columns] = _codes(int(size))[pattern]
     return coded
+
+
+@cache
+def _codes(size: int) -> NDArray[np.int8]:
+    """The comparisons of a block of ``size`` for every (most, least) mark.
+
+    Row ``(most + 1) * (size + 1) + least + 1``; -1 (missing) marks and the unknown middle pairs give -1.
+    """
+    table = np.full(((size + 1) ** 2, size * (size - 1) // 2), MISSING, dtype=np.int8)
+    for most, least in product(range(-1, size), repeat=2):
+        for column, (p, q) in enumerate(combinations(range(size), 2)):
+            if most == p or least == q:
+                table[(most + 1) * (size + 1) + least + 1, column] = 1
+            elif most == q or least == p:
+                table[(most + 1) * (size + 1) + least + 1, column] = 0
+    return table
 
 
 @dataclass(frozen=True, eq=False)

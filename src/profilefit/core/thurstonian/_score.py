@@ -373,13 +373,16 @@ def _solve(chol: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.floa
 
 
 def _inverse(chol: NDArray[np.float64], *, full: bool) -> NDArray[np.float64]:
-    """``(L L')^-1`` from (k, k, n) factors, or only its diagonal (k, n): ``M' M`` with ``M = L^-1``."""
+    """``(L L')^-1`` from (k, k, n) factors, or only its diagonal (k, n): ``M' M`` with ``M = L^-1``.
+
+    ``M`` row by row (forward substitution on the identity), each row for every person at once.
+    """
     k = chol.shape[0]
     m = np.zeros_like(chol)
-    for j in range(k):
-        m[j, j] = 1.0 / chol[j, j]
-        for i in range(j + 1, k):
-            m[i, j] = -(chol[i, j:i] * m[j:i, j]).sum(axis=0) / chol[i, i]
+    for i in range(k):
+        m[i] = -np.einsum("ln,lcn->cn", chol[i, :i], m[:i])
+        m[i, i] += 1.0
+        m[i] /= chol[i, i]
     if not full:
         variances: NDArray[np.float64] = (m * m).sum(axis=0)
         return variances
