@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.stats import multivariate_normal
+from scipy.optimize import minimize
+from scipy.special import log_ndtr
+from scipy.stats import multivariate_normal, norm
 from tests.thurstonian_support import SMALL_CASES, grid_posterior, small_case_answers
 
 from profilefit.core.thurstonian import (
@@ -93,6 +95,32 @@ def test_map_and_eap_agree_with_a_brute_force_posterior(case):
 
 
 # ---- properties ---------------------------------------------------------------------------------
+
+
+def test_the_fast_scorer_agrees_with_scipys_optimiser_in_double_precision():
+    """The twin of every optimisation in the scorer: a plain per-person minimisation of the same posterior."""
+    people = simulate_answers(MODEL, 25, seed=8).answers
+    people[::3, ::4] = -1
+    fast = score(MODEL, people)
+    sd = MODEL.comparison_sd
+    a, g = MODEL.comparison_loadings / sd[:, None], MODEL.threshold / sd
+    precision = np.linalg.inv(MODEL.trait_correlation)
+    coded = comparisons(DESIGN, people)
+    for person in range(len(people)):
+        d = np.where(coded[person] < 0, 0.0, 2.0 * coded[person] - 1.0)
+
+        def minus_log_posterior(eta, d=d):
+            u = d * (a @ eta - g)
+            mills = np.exp(norm.logpdf(u) - log_ndtr(u))
+            value = -(log_ndtr(u) * (d != 0)).sum() + 0.5 * eta @ precision @ eta
+            return value, -(a.T @ (d * mills)) + precision @ eta
+
+        found = minimize(minus_log_posterior, np.zeros(8), jac=True, method="BFGS", options={"gtol": 1e-10})
+        u = d * (a @ found.x - g)
+        mills = np.exp(norm.logpdf(u) - log_ndtr(u))
+        hessian = (a.T * ((d != 0) * mills * (u + mills))) @ a + precision
+        np.testing.assert_allclose(fast.estimate[person], found.x, atol=1e-5)
+        np.testing.assert_allclose(fast.standard_error[person], np.sqrt(np.diag(np.linalg.inv(hessian))), atol=1e-3)
 
 
 def test_a_person_with_every_block_missing_gets_the_prior():
