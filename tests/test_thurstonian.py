@@ -228,6 +228,29 @@ def test_comparisons_code_most_and_least():
     assert comparisons(design, [[[-1, -1]]]).tolist() == [[-1] * 6]
 
 
+MIXED = ForcedChoiceDesign(
+    traits=("a", "b", "c", "d"),
+    blocks=(
+        (Statement(id="p1", trait="a"), Statement(id="p2", trait="b")),
+        (Statement(id="t1", trait="a"), Statement(id="t2", trait="c"), Statement(id="t3", trait="d")),
+        tuple(Statement(id=f"q{i}", trait=t) for i, t in enumerate("abcd")),
+    ),
+)
+
+
+@given(st.lists(st.tuples(st.integers(-1, 3), st.integers(-1, 3)), min_size=3, max_size=3))
+def test_blocks_of_different_sizes_are_coded_block_by_block(marks):
+    marks = [(m % n if m >= 0 else -1, w % n if w >= 0 else -1) for (m, w), n in zip(marks, (2, 3, 4), strict=True)]
+    marks = [(m, w) if m != w or m < 0 else (m, -1) for m, w in marks]
+    expected = []
+    for (most, least), n in zip(marks, (2, 3, 4), strict=True):
+        rank = {p: r for p, r in ((most, 0), (least, n - 1)) if p >= 0}
+        for p, q in combinations(range(n), 2):
+            known = p in rank or q in rank  # the middle pairs of a block of four stay unknown
+            expected.append(int(rank.get(p, 1) < rank.get(q, 1)) if known else -1)
+    assert comparisons(MIXED, [marks]).tolist() == [expected]
+
+
 @pytest.mark.parametrize(
     ("marks", "message"),
     [(np.zeros((2, 3, 2), dtype=int), "shape"), ([[[1, 1]]], "person 0, block 0"), ([[[0, 3]]], "person 0, block 0")],

@@ -75,6 +75,10 @@ def comparisons(design: ForcedChoiceDesign, answers: ArrayLike) -> NDArray[np.in
     marks = validate_answers(design, answers)
     sizes = np.array(design.block_sizes)
     first_comparison = np.concatenate([[0], np.cumsum(sizes * (sizes - 1) // 2)[:-1]])
+    if len(set(design.block_sizes)) == 1:  # every block the same size: no scatter needed
+        size = design.block_sizes[0]
+        pattern = (marks[:, :, 0] + 1) * (size + 1) + (marks[:, :, 1] + 1)
+        return _codes(size)[pattern].reshape(len(marks), design.n_comparisons)
     coded = np.empty((len(marks), design.n_comparisons), dtype=np.int8)
     for size in np.unique(sizes):
         blocks = np.flatnonzero(sizes == size)
