@@ -247,7 +247,7 @@ def test_blocks_of_different_sizes_are_coded_block_by_block(marks):
         rank = {p: r for p, r in ((most, 0), (least, n - 1)) if p >= 0}
         for p, q in combinations(range(n), 2):
             known = p in rank or q in rank  # the middle pairs of a block of four stay unknown
-            expected.append(int(rank.get(p, 1) < rank.get(q, 1)) if known else -1)
+            expected.append(int(rank.get(p, 0.5) < rank.get(q, 0.5)) if known else -1)
     assert comparisons(MIXED, [marks]).tolist() == [expected]
 
 
@@ -367,5 +367,5 @@ def test_grid_helper_codes_all_patterns_of_a_triplet():
             continue
         coded = comparisons(model.design, [[[most, least], [-1, -1]]])[0, :3]
         rank = {most: 0, least: 2}
-        expected = [int(rank.get(p, 1) < rank.get(q, 1)) for p, q in combinations(range(3), 2)]
+        expected = [int(rank.get(p, 0.5) < rank.get(q, 0.5)) for p, q in combinations(range(3), 2)]
         assert coded.tolist() == expected

@@ -70,12 +70,12 @@ def grid_posterior(model: ThurstonianModel, marks: np.ndarray):
     for block, (most, least) in zip(model.design.blocks, marks, strict=True):
         n = len(block)
         if most >= 0:
-            rank = {most: 0, least: n - 1}  # only most and least are known
+            rank = {most: 0, least: n - 1}  # only most and least are known; the rest rank between
             for p, q in combinations(range(n), 2):
                 if p not in rank and q not in rank:
                     continue
                 i, j = start + p, start + q
-                left_wins = rank.get(p, 1) < rank.get(q, 1)
+                left_wins = rank.get(p, 0.5) < rank.get(q, 0.5)
                 z = (
                     model.utility[i]
                     - model.utility[j]
