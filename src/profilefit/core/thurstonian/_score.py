@@ -7,8 +7,8 @@ The log posterior of one person is
 over the answered comparisons ``c`` (``d_c = +1`` when the left statement won, ``-1`` when the right
 one did), with ``a_c`` the comparison's loadings and ``g_c`` its threshold, both divided by the
 comparison's error SD. It is strictly concave (the probit log-likelihood is concave and the normal prior
-strictly so), so the MAP is unique and Newton's method, with step halving as a safeguard, finds it in a
-handful of steps from the prior mean.
+strictly so), so the MAP is unique. Newton's method, with step halving as a safeguard, finds it in three
+or four steps from the model's best linear predictor of the traits (:func:`_linear_start`).
 
 Local dependence: the comparisons of one block share statements, so given the traits they are not
 independent (``y_12`` and ``y_13`` share ``e_1``). Like the standard TIRT scoring (Brown &
@@ -69,7 +69,7 @@ class TraitScores:
     answered_blocks : ndarray of int, shape (n_people,)
         Blocks with at least one mark. A person with none gets the prior mean and the prior SD.
     converged : ndarray of bool, shape (n_people,)
-        Newton's method met its tolerance (always true for EAP, whose MAP start is reported too).
+        Newton's method met its tolerance (for EAP: the MAP the quadrature is centred on).
     method : {"map", "eap"}
     """
 
