@@ -142,8 +142,9 @@ def calibrate(
     -----
     ULS on tetrachorics is consistent but not efficient, and gives no standard errors for the parameters
     here; thousands of people are needed for stable loadings (the recovery test uses 4,000 on 8 traits).
-    Blocks whose statements repeat in other blocks, and partial rankings (blocks of four or more) are
-    handled: missing comparisons only thin the pairwise tables. See docs/thurstonian.md.
+    Missing blocks and the unknown middle pairs of blocks of four or more only thin the pairwise tables.
+    Each statement appears in one block (the design refuses repeated ids), so no equality constraints
+    across blocks are needed. See docs/thurstonian.md.
 
     Examples
     --------
