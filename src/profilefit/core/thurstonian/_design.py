@@ -233,7 +233,7 @@ def check_design(
     partners[lay.right_trait, lay.left_trait] = True
     np.fill_diagonal(partners, False)
     for k, trait in enumerate(design.traits):
-        in_blocks = len({int(b) for b in np.unique(lay.block[(lay.left_trait == k) | (lay.right_trait == k)])})
+        in_blocks = len(np.unique(lay.block[(lay.left_trait == k) | (lay.right_trait == k)]))
         if in_blocks < min_blocks:
             problems.append(
                 DesignProblem(
@@ -284,9 +284,11 @@ def check_design(
     return problems
 
 
-def require_identifiable(design: ForcedChoiceDesign, **limits: float) -> None:
-    """Raise :class:`ForcedChoiceDesignError` listing every problem :func:`check_design` finds."""
-    problems = check_design(design, **limits)  # type: ignore[arg-type]
+def require_identifiable(
+    design: ForcedChoiceDesign, *, min_blocks: int = 3, min_partners: int = 3, min_mixed_share: float = 0.15
+) -> None:
+    """Raise :class:`ForcedChoiceDesignError` listing every problem :func:`check_design` finds (same limits)."""
+    problems = check_design(design, min_blocks=min_blocks, min_partners=min_partners, min_mixed_share=min_mixed_share)
     if problems:
         raise ForcedChoiceDesignError(
             "the forced-choice design cannot give normative scores:\n" + "\n".join(f"- {p.message}" for p in problems)
