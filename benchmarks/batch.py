@@ -22,8 +22,8 @@ peak resident memory of (b) at 1M and at 4M rows (each in its own fresh process)
 single-candidate ``Screener.score`` calls per second in one thread, and
 (d) the other formats: ``profilefit score`` from JSON Lines and Parquet (the same candidates,
 typed) and into JSON Lines and Parquet, each as a ratio of time per row to CSV in and CSV out,
-and xlsx (``--xlsx-rows``, default 100,000) against a CSV of the same rows (``--skip-formats``
-leaves (d) out). (a), (b) and the
+and xlsx in and out (``--xlsx-rows``, default 100,000) against a CSV of the same rows in and out
+(``--skip-formats`` leaves (d) out). (a), (b) and the
 single-candidate calls run in ``--repeat`` rounds (default 5) that interleave them, so all
 meet the same spells of a shared machine's slowness, and the best run of each counts; the
 4M-row run comes after the rounds. Temporary files are deleted
@@ -333,6 +333,7 @@ def format_ratios(csv_export: Path, rows: int, directory: Path, *, xlsx_rows: in
         "csv -> parquet": (csv_export, "results.parquet"),
         "csv (xlsx rows) -> csv": (paths["csv (xlsx rows)"], "results.csv"),
         "xlsx -> csv": (paths["xlsx"], "results.csv"),
+        "csv (xlsx rows) -> xlsx": (paths["csv (xlsx rows)"], "results.xlsx"),
     }
     for _ in range(repeat):
         for name, (source, output) in cases.items():
@@ -349,6 +350,7 @@ def format_ratios(csv_export: Path, rows: int, directory: Path, *, xlsx_rows: in
         "parquet out / csv": best["csv -> parquet"] / best["csv -> csv"],
     }
     ratios["xlsx in / csv"] = best["xlsx -> csv"] / best["csv (xlsx rows) -> csv"]
+    ratios["xlsx out / csv"] = best["csv (xlsx rows) -> xlsx"] / best["csv (xlsx rows) -> csv"]
     return ratios
 
 

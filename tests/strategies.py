@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import string
 from typing import Any
 
@@ -128,16 +129,25 @@ def roles(
 
 
 def bad_answers(instrument: Instrument) -> st.SearchStrategy[Any]:
-    """Values no agreement item accepts: out of range, text, floats, booleans."""
+    """Values the one row rule refuses for an agreement item: out of range, fractions, booleans, other text.
+
+    Never a spelling the rule reads as an answer (``"4"``, ``4.0``) or as unanswered (``""``, NaN).
+    """
     low, high = instrument.response_scale.min, instrument.response_scale.max
+    out_of_range = st.one_of(st.integers(max_value=low - 1), st.integers(min_value=high + 1))
     return st.one_of(
-        st.integers(max_value=low - 1),
-        st.integers(min_value=high + 1),
-        st.integers(low, high).map(str),
-        st.floats(allow_nan=True),
+        out_of_range,
+        out_of_range.map(str),
+        st.floats(allow_nan=False).filter(lambda number: not (number.is_integer() and low <= number <= high)),
         st.booleans(),
-        st.text(max_size=5),
+        st.text(min_size=1, max_size=5).filter(lambda text: text.strip() and not _whole_in_range(text, low, high)),
     )
+
+
+def _whole_in_range(text: str, low: int, high: int) -> bool:
+    """A text the row rule reads as an answer in range: ASCII digits, an optional ``+`` and ``.0``."""
+    whole = re.fullmatch(r"[+]?([0-9]+)(?:\.0+)?", text.strip())
+    return whole is not None and low <= int(whole.group(1)) <= high
 
 
 # --- adverse-impact audit ---
@@ -304,3 +314,53 @@ def fitted_classifiers(
     estimator.temperature_ = draw(st.floats(0.05, 20))
     estimator.n_iter_ = np.asarray([draw(st.integers(0, 10_000))], dtype=np.int32)
     return estimator
+
+
+# --- validation studies ---
+
+
+@st.composite
+def validation_inputs(draw: st.DrawFn, *, min_size: int = 5, max_size: int = 60) -> dict[str, Any]:
+    """Keyword arguments of :func:`~profilefit.evidence.validation.validation_study`: applicants, outcomes, more.
+
+    Whole-number fit scores (ties), a few incomplete fits (no score, no band); some of the applicants
+    hired with a numeric outcome on a 1–5 scale or a yes/no one, which may be the same for all (no
+    correlation), some blank; optionally a criterion reliability and the hired people's sex, some
+    unknown. The first three applicants have a fit and an outcome: a study needs three.
+    """
+    from profilefit.evidence.validation import Applicants, Outcomes
+
+    n = draw(st.integers(min_size, max_size))
+    complete = st.integers(0, 100).map(float)
+    fit = np.array(
+        draw(st.lists(complete, min_size=3, max_size=3))
+        + draw(st.lists(st.one_of(*[complete] * 11, st.just(np.nan)), min_size=n - 3, max_size=n - 3))
+    )
+    band = np.where(np.isnan(fit), "incomplete", np.where(fit >= 65, "strong", np.where(fit >= 45, "possible", "weak")))
+    ids = [f"c{k}" for k in range(n)]
+    profiles = draw(st.lists(st.sampled_from((*PROFILE_IDS, "undetermined")), min_size=n, max_size=n))
+    scale = draw(st.lists(st.floats(1, 6, allow_nan=False), min_size=n, max_size=n))
+    applicants = Applicants(
+        ids=ids,
+        fit=fit,
+        band=band.astype(np.str_),
+        profile=np.array(profiles, dtype=np.str_),
+        scales={"composure": np.array(scale)},
+    )
+    kind = draw(st.sampled_from(["numeric", "binary"]))
+    answer = st.integers(1, 5).map(float) if kind == "numeric" else st.sampled_from([0.0, 1.0])
+    others = draw(st.lists(st.sampled_from(ids[3:]), max_size=n - 3, unique=True)) if n > 3 else []
+    values = {k: draw(answer) for k in ids[:3]} | {k: draw(st.one_of(*[answer] * 9, st.none())) for k in others}
+    hired = list(values)
+    outcomes = Outcomes("rating", kind, values)
+    demographics = None
+    if draw(st.booleans()):
+        sexes = st.one_of(st.none(), st.sampled_from(["female", "male"]))
+        demographics = DemographicsTable(frozenset({"sex"}), {k: Demographics(sex=draw(sexes)) for k in hired})
+    reliability = draw(st.one_of(st.none(), st.floats(0.3, 1.0)))
+    return {
+        "applicants": applicants,
+        "outcomes": outcomes,
+        "demographics": demographics,
+        "criterion_reliability": reliability,
+    }

@@ -25,6 +25,7 @@ from profilefit.evidence.audit import (
 )
 from profilefit.evidence.audit._strings import audit_strings
 from profilefit.exceptions import AuditInputError, ResultsRoleError
+from profilefit.pages import MAX_TEXT_CHARS
 
 REFERENCE_ID = read_manifest(reference_model_path()).model_id
 SIMULATED = "trained on simulated candidates"
@@ -182,10 +183,13 @@ def test_wide_tables_scroll_in_their_own_container_and_data_is_isolated() -> Non
     assert ".scroll { overflow-x: auto" in page and "overflow-wrap: anywhere" in page
     assert "position: sticky" in page  # the category column stays in view while the table scrolls
     # The hostile string reaches the page only isolated: inside <bdi> in content, between the Unicode
-    # isolate marks in attributes and charts, and cut short in chart labels.
-    starts = [match.start() for match in re.finditer(HOSTILE, page)]
+    # isolate marks in attributes and charts, capped as every page caps data (MAX_TEXT_CHARS), and cut
+    # shorter in chart labels.
+    shown = HOSTILE[: MAX_TEXT_CHARS - 1] + "…"
+    assert HOSTILE[:MAX_TEXT_CHARS] not in page
+    starts = [match.start() for match in re.finditer(shown, page)]
     assert starts and all(page[:start].endswith(("<bdi>", "\u2068")) for start in starts)
-    assert page.count(f"<bdi>{HOSTILE}</bdi>") > 0
+    assert page.count(f"<bdi>{shown}</bdi>") > 0
     assert '<span class="name"><bdi>\u202e' + "x" * 58 + "…</bdi></span>" in page  # cut in the chart only
     assert "<b>" not in page and "&lt;b&gt;" in page
 

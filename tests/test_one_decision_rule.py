@@ -359,3 +359,200 @@ def test_score_of_a_non_mapping_is_a_type_error_naming_what_is_expected(screener
     batch = score_batch(screener, [value])
     assert batch.rejects["field"].tolist() == ["(row)"]
     assert "an assessment must be a mapping" in batch.rejects["reason"].iloc[0]
+
+
+# ---- the property: every door, the HTTP routes and the ATS adapter included -----------------------
+
+#: Keys a hostile row may hold: fields, the same field with spaces around it, a demographic key, an unknown one.
+HOSTILE_KEYS = ["tc1", "tc3", "sj1", "chk1", "completion_seconds", " tc1", "tc3 ", "gender", "zz"]
+#: Values a hostile row may hold: odd numbers, non-ASCII digits, None, NaN, Infinity, texts the rule reads or refuses.
+HOSTILE_VALUES = st.one_of(
+    st.integers(-2, 9),
+    st.sampled_from([4.0, 2.5, -0.0, 1e300, float("nan"), float("inf"), float("-inf"), None, True, False]),
+    st.sampled_from(["4", " 4 ", "+4", "4.0", "04", "٤", "４", "4,0", "B", " c ", "", "x", "NaN", "-1"]),
+    st.sampled_from(["525,8", "300", "٣٠٠", "Infinity", "\u2003"]),
+)
+HOSTILE_IDS = st.sampled_from(["c1", " c1 ", "c2", 101, 101.0, "", None, float("nan"), "\u2003", "=1+1"])
+
+
+@st.composite
+def hostile_pairs(draw: st.DrawFn) -> list[tuple[str, Any]]:
+    """An assessment as JSON would spell it, key by key: keys may repeat, exactly or once spaces are removed."""
+    pairs = [("candidate_id", draw(HOSTILE_IDS))]
+    pairs += draw(st.lists(st.tuples(st.sampled_from(HOSTILE_KEYS), HOSTILE_VALUES), max_size=6))
+    return draw(st.permutations(pairs))
+
+
+def _json_text(pairs: list[tuple[str, Any]]) -> str:
+    """The pairs as one JSON object, repeated keys kept (Python's json writes NaN and Infinity as such)."""
+    return "{" + ", ".join(f"{json.dumps(key)}: {json.dumps(value)}" for key, value in pairs) + "}"
+
+
+def _library(screener, door: Any, row: Any) -> Any:
+    """A door's decision: the result's id and probabilities, or the problems (field, reason) as HTTP names them."""
+    from profilefit.apps.service._problems import _without_input
+
+    try:
+        result = door(row)
+    except ValidationError as error:
+        return [(p["field"], _without_input(p["reason"])) for p in describe_errors(error, screener.instrument)]
+    if hasattr(result, "probabilities"):
+        return (result.candidate_id, result.probabilities)
+    return ("valid", result.candidate_id)
+
+
+def _http_decisions(http, text: str) -> dict[str, Any]:
+    client, auth = http
+    headers = {**auth, "Content-Type": "application/json"}
+    doors: dict[str, Any] = {}
+    one = client.post("/v1/score", content=text.encode(), headers=headers)
+    if one.status_code == 200:
+        doors["POST /v1/score"] = (one.json()["candidate_id"], one.json()["probabilities"])
+    else:
+        assert one.status_code == 422, one.text
+        doors["POST /v1/score"] = [(e["field"], e["reason"]) for e in one.json()["errors"]]
+    batch = client.post("/v1/score/batch", content=f'{{"assessments": [{text}]}}'.encode(), headers=headers)
+    assert batch.status_code == 200, batch.text
+    body = batch.json()
+    if body["results"]:
+        result = body["results"][0]["result"]
+        doors["POST /v1/score/batch"] = (result["candidate_id"], result["probabilities"])
+    else:
+        doors["POST /v1/score/batch"] = [(e["field"], e["reason"]) for e in body["problems"]]
+    return doors
+
+
+@settings(max_examples=60, deadline=None)
+@given(pairs=hostile_pairs())
+def test_any_hostile_assessment_as_json_text_gets_one_decision_at_every_door(screener, http, pairs):
+    """Rule: the model's own model_validate_json, Screener.score and both HTTP routes decide the same text alike:
+    repeated keys (exact, or once spaces are removed), odd numbers, non-ASCII digits, None, NaN and Infinity."""
+    text = _json_text(pairs)
+    model = screener.assessment_model
+    doors = {
+        "Assessment.model_validate_json": _library(screener, model.model_validate_json, text),
+        "Screener.score": _library(screener, screener.score, text),
+        **_http_decisions(http, text),
+    }
+    scored = doors["Screener.score"]
+    if isinstance(scored, tuple):
+        doors["Assessment.model_validate_json"] = _library(screener, screener.score, model.model_validate_json(text))
+    assert all(decision == scored for decision in doors.values()), doors
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) < len(keys) and not any(isinstance(v, float) and not math.isfinite(v) for _, v in pairs):
+        repeated = next(key for k, key in enumerate(keys) if key in keys[:k])
+        assert scored == [("(assessment)", f"key {repeated!r} appears more than once in this object")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(pairs=hostile_pairs())
+def test_any_hostile_row_as_a_mapping_gets_one_decision_from_the_model_and_every_python_door(screener, pairs):
+    """Rule: Assessment.model_validate is the row rule: it decides a mapping as score, score_many and score_batch do."""
+    row = dict(pairs)
+    decisions = _decisions(screener, row)
+    model = screener.assessment_model
+    validated = _library(screener, model.model_validate, row)
+    if isinstance(decisions["score"], tuple):
+        assert validated == ("valid", decisions["score"][0])
+        assert screener.score(model.model_validate(row)).probabilities == decisions["score"][1]
+    else:
+        from profilefit.apps.service._problems import _without_input
+
+        assert validated == [(field, _without_input(reason)) for field, reason in decisions["score"]]
+    assert decisions["score"] == decisions["score_many"] == decisions["score_batch"], decisions
+
+
+def test_both_http_routes_refuse_an_assessment_with_a_repeated_key_naming_it(http):
+    """POST /v1/score/batch kept the last value; now it refuses the assessment as POST /v1/score does."""
+    client, auth = http
+    headers = {**auth, "Content-Type": "application/json"}
+    text = '{"candidate_id": "c1", "tc1": 1, "tc3": 2, "tc1": 6}'
+    one = client.post("/v1/score", content=text.encode(), headers=headers)
+    reason = "key 'tc1' appears more than once in this object"
+    assert one.status_code == 422 and [e["reason"] for e in one.json()["errors"]] == [reason]
+    body = f'{{"assessments": [{{"candidate_id": "c0", "tc1": 4}}, {text}]}}'
+    batch = client.post("/v1/score/batch", content=body.encode(), headers=headers).json()
+    assert batch["summary"] == {"received": 2, "scored": 1, "rejected": 1}
+    assert batch["problems"] == [{"index": 1, "field": "(assessment)", "pointer": "#/assessments/1", "reason": reason}]
+    twice = client.post("/v1/score/batch", content=b'{"assessments": [], "assessments": []}', headers=headers)
+    assert twice.status_code == 422 and "key 'assessments' appears more than once" in twice.text
+
+
+# ---- the ATS adapter: the candidate page and Greenhouse's test_status -----------------------------
+
+#: Texts a page's form may post for an answer: what its radios send, and what a hand-made request could.
+POSTED = st.one_of(
+    st.sampled_from(["1", "3", "6", "0", "7", "a", "b", "d", "e", "B", " 4", "4.0", "+4", "04", "٤", "４", "²", ""]),
+    st.text(max_size=3),
+)
+
+
+@settings(max_examples=200)
+@given(data=st.data(), text=POSTED)
+def test_the_candidate_page_accepts_only_what_the_one_rule_reads_as_the_same_answer(screener, data, text):
+    """Rule: an answer the page saves is the answer the row rule reads from the same text (never another, never one
+    it refuses); the page is stricter (its radios send "4", never " 4"), never looser."""
+    from profilefit.apps.service._questionnaire import answer_value
+
+    instrument = screener.instrument
+    question = data.draw(st.sampled_from([*instrument.item_ids, *instrument.scenario_ids, *instrument.check_ids]))
+    saved = answer_value(instrument, question, text)
+    try:
+        read = getattr(screener.assessment_model.model_validate({"candidate_id": "c1", question: text}), question)
+    except ValidationError:
+        read = None
+    assert saved is None or saved == read, (question, text, saved, read)
+
+
+@settings(max_examples=4, deadline=None)
+@given(choices=st.data())
+def test_greenhouse_reports_the_decision_every_other_door_gives_for_the_answers_given(screener, http, choices):
+    """Rule: answers given on the candidate page and read back through Greenhouse's test_status are scored as
+    POST /v1/score and Screener.score score the same assessment."""
+    support = pytest.importorskip("tests.service_support")
+    client, auth = http
+    service = client.app.state.service
+    instrument = service.instrument
+    answers: dict[str, Any] = {}
+    for item in [*instrument.item_ids, *instrument.check_ids]:
+        answers[item] = choices.draw(st.integers(instrument.response_scale.min, instrument.response_scale.max))
+    for scenario in instrument.scenarios:
+        answers[scenario.id] = choices.draw(st.sampled_from([option.id for option in scenario.options]))
+    created = client.post(
+        "/v1/invitations", json={"candidate_id": "gh-1", "role": "complex-case", "language": "en"}, headers=auth
+    )
+    assert created.status_code == 201, created.text
+    support.fill_in(client, created.json()["test_url"], answers)
+    interview = created.json()["invitation_id"]
+    asked = {"partner_interview_id": interview}
+    status = client.get("/greenhouse/test_status", params=asked, headers=support.basic(support.KEY))
+    assert status.status_code == 200 and status.json()["partner_status"] == "complete", status.text
+    with service.sessions() as session:
+        assessment = service.assessment(service.load(session, interview))
+    library = service.screener_for("complex-case").score(assessment)
+    one = client.post("/v1/score", params={"role": "complex-case"}, json=assessment, headers=auth).json()
+    reported = status.json()
+    assert reported["partner_score"] == library.fit.score == one["fit"]["score"]
+    assert reported["metadata"]["Profile"] == library.profile == one["profile"]
+    assert reported["metadata"]["Needs human review"] == ("yes" if library.needs_human_review else "no")
+    assert reported["metadata"]["Validity flags"] == (", ".join(flag.flag for flag in library.flags) or "none")
+
+
+def test_a_question_posted_twice_on_the_candidate_page_is_refused_not_read_as_the_last(http):
+    """As a repeated key at every other door: tc1=1&tc1=6 is not an allowed answer, and nothing is saved."""
+    support = pytest.importorskip("tests.service_support")
+    client, auth = http
+    created = client.post("/v1/invitations", json={"candidate_id": "twice", "language": "en"}, headers=auth).json()
+    token = support.token_of(created["test_url"])
+    client.post(f"/take/{token}/consent", data={"consent": "yes", "lang": "en"})
+    form = support.parse(client.get(f"/take/{token}").text)
+    names = list(form.radios)
+    fields = [(name, "3") for name in names] + [(names[0], "6")]
+    body = "&".join(f"{name}={value}" for name, value in fields)
+    page = client.post(
+        str(form.action), content=body.encode(), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert page.status_code == 400 and f'href="#q-{names[0]}"' in page.text
+    service = client.app.state.service
+    with service.sessions() as session:
+        assert service.next_page(service.load(session, created["invitation_id"])) == 0

@@ -287,15 +287,6 @@ def test_a_results_file_without_the_needed_columns_is_refused(tmp_path):
         read_results(path)
 
 
-def test_flags_are_read_in_the_forms_results_files_hold_them():
-    from profilefit.pages.reports._shortlist import _flags
-
-    assert _flags("") == () and _flags(None) == () and _flags(float("nan")) == ()
-    assert _flags("too_fast;straight_lining") == ("too_fast", "straight_lining")
-    assert _flags('["too_fast", "contradictory"]') == ("too_fast", "contradictory")
-    assert _flags(["too_fast"]) == ("too_fast",)
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_shortlist_is_best_fit_first_with_notices_and_controls(results, language):
     labels = Labels(language)

@@ -21,8 +21,8 @@ from profilefit.core.profiles import load_profiles
 from profilefit.core.screening import ScreeningResult
 from profilefit.core.validity import FLAG_IDS, ValidityFlags
 from profilefit.data.simulate import simulate
+from profilefit.pages import FSI, MAX_ID_CHARS, PDI
 from profilefit.pages.reports import Labels, ShortlistRow, html_report, read_results, shortlist_html, text_report
-from profilefit.pages.reports._render import FSI, MAX_ID_CHARS, PDI
 
 LANGUAGES = ("en", "nb", "sv", "nl")
 RLO = "\u202e"
@@ -399,7 +399,7 @@ def test_an_incomplete_fit_is_listed_after_every_banded_one_and_can_be_filtered(
 @given(text=st.text(alphabet=st.sampled_from("ab\u2066\u2067\u2068\u2069\u202a\u202b\u202c\u202d\u202e"), max_size=30))
 def test_an_isolate_is_balanced_whatever_the_text_holds(text):
     """Rule: the FSI that isolate() opens is closed by its last character and by nothing before it."""
-    from profilefit.pages.reports._render import isolate
+    from profilefit.pages import isolate
 
     wrapped, depth = isolate(text), 0
     for k, char in enumerate(wrapped):

@@ -2,7 +2,7 @@
 
 issue 19: ``shortlist``, ``report`` and ``audit --role transactional`` printed that role's name, bands and
 scales over complex-case figures without a word. Every results output now records ``fit_role`` and
-``model_id``, and every reader decides through :func:`profilefit.data.io.stored_role`.
+``model_id``, and every reader decides through :func:`profilefit.data.results.stored_role`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from profilefit.core.fit import builtin_roles, load_role
 from profilefit.core.screening import Screener
 from profilefit.data.batch import result_columns, score_file
 from profilefit.data.datasets import sample_export_path
-from profilefit.data.io import read_table, stored_role
+from profilefit.data.io import read_table
+from profilefit.data.results import stored_role
 from profilefit.evidence.audit import audit_files, sample_demographics_path
 from profilefit.evidence.validation import read_applicants, sample_outcomes_path
 from profilefit.exceptions import ResultsRoleError

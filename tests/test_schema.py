@@ -33,18 +33,25 @@ def test_any_bad_answer_raises_an_error_naming_the_item(item_id, value):
     assert item_id in str(caught.value)
 
 
-@given(st.sampled_from(INSTRUMENT.scenario_ids), st.text(max_size=3).filter(lambda s: s not in {"a", "b", "c", "d"}))
+@given(
+    st.sampled_from(INSTRUMENT.scenario_ids),
+    # The row rule reads " B " as option b and blank text as unanswered.
+    st.text(max_size=3).filter(lambda s: s.strip() and s.strip().lower() not in {"a", "b", "c", "d"}),
+)
 def test_an_unknown_option_names_the_scenario_and_what_is_allowed(scenario_id, value):
     with pytest.raises(ValidationError) as caught:
         Assessment.model_validate({"candidate_id": "c1", scenario_id: value})
     problems = describe_errors(caught.value)
     assert problems[0]["field"] == scenario_id
-    assert problems[0]["value"] == value
+    assert problems[0]["value"] == value.strip().lower()
     assert "'a', 'b', 'c' or 'd'" in problems[0]["reason"]
 
 
-def test_strict_mode_refuses_numbers_as_text_and_floats():
-    for value in ["4", 4.0, True]:
+def test_the_fields_are_strict_behind_the_row_rule():
+    """The row rule reads "4" and 4.0 as 4; what it leaves (4.5, "4,0", true) the strict fields refuse."""
+    for value in ["4", " 4 ", 4.0, "4.0", "+4"]:
+        assert Assessment.model_validate({"candidate_id": "c1", "tc1": value}).tc1 == 4
+    for value in [4.5, "4,0", True, "٤"]:
         with pytest.raises(ValidationError, match="tc1"):
             Assessment.model_validate({"candidate_id": "c1", "tc1": value})
 

@@ -7,6 +7,9 @@ extra is written here, so the CLI, the batch layer and the service say the same 
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
+
 from profilefit.exceptions import MissingExtraError
 
 #: The extra that provides each optional top-level module.
@@ -15,6 +18,7 @@ EXTRA_OF = {
     "pandas": "io",
     "openpyxl": "io",
     "python_calamine": "io",
+    "fastexcel": "io",
     "tqdm": "io",
     "dask": "dask",
     "distributed": "dask",
@@ -57,3 +61,29 @@ def missing_extra(module: str, *, purpose: str) -> MissingExtraError:
     return MissingExtraError(
         f"{purpose} needs {top}, from the {extra!r} extra, which is not installed; {install_hint(extra)}"
     )
+
+
+def require(module: str, *, purpose: str = "batch scoring") -> ModuleType:
+    """Import an optional module, or raise :class:`MissingExtraError` naming the extra that provides it.
+
+    Parameters
+    ----------
+    module : str
+        Dotted module name, for example ``"pyarrow.csv"``.
+    purpose : str, default="batch scoring"
+        What needs the module, for the message.
+
+    Returns
+    -------
+    module
+        The imported module.
+
+    Raises
+    ------
+    MissingExtraError
+        If the module (or the library it belongs to) is not installed.
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise missing_extra(module, purpose=purpose) from error

@@ -16,6 +16,7 @@ import importlib.util
 import sys
 import warnings
 from types import ModuleType
+from typing import Any
 
 #: Old dotted path -> new one (a module under an old package path moves with it).
 MOVED: dict[str, str] = {
@@ -43,6 +44,32 @@ MOVED: dict[str, str] = {
     "profilefit.cli": "profilefit.apps.cli",
     "profilefit.service": "profilefit.apps.service",
 }
+
+
+#: Names that left a package for another one: (package, name) -> the package that holds the name now.
+MOVED_NAMES: dict[tuple[str, str], str] = {
+    ("profilefit.data.io", name): "profilefit.data.results"
+    for name in ("ROLE_COLUMN", "StoredRole", "role_cell", "stored_role", "unrecorded_role_note")
+}
+
+
+def moved_attribute(package: str, name: str) -> Any:
+    """A package's old name that moved elsewhere, with a :class:`FutureWarning`; for a module ``__getattr__``.
+
+    Raises
+    ------
+    AttributeError
+        For a name that never was in ``package``.
+    """
+    home = MOVED_NAMES.get((package, name))
+    if home is None:
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+    warnings.warn(
+        f"{package}.{name} has moved to {home}.{name}; the old name works until profilefit 0.3",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return getattr(importlib.import_module(home), name)
 
 
 def new_name(old: str) -> str | None:

@@ -118,7 +118,7 @@ def load_json_object(text: str | bytes) -> dict[str, Any]:
         if isinstance(record, dict) and _key_ends(text) != len(record):
             record = json.loads(text, object_pairs_hook=_object, parse_constant=_refuse_constant, parse_float=_finite)
     except _DuplicateKey as error:
-        raise JsonRowError(f"key {echo(error.key)!r} appears more than once in this object") from None
+        raise JsonRowError(repeated_key_reason(error.key)) from None
     except _NotFinite:
         raise JsonRowError(NOT_FINITE) from None
     except json.JSONDecodeError as error:
@@ -141,6 +141,17 @@ def load_json_object(text: str | bytes) -> dict[str, Any]:
             lone = f"\\u{ord(error.object[error.start]):04x}"
             raise JsonRowError(f"not valid text: a lone surrogate ({lone}) is not a character") from None
     return record
+
+
+def repeated_key_reason(key: str) -> str:
+    """The one reason every door gives for a JSON object that holds ``key`` twice.
+
+    Examples
+    --------
+    >>> repeated_key_reason("tc1")
+    "key 'tc1' appears more than once in this object"
+    """
+    return f"key {echo(key)!r} appears more than once in this object"
 
 
 def echo(value: Any, limit: int = ECHO_CHARS) -> Any:

@@ -4,13 +4,19 @@ Each item, scenario and attention check of the instrument becomes one optional
 field of a strict, frozen pydantic model, so the JSON Schema an HR system sees is
 exactly the questionnaire the candidate answered. A missing field is an unanswered
 question (see the missing-answer rule in :mod:`profilefit.core.scoring`).
+
+The model's own validation is the one row rule: ``model_validate`` reads a row through
+:func:`profilefit.core.rows.coerce_row` before the strict fields check it, and
+``model_validate_json`` parses with :func:`profilefit.core.rows.load_json_object` (repeated
+keys, ``NaN`` and ``Infinity`` refused). Every door decides a row by calling the model, so no
+function stands in front of it that a caller could forget.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
 from annotated_types import Ge, Le, MaxLen, MinLen
 from pydantic import (
@@ -91,7 +97,9 @@ def demographic_message(field: str) -> str:
 class AssessmentBase(BaseModel):
     """Common configuration and fields of every generated assessment model."""
 
-    # strict: "4" is not 4 and 4.0 is not 4, so a mistyped export is caught, not coerced.
+    # strict: the fields coerce nothing ("4.5" is not 4, true is not an answer); the one row rule
+    # (_apply_row_rule, coerce_row) reads a row's documented spellings first, so that every door,
+    # this model's own model_validate included, decides a row alike.
     # frozen: an assessment is a record of what was answered; it never changes.
     # extra="forbid": a misspelt item id surfaces as an error instead of a silent gap.
     model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
@@ -140,6 +148,36 @@ class AssessmentBase(BaseModel):
                 for problem in error.errors(include_url=False)
             ]
         raise ValidationError.from_exception_data(cls.__name__, errors)
+
+    # The one row rule, first. Defined after the validator above, so pydantic runs it outside that one
+    # (wrap validators nest in the order they are defined): demographic keys are named as the rule reads
+    # them, spaces around a key removed, and a repeated key is the row's one problem.
+    @model_validator(mode="wrap")
+    @classmethod
+    def _apply_row_rule(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        if not isinstance(data, Mapping):
+            return handler(data)  # an Assessment instance, or something the schema refuses as not a mapping
+        try:
+            row = coerce_row(cls.instrument, data)
+        except RepeatedFieldError as error:
+            raise _row_error(cls, "repeated_field", str(error), error.field, error.field) from None
+        return handler(row)
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:
+        """Validate one assessment given as JSON text, by the one row rule.
+
+        The text is parsed by :func:`profilefit.core.rows.load_json_object` rather than pydantic's
+        parser, which keeps the last of two equal keys: here a repeated key, ``NaN``, ``Infinity`` and
+        a lone surrogate are one problem each (``json_object``, field ``(assessment)``), as at every door.
+        ``options`` are those of :meth:`pydantic.BaseModel.model_validate`.
+        """
+        text = bytes(json_data) if isinstance(json_data, bytearray) else json_data
+        try:
+            record = load_json_object(text)
+        except JsonRowError as error:
+            raise _row_error(cls, "json_object", str(error), "(assessment)", None) from None
+        return cls.model_validate(record, **options)
 
     def answers(self) -> dict[str, Any]:
         """The answered questions only, keyed by item, scenario or check id."""
@@ -214,10 +252,11 @@ def assessment_model(instrument: Instrument | None = None) -> type[AssessmentBas
 
 
 def validate_row(model: type[AssessmentBase], row: Mapping[str, Any] | str | bytes) -> AssessmentBase:
-    """Decide one row by the one rule: :func:`profilefit.core.rows.coerce_row`, then the strict schema.
+    """Decide one row, given as a mapping or as JSON text, by the model's own validation.
 
-    ``Screener.score``, ``score_many`` and the batch path all decide a row here, so a row gets
-    the same decision, and the same problems, whichever way it comes in.
+    The same decision as ``model.model_validate(row)`` (a mapping) or ``model.model_validate_json(row)``
+    (text); this function only chooses between the two and names what it expects when ``row`` is
+    neither. ``Screener.validate`` and the batch path's reference rule call it.
 
     Parameters
     ----------
@@ -236,20 +275,13 @@ def validate_row(model: type[AssessmentBase], row: Mapping[str, Any] | str | byt
         naming one field, are one problem each (``json_object`` and ``repeated_field``).
     """
     if isinstance(row, str | bytes):
-        try:
-            row = load_json_object(row)
-        except JsonRowError as error:
-            raise _row_error(model, "json_object", str(error), "(assessment)", None) from None
+        return model.model_validate_json(row)
     if not isinstance(row, Mapping):
         raise TypeError(f"{NOT_A_MAPPING}; got {type(row).__name__}")
-    try:
-        typed = coerce_row(model.instrument, row)
-    except RepeatedFieldError as error:
-        raise _row_error(model, "repeated_field", str(error), error.field, error.field) from None
-    return model.model_validate(typed)
+    return model.model_validate(row)
 
 
-def _row_error(model: type[AssessmentBase], kind: str, message: str, field: str, value: Any) -> ValidationError:
+def _row_error(model: type[BaseModel], kind: str, message: str, field: str, value: Any) -> ValidationError:
     problem = PydanticCustomError(kind, message.replace("{", "(").replace("}", ")"))
     details = InitErrorDetails(type=problem, loc=(field,), input=value)
     return ValidationError.from_exception_data(model.__name__, [details])

@@ -3,15 +3,28 @@
 The audit, the item-bias analysis, the forecast and the validation studies all judge selection
 rates against the four-fifths rule (29 CFR 1607.4(D)) and adjust families of tests with
 Benjamini and Hochberg (1995); each takes them from here, so that they cannot drift apart.
+The kinds of figure their JSON documents publish (a count, a share, a p-value, a ratio) are named here
+too, so that every document's schema states the same bounds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
+from typing import Annotated
 
+import annotated_types
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+#: A number of people or rows.
+Count = Annotated[int, annotated_types.Ge(0)]
+#: A share of a group, from 0 to 1 (a rate, a share of candidates).
+Share = Annotated[float, annotated_types.Ge(0), annotated_types.Le(1)]
+#: A p-value or an adjusted p-value (q), from 0 to 1.
+Probability = Annotated[float, annotated_types.Ge(0), annotated_types.Le(1)]
+#: A ratio of two rates (an impact ratio, a flag ratio): never negative.
+Ratio = Annotated[float, annotated_types.Ge(0)]
 
 #: The four-fifths rule: a group's selection rate below this share of the highest group's is
 #: evidence of adverse impact (29 CFR 1607.4(D)). Exact, so that a ratio of exactly 4/5 is not below it.

@@ -9,7 +9,7 @@ from typing import Any
 from profilefit.apps.cli._exit import EXIT_REJECTS, EXIT_USAGE
 from profilefit.apps.cli._forecast_commands import register_under as register_forecast
 from profilefit.apps.cli._outputs import add_output_options, refused_outputs, write_outputs
-from profilefit.data.io import unrecorded_role_note
+from profilefit.data.results import unrecorded_role_note
 from profilefit.evidence.audit import (
     DEFAULT_SELECT_BAND,
     SELECT_BANDS,

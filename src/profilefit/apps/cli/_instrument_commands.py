@@ -14,12 +14,24 @@ from profilefit.core.screening import json_schemas
 
 EXIT_OK, EXIT_REJECTS = 0, 1
 
+#: The studies' JSON documents ``--which`` names (``profilefit.evidence.documents.DOCUMENTS``).
+STUDY_DOCUMENTS = ("audit", "dif", "forecast", "validation")
+
 
 def register(subparsers: Any) -> None:
     """Add this module's sub-commands."""
-    schema = subparsers.add_parser("schema", help="print the JSON Schema of the input assessment and of the result")
+    schema = subparsers.add_parser(
+        "schema",
+        help="print a JSON Schema: the input assessment and the result (both), or a study's JSON document",
+    )
     schema.add_argument("--instrument", help="a custom instrument file (.json or .toml); default: the shipped one")
-    schema.add_argument("--which", choices=["both", "assessment", "result"], default="both")
+    schema.add_argument(
+        "--which",
+        choices=["both", "assessment", "result", *STUDY_DOCUMENTS],
+        default="both",
+        help="both (default): the assessment and the result; or one of them; or the JSON that "
+        "audit, dif, forecast or validate --json writes",
+    )
     schema.set_defaults(func=run_schema)
 
     reliability = subparsers.add_parser(
@@ -47,6 +59,12 @@ def register(subparsers: Any) -> None:
 
 def run_schema(args: argparse.Namespace) -> int:
     """Print the JSON Schemas."""
+    if args.which in STUDY_DOCUMENTS:
+        # The studies are imported only when their schema is asked for: the command line starts faster.
+        from profilefit.evidence.documents import json_schemas as document_schemas
+
+        print(json.dumps(document_schemas()[args.which], indent=2, ensure_ascii=False))
+        return EXIT_OK
     schemas = json_schemas(load_instrument(args.instrument))
     output = schemas if args.which == "both" else schemas[args.which]
     print(json.dumps(output, indent=2, ensure_ascii=False))

@@ -16,7 +16,7 @@ from profilefit.apps.cli._inputs import load_screener, read_candidate_text
 from profilefit.apps.cli._outputs import add_output_options, refused_outputs, write_outputs
 from profilefit.core.fit import BANDS, DEFAULT_ROLE, builtin_roles, load_role
 from profilefit.core.screening import ScreeningResult
-from profilefit.data.io import stored_role
+from profilefit.data.results import stored_role
 from profilefit.exceptions import ResultNotFoundError, ResultsRoleError
 from profilefit.pages.reports import (
     DEFAULT_TOP,

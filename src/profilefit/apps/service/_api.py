@@ -9,11 +9,11 @@ result the library gives for the same answers. Every route needs an API key sent
 # No `from __future__ import annotations` here: route signatures use the service's roles and
 # languages, which FastAPI can read only from annotations evaluated when the routes are made.
 import json
-import math
 import re
 from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -27,6 +27,7 @@ from profilefit.apps.service._security import RateLimiter, match_key
 from profilefit.apps.service._settings import Settings
 from profilefit.apps.service._storage import erase_candidate, erasure_json
 from profilefit.core.fit import load_role
+from profilefit.core.rows import repeated_key_reason
 from profilefit.core.screening import NOTICE, ScreeningResult
 from profilefit.exceptions import InvitationError, MailError
 
@@ -191,12 +192,12 @@ def api_router(service: AssessmentService) -> APIRouter:
         summary=f"Score up to {settings.max_batch} assessments",
         responses=problem_responses(413, 415, 422),
     )
-    def score_batch(
+    async def score_batch(
         batch: BatchRequest,
+        request: Request,
         role: Annotated[str | None, Query(description="Role for fit; default the service's.", **role_enum)] = None,
     ) -> Response:
         """Each valid assessment is scored exactly as POST /v1/score scores it; each invalid one gets its problems."""
-        # A plain function: FastAPI runs it in the thread pool, so a batch never holds the event loop.
         if len(batch.assessments) > settings.max_batch:
             reason = f"at most {settings.max_batch} assessments per request, got {len(batch.assessments)}"
             raise Problem(
@@ -206,18 +207,25 @@ def api_router(service: AssessmentService) -> APIRouter:
                 errors=[{"field": "assessments", "pointer": "#/assessments", "reason": reason}],
             )
         screener = role_screener(role)
+        repeated, texts = _assessment_texts(await request.body())
+        if repeated is not None:  # the envelope itself: {"assessments": [...], "assessments": [...]}
+            raise Problem(422, "the request is not valid", errors=[_field(repeated, repeated_key_reason(repeated))])
+        # Scoring is CPU work: it leaves the event loop, so one batch never holds other requests.
+        body = await run_in_threadpool(_score_items, screener, texts)
+        return Response(body, media_type=JSON)
+
+    def _score_items(screener: Any, texts: list[str]) -> str:
         parts, problems = [], []
-        for index, item in enumerate(batch.assessments):
+        for index, sent in enumerate(texts):
             try:
-                validated = screener.validate(_as_sent(item))
+                validated = screener.validate(sent)  # the text POST /v1/score would read, by the same parser
             except ValidationError as error:
                 problems += field_problems(error, instrument, index=index)
                 continue
             parts.append(f'{{"index":{index},"result":{screener.score(validated).model_dump_json()}}}')
         rejected = len({problem["index"] for problem in problems})
-        summary = {"received": len(batch.assessments), "scored": len(parts), "rejected": rejected}
-        body = f'{{"results":[{",".join(parts)}],"problems":{json.dumps(problems)},"summary":{json.dumps(summary)}}}'
-        return Response(body, media_type=JSON)
+        summary = {"received": len(texts), "scored": len(parts), "rejected": rejected}
+        return f'{{"results":[{",".join(parts)}],"problems":{json.dumps(problems)},"summary":{json.dumps(summary)}}}'
 
     @router.get(
         "/instrument", summary="The questions, options and scale in one language", responses=problem_responses(422)
@@ -352,15 +360,31 @@ def health_router(service: AssessmentService) -> APIRouter:
     return router
 
 
-def _as_sent(item: dict[str, Any]) -> dict[str, Any] | str:
-    """An item as POST /v1/score would read it: NaN or Infinity (which FastAPI's JSON parser reads) as JSON text.
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object as its key-value pairs, in order, a repeated key kept."""
 
-    A Python NaN is an empty cell, as pandas writes one; in a request body it can only come from the ``NaN``
-    constant, which is not JSON. Written back as text, the one rule refuses it as POST /v1/score does.
+
+def _assessment_texts(body: bytes) -> tuple[str | None, list[str]]:
+    """Each assessment of a batch body as JSON text, as it was sent; and the envelope's repeated key, if any.
+
+    FastAPI's parser keeps the last of two equal keys (``{"tc1": 1, "tc1": 6}`` becomes ``{"tc1": 6}``) and
+    reads ``NaN``. Written back pair by pair, each assessment is decided by the one JSON parser,
+    :func:`~profilefit.core.rows.load_json_object`, exactly as POST /v1/score decides it: a repeated key,
+    NaN and Infinity are refused, naming the reason.
     """
-    if any(isinstance(value, float) and not math.isfinite(value) for value in item.values()):
-        return json.dumps(item)
-    return item
+    envelope = json.loads(body, object_pairs_hook=_Pairs)  # FastAPI has read it, so it is JSON
+    keys = [key for key, _ in envelope]
+    repeated = next((key for k, key in enumerate(keys) if key in keys[:k]), None)
+    items = next(value for key, value in envelope if key == "assessments")  # BatchRequest requires it
+    return repeated, [_json_text(item) for item in items]
+
+
+def _json_text(value: Any) -> str:
+    if isinstance(value, _Pairs):
+        return "{" + ", ".join(f"{json.dumps(key)}: {_json_text(part)}" for key, part in value) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_json_text(part) for part in value) + "]"
+    return json.dumps(value)  # NaN and Infinity as such, for the parser to refuse
 
 
 def _field(field: str, reason: str) -> dict[str, str]:

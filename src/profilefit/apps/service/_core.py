@@ -13,7 +13,6 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
-from importlib import resources
 from typing import Any
 
 from sqlalchemy import select, update
@@ -30,7 +29,7 @@ from profilefit.core.fit import builtin_roles, load_role
 from profilefit.core.instrument import Instrument
 from profilefit.core.screening import Screener, ScreeningResult
 from profilefit.exceptions import InvitationError
-from profilefit.pages.reports import isolate
+from profilefit.pages import catalogue, domain_file, isolate
 
 #: Longest time one page can add to ``completion_seconds``: a page left open overnight counts this much.
 MAX_PAGE_SECONDS = 1800.0
@@ -44,13 +43,13 @@ class NewInvitation:
     link: str
 
 
+#: The candidate-facing texts' strings domain in the page catalogue (``service/data/strings.json``).
+DOMAIN = "profilefit.apps.service"
+
+
 def texts() -> dict[str, dict[str, str]]:
-    """The candidate-facing texts (page, privacy notice, e-mail) by language."""
-    raw = (
-        resources.files("profilefit.apps.service").joinpath("data", "candidate_texts.json").read_text(encoding="utf-8")
-    )
-    loaded: dict[str, dict[str, str]] = json.loads(raw)
-    return loaded
+    """The candidate-facing texts (page, privacy notice, e-mail) by language, from the page catalogue."""
+    return {language: catalogue(language).strings(DOMAIN) for language in domain_file(DOMAIN)["languages"]}
 
 
 #: The role id of a result without role fit (for a model on an organisation's own instrument).

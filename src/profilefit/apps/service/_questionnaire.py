@@ -67,7 +67,8 @@ def answer_value(instrument: Instrument, question_id: str, text: str) -> int | s
     scenarios = {scenario.id: scenario for scenario in instrument.scenarios}
     if question_id in scenarios:
         return text if text in {option.id for option in scenarios[question_id].options} else None
-    if not text.isdigit():
+    # ASCII digits only, as the one row rule reads them: str.isdigit() is also true of "٤", "４" and "²".
+    if not (text.isascii() and text.isdigit()):
         return None
     value = int(text)
     low, high = instrument.response_scale.min, instrument.response_scale.max

@@ -1,20 +1,19 @@
 """The candidate's test page ``/take/{token}`` and the recruiter's report page ``/reports/{id}``.
 
-Plain HTML forms rendered on the server with Jinja2 (autoescape on, strict
-undefined), so the page works without JavaScript and nothing a candidate or an ATS
-sent reaches the page unescaped. Every response forbids caching and referrers (the
-token is in the address) and carries a Content-Security-Policy allowing only our own
-style sheet.
+Plain HTML forms rendered on the server through the one page environment of
+:mod:`profilefit.pages` (autoescape on, strict undefined, the isolation filters), so
+the page works without JavaScript and nothing a candidate or an ATS sent reaches the
+page unescaped. Every response forbids caching and referrers (the token is in the
+address) and carries a Content-Security-Policy allowing only our own style sheet:
+the pages' base sheet followed by ``take.css``.
 """
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -22,7 +21,7 @@ from profilefit.apps.service._core import AssessmentService
 from profilefit.apps.service._questionnaire import questions
 from profilefit.apps.service._storage import Invitation, utcnow
 from profilefit.core.screening import ScreeningResult
-from profilefit.pages.reports import isolate
+from profilefit.pages import BASE_STYLE, asset, capped, isolate, render_fragment
 
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -40,25 +39,17 @@ REPORT_HEADERS = {
 }
 
 
-def environment() -> Environment:
-    """The template environment: autoescape for every template, an undefined name is an error."""
-    return Environment(
-        loader=PackageLoader("profilefit.apps.service", "data"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-    )
-
-
 def take_router(service: AssessmentService) -> APIRouter:
     """Routes of the candidate page and the report page."""
     router = APIRouter(include_in_schema=False)
-    templates = environment()
-    css = resources.files("profilefit.apps.service").joinpath("data", "take.css").read_text(encoding="utf-8")
+    css = asset(BASE_STYLE) + "\n" + asset("apps/service/take.css")
     settings = service.settings
 
     def render(name: str, lang: str, status: int = 200, *, here: str = "", **context: Any) -> HTMLResponse:
         words = service.texts[lang]
-        html = templates.get_template(name).render(
+        html = render_fragment(
+            f"apps/service/{name}",
+            language=lang,
             lang=lang,
             here=here,
             t=words,
@@ -76,7 +67,7 @@ def take_router(service: AssessmentService) -> APIRouter:
             lang,
             status,
             heading=words[f"{kind}_heading"],
-            body=words[f"{kind}_body"].format(organisation=isolate(settings.organisation)),
+            body=words[f"{kind}_body"].format(organisation=isolate(capped(settings.organisation))),
         )
 
     def language(request: Request, invitation: Invitation | None, session: Session | None = None) -> str:
@@ -104,8 +95,8 @@ def take_router(service: AssessmentService) -> APIRouter:
         words = service.texts[lang]
         low, high = (max(1, round(m)) for m in service.instrument.estimated_minutes_range())
         fill = {
-            "organisation": isolate(settings.organisation),
-            "contact": isolate(settings.privacy_contact),
+            "organisation": isolate(capped(settings.organisation)),
+            "contact": isolate(capped(settings.privacy_contact)),
             "days": f"{settings.retention_days:g}",
             "minutes": f"{low}-{high}",
         }
@@ -207,8 +198,7 @@ def take_router(service: AssessmentService) -> APIRouter:
 
     @router.post("/take/{token}/page/{number}")
     async def answer(token: str, number: int, request: Request, background: BackgroundTasks) -> Response:
-        form = await request.form()
-        posted = {key: value for key, value in form.items() if isinstance(value, str)}
+        posted = _answers(await request.form())
         return await run_in_threadpool(save_answers, token, number, request, background, posted)
 
     def save_answers(
@@ -255,6 +245,19 @@ def take_router(service: AssessmentService) -> APIRouter:
         return HTMLResponse(page, headers=REPORT_HEADERS)
 
     return router
+
+
+def _answers(form: Any) -> dict[str, str]:
+    """A page's posted fields; a question posted twice holds both answers, which no question allows.
+
+    A browser sends one value per radio group. Two (``tc1=1&tc1=6``) are refused, as a repeated key is
+    at every door, rather than read as the last one, which is what a form's mapping would give.
+    """
+    values: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            values.setdefault(key, []).append(value)
+    return {key: ",".join(texts) for key, texts in values.items()}
 
 
 def _posted_language(service: AssessmentService, posted: Any, invitation: Invitation) -> str:

@@ -64,8 +64,8 @@ class ProfileClassifier(ClassifierMixin, BaseEstimator):
     >>> X = np.r_[rng.normal(0, 1, (50, 2)), rng.normal(2, 1, (50, 2))]
     >>> y = np.array(["a"] * 50 + ["b"] * 50)
     >>> model = ProfileClassifier(random_state=0).fit(X, y)
-    >>> model.predict_proba(X[:1]).sum().round(6)
-    np.float64(1.0)
+    >>> round(float(model.predict_proba(X[:1]).sum()), 6)
+    1.0
     """
 
     def __init__(

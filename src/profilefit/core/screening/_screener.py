@@ -246,8 +246,9 @@ class Screener:
     def validate(self, assessment: AssessmentBase | Mapping[str, Any] | str | bytes) -> AssessmentBase:
         """Validate one assessment given as a model, a dict, or JSON text.
 
-        A dict or JSON text is decided by the one rule every path uses
-        (:func:`profilefit.core.schema.validate_row`): ``"4"``, ``" 4 "``, ``4.0`` and ``"4.0"`` are
+        A dict or JSON text is decided by the one rule every path uses, the assessment model's own
+        validation (``model_validate``, ``model_validate_json``; :func:`profilefit.core.schema.validate_row`
+        picks between them): ``"4"``, ``" 4 "``, ``4.0`` and ``"4.0"`` are
         the answer 4, ``4.5`` is refused, ``"B"`` is option ``b``, ``"525,8"`` seconds is 525.8, a
         key or an id with surrounding spaces is read without them, and a key given twice is refused.
 

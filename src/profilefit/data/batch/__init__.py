@@ -4,7 +4,8 @@ Read a CSV, JSON Lines, Parquet or Excel export (or a data frame, or an iterable
 dicts) in chunks, validate it with the schema's rules on whole columns, score it with
 the same core as :meth:`Screener.score <profilefit.core.screening.Screener.score>`, and
 write a results file and a rejects file (CSV in a chosen dialect, JSON Lines, Parquet or
-Excel). Every row read is scored or rejected.
+Excel). Every row read is scored or rejected. The results file's columns and its reader are
+:mod:`profilefit.data.results`; results in hand are written by :func:`write_results`.
 
 Needs the ``io`` extra (``pip install -e ".[io]"`` in the checkout); :func:`score_partition`
 on Dask needs the ``dask`` extra. Core profilefit imports and scores one candidate
@@ -25,11 +26,12 @@ from profilefit.data.batch._readers import (
     input_format,
     open_source,
 )
-from profilefit.data.batch._results import FLAG_SEPARATOR, result_columns, result_schema, result_table
+from profilefit.data.batch._results_file import write_results
 from profilefit.data.batch._score import BatchResult, BatchSummary, default_rejects_path, score_batch, score_file
 from profilefit.data.batch._validate import REJECT_COLUMNS, RawChunk, ValidatedChunk, validate_chunk
 from profilefit.data.batch._writers import OUTPUT_FORMATS, RejectsWriter, TableWriter, output_format
 from profilefit.data.io import FORMULA_START, neutralise
+from profilefit.data.results import FLAG_SEPARATOR, result_columns, result_schema, result_table
 from profilefit.exceptions import ColumnError, InputWarning, MissingExtraError, OutputError, OutputPathError
 
 __all__ = [
@@ -75,4 +77,5 @@ __all__ = [
     "score_file",
     "score_partition",
     "validate_chunk",
+    "write_results",
 ]

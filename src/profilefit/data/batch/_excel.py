@@ -14,11 +14,14 @@ openpyxl; it holds the sheet in memory while it is read. Workbooks come as peopl
 
 from __future__ import annotations
 
+import functools
 import itertools
+import logging
 import operator
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -65,23 +68,36 @@ def open_workbook(
         If the file cannot be opened as a workbook, or has no such sheet or row.
     """
     calamine = require("python_calamine")
-    try:
-        workbook = calamine.CalamineWorkbook.from_path(str(path))
-        names = list(workbook.sheet_names)
-        if sheet is None:
-            index, found, chosen = _sheet_with_header(workbook, names, header_row, is_header, search_rows)
-        else:
-            index, found, chosen = _sheet_index(names, sheet, name), None, None
-        if sheet is None and found is None and len(names) > 1:
-            raise ColumnError(
-                f"{name}: no sheet has a header among its first {search_rows} rows (a row naming candidate_id or a "
-                f"question of the instrument); the sheets are {', '.join(map(repr, names))}. Choose the sheet with "
-                "--sheet NAME and the header with --header-row N, and name the id column with --id-column NAME"
-            )
-        if chosen is None:  # each load parses the sheet: a sheet already loaded is used as it is
-            chosen = workbook.get_sheet_by_index(index)
-    except (OSError, calamine.CalamineError) as error:
-        raise ValueError(f"{name}: cannot open as an Excel workbook ({error})") from error
+    # calamine parses a sheet without holding the GIL, so the scan of the sheet's XML for formulas and
+    # error cells runs meanwhile in a second thread, on the sheet most likely read (the first, or --sheet).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="profilefit-xlsx-scan") as pool:
+        try:
+            workbook = calamine.CalamineWorkbook.from_path(str(path))
+            names = list(workbook.sheet_names)
+            guess = 0 if sheet is None else _sheet_index(names, sheet, name)
+            member = _sheet_member(path, guess)
+            scan = pool.submit(_cells_without_answers, path, member)
+            # The usual workbook (the header on the sheet's first row, no formula without a value, no
+            # error cell) is read into typed columns by fastexcel, without a Python object per cell.
+            loaded = _arrow_sheet(path, names[guess], member, is_header) if header_row is None else None
+            if loaded is not None and scan.result() == ({}, {}):
+                return _open_arrow(workbook, names, guess, name, loaded, check_header)
+            if sheet is None:
+                index, found, chosen = _sheet_with_header(workbook, names, header_row, is_header, search_rows)
+            else:
+                index, found, chosen = guess, None, None
+            if sheet is None and found is None and len(names) > 1:
+                raise ColumnError(
+                    f"{name}: no sheet has a header among its first {search_rows} rows (a row naming candidate_id "
+                    f"or a question of the instrument); the sheets are {', '.join(map(repr, names))}. Choose the "
+                    "sheet with --sheet NAME and the header with --header-row N, and name the id column with "
+                    "--id-column NAME"
+                )
+            if chosen is None:  # each load parses the sheet: a sheet already loaded is used as it is
+                chosen = workbook.get_sheet_by_index(index)
+        except (OSError, calamine.CalamineError) as error:
+            raise ValueError(f"{name}: cannot open as an Excel workbook ({error})") from error
+        formulas, errors = scan.result() if index == guess else _cells_without_answers(path, _sheet_member(path, index))
     offset = chosen.start[1] if chosen.start else 0  # the column of the sheet's first used cell
     numbered = enumerate(chosen.iter_rows(), start=1)  # with Excel's row numbers
     start = found if found is not None else _header_row(chosen, header_row, is_header, search_rows, name)
@@ -100,17 +116,8 @@ def open_workbook(
         notes.append(
             f"{name}: the header is on row {header_at} of sheet {names[index]!r}; the rows above were not read"
         )
-    others = [
-        sheet_name
-        for position, sheet_name in enumerate(names)
-        if position > index and any(map(_filled, workbook.get_sheet_by_name(sheet_name).iter_rows()))
-    ]
-    if others:
-        notes.append(
-            f"{name}: sheet(s) {', '.join(map(repr, others))} hold data that was not read; "
-            f"only sheet {names[index]!r} is scored"
-        )
-    formulas, errors = _cells_without_answers(path, _sheet_member(path, index))
+    if note := _others_note(workbook, names, index, name):
+        notes.append(note)
     total = chosen.end[0] + 1 - header_at if chosen.end else None
 
     def chunks(chunk_size: int) -> Iterator[RawChunk]:
@@ -119,6 +126,45 @@ def open_workbook(
         )
 
     return chunks, total, notes
+
+
+def _open_arrow(
+    workbook: Any,
+    names: list[str],
+    index: int,
+    name: str,
+    loaded: tuple[list[str], Any, int],
+    check_header: Callable[[list[str]], Header],
+) -> tuple[Callable[[int], Iterator[RawChunk]], int | None, list[str]]:
+    """:func:`open_workbook` for a sheet :func:`_arrow_sheet` read.
+
+    Its header is its first row, so there is no note about rows above it or sheets before it.
+    """
+    header, batch, total = loaded
+    checked = check_header(header)
+    notes = list(checked.notes)
+    if note := _others_note(workbook, names, index, name):
+        notes.append(note)
+
+    def chunks(chunk_size: int) -> Iterator[RawChunk]:
+        return _arrow_chunks(batch, checked.names, checked.keep, chunk_size)
+
+    return chunks, total, notes
+
+
+def _others_note(workbook: Any, names: list[str], index: int, name: str) -> str | None:
+    """The note naming the sheets after the one read that hold data, if any do."""
+    others = [
+        sheet_name
+        for position, sheet_name in enumerate(names)
+        if position > index and any(map(_filled, workbook.get_sheet_by_name(sheet_name).iter_rows()))
+    ]
+    if not others:
+        return None
+    return (
+        f"{name}: sheet(s) {', '.join(map(repr, others))} hold data that was not read; "
+        f"only sheet {names[index]!r} is scored"
+    )
 
 
 def _sheet_index(names: list[str], sheet: str | int, name: str) -> int:
@@ -394,3 +440,182 @@ def _id_text(row: list[Any], position: int | None) -> str | None:
         value = int(value)
     text = "" if value is None else str(value).strip()
     return text or None
+
+
+# ---- the usual workbook, read into typed columns --------------------------------------------
+
+
+#: A row element of a sheet's XML, and a cell element in it.
+_ROW = re.compile(rb"<row\b[^>]*?(?:/>|>(.*?)</row>)", re.DOTALL)
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
+_CELL_TYPE = re.compile(rb'\bt="([^"]*)"')
+_FIRST_ROWS_BYTES = 1 << 20
+#: An attribute in a namespace the row alone does not declare (Excel's ``x14ac:dyDescent="0.25"``).
+_PREFIXED_ATTRIBUTE = re.compile(rb'\s[A-Za-z0-9_]+:[A-Za-z0-9_]+="[^"]*"')
+#: Column types of fastexcel's columns that are the values calamine gives (float, int, text, empty).
+_PLAIN_TYPES = ("double", "int64", "string", "large_string", "null")
+
+
+def _text_first_row(path: Path, member: str, is_header: Callable[[list[Any]], bool]) -> bool:
+    """Whether the first row of a sheet that holds values is text only (no number, date or formula), maybe the header.
+
+    fastexcel names the columns by the header row's cells, but as text: a number 1 is named
+    ``"1"``, where the reference reader reads ``"1.0"``. So its names are used only when every
+    header cell is text (a shared or an inline string). When the row's texts can be read cheaply
+    here, a row that is not a header (a title above it) is told before fastexcel parses the sheet.
+    """
+    with zipfile.ZipFile(path) as archive:
+        with archive.open(member) as stream:
+            data = stream.read(_FIRST_ROWS_BYTES)
+        for row in _ROW.finditer(data):
+            cells = [cell for cell in _CELL.finditer(row.group(1) or b"") if _holds_value(cell.group(2))]
+            if not cells:
+                continue  # a row of empty (formatted) cells holds no values
+            kinds = [kind.group(1) if (kind := _CELL_TYPE.search(cell.group(1))) else b"n" for cell in cells]
+            if b"<f" in (row.group(1) or b"") or any(kind not in (b"s", b"inlineStr") for kind in kinds):
+                return False
+            texts = _row_texts(archive, _PREFIXED_ATTRIBUTE.sub(b"", row.group(0)))
+            return texts is None or is_header(texts)
+    return False
+
+
+def _row_texts(archive: zipfile.ZipFile, row: bytes) -> list[str] | None:
+    """The texts of a row of text cells, from the cells and the first shared strings; None when not told cheaply.
+
+    Only a quick look, to skip a parse that would not be used: the names used are fastexcel's.
+    """
+    try:
+        cells = list(ElementTree.fromstring(row))
+        shared = [int(cell.findtext("{*}v") or "") for cell in cells if cell.get("t") == "s"]
+        strings = _first_shared_strings(archive, max(shared) + 1) if shared else []
+        texts = []
+        for cell in cells:
+            if cell.get("t") == "s":
+                texts.append(strings[int(cell.findtext("{*}v") or "")])
+            else:
+                texts.append("".join(text.text or "" for text in cell.iterfind(".//{*}t")))
+        return texts
+    except (ValueError, IndexError, KeyError, ElementTree.ParseError):
+        return None
+
+
+def _first_shared_strings(archive: zipfile.ZipFile, count: int) -> list[str]:
+    """The first ``count`` texts of a workbook's shared strings (at most 10,000, else an IndexError)."""
+    if count > 10_000:
+        raise IndexError(count)
+    strings: list[str] = []
+    with archive.open("xl/sharedStrings.xml") as stream:
+        for _, element in ElementTree.iterparse(stream):
+            if element.tag.endswith("}si"):
+                strings.append("".join(text.text or "" for text in element.iterfind(".//{*}t")))
+                element.clear()
+                if len(strings) == count:
+                    break
+    return strings
+
+
+def _holds_value(inner: bytes | None) -> bool:
+    return inner is not None and (b"<v" in inner or b"<is" in inner)
+
+
+def _arrow_sheet(
+    path: Path, sheet_name: str, member: str | None, is_header: Callable[[list[Any]], bool]
+) -> tuple[list[str], Any, int] | None:
+    """The header, the data rows as one Arrow record batch, and the rows below the header (blank ones too).
+
+    None when the sheet takes the reference reader.
+
+    fastexcel (calamine, the same parser, into Arrow columns) reads the sheet whole. Its columns are
+    used only when they are what the reference reader (``iter_rows``, a row at a time) gives: the
+    sheet's first row holds the header, as text, with no name twice and none empty between names; every
+    column holds numbers or text, never both (its type is inferred from every row, strictly), and no
+    date, time or true/false; cells right of the header are empty. The caller also requires that the
+    sheet holds no formula without a value and no error cell. Wholly empty rows are left out.
+    """
+    try:
+        import fastexcel
+    except ImportError:  # an install without it reads every workbook the reference way
+        return None
+    if member is None or not _text_first_row(path, member, is_header):
+        return None
+    _quiet_fastexcel()
+    pa, pc = require("pyarrow"), require("pyarrow.compute")
+    try:
+        sheet = fastexcel.read_excel(str(path)).load_sheet(  # by name: the sheet python-calamine numbered
+            sheet_name, header_row=0, schema_sample_rows=None, dtype_coercion="strict"
+        )
+        columns = sheet.available_columns()
+        batch = sheet.to_arrow()
+    except Exception:  # any refusal (mixed types, an unreadable cell): the reference reader reads it
+        return None
+    names = [column.name for column in columns]
+    generated = [column.column_name_from == "generated" for column in columns]
+    width = len(names)
+    while width and generated[width - 1]:  # Excel's used range often runs past the last named column
+        width -= 1
+    header = names[:width]
+    if not header or any(generated[:width]) or "" in header or not is_header(header):
+        return None
+    repeated = (re.fullmatch(r"(.*)_[0-9]+", name) for name in header)  # fastexcel renames a second NAME NAME_1
+    if any(match is not None and match.group(1) in header for match in repeated):
+        return None
+    if any(str(column.type) not in _PLAIN_TYPES for column in batch.columns):
+        return None
+    text = (pa.string(), pa.large_string())
+    empty = [
+        pc.or_kleene(column.is_null(), pc.equal(column, "")) if column.type in text else column.is_null()
+        for column in batch.columns
+    ]
+    if not all(pc.all(cells).as_py() for cells in empty[width:]):
+        return None  # cells right of the header: rejects of their rows, which the reference reader writes
+    blank = functools.reduce(pc.and_kleene, empty) if empty else None
+    total = batch.num_rows
+    if blank is not None and pc.any(blank).as_py():  # blank rows are not rows
+        batch = batch.filter(pc.invert(blank))
+    return header, batch.select(list(range(width))), total
+
+
+def _quiet_fastexcel() -> None:
+    """Keep fastexcel's notes about columns it types as text (an empty column) off standard error."""
+    logger = logging.getLogger("fastexcel")
+    if logger.level == logging.NOTSET:  # a level the application set is left alone
+        logger.setLevel(logging.ERROR)
+
+
+def _arrow_chunks(batch: Any, header: list[str], keep: list[int], chunk_size: int) -> Iterator[RawChunk]:
+    """Chunks of a sheet read by :func:`_arrow_sheet`, with the columns :func:`_column_chunk` would build.
+
+    An empty cell of a text column is ``""``, as calamine gives it, and a column without a value is
+    text of ``""``; the column rules read ``""`` and None alike.
+    """
+    pa = require("pyarrow")
+    for start in range(0, batch.num_rows, chunk_size):
+        part = batch.slice(start, chunk_size)
+        columns: list[tuple[str | None, Any]] = []
+        for k in keep:
+            column = part.column(k)
+            if pa.types.is_null(column.type):
+                column = pa.array([""] * part.num_rows, pa.string())
+            elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                column = column.fill_null("")
+            columns.append((header[k], column))
+        yield RawChunk(columns, part.num_rows, start + 1, tabular=True, records=_ArrowRows(part, header, keep))
+
+
+class _ArrowRows(Sequence[Any]):
+    """The rows of a chunk as the dicts :func:`_record_chunk` gives (``""`` for an empty cell), built when asked."""
+
+    def __init__(self, part: Any, header: list[str], keep: list[int]) -> None:
+        self._part, self._header, self._keep = part, header, keep
+
+    def __len__(self) -> int:
+        return int(self._part.num_rows)
+
+    def __getitem__(self, position: Any) -> Any:
+        if isinstance(position, slice):
+            return [self[k] for k in range(*position.indices(len(self)))]
+        record = {}
+        for k in self._keep:
+            value = self._part.column(k)[position].as_py()
+            record[self._header[k]] = "" if value is None else value
+        return record

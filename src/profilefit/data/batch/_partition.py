@@ -22,9 +22,9 @@ import numpy as np
 
 from profilefit.data.batch._deps import require
 from profilefit.data.batch._readers import DEFAULT_CHUNK_SIZE, open_source
-from profilefit.data.batch._results import result_schema, result_table
 from profilefit.data.batch._score import _Counts, _scored_chunks
 from profilefit.data.batch._writers import json_value
+from profilefit.data.results import result_schema, result_table
 
 if TYPE_CHECKING:
     from profilefit.core.screening import Screener

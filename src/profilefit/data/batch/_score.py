@@ -32,10 +32,10 @@ from profilefit.data.batch._dialects import csv_dialect
 from profilefit.data.batch._paths import check_outputs
 from profilefit.data.batch._pipeline import BackgroundSink, prefetch
 from profilefit.data.batch._readers import DEFAULT_CHUNK_SIZE, Source, open_source
-from profilefit.data.batch._results import result_schema, result_table
 from profilefit.data.batch._threads import single_blas_thread
 from profilefit.data.batch._validate import REJECT_COLUMNS, ValidatedChunk, validate_chunk
 from profilefit.data.batch._writers import RejectsWriter, TableWriter, commit_together, output_format
+from profilefit.data.results import result_schema, result_table
 from profilefit.exceptions import InputWarning
 
 _log = logging.getLogger(__name__)

@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+
 from profilefit.data.batch._deps import require
 from profilefit.data.batch._dialects import CsvDialect, csv_dialect, decimal_text, decimals
 from profilefit.data.batch._validate import REJECT_COLUMNS
@@ -206,7 +208,7 @@ class TableWriter:
         Columns that can hold text from the input, neutralised in CSV (see :func:`neutralise`);
         default: every text column. The others hold only what profilefit wrote (profile ids, flags).
     few_values : iterable of str, optional
-        Number columns with few distinct values (scale means, rounded fit scores): in CSV each
+        Number columns with few distinct values (scale means, rounded fit scores): in CSV and JSON Lines each
         distinct value is formatted once. The text is the same; only the work is less.
     dialect : str or CsvDialect, optional
         The CSV layout (``"standard"``, the default, or ``"excel-nordic"``); only for CSV.
@@ -233,6 +235,7 @@ class TableWriter:
         self._csv: Any = None
         self._sheet: XlsxSheet | None = None
         self._stream: IO[str] | None = None
+        self._binary: IO[bytes] | None = None
         try:
             if self.format == "csv":
                 self._open_csv()
@@ -242,7 +245,7 @@ class TableWriter:
             elif self.format == "parquet":
                 self._writer = require("pyarrow.parquet").ParquetWriter(str(self._file.partial), schema)
             else:
-                self._stream = self._file.partial.open("w", encoding="utf-8", newline="\n")
+                self._binary = self._file.partial.open("wb")
         except OSError as error:
             self.discard()
             raise _output_error(self.path, error) from error
@@ -278,12 +281,15 @@ class TableWriter:
                     self._writer.write_table(_format_few_values(table, self.few_values))
             elif self.format == "xlsx":
                 assert self._sheet is not None
-                self._sheet.append_columns([column.to_pylist() for column in table.columns])
+                self._sheet.append_columns(table.columns)
             elif self.format == "parquet":
                 self._writer.write_table(table)
             else:
-                assert self._stream is not None
-                self._stream.write("".join(json_lines(table).to_pylist()))
+                assert self._binary is not None
+                lines = json_lines(table, few_values=self.few_values)
+                _, offsets, data = lines.buffers()  # the lines end to end, as UTF-8: written without a copy
+                ends = np.frombuffer(offsets, dtype=np.int32, count=len(lines) + 1, offset=lines.offset * 4)
+                self._binary.write(memoryview(data)[int(ends[0]) : int(ends[-1])] if len(lines) else b"")
         except OverflowError as error:
             raise OutputError(0, f"cannot write {self.path}: {error}") from error
         except OSError as error:
@@ -298,8 +304,8 @@ class TableWriter:
                 sheet.close()
         except OSError as error:
             raise _output_error(self.path, error) from error
-        self._file.close_handles(self._writer, self._stream)
-        self._writer = self._stream = self._csv = None
+        self._file.close_handles(self._writer, self._stream, self._binary)
+        self._writer = self._stream = self._csv = self._binary = None
 
     def commit(self) -> None:
         """Move the finished file into place (after :meth:`finish`)."""
@@ -309,8 +315,8 @@ class TableWriter:
         """Stop writing and delete the temporary file."""
         if self._sheet is not None:
             self._sheet.discard()
-        self._file.discard(self._writer, self._stream)
-        self._writer = self._stream = self._csv = self._sheet = None
+        self._file.discard(self._writer, self._stream, self._binary)
+        self._writer = self._stream = self._csv = self._sheet = self._binary = None
 
     def close(self, *, commit: bool = True) -> None:
         """Finish the file and move it into place, or (``commit=False``) delete it."""
@@ -327,31 +333,57 @@ class TableWriter:
 
 #: JSON's escapes for the control characters (the rest of a string is written as it is, as UTF-8).
 _CONTROL_ESCAPES = {chr(code): json.dumps(chr(code))[1:-1] for code in range(32)}
+#: What a JSON string cannot hold as it is: a quote, a backslash or a control character.
+_NEEDS_ESCAPE_RE2 = r'["\\\x00-\x1f]'
+#: A string column is quoted through its distinct values when it holds at most this share of them.
+_FEW_SHARE = 8
 
 
 def _json_text(column: Any) -> Any:
     """Each cell of a string column as a JSON string literal (null stays null)."""
-    pc = require("pyarrow.compute")
-    text = pc.replace_substring(pc.replace_substring(column, "\\", "\\\\"), '"', '\\"')
-    if pc.any(pc.match_substring_regex(text, "[\\x00-\\x1f]")).as_py():  # rare: one pass per character present
-        for char, escape in _CONTROL_ESCAPES.items():
-            text = pc.replace_substring(text, char, escape)
+    pa, pc = require("pyarrow"), require("pyarrow.compute")
+    coded = pc.dictionary_encode(column)
+    if len(coded.dictionary) * _FEW_SHARE <= len(column):  # profiles, bands, flags: each text quoted once
+        quoted = [json.dumps(text, ensure_ascii=False) for text in coded.dictionary.to_pylist()]
+        return pa.array(quoted, pa.string()).take(coded.indices)
+    text = column
+    if pc.any(pc.match_substring_regex(text, _NEEDS_ESCAPE_RE2)).as_py():  # most ids need no escape
+        text = pc.replace_substring(pc.replace_substring(text, "\\", "\\\\"), '"', '\\"')
+        if pc.any(pc.match_substring_regex(text, "[\\x00-\\x1f]")).as_py():  # rare: one pass per character present
+            for char, escape in _CONTROL_ESCAPES.items():
+                text = pc.replace_substring(text, char, escape)
     return pc.binary_join_element_wise('"', text, '"', "")
 
 
-def _json_cells(column: Any) -> Any:
-    """Each cell of a column as JSON text: strings quoted and escaped, numbers in full, NaN and null as null."""
+def _json_floats(column: Any) -> Any:
+    """Each cell of a float column as JSON text: the shortest text that reads back as the same number, NaN as null."""
+    pa, pc = require("pyarrow"), require("pyarrow.compute")
+    # Arrow writes "51" for 51.0; ".0" is added so that the value reads back as a float, as json.dumps
+    # writes it. Only whole numbers can lack a point, so only they are looked at.
+    cells = column.cast(pa.string())
+    whole = pc.equal(column, pc.floor(column)).fill_null(False)
+    if pc.any(whole).as_py():
+        fixed = pc.replace_substring_regex(cells.filter(whole), r"^(-?[0-9]+)$", r"\1.0")
+        cells = pc.replace_with_mask(cells, whole, fixed)
+    return pc.if_else(pc.is_finite(column), cells, pa.scalar(None, pa.string()))  # NaN and infinities are not JSON
+
+
+def _json_cells(column: Any, *, few: bool = False) -> Any:
+    """Each cell of a column as JSON text: strings quoted and escaped, numbers in full, NaN and null as null.
+
+    ``few``: a float column with few distinct values (scale means), each formatted once.
+    """
     pa, pc = require("pyarrow"), require("pyarrow.compute")
     kind = column.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         cells = _json_text(column)
     elif pa.types.is_boolean(kind):
         cells = pc.if_else(column, "true", "false")
+    elif pa.types.is_floating(kind) and few:
+        distinct = pc.unique(column)
+        cells = _json_floats(distinct).take(pc.index_in(column, value_set=distinct))
     elif pa.types.is_floating(kind):
-        # Arrow formats the shortest text that reads back as the same number ("51" for 51.0; ".0" is added
-        # so that the value reads back as a float, as json.dumps writes it). NaN and infinities are not JSON.
-        cells = pc.replace_substring_regex(column.cast(pa.string()), r"^(-?[0-9]+)$", r"\1.0")
-        cells = pc.if_else(pc.is_finite(column), cells, pa.scalar(None, pa.string()))
+        cells = _json_floats(column)
     elif pa.types.is_integer(kind):
         cells = column.cast(pa.string())
     else:  # not in a results table; kept exact by the general encoder
@@ -359,17 +391,18 @@ def _json_cells(column: Any) -> Any:
     return cells.fill_null("null")
 
 
-def json_lines(table: Any) -> Any:
+def json_lines(table: Any, *, few_values: frozenset[str] = frozenset()) -> Any:
     """The rows of a table as JSON Lines (one string per row, each ending in a line break), built column-wise.
 
     The lines read back (``json.loads``) as ``json.dumps`` of each row would: same keys in the
-    same order, same values, NaN as null.
+    same order, same values, NaN as null. ``few_values`` names float columns with few distinct
+    values, each formatted once (the text is the same).
     """
     pa, pc = require("pyarrow"), require("pyarrow.compute")
-    parts = []
+    parts: list[Any] = []
     for k, (name, column) in enumerate(zip(table.column_names, table.columns, strict=True)):
-        key = ("{" if k == 0 else ",") + json.dumps(name, ensure_ascii=False) + ":"
-        parts.append(pc.binary_join_element_wise(key, _json_cells(column.combine_chunks()), ""))
+        parts.append(("{" if k == 0 else ",") + json.dumps(name, ensure_ascii=False) + ":")
+        parts.append(_json_cells(column.combine_chunks(), few=name in few_values))
     if not parts:
         return pa.array(["{}\n"] * table.num_rows, pa.string())
     return pc.binary_join_element_wise(*parts, "}\n", "")

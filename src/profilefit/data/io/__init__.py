@@ -1,8 +1,15 @@
-"""Reading assessment exports and labelled data."""
+"""Reading assessment exports and labelled data.
 
+The results file's role rule (``stored_role``, ``role_cell``, ``StoredRole``, ``ROLE_COLUMN``,
+``unrecorded_role_note``) moved to :mod:`profilefit.data.results`; its old names here work until
+profilefit 0.3, with a FutureWarning.
+"""
+
+from typing import Any
+
+from profilefit._moved import moved_attribute
 from profilefit.core.rows import ECHO_CHARS, coerce_row, echo, load_json_object
 from profilefit.data.io._files import CSV_SUFFIXES, read_csv_table, read_table
-from profilefit.data.io._results_role import ROLE_COLUMN, StoredRole, role_cell, stored_role, unrecorded_role_note
 from profilefit.data.io._spreadsheet import FORMULA_START, NEUTRALISED_SUFFIXES, csv_cell, neutralise, unneutralise
 from profilefit.data.io._tables import read_assessments, read_rows, sniff_delimiter
 from profilefit.exceptions import JsonRowError, ResultsRoleError
@@ -12,10 +19,8 @@ __all__ = [
     "ECHO_CHARS",
     "FORMULA_START",
     "NEUTRALISED_SUFFIXES",
-    "ROLE_COLUMN",
     "JsonRowError",
     "ResultsRoleError",
-    "StoredRole",
     "coerce_row",
     "csv_cell",
     "echo",
@@ -25,9 +30,10 @@ __all__ = [
     "read_csv_table",
     "read_rows",
     "read_table",
-    "role_cell",
     "sniff_delimiter",
-    "stored_role",
     "unneutralise",
-    "unrecorded_role_note",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    return moved_attribute(__name__, name)

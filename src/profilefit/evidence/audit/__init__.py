@@ -8,6 +8,7 @@ demographics file and, optionally, the model's manifest and the role; demographi
 scoring. See docs/fairness.md for what each figure means and which rules ask for it.
 """
 
+from profilefit.evidence.audit._document import AUDIT_SCHEMA_VERSION, AuditDocument
 from profilefit.evidence.audit._html import audit_to_html, write_audit_html
 from profilefit.evidence.audit._impact import (
     DEFAULT_SELECT_BAND,
@@ -45,8 +46,8 @@ from profilefit.evidence.audit._rates import (
     two_proportion_z,
 )
 from profilefit.evidence.audit._report import (
-    AUDIT_SCHEMA_VERSION,
     FOUR_FIFTHS_NOTE,
+    audit_document,
     audit_rows,
     audit_to_dict,
     format_audit_text,
@@ -85,6 +86,7 @@ __all__ = [
     "SAMPLE_DEMOGRAPHICS_SEED",
     "SELECT_BANDS",
     "UNDETERMINED",
+    "AuditDocument",
     "AuditInputError",
     "AuditLabels",
     "AuditMatchError",
@@ -104,6 +106,7 @@ __all__ = [
     "ScoredCandidate",
     "adverse_impact",
     "age_band_of",
+    "audit_document",
     "audit_files",
     "audit_languages",
     "audit_notes",

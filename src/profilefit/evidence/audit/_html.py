@@ -1,10 +1,11 @@
-"""The audit as one self-contained HTML page, rendered from the Jinja2 template ``audit/data/audit.html``.
+"""The audit as one self-contained HTML page, rendered from the template ``audit/data/audit.html``.
 
-This module turns the report into plain values (sentences, table cells, bar widths); the template
-is the one place they become markup. Every ``{{ value }}`` passes through :func:`_finalize`, which
-escapes it and wraps each data string (a category, a model or role name, an organisation's label,
-marked by :class:`~profilefit.evidence.audit.AuditLabels`) in ``<bdi>``, so that escaping and direction
-isolation cannot be forgotten; in attributes, ``|isolate`` puts data between FSI … PDI instead.
+This module turns the report into plain values (sentences, table cells, bar widths); the template,
+rendered through the one page environment of :mod:`profilefit.pages`, is the one place they become
+markup. Every ``{{ value }}`` is escaped there, and each data string in it (a category, a model or
+role name, an organisation's label, marked by :class:`~profilefit.evidence.audit.AuditLabels`) is
+wrapped in ``<bdi>``, so that escaping and direction isolation cannot be forgotten; in attributes,
+``|plain`` puts data between FSI … PDI instead.
 
 The page has no script and loads nothing. It fits a narrow window: wide tables scroll in their own
 region with the category column kept in view, long strings wrap anywhere, and the bar charts are
@@ -14,14 +15,8 @@ drawn in HTML, so their names and values are text at the page's size.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
-from html import escape
-from importlib import resources
 from pathlib import Path
 from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
 
 from profilefit.evidence.audit._impact import AuditReport, DimensionImpact, FlagImpact
 from profilefit.evidence.audit._rates import RateComparison
@@ -44,44 +39,13 @@ from profilefit.evidence.audit._sentences import (
     tool_lines,
     warning_lines,
 )
-from profilefit.evidence.audit._strings import DATA_END, DATA_START, AuditLabels
+from profilefit.evidence.audit._strings import AuditLabels
 from profilefit.evidence.stats import FOUR_FIFTHS
+from profilefit.pages import DATA_END, DATA_START, render_page
 
 #: Longest name a chart shows; the tables beside it show any name whole.
 _CHART_LABEL_CHARS = 60
 _FLAG_COLUMN = 3  # in comparison_cells: rate, IR, IR all, below 4/5, ...
-
-
-def _finalize(value: Any) -> Markup:
-    """Every ``{{ value }}`` of the template: escaped, each marked data string wrapped in ``<bdi>``."""
-    if isinstance(value, Markup):  # the template's own macros
-        return value
-    text = escape(str(value), quote=True)
-    return Markup(text.replace(DATA_START, "<bdi>").replace(DATA_END, "</bdi>"))
-
-
-def _isolate(value: object) -> str:
-    """For attributes: marked data strings between FSI … PDI (an element cannot go in an attribute)."""
-    return str(value).replace(DATA_START, "\u2068").replace(DATA_END, "\u2069")
-
-
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    environment = Environment(
-        loader=PackageLoader("profilefit.evidence.audit", "data"),
-        autoescape=True,  # data never reaches the page unescaped, whatever the template does
-        finalize=_finalize,
-        undefined=StrictUndefined,  # a misspelt name fails in tests instead of printing nothing
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters["isolate"] = _isolate
-    return environment
-
-
-def _style() -> Markup:
-    css = resources.files("profilefit.evidence.audit").joinpath("data", "audit.css").read_text(encoding="utf-8")
-    return Markup(css)
 
 
 def _short(label: str) -> str:
@@ -354,34 +318,31 @@ def audit_to_html(report: AuditReport, language: str = "en") -> str:
                 }
             ],
         }
-    return (
-        _environment()
-        .get_template("audit.html")
-        .render(
-            language=language,
-            title=labels.t("title"),
-            style=_style(),
-            heading=labels.t("heading", n=report.applicants),
-            tool_heading=labels.t("section_tool"),
-            tool_lines=[*tool_lines(report.tool, labels, report.profiles), *summary_lines(report, labels)],
-            warning_label=labels.t("warning"),
-            warnings=warning_lines(report, labels),
-            notes_heading=labels.t("section_notes"),
-            notes=audit_notes(report, language),
-            dimensions=[_dimension(report, dimension, labels) for dimension in report.dimensions],
-            flagged_heading=labels.t("section_flagged"),
-            flagged=flagged(report, labels),
-            flagged_none=labels.t("flagged_none"),
-            overall_heading=labels.t("section_overall"),
-            overall=overall,
-            has_flags=bool(report.flags),
-            flag_disparities_heading=labels.t("section_flag_disparities"),
-            flag_disparities=flag_disparities(report, labels),
-            flag_disparities_none=labels.t("flag_disparities_none", **flag_rule(labels)),
-            overall_flags_heading=labels.t("section_overall_flags"),
-            overall_flags=overall_flags,
-            footer=labels.t("footer", version=profilefit_version()),
-        )
+    return render_page(
+        "evidence/audit/audit.html",
+        language=language,
+        title=labels.t("title"),
+        styles=("evidence/audit/audit.css",),
+        heading=labels.t("heading", n=report.applicants),
+        tool_heading=labels.t("section_tool"),
+        tool_lines=[*tool_lines(report.tool, labels, report.profiles), *summary_lines(report, labels)],
+        warning_label=labels.t("warning"),
+        warnings=warning_lines(report, labels),
+        notes_heading=labels.t("section_notes"),
+        notes=audit_notes(report, language),
+        dimensions=[_dimension(report, dimension, labels) for dimension in report.dimensions],
+        flagged_heading=labels.t("section_flagged"),
+        flagged=flagged(report, labels),
+        flagged_none=labels.t("flagged_none"),
+        overall_heading=labels.t("section_overall"),
+        overall=overall,
+        has_flags=bool(report.flags),
+        flag_disparities_heading=labels.t("section_flag_disparities"),
+        flag_disparities=flag_disparities(report, labels),
+        flag_disparities_none=labels.t("flag_disparities_none", **flag_rule(labels)),
+        overall_flags_heading=labels.t("section_overall_flags"),
+        overall_flags=overall_flags,
+        footer=labels.t("footer", version=profilefit_version()),
     )
 
 

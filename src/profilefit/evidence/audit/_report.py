@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from profilefit.data.io import csv_cell
+from profilefit.evidence.audit._document import AUDIT_SCHEMA_VERSION, AuditDocument
 from profilefit.evidence.audit._impact import (
     AuditReport,
     CategoryImpact,
@@ -39,10 +40,6 @@ from profilefit.evidence.audit._sentences import (
     warning_lines,
 )
 from profilefit.evidence.audit._strings import AuditLabels
-
-#: Version of the JSON layout; it changes when a key is renamed or removed, or a meaning changes.
-#: 2: profile shares count the reported profile (``undetermined`` included), ``classifications`` added.
-AUDIT_SCHEMA_VERSION = "profilefit.audit/2"
 
 FOUR_FIFTHS_NOTE = AuditLabels("en").t("note_four_fifths")
 
@@ -293,8 +290,13 @@ def _category_dict(category: CategoryImpact) -> dict[str, Any]:
     }
 
 
-def audit_to_dict(report: AuditReport, language: str = "en") -> dict[str, Any]:
-    """Return the audit as plain JSON-ready data: figures, per-dimension references, classifications, notes.
+def audit_document(report: AuditReport, language: str = "en") -> AuditDocument:
+    """Return the audit as its JSON document: figures, per-dimension references, classifications, notes.
+
+    Gathered as a dict, which reads as the file does, then validated into :class:`AuditDocument` in strict
+    mode (a number given as text, or a tuple where a list belongs, is an error, not converted), so a
+    missing, misspelt or mistyped key fails in the tests and never reaches a file; the JSON written
+    always matches ``docs/schema/audit.schema.json``.
 
     Parameters
     ----------
@@ -304,7 +306,7 @@ def audit_to_dict(report: AuditReport, language: str = "en") -> dict[str, Any]:
     """
     labels = AuditLabels(language, instrument_id=report.tool.instrument_id)
     tool = report.tool
-    return {
+    data = {
         "schema_version": AUDIT_SCHEMA_VERSION,
         "language": language,
         "profilefit_version": profilefit_version(),
@@ -312,7 +314,9 @@ def audit_to_dict(report: AuditReport, language: str = "en") -> dict[str, Any]:
         "sources": dict(report.sources),
         "tool": {
             **asdict(tool),
+            "classifications": list(tool.classifications),
             "role_name": dict(tool.role_name),
+            "role_scales": list(tool.role_scales),
             "bands": None if tool.bands is None else {"strong": tool.bands[0], "possible": tool.bands[1]},
             "description": tool_lines(tool, labels, report.profiles),
         },
@@ -363,6 +367,19 @@ def audit_to_dict(report: AuditReport, language: str = "en") -> dict[str, Any]:
         ],
         "notes": audit_notes(report, language),
     }
+    return AuditDocument.model_validate(data, strict=True)
+
+
+def audit_to_dict(report: AuditReport, language: str = "en") -> dict[str, Any]:
+    """Return the audit as plain JSON-ready data: :func:`audit_document`, dumped.
+
+    Parameters
+    ----------
+    report : AuditReport
+    language : {"en", "nb", "sv", "nl"}, default "en"
+        Language of the notes, warnings and display names; keys are the same in every language.
+    """
+    return audit_document(report, language).model_dump(mode="json")
 
 
 def write_audit_json(report: AuditReport, path: str | Path, *, language: str = "en") -> Path:

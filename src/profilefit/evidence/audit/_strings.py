@@ -7,38 +7,24 @@ classification the profile file does not know (an organisation's own label) is s
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from importlib import resources
-from typing import Any
-
 from profilefit.core.instrument import load_instrument
 from profilefit.core.profiles import load_profiles
 from profilefit.evidence.audit._inputs import NEEDS_REVIEW
 from profilefit.evidence.audit._tool import UNDETERMINED
+from profilefit.pages import catalogue, domain_file, domain_strings, marked
 
-
-@lru_cache(maxsize=1)
-def _data() -> dict[str, Any]:
-    text = resources.files("profilefit.evidence.audit").joinpath("data", "strings.json").read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+#: The audit's strings domain in the page catalogue (``audit/data/strings.json``).
+DOMAIN = "profilefit.evidence.audit"
 
 
 def audit_strings() -> dict[str, dict[str, str]]:
     """Every audit string: key, then language code, then text (with ``{placeholders}``)."""
-    strings: dict[str, dict[str, str]] = _data()["strings"]
-    return strings
+    return domain_strings(DOMAIN)
 
 
 def audit_languages() -> tuple[str, ...]:
     """Language codes the audit is written in."""
-    return tuple(_data()["languages"])
-
-
-#: Marks around a data string (a category, a model id, an organisation's label) when ``isolate`` is on;
-#: the HTML page turns them into ``<bdi>`` and ``</bdi>``. Private-use characters, removed from the data.
-DATA_START, DATA_END = "\ue000", "\ue001"
+    return tuple(domain_file(DOMAIN)["languages"])
 
 
 class AuditLabels:
@@ -49,7 +35,7 @@ class AuditLabels:
     language : {"en", "nb", "sv", "nl"}, default "en"
     isolate : bool, default False
         Mark every data string (text that came from a file someone else wrote) with
-        :data:`DATA_START` and :data:`DATA_END`, so that a page can isolate its direction.
+        :func:`profilefit.pages.marked` (capped in length), so that a page can isolate its direction.
     instrument_id : str, optional
         The instrument of the audited model. Scales are named as the shipped instrument names them
         unless the model reads another instrument; then they are named by their ids.
@@ -70,6 +56,7 @@ class AuditLabels:
         if language not in audit_languages():
             raise ValueError(f"no audit in language {language!r}; choose one of {', '.join(audit_languages())}")
         self.language = language
+        self._catalogue = catalogue(language)
         self.isolate = isolate
         profiles = load_profiles()
         self._profile_names = {profile: profiles.name(profile, language) for profile in profiles.ids}
@@ -78,16 +65,15 @@ class AuditLabels:
 
     def t(self, key: str, **values: object) -> str:
         """The string ``key`` in this language, with ``values`` filled in."""
-        text = audit_strings()[key][self.language]
-        return text.format(**values) if values else text
+        return self._catalogue.t(DOMAIN, key, **values)
 
     def number(self, value: float, decimals: int = 2) -> str:
-        """A number with this language's decimal separator."""
-        return f"{value:.{decimals}f}".replace(".", self.t("decimal_separator"))
+        """A number as every page writes it in this language (:meth:`profilefit.pages.Catalogue.number`)."""
+        return self._catalogue.number(value, decimals)
 
     def percent(self, share: float, decimals: int = 1) -> str:
         """A share from 0 to 1 as a percentage, written as this language writes it."""
-        return self.t("percent", value=self.number(100.0 * share, decimals))
+        return self._catalogue.percent(share, decimals)
 
     def ratio(self, value: float | None) -> str:
         """A rate or impact ratio with three decimals, or a dash when there is none."""
@@ -95,13 +81,11 @@ class AuditLabels:
 
     def p(self, value: float | None) -> str:
         """A p-value with three decimals; below 0.001 written as such."""
-        if value is None:
-            return self.t("dash")
-        return self.t("less_than", value=self.number(0.001, 3)) if value < 0.001 else self.number(value, 3)
+        return self.t("dash") if value is None else self._catalogue.p_value(value, 3)
 
     def z(self, value: float | None) -> str:
         """A z statistic with its sign and two decimals."""
-        return self.t("dash") if value is None else f"{value:+.2f}".replace(".", self.t("decimal_separator"))
+        return self.t("dash") if value is None else self._catalogue.number(value, 2, sign=True)
 
     def yes_no(self, flag: bool | None) -> str:
         """``yes``/``no`` in this language, or a dash for ``None``."""
@@ -109,9 +93,7 @@ class AuditLabels:
 
     def data(self, value: str) -> str:
         """A data string, marked for direction isolation when ``isolate`` is on."""
-        if not self.isolate:
-            return value
-        return DATA_START + value.replace(DATA_START, "").replace(DATA_END, "") + DATA_END
+        return marked(value) if self.isolate else value
 
     def profile(self, profile_id: str) -> str:
         """Display name of a classification: a profile's name, undetermined, or an organisation's own label."""

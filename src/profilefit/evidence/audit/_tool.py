@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from profilefit.core.artifact import Manifest, read_manifest, reference_model_path
 from profilefit.core.fit import RoleProfile
 from profilefit.core.profiles import PROFILE_IDS
-from profilefit.data.io import stored_role
+from profilefit.data.results import stored_role
 from profilefit.evidence.audit._inputs import ResultsFile
 from profilefit.exceptions import AuditInputError
 
@@ -117,7 +117,7 @@ def describe_tool(
         By default the reference model's manifest when every result names the reference model.
     role : RoleProfile, str or Path, optional
         A built-in role id or a role file; by default the role the results record. It must be
-        the recorded one (see :func:`profilefit.data.io.stored_role`).
+        the recorded one (see :func:`profilefit.data.results.stored_role`).
 
     Returns
     -------
@@ -127,7 +127,7 @@ def describe_tool(
     ------
     AuditInputError
         If the model has no valid manifest, or the results name another model than the one given.
-    profilefit.data.io.ResultsRoleError
+    profilefit.exceptions.ResultsRoleError
         If the results record another role than ``role``, or more than one role.
     """
     source = results.path or "the results"

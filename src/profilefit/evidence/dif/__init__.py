@@ -7,9 +7,10 @@ this analysis, never scoring. See docs/dif.md.
 """
 
 from profilefit.evidence.dif._analysis import FDR, MIN_GROUP_SIZE, AnswerDif, DifComparison, dif_comparison
+from profilefit.evidence.dif._document import DIF_SCHEMA_VERSION, DifDocument
 from profilefit.evidence.dif._html import dif_to_html, write_dif_html
 from profilefit.evidence.dif._inputs import DIMENSIONS, DifInputs, dif_inputs
-from profilefit.evidence.dif._json import DIF_SCHEMA_VERSION, dif_to_dict, write_dif_json
+from profilefit.evidence.dif._json import dif_document, dif_to_dict, write_dif_json
 from profilefit.evidence.dif._mantel import BinaryMH, OrdinalMH, binary_mh, ets_class, ets_polytomous_class, ordinal_mh
 from profilefit.evidence.dif._ordinal import LogisticDif, OrdinalFit, fit_ordinal_logit, logistic_dif
 from profilefit.evidence.dif._report import MIN_COMPARED, DifReport, dif_files, dif_report
@@ -27,6 +28,7 @@ __all__ = [
     "AnswerDif",
     "BinaryMH",
     "DifComparison",
+    "DifDocument",
     "DifInputError",
     "DifInputs",
     "DifReport",
@@ -37,6 +39,7 @@ __all__ = [
     "benjamini_hochberg",
     "binary_mh",
     "dif_comparison",
+    "dif_document",
     "dif_files",
     "dif_inputs",
     "dif_languages",

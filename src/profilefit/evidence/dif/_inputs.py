@@ -4,7 +4,7 @@ The export goes through :func:`profilefit.data.batch.collect_responses`, the rea
 of ``profilefit score``: the same header check (with its notes about ignored columns), the same
 formats and encodings, the same decision on every row. Rows the schema rejects are counted,
 and ``profilefit score`` (or ``profilefit dif`` on the terminal) lists their problems. Demographics are read by
-:func:`profilefit.evidence.audit.read_demographics`, so blank, ``unknown`` and ``declined`` mean unknown
+:mod:`profilefit.data.demographics`, the audit's reader, so blank, ``unknown`` and ``declined`` mean unknown
 here exactly as in the audit. Demographics never enter scoring; here they only split people
 into the groups compared.
 """
@@ -21,15 +21,19 @@ from numpy.typing import NDArray
 from profilefit.core.instrument import Instrument
 from profilefit.core.scoring import Responses
 from profilefit.data.batch import CollectedResponses, collect_responses
-from profilefit.data.io import read_csv_table
-from profilefit.evidence.audit import DemographicsTable, read_demographics
-from profilefit.exceptions import AuditInputError, DifInputError
+from profilefit.data.demographics import (
+    DIMENSIONS,
+    UNKNOWN_VALUES,
+    DemographicsTable,
+    read_demographic_column,
+    read_demographics,
+)
+from profilefit.exceptions import DifInputError
 
-#: Demographic dimensions read as the audit reads them. Any other column of the demographics file
-#: (for example ``language``, the language the assessment was taken in) is read as it stands.
-DIMENSIONS = ("sex", "race_ethnicity", "age_band")
-#: Cells that mean "unknown" in any other column, as in the audit's columns (compared case-insensitively).
-UNKNOWN_VALUES = frozenset({"", "unknown", "declined"})
+# DIMENSIONS are read as the audit reads them; any other column of the demographics file (for example
+# ``language``, the language the assessment was taken in) is read as it stands. UNKNOWN_VALUES mean
+# "unknown" in every column. Both, and the reader, are profilefit.data.demographics'.
+__all__ = ["DIMENSIONS", "UNKNOWN_VALUES", "DifInputs", "dif_inputs"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,10 +72,10 @@ class DifInputs:
 def _categories(demographics: str | Path | DemographicsTable, by: str) -> dict[str, str | None]:
     """Each person's category on ``by`` (``None`` when unknown), keyed by candidate id."""
     if by in DIMENSIONS:
-        try:
-            table = demographics if isinstance(demographics, DemographicsTable) else read_demographics(demographics)
-        except AuditInputError as error:
-            raise DifInputError(str(error)) from None
+        if isinstance(demographics, DemographicsTable):
+            table = demographics
+        else:
+            table = read_demographics(demographics, error=DifInputError)
         if by not in table.dimensions:
             column = "age or age_band" if by == "age_band" else by
             raise DifInputError(
@@ -80,27 +84,7 @@ def _categories(demographics: str | Path | DemographicsTable, by: str) -> dict[s
         return {candidate_id: getattr(person, by) for candidate_id, person in table.people.items()}
     if isinstance(demographics, DemographicsTable):
         raise DifInputError(f"a demographics table holds only {', '.join(DIMENSIONS)}; give the file to use {by!r}")
-    path = Path(demographics)
-    if not path.is_file():
-        raise DifInputError(f"demographics file not found: {path}")
-    header, rows = read_csv_table(path, error=DifInputError)
-    for needed in ("candidate_id", by):
-        if needed not in header:
-            raise DifInputError(f"demographics file {path} has no column {needed!r}; it has: {', '.join(header)}")
-    categories: dict[str, str | None] = {}
-    seen: dict[str, str] = {}
-    for location, row in rows:
-        candidate_id = str(row.get("candidate_id") or "").strip()
-        if not candidate_id:
-            raise DifInputError(f"{path}, {location}, field 'candidate_id': empty")
-        if candidate_id in seen:
-            raise DifInputError(
-                f"{path}, {location}, field 'candidate_id': {candidate_id!r} repeats {seen[candidate_id]}"
-            )
-        seen[candidate_id] = location
-        value = str(row.get(by) or "").strip()
-        categories[candidate_id] = None if value.lower() in UNKNOWN_VALUES else value
-    return categories
+    return read_demographic_column(demographics, by, error=DifInputError)
 
 
 def dif_inputs(

@@ -1,4 +1,10 @@
-"""The DIF report as JSON: keys in English and class letters as published, the same in every language."""
+"""The DIF report as JSON: keys in English and class letters as published, the same in every language.
+
+Gathered as a dict, which reads as the file does, then validated into
+:class:`~profilefit.evidence.dif.DifDocument` in strict mode (a number given as text, or a tuple where a
+list belongs, is an error, not converted), so a missing, misspelt or mistyped key fails in the tests
+and never reaches a file; the JSON written always matches ``docs/schema/dif.schema.json``.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from profilefit.evidence.dif._analysis import FDR, MIN_GROUP_SIZE, AnswerDif
+from profilefit.evidence.dif._document import DIF_SCHEMA_VERSION, DifDocument
 from profilefit.evidence.dif._report import DifReport
-
-#: Version of the DIF JSON layout.
-DIF_SCHEMA_VERSION = "1"
 
 
 def _number(value: float) -> float | None:
@@ -75,10 +79,10 @@ def _answer_dict(answer: AnswerDif) -> dict[str, Any]:
     return record
 
 
-def dif_to_dict(report: DifReport) -> dict[str, Any]:
-    """The report as plain JSON-ready data (keys in English; ``null`` where a figure is undefined)."""
+def dif_document(report: DifReport) -> DifDocument:
+    """The report as its JSON document (keys in English; ``None`` where a figure is undefined)."""
     inputs = report.inputs
-    return {
+    data = {
         "schema_version": DIF_SCHEMA_VERSION,
         "instrument": {"id": report.instrument.id, "version": report.instrument.version},
         "by": inputs.by,
@@ -118,6 +122,12 @@ def dif_to_dict(report: DifReport) -> dict[str, Any]:
             for c in report.comparisons
         ],
     }
+    return DifDocument.model_validate(data, strict=True)
+
+
+def dif_to_dict(report: DifReport) -> dict[str, Any]:
+    """The report as plain JSON-ready data: :func:`dif_document`, dumped (``null`` where a figure is undefined)."""
+    return dif_document(report).model_dump(mode="json")
 
 
 def write_dif_json(report: DifReport, path: str | Path) -> Path:

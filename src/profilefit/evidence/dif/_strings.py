@@ -7,32 +7,22 @@ names from the profile file.
 
 from __future__ import annotations
 
-import json
-import math
-from functools import lru_cache
-from importlib import resources
-from typing import Any
-
 from profilefit.core.instrument import Instrument
 from profilefit.core.profiles import load_profiles
+from profilefit.pages import catalogue, domain_file, domain_strings
 
-
-@lru_cache(maxsize=1)
-def _strings_file() -> dict[str, Any]:
-    text = resources.files("profilefit.evidence.dif").joinpath("data", "strings.json").read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+#: The DIF report's strings domain in the page catalogue (``dif/data/strings.json``).
+DOMAIN = "profilefit.evidence.dif"
 
 
 def dif_languages() -> tuple[str, ...]:
     """Languages the DIF report is written in."""
-    return tuple(_strings_file()["languages"])
+    return tuple(domain_file(DOMAIN)["languages"])
 
 
 def dif_strings() -> dict[str, dict[str, str]]:
     """Every DIF report string: key, then language, then text with ``{placeholders}``."""
-    strings: dict[str, dict[str, str]] = _strings_file()["strings"]
-    return strings
+    return domain_strings(DOMAIN)
 
 
 class DifText:
@@ -69,20 +59,12 @@ class DifText:
 
     def t(self, key: str, **values: object) -> str:
         """The string ``key`` in this language, with ``values`` filled in."""
-        text = dif_strings()[key][self.language]
-        return text.format(**values) if values else text
+        return catalogue(self.language).t(DOMAIN, key, **values)
 
     def number(self, value: float, decimals: int = 2) -> str:
-        """A number with this language's decimal separator; a dash when undefined."""
-        if not math.isfinite(value):
-            return "–"
-        text = f"{value:.{decimals}f}"
-        if float(text) == 0:
-            text = text.lstrip("-")  # no "−0.00"
-        return text.replace(".", self.t("decimal_separator")).replace("-", "−")
+        """A number as every page writes it in this language (:meth:`profilefit.pages.Catalogue.number`)."""
+        return catalogue(self.language).number(value, decimals)
 
     def q(self, value: float) -> str:
         """An adjusted p-value, with ``<0.001`` for the smallest."""
-        if not math.isfinite(value):
-            return "–"
-        return "<" + self.number(0.001, 3) if value < 0.001 else self.number(value, 3)
+        return catalogue(self.language).p_value(value, 3)

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from profilefit.evidence.dif._analysis import AnswerDif, DifComparison
 from profilefit.evidence.dif._report import MIN_COMPARED, DifReport
 from profilefit.evidence.dif._strings import DifText
-from profilefit.pages.reports import isolate
-
-#: Bidirectional classes that can reorder the text around them (UAX #9), as the candidate report uses them.
-_REORDERING = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDF", "PDI"})
-
-
-def terminal_text(value: object) -> str:
-    """A data value for a terminal line: isolated (FSI … PDI) only when it could reorder the rest of the line."""
-    text = str(value)
-    return isolate(text) if any(unicodedata.bidirectional(c) in _REORDERING for c in text) else text
-
+from profilefit.pages import terminal_text
 
 #: A sentence to say: a string key and the values to fill in (a list is a list of data values).
 Sentence = tuple[str, dict[str, Any]]

@@ -13,6 +13,7 @@ from profilefit.evidence.forecast._differences import (
     Source,
     load_differences,
 )
+from profilefit.evidence.forecast._document import FORECAST_SCHEMA_VERSION, ForecastDocument
 from profilefit.evidence.forecast._forecast import (
     FOUR_FIFTHS,
     SELECTABLE_BANDS,
@@ -23,6 +24,7 @@ from profilefit.evidence.forecast._forecast import (
 from profilefit.evidence.forecast._html import forecast_to_html, write_forecast_html
 from profilefit.evidence.forecast._report import (
     ForecastText,
+    forecast_document,
     forecast_languages,
     forecast_strings,
     forecast_to_dict,
@@ -34,8 +36,10 @@ from profilefit.evidence.forecast._report import (
 __all__ = [
     "BUILTIN_DIFFERENCES",
     "DEFAULT_DIFFERENCES",
+    "FORECAST_SCHEMA_VERSION",
     "FOUR_FIFTHS",
     "SELECTABLE_BANDS",
+    "ForecastDocument",
     "ForecastText",
     "GroupDifferences",
     "ImpactForecast",
@@ -43,6 +47,7 @@ __all__ = [
     "RateForecast",
     "ScaleDifference",
     "Source",
+    "forecast_document",
     "forecast_impact",
     "forecast_languages",
     "forecast_strings",

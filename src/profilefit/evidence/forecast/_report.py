@@ -1,7 +1,7 @@
 """The forecast as text and as JSON-ready data, in English, Norwegian (bokmål), Swedish or Dutch.
 
 Texts come from ``forecast/data/strings.json``; a test fails when a language lacks a key. Numbers are
-written by the candidate reports' formatter (:meth:`profilefit.pages.reports.Labels.number`), so a number
+written by the one formatter of the page catalogue (:meth:`profilefit.pages.Catalogue.number`), so a number
 prints alike in every output. Both outputs name the sources of the differences and say how far their
 values are checked. The differences file's title, group names and check note are shown in the page's
 language where the file gives it (English otherwise); citations are shown as published.
@@ -10,41 +10,25 @@ language where the file gives it (English otherwise); citations are shown as pub
 from __future__ import annotations
 
 import json
-import unicodedata
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from profilefit.evidence.forecast._document import FORECAST_SCHEMA_VERSION, ForecastDocument
 from profilefit.evidence.forecast._forecast import FOUR_FIFTHS, ImpactForecast, RateForecast
-from profilefit.pages.reports import Labels, isolate
+from profilefit.pages import catalogue, domain_file, domain_strings, terminal_text
 
-#: Bidirectional classes that can reorder the text around them (UAX #9), as the candidate report uses them.
-_REORDERING = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDF", "PDI"})
-
-
-def _terminal(value: object) -> str:
-    """A data value for a terminal line: isolated (FSI … PDI) only when it could reorder the rest of the line."""
-    text = str(value)
-    return isolate(text) if any(unicodedata.bidirectional(c) in _REORDERING for c in text) else text
-
-
-@lru_cache(maxsize=1)
-def _strings_file() -> dict[str, Any]:
-    text = resources.files("profilefit.evidence.forecast").joinpath("data", "strings.json").read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+#: The forecast's strings domain in the page catalogue (``forecast/data/strings.json``).
+DOMAIN = "profilefit.evidence.forecast"
 
 
 def forecast_languages() -> tuple[str, ...]:
     """Languages the forecast is written in."""
-    return tuple(_strings_file()["languages"])
+    return tuple(domain_file(DOMAIN)["languages"])
 
 
 def forecast_strings() -> dict[str, dict[str, str]]:
     """Every forecast string: key, then language, then text with ``{placeholders}``."""
-    strings: dict[str, dict[str, str]] = _strings_file()["strings"]
-    return strings
+    return domain_strings(DOMAIN)
 
 
 def warning_light(language: str = "en") -> str:
@@ -59,7 +43,7 @@ class ForecastText:
         if language not in forecast_languages():
             raise ValueError(f"no forecast in language {language!r}; choose one of {', '.join(forecast_languages())}")
         self.language = language
-        self._labels = Labels(language, forecast.instrument)
+        self._catalogue = catalogue(language)
         self._differences = forecast.differences
         names = forecast.role_names
         self.role = names.get(language) or names.get("en") or forecast.role
@@ -69,18 +53,14 @@ class ForecastText:
 
     def t(self, key: str, **values: object) -> str:
         """The string ``key`` in this language, with ``values`` filled in."""
-        text = forecast_strings()[key][self.language]
-        return text.format(**values) if values else text
+        return self._catalogue.t(DOMAIN, key, **values)
 
     def number(self, value: float, decimals: int = 2, *, sign: bool = False) -> str:
-        """A number as the candidate reports write it in this language, with a true minus sign.
+        """A number as every page writes it in this language (:meth:`profilefit.pages.Catalogue.number`).
 
-        With ``sign``, a ``+`` before a positive number (and zero). A number that rounds to zero from below
-        keeps its minus (``−0,0``), as Python's formatting does.
+        With ``sign``, a ``+`` before a number that is not negative; a number that rounds to zero has no minus.
         """
-        negative = f"{value:.{decimals}f}".startswith("-")
-        prefix = "−" if negative else ("+" if sign else "")
-        return prefix + self._labels.number(abs(value), decimals)
+        return self._catalogue.number(value, decimals, sign=sign)
 
     def count(self, value: int) -> str:
         """A whole number, thousands grouped as this language groups them (``2,000``, ``2 000``, ``2.000``)."""
@@ -88,11 +68,11 @@ class ForecastText:
 
     def percent(self, share: float, decimals: int = 1) -> str:
         """A share 0–1 as a percentage, as the candidate reports write it (``12.5%``, ``12,5 %``)."""
-        return self._labels.t("percent", value=self.number(100 * share, decimals))
+        return self._catalogue.percent(share, decimals)
 
     def weight(self, value: float) -> str:
         """A role weight without trailing zeros."""
-        return f"{value:g}".replace(".", self._labels.t("decimal_separator"))
+        return f"{value:g}".replace(".", self._catalogue.decimal_mark())
 
     def scale(self, scale_id: str) -> str:
         """A scale's name in this language, or its id."""
@@ -227,7 +207,9 @@ def headline_sentence(forecast: ImpactForecast, words: ForecastText) -> Sentence
 
 def _say(words: ForecastText, sentence: Sentence) -> str:
     key, values = sentence
-    filled = {k: "; ".join(map(_terminal, v)) if isinstance(v, list) else _terminal(v) for k, v in values.items()}
+    filled = {
+        k: "; ".join(map(terminal_text, v)) if isinstance(v, list) else terminal_text(v) for k, v in values.items()
+    }
     if key == "group_d":
         filled["values"] = ", ".join(values["values"])
     return words.t(key, **filled)
@@ -245,14 +227,16 @@ def format_forecast_text(forecast: ImpactForecast, language: str = "en") -> str:
     """The forecast as plain text: the differences and their sources, the rates, ratios, intervals and why."""
     words = ForecastText(forecast, language)
     lines = [
-        words.t("title", role=_terminal(words.role)),
+        words.t("title", role=terminal_text(words.role)),
         *(_say(words, s) for s in intro_sentences(forecast, words)),
         "",
     ]
     header = [words.t(k) for k in ("column_band", "column_group", "column_rate", "column_ratio", "column_below")]
     rows, previous = [], ""
     for label, rate in rate_rows(forecast, words):
-        rows.append([label if label != previous else "", _terminal(words.group(rate.group)), *rate_cells(rate, words)])
+        rows.append(
+            [label if label != previous else "", terminal_text(words.group(rate.group)), *rate_cells(rate, words)]
+        )
         previous = label
     lines += _plain_table(header, rows)
     lines += ["  " + words.t("headline_mark"), "  " + words.t("scoring_note"), "", words.t("why")]
@@ -260,12 +244,12 @@ def format_forecast_text(forecast: ImpactForecast, language: str = "en") -> str:
     lines += ["", _say(words, headline_sentence(forecast, words)), "", words.t("sources")]
     diff = forecast.differences
     lines += [
-        f"  - {_terminal(source.citation)}" + (f" {_terminal(source.url)}" if source.url else "")
+        f"  - {terminal_text(source.citation)}" + (f" {terminal_text(source.url)}" if source.url else "")
         for source in diff.sources
     ]
     verification = words.verification()
     if verification:
-        lines += [f"  {words.t('checked')} {_terminal(verification)}"]
+        lines += [f"  {words.t('checked')} {terminal_text(verification)}"]
     lines += ["", words.t("warning_light")]
     return "\n".join(lines) + "\n"
 
@@ -274,17 +258,23 @@ def _rate_dict(rate: RateForecast) -> dict[str, Any]:
     return {
         "group": rate.group,
         "rate": rate.rate,
-        "rate_interval": [rate.rate_low, rate.rate_high],
+        "rate_interval": (rate.rate_low, rate.rate_high),
         "impact_ratio": rate.ratio,
-        "impact_ratio_interval": [rate.ratio_low, rate.ratio_high],
+        "impact_ratio_interval": (rate.ratio_low, rate.ratio_high),
         "share_of_draws_below_four_fifths": rate.below_four_fifths,
     }
 
 
-def forecast_to_dict(forecast: ImpactForecast) -> dict[str, Any]:
-    """The forecast as plain data, with the differences file it used (sources included)."""
-    return {
-        "schema_version": "1",
+def forecast_document(forecast: ImpactForecast) -> ForecastDocument:
+    """The forecast as its JSON document, with the differences file it used (sources included).
+
+    Gathered as a dict, which reads as the file does, then validated into :class:`ForecastDocument` in strict
+    mode (a number given as text, or a tuple where a list belongs, is an error, not converted), so a
+    missing, misspelt or mistyped key fails in the tests and never reaches a file; the JSON written
+    always matches ``docs/schema/forecast.schema.json``.
+    """
+    data = {
+        "schema_version": FORECAST_SCHEMA_VERSION,
         "role": forecast.role,
         "role_names": forecast.role_names,
         "model_id": forecast.model_id,
@@ -296,12 +286,18 @@ def forecast_to_dict(forecast: ImpactForecast) -> dict[str, Any]:
         "selection": {band: [_rate_dict(r) for r in rates] for band, rates in forecast.selection.items()},
         "scoring": [_rate_dict(r) for r in forecast.scoring],
         "fit_score_d": {
-            group: {"d": gap, "interval": [low, high]} for group, (gap, low, high) in forecast.fit_gap.items()
+            group: {"d": gap, "interval": (low, high)} for group, (gap, low, high) in forecast.fit_gap.items()
         },
         "role_scales": {scale: {"weight": w, "direction": d} for scale, (w, d) in forecast.role_scales.items()},
-        "differences": forecast.differences.model_dump(mode="json"),
+        "differences": forecast.differences,
         "note": warning_light(),
     }
+    return ForecastDocument.model_validate(data, strict=True)
+
+
+def forecast_to_dict(forecast: ImpactForecast) -> dict[str, Any]:
+    """The forecast as plain data: :func:`forecast_document`, dumped."""
+    return forecast_document(forecast).model_dump(mode="json")
 
 
 def write_forecast_json(forecast: ImpactForecast, path: str | Path) -> Path:

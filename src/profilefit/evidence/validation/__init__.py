@@ -13,11 +13,12 @@ from profilefit.evidence.validation._cleary import (
     cleary_regression,
     differential_prediction,
 )
+from profilefit.evidence.validation._document import STUDY_SCHEMA_VERSION, StudyDocument
 from profilefit.evidence.validation._html import study_to_html, write_study_html
 from profilefit.evidence.validation._impact import format_impact_comparison, impact_comparison
 from profilefit.evidence.validation._inputs import INCOMPLETE, Applicants, Outcomes, read_applicants, read_outcomes
 from profilefit.evidence.validation._learn import LearnedRole, learn_role, learn_role_files
-from profilefit.evidence.validation._report import format_study_text, study_to_dict, write_study_json
+from profilefit.evidence.validation._report import format_study_text, study_document, study_to_dict, write_study_json
 from profilefit.evidence.validation._sample import (
     SAMPLE_OUTCOMES_SEED,
     sample_outcomes_csv,
@@ -52,6 +53,7 @@ __all__ = [
     "MIN_CLEARY_GROUP",
     "MIN_STUDY_N",
     "SAMPLE_OUTCOMES_SEED",
+    "STUDY_SCHEMA_VERSION",
     "Applicants",
     "ControllerCheck",
     "DifferentialPrediction",
@@ -62,6 +64,7 @@ __all__ = [
     "Outcomes",
     "ScaleOutcome",
     "StudyCounts",
+    "StudyDocument",
     "ValidationInputError",
     "ValidationStudy",
     "Validity",
@@ -81,6 +84,7 @@ __all__ = [
     "read_outcomes",
     "sample_outcomes_csv",
     "sample_outcomes_path",
+    "study_document",
     "study_to_dict",
     "study_to_html",
     "validate_files",

@@ -1,10 +1,11 @@
 """A validation study as one self-contained HTML page: no scripts, no external files, inline SVG charts.
 
-The page is the Jinja2 template ``validation/data/study.html`` with autoescape on, so every value is
-escaped wherever it lands. This module only decides what the page says: it formats figures and
-computes chart geometry (numbers), and hands names from files to the template, which isolates them
-(``|bdi`` in text, ``|isolate`` in SVG text and the title) so that right-to-left text cannot reorder
-the words around it.
+The page is the template ``validation/data/study.html``, rendered through the one page environment of
+:mod:`profilefit.pages` (autoescape on), so every value is escaped wherever it lands. This module only
+decides what the page says: it formats figures and computes chart geometry (numbers), and hands names
+from files to the template, which isolates them (``|bdi`` in text, ``|isolate`` in SVG text; marked
+with :func:`~profilefit.pages.marked` inside a sentence) so that right-to-left text cannot reorder the
+words around it.
 """
 
 from __future__ import annotations
@@ -12,20 +13,19 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
 
 from profilefit.evidence.validation._cleary import FIT_UNIT, MIN_CLEARY_GROUP
 from profilefit.evidence.validation._report import _interval, _number, _p, multiple_testing_note
 from profilefit.evidence.validation._stats import BOOTSTRAP_RESAMPLES, Estimate, bootstrap_method
 from profilefit.evidence.validation._study import MIN_GROUP_N, MIN_STUDY_N, GroupOutcome, ValidationStudy
-from profilefit.pages.reports import isolate
+from profilefit.pages import capped, catalogue, marked, render_page
 
+#: The study is written in English; its numbers follow the one rule of every page.
+_EN = catalogue("en")
 _LABEL_WIDTH = 190
 _PLOT_WIDTH = 320
 _ROW = 22
@@ -33,10 +33,6 @@ _ROW = 22
 _LABEL_CHARS = 16
 #: Longest outcome name the page shows (a column name; the JSON keeps it whole).
 _OUTCOME_CHARS = 120
-
-
-def _capped(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -86,7 +82,7 @@ class _Scatter:
 
 
 def _cut(row: _BarRow) -> _BarRow:
-    return _BarRow(_capped(row.label, _LABEL_CHARS), row.y, row.x, row.low, row.high, row.text_x, row.value_text)
+    return _BarRow(capped(row.label, _LABEL_CHARS), row.y, row.x, row.low, row.high, row.text_x, row.value_text)
 
 
 def _bar_chart(
@@ -107,11 +103,11 @@ def _bar_chart(
         has_interval = estimate.low is not None and estimate.high is not None
         low = x(estimate.low) if estimate.low is not None and has_interval else None
         high = x(estimate.high) if estimate.high is not None and has_interval else None
-        text = f"{estimate.value:.0%}" if percent else f"{estimate.value:.2f}"
+        text = _EN.percent(estimate.value) if percent else _EN.number(estimate.value, 2)
         drawn.append(_BarRow(label, y, x(estimate.value), low, high, (high or x(estimate.value)) + 4, text))
     # A chart label is cut to fit left of the axis; the tables below show every name in full.
     drawn = [row if len(row.label) <= _LABEL_CHARS else _cut(row) for row in drawn]
-    ticks = tuple(_Tick(x(t), f"{t:.0%}" if percent else f"{t:.2f}") for t in (lo, (lo + hi) / 2, hi))
+    ticks = tuple(_Tick(x(t), _EN.percent(t) if percent else _EN.number(t, 2)) for t in (lo, (lo + hi) / 2, hi))
     return _BarChart(
         title,
         caption,
@@ -174,7 +170,9 @@ def _groups(rows: Sequence[GroupOutcome]) -> list[dict[str, Any]]:
         {
             "label": row.label,
             "n": f"{row.n}{'*' if row.n < MIN_GROUP_N else ''}",
-            "fit_range": "–" if row.fit_low is None else f"{row.fit_low:.1f}–{row.fit_high:.1f}",
+            "fit_range": "–"
+            if row.fit_low is None or row.fit_high is None
+            else f"{_EN.number(row.fit_low)}–{_EN.number(row.fit_high)}",
             "success": _estimate(row.success, 2),
             "mean": _estimate(row.mean, 2),
         }
@@ -187,7 +185,7 @@ def _charts(study: ValidationStudy) -> list[_BarChart]:
         _bar_chart(
             [(row.label, row.success) for row in study.by_band],
             "Share successful by fit band",
-            f"Expectancy by fit band: share with {_capped(study.outcome, _OUTCOME_CHARS)} {study.success_rule}, "
+            f"Expectancy by fit band: share with {marked(study.outcome, _OUTCOME_CHARS)} {study.success_rule}, "
             "with 95% Wilson intervals.",
             lo=0,
             hi=1,
@@ -229,24 +227,6 @@ def _charts(study: ValidationStudy) -> list[_BarChart]:
     return charts
 
 
-def _bdi(value: object) -> Markup:
-    return Markup("<bdi>{}</bdi>").format(value)
-
-
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    environment = Environment(
-        loader=PackageLoader("profilefit.evidence.validation", "data"),
-        autoescape=True,  # every template, whatever its name: data never reaches the page unescaped
-        undefined=StrictUndefined,  # a misspelt name fails in tests instead of printing nothing
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters["bdi"] = _bdi
-    environment.filters["isolate"] = isolate
-    return environment
-
-
 def study_to_html(study: ValidationStudy) -> str:
     """The study as one self-contained HTML page (no scripts, nothing loaded from elsewhere)."""
     counts, validity = study.counts, study.validity
@@ -258,82 +238,82 @@ def study_to_html(study: ValidationStudy) -> str:
                 _estimate(validity.fully_corrected),
             )
         )
-    return (
-        _environment()
-        .get_template("study.html")
-        .render(
-            outcome=_capped(study.outcome, _OUTCOME_CHARS),
-            kind="yes/no" if study.kind == "binary" else "numeric",
-            numeric=study.kind == "numeric",
-            too_small=study.too_small,
-            min_n=MIN_STUDY_N,
-            counts=counts,
-            sample_rows=[
-                ("Applicants in results", counts.applicants),
-                ("Incomplete fits (no band; not selected)", counts.incomplete_fits),
-                ("Outcome rows", counts.outcome_rows),
-                ("Outcome rows matched to a result", counts.matched),
-                ("Outcome rows without a result (left out)", counts.unmatched_outcomes),
-                ("Matched, outcome blank (left out)", counts.blank_outcomes),
-                ("Matched, no fit score (left out of validity)", counts.outcome_without_fit),
-                ("Study sample: fit and outcome", counts.study_n),
-                ("Applicants without an outcome", counts.without_outcome),
-            ],
-            unmatched_examples=counts.unmatched_examples,
-            bootstrap=f"{bootstrap_method(counts.study_n)} bootstrap, {BOOTSTRAP_RESAMPLES} resamples",
-            observed_rows=[
-                ("Pearson r", _estimate(validity.pearson), _p(validity.pearson_p)),
-                ("Spearman rho", _estimate(validity.spearman), _p(validity.spearman_p)),
-            ],
-            u_text=(
-                f"Range restriction, Thorndike Case II: U = SD of fit among applicants {validity.sd_applicants:.2f} / "
-                f"among the hired {validity.sd_hired:.2f} = {_number(validity.u)}."
-            ),
-            corrected_rows=corrected_rows,
-            bar_charts=_charts(study),
-            scatter_chart=_scatter(study.sample_fit, study.sample_outcome) if study.sample_fit else None,
-            by_band=_groups(study.by_band),
-            by_quintile=_groups(study.by_quintile),
-            profiles=_groups(study.profiles),
-            controller_finding=study.controller_check.finding,
-            controller_difference=_estimate(study.controller_check.difference),
-            scales=[
-                {
-                    "name": scale.scale,
-                    "n": scale.n,
-                    "r": _estimate(scale.r),
-                    "thirds": [f"{_estimate(third.mean, 2)} (n={third.n})" for third in scale.thirds],
-                }
-                for scale in study.scales
-            ],
-            fit_unit=f"{FIT_UNIT:g}",
-            min_group=MIN_CLEARY_GROUP,
-            differential=[
-                {
-                    "title": analysis.title,
-                    "reference": analysis.reference,
-                    "reference_n": analysis.reference_n,
-                    "slope": _estimate(analysis.reference_slope),
-                    "groups": [
-                        {
-                            "name": group.group,
-                            "n": group.n,
-                            "intercept": _estimate(group.intercept_difference),
-                            "intercept_p": _p(group.intercept_p),
-                            "slope": _estimate(group.slope_difference),
-                            "slope_p": _p(group.slope_p),
-                        }
-                        for group in analysis.groups
-                    ],
-                    "left_out": list(analysis.left_out.items()),
-                    "unknown": analysis.unknown,
-                    "differs": analysis.differs,
-                    "finding": analysis.finding,
-                }
-                for analysis in study.differential
-            ],
-            notes=[*study.notes, *filter(None, [multiple_testing_note(study)])],
-        )
+    return render_page(
+        "evidence/validation/study.html",
+        language="en",
+        title="Validation study: " + marked(study.outcome, _OUTCOME_CHARS),
+        styles=("evidence/validation/study.css",),
+        outcome=capped(study.outcome, _OUTCOME_CHARS),
+        kind="yes/no" if study.kind == "binary" else "numeric",
+        numeric=study.kind == "numeric",
+        too_small=study.too_small,
+        min_n=MIN_STUDY_N,
+        counts=counts,
+        sample_rows=[
+            ("Applicants in results", counts.applicants),
+            ("Incomplete fits (no band; not selected)", counts.incomplete_fits),
+            ("Outcome rows", counts.outcome_rows),
+            ("Outcome rows matched to a result", counts.matched),
+            ("Outcome rows without a result (left out)", counts.unmatched_outcomes),
+            ("Matched, outcome blank (left out)", counts.blank_outcomes),
+            ("Matched, no fit score (left out of validity)", counts.outcome_without_fit),
+            ("Study sample: fit and outcome", counts.study_n),
+            ("Applicants without an outcome", counts.without_outcome),
+        ],
+        unmatched_examples=counts.unmatched_examples,
+        bootstrap=f"{bootstrap_method(counts.study_n)} bootstrap, {BOOTSTRAP_RESAMPLES} resamples",
+        observed_rows=[
+            ("Pearson r", _estimate(validity.pearson), _p(validity.pearson_p)),
+            ("Spearman rho", _estimate(validity.spearman), _p(validity.spearman_p)),
+        ],
+        u_text=(
+            f"Range restriction, Thorndike Case II: U = SD of fit among applicants {validity.sd_applicants:.2f} / "
+            f"among the hired {validity.sd_hired:.2f} = {_number(validity.u)}."
+        ),
+        corrected_rows=corrected_rows,
+        bar_charts=_charts(study),
+        scatter_chart=_scatter(study.sample_fit, study.sample_outcome) if study.sample_fit else None,
+        by_band=_groups(study.by_band),
+        by_quintile=_groups(study.by_quintile),
+        profiles=_groups(study.profiles),
+        controller_finding=study.controller_check.finding,
+        controller_difference=_estimate(study.controller_check.difference),
+        scales=[
+            {
+                "name": scale.scale,
+                "n": scale.n,
+                "r": _estimate(scale.r),
+                "thirds": [f"{_estimate(third.mean, 2)} (n={third.n})" for third in scale.thirds],
+            }
+            for scale in study.scales
+        ],
+        fit_unit=f"{FIT_UNIT:g}",
+        min_group=MIN_CLEARY_GROUP,
+        differential=[
+            {
+                "title": analysis.title,
+                "reference": analysis.reference,
+                "reference_n": analysis.reference_n,
+                "slope": _estimate(analysis.reference_slope),
+                "groups": [
+                    {
+                        "name": group.group,
+                        "n": group.n,
+                        "intercept": _estimate(group.intercept_difference),
+                        "intercept_p": _p(group.intercept_p),
+                        "slope": _estimate(group.slope_difference),
+                        "slope_p": _p(group.slope_p),
+                    }
+                    for group in analysis.groups
+                ],
+                "left_out": list(analysis.left_out.items()),
+                "unknown": analysis.unknown,
+                "differs": analysis.differs,
+                "finding": analysis.finding,
+            }
+            for analysis in study.differential
+        ],
+        notes=[*study.notes, *filter(None, [multiple_testing_note(study)])],
     )
 
 

@@ -1,6 +1,8 @@
 """Read what a validation study needs: a results file and an outcomes file, joined by candidate id.
 
-Both are read through :func:`profilefit.data.io.read_table` (CSV, JSON Lines, Parquet), so headers are
+The results file is read by :func:`profilefit.data.results.open_results`, the one reader of results
+(the audit, the shortlist and the row report use it too); the outcomes file through
+:func:`profilefit.data.io.read_table`. Both read CSV, JSON Lines, Parquet and Excel, headers are
 matched case-insensitively and messages name the file, the line and the field. Every row ends up
 somewhere that is counted: in the study, among applicants without an outcome, among outcomes
 without a result, among blank outcomes, or among incomplete fits.
@@ -18,16 +20,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from profilefit.core.fit import BANDS, RoleProfile
-from profilefit.data.io import (
-    CSV_SUFFIXES,
-    NEUTRALISED_SUFFIXES,
-    StoredRole,
-    read_table,
-    role_cell,
-    stored_role,
-    unneutralise,
-)
+from profilefit.core.fit import RoleProfile
+from profilefit.data.io import CSV_SUFFIXES, read_table, unneutralise
+from profilefit.data.results import StoredRole, open_results, stored_role
 from profilefit.exceptions import ValidationInputError
 
 #: Columns of a results file a study needs; ``scale_*`` columns are read when present.
@@ -75,7 +70,7 @@ class Applicants:
     scales : dict of scale id to ndarray of float
         Scale scores from the ``scale_<id>`` columns (``nan`` where missing), in file order.
     fit_role : StoredRole or None
-        The role the fit was computed for, as :func:`profilefit.data.io.stored_role` decided it.
+        The role the fit was computed for, as :func:`profilefit.data.results.stored_role` decided it.
     """
 
     ids: list[str]
@@ -163,52 +158,29 @@ def read_applicants(path: str | Path, *, role: RoleProfile | str | Path | None =
     ------
     ValidationInputError
         If the file or a required column is missing, an id repeats, or a value is invalid.
-    profilefit.data.io.ResultsRoleError
+    profilefit.exceptions.ResultsRoleError
         If the file records another role than ``role``, or more than one role.
     """
-    path = Path(path)
-    header, rows = read_table(path, what="results", error=ValidationInputError)
-    _require(path, "results", header, STUDY_RESULT_COLUMNS)
-    scale_columns = [column for column in header if column.startswith("scale_")]
-    is_csv = path.suffix.lower() in NEUTRALISED_SUFFIXES  # CSV and Excel: text was neutralised
+    opened = open_results(path, required=STUDY_RESULT_COLUMNS, unique_ids=True, error=ValidationInputError)
+    path = opened.path
     ids: list[str] = []
-    seen: dict[str, str] = {}
     fit: list[float] = []
     band: list[str] = []
     profile: list[str] = []
-    scales: dict[str, list[float]] = {column.removeprefix("scale_"): [] for column in scale_columns}
+    scales: dict[str, list[float]] = {scale: [] for scale in opened.scales}
     roles: dict[str | None, int] = {}
-    for location, row in rows:
-        where = f"{path}, {location}"
-        candidate_id = _candidate_id(row.get("candidate_id"), where, is_csv=is_csv)
-        if candidate_id in seen:
-            raise ValidationInputError(f"{where}, field 'candidate_id': {candidate_id!r} repeats {seen[candidate_id]}")
-        seen[candidate_id] = location
-        band_text = "" if _is_null(row.get("fit_band")) else _text(row.get("fit_band")).lower()
-        if band_text and band_text not in BANDS:
-            raise ValidationInputError(
-                f"{where}, field 'fit_band': expected one of {', '.join(BANDS)} or empty (incomplete), "
-                f"got {row.get('fit_band')!r}"
-            )
-        score = math.nan if _is_null(row.get("fit_score")) else _number(row.get("fit_score"))
-        if score is None or not (math.isnan(score) or 0.0 <= score <= 100.0):
-            raise ValidationInputError(
-                f"{where}, field 'fit_score': expected a number from 0 to 100, got {row.get('fit_score')!r}"
-            )
-        if band_text and math.isnan(score):
-            raise ValidationInputError(f"{where}, field 'fit_score': empty, but the fit has band {band_text!r}")
-        fit_role = role_cell(row)
-        roles[fit_role] = roles.get(fit_role, 0) + 1
-        ids.append(candidate_id)
-        fit.append(score)
-        band.append(band_text or INCOMPLETE)
-        profile.append(_text(row.get("top_profile")) or "undetermined")
-        for column in scale_columns:
-            value = row.get(column)
-            number = math.nan if _is_null(value) else _number(value)
-            if number is None:
-                raise ValidationInputError(f"{where}, field {column!r}: expected a number or empty, got {value!r}")
-            scales[column.removeprefix("scale_")].append(number)
+    for record in opened:
+        if record.fit_band is not None and record.fit_score is None:
+            where = f"{path}, {record.location}"
+            raise ValidationInputError(f"{where}, field 'fit_score': empty, but the fit has band {record.fit_band!r}")
+        roles[record.fit_role] = roles.get(record.fit_role, 0) + 1
+        ids.append(record.candidate_id)
+        fit.append(math.nan if record.fit_score is None else record.fit_score)
+        band.append(record.fit_band or INCOMPLETE)
+        profile.append(record.top_profile or "undetermined")
+        for scale, values in scales.items():
+            score = record.scales[scale]
+            values.append(math.nan if score is None else score)
     if not ids:
         raise ValidationInputError(f"results file {path} has no candidates")
     chosen = stored_role(path, roles, role)

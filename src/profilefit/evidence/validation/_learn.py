@@ -378,7 +378,7 @@ def learn_role_files(
 
     Raises
     ------
-    profilefit.data.io.ResultsRoleError
+    profilefit.exceptions.ResultsRoleError
         If the results record another role than ``base_role``, or more than one role.
     ValueError
         If the results hold no fit, or record a role that is not built in and ``base_role`` is not given.

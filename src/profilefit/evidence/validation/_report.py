@@ -12,34 +12,35 @@ from pathlib import Path
 from typing import Any
 
 from profilefit.evidence.validation._cleary import ALPHA, FIT_UNIT, DifferentialPrediction
+from profilefit.evidence.validation._document import STUDY_SCHEMA_VERSION, StudyDocument
 from profilefit.evidence.validation._stats import BOOTSTRAP_RESAMPLES, Estimate, bootstrap_method
 from profilefit.evidence.validation._study import MIN_GROUP_N, GroupOutcome, ValidationStudy
+from profilefit.pages import catalogue
 
-#: Version of the JSON layout; bumped when a field changes meaning.
-JSON_SCHEMA_VERSION = "1"
+#: The study is written in English; its numbers follow the one rule of every page (profilefit.pages).
+_EN = catalogue("en")
 
 
 def _number(value: float | None, digits: int = 3) -> str:
-    return "–" if value is None or math.isnan(value) else f"{value:.{digits}f}"
+    return "–" if value is None or math.isnan(value) else _EN.number(value, digits)
 
 
 def _interval(estimate: Estimate | None, digits: int = 3) -> str:
     if estimate is None or estimate.low is None or estimate.high is None:
         return "[–]"
-    return f"[{estimate.low:.{digits}f}, {estimate.high:.{digits}f}]"
+    return f"[{_EN.number(estimate.low, digits)}, {_EN.number(estimate.high, digits)}]"
 
 
 def _share(estimate: Estimate) -> str:
     if math.isnan(estimate.value):
         return "–"
-    bounds = "" if estimate.low is None or estimate.high is None else f" [{estimate.low:.0%}, {estimate.high:.0%}]"
-    return f"{estimate.value:.0%}{bounds}"
+    low, high = estimate.low, estimate.high
+    bounds = "" if low is None or high is None else f" [{_EN.percent(low)}, {_EN.percent(high)}]"
+    return f"{_EN.percent(estimate.value)}{bounds}"
 
 
 def _p(value: float | None) -> str:
-    if value is None or math.isnan(value):
-        return "–"
-    return "<0.001" if value < 0.001 else f"{value:.3f}"
+    return "–" if value is None or math.isnan(value) else _EN.p_value(value, 3)
 
 
 def multiple_testing_note(study: ValidationStudy) -> str | None:
@@ -202,11 +203,17 @@ def _group(row: GroupOutcome) -> dict[str, Any]:
     }
 
 
-def study_to_dict(study: ValidationStudy) -> dict[str, Any]:
-    """The study as a JSON-ready dict; ``null`` where a figure cannot be computed."""
+def study_document(study: ValidationStudy) -> StudyDocument:
+    """The study as its JSON document; ``None`` where a figure cannot be computed.
+
+    Gathered as a dict, which reads as the file does, then validated into :class:`StudyDocument` in strict
+    mode (a number given as text, or a tuple where a list belongs, is an error, not converted), so a
+    missing, misspelt or mistyped key fails in the tests and never reaches a file; the JSON written
+    always matches ``docs/schema/validation.schema.json``.
+    """
     validity = study.validity
-    return {
-        "schema_version": JSON_SCHEMA_VERSION,
+    data = {
+        "schema_version": STUDY_SCHEMA_VERSION,
         "outcome": study.outcome,
         "kind": study.kind,
         "success_rule": study.success_rule,
@@ -270,6 +277,12 @@ def study_to_dict(study: ValidationStudy) -> dict[str, Any]:
         ],
         "notes": [*study.notes, *filter(None, [multiple_testing_note(study)])],
     }
+    return StudyDocument.model_validate(data, strict=True)
+
+
+def study_to_dict(study: ValidationStudy) -> dict[str, Any]:
+    """The study as a JSON-ready dict: :func:`study_document`, dumped (``null`` where a figure cannot be computed)."""
+    return study_document(study).model_dump(mode="json")
 
 
 def write_study_json(study: ValidationStudy, path: str | Path) -> Path:

@@ -473,7 +473,7 @@ def validate_files(
     See :func:`validation_study`. Raises :class:`ValidationInputError` (a ``ValueError``) for a file
     it cannot use; the message names the file, row, field and value. ``role``, when given, must be
     the role the results record, and a file that records more than one role is refused
-    (:class:`profilefit.data.io.ResultsRoleError`, a ``ValueError``).
+    (:class:`profilefit.exceptions.ResultsRoleError`, a ``ValueError``).
     """
     from profilefit.evidence.audit import read_demographics
 

@@ -1,8 +1,8 @@
 """Candidate reports (text, JSON, HTML) and the shortlist page, in English, Norwegian, Swedish and Dutch."""
 
 from profilefit.exceptions import ResultNotFoundError
+from profilefit.pages import capped, content_security_policy, isolate
 from profilefit.pages.reports._candidate import html_report, json_report, text_report, write_reports
-from profilefit.pages.reports._render import capped, chart_data, content_security_policy, isolate, page_data
 from profilefit.pages.reports._row import (
     ResultRow,
     find_result_row,
@@ -34,7 +34,6 @@ __all__ = [
     "Shortlist",
     "ShortlistRow",
     "capped",
-    "chart_data",
     "content_security_policy",
     "find_result_row",
     "html_report",
@@ -42,7 +41,6 @@ __all__ = [
     "iter_result_rows",
     "iter_results",
     "json_report",
-    "page_data",
     "read_results",
     "relative_link",
     "report_file_name",

@@ -2,14 +2,13 @@
 
 All three read a :class:`~profilefit.core.screening.ScreeningResult` and nothing else, so a
 report can be made from a stored result. The HTML page is rendered from the template
-``reports/data/candidate.html`` (see :mod:`profilefit.pages.reports._render`): this module
+``pages/reports/candidate.html`` (see :mod:`profilefit.pages`): this module
 only decides what the page says.
 """
 
 from __future__ import annotations
 
 import textwrap
-import unicodedata
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -17,8 +16,8 @@ from pathlib import Path
 from profilefit.core.fit import RoleFit, RoleProfile
 from profilefit.core.instrument import Instrument
 from profilefit.core.screening import UNDETERMINED, ScreeningResult
+from profilefit.pages import MAX_ID_CHARS, capped, isolate, render_page, terminal_text
 from profilefit.pages.reports._charts import FitChart, ProfileChart, ScaleChart, fit_chart, profile_chart, scale_chart
-from profilefit.pages.reports._render import MAX_ID_CHARS, capped, isolate, render_page
 from profilefit.pages.reports._strings import Labels, role_for
 
 #: The classifier features a report lists under "why this profile rather than the runner-up".
@@ -47,18 +46,6 @@ def notices(result_trained_on: str, labels: Labels) -> list[str]:
 def json_report(result: ScreeningResult) -> str:
     """The result as indented JSON: the published result schema, fit included."""
     return result.model_dump_json(indent=2) + "\n"
-
-
-#: Bidirectional classes that can reorder the text around them (UAX #9): right-to-left letters and controls.
-_REORDERING = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDF", "PDI"})
-
-
-def _terminal_text(text: str) -> str:
-    """Text for a terminal line: isolated (FSI … PDI) only when it could reorder the rest of the line.
-
-    Terminals without bidirectional support may show the isolates themselves, so plain ids stay plain.
-    """
-    return isolate(text) if any(unicodedata.bidirectional(c) in _REORDERING for c in text) else text
 
 
 def _distinct_percents(value: float, threshold: float, labels: Labels) -> tuple[str, str]:
@@ -143,7 +130,7 @@ def text_report(
     def wrap(text: str, indent: int = 0, hanging: int = 2) -> str:
         return textwrap.fill(text, width=width, initial_indent=" " * indent, subsequent_indent=" " * (indent + hanging))
 
-    lines = [f"{labels.t('title_report')}: {_terminal_text(capped(result.candidate_id, MAX_ID_CHARS))}"]
+    lines = [f"{labels.t('title_report')}: {terminal_text(capped(result.candidate_id, MAX_ID_CHARS))}"]
     if role is not None:
         lines.append(f"{labels.t('role')}: {role.text('name', language)}")
     lines.append("")
@@ -234,10 +221,10 @@ def html_report(
     candidate_id = capped(result.candidate_id, MAX_ID_CHARS)
     norm_group = labels.norm_group(result.norm_group)
     return render_page(
-        "candidate.html",
+        "pages/reports/candidate.html",
         language=language,
         title=f"{labels.t('title_report')}: {isolate(candidate_id)}",
-        styles=("report.css",),
+        styles=("pages/reports/report.css",),
         t=labels.strings(),
         candidate_id=candidate_id,
         role_name=capped(role.text("name", language)) if role is not None else "",

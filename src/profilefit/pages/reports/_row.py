@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -26,13 +25,11 @@ from urllib.parse import quote
 from profilefit.core.fit import RoleProfile
 from profilefit.core.instrument import Instrument
 from profilefit.core.screening import UNDETERMINED
-from profilefit.data.io import NEUTRALISED_SUFFIXES, read_table, role_cell, unneutralise
+from profilefit.data.results import ResultRecord, open_results
 from profilefit.exceptions import ResultNotFoundError
-from profilefit.pages.reports._candidate import _terminal_text, notices, profilefit_version
-from profilefit.pages.reports._render import MAX_ID_CHARS, capped, isolate, render_page
+from profilefit.pages import MAX_ID_CHARS, capped, isolate, render_page, terminal_text
+from profilefit.pages.reports._candidate import notices, profilefit_version
 from profilefit.pages.reports._shortlist import MAX_NAME_CHARS
-from profilefit.pages.reports._shortlist import _flag as flag_cell  # one reading of review cells
-from profilefit.pages.reports._shortlist import _flags as flags_cell  # and of flag cells
 from profilefit.pages.reports._strings import Labels, role_for
 
 #: Hex digits of the SHA-256 of an id in a report's file name: 80 bits, so two of ten million ids
@@ -82,48 +79,22 @@ class ResultRow:
     source: str
 
 
-def _number(value: Any) -> float | None:
-    """A figure as results files hold it: a number, or text with a decimal point or comma; else ``None``."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-    else:
-        text = str(value).strip().replace(",", ".")  # excel-nordic writes a decimal comma
-        try:
-            number = float(text)
-        except ValueError:
-            return None
-    return number if math.isfinite(number) else None
-
-
-def _text(value: Any) -> str:
-    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
-
-
-def _row(record: Mapping[str, Any], candidate_id: str, source: str) -> ResultRow:
-    probabilities = {
-        key.removeprefix("p_"): number
-        for key, value in record.items()
-        if key.startswith("p_") and (number := _number(value)) is not None
-    }
-    profile = _text(record.get("profile"))
+def _row(record: ResultRecord, source: str) -> ResultRow:
+    probabilities = {profile: p for profile, p in record.probabilities.items() if p is not None}
     return ResultRow(
-        candidate_id=candidate_id,
-        profile=profile,
-        top_profile=_text(record.get("top_profile")) or profile,
-        second_profile=_text(record.get("second_profile")),
-        confidence=_number(record.get("confidence")),
+        candidate_id=record.candidate_id,
+        profile=record.profile,
+        top_profile=record.top_profile,
+        second_profile=record.second_profile,
+        confidence=record.confidence,
         probabilities=dict(sorted(probabilities.items(), key=lambda item: -item[1])),
-        fit_score=_number(record.get("fit_score")),
-        fit_band=_text(record.get("fit_band")).lower() or None,
-        fit_role=role_cell(record),
-        needs_review=flag_cell(record.get("needs_review")),
-        flags=flags_cell(record.get("validity_flags", record.get("flags"))),
-        scales={
-            key.removeprefix("scale_"): _number(value) for key, value in record.items() if key.startswith("scale_")
-        },
-        model_id=_text(record.get("model_id")) or None,
+        fit_score=record.fit_score,
+        fit_band=record.fit_band,
+        fit_role=record.fit_role,
+        needs_review=bool(record.needs_review),
+        flags=record.validity_flags or (),
+        scales=dict(record.scales),
+        model_id=record.model_id,
         source=source,
     )
 
@@ -131,22 +102,19 @@ def _row(record: Mapping[str, Any], candidate_id: str, source: str) -> ResultRow
 def iter_result_rows(path: str | Path) -> Iterator[ResultRow]:
     """Every row of a results file (``.csv``, ``.jsonl``, ``.parquet`` or ``.xlsx``), read a row at a time.
 
-    Ids are given back as ``profilefit score`` was given them: the apostrophe it puts before an id a
+    Read by :func:`profilefit.data.results.open_results`, the one reader of results files. Ids are
+    given back as ``profilefit score`` was given them: the apostrophe it puts before an id a
     spreadsheet would run (CSV and Excel) is removed.
 
     Raises
     ------
     ValueError
-        If the file is missing or of an unknown type, or has no ``candidate_id`` column.
+        If the file is missing or of an unknown type, has no ``candidate_id`` column, or a cell is not
+        what its column holds.
     """
-    path = Path(path)
-    header, records = read_table(path, what="results")
-    if "candidate_id" not in header:
-        raise ValueError(f"{path}: no column candidate_id; is it a results file from `profilefit score`?")
-    neutralised = path.suffix.lower() in NEUTRALISED_SUFFIXES
-    for location, record in records:
-        candidate_id = _text(record.get("candidate_id"))
-        yield _row(record, unneutralise(candidate_id) if neutralised else candidate_id, f"{path}, {location}")
+    opened = open_results(path)
+    for record in opened:
+        yield _row(record, f"{opened.path}, {record.location}")
 
 
 def find_result_row(path: str | Path, candidate_id: str) -> ResultRow:
@@ -253,12 +221,12 @@ def row_text_report(
     labels = Labels(language, instrument)
     view = _view(row, labels, _role(row, role))
     lines = [
-        f"{labels.t('title_report')}: {_terminal_text(view['candidate_id'])}",
+        f"{labels.t('title_report')}: {terminal_text(view['candidate_id'])}",
         *(f"  {sentence}" for sentence in notices("simulation", labels)),
         "",
     ]
     if view["role_name"]:
-        lines.append(f"{labels.t('role')}: {_terminal_text(view['role_name'])}")
+        lines.append(f"{labels.t('role')}: {terminal_text(view['role_name'])}")
     fit = f"{view['fit_text']} ({view['band']})" if view["fit_text"] else labels.t("no_score")
     lines += [
         f"{labels.t('fit')}: {fit}",
@@ -274,8 +242,8 @@ def row_text_report(
         "",
     ]
     if view["model_id"]:
-        lines.append(f"{labels.t('model')}: {_terminal_text(view['model_id'])}")
-    lines += [labels.t("row_source", file=_terminal_text(capped(row.source))), view["more"]]
+        lines.append(f"{labels.t('model')}: {terminal_text(view['model_id'])}")
+    lines += [labels.t("row_source", file=terminal_text(capped(row.source))), view["more"]]
     return "\n".join(lines) + "\n"
 
 
@@ -304,10 +272,10 @@ def row_html_report(
     view = _view(row, labels, _role(row, role))
     trained_on = "simulation"
     return render_page(
-        "row.html",
+        "pages/reports/row.html",
         language=language,
         title=f"{labels.t('title_report')}: {isolate(view['candidate_id'])}",
-        styles=("report.css",),
+        styles=("pages/reports/report.css",),
         t=labels.strings(),
         notices=notices(trained_on, labels),
         back=back,

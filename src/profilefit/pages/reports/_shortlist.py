@@ -12,21 +12,17 @@ from the template ``reports/data/shortlist.html``.
 from __future__ import annotations
 
 import heapq
-import json
-import math
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from profilefit.core.fit import BANDS, RoleProfile
 from profilefit.core.instrument import Instrument
 from profilefit.core.screening import UNDETERMINED, ScreeningResult
 from profilefit.core.validity import FLAG_IDS
-from profilefit.data.io import NEUTRALISED_SUFFIXES, read_table, role_cell, stored_role, unneutralise
+from profilefit.data.results import ResultRecord, open_results, stored_role
+from profilefit.pages import MAX_ID_CHARS, asset, capped, render_page
 from profilefit.pages.reports._candidate import notices, profilefit_version
-from profilefit.pages.reports._render import MAX_ID_CHARS, asset, capped, render_page
 from profilefit.pages.reports._strings import Labels
 
 #: The band filter's value for a fit without a band (an incomplete fit: never selected).
@@ -83,94 +79,43 @@ class ShortlistRow:
         return self.fit_score is not None and self.fit_band is None
 
 
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-    else:
-        text = str(value).strip().replace(",", ".")
-        if not text:
-            return None
-        try:
-            number = float(text)
-        except ValueError:
-            return None
-    return None if math.isnan(number) else number
-
-
-def _flag(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return bool(value) and not (isinstance(value, float) and math.isnan(value))
-    return str(value or "").strip().lower() in {"true", "1", "yes", "y", "ja", "j", "sant"}
-
-
-def _flags(value: Any) -> tuple[str, ...]:
-    """Flags as a results file holds them: a list, a JSON list, or names separated by ; , | or spaces."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ()
-    if isinstance(value, list | tuple):
-        return tuple(str(flag) for flag in value if str(flag))
-    text = str(value).strip()
-    if text.startswith("["):
-        try:
-            return tuple(str(flag) for flag in json.loads(text))
-        except json.JSONDecodeError:
-            pass
-    return tuple(flag for flag in re.split(r"[;,|\s\[\]\"']+", text) if flag)
-
-
-def _row(record: Mapping[str, Any], *, neutralised: bool = False) -> ShortlistRow:
-    band = str(record.get("fit_band") or "").strip() or None
-    profile = str(record.get("profile") or "").strip()
-    candidate_id = str(record["candidate_id"])
+def _row(record: ResultRecord) -> ShortlistRow:
+    """A results file's record as a shortlist row: no review asked when the file does not say."""
     return ShortlistRow(
-        # In CSV and Excel, `profilefit score` put an apostrophe before an id a spreadsheet would run.
-        candidate_id=unneutralise(candidate_id) if neutralised else candidate_id,
-        profile=profile,
-        top_profile=str(record.get("top_profile") or profile).strip(),
-        confidence=_number(record.get("confidence")),
-        fit_score=_number(record.get("fit_score")),
-        fit_band=band,
-        needs_review=_flag(record.get("needs_review")),
-        flags=_flags(record.get("validity_flags", record.get("flags"))),  # "flags" before 0.2
-        trained_on=str(record.get("trained_on") or "simulation"),
-        fit_role=role_cell(record),
+        candidate_id=record.candidate_id,
+        profile=record.profile,
+        top_profile=record.top_profile,
+        confidence=record.confidence,
+        fit_score=record.fit_score,
+        fit_band=record.fit_band,
+        needs_review=bool(record.needs_review),
+        flags=record.validity_flags or (),
+        trained_on=record.trained_on or "simulation",
+        fit_role=record.fit_role,
     )
 
 
 def read_results(path: str | Path) -> list[ShortlistRow]:
     """Read a results file written by ``profilefit score``: ``.csv``, ``.jsonl``/``.ndjson``, ``.parquet`` or ``.xlsx``.
 
-    CSV may use commas or semicolons, a byte-order mark and decimal commas, as
-    spreadsheets in Oslo, Stockholm and Utrecht write it. Every row is returned; for a
-    shortlist of a large file, :func:`select_shortlist` keeps only the best ``top``.
+    Read by :func:`profilefit.data.results.open_results`, the one reader of results files (the audit
+    and the validation study read them there too): CSV may use commas or semicolons, a byte-order
+    mark and decimal commas, as spreadsheets in Oslo, Stockholm and Utrecht write it. Every row is
+    returned; for a shortlist of a large file, :func:`select_shortlist` keeps only the best ``top``.
 
     Raises
     ------
     ValueError
-        If the file is missing, its type is unknown, or a required column is missing (the message
-        names it and the line).
+        If the file is missing, its type is unknown, a required column is missing, or a cell is not
+        what its column holds (the message names the file, the line and the field).
     """
     return [capped_row(row) for row in iter_results(path)]
 
 
 def iter_results(path: str | Path) -> Iterator[ShortlistRow]:
     """The rows of a results file one at a time, as read (texts not yet capped); see :func:`read_results`."""
-    path = Path(path)
-    _, records = read_table(path, what="results")
-    neutralised = path.suffix.lower() in NEUTRALISED_SUFFIXES
-    for location, record in records:
-        missing = [column for column in REQUIRED_COLUMNS if column not in record]
-        if missing:
-            raise ValueError(
-                f"{path}: no column(s) {', '.join(missing)} ({location}); a results file from "
-                f"`profilefit score` has {', '.join(REQUIRED_COLUMNS)}, fit_score, fit_band, needs_review "
-                "and validity_flags"
-            )
-        yield _row(record, neutralised=neutralised)
+    for record in open_results(path, required=REQUIRED_COLUMNS):
+        yield _row(record)
 
 
 @dataclass(frozen=True)
@@ -193,7 +138,7 @@ class Shortlist:
         ``"simulation"`` when every result comes from the reference model, else ``"organisation data"``.
     roles : dict of str or None to int
         Candidates per recorded role (see :attr:`ShortlistRow.fit_role`), over the whole batch;
-        :func:`~profilefit.data.io.stored_role` decides from it which role the page names.
+        :func:`~profilefit.data.results.stored_role` decides from it which role the page names.
     """
 
     rows: list[ShortlistRow]
@@ -347,7 +292,7 @@ def shortlist_html(
     role : RoleProfile or str, optional
         The role the fit was computed for (a built-in id or a role file), to name it on the
         page; by default the role the results record. Another role than the recorded one is
-        refused (see :func:`~profilefit.data.io.stored_role`).
+        refused (see :func:`~profilefit.data.results.stored_role`).
     instrument : Instrument, optional
         Only for names; by default the shipped instrument.
     top : int or None, default=500
@@ -363,7 +308,7 @@ def shortlist_html(
 
     Raises
     ------
-    profilefit.data.io.ResultsRoleError
+    profilefit.exceptions.ResultsRoleError
         If the results record another role than ``role``, or more than one role.
     """
     labels = Labels(language, instrument)
@@ -379,11 +324,11 @@ def shortlist_html(
         labels.t("left_out", shown=len(shortlist.rows), left_out=shortlist.left_out) if shortlist.left_out else ""
     )
     return render_page(
-        "shortlist.html",
+        "pages/reports/shortlist.html",
         language=language,
         title=labels.t("title_shortlist"),
-        styles=("report.css", "shortlist.css"),
-        script=asset("shortlist.js"),
+        styles=("pages/reports/report.css", "pages/reports/shortlist.css"),
+        script=asset("pages/reports/shortlist.js"),
         t=labels.strings(),
         role_name=capped(resolved.text("name", language)) if resolved is not None else "",
         summary=summary,

@@ -7,12 +7,8 @@ names from the profile file, role names from the role file, so each lives in one
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from functools import lru_cache
-from importlib import resources
-from typing import Any
 
 from profilefit.core.fit import FitReason, RoleProfile, builtin_roles, load_role, reason_text
 from profilefit.core.instrument import Instrument, load_instrument
@@ -28,23 +24,20 @@ from profilefit.core.validity import (
     MODAL_SHARE,
     minimum_plausible_seconds,
 )
-from profilefit.pages.reports._render import capped, isolate
+from profilefit.pages import capped, catalogue, domain_strings, isolate, page_languages
+
+#: The reports' strings domain in the page catalogue (``reports/data/strings.json``).
+DOMAIN = "profilefit.pages.reports"
 
 
-@lru_cache(maxsize=1)
 def report_strings() -> dict[str, dict[str, str]]:
     """Every report string: key, then language code, then text (with ``{placeholders}``)."""
-    text = resources.files("profilefit.pages.reports").joinpath("data", "strings.json").read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
-    strings: dict[str, dict[str, str]] = data["strings"]
-    return strings
+    return domain_strings(DOMAIN)
 
 
-@lru_cache(maxsize=1)
 def report_languages() -> tuple[str, ...]:
     """Language codes reports are written in: English, Norwegian bokmål, Swedish, Dutch."""
-    text = resources.files("profilefit.pages.reports").joinpath("data", "strings.json").read_text(encoding="utf-8")
-    return tuple(json.loads(text)["languages"])
+    return page_languages()
 
 
 class Labels:
@@ -67,6 +60,7 @@ class Labels:
         if language not in report_languages():
             raise ValueError(f"no reports in language {language!r}; choose one of {', '.join(report_languages())}")
         self.language = language
+        self.catalogue = catalogue(language)
         self.instrument = instrument or load_instrument()
         self._profiles = load_profiles()
         self._scale_names = {
@@ -77,26 +71,23 @@ class Labels:
 
     def t(self, key: str, **values: object) -> str:
         """The string ``key`` in this language, with ``values`` filled in."""
-        text = report_strings()[key][self.language]
-        return text.format(**values) if values else text
+        return self.catalogue.t(DOMAIN, key, **values)
 
     def strings(self) -> dict[str, str]:
         """Every string in this language, unfilled: what templates read as ``t.<key>``."""
-        return {key: texts[self.language] for key, texts in report_strings().items()}
+        return self.catalogue.strings(DOMAIN)
 
     def number(self, value: float, decimals: int = 1) -> str:
-        """A number as this language writes it: its decimal separator, thousands grouped with its separator.
+        """A number as every page writes it in this language (:meth:`profilefit.pages.Catalogue.number`).
 
         ``2000`` is ``2,000`` in English, ``2 000`` in Norwegian and Swedish (a no-break space, so the number
         never breaks across lines) and ``2.000`` in Dutch.
         """
-        grouped = f"{value:,.{decimals}f}"  # "," groups thousands, "." marks decimals; both swapped below
-        swap = {",": self.t("group_separator"), ".": self.t("decimal_separator")}
-        return "".join(swap.get(char, char) for char in grouped)
+        return self.catalogue.number(value, decimals)
 
     def percent(self, share: float, decimals: int = 0) -> str:
         """A share 0–1 as a percentage, written as this language writes it."""
-        return self.t("percent", value=self.number(100.0 * share, decimals))
+        return self.catalogue.percent(share, decimals)
 
     def scale(self, scale_id: str) -> str:
         """Display name of a scale."""

@@ -17,13 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from profilefit.data.results._columns import ROLE_COLUMN
 from profilefit.exceptions import ResultsRoleError
 
 if TYPE_CHECKING:
     from profilefit.core.fit import RoleProfile
-
-#: The results column that holds the role's id (empty without a role).
-ROLE_COLUMN = "fit_role"
 
 
 def role_cell(row: Mapping[str, Any]) -> str | None:

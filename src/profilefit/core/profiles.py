@@ -100,5 +100,8 @@ class ProfileSet(FrozenModel):
 @lru_cache(maxsize=1)
 def load_profiles() -> ProfileSet:
     """The seven profiles shipped with profilefit."""
-    text = resources.files("profilefit.core.profiles").joinpath("data", "profiles.json").read_text(encoding="utf-8")
+    text = resources.files("profilefit.core").joinpath("data", "profiles.json").read_text(encoding="utf-8")
     return ProfileSet.model_validate_json(text)
+
+
+__all__ = ["PROFILE_IDS", "Profile", "ProfileSet", "load_profiles"]

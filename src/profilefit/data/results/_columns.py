@@ -1,30 +1,46 @@
-"""The results table: one row per scored candidate, in the columns other tools read.
+"""The results file's columns and their types: one row per scored candidate.
 
-The shortlist page and the adverse-impact audit read these columns by name, so the
-names are part of profilefit's interface: ``candidate_id``, ``model_id``, ``profile``
+The shortlist, the row report, the audit and the validation study read these columns by
+name (through :func:`profilefit.data.results.open_results`), so the names are part of
+profilefit's interface: ``candidate_id``, ``model_id``, ``profile``
 (the top profile, or ``"undetermined"``), ``top_profile``, ``second_profile``,
 ``confidence``, one ``p_<profile>`` per profile, ``fit_score`` and ``fit_band`` (both null
 without a role; ``fit_band`` alone null for an incomplete fit, which is never selected),
 ``fit_role`` (the id of the role the fit was computed for; null without a role), ``needs_review``,
 ``validity_flags`` (validity flag ids joined by ``;``) and one ``scale_<scale>`` per scale.
+
+:func:`result_table` fills them from a scored batch (``profilefit score``) and :func:`result_record`
+from one :class:`~profilefit.core.screening.ScreeningResult` (the service's ``export-results``);
+both give the same row for the same candidate.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from profilefit._extras import require
 from profilefit.core.fit import BANDS
-from profilefit.core.screening import UNDETERMINED, ScoredBatch
+from profilefit.core.screening import UNDETERMINED, ScoredBatch, ScreeningResult
 from profilefit.core.validity import FLAG_IDS
-from profilefit.data.batch._deps import require
 
 if TYPE_CHECKING:
     from profilefit.core.screening import Screener
 
 #: Separates flag ids in the ``validity_flags`` column.
 FLAG_SEPARATOR = ";"
+#: The column of the model that scored a row.
+MODEL_COLUMN = "model_id"
+#: The column of the role a row's fit was computed for (empty without a role).
+ROLE_COLUMN = "fit_role"
+#: The column of the validity flags; files written before profilefit 0.2 call it ``flags``.
+FLAGS_COLUMN, OLD_FLAGS_COLUMN = "validity_flags", "flags"
+#: Prefixes of the per-profile probability columns and of the scale score columns.
+PROBABILITY_PREFIX, SCALE_PREFIX = "p_", "scale_"
+#: Number columns besides the ``p_`` and ``scale_`` ones.
+NUMBER_COLUMNS = ("confidence", "fit_score")
 
 
 def result_columns(screener: Screener) -> list[str]:
@@ -47,11 +63,11 @@ def result_columns(screener: Screener) -> list[str]:
         "fit_score",
         "fit_band",
         # Readers (shortlist, report, audit, validate) name this role and refuse another one.
-        "fit_role",
+        ROLE_COLUMN,
         "needs_review",
         # Not "flags": that name would hide pandas' DataFrame.flags attribute.
-        "validity_flags",
-        *(f"scale_{scale}" for scale in screener.instrument.scale_ids),
+        FLAGS_COLUMN,
+        *(f"{SCALE_PREFIX}{scale}" for scale in screener.instrument.scale_ids),
     ]
 
 
@@ -59,13 +75,46 @@ def result_schema(screener: Screener) -> Any:
     """The pyarrow schema of the results table (fixed, so every chunk and every file agree)."""
     pa = require("pyarrow")
     types = {"confidence": pa.float64(), "fit_score": pa.float64(), "needs_review": pa.bool_()}
-    numeric = ("p_", "scale_")
+    numeric = (PROBABILITY_PREFIX, SCALE_PREFIX)
     return pa.schema(
         [
             (name, types.get(name, pa.float64() if name.startswith(numeric) else pa.string()))
             for name in result_columns(screener)
         ]
     )
+
+
+def result_record(result: ScreeningResult, columns: Sequence[str]) -> dict[str, Any]:
+    """One result as a row of the results table, keyed by ``columns`` (:func:`result_columns`).
+
+    The row :func:`result_table` gives the same candidate: ``validity_flags`` joined in flag order,
+    ``fit_score``, ``fit_band`` and ``fit_role`` null without a fit. A column this result does not fill
+    (a profile or scale of another model) is null; ``flags``, the name before profilefit 0.2, gets the flags.
+
+    Examples
+    --------
+    >>> from profilefit.core.screening import Screener
+    >>> screener = Screener.load()
+    >>> result_record(screener.score({"candidate_id": "c1", "tc1": 4}), ["candidate_id", "fit_role"])
+    {'candidate_id': 'c1', 'fit_role': 'complex-case'}
+    """
+    row: dict[str, Any] = {
+        "candidate_id": result.candidate_id,
+        MODEL_COLUMN: result.model.model_id,
+        "profile": result.profile,
+        "top_profile": result.top_profile,
+        "second_profile": result.second_profile,
+        "confidence": result.confidence,
+        "fit_score": result.fit.score if result.fit else None,
+        "fit_band": result.fit.band if result.fit else None,
+        ROLE_COLUMN: result.fit.role if result.fit else None,
+        "needs_review": result.needs_human_review,
+    }
+    flags = FLAG_SEPARATOR.join(flag for flag in FLAG_IDS if flag in {found.flag for found in result.flags})
+    row[FLAGS_COLUMN] = row[OLD_FLAGS_COLUMN] = flags
+    row.update({f"{PROBABILITY_PREFIX}{profile}": p for profile, p in result.probabilities.items()})
+    row.update({f"{SCALE_PREFIX}{scale.scale}": scale.score for scale in result.scales})
+    return {column: row.get(column) for column in columns}
 
 
 def _flag_texts() -> list[str]:

@@ -1,0 +1,214 @@
+"""The one reader of demographics files: who each candidate is, kept apart from how they answered.
+
+A demographics file is a UTF-8 CSV (with or without a byte-order mark, comma-, semicolon- or
+tab-separated) with ``candidate_id`` and any of ``sex``, ``race_ethnicity``, ``age`` and
+``age_band``, and whatever other columns an organisation keeps (``language``, the language the
+test was taken in). The adverse-impact audit, item bias (DIF) and the validation study read it
+here, so one rule decides every cell: a blank cell, ``unknown`` or ``declined`` (any case) is an
+unknown category, an id is never empty and never repeats, and an ``age`` becomes an age band.
+Demographics never enter scoring (the assessment schema refuses them); they only split people
+into the groups compared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from profilefit.data.io import read_csv_table
+
+#: Demographic columns with a meaning of their own, besides ``candidate_id``.
+DEMOGRAPHIC_COLUMNS = ("sex", "race_ethnicity", "age", "age_band")
+
+#: The dimensions those columns give (``age`` and ``age_band`` both give ``age_band``).
+DIMENSIONS = ("sex", "race_ethnicity", "age_band")
+
+#: Cell values that mean "we do not know this person's category" (compared case-insensitively).
+UNKNOWN_VALUES = frozenset({"", "unknown", "declined"})
+
+#: The two age bands of the Age Discrimination in Employment Act's protected class.
+AGE_BANDS = ("40_and_over", "under_40")
+AGE_BAND_THRESHOLD = 40
+
+
+@dataclass(frozen=True)
+class Demographics:
+    """One person's self-reported categories; ``None`` means unknown (blank, "unknown" or "declined").
+
+    Attributes
+    ----------
+    sex : str or None
+    race_ethnicity : str or None
+    age_band : {"40_and_over", "under_40"} or None
+        Given directly or derived from an ``age`` in whole years.
+    """
+
+    sex: str | None = None
+    race_ethnicity: str | None = None
+    age_band: str | None = None
+
+
+@dataclass(frozen=True)
+class DemographicsTable:
+    """The demographics file: which dimensions it reports and each person's categories.
+
+    Attributes
+    ----------
+    dimensions : frozenset of str
+        The subset of ``{"sex", "race_ethnicity", "age_band"}`` that the file has a column for
+        (``age_band`` when it has ``age`` or ``age_band``).
+    people : dict of str to Demographics
+        Keyed by candidate id.
+    """
+
+    dimensions: frozenset[str]
+    people: Mapping[str, Demographics]
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _category(value: Any) -> str | None:
+    text = _text(value)
+    return None if text.lower() in UNKNOWN_VALUES else text
+
+
+def age_band_of(age: int) -> str:
+    """Return the age band of an age in whole years: ``"40_and_over"`` from 40, else ``"under_40"``.
+
+    Examples
+    --------
+    >>> age_band_of(40), age_band_of(39)
+    ('40_and_over', 'under_40')
+    """
+    return AGE_BANDS[0] if age >= AGE_BAND_THRESHOLD else AGE_BANDS[1]
+
+
+def _age_band(row: Mapping[str, Any], where: str, error: type[ValueError]) -> str | None:
+    from_age: str | None = None
+    if "age" in row and _category(row["age"]) is not None:
+        text = _text(row["age"])
+        try:
+            age = int(text)
+        except ValueError:
+            raise error(f"{where}, field 'age': expected whole years, got {text!r}") from None
+        if not 0 <= age <= 130:
+            raise error(f"{where}, field 'age': expected whole years from 0 to 130, got {age}")
+        from_age = age_band_of(age)
+    given: str | None = None
+    if "age_band" in row and _category(row["age_band"]) is not None:
+        given = _text(row["age_band"]).lower().replace(" ", "_").replace("-", "_")
+        if given not in AGE_BANDS:
+            raise error(
+                f"{where}, field 'age_band': expected one of {', '.join(AGE_BANDS)}, got {_text(row['age_band'])!r}"
+            )
+    if from_age is not None and given is not None and from_age != given:
+        raise error(f"{where}: 'age' {_text(row['age'])} contradicts 'age_band' {given!r}")
+    return from_age or given
+
+
+def _people(
+    path: Path, required: tuple[str, ...], error: type[ValueError]
+) -> tuple[list[str], Iterator[tuple[str, str, dict[str, Any]]]]:
+    """The header and ``(where, candidate_id, row)`` of each person: ids present, never empty, never repeated."""
+    if not path.is_file():
+        raise error(f"demographics file not found: {path}")
+    header, rows = read_csv_table(path, error=error)
+    missing = [column for column in ("candidate_id", *required) if column not in header]
+    if missing:
+        names = ", ".join(repr(column) for column in missing)
+        raise error(f"demographics file {path} has no column {names}; it has: {', '.join(header) or '(no columns)'}")
+
+    def people() -> Iterator[tuple[str, str, dict[str, Any]]]:
+        seen: dict[str, str] = {}
+        for location, row in rows:
+            where = f"{path}, {location}"
+            candidate_id = _text(row.get("candidate_id"))
+            if not candidate_id:
+                raise error(f"{where}, field 'candidate_id': empty")
+            if candidate_id in seen:
+                raise error(f"{where}, field 'candidate_id': {candidate_id!r} repeats {seen[candidate_id]}")
+            seen[candidate_id] = location
+            yield where, candidate_id, row
+
+    return header, people()
+
+
+def read_demographics(path: str | Path, *, error: type[ValueError] = ValueError) -> DemographicsTable:
+    """Read a demographics CSV: ``candidate_id`` plus any of ``sex``, ``race_ethnicity``, ``age``, ``age_band``.
+
+    A blank cell, ``unknown`` or ``declined`` (any case) is an unknown category. ``age`` is in
+    whole years and becomes an age band; when both ``age`` and ``age_band`` are given they must agree.
+    Other columns are ignored here (:func:`read_demographic_column` reads one of them).
+
+    Parameters
+    ----------
+    path : str or Path
+        UTF-8 CSV, with or without a byte-order mark, comma-, semicolon- or tab-separated.
+    error : type of ValueError, default ValueError
+        The exception raised for a problem (the audit's :class:`~profilefit.exceptions.AuditInputError`).
+
+    Returns
+    -------
+    DemographicsTable
+
+    Raises
+    ------
+    ValueError (the ``error`` given)
+        If ``candidate_id`` or every demographic column is missing, a value is invalid, or an id repeats;
+        the message names the file, the line and the field.
+    """
+    path = Path(path)
+    header, people = _people(path, (), error)
+    if not any(column in header for column in DEMOGRAPHIC_COLUMNS):
+        raise error(
+            f"demographics file {path} has none of the columns {', '.join(DEMOGRAPHIC_COLUMNS)}; "
+            f"it has: {', '.join(header)}"
+        )
+    dimensions: set[str] = {column for column in ("sex", "race_ethnicity") if column in header}
+    if "age" in header or "age_band" in header:
+        dimensions.add("age_band")
+    table = {
+        candidate_id: Demographics(
+            sex=_category(row.get("sex")),
+            race_ethnicity=_category(row.get("race_ethnicity")),
+            age_band=_age_band(row, where, error),
+        )
+        for where, candidate_id, row in people
+    }
+    return DemographicsTable(frozenset(dimensions), table)
+
+
+def read_demographic_column(
+    path: str | Path, column: str, *, error: type[ValueError] = ValueError
+) -> dict[str, str | None]:
+    """Each person's category in one column of a demographics file, read as it stands; ``None`` when unknown.
+
+    For a column without a meaning of its own (``language``); ``sex``, ``race_ethnicity`` and
+    ``age_band`` are read by :func:`read_demographics`, which checks them. The ids are read by the
+    same rule: present, never empty, never repeated.
+
+    Raises
+    ------
+    ValueError (the ``error`` given)
+        If the file, ``candidate_id`` or ``column`` is missing, or an id is empty or repeats.
+    """
+    _, people = _people(Path(path), (column,), error)
+    return {candidate_id: _category(row.get(column)) for _, candidate_id, row in people}
+
+
+__all__ = [
+    "AGE_BANDS",
+    "AGE_BAND_THRESHOLD",
+    "DEMOGRAPHIC_COLUMNS",
+    "DIMENSIONS",
+    "UNKNOWN_VALUES",
+    "Demographics",
+    "DemographicsTable",
+    "age_band_of",
+    "read_demographic_column",
+    "read_demographics",
+]
