@@ -101,7 +101,7 @@ def test_the_fast_scorer_agrees_with_scipys_optimiser_in_double_precision():
     """The twin of every optimisation in the scorer: a plain per-person minimisation of the same posterior."""
     people = simulate_answers(MODEL, 25, seed=8).answers
     people[::3, ::4] = -1
-    fast = score(MODEL, people)
+    fast, tight = score(MODEL, people), score(MODEL, people, tol=1e-4)
     sd = MODEL.comparison_sd
     a, g = MODEL.comparison_loadings / sd[:, None], MODEL.threshold / sd
     precision = np.linalg.inv(MODEL.trait_correlation)
@@ -119,8 +119,12 @@ def test_the_fast_scorer_agrees_with_scipys_optimiser_in_double_precision():
         u = d * (a @ found.x - g)
         mills = np.exp(norm.logpdf(u) - log_ndtr(u))
         hessian = (a.T * ((d != 0) * mills * (u + mills))) @ a + precision
-        np.testing.assert_allclose(fast.estimate[person], found.x, atol=1e-5)
-        np.testing.assert_allclose(fast.standard_error[person], np.sqrt(np.diag(np.linalg.inv(hessian))), atol=1e-3)
+        se = np.sqrt(np.diag(np.linalg.inv(hessian)))
+        # The default tolerance (1e-2) leaves the estimate within about 1e-4; tighter runs to float32's 1e-6.
+        np.testing.assert_allclose(fast.estimate[person], found.x, atol=3e-4)
+        np.testing.assert_allclose(fast.standard_error[person], se, atol=1e-2)
+        np.testing.assert_allclose(tight.estimate[person], found.x, atol=1e-5)
+        np.testing.assert_allclose(tight.standard_error[person], se, atol=1e-3)
 
 
 def test_a_person_with_every_block_missing_gets_the_prior():
@@ -174,8 +178,11 @@ def test_scores_do_not_depend_on_block_order_or_statement_order(seed):
     )
     old_to_new = [np.argsort(order) for order in inside]
     marks = np.stack([np.where(people[:, b] >= 0, old_to_new[b][people[:, b]], -1) for b in block_order], axis=1)
-    # The inner loop sums in single precision, and the order of the sums follows the design: 1e-5.
-    np.testing.assert_allclose(score(reordered, marks).estimate, score(MODEL, people).estimate, atol=1e-5)
+    # The inner loop sums in single precision, and the order of the sums follows the design: run Newton
+    # to 1e-5 (both then sit within float32's 1e-6 of the one mode) and compare to 1e-5.
+    np.testing.assert_allclose(
+        score(reordered, marks, tol=1e-5).estimate, score(MODEL, people, tol=1e-5).estimate, atol=1e-5
+    )
 
 
 PAIRS = balanced_design(n_traits=4, n_blocks=16, block_size=2, seed=4)
@@ -194,7 +201,8 @@ def test_reversing_a_pair_moves_the_estimate_the_other_way(seed, block):
     reversed_[0, block] = marks[0, block, ::-1]
     missing = marks.copy()
     missing[0, block] = -1
-    estimates = score(PAIR_MODEL, np.concatenate([marks, missing, reversed_])).estimate
+    # A property of the mode itself: run Newton to 1e-5 rather than the default 1e-2.
+    estimates = score(PAIR_MODEL, np.concatenate([marks, missing, reversed_]), tol=1e-5).estimate
     direction = PAIR_MODEL.comparison_loadings[block] * (1 if marks[0, block, 0] == 0 else -1)
     answered, left_out, opposite = estimates @ direction
     # 1e-5: the scorer's inner loop runs in single precision.
