@@ -382,14 +382,15 @@ def _solve(chol: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.floa
 def _inverse(chol: NDArray[np.float64], *, full: bool) -> NDArray[np.float64]:
     """``(L L')^-1`` from (k, k, n) factors, or only its diagonal (k, n): ``M' M`` with ``M = L^-1``.
 
-    ``M`` row by row (forward substitution on the identity), each row for every person at once.
+    ``M`` row by row (forward substitution on the identity), each row for every person at once and only
+    over its lower triangle.
     """
     k = chol.shape[0]
     m = np.zeros_like(chol)
     for i in range(k):
-        m[i] = -np.einsum("ln,lcn->cn", chol[i, :i], m[:i])
-        m[i, i] += 1.0
-        m[i] /= chol[i, i]
+        m[i, i] = 1.0 / chol[i, i]
+        if i:
+            m[i, :i] = -np.einsum("ln,lcn->cn", chol[i, :i], m[:i, :i]) * m[i, i]
     if not full:
         variances: NDArray[np.float64] = (m * m).sum(axis=0)
         return variances
