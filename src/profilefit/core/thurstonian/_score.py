@@ -137,11 +137,10 @@ def score(
     if method == "eap" and points**n_traits > 100_000:
         raise ValueError(f"EAP with {points} points on {n_traits} traits needs {points**n_traits} nodes; use MAP")
     mean, weights = _linear_start(model)
-    mean, weights = mean.astype(np.float32), weights.astype(np.float32)
+    start = (mean.astype(np.float32), sparse.csr_matrix(weights.T, dtype=np.float32))
     for first in range(0, n_people, CHUNK):
         rows = slice(first, first + CHUNK)
         d = _SIGN[coded[rows] + 1]
-        start = np.einsum("nc,ck->nk", (d - mean) * (d != 0), weights)  # einsum: no BLAS threads
         eta, cov, ok = _map(d, a, g, precision, start, tol=tol, max_iter=max_iter, full=method == "eap")
         if method == "eap":
             eta, cov = _eap(d, a, g, precision, eta, cov, points=points)
@@ -234,13 +233,16 @@ def _map(
     a: NDArray[np.float64],
     g: NDArray[np.float64],
     precision: NDArray[np.float64],
-    start: NDArray[np.float32],
+    start: tuple[NDArray[np.float32], sparse.csr_matrix],
     *,
     tol: float,
     max_iter: int,
     full: bool,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
-    """Newton's method on every row of ``d`` (n, n_comparisons) at once, from ``start`` (n, n_traits).
+    """Newton's method on every row of ``d`` (n, n_comparisons) at once.
+
+    It starts from :func:`_linear_start`'s predictor, given as ``start``: ``E d`` (n_comparisons,) and
+    ``W'`` (n_traits, n_comparisons).
 
     Returns the MAP (n, n_traits), the inverse Hessian (n, n_traits, n_traits) when ``full``, else only
     its diagonal (n, n_traits), and convergence (n,).
@@ -258,7 +260,13 @@ def _map(
     curvature = _curvature_map(a).astype(np.float32)
     a_t = sparse.csr_matrix(a.T, dtype=np.float32)
     a_s = sparse.csr_matrix(a, dtype=np.float32)
-    eta = np.ascontiguousarray(start.T, dtype=np.float64)
+    mean, weights_t = start
+    centred = d_t - mean[:, None]
+    centred *= d_t != 0
+    # A sparse product (though W is dense): each person's sum is taken in one fixed order whatever the
+    # batch, so a person scored alone gets the very same start (einsum's order depends on the batch's
+    # size), and no BLAS threads spin on a product this small.
+    eta = (weights_t @ centred).astype(np.float64)
     step = np.zeros((k, n))
     slope = np.zeros(n)  # grad' s at the start of the last step
     covariance = np.empty((k, k, n) if full else (k, n))
