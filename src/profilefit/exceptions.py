@@ -43,6 +43,10 @@ class DecisionLogError(ProfilefitError, ValueError):
     """The decision log cannot be used as asked (no key, a bad review, an unreadable line)."""
 
 
+class ForcedChoiceDesignError(ProfilefitError, ValueError):
+    """A forced-choice design cannot give normative scores as it stands; the message lists every problem."""
+
+
 class MissingExtraError(ProfilefitError, ImportError):
     """An optional library is not installed; the message names the extra that adds it and how to install it."""
 

@@ -23,11 +23,7 @@ from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
 from profilefit._frozen import FrozenModel
-from profilefit.exceptions import ProfilefitError
-
-
-class ForcedChoiceDesignError(ProfilefitError, ValueError):
-    """A forced-choice design cannot give normative scores as it stands; the message lists every problem."""
+from profilefit.exceptions import ForcedChoiceDesignError
 
 
 class Statement(FrozenModel):

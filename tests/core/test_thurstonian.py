@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from scipy.optimize import minimize
 from scipy.special import log_ndtr
 from scipy.stats import multivariate_normal, norm
-from tests.thurstonian_support import SMALL_CASES, grid_posterior, small_case_answers
 
 from profilefit.core.thurstonian import (
     ForcedChoiceDesign,
@@ -34,6 +33,7 @@ from profilefit.core.thurstonian import (
     tetrachoric,
 )
 from profilefit.exceptions import ProfilefitError
+from tests.thurstonian_support import SMALL_CASES, grid_posterior, small_case_answers
 
 DESIGN = balanced_design(n_traits=8, n_blocks=20, seed=1)
 MODEL = example_model(DESIGN, seed=1)
