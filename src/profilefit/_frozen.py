@@ -14,4 +14,5 @@ class FrozenModel(BaseModel):
     A subclass adds to this configuration (``strict=True``, ``protected_namespaces=()``).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # protected_namespaces=(): fields such as model_id are the documents' own (pydantic before 2.10 warned).
+    model_config = ConfigDict(frozen=True, extra="forbid", protected_namespaces=())
