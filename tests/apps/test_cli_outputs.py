@@ -107,3 +107,58 @@ def test_every_analysis_command_names_its_files_on_standard_error_only(results, 
     assert "wrote" not in captured.out.lower()
     assert json_path.exists() and html_path.exists()
     assert [name for name in os.listdir(tmp_path) if "partial" in name] == []
+
+
+def test_shortlist_norms_and_decision_logs_never_overwrite_their_input(results, tmp_path, capsys):
+    before = _digest(results)
+    export = tmp_path / "export.csv"
+    export.write_bytes(sample_export_path().read_bytes())
+    export_before = _digest(export)
+    candidate = tmp_path / "candidate.json"
+    candidate.write_text('{"candidate_id": "c1"}', encoding="utf-8")
+    assert main(["shortlist", str(results), "--html", str(results)]) == ExitCode.USAGE
+    assert main(["norms", str(export), "--name", "x", "--out", str(export)]) == ExitCode.USAGE
+    assert main(["score-one", str(candidate), "--decision-log", str(candidate)]) == ExitCode.USAGE
+    assert main(["score", str(export), "-o", str(tmp_path / "r.csv"), "--decision-log", str(export)]) == ExitCode.USAGE
+    assert capsys.readouterr().err.count("one of the input files") == 4
+    assert _digest(results) == before and _digest(export) == export_before
+    assert candidate.read_text(encoding="utf-8") == '{"candidate_id": "c1"}'
+
+
+def test_an_output_in_a_folder_that_does_not_exist_is_refused_before_the_work(results, tmp_path, capsys):
+    code = main(
+        [
+            "audit",
+            str(results),
+            "--demographics",
+            str(sample_demographics_path()),
+            "--html",
+            str(tmp_path / "no" / "a.html"),
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == ExitCode.USAGE
+    assert "does not exist" in captured.err and captured.out == ""  # refused before the audit ran
+
+
+def test_a_link_is_written_through_and_a_hard_link_to_an_input_is_refused(results, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    target = shared / "a.json"
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    assert (
+        write_outputs("x", _args(json=str(link)), {"json": lambda path: path.write_text("new", encoding="utf-8")}) == 0
+    )
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "new"
+    hard = tmp_path / "hard.csv"
+    os.link(results, hard)
+    assert refused_outputs("x", _args(csv=str(hard)), inputs=[results]) is True
+
+
+def test_a_pipe_or_device_is_written_as_it_is(tmp_path):
+    written = []
+    code = write_outputs("x", _args(json=os.devnull), {"json": lambda path: written.append(path)})
+    assert code == ExitCode.OK and written == [Path(os.devnull)]
+    assert Path(os.devnull).exists() and not Path(os.devnull).is_file()

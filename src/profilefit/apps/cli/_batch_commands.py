@@ -9,6 +9,7 @@ from typing import Any
 from profilefit.apps.cli._errors import notes_to_stderr
 from profilefit.apps.cli._exit import EXIT_NOTHING_SCORED, EXIT_OK, EXIT_REJECTS, EXIT_USAGE
 from profilefit.apps.cli._inputs import ENCODING_HELP, EXPORT_HELP, add_layout_options, export_path, load_screener
+from profilefit.apps.cli._outputs import refused_outputs
 
 
 def register(subparsers: Any) -> None:
@@ -89,6 +90,8 @@ def run_score(args: argparse.Namespace) -> int:
     from profilefit.exceptions import ColumnError, MissingExtraError, OutputError, OutputPathError
 
     source = export_path(args.input)
+    if refused_outputs("score", args, inputs=(source, args.output, args.rejects), outputs=("decision_log",)):
+        return EXIT_USAGE
     chunk_size = DEFAULT_CHUNK_SIZE if args.chunk_size is None else args.chunk_size
     if chunk_size < 1:
         print(f"profilefit score: --chunk-size must be at least 1, got {chunk_size}", file=sys.stderr)

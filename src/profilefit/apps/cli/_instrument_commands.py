@@ -7,12 +7,12 @@ import json
 import sys
 from typing import Any
 
+from profilefit.apps.cli._exit import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
 from profilefit.apps.cli._inputs import ENCODING_HELP, EXPORT_HELP, add_layout_options, layout_of, read_export
+from profilefit.apps.cli._outputs import refused_outputs, write_outputs
 from profilefit.core.instrument import load_instrument, near_duplicate_items, over_word_limits, untranslated_texts
 from profilefit.core.scoring import NormGroup, format_reliability, scale_reliability, score_responses
 from profilefit.core.screening import json_schemas
-
-EXIT_OK, EXIT_REJECTS = 0, 1
 
 #: The studies' JSON documents ``--which`` names (``profilefit.evidence.documents.DOCUMENTS``).
 STUDY_DOCUMENTS = ("audit", "dif", "forecast", "validation")
@@ -116,11 +116,15 @@ def run_instrument_check(args: argparse.Namespace) -> int:
 
 def run_norms(args: argparse.Namespace) -> int:
     """Write a norm group built from an export."""
+    if refused_outputs("norms", args, inputs=(args.export,), outputs=("out",)):
+        return EXIT_USAGE
     instrument = load_instrument(args.instrument)
     collected = read_export(args.export, instrument, command="norms", encoding=args.encoding, layout=layout_of(args))
     scores = score_responses(collected.responses)
     description = f"from {collected.source}"
     norms = NormGroup.from_scores(args.name, instrument.scale_ids, scores.scales, description=description)
-    norms.save(args.out)
+    code = write_outputs("norms", args, {"out": norms.save})
+    if code != EXIT_OK:
+        return code
     print(f"norm group {args.name!r}: {norms.n} candidates written to {args.out}", file=sys.stderr)
     return EXIT_REJECTS if collected.rejects else EXIT_OK

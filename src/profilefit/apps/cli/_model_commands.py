@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from profilefit.apps.cli._errors import notes_to_stderr, print_validation_error
+from profilefit.apps.cli._exit import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
 from profilefit.apps.cli._inputs import (
     ENCODING_HELP,
     add_layout_options,
@@ -18,9 +19,8 @@ from profilefit.apps.cli._inputs import (
     print_capped_problems,
     read_candidate_text,
 )
+from profilefit.apps.cli._outputs import refused_outputs
 from profilefit.data.simulate import REFERENCE_SEED
-
-EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
 
 
 def register(subparsers: Any) -> None:
@@ -99,6 +99,9 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_score_one(args: argparse.Namespace) -> int:
     """Score one assessment and print the result as JSON."""
+    inputs = (args.candidate, args.model, args.norms)
+    if refused_outputs("score-one", args, inputs=inputs, outputs=("decision_log",)):
+        return EXIT_USAGE
     text = read_candidate_text(args.candidate)
     screener = load_screener(
         args.model, role=None, norms=args.norms, command="score-one", decision_log=args.decision_log

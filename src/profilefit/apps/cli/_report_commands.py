@@ -203,6 +203,8 @@ def _is_result(text: str) -> bool:
 
 def run_shortlist(args: argparse.Namespace) -> int:
     """Write the shortlist page and print a one-line summary."""
+    if refused_outputs("shortlist", args, inputs=(args.results,), outputs=("html",)):
+        return EXIT_USAGE
     shortlist = select_shortlist(iter_results(args.results), top=args.top)
     try:
         chosen = stored_role(args.results, shortlist.roles, args.role)
@@ -225,7 +227,9 @@ def run_shortlist(args: argparse.Namespace) -> int:
         )
         links = {candidate_id: relative_link(path, page.parent) for candidate_id, path in written.items()}
     html = shortlist_html(shortlist, language=args.lang, role=chosen.role, links=links)
-    page.write_text(html, encoding="utf-8")
+    code = write_outputs("shortlist", args, {"html": lambda path: path.write_text(html, encoding="utf-8")})
+    if code != EXIT_OK:
+        return code
     counts = ", ".join(f"{shortlist.band_counts[band]} {band}" for band in BANDS)
     counts += f", {shortlist.incomplete} incomplete"
     left_out = f"; {shortlist.left_out} left out, the best {len(shortlist.rows)} listed" if shortlist.left_out else ""
