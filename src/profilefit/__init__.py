@@ -10,8 +10,11 @@ stays quick and reads no files::
     batch = profilefit.score_batch(screener, table)   # many candidates
 
 Everything else lives in the floor folders (docs/architecture.md): ``profilefit.core``,
-``profilefit.data``, ``profilefit.pages``, ``profilefit.evidence`` and ``profilefit.apps``; every
-error the library raises on purpose is a :class:`profilefit.exceptions.ProfilefitError`.
+``profilefit.data``, ``profilefit.pages``, ``profilefit.evidence`` and ``profilefit.apps``. Every
+error the library raises on purpose is a :class:`profilefit.exceptions.ProfilefitError`, with two
+exceptions that come from the input itself: an assessment that breaks the schema raises pydantic's
+``ValidationError`` (every field with its value; :func:`profilefit.core.schema.describe_errors` makes
+records of it), and an assessment that is neither a mapping nor JSON text a ``TypeError``.
 ``profilefit.__version__`` is the installed version. The library logs diagnostics to the
 ``profilefit`` logger (with a ``NullHandler``, so nothing is printed unless the application
 configures logging) and warns, with :mod:`warnings`, about what a caller should see.
@@ -59,6 +62,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # what a type checker and an editor see; at run time each is loaded on first use
+    __version__: str
     from profilefit.core.fit import RoleProfile, builtin_roles, load_role
     from profilefit.core.instrument import Instrument, load_instrument
     from profilefit.core.schema import assessment_model
@@ -80,4 +84,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_FRONT_DOOR, "__version__"])
+    return sorted({*__all__, "__doc__", "__file__", "__name__", "__path__"})

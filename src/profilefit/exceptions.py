@@ -6,6 +6,11 @@ kind of problem it is (a bad value is a :class:`ValueError`, a missing optional 
 those bases keeps working. Every message names what was wrong (the file, row, field or value)
 and what to do about it.
 
+An assessment that breaks the schema is the one input problem not in this hierarchy: it raises
+pydantic's ``ValidationError``, which names every field with its value (the schema is a pydantic
+model, and its error is what pydantic users expect); ``profilefit.core.schema.describe_errors`` turns
+it into the records rejects files hold.
+
 This module imports nothing from profilefit: every floor may raise these.
 """
 

@@ -68,6 +68,8 @@ DEMOGRAPHIC_FIELDS = frozenset(
 
 #: Printable and not only white space: every door strips an id, and an id of spaces alone would be empty.
 #: The pattern says so in the published JSON Schema (service/_api.py uses the same one).
+#: What a candidate id may be, as rejects and messages say it.
+ID_ALLOWED = "allowed: the candidate's id as text of 1 to 128 characters, not only spaces, without control characters"
 CandidateId = Annotated[str, MinLen(1), MaxLen(128), Field(pattern=r"^[^\x00-\x1f]*[^\s\x00-\x1f][^\x00-\x1f]*$")]
 #: The longest completion time a row may report: one day.
 MAX_SECONDS = 86_400
@@ -330,6 +332,8 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
             reason = f"allowed: a whole number from {low} to {high}, or empty when unanswered"
         elif location == "completion_seconds" and kind != "extra_forbidden":
             reason = SECONDS_ALLOWED
+        elif location == "candidate_id" and kind.startswith("string_"):
+            reason = ID_ALLOWED
         elif kind == "literal_error":
             reason = f"allowed: {context.get('expected', problem['msg'])}, or empty when unanswered"
         elif kind == "extra_forbidden":

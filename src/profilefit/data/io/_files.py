@@ -168,8 +168,7 @@ def _xlsx_rows(path: Path, error: type[ValueError]) -> tuple[list[str], Rows]:
     try:
         import python_calamine as calamine
     except ImportError as problem:
-        message = f"{path}: reading Excel needs python-calamine; install it with: pip install 'profilefit[io]'"
-        raise error(message) from problem
+        raise error(f"{path}: {missing_extra('python_calamine', purpose='reading Excel')}") from problem
     try:
         sheet = calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
         numbered = enumerate(sheet.iter_rows(), start=1)
