@@ -98,6 +98,10 @@ class _Alias(importlib.abc.Loader):
         self._spec = module.__spec__
         return module
 
+    def get_code(self, fullname: str) -> None:
+        """No code of its own (``python -m`` on an old path then says so instead of failing inside runpy)."""
+        return None
+
     def exec_module(self, module: ModuleType) -> None:
         # The import system has just set the module's __spec__ to the old path's; give it back its own.
         module.__spec__ = self._spec

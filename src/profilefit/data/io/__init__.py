@@ -36,4 +36,6 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    return moved_attribute(__name__, name)
+    value = moved_attribute(__name__, name)
+    globals()[name] = value  # warned once: `from ... import` looks a name up twice
+    return value
