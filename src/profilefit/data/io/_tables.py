@@ -1,4 +1,10 @@
-"""Reading assessment exports row by row, and turning text cells into typed answers.
+"""The reference reader: an assessment export read row by row, each row decided by the schema alone.
+
+This is the slow, plain statement of what reading an export means, and the oracle the tests hold
+the batch reader against (tests/data/test_batch_validation.py: the vectorized validator must accept
+and reject exactly what this does). Everything that reads exports in profilefit uses the batch
+reader (:func:`profilefit.data.batch.open_source`, :func:`profilefit.data.batch.collect_responses`);
+this one is kept public for that comparison, and for a user who wants to check a file the simplest way.
 
 CSV is read as spreadsheets in Oslo, Stockholm and Utrecht write it: comma,
 semicolon or tab, UTF-8 with or without a byte-order mark, CRLF line ends, quoted fields.

@@ -45,14 +45,14 @@ def sample_outcomes_csv() -> str:
     """The bundled outcomes file's text, computed from the fixed seeds (see the module docstring)."""
     from profilefit.core.instrument import load_instrument
     from profilefit.core.screening import Screener
+    from profilefit.data.batch import collect_responses
     from profilefit.data.datasets import SAMPLE_SEED, sample_export_path
-    from profilefit.data.io import read_assessments
     from profilefit.data.simulate import SimulationConfig, simulate
 
     instrument = load_instrument()
     config = SimulationConfig.reference()
     truth = simulate(400, seed=SAMPLE_SEED, config=config, instrument=instrument)
-    responses, _, _ = read_assessments(sample_export_path(), instrument)
+    responses = collect_responses(sample_export_path(), instrument).responses
     ids = [str(candidate_id) for candidate_id in responses.candidate_ids]
     expected = [f"cand-{k:04d}" for k in range(1, 401)]
     if ids != expected:
