@@ -18,6 +18,7 @@ from profilefit.core.fit import BANDS, DEFAULT_ROLE, builtin_roles, load_role
 from profilefit.core.screening import ScreeningResult
 from profilefit.data.results import stored_role
 from profilefit.exceptions import ResultNotFoundError, ResultsRoleError
+from profilefit.pages import catalogue
 from profilefit.pages.reports import (
     DEFAULT_TOP,
     find_result_row,
@@ -226,12 +227,20 @@ def run_shortlist(args: argparse.Namespace) -> int:
         links = {candidate_id: relative_link(path, page.parent) for candidate_id, path in written.items()}
     html = shortlist_html(shortlist, language=args.lang, role=chosen.role, links=links)
     page.write_text(html, encoding="utf-8")
-    counts = ", ".join(f"{shortlist.band_counts[band]} {band}" for band in BANDS)
-    counts += f", {shortlist.incomplete} incomplete"
-    left_out = f"; {shortlist.left_out} left out, the best {len(shortlist.rows)} listed" if shortlist.left_out else ""
-    print(f"wrote {args.html}: {shortlist.total} candidates ({counts}; {shortlist.needs_review} need review{left_out})")
+    count = catalogue("en").count  # the line is in English: counts grouped as the English pages group them
+    counts = ", ".join(f"{count(shortlist.band_counts[band])} {band}" for band in BANDS)
+    counts += f", {count(shortlist.incomplete)} incomplete"
+    left_out = (
+        f"; {count(shortlist.left_out)} left out, the best {count(len(shortlist.rows))} listed"
+        if shortlist.left_out
+        else ""
+    )
+    print(
+        f"wrote {args.html}: {count(shortlist.total)} candidates "
+        f"({counts}; {count(shortlist.needs_review)} need review{left_out})"
+    )
     if args.reports:
-        print(f"wrote {len(links)} report page(s) into {args.reports}, linked from the shortlist")
+        print(f"wrote {count(len(links))} report page(s) into {args.reports}, linked from the shortlist")
     return EXIT_OK
 
 
