@@ -429,3 +429,26 @@ def test_the_shortlist_script_runs_under_the_page_policy_and_announces_the_count
     assert seen["before"] == f"{len(results)} of {len(results)} shown"
     assert seen["after"] == f"{needing} of {len(results)} shown" and seen["visible"] == needing
     assert seen["sort"] == "ascending" and seen["scores"] == sorted(seen["scores"])
+
+
+def test_the_count_the_shortlist_script_writes_is_grouped_by_the_number_rule(browser, results, tmp_path):
+    """The script's "1 200 av 1 200 vises" groups thousands as the page's own counts do (docs/pages.md)."""
+    rows = [
+        ShortlistRow(f"c{k:05d}", "rock", "rock", 0.5, float(k % 100), "possible", k % 2 == 0, fit_role="complex-case")
+        for k in range(1200)
+    ]
+    path = tmp_path / "shortlist.html"
+    path.write_text(shortlist_html(rows, language="nb", top=None), encoding="utf-8")
+    page = browser.open(path, width=1280)
+    try:
+        seen = page.evaluate(
+            r"""(function () {
+              var shown = document.getElementById("shown"), before = shown.textContent;
+              var review = document.getElementById("filter-review");
+              review.checked = true; review.dispatchEvent(new Event("change"));
+              return { before: before, after: shown.textContent };
+            })()"""
+        )
+    finally:
+        page.close()
+    assert seen == {"before": "1\u00a0200 av 1\u00a0200 vises", "after": "600 av 1\u00a0200 vises"}

@@ -157,6 +157,10 @@ class Catalogue:
         """The decimal mark of this language."""
         return self._numbers["decimal"]
 
+    def group_mark(self) -> str:
+        """The thousands separator of this language (a no-break space in Norwegian and Swedish)."""
+        return self._numbers["group"]
+
 
 @cache
 def catalogue(language: str) -> Catalogue:
