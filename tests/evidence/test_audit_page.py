@@ -284,3 +284,17 @@ def test_scales_are_named_by_the_instrument_the_model_reads() -> None:
     assert AuditLabels("nb", instrument_id="customer-contact").scale("taking_charge") == "Ta styringen"
     # A model that reads another instrument: its scales are not named after the shipped one's.
     assert AuditLabels("nb", instrument_id="acme-service-pulse").scale("taking_charge") == "taking charge"
+
+
+@pytest.mark.parametrize(("language", "thousand"), [("en", ","), ("nb", "\u00a0"), ("nl", ".")])
+def test_every_count_on_the_page_and_in_the_text_is_grouped(language: str, thousand: str) -> None:
+    """Reviewer: the nb page said "for 200000 kandidater" and "117500 av 200000" (docs/pages.md: one number rule)."""
+    n = 2400
+    candidates = [ScoredCandidate(f"c{k}", "rock", float(k % 100), "strong" if k % 3 else "weak") for k in range(n)]
+    people = {f"c{k}": Demographics(sex="Female" if k % 2 else "Male") for k in range(n)}
+    report = adverse_impact(candidates, DemographicsTable(frozenset({"sex"}), people))
+    page, text = audit_to_html(report, language), format_audit_text(report, language)
+    visible = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.DOTALL)
+    for output in (visible, text):
+        assert f"2{thousand}400" in output and f"1{thousand}200" in output  # everyone, and each sex
+        assert not re.findall(r"(?<![\d.,])(?!19\d\d|20\d\d)\d{4,}(?![\d.,])", output)  # a year may stand ungrouped

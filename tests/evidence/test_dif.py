@@ -310,3 +310,19 @@ def test_the_example_script_runs_and_finds_the_planted_items(tmp_path):
     )
     assert "Planted: em2, tc3, pr3. Flagged: tc3, em2, pr3." in done.stdout
     assert (tmp_path / "dif.html").exists() and (tmp_path / "dif.json").exists()
+
+
+@pytest.mark.parametrize(("language", "thousand"), [("en", ","), ("nb", "\u00a0")])
+def test_every_count_on_the_page_and_in_the_text_is_grouped(language, thousand):
+    """docs/pages.md, one number rule: group sizes, rows read and n per item as every page writes counts."""
+    import re
+
+    from profilefit.evidence.dif import DifInputs, dif_report
+
+    simulated = simulate_groups({"a": 1000, "b": 1100}, seed=2)
+    inputs = DifInputs(simulated.responses, simulated.groups, "sex", len(simulated.groups), 0, 0, 0, 0)
+    report = dif_report(inputs, simulated.responses.instrument, reference="a")
+    page = re.sub(r"<style>.*?</style>|<[^>]+>", " ", dif_to_html(report, language), flags=re.DOTALL)
+    for output in (page, format_dif_text(report, language)):
+        assert f"2{thousand}100" in output and f"1{thousand}000/1{thousand}100" in output
+        assert not re.findall(r"(?<![\d.,])(?!19\d\d|20\d\d)\d{4,}(?![\d.,])", output)  # a year may stand ungrouped

@@ -6,6 +6,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from markupsafe import escape
 from pydantic import ValidationError
 
 from profilefit.apps.cli import main
@@ -291,3 +292,17 @@ def test_the_shipped_differences_are_translated_into_every_forecast_language():
         own = [differences.title[language], differences.verification[language]]
         own += [differences.group_labels[group][language] for group in differences.group_names]
         assert all(text != english_text for text, english_text in zip(own, english, strict=True))
+
+
+@pytest.mark.parametrize("language", ["en", "nb", "sv", "nl"])
+def test_the_page_shows_the_shipped_check_note_and_citations_whole(shipped_forecast, language):
+    """Reviewer: the page cut the verification note after 240 characters ("…viste hver artikkels samm…"), losing
+    "treat the forecast as showing which band and group are at risk"; the text and JSON kept it whole."""
+    differences = shipped_forecast.differences
+    note = differences.text("verification", language)
+    assert len(note) > 1000  # far beyond the cap for names
+    page = forecast_to_html(shipped_forecast, language)
+    assert str(escape(note)) in page
+    for source in differences.sources:
+        assert str(escape(source.citation)) in page
+    assert note in format_forecast_text(shipped_forecast, language)

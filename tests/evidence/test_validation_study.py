@@ -1,6 +1,7 @@
 """`validation_study`: reading, joining, counting, validity, expectancy, profiles and the small-sample rule."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -192,3 +193,17 @@ def test_results_holding_only_the_hired_are_pointed_out():
     study = validation_study(pool, Outcomes("quality", "numeric", values))
     assert study.validity.u == pytest.approx(1.0)
     assert any("only the hired" in note for note in study.notes)
+
+
+def test_the_page_groups_counts_and_names_profiles_by_their_display_names():
+    """Reviewer: the page said "2000 resamples" and showed raw ids (hard_worker) where reports show Hard Worker."""
+    from profilefit.evidence.validation import study_to_html
+
+    pool = applicants(1500, seed=5, profiles=("hard_worker", "controller", "rock"))
+    rng = np.random.default_rng(6)
+    study = validation_study(pool, Outcomes("quality", "numeric", hire_top(pool, 0.8, lambda k: rng.normal())))
+    page = study_to_html(study)
+    visible = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.DOTALL)
+    assert "2,000 resamples" in visible and "1,500" in visible and "1,200" in visible
+    assert not re.findall(r"(?<![\d.,])\d{4,}(?![\d.,])", visible)
+    assert "Hard Worker" in visible and "hard_worker" not in page

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 import profilefit
 from profilefit.pages import (
     FSI,
+    MAX_PROSE_CHARS,
     MAX_TEXT_CHARS,
     PDI,
     catalogue,
@@ -108,13 +109,13 @@ class _Placement(HTMLParser):
         self._check(data, element_may_isolate="title" not in self.stack)
 
 
-def assert_placed_safely(page: str, text: str) -> None:
-    """The one rule of every page for data: escaped, capped and isolated."""
+def assert_placed_safely(page: str, text: str, limit: int = MAX_TEXT_CHARS) -> None:
+    """The one rule of every page for data: escaped, capped (at ``limit``) and isolated."""
     placement = _Placement()
     placement.feed(page)
     assert "zz-evil" not in placement.tags and EVIL not in page  # markup in data stays text
     longest = max((len(run) for run in re.findall(f"{FILLER}+", page)), default=0)
-    assert longest <= MAX_TEXT_CHARS, longest  # a huge field is cut
+    assert longest <= limit, longest  # a huge field is cut
     assert placement.loose == [], placement.loose[:3]  # no override outside an isolate
     if FILLER * 5 in text:
         assert FILLER * 5 in page  # the value is shown, not dropped
@@ -270,6 +271,49 @@ def test_property_the_service_pages_escape_cap_and_isolate_hostile_data_alike(tm
         token = support.token_of(created.json()["test_url"])
         assert_placed_safely(http.get(f"/take/{token}").text, text)  # the consent page
         assert_placed_safely(http.get("/take/not-a-token").text, text)  # a message page
+
+
+def _forecast_note_page(text: str) -> str:
+    """The forecast with a differences file whose check note and citation are the hostile text (placed as prose)."""
+    from profilefit.evidence.forecast import GroupDifferences, forecast_to_html
+
+    forecast = _forecast()
+    data = forecast.differences.model_dump(mode="json")
+    data["verification"] = {"en": text, "nb": text}
+    data["sources"][0]["citation"] = text
+    differences = GroupDifferences.model_validate(data)
+    return forecast_to_html(dataclasses.replace(forecast, differences=differences), "nb")
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=hostile_texts())
+def test_property_prose_from_a_data_file_is_escaped_isolated_and_shown_whole(text):
+    """Prose is capped only at MAX_PROSE_CHARS: a 5,000-character note is shown whole, escaped and isolated."""
+    page = _forecast_note_page(text)
+    assert_placed_safely(page, text, limit=MAX_PROSE_CHARS)
+    longest = max((len(run) for run in re.findall(f"{FILLER}+", text)), default=0)
+    assert FILLER * longest in page  # not cut at the cap for names
+
+
+def test_prose_is_placed_whole_up_to_its_own_far_higher_cap():
+    """``|prose``: escaped, in <bdi>, capped at MAX_PROSE_CHARS, not at the 240 characters of a name."""
+    environment = page_environment()
+    note = "Sizes entered from memory. " * 60 + f"<b>{RLO}end"
+    html = environment.from_string("<p>{{ n|prose }}</p>").render(n=note)
+    assert html == f"<p><bdi>{note.replace('<b>', '&lt;b&gt;')}</bdi></p>"
+    assert MAX_PROSE_CHARS >= 20 * MAX_TEXT_CHARS
+    long = environment.from_string("{{ n|prose }}").render(n="y" * (MAX_PROSE_CHARS + 50))
+    assert long == f"<bdi>{'y' * (MAX_PROSE_CHARS - 1)}…</bdi>"
+
+
+def test_a_whole_number_in_a_sentence_is_a_count_grouped_by_the_number_rule():
+    """Catalogue.t writes an int (numpy's too, not a bool) by the number rule: no sentence prints 200000."""
+    reports = "profilefit.pages.reports"
+    assert catalogue("nb").t(reports, "candidates_count", n=200000) == "200\u00a0000 kandidater"
+    assert catalogue("en").t(reports, "candidates_count", n=np.int64(36000)) == "36,000 candidates"
+    assert catalogue("nl").t(reports, "candidates_count", n=1234) == "1.234 kandidaten"
+    assert catalogue("en").t(reports, "candidates_count", n="20261130") == "20261130 candidates"  # text stays text
+    assert catalogue("sv").count(2000) == catalogue("sv").number(2000, 0) == "2\u00a0000"
 
 
 def test_the_filters_place_data_as_the_rules_say():

@@ -3,7 +3,8 @@
 Checked in the live page: no horizontal overflow (the page is no wider than the window),
 no element or event handler that came from the input, ``lang`` set, every chart with a
 text alternative, chart text at least 9 px and inside its chart, the fit mark clear of the band labels,
-column headings on one line, and text from data isolated so that a right-to-left
+column headings on one line, no word in a table cell broken across lines (ordinary input),
+and text from data isolated so that a right-to-left
 override cannot reverse what follows it. Screenshots go to ``out/screenshots/``
 (ignored by git; CI keeps them as artefacts).
 
@@ -125,6 +126,8 @@ def _row_report_page(language: str) -> Callable[[list[ScreeningResult], str], st
             scales={scale.scale: scale.score for scale in result.scales},
             model_id=MARKUP_IDS[1] + LONG_ID if hostile else result.model.model_id,
             source=(RTL_ID + LONG_ID if hostile else "results.csv") + ", line 2",
+            file=RTL_ID + LONG_ID if hostile else "results.csv",
+            place=("line", 2),
         )
         return row_html_report(row, language=language, back="../shortlist.html")
 
@@ -331,6 +334,26 @@ _INSPECT = r"""
     return box.width > 0 && (box.left < frame.left - 1 || box.right > frame.right + 1 ||
       box.top < frame.top - 1 || box.bottom > frame.bottom + 1);
   }).map(function (text) { return text.textContent.slice(0, 40); });
+  // A word in a table cell laid out over two lines: "str ong", "controll er". Words split at spaces,
+  // hyphens, dashes and slashes (where a line may break); a no-break space holds "2 000" together.
+  var broken = [];
+  all("td, th").forEach(function (cell) {
+    var texts = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT), word = /[^\s\-\u2013\u2014\/]+/g;
+    while (texts.nextNode()) {
+      var node = texts.currentNode, found;
+      word.lastIndex = 0;
+      while ((found = word.exec(node.data)) !== null) {
+        var range = document.createRange();
+        range.setStart(node, found.index);
+        range.setEnd(node, found.index + found[0].length);
+        var tops = {};
+        Array.prototype.forEach.call(range.getClientRects(), function (r) {
+          if (r.width > 0) { tops[Math.round(r.top)] = true; }
+        });
+        if (Object.keys(tops).length > 1) { broken.push(found[0]); }
+      }
+    }
+  });
   var wrapped = all("th button").filter(function (b) {
     return b.getBoundingClientRect().height > 2.2 * parseFloat(getComputedStyle(b).fontSize);
   }).map(function (b) { return b.textContent; });
@@ -341,7 +364,8 @@ _INSPECT = r"""
     charts: all("svg, figure.chart, [role=img]").map(function (el) {
       return { tag: el.tagName, alternative: alternative(el) };
     }),
-    small: small, unisolated: unisolated, overlapping: overlapping, wrapped: wrapped, clipped: clipped
+    small: small, unisolated: unisolated, overlapping: overlapping, wrapped: wrapped, clipped: clipped,
+    broken: broken
   };
 })()
 """.replace("%(tags)s", repr(list(INJECTED_TAGS)).replace("'", '"'))
@@ -370,6 +394,8 @@ def test_page_in_chromium(browser, results, tmp_path, name, kind, width):
     assert seen["overlapping"] == [], f"the fit mark covers a band label: {seen['overlapping']}"
     assert seen["wrapped"] == [], f"a column heading wraps: {seen['wrapped']}"
     assert seen["clipped"] == [], f"chart labels cut off at the chart's edge: {seen['clipped']}"
+    if kind == "ordinary":  # hostile input holds 5,000-letter words, which must break to fit
+        assert seen["broken"] == [], f"words broken across lines in table cells: {seen['broken'][:10]}"
     assert seen["scrollWidth"] <= seen["innerWidth"], (
         f"{name} is {seen['scrollWidth']} px wide in a {seen['innerWidth']} px window"
     )
@@ -403,3 +429,26 @@ def test_the_shortlist_script_runs_under_the_page_policy_and_announces_the_count
     assert seen["before"] == f"{len(results)} of {len(results)} shown"
     assert seen["after"] == f"{needing} of {len(results)} shown" and seen["visible"] == needing
     assert seen["sort"] == "ascending" and seen["scores"] == sorted(seen["scores"])
+
+
+def test_the_count_the_shortlist_script_writes_is_grouped_by_the_number_rule(browser, results, tmp_path):
+    """The script's "1 200 av 1 200 vises" groups thousands as the page's own counts do (docs/pages.md)."""
+    rows = [
+        ShortlistRow(f"c{k:05d}", "rock", "rock", 0.5, float(k % 100), "possible", k % 2 == 0, fit_role="complex-case")
+        for k in range(1200)
+    ]
+    path = tmp_path / "shortlist.html"
+    path.write_text(shortlist_html(rows, language="nb", top=None), encoding="utf-8")
+    page = browser.open(path, width=1280)
+    try:
+        seen = page.evaluate(
+            r"""(function () {
+              var shown = document.getElementById("shown"), before = shown.textContent;
+              var review = document.getElementById("filter-review");
+              review.checked = true; review.dispatchEvent(new Event("change"));
+              return { before: before, after: shown.textContent };
+            })()"""
+        )
+    finally:
+        page.close()
+    assert seen == {"before": "1\u00a0200 av 1\u00a0200 vises", "after": "600 av 1\u00a0200 vises"}

@@ -21,7 +21,13 @@ from profilefit.core.screening import Screener
 from profilefit.data.batch import TableWriter, result_schema, score_file
 from profilefit.data.datasets import sample_export_path
 from profilefit.exceptions import ResultNotFoundError
-from profilefit.pages.reports import find_result_row, report_file_name, row_html_report, write_row_reports
+from profilefit.pages.reports import (
+    find_result_row,
+    report_file_name,
+    row_html_report,
+    row_text_report,
+    write_row_reports,
+)
 from tests.strategies import candidate_ids
 
 pa = pytest.importorskip("pyarrow")
@@ -158,3 +164,67 @@ def test_a_row_page_isolates_and_escapes_the_id(tmp_path):
     path = _results_with_ids(tmp_path / "r.csv", ["\u202e<b>x</b>"])
     html = row_html_report(find_result_row(path, "\u202e<b>x</b>"))
     assert "<bdi>\u202e&lt;b&gt;x&lt;/b&gt;</bdi>" in html
+
+
+#: What the row page says of where its figures come from, by results format and language (reviewer: the nb page
+#: said "line 181" in English).
+_PLACES = {".csv": ("line", "linje", "regel"), ".jsonl": ("line", "linje", "regel"), ".parquet": ("row", "rad", "rij")}
+_PLACES[".xlsx"] = _PLACES[".parquet"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet", ".xlsx"])
+def test_the_row_page_words_the_line_or_row_in_its_language(results, suffix):
+    row = find_result_row(results[suffix], "cand-0007")
+    en, nb, nl = _PLACES[suffix]
+    number = row.place[1]
+    assert row.place[0] == en and row.source.endswith(f"{en} {number}")  # messages keep English
+    for language, word in (("en", en), ("nb", nb), ("nl", nl)):
+        page = row_html_report(row, language=language)
+        text = row_text_report(row, language=language)
+        assert f", {word} {number}." in page and f", {word} {number}." in text
+        if language != "en":
+            assert f"{en} {number}" not in page and f"{en} {number}" not in text
+
+
+def test_a_row_that_needs_review_says_review_first_beside_its_greyed_band(results):
+    """Reviewer: cand-0180 (fit 87.9, strong, idealised answers) had a greyed band and no "review first"."""
+    row = find_result_row(results[".csv"], "cand-0180")
+    assert row.needs_review and row.fit_band == "strong"
+    page = row_html_report(row, language="nb")
+    assert re.search(
+        r'<span class="band band-muted">sterk</span>\s*<span class="review-first">vurder først</span>', page
+    )
+    assert "VURDER FØRST" in row_text_report(row, language="nb")
+    calm = find_result_row(results[".csv"], next(r.candidate_id for r in _rows(results) if not r.needs_review))
+    assert 'class="review-first"' not in row_html_report(calm)
+
+
+def _rows(results):
+    from profilefit.pages.reports import iter_result_rows
+
+    return iter_result_rows(results[".csv"])
+
+
+def test_the_review_line_reads_as_a_sentence_in_every_language(results):
+    """Reviewer: "Needs human review: needed" / "Må vurderes av et menneske: trengs" read awkwardly."""
+    flagged = find_result_row(results[".csv"], "cand-0180")
+    calm = find_result_row(results[".csv"], next(r.candidate_id for r in _rows(results) if not r.needs_review))
+    expected = {
+        "en": ("Human review: A person must look closer", "Human review: Not needed for this result."),
+        "nb": ("Manuell vurdering: En person må se nærmere", "Manuell vurdering: Ikke nødvendig for dette resultatet."),
+        "sv": ("Manuell granskning: En person måste titta närmare", "Manuell granskning: Behövs inte för det här"),
+        "nl": ("Menselijke beoordeling: Iemand moet dit nader bekijken", "Menselijke beoordeling: Niet nodig voor"),
+    }
+    for language, (needed, not_needed) in expected.items():
+        assert needed in row_text_report(flagged, language=language)
+        assert not_needed in row_text_report(calm, language=language)
+        for row in (flagged, calm):
+            assert ": needed" not in row_text_report(row, language=language).lower()
+
+
+def test_profile_probabilities_are_whole_percentages_as_in_the_candidate_report(results):
+    row = find_result_row(results[".csv"], "cand-0001")
+    text = row_text_report(row, language="en")
+    shown = re.findall(r"^  [^:]+: (\d+(?:\.\d+)?)%$", text, flags=re.MULTILINE)
+    assert len(shown) == len(row.probabilities) and all("." not in value for value in shown)
+    assert "35.0%" not in row_html_report(row)

@@ -113,3 +113,26 @@ def test_a_results_file_is_read_a_row_at_a_time(tmp_path, monkeypatch, suffix):
     everyone, whole = _peak(lambda: read_results(path))
     assert shortlist.total == len(everyone) == 20_000 and len(shortlist.rows) == 10
     assert streamed < whole / 5, f"top 10: peak {streamed:,} bytes; every row: {whole:,} bytes"
+
+
+@pytest.mark.parametrize(
+    ("language", "total", "left_out"),
+    [("en", "1,500 candidates", "1,490 more"), ("nb", "1\u00a0500 kandidater", "1\u00a0490 til")],
+)
+def test_every_count_on_the_page_is_grouped_by_the_number_rule(tmp_path, language, total, left_out):
+    """Reviewer: '200000 candidates; 36000 strong … 199500 more are left out' broke the one number rule."""
+    path = tmp_path / "results.csv"
+    _write_results(path, 1500)
+    page = shortlist_html(path, top=10, language=language)
+    assert total in page and left_out in page
+    counts = re.search(r'<p class="meta">(.*?)</p>', page).group(1)
+    assert not re.search(r"\d{4}", counts), counts  # every count of four digits or more is grouped
+
+
+def test_the_cli_summary_line_groups_thousands(tmp_path, capsys):
+    path = tmp_path / "results.csv"
+    _write_results(path, 1500)
+    assert main(["shortlist", str(path), "--html", str(tmp_path / "s.html"), "--top", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "1,500 candidates" in out and "1,490 left out, the best 10 listed" in out
+    assert not re.search(r"\d{4}", out.replace(str(tmp_path), "")), out

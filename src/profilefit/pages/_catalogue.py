@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
@@ -82,9 +83,23 @@ class Catalogue:
         return self._domains[domain]
 
     def t(self, domain: str, key: str, /, **values: object) -> str:
-        """The string ``key`` of ``domain`` in this language, with ``values`` filled in."""
+        """The string ``key`` of ``domain`` in this language, with ``values`` filled in.
+
+        A whole number among ``values`` (an ``int`` or a numpy integer, not a bool) is a count and is
+        written by :meth:`count`, thousands grouped, so that no sentence can print ``200000``. Pass an
+        identifier that happens to be a number (a seed, a year) as text.
+        """
         text = self.strings(domain)[key]
-        return text.format(**values) if values else text
+        if not values:
+            return text
+        counted = {name: self._counted(value) for name, value in values.items()}
+        return text.format(**counted)
+
+    def _counted(self, value: object) -> object:
+        """A whole number (not a bool) as :meth:`count` writes it; anything else as given."""
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            return self.count(int(value))
+        return value
 
     @property
     def missing(self) -> str:
@@ -117,6 +132,10 @@ class Catalogue:
         text = "".join(swap.get(char, char) for char in digits)
         return (self._numbers["minus"] if negative else "+" if sign else "") + text
 
+    def count(self, value: int) -> str:
+        """A whole number, thousands grouped as this language groups them (``200,000``, ``200 000``, ``200.000``)."""
+        return self.number(value, 0)
+
     def percent(self, share: float, decimals: int = 0, *, sign: bool = False) -> str:
         """A share 0–1 as a percentage, as this language writes it (``12.5%``, ``12,5 %``)."""
         if not math.isfinite(float(share)):
@@ -137,6 +156,10 @@ class Catalogue:
     def decimal_mark(self) -> str:
         """The decimal mark of this language."""
         return self._numbers["decimal"]
+
+    def group_mark(self) -> str:
+        """The thousands separator of this language (a no-break space in Norwegian and Swedish)."""
+        return self._numbers["group"]
 
 
 @cache

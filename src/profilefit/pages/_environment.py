@@ -9,6 +9,9 @@ cannot reorder the words around it, and capped in length so that one oversized v
 page thousands of pixels wide:
 
 - ``{{ value|bdi }}`` places one data value in page text: capped, escaped, in ``<bdi>``;
+- ``{{ value|prose }}`` places a long text that is data but must be read whole (a note or a
+  citation shipped in a data file, a caveat a reader must not lose): escaped, in ``<bdi>``, capped
+  only at :data:`MAX_PROSE_CHARS`, far above the cap for names and ids;
 - ``{{ value|isolate }}`` places one data value where an element cannot go (the title, an
   attribute, SVG text): capped, between the Unicode isolates FSI … PDI;
 - a sentence that carries data inside translated words marks each data value with
@@ -39,6 +42,10 @@ from markupsafe import Markup
 MAX_ID_CHARS = 128
 #: Longest other data text a page shows (a norm group, a category, a model id, a flag's detail).
 MAX_TEXT_CHARS = 240
+#: Longest prose a page shows whole (``|prose``): a note or citation from a data file, a paragraph or
+#: several. Far above any shipped note (the longest is about 1,200 characters), low enough that a broken
+#: file cannot put megabytes on a page.
+MAX_PROSE_CHARS = 8000
 #: First strong isolate and pop directional isolate (Unicode bidirectional algorithm, UAX #9).
 FSI, PDI = "\u2068", "\u2069"
 ELLIPSIS = "…"
@@ -126,6 +133,10 @@ def _bdi(value: object, limit: int = MAX_TEXT_CHARS) -> Markup:
     return Markup("<bdi>{}</bdi>").format(capped(_unmarked(value), limit))
 
 
+def _prose(value: object) -> Markup:
+    return _bdi(value, MAX_PROSE_CHARS)
+
+
 def _isolate(value: object, limit: int = MAX_TEXT_CHARS) -> str:
     return isolate(capped(_unmarked(value), limit))
 
@@ -152,7 +163,7 @@ class _PackageTemplates(BaseLoader):
 def page_environment() -> Environment:
     """The one template environment: autoescape everywhere, strict names, the isolation filters.
 
-    Filters: ``bdi``, ``isolate``, ``plain`` and ``capped`` (see the module's description).
+    Filters: ``bdi``, ``prose``, ``isolate``, ``plain`` and ``capped`` (see the module's description).
     """
     environment = Environment(
         loader=_PackageTemplates(),
@@ -164,6 +175,7 @@ def page_environment() -> Environment:
         keep_trailing_newline=True,
     )
     environment.filters["bdi"] = _bdi
+    environment.filters["prose"] = _prose
     environment.filters["isolate"] = _isolate
     environment.filters["plain"] = plain
     environment.filters["capped"] = capped

@@ -18,6 +18,7 @@ from profilefit.core.fit import BANDS, DEFAULT_ROLE, builtin_roles, load_role
 from profilefit.core.screening import ScreeningResult
 from profilefit.data.results import stored_role
 from profilefit.exceptions import ResultNotFoundError, ResultsRoleError
+from profilefit.pages import catalogue
 from profilefit.pages.reports import (
     DEFAULT_TOP,
     find_result_row,
@@ -203,6 +204,8 @@ def _is_result(text: str) -> bool:
 
 def run_shortlist(args: argparse.Namespace) -> int:
     """Write the shortlist page and print a one-line summary."""
+    if args.reports:  # the reports' folder is made, with its parents, as the page's folder may be
+        Path(args.reports).mkdir(parents=True, exist_ok=True)
     if refused_outputs("shortlist", args, inputs=(args.results,), outputs=("html",)):
         return EXIT_USAGE
     shortlist = select_shortlist(iter_results(args.results), top=args.top)
@@ -230,12 +233,20 @@ def run_shortlist(args: argparse.Namespace) -> int:
     code = write_outputs("shortlist", args, {"html": lambda path: path.write_text(html, encoding="utf-8")})
     if code != EXIT_OK:
         return code
-    counts = ", ".join(f"{shortlist.band_counts[band]} {band}" for band in BANDS)
-    counts += f", {shortlist.incomplete} incomplete"
-    left_out = f"; {shortlist.left_out} left out, the best {len(shortlist.rows)} listed" if shortlist.left_out else ""
-    print(f"wrote {args.html}: {shortlist.total} candidates ({counts}; {shortlist.needs_review} need review{left_out})")
+    count = catalogue("en").count  # the line is in English: counts grouped as the English pages group them
+    counts = ", ".join(f"{count(shortlist.band_counts[band])} {band}" for band in BANDS)
+    counts += f", {count(shortlist.incomplete)} incomplete"
+    left_out = (
+        f"; {count(shortlist.left_out)} left out, the best {count(len(shortlist.rows))} listed"
+        if shortlist.left_out
+        else ""
+    )
+    print(
+        f"wrote {args.html}: {count(shortlist.total)} candidates "
+        f"({counts}; {count(shortlist.needs_review)} need review{left_out})"
+    )
     if args.reports:
-        print(f"wrote {len(links)} report page(s) into {args.reports}, linked from the shortlist")
+        print(f"wrote {count(len(links))} report page(s) into {args.reports}, linked from the shortlist")
     return EXIT_OK
 
 

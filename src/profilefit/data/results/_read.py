@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,7 +83,8 @@ class ResultRecord:
         What the model was trained on, when a file written by another tool says (``profilefit score``
         does not write it).
     location : str
-        Where the row is: ``"line 7"`` (CSV, JSON Lines) or ``"row 3"`` (Parquet, Excel).
+        Where the row is, in English for messages: ``"line 7"`` (CSV, JSON Lines) or ``"row 3"``
+        (Parquet, Excel). A page words it in its own language from :attr:`place`.
     """
 
     candidate_id: str
@@ -100,6 +102,20 @@ class ResultRecord:
     model_id: str | None = None
     trained_on: str | None = None
     location: str = ""
+
+    @property
+    def place(self) -> tuple[str, int] | None:
+        """Where the row is as (unit, number): ``("line", 7)`` or ``("row", 3)``; ``None`` when not known.
+
+        The unit is a word for a catalogue to translate (``location_line``, ``location_row``), never
+        text to print: a Norwegian page says "linje 7", not "line 7".
+        """
+        match = _LOCATION.fullmatch(self.location)
+        return (match[1], int(match[2])) if match else None
+
+
+#: The locations the one table reader (:func:`profilefit.data.io.read_table`) gives a row: "line 7", "row 3".
+_LOCATION = re.compile(r"(line|row) ([0-9]+)")
 
 
 @dataclass(frozen=True)

@@ -104,9 +104,9 @@ def _comparison_table(
                 "name": labels.category(dimension.dimension, category.category),
                 "excludable": category.excludable,
                 "cells": [
-                    _cell(category.applicants),
+                    _cell(labels.count(category.applicants)),
                     _cell(labels.percent(category.share)),
-                    _cell(comparison.count),
+                    _cell(labels.count(comparison.count)),
                     *figures,
                     _cell(category_note(category, comparison, labels, share), note=True),
                 ],
@@ -125,7 +125,7 @@ def _flag_table(dimension: DimensionImpact, impact: FlagImpact, labels: AuditLab
                 "name": labels.category(dimension.dimension, category.category),
                 "excludable": category.excludable,
                 "cells": [
-                    _cell(category.applicants),
+                    _cell(labels.count(category.applicants)),
                     _cell(labels.percent(category.share)),
                     *(_cell(cell) for cell in cells[:-1]),
                     _cell(cells[-1], flag=bool(comparison.notable)),

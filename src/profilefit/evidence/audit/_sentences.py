@@ -178,9 +178,9 @@ def comparison_rows(
     return [
         [
             labels.category(dimension.dimension, category.category),
-            str(category.applicants),
+            labels.count(category.applicants),
             labels.percent(category.share),
-            str(comparison.count),
+            labels.count(comparison.count),
             *comparison_cells(comparison, labels),
             category_note(category, comparison, labels, excludable_share),
         ]
@@ -264,7 +264,7 @@ def flag_headers(labels: AuditLabels) -> list[str]:
 def flag_cells(comparison: FlagComparison, labels: AuditLabels) -> list[str]:
     """Count, rate, ratio to the lowest, Fisher p, its q, z, z p and whether notable, formatted."""
     return [
-        str(comparison.count),
+        labels.count(comparison.count),
         labels.ratio(comparison.rate),
         labels.ratio(comparison.flag_ratio),
         labels.p(comparison.fisher_p),
@@ -280,7 +280,7 @@ def flag_rows(dimension: DimensionImpact, impact: FlagImpact, labels: AuditLabel
     return [
         [
             labels.category(dimension.dimension, category.category),
-            str(category.applicants),
+            labels.count(category.applicants),
             labels.percent(category.share),
             *flag_cells(comparison, labels),
             category_note(category, comparison, labels, share),

@@ -71,6 +71,10 @@ class AuditLabels:
         """A number as every page writes it in this language (:meth:`profilefit.pages.Catalogue.number`)."""
         return self._catalogue.number(value, decimals)
 
+    def count(self, value: int) -> str:
+        """A whole number, thousands grouped as this language groups them (``200,000``, ``200 000``)."""
+        return self._catalogue.count(value)
+
     def percent(self, share: float, decimals: int = 1) -> str:
         """A share from 0 to 1 as a percentage, written as this language writes it."""
         return self._catalogue.percent(share, decimals)

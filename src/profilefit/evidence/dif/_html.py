@@ -224,9 +224,9 @@ def _comparison(report: DifReport, comparison: DifComparison, words: DifText) ->
         for title, note, header, rows in _tables(comparison, words)
     )
     return _Comparison(
-        heading=_sentence(words, ("comparison", _comparison_values(comparison))),
+        heading=_sentence(words, ("comparison", _comparison_values(comparison, words))),
         warning=bool(comparison.warnings or comparison.flagged),
-        notes=tuple(_sentence(words, sentence) for sentence in _comparison_sentences(comparison)),
+        notes=tuple(_sentence(words, sentence) for sentence in _comparison_sentences(comparison, words)),
         chart=_chart(comparison, words),
         curves=tuple(curve for curve in curves if curve is not None),
         tables=tables,
@@ -238,7 +238,7 @@ def dif_page(report: DifReport, words: DifText) -> DifPage:
     by = words.dimension(report.inputs.by)  # a column name from the demographics file: data
     return DifPage(
         heading=words.t("title", by=marked(by)),
-        intro=tuple(_sentence(words, sentence) for sentence in _header_sentences(report)),
+        intro=tuple(_sentence(words, sentence) for sentence in _header_sentences(report, words)),
         what_dif_is=words.t("what_dif_is"),
         comparisons=tuple(_comparison(report, comparison, words) for comparison in report.comparisons),
         curves_title=words.t("curves_title"),

@@ -65,6 +65,10 @@ class DifText:
         """A number as every page writes it in this language (:meth:`profilefit.pages.Catalogue.number`)."""
         return catalogue(self.language).number(value, decimals)
 
+    def count(self, value: int) -> str:
+        """A whole number, thousands grouped as this language groups them (``1,200``, ``1 200``)."""
+        return catalogue(self.language).count(value)
+
     def q(self, value: float) -> str:
         """An adjusted p-value, with ``<0.001`` for the smallest."""
         return catalogue(self.language).p_value(value, 3)

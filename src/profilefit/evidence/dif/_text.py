@@ -13,42 +13,48 @@ from profilefit.pages import terminal_text
 Sentence = tuple[str, dict[str, Any]]
 
 
-def _header_sentences(report: DifReport) -> list[Sentence]:
+def _header_sentences(report: DifReport, words: DifText) -> list[Sentence]:
     inputs = report.inputs
     sentences: list[Sentence] = [
         ("instrument", {"id": report.instrument.id, "version": report.instrument.version}),
         (
             "rows",
             {
-                "read": inputs.rows_read,
-                "rejected": inputs.rows_rejected,
-                "repeated": inputs.rows_repeated,
-                "missing": inputs.without_demographics,
-                "unknown": inputs.unknown_category,
+                "read": words.count(inputs.rows_read),
+                "rejected": words.count(inputs.rows_rejected),
+                "repeated": words.count(inputs.rows_repeated),
+                "missing": words.count(inputs.without_demographics),
+                "unknown": words.count(inputs.unknown_category),
             },
         ),
-        ("group_counts", {"counts": [f"{g} {n}" for g, n in inputs.counts().items()]}),
+        ("group_counts", {"counts": [f"{g} {words.count(n)}" for g, n in inputs.counts().items()]}),
     ]
     if report.skipped:
         sentences.append(
-            ("skipped", {"groups": [f"{g} {n}" for g, n in report.skipped.items()], "minimum": MIN_COMPARED})
+            (
+                "skipped",
+                {
+                    "groups": [f"{g} {words.count(n)}" for g, n in report.skipped.items()],
+                    "minimum": words.count(MIN_COMPARED),
+                },
+            )
         )
     sentences.append(("demographics_note", {}))
     return sentences
 
 
-def _comparison_sentences(comparison: DifComparison) -> list[Sentence]:
+def _comparison_sentences(comparison: DifComparison, words: DifText) -> list[Sentence]:
     sentences: list[Sentence] = [(code, dict(values)) for code, values in comparison.warnings]
     if comparison.step1_flagged:
         sentences.append(("purification_some", {"fields": list(comparison.step1_flagged)}))
     else:
         sentences.append(("purification_none", {}))
-    sentences.append(("multiple_comparisons", {"m": len(comparison.answers)}))
+    sentences.append(("multiple_comparisons", {"m": words.count(len(comparison.answers))}))
     counts = comparison.class_counts()
     classes = {
-        "items": [f"{name} {n}" for name, n in counts.get("likert", {}).items()],
-        "options": [f"{name} {n}" for name, n in counts.get("option", {}).items()],
-        "checks": [f"{name} {n}" for name, n in counts.get("check", {}).items()],
+        "items": [f"{name} {words.count(n)}" for name, n in counts.get("likert", {}).items()],
+        "options": [f"{name} {words.count(n)}" for name, n in counts.get("option", {}).items()],
+        "checks": [f"{name} {words.count(n)}" for name, n in counts.get("check", {}).items()],
     }
     sentences.append(("class_counts", classes))
     flagged = [a.field for a in comparison.flagged]
@@ -72,7 +78,7 @@ def _item_row(answer: AnswerDif, words: DifText) -> list[str]:
     return [
         answer.field + (" †" if answer.purified else ""),
         words.group_name(answer.group),
-        f"{answer.n_reference}/{answer.n_focal}",
+        f"{words.count(answer.n_reference)}/{words.count(answer.n_focal)}",
         words.number(mantel.smd),
         words.number(mantel.smd_effect),
         words.number(mantel.chi2, 1),
@@ -93,7 +99,7 @@ def _binary_row(answer: AnswerDif, words: DifText) -> list[str]:
     return [
         answer.field + (" †" if answer.purified else ""),
         "" if answer.kind == "check" else words.group_name(answer.group),
-        f"{answer.n_reference}/{answer.n_focal}",
+        f"{words.count(answer.n_reference)}/{words.count(answer.n_focal)}",
         words.number(mh.odds_ratio),
         words.number(mh.delta),
         words.number(mh.chi2, 1),
@@ -150,11 +156,11 @@ def format_dif_text(report: DifReport, language: str = "en") -> str:
     """The report as plain text for a terminal."""
     words = DifText(language, report.instrument)
     by = words.dimension(report.inputs.by)
-    header = [_say(words, sentence) for sentence in _header_sentences(report)]
+    header = [_say(words, sentence) for sentence in _header_sentences(report, words)]
     lines = [words.t("title", by=terminal_text(by)), "", *header, "", words.t("what_dif_is")]
     for comparison in report.comparisons:
-        lines += ["", "=" * 72, _say(words, ("comparison", _comparison_values(comparison))), ""]
-        lines += [_say(words, sentence) for sentence in _comparison_sentences(comparison)]
+        lines += ["", "=" * 72, _say(words, ("comparison", _comparison_values(comparison, words))), ""]
+        lines += [_say(words, sentence) for sentence in _comparison_sentences(comparison, words)]
         for title, note, header, rows in _tables(comparison, words):
             lines += ["", title, note, *_plain_table(header, rows)]
         lines += ["", words.t("purified_mark"), words.t("legend_items"), words.t("legend_binary")]
@@ -162,10 +168,10 @@ def format_dif_text(report: DifReport, language: str = "en") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _comparison_values(comparison: DifComparison) -> dict[str, object]:
+def _comparison_values(comparison: DifComparison, words: DifText) -> dict[str, object]:
     return {
         "focal": comparison.focal,
         "reference": comparison.reference,
-        "n_focal": comparison.n_focal,
-        "n_reference": comparison.n_reference,
+        "n_focal": words.count(comparison.n_focal),
+        "n_reference": words.count(comparison.n_reference),
     }

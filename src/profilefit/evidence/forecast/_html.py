@@ -4,7 +4,9 @@ This module decides what the page says and where the chart's bars go (a view mod
 the template ``forecast/data/forecast.html``, rendered through the one page environment of
 :mod:`profilefit.pages`, is the one place they become markup. Data values (group names, the
 differences file's texts, citations) are marked with :func:`profilefit.pages.marked` inside sentences
-or placed with ``|bdi`` and ``|isolate``: escaped, capped and isolated from the text around them.
+or placed with ``|bdi`` and ``|isolate``: escaped, capped and isolated from the text around them. The
+file's citations and its check note are whole sentences a reader must not lose, so they are placed with
+``|prose`` (capped only far above any shipped note, :data:`profilefit.pages.MAX_PROSE_CHARS`).
 The chart scrolls in its own container, so a narrow screen never scrolls the whole page sideways.
 """
 

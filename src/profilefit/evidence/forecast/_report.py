@@ -121,7 +121,7 @@ def intro_sentences(forecast: ImpactForecast, words: ForecastText) -> list[Sente
     sentences.append(
         (
             "simulated",
-            {"draws": words.count(forecast.draws), "n": words.count(forecast.n_per_group), "seed": forecast.seed},
+            {"draws": words.count(forecast.draws), "n": words.count(forecast.n_per_group), "seed": str(forecast.seed)},
         )
     )
     return sentences

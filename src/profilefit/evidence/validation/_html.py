@@ -5,7 +5,8 @@ The page is the template ``validation/data/study.html``, rendered through the on
 decides what the page says: it formats figures and computes chart geometry (numbers), and hands names
 from files to the template, which isolates them (``|bdi`` in text, ``|isolate`` in SVG text; marked
 with :func:`~profilefit.pages.marked` inside a sentence) so that right-to-left text cannot reorder the
-words around it.
+words around it. Every count is written by the catalogue's number rule (``2,000``), and a profile is
+shown by its display name (Hard Worker), as the candidate reports name it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from profilefit.core.profiles import load_profiles
 from profilefit.evidence.validation._cleary import FIT_UNIT, MIN_CLEARY_GROUP
 from profilefit.evidence.validation._report import _interval, _number, _p, multiple_testing_note
 from profilefit.evidence.validation._stats import BOOTSTRAP_RESAMPLES, Estimate, bootstrap_method
@@ -79,6 +81,17 @@ class _Scatter:
     ticks: tuple[_Tick, ...]
     y_low: str
     y_high: str
+
+
+def _count(value: int) -> str:
+    """A count as the English pages write it (``2,000``)."""
+    return _EN.count(value)
+
+
+def _profile_name(profile_id: str) -> str:
+    """A profile's English display name (``hard_worker`` is Hard Worker); an id the profile file lacks, as it is."""
+    profiles = load_profiles()
+    return profiles.name(profile_id, "en") if profile_id in profiles.ids else profile_id
 
 
 def _cut(row: _BarRow) -> _BarRow:
@@ -165,11 +178,11 @@ def _estimate(estimate: Estimate | None, digits: int = 3) -> str:
     return "–" if estimate is None else f"{_number(estimate.value, digits)} {_interval(estimate, digits)}"
 
 
-def _groups(rows: Sequence[GroupOutcome]) -> list[dict[str, Any]]:
+def _groups(rows: Sequence[GroupOutcome], *, profiles: bool = False) -> list[dict[str, Any]]:
     return [
         {
-            "label": row.label,
-            "n": f"{row.n}{'*' if row.n < MIN_GROUP_N else ''}",
+            "label": _profile_name(row.label) if profiles else row.label,
+            "n": f"{_count(row.n)}{'*' if row.n < MIN_GROUP_N else ''}",
             "fit_range": "–"
             if row.fit_low is None or row.fit_high is None
             else f"{_EN.number(row.fit_low)}–{_EN.number(row.fit_high)}",
@@ -200,7 +213,7 @@ def _charts(study: ValidationStudy) -> list[_BarChart]:
             percent=True,
         ),
     ]
-    profile_rows = [(row.label, row.mean) for row in study.profiles]
+    profile_rows = [(_profile_name(row.label), row.mean) for row in study.profiles]
     if study.kind == "binary":
         charts.append(
             _bar_chart(
@@ -247,21 +260,21 @@ def study_to_html(study: ValidationStudy) -> str:
         kind="yes/no" if study.kind == "binary" else "numeric",
         numeric=study.kind == "numeric",
         too_small=study.too_small,
-        min_n=MIN_STUDY_N,
-        counts=counts,
+        min_n=_count(MIN_STUDY_N),
+        study_n=_count(counts.study_n),
         sample_rows=[
-            ("Applicants in results", counts.applicants),
-            ("Incomplete fits (no band; not selected)", counts.incomplete_fits),
-            ("Outcome rows", counts.outcome_rows),
-            ("Outcome rows matched to a result", counts.matched),
-            ("Outcome rows without a result (left out)", counts.unmatched_outcomes),
-            ("Matched, outcome blank (left out)", counts.blank_outcomes),
-            ("Matched, no fit score (left out of validity)", counts.outcome_without_fit),
-            ("Study sample: fit and outcome", counts.study_n),
-            ("Applicants without an outcome", counts.without_outcome),
+            ("Applicants in results", _count(counts.applicants)),
+            ("Incomplete fits (no band; not selected)", _count(counts.incomplete_fits)),
+            ("Outcome rows", _count(counts.outcome_rows)),
+            ("Outcome rows matched to a result", _count(counts.matched)),
+            ("Outcome rows without a result (left out)", _count(counts.unmatched_outcomes)),
+            ("Matched, outcome blank (left out)", _count(counts.blank_outcomes)),
+            ("Matched, no fit score (left out of validity)", _count(counts.outcome_without_fit)),
+            ("Study sample: fit and outcome", _count(counts.study_n)),
+            ("Applicants without an outcome", _count(counts.without_outcome)),
         ],
         unmatched_examples=counts.unmatched_examples,
-        bootstrap=f"{bootstrap_method(counts.study_n)} bootstrap, {BOOTSTRAP_RESAMPLES} resamples",
+        bootstrap=f"{bootstrap_method(counts.study_n)} bootstrap, {_count(BOOTSTRAP_RESAMPLES)} resamples",
         observed_rows=[
             ("Pearson r", _estimate(validity.pearson), _p(validity.pearson_p)),
             ("Spearman rho", _estimate(validity.spearman), _p(validity.spearman_p)),
@@ -275,30 +288,30 @@ def study_to_html(study: ValidationStudy) -> str:
         scatter_chart=_scatter(study.sample_fit, study.sample_outcome) if study.sample_fit else None,
         by_band=_groups(study.by_band),
         by_quintile=_groups(study.by_quintile),
-        profiles=_groups(study.profiles),
+        profiles=_groups(study.profiles, profiles=True),
         controller_finding=study.controller_check.finding,
         controller_difference=_estimate(study.controller_check.difference),
         scales=[
             {
                 "name": scale.scale,
-                "n": scale.n,
+                "n": _count(scale.n),
                 "r": _estimate(scale.r),
-                "thirds": [f"{_estimate(third.mean, 2)} (n={third.n})" for third in scale.thirds],
+                "thirds": [f"{_estimate(third.mean, 2)} (n={_count(third.n)})" for third in scale.thirds],
             }
             for scale in study.scales
         ],
         fit_unit=f"{FIT_UNIT:g}",
-        min_group=MIN_CLEARY_GROUP,
+        min_group=_count(MIN_CLEARY_GROUP),
         differential=[
             {
                 "title": analysis.title,
                 "reference": analysis.reference,
-                "reference_n": analysis.reference_n,
+                "reference_n": _count(analysis.reference_n),
                 "slope": _estimate(analysis.reference_slope),
                 "groups": [
                     {
                         "name": group.group,
-                        "n": group.n,
+                        "n": _count(group.n),
                         "intercept": _estimate(group.intercept_difference),
                         "intercept_p": _p(group.intercept_p),
                         "slope": _estimate(group.slope_difference),
@@ -306,8 +319,8 @@ def study_to_html(study: ValidationStudy) -> str:
                     }
                     for group in analysis.groups
                 ],
-                "left_out": list(analysis.left_out.items()),
-                "unknown": analysis.unknown,
+                "left_out": [(name, _count(size)) for name, size in analysis.left_out.items()],
+                "unknown": _count(analysis.unknown),
                 "differs": analysis.differs,
                 "finding": analysis.finding,
             }

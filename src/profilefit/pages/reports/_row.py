@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,11 @@ class ResultRow:
         From the ``scale_<scale>`` columns; ``None`` for a scale that could not be scored.
     model_id : str or None
     source : str
-        The file and the line or row it came from.
+        The file and the line or row it came from, as messages write it (``"out/results.csv, line 7"``).
+    file : str
+        The file alone; empty for a row not read from a file.
+    place : tuple of (str, int) or None
+        Where in the file: ``("line", 7)`` or ``("row", 3)``, for a page to word in its language.
     """
 
     candidate_id: str
@@ -77,9 +81,11 @@ class ResultRow:
     scales: dict[str, float | None]
     model_id: str | None
     source: str
+    file: str = ""
+    place: tuple[str, int] | None = None
 
 
-def _row(record: ResultRecord, source: str) -> ResultRow:
+def _row(record: ResultRecord, file: Path) -> ResultRow:
     probabilities = {profile: p for profile, p in record.probabilities.items() if p is not None}
     return ResultRow(
         candidate_id=record.candidate_id,
@@ -95,7 +101,9 @@ def _row(record: ResultRecord, source: str) -> ResultRow:
         flags=record.validity_flags or (),
         scales=dict(record.scales),
         model_id=record.model_id,
-        source=source,
+        source=f"{file}, {record.location}",
+        file=str(file),
+        place=record.place,
     )
 
 
@@ -114,7 +122,7 @@ def iter_result_rows(path: str | Path) -> Iterator[ResultRow]:
     """
     opened = open_results(path)
     for record in opened:
-        yield _row(record, f"{opened.path}, {record.location}")
+        yield _row(record, opened.path)
 
 
 def find_result_row(path: str | Path, candidate_id: str) -> ResultRow:
@@ -178,6 +186,15 @@ def row_json_report(row: ResultRow) -> str:
     return json.dumps(asdict(row), ensure_ascii=False, indent=2) + "\n"
 
 
+def _source(row: ResultRow, labels: Labels, mark: Callable[[str], str]) -> str:
+    """The sentence naming where the figures come from: the file, and its line or row in the page's language."""
+    if not row.file or row.place is None:
+        return labels.t("row_source", file=mark(capped(row.source)))
+    unit, number = row.place
+    where = labels.t(f"location_{unit}", number=str(number))  # a line number is a place, not a count: not grouped
+    return labels.t("row_source", file=f"{mark(capped(row.file))}, {where}")
+
+
 def _view(row: ResultRow, labels: Labels, role: RoleProfile | None) -> dict[str, Any]:
     language = labels.language
     fit_text = "" if row.fit_score is None else labels.t("fit_of_100", score=labels.number(row.fit_score))
@@ -201,15 +218,16 @@ def _view(row: ResultRow, labels: Labels, role: RoleProfile | None) -> dict[str,
         "band": band,
         "band_class": "none" if not band or row.fit_band is None else ("muted" if row.needs_review else row.fit_band),
         "profile": profile,
-        "probabilities": [(name(labels.profile(key)), labels.percent(p, 1)) for key, p in row.probabilities.items()],
+        # Whole percentages, as the candidate report and the shortlist write a profile's probability.
+        "probabilities": [(name(labels.profile(key)), labels.percent(p)) for key, p in row.probabilities.items()],
         "scales": [
             (name(labels.scale(key)), labels.t("not_scored_short") if score is None else labels.number(score, 2))
             for key, score in row.scales.items()
         ],
         "flags": [name(labels.flag_name(flag)) for flag in row.flags],
-        "review": labels.t("review_needed" if row.needs_review else "review_not_needed"),
+        "review": labels.t("review_yes" if row.needs_review else "review_none"),
         "needs_review": row.needs_review,
-        "source": labels.t("row_source", file=isolate(capped(row.source))),
+        "source": _source(row, labels, isolate),
         "more": labels.t("row_more"),
     }
 
@@ -227,11 +245,12 @@ def row_text_report(
     ]
     if view["role_name"]:
         lines.append(f"{labels.t('role')}: {terminal_text(view['role_name'])}")
-    fit = f"{view['fit_text']} ({view['band']})" if view["fit_text"] else labels.t("no_score")
+    first = f" {labels.t('review_first').upper()}" if row.needs_review else ""
+    fit = f"{view['fit_text']} ({view['band']}){first}" if view["fit_text"] else labels.t("no_score")
     lines += [
         f"{labels.t('fit')}: {fit}",
         f"{labels.t('profile')}: {view['profile']}",
-        f"{labels.t('review_heading')}: {view['review']}",
+        f"{labels.t('col_review')}: {view['review']}",
         f"{labels.t('col_flags')}: {', '.join(view['flags']) or '-'}",
         "",
         f"{labels.t('chart_profiles')}:",
@@ -243,7 +262,7 @@ def row_text_report(
     ]
     if view["model_id"]:
         lines.append(f"{labels.t('model')}: {terminal_text(view['model_id'])}")
-    lines += [labels.t("row_source", file=terminal_text(capped(row.source))), view["more"]]
+    lines += [_source(row, labels, terminal_text), view["more"]]
     return "\n".join(lines) + "\n"
 
 

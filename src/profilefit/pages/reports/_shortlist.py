@@ -342,6 +342,7 @@ def shortlist_html(
             for rank, row in enumerate(shortlist.rows, start=1)
         ],
         made_with=labels.t("made_with", version=profilefit_version()),
+        group_mark=labels.catalogue.group_mark(),  # the script groups the counts it writes alike
     )
 
 

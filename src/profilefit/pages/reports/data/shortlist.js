@@ -9,6 +9,9 @@
   var review = document.getElementById("filter-review");
   var shown = document.getElementById("shown");
   var template = shown.getAttribute("data-template");
+  // Counts grouped as every page of the language groups them (the catalogue's separator: "1,200", "1 200").
+  var separator = shown.getAttribute("data-group");
+  function grouped(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, separator); }
   function keep(row) {
     var flags = " " + row.getAttribute("data-flags") + " ";
     var flagOk = flag.value === "" || (flag.value === "*" && flags.trim() !== "") ||
@@ -19,7 +22,7 @@
   function apply() {
     var count = 0;
     rows.forEach(function (row) { row.hidden = !keep(row); if (!row.hidden) { count += 1; } });
-    shown.textContent = template.replace("{shown}", count).replace("{total}", rows.length);
+    shown.textContent = template.replace("{shown}", grouped(count)).replace("{total}", grouped(rows.length));
   }
   var headers = table.tHead.rows[0].cells;
   Array.prototype.forEach.call(headers, function (th, column) {
