@@ -352,3 +352,20 @@ def test_the_process_command_line_ignores_stop_requests_once_finished(export, tm
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@pytest.mark.slow
+def test_a_real_ctrl_c_after_the_command_finished_keeps_the_exit_code(export, tmp_path):
+    """The reported case: a SIGINT just after completion ended the process by SIGINT (exit -2), no message."""
+    program = (
+        "import os, signal, sys\n"
+        "from profilefit.apps.cli import main\n"
+        f"sys.argv = ['profilefit', 'score', {str(export)!r}, '-o', {str(tmp_path / 'r.csv')!r}]\n"
+        "code = main()\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "interrupted" not in done.stderr
+    assert {"r.csv", "r.rejects.csv"} <= _files(tmp_path)
