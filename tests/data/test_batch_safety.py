@@ -184,3 +184,188 @@ def test_property_the_input_file_is_never_touched(tmp_path_factory, output, reje
     results = folder / output
     rejects_path = folder / rejects if rejects is not None else results.with_name(results.stem + ".rejects.csv")
     assert results.is_file() and rejects_path.is_file()
+
+
+# ---- the commit: results and rejects move into place together, or the old pair stays -----------
+
+_OLD = {"results": b"PREVIOUS RESULTS", "rejects": b"PREVIOUS REJECTS"}
+
+
+class _Injected(Exception):
+    """Stands in for any failure inside the commit."""
+
+
+def _commit_steps(monkeypatch, step: int, how: str) -> list[str]:
+    """Make the ``step``-th file move of the commit (0-based) fail, raise KeyboardInterrupt, or receive
+    a real SIGINT (``how``: ``oserror``, ``exception``, ``interrupt``, ``sigint``); return the moves made."""
+    import profilefit.data.batch._writers as writers
+
+    real = os.replace
+    moves: list[str] = []
+
+    def replace(source, target):
+        moves.append(Path(target).name)
+        if len(moves) - 1 == step:
+            if how == "oserror":
+                raise OSError(28, "No space left on device")
+            if how == "exception":
+                raise _Injected
+            if how == "interrupt":
+                raise KeyboardInterrupt
+            signal.raise_signal(signal.SIGINT)  # the handler runs at the next step, inside the commit
+        return real(source, target)
+
+    monkeypatch.setattr(writers.os, "replace", replace)
+    return moves
+
+
+def _pair(folder: Path, fmt: str) -> tuple[Path, Path]:
+    return folder / f"r.{fmt}", folder / f"r.rejects.{fmt}"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet", "xlsx"])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    step=st.integers(0, 6),
+    how=st.sampled_from(["oserror", "exception", "interrupt", "sigint"]),
+    old=st.sampled_from(["both", "none", "results"]),
+)
+def test_property_a_commit_stopped_at_any_step_leaves_the_new_pair_or_exactly_the_old_one(
+    tmp_path_factory, screener, monkeypatch, fmt, step, how, old
+):
+    """Rule: for any step of the commit at which a failure or an interrupt is injected, the folder
+    afterwards holds either the complete new pair or exactly the old pair (bytes equal), nothing else."""
+    from profilefit.data.batch import score_file
+
+    folder = tmp_path_factory.mktemp("commit")
+    export = folder / "in.csv"
+    export.write_text(EXPORT, encoding="utf-8")
+    results, rejects = _pair(folder, fmt)
+    before = {}
+    if old in ("both", "results"):
+        before[results.name] = _OLD["results"]
+    if old == "both":
+        before[rejects.name] = _OLD["rejects"]
+    for name, content in before.items():
+        (folder / name).write_bytes(content)
+    with monkeypatch.context() as patch:
+        moves = _commit_steps(patch, step, how)
+        outcome: BaseException | None = None
+        try:
+            score_file(export, results, screener=screener)
+        except (OSError, _Injected, KeyboardInterrupt) as error:
+            outcome = error
+    files = {path.name: path.read_bytes() for path in folder.iterdir() if path.name != export.name}
+    if step >= len(moves) or how == "sigint":  # not stopped, or stopped only once the moves were over
+        assert set(files) == {results.name, rejects.name}, files.keys()
+        assert files[results.name] != _OLD["results"] and files[rejects.name] != _OLD["rejects"]
+        assert files[results.name][:2] in (b'"c', b'{"', b"PA", b"PK")  # a finished file of its format
+        if how == "sigint" and step < len(moves):
+            assert isinstance(outcome, KeyboardInterrupt)
+            assert outcome.__notes__ == [f"{results} and {rejects} had been written in full"]
+        else:
+            assert outcome is None
+    else:
+        assert files == before
+        assert outcome is not None and not getattr(outcome, "__notes__", None)
+
+
+def test_the_reported_case_ctrl_c_between_the_two_moves_keeps_the_previous_pair(export, tmp_path, monkeypatch, capsys):
+    """A KeyboardInterrupt as the rejects move in used to delete the previous results."""
+    results, rejects = _pair(tmp_path, "csv")
+    results.write_bytes(_OLD["results"])
+    rejects.write_bytes(_OLD["rejects"])
+    moves = _commit_steps(monkeypatch, 3, "interrupt")  # aside, aside, results in, rejects in
+    assert main(["score", str(export), "-o", str(results)]) == 130
+    assert moves[2:] == ["r.csv", "r.rejects.csv", "r.rejects.csv", "r.csv"]  # in, in (stopped), put back twice
+    assert capsys.readouterr().err == "profilefit: interrupted; no output was written\n"
+    assert results.read_bytes() == _OLD["results"] and rejects.read_bytes() == _OLD["rejects"]
+    assert _files(tmp_path) == {"in.csv", "r.csv", "r.rejects.csv"}
+
+
+@pytest.mark.parametrize(
+    ("how", "code", "said"), [("sigint", 130, "interrupted"), ("sigterm", 143, "stopped (SIGTERM)")]
+)
+def test_a_stop_request_during_the_commit_waits_and_the_message_says_the_run_had_finished(
+    export, tmp_path, monkeypatch, capsys, how, code, said
+):
+    import profilefit.data.batch._writers as writers
+
+    real = os.replace
+
+    def replace(source, target):
+        if Path(target).name == "r.csv":  # between the two moves into place
+            signal.raise_signal(signal.SIGINT if how == "sigint" else signal.SIGTERM)
+        return real(source, target)
+
+    monkeypatch.setattr(writers.os, "replace", replace)
+    results, rejects = _pair(tmp_path, "csv")
+    assert main(["score", str(export), "-o", str(results)]) == code
+    assert capsys.readouterr().err == (
+        f"profilefit: {said}; the run had finished: {results} and {rejects} had been written in full\n"
+    )
+    assert results.read_text(encoding="utf-8").startswith('"candidate_id"')
+    assert rejects.read_text(encoding="utf-8").startswith("row,")
+    assert _files(tmp_path) == {"in.csv", "r.csv", "r.rejects.csv"}
+
+
+def test_an_interrupt_once_the_command_has_finished_keeps_its_exit_code(export, tmp_path, monkeypatch, capsys):
+    """An interrupt as main() puts the SIGTERM handler back used to end the process by SIGINT (exit -2)."""
+    import profilefit.apps.cli._main as cli
+
+    real = signal.signal
+
+    def late_interrupt(signum, handler):
+        previous = real(signum, handler)
+        if signum == signal.SIGTERM and handler is signal.SIG_DFL:  # main() putting it back: the command is done
+            raise KeyboardInterrupt
+        return previous
+
+    monkeypatch.setattr(cli.signal, "signal", late_interrupt)
+    assert main(["score", str(export), "-o", str(tmp_path / "r.csv")]) == 1
+    monkeypatch.undo()
+    assert "interrupted" not in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_held_signals_deliver_after_the_block_and_nest():
+    from profilefit.data.batch._writers import held_signals
+
+    order = []
+    with pytest.raises(KeyboardInterrupt), held_signals():
+        with held_signals():
+            signal.raise_signal(signal.SIGINT)
+            order.append("inner block ran on")
+        order.append("outer block ran on")
+    assert order == ["inner block ran on", "outer block ran on"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_the_process_command_line_ignores_stop_requests_once_finished(export, tmp_path, monkeypatch):
+    """Run as the program (no argv), main() leaves SIGINT and SIGTERM ignored while the process exits,
+    so a late Ctrl-C cannot turn a finished run into exit -2."""
+    monkeypatch.setattr(sys, "argv", ["profilefit", "score", str(export), "-o", str(tmp_path / "r.csv")])
+    try:
+        assert main() == 1
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@pytest.mark.slow
+def test_a_real_ctrl_c_after_the_command_finished_keeps_the_exit_code(export, tmp_path):
+    """The reported case: a SIGINT just after completion ended the process by SIGINT (exit -2), no message."""
+    program = (
+        "import os, signal, sys\n"
+        "from profilefit.apps.cli import main\n"
+        f"sys.argv = ['profilefit', 'score', {str(export)!r}, '-o', {str(tmp_path / 'r.csv')!r}]\n"
+        "code = main()\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "interrupted" not in done.stderr
+    assert {"r.csv", "r.rejects.csv"} <= _files(tmp_path)

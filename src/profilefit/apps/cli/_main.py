@@ -84,19 +84,40 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code.
+
+    With ``argv`` left out (the process's own command line), Ctrl-C and SIGTERM are ignored once the
+    command has finished, so that its exit code and what it printed stand while the process exits.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
     in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
-    try:
+    if not in_main_thread:
         return _run(args)
-    finally:
-        if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
+    code: int | None = None
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        try:
+            code = _run(args)
+        finally:
+            if code is not None and argv is None:
+                # This process's own command line, finished: a stop request from now until the process
+                # has exited is ignored, so its exit code stands (Python's default action during the
+                # exit used to end it by SIGINT, exit -2 with no message, its outputs in place).
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            else:
+                signal.signal(signal.SIGTERM, previous)
+    except (KeyboardInterrupt, Terminated):
+        # Once the command has finished, a stop request changes nothing: its exit code and what it
+        # printed stand.
+        if code is None:
+            raise
+    assert code is not None
+    return code
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -105,11 +126,11 @@ def _run(args: argparse.Namespace) -> int:
         return int(args.func(args))
     except BrokenPipeError:  # `profilefit ... | head` closes the pipe early
         return EXIT_OK
-    except KeyboardInterrupt:
-        print("profilefit: interrupted; no output was written", file=sys.stderr)
+    except KeyboardInterrupt as error:
+        print(f"profilefit: interrupted; {_left_behind(error)}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Terminated:
-        print("profilefit: stopped (SIGTERM); no output was written", file=sys.stderr)
+    except Terminated as error:
+        print(f"profilefit: stopped (SIGTERM); {_left_behind(error)}", file=sys.stderr)
         return EXIT_TERMINATED
     except (ModelIntegrityError, ModelVersionError) as error:
         print(f"profilefit: {error}", file=sys.stderr)
@@ -138,6 +159,18 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except Exception as error:
         return _internal(args, error)
+
+
+def _left_behind(interrupt: BaseException) -> str:
+    """What an interrupted run left: nothing, or the files of a finished run.
+
+    The files are named by the note :func:`profilefit.data.batch.score_file` puts on an interrupt that
+    came once its outputs were in place.
+    """
+    notes = getattr(interrupt, "__notes__", None)
+    if notes:
+        return f"the run had finished: {'; '.join(notes)}"
+    return "no output was written"
 
 
 def _internal(args: argparse.Namespace, error: Exception) -> int:

@@ -34,7 +34,14 @@ from profilefit.data.batch._pipeline import BackgroundSink, prefetch
 from profilefit.data.batch._readers import DEFAULT_CHUNK_SIZE, Source, open_source
 from profilefit.data.batch._threads import single_blas_thread
 from profilefit.data.batch._validate import REJECT_COLUMNS, ValidatedChunk, validate_chunk
-from profilefit.data.batch._writers import RejectsWriter, TableWriter, commit_together, output_format
+from profilefit.data.batch._writers import (
+    RejectsWriter,
+    TableWriter,
+    commit_together,
+    held_signals,
+    output_format,
+    written_note,
+)
 from profilefit.data.results import result_schema, result_table
 from profilefit.exceptions import InputWarning
 
@@ -425,7 +432,12 @@ def score_file(
         or an output is a folder or in a folder that does not exist.
     profilefit.data.batch.OutputError
         If writing fails (a full disk, say); the message names the file. Nothing is left
-        behind: the results and the rejects are moved into place together, or neither is.
+        behind: the results and the rejects are moved into place together, or neither is,
+        and files of an earlier run at those paths are then as they were.
+    KeyboardInterrupt
+        On Ctrl-C (and whatever a SIGTERM handler raises), with the same guarantee. Stop signals
+        wait while the files move into place; one that came once both were in carries a note
+        naming them (``error.__notes__``): the run had finished.
     ValueError
         For an input or output of an unsupported type.
 
@@ -462,10 +474,23 @@ def score_file(
     )
     _warn(source)
     stage = screener.decision_log.staged() if screener.decision_log is not None else contextlib.nullcontext(None)
-    # Decision lines are staged and join the log only when results and rejects are in place.
-    with stage as decisions:
-        summary = _stream(screener, source, output, rejects_path, decisions, progress=progress, dialect=dialect)
-    _warn(source, late=True)
+    complete = False
+    try:
+        # From the moment results and rejects start moving into place, a stop request waits until
+        # the run is complete, decision lines included, so an interrupt cannot leave the files of
+        # a finished run without their lines in the decision log.
+        with contextlib.ExitStack() as completing:
+            # Decision lines are staged and join the log only when results and rejects are in place.
+            with stage as decisions:
+                summary = _stream(
+                    screener, source, output, rejects_path, decisions, completing, progress=progress, dialect=dialect
+                )
+            _warn(source, late=True)
+            complete = True
+    except BaseException as error:
+        if complete:  # a stop request held until now: the run itself is done, and the error says so
+            error.add_note(written_note(output, rejects_path))
+        raise
     return dataclasses.replace(summary, seconds=time.perf_counter() - started)
 
 
@@ -475,11 +500,16 @@ def _stream(
     output: Path,
     rejects_path: Path,
     decisions: Any,
+    completing: contextlib.ExitStack,
     *,
     progress: bool,
     dialect: str | None = None,
 ) -> BatchSummary:
-    """Score ``source`` into the results and rejects files, and stage its decision lines when there is a log."""
+    """Score ``source`` into the results and rejects files, and stage its decision lines when there is a log.
+
+    Stop signals are held (:func:`~._writers.held_signals`, entered on ``completing``) from the
+    moment the files start moving into place until the caller closes ``completing``.
+    """
     started = time.perf_counter()
     counts = _Counts()
     schema = result_schema(screener)
@@ -506,6 +536,7 @@ def _stream(
             sink.put((chunk.rejects, batch))
         sink.close()
         # Results and rejects are one record of the run: both are moved into place, or neither.
+        completing.enter_context(held_signals())
         commit_together(results_writer, rejects_writer)
     except BaseException:
         if sink is not None:

@@ -18,7 +18,10 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterable
+import secrets
+import signal
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -143,11 +146,70 @@ class _AtomicFile:
             self.partial.unlink(missing_ok=True)
 
 
+#: The signals that ask a run to stop, held while files are moved into place (SIGHUP: not on Windows).
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def held_signals() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT), SIGTERM and SIGHUP while the block runs; deliver them when it ends.
+
+    A stop request that arrives inside the block is recorded instead of raised, and handed to the
+    handler that was in place (``KeyboardInterrupt``, a caller's handler, or the default action)
+    once the block is over, so it cannot land between two steps that must happen together.
+    Blocks nest: an inner block hands what it held to the outer one. Python runs signal handlers
+    only in the main thread, so in any other thread no interrupt can land in the block and it just
+    runs (a signal left to its default action, which ends the process, is then not held).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous: dict[int, Any] = {}
+
+    def hold(signum: int, frame: Any) -> None:
+        held.append(signum)
+
+    try:
+        for signum in _STOP_SIGNALS:
+            handler = signal.getsignal(signum)
+            if handler in (signal.SIG_IGN, None):  # ignored, or set outside Python: leave it alone
+                continue
+            previous[signum] = handler
+            signal.signal(signum, hold)
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(held):  # each signal once, in the order it came
+            handler = previous[signum]
+            if callable(handler):
+                handler(signum, None)
+            else:  # the default action (SIGTERM, SIGHUP: end the process), now that the block is over
+                signal.raise_signal(signum)
+
+
+def _aside(path: Path) -> Path:
+    """A hidden, unused name beside ``path`` for its previous version while the new one moves in."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.previous")
+
+
 def commit_together(first: TableWriter | RejectsWriter, second: TableWriter | RejectsWriter) -> None:
     """Finish two files and move both into place, or neither.
 
-    Both are closed (flushed) before either is renamed. If the second rename fails,
-    the first file is removed again, so a run never leaves results without their rejects.
+    Both are closed (flushed) before either is moved. Then, with stop signals held
+    (:func:`held_signals`), each file already at a target path is moved aside to a hidden name in
+    its folder, both new files are moved in, and the previous versions are deleted. If any step
+    fails, or is interrupted, the new files are removed and the previous versions put back: the
+    folder holds the complete new pair, or exactly what it held before. A stop request that came
+    during the moves is delivered when they are over; if both new files are by then in place, the
+    exception (``KeyboardInterrupt``, say) carries a note naming them.
+
+    Raises
+    ------
+    OutputError
+        If a file cannot be finished or moved; the message names it. If a previous version could not
+        be put back either, a note on the error says where it is kept.
     """
     try:
         first.finish()
@@ -156,14 +218,53 @@ def commit_together(first: TableWriter | RejectsWriter, second: TableWriter | Re
         first.discard()
         second.discard()
         raise
-    first.commit()
+    committed = False
     try:
-        second.commit()
-    except BaseException:
-        with contextlib.suppress(OSError):
-            first.path.unlink()
-        second.discard()
+        with held_signals():
+            _move_in_together([first, second])
+            committed = True
+    except BaseException as error:
+        if committed:  # a stop request held during the moves, delivered now that both files are in
+            error.add_note(written_note(first.path, second.path))
         raise
+
+
+def written_note(*paths: Path) -> str:
+    """The note on an interrupt that came once ``paths`` were in place: they hold a finished run."""
+    return f"{' and '.join(str(path) for path in paths)} had been written in full"
+
+
+def _move_in_together(writers: list[TableWriter | RejectsWriter]) -> None:
+    """Move finished files in, with previous versions aside until all are in; undo everything on failure."""
+    kept: list[tuple[Path, Path]] = []  # (previous version's hidden name, target)
+    moved_in: list[TableWriter | RejectsWriter] = []
+    try:
+        for writer in writers:
+            if os.path.lexists(writer.path):
+                aside = _aside(writer.path)
+                try:
+                    os.replace(writer.path, aside)
+                except OSError as error:
+                    raise _output_error(writer.path, error) from error
+                kept.append((aside, writer.path))
+        for writer in writers:
+            writer.commit()
+            moved_in.append(writer)
+    except BaseException as error:
+        for writer in moved_in:
+            with contextlib.suppress(OSError):
+                writer.path.unlink()
+        for writer in writers:
+            writer.discard()
+        for aside, path in reversed(kept):
+            try:
+                os.replace(aside, path)
+            except OSError as undo_error:
+                error.add_note(f"the previous {path} could not be put back ({undo_error}); it is kept as {aside}")
+        raise
+    for aside, _ in kept:
+        with contextlib.suppress(OSError):  # a leftover hidden copy does not undo the run
+            aside.unlink()
 
 
 def _kind(field_type: Any) -> str:
