@@ -298,3 +298,21 @@ def test_every_count_on_the_page_and_in_the_text_is_grouped(language: str, thous
     for output in (visible, text):
         assert f"2{thousand}400" in output and f"1{thousand}200" in output  # everyone, and each sex
         assert not re.findall(r"(?<![\d.,])(?!19\d\d|20\d\d)\d{4,}(?![\d.,])", output)  # a year may stand ungrouped
+
+
+def test_the_audit_calls_the_fit_what_the_reports_call_it():
+    """nb and sv name the fit "egnethet" and "lämplighet" on every page; the audit said "match" ("matchverdi")."""
+    import json
+    import re
+    from importlib import resources
+
+    text = resources.files("profilefit.evidence.audit").joinpath("data", "strings.json").read_text(encoding="utf-8")
+    strings = json.loads(text)["strings"]
+    for language in ("nb", "sv"):
+        words = [
+            word
+            for value in strings.values()
+            for word in re.findall(r"\w+", re.sub(r"\{\w+\}", "", value.get(language, "")))
+            if word.lower().startswith("match")
+        ]
+        assert words == [], language
