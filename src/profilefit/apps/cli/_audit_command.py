@@ -8,6 +8,7 @@ from typing import Any
 
 from profilefit.apps.cli._exit import EXIT_REJECTS, EXIT_USAGE
 from profilefit.apps.cli._forecast_commands import register_under as register_forecast
+from profilefit.apps.cli._options import add_language_option
 from profilefit.apps.cli._outputs import add_output_options, refused_outputs, write_outputs
 from profilefit.data.results import unrecorded_role_note
 from profilefit.evidence.audit import (
@@ -60,7 +61,7 @@ def register(subparsers: Any) -> None:
         help="the role the fit was computed for (built-in id or role file), to name it; default: the role the "
         "results record. Another role than the recorded one is refused (exit 2)",
     )
-    parser.add_argument("--lang", choices=audit_languages(), default="en", help="language of the text and page")
+    add_language_option(parser, what="text and page", languages=audit_languages())
     add_output_options(parser, what="audit (CSV: one row per category)", formats=("csv", "json", "html"))
     parser.set_defaults(func=run)
     register_forecast(parser)  # `profilefit audit forecast`: cli/_forecast_commands.py

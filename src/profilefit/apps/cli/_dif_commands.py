@@ -8,6 +8,7 @@ from typing import Any
 
 from profilefit.apps.cli._exit import EXIT_USAGE
 from profilefit.apps.cli._inputs import ENCODING_HELP, EXPORT_HELP, SAMPLE, add_layout_options, layout_of, read_export
+from profilefit.apps.cli._options import add_language_option
 from profilefit.apps.cli._outputs import add_output_options, refused_outputs, write_outputs
 
 
@@ -49,7 +50,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--encoding", metavar="NAME", help=ENCODING_HELP)
     add_layout_options(parser)
     parser.add_argument("--no-purify", action="store_true", help="one step only: no purification of matching scores")
-    parser.add_argument("--lang", choices=dif_languages(), default="en", help="language of text and page")
+    add_language_option(parser, what="text and page", languages=dif_languages())
     add_output_options(parser, what="analysis")
     parser.set_defaults(func=run_dif)
 

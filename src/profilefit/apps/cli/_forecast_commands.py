@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from profilefit.apps.cli._exit import EXIT_USAGE
+from profilefit.apps.cli._options import add_language_option
 from profilefit.apps.cli._outputs import add_output_options, refused_outputs, write_outputs
 
 #: The word after ``audit`` that selects the forecast.
@@ -46,7 +47,7 @@ def _forecast_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--draws", type=int, default=40, metavar="D", help="repeated draws for the interval (40)")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed (default: 0)")
     parser.add_argument("--model", metavar="PATH", help="a model file with its manifest; default: the reference model")
-    parser.add_argument("--lang", choices=forecast_languages(), default="en", help="language of text and page")
+    add_language_option(parser, what="text and page", languages=forecast_languages())
     add_output_options(parser, what="forecast")
     parser.set_defaults(func=run_forecast)
     return parser

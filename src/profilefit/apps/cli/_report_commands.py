@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from profilefit.apps.cli._errors import print_validation_error
 from profilefit.apps.cli._exit import EXIT_OK, EXIT_USAGE
 from profilefit.apps.cli._inputs import load_screener, read_candidate_text
+from profilefit.apps.cli._options import add_language_option
 from profilefit.apps.cli._outputs import add_output_options, refused_outputs, write_outputs
 from profilefit.core.fit import BANDS, DEFAULT_ROLE, builtin_roles, load_role
 from profilefit.core.screening import ScreeningResult
@@ -64,7 +65,7 @@ def register(subparsers: Any) -> None:
         help=f"a built-in role ({roles}) or a role file (default: complex-case); a stored result is reported "
         "for the role it records, and another --role is refused (exit 2)",
     )
-    report.add_argument("--lang", choices=languages, default="en", help="report language (default: en)")
+    add_language_option(report, what="report", languages=languages)
     add_output_options(report, what="report (JSON: the result with its fit)", formats=("html", "json"))
     report.add_argument("--model", help="a model file (.model.json) with its manifest; default: the reference model")
     report.add_argument(
@@ -80,7 +81,7 @@ def register(subparsers: Any) -> None:
     )
     shortlist.add_argument("results", help="the results file")
     shortlist.add_argument("--html", required=True, help="where to write the shortlist page (.html)")
-    shortlist.add_argument("--lang", choices=languages, default="en", help="page language (default: en)")
+    add_language_option(shortlist, what="page", languages=languages)
     shortlist.add_argument(
         "--role",
         help=f"the role the fit was computed for ({roles}, or a role file); default: the role the results "
