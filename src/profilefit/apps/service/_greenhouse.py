@@ -31,6 +31,11 @@ from profilefit.core.screening import NOTICE
 from profilefit.exceptions import MailError
 
 log = logging.getLogger("profilefit.service")
+#: The note test_status sends in place of a score for a result that needs human review.
+SCORE_WITHHELD = (
+    "No score: this result needs human review (see the validity flags and the report) before it is used "
+    "in a decision. Do not sort or reject candidates by its absence."
+)
 basic = HTTPBasic(auto_error=False, description="User name: the organisation's API key; password: empty.")
 
 
@@ -205,7 +210,11 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
     def test_status(
         partner_interview_id: Annotated[str, Query(max_length=64)], owner: Annotated[str, Depends(organisation)]
     ) -> TestStatus:
-        """``complete`` with the fit score, the report link and a summary once the candidate has finished."""
+        """``complete`` with the fit score, the report link and a summary once the candidate has finished.
+
+        A result that needs human review carries a note instead of a score, unless the operator set
+        ``PROFILEFIT_GREENHOUSE_SCORE_REVIEWED=true``.
+        """
         with service.sessions() as session:
             invitation = service.load(session, partner_interview_id, owner=owner)
             if invitation is None:
@@ -225,10 +234,15 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
             "Model": f"{result['model']['model_id']} (trained on {result['model']['trained_on']})",
             "Notice": NOTICE,
         }
+        score = fit.get("score")
+        if result["needs_human_review"] and not settings.greenhouse_score_reviewed:
+            # Greenhouse lets its users sort and bulk-reject by score: a result that needs review must be read.
+            score = None
+            metadata["Note"] = SCORE_WITHHELD
         return TestStatus(
             partner_status="complete",
             partner_profile_url=status["report_url"],
-            partner_score=fit.get("score"),
+            partner_score=score,
             metadata=metadata,
         )
 

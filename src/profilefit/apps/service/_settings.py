@@ -89,6 +89,9 @@ class Settings:
         Sent as the HTTP Basic user name with the completion callback.
     allow_http_callbacks : bool, default=False
         Allow ``http://`` callback URLs (tests on loopback only).
+    greenhouse_score_reviewed : bool, default=False
+        Send Greenhouse a ``partner_score`` also for results that need human review. Off by default:
+        Greenhouse lets its users sort and bulk-reject by score, and such a score is not safe to act on.
     migrate : bool, default=True
         Bring the database schema up to date when the app starts.
     """
@@ -113,6 +116,7 @@ class Settings:
     callback_hosts: tuple[str, ...] = GREENHOUSE_CALLBACK_HOSTS
     callback_key: str | None = field(default=None, repr=False)
     allow_http_callbacks: bool = False
+    greenhouse_score_reviewed: bool = False
     migrate: bool = True
 
     def __post_init__(self) -> None:
@@ -176,5 +180,7 @@ class Settings:
             options["callback_hosts"] = tuple(read_keys(env["PROFILEFIT_CALLBACK_HOSTS"]))
         options["callback_key"] = env.get("PROFILEFIT_CALLBACK_KEY") or None
         options["migrate"] = env.get("PROFILEFIT_MIGRATE", "1") not in ("0", "false", "no")
+        reviewed = env.get("PROFILEFIT_GREENHOUSE_SCORE_REVIEWED", "0").strip().lower()
+        options["greenhouse_score_reviewed"] = reviewed in ("1", "true", "yes")
         assert set(options) <= set(defaults)
         return cls(secret_key=secret.encode("utf-8"), smtp=smtp, **options).with_keys(keys)  # type: ignore[arg-type]
