@@ -270,3 +270,23 @@ def test_status_of_a_result_that_needs_no_review_has_its_score(http, monkeypatch
     monkeypatch.setattr(service, "status", reviewed)
     status = _status_of_a_result_that_needs_review(http, "no-review@example.test")
     assert set(status) == STATUS_KEYS and 0 <= status["partner_score"] <= 100 and "Note" not in status["metadata"]
+
+
+@pytest.mark.parametrize("where", ["url", "candidate.url"])
+def test_send_test_refuses_a_callback_host_outside_the_allow_list(http, inbox, caplog, where):
+    """Dropping it silently and answering 200 would leave Greenhouse waiting for a PATCH that never comes."""
+    handler, _ = inbox
+    before = len(handler.messages)
+    body = send_test_body("complex-case.en", "elsewhere@example.test")
+    callback = "https://callbacks.example.org/take_home_tests/1"
+    if where == "url":
+        body["url"] = callback
+    else:
+        body["candidate"]["url"] = callback
+    caplog.set_level("WARNING")
+    response = http.post("/greenhouse/send_test", json=body, headers=GH)
+    assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    [error] = response.json()["errors"]
+    assert error["field"] == where and "127.0.0.1" in error["reason"]
+    assert len(handler.messages) == before  # no e-mail for a test that was refused
+    assert "complex-case.en" in caplog.text and "elsewhere@example.test" not in caplog.text

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from sqlalchemy import text
 
 from profilefit.apps.service._core import NO_ROLE, AssessmentService
-from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed
+from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_pattern
 from profilefit.apps.service._problems import Problem, field_problems, not_found, problem_responses
 from profilefit.apps.service._questionnaire import instrument_json
 from profilefit.apps.service._security import RateLimiter, match_key
@@ -97,9 +97,7 @@ def _invitation_request(
     roles: tuple[str, ...], languages: tuple[str, ...], settings: Settings
 ) -> type[InvitationRequest]:
     """The invitation request with this service's roles, languages and callback hosts as the allowed values."""
-    schemes = "https?" if settings.allow_http_callbacks else "https"
-    hosts = "|".join(re.escape(host) for host in settings.callback_hosts)
-    callback = rf"^{schemes}://({hosts})(:[0-9]{{1,5}})?(/[^ \x00-\x1f\x7f-\x9f\u2028\u2029]*)?$"
+    callback = callback_pattern(settings)
     role_type: Any = Literal[roles]
     language_type: Any = Literal[languages]
     return create_model(

@@ -23,7 +23,7 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from profilefit.apps.service._core import NO_ROLE, AssessmentService
-from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed
+from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_pattern
 from profilefit.apps.service._problems import Problem, problem_responses
 from profilefit.apps.service._security import match_key
 from profilefit.core.fit import load_role
@@ -144,10 +144,20 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
 
     offered = [test.partner_test_id for test in tests()]
     offered_type: Any = Literal[tuple(offered)]
+    # The allowed callback URLs are published (the schema's pattern) but checked in send_test, so that a
+    # refused one gets its own clear error and a log line.
+    allowed_url: dict[str, Any] = {"json_schema_extra": {"pattern": callback_pattern(settings)}}
+    candidate_model = create_model(
+        "Candidate",
+        __base__=Candidate,
+        url=(str | None, Field(None, description=Candidate.model_fields["url"].description, **allowed_url)),
+    )
     send_model = create_model(
         "SendTest",
         __base__=SendTest,
         partner_test_id=(offered_type, Field(description="A partner_test_id from list_tests.")),
+        candidate=(candidate_model, ...),
+        url=(str | None, Field(None, description=SendTest.model_fields["url"].description, **allowed_url)),
     )
 
     @router.post(
@@ -169,8 +179,16 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
             )
         callback = request.url or request.candidate.url
         if callback is not None and not callback_allowed(callback, settings):
-            log.warning("send_test: completion callback host not allowed; Greenhouse will poll instead")
-            callback = None
+            # Refused, not dropped: a callback that would silently never arrive is worse than an error now.
+            log.warning("send_test for test %s refused: completion callback host not allowed", request.partner_test_id)
+            where, pointer = ("url", "#/url") if request.url else ("candidate.url", "#/candidate/url")
+            schemes = "https or http" if settings.allow_http_callbacks else "https"
+            reason = f"allowed: an {schemes} URL on one of {', '.join(settings.callback_hosts)}"
+            raise Problem(
+                422,
+                "the completion callback URL is not allowed",
+                errors=[{"field": where, "pointer": pointer, "reason": reason}],
+            )
         application = _application_id(request.candidate.greenhouse_profile_url)
         with service.sessions() as session:
             created = service.invite(
