@@ -290,3 +290,15 @@ def test_send_test_refuses_a_callback_host_outside_the_allow_list(http, inbox, c
     assert error["field"] == where and "127.0.0.1" in error["reason"]
     assert len(handler.messages) == before  # no e-mail for a test that was refused
     assert "complex-case.en" in caplog.text and "elsewhere@example.test" not in caplog.text
+
+
+def test_the_invitation_email_has_a_date_and_a_message_id(http, inbox):
+    """RFC 5322 requires Date; mail without Message-ID is marked by spam filters."""
+    from email.utils import parsedate_to_datetime
+
+    handler, _ = inbox
+    before = len(handler.messages)
+    http.post("/greenhouse/send_test", json=send_test_body("complex-case.en", "dated@example.test"), headers=GH)
+    [message] = handler.messages[before:]
+    assert parsedate_to_datetime(message["Date"]).tzinfo is not None
+    assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith("@example.test>")

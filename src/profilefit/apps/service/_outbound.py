@@ -13,6 +13,7 @@ import smtplib
 import ssl
 import urllib.request
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from urllib.parse import urlsplit
 
 from profilefit.apps.service._settings import Settings, SmtpSettings
@@ -40,6 +41,9 @@ def send_mail(smtp: SmtpSettings, *, to: str, subject: str, body: str) -> None:
         message["From"] = smtp.sender
         message["To"] = to  # refuses line breaks, so no header can be injected
         message["Subject"] = subject
+        # RFC 5322 requires Date; spam filters mark mail without Message-ID, and the id lets a bounce be matched.
+        message["Date"] = formatdate(usegmt=True)
+        message["Message-ID"] = make_msgid(domain=smtp.sender.rpartition("@")[2] or None)
         message.set_content(body)
         with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as server:
             if smtp.starttls:
