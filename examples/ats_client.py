@@ -2,8 +2,8 @@
 
 Start a service, then run this against it::
 
-    PROFILEFIT_API_KEYS=demo-key profilefit serve &
-    PROFILEFIT_API_KEY=demo-key python examples/ats_client.py [http://127.0.0.1:8000]
+    PROFILEFIT_API_KEYS=demo-key-0123456789 profilefit serve &
+    PROFILEFIT_API_KEY=demo-key-0123456789 python examples/ats_client.py [http://127.0.0.1:8000]
 
 It does what an ATS does, with nothing but the standard library: reads the instrument (to build
 its own form), scores one assessment and a batch, invites a candidate to the test page, answers

@@ -222,13 +222,36 @@ def _without_null_defaults(schema):
     return schema
 
 
+def _without_descriptions(schema):
+    if isinstance(schema, dict):
+        return {k: _without_descriptions(v) for k, v in schema.items() if k != "description"}
+    if isinstance(schema, list):
+        return [_without_descriptions(v) for v in schema]
+    return schema
+
+
+def test_the_public_openapi_names_no_scale_an_item_is_keyed_to(http):
+    """/openapi.json needs no key; like /v1/instrument it must not tell which scale an item scores into."""
+    spec = http.get("/openapi.json").json()
+    text = json.dumps(spec)
+    instrument = http.app.state.service.instrument
+    assert not [scale for scale in instrument.scale_ids if scale in text]
+    body = spec["paths"]["/v1/score"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    answered = [*instrument.item_ids, *(check.id for check in instrument.attention_checks)]
+    # items, attention checks and validity statements read alike
+    assert {body["properties"][name]["description"] for name in answered} == {"an answer from 1 to 6"}
+
+
 def test_openapi_publishes_the_schemas_profilefit_schema_prints(http):
     from profilefit.core.screening import json_schemas
 
     published = json_schemas()
     spec = http.get("/openapi.json").json()
     body = spec["paths"]["/v1/score"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    assert _without_null_defaults(body) == _without_null_defaults(published["assessment"])
+    # The same schema, but for descriptions: the public one names no scale (see the next test).
+    assert _without_descriptions(_without_null_defaults(body)) == _without_descriptions(
+        _without_null_defaults(published["assessment"])
+    )
     result = spec["components"]["schemas"]["ScreeningResult"]
     assert result["required"] == published["result"]["required"]
     assert set(result["properties"]) == set(published["result"]["properties"])

@@ -189,13 +189,14 @@ def test_end_to_end_send_test_mail_page_callback_status(http, inbox, callback_se
         )
     ]
     status = http.get("/greenhouse/test_status", params={"partner_interview_id": interview}, headers=GH).json()
-    assert set(status) == STATUS_KEYS and status["partner_status"] == "complete"
-    assert isinstance(status["partner_score"], float) and 0 <= status["partner_score"] <= 100
+    # filled in within seconds, the result needs review: a note instead of a score
+    assert set(status) == STATUS_KEYS - {"partner_score"} and status["partner_status"] == "complete"
+    assert status["metadata"]["Needs human review"] == "yes" and "No score" in status["metadata"]["Note"]
     assert all(isinstance(value, str | int | float | bool) for value in status["metadata"].values())  # not nested
     report = http.get(status["partner_profile_url"].removeprefix("http://testserver"))
     assert report.status_code == 200 and "greenhouse-application-26234709" in report.text
     result = http.get(f"/v1/invitations/{interview}", headers=support.AUTH).json()["result"]
-    assert status["partner_score"] == result["fit"]["score"] and status["metadata"]["Profile"] == result["profile"]
+    assert result["needs_human_review"] and status["metadata"]["Profile"] == result["profile"]
     assert result["candidate_id"] == "greenhouse-application-26234709"
     with http.app.state.service.sessions() as session:
         assert http.app.state.service.load(session, interview).email is None  # the address is not kept
@@ -211,3 +212,93 @@ def test_status_of_a_result_with_an_incomplete_fit_says_so(http):
         assert service.submit(session, invitation) is not None
     status = http.get("/greenhouse/test_status", params={"partner_interview_id": interview}, headers=GH)
     assert status.status_code == 200 and status.json()["metadata"]["Fit band"] == "incomplete"
+
+
+def _status_of_a_result_that_needs_review(http, email_address):
+    """test_status of a candidate who failed every attention check (so the result needs human review)."""
+    body = send_test_body("complex-case.en", email_address)
+    interview = http.post("/greenhouse/send_test", json=body, headers=GH).json()["partner_interview_id"]
+    service = http.app.state.service
+    instrument = service.instrument
+    with service.sessions() as session:
+        invitation = service.load(session, interview)
+        for index, page in enumerate(service.pages):
+            answers = {}
+            for key in page:
+                check = next((check for check in instrument.attention_checks if check.id == key), None)
+                wrong = check is not None and check.expected is not None
+                answers[key] = str(1 if wrong and check.expected != 1 else 6 if wrong else 4)
+                scenario = next((scenario for scenario in instrument.scenarios if scenario.id == key), None)
+                if scenario is not None:
+                    answers[key] = scenario.options[0].id
+            service.save_page(session, invitation, index, answers)
+        assert service.submit(session, invitation) is not None
+    return http.get("/greenhouse/test_status", params={"partner_interview_id": interview}, headers=GH).json()
+
+
+def test_status_of_a_result_that_needs_review_has_a_note_and_no_score(http):
+    """Greenhouse lets users bulk-reject by score: a result that needs review must be read, not sorted."""
+    status = _status_of_a_result_that_needs_review(http, "review@example.test")
+    assert status["partner_status"] == "complete" and "partner_score" not in status
+    assert status["metadata"]["Needs human review"] == "yes" and "No score" in status["metadata"]["Note"]
+
+
+def test_status_of_a_result_that_needs_review_has_a_score_only_when_turned_on(tmp_path, inbox):
+    _, port = inbox
+    smtp = SmtpSettings(host="127.0.0.1", port=port, sender="tests@example.test", starttls=False)
+    with support.client(tmp_path, smtp=smtp, greenhouse_score_reviewed=True) as http:
+        status = _status_of_a_result_that_needs_review(http, "review-on@example.test")
+    assert 0 <= status["partner_score"] <= 100 and "Note" not in status["metadata"]
+
+
+def test_the_reviewed_score_setting_is_read_from_the_environment():
+    from profilefit.apps.service import Settings
+
+    env = {"PROFILEFIT_SECRET_KEY": "s" * 32}
+    assert not Settings.from_env(env).greenhouse_score_reviewed
+    assert Settings.from_env({**env, "PROFILEFIT_GREENHOUSE_SCORE_REVIEWED": "true"}).greenhouse_score_reviewed
+
+
+def test_status_of_a_result_that_needs_no_review_has_its_score(http, monkeypatch):
+    service = http.app.state.service
+    status_of = service.status
+
+    def reviewed(invitation):
+        status = status_of(invitation)
+        return {**status, "result": {**status["result"], "needs_human_review": False}}
+
+    monkeypatch.setattr(service, "status", reviewed)
+    status = _status_of_a_result_that_needs_review(http, "no-review@example.test")
+    assert set(status) == STATUS_KEYS and 0 <= status["partner_score"] <= 100 and "Note" not in status["metadata"]
+
+
+@pytest.mark.parametrize("where", ["url", "candidate.url"])
+def test_send_test_refuses_a_callback_host_outside_the_allow_list(http, inbox, caplog, where):
+    """Dropping it silently and answering 200 would leave Greenhouse waiting for a PATCH that never comes."""
+    handler, _ = inbox
+    before = len(handler.messages)
+    body = send_test_body("complex-case.en", "elsewhere@example.test")
+    callback = "https://callbacks.example.org/take_home_tests/1"
+    if where == "url":
+        body["url"] = callback
+    else:
+        body["candidate"]["url"] = callback
+    caplog.set_level("WARNING")
+    response = http.post("/greenhouse/send_test", json=body, headers=GH)
+    assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    [error] = response.json()["errors"]
+    assert error["field"] == where and "127.0.0.1" in error["reason"]
+    assert len(handler.messages) == before  # no e-mail for a test that was refused
+    assert "complex-case.en" in caplog.text and "elsewhere@example.test" not in caplog.text
+
+
+def test_the_invitation_email_has_a_date_and_a_message_id(http, inbox):
+    """RFC 5322 requires Date; mail without Message-ID is marked by spam filters."""
+    from email.utils import parsedate_to_datetime
+
+    handler, _ = inbox
+    before = len(handler.messages)
+    http.post("/greenhouse/send_test", json=send_test_body("complex-case.en", "dated@example.test"), headers=GH)
+    [message] = handler.messages[before:]
+    assert parsedate_to_datetime(message["Date"]).tzinfo is not None
+    assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith("@example.test>")

@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from profilefit.apps.cli._service_commands import serve_environment
-from profilefit.apps.service import Settings, key_digest
+from profilefit.apps.service import Settings, SmtpSettings, create_app, key_digest
 from profilefit.apps.service._security import RateLimiter, Signer, match_key
+from tests import service_support as support
 
 SIGNER = Signer(b"k" * 32)
 texts = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="."), min_size=1, max_size=40)
@@ -69,10 +70,12 @@ def test_property_token_bucket_allows_at_most_burst_plus_rate_times_time(rate, b
 
 def test_settings_from_environment(tmp_path):
     keys = tmp_path / "keys.txt"
-    keys.write_text("# keys of two organisations\nfirst-org-key\nsecond-org-key  # comment\n", encoding="utf-8")
+    keys.write_text(
+        "# keys of two organisations\nfirst-organisation-key\nsecond-organisation-key  # comment\n", encoding="utf-8"
+    )
     settings = Settings.from_env(
         {
-            "PROFILEFIT_API_KEYS": "third-key, fourth-key",
+            "PROFILEFIT_API_KEYS": "third-organisation-key, fourth-organisation-key",
             "PROFILEFIT_API_KEY_FILE": str(keys),
             "PROFILEFIT_SECRET_KEY": "s" * 20,
             "PROFILEFIT_RATE_PER_SECOND": "5",
@@ -83,7 +86,13 @@ def test_settings_from_environment(tmp_path):
         }
     )
     assert settings.api_key_digests == {
-        key_digest(k) for k in ("first-org-key", "second-org-key", "third-key", "fourth-key")
+        key_digest(k)
+        for k in (
+            "first-organisation-key",
+            "second-organisation-key",
+            "third-organisation-key",
+            "fourth-organisation-key",
+        )
     }
     assert settings.rate_per_second == 5 and settings.retention_days == 30
     assert settings.cors_origins == ("https://a.example", "https://b.example")
@@ -122,3 +131,27 @@ def test_serve_options_become_the_workers_environment(tmp_path, monkeypatch):
     assert len(secret) >= 32 and env["PROFILEFIT_SECRET_KEY_FILE"] == "profilefit-service.secret"
     assert serve_environment(args, {})["PROFILEFIT_SECRET_KEY_FILE"] == "profilefit-service.secret"  # kept, not remade
     assert (tmp_path / "profilefit-service.secret").read_text(encoding="utf-8").strip() == secret
+
+
+def test_an_api_key_shorter_than_16_characters_is_refused_and_one_shorter_than_32_warned_about(tmp_path, caplog):
+    with pytest.raises(ValueError, match="API key of 9 characters is too short: allowed: at least 16") as refused:
+        Settings.from_env({"PROFILEFIT_SECRET_KEY": "s" * 20, "PROFILEFIT_API_KEYS": "short-key"})
+    assert "short-key" not in str(refused.value)
+    settings = support.settings(tmp_path).with_keys(["a" * 43, "b" * 20])
+    assert settings.short_keys == 1
+    caplog.set_level("WARNING", logger="profilefit.service")
+    create_app(settings, artifact=support.artifact())
+    assert "1 API key(s) shorter than 32 characters" in caplog.text and "b" * 20 not in caplog.text
+
+
+def test_start_warns_once_about_missing_smtp_and_organisation(tmp_path, caplog):
+    from profilefit.apps.service._settings import DEFAULT_ORGANISATION
+
+    caplog.set_level("WARNING", logger="profilefit.service")
+    create_app(support.settings(tmp_path, organisation=DEFAULT_ORGANISATION), artifact=support.artifact())
+    assert caplog.text.count("no SMTP settings (PROFILEFIT_SMTP_HOST)") == 1
+    assert caplog.text.count("PROFILEFIT_ORGANISATION is not set") == 1
+    caplog.clear()
+    smtp = SmtpSettings(host="mail.example.test")
+    create_app(support.settings(tmp_path, smtp=smtp, organisation="Example AS"), artifact=support.artifact())
+    assert "SMTP" not in caplog.text and "PROFILEFIT_ORGANISATION" not in caplog.text

@@ -28,7 +28,7 @@ def test_serve_refuses_to_start_without_an_api_key(tmp_path, monkeypatch, capsys
 
 def test_serve_with_only_an_api_key_scores_and_serves_the_page(tmp_path, capsys):
     port = free_port()
-    env = {**os.environ, "PROFILEFIT_API_KEYS": "serve-test-key"}
+    env = {**os.environ, "PROFILEFIT_API_KEYS": "serve-test-key-0123456789"}
     server = subprocess.Popen(
         [
             sys.executable,
@@ -55,7 +55,7 @@ def test_serve_with_only_an_api_key_scores_and_serves_the_page(tmp_path, capsys)
             except (urllib.error.URLError, ConnectionError):
                 assert server.poll() is None and time.monotonic() < deadline, "server did not start"
                 time.sleep(0.2)
-        headers = {"Authorization": "Bearer serve-test-key", "Content-Type": "application/json"}
+        headers = {"Authorization": "Bearer serve-test-key-0123456789", "Content-Type": "application/json"}
         score = urllib.request.Request(base + "/v1/score", json.dumps({"candidate_id": "c1"}).encode(), headers)
         with urllib.request.urlopen(score, timeout=10) as response:
             assert json.load(response)["candidate_id"] == "c1"
@@ -65,7 +65,7 @@ def test_serve_with_only_an_api_key_scores_and_serves_the_page(tmp_path, capsys)
         assert link.startswith(base + "/take/")
         with urllib.request.urlopen(link, timeout=10) as response:
             assert "Privacy notice" in response.read().decode()
-        assert ats_client.main(base, "serve-test-key") == 0  # the example, against the real server
+        assert ats_client.main(base, "serve-test-key-0123456789") == 0  # the example, against the real server
         printed = capsys.readouterr().out
         assert "ats-4 completed: profile" in printed and "erased ats-4: {'invitations': 1" in printed
     finally:

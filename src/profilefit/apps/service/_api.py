@@ -20,13 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from sqlalchemy import text
 
 from profilefit.apps.service._core import NO_ROLE, AssessmentService
-from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed
+from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_pattern
 from profilefit.apps.service._problems import Problem, field_problems, not_found, problem_responses
 from profilefit.apps.service._questionnaire import instrument_json
 from profilefit.apps.service._security import RateLimiter, match_key
 from profilefit.apps.service._settings import Settings
 from profilefit.apps.service._storage import erase_candidate, erasure_json
 from profilefit.core.fit import load_role
+from profilefit.core.instrument import Instrument
 from profilefit.core.rows import repeated_key_reason
 from profilefit.core.screening import NOTICE, ScreeningResult
 from profilefit.exceptions import InvitationError, MailError
@@ -96,9 +97,7 @@ def _invitation_request(
     roles: tuple[str, ...], languages: tuple[str, ...], settings: Settings
 ) -> type[InvitationRequest]:
     """The invitation request with this service's roles, languages and callback hosts as the allowed values."""
-    schemes = "https?" if settings.allow_http_callbacks else "https"
-    hosts = "|".join(re.escape(host) for host in settings.callback_hosts)
-    callback = rf"^{schemes}://({hosts})(:[0-9]{{1,5}})?(/[^ \x00-\x1f\x7f-\x9f\u2028\u2029]*)?$"
+    callback = callback_pattern(settings)
     role_type: Any = Literal[roles]
     language_type: Any = Literal[languages]
     return create_model(
@@ -124,12 +123,30 @@ class InvitationCreated(_Strict):
     email_sent: bool
 
 
+def _public_schema(schema: dict[str, Any], instrument: Instrument) -> dict[str, Any]:
+    """The assessment's JSON Schema without what /v1/instrument hides: which scale an item is keyed to.
+
+    ``/openapi.json`` needs no key, so every answered question reads alike ("an answer from 1 to 6"),
+    whether it is an item, an attention check or a validity statement.
+    """
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    neutral = f"an answer from {low} to {high}"
+    answered = set(instrument.item_ids) | {check.id for check in instrument.attention_checks}
+    properties = {
+        name: {**field, "description": neutral} if name in answered else field
+        for name, field in schema.get("properties", {}).items()
+    }
+    return {**schema, "properties": properties}
+
+
 def api_router(service: AssessmentService) -> APIRouter:
     """The ``/v1`` routes over one service."""
     settings = service.settings
     limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
     instrument = service.instrument
-    assessment_schema = service.screener.assessment_model.model_json_schema(ref_template="#/components/schemas/{model}")
+    assessment_schema = _public_schema(
+        service.screener.assessment_model.model_json_schema(ref_template="#/components/schemas/{model}"), instrument
+    )
     assessment_body = {
         "requestBody": {"required": True, "content": {JSON: {"schema": assessment_schema}}},
     }

@@ -13,12 +13,13 @@ from profilefit.apps.service._api import api_router, health_router
 from profilefit.apps.service._core import AssessmentService
 from profilefit.apps.service._greenhouse import greenhouse_router
 from profilefit.apps.service._problems import BodyLimit, Problem, install_handlers, problem_response
-from profilefit.apps.service._settings import Settings
+from profilefit.apps.service._settings import DEFAULT_ORGANISATION, RECOMMENDED_KEY_CHARS, Settings
 from profilefit.apps.service._storage import upgrade
 from profilefit.apps.service._take import take_router
 from profilefit.core.artifact import ModelArtifact
 
 log = logging.getLogger("profilefit.service.access")
+startup_log = logging.getLogger("profilefit.service")
 _DEFAULT_HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"))
 
 DESCRIPTION = """\
@@ -51,6 +52,7 @@ def create_app(settings: Settings, *, artifact: ModelArtifact | None = None) -> 
     if settings.migrate:
         upgrade(settings.database_url)
     service = AssessmentService(settings, artifact)
+    warn_about(settings)
     app = FastAPI(
         title="profilefit assessment service",
         version=package_version("profilefit"),
@@ -76,6 +78,30 @@ def create_app(settings: Settings, *, artifact: ModelArtifact | None = None) -> 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(AccessLog)
     return app
+
+
+def warn_about(settings: Settings) -> None:
+    """Log a warning, once per app, for each setting a real deployment should not run without.
+
+    The service still starts: a trial on a laptop needs none of them, but an operator must see what
+    candidates and ATSs will miss.
+    """
+    if settings.smtp is None:
+        startup_log.warning(
+            "no SMTP settings (PROFILEFIT_SMTP_HOST): no invitation e-mail is sent, and Greenhouse's send_test "
+            "answers 503"
+        )
+    if settings.organisation == DEFAULT_ORGANISATION:
+        startup_log.warning(
+            "PROFILEFIT_ORGANISATION is not set: the candidate's privacy notice names '%s'", DEFAULT_ORGANISATION
+        )
+    if settings.short_keys:
+        startup_log.warning(
+            "%d API key(s) shorter than %d characters; make keys with python -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))'",
+            settings.short_keys,
+            RECOMMENDED_KEY_CHARS,
+        )
 
 
 class AccessLog:

@@ -23,7 +23,7 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from profilefit.apps.service._core import NO_ROLE, AssessmentService
-from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed
+from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_pattern
 from profilefit.apps.service._problems import Problem, problem_responses
 from profilefit.apps.service._security import match_key
 from profilefit.core.fit import load_role
@@ -31,6 +31,11 @@ from profilefit.core.screening import NOTICE
 from profilefit.exceptions import MailError
 
 log = logging.getLogger("profilefit.service")
+#: The note test_status sends in place of a score for a result that needs human review.
+SCORE_WITHHELD = (
+    "No score: this result needs human review (see the validity flags and the report) before it is used "
+    "in a decision. Do not sort or reject candidates by its absence."
+)
 basic = HTTPBasic(auto_error=False, description="User name: the organisation's API key; password: empty.")
 
 
@@ -139,10 +144,20 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
 
     offered = [test.partner_test_id for test in tests()]
     offered_type: Any = Literal[tuple(offered)]
+    # The allowed callback URLs are published (the schema's pattern) but checked in send_test, so that a
+    # refused one gets its own clear error and a log line.
+    allowed_url: dict[str, Any] = {"json_schema_extra": {"pattern": callback_pattern(settings)}}
+    candidate_model = create_model(
+        "Candidate",
+        __base__=Candidate,
+        url=(str | None, Field(None, description=Candidate.model_fields["url"].description, **allowed_url)),
+    )
     send_model = create_model(
         "SendTest",
         __base__=SendTest,
         partner_test_id=(offered_type, Field(description="A partner_test_id from list_tests.")),
+        candidate=(candidate_model, ...),
+        url=(str | None, Field(None, description=SendTest.model_fields["url"].description, **allowed_url)),
     )
 
     @router.post(
@@ -164,8 +179,16 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
             )
         callback = request.url or request.candidate.url
         if callback is not None and not callback_allowed(callback, settings):
-            log.warning("send_test: completion callback host not allowed; Greenhouse will poll instead")
-            callback = None
+            # Refused, not dropped: a callback that would silently never arrive is worse than an error now.
+            log.warning("send_test for test %s refused: completion callback host not allowed", request.partner_test_id)
+            where, pointer = ("url", "#/url") if request.url else ("candidate.url", "#/candidate/url")
+            schemes = "https or http" if settings.allow_http_callbacks else "https"
+            reason = f"allowed: an {schemes} URL on one of {', '.join(settings.callback_hosts)}"
+            raise Problem(
+                422,
+                "the completion callback URL is not allowed",
+                errors=[{"field": where, "pointer": pointer, "reason": reason}],
+            )
         application = _application_id(request.candidate.greenhouse_profile_url)
         with service.sessions() as session:
             created = service.invite(
@@ -205,7 +228,11 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
     def test_status(
         partner_interview_id: Annotated[str, Query(max_length=64)], owner: Annotated[str, Depends(organisation)]
     ) -> TestStatus:
-        """``complete`` with the fit score, the report link and a summary once the candidate has finished."""
+        """``complete`` with the fit score, the report link and a summary once the candidate has finished.
+
+        A result that needs human review carries a note instead of a score, unless the operator set
+        ``PROFILEFIT_GREENHOUSE_SCORE_REVIEWED=true``.
+        """
         with service.sessions() as session:
             invitation = service.load(session, partner_interview_id, owner=owner)
             if invitation is None:
@@ -225,10 +252,15 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
             "Model": f"{result['model']['model_id']} (trained on {result['model']['trained_on']})",
             "Notice": NOTICE,
         }
+        score = fit.get("score")
+        if result["needs_human_review"] and not settings.greenhouse_score_reviewed:
+            # Greenhouse lets its users sort and bulk-reject by score: a result that needs review must be read.
+            score = None
+            metadata["Note"] = SCORE_WITHHELD
         return TestStatus(
             partner_status="complete",
             partner_profile_url=status["report_url"],
-            partner_score=fit.get("score"),
+            partner_score=score,
             metadata=metadata,
         )
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import smtplib
 import ssl
 import urllib.request
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from urllib.parse import urlsplit
 
 from profilefit.apps.service._settings import Settings, SmtpSettings
@@ -39,6 +41,9 @@ def send_mail(smtp: SmtpSettings, *, to: str, subject: str, body: str) -> None:
         message["From"] = smtp.sender
         message["To"] = to  # refuses line breaks, so no header can be injected
         message["Subject"] = subject
+        # RFC 5322 requires Date; spam filters mark mail without Message-ID, and the id lets a bounce be matched.
+        message["Date"] = formatdate(usegmt=True)
+        message["Message-ID"] = make_msgid(domain=smtp.sender.rpartition("@")[2] or None)
         message.set_content(body)
         with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as server:
             if smtp.starttls:
@@ -52,11 +57,22 @@ def send_mail(smtp: SmtpSettings, *, to: str, subject: str, body: str) -> None:
         raise MailError(type(error).__name__, refused=refused) from None
 
 
+def callback_pattern(settings: Settings) -> str:
+    """The completion callback URLs allowed, as a regular expression the OpenAPI schema publishes."""
+    schemes = "https?" if settings.allow_http_callbacks else "https"
+    hosts = "|".join(re.escape(host) for host in settings.callback_hosts)
+    return rf"^{schemes}://({hosts})(:[0-9]{{1,5}})?(/[^ \x00-\x1f\x7f-\x9f\u2028\u2029]*)?$"
+
+
 def callback_allowed(url: str, settings: Settings) -> bool:
-    """Whether the completion callback may go to ``url``: https (or http when allowed) to a listed host."""
+    """Whether the completion callback may go to ``url``: https (or http when allowed) to a listed host.
+
+    Both the published pattern and the parsed host must agree, so the schema and the service decide alike.
+    """
     parts = urlsplit(url)
     schemes = ("https", "http") if settings.allow_http_callbacks else ("https",)
-    return parts.scheme in schemes and (parts.hostname or "") in settings.callback_hosts
+    listed = parts.scheme in schemes and (parts.hostname or "") in settings.callback_hosts
+    return listed and re.match(callback_pattern(settings), url) is not None
 
 
 def patch_callback(url: str, settings: Settings) -> int | None:

@@ -17,6 +17,12 @@ from pathlib import Path
 MAX_BATCH = 100
 #: Default largest request body, in bytes (a batch of 100 full assessments is about 120 KB).
 MAX_BODY_BYTES = 256 * 1024
+#: Shortest API key accepted: shorter ones are refused at start (guessable within the rate limit's reach).
+MIN_KEY_CHARS = 16
+#: Shortest API key started without a warning (``secrets.token_urlsafe(32)`` gives 43 characters).
+RECOMMENDED_KEY_CHARS = 32
+#: The organisation named on the privacy notice when ``PROFILEFIT_ORGANISATION`` is unset.
+DEFAULT_ORGANISATION = "the employer"
 #: Greenhouse's hosts that receive the completion PATCH; other callback hosts must be allowed by name.
 GREENHOUSE_CALLBACK_HOSTS = ("app.greenhouse.io", "app.eu.greenhouse.io")
 
@@ -56,6 +62,8 @@ class Settings:
     ----------
     api_key_digests : frozenset of str
         SHA-256 digests of the accepted API keys (see :func:`key_digest` and :meth:`with_keys`).
+    short_keys : int, default=0
+        How many of those keys are shorter than ``RECOMMENDED_KEY_CHARS`` (warned about at start).
     secret_key : bytes
         Signs invitation links and report links (HMAC-SHA256). Every worker must share it.
     database_url : str, default="sqlite:///profilefit-service.db"
@@ -89,11 +97,15 @@ class Settings:
         Sent as the HTTP Basic user name with the completion callback.
     allow_http_callbacks : bool, default=False
         Allow ``http://`` callback URLs (tests on loopback only).
+    greenhouse_score_reviewed : bool, default=False
+        Send Greenhouse a ``partner_score`` also for results that need human review. Off by default:
+        Greenhouse lets its users sort and bulk-reject by score, and such a score is not safe to act on.
     migrate : bool, default=True
         Bring the database schema up to date when the app starts.
     """
 
     api_key_digests: frozenset[str] = frozenset()
+    short_keys: int = 0
     secret_key: bytes = field(repr=False, default=b"")
     database_url: str = "sqlite:///profilefit-service.db"
     public_url: str = "http://127.0.0.1:8000"
@@ -107,12 +119,13 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     invitation_days: float = 14.0
     retention_days: float = 180.0
-    organisation: str = "the employer"
+    organisation: str = DEFAULT_ORGANISATION
     privacy_contact: str = "the employer's data protection contact"
     smtp: SmtpSettings | None = None
     callback_hosts: tuple[str, ...] = GREENHOUSE_CALLBACK_HOSTS
     callback_key: str | None = field(default=None, repr=False)
     allow_http_callbacks: bool = False
+    greenhouse_score_reviewed: bool = False
     migrate: bool = True
 
     def __post_init__(self) -> None:
@@ -122,8 +135,23 @@ class Settings:
             raise ValueError("max_batch must be at least 1 and max_body_bytes at least 1024")
 
     def with_keys(self, keys: Iterable[str]) -> Settings:
-        """The same settings accepting these plain API keys (kept only as digests)."""
-        return replace(self, api_key_digests=frozenset(key_digest(k) for k in keys if k.strip()))
+        """The same settings accepting these plain API keys (kept only as digests).
+
+        Raises
+        ------
+        ValueError
+            When a key is shorter than ``MIN_KEY_CHARS``; the message names its length, not the key.
+        """
+        stripped = [key.strip() for key in keys if key.strip()]
+        for key in stripped:
+            if len(key) < MIN_KEY_CHARS:
+                raise ValueError(
+                    f"an API key of {len(key)} characters is too short: allowed: at least {MIN_KEY_CHARS} "
+                    f"(recommended {RECOMMENDED_KEY_CHARS} or more, e.g. python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(32))')"
+                )
+        short = sum(len(key) < RECOMMENDED_KEY_CHARS for key in stripped)
+        return replace(self, api_key_digests=frozenset(key_digest(k) for k in stripped), short_keys=short)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -176,5 +204,7 @@ class Settings:
             options["callback_hosts"] = tuple(read_keys(env["PROFILEFIT_CALLBACK_HOSTS"]))
         options["callback_key"] = env.get("PROFILEFIT_CALLBACK_KEY") or None
         options["migrate"] = env.get("PROFILEFIT_MIGRATE", "1") not in ("0", "false", "no")
+        reviewed = env.get("PROFILEFIT_GREENHOUSE_SCORE_REVIEWED", "0").strip().lower()
+        options["greenhouse_score_reviewed"] = reviewed in ("1", "true", "yes")
         assert set(options) <= set(defaults)
         return cls(secret_key=secret.encode("utf-8"), smtp=smtp, **options).with_keys(keys)  # type: ignore[arg-type]
