@@ -121,6 +121,9 @@ def test_shortlist_norms_and_decision_logs_never_overwrite_their_input(results, 
     assert main(["score-one", str(candidate), "--decision-log", str(candidate)]) == ExitCode.USAGE
     assert main(["score", str(export), "-o", str(tmp_path / "r.csv"), "--decision-log", str(export)]) == ExitCode.USAGE
     assert capsys.readouterr().err.count("one of the input files") == 4
+    results_copy = tmp_path / "r.csv"
+    code = main(["score", str(export), "-o", str(results_copy), "--decision-log", str(results_copy)])
+    assert code == ExitCode.USAGE and "--output and --decision-log name the same file" in capsys.readouterr().err
     assert _digest(results) == before and _digest(export) == export_before
     assert candidate.read_text(encoding="utf-8") == '{"candidate_id": "c1"}'
 

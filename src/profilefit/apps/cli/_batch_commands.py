@@ -90,7 +90,8 @@ def run_score(args: argparse.Namespace) -> int:
     from profilefit.exceptions import ColumnError, MissingExtraError, OutputError, OutputPathError
 
     source = export_path(args.input)
-    if refused_outputs("score", args, inputs=(source, args.output, args.rejects), outputs=("decision_log",)):
+    elsewhere = {"--output": args.output, "--rejects": args.rejects}
+    if refused_outputs("score", args, inputs=(source,), outputs=("decision_log",), written_elsewhere=elsewhere):
         return EXIT_USAGE
     chunk_size = DEFAULT_CHUNK_SIZE if args.chunk_size is None else args.chunk_size
     if chunk_size < 1:

@@ -58,14 +58,18 @@ def refused_outputs(
     *,
     inputs: Iterable[str | Path | None],
     outputs: Iterable[str] = tuple(_FORMATS),
+    written_elsewhere: Mapping[str, str | Path | None] | None = None,
 ) -> bool:
     """True (after saying why) when an output option names an input, repeats another output, or has no folder.
 
     ``outputs`` are the names of the options that name files to write (``json``, ``html``, ``csv`` by
-    default; ``out``, ``decision_log``, ...); an option left out is skipped.
+    default; ``out``, ``decision_log``, ...); an option left out is skipped. ``written_elsewhere``
+    names the command's other outputs by their option (``{"-o": args.output}``), which these must not repeat.
     """
     given = [Path(path) for path in inputs if path not in (None, "", "-")]
-    seen: dict[str, Path] = {}
+    seen: dict[str, Path] = {
+        option: Path(path) for option, path in (written_elsewhere or {}).items() if path not in (None, "", "-")
+    }
     for name in outputs:
         value = getattr(args, name, None)
         if not value:
