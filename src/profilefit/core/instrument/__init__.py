@@ -1,8 +1,12 @@
 """The instrument: what the candidate answers, as a validated data file."""
 
 from profilefit.core.instrument._model import (
+    BLOCK_ANSWERS,
+    BLOCK_LABELS,
     RESERVED_FIELDS,
     AttentionCheck,
+    Block,
+    BlockStatement,
     Instrument,
     Item,
     Option,
@@ -27,10 +31,14 @@ from profilefit.core.instrument._review import (
 )
 
 __all__ = [
+    "BLOCK_ANSWERS",
+    "BLOCK_LABELS",
     "NEAR_DUPLICATE_JACCARD",
     "NEAR_DUPLICATE_RATIO",
     "RESERVED_FIELDS",
     "AttentionCheck",
+    "Block",
+    "BlockStatement",
     "Instrument",
     "Item",
     "Option",

@@ -14,15 +14,25 @@ from collections.abc import Mapping
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from annotated_types import Ge, Le, MaxLen, MinLen
 from pydantic import ConfigDict, Field, model_validator
 
 from profilefit._frozen import FrozenModel
 
+if TYPE_CHECKING:
+    from profilefit.core.thurstonian import ForcedChoiceDesign
+
 #: Field names of an assessment that are not items; an item may not take them.
 RESERVED_FIELDS = frozenset({"candidate_id", "completion_seconds", "schema_version", "instrument"})
+
+#: Labels of a block's statements in the order shown: the first is ``a``.
+BLOCK_LABELS = ("a", "b", "c")
+#: Every answer to a block of three: the label marked *most* like the candidate, then the one marked
+#: *least*. ``"ac"`` is "a most, c least" (so b sits between). Codes 0-5 in this order are how the
+#: arrays hold them; -1 is an unanswered block.
+BLOCK_ANSWERS = ("ab", "ac", "ba", "bc", "ca", "cb")
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
@@ -121,6 +131,41 @@ class Scenario(_FrozenModel):
         return self
 
 
+class BlockStatement(_Rated):
+    """One statement of a forced-choice block, keyed to a scale.
+
+    ``reverse`` means agreeing with the statement shows *less* of the scale (keyed negatively).
+    In a forced-choice instrument every statement needs its desirability rating: blocks are
+    matched on it.
+    """
+
+    id: Identifier
+    scale: Identifier
+    reverse: bool = False
+    text: Translations
+
+
+class Block(_FrozenModel):
+    """Three statements from three different scales; the candidate marks one *most* and one *least* like them.
+
+    The statements are shown in file order and labelled ``a``, ``b``, ``c`` (:data:`BLOCK_LABELS`);
+    an answer is two letters, most then least (:data:`BLOCK_ANSWERS`).
+    """
+
+    id: Identifier
+    statements: Annotated[list[BlockStatement], MinLen(3), MaxLen(3)]
+
+    @model_validator(mode="after")
+    def _three_scales_rated(self) -> Block:
+        scales = [statement.scale for statement in self.statements]
+        if len(set(scales)) != len(scales):
+            raise ValueError(f"block {self.id!r} holds two statements of one scale: {scales}")
+        unrated = [statement.id for statement in self.statements if statement.desirability is None]
+        if unrated:
+            raise ValueError(f"block {self.id!r}: statements {unrated} have no desirability; blocks are matched on it")
+        return self
+
+
 class AttentionCheck(_Rated):
     """A validity statement on the agreement scale, never scored into a scale.
 
@@ -172,6 +217,11 @@ class Timing(_FrozenModel):
     min_seconds_per_item: Annotated[float, Ge(0), Le(60)] = 2.0
     item_seconds: SecondsRange = SecondsRange(low=4.0, high=10.0)
     scenario_seconds: SecondsRange = SecondsRange(low=30.0, high=90.0)
+    #: Forced-choice blocks: reading three statements and marking two (instrument 2.0 sets it from
+    #: reading speed, docs/instrument.md).
+    block_seconds: SecondsRange = SecondsRange(low=15.0, high=35.0)
+    #: Faster than this per block suggests the statements were not read.
+    min_seconds_per_block: Annotated[float, Ge(0), Le(120)] = 5.0
 
 
 class Instrument(_FrozenModel):
@@ -199,7 +249,10 @@ class Instrument(_FrozenModel):
     (1, 6)
     """
 
-    schema_version: Literal["1"] = "1"
+    schema_version: Literal["1", "2"] = "1"
+    #: ``agreement``: items answered on the response scale (versions 1.x). ``forced_choice``: blocks of
+    #: three statements, most and least (version 2.0, schema_version "2"), scored by Thurstonian IRT.
+    format: Literal["agreement", "forced_choice"] = "agreement"
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
     version: Annotated[str, MinLen(1), MaxLen(32)]
     title: Translations
@@ -207,7 +260,8 @@ class Instrument(_FrozenModel):
     response_scale: ResponseScale = ResponseScale()
     timing: Timing = Timing()
     scales: Annotated[list[Scale], MinLen(1)]
-    items: Annotated[list[Item], MinLen(2)]
+    items: list[Item] = Field(default_factory=list)
+    blocks: list[Block] = Field(default_factory=list)
     scenarios: list[Scenario] = Field(default_factory=list)
     attention_checks: list[AttentionCheck] = Field(default_factory=list)
 
@@ -215,6 +269,7 @@ class Instrument(_FrozenModel):
     def _ids_unique_and_not_reserved(self) -> Instrument:
         field_ids = (
             [item.id for item in self.items]
+            + [block.id for block in self.blocks]
             + [scenario.id for scenario in self.scenarios]
             + [check.id for check in self.attention_checks]
         )
@@ -228,6 +283,32 @@ class Instrument(_FrozenModel):
         scale_ids = [scale.id for scale in self.scales]
         if len(set(scale_ids)) != len(scale_ids):
             raise ValueError(f"scale ids repeat: {scale_ids}")
+        statement_ids = [statement.id for block in self.blocks for statement in block.statements]
+        repeated = sorted({i for i in statement_ids if statement_ids.count(i) > 1} | (set(statement_ids) & seen))
+        if repeated:
+            raise ValueError(f"statement ids must be unique and differ from field ids; repeated: {repeated}")
+        return self
+
+    @model_validator(mode="after")
+    def _format_has_its_content(self) -> Instrument:
+        if self.format == "agreement":
+            if self.blocks:
+                raise ValueError("an agreement instrument has items, not blocks; set format to forced_choice")
+            if len(self.items) < 2:
+                raise ValueError(f"an agreement instrument needs at least two items, got {len(self.items)}")
+            return self
+        if self.schema_version != "2":
+            raise ValueError('a forced_choice instrument is file schema_version "2"')
+        if self.items:
+            raise ValueError("a forced_choice instrument has blocks, not agreement items")
+        if not self.blocks:
+            raise ValueError("a forced_choice instrument needs blocks")
+        # Imported here: the Thurstonian engine brings scipy, which agreement scoring never needs.
+        from profilefit.core.thurstonian import check_design
+
+        problems = check_design(self.forced_choice_design())
+        if problems:
+            raise ValueError("the blocks do not identify normative scores: " + "; ".join(p.message for p in problems))
         return self
 
     @model_validator(mode="after")
@@ -236,6 +317,13 @@ class Instrument(_FrozenModel):
         for item in self.items:
             if item.scale not in scale_ids:
                 raise ValueError(f"item {item.id!r} names scale {item.scale!r}, which is not among {sorted(scale_ids)}")
+        for statement in self.statements:
+            if statement.scale not in scale_ids:
+                raise ValueError(
+                    f"statement {statement.id!r} names scale {statement.scale!r}, not among {sorted(scale_ids)}"
+                )
+        if self.format == "forced_choice":
+            return self
         for scale in self.scales:
             n_items = sum(item.scale == scale.id for item in self.items)
             if n_items < 2:
@@ -259,6 +347,7 @@ class Instrument(_FrozenModel):
         texts += [(f"scale {s.id} name", s.name) for s in self.scales]
         texts += [(f"scale {s.id} description", s.description) for s in self.scales]
         texts += [(f"item {i.id}", i.text) for i in self.items]
+        texts += [(f"statement {s.id}", s.text) for s in self.statements]
         texts += [(f"scenario {s.id}", s.text) for s in self.scenarios]
         texts += [(f"scenario {s.id} option {o.id}", o.text) for s in self.scenarios for o in s.options]
         texts += [(f"attention check {c.id}", c.text) for c in self.attention_checks]
@@ -279,6 +368,44 @@ class Instrument(_FrozenModel):
     def item_ids(self) -> tuple[str, ...]:
         """Item ids in file order: the column order of the item matrix."""
         return tuple(item.id for item in self.items)
+
+    @cached_property
+    def block_ids(self) -> tuple[str, ...]:
+        """Block ids in file order: the column order of the block matrix (forced choice)."""
+        return tuple(block.id for block in self.blocks)
+
+    @cached_property
+    def statements(self) -> tuple[BlockStatement, ...]:
+        """Every block statement, block by block, in the order shown."""
+        return tuple(statement for block in self.blocks for statement in block.statements)
+
+    @cached_property
+    def statement_ids(self) -> tuple[str, ...]:
+        """Statement ids, block by block: the order of Thurstonian parameters."""
+        return tuple(statement.id for statement in self.statements)
+
+    def forced_choice_design(self) -> ForcedChoiceDesign:
+        """The blocks as a Thurstonian design: scales are its traits, ``reverse`` its negative keying.
+
+        Raises
+        ------
+        ValueError
+            For an agreement instrument, which has no blocks.
+        """
+        from profilefit.core.thurstonian import ForcedChoiceDesign, Statement
+
+        if not self.blocks:
+            raise ValueError(f"instrument {self.id} {self.version} is not forced choice; it has no blocks")
+        return ForcedChoiceDesign(
+            traits=tuple(scale.id for scale in self.scales),
+            blocks=tuple(
+                tuple(
+                    Statement(id=statement.id, trait=statement.scale, keyed=-1 if statement.reverse else 1)
+                    for statement in block.statements
+                )
+                for block in self.blocks
+            ),
+        )
 
     @cached_property
     def scenario_ids(self) -> tuple[str, ...]:
@@ -322,14 +449,15 @@ class Instrument(_FrozenModel):
         """
         seconds = (len(self.items) + len(self.attention_checks)) * self.timing.seconds_per_item
         seconds += len(self.scenarios) * self.timing.seconds_per_scenario
+        seconds += len(self.blocks) * (self.timing.block_seconds.low + self.timing.block_seconds.high) / 2
         return seconds / 60.0
 
     def estimated_minutes_range(self) -> tuple[float, float]:
         """Completion time in minutes, from a quick to a slow reader.
 
-        Every agreement item and attention check takes ``timing.item_seconds`` and every
-        scenario ``timing.scenario_seconds``; the low ends give the first figure, the high
-        ends the second.
+        Every agreement item and attention check takes ``timing.item_seconds``, every block
+        ``timing.block_seconds`` and every scenario ``timing.scenario_seconds``; the low ends
+        give the first figure, the high ends the second.
 
         Returns
         -------
@@ -345,8 +473,11 @@ class Instrument(_FrozenModel):
         """
         n_agreement = len(self.items) + len(self.attention_checks)
         n_scenarios = len(self.scenarios)
+        n_blocks = len(self.blocks)
         low = n_agreement * self.timing.item_seconds.low + n_scenarios * self.timing.scenario_seconds.low
         high = n_agreement * self.timing.item_seconds.high + n_scenarios * self.timing.scenario_seconds.high
+        low += n_blocks * self.timing.block_seconds.low
+        high += n_blocks * self.timing.block_seconds.high
         return low / 60.0, high / 60.0
 
     def length_text(self) -> str:
