@@ -10,6 +10,7 @@ Maydeu-Olivares (2011). See docs/thurstonian.md.
 - :class:`ThurstonianModel`: the design with utilities, loadings, uniquenesses and trait correlations.
 - :func:`simulate_answers`: people and their answers from known parameters.
 - :func:`score`: MAP or EAP trait scores with standard errors, for a batch at once.
+- :class:`ThurstonianParameters`: a model's parameters as a file, matched to a design by statement id.
 - :func:`calibrate`: the parameters from many people's answers, by limited-information least squares.
 """
 
@@ -33,6 +34,7 @@ from profilefit.core.thurstonian._design import (
     require_identifiable,
 )
 from profilefit.core.thurstonian._model import ThurstonianModel, example_model
+from profilefit.core.thurstonian._parameters import StatementParameters, ThurstonianParameters
 from profilefit.core.thurstonian._score import TraitScores, empirical_reliability, score
 
 __all__ = [
@@ -44,7 +46,9 @@ __all__ = [
     "Layout",
     "SimulatedAnswers",
     "Statement",
+    "StatementParameters",
     "ThurstonianModel",
+    "ThurstonianParameters",
     "TraitScores",
     "balanced_design",
     "calibrate",
