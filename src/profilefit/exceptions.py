@@ -52,6 +52,10 @@ class ForcedChoiceDesignError(ProfilefitError, ValueError):
     """A forced-choice design cannot give normative scores as it stands; the message lists every problem."""
 
 
+class ParametersError(ProfilefitError, ValueError):
+    """A forced-choice instrument's Thurstonian parameters file is missing, unreadable or for another instrument."""
+
+
 class MissingExtraError(ProfilefitError, ImportError):
     """An optional library is not installed; the message names the extra that adds it and how to install it."""
 

@@ -6,8 +6,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from profilefit.core.instrument import load_instrument
-from profilefit.core.schema import DEMOGRAPHIC_FIELDS, assessment_model, build_assessment_model, describe_errors
+from profilefit.core.instrument import BLOCK_ANSWERS, load_instrument
+from profilefit.core.schema import (
+    BLOCK_ALLOWED,
+    DEMOGRAPHIC_FIELDS,
+    assessment_model,
+    build_assessment_model,
+    describe_errors,
+)
 from profilefit.core.screening import json_schemas
 from tests.strategies import assessments, bad_answers
 
@@ -88,3 +94,46 @@ def test_committed_json_schema_is_current(which):
     """Regenerate with: profilefit schema --which NAME > docs/schema/NAME.schema.json"""
     committed = json.loads((SCHEMA_DIR / f"{which}.schema.json").read_text(encoding="utf-8"))
     assert committed == json_schemas()[which], f"docs/schema/{which}.schema.json is stale; regenerate it"
+
+
+def test_committed_json_schema_of_instrument_2_is_current():
+    """Regenerate with: profilefit schema --instrument customer-contact-2.0 --which assessment
+    > docs/schema/assessment-2.0.schema.json"""
+    committed = json.loads((SCHEMA_DIR / "assessment-2.0.schema.json").read_text(encoding="utf-8"))
+    current = json_schemas(load_instrument("customer-contact-2.0"))["assessment"]
+    assert committed == current, "docs/schema/assessment-2.0.schema.json is stale; regenerate it"
+
+
+@pytest.fixture(scope="module")
+def forced_choice():
+    return load_instrument("customer-contact-2.0")
+
+
+@given(answer=st.sampled_from(BLOCK_ANSWERS), upper=st.lists(st.booleans(), min_size=2, max_size=2))
+def test_block_fields_take_two_letters_in_either_case(forced_choice, answer, upper):
+    Assessment = assessment_model(forced_choice)
+    spelt = "".join(letter.upper() if up else letter for letter, up in zip(answer, upper, strict=True))
+    block = forced_choice.block_ids[0]
+    assessment = Assessment.model_validate({"candidate_id": "c1", block: f" {spelt} "})
+    assert getattr(assessment, block) == answer
+    assert assessment.answers() == {block: answer}
+
+
+@pytest.mark.parametrize("value", ["aa", "abc", "a", "ad", 3, "a b", "ca,"])
+def test_a_bad_block_answer_names_field_value_and_the_two_letter_rule(forced_choice, value):
+    Assessment = assessment_model(forced_choice)
+    block = forced_choice.block_ids[-1]
+    with pytest.raises(ValidationError) as caught:
+        Assessment.model_validate({"candidate_id": "c1", block: value})
+    (problem,) = describe_errors(caught.value, forced_choice)
+    assert problem["field"] == block
+    assert problem["value"] == value
+    assert problem["reason"] == BLOCK_ALLOWED
+    assert "most like you then the one least like you (ab, ac, ba, bc, ca, cb)" in problem["reason"]
+
+
+def test_instrument_2_has_no_item_fields_and_its_json_schema_lists_the_answers(forced_choice):
+    schema = json_schemas(forced_choice)["assessment"]["properties"]
+    assert not set(schema) & {item.id for item in load_instrument().items}
+    for block in forced_choice.block_ids:
+        assert schema[block]["anyOf"][0]["enum"] == list(BLOCK_ANSWERS)

@@ -205,7 +205,8 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
     - Empty cells are unanswered (left out): ``None``, ``""`` (blank text), NaN, pandas'
       ``NA`` and ``NaT``. An empty ``candidate_id`` text is kept, so the schema names it.
     - Text loses surrounding spaces. In an answer column a whole number in text (``"4"``,
-      ``"+4"``, ``"04"``, ``"4.0"``) becomes that ``int``; option letters are lower-cased;
+      ``"+4"``, ``"04"``, ``"4.0"``) becomes that ``int``; option letters and two-letter block
+      answers are lower-cased (``"B"`` is ``b``, ``"AC"`` is ``ac``);
       ``completion_seconds`` may use a decimal comma (``"525,8"``).
     - In an answer column a float holding a whole number (``4.0``, as pandas stores an
       integer column with gaps) becomes that ``int``; ``4.5`` stays and is refused.
@@ -219,7 +220,8 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
         When two keys name the same field.
     """
     answer_fields = _answer_fields(instrument)
-    scenario_fields = set(instrument.scenario_ids)
+    # Option letters and two-letter block answers are read in either case ("B" is b, "AC" is ac).
+    letter_fields = set(instrument.scenario_ids) | set(instrument.block_ids)
     typed: dict[str, Any] = {}
     seen: set[str] = set()
     for key, value in row.items():
@@ -236,7 +238,7 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
                 continue
             if name in answer_fields and len(text) <= _MAX_DIGITS and _WHOLE_NUMBER.match(text):
                 typed[name] = int(text.partition(".")[0])
-            elif name in scenario_fields:
+            elif name in letter_fields:
                 typed[name] = text.lower()
             elif name == "completion_seconds" and len(text) <= _MAX_DIGITS and _DECIMAL.match(text):
                 typed[name] = float(text.replace(",", "."))

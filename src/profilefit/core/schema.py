@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     # Only an annotation: pydantic exports it from 2.10, and profilefit runs on pydantic from 2.6.
     from pydantic import ModelWrapValidatorHandler
 
-from profilefit.core.instrument import Instrument, load_instrument
+from profilefit.core.instrument import BLOCK_ANSWERS, Instrument, load_instrument
 from profilefit.core.rows import coerce_row, echo, load_json_object
 from profilefit.exceptions import JsonRowError, RepeatedFieldError
 
@@ -81,6 +81,17 @@ SECONDS_ALLOWED = (
     f"allowed: a finite number of seconds from 0 to {MAX_SECONDS} (digits 0-9, a decimal point or comma), "
     "or empty when not reported"
 )
+#: The reason every door gives for a forced-choice block answer it refuses.
+BLOCK_ALLOWED = (
+    "allowed: two letters, the statement most like you then the one least like you "
+    f"({', '.join(BLOCK_ANSWERS)}), or empty when unanswered"
+)
+#: How the published JSON Schema describes a block's field.
+BLOCK_DESCRIPTION = (
+    "forced-choice block of statements a, b and c; two letters: the statement marked most like the "
+    "candidate, then the one marked least like them (ac = a most, c least)"
+)
+
 #: The reason every door gives for an input that is not one assessment at all.
 NOT_A_MAPPING = "an assessment must be a mapping of field names to answers (a dict), JSON text, or an Assessment"
 
@@ -183,7 +194,8 @@ class AssessmentBase(BaseModel):
 
     def answers(self) -> dict[str, Any]:
         """The answered questions only, keyed by item, scenario or check id."""
-        ids = (*self.instrument.item_ids, *self.instrument.scenario_ids, *self.instrument.check_ids)
+        instrument = self.instrument
+        ids = (*instrument.item_ids, *instrument.block_ids, *instrument.scenario_ids, *instrument.check_ids)
         return {key: getattr(self, key) for key in ids if getattr(self, key) is not None}
 
 
@@ -204,7 +216,8 @@ def build_assessment_model(instrument: Instrument) -> type[AssessmentBase]:
     -------
     type[AssessmentBase]
         A strict, frozen pydantic model with one optional field per item
-        (an integer in the response range), per scenario (one of its option ids)
+        (an integer in the response range), per forced-choice block (a two-letter answer of
+        :data:`~profilefit.core.instrument.BLOCK_ANSWERS`), per scenario (one of its option ids)
         and per attention check.
 
     Examples
@@ -222,6 +235,8 @@ def build_assessment_model(instrument: Instrument) -> type[AssessmentBase]:
             answer | None,
             Field(default=None, description=f"{item.scale}; {item.text[instrument.languages[0]]}"),
         )
+    for block in instrument.blocks:
+        fields[block.id] = (Literal[BLOCK_ANSWERS] | None, Field(default=None, description=BLOCK_DESCRIPTION))
     for scenario in instrument.scenarios:
         option_ids = tuple(option.id for option in scenario.options)
         fields[scenario.id] = (
@@ -330,6 +345,8 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
             location in instrument.item_ids or location in instrument.check_ids
         ):
             reason = f"allowed: a whole number from {low} to {high}, or empty when unanswered"
+        elif location in instrument.block_ids and kind != "extra_forbidden":
+            reason = BLOCK_ALLOWED
         elif location == "completion_seconds" and kind != "extra_forbidden":
             reason = SECONDS_ALLOWED
         elif location == "candidate_id" and kind.startswith("string_"):
@@ -349,6 +366,7 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
 
 
 __all__ = [
+    "BLOCK_ALLOWED",
     "DEMOGRAPHIC_FIELDS",
     "NOT_A_MAPPING",
     "SCHEMA_VERSION",

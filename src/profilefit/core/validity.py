@@ -4,6 +4,12 @@ Each flag is computed for many candidates at once from the answer arrays. A flag
 never lowers a score by itself; it sends the candidate to a person
 (``needs_human_review``) with a plain explanation. Thresholds are module constants,
 documented in docs/fit.md with their sources.
+
+A forced-choice instrument (2.0) has blocks instead of agreement items, so three flags read
+the blocks there (docs/scoring.md, "Validity flags on 2.0"): ``straight_lining`` is the same
+place (a, b or c) marked most, or least, in most answered blocks; ``too_many_missing`` counts
+unanswered blocks; ``idealised`` reads how often the most desirable statement was marked most
+and the least desirable least. ``contradictory`` needs agreement items and never fires there.
 """
 
 from __future__ import annotations
@@ -49,6 +55,23 @@ IDEALISED_STATEMENTS_ONLY = 0.67
 #: Fewer answered rated statements than this and the index is not computed (nan; no flag).
 IDEALISED_MIN_ANSWERED = 8
 
+#: Forced choice: marking the statement in one place (a, b or c) most, or least, in this share of the
+#: answered blocks is answering by position, not content. Honest answers put the most-marked statement
+#: in each place about a third of the time (the design varies where each scale's statement sits), so on
+#: 24 answered blocks reaching 20 has a binomial chance of 6.6e-7 per place, and on 12 (the fewest that
+#: are scored) reaching 10 a chance of 5.4e-4 (scipy.stats.binom, p = 1/3).
+PATTERN_SHARE = 0.80
+#: Forced choice: the position rule needs at least this many answered blocks.
+PATTERN_MIN_BLOCKS = 12
+#: Forced choice: the idealised part from blocks is the share of rated blocks (their three desirability
+#: ratings not all equal) where a statement with the block's highest rating was marked most and one with
+#: its lowest least. Answering at random does that in 1 block of 6 when the ratings differ (1 in 3 with a
+#: tie at either end). With this share or more the flag fires on the blocks alone: 12 of 24 rated blocks
+#: at random has a binomial chance of 6e-7 (p = 1/6), 6 of 12 of 8e-3.
+FC_IDEALISED_STATEMENTS_ONLY = 0.5
+#: Forced choice: fewer answered rated blocks than this and the blocks part is not computed (nan).
+FC_IDEALISED_MIN_BLOCKS = 12
+
 FLAG_IDS = (
     "straight_lining",
     "failed_attention_check",
@@ -79,6 +102,11 @@ class ValidityFlags:
         How idealised the answers are, 0-1 (``nan`` where too few rated statements were answered).
     virtue_claims : ndarray of int, shape (n,)
         Virtue claims answered "strongly agree".
+    forced_choice : bool
+        The instrument is forced choice: ``longest_run`` and ``modal_count`` then count blocks
+        (the same two-letter answer in a row; the same place marked most or least), ``missing_items``
+        and ``n_items`` count blocks, and ``ideal_blocks`` and ``rated_blocks`` hold the blocks answered
+        in the desirability order and the rated blocks answered.
     """
 
     flags: NDArray[np.bool_]
@@ -92,6 +120,9 @@ class ValidityFlags:
     n_items: int
     idealised_index: NDArray[np.float64]
     virtue_claims: NDArray[np.int64]
+    forced_choice: bool = False
+    ideal_blocks: NDArray[np.int64] | None = None
+    rated_blocks: NDArray[np.int64] | None = None
 
     @property
     def any(self) -> NDArray[np.bool_]:
@@ -105,6 +136,10 @@ class ValidityFlags:
 
     def detail(self, row: int, flag: str) -> str:
         """A plain English explanation of one flag for one candidate."""
+        if self.forced_choice:
+            text = self._forced_choice_detail(row, flag)
+            if text is not None:
+                return text
         if flag == "straight_lining":
             return (
                 f"gave one answer to {self.modal_count[row]} of {self.n_items - self.missing_items[row]} statements, "
@@ -129,12 +164,37 @@ class ValidityFlags:
             )
         raise KeyError(f"unknown flag {flag!r}; known: {', '.join(FLAG_IDS)}")
 
+    def _forced_choice_detail(self, row: int, flag: str) -> str | None:
+        answered = self.n_items - self.missing_items[row]
+        if flag == "straight_lining":
+            return (
+                f"marked the statement in one place (a, b or c) most, or least, in {self.modal_count[row]} of "
+                f"{answered} blocks; the same two letters {self.longest_run[row]} times in a row"
+            )
+        if flag == "too_many_missing":
+            return f"left {self.missing_items[row]} of {self.n_items} blocks unanswered, or too few for a score"
+        if flag == "idealised" and self.ideal_blocks is not None and self.rated_blocks is not None:
+            return (
+                f"answered in an idealised way (index {self.idealised_index[row]:.2f}): the most desirable statement "
+                f"marked most and the least desirable least in {self.ideal_blocks[row]} of {self.rated_blocks[row]} "
+                f"blocks; {self.virtue_claims[row]} improbable virtue(s) claimed strongly"
+            )
+        return None
+
 
 def minimum_plausible_seconds(responses: Responses) -> float:
-    """Fastest plausible completion time: 2 s per agreement item and 10 s per scenario by default."""
+    """Fastest plausible completion time: 2 s per agreement item and 10 s per scenario by default.
+
+    A forced-choice block adds the instrument's ``timing.min_seconds_per_block`` (5 s by default).
+    """
     instrument = responses.instrument
     n_agreement = len(instrument.items) + len(instrument.attention_checks)
-    return instrument.timing.min_seconds_per_item * n_agreement + MIN_SECONDS_PER_SCENARIO * len(instrument.scenarios)
+    seconds = instrument.timing.min_seconds_per_item * n_agreement + MIN_SECONDS_PER_SCENARIO * len(
+        instrument.scenarios
+    )
+    if instrument.blocks:  # added only when there are blocks, so an agreement instrument's figure is unchanged
+        seconds += instrument.timing.min_seconds_per_block * len(instrument.blocks)
+    return seconds
 
 
 def _answer_patterns(
@@ -230,15 +290,22 @@ def idealised_parts(responses: Responses) -> tuple[NDArray[np.float64], NDArray[
     points = (answers == extreme[None, :]) + IDEALISED_NEAR * (answers == near[None, :])
     with np.errstate(invalid="ignore", divide="ignore"):
         statements = np.where(answered >= IDEALISED_MIN_ANSWERED, points.sum(axis=1) / answered, np.nan)
+    return (statements, *_virtue_claims(responses))
+
+
+def _virtue_claims(responses: Responses) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Share of answered virtue claims answered at the top of the scale (``nan`` when none), and their count."""
+    instrument = responses.instrument
+    n = len(responses)
     claim_columns = list(instrument.virtue_claim_columns)
     if not claim_columns:
-        return statements, np.full(n, np.nan), np.zeros(n, dtype=np.int64)
+        return np.full(n, np.nan), np.zeros(n, dtype=np.int64)
     claims = responses.checks[:, claim_columns]
     given = (~np.isnan(claims)).sum(axis=1)
     strong = (claims == instrument.response_scale.max).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(given > 0, strong / given, np.nan)
-    return statements, share, strong.astype(np.int64)
+    return share, strong.astype(np.int64)
 
 
 def idealised_index(responses: Responses) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
@@ -262,14 +329,17 @@ def idealised_flag(responses: Responses) -> NDArray[np.bool_]:
 
 
 def _idealised(
-    statements: NDArray[np.float64], claims: NDArray[np.float64], strong: NDArray[np.int64]
+    statements: NDArray[np.float64],
+    claims: NDArray[np.float64],
+    strong: NDArray[np.int64],
+    statements_only: float = IDEALISED_STATEMENTS_ONLY,
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int64]]:
     """The index, the flag and the strong claims, from the parts computed once."""
     combined = IDEALISED_STATEMENT_WEIGHT * statements + (1 - IDEALISED_STATEMENT_WEIGHT) * claims
     # nan (no claim answered, or too few statements) never reaches a threshold. A small tolerance:
     # the parts are means of halves and sixths, and 0.45 must not miss 0.4499999.
     flag: NDArray[np.bool_] = (np.nan_to_num(combined, nan=-1.0) >= IDEALISED_THRESHOLD - 1e-9) | (
-        np.nan_to_num(statements, nan=-1.0) >= IDEALISED_STATEMENTS_ONLY - 1e-9
+        np.nan_to_num(statements, nan=-1.0) >= statements_only - 1e-9
     )
     return np.where(np.isnan(claims), statements, combined), flag, strong
 
@@ -288,6 +358,8 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
     ValidityFlags
     """
     instrument = responses.instrument
+    if instrument.format == "forced_choice":
+        return _forced_choice_flags(responses, scores)
     items = responses.items
     n, k = items.shape
     low, high = instrument.response_scale.min, instrument.response_scale.max
@@ -348,9 +420,90 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
     )
 
 
+@identity_cache()
+def _ideal_answers(instrument: Instrument) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Per block and answer code, whether the answer is in the desirability order; and which blocks are rated.
+
+    An answer is in order when the statement marked most has the block's highest rating and the one
+    marked least its lowest (either of two tied statements counts). A block whose three ratings are
+    equal has no order and is not rated.
+    """
+    from profilefit.core.scoring import BLOCK_POSITIONS
+
+    ideal = np.zeros((len(instrument.blocks), len(BLOCK_POSITIONS) - 1), dtype=bool)
+    rated = np.zeros(len(instrument.blocks), dtype=bool)
+    for row, block in enumerate(instrument.blocks):
+        ratings = [statement.desirability or 0.0 for statement in block.statements]
+        rated[row] = max(ratings) > min(ratings)
+        for code, (most, least) in enumerate(BLOCK_POSITIONS[:-1].tolist()):
+            ideal[row, code] = rated[row] and ratings[most] == max(ratings) and ratings[least] == min(ratings)
+    return ideal, rated
+
+
+def _forced_choice_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
+    """The flags of a forced-choice instrument (see the module docstring)."""
+    from profilefit.core.scoring import BLOCK_POSITIONS, NO_ANSWER
+
+    instrument = responses.instrument
+    blocks = responses.blocks
+    n, k = blocks.shape
+    answered = blocks != NO_ANSWER
+    n_answered = answered.sum(axis=1)
+
+    # Position pattern: how often each place (a, b, c) was marked most, and least.
+    positions = BLOCK_POSITIONS.take(blocks.astype(np.intp), axis=0)  # (n, k, 2); -1 where unanswered
+    counts = [(positions[:, :, side] == place).sum(axis=1) for side in (0, 1) for place in range(3)]
+    modal = np.max(counts, axis=0).astype(np.int64) if k else np.zeros(n, dtype=np.int64)
+    longest, _, _ = _answer_patterns(np.where(answered, blocks + 1, 0).astype(np.int8), 6)
+    straight = (n_answered >= PATTERN_MIN_BLOCKS) & (modal >= PATTERN_SHARE * n_answered - 1e-9)
+
+    if instrument.instructed_columns:
+        columns, expected = _expected_checks(instrument)
+        failed_checks = (responses.checks[:, columns] != expected[None, :]).sum(axis=1)  # nan != x: failed
+    else:
+        failed_checks = np.zeros(n, dtype=np.int64)
+
+    minimum = minimum_plausible_seconds(responses)
+    too_fast = ~np.isnan(responses.seconds) & (responses.seconds < minimum)
+
+    missing = k - n_answered
+    thin = np.isnan(scores.scales).any(axis=1) | np.isnan(scores.situational).any(axis=1)
+    too_many_missing = (missing > MISSING_SHARE * k) | thin
+
+    ideal, rated = _ideal_answers(instrument)
+    rated_answered = (answered & rated[None, :]).sum(axis=1)
+    in_order = ideal[np.arange(k)[None, :], np.clip(blocks, 0, None)] & answered
+    ideal_count = in_order.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        statements = np.where(rated_answered >= FC_IDEALISED_MIN_BLOCKS, ideal_count / rated_answered, np.nan)
+    claims, strong = _virtue_claims(responses)
+    index, idealised, strong_claims = _idealised(statements, claims, strong, FC_IDEALISED_STATEMENTS_ONLY)
+
+    contradictory = np.zeros(n, dtype=bool)  # needs agreement items with both keyings
+    flags = np.column_stack([straight, failed_checks > 0, too_fast, contradictory, too_many_missing, idealised])
+    return ValidityFlags(
+        flags=flags,
+        longest_run=longest,
+        modal_count=modal,
+        failed_checks=failed_checks.astype(np.int64),
+        seconds=responses.seconds,
+        minimum_seconds=minimum,
+        contradictory_scales=np.zeros(n, dtype=np.int64),
+        missing_items=missing.astype(np.int64),
+        n_items=k,
+        idealised_index=index,
+        virtue_claims=strong_claims,
+        forced_choice=True,
+        ideal_blocks=ideal_count.astype(np.int64),
+        rated_blocks=rated_answered.astype(np.int64),
+    )
+
+
 __all__ = [
     "CONTRADICTION_SCALES",
     "CONTRADICTION_SHARE",
+    "FC_IDEALISED_MIN_BLOCKS",
+    "FC_IDEALISED_STATEMENTS_ONLY",
     "FLAG_IDS",
     "IDEALISED_STATEMENTS_ONLY",
     "IDEALISED_THRESHOLD",
@@ -358,6 +511,8 @@ __all__ = [
     "MIN_SECONDS_PER_SCENARIO",
     "MISSING_SHARE",
     "MODAL_SHARE",
+    "PATTERN_MIN_BLOCKS",
+    "PATTERN_SHARE",
     "ValidityFlags",
     "idealised_index",
     "idealised_parts",

@@ -72,7 +72,13 @@ def _with_gaps(responses: Responses, share: float, seed: int) -> Responses:
     items = responses.items.copy()
     items[rng.random(items.shape) < share] = np.nan
     return Responses(
-        responses.instrument, responses.candidate_ids, items, responses.choices, responses.checks, responses.seconds
+        responses.instrument,
+        responses.candidate_ids,
+        items,
+        responses.choices,
+        responses.checks,
+        responses.seconds,
+        responses.blocks,
     )
 
 
@@ -86,7 +92,9 @@ def write_bundled_data(directory: str | Path) -> list[Path]:
     sample = simulate(400, seed=SAMPLE_SEED, config=config, instrument=instrument)
     ids = np.array([f"cand-{k:04d}" for k in range(1, 401)], dtype=np.str_)
     responses = _with_gaps(sample.responses, 0.01, SAMPLE_SEED)
-    responses = Responses(instrument, ids, responses.items, responses.choices, responses.checks, responses.seconds)
+    responses = Responses(
+        instrument, ids, responses.items, responses.choices, responses.checks, responses.seconds, responses.blocks
+    )
     export = export_csv(responses)
     # Two rows as real exports sometimes have them: an answer out of range and an unknown option.
     bad = [

@@ -24,7 +24,11 @@ def register(subparsers: Any) -> None:
         "schema",
         help="print a JSON Schema: the input assessment and the result (both), or a study's JSON document",
     )
-    schema.add_argument("--instrument", help="a custom instrument file (.json or .toml); default: the shipped one")
+    schema.add_argument(
+        "--instrument",
+        help="a built-in instrument (customer-contact-2.0) or a custom instrument file (.json or .toml); "
+        "default: the shipped one",
+    )
     schema.add_argument(
         "--which",
         choices=["both", "assessment", "result", *STUDY_DOCUMENTS],

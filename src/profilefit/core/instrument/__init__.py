@@ -15,6 +15,8 @@ from profilefit.core.instrument._model import (
     Scenario,
     SecondsRange,
     Timing,
+    builtin_instrument_file,
+    builtin_instrument_name,
     instrument_to_json,
     load_instrument,
 )
@@ -49,6 +51,8 @@ __all__ = [
     "SimilarItems",
     "Timing",
     "WordLimits",
+    "builtin_instrument_file",
+    "builtin_instrument_name",
     "instrument_to_json",
     "load_instrument",
     "near_duplicate_items",

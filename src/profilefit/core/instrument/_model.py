@@ -488,7 +488,10 @@ class Instrument(_FrozenModel):
         return f"about {low}-{high} minutes"
 
 
-BUILTIN_INSTRUMENTS = {"customer-contact": "customer_contact.json"}
+#: Built-in instruments by name, and their files. ``"customer-contact"`` (the default) is version 1.2 until
+#: every layer speaks 2.0 (issue 21). A forced-choice file ``NAME.json`` has its Thurstonian parameters
+#: beside it in ``NAME.parameters.json`` (:func:`profilefit.core.scoring.load_parameters`).
+BUILTIN_INSTRUMENTS = {"customer-contact": "customer_contact.json", "customer-contact-2.0": "customer_contact_2.json"}
 
 
 def load_instrument(source: str | Path | None = None) -> Instrument:
@@ -497,8 +500,9 @@ def load_instrument(source: str | Path | None = None) -> Instrument:
     Parameters
     ----------
     source : str or Path, optional
-        A built-in instrument name (``"customer-contact"``, the default) or the path
-        of a ``.json`` or ``.toml`` file describing an organisation's own questionnaire.
+        A built-in instrument name (``"customer-contact"``, the default, version 1.2;
+        ``"customer-contact-2.0"``, the forced-choice version) or the path of a ``.json`` or
+        ``.toml`` file describing an organisation's own questionnaire.
 
     Returns
     -------
@@ -527,6 +531,31 @@ def _builtin_instrument(name: str) -> Instrument:
     # One shared object per built-in instrument: it is frozen, and derived tables cache on it.
     raw = resources.files("profilefit.core.instrument").joinpath("data", BUILTIN_INSTRUMENTS[name]).read_text("utf-8")
     return Instrument.model_validate_json(raw)
+
+
+def builtin_instrument_name(instrument_id: str, version: str) -> str | None:
+    """The built-in name of the instrument with this id and version, or ``None`` when none is built in.
+
+    A model file or a results file names its instrument by id and version; this finds the shipped
+    file that matches (and so the parameters file beside it).
+
+    Examples
+    --------
+    >>> builtin_instrument_name("customer-contact", "1.2")
+    'customer-contact'
+    >>> builtin_instrument_name("customer-contact", "0.9") is None
+    True
+    """
+    for name in BUILTIN_INSTRUMENTS:
+        instrument = _builtin_instrument(name)
+        if instrument.id == instrument_id and instrument.version == version:
+            return name
+    return None
+
+
+def builtin_instrument_file(name: str) -> str:
+    """The file name, inside the package's ``data`` folder, of a built-in instrument."""
+    return BUILTIN_INSTRUMENTS[name]
 
 
 def instrument_to_json(instrument: Instrument) -> str:

@@ -15,11 +15,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from profilefit.core.instrument import Instrument
+from profilefit.core.instrument import BLOCK_ANSWERS, BLOCK_LABELS, Instrument
 from profilefit.core.schema import AssessmentBase
 
 #: Marks an unanswered scenario in the choice matrix.
 NO_CHOICE = -1
+#: Marks an unanswered forced-choice block in the block matrix.
+NO_ANSWER = -1
+#: Each block answer code (0-5, :data:`~profilefit.core.instrument.BLOCK_ANSWERS` order) as the positions
+#: of the statements marked most and least; the last row is an unanswered block (code -1).
+BLOCK_POSITIONS = np.array(
+    [[BLOCK_LABELS.index(answer[0]), BLOCK_LABELS.index(answer[1])] for answer in BLOCK_ANSWERS] + [[-1, -1]],
+    dtype=np.int8,
+)
+BLOCK_POSITIONS.setflags(write=False)
+_BLOCK_CODE = {answer: code for code, answer in enumerate(BLOCK_ANSWERS)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,13 +41,19 @@ class Responses:
     instrument : Instrument
     candidate_ids : ndarray of str, shape (n,)
     items : ndarray of float64, shape (n, n_items)
-        Raw answers in the response range, ``nan`` where unanswered.
+        Raw answers in the response range, ``nan`` where unanswered. Shape ``(n, 0)`` for a
+        forced-choice instrument, which has no agreement items.
     choices : ndarray of int16, shape (n, n_scenarios)
         Index of the chosen option within its scenario, ``-1`` where unanswered.
     checks : ndarray of float64, shape (n, n_checks)
         Answers to attention checks, ``nan`` where unanswered.
     seconds : ndarray of float64, shape (n,)
         Completion time in seconds, ``nan`` where not reported.
+    blocks : ndarray of int8, shape (n, n_blocks)
+        Forced-choice answers: the code of the two-letter answer (0-5, in
+        :data:`~profilefit.core.instrument.BLOCK_ANSWERS` order: ``ab`` is 0, ``cb`` is 5), ``-1``
+        where unanswered. Shape ``(n, 0)`` for an agreement instrument. Left out (``None``), every
+        block is unanswered.
     """
 
     instrument: Instrument
@@ -46,9 +62,30 @@ class Responses:
     choices: NDArray[np.int16]
     checks: NDArray[np.float64]
     seconds: NDArray[np.float64]
+    blocks: NDArray[np.int8] = None  # type: ignore[assignment]  # filled in __post_init__
+
+    def __post_init__(self) -> None:
+        if self.blocks is None:
+            # Frozen: the one assignment a default needs goes through object.__setattr__.
+            unanswered = np.full((len(self), len(self.instrument.blocks)), NO_ANSWER, dtype=np.int8)
+            object.__setattr__(self, "blocks", unanswered)
+        elif self.blocks.shape != (len(self), len(self.instrument.blocks)):
+            raise ValueError(
+                f"blocks must have shape {(len(self), len(self.instrument.blocks))} "
+                f"(candidates, blocks of the instrument), got {self.blocks.shape}"
+            )
 
     def __len__(self) -> int:
         return int(self.items.shape[0])
+
+    def block_positions(self) -> NDArray[np.int8]:
+        """The block answers as the Thurstonian engine reads them, shape (n, n_blocks, 2).
+
+        Per block the position (0 = ``a``) of the statement marked most, then of the one marked
+        least; ``-1, -1`` for an unanswered block (:func:`profilefit.core.thurstonian.score`).
+        """
+        positions: NDArray[np.int8] = BLOCK_POSITIONS.take(self.blocks.astype(np.intp), axis=0)
+        return positions
 
     @functools.cached_property
     def answer_codes(self) -> NDArray[np.int8] | None:
@@ -86,6 +123,7 @@ class Responses:
         items = np.full((n, len(instrument.items)), np.nan)
         choices = np.full((n, len(instrument.scenarios)), NO_CHOICE, dtype=np.int16)
         checks = np.full((n, len(instrument.attention_checks)), np.nan)
+        blocks = np.full((n, len(instrument.blocks)), NO_ANSWER, dtype=np.int8)
         seconds = np.full(n, np.nan)
         option_index = [{option.id: k for k, option in enumerate(s.options)} for s in instrument.scenarios]
         for row_number, row in enumerate(rows):
@@ -101,10 +139,14 @@ class Responses:
                 value = row.get(check_id)
                 if value is not None:
                     checks[row_number, column] = value
+            for column, block_id in enumerate(instrument.block_ids):
+                value = row.get(block_id)
+                if value is not None:
+                    blocks[row_number, column] = _BLOCK_CODE[value]
             if row.get("completion_seconds") is not None:
                 seconds[row_number] = row["completion_seconds"]
         ids = np.array([str(row["candidate_id"]) for row in rows], dtype=np.str_)
-        return cls(instrument, ids, items, choices, checks, seconds)
+        return cls(instrument, ids, items, choices, checks, seconds, blocks)
 
     def to_records(self) -> list[dict[str, Any]]:
         """The inverse of :meth:`from_records`: one dict per candidate, unanswered fields omitted."""
@@ -121,6 +163,9 @@ class Responses:
             for column, check_id in enumerate(instrument.check_ids):
                 if not np.isnan(self.checks[row, column]):
                     record[check_id] = int(self.checks[row, column])
+            for column, block_id in enumerate(instrument.block_ids):
+                if self.blocks[row, column] != NO_ANSWER:
+                    record[block_id] = BLOCK_ANSWERS[int(self.blocks[row, column])]
             if not np.isnan(self.seconds[row]):
                 record["completion_seconds"] = float(self.seconds[row])
             records.append(record)
@@ -135,6 +180,7 @@ class Responses:
             self.choices[rows],
             self.checks[rows],
             self.seconds[rows],
+            self.blocks[rows],
         )
         codes = self.__dict__.get("answer_codes")
         if codes is not None:
@@ -153,7 +199,51 @@ class Responses:
             np.concatenate([p.choices for p in parts]),
             np.concatenate([p.checks for p in parts]),
             np.concatenate([p.seconds for p in parts]),
+            np.concatenate([p.blocks for p in parts]),
         )
+
+
+def block_answer_codes(positions: NDArray[np.integer[Any]]) -> NDArray[np.int8]:
+    """Block answer codes from most/least positions: the inverse of :meth:`Responses.block_positions`.
+
+    Parameters
+    ----------
+    positions : ndarray of int, shape (n, n_blocks, 2)
+        Per block the position of the statement marked most, then least; ``-1, -1`` unanswered (as
+        :func:`profilefit.core.thurstonian.simulate_answers` gives them).
+
+    Returns
+    -------
+    ndarray of int8, shape (n, n_blocks)
+        Codes 0-5 in :data:`~profilefit.core.instrument.BLOCK_ANSWERS` order, ``-1`` where unanswered.
+
+    Raises
+    ------
+    ValueError
+        For a half-answered block, a position outside 0-2 or one statement marked both ways.
+
+    Examples
+    --------
+    >>> block_answer_codes(np.array([[[0, 2], [2, 1], [-1, -1]]]))
+    array([[ 1,  5, -1]], dtype=int8)
+    """
+    positions = np.asarray(positions)
+    n_labels = len(BLOCK_LABELS)
+    table = np.full(n_labels * n_labels + 1, -2, dtype=np.int8)  # -2: not an answer
+    for code, (most, least) in enumerate(BLOCK_POSITIONS[:-1].tolist()):
+        table[n_labels * most + least] = code
+    table[-1] = NO_ANSWER
+    most, least = positions[..., 0], positions[..., 1]
+    unanswered = (most == -1) & (least == -1)
+    inside = (most >= 0) & (most < n_labels) & (least >= 0) & (least < n_labels)
+    index = np.where(unanswered, n_labels * n_labels, np.where(inside, n_labels * most + least, 0))
+    codes: NDArray[np.int8] = np.where(unanswered | inside, table[index], -2).astype(np.int8)
+    if (codes == -2).any():
+        bad = tuple(int(k) for k in np.argwhere(codes == -2)[0])
+        raise ValueError(
+            f"positions {positions[bad].tolist()} at {bad} are not a most/least answer to a block of three"
+        )
+    return codes
 
 
 def attach_answer_codes(responses: Responses, codes: NDArray[np.int8]) -> None:

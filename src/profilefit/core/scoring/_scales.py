@@ -11,6 +11,14 @@ Missing answers
     uses the training mean for that scale and the too-many-missing validity flag
     asks a person to look. Answered items are not weighted up or down; the mean
     of what was answered is used as it is.
+Forced choice (instrument 2.0)
+    Blocks of three statements, one marked most and one least like the candidate, are scored by
+    Thurstonian IRT (:mod:`profilefit.core.thurstonian`): the scale scores are the posterior modes
+    (MAP) of the traits, in the z metric of the calibration (0 is the mean of the people the
+    parameters describe, 1 their standard deviation), with standard errors. A scale score needs at
+    least half of the blocks answered (rounded up: 12 of 24); with fewer, every scale is missing
+    (``nan``), as for an agreement scale with too few items. ``answered`` counts, per scale, the
+    answered blocks holding one of its statements.
 Situational scores
     For each behaviour the scenario options are keyed to, the share of answered
     scenarios in which the candidate chose an option with that key. With fewer than
@@ -21,13 +29,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from profilefit.core.identity_cache import identity_cache
 from profilefit.core.instrument import Instrument
-from profilefit.core.scoring._responses import NO_CHOICE, Responses
+from profilefit.core.scoring._parameters import load_parameters
+from profilefit.core.scoring._responses import NO_ANSWER, NO_CHOICE, Responses
+
+if TYPE_CHECKING:
+    from profilefit.core.thurstonian import ThurstonianModel
 
 #: Share of a scale's items (or of the scenarios) that must be answered for a score.
 MIN_ANSWERED_SHARE = 0.5
@@ -41,17 +54,23 @@ class ScaleScores:
     ----------
     instrument : Instrument
     scales : ndarray of shape (n, n_scales)
-        Mean keyed answer per scale, in the response range; ``nan`` when too few items were answered.
+        Agreement instrument: mean keyed answer per scale, in the response range. Forced choice:
+        the trait estimate (MAP, z metric). ``nan`` when too few items (blocks) were answered.
     answered : ndarray of shape (n, n_scales)
-        Number of answered items per scale.
+        Number of answered items per scale; forced choice: answered blocks holding a statement of
+        the scale.
     situational : ndarray of shape (n, n_keys)
         Share of answered scenarios where the option keyed to each behaviour was chosen.
+    standard_errors : ndarray of shape (n, n_scales) or None
+        Forced choice: the posterior standard deviation of each trait estimate (Laplace), ``nan``
+        where the scale is. ``None`` for an agreement instrument, whose means have none.
     """
 
     instrument: Instrument
     scales: NDArray[np.float64]
     answered: NDArray[np.int64]
     situational: NDArray[np.float64]
+    standard_errors: NDArray[np.float64] | None = None
 
     def features(self) -> NDArray[np.float64]:
         """The classifier's input: scale scores then situational scores, shape (n, n_features)."""
@@ -94,13 +113,16 @@ def keyed_items(instrument: Instrument, items: NDArray[np.float64]) -> NDArray[n
     return keyed
 
 
-def score_responses(responses: Responses) -> ScaleScores:
+def score_responses(responses: Responses, model: ThurstonianModel | None = None) -> ScaleScores:
     """Score answers into scale and situational scores.
 
     Parameters
     ----------
     responses : Responses
         Answers of ``n`` candidates.
+    model : ThurstonianModel, optional
+        Forced choice only: the parameters to score with; by default those of
+        :func:`load_parameters` (the file shipped with a built-in instrument).
 
     Returns
     -------
@@ -117,6 +139,8 @@ def score_responses(responses: Responses) -> ScaleScores:
     (1, 8)
     """
     instrument = responses.instrument
+    if instrument.format == "forced_choice":
+        return _forced_choice_scores(responses, load_parameters(instrument) if model is None else model)
     _, membership, needed = _keying(instrument)
     codes = responses.answer_codes
     # Sums of whole-number answers are exact in float64, so one row scored alone and
@@ -136,6 +160,43 @@ def score_responses(responses: Responses) -> ScaleScores:
     with np.errstate(invalid="ignore", divide="ignore"):
         scales = np.where(answered >= needed, sums / np.maximum(answered, 1), np.nan)
     return ScaleScores(instrument, scales, answered, situational_scores(instrument, responses.choices))
+
+
+@identity_cache()
+def _block_membership(instrument: Instrument) -> NDArray[np.float64]:
+    """Per block and scale, 1 when the block holds a statement of the scale, shape (n_blocks, n_scales)."""
+    position = {scale_id: k for k, scale_id in enumerate(instrument.scale_ids)}
+    membership = np.zeros((len(instrument.blocks), len(instrument.scales)))
+    for row, block in enumerate(instrument.blocks):
+        for statement in block.statements:
+            membership[row, position[statement.scale]] = 1.0
+    return membership
+
+
+def _forced_choice_scores(responses: Responses, model: ThurstonianModel) -> ScaleScores:
+    """Thurstonian MAP scores of forced-choice answers, ``nan`` for a candidate with too few answered blocks."""
+    from profilefit.core.thurstonian import score  # scipy: only forced-choice scoring needs it
+
+    instrument = responses.instrument
+    statement_ids = tuple(statement.id for statement in model.design.statements)
+    if model.design.traits != instrument.scale_ids or statement_ids != instrument.statement_ids:
+        raise ValueError(
+            f"the Thurstonian model is for another design than instrument {instrument.id} {instrument.version}: "
+            "its traits or statements differ"
+        )
+    answered_blocks = responses.blocks != NO_ANSWER
+    needed = math.ceil(MIN_ANSWERED_SHARE * len(instrument.blocks))
+    enough = answered_blocks.sum(axis=1) >= needed
+    n = len(responses)
+    scales = np.full((n, len(instrument.scales)), np.nan)
+    errors = np.full_like(scales, np.nan)
+    if enough.any():
+        # Only the candidates who will get scores are scored: the others would cost a Newton run for nothing.
+        traits = score(model, responses.block_positions()[enough])
+        scales[enough], errors[enough] = traits.estimate, traits.standard_error
+    answered = (answered_blocks.astype(np.float64) @ _block_membership(instrument)).astype(np.int64)
+    situational = situational_scores(instrument, responses.choices)
+    return ScaleScores(instrument, scales, answered, situational, errors)
 
 
 @identity_cache()

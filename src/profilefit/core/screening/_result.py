@@ -55,9 +55,17 @@ class ScaleResult(_Frozen):
     """A scale score with its standing in the norm group."""
 
     scale: str
-    score: float | None
+    score: float | None = Field(
+        description="Agreement instrument: the mean keyed answer. Forced choice (2.0): the trait estimate in "
+        "the z metric (0 the calibration group's mean, 1 its standard deviation). Null when too few were answered."
+    )
     percentile: float | None
-    answered_items: int
+    answered_items: int = Field(
+        description="Answered items of the scale; forced choice: answered blocks holding one of its statements."
+    )
+    standard_error: float | None = Field(
+        None, description="Forced choice: the standard error of the trait estimate; null on agreement instruments."
+    )
 
 
 class ValidityFlag(_Frozen):

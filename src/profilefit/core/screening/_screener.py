@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,7 +31,14 @@ from profilefit.core.fit import (
 )
 from profilefit.core.profiles import PROFILE_IDS
 from profilefit.core.schema import AssessmentBase, assessment_model, validate_row
-from profilefit.core.scoring import NormGroup, Responses, ScaleScores, filled_scale_scores, score_responses
+from profilefit.core.scoring import (
+    NormGroup,
+    Responses,
+    ScaleScores,
+    filled_scale_scores,
+    load_parameters,
+    score_responses,
+)
 from profilefit.core.screening._result import (
     UNDETERMINED,
     Contribution,
@@ -42,6 +49,9 @@ from profilefit.core.screening._result import (
     ValidityFlag,
 )
 from profilefit.core.validity import ValidityFlags, validity_flags
+
+if TYPE_CHECKING:
+    from profilefit.core.thurstonian import ThurstonianModel
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,6 +142,11 @@ class Screener:
         default is ``"complex-case"`` when the model's instrument has that role's
         scales (the shipped one does) and no role otherwise, so a model trained on
         an organisation's own instrument still loads; ``None`` leaves ``fit`` out.
+    parameters : str, Path or ThurstonianModel, optional
+        Forced-choice instruments only: the Thurstonian parameters to score with, as a file or a
+        model. By default the file shipped with the built-in instrument the model reads
+        (:func:`profilefit.core.scoring.load_parameters`); an organisation's own forced-choice
+        instrument needs its file here.
 
     Examples
     --------
@@ -151,11 +166,24 @@ class Screener:
         min_confidence: float | None = None,
         decision_log: str | Path | DecisionLog | None = None,
         role: RoleProfile | str | Path | None = "default",
+        parameters: str | Path | ThurstonianModel | None = None,
     ) -> None:
         self.artifact = artifact
         self.assessment_model: type[AssessmentBase] = assessment_model(artifact.instrument)
         # Score with the schema's instrument object, so derived tables are cached once.
         self.instrument = self.assessment_model.instrument
+        #: The Thurstonian model of a forced-choice instrument (``None`` on agreement instruments).
+        self.thurstonian: ThurstonianModel | None = None
+        if self.instrument.format == "forced_choice":
+            if parameters is None or isinstance(parameters, str | Path):
+                self.thurstonian = load_parameters(self.instrument, parameters)
+            else:
+                self.thurstonian = parameters
+        elif parameters is not None:
+            raise ValueError(
+                f"parameters are for forced-choice instruments; {self.instrument.id} {self.instrument.version} "
+                "is answered on an agreement scale"
+            )
         self.norms = norms if norms is not None else artifact.norms
         self.min_confidence = _checked_confidence(
             artifact.manifest.min_confidence if min_confidence is None else min_confidence
@@ -220,6 +248,7 @@ class Screener:
         min_confidence: float | None = None,
         decision_log: str | Path | DecisionLog | None = None,
         role: RoleProfile | str | Path | None = "default",
+        parameters: str | Path | ThurstonianModel | None = None,
     ) -> Screener:
         """Load a model (by default the shipped reference model) and build a screener.
 
@@ -233,7 +262,12 @@ class Screener:
             If the installed scikit-learn differs from the one that wrote the model.
         """
         return cls(
-            load_artifact(path), norms=norms, min_confidence=min_confidence, decision_log=decision_log, role=role
+            load_artifact(path),
+            norms=norms,
+            min_confidence=min_confidence,
+            decision_log=decision_log,
+            role=role,
+            parameters=parameters,
         )
 
     @property
@@ -290,7 +324,7 @@ class Screener:
         """Score many candidates at once into arrays (the core both paths share)."""
         if responses.instrument is not self.instrument and responses.instrument != self.instrument:
             raise ValueError("these responses belong to another instrument than the model's")
-        scores = score_responses(responses)
+        scores = score_responses(responses, self.thurstonian)
         features = scores.features()
         logits = self._standardise(features) @ self._coef.T + self._intercept
         probabilities = _softmax(logits)
@@ -340,6 +374,7 @@ class Screener:
         towards = np.asarray(ids)[batch.top]
         against = np.asarray(ids)[batch.second]
         contributions = self._standardise(batch.features) * (self._coef[batch.top] - self._coef[batch.second])
+        errors = batch.scores.standard_errors
         results = []
         for row in range(len(batch)):
             order = np.argsort(-np.abs(contributions[row]), kind="stable")
@@ -364,6 +399,7 @@ class Screener:
                     score=_number(batch.scores.scales[row, k]),
                     percentile=_number(batch.percentiles[row, k]),
                     answered_items=int(batch.scores.answered[row, k]),
+                    standard_error=None if errors is None else _number(errors[row, k]),
                 )
                 for k, scale_id in enumerate(scale_ids)
             ]

@@ -24,8 +24,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from profilefit.core.instrument import BLOCK_ANSWERS, BLOCK_LABELS
 from profilefit.core.schema import SCHEMA_VERSION
-from profilefit.core.scoring import NO_CHOICE
+from profilefit.core.scoring import NO_ANSWER, NO_CHOICE
 from profilefit.data.batch._deps import require
 from profilefit.data.batch._fields import CANDIDATE_ID, CHECK, ITEM, FieldTable
 
@@ -264,6 +265,60 @@ def scenario_cells(column: Column, table: FieldTable, scenario: int) -> tuple[ND
     good = index >= 0
     choices[single[good]], ok[single[good]] = index[good], True
     return choices, ok
+
+
+@functools.lru_cache(maxsize=1)
+def _block_tables() -> tuple[NDArray[np.intp], NDArray[np.int8], dict[str, int]]:
+    """Lookup tables of the two-letter block answers.
+
+    The label index of every byte (``a`` and ``A`` are 0, ``-1`` for any other byte), the answer code
+    of every pair of label indices (at ``3 * most + least``; ``-1`` where most and least are one label),
+    and the two-letter texts (either case) with their codes.
+    """
+    label = np.full(256, -1, dtype=np.intp)
+    for index, letter in enumerate(BLOCK_LABELS):
+        label[ord(letter)] = label[ord(letter.upper())] = index
+    pair = np.full(len(BLOCK_LABELS) ** 2, NO_ANSWER, dtype=np.int8)
+    text: dict[str, int] = {}
+    for code, answer in enumerate(BLOCK_ANSWERS):
+        pair[len(BLOCK_LABELS) * BLOCK_LABELS.index(answer[0]) + BLOCK_LABELS.index(answer[1])] = code
+        for first in (answer[0], answer[0].upper()):
+            for second in (answer[1], answer[1].upper()):
+                text[first + second] = code
+    return label, pair, text
+
+
+def block_cells(column: Column) -> tuple[NDArray[np.int8], Mask]:
+    """Answers of one forced-choice block column: the answer code (``-1`` = unanswered) and the proven-valid mask.
+
+    A cell is proven valid when empty or exactly one of the six two-letter answers, in either case
+    (``"ac"``, ``"AC"``, ``"Ac"``), as :func:`profilefit.core.rows.coerce_row` lower-cases them; any other
+    cell (``" ac"``, ``"aa"``, ``"a"``) goes to the reference rule, which decides.
+    """
+    label, pair, text = _block_tables()
+    if not is_arrow(column):
+        codes = np.full(len(column), NO_ANSWER, dtype=np.int8)
+        ok = np.zeros(len(column), dtype=bool)
+        for row, value in enumerate(column):
+            if value is None or _empty_text(value) or _missing_float(value):
+                ok[row] = True
+            elif type(value) is str and value in text:
+                codes[row], ok[row] = text[value], True
+        return codes, ok
+    column = _normalised(column)
+    codes = np.full(len(column), NO_ANSWER, dtype=np.int8)
+    if not _is_text(column):
+        return codes, quiet_cells(column)  # only empty cells of other types are valid
+    starts, lengths, data, null = _text_parts(column)
+    ok = null | (lengths == 0)
+    double = np.flatnonzero((lengths == 2) & ~null)
+    first, second = label[data[starts[double]]], label[data[starts[double] + 1]]
+    known = (first >= 0) & (second >= 0)
+    found = np.full(len(double), NO_ANSWER, dtype=np.int8)
+    found[known] = pair[len(BLOCK_LABELS) * first[known] + second[known]]
+    good = found != NO_ANSWER
+    codes[double[good]], ok[double[good]] = found[good], True
+    return codes, ok
 
 
 # ---- completion time ------------------------------------------------------------------------

@@ -26,6 +26,8 @@ from profilefit.exceptions import ColumnError
 
 #: Field kinds, as :attr:`FieldTable.kind` names them.
 ITEM, SCENARIO, CHECK, SECONDS, CANDIDATE_ID, VERSION = "item", "scenario", "check", "seconds", "id", "version"
+#: A forced-choice block (instrument 2.0): its cell is a two-letter answer, most then least.
+BLOCK = "block"
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,7 +38,7 @@ class FieldTable:
     ----------
     instrument : Instrument
     kind : dict of str to (str, int)
-        Field name to its kind (``"item"``, ``"scenario"``, ``"check"``, ``"seconds"``,
+        Field name to its kind (``"item"``, ``"scenario"``, ``"check"``, ``"block"``, ``"seconds"``,
         ``"id"`` or ``"version"``) and its column in the matching answer matrix.
     low, high : int
         The response range of items and attention checks.
@@ -65,6 +67,7 @@ def field_table(instrument: Instrument) -> FieldTable:
     kind.update({item_id: (ITEM, k) for k, item_id in enumerate(instrument.item_ids)})
     kind.update({scenario_id: (SCENARIO, k) for k, scenario_id in enumerate(instrument.scenario_ids)})
     kind.update({check_id: (CHECK, k) for k, check_id in enumerate(instrument.check_ids)})
+    kind.update({block_id: (BLOCK, k) for k, block_id in enumerate(instrument.block_ids)})
     low, high = instrument.response_scale.min, instrument.response_scale.max
     option_bytes, option_text = [], []
     for scenario in instrument.scenarios:

@@ -24,11 +24,12 @@ from pydantic import ValidationError
 from profilefit.core.identity_cache import identity_cache
 from profilefit.core.instrument import Instrument
 from profilefit.core.schema import AssessmentBase, assessment_model, describe_errors, validate_row
-from profilefit.core.scoring import NO_CHOICE, Responses, attach_answer_codes
+from profilefit.core.scoring import NO_ANSWER, NO_CHOICE, Responses, attach_answer_codes
 from profilefit.data.batch._cells import (
     Column,
     absent_cells,
     answer_cells,
+    block_cells,
     from_values,
     id_cells,
     is_arrow,
@@ -37,7 +38,17 @@ from profilefit.data.batch._cells import (
     seconds_cells,
     version_cells,
 )
-from profilefit.data.batch._fields import CANDIDATE_ID, CHECK, ITEM, SCENARIO, SECONDS, VERSION, FieldTable, field_table
+from profilefit.data.batch._fields import (
+    BLOCK,
+    CANDIDATE_ID,
+    CHECK,
+    ITEM,
+    SCENARIO,
+    SECONDS,
+    VERSION,
+    FieldTable,
+    field_table,
+)
 from profilefit.data.io import coerce_row, echo
 
 #: Columns of a rejects table, one row per problem.
@@ -155,6 +166,7 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
     codes = np.zeros((n, len(instrument.items)), dtype=np.int8)
     choices = np.empty((n, len(instrument.scenarios)), dtype=np.int16, order="F")
     checks = np.empty((n, len(instrument.attention_checks)), order="F")
+    blocks = np.empty((n, len(instrument.blocks)), dtype=np.int8, order="F")
     filled: set[tuple[str, int]] = set()
     seconds = np.full(n, np.nan)
     ids = np.full(n, None, dtype=object)
@@ -171,6 +183,8 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
             checks[:, position] = _answers(check_codes, table)
         elif kind == SCENARIO:
             choices[:, position], good = scenario_cells(column, table, position)
+        elif kind == BLOCK:
+            blocks[:, position], good = block_cells(column)
         elif kind == SECONDS:
             seconds, good = seconds_cells(column)
         elif kind == CANDIDATE_ID:
@@ -185,7 +199,7 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
         else:
             good = absent_cells(column)
         ok &= good
-    for kind, matrix, empty in ((SCENARIO, choices, NO_CHOICE), (CHECK, checks, np.nan)):
+    for kind, matrix, empty in ((SCENARIO, choices, NO_CHOICE), (CHECK, checks, np.nan), (BLOCK, blocks, NO_ANSWER)):
         for position in range(matrix.shape[1]):
             if (kind, position) not in filled:  # a question the export has no column for: unanswered
                 matrix[:, position] = empty
@@ -207,6 +221,7 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
             assert again.answer_codes is not None  # the schema accepts whole answers only
             codes[positions], choices[positions] = again.answer_codes, again.choices
             checks[positions], seconds[positions] = again.checks, again.seconds
+            blocks[positions] = again.blocks
     accepted = np.flatnonzero(ok)
     rows: Any = slice(None) if len(accepted) == n else accepted  # a slice copies nothing it need not
     kept_ids = ids[rows].tolist()
@@ -220,6 +235,7 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
         np.ascontiguousarray(choices[rows]),
         np.ascontiguousarray(checks[rows]),
         np.ascontiguousarray(seconds[rows]),
+        np.ascontiguousarray(blocks[rows]),
     )
     attach_answer_codes(responses, kept_codes)
     hashes = np.fromiter(map(hash, kept_ids), dtype=np.int64, count=len(kept_ids))

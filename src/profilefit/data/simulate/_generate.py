@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from profilefit.core.identity_cache import identity_cache
 from profilefit.core.instrument import Instrument, load_instrument
-from profilefit.core.scoring import Responses, cronbach_alpha
+from profilefit.core.scoring import NO_ANSWER, Responses, cronbach_alpha
 from profilefit.data.simulate._config import SimulationConfig
 from profilefit.data.simulate._presentation import Presentation, applicant_presentation, virtue_claim_answers
 
@@ -271,7 +271,9 @@ def answer(
     claims = list(instrument.virtue_claim_columns)
     if claims:
         checks[:, claims] = virtue_claim_answers(instrument, presentation, push, rng, rows, line)
-    return Responses(instrument, candidate_ids, items, choices, checks, np.round(seconds, 1))
+    # No forced-choice answers yet: every block of a 2.0 instrument is left unanswered here.
+    blocks = np.full((n, len(instrument.blocks)), NO_ANSWER, dtype=np.int8)
+    return Responses(instrument, candidate_ids, items, choices, checks, np.round(seconds, 1), blocks)
 
 
 def _logistic(logits: NDArray[np.float64]) -> NDArray[np.float64]:
