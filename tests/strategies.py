@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from profilefit.core.fit import RoleProfile, builtin_roles, load_role
-from profilefit.core.instrument import Instrument
+from profilefit.core.instrument import BLOCK_ANSWERS, Instrument
 from profilefit.core.profiles import PROFILE_IDS
 from profilefit.core.scoring import Responses
 from profilefit.evidence.audit import FIT_BANDS, Demographics, DemographicsTable, ScoredCandidate
@@ -415,6 +415,21 @@ def option_texts(option_ids: list[str]) -> st.SearchStrategy[str]:
     )
 
 
+def block_texts() -> st.SearchStrategy[str]:
+    """Cells of a forced-choice block: a two-letter answer in any case, padded, reversed twins, junk."""
+    answers = st.sampled_from(BLOCK_ANSWERS)
+    return st.one_of(
+        answers,
+        answers,
+        answers.map(str.upper),
+        answers.map(str.capitalize),
+        st.just(""),
+        answers.map(lambda answer: f" {answer} "),
+        st.sampled_from(["aa", "bb", "a", "abc", "ad", "a b", "a,c", "1", "Kb", "-", "ac "]),
+        st.text(_CELL_ALPHABET, max_size=3),
+    )
+
+
 def seconds_texts(*, max_seconds: float = 86_400.0) -> st.SearchStrategy[str]:
     """Completion-time cells: decimal point or comma, signed, out of range, exponent, junk."""
     plain = st.floats(0, max_seconds * 1.2, allow_nan=False).map(lambda x: f"{x:.1f}")
@@ -462,7 +477,7 @@ def candidate_id_texts(*, max_size: int = 140) -> st.SearchStrategy[str]:
 def export_columns(instrument: Instrument, *, max_items: int = 6) -> st.SearchStrategy[list[str]]:
     """A header: candidate_id, maybe completion_seconds, and a few items, scenarios and checks, in any order."""
     fields = st.lists(
-        st.sampled_from([*instrument.item_ids, *instrument.scenario_ids, *instrument.check_ids]),
+        st.sampled_from([*instrument.item_ids, *instrument.scenario_ids, *instrument.check_ids, *instrument.block_ids]),
         unique=True,
         max_size=max_items,
     )
@@ -480,6 +495,8 @@ def cell_texts(instrument: Instrument, column: str) -> st.SearchStrategy[str]:
     if column in instrument.scenario_ids:
         scenario = instrument.scenarios[instrument.scenario_ids.index(column)]
         return option_texts([option.id for option in scenario.options])
+    if column in instrument.block_ids:
+        return block_texts()
     return answer_texts(low=instrument.response_scale.min, high=instrument.response_scale.max)
 
 
@@ -492,6 +509,8 @@ def valid_cell_texts(instrument: Instrument, column: str) -> st.SearchStrategy[s
     if column in instrument.scenario_ids:
         scenario = instrument.scenarios[instrument.scenario_ids.index(column)]
         return st.sampled_from(["", *(option.id for option in scenario.options)])
+    if column in instrument.block_ids:
+        return st.sampled_from(["", *BLOCK_ANSWERS])
     low, high = instrument.response_scale.min, instrument.response_scale.max
     return st.one_of(st.just(""), st.integers(low, high).map(str))
 

@@ -62,6 +62,7 @@ def _assert_same(actual: Responses, expected: Responses) -> None:
     np.testing.assert_array_equal(actual.choices, expected.choices)
     np.testing.assert_array_equal(actual.checks, expected.checks)
     np.testing.assert_array_equal(actual.seconds, expected.seconds)
+    np.testing.assert_array_equal(actual.blocks, expected.blocks)
 
 
 def _without_id(rejects: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -76,6 +77,7 @@ def _fields(instrument: Instrument) -> set[str]:
         *instrument.item_ids,
         *instrument.scenario_ids,
         *instrument.check_ids,
+        *instrument.block_ids,
     }
 
 

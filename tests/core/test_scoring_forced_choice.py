@@ -1,0 +1,324 @@
+"""Instrument 2.0 in the scoring core: built-in, parameters, block answers, Thurstonian scale scores, flags.
+
+Every test reads the instrument's structure and the shipped parameters through their loaders, never a
+statement's text or a parameter's value, so they hold when the content and parameters files change.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from profilefit.core.instrument import BLOCK_ANSWERS, BLOCK_LABELS, load_instrument
+from profilefit.core.scoring import (
+    MIN_ANSWERED_SHARE,
+    NO_ANSWER,
+    Responses,
+    block_answer_codes,
+    load_parameters,
+    score_responses,
+)
+from profilefit.core.thurstonian import ThurstonianParameters, simulate_answers
+from profilefit.core.validity import (
+    FC_IDEALISED_MIN_BLOCKS,
+    FLAG_IDS,
+    MISSING_SHARE,
+    PATTERN_SHARE,
+    minimum_plausible_seconds,
+    validity_flags,
+)
+from profilefit.exceptions import ParametersError, ProfilefitError
+
+FC = load_instrument("customer-contact-2.0")
+MODEL = load_parameters(FC)
+N_BLOCKS = len(FC.blocks)
+
+
+def _responses(codes: np.ndarray, *, checks: np.ndarray | None = None, seconds: float = np.nan) -> Responses:
+    n = codes.shape[0]
+    return Responses(
+        FC,
+        np.array([f"c{k}" for k in range(n)], dtype=np.str_),
+        np.empty((n, 0)),
+        np.zeros((n, len(FC.scenarios)), dtype=np.int16),  # every scenario answered (its first option)
+        np.full((n, len(FC.attention_checks)), np.nan) if checks is None else checks,
+        np.full(n, seconds),
+        codes.astype(np.int8),
+    )
+
+
+def _simulated_codes(n: int, seed: int) -> np.ndarray:
+    return block_answer_codes(np.asarray(simulate_answers(MODEL, n, seed=seed).answers))
+
+
+def _flag(flags, name: str) -> np.ndarray:
+    return flags.flags[:, FLAG_IDS.index(name)]
+
+
+# ---- built-in and parameters ---------------------------------------------------------------------
+
+
+def test_two_is_built_in_and_the_default_stays_the_agreement_instrument():
+    assert FC.format == "forced_choice" and FC.schema_version == "2"
+    assert load_instrument().format == "agreement"
+    assert FC.scale_ids == load_instrument().scale_ids
+
+
+def test_the_shipped_parameters_fit_the_instrument_statement_by_statement():
+    assert MODEL.design.traits == FC.scale_ids
+    assert tuple(statement.id for statement in MODEL.design.statements) == FC.statement_ids
+    assert load_parameters(FC) is MODEL  # read once per instrument object
+
+
+def test_an_agreement_instrument_has_no_parameters():
+    with pytest.raises(ParametersError, match="agreement scale"):
+        load_parameters(load_instrument())
+
+
+def test_an_instrument_that_is_not_built_in_needs_a_parameters_path(tmp_path):
+    own = FC.model_copy(update={"version": "2.0-acme"})
+    with pytest.raises(ParametersError, match="not built in") as caught:
+        load_parameters(own)
+    assert isinstance(caught.value, ProfilefitError) and "2.0-acme" in str(caught.value)
+    with pytest.raises(ParametersError, match="no such parameters file") as missing:
+        load_parameters(own, tmp_path / "acme.parameters.json")
+    assert "acme.parameters.json" in str(missing.value)
+
+
+def test_a_parameters_file_for_another_version_or_other_statements_is_refused_by_name(tmp_path):
+    parameters = ThurstonianParameters.from_model(
+        MODEL, instrument=FC.id, instrument_version=FC.version, source="simulation"
+    )
+    own = FC.model_copy(update={"version": "2.0-acme"})
+    path = tmp_path / "acme.parameters.json"
+    parameters.save(path)
+    with pytest.raises(ParametersError, match=f"not for {own.id} 2.0-acme") as caught:
+        load_parameters(own, path)
+    assert str(path) in str(caught.value)
+
+    raw = json.loads(path.read_text("utf-8"))
+    raw["instrument_version"] = "2.0-acme"
+    dropped = FC.statement_ids[0]
+    del raw["statements"][dropped]
+    path.write_text(json.dumps(raw), "utf-8")
+    with pytest.raises(ParametersError, match=dropped) as mismatch:
+        load_parameters(own, path)
+    assert str(path) in str(mismatch.value)
+
+    path.write_text("{}", "utf-8")
+    with pytest.raises(ParametersError, match="not a Thurstonian parameters file"):
+        load_parameters(own, path)
+
+
+def test_a_parameters_path_gives_the_same_model_as_the_bundled_file(tmp_path):
+    path = tmp_path / "copy.parameters.json"
+    ThurstonianParameters.from_model(MODEL, instrument=FC.id, instrument_version=FC.version, source="simulation").save(
+        path
+    )
+    again = load_parameters(FC, path)
+    np.testing.assert_array_equal(again.loading, MODEL.loading)
+    np.testing.assert_array_equal(again.utility, MODEL.utility)
+
+
+# ---- block answers as arrays ---------------------------------------------------------------------
+
+block_answers = st.lists(st.sampled_from([None, *BLOCK_ANSWERS]), min_size=N_BLOCKS, max_size=N_BLOCKS)
+
+
+@given(st.lists(block_answers, min_size=1, max_size=4))
+def test_block_answers_round_trip_through_records_take_and_concatenate(people):
+    records = [
+        {"candidate_id": f"c{k}", **{b: a for b, a in zip(FC.block_ids, answers, strict=True) if a is not None}}
+        for k, answers in enumerate(people)
+    ]
+    responses = Responses.from_records(FC, records)
+    assert responses.items.shape == (len(people), 0)
+    assert responses.blocks.shape == (len(people), N_BLOCKS)
+    assert responses.to_records() == records
+    reversed_rows = np.arange(len(people))[::-1]
+    assert responses.take(reversed_rows).to_records() == records[::-1]
+    joined = Responses.concatenate([responses.take(slice(0, 1)), responses.take(slice(1, None))])
+    assert joined.to_records() == records
+    positions = responses.block_positions()
+    for person, answers in enumerate(people):
+        for block, answer in enumerate(answers):
+            expected = [-1, -1] if answer is None else [BLOCK_LABELS.index(answer[0]), BLOCK_LABELS.index(answer[1])]
+            assert positions[person, block].tolist() == expected
+    np.testing.assert_array_equal(block_answer_codes(positions), responses.blocks)
+
+
+def test_agreement_responses_have_an_empty_block_matrix_and_a_wrong_shape_is_refused():
+    agreement = Responses.from_records(load_instrument(), [{"candidate_id": "c1"}])
+    assert agreement.blocks.shape == (1, 0)
+    with pytest.raises(ValueError, match="blocks must have shape"):
+        _responses(np.zeros((2, N_BLOCKS - 1)))
+
+
+def test_positions_that_are_no_answer_are_refused():
+    with pytest.raises(ValueError, match="not a most/least answer"):
+        block_answer_codes(np.array([[[1, 1]]]))
+    with pytest.raises(ValueError, match="not a most/least answer"):
+        block_answer_codes(np.array([[[0, -1]]]))
+
+
+# ---- scale scores ----------------------------------------------------------------------------------
+
+
+def test_scales_are_thurstonian_estimates_with_standard_errors():
+    codes = _simulated_codes(200, seed=5)
+    scores = score_responses(_responses(codes))
+    assert scores.scales.shape == (200, len(FC.scales)) and not np.isnan(scores.scales).any()
+    assert scores.standard_errors is not None
+    assert ((scores.standard_errors > 0) & (scores.standard_errors < 1)).all()  # below the prior SD
+    blocks_per_scale = np.array([sum(s.scale == scale for s in FC.statements) for scale in FC.scale_ids])
+    np.testing.assert_array_equal(scores.answered, np.broadcast_to(blocks_per_scale, scores.answered.shape))
+
+
+def test_agreement_scores_have_no_standard_errors():
+    scores = score_responses(Responses.from_records(load_instrument(), [{"candidate_id": "c1"}]))
+    assert scores.standard_errors is None
+
+
+def test_fewer_than_half_the_blocks_answered_gives_no_scale_scores():
+    needed = math.ceil(MIN_ANSWERED_SHARE * N_BLOCKS)
+    codes = np.repeat(_simulated_codes(1, seed=6), 2, axis=0)
+    codes[0, needed:] = NO_ANSWER  # exactly half: scored
+    codes[1, needed - 1 :] = NO_ANSWER  # one fewer: not scored
+    scores = score_responses(_responses(codes))
+    assert not np.isnan(scores.scales[0]).any() and not np.isnan(scores.standard_errors[0]).any()
+    assert np.isnan(scores.scales[1]).all() and np.isnan(scores.standard_errors[1]).all()
+
+
+@settings(max_examples=15)
+@given(seed=st.integers(0, 10_000), order=st.randoms(use_true_random=False))
+def test_permuting_rows_changes_nobodys_scores(seed, order):
+    codes = _simulated_codes(12, seed=seed)
+    codes[np.random.default_rng(seed).random(codes.shape) < 0.2] = NO_ANSWER
+    rows = list(range(len(codes)))
+    order.shuffle(rows)
+    scores = score_responses(_responses(codes))
+    permuted = score_responses(_responses(codes[rows]))
+    np.testing.assert_allclose(permuted.scales, scores.scales[rows], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(permuted.standard_errors, scores.standard_errors[rows], rtol=0, atol=1e-9)
+
+
+def _keyed_statements() -> list[tuple[int, int, int]]:
+    """(block, position, scale column) of every statement, with its keying sign folded in later."""
+    return [
+        (block, position, FC.scale_ids.index(statement.scale))
+        for block, item in enumerate(FC.blocks)
+        for position, statement in enumerate(item.statements)
+    ]
+
+
+@settings(max_examples=25)
+@given(seed=st.integers(0, 10_000), where=st.sampled_from(_keyed_statements()), above=st.sampled_from([0, 1]))
+def test_moving_a_statement_from_least_to_most_never_moves_its_scale_against_its_keying(seed, where, above):
+    """From "x most, s least" to "s most, y least": only the comparisons with s change, all in its favour.
+
+    The log posterior is concave (docs/thurstonian.md), so winning comparisons never lowers a positively
+    keyed statement's scale, nor raises a negatively keyed one's. The tolerance is the scorer's: estimates
+    stop within about 1e-4 of the mode.
+    """
+    block, position, scale = where
+    others = [label for label in range(3) if label != position]
+    x, y = others[above], others[1 - above]
+    codes = np.repeat(_simulated_codes(1, seed=seed), 2, axis=0)
+    codes[0, block] = BLOCK_ANSWERS.index(BLOCK_LABELS[x] + BLOCK_LABELS[position])
+    codes[1, block] = BLOCK_ANSWERS.index(BLOCK_LABELS[position] + BLOCK_LABELS[y])
+    before, after = score_responses(_responses(codes)).scales[:, scale]
+    sign = -1.0 if FC.blocks[block].statements[position].reverse else 1.0
+    assert sign * (after - before) >= -1e-3
+
+
+# ---- validity flags on 2.0 ---------------------------------------------------------------------------
+
+
+def test_too_fast_counts_the_blocks_at_their_minimum():
+    minimum = minimum_plausible_seconds(_responses(np.zeros((0, N_BLOCKS))))
+    timing = FC.timing
+    expected = (
+        timing.min_seconds_per_block * N_BLOCKS
+        + timing.min_seconds_per_item * len(FC.attention_checks)
+        + 10.0 * len(FC.scenarios)
+    )
+    assert minimum == pytest.approx(expected, abs=1e-9)
+    codes = _simulated_codes(2, seed=7)
+    fast = _responses(codes, seconds=minimum - 1)
+    assert _flag(validity_flags(fast, score_responses(fast)), "too_fast").all()
+    slow = _responses(codes, seconds=minimum + 1)
+    assert not _flag(validity_flags(slow, score_responses(slow)), "too_fast").any()
+
+
+@pytest.mark.parametrize("label", range(3))
+@pytest.mark.parametrize("side", [0, 1])
+def test_one_place_marked_most_or_least_everywhere_is_a_pattern(label, side):
+    # Every block answered with the given label most (side 0) or least (side 1), the other letter varying.
+    answers = [a for a in BLOCK_ANSWERS if a[side] == BLOCK_LABELS[label]]
+    codes = np.array([[BLOCK_ANSWERS.index(answers[k % 2]) for k in range(N_BLOCKS)]])
+    flags = validity_flags(_responses(codes), score_responses(_responses(codes)))
+    assert _flag(flags, "straight_lining")[0]
+    assert flags.modal_count[0] == N_BLOCKS
+    assert "in one place (a, b or c)" in flags.detail(0, "straight_lining")
+
+
+def test_honest_simulated_answers_rarely_look_like_a_pattern():
+    codes = _simulated_codes(2000, seed=8)
+    flags = validity_flags(_responses(codes), score_responses(_responses(codes)))
+    share = _flag(flags, "straight_lining").mean()
+    assert share <= 0.005, f"{share:.4f} of honest simulated candidates flagged (threshold {PATTERN_SHARE})"
+
+
+def test_too_many_missing_counts_blocks():
+    allowed = math.floor(MISSING_SHARE * N_BLOCKS)
+    codes = np.repeat(_simulated_codes(1, seed=9), 2, axis=0)
+    codes[0, :allowed] = NO_ANSWER
+    codes[1, : allowed + 1] = NO_ANSWER
+    flags = validity_flags(_responses(codes), score_responses(_responses(codes)))
+    assert _flag(flags, "too_many_missing").tolist() == [False, True]
+    assert flags.detail(1, "too_many_missing").startswith(f"left {allowed + 1} of {N_BLOCKS} blocks unanswered")
+
+
+def _ideal_codes() -> np.ndarray:
+    """Each block answered in its desirability order (most desirable most, least desirable least)."""
+    row = []
+    for block in FC.blocks:
+        ratings = [statement.desirability or 0.0 for statement in block.statements]
+        most, least = int(np.argmax(ratings)), int(np.argmin(ratings))
+        if most == least:  # three equal ratings: any answer
+            most, least = 0, 1
+        row.append(BLOCK_ANSWERS.index(BLOCK_LABELS[most] + BLOCK_LABELS[least]))
+    return np.array([row])
+
+
+def test_blocks_answered_in_the_desirability_order_are_idealised():
+    rated = sum(len({s.desirability for s in block.statements}) > 1 for block in FC.blocks)
+    if rated < FC_IDEALISED_MIN_BLOCKS:
+        pytest.fail(f"{rated} blocks have differing ratings; the blocks part needs {FC_IDEALISED_MIN_BLOCKS}")
+    codes = _ideal_codes()
+    flags = validity_flags(_responses(codes), score_responses(_responses(codes)))
+    assert _flag(flags, "idealised")[0]
+    assert flags.ideal_blocks[0] == flags.rated_blocks[0] == rated
+    assert flags.idealised_index[0] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_virtue_claims_combine_with_the_blocks_as_on_agreement_instruments():
+    codes = _simulated_codes(1, seed=10)
+    claims = list(FC.virtue_claim_columns)
+    checks = np.full((2, len(FC.attention_checks)), np.nan)
+    for column in FC.instructed_columns:
+        checks[:, column] = FC.attention_checks[column].expected
+    checks[0, claims] = FC.response_scale.max  # every claim strongly agreed
+    checks[1, claims] = FC.response_scale.min
+    both = _responses(np.repeat(codes, 2, axis=0), checks=checks)
+    flags = validity_flags(both, score_responses(both))
+    statements = flags.ideal_blocks / flags.rated_blocks
+    np.testing.assert_allclose(flags.idealised_index, 0.6 * statements + 0.4 * np.array([1.0, 0.0]), atol=1e-12)
+    assert flags.virtue_claims.tolist() == [len(claims), 0]
+    assert not _flag(flags, "failed_attention_check").any()
+    assert not _flag(flags, "contradictory").any()
