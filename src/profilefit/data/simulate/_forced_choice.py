@@ -50,6 +50,8 @@ from profilefit.data.simulate._presentation import (
 #: slope ``a / 1.702`` (Camilli 1994). It turns 1.2's logits (discriminations, faking pushes) into
 #: probit units of a statement's own error SD.
 LOGISTIC_SCALE = 1.702
+#: The maximal pattern ranks a block's statements by desirability times this, plus the person's utility.
+MAXIMAL_WEIGHT = 1e6
 #: Careless responders spend this fraction of the too-fast threshold per block (uniform): they do
 #: not read the statements.
 CARELESS_BLOCK_SHARE = (0.3, 1.0)
@@ -282,11 +284,15 @@ def simulate_forced_choice(
     psi = np.sqrt(model.uniqueness)
     eta = responding / population_sd(config)[None, :]
     utility = model.utility + model.loading * eta[:, lay.statement_trait] + rng.standard_normal((n, psi.size)) * psi
-    if presentation.statement_shift.any():
+    if presentation.condition == "maximal":
+        # The ideal pattern: marked by desirability alone, in every block and whatever the person's
+        # faking factor; their own utility only breaks ties (ratings differ by far more than 1e-3).
+        utility = utility + MAXIMAL_WEIGHT * presentation.statement_shift[None, :]
+    elif presentation.statement_shift.any():
         # A push in logits, as on an agreement item; in probit units of the statement's error SD it is
         # push / 1.702, and that error SD is psi on the utility's scale.
         shift = presentation.statement_shift * psi / LOGISTIC_SCALE
-        utility = utility + np.clip(push[:, None] * shift[None, :], -1e6, 1e6)
+        utility = utility + push[:, None] * shift[None, :]
     per_block = utility.reshape(n, len(instrument.blocks), len(BLOCK_LABELS))
     positions = np.stack([per_block.argmax(axis=2), per_block.argmin(axis=2)], axis=2)
     blocks = block_codes(positions)
