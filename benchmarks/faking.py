@@ -42,6 +42,7 @@ import argparse
 import contextlib
 import io
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -397,19 +398,26 @@ def run_forced_choice(args: argparse.Namespace) -> None:
         role = load_role(role_id)
         screening = ForcedChoiceScreening.build(role, instrument, model, norms, agreement)
         strength = calibrate_directed_strength(load_instrument(), role)
-        print(
-            f"\n{role_id} on 2.0: directed strength {strength:.3f} (1.2's, calibrated there to d = .99; not re-tuned)"
-        )
+        print(f"\n{role_id} on 2.0: directed strength {strength:.3f} (1.2's, calibrated there to d = .99; not tuned)")
         conditions = {
             c: presentation(c, instrument, role=role, rating_error_sd=args.rating_error, rating_seed=args.seed)
             for c in CONDITIONS
         }
+        # Where the gain comes from: directed faking in the blocks alone (scenarios answered honestly),
+        # and in the scenarios alone (blocks answered honestly).
+        directed = conditions["directed"]
+        parts = {
+            "dir.blocks": replace(directed, option_shift=[np.zeros_like(o) for o in directed.option_shift]),
+            "dir.scen.": replace(directed, statement_shift=np.zeros_like(directed.statement_shift)),
+        }
         results: dict[str, tuple[Any, ...]] = {}
         estimates: dict[str, NDArray[np.float64]] = {}
+        ideal_share: dict[str, float] = {}
         attentive = None
-        for condition, how in conditions.items():
+        for condition, how in {**conditions, **parts}.items():
             sim = simulate_forced_choice(args.n, instrument, seed=args.seed, presentation=how)
             attentive = ~sim.careless
+            ideal_share[condition] = float(np.nanmean(idealised_block_share(instrument, sim.blocks)[attentive]))
             estimates[condition] = map_scores(model, sim.positions).estimate
             fit = screening.scorer.score(
                 norms.percentiles(estimates[condition], instrument.scale_ids), choices=sim.choices
@@ -461,6 +469,7 @@ def run_forced_choice(args: argparse.Namespace) -> None:
         print(
             f"  {'condition':10s} {'gain SD':>8s} {'rank r':>7s} {'strong':>7s} {'clear':>7s}  "
             + " ".join(f"{flag[:11]:>11s}" for flag in flag_names)
+            + "  ideal.share"
         )
         for condition, (fit_score, band, flags) in results.items():
             gain = (fit_score[attentive].mean() - base.mean()) / base.std()
@@ -468,7 +477,10 @@ def run_forced_choice(args: argparse.Namespace) -> None:
             strong = band[attentive] == "strong"
             clear = strong & ~flags[attentive].any(axis=1)
             rates = " ".join(f"{flags[attentive, k].mean():11.3f}" for k in range(len(flag_names)))
-            print(f"  {condition:10s} {gain:8.2f} {rank:7.2f} {strong.mean():7.3f} {clear.mean():7.3f}  {rates}")
+            print(
+                f"  {condition:10s} {gain:8.2f} {rank:7.2f} {strong.mean():7.3f} {clear.mean():7.3f}  {rates}"
+                f"  {ideal_share[condition]:11.3f}"
+            )
         shares = quarter_faking(
             results["honest"], results["directed"], attentive, np.random.default_rng([args.seed, 25])
         )
