@@ -1,5 +1,6 @@
 """Instrument 2.0, the forced-choice customer-contact instrument, read as a psychometrician and a native
-reviewer in each language would (issue 21; the content review in docs/instrument.md, "Version 2.0").
+reviewer in each language would (issue 21; docs/instrument.md, "Version 2.0", lists every change with the
+review finding it answers).
 
 The file is not a built-in yet, so it is read from the package data directly.
 """
