@@ -14,6 +14,8 @@ from importlib import resources
 from statistics import mean
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from profilefit.core.instrument import Scenario, load_instrument
 from profilefit.core.profiles import PROFILE_IDS, load_profiles
@@ -55,7 +57,7 @@ AND = {"en": "and", "nb": "og", "sv": "och", "nl": "en"}
 COST_OPENERS = {
     "en": ("although", "which", "without", "so", "before", "leaving"),
     "nb": ("selv om", "noe som", "uten å", "uten at", "slik at", "så", "før"),
-    "sv": ("fast", "vilket", "utan att", "så att", "så", "innan"),
+    "sv": ("även om", "vilket", "utan att", "så att", "så", "innan"),
     "nl": ("al", "waardoor", "wat", "zonder", "zodat", "voordat"),
 }
 
@@ -236,6 +238,19 @@ def test_option_lengths_within_15_percent_of_the_scenario_mean(scenario, languag
         if abs(n - average) > LENGTH_TOLERANCE * average
     }
     assert not off, f"{scenario.id} {language}: mean {average:.1f} characters, {lengths}; outside ±15 %: {off}"
+
+
+@given(st.text())
+def test_length_does_not_depend_on_how_a_letter_was_composed(text):
+    assert _length(unicodedata.normalize("NFD", text)) == _length(text)
+
+
+@given(st.sampled_from(LANGUAGES), st.text(alphabet="abcdefghijklmnopqrstuvwxyzæøåäöëï", min_size=1, max_size=20))
+def test_a_stem_is_the_start_of_its_word_and_keeps_four_letters(language, word):
+    stem = _stem(word, language)
+    assert word.startswith(stem)
+    assert len(stem) >= min(4, len(word))
+    assert _shares_stem(word, stem, language)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.id)
