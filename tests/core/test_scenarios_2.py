@@ -1,4 +1,4 @@
-"""The situational-judgement scenarios written for instrument 2.0 (``scenarios_2.json``), against issue 21.
+"""The situational-judgement scenarios written for instrument 2.0 (the scenarios of ``customer_contact_2.json``), against issue 21.
 
 Each rule of the issue has its test: one action and one cost per option, option lengths within
 ±15 % of the scenario's mean in every language, no profile vocabulary, balanced keys, at least
@@ -150,8 +150,8 @@ def _shares_stem(word: str, stem: str, language: str) -> bool:
 
 
 def _scenario_file() -> list[dict]:
-    raw = resources.files("profilefit.core.instrument").joinpath("data", "scenarios_2.json").read_text("utf-8")
-    return json.loads(raw)
+    raw = resources.files("profilefit.core.instrument").joinpath("data", "customer_contact_2.json").read_text("utf-8")
+    return json.loads(raw)["scenarios"]
 
 
 def _scale_and_profile_texts() -> dict[str, list[str]]:
@@ -159,7 +159,7 @@ def _scale_and_profile_texts() -> dict[str, list[str]]:
     folder = resources.files("profilefit.core.instrument").joinpath("data")
     # Every instrument file shipped (1.2 now, 2.0 once it lands) names and describes its scales.
     for entry in folder.iterdir():
-        if not entry.name.endswith(".json") or entry.name == "scenarios_2.json":
+        if not entry.name.endswith(".json") or entry.name.endswith(".parameters.json") or entry.name.endswith(".norms.json"):
             continue
         for scale in json.loads(entry.read_text("utf-8")).get("scales", []):
             for language in LANGUAGES:
