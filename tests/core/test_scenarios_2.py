@@ -1,4 +1,4 @@
-"""The situational-judgement scenarios written for instrument 2.0 (the scenarios of ``customer_contact_2.json``), against issue 21.
+"""The situational-judgement scenarios of instrument 2.0 (in ``customer_contact_2.json``), against issue 21.
 
 Each rule of the issue has its test: one action and one cost per option, option lengths within
 ±15 % of the scenario's mean in every language, no profile vocabulary, balanced keys, at least
@@ -59,6 +59,15 @@ COST_OPENERS = {
     "nb": ("selv om", "noe som", "uten å", "uten at", "slik at", "så", "før"),
     "sv": ("även om", "vilket", "utan att", "så att", "så", "innan"),
     "nl": ("al", "waardoor", "wat", "zonder", "zodat", "voordat"),
+}
+
+# Words of 2.0's plain profile descriptions (core/data/profiles.json, rewritten to claim only what is
+# measured) that are grammar or name the situation, and that the scenarios use under several keys.
+_PLAIN_2_0 = {
+    "en": "about before how even trying asks reached reach suggest",
+    "nb": "har spør før hvordan noe vanlig vanlige vanligvis prøve",
+    "sv": "även frågar innan fråga vanliga sättet sätter något görs",
+    "nl": "voordat hoe volgens vraagt proberen volgende iets ook manier",
 }
 
 # Profile vocabulary. The banned words are every word of the scale names and descriptions (the
@@ -159,11 +168,17 @@ def _scale_and_profile_texts() -> dict[str, list[str]]:
     folder = resources.files("profilefit.core.instrument").joinpath("data")
     # Every instrument file shipped (1.2 now, 2.0 once it lands) names and describes its scales.
     for entry in folder.iterdir():
-        if not entry.name.endswith(".json") or entry.name.endswith(".parameters.json") or entry.name.endswith(".norms.json"):
+        if not entry.name.endswith(".json") or entry.name.endswith((".parameters.json", ".norms.json")):
             continue
-        for scale in json.loads(entry.read_text("utf-8")).get("scales", []):
+        instrument = json.loads(entry.read_text("utf-8"))
+        for scale in instrument.get("scales", []):
             for language in LANGUAGES:
-                texts[language] += [scale["name"][language], scale["description"][language]]
+                texts[language].append(scale["name"][language])
+                # 2.0's descriptions are plain sentences of everyday words ("before", "har"), written to
+                # claim only what the statements ask; their names, and 1.x's descriptions, carry the
+                # vocabulary that names a profile.
+                if instrument.get("schema_version", "1") == "1":
+                    texts[language].append(scale["description"][language])
     for profile in load_profiles().profiles:
         for language in LANGUAGES:
             texts[language] += [profile.name[language], profile.description[language]]
@@ -173,8 +188,10 @@ def _scale_and_profile_texts() -> dict[str, list[str]]:
 def _banned_stems() -> dict[str, frozenset[str]]:
     banned = {}
     for language, texts in _scale_and_profile_texts().items():
-        generic = set(_GENERIC[language].split())
+        generic = set(_GENERIC[language].split()) | set(_PLAIN_2_0[language].split())
+        plain = {_stem(word, language) for word in _PLAIN_2_0[language].split()}
         words = {word for text in texts for word in _words(text)} - generic
+        words = {word for word in words if _stem(word, language) not in plain}
         words |= set(_REVIEW_FAMILIES[language].split())
         banned[language] = frozenset(_stem(word, language) for word in words if len(word) >= 3)
     return banned
