@@ -6,6 +6,7 @@ Prints the figures docs/faking.md and the model card quote:
     python benchmarks/faking.py --n 50000 --seed 7
     python benchmarks/faking.py --rating-error 0.5   # our desirability ratings off by SD 0.5
     python benchmarks/faking.py --card docs/model-card.md --doc docs/faking.md   # write the figures there
+    python benchmarks/faking.py --only 2.0 --n 5000     # the forced-choice section alone, quicker
 
 The same simulated applicants answer under every condition (honest, average applicant,
 directed at the role, maximal), with the same response noise, so each faked fit has an
@@ -21,6 +22,16 @@ the strong band (fit alone, and strong without a flag) and of the top decile, ag
 share when everyone answers honestly (the target is at most 1.3 times). Last, the answer
 records of the faking issue, scored as an applicant would send them.
 
+Then the same for the forced-choice instrument 2.0 (the shipped file when it is in the package,
+otherwise the draft of tests/simulated_forced_choice.py; ``--instrument2`` names another): the same
+people answer its blocks (``simulate_forced_choice``), are scored by the Thurstonian engine (MAP with
+the shipped parameters, or the simulation's when no file ships), placed on a norm group of honest
+simulated applicants' estimates, and given the role fit by ``RoleFitScorer`` with the shipped model's
+profile logits and their scenario choices (the Screener does not score 2.0 yet). Printed: each scale's
+d of directed faking against honest on 1.2 and 2.0, the issue's targets with a quarter faking, and
+the maximal and directed answer records with the flags that read 2.0 answers (failed check, too
+fast, idealised from the virtue claims and the forced-choice idealised share).
+
 The applicants are simulated (docs/simulation.md, docs/faking.md): these figures say what the
 defences do against the faking the simulation models, not against every real applicant.
 """
@@ -30,6 +41,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +50,41 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import spearmanr
 
-from profilefit.core.fit import builtin_roles, load_role
-from profilefit.core.instrument import Instrument
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.simulated_forced_choice import (
+    ForcedChoiceScreening,
+    draft_instrument,
+    forced_choice_flags,
+    honest_norms,
+    shipped_forced_choice,
+)
+
+from profilefit.core.fit import RoleProfile, builtin_roles, load_role
+from profilefit.core.instrument import Instrument, load_instrument
+from profilefit.core.scoring import score_responses
 from profilefit.core.screening import Screener
+from profilefit.core.thurstonian import ThurstonianModel, ThurstonianParameters
+from profilefit.core.thurstonian import score as map_scores
 from profilefit.core.validity import FLAG_IDS
-from profilefit.data.simulate import CONDITIONS, presentation, role_scale_inflation, simulate
+from profilefit.data.simulate import (
+    CONDITIONS,
+    block_codes,
+    calibrate_directed_strength,
+    idealised_block_share,
+    presentation,
+    role_scale_inflation,
+    simulate,
+    simulate_forced_choice,
+    simulation_parameters,
+)
+from profilefit.data.simulate._parameters_file import parameters_file, shipped_instrument_file
 from profilefit.data.training._card import FAKING_END, FAKING_START, write_marked_section
+
+#: Markers of the forced-choice figures in docs/faking.md (not the model card: it describes the 1.2 model).
+FAKING_2_START, FAKING_2_END = "<!-- faking-2.0:start -->", "<!-- faking-2.0:end -->"
+#: Speer et al. (2023), forced-choice scales: faked-minus-honest d for context-desirable traits, and over all.
+SPEER_FC_DESIRABLE, SPEER_FC_ALL = 0.61, 0.41
 
 
 def scored(screener: Screener, responses: Any) -> tuple[NDArray[np.float64], NDArray[np.str_], Any, Any]:
@@ -186,20 +228,34 @@ def main() -> None:
     )
     parser.add_argument("--card", type=Path, help="write the printed figures into this model card")
     parser.add_argument("--doc", type=Path, help="write the printed figures into this page too")
+    parser.add_argument("--instrument2", type=Path, help="a forced-choice instrument file for the 2.0 section")
+    parser.add_argument("--only", choices=("1.2", "2.0"), help="print one section only (default: both)")
     args = parser.parse_args()
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        run(args)
-    text = printed.getvalue()
-    print(text, end="")
     # The command as run, without where it wrote: the figures depend only on these options.
     options = [f"--n {args.n}"] * (args.n != 20_000) + [f"--seed {args.seed}"] * (args.seed != 20261206)
     options += [f"--rating-error {args.rating_error}"] * (args.rating_error != 0.0)
+    options += [f"--instrument2 {args.instrument2}"] * (args.instrument2 is not None)
     command = " ".join(["python benchmarks/faking.py", *options])
-    for path in (args.card, args.doc):
-        if path is not None:
+    if args.only != "2.0":
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            run(args)
+        text = printed.getvalue()
+        print(text, end="")
+        for path in (args.card, args.doc):
+            if path is not None:
+                write_marked_section(
+                    path, FAKING_START, FAKING_END, f"`{command}` printed:\n\n```text\n{text.rstrip()}\n```"
+                )
+    if args.only != "1.2":
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            run_forced_choice(args)
+        text = printed.getvalue()
+        print(text, end="")
+        if args.doc is not None:
             write_marked_section(
-                path, FAKING_START, FAKING_END, f"`{command}` printed:\n\n```text\n{text.rstrip()}\n```"
+                args.doc, FAKING_2_START, FAKING_2_END, f"`{command}` printed:\n\n```text\n{text.rstrip()}\n```"
             )
 
 
@@ -279,6 +335,195 @@ def run(args: argparse.Namespace) -> None:
             f"  {label:50s} fit {result.fit.score:5.1f} {result.fit.band or 'incomplete':8s} flags: {flags:24s} "
             f"review: {'yes' if result.needs_human_review else 'no'}"
         )
+
+
+# ---- instrument 2.0: forced choice ----------------------------------------------------------------
+
+
+def forced_choice_setup(args: argparse.Namespace) -> tuple[Instrument, str, ThurstonianModel, str]:
+    """The 2.0 instrument and the parameters it is scored with, each with where it came from."""
+    if args.instrument2 is not None:
+        instrument, origin = load_instrument(args.instrument2), str(args.instrument2)
+        params_path = parameters_file(args.instrument2)
+    elif (shipped := shipped_forced_choice()) is not None:
+        instrument, origin = shipped, "the shipped file"
+        params_path = parameters_file(shipped_instrument_file())
+    else:
+        instrument = draft_instrument()
+        origin = "the draft of tests/simulated_forced_choice.py (the shipped file is not in the package yet)"
+        params_path = None
+    design = instrument.forced_choice_design()
+    if params_path is not None and params_path.is_file():
+        return instrument, origin, ThurstonianParameters.load(params_path).to_model(design), str(params_path.name)
+    return instrument, origin, simulation_parameters(instrument).to_model(design), "the simulation's, computed"
+
+
+def scale_d(before: NDArray[np.float64], after: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Each column's mean change in SD of ``before``."""
+    d: NDArray[np.float64] = (after - before).mean(axis=0) / before.std(axis=0)
+    return d
+
+
+def maximal_blocks(instrument: Instrument, role: RoleProfile | None) -> NDArray[np.int8]:
+    """Most the top-rated statement, least the bottom-rated one, in every block: by the role's coached
+    desirability, or by the generic ratings when ``role`` is None. Shape (1, n_blocks)."""
+    shift = (
+        presentation("maximal", instrument, role=role).statement_shift
+        if role is not None
+        else np.array([s.desirability or 0.0 for s in instrument.statements])
+    )
+    per_block = shift.reshape(len(instrument.blocks), 3)
+    positions = np.stack([per_block.argmax(axis=1), per_block.argmin(axis=1)], axis=1)[None, :, :]
+    return block_codes(positions)
+
+
+def run_forced_choice(args: argparse.Namespace) -> None:
+    instrument, origin, model, parameters = forced_choice_setup(args)
+    agreement = Screener.load()
+    print(
+        f"\ninstrument 2.0 ({instrument.id} {instrument.version}, {len(instrument.blocks)} blocks; {origin}); "
+        f"parameters: {parameters}"
+    )
+    print(
+        f"{args.n} simulated applicants per condition (seed {args.seed}), the same people as on 1.2; scored by "
+        "MAP; norms: honest simulated applicants (seed + 1); attentive applicants counted"
+    )
+    honest_norm_sim = simulate_forced_choice(
+        args.n, instrument, seed=args.seed + 1, presentation=presentation("honest", instrument)
+    )
+    norms = honest_norms(instrument, model, honest_norm_sim)
+    agreement_instrument = agreement.instrument
+    flag_names = ("failed_attention_check", "too_fast", "idealised")
+    for role_id in builtin_roles():
+        role = load_role(role_id)
+        screening = ForcedChoiceScreening.build(role, instrument, model, norms, agreement)
+        strength = calibrate_directed_strength(load_instrument(), role)
+        print(f"\n{role_id} on 2.0: directed strength {strength:.3f} (1.2's, calibrated there to d = .99; not tuned)")
+        conditions = {
+            c: presentation(c, instrument, role=role, rating_error_sd=args.rating_error, rating_seed=args.seed)
+            for c in CONDITIONS
+        }
+        # Where the gain comes from: directed faking in the blocks alone (scenarios answered honestly),
+        # and in the scenarios alone (blocks answered honestly).
+        directed = conditions["directed"]
+        parts = {
+            "dir.blocks": replace(directed, option_shift=[np.zeros_like(o) for o in directed.option_shift]),
+            "dir.scen.": replace(directed, statement_shift=np.zeros_like(directed.statement_shift)),
+        }
+        results: dict[str, tuple[Any, ...]] = {}
+        estimates: dict[str, NDArray[np.float64]] = {}
+        ideal_share: dict[str, float] = {}
+        attentive = None
+        for condition, how in {**conditions, **parts}.items():
+            sim = simulate_forced_choice(args.n, instrument, seed=args.seed, presentation=how)
+            attentive = ~sim.careless
+            ideal_share[condition] = float(np.nanmean(idealised_block_share(instrument, sim.blocks)[attentive]))
+            estimates[condition] = map_scores(model, sim.positions).estimate
+            fit = screening.scorer.score(
+                norms.percentiles(estimates[condition], instrument.scale_ids), choices=sim.choices
+            )
+            flags = forced_choice_flags(instrument, sim.blocks, sim.checks, sim.seconds)
+            results[condition] = (fit.score, fit.band, np.column_stack([flags[f] for f in flag_names]))
+        assert attentive is not None
+
+        # Per-scale inflation, directed against honest, on both formats (the same people).
+        honest_12 = simulate(
+            args.n,
+            seed=args.seed,
+            instrument=agreement_instrument,
+            presentation=presentation("honest", agreement_instrument),
+        )
+        directed_12 = simulate(
+            args.n,
+            seed=args.seed,
+            instrument=agreement_instrument,
+            presentation=presentation(
+                "directed", agreement_instrument, role=role, rating_error_sd=args.rating_error, rating_seed=args.seed
+            ),
+        )
+        d12 = scale_d(
+            score_responses(honest_12.responses).scales[attentive],
+            score_responses(directed_12.responses).scales[attentive],
+        )
+        d20 = scale_d(estimates["honest"][attentive], estimates["directed"][attentive])
+        print("  directed faking, d of each scale (faked - honest, in honest SD):")
+        print(f"    {'scale':16s} {'role wants':>10s} {'1.2':>6s} {'2.0':>6s}")
+        toward = np.ones(len(instrument.scale_ids))
+        for k, scale_id in enumerate(instrument.scale_ids):
+            need = role.scales.get(scale_id)
+            wants = "-" if need is None else f"{'lower' if need.direction == 'lower' else 'higher'} {need.weight:g}"
+            if need is not None and need.direction == "lower":
+                toward[k] = -1.0
+            print(f"    {scale_id:16s} {wants:>10s} {d12[k]:6.2f} {d20[k]:6.2f}")
+        weighted = np.array([s in role.scales for s in instrument.scale_ids])
+        for label, mask, speer in (
+            ("the role's scales, in its direction", weighted, SPEER_FC_DESIRABLE),
+            ("all scales (weighted ones in the role's direction)", np.ones_like(weighted), SPEER_FC_ALL),
+        ):
+            print(
+                f"    mean over {label}: 1.2 {np.mean(toward[mask] * d12[mask]):.2f}, "
+                f"2.0 {np.mean(toward[mask] * d20[mask]):.2f} (Speer et al. 2023, forced choice: {speer:.2f})"
+            )
+
+        base = results["honest"][0][attentive]
+        print(
+            f"  {'condition':10s} {'gain SD':>8s} {'rank r':>7s} {'strong':>7s} {'clear':>7s}  "
+            + " ".join(f"{flag[:11]:>11s}" for flag in flag_names)
+            + "  ideal.share"
+        )
+        for condition, (fit_score, band, flags) in results.items():
+            gain = (fit_score[attentive].mean() - base.mean()) / base.std()
+            rank = spearmanr(fit_score[attentive], base).statistic
+            strong = band[attentive] == "strong"
+            clear = strong & ~flags[attentive].any(axis=1)
+            rates = " ".join(f"{flags[attentive, k].mean():11.3f}" for k in range(len(flag_names)))
+            print(
+                f"  {condition:10s} {gain:8.2f} {rank:7.2f} {strong.mean():7.3f} {clear.mean():7.3f}  {rates}"
+                f"  {ideal_share[condition]:11.3f}"
+            )
+        shares = quarter_faking(
+            results["honest"], results["directed"], attentive, np.random.default_rng([args.seed, 25])
+        )
+        print("  a quarter of attentive applicants faking (directed), the rest honest; the fakers' share of:")
+        for key, label in (("strong", "strong band"), ("clear", "strong without a flag"), ("decile", "top decile")):
+            ratio = shares[f"mixed_{key}"] / shares[f"honest_{key}"]
+            print(
+                f"    {label:22s} {shares[f'mixed_{key}']:.3f} faking, {shares[f'honest_{key}']:.3f} honest: "
+                f"{ratio:.2f} times"
+            )
+        directed_gain = (results["directed"][0][attentive].mean() - base.mean()) / base.std()
+        ratio = shares["mixed_strong"] / shares["honest_strong"]
+        print(
+            f"  targets (issue 21): directed fit gain {directed_gain:.2f} SD (at most 0.4: "
+            f"{'met' if directed_gain <= 0.4 else 'NOT met'}); fakers' strong-band share {ratio:.2f} times their "
+            f"honest share (at most 1.15: {'met' if ratio <= 1.15 else 'NOT met'})"
+        )
+
+    print("\nanswer records on 2.0 (scenarios as the role wants them, instructed checks as asked, 15 minutes):")
+    rng_records = np.full((1, len(instrument.attention_checks)), np.nan)
+    for role_id in ("complex-case", "transactional"):
+        role = load_role(role_id)
+        screening = ForcedChoiceScreening.build(role, instrument, model, norms, agreement)
+        best_options = presentation("maximal", instrument, role=role).option_shift
+        choices = np.array([[int(np.argmax(shift)) for shift in best_options]])
+        for label, blocks in (
+            (f"most/least by the {role_id} role's coached desirability", maximal_blocks(instrument, role)),
+            ("most/least by the generic desirability ratings", maximal_blocks(instrument, None)),
+        ):
+            for claims_label, claim_answer in (("claims blank", np.nan), ("claims strongly agreed", 6.0)):
+                checks = rng_records.copy()
+                for k in instrument.instructed_columns:
+                    checks[0, k] = instrument.attention_checks[k].expected
+                for k in instrument.virtue_claim_columns:
+                    checks[0, k] = claim_answer
+                fit = screening.fit(blocks, choices)
+                flags = forced_choice_flags(instrument, blocks, checks, np.array([900.0]))
+                raised = ", ".join(f for f in flag_names if flags[f][0]) or "none"
+                share = idealised_block_share(instrument, blocks)[0]
+                print(
+                    f"  {role_id:13s} {label:58s} {claims_label:22s} fit {fit.score[0]:5.1f} {fit.band[0]:8s} "
+                    f"idealised share {share:.2f}; flags: {raised}"
+                )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,16 @@
 from profilefit.data.simulate._answer_bayes import answer_probabilities
 from profilefit.data.simulate._config import REFERENCE_SEED, SimulationConfig
 from profilefit.data.simulate._faking import calibrate_directed_strength, presentation, role_scale_inflation
+from profilefit.data.simulate._forced_choice import (
+    ForcedChoiceSimulation,
+    block_codes,
+    block_positions,
+    idealised_block_share,
+    population_correlation,
+    simulate_forced_choice,
+    simulation_model,
+    simulation_parameters,
+)
 from profilefit.data.simulate._generate import (
     ItemParameters,
     Simulation,
@@ -23,11 +33,19 @@ from profilefit.data.simulate._outcomes import (
     select_hired,
     simulate_outcome,
 )
-from profilefit.data.simulate._presentation import CONDITIONS, Presentation, desirability
+from profilefit.data.simulate._presentation import (
+    CONDITIONS,
+    Presentation,
+    coached_statements,
+    desirability,
+    role_pull,
+    statement_desirability,
+)
 
 __all__ = [
     "CONDITIONS",
     "REFERENCE_SEED",
+    "ForcedChoiceSimulation",
     "GroupSimulation",
     "ItemParameters",
     "OutcomeModel",
@@ -37,20 +55,30 @@ __all__ = [
     "SimulationConfig",
     "answer",
     "answer_probabilities",
+    "block_codes",
+    "block_positions",
     "calibrate_directed_strength",
+    "coached_statements",
     "desirability",
     "faking_strengths",
+    "idealised_block_share",
     "item_parameters",
     "oracle_probabilities",
     "outcome_models",
+    "population_correlation",
     "population_sd",
     "presentation",
     "profile_log_densities",
     "retest",
+    "role_pull",
     "role_scale_inflation",
     "select_hired",
     "simulate",
+    "simulate_forced_choice",
     "simulate_groups",
     "simulate_outcome",
+    "simulation_model",
+    "simulation_parameters",
     "situational_consistency",
+    "statement_desirability",
 ]

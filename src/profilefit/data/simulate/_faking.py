@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from profilefit.core.identity_cache import identity_cache
-from profilefit.core.instrument import Instrument
+from profilefit.core.instrument import Instrument, load_instrument
 from profilefit.core.scoring import score_responses
 from profilefit.data.simulate._config import SimulationConfig
 from profilefit.data.simulate._generate import simulate
@@ -44,7 +44,9 @@ from profilefit.data.simulate._presentation import (
     _claim_thresholds,
     _coached,
     applicant_presentation,
+    coached_statements,
     desirability,
+    statement_desirability,
 )
 
 if TYPE_CHECKING:
@@ -75,7 +77,9 @@ def presentation(
         The role a ``directed`` or ``maximal`` applicant fakes for (required for those).
     strength : float, optional
         Push per unit of desirability for ``directed``; by default
-        :func:`calibrate_directed_strength` for the role.
+        :func:`calibrate_directed_strength` for the role, on the instrument itself for an agreement
+        instrument and on the shipped agreement instrument for a forced-choice one (the same
+        applicants meet both formats; the strength is never tuned on forced choice).
     rating_error_sd : float, default=0
         SD of the difference between the desirability an applicant acts on and our rating of
         it: the sensitivity of everything built on the ratings to their error.
@@ -87,27 +91,42 @@ def presentation(
     Presentation
     """
     items, options, claims = desirability(instrument)
+    statements = statement_desirability(instrument)
     if condition == "honest":
         return Presentation(
-            "honest", None, 0.0, False, np.zeros_like(items), [np.zeros_like(o) for o in options], claims
+            "honest",
+            None,
+            0.0,
+            False,
+            np.zeros_like(items),
+            [np.zeros_like(o) for o in options],
+            claims,
+            np.zeros_like(statements),
         )
     if condition == "applicant":
         return applicant_presentation(instrument)
     if role is None:
         raise ValueError(f"the {condition!r} condition fakes for a role; pass role=")
     items, options = _coached(instrument, role, items, options)
+    statements = coached_statements(instrument, role, statements)
     if rating_error_sd > 0:
         rng = np.random.default_rng(rating_seed)
         items = items + rng.normal(0.0, rating_error_sd, items.shape)
         options = [o + rng.normal(0.0, rating_error_sd, o.shape) for o in options]
         claims = claims + rng.normal(0.0, rating_error_sd, claims.shape)
+        # Drawn last, so that an agreement instrument's draws (and figures) stay as they were.
+        statements = statements + rng.normal(0.0, rating_error_sd, statements.shape)
     if condition == "maximal":
         push = UNBOUNDED
     elif strength is not None:
         push = float(strength)
+    elif instrument.format == "forced_choice":
+        # Not recalibrated on forced choice: the strength that gives d = .99 on the agreement
+        # instrument 1.2, so that 2.0 meets the same applicants (docs/faking.md).
+        push = calibrate_directed_strength(load_instrument(), role)
     else:
         push = calibrate_directed_strength(instrument, role)
-    return Presentation(condition, role.id, push, False, items, options, claims)
+    return Presentation(condition, role.id, push, False, items, options, claims, statements)
 
 
 def calibrate_directed_strength(

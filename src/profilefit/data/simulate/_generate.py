@@ -160,6 +160,42 @@ def simulate(
     """
     config = config or SimulationConfig.reference()
     instrument = instrument or load_instrument()
+    if instrument.format == "forced_choice":
+        raise ValueError(
+            f"instrument {instrument.id} {instrument.version} is forced choice: simulate it with "
+            "profilefit.data.simulate.simulate_forced_choice"
+        )
+    people = draw_people(n, seed, config, id_prefix)
+    responses = answer(
+        instrument,
+        config,
+        people.traits,
+        people.careless,
+        people.rng,
+        people.candidate_ids,
+        faking=people.faking,
+        presentation=presentation,
+    )
+    return Simulation(responses, people.profiles, people.traits, people.careless, config, people.faking)
+
+
+@dataclass(frozen=True, eq=False)
+class People:
+    """Simulated people before they answer: who they are, and the generator their answers draw from."""
+
+    candidate_ids: NDArray[np.str_]
+    profiles: NDArray[np.str_]
+    traits: NDArray[np.float64]
+    careless: NDArray[np.bool_]
+    faking: NDArray[np.float64]
+    rng: np.random.Generator
+
+
+def draw_people(n: int, seed: int, config: SimulationConfig, id_prefix: str = "sim") -> People:
+    """Steps 1-4 of the model: profiles, traits, carelessness and faking strength, from ``seed``.
+
+    Both formats draw people this way, so one seed gives the same people on instrument 1.2 and 2.0.
+    """
     rng = np.random.default_rng(seed)
     profile_index = rng.choice(len(config.profile_ids), size=n, p=config.priors)
     chol = np.linalg.cholesky(config.correlation_matrix)
@@ -168,9 +204,8 @@ def simulate(
     careless = rng.random(n) < config.careless_share
     faking = faking_strengths(config, n, rng)
     ids = np.array([f"{id_prefix}-{seed}-{k:07d}" for k in range(n)], dtype=np.str_)
-    responses = answer(instrument, config, traits, careless, rng, ids, faking=faking, presentation=presentation)
     profiles = np.asarray(config.profile_ids, dtype=np.str_)[profile_index]
-    return Simulation(responses, profiles, traits, careless, config, faking)
+    return People(ids, profiles, traits, careless, faking, rng)
 
 
 def faking_strengths(config: SimulationConfig, n: int, rng: np.random.Generator) -> NDArray[np.float64]:
@@ -229,7 +264,7 @@ def answer(
     """
     n = traits.shape[0]
     params = item_parameters(instrument, config)
-    low, high = instrument.response_scale.min, instrument.response_scale.max
+    low = instrument.response_scale.min
     presentation = presentation or applicant_presentation(instrument)
     strength = np.full(n, config.faking) if faking is None else np.asarray(faking, dtype=np.float64)
     push = strength * presentation.strength  # (n,): logit units per unit of desirability
@@ -249,12 +284,7 @@ def answer(
     choices = _situational_choices(instrument, config, params, responding, rng, push, presentation)
     instructed = list(instrument.instructed_columns)
     checks = np.full((n, len(instrument.attention_checks)), np.nan)
-    expected = np.array([instrument.attention_checks[k].expected for k in instructed], dtype=np.float64)
-    answered_checks = np.tile(expected, (n, 1))
-    missed = rng.random(answered_checks.shape) < config.attention_error_rate
-    answered_checks[missed] = np.clip(
-        answered_checks[missed] + rng.choice([-1.0, 1.0], size=int(missed.sum())), low, high
-    )
+    answered_checks = instructed_check_answers(instrument, config, n, rng)
 
     per_item = np.exp(rng.normal(np.log(config.seconds_per_item), config.time_sigma, n))
     per_scenario = np.exp(rng.normal(np.log(config.seconds_per_scenario), config.time_sigma, n))
@@ -274,6 +304,20 @@ def answer(
     # No forced-choice answers yet: every block of a 2.0 instrument is left unanswered here.
     blocks = np.full((n, len(instrument.blocks)), NO_ANSWER, dtype=np.int8)
     return Responses(instrument, candidate_ids, items, choices, checks, np.round(seconds, 1), blocks)
+
+
+def instructed_check_answers(
+    instrument: Instrument, config: SimulationConfig, n: int, rng: np.random.Generator
+) -> NDArray[np.float64]:
+    """Attentive answers to the instructed checks, shape (n, n_instructed): as asked, bar a small error rate."""
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    expected = np.array(
+        [instrument.attention_checks[k].expected for k in instrument.instructed_columns], dtype=np.float64
+    )
+    answered = np.tile(expected, (n, 1))
+    missed = rng.random(answered.shape) < config.attention_error_rate
+    answered[missed] = np.clip(answered[missed] + rng.choice([-1.0, 1.0], size=int(missed.sum())), low, high)
+    return answered
 
 
 def _logistic(logits: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -8,7 +8,7 @@ claims. The named conditions and their calibration, which simulate people, are i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -62,6 +62,11 @@ class Presentation:
         Desirability of each scenario's options.
     claim_shift : ndarray of shape (n_virtue_claims,)
         Desirability of agreeing with each virtue claim.
+    statement_shift : ndarray of shape (n_statements,)
+        Desirability of marking each forced-choice statement *most* like oneself, block by block
+        (empty for an agreement instrument); the push on the statement's utility is
+        ``strength * factor * statement_shift`` in logits, converted to the utility's scale
+        (docs/faking.md, "Faking on forced choice").
     """
 
     condition: Condition
@@ -71,6 +76,7 @@ class Presentation:
     item_shift: NDArray[np.float64]
     option_shift: list[NDArray[np.float64]]
     claim_shift: NDArray[np.float64]
+    statement_shift: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
 
 def desirability(instrument: Instrument) -> tuple[NDArray[np.float64], list[NDArray[np.float64]], NDArray[np.float64]]:
@@ -88,6 +94,16 @@ def _desirability(
     return items, options, claims
 
 
+def statement_desirability(instrument: Instrument) -> NDArray[np.float64]:
+    """Desirability ratings of a forced-choice instrument's statements, block by block (empty without blocks)."""
+    return _statement_desirability(instrument)
+
+
+@identity_cache(maxsize=8)
+def _statement_desirability(instrument: Instrument) -> NDArray[np.float64]:
+    return np.array([statement.desirability or 0.0 for statement in instrument.statements], dtype=np.float64)
+
+
 def applicant_presentation(instrument: Instrument) -> Presentation:
     """The reference simulation's average applicant (see the module docstring)."""
     items, options, claims = desirability(instrument)
@@ -99,20 +115,37 @@ def applicant_presentation(instrument: Instrument) -> Presentation:
         np.zeros_like(items),
         [np.zeros_like(o) for o in options],
         claims,
+        np.zeros(len(instrument.statements)),
     )
+
+
+def role_pull(role: RoleProfile, scale: str, reverse: bool) -> float:
+    """How much a coach says agreeing with (or marking most) a statement raises the role's fit, 0 to 1 in size.
+
+    The role's normalised weight of the statement's scale, signed by the statement's keying and the
+    direction the role wants the scale; 0 for a scale the role does not weigh.
+    """
+    need = role.scales.get(scale)
+    if need is None:
+        return 0.0
+    top = max(n.weight for n in role.scales.values())
+    toward = (-1.0 if reverse else 1.0) * (-1.0 if need.direction == "lower" else 1.0)
+    return toward * need.weight / top
+
+
+def coached_statements(instrument: Instrument, role: RoleProfile, values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Forced-choice statements' desirability plus what a coach says the role wants (as for agreement items)."""
+    pull = np.array([role_pull(role, s.scale, s.reverse) for s in instrument.statements], dtype=np.float64)
+    return np.clip(values + COACHING * pull, -4.0, 4.0)
 
 
 def _coached(
     instrument: Instrument, role: RoleProfile, items: NDArray[np.float64], options: list[NDArray[np.float64]]
 ) -> tuple[NDArray[np.float64], list[NDArray[np.float64]]]:
     """Generic desirability plus what a coach says the role wants."""
-    top = max(need.weight for need in role.scales.values())
     coached = items.copy()
     for k, item in enumerate(instrument.items):
-        need = role.scales.get(item.scale)
-        if need is not None:
-            toward = (-1.0 if item.reverse else 1.0) * (-1.0 if need.direction == "lower" else 1.0)
-            coached[k] += COACHING * toward * need.weight / top
+        coached[k] += COACHING * role_pull(role, item.scale, item.reverse)
     suitability = np.array(list(role.profiles.values()))
     centre, spread = suitability.mean(), max(float(np.ptp(suitability)), 1e-9)
     coached_options = []
