@@ -1,6 +1,11 @@
 """A documented generative model of candidates, for training and evaluating without real labels."""
 
-from profilefit.data.simulate._answer_bayes import answer_probabilities
+from profilefit.data.simulate._answer_bayes import (
+    BLOCK_LIKELIHOODS,
+    answer_probabilities,
+    forced_choice_answer_probabilities,
+    orthant_probability,
+)
 from profilefit.data.simulate._config import REFERENCE_SEED, SimulationConfig
 from profilefit.data.simulate._faking import calibrate_directed_strength, presentation, role_scale_inflation
 from profilefit.data.simulate._forced_choice import (
@@ -43,6 +48,7 @@ from profilefit.data.simulate._presentation import (
 )
 
 __all__ = [
+    "BLOCK_LIKELIHOODS",
     "CONDITIONS",
     "REFERENCE_SEED",
     "ForcedChoiceSimulation",
@@ -61,9 +67,11 @@ __all__ = [
     "coached_statements",
     "desirability",
     "faking_strengths",
+    "forced_choice_answer_probabilities",
     "idealised_block_share",
     "item_parameters",
     "oracle_probabilities",
+    "orthant_probability",
     "outcome_models",
     "population_correlation",
     "population_sd",
