@@ -36,14 +36,13 @@ average (docs/simulation.md, section 9).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import gammaln, log_ndtr, logsumexp, ndtr
 
 from profilefit.core.instrument import Instrument
 from profilefit.core.scoring import Responses
+from profilefit.core.thurstonian import ThurstonianModel
 from profilefit.data.simulate._config import SimulationConfig
 from profilefit.data.simulate._faking import claim_answer_probabilities
 from profilefit.data.simulate._generate import (
@@ -480,7 +479,7 @@ def forced_choice_answer_probabilities(
         Columns in ``config.profile_ids`` order; rows sum to one.
     """
     from profilefit.core.thurstonian import score
-    from profilefit.data.simulate._forced_choice import simulation_model
+    from profilefit.data.simulate._forced_choice import simulation_model  # imports this module's package
 
     instrument = responses.instrument
     if instrument.format != "forced_choice":
@@ -494,7 +493,7 @@ def forced_choice_answer_probabilities(
     model = simulation_model(instrument, config)
     params = item_parameters(instrument, config)
     population = np.sqrt(np.diag(_population_covariance(config)))
-    ranked = _ranked_statements(instrument, responses.blocks)  # (n, n_blocks, 3): most, middle, least; -1 blank
+    ranked = ranked_statements(responses.blocks)  # (n, n_blocks, 3): most, middle, least; -1 blank
     start = score(model, responses.block_positions()).estimate * population[None, :]  # MAP, in r units
     rng = np.random.default_rng(seed)
     posterior = np.empty((len(responses), len(config.profile_ids)))
@@ -538,8 +537,18 @@ def _population_covariance(config: SimulationConfig) -> NDArray[np.float64]:
     return result
 
 
-def _ranked_statements(instrument: Instrument, blocks: NDArray[np.int8]) -> NDArray[np.intp]:
-    """Statement indices of each answered block in rank order (most, middle, least), -1 for a blank block."""
+def ranked_statements(blocks: NDArray[np.integer]) -> NDArray[np.intp]:
+    """Statement indices of each answered triplet in rank order (most, middle, least), -1 for a blank block.
+
+    ``blocks`` holds answer codes (n, n_blocks) of :data:`~profilefit.core.instrument.BLOCK_ANSWERS`;
+    statements are numbered block by block, three to a block, as the instrument lists them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ranked_statements(np.array([[0, -1, 5]])).tolist()  # "ab" (c in the middle), blank, "cb"
+    [[[0, 2, 1], [-1, -1, -1], [8, 6, 7]]]
+    """
     from profilefit.core.instrument import BLOCK_ANSWERS, BLOCK_LABELS
 
     order = np.array(
@@ -561,7 +570,7 @@ def _ranked_statements(instrument: Instrument, blocks: NDArray[np.int8]) -> NDAr
 
 
 def _block_log_likelihood(
-    model: Any,
+    model: ThurstonianModel,
     eta: NDArray[np.float64],
     ranked: NDArray[np.intp],
     likelihood: str,
@@ -618,7 +627,9 @@ def orthant_probability(
     return result
 
 
-def _pairwise_parts(model: Any, ranked: NDArray[np.intp]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _pairwise_parts(
+    model: ThurstonianModel, ranked: NDArray[np.intp]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Each candidate's comparisons as rows ``z = a . eta - g`` won (TIRT form): ``a`` (n, 3B, T), ``g`` (n, 3B).
 
     Blank blocks get zero rows (no evidence).
@@ -635,8 +646,9 @@ def _pairwise_parts(model: Any, ranked: NDArray[np.intp]) -> tuple[NDArray[np.fl
     for pair, (i, j) in enumerate(((0, 1), (0, 2), (1, 2))):
         winner, loser = index[:, :, i], index[:, :, j]
         sd = np.sqrt(model.uniqueness[winner] + model.uniqueness[loser])
-        np.add.at(a, (rows, cols, pair, trait[winner]), model.loading[winner] / sd)
-        np.add.at(a, (rows, cols, pair, trait[loser]), -model.loading[loser] / sd)
+        which = np.full(winner.shape, pair, dtype=np.intp)
+        np.add.at(a, (rows, cols, which, trait[winner]), model.loading[winner] / sd)
+        np.add.at(a, (rows, cols, which, trait[loser]), -model.loading[loser] / sd)
         g[:, :, pair] = (model.utility[loser] - model.utility[winner]) / sd
     a *= answered[:, :, None, None]
     g *= answered[:, :, None]
@@ -646,7 +658,7 @@ def _pairwise_parts(model: Any, ranked: NDArray[np.intp]) -> tuple[NDArray[np.fl
 def _forced_choice_log_joint(
     config: SimulationConfig,
     params: ItemParameters,
-    model: Any,
+    model: ThurstonianModel,
     population: NDArray[np.float64],
     ranked: NDArray[np.intp],
     choices: NDArray[np.int16],
@@ -677,7 +689,7 @@ def _forced_choice_log_joint(
 def _forced_choice_components(
     config: SimulationConfig,
     params: ItemParameters,
-    model: Any,
+    model: ThurstonianModel,
     population: NDArray[np.float64],
     ranked: NDArray[np.intp],
     choices: NDArray[np.int16],
