@@ -21,7 +21,7 @@ Prints the figures docs/model-card.md and docs/model.md quote:
 
 3. **Instrument 2.0.** The shipped 2.0 reference model (``models/reference-2``, trained on the
    forced-choice simulation: ``python -m profilefit.data.training reference --instrument
-   customer-contact-2.0``) on fresh simulated 2.0 candidates (``--n-test-2``, 20,000), next to the
+   customer-contact-2.0``) on fresh simulated 2.0 candidates (``--n-test-2``, 10,000), next to the
    2.0 answer-level Bayes classifier (``forced_choice_answer_probabilities``, exact triplet ranking
    probabilities) and the true-trait ceiling; the yardstick's Monte Carlo error; and, on 2,000 of
    those candidates, the difference the TIRT pairwise-probit approximation of a block's likelihood
@@ -29,7 +29,8 @@ Prints the figures docs/model-card.md and docs/model.md quote:
 
 With ``--card`` / ``--doc`` the printed text is also written between the
 ``<!-- model-evidence:start -->`` and ``<!-- model-evidence:end -->`` markers of those files (1.2),
-and the 2.0 part between ``<!-- model-evidence-2:start -->`` and ``<!-- model-evidence-2:end -->``.
+and the 2.0 part between ``<!-- model-evidence-2:start -->`` and ``<!-- model-evidence-2:end -->``
+(with ``--card``, also into the 2.0 model's own card, ``models/reference-2/model-card.md``).
 ``--part 1.2`` or ``--part 2.0`` runs (and writes) one part only.
 """
 
@@ -61,6 +62,8 @@ from profilefit.data.simulate import (
     situational_consistency,
 )
 from profilefit.data.training import DEFAULT_MIN_CONFIDENCE, forced_choice_responses, reference_2_model_path
+from profilefit.data.training._card import EVIDENCE_2_END as END_2
+from profilefit.data.training._card import EVIDENCE_2_START as START_2
 from profilefit.data.training._card import EVIDENCE_END as END
 from profilefit.data.training._card import EVIDENCE_START as START
 from profilefit.data.training._card import write_marked_section
@@ -68,8 +71,6 @@ from profilefit.data.training._card import write_marked_section
 #: Seeds no shipped model or bundled file was drawn from (training used 20261123-20261125).
 EVALUATION_SEED = REFERENCE_SEED + 1000
 
-#: Markers of the 2.0 part in the model card and docs/model.md.
-START_2, END_2 = "<!-- model-evidence-2:start -->", "<!-- model-evidence-2:end -->"
 #: Candidates of the exact-against-pairwise comparison of the 2.0 yardstick.
 N_LIKELIHOOD_CHECK = 2_000
 
@@ -323,7 +324,7 @@ def main() -> None:
     parser.add_argument("--n-sensitivity-test", type=int, default=10_000, help="fresh candidates per setting")
     parser.add_argument("--sensitivity-draws", type=int, default=256, help="answer-level Bayes draws per setting")
     parser.add_argument("--model-2", type=Path, help="2.0 model file (default: the shipped 2.0 reference model)")
-    parser.add_argument("--n-test-2", type=int, default=20_000, help="fresh 2.0 candidates")
+    parser.add_argument("--n-test-2", type=int, default=10_000, help="fresh 2.0 candidates")
     parser.add_argument("--part", choices=("all", "1.2", "2.0"), default="all", help="run one part only")
     parser.add_argument("--card", type=Path, help="write the figures into this model card")
     parser.add_argument("--doc", type=Path, help="write the figures into this page too")
@@ -342,7 +343,8 @@ def main() -> None:
     if args.part in ("all", "2.0"):
         second = forced_choice_part(args)
         print("Instrument 2.0\n\n" + second, flush=True)
-        for path in (args.card, args.doc):
+        own_card = Path(args.model_2 or reference_2_model_path()).parent / "model-card.md"
+        for path in (args.card, args.doc, own_card if args.card is not None and own_card.is_file() else None):
             if path is not None:
                 write_marked_section(path, START_2, END_2, f"{printed}\n\n{second}")
     elapsed = time.perf_counter() - started

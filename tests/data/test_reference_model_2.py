@@ -72,7 +72,24 @@ def test_2_0_training_is_reproducible_at_small_size(tmp_path):
     assert "ceiling" in a.metrics and "consistency" not in a.metrics
     assert a.manifest.instrument_version == "2.0"
     assert (tmp_path / "a" / "norms.json").is_file()
-    assert "simulation" in a.card_path.read_text(encoding="utf-8")
+    card = a.card_path.read_text(encoding="utf-8")
+    assert "## Instrument 2.0 (forced choice)" in card and "documented" in card
+    assert "Against the yardsticks" not in card  # 1.2's section, whose figures are about 1.2
+
+
+def test_the_2_0_evidence_was_measured_on_the_shipped_2_0_model():
+    """The 2.0 figures in the card and docs/model.md are those benchmarks/model_evidence.py printed for this model."""
+    from pathlib import Path
+
+    from profilefit.core.artifact import read_manifest
+    from profilefit.data.training._card import EVIDENCE_2_END, EVIDENCE_2_START
+
+    shipped = read_manifest(reference_2_model_path())
+    for page in ("docs/model-card.md", "docs/model.md"):
+        text = (Path(__file__).parents[2] / page).read_text(encoding="utf-8")
+        evidence = text.split(EVIDENCE_2_START, 1)[1].split(EVIDENCE_2_END, 1)[0]
+        assert f"sha256 {shipped.sha256[:12]}" in evidence, f"{page}: rerun benchmarks/model_evidence.py --part 2.0"
+        assert "answer-level Bayes classifier 2.0" in evidence and "pairwise" in evidence
 
 
 def test_2_0_training_refuses_an_agreement_instrument(tmp_path):

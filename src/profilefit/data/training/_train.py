@@ -293,6 +293,7 @@ def train_reference_forced_choice(
             "n_train": n_train,
             "n_test": n_test,
             "n_norms": n_norms,
+            "instrument_format": "forced_choice",
             "scale_scores": "Thurstonian MAP with the instrument's shipped parameters",
             "simulation": config.model_dump(mode="json"),
             "temperature": round(estimator.temperature_, 6),
