@@ -62,7 +62,7 @@ from tests.simulated_forced_choice import (
 
 from profilefit.core.fit import RoleProfile, builtin_roles, load_role
 from profilefit.core.instrument import Instrument, load_instrument
-from profilefit.core.scoring import score_responses
+from profilefit.core.scoring import NormGroup, score_responses
 from profilefit.core.screening import Screener
 from profilefit.core.thurstonian import ThurstonianModel, ThurstonianParameters
 from profilefit.core.thurstonian import score as map_scores
@@ -78,7 +78,7 @@ from profilefit.data.simulate import (
     simulate_forced_choice,
     simulation_parameters,
 )
-from profilefit.data.simulate._parameters_file import parameters_file, shipped_instrument_file
+from profilefit.data.simulate._parameters_file import norms_file, parameters_file, shipped_instrument_file
 from profilefit.data.training._card import FAKING_END, FAKING_START, write_marked_section
 
 #: Markers of the forced-choice figures in docs/faking.md (not the model card: it describes the 1.2 model).
@@ -386,12 +386,18 @@ def run_forced_choice(args: argparse.Namespace) -> None:
     )
     print(
         f"{args.n} simulated applicants per condition (seed {args.seed}), the same people as on 1.2; scored by "
-        "MAP; norms: honest simulated applicants (seed + 1); attentive applicants counted"
+        "MAP; attentive applicants counted"
     )
-    honest_norm_sim = simulate_forced_choice(
-        args.n, instrument, seed=args.seed + 1, presentation=presentation("honest", instrument)
-    )
-    norms = honest_norms(instrument, model, honest_norm_sim)
+    norms_path = norms_file(args.instrument2 or shipped_instrument_file())
+    if norms_path.is_file():
+        norms = NormGroup.model_validate_json(norms_path.read_text("utf-8"))
+        print(f"norms: {norms_path.name} ({norms.n} honest simulated applicants)")
+    else:
+        honest_norm_sim = simulate_forced_choice(
+            args.n, instrument, seed=args.seed + 1, presentation=presentation("honest", instrument)
+        )
+        norms = honest_norms(instrument, model, honest_norm_sim)
+        print(f"norms: {norms.n} honest, attentive simulated applicants (seed {args.seed + 1}), scored alike")
     agreement_instrument = agreement.instrument
     flag_names = ("failed_attention_check", "too_fast", "idealised")
     for role_id in builtin_roles():

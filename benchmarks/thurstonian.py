@@ -21,11 +21,12 @@ Prints, measured in this one run:
     less from run to run (pyarrow's reader threads count in (iii)'s CPU time);
 (4) calibration: parameters estimated from ``--calibration-people`` simulated candidates, compared with the
     truth, and trait recovery when scoring with them;
-(5) recovery on the instrument 2.0 design (the shipped file when it is in the package, else the draft of
-    tests/simulated_forced_choice.py): the candidate simulation's people (profiles, correlated traits) answer
-    its blocks with the simulation's parameters (docs/simulation.md), attentive and honest, and are scored
-    with the same parameters; per scale r with the true trait (in population-SD units) and the empirical
-    reliability, against the issue's aim of .80 on average. ``--only-2`` prints this section alone.
+(5) recovery on the instrument 2.0 design (``--instrument2``, else the shipped file when it is in the
+    package, else the draft of tests/simulated_forced_choice.py): the candidate simulation's people
+    (profiles, correlated traits) answer its blocks with the simulation's parameters
+    (docs/simulation.md), attentive and honest, and are scored with the same parameters; per scale
+    r with the true trait (in population-SD units) and the empirical reliability, against the
+    issue's aim of .80 on average. ``--only-2`` prints this section alone.
 """
 
 from __future__ import annotations
@@ -205,6 +206,7 @@ def main() -> None:
     parser.add_argument("--calibration-people", type=int, default=4_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only-2", action="store_true", help="section (5) alone")
+    parser.add_argument("--instrument2", type=Path, help="a forced-choice instrument file for section (5)")
     args = parser.parse_args()
     if not args.only_2:
         recovery(args)
@@ -217,11 +219,12 @@ def main() -> None:
 def recovery_on_instrument_2(args: argparse.Namespace) -> None:
     from tests.simulated_forced_choice import draft_instrument, shipped_forced_choice
 
+    from profilefit.core.instrument import load_instrument
     from profilefit.core.thurstonian import check_design
     from profilefit.data.simulate import SimulationConfig, presentation, simulate_forced_choice, simulation_parameters
 
-    instrument = shipped_forced_choice()
-    origin = "the shipped file"
+    instrument = shipped_forced_choice() if args.instrument2 is None else load_instrument(args.instrument2)
+    origin = "the shipped file" if args.instrument2 is None else str(args.instrument2)
     if instrument is None:
         instrument, origin = draft_instrument(), "the draft of tests/simulated_forced_choice.py"
     config = SimulationConfig.reference(careless_share=0.0)
