@@ -274,9 +274,8 @@ def forced_choice_part(args: argparse.Namespace) -> str:
     lines = [
         f"- Reference model {manifest.model_id} (sha256 {manifest.sha256[:12]}), instrument "
         f"{manifest.instrument_id} {manifest.instrument_version}, trained on the forced-choice simulation "
-        f"{manifest.training.get('simulation', {}).get('name')} (seeds {manifest.seed}, {manifest.seed + 1}, "
-        f"norms {manifest.seed + 3}); features: Thurstonian MAP scale scores (the instrument's shipped "
-        "parameters) and situational scores.",
+        f"{manifest.training.get('simulation', {}).get('name')} (seeds {manifest.seed} and {manifest.seed + 1}); "
+        "features: Thurstonian MAP scale scores (the instrument's shipped parameters) and situational scores.",
         f"- Evaluated on {args.n_test_2} fresh simulated 2.0 candidates (seed {seed}), the average applicant's "
         f"faking and {100 * float(test.careless.mean()):.1f} % careless responders included.",
         f"- The shipped parameters file differs from the simulation's generating parameters by at most "

@@ -63,7 +63,7 @@ def test_retraining_2_0_reproduces_the_shipped_model(tmp_path):
 def test_2_0_training_is_reproducible_at_small_size(tmp_path):
     instrument = load_instrument(REFERENCE_2_INSTRUMENT)
     runs = [
-        train_reference_forced_choice(tmp_path / name, instrument, seed=5, n_train=3000, n_test=1000, n_norms=1000)
+        train_reference_forced_choice(tmp_path / name, instrument, seed=5, n_train=3000, n_test=1000)
         for name in ("a", "b")
     ]
     a, b = runs

@@ -22,10 +22,10 @@ from profilefit.data.simulate import (
     ForcedChoiceSimulation,
     SimulationConfig,
     oracle_probabilities,
-    presentation,
     retest,
     simulate,
     simulate_forced_choice,
+    simulation_parameters,
 )
 from profilefit.data.training._card import render_model_card
 from profilefit.data.training._labels import (
@@ -43,8 +43,6 @@ REFERENCE_FILE = "profilefit-reference.model.json"
 REFERENCE_2_FILE = "profilefit-reference-2.model.json"
 #: The built-in forced-choice instrument the 2.0 reference model is trained on.
 REFERENCE_2_INSTRUMENT = "customer-contact-2.0"
-#: Decimals the 2.0 norm group keeps of a Thurstonian scale score (z units).
-NORM_DECIMALS = 2
 
 
 @dataclass
@@ -198,23 +196,29 @@ def forced_choice_responses(simulation: ForcedChoiceSimulation) -> Responses:
     )
 
 
-def honest_norm_group(instrument: Instrument, config: SimulationConfig, *, n: int, seed: int, label: str) -> NormGroup:
-    """Norms of simulated honest, attentive applicants' scale scores (Thurstonian MAP on 2.0)."""
-    honest = simulate_forced_choice(
-        n, instrument, seed=seed, config=config, id_prefix="norms", presentation=presentation("honest", instrument)
+def honest_norm_group(instrument: Instrument, config: SimulationConfig | None = None) -> NormGroup:
+    """The 2.0 norm group: honest, attentive simulated applicants' Thurstonian scale scores.
+
+    The simulation's own norm group (:func:`profilefit.data.simulate._parameters_file.simulation_norms`,
+    which ``python -m profilefit.data.simulate norms`` writes next to the instrument), scored with
+    the parameters the engine scores the instrument with: the shipped parameters file of the
+    built-in 2.0 instrument, else the simulation's parameters.
+    """
+    from profilefit.core.thurstonian import ThurstonianParameters
+    from profilefit.data.simulate._parameters_file import (
+        parameters_file,
+        shipped_instrument_file,
+        simulation_norms,
     )
-    # Rounded to 0.01 SD (a fortieth of a standard error) so that the file lists a few hundred values
-    # per scale rather than one per person; a percentile moves by at most a few tenths of a point.
-    scales = np.round(score_responses(forced_choice_responses(honest)).scales[~honest.careless], NORM_DECIMALS)
-    return NormGroup.from_scores(
-        label,
-        instrument.scale_ids,
-        scales,
-        description=(
-            "Honest, attentive candidates drawn from the reference simulation (no faking, no careless "
-            "responders), scored with the instrument's shipped Thurstonian parameters; not real people."
-        ),
-    )
+
+    shipped = parameters_file(shipped_instrument_file())
+    parameters = ThurstonianParameters.load(shipped) if shipped.is_file() else None
+    if parameters is None or (parameters.instrument, parameters.instrument_version) != (
+        instrument.id,
+        instrument.version,
+    ):
+        parameters = simulation_parameters(instrument, config)
+    return simulation_norms(instrument, parameters, config=config)
 
 
 def train_reference_forced_choice(
@@ -224,7 +228,6 @@ def train_reference_forced_choice(
     seed: int = REFERENCE_SEED,
     n_train: int = 60_000,
     n_test: int = 20_000,
-    n_norms: int = 20_000,
     config: SimulationConfig | None = None,
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     card_path: str | Path | None = None,
@@ -234,10 +237,10 @@ def train_reference_forced_choice(
     The same trainer and estimator as 1.2's reference (:class:`~profilefit.core.classifier.ProfileClassifier`
     on scale scores then situational scores); the scale scores are the engine's Thurstonian MAP
     estimates with the instrument's shipped parameters. Training, test and norm candidates come from
-    seeds ``seed``, ``seed + 1`` and ``seed + 3`` (:func:`~profilefit.data.simulate.simulate_forced_choice`:
-    the same people as 1.2's seeds, answering the blocks); training and test candidates answer as the
-    average applicant, the norm group honestly. There is no forced-choice retest, so the metrics
-    carry no retest consistency.
+    seeds ``seed`` and ``seed + 1`` (:func:`~profilefit.data.simulate.simulate_forced_choice`: the same
+    people as 1.2's seeds, answering the blocks), as the average applicant. The norm group is the
+    simulation's honest one (:func:`honest_norm_group`). There is no forced-choice retest, so the
+    metrics carry no retest consistency.
 
     Parameters
     ----------
@@ -246,9 +249,8 @@ def train_reference_forced_choice(
     instrument : Instrument
         A forced-choice instrument.
     seed : int, default=REFERENCE_SEED
-    n_train, n_test, n_norms : int
-        Simulated candidates for training, for the held-out evaluation and for the norm group
-        (of which the careless are left out).
+    n_train, n_test : int
+        Simulated candidates for training and for the held-out evaluation.
     config : SimulationConfig, optional
     min_confidence : float, default=0.40
     card_path : str or Path, optional
@@ -270,13 +272,7 @@ def train_reference_forced_choice(
         min_confidence=min_confidence,
         oracle_probabilities=oracle_probabilities(test.traits, config)[:, columns],
     )
-    norms = honest_norm_group(
-        instrument,
-        config,
-        n=n_norms,
-        seed=seed + 3,
-        label=f"simulated honest applicants ({config.name}, seed {seed + 3}, n={n_norms}, attentive only)",
-    )
+    norms = honest_norm_group(instrument, config)
     out = Path(out_dir)
     model_path = out / REFERENCE_2_FILE
     manifest = save_artifact(
@@ -292,7 +288,7 @@ def train_reference_forced_choice(
         training={
             "n_train": n_train,
             "n_test": n_test,
-            "n_norms": n_norms,
+            "norms": norms.description,
             "instrument_format": "forced_choice",
             "scale_scores": "Thurstonian MAP with the instrument's shipped parameters",
             "simulation": config.model_dump(mode="json"),
