@@ -196,6 +196,20 @@ def forced_choice_responses(simulation: ForcedChoiceSimulation) -> Responses:
     )
 
 
+def _shipped_parameters_sha256(instrument: Instrument) -> str | None:
+    """sha256 of the parameters file the built-in 2.0 instrument is scored with; ``None`` for another instrument."""
+    from profilefit.core.thurstonian import ThurstonianParameters
+    from profilefit.data.simulate._parameters_file import parameters_file, shipped_instrument_file
+
+    path = parameters_file(shipped_instrument_file())
+    if not path.is_file():
+        return None
+    parameters = ThurstonianParameters.load(path)
+    if (parameters.instrument, parameters.instrument_version) != (instrument.id, instrument.version):
+        return None
+    return file_sha256(path)
+
+
 def honest_norm_group(instrument: Instrument, config: SimulationConfig | None = None) -> NormGroup:
     """The 2.0 norm group: honest, attentive simulated applicants' Thurstonian scale scores.
 
@@ -289,6 +303,7 @@ def train_reference_forced_choice(
             "n_train": n_train,
             "n_test": n_test,
             "norms": norms.description,
+            "parameters_sha256": _shipped_parameters_sha256(instrument),
             "instrument_format": "forced_choice",
             "scale_scores": "Thurstonian MAP with the instrument's shipped parameters",
             "simulation": config.model_dump(mode="json"),
