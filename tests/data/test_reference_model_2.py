@@ -28,7 +28,7 @@ def test_the_shipped_2_0_model_loads_and_names_instrument_2_0():
     assert manifest.feature_names == list(artifact.instrument.feature_names)
     assert "honest" in artifact.norms.name
     # Trained on scale scores from the shipped parameters file as it is now: regenerate after it changes.
-    from profilefit.data.simulate._parameters_file import parameters_file, shipped_instrument_file
+    from profilefit.data.simulate import parameters_file, shipped_instrument_file
 
     assert manifest.training["parameters_sha256"] == file_sha256(parameters_file(shipped_instrument_file()))
     assert 0 <= manifest.metrics["ece"] <= 0.03

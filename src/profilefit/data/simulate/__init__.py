@@ -38,6 +38,7 @@ from profilefit.data.simulate._outcomes import (
     select_hired,
     simulate_outcome,
 )
+from profilefit.data.simulate._parameters_file import parameters_file, shipped_instrument_file, simulation_norms
 from profilefit.data.simulate._presentation import (
     CONDITIONS,
     Presentation,
@@ -73,6 +74,7 @@ __all__ = [
     "oracle_probabilities",
     "orthant_probability",
     "outcome_models",
+    "parameters_file",
     "population_correlation",
     "population_sd",
     "presentation",
@@ -81,11 +83,13 @@ __all__ = [
     "role_pull",
     "role_scale_inflation",
     "select_hired",
+    "shipped_instrument_file",
     "simulate",
     "simulate_forced_choice",
     "simulate_groups",
     "simulate_outcome",
     "simulation_model",
+    "simulation_norms",
     "simulation_parameters",
     "situational_consistency",
     "statement_desirability",

@@ -199,7 +199,7 @@ def forced_choice_responses(simulation: ForcedChoiceSimulation) -> Responses:
 def _shipped_parameters_sha256(instrument: Instrument) -> str | None:
     """sha256 of the parameters file the built-in 2.0 instrument is scored with; ``None`` for another instrument."""
     from profilefit.core.thurstonian import ThurstonianParameters
-    from profilefit.data.simulate._parameters_file import parameters_file, shipped_instrument_file
+    from profilefit.data.simulate import parameters_file, shipped_instrument_file
 
     path = parameters_file(shipped_instrument_file())
     if not path.is_file():
@@ -219,11 +219,7 @@ def honest_norm_group(instrument: Instrument, config: SimulationConfig | None = 
     built-in 2.0 instrument, else the simulation's parameters.
     """
     from profilefit.core.thurstonian import ThurstonianParameters
-    from profilefit.data.simulate._parameters_file import (
-        parameters_file,
-        shipped_instrument_file,
-        simulation_norms,
-    )
+    from profilefit.data.simulate import parameters_file, shipped_instrument_file, simulation_norms
 
     shipped = parameters_file(shipped_instrument_file())
     parameters = ThurstonianParameters.load(shipped) if shipped.is_file() else None
