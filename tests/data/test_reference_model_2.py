@@ -104,3 +104,20 @@ def test_2_0_training_refuses_an_agreement_instrument(tmp_path):
 def test_the_training_command_names_an_unknown_instrument(capsys):
     assert main(["reference", "--instrument", "no-such-instrument"]) == 2
     assert "no-such-instrument" in capsys.readouterr().err
+
+
+def test_the_2_0_model_files_travel_in_the_wheel():
+    """Every file of models/reference-2 matches a package-data pattern of profilefit.models."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    shipped = [p.relative_to(root / "models").as_posix() for p in (root / "models" / "reference-2").iterdir()]
+    assert {"profilefit-reference-2.model.json", "profilefit-reference-2.manifest.json", "norms.json"} <= {
+        Path(name).name for name in shipped
+    }
+    for name in shipped:
+        assert any(fnmatch.fnmatch(name, pattern) for pattern in patterns["profilefit.models"]), name
+    assert reference_2_model_path().is_file()
