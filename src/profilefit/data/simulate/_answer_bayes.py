@@ -69,6 +69,9 @@ def answer_probabilities(
 ) -> NDArray[np.float64]:
     """Bayes posterior of each profile given the observed answers, integrating over the latent traits.
 
+    Answers to a forced-choice instrument (2.0) go to :func:`forced_choice_answer_probabilities`
+    (with ``n_draws``, ``seed`` and its default exact block likelihood).
+
     Parameters
     ----------
     responses : Responses
