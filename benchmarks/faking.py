@@ -23,7 +23,7 @@ share when everyone answers honestly (the target is at most 1.3 times). Last, th
 records of the faking issue, scored as an applicant would send them.
 
 Then the same for the forced-choice instrument 2.0 (the shipped file when it is in the package,
-otherwise the draft of tests/forced_choice_support.py; ``--instrument2`` names another): the same
+otherwise the draft of tests/simulated_forced_choice.py; ``--instrument2`` names another): the same
 people answer its blocks (``simulate_forced_choice``), are scored by the Thurstonian engine (MAP with
 the shipped parameters, or the simulation's when no file ships), placed on a norm group of honest
 simulated applicants' estimates, and given the role fit by ``RoleFitScorer`` with the shipped model's
@@ -350,7 +350,7 @@ def forced_choice_setup(args: argparse.Namespace) -> tuple[Instrument, str, Thur
         params_path = parameters_file(shipped_instrument_file())
     else:
         instrument = draft_instrument()
-        origin = "the draft of tests/forced_choice_support.py (the shipped file is not in the package yet)"
+        origin = "the draft of tests/simulated_forced_choice.py (the shipped file is not in the package yet)"
         params_path = None
     design = instrument.forced_choice_design()
     if params_path is not None and params_path.is_file():

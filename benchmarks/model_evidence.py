@@ -19,8 +19,19 @@ Prints the figures docs/model-card.md and docs/model.md quote:
    10,000 fresh candidates (``--n-sensitivity-test``; fewer than the headline's 20,000, and the
    answer-level Bayes classifier with 256 draws instead of 512, to keep the run to minutes).
 
+3. **Instrument 2.0.** The shipped 2.0 reference model (``models/reference-2``, trained on the
+   forced-choice simulation: ``python -m profilefit.data.training reference --instrument
+   customer-contact-2.0``) on fresh simulated 2.0 candidates (``--n-test-2``, 10,000), next to the
+   2.0 answer-level Bayes classifier (``forced_choice_answer_probabilities``, exact triplet ranking
+   probabilities) and the true-trait ceiling; the yardstick's Monte Carlo error; and, on 2,000 of
+   those candidates, the difference the TIRT pairwise-probit approximation of a block's likelihood
+   makes to the yardstick. No retest: the forced-choice simulation has none.
+
 With ``--card`` / ``--doc`` the printed text is also written between the
-``<!-- model-evidence:start -->`` and ``<!-- model-evidence:end -->`` markers of those files.
+``<!-- model-evidence:start -->`` and ``<!-- model-evidence:end -->`` markers of those files (1.2),
+and the 2.0 part between ``<!-- model-evidence-2:start -->`` and ``<!-- model-evidence-2:end -->``
+(with ``--card``, also into the 2.0 model's own card, ``models/reference-2/model-card.md``).
+``--part 1.2`` or ``--part 2.0`` runs (and writes) one part only.
 """
 
 from __future__ import annotations
@@ -37,23 +48,31 @@ from profilefit.core.artifact import load_artifact
 from profilefit.core.classifier import ProfileClassifier
 from profilefit.core.classifier._evaluate import evaluate_probabilities
 from profilefit.core.instrument import Instrument, load_instrument
-from profilefit.core.scoring import Responses, scale_reliability, score_responses
+from profilefit.core.scoring import Responses, load_parameters, scale_reliability, score_responses
 from profilefit.data.simulate import (
     REFERENCE_SEED,
     SimulationConfig,
     answer_probabilities,
+    forced_choice_answer_probabilities,
     oracle_probabilities,
     retest,
     simulate,
+    simulate_forced_choice,
+    simulation_model,
     situational_consistency,
 )
-from profilefit.data.training import DEFAULT_MIN_CONFIDENCE
+from profilefit.data.training import DEFAULT_MIN_CONFIDENCE, forced_choice_responses, reference_2_model_path
+from profilefit.data.training._card import EVIDENCE_2_END as END_2
+from profilefit.data.training._card import EVIDENCE_2_START as START_2
 from profilefit.data.training._card import EVIDENCE_END as END
 from profilefit.data.training._card import EVIDENCE_START as START
 from profilefit.data.training._card import write_marked_section
 
 #: Seeds no shipped model or bundled file was drawn from (training used 20261123-20261125).
 EVALUATION_SEED = REFERENCE_SEED + 1000
+
+#: Candidates of the exact-against-pairwise comparison of the 2.0 yardstick.
+N_LIKELIHOOD_CHECK = 2_000
 
 #: The sensitivity settings: overrides of the reference simulation.
 SETTINGS: list[tuple[str, dict[str, Any]]] = [
@@ -213,6 +232,87 @@ def sensitivity(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def forced_choice_part(args: argparse.Namespace) -> str:
+    """The 2.0 reference model against the 2.0 yardsticks, and the exact-against-pairwise check."""
+    path = args.model_2 or reference_2_model_path()
+    artifact = load_artifact(path)
+    manifest, instrument = artifact.manifest, artifact.instrument
+    config = SimulationConfig.reference()
+    seed = EVALUATION_SEED + 20
+    test = simulate_forced_choice(args.n_test_2, instrument, seed=seed, config=config, id_prefix="evidence")
+    responses = forced_choice_responses(test)
+    classes = [str(c) for c in artifact.estimator.classes_]
+    columns = [config.profile_ids.index(c) for c in classes]
+
+    def figures(probabilities: NDArray[np.float64]) -> Any:
+        return evaluate_probabilities(test.profiles, probabilities, classes, min_confidence=manifest.min_confidence)
+
+    started = time.perf_counter()
+    bayes_all = forced_choice_answer_probabilities(responses, config, n_draws=args.draws, seed=seed)
+    bayes_seconds = time.perf_counter() - started
+    model = figures(artifact.estimator.predict_proba(score_responses(responses).features()))
+    bayes = figures(bayes_all[:, columns])
+    ceiling = figures(oracle_probabilities(test.traits, config)[:, columns])
+    gap = bayes["macro_f1"] - model["macro_f1"]
+
+    check = responses.take(np.arange(min(N_LIKELIHOOD_CHECK, len(responses))))
+    truth = test.profiles[: len(check)]
+    other = forced_choice_answer_probabilities(check, config, n_draws=args.draws, seed=seed + 99)
+    mc_mean = float(np.abs(bayes_all[: len(check)] - other).mean())
+    mc_agree = float((bayes_all[: len(check)].argmax(axis=1) == other.argmax(axis=1)).mean())
+    pairwise = forced_choice_answer_probabilities(check, config, n_draws=args.draws, seed=seed, likelihood="pairwise")
+    exact = bayes_all[: len(check)]
+    small = [
+        evaluate_probabilities(truth, p[:, columns], classes, min_confidence=manifest.min_confidence)
+        for p in (exact, pairwise)
+    ]
+    shipped, generating = load_parameters(instrument), simulation_model(instrument, config)
+    difference = max(
+        float(np.abs(getattr(shipped, name) - getattr(generating, name)).max())
+        for name in ("utility", "loading", "uniqueness", "trait_correlation")
+    )
+    lines = [
+        f"- Reference model {manifest.model_id} (sha256 {manifest.sha256[:12]}), instrument "
+        f"{manifest.instrument_id} {manifest.instrument_version}, trained on the forced-choice simulation "
+        f"{manifest.training.get('simulation', {}).get('name')} (seeds {manifest.seed} and {manifest.seed + 1}); "
+        "features: Thurstonian MAP scale scores (the instrument's shipped parameters) and situational scores.",
+        f"- Evaluated on {args.n_test_2} fresh simulated 2.0 candidates (seed {seed}), the average applicant's "
+        f"faking and {100 * float(test.careless.mean()):.1f} % careless responders included.",
+        f"- The shipped parameters file differs from the simulation's generating parameters by at most "
+        f"{difference:.4f} (0 when it was written by `python -m profilefit.data.simulate parameters`).",
+        f"- Answer-level Bayes (2.0): exact triplet ranking probabilities, {args.draws} importance-sampling draws "
+        f"per candidate, {bayes_seconds:.0f} s for {len(responses)} candidates; two runs with other draws differ "
+        f"by {mc_mean:.4f} per probability on average and agree on the top profile for {100 * mc_agree:.1f} % "
+        f"of {len(check)} candidates.",
+        "",
+        "| | macro-F1 | accuracy | ECE | undetermined |",
+        "|---|---|---|---|---|",
+    ]
+    for name, result in (
+        ("reference model 2.0", model),
+        ("answer-level Bayes classifier 2.0", bayes),
+        ("true-trait Bayes ceiling", ceiling),
+    ):
+        lines.append(
+            f"| {name} | {result['macro_f1']:.4f} | {result['accuracy']:.4f} | {result['ece']:.4f} | "
+            f"{result['undetermined_share']:.4f} |"
+        )
+    lines += [
+        "",
+        f"- macro-F1 gap to the answer-level Bayes classifier: {gap:.4f} "
+        f"(target at most 0.02: {'met' if gap <= 0.02 else 'NOT met'})",
+        f"- macro-F1 gap to the true-trait ceiling: {ceiling['macro_f1'] - model['macro_f1']:.4f}",
+        f"- expected calibration error: {model['ece']:.4f} "
+        f"(target at most 0.03: {'met' if model['ece'] <= 0.03 else 'NOT met'})",
+        f"- Block likelihood, exact against the pairwise-probit (TIRT) product, same draws, first {len(check)} "
+        f"candidates: posteriors differ by {float(np.abs(exact - pairwise).mean()):.4f} per probability on "
+        f"average (largest {float(np.abs(exact - pairwise).max()):.4f}), top profile the same for "
+        f"{100 * float((exact.argmax(axis=1) == pairwise.argmax(axis=1)).mean()):.1f} %; macro-F1 "
+        f"{small[0]['macro_f1']:.4f} exact, {small[1]['macro_f1']:.4f} pairwise.",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     """Run the benchmark and print (and optionally write) its figures."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -222,24 +322,32 @@ def main() -> None:
     parser.add_argument("--n-train", type=int, default=60_000, help="training candidates per sensitivity setting")
     parser.add_argument("--n-sensitivity-test", type=int, default=10_000, help="fresh candidates per setting")
     parser.add_argument("--sensitivity-draws", type=int, default=256, help="answer-level Bayes draws per setting")
+    parser.add_argument("--model-2", type=Path, help="2.0 model file (default: the shipped 2.0 reference model)")
+    parser.add_argument("--n-test-2", type=int, default=10_000, help="fresh 2.0 candidates")
+    parser.add_argument("--part", choices=("all", "1.2", "2.0"), default="all", help="run one part only")
     parser.add_argument("--card", type=Path, help="write the figures into this model card")
     parser.add_argument("--doc", type=Path, help="write the figures into this page too")
     args = parser.parse_args()
 
     started = time.perf_counter()
-    top, _ = headline(args)
-    print(top, "\n", flush=True)
-    table = sensitivity(args)
-    print(table)
+    printed = "Printed by `python benchmarks/model_evidence.py` (simulated candidates only; docs/simulation.md)."
+    if args.part in ("all", "1.2"):
+        top, _ = headline(args)
+        print(top, "\n", flush=True)
+        table = sensitivity(args)
+        print(table, "\n", flush=True)
+        for path in (args.card, args.doc):
+            if path is not None:
+                write_marked_section(path, START, END, f"{printed}\n\n{top}\n\n{table}")
+    if args.part in ("all", "2.0"):
+        second = forced_choice_part(args)
+        print("Instrument 2.0\n\n" + second, flush=True)
+        own_card = Path(args.model_2 or reference_2_model_path()).parent / "model-card.md"
+        for path in (args.card, args.doc, own_card if args.card is not None and own_card.is_file() else None):
+            if path is not None:
+                write_marked_section(path, START_2, END_2, f"{printed}\n\n{second}")
     elapsed = time.perf_counter() - started
     print(f"\n({elapsed:.0f} s)")
-    text = (
-        "Printed by `python benchmarks/model_evidence.py` (simulated candidates only; docs/simulation.md).\n\n"
-        f"{top}\n\n{table}"
-    )
-    for path in (args.card, args.doc):
-        if path is not None:
-            write_marked_section(path, START, END, text)
 
 
 if __name__ == "__main__":

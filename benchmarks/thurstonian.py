@@ -22,7 +22,7 @@ Prints, measured in this one run:
 (4) calibration: parameters estimated from ``--calibration-people`` simulated candidates, compared with the
     truth, and trait recovery when scoring with them;
 (5) recovery on the instrument 2.0 design (``--instrument2``, else the shipped file when it is in the
-    package, else the draft of tests/forced_choice_support.py): the candidate simulation's people
+    package, else the draft of tests/simulated_forced_choice.py): the candidate simulation's people
     (profiles, correlated traits) answer its blocks with the simulation's parameters
     (docs/simulation.md), attentive and honest, and are scored with the same parameters; per scale
     r with the true trait (in population-SD units) and the empirical reliability, against the
@@ -226,7 +226,7 @@ def recovery_on_instrument_2(args: argparse.Namespace) -> None:
     instrument = shipped_forced_choice() if args.instrument2 is None else load_instrument(args.instrument2)
     origin = "the shipped file" if args.instrument2 is None else str(args.instrument2)
     if instrument is None:
-        instrument, origin = draft_instrument(), "the draft of tests/forced_choice_support.py"
+        instrument, origin = draft_instrument(), "the draft of tests/simulated_forced_choice.py"
     config = SimulationConfig.reference(careless_share=0.0)
     model = simulation_parameters(instrument, config).to_model(instrument.forced_choice_design())
     sim = simulate_forced_choice(

@@ -1,6 +1,6 @@
 """The simulation of forced-choice answers (instrument 2.0): parameters, answers, faking, recovery.
 
-Run on the draft 2.0 instrument of tests/forced_choice_support.py and, once it is in the package, on
+Run on the draft 2.0 instrument of tests/simulated_forced_choice.py and, once it is in the package, on
 the shipped one. Figures are compared with stated tolerances; benchmarks/faking.py and
 benchmarks/thurstonian.py print them on larger samples.
 """

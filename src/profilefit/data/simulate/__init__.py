@@ -1,6 +1,11 @@
 """A documented generative model of candidates, for training and evaluating without real labels."""
 
-from profilefit.data.simulate._answer_bayes import answer_probabilities
+from profilefit.data.simulate._answer_bayes import (
+    BLOCK_LIKELIHOODS,
+    answer_probabilities,
+    forced_choice_answer_probabilities,
+    orthant_probability,
+)
 from profilefit.data.simulate._config import REFERENCE_SEED, SimulationConfig
 from profilefit.data.simulate._faking import calibrate_directed_strength, presentation, role_scale_inflation
 from profilefit.data.simulate._forced_choice import (
@@ -33,6 +38,7 @@ from profilefit.data.simulate._outcomes import (
     select_hired,
     simulate_outcome,
 )
+from profilefit.data.simulate._parameters_file import parameters_file, shipped_instrument_file, simulation_norms
 from profilefit.data.simulate._presentation import (
     CONDITIONS,
     Presentation,
@@ -43,6 +49,7 @@ from profilefit.data.simulate._presentation import (
 )
 
 __all__ = [
+    "BLOCK_LIKELIHOODS",
     "CONDITIONS",
     "REFERENCE_SEED",
     "ForcedChoiceSimulation",
@@ -61,10 +68,13 @@ __all__ = [
     "coached_statements",
     "desirability",
     "faking_strengths",
+    "forced_choice_answer_probabilities",
     "idealised_block_share",
     "item_parameters",
     "oracle_probabilities",
+    "orthant_probability",
     "outcome_models",
+    "parameters_file",
     "population_correlation",
     "population_sd",
     "presentation",
@@ -73,11 +83,13 @@ __all__ = [
     "role_pull",
     "role_scale_inflation",
     "select_hired",
+    "shipped_instrument_file",
     "simulate",
     "simulate_forced_choice",
     "simulate_groups",
     "simulate_outcome",
     "simulation_model",
+    "simulation_norms",
     "simulation_parameters",
     "situational_consistency",
     "statement_desirability",

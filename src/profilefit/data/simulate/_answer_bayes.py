@@ -38,10 +38,11 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import gammaln, logsumexp
+from scipy.special import gammaln, log_ndtr, logsumexp, ndtr
 
 from profilefit.core.instrument import Instrument
 from profilefit.core.scoring import Responses
+from profilefit.core.thurstonian import ThurstonianModel
 from profilefit.data.simulate._config import SimulationConfig
 from profilefit.data.simulate._faking import claim_answer_probabilities
 from profilefit.data.simulate._generate import (
@@ -67,6 +68,9 @@ def answer_probabilities(
     chunk_size: int = 256,
 ) -> NDArray[np.float64]:
     """Bayes posterior of each profile given the observed answers, integrating over the latent traits.
+
+    Answers to a forced-choice instrument (2.0) go to :func:`forced_choice_answer_probabilities`
+    (with ``n_draws``, ``seed`` and its default exact block likelihood).
 
     Parameters
     ----------
@@ -103,6 +107,8 @@ def answer_probabilities(
             f"got {n_draws}, {grid_points}, {chunk_size}"
         )
     instrument = responses.instrument
+    if instrument.format == "forced_choice":
+        return forced_choice_answer_probabilities(responses, config, n_draws=n_draws, seed=seed)
     params = item_parameters(instrument, config)
     grid = np.linspace(-5.5, 6.0, grid_points)
     item_table = _item_log_likelihood_table(instrument, params, grid)
@@ -329,6 +335,15 @@ def _choice_log_likelihood(
 
 def _attentive_extras(instrument: Instrument, config: SimulationConfig, responses: Responses) -> NDArray[np.float64]:
     """Log likelihood of an attentive candidate's attention checks and completion time, shape (n,)."""
+    return _check_log_likelihood(instrument, config, responses) + _attentive_time_log_density(
+        instrument, config, responses.seconds
+    )
+
+
+def _check_log_likelihood(
+    instrument: Instrument, config: SimulationConfig, responses: Responses
+) -> NDArray[np.float64]:
+    """Log likelihood of an attentive candidate's instructed checks and virtue claims, shape (n,)."""
     low, high = instrument.response_scale.min, instrument.response_scale.max
     total = np.zeros(len(responses))
     error = config.attention_error_rate
@@ -349,7 +364,7 @@ def _attentive_extras(instrument: Instrument, config: SimulationConfig, response
         index = np.clip(np.nan_to_num(given, nan=low) - low, 0, high - low).astype(np.intp)
         picked = np.take_along_axis(table[None, :, :], index[:, :, None], axis=2)[:, :, 0]
         total += np.where(np.isnan(given), 0.0, picked).sum(axis=1)
-    return total + _attentive_time_log_density(instrument, config, responses.seconds)
+    return total
 
 
 def _attentive_time_log_density(
@@ -406,5 +421,435 @@ def _careless_time_log_density(instrument: Instrument, seconds: NDArray[np.float
     else:
         overlap = np.minimum(seconds - b_low, a_high) - np.maximum(seconds - b_high, a_low)
         density = np.maximum(overlap, 0.0) / ((a_high - a_low) * (b_high - b_low))
+    with np.errstate(divide="ignore"):
+        return np.where(np.isnan(seconds), 0.0, np.log(density))
+
+
+# ---- instrument 2.0: forced-choice blocks ---------------------------------------------------------
+
+#: The likelihood of a block's answer: the exact probability of the ranking, or the TIRT product of pairwise probits.
+BLOCK_LIKELIHOODS = ("exact", "pairwise")
+#: Gauss-Legendre nodes of the bivariate normal orthant probability when some |rho| >= 0.75 (else 12).
+_ORTHANT_NODES = 20
+#: Newton steps of each profile's Gaussian approximation, from the engine's MAP.
+_NEWTON_STEPS = 6
+#: Quadrature nodes per lognormal part of an attentive forced-choice candidate's total time.
+_FC_TIME_NODES = 24
+
+
+def forced_choice_answer_probabilities(
+    responses: Responses,
+    config: SimulationConfig,
+    *,
+    n_draws: int = 512,
+    seed: int = 0,
+    chunk_size: int = 128,
+    likelihood: str = "exact",
+) -> NDArray[np.float64]:
+    """Bayes posterior of each profile given forced-choice answers (instrument 2.0).
+
+    The 2.0 form of :func:`answer_probabilities`, for answers simulated by
+    :func:`~profilefit.data.simulate.simulate_forced_choice`, with the same mixture of attentive and
+    careless responders and the same integration over the responding traits ``r = theta + m*shift``.
+    What changes is the block evidence. Given the traits, a block's three statement utilities are
+    independent normals (``mu_i + lambda_i * eta``, variance ``psi_i^2``, with ``eta = r`` over the
+    population SD: :func:`~profilefit.data.simulate.simulation_model`), and the answer (most ``a``,
+    least ``c``, the third ``b`` in the middle) is the event ``t_a > t_b > t_c``:
+
+    - ``"exact"`` (the default): ``P(t_a - t_b > 0, t_b - t_c > 0)``, a bivariate normal orthant
+      probability; the two differences correlate ``-psi_b^2 / (s_ab * s_bc)``;
+    - ``"pairwise"``: the product of the three pairwise probits, the approximation Thurstonian IRT
+      scoring makes (it treats a block's three comparisons as independent given the traits).
+
+    The Gaussian approximation of each profile's posterior (the proposal) uses the pairwise form,
+    whose Newton steps are cheap; the importance weights use the chosen likelihood, so the proposal
+    changes only the Monte Carlo error.
+
+    Parameters
+    ----------
+    responses : Responses
+        Answers of ``n`` candidates to a forced-choice instrument: blocks, scenario choices, checks, time.
+    config : SimulationConfig
+        The generative model the answers came from.
+    n_draws : int, default=512
+    seed : int, default=0
+    chunk_size : int, default=128
+    likelihood : {"exact", "pairwise"}, default="exact"
+
+    Returns
+    -------
+    ndarray of shape (n, n_profiles)
+        Columns in ``config.profile_ids`` order; rows sum to one.
+    """
+    from profilefit.core.thurstonian import score
+    from profilefit.data.simulate._forced_choice import simulation_model  # imports this module's package
+
+    instrument = responses.instrument
+    if instrument.format != "forced_choice":
+        raise ValueError(f"instrument {instrument.id} {instrument.version} has no blocks; use answer_probabilities")
+    if likelihood not in BLOCK_LIKELIHOODS:
+        raise ValueError(f"likelihood must be one of {BLOCK_LIKELIHOODS}, got {likelihood!r}")
+    if n_draws < 1 or chunk_size < 1:
+        raise ValueError(f"n_draws and chunk_size must be at least 1; got {n_draws}, {chunk_size}")
+    if any(len(block.statements) != 3 for block in instrument.blocks):
+        raise ValueError("the forced-choice Bayes classifier reads blocks of three statements (triplets)")
+    model = simulation_model(instrument, config)
+    params = item_parameters(instrument, config)
+    population = np.sqrt(np.diag(_population_covariance(config)))
+    ranked = ranked_statements(responses.blocks)  # (n, n_blocks, 3): most, middle, least; -1 blank
+    start = score(model, responses.block_positions()).estimate * population[None, :]  # MAP, in r units
+    rng = np.random.default_rng(seed)
+    posterior = np.empty((len(responses), len(config.profile_ids)))
+    attentive = (
+        _check_log_likelihood(instrument, config, responses)
+        + _forced_choice_time_log_density(instrument, config, responses.seconds)
+        + np.log1p(-config.careless_share)
+    )
+    careless = _forced_choice_careless(instrument, responses) + np.log(max(config.careless_share, 1e-300))
+    for first in range(0, len(responses), chunk_size):
+        rows = slice(first, first + chunk_size)
+        log_joint = _forced_choice_log_joint(
+            config,
+            params,
+            model,
+            population,
+            ranked[rows],
+            responses.choices[rows],
+            start[rows],
+            n_draws,
+            rng,
+            likelihood,
+        )
+        attentive_joint = log_joint.copy()
+        log_joint = log_joint + attentive[rows, None]
+        if config.careless_share > 0:
+            log_joint = np.logaddexp(log_joint, careless[rows, None] + np.log(config.priors)[None, :])
+        total = logsumexp(log_joint, axis=1, keepdims=True)
+        impossible = ~np.isfinite(total[:, 0])  # as on 1.2: the profile evidence alone decides
+        if impossible.any():
+            log_joint[impossible] = attentive_joint[impossible]
+            total[impossible] = logsumexp(log_joint[impossible], axis=1, keepdims=True)
+        posterior[rows] = np.exp(log_joint - total)
+    return posterior
+
+
+def _population_covariance(config: SimulationConfig) -> NDArray[np.float64]:
+    """Covariance of the traits over the whole population (the profiles' mixture)."""
+    covariance = np.einsum("k,kij->ij", config.priors, config.covariances)
+    result: NDArray[np.float64] = covariance + np.einsum("k,ki,kj->ij", config.priors, config.means, config.means)
+    return result
+
+
+def ranked_statements(blocks: NDArray[np.integer]) -> NDArray[np.intp]:
+    """Statement indices of each answered triplet in rank order (most, middle, least), -1 for a blank block.
+
+    ``blocks`` holds answer codes (n, n_blocks) of :data:`~profilefit.core.instrument.BLOCK_ANSWERS`;
+    statements are numbered block by block, three to a block, as the instrument lists them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ranked_statements(np.array([[0, -1, 5]])).tolist()  # "ab" (c in the middle), blank, "cb"
+    [[[0, 2, 1], [-1, -1, -1], [8, 6, 7]]]
+    """
+    from profilefit.core.instrument import BLOCK_ANSWERS, BLOCK_LABELS
+
+    order = np.array(
+        [
+            [
+                BLOCK_LABELS.index(code[0]),
+                3 - BLOCK_LABELS.index(code[0]) - BLOCK_LABELS.index(code[1]),
+                BLOCK_LABELS.index(code[1]),
+            ]
+            for code in BLOCK_ANSWERS
+        ],
+        dtype=np.intp,
+    )  # (6, 3) positions
+    codes = np.asarray(blocks, dtype=np.intp)
+    answered = codes >= 0
+    start = 3 * np.arange(codes.shape[1])[None, :, None]
+    ranked = start + order[np.where(answered, codes, 0)]
+    return np.where(answered[..., None], ranked, -1)
+
+
+def _block_log_likelihood(
+    model: ThurstonianModel,
+    eta: NDArray[np.float64],
+    ranked: NDArray[np.intp],
+    likelihood: str,
+) -> NDArray[np.float64]:
+    """Log probability of the observed rankings at traits ``eta`` (n, S, T), summed over blocks: (n, S)."""
+    trait = model.layout.statement_trait
+    means = model.utility + model.loading * eta[:, :, trait]  # (n, S, n_statements)
+    answered = ranked[:, :, 0] >= 0  # (n, B)
+    index = np.where(answered[..., None], ranked, 0)
+    psi2 = model.uniqueness[index]  # (n, B, 3)
+    picked = np.take_along_axis(means, index.reshape(index.shape[0], 1, -1), axis=2)
+    picked = picked.reshape(means.shape[0], means.shape[1], *index.shape[1:])  # (n, S, B, 3)
+    if likelihood == "pairwise":
+        total = np.zeros(picked.shape[:3])
+        for i, j in ((0, 1), (0, 2), (1, 2)):
+            sd = np.sqrt(psi2[:, :, i] + psi2[:, :, j])[:, None, :]
+            total += log_ndtr((picked[..., i] - picked[..., j]) / sd)
+    else:
+        s1 = np.sqrt(psi2[:, :, 0] + psi2[:, :, 1])
+        s2 = np.sqrt(psi2[:, :, 1] + psi2[:, :, 2])
+        rho = -psi2[:, :, 1] / (s1 * s2)  # (n, B)
+        h = (picked[..., 0] - picked[..., 1]) / s1[:, None, :]
+        k = (picked[..., 1] - picked[..., 2]) / s2[:, None, :]
+        total = np.log(np.maximum(orthant_probability(h, k, rho[:, None, :]), 1e-300))
+    result: NDArray[np.float64] = (total * answered[:, None, :]).sum(axis=2)
+    return result
+
+
+def orthant_probability(
+    h: NDArray[np.float64], k: NDArray[np.float64], rho: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """``P(X <= h, Y <= k)`` for standard normals with correlation ``rho`` (|rho| < 1), elementwise.
+
+    ``Phi(h) Phi(k) + (1 / 2 pi) * integral from 0 to asin(rho) of exp(-(h^2 - 2 h k sin t + k^2) / (2 cos^2 t)) dt``
+    (Sheppard's formula as Genz 2004 writes it), the integral by Gauss-Legendre; node by node, so
+    memory stays at the size of ``h``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(float(orthant_probability(np.array(0.0), np.array(0.0), np.array(-0.5))), 6)  # 1/4 + asin(-0.5)/(2 pi)
+    0.166667
+    """
+    # Genz (2004): 12 nodes are accurate to double precision for |rho| < 0.75, 20 beyond.
+    nodes, weights = np.polynomial.legendre.leggauss(12 if np.abs(rho).max(initial=0.0) < 0.75 else _ORTHANT_NODES)
+    top = np.arcsin(rho)
+    hh, kk = h * h + k * k, h * k
+    integral = np.zeros(np.broadcast_shapes(h.shape, k.shape, rho.shape))
+    for node, weight in zip(nodes, weights, strict=True):
+        t = 0.5 * top * (node + 1.0)
+        s = np.sin(t)
+        integral += weight * np.exp(-(hh - 2.0 * kk * s) / (2.0 * (1.0 - s * s)))
+    result: NDArray[np.float64] = ndtr(h) * ndtr(k) + 0.5 * top * integral / (2.0 * np.pi)
+    return result
+
+
+def _pairwise_parts(
+    model: ThurstonianModel, ranked: NDArray[np.intp]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Each candidate's comparisons as rows ``z = a . eta - g`` won (TIRT form): ``a`` (n, 3B, T), ``g`` (n, 3B).
+
+    Blank blocks get zero rows (no evidence).
+    """
+    n, n_blocks = ranked.shape[:2]
+    n_traits = len(model.design.traits)
+    trait = model.layout.statement_trait
+    answered = ranked[:, :, 0] >= 0
+    index = np.where(answered[..., None], ranked, 0)
+    a = np.zeros((n, n_blocks, 3, n_traits))
+    g = np.zeros((n, n_blocks, 3))
+    rows = np.arange(n)[:, None]
+    cols = np.arange(n_blocks)[None, :]
+    for pair, (i, j) in enumerate(((0, 1), (0, 2), (1, 2))):
+        winner, loser = index[:, :, i], index[:, :, j]
+        sd = np.sqrt(model.uniqueness[winner] + model.uniqueness[loser])
+        which = np.full(winner.shape, pair, dtype=np.intp)
+        np.add.at(a, (rows, cols, which, trait[winner]), model.loading[winner] / sd)
+        np.add.at(a, (rows, cols, which, trait[loser]), -model.loading[loser] / sd)
+        g[:, :, pair] = (model.utility[loser] - model.utility[winner]) / sd
+    a *= answered[:, :, None, None]
+    g *= answered[:, :, None]
+    return a.reshape(n, 3 * n_blocks, n_traits), g.reshape(n, 3 * n_blocks)
+
+
+def _forced_choice_log_joint(
+    config: SimulationConfig,
+    params: ItemParameters,
+    model: ThurstonianModel,
+    population: NDArray[np.float64],
+    ranked: NDArray[np.intp],
+    choices: NDArray[np.int16],
+    start: NDArray[np.float64],
+    n_draws: int,
+    rng: np.random.Generator,
+    likelihood: str,
+) -> NDArray[np.float64]:
+    """``log pi_k + log p(blocks, choices | k, attentive)`` for a chunk, shape (chunk, n_profiles)."""
+    n, n_traits = ranked.shape[0], len(config.traits)
+    centre, chol = _forced_choice_components(config, params, model, population, ranked, choices, start)
+    n_components = centre.shape[1]
+    component = np.arange(n_draws) % n_components
+    normal = rng.standard_normal((n, n_draws, n_traits))
+    scale = np.sqrt(_DF / rng.chisquare(_DF, (n, n_draws, 1)))
+    responding = centre[:, component] + scale * (chol[:, component] @ normal[..., None])[..., 0]
+    log_proposal = _mixture_log_density(responding, centre, chol)
+    log_blocks = _block_log_likelihood(model, responding / population, ranked, likelihood)
+    log_choices = _choice_log_likelihood(config, params, responding, choices)
+    faking = faking_strengths(config, n * n_draws, rng).reshape(n, n_draws)
+    traits = responding - faking[:, :, None] * config.unit_shift
+    log_profiles = profile_log_densities(traits, config) - 0.5 * n_traits * np.log(2 * np.pi)
+    log_weights = log_profiles + (log_blocks + log_choices - log_proposal)[:, :, None]
+    result: NDArray[np.float64] = logsumexp(log_weights, axis=1) - np.log(n_draws) + np.log(config.priors)[None, :]
+    return result
+
+
+def _forced_choice_components(
+    config: SimulationConfig,
+    params: ItemParameters,
+    model: ThurstonianModel,
+    population: NDArray[np.float64],
+    ranked: NDArray[np.intp],
+    choices: NDArray[np.int16],
+    start: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """One proposal component per profile: the Laplace approximation of its posterior of ``r``.
+
+    Newton's method on ``log N(r; profile, faking spread included) + pairwise block log likelihood
+    + scenario log likelihood``, all concave in ``r``, started at the engine's MAP; the covariance
+    is the inverse curvature at the end, widened a little.
+    """
+    a, g = _pairwise_parts(model, ranked)  # in eta units
+    a = a / population[None, None, :]  # in r units: eta = r / population
+    n_traits = a.shape[2]
+    faking_variance = (config.faking * config.faking_sd) ** 2
+    prior_covariance = config.covariances + faking_variance * np.outer(config.unit_shift, config.unit_shift)
+    prior_precision = np.linalg.inv(prior_covariance)  # (K, T, T)
+    prior_mean = config.means + config.shift  # (K, T)
+    n_profiles = prior_mean.shape[0]
+    points = np.repeat(start[:, None, :], n_profiles, axis=1)  # (n, K, T)
+    precision = np.broadcast_to(prior_precision, (start.shape[0], n_profiles, n_traits, n_traits))
+    for _ in range(_NEWTON_STEPS):
+        z = np.einsum("nct,nkt->nkc", a, points) - g[:, None, :]
+        ratio = np.exp(norm_logpdf(z) - log_ndtr(z))  # phi / Phi
+        weight = ratio * (z + ratio)  # minus the second derivative of log Phi
+        gradient = np.einsum("nkc,nct->nkt", ratio, a) - np.einsum(
+            "ktu,nku->nkt", prior_precision, points - prior_mean[None]
+        )
+        choice_gradient, choice_curvature = _choice_gradient_and_curvature(config, params, points, choices)
+        precision = prior_precision[None] + np.einsum("nkc,nct,ncu->nktu", weight, a, a) + choice_curvature
+        step = np.linalg.solve(precision, (gradient + choice_gradient)[..., None])[..., 0]
+        points = points + step
+    chol = np.asarray(np.linalg.cholesky(_WIDEN**2 * np.linalg.inv(precision)), dtype=np.float64)
+    return points, chol
+
+
+def norm_logpdf(z: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Log density of the standard normal."""
+    result: NDArray[np.float64] = -0.5 * z * z - 0.5 * np.log(2 * np.pi)
+    return result
+
+
+def _forced_choice_time_log_density(
+    instrument: Instrument, config: SimulationConfig, seconds: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Log density of an attentive candidate's total time on 2.0: three log-normal paces times their counts.
+
+    Blocks at the instrument's typical block time, checks at ``seconds_per_item``, scenarios at
+    ``seconds_per_scenario``, each pace log-normal with ``time_sigma``: the last part's density in
+    closed form, the others by Gauss-Hermite quadrature.
+    """
+    timing = instrument.timing
+    typical_block = (timing.block_seconds.low + timing.block_seconds.high) / 2
+    parts = [
+        (count, median)
+        for count, median in (
+            (len(instrument.blocks), typical_block),
+            (len(instrument.attention_checks), config.seconds_per_item),
+            (len(instrument.scenarios), config.seconds_per_scenario),
+        )
+        if count > 0
+    ]
+    sigma = config.time_sigma
+    if sigma == 0 or len(parts) < 2:  # a point or one log-normal: no evidence about the profile either way
+        return np.zeros(seconds.shape)
+    observed = np.where(np.isnan(seconds), 1.0, seconds)
+    nodes, weights = np.polynomial.hermite.hermgauss(_FC_TIME_NODES)
+    weights = weights / np.sqrt(np.pi)
+    *integrated, (last_count, last_median) = parts
+    spent = np.zeros(1)
+    log_weight = np.zeros(1)
+    for count, median in integrated:
+        pace = np.exp(np.log(median) + sigma * np.sqrt(2) * nodes)
+        spent = (spent[:, None] + count * pace[None, :]).ravel()
+        log_weight = (log_weight[:, None] + np.log(weights)[None, :]).ravel()
+    rest = (observed[:, None] - spent[None, :]) / last_count
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_rest = np.log(rest)
+        log_density = (
+            -0.5 * ((log_rest - np.log(last_median)) / sigma) ** 2
+            - log_rest
+            - np.log(sigma * np.sqrt(2 * np.pi) * last_count)
+        )
+    log_density = np.where(rest > 0, log_density, -np.inf)
+    result = logsumexp(log_density + log_weight[None, :], axis=1)
+    return np.where(np.isnan(seconds), 0.0, result)
+
+
+def _forced_choice_careless(instrument: Instrument, responses: Responses) -> NDArray[np.float64]:
+    """Log likelihood of a careless responder's 2.0 answers, shape (n,).
+
+    Half mark every block at random (one of six answers) and answer the checks at random; half give
+    one answer to every block and one point to every check (the simulation's forced-choice
+    straight-lining). Scenarios at random; time the sum of three uniforms.
+    """
+    from profilefit.core.instrument import BLOCK_ANSWERS
+
+    n_codes, n_points = len(BLOCK_ANSWERS), instrument.response_scale.n_points
+    blocks = responses.blocks.astype(np.intp)
+    answered_blocks = blocks >= 0
+    n_blocks = answered_blocks.sum(axis=1)
+    checks = responses.checks
+    answered_checks = ~np.isnan(checks)
+    n_checks = answered_checks.sum(axis=1)
+    log_random = -n_blocks * np.log(n_codes) - n_checks * np.log(n_points)
+    top = np.max(np.where(answered_blocks, blocks, -1), axis=1, initial=-1)
+    bottom = np.min(np.where(answered_blocks, blocks, n_codes), axis=1, initial=n_codes)
+    same_blocks = (top == bottom) | (n_blocks == 0)
+    first = np.nanmax(checks, axis=1, initial=-np.inf, where=answered_checks)
+    last = np.nanmin(checks, axis=1, initial=np.inf, where=answered_checks)
+    same_checks = (first == last) | (n_checks == 0)
+    log_straight = np.where(
+        same_blocks & same_checks,
+        -np.log(n_codes) * (n_blocks > 0) - np.log(n_points) * (n_checks > 0),
+        -np.inf,
+    )
+    log_answers = np.logaddexp(log_random, log_straight) - np.log(2)
+    options = np.array([len(s.options) for s in instrument.scenarios], dtype=np.float64)
+    log_choices = -((responses.choices >= 0) * np.log(options)[None, :]).sum(axis=1)
+    return log_answers + log_choices + _forced_choice_careless_time(instrument, responses.seconds)
+
+
+def _forced_choice_careless_time(instrument: Instrument, seconds: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Log density of a careless responder's total time on 2.0: a sum of up to three uniforms, exactly.
+
+    For uniforms on ``[l_i, l_i + w_i]`` the density of the sum at ``s`` is
+    ``sum over subsets S of (-1)^|S| (s - sum l - sum_S w)_+^(m-1) / ((m-1)! prod w)`` (``m`` parts).
+    """
+    from itertools import combinations
+    from math import factorial
+
+    from profilefit.data.simulate._forced_choice import CARELESS_BLOCK_SHARE
+
+    block_low = instrument.timing.min_seconds_per_block * CARELESS_BLOCK_SHARE[0]
+    block_high = instrument.timing.min_seconds_per_block * CARELESS_BLOCK_SHARE[1]
+    parts = [
+        (count * low, count * (high - low))
+        for count, (low, high) in (
+            (len(instrument.blocks), (block_low, block_high)),
+            (len(instrument.attention_checks), CARELESS_SECONDS_PER_ITEM),
+            (len(instrument.scenarios), CARELESS_SCENARIO_SECONDS),
+        )
+        if count > 0 and high > low
+    ]
+    if not parts:
+        return np.zeros(seconds.shape)
+    offset = sum(low for low, _ in parts)
+    widths = [width for _, width in parts]
+    m = len(widths)
+    # Exports round time to 0.1 s, which can put a total just outside the support.
+    support_high = offset + sum(widths)
+    s = np.clip(seconds, np.minimum(seconds + 0.05, offset), np.maximum(seconds - 0.05, support_high)) - offset
+    density = np.zeros(seconds.shape)
+    for size in range(m + 1):
+        for subset in combinations(widths, size):
+            above = s - sum(subset)
+            density += (-1) ** size * np.where(above > 0, np.maximum(above, 0.0) ** (m - 1), 0.0)
+    density = np.maximum(density, 0.0) / (factorial(m - 1) * float(np.prod(widths)))
     with np.errstate(divide="ignore"):
         return np.where(np.isnan(seconds), 0.0, np.log(density))

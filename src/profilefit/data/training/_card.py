@@ -54,6 +54,25 @@ def write_marked_section(path: Path, start: str, end: str, text: str) -> None:
     path.write_text(content, encoding="utf-8")
 
 
+#: Filled in by benchmarks/model_evidence.py (its 2.0 part): the 2.0 reference model against the 2.0 yardsticks.
+EVIDENCE_2_START, EVIDENCE_2_END = "<!-- model-evidence-2:start -->", "<!-- model-evidence-2:end -->"
+
+_EVIDENCE_2 = f"""\
+## Instrument 2.0 (forced choice)
+
+The 2.0 reference model (`models/reference-2/`) is trained the same way on the same simulated
+people answering the forced-choice blocks (docs/simulation.md, "Instrument 2.0"): a documented
+simulation, not real candidates. Its features are the Thurstonian scale scores (MAP, with the
+instrument's shipped parameters) and the situational scores; its norm group is simulated honest,
+attentive applicants. `python -m profilefit.data.training reference --instrument customer-contact-2.0`
+regenerates it. Below: on fresh simulated 2.0 candidates, next to the 2.0 answer-level Bayes
+classifier and the true-trait ceiling (docs/model.md, "Instrument 2.0").
+
+{EVIDENCE_2_START}
+Not measured yet: run `python benchmarks/model_evidence.py --part 2.0 --card docs/model-card.md --doc docs/model.md`.
+{EVIDENCE_2_END}
+"""
+
 #: Filled in by benchmarks/faking.py: what faking does to the fit and how often the flags catch it.
 FAKING_START, FAKING_END = "<!-- faking:start -->", "<!-- faking:end -->"
 
@@ -260,8 +279,10 @@ def render_model_card(manifest: Manifest) -> str:
             f"| {label} | " + " | ".join(map(str, row)) + " |"
             for label, row in zip(labels, matrix["counts"], strict=True)
         ]
-    if simulated:
-        parts += ["", _EVIDENCE, _FAKING]
+    if simulated and manifest.training.get("instrument_format") == "forced_choice":
+        parts += ["", _EVIDENCE_2]
+    elif simulated:
+        parts += ["", _EVIDENCE, _EVIDENCE_2, _FAKING]
     parts += ["", _INTENDED_USE, _LIMITS_SIMULATION if simulated else _LIMITS_ORGANISATION]
     parts += [
         "## Human review it needs",

@@ -17,7 +17,16 @@ from profilefit.core.classifier import ProfileClassifier, evaluate_probabilities
 from profilefit.core.instrument import Instrument, load_instrument
 from profilefit.core.scoring import NormGroup, Responses, score_responses
 from profilefit.data.batch import collect_responses
-from profilefit.data.simulate import REFERENCE_SEED, SimulationConfig, oracle_probabilities, retest, simulate
+from profilefit.data.simulate import (
+    REFERENCE_SEED,
+    ForcedChoiceSimulation,
+    SimulationConfig,
+    oracle_probabilities,
+    retest,
+    simulate,
+    simulate_forced_choice,
+    simulation_parameters,
+)
 from profilefit.data.training._card import render_model_card
 from profilefit.data.training._labels import (
     check_labels,
@@ -30,6 +39,10 @@ from profilefit.data.training._labels import (
 #: Top-profile probability below which a profile is reported as undetermined.
 DEFAULT_MIN_CONFIDENCE = 0.40
 REFERENCE_FILE = "profilefit-reference.model.json"
+#: The reference model of instrument 2.0 (forced choice), in ``models/reference-2/``.
+REFERENCE_2_FILE = "profilefit-reference-2.model.json"
+#: The built-in forced-choice instrument the 2.0 reference model is trained on.
+REFERENCE_2_INSTRUMENT = "customer-contact-2.0"
 
 
 @dataclass
@@ -76,11 +89,13 @@ def train_reference(
     config: SimulationConfig | None = None,
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     card_path: str | Path | None = None,
+    instrument: Instrument | None = None,
 ) -> TrainingReport:
     """Train and evaluate the reference model on the documented simulation.
 
     Training, test and retest candidates come from seeds ``seed``, ``seed + 1`` and
     ``seed + 2``, so the same seed reproduces the same model and the same figures.
+    A forced-choice instrument (2.0) goes to :func:`train_reference_forced_choice`.
 
     Parameters
     ----------
@@ -95,9 +110,22 @@ def train_reference(
     min_confidence : float, default=0.40
     card_path : str or Path, optional
         Where to write the model card; by default ``out_dir/model-card.md``.
+    instrument : Instrument, optional
+        By default the shipped agreement instrument (1.2).
     """
     config = config or SimulationConfig.reference()
-    instrument = load_instrument()
+    instrument = instrument or load_instrument()
+    if instrument.format == "forced_choice":
+        return train_reference_forced_choice(
+            out_dir,
+            instrument,
+            seed=seed,
+            n_train=n_train,
+            n_test=n_test,
+            config=config,
+            min_confidence=min_confidence,
+            card_path=card_path,
+        )
     train = simulate(n_train, seed=seed, config=config, instrument=instrument, id_prefix="train")
     test = simulate(n_test, seed=seed + 1, config=config, instrument=instrument, id_prefix="test")
     again = retest(test, seed=seed + 2)
@@ -135,6 +163,145 @@ def train_reference(
         training={
             "n_train": n_train,
             "n_test": n_test,
+            "simulation": config.model_dump(mode="json"),
+            "temperature": round(estimator.temperature_, 6),
+        },
+        metrics=metrics,
+    )
+    card = Path(card_path) if card_path is not None else out / "model-card.md"
+    card.parent.mkdir(parents=True, exist_ok=True)
+    card.write_text(render_model_card(manifest), encoding="utf-8")
+    norms.save(out / "norms.json")
+    return TrainingReport(manifest, metrics, model_path, card)
+
+
+def reference_2_model_path() -> Path:
+    """Path of the shipped 2.0 (forced-choice) reference model inside the installed package."""
+    from importlib import resources
+
+    return Path(str(resources.files("profilefit.models").joinpath("reference-2", REFERENCE_2_FILE)))
+
+
+def forced_choice_responses(simulation: ForcedChoiceSimulation) -> Responses:
+    """Simulated 2.0 answers as the engine reads an export: blocks, scenario choices, checks and time."""
+    n = len(simulation.candidate_ids)
+    return Responses(
+        simulation.instrument,
+        simulation.candidate_ids,
+        np.empty((n, 0)),
+        simulation.choices,
+        simulation.checks,
+        simulation.seconds,
+        simulation.blocks,
+    )
+
+
+def _shipped_parameters_sha256(instrument: Instrument) -> str | None:
+    """sha256 of the parameters file the built-in 2.0 instrument is scored with; ``None`` for another instrument."""
+    from profilefit.core.thurstonian import ThurstonianParameters
+    from profilefit.data.simulate import parameters_file, shipped_instrument_file
+
+    path = parameters_file(shipped_instrument_file())
+    if not path.is_file():
+        return None
+    parameters = ThurstonianParameters.load(path)
+    if (parameters.instrument, parameters.instrument_version) != (instrument.id, instrument.version):
+        return None
+    return file_sha256(path)
+
+
+def honest_norm_group(instrument: Instrument, config: SimulationConfig | None = None) -> NormGroup:
+    """The 2.0 norm group: honest, attentive simulated applicants' Thurstonian scale scores.
+
+    The simulation's own norm group (:func:`profilefit.data.simulate._parameters_file.simulation_norms`,
+    which ``python -m profilefit.data.simulate norms`` writes next to the instrument), scored with
+    the parameters the engine scores the instrument with: the shipped parameters file of the
+    built-in 2.0 instrument, else the simulation's parameters.
+    """
+    from profilefit.core.thurstonian import ThurstonianParameters
+    from profilefit.data.simulate import parameters_file, shipped_instrument_file, simulation_norms
+
+    shipped = parameters_file(shipped_instrument_file())
+    parameters = ThurstonianParameters.load(shipped) if shipped.is_file() else None
+    if parameters is None or (parameters.instrument, parameters.instrument_version) != (
+        instrument.id,
+        instrument.version,
+    ):
+        parameters = simulation_parameters(instrument, config)
+    return simulation_norms(instrument, parameters, config=config)
+
+
+def train_reference_forced_choice(
+    out_dir: str | Path,
+    instrument: Instrument,
+    *,
+    seed: int = REFERENCE_SEED,
+    n_train: int = 60_000,
+    n_test: int = 20_000,
+    config: SimulationConfig | None = None,
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    card_path: str | Path | None = None,
+) -> TrainingReport:
+    """Train and evaluate the reference model of a forced-choice instrument (2.0) on the documented simulation.
+
+    The same trainer and estimator as 1.2's reference (:class:`~profilefit.core.classifier.ProfileClassifier`
+    on scale scores then situational scores); the scale scores are the engine's Thurstonian MAP
+    estimates with the instrument's shipped parameters. Training, test and norm candidates come from
+    seeds ``seed`` and ``seed + 1`` (:func:`~profilefit.data.simulate.simulate_forced_choice`: the same
+    people as 1.2's seeds, answering the blocks), as the average applicant. The norm group is the
+    simulation's honest one (:func:`honest_norm_group`). There is no forced-choice retest, so the
+    metrics carry no retest consistency.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder for ``profilefit-reference-2.model.json``, its manifest, ``norms.json`` and the model card.
+    instrument : Instrument
+        A forced-choice instrument.
+    seed : int, default=REFERENCE_SEED
+    n_train, n_test : int
+        Simulated candidates for training and for the held-out evaluation.
+    config : SimulationConfig, optional
+    min_confidence : float, default=0.40
+    card_path : str or Path, optional
+        By default ``out_dir/model-card.md``.
+    """
+    if instrument.format != "forced_choice":
+        raise ValueError(f"instrument {instrument.id} {instrument.version} is not forced choice; use train_reference")
+    config = config or SimulationConfig.reference()
+    train = simulate_forced_choice(n_train, instrument, seed=seed, config=config, id_prefix="train")
+    test = simulate_forced_choice(n_test, instrument, seed=seed + 1, config=config, id_prefix="test")
+    train_scores = score_responses(forced_choice_responses(train))
+    estimator = ProfileClassifier(random_state=seed).fit(train_scores.features(), train.profiles)
+    classes = [str(c) for c in estimator.classes_]
+    columns = [config.profile_ids.index(c) for c in classes]
+    metrics = evaluate_probabilities(
+        test.profiles,
+        estimator.predict_proba(score_responses(forced_choice_responses(test)).features()),
+        classes,
+        min_confidence=min_confidence,
+        oracle_probabilities=oracle_probabilities(test.traits, config)[:, columns],
+    )
+    norms = honest_norm_group(instrument, config)
+    out = Path(out_dir)
+    model_path = out / REFERENCE_2_FILE
+    manifest = save_artifact(
+        estimator,
+        instrument,
+        norms,
+        model_path,
+        model_id=f"profilefit-{config.name}-{instrument.id}-{instrument.version}-seed{seed}",
+        trained_on="simulation",
+        min_confidence=min_confidence,
+        created=_created(),
+        seed=seed,
+        training={
+            "n_train": n_train,
+            "n_test": n_test,
+            "norms": norms.description,
+            "parameters_sha256": _shipped_parameters_sha256(instrument),
+            "instrument_format": "forced_choice",
+            "scale_scores": "Thurstonian MAP with the instrument's shipped parameters",
             "simulation": config.model_dump(mode="json"),
             "temperature": round(estimator.temperature_, 6),
         },
