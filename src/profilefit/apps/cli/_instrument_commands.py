@@ -155,11 +155,11 @@ def forced_choice_summary(instrument: Instrument) -> list[str]:
         )
     mixed = lay.statement_key[lay.left] != lay.statement_key[lay.right]
     lines.append(f"  mixed-keyed       {mixed.mean():.0%} of {len(mixed)} comparisons join opposite keying")
-    spreads = [
-        (max(values) - min(values), block.id)
-        for block in instrument.blocks
-        if None not in (values := [s.desirability for s in block.statements])
-    ]
+    spreads = []
+    for block in instrument.blocks:  # every block statement is rated (the file model requires it)
+        rated = [s.desirability for s in block.statements if s.desirability is not None]
+        if rated:
+            spreads.append((max(rated) - min(rated), block.id))
     if spreads:
         spread, block_id = max(spreads)
         lines.append(f"  desirability      largest spread in a block {spread:g} (block {block_id})")
