@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from profilefit._version import installed_version
 from profilefit.apps.cli._exit import EXIT_CALIBRATION_REFUSED, EXIT_OK, EXIT_REJECTS, EXIT_USAGE
@@ -39,6 +40,11 @@ if TYPE_CHECKING:
 #: scales of instrument 2.0, 1,000 simulated people gave loadings correlating from .31 to .95 with the
 #: generating ones over three samples; from 2,000 on they were stable (docs/thurstonian.md, figures).
 MIN_PEOPLE = 2_000
+
+#: A standardised loading above this is a (near) Heywood case: the statement's error variance went to
+#: about zero. On the 2.0 design it came with block loadings far from the truth in identified form
+#: (docs/thurstonian.md); the shipped parameters stay below 0.95.
+HEYWOOD_LOADING = 0.99
 
 _COMMAND = "calibrate"
 
@@ -143,6 +149,13 @@ def run_calibrate(args: argparse.Namespace) -> int:
     reference = _shipped_model(instrument, args.instrument)
     for line in summary_lines(calibration, reference):
         print(line)
+    for statement in near_heywood(calibration.model):
+        print(
+            f"profilefit {_COMMAND}: warning: {statement} has a standardised loading above {HEYWOOD_LOADING}: "
+            "its error variance went to about zero (a Heywood case), so its block's loadings are poorly "
+            "determined; calibrate on more people, or check the statement, before scoring with this file",
+            file=sys.stderr,
+        )
     print(f"score with them: profilefit score EXPORT -o RESULTS --model MODEL --parameters {args.out}")
     return EXIT_REJECTS if collected.rejects else EXIT_OK
 
@@ -163,6 +176,16 @@ def against_keying(model: ThurstonianModel) -> list[str]:
             keyed = "+" if statement.keyed > 0 else "-"
             found.append(f"{statement.id} ({statement.trait}, keyed {keyed}, loading {loading:+.2f})")
     return found
+
+
+def near_heywood(model: ThurstonianModel, *, limit: float = HEYWOOD_LOADING) -> list[str]:
+    """Statements whose standardised loading exceeds ``limit`` in absolute value, as ``"id (scale, 0.997)"``."""
+    loading = standardised_loadings(model)
+    return [
+        f"{statement.id} ({statement.trait}, {abs(value):.3f})"
+        for statement, value in zip(model.design.statements, loading, strict=True)
+        if abs(value) > limit
+    ]
 
 
 def _shipped_model(instrument: Instrument, source: str) -> ThurstonianModel | None:
@@ -188,21 +211,31 @@ class _Change:
         return f"{self.what} {self.before:+.2f} -> {self.after:+.2f} ({self.after - self.before:+.2f})"
 
 
+def standardised_loadings(model: ThurstonianModel) -> NDArray[np.float64]:
+    """``lambda / sqrt(lambda^2 + psi^2)``: each loading as a correlation of the statement's utility with its trait.
+
+    Unlike the loadings in the file (identified form, each block's first statement at ``psi^2 = 1``),
+    these do not depend on how a block is scaled, so they compare across blocks and with the shipped file.
+    """
+    standardised: NDArray[np.float64] = model.loading / np.sqrt(model.loading**2 + model.uniqueness)
+    return standardised
+
+
 def summary_lines(calibration: Calibration, reference: ThurstonianModel | None) -> list[str]:
     """What ``calibrate`` prints: people, RMSR, loadings and correlation ranges, the largest changes.
 
-    Loadings are in the identified form (each block's first statement at ``psi^2 = 1``), as the
-    file holds them; the changes compare ``reference`` in the same form.
+    Loadings are standardised (:func:`standardised_loadings`), here and in the comparison with ``reference``.
     """
     model = calibration.model
     traits = model.design.traits
     upper = np.triu_indices(len(traits), 1)
-    size = np.abs(model.loading)
+    loading = standardised_loadings(model)
+    size = np.abs(loading)
     lines = [
         f"people used          {calibration.n_people:,}",
         f"RMSR                 {calibration.rmsr:.4f} (tetrachoric against model-implied correlations)",
-        f"loadings |lambda|    {size.min():.2f} to {size.max():.2f} (median {np.median(size):.2f}; "
-        "each block's first statement at psi^2 = 1)",
+        f"loadings             {size.min():.2f} to {size.max():.2f} in absolute value, median "
+        f"{np.median(size):.2f} (standardised: lambda / sqrt(lambda^2 + psi^2))",
     ]
     if len(traits) > 1:
         values = model.trait_correlation[upper]
@@ -210,18 +243,18 @@ def summary_lines(calibration: Calibration, reference: ThurstonianModel | None) 
     if reference is None:
         lines.append("largest change       no shipped parameters to compare with")
         return lines
-    before = reference.identified()
+    before = standardised_loadings(reference)
     ids = [statement.id for statement in model.design.statements]
-    k = int(np.argmax(np.abs(model.loading - before.loading)))
-    loading = _Change(f"loading of {ids[k]}", float(before.loading[k]), float(model.loading[k]))
-    lines.append(f"largest change       {loading} from the shipped parameters")
+    k = int(np.argmax(np.abs(loading - before)))
+    change = _Change(f"loading of {ids[k]}", float(before[k]), float(loading[k]))
+    lines.append(f"largest change       {change} from the shipped parameters")
     if len(traits) > 1:
-        difference = np.abs(model.trait_correlation - before.trait_correlation)[upper]
+        difference = np.abs(model.trait_correlation - reference.trait_correlation)[upper]
         j = int(np.argmax(difference))
         a, b = upper[0][j], upper[1][j]
         correlation = _Change(
             f"correlation {traits[a]}-{traits[b]}",
-            float(before.trait_correlation[a, b]),
+            float(reference.trait_correlation[a, b]),
             float(model.trait_correlation[a, b]),
         )
         lines.append(f"                     {correlation}")
