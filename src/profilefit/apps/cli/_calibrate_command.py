@@ -37,8 +37,9 @@ if TYPE_CHECKING:
     from profilefit.core.thurstonian import Calibration, ThurstonianModel
 
 #: Fewest people (with at least one answered block) the command calibrates on. On the 24 blocks and 8
-#: scales of instrument 2.0, 1,000 simulated people gave loadings correlating from .31 to .95 with the
-#: generating ones over three samples; from 2,000 on they were stable (docs/thurstonian.md, figures).
+#: scales of instrument 2.0, samples of 1,000 to 2,000 simulated people gave, in two of five, a
+#: near-Heywood statement and block loadings far from the generating ones; :data:`HEYWOOD_LOADING`
+#: warns of those. 3,000 or more is the advice (docs/thurstonian.md, "Calibrating on your own applicants").
 MIN_PEOPLE = 2_000
 
 #: A standardised loading above this is a (near) Heywood case: the statement's error variance went to
