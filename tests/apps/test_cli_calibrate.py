@@ -226,6 +226,16 @@ def test_too_few_people_are_refused_and_the_input_is_untouched(tmp_path):
     assert not out.exists() and _fingerprint(export) == before
 
 
+def test_an_optimiser_that_stops_before_converging_is_refused(tmp_path):
+    export, out = tmp_path / "applicants.jsonl", tmp_path / "params.json"
+    _write_jsonl(_applicants(MIN_PEOPLE, seed=6), export)
+    arguments = ["calibrate", str(export), "--instrument", "customer-contact-2.0", "--out", str(out)]
+    code, _, err = _run([*arguments, "--max-evaluations", "2"])
+    assert code == EXIT_CALIBRATION_REFUSED
+    assert "the optimiser did not converge" in err and "nothing written" in err
+    assert not out.exists()
+
+
 def test_an_output_that_is_the_input_is_refused_before_anything_is_read(tmp_path):
     export = tmp_path / "few.jsonl"
     _write_jsonl(_applicants(20, seed=5), export)

@@ -73,7 +73,21 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--out", required=True, metavar="PARAMS.json", help="where to write the parameters file")
     parser.add_argument("--encoding", metavar="NAME", help=ENCODING_HELP)
     add_layout_options(parser)
+    parser.add_argument(
+        "--max-evaluations",
+        type=_positive,
+        metavar="N",
+        help="stop the optimiser after N evaluations of the model (default: scipy's, 100 per parameter); "
+        f"one that stops before converging is refused (exit {int(EXIT_CALIBRATION_REFUSED)})",
+    )
     parser.set_defaults(func=run_calibrate)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
@@ -117,7 +131,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     # One BLAS thread: the fit is thousands of small (72 x 72) products, and on a busy 2-core machine
     # OpenBLAS's spinning threads made it 20 times slower (55 s against 3.7 s on 3,000 people).
     with threadpool_limits(limits=1, user_api="blas"):
-        calibration = calibrate(design, positions[answered])
+        calibration = calibrate(design, positions[answered], max_nfev=args.max_evaluations)
     if not calibration.success:
         return _refuse(
             f"the optimiser did not converge ({calibration.message}); the parameters would not be "
