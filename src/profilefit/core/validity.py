@@ -67,7 +67,7 @@ PATTERN_MIN_BLOCKS = 12
 #: ratings not all equal) where a statement with the block's highest rating was marked most and one with
 #: its lowest least. Answering at random does that in 1 block of 6 when the ratings differ (1 in 3 with a
 #: tie at either end). With this share or more the flag fires on the blocks alone: 12 of 24 rated blocks
-#: at random has a binomial chance of 6e-7 (p = 1/6), 6 of 12 of 8e-3.
+#: at random has a binomial chance of 1.7e-4 (p = 1/6), 6 of 12 of 7.9e-3.
 FC_IDEALISED_STATEMENTS_ONLY = 0.5
 #: Forced choice: fewer answered rated blocks than this and the blocks part is not computed (nan).
 FC_IDEALISED_MIN_BLOCKS = 12
