@@ -98,14 +98,13 @@ def run_calibrate(args: argparse.Namespace) -> int:
     instrument = load_instrument(args.instrument)
     if instrument.format != "forced_choice":
         return _refuse(
-            f"instrument {instrument.id} {instrument.version} is answered on an agreement scale: its scale "
-            "scores are means of keyed answers, so it has no item parameters to estimate. Calibration is for a "
+            f"instrument {instrument.id} {instrument.version} is answered on an agreement scale, as every "
+            "version 1.x is: its scale scores are means of keyed answers, so it has no item parameters to "
+            "estimate. Calibration is for a "
             "forced-choice instrument (--instrument customer-contact-2.0 or a forced-choice file); for local "
             "percentiles of an agreement instrument, build norms with `profilefit norms EXPORT --name NAME "
             "--out FILE`"
         )
-    from profilefit.core.thurstonian import calibrate
-
     collected = read_export(args.export, instrument, command=_COMMAND, encoding=args.encoding, layout=layout_of(args))
     positions = collected.responses.block_positions()
     answered = (positions >= 0).any(axis=(1, 2))
@@ -125,9 +124,12 @@ def run_calibrate(args: argparse.Namespace) -> int:
         f"blocks to {n_people:,} people",
         file=sys.stderr,
     )
-    design = instrument.forced_choice_design()
+    # Imported here: scipy and threadpoolctl cost start-up time every other command would pay.
     from threadpoolctl import threadpool_limits
 
+    from profilefit.core.thurstonian import ThurstonianParameters, calibrate
+
+    design = instrument.forced_choice_design()
     # One BLAS thread: the fit is thousands of small (72 x 72) products, and on a busy 2-core machine
     # OpenBLAS's spinning threads made it 20 times slower (55 s against 3.7 s on 3,000 people).
     with threadpool_limits(limits=1, user_api="blas"):
@@ -145,8 +147,6 @@ def run_calibrate(args: argparse.Namespace) -> int:
             "the statements' keying (reverse) in the instrument file and their wording; do not score with "
             "these parameters"
         )
-    from profilefit.core.thurstonian import ThurstonianParameters
-
     when = datetime.now(UTC).strftime("%Y-%m-%d")
     parameters = ThurstonianParameters.from_model(
         calibration.model,
