@@ -342,3 +342,15 @@ def test_parameters_are_refused_for_an_agreement_model_for_another_version_and_a
     )
     assert code == 2 and "one of the input files" in err
     assert parameters.read_text(encoding="utf-8") == text
+
+
+def test_report_scores_with_the_parameters_given_and_names_them(forced_choice_model, tmp_path):
+    candidate = tmp_path / "candidate.json"
+    candidate.write_text(json.dumps(_applicants(1, seed=8)[0]), encoding="utf-8")
+    parameters = _other_parameters(tmp_path / "mine.parameters.json")
+    arguments = ["report", str(candidate), "--model", str(forced_choice_model)]
+    code, shipped, _ = _run(arguments)
+    assert code == 0
+    code, mine, err = _run([*arguments, "--parameters", str(parameters)])
+    assert code == 0 and f"sha256 {hashlib.sha256(parameters.read_bytes()).hexdigest()}" in err
+    assert mine != shipped  # other scale scores, so another report
