@@ -8,7 +8,14 @@ from typing import Any
 
 from profilefit.apps.cli._errors import notes_to_stderr
 from profilefit.apps.cli._exit import EXIT_NOTHING_SCORED, EXIT_OK, EXIT_REJECTS, EXIT_USAGE
-from profilefit.apps.cli._inputs import ENCODING_HELP, EXPORT_HELP, add_layout_options, export_path, load_screener
+from profilefit.apps.cli._inputs import (
+    ENCODING_HELP,
+    EXPORT_HELP,
+    add_layout_options,
+    add_parameters_option,
+    export_path,
+    load_screener,
+)
 from profilefit.apps.cli._outputs import refused_outputs
 
 
@@ -61,6 +68,7 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="a norm group file (from `profilefit norms`) for the percentiles behind fit; default: the model's",
     )
+    add_parameters_option(parser)
     parser.add_argument(
         "--decision-log",
         metavar="FILE",
@@ -91,14 +99,20 @@ def run_score(args: argparse.Namespace) -> int:
 
     source = export_path(args.input)
     elsewhere = {"--output": args.output, "--rejects": args.rejects}
-    if refused_outputs("score", args, inputs=(source,), outputs=("decision_log",), written_elsewhere=elsewhere):
+    inputs = (source, args.model, args.norms, args.parameters)
+    if refused_outputs("score", args, inputs=inputs, outputs=("decision_log",), written_elsewhere=elsewhere):
         return EXIT_USAGE
     chunk_size = DEFAULT_CHUNK_SIZE if args.chunk_size is None else args.chunk_size
     if chunk_size < 1:
         print(f"profilefit score: --chunk-size must be at least 1, got {chunk_size}", file=sys.stderr)
         return EXIT_USAGE
     screener = load_screener(
-        args.model, role=args.role, norms=args.norms, command="score", decision_log=args.decision_log
+        args.model,
+        role=args.role,
+        norms=args.norms,
+        command="score",
+        decision_log=args.decision_log,
+        parameters=args.parameters,
     )
     try:
         with notes_to_stderr("score"):

@@ -24,6 +24,9 @@ class ExitCode(IntEnum):
     INTERNAL = 4
     #: ``score`` read the input and scored nothing (every row rejected, or no rows): a broken feed.
     NOTHING_SCORED = 5
+    #: ``calibrate`` refused to estimate parameters (an agreement instrument, too few people, no
+    #: convergence, loadings against their keying); the message says which. Nothing is written.
+    CALIBRATION_REFUSED = 6
     #: Interrupted (Ctrl-C): 128 + SIGINT, as shells report it. No partial output is left.
     INTERRUPTED = 130
     #: Stopped by SIGTERM: 128 + SIGTERM. No partial output is left.
@@ -36,5 +39,6 @@ EXIT_USAGE = ExitCode.USAGE
 EXIT_MODEL_REFUSED = ExitCode.MODEL_REFUSED
 EXIT_INTERNAL = ExitCode.INTERNAL
 EXIT_NOTHING_SCORED = ExitCode.NOTHING_SCORED
+EXIT_CALIBRATION_REFUSED = ExitCode.CALIBRATION_REFUSED
 EXIT_INTERRUPTED = ExitCode.INTERRUPTED
 EXIT_TERMINATED = ExitCode.TERMINATED

@@ -106,14 +106,33 @@ def print_capped_problems(problems: list[dict[str, Any]], *, where: str) -> None
         )
 
 
+PARAMETERS_HELP = (
+    "a Thurstonian parameters file (from `profilefit calibrate`) to score a forced-choice (2.0) model's "
+    "blocks with; default: the parameters shipped with the instrument"
+)
+
+
+def add_parameters_option(parser: Any) -> None:
+    """Add ``--parameters FILE``: the Thurstonian parameters a forced-choice model scores with."""
+    parser.add_argument("--parameters", metavar="FILE", help=PARAMETERS_HELP)
+
+
 def load_screener(
-    model: str | None, *, role: str | None, norms: str | None, command: str, decision_log: str | None = None
+    model: str | None,
+    *,
+    role: str | None,
+    norms: str | None,
+    command: str,
+    decision_log: str | None = None,
+    parameters: str | None = None,
 ) -> Screener:
-    """The screener a scoring command uses: ``--model``, ``--role`` (None: the model's default) and ``--norms``.
+    """The screener a scoring command uses: ``--model``, ``--role`` (None: default), ``--norms``, ``--parameters``.
 
     A model trained on an organisation's own instrument has no built-in role: without ``--role``
     it scores without fit, and a note says how to add one. A role whose scales the instrument
-    lacks is refused with a message that names ``--role none`` and ``--role FILE``.
+    lacks is refused with a message that names ``--role none`` and ``--role FILE``. A model of a
+    forced-choice instrument scores with ``parameters`` (a file) or the shipped ones, and a note on
+    standard error names which (:func:`parameters_note`); ``parameters`` with an agreement model is refused.
     """
     from profilefit.core.scoring import NormGroup
     from profilefit.core.screening import Screener
@@ -122,7 +141,7 @@ def load_screener(
     chosen: str | None = "default" if role is None else (None if role == "none" else role)
     try:
         with notes_to_stderr(command):  # a legacy .joblib model loads with a note saying how to convert it
-            screener = Screener.load(model, role=chosen, norms=group, decision_log=decision_log)
+            screener = Screener.load(model, role=chosen, norms=group, decision_log=decision_log, parameters=parameters)
     except ValueError as error:
         if role is None or role == "none" or "instrument does not have" not in str(error):
             raise
@@ -138,7 +157,24 @@ def load_screener(
         )
     if group is not None:
         _check_norms(group, screener)
+    if screener.thurstonian is not None:
+        print(f"profilefit {command}: note: {parameters_note(screener, parameters)}", file=sys.stderr)
     return screener
+
+
+def parameters_note(screener: Screener, parameters: str | None) -> str:
+    """Which Thurstonian parameters a forced-choice screener scores with: a file (name, sha256) or the shipped ones.
+
+    The sha256 is of the file's bytes, so a results file can be traced to the exact parameters
+    (``sha256sum PARAMS.json`` gives the same).
+    """
+    instrument = f"{screener.instrument.id} {screener.instrument.version}"
+    if parameters is None:
+        return f"scale scores of {instrument} from the parameters shipped with it"
+    import hashlib
+
+    digest = hashlib.sha256(Path(parameters).read_bytes()).hexdigest()
+    return f"scale scores of {instrument} from the parameters in {parameters} (sha256 {digest})"
 
 
 def _check_norms(group: NormGroup, screener: Screener) -> None:

@@ -10,7 +10,13 @@ from typing import Any
 from profilefit.apps.cli._exit import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
 from profilefit.apps.cli._inputs import ENCODING_HELP, EXPORT_HELP, add_layout_options, layout_of, read_export
 from profilefit.apps.cli._outputs import refused_outputs, write_outputs
-from profilefit.core.instrument import load_instrument, near_duplicate_items, over_word_limits, untranslated_texts
+from profilefit.core.instrument import (
+    Instrument,
+    load_instrument,
+    near_duplicate_items,
+    over_word_limits,
+    untranslated_texts,
+)
 from profilefit.core.scoring import NormGroup, format_reliability, scale_reliability, score_responses
 from profilefit.core.screening import json_schemas
 
@@ -92,6 +98,10 @@ def run_reliability(args: argparse.Namespace) -> int:
 def run_instrument_check(args: argparse.Namespace) -> int:
     """Validate an instrument file; print what it contains."""
     instrument = load_instrument(args.file)
+    if instrument.format == "forced_choice":
+        for line in forced_choice_summary(instrument):
+            print(line)
+        return EXIT_OK
     low, high = instrument.response_scale.min, instrument.response_scale.max
     print(f"{instrument.id} {instrument.version}: valid")
     print(f"  languages         {', '.join(instrument.languages)}")
@@ -116,6 +126,53 @@ def run_instrument_check(args: argparse.Namespace) -> int:
     for warning in warnings:
         print(f"  warning: {warning}")
     return EXIT_OK
+
+
+def forced_choice_summary(instrument: Instrument) -> list[str]:
+    """What ``instrument-check`` prints for a forced-choice instrument.
+
+    Blocks; per scale its statements, how many are keyed each way and how many other scales it is
+    compared with; the share of comparisons joining statements keyed in opposite directions; the
+    largest spread of desirability inside a block (blocks are matched on it, docs/faking.md); the
+    design problems :func:`~profilefit.core.thurstonian.check_design` finds; the length.
+    """
+    from profilefit.core.thurstonian import check_design, layout
+
+    design = instrument.forced_choice_design()
+    lay = layout(design)
+    lines = [
+        f"{instrument.id} {instrument.version}: valid (forced choice)",
+        f"  languages         {', '.join(instrument.languages)}",
+        f"  blocks            {len(instrument.blocks)} of three statements, {len(instrument.statements)} statements",
+    ]
+    for k, scale in enumerate(instrument.scales):
+        statements = [s for s in instrument.statements if s.scale == scale.id]
+        reverse = sum(s.reverse for s in statements)
+        partners = set(lay.right_trait[lay.left_trait == k]) | set(lay.left_trait[lay.right_trait == k])
+        lines.append(
+            f"  scale {scale.id:<20} {len(statements)} statements, {len(statements) - reverse} keyed +, "
+            f"{reverse} keyed -, compared with {len(partners)} of {len(instrument.scales) - 1} other scales"
+        )
+    mixed = lay.statement_key[lay.left] != lay.statement_key[lay.right]
+    lines.append(f"  mixed-keyed       {mixed.mean():.0%} of {len(mixed)} comparisons join opposite keying")
+    spreads = []
+    for block in instrument.blocks:  # every block statement is rated (the file model requires it)
+        rated = [s.desirability for s in block.statements if s.desirability is not None]
+        if rated:
+            spreads.append((max(rated) - min(rated), block.id))
+    if spreads:
+        spread, block_id = max(spreads)
+        lines.append(f"  desirability      largest spread in a block {spread:g} (block {block_id})")
+    problems = check_design(design)
+    lines.append(f"  design problems   {len(problems) or 'none'}")
+    lines += [f"    {problem.code}: {problem.message}" for problem in problems]
+    lines += [
+        f"  scenarios         {len(instrument.scenarios)}",
+        f"  attention checks  {len(instrument.attention_checks)}",
+        f"  length            {instrument.length_text()} ({instrument.timing.block_seconds.low:g}-"
+        f"{instrument.timing.block_seconds.high:g} s per block)",
+    ]
+    return lines
 
 
 def run_norms(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from profilefit._version import installed_version
 from profilefit.apps.cli import (
     _audit_command,
     _batch_commands,
+    _calibrate_command,
     _decision_log_commands,
     _dif_commands,
     _instrument_commands,
@@ -54,6 +55,7 @@ _COMMANDS = (
     _model_commands,
     _model_file_commands,
     _instrument_commands,
+    _calibrate_command,
     _audit_command,
     _dif_commands,
     _batch_commands,

@@ -13,6 +13,7 @@ from profilefit.apps.cli._exit import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
 from profilefit.apps.cli._inputs import (
     ENCODING_HELP,
     add_layout_options,
+    add_parameters_option,
     export_path,
     layout_of,
     load_screener,
@@ -61,6 +62,7 @@ def register(subparsers: Any) -> None:
     score_one.add_argument(
         "--norms", metavar="FILE", help="a norm group file (from `profilefit norms`); default: the model's"
     )
+    add_parameters_option(score_one)
     score_one.set_defaults(func=run_score_one)
 
 
@@ -99,12 +101,17 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_score_one(args: argparse.Namespace) -> int:
     """Score one assessment and print the result as JSON."""
-    inputs = (args.candidate, args.model, args.norms)
+    inputs = (args.candidate, args.model, args.norms, args.parameters)
     if refused_outputs("score-one", args, inputs=inputs, outputs=("decision_log",)):
         return EXIT_USAGE
     text = read_candidate_text(args.candidate)
     screener = load_screener(
-        args.model, role=None, norms=args.norms, command="score-one", decision_log=args.decision_log
+        args.model,
+        role=None,
+        norms=args.norms,
+        command="score-one",
+        decision_log=args.decision_log,
+        parameters=args.parameters,
     )
     try:
         result = screener.score(text)

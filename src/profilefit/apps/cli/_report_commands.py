@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from profilefit.apps.cli._errors import print_validation_error
 from profilefit.apps.cli._exit import EXIT_OK, EXIT_USAGE
-from profilefit.apps.cli._inputs import load_screener, read_candidate_text
+from profilefit.apps.cli._inputs import add_parameters_option, load_screener, read_candidate_text
 from profilefit.apps.cli._options import add_language_option
 from profilefit.apps.cli._outputs import add_output_options, refused_outputs, write_outputs
 from profilefit.core.fit import BANDS, DEFAULT_ROLE, builtin_roles, load_role
@@ -71,6 +71,7 @@ def register(subparsers: Any) -> None:
     report.add_argument(
         "--norms", metavar="FILE", help="a norm group file (from `profilefit norms`); default: the model's"
     )
+    add_parameters_option(report)
     report.set_defaults(func=run_report)
 
     shortlist = subparsers.add_parser(
@@ -105,7 +106,7 @@ def register(subparsers: Any) -> None:
 
 def run_report(args: argparse.Namespace) -> int:
     """Score (or read) one candidate and write the reports."""
-    if refused_outputs("report", args, inputs=(args.candidate,)):
+    if refused_outputs("report", args, inputs=(args.candidate, args.model, args.norms, args.parameters)):
         return EXIT_USAGE
     if args.candidate_id is not None:
         return _report_row(args)
@@ -130,7 +131,13 @@ def run_report(args: argparse.Namespace) -> int:
             )
     else:
         role = load_role(args.role or DEFAULT_ROLE)
-        screener = load_screener(args.model, role=args.role or DEFAULT_ROLE, norms=args.norms, command="report")
+        screener = load_screener(
+            args.model,
+            role=args.role or DEFAULT_ROLE,
+            norms=args.norms,
+            command="report",
+            parameters=args.parameters,
+        )
         try:
             result = screener.score(text)
         except ValidationError as error:

@@ -1,0 +1,356 @@
+"""``profilefit calibrate``: recovery from simulated applicants in every format, refusals, scoring with the file.
+
+The applicants are simulated from the shipped 2.0 parameters by the engine (tests/forced_choice_support.py),
+so the tests read the instrument's structure and that file, never a parameter value written here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import importlib.util
+import io
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from profilefit.apps.cli import main
+from profilefit.apps.cli._calibrate_command import MIN_PEOPLE, against_keying, near_heywood, standardised_loadings
+from profilefit.apps.cli._exit import EXIT_CALIBRATION_REFUSED
+from profilefit.core.instrument import BLOCK_ANSWERS
+from profilefit.core.scoring import block_answer_codes, load_parameters
+from profilefit.core.thurstonian import ThurstonianModel, ThurstonianParameters, simulate_answers
+from tests.forced_choice_support import forced_choice_instrument, simulated_rows, train_small_model
+
+_HAS_PARQUET = all(importlib.util.find_spec(name) is not None for name in ("pandas", "pyarrow"))
+
+#: Simulated applicants in the recovery test: above MIN_PEOPLE, as docs/thurstonian.md advises.
+N_PEOPLE = 3_000
+
+
+def _run(arguments: list[str]) -> tuple[int, str, str]:
+    """Run the command in this process; return the exit code, standard output and standard error."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(arguments)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _applicants(n: int, *, seed: int) -> list[dict[str, Any]]:
+    """``n`` simulated applicants' rows, some blocks unanswered, without the label (calibration needs none)."""
+    rows, _ = simulated_rows(n, seed=seed, missing_share=0.02)
+    return [{key: value for key, value in row.items() if key != "profile"} for row in rows]
+
+
+def _write_nordic_csv(rows: list[dict[str, Any]], path: Path) -> None:
+    """CSV as Excel writes it in Oslo: semicolons, a byte-order mark, CRLF, a decimal comma."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        writer = csv.writer(stream, delimiter=";", lineterminator="\r\n")
+        writer.writerow(columns)
+        for row in rows:
+            cells = [row.get(column, "") for column in columns]
+            writer.writerow([str(cell).replace(".", ",") if isinstance(cell, float) else cell for cell in cells])
+
+
+def _write_jsonl(rows: list[dict[str, Any]], path: Path) -> None:
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+
+
+def _fingerprint(path: Path) -> tuple[bytes, int]:
+    return path.read_bytes(), path.stat().st_mtime_ns
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory):
+    """The same applicants (and one bad row) as a Nordic CSV and as JSON Lines, each calibrated once."""
+    folder = tmp_path_factory.mktemp("calibrate")
+    rows = _applicants(N_PEOPLE, seed=21)
+    block = forced_choice_instrument().block_ids[1]
+    bad = rows[0] | {"candidate_id": "bad-row", block: "aa"}  # one statement marked most and least: one reject
+    rows = [*rows[:10], bad, *rows[10:]]
+    exports = {"csv": folder / "applicants.csv", "jsonl": folder / "applicants.jsonl"}
+    _write_nordic_csv(rows, exports["csv"])
+    _write_jsonl(rows, exports["jsonl"])
+    if _HAS_PARQUET:
+        import pandas as pd
+
+        exports["parquet"] = folder / "applicants.parquet"
+        pd.DataFrame(rows).to_parquet(exports["parquet"])
+    runs = {}
+    for name, export in exports.items():
+        before = _fingerprint(export)
+        out = folder / f"{name}.parameters.json"
+        code, stdout, stderr = _run(
+            ["calibrate", str(export), "--instrument", "customer-contact-2.0", "--out", str(out)]
+        )
+        runs[name] = {
+            "code": code,
+            "out": stdout,
+            "err": stderr,
+            "file": out,
+            "untouched": _fingerprint(export) == before,
+            "export": export,
+        }
+    return runs
+
+
+@pytest.mark.slow
+def test_calibration_recovers_the_generating_parameters(calibrated):
+    run = calibrated["csv"]
+    assert run["code"] == 1, run["err"]  # written, and one row was rejected
+    instrument = forced_choice_instrument()
+    parameters = ThurstonianParameters.load(run["file"])
+    assert (parameters.instrument, parameters.instrument_version) == (instrument.id, instrument.version)
+    assert parameters.source == "calibration" and parameters.n_people == N_PEOPLE
+    assert parameters.rmsr is not None and 0 < parameters.rmsr < 0.05
+    assert "applicants.csv" in parameters.note and datetime.now(UTC).strftime("%Y-%m-%d") in parameters.note
+    fitted = load_parameters(instrument, run["file"])
+    truth = load_parameters(instrument).identified()
+    assert np.corrcoef(fitted.loading, truth.loading)[0, 1] >= 0.95
+    # Standardised loadings do not depend on a block's scale: within 0.12 each (0.09 the largest seen at 3,000).
+    assert np.abs(standardised_loadings(fitted) - standardised_loadings(truth)).max() <= 0.12
+    assert np.abs(fitted.trait_correlation - truth.trait_correlation).max() <= 0.1
+    assert np.all(np.sign(fitted.loading) == np.sign(truth.loading))
+
+
+@pytest.mark.slow
+def test_the_same_people_give_the_same_parameters_from_csv_json_lines_and_parquet(calibrated):
+    instrument = forced_choice_instrument()
+    from_csv = load_parameters(instrument, calibrated["csv"]["file"])
+    assert set(calibrated) >= {"csv", "jsonl"}
+    for name, run in calibrated.items():
+        assert run["code"] == 1, (name, run["err"])
+        other = load_parameters(instrument, run["file"])
+        for field in ("utility", "loading", "uniqueness", "trait_correlation"):
+            np.testing.assert_allclose(getattr(other, field), getattr(from_csv, field), rtol=0, atol=1e-9)
+
+
+@pytest.mark.slow
+def test_calibration_reports_rejects_prints_a_summary_and_never_touches_its_input(calibrated):
+    for run in calibrated.values():
+        assert run["untouched"]
+        assert f"{N_PEOPLE + 1:,} rows read, {N_PEOPLE:,} valid, 1 rejected" in run["out"]
+        block = forced_choice_instrument().block_ids[1]
+        assert f"row 11, field {block}: value 'aa'" in run["err"], run["err"]
+        assert f"people used          {N_PEOPLE:,}" in run["out"]
+        for label in ("RMSR", "loadings ", "in absolute value", "trait correlations", "largest change"):
+            assert label in run["out"]
+        assert "from the shipped parameters" in run["out"]
+        assert f"wrote {run['file']}" in run["err"] and "warning" not in run["err"]
+
+
+def test_a_statement_answered_against_its_keying_is_refused_and_named(tmp_path):
+    instrument = forced_choice_instrument()
+    shipped = load_parameters(instrument)
+    flipped = shipped.loading.copy()
+    flipped[4] = -flipped[4]  # applicants read the fifth statement the other way round
+    model = ThurstonianModel(
+        shipped.design,
+        utility=shipped.utility,
+        loading=flipped,
+        uniqueness=shipped.uniqueness,
+        trait_correlation=shipped.trait_correlation,
+    )
+    codes = block_answer_codes(np.asarray(simulate_answers(model, N_PEOPLE, seed=3).answers))
+    rows = [
+        {"candidate_id": f"c{person}"}
+        | {block: BLOCK_ANSWERS[code] for block, code in zip(instrument.block_ids, codes[person], strict=True)}
+        for person in range(N_PEOPLE)
+    ]
+    export, out = tmp_path / "applicants.jsonl", tmp_path / "params.json"
+    _write_jsonl(rows, export)
+    code, _, err = _run(["calibrate", str(export), "--instrument", "customer-contact-2.0", "--out", str(out)])
+    assert code == EXIT_CALIBRATION_REFUSED
+    statement = shipped.design.statements[4]
+    assert "came out with a loading against their keying" in err
+    assert f"{statement.id} ({statement.trait}, keyed {'+' if statement.keyed > 0 else '-'}" in err
+    assert not out.exists()
+
+
+def test_against_keying_lists_exactly_the_statements_whose_sign_disagrees():
+    shipped = load_parameters(forced_choice_instrument())
+    loading = shipped.loading.copy()
+    loading[[1, 7]] *= -1
+    model = ThurstonianModel(
+        shipped.design,
+        utility=shipped.utility,
+        loading=loading,
+        uniqueness=shipped.uniqueness,
+        trait_correlation=shipped.trait_correlation,
+    )
+    assert against_keying(shipped) == []
+    found = against_keying(model)
+    assert [entry.split(" ")[0] for entry in found] == [shipped.design.statements[k].id for k in (1, 7)]
+
+
+def test_a_statement_whose_error_variance_vanished_is_named_as_a_heywood_case():
+    shipped = load_parameters(forced_choice_instrument())
+    uniqueness = shipped.uniqueness.copy()
+    uniqueness[5] = 1e-6
+    model = ThurstonianModel(
+        shipped.design,
+        utility=shipped.utility,
+        loading=shipped.loading,
+        uniqueness=uniqueness,
+        trait_correlation=shipped.trait_correlation,
+    )
+    assert near_heywood(shipped) == []
+    assert [entry.split(" ")[0] for entry in near_heywood(model)] == [shipped.design.statements[5].id]
+    # Standardised loadings do not change when a block is rescaled, as the identified form does.
+    np.testing.assert_allclose(standardised_loadings(shipped.identified()), standardised_loadings(shipped), atol=1e-12)
+
+
+def test_an_agreement_instrument_is_refused_with_its_own_code_and_norms_named(tmp_path):
+    out = tmp_path / "params.json"
+    code, _, err = _run(["calibrate", "sample", "--instrument", "customer-contact", "--out", str(out)])
+    assert code == EXIT_CALIBRATION_REFUSED == 6
+    assert "agreement scale" in err and "no item parameters" in err and "profilefit norms" in err
+    assert not out.exists()
+
+
+def test_too_few_people_are_refused_and_the_input_is_untouched(tmp_path):
+    export, out = tmp_path / "few.csv", tmp_path / "params.json"
+    _write_nordic_csv(_applicants(300, seed=4), export)
+    before = _fingerprint(export)
+    code, stdout, err = _run(["calibrate", str(export), "--instrument", "customer-contact-2.0", "--out", str(out)])
+    assert code == EXIT_CALIBRATION_REFUSED
+    assert "300 people answered at least one block" in stdout
+    assert f"calibration needs at least {MIN_PEOPLE:,}" in err and "nothing written" in err
+    assert not out.exists() and _fingerprint(export) == before
+
+
+def test_an_optimiser_that_stops_before_converging_is_refused(tmp_path):
+    export, out = tmp_path / "applicants.jsonl", tmp_path / "params.json"
+    _write_jsonl(_applicants(MIN_PEOPLE, seed=6), export)
+    arguments = ["calibrate", str(export), "--instrument", "customer-contact-2.0", "--out", str(out)]
+    code, _, err = _run([*arguments, "--max-evaluations", "2"])
+    assert code == EXIT_CALIBRATION_REFUSED
+    assert "the optimiser did not converge" in err and "nothing written" in err
+    assert not out.exists()
+
+
+def test_an_output_that_is_the_input_is_refused_before_anything_is_read(tmp_path):
+    export = tmp_path / "few.jsonl"
+    _write_jsonl(_applicants(20, seed=5), export)
+    before = _fingerprint(export)
+    code, _, err = _run(["calibrate", str(export), "--instrument", "customer-contact-2.0", "--out", str(export)])
+    assert code == 2
+    assert "refusing to write" in err and "one of the input files" in err
+    assert _fingerprint(export) == before
+
+
+def test_instrument_check_summarises_a_forced_choice_instrument():
+    code, out, _ = _run(["instrument-check", "customer-contact-2.0"])
+    instrument = forced_choice_instrument()
+    assert code == 0
+    assert f"blocks            {len(instrument.blocks)} of three statements" in out
+    for scale in instrument.scale_ids:
+        assert re.search(rf"scale {scale} +\d+ statements, \d+ keyed \+, \d+ keyed -, compared with \d+ of", out)
+    assert re.search(r"mixed-keyed +\d+% of \d+ comparisons", out)
+    assert "largest spread in a block" in out and "design problems   none" in out and "length" in out
+
+
+# ---- scoring with a parameters file ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def forced_choice_model(tmp_path_factory):
+    return train_small_model(tmp_path_factory.mktemp("fc-model"))
+
+
+def _other_parameters(path: Path) -> Path:
+    """The shipped parameters with every loading halved, as a calibration file: scores must move."""
+    instrument = forced_choice_instrument()
+    shipped = load_parameters(instrument)
+    model = ThurstonianModel(
+        shipped.design,
+        utility=shipped.utility,
+        loading=shipped.loading * 0.5,
+        uniqueness=shipped.uniqueness,
+        trait_correlation=shipped.trait_correlation,
+    )
+    ThurstonianParameters.from_model(
+        model,
+        instrument=instrument.id,
+        instrument_version=instrument.version,
+        source="calibration",
+        n_people=N_PEOPLE,
+        rmsr=0.02,
+        note="test",
+    ).save(path)
+    return path
+
+
+def test_score_one_scores_with_the_parameters_given_and_names_them(forced_choice_model, tmp_path):
+    candidate = tmp_path / "candidate.json"
+    candidate.write_text(json.dumps(_applicants(1, seed=8)[0]), encoding="utf-8")
+    parameters = _other_parameters(tmp_path / "mine.parameters.json")
+    code, shipped_out, shipped_err = _run(["score-one", str(candidate), "--model", str(forced_choice_model)])
+    assert code == 0 and "from the parameters shipped with it" in shipped_err
+    code, mine_out, mine_err = _run(
+        ["score-one", str(candidate), "--model", str(forced_choice_model), "--parameters", str(parameters)]
+    )
+    assert code == 0
+    digest = hashlib.sha256(parameters.read_bytes()).hexdigest()
+    assert f"from the parameters in {parameters} (sha256 {digest})" in mine_err
+    shipped_scales = {s["scale"]: s["score"] for s in json.loads(shipped_out)["scales"]}
+    mine_scales = {s["scale"]: s["score"] for s in json.loads(mine_out)["scales"]}
+    assert shipped_scales.keys() == mine_scales.keys()
+    assert max(abs(shipped_scales[k] - mine_scales[k]) for k in shipped_scales) > 0.05
+
+
+def test_score_writes_results_from_the_parameters_given(forced_choice_model, tmp_path):
+    export = tmp_path / "applicants.jsonl"
+    _write_jsonl(_applicants(40, seed=9), export)
+    parameters = _other_parameters(tmp_path / "mine.parameters.json")
+    results = {}
+    for name, extra in (("shipped", []), ("mine", ["--parameters", str(parameters)])):
+        output = tmp_path / f"{name}.jsonl"
+        code, _, err = _run(
+            ["score", str(export), "-o", str(output), "--model", str(forced_choice_model), "--no-progress", *extra]
+        )
+        assert code == 0, err
+        results[name] = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert "sha256" in err
+    scale = f"scale_{forced_choice_instrument().scale_ids[0]}"
+    assert any(abs(a[scale] - b[scale]) > 0.05 for a, b in zip(results["shipped"], results["mine"], strict=True))
+
+
+def test_parameters_are_refused_for_an_agreement_model_for_another_version_and_as_an_output(
+    forced_choice_model, tmp_path
+):
+    candidate = tmp_path / "candidate.json"
+    candidate.write_text(json.dumps({"candidate_id": "c-1", "tc1": 4}), encoding="utf-8")
+    parameters = _other_parameters(tmp_path / "mine.parameters.json")
+    code, _, err = _run(["score-one", str(candidate), "--parameters", str(parameters)])
+    assert code == 2 and "parameters are for forced-choice instruments" in err
+    text = parameters.read_text(encoding="utf-8")
+    wrong = tmp_path / "wrong.parameters.json"
+    wrong.write_text(text.replace('"instrument_version": "2.0"', '"instrument_version": "1.9"'), encoding="utf-8")
+    candidate.write_text(json.dumps(_applicants(1, seed=8)[0]), encoding="utf-8")
+    code, _, err = _run(["score-one", str(candidate), "--model", str(forced_choice_model), "--parameters", str(wrong)])
+    assert code == 2 and "holds parameters for instrument customer-contact 1.9" in err
+    code, _, err = _run(
+        ["score-one", str(candidate), "--parameters", str(parameters), "--decision-log", str(parameters)]
+    )
+    assert code == 2 and "one of the input files" in err
+    assert parameters.read_text(encoding="utf-8") == text
+
+
+def test_report_scores_with_the_parameters_given_and_names_them(forced_choice_model, tmp_path):
+    candidate = tmp_path / "candidate.json"
+    candidate.write_text(json.dumps(_applicants(1, seed=8)[0]), encoding="utf-8")
+    parameters = _other_parameters(tmp_path / "mine.parameters.json")
+    arguments = ["report", str(candidate), "--model", str(forced_choice_model)]
+    code, shipped, _ = _run(arguments)
+    assert code == 0
+    code, mine, err = _run([*arguments, "--parameters", str(parameters)])
+    assert code == 0 and f"sha256 {hashlib.sha256(parameters.read_bytes()).hexdigest()}" in err
+    assert mine != shipped  # other scale scores, so another report
