@@ -15,14 +15,25 @@ from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from profilefit.apps.service._outbound import patch_callback, send_mail
 from profilefit.apps.service._questionnaire import answer_value, page_ids
 from profilefit.apps.service._security import Signer
 from profilefit.apps.service._settings import Settings
-from profilefit.apps.service._storage import Answer, Invitation, StoredResult, make_engine, sessions, utcnow
+from profilefit.apps.service._storage import (
+    Answer,
+    Erasure,
+    Invitation,
+    StoredResult,
+    erase_candidate,
+    erasure_key,
+    make_engine,
+    scrub,
+    sessions,
+    utcnow,
+)
 from profilefit.core.artifact import ModelArtifact, load_artifact
 from profilefit.core.decisions import DecisionLog
 from profilefit.core.fit import builtin_roles, load_role
@@ -84,6 +95,7 @@ class AssessmentService:
             )
         self.screener = self.screener_for(self.default_role)
         self.signer = Signer(settings.secret_key)
+        self.erasure_key = erasure_key(settings.secret_key)
         self.engine = make_engine(settings.database_url)
         self.sessions = sessions(self.engine)
         self.pages = page_ids(self.instrument)
@@ -174,8 +186,8 @@ class AssessmentService:
         signature = self.signer.report_signature(invitation_id)
         return f"{self.settings.public_url.rstrip('/')}/reports/{invitation_id}?sig={signature}&lang={language}"
 
-    def email_invitation(self, invitation: Invitation, link: str) -> None:
-        """E-mail the candidate their link, in their language.
+    def email_invitation(self, invitation: Invitation, link: str, address: str | None = None) -> None:
+        """E-mail the candidate their link, in their language, to ``address`` (default: the invitation's).
 
         Raises
         ------
@@ -184,7 +196,8 @@ class AssessmentService:
         """
         from profilefit.exceptions import MailError
 
-        if self.settings.smtp is None or not invitation.email:
+        address = address or invitation.email
+        if self.settings.smtp is None or not address:
             raise MailError("no SMTP server configured" if self.settings.smtp is None else "no e-mail address")
         words = self.texts[invitation.language]
         low, high = (max(1, round(m)) for m in self.instrument.estimated_minutes_range())
@@ -196,7 +209,7 @@ class AssessmentService:
             expires=invitation.expires_at.strftime("%Y-%m-%d"),
         )
         subject = words["mail_subject"].format(organisation=organisation)
-        send_mail(self.settings.smtp, to=invitation.email, subject=subject, body=body)
+        send_mail(self.settings.smtp, to=address, subject=subject, body=body)
 
     def load(self, session: Session, invitation_id: str, *, owner: str | None = None) -> Invitation | None:
         """An invitation with its answers and results, or ``None``; with ``owner``, only if that key made it."""
@@ -208,6 +221,28 @@ class AssessmentService:
         if owner is not None:
             statement = statement.where(Invitation.owner == owner)
         return session.scalars(statement).first()
+
+    # ---- erasure --------------------------------------------------------------------
+
+    def erase(self, candidate_id: str, *, owner: str | None) -> tuple[Erasure, int | None]:
+        """Erase a candidate everywhere the service keeps them; the record and the decision-log lines removed.
+
+        The database rows go first (:func:`erase_candidate`, the record keyed by :attr:`erasure_key`),
+        then the candidate's decision-log lines, then SQLite's write-ahead log is emptied
+        (:func:`scrub`). The log names candidates by id, not by API key: while another key still
+        holds invitations of the same id, its lines stay (``None`` is returned for them) so that one
+        organisation cannot erase another's records; without a decision log, 0.
+        """
+        with self.sessions() as session:
+            record = erase_candidate(session, candidate_id, owner=owner, key=self.erasure_key)
+            others = session.scalar(
+                select(func.count()).select_from(Invitation).where(Invitation.candidate_id == candidate_id)
+            )
+        lines: int | None = 0
+        if self.decision_log is not None:
+            lines = None if others else self.decision_log.erase(candidate_id, reason="erasure request (GDPR Art. 17)")
+        scrub(self.engine)
+        return record, lines
 
     # ---- the candidate's answers --------------------------------------------------
 
