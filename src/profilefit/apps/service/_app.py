@@ -8,8 +8,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from profilefit.apps.service._api import api_router, health_router
@@ -19,7 +21,7 @@ from profilefit.apps.service._problems import BodyLimit, Problem, install_handle
 from profilefit.apps.service._retention import RetentionJob
 from profilefit.apps.service._settings import DEFAULT_ORGANISATION, RECOMMENDED_KEY_CHARS, Settings
 from profilefit.apps.service._storage import upgrade, utcnow
-from profilefit.apps.service._take import take_router
+from profilefit.apps.service._take import error_page, take_router
 from profilefit.core.artifact import ModelArtifact
 
 log = logging.getLogger("profilefit.service.access")
@@ -83,7 +85,12 @@ def create_app(
     )
     app.state.service = service
     app.state.retention = retention
-    install_handlers(app)
+
+    async def candidate_error(request: Request, status: int) -> Response:
+        # The page may read the invitation's language from the database: off the event loop.
+        return await run_in_threadpool(error_page, service, request, status)
+
+    install_handlers(app, page=candidate_error)
     app.include_router(health_router(service))
     app.include_router(api_router(service))
     app.include_router(greenhouse_router(service))

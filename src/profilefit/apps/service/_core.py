@@ -46,6 +46,14 @@ from profilefit.pages import catalogue, domain_file, isolate
 MAX_PAGE_SECONDS = 1800.0
 
 
+class PageClosed(Exception):
+    """The invitation was submitted (``completed``) or erased while a page of it was being saved."""
+
+    def __init__(self, *, completed: bool) -> None:
+        super().__init__("completed" if completed else "erased")
+        self.completed = completed
+
+
 @dataclass(frozen=True)
 class NewInvitation:
     """A created invitation: its id, the candidate's link and when the link expires."""
@@ -268,6 +276,16 @@ class AssessmentService:
         Every question on the page must be answered with an allowed value. The page's
         time (since it was shown, at most :data:`MAX_PAGE_SECONDS`) is added to the
         invitation's ``page_seconds``.
+
+        Saving is idempotent and serialised per invitation: the invitation's row is locked
+        first (a write that changes nothing), then its answers are read again and updated
+        in place, so the same page posted twice at once (a double click) stores the same
+        answers once, and an erasure waits for the save or the save for the erasure.
+
+        Raises
+        ------
+        PageClosed
+            When the invitation was submitted or erased since it was read.
         """
         words = self.texts[invitation.language]
         values: dict[str, str] = {}
@@ -280,6 +298,7 @@ class AssessmentService:
                 values[question_id] = text
         if problems:
             return problems
+        self._lock_open(session, invitation)
         now = utcnow()
         existing = {answer.question: answer for answer in invitation.answers}
         for question_id, text in values.items():
@@ -295,6 +314,23 @@ class AssessmentService:
         invitation.page_opened_at = None
         session.commit()
         return {}
+
+    def _lock_open(self, session: Session, invitation: Invitation) -> None:
+        """Lock an invitation that is still open and read it again; raise :class:`PageClosed` if it is not."""
+        locked = session.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation.id, Invitation.status != "completed")
+            .values(status=Invitation.status)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(locked, "rowcount", 0) != 1:
+            session.rollback()
+            raise PageClosed(completed=self.state(session, invitation.id) == "completed")
+        session.expire(invitation)  # read under the lock: what another request saved meanwhile counts
+
+    def state(self, session: Session, invitation_id: str) -> str | None:
+        """The stored status of an invitation (``sent``, ``started``, ``completed``), or ``None`` once erased."""
+        return session.scalar(select(Invitation.status).where(Invitation.id == invitation_id))
 
     def assessment(self, invitation: Invitation) -> dict[str, Any]:
         """The invitation's answers as an assessment, with ``completion_seconds`` from the page times."""
