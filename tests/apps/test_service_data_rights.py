@@ -293,3 +293,26 @@ def test_serve_runs_the_retention_job_at_start(tmp_path):
             time.sleep(0.02)
         assert app.state.retention.runs >= 1
         assert http.get(f"/v1/invitations/{old['invitation_id']}", headers=support.AUTH).status_code == 404
+
+
+def test_retention_settings_are_read_and_checked():
+    from profilefit.apps.service import Settings
+
+    env = {
+        "PROFILEFIT_SECRET_KEY": "s" * 32,
+        "PROFILEFIT_DECISION_LOG_DAYS": "400",
+        "PROFILEFIT_RETENTION_CHECK_SECONDS": "0",
+    }
+    settings = Settings.from_env(env)
+    assert (settings.decision_log_days, settings.retention_check_seconds) == (400.0, 0.0)
+    for name, value in (("retention_days", 0.0), ("decision_log_days", -1.0), ("retention_days", float("nan"))):
+        with pytest.raises(ValueError, match=f"{name}=.*allowed: a number of days above 0"):
+            Settings(secret_key=b"s" * 32, **{name: value})
+    with pytest.raises(ValueError, match=r"retention_check_seconds=-1\.0: allowed: 0"):
+        Settings(secret_key=b"s" * 32, retention_check_seconds=-1.0)
+
+
+def test_a_short_decision_log_period_is_warned_about(tmp_path, caplog):
+    with support.client(tmp_path, decision_log=str(tmp_path / "d.jsonl"), decision_log_days=90):
+        pass
+    assert "PROFILEFIT_DECISION_LOG_DAYS=90" in caplog.text and "six months" in caplog.text
