@@ -73,7 +73,10 @@ def test_serve_with_only_an_api_key_scores_and_serves_the_page(tmp_path, capsys)
         output = server.communicate(timeout=30)[0]
     assert (tmp_path / "profilefit-service.db").exists() and (tmp_path / "profilefit-service.secret").exists()
     decisions = (tmp_path / "profilefit-decisions.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(decisions) >= 3 and all(json.loads(line)["kind"] == "decision" for line in decisions)
+    kinds = [json.loads(line)["kind"] for line in decisions]
+    assert kinds.count("decision") >= 2 and set(kinds) == {"decision", "erasure"}  # ats-4's erasure reached the log
+    for name in ("profilefit-service.db", "profilefit-decisions.jsonl"):  # owner-only, whatever the umask
+        assert (tmp_path / name).stat().st_mode & 0o077 == 0
     assert '"c1"' not in "".join(decisions)  # candidates appear only as keyed pseudonyms
     assert (tmp_path / "profilefit-decisions.jsonl.key").stat().st_mode & 0o077 == 0
     assert oct((tmp_path / "profilefit-service.secret").stat().st_mode & 0o777) == "0o600"

@@ -152,3 +152,29 @@ def test_the_sample_run_logs_one_line_per_scored_candidate(tmp_path, monkeypatch
     assert main(["score", "sample", "-o", str(tmp_path / "r.csv"), "--decision-log", str(log)]) == 1
     assert len(_lines(log)) == 400
     assert sample_export_path().exists()
+
+
+def test_purge_removes_lines_older_than_the_cutoff_and_keeps_erasure_lines(tmp_path):
+    from datetime import UTC, datetime
+
+    log = DecisionLog(tmp_path / "d.jsonl", key=KEY)
+    log.append(
+        [
+            {"kind": "decision", "time": "2025-01-01T00:00:00.000+00:00", "candidate": log.pseudonym("old")},
+            {"kind": "review", "time": "2025-01-02T00:00:00.000+00:00", "candidate": log.pseudonym("old")},
+            {"kind": "erasure", "time": "2025-01-03T00:00:00.000+00:00", "lines_removed": 1, "reason": "request"},
+            {"kind": "decision", "time": "2026-06-01T00:00:00.000+00:00", "candidate": log.pseudonym("new")},
+        ]
+    )
+    assert log.purge(datetime(2026, 1, 1, tzinfo=UTC)) == 2
+    kinds = [(line["kind"], line.get("candidate")) for line in _lines(log.path)]
+    assert kinds == [("erasure", None), ("decision", log.pseudonym("new")), ("erasure", None)]
+    assert _lines(log.path)[-1]["lines_removed"] == 2
+    before = log.path.read_bytes()
+    assert log.purge(datetime(2026, 1, 1, tzinfo=UTC)) == 0 and log.path.read_bytes() == before  # nothing added
+
+
+def test_a_new_log_and_its_folder_are_owner_only(tmp_path):
+    log = DecisionLog(tmp_path / "new" / "d.jsonl", key=KEY)
+    log.append([{"kind": "decision", "time": "2026-01-01T00:00:00.000+00:00"}])
+    assert log.path.stat().st_mode & 0o777 == 0o600 and log.path.parent.stat().st_mode & 0o777 == 0o700

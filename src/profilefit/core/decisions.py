@@ -79,7 +79,7 @@ class DecisionLog:
         if not path.exists():
             # Written whole under a private name, then linked into place: link fails if another
             # process got there first, so no process ever reads a key file that is still empty.
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
             descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
@@ -104,7 +104,11 @@ class DecisionLog:
 
     @contextlib.contextmanager
     def _locked(self, mode: str) -> Iterator[Any]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, mode=0o700)
+        if mode != "r" and not self.path.exists():
+            # Owner-only from the first byte: the log is personal data (pseudonymised, GDPR Recital 26).
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         with self._lock, self.path.open(mode, encoding="utf-8") as stream:
             if fcntl is not None:
                 fcntl.flock(stream.fileno(), fcntl.LOCK_EX)
@@ -173,24 +177,50 @@ class DecisionLog:
         so a writer in another process waits and then appends to the rewritten file.
         """
         wanted = self.pseudonym(candidate_id)
+        return self._rewrite(lambda record: record.get("candidate") == wanted, reason)
+
+    def purge(self, before: datetime, *, reason: str = "retention period ended") -> int:
+        """Remove every decision and review line written before ``before``; return how many went.
+
+        Erasure lines stay (they name nobody). One ``erasure`` line records the count and the reason.
+        Nothing is rewritten, and no line added, when no line is old enough.
+        """
+        cutoff = before.astimezone(UTC).isoformat(timespec="milliseconds")
+
+        def old(record: dict[str, Any]) -> bool:
+            # ISO 8601 times in UTC of one width compare as text in time order.
+            return record.get("kind") != "erasure" and str(record.get("time", "")) < cutoff
+
+        return self._rewrite(old, reason, when_none=False)
+
+    def _rewrite(self, remove: Any, reason: str, *, when_none: bool = True) -> int:
+        """Rewrite the log without the lines ``remove`` picks, then append an erasure line with the count.
+
+        In place under the lock, so a writer in another process waits and then appends to the rewritten
+        file; the file is flushed to disk before the lock is released.
+        """
         if not self.path.exists():
             return 0
         with self._locked("r+") as stream:
             kept, removed = [], 0
             for line in stream:
                 try:
-                    mine = json.loads(line).get("candidate") == wanted
+                    gone = bool(remove(json.loads(line)))
                 except (json.JSONDecodeError, AttributeError):
-                    mine = False
-                if mine:
+                    gone = False
+                if gone:
                     removed += 1
                 else:
                     kept.append(line)
+            if removed == 0 and not when_none:
+                return 0
             record = {"kind": "erasure", "time": now(), "lines_removed": removed, "reason": reason}
             kept.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
             stream.seek(0)
             stream.writelines(kept)
             stream.truncate()
+            stream.flush()
+            os.fsync(stream.fileno())
         return removed
 
     # ---- staging for batches ------------------------------------------------------
@@ -212,7 +242,7 @@ class _Stage:
 
     def __init__(self, log: DecisionLog) -> None:
         self.log = log
-        log.path.parent.mkdir(parents=True, exist_ok=True)
+        log.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.path = log.path.with_name(f"{log.path.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
         self._stream = self.path.open("w", encoding="utf-8")
 

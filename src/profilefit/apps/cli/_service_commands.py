@@ -124,6 +124,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
         print(f"profilefit serve: needs the 'service' extra ({error}); {install_hint('service')}", file=sys.stderr)
         return EXIT_USAGE
+    # Every file the service makes (database, its WAL, the decision log, keys) is its owner's alone.
+    os.umask(0o077)
     env = serve_environment(args, dict(os.environ))
     settings = Settings.from_env(env)
     if not settings.api_key_digests:

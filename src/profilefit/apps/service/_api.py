@@ -25,7 +25,7 @@ from profilefit.apps.service._problems import Problem, field_problems, not_found
 from profilefit.apps.service._questionnaire import instrument_json
 from profilefit.apps.service._security import RateLimiter, match_key
 from profilefit.apps.service._settings import Settings
-from profilefit.apps.service._storage import erase_candidate, erasure_json
+from profilefit.apps.service._storage import erasure_json
 from profilefit.core.fit import load_role
 from profilefit.core.instrument import Instrument
 from profilefit.core.rows import repeated_key_reason
@@ -296,13 +296,13 @@ def api_router(service: AssessmentService) -> APIRouter:
             raise Problem(422, "callback not allowed", errors=[_field("callback_url", f"allowed: https to {hosts}")])
         with service.sessions() as session:
             try:
+                # The address is never stored: it goes to the mail server from this request alone.
                 created = service.invite(
                     session,
                     owner=owner,
                     candidate_id=request.candidate_id,
                     role=request.role,
                     language=request.language,
-                    email=request.email,
                     callback_url=request.callback_url,
                 )
             except InvitationError as error:
@@ -310,15 +310,20 @@ def api_router(service: AssessmentService) -> APIRouter:
             sent = False
             if request.email:
                 try:
-                    service.email_invitation(created.invitation, created.link)
+                    service.email_invitation(created.invitation, created.link, request.email)
                     sent = True
-                    created.invitation.email = None  # sent: the address is not kept (data minimisation)
-                    session.commit()
                 except MailError as error:
+                    # A failed request keeps nothing: the invitation goes again, so a retry starts afresh.
+                    session.delete(created.invitation)
+                    session.commit()
                     if error.refused:
                         reason = "the mail server refused this address"
-                        raise Problem(422, "the e-mail was not sent", errors=[_field("email", reason)]) from None
-                    raise Problem(503, "the invitation was created but the e-mail could not be sent") from None
+                        raise Problem(
+                            422, "the e-mail was not sent; nothing was kept", errors=[_field("email", reason)]
+                        ) from None
+                    raise Problem(
+                        503, "the e-mail could not be sent; nothing was kept: send the request again later"
+                    ) from None
             return InvitationCreated(
                 invitation_id=created.invitation.id,
                 candidate_id=created.invitation.candidate_id,
@@ -345,12 +350,15 @@ def api_router(service: AssessmentService) -> APIRouter:
     def erase(
         candidate_id: Annotated[str, Field(max_length=128)], owner: Annotated[str, Depends(authorised)]
     ) -> dict[str, Any]:
-        """Delete the candidate's invitations, answers and results made with this API key.
+        """Delete the candidate's invitations, answers and results made with this API key, and their decision-log lines.
 
-        An erasure record (without the id) remains. Other keys' invitations of the same id are not touched.
+        An erasure record (the id only as a keyed hash) remains. Other keys' invitations of the same id are not
+        touched; while they exist, the decision log's lines of the id stay too (``decision_log_lines`` is null).
         """
-        with service.sessions() as session:
-            return erasure_json(erase_candidate(session, candidate_id, owner=owner))
+        record, lines = service.erase(candidate_id, owner=owner)
+        body = erasure_json(record)
+        body["deleted"]["decision_log_lines"] = lines
+        return body
 
     return router
 

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from profilefit.apps.service._api import api_router, health_router
 from profilefit.apps.service._core import AssessmentService
 from profilefit.apps.service._greenhouse import greenhouse_router
 from profilefit.apps.service._problems import BodyLimit, Problem, install_handlers, problem_response
+from profilefit.apps.service._retention import RetentionJob
 from profilefit.apps.service._settings import DEFAULT_ORGANISATION, RECOMMENDED_KEY_CHARS, Settings
-from profilefit.apps.service._storage import upgrade
-from profilefit.apps.service._take import take_router
+from profilefit.apps.service._storage import upgrade, utcnow
+from profilefit.apps.service._take import error_page, take_router
 from profilefit.core.artifact import ModelArtifact
 
 log = logging.getLogger("profilefit.service.access")
@@ -31,7 +37,9 @@ Errors are RFC 9457 problem details. See docs/service.md.
 """
 
 
-def create_app(settings: Settings, *, artifact: ModelArtifact | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, artifact: ModelArtifact | None = None, clock: Callable[[], datetime] = utcnow
+) -> FastAPI:
     """Build the service's ASGI app.
 
     Parameters
@@ -39,6 +47,8 @@ def create_app(settings: Settings, *, artifact: ModelArtifact | None = None) -> 
     settings : Settings
     artifact : ModelArtifact, optional
         A loaded model to reuse (tests load it once); default: ``settings.model_path``.
+    clock : callable, optional
+        "Now" for the retention job (tests pass one that runs ahead); default: UTC now.
 
     Returns
     -------
@@ -53,7 +63,19 @@ def create_app(settings: Settings, *, artifact: ModelArtifact | None = None) -> 
         upgrade(settings.database_url)
     service = AssessmentService(settings, artifact)
     warn_about(settings)
+    retention = RetentionJob(service, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The retention job runs while the server runs: a worker that serves also erases what is past its time.
+        retention.start()
+        try:
+            yield
+        finally:
+            retention.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="profilefit assessment service",
         version=package_version("profilefit"),
         description=DESCRIPTION,
@@ -62,7 +84,13 @@ def create_app(settings: Settings, *, artifact: ModelArtifact | None = None) -> 
         redoc_url=None,
     )
     app.state.service = service
-    install_handlers(app)
+    app.state.retention = retention
+
+    async def candidate_error(request: Request, status: int) -> Response:
+        # The page may read the invitation's language from the database: off the event loop.
+        return await run_in_threadpool(error_page, service, request, status)
+
+    install_handlers(app, page=candidate_error)
     app.include_router(health_router(service))
     app.include_router(api_router(service))
     app.include_router(greenhouse_router(service))
@@ -94,6 +122,12 @@ def warn_about(settings: Settings) -> None:
     if settings.organisation == DEFAULT_ORGANISATION:
         startup_log.warning(
             "PROFILEFIT_ORGANISATION is not set: the candidate's privacy notice names '%s'", DEFAULT_ORGANISATION
+        )
+    if settings.decision_log and settings.decision_log_days < 184:
+        startup_log.warning(
+            "PROFILEFIT_DECISION_LOG_DAYS=%g: decision-log lines are erased after less than six months, "
+            "which the EU AI Act (Art. 26(6)) asks deployers to keep",
+            settings.decision_log_days,
         )
     if settings.short_keys:
         startup_log.warning(

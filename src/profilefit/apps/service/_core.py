@@ -15,14 +15,25 @@ from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from profilefit.apps.service._outbound import patch_callback, send_mail
 from profilefit.apps.service._questionnaire import answer_value, page_ids
 from profilefit.apps.service._security import Signer
 from profilefit.apps.service._settings import Settings
-from profilefit.apps.service._storage import Answer, Invitation, StoredResult, make_engine, sessions, utcnow
+from profilefit.apps.service._storage import (
+    Answer,
+    Erasure,
+    Invitation,
+    StoredResult,
+    erase_candidate,
+    erasure_key,
+    make_engine,
+    scrub,
+    sessions,
+    utcnow,
+)
 from profilefit.core.artifact import ModelArtifact, load_artifact
 from profilefit.core.decisions import DecisionLog
 from profilefit.core.fit import builtin_roles, load_role
@@ -33,6 +44,14 @@ from profilefit.pages import catalogue, domain_file, isolate
 
 #: Longest time one page can add to ``completion_seconds``: a page left open overnight counts this much.
 MAX_PAGE_SECONDS = 1800.0
+
+
+class PageClosed(Exception):
+    """The invitation was submitted (``completed``) or erased while a page of it was being saved."""
+
+    def __init__(self, *, completed: bool) -> None:
+        super().__init__("completed" if completed else "erased")
+        self.completed = completed
 
 
 @dataclass(frozen=True)
@@ -84,6 +103,7 @@ class AssessmentService:
             )
         self.screener = self.screener_for(self.default_role)
         self.signer = Signer(settings.secret_key)
+        self.erasure_key = erasure_key(settings.secret_key)
         self.engine = make_engine(settings.database_url)
         self.sessions = sessions(self.engine)
         self.pages = page_ids(self.instrument)
@@ -174,8 +194,8 @@ class AssessmentService:
         signature = self.signer.report_signature(invitation_id)
         return f"{self.settings.public_url.rstrip('/')}/reports/{invitation_id}?sig={signature}&lang={language}"
 
-    def email_invitation(self, invitation: Invitation, link: str) -> None:
-        """E-mail the candidate their link, in their language.
+    def email_invitation(self, invitation: Invitation, link: str, address: str | None = None) -> None:
+        """E-mail the candidate their link, in their language, to ``address`` (default: the invitation's).
 
         Raises
         ------
@@ -184,7 +204,8 @@ class AssessmentService:
         """
         from profilefit.exceptions import MailError
 
-        if self.settings.smtp is None or not invitation.email:
+        address = address or invitation.email
+        if self.settings.smtp is None or not address:
             raise MailError("no SMTP server configured" if self.settings.smtp is None else "no e-mail address")
         words = self.texts[invitation.language]
         low, high = (max(1, round(m)) for m in self.instrument.estimated_minutes_range())
@@ -196,7 +217,7 @@ class AssessmentService:
             expires=invitation.expires_at.strftime("%Y-%m-%d"),
         )
         subject = words["mail_subject"].format(organisation=organisation)
-        send_mail(self.settings.smtp, to=invitation.email, subject=subject, body=body)
+        send_mail(self.settings.smtp, to=address, subject=subject, body=body)
 
     def load(self, session: Session, invitation_id: str, *, owner: str | None = None) -> Invitation | None:
         """An invitation with its answers and results, or ``None``; with ``owner``, only if that key made it."""
@@ -208,6 +229,28 @@ class AssessmentService:
         if owner is not None:
             statement = statement.where(Invitation.owner == owner)
         return session.scalars(statement).first()
+
+    # ---- erasure --------------------------------------------------------------------
+
+    def erase(self, candidate_id: str, *, owner: str | None) -> tuple[Erasure, int | None]:
+        """Erase a candidate everywhere the service keeps them; the record and the decision-log lines removed.
+
+        The database rows go first (:func:`erase_candidate`, the record keyed by :attr:`erasure_key`),
+        then the candidate's decision-log lines, then SQLite's write-ahead log is emptied
+        (:func:`scrub`). The log names candidates by id, not by API key: while another key still
+        holds invitations of the same id, its lines stay (``None`` is returned for them) so that one
+        organisation cannot erase another's records; without a decision log, 0.
+        """
+        with self.sessions() as session:
+            record = erase_candidate(session, candidate_id, owner=owner, key=self.erasure_key)
+            others = session.scalar(
+                select(func.count()).select_from(Invitation).where(Invitation.candidate_id == candidate_id)
+            )
+        lines: int | None = 0
+        if self.decision_log is not None:
+            lines = None if others else self.decision_log.erase(candidate_id, reason="erasure request (GDPR Art. 17)")
+        scrub(self.engine)
+        return record, lines
 
     # ---- the candidate's answers --------------------------------------------------
 
@@ -233,6 +276,16 @@ class AssessmentService:
         Every question on the page must be answered with an allowed value. The page's
         time (since it was shown, at most :data:`MAX_PAGE_SECONDS`) is added to the
         invitation's ``page_seconds``.
+
+        Saving is idempotent and serialised per invitation: the invitation's row is locked
+        first (a write that changes nothing), then its answers are read again and updated
+        in place, so the same page posted twice at once (a double click) stores the same
+        answers once, and an erasure waits for the save or the save for the erasure.
+
+        Raises
+        ------
+        PageClosed
+            When the invitation was submitted or erased since it was read.
         """
         words = self.texts[invitation.language]
         values: dict[str, str] = {}
@@ -245,6 +298,7 @@ class AssessmentService:
                 values[question_id] = text
         if problems:
             return problems
+        self._lock_open(session, invitation)
         now = utcnow()
         existing = {answer.question: answer for answer in invitation.answers}
         for question_id, text in values.items():
@@ -260,6 +314,23 @@ class AssessmentService:
         invitation.page_opened_at = None
         session.commit()
         return {}
+
+    def _lock_open(self, session: Session, invitation: Invitation) -> None:
+        """Lock an invitation that is still open and read it again; raise :class:`PageClosed` if it is not."""
+        locked = session.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation.id, Invitation.status != "completed")
+            .values(status=Invitation.status)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(locked, "rowcount", 0) != 1:
+            session.rollback()
+            raise PageClosed(completed=self.state(session, invitation.id) == "completed")
+        session.expire(invitation)  # read under the lock: what another request saved meanwhile counts
+
+    def state(self, session: Session, invitation_id: str) -> str | None:
+        """The stored status of an invitation (``sent``, ``started``, ``completed``), or ``None`` once erased."""
+        return session.scalar(select(Invitation.status).where(Invitation.id == invitation_id))
 
     def assessment(self, invitation: Invitation) -> dict[str, Any]:
         """The invitation's answers as an assessment, with ``completion_seconds`` from the page times."""

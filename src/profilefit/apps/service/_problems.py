@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -127,23 +128,39 @@ def _route(request: Request) -> str:
     return getattr(route, "path", "(no route)")
 
 
-def install_handlers(app: FastAPI) -> None:
-    """Answer every error of ``app`` as problem details."""
+#: Where the candidate's pages live: their errors are pages, not problem details.
+CANDIDATE_PREFIX = "/take/"
+
+
+def install_handlers(app: FastAPI, *, page: Callable[[Request, int], Awaitable[Response]] | None = None) -> None:
+    """Answer every error of ``app`` as problem details; under ``/take/``, with ``page(request, status)`` when given.
+
+    A candidate who meets an error sees a page in their language, never JSON.
+    """
+
+    def candidate(request: Request) -> bool:
+        return page is not None and request.url.path.startswith(CANDIDATE_PREFIX)
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, problem: Problem) -> Response:
         if problem.status >= 500:
             log.warning("%s %s: %s", request.method, _route(request), problem.kind)
+        if page is not None and candidate(request):
+            return await page(request, problem.status)
         return problem_response(problem)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        if page is not None and candidate(request):
+            return await page(request, error.status_code)
         detail = error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "error")
         headers = dict(error.headers or {})
         return problem_response(Problem(error.status_code, detail, headers=headers))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> Response:
+        if page is not None and candidate(request):
+            return await page(request, 422)
         errors = []
         for item in error.errors():
             location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")]
@@ -160,6 +177,8 @@ def install_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, error: Exception) -> Response:
         # Type and route only: a message or traceback could quote candidate data.
         log.error("%s %s: unexpected %s", request.method, _route(request), type(error).__name__)
+        if page is not None and candidate(request):
+            return await page(request, 500)
         return problem_response(Problem(500, "the service could not complete the request"))
 
 
@@ -185,7 +204,9 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         too_large = Problem(413, f"the request body is larger than {self.limit} bytes", kind="too-large")
-        for name, value in scope.get("headers", ()):
+        # A candidate's page is refused while it streams, inside the app, so the refusal is a page too.
+        headers = () if scope.get("path", "").startswith(CANDIDATE_PREFIX) else scope.get("headers", ())
+        for name, value in headers:
             if name == b"content-length" and (not value.isdigit() or int(value) > self.limit):
                 await problem_response(too_large)(scope, receive, send)
                 return

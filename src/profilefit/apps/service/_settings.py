@@ -87,6 +87,11 @@ class Settings:
         How long an invitation link stays valid.
     retention_days : float, default=180
         How long invitations, answers and results are kept (see :func:`purge_expired`).
+    decision_log_days : float, default=365
+        How long decision-log lines are kept: the retention job removes older ones. The EU AI Act
+        (Art. 26(6)) asks for at least six months; below 184 days the service warns at start.
+    retention_check_seconds : float, default=3600
+        How often each worker runs the retention job (once at start, then at this interval); ``0``: never.
     organisation, privacy_contact : str
         Named on the candidate's privacy notice (GDPR Art. 13).
     smtp : SmtpSettings or None
@@ -119,6 +124,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     invitation_days: float = 14.0
     retention_days: float = 180.0
+    decision_log_days: float = 365.0
+    retention_check_seconds: float = 3600.0
     organisation: str = DEFAULT_ORGANISATION
     privacy_contact: str = "the employer's data protection contact"
     smtp: SmtpSettings | None = None
@@ -133,6 +140,12 @@ class Settings:
             raise ValueError("secret_key must be at least 16 bytes; set PROFILEFIT_SECRET_KEY or --secret-key-file")
         if self.max_batch < 1 or self.max_body_bytes < 1024:
             raise ValueError("max_batch must be at least 1 and max_body_bytes at least 1024")
+        # Zero days would erase every invitation at the next run; NaN compares false and is refused too.
+        for name in ("retention_days", "decision_log_days"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name}={getattr(self, name)!r}: allowed: a number of days above 0")
+        if not self.retention_check_seconds >= 0:
+            raise ValueError(f"retention_check_seconds={self.retention_check_seconds!r}: allowed: 0 (off) or more")
 
     def with_keys(self, keys: Iterable[str]) -> Settings:
         """The same settings accepting these plain API keys (kept only as digests).
@@ -181,6 +194,8 @@ class Settings:
             "rate_burst": float,
             "invitation_days": float,
             "retention_days": float,
+            "decision_log_days": float,
+            "retention_check_seconds": float,
         }
         options: dict[str, object] = {}
         for name, kind in number.items():

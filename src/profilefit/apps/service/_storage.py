@@ -9,17 +9,34 @@ database made by one release is brought up to date by the next.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import logging
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, delete, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    delete,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger("profilefit.service")
 
 #: Invitation states, in the order a candidate goes through them.
 STATUSES = ("sent", "started", "completed")
@@ -101,13 +118,18 @@ class StoredResult(Base):
 
 
 class Erasure(Base):
-    """That a candidate's data was erased, when, why and how much; the candidate id is kept only as a hash."""
+    """That a candidate's data was erased, when, why and how much; the candidate id is kept only as a keyed hash.
+
+    ``candidate_hmac`` is HMAC-SHA256 of the id under a key derived from the service's secret key, which
+    lives outside the database (see :func:`erasure_key`): whoever copies the table cannot test ids
+    against it, as they could an unkeyed SHA-256.
+    """
 
     __tablename__ = "erasures"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    candidate_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    candidate_hmac: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     reason: Mapped[str] = mapped_column(String(16))
     erased_at: Mapped[datetime] = mapped_column(UtcDateTime())
     invitations: Mapped[int] = mapped_column(Integer)
@@ -115,14 +137,70 @@ class Erasure(Base):
     results: Mapped[int] = mapped_column(Integer)
 
 
-def candidate_hash(candidate_id: str) -> str:
-    """How an erasure record names a candidate: SHA-256 of the id, so the record keeps no identity."""
-    return hashlib.sha256(candidate_id.encode("utf-8")).hexdigest()
+def erasure_key(secret_key: bytes) -> bytes:
+    """The key of erasure records, derived from the service's link-signing secret (kept outside the database)."""
+    return hmac.new(secret_key, b"profilefit erasure records/1", hashlib.sha256).digest()
+
+
+def candidate_hmac(candidate_id: str, key: bytes) -> str:
+    """How an erasure record names a candidate: HMAC-SHA256 of the id under ``key``, in hex.
+
+    Without the key the value cannot be tested against guessed ids; an unkeyed SHA-256 of a short
+    id can be reversed by trying every id in seconds.
+
+    Examples
+    --------
+    >>> candidate_hmac("c-1", b"k" * 32) == candidate_hmac("c-1", b"k" * 32) != candidate_hmac("c-1", b"j" * 32)
+    True
+    """
+    return hmac.new(key, candidate_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL, or ``None`` (another database, or SQLite in memory)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.database.startswith("file:"):
+        return None  # a SQLite URI: its options decide, we leave it alone
+    return Path(parsed.database)
+
+
+def owner_only(path: Path) -> None:
+    """Make a SQLite database file readable and writable by its owner only (0600), before SQLite opens it.
+
+    A missing folder is made 0700 and a missing file 0600; SQLite gives the ``-wal`` and ``-shm``
+    files the mode of the database file. An existing file open to others is narrowed to 0600 and a
+    warning logged: it holds candidates' answers.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = name.stat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            try:
+                name.chmod(0o600)
+            except OSError:  # another user's file: say so, do not fail the start
+                log.warning("%s is readable by other users (mode %o) and could not be narrowed", name, mode)
+            else:
+                log.warning("%s was readable by other users (mode %o); narrowed to 0600", name, mode)
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys on and a wait instead of 'database is locked'."""
+    """An engine for ``url``; SQLite gets foreign keys on and a wait instead of 'database is locked'.
+
+    A SQLite file is created owner-only (:func:`owner_only`), and ``secure_delete`` is on, so deleted
+    rows are overwritten with zeros instead of lingering in free pages.
+    """
     if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        if path is not None:
+            owner_only(path)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         from sqlalchemy import event
@@ -132,10 +210,28 @@ def make_engine(url: str) -> Engine:
             cursor = connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def scrub(engine: Engine) -> bool:
+    """After an erasure on SQLite, move the WAL into the database and empty it; ``True`` when done.
+
+    Until a checkpoint, the write-ahead log still holds earlier versions of the erased rows;
+    ``wal_checkpoint(TRUNCATE)`` copies the current pages (zeroed by ``secure_delete``) back and
+    truncates the log to nothing. It cannot finish while another connection reads; it is then
+    logged and tried again by the next erasure or retention run. Other databases: nothing to do.
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    with engine.connect() as connection:
+        busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    if busy:
+        log.warning("erased rows may remain in the SQLite write-ahead log until the next checkpoint (it was busy)")
+    return not busy
 
 
 def alembic_config(url: str) -> Any:
@@ -168,33 +264,62 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 
 
 def erase_candidate(
-    session: Session, candidate_id: str, *, owner: str | None = None, now: datetime | None = None
+    session: Session,
+    candidate_id: str,
+    *,
+    owner: str | None = None,
+    now: datetime | None = None,
+    key: bytes | None = None,
 ) -> Erasure:
     """Delete every invitation, answer and result of a candidate, and record that it happened (GDPR Art. 17).
 
     With ``owner`` (an API key's digest) only that key's invitations of the candidate go;
-    without it, the candidate's invitations of every key (the operator's erasure).
+    without it, the candidate's invitations of every key (the operator's erasure). With ``key``
+    (see :func:`erasure_key`) the record names the candidate by :func:`candidate_hmac`; without
+    it, not at all. The invitations are locked first, so a page being saved at the same moment
+    either finishes before the erasure or finds its invitation gone.
     """
     statement = select(Invitation.id).where(Invitation.candidate_id == candidate_id)
     if owner is not None:
         statement = statement.where(Invitation.owner == owner)
+    _lock(session, statement)
     invitation_ids = list(session.scalars(statement))
     record = _delete(session, invitation_ids, reason="request", now=now)
-    record.candidate_sha256, record.owner = candidate_hash(candidate_id), owner
+    record.candidate_hmac = None if key is None else candidate_hmac(candidate_id, key)
+    record.owner = owner
     session.commit()
     return record
 
 
-def purge_expired(session: Session, retention_days: float, *, now: datetime | None = None) -> Erasure:
+def purge_expired(
+    session: Session, retention_days: float, *, now: datetime | None = None, record_empty: bool = True
+) -> Erasure | None:
     """Delete invitations created more than ``retention_days`` ago, with their answers and results.
 
-    One erasure record with reason ``"retention"`` counts what went.
+    One erasure record with reason ``"retention"`` counts what went; with ``record_empty=False``
+    a run that found nothing writes no record and returns ``None`` (the hourly job in ``serve``).
     """
     cutoff = (now or utcnow()) - timedelta(days=retention_days)
-    invitation_ids = list(session.scalars(select(Invitation.id).where(Invitation.created_at < cutoff)))
+    statement = select(Invitation.id).where(Invitation.created_at < cutoff)
+    _lock(session, statement)
+    invitation_ids = list(session.scalars(statement))
+    if not invitation_ids and not record_empty:
+        session.rollback()
+        return None
     record = _delete(session, invitation_ids, reason="retention", now=now)
     session.commit()
     return record
+
+
+def _lock(session: Session, ids: Any) -> None:
+    # A write that changes nothing takes the write lock on SQLite and the rows' locks on PostgreSQL,
+    # so what is read next cannot change under us before the commit.
+    session.execute(
+        update(Invitation)
+        .where(ids.whereclause)
+        .values(status=Invitation.status)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def purge_database(url: str, retention_days: float) -> Erasure:
@@ -202,7 +327,10 @@ def purge_database(url: str, retention_days: float) -> Erasure:
     engine = make_engine(url)
     try:
         with sessions(engine)() as session:
-            return purge_expired(session, retention_days)
+            record = purge_expired(session, retention_days)
+        scrub(engine)
+        assert record is not None  # record_empty: always a record
+        return record
     finally:
         engine.dispose()
 

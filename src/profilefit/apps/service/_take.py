@@ -10,14 +10,21 @@ the pages' base sheet followed by ``take.css``.
 
 from __future__ import annotations
 
+import logging
+import secrets
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from starlette.concurrency import run_in_threadpool
 
-from profilefit.apps.service._core import AssessmentService
+from profilefit.apps.service._core import AssessmentService, PageClosed
 from profilefit.apps.service._questionnaire import questions
 from profilefit.apps.service._storage import Invitation, utcnow
 from profilefit.core.screening import ScreeningResult
@@ -37,6 +44,103 @@ REPORT_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
 }
+log = logging.getLogger("profilefit.service")
+#: What a page route does when the invitation it read is gone (erased while the request ran).
+_GONE = (PageClosed, StaleDataError, ObjectDeletedError)
+
+
+def render(
+    service: AssessmentService, name: str, lang: str, status: int = 200, *, here: str = "", **context: Any
+) -> HTMLResponse:
+    """One candidate page in ``lang``, with the page headers; ``here`` is what the language links point at."""
+    words = service.texts[lang]
+    html = render_fragment(
+        f"apps/service/{name}",
+        language=lang,
+        lang=lang,
+        here=here,
+        t=words,
+        title=service.instrument.title[lang],
+        organisation=service.settings.organisation,
+        languages=[(code, service.texts[code]["language_name"]) for code in service.languages],
+        **context,
+    )
+    return HTMLResponse(html, status, headers=PAGE_HEADERS)
+
+
+def message(
+    service: AssessmentService, kind: str, lang: str, status: int, *, here: str = "", reference: str = ""
+) -> HTMLResponse:
+    """A page of one heading and one paragraph (``thanks``, ``used``, ``expired``, ``invalid``, ``error``, ...)."""
+    words = service.texts[lang]
+    body = words[f"{kind}_body"].format(
+        organisation=isolate(capped(service.settings.organisation)), reference=reference
+    )
+    return render(service, "message.html", lang, status, here=here, heading=words[f"{kind}_heading"], body=body)
+
+
+def page_language(service: AssessmentService, request: Request, posted: Any = None) -> str:
+    """The language of an error page: asked for (``?lang=``, the form's ``lang``), the invitation's, or the first.
+
+    Reads the invitation only when the token is genuine, and never fails: an error page must not need the database.
+    """
+    for wanted in (request.query_params.get("lang"), posted):
+        if wanted in service.languages:
+            return str(wanted)
+    parts = request.url.path.split("/")
+    if len(parts) > 2 and parts[1] == "take":
+        try:
+            read = service.signer.read_invitation_token(parts[2])
+            if read is not None:
+                with service.sessions() as session:
+                    stored = session.scalar(select(Invitation.language).where(Invitation.id == read[0]))
+                if stored in service.languages:
+                    return str(stored)
+        except Exception:  # the database is what failed: the page still comes, in the first language
+            pass
+    return service.languages[0]
+
+
+def error_page(service: AssessmentService, request: Request, status: int, posted: Any = None) -> HTMLResponse:
+    """The candidate's page for an error of ``status``: never JSON, never a traceback, in their language.
+
+    4xx: "this link does not work" (404, 405, 422) or "something went wrong"; 503 and database
+    errors: "briefly unavailable" with ``Retry-After``; other 5xx: "something went wrong". A 5xx
+    page carries a short reference that the log line carries too, so support can find it.
+    """
+    lang = page_language(service, request, posted)
+    if status in (404, 405, 422):
+        return message(service, "invalid", lang, status)
+    reference = secrets.token_hex(4)
+    if status >= 500:
+        log.error("%s %s: candidate page error %d, reference %s", request.method, _route(request), status, reference)
+    page = message(service, "unavailable" if status == 503 else "error", lang, status, reference=reference)
+    if status == 503:
+        page.headers["Retry-After"] = "60"
+    return page
+
+
+def guarded(service: AssessmentService, request: Request, posted: Any, work: Callable[[], Response]) -> Response:
+    """Run a page route's work; whatever fails, the candidate gets a page in their language.
+
+    An invitation erased meanwhile: "this link does not work" (404). A database error: "briefly
+    unavailable" (503). Anything else: "something went wrong" (500). Each is logged with its type,
+    the route and a reference (never the token, the answers or the message, which can quote them).
+    """
+    try:
+        return work()
+    except _GONE:
+        return message(service, "invalid", page_language(service, request, posted), 404)
+    except SQLAlchemyError as error:
+        log.error("%s %s: database error %s", request.method, _route(request), type(error).__name__)
+        return error_page(service, request, 503, posted)
+    except Exception as error:
+        log.error("%s %s: unexpected %s", request.method, _route(request), type(error).__name__)
+        return error_page(service, request, 500, posted)
+
+
+def _route(request: Request) -> str:
+    return str(getattr(request.scope.get("route"), "path", "(no route)"))
 
 
 def take_router(service: AssessmentService) -> APIRouter:
@@ -45,30 +149,11 @@ def take_router(service: AssessmentService) -> APIRouter:
     css = asset(BASE_STYLE) + "\n" + asset("apps/service/take.css")
     settings = service.settings
 
-    def render(name: str, lang: str, status: int = 200, *, here: str = "", **context: Any) -> HTMLResponse:
-        words = service.texts[lang]
-        html = render_fragment(
-            f"apps/service/{name}",
-            language=lang,
-            lang=lang,
-            here=here,
-            t=words,
-            title=service.instrument.title[lang],
-            organisation=settings.organisation,
-            languages=[(code, service.texts[code]["language_name"]) for code in service.languages],
-            **context,
-        )
-        return HTMLResponse(html, status, headers=PAGE_HEADERS)
+    def page(name: str, lang: str, status: int = 200, *, here: str = "", **context: Any) -> HTMLResponse:
+        return render(service, name, lang, status, here=here, **context)
 
-    def message(kind: str, lang: str, status: int) -> HTMLResponse:
-        words = service.texts[lang]
-        return render(
-            "message.html",
-            lang,
-            status,
-            heading=words[f"{kind}_heading"],
-            body=words[f"{kind}_body"].format(organisation=isolate(capped(settings.organisation))),
-        )
+    def said(kind: str, lang: str, status: int, *, here: str = "") -> HTMLResponse:
+        return message(service, kind, lang, status, here=here)
 
     def language(request: Request, invitation: Invitation | None, session: Session | None = None) -> str:
         wanted = request.query_params.get("lang")
@@ -84,11 +169,11 @@ def take_router(service: AssessmentService) -> APIRouter:
         read = service.signer.read_invitation_token(token)
         invitation = service.load(session, read[0]) if read else None
         if read is None or invitation is None:
-            return message("invalid", language(request, None), 404)
+            return said("invalid", language(request, None), 404)
         if invitation.status == "completed":
-            return message("used", language(request, invitation), 410)
+            return said("used", language(request, invitation), 410)
         if read[1] or utcnow() >= invitation.expires_at:
-            return message("expired", language(request, invitation), 410)
+            return said("expired", language(request, invitation), 410)
         return invitation
 
     def consent_page(token: str, invitation: Invitation, lang: str, error: str | None = None) -> HTMLResponse:
@@ -112,7 +197,7 @@ def take_router(service: AssessmentService) -> APIRouter:
                 "notice_rights",
             )
         ]
-        return render(
+        return page(
             "consent.html",
             lang,
             400 if error else 200,
@@ -138,7 +223,8 @@ def take_router(service: AssessmentService) -> APIRouter:
         answers.update({key: value for key, value in (posted or {}).items() if key in ids})  # what was just chosen
         kind = "choice" if shown and shown[0].kind == "choice" else "scale"
         last = number == len(service.pages) - 1
-        return render(
+        first = sum(len(page) for page in service.pages[:number])
+        return page(
             "page.html",
             lang,
             400 if problems else 200,
@@ -147,7 +233,9 @@ def take_router(service: AssessmentService) -> APIRouter:
             number=number + 1,
             pages=len(service.pages),
             questions=shown,
-            first=sum(len(page) for page in service.pages[:number]),
+            first=first,
+            # The number each question has on the page, which the error summary repeats.
+            numbers={question.id: first + k for k, question in enumerate(shown, start=1)},
             answers=answers,
             problems=problems or {},
             instruction=words["scenario_instruction" if kind == "choice" else "items_instruction"],
@@ -161,6 +249,9 @@ def take_router(service: AssessmentService) -> APIRouter:
 
     @router.get("/take/{token}")
     def take(token: str, request: Request) -> Response:
+        return guarded(service, request, None, lambda: show(token, request))
+
+    def show(token: str, request: Request) -> Response:
         with service.sessions() as session:
             invitation = opened(session, request, token)
             if isinstance(invitation, Response):
@@ -179,7 +270,9 @@ def take_router(service: AssessmentService) -> APIRouter:
         form = await request.form()
         posted = {key: value for key, value in form.items() if isinstance(value, str)}
         # Database work runs in the thread pool, so a slow database never holds the event loop.
-        return await run_in_threadpool(give_consent, token, request, posted)
+        return await run_in_threadpool(
+            guarded, service, request, posted.get("lang"), lambda: give_consent(token, request, posted)
+        )
 
     def give_consent(token: str, request: Request, posted: dict[str, str]) -> Response:
         with service.sessions() as session:
@@ -197,37 +290,85 @@ def take_router(service: AssessmentService) -> APIRouter:
         return RedirectResponse(f"/take/{token}", 303, headers=PAGE_HEADERS)
 
     @router.post("/take/{token}/page/{number}")
-    async def answer(token: str, number: int, request: Request, background: BackgroundTasks) -> Response:
+    async def answer(token: str, number: str, request: Request, background: BackgroundTasks) -> Response:
         posted = _answers(await request.form())
-        return await run_in_threadpool(save_answers, token, number, request, background, posted)
+        return await run_in_threadpool(
+            guarded,
+            service,
+            request,
+            posted.get("lang"),
+            lambda: save_answers(token, number, request, background, posted),
+        )
 
     def save_answers(
-        token: str, number: int, request: Request, background: BackgroundTasks, posted: dict[str, str]
+        token: str, number_text: str, request: Request, background: BackgroundTasks, posted: dict[str, str]
     ) -> Response:
+        number = int(number_text) if number_text.isascii() and number_text.isdigit() else -1
         with service.sessions() as session:
             invitation = opened(session, request, token)
             if isinstance(invitation, Response):
-                return invitation
+                return thanks_again(session, request, token, posted) or invitation
             lang = _posted_language(service, posted.get("lang"), invitation)
             if invitation.consented_at is None or not 0 <= number < len(service.pages):
                 return RedirectResponse(f"/take/{token}", 303, headers=PAGE_HEADERS)
-            problems = service.save_page(session, invitation, number, posted)
+            try:
+                problems = service.save_page(session, invitation, number, posted)
+            except PageClosed as closed:
+                # Submitted by the same candidate's other click: the same thank-you page. Erased: the link is dead.
+                return (
+                    said("thanks", lang, 200, here=f"/take/{token}/done")
+                    if closed.completed
+                    else said("invalid", lang, 404)
+                )
             if problems:
                 return question_page(token, invitation, number, lang, problems, posted)
             if service.next_page(invitation) < len(service.pages):
                 return RedirectResponse(f"/take/{token}", 303, headers=PAGE_HEADERS)
             return finish(session, token, invitation, lang, background)
 
+    def thanks_again(session: Session, request: Request, token: str, posted: dict[str, str]) -> Response | None:
+        """The thank-you page for a page posted again after the link was used (a double click on "Finish")."""
+        read = service.signer.read_invitation_token(token)
+        if read is None or service.state(session, read[0]) != "completed":
+            return None
+        invitation = service.load(session, read[0])
+        assert invitation is not None
+        return said(
+            "thanks", _posted_language(service, posted.get("lang"), invitation), 200, here=f"/take/{token}/done"
+        )
+
     def finish(
         session: Session, token: str, invitation: Invitation, lang: str, background: BackgroundTasks | None
     ) -> Response:
         if service.submit(session, invitation) is None:  # another submission of the same link was first
-            return message("used", lang, 410)
+            if service.state(session, invitation.id) is None:
+                return said("invalid", lang, 404)  # erased meanwhile
+            return said("thanks", lang, 200, here=f"/take/{token}/done")
         if background is not None:
             background.add_task(service.notify, invitation)
         else:
             service.notify(invitation)
-        return message("thanks", lang, 200)
+        return said("thanks", lang, 200, here=f"/take/{token}/done")
+
+    @router.get("/take/{token}/done")
+    def done(token: str, request: Request) -> Response:
+        """The thank-you page again, in the language picked by its links; any other state goes to the link."""
+
+        def work() -> Response:
+            read = service.signer.read_invitation_token(token)
+            with service.sessions() as session:
+                invitation = service.load(session, read[0]) if read else None
+                if invitation is None or invitation.status != "completed":
+                    return RedirectResponse(_again(token, request), 303, headers=PAGE_HEADERS)
+                return said("thanks", language(request, invitation), 200, here=f"/take/{token}/done")
+
+        return guarded(service, request, None, work)
+
+    @router.get("/take/{token}/consent")
+    @router.get("/take/{token}/page/{number}")
+    def back_to_the_link(token: str, request: Request) -> Response:
+        """A form's address opened as a link (a language link on a page answered after a post, a reload): the link."""
+        return RedirectResponse(_again(token, request), 303, headers=PAGE_HEADERS)
 
     @router.get("/reports/{invitation_id}")
     def report(invitation_id: str, sig: str = "", lang: str = "en") -> Response:
@@ -245,6 +386,13 @@ def take_router(service: AssessmentService) -> APIRouter:
         return HTMLResponse(page, headers=REPORT_HEADERS)
 
     return router
+
+
+def _again(token: str, request: Request) -> str:
+    """The candidate's link, keeping a language asked for (a code, so nothing else can ride along)."""
+    wanted = request.query_params.get("lang", "")
+    suffix = f"?lang={wanted}" if wanted.isascii() and wanted.isalpha() and len(wanted) <= 3 else ""
+    return f"/take/{quote(token, safe='~.-_')}{suffix}"
 
 
 def _answers(form: Any) -> dict[str, str]:
