@@ -47,6 +47,8 @@ BATCH = 20
 def backoff(failures: int, rng: random.Random) -> timedelta:
     """The wait after ``failures`` failed attempts: 30 s doubled per failure up to 1 h, times a jitter in [0.5, 1].
 
+    Whole seconds, as the tables store times.
+
     The jitter spreads the retries of many callbacks that failed together (a partner's outage) so
     they do not all return at the same second.
 
@@ -54,8 +56,9 @@ def backoff(failures: int, rng: random.Random) -> timedelta:
     >>> [round(backoff(n, random.Random(0)).total_seconds()) for n in (1, 2, 3, 9)]
     [28, 55, 111, 3320]
     """
-    base = min(FIRST_DELAY * 2 ** (max(failures, 1) - 1), MAX_DELAY)
-    return base * rng.uniform(0.5, 1.0)
+    doublings = min(max(failures, 1) - 1, 20)  # 30 s * 2**20 is far past the cap already
+    base = min(FIRST_DELAY * 2**doublings, MAX_DELAY)
+    return timedelta(seconds=round(base.total_seconds() * rng.uniform(0.5, 1.0)))
 
 
 def retry_after(value: str | None, now: datetime) -> timedelta | None:

@@ -120,4 +120,6 @@ def send_patch(url: str, *, key: str | None, timeout: float) -> PartnerAnswer:
         error.close()
         return answer
     except (OSError, ValueError, http.client.HTTPException) as error:
-        return PartnerAnswer(None, error=type(error).__name__)
+        # urllib wraps a refused connection or a connect timeout in URLError; the cause says more.
+        cause = error.reason if isinstance(error, urllib.error.URLError) else error
+        return PartnerAnswer(None, error=type(cause).__name__ if isinstance(cause, BaseException) else "URLError")

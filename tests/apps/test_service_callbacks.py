@@ -1,0 +1,355 @@
+"""Completion callbacks that arrive: the outbox, the sender's retries, restarts and each organisation's key.
+
+A real HTTP receiver on loopback plays the ATS: down (nothing listens), slow (answers after the
+timeout), failing (500 a few times) and back. The sender's clock is a settable one, and each test
+calls the sender's step itself, so retries hours apart take milliseconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from profilefit.apps.service import Settings, create_app
+from profilefit.apps.service._callbacks import FIRST_DELAY, MAX_DELAY
+from profilefit.apps.service._settings import key_digest, read_callback_keys
+from profilefit.apps.service._storage import Callback, StoredResult, utcnow
+from tests import service_support as support
+from tests.service_support import basic, free_port
+
+SECOND_KEY = "second-organisation-key-0123456789"
+CALLBACK_OPTIONS = {
+    "callback_hosts": ("127.0.0.1",),
+    "allow_http_callbacks": True,
+    "callback_timeout": 0.3,
+    "callback_poll_seconds": 0,  # no thread: each test steps the sender itself
+    "rate_per_second": 0,
+}
+
+
+class Clock:
+    """Now, as the service reads it; moved on by the test."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class Receiver:
+    """An ATS's callback endpoint on loopback: records every PATCH, can fail, be slow, or ask to wait."""
+
+    def __init__(self, port: int) -> None:
+        self.received: list[tuple[str, str | None, int]] = []  # path, Authorization, status answered
+        self.failures_left: dict[str, int] = {}
+        self.status = 200
+        self.headers: dict[str, str] = {}
+        self.slow = False
+        self.release = threading.Event()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_PATCH(self):
+                if receiver.slow:
+                    receiver.release.wait(5)
+                status = receiver.status
+                if receiver.failures_left.get(self.path, 0) > 0:
+                    receiver.failures_left[self.path] -= 1
+                    status = 500
+                receiver.received.append((self.path, self.headers.get("Authorization"), status))
+                try:
+                    self.send_response(status)
+                    for name, value in receiver.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:
+                    pass  # the sender stopped waiting (the slow case)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def delivered(self, path: str) -> int:
+        return sum(1 for got, _, status in self.received if got == path and 200 <= status < 300)
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def port():
+    return free_port()
+
+
+@pytest.fixture
+def receiver_at():
+    started: list[Receiver] = []
+
+    def start(port: int) -> Receiver:
+        started.append(Receiver(port))
+        return started[-1]
+
+    yield start
+    for receiver in started:
+        receiver.close()
+
+
+def complete(http: TestClient, callback: str, *, key: str = support.KEY) -> str:
+    """Invite a candidate with a callback URL, fill in every page; return the invitation id."""
+    created = http.post(
+        "/v1/invitations",
+        json={"candidate_id": "cand-1", "language": "en", "callback_url": callback},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert created.status_code == 201, created.text
+    instrument = http.app.state.service.instrument
+    answers = {item: 4 for item in instrument.item_ids}
+    answers.update({check.id: check.expected or 2 for check in instrument.attention_checks})
+    answers.update({scenario.id: scenario.options[0].id for scenario in instrument.scenarios})
+    support.fill_in(http, created.json()["test_url"], answers)
+    return str(created.json()["invitation_id"])
+
+
+def rows(http: TestClient) -> dict[str, Callback]:
+    with http.app.state.service.sessions() as session:
+        return {row.invitation_id: row for row in session.scalars(sa.select(Callback))}
+
+
+def app_for(tmp_path, clock, **overrides) -> TestClient:
+    settings = support.settings(tmp_path, **{**CALLBACK_OPTIONS, **overrides})
+    return TestClient(create_app(settings, artifact=support.artifact(), clock=clock))
+
+
+def test_down_then_failing_then_back_each_callback_arrives_exactly_once(tmp_path, port, receiver_at, caplog):
+    caplog.set_level("INFO", logger="profilefit.service.callbacks")
+    clock = Clock()
+    with app_for(tmp_path, clock) as http:
+        sender = http.app.state.service.callbacks
+        paths = [f"/take_home_tests/{n}" for n in range(3)]
+        ids = [complete(http, f"http://127.0.0.1:{port}{path}") for path in paths]
+        # Nothing listens: the try right after submission failed and the row waits, scheduled with jitter.
+        pending = rows(http)
+        assert {row.status for row in pending.values()} == {"pending"}
+        for row in pending.values():
+            assert row.attempts == 1 and row.last_outcome == "ConnectionRefusedError"
+            wait = (row.next_attempt_at - clock.now).total_seconds()
+            assert FIRST_DELAY.total_seconds() / 2 - 1 <= wait <= FIRST_DELAY.total_seconds()
+        assert sender.step() == 0  # not due yet
+        receiver = receiver_at(port)
+        receiver.failures_left = {path: 2 for path in paths}  # back, but answering 500 twice
+        for _ in range(6):
+            clock.advance(MAX_DELAY.total_seconds())
+            sender.step()
+        assert {row.status for row in rows(http).values()} == {"delivered"}
+        for path in paths:
+            assert receiver.delivered(path) == 1  # exactly once, though tried four times
+            assert [status for got, _, status in receiver.received if got == path] == [500, 500, 200]
+        assert {row.attempts for row in rows(http).values()} == {4}
+        clock.advance(MAX_DELAY.total_seconds())
+        assert sender.step() == 0 and len(receiver.received) == 9  # delivered rows are never sent again
+    for invitation_id in ids:  # every attempt is logged with the test's id; the URL is not
+        assert caplog.text.count(f"callback for test {invitation_id}: attempt") == 4
+    assert "take_home_tests" not in caplog.text and "cand-1" not in caplog.text
+
+
+def test_a_slow_partner_counts_as_failed_and_is_tried_again(tmp_path, port, receiver_at):
+    clock = Clock()
+    receiver = receiver_at(port)
+    receiver.slow = True  # answers only after the 0.3 s timeout has passed
+    with app_for(tmp_path, clock) as http:
+        complete(http, f"http://127.0.0.1:{port}/slow")
+        [row] = rows(http).values()
+        assert row.status == "pending" and row.last_outcome == "TimeoutError"
+        receiver.slow = False
+        receiver.release.set()
+        clock.advance(FIRST_DELAY.total_seconds())
+        assert http.app.state.service.callbacks.step() == 1
+        [row] = rows(http).values()
+        assert row.status == "delivered" and row.attempts == 2
+
+
+def test_429_waits_as_long_as_retry_after_says(tmp_path, port, receiver_at):
+    clock = Clock()
+    receiver = receiver_at(port)
+    receiver.status, receiver.headers = 429, {"Retry-After": "600"}
+    with app_for(tmp_path, clock) as http:
+        complete(http, f"http://127.0.0.1:{port}/busy")
+        [row] = rows(http).values()
+        assert row.status == "pending" and row.last_outcome == "429"
+        assert row.next_attempt_at - clock.now == timedelta(seconds=600)  # no jitter on the partner's own wait
+        clock.advance(599)
+        assert http.app.state.service.callbacks.step() == 0
+        receiver.status, receiver.headers = 204, {}
+        clock.advance(1)
+        assert http.app.state.service.callbacks.step() == 1
+        assert rows(http)[row.invitation_id].status == "delivered"
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 410])
+def test_a_refusal_is_not_retried(tmp_path, port, receiver_at, caplog, status):
+    clock = Clock()
+    receiver = receiver_at(port)
+    receiver.status = status
+    with app_for(tmp_path, clock) as http:
+        invitation_id = complete(http, f"http://127.0.0.1:{port}/gone")
+        [row] = rows(http).values()
+        assert row.status == "failed" and row.attempts == 1 and row.last_outcome == str(status)
+        clock.advance(7 * 24 * 3600)
+        assert http.app.state.service.callbacks.step() == 0 and len(receiver.received) == 1
+    assert f"callback for test {invitation_id}: attempt 1 refused ({status})" in caplog.text
+
+
+def test_after_the_deadline_the_row_is_marked_failed_and_logged(tmp_path, port, caplog):
+    clock = Clock()
+    with app_for(tmp_path, clock, callback_deadline_hours=72) as http:
+        invitation_id = complete(http, f"http://127.0.0.1:{port}/never")
+        sender = http.app.state.service.callbacks
+        started = clock.now
+        while (row := rows(http)[invitation_id]).status == "pending":
+            clock.now = max(clock.now, row.next_attempt_at)
+            assert sender.step() == 1
+        assert row.status == "failed" and row.finished_at is not None
+        assert row.finished_at - started == timedelta(hours=72)  # the last try is at the deadline itself
+        waits = MAX_DELAY.total_seconds() / 2
+        assert row.attempts >= 72 * 3600 / MAX_DELAY.total_seconds()  # tried at least hourly to the end
+        assert row.attempts <= 10 + 72 * 3600 / waits
+        print(f"attempts over 72 hours: {row.attempts}")
+    assert f"callback for test {invitation_id}: attempt {row.attempts} failed" in caplog.text
+    assert "deadline has passed" in caplog.text
+
+
+def test_a_restarted_service_sends_what_was_left_pending(tmp_path, port, receiver_at):
+    clock = Clock()
+    with app_for(tmp_path, clock) as http:
+        invitation_id = complete(http, f"http://127.0.0.1:{port}/after-restart")
+        assert rows(http)[invitation_id].status == "pending"
+    receiver = receiver_at(port)
+    # A new app over the same database, an hour later, with its sender thread on as in `serve`.
+    later = Clock(clock.now + timedelta(hours=1))
+    with app_for(tmp_path, later, callback_poll_seconds=0.05) as http:
+        service = http.app.state.service
+        assert service.callbacks.running
+        waited = time.monotonic()
+        while rows(http)[invitation_id].status == "pending" and time.monotonic() - waited < 10:
+            time.sleep(0.02)
+        assert rows(http)[invitation_id].status == "delivered"
+        assert receiver.delivered("/after-restart") == 1
+    assert not service.callbacks.running  # stopped with the app
+
+
+def test_organisation_keys_never_cross(tmp_path, port, receiver_at, caplog):
+    receiver = receiver_at(port)
+    settings = support.settings(tmp_path, **CALLBACK_OPTIONS).with_keys([support.KEY, SECOND_KEY])
+    settings = settings.with_callback_keys([(support.KEY, "callback-key-of-a"), (SECOND_KEY, "callback-key-of-b")])
+    with TestClient(create_app(settings, artifact=support.artifact())) as http:
+        complete(http, f"http://127.0.0.1:{port}/a/1", key=support.KEY)
+        complete(http, f"http://127.0.0.1:{port}/b/1", key=SECOND_KEY)
+        complete(http, f"http://127.0.0.1:{port}/a/2", key=support.KEY)
+    sent = {path: authorization for path, authorization, _ in receiver.received}
+    assert sent == {
+        "/a/1": basic("callback-key-of-a")["Authorization"],
+        "/b/1": basic("callback-key-of-b")["Authorization"],
+        "/a/2": basic("callback-key-of-a")["Authorization"],
+    }
+    assert "callback-key-of" not in caplog.text
+
+
+def test_the_old_single_key_serves_one_organisation_with_a_warning_and_never_two(tmp_path, port, receiver_at, caplog):
+    receiver = receiver_at(port)
+    caplog.set_level("WARNING")
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    with app_for(tmp_path / "one", Clock(), callback_key="the-single-key") as http:
+        complete(http, f"http://127.0.0.1:{port}/one")
+    assert "PROFILEFIT_CALLBACK_KEY is deprecated" in caplog.text
+    caplog.clear()
+    settings = support.settings(tmp_path / "two", **CALLBACK_OPTIONS, callback_key="the-single-key")
+    with TestClient(create_app(settings.with_keys([support.KEY, SECOND_KEY]), artifact=support.artifact())) as http:
+        complete(http, f"http://127.0.0.1:{port}/two", key=SECOND_KEY)
+    assert "PROFILEFIT_CALLBACK_KEY is not sent: 2 organisations" in caplog.text
+    assert receiver.received == [
+        ("/one", basic("the-single-key")["Authorization"], 200),
+        ("/two", None, 200),  # sent, but with no one else's key
+    ]
+
+
+def test_callback_keys_from_a_file(tmp_path):
+    text = f"# organisation a\n{support.KEY}  callback-key-of-a\nsha256:{key_digest(SECOND_KEY)} callback-key-of-b\n"
+    path = tmp_path / "callback-keys"
+    path.write_text(text, encoding="utf-8")
+    environ = {
+        "PROFILEFIT_SECRET_KEY": "s" * 32,
+        "PROFILEFIT_API_KEYS": f"{support.KEY},{SECOND_KEY}",
+        "PROFILEFIT_CALLBACK_KEY_FILE": str(path),
+    }
+    settings = Settings.from_env(environ)
+    assert settings.callback_key_for(key_digest(support.KEY)) == "callback-key-of-a"
+    assert settings.callback_key_for(key_digest(SECOND_KEY)) == "callback-key-of-b"
+    assert "callback-key" not in repr(settings)
+    path.write_text("not-an-accepted-key-at-all callback\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"entry 1: its API key is not an accepted key; allowed: ") as caught:
+        Settings.from_env(environ)
+    assert "not-an-accepted" not in str(caught.value)
+    with pytest.raises(ValueError, match=r"line 2: 3 field\(s\); allowed: API_KEY CALLBACK_KEY"):
+        read_callback_keys("a b\na b c\n")
+
+
+def test_the_outbox_row_commits_with_the_result_or_not_at_all(tmp_path, port, monkeypatch):
+    with app_for(tmp_path, Clock()) as http:
+        service = http.app.state.service
+        created = http.post(
+            "/v1/invitations",
+            json={"candidate_id": "cand-1", "callback_url": f"http://127.0.0.1:{port}/once"},
+            headers=support.AUTH,
+        ).json()
+        instrument = service.instrument
+        answers = {item: "4" for item in instrument.item_ids}
+        answers.update({check.id: str(check.expected or 2) for check in instrument.attention_checks})
+        answers.update({scenario.id: scenario.options[0].id for scenario in instrument.scenarios})
+        with service.sessions() as session:
+            invitation = service.load(session, created["invitation_id"])
+            for number in range(len(service.pages)):
+                assert service.save_page(session, invitation, number, answers) == {}
+
+        class Broken(Exception):
+            pass
+
+        def failing(role):
+            raise Broken  # scoring fails after the link was claimed, inside the transaction
+
+        with monkeypatch.context() as patched:
+            patched.setattr(service, "screener_for", failing)
+            with service.sessions() as session, pytest.raises(Broken):
+                service.submit(session, service.load(session, created["invitation_id"]))
+        assert rows(http) == {}  # no callback queued for a result that was not stored
+        with service.sessions() as session:
+            assert session.scalar(sa.select(sa.func.count()).select_from(StoredResult)) == 0
+            assert service.submit(session, service.load(session, created["invitation_id"])) is not None
+            assert session.scalar(sa.select(sa.func.count()).select_from(StoredResult)) == 1
+        [row] = rows(http).values()
+        assert row.invitation_id == created["invitation_id"] and row.status == "pending" and row.attempts == 0
+
+
+def test_erasing_the_candidate_drops_their_pending_callback(tmp_path, port):
+    with app_for(tmp_path, Clock()) as http:
+        complete(http, f"http://127.0.0.1:{port}/erased")
+        assert len(rows(http)) == 1
+        assert http.delete("/v1/candidates/cand-1", headers=support.AUTH).status_code == 200
+        assert rows(http) == {}
