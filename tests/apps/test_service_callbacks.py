@@ -7,6 +7,7 @@ calls the sender's step itself, so retries hours apart take milliseconds.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from datetime import datetime, timedelta
@@ -14,14 +15,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from profilefit.apps.service import Settings, create_app
+from profilefit.apps.service import Settings, SmtpSettings, create_app
 from profilefit.apps.service._callbacks import FIRST_DELAY, MAX_DELAY
+from profilefit.apps.service._idempotency import STALE_AFTER
+from profilefit.apps.service._problems import Problem
 from profilefit.apps.service._settings import key_digest, read_callback_keys
-from profilefit.apps.service._storage import Callback, StoredResult, utcnow
+from profilefit.apps.service._storage import Callback, IdempotencyKey, StoredResult, utcnow
 from tests import service_support as support
-from tests.service_support import basic, free_port
+from tests.service_support import GH, Inbox, basic, free_port, send_test_body
 
 SECOND_KEY = "second-organisation-key-0123456789"
 CALLBACK_OPTIONS = {
@@ -353,3 +360,153 @@ def test_erasing_the_candidate_drops_their_pending_callback(tmp_path, port):
         assert len(rows(http)) == 1
         assert http.delete("/v1/candidates/cand-1", headers=support.AUTH).status_code == 200
         assert rows(http) == {}
+
+
+# ---- idempotency keys ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def inbox():
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield handler, controller.port
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def mailing(tmp_path_factory, inbox):
+    """An app that e-mails through the loopback inbox, with a settable clock."""
+    _, smtp_port = inbox
+    clock = Clock()
+    smtp = SmtpSettings(host="127.0.0.1", port=smtp_port, sender="tests@example.test", starttls=False)
+    settings = support.settings(tmp_path_factory.mktemp("idempotency"), smtp=smtp, **CALLBACK_OPTIONS)
+    with TestClient(
+        create_app(settings.with_keys([support.KEY, SECOND_KEY]), artifact=support.artifact(), clock=clock)
+    ) as http:
+        yield http, clock
+
+
+def mails_to(inbox, address: str) -> int:
+    handler, _ = inbox
+    return sum(1 for message in handler.messages if message["To"] == address)
+
+
+def invitation_body(address: str, candidate: str = "cand-9") -> dict:
+    return {"candidate_id": candidate, "language": "nb", "email": address}
+
+
+def test_a_retried_invitation_gets_the_first_answer_and_sends_no_second_email(mailing, inbox):
+    http, _ = mailing
+    headers = {**support.AUTH, "Idempotency-Key": "invite-0001"}
+    first = http.post("/v1/invitations", json=invitation_body("retry@example.test"), headers=headers)
+    again = http.post("/v1/invitations", json=invitation_body("retry@example.test"), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()  # same invitation id, same link
+    assert mails_to(inbox, "retry@example.test") == 1
+    other = http.post("/v1/invitations", json=invitation_body("other@example.test"), headers=headers)
+    assert other.status_code == 409 and other.headers["content-type"] == "application/problem+json"
+    assert other.json()["type"].endswith("#idempotency-key-reused")
+    assert mails_to(inbox, "other@example.test") == 0
+    # Keys are the organisation's own: another key's same Idempotency-Key is another request.
+    elsewhere = {"Authorization": f"Bearer {SECOND_KEY}", "Idempotency-Key": "invite-0001"}
+    theirs = http.post("/v1/invitations", json=invitation_body("retry@example.test"), headers=elsewhere)
+    assert theirs.status_code == 201 and theirs.json()["invitation_id"] != first.json()["invitation_id"]
+    without = http.post("/v1/invitations", json=invitation_body("retry@example.test"), headers=support.AUTH)
+    assert without.json()["invitation_id"] != first.json()["invitation_id"]  # no key: a new invitation
+    with http.app.state.service.sessions() as session:  # the table keeps digests, not the key or the address
+        kept = " ".join(
+            str(value) for row in session.execute(sa.select(IdempotencyKey)) for value in row[0].__dict__.values()
+        )
+    assert "invite-0001" not in kept and "retry@example.test" not in kept
+
+
+def test_keys_expire_after_the_documented_time(mailing, inbox):
+    http, clock = mailing
+    headers = {**support.AUTH, "Idempotency-Key": "invite-expiring"}
+    first = http.post("/v1/invitations", json=invitation_body("expiring@example.test"), headers=headers).json()
+    clock.advance(23.9 * 3600)
+    assert http.post("/v1/invitations", json=invitation_body("expiring@example.test"), headers=headers).json() == first
+    clock.advance(0.2 * 3600)  # past 24 hours: the key is forgotten, the request is new
+    later = http.post("/v1/invitations", json=invitation_body("expiring@example.test"), headers=headers).json()
+    assert later["invitation_id"] != first["invitation_id"]
+    assert mails_to(inbox, "expiring@example.test") == 2
+
+
+def test_greenhouse_retries_of_send_test_send_one_email(mailing, inbox):
+    http, _ = mailing
+    callback = "http://127.0.0.1/integrations/testing_partners/take_home_tests/777"
+    body = send_test_body("complex-case.en", "gh-retry@example.test", callback)
+    answers = [http.post("/greenhouse/send_test", json=body, headers=GH) for _ in range(3)]  # no header: the url
+    assert {answer.status_code for answer in answers} == {200}
+    assert len({answer.json()["partner_interview_id"] for answer in answers}) == 1
+    assert mails_to(inbox, "gh-retry@example.test") == 1
+    changed = send_test_body("complex-case.nb", "gh-retry@example.test", callback)
+    refused = http.post("/greenhouse/send_test", json=changed, headers=GH)
+    assert refused.status_code == 409 and refused.json()["type"].endswith("#idempotency-key-reused")
+    keyed = {**GH, "Idempotency-Key": "gh-0001"}
+    plain = send_test_body("complex-case.en", "gh-keyed@example.test")
+    first, again = (http.post("/greenhouse/send_test", json=plain, headers=keyed) for _ in range(2))
+    assert first.json() == again.json() and mails_to(inbox, "gh-keyed@example.test") == 1
+
+
+def test_a_failed_first_request_releases_its_key(tmp_path):
+    smtp_port = free_port()  # no mail server yet
+    smtp = SmtpSettings(host="127.0.0.1", port=smtp_port, starttls=False, timeout=2)
+    handler = Inbox()
+    with TestClient(
+        create_app(support.settings(tmp_path, smtp=smtp, **CALLBACK_OPTIONS), artifact=support.artifact())
+    ) as http:
+        headers = {**support.AUTH, "Idempotency-Key": "invite-when-mail-is-down"}
+        down = http.post("/v1/invitations", json=invitation_body("late@example.test"), headers=headers)
+        assert down.status_code == 503
+        controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+        controller.start()
+        try:
+            up = http.post("/v1/invitations", json=invitation_body("late@example.test"), headers=headers)
+        finally:
+            controller.stop()
+    assert up.status_code == 201 and up.json()["email_sent"]
+    assert [message["To"] for message in handler.messages] == ["late@example.test"]
+
+
+def test_a_key_whose_first_request_still_runs_is_409_until_that_request_is_stale(tmp_path):
+    clock = Clock()
+    with app_for(tmp_path, clock) as http:
+        keys = http.app.state.service.idempotency
+        reserved = {"owner": key_digest(support.KEY), "scope": "invitations", "key": "k-running"}
+        assert keys.begin(**reserved, request=b"{}") is None
+        with pytest.raises(Problem) as running:
+            keys.begin(**reserved, request=b"{}")
+        assert running.value.status == 409 and running.value.kind == "request-in-progress"
+        assert running.value.headers == {"Retry-After": "1"}
+        clock.advance(STALE_AFTER.total_seconds())  # the first request's process died: a retry takes over
+        assert keys.begin(**reserved, request=b"{}") is None
+
+
+RETRIES = itertools.count()
+
+
+@hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(sends=st.lists(st.booleans(), min_size=1, max_size=6), greenhouse=st.booleans())
+def test_property_any_sequence_of_retries_with_one_key_sends_one_email(mailing, inbox, sends, greenhouse):
+    """Rule: whatever mix of retries (True) and changed requests (False) reuse a key, one e-mail goes out."""
+    http, _ = mailing
+    number = next(RETRIES)
+    address = f"prop-{number}@example.test"
+    key = f"property-{number}"
+    if greenhouse:
+        path, headers = "/greenhouse/send_test", {**GH, "Idempotency-Key": key}
+        same, changed = send_test_body("complex-case.en", address), send_test_body("complex-case.sv", address)
+    else:
+        path, headers = "/v1/invitations", {**support.AUTH, "Idempotency-Key": key}
+        same, changed = invitation_body(address), invitation_body(address, candidate="cand-other")
+    first = http.post(path, json=same, headers=headers)
+    assert first.status_code in (200, 201)
+    for retry in sends:
+        answer = http.post(path, json=same if retry else changed, headers=headers)
+        if retry:
+            assert answer.status_code == first.status_code and answer.json() == first.json()
+        else:
+            assert answer.status_code == 409
+    assert mails_to(inbox, address) == 1

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from profilefit.apps.service._callbacks import CallbackSender, Clock
+from profilefit.apps.service._idempotency import IdempotencyKeys
 from profilefit.apps.service._outbound import send_mail
 from profilefit.apps.service._questionnaire import answer_value, page_ids
 from profilefit.apps.service._security import Signer
@@ -92,6 +93,7 @@ class AssessmentService:
         self.engine = make_engine(settings.database_url)
         self.sessions = sessions(self.engine)
         self.callbacks = CallbackSender(self.sessions, settings, clock=clock)
+        self.idempotency = IdempotencyKeys(self.sessions, settings.secret_key, settings.idempotency_hours, clock=clock)
         self.pages = page_ids(self.instrument)
         self.texts = texts()
 

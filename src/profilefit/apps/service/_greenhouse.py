@@ -18,11 +18,13 @@ import logging
 from typing import Annotated, Any, Literal, cast
 from urllib.parse import parse_qs, urlsplit
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from profilefit.apps.service._core import NO_ROLE, AssessmentService
+from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
+from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN
 from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_pattern
 from profilefit.apps.service._problems import Problem, problem_responses
 from profilefit.apps.service._security import match_key
@@ -164,10 +166,20 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
         "/send_test",
         response_model=SendTestResponse,
         summary="Greenhouse: invite and e-mail a candidate",
-        responses=problem_responses(503),
+        responses=problem_responses(409, 503),
     )
-    def send_test(body: send_model, owner: Annotated[str, Depends(organisation)]) -> SendTestResponse:
-        """Create the invitation and e-mail the candidate their link; answer with its partner_interview_id."""
+    def send_test(
+        body: send_model,
+        owner: Annotated[str, Depends(organisation)],
+        idempotency_key: Annotated[
+            str | None, Header(alias=IDEMPOTENCY_HEADER, pattern=KEY_PATTERN, description=KEY_DESCRIPTION)
+        ] = None,
+    ) -> SendTestResponse:
+        """Create the invitation and e-mail the candidate their link; answer with its partner_interview_id.
+
+        A retry (the same ``Idempotency-Key``, or without one the same completion ``url``, which
+        Greenhouse makes once per test sent) gets the first partner_interview_id and no second e-mail.
+        """
         request = cast(SendTest, body)
         role, _, language = str(request.partner_test_id).rpartition(".")
         if test_id(role, language) not in {test.partner_test_id for test in tests()}:
@@ -189,6 +201,24 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
                 "the completion callback URL is not allowed",
                 errors=[{"field": where, "pointer": pointer, "reason": reason}],
             )
+        key = f"header:{idempotency_key}" if idempotency_key else (f"url:{callback}" if callback else None)
+        if key is None:
+            return send(request, owner, role, language, callback)
+        reserved = {"owner": owner, "scope": "send_test", "key": key}
+        earlier = service.idempotency.begin(**reserved, request=request.model_dump_json().encode("utf-8"))
+        if earlier is not None:
+            with service.sessions() as session:
+                if service.load(session, earlier, owner=owner) is not None:
+                    return SendTestResponse(partner_interview_id=earlier)
+        try:
+            answer = send(request, owner, role, language, callback)
+        except BaseException:
+            service.idempotency.release(**reserved)
+            raise
+        service.idempotency.finish(**reserved, invitation_id=answer.partner_interview_id)
+        return answer
+
+    def send(request: SendTest, owner: str, role: str, language: str, callback: str | None) -> SendTestResponse:
         application = _application_id(request.candidate.greenhouse_profile_url)
         with service.sessions() as session:
             created = service.invite(
