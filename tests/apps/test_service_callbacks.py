@@ -510,3 +510,37 @@ def test_property_any_sequence_of_retries_with_one_key_sends_one_email(mailing, 
         else:
             assert answer.status_code == 409
     assert mails_to(inbox, address) == 1
+
+
+def test_the_documented_reset_sends_a_failed_callback_again(tmp_path, port, receiver_at):
+    """The SQLite statement of docs/service.md#callbacks, as an operator would run it."""
+    clock = Clock()
+    receiver = receiver_at(port)
+    receiver.status = 401  # the organisation's callback key was wrong
+    with app_for(tmp_path, clock) as http:
+        invitation_id = complete(http, f"http://127.0.0.1:{port}/fixed")
+        assert rows(http)[invitation_id].status == "failed"
+        receiver.status = 200  # the key is fixed
+        with http.app.state.service.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "UPDATE callbacks SET status = 'pending', next_attempt_at = datetime('now'), "
+                    "deadline_at = datetime('now', '+72 hours'), finished_at = NULL WHERE invitation_id = :id"
+                ),
+                {"id": invitation_id},
+            )
+        clock.now = utcnow() + timedelta(seconds=1)
+        assert http.app.state.service.callbacks.step() == 1
+        row = rows(http)[invitation_id]
+        assert row.status == "delivered" and row.attempts == 2
+        assert row.deadline_at - clock.now > timedelta(hours=71)
+
+
+def test_the_openapi_document_lists_409_and_the_idempotency_header(mailing):
+    http, _ = mailing
+    paths = http.get("/openapi.json").json()["paths"]
+    for path in ("/v1/invitations", "/greenhouse/send_test"):
+        operation = paths[path]["post"]
+        assert "application/problem+json" in operation["responses"]["409"]["content"]
+        [header] = [p for p in operation["parameters"] if p["in"] == "header"]
+        assert header["name"] == "Idempotency-Key" and not header.get("required", False)
