@@ -544,3 +544,72 @@ def test_the_openapi_document_lists_409_and_the_idempotency_header(mailing):
         assert "application/problem+json" in operation["responses"]["409"]["content"]
         [header] = [p for p in operation["parameters"] if p["in"] == "header"]
         assert header["name"] == "Idempotency-Key" and not header.get("required", False)
+
+
+@pytest.fixture(scope="module")
+def scripted(tmp_path_factory):
+    """An app, a clock and a receiver whose answers each example scripts (one invitation per example)."""
+    port = free_port()
+    receiver = Receiver(port)
+    clock = Clock()
+    with app_for(tmp_path_factory.mktemp("scripted"), clock) as http:
+        yield http, clock, receiver, port
+    receiver.close()
+
+
+ANSWERS = st.sampled_from([500, 502, 503, 408, 429, 200, 204, 404])
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(script=st.lists(ANSWERS, min_size=1, max_size=8))
+def test_property_a_callback_is_sent_until_the_first_2xx_or_refusal_and_never_after(scripted, script):
+    """Rule: whatever the partner answers, the row is sent up to its first 2xx or refusal, then never again."""
+    http, clock, receiver, port = scripted
+    service = http.app.state.service
+    path = f"/scripted/{next(RETRIES)}"
+    created = http.post(
+        "/v1/invitations",
+        json={"candidate_id": "cand-s", "callback_url": f"http://127.0.0.1:{port}{path}"},
+        headers=support.AUTH,
+    ).json()
+    receiver.failures_left.clear()
+    answers = iter(script)
+    with service.sessions() as session:
+        session.add(service.callbacks.row_for(service.load(session, created["invitation_id"])))
+        session.commit()
+    for _ in range(len(script) + 3):
+        receiver.status = next(answers, 200)
+        clock.advance(MAX_DELAY.total_seconds() + 1)
+        service.callbacks.step()
+    final = next((n for n, status in enumerate(script) if status < 300 or status == 404), None)
+    sent = [status for got, _, status in receiver.received if got == path]
+    row = rows(http)[created["invitation_id"]]
+    if final is None:  # every scripted answer asked for a retry; the receiver then answers 200
+        assert sent == [*script, 200] and row.status == "delivered"
+    else:
+        assert sent == script[: final + 1]
+        assert row.status == ("failed" if script[final] == 404 else "delivered")
+    assert row.attempts == len(sent)
+
+
+def test_concurrent_retries_with_one_key_send_one_email(mailing, inbox):
+    http, _ = mailing
+    headers = {**support.AUTH, "Idempotency-Key": "invite-concurrent"}
+    body = invitation_body("concurrent@example.test")
+    answers: list = []
+
+    def post() -> None:
+        answers.append(http.post("/v1/invitations", json=body, headers=headers))
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert mails_to(inbox, "concurrent@example.test") == 1
+    created = [answer for answer in answers if answer.status_code == 201]
+    assert created and len({answer.json()["invitation_id"] for answer in created}) == 1
+    busy = [answer for answer in answers if answer.status_code != 201]
+    assert all(answer.status_code == 409 and answer.headers["retry-after"] == "1" for answer in busy)
+    final = http.post("/v1/invitations", json=body, headers=headers)
+    assert final.status_code == 201 and final.json() == created[0].json()
