@@ -308,19 +308,15 @@ def api_router(service: AssessmentService) -> APIRouter:
             raise Problem(422, "callback not allowed", errors=[_field("callback_url", f"allowed: https to {hosts}")])
         if idempotency_key is None:
             return invite(request, owner)
-        reserved = {"owner": owner, "scope": "invitations", "key": idempotency_key}
-        earlier = service.idempotency.begin(**reserved, request=request.model_dump_json().encode("utf-8"))
-        if earlier is not None:
-            replay = answer_again(earlier, request, owner)
-            if replay is not None:
-                return replay
-        try:
-            created = invite(request, owner)
-        except BaseException:
-            service.idempotency.release(**reserved)
-            raise
-        service.idempotency.finish(**reserved, invitation_id=created.invitation_id)
-        return created
+        return service.idempotency.once(
+            owner=owner,
+            scope="invitations",
+            key=idempotency_key,
+            request=request.model_dump_json().encode("utf-8"),
+            make=lambda: invite(request, owner),
+            replay=lambda invitation_id: answer_again(invitation_id, request, owner),
+            made=lambda answer: answer.invitation_id,
+        )
 
     def answer_again(invitation_id: str, request: InvitationRequest, owner: str) -> InvitationCreated | None:
         with service.sessions() as session:

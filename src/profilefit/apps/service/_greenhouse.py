@@ -4,8 +4,10 @@ Greenhouse calls four partner endpoints (developers.greenhouse.io/assessment.htm
 ``GET list_tests``, ``POST send_test``, ``GET test_status?partner_interview_id=…`` and
 ``POST response_error``, with HTTP Basic authentication whose user name is the
 organisation's API key and whose password is empty. When a candidate finishes, the
-partner may PATCH the ``url`` Greenhouse sent with ``send_test``; Greenhouse then asks
-``test_status`` at once instead of at its next hourly poll.
+partner PATCHes the ``url`` Greenhouse sent with ``send_test`` (Greenhouse deprecated polling on
+2019-10-01), and Greenhouse then asks ``test_status``. The PATCH goes through the outbox
+(:mod:`profilefit.apps.service._callbacks`), retried until Greenhouse answers; a retried
+``send_test`` is recognised by that ``url`` (:mod:`profilefit.apps.service._idempotency`).
 
 The adapter only translates: invitations, e-mail, scoring and storage are the
 service's (:class:`~profilefit.apps.service._core.AssessmentService`), so another ATS's
@@ -204,19 +206,21 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
         key = f"header:{idempotency_key}" if idempotency_key else (f"url:{callback}" if callback else None)
         if key is None:
             return send(request, owner, role, language, callback)
-        reserved = {"owner": owner, "scope": "send_test", "key": key}
-        earlier = service.idempotency.begin(**reserved, request=request.model_dump_json().encode("utf-8"))
-        if earlier is not None:
+
+        def replay(invitation_id: str) -> SendTestResponse | None:
             with service.sessions() as session:
-                if service.load(session, earlier, owner=owner) is not None:
-                    return SendTestResponse(partner_interview_id=earlier)
-        try:
-            answer = send(request, owner, role, language, callback)
-        except BaseException:
-            service.idempotency.release(**reserved)
-            raise
-        service.idempotency.finish(**reserved, invitation_id=answer.partner_interview_id)
-        return answer
+                found = service.load(session, invitation_id, owner=owner) is not None
+            return SendTestResponse(partner_interview_id=invitation_id) if found else None
+
+        return service.idempotency.once(
+            owner=owner,
+            scope="send_test",
+            key=key,
+            request=request.model_dump_json().encode("utf-8"),
+            make=lambda: send(request, owner, role, language, callback),
+            replay=replay,
+            made=lambda answer: answer.partner_interview_id,
+        )
 
     def send(request: SendTest, owner: str, role: str, language: str, callback: str | None) -> SendTestResponse:
         application = _application_id(request.candidate.greenhouse_profile_url)

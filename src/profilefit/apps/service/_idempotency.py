@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from profilefit.apps.service._callbacks import Clock
 from profilefit.apps.service._problems import Problem
 from profilefit.apps.service._storage import IdempotencyKey, utcnow
+
+T = TypeVar("T")
 
 #: The request header (draft-ietf-httpapi-idempotency-key-header).
 HEADER = "Idempotency-Key"
@@ -65,6 +69,43 @@ class IdempotencyKeys:
             data = part.encode("utf-8") if isinstance(part, str) else part
             mac.update(len(data).to_bytes(8, "big") + data)  # length-prefixed: parts cannot run into each other
         return mac.hexdigest()
+
+    def once(
+        self,
+        *,
+        owner: str,
+        scope: str,
+        key: str,
+        request: bytes,
+        make: Callable[[], T],
+        replay: Callable[[str], T | None],
+        made: Callable[[T], str],
+    ) -> T:
+        """Answer a request made with an idempotency key: ``make`` it the first time, ``replay`` it after.
+
+        ``make`` runs only when the key is new (or its first request died); its answer's invitation
+        id (``made``) is kept. A retry gets ``replay(invitation_id)``; should that invitation be gone
+        (``None``), the request is made afresh. When ``make`` fails, the key is released, so the
+        error is not repeated to a retry that could succeed.
+
+        Raises
+        ------
+        Problem
+            409 when the key was used with another request, or its first request still runs.
+        """
+        reserved = {"owner": owner, "scope": scope, "key": key}
+        earlier = self.begin(**reserved, request=request)
+        if earlier is not None:
+            again = replay(earlier)
+            if again is not None:
+                return again
+        try:
+            answer = make()
+        except BaseException:
+            self.release(**reserved)
+            raise
+        self.finish(**reserved, invitation_id=made(answer))
+        return answer
 
     def begin(self, *, owner: str, scope: str, key: str, request: bytes) -> str | None:
         """Reserve ``key`` for this request; return the invitation id of an earlier answer to repeat, else ``None``.
