@@ -21,13 +21,14 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from profilefit.apps.service import Settings, SmtpSettings, create_app
+from profilefit.apps.service import Settings, SmtpSettings, create_app, downgrade
 from profilefit.apps.service._callbacks import FIRST_DELAY, MAX_DELAY
 from profilefit.apps.service._idempotency import STALE_AFTER
 from profilefit.apps.service._problems import Problem
 from profilefit.apps.service._settings import key_digest, read_callback_keys
 from profilefit.apps.service._storage import Callback, IdempotencyKey, StoredResult, utcnow
 from tests import service_support as support
+from tests.apps.test_service_storage import database_urls
 from tests.service_support import GH, Inbox, basic, free_port, send_test_body
 
 SECOND_KEY = "second-organisation-key-0123456789"
@@ -627,3 +628,25 @@ def test_concurrent_retries_with_one_key_send_one_email(mailing, inbox):
     assert all(answer.status_code == 409 and answer.headers["retry-after"] == "1" for answer in busy)
     final = http.post("/v1/invitations", json=body, headers=headers)
     assert final.status_code == 201 and final.json() == created[0].json()
+
+
+def test_outbox_and_idempotency_on_every_database(tmp_path, port, receiver_at):
+    """The claims and keys on SQLite and, when PROFILEFIT_TEST_POSTGRES_URL names one, on PostgreSQL."""
+    for url in database_urls(tmp_path):
+        clock = Clock()
+        with app_for(tmp_path, clock, database_url=url) as http:
+            service = http.app.state.service
+            invitation_id = complete(http, f"http://127.0.0.1:{port}/db/{url.split(':')[0]}")
+            assert rows(http)[invitation_id].status == "pending"
+            receiver = receiver_at(port)
+            clock.advance(FIRST_DELAY.total_seconds())
+            assert service.callbacks.step() == 1 and service.callbacks.step() == 0
+            assert rows(http)[invitation_id].status == "delivered"
+            headers = {**support.AUTH, "Idempotency-Key": "db-key"}
+            body = {"candidate_id": "cand-db"}
+            first, again = (http.post("/v1/invitations", json=body, headers=headers) for _ in range(2))
+            assert first.status_code == again.status_code == 201 and first.json() == again.json()
+            assert http.post("/v1/invitations", json={"candidate_id": "x"}, headers=headers).status_code == 409
+            receiver.close()
+            service.engine.dispose()
+        downgrade(url)
