@@ -21,6 +21,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from profilefit.apps.cli._main import build_parser
+from profilefit.apps.cli._service_commands import serve_environment
 from profilefit.apps.service import Settings, SmtpSettings, create_app, downgrade
 from profilefit.apps.service._callbacks import FIRST_DELAY, MAX_DELAY
 from profilefit.apps.service._idempotency import STALE_AFTER
@@ -650,3 +652,9 @@ def test_outbox_and_idempotency_on_every_database(tmp_path, port, receiver_at):
             receiver.close()
             service.engine.dispose()
         downgrade(url)
+
+
+def test_serve_passes_the_callback_key_file_to_its_workers(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = build_parser().parse_args(["serve", "--callback-key-file", "callback-keys.txt"])
+    assert serve_environment(args, {})["PROFILEFIT_CALLBACK_KEY_FILE"] == "callback-keys.txt"
