@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from profilefit.apps.cli._main import build_parser
 from profilefit.apps.cli._service_commands import serve_environment
-from profilefit.apps.service import Settings, SmtpSettings, create_app, downgrade
+from profilefit.apps.service import Settings, SmtpSettings, create_app, downgrade, purge_expired
 from profilefit.apps.service._callbacks import FIRST_DELAY, MAX_DELAY
 from profilefit.apps.service._idempotency import STALE_AFTER
 from profilefit.apps.service._problems import Problem
@@ -371,11 +371,23 @@ def test_the_outbox_row_commits_with_the_result_or_not_at_all(tmp_path, port, mo
         assert row.invitation_id == created["invitation_id"] and row.status == "pending" and row.attempts == 0
 
 
-def test_erasing_the_candidate_drops_their_pending_callback(tmp_path, port):
+def test_erasing_or_purging_the_candidate_drops_their_callback_and_idempotency_key(tmp_path, port):
     with app_for(tmp_path, Clock()) as http:
+        service = http.app.state.service
         complete(http, f"http://127.0.0.1:{port}/erased")
+        headers = {**support.AUTH, "Idempotency-Key": "erased-key"}
+        first = http.post("/v1/invitations", json={"candidate_id": "cand-1"}, headers=headers).json()
         assert len(rows(http)) == 1
         assert http.delete("/v1/candidates/cand-1", headers=support.AUTH).status_code == 200
+        assert rows(http) == {}
+        with service.sessions() as session:
+            assert session.scalar(sa.select(sa.func.count()).select_from(IdempotencyKey)) == 0
+        again = http.post("/v1/invitations", json={"candidate_id": "cand-1"}, headers=headers).json()
+        assert again["invitation_id"] != first["invitation_id"]  # the erased invitation is not answered again
+        complete(http, f"http://127.0.0.1:{port}/purged")
+        with service.sessions() as session:
+            purge_expired(session, 1, now=utcnow() + timedelta(days=2))
+            assert session.scalar(sa.select(sa.func.count()).select_from(IdempotencyKey)) == 0
         assert rows(http) == {}
 
 
