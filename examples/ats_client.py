@@ -6,7 +6,8 @@ Start a service, then run this against it::
     PROFILEFIT_API_KEY=demo-key-0123456789 python examples/ats_client.py [http://127.0.0.1:8000]
 
 It does what an ATS does, with nothing but the standard library: reads the instrument (to build
-its own form), scores one assessment and a batch, invites a candidate to the test page, answers
+its own form), scores one assessment and a batch, invites a candidate to the test page (with an
+idempotency key, and once more as a retry would, which gets the same invitation), answers
 the page as the candidate would (posting its forms, as a browser without JavaScript does), polls
 the invitation until it is complete, prints the result a recruiter would see, and erases the
 candidate again. Results support a person's decision; the reference model is trained on
@@ -24,6 +25,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from html.parser import HTMLParser
 from typing import Any
 
@@ -34,10 +36,12 @@ class Service:
     def __init__(self, base_url: str, key: str) -> None:
         self.base_url, self.key = base_url.rstrip("/"), key
 
-    def call(self, method: str, path: str, body: Any = None) -> Any:
+    def call(self, method: str, path: str, body: Any = None, *, idempotency_key: str | None = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.base_url + path, data=data, method=method)
         request.add_header("Authorization", f"Bearer {self.key}")
+        if idempotency_key:  # a retry of this request gets the first answer, never a second invitation
+            request.add_header("Idempotency-Key", idempotency_key)
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
@@ -115,7 +119,12 @@ def main(base_url: str = "http://127.0.0.1:8000", key: str | None = None) -> int
     )
     print(f"batch: {batch['summary']}; problem: {batch['problems'][0]['field']}: {batch['problems'][0]['reason']}")
 
-    invitation = service.call("POST", "/v1/invitations", {"candidate_id": "ats-4", "language": "nb"})
+    invite = {"candidate_id": "ats-4", "language": "nb"}
+    key = str(uuid.uuid4())  # one key per invitation the ATS means to make; kept to retry with
+    invitation = service.call("POST", "/v1/invitations", invite, idempotency_key=key)
+    retried = service.call("POST", "/v1/invitations", invite, idempotency_key=key)  # as after a lost answer
+    if retried["invitation_id"] != invitation["invitation_id"]:
+        raise SystemExit("a retry with the same Idempotency-Key made a second invitation")
     print(f"invited ats-4: {invitation['test_url']} (valid until {invitation['expires_at']})")
 
     # The candidate's side: varied answers, and what each attention check asks for. A real candidate

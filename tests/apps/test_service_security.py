@@ -120,6 +120,7 @@ def test_serve_options_become_the_workers_environment(tmp_path, monkeypatch):
         max_body_bytes=None,
         cors_origin=[],
         retention_days=90.0,
+        callback_key_file=None,
     )
     env = serve_environment(args, {})
     assert env["PROFILEFIT_DATABASE_URL"] == "sqlite:///profilefit-service.db"

@@ -30,7 +30,7 @@ from profilefit.data.batch import result_columns, score_batch
 from profilefit.data.io import read_table
 from tests import service_support as support
 
-TABLES = {"invitations", "answers", "results", "erasures"}
+TABLES = {"invitations", "answers", "results", "erasures", "callbacks", "idempotency_keys"}
 
 
 def database_urls(tmp_path):

@@ -35,6 +35,10 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default: %(default)s)")
     serve.add_argument("--api-key-file", help="file of API keys, one per line (adds to PROFILEFIT_API_KEYS)")
     serve.add_argument(
+        "--callback-key-file",
+        help="file of each organisation's completion-callback key: lines 'API_KEY CALLBACK_KEY' (docs/service.md)",
+    )
+    serve.add_argument(
         "--secret-key-file",
         help=f"file holding the key that signs candidate links (default: {DEFAULT_SECRET_FILE}, made if missing)",
     )
@@ -80,6 +84,7 @@ def serve_environment(args: argparse.Namespace, environ: dict[str, str]) -> dict
     env = dict(environ)
     options = {
         "PROFILEFIT_API_KEY_FILE": args.api_key_file,
+        "PROFILEFIT_CALLBACK_KEY_FILE": args.callback_key_file,
         "PROFILEFIT_DATABASE_URL": args.database,
         "PROFILEFIT_MODEL_PATH": args.model,
         "PROFILEFIT_ROLE": args.role,

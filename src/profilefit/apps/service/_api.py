@@ -12,7 +12,7 @@ import json
 import re
 from typing import Annotated, Any, Literal, cast
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from sqlalchemy import text
 
 from profilefit.apps.service._core import NO_ROLE, AssessmentService
+from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
+from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN
 from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_pattern
 from profilefit.apps.service._problems import Problem, field_problems, not_found, problem_responses
 from profilefit.apps.service._questionnaire import instrument_json
@@ -281,19 +283,55 @@ def api_router(service: AssessmentService) -> APIRouter:
         return {"notice": NOTICE, **manifest}
 
     @router.post(
-        "/invitations", status_code=201, response_model=InvitationCreated, responses=problem_responses(422, 503)
+        "/invitations",
+        status_code=201,
+        response_model=InvitationCreated,
+        responses=problem_responses(409, 422, 503),
     )
     def create_invitation(
         body: invitation_model,  # type: ignore[valid-type]
         owner: Annotated[str, Depends(authorised)],
+        idempotency_key: Annotated[
+            str | None, Header(alias=IDEMPOTENCY_HEADER, pattern=KEY_PATTERN, description=KEY_DESCRIPTION)
+        ] = None,
     ) -> InvitationCreated:
-        """Create a candidate's link to the test page; with ``email`` it is also e-mailed."""
+        """Create a candidate's link to the test page; with ``email`` it is also e-mailed.
+
+        With an ``Idempotency-Key``, a retry of the same request gets the first answer (the same
+        invitation, no second e-mail); the same key with another request gets 409.
+        """
         request = cast(InvitationRequest, body)
         if request.email is not None and not _EMAIL.match(request.email):
             raise Problem(422, "not an e-mail address", errors=[_field("email", "allowed: an e-mail address")])
         if request.callback_url is not None and not callback_allowed(request.callback_url, settings):
             hosts = ", ".join(settings.callback_hosts)
             raise Problem(422, "callback not allowed", errors=[_field("callback_url", f"allowed: https to {hosts}")])
+        if idempotency_key is None:
+            return invite(request, owner)
+        return service.idempotency.once(
+            owner=owner,
+            scope="invitations",
+            key=idempotency_key,
+            request=request.model_dump_json().encode("utf-8"),
+            make=lambda: invite(request, owner),
+            replay=lambda invitation_id: answer_again(invitation_id, request, owner),
+            made=lambda answer: answer.invitation_id,
+        )
+
+    def answer_again(invitation_id: str, request: InvitationRequest, owner: str) -> InvitationCreated | None:
+        with service.sessions() as session:
+            invitation = service.load(session, invitation_id, owner=owner)
+            if invitation is None:
+                return None
+            return InvitationCreated(
+                invitation_id=invitation.id,
+                candidate_id=invitation.candidate_id,
+                test_url=service.link(invitation),
+                expires_at=invitation.expires_at.isoformat(),
+                email_sent=request.email is not None,  # only a successful first answer is kept
+            )
+
+    def invite(request: InvitationRequest, owner: str) -> InvitationCreated:
         with service.sessions() as session:
             try:
                 # The address is never stored: it goes to the mail server from this request alone.

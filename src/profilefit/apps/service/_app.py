@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from profilefit.apps.service._api import api_router, health_router
+from profilefit.apps.service._callbacks import Clock
 from profilefit.apps.service._core import AssessmentService
 from profilefit.apps.service._greenhouse import greenhouse_router
 from profilefit.apps.service._problems import BodyLimit, Problem, install_handlers, problem_response
@@ -37,9 +38,7 @@ Errors are RFC 9457 problem details. See docs/service.md.
 """
 
 
-def create_app(
-    settings: Settings, *, artifact: ModelArtifact | None = None, clock: Callable[[], datetime] = utcnow
-) -> FastAPI:
+def create_app(settings: Settings, *, artifact: ModelArtifact | None = None, clock: Clock | None = None) -> FastAPI:
     """Build the service's ASGI app.
 
     Parameters
@@ -48,31 +47,36 @@ def create_app(
     artifact : ModelArtifact, optional
         A loaded model to reuse (tests load it once); default: ``settings.model_path``.
     clock : callable, optional
-        "Now" for the retention job (tests pass one that runs ahead); default: UTC now.
+        Now, as an aware datetime, for the callback outbox and sender and for the retention job
+        (tests drive it); default: UTC now.
 
     Returns
     -------
     fastapi.FastAPI
         Serve it with any ASGI server (``profilefit serve`` runs uvicorn), or test it with
         ``fastapi.testclient.TestClient``. ``app.state.service`` is the
-        :class:`~profilefit.apps.service._core.AssessmentService` behind it.
+        :class:`~profilefit.apps.service._core.AssessmentService` behind it. While the app runs
+        (between its ASGI lifespan's start and shutdown) a thread delivers completion callbacks.
     """
     from importlib.metadata import version as package_version
 
     if settings.migrate:
         upgrade(settings.database_url)
-    service = AssessmentService(settings, artifact)
+    service = AssessmentService(settings, artifact, clock=clock)
     warn_about(settings)
-    retention = RetentionJob(service, clock=clock)
+    retention = RetentionJob(service, clock=clock or utcnow)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The retention job runs while the server runs: a worker that serves also erases what is past its time.
+        # While the server runs: the sender delivers completion callbacks (their rows wait in the database),
+        # and the retention job erases what is past its time.
+        service.callbacks.start()
         retention.start()
         try:
             yield
         finally:
             retention.stop()
+            await run_in_threadpool(service.callbacks.stop)
 
     app = FastAPI(
         lifespan=lifespan,
@@ -128,6 +132,24 @@ def warn_about(settings: Settings) -> None:
             "PROFILEFIT_DECISION_LOG_DAYS=%g: decision-log lines are erased after less than six months, "
             "which the EU AI Act (Art. 26(6)) asks deployers to keep",
             settings.decision_log_days,
+        )
+    if settings.callback_key and not settings.callback_keys:
+        if len(settings.api_key_digests) == 1:
+            startup_log.warning(
+                "PROFILEFIT_CALLBACK_KEY is deprecated: it serves one organisation only; give each organisation "
+                "its callback key in PROFILEFIT_CALLBACK_KEY_FILE"
+            )
+        else:
+            startup_log.warning(
+                "PROFILEFIT_CALLBACK_KEY is not sent: %d organisations (API keys) would share it; give each its "
+                "callback key in PROFILEFIT_CALLBACK_KEY_FILE",
+                len(settings.api_key_digests),
+            )
+    elif settings.callback_keys and len(settings.callback_keys) < len(settings.api_key_digests):
+        startup_log.warning(
+            "%d organisation(s) have no callback key in PROFILEFIT_CALLBACK_KEY_FILE: their completion "
+            "callbacks go without Authorization",
+            len(settings.api_key_digests) - len(settings.callback_keys),
         )
     if settings.short_keys:
         startup_log.warning(

@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from profilefit.apps.service._outbound import patch_callback, send_mail
+from profilefit.apps.service._callbacks import CallbackSender, Clock
+from profilefit.apps.service._idempotency import IdempotencyKeys
+from profilefit.apps.service._outbound import send_mail
 from profilefit.apps.service._questionnaire import answer_value, page_ids
 from profilefit.apps.service._security import Signer
 from profilefit.apps.service._settings import Settings
@@ -83,9 +85,13 @@ class AssessmentService:
     settings : Settings
     artifact : ModelArtifact, optional
         The model; by default loaded from ``settings.model_path`` (the reference model when unset).
+    clock : callable, optional
+        Now, as an aware datetime, for the callback sender (tests drive it; default the system's).
     """
 
-    def __init__(self, settings: Settings, artifact: ModelArtifact | None = None) -> None:
+    def __init__(
+        self, settings: Settings, artifact: ModelArtifact | None = None, *, clock: Clock | None = None
+    ) -> None:
         self.settings = settings
         self.artifact = artifact if artifact is not None else load_artifact(settings.model_path)
         # One decision log object for every role's screener: one lock and one pseudonym key per process.
@@ -106,6 +112,8 @@ class AssessmentService:
         self.erasure_key = erasure_key(settings.secret_key)
         self.engine = make_engine(settings.database_url)
         self.sessions = sessions(self.engine)
+        self.callbacks = CallbackSender(self.sessions, settings, clock=clock)
+        self.idempotency = IdempotencyKeys(self.sessions, settings.secret_key, settings.idempotency_hours, clock=clock)
         self.pages = page_ids(self.instrument)
         self.texts = texts()
 
@@ -346,11 +354,13 @@ class AssessmentService:
         }
 
     def submit(self, session: Session, invitation: Invitation) -> ScreeningResult | None:
-        """Score a fully answered invitation, store the result and close the link; the callback is separate.
+        """Score a fully answered invitation, store the result, queue its callback and close the link.
 
         The link is claimed first with one conditional update, in the same transaction as the
         result: of two submissions at once (a double click, two tabs) exactly one scores and
-        stores; the other gets ``None``.
+        stores; the other gets ``None``. When the invitation has a callback URL, its outbox row
+        (:class:`~profilefit.apps.service._storage.Callback`) is written in that transaction too, so
+        a stored result always has its callback queued; :meth:`notify` then tries it at once.
         """
         now = utcnow()
         claim = (
@@ -377,6 +387,9 @@ class AssessmentService:
                 )
             )
             invitation.status, invitation.completed_at = "completed", now
+            if invitation.callback_url:
+                # The outbox row commits with the result or not at all: no result without its callback.
+                session.add(self.callbacks.row_for(invitation))
             session.commit()
         except BaseException:
             session.rollback()
@@ -384,9 +397,9 @@ class AssessmentService:
         return result
 
     def notify(self, invitation: Invitation) -> None:
-        """Send the completion callback, when the invitation has a callback URL."""
+        """Try the invitation's pending completion callback now; the sender retries it if this fails."""
         if invitation.callback_url:
-            patch_callback(invitation.callback_url, self.settings)
+            self.callbacks.deliver_for(invitation.id)
 
     def status(self, invitation: Invitation) -> dict[str, Any]:
         """Where an invitation stands, with its result once completed."""

@@ -4,8 +4,10 @@ Greenhouse calls four partner endpoints (developers.greenhouse.io/assessment.htm
 ``GET list_tests``, ``POST send_test``, ``GET test_status?partner_interview_id=…`` and
 ``POST response_error``, with HTTP Basic authentication whose user name is the
 organisation's API key and whose password is empty. When a candidate finishes, the
-partner may PATCH the ``url`` Greenhouse sent with ``send_test``; Greenhouse then asks
-``test_status`` at once instead of at its next hourly poll.
+partner PATCHes the ``url`` Greenhouse sent with ``send_test`` (Greenhouse deprecated polling on
+2019-10-01), and Greenhouse then asks ``test_status``. The PATCH goes through the outbox
+(:mod:`profilefit.apps.service._callbacks`), retried until Greenhouse answers; a retried
+``send_test`` is recognised by that ``url`` (:mod:`profilefit.apps.service._idempotency`).
 
 The adapter only translates: invitations, e-mail, scoring and storage are the
 service's (:class:`~profilefit.apps.service._core.AssessmentService`), so another ATS's
@@ -18,11 +20,13 @@ import logging
 from typing import Annotated, Any, Literal, cast
 from urllib.parse import parse_qs, urlsplit
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from profilefit.apps.service._core import NO_ROLE, AssessmentService
+from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
+from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN
 from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_pattern
 from profilefit.apps.service._problems import Problem, problem_responses
 from profilefit.apps.service._security import match_key
@@ -164,10 +168,20 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
         "/send_test",
         response_model=SendTestResponse,
         summary="Greenhouse: invite and e-mail a candidate",
-        responses=problem_responses(503),
+        responses=problem_responses(409, 503),
     )
-    def send_test(body: send_model, owner: Annotated[str, Depends(organisation)]) -> SendTestResponse:
-        """Create the invitation and e-mail the candidate their link; answer with its partner_interview_id."""
+    def send_test(
+        body: send_model,
+        owner: Annotated[str, Depends(organisation)],
+        idempotency_key: Annotated[
+            str | None, Header(alias=IDEMPOTENCY_HEADER, pattern=KEY_PATTERN, description=KEY_DESCRIPTION)
+        ] = None,
+    ) -> SendTestResponse:
+        """Create the invitation and e-mail the candidate their link; answer with its partner_interview_id.
+
+        A retry (the same ``Idempotency-Key``, or without one the same completion ``url``, which
+        Greenhouse makes once per test sent) gets the first partner_interview_id and no second e-mail.
+        """
         request = cast(SendTest, body)
         role, _, language = str(request.partner_test_id).rpartition(".")
         if test_id(role, language) not in {test.partner_test_id for test in tests()}:
@@ -189,6 +203,26 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
                 "the completion callback URL is not allowed",
                 errors=[{"field": where, "pointer": pointer, "reason": reason}],
             )
+        key = f"header:{idempotency_key}" if idempotency_key else (f"url:{callback}" if callback else None)
+        if key is None:
+            return send(request, owner, role, language, callback)
+
+        def replay(invitation_id: str) -> SendTestResponse | None:
+            with service.sessions() as session:
+                found = service.load(session, invitation_id, owner=owner) is not None
+            return SendTestResponse(partner_interview_id=invitation_id) if found else None
+
+        return service.idempotency.once(
+            owner=owner,
+            scope="send_test",
+            key=key,
+            request=request.model_dump_json().encode("utf-8"),
+            make=lambda: send(request, owner, role, language, callback),
+            replay=replay,
+            made=lambda answer: answer.partner_interview_id,
+        )
+
+    def send(request: SendTest, owner: str, role: str, language: str, callback: str | None) -> SendTestResponse:
         application = _application_id(request.candidate.greenhouse_profile_url)
         with service.sessions() as session:
             created = service.invite(

@@ -7,13 +7,17 @@ address, the link or the candidate.
 from __future__ import annotations
 
 import base64
+import http.client
 import logging
 import re
 import smtplib
 import ssl
+import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
 from urllib.parse import urlsplit
 
 from profilefit.apps.service._settings import Settings, SmtpSettings
@@ -75,18 +79,47 @@ def callback_allowed(url: str, settings: Settings) -> bool:
     return listed and re.match(callback_pattern(settings), url) is not None
 
 
-def patch_callback(url: str, settings: Settings) -> int | None:
-    """Send the empty PATCH that tells the ATS a test is complete; return the status, ``None`` on failure."""
-    if not callback_allowed(url, settings):
-        log.warning("completion callback refused: host not allowed")
+@dataclass(frozen=True)
+class PartnerAnswer:
+    """What one completion callback attempt got: the HTTP status and ``Retry-After``, or the error's type."""
+
+    status: int | None
+    retry_after: str | None = None
+    error: str | None = None
+
+    @property
+    def outcome(self) -> str:
+        """The status as text, or the error's type: what the outbox row and the log keep."""
+        return str(self.status) if self.status is not None else str(self.error)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # A redirect could lead the credential off the allow-list: it is an answer, not a place to follow.
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def send_patch(url: str, *, key: str | None, timeout: float) -> PartnerAnswer:
+    """Send the empty PATCH that tells the ATS a test is complete, with ``key`` as the HTTP Basic user name.
+
+    Never raises for a network or HTTP failure: the answer says what happened, for the sender to
+    decide whether to try again. The caller checks the URL against the allow-list first.
+    """
     request = urllib.request.Request(url, method="PATCH", data=b"")
-    if settings.callback_key:
-        credentials = base64.b64encode(f"{settings.callback_key}:".encode()).decode("ascii")
+    if key:
+        credentials = base64.b64encode(f"{key}:".encode()).decode("ascii")
         request.add_header("Authorization", f"Basic {credentials}")
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return int(response.status)
-    except OSError as error:
-        log.warning("completion callback failed: %s", type(error).__name__)
-        return None
+        with _opener.open(request, timeout=timeout) as response:
+            return PartnerAnswer(int(response.status))
+    except urllib.error.HTTPError as error:
+        answer = PartnerAnswer(int(error.code), retry_after=error.headers.get("Retry-After"))
+        error.close()
+        return answer
+    except (OSError, ValueError, http.client.HTTPException) as error:
+        # urllib wraps a refused connection or a connect timeout in URLError; the cause says more.
+        cause = error.reason if isinstance(error, urllib.error.URLError) else error
+        return PartnerAnswer(None, error=type(cause).__name__ if isinstance(cause, BaseException) else "URLError")

@@ -32,6 +32,25 @@ def key_digest(key: str) -> str:
     return hashlib.sha256(key.strip().encode("utf-8")).hexdigest()
 
 
+def read_callback_keys(text: str) -> list[tuple[str, str]]:
+    """(API key, callback key) pairs from a file's text: one pair a line, separated by white space; ``#`` comments.
+
+    Raises
+    ------
+    ValueError
+        For a line without exactly two fields (named by its number, never its content).
+    """
+    pairs = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        fields = line.split("#", 1)[0].split()
+        if not fields:
+            continue
+        if len(fields) != 2:
+            raise ValueError(f"callback key file, line {number}: {len(fields)} field(s); allowed: API_KEY CALLBACK_KEY")
+        pairs.append((fields[0], fields[1]))
+    return pairs
+
+
 def read_keys(text: str) -> list[str]:
     """API keys from a file's text or a comma-separated variable: one per line or comma, ``#`` starts a comment."""
     keys = []
@@ -98,8 +117,20 @@ class Settings:
         Without it, invitations are created but no e-mail is sent (``send_test`` refuses).
     callback_hosts : tuple of str
         Hosts the completion callback (PATCH) may go to.
+    callback_keys : tuple of (str, str)
+        Each organisation's callback credential: pairs of (API-key digest, key sent as the HTTP Basic
+        user name with that organisation's completion callbacks). See :meth:`callback_key_for`.
     callback_key : str or None
-        Sent as the HTTP Basic user name with the completion callback.
+        Deprecated single credential: used only while exactly one API key is accepted.
+    callback_timeout : float, default=10
+        Seconds one callback attempt may take before it counts as failed.
+    callback_deadline_hours : float, default=72
+        How long a callback is retried before it is marked failed.
+    callback_poll_seconds : float, default=5
+        How often the sender in each worker looks for callbacks due; ``0``: no sender thread
+        (another process, or a test, calls :meth:`CallbackSender.step`).
+    idempotency_hours : float, default=24
+        How long an idempotency key is kept: a retry within it gets the first answer.
     allow_http_callbacks : bool, default=False
         Allow ``http://`` callback URLs (tests on loopback only).
     greenhouse_score_reviewed : bool, default=False
@@ -130,7 +161,12 @@ class Settings:
     privacy_contact: str = "the employer's data protection contact"
     smtp: SmtpSettings | None = None
     callback_hosts: tuple[str, ...] = GREENHOUSE_CALLBACK_HOSTS
+    callback_keys: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     callback_key: str | None = field(default=None, repr=False)
+    callback_timeout: float = 10.0
+    callback_deadline_hours: float = 72.0
+    callback_poll_seconds: float = 5.0
+    idempotency_hours: float = 24.0
     allow_http_callbacks: bool = False
     greenhouse_score_reviewed: bool = False
     migrate: bool = True
@@ -146,6 +182,44 @@ class Settings:
                 raise ValueError(f"{name}={getattr(self, name)!r}: allowed: a number of days above 0")
         if not self.retention_check_seconds >= 0:
             raise ValueError(f"retention_check_seconds={self.retention_check_seconds!r}: allowed: 0 (off) or more")
+        if self.callback_timeout <= 0 or self.callback_deadline_hours <= 0 or self.callback_poll_seconds < 0:
+            raise ValueError(
+                "callback_timeout and callback_deadline_hours must be above 0 and callback_poll_seconds at least 0"
+            )
+
+    def callback_key_for(self, owner: str) -> str | None:
+        """The credential sent with the completion callbacks of one organisation (an API key's digest).
+
+        The organisation's own entry in ``callback_keys``; else the deprecated single ``callback_key``,
+        but only while it cannot reach a second organisation (exactly one API key accepted); else
+        ``None`` (the PATCH goes without ``Authorization``). One organisation's key never goes out
+        with another's callback.
+        """
+        for digest, key in self.callback_keys:
+            if digest == owner:
+                return key
+        if self.callback_key and self.api_key_digests == frozenset({owner}):
+            return self.callback_key
+        return None
+
+    def with_callback_keys(self, pairs: Iterable[tuple[str, str]]) -> Settings:
+        """The same settings with these (API key, callback key) pairs; the API key may be given as ``sha256:HEX``.
+
+        Raises
+        ------
+        ValueError
+            When an API key is not one of the accepted keys (the message gives the pair's position, not the key).
+        """
+        resolved = []
+        for number, (api_key, callback_key) in enumerate(pairs, start=1):
+            digest = api_key[len("sha256:") :].lower() if api_key.startswith("sha256:") else key_digest(api_key)
+            if digest not in self.api_key_digests:
+                raise ValueError(
+                    f"callback key entry {number}: its API key is not an accepted key; allowed: a key from "
+                    "PROFILEFIT_API_KEYS or the key file, or sha256:DIGEST of one"
+                )
+            resolved.append((digest, callback_key.strip()))
+        return replace(self, callback_keys=tuple(resolved))
 
     def with_keys(self, keys: Iterable[str]) -> Settings:
         """The same settings accepting these plain API keys (kept only as digests).
@@ -196,6 +270,10 @@ class Settings:
             "retention_days": float,
             "decision_log_days": float,
             "retention_check_seconds": float,
+            "callback_timeout": float,
+            "callback_deadline_hours": float,
+            "callback_poll_seconds": float,
+            "idempotency_hours": float,
         }
         options: dict[str, object] = {}
         for name, kind in number.items():
@@ -222,4 +300,8 @@ class Settings:
         reviewed = env.get("PROFILEFIT_GREENHOUSE_SCORE_REVIEWED", "0").strip().lower()
         options["greenhouse_score_reviewed"] = reviewed in ("1", "true", "yes")
         assert set(options) <= set(defaults)
-        return cls(secret_key=secret.encode("utf-8"), smtp=smtp, **options).with_keys(keys)  # type: ignore[arg-type]
+        settings = cls(secret_key=secret.encode("utf-8"), smtp=smtp, **options).with_keys(keys)  # type: ignore[arg-type]
+        if env.get("PROFILEFIT_CALLBACK_KEY_FILE"):
+            text = Path(env["PROFILEFIT_CALLBACK_KEY_FILE"]).read_text(encoding="utf-8")
+            settings = settings.with_callback_keys(read_callback_keys(text))
+        return settings

@@ -1,4 +1,4 @@
-"""What the service keeps: invitations, answers, results, and the record of every erasure.
+"""What the service keeps: invitations, answers, results, erasure records, the outbox and idempotency keys.
 
 SQLAlchemy 2 models over any database SQLAlchemy speaks; SQLite by default, a
 PostgreSQL URL unchanged. The schema is made by the Alembic migrations shipped in
@@ -115,6 +115,56 @@ class StoredResult(Base):
     needs_review: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     result_json: Mapped[str] = mapped_column(Text)
+
+
+#: Outbox states: waiting for (another) attempt, answered 2xx, given up (deadline passed or refused).
+CALLBACK_STATES = ("pending", "delivered", "failed")
+
+
+class Callback(Base):
+    """A completion callback to send: written in the transaction that stores the result (an outbox row).
+
+    Holds no candidate data: the test's id, the organisation (an API key's digest) and the URL the ATS
+    gave. The credential is looked up by ``owner`` when the row is sent, so no secret is stored here.
+    """
+
+    __tablename__ = "callbacks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    invitation_id: Mapped[str] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(String(2048))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    deadline_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    #: While set and in the future, one sender (thread or process) holds the row; others leave it alone.
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    #: The partner's last HTTP status, or the error's type (``TimeoutError``) when none came.
+    last_outcome: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class IdempotencyKey(Base):
+    """A request made with an idempotency key: which invitation it made, so a retry gets the same answer.
+
+    The key and the request are kept only as keyed digests (HMAC with the service's secret), so a
+    stored row names neither the key nor the e-mail address in the request.
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_digest: Mapped[str] = mapped_column(String(64))
+    #: ``None`` while the first request is still running.
+    invitation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("invitations.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 class Erasure(Base):
