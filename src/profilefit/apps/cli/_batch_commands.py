@@ -54,7 +54,10 @@ def register(subparsers: Any) -> None:
         "Finnish, Dutch or German",
     )
     parser.add_argument(
-        "--model", metavar="PATH", help="a model file (.model.json) with its manifest; default: reference"
+        "--model",
+        metavar="PATH",
+        help="a model file (.model.json) with its manifest, or a shipped model's name: reference "
+        "(instrument 1.2, the default) or reference-2.0 (the forced-choice instrument 2.0)",
     )
     parser.add_argument(
         "--role",

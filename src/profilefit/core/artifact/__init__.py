@@ -1,6 +1,7 @@
 """Model artifacts: save and load a model with a manifest that vouches for it."""
 
 from profilefit.core.artifact._artifact import (
+    SHIPPED_MODELS,
     Manifest,
     ModelArtifact,
     convert_artifact,
@@ -19,6 +20,7 @@ from profilefit.exceptions import LegacyModelWarning, ModelIntegrityError, Model
 __all__ = [
     "FORMAT_VERSION",
     "MODEL_SUFFIX",
+    "SHIPPED_MODELS",
     "LegacyModelWarning",
     "LinearCore",
     "Manifest",

@@ -256,7 +256,8 @@ def load_artifact(path: str | Path | None = None, *, allow_version_mismatch: boo
     ----------
     path : str or Path, optional
         A model file (``NAME.model.json``, or a legacy ``NAME.joblib``) with its manifest
-        beside it; by default the shipped reference model.
+        beside it, or the name of a shipped model (:data:`SHIPPED_MODELS`: ``"reference-2.0"``
+        for instrument 2.0); by default the shipped reference model of instrument 1.2.
     allow_version_mismatch : bool, default=False
         No longer needed, and ignored: a model file holds no code, so a scikit-learn other than
         the one that wrote it loads it (see :func:`describe_artifact`). Accepted so that
@@ -277,6 +278,8 @@ def load_artifact(path: str | Path | None = None, *, allow_version_mismatch: boo
     """
     del allow_version_mismatch  # kept for compatibility; see the docstring
     path = Path(path) if path is not None else reference_model_path()
+    if str(path) in SHIPPED_MODELS and not path.exists():
+        path = reference_model_path(str(path))
     manifest = read_manifest(path)
     # One read: the bytes that are hashed are the bytes that are parsed, so a file changed
     # (or a pipe fed) between a check and a load cannot be what is read.
@@ -331,6 +334,24 @@ def describe_artifact(path: str | Path | None = None) -> str:
     return "\n".join(lines)
 
 
-def reference_model_path() -> Path:
-    """Path of the shipped reference model inside the installed package."""
-    return Path(str(resources.files("profilefit.models").joinpath("reference", "profilefit-reference" + MODEL_SUFFIX)))
+#: The shipped reference models by name: ``reference`` (and ``reference-1.2``) reads instrument 1.2,
+#: ``reference-2.0`` the forced-choice instrument 2.0. Folder and file inside ``profilefit.models``.
+SHIPPED_MODELS = {
+    "reference": ("reference", "profilefit-reference"),
+    "reference-1.2": ("reference", "profilefit-reference"),
+    "reference-2.0": ("reference-2", "profilefit-reference-2"),
+}
+
+
+def reference_model_path(name: str = "reference") -> Path:
+    """Path of a shipped reference model inside the installed package (:data:`SHIPPED_MODELS`).
+
+    Examples
+    --------
+    >>> reference_model_path("reference-2.0").name
+    'profilefit-reference-2.model.json'
+    """
+    if name not in SHIPPED_MODELS:
+        raise ValueError(f"no shipped model named {name!r}; allowed: {', '.join(SHIPPED_MODELS)}")
+    folder, stem = SHIPPED_MODELS[name]
+    return Path(str(resources.files("profilefit.models").joinpath(folder, stem + MODEL_SUFFIX)))
