@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from profilefit.core.instrument import load_instrument
+from profilefit.core.instrument import BLOCK_ANSWERS, load_instrument
 from profilefit.core.screening import Screener
 from profilefit.data.batch import score_batch
 from tests.forced_choice_support import forced_choice_instrument, simulated_rows, train_small_model
@@ -123,3 +123,31 @@ def test_a_bad_block_is_one_reject_and_the_batch_goes_on(screener, tmp_path):
     assert len(rejects) == 1
     assert {key: rejects[0][key] for key in ("row", "field", "value")} == {"row": 2, "field": block, "value": "bb"}
     assert "two letters, the statement most like you then the one least like you" in rejects[0]["reason"]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), block=st.sampled_from(FC.block_ids))
+def test_one_blank_block_counts_as_the_answer_the_fit_likes_least(screener, seed, block):
+    """docs/fit.md: a blank never helps. With one blank block the fit is the lowest of its six answers' fits."""
+    rows, _ = simulated_rows(1, seed=seed)
+    row = rows[0]
+    row.pop("profile")
+    blank = {key: value for key, value in row.items() if key != block}
+    fits = [screener.score({**blank, block: answer}).fit.score for answer in BLOCK_ANSWERS]
+    assert screener.score(blank).fit.score == pytest.approx(min(fits), abs=1e-9)
+
+
+def test_blanks_rarely_beat_the_honest_answers(screener):
+    """Several blank blocks are filled one at a time, so a joint answer could still score lower: measured rare."""
+    rows, _ = simulated_rows(60, seed=31)
+    rng = np.random.default_rng(5)
+    gains = []
+    for row in rows:
+        row.pop("profile")
+        honest = screener.score(row).fit.score
+        blank = dict(row)
+        for block in rng.choice(FC.block_ids, size=3, replace=False):
+            blank.pop(str(block), None)
+        gains.append(screener.score(blank).fit.score - honest)
+    gains_array = np.array(gains)
+    assert (gains_array > 1e-9).mean() <= 0.05 and gains_array.max() <= 1.0, gains_array.max()

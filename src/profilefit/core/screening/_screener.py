@@ -29,9 +29,11 @@ from profilefit.core.fit import (
     construct_trusted,
     load_role,
 )
+from profilefit.core.instrument import BLOCK_ANSWERS, BLOCK_LABELS
 from profilefit.core.profiles import PROFILE_IDS
 from profilefit.core.schema import AssessmentBase, assessment_model, validate_row
 from profilefit.core.scoring import (
+    NO_ANSWER,
     NormGroup,
     Responses,
     ScaleScores,
@@ -209,6 +211,7 @@ class Screener:
             instrument_version=manifest.instrument_version,
         )
         self.role, self._fit_scorer = self._bind_role(role)
+        self._blank_blocks = self._least_wanted_blocks()
         self._role_sha256 = (
             None if self.role is None else hashlib.sha256(self.role.model_dump_json().encode("utf-8")).hexdigest()
         )
@@ -238,6 +241,30 @@ class Screener:
             scenarios=[tuple(option.key for option in scenario.options) for scenario in self.instrument.scenarios],
         )
         return loaded, scorer
+
+    def _least_wanted_blocks(self) -> NDArray[np.int8] | None:
+        """Per block, the answer an unanswered block counts as in the fit (forced choice with a role).
+
+        The analogue of an agreement item's least-wanted answer (docs/fit.md): the statement that
+        speaks most against what the role wants is marked most, the one that speaks most for it
+        least. A statement speaks for the role when its scale is wanted high and it is keyed
+        positively, or wanted low and keyed negatively.
+        """
+        if self._fit_scorer is None or self.instrument.format != "forced_choice":
+            return None
+        # -1 for a scale the role wants high (its least-wanted end is low), +1 for one it wants low.
+        against = self._fit_scorer.least_wanted(-1.0, 1.0)
+        codes = []
+        for block in self.instrument.blocks:
+            push = [
+                against[self.instrument.scale_ids.index(st.scale)] * (-1.0 if st.reverse else 1.0)
+                for st in block.statements
+            ]
+            most, least = int(np.argmax(push)), int(np.argmin(push))
+            if most == least:  # the three speak alike: any answer is as unwanted as another
+                most, least = 0, 1
+            codes.append(BLOCK_ANSWERS.index(BLOCK_LABELS[most] + BLOCK_LABELS[least]))
+        return np.array(codes, dtype=np.int8)
 
     @classmethod
     def load(
@@ -353,11 +380,62 @@ class Screener:
     def _fit(self, responses: Responses, scores: ScaleScores, percentiles: NDArray[np.float64]) -> FitScores:
         assert self._fit_scorer is not None
         fit_percentiles = percentiles
-        if np.isnan(responses.items).any():  # blanks count at the role's least-wanted end (docs/fit.md)
+        blank = responses.blocks == NO_ANSWER
+        if self._blank_blocks is not None and blank.any():  # blank blocks count at the role's least-wanted end
+            filled_scales = scores.scales.copy()
+            rows = np.flatnonzero(blank.any(axis=1))
+            filled_scales[rows] = self._least_wanted_scales(responses.take(rows), np.isnan(scores.scales[rows]))
+            fit_percentiles = self.norms.percentiles(filled_scales, self.instrument.scale_ids)
+        elif np.isnan(responses.items).any():  # blanks count at the role's least-wanted end (docs/fit.md)
             scale = self.instrument.response_scale
             filled = filled_scale_scores(responses, self._fit_scorer.least_wanted(scale.min, scale.max))
             fit_percentiles = self.norms.percentiles(filled, self.instrument.scale_ids)
         return self._fit_scorer.score(fit_percentiles, missing=np.isnan(scores.scales), choices=responses.choices)
+
+    def _least_wanted_scales(self, responses: Responses, missing: NDArray[np.bool_]) -> NDArray[np.float64]:
+        """Scale scores with each blank block answered as the fit likes least, block by block (docs/fit.md).
+
+        Every blank block starts at :meth:`_least_wanted_blocks`' answer; then, blank block by blank
+        block in the instrument's order, each takes whichever of the six answers gives the lowest fit
+        with the others as they stand. So one blank block counts exactly as the answer the fit likes
+        least, and each step can only lower the fit. Costs six scorings per blank block of the
+        candidates who left it blank (measured: a 20,000-row export with 2 % of blocks blank scores at
+        about 80 microseconds a row, against about 40 with none blank).
+        """
+        assert self._fit_scorer is not None and self._blank_blocks is not None
+        blank = responses.blocks == NO_ANSWER
+        blocks = np.where(blank, self._blank_blocks[None, :], responses.blocks).astype(np.int8)
+
+        def scales_of(rows: NDArray[np.intp], trial: NDArray[np.int8]) -> NDArray[np.float64]:
+            part = responses.take(rows)
+            answered = Responses(
+                part.instrument, part.candidate_ids, part.items, part.choices, part.checks, part.seconds, trial
+            )
+            return score_responses(answered, self.thurstonian).scales
+
+        # Step k takes every candidate's k-th blank block at once, so the work grows with the most blanks
+        # any candidate left, not with the number of blocks.
+        order = np.argsort(~blank, axis=1, kind="stable")  # each row's blank blocks first, in block order
+        counts = blank.sum(axis=1)
+        for step in range(int(counts.max())):
+            rows = np.flatnonzero(counts > step)
+            columns = order[rows, step]
+            # The six answers of every row's block at once, stacked answer by answer: one scoring call.
+            n_answers = len(BLOCK_ANSWERS)
+            trial = np.tile(blocks[rows], (n_answers, 1))
+            trial[np.arange(trial.shape[0]), np.tile(columns, n_answers)] = np.repeat(
+                np.arange(n_answers, dtype=np.int8), rows.size
+            )
+            stacked = np.tile(rows, n_answers)
+            percentiles = self.norms.percentiles(scales_of(stacked, trial), self.instrument.scale_ids)
+            fit = self._fit_scorer.score(
+                percentiles, missing=missing[stacked], choices=responses.choices[stacked]
+            ).score.reshape(n_answers, rows.size)
+            # The first lowest answer wins a tie; a fit that cannot be computed (nan) never wins.
+            best = np.argmin(np.nan_to_num(fit, nan=np.inf), axis=0)
+            computed = ~np.isnan(fit).all(axis=0)
+            blocks[rows[computed], columns[computed]] = best[computed]
+        return scales_of(np.arange(len(responses)), blocks)
 
     def _standardise(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         # The same arithmetic as ProfileClassifier: the feature layout is fixed by the
