@@ -24,7 +24,7 @@ def test_reference_and_reference_1_2_are_the_same_file() -> None:
 
 
 def test_an_unknown_name_is_refused_with_the_names_allowed() -> None:
-    with pytest.raises(ValueError, match="reference-2.0"):
+    with pytest.raises(ValueError, match=r"reference-2\.0"):
         reference_model_path("reference-3")
 
 
