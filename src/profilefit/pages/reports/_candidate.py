@@ -18,7 +18,7 @@ from profilefit.core.instrument import Instrument
 from profilefit.core.screening import UNDETERMINED, ScreeningResult
 from profilefit.pages import MAX_ID_CHARS, capped, isolate, render_page, terminal_text
 from profilefit.pages.reports._charts import FitChart, ProfileChart, ScaleChart, fit_chart, profile_chart, scale_chart
-from profilefit.pages.reports._strings import Labels, role_for
+from profilefit.pages.reports._strings import Labels, instrument_named, role_for
 
 #: The classifier features a report lists under "why this profile rather than the runner-up".
 TOP_CONTRIBUTIONS = 5
@@ -124,7 +124,7 @@ def text_report(
     -------
     str
     """
-    labels = Labels(language, instrument)
+    labels = Labels(language, instrument_named(result.model.instrument_id, result.model.instrument_version, instrument))
     role = role_for(result.fit.role if result.fit else None, role)
 
     def wrap(text: str, indent: int = 0, hanging: int = 2) -> str:
@@ -216,7 +216,7 @@ def html_report(
     str
         The page; write it with ``encoding="utf-8"``.
     """
-    labels = Labels(language, instrument)
+    labels = Labels(language, instrument_named(result.model.instrument_id, result.model.instrument_version, instrument))
     role = role_for(result.fit.role if result.fit else None, role)
     candidate_id = capped(result.candidate_id, MAX_ID_CHARS)
     norm_group = labels.norm_group(result.norm_group)
@@ -386,11 +386,12 @@ def _why_rows(result: ScreeningResult, labels: Labels) -> list[_WhyRow]:
             )
         else:
             measure = labels.scale(feature)
-            answers = (
-                labels.t("scale_value", score=labels.number(score), low=low, high=high)
-                if score is not None
-                else labels.t("not_scored_short")
-            )
+            if score is None:
+                answers = labels.t("not_scored_short")
+            elif labels.instrument.format == "forced_choice":  # Thurstonian scores: the z metric, no answer range
+                answers = labels.t("scale_value_standard", score=labels.number(score))
+            else:
+                answers = labels.t("scale_value", score=labels.number(score), low=low, high=high)
         size = abs(contribution.contribution)
         strength = "pull_strong" if size >= STRONG_PULL else "pull_moderate" if size >= MODERATE_PULL else "pull_slight"
         towards = top if contribution.contribution >= 0 else second

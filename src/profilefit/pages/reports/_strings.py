@@ -11,7 +11,7 @@ import math
 import re
 
 from profilefit.core.fit import FitReason, RoleProfile, builtin_roles, load_role, reason_text
-from profilefit.core.instrument import Instrument, load_instrument
+from profilefit.core.instrument import Instrument, builtin_instrument_name, load_instrument
 from profilefit.core.profiles import load_profiles
 from profilefit.core.scoring import Responses
 from profilefit.core.validity import (
@@ -38,6 +38,26 @@ def report_strings() -> dict[str, dict[str, str]]:
 def report_languages() -> tuple[str, ...]:
     """Language codes reports are written in: English, Norwegian bokmål, Swedish, Dutch."""
     return page_languages()
+
+
+def instrument_named(
+    instrument_id: str | None, version: str | None, given: Instrument | None = None
+) -> Instrument | None:
+    """The instrument a result names (by id and version), when it is built in and none is given.
+
+    A 2.0 result's scales are named as instrument 2.0 names them, never with 1.2's names.
+
+    Examples
+    --------
+    >>> instrument_named("customer-contact", "2.0").version
+    '2.0'
+    >>> instrument_named("our-own", "1") is None
+    True
+    """
+    if given is not None or instrument_id is None or version is None:
+        return given
+    name = builtin_instrument_name(instrument_id, version)
+    return load_instrument(name) if name is not None else None
 
 
 class Labels:
