@@ -428,7 +428,9 @@ def run_forced_choice(args: argparse.Namespace) -> None:
             fit = screening.scorer.score(
                 norms.percentiles(estimates[condition], instrument.scale_ids), choices=sim.choices
             )
-            flags = forced_choice_flags(instrument, sim.blocks, sim.checks, sim.seconds)
+            flags = forced_choice_flags(
+                instrument, sim.blocks, sim.checks, sim.seconds, model=model, choices=sim.choices, role=role
+            )
             results[condition] = (fit.score, fit.band, np.column_stack([flags[f] for f in flag_names]))
         assert attentive is not None
 
@@ -523,7 +525,9 @@ def run_forced_choice(args: argparse.Namespace) -> None:
                 for k in instrument.virtue_claim_columns:
                     checks[0, k] = claim_answer
                 fit = screening.fit(blocks, choices)
-                flags = forced_choice_flags(instrument, blocks, checks, np.array([900.0]))
+                flags = forced_choice_flags(
+                    instrument, blocks, checks, np.array([900.0]), model=model, choices=choices, role=role
+                )
                 raised = ", ".join(f for f in flag_names if flags[f][0]) or "none"
                 share = idealised_block_share(instrument, blocks)[0]
                 print(
