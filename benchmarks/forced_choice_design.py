@@ -33,6 +33,15 @@ strengths, not re-tuned). Printed per design:
   in SD of the honest fit; and the fakers' strong-band share against their honest share with a
   quarter of attentive applicants faking (as benchmarks/faking.py).
 
+Then, on the shipped design, the ``idealised`` flag (core/validity.py): how often it fires for
+honest, average-applicant and directed attentive simulated applicants of each role, with the
+thresholds it had before (index 0.45, blocks alone 0.5, no role), with today's thresholds on the
+generic desirability order alone (a Screener without a role), on the generic order alone with the
+index threshold lowered until about as many honest applicants are flagged as with the role, and with
+the role's order added (``FC_ROLE_ORDER_SHARE``; a Screener with the role): the role's order is worth
+adding where it catches more directed fakers than the generic order at the same false-alarm rate.
+``--part flags`` prints this part alone.
+
 The applicants are simulated (docs/simulation.md, docs/faking.md).
 """
 
@@ -55,11 +64,17 @@ from faking import quarter_faking  # benchmarks/faking.py
 from tests.simulated_forced_choice import ForcedChoiceScreening, forced_choice_flags
 
 from profilefit.core.fit import RoleProfile, builtin_roles, load_role
-from profilefit.core.instrument import Instrument
-from profilefit.core.scoring import NormGroup
+from profilefit.core.instrument import Instrument, load_instrument
+from profilefit.core.scoring import NormGroup, Responses, load_parameters, score_responses
 from profilefit.core.screening import Screener
 from profilefit.core.thurstonian import check_design
 from profilefit.core.thurstonian import score as map_scores
+from profilefit.core.validity import (
+    FC_IDEALISED_STATEMENTS_ONLY,
+    FC_IDEALISED_THRESHOLD,
+    FC_ROLE_ORDER_SHARE,
+    validity_flags,
+)
 from profilefit.data.simulate import presentation, simulate_forced_choice, simulation_parameters
 from profilefit.data.simulate._parameters_file import shipped_instrument_file
 from profilefit.data.simulate._presentation import role_pull
@@ -248,6 +263,76 @@ def pull_spread(instrument: Instrument, role: RoleProfile) -> float:
     return float(np.mean(spreads))
 
 
+def flag_study(n: int, seed: int) -> None:
+    """The idealised flag's rates on the shipped 2.0 under three sets of thresholds (see the module docstring)."""
+    instrument = load_instrument("customer-contact-2.0")
+    model = load_parameters(instrument)
+    roles = builtin_roles()
+    sims = {
+        c: simulate_forced_choice(n, instrument, seed=seed, presentation=presentation(c, instrument))
+        for c in ("honest", "applicant")
+    }
+    for role_id in roles:
+        how = presentation("directed", instrument, role=load_role(role_id))
+        sims[f"directed {role_id}"] = simulate_forced_choice(n, instrument, seed=seed, presentation=how)
+    attentive = ~sims["honest"].careless
+    print(
+        f"\nidealised flag on the shipped 2.0, {n} simulated applicants per condition (seed {seed}), attentive counted;"
+        " share of each condition flagged"
+    )
+    rules = {
+        "before: index >= 0.45 or blocks >= 0.5, no role": (0.45, 0.5, None),
+        f"now, no role: index >= {FC_IDEALISED_THRESHOLD:g} or blocks >= {FC_IDEALISED_STATEMENTS_ONLY:g}": (
+            FC_IDEALISED_THRESHOLD,
+            FC_IDEALISED_STATEMENTS_ONLY,
+            None,
+        ),
+        f"as many honest flagged, no role: index >= 0.5 or blocks >= {FC_IDEALISED_STATEMENTS_ONLY:g}": (
+            0.5,
+            FC_IDEALISED_STATEMENTS_ONLY,
+            None,
+        ),
+        f"now, with the role: also role order >= {FC_ROLE_ORDER_SHARE:g}": (
+            FC_IDEALISED_THRESHOLD,
+            FC_IDEALISED_STATEMENTS_ONLY,
+            FC_ROLE_ORDER_SHARE,
+        ),
+    }
+    print(f"  {'role':13s} {'thresholds':55s} " + " ".join(f"{c:>22s}" for c in sims))
+    for role_id in roles:
+        role = load_role(role_id)
+        pull = np.array([role.pull(s.scale, s.reverse) for s in instrument.statements])
+        parts = {}
+        for condition, sim in sims.items():
+            responses = Responses(
+                instrument,
+                sim.candidate_ids,
+                np.empty((n, 0)),
+                sim.choices,
+                sim.checks,
+                sim.seconds,
+                sim.blocks,
+            )
+            flags = validity_flags(responses, score_responses(responses, model), pull)
+            assert flags.ideal_blocks is not None and flags.rated_blocks is not None
+            assert flags.role_blocks is not None and flags.role_rated is not None
+            enough = flags.rated_blocks >= 12
+            blocks = np.where(enough, flags.ideal_blocks / np.maximum(flags.rated_blocks, 1), np.nan)
+            role_share = np.where(flags.role_rated >= 12, flags.role_blocks / np.maximum(flags.role_rated, 1), 0.0)
+            parts[condition] = (flags.idealised_index, blocks, role_share)
+        for label, (index_at, blocks_at, role_at) in rules.items():
+            rates = []
+            for condition in sims:
+                index, blocks, role_share = parts[condition]
+                fired = (np.nan_to_num(index, nan=-1.0) >= index_at - 1e-9) | (
+                    np.nan_to_num(blocks, nan=-1.0) >= blocks_at - 1e-9
+                )
+                if role_at is not None:
+                    fired |= role_share >= role_at - 1e-9
+                rates.append(float(fired[attentive].mean()))
+            print(f"  {role_id:13s} {label:55s} " + " ".join(f"{rate:22.3f}" for rate in rates))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000, help="simulated applicants per condition (default 10000)")
@@ -256,9 +341,16 @@ def main() -> None:
     parser.add_argument(
         "--weights", type=float, nargs="+", default=[0.0, 0.5, 2.0, 8.0], help="pull-spread weights searched"
     )
+    parser.add_argument("--part", choices=("design", "flags"), help="print one part only (default: both)")
     parser.add_argument("--orders", type=Path, help="write each searched design's statement order here (JSON)")
     args = parser.parse_args()
+    if args.part != "flags":
+        design_study(args)
+    if args.part != "design":
+        flag_study(2 * args.n, args.seed)
 
+
+def design_study(args: argparse.Namespace) -> None:
     raw = raw_instrument()
     shipped = instrument_from(raw, list(range(72)))
     complex_case = load_role("complex-case")
