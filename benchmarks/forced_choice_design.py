@@ -75,9 +75,8 @@ from profilefit.core.validity import (
     FC_ROLE_ORDER_SHARE,
     validity_flags,
 )
-from profilefit.data.simulate import presentation, simulate_forced_choice, simulation_parameters
+from profilefit.data.simulate import presentation, role_pull, simulate_forced_choice, simulation_parameters
 from profilefit.data.simulate._parameters_file import shipped_instrument_file
-from profilefit.data.simulate._presentation import role_pull
 
 #: The rules of tests/core/test_instrument_2.py the search keeps.
 MAX_SPREAD = 0.5
