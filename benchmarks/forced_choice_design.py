@@ -297,7 +297,7 @@ def flag_study(n: int, seed: int) -> None:
             FC_ROLE_ORDER_SHARE,
         ),
     }
-    print(f"  {'role':13s} {'thresholds':55s} " + " ".join(f"{c:>22s}" for c in sims))
+    print(f"  {'role':13s} {'thresholds':62s} " + " ".join(f"{c:>22s}" for c in sims))
     for role_id in roles:
         role = load_role(role_id)
         pull = np.array([role.pull(s.scale, s.reverse) for s in instrument.statements])
@@ -329,7 +329,7 @@ def flag_study(n: int, seed: int) -> None:
                 if role_at is not None:
                     fired |= role_share >= role_at - 1e-9
                 rates.append(float(fired[attentive].mean()))
-            print(f"  {role_id:13s} {label:55s} " + " ".join(f"{rate:22.3f}" for rate in rates))
+            print(f"  {role_id:13s} {label:62s} " + " ".join(f"{rate:22.3f}" for rate in rates))
 
 
 def main() -> None:
