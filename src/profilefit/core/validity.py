@@ -9,7 +9,8 @@ A forced-choice instrument (2.0) has blocks instead of agreement items, so three
 the blocks there (docs/scoring.md, "Validity flags on 2.0"): ``straight_lining`` is the same
 place (a, b or c) marked most, or least, in most answered blocks; ``too_many_missing`` counts
 unanswered blocks; ``idealised`` reads how often the most desirable statement was marked most
-and the least desirable least. ``contradictory`` needs agreement items and never fires there.
+and the least desirable least, and, given the role's pull of each statement, how often the blocks
+were answered in the role's order. ``contradictory`` needs agreement items and never fires there.
 """
 
 from __future__ import annotations
