@@ -29,8 +29,8 @@ the shipped parameters, or the simulation's when no file ships), placed on a nor
 simulated applicants' estimates, and given the role fit by ``RoleFitScorer`` with the shipped model's
 profile logits and their scenario choices (the Screener does not score 2.0 yet). Printed: each scale's
 d of directed faking against honest on 1.2 and 2.0, the issue's targets with a quarter faking, and
-the maximal and directed answer records with the flags that read 2.0 answers (failed check, too
-fast, idealised from the virtue claims and the forced-choice idealised share).
+the maximal and directed answer records with the core's flags that read 2.0 answers (failed check, too
+fast, idealised from the blocks, the virtue claims and the role's order; ``validity_flags`` with the role).
 
 The applicants are simulated (docs/simulation.md, docs/faking.md): these figures say what the
 defences do against the faking the simulation models, not against every real applicant.
