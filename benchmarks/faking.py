@@ -29,8 +29,8 @@ the shipped parameters, or the simulation's when no file ships), placed on a nor
 simulated applicants' estimates, and given the role fit by ``RoleFitScorer`` with the shipped model's
 profile logits and their scenario choices (the Screener does not score 2.0 yet). Printed: each scale's
 d of directed faking against honest on 1.2 and 2.0, the issue's targets with a quarter faking, and
-the maximal and directed answer records with the flags that read 2.0 answers (failed check, too
-fast, idealised from the virtue claims and the forced-choice idealised share).
+the maximal and directed answer records with the core's flags that read 2.0 answers (failed check, too
+fast, idealised from the blocks, the virtue claims and the role's order; ``validity_flags`` with the role).
 
 The applicants are simulated (docs/simulation.md, docs/faking.md): these figures say what the
 defences do against the faking the simulation models, not against every real applicant.
@@ -428,7 +428,9 @@ def run_forced_choice(args: argparse.Namespace) -> None:
             fit = screening.scorer.score(
                 norms.percentiles(estimates[condition], instrument.scale_ids), choices=sim.choices
             )
-            flags = forced_choice_flags(instrument, sim.blocks, sim.checks, sim.seconds)
+            flags = forced_choice_flags(
+                instrument, sim.blocks, sim.checks, sim.seconds, model=model, choices=sim.choices, role=role
+            )
             results[condition] = (fit.score, fit.band, np.column_stack([flags[f] for f in flag_names]))
         assert attentive is not None
 
@@ -523,7 +525,9 @@ def run_forced_choice(args: argparse.Namespace) -> None:
                 for k in instrument.virtue_claim_columns:
                     checks[0, k] = claim_answer
                 fit = screening.fit(blocks, choices)
-                flags = forced_choice_flags(instrument, blocks, checks, np.array([900.0]))
+                flags = forced_choice_flags(
+                    instrument, blocks, checks, np.array([900.0]), model=model, choices=choices, role=role
+                )
                 raised = ", ".join(f for f in flag_names if flags[f][0]) or "none"
                 share = idealised_block_share(instrument, blocks)[0]
                 print(

@@ -19,16 +19,11 @@ from numpy.typing import NDArray
 
 from profilefit.core.fit import FitScores, ProfileLogits, RoleFitScorer, RoleProfile
 from profilefit.core.instrument import Instrument, load_instrument
-from profilefit.core.scoring import NormGroup
+from profilefit.core.scoring import NormGroup, Responses, score_responses
 from profilefit.core.screening import Screener
 from profilefit.core.thurstonian import ThurstonianModel, balanced_design, score
-from profilefit.core.validity import (
-    IDEALISED_STATEMENT_WEIGHT,
-    IDEALISED_STATEMENTS_ONLY,
-    IDEALISED_THRESHOLD,
-    MIN_SECONDS_PER_SCENARIO,
-)
-from profilefit.data.simulate import ForcedChoiceSimulation, block_positions, idealised_block_share
+from profilefit.core.validity import FLAG_IDS, validity_flags
+from profilefit.data.simulate import ForcedChoiceSimulation, block_positions
 
 
 @cache
@@ -125,31 +120,33 @@ def honest_norms(instrument: Instrument, model: ThurstonianModel, honest: Forced
 
 
 def forced_choice_flags(
-    instrument: Instrument, blocks: NDArray[np.integer], checks: NDArray[np.float64], seconds: NDArray[np.float64]
+    instrument: Instrument,
+    blocks: NDArray[np.integer],
+    checks: NDArray[np.float64],
+    seconds: NDArray[np.float64],
+    *,
+    model: ThurstonianModel,
+    choices: NDArray[np.integer] | None = None,
+    role: RoleProfile | None = None,
 ) -> dict[str, NDArray[np.bool_]]:
-    """Failed instructed check, too fast, idealised: the validity flags that read 2.0 answers alike.
+    """Failed instructed check, too fast, idealised: the core's validity flags of simulated 2.0 answers.
 
-    Idealised: 1.2's index and thresholds with the forced-choice idealised share
-    (:func:`~profilefit.data.simulate.idealised_block_share`) in place of the statements part;
-    virtue claims count when answered (``nan`` is unanswered).
+    The answers go through :func:`~profilefit.core.validity.validity_flags` as the Screener sends them,
+    with the role's pull of each statement when ``role`` is given (the ``idealised`` flag then also
+    reads the role's order); scored with ``model``. Scenario choices default to the first option.
     """
-    instructed = list(instrument.instructed_columns)
-    expected = np.array([instrument.attention_checks[k].expected for k in instructed], dtype=np.float64)
-    failed = (checks[:, instructed] != expected[None, :]).any(axis=1)
-    timing = instrument.timing
-    minimum = (
-        timing.min_seconds_per_block * len(instrument.blocks)
-        + timing.min_seconds_per_item * len(instrument.attention_checks)
-        + MIN_SECONDS_PER_SCENARIO * len(instrument.scenarios)
+    n = blocks.shape[0]
+    if choices is None:
+        choices = np.zeros((n, len(instrument.scenarios)), dtype=np.int16)
+    responses = Responses(
+        instrument,
+        np.array([f"sim{k}" for k in range(n)], dtype=np.str_),
+        np.empty((n, 0)),
+        np.asarray(choices, dtype=np.int16),
+        np.asarray(checks, dtype=np.float64),
+        np.asarray(seconds, dtype=np.float64),
+        np.asarray(blocks, dtype=np.int8),
     )
-    too_fast = seconds < minimum
-    share = idealised_block_share(instrument, blocks)
-    claims = checks[:, list(instrument.virtue_claim_columns)]
-    given = (~np.isnan(claims)).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        strong = np.where(given > 0, (claims == instrument.response_scale.max).sum(axis=1) / given, np.nan)
-    index = IDEALISED_STATEMENT_WEIGHT * share + (1 - IDEALISED_STATEMENT_WEIGHT) * strong
-    idealised = (np.nan_to_num(index, nan=-1.0) >= IDEALISED_THRESHOLD - 1e-9) | (
-        np.nan_to_num(share, nan=-1.0) >= IDEALISED_STATEMENTS_ONLY - 1e-9
-    )
-    return {"failed_attention_check": failed, "too_fast": too_fast, "idealised": idealised}
+    pull = None if role is None else np.array([role.pull(s.scale, s.reverse) for s in instrument.statements])
+    flags = validity_flags(responses, score_responses(responses, model), pull)
+    return {name: flags.flags[:, FLAG_IDS.index(name)] for name in ("failed_attention_check", "too_fast", "idealised")}

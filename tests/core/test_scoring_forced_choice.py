@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from profilefit.core.fit import load_role
 from profilefit.core.instrument import BLOCK_ANSWERS, BLOCK_LABELS, load_instrument
 from profilefit.core.scoring import (
     MIN_ANSWERED_SHARE,
@@ -26,6 +27,7 @@ from profilefit.core.scoring import (
 from profilefit.core.thurstonian import ThurstonianParameters, simulate_answers
 from profilefit.core.validity import (
     FC_IDEALISED_MIN_BLOCKS,
+    FC_ROLE_ORDER_SHARE,
     FLAG_IDS,
     MISSING_SHARE,
     PATTERN_SHARE,
@@ -322,3 +324,73 @@ def test_virtue_claims_combine_with_the_blocks_as_on_agreement_instruments():
     assert flags.virtue_claims.tolist() == [len(claims), 0]
     assert not _flag(flags, "failed_attention_check").any()
     assert not _flag(flags, "contradictory").any()
+
+
+# ---- idealised in the role's order ---------------------------------------------------------------
+
+
+def _role_pull(role_id: str) -> np.ndarray:
+    role = load_role(role_id)
+    return np.array([role.pull(s.scale, s.reverse) for s in FC.statements])
+
+
+def _in_role_order(pull: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Brute force: per candidate, blocks answered in the role's order, and answered blocks the role pulls apart."""
+    per_block = pull.reshape(N_BLOCKS, 3)
+    hits, counted = np.zeros(codes.shape[0], int), np.zeros(codes.shape[0], int)
+    for row in range(codes.shape[0]):
+        for block in range(N_BLOCKS):
+            values = per_block[block]
+            if codes[row, block] == NO_ANSWER or values.max() == values.min():
+                continue
+            counted[row] += 1
+            answer = BLOCK_ANSWERS[codes[row, block]]
+            most, least = BLOCK_LABELS.index(answer[0]), BLOCK_LABELS.index(answer[1])
+            hits[row] += values[most] == values.max() and values[least] == values.min()
+    return hits, counted
+
+
+def test_blocks_answered_in_the_role_order_are_idealised_when_the_role_is_given():
+    pull = _role_pull("complex-case")
+    row = []
+    for values in pull.reshape(N_BLOCKS, 3):
+        most, least = int(np.argmax(values)), int(np.argmin(values))
+        if most == least:
+            most, least = 0, 1
+        row.append(BLOCK_ANSWERS.index(BLOCK_LABELS[most] + BLOCK_LABELS[least]))
+    codes = np.array([row])
+    responses = _responses(codes)
+    scores = score_responses(responses)
+    with_role = validity_flags(responses, scores, pull)
+    pulled = int((np.ptp(pull.reshape(N_BLOCKS, 3), axis=1) > 0).sum())
+    assert pulled >= FC_IDEALISED_MIN_BLOCKS
+    assert with_role.role_blocks.tolist() == with_role.role_rated.tolist() == [pulled]
+    assert _flag(with_role, "idealised")[0]
+    assert with_role.detail(0, "idealised").endswith(
+        f"the statement the role favours most marked most and the one it favours least marked least in "
+        f"{pulled} of {pulled} blocks"
+    )
+    without = validity_flags(responses, scores)
+    assert without.role_blocks is None and "role" not in without.detail(0, "idealised")
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["complex-case", "transactional"]))
+def test_rule_the_role_order_count_matches_a_brute_force_count(seed, role_id):
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(-1, 6, size=(4, N_BLOCKS)).astype(np.int8)
+    codes[0] = np.where(codes[0] < 0, 0, codes[0])  # one fully answered row
+    pull = _role_pull(role_id)
+    flags = validity_flags(_responses(codes), score_responses(_responses(codes)), pull)
+    hits, counted = _in_role_order(pull, codes)
+    assert flags.role_blocks.tolist() == hits.tolist()
+    assert flags.role_rated.tolist() == counted.tolist()
+    share = hits / np.maximum(counted, 1)
+    fires = (counted >= FC_IDEALISED_MIN_BLOCKS) & (share >= FC_ROLE_ORDER_SHARE - 1e-9)
+    assert not (fires & ~_flag(flags, "idealised")).any()  # the role's order alone is enough
+
+
+def test_a_role_pull_of_the_wrong_length_names_the_field_and_what_was_allowed():
+    codes = _simulated_codes(1, seed=3)
+    with pytest.raises(ValueError, match=rf"role_pull: shape \(5,\).*{len(FC.statements)} finite numbers"):
+        validity_flags(_responses(codes), score_responses(_responses(codes)), np.zeros(5))

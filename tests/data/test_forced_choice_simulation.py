@@ -39,7 +39,13 @@ from profilefit.data.simulate._parameters_file import (
     simulation_norms,
     write_parameters,
 )
-from tests.simulated_forced_choice import ForcedChoiceScreening, draft_instrument, honest_norms, shipped_forced_choice
+from tests.simulated_forced_choice import (
+    ForcedChoiceScreening,
+    draft_instrument,
+    forced_choice_flags,
+    honest_norms,
+    shipped_forced_choice,
+)
 
 DRAFT = draft_instrument()
 INSTRUMENTS = [DRAFT] + [i for i in [shipped_forced_choice()] if i is not None]
@@ -295,3 +301,25 @@ def test_a_larger_faking_strength_never_lowers_the_mean_fit(screening: ForcedCho
         means.append(screening.fit(sim.blocks[attentive], sim.choices[attentive]).score.mean())
     assert all(b >= a - 0.1 for a, b in itertools.pairwise(means)), np.round(means, 2)
     assert means[-1] > means[0] + 5.0
+
+
+@pytest.mark.parametrize("role_id", ["complex-case", "transactional"])
+def test_the_2_0_idealised_flag_stays_near_its_documented_false_alarm_rate_and_catches_directed_faking(role_id):
+    # The thresholds (core/validity.py) were set on 20,000 honest simulated applicants to flag 2.2 % and
+    # 2.3 % of them with each role; 2,500 (seed 11) give a binomial SE of about 0.3 points.
+    from profilefit.core.scoring import load_parameters
+
+    instrument = load_instrument("customer-contact-2.0")
+    model = load_parameters(instrument)
+    role = load_role(role_id)
+    rates = {}
+    for condition in ("honest", "directed"):
+        sim = simulate_forced_choice(
+            2500, instrument, seed=11, presentation=presentation(condition, instrument, role=role)
+        )
+        flags = forced_choice_flags(
+            instrument, sim.blocks, sim.checks, sim.seconds, model=model, choices=sim.choices, role=role
+        )
+        rates[condition] = float(flags["idealised"][~sim.careless].mean())
+    assert rates["honest"] <= 0.03 + 0.006, rates  # 3 % and two SE
+    assert rates["directed"] >= 10 * rates["honest"], rates

@@ -5,6 +5,7 @@ import pytest
 
 from profilefit.core.artifact import file_sha256, load_artifact
 from profilefit.core.instrument import load_instrument
+from profilefit.core.scoring import Responses
 from profilefit.core.screening import Screener
 from profilefit.data.training import (
     REFERENCE_2_FILE,
@@ -121,3 +122,13 @@ def test_the_2_0_model_files_travel_in_the_wheel():
     for name in shipped:
         assert any(fnmatch.fnmatch(name, pattern) for pattern in patterns["profilefit.models"]), name
     assert reference_2_model_path().is_file()
+
+
+def test_the_2_0_screener_reads_the_role_order_only_when_it_has_a_role():
+    instrument = load_instrument(REFERENCE_2_INSTRUMENT)
+    answers = {"candidate_id": "c-3", **{block_id: "ab" for block_id in instrument.block_ids}}
+    with_role = Screener.load(reference_2_model_path(), role="transactional")
+    flags = with_role.score_responses(Responses.from_records(instrument, [answers])).validity
+    assert flags.role_rated is not None and flags.role_rated[0] > 0
+    without = Screener.load(reference_2_model_path(), role=None)
+    assert without.score_responses(Responses.from_records(instrument, [answers])).validity.role_rated is None

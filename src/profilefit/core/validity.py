@@ -9,7 +9,8 @@ A forced-choice instrument (2.0) has blocks instead of agreement items, so three
 the blocks there (docs/scoring.md, "Validity flags on 2.0"): ``straight_lining`` is the same
 place (a, b or c) marked most, or least, in most answered blocks; ``too_many_missing`` counts
 unanswered blocks; ``idealised`` reads how often the most desirable statement was marked most
-and the least desirable least. ``contradictory`` needs agreement items and never fires there.
+and the least desirable least, and, given the role's pull of each statement, how often the blocks
+were answered in the role's order. ``contradictory`` needs agreement items and never fires there.
 """
 
 from __future__ import annotations
@@ -66,9 +67,19 @@ PATTERN_MIN_BLOCKS = 12
 #: Forced choice: the idealised part from blocks is the share of rated blocks (their three desirability
 #: ratings not all equal) where a statement with the block's highest rating was marked most and one with
 #: its lowest least. Answering at random does that in 1 block of 6 when the ratings differ (1 in 3 with a
-#: tie at either end). With this share or more the flag fires on the blocks alone: 12 of 24 rated blocks
-#: at random has a binomial chance of 1.7e-4 (p = 1/6), 6 of 12 of 7.9e-3.
-FC_IDEALISED_STATEMENTS_ONLY = 0.5
+#: tie at either end); honest simulated applicants do it far more often (a desirable statement is marked
+#: most more readily by everyone), so the flag fires on the blocks alone only from this share: 18 of the
+#: 22 rated blocks of the shipped 2.0.
+FC_IDEALISED_STATEMENTS_ONLY = 0.8
+#: Forced choice: the index (0.6 x blocks + 0.4 x virtue claims, as on 1.2) fires the flag from this value.
+FC_IDEALISED_THRESHOLD = 0.55
+#: Forced choice, when the Screener has a role: the share of answered blocks, among those where the role
+#: pulls the three statements differently (:meth:`~profilefit.core.fit.RoleProfile.pull`), in which a
+#: statement the role pulls most was marked most and one it pulls least, least: a coached applicant
+#: answers the role's order, not the generic one. From this share the flag fires: 13 of 24 blocks.
+#: The three thresholds together flag 2.2 % (complex-case) and 2.3 % (transactional) of 20,000 honest
+#: simulated applicants, 1.3 % without a role (docs/scoring.md, "Idealised responding on 2.0").
+FC_ROLE_ORDER_SHARE = 0.54
 #: Forced choice: fewer answered rated blocks than this and the blocks part is not computed (nan).
 FC_IDEALISED_MIN_BLOCKS = 12
 
@@ -106,7 +117,9 @@ class ValidityFlags:
         The instrument is forced choice: ``longest_run`` and ``modal_count`` then count blocks
         (the same two-letter answer in a row; the same place marked most or least), ``missing_items``
         and ``n_items`` count blocks, and ``ideal_blocks`` and ``rated_blocks`` hold the blocks answered
-        in the desirability order and the rated blocks answered.
+        in the desirability order and the rated blocks answered; with a role, ``role_blocks`` and
+        ``role_rated`` hold the blocks answered in the role's order and the answered blocks the role
+        pulls differently (``None`` without a role).
     """
 
     flags: NDArray[np.bool_]
@@ -123,6 +136,8 @@ class ValidityFlags:
     forced_choice: bool = False
     ideal_blocks: NDArray[np.int64] | None = None
     rated_blocks: NDArray[np.int64] | None = None
+    role_blocks: NDArray[np.int64] | None = None
+    role_rated: NDArray[np.int64] | None = None
 
     @property
     def any(self) -> NDArray[np.bool_]:
@@ -174,11 +189,17 @@ class ValidityFlags:
         if flag == "too_many_missing":
             return f"left {self.missing_items[row]} of {self.n_items} blocks unanswered, or too few for a score"
         if flag == "idealised" and self.ideal_blocks is not None and self.rated_blocks is not None:
-            return (
+            text = (
                 f"answered in an idealised way (index {self.idealised_index[row]:.2f}): the most desirable statement "
                 f"marked most and the least desirable least in {self.ideal_blocks[row]} of {self.rated_blocks[row]} "
                 f"blocks; {self.virtue_claims[row]} improbable virtue(s) claimed strongly"
             )
+            if self.role_blocks is not None and self.role_rated is not None:
+                text += (
+                    f"; the statement the role favours most marked most and the one it favours least marked least "
+                    f"in {self.role_blocks[row]} of {self.role_rated[row]} blocks"
+                )
+            return text
         return None
 
 
@@ -333,18 +354,21 @@ def _idealised(
     claims: NDArray[np.float64],
     strong: NDArray[np.int64],
     statements_only: float = IDEALISED_STATEMENTS_ONLY,
+    threshold: float = IDEALISED_THRESHOLD,
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int64]]:
     """The index, the flag and the strong claims, from the parts computed once."""
     combined = IDEALISED_STATEMENT_WEIGHT * statements + (1 - IDEALISED_STATEMENT_WEIGHT) * claims
     # nan (no claim answered, or too few statements) never reaches a threshold. A small tolerance:
     # the parts are means of halves and sixths, and 0.45 must not miss 0.4499999.
-    flag: NDArray[np.bool_] = (np.nan_to_num(combined, nan=-1.0) >= IDEALISED_THRESHOLD - 1e-9) | (
+    flag: NDArray[np.bool_] = (np.nan_to_num(combined, nan=-1.0) >= threshold - 1e-9) | (
         np.nan_to_num(statements, nan=-1.0) >= statements_only - 1e-9
     )
     return np.where(np.isnan(claims), statements, combined), flag, strong
 
 
-def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
+def validity_flags(
+    responses: Responses, scores: ScaleScores, role_pull: NDArray[np.float64] | None = None
+) -> ValidityFlags:
     """Compute every validity flag for a set of candidates.
 
     Parameters
@@ -352,6 +376,10 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
     responses : Responses
     scores : ScaleScores
         The same candidates' scores.
+    role_pull : ndarray of shape (n_statements,), optional
+        On a forced-choice instrument, the role's pull of each statement in the instrument's order
+        (:meth:`~profilefit.core.fit.RoleProfile.pull`): the ``idealised`` flag then also reads whether
+        the blocks were answered in the role's order. Ignored on an agreement instrument.
 
     Returns
     -------
@@ -359,7 +387,7 @@ def validity_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
     """
     instrument = responses.instrument
     if instrument.format == "forced_choice":
-        return _forced_choice_flags(responses, scores)
+        return _forced_choice_flags(responses, scores, role_pull)
     items = responses.items
     n, k = items.shape
     low, high = instrument.response_scale.min, instrument.response_scale.max
@@ -440,7 +468,36 @@ def _ideal_answers(instrument: Instrument) -> tuple[NDArray[np.bool_], NDArray[n
     return ideal, rated
 
 
-def _forced_choice_flags(responses: Responses, scores: ScaleScores) -> ValidityFlags:
+def _role_order(
+    instrument: Instrument,
+    role_pull: NDArray[np.float64],
+    positions: NDArray[np.integer],
+    answered: NDArray[np.bool_],
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Per candidate: blocks answered in the role's order, and answered blocks the role pulls differently.
+
+    In the role's order: a statement the role pulls most was marked most and one it pulls least, least.
+    """
+    pull = np.asarray(role_pull, dtype=np.float64)
+    if pull.shape != (len(instrument.statements),) or not np.isfinite(pull).all():
+        raise ValueError(
+            f"role_pull: shape {pull.shape}, finite {bool(np.isfinite(pull).all())}; allowed: "
+            f"{len(instrument.statements)} finite numbers, one per statement of {instrument.id} {instrument.version}"
+        )
+    per_block = pull.reshape(len(instrument.blocks), -1)
+    top = per_block == per_block.max(axis=1, keepdims=True)
+    bottom = per_block == per_block.min(axis=1, keepdims=True)
+    pulled = per_block.max(axis=1) > per_block.min(axis=1)
+    rows = np.arange(len(instrument.blocks))[None, :]
+    most, least = np.clip(positions[:, :, 0], 0, None), np.clip(positions[:, :, 1], 0, None)
+    counted = answered & pulled[None, :]
+    in_order = counted & top[rows, most] & bottom[rows, least]
+    return in_order.sum(axis=1).astype(np.int64), counted.sum(axis=1).astype(np.int64)
+
+
+def _forced_choice_flags(
+    responses: Responses, scores: ScaleScores, role_pull: NDArray[np.float64] | None = None
+) -> ValidityFlags:
     """The flags of a forced-choice instrument (see the module docstring)."""
     from profilefit.core.scoring import BLOCK_POSITIONS, NO_ANSWER
 
@@ -477,7 +534,16 @@ def _forced_choice_flags(responses: Responses, scores: ScaleScores) -> ValidityF
     with np.errstate(invalid="ignore", divide="ignore"):
         statements = np.where(rated_answered >= FC_IDEALISED_MIN_BLOCKS, ideal_count / rated_answered, np.nan)
     claims, strong = _virtue_claims(responses)
-    index, idealised, strong_claims = _idealised(statements, claims, strong, FC_IDEALISED_STATEMENTS_ONLY)
+    index, idealised, strong_claims = _idealised(
+        statements, claims, strong, FC_IDEALISED_STATEMENTS_ONLY, FC_IDEALISED_THRESHOLD
+    )
+    role_blocks = role_rated = None
+    if role_pull is not None:
+        role_blocks, role_rated = _role_order(instrument, role_pull, positions, answered)
+        enough = role_rated >= FC_IDEALISED_MIN_BLOCKS
+        with np.errstate(invalid="ignore", divide="ignore"):
+            role_share = np.where(enough, role_blocks / np.maximum(role_rated, 1), 0.0)
+        idealised = idealised | (enough & (role_share >= FC_ROLE_ORDER_SHARE - 1e-9))
 
     contradictory = np.zeros(n, dtype=bool)  # needs agreement items with both keyings
     flags = np.column_stack([straight, failed_checks > 0, too_fast, contradictory, too_many_missing, idealised])
@@ -496,6 +562,8 @@ def _forced_choice_flags(responses: Responses, scores: ScaleScores) -> ValidityF
         forced_choice=True,
         ideal_blocks=ideal_count.astype(np.int64),
         rated_blocks=rated_answered.astype(np.int64),
+        role_blocks=role_blocks,
+        role_rated=role_rated,
     )
 
 
@@ -504,6 +572,8 @@ __all__ = [
     "CONTRADICTION_SHARE",
     "FC_IDEALISED_MIN_BLOCKS",
     "FC_IDEALISED_STATEMENTS_ONLY",
+    "FC_IDEALISED_THRESHOLD",
+    "FC_ROLE_ORDER_SHARE",
     "FLAG_IDS",
     "IDEALISED_STATEMENTS_ONLY",
     "IDEALISED_THRESHOLD",

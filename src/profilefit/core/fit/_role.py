@@ -146,6 +146,28 @@ class RoleProfile(FrozenModel):
         texts: dict[str, str] = getattr(self, field)
         return texts.get(language, texts["en"])
 
+    def pull(self, scale: str, reverse: bool) -> float:
+        """How much agreeing with, or marking most, a statement of ``scale`` raises the fit: -1 to 1.
+
+        The scale's weight over the role's largest weight, signed by the statement's keying and the
+        direction the role prefers; 0 for a scale the role does not weigh. The forced-choice
+        ``idealised`` flag reads it (docs/scoring.md), and the simulation's coached applicant is pushed by it.
+
+        Examples
+        --------
+        >>> role = load_role("complex-case")
+        >>> role.pull("taking_charge", reverse=False), role.pull("taking_charge", reverse=True)
+        (1.0, -1.0)
+        >>> role.pull("procedure", reverse=False)
+        0.0
+        """
+        need = self.scales.get(scale)
+        if need is None:
+            return 0.0
+        top = max(n.weight for n in self.scales.values())
+        toward = (-1.0 if reverse else 1.0) * (-1.0 if need.direction == "lower" else 1.0)
+        return toward * need.weight / top
+
     def band(self, score: float) -> str:
         """The band of one fit score: ``"strong"``, ``"possible"`` or ``"weak"``."""
         if score >= self.bands.strong:

@@ -212,6 +212,12 @@ class Screener:
         )
         self.role, self._fit_scorer = self._bind_role(role)
         self._blank_blocks = self._least_wanted_blocks()
+        # On forced choice the idealised flag also reads whether blocks were answered in the role's order.
+        self._role_pull = (
+            None
+            if self.role is None or not self.instrument.blocks
+            else np.array([self.role.pull(s.scale, s.reverse) for s in self.instrument.statements], dtype=np.float64)
+        )
         self._role_sha256 = (
             None if self.role is None else hashlib.sha256(self.role.model_dump_json().encode("utf-8")).hexdigest()
         )
@@ -373,7 +379,7 @@ class Screener:
             # could not be computed, the probabilities lean on the training means.
             determined=(confidence >= self.min_confidence) & ~np.isnan(features).any(axis=1),
             percentiles=percentiles,
-            validity=validity_flags(responses, scores),
+            validity=validity_flags(responses, scores, self._role_pull),
             fit=fit,
         )
 

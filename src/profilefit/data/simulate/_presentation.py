@@ -125,12 +125,7 @@ def role_pull(role: RoleProfile, scale: str, reverse: bool) -> float:
     The role's normalised weight of the statement's scale, signed by the statement's keying and the
     direction the role wants the scale; 0 for a scale the role does not weigh.
     """
-    need = role.scales.get(scale)
-    if need is None:
-        return 0.0
-    top = max(n.weight for n in role.scales.values())
-    toward = (-1.0 if reverse else 1.0) * (-1.0 if need.direction == "lower" else 1.0)
-    return toward * need.weight / top
+    return role.pull(scale, reverse)
 
 
 def coached_statements(instrument: Instrument, role: RoleProfile, values: NDArray[np.float64]) -> NDArray[np.float64]:
