@@ -23,7 +23,13 @@ from profilefit.apps.service._core import NO_ROLE, AssessmentService
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
 from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN
 from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_pattern
-from profilefit.apps.service._problems import Problem, field_problems, not_found, problem_responses
+from profilefit.apps.service._problems import (
+    DATABASE_RETRY_SECONDS,
+    Problem,
+    field_problems,
+    not_found,
+    problem_responses,
+)
 from profilefit.apps.service._questionnaire import instrument_json
 from profilefit.apps.service._security import RateLimiter, match_key
 from profilefit.apps.service._settings import Settings
@@ -332,6 +338,12 @@ def api_router(service: AssessmentService) -> APIRouter:
             )
 
     def invite(request: InvitationRequest, owner: str) -> InvitationCreated:
+        if request.email:
+            with service.mail_quota.sending(owner):  # a slot of the key's hourly e-mails; back if none is sent
+                return make_invitation(request, owner)
+        return make_invitation(request, owner)
+
+    def make_invitation(request: InvitationRequest, owner: str) -> InvitationCreated:
         with service.sessions() as session:
             try:
                 # The address is never stored: it goes to the mail server from this request alone.
@@ -417,7 +429,10 @@ def health_router(service: AssessmentService) -> APIRouter:
             with service.engine.connect() as connection:
                 connection.execute(text("SELECT count(*) FROM invitations WHERE 1 = 0"))
         except Exception:
-            raise Problem(503, "the database is not reachable or not migrated", kind="not-ready") from None
+            retry = {"Retry-After": str(DATABASE_RETRY_SECONDS)}
+            raise Problem(
+                503, "the database is not reachable or not migrated", kind="not-ready", headers=retry
+            ) from None
         return {"status": "ready", "model_id": service.screener.model_info.model_id}
 
     return router

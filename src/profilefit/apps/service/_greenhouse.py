@@ -205,7 +205,7 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
             )
         key = f"header:{idempotency_key}" if idempotency_key else (f"url:{callback}" if callback else None)
         if key is None:
-            return send(request, owner, role, language, callback)
+            return limited(request, owner, role, language, callback)
 
         def replay(invitation_id: str) -> SendTestResponse | None:
             with service.sessions() as session:
@@ -217,10 +217,14 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
             scope="send_test",
             key=key,
             request=request.model_dump_json().encode("utf-8"),
-            make=lambda: send(request, owner, role, language, callback),
+            make=lambda: limited(request, owner, role, language, callback),
             replay=replay,
             made=lambda answer: answer.partner_interview_id,
         )
+
+    def limited(request: SendTest, owner: str, role: str, language: str, callback: str | None) -> SendTestResponse:
+        with service.mail_quota.sending(owner):  # a slot of the key's hourly e-mails; back if none is sent
+            return send(request, owner, role, language, callback)
 
     def send(request: SendTest, owner: str, role: str, language: str, callback: str | None) -> SendTestResponse:
         application = _application_id(request.candidate.greenhouse_profile_url)
