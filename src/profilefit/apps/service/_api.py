@@ -25,6 +25,7 @@ from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN
 from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_pattern
 from profilefit.apps.service._problems import (
     DATABASE_RETRY_SECONDS,
+    MAIL_RETRY_SECONDS,
     Problem,
     field_problems,
     not_found,
@@ -144,6 +145,15 @@ def _public_schema(schema: dict[str, Any], instrument: Instrument) -> dict[str, 
         name: {**field, "description": neutral} if name in answered else field
         for name, field in schema.get("properties", {}).items()
     }
+    required = set(schema.get("required", ()))
+    for name, field in properties.items():
+        if name not in required and "anyOf" not in field:
+            # The one reader takes null as "not given", which an optional field may be.
+            properties[name] = {"anyOf": [field, {"type": "null"}]}
+    if "candidate_id" in properties:
+        # The one reader takes a whole number as its decimal text (an ATS's numeric ids): published so.
+        digits = {"type": "integer", "minimum": 1 - 10**127, "maximum": 10**128 - 1}
+        properties["candidate_id"] = {"anyOf": [properties["candidate_id"], digits]}
     return {**schema, "properties": properties}
 
 
@@ -372,7 +382,9 @@ def api_router(service: AssessmentService) -> APIRouter:
                             422, "the e-mail was not sent; nothing was kept", errors=[_field("email", reason)]
                         ) from None
                     raise Problem(
-                        503, "the e-mail could not be sent; nothing was kept: send the request again later"
+                        503,
+                        "the e-mail could not be sent; nothing was kept: send the request again later",
+                        headers={"Retry-After": str(MAIL_RETRY_SECONDS)},
                     ) from None
             return InvitationCreated(
                 invitation_id=created.invitation.id,
@@ -382,7 +394,7 @@ def api_router(service: AssessmentService) -> APIRouter:
                 email_sent=sent,
             )
 
-    @router.get("/invitations/{invitation_id}", responses=problem_responses(404))
+    @router.get("/invitations/{invitation_id}", responses=problem_responses(404, 503))
     def get_invitation(
         invitation_id: Annotated[str, Field(max_length=64)], owner: Annotated[str, Depends(authorised)]
     ) -> dict[str, Any]:
@@ -396,7 +408,11 @@ def api_router(service: AssessmentService) -> APIRouter:
                 raise not_found("invitation")
             return service.status(invitation)
 
-    @router.delete("/candidates/{candidate_id}", summary="Erase a candidate's data (GDPR Art. 17)")
+    @router.delete(
+        "/candidates/{candidate_id}",
+        summary="Erase a candidate's data (GDPR Art. 17)",
+        responses=problem_responses(503),
+    )
     def erase(
         candidate_id: Annotated[str, Field(max_length=128)], owner: Annotated[str, Depends(authorised)]
     ) -> dict[str, Any]:

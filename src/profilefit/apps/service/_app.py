@@ -19,6 +19,7 @@ from profilefit.apps.service._callbacks import Clock
 from profilefit.apps.service._core import AssessmentService
 from profilefit.apps.service._greenhouse import greenhouse_router
 from profilefit.apps.service._limits import FailedLogins, LoginGuard
+from profilefit.apps.service._openapi import install as install_openapi
 from profilefit.apps.service._problems import BodyLimit, Problem, install_handlers, problem_response
 from profilefit.apps.service._retention import RetentionJob
 from profilefit.apps.service._settings import DEFAULT_ORGANISATION, RECOMMENDED_KEY_CHARS, Settings
@@ -105,6 +106,7 @@ def create_app(settings: Settings, *, artifact: ModelArtifact | None = None, clo
     app.include_router(api_router(service))
     app.include_router(greenhouse_router(service))
     app.include_router(take_router(service))
+    install_openapi(app)
 
     if settings.cors_origins:
         app.add_middleware(

@@ -29,6 +29,8 @@ TYPE_BASE = "https://profilefit.invalid/docs/service#"
 log = logging.getLogger("profilefit.service")
 #: ``Retry-After`` of a 503 answered because the database did not answer.
 DATABASE_RETRY_SECONDS = 30
+#: ``Retry-After`` of a 503 answered because the mail server could not take an e-mail.
+MAIL_RETRY_SECONDS = 60
 
 #: The JSON Schema of a problem as this service writes it (RFC 9457 members plus ``errors``).
 PROBLEM_SCHEMA: dict[str, Any] = {
