@@ -308,6 +308,9 @@ def test_what_schemathesis_found_stays_fixed(tmp_path, inbox):
     invite = {"candidate_id": "c-1", "email": "\u00a0@example.test"}
     refused = http.post("/v1/invitations", headers=support.AUTH, json=invite)
     assert refused.status_code == 422 and refused.json()["detail"] == "the request does not match the API's schema"
+    # A body that is not UTF-8: the 400 FastAPI sends, now documented.
+    broken = http.post("/v1/invitations", headers={**support.AUTH, "Content-Type": "application/json"}, content=b"\x80")
+    assert broken.status_code == 400 and broken.headers["content-type"] == PROBLEM_TYPE
     # A JSON true is not Greenhouse's id 1.
     report = {"api_call": "send_test", "partner_interview_id": True}
     assert http.post("/greenhouse/response_error", headers=GH, json=report).status_code == 422
