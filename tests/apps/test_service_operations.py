@@ -6,6 +6,7 @@ Clocks are injected (no sleeps): the app's clock drives both the failed-login wi
 from __future__ import annotations
 
 import shutil
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -204,6 +205,33 @@ def test_each_key_has_its_own_emails(tmp_path, inbox):
     assert http.post("/v1/invitations", headers=support.AUTH, json=invite).status_code == 429
     other = {"Authorization": f"Bearer {other_key}"}
     assert http.post("/v1/invitations", headers=other, json=invite).status_code == 201
+
+
+def test_workers_racing_for_the_last_emails_never_send_more_than_the_limit(tmp_path):
+    """Rule: the slot is written before it is counted, so racing senders exceed the limit never (at worst refuse)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from profilefit.apps.service._limits import MailQuota
+    from profilefit.apps.service._problems import Problem
+
+    http = app_client(tmp_path, Clock())
+    service = http.app.state.service  # type: ignore[attr-defined]
+    quota = MailQuota(service.sessions, 3, clock=Clock())
+    barrier = threading.Barrier(8)
+
+    def send(_: int) -> bool:
+        barrier.wait()
+        try:
+            with quota.sending("owner-digest"):
+                return True
+        except Problem as refused:
+            assert refused.status == 429
+            return False
+
+    with ThreadPoolExecutor(8) as pool:
+        sent = sum(pool.map(send, range(8)))
+    assert 1 <= sent <= 3
+    assert mail_sends(http) == sent
 
 
 def test_limit_settings_are_read_and_checked():
