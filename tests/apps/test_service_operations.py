@@ -347,3 +347,19 @@ def test_what_schemathesis_found_stays_fixed(tmp_path, inbox):
     properties = score["application/json"]["schema"]["properties"]
     assert {"type": "integer"}.items() <= properties["candidate_id"]["anyOf"][1].items()
     assert {"type": "null"} in properties["schema_version"]["anyOf"]
+
+
+def test_the_email_table_keeps_only_the_last_hour(tmp_path, inbox):
+    _, smtp = inbox
+    clock = Clock()
+    other_key = "second-organisation-0123456789"
+    settings = support.settings(tmp_path, smtp=smtp).with_keys([support.KEY, other_key])
+    http = TestClient(create_app(settings, artifact=support.artifact(), clock=clock))
+    invite = {"candidate_id": "c-1", "email": "c1@example.test"}
+    for _ in range(3):
+        assert http.post("/v1/invitations", headers=support.AUTH, json=invite).status_code == 201
+    assert mail_sends(http) == 3
+    clock.advance(3600)
+    other = {"Authorization": f"Bearer {other_key}"}
+    assert http.post("/v1/invitations", headers=other, json=invite).status_code == 201
+    assert mail_sends(http) == 1  # the first key's rows went with the other key's e-mail

@@ -199,7 +199,8 @@ class MailQuota:
         now = self.clock()
         since = now - MAIL_WINDOW
         with self.sessions() as session:
-            session.execute(delete(MailSend).where(MailSend.owner == owner, MailSend.sent_at <= since))
+            # Every key's rows older than the hour go: the table holds the last hour's e-mails at most.
+            session.execute(delete(MailSend).where(MailSend.sent_at <= since))
             slot = MailSend(owner=owner, sent_at=now)
             session.add(slot)
             session.commit()
