@@ -1,16 +1,23 @@
 """Schemathesis against the service's own OpenAPI: no 5xx and no response outside the documented schema.
 
-Driven through Hypothesis directly (schemathesis' pytest plugin does not run on this
-pytest); every operation of /openapi.json gets generated requests, valid and invalid.
+The first test drives schemathesis through Hypothesis directly (its pytest plugin does not run on this
+pytest); every operation of /openapi.json gets generated requests, valid and invalid. The second runs
+schemathesis' own engine, as ``schemathesis run --checks all`` does: every phase (examples, coverage,
+fuzzing, and stateful sequences that follow the document's links) with every check, in a time budget.
 """
 
 from __future__ import annotations
+
+import os
+import time
 
 import pytest
 import schemathesis
 from aiosmtpd.controller import Controller
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import Status, events, from_schema
 
 from profilefit.apps.service import SmtpSettings
 from tests import service_support as support
@@ -20,18 +27,22 @@ pytestmark = pytest.mark.slow  # each runs a program, a browser or a server
 
 
 @pytest.fixture(scope="module")
-def api_schema(tmp_path_factory):
+def api_app(tmp_path_factory):
     # A real SMTP server on loopback, so that invitations e-mail as they would in use.
     mail = Controller(Inbox(), hostname="127.0.0.1", port=free_port(), enable_SMTPUTF8=True)
     mail.start()
     smtp = SmtpSettings(host="127.0.0.1", port=mail.port, starttls=False)
-    with support.client(tmp_path_factory.mktemp("fuzz"), rate_per_second=0, smtp=smtp) as http:
-        yield schemathesis.openapi.from_asgi("/openapi.json", http.app)
+    # No rate limit and no failed-login limit: the checks send requests without a key on purpose.
+    with support.client(
+        tmp_path_factory.mktemp("fuzz"), rate_per_second=0, login_failures_per_minute=0, smtp=smtp
+    ) as http:
+        yield http.app
     mail.stop()
 
 
-def test_property_api_keeps_its_own_openapi_contract(api_schema):
+def test_property_api_keeps_its_own_openapi_contract(api_app):
     """Rule: whatever a client sends, the service answers with no 5xx and within its documented responses."""
+    api_schema = schemathesis.openapi.from_asgi("/openapi.json", api_app)
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 14
 
@@ -42,3 +53,49 @@ def test_property_api_keeps_its_own_openapi_contract(api_schema):
         case.call_and_validate(headers=headers)  # every check, "schema-valid data is accepted" included
 
     call()
+
+
+#: Seconds the engine may run (every phase shares it); CI's budget for this file is about a minute.
+ENGINE_SECONDS = float(os.environ.get("PROFILEFIT_FUZZ_SECONDS", "45"))
+
+
+def test_property_api_passes_every_schemathesis_check_in_every_phase(api_app):
+    """Rule: ``schemathesis run --checks all``, stateful phase included, finds nothing within its time budget.
+
+    The checks include status codes, content types, headers and bodies as documented, schema-valid data
+    accepted and schema-invalid data refused, requests without a key refused, unsupported methods
+    answered 405, and, in the stateful phase, a created invitation readable and an erased one gone.
+    """
+    config = SchemathesisConfig.from_dict(
+        {
+            "seed": int(os.environ.get("PROFILEFIT_FUZZ_SEED", "20261207")),
+            "max-time": ENGINE_SECONDS,
+            "generation": {"max-examples": 5},
+            "operations": [
+                {"include-path-regex": "^/v1/", "headers": dict(support.AUTH)},
+                {"include-path-regex": "^/greenhouse/", "headers": dict(GH)},
+            ],
+        }
+    )
+    schema = schemathesis.openapi.from_asgi("/openapi.json", api_app, config=config)
+    started = time.perf_counter()
+    cases: dict[str, int] = {}
+    failures: dict[tuple[str | None, str], str] = {}
+    errors = []
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            cases[event.phase.value] = cases.get(event.phase.value, 0) + len(event.recorder.cases)
+            for nodes in event.recorder.checks.values():
+                for node in nodes:
+                    if node.status == Status.FAILURE and node.failure_info is not None:
+                        failure = node.failure_info.failure
+                        found = f"{failure.title}: {failure.message}\n{node.failure_info.code_sample}"
+                        failures.setdefault((event.label, node.name), found)
+        elif isinstance(event, events.NonFatalError | events.FatalError):
+            errors.append(repr(event))
+    elapsed = time.perf_counter() - started
+    print(f"schemathesis engine: {elapsed:.1f} s, cases by phase {cases}")
+    assert not errors
+    assert not failures, "\n\n".join(f"{label} {check}: {found}" for (label, check), found in failures.items())
+    for phase in ("coverage", "fuzzing", "stateful"):
+        assert cases.get(phase, 0) > 0, (phase, cases)

@@ -23,7 +23,14 @@ from profilefit.apps.service._core import NO_ROLE, AssessmentService
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
 from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN
 from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_pattern
-from profilefit.apps.service._problems import Problem, field_problems, not_found, problem_responses
+from profilefit.apps.service._problems import (
+    DATABASE_RETRY_SECONDS,
+    MAIL_RETRY_SECONDS,
+    Problem,
+    field_problems,
+    not_found,
+    problem_responses,
+)
 from profilefit.apps.service._questionnaire import instrument_json
 from profilefit.apps.service._security import RateLimiter, match_key
 from profilefit.apps.service._settings import Settings
@@ -138,6 +145,15 @@ def _public_schema(schema: dict[str, Any], instrument: Instrument) -> dict[str, 
         name: {**field, "description": neutral} if name in answered else field
         for name, field in schema.get("properties", {}).items()
     }
+    required = set(schema.get("required", ()))
+    for name, field in properties.items():
+        if name not in required and "anyOf" not in field:
+            # The one reader takes null as "not given", which an optional field may be.
+            properties[name] = {"anyOf": [field, {"type": "null"}]}
+    if "candidate_id" in properties:
+        # The one reader takes a whole number as its decimal text (an ATS's numeric ids): published so.
+        digits = {"type": "integer", "minimum": 1 - 10**127, "maximum": 10**128 - 1}
+        properties["candidate_id"] = {"anyOf": [properties["candidate_id"], digits]}
     return {**schema, "properties": properties}
 
 
@@ -332,6 +348,12 @@ def api_router(service: AssessmentService) -> APIRouter:
             )
 
     def invite(request: InvitationRequest, owner: str) -> InvitationCreated:
+        if request.email:
+            with service.mail_quota.sending(owner):  # a slot of the key's hourly e-mails; back if none is sent
+                return make_invitation(request, owner)
+        return make_invitation(request, owner)
+
+    def make_invitation(request: InvitationRequest, owner: str) -> InvitationCreated:
         with service.sessions() as session:
             try:
                 # The address is never stored: it goes to the mail server from this request alone.
@@ -360,7 +382,9 @@ def api_router(service: AssessmentService) -> APIRouter:
                             422, "the e-mail was not sent; nothing was kept", errors=[_field("email", reason)]
                         ) from None
                     raise Problem(
-                        503, "the e-mail could not be sent; nothing was kept: send the request again later"
+                        503,
+                        "the e-mail could not be sent; nothing was kept: send the request again later",
+                        headers={"Retry-After": str(MAIL_RETRY_SECONDS)},
                     ) from None
             return InvitationCreated(
                 invitation_id=created.invitation.id,
@@ -370,7 +394,7 @@ def api_router(service: AssessmentService) -> APIRouter:
                 email_sent=sent,
             )
 
-    @router.get("/invitations/{invitation_id}", responses=problem_responses(404))
+    @router.get("/invitations/{invitation_id}", responses=problem_responses(404, 503))
     def get_invitation(
         invitation_id: Annotated[str, Field(max_length=64)], owner: Annotated[str, Depends(authorised)]
     ) -> dict[str, Any]:
@@ -384,7 +408,11 @@ def api_router(service: AssessmentService) -> APIRouter:
                 raise not_found("invitation")
             return service.status(invitation)
 
-    @router.delete("/candidates/{candidate_id}", summary="Erase a candidate's data (GDPR Art. 17)")
+    @router.delete(
+        "/candidates/{candidate_id}",
+        summary="Erase a candidate's data (GDPR Art. 17)",
+        responses=problem_responses(503),
+    )
     def erase(
         candidate_id: Annotated[str, Field(max_length=128)], owner: Annotated[str, Depends(authorised)]
     ) -> dict[str, Any]:
@@ -417,7 +445,10 @@ def health_router(service: AssessmentService) -> APIRouter:
             with service.engine.connect() as connection:
                 connection.execute(text("SELECT count(*) FROM invitations WHERE 1 = 0"))
         except Exception:
-            raise Problem(503, "the database is not reachable or not migrated", kind="not-ready") from None
+            retry = {"Retry-After": str(DATABASE_RETRY_SECONDS)}
+            raise Problem(
+                503, "the database is not reachable or not migrated", kind="not-ready", headers=retry
+            ) from None
         return {"status": "ready", "model_id": service.screener.model_info.model_id}
 
     return router

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,13 +11,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from profilefit.apps.service._api import api_router, health_router
 from profilefit.apps.service._callbacks import Clock
 from profilefit.apps.service._core import AssessmentService
 from profilefit.apps.service._greenhouse import greenhouse_router
+from profilefit.apps.service._limits import FailedLogins, LoginGuard
+from profilefit.apps.service._openapi import install as install_openapi
 from profilefit.apps.service._problems import BodyLimit, Problem, install_handlers, problem_response
 from profilefit.apps.service._retention import RetentionJob
 from profilefit.apps.service._settings import DEFAULT_ORGANISATION, RECOMMENDED_KEY_CHARS, Settings
@@ -93,11 +95,17 @@ def create_app(settings: Settings, *, artifact: ModelArtifact | None = None, clo
         # The page may read the invitation's language from the database: off the event loop.
         return await run_in_threadpool(error_page, service, request, status)
 
+    async def refused_page(request: Request, wait: float) -> Response:
+        page = await run_in_threadpool(error_page, service, request, 429)
+        page.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        return page
+
     install_handlers(app, page=candidate_error)
     app.include_router(health_router(service))
     app.include_router(api_router(service))
     app.include_router(greenhouse_router(service))
     app.include_router(take_router(service))
+    install_openapi(app)
 
     if settings.cors_origins:
         app.add_middleware(
@@ -107,6 +115,11 @@ def create_app(settings: Settings, *, artifact: ModelArtifact | None = None, clo
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    # Per worker; tests drive its clock through create_app's.
+    seconds = (lambda: clock().timestamp()) if clock is not None else None
+    logins = FailedLogins(settings.login_failures_per_minute, 60.0, clock=seconds)
+    app.state.failed_logins = logins
+    app.add_middleware(LoginGuard, logins=logins, signer=service.signer, page=refused_page)
     app.add_middleware(AccessLog)
     return app
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from profilefit.apps.service._callbacks import CallbackSender, Clock
 from profilefit.apps.service._idempotency import IdempotencyKeys
+from profilefit.apps.service._limits import MailQuota
 from profilefit.apps.service._outbound import send_mail
 from profilefit.apps.service._questionnaire import answer_value, page_ids
 from profilefit.apps.service._security import Signer
@@ -114,6 +115,7 @@ class AssessmentService:
         self.sessions = sessions(self.engine)
         self.callbacks = CallbackSender(self.sessions, settings, clock=clock)
         self.idempotency = IdempotencyKeys(self.sessions, settings.secret_key, settings.idempotency_hours, clock=clock)
+        self.mail_quota = MailQuota(self.sessions, settings.emails_per_hour, clock=clock)
         self.pages = page_ids(self.instrument)
         self.texts = texts()
 

@@ -22,13 +22,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, create_model
 
 from profilefit.apps.service._core import NO_ROLE, AssessmentService
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
 from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN
 from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_pattern
-from profilefit.apps.service._problems import Problem, problem_responses
+from profilefit.apps.service._problems import MAIL_RETRY_SECONDS, Problem, problem_responses
 from profilefit.apps.service._security import match_key
 from profilefit.core.fit import load_role
 from profilefit.core.screening import NOTICE
@@ -95,9 +95,10 @@ class ResponseError(_Lenient):
 
     api_call: str
     errors: list[str] = Field(default_factory=list)
-    partner_test_id: str | int | None = None
+    # Strict: a JSON true is not the id 1, as the published schema (string or integer) says.
+    partner_test_id: StrictStr | StrictInt | None = None
     partner_test_name: str | None = None
-    partner_interview_id: str | int | None = None
+    partner_interview_id: StrictStr | StrictInt | None = None
     candidate_email: str | None = None
 
 
@@ -192,10 +193,19 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
                 errors=[{"field": "partner_test_id", "pointer": "#/partner_test_id", "reason": reason}],
             )
         callback = request.url or request.candidate.url
-        if callback is not None and not callback_allowed(callback, settings):
+        # Each URL sent must be allowed (an empty one too), not only the one that is used.
+        refused = [
+            (where, pointer)
+            for where, pointer, url in (
+                ("url", "#/url", request.url),
+                ("candidate.url", "#/candidate/url", request.candidate.url),
+            )
+            if url is not None and not callback_allowed(url, settings)
+        ]
+        if refused:
             # Refused, not dropped: a callback that would silently never arrive is worse than an error now.
             log.warning("send_test for test %s refused: completion callback host not allowed", request.partner_test_id)
-            where, pointer = ("url", "#/url") if request.url else ("candidate.url", "#/candidate/url")
+            where, pointer = refused[0]
             schemes = "https or http" if settings.allow_http_callbacks else "https"
             reason = f"allowed: an {schemes} URL on one of {', '.join(settings.callback_hosts)}"
             raise Problem(
@@ -205,7 +215,7 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
             )
         key = f"header:{idempotency_key}" if idempotency_key else (f"url:{callback}" if callback else None)
         if key is None:
-            return send(request, owner, role, language, callback)
+            return limited(request, owner, role, language, callback)
 
         def replay(invitation_id: str) -> SendTestResponse | None:
             with service.sessions() as session:
@@ -217,10 +227,14 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
             scope="send_test",
             key=key,
             request=request.model_dump_json().encode("utf-8"),
-            make=lambda: send(request, owner, role, language, callback),
+            make=lambda: limited(request, owner, role, language, callback),
             replay=replay,
             made=lambda answer: answer.partner_interview_id,
         )
+
+    def limited(request: SendTest, owner: str, role: str, language: str, callback: str | None) -> SendTestResponse:
+        with service.mail_quota.sending(owner):  # a slot of the key's hourly e-mails; back if none is sent
+            return send(request, owner, role, language, callback)
 
     def send(request: SendTest, owner: str, role: str, language: str, callback: str | None) -> SendTestResponse:
         application = _application_id(request.candidate.greenhouse_profile_url)
@@ -247,7 +261,9 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
                     reason = "the mail server refused this address"
                     field = {"field": "candidate.email", "pointer": "#/candidate/email", "reason": reason}
                     raise Problem(422, "the test e-mail was not sent", errors=[field]) from None
-                raise Problem(503, "the test e-mail could not be sent; try again later", kind="mail-failed") from None
+                retry = {"Retry-After": str(MAIL_RETRY_SECONDS)}
+                detail = "the test e-mail could not be sent; try again later"
+                raise Problem(503, detail, kind="mail-failed", headers=retry) from None
             invitation.email = None  # sent: the address is not kept (data minimisation)
             session.commit()
             return SendTestResponse(partner_interview_id=invitation.id)
@@ -257,7 +273,7 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
         response_model=TestStatus,
         response_model_exclude_none=True,
         summary="Greenhouse: status",
-        responses=problem_responses(404),
+        responses=problem_responses(404, 503),
     )
     def test_status(
         partner_interview_id: Annotated[str, Query(max_length=64)], owner: Annotated[str, Depends(organisation)]

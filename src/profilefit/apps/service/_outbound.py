@@ -26,9 +26,10 @@ from profilefit.exceptions import MailError
 log = logging.getLogger("profilefit.service")
 
 #: What the service accepts as an e-mail address: no specials outside quotes, no control or line-break
-#: characters (so no header injection), a dot in the domain. Plain classes, not \s: JSON Schema
-#: regexes (ECMA) and Python disagree on what \s matches.
-_ATOM = r"""[^@ "(),:;<>\[\\\]\x00-\x1f\x7f-\x9f\u2028\u2029]"""
+#: characters (so no header injection), no white space of any script (Python's e-mail package strips it,
+#: so an address of a no-break space would go out empty), a dot in the domain. Plain classes, not \s: JSON
+#: Schema regexes (ECMA) and Python disagree on what \s matches.
+_ATOM = r"""[^@ "(),:;<>\[\\\]\x00-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"""
 EMAIL_PATTERN = "^" + _ATOM + "{1,64}@" + _ATOM + r"{1,200}\." + _ATOM + "{2,63}$"
 
 

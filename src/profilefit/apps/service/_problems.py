@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,6 +27,10 @@ PROBLEM_TYPE = "application/problem+json"
 #: Problem ``type`` URIs are relative references into docs/service.md.
 TYPE_BASE = "https://profilefit.invalid/docs/service#"
 log = logging.getLogger("profilefit.service")
+#: ``Retry-After`` of a 503 answered because the database did not answer.
+DATABASE_RETRY_SECONDS = 30
+#: ``Retry-After`` of a 503 answered because the mail server could not take an e-mail.
+MAIL_RETRY_SECONDS = 60
 
 #: The JSON Schema of a problem as this service writes it (RFC 9457 members plus ``errors``).
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -172,6 +177,16 @@ def install_handlers(app: FastAPI, *, page: Callable[[Request, int], Awaitable[R
                 }
             )
         return problem_response(Problem(422, "the request does not match the API's schema", errors=errors))
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(request: Request, error: SQLAlchemyError) -> Response:
+        # A database that is down, locked or unreachable is a pause, not a fault of the request: 503.
+        log.error("%s %s: database error %s", request.method, _route(request), type(error).__name__)
+        if page is not None and candidate(request):
+            return await page(request, 503)
+        retry = {"Retry-After": str(DATABASE_RETRY_SECONDS)}
+        detail = "the database is not available: send the request again later"
+        return problem_response(Problem(503, detail, kind="database-unavailable", headers=retry))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> Response:

@@ -100,6 +100,12 @@ class Settings:
         Request-size limits.
     rate_per_second, rate_burst : float
         Per-key token bucket, per worker process; ``rate_per_second=0`` turns it off.
+    login_failures_per_minute : int, default=20
+        Failed logins (401, or a forged candidate or report link) one client address may have per minute, per
+        worker process; past it the address gets 429 until the minute ends. ``0`` turns it off.
+    emails_per_hour : int, default=500
+        E-mails (invitations, Greenhouse tests) one API key may send in any hour, counted in the database
+        across workers and restarts; past it, 429. ``0`` turns it off.
     cors_origins : tuple of str
         Origins allowed to call the API from a browser; empty (the default) sends no CORS headers.
     invitation_days : float, default=14
@@ -152,6 +158,8 @@ class Settings:
     max_batch: int = MAX_BATCH
     rate_per_second: float = 50.0
     rate_burst: float = 100.0
+    login_failures_per_minute: int = 20
+    emails_per_hour: int = 500
     cors_origins: tuple[str, ...] = ()
     invitation_days: float = 14.0
     retention_days: float = 180.0
@@ -176,6 +184,9 @@ class Settings:
             raise ValueError("secret_key must be at least 16 bytes; set PROFILEFIT_SECRET_KEY or --secret-key-file")
         if self.max_batch < 1 or self.max_body_bytes < 1024:
             raise ValueError("max_batch must be at least 1 and max_body_bytes at least 1024")
+        for name in ("login_failures_per_minute", "emails_per_hour"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name}={getattr(self, name)!r}: allowed: 0 (no limit) or a positive whole number")
         # Zero days would erase every invitation at the next run; NaN compares false and is refused too.
         for name in ("retention_days", "decision_log_days"):
             if not getattr(self, name) > 0:
@@ -266,6 +277,8 @@ class Settings:
             "max_batch": int,
             "rate_per_second": float,
             "rate_burst": float,
+            "login_failures_per_minute": int,
+            "emails_per_hour": int,
             "invitation_days": float,
             "retention_days": float,
             "decision_log_days": float,

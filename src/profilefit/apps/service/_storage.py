@@ -167,6 +167,19 @@ class IdempotencyKey(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
+class MailSend(Base):
+    """One e-mail sent (or being sent) with an API key, for the per-key hourly limit; kept for an hour.
+
+    It names the key's digest and the time only: no address, no invitation.
+    """
+
+    __tablename__ = "mail_sends"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class Erasure(Base):
     """That a candidate's data was erased, when, why and how much; the candidate id is kept only as a keyed hash.
 
