@@ -491,8 +491,9 @@ class AssessmentService:
             session.rollback()
             return None
         try:
-            edition = self.edition(invitation)
-            result = edition.screener_for(invitation.role).score(self.assessment(invitation))
+            result = self.screener_for(invitation.role, self.edition(invitation).version).score(
+                self.assessment(invitation)
+            )
             invitation.results.append(
                 StoredResult(
                     candidate_id=invitation.candidate_id,
