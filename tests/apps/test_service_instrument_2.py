@@ -19,9 +19,11 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from profilefit.apps.service import SmtpSettings, create_app
 from profilefit.apps.service._core import reference_models
+from profilefit.apps.service._questionnaire import answer_value, block_answer
 from profilefit.apps.service._storage import Answer, make_engine, upgrade
 from profilefit.core.instrument import BLOCK_ANSWERS, Instrument, load_instrument
 from profilefit.core.screening import Screener
@@ -34,6 +36,11 @@ INSTRUMENT_2 = load_instrument("customer-contact-2.0")
 @pytest.fixture(scope="module")
 def models():
     return reference_models()
+
+
+@pytest.fixture(scope="module")
+def screener_2(models):
+    return Screener(models[1])
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +117,10 @@ def test_the_service_serves_both_reference_models_and_invites_on_2_0(http):
     created = invite(http)
     assert status_of(http, created["invitation_id"])["instrument_version"] == "2.0"
     assert service(http).pages[0] == ["b01", "b02", "b03", "b04"]  # blocks come first, four to a page
+    model = http.get("/v1/model", headers=support.AUTH).json()
+    assert model["model_id"] == served.current.artifact.manifest.model_id
+    assert model["served"] == {v: e.artifact.manifest.model_id for v, e in served.editions.items()}
+    assert "customer-contact-2.0" in model["served"]["2.0"]
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
@@ -399,3 +410,22 @@ class Structure(HTMLParser):
         parser = cls()
         parser.feed(html)
         return parser
+
+
+MARKS = st.one_of(st.sampled_from(["a", "b", "c", "", "d", "A", " a", "ab", "١"]), st.text(max_size=2))
+
+
+@settings(max_examples=200, deadline=None)
+@given(most=MARKS, least=MARKS)
+def test_the_page_saves_a_block_only_as_the_one_rule_reads_its_two_marks(screener_2, most, least):
+    """Rule: two marks the page stores are the two-letter answer the schema reads, and nothing else is stored."""
+    text, problem = block_answer(most, least)
+    saved = None if problem is not None else answer_value(INSTRUMENT_2, "b01", text)
+    try:
+        read = screener_2.assessment_model.model_validate({"candidate_id": "c1", "b01": most + least}).b01
+    except ValidationError:
+        read = None
+    if saved is not None:
+        assert saved == read == most + least and most != least
+    if read is not None and most in ("a", "b", "c") and least in ("a", "b", "c"):
+        assert saved == read  # what the rule accepts from two single letters, the page accepts too

@@ -316,9 +316,14 @@ def api_router(service: AssessmentService) -> APIRouter:
 
     @router.get("/model", summary="The model: manifest and model-card figures")
     def get_model() -> dict[str, Any]:
-        """Which model scores, what it was trained on, and its evaluation figures."""
+        """The model new invitations are scored with: what it was trained on, its evaluation figures.
+
+        ``served`` names the model of every instrument version served (the older one scores the
+        invitations made with it).
+        """
         manifest = service.artifact.manifest.model_dump(mode="json")
-        return {"notice": NOTICE, **manifest}
+        served = {version: edition.artifact.manifest.model_id for version, edition in service.editions.items()}
+        return {"notice": NOTICE, **manifest, "served": served}
 
     @router.post(
         "/invitations",
