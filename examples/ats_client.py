@@ -101,13 +101,18 @@ def main(base_url: str = "http://127.0.0.1:8000", key: str | None = None) -> int
     service = Service(base_url, key)
 
     instrument = service.call("GET", "/v1/instrument?lang=nb")
+    # Version 2.0 (what new invitations use) has forced-choice blocks; 1.x has agreement items.
+    blocks = instrument.get("blocks", [])
+    first = blocks[0]["statements"][0]["text"] if blocks else instrument["items"][0]["text"]
     print(
-        f"instrument {instrument['instrument_id']} {instrument['version']}: {len(instrument['items'])} statements, "
-        f"{len(instrument['scenarios'])} scenarios, about {instrument['estimated_minutes'][0]:.0f}-"
-        f"{instrument['estimated_minutes'][1]:.0f} minutes; first statement: {instrument['items'][0]['text']!r}"
+        f"instrument {instrument['instrument_id']} {instrument['version']}: {len(blocks)} blocks, "
+        f"{len(instrument['items'])} statements, {len(instrument['scenarios'])} scenarios, about "
+        f"{instrument['estimated_minutes'][0]:.0f}-{instrument['estimated_minutes'][1]:.0f} minutes; "
+        f"first statement: {first!r}"
     )
 
-    one = service.call("POST", "/v1/score", {"candidate_id": "ats-1", "tc1": 5, "tc4": 6, "sj1": "b"})
+    # A block's answer is two letters: the statement most like the candidate, then the one least like them.
+    one = service.call("POST", "/v1/score", {"candidate_id": "ats-1", "b01": "ac", "b02": "ba", "sj1": "b"})
     print(
         f"scored ats-1: profile {one['profile']}, fit {one['fit']['score']} ({one['fit']['band'] or 'incomplete'}), "
         f"needs human review: {one['needs_human_review']}"
@@ -115,7 +120,7 @@ def main(base_url: str = "http://127.0.0.1:8000", key: str | None = None) -> int
     batch = service.call(
         "POST",
         "/v1/score/batch",
-        {"assessments": [{"candidate_id": "ats-2", "tc1": 4}, {"candidate_id": "ats-3", "tc1": 7}]},
+        {"assessments": [{"candidate_id": "ats-2", "b01": "cb"}, {"candidate_id": "ats-3", "b01": "aa"}]},
     )
     print(f"batch: {batch['summary']}; problem: {batch['problems'][0]['field']}: {batch['problems'][0]['reason']}")
 
@@ -132,7 +137,15 @@ def main(base_url: str = "http://127.0.0.1:8000", key: str | None = None) -> int
     labels = instrument["response_scale"]["labels"]
     rng = random.Random(4)
 
+    most: dict[str, str] = {}
+
     def choose(question: str, options: list[str]) -> str:
+        block, _, mark = question.rpartition("_")
+        if mark == "most":  # a block's two marks: most, then least, never the same statement
+            most[block] = rng.choice(options)
+            return most[block]
+        if mark == "least":
+            return rng.choice([option for option in options if option != most.get(block)])
         text = next((item["text"] for item in instrument["attention_checks"] if item["id"] == question), "")
         asked = [str(k + instrument["response_scale"]["min"]) for k, label in enumerate(labels) if f"«{label}»" in text]
         return asked[0] if asked else rng.choice(options)

@@ -96,8 +96,19 @@ def fill_in(http: TestClient, link: str, answers: dict[str, Any], *, lang: str |
         form = parse(page.text)
         if not form.radios:
             return page.text
-        data = {name: str(answers[name]) for name in form.radios}
+        data = {name: posted_value(answers, name) for name in form.radios}
         page = http.post(str(form.action), data={**data, "lang": chosen})
+
+
+def posted_value(answers: dict[str, Any], name: str) -> str:
+    """What a browser posts for one radio group: the answer, or one letter of a block's answer ("ac").
+
+    A forced-choice block has two groups, ``ID_most`` and ``ID_least``: the first and the second letter.
+    """
+    if name in answers:
+        return str(answers[name])
+    block, _, mark = name.rpartition("_")
+    return str(answers[block])[0 if mark == "most" else 1]
 
 
 # ---- Greenhouse and e-mail ----------------------------------------------------------------------

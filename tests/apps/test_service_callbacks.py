@@ -355,7 +355,7 @@ def test_the_outbox_row_commits_with_the_result_or_not_at_all(tmp_path, port, mo
         class Broken(Exception):
             pass
 
-        def failing(role):
+        def failing(role, version=None):
             raise Broken  # scoring fails after the link was claimed, inside the transaction
 
         with monkeypatch.context() as patched:

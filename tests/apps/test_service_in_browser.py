@@ -1,14 +1,19 @@
-"""The candidate page in headless Chromium: a real browser answers the whole test in nb at 390 px.
+"""The candidate page in headless Chromium: a real browser answers the whole 2.0 test in nb at 390 px.
 
-Against a real ``profilefit serve`` on loopback, invited through Greenhouse's send_test with the
-e-mail caught by a real SMTP server on loopback: every answer is given by clicking the option's
-label (so each label must belong to its radio), every page is sent with the page's own button,
-and no page may be wider than the window. At 1280 px the six answer options sit in one row.
+Against a real ``profilefit serve`` on loopback (which invites on instrument 2.0), invited through
+Greenhouse's send_test with the e-mail caught by a real SMTP server on loopback: every answer is
+given by clicking the option's label (so each label must belong to its radio), a block's two marks
+by clicking a statement under "most like me" and another under "least like me"; one block is first
+sent with the same statement twice and the error summary must name it; every page is sent with the
+page's own button, and no page may be wider than the window. The keyboard alone (Tab, arrow keys,
+space) can mark a block. At 1280 px the six agreement options sit in one row.
 Without Chromium the test skips, except in CI, where it fails (tests/pages/test_pages_in_browser.py).
+Set PROFILEFIT_SCREENSHOTS to a folder to keep a screenshot of the first block page at each width.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -16,15 +21,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from profilefit.core.instrument import load_instrument
+from profilefit.core.instrument import BLOCK_ANSWERS, load_instrument
 from tests.chromium import Chromium, require_chromium
 from tests.service_support import Inbox, basic, free_port, send_test_body
 
-pytestmark = pytest.mark.slow  # each runs a program, a browser or a server
+pytestmark = [pytest.mark.slow, pytest.mark.browser]  # each runs a server and a browser
 
 KEY = "browser-test-key"
 
@@ -104,12 +110,32 @@ class Tab:
         self.run(f"document.querySelector({json.dumps(selector)}).click()")
         self.browser.wait_for("Page.loadEventFired", self.session)
 
+    def key(self, key: str, code: str, key_code: int) -> None:
+        """Press and release one key, as a keyboard would (focus moves, radios change, no script of ours runs)."""
+        event = {"key": key, "code": code, "windowsVirtualKeyCode": key_code}
+        self.browser.call("Input.dispatchKeyEvent", {"type": "rawKeyDown", **event}, self.session)
+        if key == " ":
+            self.browser.call("Input.dispatchKeyEvent", {"type": "char", "text": " "}, self.session)
+        self.browser.call("Input.dispatchKeyEvent", {"type": "keyUp", **event}, self.session)
+
+    def screenshot(self, name: str) -> None:
+        """Keep a screenshot of the whole page in PROFILEFIT_SCREENSHOTS, when it names a folder."""
+        folder = os.environ.get("PROFILEFIT_SCREENSHOTS")
+        if not folder:
+            return
+        size = self.browser.call("Page.getLayoutMetrics", {}, self.session)["cssContentSize"]
+        clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 12000), "scale": 1}
+        shot = {"format": "png", "captureBeyondViewport": True, "clip": clip}
+        data = self.browser.call("Page.captureScreenshot", shot, self.session)["data"]
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        (Path(folder) / name).write_bytes(base64.b64decode(data))
+
 
 def test_greenhouse_send_test_mail_and_a_real_browser_at_390_px_to_test_status(server, inbox):
     """send_test → the e-mail on a loopback SMTP server → its link → every page answered in nb → complete."""
     browser_path = require_chromium()
-    instrument = load_instrument()
-    answers = {item: str(1 + k % 6) for k, item in enumerate(instrument.item_ids)}
+    instrument = load_instrument("customer-contact-2.0")
+    answers = {block: BLOCK_ANSWERS[k % 6] for k, block in enumerate(instrument.block_ids)}
     answers.update({check.id: str(check.expected or 2) for check in instrument.attention_checks})
     answers.update({s.id: s.options[-1].id for s in instrument.scenarios})
     handler, _ = inbox
@@ -117,7 +143,10 @@ def test_greenhouse_send_test_mail_and_a_real_browser_at_390_px_to_test_status(s
         server, "POST", "/greenhouse/send_test", send_test_body("complex-case.nb", "kari@example.test"), greenhouse=True
     )
     [message] = handler.messages
-    link = next(word for word in message.get_payload(decode=True).decode("utf-8").split() if "/take/" in word)
+    mail = message.get_payload(decode=True).decode("utf-8")
+    low, high = (max(1, round(m)) for m in instrument.estimated_minutes_range())
+    assert f"{low}-{high} minutter" in mail  # 2.0's length, stated in the invitation
+    link = next(word for word in mail.split() if "/take/" in word)
     with Chromium(browser_path) as browser:
         tab = Tab(browser, 390, 844)
         tab.go(link)
@@ -125,6 +154,15 @@ def test_greenhouse_send_test_mail_and_a_real_browser_at_390_px_to_test_status(s
         assert tab.run("document.documentElement.scrollWidth") <= 390
         tab.run("document.querySelector('label[for=consent]').click()")
         tab.click_and_wait("button[type=submit]")
+        tab.screenshot("block-page-390.png")
+        # The same statement as most and least: the page comes back naming the block, nothing is lost.
+        tab.run("document.querySelector('label[for=\"b01-most-a\"]').click()")
+        tab.run("document.querySelector('label[for=\"b01-least-a\"]').click()")
+        tab.click_and_wait("button[type=submit]")
+        summary = tab.run("document.querySelector('.error-summary').innerText")
+        assert "Gruppe 1 av 24:" in summary and "Velg to ulike påstander" in summary
+        assert tab.run("document.querySelector('#b01-most-a').checked") is True
+        tab.screenshot("block-error-390.png")
         pages = 0
         while tab.run("document.querySelectorAll('input[type=radio]').length"):
             pages += 1
@@ -132,23 +170,58 @@ def test_greenhouse_send_test_mail_and_a_real_browser_at_390_px_to_test_status(s
             names = tab.run(
                 "Array.from(new Set(Array.from(document.querySelectorAll('input[type=radio]'), r => r.name)))"
             )
+            chosen = {}
             for name in names:
-                tab.run(f"document.querySelector('label[for=\"{name}-{answers[name]}\"]').click()")
+                block, _, mark = name.rpartition("_")
+                if mark in ("most", "least"):
+                    value = answers[block][0 if mark == "most" else 1]
+                    label = f"{block}-{mark}-{value}"
+                else:
+                    value = answers[name]
+                    label = f"{name}-{value}"
+                chosen[name] = value
+                tab.run(f"document.querySelector('label[for=\"{label}\"]').click()")
             checked = tab.run("Array.from(document.querySelectorAll('input:checked'), r => r.name + '=' + r.value)")
-            assert sorted(checked) == sorted(f"{name}={answers[name]}" for name in names)
+            assert sorted(checked) == sorted(f"{name}={value}" for name, value in chosen.items())
             tab.click_and_wait("button[type=submit]")
-        assert pages == 12 and "Takk" in tab.run("document.body.innerText")
+        assert pages == 13 and "Takk" in tab.run("document.body.innerText")
     interview = sent["partner_interview_id"]
     status = api(server, "GET", f"/greenhouse/test_status?partner_interview_id={interview}", greenhouse=True)
     assert status["partner_status"] == "complete"
-    result = api(server, "GET", f"/v1/invitations/{interview}")["result"]
+    invitation = api(server, "GET", f"/v1/invitations/{interview}")
+    result = invitation["result"]
+    assert invitation["instrument_version"] == "2.0" and result["model"]["instrument_version"] == "2.0"
     # a score goes to Greenhouse only for a result that needs no human review
     expected = None if result["needs_human_review"] else result["fit"]["score"]
     assert result["candidate_id"] == "greenhouse-application-26234709" and status.get("partner_score") == expected
     assert "failed_attention_check" not in {flag["flag"] for flag in result["flags"]}
 
 
-def test_at_1280_px_the_answer_options_sit_in_one_row(server):
+def test_the_keyboard_alone_marks_a_block_and_focus_is_visible(server):
+    """Tab into the first block's "most" group, arrow down to the second statement, Tab on, and so on."""
+    browser_path = require_chromium()
+    invitation = api(server, "POST", "/v1/invitations", {"candidate_id": "browser-keys", "language": "en"})
+    with Chromium(browser_path) as browser:
+        tab = Tab(browser, 390, 844)
+        tab.go(invitation["test_url"])
+        tab.run("document.getElementById('consent').click()")
+        tab.click_and_wait("button[type=submit]")
+        tab.run("document.getElementById('instruction').setAttribute('tabindex', '-1')")
+        tab.run("document.getElementById('instruction').focus()")
+        tab.key("Tab", "Tab", 9)  # into the "most" group: its first radio
+        assert tab.run("document.activeElement.id") == "b01-most-a"
+        outline = tab.run("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline not in ("none", ""), outline  # the focus ring shows
+        tab.key("ArrowDown", "ArrowDown", 40)  # a radio group: the arrow moves and marks
+        assert tab.run("document.activeElement.id") == "b01-most-b"
+        assert tab.run("document.getElementById('b01-most-b').checked") is True
+        tab.key("Tab", "Tab", 9)  # on to the "least" group
+        assert tab.run("document.activeElement.name") == "b01_least"
+        tab.key(" ", "Space", 32)
+        assert tab.run("document.querySelector('input[name=b01_least]:checked').value") == "a"
+
+
+def test_at_1280_px_the_blocks_fit_and_the_agreement_options_sit_in_one_row(server):
     browser_path = require_chromium()
     invitation = api(server, "POST", "/v1/invitations", {"candidate_id": "browser-2", "language": "nb"})
     with Chromium(browser_path) as browser:
@@ -156,6 +229,16 @@ def test_at_1280_px_the_answer_options_sit_in_one_row(server):
         tab.go(invitation["test_url"])
         tab.run("document.getElementById('consent').click()")
         tab.click_and_wait("button[type=submit]")
+        assert tab.run("document.documentElement.scrollWidth") <= 1280
+        tab.screenshot("block-page-1280.png")
+        for _ in range(2):  # two pages of blocks, then the first page of checks on the agreement scale
+            tab.run(
+                "for (const b of new Set(Array.from(document.querySelectorAll('input[type=radio]'),"
+                " r => r.name.split('_')[0]))) {"
+                " document.getElementById(b + '-most-a').click(); document.getElementById(b + '-least-b').click(); }"
+            )
+            tab.click_and_wait("button[type=submit]")
+        tab.screenshot("check-page-1280.png")
         tops = tab.run(
             "Array.from(document.querySelector('fieldset').querySelectorAll('input[type=radio]'),"
             " r => Math.round(r.getBoundingClientRect().top))"

@@ -2,8 +2,11 @@
 
 Scoring reads the raw body with :meth:`Screener.score <profilefit.core.screening.Screener.score>`
 (strict JSON, the published assessment schema), so a result here is exactly the
-result the library gives for the same answers. Every route needs an API key sent as
-``Authorization: Bearer KEY``; each key has its own rate limit.
+result the library gives for the same answers. When the service serves two instrument
+versions (1.2 and 2.0), an assessment is scored with the version whose questions it
+answers (:meth:`AssessmentService.edition_for_answers`); one that answers questions of
+both is refused. Every route needs an API key sent as ``Authorization: Bearer KEY``;
+each key has its own rate limit.
 """
 
 # No `from __future__ import annotations` here: route signatures use the service's roles and
@@ -19,7 +22,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from sqlalchemy import text
 
-from profilefit.apps.service._core import NO_ROLE, AssessmentService
+from profilefit.apps.service._core import NO_ROLE, AssessmentService, Edition
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
 from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN
 from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_pattern
@@ -162,9 +165,17 @@ def api_router(service: AssessmentService) -> APIRouter:
     settings = service.settings
     limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
     instrument = service.instrument
-    assessment_schema = _public_schema(
-        service.screener.assessment_model.model_json_schema(ref_template="#/components/schemas/{model}"), instrument
-    )
+    schemas = [
+        _public_schema(
+            edition.screener_for(NO_ROLE).assessment_model.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            ),
+            edition.instrument,
+        )
+        for edition in reversed(service.editions.values())
+    ]
+    # Two versions served: a body is either's (the current one first); one version: its schema as before.
+    assessment_schema = schemas[0] if len(schemas) == 1 else {"anyOf": schemas}
     assessment_body = {
         "requestBody": {"required": True, "content": {JSON: {"schema": assessment_schema}}},
     }
@@ -186,17 +197,27 @@ def api_router(service: AssessmentService) -> APIRouter:
 
     role_enum: dict[str, Any] = {"json_schema_extra": {"enum": list(service.roles)}}
     language_enum: dict[str, Any] = {"json_schema_extra": {"enum": list(instrument.languages)}}
+    version_enum: dict[str, Any] = {"json_schema_extra": {"enum": list(service.editions)}}
     invitation_model = _invitation_request(service.roles, service.languages, settings)
 
     router = APIRouter(prefix="/v1", dependencies=[Depends(authorised)], responses=problem_responses(401, 429))
 
-    def role_screener(role: str | None) -> Any:
-        if role is None:
-            return service.screener
-        if role not in service.roles:
+    def role_screener(role: str | None, edition: Edition | None = None) -> Any:
+        """The screener of a role (default the service's) for an instrument version (default the current one)."""
+        if role is not None and role not in service.roles:
             reason = f"allowed: one of {', '.join(service.roles)}"
             raise Problem(422, "unknown role", errors=[{"field": "role", "pointer": "#/role", "reason": reason}])
-        return service.screener_for(role)
+        return service.screener_for(role or service.default_role, None if edition is None else edition.version)
+
+    def edition_of(text: str | bytes, index: int | None = None) -> Edition:
+        """The version an assessment's answers belong to; a :class:`Problem` (422) for answers of two versions."""
+        try:
+            return service.edition_for_answers(_top_level_keys(text))
+        except InvitationError as error:
+            entry: dict[str, Any] = {"field": error.field, "pointer": f"#/{error.field}", "reason": error.reason}
+            if index is not None:
+                entry = {"index": index, **entry, "pointer": f"#/assessments/{index}/{error.field}"}
+            raise Problem(422, "the assessment is not valid", kind="invalid-assessment", errors=[entry]) from None
 
     @router.post(
         "/score",
@@ -211,14 +232,15 @@ def api_router(service: AssessmentService) -> APIRouter:
     ) -> Response:
         """One assessment in (the schema ``profilefit schema`` prints), its ScreeningResult out."""
         _require_json(request)
-        screener = role_screener(role)
+        role_screener(role)  # an unknown role is refused before the body is read
         body = await request.body()
+        edition = edition_of(body)
+        screener = role_screener(role, edition)
         try:
             result = screener.score(body)
         except ValidationError as error:
-            raise Problem(
-                422, "the assessment is not valid", kind="invalid-assessment", errors=field_problems(error, instrument)
-            ) from None
+            problems = field_problems(error, edition.instrument)
+            raise Problem(422, "the assessment is not valid", kind="invalid-assessment", errors=problems) from None
         return Response(result.model_dump_json(), media_type=JSON)
 
     @router.post(
@@ -241,21 +263,27 @@ def api_router(service: AssessmentService) -> APIRouter:
                 kind="too-large",
                 errors=[{"field": "assessments", "pointer": "#/assessments", "reason": reason}],
             )
-        screener = role_screener(role)
+        role_screener(role)  # an unknown role is refused for the whole batch
         repeated, texts = _assessment_texts(await request.body())
         if repeated is not None:  # the envelope itself: {"assessments": [...], "assessments": [...]}
             raise Problem(422, "the request is not valid", errors=[_field(repeated, repeated_key_reason(repeated))])
         # Scoring is CPU work: it leaves the event loop, so one batch never holds other requests.
-        body = await run_in_threadpool(_score_items, screener, texts)
+        body = await run_in_threadpool(_score_items, role, texts)
         return Response(body, media_type=JSON)
 
-    def _score_items(screener: Any, texts: list[str]) -> str:
+    def _score_items(role: str | None, texts: list[str]) -> str:
         parts, problems = [], []
         for index, sent in enumerate(texts):
             try:
+                edition = edition_of(sent, index)  # each assessment by its own answers, as POST /v1/score
+            except Problem as problem:
+                problems += problem.errors or []
+                continue
+            screener = role_screener(role, edition)
+            try:
                 validated = screener.validate(sent)  # the text POST /v1/score would read, by the same parser
             except ValidationError as error:
-                problems += field_problems(error, instrument, index=index)
+                problems += field_problems(error, edition.instrument, index=index)
                 continue
             parts.append(f'{{"index":{index},"result":{screener.score(validated).model_dump_json()}}}')
         rejected = len({problem["index"] for problem in problems})
@@ -267,12 +295,22 @@ def api_router(service: AssessmentService) -> APIRouter:
     )
     def get_instrument(
         lang: Annotated[str, Query(description="Language code, e.g. nb.", **language_enum)] = "en",
+        version: Annotated[
+            str | None,
+            Query(description="Instrument version; default the one new invitations use.", **version_enum),
+        ] = None,
     ) -> dict[str, Any]:
         """What an ATS needs to build its own form; answers posted to /v1/score use the ids given here."""
-        if lang not in instrument.languages:
-            reason = f"allowed: one of {', '.join(instrument.languages)}"
+        if version is not None and version not in service.editions:
+            reason = f"allowed: one of {', '.join(service.editions)}"
+            raise Problem(
+                422, "unknown version", errors=[{"field": "version", "pointer": "#/version", "reason": reason}]
+            )
+        shown = service.editions[version].instrument if version is not None else instrument
+        if lang not in shown.languages:
+            reason = f"allowed: one of {', '.join(shown.languages)}"
             raise Problem(422, "unknown language", errors=[{"field": "lang", "pointer": "#/lang", "reason": reason}])
-        return instrument_json(instrument, lang)
+        return {**instrument_json(shown, lang), "versions": list(service.editions)}
 
     @router.get("/roles", summary="Roles fit can be computed for")
     def get_roles() -> dict[str, Any]:
@@ -294,9 +332,14 @@ def api_router(service: AssessmentService) -> APIRouter:
 
     @router.get("/model", summary="The model: manifest and model-card figures")
     def get_model() -> dict[str, Any]:
-        """Which model scores, what it was trained on, and its evaluation figures."""
+        """The model new invitations are scored with: what it was trained on, its evaluation figures.
+
+        ``served`` names the model of every instrument version served (the older one scores the
+        invitations made with it).
+        """
         manifest = service.artifact.manifest.model_dump(mode="json")
-        return {"notice": NOTICE, **manifest}
+        served = {version: edition.artifact.manifest.model_id for version, edition in service.editions.items()}
+        return {"notice": NOTICE, **manifest, "served": served}
 
     @router.post(
         "/invitations",
@@ -479,6 +522,15 @@ def _json_text(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_json_text(part) for part in value) + "]"
     return json.dumps(value)  # NaN and Infinity as such, for the parser to refuse
+
+
+def _top_level_keys(text: str | bytes) -> list[str]:
+    """The keys of a JSON object's text, in order; none for text that is not one (the screener names why)."""
+    try:
+        pairs = json.loads(text, object_pairs_hook=_Pairs)
+    except (ValueError, RecursionError):
+        return []
+    return [key for key, _ in pairs] if isinstance(pairs, _Pairs) else []
 
 
 def _field(field: str, reason: str) -> dict[str, str]:

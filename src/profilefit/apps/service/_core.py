@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -22,7 +25,7 @@ from profilefit.apps.service._callbacks import CallbackSender, Clock
 from profilefit.apps.service._idempotency import IdempotencyKeys
 from profilefit.apps.service._limits import MailQuota
 from profilefit.apps.service._outbound import send_mail
-from profilefit.apps.service._questionnaire import answer_value, page_ids
+from profilefit.apps.service._questionnaire import answer_value, block_answer, page_ids
 from profilefit.apps.service._security import Signer
 from profilefit.apps.service._settings import Settings
 from profilefit.apps.service._storage import (
@@ -37,7 +40,7 @@ from profilefit.apps.service._storage import (
     sessions,
     utcnow,
 )
-from profilefit.core.artifact import ModelArtifact, load_artifact
+from profilefit.core.artifact import MODEL_SUFFIX, ModelArtifact, load_artifact
 from profilefit.core.decisions import DecisionLog
 from profilefit.core.fit import builtin_roles, load_role
 from profilefit.core.instrument import Instrument
@@ -77,15 +80,65 @@ def texts() -> dict[str, dict[str, str]]:
 #: The role id of a result without role fit (for a model on an organisation's own instrument).
 NO_ROLE = "none"
 
+#: The instrument version recorded for invitations made before versions were recorded (migration 0004).
+FIRST_VERSION = "1.2"
+
+
+def reference_models() -> tuple[ModelArtifact, ...]:
+    """The shipped reference models the service serves by default: instrument 1.2's, then 2.0's.
+
+    2.0's (``models/reference-2``) is the one new invitations use; 1.2's finishes and scores
+    the invitations made with it.
+    """
+    second = resources.files("profilefit.models").joinpath("reference-2", "profilefit-reference-2" + MODEL_SUFFIX)
+    return load_artifact(), load_artifact(Path(str(second)))
+
+
+class Edition:
+    """One instrument version the service serves: its model, its instrument, its pages and its screeners.
+
+    Screeners are built once per role and shared (Screener is thread-safe).
+    """
+
+    def __init__(self, artifact: ModelArtifact, decision_log: DecisionLog | None) -> None:
+        self.artifact = artifact
+        self.decision_log = decision_log
+        self._lock = threading.Lock()
+        self._screeners: dict[str, Screener] = {NO_ROLE: Screener(artifact, role=None, decision_log=decision_log)}
+        self.instrument: Instrument = self._screeners[NO_ROLE].instrument
+        self.version: str = self.instrument.version
+        self.pages: list[list[str]] = page_ids(self.instrument)
+
+    def screener_for(self, role: str) -> Screener:
+        """The screener of one role; ``"none"``: no fit."""
+        with self._lock:
+            if role not in self._screeners:
+                self._screeners[role] = Screener(self.artifact, role=role, decision_log=self.decision_log)
+            return self._screeners[role]
+
+    def own_ids(self, others: list[Edition]) -> set[str]:
+        """Answer ids only this version has (its items or its blocks): a body holding one is this version's."""
+        instrument = self.instrument
+        mine = {*instrument.item_ids, *instrument.block_ids, *instrument.scenario_ids, *instrument.check_ids}
+        for other in others:
+            theirs = other.instrument
+            mine -= {*theirs.item_ids, *theirs.block_ids, *theirs.scenario_ids, *theirs.check_ids}
+        return mine
+
 
 class AssessmentService:
-    """Screeners (one per role), the database, the link signer and the outbound channels of one service.
+    """The instrument versions served (their models and screeners), the database, the signer and the channels.
+
+    By default the service serves both shipped reference models: instrument 2.0's for new
+    invitations and 1.2's for the invitations made before 2.0 (each invitation records the
+    version it was made with). A model given as ``artifact`` or ``settings.model_path`` (an
+    organisation's own) is the one version served, as before.
 
     Parameters
     ----------
     settings : Settings
     artifact : ModelArtifact, optional
-        The model; by default loaded from ``settings.model_path`` (the reference model when unset).
+        The one model; by default ``settings.model_path``, or the two reference models when that is unset.
     clock : callable, optional
         Now, as an aware datetime, for the callback sender (tests drive it; default the system's).
     """
@@ -94,14 +147,20 @@ class AssessmentService:
         self, settings: Settings, artifact: ModelArtifact | None = None, *, clock: Clock | None = None
     ) -> None:
         self.settings = settings
-        self.artifact = artifact if artifact is not None else load_artifact(settings.model_path)
-        # One decision log object for every role's screener: one lock and one pseudonym key per process.
+        if artifact is not None:
+            artifacts: tuple[ModelArtifact, ...] = (artifact,)
+        elif settings.model_path:
+            artifacts = (load_artifact(settings.model_path),)
+        else:
+            artifacts = reference_models()
+        # One decision log object for every screener: one lock and one pseudonym key per process.
         self.decision_log = DecisionLog(settings.decision_log) if settings.decision_log else None
-        self._screener_lock = threading.Lock()
-        self._screeners: dict[str, Screener] = {
-            NO_ROLE: Screener(self.artifact, role=None, decision_log=self.decision_log)
-        }
-        self.instrument: Instrument = self._screeners[NO_ROLE].instrument
+        editions = [Edition(model, self.decision_log) for model in artifacts]
+        #: The versions served, by instrument version; the last is the one new invitations get.
+        self.editions: dict[str, Edition] = {edition.version: edition for edition in editions}
+        self.current: Edition = editions[-1]
+        self.artifact = self.current.artifact
+        self.instrument: Instrument = self.current.instrument
         self.default_role = settings.role or NO_ROLE
         if self.default_role not in self.roles:
             raise ValueError(
@@ -116,7 +175,7 @@ class AssessmentService:
         self.callbacks = CallbackSender(self.sessions, settings, clock=clock)
         self.idempotency = IdempotencyKeys(self.sessions, settings.secret_key, settings.idempotency_hours, clock=clock)
         self.mail_quota = MailQuota(self.sessions, settings.emails_per_hour, clock=clock)
-        self.pages = page_ids(self.instrument)
+        self.pages = self.current.pages
         self.texts = texts()
 
     @cached_property
@@ -125,14 +184,17 @@ class AssessmentService:
 
         ``"none"`` (:data:`NO_ROLE`) means a result without role fit.
         """
-        profiles = set(self._screeners[NO_ROLE].profile_ids)
-        scales = set(self.instrument.scale_ids)
         fitting = [NO_ROLE]
         for role_id in (self.settings.role, *builtin_roles()):
             if role_id is None or role_id == NO_ROLE:
                 continue
             role = load_role(role_id)
-            if set(role.scales) <= scales and profiles <= set(role.profiles):
+            # A role is offered only when it fits every version served: an old invitation finishes with it too.
+            if all(
+                set(role.scales) <= set(edition.instrument.scale_ids)
+                and set(edition.screener_for(NO_ROLE).profile_ids) <= set(role.profiles)
+                for edition in self.editions.values()
+            ):
                 fitting.append(role_id)
         first = [self.settings.role or NO_ROLE] if (self.settings.role or NO_ROLE) in fitting else []
         return tuple(dict.fromkeys(first + fitting))
@@ -142,12 +204,53 @@ class AssessmentService:
         """Languages of the instrument that the candidate page also speaks."""
         return tuple(lang for lang in self.instrument.languages if lang in self.texts)
 
-    def screener_for(self, role: str) -> Screener:
-        """The screener of one role (built once, shared: Screener is thread-safe); ``"none"``: no fit."""
-        with self._screener_lock:
-            if role not in self._screeners:
-                self._screeners[role] = Screener(self.artifact, role=role, decision_log=self.decision_log)
-            return self._screeners[role]
+    def screener_for(self, role: str, version: str | None = None) -> Screener:
+        """The screener of one role (built once, shared) for an instrument version (default: the current one)."""
+        return (self.current if version is None else self.editions[version]).screener_for(role)
+
+    def edition(self, invitation: Invitation) -> Edition:
+        """The instrument version an invitation was made with, which completes and scores it.
+
+        An invitation recorded as a version the service no longer serves (a row from before
+        migration 0004 on a service that serves an organisation's own model) belongs to the
+        one model that service has always served.
+        """
+        found = self.editions.get(invitation.instrument_version or FIRST_VERSION)
+        if found is not None:
+            return found
+        if len(self.editions) == 1:
+            return self.current
+        raise InvitationError(
+            "instrument_version",
+            f"invitation made with instrument {invitation.instrument_version}; "
+            f"this service serves {', '.join(self.editions)}",
+        )
+
+    def edition_for_answers(self, answers: Iterable[str]) -> Edition:
+        """The version an assessment belongs to, from its keys: the one whose own questions (items, blocks) it has.
+
+        Answers with no question of one version only (no items and no blocks) are the current version's.
+
+        Raises
+        ------
+        InvitationError
+            When the answers hold questions of two versions, naming one of each.
+        """
+        editions = list(self.editions.values())
+        found: dict[str, str] = {}
+        for edition in editions:
+            own = edition.own_ids([other for other in editions if other is not edition])
+            hit = next((key for key in answers if key in own), None)
+            if hit is not None:
+                found[edition.version] = hit
+        if len(found) > 1:
+            named = "; ".join(f"{key!r} is a question of version {version}" for version, key in found.items())
+            raise InvitationError(
+                next(iter(found.values())),
+                f"answers of two instrument versions in one assessment ({named}); "
+                "send each assessment with the questions of one version only",
+            )
+        return self.editions[next(iter(found))] if found else self.current
 
     # ---- invitations -------------------------------------------------------------
 
@@ -182,6 +285,7 @@ class AssessmentService:
             candidate_id=candidate_id,
             role=role,
             language=language,
+            instrument_version=self.current.version,
             source=source,
             email=email,
             callback_url=callback_url,
@@ -218,7 +322,7 @@ class AssessmentService:
         if self.settings.smtp is None or not address:
             raise MailError("no SMTP server configured" if self.settings.smtp is None else "no e-mail address")
         words = self.texts[invitation.language]
-        low, high = (max(1, round(m)) for m in self.instrument.estimated_minutes_range())
+        low, high = (max(1, round(m)) for m in self.edition(invitation).instrument.estimated_minutes_range())
         organisation = isolate(self.settings.organisation)
         body = words["mail_body"].format(
             organisation=organisation,
@@ -267,10 +371,11 @@ class AssessmentService:
     def next_page(self, invitation: Invitation) -> int:
         """The first page with an unanswered question (``len(pages)`` when all are answered)."""
         answered = {answer.question for answer in invitation.answers}
-        for number, ids in enumerate(self.pages):
+        pages = self.edition(invitation).pages
+        for number, ids in enumerate(pages):
             if not set(ids) <= answered:
                 return number
-        return len(self.pages)
+        return len(pages)
 
     def open_page(self, session: Session, invitation: Invitation) -> None:
         """Start the clock of the page being shown, unless it already runs."""
@@ -283,7 +388,10 @@ class AssessmentService:
     ) -> dict[str, str]:
         """Check and store the answers of one page; return the problems by question id (empty when saved).
 
-        Every question on the page must be answered with an allowed value. The page's
+        Every question on the page must be answered with an allowed value. A forced-choice
+        block is posted as two fields, ``ID_most`` and ``ID_least`` (a letter each, see
+        :func:`~profilefit.apps.service._questionnaire.block_answer`): both must be marked and
+        differ, and the block is stored as its two-letter answer, most then least. The page's
         time (since it was shown, at most :data:`MAX_PAGE_SECONDS`) is added to the
         invitation's ``page_seconds``.
 
@@ -298,11 +406,21 @@ class AssessmentService:
             When the invitation was submitted or erased since it was read.
         """
         words = self.texts[invitation.language]
+        instrument = self.edition(invitation).instrument
+        blocks = set(instrument.block_ids)
         values: dict[str, str] = {}
         problems: dict[str, str] = {}
-        for question_id in self.pages[number]:
-            text = posted.get(question_id, "")
-            if answer_value(self.instrument, question_id, text) is None:
+        for question_id in self.edition(invitation).pages[number]:
+            if question_id in blocks:
+                text, problem = block_answer(
+                    posted.get(f"{question_id}_most", ""), posted.get(f"{question_id}_least", "")
+                )
+                if problem is not None:
+                    problems[question_id] = words[problem]
+                    continue
+            else:
+                text = posted.get(question_id, "")
+            if answer_value(instrument, question_id, text) is None:
                 problems[question_id] = words["error_missing"] if not text else words["error_invalid"]
             else:
                 values[question_id] = text
@@ -344,9 +462,9 @@ class AssessmentService:
 
     def assessment(self, invitation: Invitation) -> dict[str, Any]:
         """The invitation's answers as an assessment, with ``completion_seconds`` from the page times."""
+        instrument = self.edition(invitation).instrument
         answers = {
-            answer.question: answer_value(self.instrument, answer.question, answer.value)
-            for answer in invitation.answers
+            answer.question: answer_value(instrument, answer.question, answer.value) for answer in invitation.answers
         }
         seconds = sum((invitation.page_seconds or {}).values())
         return {
@@ -375,7 +493,9 @@ class AssessmentService:
             session.rollback()
             return None
         try:
-            result = self.screener_for(invitation.role).score(self.assessment(invitation))
+            result = self.screener_for(invitation.role, self.edition(invitation).version).score(
+                self.assessment(invitation)
+            )
             invitation.results.append(
                 StoredResult(
                     candidate_id=invitation.candidate_id,
@@ -411,12 +531,13 @@ class AssessmentService:
             "candidate_id": invitation.candidate_id,
             "role": invitation.role,
             "language": invitation.language,
+            "instrument_version": self.edition(invitation).version,
             "status": "expired" if expired else invitation.status,
             "created_at": invitation.created_at.isoformat(),
             "expires_at": invitation.expires_at.isoformat(),
             "completed_at": invitation.completed_at.isoformat() if invitation.completed_at else None,
             "pages_answered": self.next_page(invitation),
-            "pages": len(self.pages),
+            "pages": len(self.edition(invitation).pages),
             "result": None,
             "report_url": None,
         }

@@ -75,6 +75,8 @@ class Invitation(Base):
     candidate_id: Mapped[str] = mapped_column(String(128), index=True)
     role: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(3))
+    #: The instrument version the invitation was made with ("1.2", "2.0"); it is completed and scored with it.
+    instrument_version: Mapped[str] = mapped_column(String(16), default="1.2", server_default="1.2")
     source: Mapped[str] = mapped_column(String(32), default="api")
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     callback_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)

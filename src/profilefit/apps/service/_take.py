@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from profilefit.apps.service._core import AssessmentService, PageClosed
 from profilefit.apps.service._questionnaire import questions
 from profilefit.apps.service._storage import Invitation, utcnow
+from profilefit.core.instrument import Instrument
 from profilefit.core.screening import ScreeningResult
 from profilefit.pages import BASE_STYLE, asset, capped, isolate, render_fragment
 
@@ -50,9 +51,19 @@ _GONE = (PageClosed, StaleDataError, ObjectDeletedError)
 
 
 def render(
-    service: AssessmentService, name: str, lang: str, status: int = 200, *, here: str = "", **context: Any
+    service: AssessmentService,
+    name: str,
+    lang: str,
+    status: int = 200,
+    *,
+    here: str = "",
+    instrument: Instrument | None = None,
+    **context: Any,
 ) -> HTMLResponse:
-    """One candidate page in ``lang``, with the page headers; ``here`` is what the language links point at."""
+    """One candidate page in ``lang``, with the page headers; ``here`` is what the language links point at.
+
+    ``instrument`` gives the title: the invitation's instrument (default the service's current one).
+    """
     words = service.texts[lang]
     html = render_fragment(
         f"apps/service/{name}",
@@ -60,7 +71,7 @@ def render(
         lang=lang,
         here=here,
         t=words,
-        title=service.instrument.title[lang],
+        title=(instrument or service.instrument).title[lang],
         organisation=service.settings.organisation,
         languages=[(code, service.texts[code]["language_name"]) for code in service.languages],
         **context,
@@ -178,7 +189,8 @@ def take_router(service: AssessmentService) -> APIRouter:
 
     def consent_page(token: str, invitation: Invitation, lang: str, error: str | None = None) -> HTMLResponse:
         words = service.texts[lang]
-        low, high = (max(1, round(m)) for m in service.instrument.estimated_minutes_range())
+        instrument = service.edition(invitation).instrument
+        low, high = (max(1, round(m)) for m in instrument.estimated_minutes_range())
         fill = {
             "organisation": isolate(capped(settings.organisation)),
             "contact": isolate(capped(settings.privacy_contact)),
@@ -202,6 +214,7 @@ def take_router(service: AssessmentService) -> APIRouter:
             lang,
             400 if error else 200,
             here=f"/take/{token}",
+            instrument=instrument,
             intro=words["intro"].format(**fill),
             notice=notice,
             action=f"/take/{token}/consent",
@@ -217,28 +230,64 @@ def take_router(service: AssessmentService) -> APIRouter:
         posted: dict[str, str] | None = None,
     ) -> HTMLResponse:
         words = service.texts[lang]
-        ids = service.pages[number]
-        shown = questions(service.instrument, ids, lang)
+        edition = service.edition(invitation)
+        pages = edition.pages
+        ids = pages[number]
+        shown = questions(edition.instrument, ids, lang)
         answers = {answer.question: answer.value for answer in invitation.answers}
         answers.update({key: value for key, value in (posted or {}).items() if key in ids})  # what was just chosen
-        kind = "choice" if shown and shown[0].kind == "choice" else "scale"
-        last = number == len(service.pages) - 1
-        first = sum(len(page) for page in service.pages[:number])
+        # A block's marks, saved ("ac") or just posted (b01_most=a, b01_least=c), as (most, least).
+        marks: dict[str, tuple[str, str]] = {}
+        for question in shown:
+            if question.kind == "block":
+                saved = answers.get(question.id, "")
+                most, least = (saved[0], saved[1]) if len(saved) == 2 else ("", "")
+                if posted is not None:
+                    most = posted.get(f"{question.id}_most", "")
+                    least = posted.get(f"{question.id}_least", "")
+                marks[question.id] = (most, least)
+        kinds = {question.kind for question in shown}
+        if "block" in kinds:
+            instruction = words["block_instruction"]
+        elif "choice" in kinds:
+            instruction = words["scenario_instruction"]
+        elif edition.instrument.blocks:
+            instruction = words["checks_instruction"]  # 2.0's agreement stem (docs/instrument.md, T-01)
+        else:
+            instruction = words["items_instruction"]
+        last = number == len(pages) - 1
+        # Blocks are numbered by their place among the blocks; other questions count on among themselves.
+        others = [
+            question_id for page in pages for question_id in page if question_id not in edition.instrument.block_ids
+        ]
+        numbers = {
+            question.id: int(question.text) if question.kind == "block" else others.index(question.id) + 1
+            for question in shown
+        }
+        labels = {
+            question.id: words["block_legend"].format(
+                number=numbers[question.id], blocks=len(edition.instrument.blocks)
+            )
+            if question.kind == "block"
+            else f"{numbers[question.id]}."
+            for question in shown
+        }
         return page(
             "page.html",
             lang,
             400 if problems else 200,
             here=f"/take/{token}",
-            progress=words["progress"].format(page=number + 1, pages=len(service.pages)),
+            instrument=edition.instrument,
+            progress=words["progress"].format(page=number + 1, pages=len(pages)),
             number=number + 1,
-            pages=len(service.pages),
+            pages=len(pages),
             questions=shown,
-            first=first,
-            # The number each question has on the page, which the error summary repeats.
-            numbers={question.id: first + k for k, question in enumerate(shown, start=1)},
+            # The name each question has on the page, which the error summary repeats.
+            labels=labels,
             answers=answers,
+            marks=marks,
             problems=problems or {},
-            instruction=words["scenario_instruction" if kind == "choice" else "items_instruction"],
+            instruction=instruction,
             action=f"/take/{token}/page/{number}",
             button=words["finish" if last else "continue"],
         )
@@ -260,7 +309,7 @@ def take_router(service: AssessmentService) -> APIRouter:
             if invitation.consented_at is None:
                 return consent_page(token, invitation, lang)
             number = service.next_page(invitation)
-            if number >= len(service.pages):  # every page answered but not submitted: submit now
+            if number >= len(service.edition(invitation).pages):  # every page answered but not submitted: submit now
                 return finish(session, token, invitation, lang, None)
             service.open_page(session, invitation)
             return question_page(token, invitation, number, lang)
@@ -309,7 +358,7 @@ def take_router(service: AssessmentService) -> APIRouter:
             if isinstance(invitation, Response):
                 return thanks_again(session, request, token, posted) or invitation
             lang = _posted_language(service, posted.get("lang"), invitation)
-            if invitation.consented_at is None or not 0 <= number < len(service.pages):
+            if invitation.consented_at is None or not 0 <= number < len(service.edition(invitation).pages):
                 return RedirectResponse(f"/take/{token}", 303, headers=PAGE_HEADERS)
             try:
                 problems = service.save_page(session, invitation, number, posted)
@@ -322,7 +371,7 @@ def take_router(service: AssessmentService) -> APIRouter:
                 )
             if problems:
                 return question_page(token, invitation, number, lang, problems, posted)
-            if service.next_page(invitation) < len(service.pages):
+            if service.next_page(invitation) < len(service.edition(invitation).pages):
                 return RedirectResponse(f"/take/{token}", 303, headers=PAGE_HEADERS)
             return finish(session, token, invitation, lang, background)
 
@@ -381,8 +430,9 @@ def take_router(service: AssessmentService) -> APIRouter:
             if invitation is None or not invitation.results:
                 return Response("not found", 404, headers=PAGE_HEADERS, media_type="text/plain")
             result = ScreeningResult.model_validate_json(invitation.results[-1].result_json)
+            instrument = service.edition(invitation).instrument
         language = lang if lang in report_languages() else "en"
-        page = html_report(result, language=language, instrument=service.instrument)
+        page = html_report(result, language=language, instrument=instrument)
         return HTMLResponse(page, headers=REPORT_HEADERS)
 
     return router
