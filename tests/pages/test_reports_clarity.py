@@ -408,3 +408,37 @@ def test_an_isolate_is_balanced_whatever_the_text_holds(text):
         assert depth > 0 or k == len(wrapped) - 1, (text, k)
     isolates = re.compile("[\u2066-\u2069]")
     assert depth == 0 and isolates.sub("", wrapped) == isolates.sub("", text)  # only isolates added or dropped
+
+
+@pytest.mark.parametrize("with_role", [False, True])
+def test_every_forced_choice_flag_detail_is_read_back_in_every_language(with_role):
+    """Rule: the English details of instrument 2.0's flags and the reports' 2.0 patterns stay in step."""
+    import numpy as np
+
+    flags = ValidityFlags(
+        flags=np.ones((1, len(FLAG_IDS)), dtype=bool),
+        longest_run=np.array([9]),
+        modal_count=np.array([21]),
+        failed_checks=np.array([1]),
+        seconds=np.array([95.0]),
+        minimum_seconds=180.0,
+        contradictory_scales=np.array([0]),
+        missing_items=np.array([3]),
+        n_items=24,
+        idealised_index=np.array([0.625]),
+        virtue_claims=np.array([2]),
+        forced_choice=True,
+        ideal_blocks=np.array([13]),
+        rated_blocks=np.array([20]),
+        **({"role_blocks": np.array([15]), "role_rated": np.array([22])} if with_role else {}),
+    )
+    for language in LANGUAGES:
+        labels = Labels(language)
+        for flag in ("straight_lining", "too_many_missing", "idealised"):
+            detail = flags.detail(0, flag)
+            shown = labels.flag_detail(flag, detail)
+            english = labels.t("flag_detail_english", detail="").split(":")[0]
+            assert english not in shown or language == "en", (language, flag, shown)
+            for number in re.findall(r"\d+", detail.replace("0.625", "")):
+                assert number in shown, (language, flag, number, shown)
+            assert labels.number(0.625, 2) in shown or flag != "idealised"

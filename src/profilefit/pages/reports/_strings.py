@@ -193,6 +193,16 @@ class Labels:
         """
         pattern = _DETAIL_PATTERNS.get(flag)
         match = pattern.fullmatch(detail.strip()) if pattern else None
+        forced = _FORCED_CHOICE_PATTERNS.get(flag)
+        fc_match = forced.fullmatch(detail.strip()) if forced and match is None else None
+        if fc_match is not None:  # instrument 2.0's blocks
+            values = {key: value for key, value in fc_match.groupdict().items() if value is not None}
+            if "index" in values:
+                values["index"] = self.number(float(values["index"]), 2)
+            text = self.t(f"detail_fc_{flag}", **values)
+            if "role_ideal" in values:
+                text += self.t("detail_fc_idealised_role", **values)
+            return self.t("flag_detail", detail=text)
         if match is None:
             key = "flag_detail" if self.language == "en" else "flag_detail_english"
             return self.t(key, detail=capped(detail))
@@ -216,6 +226,24 @@ class Labels:
 
 
 # The English details profilefit.core.validity writes (FlagTable.detail); a test keeps the two in step.
+# The English details of instrument 2.0 (forced choice; ValidityFlags._forced_choice_detail); a test keeps
+# them in step too.
+_FORCED_CHOICE_PATTERNS = {
+    "straight_lining": re.compile(
+        r"marked the statement in one place \(a, b or c\) most, or least, in (?P<modal>\d+) of (?P<answered>\d+) "
+        r"blocks; the same two letters (?P<run>\d+) times in a row"
+    ),
+    "too_many_missing": re.compile(
+        r"left (?P<missing>\d+) of (?P<total>\d+) blocks unanswered, or too few for a score"
+    ),
+    "idealised": re.compile(
+        r"answered in an idealised way \(index (?P<index>[0-9.]+)\): the most desirable statement marked most and "
+        r"the least desirable least in (?P<ideal>\d+) of (?P<rated>\d+) blocks; (?P<claims>\d+) improbable "
+        r"virtue\(s\) claimed strongly(?:; the statement the role favours most marked most and the one it favours "
+        r"least marked least in (?P<role_ideal>\d+) of (?P<role_rated>\d+) blocks)?"
+    ),
+}
+
 _DETAIL_PATTERNS = {
     "straight_lining": re.compile(
         r"gave one answer to (?P<modal>\d+) of (?P<answered>\d+) statements, (?P<run>\d+) of them in a row"
