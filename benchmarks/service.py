@@ -161,7 +161,21 @@ def library_calls_per_second(bodies: list[bytes], seconds: float) -> float:
     return count / (time.perf_counter() - started)
 
 
-Level = tuple[int, int, float, float, float, float]  # clients, requests, errors, p50, p99, rate
+Level = tuple[int, int, float, float, float, float, float]  # clients, requests, errors, p50, p99, rate, CPU ms
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the server process and its children (Linux /proc; else 0)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # fields[1] is the parent's id
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
 
 
 def run_configuration(
@@ -175,9 +189,12 @@ def run_configuration(
         try:
             asyncio.run(run_level(port, bodies, 10, 3.0))  # warm-up: every worker has scored
             for clients in LEVELS:
+                before = server_cpu_seconds(server.pid)
                 latencies, errors, elapsed, cpu = asyncio.run(run_level(port, bodies, clients, seconds))
+                used = (server_cpu_seconds(server.pid) - before) * 1000 / max(len(latencies), 1)
                 p50, p99 = np.percentile(np.asarray(latencies) * 1000, [50, 99])
-                levels.append((clients, len(latencies), errors, float(p50), float(p99), len(latencies) / elapsed))
+                level = (clients, len(latencies), errors, float(p50), float(p99), len(latencies) / elapsed, used)
+                levels.append(level)
                 cpu_shares.append(cpu / elapsed)
         finally:
             server.terminate()
@@ -218,28 +235,28 @@ def main() -> int:
     for k, (name, _, log) in enumerate(configurations):
         print(f"\n{name}, {'with' if log else 'without'} decision log (best of {args.rounds} rounds per level):")
         header = ("clients", 8), ("requests", 9), ("errors", 7), ("p50 ms", 8), ("p99 ms", 8), ("scores/s", 9)
-        print(
-            " ".join(f"{title:>{width}}" for title, width in header), f"{'vs lib':>7} {'client CPU':>10}  every round"
-        )
+        columns = " ".join(f"{title:>{width}}" for title, width in header)
+        print(columns, f"{'vs lib':>7} {'client CPU':>10} {'server CPU ms/score':>19}  every round")
         for position, clients in enumerate(LEVELS):
             levels = [run[position] for run in runs[k]]
             chosen = max(range(len(levels)), key=lambda r: levels[r][5])
             level = best[k, clients] = levels[chosen]
-            _, requests, errors, p50, p99, rate = level
+            _, requests, errors, p50, p99, rate, used = level
             every = ", ".join(f"{other[5]:,.0f}" for other in levels)
             print(
                 f"{clients:>8} {requests:>9} {errors:>7} {p50:>8.2f} {p99:>8.2f} {rate:>9,.0f} "
-                f"{rate / library:>7.2f} {cpu[k][chosen][position]:>9.0%}   {every}"
+                f"{rate / library:>7.2f} {cpu[k][chosen][position]:>9.0%} {used:>19.3f}   {every}"
             )
     print("\nload average after (1, 5, 15 min): " + ", ".join(f"{value:.2f}" for value in os.getloadavg()))
     if args.baseline is not None:
-        print("this code / baseline (scores/s; p99):")
+        print("this code / baseline (scores/s of the best round; its p99; least server CPU per score):")
         for log in logs:
             old = configurations.index(("baseline", args.baseline / "src", log))
             new = configurations.index(("this code", None, log))
             ratios = ", ".join(
-                f"{c} clients {best[new, c][5] / best[old, c][5]:.2f}x; {best[new, c][4] / best[old, c][4]:.2f}x"
-                for c in LEVELS
+                f"{c} clients {best[new, c][5] / best[old, c][5]:.2f}; {best[new, c][4] / best[old, c][4]:.2f}; "
+                f"{min(run[p][6] for run in runs[new]) / min(run[p][6] for run in runs[old]):.2f}"
+                for p, c in enumerate(LEVELS)
             )
             print(f"  {'with' if log else 'without'} decision log: {ratios}")
     if True in logs:
