@@ -201,7 +201,10 @@ def reuse_port_worker(config: Any, sockets: list[socket.socket] | None = None) -
     except OSError as error:
         logging.getLogger("uvicorn.error").error("cannot listen on %s:%s: %s", config.host, config.port, error)
         sys.exit(STARTUP_FAILURE)
-    uvicorn.Server(config).run(sockets=[listener])
+    server = uvicorn.Server(config)
+    server.run(sockets=[listener])
+    if not server.started:  # the app did not start (uvicorn logged why): the same on every restart
+        sys.exit(STARTUP_FAILURE)
 
 
 def run_reuse_port(config: Any, workers: int) -> int:
