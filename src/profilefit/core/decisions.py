@@ -37,6 +37,9 @@ try:  # POSIX; on other systems appends are serialised within the process only
 except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
+#: Not inherited by programs the process starts (POSIX; Windows handles are not inherited by default).
+_CLOSE_ON_EXEC = getattr(os, "O_CLOEXEC", 0)
+
 #: Environment variable holding the organisation's secret key for pseudonyms.
 KEY_ENVIRONMENT = "PROFILEFIT_DECISION_LOG_KEY"
 
@@ -95,10 +98,14 @@ class DecisionLog:
 
     def close(self) -> None:
         """Close the file kept open for appends (the next append opens it again)."""
-        appender, self._appender = getattr(self, "_appender", None), None
-        if appender is not None and appender[2] == os.getpid():
-            with contextlib.suppress(OSError):
-                os.close(appender[0])
+        lock = getattr(self, "_lock", None)
+        if lock is None:  # __init__ did not finish
+            return
+        with lock:  # not while another thread writes with the descriptor
+            appender, self._appender = self._appender, None
+            if appender is not None and appender[2] == os.getpid():
+                with contextlib.suppress(OSError):
+                    os.close(appender[0])
 
     # ---- pseudonyms ---------------------------------------------------------------
 
@@ -173,7 +180,7 @@ class DecisionLog:
         if not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, mode=0o700)
         # Owner-only from the first byte: the log is personal data (pseudonymised, GDPR Recital 26).
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _CLOSE_ON_EXEC, 0o600)
         status = os.fstat(descriptor)
         self._appender = (descriptor, (status.st_dev, status.st_ino), os.getpid())
         return descriptor
