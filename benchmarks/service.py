@@ -6,18 +6,19 @@ Usage::
     python benchmarks/service.py --seconds 5        # a quicker look
     python benchmarks/service.py --baseline OLD     # OLD/src (another checkout) side by side, interleaved
 
-It starts ``profilefit serve`` on 127.0.0.1 with uvicorn workers = cores (rate limit off,
-a throwaway SQLite file and key, the decision log on as ``serve`` has it; ``--no-decision-log``
-turns it off), waits until ``/readyz`` answers, warms up, then for each
-level of concurrency runs that many clients for ``--seconds``. Each client holds one
-keep-alive HTTP/1.1 connection and sends full assessments (every item, scenario and check
-answered, 200 different simulated candidates) one after another. It prints p50 and p99
-latency and scores per second per level, and, measured in this same run, single-thread
-in-process ``Screener.score`` calls per second, so the price of HTTP is a ratio read side
-by side. The clients run in this process (one asyncio loop) on the same cores as the
-server, as an ATS on the same host would; the last column says how much of one core they used
-themselves. On a shared machine the figures move with the neighbours' load (the script prints
-the load average before and after). Traffic goes to loopback only, and every loop is bounded in time.
+It starts ``profilefit serve`` on 127.0.0.1 with uvicorn workers = cores (rate limit off, a
+throwaway SQLite file and key; with the decision log as ``serve`` has it, and without it:
+``--log-only`` or ``--no-decision-log`` runs one of the two), waits until ``/readyz`` answers, warms
+up, then for each level of concurrency runs that many clients for ``--seconds``. Each client holds
+one keep-alive HTTP/1.1 connection and sends full assessments (every item, scenario and check
+answered, 200 different simulated candidates) one after another. It prints p50 and p99 latency and
+scores per second per level, and, measured in this same run, single-thread in-process
+``Screener.score`` calls per second, so the price of HTTP is a ratio read side by side. The clients
+run in this process (one asyncio loop) on the same cores as the server, as an ATS on the same host
+would; a column says how much of one core they used themselves, and the last one how much CPU time
+the server's processes spent per score. On a shared machine the figures move with the neighbours'
+load (the script prints the load average before and after). Traffic goes to loopback only, and every
+loop is bounded in time.
 
 Each configuration (this code with and without the decision log; with ``--baseline OLD`` also the
 server of another checkout's ``OLD/src``, with and without the log) runs ``--rounds`` times, the
