@@ -3,14 +3,23 @@
 ``serve`` turns its options into ``PROFILEFIT_*`` variables, brings the database schema
 up to date once, and starts uvicorn; each worker builds its app from those variables
 (:func:`profilefit.apps.service.app_from_env`). See docs/service.md.
+
+With more than one worker on Linux, each worker listens on a socket of its own with
+``SO_REUSEPORT``, and the kernel spreads new connections evenly over them (docs/performance.md,
+"The service"); elsewhere the workers share one socket, as uvicorn's ``--workers`` does.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import logging
 import os
 import secrets
+import signal
+import socket
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -147,16 +156,98 @@ def run_serve(args: argparse.Namespace) -> int:
         # Make the log's pseudonym key (if it comes from a key file) here, once, before the workers race to.
         DecisionLog(settings.decision_log).pseudonym("")
     os.environ.update(env)
-    uvicorn.run(
-        "profilefit.apps.service:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        access_log=False,  # uvicorn's log prints paths, which hold candidate tokens; the app logs routes
-        proxy_headers=True,
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "access_log": False,  # uvicorn's log prints paths, which hold candidate tokens; the app logs routes
+        "proxy_headers": True,
+    }
+    if args.workers > 1 and sys.platform == "linux":
+        return run_reuse_port(uvicorn.Config("profilefit.apps.service:app_from_env", **options), args.workers)
+    uvicorn.run("profilefit.apps.service:app_from_env", workers=args.workers, **options)
     return EXIT_OK
+
+
+#: The exit status of a uvicorn worker that could not start (its app, or its socket).
+STARTUP_FAILURE = 3
+
+
+def reuse_port_socket(host: str, port: int) -> socket.socket:
+    """A bound TCP socket of one worker, sharing ``host:port`` with the others by ``SO_REUSEPORT``.
+
+    Linux hashes each new connection to one of the listening sockets of the group, so every worker
+    gets its share from the kernel, instead of the first awake worker taking all that are waiting.
+    Only sockets of the same user can join the group (socket(7)). The socket is bound, not yet
+    listening: uvicorn makes it listen once the worker's app has started, so that no connection
+    waits in the queue of a worker that is still loading its model.
+    """
+    family, kind, protocol, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    listener = socket.socket(family, kind, protocol)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.bind(address)
+    return listener
+
+
+def reuse_port_worker(config: Any, sockets: list[socket.socket] | None = None) -> None:
+    """One worker process: its own ``SO_REUSEPORT`` socket, then uvicorn's server on it until stopped."""
+    import uvicorn
+
+    try:
+        listener = reuse_port_socket(config.host, config.port)
+    except OSError as error:
+        logging.getLogger("uvicorn.error").error("cannot listen on %s:%s: %s", config.host, config.port, error)
+        sys.exit(STARTUP_FAILURE)
+    server = uvicorn.Server(config)
+    server.run(sockets=[listener])
+    if not server.started:  # the app did not start (uvicorn logged why): the same on every restart
+        sys.exit(STARTUP_FAILURE)
+
+
+def run_reuse_port(config: Any, workers: int) -> int:
+    """Run ``workers`` uvicorn worker processes, each on its own ``SO_REUSEPORT`` socket, until stopped.
+
+    A worker that dies is started again; one that could not start stops them all (exit status 2).
+    SIGINT or SIGTERM stops the workers gracefully (uvicorn finishes their open requests).
+    """
+    from uvicorn._subprocess import get_subprocess
+
+    log = logging.getLogger("uvicorn.error")
+    config.workers = workers  # as uvicorn's own supervisor sets it for its workers
+    target = functools.partial(reuse_port_worker, config)
+
+    def start() -> Any:
+        process = get_subprocess(config, target=target, sockets=[])
+        process.start()
+        return process
+
+    stop = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
+    processes = [start() for _ in range(workers)]
+    failed = False
+    while not stop.wait(0.5):
+        for index, process in enumerate(processes):
+            if process.is_alive():
+                continue
+            if process.exitcode == STARTUP_FAILURE:
+                log.error("worker %s could not start; stopping", process.pid)
+                failed = True
+                stop.set()
+                break
+            log.info("worker %s exited (%s); starting another", process.pid, process.exitcode)
+            processes[index] = start()
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=30)
+        if process.is_alive():
+            process.kill()
+            process.join()
+    return EXIT_USAGE if failed else EXIT_OK
 
 
 def run_export(args: argparse.Namespace) -> int:
