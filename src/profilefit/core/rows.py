@@ -219,9 +219,7 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
     RepeatedFieldError
         When two keys name the same field.
     """
-    answer_fields = _answer_fields(instrument)
-    # Option letters and two-letter block answers are read in either case ("B" is b, "AC" is ac).
-    letter_fields = set(instrument.scenario_ids) | set(instrument.block_ids)
+    answer_fields, letter_fields = _field_kinds(instrument)
     typed: dict[str, Any] = {}
     seen: set[str] = set()
     for key, value in row.items():
@@ -244,6 +242,8 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
                 typed[name] = float(text.replace(",", "."))
             else:
                 typed[name] = text
+        elif type(value) is int and name != "candidate_id":  # the common answer: passes as it is
+            typed[name] = value
         elif value is None or _is_missing(value):
             continue
         elif type(value) is float and value.is_integer() and name in answer_fields:
@@ -255,6 +255,22 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
         else:
             typed[name] = value
     return typed
+
+
+#: The last instrument's field kinds (answers; letters), with the instrument they belong to (held, so its
+#: id is never another's): one row at a time, rebuilding the sets was a tenth of this function's time.
+_KINDS: tuple[Instrument, frozenset[str], frozenset[str]] | None = None
+
+
+def _field_kinds(instrument: Instrument) -> tuple[frozenset[str], frozenset[str]]:
+    """The answer fields (whole numbers) and the letter fields (options and blocks, either case) of an instrument."""
+    global _KINDS
+    kinds = _KINDS
+    if kinds is None or kinds[0] is not instrument:
+        # Option letters and two-letter block answers are read in either case ("B" is b, "AC" is ac).
+        letters = frozenset(instrument.scenario_ids) | frozenset(instrument.block_ids)
+        kinds = _KINDS = (instrument, _answer_fields(instrument), letters)
+    return kinds[1], kinds[2]
 
 
 def _answer_fields(instrument: Instrument) -> frozenset[str]:

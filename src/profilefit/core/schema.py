@@ -130,10 +130,11 @@ class AssessmentBase(BaseModel):
         # (fields in the instrument's order, then unknown keys), so one problem never hides another.
         if not isinstance(data, dict):
             return handler(data)
+        fields = cls.model_fields  # once: pydantic computes it on every access
         demographic = [
             key
             for key in data
-            if key not in cls.model_fields and isinstance(key, str) and key.strip().lower() in DEMOGRAPHIC_FIELDS
+            if key not in fields and isinstance(key, str) and key.strip().lower() in DEMOGRAPHIC_FIELDS
         ]
         if not demographic:
             return handler(data)

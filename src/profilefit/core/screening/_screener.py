@@ -461,7 +461,12 @@ class Screener:
         errors = batch.scores.standard_errors
         results = []
         for row in range(len(batch)):
-            order = np.argsort(-np.abs(contributions[row]), kind="stable")
+            order = np.argsort(-np.abs(contributions[row]), kind="stable").tolist()
+            # One row's numbers as Python floats and ints once (tolist gives the values float() gives).
+            row_features, row_contributions = batch.features[row].tolist(), contributions[row].tolist()
+            row_scales, row_percentiles = batch.scores.scales[row].tolist(), batch.percentiles[row].tolist()
+            row_answered = batch.scores.answered[row].tolist()
+            row_errors = None if errors is None else errors[row].tolist()
             explanation = construct_trusted(
                 Explanation,
                 towards=str(towards[row]),
@@ -470,8 +475,8 @@ class Screener:
                     construct_trusted(
                         Contribution,
                         feature=features[k],
-                        score=_number(batch.features[row, k]),
-                        contribution=round(float(contributions[row, k]), 6),
+                        score=_number(row_features[k]),
+                        contribution=round(row_contributions[k], 6),
                     )
                     for k in order
                 ],
@@ -480,10 +485,10 @@ class Screener:
                 construct_trusted(
                     ScaleResult,
                     scale=scale_id,
-                    score=_number(batch.scores.scales[row, k]),
-                    percentile=_number(batch.percentiles[row, k]),
-                    answered_items=int(batch.scores.answered[row, k]),
-                    standard_error=None if errors is None else _number(errors[row, k]),
+                    score=_number(row_scales[k]),
+                    percentile=_number(row_percentiles[k]),
+                    answered_items=int(row_answered[k]),
+                    standard_error=None if row_errors is None else _number(row_errors[k]),
                 )
                 for k, scale_id in enumerate(scale_ids)
             ]

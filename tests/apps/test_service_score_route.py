@@ -1,0 +1,100 @@
+"""POST /v1/score served directly: the same bytes, errors and headers as FastAPI's own handler gives."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute, request_response
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+
+from profilefit.apps.service import create_app
+from profilefit.core.screening import Screener
+from tests import service_support as support
+from tests.strategies import assessments
+
+JSON_TYPE = {"Content-Type": "application/json"}
+
+
+def _score_routes(routes: list[Any]) -> list[APIRoute]:
+    """Every APIRoute of POST /v1/score, also inside included routers (FastAPI versions differ here)."""
+    found = []
+    for route in routes:
+        if isinstance(route, APIRoute) and route.path == "/v1/score":
+            found.append(route)
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            found += _score_routes(inner.routes)
+    return found
+
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory):
+    """This service as served, and the same service with /v1/score served by FastAPI's own handler."""
+    direct, reference = (
+        create_app(support.settings(tmp_path_factory.mktemp(name), rate_per_second=0), artifact=support.artifact())
+        for name in ("direct", "reference")
+    )
+    routes = _score_routes(reference.router.routes)
+    assert routes and all(type(route) is not APIRoute for route in routes)  # the direct route class is in use
+    for route in routes:
+        type(route).get_route_handler = APIRoute.get_route_handler  # type: ignore[method-assign]
+        route.app = request_response(route.get_route_handler())
+    with TestClient(direct) as fast, TestClient(reference) as slow:
+        yield fast, slow
+
+
+def _same(fast: TestClient, slow: TestClient, **request: Any) -> Any:
+    a, b = fast.post("/v1/score", **request), slow.post("/v1/score", **request)
+    assert (a.status_code, a.content) == (b.status_code, b.content)
+    assert sorted(a.headers.items()) == sorted(b.headers.items())
+    return a
+
+
+@pytest.mark.parametrize(
+    ("headers", "content", "params"),
+    [
+        ({}, b"{}", None),
+        ({"Authorization": "Bearer wrong-key"}, b"{}", None),
+        ({"Authorization": f"Basic {support.KEY}"}, b"{}", None),
+        ({"Authorization": "Bearer "}, b"{}", None),
+        ({"Authorization": support.KEY}, b"{}", None),
+        ({**support.AUTH, "Content-Type": "text/plain"}, b"{}", None),
+        ({**support.AUTH}, b"{}", None),
+        ({**support.AUTH, **JSON_TYPE}, b"{}", {"role": "no-such-role"}),
+        ({**support.AUTH, **JSON_TYPE}, b"{", None),
+        ({**support.AUTH, **JSON_TYPE}, b"", None),
+        ({**support.AUTH, **JSON_TYPE}, b"[1, 2]", None),
+        ({**support.AUTH, **JSON_TYPE}, b"null", None),
+        ({**support.AUTH, **JSON_TYPE}, b"\xff\xfe{", None),
+        ({**support.AUTH, **JSON_TYPE}, b'{"candidate_id": "c1", "tc1": NaN}', None),
+        ({**support.AUTH, **JSON_TYPE}, b'{"candidate_id": "c1", "tc1": 1, "tc1": 6}', None),
+        ({**support.AUTH, **JSON_TYPE}, b'{"candidate_id": "c1", "tc1": 9, "age": 40}', None),
+        ({**support.AUTH, **JSON_TYPE}, b'{"candidate_id": "c1", "no_such_question": 3}', None),
+        ({**support.AUTH, "Content-Type": "application/vnd.ats+json"}, b'{"candidate_id": 12}', {"role": "none"}),
+    ],
+)
+def test_errors_and_edge_cases_are_those_of_fastapis_handler(apps, headers, content, params):
+    _same(*apps, headers=headers, content=content, params=params)
+
+
+def test_the_last_role_given_counts_as_fastapi_reads_it(apps):
+    body = json.dumps({"candidate_id": "c1", "completion_seconds": 600}).encode()
+    headers = {**support.AUTH, **JSON_TYPE}
+    _same(*apps, headers=headers, content=body, params=[("role", "no-such-role"), ("role", "transactional")])
+    _same(*apps, headers=headers, content=body, params=[("role", "transactional"), ("role", "no-such-role")])
+
+
+@given(assessment=assessments(Screener.load().instrument))
+@hypothesis_settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_property_score_bytes_are_the_screeners_json(apps, assessment):
+    """Rule: the response body is Screener.score(...).model_dump_json() of the same text, byte for byte."""
+    body = json.dumps(assessment).encode()
+    response = _same(*apps, headers={**support.AUTH, **JSON_TYPE}, content=body)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    service = apps[0].app.state.service  # type: ignore[attr-defined]
+    assert response.content == service.screener_for(service.default_role).score(body).model_dump_json().encode()
