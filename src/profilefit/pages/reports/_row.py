@@ -235,6 +235,7 @@ def _view(row: ResultRow, labels: Labels, role: RoleProfile | None) -> dict[str,
             (name(labels.scale(key)), _scale_text(row, key, score, labels)) for key, score in row.scales.items()
         ],
         "scales_note": labels.t("row_scales_standard") if _standard(labels) else "",
+        "score_heading": labels.t("score_standard_heading" if _standard(labels) else "score"),
         "flags": [name(labels.flag_name(flag)) for flag in row.flags],
         "review": labels.t("review_yes" if row.needs_review else "review_none"),
         "needs_review": row.needs_review,
@@ -249,15 +250,15 @@ def _standard(labels: Labels) -> bool:
 
 
 def _scale_text(row: ResultRow, scale: str, score: float | None, labels: Labels) -> str:
-    """A scale score as the page writes it: a mean of answers (1.x), or a standard score with its error (2.0)."""
+    """A scale score as the page writes it: a mean of answers (1.x), or a standard score and its error (2.0).
+
+    A standard score is written with its standard error in brackets (``−0.78 (0.48)``), under the heading
+    ``score_standard_heading`` and above a note (``row_scales_standard``) that says what both are.
+    """
     if score is None:
         return labels.t("not_scored_short")
-    if not _standard(labels):
-        return labels.number(score, 2)
-    error = row.standard_errors.get(scale)
-    if error is None:
-        return labels.t("scale_value_standard", score=labels.number(score, 2))
-    return labels.t("scale_value_standard_error", score=labels.number(score, 2), error=labels.number(error, 2))
+    error = row.standard_errors.get(scale) if _standard(labels) else None
+    return labels.number(score, 2) + ("" if error is None else f" ({labels.number(error, 2)})")
 
 
 def row_labels(row: ResultRow, language: str = "en", instrument: Instrument | None = None) -> Labels:
@@ -293,7 +294,7 @@ def row_text_report(
         f"{labels.t('chart_profiles')}:",
         *(f"  {name}: {value}" for name, value in view["probabilities"]),
         "",
-        f"{labels.t('scale')} ({labels.t('score')}):",
+        f"{view['score_heading']}:" if _standard(labels) else f"{labels.t('scale')} ({labels.t('score')}):",
         *(f"  {name}: {value}" for name, value in view["scales"]),
         *([view["scales_note"]] if view["scales_note"] else []),
         "",
