@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from profilefit.apps.cli import main
-from profilefit.apps.cli._exit import EXIT_OK
+from profilefit.apps.cli._exit import EXIT_OK, EXIT_USAGE
 from profilefit.core.instrument import load_instrument
 from profilefit.data.results import read_result_records
 from profilefit.pages.reports import Labels
@@ -90,3 +90,10 @@ def test_train_on_labelled_2_0_answers_then_score_and_report_with_the_model(tmp_
     page = tmp_path / "shortlist.html"
     assert main(["shortlist", str(results), "--html", str(page)]) == EXIT_OK
     assert "customer-contact 2.0" in page.read_text(encoding="utf-8")
+
+
+def test_train_on_2_0_answers_without_the_instrument_is_refused_naming_it(tmp_path, capsys):
+    labelled = _export(tmp_path, 40, seed=4, suffix=".jsonl", label=True)
+    assert main(["train", "--data", str(labelled), "--out", str(tmp_path / "model")]) == EXIT_USAGE
+    assert "--instrument customer-contact-2.0" in capsys.readouterr().err
+    assert not (tmp_path / "model").exists()
