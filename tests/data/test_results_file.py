@@ -41,8 +41,11 @@ OUTPUTS = [(".csv", None), (".csv", "excel-nordic"), (".jsonl", None), (".parque
 _QUIET = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def expected_record(result: ScreeningResult) -> ResultRecord:
-    """The record a results file holds for ``result``, built from the result itself, not from a file."""
+def expected_record(result: ScreeningResult, *, forced_choice: bool = False) -> ResultRecord:
+    """The record a results file holds for ``result``, built from the result itself, not from a file.
+
+    Only a forced-choice instrument's files hold standard errors (``se_<scale>``).
+    """
     fired = {flag.flag for flag in result.flags}
     return ResultRecord(
         candidate_id=result.candidate_id,
@@ -58,6 +61,9 @@ def expected_record(result: ScreeningResult) -> ResultRecord:
         validity_flags=tuple(flag for flag in FLAG_IDS if flag in fired),
         scales={scale.scale: scale.score for scale in result.scales},
         model_id=result.model.model_id,
+        instrument_id=result.model.instrument_id,
+        instrument_version=result.model.instrument_version,
+        standard_errors={scale.scale: scale.standard_error for scale in result.scales} if forced_choice else {},
     )
 
 
@@ -69,13 +75,15 @@ def _tolerance(column: str, dialect: str | None, suffix: str) -> float:
 
 def assert_same_record(read: ResultRecord, expected: ResultRecord, *, dialect: str | None, suffix: str) -> None:
     texts = ("candidate_id", "profile", "top_profile", "second_profile", "fit_band", "fit_role", "needs_review")
-    texts += ("validity_flags", "model_id", "trained_on")
+    texts += ("validity_flags", "model_id", "trained_on", "instrument_id", "instrument_version")
     assert {name: getattr(read, name) for name in texts} == {name: getattr(expected, name) for name in texts}
     figures = [("confidence", read.confidence, expected.confidence), ("fit_score", read.fit_score, expected.fit_score)]
     figures += [(f"p_{k}", read.probabilities[k], v) for k, v in expected.probabilities.items()]
     figures += [(f"scale_{k}", read.scales[k], v) for k, v in expected.scales.items()]
+    figures += [(f"se_{k}", read.standard_errors[k], v) for k, v in expected.standard_errors.items()]
     assert list(read.probabilities) == list(expected.probabilities)
     assert list(read.scales) == list(expected.scales)
+    assert list(read.standard_errors) == list(expected.standard_errors)
     for column, got, want in figures:
         if want is None:
             assert got is None, column

@@ -134,6 +134,61 @@ def _row_report_page(language: str) -> Callable[[list[ScreeningResult], str], st
     return page
 
 
+@functools.lru_cache(maxsize=1)
+def _results_2() -> list[ScreeningResult]:
+    """Simulated candidates scored with the 2.0 reference model (forced choice: standard scores with errors)."""
+    from profilefit.core.screening import Screener
+    from tests.forced_choice_support import simulated_rows
+
+    rows, _ = simulated_rows(24, seed=5, missing_share=0.05)
+    screener = Screener.load("reference-2.0")
+    return [screener.score({k: v for k, v in row.items() if k != "profile"}) for row in rows]
+
+
+def _row_2_page(language: str) -> Callable[[list[ScreeningResult], str], str]:
+    """A row report from a 2.0 results file: 2.0's scale names, standard scores and their standard errors."""
+
+    def page(_: list[ScreeningResult], kind: str) -> str:
+        result = _results_2()[0]
+        hostile = kind == "hostile"
+        row = ResultRow(
+            candidate_id=RTL_ID + MARKUP_IDS[0] + LONG_ID if hostile else result.candidate_id,
+            profile=result.profile,
+            top_profile=result.top_profile,
+            second_profile=result.second_profile,
+            confidence=result.confidence,
+            probabilities=dict(result.probabilities),
+            fit_score=result.fit.score if result.fit else None,
+            fit_band=result.fit.band if result.fit else None,
+            fit_role=result.fit.role if result.fit else None,
+            needs_review=result.needs_human_review,
+            flags=tuple(flag.flag for flag in result.flags),
+            scales={scale.scale: scale.score for scale in result.scales},
+            model_id=MARKUP_IDS[1] + LONG_ID if hostile else result.model.model_id,
+            source="results.csv, line 2",
+            file="results.csv",
+            place=("line", 2),
+            instrument_id=result.model.instrument_id,
+            instrument_version=result.model.instrument_version,
+            standard_errors={scale.scale: scale.standard_error for scale in result.scales},
+        )
+        return row_html_report(row, language=language, back="../shortlist.html")
+
+    return page
+
+
+def _shortlist_2_page(language: str) -> Callable[[list[ScreeningResult], str], str]:
+    """A shortlist of 2.0 results: it names instrument 2.0."""
+
+    def page(_: list[ScreeningResult], kind: str) -> str:
+        results = _results_2()
+        if kind == "hostile":
+            results = [results[0].model_copy(update={"candidate_id": RTL_ID + MARKUP_IDS[0] + LONG_ID}), *results[1:]]
+        return shortlist_html(results, language=language)
+
+    return page
+
+
 def _audit_page(results: list[ScreeningResult], kind: str) -> str:
     """The adverse-impact audit of the simulated results against made-up demographics (page by branch `fair`)."""
     rng = np.random.default_rng(3)
@@ -242,6 +297,8 @@ PAGES: dict[str, Callable[[list[ScreeningResult], str], str]] = {
     **{f"report-{language}": _report_page(language) for language in report_languages()},
     **{f"shortlist-{language}": _shortlist_page(language) for language in report_languages()},
     **{f"row-report-{language}": _row_report_page(language) for language in ("en", "nb")},
+    **{f"row-report-2.0-{language}": _row_2_page(language) for language in ("en", "nb")},
+    "shortlist-2.0-en": _shortlist_2_page("en"),
     "audit": _audit_page,
     "validation": _validation_page,
     **{f"dif-{language}": _dif_page(language) for language in ("en", "nb")},

@@ -11,9 +11,11 @@ from profilefit.apps.cli._exit import EXIT_NOTHING_SCORED, EXIT_OK, EXIT_REJECTS
 from profilefit.apps.cli._inputs import (
     ENCODING_HELP,
     EXPORT_HELP,
+    FORCED_CHOICE_MODEL,
     add_layout_options,
     add_parameters_option,
     export_path,
+    forced_choice_export,
     load_screener,
 )
 from profilefit.apps.cli._outputs import refused_outputs
@@ -57,7 +59,8 @@ def register(subparsers: Any) -> None:
         "--model",
         metavar="PATH",
         help="a model file (.model.json) with its manifest, or a shipped model's name: reference "
-        "(instrument 1.2, the default) or reference-2.0 (the forced-choice instrument 2.0)",
+        "(instrument 1.2) or reference-2.0 (the forced-choice instrument 2.0). Default: reference-2.0 for an "
+        "export whose header has block columns (b01, ...) and no item columns, with a note; else reference",
     )
     parser.add_argument(
         "--role",
@@ -109,14 +112,33 @@ def run_score(args: argparse.Namespace) -> int:
     if chunk_size < 1:
         print(f"profilefit score: --chunk-size must be at least 1, got {chunk_size}", file=sys.stderr)
         return EXIT_USAGE
+    model = args.model
+    blocks = forced_choice_export(source)
+    shown = ", ".join(blocks[:3]) + (", …" if len(blocks) > 3 else "")
+    if model is None and blocks:  # the default (1.2) model has no blocks: it would score nothing of these answers
+        print(
+            f"profilefit score: note: {args.input} answers instrument 2.0 (block columns {shown}; no item "
+            f"columns), so it is scored with the 2.0 reference model (--model {FORCED_CHOICE_MODEL}); give "
+            "--model to choose another",
+            file=sys.stderr,
+        )
+        model = FORCED_CHOICE_MODEL
     screener = load_screener(
-        args.model,
+        model,
         role=args.role,
         norms=args.norms,
         command="score",
         decision_log=args.decision_log,
         parameters=args.parameters,
     )
+    if blocks and not screener.instrument.blocks:
+        print(
+            f"profilefit score: warning: {args.input} answers instrument 2.0 (block columns {shown}), but the "
+            f"model {args.model} is of instrument {screener.instrument.id} {screener.instrument.version}, which has "
+            f"no blocks: those answers are not read; score 2.0 answers with --model {FORCED_CHOICE_MODEL} or a "
+            "model trained on 2.0",
+            file=sys.stderr,
+        )
     try:
         with notes_to_stderr("score"):
             summary = score_file(

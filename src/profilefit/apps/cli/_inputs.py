@@ -87,6 +87,47 @@ def read_export(
     return collected
 
 
+#: The shipped model ``profilefit score`` uses for an export of instrument 2.0 when no ``--model`` is given.
+FORCED_CHOICE_MODEL = "reference-2.0"
+
+
+def forced_choice_export(source: str | Path) -> list[str]:
+    r"""The block columns of an export that answers instrument 2.0 and not the agreement instrument; else ``[]``.
+
+    An export answers 2.0 when its header names at least one of 2.0's blocks (``b01``…) and none of
+    the agreement instrument's items (``tc1``…). Only the header is read (names compared stripped and
+    without case). Standard input, a compressed file, or a file whose header cannot be read gives
+    ``[]``: the export is then scored as before, and its own messages say what is wrong.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "export.csv"
+    >>> _ = path.write_text("candidate_id,b01,b02,sj1\nc1,ab,ca,b\n", encoding="utf-8")
+    >>> forced_choice_export(path)
+    ['b01', 'b02']
+    >>> _ = path.write_text("candidate_id,tc1,sj1\nc1,4,b\n", encoding="utf-8")
+    >>> forced_choice_export(path)
+    []
+    """
+    from profilefit.core.instrument import load_instrument
+    from profilefit.data.io import read_table
+
+    if not isinstance(source, Path) and (source == "-" or not Path(source).is_file()):
+        return []
+    try:
+        header, rows = read_table(source, what="export")
+    except (ValueError, OSError):
+        return []
+    close = getattr(rows, "close", None)
+    if close is not None:
+        close()  # only the header was wanted
+    names = {str(name).strip().casefold() for name in header}
+    if names & {item.casefold() for item in load_instrument().item_ids}:
+        return []
+    return [block for block in load_instrument("customer-contact-2.0").block_ids if block.casefold() in names]
+
+
 def print_capped_problems(problems: list[dict[str, Any]], *, where: str) -> None:
     """Print at most :data:`PROBLEMS_SHOWN` problems of rejected rows, and one line for the rest."""
     shown = problems[:PROBLEMS_SHOWN]

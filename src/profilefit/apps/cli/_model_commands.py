@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,6 +16,7 @@ from profilefit.apps.cli._inputs import (
     add_layout_options,
     add_parameters_option,
     export_path,
+    forced_choice_export,
     layout_of,
     load_screener,
     print_capped_problems,
@@ -43,7 +45,11 @@ def register(subparsers: Any) -> None:
     train.add_argument("--out", required=True, help="folder for the model, its manifest and model card")
     train.add_argument("--seed", type=int, default=None, help=f"random seed (reference default: {REFERENCE_SEED})")
     train.add_argument("--folds", type=int, default=5, help="cross-validation folds with --data (default: 5)")
-    train.add_argument("--instrument", help="with --data: the custom instrument the data answers")
+    train.add_argument(
+        "--instrument",
+        help="with --data: the instrument the data answers: customer-contact-2.0 for the forced-choice "
+        "instrument 2.0, or a custom instrument file (default: the shipped instrument 1.2)",
+    )
     train.add_argument(
         "--min-confidence",
         type=float,
@@ -74,9 +80,18 @@ def run_train(args: argparse.Namespace) -> int:
     if args.data:
         from profilefit.core.instrument import load_instrument
 
+        data = export_path(args.data, labelled=True)
+        if args.instrument is None and forced_choice_export(data):
+            # A model of 1.2 trained on 2.0 answers would learn from scenarios alone: refused, with the fix.
+            print(
+                f"profilefit train: {args.data} answers instrument 2.0 (it has block columns and no item "
+                "columns); train on it with --instrument customer-contact-2.0",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
         with notes_to_stderr("train"):
             report = train_on_labels(
-                export_path(args.data, labelled=True),
+                data,
                 args.out,
                 label_column=args.label_column,
                 instrument=load_instrument(args.instrument),

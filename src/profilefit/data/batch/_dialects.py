@@ -76,13 +76,15 @@ def decimals(column: str) -> int:
 
     Examples
     --------
-    >>> decimals("p_analyst"), decimals("fit_score"), decimals("scale_warmth")
-    (4, 1, 2)
+    >>> decimals("p_analyst"), decimals("fit_score"), decimals("scale_warmth"), decimals("se_warmth")
+    (4, 1, 2, 3)
     """
     if column == "fit_score":
         return 1  # the fit is shown with one decimal everywhere (report, shortlist)
     if column.startswith("scale_"):
         return 2  # means of 1-6 answers: two decimals tell every mean of up to 50 answers apart
+    if column.startswith("se_"):
+        return 3  # standard errors in the z metric (about 0.2 to 1): three decimals keep two significant figures
     return 4  # probabilities and confidence: 0.01 percentage points
 
 

@@ -17,14 +17,18 @@ audit and the validation study read it. All of them go through this package:
 """
 
 from profilefit.data.results._columns import (
+    ERROR_PREFIX,
     FLAG_SEPARATOR,
     FLAGS_COLUMN,
+    INSTRUMENT_ID_COLUMN,
+    INSTRUMENT_VERSION_COLUMN,
     MODEL_COLUMN,
     NUMBER_COLUMNS,
     OLD_FLAGS_COLUMN,
     PROBABILITY_PREFIX,
     ROLE_COLUMN,
     SCALE_PREFIX,
+    error_scales,
     result_columns,
     result_record,
     result_schema,
@@ -43,9 +47,12 @@ from profilefit.data.results._role import StoredRole, role_cell, stored_role, un
 from profilefit.exceptions import ResultsRoleError
 
 __all__ = [
+    "ERROR_PREFIX",
     "FALSE_TEXTS",
     "FLAGS_COLUMN",
     "FLAG_SEPARATOR",
+    "INSTRUMENT_ID_COLUMN",
+    "INSTRUMENT_VERSION_COLUMN",
     "MODEL_COLUMN",
     "NULL_TEXTS",
     "NUMBER_COLUMNS",
@@ -58,6 +65,7 @@ __all__ = [
     "ResultsRoleError",
     "ResultsStream",
     "StoredRole",
+    "error_scales",
     "open_results",
     "read_result_records",
     "result_columns",

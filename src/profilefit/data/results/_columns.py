@@ -2,12 +2,16 @@
 
 The shortlist, the row report, the audit and the validation study read these columns by
 name (through :func:`profilefit.data.results.open_results`), so the names are part of
-profilefit's interface: ``candidate_id``, ``model_id``, ``profile``
+profilefit's interface: ``candidate_id``, ``model_id``, ``instrument_id`` and
+``instrument_version`` (the instrument of the model that scored the row: a page names scales as
+that instrument does), ``profile``
 (the top profile, or ``"undetermined"``), ``top_profile``, ``second_profile``,
 ``confidence``, one ``p_<profile>`` per profile, ``fit_score`` and ``fit_band`` (both null
 without a role; ``fit_band`` alone null for an incomplete fit, which is never selected),
 ``fit_role`` (the id of the role the fit was computed for; null without a role), ``needs_review``,
-``validity_flags`` (validity flag ids joined by ``;``) and one ``scale_<scale>`` per scale.
+``validity_flags`` (validity flag ids joined by ``;``), one ``scale_<scale>`` per scale and, on a
+forced-choice instrument (2.0), one ``se_<scale>`` per scale: the standard error of that scale's
+score, in the same z metric. Files written before these columns existed are still read.
 
 :func:`result_table` fills them from a scored batch (``profilefit score``) and :func:`result_record`
 from one :class:`~profilefit.core.screening.ScreeningResult` (the service's ``export-results``);
@@ -33,12 +37,16 @@ if TYPE_CHECKING:
 FLAG_SEPARATOR = ";"
 #: The column of the model that scored a row.
 MODEL_COLUMN = "model_id"
+#: The columns of the instrument (id and version) of the model that scored a row.
+INSTRUMENT_ID_COLUMN, INSTRUMENT_VERSION_COLUMN = "instrument_id", "instrument_version"
 #: The column of the role a row's fit was computed for (empty without a role).
 ROLE_COLUMN = "fit_role"
 #: The column of the validity flags; files written before profilefit 0.2 call it ``flags``.
 FLAGS_COLUMN, OLD_FLAGS_COLUMN = "validity_flags", "flags"
 #: Prefixes of the per-profile probability columns and of the scale score columns.
 PROBABILITY_PREFIX, SCALE_PREFIX = "p_", "scale_"
+#: Prefix of the columns of the scale scores' standard errors (forced-choice instruments only).
+ERROR_PREFIX = "se_"
 #: Number columns besides the ``p_`` and ``scale_`` ones.
 NUMBER_COLUMNS = ("confidence", "fit_score")
 
@@ -50,11 +58,15 @@ def result_columns(screener: Screener) -> list[str]:
     --------
     >>> from profilefit.core.screening import Screener
     >>> result_columns(Screener.load())[:6]
-    ['candidate_id', 'model_id', 'profile', 'top_profile', 'second_profile', 'confidence']
+    ['candidate_id', 'model_id', 'instrument_id', 'instrument_version', 'profile', 'top_profile']
+    >>> [name for name in result_columns(Screener.load("reference-2.0")) if name.startswith("se_")][:2]
+    ['se_taking_charge', 'se_composure']
     """
     return [
         "candidate_id",
         "model_id",
+        INSTRUMENT_ID_COLUMN,
+        INSTRUMENT_VERSION_COLUMN,
         "profile",
         "top_profile",
         "second_profile",
@@ -68,14 +80,23 @@ def result_columns(screener: Screener) -> list[str]:
         # Not "flags": that name would hide pandas' DataFrame.flags attribute.
         FLAGS_COLUMN,
         *(f"{SCALE_PREFIX}{scale}" for scale in screener.instrument.scale_ids),
+        *(f"{ERROR_PREFIX}{scale}" for scale in error_scales(screener)),
     ]
+
+
+def error_scales(screener: Screener) -> tuple[str, ...]:
+    """The scales whose standard errors a results file holds: every scale on forced choice, none otherwise.
+
+    An agreement instrument's scale score is a mean of answers and has no standard error of its own.
+    """
+    return tuple(screener.instrument.scale_ids) if screener.instrument.blocks else ()
 
 
 def result_schema(screener: Screener) -> Any:
     """The pyarrow schema of the results table (fixed, so every chunk and every file agree)."""
     pa = require("pyarrow")
     types = {"confidence": pa.float64(), "fit_score": pa.float64(), "needs_review": pa.bool_()}
-    numeric = (PROBABILITY_PREFIX, SCALE_PREFIX)
+    numeric = (PROBABILITY_PREFIX, SCALE_PREFIX, ERROR_PREFIX)
     return pa.schema(
         [
             (name, types.get(name, pa.float64() if name.startswith(numeric) else pa.string()))
@@ -101,6 +122,8 @@ def result_record(result: ScreeningResult, columns: Sequence[str]) -> dict[str, 
     row: dict[str, Any] = {
         "candidate_id": result.candidate_id,
         MODEL_COLUMN: result.model.model_id,
+        INSTRUMENT_ID_COLUMN: result.model.instrument_id,
+        INSTRUMENT_VERSION_COLUMN: result.model.instrument_version,
         "profile": result.profile,
         "top_profile": result.top_profile,
         "second_profile": result.second_profile,
@@ -114,6 +137,7 @@ def result_record(result: ScreeningResult, columns: Sequence[str]) -> dict[str, 
     row[FLAGS_COLUMN] = row[OLD_FLAGS_COLUMN] = flags
     row.update({f"{PROBABILITY_PREFIX}{profile}": p for profile, p in result.probabilities.items()})
     row.update({f"{SCALE_PREFIX}{scale.scale}": scale.score for scale in result.scales})
+    row.update({f"{ERROR_PREFIX}{scale.scale}": scale.standard_error for scale in result.scales})
     return {column: row.get(column) for column in columns}
 
 
@@ -168,6 +192,8 @@ def result_table(screener: Screener, batch: ScoredBatch) -> Any:
     columns: dict[str, Any] = {
         "candidate_id": pa.array(batch.responses.candidate_ids, pa.string()),
         "model_id": _repeated(screener.model_info.model_id, n),
+        INSTRUMENT_ID_COLUMN: _repeated(screener.model_info.instrument_id, n),
+        INSTRUMENT_VERSION_COLUMN: _repeated(screener.model_info.instrument_version, n),
         "profile": profiles.take(label),
         "top_profile": profiles.take(batch.top),
         "second_profile": profiles.take(batch.second),
@@ -182,5 +208,21 @@ def result_table(screener: Screener, batch: ScoredBatch) -> Any:
             f"scale_{scale}": pa.array(batch.scores.scales[:, k], pa.float64(), from_pandas=True)
             for k, scale in enumerate(screener.instrument.scale_ids)
         },
+        **_error_columns(screener, batch),
     }
     return pa.Table.from_pydict(columns, schema=result_schema(screener))
+
+
+def _error_columns(screener: Screener, batch: ScoredBatch) -> dict[str, Any]:
+    """The ``se_<scale>`` columns of a scored batch (none on an agreement instrument)."""
+    pa = require("pyarrow")
+    scales = error_scales(screener)
+    errors = batch.scores.standard_errors
+    if not scales:
+        return {}
+    if errors is None:  # a forced-choice batch without errors: every cell null rather than a made-up figure
+        return {f"{ERROR_PREFIX}{scale}": pa.nulls(len(batch), pa.float64()) for scale in scales}
+    return {
+        f"{ERROR_PREFIX}{scale}": pa.array(errors[:, k], pa.float64(), from_pandas=True)
+        for k, scale in enumerate(scales)
+    }

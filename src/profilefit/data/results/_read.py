@@ -27,8 +27,11 @@ from profilefit.core.fit import BANDS
 from profilefit.core.validity import FLAG_IDS
 from profilefit.data.io import NEUTRALISED_SUFFIXES, read_table, unneutralise
 from profilefit.data.results._columns import (
+    ERROR_PREFIX,
     FLAG_SEPARATOR,
     FLAGS_COLUMN,
+    INSTRUMENT_ID_COLUMN,
+    INSTRUMENT_VERSION_COLUMN,
     MODEL_COLUMN,
     OLD_FLAGS_COLUMN,
     PROBABILITY_PREFIX,
@@ -79,6 +82,11 @@ class ResultRecord:
         By scale id, from the ``scale_<scale>`` columns in file order; ``None`` for a scale that could
         not be scored.
     model_id : str or None
+    instrument_id, instrument_version : str or None
+        The instrument of the model that scored the row (``"customer-contact"``, ``"2.0"``); ``None`` in a
+        file written before results files said it (those were scored on an agreement instrument).
+    standard_errors : dict of str to float or None
+        By scale id, from the ``se_<scale>`` columns (forced-choice instruments); empty when the file has none.
     trained_on : str or None
         What the model was trained on, when a file written by another tool says (``profilefit score``
         does not write it).
@@ -102,6 +110,9 @@ class ResultRecord:
     model_id: str | None = None
     trained_on: str | None = None
     location: str = ""
+    instrument_id: str | None = None
+    instrument_version: str | None = None
+    standard_errors: Mapping[str, float | None] = field(default_factory=dict)
 
     @property
     def place(self) -> tuple[str, int] | None:
@@ -210,6 +221,7 @@ def open_results(
         path,
         tuple((name, name.removeprefix(PROBABILITY_PREFIX)) for name in header if name.startswith(PROBABILITY_PREFIX)),
         tuple((name, name.removeprefix(SCALE_PREFIX)) for name in header if name.startswith(SCALE_PREFIX)),
+        tuple((name, name.removeprefix(ERROR_PREFIX)) for name in header if name.startswith(ERROR_PREFIX)),
         flag_column,
         "needs_review" in header,
         neutralised,
@@ -244,6 +256,7 @@ class _Cells:
     path: Path
     probability_columns: tuple[tuple[str, str], ...]  # (column, profile id)
     scale_columns: tuple[tuple[str, str], ...]  # (column, scale id)
+    error_columns: tuple[tuple[str, str], ...]  # (column, scale id) of the standard errors
     flag_column: str | None
     has_review: bool
     neutralised: bool
@@ -274,7 +287,21 @@ class _Cells:
             model_id=text(row.get(MODEL_COLUMN)) or None,
             trained_on=text(row.get("trained_on")) or None,
             location=location,
+            instrument_id=text(row.get(INSTRUMENT_ID_COLUMN)) or None,
+            instrument_version=text(row.get(INSTRUMENT_VERSION_COLUMN)) or None,
+            standard_errors=self.errors(row, where),
         )
+
+    def errors(self, row: Mapping[str, Any], where: str) -> dict[str, Any]:
+        """The ``se_`` figures of a row, by scale id: each empty or a number of at least zero."""
+        found = self.figures(row, self.error_columns, where) if self.error_columns else {}
+        for name, scale in self.error_columns:
+            if (found[scale] or 0.0) < 0.0:
+                raise self.error(
+                    f"{where}, field {name!r}: expected a standard error of at least 0 or empty, "
+                    f"got {shown(row.get(name))!r}"
+                )
+        return found
 
     def number(self, value: Any, where: str, column: str) -> float | None:
         """A finite number; ``None`` for an empty cell. A decimal comma is read as the Nordic dialect writes it."""
@@ -286,7 +313,7 @@ class _Cells:
         raise self.error(f"{where}, field {column!r}: expected a number or empty, got {shown(value)!r}")
 
     def figures(self, row: Mapping[str, Any], columns: tuple[tuple[str, str], ...], where: str) -> dict[str, Any]:
-        """The ``p_`` or ``scale_`` figures of a row, by profile or scale id."""
+        """The ``p_``, ``scale_`` or ``se_`` figures of a row, by profile or scale id."""
         found = {key: _plain_number(row.get(name)) for name, key in columns}
         if _OTHER in found.values():  # a decimal comma, a null spelling or a cell to refuse: the full rule
             found = {key: self.number(row.get(name), where, name) for name, key in columns}

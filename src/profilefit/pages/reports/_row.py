@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -30,7 +30,7 @@ from profilefit.exceptions import ResultNotFoundError
 from profilefit.pages import MAX_ID_CHARS, capped, isolate, render_page, terminal_text
 from profilefit.pages.reports._candidate import notices, profilefit_version
 from profilefit.pages.reports._shortlist import MAX_NAME_CHARS
-from profilefit.pages.reports._strings import Labels, role_for
+from profilefit.pages.reports._strings import Labels, instrument_named, role_for
 
 #: Hex digits of the SHA-256 of an id in a report's file name: 80 bits, so two of ten million ids
 #: share a name with a probability below 10⁻⁹ (and :func:`write_row_reports` checks anyway).
@@ -57,7 +57,8 @@ class ResultRow:
     needs_review : bool
     flags : tuple of str
     scales : dict of str to float or None
-        From the ``scale_<scale>`` columns; ``None`` for a scale that could not be scored.
+        From the ``scale_<scale>`` columns; ``None`` for a scale that could not be scored. On a
+        forced-choice instrument (2.0) these are standard scores (z), not means of answers.
     model_id : str or None
     source : str
         The file and the line or row it came from, as messages write it (``"out/results.csv, line 7"``).
@@ -65,6 +66,10 @@ class ResultRow:
         The file alone; empty for a row not read from a file.
     place : tuple of (str, int) or None
         Where in the file: ``("line", 7)`` or ``("row", 3)``, for a page to word in its language.
+    instrument_id, instrument_version : str or None
+        The instrument of the model that scored the row; ``None`` in a file that does not say.
+    standard_errors : dict of str to float or None
+        From the ``se_<scale>`` columns (forced choice); empty when the file has none.
     """
 
     candidate_id: str
@@ -83,6 +88,9 @@ class ResultRow:
     source: str
     file: str = ""
     place: tuple[str, int] | None = None
+    instrument_id: str | None = None
+    instrument_version: str | None = None
+    standard_errors: dict[str, float | None] = field(default_factory=dict)
 
 
 def _row(record: ResultRecord, file: Path) -> ResultRow:
@@ -104,6 +112,9 @@ def _row(record: ResultRecord, file: Path) -> ResultRow:
         source=f"{file}, {record.location}",
         file=str(file),
         place=record.place,
+        instrument_id=record.instrument_id,
+        instrument_version=record.instrument_version,
+        standard_errors=dict(record.standard_errors),
     )
 
 
@@ -221,9 +232,10 @@ def _view(row: ResultRow, labels: Labels, role: RoleProfile | None) -> dict[str,
         # Whole percentages, as the candidate report and the shortlist write a profile's probability.
         "probabilities": [(name(labels.profile(key)), labels.percent(p)) for key, p in row.probabilities.items()],
         "scales": [
-            (name(labels.scale(key)), labels.t("not_scored_short") if score is None else labels.number(score, 2))
-            for key, score in row.scales.items()
+            (name(labels.scale(key)), _scale_text(row, key, score, labels)) for key, score in row.scales.items()
         ],
+        "scales_note": labels.t("row_scales_standard") if _standard(labels) else "",
+        "score_heading": labels.t("score_standard_heading" if _standard(labels) else "score"),
         "flags": [name(labels.flag_name(flag)) for flag in row.flags],
         "review": labels.t("review_yes" if row.needs_review else "review_none"),
         "needs_review": row.needs_review,
@@ -232,11 +244,37 @@ def _view(row: ResultRow, labels: Labels, role: RoleProfile | None) -> dict[str,
     }
 
 
+def _standard(labels: Labels) -> bool:
+    """Whether the row's scale scores are standard scores (z): a forced-choice instrument's trait estimates."""
+    return labels.instrument.format == "forced_choice"
+
+
+def _scale_text(row: ResultRow, scale: str, score: float | None, labels: Labels) -> str:
+    """A scale score as the page writes it: a mean of answers (1.x), or a standard score and its error (2.0).
+
+    A standard score is written with its standard error in brackets (``−0.78 (0.48)``), under the heading
+    ``score_standard_heading`` and above a note (``row_scales_standard``) that says what both are.
+    """
+    if score is None:
+        return labels.t("not_scored_short")
+    error = row.standard_errors.get(scale) if _standard(labels) else None
+    return labels.number(score, 2) + ("" if error is None else f" ({labels.number(error, 2)})")
+
+
+def row_labels(row: ResultRow, language: str = "en", instrument: Instrument | None = None) -> Labels:
+    """The labels of a row's page: scales named as the instrument the row was scored on names them.
+
+    ``instrument`` when given; else the built-in instrument the row's file names (``instrument_id``,
+    ``instrument_version``); else, for a file that does not say, the shipped agreement instrument.
+    """
+    return Labels(language, instrument_named(row.instrument_id, row.instrument_version, instrument))
+
+
 def row_text_report(
     row: ResultRow, *, language: str = "en", role: RoleProfile | None = None, instrument: Instrument | None = None
 ) -> str:
     """A plain-text report of one results row, for the terminal."""
-    labels = Labels(language, instrument)
+    labels = row_labels(row, language, instrument)
     view = _view(row, labels, _role(row, role))
     lines = [
         f"{labels.t('title_report')}: {terminal_text(view['candidate_id'])}",
@@ -256,8 +294,9 @@ def row_text_report(
         f"{labels.t('chart_profiles')}:",
         *(f"  {name}: {value}" for name, value in view["probabilities"]),
         "",
-        f"{labels.t('scale')} ({labels.t('score')}):",
+        f"{view['score_heading']}:" if _standard(labels) else f"{labels.t('scale')} ({labels.t('score')}):",
         *(f"  {name}: {value}" for name, value in view["scales"]),
+        *([view["scales_note"]] if view["scales_note"] else []),
         "",
     ]
     if view["model_id"]:
@@ -283,11 +322,11 @@ def row_html_report(
     role : RoleProfile, optional
         Names the role; by default the built-in role the row records.
     instrument : Instrument, optional
-        For scale names.
+        For scale names; by default the built-in instrument the row names (see :func:`row_labels`).
     back : str, optional
         A relative link back to the shortlist page.
     """
-    labels = Labels(language, instrument)
+    labels = row_labels(row, language, instrument)
     view = _view(row, labels, _role(row, role))
     trained_on = "simulation"
     return render_page(

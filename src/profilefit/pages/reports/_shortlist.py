@@ -23,7 +23,7 @@ from profilefit.core.validity import FLAG_IDS
 from profilefit.data.results import ResultRecord, open_results, stored_role
 from profilefit.pages import MAX_ID_CHARS, asset, capped, render_page
 from profilefit.pages.reports._candidate import notices, profilefit_version
-from profilefit.pages.reports._strings import Labels
+from profilefit.pages.reports._strings import Labels, instrument_named
 
 #: The band filter's value for a fit without a band (an incomplete fit: never selected).
 _INCOMPLETE = "incomplete"
@@ -60,6 +60,9 @@ class ShortlistRow:
     fit_role : str or None
         The role the fit was computed for (``""`` without a fit); ``None`` when the results
         file does not record it (written before the ``fit_role`` column).
+    instrument_id, instrument_version : str or None
+        The instrument of the model that scored the candidate; ``None`` when the file does not say
+        (written before the ``instrument_id`` and ``instrument_version`` columns).
     """
 
     candidate_id: str
@@ -72,6 +75,8 @@ class ShortlistRow:
     flags: tuple[str, ...] = ()
     trained_on: str = "simulation"
     fit_role: str | None = None
+    instrument_id: str | None = None
+    instrument_version: str | None = None
 
     @property
     def incomplete(self) -> bool:
@@ -92,6 +97,8 @@ def _row(record: ResultRecord) -> ShortlistRow:
         flags=record.validity_flags or (),
         trained_on=record.trained_on or "simulation",
         fit_role=record.fit_role,
+        instrument_id=record.instrument_id,
+        instrument_version=record.instrument_version,
     )
 
 
@@ -139,6 +146,9 @@ class Shortlist:
     roles : dict of str or None to int
         Candidates per recorded role (see :attr:`ShortlistRow.fit_role`), over the whole batch;
         :func:`~profilefit.data.results.stored_role` decides from it which role the page names.
+    instruments : dict of (str, str) to int
+        Candidates per instrument (id, version) the results name, over the whole batch; a file
+        written before results said their instrument counts none.
     """
 
     rows: list[ShortlistRow]
@@ -148,6 +158,7 @@ class Shortlist:
     incomplete: int
     trained_on: str
     roles: dict[str | None, int] = field(default_factory=dict)
+    instruments: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def left_out(self) -> int:
@@ -183,6 +194,7 @@ def select_shortlist(rows: Iterable[ShortlistRow], *, top: int | None = DEFAULT_
     counts = dict.fromkeys(BANDS, 0)
     tally = {"total": 0, "review": 0, "incomplete": 0, "other_model": 0}
     roles: dict[str | None, int] = {}
+    instruments: dict[tuple[str, str], int] = {}
 
     def counted() -> Iterator[ShortlistRow]:
         for row in rows:
@@ -193,6 +205,9 @@ def select_shortlist(rows: Iterable[ShortlistRow], *, top: int | None = DEFAULT_
             if row.fit_band in counts:
                 counts[row.fit_band] += 1
             roles[row.fit_role] = roles.get(row.fit_role, 0) + 1
+            if row.instrument_id is not None and row.instrument_version is not None:
+                named = (row.instrument_id, row.instrument_version)
+                instruments[named] = instruments.get(named, 0) + 1
             yield row
 
     kept = sorted(counted(), key=_order) if top is None else heapq.nsmallest(top, counted(), key=_order)
@@ -204,6 +219,7 @@ def select_shortlist(rows: Iterable[ShortlistRow], *, top: int | None = DEFAULT_
         incomplete=tally["incomplete"],
         trained_on="organisation data" if tally["other_model"] else "simulation",
         roles=roles,
+        instruments=instruments,
     )
 
 
@@ -236,6 +252,8 @@ def rows_from_results(results: Iterable[ScreeningResult]) -> list[ShortlistRow]:
             flags=tuple(flag.flag for flag in result.flags),
             trained_on=result.model.trained_on,
             fit_role=result.fit.role if result.fit else "",
+            instrument_id=result.model.instrument_id,
+            instrument_version=result.model.instrument_version,
         )
         for result in results
     ]
@@ -294,7 +312,8 @@ def shortlist_html(
         page; by default the role the results record. Another role than the recorded one is
         refused (see :func:`~profilefit.data.results.stored_role`).
     instrument : Instrument, optional
-        Only for names; by default the shipped instrument.
+        Only for names; by default the built-in instrument the results name (2.0's names for a 2.0
+        file), else the shipped instrument.
     top : int or None, default=500
         The page lists the ``top`` candidates by fit and says how many it leaves out; its
         counts cover every candidate. ``None`` lists them all. Ignored for a Shortlist.
@@ -311,8 +330,8 @@ def shortlist_html(
     profilefit.exceptions.ResultsRoleError
         If the results record another role than ``role``, or more than one role.
     """
-    labels = Labels(language, instrument)
     shortlist = source if isinstance(source, Shortlist) else select_shortlist(_rows(source), top=top)
+    labels = Labels(language, _instrument(shortlist, instrument))
     named = source if isinstance(source, str | Path) else "the results"
     resolved = stored_role(named, shortlist.roles, role).profile()
     summary = (
@@ -342,8 +361,21 @@ def shortlist_html(
             for rank, row in enumerate(shortlist.rows, start=1)
         ],
         made_with=labels.t("made_with", version=profilefit_version()),
+        instruments=", ".join(capped(f"{name} {version}", MAX_NAME_CHARS) for name, version in shortlist.instruments),
         group_mark=labels.catalogue.group_mark(),  # the script groups the counts it writes alike
     )
+
+
+def _instrument(shortlist: Shortlist, given: Instrument | None) -> Instrument | None:
+    """The instrument a shortlist's names come from: the one given, else the one built-in instrument its results name.
+
+    Results of several instruments (a service that collected both) keep the shipped names; the page
+    names every instrument in its footer.
+    """
+    if given is not None or len(shortlist.instruments) != 1:
+        return given
+    ((instrument_id, version),) = shortlist.instruments
+    return instrument_named(instrument_id, version)
 
 
 def _rows(source: str | Path | Sequence[ScreeningResult] | Sequence[ShortlistRow]) -> Iterator[ShortlistRow]:
