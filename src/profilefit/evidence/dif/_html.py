@@ -26,6 +26,7 @@ from profilefit.evidence.dif._text import (
     _comparison_values,
     _header_sentences,
     _tables,
+    legend,
 )
 from profilefit.pages import marked, render_page
 
@@ -242,7 +243,7 @@ def dif_page(report: DifReport, words: DifText) -> DifPage:
         what_dif_is=words.t("what_dif_is"),
         comparisons=tuple(_comparison(report, comparison, words) for comparison in report.comparisons),
         curves_title=words.t("curves_title"),
-        legend=(words.t("purified_mark"), words.t("legend_items"), words.t("legend_binary")),
+        legend=tuple(legend(report.comparisons, words)),
         sources=words.t("sources"),
     )
 
