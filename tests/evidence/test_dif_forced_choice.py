@@ -13,8 +13,7 @@ from numpy.typing import NDArray
 
 from profilefit.apps.cli import main
 from profilefit.core.instrument import BLOCK_LABELS, Instrument, load_instrument
-from profilefit.core.scoring import Responses, load_parameters
-from profilefit.core.scoring._responses import block_answer_codes
+from profilefit.core.scoring import Responses, block_answer_codes, load_parameters
 from profilefit.evidence.dif import FDR, DifComparison, dif_comparison, dif_to_dict
 
 #: The statement given DIF, and the shift of its utility for the focal group (in the utility's units).

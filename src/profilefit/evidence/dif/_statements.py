@@ -36,8 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from profilefit.core.instrument import BLOCK_LABELS
-from profilefit.core.scoring import NO_ANSWER, Responses
-from profilefit.core.scoring._scales import MIN_ANSWERED_SHARE
+from profilefit.core.scoring import MIN_ANSWERED_SHARE, NO_ANSWER, Responses
 from profilefit.core.thurstonian import ThurstonianModel, score
 from profilefit.evidence.dif._analysis import AnswerDif
 from profilefit.evidence.dif._mantel import binary_mh
