@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 from profilefit.core.instrument import BLOCK_LABELS
 from profilefit.core.scoring import MIN_ANSWERED_SHARE, NO_ANSWER, Responses
 from profilefit.core.thurstonian import ThurstonianModel, score
-from profilefit.evidence.dif._analysis import AnswerDif
+from profilefit.evidence.dif._answer import AnswerDif
 from profilefit.evidence.dif._mantel import binary_mh
 from profilefit.evidence.dif._ordinal import logistic_dif
 
