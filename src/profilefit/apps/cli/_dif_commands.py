@@ -18,11 +18,14 @@ def register(subparsers: Any) -> None:
 
     parser = subparsers.add_parser(
         "dif",
-        help="item bias (DIF) of every item, situational option and attention check, by sex, race/ethnicity or age",
+        help="item bias (DIF) of every item (or 2.0 block statement), situational option and attention check, "
+        "by sex, race/ethnicity or age",
         description="Differential item functioning: do people of the same standing answer an item differently by "
         "group? Mantel-Haenszel with ETS classes, ordinal logistic regression with Zumbo-Thomas and Jodoin-Gierl "
         "effect sizes, two-step purification and Benjamini-Hochberg adjustment. A flagged item is for content "
-        "experts to review, not proof of unfairness. Exit codes: 0 the analysis ran (flags do not change it); "
+        "experts to review, not proof of unfairness. On instrument 2.0 (--model reference-2.0) each block statement "
+        "is tested, marked most and marked least, against its scale's Thurstonian estimate from the other blocks. "
+        "Exit codes: 0 the analysis ran (flags do not change it); "
         "2 unreadable input or usage error. See docs/dif.md.",
     )
     parser.add_argument("export", metavar="EXPORT", help=EXPORT_HELP)
