@@ -214,13 +214,14 @@ def _comparison(report: DifReport, comparison: DifComparison, words: DifText) ->
         for answer in comparison.flagged
         if answer.kind == "likert"
     ]
-    flagged = {a.field for a in comparison.flagged}
+    # Every table's last column is the flag: a row is marked by its own answer's flag, so a statement
+    # flagged only when marked least is not marked in the "most" table.
     tables = tuple(
         _Table(
             title,
             note,
             tuple(header),
-            tuple((tuple(row), row[0].removesuffix(" †") in flagged) for row in rows),
+            tuple((tuple(row), bool(row[-1])) for row in rows),
         )
         for title, note, header, rows in _tables(comparison, words)
     )
