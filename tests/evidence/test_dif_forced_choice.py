@@ -187,3 +187,16 @@ def test_dict_of_a_2_0_report_validates() -> None:
     comparison = dif_comparison(responses, groups, reference="reference", focal="focal", purify=False)
     data = dif_to_dict(DifReport(responses.instrument, inputs, (comparison,)))
     assert data["comparisons"][0]["answers"][0]["kind"] == "most"
+
+
+def test_cli_refuses_a_missing_parameters_file_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    responses, groups = _simulate(40, seed=9)
+    export, demographics = tmp_path / "export-2.csv", tmp_path / "demographics.csv"
+    _write_export(export, responses)
+    pairs = zip(responses.candidate_ids.tolist(), groups.tolist(), strict=True)
+    rows = "".join(f"{c},{'female' if g == 'focal' else 'male'}\n" for c, g in pairs)
+    demographics.write_text("candidate_id,sex\n" + rows, encoding="utf-8")
+    missing = tmp_path / "nowhere.parameters.json"
+    args = ["dif", str(export), "--demographics", str(demographics), "--instrument", "customer-contact-2.0"]
+    assert main([*args, "--parameters", str(missing)]) == 2
+    assert "nowhere.parameters.json" in capsys.readouterr().err
