@@ -114,8 +114,6 @@ def test_matching_leaves_out_the_block_under_test() -> None:
 
 
 def test_json_names_statement_block_letter_and_scale() -> None:
-    from profilefit.evidence.dif import DifReport, dif_inputs  # noqa: F401  (the report's pieces)
-
     comparison = _planted()
     answers = [a for a in comparison.answers if a.kind == "most"]
     instrument = _instrument()
