@@ -7,7 +7,15 @@ import sys
 from typing import Any
 
 from profilefit.apps.cli._exit import EXIT_USAGE
-from profilefit.apps.cli._inputs import ENCODING_HELP, EXPORT_HELP, SAMPLE, add_layout_options, layout_of, read_export
+from profilefit.apps.cli._inputs import (
+    ENCODING_HELP,
+    EXPORT_HELP,
+    SAMPLE,
+    add_layout_options,
+    add_parameters_option,
+    layout_of,
+    read_export,
+)
 from profilefit.apps.cli._options import add_language_option
 from profilefit.apps.cli._outputs import add_output_options, refused_outputs, write_outputs
 
@@ -18,11 +26,14 @@ def register(subparsers: Any) -> None:
 
     parser = subparsers.add_parser(
         "dif",
-        help="item bias (DIF) of every item, situational option and attention check, by sex, race/ethnicity or age",
+        help="item bias (DIF) of every item (or 2.0 block statement), situational option and attention check, "
+        "by sex, race/ethnicity or age",
         description="Differential item functioning: do people of the same standing answer an item differently by "
         "group? Mantel-Haenszel with ETS classes, ordinal logistic regression with Zumbo-Thomas and Jodoin-Gierl "
         "effect sizes, two-step purification and Benjamini-Hochberg adjustment. A flagged item is for content "
-        "experts to review, not proof of unfairness. Exit codes: 0 the analysis ran (flags do not change it); "
+        "experts to review, not proof of unfairness. On instrument 2.0 (--model reference-2.0) each block statement "
+        "is tested, marked most and marked least, against its scale's Thurstonian estimate from the other blocks. "
+        "Exit codes: 0 the analysis ran (flags do not change it); "
         "2 unreadable input or usage error. See docs/dif.md.",
     )
     parser.add_argument("export", metavar="EXPORT", help=EXPORT_HELP)
@@ -47,6 +58,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--model", metavar="PATH", help="read the instrument of this model file (default: the shipped instrument)"
     )
+    add_parameters_option(parser)
     parser.add_argument("--encoding", metavar="NAME", help=ENCODING_HELP)
     add_layout_options(parser)
     parser.add_argument("--no-purify", action="store_true", help="one step only: no purification of matching scores")
@@ -60,7 +72,7 @@ def run_dif(args: argparse.Namespace) -> int:
     from profilefit.core.instrument import load_instrument
     from profilefit.evidence.audit import sample_demographics_path
     from profilefit.evidence.dif import dif_files, format_dif_text, write_dif_html, write_dif_json
-    from profilefit.exceptions import ColumnError, DifInputError, MissingExtraError
+    from profilefit.exceptions import ColumnError, DifInputError, MissingExtraError, ParametersError
 
     if args.instrument and args.model:
         print("profilefit dif: give --instrument or --model, not both", file=sys.stderr)
@@ -84,8 +96,9 @@ def run_dif(args: argparse.Namespace) -> int:
             focal=args.focal,
             instrument=instrument,
             purify=not args.no_purify,
+            parameters=args.parameters,
         )
-    except (DifInputError, ColumnError, MissingExtraError) as error:
+    except (DifInputError, ColumnError, MissingExtraError, ParametersError) as error:
         print(f"profilefit dif: {error}", file=sys.stderr)
         return EXIT_USAGE
     sys.stdout.write(format_dif_text(report, args.lang))

@@ -196,3 +196,18 @@ class SimulationConfig(BaseModel):
     def shift(self) -> NDArray[np.float64]:
         """Average applicant-faking shift of each trait, shape (n_traits,)."""
         return self.faking * self.unit_shift
+
+
+def population_sd(config: SimulationConfig) -> NDArray[np.float64]:
+    """Standard deviation of each trait over the whole population (within-profile spread plus profile means).
+
+    Published differences are in units of the population SD, while the generator's
+    within-profile spread is 1; this converts one into the other.
+
+    Returns
+    -------
+    ndarray of shape (n_traits,)
+    """
+    between = config.priors @ (config.means**2)  # config.means is centred on the population mean
+    sd: NDArray[np.float64] = np.sqrt(np.diag(config.correlation_matrix) + between)
+    return sd

@@ -21,7 +21,8 @@ each statement's utility, converted from logits to the utility's scale (docs/fak
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,7 +30,7 @@ from numpy.typing import NDArray
 from profilefit.core.identity_cache import identity_cache
 from profilefit.core.instrument import BLOCK_ANSWERS, BLOCK_LABELS, Instrument
 from profilefit.core.thurstonian import MISSING, ThurstonianModel, ThurstonianParameters
-from profilefit.data.simulate._config import SimulationConfig
+from profilefit.data.simulate._config import SimulationConfig, population_sd
 from profilefit.data.simulate._generate import (
     CARELESS_SCENARIO_SECONDS,
     CARELESS_SECONDS_PER_ITEM,
@@ -38,7 +39,6 @@ from profilefit.data.simulate._generate import (
     instructed_check_answers,
     item_parameters,
 )
-from profilefit.data.simulate._groups import population_sd
 from profilefit.data.simulate._presentation import (
     Presentation,
     applicant_presentation,
@@ -239,6 +239,8 @@ def simulate_forced_choice(
     config: SimulationConfig | None = None,
     id_prefix: str = "sim",
     presentation: Presentation | None = None,
+    trait_shift: NDArray[np.float64] | None = None,
+    statement_dif: Mapping[str, float] | None = None,
 ) -> ForcedChoiceSimulation:
     """Simulate ``n`` candidates answering a forced-choice instrument.
 
@@ -258,6 +260,13 @@ def simulate_forced_choice(
     presentation : Presentation, optional
         :func:`~profilefit.data.simulate.presentation` of the same instrument; by default the
         average applicant.
+    trait_shift : ndarray of shape (n_traits,), optional
+        Added to every person's true traits (in the generator's units) before they answer: a
+        group whose traits differ (:func:`~profilefit.data.simulate.simulate_groups`).
+    statement_dif : dict of statement id to float, optional
+        Planted DIF: each named statement's utility is lowered by the value (in the utility's probit
+        units) for everyone simulated, so at equal traits it is marked most less readily and least
+        more readily (positive: harder to endorse, as ``item_dif`` on an agreement item).
 
     Returns
     -------
@@ -275,6 +284,8 @@ def simulate_forced_choice(
             f"{len(instrument.statements)} statements: make it with presentation(..., instrument) of this instrument"
         )
     push = people.faking * presentation.strength
+    if trait_shift is not None:
+        people = replace(people, traits=people.traits + np.asarray(trait_shift, dtype=np.float64)[None, :])
     responding = people.traits
     if presentation.trait_shift:
         responding = people.traits + people.faking[:, None] * config.unit_shift[None, :]
@@ -293,6 +304,10 @@ def simulate_forced_choice(
         # push / 1.702, and that error SD is psi on the utility's scale.
         shift = presentation.statement_shift * psi / LOGISTIC_SCALE
         utility = utility + push[:, None] * shift[None, :]
+    for statement_id, delta in (statement_dif or {}).items():
+        if statement_id not in instrument.statement_ids:
+            raise ValueError(f"statement_dif names statement {statement_id!r}, which instrument 2.0 does not have")
+        utility[:, instrument.statement_ids.index(statement_id)] -= delta
     per_block = utility.reshape(n, len(instrument.blocks), len(BLOCK_LABELS))
     positions = np.stack([per_block.argmax(axis=2), per_block.argmin(axis=2)], axis=2)
     blocks = block_codes(positions)

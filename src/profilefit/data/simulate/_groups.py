@@ -27,7 +27,8 @@ from numpy.typing import NDArray
 
 from profilefit.core.instrument import Instrument, load_instrument
 from profilefit.core.scoring import Responses
-from profilefit.data.simulate._config import SimulationConfig
+from profilefit.data.simulate._config import SimulationConfig, population_sd
+from profilefit.data.simulate._forced_choice import simulate_forced_choice
 from profilefit.data.simulate._generate import Simulation, answer, simulate
 
 
@@ -58,21 +59,6 @@ class GroupSimulation:
         return self.simulation.responses
 
 
-def population_sd(config: SimulationConfig) -> NDArray[np.float64]:
-    """Standard deviation of each trait over the whole population (within-profile spread plus profile means).
-
-    Published differences are in units of the population SD, while the generator's
-    within-profile spread is 1; this converts one into the other.
-
-    Returns
-    -------
-    ndarray of shape (n_traits,)
-    """
-    between = config.priors @ (config.means**2)  # config.means is centred on the population mean
-    sd: NDArray[np.float64] = np.sqrt(np.diag(config.correlation_matrix) + between)
-    return sd
-
-
 def simulate_groups(
     sizes: Mapping[str, int],
     *,
@@ -95,7 +81,10 @@ def simulate_groups(
         so the group named nowhere is the reference.
     item_dif : dict of group to (dict of item id to float), optional
         Threshold shifts of agreement items for a group, in logits. Positive: at equal
-        trait, the group agrees *less* readily with the statement (answers lower).
+        trait, the group agrees *less* readily with the statement (answers lower). On a
+        forced-choice instrument (2.0) the keys are statement ids and the values lower the
+        statement's utility (probit units): positive, the group marks it most less readily
+        and least more readily at equal traits.
     seed : int, default=0
         Seed of everything random; each group draws from its own stream.
     config : SimulationConfig, optional
@@ -134,6 +123,12 @@ def simulate_groups(
     labels: list[NDArray[np.str_]] = []
     for position, (group, n) in enumerate(sizes.items()):
         group_seed = int(np.random.SeedSequence([seed, position]).generate_state(1)[0])
+        if instrument.format == "forced_choice":
+            parts.append(
+                _forced_choice_group(instrument, config, group, n, group_seed, seed, id_prefix, differences, item_dif)
+            )
+            labels.append(np.asarray([group] * n, dtype=np.str_))
+            continue
         base = simulate(n, seed=group_seed, config=config, instrument=instrument, id_prefix=f"{id_prefix}-{group}")
         shift = np.zeros(len(config.traits))
         for trait, d in differences.get(group, {}).items():
@@ -167,6 +162,37 @@ def simulate_groups(
     return GroupSimulation(combined, np.concatenate(labels), differences, item_dif)
 
 
+def _forced_choice_group(
+    instrument: Instrument,
+    config: SimulationConfig,
+    group: str,
+    n: int,
+    group_seed: int,
+    seed: int,
+    id_prefix: str,
+    differences: Mapping[str, Mapping[str, float]],
+    item_dif: Mapping[str, Mapping[str, float]],
+) -> Simulation:
+    """One group answering a forced-choice instrument: shifted traits, and its statement DIF, before answering."""
+    sd = population_sd(config)
+    trait_index = {trait: k for k, trait in enumerate(config.traits)}
+    shift = np.zeros(len(config.traits))
+    for trait, d in differences.get(group, {}).items():
+        shift[trait_index[trait]] = d * sd[trait_index[trait]]
+    base = simulate_forced_choice(
+        n,
+        instrument,
+        seed=group_seed,
+        config=config,
+        id_prefix=f"{id_prefix}-{group}",
+        trait_shift=shift,
+        statement_dif=item_dif.get(group),
+    )
+    ids = np.array([f"{id_prefix}-{group}-{seed}-{k:07d}" for k in range(n)], dtype=np.str_)
+    responses = Responses(instrument, ids, np.empty((n, 0)), base.choices, base.checks, base.seconds, base.blocks)
+    return Simulation(responses, base.profiles, base.traits, base.careless, config, base.faking)
+
+
 def _check(
     sizes: Mapping[str, int],
     differences: Mapping[str, Mapping[str, float]],
@@ -188,6 +214,14 @@ def _check(
         if unknown:
             raise ValueError(f"differences[{group!r}] names unknown trait(s) {unknown}; traits are {config.traits}")
     for group, shifts in item_dif.items():
+        if instrument.format == "forced_choice":
+            unknown = sorted(set(shifts) - set(instrument.statement_ids))
+            if unknown:
+                raise ValueError(
+                    f"item_dif[{group!r}] names unknown statement(s) {unknown}; on a forced-choice instrument "
+                    "item_dif takes statement ids"
+                )
+            continue
         unknown = sorted(set(shifts) - set(instrument.item_ids))
         if unknown:
             raise ValueError(f"item_dif[{group!r}] names unknown item(s) {unknown}; items are agreement item ids")

@@ -38,6 +38,9 @@ class ToolFigures(FrozenModel):
     is_reference: bool = Field(description="The model is profilefit's shipped reference model (same sha256).")
     classifications: list[str] = Field(description='The profile ids the model reports ("undetermined" not included).')
     instrument_id: str | None = Field(description="The instrument the candidates answered.")
+    instrument_version: str | None = Field(
+        description='Its version ("1.2"; "2.0" is forced choice), from the model\'s manifest; null when not known.'
+    )
     role_id: str | None = Field(
         description="The role the fit was computed for: the one the results record, else the one the audit was told."
     )

@@ -293,7 +293,12 @@ def audit_to_html(report: AuditReport, language: str = "en") -> str:
     -------
     str
     """
-    labels = AuditLabels(language, isolate=True, instrument_id=report.tool.instrument_id)
+    labels = AuditLabels(
+        language,
+        isolate=True,
+        instrument_id=report.tool.instrument_id,
+        instrument_version=report.tool.instrument_version,
+    )
     overall = {
         "label": labels.t("section_overall"),
         "headers": [_header(labels.t("col_group")), *(_header(labels.profile(p)) for p in report.profiles)],

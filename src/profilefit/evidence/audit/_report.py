@@ -304,7 +304,11 @@ def audit_document(report: AuditReport, language: str = "en") -> AuditDocument:
     language : {"en", "nb", "sv", "nl"}, default "en"
         Language of the notes, warnings and display names; keys are the same in every language.
     """
-    labels = AuditLabels(language, instrument_id=report.tool.instrument_id)
+    labels = AuditLabels(
+        language,
+        instrument_id=report.tool.instrument_id,
+        instrument_version=report.tool.instrument_version,
+    )
     tool = report.tool
     data = {
         "schema_version": AUDIT_SCHEMA_VERSION,
@@ -492,7 +496,11 @@ def format_audit_text(report: AuditReport, language: str = "en") -> str:
     report : AuditReport
     language : {"en", "nb", "sv", "nl"}, default "en"
     """
-    labels = AuditLabels(language, instrument_id=report.tool.instrument_id)
+    labels = AuditLabels(
+        language,
+        instrument_id=report.tool.instrument_id,
+        instrument_version=report.tool.instrument_version,
+    )
     lines = [labels.t("heading", n=report.applicants), ""]
     lines += tool_lines(report.tool, labels, report.profiles)
     lines += summary_lines(report, labels)

@@ -39,6 +39,9 @@ def tool_lines(tool: AuditedTool, labels: AuditLabels, profiles: Sequence[str]) 
         lines = [labels.t("model_organisation", model=model)]
     else:
         lines = [labels.t("model_unknown", model=model)]
+    if tool.instrument_id is not None and tool.instrument_version is not None:
+        instrument = labels.data(f"{tool.instrument_id} {tool.instrument_version}")
+        lines.append(labels.t("instrument_line", instrument=instrument))
     if tool.role_id is not None and tool.bands is not None:
         name = labels.data(tool.role_name.get(labels.language) or tool.role_name.get("en") or tool.role_id)
         strong, possible = tool.bands

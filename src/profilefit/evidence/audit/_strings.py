@@ -7,6 +7,8 @@ classification the profile file does not know (an organisation's own label) is s
 
 from __future__ import annotations
 
+import contextlib
+
 from profilefit.core.instrument import load_instrument
 from profilefit.core.profiles import load_profiles
 from profilefit.evidence.audit._inputs import NEEDS_REVIEW
@@ -52,7 +54,14 @@ class AuditLabels:
     ('0,800', 'Arbeidsjernet', '40 år og over')
     """
 
-    def __init__(self, language: str = "en", *, isolate: bool = False, instrument_id: str | None = None) -> None:
+    def __init__(
+        self,
+        language: str = "en",
+        *,
+        isolate: bool = False,
+        instrument_id: str | None = None,
+        instrument_version: str | None = None,
+    ) -> None:
         if language not in audit_languages():
             raise ValueError(f"no audit in language {language!r}; choose one of {', '.join(audit_languages())}")
         self.language = language
@@ -62,6 +71,7 @@ class AuditLabels:
         self._profile_names = {profile: profiles.name(profile, language) for profile in profiles.ids}
         self._scale_names: dict[str, str] | None = None
         self._instrument_id = instrument_id
+        self._instrument_version = instrument_version
 
     def t(self, key: str, **values: object) -> str:
         """The string ``key`` in this language, with ``values`` filled in."""
@@ -119,6 +129,10 @@ class AuditLabels:
         """Display name of a scale of the shipped instrument, or the id in words for another instrument's scale."""
         if self._scale_names is None:  # read the instrument only when a scale is named
             shipped = load_instrument()
+            if self._instrument_id == shipped.id and self._instrument_version not in (None, shipped.version):
+                # Another built-in version of the shipped instrument (2.0 names its scales anew).
+                with contextlib.suppress(ValueError, OSError):
+                    shipped = load_instrument(f"{self._instrument_id}-{self._instrument_version}")
             same = self._instrument_id in (None, shipped.id)
             self._scale_names = {
                 scale.id: scale.name.get(self.language) or scale.name.get("en") or scale.id

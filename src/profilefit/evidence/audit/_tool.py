@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from profilefit.core.artifact import Manifest, read_manifest, reference_model_path
+from profilefit.core.artifact import SHIPPED_MODELS, Manifest, read_manifest, reference_model_path
 from profilefit.core.fit import RoleProfile
 from profilefit.core.profiles import PROFILE_IDS
 from profilefit.data.results import stored_role
@@ -39,7 +39,8 @@ class AuditedTool:
         The model is profilefit's shipped reference model (same sha256).
     classifications : tuple of str
         The profile ids the model reports (``"undetermined"`` not included).
-    instrument_id : str or None
+    instrument_id, instrument_version : str or None
+        The instrument the model reads (``customer-contact``, ``2.0``), from its manifest.
     role_id : str or None
         The role the fit was computed for: the one the results record, else the one the audit was told.
     role_name : dict of str to str
@@ -58,6 +59,7 @@ class AuditedTool:
     is_reference: bool = False
     classifications: tuple[str, ...] = ()
     instrument_id: str | None = None
+    instrument_version: str | None = None
     role_id: str | None = None
     role_name: Mapping[str, str] = field(default_factory=dict)
     role_scales: tuple[str, ...] = ()
@@ -92,6 +94,8 @@ def order_classifications(listed: Iterable[str], assigned: Iterable[str]) -> tup
 
 
 def _manifest(path: str | Path) -> Manifest:
+    if str(path) in SHIPPED_MODELS:  # a shipped model by name, as `profilefit score --model reference-2.0` takes it
+        path = reference_model_path(str(path))
     try:
         return read_manifest(path)
     except FileNotFoundError as error:
@@ -113,8 +117,9 @@ def describe_tool(
     ----------
     results : ResultsFile
     model : str or Path, optional
-        The model file that scored the results; its manifest is read (the model is not loaded).
-        By default the reference model's manifest when every result names the reference model.
+        The model file that scored the results, or the name of a shipped model (``reference-2.0``);
+        its manifest is read (the model is not loaded). By default a shipped reference model's
+        manifest (1.2 or 2.0) when every result names that model.
     role : RoleProfile, str or Path, optional
         A built-in role id or a role file; by default the role the results record. It must be
         the recorded one (see :func:`profilefit.data.results.stored_role`).
@@ -132,7 +137,8 @@ def describe_tool(
     """
     source = results.path or "the results"
     chosen = stored_role(source, results.roles(), role)
-    reference = read_manifest(reference_model_path())
+    shipped = [read_manifest(reference_model_path(name)) for name in SHIPPED_MODELS]
+    shipped_ids = {(m.sha256, m.model_id) for m in shipped}
     named = sorted({c.model_id for c in results.candidates if c.model_id is not None})
     manifest: Manifest | None = None
     if model is not None:
@@ -144,18 +150,18 @@ def describe_tool(
                 f"({model}); audit each model's results with its own model (--model FILE), or score the export "
                 "again with this one"
             )
-    elif named == [reference.model_id]:
-        manifest = reference
+    else:
+        manifest = next((m for m in shipped if named == [m.model_id]), None)
     role_profile = chosen.profile()
     listed = manifest.profile_ids if manifest else results.classifications
     assigned = [] if listed else [c.profile for c in results.candidates]
     return AuditedTool(
         model_id=manifest.model_id if manifest else (named[0] if len(named) == 1 else None),
         trained_on=manifest.trained_on if manifest else None,
-        is_reference=manifest is not None
-        and (manifest.sha256, manifest.model_id) == (reference.sha256, reference.model_id),
+        is_reference=manifest is not None and (manifest.sha256, manifest.model_id) in shipped_ids,
         classifications=order_classifications(listed, assigned),
         instrument_id=manifest.instrument_id if manifest else None,
+        instrument_version=manifest.instrument_version if manifest else None,
         role_id=role_profile.id if role_profile else (chosen.stored or None),
         role_name=dict(role_profile.name) if role_profile else {},
         role_scales=tuple(role_profile.scales) if role_profile else (),

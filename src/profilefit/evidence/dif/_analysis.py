@@ -34,107 +34,27 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
 from profilefit.core.instrument import Instrument
-from profilefit.core.scoring import NO_CHOICE, Responses
-from profilefit.evidence.dif._mantel import BinaryMH, OrdinalMH, binary_mh, ets_class, ets_polytomous_class, ordinal_mh
-from profilefit.evidence.dif._ordinal import JODOIN_GIERL, ZUMBO_THOMAS, LogisticDif, logistic_dif, r2_class
+from profilefit.core.scoring import NO_CHOICE, Responses, load_parameters
+from profilefit.evidence.dif._answer import FDR, AnswerDif
+from profilefit.evidence.dif._mantel import binary_mh, ets_class, ets_polytomous_class, ordinal_mh
+from profilefit.evidence.dif._ordinal import JODOIN_GIERL, ZUMBO_THOMAS, logistic_dif, r2_class
+from profilefit.evidence.dif._statements import standing, statement_answers
 from profilefit.evidence.stats import benjamini_hochberg
 
-#: False-discovery rate of the Benjamini–Hochberg adjustment.
-FDR = 0.05
+if TYPE_CHECKING:
+    from profilefit.core.thurstonian import ThurstonianModel
+
 #: Situational options and their matching: strata of equal propensity (deciles).
 PROPENSITY_STRATA = 10
 #: Below this many people in a group, the figures are too unstable to act on alone.
 MIN_GROUP_SIZE = 200
-
-Kind = Literal["likert", "option", "check"]
-
-
-@dataclass(frozen=True)
-class AnswerDif:
-    """DIF of one answer: an agreement item, one option of a scenario, or an attention check.
-
-    Attributes
-    ----------
-    field : str
-        Item id, ``"<scenario>.<option>"`` for an option, or the check id.
-    kind : {"likert", "option", "check"}
-    group : str
-        The item's scale, the option's key, or ``"attention"``.
-    n_reference, n_focal : int
-        People in this answer's analysis.
-    matched_on : tuple of str
-        The fields whose answers make up the matching score.
-    purified : bool
-        Whether answers flagged in step 1 were left out of the matching score.
-    mantel : OrdinalMH or None
-        Likert items: Mantel's test and the SMD.
-    logistic : LogisticDif or None
-        Likert items: ordinal logistic regression.
-    mh : BinaryMH or None
-        Options and checks: the common odds ratio, chi-square and ETS delta.
-    q_mh : float
-        Benjamini–Hochberg adjusted p-value of the Mantel–Haenszel test.
-    q_logistic : float
-        Adjusted p-value of the 2-df logistic test (``nan`` for options and checks).
-    ets : str
-        ETS class: A/B/C for yes/no answers, AA/BB/CC for agreement items.
-    zumbo_thomas, jodoin_gierl : str
-        Logistic-regression effect-size classes A/B/C (``""`` for options and checks).
-    """
-
-    field: str
-    kind: Kind
-    group: str
-    n_reference: int
-    n_focal: int
-    matched_on: tuple[str, ...]
-    purified: bool
-    mantel: OrdinalMH | None = None
-    logistic: LogisticDif | None = None
-    mh: BinaryMH | None = None
-    q_mh: float = math.nan
-    q_logistic: float = math.nan
-    ets: str = ""
-    zumbo_thomas: str = ""
-    jodoin_gierl: str = ""
-
-    @property
-    def flagged(self) -> bool:
-        """Moderate or large DIF by any of the reported rules (ETS B/C or BB/CC, Jodoin–Gierl B/C)."""
-        return self.ets in ("B", "C", "BB", "CC") or self.jodoin_gierl in ("B", "C")
-
-    @property
-    def large(self) -> bool:
-        """Large DIF: ETS class C or CC, or Zumbo–Thomas class C."""
-        return self.ets in ("C", "CC") or self.zumbo_thomas == "C"
-
-    @property
-    def dif_type(self) -> str:
-        """``"uniform"``, ``"non-uniform"``, ``"both"`` or ``""``: which 1-df logistic test is below 5 %.
-
-        Read only when the 2-df test is significant after adjustment (q < 0.05); otherwise ``""``.
-        """
-        lr = self.logistic
-        if lr is None or not self.q_logistic < FDR:
-            return ""
-        uniform, nonuniform = lr.p_uniform < FDR, lr.p_nonuniform < FDR
-        return {(True, True): "both", (True, False): "uniform", (False, True): "non-uniform"}.get(
-            (uniform, nonuniform), ""
-        )
-
-    @property
-    def p_mh(self) -> float:
-        """Unadjusted p-value of the Mantel–Haenszel test."""
-        if self.mantel is not None:
-            return self.mantel.p_value
-        return self.mh.p_value if self.mh is not None else math.nan
 
 
 @dataclass(frozen=True)
@@ -169,12 +89,25 @@ class DifComparison:
 
     def class_counts(self) -> dict[str, dict[str, int]]:
         """How many answers of each kind are in each ETS class, for example ``{"likert": {"AA": 45, ...}}``."""
-        classes = {"likert": ("AA", "BB", "CC"), "option": ("A", "B", "C"), "check": ("A", "B", "C")}
+        binary = ("A", "B", "C")
+        classes = {"likert": ("AA", "BB", "CC"), "option": binary, "check": binary, "most": binary, "least": binary}
         return {
             kind: {name: sum(a.kind == kind and a.ets == name for a in self.answers) for name in names}
             for kind, names in classes.items()
             if any(a.kind == kind for a in self.answers)
         }
+
+    def flagged_blocks(self) -> dict[str, tuple[str, ...]]:
+        """Forced choice: each block with a flagged statement, and its flags as ``"<statement> most|least"``.
+
+        The three statements of a block share one answer, so DIF in one statement moves the
+        others' rates too: read the flags of a block together.
+        """
+        blocks: dict[str, list[str]] = {}
+        for answer in self.flagged:
+            if answer.block:
+                blocks.setdefault(answer.block, []).append(f"{answer.field} {answer.kind}")
+        return {block: tuple(flags) for block, flags in blocks.items()}
 
 
 def _keyed_items(responses: Responses) -> NDArray[np.float64]:
@@ -283,13 +216,23 @@ def _likert_answers(
     return results
 
 
-def _option_answers(responses: Responses, focal: NDArray[np.bool_], excluded: frozenset[str]) -> list[AnswerDif]:
-    """Situational options (chose it: yes/no), matched on a propensity from scale scores and similar choices."""
+def _option_answers(
+    responses: Responses,
+    focal: NDArray[np.bool_],
+    excluded: frozenset[str],
+    standing: NDArray[np.float64] | None = None,
+) -> list[AnswerDif]:
+    """Situational options (chose it: yes/no), matched on a propensity from scale scores and similar choices.
+
+    ``standing`` is each person's standardised scale scores; by default the agreement items' means.
+    """
     instrument = responses.instrument
     choices = responses.choices
     options = _option_fields(instrument)
-    standing = _scale_standing(responses, _keyed_items(responses), excluded)
-    items_excluded = bool(excluded & set(instrument.item_ids))
+    if standing is None:
+        standing = _scale_standing(responses, _keyed_items(responses), excluded)
+    fields = set(instrument.item_ids) | set(instrument.statement_ids)
+    items_excluded = bool(excluded & fields)
     results = []
     for column, index, name, key in options:
         all_same_key = [(c, k, other) for c, k, other, other_key in options if c != column and other_key == key]
@@ -345,11 +288,20 @@ def _check_answers(responses: Responses, focal: NDArray[np.bool_]) -> list[Answe
 
 
 def _run_step(
-    responses: Responses, focal: NDArray[np.bool_], excluded: frozenset[str], *, with_logistic: bool
+    responses: Responses,
+    focal: NDArray[np.bool_],
+    excluded: frozenset[str],
+    *,
+    with_logistic: bool,
+    model: ThurstonianModel | None = None,
 ) -> list[AnswerDif]:
     """Test every answer once, with matching scores that leave out ``excluded`` fields; classify."""
-    results = _likert_answers(responses, focal, excluded, with_logistic=with_logistic)
-    results += _option_answers(responses, focal, excluded)
+    if model is not None:  # forced choice: statements, and options matched on the Thurstonian estimates
+        results = statement_answers(responses, focal, model, excluded, with_logistic=with_logistic)
+        results += _option_answers(responses, focal, excluded, standing(responses, model, excluded))
+    else:
+        results = _likert_answers(responses, focal, excluded, with_logistic=with_logistic)
+        results += _option_answers(responses, focal, excluded)
     results += _check_answers(responses, focal)
     return _classify(results)
 
@@ -383,6 +335,7 @@ def dif_comparison(
     focal: str,
     purify: bool = True,
     logistic: bool = True,
+    model: ThurstonianModel | None = None,
 ) -> DifComparison:
     """DIF of every answer of ``responses`` for ``focal`` against ``reference``.
 
@@ -397,7 +350,10 @@ def dif_comparison(
     purify : bool, default=True
         Run the second, purified step (see the module docstring).
     logistic : bool, default=True
-        Also fit the ordinal logistic-regression models of the agreement items.
+        Also fit the logistic-regression models of the agreement items (or forced-choice statements).
+    model : ThurstonianModel, optional
+        Forced choice: the parameters the matching estimates are computed with; by default the
+        instrument's shipped parameters (:func:`profilefit.core.scoring.load_parameters`).
 
     Returns
     -------
@@ -420,9 +376,11 @@ def dif_comparison(
     rows = np.flatnonzero((labels == reference) | (labels == focal))
     subset = responses.take(rows)
     is_focal = labels[rows] == focal
-    step1 = _run_step(subset, is_focal, frozenset(), with_logistic=logistic and not purify)
-    flagged1 = tuple(a.field for a in step1 if a.ets in ("B", "C", "BB", "CC"))
-    final = _run_step(subset, is_focal, frozenset(flagged1), with_logistic=logistic) if purify else step1
+    if responses.instrument.format == "forced_choice" and model is None:
+        model = load_parameters(responses.instrument)
+    step1 = _run_step(subset, is_focal, frozenset(), with_logistic=logistic and not purify, model=model)
+    flagged1 = tuple(dict.fromkeys(a.field for a in step1 if a.ets in ("B", "C", "BB", "CC")))
+    final = _run_step(subset, is_focal, frozenset(flagged1), with_logistic=logistic, model=model) if purify else step1
     n_ref, n_foc = int((~is_focal).sum()), int(is_focal.sum())
     warnings: list[tuple[str, dict[str, object]]] = []
     for name, n in ((reference, n_ref), (focal, n_foc)):

@@ -43,6 +43,7 @@ class Matching(FrozenModel):
     likert: str = Field(description="Matching score of an agreement item.")
     option: str = Field(description="Matching score of a scenario option.")
     check: str = Field(description="Matching score of an attention check.")
+    statement: str = Field(description="Matching score of a forced-choice statement (instrument 2.0).")
 
 
 class Method(FrozenModel):
@@ -111,11 +112,20 @@ class MantelHaenszel(FrozenModel):
 
 
 class Answer(FrozenModel):
-    """DIF of one answer: an agreement item, one option of a scenario, or an attention check."""
+    """DIF of one answer: an agreement item, one option of a scenario, an attention check, or a statement."""
 
-    field: str = Field(description='Item id, SCENARIO.OPTION (as "sc3.b") for an option, or the check id.')
-    kind: Literal["likert", "option", "check"] = Field(description="The kind of answer.")
-    group: str = Field(description="The item's scale, the option's key, or \"attention\".")
+    field: str = Field(
+        description='Item id, SCENARIO.OPTION (as "sc3.b") for an option, the check id, or the statement id.'
+    )
+    kind: Literal["likert", "option", "check", "most", "least"] = Field(
+        description='The kind of answer; "most" and "least": a forced-choice statement marked most (least) like me.'
+    )
+    group: str = Field(description="The item's or statement's scale, the option's key, or \"attention\".")
+    # Statements only: absent, never null, for the other kinds.
+    block: str | SkipJsonSchema[None] = Field(default=None, description="Statements: the block's id.")
+    letter: Literal["a", "b", "c"] | SkipJsonSchema[None] = Field(
+        default=None, description="Statements: the statement's letter in its block."
+    )
     n_reference: Count = Field(description="People of the reference group in this answer's analysis.")
     n_focal: Count = Field(description="People of the focal group in this answer's analysis.")
     matched_on: list[str] = Field(description="The fields whose answers make up the matching score.")
@@ -128,16 +138,18 @@ class Answer(FrozenModel):
     # Present only for the kinds of answer tested this way: absent, never null, in the file.
     mantel: Mantel | SkipJsonSchema[None] = Field(default=None, description="Agreement items: Mantel's test.")
     logistic: Logistic | SkipJsonSchema[None] = Field(
-        default=None, description="Agreement items: ordinal logistic regression."
+        default=None,
+        description="Agreement items: ordinal logistic regression; statements: binary logistic regression.",
     )
     mantel_haenszel: MantelHaenszel | SkipJsonSchema[None] = Field(
-        default=None, description="Options and checks: the common odds ratio, chi-square and ETS delta."
+        default=None,
+        description="Options, checks and statements: the common odds ratio, chi-square and ETS delta.",
     )
 
     @model_serializer(mode="wrap")
     def _leave_out_absent_tests(self, handler: SerializerFunctionWrapHandler) -> Any:
         data = handler(self)
-        for key in ("mantel", "logistic", "mantel_haenszel"):
+        for key in ("block", "letter", "mantel", "logistic", "mantel_haenszel"):
             if data.get(key, ...) is None:
                 del data[key]
         return data
@@ -163,6 +175,10 @@ class Comparison(FrozenModel):
     n_focal: Count = Field(description="People in the focal group.")
     step1_flagged: list[str] = Field(description="Answers flagged in step 1, left out of the purified matching scores.")
     flagged: list[str] = Field(description="Answers flagged in step 2, the result.")
+    flagged_blocks: dict[str, list[str]] = Field(
+        description='Forced choice: each block with a flagged statement and its flags ("em_01 most"); the '
+        "statements of a block share one answer, so read them together. Empty for agreement instruments."
+    )
     ets_class_counts: dict[str, dict[str, Count]] = Field(
         description='How many answers of each kind are in each ETS class, e.g. {"likert": {"AA": 45, ...}}.'
     )

@@ -26,6 +26,7 @@ from profilefit.evidence.dif._text import (
     _comparison_values,
     _header_sentences,
     _tables,
+    legend,
 )
 from profilefit.pages import marked, render_page
 
@@ -213,13 +214,14 @@ def _comparison(report: DifReport, comparison: DifComparison, words: DifText) ->
         for answer in comparison.flagged
         if answer.kind == "likert"
     ]
-    flagged = {a.field for a in comparison.flagged}
+    # Every table's last column is the flag: a row is marked by its own answer's flag, so a statement
+    # flagged only when marked least is not marked in the "most" table.
     tables = tuple(
         _Table(
             title,
             note,
             tuple(header),
-            tuple((tuple(row), row[0].removesuffix(" †") in flagged) for row in rows),
+            tuple((tuple(row), bool(row[-1])) for row in rows),
         )
         for title, note, header, rows in _tables(comparison, words)
     )
@@ -242,7 +244,7 @@ def dif_page(report: DifReport, words: DifText) -> DifPage:
         what_dif_is=words.t("what_dif_is"),
         comparisons=tuple(_comparison(report, comparison, words) for comparison in report.comparisons),
         curves_title=words.t("curves_title"),
-        legend=(words.t("purified_mark"), words.t("legend_items"), words.t("legend_binary")),
+        legend=tuple(legend(report.comparisons, words)),
         sources=words.t("sources"),
     )
 

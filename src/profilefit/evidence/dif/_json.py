@@ -35,6 +35,8 @@ def _answer_dict(answer: AnswerDif) -> dict[str, Any]:
         "ets_class": answer.ets,
         "q_mh": _number(answer.q_mh),
     }
+    if answer.block:
+        record["block"], record["letter"] = answer.block, answer.letter
     if answer.mantel is not None:
         record["mantel"] = {
             "chi2": _number(answer.mantel.chi2),
@@ -104,6 +106,8 @@ def dif_document(report: DifReport) -> DifDocument:
                 "likert": "rest score of the item's own scale",
                 "option": "deciles of a propensity from scale scores and same-key choices in other scenarios",
                 "check": "other attention checks answered as instructed",
+                "statement": "deciles (MH) or value (logistic) of the Thurstonian estimate of the statement's scale "
+                "from the other blocks",
             },
             "r2": "Nagelkerke",
         },
@@ -114,7 +118,8 @@ def dif_document(report: DifReport) -> DifDocument:
                 "n_reference": c.n_reference,
                 "n_focal": c.n_focal,
                 "step1_flagged": list(c.step1_flagged),
-                "flagged": [a.field for a in c.flagged],
+                "flagged": list(dict.fromkeys(a.field for a in c.flagged)),
+                "flagged_blocks": {block: list(flags) for block, flags in c.flagged_blocks().items()},
                 "ets_class_counts": c.class_counts(),
                 "warnings": [{"code": code, **values} for code, values in c.warnings],
                 "answers": [_answer_dict(a) for a in c.answers],

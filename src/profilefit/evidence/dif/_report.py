@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from profilefit.core.instrument import Instrument, load_instrument
+from profilefit.core.scoring import load_parameters
 from profilefit.data.batch import CollectedResponses
 from profilefit.evidence.dif._analysis import DifComparison, dif_comparison
 from profilefit.evidence.dif._inputs import DifInputs, dif_inputs
@@ -45,6 +46,7 @@ def dif_report(
     reference: str | None = None,
     focal: Sequence[str] | None = None,
     purify: bool = True,
+    parameters: str | Path | None = None,
 ) -> DifReport:
     """Compare every focal group with the reference group.
 
@@ -57,12 +59,18 @@ def dif_report(
     focal : sequence of str, optional
         The focal groups; by default every other group.
     purify : bool, default=True
+    parameters : str or Path, optional
+        Forced choice: the Thurstonian parameters file the matching estimates use; by default the
+        file shipped with a built-in instrument.
 
     Raises
     ------
     DifInputError
         When a named group has nobody in it, or there are fewer than two groups.
+    ParametersError
+        For a forced-choice instrument whose parameters are not found or are for another instrument.
     """
+    model = load_parameters(instrument, parameters) if instrument.format == "forced_choice" else None
     counts = inputs.counts()
     if not counts:
         raise DifInputError(
@@ -91,7 +99,7 @@ def dif_report(
             f"{MIN_COMPARED} people: {found}; name a smaller group with --focal to compare it anyway"
         )
     comparisons = tuple(
-        dif_comparison(inputs.responses, inputs.groups, reference=reference, focal=group, purify=purify)
+        dif_comparison(inputs.responses, inputs.groups, reference=reference, focal=group, purify=purify, model=model)
         for group in focal_groups
     )
     return DifReport(instrument, inputs, comparisons, skipped)
@@ -107,6 +115,7 @@ def dif_files(
     instrument: Instrument | str | Path | None = None,
     ignore_columns: tuple[str, ...] = (),
     purify: bool = True,
+    parameters: str | Path | None = None,
 ) -> DifReport:
     """Read an export and a demographics file and analyse DIF by ``by``.
 
@@ -124,6 +133,8 @@ def dif_files(
         the shipped customer-contact instrument.
     ignore_columns : tuple of str, optional
     purify : bool, default=True
+    parameters : str or Path, optional
+        Forced choice: see :func:`dif_report`.
 
     Returns
     -------
@@ -140,4 +151,4 @@ def dif_files(
     """
     loaded = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     inputs = dif_inputs(export, demographics, by=by, instrument=loaded, ignore_columns=ignore_columns)
-    return dif_report(inputs, loaded, reference=reference, focal=focal, purify=purify)
+    return dif_report(inputs, loaded, reference=reference, focal=focal, purify=purify, parameters=parameters)

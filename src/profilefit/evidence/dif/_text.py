@@ -51,14 +51,23 @@ def _comparison_sentences(comparison: DifComparison, words: DifText) -> list[Sen
         sentences.append(("purification_none", {}))
     sentences.append(("multiple_comparisons", {"m": words.count(len(comparison.answers))}))
     counts = comparison.class_counts()
-    classes = {
-        "items": [f"{name} {words.count(n)}" for name, n in counts.get("likert", {}).items()],
-        "options": [f"{name} {words.count(n)}" for name, n in counts.get("option", {}).items()],
-        "checks": [f"{name} {words.count(n)}" for name, n in counts.get("check", {}).items()],
-    }
-    sentences.append(("class_counts", classes))
-    flagged = [a.field for a in comparison.flagged]
+
+    def listed(kind: str) -> list[str]:
+        return [f"{name} {words.count(n)}" for name, n in counts.get(kind, {}).items()]
+
+    if "most" in counts:
+        statements = {"most": listed("most"), "least": listed("least")}
+        sentences.append(
+            ("class_counts_statements", {**statements, "options": listed("option"), "checks": listed("check")})
+        )
+    else:
+        classes = {"items": listed("likert"), "options": listed("option"), "checks": listed("check")}
+        sentences.append(("class_counts", classes))
+    flagged = list(dict.fromkeys(a.field for a in comparison.flagged))
     sentences.append(("flagged_some", {"fields": flagged}) if flagged else ("flagged_none", {}))
+    blocks = comparison.flagged_blocks()
+    if blocks:
+        sentences.append(("flagged_blocks", {"blocks": [f"{b} ({', '.join(f)})" for b, f in blocks.items()]}))
     return sentences
 
 
@@ -109,6 +118,38 @@ def _binary_row(answer: AnswerDif, words: DifText) -> list[str]:
     ]
 
 
+def _statement_row(answer: AnswerDif, words: DifText) -> list[str]:
+    mh, lr = answer.mh, answer.logistic
+    assert mh is not None
+    return [
+        answer.field + (" †" if answer.purified else ""),
+        f"{answer.block} {answer.letter}",
+        words.group_name(answer.group),
+        f"{words.count(answer.n_reference)}/{words.count(answer.n_focal)}",
+        words.number(mh.odds_ratio),
+        words.number(mh.delta),
+        words.number(mh.chi2, 1),
+        words.q(answer.q_mh),
+        answer.ets,
+        words.number(lr.r2_change, 3) if lr else "–",
+        words.q(answer.q_logistic),
+        answer.jodoin_gierl or "–",
+        words.t(f"type_{answer.dif_type.replace('-', '_')}") if answer.dif_type else "",
+        words.t("flag_yes") if answer.flagged else "",
+    ]
+
+
+def legend(comparisons: tuple[DifComparison, ...], words: DifText) -> list[str]:
+    """The legend lines under the tables of ``comparisons``: statements get their own line."""
+    kinds = {a.kind for comparison in comparisons for a in comparison.answers}
+    lines = [words.t("purified_mark")]
+    if "likert" in kinds:
+        lines.append(words.t("legend_items"))
+    if kinds & {"most", "least"}:
+        lines.append(words.t("legend_statements"))
+    return [*lines, words.t("legend_binary")]
+
+
 def _tables(comparison: DifComparison, words: DifText) -> list[tuple[str, str, list[str], list[list[str]]]]:
     """(title, note, header, rows) of each section that has answers."""
     t = words.t
@@ -130,9 +171,13 @@ def _tables(comparison: DifComparison, words: DifText) -> list[tuple[str, str, l
     ]
     binary_tail = [t("column_n"), t("column_alpha"), t("column_delta"), t("column_chi2"), t("column_q")]
     binary_tail += [t("column_ets"), t("column_flag")]
+    statement_header = [t("column_statement"), t("column_block"), t("column_scale"), *binary_tail[:-1]]
+    statement_header += [t("column_r2"), t("column_q_lr"), t("column_jg"), t("column_type"), t("column_flag")]
     sections = []
     kinds = (
         ("likert", "section_items", "matching_items", item_header, _item_row),
+        ("most", "section_most", "matching_statements", statement_header, _statement_row),
+        ("least", "section_least", "matching_statements", statement_header, _statement_row),
         ("option", "section_options", "matching_options", [t("column_option"), t("column_key"), *binary_tail], None),
         ("check", "section_checks", "matching_checks", [t("column_check"), "", *binary_tail], None),
     )
@@ -163,7 +208,7 @@ def format_dif_text(report: DifReport, language: str = "en") -> str:
         lines += [_say(words, sentence) for sentence in _comparison_sentences(comparison, words)]
         for title, note, header, rows in _tables(comparison, words):
             lines += ["", title, note, *_plain_table(header, rows)]
-        lines += ["", words.t("purified_mark"), words.t("legend_items"), words.t("legend_binary")]
+        lines += ["", *legend((comparison,), words)]
     lines += ["", words.t("sources")]
     return "\n".join(lines) + "\n"
 
