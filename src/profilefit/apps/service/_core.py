@@ -14,8 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -40,7 +38,7 @@ from profilefit.apps.service._storage import (
     sessions,
     utcnow,
 )
-from profilefit.core.artifact import MODEL_SUFFIX, ModelArtifact, load_artifact
+from profilefit.core.artifact import ModelArtifact, load_artifact
 from profilefit.core.decisions import DecisionLog
 from profilefit.core.fit import builtin_roles, load_role
 from profilefit.core.instrument import Instrument
@@ -90,8 +88,7 @@ def reference_models() -> tuple[ModelArtifact, ...]:
     2.0's (``models/reference-2``) is the one new invitations use; 1.2's finishes and scores
     the invitations made with it.
     """
-    second = resources.files("profilefit.models").joinpath("reference-2", "profilefit-reference-2" + MODEL_SUFFIX)
-    return load_artifact(), load_artifact(Path(str(second)))
+    return load_artifact("reference-1.2"), load_artifact("reference-2.0")
 
 
 class Edition:

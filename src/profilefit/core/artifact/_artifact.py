@@ -277,9 +277,7 @@ def load_artifact(path: str | Path | None = None, *, allow_version_mismatch: boo
         re-save it with ``profilefit model convert``.
     """
     del allow_version_mismatch  # kept for compatibility; see the docstring
-    path = Path(path) if path is not None else reference_model_path()
-    if str(path) in SHIPPED_MODELS and not path.exists():
-        path = reference_model_path(str(path))
+    path = model_file(path)
     manifest = read_manifest(path)
     # One read: the bytes that are hashed are the bytes that are parsed, so a file changed
     # (or a pipe fed) between a check and a load cannot be what is read.
@@ -341,6 +339,17 @@ SHIPPED_MODELS = {
     "reference-1.2": ("reference", "profilefit-reference"),
     "reference-2.0": ("reference-2", "profilefit-reference-2"),
 }
+
+
+def model_file(path: str | Path | None) -> Path:
+    """The model file a ``--model`` value names: a path, a shipped model's name, or (``None``) the 1.2 reference.
+
+    A name is read as a file when a file of that name exists in the working folder.
+    """
+    if path is None:
+        return reference_model_path()
+    file = Path(path)
+    return reference_model_path(str(path)) if str(path) in SHIPPED_MODELS and not file.exists() else file
 
 
 def reference_model_path(name: str = "reference") -> Path:

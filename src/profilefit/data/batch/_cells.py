@@ -242,18 +242,26 @@ def answer_cells(column: Column, table: FieldTable) -> tuple[NDArray[np.int8], M
 # ---- situational scenarios ------------------------------------------------------------------
 
 
+def _listed_cells(column: Column, codes: dict[str, int], missing: int, dtype: type[Any]) -> tuple[Any, Mask]:
+    """A column given as a Python list, read against a table of exact texts and their codes.
+
+    Empty cells are valid and ``missing``; a text in ``codes`` is valid with its code; any other cell is
+    left to the reference rule (not proven valid).
+    """
+    found = np.full(len(column), missing, dtype=dtype)
+    ok = np.zeros(len(column), dtype=bool)
+    for row, value in enumerate(column):
+        if value is None or _empty_text(value) or _missing_float(value):
+            ok[row] = True
+        elif type(value) is str and value in codes:
+            found[row], ok[row] = codes[value], True
+    return found, ok
+
+
 def scenario_cells(column: Column, table: FieldTable, scenario: int) -> tuple[NDArray[np.int16], Mask]:
     """Chosen options of one scenario column: option index (``-1`` = unanswered) and the proven-valid mask."""
     if not is_arrow(column):
-        choices = np.full(len(column), NO_CHOICE, dtype=np.int16)
-        ok = np.zeros(len(column), dtype=bool)
-        letters = table.option_text[scenario]
-        for row, value in enumerate(column):
-            if value is None or _empty_text(value) or _missing_float(value):
-                ok[row] = True
-            elif type(value) is str and value in letters:
-                choices[row], ok[row] = letters[value], True
-        return choices, ok
+        return _listed_cells(column, table.option_text[scenario], NO_CHOICE, np.int16)
     column = _normalised(column)
     choices = np.full(len(column), NO_CHOICE, dtype=np.int16)
     if not _is_text(column):
@@ -297,14 +305,7 @@ def block_cells(column: Column) -> tuple[NDArray[np.int8], Mask]:
     """
     label, pair, text = _block_tables()
     if not is_arrow(column):
-        codes = np.full(len(column), NO_ANSWER, dtype=np.int8)
-        ok = np.zeros(len(column), dtype=bool)
-        for row, value in enumerate(column):
-            if value is None or _empty_text(value) or _missing_float(value):
-                ok[row] = True
-            elif type(value) is str and value in text:
-                codes[row], ok[row] = text[value], True
-        return codes, ok
+        return _listed_cells(column, text, NO_ANSWER, np.int8)
     column = _normalised(column)
     codes = np.full(len(column), NO_ANSWER, dtype=np.int8)
     if not _is_text(column):

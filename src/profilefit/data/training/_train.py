@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from profilefit.core.artifact import Manifest, file_sha256, save_artifact
+from profilefit.core.artifact import Manifest, file_sha256, reference_model_path, save_artifact
 from profilefit.core.classifier import ProfileClassifier, evaluate_probabilities, format_metrics
 from profilefit.core.instrument import Instrument, load_instrument
 from profilefit.core.scoring import NormGroup, Responses, score_responses
@@ -177,9 +177,7 @@ def train_reference(
 
 def reference_2_model_path() -> Path:
     """Path of the shipped 2.0 (forced-choice) reference model inside the installed package."""
-    from importlib import resources
-
-    return Path(str(resources.files("profilefit.models").joinpath("reference-2", REFERENCE_2_FILE)))
+    return reference_model_path("reference-2.0")
 
 
 def forced_choice_responses(simulation: ForcedChoiceSimulation) -> Responses:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from profilefit.core.artifact import SHIPPED_MODELS, Manifest, read_manifest, reference_model_path
+from profilefit.core.artifact import SHIPPED_MODELS, Manifest, model_file, read_manifest, reference_model_path
 from profilefit.core.fit import RoleProfile
 from profilefit.core.profiles import PROFILE_IDS
 from profilefit.data.results import stored_role
@@ -94,8 +94,7 @@ def order_classifications(listed: Iterable[str], assigned: Iterable[str]) -> tup
 
 
 def _manifest(path: str | Path) -> Manifest:
-    if str(path) in SHIPPED_MODELS:  # a shipped model by name, as `profilefit score --model reference-2.0` takes it
-        path = reference_model_path(str(path))
+    path = model_file(path)  # a shipped model by name, as `profilefit score --model reference-2.0` takes it
     try:
         return read_manifest(path)
     except FileNotFoundError as error:
