@@ -80,6 +80,17 @@ def _read_in_parts(path: Any, chunk_size: int, cores: int) -> tuple[Any, ...]:
         return _read(path, chunk_size)
 
 
+def _spying(loaded: list[Any]) -> Any:
+    """Record what each reading of a sheet in parts gave (the parts, "refused", or None)."""
+    read = excel_parts.Workers.read
+
+    def spy(self: Any) -> Any:
+        loaded.append(read(self))
+        return loaded[-1]
+
+    return mock.patch.object(excel_parts.Workers, "read", spy)
+
+
 def _read_whole(path: Any, chunk_size: int) -> tuple[Any, ...]:
     with mock.patch.object(excel_parts, "PARTS_FROM_BYTES", 1 << 62):
         return _read(path, chunk_size)
@@ -91,13 +102,8 @@ def test_a_sheet_read_in_parts_validates_as_read_whole(tmp_path_factory, drawn, 
     header, title, rows = drawn
     path = tmp_path_factory.mktemp("xlsx") / "export.xlsx"
     _write(path, header, title, rows)
-    loaded = []
-
-    def spy(*args: Any) -> Any:
-        loaded.append(excel_parts.load_in_parts(*args))
-        return loaded[-1]
-
-    with mock.patch.object(excel_reader, "load_in_parts", side_effect=spy):
+    loaded: list[Any] = []
+    with _spying(loaded):
         in_parts = _read_in_parts(path, chunk_size, cores)
     event(f"parsed in {len(loaded[0])} parts" if loaded and isinstance(loaded[0], list) else f"not in parts: {loaded}")
     assert in_parts == _read_whole(path, chunk_size)
@@ -116,13 +122,8 @@ def _plain_rows(count: int, *, gap_at: int | None = None) -> list[tuple[int, lis
 def test_a_plain_sheet_is_read_in_parts(tmp_path):
     path = tmp_path / "export.xlsx"
     _write(path, ["candidate_id", "tc1", "tc7", "sj1"], None, _plain_rows(40, gap_at=20))
-    loaded = []
-
-    def spy(*args: Any) -> Any:
-        loaded.append(excel_parts.load_in_parts(*args))
-        return loaded[-1]
-
-    with mock.patch.object(excel_reader, "load_in_parts", side_effect=spy):
+    loaded: list[Any] = []
+    with _spying(loaded):
         total, notes, outcomes = _read_in_parts(path, 7, 3)
     (parts,) = loaded
     assert isinstance(parts, list) and len(parts) == 3

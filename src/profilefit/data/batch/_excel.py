@@ -19,20 +19,19 @@ import functools
 import importlib.util
 import io
 import itertools
-import json
 import logging
 import operator
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 from profilefit.data.batch._cells import from_values
 from profilefit.data.batch._deps import require
-from profilefit.data.batch._excel_parts import SheetPart, Workers, load_in_parts, part_count, read_member
+from profilefit.data.batch._excel_parts import SheetPart, Workers, generated_names, part_count, read_member
 from profilefit.data.batch._excel_worker import read_part
 from profilefit.data.batch._fields import Header
 from profilefit.data.batch._validate import RawChunk
@@ -89,15 +88,24 @@ def open_workbook(
             # error cell) is read into typed columns by fastexcel, without a Python object per cell;
             # a big one in parts, on every core (_excel_parts), its XML inflated once for both.
             header_end = _text_first_row(path, member, is_header) if header_row is None and member else None
-            parts = part_count(path, member) if header_end is not None else 1
-            workers = stack.enter_context(Workers(parts - 1)) if parts > 1 else None
-            xml = read_member(path, member) if workers is not None and member else None
-            scan = pool.submit(_cells_without_answers, path, member, xml)
+            parts = part_count(path, member) if header_end is not None and member else 1
             loaded = None
-            if header_end is not None and member:
-                loaded = _arrow_sheet(path, names[guess], member, is_header, (xml, header_end, workers))
-            del xml
-            stack.close()  # the workers, done
+            if parts > 1 and header_end is not None and member:
+                # The workers start first, so that their start overlaps the inflating of the sheet; they
+                # parse their parts while this thread scans the sheet (fastexcel holds the GIL).
+                workers = stack.enter_context(Workers(parts - 1))
+                xml = read_member(path, member)
+                sent = workers.send(path, member, names[guess], xml, header_end)
+                scan: Future[Any] = Future()
+                scan.set_result(_cells_without_answers(path, member, xml))
+                del xml
+                if scan.result() == ({}, {}):
+                    loaded = _arrow_sheet(path, names[guess], is_header, workers if sent else None)
+                stack.close()  # the workers, done or no longer wanted
+            else:
+                scan = pool.submit(_cells_without_answers, path, member)
+                if header_end is not None and member:
+                    loaded = _arrow_sheet(path, names[guess], is_header, None)
             if loaded is not None and scan.result() == ({}, {}):
                 return _open_arrow(workbook, names, guess, name, loaded, check_header)
             if sheet is None:
@@ -593,17 +601,15 @@ def _holds_value(inner: bytes | None) -> bool:
 
 
 def _arrow_sheet(
-    path: Path,
-    sheet_name: str,
-    member: str,
-    is_header: Callable[[list[Any]], bool],
-    split: tuple[bytes | None, int, Workers | None],
+    path: Path, sheet_name: str, is_header: Callable[[list[Any]], bool], workers: Workers | None
 ) -> tuple[list[str], Any, int] | None:
-    """The header, the data rows as one Arrow record batch, and the rows below the header (blank ones too).
+    """The header, the data rows (an Arrow batch; a table when read in parts), and the rows below the header.
+
+    The rows below the header count blank ones too.
 
     None when the sheet takes the reference reader. The caller has checked that the first row
-    holding values is text (:func:`_text_first_row`); ``split`` is the sheet's XML, where that row
-    ends in it, and the workers when the sheet is to be parsed in parts (:mod:`._excel_parts`).
+    holding values is text (:func:`_text_first_row`), and gives the workers that were sent the
+    other parts of the sheet when it is parsed in parts (:mod:`._excel_parts`).
 
     fastexcel (calamine, the same parser, into Arrow columns) reads the sheet, whole or in parts. Its
     columns are used only when they are what the reference reader (``iter_rows``, a row at a time)
@@ -614,10 +620,7 @@ def _arrow_sheet(
     left out.
     """
     _quiet_fastexcel()
-    xml, header_end, workers = split
-    parts: list[SheetPart] | str | None = None
-    if xml is not None and workers is not None:
-        parts = load_in_parts(path, member, sheet_name, xml, header_end, workers)
+    parts = workers.read() if workers is not None else None
     if parts == "refused":  # a part with a column of numbers and text: the whole sheet has one too
         return None
     if isinstance(parts, list):
@@ -629,7 +632,7 @@ def _arrow_sheet(
         whole = read_part(str(path), sheet_name)
     except Exception:  # any refusal (mixed types, an unreadable cell): the reference reader reads it
         return None
-    return _joined([SheetPart(whole, _generated(whole), 0)], is_header)
+    return _joined([SheetPart(whole, generated_names(whole), 0)], is_header)
 
 
 class _PartsDisagree(Exception):
@@ -675,7 +678,7 @@ def _joined(parts: list[SheetPart], is_header: Callable[[list[Any]], bool]) -> t
 
 
 def _concatenated(batches: list[Any]) -> Any:
-    """Record batches as one, a column without a value in one batch typed as the others type it."""
+    """Record batches as one table, a column without a value in one batch typed as the others type it."""
     pa = require("pyarrow")
     fields = []
     for k, field in enumerate(batches[0].schema):
@@ -694,12 +697,7 @@ def _concatenated(batches: list[Any]) -> Any:
         )
         for batch in batches
     ]
-    table = pa.Table.from_batches(same, schema=schema).combine_chunks()
-    return table.to_batches()[0] if table.num_rows else same[0]
-
-
-def _generated(batch: Any) -> list[bool]:
-    return [bool(flag) for flag in json.loads(batch.schema.metadata[b"profilefit.generated"])]
+    return pa.Table.from_batches(same, schema=schema)  # not copied into one: a chunk is cut from it when read
 
 
 def _quiet_fastexcel() -> None:
@@ -721,6 +719,8 @@ def _arrow_chunks(batch: Any, header: list[str], keep: list[int], chunk_size: in
         columns: list[tuple[str | None, Any]] = []
         for k in keep:
             column = part.column(k)
+            if isinstance(column, pa.ChunkedArray):  # a sheet read in parts is a table
+                column = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
             if pa.types.is_null(column.type):
                 column = pa.array([""] * part.num_rows, pa.string())
             elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):

@@ -17,6 +17,7 @@ too small to give each part rows) is parsed whole, as before.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
@@ -92,6 +93,60 @@ class Workers:
                     stderr=subprocess.DEVNULL,
                 )
             )
+
+    def send(self, path: Path, member: str, sheet: str, xml: bytes, header_end: int) -> bool:
+        """Cut the sheet and give each worker its part to parse; False when it cannot be cut, or a worker ended.
+
+        ``xml`` is the sheet's XML, ``header_end`` where its header row ends in it.
+        """
+        cut = cut_sheet(xml, len(self.processes) + 1, header_end)
+        if cut is None:
+            return False
+        with zipfile.ZipFile(path) as archive:
+            others = [
+                (info.filename, _EMPTY_SHEET if _WORKSHEET.fullmatch(info.filename) else archive.read(info))
+                for info in archive.infolist()
+                if info.filename != member and not info.is_dir()
+            ]
+        for process, (pieces, _) in zip(self.processes, cut[1:], strict=True):
+            try:
+                _send(process, sheet, others, member, pieces)
+            except OSError:  # the worker ended: the sheet is parsed whole
+                return False
+        own, header_row = cut[0]
+        self._own = _OwnPart(others, member, sheet, own, header_row)
+        self._header_rows = [header_row for _, header_row in cut[1:]]
+        return True
+
+    def read(self) -> list[SheetPart] | str | None:
+        """The parts in order: the first parsed here, the others as the workers give them back.
+
+        ``"refused"`` when fastexcel refused a part (a column of numbers and text: it would refuse
+        the whole sheet too); None when a worker failed (the caller parses the sheet whole).
+        """
+        pa = require("pyarrow")
+        own = self._own
+        try:
+            batch = _read_own(own.others, own.member, own.pieces, own.sheet)
+        except Exception:  # fastexcel's refusal of a mixed column, an unreadable cell
+            return "refused"
+        parts = [SheetPart(batch, generated_names(batch), own.header_row)]
+        for process, header_row in zip(self.processes, self._header_rows, strict=True):
+            assert process.stdout is not None
+            output = process.stdout.read()
+            status = process.wait()
+            if status == REFUSED:
+                return "refused"
+            if status != 0:
+                return None
+            try:
+                table = pa.ipc.open_stream(output).read_all()
+            except pa.ArrowInvalid:
+                return None
+            batches = table.combine_chunks().to_batches()
+            batch = batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
+            parts.append(SheetPart(batch, generated_names(table), header_row))
+        return parts
 
     def __enter__(self) -> Workers:
         return self
@@ -178,49 +233,8 @@ def _renumbered(row: bytes, number: int) -> bytes:
 def load_in_parts(
     path: Path, member: str, sheet: str, xml: bytes, header_end: int, workers: Workers
 ) -> list[SheetPart] | str | None:
-    """The sheet read by fastexcel in parts, one here and one in each worker.
-
-    Returns the parts in order; ``"refused"`` when fastexcel refused a part (a column of numbers
-    and text: it would refuse the whole sheet too); None when the sheet could not be cut or a
-    worker failed (the caller parses it whole).
-    """
-    pa = require("pyarrow")
-    cut = cut_sheet(xml, len(workers.processes) + 1, header_end)
-    if cut is None:
-        return None
-    with zipfile.ZipFile(path) as archive:
-        others = [
-            (info.filename, _EMPTY_SHEET if _WORKSHEET.fullmatch(info.filename) else archive.read(info))
-            for info in archive.infolist()
-            if info.filename != member and not info.is_dir()
-        ]
-    for process, (pieces, _) in zip(workers.processes, cut[1:], strict=True):
-        try:
-            _send(process, sheet, others, member, pieces)
-        except OSError:  # the worker ended: parse the sheet whole
-            return None
-    try:
-        own = _read_own(others, member, cut[0][0], sheet)
-    except Exception:  # fastexcel's refusal of a mixed column, an unreadable cell
-        return "refused"
-    parts = [SheetPart(own.batch, own.generated, cut[0][1])]
-    for process, (_, header_row) in zip(workers.processes, cut[1:], strict=True):
-        assert process.stdout is not None
-        output = process.stdout.read()
-        status = process.wait()
-        if status == REFUSED:
-            return "refused"
-        if status != 0:
-            return None
-        try:
-            table = pa.ipc.open_stream(output).read_all()
-        except pa.ArrowInvalid:
-            return None
-        generated = json.loads(table.schema.metadata[b"profilefit.generated"])
-        batch = table.combine_chunks().to_batches()
-        batch = batch[0] if batch else pa.RecordBatch.from_pylist([], schema=table.schema)
-        parts.append(SheetPart(batch, generated, header_row))
-    return parts
+    """The sheet read by fastexcel in parts: :meth:`Workers.send`, then :meth:`Workers.read`."""
+    return workers.read() if workers.send(path, member, sheet, xml, header_end) else None
 
 
 def _send(
@@ -242,9 +256,23 @@ def _send(
     stream.close()
 
 
-def _read_own(others: list[tuple[str, bytes]], member: str, pieces: Sequence[bytes | memoryview], sheet: str) -> Any:
-    import io
+@dataclass(frozen=True)
+class _OwnPart:
+    """The part this process parses: the archive's other members, and the sheet's XML in pieces."""
 
+    others: list[tuple[str, bytes]]
+    member: str
+    sheet: str
+    pieces: list[bytes | memoryview]
+    header_row: int
+
+
+def generated_names(batch: Any) -> list[bool]:
+    """Which column names fastexcel generated (an empty header cell), as the worker program records them."""
+    return [bool(flag) for flag in json.loads(batch.schema.metadata[b"profilefit.generated"])]
+
+
+def _read_own(others: list[tuple[str, bytes]], member: str, pieces: Sequence[bytes | memoryview], sheet: str) -> Any:
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as workbook:
         for name, content in others:
@@ -252,6 +280,4 @@ def _read_own(others: list[tuple[str, bytes]], member: str, pieces: Sequence[byt
         with workbook.open(member, "w", force_zip64=True) as stream:
             for piece in pieces:
                 stream.write(piece)
-    batch = read_part(archive.getvalue(), sheet)
-    generated = json.loads(batch.schema.metadata[b"profilefit.generated"])
-    return SheetPart(batch, generated, 0)
+    return read_part(archive.getvalue(), sheet)
