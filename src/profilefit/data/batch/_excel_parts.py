@@ -114,7 +114,8 @@ class Workers:
             except OSError:  # the worker ended: the sheet is parsed whole
                 return False
         own, header_row = cut[0]
-        self._own = _OwnPart(others, member, sheet, own, header_row)
+        # Built now, so that the caller can let go of the sheet's XML while the parts are parsed.
+        self._own = _OwnPart(_workbook(others, member, own), sheet, header_row)
         self._header_rows = [header_row for _, header_row in cut[1:]]
         return True
 
@@ -127,7 +128,7 @@ class Workers:
         pa = require("pyarrow")
         own = self._own
         try:
-            batch = _read_own(own.others, own.member, own.pieces, own.sheet)
+            batch = read_part(own.workbook, own.sheet)
         except Exception:  # fastexcel's refusal of a mixed column, an unreadable cell
             return "refused"
         parts = [SheetPart(batch, generated_names(batch), own.header_row)]
@@ -258,12 +259,10 @@ def _send(
 
 @dataclass(frozen=True)
 class _OwnPart:
-    """The part this process parses: the archive's other members, and the sheet's XML in pieces."""
+    """The part this process parses: its workbook, the sheet's name and its header's row."""
 
-    others: list[tuple[str, bytes]]
-    member: str
+    workbook: bytes
     sheet: str
-    pieces: list[bytes | memoryview]
     header_row: int
 
 
@@ -272,7 +271,8 @@ def generated_names(batch: Any) -> list[bool]:
     return [bool(flag) for flag in json.loads(batch.schema.metadata[b"profilefit.generated"])]
 
 
-def _read_own(others: list[tuple[str, bytes]], member: str, pieces: Sequence[bytes | memoryview], sheet: str) -> Any:
+def _workbook(others: list[tuple[str, bytes]], member: str, pieces: Sequence[bytes | memoryview]) -> bytes:
+    """A workbook (members stored) of the other members and the sheet at ``member`` from its pieces."""
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as workbook:
         for name, content in others:
@@ -280,4 +280,4 @@ def _read_own(others: list[tuple[str, bytes]], member: str, pieces: Sequence[byt
         with workbook.open(member, "w", force_zip64=True) as stream:
             for piece in pieces:
                 stream.write(piece)
-    return read_part(archive.getvalue(), sheet)
+    return archive.getvalue()
