@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from profilefit.data.batch import _excel as excel_reader
 from profilefit.data.batch import _excel_parts as excel_parts
-from profilefit.data.batch import workbook_first_row
-from tests.data.test_batch_excel_columns import INSTRUMENT, _read
+from profilefit.data.batch import open_source, workbook_first_row
+from tests.data.test_batch_excel_columns import INSTRUMENT, _outcome, _read
 from tests.strategies import cell_texts, export_columns
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -196,3 +196,40 @@ def test_score_reads_only_the_first_row_of_a_workbook_to_tell_its_instrument(tmp
     _write(path, ["candidate_id", "b01", "b02"], None, [(2, ["c1", "ab", "ca"])])
     with mock.patch.dict(sys.modules, {"python_calamine": None}):  # no sheet parsed
         assert forced_choice_export(path) == ["b01", "b02"]
+
+
+@pytest.mark.parametrize("sheet", ["answers", 2, None])
+def test_a_sheet_chosen_among_several_is_read_in_parts_as_whole(tmp_path, sheet):
+    """--sheet (by name or number) picks the sheet cut into parts; the other sheets stay as they are."""
+    path = tmp_path / "export.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "cover"
+    workbook.active.append(["Export of 7 December"])
+    answers = workbook.create_sheet("answers")
+    later = workbook.create_sheet("notes")
+    later.append(["not read"])
+    answers.append(["candidate_id", "tc1", "tc7", "sj1"])
+    for _, cells in _plain_rows(30):
+        answers.append(cells)
+    workbook.save(path)
+
+    def read(*args: Any) -> Any:
+        try:
+            source = open_source(path, INSTRUMENT, chunk_size=8, sheet=sheet)
+        except ValueError as error:
+            return (str(error),)
+        return source.total_rows, source.notes, [_outcome(chunk) for chunk in source.chunks]
+
+    loaded: list[Any] = []
+    with (
+        _spying(loaded),
+        mock.patch.object(excel_parts, "PARTS_FROM_BYTES", 0),
+        mock.patch.object(excel_parts, "usable_cores", return_value=2),
+    ):
+        in_parts = read()
+    with mock.patch.object(excel_parts, "PARTS_FROM_BYTES", 1 << 62):
+        assert in_parts == read()
+    assert len(in_parts) == 3 and in_parts[0] == 30  # read, with a note about the sheet after it
+    if sheet is not None:  # else the cover sheet is the first guess: its first row is no header
+        (parts,) = loaded
+        assert isinstance(parts, list) and len(parts) == 2
