@@ -117,17 +117,21 @@ def forced_choice_export(source: str | Path) -> list[str]:
     []
     """
     from profilefit.core.instrument import load_instrument
+    from profilefit.data.batch import workbook_first_row
     from profilefit.data.io import read_table
 
     if not isinstance(source, Path) and (source == "-" or not Path(source).is_file()):
         return []
-    try:
-        header, rows = read_table(source, what="export")
-    except (ValueError, OSError):
-        return []
-    close = getattr(rows, "close", None)
-    if close is not None:
-        close()  # only the header was wanted
+    # A workbook's first row is read from the start of its sheet's XML: calamine would parse the whole sheet.
+    header: list[Any] | None = workbook_first_row(Path(source)) if Path(source).suffix.lower() == ".xlsx" else None
+    if header is None:
+        try:
+            header, rows = read_table(source, what="export")
+        except (ValueError, OSError):
+            return []
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()  # only the header was wanted
     names = {str(name).strip().casefold() for name in header}
     if names & {item.casefold() for item in load_instrument().item_ids}:
         return []

@@ -14,6 +14,7 @@ without them. See docs/batch.md.
 
 from profilefit.data.batch._collect import CollectedResponses, collect_responses
 from profilefit.data.batch._dialects import CSV_DIALECTS, CsvDialect
+from profilefit.data.batch._excel import workbook_first_row
 from profilefit.data.batch._fields import Header, check_header, read_header
 from profilefit.data.batch._partition import partition_meta, partition_schema_ddl, score_partition
 from profilefit.data.batch._paths import check_outputs
@@ -77,5 +78,6 @@ __all__ = [
     "score_file",
     "score_partition",
     "validate_chunk",
+    "workbook_first_row",
     "write_results",
 ]

@@ -14,20 +14,25 @@ openpyxl; it holds the sheet in memory while it is read. Workbooks come as peopl
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import importlib.util
+import io
 import itertools
 import logging
 import operator
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 from profilefit.data.batch._cells import from_values
 from profilefit.data.batch._deps import require
+from profilefit.data.batch._excel_parts import SheetPart, Workers, generated_names, part_count, read_member
+from profilefit.data.batch._excel_worker import read_part
 from profilefit.data.batch._fields import Header
 from profilefit.data.batch._validate import RawChunk
 from profilefit.exceptions import ColumnError
@@ -70,16 +75,37 @@ def open_workbook(
     calamine = require("python_calamine")
     # calamine parses a sheet without holding the GIL, so the scan of the sheet's XML for formulas and
     # error cells runs meanwhile in a second thread, on the sheet most likely read (the first, or --sheet).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="profilefit-xlsx-scan") as pool:
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="profilefit-xlsx-scan") as pool,
+        contextlib.ExitStack() as stack,
+    ):
         try:
             workbook = calamine.CalamineWorkbook.from_path(str(path))
             names = list(workbook.sheet_names)
             guess = 0 if sheet is None else _sheet_index(names, sheet, name)
             member = _sheet_member(path, guess)
-            scan = pool.submit(_cells_without_answers, path, member)
             # The usual workbook (the header on the sheet's first row, no formula without a value, no
-            # error cell) is read into typed columns by fastexcel, without a Python object per cell.
-            loaded = _arrow_sheet(path, names[guess], member, is_header) if header_row is None else None
+            # error cell) is read into typed columns by fastexcel, without a Python object per cell;
+            # a big one in parts, on every core (_excel_parts), its XML inflated once for both.
+            header_end = _text_first_row(path, member, is_header) if header_row is None and member else None
+            parts = part_count(path, member) if header_end is not None and member else 1
+            loaded = None
+            if parts > 1 and header_end is not None and member:
+                # The workers start first, so that their start overlaps the inflating of the sheet; they
+                # parse their parts while this thread scans the sheet (fastexcel holds the GIL).
+                workers = stack.enter_context(Workers(parts - 1))
+                xml = read_member(path, member)
+                sent = workers.send(path, member, names[guess], xml, header_end)
+                scan: Future[Any] = Future()
+                scan.set_result(_cells_without_answers(path, member, xml))
+                del xml
+                if scan.result() == ({}, {}):
+                    loaded = _arrow_sheet(path, names[guess], is_header, workers if sent else None)
+                stack.close()  # the workers, done or no longer wanted
+            else:
+                scan = pool.submit(_cells_without_answers, path, member)
+                if header_end is not None and member:
+                    loaded = _arrow_sheet(path, names[guess], is_header, None)
             if loaded is not None and scan.result() == ({}, {}):
                 return _open_arrow(workbook, names, guess, name, loaded, check_header)
             if sheet is None:
@@ -257,7 +283,9 @@ _ERROR_CELL = re.compile(
 _XML_BLOCK = 1 << 22
 
 
-def _cells_without_answers(path: Path, member: str | None) -> tuple[dict[int, list[str]], dict[int, dict[str, str]]]:
+def _cells_without_answers(
+    path: Path, member: str | None, xml: bytes | None = None
+) -> tuple[dict[int, list[str]], dict[int, dict[str, str]]]:
     """Cells that reading would see as empty: formulas without a saved value, and error cells, by Excel row.
 
     A workbook written by a program that does not calculate (a script, some exporters) stores
@@ -276,7 +304,11 @@ def _cells_without_answers(path: Path, member: str | None) -> tuple[dict[int, li
     errors: dict[int, dict[str, str]] = {}
     if member is None:
         return {}, {}
-    with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
+    with contextlib.ExitStack() as opened:
+        if xml is not None:  # already inflated
+            stream: Any = io.BytesIO(xml)
+        else:
+            stream = opened.enter_context(opened.enter_context(zipfile.ZipFile(path)).open(member))
         tail = b""
         while block := stream.read(_XML_BLOCK):
             data = tail + block
@@ -456,14 +488,19 @@ _PREFIXED_ATTRIBUTE = re.compile(rb'\s[A-Za-z0-9_]+:[A-Za-z0-9_]+="[^"]*"')
 _PLAIN_TYPES = ("double", "int64", "string", "large_string", "null")
 
 
-def _text_first_row(path: Path, member: str, is_header: Callable[[list[Any]], bool]) -> bool:
-    """Whether the first row of a sheet that holds values is text only (no number, date or formula), maybe the header.
+def _text_first_row(path: Path, member: str, is_header: Callable[[list[Any]], bool]) -> int | None:
+    """Where the first row of a sheet that holds values ends in its XML, if it is text only and maybe the header.
+
+    None when it holds a number, a date or a formula, or is told not to be the header, or when
+    fastexcel is not installed (every workbook then takes the reference reader).
 
     fastexcel names the columns by the header row's cells, but as text: a number 1 is named
     ``"1"``, where the reference reader reads ``"1.0"``. So its names are used only when every
     header cell is text (a shared or an inline string). When the row's texts can be read cheaply
     here, a row that is not a header (a title above it) is told before fastexcel parses the sheet.
     """
+    if importlib.util.find_spec("fastexcel") is None:
+        return None
     with zipfile.ZipFile(path) as archive:
         with archive.open(member) as stream:
             data = stream.read(_FIRST_ROWS_BYTES)
@@ -473,10 +510,41 @@ def _text_first_row(path: Path, member: str, is_header: Callable[[list[Any]], bo
                 continue  # a row of empty (formatted) cells holds no values
             kinds = [kind.group(1) if (kind := _CELL_TYPE.search(cell.group(1))) else b"n" for cell in cells]
             if b"<f" in (row.group(1) or b"") or any(kind not in (b"s", b"inlineStr") for kind in kinds):
-                return False
+                return None
             texts = _row_texts(archive, _PREFIXED_ATTRIBUTE.sub(b"", row.group(0)))
-            return texts is None or is_header(texts)
-    return False
+            return row.end() if texts is None or is_header(texts) else None
+    return None
+
+
+def workbook_first_row(path: Path) -> list[str] | None:
+    """The texts of row 1 of a workbook's first sheet, read from the start of its XML; None when not told so.
+
+    A glance at a header (which instrument an export answers) without parsing the whole sheet, as
+    reading it with calamine would. Row 1 is the row calamine gives first (``[]`` when the sheet
+    starts lower). None (read the sheet) when the row is not within the first MiB of the XML, or
+    holds a value that is not text (a number, a formula, true/false, an error).
+    """
+    member = _sheet_member(path, 0)
+    if member is None:
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            with archive.open(member) as stream:
+                data = stream.read(_FIRST_ROWS_BYTES)
+            row = _ROW.search(data)
+            if row is None or b"</sheetData>" in data[: row.start()]:
+                return [] if b"</sheetData>" in data or b"<sheetData/>" in data else None
+            number = re.search(rb'\sr="([0-9]+)"', row.group(0)[: row.group(0).find(b">")])
+            if number is not None and number.group(1) != b"1":
+                return []
+            inner = row.group(1) or b""
+            cells = [cell for cell in _CELL.finditer(inner) if _holds_value(cell.group(2))]
+            kinds = [kind.group(1) if (kind := _CELL_TYPE.search(cell.group(1))) else b"n" for cell in cells]
+            if b"<f" in inner or any(kind not in (b"s", b"inlineStr") for kind in kinds):
+                return None
+            return _row_texts(archive, _PREFIXED_ATTRIBUTE.sub(b"", row.group(0)))
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return None
 
 
 def _row_texts(archive: zipfile.ZipFile, row: bytes) -> list[str] | None:
@@ -493,7 +561,7 @@ def _row_texts(archive: zipfile.ZipFile, row: bytes) -> list[str] | None:
             if cell.get("t") == "s":
                 texts.append(strings[int(cell.findtext("{*}v") or "")])
             else:
-                texts.append("".join(text.text or "" for text in cell.iterfind(".//{*}t")))
+                texts.append(_item_text(cell.find("{*}is")))
         return texts
     except (ValueError, IndexError, KeyError, ElementTree.ParseError):
         return None
@@ -507,11 +575,25 @@ def _first_shared_strings(archive: zipfile.ZipFile, count: int) -> list[str]:
     with archive.open("xl/sharedStrings.xml") as stream:
         for _, element in ElementTree.iterparse(stream):
             if element.tag.endswith("}si"):
-                strings.append("".join(text.text or "" for text in element.iterfind(".//{*}t")))
+                strings.append(_item_text(element))
                 element.clear()
                 if len(strings) == count:
                     break
     return strings
+
+
+def _item_text(item: ElementTree.Element | None) -> str:
+    """The text of a string item (``<si>``, ``<is>``): its ``<t>``, or its runs' (not the phonetic reading's)."""
+    if item is None:
+        return ""
+    parts = []
+    for child in item:
+        local = child.tag.rpartition("}")[2]  # in the sheet's namespace, or in none (a row parsed alone)
+        if local == "t":
+            parts.append(child.text or "")
+        elif local == "r":
+            parts.extend(text.text or "" for text in child.iterfind("{*}t"))
+    return "".join(parts)
 
 
 def _holds_value(inner: bytes | None) -> bool:
@@ -519,37 +601,48 @@ def _holds_value(inner: bytes | None) -> bool:
 
 
 def _arrow_sheet(
-    path: Path, sheet_name: str, member: str | None, is_header: Callable[[list[Any]], bool]
+    path: Path, sheet_name: str, is_header: Callable[[list[Any]], bool], workers: Workers | None
 ) -> tuple[list[str], Any, int] | None:
-    """The header, the data rows as one Arrow record batch, and the rows below the header (blank ones too).
+    """The header, the data rows (an Arrow batch; a table when read in parts), and the rows below the header.
 
-    None when the sheet takes the reference reader.
+    The rows below the header count blank ones too.
 
-    fastexcel (calamine, the same parser, into Arrow columns) reads the sheet whole. Its columns are
-    used only when they are what the reference reader (``iter_rows``, a row at a time) gives: the
-    sheet's first row holds the header, as text, with no name twice and none empty between names; every
-    column holds numbers or text, never both (its type is inferred from every row, strictly), and no
-    date, time or true/false; cells right of the header are empty. The caller also requires that the
-    sheet holds no formula without a value and no error cell. Wholly empty rows are left out.
+    None when the sheet takes the reference reader. The caller has checked that the first row
+    holding values is text (:func:`_text_first_row`), and gives the workers that were sent the
+    other parts of the sheet when it is parsed in parts (:mod:`._excel_parts`).
+
+    fastexcel (calamine, the same parser, into Arrow columns) reads the sheet, whole or in parts. Its
+    columns are used only when they are what the reference reader (``iter_rows``, a row at a time)
+    gives: the sheet's first row holds the header, as text, with no name twice and none empty between
+    names; every column holds numbers or text, never both (its type is inferred from every row,
+    strictly), and no date, time or true/false; cells right of the header are empty. The caller also
+    requires that the sheet holds no formula without a value and no error cell. Wholly empty rows are
+    left out.
     """
-    try:
-        import fastexcel
-    except ImportError:  # an install without it reads every workbook the reference way
-        return None
-    if member is None or not _text_first_row(path, member, is_header):
-        return None
     _quiet_fastexcel()
-    pa, pc = require("pyarrow"), require("pyarrow.compute")
-    try:
-        sheet = fastexcel.read_excel(str(path)).load_sheet(  # by name: the sheet python-calamine numbered
-            sheet_name, header_row=0, schema_sample_rows=None, dtype_coercion="strict"
-        )
-        columns = sheet.available_columns()
-        batch = sheet.to_arrow()
+    parts = workers.read() if workers is not None else None
+    if parts == "refused":  # a part with a column of numbers and text: the whole sheet has one too
+        return None
+    if isinstance(parts, list):
+        try:
+            return _joined(parts, is_header)
+        except _PartsDisagree:  # a column typed differently in two parts: the whole sheet decides
+            pass
+    try:  # by name: the sheet python-calamine numbered
+        whole = read_part(str(path), sheet_name)
     except Exception:  # any refusal (mixed types, an unreadable cell): the reference reader reads it
         return None
-    names = [column.name for column in columns]
-    generated = [column.column_name_from == "generated" for column in columns]
+    return _joined([SheetPart(whole, generated_names(whole), 0)], is_header)
+
+
+class _PartsDisagree(Exception):
+    """Parts of a sheet that fastexcel typed differently (numbers in one, nothing but text in another)."""
+
+
+def _joined(parts: list[SheetPart], is_header: Callable[[list[Any]], bool]) -> tuple[list[str], Any, int] | None:
+    """:func:`_arrow_sheet`'s answer from the parts of a sheet (or the whole sheet, as one part)."""
+    pa, pc = require("pyarrow"), require("pyarrow.compute")
+    names, generated = parts[0].batch.schema.names, parts[0].generated
     width = len(names)
     while width and generated[width - 1]:  # Excel's used range often runs past the last named column
         width -= 1
@@ -559,20 +652,52 @@ def _arrow_sheet(
     repeated = (re.fullmatch(r"(.*)_[0-9]+", name) for name in header)  # fastexcel renames a second NAME NAME_1
     if any(match is not None and match.group(1) in header for match in repeated):
         return None
-    if any(str(column.type) not in _PLAIN_TYPES for column in batch.columns):
-        return None
     text = (pa.string(), pa.large_string())
-    empty = [
-        pc.or_kleene(column.is_null(), pc.equal(column, "")) if column.type in text else column.is_null()
-        for column in batch.columns
+    kept = []
+    for part in parts:
+        batch = part.batch
+        if batch.schema.names[:width] != header or any(part.generated[:width]):
+            raise _PartsDisagree(header)
+        if any(str(column.type) not in _PLAIN_TYPES for column in batch.columns):
+            return None
+        empty = [
+            pc.or_kleene(column.is_null(), pc.equal(column, "")) if column.type in text else column.is_null()
+            for column in batch.columns
+        ]
+        if not all(pc.all(cells).as_py() for cells in empty[width:]):
+            return None  # cells right of the header: rejects of their rows, which the reference reader writes
+        blank = functools.reduce(pc.and_kleene, empty) if empty else None
+        if blank is not None and pc.any(blank).as_py():  # blank rows are not rows
+            batch = batch.filter(pc.invert(blank))
+        kept.append(batch.select(list(range(width))).replace_schema_metadata(None))
+    if len(parts) == 1:
+        return header, kept[0], parts[0].batch.num_rows
+    # Each part's rows run from the row after its header to its last row with a value.
+    total = max(part.header_row + part.batch.num_rows for part in parts) - parts[0].header_row
+    return header, _concatenated(kept), total
+
+
+def _concatenated(batches: list[Any]) -> Any:
+    """Record batches as one table, a column without a value in one batch typed as the others type it."""
+    pa = require("pyarrow")
+    fields = []
+    for k, field in enumerate(batches[0].schema):
+        types = {batch.schema.field(k).type for batch in batches} - {pa.null()}
+        if len(types) > 1:
+            raise _PartsDisagree(field.name)
+        fields.append(field.with_type(types.pop() if types else pa.null()))
+    schema = pa.schema(fields)
+    same = [
+        pa.RecordBatch.from_arrays(
+            [
+                column if column.type == field.type else pa.nulls(len(column), field.type)
+                for column, field in zip(batch.columns, schema, strict=True)
+            ],
+            schema=schema,
+        )
+        for batch in batches
     ]
-    if not all(pc.all(cells).as_py() for cells in empty[width:]):
-        return None  # cells right of the header: rejects of their rows, which the reference reader writes
-    blank = functools.reduce(pc.and_kleene, empty) if empty else None
-    total = batch.num_rows
-    if blank is not None and pc.any(blank).as_py():  # blank rows are not rows
-        batch = batch.filter(pc.invert(blank))
-    return header, batch.select(list(range(width))), total
+    return pa.Table.from_batches(same, schema=schema)  # not copied into one: a chunk is cut from it when read
 
 
 def _quiet_fastexcel() -> None:
@@ -594,6 +719,8 @@ def _arrow_chunks(batch: Any, header: list[str], keep: list[int], chunk_size: in
         columns: list[tuple[str | None, Any]] = []
         for k in keep:
             column = part.column(k)
+            if isinstance(column, pa.ChunkedArray):  # a sheet read in parts is a table
+                column = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
             if pa.types.is_null(column.type):
                 column = pa.array([""] * part.num_rows, pa.string())
             elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
