@@ -27,7 +27,6 @@ answers, or the role weighs the scenarios and fewer than half were answered (an 
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -382,11 +381,29 @@ class RoleFitScorer:
         return np.array([float(high) if s in lower else float(low) for s in self.scale_ids])
 
     def _parts(self, standing: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Scale part and profile part, each 0–1, for standings of shape (n, n_weighted)."""
-        scale_part: NDArray[np.float64] = standing @ self._weights
-        profile_part: NDArray[np.float64] = (
-            _softmax(self._intercept + _probit(standing) @ self._coef.T) @ self._suitability
-        )
+        """Scale part and profile part, each 0–1, for standings of shape (n, n_weighted).
+
+        Every sum runs term by term in a fixed order (weighted scales, then profiles) rather than
+        through matrix products, whose blocked sums differ in the last bit from one candidate's plain
+        sum: :meth:`_parts_row` repeats these steps exactly, and the fit's rounding to 0.1 (and to 0.001
+        of its parts) must not depend on the path. exp and log are numpy's on both paths.
+        """
+        n = standing.shape[0]
+        scale_part = np.zeros(n)
+        for j, weight in enumerate(self._weights.tolist()):
+            scale_part = scale_part + standing[:, j] * weight
+        units = _probit(standing)
+        logits = np.zeros((n, len(self._profile_ids)))
+        for j in range(units.shape[1]):
+            logits = logits + units[:, j, None] * self._coef[None, :, j]
+        logits = self._intercept + logits
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        total = np.zeros(n)
+        for k in range(shifted.shape[1]):
+            total = total + shifted[:, k]
+        profile_part = np.zeros(n)
+        for k, suitability in enumerate(self._suitability.tolist()):
+            profile_part = profile_part + shifted[:, k] / total * suitability
         return scale_part, profile_part
 
     def _points(self, standing: NDArray[np.float64], situational: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -537,23 +554,43 @@ class RoleFitScorer:
             total = total + values[choices[j] - NO_CHOICE]
         return total / len(self._valued_rows)
 
-    def _parts_row(self, standing: list[float]) -> tuple[float, float]:
-        """:meth:`_parts` of one candidate's standings (sums in the order of the weighted scales)."""
-        scale_part = sum(map(operator.mul, standing, self._weights_list))
-        units = []
+    def _parts_row(self, standing: list[float], units: list[float] | None = None) -> tuple[float, float]:
+        """:meth:`_parts` of one candidate's standings: the same operations in the same order.
+
+        ``units`` are the standings' probits (:meth:`_units_row`) when the caller has them already.
+        exp is numpy's, as in :meth:`_parts` (it differs from ``math.exp`` in the last bit for some
+        inputs); the sums are explicit loops, never ``sum()``, which compensates on Python 3.12+.
+        """
+        scale_part = 0.0
+        for value, weight in zip(standing, self._weights_list, strict=True):
+            scale_part = scale_part + value * weight
+        if units is None:
+            units = self._units_row(standing)
+        logits = []
+        for intercept, coef in zip(self._intercept_list, self._coef_list, strict=True):
+            logit = 0.0
+            for unit, c in zip(units, coef, strict=True):
+                logit = logit + unit * c
+            logits.append(intercept + logit)
+        top = max(logits)
+        shifted = np.exp([logit - top for logit in logits]).tolist()
+        total = 0.0
+        for value in shifted:
+            total = total + value
+        profile_part = 0.0
+        for value, suitability in zip(shifted, self._suitability_list, strict=True):
+            profile_part = profile_part + value / total * suitability
+        return scale_part, profile_part
+
+    @staticmethod
+    def _units_row(standing: list[float]) -> list[float]:
+        """:func:`_probit` of one candidate's standings (numpy's log, as there)."""
+        ratios = []
         for value in standing:
             clipped = min(max(value, _STANDING_CLIP), 1.0 - _STANDING_CLIP)
-            units.append(math.log(clipped / (1.0 - clipped)) / _LOGISTIC_SCALE)
-        logits = [
-            intercept + sum(map(operator.mul, units, coef))
-            for intercept, coef in zip(self._intercept_list, self._coef_list, strict=True)
-        ]
-        top = max(logits)
-        shifted = [math.exp(logit - top) for logit in logits]
-        total = sum(shifted)
-        probabilities = [value / total for value in shifted]
-        profile_part = sum(map(operator.mul, probabilities, self._suitability_list))
-        return scale_part, profile_part
+            ratios.append(clipped / (1.0 - clipped))
+        units: list[float] = (np.log(ratios) / _LOGISTIC_SCALE).tolist()
+        return units
 
     def _combine_row(self, scale_part: float, profile_part: float, situational: float) -> float:
         """:meth:`_combine` of one candidate, rounded as ``np.round(x, 1)`` rounds (times 10, half to even, / 10)."""
@@ -571,11 +608,13 @@ class RoleFitScorer:
     def _scale_effects_row(self, fit: RowFit, columns: Sequence[int]) -> list[float]:
         """:meth:`scale_effects` of one candidate: the fit minus the fit with each scale at the median."""
         situational = fit.situational_component / 100.0
+        units = self._units_row(fit.standing)
+        median_unit = self._units_row([0.5])[0]  # 0.0: the same float _units_row gives a standing of 0.5
         effects = []
         for column in columns:
-            neutral = list(fit.standing)
-            neutral[column] = 0.5
-            effects.append(fit.score - self._points_row(neutral, situational))
+            neutral, neutral_units = list(fit.standing), list(units)
+            neutral[column], neutral_units[column] = 0.5, median_unit
+            effects.append(fit.score - self._combine_row(*self._parts_row(neutral, neutral_units), situational))
         return effects
 
     def _bands(self, score: NDArray[np.float64]) -> NDArray[np.str_]:

@@ -398,7 +398,8 @@ class Screener:
         scales, answered = score_row(instrument, items)
         situational = situational_row(instrument, choices)
         features = scales + situational
-        # The classifier: _standardise, the logits and _softmax of score_responses, in the same order.
+        # The classifier: _standardise, _logits and _softmax of score_responses, the same operations in the
+        # same order (exp is numpy's there and here: math.exp differs in the last bit for some inputs).
         standardised = [
             ((mean if value != value else value) - mean) / scale
             for value, mean, scale in zip(features, self._mean_list, self._scale_list, strict=True)
@@ -407,13 +408,13 @@ class Screener:
         for coef, intercept in zip(self._coef_list, self._intercept_list, strict=True):
             logit = 0.0
             for z, c in zip(standardised, coef, strict=True):
-                logit += z * c
+                logit = logit + z * c
             logits.append(logit + intercept)
         highest = max(logits)
-        shifted = [math.exp(logit - highest) for logit in logits]
+        shifted = np.exp([logit - highest for logit in logits]).tolist()
         total = 0.0
         for value in shifted:
-            total += value
+            total = total + value
         probabilities = [value / total for value in shifted]
         order = sorted(range(len(probabilities)), key=lambda k: -probabilities[k])  # stable, as argsort
         top, second = order[0], order[1]
@@ -459,8 +460,7 @@ class Screener:
             raise ValueError("these responses belong to another instrument than the model's")
         scores = score_responses(responses, self.thurstonian)
         features = scores.features()
-        logits = self._standardise(features) @ self._coef.T + self._intercept
-        probabilities = _softmax(logits)
+        probabilities = _softmax(self._logits(self._standardise(features)))
         order = np.argsort(-probabilities, axis=1, kind="stable")
         top, second = order[:, 0], order[:, 1]
         confidence = probabilities[np.arange(len(top)), top]
@@ -542,6 +542,15 @@ class Screener:
             computed = ~np.isnan(fit).all(axis=0)
             blocks[rows[computed], columns[computed]] = best[computed]
         return scales_of(np.arange(len(responses)), blocks)
+
+    def _logits(self, standardised: NDArray[np.float64]) -> NDArray[np.float64]:
+        # Term by term in feature order rather than one matrix product, whose blocked sums differ in the
+        # last bit from one candidate's plain sum: _score_row repeats these steps exactly.
+        logits = np.zeros((standardised.shape[0], self._coef.shape[0]))
+        for j in range(standardised.shape[1]):
+            logits = logits + standardised[:, j, None] * self._coef[None, :, j]
+        result: NDArray[np.float64] = logits + self._intercept
+        return result
 
     def _standardise(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         # The same arithmetic as ProfileClassifier: the feature layout is fixed by the
@@ -825,7 +834,11 @@ def _number(value: float) -> float | None:
 
 
 def _softmax(logits: NDArray[np.float64]) -> NDArray[np.float64]:
-    # numpy rather than scipy.special: importing scipy costs the HR system's start-up time.
+    # numpy rather than scipy.special: importing scipy costs the HR system's start-up time. The total is
+    # summed column by column, as _score_row sums one candidate's (a reduction's order is numpy's own).
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    result: NDArray[np.float64] = shifted / shifted.sum(axis=1, keepdims=True)
+    total = np.zeros(shifted.shape[0])
+    for column in range(shifted.shape[1]):
+        total = total + shifted[:, column]
+    result: NDArray[np.float64] = shifted / total[:, None]
     return result
