@@ -674,6 +674,7 @@ class RoleFitScorer:
         # Only scales far enough from the median can be reasons; their effect is computed, not assumed.
         far = [k for k, value in enumerate(standing) if not missing[k] and abs(100.0 * value - 50.0) >= REASON_MARGIN]
         effects = self._scale_effects_row(fit, far) if far else []
+        effect_of = dict(zip(far, effects, strict=True))
         ranked = []
         for k, effect in zip(far, effects, strict=True):
             # The effect has the sign of the standing's side of the median (the fit is monotone) or is 0.
@@ -687,7 +688,7 @@ class RoleFitScorer:
                 reasons[favourable].append(self._reason("scale", scale_id, favourable, direction, percentiles[k], None))
         missing_situational = fit.missing_situational
         if self.weighs_situational and not missing_situational:
-            self._situational_reason(fit, reasons)
+            self._situational_reason(fit, reasons, effect_of)
         if determined:
             self._profile_reason(fit, top, probability, reasons)
         gaps = [self.weighted_scales[k] for k, gap in enumerate(missing) if gap]
@@ -715,7 +716,9 @@ class RoleFitScorer:
             reasons_against=reasons[False],
         )
 
-    def _situational_reason(self, fit: RowFit, reasons: dict[bool, list[FitReason]]) -> None:
+    def _situational_reason(
+        self, fit: RowFit, reasons: dict[bool, list[FitReason]], effect_of: dict[int, float]
+    ) -> None:
         # Like a scale reason: far enough from neutral, and putting the part at neutral moves the
         # rounded fit the other way by at least REASON_MIN_POINTS (so the reason holds by construction).
         part = fit.situational_component / 100.0
@@ -727,8 +730,8 @@ class RoleFitScorer:
         favourable = effect > 0
         reason = self._reason("situational", "scenarios", favourable, "higher", None, None, round(100.0 * part, 3))
         # After the scale reasons that move the fit more, before those that move it less.
-        columns = [self.weighted_scales.index(r.id) for r in reasons[favourable]]
-        effects = [abs(e) for e in self._scale_effects_row(fit, columns)]
+        # The scale reasons listed so far are far scales, whose effects explain_row computed already.
+        effects = [abs(effect_of[self.weighted_scales.index(r.id)]) for r in reasons[favourable]]
         place = sum(e > abs(effect) for e in effects)
         reasons[favourable].insert(place, reason)
 

@@ -368,9 +368,12 @@ class Screener:
             if self.decision_log is not None:
                 self.decision_log.append(self.decision_records(batch, inputs=[validated]))
             return result
-        result = self._score_row(validated.model_dump())
+        # One dump serves both: an assessment's fields (whole numbers, option ids, seconds) dump alike in
+        # Python and JSON mode, and the decision record hashes the JSON mode's.
+        record = validated.model_dump(mode="json")
+        result = self._score_row(record)
         if self.decision_log is not None:
-            self.decision_log.append([self._result_record(result, validated)])
+            self.decision_log.append([self._result_record(result, record)])
         return result
 
     def _score_row(self, record: Mapping[str, Any]) -> ScreeningResult:
@@ -712,7 +715,7 @@ class Screener:
                 self._decision_record(
                     time,
                     str(batch.responses.candidate_ids[row]),
-                    None if inputs is None else inputs[row],
+                    None if inputs is None else inputs[row].model_dump(mode="json"),
                     profile=top if batch.determined[row] else UNDETERMINED,
                     top_profile=top,
                     second_profile=str(ids[batch.second[row]]),
@@ -725,13 +728,13 @@ class Screener:
             )
         return records
 
-    def _result_record(self, result: ScreeningResult, validated: AssessmentBase) -> dict[str, Any]:
+    def _result_record(self, result: ScreeningResult, dumped: dict[str, Any]) -> dict[str, Any]:
         """The decision record of one result (what :meth:`decision_records` gives for its row)."""
         fit = None if result.fit is None else (_number(result.fit.score), result.fit.band)
         return self._decision_record(
             now(),
             result.candidate_id,
-            validated,
+            dumped,
             profile=result.profile,
             top_profile=result.top_profile,
             second_profile=result.second_profile,
@@ -746,7 +749,7 @@ class Screener:
         self,
         time: str,
         candidate_id: str,
-        validated: AssessmentBase | None,
+        dumped: dict[str, Any] | None,
         *,
         profile: str,
         top_profile: str,
@@ -757,7 +760,10 @@ class Screener:
         fit: tuple[float | None, str | None] | None,
         needs_human_review: bool,
     ) -> dict[str, Any]:
-        """The one layout of a decision record (docs/decision-log.md); ``fit`` is (score, band) with a role."""
+        """The one layout of a decision record (docs/decision-log.md).
+
+        ``dumped`` is the validated input's ``model_dump(mode="json")`` (hashed), ``fit`` (score, band) with a role.
+        """
         assert self.decision_log is not None
         record: dict[str, Any] = {
             "kind": "decision",
@@ -772,8 +778,8 @@ class Screener:
             "role_sha256": self._role_sha256,
         }
         record["candidate"] = self.decision_log.pseudonym(candidate_id)
-        if validated is not None:
-            canonical = json.dumps(validated.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        if dumped is not None:
+            canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
             record["input_sha256"] = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
         record["result"] = {
             "profile": profile,
