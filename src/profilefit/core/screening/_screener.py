@@ -1,8 +1,12 @@
 """The Screener: load a model once, then score candidates one call at a time or in batches.
 
-Both paths run the same vectorized core (:meth:`Screener.score_responses`) on a
-:class:`~profilefit.core.scoring.Responses`, so one candidate scored alone gets exactly
-the numbers it gets inside a batch.
+Batches run the vectorized core (:meth:`Screener.score_responses`) on a
+:class:`~profilefit.core.scoring.Responses`. One candidate of an agreement instrument
+(:meth:`Screener.score`, which the service and ``score-one`` call) takes a one-row path in plain
+Python, where numpy's per-call overhead on one-row arrays cost more than the arithmetic: each of its
+steps is the one-row form of the batch rule, defined beside it, with the same operations in the same
+order, so the candidate gets the batch's decision and numbers (tests/core/test_one_row.py checks it by
+property). Forced-choice instruments score one candidate on the batch path.
 """
 
 from __future__ import annotations
