@@ -7,6 +7,7 @@ Prints the figures docs/faking.md and the model card quote:
     python benchmarks/faking.py --rating-error 0.5   # our desirability ratings off by SD 0.5
     python benchmarks/faking.py --card docs/model-card.md --doc docs/faking.md   # write the figures there
     python benchmarks/faking.py --only 2.0 --n 5000     # the forced-choice section alone, quicker
+    python benchmarks/faking.py --only 2.0 --role benchmarks/roles/complex-case-three-scales.toml
 
 The same simulated applicants answer under every condition (honest, average applicant,
 directed at the role, maximal), with the same response noise, so each faked fit has an
@@ -60,7 +61,7 @@ from tests.simulated_forced_choice import (
     shipped_forced_choice,
 )
 
-from profilefit.core.fit import RoleProfile, builtin_roles, load_role
+from profilefit.core.fit import FitScores, RoleProfile, builtin_roles, load_role
 from profilefit.core.instrument import Instrument, load_instrument
 from profilefit.core.scoring import NormGroup, score_responses
 from profilefit.core.screening import Screener
@@ -113,6 +114,47 @@ def quarter_faking(
         out[f"{label}_clear"] = float(fakers[clear].mean())
         out[f"{label}_decile"] = float(fakers[decile].mean())
     return out
+
+
+#: The fit's three parts (docs/fit.md), as attributes of :class:`FitScores`.
+FIT_PARTS = {"scales": "scale_component", "profiles": "profile_component", "scenarios": "situational_component"}
+
+
+def part_gain(honest: NDArray[np.float64], faked: NDArray[np.float64]) -> float:
+    """Mean gain of ``faked`` over ``honest`` (the same people), in SD of the honest values."""
+    return float((faked.mean() - honest.mean()) / honest.std())
+
+
+def print_part_gains(honest: FitScores, directed: FitScores, attentive: NDArray[np.bool_]) -> None:
+    """Directed faking's gain in each part of the fit, and in the fit made of each part alone or of two.
+
+    The fit is a weighted sum of its three parts; the printed mixes show how far re-weighting the
+    parts could take the gain (the role's own shares are in the line above, as the fit).
+    """
+    gains = {
+        name: part_gain(getattr(honest, field)[attentive], getattr(directed, field)[attentive])
+        for name, field in FIT_PARTS.items()
+    }
+    print(
+        "  directed gain of each part of the fit, in SD of its honest value: "
+        + ", ".join(f"{name} {gain:.2f}" for name, gain in gains.items())
+    )
+    mixes = []
+    for weights in ((1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 0, 1), (0, 1, 1), (1, 1, 2), (1, 1, 6)):
+        w = np.array(weights, dtype=np.float64) / sum(weights)
+
+        def mixed(fit: FitScores, w: NDArray[np.float64] = w) -> NDArray[np.float64]:
+            parts = [getattr(fit, field)[attentive] for field in FIT_PARTS.values()]
+            return np.asarray(sum(wk * part for wk, part in zip(w, parts, strict=True)), dtype=np.float64)
+
+        label = "/".join(f"{wk:.2f}".rstrip("0").rstrip(".") for wk in w)
+        mixes.append((label, part_gain(mixed(honest), mixed(directed))))
+    best = min(mixes, key=lambda m: m[1])
+    print(
+        "  the fit re-weighted (scales/profiles/scenarios shares): "
+        + ", ".join(f"{label} {gain:.2f}" for label, gain in mixes)
+        + f"; smallest {best[1]:.2f} SD ({best[0]})"
+    )
 
 
 def issue_records(instrument: Instrument) -> list[tuple[str, dict[str, Any]]]:
@@ -230,11 +272,17 @@ def main() -> None:
     parser.add_argument("--doc", type=Path, help="write the printed figures into this page too")
     parser.add_argument("--instrument2", type=Path, help="a forced-choice instrument file for the 2.0 section")
     parser.add_argument("--only", choices=("1.2", "2.0"), help="print one section only (default: both)")
+    parser.add_argument(
+        "--role",
+        action="append",
+        help="a role id or role file for the 2.0 section, repeatable (default: the built-in roles)",
+    )
     args = parser.parse_args()
     # The command as run, without where it wrote: the figures depend only on these options.
     options = [f"--n {args.n}"] * (args.n != 20_000) + [f"--seed {args.seed}"] * (args.seed != 20261206)
     options += [f"--rating-error {args.rating_error}"] * (args.rating_error != 0.0)
     options += [f"--instrument2 {args.instrument2}"] * (args.instrument2 is not None)
+    options += [f"--role {role}" for role in args.role or ()]
     command = " ".join(["python benchmarks/faking.py", *options])
     if args.only != "2.0":
         printed = io.StringIO()
@@ -400,8 +448,9 @@ def run_forced_choice(args: argparse.Namespace) -> None:
         print(f"norms: {norms.n} honest, attentive simulated applicants (seed {args.seed + 1}), scored alike")
     agreement_instrument = agreement.instrument
     flag_names = ("failed_attention_check", "too_fast", "idealised")
-    for role_id in builtin_roles():
+    for role_id in args.role or builtin_roles():
         role = load_role(role_id)
+        role_id = role.id
         screening = ForcedChoiceScreening.build(role, instrument, model, norms, agreement)
         strength = calibrate_directed_strength(load_instrument(), role)
         print(f"\n{role_id} on 2.0: directed strength {strength:.3f} (1.2's, calibrated there to d = .99; not tuned)")
@@ -417,6 +466,7 @@ def run_forced_choice(args: argparse.Namespace) -> None:
             "dir.scen.": replace(directed, statement_shift=np.zeros_like(directed.statement_shift)),
         }
         results: dict[str, tuple[Any, ...]] = {}
+        fits: dict[str, FitScores] = {}
         estimates: dict[str, NDArray[np.float64]] = {}
         ideal_share: dict[str, float] = {}
         attentive = None
@@ -432,6 +482,7 @@ def run_forced_choice(args: argparse.Namespace) -> None:
                 instrument, sim.blocks, sim.checks, sim.seconds, model=model, choices=sim.choices, role=role
             )
             results[condition] = (fit.score, fit.band, np.column_stack([flags[f] for f in flag_names]))
+            fits[condition] = fit
         assert attentive is not None
 
         # Per-scale inflation, directed against honest, on both formats (the same people).
@@ -499,6 +550,7 @@ def run_forced_choice(args: argparse.Namespace) -> None:
                 f"    {label:22s} {shares[f'mixed_{key}']:.3f} faking, {shares[f'honest_{key}']:.3f} honest: "
                 f"{ratio:.2f} times"
             )
+        print_part_gains(fits["honest"], fits["directed"], attentive)
         directed_gain = (results["directed"][0][attentive].mean() - base.mean()) / base.std()
         ratio = shares["mixed_strong"] / shares["honest_strong"]
         print(

@@ -20,6 +20,7 @@ def test_data_files_travel_with_the_package():
     assert len(load_profiles().profiles) == 7
     assert reference_model_path().exists()
     assert sample_export_path().exists()
+    assert sample_export_path(load_instrument("customer-contact-2.0")).exists()
 
 
 def test_importing_profilefit_reads_no_files():

@@ -34,6 +34,9 @@ assert pathlib.Path(sys.prefix).resolve() in here.parents, here  # the wheel's c
 load_artifact()  # the model and its manifest travelled, and their checksum matches
 result = Screener.load().score({"candidate_id": "c1", "tc1": 5})
 assert result.fit is not None and sample_export_path().is_file()
+from profilefit.core.instrument import load_instrument
+assert sample_export_path(load_instrument("customer-contact-2.0")).name == "sample_export_2.csv"
+assert sample_export_path(load_instrument("customer-contact-2.0")).is_file()  # the 2.0 sample travelled too
 print(profilefit.__version__)
 """
 

@@ -31,6 +31,15 @@ def test_the_readme_command_scores_the_bundled_sample(tmp_path, monkeypatch, cap
     assert [(row["row"], row["field"]) for row in rejects] == [("401", "tc1"), ("402", "sj1")]
 
 
+def test_sample_with_a_2_0_model_scores_the_2_0_sample(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["score", "sample", "--model", "reference-2.0", "-o", "results.csv"]) == 0  # no bad rows in it
+    assert "400 rows read: 400 scored, 0 rejected (0 duplicate ids)" in capsys.readouterr().out
+    results = _rows(tmp_path / "results.csv")
+    assert {row["instrument_version"] for row in results} == {"2.0"}
+    assert results[0]["candidate_id"] == "cand-0001" and all(row["fit_score"] for row in results)
+
+
 def test_exit_0_when_every_row_is_scored(tmp_path, capsys):
     export = tmp_path / "clean.csv"
     export.write_text("candidate_id,tc1,sj1\nc1,4,a\nc2,5,B\n", encoding="utf-8")

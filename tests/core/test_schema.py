@@ -49,7 +49,7 @@ def test_an_unknown_option_names_the_scenario_and_what_is_allowed(scenario_id, v
         Assessment.model_validate({"candidate_id": "c1", scenario_id: value})
     problems = describe_errors(caught.value)
     assert problems[0]["field"] == scenario_id
-    assert problems[0]["value"] == value.strip().lower()
+    assert problems[0]["value"] == value.strip()  # named as written, not lower-cased
     assert "'a', 'b', 'c' or 'd'" in problems[0]["reason"]
 
 

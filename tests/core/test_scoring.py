@@ -188,3 +188,45 @@ def test_table_lookup_of_percentiles_equals_the_search(column):
     big = norms.percentiles(scores, scale_ids)  # 300+ rows: the table path
     one_by_one = np.vstack([norms.percentiles(scores[k : k + 1], scale_ids) for k in range(len(column))])
     np.testing.assert_array_equal(big, one_by_one)
+
+
+def _searched_in_one_array(norms: NormGroup, scores: np.ndarray, scale_ids: tuple[str, ...]) -> np.ndarray:
+    """The search as first written: every scale's scores in one search of the whole stacked array, unsorted."""
+    values, cumulative, bases, offsets, _ = norms._stacked(scale_ids)
+    shifted = scores + offsets
+    below = cumulative[np.searchsorted(values, (shifted - 1e-9).ravel(), side="left")].reshape(scores.shape) - bases
+    up_to = cumulative[np.searchsorted(values, (shifted + 1e-9).ravel(), side="right")].reshape(scores.shape) - bases
+    totals = np.array([float(sum(norms.scales[s].counts)) for s in scale_ids])
+    return np.where(np.isnan(scores), np.nan, 100.0 * (below + 0.5 * (up_to - below)) / totals)
+
+
+@given(
+    n=st.sampled_from([1, 40, 2047, 2048, 5000]),  # below and above the size from which keys are sorted
+    seed=st.integers(0, 10_000),
+    on_values=st.floats(0.0, 1.0),
+    nan_share=st.floats(0.0, 0.5),
+)
+@pytest.mark.parametrize("instrument_id", ["customer-contact", "customer-contact-2.0"])
+def test_searching_each_scale_apart_and_sorted_finds_what_one_search_found(
+    instrument_id, n, seed, on_values, nan_share
+):
+    """The norms search per scale, with sorted keys, gives the very percentiles of one search (no tolerance)."""
+    from importlib import resources
+
+    instrument = load_instrument(instrument_id)
+    # 2.0: the simulated norm group shipped beside the instrument (continuous Thurstonian scores).
+    shipped = resources.files("profilefit.core.instrument").joinpath("data", "customer_contact_2.norms.json")
+    norms = NormGroup.load(str(shipped)) if instrument.format == "forced_choice" else bundled_norms()
+    scale_ids = instrument.scale_ids
+    rng = np.random.default_rng(seed)
+    low = min(min(norms.scales[s].values) for s in scale_ids)
+    high = max(max(norms.scales[s].values) for s in scale_ids)
+    scores = rng.uniform(low - 0.5, high + 0.5, size=(n, len(scale_ids)))
+    # Some scores sit exactly on a norm value, or within the tie tolerance of one.
+    exact = rng.random(scores.shape) < on_values
+    for k, scale_id in enumerate(scale_ids):
+        norm_values = np.asarray(norms.scales[scale_id].values)
+        picks = norm_values[rng.integers(0, len(norm_values), size=n)] + rng.choice([0.0, 5e-10, -5e-10, 2e-9], size=n)
+        scores[exact[:, k], k] = picks[exact[:, k]]
+    scores[rng.random(scores.shape) < nan_share] = np.nan
+    np.testing.assert_array_equal(norms._searched(scores, scale_ids), _searched_in_one_array(norms, scores, scale_ids))

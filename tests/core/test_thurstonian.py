@@ -377,3 +377,15 @@ def test_grid_helper_codes_all_patterns_of_a_triplet():
         rank = {most: 0, least: 2}
         expected = [int(rank.get(p, 0.5) < rank.get(q, 0.5)) for p, q in combinations(range(3), 2)]
         assert coded.tolist() == expected
+
+
+def test_scoring_without_standard_errors_gives_the_same_estimates():
+    model = example_model(balanced_design(n_traits=5, n_blocks=12, seed=3), seed=3)
+    answers = np.asarray(simulate_answers(model, 300, seed=4).answers).copy()
+    answers[np.random.default_rng(5).random(answers.shape[:2]) < 0.1] = -1  # some blocks unanswered
+    with_se, without = score(model, answers), score(model, answers, standard_errors=False)
+    np.testing.assert_array_equal(without.estimate, with_se.estimate)
+    np.testing.assert_array_equal(without.converged, with_se.converged)
+    assert np.isnan(without.standard_error).all() and not np.isnan(with_se.standard_error).any()
+    with pytest.raises(ValueError, match="MAP only"):
+        score(model, answers, method="eap", standard_errors=False)

@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from profilefit.core.instrument import Instrument, load_instrument
+from profilefit.core.rows import coerce_row
 from profilefit.core.schema import DEMOGRAPHIC_FIELDS
 from profilefit.core.scoring import Responses
 from profilefit.data.batch import RawChunk, _cells, open_source, validate_chunk
@@ -353,3 +354,26 @@ def test_an_export_of_another_instrument_points_to_training_on_it(tmp_path, cust
     with pytest.raises(ColumnError, match=r"no column is a question of instrument customer-contact.*--instrument FILE"):
         open_source(path, INSTRUMENT)
     assert [chunk.n_rows for chunk in open_source(path, custom_instrument).chunks] == [1]
+
+
+INSTRUMENT_2 = load_instrument("customer-contact-2.0")
+
+
+@given(
+    value=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=6).filter(
+        lambda v: v.strip() != "" and v.strip().lower() not in {"ab", "ac", "ba", "bc", "ca", "cb"}
+    ),
+    field=st.sampled_from(["b05", "sj3"]),
+)
+def test_a_refused_letter_answer_is_named_as_written_not_lower_cased(value, field):
+    """Property: in a block or scenario column, the reject names the value as the file has it (no case change)."""
+    scenario = INSTRUMENT_2.scenarios[2]
+    if field == "sj3" and value.strip().lower() in {o.id for o in scenario.options}:
+        return
+    typed = coerce_row(INSTRUMENT_2, {"candidate_id": "c1", field: value})
+    assert typed[field] == value.strip()
+
+
+def test_block_and_option_letters_are_read_in_either_case():
+    typed = coerce_row(INSTRUMENT_2, {"candidate_id": "c1", "b01": " AC ", "b02": "Ba", "sj1": "D"})
+    assert (typed["b01"], typed["b02"], typed["sj1"]) == ("ac", "ba", "d")

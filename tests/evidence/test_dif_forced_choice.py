@@ -177,6 +177,16 @@ def test_cli_runs_on_a_small_2_0_export(tmp_path: Path, capsys: pytest.CaptureFi
     assert PLANTED in page
 
 
+@pytest.mark.parametrize("choose", [["--instrument", "customer-contact-2.0"], ["--model", "reference-2.0"]])
+def test_the_bundled_2_0_sample_and_demographics_run(choose: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """`profilefit dif sample --demographics sample` reads the 2.0 sample when the command reads 2.0."""
+    assert main(["dif", "sample", "--demographics", "sample", *choose]) == 0
+    out = capsys.readouterr().out
+    assert "Instrument: customer-contact 2.0" in out
+    assert "400 rows read: 0 rejected by validation" in out and "0 without a demographics row" in out
+    assert "Statements marked most like me" in out
+
+
 def test_dict_of_a_2_0_report_validates() -> None:
     responses, groups = _simulate(100, seed=7)
     from profilefit.evidence.dif import DifInputs, DifReport

@@ -206,7 +206,8 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
       ``NA`` and ``NaT``. An empty ``candidate_id`` text is kept, so the schema names it.
     - Text loses surrounding spaces. In an answer column a whole number in text (``"4"``,
       ``"+4"``, ``"04"``, ``"4.0"``) becomes that ``int``; option letters and two-letter block
-      answers are lower-cased (``"B"`` is ``b``, ``"AC"`` is ``ac``);
+      answers are lower-cased (``"B"`` is ``b``, ``"AC"`` is ``ac``) when that is an answer the
+      field allows, and kept as written otherwise (so a refusal names ``"NULL"``, not ``"null"``);
       ``completion_seconds`` may use a decimal comma (``"525,8"``).
     - In an answer column a float holding a whole number (``4.0``, as pandas stores an
       integer column with gaps) becomes that ``int``; ``4.5`` stays and is refused.
@@ -236,8 +237,9 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
                 continue
             if name in answer_fields and len(text) <= _MAX_DIGITS and _WHOLE_NUMBER.match(text):
                 typed[name] = int(text.partition(".")[0])
-            elif name in letter_fields:
-                typed[name] = text.lower()
+            elif (allowed := letter_fields.get(name)) is not None:
+                lowered = text.lower()
+                typed[name] = lowered if lowered in allowed else text
             elif name == "completion_seconds" and len(text) <= _MAX_DIGITS and _DECIMAL.match(text):
                 typed[name] = float(text.replace(",", "."))
             else:
@@ -259,16 +261,20 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
 
 #: The last instrument's field kinds (answers; letters), with the instrument they belong to (held, so its
 #: id is never another's): one row at a time, rebuilding the sets was a tenth of this function's time.
-_KINDS: tuple[Instrument, frozenset[str], frozenset[str]] | None = None
+_KINDS: tuple[Instrument, frozenset[str], dict[str, frozenset[str]]] | None = None
 
 
-def _field_kinds(instrument: Instrument) -> tuple[frozenset[str], frozenset[str]]:
-    """The answer fields (whole numbers) and the letter fields (options and blocks, either case) of an instrument."""
+def _field_kinds(instrument: Instrument) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """The answer fields (whole numbers), and the letter fields (options and blocks) with the answers each allows."""
     global _KINDS
     kinds = _KINDS
     if kinds is None or kinds[0] is not instrument:
         # Option letters and two-letter block answers are read in either case ("B" is b, "AC" is ac).
-        letters = frozenset(instrument.scenario_ids) | frozenset(instrument.block_ids)
+        # Only a text that is one of them in lower case is lower-cased, so a refused value is named as written.
+        letters = {s.id: frozenset(o.id for o in s.options) for s in instrument.scenarios}
+        from profilefit.core.instrument import BLOCK_ANSWERS
+
+        letters.update(dict.fromkeys(instrument.block_ids, frozenset(BLOCK_ANSWERS)))
         kinds = _KINDS = (instrument, _answer_fields(instrument), letters)
     return kinds[1], kinds[2]
 

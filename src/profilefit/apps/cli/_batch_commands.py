@@ -12,6 +12,7 @@ from profilefit.apps.cli._inputs import (
     ENCODING_HELP,
     EXPORT_HELP,
     FORCED_CHOICE_MODEL,
+    SAMPLE,
     add_layout_options,
     add_parameters_option,
     export_path,
@@ -131,6 +132,8 @@ def run_score(args: argparse.Namespace) -> int:
         decision_log=args.decision_log,
         parameters=args.parameters,
     )
+    if args.input == SAMPLE:  # the sample of the instrument the model reads: 2.0's with a 2.0 model
+        source = export_path(SAMPLE, instrument=screener.instrument)
     if blocks and not screener.instrument.blocks:
         print(
             f"profilefit score: warning: {args.input} answers instrument 2.0 (block columns {shown}), but the "

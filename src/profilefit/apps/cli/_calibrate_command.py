@@ -93,9 +93,10 @@ def _positive(text: str) -> int:
 def run_calibrate(args: argparse.Namespace) -> int:
     """Calibrate on ``args.export`` and write ``args.out``; print the summary; return the exit code."""
     instrument_file = args.instrument if Path(args.instrument).exists() else None  # else a built-in name
-    if refused_outputs(_COMMAND, args, inputs=(export_path(args.export), instrument_file), outputs=("out",)):
-        return EXIT_USAGE
     instrument = load_instrument(args.instrument)
+    source = export_path(args.export, instrument=instrument)
+    if refused_outputs(_COMMAND, args, inputs=(source, instrument_file), outputs=("out",)):
+        return EXIT_USAGE
     if instrument.format != "forced_choice":
         return _refuse(
             f"instrument {instrument.id} {instrument.version} is answered on an agreement scale, as every "

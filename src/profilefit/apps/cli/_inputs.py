@@ -14,11 +14,12 @@ if TYPE_CHECKING:
     from profilefit.core.screening import Screener
     from profilefit.data.batch import CollectedResponses
 
-#: The INPUT that means the bundled sample export.
+#: The INPUT that means the bundled sample export (of instrument 2.0 when the command reads 2.0).
 SAMPLE = "sample"
 EXPORT_HELP = (
     "an assessment export (.csv .tsv .txt .jsonl .ndjson .parquet .xlsx; CSV and JSON Lines also .gz), "
-    "'-' for standard input, or 'sample' for the bundled sample export"
+    "'-' for standard input, or 'sample' for the bundled sample export (its 2.0 twin when the command reads "
+    "instrument 2.0, e.g. with --model reference-2.0)"
 )
 ENCODING_HELP = "encoding of a CSV or JSON Lines input, e.g. cp1252 (default: UTF-8; UTF-16/32 by byte-order mark)"
 
@@ -58,13 +59,17 @@ def _sheet(text: str) -> str | int:
 PROBLEMS_SHOWN = 20
 
 
-def export_path(name: str, *, labelled: bool = False) -> str | Path:
-    """The file an INPUT argument names: ``sample`` is the bundled export (``labelled``: the labelled one)."""
+def export_path(name: str, *, labelled: bool = False, instrument: Instrument | None = None) -> str | Path:
+    """The file an INPUT argument names: ``sample`` is the bundled export (``labelled``: the labelled one).
+
+    With ``instrument`` the built-in 2.0, ``sample`` is the bundled 2.0 export: the same simulated people
+    and ids (:func:`profilefit.data.datasets.sample_export_path`).
+    """
     if name != SAMPLE:
         return name
     from profilefit.data.datasets import sample_export_path, sample_labelled_path
 
-    return sample_labelled_path() if labelled else sample_export_path()
+    return sample_labelled_path() if labelled else sample_export_path(instrument)
 
 
 def read_export(
@@ -82,7 +87,8 @@ def read_export(
     from profilefit.data.batch import collect_responses
 
     with notes_to_stderr(command):
-        collected = collect_responses(export_path(name), instrument, encoding=encoding, **(layout or {}))
+        source = export_path(name, instrument=instrument)
+        collected = collect_responses(source, instrument, encoding=encoding, **(layout or {}))
     print_capped_problems(collected.rejects, where=f"{collected.source}: ")
     return collected
 

@@ -28,6 +28,8 @@ _TIE_TOLERANCE = 1e-9
 #: of up to seven whole-number answers); batches smaller than _GRID_MIN_ROWS are searched.
 _GRID = 420
 _GRID_MIN_ROWS = 256
+#: From this many scores of one scale on, they are sorted before the search (:meth:`NormGroup._searched`).
+_SORTED_SEARCH_MIN = 2048
 
 
 class ScaleDistribution(FrozenModel):
@@ -99,7 +101,11 @@ class NormGroup(FrozenModel):
         return result
 
     def percentiles_row(self, scores: list[float], scale_ids: tuple[str, ...]) -> list[float]:
-        """:meth:`percentiles` of one candidate's scale scores, in plain Python (the same searched arithmetic)."""
+        """:meth:`percentiles` of one candidate's scale scores, in plain Python (the same searched arithmetic).
+
+        Each score is searched in the whole stacked array, which finds the index a search of its scale's
+        stretch finds (the scales never interleave), and the same float arithmetic follows.
+        """
         values, cumulative, bases, offsets, totals = self._stacked_lists(scale_ids)
         result = []
         for score, base, offset, total in zip(scores, bases, offsets, totals, strict=True):
@@ -117,7 +123,7 @@ class NormGroup(FrozenModel):
     ) -> tuple[list[float], list[float], list[float], list[float], list[float]]:
         cache: dict[tuple[str, ...], Any] = self.__dict__.setdefault("_stacked_list_cache", {})
         if scale_ids not in cache:
-            values, cumulative, bases, offsets = self._stacked(tuple(scale_ids))
+            values, cumulative, bases, offsets, _ = self._stacked(tuple(scale_ids))
             totals = [self._totals[scale_id] for scale_id in scale_ids]
             cache[scale_ids] = (values.tolist(), cumulative.tolist(), bases.tolist(), offsets.tolist(), totals)
         lists: tuple[list[float], list[float], list[float], list[float], list[float]] = cache[scale_ids]
@@ -136,18 +142,32 @@ class NormGroup(FrozenModel):
         return grid_table
 
     def _searched(self, scores: NDArray[np.float64], scale_ids: tuple[str, ...]) -> NDArray[np.float64]:
-        values, cumulative, bases, offsets = self._stacked(tuple(scale_ids))
-        # All scales are searched at once: scale k's values are shifted by k * offset,
-        # far apart enough that they never interleave.
-        shifted = scores + offsets
-        below = cumulative[np.searchsorted(values, (shifted - _TIE_TOLERANCE).ravel(), side="left")]
-        up_to = cumulative[np.searchsorted(values, (shifted + _TIE_TOLERANCE).ravel(), side="right")]
-        below = below.reshape(scores.shape) - bases
-        up_to = up_to.reshape(scores.shape) - bases
+        values, cumulative, bases, offsets, starts = self._stacked(tuple(scale_ids))
+        # The scales are stacked in one array, scale k's values shifted by k * offset, far enough apart that
+        # they never interleave; each scale's scores are searched in its own stretch of it (a smaller search,
+        # which stays in cache), which finds the very index a search of the whole array would. ``nan``
+        # scores are not searched: they stay ``nan``.
         totals = np.array([self._totals[scale_id] for scale_id in scale_ids])
-        result: NDArray[np.float64] = np.where(
-            np.isnan(scores), np.nan, 100.0 * (below + 0.5 * (up_to - below)) / totals
-        )
+        result = np.full(scores.shape, np.nan)
+        for k in range(len(scale_ids)):
+            column = scores[:, k]
+            present = ~np.isnan(column)
+            if not present.any():
+                continue
+            shifted = column[present] + offsets[k]
+            stretch = values[starts[k] : starts[k + 1]]
+            order = np.argsort(shifted) if shifted.size >= _SORTED_SEARCH_MIN else None
+            if order is not None:  # sorted keys walk the values in order: about twice as fast, same indices
+                shifted = shifted[order]
+            low = np.searchsorted(stretch, shifted - _TIE_TOLERANCE, side="left")
+            high = np.searchsorted(stretch, shifted + _TIE_TOLERANCE, side="right")
+            if order is not None:
+                low[order], high[order] = low.copy(), high.copy()
+            below = cumulative[starts[k] + low]
+            up_to = cumulative[starts[k] + high]
+            below = below - bases[k]
+            up_to = up_to - bases[k]
+            result[present, k] = 100.0 * (below + 0.5 * (up_to - below)) / totals[k]
         return result
 
     @cached_property
@@ -156,24 +176,30 @@ class NormGroup(FrozenModel):
 
     def _stacked(
         self, scale_ids: tuple[str, ...]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], list[int]]:
+        """The scales' norm values stacked in one sorted array, and what :meth:`_searched` needs to read it.
+
+        Scale k's values are shifted by ``offsets[k]``; with them come the cumulative counts, each scale's
+        count before it (``bases``), the offsets, and where each scale's values start (and where the last ends).
+        """
         cache: dict[tuple[str, ...], Any] = self.__dict__.setdefault("_stacked_cache", {})
         if scale_ids not in cache:
             span = max(max(abs(v) for v in self.scales[s].values) for s in scale_ids) * 4 + 10.0
             offsets = np.arange(len(scale_ids)) * span
-            values, counts, bases = [], [], []
+            values, counts, bases, starts = [], [], [], [0]
             running = 0.0
             for k, scale_id in enumerate(scale_ids):
                 distribution = self.scales[scale_id]
                 values.append(np.asarray(distribution.values, dtype=np.float64) + offsets[k])
                 counts.append(np.asarray(distribution.counts, dtype=np.float64))
                 bases.append(running)
+                starts.append(starts[-1] + len(distribution.values))
                 running += float(sum(distribution.counts))
             cumulative = np.concatenate([[0.0], np.cumsum(np.concatenate(counts))])
-            cache[scale_ids] = (np.concatenate(values), cumulative, np.asarray(bases), offsets)
-        stacked: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]] = cache[
-            scale_ids
-        ]
+            cache[scale_ids] = (np.concatenate(values), cumulative, np.asarray(bases), offsets, starts)
+        stacked: tuple[
+            NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], list[int]
+        ] = cache[scale_ids]
         return stacked
 
     def stens(self, scores: NDArray[np.float64], scale_ids: tuple[str, ...] | None = None) -> NDArray[np.float64]:
