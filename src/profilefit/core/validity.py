@@ -15,7 +15,9 @@ were answered in the role's order. ``contradictory`` needs agreement items and n
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -151,56 +153,132 @@ class ValidityFlags:
 
     def detail(self, row: int, flag: str) -> str:
         """A plain English explanation of one flag for one candidate."""
-        if self.forced_choice:
-            text = self._forced_choice_detail(row, flag)
-            if text is not None:
-                return text
-        if flag == "straight_lining":
-            return (
-                f"gave one answer to {self.modal_count[row]} of {self.n_items - self.missing_items[row]} statements, "
-                f"{self.longest_run[row]} of them in a row"
-            )
-        if flag == "failed_attention_check":
-            return f"missed {self.failed_checks[row]} attention check(s) that asked for a given answer"
-        if flag == "too_fast":
-            return (
-                f"finished in {self.seconds[row]:.0f} s; reading every question takes at least "
-                f"about {self.minimum_seconds:.0f} s"
-            )
-        if flag == "contradictory":
-            return f"agreed with statements and with their opposites on {self.contradictory_scales[row]} scales"
-        if flag == "too_many_missing":
-            return f"left {self.missing_items[row]} of {self.n_items} statements unanswered, or a whole scale too thin"
-        if flag == "idealised":
-            return (
-                f"answered in an idealised way (index {self.idealised_index[row]:.2f}): clearly desirable answers "
-                f"at or next to the extreme again and again; {self.virtue_claims[row]} improbable virtue(s) "
-                "claimed strongly"
-            )
-        raise KeyError(f"unknown flag {flag!r}; known: {', '.join(FLAG_IDS)}")
+        return _detail(
+            flag,
+            forced_choice=self.forced_choice,
+            modal_count=int(self.modal_count[row]),
+            n_items=self.n_items,
+            missing_items=int(self.missing_items[row]),
+            longest_run=int(self.longest_run[row]),
+            failed_checks=int(self.failed_checks[row]),
+            seconds=float(self.seconds[row]),
+            minimum_seconds=self.minimum_seconds,
+            contradictory_scales=int(self.contradictory_scales[row]),
+            idealised_index=float(self.idealised_index[row]),
+            virtue_claims=int(self.virtue_claims[row]),
+            ideal_blocks=None if self.ideal_blocks is None else int(self.ideal_blocks[row]),
+            rated_blocks=None if self.rated_blocks is None else int(self.rated_blocks[row]),
+            role_blocks=None if self.role_blocks is None else int(self.role_blocks[row]),
+            role_rated=None if self.role_rated is None else int(self.role_rated[row]),
+        )
 
-    def _forced_choice_detail(self, row: int, flag: str) -> str | None:
-        answered = self.n_items - self.missing_items[row]
+
+@dataclass(frozen=True, eq=False)
+class RowValidity:
+    """The flags of one candidate in plain Python: what :func:`validity_row` gives.
+
+    The same numbers as one row of :class:`ValidityFlags`, and the same texts (one :func:`_detail`).
+    """
+
+    flags: tuple[bool, ...]
+    longest_run: int
+    modal_count: int
+    failed_checks: int
+    seconds: float
+    minimum_seconds: float
+    contradictory_scales: int
+    missing_items: int
+    n_items: int
+    idealised_index: float
+    virtue_claims: int
+
+    @property
+    def any(self) -> bool:
+        """Whether any flag fired."""
+        return any(self.flags)
+
+    def ids(self) -> list[str]:
+        """The flags that fired."""
+        return [flag for flag, fired in zip(FLAG_IDS, self.flags, strict=True) if fired]
+
+    def detail(self, flag: str) -> str:
+        """A plain English explanation of one flag (the text :meth:`ValidityFlags.detail` gives)."""
+        return _detail(
+            flag,
+            forced_choice=False,
+            modal_count=self.modal_count,
+            n_items=self.n_items,
+            missing_items=self.missing_items,
+            longest_run=self.longest_run,
+            failed_checks=self.failed_checks,
+            seconds=self.seconds,
+            minimum_seconds=self.minimum_seconds,
+            contradictory_scales=self.contradictory_scales,
+            idealised_index=self.idealised_index,
+            virtue_claims=self.virtue_claims,
+        )
+
+
+def _detail(
+    flag: str,
+    *,
+    forced_choice: bool,
+    modal_count: int,
+    n_items: int,
+    missing_items: int,
+    longest_run: int,
+    failed_checks: int,
+    seconds: float,
+    minimum_seconds: float,
+    contradictory_scales: int,
+    idealised_index: float,
+    virtue_claims: int,
+    ideal_blocks: int | None = None,
+    rated_blocks: int | None = None,
+    role_blocks: int | None = None,
+    role_rated: int | None = None,
+) -> str:
+    """The one text of each flag, from one candidate's numbers."""
+    if forced_choice:
+        answered = n_items - missing_items
         if flag == "straight_lining":
             return (
-                f"marked the statement in one place (a, b or c) most, or least, in {self.modal_count[row]} of "
-                f"{answered} blocks; the same two letters {self.longest_run[row]} times in a row"
+                f"marked the statement in one place (a, b or c) most, or least, in {modal_count} of "
+                f"{answered} blocks; the same two letters {longest_run} times in a row"
             )
         if flag == "too_many_missing":
-            return f"left {self.missing_items[row]} of {self.n_items} blocks unanswered, or too few for a score"
-        if flag == "idealised" and self.ideal_blocks is not None and self.rated_blocks is not None:
+            return f"left {missing_items} of {n_items} blocks unanswered, or too few for a score"
+        if flag == "idealised" and ideal_blocks is not None and rated_blocks is not None:
             text = (
-                f"answered in an idealised way (index {self.idealised_index[row]:.2f}): the most desirable statement "
-                f"marked most and the least desirable least in {self.ideal_blocks[row]} of {self.rated_blocks[row]} "
-                f"blocks; {self.virtue_claims[row]} improbable virtue(s) claimed strongly"
+                f"answered in an idealised way (index {idealised_index:.2f}): the most desirable statement "
+                f"marked most and the least desirable least in {ideal_blocks} of {rated_blocks} "
+                f"blocks; {virtue_claims} improbable virtue(s) claimed strongly"
             )
-            if self.role_blocks is not None and self.role_rated is not None:
+            if role_blocks is not None and role_rated is not None:
                 text += (
                     f"; the statement the role favours most marked most and the one it favours least marked least "
-                    f"in {self.role_blocks[row]} of {self.role_rated[row]} blocks"
+                    f"in {role_blocks} of {role_rated} blocks"
                 )
             return text
-        return None
+    if flag == "straight_lining":
+        return (
+            f"gave one answer to {modal_count} of {n_items - missing_items} statements, {longest_run} of them in a row"
+        )
+    if flag == "failed_attention_check":
+        return f"missed {failed_checks} attention check(s) that asked for a given answer"
+    if flag == "too_fast":
+        return f"finished in {seconds:.0f} s; reading every question takes at least about {minimum_seconds:.0f} s"
+    if flag == "contradictory":
+        return f"agreed with statements and with their opposites on {contradictory_scales} scales"
+    if flag == "too_many_missing":
+        return f"left {missing_items} of {n_items} statements unanswered, or a whole scale too thin"
+    if flag == "idealised":
+        return (
+            f"answered in an idealised way (index {idealised_index:.2f}): clearly desirable answers "
+            f"at or next to the extreme again and again; {virtue_claims} improbable virtue(s) "
+            "claimed strongly"
+        )
+    raise KeyError(f"unknown flag {flag!r}; known: {', '.join(FLAG_IDS)}")
 
 
 def minimum_plausible_seconds(responses: Responses) -> float:
@@ -208,7 +286,10 @@ def minimum_plausible_seconds(responses: Responses) -> float:
 
     A forced-choice block adds the instrument's ``timing.min_seconds_per_block`` (5 s by default).
     """
-    instrument = responses.instrument
+    return _minimum_seconds(responses.instrument)
+
+
+def _minimum_seconds(instrument: Instrument) -> float:
     n_agreement = len(instrument.items) + len(instrument.attention_checks)
     seconds = instrument.timing.min_seconds_per_item * n_agreement + MIN_SECONDS_PER_SCENARIO * len(
         instrument.scenarios
@@ -232,16 +313,7 @@ def _answer_patterns(
         longest, modal, answered = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n, np.int64)
         flags = (codes != 0) if given is None else given
         for row, (answers, present) in enumerate(zip(codes.tolist(), flags.tolist(), strict=True)):
-            best = streak = 0
-            previous = None
-            counts = [0] * (n_values + 1)
-            for value, is_given in zip(answers, present, strict=True):
-                streak = 0 if not is_given else (streak + 1 if value == previous else 1)
-                previous = value if is_given else None
-                best = max(best, streak)
-                if is_given and 0 < value <= n_values and value == int(value):
-                    counts[int(value)] += 1
-            longest[row], modal[row], answered[row] = best, max(counts[1:], default=0), sum(present)
+            longest[row], modal[row], answered[row] = _row_patterns(answers, present, n_values)
         return longest, modal, answered
     # Question by question across all rows: a transposed copy makes each question contiguous,
     # and counts up to k fit in one byte when k < 255.
@@ -261,6 +333,20 @@ def _answer_patterns(
     for value in range(1, n_values + 1):
         np.maximum(modal_count, (columns == value).sum(axis=0, dtype=count), out=modal_count)
     return longest_run.astype(np.int64), modal_count.astype(np.int64), given.sum(axis=0, dtype=np.int64)
+
+
+def _row_patterns(answers: list[Any], present: list[bool], n_values: int) -> tuple[int, int, int]:
+    """One row of :func:`_answer_patterns`: longest run, count of the most frequent answer, answers given."""
+    best = streak = 0
+    previous = None
+    counts = [0] * (n_values + 1)
+    for value, is_given in zip(answers, present, strict=True):
+        streak = 0 if not is_given else (streak + 1 if value == previous else 1)
+        previous = value if is_given else None
+        best = max(best, streak)
+        if is_given and 0 < value <= n_values and value == int(value):
+            counts[int(value)] += 1
+    return best, max(counts[1:], default=0), sum(present)
 
 
 @identity_cache()
@@ -448,6 +534,143 @@ def validity_flags(
     )
 
 
+def validity_row(
+    instrument: Instrument,
+    items: list[float],
+    checks: list[float],
+    seconds: float,
+    scales: list[float],
+    situational: list[float],
+) -> RowValidity:
+    """:func:`validity_flags` of one candidate of an agreement instrument, in plain Python.
+
+    ``items`` and ``checks`` hold the raw answers (``nan`` unanswered), whole numbers on the response
+    scale as the schema admits them; ``scales`` and ``situational`` the candidate's scores. The same
+    rules, thresholds and arithmetic as the batch function, one candidate at a time (the service's
+    case, where numpy's per-call overhead on one-row arrays costs more than the counting).
+    """
+    k = len(items)
+    low, high = instrument.response_scale.min, instrument.response_scale.max
+    present = [answer == answer for answer in items]
+    shift = low - 1
+    codes = [int(answer) - shift if given else 0 for answer, given in zip(items, present, strict=True)]
+    longest, modal, n_answered = _row_patterns(codes, present, high - low + 1)
+    run_limit = max(3, math.ceil(LONG_STRING_SHARE * k))
+    straight = longest >= run_limit or (n_answered >= run_limit and modal >= MODAL_SHARE * n_answered)
+
+    failed_checks = 0
+    if instrument.instructed_columns:
+        columns, expected = _expected_check_lists(instrument)
+        failed_checks = sum(checks[c] != e for c, e in zip(columns, expected, strict=True))  # nan != x: failed
+
+    minimum = _minimum_seconds(instrument)
+    too_fast = seconds == seconds and seconds < minimum
+
+    contradictory_scales = 0
+    halves = _keyed_half_lists(instrument)
+    for forward, reverse in halves:
+        f_sum, f_count = _answered_sum(items, forward)
+        r_sum, r_count = _answered_sum(items, reverse)
+        if f_count and r_count:  # a side with no answer gives nan: never a contradiction
+            gap = abs(f_sum / f_count - ((low + high) - r_sum / r_count))
+            contradictory_scales += gap >= CONTRADICTION_SHARE * (high - low)
+    contradictory = contradictory_scales >= min(CONTRADICTION_SCALES, max(len(halves), 1))
+
+    missing_items = k - n_answered
+    thin = any(x != x for x in scales) or any(x != x for x in situational)
+    too_many_missing = missing_items > MISSING_SHARE * k or thin
+
+    statements, claims, strong = _idealised_parts_row(instrument, items, checks)
+    index, idealised = _idealised_row(statements, claims)
+    return RowValidity(
+        flags=(straight, failed_checks > 0, too_fast, contradictory, too_many_missing, idealised),
+        longest_run=longest,
+        modal_count=modal,
+        failed_checks=failed_checks,
+        seconds=seconds,
+        minimum_seconds=minimum,
+        contradictory_scales=contradictory_scales,
+        missing_items=missing_items,
+        n_items=k,
+        idealised_index=index,
+        virtue_claims=strong,
+    )
+
+
+def _answered_sum(items: list[float], columns: list[int]) -> tuple[float, int]:
+    total, count = 0.0, 0
+    for column in columns:
+        answer = items[column]
+        if answer == answer:
+            total += answer
+            count += 1
+    return total, count
+
+
+@identity_cache()
+def _keyed_half_lists(instrument: Instrument) -> list[tuple[list[int], list[int]]]:
+    """Per scale with both keyings (``_keyed_halves``' columns, in order), its forward and its reverse items."""
+    halves = _keyed_halves(instrument)
+    half = halves.shape[1] // 2
+    return [(np.flatnonzero(halves[:, j]).tolist(), np.flatnonzero(halves[:, half + j]).tolist()) for j in range(half)]
+
+
+@identity_cache()
+def _expected_check_lists(instrument: Instrument) -> tuple[list[int], list[float]]:
+    columns, expected = _expected_checks(instrument)
+    return columns, expected.tolist()
+
+
+@identity_cache()
+def _rated_lists(instrument: Instrument) -> list[tuple[int, float, float]]:
+    columns, extreme, near = _rated_statements(instrument)
+    return list(zip(columns.tolist(), extreme.tolist(), near.tolist(), strict=True))
+
+
+def _idealised_parts_row(instrument: Instrument, items: list[float], checks: list[float]) -> tuple[float, float, int]:
+    """One candidate's :func:`idealised_parts`."""
+    rated = _rated_lists(instrument)
+    statements = math.nan
+    if rated:
+        points, answered = 0.0, 0
+        for column, extreme, near in rated:
+            answer = items[column]
+            if answer == answer:
+                answered += 1
+                points += (answer == extreme) + IDEALISED_NEAR * (answer == near)
+        if answered >= IDEALISED_MIN_ANSWERED:
+            statements = points / answered
+    claims, strong = math.nan, 0
+    claim_columns = instrument.virtue_claim_columns
+    if claim_columns:
+        given = 0
+        top = instrument.response_scale.max
+        for column in claim_columns:
+            answer = checks[column]
+            if answer == answer:
+                given += 1
+                strong += answer == top
+        if given > 0:
+            claims = strong / given
+    if not rated:
+        return math.nan, math.nan, 0
+    return statements, claims, strong
+
+
+def _idealised_row(
+    statements: float,
+    claims: float,
+    statements_only: float = IDEALISED_STATEMENTS_ONLY,
+    threshold: float = IDEALISED_THRESHOLD,
+) -> tuple[float, bool]:
+    """One candidate's :func:`_idealised`: the index and the flag."""
+    combined = IDEALISED_STATEMENT_WEIGHT * statements + (1 - IDEALISED_STATEMENT_WEIGHT) * claims
+    flag = (combined == combined and combined >= threshold - 1e-9) or (
+        statements == statements and statements >= statements_only - 1e-9
+    )
+    return (statements if claims != claims else combined), flag
+
+
 @identity_cache()
 def _ideal_answers(instrument: Instrument) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Per block and answer code, whether the answer is in the desirability order; and which blocks are rated.
@@ -583,9 +806,11 @@ __all__ = [
     "MODAL_SHARE",
     "PATTERN_MIN_BLOCKS",
     "PATTERN_SHARE",
+    "RowValidity",
     "ValidityFlags",
     "idealised_index",
     "idealised_parts",
     "minimum_plausible_seconds",
     "validity_flags",
+    "validity_row",
 ]

@@ -155,6 +155,10 @@ class AssessmentService:
         editions = [Edition(model, self.decision_log) for model in artifacts]
         #: The versions served, by instrument version; the last is the one new invitations get.
         self.editions: dict[str, Edition] = {edition.version: edition for edition in editions}
+        # Each version with the answer ids only it has, once: edition_for_answers reads them on every score.
+        self._own_ids = [
+            (edition, edition.own_ids([other for other in editions if other is not edition])) for edition in editions
+        ]
         self.current: Edition = editions[-1]
         self.artifact = self.current.artifact
         self.instrument: Instrument = self.current.instrument
@@ -233,10 +237,8 @@ class AssessmentService:
         InvitationError
             When the answers hold questions of two versions, naming one of each.
         """
-        editions = list(self.editions.values())
         found: dict[str, str] = {}
-        for edition in editions:
-            own = edition.own_ids([other for other in editions if other is not edition])
+        for edition, own in self._own_ids:
             hit = next((key for key in answers if key in own), None)
             if hit is not None:
                 found[edition.version] = hit

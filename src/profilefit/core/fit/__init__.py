@@ -10,6 +10,7 @@ from profilefit.core.fit._fit import (
     FitScores,
     ProfileLogits,
     RoleFitScorer,
+    RowFit,
 )
 from profilefit.core.fit._reasons import reason_languages, reason_templates, reason_text
 from profilefit.core.fit._result import BANDS, FitReason, RoleFit, construct_trusted
@@ -32,6 +33,7 @@ __all__ = [
     "RoleFit",
     "RoleFitScorer",
     "RoleProfile",
+    "RowFit",
     "ScaleNeed",
     "builtin_roles",
     "construct_trusted",

@@ -26,6 +26,7 @@ answers, or the role weighs the scenarios and fewer than half were answered (an 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -126,6 +127,26 @@ class FitScores:
 
     def __len__(self) -> int:
         return int(self.score.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
+class RowFit:
+    """One candidate's role fit in plain Python: one row of :class:`FitScores`, with the same fields.
+
+    ``band`` is ``""`` where the fit is incomplete; ``missing``, ``percentiles`` and ``standing`` are
+    in ``RoleFitScorer.weighted_scales`` order.
+    """
+
+    score: float
+    band: str
+    incomplete: bool
+    missing: list[bool]
+    missing_situational: bool
+    scale_component: float
+    profile_component: float
+    situational_component: float
+    percentiles: list[float]
+    standing: list[float]
 
 
 def isotonic_on(values: NDArray[np.float64], keys: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -249,6 +270,15 @@ class RoleFitScorer:
         known = set(profiles.ids)
         self._scale_names = dict(scale_names or {})
         self._profile_names = {p: profiles.name(p, "en") for p in profile_ids if p in known}
+        # The same numbers as plain lists, for one candidate at a time (score_row, explain_row).
+        self._columns_list = self._columns.tolist()
+        self._lower_list = self._lower.tolist()
+        self._weights_list = self._weights.tolist()
+        self._intercept_list = self._intercept.tolist()
+        self._coef_list = self._coef.tolist()
+        self._valued_rows = [
+            (j, self._option_values[j].tolist()) for j in np.flatnonzero(self._scenarios_valued).tolist()
+        ]
 
     def _monotone_logits(self, logits: ProfileLogits | None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Intercepts, and per weighted scale coefficients made nondecreasing in suitability.
@@ -351,11 +381,29 @@ class RoleFitScorer:
         return np.array([float(high) if s in lower else float(low) for s in self.scale_ids])
 
     def _parts(self, standing: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Scale part and profile part, each 0–1, for standings of shape (n, n_weighted)."""
-        scale_part: NDArray[np.float64] = standing @ self._weights
-        profile_part: NDArray[np.float64] = (
-            _softmax(self._intercept + _probit(standing) @ self._coef.T) @ self._suitability
-        )
+        """Scale part and profile part, each 0–1, for standings of shape (n, n_weighted).
+
+        Every sum runs term by term in a fixed order (weighted scales, then profiles) rather than
+        through matrix products, whose blocked sums differ in the last bit from one candidate's plain
+        sum: :meth:`_parts_row` repeats these steps exactly, and the fit's rounding to 0.1 (and to 0.001
+        of its parts) must not depend on the path. exp and log are numpy's on both paths.
+        """
+        n = standing.shape[0]
+        scale_part = np.zeros(n)
+        for j, weight in enumerate(self._weights.tolist()):
+            scale_part = scale_part + standing[:, j] * weight
+        units = _probit(standing)
+        logits = np.zeros((n, len(self._profile_ids)))
+        for j in range(units.shape[1]):
+            logits = logits + units[:, j, None] * self._coef[None, :, j]
+        logits = self._intercept + logits
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        total = np.zeros(n)
+        for k in range(shifted.shape[1]):
+            total = total + shifted[:, k]
+        profile_part = np.zeros(n)
+        for k, suitability in enumerate(self._suitability.tolist()):
+            profile_part = profile_part + shifted[:, k] / total * suitability
         return scale_part, profile_part
 
     def _points(self, standing: NDArray[np.float64], situational: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -443,6 +491,132 @@ class RoleFitScorer:
             lower=self._lower,
         )
 
+    def score_row(self, percentiles: list[float], missing: list[bool], choices: list[int]) -> RowFit:
+        """:meth:`score` of one candidate, in plain Python: the same rule and arithmetic step by step.
+
+        ``percentiles`` and ``missing`` are in ``scale_ids`` order, ``choices`` one per scenario (-1
+        unanswered). The sums run in the order of the weighted scales, so a last-bit difference from
+        the batch's matrix products is possible (tests/core/test_one_row.py allows 1e-9).
+        """
+        weighted = [percentiles[c] for c in self._columns_list]
+        gaps = [w != w or missing[c] for w, c in zip(weighted, self._columns_list, strict=True)]
+        standing = []
+        for w, lower in zip(weighted, self._lower_list, strict=True):
+            value = (100.0 - w if lower else w) / 100.0
+            standing.append(0.0 if value != value else value)
+        situational, missing_situational = 0.0, False
+        if self.weighs_situational:
+            if len(choices) != self._n_scenarios:
+                raise ValueError(
+                    f"role {self.role.id!r} weighs the scenarios: give the choices of each candidate in "
+                    f"{self._n_scenarios} scenarios"
+                )
+            situational = self._situational_row(choices)
+            answered = sum(choice != NO_CHOICE for choice in choices)
+            missing_situational = answered < math.ceil(MIN_ANSWERED_SHARE * self._n_scenarios)
+        scale_part, profile_part = self._parts_row(standing)
+        score = self._combine_row(scale_part, profile_part, situational)
+        incomplete = any(gaps) or missing_situational
+        strong, possible = self.role.bands.strong, self.role.bands.possible
+        band = "" if incomplete else "strong" if score >= strong else "possible" if score >= possible else "weak"
+        return RowFit(
+            score=score,
+            band=band,
+            incomplete=incomplete,
+            missing=gaps,
+            missing_situational=missing_situational,
+            scale_component=100.0 * scale_part,
+            profile_component=100.0 * profile_part,
+            situational_component=100.0 * situational,
+            percentiles=weighted,
+            standing=standing,
+        )
+
+    def row(self, fit: FitScores, row: int) -> RowFit:
+        """One row of a batch's :class:`FitScores` as a :class:`RowFit`."""
+        return RowFit(
+            score=float(fit.score[row]),
+            band=str(fit.band[row]),
+            incomplete=bool(fit.incomplete[row]),
+            missing=fit.missing[row].tolist(),
+            missing_situational=bool(fit.missing_situational[row]),
+            scale_component=float(fit.scale_component[row]),
+            profile_component=float(fit.profile_component[row]),
+            situational_component=float(fit.situational_component[row]),
+            percentiles=fit.percentiles[row].tolist(),
+            standing=fit.standing[row].tolist(),
+        )
+
+    def _situational_row(self, choices: list[int]) -> float:
+        # Summed scenario by scenario from 0, as situational_part sums its columns: the same float.
+        total = 0.0
+        for j, values in self._valued_rows:
+            total = total + values[choices[j] - NO_CHOICE]
+        return total / len(self._valued_rows)
+
+    def _parts_row(self, standing: list[float], units: list[float] | None = None) -> tuple[float, float]:
+        """:meth:`_parts` of one candidate's standings: the same operations in the same order.
+
+        ``units`` are the standings' probits (:meth:`_units_row`) when the caller has them already.
+        exp is numpy's, as in :meth:`_parts` (it differs from ``math.exp`` in the last bit for some
+        inputs); the sums are explicit loops, never ``sum()``, which compensates on Python 3.12+.
+        """
+        scale_part = 0.0
+        for value, weight in zip(standing, self._weights_list, strict=True):
+            scale_part = scale_part + value * weight
+        if units is None:
+            units = self._units_row(standing)
+        logits = []
+        for intercept, coef in zip(self._intercept_list, self._coef_list, strict=True):
+            logit = 0.0
+            for unit, c in zip(units, coef, strict=True):
+                logit = logit + unit * c
+            logits.append(intercept + logit)
+        top = max(logits)
+        shifted = np.exp([logit - top for logit in logits]).tolist()
+        total = 0.0
+        for value in shifted:
+            total = total + value
+        profile_part = 0.0
+        for value, suitability in zip(shifted, self._suitability_list, strict=True):
+            profile_part = profile_part + value / total * suitability
+        return scale_part, profile_part
+
+    @staticmethod
+    def _units_row(standing: list[float]) -> list[float]:
+        """:func:`_probit` of one candidate's standings (numpy's log, as there)."""
+        ratios = []
+        for value in standing:
+            clipped = min(max(value, _STANDING_CLIP), 1.0 - _STANDING_CLIP)
+            ratios.append(clipped / (1.0 - clipped))
+        units: list[float] = (np.log(ratios) / _LOGISTIC_SCALE).tolist()
+        return units
+
+    def _combine_row(self, scale_part: float, profile_part: float, situational: float) -> float:
+        """:meth:`_combine` of one candidate, rounded as ``np.round(x, 1)`` rounds (times 10, half to even, / 10)."""
+        share, situational_share = self._share, self._situational_share
+        if situational_share == 0.0:
+            mixed = share * scale_part + (1.0 - share) * profile_part
+        else:
+            profile_share = 1.0 - share - situational_share
+            mixed = share * scale_part + situational_share * situational + profile_share * profile_part
+        return round(100.0 * mixed * 10.0) / 10.0
+
+    def _points_row(self, standing: list[float], situational: float) -> float:
+        return self._combine_row(*self._parts_row(standing), situational)
+
+    def _scale_effects_row(self, fit: RowFit, columns: Sequence[int]) -> list[float]:
+        """:meth:`scale_effects` of one candidate: the fit minus the fit with each scale at the median."""
+        situational = fit.situational_component / 100.0
+        units = self._units_row(fit.standing)
+        median_unit = self._units_row([0.5])[0]  # 0.0: the same float _units_row gives a standing of 0.5
+        effects = []
+        for column in columns:
+            neutral, neutral_units = list(fit.standing), list(units)
+            neutral[column], neutral_units[column] = 0.5, median_unit
+            effects.append(fit.score - self._combine_row(*self._parts_row(neutral, neutral_units), situational))
+        return effects
+
     def _bands(self, score: NDArray[np.float64]) -> NDArray[np.str_]:
         strong, possible = self.role.bands.strong, self.role.bands.possible
         if score.shape[0] <= 8:  # one candidate at a time: plain comparisons beat array operations
@@ -492,12 +666,15 @@ class RoleFitScorer:
         determined : bool
             Whether the profile is determined; an undetermined profile gives no profile reason.
         """
-        percentiles = fit.percentiles[row].tolist()
-        missing = fit.missing[row].tolist()
-        standing = fit.standing[row].tolist()
+        return self.explain_row(self.row(fit, row), top=top, probability=probability, determined=determined)
+
+    def explain_row(self, fit: RowFit, *, top: int, probability: float, determined: bool) -> RoleFit:
+        """:meth:`explain` of one candidate's :class:`RowFit` (the one rule both paths use)."""
+        percentiles, missing, standing = fit.percentiles, fit.missing, fit.standing
         # Only scales far enough from the median can be reasons; their effect is computed, not assumed.
         far = [k for k, value in enumerate(standing) if not missing[k] and abs(100.0 * value - 50.0) >= REASON_MARGIN]
-        effects = self.scale_effects(fit, row, far).tolist() if far else []
+        effects = self._scale_effects_row(fit, far) if far else []
+        effect_of = dict(zip(far, effects, strict=True))
         ranked = []
         for k, effect in zip(far, effects, strict=True):
             # The effect has the sign of the standing's side of the median (the fit is monotone) or is 0.
@@ -509,11 +686,11 @@ class RoleFitScorer:
             if len(reasons[favourable]) < MAX_SCALE_REASONS:
                 scale_id, direction = self.weighted_scales[k], self._directions[k]
                 reasons[favourable].append(self._reason("scale", scale_id, favourable, direction, percentiles[k], None))
-        missing_situational = bool(fit.missing_situational[row])
+        missing_situational = fit.missing_situational
         if self.weighs_situational and not missing_situational:
-            self._situational_reason(fit, row, reasons)
+            self._situational_reason(fit, reasons, effect_of)
         if determined:
-            self._profile_reason(fit, row, top, probability, reasons)
+            self._profile_reason(fit, top, probability, reasons)
         gaps = [self.weighted_scales[k] for k, gap in enumerate(missing) if gap]
         reasons[False][:0] = [
             self._reason("missing", scale_id, False, self._directions[self.weighted_scales.index(scale_id)], None, None)
@@ -522,53 +699,47 @@ class RoleFitScorer:
         if missing_situational:
             missing_reason = self._reason("missing_situational", "scenarios", False, "higher", None, None)
             reasons[False].insert(len(gaps), missing_reason)
-        band = str(fit.band[row])
         return construct_trusted(
             RoleFit,
             role=self.role.id,
-            score=float(fit.score[row]),
-            band=band or None,
-            incomplete=bool(fit.incomplete[row]),
+            score=fit.score,
+            band=fit.band or None,
+            incomplete=fit.incomplete,
             missing_scales=gaps,
             strong_from=self.role.bands.strong,
             possible_from=self.role.bands.possible,
-            scale_component=round(float(fit.scale_component[row]), 3),
-            profile_component=round(float(fit.profile_component[row]), 3),
-            situational_component=(
-                round(float(fit.situational_component[row]), 3) if self.weighs_situational else None
-            ),
+            scale_component=round(fit.scale_component, 3),
+            profile_component=round(fit.profile_component, 3),
+            situational_component=round(fit.situational_component, 3) if self.weighs_situational else None,
             missing_situational=missing_situational,
             reasons_for=reasons[True],
             reasons_against=reasons[False],
         )
 
-    def _situational_reason(self, fit: FitScores, row: int, reasons: dict[bool, list[FitReason]]) -> None:
+    def _situational_reason(
+        self, fit: RowFit, reasons: dict[bool, list[FitReason]], effect_of: dict[int, float]
+    ) -> None:
         # Like a scale reason: far enough from neutral, and putting the part at neutral moves the
         # rounded fit the other way by at least REASON_MIN_POINTS (so the reason holds by construction).
-        part = float(fit.situational_component[row]) / 100.0
+        part = fit.situational_component / 100.0
         if abs(part - SITUATIONAL_NEUTRAL) < REASON_MARGIN / 100.0:
             return
-        effect = self.situational_effect(fit, row)
+        effect = fit.score - self._points_row(fit.standing, SITUATIONAL_NEUTRAL)
         if abs(effect) < REASON_MIN_POINTS or (effect > 0) != (part > SITUATIONAL_NEUTRAL):
             return
         favourable = effect > 0
         reason = self._reason("situational", "scenarios", favourable, "higher", None, None, round(100.0 * part, 3))
         # After the scale reasons that move the fit more, before those that move it less.
-        effects = [abs(e) for e in self._listed_effects(fit, row, reasons[favourable])]
+        # The scale reasons listed so far are far scales, whose effects explain_row computed already.
+        effects = [abs(effect_of[self.weighted_scales.index(r.id)]) for r in reasons[favourable]]
         place = sum(e > abs(effect) for e in effects)
         reasons[favourable].insert(place, reason)
 
-    def _listed_effects(self, fit: FitScores, row: int, listed: list[FitReason]) -> list[float]:
-        columns = [self.weighted_scales.index(r.id) for r in listed]
-        return self.scale_effects(fit, row, columns).tolist() if columns else []
-
-    def _profile_reason(
-        self, fit: FitScores, row: int, top: int, probability: float, reasons: dict[bool, list[FitReason]]
-    ) -> None:
+    def _profile_reason(self, fit: RowFit, top: int, probability: float, reasons: dict[bool, list[FitReason]]) -> None:
         # The profile is a reason only when the fit's profile part agrees: above what a candidate
         # at the norm median gets for a well-suited profile, below it for a poorly suited one.
         suitability = self._suitability_list[top]
-        profile_part = float(fit.profile_component[row]) / 100.0
+        profile_part = fit.profile_component / 100.0
         if suitability >= SUITS_WELL and profile_part > self._neutral_profile_part:
             favourable = True
         elif suitability <= SUITS_POORLY and profile_part < self._neutral_profile_part:

@@ -14,9 +14,12 @@ from profilefit.core.scoring._responses import (
 from profilefit.core.scoring._scales import (
     MIN_ANSWERED_SHARE,
     ScaleScores,
+    filled_scale_row,
     filled_scale_scores,
     keyed_items,
     score_responses,
+    score_row,
+    situational_row,
     situational_scores,
 )
 
@@ -35,11 +38,14 @@ __all__ = [
     "block_answer_codes",
     "bundled_norms",
     "cronbach_alpha",
+    "filled_scale_row",
     "filled_scale_scores",
     "format_reliability",
     "keyed_items",
     "load_parameters",
     "scale_reliability",
     "score_responses",
+    "score_row",
+    "situational_row",
     "situational_scores",
 ]

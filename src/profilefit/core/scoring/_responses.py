@@ -1,8 +1,9 @@
 """Answers as arrays: the shape every scoring step works on.
 
-One candidate and a million candidates take the same path: both become a
-:class:`Responses` and are scored by the same vectorized functions, which is why
-the one-candidate and batch results are identical.
+Batches become a :class:`Responses` and are scored by vectorized functions. ``Screener.score``
+scores one candidate of an agreement instrument with the one-row forms of the same rules
+(:func:`~profilefit.core.scoring.score_row` and the others beside each batch function), which repeat
+the batch's arithmetic, so the one-candidate and batch results are identical.
 """
 
 from __future__ import annotations

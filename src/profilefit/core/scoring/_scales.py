@@ -270,3 +270,79 @@ def filled_scale_scores(responses: Responses, fill: NDArray[np.float64]) -> NDAr
     filled = np.where(np.isnan(keyed), per_item, keyed)
     result: NDArray[np.float64] = (filled @ membership) / membership.sum(axis=0)
     return result
+
+
+# ---- one candidate in plain Python -------------------------------------------------------------
+# The service and ``score-one`` score one candidate per call, where numpy's per-call overhead on
+# arrays of one row costs more than the arithmetic. These functions apply the same rules with
+# Python numbers: every sum is of whole numbers (exact) and every division the same one, so the
+# scores are bit for bit those of score_responses (tests/core/test_one_row.py checks it by property).
+
+
+@identity_cache()
+def _row_keying(instrument: Instrument) -> tuple[tuple[tuple[tuple[int, bool], ...], ...], tuple[int, ...]]:
+    """Per scale, its items as (column, reverse-keyed), and the answers it needs (``_keying``'s rule)."""
+    _, _, needed = _keying(instrument)
+    position = {scale_id: k for k, scale_id in enumerate(instrument.scale_ids)}
+    members: list[list[tuple[int, bool]]] = [[] for _ in instrument.scales]
+    for column, item in enumerate(instrument.items):
+        members[position[item.scale]].append((column, item.reverse))
+    return tuple(tuple(m) for m in members), tuple(int(n) for n in needed)
+
+
+def score_row(instrument: Instrument, items: list[float]) -> tuple[list[float], list[int]]:
+    """One candidate's agreement scale scores and answered counts (:func:`score_responses`'s rule).
+
+    ``items`` holds the raw answers in item order, ``nan`` where unanswered; whole numbers on the
+    response scale, as the schema admits them. Forced-choice instruments are not scored here.
+    """
+    members, needed = _row_keying(instrument)
+    total = instrument.response_scale.min + instrument.response_scale.max
+    scales, answered = [], []
+    for scale_members, need in zip(members, needed, strict=True):
+        sum_, count = 0.0, 0
+        for column, reverse in scale_members:
+            answer = items[column]
+            if answer == answer:  # not nan
+                sum_ += total - answer if reverse else answer
+                count += 1
+        scales.append(sum_ / max(count, 1) if count >= need else math.nan)
+        answered.append(count)
+    return scales, answered
+
+
+def situational_row(instrument: Instrument, choices: list[int]) -> list[float]:
+    """One candidate's situational scores (:func:`situational_scores`' rule); ``choices`` -1 where unanswered."""
+    n_keys = len(instrument.situational_keys)
+    if not n_keys:
+        return []
+    _, _, needed = _situational_keying(instrument)
+    keys, starts = _situational_lists(instrument)
+    counts = [0] * (n_keys + 1)
+    for start, choice in zip(starts, choices, strict=True):
+        counts[keys[start + choice]] += 1
+    answered = len(choices) - counts[n_keys]
+    if answered < needed:
+        return [math.nan] * n_keys
+    denominator = max(answered, 1)
+    return [count / denominator for count in counts[:n_keys]]
+
+
+@identity_cache()
+def _situational_lists(instrument: Instrument) -> tuple[list[int], list[int]]:
+    table, offsets, _ = _situational_keying(instrument)
+    return table.tolist(), offsets.tolist()
+
+
+def filled_scale_row(instrument: Instrument, items: list[float], fill: list[float]) -> list[float]:
+    """:func:`filled_scale_scores` of one candidate: every sum is of whole numbers, so the same floats."""
+    members, _ = _row_keying(instrument)
+    total = instrument.response_scale.min + instrument.response_scale.max
+    result = []
+    for scale_members, scale_fill in zip(members, fill, strict=True):
+        sum_ = 0.0
+        for column, reverse in scale_members:
+            answer = items[column]
+            sum_ += scale_fill if answer != answer else (total - answer if reverse else answer)
+        result.append(sum_ / len(scale_members) if scale_members else math.nan)
+    return result

@@ -1,14 +1,19 @@
 """The Screener: load a model once, then score candidates one call at a time or in batches.
 
-Both paths run the same vectorized core (:meth:`Screener.score_responses`) on a
-:class:`~profilefit.core.scoring.Responses`, so one candidate scored alone gets exactly
-the numbers it gets inside a batch.
+Batches run the vectorized core (:meth:`Screener.score_responses`) on a
+:class:`~profilefit.core.scoring.Responses`. One candidate of an agreement instrument
+(:meth:`Screener.score`, which the service and ``score-one`` call) takes a one-row path in plain
+Python, where numpy's per-call overhead on one-row arrays cost more than the arithmetic: each of its
+steps is the one-row form of the batch rule, defined beside it, with the same operations in the same
+order, so the candidate gets the batch's decision and numbers (tests/core/test_one_row.py checks it by
+property). Forced-choice instruments score one candidate on the batch path.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +29,7 @@ from profilefit.core.fit import (
     DEFAULT_ROLE,
     FitScores,
     ProfileLogits,
+    RoleFit,
     RoleFitScorer,
     RoleProfile,
     construct_trusted,
@@ -35,14 +41,19 @@ from profilefit.core.schema import AssessmentBase, assessment_model, validate_ro
 from profilefit.core.scoring import (
     BLOCK_POSITIONS,
     NO_ANSWER,
+    NO_CHOICE,
     NormGroup,
     Responses,
     ScaleScores,
+    filled_scale_row,
     filled_scale_scores,
     load_parameters,
     score_responses,
+    score_row,
+    situational_row,
 )
 from profilefit.core.screening._result import (
+    NOTICE,
     UNDETERMINED,
     Contribution,
     Explanation,
@@ -51,7 +62,7 @@ from profilefit.core.screening._result import (
     ScreeningResult,
     ValidityFlag,
 )
-from profilefit.core.validity import ValidityFlags, validity_flags
+from profilefit.core.validity import ValidityFlags, validity_flags, validity_row
 
 if TYPE_CHECKING:
     from profilefit.core.thurstonian import ThurstonianModel
@@ -222,6 +233,14 @@ class Screener:
         self._role_sha256 = (
             None if self.role is None else hashlib.sha256(self.role.model_dump_json().encode("utf-8")).hexdigest()
         )
+        # Plain lists of the same numbers for one candidate at a time (_score_row).
+        self._mean_list, self._scale_list = self._mean.tolist(), self._scale.tolist()
+        self._coef_list, self._intercept_list = self._coef.tolist(), self._intercept.tolist()
+        self._option_index = [{option.id: k for k, option in enumerate(s.options)} for s in self.instrument.scenarios]
+        scale = self.instrument.response_scale
+        self._least_wanted_items = (
+            [] if self._fit_scorer is None else self._fit_scorer.least_wanted(scale.min, scale.max).tolist()
+        )
 
     def _bind_role(self, role: RoleProfile | str | Path | None) -> tuple[RoleProfile | None, RoleFitScorer | None]:
         if role is None:
@@ -347,12 +366,101 @@ class Screener:
         ScreeningResult
         """
         validated = self.validate(assessment)
-        responses = Responses.from_records(self.instrument, [validated.model_dump()])
-        batch = self.score_responses(responses)
-        result = self.results(batch)[0]
+        if self.instrument.format == "forced_choice":  # Thurstonian scoring: the batch path, one row
+            responses = Responses.from_records(self.instrument, [validated.model_dump()])
+            batch = self.score_responses(responses)
+            result = self.results(batch)[0]
+            if self.decision_log is not None:
+                self.decision_log.append(self.decision_records(batch, inputs=[validated]))
+            return result
+        # One dump serves both: an assessment's fields (whole numbers, option ids, seconds) dump alike in
+        # Python and JSON mode, and the decision record hashes the JSON mode's.
+        record = validated.model_dump(mode="json")
+        result = self._score_row(record)
         if self.decision_log is not None:
-            self.decision_log.append(self.decision_records(batch, inputs=[validated]))
+            self.decision_log.append([self._result_record(result, record)])
         return result
+
+    def _score_row(self, record: Mapping[str, Any]) -> ScreeningResult:
+        """One validated candidate of an agreement instrument, scored in plain Python.
+
+        The steps of :meth:`score_responses` and :meth:`results` for one row, each by the one-row
+        form of the same rule (``score_row``, ``percentiles_row``, ``validity_row``,
+        ``RoleFitScorer.score_row``; the result built by :meth:`_result` as for a batch): numpy's
+        overhead on one-row arrays was most of a call. The numbers equal the batch path's to the last
+        bit or within 1e-9 where a sum's order differs, and the decision is the same
+        (tests/core/test_one_row.py checks both by property).
+        """
+        instrument = self.instrument
+        nan = math.nan
+        items = [nan if (value := record.get(item_id)) is None else float(value) for item_id in instrument.item_ids]
+        options = self._option_index
+        choices = [
+            NO_CHOICE if (value := record.get(scenario_id)) is None else options[column][value]
+            for column, scenario_id in enumerate(instrument.scenario_ids)
+        ]
+        checks = [nan if (value := record.get(check_id)) is None else float(value) for check_id in instrument.check_ids]
+        seconds = record.get("completion_seconds")
+        seconds = nan if seconds is None else float(seconds)
+
+        scales, answered = score_row(instrument, items)
+        situational = situational_row(instrument, choices)
+        features = scales + situational
+        # The classifier: _standardise, _logits and _softmax of score_responses, the same operations in the
+        # same order (exp is numpy's there and here: math.exp differs in the last bit for some inputs).
+        standardised = [
+            ((mean if value != value else value) - mean) / scale
+            for value, mean, scale in zip(features, self._mean_list, self._scale_list, strict=True)
+        ]
+        logits = []
+        for coef, intercept in zip(self._coef_list, self._intercept_list, strict=True):
+            logit = 0.0
+            for z, c in zip(standardised, coef, strict=True):
+                logit = logit + z * c
+            logits.append(logit + intercept)
+        highest = max(logits)
+        shifted = np.exp([logit - highest for logit in logits]).tolist()
+        total = 0.0
+        for value in shifted:
+            total = total + value
+        probabilities = [value / total for value in shifted]
+        order = sorted(range(len(probabilities)), key=lambda k: -probabilities[k])  # stable, as argsort
+        top, second = order[0], order[1]
+        confidence = probabilities[top]
+        determined = confidence >= self.min_confidence and all(value == value for value in features)
+        percentiles = self.norms.percentiles_row(scales, instrument.scale_ids)
+        validity = validity_row(instrument, items, checks, seconds, scales, situational)
+
+        fit = None
+        if self._fit_scorer is None:
+            review = not determined or validity.any
+        else:
+            fit_percentiles = percentiles
+            if any(answer != answer for answer in items):  # blanks count at the role's least-wanted end
+                filled = filled_scale_row(instrument, items, self._least_wanted_items)
+                fit_percentiles = self.norms.percentiles_row(filled, instrument.scale_ids)
+            row_fit = self._fit_scorer.score_row(fit_percentiles, [x != x for x in scales], choices)
+            fit = self._fit_scorer.explain_row(row_fit, top=top, probability=confidence, determined=determined)
+            review = validity.any or row_fit.incomplete
+        top_coef, second_coef = self._coef_list[top], self._coef_list[second]
+        return self._result(
+            candidate_id=str(record["candidate_id"]),
+            probabilities=probabilities,
+            top=top,
+            second=second,
+            confidence=confidence,
+            determined=determined,
+            features=features,
+            contributions=[z * (a - b) for z, a, b in zip(standardised, top_coef, second_coef, strict=True)],
+            scales=scales,
+            percentiles=percentiles,
+            answered=answered,
+            errors=None,
+            situational=situational,
+            flags=[(flag, validity.detail(flag)) for flag in validity.ids()],
+            fit=fit,
+            needs_human_review=review,
+        )
 
     def score_responses(self, responses: Responses) -> ScoredBatch:
         """Score many candidates at once into arrays (the core both paths share)."""
@@ -360,8 +468,7 @@ class Screener:
             raise ValueError("these responses belong to another instrument than the model's")
         scores = score_responses(responses, self.thurstonian)
         features = scores.features()
-        logits = self._standardise(features) @ self._coef.T + self._intercept
-        probabilities = _softmax(logits)
+        probabilities = _softmax(self._logits(self._standardise(features)))
         order = np.argsort(-probabilities, axis=1, kind="stable")
         top, second = order[:, 0], order[:, 1]
         confidence = probabilities[np.arange(len(top)), top]
@@ -458,6 +565,15 @@ class Screener:
             ).estimate
         return filled
 
+    def _logits(self, standardised: NDArray[np.float64]) -> NDArray[np.float64]:
+        # Term by term in feature order rather than one matrix product, whose blocked sums differ in the
+        # last bit from one candidate's plain sum: _score_row repeats these steps exactly.
+        logits = np.zeros((standardised.shape[0], self._coef.shape[0]))
+        for j in range(standardised.shape[1]):
+            logits = logits + standardised[:, j, None] * self._coef[None, :, j]
+        result: NDArray[np.float64] = logits + self._intercept
+        return result
+
     def _standardise(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         # The same arithmetic as ProfileClassifier: the feature layout is fixed by the
         # instrument, so the estimator's per-call input checks are not repeated here.
@@ -467,82 +583,114 @@ class Screener:
 
     def results(self, batch: ScoredBatch) -> list[ScreeningResult]:
         """Build typed results from a scored batch."""
-        ids = self.profile_ids
-        features = self.instrument.feature_names
-        scale_ids = self.instrument.scale_ids
-        towards = np.asarray(ids)[batch.top]
-        against = np.asarray(ids)[batch.second]
         contributions = self._standardise(batch.features) * (self._coef[batch.top] - self._coef[batch.second])
         errors = batch.scores.standard_errors
+        review = batch.needs_human_review
         results = []
         for row in range(len(batch)):
-            order = np.argsort(-np.abs(contributions[row]), kind="stable").tolist()
-            # One row's numbers as Python floats and ints once (tolist gives the values float() gives).
-            row_features, row_contributions = batch.features[row].tolist(), contributions[row].tolist()
-            row_scales, row_percentiles = batch.scores.scales[row].tolist(), batch.percentiles[row].tolist()
-            row_answered = batch.scores.answered[row].tolist()
-            row_errors = None if errors is None else errors[row].tolist()
-            explanation = construct_trusted(
-                Explanation,
-                towards=str(towards[row]),
-                against=str(against[row]),
-                contributions=[
-                    construct_trusted(
-                        Contribution,
-                        feature=features[k],
-                        score=_number(row_features[k]),
-                        contribution=round(row_contributions[k], 6),
-                    )
-                    for k in order
-                ],
-            )
-            scales = [
-                construct_trusted(
-                    ScaleResult,
-                    scale=scale_id,
-                    score=_number(row_scales[k]),
-                    percentile=_number(row_percentiles[k]),
-                    answered_items=int(row_answered[k]),
-                    standard_error=None if row_errors is None else _number(row_errors[k]),
-                )
-                for k, scale_id in enumerate(scale_ids)
-            ]
+            top, second = int(batch.top[row]), int(batch.second[row])
             determined = bool(batch.determined[row])
+            confidence = float(batch.confidence[row])
             fit = None
             if self._fit_scorer is not None and batch.fit is not None:
-                fit = self._fit_scorer.explain(
-                    batch.fit,
-                    row,
-                    top=int(batch.top[row]),
-                    probability=float(batch.confidence[row]),
-                    determined=determined,
-                )
+                fit = self._fit_scorer.explain(batch.fit, row, top=top, probability=confidence, determined=determined)
             results.append(
-                ScreeningResult(
+                self._result(
                     candidate_id=str(batch.responses.candidate_ids[row]),
-                    model=self.model_info,
-                    probabilities={pid: float(batch.probabilities[row, k]) for k, pid in enumerate(ids)},
-                    profile=str(towards[row]) if determined else UNDETERMINED,
-                    top_profile=str(towards[row]),
-                    second_profile=str(against[row]),
-                    confidence=float(batch.confidence[row]),
-                    min_confidence=self.min_confidence,
-                    explanation=explanation,
-                    scales=scales,
-                    situational={
-                        key: _number(batch.scores.situational[row, k])
-                        for k, key in enumerate(self.instrument.situational_keys)
-                    },
-                    norm_group=self.norms.name,
-                    flags=[
-                        construct_trusted(ValidityFlag, flag=flag, detail=batch.validity.detail(row, flag))
-                        for flag in batch.validity.ids(row)
-                    ],
+                    probabilities=batch.probabilities[row].tolist(),
+                    top=top,
+                    second=second,
+                    confidence=confidence,
+                    determined=determined,
+                    # One row's numbers as Python floats once (tolist gives the values float() gives).
+                    features=batch.features[row].tolist(),
+                    contributions=contributions[row].tolist(),
+                    scales=batch.scores.scales[row].tolist(),
+                    percentiles=batch.percentiles[row].tolist(),
+                    answered=batch.scores.answered[row].tolist(),
+                    errors=None if errors is None else errors[row].tolist(),
+                    situational=batch.scores.situational[row].tolist(),
+                    flags=[(flag, batch.validity.detail(row, flag)) for flag in batch.validity.ids(row)],
                     fit=fit,
-                    needs_human_review=bool(batch.needs_human_review[row]),
+                    needs_human_review=bool(review[row]),
                 )
             )
         return results
+
+    def _result(
+        self,
+        *,
+        candidate_id: str,
+        probabilities: list[float],
+        top: int,
+        second: int,
+        confidence: float,
+        determined: bool,
+        features: list[float],
+        contributions: list[float],
+        scales: list[float],
+        percentiles: list[float],
+        answered: list[int],
+        errors: list[float] | None,
+        situational: list[float],
+        flags: list[tuple[str, str]],
+        fit: RoleFit | None,
+        needs_human_review: bool,
+    ) -> ScreeningResult:
+        """One candidate's typed result from its numbers: the one builder both paths use.
+
+        Built without validation (:func:`~profilefit.core.fit.construct_trusted`): every value is
+        computed here, in the types the model declares (tests/core/test_one_row.py validates
+        such results again and compares).
+        """
+        ids = self.profile_ids
+        feature_names = self.instrument.feature_names
+        order = sorted(range(len(contributions)), key=lambda k: -abs(contributions[k]))  # stable, as argsort
+        explanation = construct_trusted(
+            Explanation,
+            towards=ids[top],
+            against=ids[second],
+            contributions=[
+                construct_trusted(
+                    Contribution,
+                    feature=feature_names[k],
+                    score=_number(features[k]),
+                    contribution=round(contributions[k], 6),
+                )
+                for k in order
+            ],
+        )
+        scale_results = [
+            construct_trusted(
+                ScaleResult,
+                scale=scale_id,
+                score=_number(scales[k]),
+                percentile=_number(percentiles[k]),
+                answered_items=int(answered[k]),
+                standard_error=None if errors is None else _number(errors[k]),
+            )
+            for k, scale_id in enumerate(self.instrument.scale_ids)
+        ]
+        return construct_trusted(
+            ScreeningResult,
+            schema_version="profilefit.result/1",
+            candidate_id=candidate_id,
+            model=self.model_info,
+            probabilities=dict(zip(ids, probabilities, strict=True)),
+            profile=ids[top] if determined else UNDETERMINED,
+            top_profile=ids[top],
+            second_profile=ids[second],
+            confidence=confidence,
+            min_confidence=self.min_confidence,
+            explanation=explanation,
+            scales=scale_results,
+            situational={key: _number(situational[k]) for k, key in enumerate(self.instrument.situational_keys)},
+            norm_group=self.norms.name,
+            flags=[construct_trusted(ValidityFlag, flag=flag, detail=detail) for flag, detail in flags],
+            fit=fit,
+            needs_human_review=needs_human_review,
+            notice=NOTICE,
+        )
 
     def score_many(self, assessments: Sequence[AssessmentBase | Mapping[str, Any]]) -> list[ScreeningResult]:
         """Validate and score several candidates; raises on the first invalid one."""
@@ -574,7 +722,71 @@ class Screener:
         if self.decision_log is None:
             raise ValueError("this screener has no decision log; give decision_log= to Screener.load")
         time = now()
-        context = {
+        ids = self.profile_ids
+        records = []
+        for row in range(len(batch)):
+            fit = None
+            if batch.fit is not None and self.role is not None:
+                score = float(batch.fit.score[row])
+                fit = (None if score != score else score, str(batch.fit.band[row]) or None)
+            top = str(ids[batch.top[row]])
+            records.append(
+                self._decision_record(
+                    time,
+                    str(batch.responses.candidate_ids[row]),
+                    None if inputs is None else inputs[row].model_dump(mode="json"),
+                    profile=top if batch.determined[row] else UNDETERMINED,
+                    top_profile=top,
+                    second_profile=str(ids[batch.second[row]]),
+                    confidence=float(batch.confidence[row]),
+                    probabilities={pid: float(batch.probabilities[row, k]) for k, pid in enumerate(ids)},
+                    validity_flags=list(batch.validity.ids(row)),
+                    fit=fit,
+                    needs_human_review=bool(batch.needs_human_review[row]),
+                )
+            )
+        return records
+
+    def _result_record(self, result: ScreeningResult, dumped: dict[str, Any]) -> dict[str, Any]:
+        """The decision record of one result (what :meth:`decision_records` gives for its row)."""
+        fit = None if result.fit is None else (_number(result.fit.score), result.fit.band)
+        return self._decision_record(
+            now(),
+            result.candidate_id,
+            dumped,
+            profile=result.profile,
+            top_profile=result.top_profile,
+            second_profile=result.second_profile,
+            confidence=result.confidence,
+            probabilities=dict(result.probabilities),
+            validity_flags=[flag.flag for flag in result.flags],
+            fit=fit,
+            needs_human_review=result.needs_human_review,
+        )
+
+    def _decision_record(
+        self,
+        time: str,
+        candidate_id: str,
+        dumped: dict[str, Any] | None,
+        *,
+        profile: str,
+        top_profile: str,
+        second_profile: str,
+        confidence: float,
+        probabilities: dict[str, float],
+        validity_flags: list[str],
+        fit: tuple[float | None, str | None] | None,
+        needs_human_review: bool,
+    ) -> dict[str, Any]:
+        """The one layout of a decision record (docs/decision-log.md).
+
+        ``dumped`` is the validated input's ``model_dump(mode="json")`` (hashed), ``fit`` (score, band) with a role.
+        """
+        assert self.decision_log is not None
+        record: dict[str, Any] = {
+            "kind": "decision",
+            "time": time,
             "profilefit": installed_version(),
             "model_id": self.model_info.model_id,
             "model_sha256": self.model_info.sha256,
@@ -584,35 +796,23 @@ class Screener:
             "role": None if self.role is None else self.role.id,
             "role_sha256": self._role_sha256,
         }
-        ids = self.profile_ids
-        records = []
-        for row in range(len(batch)):
-            candidate = str(batch.responses.candidate_ids[row])
-            fit = None
-            if batch.fit is not None and self.role is not None:
-                score = float(batch.fit.score[row])
-                fit = {
-                    "role": self.role.id,
-                    "score": None if score != score else score,
-                    "band": str(batch.fit.band[row]) or None,  # an incomplete fit has no band
-                }
-            record: dict[str, Any] = {"kind": "decision", "time": time, **context}
-            record["candidate"] = self.decision_log.pseudonym(candidate)
-            if inputs is not None:
-                canonical = json.dumps(inputs[row].model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-                record["input_sha256"] = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-            record["result"] = {
-                "profile": str(ids[batch.top[row]]) if batch.determined[row] else UNDETERMINED,
-                "top_profile": str(ids[batch.top[row]]),
-                "second_profile": str(ids[batch.second[row]]),
-                "confidence": float(batch.confidence[row]),
-                "probabilities": {pid: float(batch.probabilities[row, k]) for k, pid in enumerate(ids)},
-                "validity_flags": list(batch.validity.ids(row)),
-                "fit": fit,
-                "needs_human_review": bool(batch.needs_human_review[row]),
-            }
-            records.append(record)
-        return records
+        record["candidate"] = self.decision_log.pseudonym(candidate_id)
+        if dumped is not None:
+            canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
+            record["input_sha256"] = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        record["result"] = {
+            "profile": profile,
+            "top_profile": top_profile,
+            "second_profile": second_profile,
+            "confidence": confidence,
+            "probabilities": probabilities,
+            "validity_flags": validity_flags,
+            "fit": None
+            if fit is None or self.role is None
+            else {"role": self.role.id, "score": fit[0], "band": fit[1]},  # an incomplete fit has no band
+            "needs_human_review": needs_human_review,
+        }
+        return record
 
     def record_review(
         self, candidate_id: str, *, reviewer: str, decision: str, note: str | None = None
@@ -659,7 +859,11 @@ def _number(value: float) -> float | None:
 
 
 def _softmax(logits: NDArray[np.float64]) -> NDArray[np.float64]:
-    # numpy rather than scipy.special: importing scipy costs the HR system's start-up time.
+    # numpy rather than scipy.special: importing scipy costs the HR system's start-up time. The total is
+    # summed column by column, as _score_row sums one candidate's (a reduction's order is numpy's own).
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    result: NDArray[np.float64] = shifted / shifted.sum(axis=1, keepdims=True)
+    total = np.zeros(shifted.shape[0])
+    for column in range(shifted.shape[1]):
+        total = total + shifted[:, column]
+    result: NDArray[np.float64] = shifted / total[:, None]
     return result
