@@ -118,13 +118,16 @@ def _read_in_parts(path: Any, chunk_size: int, cores: int) -> tuple[Any, ...]:
         return _read(path, chunk_size)
 
 
-def _spying(loaded: list[Any]) -> Any:
-    """Record what each reading of a sheet in parts gave (the parts, "refused", or None)."""
+def _spying(loaded: list[Any], scans: list[Any] | None = None) -> Any:
+    """Record what each reading of a sheet in parts gave (the parts, "refused", or None), and what its scan found."""
     read = excel_parts.Workers.read
 
     def spy(self: Any) -> Any:
-        loaded.append(read(self))
-        return loaded[-1]
+        answer = read(self)
+        loaded.append(answer[1])
+        if scans is not None:
+            scans.append(answer[0])
+        return answer
 
     return mock.patch.object(excel_parts.Workers, "read", spy)
 
