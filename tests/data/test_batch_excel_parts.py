@@ -166,8 +166,11 @@ def test_a_sheet_read_in_parts_validates_as_read_whole(tmp_path_factory, drawn, 
     if loaded and isinstance(loaded[0], list):
         event(f"parsed in {len(loaded[0])} parts")
     else:  # refused by fastexcel; not cut; a formula or an error cell; no text header on the first row
-        found = "formula or error" if scans and scans[0] != ({}, {}) else "not cut" if sent == [False] else "first row"
-        event(f"not in parts: {loaded or found}")
+        if scans and scans[0] != ({}, {}):
+            why = "a formula or an error cell"
+        else:
+            why = str(loaded) if loaded else "not cut" if sent == [False] else "first row"
+        event(f"not in parts: {why}")
     if scans:  # the scans of the parts, in every process, find what the scan of the whole sheet finds
         assert scans == [excel_reader._cells_without_answers(path, "xl/worksheets/sheet1.xml")]
     assert in_parts == _read_whole(path, chunk_size)
@@ -245,10 +248,11 @@ def test_a_formula_or_an_error_in_one_part_sends_the_sheet_to_the_row_reader(tmp
     with (
         _spying(loaded, scans),
         mock.patch.object(excel_reader, "_arrow_chunks", side_effect=AssertionError("read into Arrow columns")),
-        mock.patch.object(excel_parts, "read_part", side_effect=AssertionError("a part parsed here")),
+        mock.patch.object(excel_parts, "read_part", wraps=excel_parts.read_part) as parse,
     ):
         in_parts = _read_in_parts(path, 10, 2)
-    assert loaded == [None]  # no part parsed into columns here (the worker's parse is not waited for either)
+    assert loaded == [None]  # no parts given to the reader (the worker's parse is not waited for)
+    assert parse.called == (where == 25)  # this process parses its part only when it holds no such cell
     expected = ({where + 2: ["C"]}, {}) if cell == "=1+1" else ({}, {where + 2: {"C": "#DIV/0!"}})
     assert scans == [expected] == [excel_reader._cells_without_answers(path, "xl/worksheets/sheet1.xml")]
     assert in_parts == _read_whole(path, 10)
