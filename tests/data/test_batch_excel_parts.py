@@ -14,6 +14,7 @@ import datetime
 import re
 import sys
 import zipfile
+import zlib
 from typing import Any
 from unittest import mock
 
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 
 from profilefit.data.batch import _excel as excel_reader
 from profilefit.data.batch import _excel_parts as excel_parts
+from profilefit.data.batch import _excel_worker as excel_worker
 from profilefit.data.batch import open_source, workbook_first_row
 from tests.data.test_batch_excel_columns import INSTRUMENT, _outcome, _read
 from tests.strategies import cell_texts, export_columns
@@ -118,13 +120,16 @@ def _read_in_parts(path: Any, chunk_size: int, cores: int) -> tuple[Any, ...]:
         return _read(path, chunk_size)
 
 
-def _spying(loaded: list[Any]) -> Any:
-    """Record what each reading of a sheet in parts gave (the parts, "refused", or None)."""
+def _spying(loaded: list[Any], scans: list[Any] | None = None) -> Any:
+    """Record what each reading of a sheet in parts gave (the parts, "refused", or None), and what its scan found."""
     read = excel_parts.Workers.read
 
     def spy(self: Any) -> Any:
-        loaded.append(read(self))
-        return loaded[-1]
+        answer = read(self)
+        loaded.append(answer[1])
+        if scans is not None:
+            scans.append(answer[0])
+        return answer
 
     return mock.patch.object(excel_parts.Workers, "read", spy)
 
@@ -154,13 +159,20 @@ def test_a_sheet_read_in_parts_validates_as_read_whole(tmp_path_factory, drawn, 
     if shared:
         _share_strings(path)
     loaded: list[Any] = []
+    scans: list[Any] = []
     sent: list[bool] = []
-    with _spying(loaded), _spying_sends(sent):
+    with _spying(loaded, scans), _spying_sends(sent):
         in_parts = _read_in_parts(path, chunk_size, cores)
     if loaded and isinstance(loaded[0], list):
         event(f"parsed in {len(loaded[0])} parts")
     else:  # refused by fastexcel; not cut; a formula or an error cell; no text header on the first row
-        event(f"not in parts: {loaded or ('not cut' if sent == [False] else 'scan' if sent else 'first row')}")
+        if scans and scans[0] != ({}, {}):
+            why = "a formula or an error cell"
+        else:
+            why = str(loaded) if loaded else "not cut" if sent == [False] else "first row"
+        event(f"not in parts: {why}")
+    if scans:  # the scans of the parts, in every process, find what the scan of the whole sheet finds
+        assert scans == [excel_reader._cells_without_answers(path, "xl/worksheets/sheet1.xml")]
     assert in_parts == _read_whole(path, chunk_size)
     with mock.patch.object(excel_reader, "_arrow_sheet", return_value=None):
         assert in_parts == _read(path, chunk_size)  # the row-by-row reader
@@ -209,6 +221,88 @@ def test_a_part_with_text_in_a_number_column_sends_the_sheet_to_the_row_reader(t
     _write(path, ["candidate_id", "tc1", "tc7", "sj1"], None, rows)
     with mock.patch.object(excel_reader, "_arrow_chunks", side_effect=AssertionError("read into Arrow columns")):
         assert _read_in_parts(path, 10, 2) == _read_whole(path, 10)
+
+
+@pytest.mark.parametrize("where", [3, 25])  # in the first part (scanned here), in the second (by the worker)
+@pytest.mark.parametrize("cell", ["=1+1", "#DIV/0!"])
+def test_a_formula_or_an_error_in_one_part_sends_the_sheet_to_the_row_reader(tmp_path, where, cell):
+    path = tmp_path / "export.xlsx"
+    rows = _plain_rows(30)
+    rows[where][1][2] = cell
+    _write(path, ["candidate_id", "tc1", "tc7", "sj1"], None, rows)
+    if cell == "#DIV/0!":  # openpyxl writes the text; Excel writes an error cell
+        with zipfile.ZipFile(path) as archive:
+            members = {name: archive.read(name) for name in archive.namelist()}
+        sheet = "xl/worksheets/sheet1.xml"
+        members[sheet] = re.sub(
+            rb'<c r="C%d" t="inlineStr"><is><t>#DIV/0!</t></is></c>' % (where + 2),
+            b'<c r="C%d" t="e"><f>B1/0</f><v>#DIV/0!</v></c>' % (where + 2),
+            members[sheet],
+        )
+        assert b't="e"' in members[sheet]
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, content in members.items():
+                archive.writestr(name, content)
+    loaded: list[Any] = []
+    scans: list[Any] = []
+    with (
+        _spying(loaded, scans),
+        mock.patch.object(excel_reader, "_arrow_chunks", side_effect=AssertionError("read into Arrow columns")),
+        mock.patch.object(excel_parts, "read_part", wraps=excel_parts.read_part) as parse,
+    ):
+        in_parts = _read_in_parts(path, 10, 2)
+    assert loaded == [None]  # no parts given to the reader (the worker's parse is not waited for)
+    assert parse.called == (where == 25)  # this process parses its part only when it holds no such cell
+    expected = ({where + 2: ["C"]}, {}) if cell == "=1+1" else ({}, {where + 2: {"C": "#DIV/0!"}})
+    assert scans == [expected] == [excel_reader._cells_without_answers(path, "xl/worksheets/sheet1.xml")]
+    assert in_parts == _read_whole(path, 10)
+    rejects = [reject for outcome in in_parts[2] for reject in outcome[6]]
+    assert [reject for reject in rejects if f"cell C{where + 2} " in str(reject)]  # the row rejected, naming it
+
+
+@given(
+    data=st.lists(st.sampled_from([b"<", b"f", b"<f", b"x", b">"]), max_size=200).map(b"".join),
+    start=st.integers(0, 50),
+    length=st.integers(0, 400),
+    lone=st.integers(0, 3),
+)
+def test_the_quick_look_for_a_formula_tag_is_a_search_for_it(data, start, length, lone):
+    with mock.patch.object(excel_worker, "_LONE_F", lone):
+        assert excel_worker._holds_formula(data, start, start + length) == (
+            data.find(b"<f", start, start + length) >= 0
+        )
+
+
+@pytest.mark.parametrize("inflate", ["zlib-ng", "zlib"])
+def test_a_sheet_inflated_by_either_module_reads_the_same(tmp_path, inflate):
+    """zlib-ng inflates the sheet when it is installed; zlib (forced here) when it is not."""
+    path = tmp_path / "export.xlsx"
+    _write(path, ["candidate_id", "tc1", "tc7", "sj1"], None, _plain_rows(40, gap_at=20))
+    module = pytest.importorskip("zlib_ng.zlib_ng") if inflate == "zlib-ng" else zlib
+    with mock.patch.object(excel_parts, "INFLATE", module):
+        member = "xl/worksheets/sheet1.xml"
+        with zipfile.ZipFile(path) as archive:
+            assert excel_parts.read_member(path, member) == archive.read(member)
+        loaded: list[Any] = []
+        with _spying(loaded):
+            in_parts = _read_in_parts(path, 7, 2)
+    assert isinstance(loaded[0], list) and len(loaded[0]) == 2
+    assert in_parts == _read_whole(path, 7)
+
+
+def test_a_member_not_as_the_archive_says_is_read_by_zipfile(tmp_path):
+    """A CRC-32 that does not match: zipfile's own reading, and its error, as before zlib-ng."""
+    path = tmp_path / "export.xlsx"
+    _write(path, ["candidate_id", "tc1"], None, [(2, ["c1", 1.0])])
+    member = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+        expected = archive.read(member)
+    assert excel_parts._inflated(path, info) == expected
+    info.CRC ^= 1
+    assert excel_parts._inflated(path, info) is None
+    with mock.patch.object(zipfile.ZipFile, "getinfo", return_value=info), pytest.raises(zipfile.BadZipFile):
+        excel_parts.read_member(path, member)
 
 
 def test_the_header_given_to_a_part_moves_its_cells_not_its_text():
@@ -293,3 +387,8 @@ def test_a_sheet_chosen_among_several_is_read_in_parts_as_whole(tmp_path, sheet)
     if sheet is not None:  # else the cover sheet is the first guess: its first row is no header
         (parts,) = loaded
         assert isinstance(parts, list) and len(parts) == 2
+
+
+def test_without_zlib_ng_the_sheet_is_inflated_by_zlib():
+    with mock.patch.dict(sys.modules, {"zlib_ng": None}):
+        assert excel_parts._fast_zlib() is zlib

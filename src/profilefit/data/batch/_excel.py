@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib.util
-import io
 import itertools
 import logging
 import operator
@@ -31,8 +30,8 @@ from xml.etree import ElementTree
 
 from profilefit.data.batch._cells import from_values
 from profilefit.data.batch._deps import require
-from profilefit.data.batch._excel_parts import SheetPart, Workers, generated_names, part_count, read_member
-from profilefit.data.batch._excel_worker import read_part
+from profilefit.data.batch._excel_parts import Cells, SheetPart, Workers, generated_names, part_count, read_member
+from profilefit.data.batch._excel_worker import read_part, scan_cells
 from profilefit.data.batch._fields import Header
 from profilefit.data.batch._validate import RawChunk
 from profilefit.exceptions import ColumnError
@@ -91,17 +90,26 @@ def open_workbook(
             parts = part_count(path, member) if header_end is not None and member else 1
             loaded = None
             if parts > 1 and header_end is not None and member:
-                # The workers start first, so that their start overlaps the inflating of the sheet; they
-                # parse their parts while this thread scans the sheet (fastexcel holds the GIL).
+                # The workers start first, so that their start overlaps the inflating of the sheet; each
+                # process scans its own part for formulas and error cells, then parses it.
                 workers = stack.enter_context(Workers(parts - 1))
                 xml = read_member(path, member)
-                sent = workers.send(path, member, names[guess], xml, header_end)
-                scan: Future[Any] = Future()
-                scan.set_result(_cells_without_answers(path, member, xml))
-                del xml
-                if scan.result() == ({}, {}):
-                    loaded = _arrow_sheet(path, names[guess], is_header, workers if sent else None)
+                answerless: Cells | None = None
+                if workers.send(path, member, names[guess], xml, header_end):
+                    del xml
+                    answerless, in_parts = workers.read()
+                    if answerless is None:  # a worker failed before it told what its part holds
+                        answerless = _cells_without_answers(path, member, read_member(path, member))
+                    if answerless == ({}, {}):
+                        loaded = _arrow_sheet(path, names[guess], is_header, in_parts)
+                else:  # not cut: scanned and parsed whole, here
+                    answerless = _cells_without_answers(path, member, xml)
+                    del xml
+                    if answerless == ({}, {}):
+                        loaded = _arrow_sheet(path, names[guess], is_header, None)
                 stack.close()  # the workers, done or no longer wanted
+                scan: Future[Any] = Future()
+                scan.set_result(answerless)
             else:
                 scan = pool.submit(_cells_without_answers, path, member)
                 if header_end is not None and member:
@@ -271,15 +279,6 @@ def _sheet_member(path: Path, index: int) -> str | None:
     return None
 
 
-#: A cell that holds a formula and no saved value (``<c r="B7"><f>A7*2</f></c>``, or ``<v/>``).
-_UNCACHED_FORMULA = re.compile(
-    rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
-)
-#: An error cell (``<c r="C2" t="e"><f>B2/0</f><v>#DIV/0!</v></c>``): the file holds Excel's English
-#: spelling whatever language Excel shows it in.
-_ERROR_CELL = re.compile(
-    rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"[^>]*>\s*(?:<f\b[^>]*?(?:/>|>[^<]*</f>)\s*)?<v>([^<]*)</v>'
-)
 _XML_BLOCK = 1 << 22
 
 
@@ -290,8 +289,9 @@ def _cells_without_answers(
 
     A workbook written by a program that does not calculate (a script, some exporters) stores
     formulas without results; Excel stores both. A formula that failed stores its error
-    (``#DIV/0!``), which calamine reads as an empty cell. The sheet's XML is scanned in blocks,
-    and only for what a block holds at all.
+    (``#DIV/0!``), which calamine reads as an empty cell. The sheet's XML (``xml``, when it is
+    already inflated) is scanned by :func:`~._excel_worker.scan_cells`: from the file in blocks,
+    or as it is.
 
     Returns
     -------
@@ -304,22 +304,15 @@ def _cells_without_answers(
     errors: dict[int, dict[str, str]] = {}
     if member is None:
         return {}, {}
-    with contextlib.ExitStack() as opened:
-        if xml is not None:  # already inflated
-            stream: Any = io.BytesIO(xml)
-        else:
-            stream = opened.enter_context(opened.enter_context(zipfile.ZipFile(path)).open(member))
-        tail = b""
-        while block := stream.read(_XML_BLOCK):
-            data = tail + block
-            if b"<f" in data:
-                for match in _UNCACHED_FORMULA.finditer(data):
-                    found.setdefault(int(match.group(2)), set()).add(match.group(1).decode("ascii"))
-            if b't="e"' in data:
-                for match in _ERROR_CELL.finditer(data):
-                    value = match.group(3).decode("utf-8", errors="replace")
-                    errors.setdefault(int(match.group(2)), {})[match.group(1).decode("ascii")] = value
-            tail = data[-4096:]  # a cell cut by the block boundary is found whole in the next round
+    if xml is not None:  # already inflated: scanned as it is, as the parts of a sheet are
+        scan_cells(xml, found=found, errors=errors)
+    else:
+        with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
+            tail = b""
+            while block := stream.read(_XML_BLOCK):
+                data = tail + block
+                scan_cells(data, found=found, errors=errors)
+                tail = data[-4096:]  # a cell cut by the block boundary is found whole in the next round
     formulas = {row: sorted(columns, key=lambda letters: (len(letters), letters)) for row, columns in found.items()}
     return formulas, errors
 
@@ -601,15 +594,15 @@ def _holds_value(inner: bytes | None) -> bool:
 
 
 def _arrow_sheet(
-    path: Path, sheet_name: str, is_header: Callable[[list[Any]], bool], workers: Workers | None
+    path: Path, sheet_name: str, is_header: Callable[[list[Any]], bool], in_parts: list[SheetPart] | str | None
 ) -> tuple[list[str], Any, int] | None:
     """The header, the data rows (an Arrow batch; a table when read in parts), and the rows below the header.
 
     The rows below the header count blank ones too.
 
     None when the sheet takes the reference reader. The caller has checked that the first row
-    holding values is text (:func:`_text_first_row`), and gives the workers that were sent the
-    other parts of the sheet when it is parsed in parts (:mod:`._excel_parts`).
+    holding values is text (:func:`_text_first_row`), and gives the parts of the sheet when it
+    was parsed in parts (:meth:`._excel_parts.Workers.read`: the parts, ``"refused"``, or None).
 
     fastexcel (calamine, the same parser, into Arrow columns) reads the sheet, whole or in parts. Its
     columns are used only when they are what the reference reader (``iter_rows``, a row at a time)
@@ -620,7 +613,7 @@ def _arrow_sheet(
     left out.
     """
     _quiet_fastexcel()
-    parts = workers.read() if workers is not None else None
+    parts = in_parts
     if parts == "refused":  # a part with a column of numbers and text: the whole sheet has one too
         return None
     if isinstance(parts, list):

@@ -8,6 +8,13 @@ compressed): the same shared strings, styles and workbook, and a sheet whose ``s
 holds the header row and that part's rows. This process parses the first part, and a process
 of its own (``_excel_worker``, started before the sheet is inflated) each other part.
 
+Each process also scans its own part's XML for formulas without a value and error cells (the
+scan of the whole sheet, cut at the same rows), before it parses the part: a sheet with any goes
+to the row reader, with what every part found.
+
+The sheet's XML is inflated with zlib-ng when it is installed (``zlib-ng``, in the ``io`` extra:
+about twice as fast as zlib; docs/performance.md), else with zlib.
+
 The header row is given to every part with the row number of the last row of the part before,
 so that each part's rows keep their place: the parts' rows, blank ones included, tile the
 sheet's. Whatever cannot be cut so (no ``sheetData``, a row without its number, CDATA, a sheet
@@ -21,9 +28,11 @@ import io
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -32,7 +41,11 @@ from types import TracebackType
 from typing import Any
 
 from profilefit.data.batch._deps import require
-from profilefit.data.batch._excel_worker import REFUSED, read_part
+from profilefit.data.batch._excel_worker import REFUSED, read_part, scan_cells
+
+#: Formulas without a value (column letters per Excel row) and error cells (column letters to the
+#: error, per Excel row), as ``_excel._cells_without_answers`` gives them.
+Cells = tuple[dict[int, list[str]], dict[int, dict[str, str]]]
 
 #: A sheet's XML from this size (inflated) is parsed in parts: about 14,000 rows of the benchmark's
 #: export. Below it a second process's start (about 0.4 s of CPU for Python and pyarrow) costs about
@@ -95,9 +108,10 @@ class Workers:
             )
 
     def send(self, path: Path, member: str, sheet: str, xml: bytes, header_end: int) -> bool:
-        """Cut the sheet and give each worker its part to parse; False when it cannot be cut, or a worker ended.
+        """Cut the sheet, give each worker its part, and scan this process's part; False when it cannot be cut.
 
-        ``xml`` is the sheet's XML, ``header_end`` where its header row ends in it.
+        Also False when a worker ended. ``xml`` is the sheet's XML, ``header_end`` where its
+        header row ends in it.
         """
         cut = cut_sheet(xml, len(self.processes) + 1, header_end)
         if cut is None:
@@ -109,45 +123,77 @@ class Workers:
                 if info.filename != member and not info.is_dir()
             ]
         for process, (pieces, _) in zip(self.processes, cut[1:], strict=True):
+            head, header, rows, _ = pieces  # the worker scans its part's rows, not the header given to it
+            rows_at = len(head) + len(header)
             try:
-                _send(process, sheet, others, member, pieces)
+                _send(process, sheet, others, member, pieces, (rows_at, rows_at + len(rows)))
             except OSError:  # the worker ended: the sheet is parsed whole
                 return False
         own, header_row = cut[0]
         # Built now, so that the caller can let go of the sheet's XML while the parts are parsed.
         self._own = _OwnPart(_workbook(others, member, own), sheet, header_row)
         self._header_rows = [header_row for _, header_row in cut[1:]]
+        # This process's part of the scan: the sheet up to the second part's rows, and after the last's.
+        opening = _SHEET_DATA.search(xml)
+        assert opening is not None  # cut_sheet found it
+        self._own_cells = scan_cells(xml, 0, opening.end() + len(own[1]))
+        self._tail_cells = scan_cells(xml, len(xml) - len(own[-1]))
         return True
 
-    def read(self) -> list[SheetPart] | str | None:
-        """The parts in order: the first parsed here, the others as the workers give them back.
+    def read(self) -> tuple[Cells | None, list[SheetPart] | str | None]:
+        """What the scan of every part found, and the parts in order (the first parsed here, the others by the workers).
 
-        ``"refused"`` when fastexcel refused a part (a column of numbers and text: it would refuse
-        the whole sheet too); None when a worker failed (the caller parses the sheet whole).
+        The scan's finds are None when a worker failed before it told them (the caller scans the
+        sheet whole). When the scan found a formula without a value or an error cell, no part is
+        parsed (None). Else the parts; ``"refused"`` when fastexcel refused a part (a column of
+        numbers and text: it would refuse the whole sheet too); None when a worker failed (the
+        caller parses the sheet whole).
         """
         pa = require("pyarrow")
         own = self._own
-        try:
-            batch = read_part(own.workbook, own.sheet)
-        except Exception:  # fastexcel's refusal of a mixed column, an unreadable cell
-            return "refused"
+        found, errors = self._own_cells
+        refused = False
+        if not (found or errors or any(self._tail_cells)):
+            try:
+                batch = read_part(own.workbook, own.sheet)
+            except Exception:  # fastexcel's refusal of a mixed column, an unreadable cell
+                refused = True
+        for process in self.processes:  # each worker tells its scan's finds first, then parses its part
+            assert process.stdout is not None
+            try:
+                report = json.loads(process.stdout.readline())
+                for row, letters in report["formulas"].items():
+                    found.setdefault(int(row), set()).update(letters)
+                for row, cells in report["errors"].items():
+                    errors.setdefault(int(row), {}).update(cells)
+            except (ValueError, KeyError, TypeError, AttributeError):  # it failed
+                return None, None
+        for row, letters in self._tail_cells[0].items():
+            found.setdefault(row, set()).update(letters)
+        for row, cells in self._tail_cells[1].items():
+            errors.setdefault(row, {}).update(cells)
+        formulas = {row: sorted(letters, key=lambda column: (len(column), column)) for row, letters in found.items()}
+        if formulas or errors:
+            return (formulas, errors), None
+        if refused:
+            return ({}, {}), "refused"
         parts = [SheetPart(batch, generated_names(batch), own.header_row)]
         for process, header_row in zip(self.processes, self._header_rows, strict=True):
             assert process.stdout is not None
             output = process.stdout.read()
             status = process.wait()
             if status == REFUSED:
-                return "refused"
+                return ({}, {}), "refused"
             if status != 0:
-                return None
+                return ({}, {}), None
             try:
                 table = pa.ipc.open_stream(output).read_all()
             except pa.ArrowInvalid:
-                return None
+                return ({}, {}), None
             batches = table.combine_chunks().to_batches()
             batch = batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
             parts.append(SheetPart(batch, generated_names(table), header_row))
-        return parts
+        return ({}, {}), parts
 
     def __enter__(self) -> Workers:
         return self
@@ -174,10 +220,46 @@ class SheetPart:
     header_row: int
 
 
+def _fast_zlib() -> Any:
+    """zlib-ng's zlib module when it is installed, else zlib."""
+    try:
+        from zlib_ng import zlib_ng
+    except ImportError:
+        return zlib
+    return zlib_ng
+
+
+#: The module that inflates a big sheet's XML: zlib-ng's inflates the benchmark's 242 MB in about
+#: 0.2 s of CPU, zlib's in about 0.45 s (docs/performance.md).
+INFLATE: Any = _fast_zlib()
+
+
 def read_member(path: Path, member: str) -> bytes:
-    """A member of the archive, inflated."""
+    """A member of the archive, inflated (by :data:`INFLATE` when it is deflated, and its size and CRC-32 agree)."""
     with zipfile.ZipFile(path) as archive:
-        return archive.read(member)
+        info = archive.getinfo(member)
+        if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1:  # deflated, not encrypted
+            with contextlib.suppress(OSError, ValueError, struct.error, INFLATE.error):
+                inflated = _inflated(path, info)
+                if inflated is not None:
+                    return inflated
+        return archive.read(member)  # zipfile's own reading, and its errors
+
+
+def _inflated(path: Path, info: zipfile.ZipInfo) -> bytes | None:
+    """The deflated member ``info`` inflated in one call, or None when it is not what the archive says it is."""
+    with path.open("rb") as stream:
+        stream.seek(info.header_offset)
+        local = stream.read(30)  # the member's local header, then its name and extra field
+        if len(local) < 30 or local[:4] != b"PK\x03\x04":
+            return None
+        name_size, extra_size = struct.unpack("<HH", local[26:30])
+        stream.seek(info.header_offset + 30 + name_size + extra_size)
+        deflated = stream.read(info.compress_size)
+    inflated = INFLATE.decompress(deflated, -15, max(info.file_size, 1))
+    if len(inflated) != info.file_size or INFLATE.crc32(inflated) != info.CRC:
+        return None
+    return inflated
 
 
 def cut_sheet(xml: bytes, parts: int, header_end: int) -> list[tuple[list[bytes | memoryview], int]] | None:
@@ -231,25 +313,19 @@ def _renumbered(row: bytes, number: int) -> bytes:
     return _CELL_TAG.sub(lambda tag: _CELL_REFERENCE.sub(rb"\g<1>" + digits + b'"', tag.group(0), count=1), row)
 
 
-def load_in_parts(
-    path: Path, member: str, sheet: str, xml: bytes, header_end: int, workers: Workers
-) -> list[SheetPart] | str | None:
-    """The sheet read by fastexcel in parts: :meth:`Workers.send`, then :meth:`Workers.read`."""
-    return workers.read() if workers.send(path, member, sheet, xml, header_end) else None
-
-
 def _send(
     process: subprocess.Popen[bytes],
     sheet: str,
     others: list[tuple[str, bytes]],
     member: str,
     pieces: Sequence[bytes | memoryview],
+    scan: tuple[int, int],
 ) -> None:
     members = [(name, len(content)) for name, content in others]
     members.append((member, sum(len(piece) for piece in pieces)))
     stream = process.stdin
     assert stream is not None
-    stream.write(json.dumps({"sheet": sheet, "members": members}).encode("utf-8") + b"\n")
+    stream.write(json.dumps({"sheet": sheet, "members": members, "scan": scan}).encode("utf-8") + b"\n")
     for _, content in others:
         stream.write(content)
     for piece in pieces:
