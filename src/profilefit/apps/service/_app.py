@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -18,10 +18,11 @@ from profilefit.apps.service._api import api_router, health_router
 from profilefit.apps.service._callbacks import Clock
 from profilefit.apps.service._core import AssessmentService
 from profilefit.apps.service._greenhouse import greenhouse_router
-from profilefit.apps.service._limits import FailedLogins, LoginGuard
+from profilefit.apps.service._limits import GUARDED_PREFIXES, FailedLogins, signed_link
 from profilefit.apps.service._openapi import install as install_openapi
-from profilefit.apps.service._problems import BodyLimit, Problem, install_handlers, problem_response
+from profilefit.apps.service._problems import CANDIDATE_PREFIX, Problem, install_handlers, problem_response
 from profilefit.apps.service._retention import RetentionJob
+from profilefit.apps.service._security import Signer
 from profilefit.apps.service._settings import DEFAULT_ORGANISATION, RECOMMENDED_KEY_CHARS, Settings
 from profilefit.apps.service._storage import upgrade, utcnow
 from profilefit.apps.service._take import error_page, take_router
@@ -115,13 +116,11 @@ def create_app(settings: Settings, *, artifact: ModelArtifact | None = None, clo
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     # Per worker; tests drive its clock through create_app's.
     seconds = (lambda: clock().timestamp()) if clock is not None else None
     logins = FailedLogins(settings.login_failures_per_minute, 60.0, clock=seconds)
     app.state.failed_logins = logins
-    app.add_middleware(LoginGuard, logins=logins, signer=service.signer, page=refused_page)
-    app.add_middleware(AccessLog)
+    app.add_middleware(Gate, limit=settings.max_body_bytes, logins=logins, signer=service.signer, page=refused_page)
     return app
 
 
@@ -173,15 +172,35 @@ def warn_about(settings: Settings) -> None:
         )
 
 
-class AccessLog:
-    """ASGI middleware: one log line per request with the route's template, never the path.
+class Gate:
+    """ASGI middleware, the one layer around every request: access log, failed logins, body size.
 
-    A path can hold a candidate's token or id; the template (``/take/{token}``) cannot.
-    Plain ASGI rather than ``@app.middleware``, which costs a task and a queue per request.
+    Plain ASGI rather than ``@app.middleware``, which costs a task and a queue per request; one layer
+    rather than three, each of which wrapped ``send`` (or ``receive``) again. In order, outermost first:
+
+    - **Access log**: one log line per request with the route's template, never the path (a path can
+      hold a candidate's token or id; the template, ``/take/{token}``, cannot). Every answer gets
+      ``Cache-Control: no-store`` and ``X-Content-Type-Options: nosniff`` unless it set them. An
+      exception from anything inside ends here: a bare 500 problem, its type and route logged.
+    - **Failed logins** (:class:`~profilefit.apps.service._limits.FailedLogins`): on the guarded routes,
+      an address past the limit gets 429 (a candidate a page, an API client problem details); an
+      answer of 401 or a candidate or report link with a forged signature counts one failure.
+    - **Body size**: a request body over ``limit`` bytes is refused with 413, by its
+      ``Content-Length`` header or as it streams (a candidate's page is refused while it streams,
+      inside the app, so that the refusal is a page too).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limit: int,
+        logins: FailedLogins,
+        signer: Signer,
+        page: Callable[[Request, float], Awaitable[Response]],
+    ) -> None:
+        self.app, self.limit, self.logins, self.signer, self.page = app, limit, logins, signer, page
+        self._too_large = f"the request body is larger than {limit} bytes"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -190,12 +209,21 @@ class AccessLog:
         started = time.perf_counter()
         status = 500
         responded = False
+        path: str = scope.get("path", "")
+        guarded = self.logins.limit > 0 and path.startswith(GUARDED_PREFIXES)
+        address = ""
+        if guarded:
+            client = scope.get("client")
+            address = client[0] if client else "(unknown)"
+        logins = self.logins
 
         async def sending(message: Message) -> None:
             nonlocal status, responded
             if message["type"] == "http.response.start":
                 responded = True
                 status = int(message["status"])
+                if guarded and message["status"] == 401:
+                    logins.fail(address)
                 # Answers hold candidate data: never cached, never sniffed into another type.
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
@@ -204,7 +232,14 @@ class AccessLog:
             await send(message)
 
         try:
-            await self.app(scope, receive, sending)
+            if guarded:
+                wait = logins.wait(address)
+                if wait > 0:
+                    await self._refuse_login(scope, receive, sending, path, wait)
+                    return
+                if signed_link(path, scope.get("query_string", b""), self.signer) is False:
+                    logins.fail(address)
+            await self._limited(scope, receive, sending, path)
         except Exception as error:
             # Left alone, Starlette would answer and then re-raise for the server to log the traceback,
             # whose messages can quote candidate data. It ends here: a bare 500, type and route logged.
@@ -218,6 +253,41 @@ class AccessLog:
                 route = getattr(scope.get("route"), "path", "(no route)")
                 elapsed = (time.perf_counter() - started) * 1000
                 log.info("%s %s %d %.1f ms", scope["method"], route, status, elapsed)
+
+    async def _refuse_login(self, scope: Scope, receive: Receive, send: Send, path: str, wait: float) -> None:
+        answer: Response
+        if path.startswith(CANDIDATE_PREFIX):
+            answer = await self.page(Request(scope, receive), wait)
+        else:
+            answer = problem_response(
+                Problem(
+                    429,
+                    "too many failed logins from this address: wait before trying again",
+                    kind="too-many-failed-logins",
+                    headers={"Retry-After": str(max(1, math.ceil(wait)))},
+                )
+            )
+        await answer(scope, receive, send)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        limit = self.limit
+        if not path.startswith(CANDIDATE_PREFIX):
+            for name, value in scope.get("headers", ()):
+                if name == b"content-length" and (not value.isdigit() or int(value) > limit):
+                    await problem_response(Problem(413, self._too_large, kind="too-large"))(scope, receive, send)
+                    return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise Problem(413, self._too_large, kind="too-large")
+            return message
+
+        await self.app(scope, limited, send)
 
 
 def app_from_env() -> FastAPI:

@@ -17,18 +17,16 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from profilefit.apps.service._callbacks import Clock
-from profilefit.apps.service._problems import CANDIDATE_PREFIX, Problem, problem_response
+from profilefit.apps.service._problems import CANDIDATE_PREFIX, Problem
 from profilefit.apps.service._security import Signer
 from profilefit.apps.service._storage import MailSend, utcnow
 
@@ -100,7 +98,7 @@ class FailedLogins:
             del self._counts[next(iter(self._counts))]
 
 
-def _signed_link(path: str, query: bytes, signer: Signer) -> bool | None:
+def signed_link(path: str, query: bytes, signer: Signer) -> bool | None:
     """Whether a candidate or report link's signature checks; ``None`` for paths that carry none."""
     parts = path.split("/")
     if path.startswith(CANDIDATE_PREFIX) and len(parts) > 2 and parts[2]:
@@ -109,59 +107,6 @@ def _signed_link(path: str, query: bytes, signer: Signer) -> bool | None:
         signature = Request({"type": "http", "query_string": query}).query_params.get("sig", "")
         return signer.check_report_signature(parts[2], signature)
     return None
-
-
-class LoginGuard:
-    """ASGI middleware: count failed logins per client address and refuse an address past the limit (429).
-
-    A failure is an answer of 401 or a candidate or report link with a forged signature. The address
-    is the one the server gives (behind a proxy, run uvicorn with ``--forwarded-allow-ips`` so that it is
-    the client's). A refused candidate gets a page in the first language, an API client problem details.
-    """
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        logins: FailedLogins,
-        signer: Signer,
-        page: Callable[[Request, float], Awaitable[Response]],
-    ) -> None:
-        self.app, self.logins, self.signer, self.page = app, logins, signer, page
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or self.logins.limit <= 0 or not path.startswith(GUARDED_PREFIXES):
-            await self.app(scope, receive, send)
-            return
-        client = scope.get("client")
-        address = client[0] if client else "(unknown)"
-        wait = self.logins.wait(address)
-        if wait > 0:
-            retry = str(max(1, math.ceil(wait)))
-            answer: Response
-            if path.startswith(CANDIDATE_PREFIX):
-                answer = await self.page(Request(scope, receive), wait)
-            else:
-                answer = problem_response(
-                    Problem(
-                        429,
-                        "too many failed logins from this address: wait before trying again",
-                        kind="too-many-failed-logins",
-                        headers={"Retry-After": retry},
-                    )
-                )
-            await answer(scope, receive, send)
-            return
-        if _signed_link(path, scope.get("query_string", b""), self.signer) is False:
-            self.logins.fail(address)
-
-        async def counting(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 401:
-                self.logins.fail(address)
-            await send(message)
-
-        await self.app(scope, receive, counting)
 
 
 class MailQuota:

@@ -18,7 +18,6 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from profilefit.core.instrument import Instrument
 from profilefit.core.schema import describe_errors
@@ -206,34 +205,3 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 def not_found(what: str) -> HTTPException:
     """A 404 naming what was not found (never the id that was asked for)."""
     return HTTPException(404, f"no such {what}")
-
-
-class BodyLimit:
-    """ASGI middleware: refuse a request body over ``limit`` bytes with 413, by header or as it streams."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        too_large = Problem(413, f"the request body is larger than {self.limit} bytes", kind="too-large")
-        # A candidate's page is refused while it streams, inside the app, so the refusal is a page too.
-        headers = () if scope.get("path", "").startswith(CANDIDATE_PREFIX) else scope.get("headers", ())
-        for name, value in headers:
-            if name == b"content-length" and (not value.isdigit() or int(value) > self.limit):
-                await problem_response(too_large)(scope, receive, send)
-                return
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise Problem(413, too_large.detail, kind="too-large")
-            return message
-
-        await self.app(scope, limited, send)

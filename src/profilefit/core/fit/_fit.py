@@ -572,6 +572,10 @@ class RoleFitScorer:
             for unit, c in zip(units, coef, strict=True):
                 logit = logit + unit * c
             logits.append(intercept + logit)
+        return scale_part, self._profile_part_row(logits)
+
+    def _profile_part_row(self, logits: list[float]) -> float:
+        """The profile part of one candidate's classifier logits (:meth:`_parts_row`'s last steps)."""
         top = max(logits)
         shifted = np.exp([logit - top for logit in logits]).tolist()
         total = 0.0
@@ -580,7 +584,7 @@ class RoleFitScorer:
         profile_part = 0.0
         for value, suitability in zip(shifted, self._suitability_list, strict=True):
             profile_part = profile_part + value / total * suitability
-        return scale_part, profile_part
+        return profile_part
 
     @staticmethod
     def _units_row(standing: list[float]) -> list[float]:
@@ -608,13 +612,36 @@ class RoleFitScorer:
     def _scale_effects_row(self, fit: RowFit, columns: Sequence[int]) -> list[float]:
         """:meth:`scale_effects` of one candidate: the fit minus the fit with each scale at the median."""
         situational = fit.situational_component / 100.0
-        units = self._units_row(fit.standing)
+        standing = fit.standing
+        units = self._units_row(standing)
         median_unit = self._units_row([0.5])[0]  # 0.0: the same float _units_row gives a standing of 0.5
+        weights, coefs = self._weights_list, self._coef_list
+        # The sums of _parts_row run scale by scale from 0: up to the changed scale they are the
+        # candidate's own partial sums, kept here once, and only the rest is summed again. The same
+        # additions in the same order as _parts_row(neutral) makes: the same floats.
+        scale_prefix = [0.0]
+        for value, weight in zip(standing, weights, strict=True):
+            scale_prefix.append(scale_prefix[-1] + value * weight)
+        logit_prefixes = []
+        for coef in coefs:
+            prefix = [0.0]
+            for unit, c in zip(units, coef, strict=True):
+                prefix.append(prefix[-1] + unit * c)
+            logit_prefixes.append(prefix)
+        n = len(standing)
         effects = []
         for column in columns:
-            neutral, neutral_units = list(fit.standing), list(units)
-            neutral[column], neutral_units[column] = 0.5, median_unit
-            effects.append(fit.score - self._combine_row(*self._parts_row(neutral, neutral_units), situational))
+            scale_part = scale_prefix[column] + 0.5 * weights[column]
+            for j in range(column + 1, n):
+                scale_part = scale_part + standing[j] * weights[j]
+            logits = []
+            for intercept, coef, prefix in zip(self._intercept_list, coefs, logit_prefixes, strict=True):
+                logit = prefix[column] + median_unit * coef[column]
+                for j in range(column + 1, n):
+                    logit = logit + units[j] * coef[j]
+                logits.append(intercept + logit)
+            profile_part = self._profile_part_row(logits)
+            effects.append(fit.score - self._combine_row(scale_part, profile_part, situational))
         return effects
 
     def _bands(self, score: NDArray[np.float64]) -> NDArray[np.str_]:
