@@ -38,8 +38,9 @@ from __future__ import annotations
 import io
 import itertools
 import re
+from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,8 @@ from profilefit.exceptions import JsonRowError
 
 #: An escaped surrogate (Python keeps a lone one as it is; pyarrow may not).
 _SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+#: Blocks parsed ahead of the one being scored, each in its own thread.
+PARSED_AHEAD = 2
 _LINE_ENDS = np.zeros(256, dtype=bool)
 _LINE_ENDS[[ord("\n"), ord("\r")]] = True
 
@@ -110,22 +113,26 @@ class _Lines(Sequence[Any]):
 def jsonl_chunks(path: Path, keys: KeyReader, chunk_size: int) -> Iterator[RawChunk]:
     """The chunks of a JSON Lines file: columnar where exact (see the module docstring), else line by line."""
     # Read as bytes: a line that is not valid UTF-8 is a reject of that line, not of the file.
-    # pyarrow parses without the GIL: the next block is parsed in a second thread while this one is validated.
-    with path.open("rb") as stream, ThreadPoolExecutor(max_workers=1, thread_name_prefix="profilefit-jsonl") as pool:
+    # pyarrow parses without the GIL: the next PARSED_AHEAD blocks are parsed in other threads while this
+    # one is validated and scored (the parse is the larger part of the work, so it gets both cores).
+    with path.open("rb") as stream, ThreadPoolExecutor(PARSED_AHEAD, thread_name_prefix="profilefit-jsonl") as pool:
         lines = filter(bytes.strip, stream)  # blank lines are not rows, as in read_rows
+        pending: deque[tuple[list[bytes], int, Future[RawChunk | None]]] = deque()
         row_number = 1
-        block = list(itertools.islice(lines, chunk_size))
-        if not block:
-            return
-        parsed = pool.submit(_columnar, block, keys, row_number)
-        while block:
-            following = list(itertools.islice(lines, chunk_size))
-            parsed_next = pool.submit(_columnar, following, keys, row_number + len(block)) if following else None
-            yield parsed.result() or _line_by_line(block, row_number, keys)
-            row_number += len(block)
-            block = following
-            if parsed_next is not None:
-                parsed = parsed_next
+
+        def read_ahead() -> None:
+            nonlocal row_number
+            block = list(itertools.islice(lines, chunk_size))
+            if block:
+                pending.append((block, row_number, pool.submit(_columnar, block, keys, row_number)))
+                row_number += len(block)
+
+        for _ in range(PARSED_AHEAD):
+            read_ahead()
+        while pending:
+            block, first_row, parsed = pending.popleft()
+            read_ahead()
+            yield parsed.result() or _line_by_line(block, first_row, keys)
 
 
 def _columnar(block: list[bytes], keys: KeyReader, first_row: int) -> RawChunk | None:
