@@ -11,6 +11,8 @@ from profilefit.core.fit._fit import (
     ProfileLogits,
     RoleFitScorer,
     RowFit,
+    linear_row,
+    softmax_row,
 )
 from profilefit.core.fit._reasons import reason_languages, reason_templates, reason_text
 from profilefit.core.fit._result import BANDS, FitReason, RoleFit, construct_trusted
@@ -37,8 +39,10 @@ __all__ = [
     "ScaleNeed",
     "builtin_roles",
     "construct_trusted",
+    "linear_row",
     "load_role",
     "reason_languages",
     "reason_templates",
     "reason_text",
+    "softmax_row",
 ]

@@ -495,8 +495,8 @@ class RoleFitScorer:
         """:meth:`score` of one candidate, in plain Python: the same rule and arithmetic step by step.
 
         ``percentiles`` and ``missing`` are in ``scale_ids`` order, ``choices`` one per scenario (-1
-        unanswered). The sums run in the order of the weighted scales, so a last-bit difference from
-        the batch's matrix products is possible (tests/core/test_one_row.py allows 1e-9).
+        unanswered). The sums run term by term in the order of the weighted scales, as :meth:`_parts`
+        sums them, so the floats are the batch's (tests/core/test_one_row.py states a 1e-9 tolerance).
         """
         weighted = [percentiles[c] for c in self._columns_list]
         gaps = [w != w or missing[c] for w, c in zip(weighted, self._columns_list, strict=True)]
@@ -566,24 +566,13 @@ class RoleFitScorer:
             scale_part = scale_part + value * weight
         if units is None:
             units = self._units_row(standing)
-        logits = []
-        for intercept, coef in zip(self._intercept_list, self._coef_list, strict=True):
-            logit = 0.0
-            for unit, c in zip(units, coef, strict=True):
-                logit = logit + unit * c
-            logits.append(intercept + logit)
-        return scale_part, self._profile_part_row(logits)
+        return scale_part, self._profile_part_row(linear_row(units, self._coef_list, self._intercept_list))
 
     def _profile_part_row(self, logits: list[float]) -> float:
         """The profile part of one candidate's classifier logits (:meth:`_parts_row`'s last steps)."""
-        top = max(logits)
-        shifted = np.exp([logit - top for logit in logits]).tolist()
-        total = 0.0
-        for value in shifted:
-            total = total + value
         profile_part = 0.0
-        for value, suitability in zip(shifted, self._suitability_list, strict=True):
-            profile_part = profile_part + value / total * suitability
+        for probability, suitability in zip(softmax_row(logits), self._suitability_list, strict=True):
+            profile_part = profile_part + probability * suitability
         return profile_part
 
     @staticmethod
@@ -802,6 +791,32 @@ class RoleFitScorer:
             situational=situational,
             text=text,
         )
+
+
+def linear_row(values: Sequence[float], coefs: Sequence[Sequence[float]], intercepts: Sequence[float]) -> list[float]:
+    """One candidate's linear predictors, ``intercept_k + sum_j values_j * coef_kj``, in plain Python.
+
+    Each sum runs term by term from 0 in ``j``'s order, as the batch paths sum their columns, so the
+    floats are theirs (never ``sum()``, which compensates on Python 3.12+). The one-row paths of the
+    classifier (:class:`~profilefit.core.screening.Screener`) and of the fit's profile part share it.
+    """
+    logits = []
+    for coef, intercept in zip(coefs, intercepts, strict=True):
+        logit = 0.0
+        for value, c in zip(values, coef, strict=True):
+            logit = logit + value * c
+        logits.append(logit + intercept)
+    return logits
+
+
+def softmax_row(logits: Sequence[float]) -> list[float]:
+    """One candidate's softmax in plain Python, the batch's arithmetic: numpy's exp, a left-to-right total."""
+    top = max(logits)
+    shifted: list[float] = np.exp([logit - top for logit in logits]).tolist()
+    total = 0.0
+    for value in shifted:
+        total = total + value
+    return [value / total for value in shifted]
 
 
 def _softmax(logits: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -33,7 +33,9 @@ from profilefit.core.fit import (
     RoleFitScorer,
     RoleProfile,
     construct_trusted,
+    linear_row,
     load_role,
+    softmax_row,
 )
 from profilefit.core.instrument import BLOCK_ANSWERS, BLOCK_LABELS
 from profilefit.core.profiles import PROFILE_IDS
@@ -412,18 +414,7 @@ class Screener:
             ((mean if value != value else value) - mean) / scale
             for value, mean, scale in zip(features, self._mean_list, self._scale_list, strict=True)
         ]
-        logits = []
-        for coef, intercept in zip(self._coef_list, self._intercept_list, strict=True):
-            logit = 0.0
-            for z, c in zip(standardised, coef, strict=True):
-                logit = logit + z * c
-            logits.append(logit + intercept)
-        highest = max(logits)
-        shifted = np.exp([logit - highest for logit in logits]).tolist()
-        total = 0.0
-        for value in shifted:
-            total = total + value
-        probabilities = [value / total for value in shifted]
+        probabilities = softmax_row(linear_row(standardised, self._coef_list, self._intercept_list))
         order = sorted(range(len(probabilities)), key=lambda k: -probabilities[k])  # stable, as argsort
         top, second = order[0], order[1]
         confidence = probabilities[top]
