@@ -652,7 +652,7 @@ class RoleFitScorer:
         operations in their order; exp works element by element, so each value is the one a call of
         its own gives.
         """
-        shifted_rows = []
+        shifted_rows: list[float] = []
         for logits in logit_rows:
             top = max(logits)
             shifted_rows.extend(logit - top for logit in logits)
