@@ -5,6 +5,7 @@ Usage::
     python benchmarks/service.py                    # 1, 10 and 50 clients, with and without the log
     python benchmarks/service.py --seconds 5        # a quicker look
     python benchmarks/service.py --baseline OLD     # OLD/src (another checkout) side by side, interleaved
+    python benchmarks/service.py --instrument 2.0   # forced-choice assessments (the target is for 1.2's)
 
 It starts ``profilefit serve`` on 127.0.0.1 with uvicorn workers = cores (rate limit off, a
 throwaway SQLite file and key; with the decision log as ``serve`` has it, and without it:
@@ -45,24 +46,31 @@ from pathlib import Path
 
 import numpy as np
 
-from profilefit.core.instrument import load_instrument
+from profilefit.core.instrument import BLOCK_ANSWERS, load_instrument
 from profilefit.core.screening import Screener
 
 LEVELS = (1, 10, 50)
+#: The instrument versions a run can send (``--instrument``), and the shipped model that scores each.
+INSTRUMENTS = {"1.2": None, "2.0": "customer-contact-2.0"}
+MODELS = {"1.2": None, "2.0": "reference-2.0"}
 #: Issue 22, part 6: with the decision log on, at 50 clients.
 TARGETS = {"p99 at 50 clients (ms)": 30.0, "scores/s": 2500.0}
 KEY = "benchmark-key-not-secret"
 
 
-def assessments(n: int, *, seed: int = 2026) -> list[bytes]:
-    """``n`` full assessments as JSON bodies: random answers to every question (valid, varied)."""
-    instrument = load_instrument()
+def assessments(n: int, *, seed: int = 2026, version: str = "1.2") -> list[bytes]:
+    """``n`` full assessments as JSON bodies: random answers to every question (valid, varied).
+
+    ``version`` "2.0": the forced-choice instrument, a random two-letter answer to every block.
+    """
+    instrument = load_instrument(INSTRUMENTS[version])
     rng = np.random.default_rng(seed)
     bodies = []
     low, high = instrument.response_scale.min, instrument.response_scale.max
     for k in range(n):
         record: dict[str, object] = {"candidate_id": f"bench-{k:04d}", "completion_seconds": 720.0}
         record.update({item: int(rng.integers(low, high + 1)) for item in instrument.item_ids})
+        record.update({block: BLOCK_ANSWERS[int(rng.integers(len(BLOCK_ANSWERS)))] for block in instrument.block_ids})
         record.update({check.id: check.expected or 2 for check in instrument.attention_checks})
         for scenario in instrument.scenarios:
             record[scenario.id] = scenario.options[int(rng.integers(len(scenario.options)))].id
@@ -151,8 +159,8 @@ async def run_level(
     return latencies, sum(errors), time.perf_counter() - started, time.process_time() - cpu
 
 
-def library_calls_per_second(bodies: list[bytes], seconds: float) -> float:
-    screener = Screener.load()
+def library_calls_per_second(bodies: list[bytes], seconds: float, version: str = "1.2") -> float:
+    screener = Screener.load(MODELS[version])
     for body in bodies[:50]:
         screener.score(body)
     count, started = 0, time.perf_counter()
@@ -213,11 +221,18 @@ def main() -> int:
         "--no-decision-log", action="store_true", help="only without the decision log (default: with and without)"
     )
     parser.add_argument("--log-only", action="store_true", help="only with the decision log, as serve runs")
+    parser.add_argument(
+        "--instrument",
+        choices=sorted(INSTRUMENTS),
+        default="1.2",
+        help="the instrument version of the assessments sent (default: %(default)s, which the target is for)",
+    )
     args = parser.parse_args()
-    bodies = assessments(200)
+    bodies = assessments(200, version=args.instrument)
     print(f"cores: {os.cpu_count()}, uvicorn workers: {args.workers}, {args.seconds:g} s per level, loopback")
+    print(f"assessments of instrument {args.instrument}")
     print("load average before (1, 5, 15 min): " + ", ".join(f"{value:.2f}" for value in os.getloadavg()))
-    library = library_calls_per_second(bodies, min(args.seconds, 5.0))
+    library = library_calls_per_second(bodies, min(args.seconds, 5.0), args.instrument)
     print(f"in-process Screener.score, one thread: {library:,.0f} calls/s")
     logs = [False] if args.no_decision_log else [True] if args.log_only else [True, False]
     sources: list[tuple[str, Path | None]] = [("this code", None)]
@@ -260,7 +275,7 @@ def main() -> int:
                 for p, c in enumerate(LEVELS)
             )
             print(f"  {'with' if log else 'without'} decision log: {ratios}")
-    if True in logs:
+    if True in logs and args.instrument == "1.2":
         k = configurations.index(("this code", None, True))
         rates = [best[k, c][5] for c in LEVELS]
         rate, p99 = best[k, 50][5], best[k, 50][4]
