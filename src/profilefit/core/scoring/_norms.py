@@ -90,6 +90,8 @@ class NormGroup(FrozenModel):
         steps = scores * _GRID
         index = np.rint(steps)
         on_grid = (np.abs(steps - index) < 1e-6) & (index >= low) & (index < low + table.shape[1])
+        if not on_grid.any():  # Thurstonian estimates (2.0) never are: the search alone gives every value
+            return self._searched(scores, scale_ids)
         position = np.where(on_grid, index - low, 0).astype(np.intp)
         result: NDArray[np.float64] = table[np.arange(len(scale_ids))[None, :], position]
         off_grid = ~on_grid & ~np.isnan(scores)

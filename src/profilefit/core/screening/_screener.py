@@ -538,9 +538,7 @@ class Screener:
             read = np.where(unread, np.nan, scales)
             percentiles = self.norms.percentiles(read, self.instrument.scale_ids)
             stacked = np.tile(rows, n_answers)
-            fit = self._fit_scorer.score(
-                percentiles, missing=missing[stacked], choices=responses.choices[stacked]
-            ).score.reshape(n_answers, rows.size)
+            fit = self._fit_scorer.points(percentiles, choices=responses.choices[stacked]).reshape(n_answers, rows.size)
             # The first lowest answer wins a tie; a fit that cannot be computed (nan) never wins.
             best = np.argmin(np.nan_to_num(fit, nan=np.inf), axis=0)
             computed = ~np.isnan(fit).all(axis=0)

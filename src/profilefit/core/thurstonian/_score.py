@@ -153,7 +153,8 @@ def score(
         estimate[rows] = eta
         converged[rows] = ok
     marks = np.asarray(answers)
-    answered = ((marks >= 0).any(axis=2)).sum(axis=1) if n_people else np.zeros(0, dtype=np.intp)
+    # Most or least marked; the two columns apart: ``any`` over an axis of length 2 is several times slower.
+    answered = ((marks[..., 0] >= 0) | (marks[..., 1] >= 0)).sum(axis=1) if n_people else np.zeros(0, dtype=np.intp)
     return TraitScores(
         traits=model.design.traits,
         estimate=estimate,
