@@ -162,7 +162,16 @@ class NormGroup(FrozenModel):
             if order is not None:  # sorted keys walk the values in order: about twice as fast, same indices
                 shifted = shifted[order]
             low = np.searchsorted(stretch, shifted - _TIE_TOLERANCE, side="left")
-            high = np.searchsorted(stretch, shifted + _TIE_TOLERANCE, side="right")
+            # Every value from ``low`` on is at least the score less the tolerance; when the first of them is
+            # also above the score plus the tolerance, so are the rest, and the second search would give
+            # ``low`` again. It is needed only where a norm value lies within the tolerance (ties): searched
+            # there alone, the same keys, so the same indices.
+            upper = shifted + _TIE_TOLERANCE
+            high = low.copy()
+            tied = np.flatnonzero(stretch.take(np.minimum(low, len(stretch) - 1)) <= upper)
+            tied = tied[low[tied] < len(stretch)]
+            if tied.size:
+                high[tied] = np.searchsorted(stretch, upper[tied], side="right")
             if order is not None:
                 low[order], high[order] = low.copy(), high.copy()
             below = cumulative[starts[k] + low]
