@@ -27,6 +27,7 @@ from profilefit.core.thurstonian import (
     comparisons,
     empirical_reliability,
     example_model,
+    map_estimates,
     require_identifiable,
     score,
     simulate_answers,
@@ -389,3 +390,24 @@ def test_scoring_without_standard_errors_gives_the_same_estimates():
     assert np.isnan(without.standard_error).all() and not np.isnan(with_se.standard_error).any()
     with pytest.raises(ValueError, match="MAP only"):
         score(model, answers, method="eap", standard_errors=False)
+
+
+@settings(max_examples=25)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 300),
+    n_traits=st.integers(3, 8),
+    missing=st.sampled_from([0.0, 0.1, 0.5, 1.0]),
+    tol=st.sampled_from([1e-2, 1e-3]),
+    max_iter=st.sampled_from([1, 2, 50]),
+)
+def test_map_estimates_from_comparisons_are_scores_estimates_bit_for_bit(seed, n, n_traits, missing, tol, max_iter):
+    """The path the blank-block search takes (coded comparisons in, estimates out) is score's, to the last bit."""
+    model = example_model(balanced_design(n_traits=n_traits, n_blocks=2 * n_traits, seed=seed % 1000), seed=seed)
+    answers = np.asarray(simulate_answers(model, n, seed=seed).answers).copy()
+    answers[np.random.default_rng(seed).random(answers.shape[:2]) < missing] = -1
+    expected = score(model, answers, tol=tol, max_iter=max_iter, standard_errors=False).estimate
+    got = map_estimates(model, comparisons(model.design, answers), tol=tol, max_iter=max_iter)
+    np.testing.assert_array_equal(got, expected)
+    # And the estimates do not depend on whether standard errors are asked for (every chunk's layout alike).
+    np.testing.assert_array_equal(score(model, answers, tol=tol, max_iter=max_iter).estimate, expected)
