@@ -1,4 +1,9 @@
-"""POST /v1/score served directly: the same bytes, errors and headers as FastAPI's own handler gives."""
+"""POST /v1/score served directly: the same bytes, errors and headers as FastAPI's own handler gives.
+
+The service serves the route twice over: the Gate hands its requests to the route's handler past
+FastAPI's routing and middleware, and the route class serves any that reach FastAPI's router (a
+request with an Origin header). The reference app below takes neither shortcut.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 
-from profilefit.apps.service import create_app
+from profilefit.apps.service import MAX_BODY_BYTES, create_app
+from profilefit.apps.service._app import Gate
 from profilefit.core.screening import Screener
 from tests import service_support as support
 from tests.strategies import assessments
@@ -40,6 +46,9 @@ def apps(tmp_path_factory):
     )
     routes = _score_routes(reference.router.routes)
     assert routes and all(type(route) is not APIRoute for route in routes)  # the direct route class is in use
+    gates = [middleware for middleware in reference.user_middleware if middleware.cls is Gate]
+    assert len(gates) == 1 and gates[0].kwargs["direct"]  # the Gate serves the route itself ...
+    gates[0].kwargs["direct"] = None  # ... except in the reference app
     for route in routes:
         type(route).get_route_handler = APIRoute.get_route_handler  # type: ignore[method-assign]
         route.app = request_response(route.get_route_handler())
@@ -75,6 +84,8 @@ def _same(fast: TestClient, slow: TestClient, **request: Any) -> Any:
         ({**support.AUTH, **JSON_TYPE}, b'{"candidate_id": "c1", "tc1": 9, "age": 40}', None),
         ({**support.AUTH, **JSON_TYPE}, b'{"candidate_id": "c1", "no_such_question": 3}', None),
         ({**support.AUTH, "Content-Type": "application/vnd.ats+json"}, b'{"candidate_id": 12}', {"role": "none"}),
+        ({**support.AUTH, **JSON_TYPE}, b" " * (MAX_BODY_BYTES + 1), None),
+        ({**support.AUTH, **JSON_TYPE, "Origin": "https://ats.example"}, b'{"candidate_id": "c1"}', None),
     ],
 )
 def test_errors_and_edge_cases_are_those_of_fastapis_handler(apps, headers, content, params):
@@ -98,3 +109,14 @@ def test_property_score_bytes_are_the_screeners_json(apps, assessment):
     assert response.headers["content-type"] == "application/json"
     service = apps[0].app.state.service  # type: ignore[attr-defined]
     assert response.content == service.screener_for(service.default_role).score(body).model_dump_json().encode()
+
+
+def test_the_access_log_names_the_route_either_way(apps, caplog):
+    """The access log line of a request served directly names its route, as the router's would."""
+    body = json.dumps({"candidate_id": "c1", "completion_seconds": 600}).encode()
+    for origin in ({}, {"Origin": "https://ats.example"}):  # served by the Gate; by FastAPI's router
+        caplog.clear()
+        with caplog.at_level("INFO", logger="profilefit.service.access"):
+            _same(*apps, headers={**support.AUTH, **JSON_TYPE, **origin}, content=body)
+        lines = [record.getMessage() for record in caplog.records if record.name == "profilefit.service.access"]
+        assert len(lines) == 2 and all(line.startswith("POST /v1/score 200 ") for line in lines), lines

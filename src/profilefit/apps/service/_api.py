@@ -13,7 +13,7 @@ each key has its own rate limit.
 # languages, which FastAPI can read only from annotations evaluated when the routes are made.
 import json
 import re
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -555,17 +555,37 @@ def _top_level_keys(text: str | bytes) -> list[str]:
     return [key for key, _ in pairs] if isinstance(pairs, _Pairs) else []
 
 
-def _direct_route(handler: Callable[[Request], Awaitable[Response]]) -> type[APIRoute]:
-    """A route class whose requests ``handler`` serves; FastAPI still documents the route by its endpoint."""
+class DirectRoute(APIRoute):
+    """A route whose requests ``handler`` serves (class attribute); FastAPI documents it by its endpoint.
 
-    class DirectRoute(APIRoute):
-        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-            async def handle(request: Request) -> Response:
-                return await handler(request)
+    The :class:`~profilefit.apps.service._app.Gate` can also hand such a route's requests to ``handler``
+    itself, past FastAPI's routing and middleware (:func:`direct_routes`).
+    """
 
-            return handle
+    handler: Callable[[Request], Awaitable[Response]]
 
-    return DirectRoute
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = self.handler
+
+        async def handle(request: Request) -> Response:
+            return await handler(request)
+
+        return handle
+
+
+def _direct_route(handler: Callable[[Request], Awaitable[Response]]) -> type[DirectRoute]:
+    """A :class:`DirectRoute` class whose requests ``handler`` serves."""
+    return cast("type[DirectRoute]", type("DirectRoute", (DirectRoute,), {"handler": staticmethod(handler)}))
+
+
+def direct_routes(routes: Iterable[Any]) -> dict[tuple[str, str], DirectRoute]:
+    """The direct routes among ``routes``, by (method, path): the requests the Gate may serve itself."""
+    return {
+        (method, route.path): route
+        for route in routes
+        if isinstance(route, DirectRoute) and "{" not in route.path
+        for method in route.methods or ()
+    }
 
 
 def _field(field: str, reason: str) -> dict[str, str]:

@@ -147,6 +147,8 @@ class RowFit:
     situational_component: float
     percentiles: list[float]
     standing: list[float]
+    #: The standings' probits (``RoleFitScorer._units_row``), when the one-row scorer has them already.
+    units: list[float] | None = None
 
 
 def isotonic_on(values: NDArray[np.float64], keys: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -179,6 +181,10 @@ def _probit(standing: NDArray[np.float64]) -> NDArray[np.float64]:
     clipped = np.minimum(np.maximum(standing, _STANDING_CLIP), 1.0 - _STANDING_CLIP)
     result: NDArray[np.float64] = np.log(clipped / (1.0 - clipped)) / _LOGISTIC_SCALE
     return result
+
+
+#: The probit of a standing at the median (0.5): the same float, 0.0, by either path.
+_MEDIAN_UNIT = float(_probit(np.array([0.5]))[0])
 
 
 class RoleFitScorer:
@@ -535,7 +541,8 @@ class RoleFitScorer:
             situational = self._situational_row(choices)
             answered = sum(choice != NO_CHOICE for choice in choices)
             missing_situational = answered < math.ceil(MIN_ANSWERED_SHARE * self._n_scenarios)
-        scale_part, profile_part = self._parts_row(standing)
+        units = self._units_row(standing)
+        scale_part, profile_part = self._parts_row(standing, units)
         score = self._combine_row(scale_part, profile_part, situational)
         incomplete = any(gaps) or missing_situational
         strong, possible = self.role.bands.strong, self.role.bands.possible
@@ -551,6 +558,7 @@ class RoleFitScorer:
             situational_component=100.0 * situational,
             percentiles=weighted,
             standing=standing,
+            units=units,
         )
 
     def row(self, fit: FitScores, row: int) -> RowFit:
@@ -623,8 +631,8 @@ class RoleFitScorer:
         """:meth:`scale_effects` of one candidate: the fit minus the fit with each scale at the median."""
         situational = fit.situational_component / 100.0
         standing = fit.standing
-        units = self._units_row(standing)
-        median_unit = self._units_row([0.5])[0]  # 0.0: the same float _units_row gives a standing of 0.5
+        units = self._units_row(standing) if fit.units is None else fit.units
+        median_unit = _MEDIAN_UNIT  # the float _units_row gives a standing of 0.5
         weights, coefs = self._weights_list, self._coef_list
         # The sums of _parts_row run scale by scale from 0: up to the changed scale they are the
         # candidate's own partial sums, kept here once, and only the rest is summed again. The same
@@ -639,20 +647,49 @@ class RoleFitScorer:
                 prefix.append(prefix[-1] + unit * c)
             logit_prefixes.append(prefix)
         n = len(standing)
-        effects = []
+        scale_parts, logit_rows = [], []
         for column in columns:
             scale_part = scale_prefix[column] + 0.5 * weights[column]
             for j in range(column + 1, n):
                 scale_part = scale_part + standing[j] * weights[j]
+            scale_parts.append(scale_part)
             logits = []
             for intercept, coef, prefix in zip(self._intercept_list, coefs, logit_prefixes, strict=True):
                 logit = prefix[column] + median_unit * coef[column]
                 for j in range(column + 1, n):
                     logit = logit + units[j] * coef[j]
                 logits.append(intercept + logit)
-            profile_part = self._profile_part_row(logits)
-            effects.append(fit.score - self._combine_row(scale_part, profile_part, situational))
-        return effects
+            logit_rows.append(logits)
+        profile_parts = self._profile_parts_rows(logit_rows)
+        return [
+            fit.score - self._combine_row(scale_part, profile_part, situational)
+            for scale_part, profile_part in zip(scale_parts, profile_parts, strict=True)
+        ]
+
+    def _profile_parts_rows(self, logit_rows: list[list[float]]) -> list[float]:
+        """:meth:`_profile_part_row` of several logit rows, with one call of numpy's exp for them all.
+
+        Each row's softmax and weighted sum are :func:`softmax_row`'s and :meth:`_profile_part_row`'s
+        operations in their order; exp works element by element, so each value is the one a call of
+        its own gives.
+        """
+        shifted_rows: list[float] = []
+        for logits in logit_rows:
+            top = max(logits)
+            shifted_rows.extend(logit - top for logit in logits)
+        shifted: list[float] = np.exp(shifted_rows).tolist()
+        width = len(self._suitability_list)
+        parts = []
+        for start in range(0, len(shifted), width):
+            values = shifted[start : start + width]
+            total = 0.0
+            for value in values:
+                total = total + value
+            part = 0.0
+            for value, suitability in zip(values, self._suitability_list, strict=True):
+                part = part + value / total * suitability
+            parts.append(part)
+        return parts
 
     def _bands(self, score: NDArray[np.float64]) -> NDArray[np.str_]:
         strong, possible = self.role.bands.strong, self.role.bands.possible
