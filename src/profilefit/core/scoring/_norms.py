@@ -34,6 +34,8 @@ _GRID_MIN_ROWS = 256
 #: the shipped norms' few hundred values per scale, the sort costs more than it saves (480: 3.6 against 3.1).
 _SORTED_SEARCH_MIN = 2048
 _SORTED_SEARCH_MIN_VALUES = 2048
+#: From this many scores of one scale on (and unsorted), the search goes by buckets (:meth:`NormGroup._bucket_search`).
+_BUCKET_MIN_ROWS = 256
 
 
 class ScaleDistribution(FrozenModel):
@@ -166,7 +168,11 @@ class NormGroup(FrozenModel):
             order = np.argsort(shifted) if sort else None
             if order is not None:  # sorted keys walk the values in order: about twice as fast, same indices
                 shifted = shifted[order]
-            low = np.searchsorted(stretch, shifted - _TIE_TOLERANCE, side="left")
+            keys = shifted - _TIE_TOLERANCE
+            if order is None and shifted.size >= _BUCKET_MIN_ROWS:
+                low = self._bucket_search(scale_ids, k, stretch, keys)
+            else:
+                low = np.searchsorted(stretch, keys, side="left")
             # Every value from ``low`` on is at least the score less the tolerance; when the first of them is
             # also above the score plus the tolerance, so are the rest, and the second search would give
             # ``low`` again. It is needed only where a norm value lies within the tolerance (ties): searched
@@ -185,6 +191,36 @@ class NormGroup(FrozenModel):
             up_to = up_to - bases[k]
             result[present, k] = 100.0 * (below + 0.5 * (up_to - below)) / totals[k]
         return result
+
+    def _bucket_search(
+        self, scale_ids: tuple[str, ...], k: int, stretch: NDArray[np.float64], keys: NDArray[np.float64]
+    ) -> NDArray[np.intp]:
+        """``np.searchsorted(stretch, keys, side="left")``, the same indices, by equal-width buckets.
+
+        The stretch's span is cut into four buckets per value; each bucket knows the index of its left
+        edge. A key's bucket gives a first guess, moved on past at most two values below the key, and then
+        checked: the index is right when the value before it is below the key and the value at it is not
+        (the values are distinct and sorted, so exactly one index passes). Keys that fail, at a bucket's
+        edge or in a crowded bucket, are searched as before. About a third of the binary search's time.
+        """
+        cache: dict[tuple[tuple[str, ...], int], Any] = self.__dict__.setdefault("_bucket_cache", {})
+        if (scale_ids, k) not in cache:
+            buckets = 4 * len(stretch)
+            first, width = float(stretch[0]), float(stretch[-1] - stretch[0]) / buckets or 1.0
+            edges = first + np.arange(buckets + 1) * width
+            cache[(scale_ids, k)] = (first, 1.0 / width, np.searchsorted(stretch, edges, side="left"))
+        first, per_width, edge_index = cache[(scale_ids, k)]
+        last = len(stretch) - 1
+        bucket = np.clip((keys - first) * per_width, 0, len(edge_index) - 1).astype(np.intp)
+        low = edge_index.take(bucket)
+        for _ in range(2):
+            low += (low <= last) & (stretch.take(np.minimum(low, last)) < keys)
+        above = (low > last) | (stretch.take(np.minimum(low, last)) >= keys)
+        below = (low == 0) | (stretch.take(np.maximum(low - 1, 0)) < keys)
+        wrong = np.flatnonzero(~(above & below))
+        if wrong.size:
+            low[wrong] = np.searchsorted(stretch, keys[wrong], side="left")
+        return low
 
     @cached_property
     def _totals(self) -> dict[str, float]:
