@@ -120,3 +120,22 @@ def test_the_access_log_names_the_route_either_way(apps, caplog):
             _same(*apps, headers={**support.AUTH, **JSON_TYPE, **origin}, content=body)
         lines = [record.getMessage() for record in caplog.records if record.name == "profilefit.service.access"]
         assert len(lines) == 2 and all(line.startswith("POST /v1/score 200 ") for line in lines), lines
+
+
+def test_a_streamed_body_over_the_limit_is_refused_alike(apps):
+    """Without Content-Length (chunked), the limit holds as the body streams in, on both ways alike."""
+    chunk = b" " * 65536
+    chunks = MAX_BODY_BYTES // len(chunk) + 2
+
+    def body():
+        yield b'{"candidate_id": "c1", "pad": "'
+        for _ in range(chunks):
+            yield chunk
+        yield b'"}'
+
+    fast, slow = apps
+    headers = {**support.AUTH, **JSON_TYPE}
+    a = fast.post("/v1/score", headers=headers, content=body())
+    b = slow.post("/v1/score", headers=headers, content=body())
+    assert a.status_code == b.status_code == 413
+    assert a.json() == b.json() and a.headers["content-type"] == b.headers["content-type"] == "application/problem+json"
