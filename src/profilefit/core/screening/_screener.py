@@ -521,9 +521,13 @@ class Screener:
         filled = np.empty((len(responses), len(self.instrument.scale_ids)))
         n_answers = len(BLOCK_ANSWERS)
         # A trial differs from the candidate's answers in one block, so its comparisons are the candidate's
-        # with that block's replaced: row ``a`` of ``every_answer`` codes answer ``a`` given in every block,
-        # ``block_of`` names each comparison's block. The same codes as ``comparisons`` of the trial's answers.
+        # with that block's three replaced: row ``a`` of ``every_answer`` codes answer ``a`` given in every
+        # block, and a block's comparisons follow each other from ``first`` (Layout's order). The same codes
+        # as ``comparisons`` of the trial's answers, written into one copy of the candidates' (few large
+        # temporary arrays: they cost page faults as much as time).
         block_of = layout(design).block
+        first = np.searchsorted(block_of, np.arange(len(design.blocks)))
+        width = 3  # a triplet's comparisons: (0, 1), (0, 2), (1, 2)
         every_answer = comparisons(
             design, np.broadcast_to(BLOCK_POSITIONS[:n_answers, None, :], (n_answers, len(design.blocks), 2))
         )
@@ -539,8 +543,9 @@ class Screener:
             answer = np.repeat(np.arange(n_answers, dtype=np.int8), rows.size)
             stacked = np.tile(rows, n_answers)
             base = comparisons(design, BLOCK_POSITIONS.take(blocks[rows].astype(np.intp), axis=0))
-            in_block = block_of[None, :] == np.tile(columns, n_answers)[:, None]
-            trial = np.where(in_block, every_answer[answer], np.tile(base, (n_answers, 1)))
+            cells = np.tile(first[columns][:, None] + np.arange(width), (n_answers, 1))
+            trial = np.tile(base, (n_answers, 1))
+            trial[np.arange(trial.shape[0])[:, None], cells] = every_answer[answer[:, None], cells]
             scales = np.empty((trial.shape[0], len(self.instrument.scale_ids)))
             # From the second step on, the answer the block holds (its starting answer) is the answers the
             # step before kept: their estimates are at hand (scoring a person does not depend on the batch).
@@ -551,7 +556,7 @@ class Screener:
             )
             scales[known] = filled[stacked[known]]
             # Every block of a trial is answered, so every trial gets scale scores (no minimum to check).
-            scales[~known] = map_estimates(self.thurstonian, trial[~known])
+            scales[~known] = map_estimates(self.thurstonian, trial if step == 0 else trial[~known])
             read = np.where(unread, np.nan, scales)
             percentiles = self.norms.percentiles(read, self.instrument.scale_ids)
             fit = self._fit_scorer.points(percentiles, choices=responses.choices[stacked]).reshape(n_answers, rows.size)
