@@ -27,7 +27,6 @@ from profilefit.core.thurstonian import (
     comparisons,
     empirical_reliability,
     example_model,
-    map_estimates,
     require_identifiable,
     score,
     simulate_answers,
@@ -401,13 +400,12 @@ def test_scoring_without_standard_errors_gives_the_same_estimates():
     tol=st.sampled_from([1e-2, 1e-3]),
     max_iter=st.sampled_from([1, 2, 50]),
 )
-def test_map_estimates_from_comparisons_are_scores_estimates_bit_for_bit(seed, n, n_traits, missing, tol, max_iter):
-    """The path the blank-block search takes (coded comparisons in, estimates out) is score's, to the last bit."""
+def test_estimates_do_not_depend_on_asking_for_standard_errors(seed, n, n_traits, missing, tol, max_iter):
+    """Bit for bit, with or without standard errors, at any tolerance and limit (the fit's search skips them)."""
     model = example_model(balanced_design(n_traits=n_traits, n_blocks=2 * n_traits, seed=seed % 1000), seed=seed)
     answers = np.asarray(simulate_answers(model, n, seed=seed).answers).copy()
     answers[np.random.default_rng(seed).random(answers.shape[:2]) < missing] = -1
-    expected = score(model, answers, tol=tol, max_iter=max_iter, standard_errors=False).estimate
-    got = map_estimates(model, comparisons(model.design, answers), tol=tol, max_iter=max_iter)
-    np.testing.assert_array_equal(got, expected)
-    # And the estimates do not depend on whether standard errors are asked for (every chunk's layout alike).
-    np.testing.assert_array_equal(score(model, answers, tol=tol, max_iter=max_iter).estimate, expected)
+    without = score(model, answers, tol=tol, max_iter=max_iter, standard_errors=False)
+    with_se = score(model, answers, tol=tol, max_iter=max_iter)
+    np.testing.assert_array_equal(without.estimate, with_se.estimate)
+    np.testing.assert_array_equal(without.converged, with_se.converged)

@@ -510,9 +510,8 @@ class Screener:
         candidate's scores are those of the answer its last step kept, not scored again.
         """
         assert self._fit_scorer is not None and self._blank_blocks is not None and self.thurstonian is not None
-        from profilefit.core.thurstonian import comparisons, layout, map_estimates
+        from profilefit.core.thurstonian import score as thurstonian_score
 
-        design = self.thurstonian.design
         blank = responses.blocks == NO_ANSWER
         blocks = np.where(blank, self._blank_blocks[None, :], responses.blocks).astype(np.int8)
         # Only the weighted scales' percentiles enter the fit: the others are left nan, so not searched.
@@ -520,18 +519,6 @@ class Screener:
         unread[[self.instrument.scale_ids.index(s) for s in self._fit_scorer.weighted_scales]] = False
         filled = np.empty((len(responses), len(self.instrument.scale_ids)))
         n_answers = len(BLOCK_ANSWERS)
-        # A trial differs from the candidate's answers in one block, so its comparisons are the candidate's
-        # with that block's three replaced: row ``a`` of ``every_answer`` codes answer ``a`` given in every
-        # block, and a block's comparisons follow each other from ``first`` (Layout's order). The same codes
-        # as ``comparisons`` of the trial's answers, written into one copy of the candidates' (few large
-        # temporary arrays: they cost page faults as much as time).
-        block_of = layout(design).block
-        first = np.searchsorted(block_of, np.arange(len(design.blocks)))
-        width = 3  # a triplet's comparisons: (0, 1), (0, 2), (1, 2)
-        every_answer = comparisons(
-            design, np.broadcast_to(BLOCK_POSITIONS[:n_answers, None, :], (n_answers, len(design.blocks), 2))
-        )
-
         # Step k takes every candidate's k-th blank block at once, so the work grows with the most blanks
         # any candidate left, not with the number of blocks.
         order = np.argsort(~blank, axis=1, kind="stable")  # each row's blank blocks first, in block order
@@ -542,10 +529,8 @@ class Screener:
             # The six answers of every row's block at once, stacked answer by answer: one scoring call.
             answer = np.repeat(np.arange(n_answers, dtype=np.int8), rows.size)
             stacked = np.tile(rows, n_answers)
-            base = comparisons(design, BLOCK_POSITIONS.take(blocks[rows].astype(np.intp), axis=0))
-            cells = np.tile(first[columns][:, None] + np.arange(width), (n_answers, 1))
-            trial = np.tile(base, (n_answers, 1))
-            trial[np.arange(trial.shape[0])[:, None], cells] = every_answer[answer[:, None], cells]
+            trial = np.tile(blocks[rows], (n_answers, 1))
+            trial[np.arange(trial.shape[0]), np.tile(columns, n_answers)] = answer
             scales = np.empty((trial.shape[0], len(self.instrument.scale_ids)))
             # From the second step on, the answer the block holds (its starting answer) is the answers the
             # step before kept: their estimates are at hand (scoring a person does not depend on the batch).
@@ -556,7 +541,11 @@ class Screener:
             )
             scales[known] = filled[stacked[known]]
             # Every block of a trial is answered, so every trial gets scale scores (no minimum to check).
-            scales[~known] = map_estimates(self.thurstonian, trial if step == 0 else trial[~known])
+            scales[~known] = thurstonian_score(
+                self.thurstonian,
+                BLOCK_POSITIONS.take((trial if step == 0 else trial[~known]).astype(np.intp), axis=0),
+                standard_errors=False,
+            ).estimate
             read = np.where(unread, np.nan, scales)
             percentiles = self.norms.percentiles(read, self.instrument.scale_ids)
             fit = self._fit_scorer.points(percentiles, choices=responses.choices[stacked]).reshape(n_answers, rows.size)
@@ -568,10 +557,11 @@ class Screener:
             filled[rows] = scales.reshape(n_answers, rows.size, -1)[kept, np.arange(rows.size)]
         unsearched = np.flatnonzero(counts == 0)  # no blank block: the answers as given
         if unsearched.size:
-            filled[unsearched] = map_estimates(
+            filled[unsearched] = thurstonian_score(
                 self.thurstonian,
-                comparisons(design, BLOCK_POSITIONS.take(blocks[unsearched].astype(np.intp), axis=0)),
-            )
+                BLOCK_POSITIONS.take(blocks[unsearched].astype(np.intp), axis=0),
+                standard_errors=False,
+            ).estimate
         return filled
 
     def _logits(self, standardised: NDArray[np.float64]) -> NDArray[np.float64]:

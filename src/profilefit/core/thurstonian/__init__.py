@@ -9,8 +9,7 @@ Maydeu-Olivares (2011). See docs/thurstonian.md.
   makes a design in code.
 - :class:`ThurstonianModel`: the design with utilities, loadings, uniquenesses and trait correlations.
 - :func:`simulate_answers`: people and their answers from known parameters.
-- :func:`score`: MAP or EAP trait scores with standard errors, for a batch at once;
-  :func:`map_estimates` the MAP alone from answers already coded as comparisons.
+- :func:`score`: MAP or EAP trait scores with standard errors, for a batch at once.
 - :class:`ThurstonianParameters`: a model's parameters as a file, matched to a design by statement id.
 - :func:`calibrate`: the parameters from many people's answers, by limited-information least squares.
 """
@@ -36,7 +35,7 @@ from profilefit.core.thurstonian._design import (
 )
 from profilefit.core.thurstonian._model import ThurstonianModel, example_model
 from profilefit.core.thurstonian._parameters import StatementParameters, ThurstonianParameters
-from profilefit.core.thurstonian._score import TraitScores, empirical_reliability, map_estimates, score
+from profilefit.core.thurstonian._score import TraitScores, empirical_reliability, score
 
 __all__ = [
     "MISSING",
@@ -58,7 +57,6 @@ __all__ = [
     "empirical_reliability",
     "example_model",
     "layout",
-    "map_estimates",
     "require_identifiable",
     "score",
     "simulate_answers",

@@ -165,38 +165,6 @@ def score(
     )
 
 
-def map_estimates(
-    model: ThurstonianModel, coded: NDArray[np.int8], *, tol: float = 1e-2, max_iter: int = 50
-) -> NDArray[np.float64]:
-    """MAP trait estimates from answers already coded as comparisons, without standard errors.
-
-    The same numbers as ``score(model, answers, standard_errors=False).estimate`` for answers whose
-    :func:`comparisons` are ``coded``: the same Newton's method from the same start, person by person.
-    For a caller that builds comparisons itself, such as the Screener's search for a blank block's
-    least-liked answer, whose trial answers differ from each other in one block (docs/fit.md).
-
-    Parameters
-    ----------
-    model : ThurstonianModel
-    coded : ndarray of int8, shape (n_people, n_comparisons)
-        1, 0 or -1 (missing) per comparison, as :func:`comparisons` codes them; not checked again.
-    tol, max_iter
-        As in :func:`score`.
-
-    Returns
-    -------
-    ndarray of shape (n_people, n_traits)
-    """
-    solver = _solver(model)
-    estimate = np.zeros((coded.shape[0], len(model.design.traits)))
-    for first in range(0, coded.shape[0], CHUNK):
-        rows = slice(first, first + CHUNK)
-        estimate[rows] = _map(_SIGN[coded[rows] + 1], solver, tol=tol, max_iter=max_iter, full=False, covariance=False)[
-            0
-        ]
-    return estimate
-
-
 def _probit_parts(
     eta: NDArray[np.float32], d: NDArray[np.float32], a: sparse.csr_matrix, shift: NDArray[np.float32]
 ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
