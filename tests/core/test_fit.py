@@ -307,6 +307,20 @@ def test_a_batch_gives_each_candidate_the_fit_it_gets_alone(scorer, data):
         assert alone.situational_component[0] == batch.situational_component[row]
 
 
+@given(data=st.data())
+def test_points_alone_are_the_scores_points(scorer, data):
+    """RoleFitScorer.points (the blank-block search's fit) gives score's floats, whatever is missing."""
+    percentiles = data.draw(percentile_rows(max_rows=15))
+    choices = data.draw(choice_rows(percentiles.shape[0]))
+    missing = np.isnan(percentiles) | data.draw(hnp.arrays(np.bool_, percentiles.shape))
+    np.testing.assert_array_equal(
+        scorer.points(percentiles, choices=choices), scorer.score(percentiles, missing=missing, choices=choices).score
+    )
+    if scorer.weighs_situational:
+        with pytest.raises(ValueError, match="weighs the scenarios"):
+            scorer.points(percentiles)
+
+
 def test_a_missing_scale_counts_at_the_least_wanted_end_and_leaves_the_fit_incomplete(scorer):
     median = np.full((1, len(SCALES)), 50.0)
     missing, least = median.copy(), median.copy()

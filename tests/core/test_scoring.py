@@ -1,6 +1,8 @@
+from unittest import mock
+
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from profilefit.core.instrument import load_instrument
@@ -12,6 +14,7 @@ from profilefit.core.scoring import (
     scale_reliability,
     score_responses,
 )
+from profilefit.core.scoring import _norms as norms_module
 from tests.strategies import assessments
 
 INSTRUMENT = load_instrument()
@@ -229,4 +232,38 @@ def test_searching_each_scale_apart_and_sorted_finds_what_one_search_found(
         picks = norm_values[rng.integers(0, len(norm_values), size=n)] + rng.choice([0.0, 5e-10, -5e-10, 2e-9], size=n)
         scores[exact[:, k], k] = picks[exact[:, k]]
     scores[rng.random(scores.shape) < nan_share] = np.nan
-    np.testing.assert_array_equal(norms._searched(scores, scale_ids), _searched_in_one_array(norms, scores, scale_ids))
+    expected = _searched_in_one_array(norms, scores, scale_ids)
+    np.testing.assert_array_equal(norms._searched(scores, scale_ids), expected)
+    # The shipped norms have too few values per scale for the sorted search: it is taken here on purpose.
+    with (
+        mock.patch.object(norms_module, "_SORTED_SEARCH_MIN", 2),
+        mock.patch.object(norms_module, "_SORTED_SEARCH_MIN_VALUES", 2),
+    ):
+        np.testing.assert_array_equal(norms._searched(scores, scale_ids), expected)
+
+
+@given(
+    n_norm=st.integers(1, 6000),
+    n=st.sampled_from([1, 255, 256, 3000]),
+    seed=st.integers(0, 10_000),
+    on_values=st.floats(0.0, 1.0),
+    spread=st.sampled_from([1e-6, 1.0, 50.0]),
+)
+@settings(max_examples=40, deadline=None)
+def test_the_bucket_search_finds_what_one_search_found_in_any_norm_group(n_norm, n, seed, on_values, spread):
+    """Norm groups of one to thousands of values, crowded or spread, keys on, near and between them."""
+    rng = np.random.default_rng(seed)
+    scale_ids = ("a", "b")
+    norm_scores = rng.standard_normal((n_norm, 2)) * spread
+    norm_scores[rng.random(norm_scores.shape) < 0.3] = 0.25 * spread  # one value many had
+    norms = NormGroup.from_scores("any", scale_ids, norm_scores)
+    scores = rng.standard_normal((n, 2)) * spread * 1.2
+    for k, scale_id in enumerate(scale_ids):
+        values = np.asarray(norms.scales[scale_id].values)
+        exact = rng.random(n) < on_values
+        picks = values[rng.integers(0, len(values), size=n)] + rng.choice([0.0, 5e-10, -5e-10, 2e-9, -1e-9], size=n)
+        scores[exact, k] = picks[exact]
+    expected = _searched_in_one_array(norms, scores, scale_ids)
+    np.testing.assert_array_equal(norms._searched(scores, scale_ids), expected)
+    with mock.patch.object(norms_module, "_BUCKET_MIN_ROWS", 1):
+        np.testing.assert_array_equal(norms._searched(scores, scale_ids), expected)

@@ -389,3 +389,23 @@ def test_scoring_without_standard_errors_gives_the_same_estimates():
     assert np.isnan(without.standard_error).all() and not np.isnan(with_se.standard_error).any()
     with pytest.raises(ValueError, match="MAP only"):
         score(model, answers, method="eap", standard_errors=False)
+
+
+@settings(max_examples=25)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 300),
+    n_traits=st.integers(3, 8),
+    missing=st.sampled_from([0.0, 0.1, 0.5, 1.0]),
+    tol=st.sampled_from([1e-2, 1e-3]),
+    max_iter=st.sampled_from([1, 2, 50]),
+)
+def test_estimates_do_not_depend_on_asking_for_standard_errors(seed, n, n_traits, missing, tol, max_iter):
+    """Bit for bit, with or without standard errors, at any tolerance and limit (the fit's search skips them)."""
+    model = example_model(balanced_design(n_traits=n_traits, n_blocks=2 * n_traits, seed=seed % 1000), seed=seed)
+    answers = np.asarray(simulate_answers(model, n, seed=seed).answers).copy()
+    answers[np.random.default_rng(seed).random(answers.shape[:2]) < missing] = -1
+    without = score(model, answers, tol=tol, max_iter=max_iter, standard_errors=False)
+    with_se = score(model, answers, tol=tol, max_iter=max_iter)
+    np.testing.assert_array_equal(without.estimate, with_se.estimate)
+    np.testing.assert_array_equal(without.converged, with_se.converged)

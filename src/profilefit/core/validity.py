@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -694,13 +695,16 @@ def _ideal_answers(instrument: Instrument) -> tuple[NDArray[np.bool_], NDArray[n
 def _role_order(
     instrument: Instrument,
     role_pull: NDArray[np.float64],
-    positions: NDArray[np.integer],
+    flat_codes: NDArray[np.intp],
     answered: NDArray[np.bool_],
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Per candidate: blocks answered in the role's order, and answered blocks the role pulls differently.
 
     In the role's order: a statement the role pulls most was marked most and one it pulls least, least.
+    ``flat_codes`` are :func:`_flat_codes` of the candidates' blocks.
     """
+    from profilefit.core.scoring import BLOCK_POSITIONS
+
     pull = np.asarray(role_pull, dtype=np.float64)
     if pull.shape != (len(instrument.statements),) or not np.isfinite(pull).all():
         raise ValueError(
@@ -711,11 +715,37 @@ def _role_order(
     top = per_block == per_block.max(axis=1, keepdims=True)
     bottom = per_block == per_block.min(axis=1, keepdims=True)
     pulled = per_block.max(axis=1) > per_block.min(axis=1)
-    rows = np.arange(len(instrument.blocks))[None, :]
-    most, least = np.clip(positions[:, :, 0], 0, None), np.clip(positions[:, :, 1], 0, None)
+    # Block by answer (column 0: unanswered): the answer marks in the role's order.
+    most, least = BLOCK_POSITIONS[:-1, 0].astype(np.intp), BLOCK_POSITIONS[:-1, 1].astype(np.intp)
+    table = np.zeros((len(instrument.blocks), len(BLOCK_POSITIONS)), dtype=bool)
+    table[:, 1:] = top[:, most] & bottom[:, least] & pulled[:, None]
+    in_order = table.ravel().take(flat_codes)
     counted = answered & pulled[None, :]
-    in_order = counted & top[rows, most] & bottom[rows, least]
     return in_order.sum(axis=1).astype(np.int64), counted.sum(axis=1).astype(np.int64)
+
+
+def _flat_codes(blocks: NDArray[np.integer]) -> NDArray[np.intp]:
+    """Each block answer (-1 unanswered, 0-5) as an index into a (n_blocks, 7) table, column = answer + 1.
+
+    One ``take`` from such a table replaces a gather with two index arrays (several times slower).
+    """
+    from profilefit.core.scoring import BLOCK_POSITIONS
+
+    k = blocks.shape[1]
+    flat: NDArray[np.intp] = blocks.astype(np.intp) + 1
+    flat += (np.arange(k, dtype=np.intp) * len(BLOCK_POSITIONS))[None, :]
+    return flat
+
+
+@cache
+def _place_counts_table() -> NDArray[np.int64]:
+    """Answer code + 1 (0: unanswered) to the places it marks: columns most a, b, c, then least a, b, c."""
+    from profilefit.core.scoring import BLOCK_POSITIONS
+
+    table = np.zeros((len(BLOCK_POSITIONS), 6), dtype=np.int64)
+    for code, (most, least) in enumerate(BLOCK_POSITIONS[:-1].tolist()):
+        table[code + 1, most] = table[code + 1, 3 + least] = 1
+    return table
 
 
 def _forced_choice_flags(
@@ -730,10 +760,13 @@ def _forced_choice_flags(
     answered = blocks != NO_ANSWER
     n_answered = answered.sum(axis=1)
 
-    # Position pattern: how often each place (a, b, c) was marked most, and least.
-    positions = BLOCK_POSITIONS.take(blocks.astype(np.intp), axis=0)  # (n, k, 2); -1 where unanswered
-    counts = [(positions[:, :, side] == place).sum(axis=1) for side in (0, 1) for place in range(3)]
-    modal = np.max(counts, axis=0).astype(np.int64) if k else np.zeros(n, dtype=np.int64)
+    # Position pattern: how often each place (a, b, c) was marked most, and least. Counted from how often
+    # each answer was given (one bincount over every candidate's blocks), which says the places it marks.
+    width = len(BLOCK_POSITIONS)  # the six answers and unanswered
+    given = blocks.astype(np.intp) + 1 + (np.arange(n, dtype=np.intp) * width)[:, None]
+    code_counts = np.bincount(given.ravel(), minlength=n * width).reshape(n, width)
+    counts = code_counts @ _place_counts_table()  # (n, 6)
+    modal = counts.max(axis=1).astype(np.int64) if k else np.zeros(n, dtype=np.int64)
     longest, _, _ = _answer_patterns(np.where(answered, blocks + 1, 0).astype(np.int8), 6)
     straight = (n_answered >= PATTERN_MIN_BLOCKS) & (modal >= PATTERN_SHARE * n_answered - 1e-9)
 
@@ -752,8 +785,10 @@ def _forced_choice_flags(
 
     ideal, rated = _ideal_answers(instrument)
     rated_answered = (answered & rated[None, :]).sum(axis=1)
-    in_order = ideal[np.arange(k)[None, :], np.clip(blocks, 0, None)] & answered
-    ideal_count = in_order.sum(axis=1)
+    flat_codes = _flat_codes(blocks)
+    ideal_table = np.zeros((k, width), dtype=bool)
+    ideal_table[:, 1:] = ideal
+    ideal_count = ideal_table.ravel().take(flat_codes).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         statements = np.where(rated_answered >= FC_IDEALISED_MIN_BLOCKS, ideal_count / rated_answered, np.nan)
     claims, strong = _virtue_claims(responses)
@@ -762,7 +797,7 @@ def _forced_choice_flags(
     )
     role_blocks = role_rated = None
     if role_pull is not None:
-        role_blocks, role_rated = _role_order(instrument, role_pull, positions, answered)
+        role_blocks, role_rated = _role_order(instrument, role_pull, flat_codes, answered)
         enough = role_rated >= FC_IDEALISED_MIN_BLOCKS
         with np.errstate(invalid="ignore", divide="ignore"):
             role_share = np.where(enough, role_blocks / np.maximum(role_rated, 1), 0.0)

@@ -461,21 +461,14 @@ class RoleFitScorer:
         ValueError
             If the role weighs the scenarios and ``choices`` is missing or has another number of scenarios.
         """
-        weighted = np.asarray(percentiles, dtype=np.float64)[:, self._columns]
+        weighted, standing = self._standing(percentiles)
         gaps = np.isnan(weighted)
         if missing is not None:
             gaps = gaps | np.asarray(missing, dtype=bool)[:, self._columns]
-        standing = np.where(self._lower, 100.0 - weighted, weighted) / 100.0
-        standing = np.where(np.isnan(standing), 0.0, standing)
         n = standing.shape[0]
         situational, missing_situational = np.zeros(n), np.zeros(n, dtype=bool)
         if self.weighs_situational:
-            if choices is None or np.shape(choices) != (n, self._n_scenarios):
-                raise ValueError(
-                    f"role {self.role.id!r} weighs the scenarios: give the choices of each candidate in "
-                    f"{self._n_scenarios} scenarios"
-                )
-            chosen = np.asarray(choices)
+            chosen = self._checked_choices(choices, n)
             situational = self.situational_part(chosen)
             answered = (chosen != NO_CHOICE).sum(axis=1)
             missing_situational = answered < np.ceil(MIN_ANSWERED_SHARE * self._n_scenarios)
@@ -496,6 +489,34 @@ class RoleFitScorer:
             weights=self._weights,
             lower=self._lower,
         )
+
+    def points(self, percentiles: np.ndarray, *, choices: np.ndarray | None = None) -> NDArray[np.float64]:
+        """The fit alone, 0-100 rounded to one decimal: :meth:`score`'s ``score``, the same floats.
+
+        For a caller that needs nothing else, such as the Screener's search for a blank block's least-liked
+        answer (docs/fit.md), which weighs many trial answers: the components, bands and flags are not built.
+        Parameters as :meth:`score`; which scales are missing does not change the points.
+        """
+        _, standing = self._standing(percentiles)
+        n = standing.shape[0]
+        situational = (
+            self.situational_part(self._checked_choices(choices, n)) if self.weighs_situational else np.zeros(n)
+        )
+        return self._points(standing, situational)
+
+    def _standing(self, percentiles: np.ndarray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The weighted scales' percentiles and their standings (0-1, ``nan`` as 0), shape (n, n_weighted) each."""
+        weighted = np.asarray(percentiles, dtype=np.float64)[:, self._columns]
+        standing = np.where(self._lower, 100.0 - weighted, weighted) / 100.0
+        return weighted, np.where(np.isnan(standing), 0.0, standing)
+
+    def _checked_choices(self, choices: np.ndarray | None, n: int) -> NDArray[np.integer]:
+        if choices is None or np.shape(choices) != (n, self._n_scenarios):
+            raise ValueError(
+                f"role {self.role.id!r} weighs the scenarios: give the choices of each candidate in "
+                f"{self._n_scenarios} scenarios"
+            )
+        return np.asarray(choices)
 
     def score_row(self, percentiles: list[float], missing: list[bool], choices: list[int]) -> RowFit:
         """:meth:`score` of one candidate, in plain Python: the same rule and arithmetic step by step.

@@ -28,8 +28,14 @@ _TIE_TOLERANCE = 1e-9
 #: of up to seven whole-number answers); batches smaller than _GRID_MIN_ROWS are searched.
 _GRID = 420
 _GRID_MIN_ROWS = 256
-#: From this many scores of one scale on, they are sorted before the search (:meth:`NormGroup._searched`).
+#: From this many scores of one scale on, searched in a scale with at least this many distinct norm values,
+#: the scores are sorted before the search (:meth:`NormGroup._searched`): sorted keys walk a long array of
+#: values in order (50,000 scores in 200,000 values: 4.2 ms sorted, 8.4 unsorted), but for a short one, as
+#: the shipped norms' few hundred values per scale, the sort costs more than it saves (480: 3.6 against 3.1).
 _SORTED_SEARCH_MIN = 2048
+_SORTED_SEARCH_MIN_VALUES = 2048
+#: From this many scores of one scale on (and unsorted), the search goes by buckets (:meth:`NormGroup._bucket_search`).
+_BUCKET_MIN_ROWS = 256
 
 
 class ScaleDistribution(FrozenModel):
@@ -90,6 +96,8 @@ class NormGroup(FrozenModel):
         steps = scores * _GRID
         index = np.rint(steps)
         on_grid = (np.abs(steps - index) < 1e-6) & (index >= low) & (index < low + table.shape[1])
+        if not on_grid.any():  # Thurstonian estimates (2.0) never are: the search alone gives every value
+            return self._searched(scores, scale_ids)
         position = np.where(on_grid, index - low, 0).astype(np.intp)
         result: NDArray[np.float64] = table[np.arange(len(scale_ids))[None, :], position]
         off_grid = ~on_grid & ~np.isnan(scores)
@@ -156,11 +164,25 @@ class NormGroup(FrozenModel):
                 continue
             shifted = column[present] + offsets[k]
             stretch = values[starts[k] : starts[k + 1]]
-            order = np.argsort(shifted) if shifted.size >= _SORTED_SEARCH_MIN else None
+            sort = shifted.size >= _SORTED_SEARCH_MIN and stretch.size >= _SORTED_SEARCH_MIN_VALUES
+            order = np.argsort(shifted) if sort else None
             if order is not None:  # sorted keys walk the values in order: about twice as fast, same indices
                 shifted = shifted[order]
-            low = np.searchsorted(stretch, shifted - _TIE_TOLERANCE, side="left")
-            high = np.searchsorted(stretch, shifted + _TIE_TOLERANCE, side="right")
+            keys = shifted - _TIE_TOLERANCE
+            if order is None and shifted.size >= _BUCKET_MIN_ROWS:
+                low = self._bucket_search(scale_ids, k, stretch, keys)
+            else:
+                low = np.searchsorted(stretch, keys, side="left")
+            # Every value from ``low`` on is at least the score less the tolerance; when the first of them is
+            # also above the score plus the tolerance, so are the rest, and the second search would give
+            # ``low`` again. It is needed only where a norm value lies within the tolerance (ties): searched
+            # there alone, the same keys, so the same indices.
+            upper = shifted + _TIE_TOLERANCE
+            high = low.copy()
+            tied = np.flatnonzero(stretch.take(np.minimum(low, len(stretch) - 1)) <= upper)
+            tied = tied[low[tied] < len(stretch)]
+            if tied.size:
+                high[tied] = np.searchsorted(stretch, upper[tied], side="right")
             if order is not None:
                 low[order], high[order] = low.copy(), high.copy()
             below = cumulative[starts[k] + low]
@@ -169,6 +191,36 @@ class NormGroup(FrozenModel):
             up_to = up_to - bases[k]
             result[present, k] = 100.0 * (below + 0.5 * (up_to - below)) / totals[k]
         return result
+
+    def _bucket_search(
+        self, scale_ids: tuple[str, ...], k: int, stretch: NDArray[np.float64], keys: NDArray[np.float64]
+    ) -> NDArray[np.intp]:
+        """``np.searchsorted(stretch, keys, side="left")``, the same indices, by equal-width buckets.
+
+        The stretch's span is cut into four buckets per value; each bucket knows the index of its left
+        edge. A key's bucket gives a first guess, moved on past at most two values below the key, and then
+        checked: the index is right when the value before it is below the key and the value at it is not
+        (the values are distinct and sorted, so exactly one index passes). Keys that fail, at a bucket's
+        edge or in a crowded bucket, are searched as before. About a third of the binary search's time.
+        """
+        cache: dict[tuple[tuple[str, ...], int], Any] = self.__dict__.setdefault("_bucket_cache", {})
+        if (scale_ids, k) not in cache:
+            buckets = 4 * len(stretch)
+            first, width = float(stretch[0]), float(stretch[-1] - stretch[0]) / buckets or 1.0
+            edges = first + np.arange(buckets + 1) * width
+            cache[(scale_ids, k)] = (first, 1.0 / width, np.searchsorted(stretch, edges, side="left"))
+        first, per_width, edge_index = cache[(scale_ids, k)]
+        last = len(stretch) - 1
+        bucket = np.clip((keys - first) * per_width, 0, len(edge_index) - 1).astype(np.intp)
+        low = edge_index.take(bucket)
+        for _ in range(2):
+            low += (low <= last) & (stretch.take(np.minimum(low, last)) < keys)
+        above = (low > last) | (stretch.take(np.minimum(low, last)) >= keys)
+        below = (low == 0) | (stretch.take(np.maximum(low - 1, 0)) < keys)
+        wrong = np.flatnonzero(~(above & below))
+        if wrong.size:
+            low[wrong] = np.searchsorted(stretch, keys[wrong], side="left")
+        return low
 
     @cached_property
     def _totals(self) -> dict[str, float]:

@@ -504,9 +504,10 @@ class Screener:
         block in the instrument's order, each takes whichever of the six answers gives the lowest fit
         with the others as they stand. So one blank block counts exactly as the answer the fit likes
         least, and each step can only lower the fit. Costs six Thurstonian scorings per blank block of
-        the candidates who left it blank; only what the fit reads is computed for them (the estimates
-        without standard errors, the percentiles of the weighted scales), and each candidate's scores
-        are those of the answer its last step kept, not scored again.
+        the candidates who left it blank (five from the second on: the answer the block holds already
+        was scored by the step before); only what the fit reads is computed for them (the estimates
+        without standard errors, the percentiles of the weighted scales, the fit points), and each
+        candidate's scores are those of the answer its last step kept, not scored again.
         """
         assert self._fit_scorer is not None and self._blank_blocks is not None and self.thurstonian is not None
         from profilefit.core.thurstonian import score as thurstonian_score
@@ -517,30 +518,37 @@ class Screener:
         unread = np.ones(len(self.instrument.scale_ids), dtype=bool)
         unread[[self.instrument.scale_ids.index(s) for s in self._fit_scorer.weighted_scales]] = False
         filled = np.empty((len(responses), len(self.instrument.scale_ids)))
-
+        n_answers = len(BLOCK_ANSWERS)
         # Step k takes every candidate's k-th blank block at once, so the work grows with the most blanks
         # any candidate left, not with the number of blocks.
         order = np.argsort(~blank, axis=1, kind="stable")  # each row's blank blocks first, in block order
         counts = blank.sum(axis=1)
-        n_answers = len(BLOCK_ANSWERS)
         for step in range(int(counts.max(initial=0))):
             rows = np.flatnonzero(counts > step)
             columns = order[rows, step]
             # The six answers of every row's block at once, stacked answer by answer: one scoring call.
+            answer = np.repeat(np.arange(n_answers, dtype=np.int8), rows.size)
+            stacked = np.tile(rows, n_answers)
             trial = np.tile(blocks[rows], (n_answers, 1))
-            trial[np.arange(trial.shape[0]), np.tile(columns, n_answers)] = np.repeat(
-                np.arange(n_answers, dtype=np.int8), rows.size
+            trial[np.arange(trial.shape[0]), np.tile(columns, n_answers)] = answer
+            scales = np.empty((trial.shape[0], len(self.instrument.scale_ids)))
+            # From the second step on, the answer the block holds (its starting answer) is the answers the
+            # step before kept: their estimates are at hand (scoring a person does not depend on the batch).
+            known = (
+                np.zeros(trial.shape[0], dtype=bool)
+                if step == 0
+                else answer == np.tile(blocks[rows, columns], n_answers)
             )
+            scales[known] = filled[stacked[known]]
             # Every block of a trial is answered, so every trial gets scale scores (no minimum to check).
-            scales = thurstonian_score(
-                self.thurstonian, BLOCK_POSITIONS.take(trial.astype(np.intp), axis=0), standard_errors=False
+            scales[~known] = thurstonian_score(
+                self.thurstonian,
+                BLOCK_POSITIONS.take((trial if step == 0 else trial[~known]).astype(np.intp), axis=0),
+                standard_errors=False,
             ).estimate
             read = np.where(unread, np.nan, scales)
             percentiles = self.norms.percentiles(read, self.instrument.scale_ids)
-            stacked = np.tile(rows, n_answers)
-            fit = self._fit_scorer.score(
-                percentiles, missing=missing[stacked], choices=responses.choices[stacked]
-            ).score.reshape(n_answers, rows.size)
+            fit = self._fit_scorer.points(percentiles, choices=responses.choices[stacked]).reshape(n_answers, rows.size)
             # The first lowest answer wins a tie; a fit that cannot be computed (nan) never wins.
             best = np.argmin(np.nan_to_num(fit, nan=np.inf), axis=0)
             computed = ~np.isnan(fit).all(axis=0)

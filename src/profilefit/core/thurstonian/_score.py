@@ -130,10 +130,6 @@ def score(
     (3, 4)
     """
     coded = comparisons(model.design, answers)
-    sd = model.comparison_sd
-    a = model.comparison_loadings / sd[:, None]
-    g = model.threshold / sd
-    precision = np.asarray(np.linalg.inv(model.trait_correlation), dtype=np.float64)
     n_people, n_traits = coded.shape[0], len(model.design.traits)
     estimate = np.zeros((n_people, n_traits))
     se = np.zeros((n_people, n_traits))
@@ -144,23 +140,21 @@ def score(
         se.fill(np.nan)
     if method == "eap" and points**n_traits > 100_000:
         raise ValueError(f"EAP with {points} points on {n_traits} traits needs {points**n_traits} nodes; use MAP")
-    mean, weights = _linear_start(model)
-    start = (mean.astype(np.float32), sparse.csr_matrix(weights.T, dtype=np.float32))
+    solver = _solver(model)
     for first in range(0, n_people, CHUNK):
         rows = slice(first, first + CHUNK)
         d = _SIGN[coded[rows] + 1]
-        eta, cov, ok = _map(
-            d, a, g, precision, start, tol=tol, max_iter=max_iter, full=method == "eap", covariance=standard_errors
-        )
+        eta, cov, ok = _map(d, solver, tol=tol, max_iter=max_iter, full=method == "eap", covariance=standard_errors)
         if method == "eap":
-            eta, cov = _eap(d, a, g, precision, eta, cov, points=points)
+            eta, cov = _eap(d, solver.a, solver.g, solver.precision, eta, cov, points=points)
             se[rows] = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
         elif standard_errors:
             se[rows] = np.sqrt(cov)
         estimate[rows] = eta
         converged[rows] = ok
     marks = np.asarray(answers)
-    answered = ((marks >= 0).any(axis=2)).sum(axis=1) if n_people else np.zeros(0, dtype=np.intp)
+    # Most or least marked; the two columns apart: ``any`` over an axis of length 2 is several times slower.
+    answered = ((marks[..., 0] >= 0) | (marks[..., 1] >= 0)).sum(axis=1) if n_people else np.zeros(0, dtype=np.intp)
     return TraitScores(
         traits=model.design.traits,
         estimate=estimate,
@@ -189,10 +183,15 @@ def _probit_parts(
     return u, _mills(u)
 
 
-def _shift(d: NDArray[np.float32], g: NDArray[np.float64]) -> NDArray[np.float32]:
-    """``d g``, and ``-2 * _TABLE_HIGH`` where the comparison is missing (``d = 0``)."""
-    shift = d * g[:, None] - (2.0 * _TABLE_HIGH) * (d == 0)
-    return shift.astype(np.float32)
+def _shift(d: NDArray[np.float32], g: NDArray[np.float32]) -> NDArray[np.float32]:
+    """``d g``, and ``-2 * _TABLE_HIGH`` where the comparison is missing (``d = 0``).
+
+    In single precision from ``g`` rounded to it: ``d`` is -1, 0 or 1, so ``d g`` is exact either way and
+    these are the very numbers that ``d g`` taken in double and then rounded gives.
+    """
+    shift: NDArray[np.float32] = d * g[:, None]
+    shift[d == 0] = -2.0 * _TABLE_HIGH
+    return shift
 
 
 @cache
@@ -238,12 +237,54 @@ def _log_cdf(u: NDArray[np.float64]) -> NDArray[np.float64]:
     return result
 
 
+@dataclass(frozen=True, eq=False)
+class _Solver:
+    """What Newton's method needs from a model, built once per model (:func:`_solver`).
+
+    ``a`` and ``g`` are the comparisons' loadings and thresholds over their error SDs; ``precision`` the
+    inverse trait correlation; ``start`` :func:`_linear_start`'s ``E d`` and ``W'``. The sparse forms are
+    those :func:`_map` multiplies with; ``curvature`` gives only the lower triangle of the curvature, column
+    by column (:func:`_curvature_map`), which is all the Cholesky factor reads.
+    """
+
+    a: NDArray[np.float64]
+    g: NDArray[np.float64]
+    g32: NDArray[np.float32]
+    precision: NDArray[np.float64]
+    precision_lower: NDArray[np.float64]
+    start_mean: NDArray[np.float32]
+    start_weights_t: sparse.csr_matrix
+    a_s: sparse.csr_matrix
+    a_t: sparse.csr_matrix
+    curvature: sparse.csr_matrix
+
+
+@lru_cache(maxsize=8)  # a few models per process, as _linear_start
+def _solver(model: ThurstonianModel) -> _Solver:
+    sd = model.comparison_sd
+    a = model.comparison_loadings / sd[:, None]
+    g = model.threshold / sd
+    precision = np.asarray(np.linalg.inv(model.trait_correlation), dtype=np.float64)
+    mean, weights = _linear_start(model)
+    k = a.shape[1]
+    rows, columns = _lower_cells(k)
+    return _Solver(
+        a=a,
+        g=g,
+        g32=g.astype(np.float32),
+        precision=precision,
+        precision_lower=np.ascontiguousarray(precision[rows, columns][:, None]),
+        start_mean=mean.astype(np.float32),
+        start_weights_t=sparse.csr_matrix(weights.T, dtype=np.float32),
+        a_s=sparse.csr_matrix(a, dtype=np.float32),
+        a_t=sparse.csr_matrix(a.T, dtype=np.float32),
+        curvature=_curvature_map(a).astype(np.float32),
+    )
+
+
 def _map(
     d: NDArray[np.float32],
-    a: NDArray[np.float64],
-    g: NDArray[np.float64],
-    precision: NDArray[np.float64],
-    start: tuple[NDArray[np.float32], sparse.csr_matrix],
+    solver: _Solver,
     *,
     tol: float,
     max_iter: int,
@@ -252,7 +293,7 @@ def _map(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
     """Newton's method on every row of ``d`` (n, n_comparisons) at once.
 
-    It starts from :func:`_linear_start`'s predictor, given as ``start``: ``E d`` (n_comparisons,) and
+    It starts from :func:`_linear_start`'s predictor, given in ``solver``: ``E d`` (n_comparisons,) and
     ``W'`` (n_traits, n_comparisons).
 
     Returns the MAP (n, n_traits), the inverse Hessian (n, n_traits, n_traits) when ``full``, else only
@@ -266,34 +307,38 @@ def _map(
     negative than the slope at the start was positive, the step went further past the maximum along
     ``s`` than a quadratic would, so it is halved and the point tried again.
     """
-    n, k = d.shape[0], a.shape[1]
+    n, k = d.shape[0], solver.a.shape[1]
+    precision = solver.precision
     d_t = np.ascontiguousarray(d.T, dtype=np.float32)
-    shift_t = _shift(d_t, g)
-    curvature = _curvature_map(a).astype(np.float32)
-    a_t = sparse.csr_matrix(a.T, dtype=np.float32)
-    a_s = sparse.csr_matrix(a, dtype=np.float32)
-    mean, weights_t = start
-    centred = d_t - mean[:, None]
+    shift_t = _shift(d_t, solver.g32)
+    a_t, a_s, curvature = solver.a_t, solver.a_s, solver.curvature
+    centred = d_t - solver.start_mean[:, None]
     centred *= d_t != 0
     # A sparse product (though W is dense): each person's sum is taken in one fixed order whatever the
     # batch, so a person scored alone gets the very same start (einsum's order depends on the batch's
     # size), and no BLAS threads spin on a product this small.
-    eta = (weights_t @ centred).astype(np.float64)
+    eta = (solver.start_weights_t @ centred).astype(np.float64)
     step = np.zeros((k, n))
     slope = np.zeros(n)  # grad' s at the start of the last step
     inverse = np.empty((k, k, n) if full else (k, n))
     converged = np.zeros(n, dtype=bool)
     # The people still iterating, and their comparisons: compacted only when someone finishes, so the
-    # first passes (where nobody does) copy nothing.
+    # first passes (where nobody does) copy nothing. While everyone iterates (``everyone``), the arrays
+    # are used whole rather than through ``active`` (views, not copies; the same numbers).
     active = np.arange(n)
+    everyone = True
     d_active, shift_active = d_t, shift_t
     for _ in range(max_iter):
         if not len(active):
             break
-        e = eta[:, active]
+        # People along the rows of ``e``'s memory (Fortran order), as ``eta[:, active]`` gives them: einsum's
+        # sums below depend on the layout in the last bit, and every pass must meet the same one.
+        e = np.asfortranarray(eta) if everyone else eta[:, active]
         u, mills = _probit_parts(e.astype(np.float32), d_active, a_s, shift_active)
         gradient = (a_t @ (d_active * mills)).astype(np.float64) - np.einsum("kl,ln->kn", precision, e)
-        worse = (gradient * step[:, active]).sum(axis=0) < -slope[active]
+        worse = (gradient * (step if everyone else step[:, active])).sum(axis=0) < -(
+            slope if everyone else slope[active]
+        )
         keep = ~worse
         if worse.any():
             back = active[worse]
@@ -301,15 +346,22 @@ def _map(
             eta[:, back] -= step[:, back]
             slope[back] *= 0.5
             u, mills, gradient = u[:, keep], mills[:, keep], gradient[:, keep]
+            whole = False
+        else:
+            whole = everyone
         rows = active[keep]
         u += mills
         u *= mills  # the curvature weight mills * (u + mills), in place
-        hessian = (curvature @ u).reshape(k, k, -1).astype(np.float64) + precision[:, :, None]
-        chol = _cholesky(hessian)
+        chol = _cholesky((curvature @ u).astype(np.float64) + solver.precision_lower, k)
         newton = _solve(chol, gradient)
-        eta[:, rows] += newton
-        step[:, rows] = newton
-        slope[rows] = (gradient * newton).sum(axis=0)
+        if whole:
+            eta += newton
+            step = newton
+            slope = (gradient * newton).sum(axis=0)
+        else:
+            eta[:, rows] += newton
+            step[:, rows] = newton
+            slope[rows] = (gradient * newton).sum(axis=0)
         done = np.abs(newton).max(axis=0) < tol
         if done.any():
             converged[rows[done]] = True
@@ -318,11 +370,15 @@ def _map(
             still = worse.copy()
             still[np.flatnonzero(keep)[~done]] = True
             active, d_active, shift_active = active[still], d_active[:, still], shift_active[:, still]
+            everyone = False
+        elif not whole:
+            everyone = False
     if len(active) and covariance:  # out of iterations: the curvature where they stopped
         u, mills = _probit_parts(eta[:, active].astype(np.float32), d_active, a_s, shift_active)
         weight = mills * (u + mills)
-        hessian = (curvature @ weight).reshape(k, k, -1).astype(np.float64) + precision[:, :, None]
-        inverse[..., active] = _inverse(_cholesky(hessian), full=full)
+        inverse[..., active] = _inverse(
+            _cholesky((curvature @ weight).astype(np.float64) + solver.precision_lower, k), full=full
+        )
     people_first = inverse.transpose(2, 0, 1) if full else inverse.T
     return np.ascontiguousarray(eta.T), np.ascontiguousarray(people_first), converged
 
@@ -361,30 +417,42 @@ def _linear_start(model: ThurstonianModel) -> tuple[NDArray[np.float64], NDArray
     return 2.0 * p - 1.0, weights
 
 
-def _curvature_map(a: NDArray[np.float64]) -> sparse.csr_matrix:
-    """``O`` with ``O @ w`` = the flattened ``sum_c w_c a_c a_c'``, people along the last axis.
+@cache
+def _lower_cells(k: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Rows and columns of a k x k lower triangle, column by column (rows ``j`` to ``k - 1`` of column ``j``)."""
+    rows = np.concatenate([np.arange(j, k) for j in range(k)])
+    columns = np.concatenate([np.full(k - j, j) for j in range(k)])
+    return rows, columns
 
-    Each comparison touches two traits, so ``a_c a_c'`` has at most four non-zero cells: as a sparse
-    product this is 16 times less work than the dense one on 8 traits, and needs no BLAS threads.
+
+def _curvature_map(a: NDArray[np.float64]) -> sparse.csr_matrix:
+    """``O`` with ``O @ w`` = the lower triangle of ``sum_c w_c a_c a_c'``, column by column, people last.
+
+    Each comparison touches two traits, so ``a_c a_c'`` has at most four non-zero cells (three in the
+    lower triangle): as a sparse product this is many times less work than the dense one on 8 traits,
+    and needs no BLAS threads. Only the lower triangle is formed, as :func:`_cholesky` reads no more.
     """
     k = a.shape[1]
-    outer = (a[:, :, None] * a[:, None, :]).reshape(len(a), k * k)
+    rows, columns = _lower_cells(k)
+    outer = (a[:, :, None] * a[:, None, :])[:, rows, columns]
     return sparse.csr_matrix(outer.T)
 
 
-def _cholesky(h: NDArray[np.float64]) -> NDArray[np.float64]:
+def _cholesky(lower: NDArray[np.float64], k: int) -> NDArray[np.float64]:
     """Lower Cholesky factors of many small matrices at once, shape (k, k, n) (people last).
 
-    numpy's batched ``linalg`` calls LAPACK once per matrix; for thousands of 8 x 8 matrices a loop over
-    the k columns, vectorised across people, is several times faster.
+    ``lower`` is each matrix's lower triangle column by column (:func:`_lower_cells`), shape
+    (k (k + 1) / 2, n). numpy's batched ``linalg`` calls LAPACK once per matrix; for thousands of 8 x 8
+    matrices a loop over the k columns, vectorised across people, is several times faster.
     """
-    k = h.shape[0]
-    chol = np.zeros_like(h)
+    chol = np.zeros((k, k, lower.shape[1]))
+    first = 0
     for j in range(k):
-        chol[j, j] = np.sqrt(h[j, j] - (chol[j, :j] ** 2).sum(axis=0))
+        chol[j, j] = np.sqrt(lower[first] - (chol[j, :j] ** 2).sum(axis=0))
         if j + 1 < k:
             inner = np.einsum("imn,mn->in", chol[j + 1 :, :j], chol[j, :j])
-            chol[j + 1 :, j] = (h[j + 1 :, j] - inner) / chol[j, j]
+            chol[j + 1 :, j] = (lower[first + 1 : first + k - j] - inner) / chol[j, j]
+        first += k - j
     return chol
 
 
