@@ -108,6 +108,46 @@ def test_starting_the_command_line_imports_no_scikit_learn():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_each_command_module_registers_the_commands_the_parser_names_for_it():
+    import argparse
+    import importlib
+
+    from profilefit.apps.cli import _main
+
+    for name, commands in _main._COMMANDS.items():
+        subparsers = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(f"profilefit.apps.cli.{name}").register(subparsers)
+        assert tuple(subparsers.choices) == commands, name
+    full = _main.build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert list(full) == [command for commands in _main._COMMANDS.values() for command in commands]
+    for commands in _main._COMMANDS.values():
+        for command in commands:
+            one = _main.build_parser(command)._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+            assert tuple(one) == commands
+
+
+def test_score_starts_without_the_statistics_the_simulation_and_the_pages():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from profilefit.apps.cli._main import build_parser, _named_command\n"
+        "build_parser(_named_command(['--debug', 'score', 'export.csv', '-o', 'results.csv']))\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('scipy', 'sklearn', 'jinja2')]\n"
+        "assert not loaded, loaded[:5]\n"
+        "assert not [m for m in sys.modules if m.startswith(('profilefit.evidence', 'profilefit.pages'))]\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_train_help_names_the_reference_seed():
+    from profilefit.apps.cli._model_commands import REFERENCE_SEED_HELP
+    from profilefit.data.simulate import REFERENCE_SEED
+
+    assert str(REFERENCE_SEED) == REFERENCE_SEED_HELP
+
+
 def _truncated_parquet(folder):
     pd = pytest.importorskip("pandas")
     pytest.importorskip("pyarrow")

@@ -55,14 +55,17 @@ def _forecast_parser(prog: str) -> argparse.ArgumentParser:
 
 def register_under(audit_parser: argparse.ArgumentParser) -> None:
     """Make ``profilefit audit forecast ...`` run the forecast; leave every other audit command line alone."""
-    forecast = _forecast_parser(f"{audit_parser.prog} {FORECAST}")
+    prog = f"{audit_parser.prog} {FORECAST}"
     plain = audit_parser.parse_known_args
 
     def parse_known_args(  # the subparsers action calls this with the arguments after "audit"
         args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> tuple[argparse.Namespace, list[str]]:
         if args and args[0] == FORECAST:
-            return forecast.parse_known_args(list(args[1:]), namespace)
+            # Built only when asked for: its choices come from profilefit.evidence.forecast, which imports the
+            # simulation (scipy.stats and the rest, about 0.7 s that every other command, `score` included,
+            # would spend at start-up).
+            return _forecast_parser(prog).parse_known_args(list(args[1:]), namespace)
         return plain(args, namespace)
 
     setattr(audit_parser, "parse_known_args", parse_known_args)  # noqa: B010 (an instance attribute on purpose)

@@ -11,6 +11,7 @@ leaves no partial output.
 from __future__ import annotations
 
 import argparse
+import importlib
 import signal
 import sys
 import threading
@@ -22,19 +23,6 @@ from pydantic import ValidationError
 
 from profilefit._extras import EXTRA_OF, missing_extra
 from profilefit._version import installed_version
-from profilefit.apps.cli import (
-    _audit_command,
-    _batch_commands,
-    _calibrate_command,
-    _decision_log_commands,
-    _dif_commands,
-    _instrument_commands,
-    _model_commands,
-    _model_file_commands,
-    _report_commands,
-    _service_commands,
-    _validation_commands,
-)
 from profilefit.apps.cli._exit import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -50,24 +38,34 @@ class Terminated(BaseException):
     """Raised in the main thread on SIGTERM, so that a run cleans up as it does on Ctrl-C."""
 
 
-# Sub-command modules, in the order `profilefit --help` lists them.
-_COMMANDS = (
-    _model_commands,
-    _model_file_commands,
-    _instrument_commands,
-    _calibrate_command,
-    _audit_command,
-    _dif_commands,
-    _batch_commands,
-    _report_commands,
-    _decision_log_commands,
-    _validation_commands,
-    _service_commands,
-)
+# Sub-command modules (under profilefit.apps.cli), in the order `profilefit --help` lists them, with the
+# sub-commands each registers (tests/apps/test_cli_core.py checks these against what each one registers).
+_COMMANDS: dict[str, tuple[str, ...]] = {
+    "_model_commands": ("train", "score-one"),
+    "_model_file_commands": ("model",),
+    "_instrument_commands": ("schema", "reliability", "instrument-check", "norms"),
+    "_calibrate_command": ("calibrate",),
+    "_audit_command": ("audit",),
+    "_dif_commands": ("dif",),
+    "_batch_commands": ("score",),
+    "_report_commands": ("report", "shortlist"),
+    "_decision_log_commands": ("decision-log",),
+    "_validation_commands": ("validate", "role"),
+    "_service_commands": ("serve", "export-results", "purge-expired"),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the argument parser with every sub-command registered."""
+def _command_module(name: str) -> Any:
+    return importlib.import_module(f"profilefit.apps.cli.{name}")
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Build the argument parser with every sub-command registered, or only ``command``'s module's.
+
+    Registering a sub-command imports what its help names (the DIF's groups and languages, the audit's
+    and the reports' pages, the forecast's...), so a command line that names its sub-command builds only
+    that one: ``profilefit score`` starts without the statistics, the simulation and the page layer.
+    """
     parser = argparse.ArgumentParser(
         prog="profilefit",
         description="Screen contact-centre candidates for complex-case support. "
@@ -76,9 +74,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
     parser.add_argument("--version", action="version", version=f"profilefit {installed_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in _COMMANDS:
-        command.register(subparsers)
+    names = [name for name, commands in _COMMANDS.items() if command in commands] or list(_COMMANDS)
+    for name in names:
+        _command_module(name).register(subparsers)
     return parser
+
+
+def _named_command(argv: Sequence[str]) -> str | None:
+    """The sub-command a command line names: its first word that is not an option of ``profilefit`` itself."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word
+    return None
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
@@ -91,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     With ``argv`` left out (the process's own command line), Ctrl-C and SIGTERM are ignored once the
     command has finished, so that its exit code and what it printed stand while the process exits.
     """
-    parser = build_parser()
+    parser = build_parser(_named_command(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

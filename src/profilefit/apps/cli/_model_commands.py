@@ -23,7 +23,11 @@ from profilefit.apps.cli._inputs import (
     read_candidate_text,
 )
 from profilefit.apps.cli._outputs import refused_outputs
-from profilefit.data.simulate import REFERENCE_SEED
+
+#: The reference model's seed as the help prints it: ``profilefit.data.simulate.REFERENCE_SEED``, written
+#: out so that building the parser does not import the simulation (scipy.stats and the rest: about 0.7 s
+#: of every command's start-up, ``score`` included). tests/apps/test_cli_core.py checks the two agree.
+REFERENCE_SEED_HELP = "20261123"
 
 
 def register(subparsers: Any) -> None:
@@ -43,7 +47,7 @@ def register(subparsers: Any) -> None:
     add_layout_options(train)
     train.add_argument("--label-column", default="profile", help="column holding the label (default: profile)")
     train.add_argument("--out", required=True, help="folder for the model, its manifest and model card")
-    train.add_argument("--seed", type=int, default=None, help=f"random seed (reference default: {REFERENCE_SEED})")
+    train.add_argument("--seed", type=int, default=None, help=f"random seed (reference default: {REFERENCE_SEED_HELP})")
     train.add_argument("--folds", type=int, default=5, help="cross-validation folds with --data (default: 5)")
     train.add_argument(
         "--instrument",
@@ -75,6 +79,7 @@ def register(subparsers: Any) -> None:
 def run_train(args: argparse.Namespace) -> int:
     """Train and print the evaluation."""
     # Training imports scikit-learn (about a second): imported when `train` runs, not at start-up.
+    from profilefit.data.simulate import REFERENCE_SEED
     from profilefit.data.training import train_on_labels, train_reference
 
     if args.data:

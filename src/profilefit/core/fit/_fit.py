@@ -393,23 +393,35 @@ class RoleFitScorer:
         through matrix products, whose blocked sums differ in the last bit from one candidate's plain
         sum: :meth:`_parts_row` repeats these steps exactly, and the fit's rounding to 0.1 (and to 0.001
         of its parts) must not depend on the path. exp and log are numpy's on both paths.
+
+        The same additions are done on whole columns, each held contiguous, into arrays allocated once
+        (``out=``): one candidate's floats are those of the plain loops, at about a quarter of the time of
+        adding (n, profiles) arrays scale by scale. exp and log run on the (n, ...) arrays, as before.
         """
         n = standing.shape[0]
+        term = np.empty(n)
         scale_part = np.zeros(n)
-        for j, weight in enumerate(self._weights.tolist()):
-            scale_part = scale_part + standing[:, j] * weight
-        units = _probit(standing)
-        logits = np.zeros((n, len(self._profile_ids)))
-        for j in range(units.shape[1]):
-            logits = logits + units[:, j, None] * self._coef[None, :, j]
-        logits = self._intercept + logits
+        for column, weight in zip(np.ascontiguousarray(standing.T), self._weights.tolist(), strict=True):
+            np.multiply(column, weight, out=term)
+            np.add(scale_part, term, out=scale_part)
+        units = np.ascontiguousarray(_probit(standing).T)  # (n_weighted, n)
+        logits_by_profile = np.zeros((len(self._profile_ids), n))
+        for row, coef in zip(logits_by_profile, self._coef, strict=True):
+            for unit, c in zip(units, coef.tolist(), strict=True):
+                np.multiply(unit, c, out=term)
+                np.add(row, term, out=row)
+        logits = np.ascontiguousarray(logits_by_profile.T)
+        np.add(self._intercept, logits, out=logits)
         shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        shifted_by_profile = np.ascontiguousarray(shifted.T)
         total = np.zeros(n)
-        for k in range(shifted.shape[1]):
-            total = total + shifted[:, k]
+        for values in shifted_by_profile:
+            np.add(total, values, out=total)
         profile_part = np.zeros(n)
-        for k, suitability in enumerate(self._suitability.tolist()):
-            profile_part = profile_part + shifted[:, k] / total * suitability
+        for values, suitability in zip(shifted_by_profile, self._suitability.tolist(), strict=True):
+            np.divide(values, total, out=term)
+            np.multiply(term, suitability, out=term)
+            np.add(profile_part, term, out=profile_part)
         return scale_part, profile_part
 
     def _points(self, standing: NDArray[np.float64], situational: NDArray[np.float64]) -> NDArray[np.float64]:

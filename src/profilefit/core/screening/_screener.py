@@ -566,11 +566,18 @@ class Screener:
 
     def _logits(self, standardised: NDArray[np.float64]) -> NDArray[np.float64]:
         # Term by term in feature order rather than one matrix product, whose blocked sums differ in the
-        # last bit from one candidate's plain sum: _score_row repeats these steps exactly.
-        logits = np.zeros((standardised.shape[0], self._coef.shape[0]))
-        for j in range(standardised.shape[1]):
-            logits = logits + standardised[:, j, None] * self._coef[None, :, j]
-        result: NDArray[np.float64] = logits + self._intercept
+        # last bit from one candidate's plain sum: _score_row repeats these steps exactly. The additions
+        # run on whole contiguous columns into one array per profile (out=): the same floats, about a
+        # fifth of the time of adding (n, profiles) arrays feature by feature.
+        columns = np.ascontiguousarray(standardised.T)
+        term = np.empty(columns.shape[1])
+        by_profile = np.zeros((self._coef.shape[0], columns.shape[1]))
+        for row, coef, intercept in zip(by_profile, self._coef, self._intercept.tolist(), strict=True):
+            for column, c in zip(columns, coef.tolist(), strict=True):
+                np.multiply(column, c, out=term)
+                np.add(row, term, out=row)
+            np.add(row, intercept, out=row)
+        result: NDArray[np.float64] = np.ascontiguousarray(by_profile.T)
         return result
 
     def _standardise(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -862,7 +869,7 @@ def _softmax(logits: NDArray[np.float64]) -> NDArray[np.float64]:
     # summed column by column, as _score_row sums one candidate's (a reduction's order is numpy's own).
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     total = np.zeros(shifted.shape[0])
-    for column in range(shifted.shape[1]):
-        total = total + shifted[:, column]
+    for column in np.ascontiguousarray(shifted.T):
+        np.add(total, column, out=total)
     result: NDArray[np.float64] = shifted / total[:, None]
     return result
