@@ -1,0 +1,141 @@
+"""Per-worker latency of ``POST /v1/score``: why p99 is what it is (docs/performance.md, "The service").
+
+Usage::
+
+    python benchmarks/service_workers.py                 # 50 clients, 3 levels of 5 s, decision log on
+    python benchmarks/service_workers.py --nice -10      # the clients' process at a higher priority (root)
+
+It starts ``profilefit serve`` as ``benchmarks/service.py`` does (two workers, each on its own
+``SO_REUSEPORT`` socket, the decision log on), runs the same clients, and after each level asks
+``ss`` (Linux, iproute2) which worker process holds each client's connection, before the clients
+close them. It prints the overall p50 and p99, then for each worker how many connections the kernel
+gave it, its scores per second and its latency percentiles. Traffic goes to loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import service  # this folder's benchmarks/service.py
+
+PERCENTILES = (1, 10, 25, 50, 75, 90, 95, 99)
+
+
+async def client(
+    port: int, bodies: list[bytes], start: int, until: float, latencies: list[float], done: asyncio.Event
+) -> int:
+    """One keep-alive connection sending assessments until ``until``; it stays open until ``done``; its port."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    local_port = int(writer.get_extra_info("sockname")[1])
+    k = start
+    try:
+        while time.perf_counter() < until:
+            body = bodies[k % len(bodies)]
+            k += 1
+            request = (
+                b"POST /v1/score HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + service.KEY.encode() + b"\r\n"
+                b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
+            sent = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - sent)
+        await done.wait()
+    finally:
+        writer.close()
+    return local_port
+
+
+def owners(port: int) -> dict[int, str]:
+    """The worker process id holding each established connection to ``port``, by the client's port."""
+    listed = subprocess.run(
+        ["ss", "-tnpH", "state", "established", f"sport = :{port}"], capture_output=True, text=True, check=True
+    ).stdout
+    found = {}
+    for line in listed.splitlines():
+        if "pid=" in line:
+            peer = line.split()[3]
+            found[int(peer.rsplit(":", 1)[1])] = line.split("pid=")[1].split(",")[0]
+    return found
+
+
+async def run_level(
+    port: int, bodies: list[bytes], clients: int, seconds: float
+) -> tuple[list[list[float]], list[str]]:
+    """Each client's latencies and the worker that served it."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    done = asyncio.Event()
+    until = time.perf_counter() + seconds
+    tasks = [asyncio.create_task(client(port, bodies, 37 * c, until, latencies[c], done)) for c in range(clients)]
+    await asyncio.sleep(seconds + 0.5)  # every client has had its last answer; the connections are still open
+    held = owners(port)
+    done.set()
+    ports = await asyncio.gather(*tasks)
+    return latencies, [held.get(local, "?") for local in ports]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=50, help="clients per level (default: %(default)s)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="seconds per level (default: %(default)s)")
+    parser.add_argument("--levels", type=int, default=3, help="levels to run (default: %(default)s)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn workers (default: cores)")
+    parser.add_argument("--nice", type=int, help="run the clients at this niceness (below 0 needs root)")
+    args = parser.parse_args()
+    if shutil.which("ss") is None:
+        raise SystemExit("needs ss (iproute2, Linux) to tell which worker holds a connection")
+    bodies = service.assessments(200)
+    if args.nice is not None:
+        os.setpriority(os.PRIO_PROCESS, 0, args.nice)
+    print(
+        f"cores: {os.cpu_count()}, uvicorn workers: {args.workers}, {args.clients} clients, {args.seconds:g} s a level"
+    )
+    print("load average before (1, 5, 15 min): " + ", ".join(f"{value:.2f}" for value in os.getloadavg()))
+    if args.nice is not None:
+        print(f"clients' niceness: {os.getpriority(os.PRIO_PROCESS, 0)}")
+    with tempfile.TemporaryDirectory() as folder:
+        port = service.free_port()
+        server = service.start_server(Path(folder), port, args.workers, decision_log=True)
+        try:
+            asyncio.run(service.run_level(port, bodies, 10, 3.0))  # warm-up: every worker has scored
+            for _ in range(args.levels):
+                latencies, workers = asyncio.run(run_level(port, bodies, args.clients, args.seconds))
+                every = np.concatenate([np.asarray(each) for each in latencies]) * 1000
+                p50, p99 = np.percentile(every, [50, 99])
+                print(f"all: n={every.size} rate={every.size / args.seconds:.0f}/s p50={p50:.1f} p99={p99:.1f}")
+                for worker in sorted(set(workers)):
+                    mine = [c for c, owner in enumerate(workers) if owner == worker]
+                    values = np.concatenate([np.asarray(latencies[c]) for c in mine]) * 1000
+                    shown = ", ".join(
+                        f"p{q}={v:.1f}" for q, v in zip(PERCENTILES, np.percentile(values, PERCENTILES), strict=True)
+                    )
+                    print(
+                        f"  worker {worker}: {len(mine)} connections, {values.size / args.seconds:.0f}/s, "
+                        f"{shown}, max={values.max():.1f}"
+                    )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print("load average after (1, 5, 15 min): " + ", ".join(f"{value:.2f}" for value in os.getloadavg()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
