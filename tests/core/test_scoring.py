@@ -2,7 +2,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from profilefit.core.instrument import load_instrument
@@ -194,13 +194,36 @@ def test_table_lookup_of_percentiles_equals_the_search(column):
 
 
 def _searched_in_one_array(norms: NormGroup, scores: np.ndarray, scale_ids: tuple[str, ...]) -> np.ndarray:
-    """The search as first written: every scale's scores in one search of the whole stacked array, unsorted."""
+    """The search as first written: every scale's scores in one search of the whole stacked array, unsorted.
+
+    Valid for scores within the stacked array's spacing of the norm values (as every real score is);
+    :func:`_searched_plainly` is the rule for any score.
+    """
     values, cumulative, bases, offsets, _ = norms._stacked(scale_ids)
     shifted = scores + offsets
     below = cumulative[np.searchsorted(values, (shifted - 1e-9).ravel(), side="left")].reshape(scores.shape) - bases
     up_to = cumulative[np.searchsorted(values, (shifted + 1e-9).ravel(), side="right")].reshape(scores.shape) - bases
     totals = np.array([float(sum(norms.scales[s].counts)) for s in scale_ids])
     return np.where(np.isnan(scores), np.nan, 100.0 * (below + 0.5 * (up_to - below)) / totals)
+
+
+def _searched_plainly(norms: NormGroup, scores: np.ndarray, scale_ids: tuple[str, ...]) -> np.ndarray:
+    """The rule for any score: one plain binary search of each scale's own stretch of the stacked values.
+
+    The same shifted keys as the search of the whole array (so the same ties within 1e-9), but a score far
+    past a scale's values stays in that scale's stretch: its percentile is 0 or 100, never another scale's.
+    """
+    values, cumulative, bases, offsets, starts = norms._stacked(scale_ids)
+    result = np.full(scores.shape, np.nan)
+    for k, scale_id in enumerate(scale_ids):
+        stretch = values[starts[k] : starts[k + 1]]
+        present = ~np.isnan(scores[:, k])
+        shifted = scores[present, k] + offsets[k]
+        below = cumulative[starts[k] + np.searchsorted(stretch, shifted - 1e-9, side="left")] - bases[k]
+        up_to = cumulative[starts[k] + np.searchsorted(stretch, shifted + 1e-9, side="right")] - bases[k]
+        total = float(sum(norms.scales[scale_id].counts))
+        result[present, k] = 100.0 * (below + 0.5 * (up_to - below)) / total
+    return result
 
 
 @given(
@@ -249,6 +272,7 @@ def test_searching_each_scale_apart_and_sorted_finds_what_one_search_found(
     on_values=st.floats(0.0, 1.0),
     spread=st.sampled_from([1e-6, 1.0, 50.0]),
 )
+@example(n_norm=1, n=255, seed=0, on_values=0.0, spread=50.0)  # scores far past a one-value group (a CI find)
 @settings(max_examples=40, deadline=None)
 def test_the_bucket_search_finds_what_one_search_found_in_any_norm_group(n_norm, n, seed, on_values, spread):
     """Norm groups of one to thousands of values, crowded or spread, keys on, near and between them."""
@@ -263,7 +287,11 @@ def test_the_bucket_search_finds_what_one_search_found_in_any_norm_group(n_norm,
         exact = rng.random(n) < on_values
         picks = values[rng.integers(0, len(values), size=n)] + rng.choice([0.0, 5e-10, -5e-10, 2e-9, -1e-9], size=n)
         scores[exact, k] = picks[exact]
-    expected = _searched_in_one_array(norms, scores, scale_ids)
+    # Scores here reach far past a small group's values (spread 50, one norm value): the plain rule, per scale.
+    expected = _searched_plainly(norms, scores, scale_ids)
     np.testing.assert_array_equal(norms._searched(scores, scale_ids), expected)
     with mock.patch.object(norms_module, "_BUCKET_MIN_ROWS", 1):
         np.testing.assert_array_equal(norms._searched(scores, scale_ids), expected)
+    assert np.nanmin(expected) >= 0.0 and np.nanmax(expected) <= 100.0
+    rows = [norms.percentiles_row(row.tolist(), scale_ids) for row in scores[:20]]  # the one-row path alike
+    np.testing.assert_array_equal(np.array(rows), norms._searched(scores[:20], scale_ids))

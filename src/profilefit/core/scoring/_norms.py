@@ -111,30 +111,33 @@ class NormGroup(FrozenModel):
     def percentiles_row(self, scores: list[float], scale_ids: tuple[str, ...]) -> list[float]:
         """:meth:`percentiles` of one candidate's scale scores, in plain Python (the same searched arithmetic).
 
-        Each score is searched in the whole stacked array, which finds the index a search of its scale's
-        stretch finds (the scales never interleave), and the same float arithmetic follows.
+        Each score is searched in its scale's stretch of the stacked array, as :meth:`_searched` searches
+        it (a score far outside the norm values stays in its own scale's stretch), and the same float
+        arithmetic follows.
         """
-        values, cumulative, bases, offsets, totals = self._stacked_lists(scale_ids)
+        values, cumulative, bases, offsets, totals, starts = self._stacked_lists(scale_ids)
         result = []
-        for score, base, offset, total in zip(scores, bases, offsets, totals, strict=True):
+        for k, (score, base, offset, total) in enumerate(zip(scores, bases, offsets, totals, strict=True)):
             if score != score:  # nan stays nan
                 result.append(math.nan)
                 continue
             shifted = score + offset
-            below = cumulative[bisect.bisect_left(values, shifted - _TIE_TOLERANCE)] - base
-            up_to = cumulative[bisect.bisect_right(values, shifted + _TIE_TOLERANCE)] - base
+            start, end = starts[k], starts[k + 1]
+            below = cumulative[bisect.bisect_left(values, shifted - _TIE_TOLERANCE, start, end)] - base
+            up_to = cumulative[bisect.bisect_right(values, shifted + _TIE_TOLERANCE, start, end)] - base
             result.append(100.0 * (below + 0.5 * (up_to - below)) / total)
         return result
 
     def _stacked_lists(
         self, scale_ids: tuple[str, ...]
-    ) -> tuple[list[float], list[float], list[float], list[float], list[float]]:
+    ) -> tuple[list[float], list[float], list[float], list[float], list[float], list[int]]:
         cache: dict[tuple[str, ...], Any] = self.__dict__.setdefault("_stacked_list_cache", {})
         if scale_ids not in cache:
-            values, cumulative, bases, offsets, _ = self._stacked(tuple(scale_ids))
+            values, cumulative, bases, offsets, starts = self._stacked(tuple(scale_ids))
             totals = [self._totals[scale_id] for scale_id in scale_ids]
-            cache[scale_ids] = (values.tolist(), cumulative.tolist(), bases.tolist(), offsets.tolist(), totals)
-        lists: tuple[list[float], list[float], list[float], list[float], list[float]] = cache[scale_ids]
+            listed = (values.tolist(), cumulative.tolist(), bases.tolist(), offsets.tolist(), totals, list(starts))
+            cache[scale_ids] = listed
+        lists: tuple[list[float], list[float], list[float], list[float], list[float], list[int]] = cache[scale_ids]
         return lists
 
     def _grid_table(self, scale_ids: tuple[str, ...]) -> tuple[float, NDArray[np.float64]]:
