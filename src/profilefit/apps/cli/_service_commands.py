@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import importlib.util
 import logging
 import os
 import secrets
@@ -164,9 +163,6 @@ def run_serve(args: argparse.Namespace) -> int:
         "access_log": False,  # uvicorn's log prints paths, which hold candidate tokens; the app logs routes
         "proxy_headers": True,
     }
-    if importlib.util.find_spec("httptools") is not None:
-        # uvicorn's httptools protocol, writing each answer's head and body in one write (apps/service/_http.py).
-        options["http"] = "profilefit.apps.service._http:CoalescingHttpToolsProtocol"
     if args.workers > 1 and sys.platform == "linux":
         return run_reuse_port(uvicorn.Config("profilefit.apps.service:app_from_env", **options), args.workers)
     uvicorn.run("profilefit.apps.service:app_from_env", workers=args.workers, **options)
