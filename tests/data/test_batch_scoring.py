@@ -283,6 +283,34 @@ def test_neutralise_leaves_ordinary_text_alone():
     ]
 
 
+_CELL_TEXT = st.one_of(
+    st.none(),
+    st.text(max_size=6),
+    st.builds(
+        lambda a, b: a + b, st.sampled_from(["=", "+", "-", "@", "\t", "\r", "'", "''", "'=", "x"]), st.text(max_size=4)
+    ),
+)
+
+
+@given(columns=st.lists(st.lists(_CELL_TEXT, min_size=1, max_size=30), min_size=1, max_size=4), data=st.data())
+@settings(max_examples=80, deadline=None)
+def test_property_the_vectorised_neutralise_is_neutralise_cell_by_cell(columns, data):
+    """Rule: a results file's text cells are neutralised exactly as neutralise() does one cell (nulls stay null),
+    in the columns asked for and only those, whether or not any cell needs it."""
+    pa = pytest.importorskip("pyarrow")
+    from profilefit.data.batch._writers import neutralise_table
+
+    n = min(len(column) for column in columns)
+    names = [f"c{k}" for k in range(len(columns))]
+    table = pa.table({name: pa.array(column[:n], pa.string()) for name, column in zip(names, columns, strict=True)})
+    chosen = data.draw(st.lists(st.sampled_from(names), unique=True))
+    out = neutralise_table(table, chosen)
+    assert out.schema == table.schema
+    for name, column in zip(names, columns, strict=True):
+        expected = [None if cell is None else neutralise(cell) if name in chosen else cell for cell in column[:n]]
+        assert out.column(name).to_pylist() == expected
+
+
 def test_a_failed_run_leaves_no_results_file(screener, tmp_path):
     def records():
         for k in range(30):
