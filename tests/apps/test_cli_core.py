@@ -189,3 +189,24 @@ def test_the_library_names_a_damaged_file_too(screener, tmp_path):
     cut = _truncated_parquet(tmp_path)
     with pytest.raises(ValueError, match=f"^{re.escape(str(cut))}: cannot read this file: "):
         score_batch(screener, cut)
+
+
+@pytest.mark.parametrize("argv", [["--", "score"], ["--debug", "--", "score"], ["scor", "x.csv"]])
+def test_a_usage_error_before_the_command_lists_every_command(argv, capsys):
+    """Only a command line that plainly names its sub-command builds that one alone; any other gets the
+    whole parser, whose error names every command (not just the one the line happens to contain)."""
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    assert "invalid choice" in error and all(f"'{name}'" in error for name in ("score", "train", "serve", "audit"))
+
+
+def test_the_named_command_is_the_first_word_after_debug():
+    from profilefit.apps.cli import _main
+
+    assert _main._named_command(["--debug", "score", "x.csv", "-o", "y.csv"]) == "score"
+    assert _main._named_command(["score", "--debug"]) == "score"
+    assert _main._named_command(["--help", "score"]) is None
+    assert _main._named_command(["--", "score"]) is None
+    assert _main._named_command([]) is None

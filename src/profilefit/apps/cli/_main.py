@@ -81,10 +81,15 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def _named_command(argv: Sequence[str]) -> str | None:
-    """The sub-command a command line names: its first word that is not an option of ``profilefit`` itself."""
+    """The sub-command a command line names: its first word, after ``--debug``.
+
+    ``None`` (every sub-command is registered) when anything else comes first: ``--help``, ``--version``,
+    ``--`` or an unknown option. The whole parser then answers, and an error lists every command.
+    """
     for word in argv:
-        if not word.startswith("-"):
-            return word
+        if word == "--debug":
+            continue
+        return None if word.startswith("-") else word
     return None
 
 
