@@ -85,9 +85,12 @@ def free_port() -> int:
 
 
 def start_server(
-    folder: Path, port: int, workers: int, decision_log: bool, source: Path | None = None
+    folder: Path, port: int, workers: int, decision_log: bool, source: Path | None = None, loop: str | None = None
 ) -> subprocess.Popen[bytes]:
-    """``profilefit serve`` of this code, or of the package in ``source`` (a checkout's ``src``) when given."""
+    """``profilefit serve`` of this code, or of the package in ``source`` (a checkout's ``src``) when given.
+
+    ``loop``: the workers' event loop (``serve --loop``); by default ``serve``'s own default.
+    """
     env = {**os.environ, "PROFILEFIT_API_KEYS": KEY, "PROFILEFIT_SECRET_KEY": "benchmark-secret-" + "x" * 32}
     if source is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(source.resolve()), *filter(None, [os.environ.get("PYTHONPATH")])])
@@ -106,6 +109,7 @@ def start_server(
         f"sqlite:///{folder / 'bench.db'}",
         "--decision-log",
         str(folder / "decisions.jsonl") if decision_log else "none",
+        *(["--loop", loop] if loop else []),
     ]
     server = subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120

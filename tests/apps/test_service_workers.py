@@ -67,3 +67,32 @@ def test_two_workers_each_listen_on_the_port_and_every_score_is_logged(tmp_path)
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=60) == 0
     assert listening_sockets(port) == 0
+
+
+@pytest.mark.parametrize(("given", "loop"), [([], "asyncio"), (["--loop", "uvloop"], "uvloop")])
+def test_serve_runs_its_workers_on_the_event_loop_named(tmp_path, monkeypatch, given, loop):
+    # asyncio by default: uvloop sends a loop turn's answers only when the turn ends (docs/performance.md).
+    import uvicorn
+
+    from profilefit.apps.cli import _service_commands as commands
+    from profilefit.apps.cli._main import build_parser
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PROFILEFIT_API_KEYS", "workers-test-key-0123456789")
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(options))
+    monkeypatch.setattr(commands, "run_reuse_port", lambda config, workers: seen.update(loop=config.loop) or 0)
+    for workers in ("1", "2"):
+        seen.clear()
+        monkeypatch.setattr(commands.os, "environ", dict(os.environ))  # run_serve hands its variables on by os.environ
+        args = build_parser().parse_args(["serve", "--workers", workers, "--decision-log", "none", *given])
+        assert commands.run_serve(args) == 0
+        assert seen["loop"] == loop
+
+
+def test_serve_refuses_an_event_loop_it_does_not_know(capsys):
+    from profilefit.apps.cli._main import build_parser
+
+    with pytest.raises(SystemExit) as stopped:
+        build_parser().parse_args(["serve", "--loop", "trio"])
+    assert stopped.value.code == 2 and "invalid choice: 'trio'" in capsys.readouterr().err
