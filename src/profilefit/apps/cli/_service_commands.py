@@ -4,14 +4,15 @@
 up to date once, and starts uvicorn; each worker builds its app from those variables
 (:func:`profilefit.apps.service.app_from_env`). See docs/service.md.
 
-With more than one worker on Linux, each worker listens on a socket of its own with
-``SO_REUSEPORT``, and the kernel spreads new connections evenly over them (docs/performance.md,
-"The service"); elsewhere the workers share one socket, as uvicorn's ``--workers`` does.
+With more than one worker on Linux, the workers share one listening socket and each takes a new
+connection only while it holds no more connections than the others (:class:`BalancedListener`;
+docs/performance.md, "The service"); elsewhere they share one socket as uvicorn's ``--workers`` does.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import functools
 import logging
 import os
@@ -20,6 +21,8 @@ import signal
 import socket
 import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -172,70 +175,119 @@ def run_serve(args: argparse.Namespace) -> int:
         "loop": args.loop,
     }
     if args.workers > 1 and sys.platform == "linux":
-        return run_reuse_port(uvicorn.Config("profilefit.apps.service:app_from_env", **options), args.workers)
+        return run_workers(uvicorn.Config("profilefit.apps.service:app_from_env", **options), args.workers)
     uvicorn.run("profilefit.apps.service:app_from_env", workers=args.workers, **options)
     return EXIT_OK
 
 
-#: The exit status of a uvicorn worker that could not start (its app, or its socket).
+#: The exit status of a uvicorn worker that could not start (its app).
 STARTUP_FAILURE = 3
 
+#: How long (seconds) a worker that holds more connections than another leaves a new connection for
+#: that one to take, before it takes it itself (the other may be busy, stuck or starting again).
+BALANCE_GRACE = 0.05
 
-def reuse_port_socket(host: str, port: int) -> socket.socket:
-    """A bound TCP socket of one worker, sharing ``host:port`` with the others by ``SO_REUSEPORT``.
 
-    Linux hashes each new connection to one of the listening sockets of the group, so every worker
-    gets its share from the kernel, instead of the first awake worker taking all that are waiting.
-    Only sockets of the same user can join the group (socket(7)). The socket is bound, not yet
-    listening: uvicorn makes it listen once the worker's app has started, so that no connection
-    waits in the queue of a worker that is still loading its model.
-    """
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The bound TCP socket that every worker accepts from (each makes it listen once its app has started)."""
     family, kind, protocol, _, address = socket.getaddrinfo(
         host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
     )[0]
     listener = socket.socket(family, kind, protocol)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    listener.bind(address)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+    except OSError:
+        listener.close()
+        raise
     return listener
 
 
-def reuse_port_worker(config: Any, sockets: list[socket.socket] | None = None) -> None:
-    """One worker process: its own ``SO_REUSEPORT`` socket, then uvicorn's server on it until stopped."""
+class BalancedListener(socket.socket):
+    """The workers' shared listening socket: a worker takes a new connection while it holds no more.
+
+    Each worker publishes how many of the connections it accepted are still open in ``shares`` (shared
+    memory, one slot per worker) whenever it is asked to accept. A worker holding more than another
+    refuses waiting connections (``BlockingIOError``, which asyncio's accept loop reads as "none
+    waiting"), so that the other takes them; :data:`BALANCE_GRACE` seconds after its first refusal
+    since it last accepted, it takes the next one itself (the other may be busy, stuck or starting
+    again). Without this the first worker awake takes every waiting connection, and with
+    ``SO_REUSEPORT`` the kernel's hash gave one worker up to 34 of 50 (docs/performance.md). asyncio's
+    loop calls ``accept`` on this object; uvloop accepts in libuv and never asks it, so with
+    ``--loop uvloop`` the first worker awake takes them.
+    """
+
+    def __init__(
+        self, listener: socket.socket, shares: Any, index: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__(listener.family, listener.type, listener.proto, fileno=listener.detach())
+        self._shares, self._index, self._clock = shares, index, clock
+        self._held: list[socket.socket] = []  # the connections it accepted; a closed one's fileno is -1
+        self._refusing_since: float | None = None
+
+    @property
+    def held(self) -> int:
+        """How many of the connections this worker accepted are still open."""
+        self._held = [connection for connection in self._held if connection.fileno() != -1]
+        return len(self._held)
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        shares, index = self._shares, self._index
+        mine = shares[index] = self.held
+        if any(mine > shares[other] for other in range(len(shares)) if other != index):
+            now = self._clock()
+            if self._refusing_since is None:
+                self._refusing_since = now
+            if now - self._refusing_since < BALANCE_GRACE:
+                raise BlockingIOError(errno.EAGAIN, "left for a worker that holds fewer connections")
+        connection, address = super().accept()
+        self._held.append(connection)
+        shares[index] = mine + 1
+        self._refusing_since = None
+        return connection, address
+
+
+def balanced_worker(config: Any, shares: Any, index: int, sockets: list[socket.socket]) -> None:
+    """Worker ``index``: uvicorn's server on the shared socket, taking its share of new connections."""
     import uvicorn
 
-    try:
-        listener = reuse_port_socket(config.host, config.port)
-    except OSError as error:
-        logging.getLogger("uvicorn.error").error("cannot listen on %s:%s: %s", config.host, config.port, error)
-        sys.exit(STARTUP_FAILURE)
     server = uvicorn.Server(config)
+    listener = BalancedListener(sockets[0], shares, index)
     server.run(sockets=[listener])
     if not server.started:  # the app did not start (uvicorn logged why): the same on every restart
         sys.exit(STARTUP_FAILURE)
 
 
-def run_reuse_port(config: Any, workers: int) -> int:
-    """Run ``workers`` uvicorn worker processes, each on its own ``SO_REUSEPORT`` socket, until stopped.
+def run_workers(config: Any, workers: int) -> int:
+    """Run ``workers`` uvicorn worker processes on one listening socket, balanced, until stopped.
 
-    A worker that dies is started again; one that could not start stops them all (exit status 2).
-    SIGINT or SIGTERM stops the workers gracefully (uvicorn finishes their open requests).
+    A worker that dies is started again in its place; one that could not start stops them all (exit
+    status 2), as does a socket that cannot be bound. SIGINT or SIGTERM stops the workers gracefully
+    (uvicorn finishes their open requests).
     """
+    import multiprocessing
+
     from uvicorn._subprocess import get_subprocess
 
     log = logging.getLogger("uvicorn.error")
+    try:
+        listener = listening_socket(config.host, config.port)
+    except OSError as error:
+        log.error("cannot listen on %s:%s: %s", config.host, config.port, error)
+        return EXIT_USAGE
     config.workers = workers  # as uvicorn's own supervisor sets it for its workers
-    target = functools.partial(reuse_port_worker, config)
+    shares = multiprocessing.get_context("spawn").RawArray("l", workers)
 
-    def start() -> Any:
-        process = get_subprocess(config, target=target, sockets=[])
+    def start(index: int) -> Any:
+        target = functools.partial(balanced_worker, config, shares, index)
+        process = get_subprocess(config, target=target, sockets=[listener])
         process.start()
         return process
 
     stop = threading.Event()
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda *_: stop.set())
-    processes = [start() for _ in range(workers)]
+    processes = [start(index) for index in range(workers)]
     failed = False
     while not stop.wait(0.5):
         for index, process in enumerate(processes):
@@ -247,7 +299,7 @@ def run_reuse_port(config: Any, workers: int) -> int:
                 stop.set()
                 break
             log.info("worker %s exited (%s); starting another", process.pid, process.exitcode)
-            processes[index] = start()
+            processes[index] = start(index)
     for process in processes:
         process.terminate()
     for process in processes:
@@ -255,6 +307,7 @@ def run_reuse_port(config: Any, workers: int) -> int:
         if process.is_alive():
             process.kill()
             process.join()
+    listener.close()
     return EXIT_USAGE if failed else EXIT_OK
 
 

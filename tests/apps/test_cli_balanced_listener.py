@@ -1,0 +1,151 @@
+"""``serve --workers N``: the shared listening socket gives each worker its share of the connections.
+
+:class:`BalancedListener` is driven here by hand, as asyncio's accept loop drives it in each worker:
+two listeners on one socket, a clock the test moves, real loopback connections.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from profilefit.apps.cli._service_commands import BALANCE_GRACE, BalancedListener
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@contextmanager
+def two_workers(clock: Clock) -> Iterator[tuple[list[BalancedListener], list[int], tuple[str, int]]]:
+    """Two workers' listeners on one listening socket, their shared counts, and its address."""
+    bound = socket.socket()
+    bound.bind(("127.0.0.1", 0))
+    bound.listen(128)
+    bound.setblocking(False)
+    shares = [0, 0]
+    listeners = [BalancedListener(bound.dup(), shares, index, clock) for index in range(2)]
+    address = bound.getsockname()
+    bound.close()
+    clients: list[socket.socket] = []
+    try:
+        yield listeners, shares, address
+    finally:
+        for listener in listeners:
+            for held in listener._held:
+                held.close()
+            listener.close()
+        for client in clients:
+            client.close()
+
+
+def connect(address: tuple[str, int], clients: list[socket.socket]) -> None:
+    client = socket.create_connection(address, timeout=5)  # on loopback, waiting to be accepted on return
+    clients.append(client)
+
+
+def try_accept(listener: BalancedListener) -> bool:
+    try:
+        listener.accept()
+    except BlockingIOError:
+        return False
+    return True
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    connections=st.integers(1, 30),
+    order=st.lists(st.integers(0, 1), min_size=1, max_size=12),
+    closed=st.lists(st.tuples(st.integers(0, 1), st.integers(0, 40)), max_size=6),
+)
+def test_property_no_worker_takes_a_connection_while_it_holds_more_than_the_other(connections, order, closed):
+    # Within the grace (the clock never moves) a worker accepts only while it holds no more than the
+    # other last said it holds; every waiting connection wakes both workers, and the one holding fewer
+    # always accepts, so every connection is taken, and without closed ones the split is even.
+    clock, clients = Clock(), []
+    with two_workers(clock) as (workers, shares, address):
+        try:
+            for _ in range(connections):
+                connect(address, clients)
+            taken, turn = 0, 0
+            while taken < connections:
+                first = order[turn % len(order)]
+                turn += 1
+                for index in (first, 1 - first):  # the other worker was woken too
+                    mine, said = workers[index].held, shares[1 - index]
+                    if try_accept(workers[index]):
+                        assert mine <= said
+                        taken += 1
+                        for who, which in closed:  # a client goes away now and then
+                            if who == index and which == taken and workers[who].held:
+                                workers[who]._held[0].close()
+                        break
+                    assert mine > said
+                else:
+                    raise AssertionError("both workers refused a waiting connection")
+            if not closed:
+                assert sorted(worker.held for worker in workers) == [connections // 2, (connections + 1) // 2]
+        finally:
+            for client in clients:
+                client.close()
+
+
+def test_a_burst_of_connections_splits_evenly_whoever_wakes_first():
+    clock, clients = Clock(), []
+    with two_workers(clock) as (workers, shares, address):
+        try:
+            for _ in range(50):
+                connect(address, clients)
+            while sum(worker.held for worker in workers) < 50:
+                for worker in workers:  # each worker takes all it may, as one accept loop does
+                    while try_accept(worker):
+                        pass
+            assert [worker.held for worker in workers] == [25, 25] and shares == [25, 25]
+        finally:
+            for client in clients:
+                client.close()
+
+
+def test_closed_connections_no_longer_count():
+    clock, clients = Clock(), []
+    with two_workers(clock) as (workers, shares, address):
+        try:
+            for _ in range(4):
+                connect(address, clients)
+            assert try_accept(workers[0]) and try_accept(workers[1]) and try_accept(workers[0])
+            assert not try_accept(workers[0])  # 2 against 1
+            for held in list(workers[0]._held):
+                held.close()
+            assert try_accept(workers[0])  # 0 against 1: its closed connections are gone from its count
+            assert shares[0] == 1
+        finally:
+            for client in clients:
+                client.close()
+
+
+@pytest.mark.parametrize("wait", [BALANCE_GRACE / 2, BALANCE_GRACE])
+def test_a_worker_takes_a_waiting_connection_itself_after_the_grace(wait):
+    # The other worker may be busy, stuck or starting again: after the grace, nothing waits for it.
+    clock, clients = Clock(), []
+    with two_workers(clock) as (workers, _, address):
+        try:
+            for _ in range(3):
+                connect(address, clients)
+            assert try_accept(workers[0])
+            assert not try_accept(workers[0])  # 1 against 0: left for the other
+            clock.now += wait
+            assert try_accept(workers[0]) is (wait >= BALANCE_GRACE)
+            if wait >= BALANCE_GRACE:
+                assert not try_accept(workers[0])  # a new grace starts after each accept
+        finally:
+            for client in clients:
+                client.close()
