@@ -256,13 +256,13 @@ def main() -> int:
         print(f"\n{name}, {'with' if log else 'without'} decision log (best of {args.rounds} rounds per level):")
         header = ("clients", 8), ("requests", 9), ("errors", 7), ("p50 ms", 8), ("p99 ms", 8), ("scores/s", 9)
         columns = " ".join(f"{title:>{width}}" for title, width in header)
-        print(columns, f"{'vs lib':>7} {'client CPU':>10} {'server CPU ms/score':>19}  every round")
+        print(columns, f"{'vs lib':>7} {'client CPU':>10} {'server CPU ms/score':>19}  every round: scores/s (p99 ms)")
         for position, clients in enumerate(LEVELS):
             levels = [run[position] for run in runs[k]]
             chosen = max(range(len(levels)), key=lambda r: levels[r][5])
             level = best[k, clients] = levels[chosen]
             _, requests, errors, p50, p99, rate, used = level
-            every = ", ".join(f"{other[5]:,.0f}" for other in levels)
+            every = ", ".join(f"{other[5]:,.0f} ({other[4]:.1f})" for other in levels)
             print(
                 f"{clients:>8} {requests:>9} {errors:>7} {p50:>8.2f} {p99:>8.2f} {rate:>9,.0f} "
                 f"{rate / library:>7.2f} {cpu[k][chosen][position]:>9.0%} {used:>19.3f}   {every}"
