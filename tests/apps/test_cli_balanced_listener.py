@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from profilefit.apps.cli._service_commands import BALANCE_GRACE, BalancedListener
+from profilefit.apps.cli._service_commands import BALANCE_GRACE, NOT_ACCEPTING, BalancedListener
 
 
 class Clock:
@@ -146,6 +146,23 @@ def test_a_worker_takes_a_waiting_connection_itself_after_the_grace(wait):
             assert try_accept(workers[0]) is (wait >= BALANCE_GRACE)
             if wait >= BALANCE_GRACE:
                 assert not try_accept(workers[0])  # a new grace starts after each accept
+        finally:
+            for client in clients:
+                client.close()
+
+
+def test_no_connection_is_left_for_a_worker_that_has_not_accepted_yet():
+    # The supervisor marks a starting worker's slot (and a dead one's, before its replacement starts).
+    clock, clients = Clock(), []
+    with two_workers(clock) as (workers, shares, address):
+        try:
+            shares[1] = NOT_ACCEPTING
+            for _ in range(5):
+                connect(address, clients)
+            assert all(try_accept(workers[0]) for _ in range(5)) and shares[0] == 5
+            assert try_accept(workers[1]) is False and shares[1] == 0  # none waiting; it now says what it holds
+            connect(address, clients)
+            assert not try_accept(workers[0]) and try_accept(workers[1])
         finally:
             for client in clients:
                 client.close()

@@ -187,6 +187,10 @@ STARTUP_FAILURE = 3
 #: that one to take, before it takes it itself (the other may be busy, stuck or starting again).
 BALANCE_GRACE = 0.05
 
+#: A worker's slot in the shared counts until it first accepts (starting, or started again after dying):
+#: no other worker leaves it a connection.
+NOT_ACCEPTING = 2**62
+
 
 def listening_socket(host: str, port: int) -> socket.socket:
     """The bound TCP socket that every worker accepts from (each makes it listen once its app has started)."""
@@ -276,9 +280,10 @@ def run_workers(config: Any, workers: int) -> int:
         log.error("cannot listen on %s:%s: %s", config.host, config.port, error)
         return EXIT_USAGE
     config.workers = workers  # as uvicorn's own supervisor sets it for its workers
-    shares = multiprocessing.get_context("spawn").RawArray("l", workers)
+    shares = multiprocessing.get_context("spawn").RawArray("q", [NOT_ACCEPTING] * workers)
 
     def start(index: int) -> Any:
+        shares[index] = NOT_ACCEPTING
         target = functools.partial(balanced_worker, config, shares, index)
         process = get_subprocess(config, target=target, sockets=[listener])
         process.start()
