@@ -10,7 +10,6 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,14 +25,16 @@ class Clock:
 
 
 @contextmanager
-def two_workers(clock: Clock) -> Iterator[tuple[list[BalancedListener], list[int], tuple[str, int]]]:
-    """Two workers' listeners on one listening socket, their shared counts, and its address."""
+def workers_on_one_socket(
+    clock: Clock, count: int = 2
+) -> Iterator[tuple[list[BalancedListener], list[int], tuple[str, int]]]:
+    """``count`` workers' listeners on one listening socket, their shared slots, and its address."""
     bound = socket.socket()
     bound.bind(("127.0.0.1", 0))
     bound.listen(128)
     bound.setblocking(False)
-    shares = [0, 0]
-    listeners = [BalancedListener(bound.dup(), shares, index, clock) for index in range(2)]
+    shares = [0, 0] * count  # per worker: the connections it holds, how often it has looked
+    listeners = [BalancedListener(bound.dup(), shares, index, clock) for index in range(count)]
     address = bound.getsockname()
     bound.close()
     clients: list[socket.socket] = []
@@ -72,7 +73,7 @@ def test_property_no_worker_takes_a_connection_while_it_holds_more_than_the_othe
     # other last said it holds; every waiting connection wakes both workers, and the one holding fewer
     # always accepts, so every connection is taken, and without closed ones the split is even.
     clock, clients = Clock(), []
-    with two_workers(clock) as (workers, shares, address):
+    with workers_on_one_socket(clock) as (workers, shares, address):
         try:
             for _ in range(connections):
                 connect(address, clients)
@@ -81,7 +82,7 @@ def test_property_no_worker_takes_a_connection_while_it_holds_more_than_the_othe
                 first = order[turn % len(order)]
                 turn += 1
                 for index in (first, 1 - first):  # the other worker was woken too
-                    mine, said = workers[index].held, shares[1 - index]
+                    mine, said = workers[index].held, shares[2 * (1 - index)]
                     if try_accept(workers[index]):
                         assert mine <= said
                         taken += 1
@@ -101,7 +102,7 @@ def test_property_no_worker_takes_a_connection_while_it_holds_more_than_the_othe
 
 def test_a_burst_of_connections_splits_evenly_whoever_wakes_first():
     clock, clients = Clock(), []
-    with two_workers(clock) as (workers, shares, address):
+    with workers_on_one_socket(clock) as (workers, shares, address):
         try:
             for _ in range(50):
                 connect(address, clients)
@@ -109,7 +110,7 @@ def test_a_burst_of_connections_splits_evenly_whoever_wakes_first():
                 for worker in workers:  # each worker takes all it may, as one accept loop does
                     while try_accept(worker):
                         pass
-            assert [worker.held for worker in workers] == [25, 25] and shares == [25, 25]
+            assert [worker.held for worker in workers] == [25, 25] and shares[0::2] == [25, 25]
         finally:
             for client in clients:
                 client.close()
@@ -117,7 +118,7 @@ def test_a_burst_of_connections_splits_evenly_whoever_wakes_first():
 
 def test_closed_connections_no_longer_count():
     clock, clients = Clock(), []
-    with two_workers(clock) as (workers, shares, address):
+    with workers_on_one_socket(clock) as (workers, shares, address):
         try:
             for _ in range(4):
                 connect(address, clients)
@@ -132,37 +133,63 @@ def test_closed_connections_no_longer_count():
                 client.close()
 
 
-@pytest.mark.parametrize("wait", [BALANCE_GRACE / 2, BALANCE_GRACE])
-def test_a_worker_takes_a_waiting_connection_itself_after_the_grace(wait):
-    # The other worker may be busy, stuck or starting again: after the grace, nothing waits for it.
+def test_a_worker_takes_waiting_connections_itself_while_the_other_does_not_look():
+    # The other worker may be busy, stuck, or dead and not yet replaced: after the grace, nothing waits
+    # for it, until it looks for connections again.
     clock, clients = Clock(), []
-    with two_workers(clock) as (workers, _, address):
+    with workers_on_one_socket(clock) as (workers, _, address):
         try:
-            for _ in range(3):
+            for _ in range(7):
                 connect(address, clients)
             assert try_accept(workers[0])
             assert not try_accept(workers[0])  # 1 against 0: left for the other
-            clock.now += wait
-            assert try_accept(workers[0]) is (wait >= BALANCE_GRACE)
-            if wait >= BALANCE_GRACE:
-                assert not try_accept(workers[0])  # a new grace starts after each accept
+            clock.now += BALANCE_GRACE / 2
+            assert not try_accept(workers[0])  # still within the grace
+            clock.now += BALANCE_GRACE / 2
+            assert try_accept(workers[0]) and try_accept(workers[0])  # 3 against 0: the other has not looked
+            assert try_accept(workers[1])  # it looks again, and takes one: 3 against 1
+            assert not try_accept(workers[0])  # left for it again
+            assert try_accept(workers[1]) and try_accept(workers[1])  # 3 against 3
+            assert try_accept(workers[0])  # the seventh
         finally:
             for client in clients:
                 client.close()
 
 
-def test_no_connection_is_left_for_a_worker_that_has_not_accepted_yet():
-    # The supervisor marks a starting worker's slot (and a dead one's, before its replacement starts).
+def test_no_connection_is_left_for_a_worker_that_does_not_listen_yet():
+    # The supervisor marks a starting worker's slot (and a dead one's, for its replacement) until it listens.
     clock, clients = Clock(), []
-    with two_workers(clock) as (workers, shares, address):
+    with workers_on_one_socket(clock) as (workers, shares, address):
         try:
-            shares[1] = NOT_ACCEPTING
+            shares[2] = NOT_ACCEPTING
             for _ in range(5):
                 connect(address, clients)
             assert all(try_accept(workers[0]) for _ in range(5)) and shares[0] == 5
-            assert try_accept(workers[1]) is False and shares[1] == 0  # none waiting; it now says what it holds
+            workers[1].listen(128)  # asyncio makes each worker's socket listen when its server starts
+            assert shares[2] == 0
             connect(address, clients)
             assert not try_accept(workers[0]) and try_accept(workers[1])
+        finally:
+            for client in clients:
+                client.close()
+
+
+def test_with_three_workers_an_old_refusal_does_not_end_the_wait_for_a_later_connection():
+    # A refusal whose connection another worker took says nothing about a connection that comes later:
+    # every worker is woken for each waiting connection and looks (here in the order 0, 1, 2).
+    clock, clients = Clock(), []
+
+    def arrive(workers: list[BalancedListener]) -> list[bool]:
+        connect(address, clients)
+        return [try_accept(worker) for worker in workers]
+
+    with workers_on_one_socket(clock, 3) as (workers, shares, address):
+        try:
+            assert arrive(workers) == [True, False, False]  # [1, 0, 0]
+            assert arrive(workers) == [False, True, False]  # [1, 1, 0]
+            clock.now += 2 * BALANCE_GRACE
+            assert arrive(workers) == [False, False, True]
+            assert shares[0::2] == [1, 1, 1]
         finally:
             for client in clients:
                 client.close()

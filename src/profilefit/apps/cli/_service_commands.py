@@ -183,12 +183,12 @@ def run_serve(args: argparse.Namespace) -> int:
 #: The exit status of a uvicorn worker that could not start (its app).
 STARTUP_FAILURE = 3
 
-#: How long (seconds) a worker that holds more connections than another leaves a new connection for
-#: that one to take, before it takes it itself (the other may be busy, stuck or starting again).
+#: How long (seconds) a worker that holds more connections than another leaves waiting connections for
+#: it while that one does not even look at them (busy, stuck, or dead and not yet replaced); after
+#: that it takes them itself until the other looks again.
 BALANCE_GRACE = 0.05
 
-#: A worker's slot in the shared counts until it first accepts (starting, or started again after dying):
-#: no other worker leaves it a connection.
+#: A worker's count until it listens (starting, or started again after dying): nothing is left for it.
 NOT_ACCEPTING = 2**62
 
 
@@ -210,15 +210,16 @@ def listening_socket(host: str, port: int) -> socket.socket:
 class BalancedListener(socket.socket):
     """The workers' shared listening socket: a worker takes a new connection while it holds no more.
 
-    Each worker publishes how many of the connections it accepted are still open in ``shares`` (shared
-    memory, one slot per worker) whenever it is asked to accept. A worker holding more than another
-    refuses waiting connections (``BlockingIOError``, which asyncio's accept loop reads as "none
-    waiting"), so that the other takes them; :data:`BALANCE_GRACE` seconds after its first refusal
-    since it last accepted, it takes the next one itself (the other may be busy, stuck or starting
-    again). Without this the first worker awake takes every waiting connection, and with
-    ``SO_REUSEPORT`` the kernel's hash gave one worker up to 34 of 50 (docs/performance.md). asyncio's
-    loop calls ``accept`` on this object; uvloop accepts in libuv and never asks it, so with
-    ``--loop uvloop`` the first worker awake takes them.
+    ``shares`` is shared memory with two slots per worker: how many of the connections it accepted
+    are still open, and how many times it has looked for a waiting connection. A worker publishes
+    both whenever asyncio's accept loop calls :meth:`accept` (every worker is woken for each waiting
+    connection) and when it starts listening. While a worker holds more than some other worker, it
+    refuses waiting connections (``BlockingIOError``, which asyncio reads as "none waiting") so that
+    a worker holding fewer takes them; but if none of those has looked for :data:`BALANCE_GRACE`
+    seconds (busy, stuck, or dead and not yet replaced), it takes them itself until one looks again.
+    Without this the first worker awake takes every waiting connection, and with ``SO_REUSEPORT`` the
+    kernel's hash gave one worker up to 34 of 50 (docs/performance.md). uvloop accepts in libuv and
+    never calls :meth:`accept`, so with ``--loop uvloop`` the first worker awake takes them.
     """
 
     def __init__(
@@ -227,7 +228,8 @@ class BalancedListener(socket.socket):
         super().__init__(listener.family, listener.type, listener.proto, fileno=listener.detach())
         self._shares, self._index, self._clock = shares, index, clock
         self._held: list[socket.socket] = []  # the connections it accepted; a closed one's fileno is -1
-        self._refusing_since: float | None = None
+        self._seen: tuple[int, ...] = ()  # the workers it defers to and their looks, when it last counted
+        self._since = 0.0  # since when those workers have not looked
 
     @property
     def held(self) -> int:
@@ -235,19 +237,28 @@ class BalancedListener(socket.socket):
         self._held = [connection for connection in self._held if connection.fileno() != -1]
         return len(self._held)
 
+    def _publish(self) -> int:
+        shares, slot = self._shares, 2 * self._index
+        mine = shares[slot] = self.held
+        shares[slot + 1] += 1
+        return mine
+
+    def listen(self, backlog: int = socket.SOMAXCONN) -> None:
+        super().listen(backlog)
+        self._publish()  # from now on the others leave this worker its share
+
     def accept(self) -> tuple[socket.socket, Any]:
-        shares, index = self._shares, self._index
-        mine = shares[index] = self.held
-        if any(mine > shares[other] for other in range(len(shares)) if other != index):
-            now = self._clock()
-            if self._refusing_since is None:
-                self._refusing_since = now
-            if now - self._refusing_since < BALANCE_GRACE:
+        shares, mine = self._shares, self._publish()
+        fewer = [other for other in range(0, len(shares), 2) if other != 2 * self._index and shares[other] < mine]
+        if fewer:
+            looks, now = tuple(value for other in fewer for value in (other, shares[other + 1])), self._clock()
+            if looks != self._seen:  # one of them has looked since: it is taking connections
+                self._seen, self._since = looks, now
+            if now - self._since < BALANCE_GRACE:
                 raise BlockingIOError(errno.EAGAIN, "left for a worker that holds fewer connections")
         connection, address = super().accept()
         self._held.append(connection)
-        shares[index] = mine + 1
-        self._refusing_since = None
+        shares[2 * self._index] = mine + 1
         return connection, address
 
 
@@ -280,10 +291,10 @@ def run_workers(config: Any, workers: int) -> int:
         log.error("cannot listen on %s:%s: %s", config.host, config.port, error)
         return EXIT_USAGE
     config.workers = workers  # as uvicorn's own supervisor sets it for its workers
-    shares = multiprocessing.get_context("spawn").RawArray("q", [NOT_ACCEPTING] * workers)
+    shares = multiprocessing.get_context("spawn").RawArray("q", [NOT_ACCEPTING, 0] * workers)
 
     def start(index: int) -> Any:
-        shares[index] = NOT_ACCEPTING
+        shares[2 * index] = NOT_ACCEPTING  # until it listens (a dead worker's until its replacement does)
         target = functools.partial(balanced_worker, config, shares, index)
         process = get_subprocess(config, target=target, sockets=[listener])
         process.start()
