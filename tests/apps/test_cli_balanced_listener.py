@@ -6,14 +6,16 @@ two listeners on one socket, a clock the test moves, real loopback connections.
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from profilefit.apps.cli._service_commands import BALANCE_GRACE, NOT_ACCEPTING, BalancedListener
+from profilefit.apps.cli._service_commands import BALANCE_GRACE, HEARTBEAT, NOT_ACCEPTING, BalancedListener
 
 
 class Clock:
@@ -133,9 +135,9 @@ def test_closed_connections_no_longer_count():
                 client.close()
 
 
-def test_a_worker_takes_waiting_connections_itself_while_the_other_does_not_look():
-    # The other worker may be busy, stuck, or dead and not yet replaced: after the grace, nothing waits
-    # for it, until it looks for connections again.
+def test_nothing_is_left_for_a_worker_whose_loop_has_not_turned_lately():
+    # The other worker may be busy with one long request, stuck, or dead and not yet replaced: after
+    # the grace without a heartbeat, nothing waits for it, until its loop turns again.
     clock, clients = Clock(), []
     with workers_on_one_socket(clock) as (workers, _, address):
         try:
@@ -143,13 +145,13 @@ def test_a_worker_takes_waiting_connections_itself_while_the_other_does_not_look
                 connect(address, clients)
             assert try_accept(workers[0])
             assert not try_accept(workers[0])  # 1 against 0: left for the other
-            clock.now += BALANCE_GRACE / 2
-            assert not try_accept(workers[0])  # still within the grace
-            clock.now += BALANCE_GRACE / 2
-            assert try_accept(workers[0]) and try_accept(workers[0])  # 3 against 0: the other has not looked
-            assert try_accept(workers[1])  # it looks again, and takes one: 3 against 1
+            clock.now += BALANCE_GRACE
+            assert not try_accept(workers[0])  # its loop turned just within the grace
+            clock.now += 0.002
+            assert try_accept(workers[0]) and try_accept(workers[0])  # 3 against 0: its loop has not turned
+            workers[1].beat()  # it turns again
             assert not try_accept(workers[0])  # left for it again
-            assert try_accept(workers[1]) and try_accept(workers[1])  # 3 against 3
+            assert try_accept(workers[1]) and try_accept(workers[1]) and try_accept(workers[1])  # 3 against 3
             assert try_accept(workers[0])  # the seventh
         finally:
             for client in clients:
@@ -174,9 +176,30 @@ def test_no_connection_is_left_for_a_worker_that_does_not_listen_yet():
                 client.close()
 
 
-def test_with_three_workers_an_old_refusal_does_not_end_the_wait_for_a_later_connection():
-    # A refusal whose connection another worker took says nothing about a connection that comes later:
-    # every worker is woken for each waiting connection and looks (here in the order 0, 1, 2).
+def test_a_listening_worker_beats_while_its_event_loop_turns():
+    shares = [0, 0]
+    bound = socket.socket()
+    bound.bind(("127.0.0.1", 0))
+    listener = BalancedListener(bound, shares, 0)
+
+    async def serve_a_while() -> list[int]:
+        server = await asyncio.get_running_loop().create_server(asyncio.Protocol, sock=listener)
+        beats = []
+        for _ in range(3):
+            await asyncio.sleep(5 * HEARTBEAT)
+            beats.append(shares[1])
+        server.close()
+        await server.wait_closed()
+        await asyncio.sleep(5 * HEARTBEAT)
+        beats.append(shares[1])
+        return beats
+
+    beats = asyncio.run(serve_a_while())
+    assert beats[0] < beats[1] < beats[2] == beats[3]  # milliseconds of the monotonic clock; none once closed
+    assert abs(beats[2] - time.monotonic() * 1000) < 1000
+
+
+def test_with_three_workers_a_connection_goes_to_a_worker_holding_fewer_whichever_looks_first():
     clock, clients = Clock(), []
 
     def arrive(workers: list[BalancedListener]) -> list[bool]:
@@ -188,6 +211,8 @@ def test_with_three_workers_an_old_refusal_does_not_end_the_wait_for_a_later_con
             assert arrive(workers) == [True, False, False]  # [1, 0, 0]
             assert arrive(workers) == [False, True, False]  # [1, 1, 0]
             clock.now += 2 * BALANCE_GRACE
+            for worker in workers:
+                worker.beat()
             assert arrive(workers) == [False, False, True]
             assert shares[0::2] == [1, 1, 1]
         finally:

@@ -183,10 +183,12 @@ def run_serve(args: argparse.Namespace) -> int:
 #: The exit status of a uvicorn worker that could not start (its app).
 STARTUP_FAILURE = 3
 
-#: How long (seconds) a worker that holds more connections than another leaves waiting connections for
-#: it while that one does not even look at them (busy, stuck, or dead and not yet replaced); after
-#: that it takes them itself until the other looks again.
-BALANCE_GRACE = 0.05
+#: How long (seconds) since a worker's event loop last turned before the others stop leaving it
+#: connections (it is busy with one long request, stuck, or dead and not yet replaced).
+BALANCE_GRACE = 0.1
+
+#: How often (seconds) a worker's event loop says it is turning.
+HEARTBEAT = 0.025
 
 #: A worker's count until it listens (starting, or started again after dying): nothing is left for it.
 NOT_ACCEPTING = 2**62
@@ -211,25 +213,24 @@ class BalancedListener(socket.socket):
     """The workers' shared listening socket: a worker takes a new connection while it holds no more.
 
     ``shares`` is shared memory with two slots per worker: how many of the connections it accepted
-    are still open, and how many times it has looked for a waiting connection. A worker publishes
-    both whenever asyncio's accept loop calls :meth:`accept` (every worker is woken for each waiting
-    connection) and when it starts listening. While a worker holds more than some other worker, it
-    refuses waiting connections (``BlockingIOError``, which asyncio reads as "none waiting") so that
-    a worker holding fewer takes them; but if none of those has looked for :data:`BALANCE_GRACE`
-    seconds (busy, stuck, or dead and not yet replaced), it takes them itself until one looks again.
-    Without this the first worker awake takes every waiting connection, and with ``SO_REUSEPORT`` the
-    kernel's hash gave one worker up to 34 of 50 (docs/performance.md). uvloop accepts in libuv and
-    never calls :meth:`accept`, so with ``--loop uvloop`` the first worker awake takes them.
+    are still open (published whenever it looks for one), and when its event loop last turned (a
+    heartbeat every :data:`HEARTBEAT` seconds, from when it listens). Every worker is woken for each
+    waiting connection, and asyncio's accept loop calls :meth:`accept`. A worker that holds more than
+    another worker whose loop turned within :data:`BALANCE_GRACE` seconds refuses the connection
+    (``BlockingIOError``, which asyncio reads as "none waiting"), and that worker takes it when its
+    loop next polls. A worker whose loop has not turned (busy with one long request, stuck, or dead
+    and not yet replaced) is left nothing. Without this the first worker awake takes every waiting
+    connection, and with ``SO_REUSEPORT`` the kernel's hash gave one worker up to 34 of 50
+    (docs/performance.md). uvloop accepts in libuv and never calls :meth:`accept`, so with
+    ``--loop uvloop`` the first worker awake takes them.
     """
 
     def __init__(
         self, listener: socket.socket, shares: Any, index: int, clock: Callable[[], float] = time.monotonic
     ) -> None:
         super().__init__(listener.family, listener.type, listener.proto, fileno=listener.detach())
-        self._shares, self._index, self._clock = shares, index, clock
+        self._shares, self._slot, self._clock = shares, 2 * index, clock
         self._held: list[socket.socket] = []  # the connections it accepted; a closed one's fileno is -1
-        self._seen: tuple[int, ...] = ()  # the workers it defers to and their looks, when it last counted
-        self._since = 0.0  # since when those workers have not looked
 
     @property
     def held(self) -> int:
@@ -237,28 +238,38 @@ class BalancedListener(socket.socket):
         self._held = [connection for connection in self._held if connection.fileno() != -1]
         return len(self._held)
 
-    def _publish(self) -> int:
-        shares, slot = self._shares, 2 * self._index
-        mine = shares[slot] = self.held
-        shares[slot + 1] += 1
-        return mine
+    def beat(self) -> None:
+        """Say that this worker's event loop is turning (and how many connections it holds)."""
+        self._shares[self._slot] = self.held
+        self._shares[self._slot + 1] = round(self._clock() * 1000)
 
     def listen(self, backlog: int = socket.SOMAXCONN) -> None:
         super().listen(backlog)
-        self._publish()  # from now on the others leave this worker its share
+        self.beat()
+        import asyncio
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # listening outside an event loop: no heartbeat
+            return
+
+        def beat_again() -> None:
+            if self.fileno() != -1:  # until the server closes it
+                self.beat()
+                loop.call_later(HEARTBEAT, beat_again)
+
+        loop.call_later(HEARTBEAT, beat_again)
 
     def accept(self) -> tuple[socket.socket, Any]:
-        shares, mine = self._shares, self._publish()
-        fewer = [other for other in range(0, len(shares), 2) if other != 2 * self._index and shares[other] < mine]
-        if fewer:
-            looks, now = tuple(value for other in fewer for value in (other, shares[other + 1])), self._clock()
-            if looks != self._seen:  # one of them has looked since: it is taking connections
-                self._seen, self._since = looks, now
-            if now - self._since < BALANCE_GRACE:
+        shares, slot = self._shares, self._slot
+        mine = shares[slot] = self.held
+        recent = round(self._clock() * 1000) - BALANCE_GRACE * 1000
+        for other in range(0, len(shares), 2):
+            if other != slot and shares[other] < mine and shares[other + 1] >= recent:
                 raise BlockingIOError(errno.EAGAIN, "left for a worker that holds fewer connections")
         connection, address = super().accept()
         self._held.append(connection)
-        shares[2 * self._index] = mine + 1
+        shares[slot] = mine + 1
         return connection, address
 
 
@@ -291,7 +302,7 @@ def run_workers(config: Any, workers: int) -> int:
         log.error("cannot listen on %s:%s: %s", config.host, config.port, error)
         return EXIT_USAGE
     config.workers = workers  # as uvicorn's own supervisor sets it for its workers
-    shares = multiprocessing.get_context("spawn").RawArray("q", [NOT_ACCEPTING, 0] * workers)
+    shares = multiprocessing.get_context("spawn").RawArray("q", [NOT_ACCEPTING, 0] * workers)  # held, heartbeat
 
     def start(index: int) -> Any:
         shares[2 * index] = NOT_ACCEPTING  # until it listens (a dead worker's until its replacement does)
