@@ -197,6 +197,7 @@ def test_a_listening_worker_beats_while_its_event_loop_turns():
     beats = asyncio.run(serve_a_while())
     assert beats[0] < beats[1] < beats[2] == beats[3]  # milliseconds of the monotonic clock; none once closed
     assert abs(beats[2] - time.monotonic() * 1000) < 1000
+    assert shares[0] == NOT_ACCEPTING  # closed: nothing more is left for it
 
 
 def test_with_three_workers_a_connection_goes_to_a_worker_holding_fewer_whichever_looks_first():

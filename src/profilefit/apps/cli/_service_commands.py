@@ -260,6 +260,11 @@ class BalancedListener(socket.socket):
 
         loop.call_later(HEARTBEAT, beat_again)
 
+    def close(self) -> None:
+        if self.fileno() != -1:  # a worker stopping: nothing more is left for it
+            self._shares[self._slot] = NOT_ACCEPTING
+        super().close()
+
     def accept(self) -> tuple[socket.socket, Any]:
         shares, slot = self._shares, self._slot
         mine = shares[slot] = self.held
