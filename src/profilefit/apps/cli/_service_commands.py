@@ -15,6 +15,7 @@ import argparse
 import errno
 import functools
 import logging
+import math
 import os
 import secrets
 import signal
@@ -184,14 +185,19 @@ def run_serve(args: argparse.Namespace) -> int:
 STARTUP_FAILURE = 3
 
 #: How long (seconds) since a worker's event loop last turned before the others stop leaving it
-#: connections (it is busy with one long request, stuck, or dead and not yet replaced).
+#: connections (it is stuck, blocked in one long request, or dead and not yet replaced).
 BALANCE_GRACE = 0.1
 
 #: How often (seconds) a worker's event loop says it is turning.
 HEARTBEAT = 0.025
 
-#: A worker's count until it listens (starting, or started again after dying): nothing is left for it.
-NOT_ACCEPTING = 2**62
+#: The time constant (seconds) over which a worker's count of connections it took fades: what is
+#: balanced is the connections taken lately, not those held (an idle keep-alive pool is no load).
+RECENT = 1.0
+
+#: How much later (seconds) than this worker's own another worker's heartbeat may come and still be
+#: left connections: a loop that turns late is busy (a long request, a thread holding the GIL).
+LAG_SLACK = 0.005
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -210,42 +216,46 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 class BalancedListener(socket.socket):
-    """The workers' shared listening socket: a worker takes a new connection while it holds no more.
+    """The workers' shared listening socket: each worker takes its share of the new connections.
 
-    ``shares`` is shared memory with two slots per worker: how many of the connections it accepted
-    are still open (published whenever it looks for one), and when its event loop last turned (a
-    heartbeat every :data:`HEARTBEAT` seconds, from when it listens). Every worker is woken for each
-    waiting connection, and asyncio's accept loop calls :meth:`accept`. A worker that holds more than
-    another worker whose loop turned within :data:`BALANCE_GRACE` seconds refuses the connection
+    ``shares`` is shared memory with four slots per worker: how many connections it has taken lately
+    (a count that fades with the time constant :data:`RECENT`), when that count was last set, when
+    its event loop last turned (a heartbeat every :data:`HEARTBEAT` seconds, from when it listens),
+    and how late that heartbeat came. Every worker is woken for each waiting connection, and asyncio's
+    accept loop calls :meth:`accept`. A worker that has taken more lately than another worker whose
+    loop turned within :data:`BALANCE_GRACE` seconds, and whose heartbeat came no more than
+    :data:`LAG_SLACK` seconds later than its own (so is not busier), refuses the connection
     (``BlockingIOError``, which asyncio reads as "none waiting"), and that worker takes it when its
-    loop next polls. A worker whose loop has not turned (busy with one long request, stuck, or dead
-    and not yet replaced) is left nothing. Without this the first worker awake takes every waiting
-    connection, and with ``SO_REUSEPORT`` the kernel's hash gave one worker up to 34 of 50
-    (docs/performance.md). uvloop accepts in libuv and never calls :meth:`accept`, so with
-    ``--loop uvloop`` the first worker awake takes them.
+    loop next polls. A worker whose loop has not turned (stuck, blocked, or dead and not yet
+    replaced), or turns late, or does not listen (starting, or stopping), is left nothing.
+
+    Connections taken long ago do not count: an idle keep-alive pool is no load, and balancing by
+    connections held sent every new connection to a busy worker holding fewer. Without this the first
+    worker awake takes every waiting connection, and with ``SO_REUSEPORT`` the kernel's hash gave one
+    worker up to 34 of 50 (docs/performance.md). uvloop accepts in libuv and never calls
+    :meth:`accept`, so with ``--loop uvloop`` the first worker awake takes them.
     """
 
     def __init__(
         self, listener: socket.socket, shares: Any, index: int, clock: Callable[[], float] = time.monotonic
     ) -> None:
         super().__init__(listener.family, listener.type, listener.proto, fileno=listener.detach())
-        self._shares, self._slot, self._clock = shares, 2 * index, clock
-        self._held: list[socket.socket] = []  # the connections it accepted; a closed one's fileno is -1
+        self._shares, self._slot, self._clock = shares, 4 * index, clock
 
-    @property
-    def held(self) -> int:
-        """How many of the connections this worker accepted are still open."""
-        self._held = [connection for connection in self._held if connection.fileno() != -1]
-        return len(self._held)
+    def taken(self, now: float) -> float:
+        """How many connections this worker has taken lately, as of ``now``."""
+        return faded(self._shares[self._slot], self._shares[self._slot + 1], now)
 
-    def beat(self) -> None:
-        """Say that this worker's event loop is turning (and how many connections it holds)."""
-        self._shares[self._slot] = self.held
-        self._shares[self._slot + 1] = round(self._clock() * 1000)
+    def beat(self, due: float | None = None) -> None:
+        """Say that this worker's event loop is turning (and how late, if the beat was ``due`` earlier)."""
+        now = self._clock()
+        self._shares[self._slot + 2] = now
+        self._shares[self._slot + 3] = 0.0 if due is None else max(0.0, now - due)
 
     def listen(self, backlog: int = socket.SOMAXCONN) -> None:
         super().listen(backlog)
-        self.beat()
+        now = self._clock()
+        self._shares[self._slot : self._slot + 4] = [0.0, now, now, 0.0]  # from now on it gets its share
         import asyncio
 
         try:
@@ -253,29 +263,37 @@ class BalancedListener(socket.socket):
         except RuntimeError:  # listening outside an event loop: no heartbeat
             return
 
-        def beat_again() -> None:
+        def beat_again(due: float) -> None:
             if self.fileno() != -1:  # until the server closes it
-                self.beat()
-                loop.call_later(HEARTBEAT, beat_again)
+                self.beat(due)
+                loop.call_later(HEARTBEAT, beat_again, self._clock() + HEARTBEAT)
 
-        loop.call_later(HEARTBEAT, beat_again)
+        loop.call_later(HEARTBEAT, beat_again, now + HEARTBEAT)
 
     def close(self) -> None:
         if self.fileno() != -1:  # a worker stopping: nothing more is left for it
-            self._shares[self._slot] = NOT_ACCEPTING
+            self._shares[self._slot] = math.inf
         super().close()
 
     def accept(self) -> tuple[socket.socket, Any]:
-        shares, slot = self._shares, self._slot
-        mine = shares[slot] = self.held
-        recent = round(self._clock() * 1000) - BALANCE_GRACE * 1000
-        for other in range(0, len(shares), 2):
-            if other != slot and shares[other] < mine and shares[other + 1] >= recent:
-                raise BlockingIOError(errno.EAGAIN, "left for a worker that holds fewer connections")
+        shares, slot, now = self._shares, self._slot, self._clock()
+        mine, late = self.taken(now), shares[slot + 3] + LAG_SLACK
+        for other in range(0, len(shares), 4):
+            if (
+                other != slot
+                and shares[other + 2] >= now - BALANCE_GRACE
+                and shares[other + 3] <= late
+                and faded(shares[other], shares[other + 1], now) < mine
+            ):
+                raise BlockingIOError(errno.EAGAIN, "left for a worker that has taken fewer connections lately")
         connection, address = super().accept()
-        self._held.append(connection)
-        shares[slot] = mine + 1
+        shares[slot], shares[slot + 1] = mine + 1.0, now
         return connection, address
+
+
+def faded(count: float, since: float, now: float) -> float:
+    """A count set at ``since``, faded to ``now`` with the time constant :data:`RECENT`."""
+    return count * math.exp(-(now - since) / RECENT) if count != math.inf else math.inf
 
 
 def balanced_worker(config: Any, shares: Any, index: int, sockets: list[socket.socket]) -> None:
@@ -307,10 +325,11 @@ def run_workers(config: Any, workers: int) -> int:
         log.error("cannot listen on %s:%s: %s", config.host, config.port, error)
         return EXIT_USAGE
     config.workers = workers  # as uvicorn's own supervisor sets it for its workers
-    shares = multiprocessing.get_context("spawn").RawArray("q", [NOT_ACCEPTING, 0] * workers)  # held, heartbeat
+    # Per worker: connections taken lately, when that was set, its heartbeat and how late it came.
+    shares = multiprocessing.get_context("spawn").RawArray("d", [math.inf, 0.0, 0.0, 0.0] * workers)
 
     def start(index: int) -> Any:
-        shares[2 * index] = NOT_ACCEPTING  # until it listens (a dead worker's until its replacement does)
+        shares[4 * index] = math.inf  # nothing is left for it until it listens (nor for a dead one's replacement)
         target = functools.partial(balanced_worker, config, shares, index)
         process = get_subprocess(config, target=target, sockets=[listener])
         process.start()
