@@ -195,10 +195,6 @@ HEARTBEAT = 0.025
 #: balanced is the connections taken lately, not those held (an idle keep-alive pool is no load).
 RECENT = 1.0
 
-#: How much later (seconds) than this worker's own another worker's heartbeat may come and still be
-#: left connections: a loop that turns late is busy (a long request, a thread holding the GIL).
-LAG_SLACK = 0.005
-
 
 def listening_socket(host: str, port: int) -> socket.socket:
     """The bound TCP socket that every worker accepts from (each makes it listen once its app has started)."""
@@ -218,16 +214,16 @@ def listening_socket(host: str, port: int) -> socket.socket:
 class BalancedListener(socket.socket):
     """The workers' shared listening socket: each worker takes its share of the new connections.
 
-    ``shares`` is shared memory with four slots per worker: how many connections it has taken lately
-    (a count that fades with the time constant :data:`RECENT`), when that count was last set, when
-    its event loop last turned (a heartbeat every :data:`HEARTBEAT` seconds, from when it listens),
-    and how late that heartbeat came. Every worker is woken for each waiting connection, and asyncio's
-    accept loop calls :meth:`accept`. A worker that has taken more lately than another worker whose
-    loop turned within :data:`BALANCE_GRACE` seconds, and whose heartbeat came no more than
-    :data:`LAG_SLACK` seconds later than its own (so is not busier), refuses the connection
-    (``BlockingIOError``, which asyncio reads as "none waiting"), and that worker takes it when its
-    loop next polls. A worker whose loop has not turned (stuck, blocked, or dead and not yet
-    replaced), or turns late, or does not listen (starting, or stopping), is left nothing.
+    ``shares`` is shared memory with three slots per worker: how many connections it has taken lately
+    (a count that fades with the time constant :data:`RECENT`), when that count was last set, and when
+    its event loop last turned (a heartbeat every :data:`HEARTBEAT` seconds, from when it listens).
+    Every worker is woken for each waiting connection, and asyncio's accept loop calls :meth:`accept`.
+    A worker that has taken more lately than another worker whose loop turned within
+    :data:`BALANCE_GRACE` seconds refuses the connection (``BlockingIOError``, which asyncio reads as
+    "none waiting"), and that worker takes it when its loop next polls. A worker whose loop has not
+    turned (stuck, blocked, or dead and not yet replaced), or that does not listen (starting, or
+    stopping), is left nothing. How busy a worker is does not count: a rule that left nothing to a
+    worker whose heartbeat came late split bursts of new connections unevenly under load (14/36).
 
     Connections taken long ago do not count: an idle keep-alive pool is no load, and balancing by
     connections held sent every new connection to a busy worker holding fewer. Without this the first
@@ -240,22 +236,20 @@ class BalancedListener(socket.socket):
         self, listener: socket.socket, shares: Any, index: int, clock: Callable[[], float] = time.monotonic
     ) -> None:
         super().__init__(listener.family, listener.type, listener.proto, fileno=listener.detach())
-        self._shares, self._slot, self._clock = shares, 4 * index, clock
+        self._shares, self._slot, self._clock = shares, 3 * index, clock
 
     def taken(self, now: float) -> float:
         """How many connections this worker has taken lately, as of ``now``."""
         return faded(self._shares[self._slot], self._shares[self._slot + 1], now)
 
-    def beat(self, due: float | None = None) -> None:
-        """Say that this worker's event loop is turning (and how late, if the beat was ``due`` earlier)."""
-        now = self._clock()
-        self._shares[self._slot + 2] = now
-        self._shares[self._slot + 3] = 0.0 if due is None else max(0.0, now - due)
+    def beat(self) -> None:
+        """Say that this worker's event loop is turning."""
+        self._shares[self._slot + 2] = self._clock()
 
     def listen(self, backlog: int = socket.SOMAXCONN) -> None:
         super().listen(backlog)
         now = self._clock()
-        self._shares[self._slot : self._slot + 4] = [0.0, now, now, 0.0]  # from now on it gets its share
+        self._shares[self._slot : self._slot + 3] = [0.0, now, now]  # from now on it gets its share
         import asyncio
 
         try:
@@ -263,12 +257,12 @@ class BalancedListener(socket.socket):
         except RuntimeError:  # listening outside an event loop: no heartbeat
             return
 
-        def beat_again(due: float) -> None:
+        def beat_again() -> None:
             if self.fileno() != -1:  # until the server closes it
-                self.beat(due)
-                loop.call_later(HEARTBEAT, beat_again, self._clock() + HEARTBEAT)
+                self.beat()
+                loop.call_later(HEARTBEAT, beat_again)
 
-        loop.call_later(HEARTBEAT, beat_again, now + HEARTBEAT)
+        loop.call_later(HEARTBEAT, beat_again)
 
     def close(self) -> None:
         if self.fileno() != -1:  # a worker stopping: nothing more is left for it
@@ -277,12 +271,11 @@ class BalancedListener(socket.socket):
 
     def accept(self) -> tuple[socket.socket, Any]:
         shares, slot, now = self._shares, self._slot, self._clock()
-        mine, late = self.taken(now), shares[slot + 3] + LAG_SLACK
-        for other in range(0, len(shares), 4):
+        mine = self.taken(now)
+        for other in range(0, len(shares), 3):
             if (
                 other != slot
                 and shares[other + 2] >= now - BALANCE_GRACE
-                and shares[other + 3] <= late
                 and faded(shares[other], shares[other + 1], now) < mine
             ):
                 raise BlockingIOError(errno.EAGAIN, "left for a worker that has taken fewer connections lately")
@@ -325,11 +318,11 @@ def run_workers(config: Any, workers: int) -> int:
         log.error("cannot listen on %s:%s: %s", config.host, config.port, error)
         return EXIT_USAGE
     config.workers = workers  # as uvicorn's own supervisor sets it for its workers
-    # Per worker: connections taken lately, when that was set, its heartbeat and how late it came.
-    shares = multiprocessing.get_context("spawn").RawArray("d", [math.inf, 0.0, 0.0, 0.0] * workers)
+    # Per worker: connections taken lately, when that was set, its heartbeat (see BalancedListener).
+    shares = multiprocessing.get_context("spawn").RawArray("d", [math.inf, 0.0, 0.0] * workers)
 
     def start(index: int) -> Any:
-        shares[4 * index] = math.inf  # nothing is left for it until it listens (nor for a dead one's replacement)
+        shares[3 * index] = math.inf  # nothing is left for it until it listens (nor for a dead one's replacement)
         target = functools.partial(balanced_worker, config, shares, index)
         process = get_subprocess(config, target=target, sockets=[listener])
         process.start()
