@@ -125,28 +125,33 @@ def start_server(
     raise SystemExit("profilefit serve did not become ready within 120 s")
 
 
+async def score_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, body: bytes) -> tuple[float, bool]:
+    """One ``POST /v1/score`` of ``body`` on a keep-alive connection: seconds until the whole answer, and 200 or not."""
+    request = (
+        b"POST /v1/score HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + KEY.encode() + b"\r\n"
+        b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
+    sent = time.perf_counter()
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    await reader.readexactly(length)
+    return time.perf_counter() - sent, head.startswith(b"HTTP/1.1 200")
+
+
 async def client(port: int, bodies: list[bytes], start: int, until: float, latencies: list[float]) -> int:
     """One keep-alive connection sending assessments until ``until``; return the number of errors."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     errors, k = 0, start
     try:
         while time.perf_counter() < until:
-            body = bodies[k % len(bodies)]
+            seconds, ok = await score_once(reader, writer, bodies[k % len(bodies)])
             k += 1
-            request = (
-                b"POST /v1/score HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + KEY.encode() + b"\r\n"
-                b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-            )
-            sent = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            await reader.readexactly(length)
-            latencies.append(time.perf_counter() - sent)
-            errors += not head.startswith(b"HTTP/1.1 200")
+            latencies.append(seconds)
+            errors += not ok
     finally:
         writer.close()
     return errors

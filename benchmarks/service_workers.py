@@ -46,21 +46,9 @@ async def client(
     k = start
     try:
         while time.perf_counter() < until:
-            body = bodies[k % len(bodies)]
+            seconds, _ = await service.score_once(reader, writer, bodies[k % len(bodies)])
             k += 1
-            request = (
-                b"POST /v1/score HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + service.KEY.encode() + b"\r\n"
-                b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-            )
-            sent = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            await reader.readexactly(length)
-            latencies.append(time.perf_counter() - sent)
+            latencies.append(seconds)
         await done.wait()
     finally:
         writer.close()

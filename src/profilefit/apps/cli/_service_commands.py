@@ -5,7 +5,7 @@ up to date once, and starts uvicorn; each worker builds its app from those varia
 (:func:`profilefit.apps.service.app_from_env`). See docs/service.md.
 
 With more than one worker on Linux, the workers share one listening socket and each takes a new
-connection only while it holds no more connections than the others (:class:`BalancedListener`;
+connection only while it has taken no more lately than the others (:class:`BalancedListener`;
 docs/performance.md, "The service"); elsewhere they share one socket as uvicorn's ``--workers`` does.
 """
 
