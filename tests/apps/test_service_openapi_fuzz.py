@@ -71,6 +71,13 @@ def test_property_api_passes_every_schemathesis_check_in_every_phase(api_app):
             "seed": int(os.environ.get("PROFILEFIT_FUZZ_SEED", "20261207")),
             "max-time": ENGINE_SECONDS,
             "generation": {"max-examples": 5},
+            # In the stateful phase a request schemathesis made invalid (a required part removed) can be made
+            # valid again before it is sent: the link fills the removed field from the step before, the
+            # operation's headers put the removed key back. It then reports a valid request accepted as
+            # "schema-violating" (schemathesis issue #2983, open in 4.32.5; seen here with send_test's
+            # partner_test_id and Authorization both restored). Negative data stays checked in the coverage
+            # and fuzzing phases, whose requests nothing rewrites.
+            "phases": {"stateful": {"checks": {"negative_data_rejection": {"enabled": False}}}},
             "operations": [
                 {"include-path-regex": "^/v1/", "headers": dict(support.AUTH)},
                 {"include-path-regex": "^/greenhouse/", "headers": dict(GH)},
