@@ -16,6 +16,7 @@ import json
 import math
 from typing import Any
 
+import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,7 +25,14 @@ from profilefit.core.fit import builtin_roles, load_role
 from profilefit.core.instrument import BLOCK_ANSWERS, Instrument, load_instrument
 from profilefit.core.scoring import Responses
 from profilefit.core.screening import Screener, ScreeningResult
-from profilefit.core.validity import validity_flags, validity_row
+from profilefit.core.validity import (
+    FLAG_IDS,
+    _ideal_answers,
+    forced_choice_validity_row,
+    role_order_table,
+    validity_flags,
+    validity_row,
+)
 from tests.strategies import assessments, roles
 
 #: Numbers of the two paths may differ by this much (absolute); see the module docstring.
@@ -143,12 +151,78 @@ def test_validity_row_equals_the_batch_flags(record):
     assert_same(row.idealised_index, float(flags.idealised_index[0]))
 
 
+@st.composite
+def careless_2(draw: st.DrawFn, instrument: Instrument, role: str | None) -> dict[str, Any]:
+    """A 2.0 assessment answered at random with blanks, or in a pattern the validity flags look for."""
+    record: dict[str, Any] = draw(assessments(instrument))
+    pattern = draw(st.sampled_from(["random", "one answer", "desirable", "role", "blank"]))
+    constant = draw(st.sampled_from(BLOCK_ANSWERS))
+    ideal, _ = _ideal_answers(instrument)
+    pull = None if role is None else load_role(role)
+    order = (
+        None
+        if pull is None
+        else role_order_table(instrument, np.array([pull.pull(s.scale, s.reverse) for s in instrument.statements]))[0]
+    )
+    for block, block_id in enumerate(instrument.block_ids):
+        answer = draw(st.sampled_from(BLOCK_ANSWERS))
+        if pattern == "one answer":
+            answer = constant
+        elif pattern == "desirable" and ideal[block].any():  # idealised responding, as the flag reads it
+            answer = BLOCK_ANSWERS[int(np.flatnonzero(ideal[block])[0])]
+        elif pattern == "role" and order is not None and order[block, 1:].any():  # the role's order
+            answer = BLOCK_ANSWERS[int(np.flatnonzero(order[block, 1:])[0])]
+        if (pattern == "blank" and draw(st.booleans())) or draw(st.integers(0, 15)) == 0:
+            record.pop(block_id, None)
+        else:
+            record[block_id] = answer
+    if draw(st.booleans()):  # too fast, or a plausible time
+        record["completion_seconds"] = draw(st.sampled_from([30.0, 299.5, 900.0, 1e4]))
+    return record
+
+
 @given(data=st.data(), role=st.sampled_from(ROLES))
 def test_forced_choice_gives_the_batch_decision_on_2_0(data, role):
+    """The one-row path on 2.0; the Thurstonian scores and standard errors exactly the batch's floats."""
     scorer = screener("reference-2.0", None if role is None else load_role(role).id, None)
-    record = data.draw(assessments(scorer.instrument))
-    for block_id in scorer.instrument.block_ids:  # answered, or (about one in eight) left blank
-        answer = data.draw(st.one_of(st.sampled_from(BLOCK_ANSWERS), st.none()))
-        if answer is not None:
-            record[block_id] = answer
-    assert_same(scorer.score(record).model_dump(), batch_result(scorer, record)[0].model_dump())
+    record = data.draw(careless_2(scorer.instrument, role))
+    one, (batch, _) = scorer.score(record), batch_result(scorer, record)
+    assert_same(one.model_dump(), batch.model_dump())
+    assert [(s.score, s.standard_error) for s in one.scales] == [(s.score, s.standard_error) for s in batch.scales]
+    assert ScreeningResult.model_validate(one.model_dump()).model_dump() == one.model_dump()
+
+
+@given(data=st.data(), role=st.sampled_from(ROLES))
+def test_forced_choice_validity_row_equals_the_batch_flags(data, role):
+    scorer = screener("reference-2.0", None if role is None else load_role(role).id, None)
+    record = data.draw(careless_2(scorer.instrument, role))
+    responses = Responses.from_records(scorer.instrument, [scorer.validate(record).model_dump()])
+    scores = scorer.score_responses(responses).scores
+    flags = validity_flags(responses, scores, scorer._role_pull)
+    row = forced_choice_validity_row(
+        scorer.instrument,
+        responses.blocks[0].tolist(),
+        responses.checks[0].tolist(),
+        float(responses.seconds[0]),
+        scores.scales[0].tolist(),
+        scores.situational[0].tolist(),
+        scorer._role_order,
+    )
+    assert row.ids() == flags.ids(0)
+    assert [row.detail(flag) for flag in FLAG_IDS] == [flags.detail(0, flag) for flag in FLAG_IDS]
+    assert row.any == bool(flags.any[0])
+    assert_same(row.idealised_index, float(flags.idealised_index[0]))
+
+
+@given(data=st.data(), role=st.sampled_from(ROLES))
+def test_one_row_writes_the_batch_decision_record_on_2_0(tmp_path_factory, data, role):
+    log = str(tmp_path_factory.mktemp("log") / "decisions.jsonl")
+    scorer = Screener(artifact("reference-2.0"), role=role, decision_log=log)
+    record = data.draw(careless_2(scorer.instrument, role))
+    scorer.score(record)
+    with open(log, encoding="utf-8") as lines:
+        written = json.loads(lines.readlines()[-1])
+    _, batch = batch_result(scorer, record)
+    expected = scorer.decision_records(batch, inputs=[scorer.validate(record)])[0]
+    written.pop("time"), expected.pop("time")
+    assert_same(written, json.loads(json.dumps(expected)))

@@ -27,6 +27,7 @@ from profilefit.core.thurstonian import (
     comparisons,
     empirical_reliability,
     example_model,
+    map_row,
     require_identifiable,
     score,
     simulate_answers,
@@ -146,16 +147,41 @@ def test_people_out_of_iterations_are_marked_and_still_get_standard_errors():
 
 
 @settings(max_examples=25)
-@given(st.integers(0, 2**32 - 1), st.integers(1, 40))
-def test_scores_do_not_depend_on_who_else_is_in_the_batch(seed, n):
-    people = simulate_answers(MODEL, n, seed=seed).answers
+@given(st.integers(0, 2**32 - 1), st.integers(1, 40), st.sampled_from([0.0, 0.2]))
+def test_scores_do_not_depend_on_who_else_is_in_the_batch(seed, n, missing):
+    """Bit for bit: shuffled, alone, or in a batch where a person is the last one still iterating."""
+    people = np.asarray(simulate_answers(MODEL, n, seed=seed).answers).copy()
+    people[np.random.default_rng(seed).random(people.shape[:2]) < missing] = -1
     order = np.random.default_rng(seed).permutation(n)
     together = score(MODEL, people)
     shuffled = score(MODEL, people[order])
-    np.testing.assert_allclose(shuffled.estimate, together.estimate[order], atol=1e-9)
-    np.testing.assert_allclose(shuffled.standard_error, together.standard_error[order], atol=1e-9)
-    alone = score(MODEL, people[:1])
-    np.testing.assert_allclose(alone.estimate[0], together.estimate[0], atol=1e-9)
+    np.testing.assert_array_equal(shuffled.estimate, together.estimate[order])
+    np.testing.assert_array_equal(shuffled.standard_error, together.standard_error[order])
+    for row in range(min(n, 5)):
+        alone = score(MODEL, people[row : row + 1])
+        np.testing.assert_array_equal(alone.estimate[0], together.estimate[row])
+        np.testing.assert_array_equal(alone.standard_error[0], together.standard_error[row])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_traits=st.integers(3, 8),
+    missing=st.sampled_from([0.0, 0.1, 0.5, 1.0]),
+    tol=st.sampled_from([1e-2, 1e-3]),
+    max_iter=st.sampled_from([1, 2, 3, 50]),
+)
+def test_one_person_in_python_floats_gets_the_batch_numbers_bit_for_bit(seed, n_traits, missing, tol, max_iter):
+    """map_row (the service's one-candidate path) against score on a batch: the same floats and convergence."""
+    model = example_model(balanced_design(n_traits=n_traits, n_blocks=2 * n_traits, seed=seed % 1000), seed=seed)
+    answers = np.asarray(simulate_answers(model, 12, seed=seed).answers).copy()
+    answers[np.random.default_rng(seed).random(answers.shape[:2]) < missing] = -1
+    batch = score(model, answers, tol=tol, max_iter=max_iter)
+    for row in range(len(answers)):
+        estimate, errors, converged = map_row(model, answers[row], tol=tol, max_iter=max_iter)
+        assert estimate == batch.estimate[row].tolist()
+        assert errors == batch.standard_error[row].tolist()
+        assert converged == bool(batch.converged[row])
 
 
 @settings(max_examples=25)

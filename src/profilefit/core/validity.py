@@ -192,6 +192,11 @@ class RowValidity:
     n_items: int
     idealised_index: float
     virtue_claims: int
+    forced_choice: bool = False
+    ideal_blocks: int | None = None
+    rated_blocks: int | None = None
+    role_blocks: int | None = None
+    role_rated: int | None = None
 
     @property
     def any(self) -> bool:
@@ -206,7 +211,7 @@ class RowValidity:
         """A plain English explanation of one flag (the text :meth:`ValidityFlags.detail` gives)."""
         return _detail(
             flag,
-            forced_choice=False,
+            forced_choice=self.forced_choice,
             modal_count=self.modal_count,
             n_items=self.n_items,
             missing_items=self.missing_items,
@@ -217,6 +222,10 @@ class RowValidity:
             contradictory_scales=self.contradictory_scales,
             idealised_index=self.idealised_index,
             virtue_claims=self.virtue_claims,
+            ideal_blocks=self.ideal_blocks,
+            rated_blocks=self.rated_blocks,
+            role_blocks=self.role_blocks,
+            role_rated=self.role_rated,
         )
 
 
@@ -703,6 +712,25 @@ def _role_order(
     In the role's order: a statement the role pulls most was marked most and one it pulls least, least.
     ``flat_codes`` are :func:`_flat_codes` of the candidates' blocks.
     """
+    table, pulled = role_order_table(instrument, role_pull)
+    in_order = table.ravel().take(flat_codes)
+    counted = answered & pulled[None, :]
+    return in_order.sum(axis=1).astype(np.int64), counted.sum(axis=1).astype(np.int64)
+
+
+def role_order_table(
+    instrument: Instrument, role_pull: NDArray[np.float64]
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Which answers are in the role's order, and which blocks the role pulls differently.
+
+    The first is per block and answer code + 1 (column 0: unanswered), the second per block (see
+    :func:`_role_order`).
+
+    Raises
+    ------
+    ValueError
+        When ``role_pull`` is not one finite number per statement.
+    """
     from profilefit.core.scoring import BLOCK_POSITIONS
 
     pull = np.asarray(role_pull, dtype=np.float64)
@@ -715,13 +743,10 @@ def _role_order(
     top = per_block == per_block.max(axis=1, keepdims=True)
     bottom = per_block == per_block.min(axis=1, keepdims=True)
     pulled = per_block.max(axis=1) > per_block.min(axis=1)
-    # Block by answer (column 0: unanswered): the answer marks in the role's order.
     most, least = BLOCK_POSITIONS[:-1, 0].astype(np.intp), BLOCK_POSITIONS[:-1, 1].astype(np.intp)
     table = np.zeros((len(instrument.blocks), len(BLOCK_POSITIONS)), dtype=bool)
     table[:, 1:] = top[:, most] & bottom[:, least] & pulled[:, None]
-    in_order = table.ravel().take(flat_codes)
-    counted = answered & pulled[None, :]
-    return in_order.sum(axis=1).astype(np.int64), counted.sum(axis=1).astype(np.int64)
+    return table, pulled
 
 
 def _flat_codes(blocks: NDArray[np.integer]) -> NDArray[np.intp]:
@@ -825,6 +850,119 @@ def _forced_choice_flags(
     )
 
 
+def forced_choice_validity_row(
+    instrument: Instrument,
+    blocks: list[int],
+    checks: list[float],
+    seconds: float,
+    scales: list[float],
+    situational: list[float],
+    role_order: tuple[list[list[bool]], list[bool]] | None = None,
+) -> RowValidity:
+    """:func:`validity_flags` of one candidate of a forced-choice instrument, in plain Python.
+
+    ``blocks`` holds the answer codes in block order (-1 unanswered), ``checks`` the raw check answers
+    (``nan`` unanswered), ``scales`` and ``situational`` the candidate's scores, ``role_order`` the
+    lists of :func:`role_order_table` for a role. The same rules, thresholds and arithmetic as the
+    batch's ``_forced_choice_flags``, one candidate at a time.
+    """
+    from profilefit.core.scoring import NO_ANSWER
+
+    k = len(blocks)
+    given = [code != NO_ANSWER for code in blocks]
+    n_answered = sum(given)
+    places = _place_lists()
+    counts = [0] * 6
+    for code, is_given in zip(blocks, given, strict=True):
+        if is_given:
+            most, least = places[code]
+            counts[most] += 1
+            counts[least] += 1
+    modal = max(counts) if k else 0
+    longest, _, _ = _row_patterns([code + 1 if g else 0 for code, g in zip(blocks, given, strict=True)], given, 6)
+    straight = n_answered >= PATTERN_MIN_BLOCKS and modal >= PATTERN_SHARE * n_answered - 1e-9
+
+    failed_checks = 0
+    if instrument.instructed_columns:
+        columns, expected = _expected_check_lists(instrument)
+        failed_checks = sum(checks[c] != e for c, e in zip(columns, expected, strict=True))  # nan != x: failed
+
+    minimum = _minimum_seconds(instrument)
+    too_fast = seconds == seconds and seconds < minimum
+
+    missing = k - n_answered
+    thin = any(x != x for x in scales) or any(x != x for x in situational)
+    too_many_missing = missing > MISSING_SHARE * k or thin
+
+    ideal, rated = _ideal_answer_lists(instrument)
+    rated_answered = ideal_count = 0
+    for block, (code, is_given) in enumerate(zip(blocks, given, strict=True)):
+        if is_given:
+            rated_answered += rated[block]
+            ideal_count += ideal[block][code]
+    statements = ideal_count / rated_answered if rated_answered >= FC_IDEALISED_MIN_BLOCKS else math.nan
+    claims, strong = _virtue_claims_row(instrument, checks)
+    index, idealised = _idealised_row(statements, claims, FC_IDEALISED_STATEMENTS_ONLY, FC_IDEALISED_THRESHOLD)
+    role_blocks = role_rated = None
+    if role_order is not None:
+        table, pulled = role_order
+        role_blocks = role_rated = 0
+        for block, (code, is_given) in enumerate(zip(blocks, given, strict=True)):
+            role_blocks += table[block][code + 1]
+            role_rated += is_given and pulled[block]
+        enough = role_rated >= FC_IDEALISED_MIN_BLOCKS
+        role_share = role_blocks / max(role_rated, 1) if enough else 0.0
+        idealised = idealised or (enough and role_share >= FC_ROLE_ORDER_SHARE - 1e-9)
+
+    return RowValidity(
+        flags=(straight, failed_checks > 0, too_fast, False, too_many_missing, idealised),
+        longest_run=longest,
+        modal_count=modal,
+        failed_checks=failed_checks,
+        seconds=seconds,
+        minimum_seconds=minimum,
+        contradictory_scales=0,
+        missing_items=missing,
+        n_items=k,
+        idealised_index=index,
+        virtue_claims=strong,
+        forced_choice=True,
+        ideal_blocks=ideal_count,
+        rated_blocks=rated_answered,
+        role_blocks=role_blocks,
+        role_rated=role_rated,
+    )
+
+
+@cache
+def _place_lists() -> list[tuple[int, int]]:
+    """Answer code to the places it marks, as :func:`_place_counts_table`'s columns: most a-c 0-2, least 3-5."""
+    from profilefit.core.scoring import BLOCK_POSITIONS
+
+    return [(most, 3 + least) for most, least in BLOCK_POSITIONS[:-1].tolist()]
+
+
+@identity_cache()
+def _ideal_answer_lists(instrument: Instrument) -> tuple[list[list[bool]], list[bool]]:
+    ideal, rated = _ideal_answers(instrument)
+    return ideal.tolist(), rated.tolist()
+
+
+def _virtue_claims_row(instrument: Instrument, checks: list[float]) -> tuple[float, int]:
+    """One candidate's :func:`_virtue_claims`: the share strongly agreed (``nan`` when none answered), and the count."""
+    claim_columns = instrument.virtue_claim_columns
+    if not claim_columns:
+        return math.nan, 0
+    given = strong = 0
+    top = instrument.response_scale.max
+    for column in claim_columns:
+        answer = checks[column]
+        if answer == answer:
+            given += 1
+            strong += answer == top
+    return (strong / given if given > 0 else math.nan), strong
+
+
 __all__ = [
     "CONTRADICTION_SCALES",
     "CONTRADICTION_SHARE",
@@ -843,9 +981,11 @@ __all__ = [
     "PATTERN_SHARE",
     "RowValidity",
     "ValidityFlags",
+    "forced_choice_validity_row",
     "idealised_index",
     "idealised_parts",
     "minimum_plausible_seconds",
+    "role_order_table",
     "validity_flags",
     "validity_row",
 ]

@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 from profilefit.core.identity_cache import identity_cache
 from profilefit.core.instrument import Instrument
 from profilefit.core.scoring._parameters import load_parameters
-from profilefit.core.scoring._responses import NO_ANSWER, NO_CHOICE, Responses
+from profilefit.core.scoring._responses import BLOCK_POSITIONS, NO_ANSWER, NO_CHOICE, Responses
 
 if TYPE_CHECKING:
     from profilefit.core.thurstonian import ThurstonianModel
@@ -173,17 +173,22 @@ def _block_membership(instrument: Instrument) -> NDArray[np.float64]:
     return membership
 
 
-def _forced_choice_scores(responses: Responses, model: ThurstonianModel) -> ScaleScores:
-    """Thurstonian MAP scores of forced-choice answers, ``nan`` for a candidate with too few answered blocks."""
-    from profilefit.core.thurstonian import score  # scipy: only forced-choice scoring needs it
-
-    instrument = responses.instrument
+def _checked_model(instrument: Instrument, model: ThurstonianModel) -> None:
+    """Refuse a Thurstonian model made for another design than the instrument's."""
     statement_ids = tuple(statement.id for statement in model.design.statements)
     if model.design.traits != instrument.scale_ids or statement_ids != instrument.statement_ids:
         raise ValueError(
             f"the Thurstonian model is for another design than instrument {instrument.id} {instrument.version}: "
             "its traits or statements differ"
         )
+
+
+def _forced_choice_scores(responses: Responses, model: ThurstonianModel) -> ScaleScores:
+    """Thurstonian MAP scores of forced-choice answers, ``nan`` for a candidate with too few answered blocks."""
+    from profilefit.core.thurstonian import score  # scipy: only forced-choice scoring needs it
+
+    instrument = responses.instrument
+    _checked_model(instrument, model)
     answered_blocks = responses.blocks != NO_ANSWER
     needed = math.ceil(MIN_ANSWERED_SHARE * len(instrument.blocks))
     enough = answered_blocks.sum(axis=1) >= needed
@@ -309,6 +314,39 @@ def score_row(instrument: Instrument, items: list[float]) -> tuple[list[float], 
         scales.append(sum_ / max(count, 1) if count >= need else math.nan)
         answered.append(count)
     return scales, answered
+
+
+def forced_choice_row(
+    instrument: Instrument, model: ThurstonianModel, blocks: list[int]
+) -> tuple[list[float], list[float], list[int]]:
+    """One candidate's forced-choice scale scores, standard errors and answered blocks per scale.
+
+    :func:`score_responses`' rule for one row: ``blocks`` holds the answer codes in block order
+    (:data:`~profilefit.core.scoring.NO_ANSWER` where unanswered). Scored by
+    :func:`profilefit.core.thurstonian.map_row`, so the numbers are the batch's, bit for bit; with too
+    few answered blocks, ``nan`` (no Newton run).
+    """
+    from profilefit.core.thurstonian import map_row  # scipy: only forced-choice scoring needs it
+
+    _checked_model(instrument, model)
+    membership = _block_membership_lists(instrument)
+    given = [code != NO_ANSWER for code in blocks]
+    answered = [0] * len(instrument.scales)
+    for is_given, scales_of_block in zip(given, membership, strict=True):
+        if is_given:
+            for scale in scales_of_block:
+                answered[scale] += 1
+    if sum(given) < math.ceil(MIN_ANSWERED_SHARE * len(instrument.blocks)):
+        nothing = [math.nan] * len(instrument.scales)
+        return nothing, list(nothing), answered
+    estimate, errors, _ = map_row(model, BLOCK_POSITIONS.take(np.asarray(blocks, dtype=np.intp), axis=0))
+    return estimate, errors, answered
+
+
+@identity_cache()
+def _block_membership_lists(instrument: Instrument) -> list[list[int]]:
+    """Per block, the scales it holds (the columns of :func:`_block_membership` that are 1)."""
+    return [np.flatnonzero(row).tolist() for row in _block_membership(instrument)]
 
 
 def situational_row(instrument: Instrument, choices: list[int]) -> list[float]:

@@ -1,12 +1,13 @@
 """The Screener: load a model once, then score candidates one call at a time or in batches.
 
 Batches run the vectorized core (:meth:`Screener.score_responses`) on a
-:class:`~profilefit.core.scoring.Responses`. One candidate of an agreement instrument
+:class:`~profilefit.core.scoring.Responses`. One candidate
 (:meth:`Screener.score`, which the service and ``score-one`` call) takes a one-row path in plain
 Python, where numpy's per-call overhead on one-row arrays cost more than the arithmetic: each of its
 steps is the one-row form of the batch rule, defined beside it, with the same operations in the same
 order, so the candidate gets the batch's decision and numbers (tests/core/test_one_row.py checks it by
-property). Forced-choice instruments score one candidate on the batch path.
+property). A forced-choice candidate's Thurstonian scores come from ``map_row``, the batch's Newton
+steps for one person in Python floats, bit for bit the batch's.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from profilefit.core.scoring import (
     ScaleScores,
     filled_scale_row,
     filled_scale_scores,
+    forced_choice_row,
     load_parameters,
     score_responses,
     score_row,
@@ -64,7 +66,13 @@ from profilefit.core.screening._result import (
     ScreeningResult,
     ValidityFlag,
 )
-from profilefit.core.validity import ValidityFlags, validity_flags, validity_row
+from profilefit.core.validity import (
+    ValidityFlags,
+    forced_choice_validity_row,
+    role_order_table,
+    validity_flags,
+    validity_row,
+)
 
 if TYPE_CHECKING:
     from profilefit.core.thurstonian import ThurstonianModel
@@ -232,6 +240,11 @@ class Screener:
             if self.role is None or not self.instrument.blocks
             else np.array([self.role.pull(s.scale, s.reverse) for s in self.instrument.statements], dtype=np.float64)
         )
+        # The same as lists, for one candidate at a time (_score_row).
+        self._role_order: tuple[list[list[bool]], list[bool]] | None = None
+        if self._role_pull is not None:
+            table, pulled = role_order_table(self.instrument, self._role_pull)
+            self._role_order = table.tolist(), pulled.tolist()
         self._role_sha256 = (
             None if self.role is None else hashlib.sha256(self.role.model_dump_json().encode("utf-8")).hexdigest()
         )
@@ -368,13 +381,6 @@ class Screener:
         ScreeningResult
         """
         validated = self.validate(assessment)
-        if self.instrument.format == "forced_choice":  # Thurstonian scoring: the batch path, one row
-            responses = Responses.from_records(self.instrument, [validated.model_dump()])
-            batch = self.score_responses(responses)
-            result = self.results(batch)[0]
-            if self.decision_log is not None:
-                self.decision_log.append(self.decision_records(batch, inputs=[validated]))
-            return result
         # One dump serves both: an assessment's fields (whole numbers, option ids, seconds) dump alike in
         # Python and JSON mode, and the decision record hashes the JSON mode's.
         record = validated.model_dump(mode="json")
@@ -384,14 +390,14 @@ class Screener:
         return result
 
     def _score_row(self, record: Mapping[str, Any]) -> ScreeningResult:
-        """One validated candidate of an agreement instrument, scored in plain Python.
+        """One validated candidate, scored in plain Python.
 
         The steps of :meth:`score_responses` and :meth:`results` for one row, each by the one-row
-        form of the same rule (``score_row``, ``percentiles_row``, ``validity_row``,
-        ``RoleFitScorer.score_row``; the result built by :meth:`_result` as for a batch): numpy's
-        overhead on one-row arrays was most of a call. The numbers equal the batch path's to the last
-        bit or within 1e-9 where a sum's order differs, and the decision is the same
-        (tests/core/test_one_row.py checks both by property).
+        form of the same rule (``score_row`` or ``forced_choice_row``, ``percentiles_row``,
+        ``validity_row`` or ``forced_choice_validity_row``, ``RoleFitScorer.score_row``; the result
+        built by :meth:`_result` as for a batch): numpy's overhead on one-row arrays was most of a call.
+        The numbers equal the batch path's to the last bit or within 1e-9 where a sum's order differs,
+        and the decision is the same (tests/core/test_one_row.py checks both by property).
         """
         instrument = self.instrument
         nan = math.nan
@@ -405,7 +411,16 @@ class Screener:
         seconds = record.get("completion_seconds")
         seconds = nan if seconds is None else float(seconds)
 
-        scales, answered = score_row(instrument, items)
+        blocks: list[int] = []
+        errors: list[float] | None = None
+        if self.thurstonian is not None:
+            blocks = [
+                NO_ANSWER if (value := record.get(block_id)) is None else BLOCK_ANSWERS.index(value)
+                for block_id in instrument.block_ids
+            ]
+            scales, errors, answered = forced_choice_row(instrument, self.thurstonian, blocks)
+        else:
+            scales, answered = score_row(instrument, items)
         situational = situational_row(instrument, choices)
         features = scales + situational
         # The classifier: _standardise, _logits and _softmax of score_responses, the same operations in the
@@ -420,14 +435,23 @@ class Screener:
         confidence = probabilities[top]
         determined = confidence >= self.min_confidence and all(value == value for value in features)
         percentiles = self.norms.percentiles_row(scales, instrument.scale_ids)
-        validity = validity_row(instrument, items, checks, seconds, scales, situational)
+        if self.thurstonian is not None:
+            validity = forced_choice_validity_row(
+                instrument, blocks, checks, seconds, scales, situational, self._role_order
+            )
+        else:
+            validity = validity_row(instrument, items, checks, seconds, scales, situational)
 
         fit = None
         if self._fit_scorer is None:
             review = not determined or validity.any
         else:
             fit_percentiles = percentiles
-            if any(answer != answer for answer in items):  # blanks count at the role's least-wanted end
+            if self._blank_blocks is not None and NO_ANSWER in blocks:  # blank blocks: the role's least-wanted end
+                responses = Responses.from_records(instrument, [record])
+                filled_block = self._least_wanted_scales(responses, np.isnan(np.array([scales])))
+                fit_percentiles = self.norms.percentiles_row(filled_block[0].tolist(), instrument.scale_ids)
+            elif any(answer != answer for answer in items):  # blanks count at the role's least-wanted end
                 filled = filled_scale_row(instrument, items, self._least_wanted_items)
                 fit_percentiles = self.norms.percentiles_row(filled, instrument.scale_ids)
             row_fit = self._fit_scorer.score_row(fit_percentiles, [x != x for x in scales], choices)
@@ -446,7 +470,7 @@ class Screener:
             scales=scales,
             percentiles=percentiles,
             answered=answered,
-            errors=None,
+            errors=errors,
             situational=situational,
             flags=[(flag, validity.detail(flag)) for flag in validity.ids()],
             fit=fit,

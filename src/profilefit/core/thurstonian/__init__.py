@@ -35,7 +35,7 @@ from profilefit.core.thurstonian._design import (
 )
 from profilefit.core.thurstonian._model import ThurstonianModel, example_model
 from profilefit.core.thurstonian._parameters import StatementParameters, ThurstonianParameters
-from profilefit.core.thurstonian._score import TraitScores, empirical_reliability, score
+from profilefit.core.thurstonian._score import TraitScores, empirical_reliability, map_row, score
 
 __all__ = [
     "MISSING",
@@ -57,6 +57,7 @@ __all__ = [
     "empirical_reliability",
     "example_model",
     "layout",
+    "map_row",
     "require_identifiable",
     "score",
     "simulate_answers",

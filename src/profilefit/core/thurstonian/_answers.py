@@ -37,7 +37,8 @@ def validate_answers(design: ForcedChoiceDesign, answers: ArrayLike) -> NDArray[
 def _checked(design: ForcedChoiceDesign, answers: ArrayLike) -> NDArray[np.integer]:
     """:func:`validate_answers` without the conversion: the marks in their own integer type."""
     marks = np.asarray(answers)
-    if marks.ndim != 3 or marks.shape[1:] != (len(design.blocks), 2):
+    block_sizes = design.block_sizes  # a property that counts every block: once
+    if marks.ndim != 3 or marks.shape[1:] != (len(block_sizes), 2):
         raise ValueError(
             f"answers must have shape (n_people, {len(design.blocks)}, 2) (most, least per block), got {marks.shape}"
         )
@@ -45,14 +46,14 @@ def _checked(design: ForcedChoiceDesign, answers: ArrayLike) -> NDArray[np.integ
         raise ValueError(f"answers must be integer positions, got dtype {marks.dtype}")
     if not marks.size:
         marks = marks.astype(np.intp)
-    sizes = np.array(design.block_sizes)[None, :, None]
+    sizes = np.array(block_sizes)[None, :, None]
     bad = (marks < MISSING) | (marks >= sizes)
     same = (marks[..., 0] == marks[..., 1]) & (marks[..., 0] != MISSING)
     if bad.any() or same.any():
         person, block = np.argwhere(bad.any(axis=2) | same)[0]
         raise ValueError(
             f"person {person}, block {block}: marks {marks[person, block].tolist()} are not two different "
-            f"positions in 0..{design.block_sizes[block] - 1} (or {MISSING} for missing)"
+            f"positions in 0..{block_sizes[block] - 1} (or {MISSING} for missing)"
         )
     return marks
 
@@ -80,13 +81,14 @@ def comparisons(design: ForcedChoiceDesign, answers: ArrayLike) -> NDArray[np.in
     [[0, 0, 0]]
     """
     marks = _checked(design, answers)  # in its own type: an int8 array is not copied into a wider one
-    sizes = np.array(design.block_sizes)
-    first_comparison = np.concatenate([[0], np.cumsum(sizes * (sizes - 1) // 2)[:-1]])
-    if len(set(design.block_sizes)) == 1:  # every block the same size: no scatter needed
-        size = design.block_sizes[0]
+    block_sizes = design.block_sizes
+    if len(set(block_sizes)) == 1:  # every block the same size: no scatter needed
+        size = block_sizes[0]
         pattern = (marks[:, :, 0].astype(np.intp) + 1) * (size + 1) + (marks[:, :, 1].astype(np.intp) + 1)
         # ``take`` gathers whole rows of the table several times faster than fancy indexing does.
-        return np.take(_codes(size), pattern, axis=0).reshape(len(marks), design.n_comparisons)
+        return np.take(_codes(size), pattern, axis=0).reshape(len(marks), len(block_sizes) * size * (size - 1) // 2)
+    sizes = np.array(block_sizes)
+    first_comparison = np.concatenate([[0], np.cumsum(sizes * (sizes - 1) // 2)[:-1]])
     coded = np.empty((len(marks), design.n_comparisons), dtype=np.int8)
     for size in np.unique(sizes):
         blocks = np.flatnonzero(sizes == size)

@@ -331,14 +331,10 @@ def _map(
     for _ in range(max_iter):
         if not len(active):
             break
-        # People along the rows of ``e``'s memory (Fortran order), as ``eta[:, active]`` gives them: einsum's
-        # sums below depend on the layout in the last bit, and every pass must meet the same one.
-        e = np.asfortranarray(eta) if everyone else eta[:, active]
+        e = eta if everyone else eta[:, active]
         u, mills = _probit_parts(e.astype(np.float32), d_active, a_s, shift_active)
-        gradient = (a_t @ (d_active * mills)).astype(np.float64) - np.einsum("kl,ln->kn", precision, e)
-        worse = (gradient * (step if everyone else step[:, active])).sum(axis=0) < -(
-            slope if everyone else slope[active]
-        )
+        gradient = (a_t @ (d_active * mills)).astype(np.float64) - _prior_times(precision, e)
+        worse = _sum_rows(gradient * (step if everyone else step[:, active])) < -(slope if everyone else slope[active])
         keep = ~worse
         if worse.any():
             back = active[worse]
@@ -357,11 +353,11 @@ def _map(
         if whole:
             eta += newton
             step = newton
-            slope = (gradient * newton).sum(axis=0)
+            slope = _sum_rows(gradient * newton)
         else:
             eta[:, rows] += newton
             step[:, rows] = newton
-            slope[rows] = (gradient * newton).sum(axis=0)
+            slope[rows] = _sum_rows(gradient * newton)
         done = np.abs(newton).max(axis=0) < tol
         if done.any():
             converged[rows[done]] = True
@@ -438,33 +434,75 @@ def _curvature_map(a: NDArray[np.float64]) -> sparse.csr_matrix:
     return sparse.csr_matrix(outer.T)
 
 
+def _sum_rows(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``x.sum(axis=0)`` taken row after row, in that order, whatever the number of people.
+
+    numpy sums an axis in a different order when it is the one in memory (one person: pairwise, eight
+    at a time), so ``sum(axis=0)`` of a (k, 1) array can differ in the last bit from the same column of a
+    (k, n) one. Every sum over traits here is taken this way, so a person's numbers do not depend on
+    who else is scored with them, and :func:`map_row` repeats them with Python floats exactly.
+    """
+    total: NDArray[np.float64] = x[0].copy()
+    for row in x[1:]:
+        total += row
+    return total
+
+
+def _prior_times(precision: NDArray[np.float64], e: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``precision @ e`` for (k, n) ``e``, each sum taken term by term in trait order (see :func:`_sum_rows`)."""
+    k = precision.shape[0]
+    product: NDArray[np.float64] = precision[:, :1] * e[0]
+    for col in range(1, k):
+        product += precision[:, col : col + 1] * e[col]
+    return product
+
+
 def _cholesky(lower: NDArray[np.float64], k: int) -> NDArray[np.float64]:
     """Lower Cholesky factors of many small matrices at once, shape (k, k, n) (people last).
 
     ``lower`` is each matrix's lower triangle column by column (:func:`_lower_cells`), shape
     (k (k + 1) / 2, n). numpy's batched ``linalg`` calls LAPACK once per matrix; for thousands of 8 x 8
-    matrices a loop over the k columns, vectorised across people, is several times faster.
+    matrices a loop over the k columns, vectorised across people, is several times faster. Sums are
+    taken term by term (:func:`_sum_rows`); :func:`_cholesky_row` is the same for one person.
     """
     chol = np.zeros((k, k, lower.shape[1]))
     first = 0
     for j in range(k):
-        chol[j, j] = np.sqrt(lower[first] - (chol[j, :j] ** 2).sum(axis=0))
-        if j + 1 < k:
-            inner = np.einsum("imn,mn->in", chol[j + 1 :, :j], chol[j, :j])
-            chol[j + 1 :, j] = (lower[first + 1 : first + k - j] - inner) / chol[j, j]
+        if j:
+            inner = chol[j:, 0] * chol[j, 0]  # rows j.. of column j: the sums over the columns before it
+            for col in range(1, j):
+                inner += chol[j:, col] * chol[j, col]
+            diagonal = np.sqrt(lower[first] - inner[0])
+            chol[j + 1 :, j] = (lower[first + 1 : first + k - j] - inner[1:]) / diagonal
+        else:
+            diagonal = np.sqrt(lower[first])
+            chol[1:, 0] = lower[first + 1 : first + k] / diagonal
+        chol[j, j] = diagonal
         first += k - j
     return chol
 
 
 def _solve(chol: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``x`` with ``L L' x = b``, for (k, k, n) factors and (k, n) right-hand sides."""
+    """``x`` with ``L L' x = b``, for (k, k, n) factors and (k, n) right-hand sides (sums term by term)."""
     k = chol.shape[0]
     y = np.empty_like(b)
     for j in range(k):
-        y[j] = (b[j] - (chol[j, :j] * y[:j]).sum(axis=0)) / chol[j, j]
+        if j:
+            inner = chol[j, 0] * y[0]
+            for col in range(1, j):
+                inner += chol[j, col] * y[col]
+            y[j] = (b[j] - inner) / chol[j, j]
+        else:
+            y[0] = b[0] / chol[0, 0]
     x = np.empty_like(b)
     for j in reversed(range(k)):
-        x[j] = (y[j] - (chol[j + 1 :, j] * x[j + 1 :]).sum(axis=0)) / chol[j, j]
+        if j + 1 < k:
+            inner = chol[j + 1, j] * x[j + 1]
+            for row in range(j + 2, k):
+                inner += chol[row, j] * x[row]
+            x[j] = (y[j] - inner) / chol[j, j]
+        else:
+            x[j] = y[j] / chol[j, j]
     return x
 
 
@@ -472,19 +510,151 @@ def _inverse(chol: NDArray[np.float64], *, full: bool) -> NDArray[np.float64]:
     """``(L L')^-1`` from (k, k, n) factors, or only its diagonal (k, n): ``M' M`` with ``M = L^-1``.
 
     ``M`` row by row (forward substitution on the identity), each row for every person at once and only
-    over its lower triangle.
+    over its lower triangle; the diagonal's sums term by term (:func:`_sum_rows`).
     """
     k = chol.shape[0]
     m = np.zeros_like(chol)
     for i in range(k):
         m[i, i] = 1.0 / chol[i, i]
         if i:
-            m[i, :i] = -np.einsum("ln,lcn->cn", chol[i, :i], m[:i, :i]) * m[i, i]
+            inner = chol[i, 0] * m[0, :i]
+            for col in range(1, i):
+                inner += chol[i, col] * m[col, :i]
+            m[i, :i] = -inner * m[i, i]
     if not full:
-        variances: NDArray[np.float64] = (m * m).sum(axis=0)
-        return variances
+        return _sum_rows(m * m)
     inverse: NDArray[np.float64] = np.einsum("jin,jln->iln", m, m)
     return inverse
+
+
+# ---- one person, in Python floats ---------------------------------------------------------------
+# The same operations as _map, _cholesky, _solve and _inverse in the same order, on one person: the
+# numbers equal that person's column of a batch bit for bit (tests/test_thurstonian.py holds it). The
+# single-precision, per-comparison steps run through the very functions the batch uses, on one column.
+
+
+def _dot(left: list[float], right: list[float]) -> float:
+    """``sum(l * r)`` term by term from the first (``sum`` itself compensates from Python 3.12 on)."""
+    total = left[0] * right[0]
+    for position in range(1, len(left)):
+        total += left[position] * right[position]
+    return total
+
+
+def _cholesky_row(lower: list[float], k: int) -> list[list[float]]:
+    chol = [[0.0] * k for _ in range(k)]
+    first = 0
+    for j in range(k):
+        row_j = chol[j]
+        if j:
+            for i in range(j, k):
+                row_i = chol[i]
+                inner = row_i[0] * row_j[0]
+                for col in range(1, j):
+                    inner += row_i[col] * row_j[col]
+                if i == j:
+                    value = lower[first] - inner
+                    row_j[j] = math.sqrt(value) if value >= 0.0 else math.nan
+                else:
+                    row_i[j] = (lower[first + i - j] - inner) / row_j[j]
+        else:
+            row_j[0] = math.sqrt(lower[first]) if lower[first] >= 0.0 else math.nan
+            for i in range(1, k):
+                chol[i][0] = lower[first + i] / row_j[0]
+        first += k - j
+    return chol
+
+
+def _solve_row(chol: list[list[float]], b: list[float]) -> list[float]:
+    k = len(b)
+    y = [0.0] * k
+    y[0] = b[0] / chol[0][0]
+    for j in range(1, k):
+        row = chol[j]
+        inner = row[0] * y[0]
+        for col in range(1, j):
+            inner += row[col] * y[col]
+        y[j] = (b[j] - inner) / row[j]
+    x = [0.0] * k
+    x[k - 1] = y[k - 1] / chol[k - 1][k - 1]
+    for j in range(k - 2, -1, -1):
+        inner = chol[j + 1][j] * x[j + 1]
+        for row_number in range(j + 2, k):
+            inner += chol[row_number][j] * x[row_number]
+        x[j] = (y[j] - inner) / chol[j][j]
+    return x
+
+
+def _variances_row(chol: list[list[float]]) -> list[float]:
+    k = len(chol)
+    m = [[0.0] * k for _ in range(k)]
+    for i in range(k):
+        row = chol[i]
+        diagonal = 1.0 / row[i]
+        m[i][i] = diagonal
+        for col in range(i):
+            inner = row[0] * m[0][col]
+            for between in range(1, i):
+                inner += row[between] * m[between][col]
+            m[i][col] = -inner * diagonal
+    variances = []
+    for col in range(k):
+        total = m[0][col] * m[0][col]
+        for row_number in range(1, k):
+            total += m[row_number][col] * m[row_number][col]
+        variances.append(total)
+    return variances
+
+
+def map_row(
+    model: ThurstonianModel, answers: ArrayLike, *, tol: float = 1e-2, max_iter: int = 50
+) -> tuple[list[float], list[float], bool]:
+    """One person's MAP, standard errors and convergence: :func:`score`'s numbers for them, bit for bit.
+
+    ``answers`` is one person's (n_blocks, 2) most and least positions. What :func:`score` does across
+    people with arrays, this does for one with Python floats (numpy's per-call overhead on one column was
+    most of the time): about a third of the time of ``score`` on one row. Whether a person is scored
+    alone, in a batch, here or there, they get the same floats.
+    """
+    coded = comparisons(model.design, np.asarray(answers)[None])
+    solver = _solver(model)
+    k = solver.a.shape[1]
+    d_t = np.ascontiguousarray(_SIGN[coded[0] + 1][:, None])
+    shift_t = _shift(d_t, solver.g32)
+    centred = d_t - solver.start_mean[:, None]
+    centred *= d_t != 0
+    eta = (solver.start_weights_t @ centred).astype(np.float64)[:, 0].tolist()
+    precision = solver.precision.tolist()
+    prior_lower = solver.precision_lower
+    a_t, a_s, curvature = solver.a_t, solver.a_s, solver.curvature
+    step, slope = [0.0] * k, 0.0
+    chol: list[list[float]] | None = None
+    converged = False
+    for _ in range(max_iter):
+        e = np.array(eta, dtype=np.float32)[:, None]
+        u, mills = _probit_parts(e, d_t, a_s, shift_t)
+        likelihood = (a_t @ (d_t * mills)).astype(np.float64)[:, 0].tolist()
+        gradient = [g - _dot(row, eta) for g, row in zip(likelihood, precision, strict=True)]
+        if _dot(gradient, step) < -slope:  # past the maximum along the last step: halve it, try again
+            step = [s * 0.5 for s in step]
+            eta = [x - s for x, s in zip(eta, step, strict=True)]
+            slope *= 0.5
+            chol = None
+            continue
+        u += mills
+        u *= mills
+        chol = _cholesky_row(((curvature @ u).astype(np.float64) + prior_lower)[:, 0].tolist(), k)
+        newton = _solve_row(chol, gradient)
+        eta = [x + s for x, s in zip(eta, newton, strict=True)]
+        step, slope = newton, _dot(gradient, newton)
+        if all(abs(s) < tol for s in newton):
+            converged = True
+            break
+    if not converged or chol is None:  # out of iterations: the curvature where it stopped
+        u, mills = _probit_parts(np.array(eta, dtype=np.float32)[:, None], d_t, a_s, shift_t)
+        weight = mills * (u + mills)
+        chol = _cholesky_row(((curvature @ weight).astype(np.float64) + prior_lower)[:, 0].tolist(), k)
+    return eta, [math.sqrt(v) for v in _variances_row(chol)], converged
 
 
 def _eap(
