@@ -26,6 +26,8 @@ estimates differ by at most 1.2e-6 and the standard errors by 2.4e-4 (20,000 sim
 that for speed (see :func:`score`); tests/test_thurstonian.py holds a twin test against scipy's optimiser.
 Products with the loadings are scipy sparse products (two traits per comparison), which use no BLAS
 threads: on a busy machine OpenBLAS's spinning threads made a tiny dense product 20 times slower.
+Every sum over traits is taken term by term (:func:`_sum_rows`), so a person's numbers do not depend on
+who else is scored with them, and :func:`map_row` repeats them for one person in Python floats.
 """
 
 from __future__ import annotations
@@ -315,8 +317,8 @@ def _map(
     centred = d_t - solver.start_mean[:, None]
     centred *= d_t != 0
     # A sparse product (though W is dense): each person's sum is taken in one fixed order whatever the
-    # batch, so a person scored alone gets the very same start (einsum's order depends on the batch's
-    # size), and no BLAS threads spin on a product this small.
+    # batch, so a person scored alone gets the very same start, and no BLAS threads spin on a product
+    # this small.
     eta = (solver.start_weights_t @ centred).astype(np.float64)
     step = np.zeros((k, n))
     slope = np.zeros(n)  # grad' s at the start of the last step
