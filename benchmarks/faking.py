@@ -18,6 +18,10 @@ honest twin. For each built-in role and condition, over attentive applicants:
 - each validity flag's rate (under ``honest``: its false-alarm rate; otherwise: detection);
 - the share who need review.
 
+On 2.0 a fifth applicant, ``warned``, is the directed one after the candidate page's warning against
+faking: calibrated on 1.2 like ``directed``, to Speer's d less the mean effect of a warning (Moon et al.
+2025, d = .31), and not tuned on 2.0.
+
 Then, with a quarter of applicants faking (directed) and the rest honest: the fakers' share of
 the strong band (fit alone, and strong without a flag) and of the top decile, against their
 share when everyone answers honestly (the target is at most 1.3 times). Last, the answer
@@ -70,6 +74,8 @@ from profilefit.core.thurstonian import score as map_scores
 from profilefit.core.validity import FLAG_IDS
 from profilefit.data.simulate import (
     CONDITIONS,
+    WARNED_TARGET_D,
+    WARNING_REDUCTION_D,
     block_codes,
     calibrate_directed_strength,
     idealised_block_share,
@@ -453,17 +459,30 @@ def run_forced_choice(args: argparse.Namespace) -> None:
         role_id = role.id
         screening = ForcedChoiceScreening.build(role, instrument, model, norms, agreement)
         strength = calibrate_directed_strength(load_instrument(), role)
+        warned = calibrate_directed_strength(load_instrument(), role, target_d=WARNED_TARGET_D)
         print(f"\n{role_id} on 2.0: directed strength {strength:.3f} (1.2's, calibrated there to d = .99; not tuned)")
+        print(
+            f"  warned: directed after the page's warning, strength {warned:.3f} (1.2's, calibrated there to "
+            f"d = .99 - {WARNING_REDUCTION_D:.2f}, the mean effect of a warning, Moon et al. 2025; not tuned)"
+        )
         conditions = {
             c: presentation(c, instrument, role=role, rating_error_sd=args.rating_error, rating_seed=args.seed)
             for c in CONDITIONS
         }
         # Where the gain comes from: directed faking in the blocks alone (scenarios answered honestly),
-        # and in the scenarios alone (blocks answered honestly).
+        # and in the scenarios alone (blocks answered honestly); and the directed applicant who was warned.
         directed = conditions["directed"]
         parts = {
             "dir.blocks": replace(directed, option_shift=[np.zeros_like(o) for o in directed.option_shift]),
             "dir.scen.": replace(directed, statement_shift=np.zeros_like(directed.statement_shift)),
+            "warned": presentation(
+                "directed",
+                instrument,
+                role=role,
+                strength=warned,
+                rating_error_sd=args.rating_error,
+                rating_seed=args.seed,
+            ),
         }
         results: dict[str, tuple[Any, ...]] = {}
         fits: dict[str, FitScores] = {}
@@ -550,6 +569,14 @@ def run_forced_choice(args: argparse.Namespace) -> None:
                 f"    {label:22s} {shares[f'mixed_{key}']:.3f} faking, {shares[f'honest_{key}']:.3f} honest: "
                 f"{ratio:.2f} times"
             )
+        warned_shares = quarter_faking(
+            results["honest"], results["warned"], attentive, np.random.default_rng([args.seed, 25])
+        )
+        warned_ratios = [warned_shares[f"mixed_{key}"] / warned_shares[f"honest_{key}"] for key in ("strong", "clear")]
+        print(
+            "  the same quarter faking after the warning: their share of the strong band "
+            f"{warned_ratios[0]:.2f} times, of strong without a flag {warned_ratios[1]:.2f} times"
+        )
         print_part_gains(fits["honest"], fits["directed"], attentive)
         directed_gain = (results["directed"][0][attentive].mean() - base.mean()) / base.std()
         ratio = shares["mixed_strong"] / shares["honest_strong"]
@@ -557,6 +584,13 @@ def run_forced_choice(args: argparse.Namespace) -> None:
             f"  targets (issue 21): directed fit gain {directed_gain:.2f} SD (at most 0.4: "
             f"{'met' if directed_gain <= 0.4 else 'NOT met'}); fakers' strong-band share {ratio:.2f} times their "
             f"honest share (at most 1.15: {'met' if ratio <= 1.15 else 'NOT met'})"
+        )
+        warned_gain = (results["warned"][0][attentive].mean() - base.mean()) / base.std()
+        warned_ratio = warned_shares["mixed_strong"] / warned_shares["honest_strong"]
+        print(
+            f"  the same after the warning: directed fit gain {warned_gain:.2f} SD "
+            f"({'met' if warned_gain <= 0.4 else 'NOT met'}); strong-band share {warned_ratio:.2f} times "
+            f"({'met' if warned_ratio <= 1.15 else 'NOT met'})"
         )
 
     print("\nanswer records on 2.0 (scenarios as the role wants them, instructed checks as asked, 15 minutes):")

@@ -53,6 +53,23 @@ def test_consent_page_gives_the_privacy_notice_in_the_invitation_language(http):
     assert "consent" in form.labels and form.action.endswith("/consent")
 
 
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "Describe yourself honestly"),
+        ("nb", "Beskriv deg selv ærlig"),
+        ("sv", "Beskriv dig själv ärligt"),
+        ("nl", "Beschrijf jezelf eerlijk"),
+    ],
+)
+def test_the_candidate_is_asked_to_answer_honestly_before_consenting(http, language, words):
+    """A warning against faking (docs/faking.md, "A warning before the test"), in the invitation's language."""
+    page = http.get("/take/" + support.token_of(invite(http, language=language)["test_url"]))
+    assert page.status_code == 200
+    before_notice = page.text.split('class="notice"')[0]
+    assert words in before_notice and ("person" in before_notice or "mens" in before_notice)
+
+
 def test_no_consent_no_test(http):
     token = support.token_of(invite(http)["test_url"])
     refused = http.post(f"/take/{token}/consent", data={"lang": "nb"})

@@ -19,7 +19,10 @@ from profilefit.core.screening import Screener
 from profilefit.core.validity import FLAG_IDS, idealised_index
 from profilefit.data.simulate import (
     CONDITIONS,
+    WARNED_TARGET_D,
+    WARNING_REDUCTION_D,
     SimulationConfig,
+    calibrate_directed_strength,
     presentation,
     role_scale_inflation,
     simulate,
@@ -77,6 +80,16 @@ def test_directed_faking_reproduces_the_published_single_stimulus_inflation(role
     role = load_role(role_id)
     strength = presentation("directed", INSTRUMENT, role=role).strength
     assert role_scale_inflation(INSTRUMENT, role, strength, n=4000, seed=777) == pytest.approx(0.99, abs=0.08)
+
+
+@pytest.mark.slow
+def test_a_warned_directed_applicant_fakes_by_the_published_warning_effect_less():
+    """Moon et al. (2025): a warning lowers faking by d = .31; the warned strength gives .99 - .31 on a fresh seed."""
+    role = load_role("complex-case")
+    warned = calibrate_directed_strength(INSTRUMENT, role, target_d=WARNED_TARGET_D)
+    assert pytest.approx(0.99 - WARNING_REDUCTION_D) == WARNED_TARGET_D
+    assert warned < presentation("directed", INSTRUMENT, role=role).strength
+    assert role_scale_inflation(INSTRUMENT, role, warned, n=4000, seed=777) == pytest.approx(0.68, abs=0.08)
 
 
 def test_applicant_strength_reproduces_the_published_average_applicant_inflation():

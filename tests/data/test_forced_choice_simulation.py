@@ -323,3 +323,25 @@ def test_the_2_0_idealised_flag_stays_near_its_documented_false_alarm_rate_and_c
         rates[condition] = float(flags["idealised"][~sim.careless].mean())
     assert rates["honest"] <= 0.03 + 0.006, rates  # 3 % and two SE
     assert rates["directed"] >= 10 * rates["honest"], rates
+
+
+def test_on_2_0_the_warned_directed_applicant_gains_less_fit_than_the_unwarned_one() -> None:
+    """The candidate page's warning, as the simulation models it (docs/faking.md): less fit gained, not none."""
+    from profilefit.core.scoring import load_parameters
+    from profilefit.data.simulate import WARNED_TARGET_D, calibrate_directed_strength
+
+    instrument = load_instrument("customer-contact-2.0")
+    model = load_parameters(instrument)
+    role = load_role("complex-case")
+    norms = Screener.load("reference-2.0").norms
+    screening = ForcedChoiceScreening.build(role, instrument, model, norms, Screener.load())
+    warned = calibrate_directed_strength(load_instrument(), role, target_d=WARNED_TARGET_D)
+    means = {}
+    for label, how in (
+        ("honest", presentation("honest", instrument)),
+        ("warned", presentation("directed", instrument, role=role, strength=warned)),
+        ("directed", presentation("directed", instrument, role=role)),
+    ):
+        sim = simulate_forced_choice(2500, instrument, seed=12, presentation=how)
+        means[label] = screening.fit(sim.blocks[~sim.careless], sim.choices[~sim.careless]).score.mean()
+    assert means["honest"] + 2.0 < means["warned"] < means["directed"] - 2.0, means

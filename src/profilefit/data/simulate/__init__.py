@@ -7,7 +7,13 @@ from profilefit.data.simulate._answer_bayes import (
     orthant_probability,
 )
 from profilefit.data.simulate._config import REFERENCE_SEED, SimulationConfig
-from profilefit.data.simulate._faking import calibrate_directed_strength, presentation, role_scale_inflation
+from profilefit.data.simulate._faking import (
+    WARNED_TARGET_D,
+    WARNING_REDUCTION_D,
+    calibrate_directed_strength,
+    presentation,
+    role_scale_inflation,
+)
 from profilefit.data.simulate._forced_choice import (
     ForcedChoiceSimulation,
     block_codes,
@@ -52,6 +58,8 @@ __all__ = [
     "BLOCK_LIKELIHOODS",
     "CONDITIONS",
     "REFERENCE_SEED",
+    "WARNED_TARGET_D",
+    "WARNING_REDUCTION_D",
     "ForcedChoiceSimulation",
     "GroupSimulation",
     "ItemParameters",
