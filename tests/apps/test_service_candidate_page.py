@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import timedelta
@@ -68,6 +69,50 @@ def test_the_candidate_is_asked_to_answer_honestly_before_consenting(http, langu
     assert page.status_code == 200
     before_notice = page.text.split('class="notice"')[0]
     assert words in before_notice and ("person" in before_notice or "mens" in before_notice)
+
+
+@pytest.mark.parametrize(
+    ("language", "starts", "contact"),
+    [
+        ("en", "The employer has invited you", "the employer's data protection contact"),
+        ("nb", "Arbeidsgiveren har invitert deg", "arbeidsgiverens personvernkontakt"),
+        ("sv", "Arbetsgivaren har bjudit in dig", "arbetsgivarens dataskyddskontakt"),
+        ("nl", "De werkgever nodigt je uit", "de contactpersoon voor gegevensbescherming van de werkgever"),
+    ],
+)
+def test_without_an_organisation_set_the_page_names_the_employer_in_its_own_language(
+    unnamed, language, starts, contact
+):
+    """PROFILEFIT_ORGANISATION and PROFILEFIT_PRIVACY_CONTACT unset: the defaults in the page's language."""
+    response = unnamed.post(
+        "/v1/invitations", json={"candidate_id": "c-" + language, "language": language}, headers=support.AUTH
+    )
+    page = unnamed.get("/take/" + support.token_of(response.json()["test_url"]))
+    text = re.sub(r"[\u2066-\u2069]", "", html.unescape(page.text))  # without the marks isolating the names
+    assert starts in text and contact in text, text
+    if language != "en":
+        assert "the employer" not in text
+    names = service(unnamed).names(language)
+    assert (
+        starts.startswith(names["Organisation"] + " ")
+        and names["Organisation"].lower() == names["organisation"].lower()
+    )
+
+
+def test_a_set_organisation_is_named_as_given_in_every_language(http):
+    for language in ("en", "nb", "sv", "nl"):
+        names = service(http).names(language)
+        assert names["organisation"] == names["Organisation"] == service(http).settings.organisation
+
+
+@pytest.fixture(scope="module")
+def unnamed(tmp_path_factory):
+    from profilefit.apps.service._settings import DEFAULT_ORGANISATION, DEFAULT_PRIVACY_CONTACT
+
+    with support.client(
+        tmp_path_factory.mktemp("unnamed"), organisation=DEFAULT_ORGANISATION, privacy_contact=DEFAULT_PRIVACY_CONTACT
+    ) as client:
+        yield client
 
 
 def test_no_consent_no_test(http):

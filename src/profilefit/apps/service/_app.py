@@ -147,7 +147,8 @@ def warn_about(settings: Settings) -> None:
         )
     if settings.organisation == DEFAULT_ORGANISATION:
         startup_log.warning(
-            "PROFILEFIT_ORGANISATION is not set: the candidate's privacy notice names '%s'", DEFAULT_ORGANISATION
+            "PROFILEFIT_ORGANISATION is not set: the candidate's privacy notice names '%s' (in the page's language)",
+            DEFAULT_ORGANISATION,
         )
     if settings.decision_log and settings.decision_log_days < 184:
         startup_log.warning(

@@ -25,7 +25,7 @@ from profilefit.apps.service._limits import MailQuota
 from profilefit.apps.service._outbound import send_mail
 from profilefit.apps.service._questionnaire import answer_value, block_answer, page_ids
 from profilefit.apps.service._security import Signer
-from profilefit.apps.service._settings import Settings
+from profilefit.apps.service._settings import DEFAULT_ORGANISATION, DEFAULT_PRIVACY_CONTACT, Settings
 from profilefit.apps.service._storage import (
     Answer,
     Erasure,
@@ -205,6 +205,23 @@ class AssessmentService:
         """Languages of the instrument that the candidate page also speaks."""
         return tuple(lang for lang in self.instrument.languages if lang in self.texts)
 
+    def names(self, lang: str) -> dict[str, str]:
+        """The organisation and the privacy contact as a candidate reads them in ``lang``.
+
+        The settings as given; where left at their defaults (no ``PROFILEFIT_ORGANISATION`` or
+        ``PROFILEFIT_PRIVACY_CONTACT``), the language's own words for them, so that a Norwegian page does not
+        name "the employer" in English. ``Organisation`` is the form that starts a sentence (the default
+        capitalised; a set name as it is). Not escaped or isolated: each caller does that for its medium.
+        """
+        words, settings = self.texts[lang], self.settings
+        default = settings.organisation == DEFAULT_ORGANISATION
+        organisation = words["default_organisation"] if default else settings.organisation
+        contact = settings.privacy_contact
+        if contact == DEFAULT_PRIVACY_CONTACT:
+            contact = words["default_contact"]
+        start = organisation[:1].upper() + organisation[1:] if default else organisation
+        return {"organisation": organisation, "Organisation": start, "contact": contact}
+
     def screener_for(self, role: str, version: str | None = None) -> Screener:
         """The screener of one role (built once, shared) for an instrument version (default: the current one)."""
         return (self.current if version is None else self.editions[version]).screener_for(role)
@@ -322,14 +339,15 @@ class AssessmentService:
             raise MailError("no SMTP server configured" if self.settings.smtp is None else "no e-mail address")
         words = self.texts[invitation.language]
         low, high = (max(1, round(m)) for m in self.edition(invitation).instrument.estimated_minutes_range())
-        organisation = isolate(self.settings.organisation)
+        names = {key: isolate(value) for key, value in self.names(invitation.language).items()}
         body = words["mail_body"].format(
-            organisation=organisation,
+            organisation=names["organisation"],
+            Organisation=names["Organisation"],
             link=link,
             minutes=f"{low}-{high}",
             expires=invitation.expires_at.strftime("%Y-%m-%d"),
         )
-        subject = words["mail_subject"].format(organisation=organisation)
+        subject = words["mail_subject"].format(organisation=names["organisation"], Organisation=names["Organisation"])
         send_mail(self.settings.smtp, to=address, subject=subject, body=body)
 
     def load(self, session: Session, invitation_id: str, *, owner: str | None = None) -> Invitation | None:

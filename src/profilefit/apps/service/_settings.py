@@ -23,6 +23,8 @@ MIN_KEY_CHARS = 16
 RECOMMENDED_KEY_CHARS = 32
 #: The organisation named on the privacy notice when ``PROFILEFIT_ORGANISATION`` is unset.
 DEFAULT_ORGANISATION = "the employer"
+#: What the privacy notice names as the contact when none is set (in the page's language; see ``names``).
+DEFAULT_PRIVACY_CONTACT = "the employer's data protection contact"
 #: Greenhouse's hosts that receive the completion PATCH; other callback hosts must be allowed by name.
 GREENHOUSE_CALLBACK_HOSTS = ("app.greenhouse.io", "app.eu.greenhouse.io")
 
@@ -166,7 +168,7 @@ class Settings:
     decision_log_days: float = 365.0
     retention_check_seconds: float = 3600.0
     organisation: str = DEFAULT_ORGANISATION
-    privacy_contact: str = "the employer's data protection contact"
+    privacy_contact: str = DEFAULT_PRIVACY_CONTACT
     smtp: SmtpSettings | None = None
     callback_hosts: tuple[str, ...] = GREENHOUSE_CALLBACK_HOSTS
     callback_keys: tuple[tuple[str, str], ...] = field(default=(), repr=False)

@@ -72,7 +72,7 @@ def render(
         here=here,
         t=words,
         title=(instrument or service.instrument).title[lang],
-        organisation=service.settings.organisation,
+        organisation=service.names(lang)["organisation"],
         languages=[(code, service.texts[code]["language_name"]) for code in service.languages],
         **context,
     )
@@ -84,9 +84,8 @@ def message(
 ) -> HTMLResponse:
     """A page of one heading and one paragraph (``thanks``, ``used``, ``expired``, ``invalid``, ``error``, ...)."""
     words = service.texts[lang]
-    body = words[f"{kind}_body"].format(
-        organisation=isolate(capped(service.settings.organisation)), reference=reference
-    )
+    names = {key: isolate(capped(value)) for key, value in service.names(lang).items()}
+    body = words[f"{kind}_body"].format(**names, reference=reference)
     return render(service, "message.html", lang, status, here=here, heading=words[f"{kind}_heading"], body=body)
 
 
@@ -192,8 +191,7 @@ def take_router(service: AssessmentService) -> APIRouter:
         instrument = service.edition(invitation).instrument
         low, high = (max(1, round(m)) for m in instrument.estimated_minutes_range())
         fill = {
-            "organisation": isolate(capped(settings.organisation)),
-            "contact": isolate(capped(settings.privacy_contact)),
+            **{key: isolate(capped(value)) for key, value in service.names(lang).items()},
             "days": f"{settings.retention_days:g}",
             "minutes": f"{low}-{high}",
         }
