@@ -38,8 +38,9 @@ honest, average-applicant and directed attentive simulated applicants of each ro
 thresholds it had before (index 0.45, blocks alone 0.5, no role), with today's thresholds on the
 generic desirability order alone (a Screener without a role), on the generic order alone with the
 index threshold lowered until about as many honest applicants are flagged as with the role, and with
-the role's order added (``FC_ROLE_ORDER_SHARE``; a Screener with the role): the role's order is worth
-adding where it catches more directed fakers than the generic order at the same false-alarm rate.
+the role's order added (``FC_ROLE_ORDER_SHARE``; a Screener with the role), and with one side of the
+blocks in the role's order added (``FC_ROLE_ONE_SIDE_SHARE``, today's rule with a role): a rule is worth
+adding where it catches more fakers than it adds false alarms.
 ``--part flags`` prints this part alone.
 
 The applicants are simulated (docs/simulation.md, docs/faking.md).
@@ -72,6 +73,7 @@ from profilefit.core.thurstonian import score as map_scores
 from profilefit.core.validity import (
     FC_IDEALISED_STATEMENTS_ONLY,
     FC_IDEALISED_THRESHOLD,
+    FC_ROLE_ONE_SIDE_SHARE,
     FC_ROLE_ORDER_SHARE,
     validity_flags,
 )
@@ -280,21 +282,36 @@ def flag_study(n: int, seed: int) -> None:
         " share of each condition flagged"
     )
     rules = {
-        "before: index >= 0.45 or blocks >= 0.5, no role": (0.45, 0.5, None),
+        "before: index >= 0.45 or blocks >= 0.5, no role": (0.45, 0.5, None, None),
         f"now, no role: index >= {FC_IDEALISED_THRESHOLD:g} or blocks >= {FC_IDEALISED_STATEMENTS_ONLY:g}": (
             FC_IDEALISED_THRESHOLD,
             FC_IDEALISED_STATEMENTS_ONLY,
+            None,
             None,
         ),
         f"as many honest flagged, no role: index >= 0.5 or blocks >= {FC_IDEALISED_STATEMENTS_ONLY:g}": (
             0.5,
             FC_IDEALISED_STATEMENTS_ONLY,
             None,
+            None,
         ),
-        f"now, with the role: also role order >= {FC_ROLE_ORDER_SHARE:g}": (
+        f"with the role: also role order >= {FC_ROLE_ORDER_SHARE:g}": (
             FC_IDEALISED_THRESHOLD,
             FC_IDEALISED_STATEMENTS_ONLY,
             FC_ROLE_ORDER_SHARE,
+            None,
+        ),
+        "with the role: also one side in its order >= 0.75 (not adopted)": (
+            FC_IDEALISED_THRESHOLD,
+            FC_IDEALISED_STATEMENTS_ONLY,
+            FC_ROLE_ORDER_SHARE,
+            0.75,
+        ),
+        f"now, with the role: also one side in its order >= {FC_ROLE_ONE_SIDE_SHARE:g}": (
+            FC_IDEALISED_THRESHOLD,
+            FC_IDEALISED_STATEMENTS_ONLY,
+            FC_ROLE_ORDER_SHARE,
+            FC_ROLE_ONE_SIDE_SHARE,
         ),
     }
     print(f"  {'role':13s} {'thresholds':62s} " + " ".join(f"{c:>22s}" for c in sims))
@@ -315,19 +332,25 @@ def flag_study(n: int, seed: int) -> None:
             flags = validity_flags(responses, score_responses(responses, model), pull)
             assert flags.ideal_blocks is not None and flags.rated_blocks is not None
             assert flags.role_blocks is not None and flags.role_rated is not None
+            assert flags.role_most is not None and flags.role_least is not None
             enough = flags.rated_blocks >= 12
             blocks = np.where(enough, flags.ideal_blocks / np.maximum(flags.rated_blocks, 1), np.nan)
-            role_share = np.where(flags.role_rated >= 12, flags.role_blocks / np.maximum(flags.role_rated, 1), 0.0)
-            parts[condition] = (flags.idealised_index, blocks, role_share)
-        for label, (index_at, blocks_at, role_at) in rules.items():
+            role_enough = flags.role_rated >= 12
+            role_count = np.maximum(flags.role_rated, 1)
+            role_share = np.where(role_enough, flags.role_blocks / role_count, 0.0)
+            one_side = np.where(role_enough, np.maximum(flags.role_most, flags.role_least) / role_count, 0.0)
+            parts[condition] = (flags.idealised_index, blocks, role_share, one_side)
+        for label, (index_at, blocks_at, role_at, side_at) in rules.items():
             rates = []
             for condition in sims:
-                index, blocks, role_share = parts[condition]
+                index, blocks, role_share, one_side = parts[condition]
                 fired = (np.nan_to_num(index, nan=-1.0) >= index_at - 1e-9) | (
                     np.nan_to_num(blocks, nan=-1.0) >= blocks_at - 1e-9
                 )
                 if role_at is not None:
                     fired |= role_share >= role_at - 1e-9
+                if side_at is not None:
+                    fired |= one_side >= side_at - 1e-9
                 rates.append(float(fired[attentive].mean()))
             print(f"  {role_id:13s} {label:62s} " + " ".join(f"{rate:22.3f}" for rate in rates))
 

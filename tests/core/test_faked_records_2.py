@@ -70,3 +70,36 @@ def test_the_flag_reads_the_roles_order_where_the_generic_order_misses(screeners
         sheet(BY_THE_RULES, BY_THE_RULES_SCENARIOS, CLAIMS["modest"])
     )
     assert "idealised" not in {flag.flag for flag in without_role.flags}
+
+
+def half_faked(blocks: str, side: str, parity: int) -> str:
+    """The sheet with, in every other block, the ``side`` mark ("most" or "least") moved to the third statement."""
+    moved = []
+    for k, answer in enumerate(blocks.split()):
+        if k % 2 == parity:
+            third = next(label for label in "abc" if label not in answer)
+            answer = answer[0] + third if side == "least" else third + answer[1]
+        moved.append(answer)
+    return " ".join(moved)
+
+
+@pytest.mark.parametrize("parity", [0, 1])
+@pytest.mark.parametrize(
+    ("role", "blocks", "scenarios", "side"),
+    [
+        ("complex-case", TAKE_CHARGE, TAKE_CHARGE_SCENARIOS, "least"),
+        ("complex-case", TAKE_CHARGE, TAKE_CHARGE_SCENARIOS, "most"),
+        ("transactional", BY_THE_RULES, BY_THE_RULES_SCENARIOS, "most"),
+    ],
+)
+def test_a_sheet_faked_on_one_side_of_every_block_is_flagged(
+    screeners: dict[str, Screener], role: str, blocks: str, scenarios: dict[str, str], side: str, parity: int
+) -> None:
+    """One mark of every block faked, the other moved in half the blocks: the one-side rule of the role's order.
+
+    The transactional sheet with its least marks moved keeps its most marks in the role's order in only 17 of
+    24 blocks and is not caught (docs/faking.md, "One side of every block").
+    """
+    result = screeners[role].score(sheet(half_faked(blocks, side, parity), scenarios, CLAIMS["modest"]))
+    assert "idealised" in {flag.flag for flag in result.flags}, (role, side, parity, result.fit)
+    assert result.needs_human_review

@@ -159,11 +159,8 @@ def careless_2(draw: st.DrawFn, instrument: Instrument, role: str | None) -> dic
     constant = draw(st.sampled_from(BLOCK_ANSWERS))
     ideal, _ = _ideal_answers(instrument)
     pull = None if role is None else load_role(role)
-    order = (
-        None
-        if pull is None
-        else role_order_table(instrument, np.array([pull.pull(s.scale, s.reverse) for s in instrument.statements]))[0]
-    )
+    pulls = None if pull is None else np.array([pull.pull(s.scale, s.reverse) for s in instrument.statements])
+    order = None if pulls is None else role_order_table(instrument, pulls)[0][0]  # both marks in the role's order
     for block, block_id in enumerate(instrument.block_ids):
         answer = draw(st.sampled_from(BLOCK_ANSWERS))
         if pattern == "one answer":

@@ -27,6 +27,7 @@ from profilefit.core.scoring import (
 from profilefit.core.thurstonian import ThurstonianParameters, simulate_answers
 from profilefit.core.validity import (
     FC_IDEALISED_MIN_BLOCKS,
+    FC_ROLE_ONE_SIDE_SHARE,
     FC_ROLE_ORDER_SHARE,
     FLAG_IDS,
     MISSING_SHARE,
@@ -334,10 +335,11 @@ def _role_pull(role_id: str) -> np.ndarray:
     return np.array([role.pull(s.scale, s.reverse) for s in FC.statements])
 
 
-def _in_role_order(pull: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Brute force: per candidate, blocks answered in the role's order, and answered blocks the role pulls apart."""
+def _in_role_order(pull: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Brute force: per candidate, blocks answered in the role's order, answered blocks the role pulls apart,
+    and blocks whose most mark alone, and whose least mark alone, follows the role's order."""
     per_block = pull.reshape(N_BLOCKS, 3)
-    hits, counted = np.zeros(codes.shape[0], int), np.zeros(codes.shape[0], int)
+    hits, counted, most_hits, least_hits = (np.zeros(codes.shape[0], int) for _ in range(4))
     for row in range(codes.shape[0]):
         for block in range(N_BLOCKS):
             values = per_block[block]
@@ -347,7 +349,9 @@ def _in_role_order(pull: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.
             answer = BLOCK_ANSWERS[codes[row, block]]
             most, least = BLOCK_LABELS.index(answer[0]), BLOCK_LABELS.index(answer[1])
             hits[row] += values[most] == values.max() and values[least] == values.min()
-    return hits, counted
+            most_hits[row] += values[most] == values.max()
+            least_hits[row] += values[least] == values.min()
+    return hits, counted, most_hits, least_hits
 
 
 def test_blocks_answered_in_the_role_order_are_idealised_when_the_role_is_given():
@@ -368,7 +372,7 @@ def test_blocks_answered_in_the_role_order_are_idealised_when_the_role_is_given(
     assert _flag(with_role, "idealised")[0]
     assert with_role.detail(0, "idealised").endswith(
         f"the statement the role favours most marked most and the one it favours least marked least in "
-        f"{pulled} of {pulled} blocks"
+        f"{pulled} of {pulled} blocks (the first alone in {pulled}, the second alone in {pulled})"
     )
     without = validity_flags(responses, scores)
     assert without.role_blocks is None and "role" not in without.detail(0, "idealised")
@@ -382,12 +386,34 @@ def test_rule_the_role_order_count_matches_a_brute_force_count(seed, role_id):
     codes[0] = np.where(codes[0] < 0, 0, codes[0])  # one fully answered row
     pull = _role_pull(role_id)
     flags = validity_flags(_responses(codes), score_responses(_responses(codes)), pull)
-    hits, counted = _in_role_order(pull, codes)
+    hits, counted, most_hits, least_hits = _in_role_order(pull, codes)
     assert flags.role_blocks.tolist() == hits.tolist()
     assert flags.role_rated.tolist() == counted.tolist()
-    share = hits / np.maximum(counted, 1)
-    fires = (counted >= FC_IDEALISED_MIN_BLOCKS) & (share >= FC_ROLE_ORDER_SHARE - 1e-9)
-    assert not (fires & ~_flag(flags, "idealised")).any()  # the role's order alone is enough
+    assert flags.role_most.tolist() == most_hits.tolist()
+    assert flags.role_least.tolist() == least_hits.tolist()
+    enough = counted >= FC_IDEALISED_MIN_BLOCKS
+    fires = enough & (hits / np.maximum(counted, 1) >= FC_ROLE_ORDER_SHARE - 1e-9)
+    one_side = enough & (np.maximum(most_hits, least_hits) / np.maximum(counted, 1) >= FC_ROLE_ONE_SIDE_SHARE - 1e-9)
+    assert not ((fires | one_side) & ~_flag(flags, "idealised")).any()  # the role's order alone is enough
+
+
+def test_one_side_of_every_block_in_the_role_order_is_idealised():
+    """Most marks by the role's pull in every block, least marks in the other two places in turn."""
+    pull = _role_pull("complex-case")
+    row = []
+    for block, values in enumerate(pull.reshape(N_BLOCKS, 3)):
+        most = int(np.argmax(values))
+        others = [k for k in range(3) if k != most]
+        least = others[block % 2]  # half of the least marks against the role's order
+        row.append(BLOCK_ANSWERS.index(BLOCK_LABELS[most] + BLOCK_LABELS[least]))
+    responses = _responses(np.array([row]))
+    flags = validity_flags(responses, score_responses(responses), pull)
+    assert flags.role_most[0] == flags.role_rated[0] >= FC_IDEALISED_MIN_BLOCKS
+    assert flags.role_blocks[0] / flags.role_rated[0] < FC_ROLE_ORDER_SHARE  # both marks: not enough alone
+    assert _flag(flags, "idealised")[0]
+    assert f"(the first alone in {flags.role_most[0]}, the second alone in {flags.role_least[0]})" in flags.detail(
+        0, "idealised"
+    )
 
 
 def test_a_role_pull_of_the_wrong_length_names_the_field_and_what_was_allowed():

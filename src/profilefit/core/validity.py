@@ -81,8 +81,16 @@ FC_IDEALISED_THRESHOLD = 0.55
 #: statement the role pulls most was marked most and one it pulls least, least: a coached applicant
 #: answers the role's order, not the generic one. From this share the flag fires: 13 of 24 blocks.
 #: The three thresholds together flag 2.2 % (complex-case) and 2.3 % (transactional) of 20,000 honest
-#: simulated applicants, 1.3 % without a role (docs/scoring.md, "Idealised responding on 2.0").
+#: simulated applicants, 1.3 % without a role; with the one-side rule below, 2.3 % and 2.3 %
+#: (docs/scoring.md, "Idealised responding on 2.0").
 FC_ROLE_ORDER_SHARE = 0.54
+#: Forced choice, with a role: the share of those blocks in which one side alone follows the role's order
+#: (a statement it pulls most marked most, or one it pulls least marked least) from which the flag fires:
+#: an applicant who fakes one mark of every block and answers the other freely. At 20 of 24 blocks it
+#: adds at most 0.1 points of false alarms to the rules above (2.3 % of honest simulated applicants for
+#: each built-in role), and catches the hand-written sheets of tests/core/test_faked_records_2.py faked on one
+#: side only (docs/faking.md, "One side of every block").
+FC_ROLE_ONE_SIDE_SHARE = 0.8
 #: Forced choice: fewer answered rated blocks than this and the blocks part is not computed (nan).
 FC_IDEALISED_MIN_BLOCKS = 12
 
@@ -122,7 +130,8 @@ class ValidityFlags:
         and ``n_items`` count blocks, and ``ideal_blocks`` and ``rated_blocks`` hold the blocks answered
         in the desirability order and the rated blocks answered; with a role, ``role_blocks`` and
         ``role_rated`` hold the blocks answered in the role's order and the answered blocks the role
-        pulls differently (``None`` without a role).
+        pulls differently, and ``role_most`` and ``role_least`` the blocks whose most mark alone, and
+        whose least mark alone, is in the role's order (``None`` without a role).
     """
 
     flags: NDArray[np.bool_]
@@ -141,6 +150,8 @@ class ValidityFlags:
     rated_blocks: NDArray[np.int64] | None = None
     role_blocks: NDArray[np.int64] | None = None
     role_rated: NDArray[np.int64] | None = None
+    role_most: NDArray[np.int64] | None = None
+    role_least: NDArray[np.int64] | None = None
 
     @property
     def any(self) -> NDArray[np.bool_]:
@@ -171,6 +182,8 @@ class ValidityFlags:
             rated_blocks=None if self.rated_blocks is None else int(self.rated_blocks[row]),
             role_blocks=None if self.role_blocks is None else int(self.role_blocks[row]),
             role_rated=None if self.role_rated is None else int(self.role_rated[row]),
+            role_most=None if self.role_most is None else int(self.role_most[row]),
+            role_least=None if self.role_least is None else int(self.role_least[row]),
         )
 
 
@@ -197,6 +210,8 @@ class RowValidity:
     rated_blocks: int | None = None
     role_blocks: int | None = None
     role_rated: int | None = None
+    role_most: int | None = None
+    role_least: int | None = None
 
     @property
     def any(self) -> bool:
@@ -226,6 +241,8 @@ class RowValidity:
             rated_blocks=self.rated_blocks,
             role_blocks=self.role_blocks,
             role_rated=self.role_rated,
+            role_most=self.role_most,
+            role_least=self.role_least,
         )
 
 
@@ -247,6 +264,8 @@ def _detail(
     rated_blocks: int | None = None,
     role_blocks: int | None = None,
     role_rated: int | None = None,
+    role_most: int | None = None,
+    role_least: int | None = None,
 ) -> str:
     """The one text of each flag, from one candidate's numbers."""
     if forced_choice:
@@ -269,6 +288,8 @@ def _detail(
                     f"; the statement the role favours most marked most and the one it favours least marked least "
                     f"in {role_blocks} of {role_rated} blocks"
                 )
+                if role_most is not None and role_least is not None:
+                    text += f" (the first alone in {role_most}, the second alone in {role_least})"
             return text
     if flag == "straight_lining":
         return (
@@ -706,16 +727,18 @@ def _role_order(
     role_pull: NDArray[np.float64],
     flat_codes: NDArray[np.intp],
     answered: NDArray[np.bool_],
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Per candidate: blocks answered in the role's order, and answered blocks the role pulls differently.
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Per candidate: blocks in the role's order, blocks it pulls differently, and one side in its order.
 
-    In the role's order: a statement the role pulls most was marked most and one it pulls least, least.
-    ``flat_codes`` are :func:`_flat_codes` of the candidates' blocks.
+    The four counts: blocks answered in the role's order, answered blocks the role pulls differently, and
+    blocks whose most mark, and whose least mark, is in the role's order. In the role's order: a
+    statement the role pulls most was marked most and one it pulls least, least. ``flat_codes`` are
+    :func:`_flat_codes` of the candidates' blocks.
     """
-    table, pulled = role_order_table(instrument, role_pull)
-    in_order = table.ravel().take(flat_codes)
+    tables, pulled = role_order_table(instrument, role_pull)
+    counts = [table.ravel().take(flat_codes).sum(axis=1).astype(np.int64) for table in tables]
     counted = answered & pulled[None, :]
-    return in_order.sum(axis=1).astype(np.int64), counted.sum(axis=1).astype(np.int64)
+    return counts[0], counted.sum(axis=1).astype(np.int64), counts[1], counts[2]
 
 
 def role_order_table(
@@ -723,8 +746,10 @@ def role_order_table(
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Which answers are in the role's order, and which blocks the role pulls differently.
 
-    The first is per block and answer code + 1 (column 0: unanswered), the second per block (see
-    :func:`_role_order`).
+    The first, shape (3, n_blocks, 7), says per block and answer code + 1 (column 0: unanswered)
+    whether both marks are in the role's order, whether the most mark is (a statement the role pulls
+    most), and whether the least mark is (one it pulls least), in a block the role pulls differently;
+    the second is per block (see :func:`_role_order`).
 
     Raises
     ------
@@ -744,9 +769,11 @@ def role_order_table(
     bottom = per_block == per_block.min(axis=1, keepdims=True)
     pulled = per_block.max(axis=1) > per_block.min(axis=1)
     most, least = BLOCK_POSITIONS[:-1, 0].astype(np.intp), BLOCK_POSITIONS[:-1, 1].astype(np.intp)
-    table = np.zeros((len(instrument.blocks), len(BLOCK_POSITIONS)), dtype=bool)
-    table[:, 1:] = top[:, most] & bottom[:, least] & pulled[:, None]
-    return table, pulled
+    tables = np.zeros((3, len(instrument.blocks), len(BLOCK_POSITIONS)), dtype=bool)
+    tables[1, :, 1:] = top[:, most] & pulled[:, None]
+    tables[2, :, 1:] = bottom[:, least] & pulled[:, None]
+    tables[0] = tables[1] & tables[2]
+    return tables, pulled
 
 
 def _flat_codes(blocks: NDArray[np.integer]) -> NDArray[np.intp]:
@@ -820,13 +847,18 @@ def _forced_choice_flags(
     index, idealised, strong_claims = _idealised(
         statements, claims, strong, FC_IDEALISED_STATEMENTS_ONLY, FC_IDEALISED_THRESHOLD
     )
-    role_blocks = role_rated = None
+    role_blocks = role_rated = role_most = role_least = None
     if role_pull is not None:
-        role_blocks, role_rated = _role_order(instrument, role_pull, flat_codes, answered)
+        role_blocks, role_rated, role_most, role_least = _role_order(instrument, role_pull, flat_codes, answered)
         enough = role_rated >= FC_IDEALISED_MIN_BLOCKS
-        with np.errstate(invalid="ignore", divide="ignore"):
-            role_share = np.where(enough, role_blocks / np.maximum(role_rated, 1), 0.0)
-        idealised = idealised | (enough & (role_share >= FC_ROLE_ORDER_SHARE - 1e-9))
+        rated = np.maximum(role_rated, 1)
+        role_share = np.where(enough, role_blocks / rated, 0.0)
+        one_side = np.where(enough, np.maximum(role_most, role_least) / rated, 0.0)
+        idealised = (
+            idealised
+            | (enough & (role_share >= FC_ROLE_ORDER_SHARE - 1e-9))
+            | (enough & (one_side >= FC_ROLE_ONE_SIDE_SHARE - 1e-9))
+        )
 
     contradictory = np.zeros(n, dtype=bool)  # needs agreement items with both keyings
     flags = np.column_stack([straight, failed_checks > 0, too_fast, contradictory, too_many_missing, idealised])
@@ -847,6 +879,8 @@ def _forced_choice_flags(
         rated_blocks=rated_answered.astype(np.int64),
         role_blocks=role_blocks,
         role_rated=role_rated,
+        role_most=role_most,
+        role_least=role_least,
     )
 
 
@@ -857,7 +891,7 @@ def forced_choice_validity_row(
     seconds: float,
     scales: list[float],
     situational: list[float],
-    role_order: tuple[list[list[bool]], list[bool]] | None = None,
+    role_order: tuple[list[list[list[bool]]], list[bool]] | None = None,
 ) -> RowValidity:
     """:func:`validity_flags` of one candidate of a forced-choice instrument, in plain Python.
 
@@ -903,16 +937,24 @@ def forced_choice_validity_row(
     statements = ideal_count / rated_answered if rated_answered >= FC_IDEALISED_MIN_BLOCKS else math.nan
     claims, strong = _virtue_claims_row(instrument, checks)
     index, idealised = _idealised_row(statements, claims, FC_IDEALISED_STATEMENTS_ONLY, FC_IDEALISED_THRESHOLD)
-    role_blocks = role_rated = None
+    role_blocks = role_rated = role_most = role_least = None
     if role_order is not None:
-        table, pulled = role_order
-        role_blocks = role_rated = 0
+        (both, most_table, least_table), pulled = role_order
+        role_blocks = role_rated = role_most = role_least = 0
         for block, (code, is_given) in enumerate(zip(blocks, given, strict=True)):
-            role_blocks += table[block][code + 1]
+            role_blocks += both[block][code + 1]
+            role_most += most_table[block][code + 1]
+            role_least += least_table[block][code + 1]
             role_rated += is_given and pulled[block]
         enough = role_rated >= FC_IDEALISED_MIN_BLOCKS
-        role_share = role_blocks / max(role_rated, 1) if enough else 0.0
-        idealised = idealised or (enough and role_share >= FC_ROLE_ORDER_SHARE - 1e-9)
+        divisor = max(role_rated, 1)
+        role_share = role_blocks / divisor if enough else 0.0
+        one_side = max(role_most, role_least) / divisor if enough else 0.0
+        idealised = (
+            idealised
+            or (enough and role_share >= FC_ROLE_ORDER_SHARE - 1e-9)
+            or (enough and one_side >= FC_ROLE_ONE_SIDE_SHARE - 1e-9)
+        )
 
     return RowValidity(
         flags=(straight, failed_checks > 0, too_fast, False, too_many_missing, idealised),
@@ -931,6 +973,8 @@ def forced_choice_validity_row(
         rated_blocks=rated_answered,
         role_blocks=role_blocks,
         role_rated=role_rated,
+        role_most=role_most,
+        role_least=role_least,
     )
 
 
@@ -969,6 +1013,7 @@ __all__ = [
     "FC_IDEALISED_MIN_BLOCKS",
     "FC_IDEALISED_STATEMENTS_ONLY",
     "FC_IDEALISED_THRESHOLD",
+    "FC_ROLE_ONE_SIDE_SHARE",
     "FC_ROLE_ORDER_SHARE",
     "FLAG_IDS",
     "IDEALISED_STATEMENTS_ONLY",

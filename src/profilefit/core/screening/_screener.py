@@ -241,10 +241,10 @@ class Screener:
             else np.array([self.role.pull(s.scale, s.reverse) for s in self.instrument.statements], dtype=np.float64)
         )
         # The same as lists, for one candidate at a time (_score_row).
-        self._role_order: tuple[list[list[bool]], list[bool]] | None = None
+        self._role_order: tuple[list[list[list[bool]]], list[bool]] | None = None
         if self._role_pull is not None:
-            table, pulled = role_order_table(self.instrument, self._role_pull)
-            self._role_order = table.tolist(), pulled.tolist()
+            tables, pulled = role_order_table(self.instrument, self._role_pull)
+            self._role_order = tables.tolist(), pulled.tolist()
         self._role_sha256 = (
             None if self.role is None else hashlib.sha256(self.role.model_dump_json().encode("utf-8")).hexdigest()
         )
