@@ -305,7 +305,7 @@ def test_a_larger_faking_strength_never_lowers_the_mean_fit(screening: ForcedCho
 
 @pytest.mark.parametrize("role_id", ["complex-case", "transactional"])
 def test_the_2_0_idealised_flag_stays_near_its_documented_false_alarm_rate_and_catches_directed_faking(role_id):
-    # The thresholds (core/validity.py) were set on 20,000 honest simulated applicants to flag 2.2 % and
+    # The thresholds (core/validity.py) were set on 20,000 honest simulated applicants to flag 2.3 % and
     # 2.3 % of them with each role; 2,500 (seed 11) give a binomial SE of about 0.3 points.
     from profilefit.core.scoring import load_parameters
 

@@ -84,8 +84,9 @@ FC_IDEALISED_THRESHOLD = 0.55
 #: simulated applicants, 1.3 % without a role; with the one-side rule below, 2.3 % and 2.3 %
 #: (docs/scoring.md, "Idealised responding on 2.0").
 FC_ROLE_ORDER_SHARE = 0.54
-#: Forced choice, with a role: the share of those blocks in which one side alone follows the role's order
-#: (a statement it pulls most marked most, or one it pulls least marked least) from which the flag fires:
+#: Forced choice, with a role: the share of those blocks in which the most marks, or the least marks, follow
+#: the role's order (a statement it pulls most marked most, or one it pulls least marked least, whatever the
+#: other mark) from which the flag fires:
 #: an applicant who fakes one mark of every block and answers the other freely. At 20 of 24 blocks it
 #: adds at most 0.1 points of false alarms to the rules above (2.3 % of honest simulated applicants for
 #: each built-in role), and catches the hand-written sheets of tests/core/test_faked_records_2.py faked on one
@@ -130,8 +131,8 @@ class ValidityFlags:
         and ``n_items`` count blocks, and ``ideal_blocks`` and ``rated_blocks`` hold the blocks answered
         in the desirability order and the rated blocks answered; with a role, ``role_blocks`` and
         ``role_rated`` hold the blocks answered in the role's order and the answered blocks the role
-        pulls differently, and ``role_most`` and ``role_least`` the blocks whose most mark alone, and
-        whose least mark alone, is in the role's order (``None`` without a role).
+        pulls differently, and ``role_most`` and ``role_least`` the blocks whose most mark, and whose
+        least mark, is in the role's order, whatever the other mark (``None`` without a role).
     """
 
     flags: NDArray[np.bool_]
@@ -289,7 +290,7 @@ def _detail(
                     f"in {role_blocks} of {role_rated} blocks"
                 )
                 if role_most is not None and role_least is not None:
-                    text += f" (the first alone in {role_most}, the second alone in {role_least})"
+                    text += f" (the most marks in its order in {role_most}, the least marks in {role_least})"
             return text
     if flag == "straight_lining":
         return (

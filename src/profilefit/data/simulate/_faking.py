@@ -57,7 +57,8 @@ if TYPE_CHECKING:
 DIRECTED_TARGET_D = 0.99
 #: Moon et al. (2025), a meta-analysis of 34 studies: a warning before the test lowers applicants' faking by
 #: d = .31 on average (95 % CI .23-.39; .36 for warnings that address the ability, the motivation and the
-#: opportunity to fake, as the candidate page's does), least in real recruitment settings.
+#: opportunity to fake; the candidate page's addresses the motivation and the opportunity), least in real
+#: recruitment settings.
 WARNING_REDUCTION_D = 0.31
 #: The directed applicant who read the warning: calibrated, as ``directed`` is, to inflate the role's scales by
 #: Speer's d less the warning's average effect.
