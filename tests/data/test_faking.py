@@ -246,6 +246,29 @@ def test_the_faking_example_runs_as_written(tmp_path):
     assert "Idealised answers" in html
 
 
+def test_the_faking_example_on_2_0_shows_the_warned_applicant_too(tmp_path):
+    """examples/faking_check.py --instrument 2.0: honest, coached and coached after the warning, each scored."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parents[2] / "examples" / "faking_check.py"
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path), "--instrument", "2.0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    labels = ("honest", "coached for complex-case", "coached, after the warning")
+    assert [line[:28].strip() for line in lines[:3]] == list(labels)
+    fits = [float(re.search(r"fit +([0-9.]+)", line).group(1)) for line in lines[:3]]  # type: ignore[union-attr]
+    assert fits[0] < fits[2] < fits[1], fits  # this applicant: the warning lowers the gain, not to nothing
+    assert (tmp_path / "report.html").is_file() and "report.html" in lines[3]
+
+
 @pytest.mark.slow
 def test_a_quarter_of_directed_fakers_are_not_overrepresented_among_clear_strong_results(screeners):
     """Target of the faking issue: with a quarter of applicants faking (directed), their share of the strong
