@@ -122,6 +122,18 @@ def quarter_faking(
     return out
 
 
+def against_targets(
+    faked_fit: NDArray[np.float64],
+    honest_fit: NDArray[np.float64],
+    attentive: NDArray[np.bool_],
+    shares: dict[str, float],
+) -> tuple[tuple[float, str], tuple[float, str]]:
+    """Issue 21's two fit targets: the fit gain in honest SD (at most 0.4), the strong-band ratio (at most 1.15)."""
+    gain = float((faked_fit[attentive].mean() - honest_fit.mean()) / honest_fit.std())
+    ratio = shares["mixed_strong"] / shares["honest_strong"]
+    return (gain, "met" if gain <= 0.4 else "NOT met"), (ratio, "met" if ratio <= 1.15 else "NOT met")
+
+
 #: The fit's three parts (docs/fit.md), as attributes of :class:`FitScores`.
 FIT_PARTS = {"scales": "scale_component", "profiles": "profile_component", "scenarios": "situational_component"}
 
@@ -578,19 +590,15 @@ def run_forced_choice(args: argparse.Namespace) -> None:
             f"{warned_ratios[0]:.2f} times, of strong without a flag {warned_ratios[1]:.2f} times"
         )
         print_part_gains(fits["honest"], fits["directed"], attentive)
-        directed_gain = (results["directed"][0][attentive].mean() - base.mean()) / base.std()
-        ratio = shares["mixed_strong"] / shares["honest_strong"]
+        (gain, gain_met), (ratio, ratio_met) = against_targets(results["directed"][0], base, attentive, shares)
         print(
-            f"  targets (issue 21): directed fit gain {directed_gain:.2f} SD (at most 0.4: "
-            f"{'met' if directed_gain <= 0.4 else 'NOT met'}); fakers' strong-band share {ratio:.2f} times their "
-            f"honest share (at most 1.15: {'met' if ratio <= 1.15 else 'NOT met'})"
+            f"  targets (issue 21): directed fit gain {gain:.2f} SD (at most 0.4: {gain_met}); fakers' strong-band "
+            f"share {ratio:.2f} times their honest share (at most 1.15: {ratio_met})"
         )
-        warned_gain = (results["warned"][0][attentive].mean() - base.mean()) / base.std()
-        warned_ratio = warned_shares["mixed_strong"] / warned_shares["honest_strong"]
+        (gain, gain_met), (ratio, ratio_met) = against_targets(results["warned"][0], base, attentive, warned_shares)
         print(
-            f"  the same after the warning: directed fit gain {warned_gain:.2f} SD "
-            f"({'met' if warned_gain <= 0.4 else 'NOT met'}); strong-band share {warned_ratio:.2f} times "
-            f"({'met' if warned_ratio <= 1.15 else 'NOT met'})"
+            f"  the same after the warning: directed fit gain {gain:.2f} SD ({gain_met}); strong-band share "
+            f"{ratio:.2f} times ({ratio_met})"
         )
 
     print("\nanswer records on 2.0 (scenarios as the role wants them, instructed checks as asked, 15 minutes):")

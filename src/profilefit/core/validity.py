@@ -590,13 +590,9 @@ def validity_row(
     run_limit = max(3, math.ceil(LONG_STRING_SHARE * k))
     straight = longest >= run_limit or (n_answered >= run_limit and modal >= MODAL_SHARE * n_answered)
 
-    failed_checks = 0
-    if instrument.instructed_columns:
-        columns, expected = _expected_check_lists(instrument)
-        failed_checks = sum(checks[c] != e for c, e in zip(columns, expected, strict=True))  # nan != x: failed
-
-    minimum = _minimum_seconds(instrument)
-    too_fast = seconds == seconds and seconds < minimum
+    failed_checks, minimum, too_fast, too_many_missing = _common_row(
+        instrument, checks, seconds, scales, situational, k - n_answered, k
+    )
 
     contradictory_scales = 0
     halves = _keyed_half_lists(instrument)
@@ -608,10 +604,6 @@ def validity_row(
             contradictory_scales += gap >= CONTRADICTION_SHARE * (high - low)
     contradictory = contradictory_scales >= min(CONTRADICTION_SCALES, max(len(halves), 1))
 
-    missing_items = k - n_answered
-    thin = any(x != x for x in scales) or any(x != x for x in situational)
-    too_many_missing = missing_items > MISSING_SHARE * k or thin
-
     statements, claims, strong = _idealised_parts_row(instrument, items, checks)
     index, idealised = _idealised_row(statements, claims)
     return RowValidity(
@@ -622,11 +614,34 @@ def validity_row(
         seconds=seconds,
         minimum_seconds=minimum,
         contradictory_scales=contradictory_scales,
-        missing_items=missing_items,
+        missing_items=k - n_answered,
         n_items=k,
         idealised_index=index,
         virtue_claims=strong,
     )
+
+
+def _common_row(
+    instrument: Instrument,
+    checks: list[float],
+    seconds: float,
+    scales: list[float],
+    situational: list[float],
+    missing: int,
+    k: int,
+) -> tuple[int, float, bool, bool]:
+    """What both formats' row flags share: failed checks, the minimum time, too fast, too many missing.
+
+    ``missing`` of ``k`` questions (items or blocks) were left unanswered.
+    """
+    failed_checks = 0
+    if instrument.instructed_columns:
+        columns, expected = _expected_check_lists(instrument)
+        failed_checks = sum(checks[c] != e for c, e in zip(columns, expected, strict=True))  # nan != x: failed
+    minimum = _minimum_seconds(instrument)
+    too_fast = seconds == seconds and seconds < minimum
+    thin = any(x != x for x in scales) or any(x != x for x in situational)
+    return failed_checks, minimum, too_fast, missing > MISSING_SHARE * k or thin
 
 
 def _answered_sum(items: list[float], columns: list[int]) -> tuple[float, int]:
@@ -672,21 +687,9 @@ def _idealised_parts_row(instrument: Instrument, items: list[float], checks: lis
                 points += (answer == extreme) + IDEALISED_NEAR * (answer == near)
         if answered >= IDEALISED_MIN_ANSWERED:
             statements = points / answered
-    claims, strong = math.nan, 0
-    claim_columns = instrument.virtue_claim_columns
-    if claim_columns:
-        given = 0
-        top = instrument.response_scale.max
-        for column in claim_columns:
-            answer = checks[column]
-            if answer == answer:
-                given += 1
-                strong += answer == top
-        if given > 0:
-            claims = strong / given
     if not rated:
         return math.nan, math.nan, 0
-    return statements, claims, strong
+    return (statements, *_virtue_claims_row(instrument, checks))
 
 
 def _idealised_row(
@@ -916,18 +919,10 @@ def forced_choice_validity_row(
     modal = max(counts) if k else 0
     longest, _, _ = _row_patterns([code + 1 if g else 0 for code, g in zip(blocks, given, strict=True)], given, 6)
     straight = n_answered >= PATTERN_MIN_BLOCKS and modal >= PATTERN_SHARE * n_answered - 1e-9
-
-    failed_checks = 0
-    if instrument.instructed_columns:
-        columns, expected = _expected_check_lists(instrument)
-        failed_checks = sum(checks[c] != e for c, e in zip(columns, expected, strict=True))  # nan != x: failed
-
-    minimum = _minimum_seconds(instrument)
-    too_fast = seconds == seconds and seconds < minimum
-
     missing = k - n_answered
-    thin = any(x != x for x in scales) or any(x != x for x in situational)
-    too_many_missing = missing > MISSING_SHARE * k or thin
+    failed_checks, minimum, too_fast, too_many_missing = _common_row(
+        instrument, checks, seconds, scales, situational, missing, k
+    )
 
     ideal, rated = _ideal_answer_lists(instrument)
     rated_answered = ideal_count = 0

@@ -173,6 +173,7 @@ def _block_membership(instrument: Instrument) -> NDArray[np.float64]:
     return membership
 
 
+@identity_cache()  # once per instrument and model: the one-row path calls it for every candidate
 def _checked_model(instrument: Instrument, model: ThurstonianModel) -> None:
     """Refuse a Thurstonian model made for another design than the instrument's."""
     statement_ids = tuple(statement.id for statement in model.design.statements)
