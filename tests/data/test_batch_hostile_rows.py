@@ -44,7 +44,7 @@ BAD_LINES = {
     "digits": ('{"candidate_id":"d1","tc1":' + "9" * 5000 + "}", "Exceeds the limit (4300 digits)"),
     "duplicate": ('{"candidate_id":"k1","tc1":1,"tc1":6}', "key 'tc1' appears more than once"),
     "not utf-8": (b'{"candidate_id":"u1","tc1":"\xff"}', "not valid utf-8 text (byte 0xFF"),
-    "not an object": ("[1, 2]", "expected a JSON object, got list"),
+    "not an object": ("[1, 2]", "expected a JSON object {...}, got an array"),
     "not json": ("{candidate_id: 1}", "not valid JSON"),
     "lone surrogate": ('{"candidate_id":"s\\ud800","tc1":3}', "a lone surrogate (\\ud800) is not a character"),
 }

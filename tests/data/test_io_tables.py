@@ -48,7 +48,7 @@ def test_json_lines_and_parquet_give_the_same_rows_with_their_locations(tmp_path
     [
         ("missing.csv", None, "results file not found"),
         ("results.xls", b"x", "cannot tell the format of a results file from its suffix '.xls'"),
-        ("results.jsonl", b'{"a": 1}\n[1, 2]\n', "line 2: expected a JSON object, got list"),
+        ("results.jsonl", b'{"a": 1}\n[1, 2]\n', "line 2: expected a JSON object {...}, got an array"),
         ("results.jsonl", b'{"a": 1\n', "line 1: not valid JSON"),
         ("results.csv", b"candidate_id\n\xff\n", "not UTF-8 text"),
     ],

@@ -430,7 +430,16 @@ def test_every_forced_choice_flag_detail_is_read_back_in_every_language(with_rol
         forced_choice=True,
         ideal_blocks=np.array([13]),
         rated_blocks=np.array([20]),
-        **({"role_blocks": np.array([15]), "role_rated": np.array([22])} if with_role else {}),
+        **(
+            {
+                "role_blocks": np.array([15]),
+                "role_rated": np.array([22]),
+                "role_most": np.array([20]),
+                "role_least": np.array([17]),
+            }
+            if with_role
+            else {}
+        ),
     )
     for language in LANGUAGES:
         labels = Labels(language)
@@ -442,3 +451,36 @@ def test_every_forced_choice_flag_detail_is_read_back_in_every_language(with_rol
             for number in re.findall(r"\d+", detail.replace("0.625", "")):
                 assert number in shown, (language, flag, number, shown)
             assert labels.number(0.625, 2) in shown or flag != "idealised"
+            assert "\u2026" not in shown, (language, flag, shown)  # read back whole, never cut short
+
+
+def test_the_flags_of_instrument_2_0_are_explained_by_its_own_rules_in_every_language():
+    """Rule: a 2.0 report explains a flag by the blocks' thresholds, never by 1.2's agreement-scale rules."""
+    from profilefit.core.instrument import load_instrument
+    from profilefit.core.validity import (
+        FC_IDEALISED_THRESHOLD,
+        IDEALISED_STATEMENTS_ONLY,
+        IDEALISED_THRESHOLD,
+        PATTERN_MIN_BLOCKS,
+    )
+
+    forced_choice = load_instrument("customer-contact-2.0")
+    for language in LANGUAGES:
+        labels, agreement = Labels(language, forced_choice), Labels(language)
+        for flag in FLAG_IDS:
+            explanation = labels.flag_explanation(flag)
+            assert len(explanation) > 30 and "{" not in explanation, (language, flag)
+        idealised = labels.flag_explanation("idealised")
+        assert labels.number(FC_IDEALISED_THRESHOLD, 2) in idealised
+        assert labels.number(IDEALISED_THRESHOLD, 2) not in idealised
+        assert labels.number(IDEALISED_STATEMENTS_ONLY, 2) not in idealised
+        assert idealised != agreement.flag_explanation("idealised")
+        assert str(PATTERN_MIN_BLOCKS) in labels.flag_explanation("straight_lining")
+        for flag in ("straight_lining", "too_fast", "too_many_missing"):
+            assert labels.flag_explanation(flag) != agreement.flag_explanation(flag), (language, flag)
+    # 3.5 s x 24 blocks + 2 s x 6 checks + 10 s x 10 scenarios, as the flag computes it
+    from profilefit.core.scoring import Responses
+    from profilefit.core.validity import minimum_plausible_seconds
+
+    minimum = minimum_plausible_seconds(Responses.from_records(forced_choice, []))
+    assert f"under {minimum:.0f} seconds" in Labels("en", forced_choice).flag_explanation("too_fast")

@@ -131,7 +131,7 @@ def load_json_object(text: str | bytes) -> dict[str, Any]:
     except ValueError as error:  # a number longer than Python reads (sys.get_int_max_str_digits)
         raise JsonRowError(f"not readable: {str(error).partition(';')[0]}") from None
     if not isinstance(record, dict):
-        raise JsonRowError(f"expected a JSON object, got {type(record).__name__}")
+        raise JsonRowError(f"expected a JSON object {{...}}, got {json_kind(record)}")
     escaped = _SURROGATE_BYTES.search(text) if isinstance(text, bytes) else _SURROGATE_TEXT.search(text)
     if escaped:
         # json decodes a lone escaped surrogate ("\ud800") into a str that no UTF-8 file can hold.
@@ -141,6 +141,27 @@ def load_json_object(text: str | bytes) -> dict[str, Any]:
             lone = f"\\u{ord(error.object[error.start]):04x}"
             raise JsonRowError(f"not valid text: a lone surrogate ({lone}) is not a character") from None
     return record
+
+
+def json_kind(value: Any) -> str:
+    """What a parsed JSON value is, in JSON's words (``null``, ``an array``, ``a string``, ...).
+
+    Examples
+    --------
+    >>> json_kind(None), json_kind([1]), json_kind("x"), json_kind(True), json_kind(2.5)
+    ('null', 'an array', 'a string', 'true', 'a number')
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    return "a number"
 
 
 def repeated_key_reason(key: str) -> str:

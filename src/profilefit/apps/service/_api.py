@@ -24,6 +24,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from sqlalchemy import text
 
+from profilefit.apps.service._bodies import JsonEnvelopeRoute, document_json_bodies, json_body, require_json
 from profilefit.apps.service._core import NO_ROLE, AssessmentService, Edition
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
 from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN
@@ -202,7 +203,12 @@ def api_router(service: AssessmentService) -> APIRouter:
     version_enum: dict[str, Any] = {"json_schema_extra": {"enum": list(service.editions)}}
     invitation_model = _invitation_request(service.roles, service.languages, settings)
 
-    router = APIRouter(prefix="/v1", dependencies=[Depends(authorised)], responses=problem_responses(401, 429))
+    # Every JSON body is read by the one strict rule first (_bodies); POST /v1/score reads its own.
+    router = APIRouter(
+        prefix="/v1",
+        dependencies=[Depends(authorised), Depends(json_body)],
+        responses=problem_responses(401, 429),
+    )
 
     def role_screener(role: str | None, edition: Edition | None = None) -> Any:
         """The screener of a role (default the service's) for an instrument version (default the current one)."""
@@ -236,7 +242,7 @@ def api_router(service: AssessmentService) -> APIRouter:
         role: Annotated[str | None, Query(description="Role for fit; default the service's.", **role_enum)] = None,
     ) -> Response:
         """One assessment in (the schema ``profilefit schema`` prints), its ScreeningResult out."""
-        _require_json(request)
+        require_json(request, "the assessment")
         role_screener(role)  # an unknown role is refused before the body is read
         body = await request.body()
         # Parsed once: the same parser Screener.score uses for text, whose record it then validates. Text
@@ -265,12 +271,6 @@ def api_router(service: AssessmentService) -> APIRouter:
         route_class_override=_direct_route(score_directly),
     )
 
-    @router.post(
-        "/score/batch",
-        response_model=BatchResponse,
-        summary=f"Score up to {settings.max_batch} assessments",
-        responses=problem_responses(413, 415, 422),
-    )
     async def score_batch(
         batch: BatchRequest,
         request: Request,
@@ -292,6 +292,16 @@ def api_router(service: AssessmentService) -> APIRouter:
         # Scoring is CPU work: it leaves the event loop, so one batch never holds other requests.
         body = await run_in_threadpool(_score_items, role, texts)
         return Response(body, media_type=JSON)
+
+    router.add_api_route(
+        "/score/batch",
+        score_batch,
+        methods=["POST"],
+        response_model=BatchResponse,
+        summary=f"Score up to {settings.max_batch} assessments",
+        responses=problem_responses(400, 413, 415, 422),
+        route_class_override=JsonEnvelopeRoute,  # each assessment's own keys are decided apart
+    )
 
     def _score_items(role: str | None, texts: list[str]) -> str:
         parts, problems = [], []
@@ -491,7 +501,7 @@ def api_router(service: AssessmentService) -> APIRouter:
         body["deleted"]["decision_log_lines"] = lines
         return body
 
-    return router
+    return document_json_bodies(router)
 
 
 def health_router(service: AssessmentService) -> APIRouter:
@@ -590,9 +600,3 @@ def direct_routes(routes: Iterable[Any]) -> dict[tuple[str, str], DirectRoute]:
 
 def _field(field: str, reason: str) -> dict[str, str]:
     return {"field": field, "pointer": f"#/{field}", "reason": reason}
-
-
-def _require_json(request: Request) -> None:
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != JSON and not (kind.startswith("application/") and kind.endswith("+json")):
-        raise Problem(415, "send the assessment as application/json", kind="unsupported-media-type")

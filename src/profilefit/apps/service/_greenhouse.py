@@ -24,6 +24,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, create_model
 
+from profilefit.apps.service._bodies import document_json_bodies, json_body
 from profilefit.apps.service._core import NO_ROLE, AssessmentService
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
 from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN
@@ -123,8 +124,9 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
     router = APIRouter(
         prefix="/greenhouse",
         tags=["greenhouse"],
-        dependencies=[Depends(organisation)],
-        responses=problem_responses(401, 413, 422),
+        # After the key: a repeated key or NaN in a body is refused, not read as its last value (_bodies).
+        dependencies=[Depends(organisation), Depends(json_body)],
+        responses=problem_responses(401, 413, 415, 422),
     )
 
     def tests() -> list[PartnerTest]:
@@ -321,7 +323,7 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
         log.warning("Greenhouse reports %d error(s) in our %s response", len(report.errors), call)
         return {"status": 200}
 
-    return router
+    return document_json_bodies(router)
 
 
 def _application_id(profile_url: str | None) -> str | None:

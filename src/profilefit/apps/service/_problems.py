@@ -132,6 +132,9 @@ def _route(request: Request) -> str:
     return getattr(route, "path", "(no route)")
 
 
+#: FastAPI's detail for a body it could not read (not UTF-8, nested too deeply).
+_FASTAPI_UNPARSED = "There was an error parsing the body"
+
 #: Where the candidate's pages live: their errors are pages, not problem details.
 CANDIDATE_PREFIX = "/take/"
 
@@ -159,6 +162,10 @@ def install_handlers(app: FastAPI, *, page: Callable[[Request, int], Awaitable[R
             return await page(request, error.status_code)
         detail = error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "error")
         headers = dict(error.headers or {})
+        if error.status_code == 400 and detail == _FASTAPI_UNPARSED:  # FastAPI's words for a body it cannot read
+            reason = "not JSON text: bytes that are not UTF-8, or JSON nested too deeply to read"
+            errors = [{"field": "(request)", "pointer": "#", "reason": reason}]
+            return problem_response(Problem(400, "the request body is not JSON text", errors=errors))
         return problem_response(Problem(error.status_code, detail, headers=headers))
 
     @app.exception_handler(RequestValidationError)
@@ -166,6 +173,15 @@ def install_handlers(app: FastAPI, *, page: Callable[[Request, int], Awaitable[R
         if page is not None and candidate(request):
             return await page(request, 422)
         errors = []
+        unparsed = [item for item in error.errors() if item.get("type") == "json_invalid"]
+        if unparsed:  # FastAPI could not read the body as JSON: say where, as POST /v1/score does
+            item = unparsed[0]
+            position = next((part for part in item.get("loc", ()) if isinstance(part, int)), None)
+            problem = (item.get("ctx") or {}).get("error", "not JSON")
+            where = "" if position is None else f" at character {position}"
+            reason = f"not valid JSON ({problem}{where})"
+            errors = [{"field": "(request)", "pointer": "#", "reason": reason}]
+            return problem_response(Problem(400, "the request body is not JSON text", errors=errors))
         for item in error.errors():
             location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")]
             errors.append(

@@ -59,7 +59,10 @@ def render_reason(
     texts = reason_templates()[f"scale_{stance}_{'high' if high else 'low'}"]
     value = 50.0 if percentile is None else percentile
     name = names.get(item_id) or item_id.replace("_", " ")
-    return texts.get(language, texts["en"]).format(scale=name, pct=round(value if high else 100.0 - value))
+    # "Higher than about 100 %" of a group, or "lower than about 0 %", says nothing true: the share is held
+    # to 1–99, as a percentile of 99.7 is higher than about 99 % of the group.
+    share = min(max(round(value if high else 100.0 - value), 1), 99)
+    return texts.get(language, texts["en"]).format(scale=name, pct=share)
 
 
 def reason_text(

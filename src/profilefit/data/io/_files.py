@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from profilefit._extras import missing_extra
+from profilefit.core.rows import json_kind
 from profilefit.data.io._tables import sniff_delimiter
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -129,7 +130,7 @@ def _jsonl_rows(path: Path, error: type[ValueError]) -> tuple[list[str], Rows]:
                     except json.JSONDecodeError as problem:
                         raise error(f"{path}, line {number}: not valid JSON ({problem.msg})") from problem
                     if not isinstance(record, dict):
-                        raise error(f"{path}, line {number}: expected a JSON object, got {type(record).__name__}")
+                        raise error(f"{path}, line {number}: expected a JSON object {{...}}, got {json_kind(record)}")
                     yield f"line {number}", {str(key).lower(): value for key, value in record.items()}
             except UnicodeDecodeError as problem:
                 raise _not_utf8(path, error) from problem

@@ -16,12 +16,18 @@ from profilefit.core.profiles import load_profiles
 from profilefit.core.scoring import Responses
 from profilefit.core.validity import (
     CONTRADICTION_SCALES,
+    FC_IDEALISED_STATEMENTS_ONLY,
+    FC_IDEALISED_THRESHOLD,
+    FC_ROLE_ONE_SIDE_SHARE,
+    FC_ROLE_ORDER_SHARE,
     IDEALISED_STATEMENTS_ONLY,
     IDEALISED_THRESHOLD,
     LONG_STRING_SHARE,
     MIN_SECONDS_PER_SCENARIO,
     MISSING_SHARE,
     MODAL_SHARE,
+    PATTERN_MIN_BLOCKS,
+    PATTERN_SHARE,
     minimum_plausible_seconds,
 )
 from profilefit.pages import capped, catalogue, domain_strings, isolate, page_languages
@@ -148,8 +154,10 @@ class Labels:
         return self.t(key) if key in report_strings() else flag.replace("_", " ")
 
     def flag_explanation(self, flag: str) -> str:
-        """What a validity flag means and its threshold, in plain words."""
+        """What a validity flag means and its threshold, in plain words (the blocks' rules on instrument 2.0)."""
         instrument = self.instrument
+        if instrument.blocks and flag in ("straight_lining", "too_fast", "too_many_missing", "idealised"):
+            return self._forced_choice_explanation(flag)
         n_items = len(instrument.items)
         if flag == "straight_lining":
             run = max(3, math.ceil(LONG_STRING_SHARE * n_items))  # as profilefit.core.validity counts it
@@ -174,6 +182,36 @@ class Labels:
             )
         key = f"flag_{flag}"
         return self.t(key) if key in report_strings() else flag.replace("_", " ")
+
+    def _forced_choice_explanation(self, flag: str) -> str:
+        """:meth:`flag_explanation` of the flags that read the blocks on a forced-choice instrument.
+
+        The attention checks are agreement statements on 2.0 too, and ``contradictory`` (which cannot fire
+        on blocks) keeps its text.
+        """
+        instrument = self.instrument
+        if flag == "straight_lining":
+            return self.t("flag_fc_straight_lining", share=self.percent(PATTERN_SHARE), blocks=PATTERN_MIN_BLOCKS)
+        if flag == "too_fast":
+            minimum = minimum_plausible_seconds(Responses.from_records(instrument, []))
+            return self.t(
+                "flag_fc_too_fast",
+                seconds=self.number(minimum, 0),
+                per_block=self.number(instrument.timing.min_seconds_per_block, 1),
+                per_item=self.number(instrument.timing.min_seconds_per_item, 0),
+                per_scenario=self.number(MIN_SECONDS_PER_SCENARIO, 0),
+            )
+        if flag == "too_many_missing":
+            return self.t("flag_fc_too_many_missing", missing=self.percent(MISSING_SHARE))
+        if flag == "idealised":
+            return self.t(
+                "flag_fc_idealised",
+                threshold=self.number(FC_IDEALISED_THRESHOLD, 2),
+                statements=self.percent(FC_IDEALISED_STATEMENTS_ONLY),
+                role=self.percent(FC_ROLE_ORDER_SHARE),
+                one_side=self.percent(FC_ROLE_ONE_SIDE_SHARE),
+            )
+        raise KeyError(flag)
 
     def reason(self, reason: FitReason, *, isolated: bool = False) -> str:
         """A fit reason in plain words; with ``isolated``, the name in it is wrapped in FSI … PDI."""
@@ -202,6 +240,8 @@ class Labels:
             text = self.t(f"detail_fc_{flag}", **values)
             if "role_ideal" in values:
                 text += self.t("detail_fc_idealised_role", **values)
+            if "role_most" in values:
+                text += self.t("detail_fc_idealised_one_side", **values)
             return self.t("flag_detail", detail=text)
         if match is None:
             key = "flag_detail" if self.language == "en" else "flag_detail_english"
@@ -240,7 +280,8 @@ _FORCED_CHOICE_PATTERNS = {
         r"answered in an idealised way \(index (?P<index>[0-9.]+)\): the most desirable statement marked most and "
         r"the least desirable least in (?P<ideal>\d+) of (?P<rated>\d+) blocks; (?P<claims>\d+) improbable "
         r"virtue\(s\) claimed strongly(?:; the statement the role favours most marked most and the one it favours "
-        r"least marked least in (?P<role_ideal>\d+) of (?P<role_rated>\d+) blocks)?"
+        r"least marked least in (?P<role_ideal>\d+) of (?P<role_rated>\d+) blocks"
+        r"(?: \(the most marks in its order in (?P<role_most>\d+), the least marks in (?P<role_least>\d+)\))?)?"
     ),
 }
 

@@ -1,0 +1,134 @@
+"""Every JSON request body read by one rule before FastAPI reads it (docs/service.md, "Errors").
+
+FastAPI's own reading keeps the last of two equal keys (``{"candidate_id": "a", "candidate_id": "b"}``
+invites ``b``), reads ``NaN``, answers text that is not JSON with a bare "There was an error parsing the
+body", and a body that is not ``application/json`` with a schema error. The dependency :func:`json_body`
+reads each body again with :func:`~profilefit.core.rows.load_json_object`, the parser every door of
+profilefit uses, after the key check, and answers as ``POST /v1/score`` does: 415 for another content
+type, 422 for a repeated key (named, with its place), ``NaN`` or ``Infinity``, or a body that is not an
+object.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from fastapi import Request
+from fastapi.routing import APIRoute, APIRouter
+
+from profilefit.apps.service._problems import Problem, problem_responses
+from profilefit.core.rows import NOT_FINITE, load_json_object
+from profilefit.exceptions import JsonRowError
+
+JSON = "application/json"
+
+
+def require_json(request: Request, what: str = "the request body") -> None:
+    """Refuse a body whose content type is not JSON (``application/json`` or ``application/...+json``): 415."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != JSON and not (kind.startswith("application/") and kind.endswith("+json")):
+        raise Problem(415, f"send {what} as application/json", kind="unsupported-media-type")
+
+
+def check_json_body(body: bytes, *, strict: bool = True) -> None:
+    """Raise the :class:`Problem` a body that is not one clean JSON object gets; return for one that is.
+
+    With ``strict`` off, keys repeated and ``NaN`` inside the object are left to the route (a batch
+    decides each assessment apart); the text must still be JSON, and an object.
+    """
+    try:
+        load_json_object(body)
+    except JsonRowError as error:
+        reason = str(error)
+        if not strict and (_repeated(reason) or reason == NOT_FINITE):
+            return
+        raise _problem(body, reason) from None
+
+
+async def json_body(request: Request) -> None:
+    """A router's dependency (after its key check): the route's JSON body read by :func:`check_json_body`.
+
+    Routes without a body pass; a route of class :class:`JsonEnvelopeRoute` is checked with ``strict`` off.
+    FastAPI itself answers a body that is not JSON at all before any dependency runs (400, see
+    :mod:`profilefit.apps.service._problems`).
+    """
+    route = request.scope.get("route")
+    if getattr(route, "body_field", None) is None:
+        return
+    require_json(request)
+    check_json_body(await request.body(), strict=getattr(route, "strict_json", True))
+
+
+def document_json_bodies(router: APIRouter) -> APIRouter:
+    """Add the statuses :func:`json_body` can send (400, 415, 422) to each route of ``router`` that has a body."""
+    for route in router.routes:
+        if isinstance(route, APIRoute) and route.body_field is not None:
+            route.responses = {**problem_responses(400, 415, 422), **route.responses}
+    return router
+
+
+class JsonEnvelopeRoute(APIRoute):
+    """A route whose body is a batch: it must be a JSON object; what is inside is decided item by item."""
+
+    strict_json: ClassVar[bool] = False
+
+
+def _problem(body: bytes, reason: str) -> Problem:
+    if _repeated(reason):
+        path = _repeated_path(body)
+        pointer = "/".join(part.replace("~", "~0").replace("/", "~1") for part in path)
+        return _invalid(".".join(path) or "(request)", pointer, reason)
+    if reason == NOT_FINITE or reason.startswith("expected a JSON object"):
+        return _invalid("(request)", "", reason)
+    return _bad_request(reason)
+
+
+def _repeated(reason: str) -> bool:
+    return reason.startswith("key ") and "appears more than once" in reason
+
+
+def _bad_request(reason: str) -> Problem:
+    return Problem(
+        400,
+        "the request body is not JSON text",
+        kind="bad-request",
+        errors=[{"field": "(request)", "pointer": "#", "reason": reason}],
+    )
+
+
+def _invalid(field: str, pointer: str, reason: str) -> Problem:
+    errors = [{"field": field, "pointer": "#" + (f"/{pointer}" if pointer else ""), "reason": reason}]
+    return Problem(422, "the request is not valid", kind="invalid-request", errors=errors)
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object as its key-value pairs, in order, a repeated key kept."""
+
+
+def _repeated_path(body: bytes) -> list[str]:
+    """Where the first repeated key is: the keys (and array positions) down to it; empty when none is found."""
+    try:
+        value = json.loads(body, object_pairs_hook=_Pairs)
+    except (ValueError, RecursionError):
+        return []
+    return _find_repeated(value) or []
+
+
+def _find_repeated(value: Any) -> list[str] | None:
+    if isinstance(value, _Pairs):
+        seen: set[str] = set()
+        for key, _ in value:
+            if key in seen:
+                return [key]
+            seen.add(key)
+        children: list[tuple[str, Any]] = list(value)
+    elif isinstance(value, list):
+        children = [(str(index), part) for index, part in enumerate(value)]
+    else:
+        return None
+    for key, part in children:
+        below = _find_repeated(part)
+        if below is not None:
+            return [key, *below]
+    return None

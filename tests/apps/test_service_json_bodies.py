@@ -1,0 +1,143 @@
+"""Every JSON request body of the service is read by one rule (docs/service.md, "Errors").
+
+Rule: a key sent twice, anywhere in a body, is refused with 422 naming the key and where it is, never read
+as its last value; so are NaN and Infinity, and a body that is not a JSON object. A body in another
+content type gets 415, text that is not JSON 400 saying where, and a request without its key still 401
+first. A batch leaves what is inside each assessment to that assessment.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests import service_support as support
+from tests.service_support import GH, send_test_body
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def http(tmp_path_factory):
+    with support.client(tmp_path_factory.mktemp("bodies"), rate_per_second=0) as client:
+        yield client
+
+
+def invitation(candidate_id: str = "inv-1") -> dict:
+    return {"candidate_id": candidate_id, "language": "nb"}
+
+
+def response_error() -> dict:
+    return {"api_call": "test_status", "errors": ["x"], "partner_test_id": 1, "partner_interview_id": 2}
+
+
+#: Each route with a JSON body: (path, headers, a valid body).
+ROUTES = {
+    "invitations": ("/v1/invitations", support.AUTH, invitation),
+    "send_test": ("/greenhouse/send_test", GH, lambda: send_test_body("complex-case.en", "a@example.test")),
+    "response_error": ("/greenhouse/response_error", GH, response_error),
+}
+
+
+def post(http, path: str, headers: dict, text: str | bytes, content_type: str = "application/json"):
+    return http.post(path, content=text, headers={**headers, "Content-Type": content_type})
+
+
+def with_repeated_key(body: dict, path: list[str], key: str) -> str:
+    """``body`` as JSON text with ``key`` written twice in the object at ``path`` (the second value differs)."""
+
+    def write(value, place: list[str]) -> str:
+        if isinstance(value, dict):
+            parts = [
+                f"{json.dumps(k)}: {write(v, place[1:] if place and k == place[0] else ['-'])}"
+                for k, v in value.items()
+            ]
+            if not place:  # this is the object: its key again, with another value
+                parts.append(f"{json.dumps(key)}: {json.dumps('second')}")
+            return "{" + ", ".join(parts) + "}"
+        return json.dumps(value)
+
+    return write(body, path)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(route=st.sampled_from(sorted(ROUTES)), data=st.data())
+def test_property_a_key_sent_twice_anywhere_is_refused_naming_it_and_its_place(http, route, data):
+    path, headers, make = ROUTES[route]
+    body = make()
+    objects = [[]] + [[key] for key, value in body.items() if isinstance(value, dict)]
+    place = data.draw(st.sampled_from(objects), label="object")
+    inner = body
+    for key in place:
+        inner = inner[key]
+    key = data.draw(st.sampled_from(sorted(inner)), label="key")
+    response = post(http, path, headers, with_repeated_key(body, place, key))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM
+    [error] = response.json()["errors"]
+    assert error["field"] == ".".join([*place, key])
+    assert error["pointer"] == "#/" + "/".join([*place, key])
+    assert f"key '{key}' appears more than once" in error["reason"]
+
+
+def test_an_invitation_with_its_candidate_id_twice_is_not_made(http):
+    text = '{"candidate_id": "inv-a", "candidate_id": "inv-b"}'
+    response = post(http, "/v1/invitations", support.AUTH, text)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "candidate_id"
+    made = post(http, "/v1/invitations", support.AUTH, json.dumps(invitation("inv-b")))
+    assert made.status_code == 201 and made.json()["candidate_id"] == "inv-b"  # the route itself works
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES))
+@pytest.mark.parametrize(
+    ("text", "status", "reason"),
+    [
+        ('{"candidate_id": NaN}', 422, "NaN, Infinity"),
+        ("[1, 2]", 422, "expected a JSON object {...}, got an array"),
+        ("null", 422, "expected a JSON object {...}, got null"),
+        ('{"candidate_id": "c1",', 400, "not valid JSON ("),
+        ('{"candidate_id": ' + "[" * 5000, 400, "not"),
+        (b'{"candidate_id": "caf\xe9"}', 400, "not"),
+    ],
+)
+def test_a_body_that_is_not_one_clean_json_object_is_refused_with_its_reason(http, route, text, status, reason):
+    path, headers, _ = ROUTES[route]
+    response = post(http, path, headers, text)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    [error] = response.json()["errors"]
+    assert error["field"] == "(request)" and reason in error["reason"], error
+    assert not error["reason"].isdigit() and error["field"] != "16"
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES))
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", ""])
+def test_a_body_in_another_content_type_is_415_and_a_missing_key_still_401(http, route, content_type):
+    path, headers, make = ROUTES[route]
+    text = json.dumps(make())
+    response = post(http, path, headers, text, content_type)
+    assert response.status_code == 415, response.text
+    assert response.json()["type"].endswith("#unsupported-media-type")
+    assert post(http, path, {}, text, content_type).status_code == 401
+
+
+def test_the_openapi_document_lists_the_body_statuses_on_each_route_with_a_body(http):
+    paths = http.get("/openapi.json").json()["paths"]
+    for path, _, _ in ROUTES.values():
+        assert {"400", "415", "422"} <= set(paths[path]["post"]["responses"]), path
+    assert "415" not in paths["/v1/roles"]["get"]["responses"]
+
+
+def test_a_batch_leaves_a_repeated_key_inside_one_assessment_to_that_assessment(http):
+    text = '{"assessments": [{"candidate_id": "c1"}, {"candidate_id": "c2", "candidate_id": "c3"}]}'
+    response = post(http, "/v1/score/batch", support.AUTH, text)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["summary"]["received"] == 2
+    assert [problem["index"] for problem in body["problems"]] == [1] or body["summary"]["rejected"] >= 1
+    broken = post(http, "/v1/score/batch", support.AUTH, '{"assessments": [')
+    assert broken.status_code == 400 and "not valid JSON" in broken.json()["errors"][0]["reason"]
