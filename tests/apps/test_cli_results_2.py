@@ -53,13 +53,78 @@ def test_score_of_a_1_2_export_takes_no_note_and_a_given_model_is_kept(tmp_path,
     assert "instrument 2.0" not in capsys.readouterr().err
     (record,) = read_result_records(tmp_path / "r1.csv")
     assert record.instrument_version == "1.2"
-    # --model reference (1.2) is what was asked for: kept, with a warning that the block answers are not read.
+    # --model reference (1.2) is what was asked for: kept, so nothing of the statements could be read. The
+    # export is refused, naming the model to use, rather than written out as every row too many unanswered.
     export_2 = _export(tmp_path)
-    main(["score", str(export_2), "--model", "reference", "-o", str(tmp_path / "r2.csv"), "--no-progress"])
+    code = main(["score", str(export_2), "--model", "reference", "-o", str(tmp_path / "r2.csv"), "--no-progress"])
     err = capsys.readouterr().err
+    assert code == EXIT_USAGE and not (tmp_path / "r2.csv").exists()
     assert "so it is scored with the 2.0 reference model" not in err
     assert "warning:" in err and "those answers are not read" in err and "--model reference-2.0" in err
-    assert {r.instrument_version for r in read_result_records(tmp_path / "r2.csv")} == {"1.2"}
+    assert "no column answers the statements of instrument customer-contact 1.2" in err and "blocks" in err
+
+
+def _nordic_text(path: Path) -> str:
+    """``path``'s CSV as Excel writes it in Oslo: semicolons and CRLF."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    return "".join(";".join(row) + "\r\n" for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("name", "write", "options"),
+    [
+        ("title row", lambda text, path: path.write_bytes(("\ufeffEksport 2026;;\r\n\r\n" + text).encode()), []),
+        (
+            "header row given",
+            lambda text, path: path.write_bytes(("Eksport;;\r\n" + text).encode()),
+            ["--header-row", "2"],
+        ),
+        ("UTF-16 with tabs", lambda text, path: path.write_bytes(text.replace(";", "\t").encode("utf-16")), []),
+        ("cp1252", lambda text, path: path.write_bytes(text.encode("cp1252")), ["--encoding", "cp1252"]),
+        ("gzip", lambda text, path: path.write_bytes(__import__("gzip").compress(text.encode("utf-8-sig"))), []),
+    ],
+)
+def test_score_finds_a_2_0_export_as_the_reader_finds_its_header(tmp_path, capsys, name, write, options):
+    """Rule: the 2.0 model is chosen from the header the batch reader reads, whatever the layout or encoding."""
+    plain = _export(tmp_path)
+    main(["score", str(plain), "-o", str(tmp_path / "plain.csv"), "--no-progress"])
+    capsys.readouterr()
+    export = tmp_path / ("export.csv.gz" if name == "gzip" else "export.txt")
+    write(_nordic_text(plain), export)
+    results = tmp_path / "results.csv"
+    assert main(["score", str(export), *options, "-o", str(results), "--no-progress"]) == EXIT_OK, name
+    assert "answers instrument 2.0" in capsys.readouterr().err
+    got, expected = read_result_records(results), read_result_records(tmp_path / "plain.csv")
+    assert [(r.candidate_id, r.instrument_version, r.fit_score, r.fit_band, r.validity_flags) for r in got] == [
+        (r.candidate_id, r.instrument_version, r.fit_score, r.fit_band, r.validity_flags) for r in expected
+    ]
+
+
+def test_a_2_0_export_the_header_peek_cannot_read_is_refused_naming_the_2_0_model(tmp_path, capsys, monkeypatch):
+    """Standard input (and a workbook's other sheet) is read with the model given: a 2.0 export is refused, not
+    scored as every row too many unanswered."""
+    import io
+    import sys
+
+    text = _nordic_text(_export(tmp_path))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8")), encoding="utf-8"))
+    results = tmp_path / "results.csv"
+    assert main(["score", "-", "-o", str(results), "--no-progress"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "instrument 2.0's blocks" in err and "--model reference-2.0" in err and not results.exists()
+
+
+def test_an_export_with_both_instruments_questions_is_scored_with_1_2_and_says_what_is_not_read(tmp_path, capsys):
+    plain = _export(tmp_path)
+    text = _nordic_text(plain).replace("candidate_id;", "candidate_id;tc1;", 1)
+    lines = text.split("\r\n")
+    lines[1:] = [line.replace(";", ";4;", 1) if line else line for line in lines[1:]]
+    export = tmp_path / "mixed.csv"
+    export.write_text("\r\n".join(lines), encoding="utf-8")
+    main(["score", str(export), "-o", str(tmp_path / "r.csv"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert "warning:" in err and "holds the blocks of instrument 2.0" in err and "--model reference-2.0" in err
 
 
 def test_train_on_labelled_2_0_answers_then_score_and_report_with_the_model(tmp_path, capsys):

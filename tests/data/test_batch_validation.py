@@ -377,3 +377,26 @@ def test_a_refused_letter_answer_is_named_as_written_not_lower_cased(value, fiel
 def test_block_and_option_letters_are_read_in_either_case():
     typed = coerce_row(INSTRUMENT_2, {"candidate_id": "c1", "b01": " AC ", "b02": "Ba", "sj1": "D"})
     assert (typed["b01"], typed["b02"], typed["sj1"]) == ("ac", "ba", "d")
+
+
+@pytest.mark.parametrize(
+    ("model_instrument", "columns", "named", "model"),
+    [
+        ("customer-contact", ["candidate_id", "b01", "b02", "sj1", "SJ2"], "'b01', 'b02'", "reference-2.0"),
+        ("customer-contact-2.0", ["candidate_id", "tc1", "TC3", "sj1"], "'tc1', 'TC3'", "--model reference;"),
+    ],
+)
+def test_the_other_built_in_instrument_s_export_is_refused_naming_the_model_to_use(
+    model_instrument, columns, named, model
+):
+    """They share the scenario and check ids: read with the wrong model, every row would score no scale."""
+    from profilefit.core.instrument import load_instrument
+    from profilefit.data.batch._fields import read_header
+    from profilefit.exceptions import ColumnError
+
+    with pytest.raises(ColumnError, match="no column answers the statements") as caught:
+        read_header(load_instrument(model_instrument), columns, source="export.csv")
+    assert named in str(caught.value) and model in str(caught.value)
+    # With one statement of its own the export is read (the others are noted as not fields).
+    own = "tc1" if model_instrument == "customer-contact" else "b01"
+    read_header(load_instrument(model_instrument), [*columns, own], source="export.csv")

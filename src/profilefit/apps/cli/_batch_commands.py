@@ -16,7 +16,7 @@ from profilefit.apps.cli._inputs import (
     add_layout_options,
     add_parameters_option,
     export_path,
-    forced_choice_export,
+    export_questions,
     load_screener,
 )
 from profilefit.apps.cli._outputs import refused_outputs
@@ -114,8 +114,18 @@ def run_score(args: argparse.Namespace) -> int:
         print(f"profilefit score: --chunk-size must be at least 1, got {chunk_size}", file=sys.stderr)
         return EXIT_USAGE
     model = args.model
-    blocks = forced_choice_export(source)
+    layout = {"encoding": args.encoding, "header_row": args.header_row, "sheet": args.sheet}
+    blocks, items = export_questions(source, **layout)
     shown = ", ".join(blocks[:3]) + (", …" if len(blocks) > 3 else "")
+    if model is None and blocks and items:  # both instruments' questions: read with 1.2, say what is not read
+        print(
+            f"profilefit score: warning: {args.input} holds the blocks of instrument 2.0 ({shown}) and the items "
+            f"of 1.2 ({', '.join(items[:3])}{', …' if len(items) > 3 else ''}); it is scored with the 1.2 model, "
+            f"which does not read the blocks; give --model {FORCED_CHOICE_MODEL} to score the blocks instead (the "
+            "items are then not read), or split the export by instrument",
+            file=sys.stderr,
+        )
+        blocks = []  # warned: not again below
     if model is None and blocks:  # the default (1.2) model has no blocks: it would score nothing of these answers
         print(
             f"profilefit score: note: {args.input} answers instrument 2.0 (block columns {shown}; no item "

@@ -97,13 +97,15 @@ def read_export(
 FORCED_CHOICE_MODEL = "reference-2.0"
 
 
-def forced_choice_export(source: str | Path) -> list[str]:
+def forced_choice_export(
+    source: str | Path, *, encoding: str | None = None, header_row: int | None = None, sheet: str | int | None = None
+) -> list[str]:
     r"""The block columns of an export that answers instrument 2.0 and not the agreement instrument; else ``[]``.
 
     An export answers 2.0 when its header names at least one of 2.0's blocks (``b01``…) and none of
-    the agreement instrument's items (``tc1``…). Only the header is read (names compared stripped and
-    without case). Standard input, a compressed file, or a file whose header cannot be read gives
-    ``[]``: the export is then scored as before, and its own messages say what is wrong.
+    the agreement instrument's items (``tc1``…). :func:`export_questions` reads the header as the
+    batch reader finds it. Standard input gives ``[]``: the export is then read with the model given (by
+    default 1.2's), and a 2.0 export is refused naming why (no column answers 1.2's statements).
 
     Examples
     --------
@@ -116,26 +118,92 @@ def forced_choice_export(source: str | Path) -> list[str]:
     >>> forced_choice_export(path)
     []
     """
+    blocks, items = export_questions(source, encoding=encoding, header_row=header_row, sheet=sheet)
+    return [] if items else blocks
+
+
+def export_questions(
+    source: str | Path, *, encoding: str | None = None, header_row: int | None = None, sheet: str | int | None = None
+) -> tuple[list[str], list[str]]:
+    """The columns of an export's header that are 2.0's blocks and 1.2's items, in instrument order.
+
+    The header is found as the batch reader finds it: in a CSV file (also gzip-compressed, in the
+    encoding given or the one its byte-order mark names, UTF-16 included) the row ``header_row``, or
+    else the first of the first rows that names a block or an item (a title row above is skipped); in
+    JSON Lines the keys of the first record; in Parquet the schema; in a workbook row 1 of the first
+    sheet. What cannot be read this way (standard input, another sheet or row of a workbook, a damaged
+    file) gives nothing, and the export is read with the model given.
+    """
     from profilefit.core.instrument import load_instrument
+
+    blocks = load_instrument("customer-contact-2.0").block_ids
+    items = load_instrument().item_ids
+    wanted = {name.casefold() for name in (*blocks, *items)}
+    names = _header_names(source, wanted, encoding=encoding, header_row=header_row, sheet=sheet)
+    return [b for b in blocks if b.casefold() in names], [i for i in items if i.casefold() in names]
+
+
+#: Bytes of a text export read to find its header (a header with its title rows fits many times over).
+_PEEK_BYTES = 1 << 18
+
+
+def _header_names(
+    source: str | Path, wanted: set[str], *, encoding: str | None, header_row: int | None, sheet: str | int | None
+) -> set[str]:
+    import csv
+    import gzip
+    import json
+
     from profilefit.data.batch import workbook_first_row
-    from profilefit.data.io import read_table
+    from profilefit.data.io import read_table, sniff_delimiter
 
     if not isinstance(source, Path) and (source == "-" or not Path(source).is_file()):
-        return []
-    # A workbook's first row is read from the start of its sheet's XML: calamine would parse the whole sheet.
-    header: list[Any] | None = workbook_first_row(Path(source)) if Path(source).suffix.lower() == ".xlsx" else None
-    if header is None:
-        try:
-            header, rows = read_table(source, what="export")
-        except (ValueError, OSError):
-            return []
-        close = getattr(rows, "close", None)
+        return set()
+    path = Path(source)
+    compressed = path.suffix.lower() == ".gz"
+    suffix = Path(path.stem).suffix.lower() if compressed else path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            if sheet is not None or header_row is not None:
+                return set()
+            return {str(name).strip().casefold() for name in workbook_first_row(path) or []}
+        if suffix in (".csv", ".tsv", ".txt", ".jsonl", ".ndjson"):
+            with gzip.open(path, "rb") if compressed else path.open("rb") as stream:
+                raw = stream.read(_PEEK_BYTES)
+            text = raw.decode(encoding or _bom_encoding(raw), errors="replace").lstrip("\ufeff")
+            lines = [line for line in text.splitlines() if line.strip()] if suffix in (".jsonl", ".ndjson") else None
+            if lines is not None:
+                first = json.loads(lines[0]) if lines else {}
+                return {str(key).strip().casefold() for key in first} if isinstance(first, dict) else set()
+            rows = list(csv.reader(text.splitlines()[:20], delimiter=sniff_delimiter(text.split("\n", 1)[0])))
+            if header_row is not None:
+                rows = rows[header_row - 1 : header_row]
+            for row in rows:
+                names = {cell.strip().casefold() for cell in row}
+                if names & wanted:
+                    return names
+            # The delimiter of a title row can differ from the header's: sniff each row on its own.
+            for line in text.splitlines()[:20]:
+                names = {cell.strip().casefold() for cell in next(csv.reader([line], delimiter=sniff_delimiter(line)))}
+                if names & wanted:
+                    return names
+            return set()
+        header, rows_read = read_table(path, what="export")
+        close = getattr(rows_read, "close", None)
         if close is not None:
             close()  # only the header was wanted
-    names = {str(name).strip().casefold() for name in header}
-    if names & {item.casefold() for item in load_instrument().item_ids}:
-        return []
-    return [block for block in load_instrument("customer-contact-2.0").block_ids if block.casefold() in names]
+        return {str(name).strip().casefold() for name in header}
+    except (ValueError, OSError, EOFError, LookupError, StopIteration, csv.Error):
+        return set()
+
+
+def _bom_encoding(raw: bytes) -> str:
+    """The encoding a byte-order mark names (UTF-32 before UTF-16, whose mark begins UTF-32's); UTF-8 without one."""
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    return "utf-8"
 
 
 def print_capped_problems(problems: list[dict[str, Any]], *, where: str) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from profilefit.core.identity_cache import identity_cache
-from profilefit.core.instrument import Instrument
+from profilefit.core.instrument import Instrument, load_instrument
 from profilefit.core.schema import DEMOGRAPHIC_FIELDS
 from profilefit.exceptions import ColumnError
 
@@ -283,9 +283,32 @@ def read_header(
             f"(the others are {_listed(unknown)}): is this an export of another instrument? Score it with a "
             "model trained on that instrument (profilefit train --data FILE --instrument FILE, then --model)"
         )
+    statements = [name for name in counts if kinds.get(name, (None,))[0] in (ITEM, BLOCK)]
+    other = _other_instrument_statements(instrument, unknown)
+    if not statements and other:
+        # The other built-in instrument's export: they share the scenario and check ids, so its rows would be
+        # read, and every one come out as too many unanswered (no scale scored).
+        model = "reference" if instrument.blocks else "reference-2.0"
+        which = "1.2's items" if instrument.blocks else "instrument 2.0's blocks"
+        problems.append(
+            f"no column answers the statements of instrument {instrument.id} {instrument.version}, so no scale "
+            f"could be scored for anyone; the columns {_listed(other[:3])}{', …' if len(other) > 3 else ''} are "
+            f"{which}: score this export with a model of that instrument (profilefit score --model {model}; "
+            f'Screener.load("{model}") in Python)'
+        )
     if problems:
         raise ColumnError(f"{source}: " + "; ".join(problems) + ".")
     return Header(keep, read_as, columns.notes())
+
+
+def _other_instrument_statements(instrument: Instrument, names: Sequence[str]) -> list[str]:
+    """The names that are statements of the other built-in instrument.
+
+    2.0's blocks for an agreement instrument, 1.2's items for a forced-choice one.
+    """
+    other = load_instrument() if instrument.blocks else load_instrument("customer-contact-2.0")
+    ids = {name.casefold() for name in (other.item_ids if instrument.blocks else other.block_ids)}
+    return [name for name in names if name.strip().casefold() in ids]
 
 
 def check_header(
