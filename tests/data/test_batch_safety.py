@@ -105,6 +105,9 @@ def test_a_full_disk_names_the_file_and_leaves_nothing_behind(tmp_path):
     assert _files(tmp_path) == set()
 
 
+_NEEDS_SIGHUP = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on Windows")
+
+
 def _stop_after_first_chunk(monkeypatch, how):
     """Make the run stop, by ``how``, after the first chunk has been handed to the writer."""
     import profilefit.data.batch._score as score
@@ -120,12 +123,18 @@ def _stop_after_first_chunk(monkeypatch, how):
     monkeypatch.setattr(score, "_validated_chunks", chunks)
 
 
-def test_sigterm_removes_partial_files_and_exits_143(tmp_path, monkeypatch, capsys):
-    _stop_after_first_chunk(monkeypatch, lambda: os.kill(os.getpid(), signal.SIGTERM))
-    assert main(["score", "sample", "-o", str(tmp_path / "r.csv"), "--chunk-size", "20"]) == 143
-    assert capsys.readouterr().err == "profilefit: stopped (SIGTERM); no output was written\n"
+@pytest.mark.parametrize(("name", "code"), [("SIGTERM", 143), pytest.param("SIGHUP", 129, marks=_NEEDS_SIGHUP)])
+def test_sigterm_or_sighup_removes_partial_files_and_exits_128_plus_the_signal(
+    tmp_path, monkeypatch, capsys, name, code
+):
+    """SIGHUP is what a closed terminal or SSH session sends: it cleans up as SIGTERM and Ctrl-C do."""
+    number = getattr(signal, name)
+    before = signal.getsignal(number)
+    _stop_after_first_chunk(monkeypatch, lambda: os.kill(os.getpid(), number))
+    assert main(["score", "sample", "-o", str(tmp_path / "r.csv"), "--chunk-size", "20"]) == code
+    assert capsys.readouterr().err == f"profilefit: stopped ({name}); no output was written\n"
     assert _files(tmp_path) == set()
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is put back
+    assert signal.getsignal(number) is before  # the handler is put back
 
 
 def test_ctrl_c_removes_partial_files_and_exits_130_with_one_line(tmp_path, monkeypatch, capsys):
@@ -284,7 +293,12 @@ def test_the_reported_case_ctrl_c_between_the_two_moves_keeps_the_previous_pair(
 
 
 @pytest.mark.parametrize(
-    ("how", "code", "said"), [("sigint", 130, "interrupted"), ("sigterm", 143, "stopped (SIGTERM)")]
+    ("how", "code", "said"),
+    [
+        ("sigint", 130, "interrupted"),
+        ("sigterm", 143, "stopped (SIGTERM)"),
+        pytest.param("sighup", 129, "stopped (SIGHUP)", marks=_NEEDS_SIGHUP),
+    ],
 )
 def test_a_stop_request_during_the_commit_waits_and_the_message_says_the_run_had_finished(
     export, tmp_path, monkeypatch, capsys, how, code, said
@@ -295,7 +309,7 @@ def test_a_stop_request_during_the_commit_waits_and_the_message_says_the_run_had
 
     def replace(source, target):
         if Path(target).name == "r.csv":  # between the two moves into place
-            signal.raise_signal(signal.SIGINT if how == "sigint" else signal.SIGTERM)
+            signal.raise_signal(getattr(signal, how.upper()))
         return real(source, target)
 
     monkeypatch.setattr(writers.os, "replace", replace)
@@ -349,9 +363,13 @@ def test_the_process_command_line_ignores_stop_requests_once_finished(export, tm
         assert main() == 1
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
         assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+        if hasattr(signal, "SIGHUP"):
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 @pytest.mark.slow

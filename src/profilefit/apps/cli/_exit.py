@@ -29,6 +29,8 @@ class ExitCode(IntEnum):
     CALIBRATION_REFUSED = 6
     #: Interrupted (Ctrl-C): 128 + SIGINT, as shells report it. No partial output is left.
     INTERRUPTED = 130
+    #: Stopped by SIGHUP (the terminal or SSH session closed): 128 + SIGHUP. No partial output is left.
+    HUNG_UP = 129
     #: Stopped by SIGTERM: 128 + SIGTERM. No partial output is left.
     TERMINATED = 143
 
@@ -42,3 +44,4 @@ EXIT_NOTHING_SCORED = ExitCode.NOTHING_SCORED
 EXIT_CALIBRATION_REFUSED = ExitCode.CALIBRATION_REFUSED
 EXIT_INTERRUPTED = ExitCode.INTERRUPTED
 EXIT_TERMINATED = ExitCode.TERMINATED
+EXIT_HUNG_UP = ExitCode.HUNG_UP

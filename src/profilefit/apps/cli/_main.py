@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from profilefit._extras import EXTRA_OF, missing_extra
 from profilefit._version import installed_version
 from profilefit.apps.cli._exit import (
+    EXIT_HUNG_UP,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_MODEL_REFUSED,
@@ -35,7 +36,18 @@ from profilefit.exceptions import MissingExtraError, ModelIntegrityError, ModelV
 
 
 class Terminated(BaseException):
-    """Raised in the main thread on SIGTERM, so that a run cleans up as it does on Ctrl-C."""
+    """Raised in the main thread on SIGTERM or SIGHUP, so that a run cleans up as it does on Ctrl-C."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+#: The stop signals a run cleans up after, as after Ctrl-C (SIGHUP: a closed terminal or SSH session; not on
+#: Windows), with the exit code each gives.
+_STOPS = {signal.SIGTERM: ("SIGTERM", EXIT_TERMINATED)}
+if hasattr(signal, "SIGHUP"):
+    _STOPS[signal.SIGHUP] = ("SIGHUP", EXIT_HUNG_UP)
 
 
 # Sub-command modules (under profilefit.apps.cli), in the order `profilefit --help` lists them, with the
@@ -93,8 +105,8 @@ def _named_command(argv: Sequence[str]) -> str | None:
     return None
 
 
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise Terminated
+def _on_stop(signum: int, frame: Any) -> None:
+    raise Terminated(signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -113,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     code: int | None = None
     try:
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        previous = {number: signal.signal(number, _on_stop) for number in _STOPS}
         try:
             code = _run(args)
         finally:
@@ -121,10 +133,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # This process's own command line, finished: a stop request from now until the process
                 # has exited is ignored, so its exit code stands (Python's default action during the
                 # exit used to end it by SIGINT, exit -2 with no message, its outputs in place).
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                for number in (signal.SIGINT, *_STOPS):
+                    signal.signal(number, signal.SIG_IGN)
             else:
-                signal.signal(signal.SIGTERM, previous)
+                for number, handler in previous.items():
+                    signal.signal(number, handler)
     except (KeyboardInterrupt, Terminated):
         # Once the command has finished, a stop request changes nothing: its exit code and what it
         # printed stand.
@@ -144,8 +157,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"profilefit: interrupted; {_left_behind(error)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Terminated as error:
-        print(f"profilefit: stopped (SIGTERM); {_left_behind(error)}", file=sys.stderr)
-        return EXIT_TERMINATED
+        name, code = _STOPS.get(error.signum, ("SIGTERM", EXIT_TERMINATED))
+        print(f"profilefit: stopped ({name}); {_left_behind(error)}", file=sys.stderr)
+        return code
     except (ModelIntegrityError, ModelVersionError) as error:
         print(f"profilefit: {error}", file=sys.stderr)
         return EXIT_MODEL_REFUSED
