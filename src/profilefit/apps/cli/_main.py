@@ -31,6 +31,7 @@ from profilefit.apps.cli._exit import (
     EXIT_OK,
     EXIT_TERMINATED,
     EXIT_USAGE,
+    ExitCode,
 )
 from profilefit.exceptions import MissingExtraError, ModelIntegrityError, ModelVersionError
 
@@ -45,7 +46,7 @@ class Terminated(BaseException):
 
 #: The stop signals a run cleans up after, as after Ctrl-C (SIGHUP: a closed terminal or SSH session; not on
 #: Windows), with the exit code each gives.
-_STOPS = {signal.SIGTERM: ("SIGTERM", EXIT_TERMINATED)}
+_STOPS: dict[int, tuple[str, ExitCode]] = {signal.SIGTERM: ("SIGTERM", EXIT_TERMINATED)}
 if hasattr(signal, "SIGHUP"):
     _STOPS[signal.SIGHUP] = ("SIGHUP", EXIT_HUNG_UP)
 
