@@ -162,3 +162,18 @@ def test_train_on_2_0_answers_without_the_instrument_is_refused_naming_it(tmp_pa
     assert main(["train", "--data", str(labelled), "--out", str(tmp_path / "model")]) == EXIT_USAGE
     assert "--instrument customer-contact-2.0" in capsys.readouterr().err
     assert not (tmp_path / "model").exists()
+
+
+def test_score_one_scores_a_2_0_assessment_with_the_2_0_model_and_says_so(tmp_path, capsys):
+    """As `score` does for an export: the answers say which instrument they answer."""
+    rows, _ = simulated_rows(1, seed=4)
+    record = {k: v for k, v in rows[0].items() if k != "profile"}
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    assert main(["score-one", str(path)]) == EXIT_OK
+    captured = capsys.readouterr()
+    assert "answers instrument 2.0" in captured.err and "--model reference-2.0" in captured.err
+    assert main(["score-one", str(path), "--model", "reference-2.0"]) == EXIT_OK
+    given = capsys.readouterr()
+    assert "answers instrument 2.0" not in given.err
+    assert json.loads(captured.out) == json.loads(given.out)

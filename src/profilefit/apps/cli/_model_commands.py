@@ -13,6 +13,7 @@ from profilefit.apps.cli._errors import notes_to_stderr, print_validation_error
 from profilefit.apps.cli._exit import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
 from profilefit.apps.cli._inputs import (
     ENCODING_HELP,
+    FORCED_CHOICE_MODEL,
     add_layout_options,
     add_parameters_option,
     export_path,
@@ -125,8 +126,17 @@ def run_score_one(args: argparse.Namespace) -> int:
     if refused_outputs("score-one", args, inputs=inputs, outputs=("decision_log",)):
         return EXIT_USAGE
     text = read_candidate_text(args.candidate)
+    model = args.model
+    if model is None and _answers_blocks_only(text):  # as `score` does for an export of 2.0
+        print(
+            f"profilefit score-one: note: {args.candidate} answers instrument 2.0 (block fields, no item fields), "
+            f"so it is scored with the 2.0 reference model (--model {FORCED_CHOICE_MODEL}); give --model to "
+            "choose another",
+            file=sys.stderr,
+        )
+        model = FORCED_CHOICE_MODEL
     screener = load_screener(
-        args.model,
+        model,
         role=None,
         norms=args.norms,
         command="score-one",
@@ -140,3 +150,18 @@ def run_score_one(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     print(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
     return EXIT_OK
+
+
+def _answers_blocks_only(text: str) -> bool:
+    """Whether an assessment's JSON names 2.0's blocks and none of 1.2's items (its keys compared without case)."""
+    from profilefit.core.instrument import load_instrument
+    from profilefit.core.rows import load_json_object
+    from profilefit.exceptions import JsonRowError
+
+    try:
+        keys = {str(key).strip().casefold() for key in load_json_object(text)}
+    except JsonRowError:
+        return False  # the screener names what is wrong with the text
+    items = {item.casefold() for item in load_instrument().item_ids}
+    blocks = {block.casefold() for block in load_instrument("customer-contact-2.0").block_ids}
+    return bool(keys & blocks) and not keys & items
