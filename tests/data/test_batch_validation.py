@@ -400,3 +400,19 @@ def test_the_other_built_in_instrument_s_export_is_refused_naming_the_model_to_u
     # With one statement of its own the export is read (the others are noted as not fields).
     own = "tc1" if model_instrument == "customer-contact" else "b01"
     read_header(load_instrument(model_instrument), [*columns, own], source="export.csv")
+
+
+def test_an_export_with_some_question_columns_left_out_says_which_ones():
+    """Each candidate then counts as leaving those questions unanswered: a column cut out of an export is named."""
+    from profilefit.core.instrument import load_instrument
+    from profilefit.data.batch._fields import read_header
+
+    instrument = load_instrument("customer-contact-2.0")
+    full = ["candidate_id", *instrument.block_ids, *instrument.scenario_ids]
+    assert not [note for note in read_header(instrument, full, source="e.csv").notes if "no column" in note]
+    cut = [name for name in full if name not in ("b01", "b02", "sj3")]
+    (note,) = [note for note in read_header(instrument, cut, source="e.csv").notes if "no column" in note]
+    assert "3 of the instrument's 34 questions have no column ('b01', 'b02', 'sj3')" in note
+    # A small export that answers a few questions on purpose gets no such note.
+    few = ["candidate_id", "b01", "b02", "sj1"]
+    assert not [note for note in read_header(instrument, few, source="e.csv").notes if "no column" in note]

@@ -298,7 +298,18 @@ def read_header(
         )
     if problems:
         raise ColumnError(f"{source}: " + "; ".join(problems) + ".")
-    return Header(keep, read_as, columns.notes())
+    notes = columns.notes()
+    own_statements = len(instrument.block_ids) + len(instrument.item_ids)
+    if 2 * len(statements) >= own_statements:  # an export of the instrument with some questions' columns left out
+        questions = [*instrument.block_ids, *instrument.item_ids, *instrument.scenario_ids]
+        absent = [question for question in questions if question not in counts]
+        if absent:
+            notes.append(
+                f"{source}: {len(absent)} of the instrument's {len(questions)} questions have no column "
+                f"({_listed(absent)}): every candidate counts as leaving them unanswered; was a column left out "
+                "of the export?"
+            )
+    return Header(keep, read_as, notes)
 
 
 def _other_instrument_statements(instrument: Instrument, names: Sequence[str]) -> list[str]:
