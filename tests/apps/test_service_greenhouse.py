@@ -302,3 +302,21 @@ def test_the_invitation_email_has_a_date_and_a_message_id(http, inbox):
     [message] = handler.messages[before:]
     assert parsedate_to_datetime(message["Date"]).tzinfo is not None
     assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith("@example.test>")
+
+
+def test_without_a_mail_server_nothing_says_try_again_later(tmp_path):
+    """No retry can send an e-mail a service has no SMTP server for: no Retry-After, and the answer says why."""
+    with support.client(tmp_path) as http:  # no SMTP settings
+        sent = http.post("/greenhouse/send_test", json=send_test_body("complex-case.en", "a@example.test"), headers=GH)
+        assert sent.status_code == 503 and "retry-after" not in sent.headers
+        assert sent.json()["type"].endswith("#mail-not-configured") and "PROFILEFIT_SMTP_HOST" in sent.json()["detail"]
+        invited = http.post(
+            "/v1/invitations", json={"candidate_id": "c-1", "email": "a@example.test"}, headers=support.AUTH
+        )
+        assert invited.status_code == 422 and "retry-after" not in invited.headers
+        [error] = invited.json()["errors"]
+        assert error["field"] == "email" and "sends no e-mail" in error["reason"] and "test_url" in error["reason"]
+        with http.app.state.service.sessions() as session:  # nothing was kept
+            assert session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 0
+        plain = http.post("/v1/invitations", json={"candidate_id": "c-1"}, headers=support.AUTH)
+        assert plain.status_code == 201 and plain.json()["email_sent"] is False

@@ -423,6 +423,12 @@ def api_router(service: AssessmentService) -> APIRouter:
             )
 
     def invite(request: InvitationRequest, owner: str) -> InvitationCreated:
+        if request.email and service.settings.smtp is None:  # no retry can help: say so, keep nothing
+            reason = (
+                "this service sends no e-mail (no SMTP server is set up: PROFILEFIT_SMTP_HOST); leave out email "
+                "and send the test_url to the candidate yourself"
+            )
+            raise Problem(422, "the e-mail cannot be sent; nothing was kept", errors=[_field("email", reason)])
         if request.email:
             with service.mail_quota.sending(owner):  # a slot of the key's hourly e-mails; back if none is sent
                 return make_invitation(request, owner)

@@ -259,6 +259,12 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
             except MailError as error:
                 session.delete(invitation)  # this invitation only: the candidate may hold earlier ones
                 session.commit()
+                if settings.smtp is None:  # no retry can help until the operator sets a mail server up
+                    detail = (
+                        "this service is not set up to send e-mail (no PROFILEFIT_SMTP_HOST), so the test cannot "
+                        "be sent; nothing was kept"
+                    )
+                    raise Problem(503, detail, kind="mail-not-configured") from None
                 if error.refused:
                     reason = "the mail server refused this address"
                     field = {"field": "candidate.email", "pointer": "#/candidate/email", "reason": reason}
