@@ -141,3 +141,31 @@ def test_a_batch_leaves_a_repeated_key_inside_one_assessment_to_that_assessment(
     assert [problem["index"] for problem in body["problems"]] == [1] or body["summary"]["rejected"] >= 1
     broken = post(http, "/v1/score/batch", support.AUTH, '{"assessments": [')
     assert broken.status_code == 400 and "not valid JSON" in broken.json()["errors"][0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "field", "allowed"),
+    [
+        ({"candidate_id": "c1", "callback_url": "http://evil.example/x"}, {}, "callback_url", "URL on one of"),
+        ({"candidate_id": "c1", "email": "not-an-address"}, {}, "email", "an e-mail address such as"),
+        ({"candidate_id": "c1"}, {"Idempotency-Key": "with space"}, "Idempotency-Key", "visible ASCII characters"),
+        ({"candidate_id": "   "}, {}, "candidate_id", "not only spaces"),
+    ],
+)
+def test_a_field_checked_by_a_pattern_is_refused_in_words_not_by_quoting_the_expression(
+    http, body, headers, field, allowed
+):
+    response = http.post("/v1/invitations", json=body, headers={**support.AUTH, **headers})
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert error["field"] == field and allowed in error["reason"], error
+    assert "pattern" not in error["reason"] and "^" not in error["reason"]
+
+
+def test_an_error_answer_lists_at_most_a_hundred_problems_and_counts_the_rest(http):
+    body = {"candidate_id": "c1", **{f"unknown_{k}": 1 for k in range(2_000)}}
+    response = http.post("/v1/score", json=body, headers=support.AUTH)
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert len(errors) == 101 and errors[-1]["reason"].startswith("and ") and errors[-1]["reason"].endswith(" more")
+    assert len(response.content) < len(json.dumps(body)) * 2

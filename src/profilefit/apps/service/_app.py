@@ -19,8 +19,10 @@ from profilefit.apps.service._api import DirectRoute, api_router, direct_routes,
 from profilefit.apps.service._callbacks import Clock
 from profilefit.apps.service._core import AssessmentService
 from profilefit.apps.service._greenhouse import greenhouse_router
+from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
 from profilefit.apps.service._limits import GUARDED_PREFIXES, FailedLogins, signed_link
 from profilefit.apps.service._openapi import install as install_openapi
+from profilefit.apps.service._outbound import callback_allowed_text
 from profilefit.apps.service._problems import CANDIDATE_PREFIX, Problem, install_handlers, problem_response
 from profilefit.apps.service._retention import RetentionJob
 from profilefit.apps.service._security import Signer
@@ -103,7 +105,7 @@ def create_app(settings: Settings, *, artifact: ModelArtifact | None = None, clo
         page.headers["Retry-After"] = str(max(1, math.ceil(wait)))
         return page
 
-    install_handlers(app, page=candidate_error)
+    install_handlers(app, page=candidate_error, patterns=readable_patterns(settings))
     app.include_router(health_router(service))
     v1 = api_router(service)
     app.include_router(v1)
@@ -342,3 +344,14 @@ def app_from_env() -> FastAPI:
         service_log.addHandler(handler)
         service_log.setLevel(logging.INFO)
     return create_app(Settings.from_env())
+
+
+def readable_patterns(settings: Settings) -> dict[str, str]:
+    """What each field or header the service checks by a regular expression allows, in words (by its name)."""
+    return {
+        "callback_url": callback_allowed_text(settings),
+        "url": callback_allowed_text(settings),
+        "email": "an e-mail address such as name@example.org",
+        "candidate_id": "1 to 128 characters, not only spaces, without control characters (tab, new line)",
+        IDEMPOTENCY_HEADER: "1 to 255 visible ASCII characters, such as a UUID",
+    }

@@ -28,7 +28,7 @@ from profilefit.apps.service._bodies import document_json_bodies, json_body
 from profilefit.apps.service._core import NO_ROLE, AssessmentService
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
 from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN
-from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_pattern
+from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_allowed_text, callback_pattern
 from profilefit.apps.service._problems import MAIL_RETRY_SECONDS, Problem, problem_responses
 from profilefit.apps.service._security import match_key
 from profilefit.core.fit import load_role
@@ -208,8 +208,7 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
             # Refused, not dropped: a callback that would silently never arrive is worse than an error now.
             log.warning("send_test for test %s refused: completion callback host not allowed", request.partner_test_id)
             where, pointer = refused[0]
-            schemes = "https or http" if settings.allow_http_callbacks else "https"
-            reason = f"allowed: an {schemes} URL on one of {', '.join(settings.callback_hosts)}"
+            reason = f"allowed: {callback_allowed_text(settings)}"
             raise Problem(
                 422,
                 "the completion callback URL is not allowed",

@@ -69,6 +69,12 @@ def callback_pattern(settings: Settings) -> str:
     return rf"^{schemes}://({hosts})(:[0-9]{{1,5}})?(/[^ \x00-\x1f\x7f-\x9f\u2028\u2029]*)?$"
 
 
+def callback_allowed_text(settings: Settings) -> str:
+    """What a completion callback URL may be, in words: ``an https URL on one of app.greenhouse.io, ...``."""
+    schemes = "http or https" if settings.allow_http_callbacks else "https"
+    return f"an {schemes} URL on one of {', '.join(settings.callback_hosts)}"
+
+
 def callback_allowed(url: str, settings: Settings) -> bool:
     """Whether the completion callback may go to ``url``: https (or http when allowed) to a listed host.
 

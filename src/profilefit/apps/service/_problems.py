@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -99,6 +99,9 @@ def problem_body(status: int, detail: str, *, kind: str, errors: list[dict[str, 
         "detail": detail,
     }
     if errors is not None:
+        if len(errors) > MAX_ERRORS_LISTED:  # an answer many times the request's size helps nobody
+            more = len(errors) - MAX_ERRORS_LISTED
+            errors = [*errors[:MAX_ERRORS_LISTED], {"field": "...", "pointer": "#", "reason": f"and {more:,} more"}]
         body["errors"] = errors
     return body
 
@@ -132,6 +135,9 @@ def _route(request: Request) -> str:
     return getattr(route, "path", "(no route)")
 
 
+#: The problems one error answer lists at most; a last entry counts the rest.
+MAX_ERRORS_LISTED = 100
+
 #: FastAPI's detail for a body it could not read (not UTF-8, nested too deeply).
 _FASTAPI_UNPARSED = "There was an error parsing the body"
 
@@ -139,11 +145,19 @@ _FASTAPI_UNPARSED = "There was an error parsing the body"
 CANDIDATE_PREFIX = "/take/"
 
 
-def install_handlers(app: FastAPI, *, page: Callable[[Request, int], Awaitable[Response]] | None = None) -> None:
+def install_handlers(
+    app: FastAPI,
+    *,
+    page: Callable[[Request, int], Awaitable[Response]] | None = None,
+    patterns: Mapping[str, str] | None = None,
+) -> None:
     """Answer every error of ``app`` as problem details; under ``/take/``, with ``page(request, status)`` when given.
 
-    A candidate who meets an error sees a page in their language, never JSON.
+    A candidate who meets an error sees a page in their language, never JSON. ``patterns`` says in words
+    what a field checked by a regular expression allows (by the field's or header's name): the reason
+    then reads ``allowed: ...`` instead of quoting the expression.
     """
+    readable = dict(patterns or {})
 
     def candidate(request: Request) -> bool:
         return page is not None and request.url.path.startswith(CANDIDATE_PREFIX)
@@ -183,13 +197,12 @@ def install_handlers(app: FastAPI, *, page: Callable[[Request, int], Awaitable[R
             errors = [{"field": "(request)", "pointer": "#", "reason": reason}]
             return problem_response(Problem(400, "the request body is not JSON text", errors=errors))
         for item in error.errors():
-            location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")]
+            location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "header")]
+            reason = str(item.get("msg", "invalid"))
+            if item.get("type") == "string_pattern_mismatch" and location and location[-1] in readable:
+                reason = f"not of the form allowed: {readable[location[-1]]}"
             errors.append(
-                {
-                    "field": ".".join(location) or "(request)",
-                    "pointer": "#/" + "/".join(location),
-                    "reason": str(item.get("msg", "invalid")),
-                }
+                {"field": ".".join(location) or "(request)", "pointer": "#/" + "/".join(location), "reason": reason}
             )
         return problem_response(Problem(422, "the request does not match the API's schema", errors=errors))
 
