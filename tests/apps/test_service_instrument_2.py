@@ -233,6 +233,19 @@ def test_a_block_with_one_mark_missing_is_refused_and_the_marks_given_stay_check
     assert checked == {name: value for name, value in posted.items()}  # every mark given is shown again
 
 
+def test_a_page_refused_for_one_block_keeps_the_blocks_answered_well_for_when_the_candidate_comes_back(http):
+    """docs/service.md: progress is saved on every page, also on one shown again for a problem."""
+    created = invite(http)
+    token, _ = consent(http, created["test_url"])
+    posted = marks(answers_2(), service(http).pages[0])
+    del posted["b03_least"]
+    assert http.post(f"/take/{token}/page/0", data={**posted, "lang": "en"}).status_code == 400
+    again = http.get(f"/take/{token}")  # the link opened again later (a new session: nothing but the token)
+    assert support.parse(again.text).action.endswith("/page/0")
+    assert Checked.of(again.text) == {name: value for name, value in posted.items() if not name.startswith("b03")}
+    assert status_of(http, created["invitation_id"])["status"] != "submitted"
+
+
 def test_coming_back_shows_the_saved_marks_and_continues_where_the_candidate_stopped(http):
     created = invite(http)
     token, _ = consent(http, created["test_url"])

@@ -405,7 +405,9 @@ class AssessmentService:
     ) -> dict[str, str]:
         """Check and store the answers of one page; return the problems by question id (empty when saved).
 
-        Every question on the page must be answered with an allowed value. A forced-choice
+        Every question on the page must be answered with an allowed value; when some are not, the
+        others are stored all the same (a candidate who leaves and comes back finds them), and the page
+        is not done. A forced-choice
         block is posted as two fields, ``ID_most`` and ``ID_least`` (a letter each, see
         :func:`~profilefit.apps.service._questionnaire.block_answer`): both must be marked and
         differ, and the block is stored as its two-letter answer, most then least. The page's
@@ -441,7 +443,7 @@ class AssessmentService:
                 problems[question_id] = words["error_missing"] if not text else words["error_invalid"]
             else:
                 values[question_id] = text
-        if problems:
+        if not values and problems:
             return problems
         self._lock_open(session, invitation)
         now = utcnow()
@@ -451,6 +453,11 @@ class AssessmentService:
                 existing[question_id].value, existing[question_id].answered_at = text, now
             else:
                 invitation.answers.append(Answer(question=question_id, value=text, answered_at=now))
+        if problems:
+            # The page is shown again with its problems; what was answered well is kept (progress is saved on
+            # every page), and the page's time goes on until it is saved whole.
+            session.commit()
+            return problems
         opened = invitation.page_opened_at or now
         seconds = min(max((now - opened).total_seconds(), 0.0), MAX_PAGE_SECONDS)
         page_seconds = dict(invitation.page_seconds or {})
