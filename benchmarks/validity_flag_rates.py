@@ -5,6 +5,12 @@ Reproduces the table in docs/fit.md:
     python benchmarks/validity_flag_rates.py            # 50,000 candidates, seed 11
     python benchmarks/validity_flag_rates.py --n 5000   # quicker, noisier
 
+and, with ``--by-band``, the table in docs/faking.md ("What to tell a recruiter"): on instrument 2.0,
+the share of honest attentive simulated applicants the ``idealised`` flag marks in each fit band of
+each built-in role (20,000 applicants, seed 20261206, as benchmarks/faking.py draws them):
+
+    python benchmarks/validity_flag_rates.py --by-band
+
 Candidates come from the reference simulation (docs/simulation.md), which marks who
 answered carelessly; a flag's rate among attentive candidates is its false-alarm rate,
 its rate among careless ones its detection rate.
@@ -31,11 +37,49 @@ def flag_rates(n: int, seed: int) -> dict[str, tuple[float, float]]:
     return {name: (float(fired[~careless].mean()), float(fired[careless].mean())) for name, fired in table.items()}
 
 
+def idealised_by_band(n: int, seed: int) -> dict[str, dict[str, tuple[float, int]]]:
+    """Per built-in role and fit band: honest attentive 2.0 applicants flagged idealised (share, count)."""
+    from profilefit.core.fit import builtin_roles
+    from profilefit.core.instrument import load_instrument
+    from profilefit.core.scoring import Responses
+    from profilefit.core.screening import Screener
+    from profilefit.data.simulate import presentation, simulate_forced_choice
+
+    instrument = load_instrument("customer-contact-2.0")
+    sim = simulate_forced_choice(n, instrument, seed=seed, presentation=presentation("honest", instrument))
+    responses = Responses(
+        instrument, sim.candidate_ids, np.empty((n, 0)), sim.choices, sim.checks, sim.seconds, sim.blocks
+    )
+    attentive, column = ~sim.careless, FLAG_IDS.index("idealised")
+    table: dict[str, dict[str, tuple[float, int]]] = {}
+    for role in builtin_roles():
+        batch = Screener.load("reference-2.0", role=role).score_responses(responses)
+        assert batch.fit is not None
+        band, flagged = np.asarray(batch.fit.band), batch.validity.flags[:, column]
+        table[role] = {
+            name: (float(flagged[attentive & (band == name)].mean()), int((attentive & (band == name)).sum()))
+            for name in ("strong", "possible", "weak")
+        }
+        table[role]["all"] = (float(flagged[attentive].mean()), int(attentive.sum()))
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=50_000, help="simulated candidates (default: 50000)")
     parser.add_argument("--seed", type=int, default=11, help="simulation seed (default: 11)")
+    parser.add_argument(
+        "--by-band", action="store_true", help="2.0: honest applicants flagged idealised, by fit band and role"
+    )
     args = parser.parse_args()
+    if args.by_band:
+        n, seed = (20_000, 20261206) if args.n == 50_000 and args.seed == 11 else (args.n, args.seed)
+        print(f"instrument 2.0, {n} honest simulated applicants (seed {seed}); attentive ones counted")
+        print("share flagged idealised in each fit band (applicants in the band)")
+        for role, bands in idealised_by_band(n, seed).items():
+            cells = "   ".join(f"{name} {share:.3f} ({count:,})" for name, (share, count) in bands.items())
+            print(f"  {role:14s} {cells}")
+        return
     simulation_careless = simulate(args.n, seed=args.seed).careless
     print(
         f"{args.n} simulated candidates, seed {args.seed}: "
