@@ -137,3 +137,16 @@ def test_instrument_2_has_no_item_fields_and_its_json_schema_lists_the_answers(f
     assert not set(schema) & {item.id for item in load_instrument().items}
     for block in forced_choice.block_ids:
         assert schema[block]["anyOf"][0]["enum"] == list(BLOCK_ANSWERS)
+
+
+def test_a_key_that_differs_from_a_field_only_in_case_is_named_with_the_field():
+    from pydantic import ValidationError
+
+    from profilefit.core.instrument import load_instrument
+    from profilefit.core.schema import assessment_model, describe_errors
+
+    instrument = load_instrument("customer-contact-2.0")
+    with pytest.raises(ValidationError) as caught:
+        assessment_model(instrument).model_validate({"candidate_id": "c1", "B01": "ab"})
+    (problem,) = describe_errors(caught.value, instrument)
+    assert problem["field"] == "B01" and problem["reason"].endswith("the field is 'b01'")

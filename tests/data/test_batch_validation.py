@@ -222,6 +222,7 @@ def test_a_row_with_too_few_or_too_many_cells_is_read_like_the_csv_module(tmp_pa
     _assert_same(actual, expected)
     assert actual.candidate_ids.tolist() == ["c1", "c2", "c4"]  # a short row leaves the rest unanswered
     assert [(r["row"], r["field"]) for r in rejects] == [(3, "(extra cells)")]
+    assert rejects[0]["reason"].startswith("the row has more cells than the header has columns")
     # The cells beyond the header are not copied: they may be anything (a name, an e-mail).
     assert _without_id(rejects) == [{**expected_rejects[0], "value": None}]
 

@@ -334,6 +334,8 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
     """
     instrument = instrument or load_instrument()
     low, high = instrument.response_scale.min, instrument.response_scale.max
+    fields = (*instrument.item_ids, *instrument.block_ids, *instrument.scenario_ids, *instrument.check_ids)
+    fields_by_case = {field.casefold(): field for field in (*fields, "candidate_id", "completion_seconds")}
     records: list[Problem] = []
     for problem in error.errors(include_url=False):
         location = ".".join(str(part) for part in problem["loc"]) or "(assessment)"
@@ -354,6 +356,13 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
             reason = ID_ALLOWED
         elif kind == "literal_error":
             reason = f"allowed: {context.get('expected', problem['msg'])}, or empty when unanswered"
+        elif kind == "extra_forbidden" and location == "(extra cells)":
+            reason = (
+                "the row has more cells than the header has columns (a delimiter inside a cell that is not quoted?)"
+            )
+        elif kind == "extra_forbidden" and location.strip().casefold() in fields_by_case:
+            field = fields_by_case[location.strip().casefold()]
+            reason = f"not a field of this instrument as written; the field is {field!r}"
         elif kind == "extra_forbidden":
             reason = "not a field of this instrument (check the spelling of the item id)"
         elif kind in ("json_object", "repeated_field"):

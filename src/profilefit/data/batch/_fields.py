@@ -253,6 +253,8 @@ def read_header(
         is a question of the instrument while others are not fields (an export of another
         instrument).
     """
+    if not any(str(name).strip() for name in names):
+        raise ColumnError(f"{source}: there is no header: the table is empty, so there is nothing to score.")
     columns = ColumnNames(
         instrument, ignore_columns=ignore_columns, extra_columns=extra_columns, id_column=id_column, source=source
     )
