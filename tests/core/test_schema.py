@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from profilefit.core.instrument import BLOCK_ANSWERS, load_instrument
+from profilefit.core.rows import echo
 from profilefit.core.schema import (
     BLOCK_ALLOWED,
     DEMOGRAPHIC_FIELDS,
@@ -49,7 +50,7 @@ def test_an_unknown_option_names_the_scenario_and_what_is_allowed(scenario_id, v
         Assessment.model_validate({"candidate_id": "c1", scenario_id: value})
     problems = describe_errors(caught.value)
     assert problems[0]["field"] == scenario_id
-    assert problems[0]["value"] == value.strip()  # named as written, not lower-cased
+    assert problems[0]["value"] == echo(value.strip())  # named as written, not lower-cased (controls shown)
     assert "'a', 'b', 'c' or 'd'" in problems[0]["reason"]
 
 
@@ -150,3 +151,11 @@ def test_a_key_that_differs_from_a_field_only_in_case_is_named_with_the_field():
         assessment_model(instrument).model_validate({"candidate_id": "c1", "B01": "ab"})
     (problem,) = describe_errors(caught.value, instrument)
     assert problem["field"] == "B01" and problem["reason"].endswith("the field is 'b01'")
+
+
+@given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
+def test_property_an_echoed_value_holds_no_control_character(text):
+    """A NUL in a rejects file or an escape sequence printed to a terminal would act instead of being read."""
+    shown = echo(text)
+    assert not any(ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0 for char in shown)
+    assert all(char in shown for char in text if ord(char) >= 0xA0 or 0x20 <= ord(char) < 0x7F) or len(text) > 80

@@ -186,6 +186,8 @@ def echo(value: Any, limit: int = ECHO_CHARS) -> Any:
     'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… (100 characters)'
     >>> echo(4)
     4
+    >>> echo("ac" + chr(0))
+    'ac\\\\x00'
     """
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 3 * limit:
         return f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
@@ -194,9 +196,17 @@ def echo(value: Any, limit: int = ECHO_CHARS) -> Any:
             value = json.dumps(value, ensure_ascii=False, default=str)
         except (RecursionError, ValueError):
             return f"a nested {type(value).__name__}"
-    if isinstance(value, str) and len(value) > limit:
-        return value[: limit - 1] + f"… ({len(value):,} characters)"
+    if isinstance(value, str):
+        # Control characters are shown, not sent: a NUL in a rejects file, or an escape sequence printed to
+        # a recruiter's terminal, would act instead of being read.
+        value = value.translate(_VISIBLE_CONTROLS)
+        if len(value) > limit:
+            return value[: limit - 1] + f"… ({len(value):,} characters)"
     return value
+
+
+#: Each control character (C0, DEL, C1) written as its escape, ``\x00``, for :func:`echo`.
+_VISIBLE_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
 
 
 #: A whole number as text: ``4``, ``+4``, ``04``, and ``4.0`` as pandas and R write integer columns with gaps.
