@@ -314,6 +314,8 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
             # Greenhouse lets its users sort and bulk-reject by score: a result that needs review must be read.
             score = None
             metadata["Note"] = SCORE_WITHHELD
+            if fit.get("band"):  # a band sorts and filters as a score does: left out with it (the report has both)
+                metadata["Fit band"] = "not given: needs human review (see the report)"
         return TestStatus(
             partner_status="complete",
             partner_profile_url=status["report_url"],
