@@ -83,3 +83,17 @@ def test_serve_with_only_an_api_key_scores_and_serves_the_page(tmp_path, capsys)
     token = link.rsplit("/", 1)[1]
     assert "GET /take/{token} 200" in output  # the route's template is logged ...
     assert token not in output and "c1" not in output  # ... never the token or a candidate id
+
+
+@pytest.mark.parametrize(
+    "variable", ["PROFILEFIT_SECRET_KEY_FILE", "PROFILEFIT_API_KEY_FILE", "PROFILEFIT_CALLBACK_KEY_FILE"]
+)
+def test_a_settings_file_that_cannot_be_read_is_named_with_its_setting(tmp_path, variable):
+    from profilefit.apps.service import Settings
+
+    env = {"PROFILEFIT_SECRET_KEY": "s" * 32, variable: str(tmp_path / "absent.txt")}
+    with pytest.raises(ValueError, match=f"{variable}: no such file: .*absent.txt"):
+        Settings.from_env(env)
+    (tmp_path / "latin.txt").write_bytes(b"caf\xe9")
+    with pytest.raises(ValueError, match=f"{variable}: .*latin.txt is not UTF-8 text"):
+        Settings.from_env({**env, variable: str(tmp_path / "latin.txt")})

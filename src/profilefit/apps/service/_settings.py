@@ -259,10 +259,10 @@ class Settings:
         env = os.environ if environ is None else environ
         keys = read_keys(env.get("PROFILEFIT_API_KEYS", ""))
         if env.get("PROFILEFIT_API_KEY_FILE"):
-            keys += read_keys(Path(env["PROFILEFIT_API_KEY_FILE"]).read_text(encoding="utf-8"))
+            keys += read_keys(_setting_file(env, "PROFILEFIT_API_KEY_FILE"))
         secret = env.get("PROFILEFIT_SECRET_KEY", "")
         if env.get("PROFILEFIT_SECRET_KEY_FILE"):
-            secret = Path(env["PROFILEFIT_SECRET_KEY_FILE"]).read_text(encoding="utf-8").strip()
+            secret = _setting_file(env, "PROFILEFIT_SECRET_KEY_FILE").strip()
         smtp = None
         if env.get("PROFILEFIT_SMTP_HOST"):
             smtp = SmtpSettings(
@@ -317,6 +317,19 @@ class Settings:
         assert set(options) <= set(defaults)
         settings = cls(secret_key=secret.encode("utf-8"), smtp=smtp, **options).with_keys(keys)  # type: ignore[arg-type]
         if env.get("PROFILEFIT_CALLBACK_KEY_FILE"):
-            text = Path(env["PROFILEFIT_CALLBACK_KEY_FILE"]).read_text(encoding="utf-8")
+            text = _setting_file(env, "PROFILEFIT_CALLBACK_KEY_FILE")
             settings = settings.with_callback_keys(read_callback_keys(text))
         return settings
+
+
+def _setting_file(env: Mapping[str, str], name: str) -> str:
+    """The text of the file a ``..._FILE`` setting names; a file that cannot be read is a ValueError naming both."""
+    path = Path(env[name])
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValueError(f"{name}: no such file: {path}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{name}: {path} is not UTF-8 text") from None
+    except OSError as error:
+        raise ValueError(f"{name}: cannot read {path}: {error.strerror or error}") from None
