@@ -177,3 +177,20 @@ def test_score_one_scores_a_2_0_assessment_with_the_2_0_model_and_says_so(tmp_pa
     given = capsys.readouterr()
     assert "answers instrument 2.0" not in given.err
     assert json.loads(captured.out) == json.loads(given.out)
+
+
+def test_the_header_peek_reads_past_a_first_empty_record_a_late_header_row_and_a_broken_gzip(tmp_path):
+    from profilefit.apps.cli._inputs import export_questions
+
+    rows, _ = simulated_rows(3, seed=5)
+    records = [{"candidate_id": "answered-nothing"}] + [{k: v for k, v in r.items() if k != "profile"} for r in rows]
+    jsonl = tmp_path / "export.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    assert export_questions(jsonl)[0][:2] == ["b01", "b02"]
+    plain = _export(tmp_path)
+    late = tmp_path / "late.csv"
+    late.write_text("".join(f"note {k}\n" for k in range(30)) + plain.read_text(encoding="utf-8"), encoding="utf-8")
+    assert export_questions(late, header_row=31)[0][:2] == ["b01", "b02"]
+    broken = tmp_path / "broken.csv.gz"
+    broken.write_bytes(__import__("gzip").compress(plain.read_bytes())[:40] + b"not gzip")
+    assert export_questions(broken) == ([], [])  # the reader names the problem when it reads the file

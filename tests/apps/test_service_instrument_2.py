@@ -244,6 +244,13 @@ def test_a_page_refused_for_one_block_keeps_the_blocks_answered_well_for_when_th
     assert support.parse(again.text).action.endswith("/page/0")
     assert Checked.of(again.text) == {name: value for name, value in posted.items() if not name.startswith("b03")}
     assert status_of(http, created["invitation_id"])["status"] != "submitted"
+    # Posted again with b03 right and b01 wrong: b01's stored answer goes, so the page is not done.
+    posted["b03_least"] = "b" if posted["b03_most"] != "b" else "c"
+    posted["b01_least"] = posted["b01_most"]
+    assert http.post(f"/take/{token}/page/0", data={**posted, "lang": "en"}).status_code == 400
+    third = http.get(f"/take/{token}")
+    assert support.parse(third.text).action.endswith("/page/0")
+    assert not any(name.startswith("b01") for name in Checked.of(third.text))
 
 
 def test_coming_back_shows_the_saved_marks_and_continues_where_the_candidate_stopped(http):

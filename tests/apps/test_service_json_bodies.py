@@ -97,6 +97,7 @@ def test_an_invitation_with_its_candidate_id_twice_is_not_made(http):
     ("text", "status", "reason"),
     [
         ('{"candidate_id": NaN}', 422, "NaN, Infinity"),
+        ('{"candidate_id": "x\\ud800"}', 422, "a lone surrogate"),
         ("[1, 2]", 422, "expected a JSON object {...}, got an array"),
         ("null", 422, "expected a JSON object {...}, got null"),
         ('{"candidate_id": "c1",', 400, "not valid JSON ("),
@@ -139,6 +140,10 @@ def test_a_batch_leaves_a_repeated_key_inside_one_assessment_to_that_assessment(
     body = response.json()
     assert body["summary"]["received"] == 2
     assert [problem["index"] for problem in body["problems"]] == [1] or body["summary"]["rejected"] >= 1
+    surrogate = '{"assessments": [{"candidate_id": "x\\ud800"}, {"candidate_id": "z"}]}'
+    one_bad = post(http, "/v1/score/batch", support.AUTH, surrogate)
+    assert one_bad.status_code == 200 and one_bad.json()["summary"]["received"] == 2, one_bad.text
+    assert [problem["index"] for problem in one_bad.json()["problems"]] == [0]
     broken = post(http, "/v1/score/batch", support.AUTH, '{"assessments": [')
     assert broken.status_code == 400 and "not valid JSON" in broken.json()["errors"][0]["reason"]
 

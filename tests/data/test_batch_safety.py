@@ -387,3 +387,18 @@ def test_a_real_ctrl_c_after_the_command_finished_keeps_the_exit_code(export, tm
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr and "interrupted" not in done.stderr
     assert {"r.csv", "r.rejects.csv"} <= _files(tmp_path)
+
+
+@_NEEDS_SIGHUP
+def test_under_nohup_sighup_stays_ignored_and_the_run_goes_on(tmp_path, monkeypatch, capsys):
+    """nohup ignores SIGHUP so that a run outlives its terminal: main() must not take that back."""
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        seen = []
+        _stop_after_first_chunk(monkeypatch, lambda: seen.append(signal.getsignal(signal.SIGHUP)))
+        code = main(["score", "sample", "-o", str(tmp_path / "r.csv"), "--chunk-size", "20"])
+        assert code in (0, 1) and seen == [signal.SIG_IGN]
+        assert (tmp_path / "r.csv").exists()
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, previous)

@@ -417,3 +417,13 @@ def test_an_export_with_some_question_columns_left_out_says_which_ones():
     # A small export that answers a few questions on purpose gets no such note.
     few = ["candidate_id", "b01", "b02", "sj1"]
     assert not [note for note in read_header(instrument, few, source="e.csv").notes if "no column" in note]
+
+
+def test_a_question_column_left_out_on_purpose_gets_no_note():
+    from profilefit.core.instrument import load_instrument
+    from profilefit.data.batch._fields import read_header
+
+    instrument = load_instrument("customer-contact-2.0")
+    names = ["candidate_id", *instrument.block_ids, *instrument.scenario_ids]
+    notes = read_header(instrument, names, ignore_columns=iter(["B02"]), source="e.csv").notes
+    assert not [note for note in notes if "no column" in note]

@@ -484,3 +484,34 @@ def test_the_flags_of_instrument_2_0_are_explained_by_its_own_rules_in_every_lan
 
     minimum = minimum_plausible_seconds(Responses.from_records(forced_choice, []))
     assert f"under {minimum:.0f} seconds" in Labels("en", forced_choice).flag_explanation("too_fast")
+
+
+def test_a_2_0_idealised_detail_without_an_index_is_read_back_whole():
+    """The role's rule can fire with too few rated blocks answered for the index (nan)."""
+    import numpy as np
+
+    flags = ValidityFlags(
+        flags=np.ones((1, len(FLAG_IDS)), dtype=bool),
+        longest_run=np.array([2]),
+        modal_count=np.array([5]),
+        failed_checks=np.array([0]),
+        seconds=np.array([900.0]),
+        minimum_seconds=180.0,
+        contradictory_scales=np.array([0]),
+        missing_items=np.array([13]),
+        n_items=24,
+        idealised_index=np.array([np.nan]),
+        virtue_claims=np.array([0]),
+        forced_choice=True,
+        ideal_blocks=np.array([7]),
+        rated_blocks=np.array([10]),
+        role_blocks=np.array([11]),
+        role_rated=np.array([11]),
+        role_most=np.array([11]),
+        role_least=np.array([11]),
+    )
+    detail = flags.detail(0, "idealised")
+    assert "index nan" in detail
+    for language in LANGUAGES:
+        shown = Labels(language).flag_detail("idealised", detail)
+        assert "nan" not in shown and "\u2026" not in shown and "11" in shown, (language, shown)

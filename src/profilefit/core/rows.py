@@ -176,7 +176,7 @@ def repeated_key_reason(key: str) -> str:
 
 
 def echo(value: Any, limit: int = ECHO_CHARS) -> Any:
-    """A value as a message or a reject echoes it: text, lists and dicts cut to about ``limit`` characters.
+    r"""A value as a message or a reject echoes it: text, lists and dicts cut to about ``limit`` characters.
 
     Numbers, booleans and ``None`` are returned as they are.
 
@@ -187,7 +187,7 @@ def echo(value: Any, limit: int = ECHO_CHARS) -> Any:
     >>> echo(4)
     4
     >>> echo("ac" + chr(0))
-    'ac\\\\x00'
+    'ac\\x00'
     """
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 3 * limit:
         return f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"

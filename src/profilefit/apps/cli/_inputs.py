@@ -130,7 +130,7 @@ def export_questions(
     The header is found as the batch reader finds it: in a CSV file (also gzip-compressed, in the
     encoding given or the one its byte-order mark names, UTF-16 included) the row ``header_row``, or
     else the first of the first rows that names a block or an item (a title row above is skipped); in
-    JSON Lines the keys of the first record; in Parquet the schema; in a workbook row 1 of the first
+    JSON Lines the keys of the first 200 records; in Parquet the schema; in a workbook row 1 of the first
     sheet. What cannot be read this way (standard input, another sheet or row of a workbook, a damaged
     file) gives nothing, and the export is read with the model given.
     """
@@ -145,6 +145,8 @@ def export_questions(
 
 #: Bytes of a text export read to find its header (a header with its title rows fits many times over).
 _PEEK_BYTES = 1 << 18
+#: JSON Lines records whose keys are read (within the bytes read).
+_PEEK_RECORDS = 200
 
 
 def _header_names(
@@ -153,8 +155,9 @@ def _header_names(
     import csv
     import gzip
     import json
+    import zlib
 
-    from profilefit.data.batch import workbook_first_row
+    from profilefit.data.batch import HEADER_SEARCH_ROWS, workbook_first_row
     from profilefit.data.io import read_table, sniff_delimiter
 
     if not isinstance(source, Path) and (source == "-" or not Path(source).is_file()):
@@ -166,25 +169,33 @@ def _header_names(
         if suffix == ".xlsx":
             if sheet is not None or header_row is not None:
                 return set()
-            return {str(name).strip().casefold() for name in workbook_first_row(path) or []}
+            first = workbook_first_row(path)  # None: not told from the start of the sheet's XML; read the table
+            if first is not None:
+                return {str(name).strip().casefold() for name in first}
         if suffix in (".csv", ".tsv", ".txt", ".jsonl", ".ndjson"):
             with gzip.open(path, "rb") if compressed else path.open("rb") as stream:
                 raw = stream.read(_PEEK_BYTES)
             text = raw.decode(encoding or _bom_encoding(raw), errors="replace").lstrip("\ufeff")
-            lines = [line for line in text.splitlines() if line.strip()] if suffix in (".jsonl", ".ndjson") else None
-            if lines is not None:
-                first = json.loads(lines[0]) if lines else {}
-                return {str(key).strip().casefold() for key in first} if isinstance(first, dict) else set()
-            rows = list(csv.reader(text.splitlines()[:20], delimiter=sniff_delimiter(text.split("\n", 1)[0])))
+            if suffix in (".jsonl", ".ndjson"):
+                # The keys of the first records (a candidate who answered nothing has none of the questions).
+                keys: set[str] = set()
+                for line in [line for line in text.splitlines() if line.strip()][:_PEEK_RECORDS]:
+                    try:
+                        record = json.loads(line)
+                    except ValueError:
+                        continue  # a bad line (or one cut by the peek) is the reader's to reject
+                    if isinstance(record, dict):
+                        keys |= {str(key).strip().casefold() for key in record}
+                return keys
+            lines = text.splitlines()
             if header_row is not None:
-                rows = rows[header_row - 1 : header_row]
-            for row in rows:
-                names = {cell.strip().casefold() for cell in row}
-                if names & wanted:
-                    return names
-            # The delimiter of a title row can differ from the header's: sniff each row on its own.
-            for line in text.splitlines()[:20]:
-                names = {cell.strip().casefold() for cell in next(csv.reader([line], delimiter=sniff_delimiter(line)))}
+                lines = lines[header_row - 1 : header_row]
+            # The first of the first rows that names a question; each row sniffed on its own (a title row's
+            # delimiter can differ from the header's).
+            for line in lines[:HEADER_SEARCH_ROWS]:
+                names = {
+                    cell.strip().casefold() for cell in next(csv.reader([line], delimiter=sniff_delimiter(line)), [])
+                }
                 if names & wanted:
                     return names
             return set()
@@ -193,8 +204,8 @@ def _header_names(
         if close is not None:
             close()  # only the header was wanted
         return {str(name).strip().casefold() for name in header}
-    except (ValueError, OSError, EOFError, LookupError, StopIteration, csv.Error):
-        return set()
+    except (ValueError, OSError, EOFError, LookupError, StopIteration, csv.Error, zlib.error, RecursionError):
+        return set()  # what cannot be read here, the reader names when it reads the file
 
 
 def _bom_encoding(raw: bytes) -> str:

@@ -126,7 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     code: int | None = None
     try:
-        previous = {number: signal.signal(number, _on_stop) for number in _STOPS}
+        # SIGTERM always; SIGHUP only where it would end the process (under nohup it is ignored, and stays so).
+        stops = [n for n in _STOPS if n == signal.SIGTERM or signal.getsignal(n) is signal.SIG_DFL]
+        previous = {number: signal.signal(number, _on_stop) for number in stops}
         try:
             code = _run(args)
         finally:
@@ -134,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # This process's own command line, finished: a stop request from now until the process
                 # has exited is ignored, so its exit code stands (Python's default action during the
                 # exit used to end it by SIGINT, exit -2 with no message, its outputs in place).
-                for number in (signal.SIGINT, *_STOPS):
+                for number in (signal.SIGINT, *previous):
                     signal.signal(number, signal.SIG_IGN)
             else:
                 for number, handler in previous.items():

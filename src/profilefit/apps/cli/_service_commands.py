@@ -329,7 +329,9 @@ def run_workers(config: Any, workers: int) -> int:
         return process
 
     stop = threading.Event()
-    for number in (signal.SIGINT, signal.SIGTERM):
+    # SIGHUP too (a closed terminal): the workers are stopped with the supervisor, never left serving unsupervised.
+    hang_up = (signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()
+    for number in (signal.SIGINT, signal.SIGTERM, *hang_up):
         signal.signal(number, lambda *_: stop.set())
     processes = [start(index) for index in range(workers)]
     failed = False

@@ -41,7 +41,7 @@ def check_json_body(body: bytes, *, strict: bool = True) -> None:
         load_json_object(body)
     except JsonRowError as error:
         reason = str(error)
-        if not strict and (_repeated(reason) or reason == NOT_FINITE):
+        if not strict and _inside(reason):
             return
         raise _problem(body, reason) from None
 
@@ -79,9 +79,14 @@ def _problem(body: bytes, reason: str) -> Problem:
         path = _repeated_path(body)
         pointer = "/".join(part.replace("~", "~0").replace("/", "~1") for part in path)
         return _invalid(".".join(path) or "(request)", pointer, reason)
-    if reason == NOT_FINITE or reason.startswith("expected a JSON object"):
+    if _inside(reason) or reason.startswith("expected a JSON object"):
         return _invalid("(request)", "", reason)
     return _bad_request(reason)
+
+
+def _inside(reason: str) -> bool:
+    """Whether JSON text was read but a key or value in it is refused: a repeated key, NaN, a lone surrogate."""
+    return _repeated(reason) or reason == NOT_FINITE or reason.startswith("not valid text: a lone surrogate")
 
 
 def _repeated(reason: str) -> bool:

@@ -455,7 +455,12 @@ class AssessmentService:
                 invitation.answers.append(Answer(question=question_id, value=text, answered_at=now))
         if problems:
             # The page is shown again with its problems; what was answered well is kept (progress is saved on
-            # every page), and the page's time goes on until it is saved whole.
+            # every page), and the page's time goes on until it is saved whole. A question refused now loses
+            # an answer stored before: the page is never done while its last post was refused.
+            for question_id in problems:
+                if question_id in existing:
+                    session.delete(existing[question_id])
+                    invitation.answers.remove(existing[question_id])
             session.commit()
             return problems
         opened = invitation.page_opened_at or now

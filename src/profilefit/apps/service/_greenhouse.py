@@ -126,7 +126,7 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
         tags=["greenhouse"],
         # After the key: a repeated key or NaN in a body is refused, not read as its last value (_bodies).
         dependencies=[Depends(organisation), Depends(json_body)],
-        responses=problem_responses(401, 413, 415, 422),
+        responses=problem_responses(401, 413, 422),
     )
 
     def tests() -> list[PartnerTest]:

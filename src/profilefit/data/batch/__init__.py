@@ -20,6 +20,7 @@ from profilefit.data.batch._partition import partition_meta, partition_schema_dd
 from profilefit.data.batch._paths import check_outputs
 from profilefit.data.batch._readers import (
     DEFAULT_CHUNK_SIZE,
+    HEADER_SEARCH_ROWS,
     INPUT_FORMATS,
     RECORD_CHUNK_SIZE,
     STANDARD_INPUT,
@@ -40,6 +41,7 @@ __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "FLAG_SEPARATOR",
     "FORMULA_START",
+    "HEADER_SEARCH_ROWS",
     "INPUT_FORMATS",
     "OUTPUT_FORMATS",
     "RECORD_CHUNK_SIZE",

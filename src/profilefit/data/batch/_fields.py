@@ -253,6 +253,7 @@ def read_header(
         is a question of the instrument while others are not fields (an export of another
         instrument).
     """
+    ignore_columns = tuple(ignore_columns)  # read twice below
     if not any(str(name).strip() for name in names):
         raise ColumnError(f"{source}: there is no header: the table is empty, so there is nothing to score.")
     columns = ColumnNames(
@@ -304,7 +305,8 @@ def read_header(
     own_statements = len(instrument.block_ids) + len(instrument.item_ids)
     if 2 * len(statements) >= own_statements:  # an export of the instrument with some questions' columns left out
         questions = [*instrument.block_ids, *instrument.item_ids, *instrument.scenario_ids]
-        absent = [question for question in questions if question not in counts]
+        left_out = {str(name).strip().casefold() for name in ignore_columns}  # on purpose: --ignore-column
+        absent = [question for question in questions if question not in counts and question.casefold() not in left_out]
         if absent:
             notes.append(
                 f"{source}: {len(absent)} of the instrument's {len(questions)} questions have no column "

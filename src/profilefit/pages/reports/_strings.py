@@ -235,8 +235,9 @@ class Labels:
         fc_match = forced.fullmatch(detail.strip()) if forced and match is None else None
         if fc_match is not None:  # instrument 2.0's blocks
             values = {key: value for key, value in fc_match.groupdict().items() if value is not None}
-            if "index" in values:
-                values["index"] = self.number(float(values["index"]), 2)
+            if "index" in values:  # nan: too few rated blocks answered for the index (the role's rule fired)
+                index = float(values["index"])
+                values["index"] = "–" if math.isnan(index) else self.number(index, 2)
             text = self.t(f"detail_fc_{flag}", **values)
             if "role_ideal" in values:
                 text += self.t("detail_fc_idealised_role", **values)
@@ -277,7 +278,7 @@ _FORCED_CHOICE_PATTERNS = {
         r"left (?P<missing>\d+) of (?P<total>\d+) blocks unanswered, or too few for a score"
     ),
     "idealised": re.compile(
-        r"answered in an idealised way \(index (?P<index>[0-9.]+)\): the most desirable statement marked most and "
+        r"answered in an idealised way \(index (?P<index>[0-9.]+|nan)\): the most desirable statement marked most and "
         r"the least desirable least in (?P<ideal>\d+) of (?P<rated>\d+) blocks; (?P<claims>\d+) improbable "
         r"virtue\(s\) claimed strongly(?:; the statement the role favours most marked most and the one it favours "
         r"least marked least in (?P<role_ideal>\d+) of (?P<role_rated>\d+) blocks"
