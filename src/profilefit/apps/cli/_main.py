@@ -139,7 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for number in (signal.SIGINT, *previous):
                     signal.signal(number, signal.SIG_IGN)
             else:
-                for number, handler in previous.items():
+                # SIGTERM last: an interrupt that lands while the handlers are put back leaves none of ours.
+                for number, handler in reversed(previous.items()):
                     signal.signal(number, handler)
     except (KeyboardInterrupt, Terminated):
         # Once the command has finished, a stop request changes nothing: its exit code and what it
