@@ -515,3 +515,41 @@ def test_a_2_0_idealised_detail_without_an_index_is_read_back_whole():
     for language in LANGUAGES:
         shown = Labels(language).flag_detail("idealised", detail)
         assert "nan" not in shown and "\u2026" not in shown and "11" in shown, (language, shown)
+
+
+def test_a_2_0_report_says_why_a_reason_s_percentile_differs_from_the_table_when_blocks_were_left_blank():
+    """The fit counts a blank block as the answer the role wants least; the scale table shows the answers given."""
+    from profilefit.core.instrument import load_instrument
+    from profilefit.core.screening import Screener
+    from profilefit.pages.reports import text_report
+    from tests.forced_choice_support import simulated_rows
+
+    instrument = load_instrument("customer-contact-2.0")
+    screener = Screener.load("reference-2.0")
+    rows, _ = simulated_rows(40, seed=8)
+    shown = {True: 0, False: 0}
+    for row in rows:
+        record = {k: v for k, v in row.items() if k != "profile"}
+        for blank in (False, True):
+            answers = {k: v for k, v in record.items() if not (blank and k in instrument.block_ids[:6])}
+            result = screener.score(answers)
+            for language in LANGUAGES:
+                labels = Labels(language, instrument)
+                text = text_report(result, language=language).replace("\n", " ")
+                said = labels.t("fit_blanks_counted")[:40] in " ".join(text.split())
+                if not blank:
+                    assert not said, (language, result.candidate_id)
+                shown[blank] += said
+    assert shown[True] > 0 and shown[False] == 0
+
+
+def test_a_2_0_report_names_its_norm_group_and_its_attention_check_answer_in_the_page_s_language():
+    from profilefit.core.instrument import load_instrument
+
+    instrument = load_instrument("customer-contact-2.0")
+    for language in ("nb", "sv", "nl"):
+        labels = Labels(language, instrument)
+        named = labels.norm_group("customer-contact 2.0, honest simulated applicants")
+        assert "honest" not in named and "simulated" not in named, named
+        example = instrument.response_scale.labels[language][1]
+        assert example in labels.flag_explanation("failed_attention_check")

@@ -151,7 +151,7 @@ def text_report(
         band = labels.band(fit.band)
         first = f" {labels.t('review_first').upper()}" if result.needs_human_review else ""
         lines.append(wrap(f"{labels.t('fit')}: {score}  [{band}]{first}  ({rule})"))
-        lines.append(wrap(_parts_text(fit, labels), 2))
+        lines.append(wrap(_parts_text(fit, labels, result), 2))
         for heading, sign, reasons in (
             ("reasons_for", "+", fit.reasons_for),
             ("reasons_against", "-", fit.reasons_against),
@@ -273,12 +273,29 @@ class _ReasonColumn:
     reasons: list[str]
 
 
-def _parts_text(fit: RoleFit, labels: Labels) -> str:
-    """The parts the fit combines, in numbers: two, or three when the role weighs the scenarios."""
+def _parts_text(fit: RoleFit, labels: Labels, result: ScreeningResult | None = None) -> str:
+    """The parts the fit combines, in numbers: two, or three when the role weighs the scenarios.
+
+    When unanswered questions counted as the answers the role wants least, a scale reason's percentile is
+    not the one in the table of scale scores: a sentence says why (docs/fit.md).
+    """
     numbers = {"scales": labels.number(fit.scale_component, 0), "profiles": labels.number(fit.profile_component, 0)}
     if fit.situational_component is None:
-        return labels.t("fit_parts", **numbers)
-    return labels.t("fit_parts_situational", scenarios=labels.number(fit.situational_component, 0), **numbers)
+        text = labels.t("fit_parts", **numbers)
+    else:
+        text = labels.t("fit_parts_situational", scenarios=labels.number(fit.situational_component, 0), **numbers)
+    return f"{text} {labels.t('fit_blanks_counted')}" if result is not None and _blanks_counted(fit, result) else text
+
+
+def _blanks_counted(fit: RoleFit, result: ScreeningResult) -> bool:
+    """Whether a scale reason's percentile differs from the scale's own: unanswered questions counted against."""
+    table = {scale.scale: scale.percentile for scale in result.scales}
+    for reason in (*fit.reasons_for, *fit.reasons_against):
+        shown = table.get(reason.id)
+        scale = reason.kind == "scale" and reason.percentile is not None and shown is not None
+        if scale and abs(round(reason.percentile or 0.0) - round(shown or 0.0)) >= 1:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -344,7 +361,7 @@ def _fit_view(result: ScreeningResult, role: RoleProfile | None, labels: Labels)
         review_first=result.needs_human_review,
         incomplete=_incomplete_text(fit, result, role, labels),
         chart=fit_chart(fit.score, fit.strong_from, fit.possible_from, labels, muted=muted),
-        parts=_parts_text(fit, labels),
+        parts=_parts_text(fit, labels, result),
         columns=columns,
     )
 

@@ -170,6 +170,8 @@ class Labels:
                 per_item=self.number(instrument.timing.min_seconds_per_item, 0),
                 per_scenario=self.number(MIN_SECONDS_PER_SCENARIO, 0),
             )
+        if flag == "failed_attention_check":
+            return self._attention_check_explanation()
         if flag == "contradictory":
             return self.t("flag_contradictory", scales=CONTRADICTION_SCALES)
         if flag == "too_many_missing":
@@ -213,6 +215,13 @@ class Labels:
             )
         raise KeyError(flag)
 
+    def _attention_check_explanation(self) -> str:
+        """The attention-check flag, its example answer in the words the candidate saw (the scale's second point)."""
+        labels = self.instrument.response_scale.labels
+        words = labels.get(self.language) or labels.get("en") or []
+        example = words[1] if len(words) > 1 else str(self.instrument.response_scale.min + 1)
+        return self.t("flag_failed_attention_check", example=example)
+
     def reason(self, reason: FitReason, *, isolated: bool = False) -> str:
         """A fit reason in plain words; with ``isolated``, the name in it is wrapped in FSI … PDI."""
         names = self._profile_names if reason.kind == "profile" else self._scale_names
@@ -255,9 +264,13 @@ class Labels:
     def norm_group(self, name: str) -> str:
         """The norm group's name; the shipped simulated group's description is translated, its figures kept."""
         name = capped(name)
-        english = "simulated applicants"
-        if name.startswith(english):
-            return self.t("norm_group_simulated") + name.removeprefix(english)
+        # 2.0's group is "customer-contact 2.0, honest simulated applicants": the longer phrase first.
+        for english, key in (
+            ("honest simulated applicants", "norm_group_simulated_honest"),
+            ("simulated applicants", "norm_group_simulated"),
+        ):
+            if english in name:
+                return name.replace(english, self.t(key), 1)
         return name
 
     def number_range(self) -> tuple[int, int]:
