@@ -306,3 +306,28 @@ def test_the_page_shows_the_shipped_check_note_and_citations_whole(shipped_forec
     for source in differences.sources:
         assert str(escape(source.citation)) in page
     assert note in format_forecast_text(shipped_forecast, language)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("role", ["complex-case", "transactional"])
+def test_the_figures_docs_forecast_md_prints_are_what_the_command_prints_today(tmp_path, role):
+    """docs/forecast.md and the README quote the strong band's ratio: they drifted once when the model moved."""
+    import re
+    from pathlib import Path
+
+    out = tmp_path / "f.json"
+    assert main(["audit", "forecast", "--role", role, "--json", str(out)]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    lower = min(data["selection"]["strong"], key=lambda row: row["impact_ratio"])
+    docs = (Path(__file__).parents[2] / "docs" / "forecast.md").read_text(encoding="utf-8")
+    row = re.search(
+        rf"^\| {role} \| strong \| (\w+) \| .*? \| ([0-9.]+) \[([0-9.]+)–([0-9.]+)\] \| (\d+) % \|$", docs, re.M
+    )
+    assert row is not None, role
+    group, ratio, low, high, below = row.groups()
+    assert group == lower["group"]
+    # Printed to two decimals; a tolerance of one in the last place for another CPU's rounding.
+    assert abs(float(ratio) - lower["impact_ratio"]) <= 0.006
+    assert abs(float(low) - lower["impact_ratio_interval"][0]) <= 0.006
+    assert abs(float(high) - lower["impact_ratio_interval"][1]) <= 0.006
+    assert abs(int(below) - 100 * lower["share_of_draws_below_four_fifths"]) <= 3
