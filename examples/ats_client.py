@@ -100,15 +100,17 @@ def main(base_url: str = "http://127.0.0.1:8000", key: str | None = None) -> int
         return 2
     service = Service(base_url, key)
 
+    # The candidate below answers in Norwegian (nb), so the instrument is read in nb: the text a candidate sees.
     instrument = service.call("GET", "/v1/instrument?lang=nb")
-    # Version 2.0 (what new invitations use) has forced-choice blocks; 1.x has agreement items.
+    # Version 2.0 (what new invitations use) has forced-choice blocks of three statements; 1.x has agreement items.
     blocks = instrument.get("blocks", [])
+    statements = sum(len(block["statements"]) for block in blocks) + len(instrument["items"])
     first = blocks[0]["statements"][0]["text"] if blocks else instrument["items"][0]["text"]
     print(
         f"instrument {instrument['instrument_id']} {instrument['version']}: {len(blocks)} blocks, "
-        f"{len(instrument['items'])} statements, {len(instrument['scenarios'])} scenarios, about "
+        f"{statements} statements, {len(instrument['scenarios'])} scenarios, about "
         f"{instrument['estimated_minutes'][0]:.0f}-{instrument['estimated_minutes'][1]:.0f} minutes; "
-        f"first statement: {first!r}"
+        f"first statement (nb): {first!r}"
     )
 
     # A block's answer is two letters: the statement most like the candidate, then the one least like them.
@@ -151,7 +153,8 @@ def main(base_url: str = "http://127.0.0.1:8000", key: str | None = None) -> int
         return asked[0] if asked else rng.choice(options)
 
     thanks = answer_as_candidate(invitation["test_url"], choose)
-    print("candidate saw:", re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", thanks)).split("Takk", 1)[-1][:80].strip())
+    seen = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", thanks)).split("Takk", 1)[-1].strip()
+    print("candidate saw (nb):", seen if len(seen) <= 100 else seen[:100].rsplit(" ", 1)[0] + " …")
 
     for _ in range(20):
         status = service.call("GET", f"/v1/invitations/{invitation['invitation_id']}")
