@@ -86,7 +86,9 @@ def main() -> None:
             coached_result = result
     assert coached_result is not None
     out = Path(args.out)
-    paths = write_reports(coached_result, out, language=args.lang, role=screener.role)
+    # Its own file names: candidate_report.py writes report.* into the same folder.
+    stem = "faked-report-2.0" if args.instrument == "2.0" else "faked-report"
+    paths = write_reports(coached_result, out, language=args.lang, role=screener.role, stem=stem)
     print(f"the coached answers' report: {', '.join(str(p) for p in paths.values())}")
 
 

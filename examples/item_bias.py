@@ -73,10 +73,14 @@ def main() -> None:
         help="the instrument answered: customer-contact (1.2, the default) or customer-contact-2.0 (forced choice)",
     )
     parser.add_argument("folder", nargs="?", default="out", help="output folder (default: out)")
-    parser.add_argument("--out-dir", help="exactly where to write the files (default: FOLDER/dif)")
+    parser.add_argument(
+        "--out-dir", help="exactly where to write the files (default: FOLDER/dif, or FOLDER/dif-2.0 for 2.0)"
+    )
     args = parser.parse_args()
 
-    out_dir = Path(args.out_dir or Path(args.folder) / "dif")
+    # The 2.0 study in its own folder, so that one run does not replace the other's files.
+    default = "dif-2.0" if args.instrument.endswith("2.0") else "dif"
+    out_dir = Path(args.out_dir or Path(args.folder) / default)
     out_dir.mkdir(parents=True, exist_ok=True)
     instrument = load_instrument(args.instrument)
     export, demographics = write_study(out_dir, args.n, args.seed, instrument)

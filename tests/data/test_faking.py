@@ -242,7 +242,7 @@ def test_the_faking_example_runs_as_written(tmp_path):
     assert (
         lines[1].startswith("coached for complex-case") and "idealised" in lines[1] and "needs review: yes" in lines[1]
     )
-    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    html = (tmp_path / "faked-report.html").read_text(encoding="utf-8")
     assert "Idealised answers" in html
 
 
@@ -266,7 +266,7 @@ def test_the_faking_example_on_2_0_shows_the_warned_applicant_too(tmp_path):
     assert [line[:28].strip() for line in lines[:3]] == list(labels)
     fits = [float(re.search(r"fit +([0-9.]+)", line).group(1)) for line in lines[:3]]  # type: ignore[union-attr]
     assert fits[0] < fits[2] < fits[1], fits  # this applicant: the warning lowers the gain, not to nothing
-    assert (tmp_path / "report.html").is_file() and "report.html" in lines[3]
+    assert (tmp_path / "faked-report-2.0.html").is_file() and "faked-report-2.0.html" in lines[3]
 
 
 @pytest.mark.slow
