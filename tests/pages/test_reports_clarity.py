@@ -553,3 +553,16 @@ def test_a_2_0_report_names_its_norm_group_and_its_attention_check_answer_in_the
         assert "honest" not in named and "simulated" not in named, named
         example = instrument.response_scale.labels[language][1]
         assert example in labels.flag_explanation("failed_attention_check")
+
+
+def test_a_2_0_text_report_lines_its_scale_scores_up_to_two_decimals():
+    from profilefit.core.screening import Screener
+    from profilefit.pages.reports import text_report
+    from tests.forced_choice_support import simulated_rows
+
+    rows, _ = simulated_rows(1, seed=4)
+    result = Screener.load("reference-2.0").score({k: v for k, v in rows[0].items() if k != "profile"})
+    lines = [line for line in text_report(result, language="nb").splitlines() if "persentil" in line]
+    assert len(lines) == len(result.scales)
+    assert len({line.index("persentil") for line in lines}) == 1  # one column, negative scores included
+    assert all(re.search(r"−?\d,\d\d  persentil", line) for line in lines), lines

@@ -169,6 +169,11 @@ def text_report(
     lines.append(f"{labels.t('chart_scales')}:")
     lines.append(wrap(f"{labels.t('norm_group')}: {labels.norm_group(result.norm_group)}", 2))
     scale_width = max(len(labels.scale(s.scale)) for s in result.scales)
+    # 2.0's scores are trait estimates around 0, shown to two decimals as on the HTML page; 1.x's are mean
+    # answers. Right-aligned, so that a minus sign does not push its line's columns out of step.
+    decimals = 2 if labels.instrument.blocks else 1
+    numbers = {s.scale: labels.number(s.score, decimals) for s in result.scales if s.score is not None}
+    number_width = max((len(text) for text in numbers.values()), default=0)
     for scale in result.scales:
         marker = "*" if role is not None and scale.scale in role.scales else " "
         if scale.percentile is None or scale.score is None:
@@ -178,7 +183,7 @@ def text_report(
         track[10] = "|"
         track[round(scale.percentile / 5)] = "o"
         lines.append(
-            f" {marker}{labels.scale(scale.scale):<{scale_width}}  {labels.number(scale.score)}  "
+            f" {marker}{labels.scale(scale.scale):<{scale_width}}  {numbers[scale.scale]:>{number_width}}  "
             f"{labels.t('percentile').lower()} {labels.number(scale.percentile, 0):>3}  {''.join(track)}"
         )
     if role is not None:
