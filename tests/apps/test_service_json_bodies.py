@@ -139,7 +139,8 @@ def test_a_batch_leaves_a_repeated_key_inside_one_assessment_to_that_assessment(
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["summary"]["received"] == 2
-    assert [problem["index"] for problem in body["problems"]] == [1] or body["summary"]["rejected"] >= 1
+    assert body["summary"]["rejected"] == 1 and [problem["index"] for problem in body["problems"]] == [1]
+    assert "appears more than once" in body["problems"][0]["reason"], body["problems"]
     surrogate = '{"assessments": [{"candidate_id": "x\\ud800"}, {"candidate_id": "z"}]}'
     one_bad = post(http, "/v1/score/batch", support.AUTH, surrogate)
     assert one_bad.status_code == 200 and one_bad.json()["summary"]["received"] == 2, one_bad.text

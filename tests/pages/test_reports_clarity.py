@@ -413,33 +413,19 @@ def test_an_isolate_is_balanced_whatever_the_text_holds(text):
 @pytest.mark.parametrize("with_role", [False, True])
 def test_every_forced_choice_flag_detail_is_read_back_in_every_language(with_role):
     """Rule: the English details of instrument 2.0's flags and the reports' 2.0 patterns stay in step."""
-    import numpy as np
 
-    flags = ValidityFlags(
-        flags=np.ones((1, len(FLAG_IDS)), dtype=bool),
-        longest_run=np.array([9]),
-        modal_count=np.array([21]),
-        failed_checks=np.array([1]),
-        seconds=np.array([95.0]),
-        minimum_seconds=180.0,
-        contradictory_scales=np.array([0]),
-        missing_items=np.array([3]),
-        n_items=24,
-        idealised_index=np.array([0.625]),
-        virtue_claims=np.array([2]),
-        forced_choice=True,
-        ideal_blocks=np.array([13]),
-        rated_blocks=np.array([20]),
-        **(
-            {
-                "role_blocks": np.array([15]),
-                "role_rated": np.array([22]),
-                "role_most": np.array([20]),
-                "role_least": np.array([17]),
-            }
-            if with_role
-            else {}
-        ),
+    role = {"role_blocks": 15, "role_rated": 22, "role_most": 20, "role_least": 17} if with_role else {}
+    flags = _forced_choice_flags(
+        longest_run=9,
+        modal_count=21,
+        failed_checks=1,
+        seconds=95.0,
+        missing_items=3,
+        idealised_index=0.625,
+        virtue_claims=2,
+        ideal_blocks=13,
+        rated_blocks=20,
+        **role,
     )
     for language in LANGUAGES:
         labels = Labels(language)
@@ -490,25 +476,20 @@ def test_a_2_0_idealised_detail_without_an_index_is_read_back_whole():
     """The role's rule can fire with too few rated blocks answered for the index (nan)."""
     import numpy as np
 
-    flags = ValidityFlags(
-        flags=np.ones((1, len(FLAG_IDS)), dtype=bool),
-        longest_run=np.array([2]),
-        modal_count=np.array([5]),
-        failed_checks=np.array([0]),
-        seconds=np.array([900.0]),
-        minimum_seconds=180.0,
-        contradictory_scales=np.array([0]),
-        missing_items=np.array([13]),
-        n_items=24,
-        idealised_index=np.array([np.nan]),
-        virtue_claims=np.array([0]),
-        forced_choice=True,
-        ideal_blocks=np.array([7]),
-        rated_blocks=np.array([10]),
-        role_blocks=np.array([11]),
-        role_rated=np.array([11]),
-        role_most=np.array([11]),
-        role_least=np.array([11]),
+    flags = _forced_choice_flags(
+        longest_run=2,
+        modal_count=5,
+        failed_checks=0,
+        seconds=900.0,
+        missing_items=13,
+        idealised_index=np.nan,
+        virtue_claims=0,
+        ideal_blocks=7,
+        rated_blocks=10,
+        role_blocks=11,
+        role_rated=11,
+        role_most=11,
+        role_least=11,
     )
     detail = flags.detail(0, "idealised")
     assert "index nan" in detail
@@ -566,3 +547,17 @@ def test_a_2_0_text_report_lines_its_scale_scores_up_to_two_decimals():
     assert len(lines) == len(result.scales)
     assert len({line.index("persentil") for line in lines}) == 1  # one column, negative scores included
     assert all(re.search(r"−?\d,\d\d  persentil", line) for line in lines), lines
+
+
+def _forced_choice_flags(**one_candidate: float) -> ValidityFlags:
+    """Every flag fired for one 2.0 candidate with these numbers (each an array of one)."""
+    import numpy as np
+
+    return ValidityFlags(
+        flags=np.ones((1, len(FLAG_IDS)), dtype=bool),
+        minimum_seconds=180.0,
+        contradictory_scales=np.array([0]),
+        n_items=24,
+        forced_choice=True,
+        **{name: np.array([value]) for name, value in one_candidate.items()},
+    )

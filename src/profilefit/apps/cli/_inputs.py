@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -136,11 +137,25 @@ def export_questions(
     """
     from profilefit.core.instrument import load_instrument
 
-    blocks = load_instrument("customer-contact-2.0").block_ids
-    items = load_instrument().item_ids
-    wanted = {name.casefold() for name in (*blocks, *items)}
-    names = _header_names(source, wanted, encoding=encoding, header_row=header_row, sheet=sheet)
-    return [b for b in blocks if b.casefold() in names], [i for i in items if i.casefold() in names]
+    wanted = {
+        name.casefold() for name in (*load_instrument("customer-contact-2.0").block_ids, *load_instrument().item_ids)
+    }
+    return questions_named(_header_names(source, wanted, encoding=encoding, header_row=header_row, sheet=sheet))
+
+
+def questions_named(names: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Which of ``names`` (compared stripped and without case) are 2.0's blocks and 1.2's items, in instrument order.
+
+    Examples
+    --------
+    >>> questions_named(["candidate_id", "B02", "b01", "sj1"])
+    (['b01', 'b02'], [])
+    """
+    from profilefit.core.instrument import load_instrument
+
+    folded = {str(name).strip().casefold() for name in names}
+    blocks, items = load_instrument("customer-contact-2.0").block_ids, load_instrument().item_ids
+    return [b for b in blocks if b.casefold() in folded], [i for i in items if i.casefold() in folded]
 
 
 #: Bytes of a text export read to find its header (a header with its title rows fits many times over).
@@ -157,7 +172,7 @@ def _header_names(
     import json
     import zlib
 
-    from profilefit.data.batch import HEADER_SEARCH_ROWS, workbook_first_row
+    from profilefit.data.batch import HEADER_SEARCH_ROWS, encoding_of, workbook_first_row
     from profilefit.data.io import read_table, sniff_delimiter
 
     if not isinstance(source, Path) and (source == "-" or not Path(source).is_file()):
@@ -175,7 +190,7 @@ def _header_names(
         if suffix in (".csv", ".tsv", ".txt", ".jsonl", ".ndjson"):
             with gzip.open(path, "rb") if compressed else path.open("rb") as stream:
                 raw = stream.read(_PEEK_BYTES)
-            text = raw.decode(encoding or _bom_encoding(raw), errors="replace").lstrip("\ufeff")
+            text = raw.decode(encoding_of(raw, encoding) or "utf-8", errors="replace").lstrip("\ufeff")
             if suffix in (".jsonl", ".ndjson"):
                 # The keys of the first records (a candidate who answered nothing has none of the questions).
                 keys: set[str] = set()
@@ -206,15 +221,6 @@ def _header_names(
         return {str(name).strip().casefold() for name in header}
     except (ValueError, OSError, EOFError, LookupError, StopIteration, csv.Error, zlib.error, RecursionError):
         return set()  # what cannot be read here, the reader names when it reads the file
-
-
-def _bom_encoding(raw: bytes) -> str:
-    """The encoding a byte-order mark names (UTF-32 before UTF-16, whose mark begins UTF-32's); UTF-8 without one."""
-    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return "utf-32"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    return "utf-8"
 
 
 def print_capped_problems(problems: list[dict[str, Any]], *, where: str) -> None:

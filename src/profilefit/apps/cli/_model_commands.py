@@ -21,6 +21,7 @@ from profilefit.apps.cli._inputs import (
     layout_of,
     load_screener,
     print_capped_problems,
+    questions_named,
     read_candidate_text,
 )
 from profilefit.apps.cli._outputs import refused_outputs
@@ -153,15 +154,12 @@ def run_score_one(args: argparse.Namespace) -> int:
 
 
 def _answers_blocks_only(text: str) -> bool:
-    """Whether an assessment's JSON names 2.0's blocks and none of 1.2's items (its keys compared without case)."""
-    from profilefit.core.instrument import load_instrument
+    """Whether an assessment's JSON names 2.0's blocks and none of 1.2's items (read by :func:`questions_named`)."""
     from profilefit.core.rows import load_json_object
     from profilefit.exceptions import JsonRowError
 
     try:
-        keys = {str(key).strip().casefold() for key in load_json_object(text)}
+        blocks, items = questions_named(load_json_object(text))
     except JsonRowError:
         return False  # the screener names what is wrong with the text
-    items = {item.casefold() for item in load_instrument().item_ids}
-    blocks = {block.casefold() for block in load_instrument("customer-contact-2.0").block_ids}
-    return bool(keys & blocks) and not keys & items
+    return bool(blocks) and not items

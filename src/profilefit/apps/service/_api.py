@@ -24,7 +24,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from sqlalchemy import text
 
-from profilefit.apps.service._bodies import JsonEnvelopeRoute, document_json_bodies, json_body, require_json
+from profilefit.apps.service._bodies import JsonEnvelopeRoute, Pairs, document_json_bodies, json_body, require_json
 from profilefit.apps.service._core import NO_ROLE, AssessmentService, Edition
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
 from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN
@@ -535,10 +535,6 @@ def health_router(service: AssessmentService) -> APIRouter:
     return router
 
 
-class _Pairs(list[tuple[str, Any]]):
-    """A JSON object as its key-value pairs, in order, a repeated key kept."""
-
-
 def _assessment_texts(body: bytes) -> tuple[str | None, list[str]]:
     """Each assessment of a batch body as JSON text, as it was sent; and the envelope's repeated key, if any.
 
@@ -547,7 +543,7 @@ def _assessment_texts(body: bytes) -> tuple[str | None, list[str]]:
     :func:`~profilefit.core.rows.load_json_object`, exactly as POST /v1/score decides it: a repeated key,
     NaN and Infinity are refused, naming the reason.
     """
-    envelope = json.loads(body, object_pairs_hook=_Pairs)  # FastAPI has read it, so it is JSON
+    envelope = json.loads(body, object_pairs_hook=Pairs)  # FastAPI has read it, so it is JSON
     keys = [key for key, _ in envelope]
     repeated = next((key for k, key in enumerate(keys) if key in keys[:k]), None)
     items = next(value for key, value in envelope if key == "assessments")  # BatchRequest requires it
@@ -555,7 +551,7 @@ def _assessment_texts(body: bytes) -> tuple[str | None, list[str]]:
 
 
 def _json_text(value: Any) -> str:
-    if isinstance(value, _Pairs):
+    if isinstance(value, Pairs):
         return "{" + ", ".join(f"{json.dumps(key)}: {_json_text(part)}" for key, part in value) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_json_text(part) for part in value) + "]"
@@ -565,10 +561,10 @@ def _json_text(value: Any) -> str:
 def _top_level_keys(text: str | bytes) -> list[str]:
     """The keys of a JSON object's text, in order; none for text that is not one (the screener names why)."""
     try:
-        pairs = json.loads(text, object_pairs_hook=_Pairs)
+        pairs = json.loads(text, object_pairs_hook=Pairs)
     except (ValueError, RecursionError):
         return []
-    return [key for key, _ in pairs] if isinstance(pairs, _Pairs) else []
+    return [key for key, _ in pairs] if isinstance(pairs, Pairs) else []
 
 
 class DirectRoute(APIRoute):

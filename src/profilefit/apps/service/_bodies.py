@@ -107,21 +107,21 @@ def _invalid(field: str, pointer: str, reason: str) -> Problem:
     return Problem(422, "the request is not valid", kind="invalid-request", errors=errors)
 
 
-class _Pairs(list[tuple[str, Any]]):
+class Pairs(list[tuple[str, Any]]):
     """A JSON object as its key-value pairs, in order, a repeated key kept."""
 
 
 def _repeated_path(body: bytes) -> list[str]:
     """Where the first repeated key is: the keys (and array positions) down to it; empty when none is found."""
     try:
-        value = json.loads(body, object_pairs_hook=_Pairs)
+        value = json.loads(body, object_pairs_hook=Pairs)
     except (ValueError, RecursionError):
         return []
     return _find_repeated(value) or []
 
 
 def _find_repeated(value: Any) -> list[str] | None:
-    if isinstance(value, _Pairs):
+    if isinstance(value, Pairs):
         seen: set[str] = set()
         for key, _ in value:
             if key in seen:

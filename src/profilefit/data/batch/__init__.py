@@ -30,6 +30,7 @@ from profilefit.data.batch._readers import (
 )
 from profilefit.data.batch._results_file import write_results
 from profilefit.data.batch._score import BatchResult, BatchSummary, default_rejects_path, score_batch, score_file
+from profilefit.data.batch._transcode import encoding_of
 from profilefit.data.batch._validate import REJECT_COLUMNS, RawChunk, ValidatedChunk, validate_chunk
 from profilefit.data.batch._writers import OUTPUT_FORMATS, RejectsWriter, TableWriter, output_format
 from profilefit.data.io import FORMULA_START, neutralise
@@ -66,6 +67,7 @@ __all__ = [
     "check_outputs",
     "collect_responses",
     "default_rejects_path",
+    "encoding_of",
     "input_format",
     "neutralise",
     "open_source",

@@ -156,20 +156,14 @@ class Labels:
     def flag_explanation(self, flag: str) -> str:
         """What a validity flag means and its threshold, in plain words (the blocks' rules on instrument 2.0)."""
         instrument = self.instrument
-        if instrument.blocks and flag in ("straight_lining", "too_fast", "too_many_missing", "idealised"):
-            return self._forced_choice_explanation(flag)
+        if flag == "too_fast":
+            return self._too_fast_explanation()
+        if instrument.blocks and (forced := self._forced_choice_explanation(flag)) is not None:
+            return forced
         n_items = len(instrument.items)
         if flag == "straight_lining":
             run = max(3, math.ceil(LONG_STRING_SHARE * n_items))  # as profilefit.core.validity counts it
             return self.t("flag_straight_lining", run=run, modal=self.percent(MODAL_SHARE))
-        if flag == "too_fast":
-            minimum = minimum_plausible_seconds(Responses.from_records(instrument, []))
-            return self.t(
-                "flag_too_fast",
-                seconds=self.number(minimum, 0),
-                per_item=self.number(instrument.timing.min_seconds_per_item, 0),
-                per_scenario=self.number(MIN_SECONDS_PER_SCENARIO, 0),
-            )
         if flag == "failed_attention_check":
             return self._attention_check_explanation()
         if flag == "contradictory":
@@ -185,24 +179,28 @@ class Labels:
         key = f"flag_{flag}"
         return self.t(key) if key in report_strings() else flag.replace("_", " ")
 
-    def _forced_choice_explanation(self, flag: str) -> str:
-        """:meth:`flag_explanation` of the flags that read the blocks on a forced-choice instrument.
+    def _too_fast_explanation(self) -> str:
+        """The too-fast flag with its threshold and the parts it adds up (blocks too, on a forced-choice instrument)."""
+        instrument = self.instrument
+        numbers = {
+            "seconds": self.number(minimum_plausible_seconds(Responses.from_records(instrument, [])), 0),
+            "per_item": self.number(instrument.timing.min_seconds_per_item, 0),
+            "per_scenario": self.number(MIN_SECONDS_PER_SCENARIO, 0),
+        }
+        if instrument.blocks:
+            return self.t(
+                "flag_fc_too_fast", per_block=self.number(instrument.timing.min_seconds_per_block, 1), **numbers
+            )
+        return self.t("flag_too_fast", **numbers)
+
+    def _forced_choice_explanation(self, flag: str) -> str | None:
+        """:meth:`flag_explanation` of the flags that read the blocks on a forced-choice instrument; None for others.
 
         The attention checks are agreement statements on 2.0 too, and ``contradictory`` (which cannot fire
         on blocks) keeps its text.
         """
-        instrument = self.instrument
         if flag == "straight_lining":
             return self.t("flag_fc_straight_lining", share=self.percent(PATTERN_SHARE), blocks=PATTERN_MIN_BLOCKS)
-        if flag == "too_fast":
-            minimum = minimum_plausible_seconds(Responses.from_records(instrument, []))
-            return self.t(
-                "flag_fc_too_fast",
-                seconds=self.number(minimum, 0),
-                per_block=self.number(instrument.timing.min_seconds_per_block, 1),
-                per_item=self.number(instrument.timing.min_seconds_per_item, 0),
-                per_scenario=self.number(MIN_SECONDS_PER_SCENARIO, 0),
-            )
         if flag == "too_many_missing":
             return self.t("flag_fc_too_many_missing", missing=self.percent(MISSING_SHARE))
         if flag == "idealised":
@@ -213,7 +211,7 @@ class Labels:
                 role=self.percent(FC_ROLE_ORDER_SHARE),
                 one_side=self.percent(FC_ROLE_ONE_SIDE_SHARE),
             )
-        raise KeyError(flag)
+        return None
 
     def _attention_check_explanation(self) -> str:
         """The attention-check flag, its example answer in the words the candidate saw (the scale's second point)."""
