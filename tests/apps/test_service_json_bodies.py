@@ -2,8 +2,8 @@
 
 Rule: a key sent twice, anywhere in a body, is refused with 422 naming the key and where it is, never read
 as its last value; so are NaN and Infinity, and a body that is not a JSON object. A body in another
-content type gets 415, text that is not JSON 400 saying where, and a request without its key still 401
-first. A batch leaves what is inside each assessment to that assessment.
+content type gets 415, text that is not JSON 400 saying where, and a request without an accepted key 401
+first, whatever its body holds. A batch leaves what is inside each assessment to that assessment.
 """
 
 from __future__ import annotations
@@ -124,6 +124,37 @@ def test_a_body_in_another_content_type_is_415_and_a_missing_key_still_401(http,
     assert response.status_code == 415, response.text
     assert response.json()["type"].endswith("#unsupported-media-type")
     assert post(http, path, {}, text, content_type).status_code == 401
+
+
+BROKEN_BODIES = ['{"candidate_id": "c1",', b'{"candidate_id": "caf\xe9"}', "[" * 5000, "not json at all"]
+
+
+@pytest.fixture(scope="module")
+def unlocked(tmp_path_factory):
+    """A service that never locks an address out after failed logins: this test sends many on purpose."""
+    with support.client(tmp_path_factory.mktemp("keys"), rate_per_second=0, login_failures_per_minute=0) as client:
+        yield client
+
+
+@pytest.mark.parametrize("route", [*sorted(ROUTES), "score", "batch"])
+@pytest.mark.parametrize("text", BROKEN_BODIES)
+def test_a_request_without_an_accepted_key_is_401_whatever_its_body(unlocked, route, text):
+    http = unlocked
+    path, headers, _ = ROUTES.get(route, (f"/v1/{route}".replace("/v1/batch", "/v1/score/batch"), support.AUTH, None))
+    wrong = {"Authorization": "Bearer not-a-key"} if headers is support.AUTH else {"Authorization": "Basic eDo="}
+    for sent in ({}, wrong):
+        response = post(http, path, sent, text)
+        assert response.status_code == 401, (sent, response.text)
+        assert "www-authenticate" in response.headers
+    assert post(http, path, headers, text).status_code in {400, 422}  # with the key: the body's own answer
+
+
+def test_a_request_with_a_body_counts_once_against_its_key_s_rate_limit(tmp_path):
+    """The key is checked before the body is read and again as the routes' dependency: one request, one token."""
+    with support.client(tmp_path, rate_per_second=0.001, rate_burst=3) as limited:
+        bodies = [invitation(f"once-{k}") for k in range(5)]
+        codes = [limited.post("/v1/invitations", json=body, headers=support.AUTH).status_code for body in bodies]
+        assert codes[:3] == [201, 201, 201] and codes[3:] == [429, 429], codes
 
 
 def test_the_openapi_document_lists_the_body_statuses_on_each_route_with_a_body(http):

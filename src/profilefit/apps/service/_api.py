@@ -24,7 +24,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from sqlalchemy import text
 
-from profilefit.apps.service._bodies import JsonEnvelopeRoute, Pairs, document_json_bodies, json_body, require_json
+from profilefit.apps.service._bodies import (
+    JsonEnvelopeRoute,
+    Pairs,
+    checked_first,
+    document_json_bodies,
+    json_body,
+    require_json,
+)
 from profilefit.apps.service._core import NO_ROLE, AssessmentService, Edition
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
 from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN
@@ -183,7 +190,12 @@ def api_router(service: AssessmentService) -> APIRouter:
         "requestBody": {"required": True, "content": {JSON: {"schema": assessment_schema}}},
     }
 
-    async def authorised(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
+    async def authorised(
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    ) -> str:
+        known: str | None = getattr(request.state, "api_key_digest", None)
+        if known is not None:  # checked before the body was read (checked_first): counted once
+            return known
         challenge = {"WWW-Authenticate": 'Bearer realm="profilefit"'}
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise Problem(401, "send an API key as 'Authorization: Bearer KEY'", kind="unauthorized", headers=challenge)
@@ -196,7 +208,11 @@ def api_router(service: AssessmentService) -> APIRouter:
             raise Problem(
                 429, "rate limit of this API key reached", kind="rate-limited", headers={"Retry-After": retry}
             )
+        request.state.api_key_digest = digest
         return digest
+
+    async def key_check(request: Request) -> None:
+        await authorised(request, await bearer(request))
 
     role_enum: dict[str, Any] = {"json_schema_extra": {"enum": list(service.roles)}}
     language_enum: dict[str, Any] = {"json_schema_extra": {"enum": list(instrument.languages)}}
@@ -208,6 +224,7 @@ def api_router(service: AssessmentService) -> APIRouter:
         prefix="/v1",
         dependencies=[Depends(authorised), Depends(json_body)],
         responses=problem_responses(401, 429),
+        route_class=checked_first(key_check),  # 401 before a body is read, whatever it holds
     )
 
     def role_screener(role: str | None, edition: Edition | None = None) -> Any:
@@ -234,7 +251,7 @@ def api_router(service: AssessmentService) -> APIRouter:
         # What FastAPI's handler would do for this route, without its dependency solving (a tenth of a
         # request's CPU): the key check of every /v1 route, then the endpoint with its one query parameter
         # (the last one given, as FastAPI reads a single value). The route's signature still makes its OpenAPI.
-        await authorised(await bearer(request))
+        await key_check(request)
         return await score(request, request.query_params.get("role"))
 
     async def score(
@@ -300,7 +317,7 @@ def api_router(service: AssessmentService) -> APIRouter:
         response_model=BatchResponse,
         summary=f"Score up to {settings.max_batch} assessments",
         responses=problem_responses(400, 413, 415, 422),
-        route_class_override=JsonEnvelopeRoute,  # each assessment's own keys are decided apart
+        route_class_override=checked_first(key_check, JsonEnvelopeRoute),  # each assessment's keys decided apart
     )
 
     def _score_items(role: str | None, texts: list[str]) -> str:

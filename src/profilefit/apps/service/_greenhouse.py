@@ -20,11 +20,11 @@ import logging
 from typing import Annotated, Any, Literal, cast
 from urllib.parse import parse_qs, urlsplit
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, create_model
 
-from profilefit.apps.service._bodies import document_json_bodies, json_body
+from profilefit.apps.service._bodies import checked_first, document_json_bodies, json_body
 from profilefit.apps.service._core import NO_ROLE, AssessmentService
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
 from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN
@@ -112,14 +112,23 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
     """The four Assessment Partner endpoints over one service."""
     settings = service.settings
 
-    async def organisation(credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)]) -> str:
+    async def organisation(
+        request: Request, credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)]
+    ) -> str:
+        known: str | None = getattr(request.state, "api_key_digest", None)
+        if known is not None:  # checked before the body was read (checked_first)
+            return known
         challenge = {"WWW-Authenticate": 'Basic realm="profilefit"'}
         if credentials is None:
             raise Problem(401, "send the organisation's API key as the HTTP Basic user name", headers=challenge)
         digest = match_key(credentials.username, settings.api_key_digests)
         if digest is None:
             raise Problem(401, "the API key is not accepted", headers=challenge)
+        request.state.api_key_digest = digest
         return digest
+
+    async def key_check(request: Request) -> None:
+        await organisation(request, await basic(request))
 
     router = APIRouter(
         prefix="/greenhouse",
@@ -127,6 +136,7 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
         # After the key: a repeated key or NaN in a body is refused, not read as its last value (_bodies).
         dependencies=[Depends(organisation), Depends(json_body)],
         responses=problem_responses(401, 413, 422),
+        route_class=checked_first(key_check),  # 401 before a body is read, whatever it holds
     )
 
     def tests() -> list[PartnerTest]:
