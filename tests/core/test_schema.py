@@ -131,6 +131,8 @@ def test_a_bad_block_answer_names_field_value_and_the_two_letter_rule(forced_cho
     assert problem["value"] == value
     assert problem["reason"] == BLOCK_ALLOWED
     assert "most like you then the one least like you (ab, ac, ba, bc, ca, cb)" in problem["reason"]
+    # Without the instrument, as docs/schema.md's example calls it: the block names 2.0, so the same reason.
+    assert describe_errors(caught.value) == [problem]
 
 
 def test_instrument_2_has_no_item_fields_and_its_json_schema_lists_the_answers(forced_choice):

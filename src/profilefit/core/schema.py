@@ -317,6 +317,13 @@ class Problem(TypedDict):
     reason: str
 
 
+def _builtin_named_by(error: ValidationError) -> Instrument:
+    """The built-in instrument whose questions ``error`` names: 2.0 when a field is one of its blocks."""
+    forced_choice = load_instrument("customer-contact-2.0")
+    named = {str(problem["loc"][0]) for problem in error.errors(include_url=False) if problem["loc"]}
+    return forced_choice if named & set(forced_choice.block_ids) else load_instrument()
+
+
 def describe_errors(error: ValidationError, instrument: Instrument | None = None) -> list[Problem]:
     """Turn a pydantic error into plain records: field, value and what was allowed.
 
@@ -324,7 +331,9 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
     ----------
     error : pydantic.ValidationError
     instrument : Instrument, optional
-        Lets the reason state the response range; defaults to the shipped instrument.
+        The instrument the assessment was checked against: it lets the reason state the response range and
+        recognise block fields. By default the built-in instrument whose questions the error names
+        (``customer-contact-2.0`` when it names one of its blocks), else the shipped default.
 
     Returns
     -------
@@ -332,7 +341,7 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
         One record per problem: ``field``, ``value`` and ``reason``. Long values are cut to
         about 80 characters (:func:`profilefit.core.rows.echo`).
     """
-    instrument = instrument or load_instrument()
+    instrument = instrument or _builtin_named_by(error)
     low, high = instrument.response_scale.min, instrument.response_scale.max
     fields = (*instrument.item_ids, *instrument.block_ids, *instrument.scenario_ids, *instrument.check_ids)
     fields_by_case = {field.casefold(): field for field in (*fields, "candidate_id", "completion_seconds")}
