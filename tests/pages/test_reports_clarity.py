@@ -328,6 +328,51 @@ def test_every_flag_detail_profilefit_writes_is_read_back_in_every_language():
     assert "(på engelsk)" in Labels("nb").flag_detail("too_fast", "something new")
 
 
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_count_s_noun_is_in_its_number_and_no_language_writes_brackets(count):
+    """Rule: "1 improbable virtue", "2 improbable virtues"; no "virtue(s)" or "dyd(er)" in any language."""
+    import numpy as np
+
+    flags = ValidityFlags(
+        flags=np.ones((1, len(FLAG_IDS)), dtype=bool),
+        longest_run=np.array([14]),
+        modal_count=np.array([30]),
+        failed_checks=np.array([count]),
+        seconds=np.array([95.0]),
+        minimum_seconds=180.0,
+        contradictory_scales=np.array([3]),
+        missing_items=np.array([7]),
+        n_items=48,
+        idealised_index=np.array([0.875]),
+        virtue_claims=np.array([count]),
+    )
+    noun = {1: ("improbable virtue claimed", "attention check that"), 2: ("improbable virtues", "attention checks")}
+    assert noun[count][0] in flags.detail(0, "idealised")
+    assert noun[count][1] in flags.detail(0, "failed_attention_check")
+    for language in LANGUAGES:
+        labels = Labels(language)
+        for flag in ("idealised", "failed_attention_check"):
+            shown = labels.flag_detail(flag, flags.detail(0, flag))
+            assert not re.search(r"\w\((?:s|e|er|en|a|ar)\)", shown), (language, shown)
+            assert "(in English)" not in shown and str(count) in shown, (language, shown)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_detail_written_before_counts_were_in_their_number_is_still_read(language):
+    labels = Labels(language)
+    old = (
+        "answered in an idealised way (index 0.88): clearly desirable answers at or next to the extreme again "
+        "and again; 3 improbable virtue(s) claimed strongly"
+    )
+    assert labels.flag_detail("idealised", old) == labels.flag_detail("idealised", old.replace("virtue(s)", "virtues"))
+    checks = "missed 2 attention check(s) that asked for a given answer"
+    assert labels.flag_detail("failed_attention_check", checks) == labels.flag_detail(
+        "failed_attention_check", checks.replace("check(s)", "checks")
+    )
+    english = labels.t("flag_detail_english", detail="").split(":")[0]
+    assert language == "en" or english not in labels.flag_detail("idealised", old)
+
+
 def _numbers(detail: str, flag: str) -> dict[str, str]:
     names = {
         "straight_lining": ("modal", "answered", "run"),

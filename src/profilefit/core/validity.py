@@ -282,7 +282,7 @@ def _detail(
             text = (
                 f"answered in an idealised way (index {idealised_index:.2f}): the most desirable statement "
                 f"marked most and the least desirable least in {ideal_blocks} of {rated_blocks} "
-                f"blocks; {virtue_claims} improbable virtue(s) claimed strongly"
+                f"blocks; {_counted(virtue_claims, 'improbable virtue')} claimed strongly"
             )
             if role_blocks is not None and role_rated is not None:
                 text += (
@@ -297,7 +297,7 @@ def _detail(
             f"gave one answer to {modal_count} of {n_items - missing_items} statements, {longest_run} of them in a row"
         )
     if flag == "failed_attention_check":
-        return f"missed {failed_checks} attention check(s) that asked for a given answer"
+        return f"missed {_counted(failed_checks, 'attention check')} that asked for a given answer"
     if flag == "too_fast":
         return f"finished in {seconds:.0f} s; reading every question takes at least about {minimum_seconds:.0f} s"
     if flag == "contradictory":
@@ -307,10 +307,15 @@ def _detail(
     if flag == "idealised":
         return (
             f"answered in an idealised way (index {idealised_index:.2f}): clearly desirable answers "
-            f"at or next to the extreme again and again; {virtue_claims} improbable virtue(s) "
+            f"at or next to the extreme again and again; {_counted(virtue_claims, 'improbable virtue')} "
             "claimed strongly"
         )
     raise KeyError(f"unknown flag {flag!r}; known: {', '.join(FLAG_IDS)}")
+
+
+def _counted(count: int | None, noun: str) -> str:
+    """``1 attention check``, ``2 attention checks``: the count and the noun in its number."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def minimum_plausible_seconds(responses: Responses) -> float:

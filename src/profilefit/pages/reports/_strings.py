@@ -277,7 +277,9 @@ class Labels:
         return scale.min, scale.max
 
 
-# The English details profilefit.core.validity writes (FlagTable.detail); a test keeps the two in step.
+# The English details profilefit.core.validity writes (FlagTable.detail); a test keeps the two in step. A
+# count's noun is in its number ("1 improbable virtue", "2 improbable virtues"); results files written before
+# say "virtue(s)" and "check(s)", which are read too.
 # The English details of instrument 2.0 (forced choice; ValidityFlags._forced_choice_detail); a test keeps
 # them in step too.
 _FORCED_CHOICE_PATTERNS = {
@@ -291,8 +293,8 @@ _FORCED_CHOICE_PATTERNS = {
     "idealised": re.compile(
         r"answered in an idealised way \(index (?P<index>[0-9.]+|nan)\): the most desirable statement marked most and "
         r"the least desirable least in (?P<ideal>\d+) of (?P<rated>\d+) blocks; (?P<claims>\d+) improbable "
-        r"virtue\(s\) claimed strongly(?:; the statement the role favours most marked most and the one it favours "
-        r"least marked least in (?P<role_ideal>\d+) of (?P<role_rated>\d+) blocks"
+        r"virtue(?:s|\(s\))? claimed strongly(?:; the statement the role favours most marked most and the one it "
+        r"favours least marked least in (?P<role_ideal>\d+) of (?P<role_rated>\d+) blocks"
         r"(?: \(the most marks in its order in (?P<role_most>\d+), the least marks in (?P<role_least>\d+)\))?)?"
     ),
 }
@@ -301,7 +303,9 @@ _DETAIL_PATTERNS = {
     "straight_lining": re.compile(
         r"gave one answer to (?P<modal>\d+) of (?P<answered>\d+) statements, (?P<run>\d+) of them in a row"
     ),
-    "failed_attention_check": re.compile(r"missed (?P<count>\d+) attention check\(s\) that asked for a given answer"),
+    "failed_attention_check": re.compile(
+        r"missed (?P<count>\d+) attention check(?:s|\(s\))? that asked for a given answer"
+    ),
     "too_fast": re.compile(
         r"finished in (?P<seconds>\d+) s; reading every question takes at least about (?P<minimum>\d+) s"
     ),
@@ -311,7 +315,7 @@ _DETAIL_PATTERNS = {
     ),
     "idealised": re.compile(
         r"answered in an idealised way \(index (?P<index>[0-9.]+)\): clearly desirable answers at or next to the "
-        r"extreme again and again; (?P<claims>\d+) improbable virtue\(s\) claimed strongly"
+        r"extreme again and again; (?P<claims>\d+) improbable virtue(?:s|\(s\))? claimed strongly"
     ),
 }
 
