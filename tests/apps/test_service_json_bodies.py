@@ -149,6 +149,26 @@ def test_a_request_without_an_accepted_key_is_401_whatever_its_body(unlocked, ro
     assert post(http, path, headers, text).status_code in {400, 422}  # with the key: the body's own answer
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "name"),
+    [
+        ("POST", "/v1/score?role=complex-case&role=transactional", support.AUTH, "role"),
+        ("POST", "/v1/score/batch?role=complex-case&role=complex-case", support.AUTH, "role"),
+        ("GET", "/v1/instrument?lang=en&lang=nb", support.AUTH, "lang"),
+        ("GET", "/greenhouse/test_status?partner_interview_id=a&partner_interview_id=b", GH, "partner_interview_id"),
+    ],
+)
+def test_a_query_parameter_given_twice_is_refused_naming_it(http, method, path, headers, name):
+    """Rule: never read as one of its values (FastAPI would take the last)."""
+    body = {"candidate_id": "c1"} if "batch" not in path else {"assessments": [{"candidate_id": "c1"}]}
+    response = http.request(method, path, headers=headers, json=body if method == "POST" else None)
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert error["field"] == name and "more than once" in error["reason"], error
+    once = path.split("&")[0]
+    assert http.request(method, once, headers=headers, json=body if method == "POST" else None).status_code != 422
+
+
 def test_a_request_with_a_body_counts_once_against_its_key_s_rate_limit(tmp_path):
     """The key is checked before the body is read and again as the routes' dependency: one request, one token."""
     with support.client(tmp_path, rate_per_second=0.001, rate_burst=3) as limited:

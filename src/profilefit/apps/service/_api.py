@@ -30,6 +30,7 @@ from profilefit.apps.service._bodies import (
     checked_first,
     document_json_bodies,
     json_body,
+    refuse_repeated_query,
     require_json,
 )
 from profilefit.apps.service._core import NO_ROLE, AssessmentService, Edition
@@ -252,6 +253,7 @@ def api_router(service: AssessmentService) -> APIRouter:
         # request's CPU): the key check of every /v1 route, then the endpoint with its one query parameter
         # (the last one given, as FastAPI reads a single value). The route's signature still makes its OpenAPI.
         await key_check(request)
+        refuse_repeated_query(request)
         return await score(request, request.query_params.get("role"))
 
     async def score(

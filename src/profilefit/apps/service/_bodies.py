@@ -76,8 +76,20 @@ class JsonEnvelopeRoute(APIRoute):
     strict_json: ClassVar[bool] = False
 
 
+def refuse_repeated_query(request: Request) -> None:
+    """Refuse a query parameter given more than once (422 naming it): read as one value, it would be its last."""
+    seen: set[str] = set()
+    for name, _ in request.query_params.multi_items():
+        if name in seen:
+            raise _invalid(name, name, "given more than once in the query string; give it once")
+        seen.add(name)
+
+
 def checked_first(check: Callable[[Request], Awaitable[object]], route: type[APIRoute] = APIRoute) -> type[APIRoute]:
     """``route``'s class, whose requests pass ``check`` (a router's key check) before FastAPI reads their body.
+
+    Then a query parameter given twice is refused (:func:`refuse_repeated_query`): FastAPI would read
+    ``?role=a&role=b`` as ``b``.
 
     FastAPI reads and parses a route's JSON body before it solves any dependency, so a body that is not
     JSON was answered 400 ahead of the key: a caller without an accepted key learnt how its body was read,
@@ -93,6 +105,7 @@ def checked_first(check: Callable[[Request], Awaitable[object]], route: type[API
 
             async def handle(request: Request) -> Response:
                 await check(request)
+                refuse_repeated_query(request)
                 return await handler(request)
 
             return handle
