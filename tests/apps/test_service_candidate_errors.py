@@ -189,6 +189,28 @@ def test_the_error_summary_numbers_questions_as_the_page_does(http):
         assert re.search(rf'id="q-{question}".*?<span class="number">{number}\.</span>', page.text, re.S)
 
 
+@pytest.mark.parametrize(("stored", "page_language"), [("en", "nb"), ("nb", "sv"), ("sv", "en")])
+def test_a_refused_page_tells_its_problems_in_the_page_s_language(http, stored, page_language):
+    """A page posted in one language while the invitation was opened in another (another tab, ?lang=): its
+    error summary, problems and title are all in the language of the page that was posted."""
+    service = http.app.state.service
+    _, token = consented(http, f"lang-{stored}-{page_language}", stored)
+    posted = page_data(service, 0)
+    posted.pop(service.pages[0][0])
+    posted["lang"] = page_language
+    page = http.post(f"/take/{token}/page/0", data=posted)
+    assert page.status_code == 400
+    words = service.texts[page_language]
+    assert f'<html lang="{page_language}">' in page.text
+    assert words["error_summary"] in page.text and f"<title>{words['title_error']}: " in page.text
+    problems = re.findall(r'<p class="error" id="e-[^"]+">([^<]+)</p>', page.text)
+    assert problems, page.text
+    for language, other in service.texts.items():
+        if language != page_language:
+            for problem in problems:
+                assert problem not in {value for value in other.values() if isinstance(value, str)}, (language, problem)
+
+
 def test_the_language_links_on_the_thank_you_page_work(http):
     body = {"candidate_id": "thanks-links", "language": "nb"}
     created = http.post("/v1/invitations", json=body, headers=support.AUTH).json()

@@ -106,6 +106,13 @@ class Tab:
         answer = self.browser.call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, self.session)
         return answer["result"].get("value")
 
+    def settled(self, expression: str, seconds: float = 5.0) -> object:
+        """``expression``'s value once truthy (a browser focuses ``autofocus`` at its next rendering, after load)."""
+        deadline = time.monotonic() + seconds
+        while not (value := self.run(expression)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return value
+
     def click_and_wait(self, selector: str) -> None:
         self.run(f"document.querySelector({json.dumps(selector)}).click()")
         self.browser.wait_for("Page.loadEventFired", self.session)
@@ -245,3 +252,38 @@ def test_at_1280_px_the_blocks_fit_and_the_agreement_options_sit_in_one_row(serv
         )
         assert len(tops) == 6 and len(set(tops)) == 1
         assert tab.run("document.documentElement.scrollWidth") <= 1280
+
+
+def test_at_320_px_with_200_percent_text_nothing_scrolls_sideways_and_a_refused_page_takes_focus(server):
+    """WCAG 1.4.10 and 1.4.4 on a phone with large text; 3.3.1 and 2.4.2 when a page comes back refused.
+
+    In every language: the consent page and the first block page fit 320 px with text at twice the
+    default size; no control is announced invalid before anything was sent; a page sent empty comes back
+    with the error in focus and "Error:" (in the page's language) at the start of the browser's title.
+    """
+    browser_path = require_chromium()
+    error_word = {"en": "Error", "nb": "Feil", "sv": "Fel", "nl": "Fout"}
+    with Chromium(browser_path) as browser:
+        tab = Tab(browser, 320, 700)
+        browser.call("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}}, tab.session)
+        for language, word in error_word.items():
+            invitation = api(
+                server, "POST", "/v1/invitations", {"candidate_id": f"zoom-{language}", "language": language}
+            )
+            tab.go(invitation["test_url"])
+            assert tab.run("parseFloat(getComputedStyle(document.body).fontSize)") >= 32
+            assert tab.run("document.documentElement.scrollWidth") <= 320, (language, "consent page")
+            assert tab.run("document.querySelectorAll(':invalid').length") == 0
+            tab.click_and_wait("button[type=submit]")  # without the tick
+            assert tab.settled("document.activeElement.id") == "consent-error", language
+            assert tab.run("document.title").startswith(f"{word}: "), tab.run("document.title")
+            tab.run("document.getElementById('consent').click()")
+            tab.click_and_wait("button[type=submit]")
+            assert tab.run("document.documentElement.scrollWidth") <= 320, (language, "block page")
+            assert tab.run("document.querySelectorAll(':invalid').length") == 0
+            tab.screenshot(f"block-page-320-200-{language}.png")
+            assert not tab.run("document.title").startswith(f"{word}:")
+            tab.click_and_wait("button[type=submit]")  # nothing marked
+            assert tab.settled("document.activeElement.id") == "errors", language
+            assert tab.run("document.title").startswith(f"{word}: "), tab.run("document.title")
+            assert tab.run("document.documentElement.scrollWidth") <= 320, (language, "refused block page")

@@ -289,7 +289,14 @@ def test_the_block_page_is_accessible_without_javascript(http):
     for statement in block.statements:
         assert html.count(statement.text["sv"]) == 2
     assert "Välj i varje grupp med tre påståenden det som stämmer bäst in på dig" in html  # the instruction
-    assert 'type="radio"' in html and "required" in html  # native radios: keyboard and screen reader as usual
+    assert 'type="radio"' in html  # native radios: keyboard and screen reader as usual
+    # None is `required`: the server checks the answers, and a browser would announce every one "invalid" first.
+    assert not re.search(r"<input[^>]*\srequired", html)
+    # Each radio's name says its mark as well as its statement (a screen reader's list of fields shows it alone).
+    first = block.statements[0].text["sv"]
+    assert f'<span class="visually-hidden">Stämmer bäst in på mig: </span><bdi dir="auto">{first}</bdi>' in html
+    assert f'<span class="visually-hidden">Stämmer sämst in på mig: </span><bdi dir="auto">{first}</bdi>' in html
+    assert "<title>Sida 1 av " in html
 
 
 def test_the_check_page_of_2_0_asks_on_the_agreement_scale_with_its_own_stem(http):

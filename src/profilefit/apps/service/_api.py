@@ -253,7 +253,6 @@ def api_router(service: AssessmentService) -> APIRouter:
         # request's CPU): the key check of every /v1 route, then the endpoint with its one query parameter
         # (the last one given, as FastAPI reads a single value). The route's signature still makes its OpenAPI.
         await key_check(request)
-        refuse_repeated_query(request)
         return await score(request, request.query_params.get("role"))
 
     async def score(
@@ -261,6 +260,7 @@ def api_router(service: AssessmentService) -> APIRouter:
         role: Annotated[str | None, Query(description="Role for fit; default the service's.", **role_enum)] = None,
     ) -> Response:
         """One assessment in (the schema ``profilefit schema`` prints), its ScreeningResult out."""
+        refuse_repeated_query(request)  # this route's class is its own (DirectRoute), not the router's
         require_json(request, "the assessment")
         role_screener(role)  # an unknown role is refused before the body is read
         body = await request.body()

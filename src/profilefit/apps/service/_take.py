@@ -58,20 +58,30 @@ def render(
     *,
     here: str = "",
     instrument: Instrument | None = None,
+    heading: str = "",
     **context: Any,
 ) -> HTMLResponse:
     """One candidate page in ``lang``, with the page headers; ``here`` is what the language links point at.
 
-    ``instrument`` gives the title: the invitation's instrument (default the service's current one).
+    ``instrument`` gives the title: the invitation's instrument (default the service's current one). The
+    browser's title names the page first (``heading``, as "Page 3 of 13 – Customer contact questionnaire"),
+    and a page refused for its answers (400) starts with the language's "Error:", so a screen reader user
+    hears at once that the same page came back, and why.
     """
     words = service.texts[lang]
+    instrument_title = (instrument or service.instrument).title[lang]
+    title = f"{heading} – {instrument_title}" if heading else instrument_title
+    if status == 400:
+        title = f"{words['title_error']}: {title}"
     html = render_fragment(
         f"apps/service/{name}",
         language=lang,
         lang=lang,
         here=here,
         t=words,
-        title=(instrument or service.instrument).title[lang],
+        title=title,
+        instrument_title=instrument_title,
+        heading=heading,
         organisation=service.names(lang)["organisation"],
         languages=[(code, service.texts[code]["language_name"]) for code in service.languages],
         **context,
@@ -213,6 +223,7 @@ def take_router(service: AssessmentService) -> APIRouter:
             400 if error else 200,
             here=f"/take/{token}",
             instrument=instrument,
+            heading=words["intro_heading"],
             intro=words["intro"].format(**fill),
             notice=notice,
             action=f"/take/{token}/consent",
@@ -276,6 +287,7 @@ def take_router(service: AssessmentService) -> APIRouter:
             400 if problems else 200,
             here=f"/take/{token}",
             instrument=edition.instrument,
+            heading=words["progress"].format(page=number + 1, pages=len(pages)),
             progress=words["progress"].format(page=number + 1, pages=len(pages)),
             number=number + 1,
             pages=len(pages),
@@ -356,6 +368,7 @@ def take_router(service: AssessmentService) -> APIRouter:
             if isinstance(invitation, Response):
                 return thanks_again(session, request, token, posted) or invitation
             lang = _posted_language(service, posted.get("lang"), invitation)
+            invitation.language = lang  # the page's language: its problems are told in it (save_page's words)
             if invitation.consented_at is None or not 0 <= number < len(service.edition(invitation).pages):
                 return RedirectResponse(f"/take/{token}", 303, headers=PAGE_HEADERS)
             try:
