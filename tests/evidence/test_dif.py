@@ -216,6 +216,24 @@ def test_cli_names_what_is_wrong_with_the_inputs(export_files, tmp_path, capsys)
     assert "'Nobody'" in capsys.readouterr().err
 
 
+def test_a_group_named_in_another_case_is_the_group(capsys):
+    """Rule: ``--reference male`` names the group the data writes ``Male`` (as docs/dif.md shows it)."""
+    assert main(["dif", "sample", "--demographics", "sample", "--focal", "female", "--reference", "male"]) == 0
+    lowered = capsys.readouterr().out
+    assert main(["dif", "sample", "--demographics", "sample", "--focal", "Female", "--reference", "Male"]) == 0
+    assert lowered == capsys.readouterr().out  # the same groups, named as the data writes them
+    assert "Female (focal group, n = 200) compared with Male (reference group" in lowered
+
+
+def test_a_name_two_groups_share_but_for_case_is_not_guessed():
+    from profilefit.evidence.dif._report import _group_named
+
+    assert _group_named("male", {"Male": 3, "Female": 4}) == "Male"
+    assert _group_named(" FEMALE ", {"Male": 3, "Female": 4}) == "Female"
+    assert _group_named("male", {"Male": 3, "MALE": 4}) is None
+    assert _group_named("MALE", {"Male": 3, "MALE": 4}) == "MALE"
+
+
 def test_the_bundled_sample_runs_and_warns_about_its_small_groups(capsys):
     assert main(["dif", "sample", "--demographics", "sample"]) == 0
     out = capsys.readouterr().out

@@ -80,8 +80,10 @@ def dif_report(
         )
     found = ", ".join(f"{g} ({n})" for g, n in counts.items()) or "(none)"
     for name in [reference, *(focal or [])]:
-        if name is not None and name not in counts:
+        if name is not None and _group_named(name, counts) is None:
             raise DifInputError(f"no candidate of the export is in group {name!r} of {inputs.by}; found: {found}")
+    reference = None if reference is None else _group_named(reference, counts)
+    focal = None if focal is None else [str(_group_named(name, counts)) for name in focal]
     if reference is None:
         others = [g for g in counts if not focal or g not in focal]
         if not others:
@@ -103,6 +105,18 @@ def dif_report(
         for group in focal_groups
     )
     return DifReport(instrument, inputs, comparisons, skipped)
+
+
+def _group_named(name: str, counts: dict[str, int]) -> str | None:
+    """The group ``name`` names, or ``None`` when there is no such group.
+
+    Written as the data writes it, or differing only in case (``female`` for ``Female``) when no other group
+    does too.
+    """
+    if name in counts:
+        return name
+    alike = [group for group in counts if group.casefold() == name.strip().casefold()]
+    return alike[0] if len(alike) == 1 else None
 
 
 def dif_files(
