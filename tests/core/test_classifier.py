@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -88,3 +90,16 @@ def test_evaluation_reports_every_figure():
     assert metrics["ceiling"]["accuracy"] == 1.0
     expected_log_loss = -np.mean(np.log([0.8, 0.7, 0.45, 0.8]))
     assert metrics["log_loss"] == pytest.approx(expected_log_loss, abs=1e-4)
+
+
+def test_a_feature_nobody_has_fits_without_a_numpy_warning_and_contributes_nothing():
+    """A scenario column missing from an organisation's training data: no 'Degrees of freedom' notes."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(120, 4))
+    X[:, 2] = np.nan
+    y = np.where(X[:, 0] > 0, "rock", "controller")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model = ProfileClassifier(random_state=0).fit(X, y)
+    assert model.mean_[2] == 0.0 and model.scale_[2] == 1.0
+    np.testing.assert_allclose(model.coef_[:, 2], 0.0, atol=1e-12)

@@ -109,9 +109,12 @@ class ProfileClassifier(ClassifierMixin, BaseEstimator):
         if not 0 <= self.calibration_fraction < 1:
             raise ValueError(f"calibration_fraction must be in [0, 1), got {self.calibration_fraction}")
 
-        mean = np.nanmean(np.where(np.isnan(X).all(axis=0), 0.0, X), axis=0)
+        # A feature nobody has (a scale or scenario column missing from the data) is read as 0 here, so
+        # numpy has no empty slice to warn about: its mean is 0 and its scale 1.
+        present = np.where(np.isnan(X).all(axis=0), 0.0, X)
+        mean = np.nanmean(present, axis=0)
         self.mean_ = np.where(np.isnan(mean), 0.0, mean)
-        scale = np.nanstd(X, axis=0)
+        scale = np.nanstd(present, axis=0)
         self.scale_ = np.where((scale > 0) & ~np.isnan(scale), scale, 1.0)
         Z = self._standardise(X)
 
