@@ -21,7 +21,14 @@ import numpy as np
 import pytest
 
 from profilefit.apps.cli import main
-from profilefit.apps.cli._calibrate_command import MIN_PEOPLE, against_keying, near_heywood, standardised_loadings
+from profilefit.apps.cli._calibrate_command import (
+    MIN_BLOCK_ANSWERS,
+    MIN_PEOPLE,
+    against_keying,
+    near_heywood,
+    standardised_loadings,
+    thin_blocks,
+)
 from profilefit.apps.cli._exit import EXIT_CALIBRATION_REFUSED
 from profilefit.core.instrument import BLOCK_ANSWERS
 from profilefit.core.scoring import block_answer_codes, load_parameters
@@ -224,6 +231,49 @@ def test_too_few_people_are_refused_and_the_input_is_untouched(tmp_path):
     assert "300 people answered at least one block" in stdout
     assert f"calibration needs at least {MIN_PEOPLE:,}" in err and "nothing written" in err
     assert not out.exists() and _fingerprint(export) == before
+
+
+@pytest.mark.parametrize("damage", ["column left out", "column blank", "one answer for everyone"])
+def test_a_block_the_data_cannot_estimate_is_refused_at_once_naming_it(tmp_path, damage):
+    """Rule: refused before any fitting (it ran for minutes, then blamed other statements' wording)."""
+    block = forced_choice_instrument().block_ids[6]
+    rows = _applicants(MIN_PEOPLE, seed=8)
+    for row in rows:
+        if damage == "column left out":
+            row.pop(block, None)
+        else:
+            row[block] = "" if damage == "column blank" else "ab"
+    export, out = tmp_path / "damaged.csv", tmp_path / "params.json"
+    _write_nordic_csv(rows, export)
+    code, _, err = _run(["calibrate", str(export), "--instrument", "customer-contact-2.0", "--out", str(out)])
+    assert code == EXIT_CALIBRATION_REFUSED and "nothing written" in err
+    said = f"{block}: answered by 0" if damage != "one answer for everyone" else f"{block}: everyone who answered"
+    assert said in err and "fitting" not in err, err
+    assert not out.exists()
+
+
+def test_thin_blocks_names_few_answers_and_one_answer_for_everyone():
+    blocks = np.array([[0, 1, -1], [1, 1, -1], [2, 1, 3]], dtype=np.int8)
+    assert thin_blocks(("b1", "b2", "b3"), blocks, minimum=2) == [
+        "b2: everyone who answered it answered ac",
+        "b3: answered by 1",
+    ]
+    assert thin_blocks(("b1", "b2", "b3"), blocks, minimum=1) == [
+        "b2: everyone who answered it answered ac",
+        "b3: everyone who answered it answered bc",  # one answer is one answer for everyone
+    ]
+    assert MIN_BLOCK_ANSWERS <= MIN_PEOPLE
+
+
+def test_a_repeated_candidate_id_is_counted_once_and_rejected_naming_the_first_row(tmp_path):
+    """Rule: repeated rows cannot make up the minimum (1,900 people and 200 repeats are 1,900)."""
+    rows = _applicants(MIN_PEOPLE - 100, seed=9)
+    export, out = tmp_path / "repeats.jsonl", tmp_path / "params.json"
+    _write_jsonl(rows + rows[:200], export)
+    code, stdout, err = _run(["calibrate", str(export), "--instrument", "customer-contact-2.0", "--out", str(out)])
+    assert code == EXIT_CALIBRATION_REFUSED and not out.exists()
+    assert f"{MIN_PEOPLE - 100:,} valid, 200 rejected" in stdout
+    assert "duplicate candidate id: row 2 has the same id" in err
 
 
 def test_an_optimiser_that_stops_before_converging_is_refused(tmp_path):

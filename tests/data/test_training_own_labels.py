@@ -42,12 +42,62 @@ def _labelled(path: Path, spec: dict[str, list[str]]) -> Path:
 # --- labels -------------------------------------------------------------------------------------
 
 
-@given(st.text(alphabet="aBcÆø _-", min_size=1, max_size=12).filter(lambda s: s.strip()), st.integers(0, 3))
-def test_normalising_ignores_case_and_surrounding_space(label: str, pad: int) -> None:
-    """Rule: a label, its upper-case form and the same padded with space name one class; normalising is idempotent."""
+@given(st.text(alphabet="aBcÆø _-", min_size=1, max_size=12).filter(lambda s: s.strip(" _-")), st.integers(0, 3))
+def test_normalising_ignores_case_space_hyphens_and_underscores(label: str, pad: int) -> None:
+    """Rule: a label, its upper-case form, the same padded with space, and with its spaces written as hyphens or
+    underscores name one class; normalising is idempotent."""
     variants = [label, label.upper(), label.lower(), " " * pad + label + "\t" * pad]
+    variants += [label.replace(" ", "-"), label.replace(" ", "_"), label.replace("-", " ")]
     assert len({normalise_label(v) for v in variants}) == 1
     assert normalise_label(normalise_label(label)) == normalise_label(label)
+
+
+def test_the_profile_names_as_people_write_them_are_the_built_in_profiles() -> None:
+    from profilefit.core.profiles import PROFILE_IDS
+
+    written = ["Controller", "Rock", "Accommodator", "Empathizer", "Hard Worker", "Innovator", "Competitor"]
+    assert [normalise_label(name) for name in written] == list(PROFILE_IDS)
+    assert normalise_label(" hard-worker ") == normalise_label("HARD_WORKER") == "hard_worker"
+
+
+def test_a_model_trained_on_hard_worker_gets_the_built_in_role_s_fit(tmp_path: Path) -> None:
+    """Rule: "Hard Worker" trains the class hard_worker, so the default role scores the model's candidates."""
+    from profilefit.core.screening import Screener
+
+    data = _labelled(tmp_path / "labels.csv", {"controller": ["Controller"] * 40, "hard_worker": ["Hard Worker"] * 40})
+    report = train_on_labels(data, tmp_path / "out", folds=3)
+    assert report.manifest.profile_ids == ["controller", "hard_worker"]
+    assert not any("not among the built-in profiles" in w for w in report.warnings)
+    screener = Screener.load(report.model_path)
+    assert screener.role is not None and screener.role.id == "complex-case"
+
+
+def test_a_label_that_is_not_a_built_in_profile_is_warned_about_with_what_it_costs(tmp_path: Path) -> None:
+    data = _labelled(tmp_path / "labels.csv", {"controller": ["Controller"] * 40, "empathizer": ["Empathiser"] * 40})
+    report = train_on_labels(data, tmp_path / "out", folds=3)
+    [warning] = [w for w in report.warnings if "not among the built-in profiles" in w]
+    assert "'empathiser' 40" in warning and "no fit score unless you score with --role FILE" in warning
+    # Scoring with it says which class stands in the way, not that the instrument has no role.
+    import contextlib
+    import io
+
+    from profilefit.apps.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        main(["score", "sample", "--model", str(report.model_path), "-o", str(tmp_path / "results.csv")])
+    assert "the model's classes 'empathiser' are not among the built-in profiles" in err.getvalue()
+
+
+def test_a_repeated_candidate_is_trained_on_once_and_the_others_are_rejected(tmp_path: Path) -> None:
+    """Rule: as profilefit score, only the first valid row of an id counts (copies inflated the folds' figures)."""
+    data = _labelled(tmp_path / "labels.csv", {"controller": ["controller"] * 40, "rock": ["rock"] * 40})
+    lines = data.read_text(encoding="utf-8").splitlines()
+    data.write_text("\n".join(lines + lines[1:21]) + "\n", encoding="utf-8")  # 20 rows again
+    report = train_on_labels(data, tmp_path / "out", folds=3)
+    assert sum(report.manifest.training["class_counts"].values()) == 80
+    repeated = [r for r in report.rejected if r["field"] == "candidate_id"]
+    assert len(repeated) == 20 and all("duplicate candidate id: row" in r["reason"] for r in repeated)
 
 
 def test_spellings_of_one_label_become_one_class(tmp_path: Path) -> None:

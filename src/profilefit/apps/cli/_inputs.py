@@ -80,16 +80,20 @@ def read_export(
     command: str,
     encoding: str | None = None,
     layout: dict[str, Any] | None = None,
+    first_id_only: bool = False,
 ) -> CollectedResponses:
     """Read an export as ``profilefit score`` does; print notes and (at most :data:`PROBLEMS_SHOWN`) problems.
 
-    ``layout`` holds ``id_column``, ``sheet`` and ``header_row`` (:func:`layout_of`), as ``score`` takes them.
+    ``layout`` holds ``id_column``, ``sheet`` and ``header_row`` (:func:`layout_of`), as ``score`` takes them;
+    ``first_id_only`` rejects each later row of a candidate id (:func:`~profilefit.data.batch.collect_responses`).
     """
     from profilefit.data.batch import collect_responses
 
     with notes_to_stderr(command):
         source = export_path(name, instrument=instrument)
-        collected = collect_responses(source, instrument, encoding=encoding, **(layout or {}))
+        collected = collect_responses(
+            source, instrument, encoding=encoding, first_id_only=first_id_only, **(layout or {})
+        )
     print_capped_problems(collected.rejects, where=f"{collected.source}: ")
     return collected
 
@@ -286,9 +290,20 @@ def load_screener(
             "with --role FILE (see docs/fit.md)"
         ) from error
     if role is None and screener.role is None:
+        from profilefit.core.fit import DEFAULT_ROLE, load_role
+        from profilefit.core.profiles import PROFILE_IDS
+
+        built_in_scales = set(load_role(DEFAULT_ROLE).scales) <= set(screener.instrument.scale_ids)
+        own = [profile for profile in screener.profile_ids if profile not in PROFILE_IDS] if built_in_scales else []
+        reason = (
+            f"the model's classes {', '.join(repr(p) for p in own)} are not among the built-in profiles "
+            f"({', '.join(PROFILE_IDS)}), so no built-in role applies"
+            if own
+            else f"the model's instrument ({screener.instrument.id}) has no built-in role"
+        )
         print(
-            f"profilefit {command}: note: the model's instrument ({screener.instrument.id}) has no built-in role, "
-            "so fit_score and fit_band are empty; give --role FILE for a role over its scales",
+            f"profilefit {command}: note: {reason}, so fit_score and fit_band are empty; give --role FILE for a "
+            "role over its scales" + (" and classes" if own else ""),
             file=sys.stderr,
         )
     if group is not None:

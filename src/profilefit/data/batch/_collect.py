@@ -62,6 +62,7 @@ def collect_responses(
     id_column: str | None = None,
     sheet: str | int | None = None,
     header_row: int | None = None,
+    first_id_only: bool = False,
 ) -> CollectedResponses:
     """Read and validate a whole export, as ``profilefit score`` reads it, into one :class:`Responses`.
 
@@ -76,6 +77,10 @@ def collect_responses(
         that column, or a JSON Lines file in which no line has that key, is refused whole.
     chunk_size, ignore_columns, encoding, id_column, sheet, header_row
         As for :func:`~profilefit.data.batch.score_batch`.
+    first_id_only : bool, default False
+        Keep only the first valid row of each candidate id, as ``profilefit score`` scores only it; each
+        later one is rejected (field ``candidate_id``, a reason naming the first row). For training and
+        calibration, where a repeated person would count twice.
 
     Returns
     -------
@@ -101,6 +106,7 @@ def collect_responses(
     )
     _warn(source)
     parts, labels, rejects, rows_read, label_found = [], [], [], 0, False
+    first_rows: dict[str, int] = {}  # with first_id_only: each id's first valid row
     for raw in source.chunks:
         chunk_labels = None
         if label_column is not None:
@@ -112,6 +118,7 @@ def collect_responses(
         rows_read += validated.n_read
         rejects += validated.rejects
         responses, rows = validated.responses, validated.rows
+        mine_kept: list[str] = []
         if chunk_labels is not None:
             mine = [chunk_labels[row - raw.first_row] for row in rows.tolist()]
             labelled = np.flatnonzero([label != "" for label in mine])
@@ -126,7 +133,14 @@ def collect_responses(
                     }
                 )
             responses = responses.take(labelled)
-            labels += [mine[k] for k in labelled.tolist()]
+            rows = rows[labelled]
+            mine_kept = [mine[k] for k in labelled.tolist()]
+        if first_id_only:
+            kept = _first_of_each_id(responses.candidate_ids.tolist(), rows.tolist(), first_rows, rejects)
+            if len(kept) < len(responses):
+                responses = responses.take(np.asarray(kept, dtype=np.intp))
+                mine_kept = [mine_kept[k] for k in kept] if chunk_labels is not None else mine_kept
+        labels += mine_kept
         parts.append(responses)
     _warn(source, late=True)
     if label_column is not None and rows_read and not label_found:
@@ -134,6 +148,29 @@ def collect_responses(
     rejects.sort(key=lambda record: record["row"])
     collected = Responses.concatenate(parts) if parts else Responses.from_records(instrument, [])
     return CollectedResponses(collected, labels if label_column is not None else None, rejects, rows_read, source.name)
+
+
+def _first_of_each_id(
+    ids: list[str], rows: list[int], first_rows: dict[str, int], rejects: list[dict[str, Any]]
+) -> list[int]:
+    """Positions of the rows whose id no earlier row had; each other row is added to ``rejects``."""
+    kept = []
+    for k, (candidate, row) in enumerate(zip(ids, rows, strict=True)):
+        first = first_rows.setdefault(candidate, row)
+        if first == row:
+            kept.append(k)
+        else:
+            rejects.append(
+                {
+                    "row": row,
+                    "candidate_id": candidate,
+                    "field": "candidate_id",
+                    "value": candidate,
+                    "reason": f"duplicate candidate id: row {first} has the same id and is used; only the first "
+                    "valid row of an id is used",
+                }
+            )
+    return kept
 
 
 def _no_label_column(source: str, label_column: str) -> ColumnError:

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from numpy.typing import NDArray
 from sklearn.model_selection import StratifiedKFold
 
 from profilefit.core.classifier import ProfileClassifier
+from profilefit.core.profiles import PROFILE_IDS
 from profilefit.exceptions import TrainingDataError
 
 #: A class with fewer rows than this is refused: its evaluation would be noise.
@@ -35,19 +37,23 @@ WARN_CLASS_ROWS = 30
 UNDETERMINED_STEP = 0.3
 #: What a result says when no profile is clear enough; never a class to learn.
 RESERVED_LABEL = "undetermined"
+#: What separates the words of a label: "Hard Worker", "hard-worker" and "hard_worker" are one class.
+_SEPARATORS = re.compile(r"[\s_\-]+")
 
 
 def normalise_label(label: str) -> str:
-    """The class a label names: surrounding space removed, inner space runs made one, case folded.
+    """The class a label names: case folded, and each run of spaces, hyphens and underscores inside it one ``_``.
+
+    So "Hard Worker", "hard-worker" and "HARD_WORKER" all name the built-in profile ``hard_worker``.
 
     Examples
     --------
     >>> normalise_label("  Hard   Worker ")
-    'hard worker'
+    'hard_worker'
     >>> normalise_label("CONTROLLER") == normalise_label("controller")
     True
     """
-    return " ".join(str(label).split()).casefold()
+    return "_".join(part for part in _SEPARATORS.split(str(label).strip().casefold()) if part)
 
 
 def undetermined_threshold(n_classes: int) -> float:
@@ -142,9 +148,18 @@ def check_labels(labels: Sequence[str], *, source: str, folds: int) -> LabelChec
             "Label more candidates in these classes, or merge them with a related class."
         )
     warnings = [
-        f"labels {', '.join(found)} were counted as one class, {label!r} (case and surrounding space ignored)"
+        f"labels {', '.join(found)} were counted as one class, {label!r} (case, spaces, hyphens and "
+        "underscores ignored)"
         for label, found in merged.items()
     ]
+    own = [label for label in counts if label not in PROFILE_IDS]
+    if own:
+        warnings.append(
+            f"{_count_list({label: counts[label] for label in own})}: not among the built-in profiles "
+            f"({', '.join(PROFILE_IDS)}). The built-in roles give fit only to a model whose classes all are, so "
+            "this model's results have no fit score unless you score with --role FILE, a role that names these "
+            "classes (docs/fit.md); if a label is a misspelt profile, correct it and train again"
+        )
     warnings += [
         f"class {label!r} has only {n} rows (fewer than {WARN_CLASS_ROWS}): its precision and recall below are "
         "uncertain, and the model may rarely predict it"

@@ -323,9 +323,13 @@ def read_labelled(
     """Read labelled assessments; return valid responses, their labels and the rejected rows.
 
     The one reader of ``profilefit score`` (:func:`profilefit.data.batch.collect_responses`): every
-    format, ``-`` for standard input, the same header check and the same rule for a row.
+    format, ``-`` for standard input, the same header check and the same rule for a row. As ``score``,
+    only the first valid row of a candidate id is used; each later one is a rejected row.
     """
-    collected = collect_responses(path, instrument, label_column=label_column, encoding=encoding, **(layout or {}))
+    # A repeated candidate would be counted twice, and could sit in a training fold and a test fold at once.
+    collected = collect_responses(
+        path, instrument, label_column=label_column, encoding=encoding, first_id_only=True, **(layout or {})
+    )
     return collected.responses, np.asarray(collected.labels or [], dtype=np.str_), collected.rejects
 
 
