@@ -44,6 +44,7 @@ def test_reliability_reads_parquet_notes_unknown_columns_and_caps_problems(tmp_p
     err = captured.err.splitlines()
     assert len(err) == 2 + 20 + 1  # two notes (case, unknown column), twenty problems, one line for the rest
     assert "and 280 more problems in 300 rejected rows" in err[-1]
+    assert err[-1].startswith(str(tmp_path / "export.parquet") + ": and 280") and "value None" not in err[-1]
 
 
 def test_labels_are_read_from_any_format_and_rows_without_one_rejected(instrument, tmp_path):

@@ -179,6 +179,19 @@ def test_score_one_scores_a_2_0_assessment_with_the_2_0_model_and_says_so(tmp_pa
     assert json.loads(captured.out) == json.loads(given.out)
 
 
+def test_report_scores_a_2_0_assessment_with_the_2_0_model_and_says_so(tmp_path, capsys):
+    """As score and score-one: it printed 24 'not a field of this instrument' lines."""
+    rows, _ = simulated_rows(1, seed=6)
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({k: v for k, v in rows[0].items() if k != "profile"}), encoding="utf-8")
+    assert main(["report", str(path)]) == EXIT_OK
+    found = capsys.readouterr()
+    assert "answers instrument 2.0" in found.err and "not a field" not in found.err
+    assert main(["report", str(path), "--model", "reference-2.0"]) == EXIT_OK
+    given = capsys.readouterr()
+    assert "answers instrument 2.0" not in given.err and given.out == found.out
+
+
 def test_the_header_peek_reads_past_a_first_empty_record_a_late_header_row_and_a_broken_gzip(tmp_path):
     from profilefit.apps.cli._inputs import export_questions
 

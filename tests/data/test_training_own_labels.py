@@ -207,3 +207,20 @@ def test_undetermined_is_not_a_label_a_model_can_learn() -> None:
     labels = ["a"] * 40 + ["b"] * 40 + [" Undetermined "] * 3
     with pytest.raises(TrainingDataError, match=r"3 row\(s\) carry the label 'undetermined'"):
         check_labels(labels, source="labels.csv", folds=5)
+
+
+def test_train_writes_the_model_card_where_card_says_and_never_over_its_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--card was ignored with --data (the card went to OUT/model-card.md); it must not overwrite the input."""
+    from profilefit.apps.cli._main import EXIT_USAGE, main
+
+    data = _labelled(tmp_path / "labels.csv", {"controller": ["controller"] * 40, "rock": ["rock"] * 40})
+    card = tmp_path / "our-model.md"
+    out = tmp_path / "out"
+    assert main(["train", "--data", str(data), "--out", str(out), "--folds", "3", "--card", str(card)]) == 0
+    assert "cross-validated" in card.read_text(encoding="utf-8") and not (out / "model-card.md").exists()
+    before = data.read_bytes()
+    code = main(["train", "--data", str(data), "--out", str(tmp_path / "o2"), "--folds", "3", "--card", str(data)])
+    assert code == EXIT_USAGE and data.read_bytes() == before
+    assert "it is one of the input files" in capsys.readouterr().err

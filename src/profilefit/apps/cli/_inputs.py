@@ -233,16 +233,10 @@ def print_capped_problems(problems: list[dict[str, Any]], *, where: str) -> None
     print_problems(shown, where=where)
     if len(problems) > len(shown):
         rows = len({problem.get("row") for problem in problems})
-        print_problems(
-            [
-                {
-                    "field": "...",
-                    "value": None,
-                    "reason": f"and {len(problems) - len(shown):,} more problems in "
-                    f"{rows:,} rejected rows (profilefit score writes them all to a rejects file)",
-                }
-            ],
-            where=where,
+        print(
+            f"{where}and {len(problems) - len(shown):,} more problems in {rows:,} rejected rows "
+            "(profilefit score writes them all to a rejects file)",
+            file=sys.stderr,
         )
 
 
@@ -349,3 +343,15 @@ def read_candidate_text(name: str) -> str:
             f"{name}: not UTF-8 text (byte 0x{data[error.start]:02X} at byte {error.start}); "
             "save the file as UTF-8 (JSON is UTF-8)"
         ) from None
+
+
+def answers_blocks_only(text: str) -> bool:
+    """Whether an assessment's JSON names 2.0's blocks and none of 1.2's items (read by :func:`questions_named`)."""
+    from profilefit.core.rows import load_json_object
+    from profilefit.exceptions import JsonRowError
+
+    try:
+        blocks, items = questions_named(load_json_object(text))
+    except JsonRowError:
+        return False  # the screener names what is wrong with the text
+    return bool(blocks) and not items

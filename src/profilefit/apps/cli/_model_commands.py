@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,12 +17,12 @@ from profilefit.apps.cli._inputs import (
     FORCED_CHOICE_MODEL,
     add_layout_options,
     add_parameters_option,
+    answers_blocks_only,
     export_path,
     forced_choice_export,
     layout_of,
     load_screener,
     print_capped_problems,
-    questions_named,
     read_candidate_text,
 )
 from profilefit.apps.cli._outputs import refused_outputs
@@ -84,6 +85,10 @@ def run_train(args: argparse.Namespace) -> int:
     from profilefit.data.simulate import REFERENCE_SEED
     from profilefit.data.training import train_on_labels, train_reference
 
+    instrument_file = args.instrument if args.instrument and Path(args.instrument).exists() else None
+    data_file = export_path(args.data, labelled=True) if args.data else None
+    if refused_outputs("train", args, inputs=(data_file, instrument_file), outputs=("card",)):
+        return EXIT_USAGE  # a model card written over the labelled data or the instrument file
     if args.data:
         from profilefit.core.instrument import load_instrument
 
@@ -107,6 +112,7 @@ def run_train(args: argparse.Namespace) -> int:
                 min_confidence=args.min_confidence,
                 encoding=args.encoding,
                 layout=layout_of(args),
+                card_path=args.card,
             )
         print_capped_problems(report.rejected, where=f"{args.data}: ")
     else:
@@ -128,7 +134,7 @@ def run_score_one(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     text = read_candidate_text(args.candidate)
     model = args.model
-    if model is None and _answers_blocks_only(text):  # as `score` does for an export of 2.0
+    if model is None and answers_blocks_only(text):  # as `score` does for an export of 2.0
         print(
             f"profilefit score-one: note: {args.candidate} answers instrument 2.0 (block fields, no item fields), "
             f"so it is scored with the 2.0 reference model (--model {FORCED_CHOICE_MODEL}); give --model to "
@@ -151,15 +157,3 @@ def run_score_one(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     print(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
     return EXIT_OK
-
-
-def _answers_blocks_only(text: str) -> bool:
-    """Whether an assessment's JSON names 2.0's blocks and none of 1.2's items (read by :func:`questions_named`)."""
-    from profilefit.core.rows import load_json_object
-    from profilefit.exceptions import JsonRowError
-
-    try:
-        blocks, items = questions_named(load_json_object(text))
-    except JsonRowError:
-        return False  # the screener names what is wrong with the text
-    return bool(blocks) and not items

@@ -12,7 +12,13 @@ from pydantic import ValidationError
 
 from profilefit.apps.cli._errors import print_validation_error
 from profilefit.apps.cli._exit import EXIT_OK, EXIT_USAGE
-from profilefit.apps.cli._inputs import add_parameters_option, load_screener, read_candidate_text
+from profilefit.apps.cli._inputs import (
+    FORCED_CHOICE_MODEL,
+    add_parameters_option,
+    answers_blocks_only,
+    load_screener,
+    read_candidate_text,
+)
 from profilefit.apps.cli._options import add_language_option
 from profilefit.apps.cli._outputs import add_output_options, refused_outputs, write_outputs
 from profilefit.core.fit import BANDS, DEFAULT_ROLE, builtin_roles, load_role
@@ -131,8 +137,17 @@ def run_report(args: argparse.Namespace) -> int:
             )
     else:
         role = load_role(args.role or DEFAULT_ROLE)
+        model = args.model
+        if model is None and answers_blocks_only(text):  # as `score` and `score-one` do
+            print(
+                f"profilefit report: note: {args.candidate} answers instrument 2.0 (block fields, no item "
+                f"fields), so it is scored with the 2.0 reference model (--model {FORCED_CHOICE_MODEL}); give "
+                "--model to choose another",
+                file=sys.stderr,
+            )
+            model = FORCED_CHOICE_MODEL
         screener = load_screener(
-            args.model,
+            model,
             role=args.role or DEFAULT_ROLE,
             norms=args.norms,
             command="report",

@@ -346,10 +346,11 @@ def train_on_labels(
     on_reject: Callable[[dict[str, Any]], None] | None = None,
     encoding: str | None = None,
     layout: dict[str, Any] | None = None,
+    card_path: str | Path | None = None,
 ) -> TrainingReport:
     """Train on an organisation's own labelled assessments, with cross-validated evaluation.
 
-    Labels are normalised (case and surrounding space ignored); a class with fewer than 10 rows
+    Labels are normalised (case, spaces, hyphens and underscores ignored); a class with fewer than 10 rows
     is refused and one with fewer than 30 warned about (:mod:`profilefit.data.training._labels`).
 
     Parameters
@@ -376,6 +377,8 @@ def train_on_labels(
         Of a CSV or JSON Lines input; by default UTF-8 (UTF-16/32 by byte-order mark).
     layout : dict, optional
         ``id_column``, ``sheet`` and ``header_row``, as :func:`profilefit.data.batch.score_batch` takes them.
+    card_path : str or Path, optional
+        Where to write the model card; by default ``out_dir/model-card.md``.
 
     Raises
     ------
@@ -434,6 +437,7 @@ def train_on_labels(
         },
         metrics=metrics,
     )
-    card = out / "model-card.md"
+    card = Path(card_path) if card_path is not None else out / "model-card.md"
+    card.parent.mkdir(parents=True, exist_ok=True)
     card.write_text(render_model_card(manifest), encoding="utf-8")
     return TrainingReport(manifest, metrics, model_path, card, rejected, check.warnings)
