@@ -120,3 +120,9 @@ def test_instrument_files_of_unknown_type_are_refused(tmp_path):
     path.write_text(json.dumps(_minimal()), encoding="utf-8")
     with pytest.raises(ValueError, match=r"must end in \.json or \.toml"):
         load_instrument(path)
+
+
+def test_an_unknown_instrument_name_says_which_are_built_in():
+    """Not a bare [Errno 2]: the name may be a mistyped built-in one (customer-contact-1.2)."""
+    with pytest.raises(FileNotFoundError, match=r"no instrument 'customer-contact-1\.2': give a built-in one "):
+        load_instrument("customer-contact-1.2")

@@ -224,3 +224,12 @@ def test_train_writes_the_model_card_where_card_says_and_never_over_its_data(
     code = main(["train", "--data", str(data), "--out", str(tmp_path / "o2"), "--folds", "3", "--card", str(data)])
     assert code == EXIT_USAGE and data.read_bytes() == before
     assert "it is one of the input files" in capsys.readouterr().err
+
+
+def test_train_refuses_an_out_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from profilefit.apps.cli._main import EXIT_USAGE, main
+
+    existing = tmp_path / "labels.csv"
+    existing.write_text("keep me", encoding="utf-8")
+    assert main(["train", "--out", str(existing)]) == EXIT_USAGE
+    assert "is a file" in capsys.readouterr().err and existing.read_text(encoding="utf-8") == "keep me"

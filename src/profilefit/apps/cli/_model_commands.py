@@ -89,6 +89,9 @@ def run_train(args: argparse.Namespace) -> int:
     data_file = export_path(args.data, labelled=True) if args.data else None
     if refused_outputs("train", args, inputs=(data_file, instrument_file), outputs=("card",)):
         return EXIT_USAGE  # a model card written over the labelled data or the instrument file
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        print(f"profilefit train: --out names a folder to write the model into; {args.out} is a file", file=sys.stderr)
+        return EXIT_USAGE
     if args.data:
         from profilefit.core.instrument import load_instrument
 

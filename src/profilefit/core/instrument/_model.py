@@ -518,6 +518,11 @@ def load_instrument(source: str | Path | None = None) -> Instrument:
     if source is None or (isinstance(source, str) and source in BUILTIN_INSTRUMENTS):
         return _builtin_instrument(source or "customer-contact")
     path = Path(source)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no instrument {str(source)!r}: give a built-in one ({', '.join(BUILTIN_INSTRUMENTS)}) or the path of "
+            "an instrument file (.json or .toml)"
+        )
     text = path.read_text("utf-8")
     if path.suffix.lower() == ".toml":
         return Instrument.model_validate(tomllib.loads(text), strict=False)
