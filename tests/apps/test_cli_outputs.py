@@ -165,3 +165,18 @@ def test_a_pipe_or_device_is_written_as_it_is(tmp_path):
     code = write_outputs("x", _args(json=os.devnull), {"json": lambda path: written.append(path)})
     assert code == ExitCode.OK and written == [Path(os.devnull)]
     assert Path(os.devnull).exists() and not Path(os.devnull).is_file()
+
+
+def test_ctrl_c_while_the_command_is_still_loading_is_one_line_not_a_traceback(monkeypatch, capsys):
+    """An interrupt during the command's imports or argument parsing (before its own handlers) ends it as
+    an interrupt later does: one line, exit 130, nothing written."""
+    import profilefit.apps.cli._main as cli
+    from profilefit.apps.cli import main
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    assert main(["score", "sample", "-o", "never.csv"]) == 130
+    err = capsys.readouterr().err
+    assert err == "profilefit: interrupted; no output was written\n"
