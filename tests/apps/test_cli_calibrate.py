@@ -276,6 +276,27 @@ def test_a_repeated_candidate_id_is_counted_once_and_rejected_naming_the_first_r
     assert "duplicate candidate id: row 2 has the same id" in err
 
 
+def test_careless_rows_are_left_out_unless_kept_and_counted_by_flag(tmp_path):
+    """Straight-lining, a check answered other than as asked, too fast: learnt as parameters otherwise."""
+    instrument = forced_choice_instrument()
+    check = next(c for c in instrument.attention_checks if c.expected is not None)
+    rows = _applicants(MIN_PEOPLE - 100, seed=10)
+    careless = [
+        {"candidate_id": f"careless-{k}", **dict.fromkeys(instrument.block_ids, "ab"), check.id: check.expected % 5 + 1}
+        for k in range(300)
+    ]
+    export, out = tmp_path / "with-careless.jsonl", tmp_path / "params.json"
+    _write_jsonl(rows + careless, export)
+    arguments = ["calibrate", str(export), "--instrument", "customer-contact-2.0", "--out", str(out)]
+    code, stdout, err = _run(arguments)
+    assert code == EXIT_CALIBRATION_REFUSED and not out.exists()  # 1,900 people left: under the minimum
+    assert "300 careless left out (straight_lining 300, failed_attention_check 300, too_fast 0" in stdout
+    assert f"{MIN_PEOPLE - 100:,} people answered at least one block" in stdout
+    code, stdout, err = _run([*arguments, "--keep-careless", "--max-evaluations", "2"])
+    assert "careless left out" not in stdout and f"{MIN_PEOPLE + 200:,} people answered" in stdout
+    assert "the optimiser did not converge" in err  # it went on to fit
+
+
 def test_an_optimiser_that_stops_before_converging_is_refused(tmp_path):
     export, out = tmp_path / "applicants.jsonl", tmp_path / "params.json"
     _write_jsonl(_applicants(MIN_PEOPLE, seed=6), export)

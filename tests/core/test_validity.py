@@ -283,3 +283,31 @@ def test_answers_off_the_scale_have_no_codes_and_are_flagged_from_floats(instrum
         flags = validity_flags(off_scale, score_responses(off_scale))
         assert flags.longest_run.tolist() == [1, 1]
         assert flags.missing_items.tolist() == [0, 0]  # an answer off the scale is still an answer
+
+
+def test_careless_answers_are_the_flags_that_need_no_scores():
+    """Rule: what profilefit calibrate leaves out is what the flags say, an unanswered check excepted."""
+    import numpy as np
+
+    from profilefit.core.instrument import load_instrument
+    from profilefit.core.scoring import score_responses
+    from profilefit.core.validity import FLAG_IDS, careless_answers, validity_flags
+    from profilefit.data.simulate import simulate_forced_choice
+
+    instrument = load_instrument("customer-contact-2.0")
+    sim = simulate_forced_choice(600, instrument, seed=13)
+    from profilefit.core.scoring import Responses
+
+    checks = sim.checks.copy()
+    checks[::7, 0] = np.nan  # some checks left unanswered
+    responses = Responses(
+        instrument, sim.candidate_ids, np.empty((600, 0)), sim.choices, checks, sim.seconds, sim.blocks
+    )
+    flags = validity_flags(responses, score_responses(responses)).flags
+    parts = careless_answers(responses)
+    column = {flag: FLAG_IDS.index(flag) for flag in FLAG_IDS}
+    assert (parts.straight_lining == flags[:, column["straight_lining"]]).all()
+    assert (parts.too_fast == flags[:, column["too_fast"]]).all()
+    assert ((parts.failed_checks > 0) == flags[:, column["failed_attention_check"]]).all()
+    assert (parts.wrong_checks <= parts.failed_checks).all()
+    assert parts.any.sum() > 0 and (sim.careless[parts.any]).mean() > 0.5  # mostly the simulation's careless

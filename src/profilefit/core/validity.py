@@ -809,10 +809,33 @@ def _place_counts_table() -> NDArray[np.int64]:
     return table
 
 
-def _forced_choice_flags(
-    responses: Responses, scores: ScaleScores, role_pull: NDArray[np.float64] | None = None
-) -> ValidityFlags:
-    """The flags of a forced-choice instrument (see the module docstring)."""
+@dataclass(frozen=True, eq=False)
+class CarelessParts:
+    """The forced-choice flags that read the answers alone (no scores): position pattern, checks, time."""
+
+    answered: NDArray[np.bool_]
+    n_answered: NDArray[np.int64]
+    longest_run: NDArray[np.int64]
+    modal_count: NDArray[np.int64]
+    straight_lining: NDArray[np.bool_]
+    failed_checks: NDArray[np.int64]
+    minimum_seconds: float
+    too_fast: NDArray[np.bool_]
+    #: Attention checks answered, and not as asked (``failed_checks`` counts an unanswered one too).
+    wrong_checks: NDArray[np.int64]
+
+    @property
+    def any(self) -> NDArray[np.bool_]:
+        """Straight-lining, an attention check answered other than as asked, or too fast.
+
+        An unanswered check does not count here: an export may leave the checks out altogether.
+        """
+        result: NDArray[np.bool_] = self.straight_lining | (self.wrong_checks > 0) | self.too_fast
+        return result
+
+
+def _forced_choice_careless(responses: Responses) -> CarelessParts:
+    """:class:`CarelessParts` of a forced-choice instrument's candidates, as their flags read them."""
     from profilefit.core.scoring import BLOCK_POSITIONS, NO_ANSWER
 
     instrument = responses.instrument
@@ -833,12 +856,59 @@ def _forced_choice_flags(
 
     if instrument.instructed_columns:
         columns, expected = _expected_checks(instrument)
-        failed_checks = (responses.checks[:, columns] != expected[None, :]).sum(axis=1)  # nan != x: failed
+        given = responses.checks[:, columns]
+        failed_checks = (given != expected[None, :]).sum(axis=1)  # nan != x: failed
+        wrong_checks = (~np.isnan(given) & (given != expected[None, :])).sum(axis=1)
     else:
-        failed_checks = np.zeros(n, dtype=np.int64)
+        failed_checks = wrong_checks = np.zeros(n, dtype=np.int64)
 
     minimum = minimum_plausible_seconds(responses)
     too_fast = ~np.isnan(responses.seconds) & (responses.seconds < minimum)
+    return CarelessParts(
+        answered,
+        n_answered,
+        longest,
+        modal,
+        straight,
+        failed_checks.astype(np.int64),
+        minimum,
+        too_fast,
+        wrong_checks.astype(np.int64),
+    )
+
+
+def careless_answers(responses: Responses) -> CarelessParts:
+    """Which forced-choice candidates answered carelessly, by the flags that need no scores.
+
+    The ``straight_lining``, ``failed_attention_check`` and ``too_fast`` flags of :func:`validity_flags`,
+    computed from the answers alone, so that ``profilefit calibrate`` can leave such rows out before any
+    parameters exist to score them with (:attr:`CarelessParts.any`: a check left unanswered is not careless
+    there, as an export may hold no checks at all).
+
+    Raises
+    ------
+    ValueError
+        For an agreement instrument (its flags read the scales).
+    """
+    if responses.instrument.format != "forced_choice":
+        raise ValueError("careless_answers reads a forced-choice instrument's answers")
+    return _forced_choice_careless(responses)
+
+
+def _forced_choice_flags(
+    responses: Responses, scores: ScaleScores, role_pull: NDArray[np.float64] | None = None
+) -> ValidityFlags:
+    """The flags of a forced-choice instrument (see the module docstring)."""
+    from profilefit.core.scoring import BLOCK_POSITIONS
+
+    instrument = responses.instrument
+    blocks = responses.blocks
+    n, k = blocks.shape
+    careless = _forced_choice_careless(responses)
+    answered, n_answered = careless.answered, careless.n_answered
+    longest, modal, straight = careless.longest_run, careless.modal_count, careless.straight_lining
+    failed_checks, minimum, too_fast = careless.failed_checks, careless.minimum_seconds, careless.too_fast
+    width = len(BLOCK_POSITIONS)  # the six answers and unanswered
 
     missing = k - n_answered
     thin = np.isnan(scores.scales).any(axis=1) | np.isnan(scores.situational).any(axis=1)
@@ -1025,8 +1095,10 @@ __all__ = [
     "MODAL_SHARE",
     "PATTERN_MIN_BLOCKS",
     "PATTERN_SHARE",
+    "CarelessParts",
     "RowValidity",
     "ValidityFlags",
+    "careless_answers",
     "forced_choice_validity_row",
     "idealised_index",
     "idealised_parts",

@@ -32,6 +32,7 @@ from profilefit.apps.cli._inputs import (
 )
 from profilefit.apps.cli._outputs import refused_outputs, write_outputs
 from profilefit.core.instrument import Instrument, load_instrument
+from profilefit.core.validity import careless_answers
 
 if TYPE_CHECKING:
     from profilefit.core.thurstonian import Calibration, ThurstonianModel
@@ -80,6 +81,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--encoding", metavar="NAME", help=ENCODING_HELP)
     add_layout_options(parser)
     parser.add_argument(
+        "--keep-careless",
+        action="store_true",
+        help="calibrate on every valid row; by default rows that straight-line, answer an attention check other "
+        "than as asked, or finish too fast are left out (careless answers would be learnt as the statements' "
+        "parameters)",
+    )
+    parser.add_argument(
         "--max-evaluations",
         type=_positive,
         metavar="N",
@@ -116,20 +124,35 @@ def run_calibrate(args: argparse.Namespace) -> int:
     collected = read_export(
         args.export, instrument, command=_COMMAND, encoding=args.encoding, layout=layout_of(args), first_id_only=True
     )
-    positions = collected.responses.block_positions()
+    responses = collected.responses
+    print(
+        f"{collected.source}: {collected.rows_read:,} rows read, {len(responses):,} valid, "
+        f"{collected.rows_rejected:,} rejected",
+        end="",
+    )
+    if not args.keep_careless:
+        careless = careless_answers(responses)
+        left_out = careless.any
+        if left_out.any():
+            counts = (careless.straight_lining.sum(), (careless.wrong_checks > 0).sum(), careless.too_fast.sum())
+            print(
+                f"; {int(left_out.sum()):,} careless left out (straight_lining {int(counts[0]):,}, "
+                f"failed_attention_check {int(counts[1]):,}, too_fast {int(counts[2]):,}; --keep-careless "
+                "keeps them)",
+                end="",
+            )
+            responses = responses.take(np.flatnonzero(~left_out))
+    positions = responses.block_positions()
     answered = (positions >= 0).any(axis=(1, 2))
     n_people = int(answered.sum())
-    print(
-        f"{collected.source}: {collected.rows_read:,} rows read, {len(collected.responses):,} valid, "
-        f"{collected.rows_rejected:,} rejected; {n_people:,} people answered at least one block"
-    )
+    print(f"; {n_people:,} people answered at least one block")
     if n_people < MIN_PEOPLE:
         return _refuse(
             f"{n_people:,} people answered at least one block; calibration needs at least {MIN_PEOPLE:,} "
             f"for stable loadings on {len(instrument.blocks)} blocks (docs/thurstonian.md). Collect more "
             "answers, or keep scoring with the shipped parameters"
         )
-    thin = thin_blocks(instrument.block_ids, collected.responses.blocks)
+    thin = thin_blocks(instrument.block_ids, responses.blocks)
     if thin:
         return _refuse(
             f"{len(thin)} block(s) cannot be estimated: {'; '.join(thin)}. Every block needs at least "
