@@ -43,6 +43,26 @@ def encoding_of(head: bytes, encoding: str | None) -> str | None:
     for mark, name in BYTE_ORDER_MARKS:
         if head.startswith(mark):
             return name
+    return _utf16_without_mark(head)
+
+
+def _utf16_without_mark(head: bytes) -> str | None:
+    r"""``utf-16-le`` or ``utf-16-be`` for text that is plainly UTF-16 without a byte-order mark, else ``None``.
+
+    A header of Latin letters in UTF-16 has a zero byte beside every letter: after each one (little
+    endian) or before it (big endian). Text in UTF-8 has no zero bytes at all, so nine in ten of one side
+    zero and almost none of the other cannot be UTF-8. An export saved as "Unicode text" by a tool that
+    writes no mark used to be read as a header of letters and zeros (``c\x00a\x00n\x00d…``).
+    """
+    sample = head[: 512 - (len(head[:512]) % 2)]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    zero_even, zero_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    if zero_odd >= 0.9 and zero_even <= 0.1:
+        return "utf-16-le"
+    if zero_even >= 0.9 and zero_odd <= 0.1:
+        return "utf-16-be"
     return None
 
 
@@ -63,7 +83,8 @@ def utf8_copy(
     suffix : str
         The format's suffix for the copy (``.csv``, ``.jsonl``).
     encoding : str, optional
-        The text's encoding; by default UTF-8, or UTF-16/32 when a byte-order mark says so.
+        The text's encoding; by default UTF-8, or UTF-16/32 when a byte-order mark says so (or UTF-16 when
+        the text plainly is, without a mark: :func:`encoding_of`).
     compressed : bool
         Whether the file is gzip-compressed.
     name : str
@@ -75,7 +96,7 @@ def utf8_copy(
         When a byte is not valid in the encoding: naming the file, the line and the byte offset.
     """
     with _open(path, compressed) as stream:
-        head = stream.read(4)
+        head = stream.read(512)  # a byte-order mark, or enough text to tell UTF-16 without one (encoding_of)
         source = encoding_of(head, encoding)
         if source is None and not compressed:
             return None
