@@ -95,6 +95,24 @@ def test_an_instrument_that_is_not_built_in_needs_a_parameters_path(tmp_path):
     assert "acme.parameters.json" in str(missing.value)
 
 
+def test_a_parameters_file_with_a_loading_against_its_keying_is_refused_naming_it(tmp_path):
+    """Hand-edited parameters (calibrate refuses to write such a file) would score a statement reversed."""
+    parameters = ThurstonianParameters.from_model(
+        MODEL, instrument=FC.id, instrument_version=FC.version, source="simulation"
+    )
+    path = tmp_path / "edited.parameters.json"
+    parameters.save(path)
+    raw = json.loads(path.read_text("utf-8"))
+    statement = FC.statement_ids[4]
+    entry = raw["statements"][statement]
+    key = "loading" if "loading" in entry else next(k for k in entry if "loading" in k)
+    entry[key] = -entry[key]
+    path.write_text(json.dumps(raw), "utf-8")
+    with pytest.raises(ParametersError, match="against their keying") as caught:
+        load_parameters(FC, path)
+    assert statement in str(caught.value) and str(path) in str(caught.value)
+
+
 def test_a_parameters_file_for_another_version_or_other_statements_is_refused_by_name(tmp_path):
     parameters = ThurstonianParameters.from_model(
         MODEL, instrument=FC.id, instrument_version=FC.version, source="simulation"

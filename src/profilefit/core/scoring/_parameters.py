@@ -48,7 +48,8 @@ def load_parameters(instrument: Instrument, path: str | Path | None = None) -> T
     ParametersError
         For an agreement instrument; when no path is given and the instrument is not built in;
         when the file is missing or is not a parameters file; when it names another instrument or
-        version, other traits, or other statements. The message names the file.
+        version, other traits, or other statements; when a loading's sign is against its statement's
+        keying. The message names the file.
 
     Examples
     --------
@@ -97,8 +98,22 @@ def _from_file(instrument: Instrument, path: Path, where: str) -> ThurstonianMod
             f"not for {instrument.id} {instrument.version}"
         )
     try:
-        return parameters.to_model(instrument.forced_choice_design())
+        model = parameters.to_model(instrument.forced_choice_design())
     except ValueError as error:
         raise ParametersError(
             f"{where} does not fit instrument {instrument.id} {instrument.version}: {error}"
         ) from None
+    # A loading against its statement's keying scores that statement the wrong way round (calibrate refuses
+    # to write such a file; one edited by hand is refused here, before anyone is scored with it).
+    against = [
+        f"{statement.id} (keyed {'+' if statement.keyed > 0 else '-'}, loading {loading:+.2f})"
+        for statement, loading in zip(model.design.statements, model.loading, strict=True)
+        if loading * statement.keyed <= 0
+    ]
+    if against:
+        raise ParametersError(
+            f"{where}: {len(against)} statement(s) have a loading against their keying: {'; '.join(against)}. "
+            "Such a file would score them the wrong way round; check the file, or the statements' keying "
+            "(reverse) in the instrument"
+        )
+    return model
