@@ -172,6 +172,19 @@ def test_progress_is_saved_and_the_candidate_resumes(http):
     assert set(support.parse(again.text).radios).isdisjoint(first.radios)
 
 
+@pytest.mark.parametrize(
+    ("language", "until"), [("en", "link until"), ("nb", "lenken til og med"), ("nl", "terugkomen tot")]
+)
+def test_every_question_page_says_until_when_the_link_works(http, language, until):
+    """The date the invitation e-mail gives: a candidate who comes back later knows whether they still can."""
+    created = invite(http, language=language)
+    token = support.token_of(created["test_url"])
+    http.post(f"/take/{token}/consent", data={"consent": "yes", "lang": language})
+    page = http.get(f"/take/{token}").text
+    expires = created["expires_at"][:10]
+    assert f"{until} {expires}." in page, page[-600:]
+
+
 def test_a_page_with_a_missing_answer_is_shown_again_with_errors(http):
     token = support.token_of(invite(http, language="en")["test_url"])
     http.post(f"/take/{token}/consent", data={"consent": "yes", "lang": "en"})

@@ -300,6 +300,8 @@ def take_router(service: AssessmentService) -> APIRouter:
             instruction=instruction,
             action=f"/take/{token}/page/{number}",
             button=words["finish" if last else "continue"],
+            # Until when the link works: the date the invitation e-mail gives (UTC).
+            saved_note=words["saved_note"].format(expires=invitation.expires_at.strftime("%Y-%m-%d")),
         )
 
     @router.get("/static/take.css")
