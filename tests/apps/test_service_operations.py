@@ -260,8 +260,9 @@ def test_every_route_answers_503_with_retry_after_when_the_database_is_gone(tmp_
     folder.mkdir()
     http = app_client(folder, Clock(), smtp=smtp)
     made = http.post("/v1/invitations", headers=support.AUTH, json={"candidate_id": "c-1"}).json()
-    shutil.rmtree(folder)  # the database file and its folder go away
-    http.app.state.service.engine.dispose()  # type: ignore[attr-defined]  # no pooled connection outlives it
+    # The database file and its folder go away under the running service, whose pooled connections stay
+    # open on the deleted files (writing to them answered 200 and 201, and lost it all at the next start).
+    shutil.rmtree(folder)
 
     calls = [
         ("POST", "/v1/invitations", support.AUTH, {"candidate_id": "c-2"}),
@@ -304,8 +305,8 @@ def test_openapi_documents_every_error_as_problem_details_with_its_headers(tmp_p
             for code, response in responses.items():
                 if code[0] in "45":
                     assert list(response["content"]) == [PROBLEM_TYPE], (where, code)
-                if code == "503":
-                    assert response["headers"]["Retry-After"]["required"], where
+                if code == "503":  # declared, not required: send_test's mail-not-configured sends none
+                    assert response["headers"]["Retry-After"]["required"] is False, where
     database = {
         ("post", "/v1/invitations"),
         ("get", "/v1/invitations/{invitation_id}"),

@@ -161,3 +161,16 @@ def test_property_an_echoed_value_holds_no_control_character(text):
     shown = echo(text)
     assert not any(ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0 for char in shown)
     assert all(char in shown for char in text if ord(char) >= 0xA0 or 0x20 <= ord(char) < 0x7F) or len(text) > 80
+
+
+@pytest.mark.parametrize("field", ["b01", "sj1", "completion_seconds", "candidate_id"])
+def test_a_key_given_twice_but_for_spaces_is_named_as_repeated_whatever_its_field(forced_choice, field):
+    """It was told as the field's answer rule ("allowed: two letters ...") for a block, although both were allowed."""
+    from profilefit.core.screening import Screener
+
+    screener = Screener.load("reference-2.0")
+    record = {"candidate_id": "c1", f" {field}": "ca", field: "ba"}
+    with pytest.raises(ValidationError) as caught:
+        screener.score(record)
+    [problem] = describe_errors(caught.value, forced_choice)
+    assert problem["field"] == field and "appears more than once" in problem["reason"], problem

@@ -353,6 +353,9 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
         if kind == "demographic_field":
             records.append({"field": context["field"], "value": echo(problem["input"]), "reason": problem["msg"]})
             continue
+        if kind in ("json_object", "repeated_field"):  # a key twice names its field, whatever its kind
+            records.append({"field": location, "value": echo(problem.get("input")), "reason": problem["msg"]})
+            continue
         if kind in {"greater_than_equal", "less_than_equal", "int_type", "int_from_float"} and (
             location in instrument.item_ids or location in instrument.check_ids
         ):

@@ -856,9 +856,9 @@ def _forced_choice_careless(responses: Responses) -> CarelessParts:
 
     if instrument.instructed_columns:
         columns, expected = _expected_checks(instrument)
-        given = responses.checks[:, columns]
-        failed_checks = (given != expected[None, :]).sum(axis=1)  # nan != x: failed
-        wrong_checks = (~np.isnan(given) & (given != expected[None, :])).sum(axis=1)
+        checked = responses.checks[:, columns]
+        failed_checks = (checked != expected[None, :]).sum(axis=1)  # nan != x: failed
+        wrong_checks = (~np.isnan(checked) & (checked != expected[None, :])).sum(axis=1)
     else:
         failed_checks = wrong_checks = np.zeros(n, dtype=np.int64)
 

@@ -21,7 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 from sqlalchemy import text
 
 from profilefit.apps.service._bodies import (
@@ -115,6 +115,13 @@ class InvitationRequest(_Strict):
     email: str | None = Field(None, max_length=320, description="Where to e-mail the link (needs SMTP settings).")
     callback_url: str | None = Field(None, max_length=2048, description="PATCHed when the candidate finishes.")
 
+    @field_validator("candidate_id", mode="before")
+    @classmethod
+    def _as_every_door_reads_it(cls, value: Any) -> Any:
+        """Without surrounding spaces, as POST /v1/score and every other door read an id (the one row rule)."""
+        # Only spaces stay as sent, so the refusal says "not only spaces" rather than "too short".
+        return value.strip() if isinstance(value, str) and value.strip() else value
+
 
 def _invitation_request(
     roles: tuple[str, ...], languages: tuple[str, ...], settings: Settings
@@ -168,7 +175,10 @@ def _public_schema(schema: dict[str, Any], instrument: Instrument) -> dict[str, 
         # The one reader takes a whole number as its decimal text (an ATS's numeric ids): published so.
         digits = {"type": "integer", "minimum": 1 - 10**127, "maximum": 10**128 - 1}
         properties["candidate_id"] = {"anyOf": [properties["candidate_id"], digits]}
-    return {**schema, "properties": properties}
+    # Each version's schema has a title of its own: code generators name a class by it, and two bodies
+    # titled alike in one anyOf made openapi-python-client leave POST /v1/score out of the client.
+    title = f"Assessment {instrument.id} {instrument.version}"
+    return {**schema, "title": title, "properties": properties}
 
 
 def api_router(service: AssessmentService) -> APIRouter:
@@ -260,7 +270,7 @@ def api_router(service: AssessmentService) -> APIRouter:
         role: Annotated[str | None, Query(description="Role for fit; default the service's.", **role_enum)] = None,
     ) -> Response:
         """One assessment in (the schema ``profilefit schema`` prints), its ScreeningResult out."""
-        refuse_repeated_query(request)  # this route's class is its own (DirectRoute), not the router's
+        refuse_repeated_query(request, _SCORE_QUERY)  # this route's class is its own (DirectRoute), not the router's
         require_json(request, "the assessment")
         role_screener(role)  # an unknown role is refused before the body is read
         body = await request.body()
@@ -509,7 +519,9 @@ def api_router(service: AssessmentService) -> APIRouter:
             return service.status(invitation)
 
     @router.delete(
-        "/candidates/{candidate_id}",
+        # ``:path``: an id holding "/" (org/c-1, sent as org%2Fc-1) is one id, not two path segments, so
+        # every candidate an invitation accepted can be erased.
+        "/candidates/{candidate_id:path}",
         summary="Erase a candidate's data (GDPR Art. 17)",
         responses=problem_responses(503),
     )
@@ -521,7 +533,7 @@ def api_router(service: AssessmentService) -> APIRouter:
         An erasure record (the id only as a keyed hash) remains. Other keys' invitations of the same id are not
         touched; while they exist, the decision log's lines of the id stay too (``decision_log_lines`` is null).
         """
-        record, lines = service.erase(candidate_id, owner=owner)
+        record, lines = service.erase(candidate_id.strip(), owner=owner)  # as the id is stored: without spaces
         body = erasure_json(record)
         body["deleted"]["decision_log_lines"] = lines
         return body
@@ -551,6 +563,10 @@ def health_router(service: AssessmentService) -> APIRouter:
             ) from None
         return {"status": "ready", "model_id": service.screener.model_info.model_id}
 
+    # HEAD, as load balancers send it for health checks (405 before); the same answers without a body, left
+    # out of the document (one operation per path and method there, each with its own id).
+    router.add_api_route("/healthz", healthz, methods=["HEAD"], include_in_schema=False)
+    router.add_api_route("/readyz", readyz, methods=["HEAD"], include_in_schema=False)
     return router
 
 
@@ -575,6 +591,10 @@ def _json_text(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_json_text(part) for part in value) + "]"
     return json.dumps(value)  # NaN and Infinity as such, for the parser to refuse
+
+
+#: The query parameters of POST /v1/score.
+_SCORE_QUERY = frozenset({"role"})
 
 
 def _top_level_keys(text: str | bytes) -> list[str]:

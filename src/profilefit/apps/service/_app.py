@@ -92,6 +92,10 @@ def create_app(settings: Settings, *, artifact: ModelArtifact | None = None, clo
         openapi_url="/openapi.json",
         docs_url=None,  # FastAPI's docs page loads scripts from a CDN; /openapi.json serves any viewer
         redoc_url=None,
+        # No 307 to the path without its trailing slash: it was sent before the key check, to an address
+        # built from the request's Host header, and a client following it sent its POST body again. A path
+        # with a trailing slash is an unknown route (404), as the document says.
+        redirect_slashes=False,
     )
     app.state.service = service
     app.state.retention = retention

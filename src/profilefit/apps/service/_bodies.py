@@ -76,20 +76,39 @@ class JsonEnvelopeRoute(APIRoute):
     strict_json: ClassVar[bool] = False
 
 
-def refuse_repeated_query(request: Request) -> None:
-    """Refuse a query parameter given more than once (422 naming it): read as one value, it would be its last."""
+def refuse_repeated_query(request: Request, declared: frozenset[str]) -> None:
+    """Refuse (422, naming it) a query parameter of the operation given more than once or in another case.
+
+    ``declared`` are the operation's parameters. Read as one value, a repeated one would be its last
+    (``?role=a&role=b``), and ``?Role=b`` would be ignored, scoring for the default role. Other parameters
+    are ignored, as before.
+    """
     seen: set[str] = set()
+    by_case = {name.casefold(): name for name in declared}
     for name, _ in request.query_params.multi_items():
-        if name in seen:
+        if name in declared and name in seen:
             raise _invalid(name, name, "given more than once in the query string; give it once")
+        if name not in declared and (meant := by_case.get(name.casefold())) is not None:
+            raise _invalid(name, name, f"not a parameter of this operation as written; the parameter is {meant!r}")
         seen.add(name)
+
+
+def query_names(route: APIRoute) -> frozenset[str]:
+    """The query parameters a route declares (its endpoint's and its dependencies')."""
+    names: set[str] = set()
+    pending = [route.dependant]
+    while pending:
+        dependant = pending.pop()
+        names.update(field.alias for field in dependant.query_params)
+        pending.extend(dependant.dependencies)
+    return frozenset(names)
 
 
 def checked_first(check: Callable[[Request], Awaitable[object]], route: type[APIRoute] = APIRoute) -> type[APIRoute]:
     """``route``'s class, whose requests pass ``check`` (a router's key check) before FastAPI reads their body.
 
-    Then a query parameter given twice is refused (:func:`refuse_repeated_query`): FastAPI would read
-    ``?role=a&role=b`` as ``b``.
+    Then a query parameter of the route given twice, or in another case, is refused
+    (:func:`refuse_repeated_query`): FastAPI would read ``?role=a&role=b`` as ``b``, and ignore ``?Role=b``.
 
     FastAPI reads and parses a route's JSON body before it solves any dependency, so a body that is not
     JSON was answered 400 ahead of the key: a caller without an accepted key learnt how its body was read,
@@ -102,10 +121,11 @@ def checked_first(check: Callable[[Request], Awaitable[object]], route: type[API
     class CheckedFirst(route):  # type: ignore[valid-type,misc]
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
+            declared = query_names(self)
 
             async def handle(request: Request) -> Response:
                 await check(request)
-                refuse_repeated_query(request)
+                refuse_repeated_query(request, declared)
                 return await handler(request)
 
             return handle

@@ -42,8 +42,9 @@ _HEADERS = {
     },
     "503": {
         "Retry-After": {
-            "description": "Seconds to wait before sending again.",
-            "required": True,
+            "description": "Seconds to wait before sending again. Left out when no retry can help: Greenhouse's "
+            "send_test on a service without an SMTP server (mail-not-configured).",
+            "required": False,
             "schema": {"type": "integer", "minimum": 1},
         }
     },

@@ -62,11 +62,15 @@ def send_mail(smtp: SmtpSettings, *, to: str, subject: str, body: str) -> None:
         raise MailError(type(error).__name__, refused=refused) from None
 
 
+#: A TCP port, 1 to 65535, without leading zeros (a callback to :99999 could never be made).
+_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
+
+
 def callback_pattern(settings: Settings) -> str:
     """The completion callback URLs allowed, as a regular expression the OpenAPI schema publishes."""
     schemes = "https?" if settings.allow_http_callbacks else "https"
     hosts = "|".join(re.escape(host) for host in settings.callback_hosts)
-    return rf"^{schemes}://({hosts})(:[0-9]{{1,5}})?(/[^ \x00-\x1f\x7f-\x9f\u2028\u2029]*)?$"
+    return rf"^{schemes}://({hosts})(:{_PORT})?(/[^ \x00-\x1f\x7f-\x9f\u2028\u2029]*)?$"
 
 
 def callback_allowed_text(settings: Settings) -> str:

@@ -32,6 +32,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -277,6 +278,18 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
+
+        if path is not None:
+
+            @event.listens_for(engine, "checkout")
+            def _file_still_there(connection: Any, record: Any, proxy: Any) -> None:
+                # An open connection keeps writing to a database file deleted under it, and all it writes is
+                # lost when the process ends: every request answered 200 and 201 all the same. One stat per
+                # checkout makes a file that is gone a database error (503), as docs/service.md promises.
+                if not path.exists():
+                    raise OperationalError(
+                        "(connection checkout)", None, FileNotFoundError(f"the SQLite database file {path} is gone")
+                    )
 
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -1,0 +1,90 @@
+"""What an ATS integrator's trial found: a generated client, ids with "/", health checks, trailing slashes.
+
+Rules: every version's assessment schema in the document has a title of its own (openapi-python-client left
+POST /v1/score out of the client when two had one title); a candidate whose id holds "/" can be erased; HEAD
+answers the health checks; a path with a trailing slash is an unknown route, never a redirect.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+
+from tests import service_support as support
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def http(tmp_path_factory):
+    with support.client(tmp_path_factory.mktemp("ats"), rate_per_second=0) as client:
+        yield client
+
+
+def test_each_version_s_assessment_schema_has_a_title_of_its_own(http):
+    body = http.get("/openapi.json").json()["paths"]["/v1/score"]["post"]["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    versions = schema.get("anyOf", [schema])
+    titles = [version["title"] for version in versions]
+    assert len(set(titles)) == len(titles) and all(title.startswith("Assessment customer-contact ") for title in titles)
+
+
+@pytest.mark.parametrize("candidate_id", ["org/c-1", "a/b/c", "trailing/"])
+def test_a_candidate_whose_id_holds_a_slash_can_be_erased(http, candidate_id):
+    made = http.post("/v1/invitations", json={"candidate_id": candidate_id}, headers=support.AUTH)
+    assert made.status_code == 201, made.text
+    erased = http.delete(f"/v1/candidates/{quote(candidate_id, safe='')}", headers=support.AUTH)
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["deleted"]["invitations"] == 1
+    assert http.get(f"/v1/invitations/{made.json()['invitation_id']}", headers=support.AUTH).status_code == 404
+
+
+def test_health_checks_answer_head_as_load_balancers_send_it(http):
+    for path in ("/healthz", "/readyz"):
+        answer = http.head(path)
+        assert answer.status_code == 200 and answer.content == b"", path
+    assert "head" not in http.get("/openapi.json").json()["paths"]["/healthz"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/v1/roles/"), ("POST", "/v1/invitations/"), ("POST", "/v1/score/")]
+)
+def test_a_trailing_slash_is_an_unknown_route_not_a_redirect(http, method, path):
+    answer = http.request(
+        method,
+        path,
+        headers={**support.AUTH, "Host": "evil.example"},
+        json={"candidate_id": "c1"} if method == "POST" else None,
+        follow_redirects=False,
+    )
+    assert answer.status_code == 404 and "location" not in answer.headers, answer.headers
+    assert answer.headers["content-type"] == PROBLEM
+
+
+def test_an_invited_id_is_read_as_every_door_reads_it_and_erased_so(http):
+    """POST /v1/score strips an id's surrounding spaces; invitations kept them, so the ids an ATS got back differed."""
+    made = http.post("/v1/invitations", json={"candidate_id": "  pad-77  "}, headers=support.AUTH).json()
+    assert made["candidate_id"] == "pad-77"
+    erased = http.delete(f"/v1/candidates/{quote(' pad-77 ', safe='')}", headers=support.AUTH).json()
+    assert erased["deleted"]["invitations"] == 1
+
+
+@pytest.mark.parametrize(("port", "status"), [("99999", 422), ("0", 422), ("65536", 422), ("443", 201), ("8443", 201)])
+def test_a_callback_url_s_port_must_be_a_port(http, port, status):
+    body = {"candidate_id": f"port-{port}", "callback_url": f"https://app.greenhouse.io:{port}/x"}
+    answer = http.post("/v1/invitations", json=body, headers=support.AUTH)
+    assert answer.status_code == status, answer.text
+
+
+def test_a_query_parameter_in_another_case_is_refused_not_ignored(http):
+    """?Role=transactional was ignored and the candidate scored for the default role."""
+    body = {"candidate_id": "c1", "completion_seconds": 600}
+    for path in ("/v1/score?Role=transactional", "/v1/score/batch?ROLE=transactional"):
+        sent = body if "batch" not in path else {"assessments": [body]}
+        answer = http.post(path, json=sent, headers=support.AUTH)
+        assert answer.status_code == 422, answer.text
+        [error] = answer.json()["errors"]
+        assert "the parameter is 'role'" in error["reason"], error
+    # Parameters no operation reads are ignored, given once or twice (cache-busting, tracing).
+    assert http.get("/v1/roles?x=1&x=2", headers=support.AUTH).status_code == 200
