@@ -88,3 +88,23 @@ def test_a_query_parameter_in_another_case_is_refused_not_ignored(http):
         assert "the parameter is 'role'" in error["reason"], error
     # Parameters no operation reads are ignored, given once or twice (cache-busting, tracing).
     assert http.get("/v1/roles?x=1&x=2", headers=support.AUTH).status_code == 200
+
+
+def test_the_invitation_and_erasure_answers_are_typed_in_the_document_as_they_are_sent(http):
+    """A generated client got an untyped dict for both; now classes, whose fields are exactly those sent."""
+    from profilefit.apps.service._api import ErasedCounts, ErasureRecord, InvitationState
+
+    spec = http.get("/openapi.json").json()
+    for path, method, model in (
+        ("/v1/invitations/{invitation_id}", "get", InvitationState),
+        ("/v1/candidates/{candidate_id}", "delete", ErasureRecord),
+    ):
+        declared = spec["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert declared == {"$ref": f"#/components/schemas/{model.__name__}"}, declared
+    made = http.post("/v1/invitations", json={"candidate_id": "typed-1"}, headers=support.AUTH).json()
+    state = http.get(f"/v1/invitations/{made['invitation_id']}", headers=support.AUTH).json()
+    assert set(state) == set(InvitationState.model_fields)
+    InvitationState.model_validate(state)
+    erased = http.delete("/v1/candidates/typed-1", headers=support.AUTH).json()
+    assert set(erased) == set(ErasureRecord.model_fields) and set(erased["deleted"]) == set(ErasedCounts.model_fields)
+    ErasureRecord.model_validate(erased)

@@ -123,6 +123,44 @@ class InvitationRequest(_Strict):
         return value.strip() if isinstance(value, str) and value.strip() else value
 
 
+class InvitationState(BaseModel):
+    """Where an invitation stands (``GET /v1/invitations/{invitation_id}``), with its result once completed."""
+
+    invitation_id: str
+    candidate_id: str
+    role: str | None = Field(description="The role its fit is for; null: scored without a role.")
+    language: str = Field(description="The language the candidate last used.")
+    instrument_version: str = Field(description="The instrument version it was made with, which scores it.")
+    status: Literal["sent", "started", "completed", "expired"]
+    created_at: str
+    expires_at: str
+    completed_at: str | None
+    pages_answered: int = Field(description="Pages of the questionnaire saved so far.")
+    pages: int = Field(description="Pages of the questionnaire in all.")
+    result: ScreeningResult | None = Field(description="Once completed: the ScreeningResult, as POST /v1/score gives.")
+    report_url: str | None = Field(description="Once completed: the signed link to the HTML report.")
+
+
+class ErasedCounts(BaseModel):
+    """What an erasure deleted."""
+
+    invitations: int
+    answers: int
+    results: int
+    decision_log_lines: int | None = Field(
+        description="Decision-log lines removed; null while another key's invitations of the id keep them."
+    )
+
+
+class ErasureRecord(BaseModel):
+    """The record an erasure leaves (``DELETE /v1/candidates/{candidate_id}``); the id only as a keyed hash."""
+
+    erasure_id: int
+    reason: str
+    erased_at: str
+    deleted: ErasedCounts
+
+
 def _invitation_request(
     roles: tuple[str, ...], languages: tuple[str, ...], settings: Settings
 ) -> type[InvitationRequest]:
@@ -504,7 +542,12 @@ def api_router(service: AssessmentService) -> APIRouter:
                 email_sent=sent,
             )
 
-    @router.get("/invitations/{invitation_id}", responses=problem_responses(404, 503))
+    # The answers are typed in the document (a generated client gets classes), not filtered through the models.
+    @router.get(
+        "/invitations/{invitation_id}",
+        response_model=None,
+        responses={200: {"model": InvitationState, "description": "The invitation"}, **problem_responses(404, 503)},
+    )
     def get_invitation(
         invitation_id: Annotated[str, Field(max_length=64)], owner: Annotated[str, Depends(authorised)]
     ) -> dict[str, Any]:
@@ -523,7 +566,8 @@ def api_router(service: AssessmentService) -> APIRouter:
         # every candidate an invitation accepted can be erased.
         "/candidates/{candidate_id:path}",
         summary="Erase a candidate's data (GDPR Art. 17)",
-        responses=problem_responses(503),
+        response_model=None,
+        responses={200: {"model": ErasureRecord, "description": "The erasure record"}, **problem_responses(503)},
     )
     def erase(
         candidate_id: Annotated[str, Field(max_length=128)], owner: Annotated[str, Depends(authorised)]
