@@ -81,6 +81,7 @@ def test_serve_with_only_an_api_key_scores_and_serves_the_page(tmp_path, capsys)
     assert (tmp_path / "profilefit-decisions.jsonl.key").stat().st_mode & 0o077 == 0
     assert oct((tmp_path / "profilefit-service.secret").stat().st_mode & 0o777) == "0o600"
     token = link.rsplit("/", 1)[1]
+    assert "profilefit: stopped (SIGTERM)" in output and "no output was written" not in output  # a service
     assert "GET /take/{token} 200" in output  # the route's template is logged ...
     assert token not in output and "c1" not in output  # ... never the token or a candidate id
 

@@ -162,7 +162,9 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     except Terminated as error:
         name, code = _STOPS.get(error.signum, ("SIGTERM", EXIT_TERMINATED))
-        print(f"profilefit: stopped ({name}); {_left_behind(error)}", file=sys.stderr)
+        # A service writes no output file: "no output was written" would alarm its operator.
+        said = "" if args.command == "serve" else f"; {_left_behind(error)}"
+        print(f"profilefit: stopped ({name}){said}", file=sys.stderr)
         return code
     except (ModelIntegrityError, ModelVersionError) as error:
         print(f"profilefit: {error}", file=sys.stderr)
