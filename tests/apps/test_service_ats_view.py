@@ -108,3 +108,27 @@ def test_the_invitation_and_erasure_answers_are_typed_in_the_document_as_they_ar
     erased = http.delete("/v1/candidates/typed-1", headers=support.AUTH).json()
     assert set(erased) == set(ErasureRecord.model_fields) and set(erased["deleted"]) == set(ErasedCounts.model_fields)
     ErasureRecord.model_validate(erased)
+
+
+def test_docs_service_md_quotes_what_the_service_answers(http, tmp_path):
+    """The page's example answers went stale once (a fit of 12.4 where the service said 11.8, bands, pages)."""
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).parents[2] / "docs" / "service.md").read_text(encoding="utf-8")
+    score = http.post(
+        "/v1/score", json={"candidate_id": "c-17", "tc1": 5, "tc4": 6, "sj1": "b"}, headers=support.AUTH
+    ).json()
+    assert f'"score":{score["fit"]["score"]},' in page and f'"confidence":{str(score["confidence"])[:5]}…' in page
+    roles = http.get("/v1/roles", headers=support.AUTH).json()
+    bands = next(role["bands"] for role in roles["roles"] if role["id"] == "complex-case")
+    assert f'"bands":{{"strong":{bands["strong"]},"possible":{bands["possible"]}}}' in page
+    # The page's invitation is on 2.0, as a service with the shipped models makes it (the fixture's is 1.2).
+    from fastapi.testclient import TestClient
+
+    from profilefit.apps.service import create_app
+
+    with TestClient(create_app(support.settings(tmp_path))) as shipped:
+        made = shipped.post("/v1/invitations", json={"candidate_id": "docs-1", "language": "nb"}, headers=support.AUTH)
+        state = shipped.get(f"/v1/invitations/{made.json()['invitation_id']}", headers=support.AUTH).json()
+    assert state["instrument_version"] == "2.0" and re.search(rf'"pages_answered":0,"pages":{state["pages"]},', page)
