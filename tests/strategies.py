@@ -28,10 +28,11 @@ def candidate_ids() -> st.SearchStrategy[str]:
     """Candidate ids as HR systems send them: printable text, 1–40 characters, æøå included.
 
     Surrounding space is allowed (the one decision rule strips it), but not an id that is nothing else:
-    such an id (" ", or U+0085 alone) is refused at every door as empty.
+    such an id (" ", or U+00A0 alone) is refused at every door as empty. Control characters (DEL and the
+    C1 range among them) are refused anywhere (core.schema.ID_CONTROLS), so none is drawn here.
     """
     return st.text(
-        alphabet=st.characters(min_codepoint=32, max_codepoint=0x24F, blacklist_categories=("Cs",)),
+        alphabet=st.characters(min_codepoint=32, max_codepoint=0x24F, blacklist_categories=("Cs", "Cc")),
         min_size=1,
         max_size=40,
     ).filter(lambda text: text.strip() != "")

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from profilefit.core.instrument import Instrument, load_instrument
 from profilefit.core.rows import coerce_row
@@ -427,3 +428,37 @@ def test_a_question_column_left_out_on_purpose_gets_no_note():
     names = ["candidate_id", *instrument.block_ids, *instrument.scenario_ids]
     notes = read_header(instrument, names, ignore_columns=iter(["B02"]), source="e.csv").notes
     assert not [note for note in notes if "no column" in note]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.sampled_from(" \t\x7f\x85\x9f\xa0\u200b\u200e\u2028\u2029\u2060\ufeffab"),
+            st.characters(blacklist_categories=("Cs",)),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_property_an_id_the_fast_paths_accept_the_schema_accepts_as_it_is(text):
+    """Rule: the batch's id shortcut (Python and pyarrow's RE2 alike) is a subset of the schema's rule, and an
+    id with a control character, a line separator, or nothing but spaces and invisible characters is refused."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from profilefit.core.schema import assessment_model
+
+    model = assessment_model()
+    try:
+        accepted = model.model_validate({"candidate_id": text}).candidate_id == text
+    except ValidationError:
+        accepted = False
+    fast = _cells._safe_id(text)
+    arrow = pc.match_substring_regex(pa.array([text]), _cells._SAFE_ID_RE2).to_pylist()[0]
+    assert fast == arrow, (text, fast, arrow)
+    if fast:
+        assert accepted, text
+    controls = any(0 <= ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or ch in "\u2028\u2029" for ch in text)
+    if controls:
+        assert not accepted, text

@@ -69,8 +69,20 @@ DEMOGRAPHIC_FIELDS = frozenset(
 #: Printable and not only white space: every door strips an id, and an id of spaces alone would be empty.
 #: The pattern says so in the published JSON Schema (service/_api.py uses the same one).
 #: What a candidate id may be, as rejects and messages say it.
-ID_ALLOWED = "allowed: the candidate's id as text of 1 to 128 characters, not only spaces, without control characters"
-CandidateId = Annotated[str, MinLen(1), MaxLen(128), Field(pattern=r"^[^\x00-\x1f]*[^\s\x00-\x1f][^\x00-\x1f]*$")]
+ID_ALLOWED = (
+    "allowed: the candidate's id as text of 1 to 128 characters, not only spaces or invisible characters, without "
+    "control characters or line separators"
+)
+#: Refused anywhere in an id: the C0 and C1 control characters, DEL, and the line and paragraph separators.
+ID_CONTROLS = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+#: What cannot be an id's only kind of character: spaces (what ``str.strip`` removes) and invisible format
+#: characters (zero-width space and joiners, direction marks, word joiner, byte-order mark). Written out, not
+#: ``\s``: Python's and ECMAScript's ``\s`` differ (U+FEFF, U+0085), and the published pattern must decide as
+#: the service does.
+ID_BLANKS = r" \xa0\u1680\u2000-\u200f\u202f\u205f-\u2064\u3000\ufeff"
+CandidateId = Annotated[
+    str, MinLen(1), MaxLen(128), Field(pattern=f"^[^{ID_CONTROLS}]*[^{ID_CONTROLS}{ID_BLANKS}][^{ID_CONTROLS}]*$")
+]
 #: The longest completion time a row may report: one day.
 MAX_SECONDS = 86_400
 #: Finite, from 0 to one day: -Infinity, Infinity and NaN are refused here. (A NaN *cell* of a table is how

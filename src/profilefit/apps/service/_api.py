@@ -52,6 +52,7 @@ from profilefit.apps.service._storage import erasure_json
 from profilefit.core.fit import load_role
 from profilefit.core.instrument import Instrument
 from profilefit.core.rows import load_json_object, repeated_key_reason
+from profilefit.core.schema import ID_BLANKS, ID_CONTROLS
 from profilefit.core.screening import NOTICE, ScreeningResult
 from profilefit.exceptions import InvitationError, JsonRowError, MailError
 
@@ -59,7 +60,9 @@ JSON = "application/json"
 _EMAIL = re.compile(EMAIL_PATTERN)
 #: The assessment schema's rule for candidate ids.
 # The assessment schema's id rule (printable, not only white space), so that the published API agrees with it.
-CandidateId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]*[^\s\x00-\x1f][^\x00-\x1f]*$")]
+CandidateId = Annotated[
+    str, Field(min_length=1, max_length=128, pattern=f"^[^{ID_CONTROLS}]*[^{ID_CONTROLS}{ID_BLANKS}][^{ID_CONTROLS}]*$")
+]
 bearer = HTTPBearer(auto_error=False, description="An API key issued by the operator (docs/service.md).")
 
 

@@ -37,12 +37,15 @@ Mask = NDArray[np.bool_]
 # beyond the C0 controls and the space they are these (a test recomputes the list).
 _WIDE_SPACES = "\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _RE2_WIDE_SPACES = r"\x85\xa0\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
-#: A candidate id the schema accepts as it is: no surrounding space (strip would change it), no control character.
-_SAFE_ID_RE2 = rf"^[^\x00-\x20{_RE2_WIDE_SPACES}](?:[^\x00-\x1f]*[^\x00-\x20{_RE2_WIDE_SPACES}])?$"
-_SAFE_ID = re.compile(
-    f"[^\\x00-\\x20{_WIDE_SPACES}\\ud800-\\udfff](?:[^\\x00-\\x1f\\ud800-\\udfff]*"
-    f"[^\\x00-\\x20{_WIDE_SPACES}\\ud800-\\udfff])?"
-)
+#: A candidate id the schema accepts as it is (a subset: any other id goes to the row rule, which decides):
+#: no control character or line separator anywhere (core.schema.ID_CONTROLS), and first and last
+#: characters neither spaces (strip would change the id) nor invisible (core.schema.ID_BLANKS).
+_RE2_CONTROLS = r"\x00-\x1f\x7f-\x9f\x{2028}\x{2029}"
+_RE2_EDGE = rf"\x00-\x20\x7f-\xa0{_RE2_WIDE_SPACES}\x{{200b}}-\x{{200f}}\x{{2060}}-\x{{2064}}\x{{feff}}"
+_SAFE_ID_RE2 = rf"^[^{_RE2_EDGE}](?:[^{_RE2_CONTROLS}]*[^{_RE2_EDGE}])?$"
+_CONTROLS = "\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ud800-\\udfff"
+_EDGE = f"\\x00-\\x20\\x7f-\\xa0{_WIDE_SPACES}\\u200b-\\u200f\\u2060-\\u2064\\ufeff\\ud800-\\udfff"
+_SAFE_ID = re.compile(f"[^{_EDGE}](?:[^{_CONTROLS}]*[^{_EDGE}])?")
 _MAX_ID_LENGTH = 128
 #: Plain ASCII decimals, a subset of what coerce_row reads as seconds (it also reads non-ASCII digits).
 _PLAIN_DECIMAL_RE2 = r"^[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)$"
