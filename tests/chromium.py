@@ -190,6 +190,15 @@ class Page:
         path.write_bytes(base64.b64decode(data))
         return width, height
 
+    def emulate(self, *, font_size: int | None = None, media: str | None = None) -> None:
+        """Set the default font size (as a reader who enlarges text does) and the CSS media (``print``)."""
+        if font_size is not None:
+            self._browser.call(
+                "Page.setFontSizes", {"fontSizes": {"standard": font_size, "fixed": font_size}}, self._session
+            )
+        if media is not None:
+            self._browser.call("Emulation.setEmulatedMedia", {"media": media}, self._session)
+
     def close(self) -> None:
         """Close the tab."""
         self._browser.call("Target.closeTarget", {"targetId": self._target})

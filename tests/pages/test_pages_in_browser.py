@@ -528,3 +528,70 @@ def test_every_shortlist_column_is_in_view_on_a_1024_px_laptop(browser, results,
     finally:
         page.close()
     assert seen["table"] <= seen["box"], seen
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_the_shortlist_cards_keep_their_values_on_a_phone_with_large_text(browser, results, tmp_path, language):
+    """WCAG 1.4.4 and 1.4.10 at 320 px with text at twice its size: the labels had a fixed width and pushed
+    every value out of its card, leaving labels with no values."""
+    path = tmp_path / f"shortlist-{language}.html"
+    path.write_text(_shortlist_page(language)(results, "ordinary"), encoding="utf-8")
+    page = browser.open(path, width=320)
+    try:
+        page.emulate(font_size=32)
+        seen = page.evaluate(
+            """(function () {
+              var out = [], width = window.innerWidth;
+              var rows = document.querySelectorAll("#shortlist tbody tr");
+              Array.prototype.slice.call(rows, 0, 3).forEach(function (row) {
+                Array.prototype.forEach.call(row.querySelectorAll("td"), function (cell) {
+                  if (getComputedStyle(cell).display === "none") { return; }
+                  var range = document.createRange(); range.selectNodeContents(cell);
+                  var box = range.getBoundingClientRect(), card = row.getBoundingClientRect();
+                  if (box.width > 0 && (box.right > card.right + 1 || box.right > width + 1)) {
+                    out.push(cell.getAttribute("data-label") + ": " + Math.round(box.right));
+                  }
+                });
+              });
+              var wide = Array.prototype.filter.call(document.querySelectorAll("body *"), function (el) {
+                return el.getBoundingClientRect().right > width + 1;
+              }).map(function (el) { return el.tagName + " " + (el.textContent || "").slice(0, 30); });
+              return { outside: out, scroll: document.documentElement.scrollWidth, wide: wide.slice(0, 8),
+                       font: getComputedStyle(document.body).fontSize };
+            })()"""
+        )
+    finally:
+        page.close()
+    assert seen["font"] != "16px", seen
+    assert seen["outside"] == [] and seen["scroll"] <= 320, seen
+
+
+@pytest.mark.parametrize("name", ["shortlist-en", "audit"])
+def test_printed_pages_unroll_their_tables_open_their_sections_and_drop_screen_controls(
+    browser, results, tmp_path, name
+):
+    """On paper a table cut at the page edge lost the shortlist's human-review column and the audit's tests,
+    and closed sections printed closed (an accessibility trial printed them to PDF)."""
+    path = tmp_path / f"{name}.html"
+    path.write_text(PAGES[name](results, "ordinary"), encoding="utf-8")
+    page = browser.open(path, width=1024)
+    try:
+        page.emulate(media="print")
+        seen = page.evaluate(
+            """(function () {
+              var boxes = document.querySelectorAll(".table-scroll, .table-wrap, .chart-wrap, .scroll");
+              var scrolling = Array.prototype.filter.call(boxes, function (box) {
+                return getComputedStyle(box).overflowX !== "visible";
+              }).length;
+              var closed = Array.prototype.filter.call(document.querySelectorAll("details:not([open])"), function (d) {
+                var inner = d.querySelector(":scope > :not(summary)");
+                return inner && inner.getBoundingClientRect().height === 0;
+              }).length;
+              var controls = document.getElementById("controls");
+              return { scrolling: scrolling, closed: closed, details: document.querySelectorAll("details").length,
+                       controls: controls ? getComputedStyle(controls).display : "none" };
+            })()"""
+        )
+    finally:
+        page.close()
+    assert seen["scrolling"] == 0 and seen["closed"] == 0 and seen["controls"] == "none", seen
