@@ -207,3 +207,21 @@ def test_the_page_groups_counts_and_names_profiles_by_their_display_names():
     assert "2,000 resamples" in visible and "1,500" in visible and "1,200" in visible
     assert not re.findall(r"(?<![\d.,])\d{4,}(?![\d.,])", visible)
     assert "Hard Worker" in visible and "hard_worker" not in page
+
+
+def test_a_study_of_the_bundled_synthetic_outcomes_says_so_first(tmp_path):
+    """As the audit warns of its bundled demographics: the page read "clearly higher" from invented ratings."""
+    from profilefit.core.screening import Screener
+    from profilefit.data.batch import score_file
+    from profilefit.data.datasets import sample_export_path
+    from profilefit.evidence.validation import sample_outcomes_path, validate_files
+    from profilefit.evidence.validation._study import SAMPLE_OUTCOMES_NOTE
+
+    results = tmp_path / "results.csv"
+    score_file(sample_export_path(), results, screener=Screener.load())
+    study = validate_files(results, sample_outcomes_path(), "resolution_rating")
+    assert study.notes[0] == SAMPLE_OUTCOMES_NOTE
+    own = tmp_path / "our-outcomes.csv"
+    lines = sample_outcomes_path().read_text(encoding="utf-8").splitlines()
+    own.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # one row fewer: not the bundled file
+    assert SAMPLE_OUTCOMES_NOTE not in validate_files(results, own, "resolution_rating").notes

@@ -8,6 +8,7 @@ profile and per scale, expectancy tables, and differential prediction by group.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -478,9 +479,31 @@ def validate_files(
     from profilefit.evidence.audit import read_demographics
 
     table = None if demographics is None else read_demographics(demographics)
-    return validation_study(
+    study = validation_study(
         read_applicants(results, role=role),
         read_outcomes(outcomes, outcome),
         criterion_reliability=criterion_reliability,
         demographics=table,
     )
+    if _is_bundled_sample(outcomes):
+        study = dataclasses.replace(study, notes=(SAMPLE_OUTCOMES_NOTE, *study.notes))
+    return study
+
+
+#: The first note of a study of the bundled outcomes, as the audit warns of its bundled demographics.
+SAMPLE_OUTCOMES_NOTE = (
+    "The outcomes are profilefit's bundled synthetic file: invented ratings of simulated hires, not real people. "
+    "Every figure here, the Controllers' lead included, shows how the study reads, not how well the fit "
+    "predicts anything."
+)
+
+
+def _is_bundled_sample(outcomes: str | Path) -> bool:
+    """Whether ``outcomes`` is the bundled synthetic outcomes file (the same bytes)."""
+    from profilefit.evidence.validation._sample import sample_outcomes_path
+
+    path = Path(outcomes)
+    try:
+        return path.read_bytes() == sample_outcomes_path().read_bytes()
+    except OSError:
+        return False
