@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from profilefit.core.instrument import BLOCK_ANSWERS as BLOCK_ANSWERS_OF
 from profilefit.core.profiles import load_profiles
 from profilefit.core.screening import ScreeningResult
 from profilefit.core.validity import FLAG_IDS, ValidityFlags
@@ -606,3 +607,29 @@ def _forced_choice_flags(**one_candidate: float) -> ValidityFlags:
         forced_choice=True,
         **{name: np.array([value]) for name, value in one_candidate.items()},
     )
+
+
+@pytest.mark.parametrize("language", ["en", "nb"])
+def test_a_candidate_with_unscored_scales_is_not_placed_described_or_compared(language):
+    """13 of 24 blocks blank: the page named "most likely: Empathizer, 66 %" under a chart saying no profile is
+    named below 40 %, then described the profile and why it beat another, from probabilities leaning on means."""
+    from profilefit.core.screening import Screener
+    from profilefit.data.simulate import simulate_forced_choice
+
+    screener = Screener.load("reference-2.0")
+    sim = simulate_forced_choice(1, screener.instrument, seed=2)
+    record = {"candidate_id": "blank-13", "completion_seconds": 900}
+    for k, block in enumerate(screener.instrument.block_ids[13:], start=13):
+        record[block] = BLOCK_ANSWERS_OF[int(sim.blocks[0, k])]
+    result = screener.score(record)
+    assert result.profile == "undetermined" and any(scale.score is None for scale in result.scales)
+    labels = Labels(language, instrument=screener.instrument)
+    html = html_report(result, language=language, instrument=screener.instrument)
+    missing = sum(scale.score is None for scale in result.scales)
+    assert labels.t("not_placed_note", n=missing, total=len(result.scales)) in html
+    top = labels.profile(result.top_profile)
+    assert labels.t("most_likely_note", profile=top, probability="")[:12] not in html
+    assert labels.t("about_profile", profile="").strip()[:8] not in html
+    assert labels.t("why_profile", top="", second="").strip()[:8] not in html
+    text = text_report(result, language=language)
+    assert labels.t("not_placed_note", n=missing, total=len(result.scales))[:20] in text and "#####" not in text

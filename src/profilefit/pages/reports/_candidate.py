@@ -161,10 +161,14 @@ def text_report(
     lines.append("")
     profile = labels.t("undetermined") if result.profile == UNDETERMINED else labels.profile_named(result.profile)
     lines.append(f"{labels.t('profile')}: {profile}")
-    name_width = max(len(labels.profile(p)) for p in result.probabilities)
-    for profile_id, share in sorted(result.probabilities.items(), key=lambda item: -item[1]):
-        bar = "#" * round(30 * share)
-        lines.append(f"  {labels.profile(profile_id):<{name_width}}  {labels.percent(share):>6}  {bar}")
+    unscored = missing_scales(result, labels)
+    if result.profile == UNDETERMINED and unscored:  # as the HTML page: no probabilities that lean on means
+        lines.append(wrap(labels.t("not_placed_note", n=len(unscored), total=len(result.scales)), 2))
+    else:
+        name_width = max(len(labels.profile(p)) for p in result.probabilities)
+        for profile_id, share in sorted(result.probabilities.items(), key=lambda item: -item[1]):
+            bar = "#" * round(30 * share)
+            lines.append(f"  {labels.profile(profile_id):<{name_width}}  {labels.percent(share):>6}  {bar}")
     lines.append("")
     lines.append(f"{labels.t('chart_scales')}:")
     lines.append(wrap(f"{labels.t('norm_group')}: {labels.norm_group(result.norm_group)}", 2))
@@ -423,7 +427,13 @@ def _why_rows(result: ScreeningResult, labels: Labels) -> list[_WhyRow]:
 
 def _profile_view(result: ScreeningResult, labels: Labels) -> _ProfileView:
     top, second = result.top_profile, result.second_profile
-    if result.profile == UNDETERMINED:
+    # Undetermined because scales could not be scored: the probabilities then lean on the training means, so
+    # the page names no most likely profile, and neither describes it nor says why it beats another.
+    unplaced = result.profile == UNDETERMINED and bool(missing_scales(result, labels))
+    if unplaced:
+        name = labels.t("undetermined")
+        note = labels.t("not_placed_note", n=len(missing_scales(result, labels)), total=len(result.scales))
+    elif result.profile == UNDETERMINED:
         name = labels.t("undetermined")
         note = labels.t(
             "most_likely_note", profile=isolate(labels.profile(top)), probability=labels.percent(result.confidence)
@@ -436,7 +446,7 @@ def _profile_view(result: ScreeningResult, labels: Labels) -> _ProfileView:
             runner_up=isolate(labels.profile(second)),
             runner_up_probability=labels.percent(result.probabilities.get(second, 0.0)),
         )
-    description = labels.profile_description(top)
+    description = "" if unplaced else labels.profile_description(top)
     return _ProfileView(
         summary_label=labels.t("profile_short" if result.profile == UNDETERMINED else "profile"),
         summary_name=name,
@@ -445,7 +455,7 @@ def _profile_view(result: ScreeningResult, labels: Labels) -> _ProfileView:
         about_heading=labels.t("about_profile", profile=isolate(labels.profile_named(top))) if description else "",
         description=description,
         why_heading=labels.t("why_profile", top=isolate(labels.profile(top)), second=isolate(labels.profile(second))),
-        why_rows=_why_rows(result, labels),
+        why_rows=[] if unplaced else _why_rows(result, labels),
     )
 
 
