@@ -92,13 +92,28 @@ def test_two_workers_share_the_port_take_even_shares_and_every_score_is_logged(t
 
         # 20 keep-alive connections, one after another: each worker takes its share (the kernel's
         # SO_REUSEPORT hash gave one worker up to 34 of 50; a plain shared socket, the first awake all).
-        for number in range(20):
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            connection.request("POST", "/v1/score", json.dumps({"candidate_id": f"k{number}"}), headers)
-            assert connection.getresponse().read() and connection.sock is not None
-            kept.append(connection)
-        held = sorted(count for count in connections_by_process(port, server.pid).values() if count)
-        assert len(held) == 2 and sum(held) == 20 and held[0] >= 8, held
+        # A worker whose event loop has not turned for 0.1 s is left nothing (BALANCE_GRACE), so on a
+        # machine busy with other tests one round can come out 7/13 (it did, once, in CI): up to three
+        # rounds, of which one must be even. A balancer that does not balance fails all three.
+        rounds = []
+        for attempt in range(3):
+            for number in range(20):
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection.request("POST", "/v1/score", json.dumps({"candidate_id": f"k{attempt}-{number}"}), headers)
+                assert connection.getresponse().read() and connection.sock is not None
+                kept.append(connection)
+            held = sorted(count for count in connections_by_process(port, server.pid).values() if count)
+            rounds.append(held)
+            assert len(held) == 2 and sum(held) == 20, held
+            if held[0] >= 8:
+                break
+            for connection in kept:
+                connection.close()
+            kept.clear()
+            settled = time.monotonic() + 15  # until the workers have let the closed connections go
+            while sum(connections_by_process(port, server.pid).values()) and time.monotonic() < settled:
+                time.sleep(0.1)
+        assert rounds[-1][0] >= 8, rounds
     finally:
         for connection in kept:
             connection.close()
