@@ -416,6 +416,7 @@ _INSPECT = r"""
   }).map(function (b) { return b.textContent; });
   return {
     scrollWidth: doc.scrollWidth, innerWidth: window.innerWidth, lang: doc.lang, title: document.title,
+    mains: all("main").length,
     pwned: window.__pwned === true, handlers: handlers, scripts: all("script").length,
     injected: all("*").filter(function (el) { return %(tags)s.indexOf(el.tagName) >= 0; }).length,
     charts: all("svg, figure.chart, [role=img]").map(function (el) {
@@ -441,6 +442,7 @@ def test_page_in_chromium(browser, results, tmp_path, name, kind, width):
         page.close()
 
     assert seen["lang"], "the page has no lang"
+    assert seen["mains"] == 1, "a page has one main landmark (a screen reader's way to the content)"
     assert not seen["pwned"] and seen["handlers"] == [] and seen["injected"] == 0, seen
     assert seen["scripts"] == html.count("<script>"), "a script element came from the input"
     assert all(chart["alternative"].strip() for chart in seen["charts"]), seen["charts"]
