@@ -302,21 +302,7 @@ def test_flag_details_and_the_norm_group_are_translated(results, language):
 
 def test_every_flag_detail_profilefit_writes_is_read_back_in_every_language():
     """Rule: the English details of profilefit.core.validity and the patterns of the reports stay in step."""
-    import numpy as np
-
-    flags = ValidityFlags(
-        flags=np.ones((1, len(FLAG_IDS)), dtype=bool),
-        longest_run=np.array([14]),
-        modal_count=np.array([30]),
-        failed_checks=np.array([2]),
-        seconds=np.array([95.0]),
-        minimum_seconds=180.0,
-        contradictory_scales=np.array([3]),
-        missing_items=np.array([7]),
-        n_items=48,
-        idealised_index=np.array([0.875]),
-        virtue_claims=np.array([4]),
-    )
+    flags = _agreement_flags(failed_checks=2, virtue_claims=4)
     for language in LANGUAGES:
         labels = Labels(language)
         for flag in FLAG_IDS:
@@ -332,21 +318,7 @@ def test_every_flag_detail_profilefit_writes_is_read_back_in_every_language():
 @pytest.mark.parametrize("count", [1, 2])
 def test_a_count_s_noun_is_in_its_number_and_no_language_writes_brackets(count):
     """Rule: "1 improbable virtue", "2 improbable virtues"; no "virtue(s)" or "dyd(er)" in any language."""
-    import numpy as np
-
-    flags = ValidityFlags(
-        flags=np.ones((1, len(FLAG_IDS)), dtype=bool),
-        longest_run=np.array([14]),
-        modal_count=np.array([30]),
-        failed_checks=np.array([count]),
-        seconds=np.array([95.0]),
-        minimum_seconds=180.0,
-        contradictory_scales=np.array([3]),
-        missing_items=np.array([7]),
-        n_items=48,
-        idealised_index=np.array([0.875]),
-        virtue_claims=np.array([count]),
-    )
+    flags = _agreement_flags(failed_checks=count, virtue_claims=count)
     noun = {1: ("improbable virtue claimed", "attention check that"), 2: ("improbable virtues", "attention checks")}
     assert noun[count][0] in flags.detail(0, "idealised")
     assert noun[count][1] in flags.detail(0, "failed_attention_check")
@@ -372,6 +344,25 @@ def test_a_detail_written_before_counts_were_in_their_number_is_still_read(langu
     )
     english = labels.t("flag_detail_english", detail="").split(":")[0]
     assert language == "en" or english not in labels.flag_detail("idealised", old)
+
+
+def _agreement_flags(*, failed_checks: int, virtue_claims: int) -> ValidityFlags:
+    """One 1.2 candidate with every flag raised, and these two counts."""
+    import numpy as np
+
+    return ValidityFlags(
+        flags=np.ones((1, len(FLAG_IDS)), dtype=bool),
+        longest_run=np.array([14]),
+        modal_count=np.array([30]),
+        failed_checks=np.array([failed_checks]),
+        seconds=np.array([95.0]),
+        minimum_seconds=180.0,
+        contradictory_scales=np.array([3]),
+        missing_items=np.array([7]),
+        n_items=48,
+        idealised_index=np.array([0.875]),
+        virtue_claims=np.array([virtue_claims]),
+    )
 
 
 def _numbers(detail: str, flag: str) -> dict[str, str]:

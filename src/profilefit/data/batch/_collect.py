@@ -17,7 +17,7 @@ import numpy as np
 from profilefit.core.instrument import Instrument
 from profilefit.core.scoring import Responses
 from profilefit.data.batch._readers import DEFAULT_CHUNK_SIZE, open_source
-from profilefit.data.batch._score import _warn
+from profilefit.data.batch._score import _drop_duplicates, _ScoredIds, _warn
 from profilefit.data.batch._validate import RawChunk, validate_chunk
 from profilefit.exceptions import ColumnError
 
@@ -106,7 +106,7 @@ def collect_responses(
     )
     _warn(source)
     parts, labels, rejects, rows_read, label_found = [], [], [], 0, False
-    first_rows: dict[str, int] = {}  # with first_id_only: each id's first valid row
+    first_ids = _ScoredIds()  # with first_id_only: each id's first valid row
     for raw in source.chunks:
         chunk_labels = None
         if label_column is not None:
@@ -115,10 +115,11 @@ def collect_responses(
             if raw.tabular and not found:  # a table's header names its columns: refuse it before any row
                 raise _no_label_column(source.name, label_column)
         validated = validate_chunk(instrument, raw)
+        if first_id_only:  # the rule profilefit score applies, by the same code
+            validated, _ = _drop_duplicates(validated, first_ids, kept_as="used")
         rows_read += validated.n_read
         rejects += validated.rejects
         responses, rows = validated.responses, validated.rows
-        mine_kept: list[str] = []
         if chunk_labels is not None:
             mine = [chunk_labels[row - raw.first_row] for row in rows.tolist()]
             labelled = np.flatnonzero([label != "" for label in mine])
@@ -133,14 +134,7 @@ def collect_responses(
                     }
                 )
             responses = responses.take(labelled)
-            rows = rows[labelled]
-            mine_kept = [mine[k] for k in labelled.tolist()]
-        if first_id_only:
-            kept = _first_of_each_id(responses.candidate_ids.tolist(), rows.tolist(), first_rows, rejects)
-            if len(kept) < len(responses):
-                responses = responses.take(np.asarray(kept, dtype=np.intp))
-                mine_kept = [mine_kept[k] for k in kept] if chunk_labels is not None else mine_kept
-        labels += mine_kept
+            labels += [mine[k] for k in labelled.tolist()]
         parts.append(responses)
     _warn(source, late=True)
     if label_column is not None and rows_read and not label_found:
@@ -148,29 +142,6 @@ def collect_responses(
     rejects.sort(key=lambda record: record["row"])
     collected = Responses.concatenate(parts) if parts else Responses.from_records(instrument, [])
     return CollectedResponses(collected, labels if label_column is not None else None, rejects, rows_read, source.name)
-
-
-def _first_of_each_id(
-    ids: list[str], rows: list[int], first_rows: dict[str, int], rejects: list[dict[str, Any]]
-) -> list[int]:
-    """Positions of the rows whose id no earlier row had; each other row is added to ``rejects``."""
-    kept = []
-    for k, (candidate, row) in enumerate(zip(ids, rows, strict=True)):
-        first = first_rows.setdefault(candidate, row)
-        if first == row:
-            kept.append(k)
-        else:
-            rejects.append(
-                {
-                    "row": row,
-                    "candidate_id": candidate,
-                    "field": "candidate_id",
-                    "value": candidate,
-                    "reason": f"duplicate candidate id: row {first} has the same id and is used; only the first "
-                    "valid row of an id is used",
-                }
-            )
-    return kept
 
 
 def _no_label_column(source: str, label_column: str) -> ColumnError:

@@ -166,8 +166,13 @@ def _merge(
     return keys, rows
 
 
-def _drop_duplicates(chunk: ValidatedChunk, scored: _ScoredIds) -> tuple[ValidatedChunk, int]:
-    """Reject valid rows whose id an earlier row already took; return the chunk and how many."""
+def _drop_duplicates(
+    chunk: ValidatedChunk, scored: _ScoredIds, *, kept_as: str = "scored"
+) -> tuple[ValidatedChunk, int]:
+    """Reject valid rows whose id an earlier row already took; return the chunk and how many.
+
+    ``kept_as`` is what the first row is for, as the reason says it ("scored"; "used" by training and calibration).
+    """
     n = len(chunk.responses)
     if not n:
         return chunk, 0
@@ -202,8 +207,8 @@ def _drop_duplicates(chunk: ValidatedChunk, scored: _ScoredIds) -> tuple[Validat
             "candidate_id": ids[k],
             "field": "candidate_id",
             "value": ids[k],
-            "reason": f"duplicate candidate id: row {int(first[k])} has the same id and is scored; "
-            "only the first valid row of an id is scored",
+            "reason": f"duplicate candidate id: row {int(first[k])} has the same id and is {kept_as}; "
+            f"only the first valid row of an id is {kept_as}",
         }
         for k in duplicates
     ]

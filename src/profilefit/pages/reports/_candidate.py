@@ -429,10 +429,11 @@ def _profile_view(result: ScreeningResult, labels: Labels) -> _ProfileView:
     top, second = result.top_profile, result.second_profile
     # Undetermined because scales could not be scored: the probabilities then lean on the training means, so
     # the page names no most likely profile, and neither describes it nor says why it beats another.
-    unplaced = result.profile == UNDETERMINED and bool(missing_scales(result, labels))
+    unscored = missing_scales(result, labels) if result.profile == UNDETERMINED else []
+    unplaced = bool(unscored)
     if unplaced:
         name = labels.t("undetermined")
-        note = labels.t("not_placed_note", n=len(missing_scales(result, labels)), total=len(result.scales))
+        note = labels.t("not_placed_note", n=len(unscored), total=len(result.scales))
     elif result.profile == UNDETERMINED:
         name = labels.t("undetermined")
         note = labels.t(
