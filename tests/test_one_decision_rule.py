@@ -557,7 +557,7 @@ def test_a_question_posted_twice_on_the_candidate_page_is_refused_not_read_as_th
     page = client.post(
         str(form.action), content=body.encode(), headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
-    assert page.status_code == 400 and f'href="#q-{names[0]}"' in page.text
+    assert page.status_code == 400 and f'href="#{names[0]}-1"' in page.text
     service = client.app.state.service
     with service.sessions() as session:
         assert service.next_page(service.load(session, created["invitation_id"])) == 0

@@ -183,7 +183,7 @@ def test_the_error_summary_numbers_questions_as_the_page_does(http):
     page = http.post(f"/take/{token}/page/1", data=posted)
     assert page.status_code == 400
     summary = re.search(r'<div class="error-summary".*?</div>', page.text, re.S).group(0)
-    listed = re.findall(r'href="#q-([^"]+)">(\d+)\. ', summary)
+    listed = re.findall(r'href="#([^"-]+)-1">(\d+)\. ', summary)
     assert listed == [(ids[0], str(first + 1)), (ids[2], str(first + 3))]
     for question, number in listed:  # the same number as the question's own legend
         assert re.search(rf'id="q-{question}".*?<span class="number">{number}\.</span>', page.text, re.S)

@@ -195,7 +195,8 @@ def test_a_page_with_a_missing_answer_is_shown_again_with_errors(http):
     page = http.post(str(form.action), data=posted)
     assert page.status_code == 400
     assert 'role="alert"' in page.text and 'aria-invalid="true"' in page.text
-    assert f'href="#q-{names[0]}"' in page.text and f'href="#q-{names[2]}"' in page.text
+    # Each problem links to its question's first radio, which the link then puts in focus.
+    assert f'href="#{names[0]}-1"' in page.text and f'href="#{names[2]}-1"' in page.text
     assert f'id="{names[1]}-3" name="{names[1]}" value="3" checked' in page.text  # what was given stays chosen
 
 

@@ -287,3 +287,43 @@ def test_at_320_px_with_200_percent_text_nothing_scrolls_sideways_and_a_refused_
             assert tab.settled("document.activeElement.id") == "errors", language
             assert tab.run("document.title").startswith(f"{word}: "), tab.run("document.title")
             assert tab.run("document.documentElement.scrollWidth") <= 320, (language, "refused block page")
+
+
+def test_an_error_link_focuses_the_radio_to_mark_and_previous_page_brings_the_marks_back(server):
+    """WCAG 3.3.1 and 2.4.3: a problem's link lands on the radio to mark, the block's heading in view; WCAG
+    3.3.4: "Previous page" shows the page before with its marks, and going on again keeps them."""
+    browser_path = require_chromium()
+    invitation = api(server, "POST", "/v1/invitations", {"candidate_id": "browser-back", "language": "sv"})
+    mark_all = (
+        "for (const b of new Set(Array.from(document.querySelectorAll('input[type=radio]'),"
+        " r => r.name.split('_')[0]))) {"
+        " document.getElementById(b + '-most-c').click(); document.getElementById(b + '-least-a').click(); }"
+    )
+    with Chromium(browser_path) as browser:
+        tab = Tab(browser, 390, 844)
+        tab.go(invitation["test_url"])
+        tab.run("document.getElementById('consent').click()")
+        tab.click_and_wait("button[type=submit]")
+        assert tab.run("document.querySelector('button[value=back]')") is None  # the first page: no way back
+        tab.run("document.getElementById('b01-most-b').click()")  # one mark of the first block only
+        tab.click_and_wait("button[type=submit]")
+        assert tab.settled("document.activeElement.id") == "errors"
+        tab.run("document.querySelector('#errors a').click()")
+        assert tab.settled("document.activeElement.id") == "b01-least-a"  # the mark still missing
+        legend_top = tab.run("document.querySelector('#q-b01 .least > legend').getBoundingClientRect().top")
+        assert 0 <= legend_top < 844, legend_top  # the mark's heading ("Least like me") is on screen above it
+        tab.run(mark_all)
+        tab.click_and_wait("button[type=submit]")
+        assert tab.run("document.querySelector('form').action").endswith("/page/1")
+        tab.run("document.getElementById('b05-most-b').click(); document.getElementById('b05-least-c').click()")
+        tab.click_and_wait("button[value=back]")
+        assert tab.run("document.querySelector('form').action").endswith("/page/0")
+        checked = tab.run("Array.from(document.querySelectorAll('input:checked'), r => r.id).join(' ')")
+        assert checked.split() == [f"b0{k}-{mark}" for k in range(1, 5) for mark in ("most-c", "least-a")]
+        assert tab.run("document.title").startswith("Sida 1 av ")
+        tab.click_and_wait("button[type=submit]")  # on again: page 2, its one block marked kept
+        assert tab.run("document.querySelector('form').action").endswith("/page/1")
+        kept = tab.run("Array.from(document.querySelectorAll('input:checked'), r => r.id).join(' ')")
+        assert kept == "b05-most-b b05-least-c"
+        tab.screenshot("second-page-390.png")
+        assert tab.run("document.documentElement.scrollWidth") <= 390

@@ -153,6 +153,106 @@ def test_a_2_0_invitation_goes_from_invited_to_submitted_and_scores_as_every_oth
     assert one.status_code == 200 and one.json() == library.model_dump(mode="json")
 
 
+def test_the_candidate_goes_back_finds_the_marks_saved_changes_one_and_comes_forward(http, models):
+    """docs/service.md: every page but the first can go back one; what was marked is kept both ways."""
+    created = invite(http, language="nb")
+    token, page = consent(http, created["test_url"], "nb")
+    pages = service(http).current.pages
+    answers = answers_2()
+    assert 'value="back"' not in page.text  # the first page has no way back
+    for number in (0, 1):
+        http.post(f"/take/{token}/page/{number}", data={**marks(answers, pages[number]), "lang": "nb"})
+    third = http.get(f"/take/{token}")
+    assert support.parse(third.text).action.endswith("/page/2")
+    assert '<button type="submit" name="go" value="back" class="secondary">Forrige side</button>' in third.text
+    # Half of page 3 marked, then back: the marks given are kept, page 2 comes with its saved marks.
+    partial = dict(list(marks(answers, pages[2]).items())[:3])
+    back = http.post(f"/take/{token}/page/2", data={**partial, "go": "back", "lang": "nb"}, follow_redirects=False)
+    assert back.status_code == 303 and back.headers["location"] == f"/take/{token}/page/1"
+    shown = http.get(back.headers["location"])
+    assert shown.status_code == 200 and support.parse(shown.text).action.endswith("/page/1")
+    assert Checked.of(shown.text) == marks(answers, pages[1])
+    assert f'href="/take/{token}/page/1?lang=sv"' in shown.text  # another language stays on this page
+    assert '<html lang="sv">' in http.get(f"/take/{token}/page/1?lang=sv").text
+    # One block changed on page 2 and saved: on to page 3, the first unanswered one, its marks still there.
+    block = next(question for question in pages[1] if question in INSTRUMENT_2.block_ids)
+    answers[block] = next(answer for answer in BLOCK_ANSWERS if answer != answers[block])
+    onward = http.post(f"/take/{token}/page/1", data={**marks(answers, pages[1])}, follow_redirects=False)
+    assert onward.status_code == 303 and onward.headers["location"] == f"/take/{token}"
+    again = http.get(onward.headers["location"])
+    assert support.parse(again.text).action.endswith("/page/2") and Checked.of(again.text) == partial
+    for number in range(2, len(pages)):
+        page = http.post(f"/take/{token}/page/{number}", data=marks(answers, pages[number]))
+    assert page.status_code == 200 and "Tack" in page.text  # the language chosen last (sv)
+    status = status_of(http, created["invitation_id"])
+    with service(http).sessions() as session:
+        assessment = service(http).assessment(service(http).load(session, created["invitation_id"]))
+    assert {key: assessment[key] for key in answers} == answers  # the changed block as changed
+    assert status["result"] == Screener(models[1], role="complex-case").score(assessment).model_dump(mode="json")
+
+
+def test_a_page_not_reached_cannot_be_opened_and_the_last_page_is_sent_only_by_the_candidate(http):
+    created = invite(http)
+    token, _ = consent(http, created["test_url"])
+    pages = service(http).current.pages
+    answers = answers_2()
+    http.post(f"/take/{token}/page/0", data=marks(answers, pages[0]))
+    for address in ("/page/2", "/page/99", "/page/x", "/page/-1", "/page/\u0662", "/page/0000002", "/page/1.0"):
+        skipped = http.get(f"/take/{token}{address}", follow_redirects=False)
+        assert skipped.status_code == 303 and skipped.headers["location"] == f"/take/{token}", address
+    assert http.get(f"/take/{token}/page/0").status_code == 200  # gone back to
+    assert http.get(f"/take/{token}/page/1").status_code == 200  # the page being answered
+    # "Back" from the first page is a save like any other: there is no page before it.
+    assert http.post(f"/take/{token}/page/0", data={"go": "back"}, follow_redirects=False).status_code == 400
+    for number in range(1, len(pages) - 1):
+        http.post(f"/take/{token}/page/{number}", data=marks(answers, pages[number]), follow_redirects=False)
+    # The last page answered too, but left by "back": every page is answered, and nothing is sent until the
+    # candidate sends it.
+    last = len(pages) - 1
+    back = http.post(f"/take/{token}/page/{last}", data={"go": "back", **marks(answers, pages[last])})
+    assert back.status_code == 200 and support.parse(back.text).action.endswith(f"/page/{last - 1}")
+    assert status_of(http, created["invitation_id"])["status"] == "started"
+    onward = http.post(f"/take/{token}/page/{last - 1}", data=marks(answers, pages[last - 1]), follow_redirects=False)
+    assert onward.headers["location"] == f"/take/{token}/page/{last}"  # answered, so shown again by its address
+    reopened = http.get(f"/take/{token}")  # the link opened again: the last page, its marks checked
+    assert support.parse(reopened.text).action.endswith(f"/page/{last}")
+    assert Checked.of(reopened.text) == marks(answers, pages[last])
+    assert status_of(http, created["invitation_id"])["status"] == "started"
+    assert "Thank you" in http.post(f"/take/{token}/page/{last}", data=marks(answers, pages[last])).text
+    assert status_of(http, created["invitation_id"])["status"] == "completed"
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_property_whatever_the_way_back_and_forth_the_result_scores_the_last_marks_saved(http, models, data):
+    """Rule: going back and forth changes nothing but what the candidate changed; the score is of the last marks."""
+    created = invite(http, candidate="walker")
+    token, page = consent(http, created["test_url"])
+    pages = service(http).current.pages
+    answers = answers_2()
+    for _ in range(60):
+        number = int(support.parse(page.text).action.rsplit("/", 1)[1])
+        ids = pages[number]
+        for question in ids:  # the candidate may change anything on the page shown
+            if question in INSTRUMENT_2.block_ids and data.draw(st.booleans(), label="change"):
+                answers[question] = data.draw(st.sampled_from(BLOCK_ANSWERS), label=question)
+        back = number > 0 and data.draw(st.booleans(), label="back")
+        going = {"go": "back"} if back else {}
+        page = http.post(f"/take/{token}/page/{number}", data={**marks(answers, ids), **going})
+        assert page.status_code == 200, page.text
+        if "Thank you" in page.text:
+            break
+    else:
+        for number in range(len(pages)):  # a long walk: finish it page by page
+            page = http.post(f"/take/{token}/page/{number}", data=marks(answers, pages[number]))
+        assert "Thank you" in page.text
+    status = status_of(http, created["invitation_id"])
+    with service(http).sessions() as session:
+        assessment = service(http).assessment(service(http).load(session, created["invitation_id"]))
+    assert {key: assessment[key] for key in answers} == answers
+    assert status["result"] == Screener(models[1], role="complex-case").score(assessment).model_dump(mode="json")
+
+
 def test_an_invitation_made_before_the_migration_completes_and_scores_on_1_2(tmp_path, models):
     """A row written under revision 0003 (no version column) is 1.2's after 0004, and finishes on 1.2."""
     settings_ = support.settings(tmp_path)
@@ -216,8 +316,8 @@ def test_most_equal_to_least_is_refused_naming_the_block_in_the_candidates_langu
     refused = http.post(f"/take/{token}/page/0", data={**posted, "lang": lang})
     assert refused.status_code == 400
     summary = re.search(r'<div class="error-summary".*?</div>', refused.text, re.S).group(0)
-    assert f'<a href="#q-b02">{named} {message}' in summary
-    assert "#q-b01" not in summary  # only the block with the problem
+    assert f'<a href="#b02-most-a">{named} {message}' in summary
+    assert "#b01" not in summary  # only the block with the problem
     assert 'id="q-b02" class="question block" aria-invalid="true"' in refused.text
     assert status_of(http, created["invitation_id"])["pages_answered"] == 0  # nothing saved
 
@@ -229,6 +329,7 @@ def test_a_block_with_one_mark_missing_is_refused_and_the_marks_given_stay_check
     del posted["b03_least"]
     refused = http.post(f"/take/{token}/page/0", data={**posted, "lang": "en"})
     assert refused.status_code == 400 and "Group 3 of 24: Choose one statement that is most like you" in refused.text
+    assert 'href="#b03-least-a"' in refused.text  # the summary leads to the mark still missing
     checked = Checked.of(refused.text)
     assert checked == {name: value for name, value in posted.items()}  # every mark given is shown again
 

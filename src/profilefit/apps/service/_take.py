@@ -237,7 +237,13 @@ def take_router(service: AssessmentService) -> APIRouter:
         lang: str,
         problems: dict[str, str] | None = None,
         posted: dict[str, str] | None = None,
+        *,
+        revisited: bool = False,
     ) -> HTMLResponse:
+        """Page ``number`` of the invitation's questions; ``revisited`` when it is an earlier page shown again.
+
+        A revisited page keeps its own address for the language links, so switching language stays on it.
+        """
         words = service.texts[lang]
         edition = service.edition(invitation)
         pages = edition.pages
@@ -285,7 +291,7 @@ def take_router(service: AssessmentService) -> APIRouter:
             "page.html",
             lang,
             400 if problems else 200,
-            here=f"/take/{token}",
+            here=f"/take/{token}/page/{number}" if revisited else f"/take/{token}",
             instrument=edition.instrument,
             heading=words["progress"].format(page=number + 1, pages=len(pages)),
             progress=words["progress"].format(page=number + 1, pages=len(pages)),
@@ -300,6 +306,8 @@ def take_router(service: AssessmentService) -> APIRouter:
             instruction=instruction,
             action=f"/take/{token}/page/{number}",
             button=words["finish" if last else "continue"],
+            # Every page but the first can go back one; what was marked on this page is kept.
+            back=words["back"] if number > 0 else None,
             # Until when the link works: the date the invitation e-mail gives (UTC).
             saved_note=words["saved_note"].format(expires=invitation.expires_at.strftime("%Y-%m-%d")),
         )
@@ -321,9 +329,12 @@ def take_router(service: AssessmentService) -> APIRouter:
             if invitation.consented_at is None:
                 return consent_page(token, invitation, lang)
             number = service.next_page(invitation)
-            if number >= len(service.edition(invitation).pages):  # every page answered but not submitted: submit now
-                return finish(session, token, invitation, lang, None)
+            pages = len(service.edition(invitation).pages)
             service.open_page(session, invitation)
+            if number >= pages:
+                # Every page answered but not sent (the candidate went back from the last page, or finishing
+                # failed): the last page with its marks, so that the candidate is the one who sends.
+                return question_page(token, invitation, pages - 1, lang, revisited=True)
             return question_page(token, invitation, number, lang)
 
     @router.post("/take/{token}/consent")
@@ -382,9 +393,20 @@ def take_router(service: AssessmentService) -> APIRouter:
                     if closed.completed
                     else said("invalid", lang, 404)
                 )
+            pages = len(service.edition(invitation).pages)
+            following = service.next_page(invitation)
+            if posted.get("go") == "back" and number > 0:
+                # Back one page: what was marked well here is kept (a missing mark is not a problem yet), and
+                # this page is shown again, marks checked, when the candidate comes forward to it.
+                return RedirectResponse(f"/take/{token}/page/{number - 1}", 303, headers=PAGE_HEADERS)
             if problems:
-                return question_page(token, invitation, number, lang, problems, posted)
-            if service.next_page(invitation) < len(service.edition(invitation).pages):
+                return question_page(token, invitation, number, lang, problems, posted, revisited=number < following)
+            if number + 1 < pages:
+                # The page after this one: the first unanswered page is the link itself; an answered one (the
+                # candidate went back) is shown again with its marks, one page at a time, as it was first.
+                ahead = f"/take/{token}" if number + 1 >= following else f"/take/{token}/page/{number + 1}"
+                return RedirectResponse(ahead, 303, headers=PAGE_HEADERS)
+            if following < pages:  # the last page saved while an earlier one is unanswered: that one
                 return RedirectResponse(f"/take/{token}", 303, headers=PAGE_HEADERS)
             return finish(session, token, invitation, lang, background)
 
@@ -400,16 +422,13 @@ def take_router(service: AssessmentService) -> APIRouter:
         )
 
     def finish(
-        session: Session, token: str, invitation: Invitation, lang: str, background: BackgroundTasks | None
+        session: Session, token: str, invitation: Invitation, lang: str, background: BackgroundTasks
     ) -> Response:
         if service.submit(session, invitation) is None:  # another submission of the same link was first
             if service.state(session, invitation.id) is None:
                 return said("invalid", lang, 404)  # erased meanwhile
             return said("thanks", lang, 200, here=f"/take/{token}/done")
-        if background is not None:
-            background.add_task(service.notify, invitation)
-        else:
-            service.notify(invitation)
+        background.add_task(service.notify, invitation)
         return said("thanks", lang, 200, here=f"/take/{token}/done")
 
     @router.get("/take/{token}/done")
@@ -427,10 +446,32 @@ def take_router(service: AssessmentService) -> APIRouter:
         return guarded(service, request, None, work)
 
     @router.get("/take/{token}/consent")
-    @router.get("/take/{token}/page/{number}")
     def back_to_the_link(token: str, request: Request) -> Response:
         """A form's address opened as a link (a language link on a page answered after a post, a reload): the link."""
         return RedirectResponse(_again(token, request), 303, headers=PAGE_HEADERS)
+
+    @router.get("/take/{token}/page/{number}")
+    def earlier_page(token: str, number: str, request: Request) -> Response:
+        """A page the candidate has reached (gone back to, or a reload of one), its saved marks checked.
+
+        Any other page number (one not reached yet, or not a number) leads back to the link, which shows the
+        first unanswered page: a candidate can go back, never skip ahead.
+        """
+
+        def work() -> Response:
+            wanted = int(number) if number.isascii() and number.isdigit() and len(number) < 6 else -1
+            with service.sessions() as session:
+                invitation = opened(session, request, token)
+                if isinstance(invitation, Response):
+                    return invitation
+                reached = min(service.next_page(invitation), len(service.edition(invitation).pages) - 1)
+                if invitation.consented_at is None or not 0 <= wanted <= reached:
+                    return RedirectResponse(_again(token, request), 303, headers=PAGE_HEADERS)
+                lang = language(request, invitation, session)
+                service.open_page(session, invitation)
+                return question_page(token, invitation, wanted, lang, revisited=True)
+
+        return guarded(service, request, None, work)
 
     @router.get("/reports/{invitation_id}")
     def report(invitation_id: str, sig: str = "", lang: str = "en") -> Response:
