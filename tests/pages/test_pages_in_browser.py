@@ -414,9 +414,32 @@ _INSPECT = r"""
   var wrapped = all("th button").filter(function (b) {
     return b.getBoundingClientRect().height > 2.2 * parseFloat(getComputedStyle(b).fontSize);
   }).map(function (b) { return b.textContent; });
+  // Every table has a name (a screen reader's list of tables reads it), and every box that scrolls a table
+  // sideways can take the keyboard's focus (or no key could scroll it) and is named too.
+  function named(el) {
+    var label = (el.getAttribute("aria-label") || "").trim();
+    var by = (el.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean).map(function (id) {
+      var target = document.getElementById(id);
+      return target ? target.textContent.trim() : "";
+    }).join(" ").trim();
+    var caption = el.tagName === "TABLE" && el.caption ? el.caption.textContent.trim() : "";
+    return label || by || caption;
+  }
+  var unnamed = all("table").filter(function (table) { return !named(table); }).map(function (table) {
+    return table.outerHTML.slice(0, 80);
+  });
+  var unreachable = all("table").map(function (table) {
+    for (var el = table; el && el !== document.body; el = el.parentElement) {
+      var overflow = getComputedStyle(el).overflowX;
+      if (overflow === "auto" || overflow === "scroll") { return el; }
+    }
+    return null;
+  }).filter(function (box) {
+    return box && (box.tabIndex < 0 || !named(box));
+  }).map(function (box) { return box.outerHTML.slice(0, 80); });
   return {
     scrollWidth: doc.scrollWidth, innerWidth: window.innerWidth, lang: doc.lang, title: document.title,
-    mains: all("main").length,
+    mains: all("main").length, unnamed: unnamed, unreachable: unreachable,
     pwned: window.__pwned === true, handlers: handlers, scripts: all("script").length,
     injected: all("*").filter(function (el) { return %(tags)s.indexOf(el.tagName) >= 0; }).length,
     charts: all("svg, figure.chart, [role=img]").map(function (el) {
@@ -443,6 +466,8 @@ def test_page_in_chromium(browser, results, tmp_path, name, kind, width):
 
     assert seen["lang"], "the page has no lang"
     assert seen["mains"] == 1, "a page has one main landmark (a screen reader's way to the content)"
+    assert seen["unnamed"] == [], f"tables without a name: {seen['unnamed']}"
+    assert seen["unreachable"] == [], f"boxes scrolling a table that the keyboard cannot reach: {seen['unreachable']}"
     assert not seen["pwned"] and seen["handlers"] == [] and seen["injected"] == 0, seen
     assert seen["scripts"] == html.count("<script>"), "a script element came from the input"
     assert all(chart["alternative"].strip() for chart in seen["charts"]), seen["charts"]
