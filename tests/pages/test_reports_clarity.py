@@ -163,6 +163,13 @@ def test_a_result_that_needs_review_shows_its_fit_muted_with_review_first(review
     bands = [attrs["class"] for tag, attrs in page.elements if "band" in (attrs.get("class") or "").split()]
     assert bands == ["band band-muted"], "a coloured band under a red review box"
     assert any("muted" in (a.get("class") or "") and "fit-chart" in (a.get("class") or "") for _, a in page.elements)
+    # The profile rests on the same answers: it says "review first" too, its bars grey.
+    profiles = page.text_of(lambda tag, attrs: attrs.get("id") == "profiles")
+    assert labels.t("review_first") in profiles
+    assert any("muted" in (a.get("class") or "") and "profile-chart" in (a.get("class") or "") for _, a in page.elements)
+    text = text_report(reviewed, language=language)
+    profile_line = next(line for line in text.splitlines() if line.startswith(labels.t("profile") + ":"))
+    assert profile_line.endswith(labels.t("review_first").upper())
     calm = _Page(html_report(clear, language=language))
     assert labels.t("review_first") not in calm.body_text()
     assert [a["class"] for _, a in calm.elements if "band" in (a.get("class") or "").split()] == ["band band-strong"]

@@ -160,7 +160,8 @@ def text_report(
             lines += [wrap(f"{sign} {labels.reason(r)}", 4) for r in reasons] or [f"    {labels.t('no_reasons')}"]
     lines.append("")
     profile = labels.t("undetermined") if result.profile == UNDETERMINED else labels.profile_named(result.profile)
-    lines.append(f"{labels.t('profile')}: {profile}")
+    first = f"  {labels.t('review_first').upper()}" if result.needs_human_review else ""  # as the fit's line
+    lines.append(f"{labels.t('profile')}: {profile}{first}")
     unscored = missing_scales(result, labels)
     if result.profile == UNDETERMINED and unscored:  # as the HTML page: no probabilities that lean on means
         lines.append(wrap(labels.t("not_placed_note", n=len(unscored), total=len(result.scales)), 2))
