@@ -105,6 +105,26 @@ def test_a_set_organisation_is_named_as_given_in_every_language(http):
         assert names["organisation"] == names["Organisation"] == service(http).settings.organisation
 
 
+@pytest.mark.parametrize(("language", "asks"), [("en", "Questions or problems"), ("nb", "Spørsmål eller problemer")])
+def test_the_help_contact_stands_at_the_foot_of_every_candidate_page(tmp_path, language, asks):
+    """WCAG 3.2.6: where to ask for help, in the same place on every page, the error pages included."""
+    contact = "rekruttering@example.no, 22 00 00 00 (9\u201315)"
+    with support.client(tmp_path, help_contact=contact) as helped:
+        token = support.token_of(invite(helped, language=language)["test_url"])
+        pages = [helped.get(f"/take/{token}")]  # the consent page
+        pages.append(helped.post(f"/take/{token}/consent", data={"lang": language}))  # refused: no tick
+        pages.append(helped.post(f"/take/{token}/consent", data={"consent": "yes", "lang": language}))  # page 1
+        pages.append(helped.post(f"/take/{token}/page/0", data={"lang": language}))  # refused: nothing marked
+        pages.append(helped.get(f"/take/{token[:-3]}AAA?lang={language}"))  # a link that does not work
+        assert [page.status_code for page in pages] == [200, 400, 200, 400, 404]
+        for page in pages:
+            foot = page.text.split("</main>", 1)[1]
+            assert f'<footer class="help"><p>{asks}' in foot and html.escape(contact) in foot
+    with support.client(tmp_path / "without") as plain:
+        page = plain.get("/take/" + support.token_of(invite(plain, language=language)["test_url"]))
+        assert 'class="help"' not in page.text
+
+
 @pytest.fixture(scope="module")
 def unnamed(tmp_path_factory):
     from profilefit.apps.service._settings import DEFAULT_ORGANISATION, DEFAULT_PRIVACY_CONTACT

@@ -108,6 +108,27 @@ def test_send_test_answers_with_a_string_partner_interview_id_and_mails_the_link
     assert set(status) <= STATUS_KEYS and status["partner_status"] != "complete"
 
 
+def test_the_invitation_mail_ends_with_the_help_contact_when_one_is_set(tmp_path, inbox):
+    from profilefit.apps.service import Settings
+
+    handler, port = inbox
+    smtp = SmtpSettings(host="127.0.0.1", port=port, sender="tests@example.test", starttls=False)
+    assert Settings.from_env(
+        {"PROFILEFIT_SECRET_KEY": "s" * 32, "PROFILEFIT_HELP_CONTACT": " hr@x.test "}
+    ).help_contact == ("hr@x.test")
+    with support.client(tmp_path, smtp=smtp, help_contact="hr@example.test, 22 00 00 00") as helped:
+        before = len(handler.messages)
+        sent = helped.post(
+            "/greenhouse/send_test", json=send_test_body("complex-case.nb", "kh@example.test"), headers=GH
+        )
+        assert sent.status_code == 200, sent.text
+        [message] = handler.messages[before:]
+        text = message.get_payload(decode=True).decode()
+        assert text.rstrip().endswith(
+            "Spørsmål eller problemer med spørreskjemaet? \u2068hr@example.test, 22 00 00 00\u2069"
+        )
+
+
 def test_send_test_refuses_an_unknown_test_or_a_missing_email(http):
     unknown = http.post("/greenhouse/send_test", json=send_test_body("no-such.xx", "a@example.test"), headers=GH)
     assert unknown.status_code == 422

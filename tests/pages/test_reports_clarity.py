@@ -166,7 +166,9 @@ def test_a_result_that_needs_review_shows_its_fit_muted_with_review_first(review
     # The profile rests on the same answers: it says "review first" too, its bars grey.
     profiles = page.text_of(lambda tag, attrs: attrs.get("id") == "profiles")
     assert labels.t("review_first") in profiles
-    assert any("muted" in (a.get("class") or "") and "profile-chart" in (a.get("class") or "") for _, a in page.elements)
+    assert any(
+        "muted" in (a.get("class") or "") and "profile-chart" in (a.get("class") or "") for _, a in page.elements
+    )
     text = text_report(reviewed, language=language)
     profile_line = next(line for line in text.splitlines() if line.startswith(labels.t("profile") + ":"))
     assert profile_line.endswith(labels.t("review_first").upper())

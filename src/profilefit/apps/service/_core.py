@@ -347,6 +347,8 @@ class AssessmentService:
             minutes=f"{low}-{high}",
             expires=invitation.expires_at.strftime("%Y-%m-%d"),
         )
+        if self.settings.help_contact:  # where to ask, as at the foot of every page
+            body += "\n" + words["help_line"] + " " + isolate(self.settings.help_contact) + "\n"
         subject = words["mail_subject"].format(organisation=names["organisation"], Organisation=names["Organisation"])
         send_mail(self.settings.smtp, to=address, subject=subject, body=body)
 

@@ -121,6 +121,10 @@ class Settings:
         How often each worker runs the retention job (once at start, then at this interval); ``0``: never.
     organisation, privacy_contact : str
         Named on the candidate's privacy notice (GDPR Art. 13).
+    help_contact : str, default=""
+        Where a candidate asks for help (an e-mail address, a phone number, opening hours): shown at the
+        foot of every candidate page, the same place on each (WCAG 3.2.6). Empty: the pages name only the
+        organisation to contact.
     smtp : SmtpSettings or None
         Without it, invitations are created but no e-mail is sent (``send_test`` refuses).
     callback_hosts : tuple of str
@@ -169,6 +173,7 @@ class Settings:
     retention_check_seconds: float = 3600.0
     organisation: str = DEFAULT_ORGANISATION
     privacy_contact: str = DEFAULT_PRIVACY_CONTACT
+    help_contact: str = ""
     smtp: SmtpSettings | None = None
     callback_hosts: tuple[str, ...] = GREENHOUSE_CALLBACK_HOSTS
     callback_keys: tuple[tuple[str, str], ...] = field(default=(), repr=False)
@@ -306,6 +311,8 @@ class Settings:
             options["role"] = None
         if env.get("PROFILEFIT_PRIVACY_CONTACT"):
             options["privacy_contact"] = env["PROFILEFIT_PRIVACY_CONTACT"]
+        if env.get("PROFILEFIT_HELP_CONTACT", "").strip():
+            options["help_contact"] = env["PROFILEFIT_HELP_CONTACT"].strip()
         if env.get("PROFILEFIT_CORS_ORIGINS"):
             options["cors_origins"] = tuple(read_keys(env["PROFILEFIT_CORS_ORIGINS"]))
         if env.get("PROFILEFIT_CALLBACK_HOSTS"):

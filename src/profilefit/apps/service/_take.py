@@ -83,6 +83,7 @@ def render(
         instrument_title=instrument_title,
         heading=heading,
         organisation=service.names(lang)["organisation"],
+        help_contact=service.settings.help_contact,
         languages=[(code, service.texts[code]["language_name"]) for code in service.languages],
         **context,
     )
