@@ -90,6 +90,26 @@ def test_a_query_parameter_in_another_case_is_refused_not_ignored(http):
     assert http.get("/v1/roles?x=1&x=2", headers=support.AUTH).status_code == 200
 
 
+def test_every_query_parameter_the_document_declares_is_refused_when_repeated(http):
+    """Rule: the parameters the repeated-parameter check reads are those the OpenAPI document declares."""
+    spec = http.get("/openapi.json").json()
+    body = {"candidate_id": "c1", "completion_seconds": 600}
+    checked = 0
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] != "query" or "{" in path:
+                    continue
+                name, checked = parameter["name"], checked + 1
+                sent = {"assessments": [body]} if path.endswith("/batch") else body
+                kwargs = {"json": sent} if method == "post" else {}
+                auth = support.basic(support.KEY) if path.startswith("/greenhouse/") else support.AUTH
+                answer = http.request(method.upper(), f"{path}?{name}=a&{name}=b", headers=auth, **kwargs)
+                assert answer.status_code == 422, (method, path, answer.text)
+                assert [error["field"] for error in answer.json()["errors"]] == [name], (method, path, answer.text)
+    assert checked >= 3  # /v1/score's role, the batch's role, /v1/instrument's version at least
+
+
 def test_the_invitation_and_erasure_answers_are_typed_in_the_document_as_they_are_sent(http):
     """A generated client got an untyped dict for both; now classes, whose fields are exactly those sent."""
     from profilefit.apps.service._api import ErasedCounts, ErasureRecord, InvitationState

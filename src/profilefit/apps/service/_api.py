@@ -11,6 +11,7 @@ each key has its own rate limit.
 
 # No `from __future__ import annotations` here: route signatures use the service's roles and
 # languages, which FastAPI can read only from annotations evaluated when the routes are made.
+import inspect
 import json
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
@@ -311,7 +312,7 @@ def api_router(service: AssessmentService) -> APIRouter:
         role: Annotated[str | None, Query(description="Role for fit; default the service's.", **role_enum)] = None,
     ) -> Response:
         """One assessment in (the schema ``profilefit schema`` prints), its ScreeningResult out."""
-        refuse_repeated_query(request, _SCORE_QUERY)  # this route's class is its own (DirectRoute), not the router's
+        refuse_repeated_query(request, score_query)  # this route's class is its own (DirectRoute), not the router's
         require_json(request, "the assessment")
         role_screener(role)  # an unknown role is refused before the body is read
         body = await request.body()
@@ -330,6 +331,8 @@ def api_router(service: AssessmentService) -> APIRouter:
             raise Problem(422, "the assessment is not valid", kind="invalid-assessment", errors=problems) from None
         return Response(result.model_dump_json(), media_type=JSON)
 
+    # The operation's query parameters, read from its signature as FastAPI reads them for the document.
+    score_query = frozenset(name for name in inspect.signature(score).parameters if name != "request")
     router.add_api_route(
         "/score",
         score,
@@ -641,9 +644,6 @@ def _json_text(value: Any) -> str:
 
 
 #: The query parameters of POST /v1/score.
-_SCORE_QUERY = frozenset({"role"})
-
-
 def _top_level_keys(text: str | bytes) -> list[str]:
     """The keys of a JSON object's text, in order; none for text that is not one (the screener names why)."""
     try:
