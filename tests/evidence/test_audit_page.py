@@ -317,3 +317,20 @@ def test_the_audit_calls_the_fit_what_the_reports_call_it():
             if word.lower().startswith("match")
         ]
         assert words == [], language
+
+
+@pytest.mark.parametrize("language", ["en", "nb", "sv", "nl"])
+def test_every_statistical_heading_of_the_tables_is_explained_in_plain_words(language: str) -> None:
+    """Reviewer: "q (BH)", "IR all" and "z p" were column headings a recruiter could not read."""
+    labels = AuditLabels(language)
+    people = {"a": Demographics(sex="Female"), "b": Demographics(sex="Male")}
+    candidates = [ScoredCandidate("a", "rock", 10.0, "weak"), ScoredCandidate("b", "rock", 90.0, "strong")]
+    page = audit_to_html(adverse_impact(candidates, DemographicsTable(frozenset({"sex"}), people)), language)
+    terms = re.search(r'<section id="terms">\s*<h2>([^<]+)</h2>(.*?)</section>', page, flags=re.S)
+    assert terms and terms.group(1) == labels.t("terms_heading")
+    explained = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", terms.group(2)))
+    headings = set(re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', page))
+    for key in ("col_ir", "col_ir_all", "col_below", "col_fisher", "col_q"):
+        assert labels.t(key) in headings, key  # a heading the tables show ...
+        assert any(labels.t(key) in term.split(", ") for term in explained), key  # ... is explained
+    assert all(len(meaning) > 40 for meaning in explained.values())

@@ -344,3 +344,24 @@ def test_every_count_on_the_page_and_in_the_text_is_grouped(language, thousand):
     for output in (page, format_dif_text(report, language)):
         assert f"2{thousand}100" in output and f"1{thousand}000/1{thousand}100" in output
         assert not re.findall(r"(?<![\d.,])(?!19\d\d|20\d\d)\d{4,}(?![\d.,])", output)  # a year may stand ungrouped
+
+
+@pytest.mark.parametrize("language", ["en", "nb", "sv", "nl"])
+def test_the_dif_page_explains_its_statistical_headings_in_plain_words(language):
+    """Reviewer: ZT, JG, ΔR² and α stood as headings with their meaning only in a legend of citations."""
+    import re
+
+    from profilefit.evidence.dif import DifInputs, dif_report
+    from profilefit.evidence.dif._strings import DifText
+
+    simulated = simulate_groups({"a": 400, "b": 400}, seed=3)
+    inputs = DifInputs(simulated.responses, simulated.groups, "sex", len(simulated.groups), 0, 0, 0, 0)
+    page = dif_to_html(dif_report(inputs, simulated.responses.instrument, reference="a"), language)
+    terms = re.search(r'<section id="terms">\s*<h2>([^<]+)</h2>(.*?)</section>', page, flags=re.S)
+    assert terms is not None
+    explained = [term for term in re.findall(r"<dt>([^<]+)</dt><dd>[^<]{40,}</dd>", terms.group(2))]
+    named = {name for term in explained for name in term.split(", ")}
+    words = DifText(language, simulated.responses.instrument)
+    plain = ("item", "scale", "option", "key", "check", "n", "flag", "statement", "block")
+    shown = set(re.findall(r'<th scope="col">([^<]+)</th>', page)) - {words.t(f"column_{key}") for key in plain}
+    assert len(shown) >= 5 and shown <= named, shown - named  # every other heading the tables show is explained

@@ -207,6 +207,14 @@ def test_the_page_groups_counts_and_names_profiles_by_their_display_names():
     assert "2,000 resamples" in visible and "1,500" in visible and "1,200" in visible
     assert not re.findall(r"(?<![\d.,])\d{4,}(?![\d.,])", visible)
     assert "Hard Worker" in visible and "hard_worker" not in page
+    # The page's statistical terms, in plain words at its foot (the bootstrap's switch point as the code has it).
+    terms = re.search(r'<section id="terms">(.*?)</section>', page, flags=re.S)
+    assert terms is not None
+    explained = re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", terms.group(1))
+    named = " ".join(term for term, _ in explained)
+    for term in ("Pearson r", "95% CI", "BCa", "p", "range restriction", "Cleary"):
+        assert term in named, term
+    assert "above 5,000 people the plain percentile method" in terms.group(1)
 
 
 def test_a_study_of_the_bundled_synthetic_outcomes_says_so_first(tmp_path):

@@ -347,8 +347,28 @@ def audit_to_html(report: AuditReport, language: str = "en") -> str:
         flag_disparities_none=labels.t("flag_disparities_none", **flag_rule(labels)),
         overall_flags_heading=labels.t("section_overall_flags"),
         overall_flags=overall_flags,
+        terms_heading=labels.t("terms_heading"),
+        terms=_terms(labels, flags=bool(report.flags)),
         footer=labels.t("footer", version=profilefit_version()),
     )
+
+
+#: The column headings the page's "Terms" section explains, in its tables' order; a tuple is one entry.
+_TERMS: tuple[tuple[str, ...], ...] = (
+    ("col_rate",),
+    ("col_ir",),
+    ("col_ir_all",),
+    ("col_below",),
+    ("col_fisher",),
+    ("col_q",),
+    ("col_z", "col_zp"),
+)
+
+
+def _terms(labels: AuditLabels, *, flags: bool) -> list[tuple[str, str]]:
+    """The terms of the page's tables in plain words: (the headings as the tables show them, what they mean)."""
+    entries = [*_TERMS, ("col_flag_ratio",)] if flags else list(_TERMS)
+    return [(", ".join(labels.t(key) for key in keys), labels.t(f"term_{keys[0]}")) for keys in entries]
 
 
 def write_audit_html(report: AuditReport, path: str | Path, *, language: str = "en") -> Path:

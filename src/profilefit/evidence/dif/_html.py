@@ -205,6 +205,21 @@ class DifPage:
     curves_title: str
     legend: tuple[str, ...]
     sources: str
+    terms_heading: str
+    terms: tuple[tuple[str, str], ...]
+
+
+#: The column headings the page's "Terms" section explains in plain words; a tuple is one entry.
+_TERMS: tuple[tuple[str, ...], ...] = (
+    ("column_smd", "column_smd_sd"),
+    ("column_chi2",),
+    ("column_q",),
+    ("column_ets",),
+    ("column_r2", "column_q_lr"),
+    ("column_zt", "column_jg"),
+    ("column_type",),
+    ("column_alpha", "column_delta"),
+)
 
 
 def _comparison(report: DifReport, comparison: DifComparison, words: DifText) -> _Comparison:
@@ -246,6 +261,8 @@ def dif_page(report: DifReport, words: DifText) -> DifPage:
         curves_title=words.t("curves_title"),
         legend=tuple(legend(report.comparisons, words)),
         sources=words.t("sources"),
+        terms_heading=words.t("terms_heading"),
+        terms=tuple((", ".join(words.t(key) for key in keys), words.t(f"term_{keys[0]}")) for keys in _TERMS),
     )
 
 

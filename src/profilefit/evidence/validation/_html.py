@@ -22,7 +22,7 @@ import numpy as np
 from profilefit.core.profiles import load_profiles
 from profilefit.evidence.validation._cleary import FIT_UNIT, MIN_CLEARY_GROUP
 from profilefit.evidence.validation._report import _interval, _number, _p, multiple_testing_note
-from profilefit.evidence.validation._stats import BOOTSTRAP_RESAMPLES, Estimate, bootstrap_method
+from profilefit.evidence.validation._stats import BCA_MAX_N, BOOTSTRAP_RESAMPLES, Estimate, bootstrap_method
 from profilefit.evidence.validation._study import MIN_GROUP_N, MIN_STUDY_N, GroupOutcome, ValidationStudy
 from profilefit.pages import capped, catalogue, marked, render_page
 
@@ -275,6 +275,7 @@ def study_to_html(study: ValidationStudy) -> str:
         ],
         unmatched_examples=counts.unmatched_examples,
         bootstrap=f"{bootstrap_method(counts.study_n)} bootstrap, {_count(BOOTSTRAP_RESAMPLES)} resamples",
+        bca_max_n=_count(BCA_MAX_N),
         observed_rows=[
             ("Pearson r", _estimate(validity.pearson), _p(validity.pearson_p)),
             ("Spearman rho", _estimate(validity.spearman), _p(validity.spearman_p)),
