@@ -10,7 +10,7 @@ from functools import partial
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck
+from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
@@ -366,3 +366,35 @@ def test_property_the_invitation_moves_only_along_its_states(http):
             max_examples=15, stateful_step_count=12, deadline=None, suppress_health_check=list(HealthCheck)
         ),
     )
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(text=st.one_of(st.text(max_size=8), st.from_regex(r"\A0{0,5}[0-9]{1,8}\Z"), st.just("9" * 4301)))
+def test_property_an_answer_s_text_is_read_as_the_one_row_rule_reads_it_or_refused_never_raising(text):
+    """A candidate posted 4,301 digits and got a 500 (int() refuses such text); every text is an answer or None."""
+    from profilefit.apps.service._questionnaire import answer_value
+    from profilefit.core.instrument import load_instrument
+    from profilefit.core.rows import coerce_row
+
+    instrument = load_instrument("customer-contact-2.0")
+    check = instrument.check_ids[0]
+    value = answer_value(instrument, check, text)
+    scale = instrument.response_scale
+    assert value is None or scale.min <= value <= scale.max
+    if value is not None:  # the page stores what the row rule would read from the same text
+        assert coerce_row(instrument, {"candidate_id": "c", check: text})[check] == value
+
+
+def test_a_very_long_number_posted_as_an_answer_is_a_problem_on_the_page_not_a_500(http):
+    service = http.app.state.service
+    _, token = consented(http, "digits")
+    for number, _ in enumerate(service.pages):
+        data = page_data(service, number)
+        if any(question in service.instrument.check_ids for question in data):
+            check = next(question for question in data if question in service.instrument.check_ids)
+            data[check] = "9" * 4301
+            page = http.post(f"/take/{token}/page/{number}", data=data)
+            assert page.status_code == 400 and 'role="alert"' in page.text, page.status_code
+            return
+        http.post(f"/take/{token}/page/{number}", data=data)
+    raise AssertionError("no page asks an attention check")

@@ -123,8 +123,10 @@ def answer_value(instrument: Instrument, question_id: str, text: str) -> int | s
         return text if text in {option.id for option in scenarios[question_id].options} else None
     if question_id in instrument.block_ids:
         return text if text in BLOCK_ANSWERS else None
-    # ASCII digits only, as the one row rule reads them: str.isdigit() is also true of "٤", "４" and "²".
-    if not (text.isascii() and text.isdigit()):
+    # ASCII digits only, as the one row rule reads them: str.isdigit() is also true of "٤", "４" and "²". Leading
+    # zeros aside, no answer on the scale has more than a few digits: a longer one is refused without int(), which
+    # raises for text over Python's 4,300 digits (a candidate's post gave a 500).
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > 3:
         return None
     value = int(text)
     low, high = instrument.response_scale.min, instrument.response_scale.max
