@@ -77,14 +77,14 @@ def test_a_double_click_on_save_gives_the_same_next_page_every_time(http):
             data = {**page_data(service, number), "lang": "en"}
             post = partial(http.post, f"/take/{token}/page/{number}", data=data, follow_redirects=False)
             first, second = at_once(post, post)
+            assert (first.status_code, second.status_code) == (303, 303), (first.text, second.text)
             if number < len(service.pages) - 1:
-                assert (first.status_code, second.status_code) == (303, 303), (first.text, second.text)
-                assert first.headers["location"] == second.headers["location"] == f"/take/{token}"
-                shown = http.get(f"/take/{token}")
+                assert first.headers["location"] == second.headers["location"] == f"/take/{token}/page/{number + 1}"
+                shown = http.get(first.headers["location"])
                 assert f"Page {number + 2} of" in shown.text
             else:  # "Finish" clicked twice: the thank-you page twice, one result
-                assert (first.status_code, second.status_code) == (200, 200), (first.text, second.text)
-                assert "Thank you" in first.text and "Thank you" in second.text
+                assert first.headers["location"] == second.headers["location"] == f"/take/{token}/done?lang=en"
+                assert "Thank you" in http.get(first.headers["location"]).text
         with service.sessions() as session:
             invitation = service.load(session, created["invitation_id"])
             assert len(invitation.results) == 1
@@ -288,18 +288,21 @@ class InvitationStates(RuleBasedStateMachine):
         response = self.call("post", f"/take/{item['token']}/page/{number}", data=posted)
         state = item["state"]
         if state in ("consented", "pages"):
+            first_unsaved = min(set(range(self.pages)) - item["saved"])
+            if number > first_unsaved:  # a page not reached yet takes nothing: back to the link
+                assert response.status_code == 303 and response.headers["location"] == f"/take/{item['token']}"
+                return
             if not complete:
                 assert response.status_code == 400
                 return
             item["saved"].add(number)
             item["state"] = "pages"
+            assert response.status_code == 303
             if len(item["saved"]) == self.pages:
-                assert response.status_code == 200
+                assert response.headers["location"].startswith(f"/take/{item['token']}/done")
                 item["state"] = "submitted"
-            else:
-                assert response.status_code == 303
         else:
-            expected = {"invited": 303, "submitted": 200, "expired": 410, "erased": 404}[state]
+            expected = {"invited": 303, "submitted": 303, "expired": 410, "erased": 404}[state]
             assert response.status_code == expected, (state, response.status_code)
 
     @precondition(lambda self: any(item["state"] in ("consented", "pages") for item in self.invitations))
@@ -312,7 +315,7 @@ class InvitationStates(RuleBasedStateMachine):
                     "post", f"/take/{item['token']}/page/{number}", data=page_data(self.service, number)
                 )
                 item["saved"].add(number)
-        assert response.status_code == 200
+        assert response.status_code == 303 and response.headers["location"].startswith(f"/take/{item['token']}/done")
         item["state"] = "submitted"
 
     @precondition(lambda self: self.invitations)

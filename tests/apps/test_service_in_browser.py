@@ -326,4 +326,9 @@ def test_an_error_link_focuses_the_radio_to_mark_and_previous_page_brings_the_ma
         kept = tab.run("Array.from(document.querySelectorAll('input:checked'), r => r.id).join(' ')")
         assert kept == "b05-most-b b05-least-c"
         tab.screenshot("second-page-390.png")
+        # The browser's own Back: each page is at its own address, so it shows page 1 with its marks.
+        tab.run("history.back()")  # a reload, or the back/forward cache: no load event to wait for either way
+        assert tab.settled("(document.querySelector('form') || {action: ''}).action.endsWith('/page/0')")
+        checked = tab.run("Array.from(document.querySelectorAll('input:checked'), r => r.id).join(' ')")
+        assert checked.split() == [f"b0{k}-{mark}" for k in range(1, 5) for mark in ("most-c", "least-a")]
         assert tab.run("document.documentElement.scrollWidth") <= 390

@@ -178,7 +178,7 @@ def test_the_candidate_goes_back_finds_the_marks_saved_changes_one_and_comes_for
     block = next(question for question in pages[1] if question in INSTRUMENT_2.block_ids)
     answers[block] = next(answer for answer in BLOCK_ANSWERS if answer != answers[block])
     onward = http.post(f"/take/{token}/page/1", data={**marks(answers, pages[1])}, follow_redirects=False)
-    assert onward.status_code == 303 and onward.headers["location"] == f"/take/{token}"
+    assert onward.status_code == 303 and onward.headers["location"] == f"/take/{token}/page/2"
     again = http.get(onward.headers["location"])
     assert support.parse(again.text).action.endswith("/page/2") and Checked.of(again.text) == partial
     for number in range(2, len(pages)):
@@ -220,6 +220,67 @@ def test_a_page_not_reached_cannot_be_opened_and_the_last_page_is_sent_only_by_t
     assert status_of(http, created["invitation_id"])["status"] == "started"
     assert "Thank you" in http.post(f"/take/{token}/page/{last}", data=marks(answers, pages[last])).text
     assert status_of(http, created["invitation_id"])["status"] == "completed"
+
+
+def _form(page_text):
+    """The hidden fields of a page's form as a browser sends them (the language and the saved answers' digest)."""
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page_text))
+
+
+def test_an_old_form_resent_never_overwrites_answers_saved_since(http):
+    """A trial: a page refused for a problem, fixed and saved, then the browser's Back and "resend" put the old,
+    refused answers back and took the newer ones away. An old form now saves nothing and shows the page as saved."""
+    created = invite(http)
+    token, page = consent(http, created["test_url"])
+    pages = service(http).current.pages
+    answers = answers_2()
+    http.post(f"/take/{token}/page/0", data={**_form(page.text), **marks(answers, pages[0])})
+    second = http.get(f"/take/{token}/page/1")
+    old = {**_form(second.text), **marks(answers, pages[1])}
+    del old[f"{pages[1][1]}_least"]  # one mark missing: the page comes back with a problem
+    refused = http.post(f"/take/{token}/page/1", data=old)
+    assert refused.status_code == 400
+    fixed = {**_form(refused.text), **marks(answers, pages[1])}
+    fixed[f"{pages[1][0]}_most"], fixed[f"{pages[1][0]}_least"] = "c", "a"  # and one block changed
+    assert http.post(f"/take/{token}/page/1", data=fixed, follow_redirects=False).status_code == 303
+    resent = http.post(f"/take/{token}/page/1", data=old, follow_redirects=False)  # Back, then "resend"
+    assert resent.status_code == 303 and resent.headers["location"] == f"/take/{token}/page/1"
+    assert Checked.of(http.get(resent.headers["location"]).text) == {
+        key: value for key, value in fixed.items() if key.endswith(("_most", "_least"))
+    }
+    with service(http).sessions() as session:
+        stored = {a.question: a.value for a in service(http).load(session, created["invitation_id"]).answers}
+    assert stored[pages[1][0]] == "ca" and all(question in stored for question in pages[1])
+    # The same form sent twice (a double click) holds what the first post saved: it goes on as the first did.
+    third = http.get(f"/take/{token}/page/2")
+    form = {**_form(third.text), **marks(answers, pages[2])}
+    first, again = (http.post(f"/take/{token}/page/2", data=form, follow_redirects=False) for _ in range(2))
+    assert first.headers["location"] == again.headers["location"] == f"/take/{token}/page/3"
+
+
+def test_every_page_has_its_own_address_so_the_browser_s_back_shows_the_page_before(http):
+    created = invite(http, language="sv")
+    token, _ = consent(http, created["test_url"], "sv")
+    pages = service(http).current.pages
+    answers = answers_2()
+    addresses = []
+    for number in range(3):
+        saved = http.post(f"/take/{token}/page/{number}", data=marks(answers, pages[number]), follow_redirects=False)
+        addresses.append(saved.headers["location"])
+    assert addresses == [f"/take/{token}/page/{k}" for k in (1, 2, 3)]
+    back = http.get(addresses[1])  # what the browser's Back reloads: page 3 with its marks
+    assert "<title>Sida 3 av " in back.text and Checked.of(back.text) == marks(answers, pages[2])
+    # A post to a page not reached yet (a forged address) saves nothing and leads to the link.
+    later = http.post(f"/take/{token}/page/9", data=marks(answers, pages[9]), follow_redirects=False)
+    assert later.headers["location"] == f"/take/{token}"
+    with service(http).sessions() as session:
+        stored = {a.question for a in service(http).load(session, created["invitation_id"]).answers}
+    assert not stored & set(pages[9])
+    for number in range(3, len(pages)):
+        saved = http.post(f"/take/{token}/page/{number}", data=marks(answers, pages[number]), follow_redirects=False)
+    # The thank-you page at its own address: reloading it sends nothing again.
+    assert saved.status_code == 303 and saved.headers["location"] == f"/take/{token}/done?lang=sv"
+    assert "Tack" in http.get(saved.headers["location"]).text
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))

@@ -10,9 +10,11 @@ the pages' base sheet followed by ``take.css``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -25,7 +27,7 @@ from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from starlette.concurrency import run_in_threadpool
 
 from profilefit.apps.service._core import AssessmentService, PageClosed
-from profilefit.apps.service._questionnaire import questions
+from profilefit.apps.service._questionnaire import answer_value, block_answer, questions
 from profilefit.apps.service._storage import Invitation, utcnow
 from profilefit.core.instrument import Instrument
 from profilefit.core.screening import ScreeningResult
@@ -238,12 +240,11 @@ def take_router(service: AssessmentService) -> APIRouter:
         lang: str,
         problems: dict[str, str] | None = None,
         posted: dict[str, str] | None = None,
-        *,
-        revisited: bool = False,
     ) -> HTMLResponse:
-        """Page ``number`` of the invitation's questions; ``revisited`` when it is an earlier page shown again.
+        """Page ``number`` of the invitation's questions, its language links at the page's own address.
 
-        A revisited page keeps its own address for the language links, so switching language stays on it.
+        The form carries a digest of the answers saved when it was made (``saved``), so that a form resent
+        after newer answers were saved is told apart (:func:`_stale`).
         """
         words = service.texts[lang]
         edition = service.edition(invitation)
@@ -292,7 +293,7 @@ def take_router(service: AssessmentService) -> APIRouter:
             "page.html",
             lang,
             400 if problems else 200,
-            here=f"/take/{token}/page/{number}" if revisited else f"/take/{token}",
+            here=f"/take/{token}/page/{number}",
             instrument=edition.instrument,
             heading=words["progress"].format(page=number + 1, pages=len(pages)),
             progress=words["progress"].format(page=number + 1, pages=len(pages)),
@@ -309,6 +310,7 @@ def take_router(service: AssessmentService) -> APIRouter:
             button=words["finish" if last else "continue"],
             # Every page but the first can go back one; what was marked on this page is kept.
             back=words["back"] if number > 0 else None,
+            saved=_saved_digest(invitation, ids),
             # Until when the link works: the date the invitation e-mail gives (UTC).
             saved_note=words["saved_note"].format(expires=invitation.expires_at.strftime("%Y-%m-%d")),
         )
@@ -335,7 +337,7 @@ def take_router(service: AssessmentService) -> APIRouter:
             if number >= pages:
                 # Every page answered but not sent (the candidate went back from the last page, or finishing
                 # failed): the last page with its marks, so that the candidate is the one who sends.
-                return question_page(token, invitation, pages - 1, lang, revisited=True)
+                return question_page(token, invitation, pages - 1, lang)
             return question_page(token, invitation, number, lang)
 
     @router.post("/take/{token}/consent")
@@ -383,30 +385,33 @@ def take_router(service: AssessmentService) -> APIRouter:
                 return thanks_again(session, request, token, posted) or invitation
             lang = _posted_language(service, posted.get("lang"), invitation)
             invitation.language = lang  # the page's language: its problems are told in it (save_page's words)
-            if invitation.consented_at is None or not 0 <= number < len(service.edition(invitation).pages):
+            edition = service.edition(invitation)
+            pages = len(edition.pages)
+            # Only a page the candidate has reached takes answers: a post to a later one saves nothing.
+            if invitation.consented_at is None or not 0 <= number <= min(service.next_page(invitation), pages - 1):
                 return RedirectResponse(f"/take/{token}", 303, headers=PAGE_HEADERS)
+            if _stale(edition.instrument, edition.pages[number], invitation, posted):
+                # A form made before answers saved since (the browser's Back to a page that came back with a
+                # problem, then resent; another tab) would overwrite the newer answers: nothing is saved, and
+                # the page is shown as it stands.
+                return RedirectResponse(f"/take/{token}/page/{number}", 303, headers=PAGE_HEADERS)
             try:
                 problems = service.save_page(session, invitation, number, posted)
             except PageClosed as closed:
-                # Submitted by the same candidate's other click: the same thank-you page. Erased: the link is dead.
-                return (
-                    said("thanks", lang, 200, here=f"/take/{token}/done")
-                    if closed.completed
-                    else said("invalid", lang, 404)
-                )
-            pages = len(service.edition(invitation).pages)
+                # Submitted by the same candidate's other click: the thank-you page. Erased: the link is dead.
+                if closed.completed:
+                    return RedirectResponse(f"/take/{token}/done?lang={lang}", 303, headers=PAGE_HEADERS)
+                return said("invalid", lang, 404)
             following = service.next_page(invitation)
             if posted.get("go") == "back" and number > 0:
                 # Back one page: what was marked well here is kept (a missing mark is not a problem yet), and
                 # this page is shown again, marks checked, when the candidate comes forward to it.
                 return RedirectResponse(f"/take/{token}/page/{number - 1}", 303, headers=PAGE_HEADERS)
             if problems:
-                return question_page(token, invitation, number, lang, problems, posted, revisited=number < following)
+                return question_page(token, invitation, number, lang, problems, posted)
             if number + 1 < pages:
-                # The page after this one: the first unanswered page is the link itself; an answered one (the
-                # candidate went back) is shown again with its marks, one page at a time, as it was first.
-                ahead = f"/take/{token}" if number + 1 >= following else f"/take/{token}/page/{number + 1}"
-                return RedirectResponse(ahead, 303, headers=PAGE_HEADERS)
+                # Each page at its own address, so that the browser's Back shows the page before (with its marks).
+                return RedirectResponse(f"/take/{token}/page/{number + 1}", 303, headers=PAGE_HEADERS)
             if following < pages:  # the last page saved while an earlier one is unanswered: that one
                 return RedirectResponse(f"/take/{token}", 303, headers=PAGE_HEADERS)
             return finish(session, token, invitation, lang, background)
@@ -418,9 +423,8 @@ def take_router(service: AssessmentService) -> APIRouter:
             return None
         invitation = service.load(session, read[0])
         assert invitation is not None
-        return said(
-            "thanks", _posted_language(service, posted.get("lang"), invitation), 200, here=f"/take/{token}/done"
-        )
+        lang = _posted_language(service, posted.get("lang"), invitation)
+        return RedirectResponse(f"/take/{token}/done?lang={lang}", 303, headers=PAGE_HEADERS)
 
     def finish(
         session: Session, token: str, invitation: Invitation, lang: str, background: BackgroundTasks
@@ -428,9 +432,10 @@ def take_router(service: AssessmentService) -> APIRouter:
         if service.submit(session, invitation) is None:  # another submission of the same link was first
             if service.state(session, invitation.id) is None:
                 return said("invalid", lang, 404)  # erased meanwhile
-            return said("thanks", lang, 200, here=f"/take/{token}/done")
-        background.add_task(service.notify, invitation)
-        return said("thanks", lang, 200, here=f"/take/{token}/done")
+        else:
+            background.add_task(service.notify, invitation)
+        # The thank-you page at its own address: reloading it, or coming back to it, sends nothing again.
+        return RedirectResponse(f"/take/{token}/done?lang={lang}", 303, headers=PAGE_HEADERS)
 
     @router.get("/take/{token}/done")
     def done(token: str, request: Request) -> Response:
@@ -470,7 +475,7 @@ def take_router(service: AssessmentService) -> APIRouter:
                     return RedirectResponse(_again(token, request), 303, headers=PAGE_HEADERS)
                 lang = language(request, invitation, session)
                 service.open_page(session, invitation)
-                return question_page(token, invitation, wanted, lang, revisited=True)
+                return question_page(token, invitation, wanted, lang)
 
         return guarded(service, request, None, work)
 
@@ -511,6 +516,36 @@ def _answers(form: Any) -> dict[str, str]:
         if isinstance(value, str):
             values.setdefault(key, []).append(value)
     return {key: ",".join(texts) for key, texts in values.items()}
+
+
+def _saved_digest(invitation: Invitation, ids: Sequence[str]) -> str:
+    """A short digest of the page's answers as saved: what the page's form was made with."""
+    page = set(ids)
+    saved = sorted((answer.question, answer.value) for answer in invitation.answers if answer.question in page)
+    return hashlib.sha256(json.dumps(saved).encode()).hexdigest()[:16]
+
+
+def _stale(instrument: Instrument, ids: Sequence[str], invitation: Invitation, posted: dict[str, str]) -> bool:
+    """Whether a page's post comes from a form made before the page's answers were saved anew, and would change them.
+
+    A form posted twice (a double click) holds what the first post saved, and goes on; one resent after the
+    candidate answered the page anew (the browser's Back to a page that came back with a problem, and "resend";
+    a second tab) would put old answers back, or take newer ones away: it is stale. Answers saved on other pages
+    meanwhile do not make a page's form stale. A post without the digest (a client of its own) is never stale.
+    """
+    made_with = posted.get("saved")
+    if not made_with or made_with == _saved_digest(invitation, ids):
+        return False
+    stored = {answer.question: answer.value for answer in invitation.answers}
+    for question_id in ids:
+        if question_id in instrument.block_ids:
+            text, problem = block_answer(posted.get(f"{question_id}_most", ""), posted.get(f"{question_id}_least", ""))
+            sent = None if problem is not None else text
+        else:
+            sent = posted.get(question_id)
+        if sent is None or answer_value(instrument, question_id, sent) is None or stored.get(question_id) != sent:
+            return True
+    return False
 
 
 def _posted_language(service: AssessmentService, posted: Any, invitation: Invitation) -> str:
