@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from profilefit.apps.cli import main
 from profilefit.data.batch import score_batch
@@ -93,10 +95,6 @@ def test_records_round_trip_through_json_as_jsonl_does(screener):
     assert from_text.equals(from_dict)
 
 
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-
 @given(
     pairs=st.lists(
         st.tuples(st.sampled_from(["tc1", "tc3", "a:b", " x", "candidate_id"]), st.sampled_from([1, "12:30", None])),
@@ -116,3 +114,54 @@ def test_a_repeated_key_is_refused_exactly_when_a_key_repeats(pairs, space):
     else:
         with pytest.raises(JsonRowError, match="appears more than once"):
             load_json_object(text)
+
+
+def _export_with_notes(tmp_path: Path, rows: int, notes: dict[int, str], *, raw: bool = False) -> Path:
+    """The bundled 2.0 sample's first ``rows`` rows with a ``notes`` column (not a field); ``notes`` by row index."""
+    from profilefit.core.instrument import load_instrument
+    from profilefit.data.datasets import sample_export_path
+
+    sample = sample_export_path(load_instrument("customer-contact-2.0")).read_text(encoding="utf-8-sig").splitlines()
+    lines = [sample[0] + ";notes"] + [f"{line};{notes.get(k, 'fine')}" for k, line in enumerate(sample[1 : rows + 1])]
+    path = tmp_path / "export.csv"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig", newline="")
+    return path
+
+
+@pytest.mark.parametrize("chunk", [25_000, 7])  # the fast reader's chunk, and chunks smaller than the damage
+def test_a_quote_left_open_rejects_its_row_and_never_swallows_the_rows_after_it(tmp_path, capsys, chunk):
+    """A trial: a stray quote on row 10 of 400 ('"Kari K. Nordmann') gave "10 rows read: 10 scored" and exit 0."""
+    export = _export_with_notes(tmp_path, 120, {9: '"Kari K. Nordmann', 60: 'said "hi" twice'})
+    out_file = tmp_path / "r.csv"
+    command = ["score", str(export), "-o", str(out_file), "--chunk-size", str(chunk), "--model", "reference-2.0"]
+    assert main(command) == 1
+    out, _ = capsys.readouterr()
+    assert "120 rows read: 119 scored, 1 rejected" in out, out
+    (reject,) = _rejects(tmp_path / "r.rejects.csv")
+    assert reject["row"] == "10" and "line 11: a quote" in reject["reason"] and "not closed" in reject["reason"]
+    assert len(_rejects(out_file)) == 119
+
+
+def test_a_note_over_several_lines_in_closed_quotes_is_read_as_one_cell(tmp_path, capsys):
+    """A line break inside a closed quote is text: the fast reader hands such a file to the csv module, which reads
+    it as one cell, and no row is lost or rejected."""
+    export = _export_with_notes(tmp_path, 50, {3: '"called back;\r\nwill write; later"', 30: '"two\nlines"'})
+    assert main(["score", str(export), "-o", str(tmp_path / "r.csv"), "--model", "reference-2.0"]) == 0
+    out, _ = capsys.readouterr()
+    assert "50 rows read: 50 scored, 0 rejected" in out, out
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    broken=st.sets(st.integers(0, 39), min_size=1, max_size=3),
+    text=st.sampled_from(['"Kari', 'Ola "the rock', '"', '""x', 'x;"y']),
+)
+def test_property_quotes_left_open_never_lose_a_row(tmp_path_factory, broken, text):
+    """Rule: every data line of the file is in the results or the rejects, whatever quotes are left open in it."""
+    tmp_path = tmp_path_factory.mktemp("quotes")
+    export = _export_with_notes(tmp_path, 40, dict.fromkeys(broken, text))
+    out_file = tmp_path / "r.csv"
+    main(["score", str(export), "-o", str(out_file), "--model", "reference-2.0"])
+    scored, rejected = _rejects(out_file), _rejects(tmp_path / "r.rejects.csv")
+    assert len(scored) + len(rejected) == 40
+    assert {int(reject["row"]) for reject in rejected} <= {k + 1 for k in broken}

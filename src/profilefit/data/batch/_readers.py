@@ -377,6 +377,10 @@ def _csv_chunks(path: Path, layout: _CsvLayout, chunk_size: int, block_size: int
                 table = pa.Table.from_batches(pending)
                 size = min(chunk_size, rows)
                 head = table.slice(0, size)
+                if _breaks_a_line(head):
+                    # A cell holding a line break is rare in an export, and may be a quote left open that has
+                    # swallowed the rows after it: the csv module reads on, line by line, and tells them apart.
+                    raise pa.ArrowInvalid("a cell holds a line break")
                 columns: list[tuple[str | None, Any]] = [(names[k], head.column(k).combine_chunks()) for k in keep]
                 yield RawChunk(columns, size, done + 1, tabular=True)
                 done += size
@@ -396,15 +400,51 @@ def _csv_chunks(path: Path, layout: _CsvLayout, chunk_size: int, block_size: int
             stream.close()
 
 
+def _breaks_a_line(table: Any) -> bool:
+    """Whether any cell of a pyarrow table (every column, read or not) holds a line break."""
+    pc = require("pyarrow.compute")
+    return any(pc.any(pc.match_substring(column, mark)).as_py() for column in table.columns for mark in ("\n", "\r"))
+
+
+class _Lines:
+    """A text file's lines for ``csv.reader``: those of the record being read are kept, and can be read again.
+
+    ``number`` is the physical line number of the last line given (1 = the file's first line).
+    """
+
+    def __init__(self, stream: Any, number: int = 0) -> None:
+        self.stream = stream
+        self.number = number
+        self.again: list[str] = []
+        self.taken: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.again.pop() if self.again else self.stream.readline()
+        if not line:
+            raise StopIteration
+        self.number += 1
+        self.taken.append(line)
+        return line
+
+    def read_again(self, lines: list[str]) -> None:
+        """Give ``lines`` (the last ones given, in order) again, as if not read yet."""
+        self.again.extend(reversed(lines))
+        self.number -= len(lines)
+
+
 def _csv_module_chunks(path: Path, layout: _CsvLayout, chunk_size: int, *, skip: int) -> Iterator[RawChunk]:
     names, keep = layout.names, layout.keep
     width = len(names)
     with path.open("r", encoding="utf-8-sig", newline="", errors="surrogateescape") as stream:
         for _ in range(layout.skip_lines):  # lines above the header
             stream.readline()
-        reader = csv.reader(stream, delimiter=layout.delimiter)
+        lines = _Lines(stream, layout.skip_lines)
+        reader = csv.reader(lines, delimiter=layout.delimiter)
         next(reader, None)  # the header, already read
-        rows = _csv_records(reader, names, lines_above=layout.skip_lines)
+        rows = _csv_records(reader, names, lines=lines, delimiter=layout.delimiter)
         for _ in itertools.islice(rows, skip):
             pass
         row_number = skip + 1
@@ -426,26 +466,39 @@ def _csv_module_chunks(path: Path, layout: _CsvLayout, chunk_size: int, *, skip:
 
 
 def _csv_records(
-    reader: Any, names: list[str], *, lines_above: int = 0
+    reader: Any, names: list[str], *, lines: _Lines, delimiter: str
 ) -> Iterator[tuple[list[str], dict[str, Any] | None]]:
     """The rows of a ``csv.reader`` (blank lines skipped), each with the problem that makes it unreadable, if any.
 
     A cell longer than the csv module's field limit and a line that is not valid UTF-8
     make that row a reject (field ``(line)``); the rows after it are read as usual.
+
+    A quote left open (``"Kari`` with no closing quote) makes the csv module read every line after it as text of
+    one cell, up to the next quote in the file: hundreds of candidates gone into a column nobody reads. A record
+    that runs over several lines, of which one after the first holds a whole row's worth of delimiters, is such a
+    record: its first line is rejected, naming the open quote, and the lines after it are read again as rows.
     """
+    full_row = max(len(names) - 1, 3)  # delimiters on a line that is a row of its own
     while True:
-        line = reader.line_num + 1 + lines_above
+        lines.taken = []
+        line = lines.number + 1
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
+            if _runaway(lines, delimiter, full_row):
+                yield [], _open_quote(line)
+                continue
             reason = f"cannot read line {line}: {error}"
             if "field limit" in str(error):
                 reason = f"cannot read line {line}: a cell is longer than {csv.field_size_limit():,} characters"
             yield [], {"field": "(line)", "value": None, "reason": reason}
             continue
         if not cells:
+            continue
+        if len(lines.taken) > 1 and _runaway(lines, delimiter, full_row):
+            yield [], _open_quote(line)
             continue
         problem = None
         for position, text in enumerate(cells):
@@ -460,6 +513,25 @@ def _csv_records(
                 }
                 break
         yield cells, problem
+
+
+def _runaway(lines: _Lines, delimiter: str, full_row: int) -> bool:
+    """Whether the record just read swallowed whole rows after its first line; if so, they are to be read again."""
+    swallowed = lines.taken[1:]
+    if not any(text.count(delimiter) >= full_row for text in swallowed):
+        return False
+    lines.read_again(swallowed)
+    return True
+
+
+def _open_quote(line: int) -> dict[str, Any]:
+    return {
+        "field": "(line)",
+        "value": None,
+        "reason": f'cannot read line {line}: a quote (") opens a cell on it and is not closed on the line, so the '
+        "lines after it would be read as the text of that cell; the row is left out and the lines after it are "
+        "read as rows. Remove the quote, or close it, and score the row again",
+    }
 
 
 def _undecodable(text: str) -> str | None:
