@@ -207,3 +207,44 @@ def test_the_header_peek_reads_past_a_first_empty_record_a_late_header_row_and_a
     broken = tmp_path / "broken.csv.gz"
     broken.write_bytes(__import__("gzip").compress(plain.read_bytes())[:40] + b"not gzip")
     assert export_questions(broken) == ([], [])  # the reader names the problem when it reads the file
+
+
+def test_the_header_peek_reads_a_first_record_longer_than_its_peek_and_past_a_line_nested_too_deep(tmp_path):
+    """A trial: a first record of 300 kB (a CV in a text field), or one line nested 5,000 deep among the first 200,
+    hid every key, and the 2.0 export was scored with the 1.2 model as blanks."""
+    from profilefit.apps.cli._inputs import export_questions
+
+    rows, _ = simulated_rows(3, seed=5)
+    records = [{k: v for k, v in r.items() if k != "profile"} for r in rows]
+    long_first = tmp_path / "long.jsonl"
+    long_first.write_text(
+        "".join(json.dumps({**r, "cv": "x" * 300_000 if k == 0 else ""}) + "\n" for k, r in enumerate(records)),
+        encoding="utf-8",
+    )
+    assert export_questions(long_first)[0][:2] == ["b01", "b02"]
+    deep = tmp_path / "deep.jsonl"
+    lines = [json.dumps(r) for r in records]
+    lines.insert(1, '{"candidate_id": "deep", "note": ' + "[" * 5000 + "]" * 5000 + "}")
+    deep.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert export_questions(deep)[0][:2] == ["b01", "b02"]
+
+
+@pytest.mark.parametrize("how", ["stdin", "model given"])
+def test_json_lines_of_2_0_scored_with_a_1_2_model_are_refused_not_scored_as_blanks(tmp_path, capsys, monkeypatch, how):
+    """As a table's header is refused: JSON Lines have no header, so the keys met decide once the file is read, and
+    nothing is written (docs/batch.md: the wrong instrument is refused, never scored as blanks)."""
+    import io
+    import sys
+
+    export = _export(tmp_path, suffix=".jsonl")
+    results = tmp_path / "results.csv"
+    if how == "stdin":
+        text = export.read_text(encoding="utf-8")
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8")), encoding="utf-8"))
+        command = ["score", "-", "-o", str(results), "--no-progress"]  # JSON Lines, told by its first "{"
+    else:
+        command = ["score", str(export), "--model", "reference", "-o", str(results), "--no-progress"]
+    assert main(command) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "no key answers the statements of instrument customer-contact 1.2" in err and "reference-2.0" in err
+    assert not results.exists() and not list(tmp_path.glob("results*"))

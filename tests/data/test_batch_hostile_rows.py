@@ -165,3 +165,25 @@ def test_property_quotes_left_open_never_lose_a_row(tmp_path_factory, broken, te
     scored, rejected = _rejects(out_file), _rejects(tmp_path / "r.rejects.csv")
     assert len(scored) + len(rejected) == 40
     assert {int(reject["row"]) for reject in rejected} <= {k + 1 for k in broken}
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@given(notes=st.lists(st.text(alphabet=';\n\r"x ,', max_size=120), min_size=40, max_size=40))
+def test_property_notes_a_csv_writer_quoted_are_never_taken_for_a_quote_left_open(tmp_path_factory, notes):
+    """Rule: any text in a cell, as a CSV writer quotes it (line breaks, delimiters, quotes), is that cell's text."""
+    from profilefit.core.instrument import load_instrument
+    from profilefit.data.datasets import sample_export_path
+
+    tmp_path = tmp_path_factory.mktemp("notes")
+    sample = sample_export_path(load_instrument("customer-contact-2.0")).read_text(encoding="utf-8-sig").splitlines()
+    header, rows = sample[0].split(";"), [line.split(";") for line in sample[1:41]]
+    export = tmp_path / "export.csv"
+    with export.open("w", encoding="utf-8-sig", newline="") as stream:
+        writer = csv.writer(stream, delimiter=";", lineterminator="\r\n")
+        writer.writerow([*header, "notes"])
+        writer.writerows([*row, note] for row, note in zip(rows, notes, strict=True))
+    out_file = tmp_path / "r.csv"
+    main(["score", str(export), "-o", str(out_file), "--model", "reference-2.0"])
+    rejected = _rejects(tmp_path / "r.rejects.csv")
+    assert not [reject for reject in rejected if reject["field"] == "(line)"], rejected[:2]
+    assert len(_rejects(out_file)) + len(rejected) == 40

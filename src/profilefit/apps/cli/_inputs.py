@@ -166,6 +166,8 @@ def questions_named(names: Iterable[str]) -> tuple[list[str], list[str]]:
 _PEEK_BYTES = 1 << 18
 #: JSON Lines records whose keys are read (within the bytes read).
 _PEEK_RECORDS = 200
+#: The most bytes of JSON Lines read to find one whole record.
+_PEEK_MOST_BYTES = 1 << 26
 
 
 def _header_names(
@@ -173,7 +175,6 @@ def _header_names(
 ) -> set[str]:
     import csv
     import gzip
-    import json
     import zlib
 
     from profilefit.data.batch import HEADER_SEARCH_ROWS, encoding_of, workbook_first_row
@@ -191,21 +192,12 @@ def _header_names(
             first = workbook_first_row(path)  # None: not told from the start of the sheet's XML; read the table
             if first is not None:
                 return {str(name).strip().casefold() for name in first}
-        if suffix in (".csv", ".tsv", ".txt", ".jsonl", ".ndjson"):
+        if suffix in (".jsonl", ".ndjson"):
+            return _jsonl_keys(path, compressed, encoding)
+        if suffix in (".csv", ".tsv", ".txt"):
             with gzip.open(path, "rb") if compressed else path.open("rb") as stream:
                 raw = stream.read(_PEEK_BYTES)
             text = raw.decode(encoding_of(raw, encoding) or "utf-8", errors="replace").lstrip("\ufeff")
-            if suffix in (".jsonl", ".ndjson"):
-                # The keys of the first records (a candidate who answered nothing has none of the questions).
-                keys: set[str] = set()
-                for line in [line for line in text.splitlines() if line.strip()][:_PEEK_RECORDS]:
-                    try:
-                        record = json.loads(line)
-                    except ValueError:
-                        continue  # a bad line (or one cut by the peek) is the reader's to reject
-                    if isinstance(record, dict):
-                        keys |= {str(key).strip().casefold() for key in record}
-                return keys
             lines = text.splitlines()
             if header_row is not None:
                 lines = lines[header_row - 1 : header_row]
@@ -225,6 +217,43 @@ def _header_names(
         return {str(name).strip().casefold() for name in header}
     except (ValueError, OSError, EOFError, LookupError, StopIteration, csv.Error, zlib.error, RecursionError):
         return set()  # what cannot be read here, the reader names when it reads the file
+
+
+def _jsonl_keys(path: Path, compressed: bool, encoding: str | None) -> set[str]:
+    """The keys of the first records of JSON Lines (a candidate who answered nothing has none of the questions).
+
+    Read as far as the first :data:`_PEEK_RECORDS` lines, or at least one whole record: a first record longer
+    than :data:`_PEEK_BYTES` (a CV in a text field) is read to its end, up to :data:`_PEEK_MOST_BYTES`. A line
+    that is not a readable object (bad JSON, nested past the parser's depth) is the reader's to reject.
+    """
+    import gzip
+    import json
+
+    from profilefit.data.batch import encoding_of
+
+    keys: set[str] = set()
+    with gzip.open(path, "rb") if compressed else path.open("rb") as stream:
+        raw = stream.read(_PEEK_BYTES)
+        at_end = len(raw) < _PEEK_BYTES
+        while True:
+            text = raw.decode(encoding_of(raw, encoding) or "utf-8", errors="replace").lstrip("\ufeff")
+            lines = [line for line in text.splitlines() if line.strip()]
+            if not at_end and lines and not text.endswith(("\n", "\r")):
+                lines = lines[:-1]  # the last line may be cut by the read
+            records = 0
+            for line in lines[:_PEEK_RECORDS]:
+                try:
+                    record = json.loads(line)
+                except (ValueError, RecursionError):
+                    continue
+                if isinstance(record, dict):
+                    records += 1
+                    keys |= {str(key).strip().casefold() for key in record}
+            if records or at_end or len(raw) >= _PEEK_MOST_BYTES:
+                return keys
+            more = stream.read(len(raw))  # no whole record yet: as much again
+            at_end = len(more) < len(raw)
+            raw += more
 
 
 def print_capped_problems(problems: list[dict[str, Any]], *, where: str) -> None:

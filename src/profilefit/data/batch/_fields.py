@@ -287,18 +287,11 @@ def read_header(
             "model trained on that instrument (profilefit train --data FILE --instrument FILE, then --model)"
         )
     statements = [name for name in counts if kinds.get(name, (None,))[0] in (ITEM, BLOCK)]
-    other = _other_instrument_statements(instrument, unknown)
+    other = other_instrument_statements(instrument, unknown)
     if not statements and other:
         # The other built-in instrument's export: they share the scenario and check ids, so its rows would be
         # read, and every one come out as too many unanswered (no scale scored).
-        model = "reference" if instrument.blocks else "reference-2.0"
-        which = "1.2's items" if instrument.blocks else "instrument 2.0's blocks"
-        problems.append(
-            f"no column answers the statements of instrument {instrument.id} {instrument.version}, so no scale "
-            f"could be scored for anyone; the columns {_listed(other[:3])}{', …' if len(other) > 3 else ''} are "
-            f"{which}: score this export with a model of that instrument (profilefit score --model {model}; "
-            f'Screener.load("{model}") in Python)'
-        )
+        problems.append(other_instrument_problem(instrument, other, "column"))
     if problems:
         raise ColumnError(f"{source}: " + "; ".join(problems) + ".")
     notes = columns.notes()
@@ -316,7 +309,22 @@ def read_header(
     return Header(keep, read_as, notes)
 
 
-def _other_instrument_statements(instrument: Instrument, names: Sequence[str]) -> list[str]:
+def other_instrument_problem(instrument: Instrument, other: Sequence[str], what: str) -> str:
+    """Why an export of the other built-in instrument is refused.
+
+    ``other`` are the other instrument's statements met; ``what`` the word for them ("column" or "key").
+    """
+    model = "reference" if instrument.blocks else "reference-2.0"
+    which = "1.2's items" if instrument.blocks else "instrument 2.0's blocks"
+    return (
+        f"no {what} answers the statements of instrument {instrument.id} {instrument.version}, so no scale "
+        f"could be scored for anyone; the {what}s {_listed(other[:3])}{', …' if len(other) > 3 else ''} are "
+        f"{which}: score this export with a model of that instrument (profilefit score --model {model}; "
+        f'Screener.load("{model}") in Python)'
+    )
+
+
+def other_instrument_statements(instrument: Instrument, names: Sequence[str]) -> list[str]:
     """The names that are statements of the other built-in instrument.
 
     2.0's blocks for an agreement instrument, 1.2's items for a forced-choice one.

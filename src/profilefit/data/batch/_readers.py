@@ -91,6 +91,8 @@ class Source:
     notes: tuple[str, ...] = ()
     #: Notes known only once every chunk is read (the unknown keys of JSON Lines).
     late_notes: Callable[[], list[str]] | None = None
+    #: How the keys of JSON Lines were read (what they met is known once every chunk is read).
+    keys: ColumnNames | None = None
 
 
 def input_format(path: str | Path, *, name: str | None = None) -> str:
@@ -478,7 +480,7 @@ def _csv_records(
     that runs over several lines, of which one after the first holds a whole row's worth of delimiters, is such a
     record: its first line is rejected, naming the open quote, and the lines after it are read again as rows.
     """
-    full_row = max(len(names) - 1, 3)  # delimiters on a line that is a row of its own
+    width = len(names)
     while True:
         lines.taken = []
         line = lines.number + 1
@@ -487,7 +489,7 @@ def _csv_records(
         except StopIteration:
             return
         except csv.Error as error:
-            if _runaway(lines, delimiter, full_row):
+            if _runaway(lines, delimiter, width):
                 yield [], _open_quote(line)
                 continue
             reason = f"cannot read line {line}: {error}"
@@ -497,7 +499,7 @@ def _csv_records(
             continue
         if not cells:
             continue
-        if len(lines.taken) > 1 and _runaway(lines, delimiter, full_row):
+        if len(lines.taken) > 1 and _runaway(lines, delimiter, width):
             yield [], _open_quote(line)
             continue
         problem = None
@@ -515,11 +517,32 @@ def _csv_records(
         yield cells, problem
 
 
-def _runaway(lines: _Lines, delimiter: str, full_row: int) -> bool:
-    """Whether the record just read swallowed whole rows after its first line; if so, they are to be read again."""
+#: From this many columns a line that reads alone as a row of the header's width is taken for a row (see _runaway).
+_ROW_LIKE_WIDTH = 20
+
+
+def _runaway(lines: _Lines, delimiter: str, width: int) -> bool:
+    """Whether the record just read swallowed whole rows after its first line; if so, they are to be read again.
+
+    Only a record with a line after its first that holds a whole row's worth of delimiters can have. Then it did
+    when a line after its first reads, alone, as a row of the header's width (from 20 columns: an export's rows;
+    a note's line of exactly that many cells is not text anyone writes), or when the strict csv reader refuses the
+    record: a cell over several lines that a CSV writer (Excel, the csv module) wrote has its quotes closed, each
+    closing quote ending a cell, where a quote left open is closed, if at all, by some later quote that the strict
+    reader refuses (a quote followed by text, or the file's end inside a quote).
+    """
     swallowed = lines.taken[1:]
-    if not any(text.count(delimiter) >= full_row for text in swallowed):
+    if not any(text.count(delimiter) >= max(width - 1, 2) for text in swallowed):
         return False
+    rows_inside = width >= _ROW_LIKE_WIDTH and any(
+        len(next(csv.reader([text], delimiter=delimiter), [])) == width for text in swallowed
+    )
+    if not rows_inside:
+        try:
+            if len(list(csv.reader(lines.taken, delimiter=delimiter, strict=True))) == 1:
+                return False  # written so: a cell over lines, quotes closed
+        except csv.Error:
+            pass
     lines.read_again(swallowed)
     return True
 
@@ -552,7 +575,7 @@ def _open_jsonl(path: Path, instrument: Instrument, chunk_size: int, columns: _C
         instrument, ignore_columns=columns.ignore, extra_columns=columns.extra, id_column=columns.id_column, source=name
     )
     # Keys are known only as lines are read: their note comes when the file is done.
-    return Source(name, jsonl_chunks(path, KeyReader(names), chunk_size), late_notes=names.notes)
+    return Source(name, jsonl_chunks(path, KeyReader(names), chunk_size), late_notes=names.notes, keys=names)
 
 
 # ---- Parquet, Arrow tables and data frames -------------------------------------------------------

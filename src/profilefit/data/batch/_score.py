@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from profilefit.data.batch._deps import require
 from profilefit.data.batch._dialects import csv_dialect
+from profilefit.data.batch._fields import other_instrument_problem, other_instrument_statements
 from profilefit.data.batch._paths import check_outputs
 from profilefit.data.batch._pipeline import BackgroundSink, prefetch
 from profilefit.data.batch._readers import DEFAULT_CHUNK_SIZE, Source, open_source
@@ -43,7 +44,7 @@ from profilefit.data.batch._writers import (
     written_note,
 )
 from profilefit.data.results import result_schema, result_table
-from profilefit.exceptions import InputWarning
+from profilefit.exceptions import ColumnError, InputWarning
 
 _log = logging.getLogger(__name__)
 
@@ -223,6 +224,29 @@ class _Counts:
     rows_scored: int = 0
     duplicate_ids: int = 0
     problems: int = 0
+    #: Rows that answered at least one of the instrument's statements (an item, or a block).
+    answered: int = 0
+
+
+def _answered(responses: Any) -> int:
+    """How many rows answered at least one statement of their instrument (an item, or a block)."""
+    if responses.instrument.blocks:
+        return int((responses.blocks >= 0).any(axis=1).sum())
+    return int((~np.isnan(responses.items)).any(axis=1).sum())
+
+
+def _refuse_the_other_instrument(screener: Screener, source: Source, counts: _Counts) -> None:
+    """Refuse JSON Lines of the other built-in instrument, as a table's header is refused (ColumnError).
+
+    The keys of JSON Lines are known only once every line is read: when no row answered one of the model's
+    statements and the keys met are the other instrument's, the file holds that instrument's answers, and every
+    row would come out "too many unanswered". Nothing is written (the caller discards what it staged).
+    """
+    if source.keys is None or counts.answered or not counts.rows_scored:
+        return
+    other = other_instrument_statements(screener.instrument, list(source.keys.unknown))
+    if other:
+        raise ColumnError(f"{source.name}: {other_instrument_problem(screener.instrument, other, 'key')}.")
 
 
 def _validated_chunks(screener: Screener, source: Source) -> Iterator[ValidatedChunk]:
@@ -249,6 +273,7 @@ def _scored_chunks(
                 counts.rows_scored += len(chunk.responses)
                 counts.duplicate_ids += duplicates
                 counts.problems += len(chunk.rejects)
+                counts.answered += _answered(chunk.responses) if len(chunk.responses) else 0
                 if bar is not None:
                     bar.update(chunk.n_read)
                 yield chunk, batch
@@ -378,6 +403,7 @@ def score_batch(
     reject_frame = pd.DataFrame(rejects, columns=list(REJECT_COLUMNS))
     reject_frame["row"] = reject_frame["row"].astype("int64")
     all_rows = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+    _refuse_the_other_instrument(screener, source, counts)
     _warn(source, late=True)
     return BatchResult(results, reject_frame, all_rows, _summary(source, counts, started))
 
@@ -540,6 +566,7 @@ def _stream(
         for chunk, batch in _scored_chunks(screener, source, counts, progress=progress):
             sink.put((chunk.rejects, batch))
         sink.close()
+        _refuse_the_other_instrument(screener, source, counts)
         # Results and rejects are one record of the run: both are moved into place, or neither.
         completing.enter_context(held_signals())
         commit_together(results_writer, rejects_writer)
