@@ -402,3 +402,14 @@ def test_under_nohup_sighup_stays_ignored_and_the_run_goes_on(tmp_path, monkeypa
         assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGHUP, previous)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="permission bits")
+def test_a_results_file_kept_from_others_stays_so_when_a_new_run_replaces_it(export, tmp_path):
+    """A trial: chmod 600 on results and rejects (they hold candidate data), then a new run: both were 644 again."""
+    results, rejects = tmp_path / "r.csv", tmp_path / "r.rejects.csv"
+    main(["score", str(export), "-o", str(results)])
+    for path in (results, rejects):
+        path.chmod(0o600)
+    main(["score", str(export), "-o", str(results)])
+    assert [oct(path.stat().st_mode & 0o777) for path in (results, rejects)] == ["0o600", "0o600"]

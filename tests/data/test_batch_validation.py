@@ -215,6 +215,24 @@ def test_the_bundled_export_validates_like_the_reference(instrument):
     ]
 
 
+def test_empty_cells_beyond_the_header_are_nothing_at_every_door(tmp_path):
+    """A trial: a tool that ends every data row with a delimiter (and the header without) had every row rejected."""
+    from profilefit.core.rows import coerce_row
+
+    path = tmp_path / "trailing.csv"
+    path.write_text("candidate_id;tc1;tc3\r\nc1;4;5;\r\nc2;4;3; \r\nc3;4;5;x\r\n", encoding="utf-8")
+    expected, _, expected_rejects = read_assessments(path, INSTRUMENT)
+    actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=2)
+    _assert_same(actual, expected)
+    assert actual.candidate_ids.tolist() == ["c1", "c2"]  # c3's extra cell holds something: its row's problem
+    assert (
+        [(r["row"], r["field"]) for r in rejects]
+        == [(3, "(extra cells)")]
+        == [(r["row"], r["field"]) for r in expected_rejects]
+    )
+    assert "(extra cells)" not in coerce_row(INSTRUMENT, {"candidate_id": "c", "tc1": "4", None: ["", " "]})
+
+
 def test_a_row_with_too_few_or_too_many_cells_is_read_like_the_csv_module(tmp_path):
     path = tmp_path / "ragged.csv"
     path.write_text("candidate_id;tc1;tc3\r\nc1;4;5\r\nc2;4\r\nc3;4;5;6\r\nc4;1;2\r\n", encoding="utf-8")
@@ -462,3 +480,23 @@ def test_property_an_id_the_fast_paths_accept_the_schema_accepts_as_it_is(text):
     controls = any(0 <= ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or ch in "\u2028\u2029" for ch in text)
     if controls:
         assert not accepted, text
+
+
+@pytest.mark.parametrize(
+    ("rename", "means"), [("block_{k:02d}", "b{k:02d}"), ("Block {k}", "b{k:02d}"), ("b{k}", "b{k:02d}")]
+)
+def test_renamed_statement_columns_are_named_with_the_field_they_mean(tmp_path, rename, means):
+    """A trial: block_01…block_24 were scored as blanks with exit 0; b1…b9 got "did you mean 'b21'?"."""
+    from profilefit.data.batch._fields import suggested_field
+
+    instrument = load_instrument("customer-contact-2.0")
+    for k in (1, 9, 24):
+        assert suggested_field(rename.format(k=k), list(instrument.block_ids)) == means.format(k=k)
+    header = ["candidate_id", *(rename.format(k=k) for k in range(1, 25)), *instrument.scenario_ids]
+    path = tmp_path / "renamed.csv"
+    path.write_text(";".join(header) + "\r\nc1;" + ";".join(["ab"] * 24 + ["a"] * 10) + "\r\n", encoding="utf-8")
+    if rename == "b{k}":  # b10…b24 are the fields' own names: the file is read, and its note names what b1 means
+        assert "'b1' (did you mean 'b01'?)" in " ".join(open_source(path, instrument).notes)
+        return
+    with pytest.raises(ColumnError, match=r"no column answers the statements .* \(did you mean 'b01'\?\)"):
+        open_source(path, instrument)

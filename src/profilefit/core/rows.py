@@ -256,7 +256,10 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
     seen: set[str] = set()
     for key, value in row.items():
         if key is None:  # a CSV row with more cells than the header has
-            typed["(extra cells)"] = value
+            # Empty cells beyond the header are nothing: some tools end every data row with a delimiter, and
+            # the header without one. A cell beyond it that holds anything is a problem of the row.
+            if not (isinstance(value, list) and all(isinstance(cell, str) and not cell.strip() for cell in value)):
+                typed["(extra cells)"] = value
             continue
         name = key.strip()
         if name in seen:

@@ -11,6 +11,7 @@ and demographic columns are never read. Only a header that cannot be scored at a
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -114,6 +115,31 @@ class Header:
     notes: list[str]
 
 
+_NUMBERED = re.compile(r"([^\W\d_]+)[\W_]*0*(\d+)")
+
+
+def suggested_field(name: str, fields: Sequence[str]) -> str | None:
+    """The field a column name most likely means, or None: ``b1`` and ``block_01`` mean ``b01``, ``tcl`` ``tc1``.
+
+    A name of letters and a number means the field with the same number whose letters begin its letters, or
+    theirs (leading zeros, spaces and underscores aside); any other name, the closest field by spelling.
+    """
+    folded = name.strip().casefold()
+    numbered = _NUMBERED.fullmatch(folded)
+    if numbered:
+        letters, number = numbered.group(1), int(numbered.group(2))
+        for field in fields:
+            own = _NUMBERED.fullmatch(field.casefold())
+            if (
+                own
+                and int(own.group(2)) == number
+                and (letters.startswith(own.group(1)) or own.group(1).startswith(letters))
+            ):
+                return field
+    close = difflib.get_close_matches(folded, list(fields), n=1)
+    return close[0] if close else None
+
+
 def _listed(names: Sequence[str]) -> str:
     shown = ", ".join(map(repr, names[:NAMES_LISTED]))
     return shown + (f" and {len(names) - NAMES_LISTED:,} more" if len(names) > NAMES_LISTED else "")
@@ -182,8 +208,8 @@ class ColumnNames:
         if unknown:
             described = []
             for name in unknown[:NAMES_LISTED]:
-                close = difflib.get_close_matches(name.casefold(), list(self.kinds), n=1)
-                described.append(f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name))
+                close = suggested_field(name, list(self.kinds))
+                described.append(f"{name!r} (did you mean {close!r}?)" if close else repr(name))
             more = f" and {len(unknown) - NAMES_LISTED:,} more" if len(unknown) > NAMES_LISTED else ""
             notes.append(
                 f"{source}: column(s) {', '.join(described)}{more} are not fields of instrument {instrument.id} "
@@ -288,6 +314,24 @@ def read_header(
         )
     statements = [name for name in counts if kinds.get(name, (None,))[0] in (ITEM, BLOCK)]
     other = other_instrument_statements(instrument, unknown)
+    own = [*instrument.block_ids, *instrument.item_ids]
+    if own and unknown and answers and not statements and not other:
+        # Statement columns renamed (block_01, b1): every row would be read, and come out too many unanswered.
+        other_instrument = load_instrument() if instrument.blocks else load_instrument("customer-contact-2.0")
+        theirs = [*other_instrument.block_ids, *other_instrument.item_ids]
+        described = []
+        for name in unknown[:3]:
+            field = suggested_field(name, own)
+            if field is None and (field := suggested_field(name, theirs)) is not None:
+                described.append(f"{name!r} (instrument {other_instrument.version}'s {field!r}?)")
+            else:
+                described.append(f"{name!r} (did you mean {field!r}?)" if field else repr(name))
+        problems.append(
+            f"no column answers the statements of instrument {instrument.id} {instrument.version} ({_listed(own[:3])}"
+            f"{', …' if len(own) > 3 else ''}), so no scale could be scored for anyone; the columns not read are "
+            f"{', '.join(described)}{', …' if len(unknown) > 3 else ''}: rename them as the instrument names its "
+            "statements, and score each instrument's export with a model of that instrument"
+        )
     if not statements and other:
         # The other built-in instrument's export: they share the scenario and check ids, so its rows would be
         # read, and every one come out as too many unanswered (no scale scored).

@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import signal
+import stat
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -243,9 +244,12 @@ def _move_in_together(writers: list[TableWriter | RejectsWriter]) -> None:
     """Move finished files in, with previous versions aside until all are in; undo everything on failure."""
     kept: list[tuple[Path, Path]] = []  # (previous version's hidden name, target)
     moved_in: list[TableWriter | RejectsWriter] = []
+    modes: dict[Path, int] = {}  # the permissions of a previous version, which the new file keeps
     try:
         for writer in writers:
             if os.path.lexists(writer.path):
+                with contextlib.suppress(OSError):
+                    modes[writer.path] = stat.S_IMODE(os.stat(writer.path).st_mode)
                 aside = _aside(writer.path)
                 try:
                     os.replace(writer.path, aside)
@@ -255,6 +259,10 @@ def _move_in_together(writers: list[TableWriter | RejectsWriter]) -> None:
         for writer in writers:
             writer.commit()
             moved_in.append(writer)
+            if writer.path in modes:
+                # A results file kept from others' eyes (chmod 600: it holds candidate data) stays so when replaced.
+                with contextlib.suppress(OSError):
+                    os.chmod(writer.path, modes[writer.path])
     except BaseException as error:
         for writer in moved_in:
             with contextlib.suppress(OSError):
