@@ -392,7 +392,9 @@ def test_blocks_answered_in_the_role_order_are_idealised_when_the_role_is_given(
     assert _flag(with_role, "idealised")[0]
     assert with_role.detail(0, "idealised").endswith(
         f"the statement the role favours most marked most and the one it favours least marked least in "
-        f"{pulled} of {pulled} blocks (the most marks in its order in {pulled}, the least marks in {pulled})"
+        f"{pulled} of {pulled} blocks (the most marks in its order in {pulled}, the least marks in {pulled}); "
+        f"flagged for the role's order (from {math.ceil(0.54 * pulled)} blocks) and one side in the role's order "
+        f"(from {math.ceil(0.8 * pulled)} blocks)"
     )
     without = validity_flags(responses, scores)
     assert without.role_blocks is None and "role" not in without.detail(0, "idealised")
@@ -439,3 +441,37 @@ def test_a_role_pull_of_the_wrong_length_names_the_field_and_what_was_allowed():
     codes = _simulated_codes(1, seed=3)
     with pytest.raises(ValueError, match=rf"role_pull: shape \(5,\).*{len(FC.statements)} finite numbers"):
         validity_flags(_responses(codes), score_responses(_responses(codes)), np.zeros(5))
+
+
+@pytest.mark.parametrize("role", [None, "complex-case", "transactional"])
+def test_the_idealised_detail_names_a_rule_exactly_when_the_flag_fires(role):
+    """Rule: the detail's "flagged for ..." is never missing from a flag and never on a row the flag passed over
+    (a trial: a flag fired by the role's order read as if the index, 0.25, had fired it)."""
+    from profilefit.core.validity import FLAG_IDS, fc_idealised_rules
+    from profilefit.data.simulate import presentation, simulate_forced_choice
+
+    pull = None if role is None else _role_pull(role)
+    agree = flagged = 0
+    for condition in ("honest", "directed"):
+        shown = presentation(condition, FC, role=load_role(role or "complex-case"))
+        sim = simulate_forced_choice(1500, FC, seed=5, presentation=shown)
+        answers = Responses(
+            FC, sim.candidate_ids, np.empty((1500, 0)), sim.choices, sim.checks, sim.seconds, sim.blocks
+        )
+        flags = validity_flags(answers, score_responses(answers), pull)
+        fired = flags.flags[:, FLAG_IDS.index("idealised")]
+        for row in range(1500):
+            role_numbers = () if pull is None else (
+                int(flags.role_blocks[row]), int(flags.role_rated[row]),
+                int(flags.role_most[row]), int(flags.role_least[row]),
+            )  # fmt: skip
+            rules = fc_idealised_rules(
+                float(flags.idealised_index[row]), int(flags.ideal_blocks[row]), int(flags.rated_blocks[row]),
+                *role_numbers,
+            )  # fmt: skip
+            agree += bool(fired[row]) == bool(rules)
+            flagged += bool(fired[row])
+            if fired[row]:
+                assert "; flagged for " in flags.detail(row, "idealised")
+    assert agree == 3000
+    assert flagged > 50  # the directed fakers are flagged: the rule is tried on many

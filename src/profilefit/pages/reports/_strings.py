@@ -250,6 +250,8 @@ class Labels:
                 text += self.t("detail_fc_idealised_role", **values)
             if "role_most" in values:
                 text += self.t("detail_fc_idealised_one_side", **values)
+            if flag == "idealised":
+                text += self._fired(fc_match)
             return self.t("flag_detail", detail=text)
         if match is None:
             key = "flag_detail" if self.language == "en" else "flag_detail_english"
@@ -258,6 +260,35 @@ class Labels:
         if "index" in values:  # a decimal: written as this language writes numbers
             values["index"] = self.number(float(values["index"]), 2)
         return self.t("flag_detail", detail=self.t(f"detail_{flag}", **values))
+
+    def _fired(self, match: re.Match[str]) -> str:
+        """Which rules of the 2.0 idealised flag fired, and their lines ("; flagged for the role's order, from 13").
+
+        Read from the detail's numbers, so results written before the detail named its rules are told them too.
+        """
+        from profilefit.core.validity import fc_idealised_rules
+
+        def number(name: str) -> int | None:
+            found = match.group(name)
+            return None if found is None else int(found)
+
+        rules = fc_idealised_rules(
+            float(match.group("index")),
+            number("ideal"),
+            number("rated"),
+            number("role_ideal"),
+            number("role_rated"),
+            number("role_most"),
+            number("role_least"),
+        )
+        if not rules:
+            return ""
+        named = [
+            self.t(f"fc_rule_{rule}", line=self.number(line, 2) if rule == "index" else self.number(line, 0))
+            for rule, line in rules
+        ]
+        joined = named[0] if len(named) == 1 else self.t("and_list", first=", ".join(named[:-1]), last=named[-1])
+        return self.t("detail_fc_idealised_flagged", rules=joined)
 
     def norm_group(self, name: str) -> str:
         """The norm group's name; the shipped simulated group's description is translated, its figures kept."""
@@ -296,6 +327,9 @@ _FORCED_CHOICE_PATTERNS = {
         r"virtue(?:s|\(s\))? claimed strongly(?:; the statement the role favours most marked most and the one it "
         r"favours least marked least in (?P<role_ideal>\d+) of (?P<role_rated>\d+) blocks"
         r"(?: \(the most marks in its order in (?P<role_most>\d+), the least marks in (?P<role_least>\d+)\))?)?"
+        # Which rules fired (results written before named none); the numbers above say the same, and the report
+        # names them in its own language (fc_idealised_rules).
+        r"(?:; flagged for [^;]*)?"
     ),
 }
 
