@@ -174,6 +174,8 @@ def test_a_result_that_needs_review_shows_its_fit_muted_with_review_first(review
     assert profile_line.endswith(labels.t("review_first").upper())
     calm = _Page(html_report(clear, language=language))
     assert labels.t("review_first") not in calm.body_text()
+    # No flag is said to be no proof of honest answers (a trial: partial fakers reached strong with no flag).
+    assert labels.t("no_flags") in calm.body_text() and len(labels.t("no_flags")) > 150
     assert [a["class"] for _, a in calm.elements if "band" in (a.get("class") or "").split()] == ["band band-strong"]
 
 
@@ -633,3 +635,35 @@ def test_a_candidate_with_unscored_scales_is_not_placed_described_or_compared(la
     assert labels.t("why_profile", top="", second="").strip()[:8] not in html
     text = text_report(result, language=language)
     assert labels.t("not_placed_note", n=missing, total=len(result.scales))[:20] in text and "#####" not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_fit_says_how_many_questions_were_left_unanswered(language):
+    """A trial: one group left blank moved an honest candidate from strong (73.9) to possible (63.2), and the report
+    said nothing of how many were blank; it now counts them where the fit is explained (HTML and text)."""
+    from profilefit.core.instrument import load_instrument
+    from profilefit.core.screening import Screener
+    from profilefit.data.datasets import sample_export_path
+    from profilefit.data.io import read_assessments
+
+    def said(result, text):
+        return text in " ".join(text_report(result, language=language).split()) and text in html_report(
+            result, language=language
+        )
+
+    forced = load_instrument("customer-contact-2.0")
+    records = read_assessments(sample_export_path(forced), forced)[0].to_records()
+    record = next(r for r in records if all(r.get(block) for block in forced.block_ids))
+    screener = Screener.load("reference-2.0")
+    labels = Labels(language, forced)
+    counted = labels.t("fit_blank_groups", missing=2, total=24, listed="").split(",")[0]
+    assert said(screener.score({k: v for k, v in record.items() if k not in ("b03", "b16")}), counted)
+    assert not said(screener.score(record), counted.split(":")[0] + ":")
+
+    agreement = Screener.load()
+    item = agreement.instrument.items[0]
+    total = sum(1 for other in agreement.instrument.items if other.scale == item.scale)
+    answered = read_assessments(sample_export_path(), agreement.instrument)[0].to_records()[0]
+    one = Labels(language)
+    counted = one.t("blank_count", scale=one.scale(item.scale), missing=1, total=total)
+    assert said(agreement.score({**answered, item.id: None}), counted)

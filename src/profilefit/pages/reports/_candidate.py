@@ -294,7 +294,47 @@ def _parts_text(fit: RoleFit, labels: Labels, result: ScreeningResult | None = N
         text = labels.t("fit_parts", **numbers)
     else:
         text = labels.t("fit_parts_situational", scenarios=labels.number(fit.situational_component, 0), **numbers)
-    return f"{text} {labels.t('fit_blanks_counted')}" if result is not None and _blanks_counted(fit, result) else text
+    if result is None:
+        return text
+    left = _left_unanswered(result, labels)
+    if left:  # how many, on which scales: one blank block can move the fit by a band (a trial), and it is not shown
+        if labels.instrument.blocks:  # a block holds one statement of each of its three scales
+            blanks = labels.t(
+                "fit_blank_groups",
+                missing=sum(missing for _, missing, _ in left) // 3,
+                total=len(labels.instrument.blocks),
+                listed=", ".join(name for name, _, _ in left),
+            )
+        else:
+            listed = ", ".join(
+                labels.t("blank_count", scale=name, missing=missing, total=total) for name, missing, total in left
+            )
+            blanks = labels.t("fit_blanks_listed", listed=listed)
+        return f"{text} {blanks} {labels.t('fit_blanks_counted')}"
+    return f"{text} {labels.t('fit_blanks_counted')}" if _blanks_counted(fit, result) else text
+
+
+def _left_unanswered(result: ScreeningResult, labels: Labels) -> list[tuple[str, int, int]]:
+    """The scales with questions left unanswered: (name, unanswered, questions), in the result's order.
+
+    A question is a statement of the scale on an agreement instrument, and a block holding one of its statements on
+    a forced-choice one (``ScaleResult.answered_items`` counts the answered ones).
+    """
+    instrument = labels.instrument
+    if {scale.scale for scale in result.scales} != set(instrument.scale_ids):
+        return []  # a result of another instrument than the labels': no counts to compare with
+    if instrument.blocks:
+        totals = {
+            scale: sum(1 for statement in instrument.statements if statement.scale == scale)
+            for scale in instrument.scale_ids
+        }
+    else:
+        totals = {scale: sum(1 for item in instrument.items if item.scale == scale) for scale in instrument.scale_ids}
+    return [
+        (labels.scale(scale.scale), totals[scale.scale] - scale.answered_items, totals[scale.scale])
+        for scale in result.scales
+        if 0 < totals[scale.scale] - scale.answered_items <= totals[scale.scale]
+    ]
 
 
 def _blanks_counted(fit: RoleFit, result: ScreeningResult) -> bool:
