@@ -60,6 +60,24 @@ def test_score_one_prints_a_result(tmp_path, capsys):
     assert len(log.read_text().splitlines()) == 1
 
 
+def test_score_one_scores_for_the_role_given_as_score_and_report_do(tmp_path, capsys):
+    """A trial: score-one had no --role and always scored for complex-case."""
+    from profilefit.core.screening import Screener
+    from profilefit.data.datasets import sample_export_path
+    from profilefit.data.io import read_assessments
+
+    screener = Screener.load(role="transactional")
+    record = read_assessments(sample_export_path(), screener.instrument)[0].to_records()[0]
+    candidate = tmp_path / "candidate.json"
+    candidate.write_text(json.dumps(record), encoding="utf-8")
+    assert main(["score-one", str(candidate), "--role", "transactional"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result == screener.score(record).model_dump(mode="json") and result["fit"]["role"] == "transactional"
+    assert main(["score-one", str(candidate), "--role", "none"]) == 0
+    assert json.loads(capsys.readouterr().out)["fit"] is None
+    assert main(["score-one", str(candidate), "--role", "no-such-role"]) != 0
+
+
 def test_score_one_names_the_bad_field(tmp_path, capsys):
     candidate = tmp_path / "candidate.json"
     candidate.write_text(json.dumps({"candidate_id": "c-9", "tc1": 8}), encoding="utf-8")

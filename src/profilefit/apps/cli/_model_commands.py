@@ -71,6 +71,13 @@ def register(subparsers: Any) -> None:
     score_one = subparsers.add_parser("score-one", help="score one candidate's assessment (JSON) and print the result")
     score_one.add_argument("candidate", help="a JSON file with one assessment, or - for standard input")
     score_one.add_argument("--model", help="a model file (.model.json) with its manifest; default: the reference model")
+    score_one.add_argument(
+        "--role",
+        default=None,
+        metavar="ROLE",
+        help="role for the fit: a built-in role id (complex-case, transactional), a role file, or 'none'. "
+        "Default: complex-case when the model's instrument has its scales (the reference models do), else none",
+    )
     score_one.add_argument("--decision-log", help="append a decision record (JSON Lines) to this file")
     score_one.add_argument(
         "--norms", metavar="FILE", help="a norm group file (from `profilefit norms`); default: the model's"
@@ -132,7 +139,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_score_one(args: argparse.Namespace) -> int:
     """Score one assessment and print the result as JSON."""
-    inputs = (args.candidate, args.model, args.norms, args.parameters)
+    inputs = (args.candidate, args.model, args.norms, args.parameters, args.role)
     if refused_outputs("score-one", args, inputs=inputs, outputs=("decision_log",)):
         return EXIT_USAGE
     text = read_candidate_text(args.candidate)
@@ -147,7 +154,7 @@ def run_score_one(args: argparse.Namespace) -> int:
         model = FORCED_CHOICE_MODEL
     screener = load_screener(
         model,
-        role=None,
+        role=args.role,
         norms=args.norms,
         command="score-one",
         decision_log=args.decision_log,
