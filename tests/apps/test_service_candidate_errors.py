@@ -154,6 +154,16 @@ def test_an_unexpected_error_is_a_page_with_a_reference(tmp_path, caplog, monkey
         assert "could quote" not in caplog.text and "could quote" not in response.text
 
 
+def test_a_too_large_page_shows_a_reference_its_log_line_holds(http, caplog):
+    """A trial: 413 and 429 pages showed a reference no log line held, so support could not find them."""
+    _, token = consented(http, "large", language="nb")
+    with caplog.at_level("WARNING", logger="profilefit.service"):
+        response = http.post(f"/take/{token}/page/0", data={"tc1": "4" * (300 * 1024), "lang": "nb"})
+    assert response.status_code == 413
+    reference = re.search(r"referansen: ([0-9a-f]{8})", response.text).group(1)
+    assert f"candidate page error 413, reference {reference}" in caplog.text
+
+
 def test_no_candidate_address_answers_in_json(http):
     _, token = consented(http, "shapes", language="nl")
     big = {"tc1": "4" * (300 * 1024), "lang": "nl"}

@@ -129,14 +129,16 @@ def error_page(service: AssessmentService, request: Request, status: int, posted
 
     4xx: "this link does not work" (404, 405, 422) or "something went wrong"; 503 and database
     errors: "briefly unavailable" with ``Retry-After``; other 5xx: "something went wrong". A 5xx
-    page carries a short reference that the log line carries too, so support can find it.
+    page, and any other shown as "something went wrong" (413, 429), carries a short reference that its log line
+    (ERROR for 5xx, WARNING for 4xx) carries too, so support can find it.
     """
     lang = page_language(service, request, posted)
     if status in (404, 405, 422):
         return message(service, "invalid", lang, status)
     reference = secrets.token_hex(4)
-    if status >= 500:
-        log.error("%s %s: candidate page error %d, reference %s", request.method, _route(request), status, reference)
+    # Every page that shows a reference has its log line, so support can find it (413 and 429 included).
+    level = logging.ERROR if status >= 500 else logging.WARNING
+    log.log(level, "%s %s: candidate page error %d, reference %s", request.method, _route(request), status, reference)
     page = message(service, "unavailable" if status == 503 else "error", lang, status, reference=reference)
     if status == 503:
         page.headers["Retry-After"] = "60"
