@@ -268,7 +268,9 @@ _BROKEN_WORDS = r"""(function () {
         var range = document.createRange(), tops = {};
         range.setStart(node, found.index);
         range.setEnd(node, found.index + found[0].length);
-        Array.prototype.forEach.call(range.getClientRects(), function (r) { if (r.width > 0) { tops[Math.round(r.top)] = true; } });
+        Array.prototype.forEach.call(range.getClientRects(), function (r) {
+          if (r.width > 0) { tops[Math.round(r.top)] = true; }
+        });
         if (Object.keys(tops).length > 1) { broken.push(found[0]); }
       }
     }
@@ -319,7 +321,8 @@ def test_at_320_px_with_200_percent_text_nothing_scrolls_sideways_and_a_refused_
                 tab.run(
                     "for (const b of new Set(Array.from(document.querySelectorAll('input[type=radio]'),"
                     " r => r.name.split('_')[0]))) {"
-                    " document.getElementById(b + '-most-a').click(); document.getElementById(b + '-least-b').click(); }"
+                    " document.getElementById(b + '-most-a').click();"
+                    " document.getElementById(b + '-least-b').click(); }"
                 )
                 tab.click_and_wait("button[type=submit]")
             assert tab.run("document.querySelector('fieldset.scale') !== null"), language
