@@ -228,3 +228,23 @@ def test_profile_probabilities_are_whole_percentages_as_in_the_candidate_report(
     shown = re.findall(r"^  [^:]+: (\d+(?:\.\d+)?)%$", text, flags=re.MULTILINE)
     assert len(shown) == len(row.probabilities) and all("." not in value for value in shown)
     assert "35.0%" not in row_html_report(row)
+
+
+def test_a_results_file_holding_an_id_twice_is_refused_by_the_shortlist_and_the_row_report(tmp_path, capsys):
+    """A trial: two results files pasted together gave a shortlist of "800 candidates" with each one twice, and
+    `report --id` silently the first row; the audit and the validation study already refused such a file."""
+    from profilefit.apps.cli import main
+    from profilefit.data.datasets import sample_export_path
+
+    results = tmp_path / "r.csv"
+    assert main(["score", str(sample_export_path()), "-o", str(results)]) in (0, 1)
+    lines = results.read_text(encoding="utf-8").splitlines()
+    pasted = tmp_path / "pasted.csv"
+    pasted.write_text("\n".join(lines + lines[1:3]) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    first = lines[1].split(",")[0].strip('"')
+    assert main(["shortlist", str(pasted), "--html", str(tmp_path / "s.html")]) == 2
+    assert main(["report", "--id", first, str(pasted)]) == 2
+    err = capsys.readouterr().err
+    assert err.count(f"{first!r} repeats line 2") == 2 and "holds each candidate once" in err
+    assert not (tmp_path / "s.html").exists()

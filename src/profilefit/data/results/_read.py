@@ -236,7 +236,8 @@ def open_results(
                 if record.candidate_id in seen:
                     raise error(
                         f"{path}, {location}, field 'candidate_id': {record.candidate_id!r} repeats "
-                        f"{seen[record.candidate_id]}"
+                        f"{seen[record.candidate_id]}; a results file holds each candidate once (were two files "
+                        "pasted together, or one run's rows added twice? score the export again)"
                     )
                 seen[record.candidate_id] = location
             yield record

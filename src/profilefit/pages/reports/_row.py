@@ -131,13 +131,13 @@ def iter_result_rows(path: str | Path) -> Iterator[ResultRow]:
         If the file is missing or of an unknown type, has no ``candidate_id`` column, or a cell is not
         what its column holds.
     """
-    opened = open_results(path)
+    opened = open_results(path, unique_ids=True)  # a results file holds each candidate once
     for record in opened:
         yield _row(record, opened.path)
 
 
 def find_result_row(path: str | Path, candidate_id: str) -> ResultRow:
-    """The row of ``candidate_id`` in a results file (stops reading at it).
+    """The row of ``candidate_id`` in a results file, read to its end (an id on two rows is refused).
 
     Raises
     ------
@@ -148,8 +148,11 @@ def find_result_row(path: str | Path, candidate_id: str) -> ResultRow:
     """
     wanted = candidate_id.strip()
     count = 0
-    for row in iter_result_rows(path):
+    rows = iter_result_rows(path)
+    for row in rows:
         if row.candidate_id == wanted:
+            for _ in rows:  # the rest, so that a repeat of this id (or another) is refused, never a silent first
+                pass
             return row
         count += 1
     raise ResultNotFoundError(

@@ -121,7 +121,7 @@ def read_results(path: str | Path) -> list[ShortlistRow]:
 
 def iter_results(path: str | Path) -> Iterator[ShortlistRow]:
     """The rows of a results file one at a time, as read (texts not yet capped); see :func:`read_results`."""
-    for record in open_results(path, required=REQUIRED_COLUMNS):
+    for record in open_results(path, required=REQUIRED_COLUMNS, unique_ids=True):
         yield _row(record)
 
 
