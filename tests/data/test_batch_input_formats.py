@@ -58,6 +58,26 @@ def test_a_cp1252_export_is_read_with_its_encoding_and_its_rows_rejected_without
     assert main(["score", str(path), "-o", str(tmp_path / "r.csv"), "--encoding", "cp1252"]) == 0
 
 
+@pytest.mark.parametrize("mark", [b"", b"\xef\xbb\xbf"])
+@pytest.mark.parametrize("named", ["cp1252", "latin-1"])
+def test_utf8_text_named_as_a_one_byte_encoding_is_refused_not_garbled(screener, tmp_path, capsys, mark, named):
+    """A trial: --encoding cp1252 on a UTF-8 file gave ids "SÃ¸ren" with exit 0 (with a byte-order mark: "there is
+    no candidate_id column"). UTF-8 is said to be UTF-8, nothing is written, and a real cp1252 file still reads."""
+    path = tmp_path / "utf8.csv"
+    path.write_bytes(mark + TEXT.encode("utf-8"))
+    output = tmp_path / "r.csv"
+    assert main(["score", str(path), "-o", str(output), "--encoding", named]) == 2
+    err = capsys.readouterr().err
+    assert f"--encoding {named} was given, but the file" in err and "Leave --encoding out" in err
+    assert not output.exists()
+    with pytest.raises(ValueError, match="UTF-8"):
+        score_batch(screener, path, encoding=named)
+    ascii_only = tmp_path / "ascii.csv"
+    ascii_only.write_bytes(mark + b"candidate_id;tc1\r\nc1;4\r\n")
+    if not mark:  # plain ASCII is the same text in both: nothing to refuse
+        assert _ids(score_batch(screener, ascii_only, encoding=named)) == ["c1"]
+
+
 def test_a_decode_error_in_a_named_encoding_gives_file_line_and_byte_offset(screener, tmp_path, capsys):
     path = tmp_path / "export.csv"
     path.write_bytes(b"candidate_id;tc1\nc1;4\nc2;\xc55\n")

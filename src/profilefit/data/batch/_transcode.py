@@ -107,8 +107,10 @@ def utf8_copy(
                 while block := stream.read(_BLOCK):
                     out.write(block)
                 return copy
+            more = stream.read(_UTF8_PROBE - len(head))
+            _refuse_utf8_read_as_bytes(head + more, encoding, source, name)
             decoder = codecs.getincrementaldecoder(source)("strict")
-            offset, lines, data = 0, 1, head
+            offset, lines, data = 0, 1, head + more
             while True:
                 try:
                     text = decoder.decode(data, final=not data)
@@ -125,6 +127,40 @@ def utf8_copy(
                     return copy
                 offset += len(data)
                 data = stream.read(_BLOCK)
+
+
+#: Bytes of a file read to tell UTF-8 text given a one-byte --encoding.
+_UTF8_PROBE = 1 << 20
+
+
+def _refuse_utf8_read_as_bytes(data: bytes, given: str | None, source: str, name: str) -> None:
+    """Refuse UTF-8 text named as a one-byte encoding (cp1252, latin-1): every non-ASCII letter would be garbled.
+
+    A trial: ``--encoding cp1252`` on a UTF-8 file gave ids such as ``SÃ¸ren``, exit 0, and with a UTF-8 byte-order
+    mark "there is no candidate_id column". A UTF-8 byte-order mark, or non-ASCII bytes that are all valid UTF-8
+    sequences (text in a one-byte encoding almost never forms them), say the file is UTF-8.
+    """
+    if given is None or codecs.lookup(source).name.startswith(("utf", "utf_")):
+        return
+    try:
+        if codecs.lookup(source).decode(b"\x80\xfe")[1] == 0:  # a multi-byte codec decoded nothing
+            return
+    except UnicodeDecodeError:
+        return  # not a one-byte codec: its own strict reading names a bad byte
+    mark = data.startswith(codecs.BOM_UTF8)
+    if not mark:
+        cut = data[: len(data) - 3] if len(data) >= _UTF8_PROBE else data  # a character cut by the probe
+        try:
+            cut.decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        if cut.isascii():
+            return
+    why = "starts with a UTF-8 byte-order mark" if mark else "is UTF-8 text (its letters beyond ASCII are UTF-8's)"
+    raise ValueError(
+        f"{name}: --encoding {given} was given, but the file {why}; read as {given}, every such letter would be "
+        "garbled ('ø' as 'Ã¸'). Leave --encoding out: UTF-8 is read by default"
+    )
 
 
 def decoder_lines(data: bytes, encoding: str) -> int:
