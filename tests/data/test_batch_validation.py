@@ -177,6 +177,15 @@ def test_foreign_columns_are_ignored_named_once_and_change_nothing(columns, fore
             with pytest.raises(ColumnError, match="another instrument"):  # nothing but unknown columns
                 open_source(wide, INSTRUMENT)
             return
+        from profilefit.data.batch._fields import suggested_field
+
+        statements = [*INSTRUMENT.item_ids, *load_instrument("customer-contact-2.0").block_ids]
+        renamed = [name for name in foreign if suggested_field(name, statements, spelling=False)]
+        if renamed and not set(INSTRUMENT.item_ids) & set(columns):
+            # A column that reads as a statement renamed ('tc 1', 'b1'), and no statement column: refused, naming it.
+            with pytest.raises(ColumnError, match="no column answers the statements"):
+                open_source(wide, INSTRUMENT)
+            return
         source = open_source(wide, INSTRUMENT, chunk_size=3)
         validated = [validate_chunk(INSTRUMENT, raw) for raw in source.chunks]
         narrow = Path(directory) / "narrow"

@@ -118,7 +118,7 @@ class Header:
 _NUMBERED = re.compile(r"([^\W\d_]+)[\W_]*0*(\d+)")
 
 
-def suggested_field(name: str, fields: Sequence[str]) -> str | None:
+def suggested_field(name: str, fields: Sequence[str], *, spelling: bool = True) -> str | None:
     """The field a column name most likely means, or None: ``b1`` and ``block_01`` mean ``b01``, ``tcl`` ``tc1``.
 
     A name of letters and a number means the field with the same number whose letters begin its letters, or
@@ -136,6 +136,8 @@ def suggested_field(name: str, fields: Sequence[str]) -> str | None:
                 and (letters.startswith(own.group(1)) or own.group(1).startswith(letters))
             ):
                 return field
+    if not spelling:
+        return None
     close = difflib.get_close_matches(folded, list(fields), n=1)
     return close[0] if close else None
 
@@ -315,12 +317,17 @@ def read_header(
     statements = [name for name in counts if kinds.get(name, (None,))[0] in (ITEM, BLOCK)]
     other = other_instrument_statements(instrument, unknown)
     own = [*instrument.block_ids, *instrument.item_ids]
-    if own and unknown and answers and not statements and not other:
+    other_instrument = load_instrument() if instrument.blocks else load_instrument("customer-contact-2.0")
+    theirs = [*other_instrument.block_ids, *other_instrument.item_ids]
+    renamed = [
+        name
+        for name in unknown
+        if suggested_field(name, own, spelling=False) or suggested_field(name, theirs, spelling=False)
+    ]
+    if own and renamed and answers and not statements and not other:
         # Statement columns renamed (block_01, b1): every row would be read, and come out too many unanswered.
-        other_instrument = load_instrument() if instrument.blocks else load_instrument("customer-contact-2.0")
-        theirs = [*other_instrument.block_ids, *other_instrument.item_ids]
         described = []
-        for name in unknown[:3]:
+        for name in renamed[:3]:
             field = suggested_field(name, own)
             if field is None and (field := suggested_field(name, theirs)) is not None:
                 described.append(f"{name!r} (instrument {other_instrument.version}'s {field!r}?)")
@@ -329,7 +336,7 @@ def read_header(
         problems.append(
             f"no column answers the statements of instrument {instrument.id} {instrument.version} ({_listed(own[:3])}"
             f"{', …' if len(own) > 3 else ''}), so no scale could be scored for anyone; the columns not read are "
-            f"{', '.join(described)}{', …' if len(unknown) > 3 else ''}: rename them as the instrument names its "
+            f"{', '.join(described)}{', …' if len(renamed) > 3 else ''}: rename them as the instrument names its "
             "statements, and score each instrument's export with a model of that instrument"
         )
     if not statements and other:

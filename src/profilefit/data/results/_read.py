@@ -18,10 +18,13 @@ import contextlib
 import json
 import math
 import re
+from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from profilefit.core.fit import BANDS
 from profilefit.core.validity import FLAG_IDS
@@ -229,20 +232,34 @@ def open_results(
     )
 
     def records() -> Iterator[ResultRecord]:
-        seen: dict[str, str] = {}
+        # Ids are remembered as 8-byte hashes, so that a shortlist streaming a million rows stays small; a repeat
+        # is then found at the end, and the file read again to name its two lines.
+        hashes = array("q")
         for location, row in rows:
             record = cells.record(location, row)
             if unique_ids:
-                if record.candidate_id in seen:
-                    raise error(
-                        f"{path}, {location}, field 'candidate_id': {record.candidate_id!r} repeats "
-                        f"{seen[record.candidate_id]}; a results file holds each candidate once (were two files "
-                        "pasted together, or one run's rows added twice? score the export again)"
-                    )
-                seen[record.candidate_id] = location
+                hashes.append(hash(record.candidate_id))
             yield record
+        if unique_ids and len(hashes) > 1:
+            values = np.frombuffer(hashes, dtype=np.int64)
+            if np.unique(values).size < values.size:
+                _name_a_repeated_id(path, cells, error)
 
     return ResultsStream(path, tuple(header), records())
+
+
+def _name_a_repeated_id(path: Path, cells: _Cells, error: type[ValueError]) -> None:
+    """Read a results file again and raise naming the first id on two lines (none: two ids shared a hash)."""
+    seen: dict[str, str] = {}
+    for location, row in read_table(path, what="results", error=error)[1]:
+        record = cells.record(location, row)
+        if record.candidate_id in seen:
+            raise error(
+                f"{path}, {location}, field 'candidate_id': {record.candidate_id!r} repeats "
+                f"{seen[record.candidate_id]}; a results file holds each candidate once (were two files "
+                "pasted together, or one run's rows added twice? score the export again)"
+            )
+        seen[record.candidate_id] = location
 
 
 def read_result_records(path: str | Path, **options: Any) -> list[ResultRecord]:
