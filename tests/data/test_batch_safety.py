@@ -411,5 +411,19 @@ def test_a_results_file_kept_from_others_stays_so_when_a_new_run_replaces_it(exp
     main(["score", str(export), "-o", str(results)])
     for path in (results, rejects):
         path.chmod(0o600)
-    main(["score", str(export), "-o", str(results)])
+    seen = {}
+    original = os.replace
+
+    def moved(source, target):  # the temporary file's permissions while the run writes it
+        seen[Path(source).name] = oct(Path(source).stat().st_mode & 0o777)
+        return original(source, target)
+
+    import profilefit.data.batch._writers as writers
+
+    writers.os.replace = moved
+    try:
+        main(["score", str(export), "-o", str(results)])
+    finally:
+        writers.os.replace = original
     assert [oct(path.stat().st_mode & 0o777) for path in (results, rejects)] == ["0o600", "0o600"]
+    assert seen["r.csv.partial"] == seen["r.rejects.csv.partial"] == "0o600"

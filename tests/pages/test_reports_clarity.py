@@ -667,3 +667,22 @@ def test_a_fit_says_how_many_questions_were_left_unanswered(language):
     one = Labels(language)
     counted = one.t("blank_count", scale=one.scale(item.scale), missing=1, total=total)
     assert said(agreement.score({**answered, item.id: None}), counted)
+
+
+def test_the_report_names_the_rules_a_2_0_idealised_flag_fired_on_from_the_detail_or_old_counts():
+    """A review: the report guessed the index rule from a rounded index; it now reads the detail's own names, and
+    a detail written before it named them gets the rules its counts reach."""
+    from profilefit.core.instrument import load_instrument
+
+    labels = Labels("nb", load_instrument("customer-contact-2.0"))
+    start = (
+        "answered in an idealised way (index 0.64): the most desirable statement marked most and the least "
+        "desirable least in 14 of 22 blocks; 0 improbable virtues claimed strongly; the statement the role favours "
+        "most marked most and the one it favours least marked least in 13 of 24 blocks (the most marks in its "
+        "order in 15, the least marks in 16)"
+    )
+    new = labels.flag_detail("idealised", start + "; flagged for the role's order (from 13 blocks)")
+    old = labels.flag_detail("idealised", start)  # written before details named their rules
+    assert new == old and "flagget for rollens rekkefølge (fra 13 grupper)" in new and "indeksen" not in new
+    index_only = start.replace("13 of 24 blocks", "9 of 24 blocks") + "; flagged for the index (from 0.55)"
+    assert "flagget for indeksen (fra 0,55)" in labels.flag_detail("idealised", index_only)

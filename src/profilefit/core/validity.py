@@ -291,14 +291,12 @@ def _detail(
                 )
                 if role_most is not None and role_least is not None:
                     text += f" (the most marks in its order in {role_most}, the least marks in {role_least})"
-            rules = fc_idealised_rules(
-                idealised_index, ideal_blocks, rated_blocks, role_blocks, role_rated, role_most, role_least
-            )
+            rules = fc_idealised_rules(ideal_blocks, rated_blocks, role_blocks, role_rated, role_most, role_least)
             if rules:  # which of the numbers above reached the flag's line, and where that line is
                 named = [
-                    f"{_FC_RULE_NAMES[rule]} (from {line:.2f})"
+                    f"{FC_RULE_NAMES[rule]} (from {line:.2f})"
                     if rule == "index"
-                    else f"{_FC_RULE_NAMES[rule]} (from {line:.0f} blocks)"
+                    else f"{FC_RULE_NAMES[rule]} (from {line:.0f} blocks)"
                     for rule, line in rules
                 ]
                 text += "; flagged for " + (", ".join(named[:-1]) + " and " if len(named) > 1 else "") + named[-1]
@@ -325,7 +323,7 @@ def _detail(
 
 
 #: How the detail names each rule of the forced-choice idealised flag (:func:`fc_idealised_rules`).
-_FC_RULE_NAMES = {
+FC_RULE_NAMES = {
     "order": "the desirability order",
     "index": "the index",
     "role": "the role's order",
@@ -334,36 +332,41 @@ _FC_RULE_NAMES = {
 
 
 def fc_idealised_rules(
-    index: float,
     ideal_blocks: int | None,
     rated_blocks: int | None,
     role_blocks: int | None = None,
     role_rated: int | None = None,
     role_most: int | None = None,
     role_least: int | None = None,
+    *,
+    fired: bool = True,
 ) -> list[tuple[str, float]]:
     """Which rules of the forced-choice ``idealised`` flag one candidate's numbers reach, each with its line.
 
     ``order``: the desirability order in at least 80 % of the rated blocks (the line as a count of them);
-    ``index``: the index with the virtue claims from 0.55 (when no claim was answered the index is the blocks'
-    share alone, and this rule does not apply); ``role``: the role's order, both marks, in 54 % of the blocks it
-    pulls apart; ``one_side``: the most marks, or the least, in its order in 80 % of them. A detail names the rules
-    the flag fired on, so that a reader knows which number made it fire (a trial: a flag fired by the role's
-    order read as if the index, 0.25, had).
+    ``role``: the role's order, both marks, in 54 % of the blocks it pulls apart; ``one_side``: the most marks,
+    or the least, in its order in 80 % of them. These three are read from the counts exactly. ``index`` (with
+    the virtue claims, from 0.55) is named when the flag ``fired`` and none of them did: the counts do not say
+    whether claims were answered, so it is never guessed beside another. A detail names the rules the flag fired
+    on, so that a reader knows which number made it fire (a trial: a flag fired by the role's order read as if
+    the index, 0.25, had).
     """
     rules: list[tuple[str, float]] = []
-    if ideal_blocks is not None and rated_blocks and rated_blocks >= FC_IDEALISED_MIN_BLOCKS:
-        share = ideal_blocks / rated_blocks
-        if share >= FC_IDEALISED_STATEMENTS_ONLY - 1e-9:
-            rules.append(("order", math.ceil(FC_IDEALISED_STATEMENTS_ONLY * rated_blocks - 1e-9)))
-        elif index == index and index >= FC_IDEALISED_THRESHOLD - 1e-9 and abs(index - share) > 1e-6:
-            rules.append(("index", FC_IDEALISED_THRESHOLD))
+    if (
+        ideal_blocks is not None
+        and rated_blocks is not None
+        and rated_blocks >= FC_IDEALISED_MIN_BLOCKS
+        and ideal_blocks / rated_blocks >= FC_IDEALISED_STATEMENTS_ONLY - 1e-9
+    ):
+        rules.append(("order", math.ceil(FC_IDEALISED_STATEMENTS_ONLY * rated_blocks - 1e-9)))
     if role_blocks is not None and role_rated and role_rated >= FC_IDEALISED_MIN_BLOCKS:
         if role_blocks / role_rated >= FC_ROLE_ORDER_SHARE - 1e-9:
             rules.append(("role", math.ceil(FC_ROLE_ORDER_SHARE * role_rated - 1e-9)))
         one_side = max(role_most, role_least) if role_most is not None and role_least is not None else 0
         if one_side / role_rated >= FC_ROLE_ONE_SIDE_SHARE - 1e-9:
             rules.append(("one_side", math.ceil(FC_ROLE_ONE_SIDE_SHARE * role_rated - 1e-9)))
+    if fired and not rules:
+        rules.append(("index", FC_IDEALISED_THRESHOLD))
     return rules
 
 

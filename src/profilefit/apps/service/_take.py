@@ -242,6 +242,8 @@ def take_router(service: AssessmentService) -> APIRouter:
         lang: str,
         problems: dict[str, str] | None = None,
         posted: dict[str, str] | None = None,
+        *,
+        notice: str = "",
     ) -> HTMLResponse:
         """Page ``number`` of the invitation's questions, its language links at the page's own address.
 
@@ -313,6 +315,7 @@ def take_router(service: AssessmentService) -> APIRouter:
             # Every page but the first can go back one; what was marked on this page is kept.
             back=words["back"] if number > 0 else None,
             saved=_saved_digest(invitation, ids),
+            notice=notice,
             # Until when the link works: the date the invitation e-mail gives (UTC).
             saved_note=words["saved_note"].format(expires=invitation.expires_at.strftime("%Y-%m-%d")),
         )
@@ -380,7 +383,7 @@ def take_router(service: AssessmentService) -> APIRouter:
     def save_answers(
         token: str, number_text: str, request: Request, background: BackgroundTasks, posted: dict[str, str]
     ) -> Response:
-        number = int(number_text) if number_text.isascii() and number_text.isdigit() else -1
+        number = int(number_text) if number_text.isascii() and number_text.isdigit() and len(number_text) < 6 else -1
         with service.sessions() as session:
             invitation = opened(session, request, token)
             if isinstance(invitation, Response):
@@ -394,9 +397,10 @@ def take_router(service: AssessmentService) -> APIRouter:
                 return RedirectResponse(f"/take/{token}", 303, headers=PAGE_HEADERS)
             if _stale(edition.instrument, edition.pages[number], invitation, posted):
                 # A form made before answers saved since (the browser's Back to a page that came back with a
-                # problem, then resent; another tab) would overwrite the newer answers: nothing is saved, and
-                # the page is shown as it stands.
-                return RedirectResponse(f"/take/{token}/page/{number}", 303, headers=PAGE_HEADERS)
+                # problem, then resent; another tab) would overwrite or take away the newer answers: nothing is
+                # saved, and the page is shown as it stands, saying why.
+                service.open_page(session, invitation)
+                return question_page(token, invitation, number, lang, notice=service.texts[lang]["stale_notice"])
             try:
                 problems = service.save_page(session, invitation, number, posted)
             except PageClosed as closed:
@@ -530,6 +534,9 @@ def _saved_digest(invitation: Invitation, ids: Sequence[str]) -> str:
 def _stale(instrument: Instrument, ids: Sequence[str], invitation: Invitation, posted: dict[str, str]) -> bool:
     """Whether a page's post comes from a form made before the page's answers were saved anew, and would change them.
 
+    Stale when it would change an answer saved since, or take one away; one that only answers what is not saved
+    yet is not (a form the browser restored after "Previous page", answered further).
+
     A form posted twice (a double click) holds what the first post saved, and goes on; one resent after the
     candidate answered the page anew (the browser's Back to a page that came back with a problem, and "resend";
     a second tab) would put old answers back, or take newer ones away: it is stale. Answers saved on other pages
@@ -545,7 +552,8 @@ def _stale(instrument: Instrument, ids: Sequence[str], invitation: Invitation, p
             sent = None if problem is not None else text
         else:
             sent = posted.get(question_id)
-        if sent is None or answer_value(instrument, question_id, sent) is None or stored.get(question_id) != sent:
+        saved = stored.get(question_id)
+        if saved is not None and (sent is None or answer_value(instrument, question_id, sent) is None or saved != sent):
             return True
     return False
 

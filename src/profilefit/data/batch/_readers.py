@@ -309,7 +309,17 @@ def _open_csv(path: Path, instrument: Instrument, chunk_size: int, columns: _Col
     notes = list(checked.notes)
     if skip and columns.header_row is None:
         notes.insert(0, f"{name}: the header is on line {skip + 1}; the line(s) above it were not read")
-    return Source(name, chunks, notes=tuple(notes))
+
+    def spanning() -> list[str]:
+        if not layout.spans:
+            return []
+        return [
+            f"{name}: {len(layout.spans):,} row(s) hold a cell over several lines (the first at line "
+            f"{layout.spans[0]:,}); they were read as written, but if a quote was left open there, the lines after "
+            "it are that cell's text: check those rows"
+        ]
+
+    return Source(name, chunks, notes=tuple(notes), late_notes=spanning)
 
 
 def _header_line(sample: str, instrument: Instrument, columns: _Columns, name: str) -> int:
@@ -341,6 +351,8 @@ class _CsvLayout:
     keep: list[int]
     skip_lines: int = 0  # lines above the header
     offset: int = 0  # the header's byte offset
+    #: First lines of the rows read with a cell over several lines (and no quote left open): the note says so.
+    spans: list[int] = dataclasses.field(default_factory=list)
 
 
 def _csv_chunks(path: Path, layout: _CsvLayout, chunk_size: int, block_size: int) -> Iterator[RawChunk]:
@@ -446,7 +458,7 @@ def _csv_module_chunks(path: Path, layout: _CsvLayout, chunk_size: int, *, skip:
         lines = _Lines(stream, layout.skip_lines)
         reader = csv.reader(lines, delimiter=layout.delimiter)
         next(reader, None)  # the header, already read
-        rows = _csv_records(reader, names, lines=lines, delimiter=layout.delimiter)
+        rows = _csv_records(reader, names, lines=lines, delimiter=layout.delimiter, spans=layout.spans)
         for _ in itertools.islice(rows, skip):
             pass
         row_number = skip + 1
@@ -468,7 +480,7 @@ def _csv_module_chunks(path: Path, layout: _CsvLayout, chunk_size: int, *, skip:
 
 
 def _csv_records(
-    reader: Any, names: list[str], *, lines: _Lines, delimiter: str
+    reader: Any, names: list[str], *, lines: _Lines, delimiter: str, spans: list[int] | None = None
 ) -> Iterator[tuple[list[str], dict[str, Any] | None]]:
     """The rows of a ``csv.reader`` (blank lines skipped), each with the problem that makes it unreadable, if any.
 
@@ -499,9 +511,12 @@ def _csv_records(
             continue
         if not cells:
             continue
-        if len(lines.taken) > 1 and _runaway(lines, delimiter, width):
-            yield [], _open_quote(line)
-            continue
+        if len(lines.taken) > 1:
+            if _runaway(lines, delimiter, width):
+                yield [], _open_quote(line)
+                continue
+            if spans is not None:
+                spans.append(line)
         problem = None
         for position, text in enumerate(cells):
             bad = _undecodable(text)
@@ -524,20 +539,23 @@ _ROW_LIKE_WIDTH = 20
 def _runaway(lines: _Lines, delimiter: str, width: int) -> bool:
     """Whether the record just read swallowed whole rows after its first line; if so, they are to be read again.
 
-    Only a record with a line after its first that holds a whole row's worth of delimiters can have. Then it did
-    when a line after its first reads, alone, as a row of the header's width (from 20 columns: an export's rows;
-    a note's line of exactly that many cells is not text anyone writes), or when the strict csv reader refuses the
-    record: a cell over several lines that a CSV writer (Excel, the csv module) wrote has its quotes closed, each
-    closing quote ending a cell, where a quote left open is closed, if at all, by some later quote that the strict
-    reader refuses (a quote followed by text, or the file's end inside a quote).
+    It did when a line wholly inside it (after its first, before its last, which holds the closing quote, if any)
+    reads alone as a row of the header's width (from 20 columns: an export's rows; a note's line of exactly that
+    many cells is not text anyone writes). Or when the strict csv reader refuses the record and a line after its
+    first holds half a row's delimiters or more: a cell over several lines that a CSV writer (Excel, the csv
+    module) wrote has its quotes closed, each closing quote ending a cell, where a quote left open is closed, if at
+    all, by some later quote that the strict reader refuses (a quote followed by text, or the file's end inside a
+    quote). What neither tells (a lone quote ending one row that the next row's lone quote closes) is read as
+    written, and the batch's note names the rows that hold a cell over several lines.
     """
     swallowed = lines.taken[1:]
-    if not any(text.count(delimiter) >= max(width - 1, 2) for text in swallowed):
-        return False
+    inside = swallowed[:-1]
     rows_inside = width >= _ROW_LIKE_WIDTH and any(
-        len(next(csv.reader([text], delimiter=delimiter), [])) == width for text in swallowed
+        len(next(csv.reader([text], delimiter=delimiter), [])) == width for text in inside
     )
     if not rows_inside:
+        if not any(text.count(delimiter) >= max((width - 1) // 2, 1) for text in swallowed):
+            return False
         try:
             if len(list(csv.reader(lines.taken, delimiter=delimiter, strict=True))) == 1:
                 return False  # written so: a cell over lines, quotes closed

@@ -395,6 +395,7 @@ def score_batch(
             tables.append(result_table(screener, batch))
         else:
             objects += screener.results(batch)
+    _refuse_the_other_instrument(screener, source, counts)  # before any decision line is written
     results: Any = objects
     if output == "frame":
         results = pa.concat_tables(tables or [result_schema(screener).empty_table()]).to_pandas()
@@ -403,7 +404,6 @@ def score_batch(
     reject_frame = pd.DataFrame(rejects, columns=list(REJECT_COLUMNS))
     reject_frame["row"] = reject_frame["row"].astype("int64")
     all_rows = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
-    _refuse_the_other_instrument(screener, source, counts)
     _warn(source, late=True)
     return BatchResult(results, reject_frame, all_rows, _summary(source, counts, started))
 

@@ -149,12 +149,11 @@ def _refuse_utf8_read_as_bytes(data: bytes, given: str | None, source: str, name
         return  # not a one-byte codec: its own strict reading names a bad byte
     mark = data.startswith(codecs.BOM_UTF8)
     if not mark:
-        cut = data[: len(data) - 3] if len(data) >= _UTF8_PROBE else data  # a character cut by the probe
-        try:
-            cut.decode("utf-8")
+        try:  # not final: a character the probe cut in two at its end is not a bad byte
+            codecs.getincrementaldecoder("utf-8")("strict").decode(data, final=len(data) < _UTF8_PROBE)
         except UnicodeDecodeError:
             return
-        if cut.isascii():
+        if data.isascii():
             return
     why = "starts with a UTF-8 byte-order mark" if mark else "is UTF-8 text (its letters beyond ASCII are UTF-8's)"
     raise ValueError(

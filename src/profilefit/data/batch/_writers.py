@@ -125,6 +125,15 @@ class _AtomicFile:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.partial = self.path.with_name(self.path.name + ".partial")
+        # A file it replaces may be kept from others' eyes (chmod 600: candidate data): the temporary file is so
+        # from the start, not only once moved in (the writers open it again, which keeps its permissions).
+        try:
+            mode = stat.S_IMODE(os.stat(self.path).st_mode)
+        except OSError:
+            return
+        with contextlib.suppress(OSError):
+            os.close(os.open(self.partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+            os.chmod(self.partial, mode)
 
     def close_handles(self, *handles: Any) -> None:
         """Close the open ``handles`` (``None`` for those not in use); a failure names the file."""

@@ -264,23 +264,33 @@ class Labels:
     def _fired(self, match: re.Match[str]) -> str:
         """Which rules of the 2.0 idealised flag fired, and their lines ("; flagged for the role's order, from 13").
 
-        Read from the detail's numbers, so results written before the detail named its rules are told them too.
+        Read from the detail's own "; flagged for ..." (it names them exactly); a result written before it did
+        is told the rules its counts reach (:func:`~profilefit.core.validity.fc_idealised_rules`).
         """
-        from profilefit.core.validity import fc_idealised_rules
+        from profilefit.core.validity import FC_RULE_NAMES, fc_idealised_rules
 
-        def number(name: str) -> int | None:
-            found = match.group(name)
-            return None if found is None else int(found)
+        named_rules = match.group("rules")
+        if named_rules:
+            keys = {name: key for key, name in FC_RULE_NAMES.items()}
+            rules = [
+                (keys[name], float(line))
+                for name, line in re.findall(r"(the desirability order|the index|the role's order|one side in the "
+                r"role's order) \(from ([0-9.]+)(?: blocks)?\)", named_rules)
+            ]  # fmt: skip
+        else:
 
-        rules = fc_idealised_rules(
-            float(match.group("index")),
-            number("ideal"),
-            number("rated"),
-            number("role_ideal"),
-            number("role_rated"),
-            number("role_most"),
-            number("role_least"),
-        )
+            def number(name: str) -> int | None:
+                found = match.group(name)
+                return None if found is None else int(found)
+
+            rules = fc_idealised_rules(
+                number("ideal"),
+                number("rated"),
+                number("role_ideal"),
+                number("role_rated"),
+                number("role_most"),
+                number("role_least"),
+            )
         if not rules:
             return ""
         named = [
@@ -329,7 +339,7 @@ _FORCED_CHOICE_PATTERNS = {
         r"(?: \(the most marks in its order in (?P<role_most>\d+), the least marks in (?P<role_least>\d+)\))?)?"
         # Which rules fired (results written before named none); the numbers above say the same, and the report
         # names them in its own language (fc_idealised_rules).
-        r"(?:; flagged for [^;]*)?"
+        r"(?:; flagged for (?P<rules>[^;]*))?"
     ),
 }
 
