@@ -236,6 +236,18 @@ def test_page_time_adds_up_to_completion_seconds(http):
         assert svc.assessment(invitation)["completion_seconds"] == pytest.approx(invitation.page_seconds["0"], abs=0.1)
 
 
+def test_a_head_request_gives_the_link_s_status_and_starts_no_clock(http):
+    """Mail scanners check a link with HEAD before the candidate opens it: it answered 405 "link does not work"."""
+    created = invite(http)
+    token = support.token_of(created["test_url"])
+    head = http.head(f"/take/{token}")
+    assert head.status_code == 200 and head.text == "" and head.headers["cache-control"] == "no-store"
+    assert http.head(f"/take/{token[:-3]}{'AAA' if not token.endswith('AAA') else 'BBB'}").status_code == 404
+    with service(http).sessions() as session:
+        invitation = service(http).load(session, created["invitation_id"])
+        assert invitation.page_opened_at is None and invitation.consented_at is None
+
+
 def test_the_link_works_once(http):
     created = invite(http)
     support.fill_in(http, created["test_url"], answers_for(service(http).instrument))

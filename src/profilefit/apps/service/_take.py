@@ -328,6 +328,19 @@ def take_router(service: AssessmentService) -> APIRouter:
     def take(token: str, request: Request) -> Response:
         return guarded(service, request, None, lambda: show(token, request))
 
+    @router.head("/take/{token}")
+    def take_head(token: str, request: Request) -> Response:
+        """The link's status without its page, and without starting a page's clock (mail scanners check links so)."""
+
+        def work() -> Response:
+            with service.sessions() as session:
+                invitation = opened(session, request, token)
+                if isinstance(invitation, Response):
+                    return Response(status_code=invitation.status_code, headers=PAGE_HEADERS)
+                return Response(status_code=200, headers=PAGE_HEADERS, media_type="text/html")
+
+        return guarded(service, request, None, work)
+
     def show(token: str, request: Request) -> Response:
         with service.sessions() as session:
             invitation = opened(session, request, token)
