@@ -156,3 +156,17 @@ def test_start_warns_once_about_missing_smtp_and_organisation(tmp_path, caplog):
     smtp = SmtpSettings(host="mail.example.test")
     create_app(support.settings(tmp_path, smtp=smtp, organisation="Example AS"), artifact=support.artifact())
     assert "SMTP" not in caplog.text and "PROFILEFIT_ORGANISATION" not in caplog.text
+
+
+def test_start_warns_about_a_missing_privacy_contact_and_help_contact(tmp_path, caplog):
+    """A trial: with the organisation set but no privacy contact, the notice said "contact the employer's data
+    protection contact" with no way to reach them, and nothing at start said so."""
+    from profilefit.apps.service._settings import DEFAULT_PRIVACY_CONTACT
+
+    caplog.set_level("WARNING", logger="profilefit.service")
+    create_app(support.settings(tmp_path, privacy_contact=DEFAULT_PRIVACY_CONTACT), artifact=support.artifact())
+    assert caplog.text.count("PROFILEFIT_PRIVACY_CONTACT is not set") == 1
+    assert caplog.text.count("PROFILEFIT_HELP_CONTACT is not set") == 1
+    caplog.clear()
+    create_app(support.settings(tmp_path, help_contact="hr@example.test"), artifact=support.artifact())
+    assert "PRIVACY_CONTACT" not in caplog.text and "HELP_CONTACT" not in caplog.text

@@ -26,7 +26,12 @@ from profilefit.apps.service._outbound import callback_allowed_text
 from profilefit.apps.service._problems import CANDIDATE_PREFIX, Problem, install_handlers, problem_response
 from profilefit.apps.service._retention import RetentionJob
 from profilefit.apps.service._security import Signer
-from profilefit.apps.service._settings import DEFAULT_ORGANISATION, RECOMMENDED_KEY_CHARS, Settings
+from profilefit.apps.service._settings import (
+    DEFAULT_ORGANISATION,
+    DEFAULT_PRIVACY_CONTACT,
+    RECOMMENDED_KEY_CHARS,
+    Settings,
+)
 from profilefit.apps.service._storage import upgrade, utcnow
 from profilefit.apps.service._take import error_page, take_router
 from profilefit.core.artifact import ModelArtifact
@@ -155,6 +160,17 @@ def warn_about(settings: Settings) -> None:
         startup_log.warning(
             "PROFILEFIT_ORGANISATION is not set: the candidate's privacy notice names '%s' (in the page's language)",
             DEFAULT_ORGANISATION,
+        )
+    if settings.privacy_contact == DEFAULT_PRIVACY_CONTACT:
+        startup_log.warning(
+            "PROFILEFIT_PRIVACY_CONTACT is not set: the privacy notice tells candidates to contact '%s' (in the "
+            "page's language) without saying how; GDPR Art. 13(1)(b) asks for the data protection officer's "
+            "contact details",
+            DEFAULT_PRIVACY_CONTACT,
+        )
+    if not settings.help_contact:
+        startup_log.warning(
+            "PROFILEFIT_HELP_CONTACT is not set: candidate pages name only the organisation to contact for help"
         )
     if settings.decision_log and settings.decision_log_days < 184:
         startup_log.warning(
