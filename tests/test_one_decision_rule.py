@@ -340,6 +340,16 @@ def test_a_bad_value_gets_one_answer_at_every_door(screener, http, tmp_path, cap
     assert {door: problems for door, problems in doors.items() if problems != [(field, reason)]} == {}
 
 
+@pytest.mark.parametrize("control", ["\\u202e", "\\u2066", "\\u202a"], ids=["override", "isolate", "embedding"])
+def test_an_id_with_a_text_direction_control_is_refused_at_every_door(screener, http, tmp_path, capsys, control):
+    """A trial: "cand\u202egnp.exe" was scored and written raw into the results CSV, where it reads "candexe.png"."""
+    from profilefit.core.schema import ID_ALLOWED
+
+    text = f'{{"candidate_id": "cand{control}gnp.exe", "tc3": 3}}'
+    doors = _every_door(screener, http, tmp_path, capsys, text)
+    assert {door: problems for door, problems in doors.items() if problems != [("candidate_id", ID_ALLOWED)]} == {}
+
+
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity", "1e400", "-1E999"])
 def test_nan_and_infinity_in_json_text_are_refused_at_every_door(screener, http, tmp_path, capsys, constant):
     """Python's json reads them; JSON has no such number, and a NaN time must not switch the too-fast flag off."""

@@ -461,7 +461,7 @@ def test_a_question_column_left_out_on_purpose_gets_no_note():
 @given(
     st.text(
         alphabet=st.one_of(
-            st.sampled_from(" \t\x7f\x85\x9f\xa0\u200b\u200e\u2028\u2029\u2060\ufeffab"),
+            st.sampled_from(" \t\x7f\x85\x9f\xa0\u200b\u200e\u2028\u2029\u2060\ufeff\u202a\u202e\u2066\u2069ab"),
             st.characters(blacklist_categories=("Cs",)),
         ),
         min_size=1,
@@ -470,7 +470,8 @@ def test_a_question_column_left_out_on_purpose_gets_no_note():
 )
 def test_property_an_id_the_fast_paths_accept_the_schema_accepts_as_it_is(text):
     """Rule: the batch's id shortcut (Python and pyarrow's RE2 alike) is a subset of the schema's rule, and an
-    id with a control character, a line separator, or nothing but spaces and invisible characters is refused."""
+    id with a control character, a text-direction control, a line separator, or nothing but spaces and invisible
+    characters is refused."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -486,7 +487,8 @@ def test_property_an_id_the_fast_paths_accept_the_schema_accepts_as_it_is(text):
     assert fast == arrow, (text, fast, arrow)
     if fast:
         assert accepted, text
-    controls = any(0 <= ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or ch in "\u2028\u2029" for ch in text)
+    directions = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    controls = any(0 <= ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or ch in "\u2028\u2029" + directions for ch in text)
     if controls:
         assert not accepted, text
 

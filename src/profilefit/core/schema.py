@@ -71,10 +71,12 @@ DEMOGRAPHIC_FIELDS = frozenset(
 #: What a candidate id may be, as rejects and messages say it.
 ID_ALLOWED = (
     "allowed: the candidate's id as text of 1 to 128 characters, not only spaces or invisible characters, without "
-    "control characters or line separators"
+    "control characters, text-direction controls or line separators"
 )
-#: Refused anywhere in an id: the C0 and C1 control characters, DEL, and the line and paragraph separators.
-ID_CONTROLS = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+#: Refused anywhere in an id: the C0 and C1 control characters, DEL, the line and paragraph separators, and the
+#: text-direction embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): an id with one reads in
+#: another order than it is written in a spreadsheet or a log ("cand\u202egnp.exe" shows as "candexe.png").
+ID_CONTROLS = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 #: What cannot be an id's only kind of character: spaces (what ``str.strip`` removes) and invisible format
 #: characters (zero-width space and joiners, direction marks, word joiner, byte-order mark). Written out, not
 #: ``\s``: Python's and ECMAScript's ``\s`` differ (U+FEFF, U+0085), and the published pattern must decide as

@@ -38,13 +38,19 @@ Mask = NDArray[np.bool_]
 _WIDE_SPACES = "\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _RE2_WIDE_SPACES = r"\x85\xa0\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
 #: A candidate id the schema accepts as it is (a subset: any other id goes to the row rule, which decides):
-#: no control character or line separator anywhere (core.schema.ID_CONTROLS), and first and last
+#: no control character, text-direction control or line separator anywhere (core.schema.ID_CONTROLS), and first and last
 #: characters neither spaces (strip would change the id) nor invisible (core.schema.ID_BLANKS).
-_RE2_CONTROLS = r"\x00-\x1f\x7f-\x9f\x{2028}\x{2029}"
-_RE2_EDGE = rf"\x00-\x20\x7f-\xa0{_RE2_WIDE_SPACES}\x{{200b}}-\x{{200f}}\x{{2060}}-\x{{2064}}\x{{feff}}"
+_RE2_CONTROLS = r"\x00-\x1f\x7f-\x9f\x{2028}\x{2029}\x{202a}-\x{202e}\x{2066}-\x{2069}"
+_RE2_EDGE = (
+    rf"\x00-\x20\x7f-\xa0{_RE2_WIDE_SPACES}\x{{200b}}-\x{{200f}}\x{{2060}}-\x{{2064}}\x{{feff}}"
+    r"\x{202a}-\x{202e}\x{2066}-\x{2069}"
+)
 _SAFE_ID_RE2 = rf"^[^{_RE2_EDGE}](?:[^{_RE2_CONTROLS}]*[^{_RE2_EDGE}])?$"
-_CONTROLS = "\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ud800-\\udfff"
-_EDGE = f"\\x00-\\x20\\x7f-\\xa0{_WIDE_SPACES}\\u200b-\\u200f\\u2060-\\u2064\\ufeff\\ud800-\\udfff"
+_CONTROLS = "\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ud800-\\udfff"
+_EDGE = (
+    f"\\x00-\\x20\\x7f-\\xa0{_WIDE_SPACES}\\u200b-\\u200f\\u2060-\\u2064\\ufeff\\ud800-\\udfff"
+    "\\u202a-\\u202e\\u2066-\\u2069"
+)
 _SAFE_ID = re.compile(f"[^{_EDGE}](?:[^{_CONTROLS}]*[^{_EDGE}])?")
 _MAX_ID_LENGTH = 128
 #: Plain ASCII decimals, a subset of what coerce_row reads as seconds (it also reads non-ASCII digits).
