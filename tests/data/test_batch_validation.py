@@ -228,11 +228,9 @@ def test_empty_cells_beyond_the_header_are_nothing_at_every_door(tmp_path):
     """A trial: a tool that ends every data row with a delimiter (and the header without) had every row rejected."""
     from profilefit.core.rows import coerce_row
 
-    path = tmp_path / "trailing.csv"
-    path.write_text("candidate_id;tc1;tc3\r\nc1;4;5;\r\nc2;4;3; \r\nc3;4;5;x\r\n", encoding="utf-8")
-    expected, _, expected_rejects = read_assessments(path, INSTRUMENT)
-    actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=2)
-    _assert_same(actual, expected)
+    actual, rejects, expected_rejects = _read_like_the_csv_module(
+        tmp_path, "candidate_id;tc1;tc3\r\nc1;4;5;\r\nc2;4;3; \r\nc3;4;5;x\r\n"
+    )
     assert actual.candidate_ids.tolist() == ["c1", "c2"]  # c3's extra cell holds something: its row's problem
     assert (
         [(r["row"], r["field"]) for r in rejects]
@@ -242,12 +240,21 @@ def test_empty_cells_beyond_the_header_are_nothing_at_every_door(tmp_path):
     assert "(extra cells)" not in coerce_row(INSTRUMENT, {"candidate_id": "c", "tc1": "4", None: ["", " "]})
 
 
-def test_a_row_with_too_few_or_too_many_cells_is_read_like_the_csv_module(tmp_path):
-    path = tmp_path / "ragged.csv"
-    path.write_text("candidate_id;tc1;tc3\r\nc1;4;5\r\nc2;4\r\nc3;4;5;6\r\nc4;1;2\r\n", encoding="utf-8")
+def _read_like_the_csv_module(tmp_path, text):
+    """A CSV text validated by the batch (in chunks of 2) and by the reference reader: (batch, its rejects, the
+    reference's rejects), the two readers' assessments asserted the same."""
+    path = tmp_path / "export.csv"
+    path.write_text(text, encoding="utf-8")
     expected, _, expected_rejects = read_assessments(path, INSTRUMENT)
     actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=2)
     _assert_same(actual, expected)
+    return actual, rejects, expected_rejects
+
+
+def test_a_row_with_too_few_or_too_many_cells_is_read_like_the_csv_module(tmp_path):
+    actual, rejects, expected_rejects = _read_like_the_csv_module(
+        tmp_path, "candidate_id;tc1;tc3\r\nc1;4;5\r\nc2;4\r\nc3;4;5;6\r\nc4;1;2\r\n"
+    )
     assert actual.candidate_ids.tolist() == ["c1", "c2", "c4"]  # a short row leaves the rest unanswered
     assert [(r["row"], r["field"]) for r in rejects] == [(3, "(extra cells)")]
     assert rejects[0]["reason"].startswith("the row has more cells than the header has columns")

@@ -283,11 +283,12 @@ class _ReasonColumn:
     reasons: list[str]
 
 
-def _parts_text(fit: RoleFit, labels: Labels, result: ScreeningResult | None = None) -> str:
+def _parts_text(fit: RoleFit, labels: Labels, result: ScreeningResult | None = None, *, isolated: bool = False) -> str:
     """The parts the fit combines, in numbers: two, or three when the role weighs the scenarios.
 
     When unanswered questions counted as the answers the role wants least, a scale reason's percentile is
-    not the one in the table of scale scores: a sentence says why (docs/fit.md).
+    not the one in the table of scale scores: a sentence says why (docs/fit.md). With ``isolated`` (pages), the
+    scale names it lists are wrapped in FSI … PDI, as every name inside a page's sentence is.
     """
     numbers = {"scales": labels.number(fit.scale_component, 0), "profiles": labels.number(fit.profile_component, 0)}
     if fit.situational_component is None:
@@ -296,7 +297,10 @@ def _parts_text(fit: RoleFit, labels: Labels, result: ScreeningResult | None = N
         text = labels.t("fit_parts_situational", scenarios=labels.number(fit.situational_component, 0), **numbers)
     if result is None:
         return text
-    left = _left_unanswered(result, labels)
+    left = [
+        (isolate(name) if isolated else name, missing, total)
+        for name, missing, total in _left_unanswered(result, labels)
+    ]
     if left:  # how many, on which scales: one blank block can move the fit by a band (a trial), and it is not shown
         if labels.instrument.blocks:  # a block holds one statement of each of its three scales
             blanks = labels.t(
@@ -411,7 +415,7 @@ def _fit_view(result: ScreeningResult, role: RoleProfile | None, labels: Labels)
         review_first=result.needs_human_review,
         incomplete=_incomplete_text(fit, result, role, labels),
         chart=fit_chart(fit.score, fit.strong_from, fit.possible_from, labels, muted=muted),
-        parts=_parts_text(fit, labels, result),
+        parts=_parts_text(fit, labels, result, isolated=True),
         columns=columns,
     )
 
