@@ -11,6 +11,14 @@ each built-in role (20,000 applicants, seed 20261206, as benchmarks/faking.py dr
 
     python benchmarks/validity_flag_rates.py --by-band
 
+and, with ``--person-fit``, the table in docs/scoring.md ("Marks that follow no pattern"): on instrument 2.0,
+the ``contradictory`` flag (person fit below ``FC_PERSON_FIT``) among attentive simulated applicants, as the
+reference simulation has them answer and answering honestly, and among the same people marking every block
+at random with their checks, time and scenarios kept (20,000 each, seed 11), with the person fit's quantiles
+and the share flagged at a few other lines:
+
+    python benchmarks/validity_flag_rates.py --person-fit
+
 Candidates come from the reference simulation (docs/simulation.md), which marks who
 answered carelessly; a flag's rate among attentive candidates is its false-alarm rate,
 its rate among careless ones its detection rate.
@@ -64,6 +72,50 @@ def idealised_by_band(n: int, seed: int) -> dict[str, dict[str, tuple[float, int
     return table
 
 
+def person_fit_rates(n: int, seed: int) -> None:
+    """2.0: the person-fit flag among attentive applicants (two conditions) and among random markers."""
+    from profilefit.core.instrument import load_instrument
+    from profilefit.core.scoring import Responses
+    from profilefit.core.screening import Screener
+    from profilefit.core.validity import FC_PERSON_FIT
+    from profilefit.data.simulate import presentation, simulate_forced_choice
+
+    instrument = load_instrument("customer-contact-2.0")
+    screener = Screener.load("reference-2.0", role=None)
+    column = FLAG_IDS.index("contradictory")
+    lines = (0.05, 0.055, FC_PERSON_FIT, 0.065, 0.07, 0.08)
+    print(f"instrument 2.0, {n} simulated applicants per condition (seed {seed}); flag line {FC_PERSON_FIT}")
+    print(
+        f"{'condition':34s} {'flagged':>8s} {'q01':>7s} {'q05':>7s} {'median':>7s}   share below "
+        + " ".join(f"{line:>6}" for line in lines)
+    )
+    rng = np.random.default_rng(seed)
+    for condition in ("applicant", "honest"):
+        sim = simulate_forced_choice(
+            n,
+            instrument,
+            seed=seed,
+            presentation=None if condition == "applicant" else presentation("honest", instrument),
+        )
+        attentive = ~sim.careless
+        marks = rng.integers(0, 6, size=sim.blocks.shape).astype(np.int8)
+        for label, blocks, rows in (
+            (f"{condition}, attentive", sim.blocks, attentive),
+            (f"{condition}, marking at random", marks, np.ones(n, dtype=bool)),
+        ):
+            responses = Responses(
+                instrument, sim.candidate_ids, np.empty((n, 0)), sim.choices, sim.checks, sim.seconds, blocks
+            )
+            batch = screener.score_responses(responses)
+            fit = batch.scores.person_fit
+            assert fit is not None
+            fit = fit[rows]
+            flagged = batch.validity.flags[rows, column].mean()
+            q01, q05, median = np.nanquantile(fit, [0.01, 0.05, 0.5])
+            shares = " ".join(f"{np.mean(fit < line):6.4f}" for line in lines)
+            print(f"{label:34s} {flagged:8.4f} {q01:7.4f} {q05:7.4f} {median:7.4f}   {' ' * 12}{shares}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=50_000, help="simulated candidates (default: 50000)")
@@ -71,7 +123,13 @@ def main() -> None:
     parser.add_argument(
         "--by-band", action="store_true", help="2.0: honest applicants flagged idealised, by fit band and role"
     )
+    parser.add_argument(
+        "--person-fit", action="store_true", help="2.0: the person-fit flag among attentive and random markers"
+    )
     args = parser.parse_args()
+    if args.person_fit:
+        person_fit_rates(20_000 if args.n == 50_000 else args.n, args.seed)
+        return
     if args.by_band:
         n, seed = (20_000, 20261206) if args.n == 50_000 and args.seed == 11 else (args.n, args.seed)
         print(f"instrument 2.0, {n} honest simulated applicants (seed {seed}); attentive ones counted")

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from profilefit.core.artifact import load_artifact, reference_model_path
 from profilefit.core.fit import builtin_roles, load_role
 from profilefit.core.instrument import BLOCK_ANSWERS, Instrument, load_instrument
-from profilefit.core.scoring import Responses
+from profilefit.core.scoring import Responses, forced_choice_row
 from profilefit.core.screening import Screener, ScreeningResult
 from profilefit.core.validity import (
     FLAG_IDS,
@@ -205,15 +205,21 @@ def test_forced_choice_validity_row_equals_the_batch_flags(data, role):
     responses = Responses.from_records(scorer.instrument, [scorer.validate(record).model_dump()])
     scores = scorer.score_responses(responses).scores
     flags = validity_flags(responses, scores, scorer._role_pull)
+    blocks = responses.blocks[0].tolist()
+    *_, person_fit = forced_choice_row(scorer.instrument, scorer.thurstonian, blocks)
     row = forced_choice_validity_row(
         scorer.instrument,
-        responses.blocks[0].tolist(),
+        blocks,
         responses.checks[0].tolist(),
         float(responses.seconds[0]),
         scores.scales[0].tolist(),
         scores.situational[0].tolist(),
         scorer._role_order,
+        person_fit,
     )
+    # Person fit, one row against the batch: the same float (nan where unscored).
+    assert flags.person_fit is not None
+    assert person_fit == flags.person_fit[0] or (math.isnan(person_fit) and math.isnan(flags.person_fit[0]))
     assert row.ids() == flags.ids(0)
     assert [row.detail(flag) for flag in FLAG_IDS] == [flags.detail(0, flag) for flag in FLAG_IDS]
     assert row.any == bool(flags.any[0])

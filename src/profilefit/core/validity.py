@@ -10,7 +10,8 @@ the blocks there (docs/scoring.md, "Validity flags on 2.0"): ``straight_lining``
 place (a, b or c) marked most, or least, in most answered blocks; ``too_many_missing`` counts
 unanswered blocks; ``idealised`` reads how often the most desirable statement was marked most
 and the least desirable least, and, given the role's pull of each statement, how often the blocks
-were answered in the role's order. ``contradictory`` needs agreement items and never fires there.
+were answered in the role's order; ``contradictory`` reads person fit: how much better than chance the
+candidate's own trait estimates explain their marks (marks given at random are explained by chance alone).
 """
 
 from __future__ import annotations
@@ -94,6 +95,15 @@ FC_ROLE_ORDER_SHARE = 0.54
 FC_ROLE_ONE_SIDE_SHARE = 0.8
 #: Forced choice: fewer answered rated blocks than this and the blocks part is not computed (nan).
 FC_IDEALISED_MIN_BLOCKS = 12
+#: Forced choice: the ``contradictory`` flag fires when the candidate's own trait estimates explain their marks
+#: by less than this much above chance, per comparison (:func:`~profilefit.core.thurstonian.fit_over_chance`,
+#: in nats: the mean log-likelihood of a comparison above a coin toss's). Attentive simulated applicants have
+#: a median of about 0.19-0.20; marks given at random, about 0.067. At 0.06 the flag fires for 1.4-1.7 % of
+#: attentive simulated applicants and for 42-43 % of people who mark every block at random (20,000 each,
+#: benchmarks/validity_flag_rates.py --person-fit; docs/scoring.md, "Marks that follow no pattern").
+FC_PERSON_FIT = 0.06
+#: Forced choice: the person-fit rule needs at least this many answered blocks (as the position rule).
+FC_PERSON_FIT_MIN_BLOCKS = 12
 
 FLAG_IDS = (
     "straight_lining",
@@ -132,7 +142,8 @@ class ValidityFlags:
         in the desirability order and the rated blocks answered; with a role, ``role_blocks`` and
         ``role_rated`` hold the blocks answered in the role's order and the answered blocks the role
         pulls differently, and ``role_most`` and ``role_least`` the blocks whose most mark, and whose
-        least mark, is in the role's order, whatever the other mark (``None`` without a role).
+        least mark, is in the role's order, whatever the other mark (``None`` without a role);
+        ``person_fit`` holds :func:`~profilefit.core.thurstonian.fit_over_chance` (``nan`` where unscored).
     """
 
     flags: NDArray[np.bool_]
@@ -153,6 +164,7 @@ class ValidityFlags:
     role_rated: NDArray[np.int64] | None = None
     role_most: NDArray[np.int64] | None = None
     role_least: NDArray[np.int64] | None = None
+    person_fit: NDArray[np.float64] | None = None
 
     @property
     def any(self) -> NDArray[np.bool_]:
@@ -185,6 +197,7 @@ class ValidityFlags:
             role_rated=None if self.role_rated is None else int(self.role_rated[row]),
             role_most=None if self.role_most is None else int(self.role_most[row]),
             role_least=None if self.role_least is None else int(self.role_least[row]),
+            person_fit=None if self.person_fit is None else float(self.person_fit[row]),
         )
 
 
@@ -213,6 +226,7 @@ class RowValidity:
     role_rated: int | None = None
     role_most: int | None = None
     role_least: int | None = None
+    person_fit: float | None = None
 
     @property
     def any(self) -> bool:
@@ -244,6 +258,7 @@ class RowValidity:
             role_rated=self.role_rated,
             role_most=self.role_most,
             role_least=self.role_least,
+            person_fit=self.person_fit,
         )
 
 
@@ -267,10 +282,17 @@ def _detail(
     role_rated: int | None = None,
     role_most: int | None = None,
     role_least: int | None = None,
+    person_fit: float | None = None,
 ) -> str:
     """The one text of each flag, from one candidate's numbers."""
     if forced_choice:
         answered = n_items - missing_items
+        if flag == "contradictory" and person_fit is not None:
+            return (
+                "marks that follow no consistent pattern: the candidate's own scale scores explain them little "
+                f"better than chance (person fit {person_fit:.3f} over {answered} blocks; flagged below "
+                f"{FC_PERSON_FIT:.3f})"
+            )
         if flag == "straight_lining":
             return (
                 f"marked the statement in one place (a, b or c) most, or least, in {modal_count} of "
@@ -996,7 +1018,9 @@ def _forced_choice_flags(
             | (enough & (one_side >= FC_ROLE_ONE_SIDE_SHARE - 1e-9))
         )
 
-    contradictory = np.zeros(n, dtype=bool)  # needs agreement items with both keyings
+    person_fit = np.full(n, np.nan) if scores.person_fit is None else scores.person_fit
+    with np.errstate(invalid="ignore"):  # nan (unscored): no flag
+        contradictory = (n_answered >= FC_PERSON_FIT_MIN_BLOCKS) & (person_fit < FC_PERSON_FIT)
     flags = np.column_stack([straight, failed_checks > 0, too_fast, contradictory, too_many_missing, idealised])
     return ValidityFlags(
         flags=flags,
@@ -1017,6 +1041,7 @@ def _forced_choice_flags(
         role_rated=role_rated,
         role_most=role_most,
         role_least=role_least,
+        person_fit=person_fit,
     )
 
 
@@ -1028,13 +1053,16 @@ def forced_choice_validity_row(
     scales: list[float],
     situational: list[float],
     role_order: tuple[list[list[list[bool]]], list[bool]] | None = None,
+    person_fit: float = math.nan,
 ) -> RowValidity:
     """:func:`validity_flags` of one candidate of a forced-choice instrument, in plain Python.
 
     ``blocks`` holds the answer codes in block order (-1 unanswered), ``checks`` the raw check answers
     (``nan`` unanswered), ``scales`` and ``situational`` the candidate's scores, ``role_order`` the
-    lists of :func:`role_order_table` for a role. The same rules, thresholds and arithmetic as the
-    batch's ``_forced_choice_flags``, one candidate at a time.
+    lists of :func:`role_order_table` for a role, ``person_fit`` the candidate's
+    :func:`~profilefit.core.thurstonian.fit_over_chance` (from
+    :func:`~profilefit.core.scoring.forced_choice_row`). The same rules, thresholds and arithmetic as
+    the batch's ``_forced_choice_flags``, one candidate at a time.
     """
     from profilefit.core.scoring import NO_ANSWER
 
@@ -1084,8 +1112,9 @@ def forced_choice_validity_row(
             or (enough and one_side >= FC_ROLE_ONE_SIDE_SHARE - 1e-9)
         )
 
+    contradictory = n_answered >= FC_PERSON_FIT_MIN_BLOCKS and person_fit < FC_PERSON_FIT  # nan: False
     return RowValidity(
-        flags=(straight, failed_checks > 0, too_fast, False, too_many_missing, idealised),
+        flags=(straight, failed_checks > 0, too_fast, contradictory, too_many_missing, idealised),
         longest_run=longest,
         modal_count=modal,
         failed_checks=failed_checks,
@@ -1103,6 +1132,7 @@ def forced_choice_validity_row(
         role_rated=role_rated,
         role_most=role_most,
         role_least=role_least,
+        person_fit=person_fit,
     )
 
 
@@ -1141,6 +1171,8 @@ __all__ = [
     "FC_IDEALISED_MIN_BLOCKS",
     "FC_IDEALISED_STATEMENTS_ONLY",
     "FC_IDEALISED_THRESHOLD",
+    "FC_PERSON_FIT",
+    "FC_PERSON_FIT_MIN_BLOCKS",
     "FC_ROLE_ONE_SIDE_SHARE",
     "FC_ROLE_ORDER_SHARE",
     "FLAG_IDS",

@@ -64,6 +64,10 @@ class ScaleScores:
     standard_errors : ndarray of shape (n, n_scales) or None
         Forced choice: the posterior standard deviation of each trait estimate (Laplace), ``nan``
         where the scale is. ``None`` for an agreement instrument, whose means have none.
+    person_fit : ndarray of shape (n,) or None
+        Forced choice: how much better than chance the candidate's estimates explain their marks
+        (:func:`~profilefit.core.thurstonian.fit_over_chance`), ``nan`` where the scales are. ``None`` for
+        an agreement instrument.
     """
 
     instrument: Instrument
@@ -71,6 +75,7 @@ class ScaleScores:
     answered: NDArray[np.int64]
     situational: NDArray[np.float64]
     standard_errors: NDArray[np.float64] | None = None
+    person_fit: NDArray[np.float64] | None = None
 
     def features(self) -> NDArray[np.float64]:
         """The classifier's input: scale scores then situational scores, shape (n, n_features)."""
@@ -196,13 +201,16 @@ def _forced_choice_scores(responses: Responses, model: ThurstonianModel) -> Scal
     n = len(responses)
     scales = np.full((n, len(instrument.scales)), np.nan)
     errors = np.full_like(scales, np.nan)
+    person_fit = np.full(n, np.nan)
     if enough.any():
         # Only the candidates who will get scores are scored: the others would cost a Newton run for nothing.
-        traits = score(model, responses.block_positions()[enough])
+        traits = score(model, responses.block_positions()[enough], person_fit=True)
         scales[enough], errors[enough] = traits.estimate, traits.standard_error
+        assert traits.person_fit is not None
+        person_fit[enough] = traits.person_fit
     answered = (answered_blocks.astype(np.float64) @ _block_membership(instrument)).astype(np.int64)
     situational = situational_scores(instrument, responses.choices)
-    return ScaleScores(instrument, scales, answered, situational, errors)
+    return ScaleScores(instrument, scales, answered, situational, errors, person_fit)
 
 
 @identity_cache()
@@ -319,15 +327,15 @@ def score_row(instrument: Instrument, items: list[float]) -> tuple[list[float], 
 
 def forced_choice_row(
     instrument: Instrument, model: ThurstonianModel, blocks: list[int]
-) -> tuple[list[float], list[float], list[int]]:
-    """One candidate's forced-choice scale scores, standard errors and answered blocks per scale.
+) -> tuple[list[float], list[float], list[int], float]:
+    """One candidate's forced-choice scale scores, standard errors, answered blocks per scale and person fit.
 
     :func:`score_responses`' rule for one row: ``blocks`` holds the answer codes in block order
     (:data:`~profilefit.core.scoring.NO_ANSWER` where unanswered). Scored by
-    :func:`profilefit.core.thurstonian.map_row`, so the numbers are the batch's, bit for bit; with too
+    :func:`profilefit.core.thurstonian.map_row_fit`, so the numbers are the batch's, bit for bit; with too
     few answered blocks, ``nan`` (no Newton run).
     """
-    from profilefit.core.thurstonian import map_row  # scipy: only forced-choice scoring needs it
+    from profilefit.core.thurstonian import map_row_fit  # scipy: only forced-choice scoring needs it
 
     _checked_model(instrument, model)
     membership = _block_membership_lists(instrument)
@@ -339,9 +347,10 @@ def forced_choice_row(
                 answered[scale] += 1
     if sum(given) < math.ceil(MIN_ANSWERED_SHARE * len(instrument.blocks)):
         nothing = [math.nan] * len(instrument.scales)
-        return nothing, list(nothing), answered
-    estimate, errors, _ = map_row(model, BLOCK_POSITIONS.take(np.asarray(blocks, dtype=np.intp), axis=0))
-    return estimate, errors, answered
+        return nothing, list(nothing), answered, math.nan
+    positions = BLOCK_POSITIONS.take(np.asarray(blocks, dtype=np.intp), axis=0)
+    estimate, errors, _, person_fit = map_row_fit(model, positions)
+    return estimate, errors, answered, person_fit
 
 
 @identity_cache()

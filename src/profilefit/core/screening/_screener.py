@@ -413,12 +413,13 @@ class Screener:
 
         blocks: list[int] = []
         errors: list[float] | None = None
+        person_fit = math.nan
         if self.thurstonian is not None:
             blocks = [
                 NO_ANSWER if (value := record.get(block_id)) is None else BLOCK_ANSWERS.index(value)
                 for block_id in instrument.block_ids
             ]
-            scales, errors, answered = forced_choice_row(instrument, self.thurstonian, blocks)
+            scales, errors, answered, person_fit = forced_choice_row(instrument, self.thurstonian, blocks)
         else:
             scales, answered = score_row(instrument, items)
         situational = situational_row(instrument, choices)
@@ -437,7 +438,7 @@ class Screener:
         percentiles = self.norms.percentiles_row(scales, instrument.scale_ids)
         if self.thurstonian is not None:
             validity = forced_choice_validity_row(
-                instrument, blocks, checks, seconds, scales, situational, self._role_order
+                instrument, blocks, checks, seconds, scales, situational, self._role_order, person_fit
             )
         else:
             validity = validity_row(instrument, items, checks, seconds, scales, situational)

@@ -9,7 +9,8 @@ Maydeu-Olivares (2011). See docs/thurstonian.md.
   makes a design in code.
 - :class:`ThurstonianModel`: the design with utilities, loadings, uniquenesses and trait correlations.
 - :func:`simulate_answers`: people and their answers from known parameters.
-- :func:`score`: MAP or EAP trait scores with standard errors, for a batch at once.
+- :func:`score`: MAP or EAP trait scores with standard errors, for a batch at once; :func:`fit_over_chance`:
+  how much better than chance a person's estimates explain their marks (person fit).
 - :class:`ThurstonianParameters`: a model's parameters as a file, matched to a design by statement id.
 - :func:`calibrate`: the parameters from many people's answers, by limited-information least squares.
 """
@@ -35,7 +36,14 @@ from profilefit.core.thurstonian._design import (
 )
 from profilefit.core.thurstonian._model import ThurstonianModel, example_model
 from profilefit.core.thurstonian._parameters import StatementParameters, ThurstonianParameters
-from profilefit.core.thurstonian._score import TraitScores, empirical_reliability, map_row, score
+from profilefit.core.thurstonian._score import (
+    TraitScores,
+    empirical_reliability,
+    fit_over_chance,
+    map_row,
+    map_row_fit,
+    score,
+)
 
 __all__ = [
     "MISSING",
@@ -56,8 +64,10 @@ __all__ = [
     "comparisons",
     "empirical_reliability",
     "example_model",
+    "fit_over_chance",
     "layout",
     "map_row",
+    "map_row_fit",
     "require_identifiable",
     "score",
     "simulate_answers",

@@ -18,6 +18,8 @@ from profilefit.core.validity import (
     CONTRADICTION_SCALES,
     FC_IDEALISED_STATEMENTS_ONLY,
     FC_IDEALISED_THRESHOLD,
+    FC_PERSON_FIT,
+    FC_PERSON_FIT_MIN_BLOCKS,
     FC_ROLE_ONE_SIDE_SHARE,
     FC_ROLE_ORDER_SHARE,
     IDEALISED_STATEMENTS_ONLY,
@@ -196,13 +198,14 @@ class Labels:
     def _forced_choice_explanation(self, flag: str) -> str | None:
         """:meth:`flag_explanation` of the flags that read the blocks on a forced-choice instrument; None for others.
 
-        The attention checks are agreement statements on 2.0 too, and ``contradictory`` (which cannot fire
-        on blocks) keeps its text.
+        The attention checks are agreement statements on 2.0 too; ``contradictory`` reads person fit there.
         """
         if flag == "straight_lining":
             return self.t("flag_fc_straight_lining", share=self.percent(PATTERN_SHARE), blocks=PATTERN_MIN_BLOCKS)
         if flag == "too_many_missing":
             return self.t("flag_fc_too_many_missing", missing=self.percent(MISSING_SHARE))
+        if flag == "contradictory":
+            return self.t("flag_fc_contradictory", line=self.number(FC_PERSON_FIT, 2), blocks=FC_PERSON_FIT_MIN_BLOCKS)
         if flag == "idealised":
             return self.t(
                 "flag_fc_idealised",
@@ -245,6 +248,9 @@ class Labels:
             if "index" in values:  # nan: too few rated blocks answered for the index (the role's rule fired)
                 index = float(values["index"])
                 values["index"] = "–" if math.isnan(index) else self.number(index, 2)
+            for key in ("fit", "below"):  # person fit and its line: decimals as this language writes them
+                if key in values:
+                    values[key] = self.number(float(values[key]), 3)
             text = self.t(f"detail_fc_{flag}", **values)
             if "role_ideal" in values:
                 text += self.t("detail_fc_idealised_role", **values)
@@ -324,6 +330,11 @@ class Labels:
 # The English details of instrument 2.0 (forced choice; ValidityFlags._forced_choice_detail); a test keeps
 # them in step too.
 _FORCED_CHOICE_PATTERNS = {
+    "contradictory": re.compile(
+        r"marks that follow no consistent pattern: the candidate's own scale scores explain them little better "
+        r"than chance \(person fit (?P<fit>-?[0-9.]+) over (?P<answered>\d+) blocks; flagged below "
+        r"(?P<below>[0-9.]+)\)"
+    ),
     "straight_lining": re.compile(
         r"marked the statement in one place \(a, b or c\) most, or least, in (?P<modal>\d+) of (?P<answered>\d+) "
         r"blocks; the same two letters (?P<run>\d+) times in a row"
