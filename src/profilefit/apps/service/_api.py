@@ -50,6 +50,7 @@ from profilefit.apps.service._questionnaire import instrument_json
 from profilefit.apps.service._security import RateLimiter, match_key
 from profilefit.apps.service._settings import Settings
 from profilefit.apps.service._storage import erasure_json
+from profilefit.core.decisions import DecisionLog
 from profilefit.core.fit import load_role
 from profilefit.core.instrument import Instrument
 from profilefit.core.rows import load_json_object, repeated_key_reason
@@ -151,8 +152,8 @@ class ErasedCounts(BaseModel):
     invitations: int
     answers: int
     results: int
-    decision_log_lines: int | None = Field(
-        description="Decision-log lines removed; null while another key's invitations of the id keep them."
+    decision_log_lines: int = Field(
+        description="Decision-log lines of the candidate that this API key's requests wrote, removed (0 without a log)."
     )
 
 
@@ -325,7 +326,8 @@ def api_router(service: AssessmentService) -> APIRouter:
         edition = edition_of(body) if isinstance(sent, bytes) else _edition_by_keys(list(sent))
         screener = role_screener(role, edition)
         try:
-            result = screener.score(sent)
+            with DecisionLog.written_for(request.state.api_key_digest):  # its line is this key's to erase
+                result = screener.score(sent)
         except ValidationError as error:
             problems = field_problems(error, edition.instrument)
             raise Problem(422, "the assessment is not valid", kind="invalid-assessment", errors=problems) from None
@@ -347,6 +349,7 @@ def api_router(service: AssessmentService) -> APIRouter:
     async def score_batch(
         batch: BatchRequest,
         request: Request,
+        owner: Annotated[str, Depends(authorised)],
         role: Annotated[str | None, Query(description="Role for fit; default the service's.", **role_enum)] = None,
     ) -> Response:
         """Each valid assessment is scored exactly as POST /v1/score scores it; each invalid one gets its problems."""
@@ -363,7 +366,7 @@ def api_router(service: AssessmentService) -> APIRouter:
         if repeated is not None:  # the envelope itself: {"assessments": [...], "assessments": [...]}
             raise Problem(422, "the request is not valid", errors=[_field(repeated, repeated_key_reason(repeated))])
         # Scoring is CPU work: it leaves the event loop, so one batch never holds other requests.
-        body = await run_in_threadpool(_score_items, role, texts)
+        body = await run_in_threadpool(_score_items, role, texts, owner)
         return Response(body, media_type=JSON)
 
     router.add_api_route(
@@ -376,7 +379,11 @@ def api_router(service: AssessmentService) -> APIRouter:
         route_class_override=checked_first(key_check, JsonEnvelopeRoute),  # each assessment's keys decided apart
     )
 
-    def _score_items(role: str | None, texts: list[str]) -> str:
+    def _score_items(role: str | None, texts: list[str], owner: str) -> str:
+        with DecisionLog.written_for(owner):  # its decision lines are this key's to erase
+            return _scored(role, texts)
+
+    def _scored(role: str | None, texts: list[str]) -> str:
         parts, problems = [], []
         for index, sent in enumerate(texts):
             try:
@@ -580,8 +587,8 @@ def api_router(service: AssessmentService) -> APIRouter:
     ) -> dict[str, Any]:
         """Delete the candidate's invitations, answers and results made with this API key, and their decision-log lines.
 
-        An erasure record (the id only as a keyed hash) remains. Other keys' invitations of the same id are not
-        touched; while they exist, the decision log's lines of the id stay too (``decision_log_lines`` is null).
+        An erasure record (the id only as a keyed hash) remains. Only what this key's requests made goes: other
+        keys' invitations of the same id, and decision-log lines other keys' requests wrote, are not touched.
         """
         record, lines = service.erase(candidate_id.strip(), owner=owner)  # as the id is stored: without spaces
         body = erasure_json(record)

@@ -16,7 +16,7 @@ from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from profilefit.apps.service._callbacks import CallbackSender, Clock
@@ -365,23 +365,22 @@ class AssessmentService:
 
     # ---- erasure --------------------------------------------------------------------
 
-    def erase(self, candidate_id: str, *, owner: str | None) -> tuple[Erasure, int | None]:
+    def erase(self, candidate_id: str, *, owner: str | None) -> tuple[Erasure, int]:
         """Erase a candidate everywhere the service keeps them; the record and the decision-log lines removed.
 
         The database rows go first (:func:`erase_candidate`, the record keyed by :attr:`erasure_key`),
         then the candidate's decision-log lines, then SQLite's write-ahead log is emptied
-        (:func:`scrub`). The log names candidates by id, not by API key: while another key still
-        holds invitations of the same id, its lines stay (``None`` is returned for them) so that one
-        organisation cannot erase another's records; without a decision log, 0.
+        (:func:`scrub`). With ``owner`` (an API key's digest) only the lines that key's requests wrote
+        go (every line the service writes names its key's pseudonym, :meth:`DecisionLog.written_for`),
+        so that one organisation cannot erase another's records; lines that name no key (written before
+        lines were attributed) stay for the operator's erasure or the log's retention period. Without ``owner`` (the
+        operator's erasure), every line of the id. Without a decision log, 0.
         """
         with self.sessions() as session:
             record = erase_candidate(session, candidate_id, owner=owner, key=self.erasure_key)
-            others = session.scalar(
-                select(func.count()).select_from(Invitation).where(Invitation.candidate_id == candidate_id)
-            )
-        lines: int | None = 0
+        lines = 0
         if self.decision_log is not None:
-            lines = None if others else self.decision_log.erase(candidate_id, reason="erasure request (GDPR Art. 17)")
+            lines = self.decision_log.erase(candidate_id, reason="erasure request (GDPR Art. 17)", writer=owner)
         scrub(self.engine)
         return record, lines
 
@@ -524,9 +523,9 @@ class AssessmentService:
             session.rollback()
             return None
         try:
-            result = self.screener_for(invitation.role, self.edition(invitation).version).score(
-                self.assessment(invitation)
-            )
+            screener = self.screener_for(invitation.role, self.edition(invitation).version)
+            with DecisionLog.written_for(invitation.owner):  # its decision line is the inviting key's to erase
+                result = screener.score(self.assessment(invitation))
             invitation.results.append(
                 StoredResult(
                     candidate_id=invitation.candidate_id,
