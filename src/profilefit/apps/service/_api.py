@@ -36,7 +36,7 @@ from profilefit.apps.service._bodies import (
 )
 from profilefit.apps.service._core import NO_ROLE, AssessmentService, Edition
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
-from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN
+from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN, Answered, unkeyed
 from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_pattern
 from profilefit.apps.service._problems import (
     DATABASE_RETRY_SECONDS,
@@ -478,15 +478,14 @@ def api_router(service: AssessmentService) -> APIRouter:
             hosts = ", ".join(settings.callback_hosts)
             raise Problem(422, "callback not allowed", errors=[_field("callback_url", f"allowed: https to {hosts}")])
         if idempotency_key is None:
-            return invite(request, owner)
+            return invite(request, owner, unkeyed)
         return service.idempotency.once(
             owner=owner,
             scope="invitations",
             key=idempotency_key,
             request=request.model_dump_json().encode("utf-8"),
-            make=lambda: invite(request, owner),
+            make=lambda answered: invite(request, owner, answered),
             replay=lambda invitation_id: answer_again(invitation_id, request, owner),
-            made=lambda answer: answer.invitation_id,
         )
 
     def answer_again(invitation_id: str, request: InvitationRequest, owner: str) -> InvitationCreated | None:
@@ -502,7 +501,7 @@ def api_router(service: AssessmentService) -> APIRouter:
                 email_sent=request.email is not None,  # only a successful first answer is kept
             )
 
-    def invite(request: InvitationRequest, owner: str) -> InvitationCreated:
+    def invite(request: InvitationRequest, owner: str, answered: Answered) -> InvitationCreated:
         if request.email and service.settings.smtp is None:  # no retry can help: say so, keep nothing
             reason = (
                 "this service sends no e-mail (no SMTP server is set up: PROFILEFIT_SMTP_HOST); leave out email "
@@ -511,49 +510,51 @@ def api_router(service: AssessmentService) -> APIRouter:
             raise Problem(422, "the e-mail cannot be sent; nothing was kept", errors=[_field("email", reason)])
         if request.email:
             with service.mail_quota.sending(owner):  # a slot of the key's hourly e-mails; back if none is sent
-                return make_invitation(request, owner)
-        return make_invitation(request, owner)
+                return make_invitation(request, owner, answered)
+        return make_invitation(request, owner, answered)
 
-    def make_invitation(request: InvitationRequest, owner: str) -> InvitationCreated:
-        with service.sessions() as session:
-            try:
-                # The address is never stored: it goes to the mail server from this request alone.
-                created = service.invite(
-                    session,
-                    owner=owner,
-                    candidate_id=request.candidate_id,
-                    role=request.role,
-                    language=request.language,
-                    callback_url=request.callback_url,
-                )
-            except InvitationError as error:
-                raise Problem(422, "the invitation is not valid", errors=[_field(error.field, error.reason)]) from None
-            sent = False
-            if request.email:
-                try:
-                    service.email_invitation(created.invitation, created.link, request.email)
-                    sent = True
-                except MailError as error:
-                    # A failed request keeps nothing: the invitation goes again, so a retry starts afresh.
-                    session.delete(created.invitation)
-                    session.commit()
-                    if error.refused:
-                        reason = "the mail server refused this address"
-                        raise Problem(
-                            422, "the e-mail was not sent; nothing was kept", errors=[_field("email", reason)]
-                        ) from None
-                    raise Problem(
-                        503,
-                        "the e-mail could not be sent; nothing was kept: send the request again later",
-                        headers={"Retry-After": str(MAIL_RETRY_SECONDS)},
-                    ) from None
-            return InvitationCreated(
-                invitation_id=created.invitation.id,
-                candidate_id=created.invitation.candidate_id,
-                test_url=created.link,
-                expires_at=created.invitation.expires_at.isoformat(),
-                email_sent=sent,
+    def make_invitation(request: InvitationRequest, owner: str, answered: Answered) -> InvitationCreated:
+        """Make the invitation, e-mail its link if asked, then store it with the idempotency key's answer.
+
+        The e-mail goes before anything is stored, so a failed one leaves nothing to remove; the invitation
+        and the key's answer commit together, so a retry finds the invitation whenever it was stored.
+        """
+        try:
+            # The address is never stored: it goes to the mail server from this request alone.
+            created = service.new_invitation(
+                owner=owner,
+                candidate_id=request.candidate_id,
+                role=request.role,
+                language=request.language,
+                callback_url=request.callback_url,
             )
+        except InvitationError as error:
+            raise Problem(422, "the invitation is not valid", errors=[_field(error.field, error.reason)]) from None
+        if request.email:
+            try:
+                service.email_invitation(created.invitation, created.link, request.email)
+            except MailError as error:
+                if error.refused:
+                    reason = "the mail server refused this address"
+                    raise Problem(
+                        422, "the e-mail was not sent; nothing was kept", errors=[_field("email", reason)]
+                    ) from None
+                raise Problem(
+                    503,
+                    "the e-mail could not be sent; nothing was kept: send the request again later",
+                    headers={"Retry-After": str(MAIL_RETRY_SECONDS)},
+                ) from None
+        with service.sessions() as session:
+            session.add(created.invitation)
+            answered(session, created.invitation.id)
+            session.commit()
+        return InvitationCreated(
+            invitation_id=created.invitation.id,
+            candidate_id=created.invitation.candidate_id,
+            test_url=created.link,
+            expires_at=created.invitation.expires_at.isoformat(),
+            email_sent=request.email is not None,
+        )
 
     # The answers are typed in the document (a generated client gets classes), not filtered through the models.
     @router.get(

@@ -270,9 +270,8 @@ class AssessmentService:
 
     # ---- invitations -------------------------------------------------------------
 
-    def invite(
+    def new_invitation(
         self,
-        session: Session,
         *,
         owner: str,
         candidate_id: str,
@@ -282,7 +281,10 @@ class AssessmentService:
         callback_url: str | None = None,
         source: str = "api",
     ) -> NewInvitation:
-        """Create an invitation and its signed, expiring link; ``owner`` is the digest of the caller's API key.
+        """An invitation and its signed, expiring link, not stored yet; ``owner`` is the digest of the caller's API key.
+
+        The caller adds it to a session and commits (with the idempotency key's answer, :mod:`._idempotency`),
+        after e-mailing the link if it does: an e-mail that fails leaves nothing to remove.
 
         Raises
         ------
@@ -310,8 +312,6 @@ class AssessmentService:
             expires_at=now + timedelta(days=self.settings.invitation_days),
             page_seconds={},
         )
-        session.add(invitation)
-        session.commit()
         return NewInvitation(invitation, self.link(invitation))
 
     def link(self, invitation: Invitation) -> str:
