@@ -172,6 +172,10 @@ def install_handlers(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        if isinstance(error.__cause__, Problem):
+            # FastAPI turns whatever stops its reading of a body into 400 "error parsing the body": the 413 the
+            # Gate raises while a body without Content-Length (chunked) streams past the limit is answered as such.
+            return await _problem(request, error.__cause__)
         if page is not None and candidate(request):
             return await page(request, error.status_code)
         detail = error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "error")
