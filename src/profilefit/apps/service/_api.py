@@ -33,6 +33,7 @@ from profilefit.apps.service._bodies import (
     json_body,
     refuse_repeated_query,
     require_json,
+    utf8_text,
 )
 from profilefit.apps.service._core import NO_ROLE, AssessmentService, Edition
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -41,6 +42,7 @@ from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, c
 from profilefit.apps.service._problems import (
     DATABASE_RETRY_SECONDS,
     MAIL_RETRY_SECONDS,
+    NOT_UTF8,
     Problem,
     field_problems,
     not_found,
@@ -316,14 +318,17 @@ def api_router(service: AssessmentService) -> APIRouter:
         refuse_repeated_query(request, score_query)  # this route's class is its own (DirectRoute), not the router's
         require_json(request, "the assessment")
         role_screener(role)  # an unknown role is refused before the body is read
-        body = await request.body()
+        body = utf8_text(await request.body())
+        if body is None:  # UTF-16 or Latin-1 (which Python's parser would read, or call an assessment "not JSON")
+            errors = [{"field": "(assessment)", "pointer": "#", "reason": NOT_UTF8}]
+            raise Problem(422, "the assessment is not valid", kind="invalid-assessment", errors=errors)
         # Parsed once: the same parser Screener.score uses for text, whose record it then validates. Text
         # that parser refuses (repeated key, NaN, not an object) goes to the screener as text, which names why.
         try:
-            sent: dict[str, Any] | bytes = load_json_object(body)
+            sent: dict[str, Any] | str = load_json_object(body)
         except JsonRowError:
             sent = body
-        edition = edition_of(body) if isinstance(sent, bytes) else _edition_by_keys(list(sent))
+        edition = edition_of(body) if isinstance(sent, str) else _edition_by_keys(list(sent))
         screener = role_screener(role, edition)
         try:
             with DecisionLog.written_for(request.state.api_key_digest):  # its line is this key's to erase
