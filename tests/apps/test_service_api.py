@@ -121,6 +121,34 @@ def test_body_over_the_limit_is_refused(tmp_path):
         assert response.status_code == 413 and response.headers["content-type"] == PROBLEM
 
 
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/v1/score", support.AUTH),
+        ("/v1/score/batch", support.AUTH),
+        ("/v1/invitations", support.AUTH),
+        ("/greenhouse/send_test", support.GH),
+        ("/greenhouse/response_error", support.GH),
+    ],
+)
+def test_a_chunked_body_over_the_limit_is_413_at_every_route(tmp_path, path, headers):
+    """A trial: without Content-Length, /v1/invitations and /v1/score/batch answered 400 "not UTF-8"."""
+
+    def chunks():  # a generator body: sent with Transfer-Encoding: chunked, no Content-Length
+        yield b'{"candidate_id": "c1", "padding": "'
+        for _ in range(8):
+            yield b"x" * 1024
+        yield b'"}'
+
+    with support.client(tmp_path, max_body_bytes=2048) as http:
+        response = http.post(path, content=chunks(), headers={**headers, "Content-Type": "application/json"})
+        assert response.request.headers.get("transfer-encoding") == "chunked"
+        assert "content-length" not in response.request.headers
+        assert response.status_code == 413, response.text
+        assert response.headers["content-type"] == PROBLEM
+        assert response.json()["type"].endswith("#too-large")
+
+
 def test_rate_limit_per_key_gives_429_with_retry_after(tmp_path):
     with support.client(tmp_path, rate_per_second=0.001, rate_burst=3) as http:
         codes = [http.get("/v1/roles", headers=support.AUTH).status_code for _ in range(5)]

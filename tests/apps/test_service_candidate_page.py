@@ -313,6 +313,24 @@ def test_report_link_is_signed(http):
     assert http.get(f"/reports/{created['invitation_id']}?sig=forged").status_code == 404
 
 
+def test_a_report_link_that_does_not_check_is_a_problem_as_its_siblings_are(http):
+    """A trial: a forged sig= answered 404 text/plain "not found", where every other error there is problem details."""
+    created = invite(http)
+    support.fill_in(http, created["test_url"], answers_for(service(http).instrument))
+    report_url = http.get(f"/v1/invitations/{created['invitation_id']}", headers=support.AUTH).json()["report_url"]
+    path, _, query = report_url.removeprefix("http://testserver").partition("?")
+    signature = dict(part.split("=") for part in query.split("&"))["sig"]
+    forged = http.get(f"{path}?sig={signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}")
+    unfinished = invite(http)["invitation_id"]  # signed, but no result yet
+    missing = http.get(f"/reports/{unfinished}?sig={service(http).signer.report_signature(unfinished)}")
+    for answer in (forged, missing):
+        assert answer.status_code == 404
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.headers["cache-control"] == "no-store"
+    assert forged.json() == missing.json()  # neither says whether the invitation exists
+    assert forged.json()["type"].endswith("#not-found")
+
+
 def test_submitting_writes_the_decision_log_without_answers(tmp_path):
     log = tmp_path / "decisions.jsonl"
     with support.client(tmp_path, decision_log=str(log)) as http:

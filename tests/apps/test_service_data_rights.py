@@ -144,20 +144,94 @@ def test_erasure_removes_the_candidates_decision_log_lines(tmp_path):
         assert last["kind"] == "erasure" and last["lines_removed"] == 2 and "candidate" not in last
 
 
-def test_another_keys_candidate_of_the_same_id_keeps_its_decision_log_lines(tmp_path):
-    other_key = "other-key-0123456789"
-    other = {"Authorization": f"Bearer {other_key}"}
+OTHER_KEY = "other-key-0123456789"
+OTHER = {"Authorization": f"Bearer {OTHER_KEY}"}
+
+
+def two_organisations(tmp_path):
     settings = support.settings(tmp_path, decision_log=str(tmp_path / "d.jsonl"))
-    with TestClient(create_app(settings.with_keys([support.KEY, other_key]), artifact=support.artifact())) as http:
+    return TestClient(create_app(settings.with_keys([support.KEY, OTHER_KEY]), artifact=support.artifact()))
+
+
+def test_another_keys_candidate_of_the_same_id_keeps_its_decision_log_lines(tmp_path):
+    with two_organisations(tmp_path) as http:
         service = http.app.state.service
-        for headers in (support.AUTH, other):
+        for headers in (support.AUTH, OTHER):
             link = http.post("/v1/invitations", json={"candidate_id": "shared"}, headers=headers).json()
             support.fill_in(http, link["test_url"], answers_for(service.instrument))
         first = http.delete("/v1/candidates/shared", headers=support.AUTH).json()
-        assert first["deleted"]["invitations"] == 1 and first["deleted"]["decision_log_lines"] is None
-        assert len(service.decision_log.records("shared")) == 2  # the other organisation's record stays
-        second = http.delete("/v1/candidates/shared", headers=other).json()
-        assert second["deleted"]["decision_log_lines"] == 2 and service.decision_log.records("shared") == []
+        assert first["deleted"]["invitations"] == 1 and first["deleted"]["decision_log_lines"] == 1
+        assert len(service.decision_log.records("shared")) == 1  # the other organisation's record stays
+        second = http.delete("/v1/candidates/shared", headers=OTHER).json()
+        assert second["deleted"]["decision_log_lines"] == 1 and service.decision_log.records("shared") == []
+
+
+def test_another_key_cannot_erase_lines_written_by_scoring_alone(tmp_path):
+    """The trial's report: key B erased key A's /v1/score lines, as no invitation of the id existed."""
+    with two_organisations(tmp_path) as http:
+        service = http.app.state.service
+        for _ in range(2):
+            scored = http.post("/v1/score", json={"candidate_id": "orgA-scored-7", "tc1": 5}, headers=support.AUTH)
+            assert scored.status_code == 200
+        batch = {"assessments": [{"candidate_id": "orgA-scored-7", "tc1": 4}]}
+        assert http.post("/v1/score/batch", json=batch, headers=support.AUTH).json()["summary"]["scored"] == 1
+        theirs = http.delete("/v1/candidates/orgA-scored-7", headers=OTHER)
+        assert theirs.status_code == 200 and theirs.json()["deleted"]["decision_log_lines"] == 0
+        assert len(service.decision_log.records("orgA-scored-7")) == 3
+        mine = http.delete("/v1/candidates/orgA-scored-7", headers=support.AUTH).json()
+        assert mine["deleted"]["decision_log_lines"] == 3 and service.decision_log.records("orgA-scored-7") == []
+
+
+def test_decision_lines_name_their_key_by_a_keyed_pseudonym_only(tmp_path):
+    with two_organisations(tmp_path) as http:
+        service = http.app.state.service
+        http.post("/v1/score", json={"candidate_id": "c-1", "tc1": 5}, headers=support.AUTH)
+        http.post("/v1/score", json={"candidate_id": "c-1", "tc1": 5}, headers=OTHER)
+        mine, theirs = (record["organisation"] for record in service.decision_log.records("c-1"))
+        assert mine != theirs and len(mine) == 64
+        text = (tmp_path / "d.jsonl").read_text(encoding="utf-8")
+        for key in (support.KEY, OTHER_KEY):  # neither the key nor its digest, which the database holds
+            assert key not in text and hashlib.sha256(key.encode()).hexdigest() not in text
+
+
+def test_lines_written_before_they_named_a_key_stay_for_the_operator(tmp_path):
+    with two_organisations(tmp_path) as http:
+        service = http.app.state.service
+        # A line as the service wrote it before lines were attributed (no "organisation").
+        service.decision_log.review("old-1", reviewer="K. Berg", decision="invite")
+        http.post("/v1/score", json={"candidate_id": "old-1", "tc1": 5}, headers=support.AUTH)
+        erased = http.delete("/v1/candidates/old-1", headers=support.AUTH).json()
+        assert erased["deleted"]["decision_log_lines"] == 1  # its own line; the unattributed one is not its to erase
+        [left] = service.decision_log.records("old-1")
+        assert left["kind"] == "review" and "organisation" not in left
+        assert service.decision_log.erase("old-1") == 1  # the operator's erasure reaches every line
+
+
+@hypothesis_settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    scores=st.lists(st.tuples(st.booleans(), st.sampled_from(["a", "b"]), st.booleans()), max_size=8),
+    eraser=st.booleans(),
+)
+def test_property_an_erasure_removes_exactly_the_lines_its_key_wrote(tmp_path_factory, scores, eraser):
+    """Whatever each key scored (one or in a batch, under either id), an erasure by one key removes that key's
+    lines of the id and no other line, and says how many."""
+    folder = tmp_path_factory.mktemp("attributed")
+    with two_organisations(folder) as http:
+        log = http.app.state.service.decision_log
+        for first_key, candidate, batch in scores:
+            headers = support.AUTH if first_key else OTHER
+            assessment = {"candidate_id": candidate, "tc1": 5}
+            if batch:
+                scored = http.post("/v1/score/batch", json={"assessments": [assessment]}, headers=headers)
+                assert scored.json()["summary"]["scored"] == 1
+            else:
+                assert http.post("/v1/score", json=assessment, headers=headers).status_code == 200
+        before = {candidate: len(log.records(candidate)) for candidate in "ab"}
+        assert before["a"] + before["b"] == len(scores)
+        mine = sum(1 for first_key, candidate, _ in scores if first_key == eraser and candidate == "a")
+        erased = http.delete("/v1/candidates/a", headers=support.AUTH if eraser else OTHER).json()
+        assert erased["deleted"]["decision_log_lines"] == mine
+        assert len(log.records("a")) == before["a"] - mine and len(log.records("b")) == before["b"]
 
 
 def test_erased_data_is_gone_from_the_database_files_and_the_wal(tmp_path, mail_server):

@@ -226,3 +226,44 @@ def test_an_error_answer_lists_at_most_a_hundred_problems_and_counts_the_rest(ht
     errors = response.json()["errors"]
     assert len(errors) == 101 and errors[-1]["reason"].startswith("and ") and errors[-1]["reason"].endswith(" more")
     assert len(response.content) < len(json.dumps(body)) * 2
+
+
+#: Every route that reads a JSON body, POST /v1/score (its own reader) and the batch included.
+EVERY_BODY = {
+    **ROUTES,
+    "score": ("/v1/score", support.AUTH, lambda: {"candidate_id": "c-1", "tc1": 5}),
+    "batch": ("/v1/score/batch", support.AUTH, lambda: {"assessments": [{"candidate_id": "c-1", "tc1": 5}]}),
+}
+
+
+@pytest.mark.parametrize("route", sorted(EVERY_BODY))
+@pytest.mark.parametrize("content_type", ["application/merge-patch+json", "application/problem+json"])
+def test_a_json_body_of_another_json_media_type_is_415(http, route, content_type):
+    """A trial: application/merge-patch+json was read as application/json (another type, other rules)."""
+    path, headers, make = EVERY_BODY[route]
+    response = post(http, path, headers, json.dumps(make()), content_type)
+    assert response.status_code == 415, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    route=st.sampled_from(sorted(EVERY_BODY)),
+    encoding=st.sampled_from(["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "latin-1", "cp1252"]),
+    name=st.text(alphabet="abcøéü", min_size=1, max_size=8),
+)
+def test_property_a_body_that_is_not_utf8_is_refused_saying_so(http, route, encoding, name):
+    """Rule (RFC 8259, 8.1): a body is UTF-8; Python's parser also reads UTF-16 and UTF-32, which were accepted."""
+    path, headers, make = EVERY_BODY[route]
+    body = make()
+    if "candidate_id" in body:
+        body["candidate_id"] = "c-" + name
+    text = json.dumps(body, ensure_ascii=False)
+    sent = text.encode(encoding)
+    if sent.decode("utf-8", errors="replace") == text:  # the same bytes as UTF-8 (ASCII in a one-byte encoding)
+        return
+    response = post(http, path, headers, sent)
+    assert response.status_code == (422 if route == "score" else 400), response.text
+    assert response.headers["content-type"] == PROBLEM
+    [error] = response.json()["errors"]
+    assert error["reason"].startswith("not UTF-8 text"), error

@@ -4,7 +4,10 @@ Each line is one record: ``kind`` ``"decision"`` (a scored candidate), ``"review
 person decided about a result) or ``"erasure"`` (one candidate's lines were removed). A
 candidate appears only as ``candidate``: HMAC-SHA256 of the candidate id under the
 organisation's secret key, so that one candidate's lines can be found and erased later
-from the id alone, while the log itself names nobody.
+from the id alone, while the log itself names nobody. A log that several organisations
+write to (the service, one per API key) also names who wrote each line, as ``organisation``:
+a keyed pseudonym of the writer (:meth:`DecisionLog.written_for`), so that an erasure can
+reach one organisation's lines and leave another's.
 
 Appends are safe across threads (a lock) and processes (``flock`` on the file, and one
 ``write`` per batch of lines on a file opened for appending). Lines are formatted before any
@@ -23,6 +26,7 @@ import os
 import secrets
 import threading
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +45,11 @@ _CLOSE_ON_EXEC = getattr(os, "O_CLOEXEC", 0)
 
 #: Environment variable holding the organisation's secret key for pseudonyms.
 KEY_ENVIRONMENT = "PROFILEFIT_DECISION_LOG_KEY"
+
+# Who the lines appended in this context are written for (DecisionLog.written_for). A context variable,
+# so that threads and tasks scoring for different organisations at once through one shared screener
+# each name their own; None: nobody (the library, the command line).
+_WRITER: ContextVar[str | None] = ContextVar("profilefit_decision_log_writer", default=None)
 
 
 def as_line(record: dict[str, Any]) -> bytes:
@@ -140,6 +149,50 @@ class DecisionLog:
         """The candidate's keyed pseudonym: HMAC-SHA256 of the id (as the schema reads it), in hex."""
         return hmac.digest(self._secret(), candidate_id.strip().encode("utf-8"), "sha256").hex()  # one C call
 
+    def organisation_pseudonym(self, writer: str) -> str:
+        """How a line names the organisation that wrote it: HMAC-SHA256 of ``writer`` under the log's key, in hex.
+
+        Domain-separated from the candidates' pseudonyms (a NUL byte, which no candidate id may hold), so
+        that an organisation's pseudonym is never a candidate's.
+        """
+        return hmac.digest(self._secret(), b"organisation\x00" + writer.encode("utf-8"), "sha256").hex()
+
+    @staticmethod
+    @contextlib.contextmanager
+    def written_for(writer: str) -> Iterator[None]:
+        """Within the block, every decision and review line appended (to any log) names ``writer``.
+
+        ``writer`` is the organisation's identity as its caller knows it (the service: the digest of the
+        API key); a line holds only :meth:`organisation_pseudonym` of it, never ``writer`` itself. Lines
+        appended in other threads or tasks are not affected.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> log = DecisionLog(pathlib.Path(tempfile.mkdtemp()) / "decisions.jsonl", key="secret")
+        >>> with DecisionLog.written_for("org-a"):
+        ...     _ = log.review("c-1", reviewer="K. Berg", decision="invite")
+        >>> _ = log.review("c-1", reviewer="K. Berg", decision="hold")
+        >>> [record.get("organisation") == log.organisation_pseudonym("org-a") for record in log.records("c-1")]
+        [True, False]
+        """
+        token = _WRITER.set(writer)
+        try:
+            yield
+        finally:
+            _WRITER.reset(token)
+
+    def _attributed(self, records: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+        """``records`` naming the writer of this context (:meth:`written_for`), if any; erasure lines never do."""
+        writer = _WRITER.get()
+        if writer is None:
+            return records
+        organisation = self.organisation_pseudonym(writer)
+        return (
+            record if record.get("kind") == "erasure" else {**record, "organisation": organisation}
+            for record in records
+        )
+
     # ---- writing ------------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -204,7 +257,7 @@ class DecisionLog:
 
         The lines are formatted before any lock is taken; the locks are held for the write alone.
         """
-        lines = [as_line(record) for record in records]
+        lines = [as_line(record) for record in self._attributed(records)]
         if lines:
             self._write([b"".join(lines)])
         return len(lines)
@@ -250,15 +303,25 @@ class DecisionLog:
                     found.append(record)
         return found
 
-    def erase(self, candidate_id: str, *, reason: str = "erasure request (GDPR Art. 17)") -> int:
+    def erase(
+        self, candidate_id: str, *, reason: str = "erasure request (GDPR Art. 17)", writer: str | None = None
+    ) -> int:
         """Remove every line of one candidate; append an ``erasure`` record; return how many lines went.
 
-        The erasure record holds the time, the count and the reason, not the pseudonym, so the
-        log keeps no trace of whom it was about. The file is rewritten in place under its lock,
-        so a writer in another process waits and then appends to the rewritten file.
+        With ``writer``, only the candidate's lines written for that organisation (:meth:`written_for`)
+        go: a line of another organisation, or one that names none (written before lines were
+        attributed, or by the library), stays. The erasure record holds the time, the count and the
+        reason, not the pseudonym, so the log keeps no trace of whom it was about. The file is
+        rewritten in place under its lock, so a writer in another process waits and then appends to
+        the rewritten file.
         """
         wanted = self.pseudonym(candidate_id)
-        return self._rewrite(lambda record: record.get("candidate") == wanted, reason)
+        if writer is None:
+            return self._rewrite(lambda record: record.get("candidate") == wanted, reason)
+        organisation = self.organisation_pseudonym(writer)
+        return self._rewrite(
+            lambda record: record.get("candidate") == wanted and record.get("organisation") == organisation, reason
+        )
 
     def purge(self, before: datetime, *, reason: str = "retention period ended") -> int:
         """Remove every decision and review line written before ``before``; return how many went.

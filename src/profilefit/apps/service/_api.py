@@ -33,14 +33,16 @@ from profilefit.apps.service._bodies import (
     json_body,
     refuse_repeated_query,
     require_json,
+    utf8_text,
 )
 from profilefit.apps.service._core import NO_ROLE, AssessmentService, Edition
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
-from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN
+from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN, Answered, unkeyed
 from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_pattern
 from profilefit.apps.service._problems import (
     DATABASE_RETRY_SECONDS,
     MAIL_RETRY_SECONDS,
+    NOT_UTF8,
     Problem,
     field_problems,
     not_found,
@@ -50,6 +52,7 @@ from profilefit.apps.service._questionnaire import instrument_json
 from profilefit.apps.service._security import RateLimiter, match_key
 from profilefit.apps.service._settings import Settings
 from profilefit.apps.service._storage import erasure_json
+from profilefit.core.decisions import DecisionLog
 from profilefit.core.fit import load_role
 from profilefit.core.instrument import Instrument
 from profilefit.core.rows import load_json_object, repeated_key_reason
@@ -151,8 +154,8 @@ class ErasedCounts(BaseModel):
     invitations: int
     answers: int
     results: int
-    decision_log_lines: int | None = Field(
-        description="Decision-log lines removed; null while another key's invitations of the id keep them."
+    decision_log_lines: int = Field(
+        description="Decision-log lines of the candidate that this API key's requests wrote, removed (0 without a log)."
     )
 
 
@@ -315,17 +318,21 @@ def api_router(service: AssessmentService) -> APIRouter:
         refuse_repeated_query(request, score_query)  # this route's class is its own (DirectRoute), not the router's
         require_json(request, "the assessment")
         role_screener(role)  # an unknown role is refused before the body is read
-        body = await request.body()
+        body = utf8_text(await request.body())
+        if body is None:  # UTF-16 or Latin-1 (which Python's parser would read, or call an assessment "not JSON")
+            errors = [{"field": "(assessment)", "pointer": "#", "reason": NOT_UTF8}]
+            raise Problem(422, "the assessment is not valid", kind="invalid-assessment", errors=errors)
         # Parsed once: the same parser Screener.score uses for text, whose record it then validates. Text
         # that parser refuses (repeated key, NaN, not an object) goes to the screener as text, which names why.
         try:
-            sent: dict[str, Any] | bytes = load_json_object(body)
+            sent: dict[str, Any] | str = load_json_object(body)
         except JsonRowError:
             sent = body
-        edition = edition_of(body) if isinstance(sent, bytes) else _edition_by_keys(list(sent))
+        edition = edition_of(body) if isinstance(sent, str) else _edition_by_keys(list(sent))
         screener = role_screener(role, edition)
         try:
-            result = screener.score(sent)
+            with DecisionLog.written_for(request.state.api_key_digest):  # its line is this key's to erase
+                result = screener.score(sent)
         except ValidationError as error:
             problems = field_problems(error, edition.instrument)
             raise Problem(422, "the assessment is not valid", kind="invalid-assessment", errors=problems) from None
@@ -347,6 +354,7 @@ def api_router(service: AssessmentService) -> APIRouter:
     async def score_batch(
         batch: BatchRequest,
         request: Request,
+        owner: Annotated[str, Depends(authorised)],
         role: Annotated[str | None, Query(description="Role for fit; default the service's.", **role_enum)] = None,
     ) -> Response:
         """Each valid assessment is scored exactly as POST /v1/score scores it; each invalid one gets its problems."""
@@ -363,7 +371,7 @@ def api_router(service: AssessmentService) -> APIRouter:
         if repeated is not None:  # the envelope itself: {"assessments": [...], "assessments": [...]}
             raise Problem(422, "the request is not valid", errors=[_field(repeated, repeated_key_reason(repeated))])
         # Scoring is CPU work: it leaves the event loop, so one batch never holds other requests.
-        body = await run_in_threadpool(_score_items, role, texts)
+        body = await run_in_threadpool(_score_items, role, texts, owner)
         return Response(body, media_type=JSON)
 
     router.add_api_route(
@@ -376,7 +384,11 @@ def api_router(service: AssessmentService) -> APIRouter:
         route_class_override=checked_first(key_check, JsonEnvelopeRoute),  # each assessment's keys decided apart
     )
 
-    def _score_items(role: str | None, texts: list[str]) -> str:
+    def _score_items(role: str | None, texts: list[str], owner: str) -> str:
+        with DecisionLog.written_for(owner):  # its decision lines are this key's to erase
+            return _scored(role, texts)
+
+    def _scored(role: str | None, texts: list[str]) -> str:
         parts, problems = [], []
         for index, sent in enumerate(texts):
             try:
@@ -471,15 +483,14 @@ def api_router(service: AssessmentService) -> APIRouter:
             hosts = ", ".join(settings.callback_hosts)
             raise Problem(422, "callback not allowed", errors=[_field("callback_url", f"allowed: https to {hosts}")])
         if idempotency_key is None:
-            return invite(request, owner)
+            return invite(request, owner, unkeyed)
         return service.idempotency.once(
             owner=owner,
             scope="invitations",
             key=idempotency_key,
             request=request.model_dump_json().encode("utf-8"),
-            make=lambda: invite(request, owner),
+            make=lambda answered: invite(request, owner, answered),
             replay=lambda invitation_id: answer_again(invitation_id, request, owner),
-            made=lambda answer: answer.invitation_id,
         )
 
     def answer_again(invitation_id: str, request: InvitationRequest, owner: str) -> InvitationCreated | None:
@@ -495,7 +506,7 @@ def api_router(service: AssessmentService) -> APIRouter:
                 email_sent=request.email is not None,  # only a successful first answer is kept
             )
 
-    def invite(request: InvitationRequest, owner: str) -> InvitationCreated:
+    def invite(request: InvitationRequest, owner: str, answered: Answered) -> InvitationCreated:
         if request.email and service.settings.smtp is None:  # no retry can help: say so, keep nothing
             reason = (
                 "this service sends no e-mail (no SMTP server is set up: PROFILEFIT_SMTP_HOST); leave out email "
@@ -504,49 +515,51 @@ def api_router(service: AssessmentService) -> APIRouter:
             raise Problem(422, "the e-mail cannot be sent; nothing was kept", errors=[_field("email", reason)])
         if request.email:
             with service.mail_quota.sending(owner):  # a slot of the key's hourly e-mails; back if none is sent
-                return make_invitation(request, owner)
-        return make_invitation(request, owner)
+                return make_invitation(request, owner, answered)
+        return make_invitation(request, owner, answered)
 
-    def make_invitation(request: InvitationRequest, owner: str) -> InvitationCreated:
-        with service.sessions() as session:
-            try:
-                # The address is never stored: it goes to the mail server from this request alone.
-                created = service.invite(
-                    session,
-                    owner=owner,
-                    candidate_id=request.candidate_id,
-                    role=request.role,
-                    language=request.language,
-                    callback_url=request.callback_url,
-                )
-            except InvitationError as error:
-                raise Problem(422, "the invitation is not valid", errors=[_field(error.field, error.reason)]) from None
-            sent = False
-            if request.email:
-                try:
-                    service.email_invitation(created.invitation, created.link, request.email)
-                    sent = True
-                except MailError as error:
-                    # A failed request keeps nothing: the invitation goes again, so a retry starts afresh.
-                    session.delete(created.invitation)
-                    session.commit()
-                    if error.refused:
-                        reason = "the mail server refused this address"
-                        raise Problem(
-                            422, "the e-mail was not sent; nothing was kept", errors=[_field("email", reason)]
-                        ) from None
-                    raise Problem(
-                        503,
-                        "the e-mail could not be sent; nothing was kept: send the request again later",
-                        headers={"Retry-After": str(MAIL_RETRY_SECONDS)},
-                    ) from None
-            return InvitationCreated(
-                invitation_id=created.invitation.id,
-                candidate_id=created.invitation.candidate_id,
-                test_url=created.link,
-                expires_at=created.invitation.expires_at.isoformat(),
-                email_sent=sent,
+    def make_invitation(request: InvitationRequest, owner: str, answered: Answered) -> InvitationCreated:
+        """Make the invitation, e-mail its link if asked, then store it with the idempotency key's answer.
+
+        The e-mail goes before anything is stored, so a failed one leaves nothing to remove; the invitation
+        and the key's answer commit together, so a retry finds the invitation whenever it was stored.
+        """
+        try:
+            # The address is never stored: it goes to the mail server from this request alone.
+            created = service.new_invitation(
+                owner=owner,
+                candidate_id=request.candidate_id,
+                role=request.role,
+                language=request.language,
+                callback_url=request.callback_url,
             )
+        except InvitationError as error:
+            raise Problem(422, "the invitation is not valid", errors=[_field(error.field, error.reason)]) from None
+        if request.email:
+            try:
+                service.email_invitation(created.invitation, created.link, request.email)
+            except MailError as error:
+                if error.refused:
+                    reason = "the mail server refused this address"
+                    raise Problem(
+                        422, "the e-mail was not sent; nothing was kept", errors=[_field("email", reason)]
+                    ) from None
+                raise Problem(
+                    503,
+                    "the e-mail could not be sent; nothing was kept: send the request again later",
+                    headers={"Retry-After": str(MAIL_RETRY_SECONDS)},
+                ) from None
+        with service.sessions() as session:
+            session.add(created.invitation)
+            answered(session, created.invitation.id)
+            session.commit()
+        return InvitationCreated(
+            invitation_id=created.invitation.id,
+            candidate_id=created.invitation.candidate_id,
+            test_url=created.link,
+            expires_at=created.invitation.expires_at.isoformat(),
+            email_sent=request.email is not None,
+        )
 
     # The answers are typed in the document (a generated client gets classes), not filtered through the models.
     @router.get(
@@ -580,8 +593,8 @@ def api_router(service: AssessmentService) -> APIRouter:
     ) -> dict[str, Any]:
         """Delete the candidate's invitations, answers and results made with this API key, and their decision-log lines.
 
-        An erasure record (the id only as a keyed hash) remains. Other keys' invitations of the same id are not
-        touched; while they exist, the decision log's lines of the id stay too (``decision_log_lines`` is null).
+        An erasure record (the id only as a keyed hash) remains. Only what this key's requests made goes: other
+        keys' invitations of the same id, and decision-log lines other keys' requests wrote, are not touched.
         """
         record, lines = service.erase(candidate_id.strip(), owner=owner)  # as the id is stored: without spaces
         body = erasure_json(record)

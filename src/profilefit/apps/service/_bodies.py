@@ -5,8 +5,10 @@ invites ``b``), reads ``NaN``, answers text that is not JSON with a bare "There 
 body", and a body that is not ``application/json`` with a schema error. The dependency :func:`json_body`
 reads each body again with :func:`~profilefit.core.rows.load_json_object`, the parser every door of
 profilefit uses, after the key check, and answers as ``POST /v1/score`` does: 415 for another content
-type, 422 for a repeated key (named, with its place), ``NaN`` or ``Infinity``, or a body that is not an
-object.
+type (``application/json`` only: a ``+json`` type such as ``application/merge-patch+json`` means other
+rules than this API's), 400 for bytes that are not UTF-8 (RFC 8259, 8.1: JSON exchanged between systems
+is UTF-8; Python's parser would read UTF-16 and UTF-32 too), 422 for a repeated key (named, with its
+place), ``NaN`` or ``Infinity``, or a body that is not an object.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any, ClassVar, cast
 from fastapi import Request, Response
 from fastapi.routing import APIRoute, APIRouter
 
-from profilefit.apps.service._problems import Problem, problem_responses
+from profilefit.apps.service._problems import NOT_UTF8, Problem, problem_responses
 from profilefit.core.rows import NOT_FINITE, load_json_object
 from profilefit.exceptions import JsonRowError
 
@@ -26,10 +28,28 @@ JSON = "application/json"
 
 
 def require_json(request: Request, what: str = "the request body") -> None:
-    """Refuse a body whose content type is not JSON (``application/json`` or ``application/...+json``): 415."""
+    """Refuse a body whose content type is not ``application/json`` (parameters aside): 415."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != JSON and not (kind.startswith("application/") and kind.endswith("+json")):
+    if kind != JSON:
         raise Problem(415, f"send {what} as application/json", kind="unsupported-media-type")
+
+
+def utf8_text(body: bytes) -> str | None:
+    """The body as text when it is UTF-8 (a byte-order mark aside), else ``None``.
+
+    A NUL character cannot stand raw in JSON text; in a body it is the mark of UTF-16 or UTF-32 whose
+    characters are ASCII, which is valid UTF-8 byte by byte.
+
+    Examples
+    --------
+    >>> utf8_text('{"a": "é"}'.encode("utf-8")), utf8_text('{"a": 1}'.encode("utf-16-le"))
+    ('{"a": "é"}', None)
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if "\x00" in text else text
 
 
 def check_json_body(body: bytes, *, strict: bool = True) -> None:
@@ -38,8 +58,11 @@ def check_json_body(body: bytes, *, strict: bool = True) -> None:
     With ``strict`` off, keys repeated and ``NaN`` inside the object are left to the route (a batch
     decides each assessment apart); the text must still be JSON, and an object.
     """
+    text = utf8_text(body)
+    if text is None:
+        raise _bad_request(NOT_UTF8)
     try:
-        load_json_object(body)
+        load_json_object(text)
     except JsonRowError as error:
         reason = str(error)
         if not strict and _inside(reason):

@@ -16,7 +16,7 @@ from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from profilefit.apps.service._callbacks import CallbackSender, Clock
@@ -270,9 +270,8 @@ class AssessmentService:
 
     # ---- invitations -------------------------------------------------------------
 
-    def invite(
+    def new_invitation(
         self,
-        session: Session,
         *,
         owner: str,
         candidate_id: str,
@@ -282,7 +281,10 @@ class AssessmentService:
         callback_url: str | None = None,
         source: str = "api",
     ) -> NewInvitation:
-        """Create an invitation and its signed, expiring link; ``owner`` is the digest of the caller's API key.
+        """An invitation and its signed, expiring link, not stored yet; ``owner`` is the digest of the caller's API key.
+
+        The caller adds it to a session and commits (with the idempotency key's answer, :mod:`._idempotency`),
+        after e-mailing the link if it does: an e-mail that fails leaves nothing to remove.
 
         Raises
         ------
@@ -310,8 +312,6 @@ class AssessmentService:
             expires_at=now + timedelta(days=self.settings.invitation_days),
             page_seconds={},
         )
-        session.add(invitation)
-        session.commit()
         return NewInvitation(invitation, self.link(invitation))
 
     def link(self, invitation: Invitation) -> str:
@@ -365,23 +365,22 @@ class AssessmentService:
 
     # ---- erasure --------------------------------------------------------------------
 
-    def erase(self, candidate_id: str, *, owner: str | None) -> tuple[Erasure, int | None]:
+    def erase(self, candidate_id: str, *, owner: str | None) -> tuple[Erasure, int]:
         """Erase a candidate everywhere the service keeps them; the record and the decision-log lines removed.
 
         The database rows go first (:func:`erase_candidate`, the record keyed by :attr:`erasure_key`),
         then the candidate's decision-log lines, then SQLite's write-ahead log is emptied
-        (:func:`scrub`). The log names candidates by id, not by API key: while another key still
-        holds invitations of the same id, its lines stay (``None`` is returned for them) so that one
-        organisation cannot erase another's records; without a decision log, 0.
+        (:func:`scrub`). With ``owner`` (an API key's digest) only the lines that key's requests wrote
+        go (every line the service writes names its key's pseudonym, :meth:`DecisionLog.written_for`),
+        so that one organisation cannot erase another's records; lines that name no key (written before
+        lines were attributed) stay for the operator's erasure or the log's retention period. Without ``owner`` (the
+        operator's erasure), every line of the id. Without a decision log, 0.
         """
         with self.sessions() as session:
             record = erase_candidate(session, candidate_id, owner=owner, key=self.erasure_key)
-            others = session.scalar(
-                select(func.count()).select_from(Invitation).where(Invitation.candidate_id == candidate_id)
-            )
-        lines: int | None = 0
+        lines = 0
         if self.decision_log is not None:
-            lines = None if others else self.decision_log.erase(candidate_id, reason="erasure request (GDPR Art. 17)")
+            lines = self.decision_log.erase(candidate_id, reason="erasure request (GDPR Art. 17)", writer=owner)
         scrub(self.engine)
         return record, lines
 
@@ -524,9 +523,9 @@ class AssessmentService:
             session.rollback()
             return None
         try:
-            result = self.screener_for(invitation.role, self.edition(invitation).version).score(
-                self.assessment(invitation)
-            )
+            screener = self.screener_for(invitation.role, self.edition(invitation).version)
+            with DecisionLog.written_for(invitation.owner):  # its decision line is the inviting key's to erase
+                result = screener.score(self.assessment(invitation))
             invitation.results.append(
                 StoredResult(
                     candidate_id=invitation.candidate_id,

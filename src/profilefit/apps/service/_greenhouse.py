@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, create_
 from profilefit.apps.service._bodies import checked_first, document_json_bodies, json_body
 from profilefit.apps.service._core import NO_ROLE, AssessmentService
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
-from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN
+from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN, Answered, unkeyed
 from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_allowed_text, callback_pattern
 from profilefit.apps.service._problems import MAIL_RETRY_SECONDS, Problem, problem_responses
 from profilefit.apps.service._security import match_key
@@ -226,7 +226,7 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
             )
         key = f"header:{idempotency_key}" if idempotency_key else (f"url:{callback}" if callback else None)
         if key is None:
-            return limited(request, owner, role, language, callback)
+            return limited(request, owner, role, language, callback, unkeyed)
 
         def replay(invitation_id: str) -> SendTestResponse | None:
             with service.sessions() as session:
@@ -238,52 +238,57 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
             scope="send_test",
             key=key,
             request=request.model_dump_json().encode("utf-8"),
-            make=lambda: limited(request, owner, role, language, callback),
+            make=lambda answered: limited(request, owner, role, language, callback, answered),
             replay=replay,
-            made=lambda answer: answer.partner_interview_id,
         )
 
-    def limited(request: SendTest, owner: str, role: str, language: str, callback: str | None) -> SendTestResponse:
+    def limited(
+        request: SendTest, owner: str, role: str, language: str, callback: str | None, answered: Answered
+    ) -> SendTestResponse:
         with service.mail_quota.sending(owner):  # a slot of the key's hourly e-mails; back if none is sent
-            return send(request, owner, role, language, callback)
+            return send(request, owner, role, language, callback, answered)
 
-    def send(request: SendTest, owner: str, role: str, language: str, callback: str | None) -> SendTestResponse:
+    def send(
+        request: SendTest, owner: str, role: str, language: str, callback: str | None, answered: Answered
+    ) -> SendTestResponse:
+        """Make the invitation, e-mail the candidate, then store it with the idempotency key's answer.
+
+        As ``POST /v1/invitations`` does: a failed e-mail leaves nothing to remove, and the invitation and
+        the key's answer commit together. The address goes from the request to the mail server only.
+        """
         application = _application_id(request.candidate.greenhouse_profile_url)
+        created = service.new_invitation(
+            owner=owner,
+            candidate_id=f"greenhouse-application-{application}" if application else "greenhouse-pending",
+            role=role,
+            language=language,
+            callback_url=callback,
+            source="greenhouse",
+        )
+        invitation = created.invitation
+        if not application:
+            invitation.candidate_id = f"greenhouse-{invitation.id}"
+        try:
+            service.email_invitation(invitation, created.link, request.candidate.email)
+        except MailError as error:
+            if settings.smtp is None:  # no retry can help until the operator sets a mail server up
+                detail = (
+                    "this service is not set up to send e-mail (no PROFILEFIT_SMTP_HOST), so the test cannot "
+                    "be sent; nothing was kept"
+                )
+                raise Problem(503, detail, kind="mail-not-configured") from None
+            if error.refused:
+                reason = "the mail server refused this address"
+                field = {"field": "candidate.email", "pointer": "#/candidate/email", "reason": reason}
+                raise Problem(422, "the test e-mail was not sent", errors=[field]) from None
+            retry = {"Retry-After": str(MAIL_RETRY_SECONDS)}
+            detail = "the test e-mail could not be sent; try again later"
+            raise Problem(503, detail, kind="mail-failed", headers=retry) from None
         with service.sessions() as session:
-            created = service.invite(
-                session,
-                owner=owner,
-                candidate_id=f"greenhouse-application-{application}" if application else "greenhouse-pending",
-                role=role,
-                language=language,
-                email=request.candidate.email,
-                callback_url=callback,
-                source="greenhouse",
-            )
-            invitation = created.invitation
-            if not application:
-                invitation.candidate_id = f"greenhouse-{invitation.id}"
-            try:
-                service.email_invitation(invitation, created.link)
-            except MailError as error:
-                session.delete(invitation)  # this invitation only: the candidate may hold earlier ones
-                session.commit()
-                if settings.smtp is None:  # no retry can help until the operator sets a mail server up
-                    detail = (
-                        "this service is not set up to send e-mail (no PROFILEFIT_SMTP_HOST), so the test cannot "
-                        "be sent; nothing was kept"
-                    )
-                    raise Problem(503, detail, kind="mail-not-configured") from None
-                if error.refused:
-                    reason = "the mail server refused this address"
-                    field = {"field": "candidate.email", "pointer": "#/candidate/email", "reason": reason}
-                    raise Problem(422, "the test e-mail was not sent", errors=[field]) from None
-                retry = {"Retry-After": str(MAIL_RETRY_SECONDS)}
-                detail = "the test e-mail could not be sent; try again later"
-                raise Problem(503, detail, kind="mail-failed", headers=retry) from None
-            invitation.email = None  # sent: the address is not kept (data minimisation)
+            session.add(invitation)
+            answered(session, invitation.id)
             session.commit()
-            return SendTestResponse(partner_interview_id=invitation.id)
+        return SendTestResponse(partner_interview_id=invitation.id)
 
     @router.get(
         "/test_status",

@@ -10,13 +10,17 @@ IETF HTTPAPI draft's name). Greenhouse sends none, so for ``send_test`` without 
 - the same key while the first request still runs: 409 ``request-in-progress`` with ``Retry-After``.
 
 Only a successful answer is kept: after an error (a mail server that was down) the key is released,
-so a retry tries again.
+so a retry tries again. The answer is kept in the transaction that stores the invitation
+(:data:`Answered`), so a process that dies at any moment leaves either no invitation (the key is
+taken over once stale, and the retry makes it) or the invitation with its key (the retry gets it):
+never an invitation that a retry would not find.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
@@ -42,6 +46,18 @@ KEY_DESCRIPTION = (
 )
 #: A first request still unfinished after this long is taken to have died (its process stopped); a retry takes over.
 STALE_AFTER = timedelta(minutes=2)
+
+#: What ``make`` calls with the session that stores its invitation, before committing it: the key's answer is
+#: then kept in the same transaction as the invitation (:meth:`IdempotencyKeys.once`).
+Answered = Callable[[Session, str], None]
+
+
+def unkeyed(session: Session, invitation_id: str) -> None:
+    """The :data:`Answered` of a request without an idempotency key: nothing to keep."""
+
+
+class _Superseded(Exception):
+    """Another request with the same key (a retry that took a stale key over) stored its answer first."""
 
 
 class IdempotencyKeys:
@@ -77,16 +93,19 @@ class IdempotencyKeys:
         scope: str,
         key: str,
         request: bytes,
-        make: Callable[[], T],
+        make: Callable[[Answered], T],
         replay: Callable[[str], T | None],
-        made: Callable[[T], str],
     ) -> T:
         """Answer a request made with an idempotency key: ``make`` it the first time, ``replay`` it after.
 
-        ``make`` runs only when the key is new (or its first request died); its answer's invitation
-        id (``made``) is kept. A retry gets ``replay(invitation_id)``; should that invitation be gone
-        (``None``), the request is made afresh. When ``make`` fails, the key is released, so the
-        error is not repeated to a retry that could succeed.
+        ``make`` runs only when the key is new (or its first request died). It is given an
+        :data:`Answered` to call with the session that stores its invitation, before that session
+        commits: the key's answer (the invitation's id) then commits with the invitation or not at all.
+        A retry gets ``replay(invitation_id)``; should that invitation be gone (``None``), the request
+        is made afresh. When ``make`` fails, the key is released, so the error is not repeated to a
+        retry that could succeed. Should another request with the key have stored its answer first (a
+        retry that took over while this one was slow), its answer is given and this one's invitation
+        is not stored.
 
         Raises
         ------
@@ -99,13 +118,37 @@ class IdempotencyKeys:
             again = replay(earlier)
             if again is not None:
                 return again
+            self._forget(**reserved, invitation_id=earlier)  # its invitation is gone: made afresh below
+        digest = self._digest("key", scope, key)
+
+        def answered(session: Session, invitation_id: str) -> None:
+            kept = session.execute(
+                update(IdempotencyKey)
+                .where(
+                    IdempotencyKey.owner == owner,
+                    IdempotencyKey.scope == scope,
+                    IdempotencyKey.key_digest == digest,
+                    IdempotencyKey.invitation_id.is_(None),
+                )
+                .values(invitation_id=invitation_id)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(kept, "rowcount", 0) != 1:
+                raise _Superseded
+
         try:
-            answer = make()
+            return make(answered)
+        except _Superseded:
+            pass  # this request's session was not committed: nothing of it is stored
         except BaseException:
             self.release(**reserved)
             raise
-        self.finish(**reserved, invitation_id=made(answer))
-        return answer
+        with self.sessions() as session:
+            row = session.get(IdempotencyKey, (owner, scope, digest))
+            first = None if row is None or row.invitation_id is None else replay(row.invitation_id)
+        if first is None:
+            raise _in_progress(1)
+        return first
 
     def begin(self, *, owner: str, scope: str, key: str, request: bytes) -> str | None:
         """Reserve ``key`` for this request; return the invitation id of an earlier answer to repeat, else ``None``.
@@ -141,7 +184,7 @@ class IdempotencyKeys:
                     session.rollback()
                     row = session.get(IdempotencyKey, identity, populate_existing=True)
                     if row is None:
-                        raise _in_progress() from None
+                        raise _in_progress(1) from None
             if row.request_digest != request_digest:
                 raise Problem(
                     409,
@@ -166,10 +209,11 @@ class IdempotencyKeys:
             session.commit()
             if taken:
                 return None
-            raise _in_progress()
+            # Until the first request is done, or taken for dead: a retry sooner gets this answer again.
+            raise _in_progress((row.created_at + STALE_AFTER - now).total_seconds())
 
-    def finish(self, *, owner: str, scope: str, key: str, invitation_id: str) -> None:
-        """Keep the answer of a reserved key: the invitation a retry is answered with."""
+    def _forget(self, *, owner: str, scope: str, key: str, invitation_id: str) -> None:
+        """Forget the answer of a key whose invitation is gone, so that the request is made again."""
         with self.sessions() as session:
             session.execute(
                 update(IdempotencyKey)
@@ -177,8 +221,9 @@ class IdempotencyKeys:
                     IdempotencyKey.owner == owner,
                     IdempotencyKey.scope == scope,
                     IdempotencyKey.key_digest == self._digest("key", scope, key),
+                    IdempotencyKey.invitation_id == invitation_id,
                 )
-                .values(invitation_id=invitation_id)
+                .values(invitation_id=None)
             )
             session.commit()
 
@@ -196,10 +241,11 @@ class IdempotencyKeys:
             session.commit()
 
 
-def _in_progress() -> Problem:
+def _in_progress(wait: float) -> Problem:
+    """409 ``request-in-progress``, with ``Retry-After`` the seconds until a retry can be answered (at least 1)."""
     return Problem(
         409,
         f"a request with this {HEADER} is still being processed; try again shortly",
         kind="request-in-progress",
-        headers={"Retry-After": "1"},
+        headers={"Retry-After": str(max(1, math.ceil(wait)))},
     )

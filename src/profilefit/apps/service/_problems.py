@@ -141,6 +141,12 @@ MAX_ERRORS_LISTED = 100
 #: FastAPI's detail for a body it could not read (not UTF-8, nested too deeply).
 _FASTAPI_UNPARSED = "There was an error parsing the body"
 
+#: Why a body that is not UTF-8 is refused.
+NOT_UTF8 = (
+    "not UTF-8 text (UTF-16, UTF-32 and one-byte encodings are not read): JSON sent between systems is UTF-8 "
+    "(RFC 8259, section 8.1); send the body encoded as UTF-8"
+)
+
 #: Where the candidate's pages live: their errors are pages, not problem details.
 CANDIDATE_PREFIX = "/take/"
 
@@ -172,12 +178,19 @@ def install_handlers(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        if isinstance(error.__cause__, Problem):
+            # FastAPI turns whatever stops its reading of a body into 400 "error parsing the body": the 413 the
+            # Gate raises while a body without Content-Length (chunked) streams past the limit is answered as such.
+            return await _problem(request, error.__cause__)
         if page is not None and candidate(request):
             return await page(request, error.status_code)
         detail = error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "error")
         headers = dict(error.headers or {})
         if error.status_code == 400 and detail == _FASTAPI_UNPARSED:  # FastAPI's words for a body it cannot read
-            reason = "not JSON text: bytes that are not UTF-8, or JSON nested too deeply to read"
+            unread = isinstance(error.__cause__, UnicodeDecodeError)
+            reason = (
+                NOT_UTF8 if unread else "not JSON text: bytes that are not UTF-8, or JSON nested too deeply to read"
+            )
             errors = [{"field": "(request)", "pointer": "#", "reason": reason}]
             return problem_response(Problem(400, "the request body is not JSON text", errors=errors))
         return problem_response(Problem(error.status_code, detail, headers=headers))

@@ -27,6 +27,7 @@ from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from starlette.concurrency import run_in_threadpool
 
 from profilefit.apps.service._core import AssessmentService, PageClosed
+from profilefit.apps.service._problems import not_found
 from profilefit.apps.service._questionnaire import answer_value, block_answer, questions
 from profilefit.apps.service._storage import Invitation, utcnow
 from profilefit.core.instrument import Instrument
@@ -502,12 +503,14 @@ def take_router(service: AssessmentService) -> APIRouter:
     def report(invitation_id: str, sig: str = "", lang: str = "en") -> Response:
         from profilefit.pages.reports import html_report, report_languages
 
+        # A forged signature and a report that does not exist (yet) answer alike, as problem details like every
+        # other error under /reports/ (429, 422): neither says whether the invitation exists.
         if not service.signer.check_report_signature(invitation_id, sig):
-            return Response("not found", 404, headers=PAGE_HEADERS, media_type="text/plain")
+            raise not_found("report")
         with service.sessions() as session:
             invitation = service.load(session, invitation_id)
             if invitation is None or not invitation.results:
-                return Response("not found", 404, headers=PAGE_HEADERS, media_type="text/plain")
+                raise not_found("report")
             result = ScreeningResult.model_validate_json(invitation.results[-1].result_json)
             instrument = service.edition(invitation).instrument
         language = lang if lang in report_languages() else "en"
