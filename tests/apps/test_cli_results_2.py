@@ -248,3 +248,32 @@ def test_json_lines_of_2_0_scored_with_a_1_2_model_are_refused_not_scored_as_bla
     err = capsys.readouterr().err
     assert "no key answers the statements of instrument customer-contact 1.2" in err and "reference-2.0" in err
     assert not results.exists() and not list(tmp_path.glob("results*"))
+
+
+@pytest.mark.parametrize("empty", [None, "", " "])
+def test_score_one_reads_a_form_template_by_the_version_it_answers(tmp_path, capsys, empty):
+    """Rule: a field of the other version left empty answers nothing, so it does not choose the model (as the
+    service reads the same assessment)."""
+    from profilefit.core.screening import Screener
+
+    answered = {"candidate_id": "tpl-1", "b01": "ac", "b02": "ba", "sj1": "b"}
+    template = tmp_path / "template.json"
+    template.write_text(json.dumps({**answered, "tc1": empty, "tc2": empty}), encoding="utf-8")
+    assert main(["score-one", str(template)]) == EXIT_OK
+    out, err = capsys.readouterr()
+    assert "answers instrument 2.0" in err
+    result = json.loads(out)
+    expected = Screener.load("reference-2.0").score({**answered, "tc1": empty, "tc2": empty})
+    assert result["model"]["instrument_version"] == "2.0" and result["fit"]["score"] == expected.fit.score
+
+
+def test_score_one_says_when_the_answers_cannot_tell_the_version(tmp_path, capsys):
+    """Scenarios only: scored with 1.2 by default, where the service scores it with 2.0, and the note says so."""
+    sent = tmp_path / "scenarios.json"
+    sent.write_text(json.dumps({"candidate_id": "sj-only", "sj1": "a", "sj2": "b", "tc1": None}), encoding="utf-8")
+    assert main(["score-one", str(sent)]) == EXIT_OK
+    out, err = capsys.readouterr()
+    assert "answers no statement and no block" in err and "--model reference-2.0" in err
+    assert json.loads(out)["model"]["instrument_version"] == "1.2"
+    assert main(["score-one", str(sent), "--model", "reference-2.0"]) == EXIT_OK
+    assert "answers no statement" not in capsys.readouterr().err  # a model was given: nothing to tell

@@ -514,6 +514,19 @@ def test_score_picks_the_version_from_the_answers_and_refuses_a_mix(http):
     )
     bad = http.post("/v1/score", json={"candidate_id": "v4", "b01": "aa"}, headers=support.AUTH)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "b01"
+    # A field of the other version left empty (null, blank) answers nothing: a form template that sends every
+    # field is read as the version it answers, at /v1/score and in a batch, as the library and score-one read it.
+    for empty in (None, "", "  "):
+        template = {"candidate_id": "v5", "b01": "ac", "b02": "ba", "tc1": empty}
+        sent = http.post("/v1/score", json=template, headers=support.AUTH)
+        assert sent.status_code == 200 and sent.json()["model"]["instrument_version"] == "2.0", sent.text
+        library = Screener.load("reference-2.0").score(template)
+        assert sent.json()["fit"]["score"] == library.fit.score and sent.json()["profile"] == library.profile
+        older = http.post("/v1/score", json={"candidate_id": "v6", "tc1": 5, "b01": empty}, headers=support.AUTH)
+        assert older.status_code == 200 and older.json()["model"]["instrument_version"] == "1.2", older.text
+        listed = http.post("/v1/score/batch", json={"assessments": [template]}, headers=support.AUTH).json()
+        assert listed["summary"]["scored"] == 1
+        assert listed["results"][0]["result"]["model"]["instrument_version"] == "2.0"
     batch = http.post(
         "/v1/score/batch",
         json={

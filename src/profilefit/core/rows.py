@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from profilefit.exceptions import JsonRowError, RepeatedFieldError
@@ -223,6 +223,24 @@ def _is_missing(value: Any) -> bool:
     if isinstance(value, float):
         return value != value  # only nan is unequal to itself
     return type(value).__name__ in ("NAType", "NaTType")
+
+
+def answered_keys(pairs: Iterable[tuple[str, Any]]) -> list[str]:
+    """The keys of ``pairs`` that hold an answer: not ``null``, not blank text, not an empty cell (NaN, NA).
+
+    What tells an assessment's instrument version at every door (the service, ``score-one``, ``report``): a
+    form template that sends every field, the unanswered ones empty, answers only what it fills in.
+
+    Examples
+    --------
+    >>> answered_keys([("candidate_id", "c1"), ("b01", "ac"), ("tc1", None), ("tc2", " ")])
+    ['candidate_id', 'b01']
+    """
+    return [
+        key
+        for key, value in pairs
+        if value is not None and not _is_missing(value) and not (isinstance(value, str) and not value.strip())
+    ]
 
 
 def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]:

@@ -375,12 +375,40 @@ def read_candidate_text(name: str) -> str:
 
 
 def answers_blocks_only(text: str) -> bool:
-    """Whether an assessment's JSON names 2.0's blocks and none of 1.2's items (read by :func:`questions_named`)."""
-    from profilefit.core.rows import load_json_object
+    """Whether an assessment's JSON answers 2.0's blocks and none of 1.2's items (read by :func:`questions_named`).
+
+    A key whose value is ``null`` or blank answers nothing, so it does not count (as the service reads it).
+    """
+    return _answered_questions(text) == "blocks"
+
+
+def version_note(command: str, name: str, text: str) -> str | None:
+    """The note for an assessment whose answers cannot tell its version (no statement and no block answered).
+
+    Such an assessment is scored with the model given, by default 1.2's, where the service scores it with its
+    current version (2.0): the note says so, as the two doors differ here.
+    """
+    if _answered_questions(text) != "neither":
+        return None
+    return (
+        f"profilefit {command}: note: {name} answers no statement and no block, so its answers do not tell the "
+        f"instrument version: it is scored with 1.2, the default model (the service scores such an assessment "
+        f"with 2.0); give --model {FORCED_CHOICE_MODEL} to score it with 2.0"
+    )
+
+
+def _answered_questions(text: str) -> str | None:
+    """``"blocks"``, ``"items"``, ``"both"`` or ``"neither"``: which questions an assessment's JSON answers.
+
+    ``None`` for text that is not one JSON object (the screener names why).
+    """
+    from profilefit.core.rows import answered_keys, load_json_object
     from profilefit.exceptions import JsonRowError
 
     try:
-        blocks, items = questions_named(load_json_object(text))
+        blocks, items = questions_named(answered_keys(load_json_object(text).items()))
     except JsonRowError:
-        return False  # the screener names what is wrong with the text
-    return bool(blocks) and not items
+        return None
+    return {(True, False): "blocks", (False, True): "items", (True, True): "both"}.get(
+        (bool(blocks), bool(items)), "neither"
+    )

@@ -24,6 +24,7 @@ from profilefit.apps.cli._inputs import (
     load_screener,
     print_capped_problems,
     read_candidate_text,
+    version_note,
 )
 from profilefit.apps.cli._outputs import refused_outputs
 
@@ -152,6 +153,8 @@ def run_score_one(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         model = FORCED_CHOICE_MODEL
+    elif model is None and (note := version_note("score-one", args.candidate, text)) is not None:
+        print(note, file=sys.stderr)
     screener = load_screener(
         model,
         role=args.role,

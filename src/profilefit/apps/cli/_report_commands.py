@@ -18,6 +18,7 @@ from profilefit.apps.cli._inputs import (
     answers_blocks_only,
     load_screener,
     read_candidate_text,
+    version_note,
 )
 from profilefit.apps.cli._options import add_language_option
 from profilefit.apps.cli._outputs import add_output_options, refused_outputs, write_outputs
@@ -146,6 +147,8 @@ def run_report(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             model = FORCED_CHOICE_MODEL
+        elif model is None and (note := version_note("report", args.candidate, text)) is not None:
+            print(note, file=sys.stderr)
         screener = load_screener(
             model,
             role=args.role or DEFAULT_ROLE,

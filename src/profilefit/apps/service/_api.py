@@ -55,7 +55,7 @@ from profilefit.apps.service._storage import erasure_json
 from profilefit.core.decisions import DecisionLog
 from profilefit.core.fit import load_role
 from profilefit.core.instrument import Instrument
-from profilefit.core.rows import load_json_object, repeated_key_reason
+from profilefit.core.rows import answered_keys, load_json_object, repeated_key_reason
 from profilefit.core.schema import ID_BLANKS, ID_CONTROLS
 from profilefit.core.screening import NOTICE, ScreeningResult
 from profilefit.exceptions import InvitationError, JsonRowError, MailError
@@ -328,7 +328,7 @@ def api_router(service: AssessmentService) -> APIRouter:
             sent: dict[str, Any] | str = load_json_object(body)
         except JsonRowError:
             sent = body
-        edition = edition_of(body) if isinstance(sent, str) else _edition_by_keys(list(sent))
+        edition = edition_of(body) if isinstance(sent, str) else _edition_by_keys(answered_keys(sent.items()))
         screener = role_screener(role, edition)
         try:
             with DecisionLog.written_for(request.state.api_key_digest):  # its line is this key's to erase
@@ -658,12 +658,17 @@ def _json_text(value: Any) -> str:
 
 #: The query parameters of POST /v1/score.
 def _top_level_keys(text: str | bytes) -> list[str]:
-    """The keys of a JSON object's text, in order; none for text that is not one (the screener names why)."""
+    """The keys a JSON object's text answers, in order; none for text that is not one (the screener names why).
+
+    A key whose value is ``null`` or blank text answers nothing (an unanswered question, as the schema reads
+    it), so it does not tell the instrument version: an ATS form template that sends every field, empty
+    ones as ``null``, is read as the version it answers (:func:`~profilefit.core.rows.answered_keys`).
+    """
     try:
         pairs = json.loads(text, object_pairs_hook=Pairs)
     except (ValueError, RecursionError):
         return []
-    return [key for key, _ in pairs] if isinstance(pairs, Pairs) else []
+    return answered_keys(pairs) if isinstance(pairs, Pairs) else []
 
 
 class DirectRoute(APIRoute):
