@@ -1102,14 +1102,9 @@ def forced_choice_validity_row(
             role_most += most_table[block][code + 1]
             role_least += least_table[block][code + 1]
             role_rated += is_given and pulled[block]
-        enough = role_rated >= FC_IDEALISED_MIN_BLOCKS
-        divisor = max(role_rated, 1)
-        role_share = role_blocks / divisor if enough else 0.0
-        one_side = max(role_most, role_least) / divisor if enough else 0.0
-        idealised = (
-            idealised
-            or (enough and role_share >= FC_ROLE_ORDER_SHARE - 1e-9)
-            or (enough and one_side >= FC_ROLE_ONE_SIDE_SHARE - 1e-9)
+        # The role's two rules as the detail names them: one statement of them for one candidate.
+        idealised = idealised or bool(
+            fc_idealised_rules(None, None, role_blocks, role_rated, role_most, role_least, fired=False)
         )
 
     contradictory = n_answered >= FC_PERSON_FIT_MIN_BLOCKS and person_fit < FC_PERSON_FIT  # nan: False
