@@ -230,3 +230,24 @@ def test_ids_neutralised_in_a_results_csv_still_join_their_demographics(tmp_path
     report = audit_files(results, demographics)
     assert report.results_without_demographics == 0
     assert report.demographics_without_results == 0
+
+
+def test_spellings_of_one_category_are_audited_as_one_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The trial's case: ``Vrouw`` and ``vrouw`` were two groups, and a small one became the reference."""
+    ids = [f"cand-{k:04d}" for k in range(60)]
+    results = _write_results(tmp_path / "results.csv", ids)
+    demographics = tmp_path / "demographics.csv"
+    tidy = ["candidate_id,sex,race_ethnicity"]
+    tidy += [f"{cid},{'Vrouw' if k % 2 else 'Man'},{'White' if k % 3 else 'Asian'}" for k, cid in enumerate(ids)]
+    messy = [line.replace(",Vrouw,", ",vrouw ,") if k % 3 == 1 else line for k, line in enumerate(tidy)]
+    demographics.write_text("\n".join(tidy) + "\n", encoding="utf-8")
+    expected = audit_to_dict(audit_files(results, demographics))
+    demographics.write_text("\n".join(messy) + "\n", encoding="utf-8")
+    assert _run_cli(["audit", str(results), "--demographics", str(demographics)]) == ExitCode.OK
+    merged = audit_to_dict(audit_files(results, demographics))
+    assert merged["dimensions"] == expected["dimensions"]
+    assert [c["category"] for c in merged["dimensions"][0]["categories"]] == ["Man", "Vrouw"]
+    err = capsys.readouterr().err
+    assert "profilefit audit: warning: sex: 'Vrouw' (20) and 'vrouw' (10) counted as one category, 30 people" in err

@@ -365,3 +365,27 @@ def test_the_dif_page_explains_its_statistical_headings_in_plain_words(language)
     plain = ("item", "scale", "option", "key", "check", "n", "flag", "statement", "block")
     shown = set(re.findall(r'<th scope="col">([^<]+)</th>', page)) - {words.t(f"column_{key}") for key in plain}
     assert len(shown) >= 5 and shown <= named, shown - named  # every other heading the tables show is explained
+
+
+def test_spellings_of_one_group_are_one_group_with_a_warning(planted, tmp_path, capsys):
+    """Rule: ``Vrouw``, ``vrouw`` and `` VROUW `` are one group in DIF, as in the audit; ``--focal`` finds it."""
+    sim, _ = planted
+    records = sim.responses.to_records()
+    export = tmp_path / "export.jsonl"
+    export.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    spellings = ["Vrouw", "vrouw", " VROUW ", "Vrouw"]
+    tidy, messy = tmp_path / "tidy.csv", tmp_path / "messy.csv"
+    tidy_lines, messy_lines = ["candidate_id;sex"], ["candidate_id;sex"]
+    for k, (record, group) in enumerate(zip(records, sim.groups, strict=True)):
+        tidy_lines.append(f"{record['candidate_id']};{'Man' if group == 'men' else 'Vrouw'}")
+        messy_lines.append(f"{record['candidate_id']};{'Man' if group == 'men' else spellings[k % 4]}")
+    tidy.write_text("\n".join(tidy_lines) + "\n", encoding="utf-8")
+    messy.write_text("\n".join(messy_lines) + "\n", encoding="utf-8")
+    expected = dif_files(export, tidy, reference="Man")
+    merged = dif_files(export, messy, reference="Man")
+    assert merged.inputs.counts() == expected.inputs.counts() == {"Man": 700, "Vrouw": 700}
+    assert dif_to_dict(merged)["comparisons"] == dif_to_dict(expected)["comparisons"]
+    assert [m.spellings for m in merged.inputs.merged] == [(("Vrouw", 350), ("vrouw", 175), ("VROUW", 175))]
+    assert main(["dif", str(export), "--demographics", str(messy), "--focal", " vrouw", "--reference", "MAN"]) == 0
+    err = capsys.readouterr().err
+    assert "profilefit dif: warning: sex: 'Vrouw' (350), 'vrouw' (175) and 'VROUW' (175) counted as one" in err

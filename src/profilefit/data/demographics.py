@@ -6,12 +6,17 @@ tab-separated) with ``candidate_id`` and any of ``sex``, ``race_ethnicity``, ``a
 test was taken in). The adverse-impact audit, item bias (DIF) and the validation study read it
 here, so one rule decides every cell: a blank cell, ``unknown`` or ``declined`` (any case) is an
 unknown category, an id is never empty and never repeats, and an ``age`` becomes an age band.
+Categories written alike apart from case, surrounding or repeated whitespace and Unicode compatibility
+forms (``Vrouw``, ``vrouw ``, ``ＶＲＯＵＷ``) are one category (:func:`category_key`), shown under the
+spelling most people's rows use; :attr:`DemographicsTable.merged` says which spellings were merged.
 Demographics never enter scoring (the assessment schema refuses them); they only split people
 into the groups compared.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +56,38 @@ class Demographics:
 
 
 @dataclass(frozen=True)
+class MergedSpellings:
+    """Spellings of one category in one column that the reader counted as one (see :func:`category_key`).
+
+    Attributes
+    ----------
+    column : str
+        The demographics column (``"sex"``, ``"race_ethnicity"``, ``"language"``, ...).
+    shown : str
+        The spelling the category is shown under: the one most rows use (the first in the file on a tie).
+    spellings : tuple of (str, int)
+        Every spelling merged, each with its number of rows in the file, most rows first.
+    """
+
+    column: str
+    shown: str
+    spellings: tuple[tuple[str, int], ...]
+
+    def note(self) -> str:
+        """One line for standard error: the spellings merged, their counts and the name shown.
+
+        Examples
+        --------
+        >>> MergedSpellings("sex", "Vrouw", (("Vrouw", 127), ("vrouw", 72))).note()
+        "sex: 'Vrouw' (127) and 'vrouw' (72) counted as one category, 199 people, shown as 'Vrouw'"
+        """
+        written = [f"{spelling!r} ({count})" for spelling, count in self.spellings]
+        listed = ", ".join(written[:-1]) + f" and {written[-1]}"
+        total = sum(count for _, count in self.spellings)
+        return f"{self.column}: {listed} counted as one category, {total} people, shown as {self.shown!r}"
+
+
+@dataclass(frozen=True)
 class DemographicsTable:
     """The demographics file: which dimensions it reports and each person's categories.
 
@@ -61,10 +98,48 @@ class DemographicsTable:
         (``age_band`` when it has ``age`` or ``age_band``).
     people : dict of str to Demographics
         Keyed by candidate id.
+    merged : tuple of MergedSpellings, default ()
+        Categories written in more than one way that were counted as one, for a warning to the user.
     """
 
     dimensions: frozenset[str]
     people: Mapping[str, Demographics]
+    merged: tuple[MergedSpellings, ...] = ()
+
+
+@dataclass(frozen=True)
+class DemographicColumn:
+    """One column of a demographics file: each person's category, and the spellings merged.
+
+    Attributes
+    ----------
+    categories : dict of str to (str or None)
+        Each person's category keyed by candidate id; ``None`` when unknown.
+    merged : tuple of MergedSpellings
+        As :attr:`DemographicsTable.merged`.
+    """
+
+    categories: Mapping[str, str | None]
+    merged: tuple[MergedSpellings, ...] = ()
+
+
+def category_key(text: str) -> str:
+    """What makes two spellings of a category the same category: the text compared without case or spacing.
+
+    NFKC rather than NFC: besides composed and decomposed accents (``é`` as one code point or two),
+    spreadsheets and HR systems hand over compatibility forms (full-width letters, a no-break space,
+    the ``ﬁ`` ligature) that no one means as another group. Then surrounding whitespace is dropped,
+    runs of whitespace inside become one space, and case is folded (``casefold``, so ``Straße`` is
+    ``strasse``).
+
+    Examples
+    --------
+    >>> category_key(" Vrouw ") == category_key("vrouw") == category_key("ＶＲＯＵＷ")
+    True
+    >>> category_key("Two  or More\u00a0Races")
+    'two or more races'
+    """
+    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 def _text(value: Any) -> str:
@@ -73,7 +148,52 @@ def _text(value: Any) -> str:
 
 def _category(value: Any) -> str | None:
     text = _text(value)
-    return None if text.lower() in UNKNOWN_VALUES else text
+    return None if category_key(text) in UNKNOWN_VALUES else text
+
+
+def merge_spellings(
+    categories: Mapping[str, str | None], column: str
+) -> tuple[dict[str, str | None], tuple[MergedSpellings, ...]]:
+    """Count spellings of one category as one: each person's category under the spelling most rows use.
+
+    The one rule of every demographics column (:func:`category_key`), so the audit and item bias
+    never split a group by how it was typed.
+
+    Parameters
+    ----------
+    categories : dict of str to (str or None)
+        Each person's category as written (stripped), keyed by candidate id; ``None`` when unknown.
+    column : str
+        The column's name, for :class:`MergedSpellings`.
+
+    Returns
+    -------
+    categories : dict of str to (str or None)
+        The same people, each category under its shown spelling.
+    merged : tuple of MergedSpellings
+        One per category written in more than one way, in order of first appearance.
+
+    Examples
+    --------
+    >>> merged, notes = merge_spellings({"a": "Vrouw", "b": "vrouw", "c": "Vrouw", "d": None}, "sex")
+    >>> merged
+    {'a': 'Vrouw', 'b': 'Vrouw', 'c': 'Vrouw', 'd': None}
+    >>> [note.spellings for note in notes]
+    [(('Vrouw', 2), ('vrouw', 1))]
+    """
+    counts = Counter(text for text in categories.values() if text is not None)
+    by_key: dict[str, list[str]] = {}
+    for text in counts:  # a Counter keeps first appearance order, which breaks ties below
+        by_key.setdefault(category_key(text), []).append(text)
+    shown: dict[str, str] = {}
+    merged: list[MergedSpellings] = []
+    for spellings in by_key.values():
+        ranked = sorted(spellings, key=lambda text: -counts[text])  # stable: the first written wins a tie
+        shown.update(dict.fromkeys(spellings, ranked[0]))
+        if len(spellings) > 1:
+            merged.append(MergedSpellings(column, ranked[0], tuple((text, counts[text]) for text in ranked)))
+    unified = {candidate_id: None if text is None else shown[text] for candidate_id, text in categories.items()}
+    return unified, tuple(merged)
 
 
 def age_band_of(age: int) -> str:
@@ -142,6 +262,9 @@ def read_demographics(path: str | Path, *, error: type[ValueError] = ValueError)
 
     A blank cell, ``unknown`` or ``declined`` (any case) is an unknown category. ``age`` is in
     whole years and becomes an age band; when both ``age`` and ``age_band`` are given they must agree.
+    Spellings of one ``sex`` or ``race_ethnicity`` category that differ only in case, spacing or Unicode
+    form are one category, shown under the spelling most rows use, and listed in
+    :attr:`DemographicsTable.merged` (:func:`merge_spellings`).
     Other columns are ignored here (:func:`read_demographic_column` reads one of them).
 
     Parameters
@@ -171,25 +294,32 @@ def read_demographics(path: str | Path, *, error: type[ValueError] = ValueError)
     dimensions: set[str] = {column for column in ("sex", "race_ethnicity") if column in header}
     if "age" in header or "age_band" in header:
         dimensions.add("age_band")
+    sexes: dict[str, str | None] = {}
+    races: dict[str, str | None] = {}
+    age_bands: dict[str, str | None] = {}
+    for where, candidate_id, row in people:
+        sexes[candidate_id] = _category(row.get("sex"))
+        races[candidate_id] = _category(row.get("race_ethnicity"))
+        age_bands[candidate_id] = _age_band(row, where, error)
+    sexes, merged_sexes = merge_spellings(sexes, "sex")
+    races, merged_races = merge_spellings(races, "race_ethnicity")
     table = {
-        candidate_id: Demographics(
-            sex=_category(row.get("sex")),
-            race_ethnicity=_category(row.get("race_ethnicity")),
-            age_band=_age_band(row, where, error),
-        )
-        for where, candidate_id, row in people
+        candidate_id: Demographics(sex=sexes[candidate_id], race_ethnicity=races[candidate_id], age_band=age_band)
+        for candidate_id, age_band in age_bands.items()
     }
-    return DemographicsTable(frozenset(dimensions), table)
+    return DemographicsTable(frozenset(dimensions), table, (*merged_sexes, *merged_races))
 
 
 def read_demographic_column(
     path: str | Path, column: str, *, error: type[ValueError] = ValueError
-) -> dict[str, str | None]:
-    """Each person's category in one column of a demographics file, read as it stands; ``None`` when unknown.
+) -> DemographicColumn:
+    """Each person's category in one column of a demographics file; ``None`` when unknown.
 
-    For a column without a meaning of its own (``language``); ``sex``, ``race_ethnicity`` and
+    Returns a :class:`DemographicColumn`: the categories and the spellings merged. For a column
+    without a meaning of its own (``language``); ``sex``, ``race_ethnicity`` and
     ``age_band`` are read by :func:`read_demographics`, which checks them. The ids are read by the
-    same rule: present, never empty, never repeated.
+    same rule: present, never empty, never repeated; spellings of one category are merged by the
+    same rule too (:func:`merge_spellings`).
 
     Raises
     ------
@@ -197,7 +327,8 @@ def read_demographic_column(
         If the file, ``candidate_id`` or ``column`` is missing, or an id is empty or repeats.
     """
     _, people = _people(Path(path), (column,), error)
-    return {candidate_id: _category(row.get(column)) for _, candidate_id, row in people}
+    as_written = {candidate_id: _category(row.get(column)) for _, candidate_id, row in people}
+    return DemographicColumn(*merge_spellings(as_written, column))
 
 
 __all__ = [
@@ -206,9 +337,13 @@ __all__ = [
     "DEMOGRAPHIC_COLUMNS",
     "DIMENSIONS",
     "UNKNOWN_VALUES",
+    "DemographicColumn",
     "Demographics",
     "DemographicsTable",
+    "MergedSpellings",
     "age_band_of",
+    "category_key",
+    "merge_spellings",
     "read_demographic_column",
     "read_demographics",
 ]

@@ -88,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
     except (AuditInputError, ResultsRoleError) as error:
         print(f"profilefit audit: {error}", file=sys.stderr)
         return EXIT_USAGE
+    for merged in report.merged_categories:
+        print(f"profilefit audit: warning: {merged.note()}", file=sys.stderr)
     if not report.tool.role_recorded:
         print(f"profilefit audit: note: {unrecorded_role_note(args.results, args.role)}", file=sys.stderr)
     sys.stdout.write(format_audit_text(report, args.lang))

@@ -101,6 +101,8 @@ def run_dif(args: argparse.Namespace) -> int:
     except (DifInputError, ColumnError, MissingExtraError, ParametersError) as error:
         print(f"profilefit dif: {error}", file=sys.stderr)
         return EXIT_USAGE
+    for merged in report.inputs.merged:
+        print(f"profilefit dif: warning: {merged.note()}", file=sys.stderr)
     sys.stdout.write(format_dif_text(report, args.lang))
     return write_outputs(
         "dif",

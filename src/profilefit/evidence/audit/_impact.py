@@ -38,6 +38,7 @@ from numpy.typing import NDArray
 from profilefit.core.artifact import file_sha256
 from profilefit.core.fit import RoleProfile
 from profilefit.core.validity import FLAG_IDS
+from profilefit.data.demographics import MergedSpellings, category_key
 from profilefit.evidence.audit._inputs import (
     FIT_BANDS,
     NEEDS_REVIEW,
@@ -249,6 +250,10 @@ class AuditReport:
         :data:`~profilefit.core.validity.FLAG_IDS` order; each only when the results record it.
     flag_rates : dict of str to float
         Share of all audited candidates flagged, per flag of ``flags``.
+    merged_categories : tuple of MergedSpellings
+        Categories the demographics file writes in more than one way (``Vrouw`` and ``vrouw``), counted
+        as one (:attr:`~profilefit.data.demographics.DemographicsTable.merged`); ``profilefit audit``
+        names them on standard error.
     """
 
     select_band: str
@@ -269,6 +274,7 @@ class AuditReport:
     sources: Mapping[str, str] = field(default_factory=dict)
     flags: tuple[str, ...] = ()
     flag_rates: Mapping[str, float] = field(default_factory=dict)
+    merged_categories: tuple[MergedSpellings, ...] = ()
 
     @property
     def matched(self) -> int:
@@ -463,7 +469,8 @@ def adverse_impact(
         if not needs <= demographics.dimensions:
             continue
         labels = [category_of(person) for person in people]
-        names = sorted({label for label in labels if label is not None}, key=lambda name: (name.casefold(), name))
+        # Ordered by the demographics reader's key, so how a category happens to be spelled never moves it.
+        names = sorted({label for label in labels if label is not None}, key=lambda name: (category_key(name), name))
         index = {name: k for k, name in enumerate(names)}
         codes = np.array([-1 if label is None else index[label] for label in labels], dtype=np.int64)
         members = [codes == k for k in range(len(names))]
@@ -540,6 +547,7 @@ def adverse_impact(
         warnings=_warnings(candidates, tool, matched, without_band, len(dimensions)),
         flags=tuple(flagged_by),
         flag_rates={flag: float(Fraction(int(is_flagged.sum()), total)) for flag, is_flagged in flagged_by.items()},
+        merged_categories=demographics.merged,
     )
 
 

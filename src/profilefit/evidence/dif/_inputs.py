@@ -24,7 +24,9 @@ from profilefit.data.batch import CollectedResponses, collect_responses
 from profilefit.data.demographics import (
     DIMENSIONS,
     UNKNOWN_VALUES,
+    DemographicColumn,
     DemographicsTable,
+    MergedSpellings,
     read_demographic_column,
     read_demographics,
 )
@@ -52,6 +54,8 @@ class DifInputs:
         Rows of the export; rows the schema rejected; rows whose candidate id had appeared before.
     without_demographics, unknown_category : int
         Valid people with no demographics row, and with an unknown category.
+    merged : tuple of MergedSpellings, default ()
+        Spellings of one category of ``by`` that the demographics reader counted as one.
     """
 
     responses: Responses
@@ -62,6 +66,7 @@ class DifInputs:
     rows_repeated: int
     without_demographics: int
     unknown_category: int
+    merged: tuple[MergedSpellings, ...] = ()
 
     def counts(self) -> dict[str, int]:
         """People per known category, largest first."""
@@ -69,8 +74,8 @@ class DifInputs:
         return dict(sorted(counted.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _categories(demographics: str | Path | DemographicsTable, by: str) -> dict[str, str | None]:
-    """Each person's category on ``by`` (``None`` when unknown), keyed by candidate id."""
+def _categories(demographics: str | Path | DemographicsTable, by: str) -> DemographicColumn:
+    """Each person's category on ``by`` (``None`` when unknown), keyed by candidate id, and the spellings merged."""
     if by in DIMENSIONS:
         if isinstance(demographics, DemographicsTable):
             table = demographics
@@ -81,7 +86,10 @@ def _categories(demographics: str | Path | DemographicsTable, by: str) -> dict[s
             raise DifInputError(
                 f"the demographics file has no {column} column; it reports {', '.join(sorted(table.dimensions))}"
             )
-        return {candidate_id: getattr(person, by) for candidate_id, person in table.people.items()}
+        return DemographicColumn(
+            {candidate_id: getattr(person, by) for candidate_id, person in table.people.items()},
+            tuple(merged for merged in table.merged if merged.column == by),
+        )
     if isinstance(demographics, DemographicsTable):
         raise DifInputError(f"a demographics table holds only {', '.join(DIMENSIONS)}; give the file to use {by!r}")
     return read_demographic_column(demographics, by, error=DifInputError)
@@ -126,7 +134,8 @@ def dif_inputs(
     by = by.strip().lower()
     if not by or by == "candidate_id":
         raise DifInputError(f"--by must name a column of the demographics file, got {by!r}")
-    categories = _categories(demographics, by)
+    column = _categories(demographics, by)
+    categories = column.categories
     if not isinstance(export, CollectedResponses):
         export = collect_responses(export, instrument, ignore_columns=ignore_columns)
     responses, rows_read, rows_rejected = export.responses, export.rows_read, export.rows_rejected
@@ -155,4 +164,5 @@ def dif_inputs(
         rows_repeated=repeated,
         without_demographics=missing,
         unknown_category=unknown,
+        merged=column.merged,
     )

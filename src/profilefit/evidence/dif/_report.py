@@ -9,6 +9,7 @@ from pathlib import Path
 from profilefit.core.instrument import Instrument, load_instrument
 from profilefit.core.scoring import load_parameters
 from profilefit.data.batch import CollectedResponses
+from profilefit.data.demographics import category_key
 from profilefit.evidence.dif._analysis import DifComparison, dif_comparison
 from profilefit.evidence.dif._inputs import DifInputs, dif_inputs
 from profilefit.exceptions import DifInputError
@@ -110,12 +111,13 @@ def dif_report(
 def _group_named(name: str, counts: dict[str, int]) -> str | None:
     """The group ``name`` names, or ``None`` when there is no such group.
 
-    Written as the data writes it, or differing only in case (``female`` for ``Female``) when no other group
-    does too.
+    Written as the data writes it, or differing only in case, spacing or Unicode form (``vrouw`` for
+    ``Vrouw``): the rule by which the demographics reader counts spellings as one category
+    (:func:`profilefit.data.demographics.category_key`), so at most one group answers to a name.
     """
     if name in counts:
         return name
-    alike = [group for group in counts if group.casefold() == name.strip().casefold()]
+    alike = [group for group in counts if category_key(group) == category_key(name)]
     return alike[0] if len(alike) == 1 else None
 
 
