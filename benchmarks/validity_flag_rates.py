@@ -13,9 +13,9 @@ each built-in role (20,000 applicants, seed 20261206, as benchmarks/faking.py dr
 
 and, with ``--person-fit``, the table in docs/scoring.md ("Marks that follow no pattern"): on instrument 2.0,
 the ``contradictory`` flag (person fit below ``FC_PERSON_FIT``) among attentive simulated applicants, as the
-reference simulation has them answer and answering honestly, and among the same people marking every block
-at random with their checks, time and scenarios kept (20,000 each, seed 11), with the person fit's quantiles
-and the share flagged at a few other lines:
+reference simulation has them answer and answering honestly, among people marking every block at random,
+attentive applicants marking a share of the blocks at random, and with blocks left blank (20,000 each,
+seed 11), with the person fit's quantiles and the share below a few other lines:
 
     python benchmarks/validity_flag_rates.py --person-fit
 
@@ -73,7 +73,7 @@ def idealised_by_band(n: int, seed: int) -> dict[str, dict[str, tuple[float, int
 
 
 def person_fit_rates(n: int, seed: int) -> None:
-    """2.0: the person-fit flag among attentive applicants (two conditions) and among random markers."""
+    """2.0: the person-fit flag among attentive applicants, random markers and part-random markers."""
     from profilefit.core.instrument import load_instrument
     from profilefit.core.scoring import Responses
     from profilefit.core.screening import Screener
@@ -83,37 +83,47 @@ def person_fit_rates(n: int, seed: int) -> None:
     instrument = load_instrument("customer-contact-2.0")
     screener = Screener.load("reference-2.0", role=None)
     column = FLAG_IDS.index("contradictory")
-    lines = (0.05, 0.055, FC_PERSON_FIT, 0.065, 0.07, 0.08)
-    print(f"instrument 2.0, {n} simulated applicants per condition (seed {seed}); flag line {FC_PERSON_FIT}")
-    print(
-        f"{'condition':34s} {'flagged':>8s} {'q01':>7s} {'q05':>7s} {'median':>7s}   share below "
-        + " ".join(f"{line:>6}" for line in lines)
-    )
+    lines = (0.0, 0.0025, FC_PERSON_FIT, 0.0075, 0.01, 0.015)
     rng = np.random.default_rng(seed)
-    for condition in ("applicant", "honest"):
-        sim = simulate_forced_choice(
-            n,
-            instrument,
-            seed=seed,
-            presentation=None if condition == "applicant" else presentation("honest", instrument),
+    print(f"instrument 2.0, {n} simulated applicants (seed {seed}); flag line {FC_PERSON_FIT}")
+    print(f"{'who':48s} {'flagged':>8s} {'q01':>7s} {'median':>7s}   share below " + " ".join(f"{x:>6}" for x in lines))
+
+    def row(label: str, sim: object, blocks: np.ndarray, rows: np.ndarray) -> None:
+        empty = np.empty((n, 0))
+        responses = Responses(instrument, sim.candidate_ids, empty, sim.choices, sim.checks, sim.seconds, blocks)
+        batch = screener.score_responses(responses)
+        fit = batch.scores.person_fit
+        assert fit is not None
+        fit = fit[rows]
+        q01, median = np.nanquantile(fit, [0.01, 0.5])
+        shares = " ".join(f"{np.mean(fit < line):6.4f}" for line in lines)
+        flagged = batch.validity.flags[rows, column].mean()
+        print(f"{label:48s} {flagged:8.4f} {q01:7.4f} {median:7.4f}   {' ' * 8}{shares}")
+
+    def blanked(blocks: np.ndarray, answered: int) -> np.ndarray:
+        blocks = blocks.copy()
+        order = np.argsort(rng.random(blocks.shape), axis=1)[:, : blocks.shape[1] - answered]
+        np.put_along_axis(blocks, order, -1, axis=1)
+        return blocks
+
+    applicant = simulate_forced_choice(n, instrument, seed=seed)
+    honest = simulate_forced_choice(n, instrument, seed=seed, presentation=presentation("honest", instrument))
+    everyone = np.ones(n, dtype=bool)
+    marks = rng.integers(0, 6, size=applicant.blocks.shape).astype(np.int8)
+    row("applicant, attentive", applicant, applicant.blocks, ~applicant.careless)
+    row("honest, attentive", honest, honest.blocks, ~honest.careless)
+    row("marking every block at random", applicant, marks, everyone)
+    for share in (0.25, 0.5, 0.75):
+        part = np.where(rng.random(marks.shape) < share, marks, applicant.blocks)
+        row(f"applicant, {share:.0%} of blocks at random (attentive)", applicant, part, ~applicant.careless)
+    for answered in (22, 18, 12):
+        row(
+            f"applicant, attentive, {answered} of 24 answered",
+            applicant,
+            blanked(applicant.blocks, answered),
+            ~applicant.careless,
         )
-        attentive = ~sim.careless
-        marks = rng.integers(0, 6, size=sim.blocks.shape).astype(np.int8)
-        for label, blocks, rows in (
-            (f"{condition}, attentive", sim.blocks, attentive),
-            (f"{condition}, marking at random", marks, np.ones(n, dtype=bool)),
-        ):
-            responses = Responses(
-                instrument, sim.candidate_ids, np.empty((n, 0)), sim.choices, sim.checks, sim.seconds, blocks
-            )
-            batch = screener.score_responses(responses)
-            fit = batch.scores.person_fit
-            assert fit is not None
-            fit = fit[rows]
-            flagged = batch.validity.flags[rows, column].mean()
-            q01, q05, median = np.nanquantile(fit, [0.01, 0.05, 0.5])
-            shares = " ".join(f"{np.mean(fit < line):6.4f}" for line in lines)
-            print(f"{label:34s} {flagged:8.4f} {q01:7.4f} {q05:7.4f} {median:7.4f}   {' ' * 12}{shares}")
+        row(f"at random, {answered} of 24 answered", applicant, blanked(marks, answered), everyone)
 
 
 def main() -> None:

@@ -96,12 +96,12 @@ FC_ROLE_ONE_SIDE_SHARE = 0.8
 #: Forced choice: fewer answered rated blocks than this and the blocks part is not computed (nan).
 FC_IDEALISED_MIN_BLOCKS = 12
 #: Forced choice: the ``contradictory`` flag fires when the candidate's own trait estimates explain their marks
-#: by less than this much above chance, per comparison (:func:`~profilefit.core.thurstonian.fit_over_chance`,
-#: in nats: the mean log-likelihood of a comparison above a coin toss's). Attentive simulated applicants have
-#: a median of about 0.19-0.20; marks given at random, about 0.067. At 0.06 the flag fires for 1.4-1.7 % of
-#: attentive simulated applicants and for 42-43 % of people who mark every block at random (20,000 each,
-#: benchmarks/validity_flag_rates.py --person-fit; docs/scoring.md, "Marks that follow no pattern").
-FC_PERSON_FIT = 0.06
+#: by less than this much above chance, per comparison, once the estimates' own optimism is taken out
+#: (:func:`~profilefit.core.thurstonian.fit_over_chance`, in nats). Attentive simulated applicants have a median
+#: of about 0.14; marks given at random, about 0.01 however many blocks are answered. Set on the simulation,
+#: scored with the parameters that generated it: docs/scoring.md ("Marks that follow no pattern") gives the
+#: rates (benchmarks/validity_flag_rates.py --person-fit) and why real answers will be flagged more often.
+FC_PERSON_FIT = 0.005
 #: Forced choice: the person-fit rule needs at least this many answered blocks (as the position rule).
 FC_PERSON_FIT_MIN_BLOCKS = 12
 
@@ -289,9 +289,8 @@ def _detail(
         answered = n_items - missing_items
         if flag == "contradictory" and person_fit is not None:
             return (
-                "marks that follow no consistent pattern: the candidate's own scale scores explain them little "
-                f"better than chance (person fit {person_fit:.3f} over {answered} blocks; flagged below "
-                f"{FC_PERSON_FIT:.3f})"
+                f"marks that follow no consistent pattern: answer consistency (person fit) {person_fit:.3f}, "
+                f"flagged below {FC_PERSON_FIT:.3f}; {answered} blocks answered"
             )
         if flag == "straight_lining":
             return (
@@ -1018,7 +1017,12 @@ def _forced_choice_flags(
             | (enough & (one_side >= FC_ROLE_ONE_SIDE_SHARE - 1e-9))
         )
 
-    person_fit = np.full(n, np.nan) if scores.person_fit is None else scores.person_fit
+    if scores.person_fit is None:
+        raise ValueError(
+            "forced-choice scores without person fit: score the answers with "
+            "profilefit.core.scoring.score_responses, which gives it"
+        )
+    person_fit = scores.person_fit
     with np.errstate(invalid="ignore"):  # nan (unscored): no flag
         contradictory = (n_answered >= FC_PERSON_FIT_MIN_BLOCKS) & (person_fit < FC_PERSON_FIT)
     flags = np.column_stack([straight, failed_checks > 0, too_fast, contradictory, too_many_missing, idealised])

@@ -151,8 +151,10 @@ class Labels:
         return self.scale(feature)
 
     def flag_name(self, flag: str) -> str:
-        """Short name of a validity flag."""
+        """Short name of a validity flag (a forced-choice instrument's own name where its rule differs)."""
         key = f"flag_name_{flag}"
+        if self.instrument.blocks and f"flag_name_fc_{flag}" in report_strings():
+            key = f"flag_name_fc_{flag}"
         return self.t(key) if key in report_strings() else flag.replace("_", " ")
 
     def flag_explanation(self, flag: str) -> str:
@@ -205,7 +207,7 @@ class Labels:
         if flag == "too_many_missing":
             return self.t("flag_fc_too_many_missing", missing=self.percent(MISSING_SHARE))
         if flag == "contradictory":
-            return self.t("flag_fc_contradictory", line=self.number(FC_PERSON_FIT, 2), blocks=FC_PERSON_FIT_MIN_BLOCKS)
+            return self.t("flag_fc_contradictory", line=self.number(FC_PERSON_FIT, 3), blocks=FC_PERSON_FIT_MIN_BLOCKS)
         if flag == "idealised":
             return self.t(
                 "flag_fc_idealised",
@@ -331,9 +333,8 @@ class Labels:
 # them in step too.
 _FORCED_CHOICE_PATTERNS = {
     "contradictory": re.compile(
-        r"marks that follow no consistent pattern: the candidate's own scale scores explain them little better "
-        r"than chance \(person fit (?P<fit>-?[0-9.]+) over (?P<answered>\d+) blocks; flagged below "
-        r"(?P<below>[0-9.]+)\)"
+        r"marks that follow no consistent pattern: answer consistency \(person fit\) (?P<fit>-?[0-9.]+), "
+        r"flagged below (?P<below>-?[0-9.]+); (?P<answered>\d+) blocks answered"
     ),
     "straight_lining": re.compile(
         r"marked the statement in one place \(a, b or c\) most, or least, in (?P<modal>\d+) of (?P<answered>\d+) "
