@@ -832,7 +832,7 @@ def fit_over_chance(model: ThurstonianModel, answers: ArrayLike, estimate: Array
     for first in range(0, n, CHUNK):
         rows = slice(first, first + CHUNK)
         d_t = np.ascontiguousarray(_SIGN[coded[rows] + 1].T)
-        finite = np.isfinite(eta[rows]).all(axis=1)
+        finite: NDArray[np.bool_] = np.asarray(np.isfinite(eta[rows]).all(axis=1))
         e_t = np.ascontiguousarray(np.where(finite[:, None], eta[rows], 0.0).T, dtype=np.float32)
         result[rows] = _chance_gain(solver, e_t, d_t, _shift(d_t, solver.g32))
     result[~np.isfinite(eta).all(axis=1)] = np.nan
