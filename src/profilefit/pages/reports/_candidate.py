@@ -35,10 +35,47 @@ def profilefit_version() -> str:
         return "unknown"
 
 
-def notices(result_trained_on: str, labels: Labels) -> list[str]:
-    """The sentences every report and page carries: decision support, and what the model was trained on."""
-    sentences = [labels.t("notice_human"), labels.t("notice_simulated")]
-    if result_trained_on != "simulation":
+#: How the shipped reference models' ids begin (``profilefit-reference-2026.12-...``): a results file records
+#: the model's id, not what it was trained on, and these ids say it (the documented simulation).
+REFERENCE_MODEL_PREFIX = "profilefit-reference-"
+
+
+def trained_on_of(model_id: str | None, trained_on: str | None = None) -> str | None:
+    """What the model behind a result was trained on: as recorded, else told by a shipped model's id, else ``None``.
+
+    Examples
+    --------
+    >>> trained_on_of("profilefit-reference-2026.12-seed20261123")
+    'simulation'
+    >>> trained_on_of("customer-contact-labels-seed0") is None
+    True
+    >>> trained_on_of("anything", "organisation data")
+    'organisation data'
+    """
+    if trained_on:
+        return trained_on
+    if model_id and model_id.startswith(REFERENCE_MODEL_PREFIX):
+        return "simulation"
+    return None
+
+
+def notices(
+    result_trained_on: str | None, labels: Labels, model_id: str | None = None, *, isolated: bool = True
+) -> list[str]:
+    """The sentences every report and page carries: decision support, and what the model was trained on.
+
+    ``"simulation"``: the reference model's simulated candidates; another value: the organisation's own data;
+    ``None``: a model that is not a shipped one, whose training data the results do not record (``model_id``
+    names it; wrapped in FSI … PDI with ``isolated``, for pages). Each page says only what holds for the
+    model that scored it.
+    """
+    sentences = [labels.t("notice_human")]
+    if result_trained_on == "simulation":
+        sentences.append(labels.t("notice_simulated"))
+    elif result_trained_on is None:
+        named = capped(model_id or "?")
+        sentences.append(labels.t("notice_model_unknown", model=isolate(named) if isolated else named))
+    else:
         sentences.append(labels.t("notice_organisation_model"))
     return sentences
 

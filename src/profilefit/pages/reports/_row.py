@@ -28,7 +28,7 @@ from profilefit.core.screening import UNDETERMINED
 from profilefit.data.results import ResultRecord, open_results
 from profilefit.exceptions import ResultNotFoundError
 from profilefit.pages import MAX_ID_CHARS, capped, isolate, render_page, terminal_text
-from profilefit.pages.reports._candidate import notices, profilefit_version
+from profilefit.pages.reports._candidate import notices, profilefit_version, trained_on_of
 from profilefit.pages.reports._shortlist import MAX_NAME_CHARS
 from profilefit.pages.reports._strings import Labels, instrument_named, role_for
 
@@ -281,7 +281,10 @@ def row_text_report(
     view = _view(row, labels, _role(row, role))
     lines = [
         f"{labels.t('title_report')}: {terminal_text(view['candidate_id'])}",
-        *(f"  {sentence}" for sentence in notices("simulation", labels)),
+        *(
+            f"  {terminal_text(sentence)}"
+            for sentence in notices(trained_on_of(row.model_id), labels, row.model_id, isolated=False)
+        ),
         "",
     ]
     if view["role_name"]:
@@ -331,14 +334,14 @@ def row_html_report(
     """
     labels = row_labels(row, language, instrument)
     view = _view(row, labels, _role(row, role))
-    trained_on = "simulation"
+    trained_on = trained_on_of(row.model_id)
     return render_page(
         "pages/reports/row.html",
         language=language,
         title=f"{labels.t('title_report')}: {isolate(view['candidate_id'])}",
         styles=("pages/reports/report.css",),
         t=labels.strings(),
-        notices=notices(trained_on, labels),
+        notices=notices(trained_on, labels, row.model_id),
         back=back,
         made_with=labels.t("made_with", version=profilefit_version()),
         **view,

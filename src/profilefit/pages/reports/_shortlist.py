@@ -22,7 +22,7 @@ from profilefit.core.screening import UNDETERMINED, ScreeningResult
 from profilefit.core.validity import FLAG_IDS
 from profilefit.data.results import ResultRecord, open_results, stored_role
 from profilefit.pages import MAX_ID_CHARS, asset, capped, render_page
-from profilefit.pages.reports._candidate import notices, profilefit_version
+from profilefit.pages.reports._candidate import notices, profilefit_version, trained_on_of
 from profilefit.pages.reports._strings import Labels, instrument_named
 
 #: The band filter's value for a fit without a band (an incomplete fit: never selected).
@@ -55,8 +55,11 @@ class ShortlistRow:
     needs_review : bool
     flags : tuple of str
         Validity flags that fired.
-    trained_on : str
-        ``"simulation"`` for the reference model.
+    trained_on : str or None
+        ``"simulation"`` for the reference model; ``None`` when the results do not say (a model other than a
+        shipped one, in a results file, which records the model's id only).
+    model_id : str or None
+        The model that scored the candidate, when the results record it.
     fit_role : str or None
         The role the fit was computed for (``""`` without a fit); ``None`` when the results
         file does not record it (written before the ``fit_role`` column).
@@ -73,10 +76,11 @@ class ShortlistRow:
     fit_band: str | None
     needs_review: bool
     flags: tuple[str, ...] = ()
-    trained_on: str = "simulation"
+    trained_on: str | None = "simulation"
     fit_role: str | None = None
     instrument_id: str | None = None
     instrument_version: str | None = None
+    model_id: str | None = None
 
     @property
     def incomplete(self) -> bool:
@@ -95,7 +99,8 @@ def _row(record: ResultRecord) -> ShortlistRow:
         fit_band=record.fit_band,
         needs_review=bool(record.needs_review),
         flags=record.validity_flags or (),
-        trained_on=record.trained_on or "simulation",
+        trained_on=trained_on_of(record.model_id, record.trained_on),
+        model_id=record.model_id,
         fit_role=record.fit_role,
         instrument_id=record.instrument_id,
         instrument_version=record.instrument_version,
@@ -141,8 +146,11 @@ class Shortlist:
         Candidates whose result needs a person's review, over the whole batch.
     incomplete : int
         Candidates with an incomplete fit (a score, no band), over the whole batch.
-    trained_on : str
-        ``"simulation"`` when every result comes from the reference model, else ``"organisation data"``.
+    trained_on : str or None
+        ``"simulation"`` when every result comes from the reference model; ``None`` when some come from a model
+        the results do not say the training data of; else ``"organisation data"``.
+    models : tuple of str
+        The ids of the models that are not shipped ones, as the results name them (at most three).
     roles : dict of str or None to int
         Candidates per recorded role (see :attr:`ShortlistRow.fit_role`), over the whole batch;
         :func:`~profilefit.data.results.stored_role` decides from it which role the page names.
@@ -156,9 +164,10 @@ class Shortlist:
     band_counts: dict[str, int]
     needs_review: int
     incomplete: int
-    trained_on: str
+    trained_on: str | None
     roles: dict[str | None, int] = field(default_factory=dict)
     instruments: dict[tuple[str, str], int] = field(default_factory=dict)
+    models: tuple[str, ...] = ()
 
     @property
     def left_out(self) -> int:
@@ -192,7 +201,8 @@ def select_shortlist(rows: Iterable[ShortlistRow], *, top: int | None = DEFAULT_
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise ValueError(f"top must be a whole number of at least 1 (or None for every row), not {top!r}")
     counts = dict.fromkeys(BANDS, 0)
-    tally = {"total": 0, "review": 0, "incomplete": 0, "other_model": 0}
+    tally = {"total": 0, "review": 0, "incomplete": 0, "other_model": 0, "unknown_model": 0}
+    models: dict[str, None] = {}
     roles: dict[str | None, int] = {}
     instruments: dict[tuple[str, str], int] = {}
 
@@ -202,6 +212,9 @@ def select_shortlist(rows: Iterable[ShortlistRow], *, top: int | None = DEFAULT_
             tally["review"] += row.needs_review
             tally["incomplete"] += row.incomplete
             tally["other_model"] += row.trained_on != "simulation"
+            tally["unknown_model"] += row.trained_on is None
+            if row.trained_on != "simulation" and row.model_id and len(models) < 3:
+                models[row.model_id] = None
             if row.fit_band in counts:
                 counts[row.fit_band] += 1
             roles[row.fit_role] = roles.get(row.fit_role, 0) + 1
@@ -217,7 +230,8 @@ def select_shortlist(rows: Iterable[ShortlistRow], *, top: int | None = DEFAULT_
         band_counts=counts,
         needs_review=tally["review"],
         incomplete=tally["incomplete"],
-        trained_on="organisation data" if tally["other_model"] else "simulation",
+        trained_on=None if tally["unknown_model"] else ("organisation data" if tally["other_model"] else "simulation"),
+        models=tuple(models),
         roles=roles,
         instruments=instruments,
     )
@@ -251,6 +265,7 @@ def rows_from_results(results: Iterable[ScreeningResult]) -> list[ShortlistRow]:
             needs_review=result.needs_human_review,
             flags=tuple(flag.flag for flag in result.flags),
             trained_on=result.model.trained_on,
+            model_id=result.model.model_id,
             fit_role=result.fit.role if result.fit else "",
             instrument_id=result.model.instrument_id,
             instrument_version=result.model.instrument_version,
@@ -352,7 +367,7 @@ def shortlist_html(
         role_name=capped(resolved.text("name", language)) if resolved is not None else "",
         summary=summary,
         left_out=left_out,
-        notices=[*notices(shortlist.trained_on, labels), labels.t("notice_flags")],
+        notices=[*notices(shortlist.trained_on, labels, ", ".join(shortlist.models)), labels.t("notice_flags")],
         bands=[(band, labels.band(band)) for band in (*BANDS, _INCOMPLETE)],
         flags=[(flag, labels.flag_name(flag)) for flag in FLAG_IDS],
         columns=_columns(labels),
