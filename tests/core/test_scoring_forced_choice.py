@@ -475,3 +475,40 @@ def test_the_idealised_detail_names_a_rule_exactly_when_the_flag_fires(role):
                 assert "; flagged for " in flags.detail(row, "idealised")
     assert agree == 3000
     assert flagged > 50  # the directed fakers are flagged: the rule is tried on many
+
+
+@settings(max_examples=40, deadline=None)
+@given(cycle=st.lists(st.integers(0, 5), min_size=2, max_size=6), start=st.integers(0, 5))
+def test_blocks_marked_in_a_fixed_cycle_are_a_pattern(cycle, start):
+    """Rule (a trial: ab, bc, ca, ab, ... went unflagged, a six-step cycle reached "strong"): marks repeating in
+    a cycle of 2 to 6 blocks are flagged straight_lining, unless neighbouring blocks are as alike as the cycle;
+    the one-row path gives the same flags and detail."""
+    from profilefit.core.validity import CYCLE_MARGIN, forced_choice_validity_row
+
+    codes = np.array([[cycle[(start + j) % len(cycle)] for j in range(N_BLOCKS)]])
+    responses = _responses(codes, seconds=900.0)
+    scores = score_responses(responses)
+    flags = validity_flags(responses, scores)
+    row = forced_choice_validity_row(
+        FC,
+        codes[0].tolist(),
+        responses.checks[0].tolist(),
+        900.0,
+        scores.scales[0].tolist(),
+        scores.situational[0].tolist(),
+        None,
+        float(scores.person_fit[0]),
+    )
+    assert row.ids() == flags.ids(0) and row.detail("straight_lining") == flags.detail(0, "straight_lining")
+    neighbours = np.mean(codes[0, 1:] == codes[0, :-1])
+    if len(set(cycle)) > 1 and neighbours <= 1 - CYCLE_MARGIN:
+        assert _flag(flags, "straight_lining")[0], (cycle, flags.detail(0, "straight_lining"))
+        assert "answers repeating in a cycle of" in flags.detail(0, "straight_lining")
+
+
+def test_attentive_simulated_applicants_never_mark_in_a_cycle():
+    from profilefit.data.simulate import simulate_forced_choice
+
+    sim = simulate_forced_choice(5000, FC, seed=29)
+    flags = validity_flags(_responses(sim.blocks), score_responses(_responses(sim.blocks)))
+    assert flags.cycle_period is not None and not (flags.cycle_period[~sim.careless] > 0).any()

@@ -9,13 +9,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from profilefit.core.instrument import load_instrument
 from profilefit.core.scoring import Responses, score_responses
 from profilefit.core.validity import (
     CONTRADICTION_SCALES,
+    CYCLE_MARGIN,
+    CYCLE_SHARE,
     FLAG_IDS,
     LONG_STRING_SHARE,
     MISSING_SHARE,
@@ -24,13 +27,18 @@ from profilefit.core.validity import (
     _answer_patterns,
     minimum_plausible_seconds,
     validity_flags,
+    validity_row,
 )
+from profilefit.data.simulate import simulate
 
 ROOT = Path(__file__).parents[2]
 
 # One scale's answers in item order (forward, forward, reverse, forward, forward, reverse): keyed
 # 5, 4, 5, 5, 4, 4, so forward and reverse-keyed items agree; no answer twice in a row.
 CAREFUL_SCALE = [5.0, 4.0, 2.0, 5.0, 4.0, 3.0]
+# Other scales answered as carefully, in other words (keyed 4, 5, 4, 4, 5, 4 and 5, 5, 4, 4, 5, 5): a careful
+# candidate does not give every scale the very same six answers, which would repeat in a cycle of six.
+CAREFUL_SCALES = [CAREFUL_SCALE, [4.0, 5.0, 3.0, 4.0, 5.0, 3.0], [5.0, 5.0, 3.0, 4.0, 5.0, 2.0]]
 
 
 def responses(instrument, items, *, checks=None, seconds=600.0):
@@ -58,7 +66,8 @@ def fired(flags: ValidityFlags, row: int = 0) -> set[str]:
 def careful(instrument):
     """A careful candidate's answers: varied, consistent, complete."""
     assert len(instrument.items) == 6 * len(instrument.scales)
-    return np.array(CAREFUL_SCALE * len(instrument.scales))
+    order = [0, 1, 2, 0, 2, 1, 1, 0, 2, 2, 0, 1][: len(instrument.scales)]
+    return np.array([answer for scale in order for answer in CAREFUL_SCALES[scale]])
 
 
 def answer_vectors(instrument, *, max_missing: int | None = None):
@@ -311,3 +320,48 @@ def test_careless_answers_are_the_flags_that_need_no_scores():
     assert ((parts.failed_checks > 0) == flags[:, column["failed_attention_check"]]).all()
     assert (parts.wrong_checks <= parts.failed_checks).all()
     assert parts.any.sum() > 0 and (sim.careless[parts.any]).mean() > 0.5  # mostly the simulation's careless
+
+
+@settings(max_examples=40, deadline=None)
+@given(cycle=st.lists(st.integers(1, 6), min_size=2, max_size=6), start=st.integers(0, 5))
+def test_answers_in_a_fixed_cycle_are_a_pattern_at_every_door(cycle, start):
+    """Rule: answers repeating in a cycle of 2 to 6 (1, 2, 3, 4, 5, 6, 1, ...) are flagged, unless neighbours are
+    as alike as the cycle (a steady answerer) or the keyed answers are steady; batch and one row agree.
+    """
+    instrument = load_instrument()
+    k = len(instrument.items)
+    items = np.array([float(cycle[(start + j) % len(cycle)]) for j in range(k)])
+    answers = responses(instrument, items)
+    scores = score_responses(answers)
+    flags = validity_flags(answers, scores)
+    row = validity_row(
+        instrument,
+        items.tolist(),
+        answers.checks[0].tolist(),
+        float(answers.seconds[0]),
+        scores.scales[0].tolist(),
+        scores.situational[0].tolist(),
+    )
+    assert row.ids() == flags.ids(0)
+    assert row.detail("straight_lining") == flags.detail(0, "straight_lining")
+    reverse = np.array([item.reverse for item in instrument.items])
+    keyed = np.where(reverse, 7 - items, items)
+    neighbours, keyed_neighbours = np.mean(items[1:] == items[:-1]), np.mean(keyed[1:] == keyed[:-1])
+    if len(set(cycle)) > 1 and neighbours <= 1 - CYCLE_MARGIN and keyed_neighbours < CYCLE_SHARE:
+        assert "straight_lining" in fired(flags), (cycle, flags.detail(0, "straight_lining"))
+        assert "answers repeating in a cycle of" in flags.detail(0, "straight_lining")
+
+
+def test_a_steady_answerer_is_not_a_cycle(instrument):
+    """Agreeing with every statement and disagreeing with every reversed one (5, 5, 2, ...) is consistency."""
+    items = np.array([2.0 if item.reverse else 5.0 for item in instrument.items])
+    flags = flags_of(instrument, items)
+    assert flags.cycle_period is not None and flags.cycle_period[0] == 0
+    assert "straight_lining" not in fired(flags)
+
+
+def test_attentive_simulated_candidates_never_answer_in_a_cycle():
+    simulation = simulate(5000, seed=23)
+    flags = validity_flags(simulation.responses, score_responses(simulation.responses))
+    assert flags.cycle_period is not None
+    assert not (flags.cycle_period[~simulation.careless] > 0).any()

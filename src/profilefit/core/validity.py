@@ -105,6 +105,22 @@ FC_PERSON_FIT = 0.005
 #: Forced choice: the person-fit rule needs at least this many answered blocks (as the position rule).
 FC_PERSON_FIT_MIN_BLOCKS = 12
 
+#: A cycle: the answers repeat every 2 to this many questions (ab, bc, ca, ab, ... on 2.0; 1, 2, 3, 4, 5, 6, 1,
+#: ... on 1.2), which neither a long run nor one answer given throughout shows. Found by a trial: on 2.0, 525
+#: of the 876 repeating patterns of period 1, 2, 3 or 6 went unflagged, some of them "strong".
+CYCLE_LONGEST = 6
+#: The cycle rule fires when an answer equals the one ``period`` questions before it in at least this share of
+#: the places where both were given (at least as many places as the rule for one answer needs: 12 questions on
+#: 1.2, ``PATTERN_MIN_BLOCKS`` on 2.0). Measured on attentive simulated applicants: docs/fit.md, "How often
+#: each flag fires", and docs/scoring.md, "Validity flags on 2.0".
+CYCLE_SHARE = 0.8
+#: ... and in at least this much larger a share than an answer equals the one just before it: a steady
+#: answerer repeats at every distance, which is not a cycle. On 1.2, whose scales are asked one after another
+#: with the same keying, a cycle of raw answers counts only when the keyed answers are not steady too (equal
+#: to the one before in less than ``CYCLE_SHARE`` of the places): someone who agrees with every statement and
+#: disagrees with every reversed one (5, 5, 2, 5, 5, 2, ...) answers 5 throughout, keyed; that is consistency.
+CYCLE_MARGIN = 0.3
+
 FLAG_IDS = (
     "straight_lining",
     "failed_attention_check",
@@ -144,6 +160,9 @@ class ValidityFlags:
         pulls differently, and ``role_most`` and ``role_least`` the blocks whose most mark, and whose
         least mark, is in the role's order, whatever the other mark (``None`` without a role);
         ``person_fit`` holds :func:`~profilefit.core.thurstonian.fit_over_chance` (``nan`` where unscored).
+    cycle_period, cycle_matches, cycle_pairs : ndarray of int, shape (n,), optional
+        The cycle rule of ``straight_lining``: the period of the cycle that fired (0 where none did), and in
+        how many of the places where an answer and the one that many before it were both given they agree.
     """
 
     flags: NDArray[np.bool_]
@@ -165,6 +184,9 @@ class ValidityFlags:
     role_most: NDArray[np.int64] | None = None
     role_least: NDArray[np.int64] | None = None
     person_fit: NDArray[np.float64] | None = None
+    cycle_period: NDArray[np.int64] | None = None
+    cycle_matches: NDArray[np.int64] | None = None
+    cycle_pairs: NDArray[np.int64] | None = None
 
     @property
     def any(self) -> NDArray[np.bool_]:
@@ -198,6 +220,7 @@ class ValidityFlags:
             role_most=None if self.role_most is None else int(self.role_most[row]),
             role_least=None if self.role_least is None else int(self.role_least[row]),
             person_fit=None if self.person_fit is None else float(self.person_fit[row]),
+            cycle=_cycle_of(self.cycle_period, self.cycle_matches, self.cycle_pairs, row),
         )
 
 
@@ -227,6 +250,7 @@ class RowValidity:
     role_most: int | None = None
     role_least: int | None = None
     person_fit: float | None = None
+    cycle: tuple[int, int, int] = (0, 0, 0)
 
     @property
     def any(self) -> bool:
@@ -259,7 +283,24 @@ class RowValidity:
             role_most=self.role_most,
             role_least=self.role_least,
             person_fit=self.person_fit,
+            cycle=self.cycle,
         )
+
+
+def _cycle_of(
+    period: NDArray[np.int64] | None, matches: NDArray[np.int64] | None, pairs: NDArray[np.int64] | None, row: int
+) -> tuple[int, int, int]:
+    if period is None or matches is None or pairs is None:
+        return 0, 0, 0
+    return int(period[row]), int(matches[row]), int(pairs[row])
+
+
+def _cycle_text(cycle: tuple[int, int, int]) -> str:
+    """The cycle rule's part of the ``straight_lining`` detail; nothing when it did not fire."""
+    period, matches, pairs = cycle
+    if not period:
+        return ""
+    return f"; answers repeating in a cycle of {period} in {matches} of {pairs} places"
 
 
 def _detail(
@@ -283,6 +324,7 @@ def _detail(
     role_most: int | None = None,
     role_least: int | None = None,
     person_fit: float | None = None,
+    cycle: tuple[int, int, int] = (0, 0, 0),
 ) -> str:
     """The one text of each flag, from one candidate's numbers."""
     if forced_choice:
@@ -296,7 +338,7 @@ def _detail(
             return (
                 f"marked the statement in one place (a, b or c) most, or least, in {modal_count} of "
                 f"{answered} blocks; the same two letters {longest_run} times in a row"
-            )
+            ) + _cycle_text(cycle)
         if flag == "too_many_missing":
             return f"left {missing_items} of {n_items} blocks unanswered, or too few for a score"
         if flag == "idealised" and ideal_blocks is not None and rated_blocks is not None:
@@ -325,7 +367,7 @@ def _detail(
     if flag == "straight_lining":
         return (
             f"gave one answer to {modal_count} of {n_items - missing_items} statements, {longest_run} of them in a row"
-        )
+        ) + _cycle_text(cycle)
     if flag == "failed_attention_check":
         return f"missed {_counted(failed_checks, 'attention check')} that asked for a given answer"
     if flag == "too_fast":
@@ -462,6 +504,89 @@ def _row_patterns(answers: list[Any], present: list[bool], n_values: int) -> tup
         if is_given and 0 < value <= n_values and value == int(value):
             counts[int(value)] += 1
     return best, max(counts[1:], default=0), sum(present)
+
+
+def _cycles(
+    codes: NDArray[np.generic], given: NDArray[np.bool_], minimum: int, keyed: NDArray[np.generic] | None = None
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Per row, the cycle rule: the period (0 where it does not fire), its agreeing places and its places.
+
+    For each period from 2 to :data:`CYCLE_LONGEST`, the places where an answer and the one ``period``
+    questions before it were both given, and how many of them agree; the period with the highest share
+    counts (the shorter on a tie). It fires with at least ``minimum`` places, :data:`CYCLE_SHARE` of them
+    agreeing, and a share :data:`CYCLE_MARGIN` above that of neighbours (distance 1); with ``keyed`` (the
+    keyed answers), only where those are not steady (neighbours equal in under :data:`CYCLE_SHARE` of the
+    places). Whole-number counts and one division each, as :func:`_cycles_row` does them.
+    """
+    n, k = codes.shape
+    period = np.zeros(n, dtype=np.int64)
+    matches = np.zeros(n, dtype=np.int64)
+    pairs = np.zeros(n, dtype=np.int64)
+    share = np.full(n, -1.0)
+    steady = np.zeros(n)
+
+    def shares(
+        values: NDArray[np.generic], step: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        both = given[:, step:] & given[:, :-step]
+        agree = ((values[:, step:] == values[:, :-step]) & both).sum(axis=1)
+        places = both.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return agree, places, np.where(places > 0, agree / np.maximum(places, 1), 0.0)
+
+    for step in range(1, min(CYCLE_LONGEST, k - 1) + 1):
+        agree, places, this = shares(codes, step)
+        if step == 1:  # neighbours
+            steady = this
+            continue
+        better = this > share
+        period[better], matches[better] = step, agree[better]
+        pairs[better], share[better] = places[better], this[better]
+    fired = (pairs >= minimum) & (matches >= CYCLE_SHARE * pairs - 1e-9) & (share - steady >= CYCLE_MARGIN - 1e-9)
+    if keyed is not None and k > 1:
+        fired &= shares(keyed, 1)[2] < CYCLE_SHARE - 1e-9
+    return np.where(fired, period, 0), np.where(fired, matches, 0), np.where(fired, pairs, 0)
+
+
+def _cycles_row(
+    codes: list[Any], given: list[bool], minimum: int, keyed: list[Any] | None = None
+) -> tuple[int, int, int]:
+    """One row of :func:`_cycles`."""
+    k = len(codes)
+
+    def shares(values: list[Any], step: int) -> tuple[int, int, float]:
+        agree = places = 0
+        for later in range(step, k):
+            if given[later] and given[later - step]:
+                places += 1
+                agree += values[later] == values[later - step]
+        return agree, places, (agree / max(places, 1) if places > 0 else 0.0)
+
+    best = (0, 0, 0)
+    share = -1.0
+    steady = 0.0
+    for step in range(1, min(CYCLE_LONGEST, k - 1) + 1):
+        agree, places, this = shares(codes, step)
+        if step == 1:
+            steady = this
+        elif this > share:
+            best, share = (step, agree, places), this
+    period, agree, places = best
+    fired = places >= minimum and agree >= CYCLE_SHARE * places - 1e-9 and share - steady >= CYCLE_MARGIN - 1e-9
+    if fired and keyed is not None and k > 1:
+        fired = shares(keyed, 1)[2] < CYCLE_SHARE - 1e-9
+    return (period, agree, places) if fired else (0, 0, 0)
+
+
+@identity_cache()
+def _reversed(instrument: Instrument) -> NDArray[np.bool_]:
+    """Per agreement item, whether it is reverse-keyed."""
+    return np.array([item.reverse for item in instrument.items], dtype=bool)
+
+
+@identity_cache()
+def _reversed_list(instrument: Instrument) -> list[bool]:
+    return [item.reverse for item in instrument.items]
 
 
 @identity_cache()
@@ -605,6 +730,9 @@ def validity_flags(
     run_limit = max(3, int(np.ceil(LONG_STRING_SHARE * k)))
     # The one-answer rule needs enough answers to mean anything: at least as many as a long run.
     straight = (longest >= run_limit) | ((n_answered >= run_limit) & (modal >= MODAL_SHARE * n_answered))
+    keyed = np.where(_reversed(instrument)[None, :], (high - low + 2) - shifted, shifted)
+    cycle_period, cycle_matches, cycle_pairs = _cycles(shifted, answered, run_limit, keyed)
+    straight |= cycle_period > 0
 
     if instrument.instructed_columns:
         columns, expected = _expected_checks(instrument)
@@ -646,6 +774,9 @@ def validity_flags(
         n_items=k,
         idealised_index=index,
         virtue_claims=strong_claims,
+        cycle_period=cycle_period,
+        cycle_matches=cycle_matches,
+        cycle_pairs=cycle_pairs,
     )
 
 
@@ -672,6 +803,10 @@ def validity_row(
     longest, modal, n_answered = _row_patterns(codes, present, high - low + 1)
     run_limit = max(3, math.ceil(LONG_STRING_SHARE * k))
     straight = longest >= run_limit or (n_answered >= run_limit and modal >= MODAL_SHARE * n_answered)
+    flips = _reversed_list(instrument)
+    keyed = [(high - low + 2) - code if flip else code for code, flip in zip(codes, flips, strict=True)]
+    cycle = _cycles_row(codes, present, run_limit, keyed)
+    straight = straight or cycle[0] > 0
 
     failed_checks, minimum, too_fast, too_many_missing = _common_row(
         instrument, checks, seconds, scales, situational, k - n_answered, k
@@ -701,6 +836,7 @@ def validity_row(
         n_items=k,
         idealised_index=index,
         virtue_claims=strong,
+        cycle=cycle,
     )
 
 
@@ -901,6 +1037,8 @@ class CarelessParts:
     too_fast: NDArray[np.bool_]
     #: Attention checks answered, and not as asked (``failed_checks`` counts an unanswered one too).
     wrong_checks: NDArray[np.int64]
+    #: The cycle rule of ``straight_lining`` (:func:`_cycles`): period (0: did not fire), agreeing places, places.
+    cycle: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]] | None = None
 
     @property
     def any(self) -> NDArray[np.bool_]:
@@ -931,6 +1069,8 @@ def _forced_choice_careless(responses: Responses) -> CarelessParts:
     modal = counts.max(axis=1).astype(np.int64) if k else np.zeros(n, dtype=np.int64)
     longest, _, _ = _answer_patterns(np.where(answered, blocks + 1, 0).astype(np.int8), 6)
     straight = (n_answered >= PATTERN_MIN_BLOCKS) & (modal >= PATTERN_SHARE * n_answered - 1e-9)
+    cycle_period, cycle_matches, cycle_pairs = _cycles(blocks, answered, PATTERN_MIN_BLOCKS)
+    straight |= cycle_period > 0
 
     if instrument.instructed_columns:
         columns, expected = _expected_checks(instrument)
@@ -952,6 +1092,7 @@ def _forced_choice_careless(responses: Responses) -> CarelessParts:
         minimum,
         too_fast,
         wrong_checks.astype(np.int64),
+        (cycle_period, cycle_matches, cycle_pairs),
     )
 
 
@@ -1046,6 +1187,9 @@ def _forced_choice_flags(
         role_most=role_most,
         role_least=role_least,
         person_fit=person_fit,
+        cycle_period=None if careless.cycle is None else careless.cycle[0],
+        cycle_matches=None if careless.cycle is None else careless.cycle[1],
+        cycle_pairs=None if careless.cycle is None else careless.cycle[2],
     )
 
 
@@ -1083,6 +1227,8 @@ def forced_choice_validity_row(
     modal = max(counts) if k else 0
     longest, _, _ = _row_patterns([code + 1 if g else 0 for code, g in zip(blocks, given, strict=True)], given, 6)
     straight = n_answered >= PATTERN_MIN_BLOCKS and modal >= PATTERN_SHARE * n_answered - 1e-9
+    cycle = _cycles_row(blocks, given, PATTERN_MIN_BLOCKS)
+    straight = straight or cycle[0] > 0
     missing = k - n_answered
     failed_checks, minimum, too_fast, too_many_missing = _common_row(
         instrument, checks, seconds, scales, situational, missing, k
@@ -1132,6 +1278,7 @@ def forced_choice_validity_row(
         role_most=role_most,
         role_least=role_least,
         person_fit=person_fit,
+        cycle=cycle,
     )
 
 
@@ -1167,6 +1314,9 @@ def _virtue_claims_row(instrument: Instrument, checks: list[float]) -> tuple[flo
 __all__ = [
     "CONTRADICTION_SCALES",
     "CONTRADICTION_SHARE",
+    "CYCLE_LONGEST",
+    "CYCLE_MARGIN",
+    "CYCLE_SHARE",
     "FC_IDEALISED_MIN_BLOCKS",
     "FC_IDEALISED_STATEMENTS_ONLY",
     "FC_IDEALISED_THRESHOLD",

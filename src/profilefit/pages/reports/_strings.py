@@ -16,6 +16,8 @@ from profilefit.core.profiles import load_profiles
 from profilefit.core.scoring import Responses
 from profilefit.core.validity import (
     CONTRADICTION_SCALES,
+    CYCLE_LONGEST,
+    CYCLE_SHARE,
     FC_IDEALISED_STATEMENTS_ONLY,
     FC_IDEALISED_THRESHOLD,
     FC_PERSON_FIT,
@@ -167,7 +169,8 @@ class Labels:
         n_items = len(instrument.items)
         if flag == "straight_lining":
             run = max(3, math.ceil(LONG_STRING_SHARE * n_items))  # as profilefit.core.validity counts it
-            return self.t("flag_straight_lining", run=run, modal=self.percent(MODAL_SHARE))
+            pattern = self.t("flag_straight_lining", run=run, modal=self.percent(MODAL_SHARE))
+            return f"{pattern} {self.t('flag_cycle', longest=CYCLE_LONGEST, share=self.percent(CYCLE_SHARE))}"
         if flag == "failed_attention_check":
             return self._attention_check_explanation()
         if flag == "contradictory":
@@ -203,7 +206,8 @@ class Labels:
         The attention checks are agreement statements on 2.0 too; ``contradictory`` reads person fit there.
         """
         if flag == "straight_lining":
-            return self.t("flag_fc_straight_lining", share=self.percent(PATTERN_SHARE), blocks=PATTERN_MIN_BLOCKS)
+            pattern = self.t("flag_fc_straight_lining", share=self.percent(PATTERN_SHARE), blocks=PATTERN_MIN_BLOCKS)
+            return f"{pattern} {self.t('flag_cycle', longest=CYCLE_LONGEST, share=self.percent(CYCLE_SHARE))}"
         if flag == "too_many_missing":
             return self.t("flag_fc_too_many_missing", missing=self.percent(MISSING_SHARE))
         if flag == "contradictory":
@@ -260,6 +264,8 @@ class Labels:
                 text += self.t("detail_fc_idealised_one_side", **values)
             if flag == "idealised":
                 text += self._fired(fc_match)
+            if values.get("cycle"):
+                text += self.t("detail_cycle", **values)
             return self.t("flag_detail", detail=text)
         if match is None:
             key = "flag_detail" if self.language == "en" else "flag_detail_english"
@@ -267,7 +273,10 @@ class Labels:
         values = match.groupdict()
         if "index" in values:  # a decimal: written as this language writes numbers
             values["index"] = self.number(float(values["index"]), 2)
-        return self.t("flag_detail", detail=self.t(f"detail_{flag}", **values))
+        text = self.t(f"detail_{flag}", **values)
+        if values.get("cycle"):
+            text += self.t("detail_cycle", **values)
+        return self.t("flag_detail", detail=text)
 
     def _fired(self, match: re.Match[str]) -> str:
         """Which rules of the 2.0 idealised flag fired, and their lines ("; flagged for the role's order, from 13").
@@ -339,6 +348,8 @@ _FORCED_CHOICE_PATTERNS = {
     "straight_lining": re.compile(
         r"marked the statement in one place \(a, b or c\) most, or least, in (?P<modal>\d+) of (?P<answered>\d+) "
         r"blocks; the same two letters (?P<run>\d+) times in a row"
+        r"(?:; answers repeating in a cycle of (?P<cycle>\d+) in (?P<cycle_matches>\d+) of "
+        r"(?P<cycle_pairs>\d+) places)?"
     ),
     "too_many_missing": re.compile(
         r"left (?P<missing>\d+) of (?P<total>\d+) blocks unanswered, or too few for a score"
@@ -358,6 +369,8 @@ _FORCED_CHOICE_PATTERNS = {
 _DETAIL_PATTERNS = {
     "straight_lining": re.compile(
         r"gave one answer to (?P<modal>\d+) of (?P<answered>\d+) statements, (?P<run>\d+) of them in a row"
+        r"(?:; answers repeating in a cycle of (?P<cycle>\d+) in (?P<cycle_matches>\d+) of "
+        r"(?P<cycle_pairs>\d+) places)?"
     ),
     "failed_attention_check": re.compile(
         r"missed (?P<count>\d+) attention check(?:s|\(s\))? that asked for a given answer"
