@@ -40,6 +40,10 @@ def exports(draw: st.DrawFn, *, max_rows: int = 6) -> tuple[list[str], list[list
     """A header (candidate_id, a few items, some foreign columns, in any order) and rows of text cells."""
     items = draw(st.lists(st.sampled_from(["tc1", "tc3", "tc4", "tc6", "tc7"]), min_size=1, max_size=4, unique=True))
     foreign = draw(st.lists(st.sampled_from(FOREIGN), unique=True, max_size=3))
+    if "tc 1" in foreign and "tc1" not in items:
+        # Beside tc1's own column, 'tc 1' is an unknown column, ignored; alone it refuses the export
+        # (tests/data/test_key_spellings_every_door.py).
+        items = [*items, "tc1"]
     header = draw(st.permutations(["candidate_id", *items, *foreign]))
     rows = []
     for k in range(draw(st.integers(0, max_rows))):

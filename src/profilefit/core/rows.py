@@ -249,7 +249,8 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
     This is the one decision rule in front of the schema: ``Screener.score``, ``score_many``,
     ``score_batch``, ``profilefit score`` and every file format pass each row through it.
 
-    - Keys lose surrounding spaces; two keys that then name one field raise
+    - Keys lose surrounding spaces and are matched to the fields without regard to case (``"TC1"`` is
+      ``tc1``, as every door reads a table's header); two keys that then name one field raise
       :class:`RepeatedFieldError`.
     - Empty cells are unanswered (left out): ``None``, ``""`` (blank text), NaN, pandas'
       ``NA`` and ``NaT``. An empty ``candidate_id`` text is kept, so the schema names it.
@@ -270,6 +271,7 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
         When two keys name the same field.
     """
     answer_fields, letter_fields = _field_kinds(instrument)
+    folded = _folded_fields(instrument)
     typed: dict[str, Any] = {}
     seen: set[str] = set()
     for key, value in row.items():
@@ -280,6 +282,7 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
                 typed["(extra cells)"] = value
             continue
         name = key.strip()
+        name = folded.get(name.casefold(), name)  # "TC1" is tc1, as a table's header is read
         if name in seen:
             raise RepeatedFieldError(name)
         seen.add(name)
@@ -313,11 +316,21 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
 
 #: The last instrument's field kinds (answers; letters), with the instrument they belong to (held, so its
 #: id is never another's): one row at a time, rebuilding the sets was a tenth of this function's time.
-_KINDS: tuple[Instrument, frozenset[str], dict[str, frozenset[str]]] | None = None
+_KINDS: tuple[Instrument, frozenset[str], dict[str, frozenset[str]], dict[str, str]] | None = None
 
 
 def _field_kinds(instrument: Instrument) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     """The answer fields (whole numbers), and the letter fields (options and blocks) with the answers each allows."""
+    kinds = _kinds(instrument)
+    return kinds[1], kinds[2]
+
+
+def _folded_fields(instrument: Instrument) -> dict[str, str]:
+    """Each field of the assessment by its name in lower case (``casefold``), where that differs from it."""
+    return _kinds(instrument)[3]
+
+
+def _kinds(instrument: Instrument) -> tuple[Instrument, frozenset[str], dict[str, frozenset[str]], dict[str, str]]:
     global _KINDS
     kinds = _KINDS
     if kinds is None or kinds[0] is not instrument:
@@ -327,8 +340,17 @@ def _field_kinds(instrument: Instrument) -> tuple[frozenset[str], dict[str, froz
         from profilefit.core.instrument import BLOCK_ANSWERS
 
         letters.update(dict.fromkeys(instrument.block_ids, frozenset(BLOCK_ANSWERS)))
-        kinds = _KINDS = (instrument, _answer_fields(instrument), letters)
-    return kinds[1], kinds[2]
+        fields = (
+            "candidate_id",
+            "completion_seconds",
+            *instrument.item_ids,
+            *instrument.block_ids,
+            *instrument.scenario_ids,
+            *instrument.check_ids,
+        )
+        folded = {field.casefold(): field for field in fields}
+        kinds = _KINDS = (instrument, _answer_fields(instrument), letters, folded)
+    return kinds
 
 
 def _answer_fields(instrument: Instrument) -> frozenset[str]:
