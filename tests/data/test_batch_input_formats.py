@@ -93,7 +93,7 @@ def test_a_decode_error_in_a_named_encoding_gives_file_line_and_byte_offset(scre
         ("export.csv.gz", TEXT),
         (
             "export.jsonl.gz",
-            '{"candidate_id": "Åse-1", "tc1": 4, "completion_seconds": 525.8}\n{"candidate_id": "c2"}\n',
+            '{"candidate_id": "Åse-1", "tc1": 4, "completion_seconds": 525.8}\n{"candidate_id": "c2", "sj1": "b"}\n',
         ),
         ("export.tsv", TEXT.replace(";", "\t")),
     ],
@@ -107,7 +107,8 @@ def test_gzip_and_tab_separated_exports(screener, tmp_path, name, content):
 
 
 @pytest.mark.parametrize(
-    "content", [TEXT.encode("utf-8"), b'{"candidate_id": "\xc3\x85se-1", "tc1": 4}\n{"candidate_id": "c2"}\n']
+    "content",
+    [TEXT.encode("utf-8"), b'{"candidate_id": "\xc3\x85se-1", "tc1": 4}\n{"candidate_id": "c2", "sj1": "b"}\n'],
 )
 def test_dash_reads_standard_input(tmp_path, monkeypatch, capsys, content):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(content)))

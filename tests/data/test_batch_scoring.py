@@ -153,7 +153,7 @@ def test_every_row_is_scored_or_rejected_and_duplicates_keep_the_first_valid_row
         "b;9;a\n"  # 2 rejected: out of range
         "b;5;b\n"  # 3 scored: the earlier b was invalid, so this is the first valid b
         "a;3;c\n"  # 4 duplicate of row 1
-        "c;;\n"  # 5 scored
+        "c;;b\n"  # 5 scored: tc1 unanswered
         ";4;a\n"  # 6 rejected: no id
         "c;2;d\n"  # 7 duplicate of row 5 (another chunk)
         "a;1;a\n",  # 8 duplicate of row 1
