@@ -577,3 +577,16 @@ def test_a_total_row_with_every_answer_empty_is_a_reject_naming_the_row(tmp_path
         {"row": "2", "candidate_id": "Totaal", "field": "(assessment)", "value": "", "reason": NO_ANSWERS}
     ]
     assert "2 rows read: 1 scored, 1 rejected" in capsys.readouterr().out
+
+
+def test_a_rejected_value_is_echoed_as_the_export_writes_it(tmp_path):
+    """A trial: a rejected decimal-comma time `-12,0` was echoed `-12.0`, which the export does not hold."""
+    path = tmp_path / "export.csv"
+    path.write_text("candidate_id;tc1;completion_seconds\nc1;4.0;-12,0\nc2;9;1e400\nc3;4;600,5\n", encoding="utf-8")
+    actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=2)
+    assert actual.candidate_ids.tolist() == ["c3"]
+    assert [(r["row"], r["field"], r["value"]) for r in rejects] == [
+        (1, "completion_seconds", "-12,0"),
+        (2, "completion_seconds", "1e400"),
+        (2, "tc1", 9),  # written as it reads: the number the schema checked
+    ]

@@ -365,7 +365,9 @@ def _builtin_named_by(error: ValidationError) -> Instrument:
     return forced_choice if named & set(forced_choice.block_ids) else load_instrument()
 
 
-def describe_errors(error: ValidationError, instrument: Instrument | None = None) -> list[Problem]:
+def describe_errors(
+    error: ValidationError, instrument: Instrument | None = None, *, row: Mapping[Any, Any] | None = None
+) -> list[Problem]:
     """Turn a pydantic error into plain records: field, value and what was allowed.
 
     Parameters
@@ -375,6 +377,10 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
         The instrument the assessment was checked against: it lets the reason state the response range and
         recognise block fields. By default the built-in instrument whose questions the error names
         (``customer-contact-2.0`` when it names one of its blocks), else the shipped default.
+    row : mapping, optional
+        The row as it was given. A value the rule read from text in another spelling (``-12,0`` read as
+        ``-12.0``, ``1e400`` as ``inf``) is then echoed as the row writes it, so that the cell can be found;
+        a value that reads as written (``9``, a number in a table or JSON) is echoed as the schema checked it.
 
     Returns
     -------
@@ -427,8 +433,20 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
             reason = str(context.get("error", problem["msg"]))
         else:
             reason = problem["msg"]
-        records.append({"field": location, "value": echo(problem.get("input")), "reason": reason})
+        records.append(
+            {"field": location, "value": echo(_as_written(problem.get("input"), location, row)), "reason": reason}
+        )
     return records
+
+
+def _as_written(value: Any, field: str, row: Mapping[Any, Any] | None) -> Any:
+    """``value`` as ``row`` writes it in ``field``, when that is text the rule read as another spelling."""
+    if row is None or value is None or isinstance(value, str):
+        return value
+    written = next((cell for key, cell in row.items() if isinstance(key, str) and key.strip() == field), None)
+    if not isinstance(written, str) or str(value) == written.strip():
+        return value
+    return written
 
 
 __all__ = [

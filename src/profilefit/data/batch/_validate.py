@@ -302,7 +302,7 @@ def _reference(
                 accepted.append((position, validate_row(schema, raw).model_dump()))
                 continue
             except ValidationError as error:
-                problems = [dict(problem) for problem in describe_errors(error, instrument)]
+                problems = [dict(problem) for problem in describe_errors(error, instrument, row=raw)]
                 candidate_id = _readable_id(instrument, raw)
             except (AttributeError, TypeError, ValueError) as error:  # a key or a value coerce_row cannot read
                 problems = [{"field": "(row)", "value": None, "reason": f"cannot read this row: {error}"}]
