@@ -40,7 +40,11 @@ def candidate_ids() -> st.SearchStrategy[str]:
 
 @st.composite
 def assessments(draw: st.DrawFn, instrument: Instrument, *, missing: bool = True) -> dict[str, Any]:
-    """A valid assessment as a dict: every question answered or (when ``missing``) left out."""
+    """A valid assessment as a dict: every question answered or (when ``missing``) left out, never all of them.
+
+    A record that answers no question is refused at every door (:data:`profilefit.core.schema.NO_ANSWERS`), so
+    when every question was drawn unanswered one statement is answered.
+    """
     record: dict[str, Any] = {"candidate_id": draw(candidate_ids())}
     for item_id in instrument.item_ids:
         value = draw(answers(instrument, missing=missing))
@@ -55,6 +59,9 @@ def assessments(draw: st.DrawFn, instrument: Instrument, *, missing: bool = True
         value = draw(answers(instrument, missing=missing))
         if value is not None:
             record[check.id] = value
+    if len(record) == 1 and (questions := [*instrument.item_ids, *instrument.check_ids]):
+        # A record that answers nothing is refused at every door (core.schema.NO_ANSWERS): answer one statement.
+        record[draw(st.sampled_from(questions))] = draw(answers(instrument, missing=False))
     if draw(st.booleans()):
         record["completion_seconds"] = draw(st.floats(0, 86_400, allow_nan=False))
     return record

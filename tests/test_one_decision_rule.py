@@ -286,7 +286,9 @@ BAD_VALUES = [
     ("tc1", '"４"', ANSWER_REASON),
 ]
 #: A problem as the CLI prints it: ``FILE: field FIELD: value VALUE: REASON`` (every reason here starts so).
-_PRINTED = re.compile(r"^.*?field (?P<field>\S+): value .*?: (?P<reason>(?:allowed|not valid JSON): .*)$")
+_PRINTED = re.compile(
+    r"^.*?field (?P<field>\S+): value .*?: (?P<reason>(?:allowed|not valid JSON): .*|the record holds no answers .*)$"
+)
 NOT_FINITE = (
     "not valid JSON: a number is NaN, Infinity or too large to read (leave the field out, or write null, "
     "when there is no value)"
@@ -348,6 +350,19 @@ def test_an_id_with_a_text_direction_control_is_refused_at_every_door(screener, 
     text = f'{{"candidate_id": "cand{control}gnp.exe", "tc3": 3}}'
     doors = _every_door(screener, http, tmp_path, capsys, text)
     assert {door: problems for door, problems in doors.items() if problems != [("candidate_id", ID_ALLOWED)]} == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"candidate_id": "empty-1"}', '{"candidate_id": "Totaal", "completion_seconds": 12, "tc1": null, "sj1": ""}'],
+    ids=["id only", "time and empty answers"],
+)
+def test_a_record_answering_nothing_is_refused_at_every_door(screener, http, tmp_path, capsys, text):
+    """The trial: score-one on {"candidate_id": "empty-1"} gave a fit score and a profile from no answer at all."""
+    from profilefit.core.schema import NO_ANSWERS
+
+    doors = _every_door(screener, http, tmp_path, capsys, text)
+    assert {door: problems for door, problems in doors.items() if problems != [("(assessment)", NO_ANSWERS)]} == {}
 
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity", "1e400", "-1E999"])

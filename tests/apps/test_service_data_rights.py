@@ -132,7 +132,9 @@ def test_erasure_removes_the_candidates_decision_log_lines(tmp_path):
         for candidate in ("erase-me", "keep-me"):
             link = http.post("/v1/invitations", json={"candidate_id": candidate}, headers=support.AUTH).json()
             support.fill_in(http, link["test_url"], answers_for(service.instrument))
-        http.post("/v1/score", json={"candidate_id": "erase-me"}, headers=support.AUTH)  # scored by the API too
+        http.post(
+            "/v1/score", json={"candidate_id": "erase-me", "sj1": "b"}, headers=support.AUTH
+        )  # scored by the API too
         log = DecisionLog(log_path, key=service.decision_log._secret())
         assert len(log.records("erase-me")) == 2 and len(log.records("keep-me")) == 1
         erased = http.delete("/v1/candidates/erase-me", headers=support.AUTH).json()
@@ -309,7 +311,7 @@ def test_database_and_decision_log_are_created_owner_only(tmp_path):
         )
         with TestClient(create_app(settings, artifact=support.artifact())) as http:
             http.post("/v1/invitations", json={"candidate_id": "m-1"}, headers=support.AUTH)
-            http.post("/v1/score", json={"candidate_id": "m-1"}, headers=support.AUTH)
+            http.post("/v1/score", json={"candidate_id": "m-1", "sj1": "b"}, headers=support.AUTH)
             assert mode(folder) == 0o700
             files = list(folder.glob("service.db*"))
             assert {path.name for path in files} >= {"service.db", "service.db-wal"}

@@ -160,7 +160,8 @@ def test_a_request_without_an_accepted_key_is_401_whatever_its_body(unlocked, ro
 )
 def test_a_query_parameter_given_twice_is_refused_naming_it(http, method, path, headers, name):
     """Rule: never read as one of its values (FastAPI would take the last)."""
-    body = {"candidate_id": "c1"} if "batch" not in path else {"assessments": [{"candidate_id": "c1"}]}
+    sent = {"candidate_id": "c1", "sj1": "b"}
+    body = sent if "batch" not in path else {"assessments": [sent]}
     response = http.request(method, path, headers=headers, json=body if method == "POST" else None)
     assert response.status_code == 422, response.text
     [error] = response.json()["errors"]
@@ -185,14 +186,14 @@ def test_the_openapi_document_lists_the_body_statuses_on_each_route_with_a_body(
 
 
 def test_a_batch_leaves_a_repeated_key_inside_one_assessment_to_that_assessment(http):
-    text = '{"assessments": [{"candidate_id": "c1"}, {"candidate_id": "c2", "candidate_id": "c3"}]}'
+    text = '{"assessments": [{"candidate_id": "c1", "sj1": "b"}, {"candidate_id": "c2", "candidate_id": "c3"}]}'
     response = post(http, "/v1/score/batch", support.AUTH, text)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["summary"]["received"] == 2
     assert body["summary"]["rejected"] == 1 and [problem["index"] for problem in body["problems"]] == [1]
     assert "appears more than once" in body["problems"][0]["reason"], body["problems"]
-    surrogate = '{"assessments": [{"candidate_id": "x\\ud800"}, {"candidate_id": "z"}]}'
+    surrogate = '{"assessments": [{"candidate_id": "x\\ud800"}, {"candidate_id": "z", "sj1": "b"}]}'
     one_bad = post(http, "/v1/score/batch", support.AUTH, surrogate)
     assert one_bad.status_code == 200 and one_bad.json()["summary"]["received"] == 2, one_bad.text
     assert [problem["index"] for problem in one_bad.json()["problems"]] == [0]

@@ -85,7 +85,7 @@ def _same(fast: TestClient, slow: TestClient, **request: Any) -> Any:
         ({**support.AUTH, **JSON_TYPE}, b'{"candidate_id": "c1", "no_such_question": 3}', None),
         ({**support.AUTH, "Content-Type": "application/vnd.ats+json"}, b'{"candidate_id": 12}', {"role": "none"}),
         ({**support.AUTH, **JSON_TYPE}, b" " * (MAX_BODY_BYTES + 1), None),
-        ({**support.AUTH, **JSON_TYPE, "Origin": "https://ats.example"}, b'{"candidate_id": "c1"}', None),
+        ({**support.AUTH, **JSON_TYPE, "Origin": "https://ats.example"}, b'{"candidate_id": "c1", "sj1": "b"}', None),
     ],
 )
 def test_errors_and_edge_cases_are_those_of_fastapis_handler(apps, headers, content, params):
@@ -94,7 +94,7 @@ def test_errors_and_edge_cases_are_those_of_fastapis_handler(apps, headers, cont
 
 def test_a_role_given_twice_is_refused_alike_by_both_paths(apps):
     """Not read as the last one (FastAPI's reading): 422 naming the parameter, whichever comes first."""
-    body = json.dumps({"candidate_id": "c1", "completion_seconds": 600}).encode()
+    body = json.dumps({"candidate_id": "c1", "sj1": "b", "completion_seconds": 600}).encode()
     headers = {**support.AUTH, **JSON_TYPE}
     for params in ([("role", "no-such-role"), ("role", "transactional")], [("role", "transactional")] * 2):
         response = _same(*apps, headers=headers, content=body, params=params)
@@ -115,7 +115,7 @@ def test_property_score_bytes_are_the_screeners_json(apps, assessment):
 
 def test_the_access_log_names_the_route_either_way(apps, caplog):
     """The access log line of a request served directly names its route, as the router's would."""
-    body = json.dumps({"candidate_id": "c1", "completion_seconds": 600}).encode()
+    body = json.dumps({"candidate_id": "c1", "sj1": "b", "completion_seconds": 600}).encode()
     for origin in ({}, {"Origin": "https://ats.example"}):  # served by the Gate; by FastAPI's router
         caplog.clear()
         with caplog.at_level("INFO", logger="profilefit.service.access"):

@@ -56,7 +56,9 @@ def test_serve_with_only_an_api_key_scores_and_serves_the_page(tmp_path, capsys)
                 assert server.poll() is None and time.monotonic() < deadline, "server did not start"
                 time.sleep(0.2)
         headers = {"Authorization": "Bearer serve-test-key-0123456789", "Content-Type": "application/json"}
-        score = urllib.request.Request(base + "/v1/score", json.dumps({"candidate_id": "c1"}).encode(), headers)
+        score = urllib.request.Request(
+            base + "/v1/score", json.dumps({"candidate_id": "c1", "sj1": "b"}).encode(), headers
+        )
         with urllib.request.urlopen(score, timeout=10) as response:
             assert json.load(response)["candidate_id"] == "c1"
         invite = urllib.request.Request(base + "/v1/invitations", json.dumps({"candidate_id": "c2"}).encode(), headers)

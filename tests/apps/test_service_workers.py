@@ -80,7 +80,7 @@ def test_two_workers_share_the_port_take_even_shares_and_every_score_is_logged(t
         assert listening_sockets(port) == 1  # one socket, shared
 
         def score(number: int) -> str:
-            body = json.dumps({"candidate_id": f"w{number}"}).encode()
+            body = json.dumps({"candidate_id": f"w{number}", "sj1": "b"}).encode()
             request = urllib.request.Request(base + "/v1/score", body, headers)
             with urllib.request.urlopen(request, timeout=30) as response:
                 return str(json.load(response)["candidate_id"])

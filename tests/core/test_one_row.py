@@ -84,6 +84,8 @@ def careless(draw: st.DrawFn, instrument: Instrument) -> dict[str, Any]:
             record[item.id] = low if k % 2 else high
         elif pattern == "blank" and draw(st.booleans()):
             record.pop(item.id, None)
+    if set(record) == {"candidate_id"}:  # blanked whole: refused at every door (test_a_record_answering_nothing...)
+        record[instrument.items[0].id] = constant
     if draw(st.booleans()):  # too fast, or a plausible time
         record["completion_seconds"] = draw(st.sampled_from([30.0, 299.5, 720.0, 1e4]))
     return record
@@ -177,6 +179,8 @@ def careless_2(draw: st.DrawFn, instrument: Instrument, role: str | None) -> dic
             record.pop(block_id, None)
         else:
             record[block_id] = answer
+    if set(record) == {"candidate_id"}:  # blanked whole: refused at every door (test_a_record_answering_nothing...)
+        record[instrument.block_ids[0]] = constant
     if draw(st.booleans()):  # too fast, or a plausible time
         record["completion_seconds"] = draw(st.sampled_from([30.0, 299.5, 900.0, 1e4]))
     return record

@@ -177,7 +177,7 @@ def test_a_workbook_read_into_arrow_columns_validates_as_read_row_by_row(tmp_pat
 
 def test_a_plain_workbook_is_read_into_arrow_columns(tmp_path):
     path = tmp_path / "export.xlsx"
-    _write_workbook(path, ["candidate_id", "tc1", "sj1"], [["a", 3.0, "b"], [None, None, None], ["b", None, None]])
+    _write_workbook(path, ["candidate_id", "tc1", "sj1"], [["a", 3.0, "b"], [None, None, None], ["b", None, "c"]])
     with mock.patch.object(excel_reader, "_xlsx_chunks", side_effect=AssertionError("read row by row")):
         total, notes, outcomes = _read(path, 10)
     assert total == 3 and notes == () and [outcome[0] for outcome in outcomes] == [["a", "b"]]

@@ -51,11 +51,38 @@ def test_a_cp1252_export_is_read_with_its_encoding_and_its_rows_rejected_without
     path = tmp_path / "excel.csv"
     path.write_bytes(TEXT.encode("cp1252"))
     assert _ids(score_batch(screener, path, encoding="cp1252")) == ["Åse-1", "c2"]
-    without = score_batch(screener, path)
+    with pytest.warns(InputWarning, match=r"1 row\(s\) are not UTF-8 text .* --encoding cp1252"):
+        without = score_batch(screener, path)
     assert _ids(without) == ["c2"]
     assert "line 2 is not valid UTF-8 text (byte 0xC5" in without.rejects["reason"][0]
     assert "--encoding" in without.rejects["reason"][0]
     assert main(["score", str(path), "-o", str(tmp_path / "r.csv"), "--encoding", "cp1252"]) == 0
+
+
+def test_rows_that_are_not_utf8_are_rejected_each_and_one_note_names_the_encoding(tmp_path, capsys):
+    """A trial: a cp1252 export scored without --encoding gave one reject per row and no word about the file."""
+    path = tmp_path / "excel.csv"
+    text = "candidate_id;tc1\r\nJosé-1;4\r\nBjörk;5\r\nplain;3\r\nZoë;2\r\n"
+    path.write_bytes(text.encode("cp1252"))
+    assert main(["score", str(path), "-o", str(tmp_path / "r.csv"), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    [note] = [line for line in err.splitlines() if "not UTF-8" in line]
+    assert note == (
+        f"profilefit score: note: {path}: 3 row(s) are not UTF-8 text (the first at line 2) and were rejected; "
+        "their bytes read as cp1252 (Windows Western European): score it again with --encoding cp1252"
+    )
+    with (tmp_path / "r.rejects.csv").open(encoding="utf-8", newline="") as stream:
+        rejects = list(csv.DictReader(stream))
+    assert [(r["row"], r["field"]) for r in rejects] == [("1", "(line)"), ("2", "(line)"), ("4", "(line)")]
+    assert "line 5 is not valid UTF-8 text (byte 0xEB" in rejects[2]["reason"]
+    # Bytes that are no cp1252 text (0x81 is no character there) get no guess, only the option to give.
+    path.write_bytes(b"candidate_id;tc1\r\nX\x81;4\r\nplain;3\r\n")
+    assert main(["score", str(path), "-o", str(tmp_path / "r2.csv"), "--no-progress"]) == 1
+    [note] = [line for line in capsys.readouterr().err.splitlines() if "not UTF-8" in line]
+    assert note.endswith(
+        "1 row(s) are not UTF-8 text (the first at line 2) and were rejected; if the file is in "
+        "another encoding, score it again with --encoding ENCODING"
+    )
 
 
 @pytest.mark.parametrize("mark", [b"", b"\xef\xbb\xbf"])
@@ -93,7 +120,7 @@ def test_a_decode_error_in_a_named_encoding_gives_file_line_and_byte_offset(scre
         ("export.csv.gz", TEXT),
         (
             "export.jsonl.gz",
-            '{"candidate_id": "Åse-1", "tc1": 4, "completion_seconds": 525.8}\n{"candidate_id": "c2"}\n',
+            '{"candidate_id": "Åse-1", "tc1": 4, "completion_seconds": 525.8}\n{"candidate_id": "c2", "sj1": "b"}\n',
         ),
         ("export.tsv", TEXT.replace(";", "\t")),
     ],
@@ -107,7 +134,8 @@ def test_gzip_and_tab_separated_exports(screener, tmp_path, name, content):
 
 
 @pytest.mark.parametrize(
-    "content", [TEXT.encode("utf-8"), b'{"candidate_id": "\xc3\x85se-1", "tc1": 4}\n{"candidate_id": "c2"}\n']
+    "content",
+    [TEXT.encode("utf-8"), b'{"candidate_id": "\xc3\x85se-1", "tc1": 4}\n{"candidate_id": "c2", "sj1": "b"}\n'],
 )
 def test_dash_reads_standard_input(tmp_path, monkeypatch, capsys, content):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(content)))

@@ -25,7 +25,7 @@ from profilefit.data.batch import (
 )
 from profilefit.data.datasets import export_csv
 from profilefit.data.simulate import simulate
-from profilefit.exceptions import ColumnError
+from profilefit.exceptions import ColumnError, InputWarning
 
 pd = pytest.importorskip("pandas")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -153,7 +153,7 @@ def test_every_row_is_scored_or_rejected_and_duplicates_keep_the_first_valid_row
         "b;9;a\n"  # 2 rejected: out of range
         "b;5;b\n"  # 3 scored: the earlier b was invalid, so this is the first valid b
         "a;3;c\n"  # 4 duplicate of row 1
-        "c;;\n"  # 5 scored
+        "c;;b\n"  # 5 scored: tc1 unanswered
         ";4;a\n"  # 6 rejected: no id
         "c;2;d\n"  # 7 duplicate of row 5 (another chunk)
         "a;1;a\n",  # 8 duplicate of row 1
@@ -325,7 +325,8 @@ def test_a_failed_run_leaves_no_results_file(screener, tmp_path):
 def test_a_line_that_is_not_utf8_is_a_reject_of_that_row_not_of_the_file(screener, tmp_path):
     path = tmp_path / "broken.csv"
     path.write_bytes(b"candidate_id;tc1\n" + b"".join(b"c%d;4\n" % k for k in range(10)) + b"c\xff;4\nc99;5\n")
-    summary = score_file(path, tmp_path / "results.csv", screener=screener, chunk_size=3)
+    with pytest.warns(InputWarning, match=r"1 row\(s\) are not UTF-8 text \(the first at line 12\)"):
+        summary = score_file(path, tmp_path / "results.csv", screener=screener, chunk_size=3)
     assert (summary.rows_read, summary.rows_scored) == (12, 11)
     rejects = (tmp_path / "results.rejects.csv").read_text(encoding="utf-8").splitlines()
     assert rejects[1].startswith(

@@ -359,7 +359,9 @@ def test_a_trailing_delimiter_column_is_harmless_until_it_holds_a_value(tmp_path
 
 def test_json_lines_bad_lines_are_rejected_not_fatal(tmp_path):
     path = tmp_path / "bad.jsonl"
-    path.write_text('{"candidate_id": "c1", "tc1": 4}\n\n[1, 2]\n{not json\n{"candidate_id": "c2"}\n', encoding="utf-8")
+    path.write_text(
+        '{"candidate_id": "c1", "tc1": 4}\n\n[1, 2]\n{not json\n{"candidate_id": "c2", "sj1": "b"}\n', encoding="utf-8"
+    )
     actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=2)
     assert actual.candidate_ids.tolist() == ["c1", "c2"]
     assert [(r["row"], r["field"]) for r in rejects] == [(2, "(line)"), (3, "(line)")]
@@ -374,6 +376,7 @@ def test_table_rules_floats_with_gaps_and_numeric_ids(instrument):
             "tc1": [4.0, np.nan, 4.5, 7.0],
             "sj1": ["a", None, "B", "a"],
             "completion_seconds": [600.0, np.nan, 1.5, 10.0],
+            "tc3": [5, 5, 5, 5],  # 102 answers something besides its gaps (a row answering nothing is refused)
         }
     )
     actual, rejects = _validate_all(frame, instrument, chunk_size=3)
@@ -502,7 +505,7 @@ def test_property_an_id_the_fast_paths_accept_the_schema_accepts_as_it_is(text):
 
     model = assessment_model()
     try:
-        accepted = model.model_validate({"candidate_id": text}).candidate_id == text
+        accepted = model.model_validate({"candidate_id": text, "tc1": 4}).candidate_id == text
     except ValidationError:
         accepted = False
     fast = _cells._safe_id(text)
@@ -535,3 +538,72 @@ def test_renamed_statement_columns_are_named_with_the_field_they_mean(tmp_path, 
         return
     with pytest.raises(ColumnError, match=r"no column answers the statements .* \(did you mean 'b01'\?\)"):
         open_source(path, instrument)
+
+
+@settings(deadline=None)
+@given(
+    columns=export_columns(INSTRUMENT),
+    data=st.data(),
+    chunk_size=st.integers(1, 5),
+)
+def test_property_every_row_is_scored_or_rejected_and_a_row_answering_nothing_is_rejected(columns, data, chunk_size):
+    """Nothing is dropped silently: each row is in the results or the rejects, never both, never neither.
+
+    Some rows are blanked in every answer (a spreadsheet's total row): those are rejects naming the row.
+    """
+    from profilefit.core.schema import NO_ANSWERS
+
+    rows = data.draw(export_rows(INSTRUMENT, columns=columns))
+    answer_columns = [k for k, name in enumerate(columns) if name not in ("candidate_id", "completion_seconds")]
+    blanked = set()
+    for number, row in enumerate(rows, start=1):
+        if data.draw(st.booleans()):
+            for k in answer_columns:
+                row[k] = data.draw(st.sampled_from(["", " "]))
+            blanked.add(number)
+    with tempfile.TemporaryDirectory() as directory:
+        path = _write_csv(directory, columns, rows, delimiter=";", bom=False, crlf=False)
+        chunks = [
+            validate_chunk(INSTRUMENT, raw) for raw in open_source(path, INSTRUMENT, chunk_size=chunk_size).chunks
+        ]
+    scored = [int(row) for chunk in chunks for row in chunk.rows]
+    rejected = {record["row"] for chunk in chunks for record in chunk.rejects}
+    assert sorted(scored + sorted(rejected)) == list(range(1, len(rows) + 1))
+    assert blanked <= rejected
+    no_answers = {r["row"] for chunk in chunks for r in chunk.rejects if r["reason"] == NO_ANSWERS}
+    for record in (r for chunk in chunks for r in chunk.rejects if r["reason"] == NO_ANSWERS):
+        assert record["field"] == "(assessment)" and record["value"] is None
+    # A blanked row with a sound id and time has that one problem; any other row that answers nothing has it too.
+    assert no_answers <= blanked | {
+        n for n, row in enumerate(rows, start=1) if not any(row[k].strip() for k in answer_columns)
+    }
+
+
+def test_a_total_row_with_every_answer_empty_is_a_reject_naming_the_row(tmp_path, capsys):
+    """The trial: a spreadsheet's "Totaal" row (every answer empty) got a fit score of 8.4 and reached the shortlist."""
+    from profilefit.apps.cli import main
+    from profilefit.core.schema import NO_ANSWERS
+
+    export = tmp_path / "export.csv"
+    export.write_text("candidate_id;tc1;tc3\ncand-1;4;5\nTotaal;;\n", encoding="utf-8")
+    assert main(["score", str(export), "-o", str(tmp_path / "results.csv"), "--no-progress"]) == 1
+    results = (tmp_path / "results.csv").read_text(encoding="utf-8")
+    assert "cand-1" in results and "Totaal" not in results
+    rejects = list(csv.DictReader(io.StringIO((tmp_path / "results.rejects.csv").read_text(encoding="utf-8"))))
+    assert rejects == [
+        {"row": "2", "candidate_id": "Totaal", "field": "(assessment)", "value": "", "reason": NO_ANSWERS}
+    ]
+    assert "2 rows read: 1 scored, 1 rejected" in capsys.readouterr().out
+
+
+def test_a_rejected_value_is_echoed_as_the_export_writes_it(tmp_path):
+    """A trial: a rejected decimal-comma time `-12,0` was echoed `-12.0`, which the export does not hold."""
+    path = tmp_path / "export.csv"
+    path.write_text("candidate_id;tc1;completion_seconds\nc1;4.0;-12,0\nc2;9;1e400\nc3;4;600,5\n", encoding="utf-8")
+    actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=2)
+    assert actual.candidate_ids.tolist() == ["c3"]
+    assert [(r["row"], r["field"], r["value"]) for r in rejects] == [
+        (1, "completion_seconds", "-12,0"),
+        (2, "completion_seconds", "1e400"),
+        (2, "tc1", 9),  # written as it reads: the number the schema checked
+    ]

@@ -76,7 +76,8 @@ def test_a_label_that_is_not_a_built_in_profile_is_warned_about_with_what_it_cos
     data = _labelled(tmp_path / "labels.csv", {"controller": ["Controller"] * 40, "empathizer": ["Empathiser"] * 40})
     report = train_on_labels(data, tmp_path / "out", folds=3)
     [warning] = [w for w in report.warnings if "not among the built-in profiles" in w]
-    assert "'empathiser' 40" in warning and "no fit score unless you score with --role FILE" in warning
+    assert "'empathiser' 40 (did you mean 'empathizer'?)" in warning
+    assert "no fit score unless you score with --role FILE" in warning
     # Scoring with it says which class stands in the way, not that the instrument has no role.
     import contextlib
     import io
@@ -233,3 +234,20 @@ def test_train_refuses_an_out_that_is_a_file(tmp_path: Path, capsys: pytest.Capt
     existing.write_text("keep me", encoding="utf-8")
     assert main(["train", "--out", str(existing)]) == EXIT_USAGE
     assert "is a file" in capsys.readouterr().err and existing.read_text(encoding="utf-8") == "keep me"
+
+
+def test_the_confusion_matrix_names_each_column_in_full(tmp_path: Path) -> None:
+    """A trial: the header cut names to 6 characters, and 'empathiser' and 'empathizer' both read 'empath'."""
+    from profilefit.core.classifier._evaluate import format_metrics
+
+    spec = {"controller": ["controller"] * 40, "empathizer": ["empathizer"] * 40, "hard_worker": ["empathiser"] * 40}
+    data = _labelled(tmp_path / "labels.csv", spec)
+    report = train_on_labels(data, tmp_path / "out", folds=3)
+    text = format_metrics(report.metrics)
+    lines = text.splitlines()
+    start = lines.index("confusion matrix (rows: true profile, columns: predicted)")
+    header, *rows = lines[start + 1 : start + 5]
+    labels = header.split()
+    assert sorted(labels) == ["controller", "empathiser", "empathizer"]
+    for label, row in zip(labels, rows, strict=True):
+        assert row.split()[0] == label and len(row) == len(header)  # counts under their column's name

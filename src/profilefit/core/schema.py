@@ -106,6 +106,12 @@ BLOCK_DESCRIPTION = (
     "candidate, then the one marked least like them (ac = a most, c least)"
 )
 
+#: The reason every door gives for a record that answers no question: there is nothing to score.
+NO_ANSWERS = (
+    "the record holds no answers (no statement, block, scenario or check is answered), so there is nothing "
+    "to score; a spreadsheet's total or blank row?"
+)
+
 #: The reason every door gives for an input that is not one assessment at all.
 NOT_A_MAPPING = "an assessment must be a mapping of field names to answers (a dict), JSON text, or an Assessment"
 
@@ -121,6 +127,15 @@ def demographic_message(field: str) -> str:
     )
 
 
+def _one_answer_required(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Add to an assessment's JSON Schema that at least one question is answered (given and not null)."""
+    instrument: Instrument | None = getattr(model, "instrument", None)
+    if instrument is None:  # AssessmentBase itself, which has no questions
+        return
+    questions = (*instrument.item_ids, *instrument.block_ids, *instrument.scenario_ids, *instrument.check_ids)
+    schema["anyOf"] = [{"required": [q], "properties": {q: {"not": {"type": "null"}}}} for q in questions]
+
+
 class AssessmentBase(BaseModel):
     """Common configuration and fields of every generated assessment model."""
 
@@ -129,7 +144,9 @@ class AssessmentBase(BaseModel):
     # this model's own model_validate included, decides a row alike.
     # frozen: an assessment is a record of what was answered; it never changes.
     # extra="forbid": a misspelt item id surfaces as an error instead of a silent gap.
-    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+    # json_schema_extra: the published schema says what _refuse_no_answers does, so a client generating
+    # "valid" bodies from it never sends a record every door refuses.
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid", json_schema_extra=_one_answer_required)
 
     instrument: ClassVar[Instrument]
 
@@ -190,6 +207,16 @@ class AssessmentBase(BaseModel):
         except RepeatedFieldError as error:
             raise _row_error(cls, "repeated_field", str(error), error.field, error.field) from None
         return handler(row)
+
+    # Defined last, so it runs outermost: only a row without any other problem is refused for answering nothing
+    # (a row holding only a demographic key gets that key's problem alone).
+    @model_validator(mode="after")
+    def _refuse_no_answers(self) -> Self:
+        # A record answering nothing (a spreadsheet's "Total" row, {"candidate_id": "x"}) would get a fit
+        # score and a profile from the missing-answer rule alone; every door refuses it here.
+        if not self.answers():
+            raise PydanticCustomError("no_answers", NO_ANSWERS)
+        return self
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:
@@ -338,7 +365,9 @@ def _builtin_named_by(error: ValidationError) -> Instrument:
     return forced_choice if named & set(forced_choice.block_ids) else load_instrument()
 
 
-def describe_errors(error: ValidationError, instrument: Instrument | None = None) -> list[Problem]:
+def describe_errors(
+    error: ValidationError, instrument: Instrument | None = None, *, row: Mapping[Any, Any] | None = None
+) -> list[Problem]:
     """Turn a pydantic error into plain records: field, value and what was allowed.
 
     Parameters
@@ -348,6 +377,10 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
         The instrument the assessment was checked against: it lets the reason state the response range and
         recognise block fields. By default the built-in instrument whose questions the error names
         (``customer-contact-2.0`` when it names one of its blocks), else the shipped default.
+    row : mapping, optional
+        The row as it was given. A value the rule read from text in another spelling (``-12,0`` read as
+        ``-12.0``, ``1e400`` as ``inf``) is then echoed as the row writes it, so that the cell can be found;
+        a value that reads as written (``9``, a number in a table or JSON) is echoed as the schema checked it.
 
     Returns
     -------
@@ -366,6 +399,9 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
         kind = problem["type"]
         if kind == "demographic_field":
             records.append({"field": context["field"], "value": echo(problem["input"]), "reason": problem["msg"]})
+            continue
+        if kind == "no_answers":  # the record as a whole; its cells are not echoed
+            records.append({"field": location, "value": None, "reason": problem["msg"]})
             continue
         if kind in ("json_object", "repeated_field"):  # a key twice names its field, whatever its kind
             records.append({"field": location, "value": echo(problem.get("input")), "reason": problem["msg"]})
@@ -397,14 +433,27 @@ def describe_errors(error: ValidationError, instrument: Instrument | None = None
             reason = str(context.get("error", problem["msg"]))
         else:
             reason = problem["msg"]
-        records.append({"field": location, "value": echo(problem.get("input")), "reason": reason})
+        records.append(
+            {"field": location, "value": echo(_as_written(problem.get("input"), location, row)), "reason": reason}
+        )
     return records
+
+
+def _as_written(value: Any, field: str, row: Mapping[Any, Any] | None) -> Any:
+    """``value`` as ``row`` writes it in ``field``, when that is text the rule read as another spelling."""
+    if row is None or value is None or isinstance(value, str):
+        return value
+    written = next((cell for key, cell in row.items() if isinstance(key, str) and key.strip() == field), None)
+    if not isinstance(written, str) or str(value) == written.strip():
+        return value
+    return written
 
 
 __all__ = [
     "BLOCK_ALLOWED",
     "DEMOGRAPHIC_FIELDS",
     "NOT_A_MAPPING",
+    "NO_ANSWERS",
     "SCHEMA_VERSION",
     "AssessmentBase",
     "Problem",

@@ -386,7 +386,8 @@ def version_note(command: str, name: str, text: str) -> str | None:
     """The note for an assessment whose answers cannot tell its version (no statement and no block answered).
 
     Such an assessment is scored with the model given, by default 1.2's, where the service scores it with its
-    current version (2.0): the note says so, as the two doors differ here.
+    current version (2.0): the note says so, as the two doors differ here. An assessment that answers no
+    question at all gets no note: every door refuses it (:data:`profilefit.core.schema.NO_ANSWERS`).
     """
     if _answered_questions(text) != "neither":
         return None
@@ -400,14 +401,24 @@ def version_note(command: str, name: str, text: str) -> str | None:
 def _answered_questions(text: str) -> str | None:
     """``"blocks"``, ``"items"``, ``"both"`` or ``"neither"``: which questions an assessment's JSON answers.
 
-    ``None`` for text that is not one JSON object (the screener names why).
+    ``None`` for text that is not one JSON object, and for one that answers no question (the screener names why).
     """
+    from profilefit.core.instrument import load_instrument
     from profilefit.core.rows import answered_keys, load_json_object
     from profilefit.exceptions import JsonRowError
 
     try:
-        blocks, items = questions_named(answered_keys(load_json_object(text).items()))
+        answered = answered_keys(load_json_object(text).items())
     except JsonRowError:
+        return None
+    blocks, items = questions_named(answered)
+    shared = load_instrument()  # scenarios and checks: the versions share them
+    if not (
+        blocks
+        or items
+        or {str(key).strip().casefold() for key in answered}
+        & {question.casefold() for question in (*shared.scenario_ids, *shared.check_ids)}
+    ):
         return None
     return {(True, False): "blocks", (False, True): "items", (True, True): "both"}.get(
         (bool(blocks), bool(items)), "neither"

@@ -136,8 +136,10 @@ def format_metrics(metrics: dict[str, Any]) -> str:
     )
     matrix = metrics["confusion_matrix"]
     width = max(len(label) for label in matrix["labels"]) + 1
+    # Columns as wide as the longest name: names cut short can read alike ('empathiser', 'empathizer').
+    column = max(8, width + 1)
     lines.append("confusion matrix (rows: true profile, columns: predicted)")
-    lines.append(" " * width + "".join(f"{label[:6]:>8}" for label in matrix["labels"]))
+    lines.append(" " * width + "".join(f"{label:>{column}}" for label in matrix["labels"]))
     for label, row in zip(matrix["labels"], matrix["counts"], strict=True):
-        lines.append(f"{label:<{width}}" + "".join(f"{count:>8}" for count in row))
+        lines.append(f"{label:<{width}}" + "".join(f"{count:>{column}}" for count in row))
     return "\n".join(lines)

@@ -310,16 +310,19 @@ def _open_csv(path: Path, instrument: Instrument, chunk_size: int, columns: _Col
     if skip and columns.header_row is None:
         notes.insert(0, f"{name}: the header is on line {skip + 1}; the line(s) above it were not read")
 
-    def spanning() -> list[str]:
-        if not layout.spans:
-            return []
-        return [
-            f"{name}: {len(layout.spans):,} row(s) hold a cell over several lines (the first at line "
-            f"{layout.spans[0]:,}); they were read as written, but if a quote was left open there, the lines after "
-            "it are that cell's text: check those rows"
-        ]
+    def late_notes() -> list[str]:
+        found = []
+        if layout.spans:
+            found.append(
+                f"{name}: {len(layout.spans):,} row(s) hold a cell over several lines (the first at line "
+                f"{layout.spans[0]:,}); they were read as written, but if a quote was left open there, the lines "
+                "after it are that cell's text: check those rows"
+            )
+        if layout.undecoded.rows:
+            found.append(layout.undecoded.note(name))
+        return found
 
-    return Source(name, chunks, notes=tuple(notes), late_notes=spanning)
+    return Source(name, chunks, notes=tuple(notes), late_notes=late_notes)
 
 
 def _header_line(sample: str, instrument: Instrument, columns: _Columns, name: str) -> int:
@@ -341,6 +344,42 @@ def _header_line(sample: str, instrument: Instrument, columns: _Columns, name: s
     return 0
 
 
+@dataclass
+class _Undecoded:
+    """The rows of a text file that are not UTF-8: each is a reject of its own, and one note tells the encoding."""
+
+    rows: int = 0
+    first_line: int = 0
+    #: The bytes that were not UTF-8, from the first rows (at most _UNDECODED_SAMPLE): what the note's guess reads.
+    sample: bytearray = dataclasses.field(default_factory=bytearray)
+
+    def add(self, line: int, cells: list[str]) -> None:
+        """Count a row read on ``line`` that holds bytes that are not UTF-8 (as lone surrogates in ``cells``)."""
+        self.rows += 1
+        self.first_line = self.first_line or line
+        if len(self.sample) < _UNDECODED_SAMPLE:
+            for text in cells:
+                if not text.isascii():
+                    self.sample += bytes(ord(char) - 0xDC00 for char in text if "\udc80" <= char <= "\udcff")
+
+    def note(self, name: str) -> str:
+        """The one line that says how many rows were not UTF-8 and which ``--encoding`` their bytes suggest."""
+        text = (
+            f"{name}: {self.rows:,} row(s) are not UTF-8 text (the first at line {self.first_line:,}) and were rejected"
+        )
+        try:
+            self.sample.decode("cp1252")
+        except UnicodeDecodeError:  # no one-byte encoding is a safe guess: the user knows the file's
+            return f"{text}; if the file is in another encoding, score it again with --encoding ENCODING"
+        # Every byte is a cp1252 letter or sign (as Excel on Windows saves CSV); latin-1 would read them too,
+        # but turns cp1252's curly quotes, dashes and euro sign into control characters.
+        return f"{text}; their bytes read as cp1252 (Windows Western European): score it again with --encoding cp1252"
+
+
+#: Bytes of rows that are not UTF-8 kept for the note's guess of their encoding.
+_UNDECODED_SAMPLE = 4096
+
+
 @dataclass(frozen=True)
 class _CsvLayout:
     """Where a CSV file's header is and how its columns are read."""
@@ -353,6 +392,8 @@ class _CsvLayout:
     offset: int = 0  # the header's byte offset
     #: First lines of the rows read with a cell over several lines (and no quote left open): the note says so.
     spans: list[int] = dataclasses.field(default_factory=list)
+    #: The rows that are not UTF-8 text: the note says how many, and which --encoding their bytes suggest.
+    undecoded: _Undecoded = dataclasses.field(default_factory=_Undecoded)
 
 
 def _csv_chunks(path: Path, layout: _CsvLayout, chunk_size: int, block_size: int) -> Iterator[RawChunk]:
@@ -458,7 +499,9 @@ def _csv_module_chunks(path: Path, layout: _CsvLayout, chunk_size: int, *, skip:
         lines = _Lines(stream, layout.skip_lines)
         reader = csv.reader(lines, delimiter=layout.delimiter)
         next(reader, None)  # the header, already read
-        rows = _csv_records(reader, names, lines=lines, delimiter=layout.delimiter, spans=layout.spans)
+        rows = _csv_records(
+            reader, names, lines=lines, delimiter=layout.delimiter, spans=layout.spans, undecoded=layout.undecoded
+        )
         for _ in itertools.islice(rows, skip):
             pass
         row_number = skip + 1
@@ -480,7 +523,13 @@ def _csv_module_chunks(path: Path, layout: _CsvLayout, chunk_size: int, *, skip:
 
 
 def _csv_records(
-    reader: Any, names: list[str], *, lines: _Lines, delimiter: str, spans: list[int] | None = None
+    reader: Any,
+    names: list[str],
+    *,
+    lines: _Lines,
+    delimiter: str,
+    spans: list[int] | None = None,
+    undecoded: _Undecoded | None = None,
 ) -> Iterator[tuple[list[str], dict[str, Any] | None]]:
     """The rows of a ``csv.reader`` (blank lines skipped), each with the problem that makes it unreadable, if any.
 
@@ -528,6 +577,8 @@ def _csv_records(
                     "reason": f"line {line} is not valid UTF-8 text ({bad} in {where}); "
                     "if the file is not UTF-8, give its --encoding",
                 }
+                if undecoded is not None:
+                    undecoded.add(line, cells)
                 break
         yield cells, problem
 

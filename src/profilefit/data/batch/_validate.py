@@ -205,6 +205,13 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
                 matrix[:, position] = empty
     if not have_id:
         ok[:] = False  # the schema requires candidate_id
+    # A row that answers nothing (a spreadsheet's total row) is the schema's to refuse (NO_ANSWERS).
+    ok &= (
+        (codes != 0).any(axis=1)
+        | (choices != NO_CHOICE).any(axis=1)
+        | ~np.isnan(checks).all(axis=1)
+        | (blocks != NO_ANSWER).any(axis=1)
+    )
     for position in chunk.unreadable:
         ok[position] = False
 
@@ -295,7 +302,7 @@ def _reference(
                 accepted.append((position, validate_row(schema, raw).model_dump()))
                 continue
             except ValidationError as error:
-                problems = [dict(problem) for problem in describe_errors(error, instrument)]
+                problems = [dict(problem) for problem in describe_errors(error, instrument, row=raw)]
                 candidate_id = _readable_id(instrument, raw)
             except (AttributeError, TypeError, ValueError) as error:  # a key or a value coerce_row cannot read
                 problems = [{"field": "(row)", "value": None, "reason": f"cannot read this row: {error}"}]

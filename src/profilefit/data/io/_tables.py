@@ -107,7 +107,7 @@ def read_assessments(
         try:
             validated = validate_row(model, row)
         except ValidationError as error:
-            rejected += [{"row": row_number, **problem} for problem in describe_errors(error, instrument)]
+            rejected += [{"row": row_number, **problem} for problem in describe_errors(error, instrument, row=row)]
             continue
         records.append(validated.model_dump())
         labels.append(label)

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -154,8 +155,13 @@ def check_labels(labels: Sequence[str], *, source: str, folds: int) -> LabelChec
     ]
     own = [label for label in counts if label not in PROFILE_IDS]
     if own:
+        described = []
+        for label in own:
+            # A British spelling of a built-in profile ('empathiser') is the likeliest misspelling.
+            close = difflib.get_close_matches(label, PROFILE_IDS, n=1, cutoff=0.8)
+            described.append(f"{label!r} {counts[label]}" + (f" (did you mean {close[0]!r}?)" if close else ""))
         warnings.append(
-            f"{_count_list({label: counts[label] for label in own})}: not among the built-in profiles "
+            f"{', '.join(described)}: not among the built-in profiles "
             f"({', '.join(PROFILE_IDS)}). The built-in roles give fit only to a model whose classes all are, so "
             "this model's results have no fit score unless you score with --role FILE, a role that names these "
             "classes (docs/fit.md); if a label is a misspelt profile, correct it and train again"
