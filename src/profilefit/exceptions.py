@@ -67,7 +67,9 @@ class RepeatedFieldError(ProfilefitError, ValueError):
     """Two keys of one row name the same field once surrounding spaces are removed (``"tc1"`` and ``" tc1"``)."""
 
     def __init__(self, field: str) -> None:
-        super().__init__(f"field {field!r} appears more than once in this row (keys are compared without spaces or case)")
+        super().__init__(
+            f"field {field!r} appears more than once in this row (keys are compared without spaces or case)"
+        )
         self.field = field
 
 
