@@ -260,8 +260,9 @@ def test_formulas_are_neutralised_in_csv_text_cells_only(screener, tmp_path):
     assert ids == ["'=1+1", "'-12"]
     with rejects.open(encoding="utf-8", newline="") as stream:
         problems = [(row["candidate_id"], row["field"], row["value"]) for row in csv.DictReader(stream)]
-    # -5.0 is a number profilefit parsed, so it stays a number; "-3" and "x" are text the candidate typed.
-    assert problems == [("'@SUM(A1)", "completion_seconds", "-5.0"), ("'+47 99", "tc1", "x"), ("ok", "tc1", "'-3")]
+    # A rejected value is echoed as the export writes it ("-5", not the -5.0 it was read as), and text that a
+    # spreadsheet would read as a formula is neutralised, as "-3" is.
+    assert problems == [("'@SUM(A1)", "completion_seconds", "'-5"), ("'+47 99", "tc1", "x"), ("ok", "tc1", "'-3")]
     jsonl = tmp_path / "results.jsonl"
     score_file(path, jsonl, screener=screener)
     assert [json.loads(line)["candidate_id"] for line in jsonl.read_text(encoding="utf-8").splitlines()] == [
