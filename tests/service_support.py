@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import email
+import fcntl
+import hashlib
 import re
 import socket
+import tempfile
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -152,3 +157,23 @@ def send_test_body(test_id: str, email_address: str, callback: str | None = None
     if callback:
         candidate["url"] = callback
     return {"partner_test_id": test_id, "candidate": candidate}
+
+
+@contextlib.contextmanager
+def only_user_of(url: str) -> Iterator[None]:
+    """Hold the database at ``url`` alone while the block runs, when it is a shared server (PostgreSQL).
+
+    Tests on SQLite each have their own file. The PostgreSQL server CI starts is one database for every test
+    worker: two tests that invite and score on it at once see each other's rows (an export of one result
+    counted two). A lock file per database keeps them apart, across the workers' processes.
+    """
+    if url.startswith("sqlite"):
+        yield
+        return
+    name = hashlib.sha256(url.encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"profilefit-test-db-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -34,11 +34,18 @@ TABLES = {"invitations", "answers", "results", "erasures", "callbacks", "idempot
 
 
 def database_urls(tmp_path):
+    """The databases to test on, each yielded while this test holds it alone (a shared server's is locked).
+
+    A PostgreSQL server is used when one is given (docs/service.md says how CI can start one). It is one
+    database for every test worker: two tests that migrate, invite or score on it at once would see each
+    other's rows, so each holds it (:func:`tests.service_support.only_user_of`) until it has left it empty.
+    """
     urls = [f"sqlite:///{tmp_path / 'migrate.db'}"]
-    # A PostgreSQL server is used when one is given (docs/service.md says how CI can start one).
     if os.environ.get("PROFILEFIT_TEST_POSTGRES_URL"):
         urls.append(os.environ["PROFILEFIT_TEST_POSTGRES_URL"])
-    return urls
+    for url in urls:
+        with support.only_user_of(url):
+            yield url
 
 
 def test_migrations_upgrade_from_empty_match_the_models_and_downgrade(tmp_path):
