@@ -33,6 +33,7 @@ from profilefit.apps.cli._exit import EXIT_CALIBRATION_REFUSED
 from profilefit.core.instrument import BLOCK_ANSWERS
 from profilefit.core.scoring import block_answer_codes, load_parameters
 from profilefit.core.thurstonian import ThurstonianModel, ThurstonianParameters, simulate_answers
+from profilefit.core.validity import FC_PERSON_FIT
 from tests.forced_choice_support import forced_choice_instrument, simulated_rows, train_small_model
 
 _HAS_PARQUET = all(importlib.util.find_spec(name) is not None for name in ("pandas", "pyarrow"))
@@ -125,6 +126,12 @@ def test_calibration_recovers_the_generating_parameters(calibrated):
     assert np.abs(standardised_loadings(fitted) - standardised_loadings(truth)).max() <= 0.12
     assert np.abs(fitted.trait_correlation - truth.trait_correlation).max() <= 0.1
     assert np.all(np.sign(fitted.loading) == np.sign(truth.loading))
+    # The person-fit line is set for the calibrated parameters: near the line of the parameters that made the
+    # answers (the reference line; the shipped parameters give back 0.005 within about 0.001, and these are
+    # estimates from 3,000 people), and scoring with the file flags below it.
+    assert parameters.person_fit_line is not None
+    assert abs(parameters.person_fit_line - FC_PERSON_FIT) <= 0.006, parameters.person_fit_line
+    assert fitted.person_fit_line == parameters.person_fit_line
 
 
 @pytest.mark.slow
@@ -150,6 +157,8 @@ def test_calibration_reports_rejects_prints_a_summary_and_never_touches_its_inpu
         for label in ("RMSR", "loadings ", "in absolute value", "trait correlations", "largest change"):
             assert label in run["out"]
         assert "from the shipped parameters" in run["out"]
+        assert re.search(r"person-fit line +-?\d\.\d{4}: marks below it are flagged contradictory", run["out"])
+        assert "applicants simulated from these parameters, 1.8% answering as the parameters say" in run["out"]
         assert f"wrote {run['file']}" in run["err"] and "warning" not in run["err"]
 
 
@@ -315,6 +324,23 @@ def test_an_output_that_is_the_input_is_refused_before_anything_is_read(tmp_path
     assert code == 2
     assert "refusing to write" in err and "one of the input files" in err
     assert _fingerprint(export) == before
+
+
+@pytest.mark.parametrize("share", ["0", "0.5", "-0.1", "many"])
+def test_a_person_fit_false_alarm_share_out_of_range_is_refused_before_anything_is_read(tmp_path, capsys, share):
+    export = tmp_path / "few.jsonl"
+    _write_jsonl(_applicants(20, seed=5), export)
+    out = tmp_path / "p.json"
+    with pytest.raises(SystemExit) as stopped:
+        main(
+            [
+                *("calibrate", str(export), "--instrument", "customer-contact-2.0", "--out", str(out)),
+                *("--person-fit-false-alarm", share),
+            ]
+        )
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and "--person-fit-false-alarm" in err and "between 0 and 0.5" in err, err
+    assert not out.exists()
 
 
 def test_instrument_check_summarises_a_forced_choice_instrument():

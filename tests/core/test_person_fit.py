@@ -8,11 +8,15 @@ Rules held here:
 - a person gets the same float alone or in a batch, from ``score(..., person_fit=True)``, from
   ``fit_over_chance`` at those estimates and from the one-row path (``map_row_fit``);
 - the ``contradictory`` flag on 2.0 fires for few honest simulated applicants and for many people who mark
-  at random, and never without enough answered blocks.
+  at random, and never without enough answered blocks;
+- the line is the scoring parameters' own: ``person_fit_line`` sets it by simulating people from them (the
+  shipped parameters get back about the reference line, flatter ones a lower line that keeps the promised
+  false alarms), a parameters file keeps it, and batch and one row flag below it alike.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import replace
 
@@ -22,17 +26,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import norm
 
-from profilefit.core.instrument import load_instrument
+from profilefit.core.artifact import load_artifact, reference_model_path
+from profilefit.core.instrument import BLOCK_ANSWERS, load_instrument
 from profilefit.core.scoring import Responses, load_parameters, score_responses
+from profilefit.core.screening import Screener
 from profilefit.core.thurstonian import (
+    PERSON_FIT_FALSE_ALARM,
+    ThurstonianParameters,
     balanced_design,
     comparisons,
     example_model,
     fit_over_chance,
     map_row_fit,
+    person_fit_line,
     score,
     simulate_answers,
 )
+from profilefit.core.thurstonian._person_fit import random_marks
 from profilefit.core.validity import FC_PERSON_FIT, FC_PERSON_FIT_MIN_BLOCKS, FLAG_IDS, validity_flags
 from profilefit.data.simulate import simulate_forced_choice
 
@@ -228,3 +238,135 @@ def test_one_person_adds_the_comparisons_in_the_batch_order(monkeypatch):
     batch = fit_over_chance(MODEL, answers, estimate)
     alone = [fit_over_chance(MODEL, answers[k : k + 1], estimate[k : k + 1])[0] for k in range(5)]
     assert alone == batch.tolist()
+
+
+# --- The line, set for each set of parameters ------------------------------------------------------------------------
+
+
+def _flatter(model, factor):
+    """The same design with every loading multiplied by ``factor`` (uniquenesses kept): marks follow traits less."""
+    return type(model)(
+        model.design,
+        utility=model.utility,
+        loading=model.loading * factor,
+        uniqueness=model.uniqueness,
+        trait_correlation=model.trait_correlation,
+    )
+
+
+def test_the_line_set_for_the_shipped_parameters_is_about_the_reference_line():
+    """Rule: the simulation's rule gives back about the line the shipped parameters are flagged with.
+
+    PERSON_FIT_FALSE_ALARM is the share the reference line flags among people drawn from the shipped
+    parameters (1.77-1.82 % of 100,000 in three seeds); with 50,000 people the quantile moves by about 0.001.
+    """
+    found = person_fit_line(MODEL, n_people=50_000, seed=3)
+    assert abs(found.line - FC_PERSON_FIT) <= 0.002, found
+    assert abs(found.false_alarm - PERSON_FIT_FALSE_ALARM) <= 0.001, found
+    assert 0.30 <= found.random_flagged <= 0.55, found  # it still catches random marks
+
+
+def test_weaker_loadings_get_a_lower_line_that_keeps_the_false_alarms_promised():
+    """Rule: parameters whose marks follow the traits less get their own, lower line.
+
+    Honest people drawn from flatter parameters are flagged far more often at the reference line; at the
+    line set for those parameters, at about the promised share (fresh people, another seed).
+    """
+    flatter = _flatter(MODEL, 0.7)
+    found = person_fit_line(flatter, n_people=20_000, seed=4)
+    assert found.line < FC_PERSON_FIT
+    fresh = simulate_answers(flatter, 10_000, seed=41).answers
+    fit = score(flatter, fresh, standard_errors=False, person_fit=True).person_fit
+    assert fit is not None
+    at_own = float(np.mean(fit < found.line))
+    at_reference = float(np.mean(fit < FC_PERSON_FIT))
+    assert 0.010 <= at_own <= 0.028, at_own
+    assert at_reference >= 2 * at_own, (at_reference, at_own)
+
+
+@pytest.mark.parametrize("low, high", [(0.005, 0.018), (0.018, 0.05), (0.05, 0.2)])
+def test_a_higher_false_alarm_rate_gives_a_higher_line(low, high):
+    model = example_model(balanced_design(n_traits=4, n_blocks=12), seed=2)
+    assert (
+        person_fit_line(model, false_alarm=low, n_people=4_000).line
+        < person_fit_line(model, false_alarm=high, n_people=4_000).line
+    )
+
+
+@pytest.mark.parametrize("false_alarm, n_people", [(0.0, 5_000), (0.5, 5_000), (-0.1, 5_000), (0.02, 999)])
+def test_the_line_refuses_a_rate_or_sample_it_cannot_set_a_quantile_from(false_alarm, n_people):
+    with pytest.raises(ValueError, match=r"false_alarm|n_people"):
+        person_fit_line(MODEL, false_alarm=false_alarm, n_people=n_people)
+
+
+def test_random_marks_mark_two_different_statements_of_every_block():
+    design = balanced_design(n_traits=5, n_blocks=10)
+    marks = random_marks(example_model(design), 3_000, np.random.default_rng(0))
+    sizes = np.array(design.block_sizes)
+    assert (marks[:, :, 0] != marks[:, :, 1]).all()
+    assert ((marks >= 0) & (marks < sizes[None, :, None])).all()
+    # Every (most, least) pair of a block of three turns up about as often as the others (1/6 each).
+    pairs = marks[:, 0, 0] * 3 + marks[:, 0, 1]
+    counts = np.bincount(pairs, minlength=9)[[1, 2, 3, 5, 6, 7]]
+    assert counts.min() >= 0.8 * 3_000 / 6, counts
+
+
+def test_a_parameters_file_keeps_its_line_and_one_without_a_line_is_written_as_before(tmp_path):
+    params = ThurstonianParameters.from_model(
+        MODEL.with_person_fit_line(-0.0123), instrument=FC.id, instrument_version=FC.version, source="calibration"
+    )
+    params.save(tmp_path / "with.parameters.json")
+    loaded = ThurstonianParameters.load(tmp_path / "with.parameters.json")
+    assert loaded.person_fit_line == -0.0123
+    assert loaded.to_model(FC.forced_choice_design()).person_fit_line == -0.0123
+    plain = ThurstonianParameters.from_model(
+        MODEL, instrument=FC.id, instrument_version=FC.version, source="simulation"
+    )
+    plain.save(tmp_path / "plain.parameters.json")
+    assert "person_fit_line" not in (tmp_path / "plain.parameters.json").read_text("utf-8")
+    reloaded = ThurstonianParameters.load(tmp_path / "plain.parameters.json")
+    assert reloaded.to_model(FC.forced_choice_design()).person_fit_line is None
+    with pytest.raises(ValueError, match="finite"):
+        MODEL.with_person_fit_line(math.nan)
+    # identified() keeps it: calibration compares and stores models in that form.
+    assert MODEL.with_person_fit_line(0.01).identified().person_fit_line == 0.01
+
+
+@pytest.mark.parametrize("line", [-0.02, 0.012, 0.06])
+def test_the_flag_reads_the_scoring_parameters_line_in_the_batch_and_on_one_row(line):
+    """Rule: ``contradictory`` fires below the line of the parameters the candidate was scored with.
+
+    The batch (``score_responses``) and the one-row path (the screener's ``score``) give the same flags and
+    the same detail, which names that line. Marks at random, some with blank blocks: their person fit lies
+    around 0.01, so the middle line flags some of them and not others.
+    """
+    screener = Screener(_reference_2(), role=None, parameters=MODEL.with_person_fit_line(line))
+    marks = np.random.default_rng(17).integers(-1, 6, size=(30, len(FC.blocks))).astype(np.int8)
+    marks[:20] = np.where(marks[:20] < 0, 0, marks[:20])  # twenty answer every block
+    marks[25:, FC_PERSON_FIT_MIN_BLOCKS - 1 :] = -1  # five answer too few for the rule
+    records = [
+        {"candidate_id": f"c{row}"}
+        | {b: BLOCK_ANSWERS[c] for b, c in zip(FC.block_ids, codes.tolist(), strict=True) if c >= 0}
+        for row, codes in enumerate(marks)
+    ]
+    responses = Responses.from_records(FC, [screener.validate(record).model_dump() for record in records])
+    batch = screener.score_responses(responses)
+    assert batch.scores.person_fit_line == line
+    assert batch.validity.person_fit is not None
+    enough = (marks >= 0).sum(axis=1) >= FC_PERSON_FIT_MIN_BLOCKS
+    with np.errstate(invalid="ignore"):
+        expected = enough & (batch.validity.person_fit < line)
+    assert np.array_equal(batch.validity.flags[:, CONTRADICTORY], expected)
+    if line == 0.012:
+        assert 0 < expected.sum() < enough.sum(), expected.sum()
+    for row, (record, result) in enumerate(zip(records, screener.results(batch), strict=True)):
+        one = screener.score(record)
+        assert [f.flag for f in one.flags] == [f.flag for f in result.flags] == batch.validity.ids(row)
+        for flag in one.flags:
+            if flag.flag == "contradictory":
+                assert f"flagged below {line:.3f};" in flag.detail, flag.detail
+
+
+@functools.cache
+def _reference_2():
+    return load_artifact(reference_model_path("reference-2.0"))

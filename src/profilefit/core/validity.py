@@ -159,7 +159,9 @@ class ValidityFlags:
         ``role_rated`` hold the blocks answered in the role's order and the answered blocks the role
         pulls differently, and ``role_most`` and ``role_least`` the blocks whose most mark, and whose
         least mark, is in the role's order, whatever the other mark (``None`` without a role);
-        ``person_fit`` holds :func:`~profilefit.core.thurstonian.fit_over_chance` (``nan`` where unscored).
+        ``person_fit`` holds :func:`~profilefit.core.thurstonian.fit_over_chance` (``nan`` where unscored)
+        and ``person_fit_line`` the line it was flagged below (the scoring parameters' own, or
+        :data:`FC_PERSON_FIT`).
     cycle_period, cycle_matches, cycle_pairs : ndarray of int, shape (n,), optional
         The cycle rule of ``straight_lining``: the period of the cycle that fired (0 where none did), and in
         how many of the places where an answer and the one that many before it were both given they agree.
@@ -184,6 +186,7 @@ class ValidityFlags:
     role_most: NDArray[np.int64] | None = None
     role_least: NDArray[np.int64] | None = None
     person_fit: NDArray[np.float64] | None = None
+    person_fit_line: float = FC_PERSON_FIT
     cycle_period: NDArray[np.int64] | None = None
     cycle_matches: NDArray[np.int64] | None = None
     cycle_pairs: NDArray[np.int64] | None = None
@@ -220,6 +223,7 @@ class ValidityFlags:
             role_most=None if self.role_most is None else int(self.role_most[row]),
             role_least=None if self.role_least is None else int(self.role_least[row]),
             person_fit=None if self.person_fit is None else float(self.person_fit[row]),
+            person_fit_line=self.person_fit_line,
             cycle=_cycle_of(self.cycle_period, self.cycle_matches, self.cycle_pairs, row),
         )
 
@@ -250,6 +254,7 @@ class RowValidity:
     role_most: int | None = None
     role_least: int | None = None
     person_fit: float | None = None
+    person_fit_line: float = FC_PERSON_FIT
     cycle: tuple[int, int, int] = (0, 0, 0)
 
     @property
@@ -283,6 +288,7 @@ class RowValidity:
             role_most=self.role_most,
             role_least=self.role_least,
             person_fit=self.person_fit,
+            person_fit_line=self.person_fit_line,
             cycle=self.cycle,
         )
 
@@ -324,6 +330,7 @@ def _detail(
     role_most: int | None = None,
     role_least: int | None = None,
     person_fit: float | None = None,
+    person_fit_line: float = FC_PERSON_FIT,
     cycle: tuple[int, int, int] = (0, 0, 0),
 ) -> str:
     """The one text of each flag, from one candidate's numbers."""
@@ -332,7 +339,7 @@ def _detail(
         if flag == "contradictory" and person_fit is not None:
             return (
                 f"marks that follow no consistent pattern: answer consistency (person fit) {person_fit:.3f}, "
-                f"flagged below {FC_PERSON_FIT:.3f}; {answered} blocks answered"
+                f"flagged below {person_fit_line:.3f}; {answered} blocks answered"
             )
         if flag == "straight_lining":
             return (
@@ -1164,8 +1171,9 @@ def _forced_choice_flags(
             "profilefit.core.scoring.score_responses, which gives it"
         )
     person_fit = scores.person_fit
+    line = FC_PERSON_FIT if scores.person_fit_line is None else scores.person_fit_line
     with np.errstate(invalid="ignore"):  # nan (unscored): no flag
-        contradictory = (n_answered >= FC_PERSON_FIT_MIN_BLOCKS) & (person_fit < FC_PERSON_FIT)
+        contradictory = (n_answered >= FC_PERSON_FIT_MIN_BLOCKS) & (person_fit < line)
     flags = np.column_stack([straight, failed_checks > 0, too_fast, contradictory, too_many_missing, idealised])
     return ValidityFlags(
         flags=flags,
@@ -1187,6 +1195,7 @@ def _forced_choice_flags(
         role_most=role_most,
         role_least=role_least,
         person_fit=person_fit,
+        person_fit_line=line,
         cycle_period=None if careless.cycle is None else careless.cycle[0],
         cycle_matches=None if careless.cycle is None else careless.cycle[1],
         cycle_pairs=None if careless.cycle is None else careless.cycle[2],
@@ -1202,6 +1211,7 @@ def forced_choice_validity_row(
     situational: list[float],
     role_order: tuple[list[list[list[bool]]], list[bool]] | None = None,
     person_fit: float = math.nan,
+    person_fit_line: float | None = None,
 ) -> RowValidity:
     """:func:`validity_flags` of one candidate of a forced-choice instrument, in plain Python.
 
@@ -1209,7 +1219,8 @@ def forced_choice_validity_row(
     (``nan`` unanswered), ``scales`` and ``situational`` the candidate's scores, ``role_order`` the
     lists of :func:`role_order_table` for a role, ``person_fit`` the candidate's
     :func:`~profilefit.core.thurstonian.fit_over_chance` (from
-    :func:`~profilefit.core.scoring.forced_choice_row`). The same rules, thresholds and arithmetic as
+    :func:`~profilefit.core.scoring.forced_choice_row`), ``person_fit_line`` the scoring parameters' line
+    (``None``: :data:`FC_PERSON_FIT`). The same rules, thresholds and arithmetic as
     the batch's ``_forced_choice_flags``, one candidate at a time.
     """
     from profilefit.core.scoring import NO_ANSWER
@@ -1257,7 +1268,8 @@ def forced_choice_validity_row(
             fc_idealised_rules(None, None, role_blocks, role_rated, role_most, role_least, fired=False)
         )
 
-    contradictory = n_answered >= FC_PERSON_FIT_MIN_BLOCKS and person_fit < FC_PERSON_FIT  # nan: False
+    line = FC_PERSON_FIT if person_fit_line is None else person_fit_line
+    contradictory = n_answered >= FC_PERSON_FIT_MIN_BLOCKS and person_fit < line  # nan: False
     return RowValidity(
         flags=(straight, failed_checks > 0, too_fast, contradictory, too_many_missing, idealised),
         longest_run=longest,
@@ -1278,6 +1290,7 @@ def forced_choice_validity_row(
         role_most=role_most,
         role_least=role_least,
         person_fit=person_fit,
+        person_fit_line=line,
         cycle=cycle,
     )
 

@@ -94,6 +94,15 @@ def register(subparsers: Any) -> None:
         help="stop the optimiser after N evaluations of the model (default: scipy's, 100 per parameter); "
         f"one that stops before converging is refused (exit {int(EXIT_CALIBRATION_REFUSED)})",
     )
+    parser.add_argument(
+        "--person-fit-false-alarm",
+        type=_share,
+        default=None,
+        metavar="SHARE",
+        help="the share of applicants answering as the calibrated parameters say whose marks may be flagged as "
+        "following no pattern (contradictory); the line is set for the new parameters by simulating 50,000 "
+        "of them (default: 0.018, the share the shipped line flags under the shipped parameters)",
+    )
     parser.set_defaults(func=run_calibrate)
 
 
@@ -101,6 +110,16 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 0.5, got {text!r}") from None
+    if not 0.0 < value < 0.5:
+        raise argparse.ArgumentTypeError(f"must be strictly between 0 and 0.5, got {text}")
     return value
 
 
@@ -168,7 +187,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     # Imported here: scipy and threadpoolctl cost start-up time every other command would pay.
     from threadpoolctl import threadpool_limits
 
-    from profilefit.core.thurstonian import ThurstonianParameters, calibrate
+    from profilefit.core.thurstonian import PERSON_FIT_FALSE_ALARM, ThurstonianParameters, calibrate, person_fit_line
 
     design = instrument.forced_choice_design()
     # One BLAS thread: the fit is thousands of small (72 x 72) products, and on a busy 2-core machine
@@ -188,9 +207,14 @@ def run_calibrate(args: argparse.Namespace) -> int:
             "the statements' keying (reverse) in the instrument file and their wording; do not score with "
             "these parameters"
         )
+    # The person-fit line of these parameters: with weaker loadings than the simulation's, attentive applicants'
+    # marks are explained less well, and the reference line would flag many of them (docs/thurstonian.md).
+    false_alarm = PERSON_FIT_FALSE_ALARM if args.person_fit_false_alarm is None else args.person_fit_false_alarm
+    with threadpool_limits(limits=1, user_api="blas"):
+        line = person_fit_line(calibration.model, false_alarm=false_alarm)
     when = datetime.now(UTC).strftime("%Y-%m-%d")
     parameters = ThurstonianParameters.from_model(
-        calibration.model,
+        calibration.model.with_person_fit_line(line.line),
         instrument=instrument.id,
         instrument_version=instrument.version,
         source="calibration",
@@ -203,8 +227,13 @@ def run_calibrate(args: argparse.Namespace) -> int:
     if code != EXIT_OK:
         return code
     reference = _shipped_model(instrument, args.instrument)
-    for line in summary_lines(calibration, reference):
-        print(line)
+    for text in summary_lines(calibration, reference):
+        print(text)
+    print(
+        f"person-fit line      {line.line:.4f}: marks below it are flagged contradictory (answers following no "
+        f"pattern); of {line.n_people:,} applicants simulated from these parameters, {line.false_alarm:.1%} "
+        f"answering as the parameters say and {line.random_flagged:.1%} marking at random fall below it"
+    )
     for statement in near_heywood(calibration.model):
         print(
             f"profilefit {_COMMAND}: warning: {statement} has a standardised loading above {HEYWOOD_LOADING}: "

@@ -68,6 +68,9 @@ class ScaleScores:
         Forced choice: how much better than chance the candidate's estimates explain their marks
         (:func:`~profilefit.core.thurstonian.fit_over_chance`), ``nan`` where the scales are. ``None`` for
         an agreement instrument.
+    person_fit_line : float or None
+        Forced choice: the line ``person_fit`` is flagged below, when the parameters scored with set one
+        (:attr:`~profilefit.core.thurstonian.ThurstonianModel.person_fit_line`); ``None``: the reference line.
     """
 
     instrument: Instrument
@@ -76,6 +79,7 @@ class ScaleScores:
     situational: NDArray[np.float64]
     standard_errors: NDArray[np.float64] | None = None
     person_fit: NDArray[np.float64] | None = None
+    person_fit_line: float | None = None
 
     def features(self) -> NDArray[np.float64]:
         """The classifier's input: scale scores then situational scores, shape (n, n_features)."""
@@ -210,7 +214,7 @@ def _forced_choice_scores(responses: Responses, model: ThurstonianModel) -> Scal
         person_fit[enough] = traits.person_fit
     answered = (answered_blocks.astype(np.float64) @ _block_membership(instrument)).astype(np.int64)
     situational = situational_scores(instrument, responses.choices)
-    return ScaleScores(instrument, scales, answered, situational, errors, person_fit)
+    return ScaleScores(instrument, scales, answered, situational, errors, person_fit, model.person_fit_line)
 
 
 @identity_cache()

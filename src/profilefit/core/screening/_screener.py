@@ -438,7 +438,15 @@ class Screener:
         percentiles = self.norms.percentiles_row(scales, instrument.scale_ids)
         if self.thurstonian is not None:
             validity = forced_choice_validity_row(
-                instrument, blocks, checks, seconds, scales, situational, self._role_order, person_fit
+                instrument,
+                blocks,
+                checks,
+                seconds,
+                scales,
+                situational,
+                self._role_order,
+                person_fit,
+                self.thurstonian.person_fit_line,
             )
         else:
             validity = validity_row(instrument, items, checks, seconds, scales, situational)

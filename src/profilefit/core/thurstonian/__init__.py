@@ -10,7 +10,8 @@ Maydeu-Olivares (2011). See docs/thurstonian.md.
 - :class:`ThurstonianModel`: the design with utilities, loadings, uniquenesses and trait correlations.
 - :func:`simulate_answers`: people and their answers from known parameters.
 - :func:`score`: MAP or EAP trait scores with standard errors, for a batch at once; :func:`fit_over_chance`:
-  how much better than chance a person's estimates explain their marks (person fit).
+  how much better than chance a person's estimates explain their marks (person fit); :func:`person_fit_line`:
+  the line below which it flags, set for a model's parameters by simulation.
 - :class:`ThurstonianParameters`: a model's parameters as a file, matched to a design by statement id.
 - :func:`calibrate`: the parameters from many people's answers, by limited-information least squares.
 """
@@ -36,6 +37,7 @@ from profilefit.core.thurstonian._design import (
 )
 from profilefit.core.thurstonian._model import ThurstonianModel, example_model
 from profilefit.core.thurstonian._parameters import StatementParameters, ThurstonianParameters
+from profilefit.core.thurstonian._person_fit import PERSON_FIT_FALSE_ALARM, PersonFitLine, person_fit_line
 from profilefit.core.thurstonian._score import (
     TraitScores,
     empirical_reliability,
@@ -47,11 +49,13 @@ from profilefit.core.thurstonian._score import (
 
 __all__ = [
     "MISSING",
+    "PERSON_FIT_FALSE_ALARM",
     "Calibration",
     "DesignProblem",
     "ForcedChoiceDesign",
     "ForcedChoiceDesignError",
     "Layout",
+    "PersonFitLine",
     "SimulatedAnswers",
     "Statement",
     "StatementParameters",
@@ -68,6 +72,7 @@ __all__ = [
     "layout",
     "map_row",
     "map_row_fit",
+    "person_fit_line",
     "require_identifiable",
     "score",
     "simulate_answers",

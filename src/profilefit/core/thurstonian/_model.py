@@ -12,6 +12,7 @@ with the threshold ``gamma_ik = mu_k - mu_i``. Traits are ``N(0, Phi)`` with uni
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -36,6 +37,11 @@ class ThurstonianModel:
         Error variance ``psi^2`` of each utility, positive.
     trait_correlation : array-like of shape (n_traits, n_traits)
         ``Phi``: symmetric, unit diagonal, positive definite.
+    person_fit_line : float, optional
+        The person fit (:func:`~profilefit.core.thurstonian.fit_over_chance`) below which a candidate's marks
+        are flagged as following no pattern, set for these parameters by
+        :func:`~profilefit.core.thurstonian.person_fit_line`. ``None``: the line set on the reference
+        simulation (``profilefit.core.validity.FC_PERSON_FIT``).
 
     Notes
     -----
@@ -49,6 +55,7 @@ class ThurstonianModel:
     loading: NDArray[np.float64]
     uniqueness: NDArray[np.float64]
     trait_correlation: NDArray[np.float64]
+    person_fit_line: float | None = None
     layout: Layout = field(init=False, repr=False)
 
     def __init__(
@@ -59,6 +66,7 @@ class ThurstonianModel:
         loading: ArrayLike,
         uniqueness: ArrayLike,
         trait_correlation: ArrayLike,
+        person_fit_line: float | None = None,
     ) -> None:
         n_statements = len(design.statements)
         n_traits = len(design.traits)
@@ -81,6 +89,8 @@ class ThurstonianModel:
             raise ValueError("trait_correlation must be symmetric with a unit diagonal")
         if np.linalg.eigvalsh(phi).min() <= 1e-10:
             raise ValueError("trait_correlation must be positive definite")
+        if person_fit_line is not None and not math.isfinite(person_fit_line):
+            raise ValueError(f"person_fit_line must be a finite number, got {person_fit_line}")
         for values in (*arrays.values(), phi):
             values.setflags(write=False)
         object.__setattr__(self, "design", design)
@@ -88,6 +98,7 @@ class ThurstonianModel:
         object.__setattr__(self, "loading", arrays["loading"])
         object.__setattr__(self, "uniqueness", arrays["uniqueness"])
         object.__setattr__(self, "trait_correlation", phi)
+        object.__setattr__(self, "person_fit_line", None if person_fit_line is None else float(person_fit_line))
         object.__setattr__(self, "layout", layout(design))
 
     @property
@@ -145,6 +156,18 @@ class ThurstonianModel:
             loading=self.loading * factor,
             uniqueness=self.uniqueness * factor**2,
             trait_correlation=self.trait_correlation,
+            person_fit_line=self.person_fit_line,
+        )
+
+    def with_person_fit_line(self, line: float | None) -> ThurstonianModel:
+        """The same parameters with another person-fit line (``None``: the reference simulation's)."""
+        return ThurstonianModel(
+            self.design,
+            utility=self.utility,
+            loading=self.loading,
+            uniqueness=self.uniqueness,
+            trait_correlation=self.trait_correlation,
+            person_fit_line=line,
         )
 
 

@@ -49,6 +49,10 @@ class ThurstonianParameters(FrozenModel):
         Symmetric, unit diagonal, positive definite.
     note : str
         Where the figures come from, in a sentence or two.
+    person_fit_line : float or None
+        The person fit below which marks are flagged as following no pattern, set for these parameters
+        (:func:`~profilefit.core.thurstonian.person_fit_line`; ``profilefit calibrate`` writes it). Absent
+        or ``null``: the line set on the reference simulation (0.005).
     """
 
     schema_version: Literal["profilefit.thurstonian-parameters/1"] = "profilefit.thurstonian-parameters/1"
@@ -61,6 +65,7 @@ class ThurstonianParameters(FrozenModel):
     traits: Annotated[list[str], MinLen(1)]
     statements: Annotated[dict[str, StatementParameters], MinLen(2)]
     trait_correlation: list[list[FiniteFloat]]
+    person_fit_line: FiniteFloat | None = None
 
     @model_validator(mode="after")
     def _correlation_is_square(self) -> ThurstonianParameters:
@@ -81,7 +86,7 @@ class ThurstonianParameters(FrozenModel):
         rmsr: float | None = None,
         note: str = "",
     ) -> ThurstonianParameters:
-        """The parameters of a model, for writing to a file."""
+        """The parameters of a model (its person-fit line too), for writing to a file."""
         statements = {
             statement.id: StatementParameters(
                 utility=float(model.utility[k]),
@@ -100,6 +105,7 @@ class ThurstonianParameters(FrozenModel):
             traits=list(model.design.traits),
             statements=statements,
             trait_correlation=[[float(v) for v in row] for row in model.trait_correlation],
+            person_fit_line=model.person_fit_line,
         )
 
     def to_model(self, design: ForcedChoiceDesign) -> ThurstonianModel:
@@ -127,11 +133,15 @@ class ThurstonianParameters(FrozenModel):
             loading=np.array([row.loading for row in rows]),
             uniqueness=np.array([row.uniqueness for row in rows]),
             trait_correlation=np.array(self.trait_correlation),
+            person_fit_line=self.person_fit_line,
         )
 
     def save(self, path: str | Path) -> None:
-        """Write the parameters as indented JSON."""
-        text = json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+        """Write the parameters as indented JSON (without ``person_fit_line`` when it is the reference's)."""
+        data = self.model_dump(mode="json")
+        if data["person_fit_line"] is None:  # files written before the line existed stay as they were
+            del data["person_fit_line"]
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         Path(path).write_text(text, "utf-8")
 
     @classmethod

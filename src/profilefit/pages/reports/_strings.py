@@ -20,7 +20,6 @@ from profilefit.core.validity import (
     CYCLE_SHARE,
     FC_IDEALISED_STATEMENTS_ONLY,
     FC_IDEALISED_THRESHOLD,
-    FC_PERSON_FIT,
     FC_PERSON_FIT_MIN_BLOCKS,
     FC_ROLE_ONE_SIDE_SHARE,
     FC_ROLE_ORDER_SHARE,
@@ -211,7 +210,8 @@ class Labels:
         if flag == "too_many_missing":
             return self.t("flag_fc_too_many_missing", missing=self.percent(MISSING_SHARE))
         if flag == "contradictory":
-            return self.t("flag_fc_contradictory", line=self.number(FC_PERSON_FIT, 3), blocks=FC_PERSON_FIT_MIN_BLOCKS)
+            # The line is the scoring parameters' own (calibrated parameters set theirs): the detail gives it.
+            return self.t("flag_fc_contradictory", blocks=FC_PERSON_FIT_MIN_BLOCKS)
         if flag == "idealised":
             return self.t(
                 "flag_fc_idealised",
