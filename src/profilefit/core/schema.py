@@ -34,37 +34,13 @@ if TYPE_CHECKING:
     # Only an annotation: pydantic exports it from 2.10, and profilefit runs on pydantic from 2.6.
     from pydantic import ModelWrapValidatorHandler
 
+from profilefit.core.demographic_names import demographic_field, demographic_names
 from profilefit.core.instrument import BLOCK_ANSWERS, Instrument, load_instrument
 from profilefit.core.rows import coerce_row, echo, load_json_object
 from profilefit.exceptions import JsonRowError, RepeatedFieldError
 
 SCHEMA_VERSION = "profilefit.assessment/1"
 
-#: Keys that describe who a candidate is rather than how they answered. They are
-#: refused here because demographics must never reach scoring; they belong in the
-#: separate file the adverse-impact audit reads.
-DEMOGRAPHIC_FIELDS = frozenset(
-    {
-        "age",
-        "age_band",
-        "birth_date",
-        "birth_year",
-        "date_of_birth",
-        "dob",
-        "disability",
-        "ethnicity",
-        "gender",
-        "marital_status",
-        "nationality",
-        "national_origin",
-        "pregnancy",
-        "race",
-        "race_ethnicity",
-        "religion",
-        "sex",
-        "sexual_orientation",
-    }
-)
 
 #: Printable and not only white space: every door strips an id, and an id of spaces alone would be empty.
 #: The pattern says so in the published JSON Schema (service/_api.py uses the same one).
@@ -116,6 +92,13 @@ NO_ANSWERS = (
 NOT_A_MAPPING = "an assessment must be a mapping of field names to answers (a dict), JSON text, or an Assessment"
 
 
+def __getattr__(name: str) -> frozenset[str]:
+    # DEMOGRAPHIC_FIELDS is read from a data file, on first use rather than at import (no I/O at import).
+    if name == "DEMOGRAPHIC_FIELDS":
+        return frozenset(demographic_names())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def demographic_message(field: str) -> str:
     """Explain why a demographic field is refused and where it belongs."""
     # Braces would be read as placeholders by pydantic's message template.
@@ -163,9 +146,7 @@ class AssessmentBase(BaseModel):
             return handler(data)
         fields = cls.model_fields  # once: pydantic computes it on every access
         demographic = [
-            key
-            for key in data
-            if key not in fields and isinstance(key, str) and key.strip().lower() in DEMOGRAPHIC_FIELDS
+            key for key in data if key not in fields and isinstance(key, str) and demographic_field(key) is not None
         ]
         if not demographic:
             return handler(data)
@@ -451,7 +432,7 @@ def _as_written(value: Any, field: str, row: Mapping[Any, Any] | None) -> Any:
 
 __all__ = [
     "BLOCK_ALLOWED",
-    "DEMOGRAPHIC_FIELDS",
+    "DEMOGRAPHIC_FIELDS",  # noqa: F822 (module __getattr__: read from a data file on first use)
     "NOT_A_MAPPING",
     "NO_ANSWERS",
     "SCHEMA_VERSION",
