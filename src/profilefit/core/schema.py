@@ -339,11 +339,46 @@ class Problem(TypedDict):
     reason: str
 
 
+#: Problems whose field says nothing of the instrument: the key may or may not be one of its fields.
+_ANY_INSTRUMENT = frozenset({"demographic_field", "json_object", "repeated_field", "no_answers"})
+
+
+def _could_have_raised(instrument: Instrument, problems: list[Any]) -> bool:
+    """Whether the assessment model of ``instrument`` could have raised these problems.
+
+    A key refused as unknown (``extra_forbidden``) is not one of its fields in any case (the row rule reads
+    ``TC1`` as ``tc1``); any other problem of a field is one of its fields, or the id or the time.
+    """
+    fields = {*instrument.item_ids, *instrument.block_ids, *instrument.scenario_ids, *instrument.check_ids}
+    fields |= {"candidate_id", "completion_seconds"}
+    folded = {field.casefold() for field in fields}
+    for problem in problems:
+        if not problem["loc"] or problem["type"] in _ANY_INSTRUMENT:
+            continue
+        name = str(problem["loc"][0])
+        if problem["type"] == "extra_forbidden":
+            if name.strip().casefold() in folded:
+                return False
+        elif name not in fields:
+            return False
+    return True
+
+
 def _builtin_named_by(error: ValidationError) -> Instrument:
-    """The built-in instrument whose questions ``error`` names: 2.0 when a field is one of its blocks."""
-    forced_choice = load_instrument("customer-contact-2.0")
-    named = {str(problem["loc"][0]) for problem in error.errors(include_url=False) if problem["loc"]}
-    return forced_choice if named & set(forced_choice.block_ids) else load_instrument()
+    """The built-in instrument whose assessment model raised ``error``, as far as its problems tell.
+
+    Both built-in models carry one title, so the problems decide: the one instrument whose model could
+    have raised them all (an unknown ``tc1`` rules out 1.2, whose field it is; a bad ``b01`` rules out
+    1.2, which has no blocks). When both could, 2.0 if a problem names one of its blocks, else 1.2: the
+    reasons then read the same on either (the same response scale, scenario and check rules).
+    """
+    problems = error.errors(include_url=False)
+    agreement, forced_choice = load_instrument(), load_instrument("customer-contact-2.0")
+    possible = [i for i in (agreement, forced_choice) if _could_have_raised(i, problems)]
+    if len(possible) == 1:
+        return possible[0]
+    named = {str(problem["loc"][0]) for problem in problems if problem["loc"]}
+    return forced_choice if named & set(forced_choice.block_ids) else agreement
 
 
 def describe_errors(
@@ -356,8 +391,9 @@ def describe_errors(
     error : pydantic.ValidationError
     instrument : Instrument, optional
         The instrument the assessment was checked against: it lets the reason state the response range and
-        recognise block fields. By default the built-in instrument whose questions the error names
-        (``customer-contact-2.0`` when it names one of its blocks), else the shipped default.
+        recognise block fields. By default the built-in instrument whose assessment model could have raised
+        the error (1.2 or 2.0, told apart by the fields its problems name: an unknown ``tc1`` is 2.0's, a bad
+        ``b01`` too), else the shipped default. Give it for an instrument of your own.
     row : mapping, optional
         The row as it was given. A value the rule read from text in another spelling (``-12,0`` read as
         ``-12.0``, ``1e400`` as ``inf``) is then echoed as the row writes it, so that the cell can be found;
