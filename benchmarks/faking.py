@@ -31,11 +31,13 @@ Then the same for the forced-choice instrument 2.0 (the shipped file when it is 
 otherwise the draft of tests/simulated_forced_choice.py; ``--instrument2`` names another): the same
 people answer its blocks (``simulate_forced_choice``), are scored by the Thurstonian engine (MAP with
 the shipped parameters, or the simulation's when no file ships), placed on a norm group of honest
-simulated applicants' estimates, and given the role fit by ``RoleFitScorer`` with the shipped model's
-profile logits and their scenario choices (the Screener does not score 2.0 yet). Printed: each scale's
-d of directed faking against honest on 1.2 and 2.0, the issue's targets with a quarter faking, and
-the maximal and directed answer records with the core's flags that read 2.0 answers (failed check, too
-fast, idealised from the blocks, the virtue claims and the role's order; ``validity_flags`` with the role).
+simulated applicants' estimates, and given the role fit by ``RoleFitScorer`` with the shipped 1.2
+model's profile logits and their scenario choices (``Screener.load("reference-2.0")`` has logits of its
+own: on the same answers its fit differs by a few points at most). The flags are every flag the
+product raises on 2.0 (``validity_flags`` with the role, as the Screener calls it, so ``contradictory``
+and ``straight_lining`` count too), and "review" is the Screener's rule with a role: any flag, or an
+incomplete fit. Printed: each scale's d of directed faking against honest on 1.2 and 2.0, the issue's
+targets with a quarter faking, and the maximal and directed answer records with their flags.
 
 The applicants are simulated (docs/simulation.md, docs/faking.md): these figures say what the
 defences do against the faking the simulation models, not against every real applicant.
@@ -60,7 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.simulated_forced_choice import (
     ForcedChoiceScreening,
     draft_instrument,
-    forced_choice_flags,
+    forced_choice_validity,
     honest_norms,
     shipped_forced_choice,
 )
@@ -465,7 +467,6 @@ def run_forced_choice(args: argparse.Namespace) -> None:
         norms = honest_norms(instrument, model, honest_norm_sim)
         print(f"norms: {norms.n} honest, attentive simulated applicants (seed {args.seed + 1}), scored alike")
     agreement_instrument = agreement.instrument
-    flag_names = ("failed_attention_check", "too_fast", "idealised")
     for role_id in args.role or builtin_roles():
         role = load_role(role_id)
         role_id = role.id
@@ -509,10 +510,13 @@ def run_forced_choice(args: argparse.Namespace) -> None:
             fit = screening.scorer.score(
                 norms.percentiles(estimates[condition], instrument.scale_ids), choices=sim.choices
             )
-            flags = forced_choice_flags(
+            validity = forced_choice_validity(
                 instrument, sim.blocks, sim.checks, sim.seconds, model=model, choices=sim.choices, role=role
             )
-            results[condition] = (fit.score, fit.band, np.column_stack([flags[f] for f in flag_names]))
+            # Every flag the product raises on 2.0, and its review rule with a role (ScoredBatch.needs_human_review:
+            # any flag, or an incomplete fit): what a recruiter sees, not a chosen few flags.
+            review = validity.any | fit.incomplete
+            results[condition] = (fit.score, fit.band, validity.flags, review)
             fits[condition] = fit
         assert attentive is not None
 
@@ -557,19 +561,19 @@ def run_forced_choice(args: argparse.Namespace) -> None:
 
         base = results["honest"][0][attentive]
         print(
-            f"  {'condition':10s} {'gain SD':>8s} {'rank r':>7s} {'strong':>7s} {'clear':>7s}  "
-            + " ".join(f"{flag[:11]:>11s}" for flag in flag_names)
+            f"  {'condition':10s} {'gain SD':>8s} {'rank r':>7s} {'strong':>7s} {'clear':>7s} {'review':>7s}  "
+            + " ".join(f"{flag[:11]:>11s}" for flag in FLAG_IDS)
             + "  ideal.share"
         )
-        for condition, (fit_score, band, flags) in results.items():
+        for condition, (fit_score, band, flags, review) in results.items():
             gain = (fit_score[attentive].mean() - base.mean()) / base.std()
             rank = spearmanr(fit_score[attentive], base).statistic
             strong = band[attentive] == "strong"
             clear = strong & ~flags[attentive].any(axis=1)
-            rates = " ".join(f"{flags[attentive, k].mean():11.3f}" for k in range(len(flag_names)))
+            rates = " ".join(f"{flags[attentive, k].mean():11.3f}" for k in range(len(FLAG_IDS)))
             print(
-                f"  {condition:10s} {gain:8.2f} {rank:7.2f} {strong.mean():7.3f} {clear.mean():7.3f}  {rates}"
-                f"  {ideal_share[condition]:11.3f}"
+                f"  {condition:10s} {gain:8.2f} {rank:7.2f} {strong.mean():7.3f} {clear.mean():7.3f} "
+                f"{review[attentive].mean():7.3f}  {rates}  {ideal_share[condition]:11.3f}"
             )
         shares = quarter_faking(
             results["honest"], results["directed"], attentive, np.random.default_rng([args.seed, 25])
@@ -619,14 +623,15 @@ def run_forced_choice(args: argparse.Namespace) -> None:
                 for k in instrument.virtue_claim_columns:
                     checks[0, k] = claim_answer
                 fit = screening.fit(blocks, choices)
-                flags = forced_choice_flags(
+                validity = forced_choice_validity(
                     instrument, blocks, checks, np.array([900.0]), model=model, choices=choices, role=role
                 )
-                raised = ", ".join(f for f in flag_names if flags[f][0]) or "none"
+                raised = ", ".join(validity.ids(0)) or "none"
+                review = bool(validity.any[0] or fit.incomplete[0])
                 share = idealised_block_share(instrument, blocks)[0]
                 print(
                     f"  {role_id:13s} {label:58s} {claims_label:22s} fit {fit.score[0]:5.1f} {fit.band[0]:8s} "
-                    f"idealised share {share:.2f}; flags: {raised}"
+                    f"idealised share {share:.2f}; flags: {raised}; review: {'yes' if review else 'no'}"
                 )
 
 

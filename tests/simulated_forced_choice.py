@@ -22,7 +22,7 @@ from profilefit.core.instrument import Instrument, load_instrument
 from profilefit.core.scoring import NormGroup, Responses, score_responses
 from profilefit.core.screening import Screener
 from profilefit.core.thurstonian import ThurstonianModel, balanced_design, score
-from profilefit.core.validity import FLAG_IDS, validity_flags
+from profilefit.core.validity import FLAG_IDS, ValidityFlags, validity_flags
 from profilefit.data.simulate import ForcedChoiceSimulation, block_positions
 
 
@@ -73,9 +73,8 @@ class ForcedChoiceScreening:
     norm group of honest simulated applicants' estimates (:func:`honest_norms`); the fit is
     :class:`~profilefit.core.fit.RoleFitScorer` with the shipped model's profile logits (on standard
     units of the scales, which is what a norm percentile's probit is) and the scenario choices. The
-    flags are the ones that read 2.0 answers the way 1.2's read agreement answers: a failed
-    instructed check, too fast, and idealised (the forced-choice idealised share in place of the
-    statements part, with 1.2's weights and thresholds).
+    flags are the core's, every one of them, as the Screener computes them on 2.0
+    (:func:`forced_choice_validity`).
     """
 
     role: RoleProfile
@@ -119,7 +118,7 @@ def honest_norms(instrument: Instrument, model: ThurstonianModel, honest: Forced
     return NormGroup.from_scores("honest simulated applicants, 2.0", instrument.scale_ids, estimates)
 
 
-def forced_choice_flags(
+def forced_choice_validity(
     instrument: Instrument,
     blocks: NDArray[np.integer],
     checks: NDArray[np.float64],
@@ -128,12 +127,13 @@ def forced_choice_flags(
     model: ThurstonianModel,
     choices: NDArray[np.integer] | None = None,
     role: RoleProfile | None = None,
-) -> dict[str, NDArray[np.bool_]]:
-    """Failed instructed check, too fast, idealised: the core's validity flags of simulated 2.0 answers.
+) -> ValidityFlags:
+    """Every validity flag of simulated 2.0 answers, as the Screener computes them.
 
     The answers go through :func:`~profilefit.core.validity.validity_flags` as the Screener sends them,
     with the role's pull of each statement when ``role`` is given (the ``idealised`` flag then also
     reads the role's order); scored with ``model``. Scenario choices default to the first option.
+    Every flag of ``FLAG_IDS`` is computed, so ``.any`` is what sends a result to review.
     """
     n = blocks.shape[0]
     if choices is None:
@@ -148,5 +148,22 @@ def forced_choice_flags(
         np.asarray(blocks, dtype=np.int8),
     )
     pull = None if role is None else np.array([role.pull(s.scale, s.reverse) for s in instrument.statements])
-    flags = validity_flags(responses, score_responses(responses, model), pull)
-    return {name: flags.flags[:, FLAG_IDS.index(name)] for name in ("failed_attention_check", "too_fast", "idealised")}
+    return validity_flags(responses, score_responses(responses, model), pull)
+
+
+def forced_choice_flags(
+    instrument: Instrument,
+    blocks: NDArray[np.integer],
+    checks: NDArray[np.float64],
+    seconds: NDArray[np.float64],
+    *,
+    model: ThurstonianModel,
+    choices: NDArray[np.integer] | None = None,
+    role: RoleProfile | None = None,
+) -> dict[str, NDArray[np.bool_]]:
+    """The core's validity flags of simulated 2.0 answers, by flag id (every id of ``FLAG_IDS``).
+
+    :func:`forced_choice_validity`'s flags as a mapping; the arguments are the same.
+    """
+    flags = forced_choice_validity(instrument, blocks, checks, seconds, model=model, choices=choices, role=role)
+    return {name: flags.flags[:, k] for k, name in enumerate(FLAG_IDS)}

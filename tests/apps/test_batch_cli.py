@@ -119,3 +119,19 @@ def test_the_example_script_runs_on_the_bundled_sample(tmp_path):
     assert "402 rows read: 400 scored, 2 rejected" in done.stdout
     assert "largest difference from the file: 0.0e+00" in done.stdout
     assert (tmp_path / "results.csv").exists() and (tmp_path / "results.rejects.csv").exists()
+
+
+@pytest.mark.parametrize("column", ["Kjønn", "KÖN", "Geslacht", "Leeftijd", "Ålder", "Nationaliteit"])
+def test_a_local_demographic_column_is_not_scored_and_noted_as_gender_is(tmp_path, capsys, column):
+    """A Norwegian, Swedish or Dutch demographic column never feeds scoring, exactly as an English one."""
+    results = {}
+    for name in ("gender", column):
+        export = tmp_path / f"export-{name}.csv"
+        export.write_text(f"candidate_id;tc1;tc4;{name}\nc1;4;5;f\nc2;2;3;m\n", encoding="utf-8")
+        output = tmp_path / f"results-{name}.csv"
+        assert main(["score", str(export), "-o", str(output)]) == 0
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) == 1 and f"{name!r} look like demographics and were not read" in err[0]
+        results[name] = output.read_text(encoding="utf-8")
+        assert name not in results[name]
+    assert results["gender"] == results[column]

@@ -179,3 +179,34 @@ def test_a_key_given_twice_but_for_spaces_is_named_as_repeated_whatever_its_fiel
         screener.score(record)
     [problem] = describe_errors(caught.value, forced_choice)
     assert problem["field"] == field and "appears more than once" in problem["reason"], problem
+
+
+#: Bad records of either built-in instrument: unknown keys in other cases, bad values of shared fields, blocks.
+BAD_RECORDS = [
+    {"candidate_id": "c1", "TC1": 3, "b01": "ab"},
+    {"candidate_id": "c1", "tc1": 3, "sj2": "z"},
+    {"candidate_id": "c1", "chk1": 9, "B1": "ab"},
+    {"candidate_id": "c1", "tc1": 9, "b01": "zz"},
+    {"candidate_id": "c1", "Tc1": 7, "completion_seconds": -1},
+    {"candidate_id": "c1", "B01": "ab", "b02": "ab", "sj1": "a", "sex": "f"},
+    {"candidate_id": "c1", "b01": "AB ", "chk2": 0},
+]
+
+
+@pytest.mark.parametrize("version", ["customer-contact", "customer-contact-2.0"])
+@pytest.mark.parametrize("record", BAD_RECORDS, ids=range(len(BAD_RECORDS)))
+def test_describe_errors_without_the_instrument_gives_the_reasons_it_gives_with_it(version, record):
+    """The call docs/schema.md shows infers 1.2 or 2.0 from the problems, as the instrument's own model raised them."""
+    model = assessment_model(load_instrument(version))
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate(record)
+    assert describe_errors(caught.value) == describe_errors(caught.value, model.instrument)
+
+
+def test_an_agreement_item_on_2_0_is_not_a_field_there_whatever_its_case():
+    model = assessment_model(load_instrument("customer-contact-2.0"))
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate({"candidate_id": "c1", "TC1": 3, "b01": "ab"})
+    (problem,) = describe_errors(caught.value)
+    assert problem["field"] == "TC1" and "the field is 'tc1'" not in problem["reason"]
+    assert problem["reason"].startswith("not a field of this instrument")

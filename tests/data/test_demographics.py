@@ -189,3 +189,40 @@ def test_a_table_made_in_code_keeps_its_names():
     """Only the reader merges spellings: a DemographicsTable built in code is audited as it is given."""
     table = DemographicsTable(frozenset({"sex"}), {"a": Demographics(sex="F")})
     assert table.merged == ()
+
+
+# ---- columns named in Norwegian, Swedish or Dutch ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sex", "age", "race"),
+    [("Kjønn", "Alder", "Etnisitet"), ("Kön", "Ålder", "Etnicitet"), ("Geslacht", "Leeftijd", "Etniciteit")],
+)
+@pytest.mark.parametrize("spell", [str, str.upper, str.lower])
+def test_a_file_with_local_column_names_reads_as_the_english_one(tmp_path, sex, age, race, spell):
+    english = tmp_path / "english.csv"
+    english.write_text("candidate_id;sex;age;race_ethnicity\na;Kvinne;41;x\nb;Mann;23;y\nc;;;\n", encoding="utf-8-sig")
+    local = tmp_path / "local.csv"
+    local.write_text(
+        f"candidate_id;{spell(sex)};{spell(age)};{spell(race)}\na;Kvinne;41;x\nb;Mann;23;y\nc;;;\n",
+        encoding="utf-8-sig",
+    )
+    assert read_demographics(local) == read_demographics(english)
+    assert audit.read_demographics(local).dimensions == {"sex", "race_ethnicity", "age_band"}
+    assert read_demographics(local).people["a"] == Demographics(
+        sex="Kvinne", race_ethnicity="x", age_band="40_and_over"
+    )
+
+
+def test_a_bad_age_under_a_local_name_is_named_as_written(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("candidate_id,Leeftijd\na,veertig\n", encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"(?i)line 2, field 'Leeftijd': expected whole years, got 'veertig'"):
+        audit.read_demographics(path)
+
+
+def test_two_columns_for_one_field_are_refused_rather_than_one_dropped(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("candidate_id,sex,Geslacht\na,F,V\n", encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"(?i)two columns for 'sex': 'sex' and 'Geslacht'"):
+        audit.read_demographics(path)

@@ -43,6 +43,7 @@ from tests.simulated_forced_choice import (
     ForcedChoiceScreening,
     draft_instrument,
     forced_choice_flags,
+    forced_choice_validity,
     honest_norms,
     shipped_forced_choice,
 )
@@ -323,6 +324,37 @@ def test_the_2_0_idealised_flag_stays_near_its_documented_false_alarm_rate_and_c
         rates[condition] = float(flags["idealised"][~sim.careless].mean())
     assert rates["honest"] <= 0.03 + 0.006, rates  # 3 % and two SE
     assert rates["directed"] >= 10 * rates["honest"], rates
+
+
+@pytest.mark.parametrize("role_id", ["complex-case", "transactional"])
+def test_the_benchmark_s_2_0_flags_and_review_are_the_screener_s(role_id):
+    """benchmarks/faking.py counts every flag the Screener raises on 2.0, and its review rule, not a chosen few."""
+    from profilefit.core.scoring import Responses
+    from profilefit.core.validity import FLAG_IDS
+
+    screener = Screener.load("reference-2.0", role=role_id)
+    instrument, role = screener.instrument, load_role(role_id)
+    sim = simulate_forced_choice(600, instrument, seed=13, presentation=presentation("directed", instrument, role=role))
+    validity = forced_choice_validity(
+        instrument, sim.blocks, sim.checks, sim.seconds, model=screener.thurstonian, choices=sim.choices, role=role
+    )
+    n = len(sim.blocks)
+    responses = Responses(
+        instrument,
+        np.array([f"sim{k}" for k in range(n)], dtype=np.str_),
+        np.empty((n, 0)),
+        np.asarray(sim.choices, dtype=np.int16),
+        np.asarray(sim.checks, dtype=np.float64),
+        np.asarray(sim.seconds, dtype=np.float64),
+        np.asarray(sim.blocks, dtype=np.int8),
+    )
+    batch = screener.score_responses(responses)
+    assert batch.fit is not None
+    np.testing.assert_array_equal(validity.flags, batch.validity.flags)
+    np.testing.assert_array_equal(validity.any | batch.fit.incomplete, batch.needs_human_review)
+    assert set(forced_choice_flags(instrument, sim.blocks, sim.checks, sim.seconds, model=screener.thurstonian)) == set(
+        FLAG_IDS
+    )
 
 
 def test_on_2_0_the_warned_directed_applicant_gains_less_fit_than_the_unwarned_one() -> None:

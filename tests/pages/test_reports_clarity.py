@@ -175,7 +175,7 @@ def test_a_result_that_needs_review_shows_its_fit_muted_with_review_first(review
     calm = _Page(html_report(clear, language=language))
     assert labels.t("review_first") not in calm.body_text()
     # No flag is said to be no proof of honest answers (a trial: partial fakers reached strong with no flag).
-    assert labels.t("no_flags") in calm.body_text() and len(labels.t("no_flags")) > 150
+    assert labels.no_flags() in calm.body_text() and len(labels.no_flags()) > 150
     assert [a["class"] for _, a in calm.elements if "band" in (a.get("class") or "").split()] == ["band band-strong"]
 
 
@@ -695,3 +695,54 @@ def test_the_report_names_the_rules_a_2_0_idealised_flag_fired_on_from_the_detai
     assert new == old and "flagget for rollens rekkefølge (fra 13 grupper)" in new and "indeksen" not in new
     index_only = start.replace("13 of 24 blocks", "9 of 24 blocks") + "; flagged for the index (from 0.55)"
     assert "flagget for indeksen (fra 0,55)" in labels.flag_detail("idealised", index_only)
+
+
+# ---- a report without a flag -------------------------------------------------------------------------
+
+#: The words of each language's "no flag" sentence that say it proves nothing about honesty.
+NO_PROOF = {"en": "no proof", "nb": "ikke bevis", "sv": "inget bevis", "nl": "geen bewijs"}
+
+
+@pytest.fixture(scope="module")
+def clear_2_0() -> ScreeningResult:
+    """A 2.0 result without a validity flag."""
+    from profilefit.core.screening import Screener
+    from tests.forced_choice_support import simulated_rows
+
+    rows, _ = simulated_rows(20, seed=5)
+    screener = Screener.load("reference-2.0")
+    results = [screener.score({k: v for k, v in row.items() if k != "profile"}) for row in rows]
+    return next(r for r in results if not r.flags)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_report_without_a_flag_names_every_check_and_says_none_firing_proves_no_honesty(clear, clear_2_0, language):
+    """Rule: the sentence lists the flags that exist, by the names the report gives them, and claims nothing more."""
+    from profilefit.core.instrument import load_instrument
+
+    for result, instrument in ((clear, load_instrument()), (clear_2_0, load_instrument("customer-contact-2.0"))):
+        labels = Labels(language, instrument)
+        sentence = labels.no_flags()
+        assert "{" not in sentence and NO_PROOF[language] in sentence
+        for flag in FLAG_IDS:  # every check, not only the faking one
+            assert labels.flag_name(flag).lower() in sentence.lower(), flag
+        assert sentence in _Page(html_report(result, language=language)).body_text()
+        assert sentence in " ".join(text_report(result, language=language).split())
+    forced = Labels(language, load_instrument("customer-contact-2.0")).no_flags()
+    agreement = Labels(language).no_flags()
+    # 2.0's contradictory flag reads person fit: the sentence names it as the report does there.
+    assert Labels(language).flag_name("contradictory").lower() not in forced.lower()
+    assert forced != agreement
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_results_row_without_a_flag_says_what_no_flag_means(tmp_path_factory, screener, language):
+    from profilefit.data.batch import score_file
+    from profilefit.data.datasets import sample_export_path
+    from profilefit.pages.reports import iter_result_rows, row_html_report
+
+    path = tmp_path_factory.mktemp("no-flag") / "results.csv"
+    score_file(sample_export_path(), path, screener=screener)
+    row = next(r for r in iter_result_rows(path) if not r.flags)
+    sentence = Labels(language).no_flags()
+    assert sentence in _Page(row_html_report(row, language=language)).body_text()

@@ -34,37 +34,13 @@ if TYPE_CHECKING:
     # Only an annotation: pydantic exports it from 2.10, and profilefit runs on pydantic from 2.6.
     from pydantic import ModelWrapValidatorHandler
 
+from profilefit.core.demographic_names import demographic_field, demographic_names
 from profilefit.core.instrument import BLOCK_ANSWERS, Instrument, load_instrument
 from profilefit.core.rows import coerce_row, echo, load_json_object
 from profilefit.exceptions import JsonRowError, RepeatedFieldError
 
 SCHEMA_VERSION = "profilefit.assessment/1"
 
-#: Keys that describe who a candidate is rather than how they answered. They are
-#: refused here because demographics must never reach scoring; they belong in the
-#: separate file the adverse-impact audit reads.
-DEMOGRAPHIC_FIELDS = frozenset(
-    {
-        "age",
-        "age_band",
-        "birth_date",
-        "birth_year",
-        "date_of_birth",
-        "dob",
-        "disability",
-        "ethnicity",
-        "gender",
-        "marital_status",
-        "nationality",
-        "national_origin",
-        "pregnancy",
-        "race",
-        "race_ethnicity",
-        "religion",
-        "sex",
-        "sexual_orientation",
-    }
-)
 
 #: Printable and not only white space: every door strips an id, and an id of spaces alone would be empty.
 #: The pattern says so in the published JSON Schema (service/_api.py uses the same one).
@@ -116,6 +92,13 @@ NO_ANSWERS = (
 NOT_A_MAPPING = "an assessment must be a mapping of field names to answers (a dict), JSON text, or an Assessment"
 
 
+def __getattr__(name: str) -> frozenset[str]:
+    # DEMOGRAPHIC_FIELDS is read from a data file, on first use rather than at import (no I/O at import).
+    if name == "DEMOGRAPHIC_FIELDS":
+        return frozenset(demographic_names())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def demographic_message(field: str) -> str:
     """Explain why a demographic field is refused and where it belongs."""
     # Braces would be read as placeholders by pydantic's message template.
@@ -163,9 +146,7 @@ class AssessmentBase(BaseModel):
             return handler(data)
         fields = cls.model_fields  # once: pydantic computes it on every access
         demographic = [
-            key
-            for key in data
-            if key not in fields and isinstance(key, str) and key.strip().lower() in DEMOGRAPHIC_FIELDS
+            key for key in data if key not in fields and isinstance(key, str) and demographic_field(key) is not None
         ]
         if not demographic:
             return handler(data)
@@ -358,11 +339,46 @@ class Problem(TypedDict):
     reason: str
 
 
+#: Problems whose field says nothing of the instrument: the key may or may not be one of its fields.
+_ANY_INSTRUMENT = frozenset({"demographic_field", "json_object", "repeated_field", "no_answers"})
+
+
+def _could_have_raised(instrument: Instrument, problems: list[Any]) -> bool:
+    """Whether the assessment model of ``instrument`` could have raised these problems.
+
+    A key refused as unknown (``extra_forbidden``) is not one of its fields in any case (the row rule reads
+    ``TC1`` as ``tc1``); any other problem of a field is one of its fields, or the id or the time.
+    """
+    fields = {*instrument.item_ids, *instrument.block_ids, *instrument.scenario_ids, *instrument.check_ids}
+    fields |= {"candidate_id", "completion_seconds"}
+    folded = {field.casefold() for field in fields}
+    for problem in problems:
+        if not problem["loc"] or problem["type"] in _ANY_INSTRUMENT:
+            continue
+        name = str(problem["loc"][0])
+        if problem["type"] == "extra_forbidden":
+            if name.strip().casefold() in folded:
+                return False
+        elif name not in fields:
+            return False
+    return True
+
+
 def _builtin_named_by(error: ValidationError) -> Instrument:
-    """The built-in instrument whose questions ``error`` names: 2.0 when a field is one of its blocks."""
-    forced_choice = load_instrument("customer-contact-2.0")
-    named = {str(problem["loc"][0]) for problem in error.errors(include_url=False) if problem["loc"]}
-    return forced_choice if named & set(forced_choice.block_ids) else load_instrument()
+    """The built-in instrument whose assessment model raised ``error``, as far as its problems tell.
+
+    Both built-in models carry one title, so the problems decide: the one instrument whose model could
+    have raised them all (an unknown ``tc1`` rules out 1.2, whose field it is; a bad ``b01`` rules out
+    1.2, which has no blocks). When both could, 2.0 if a problem names one of its blocks, else 1.2: the
+    reasons then read the same on either (the same response scale, scenario and check rules).
+    """
+    problems = error.errors(include_url=False)
+    agreement, forced_choice = load_instrument(), load_instrument("customer-contact-2.0")
+    possible = [i for i in (agreement, forced_choice) if _could_have_raised(i, problems)]
+    if len(possible) == 1:
+        return possible[0]
+    named = {str(problem["loc"][0]) for problem in problems if problem["loc"]}
+    return forced_choice if named & set(forced_choice.block_ids) else agreement
 
 
 def describe_errors(
@@ -375,8 +391,9 @@ def describe_errors(
     error : pydantic.ValidationError
     instrument : Instrument, optional
         The instrument the assessment was checked against: it lets the reason state the response range and
-        recognise block fields. By default the built-in instrument whose questions the error names
-        (``customer-contact-2.0`` when it names one of its blocks), else the shipped default.
+        recognise block fields. By default the built-in instrument whose assessment model could have raised
+        the error (1.2 or 2.0, told apart by the fields its problems name: an unknown ``tc1`` is 2.0's, a bad
+        ``b01`` too), else the shipped default. Give it for an instrument of your own.
     row : mapping, optional
         The row as it was given. A value the rule read from text in another spelling (``-12,0`` read as
         ``-12.0``, ``1e400`` as ``inf``) is then echoed as the row writes it, so that the cell can be found;
@@ -451,7 +468,7 @@ def _as_written(value: Any, field: str, row: Mapping[Any, Any] | None) -> Any:
 
 __all__ = [
     "BLOCK_ALLOWED",
-    "DEMOGRAPHIC_FIELDS",
+    "DEMOGRAPHIC_FIELDS",  # noqa: F822 (module __getattr__: read from a data file on first use)
     "NOT_A_MAPPING",
     "NO_ANSWERS",
     "SCHEMA_VERSION",

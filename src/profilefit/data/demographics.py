@@ -2,10 +2,13 @@
 
 A demographics file is a UTF-8 CSV (with or without a byte-order mark, comma-, semicolon- or
 tab-separated) with ``candidate_id`` and any of ``sex``, ``race_ethnicity``, ``age`` and
-``age_band``, and whatever other columns an organisation keeps (``language``, the language the
-test was taken in). The adverse-impact audit, item bias (DIF) and the validation study read it
-here, so one rule decides every cell: a blank cell, ``unknown`` or ``declined`` (any case) is an
-unknown category, an id is never empty and never repeats, and an ``age`` becomes an age band.
+``age_band``, each under any of its names in ``core/data/demographic_names.json`` (``Kjønn``, ``Kön`` and
+``Geslacht`` are ``sex``; ``Alder``, ``Ålder`` and ``Leeftijd`` are ``age``; case and Unicode form do not
+matter: :func:`~profilefit.core.demographic_names.demographic_field`), and whatever other columns an
+organisation keeps (``language``, the language the test was taken in). The adverse-impact audit, item
+bias (DIF) and the validation study read it here, so one rule decides every cell: a blank cell,
+``unknown`` or ``declined`` (any case) is an unknown category, an id is never empty and never repeats,
+and an ``age`` becomes an age band.
 Categories written alike apart from case, surrounding or repeated whitespace and Unicode compatibility
 forms (``Vrouw``, ``vrouw ``, ``ＶＲＯＵＷ``) are one category (:func:`category_key`), shown under the
 spelling most people's rows use; :attr:`DemographicsTable.merged` says which spellings were merged.
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from profilefit.core.demographic_names import demographic_field
 from profilefit.data.io import read_csv_table
 
 #: Demographic columns with a meaning of their own, besides ``candidate_id``.
@@ -207,27 +211,51 @@ def age_band_of(age: int) -> str:
     return AGE_BANDS[0] if age >= AGE_BAND_THRESHOLD else AGE_BANDS[1]
 
 
-def _age_band(row: Mapping[str, Any], where: str, error: type[ValueError]) -> str | None:
+def _age_band(
+    row: Mapping[str, Any], where: str, error: type[ValueError], columns: Mapping[str, str] | None = None
+) -> str | None:
+    """The age band of one row; ``columns`` names the file's column of ``age`` and of ``age_band`` (as written)."""
+    age_column = (columns or {}).get("age", "age")
+    band_column = (columns or {}).get("age_band", "age_band")
     from_age: str | None = None
-    if "age" in row and _category(row["age"]) is not None:
-        text = _text(row["age"])
+    if age_column in row and _category(row[age_column]) is not None:
+        text = _text(row[age_column])
         try:
             age = int(text)
         except ValueError:
-            raise error(f"{where}, field 'age': expected whole years, got {text!r}") from None
+            raise error(f"{where}, field {age_column!r}: expected whole years, got {text!r}") from None
         if not 0 <= age <= 130:
-            raise error(f"{where}, field 'age': expected whole years from 0 to 130, got {age}")
+            raise error(f"{where}, field {age_column!r}: expected whole years from 0 to 130, got {age}")
         from_age = age_band_of(age)
     given: str | None = None
-    if "age_band" in row and _category(row["age_band"]) is not None:
-        given = _text(row["age_band"]).lower().replace(" ", "_").replace("-", "_")
+    if band_column in row and _category(row[band_column]) is not None:
+        given = _text(row[band_column]).lower().replace(" ", "_").replace("-", "_")
         if given not in AGE_BANDS:
             raise error(
-                f"{where}, field 'age_band': expected one of {', '.join(AGE_BANDS)}, got {_text(row['age_band'])!r}"
+                f"{where}, field {band_column!r}: expected one of {', '.join(AGE_BANDS)}, "
+                f"got {_text(row[band_column])!r}"
             )
     if from_age is not None and given is not None and from_age != given:
-        raise error(f"{where}: 'age' {_text(row['age'])} contradicts 'age_band' {given!r}")
+        raise error(f"{where}: {age_column!r} {_text(row[age_column])} contradicts {band_column!r} {given!r}")
     return from_age or given
+
+
+def demographic_columns(header: list[str], *, path: Path, error: type[ValueError]) -> dict[str, str]:
+    """The header's column of each of ``DEMOGRAPHIC_COLUMNS`` it has, by any of the column's names.
+
+    ``{"sex": "Kjønn", "age": "Alder"}`` for a header ``candidate_id;Kjønn;Alder``. Two columns that stand for
+    one field (``sex`` and ``Geslacht``) raise ``error``: reading either alone would drop the other silently.
+    """
+    found: dict[str, list[str]] = {}
+    for column in header:
+        field = demographic_field(column)
+        if field in DEMOGRAPHIC_COLUMNS:
+            found.setdefault(field, []).append(column)
+    for field, columns in found.items():
+        if len(columns) > 1:
+            listed = " and ".join(repr(column) for column in columns)
+            raise error(f"demographics file {path} has two columns for {field!r}: {listed}; keep one")
+    return {field: columns[0] for field, columns in found.items()}
 
 
 def _people(
@@ -260,7 +288,10 @@ def _people(
 def read_demographics(path: str | Path, *, error: type[ValueError] = ValueError) -> DemographicsTable:
     """Read a demographics CSV: ``candidate_id`` plus any of ``sex``, ``race_ethnicity``, ``age``, ``age_band``.
 
-    A blank cell, ``unknown`` or ``declined`` (any case) is an unknown category. ``age`` is in
+    Each of those four is read under any of its names in ``core/data/demographic_names.json``, in any
+    case or Unicode form (``Kjønn``, ``KÖN``, ``Geslacht`` for ``sex``; ``Alder``, ``Ålder``, ``Leeftijd``
+    for ``age``); a file with two columns for one of them is refused. A blank cell, ``unknown`` or
+    ``declined`` (any case) is an unknown category. ``age`` is in
     whole years and becomes an age band; when both ``age`` and ``age_band`` are given they must agree.
     Spellings of one ``sex`` or ``race_ethnicity`` category that differ only in case, spacing or Unicode
     form are one category, shown under the spelling most rows use, and listed in
@@ -286,21 +317,23 @@ def read_demographics(path: str | Path, *, error: type[ValueError] = ValueError)
     """
     path = Path(path)
     header, people = _people(path, (), error)
-    if not any(column in header for column in DEMOGRAPHIC_COLUMNS):
+    columns = demographic_columns(header, path=path, error=error)
+    if not columns:
         raise error(
-            f"demographics file {path} has none of the columns {', '.join(DEMOGRAPHIC_COLUMNS)}; "
-            f"it has: {', '.join(header)}"
+            f"demographics file {path} has none of the columns {', '.join(DEMOGRAPHIC_COLUMNS)} "
+            f"(under any of their names, such as Kjønn, Kön or Geslacht for sex); it has: {', '.join(header)}"
         )
-    dimensions: set[str] = {column for column in ("sex", "race_ethnicity") if column in header}
-    if "age" in header or "age_band" in header:
+    dimensions: set[str] = {column for column in ("sex", "race_ethnicity") if column in columns}
+    if "age" in columns or "age_band" in columns:
         dimensions.add("age_band")
     sexes: dict[str, str | None] = {}
     races: dict[str, str | None] = {}
     age_bands: dict[str, str | None] = {}
+    sex_column, race_column = columns.get("sex"), columns.get("race_ethnicity")
     for where, candidate_id, row in people:
-        sexes[candidate_id] = _category(row.get("sex"))
-        races[candidate_id] = _category(row.get("race_ethnicity"))
-        age_bands[candidate_id] = _age_band(row, where, error)
+        sexes[candidate_id] = None if sex_column is None else _category(row.get(sex_column))
+        races[candidate_id] = None if race_column is None else _category(row.get(race_column))
+        age_bands[candidate_id] = _age_band(row, where, error, columns)
     sexes, merged_sexes = merge_spellings(sexes, "sex")
     races, merged_races = merge_spellings(races, "race_ethnicity")
     table = {
@@ -343,6 +376,7 @@ __all__ = [
     "MergedSpellings",
     "age_band_of",
     "category_key",
+    "demographic_columns",
     "merge_spellings",
     "read_demographic_column",
     "read_demographics",

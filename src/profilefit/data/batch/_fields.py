@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from profilefit.core.demographic_names import demographic_field
 from profilefit.core.identity_cache import identity_cache
 from profilefit.core.instrument import Instrument, load_instrument
-from profilefit.core.schema import DEMOGRAPHIC_FIELDS
 from profilefit.exceptions import ColumnError
 
 #: Field kinds, as :attr:`FieldTable.kind` names them.
@@ -191,7 +191,7 @@ class ColumnNames:
             if folded in self._by_folded:
                 self.recased[stripped] = None
                 return self._by_folded[folded]
-            (self.demographic if folded in DEMOGRAPHIC_FIELDS else self.unknown)[stripped] = None
+            (self.demographic if demographic_field(stripped) is not None else self.unknown)[stripped] = None
             return None
         return stripped
 

@@ -233,7 +233,7 @@ def text_report(
     lines.append("")
     lines.append(f"{labels.t('flags_heading')}:")
     if not result.flags:
-        lines.append(wrap(labels.t("no_flags"), 2))
+        lines.append(wrap(labels.no_flags(), 2))
     for flag in result.flags:
         lines.append(wrap(f"! {labels.flag_name(flag.flag)}: {labels.flag_explanation(flag.flag)}", 2))
         lines.append(wrap(labels.flag_detail(flag.flag, flag.detail), 4, 0))
@@ -273,6 +273,7 @@ def html_report(
         title=f"{labels.t('title_report')}: {isolate(candidate_id)}",
         styles=("pages/reports/report.css",),
         t=labels.strings(),
+        no_flags=labels.no_flags(),
         candidate_id=candidate_id,
         role_name=capped(role.text("name", language)) if role is not None else "",
         notices=notices(result.model.trained_on, labels),

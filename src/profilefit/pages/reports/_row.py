@@ -341,6 +341,7 @@ def row_html_report(
         title=f"{labels.t('title_report')}: {isolate(view['candidate_id'])}",
         styles=("pages/reports/report.css",),
         t=labels.strings(),
+        no_flags=labels.no_flags(),
         notices=notices(trained_on, labels, row.model_id),
         back=back,
         made_with=labels.t("made_with", version=profilefit_version()),

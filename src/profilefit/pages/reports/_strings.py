@@ -23,6 +23,7 @@ from profilefit.core.validity import (
     FC_PERSON_FIT_MIN_BLOCKS,
     FC_ROLE_ONE_SIDE_SHARE,
     FC_ROLE_ORDER_SHARE,
+    FLAG_IDS,
     IDEALISED_STATEMENTS_ONLY,
     IDEALISED_THRESHOLD,
     LONG_STRING_SHARE,
@@ -157,6 +158,17 @@ class Labels:
         if self.instrument.blocks and f"flag_name_fc_{flag}" in report_strings():
             key = f"flag_name_fc_{flag}"
         return self.t(key) if key in report_strings() else flag.replace("_", " ")
+
+    def no_flags(self) -> str:
+        """What a report without a validity flag says: the checks that ran, and what none firing does not prove.
+
+        The checks are named as the report names the flags of this instrument (on 2.0, ``contradictory`` is
+        "Answers follow no consistent pattern"), so the sentence lists every flag there is, no more.
+        """
+        names = [self.flag_name(flag) for flag in FLAG_IDS]
+        # Mid-sentence, lower-case the names' first letter (not an acronym's: "ID").
+        listed = [name[:1].lower() + name[1:] if name[1:2].islower() else name for name in names]
+        return self.t("no_flags", checks=", ".join(listed))
 
     def flag_explanation(self, flag: str) -> str:
         """What a validity flag means and its threshold, in plain words (the blocks' rules on instrument 2.0)."""
