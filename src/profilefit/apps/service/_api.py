@@ -38,6 +38,7 @@ from profilefit.apps.service._bodies import (
 from profilefit.apps.service._core import CURSOR_PATTERN, NO_ROLE, AssessmentService, Edition
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
 from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN, Answered, unkeyed
+from profilefit.apps.service._openapi import WHOLE_NUMBER_ID
 from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_pattern
 from profilefit.apps.service._problems import (
     DATABASE_RETRY_SECONDS,
@@ -62,9 +63,6 @@ from profilefit.exceptions import InvitationError, JsonRowError, MailError
 
 JSON = "application/json"
 _EMAIL = re.compile(EMAIL_PATTERN)
-#: A candidate id as JSON Schema publishes a whole number the one reader takes (an ATS's numeric ids): read
-#: as its decimal text (:func:`~profilefit.core.rows.candidate_id_as_read`), which is at most 128 characters.
-WHOLE_NUMBER_ID: dict[str, Any] = {"type": "integer", "minimum": 1 - 10**127, "maximum": 10**128 - 1}
 
 
 def _or_whole_number(schema: dict[str, Any]) -> None:
