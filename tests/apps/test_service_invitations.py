@@ -220,3 +220,18 @@ def test_listing_needs_a_key_and_is_in_the_openapi_document(http):
 def test_a_listing_parameter_given_twice_or_in_another_case_is_refused(http, query):
     response = http.get(f"/v1/invitations?{query}", headers=support.AUTH)
     assert response.status_code == 422 and response.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.parametrize(
+    "candidate_id",
+    [101, 10**128 - 1, 10**128, 1 - 10**127, -(10**127), "c-1", "", "  ", True, 1.5, None, "x" * 128, "x" * 129],
+)
+def test_the_published_candidate_id_decides_as_both_routes_do(http, candidate_id):
+    """A client validating against /openapi.json gets the routes' verdict, at the bounds of a whole-number id too."""
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")
+
+    document = http.get("/openapi.json").json()
+    published = document["components"]["schemas"]["InvitationRequest"]["properties"]["candidate_id"]
+    valid = jsonschema_rs.Draft202012Validator(published).is_valid(candidate_id)
+    assert valid is (verdict(invite(http, {"candidate_id": candidate_id}))[0] == "accepted"), candidate_id
+    assert valid is (verdict(score(http, candidate_id))[0] == "accepted"), candidate_id
