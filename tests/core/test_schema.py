@@ -208,5 +208,46 @@ def test_an_agreement_item_on_2_0_is_not_a_field_there_whatever_its_case():
     with pytest.raises(ValidationError) as caught:
         model.model_validate({"candidate_id": "c1", "TC1": 3, "b01": "ab"})
     (problem,) = describe_errors(caught.value)
-    assert problem["field"] == "TC1" and "the field is 'tc1'" not in problem["reason"]
-    assert problem["reason"].startswith("not a field of this instrument")
+    # One problem naming the other version's key as written (the version rule folds the 1.2 keys into it).
+    assert problem["field"] == "(assessment)" and "the field is 'tc1'" not in problem["reason"]
+    assert "version 1.2 ('TC1')" in problem["reason"] and "read as version 2.0" in problem["reason"], problem
+
+
+@pytest.mark.parametrize(
+    ("model_name", "own", "other", "answers"),
+    [
+        ("reference", "1.2", "2.0", {f"b{k:02d}": "ac" for k in range(1, 25)}),
+        ("reference-2.0", "2.0", "1.2", {item: 4 for item in INSTRUMENT.item_ids}),
+    ],
+)
+def test_an_assessment_of_the_other_version_is_one_problem_naming_both_versions(model_name, own, other, answers):
+    """A trial: a 2.0 assessment given to a 1.2 Screener was 24 "Extra inputs are not permitted", none saying why."""
+    from profilefit.core.screening import Screener
+
+    screener = Screener.load(model_name)
+    with pytest.raises(ValidationError) as caught:
+        screener.score({"candidate_id": "c1", "sj1": "a", **answers})
+    assert caught.value.error_count() == 1, caught.value
+    [problem] = describe_errors(caught.value, screener.instrument)
+    assert problem["field"] == "(assessment)" and problem["value"] is None
+    assert f"version {other}" in problem["reason"] and f"version {own}" in problem["reason"], problem
+    assert f"{len(answers) - 3} more" in problem["reason"]
+
+
+def test_the_other_version_s_problem_leaves_the_row_s_other_problems_named():
+    """Only the other version's keys are folded into one problem; a bad answer and a typo keep their own."""
+    with pytest.raises(ValidationError) as caught:
+        Assessment.model_validate({"candidate_id": "c1", " B01 ": "ac", "tc1": 9, "tc2": 1, "gender": "f"})
+    problems = describe_errors(caught.value, INSTRUMENT)
+    assert [problem["field"] for problem in problems] == ["gender", "(assessment)", "tc1", "tc2"], problems
+    assert "'B01'" in problems[1]["reason"] and "version 2.0" in problems[1]["reason"]
+    assert "not a field of this instrument" in problems[3]["reason"]
+
+
+def test_an_own_instrument_without_built_in_versions_keeps_the_not_a_field_problem():
+    """The version problem is only for the versions profilefit ships; an organisation's instrument is not guessed at."""
+    own = build_assessment_model(INSTRUMENT.model_copy(update={"id": "our-own"}))
+    with pytest.raises(ValidationError) as caught:
+        own.model_validate({"candidate_id": "c1", "tc1": 3, "b01": "ac"})
+    [problem] = describe_errors(caught.value, own.instrument)
+    assert problem["field"] == "b01" and "not a field of this instrument" in problem["reason"]

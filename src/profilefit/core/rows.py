@@ -243,6 +243,26 @@ def answered_keys(pairs: Iterable[tuple[str, Any]]) -> list[str]:
     ]
 
 
+def candidate_id_as_read(value: Any) -> Any:
+    """A candidate id as every door reads it: text without surrounding spaces, a whole number as its decimal text.
+
+    An ATS's numeric ids (``101``, and ``101.0`` as a spreadsheet stores them) are read as the text ``"101"``;
+    a float is read so only while it is exact (below 2**53). Anything else (``1.5``, ``true``, a list) is
+    returned unchanged, for the schema to refuse with :data:`profilefit.core.schema.ID_ALLOWED`. The
+    assessment (:func:`coerce_row`) and the service's invitations read an id by this one function.
+
+    Examples
+    --------
+    >>> candidate_id_as_read(" c-1 "), candidate_id_as_read(101), candidate_id_as_read(101.0), candidate_id_as_read(1.5)
+    ('c-1', '101', '101', 1.5)
+    """
+    if isinstance(value, str):
+        return value.strip()
+    if type(value) is int or (type(value) is float and value.is_integer() and abs(value) < 2**53):
+        return str(int(value))
+    return value
+
+
 def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]:
     """Turn one row, from any source, into the values the strict assessment schema checks.
 
@@ -305,10 +325,8 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
             continue
         elif type(value) is float and value.is_integer() and name in answer_fields:
             typed[name] = int(value)
-        elif name == "candidate_id" and (
-            type(value) is int or (type(value) is float and value.is_integer() and abs(value) < 2**53)
-        ):
-            typed[name] = str(int(value))
+        elif name == "candidate_id":
+            typed[name] = candidate_id_as_read(value)
         else:
             typed[name] = value
     return typed

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from pydantic import ModelWrapValidatorHandler
 
 from profilefit.core.demographic_names import demographic_field, demographic_names
-from profilefit.core.instrument import BLOCK_ANSWERS, Instrument, load_instrument
+from profilefit.core.instrument import BLOCK_ANSWERS, Instrument, builtin_versions, load_instrument
 from profilefit.core.rows import coerce_row, echo, load_json_object
 from profilefit.exceptions import JsonRowError, RepeatedFieldError
 
@@ -49,6 +49,8 @@ ID_ALLOWED = (
     "allowed: the candidate's id as text of 1 to 128 characters, not only spaces or invisible characters, without "
     "control characters, text-direction controls or line separators"
 )
+#: What a row without a candidate id (or with ``null``, which every door reads as not given) is told.
+ID_REQUIRED = "required; " + ID_ALLOWED
 #: Refused anywhere in an id: the C0 and C1 control characters, DEL, the line and paragraph separators, and the
 #: text-direction embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): an id with one reads in
 #: another order than it is written in a spreadsheet or a log ("cand\u202egnp.exe" shows as "candexe.png").
@@ -137,6 +139,39 @@ class AssessmentBase(BaseModel):
     candidate_id: CandidateId
     completion_seconds: Seconds | None = None
 
+    # Defined first, so it runs innermost, on the row as the row rule read it (keys without spaces).
+    @model_validator(mode="wrap")
+    @classmethod
+    def _name_another_version(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        # A 2.0 assessment checked against 1.2 (or the reverse) was one "not a field" per block or item,
+        # 24 or 48 of them, none saying why: the keys of another version become one problem naming both.
+        try:
+            return handler(data)
+        except ValidationError as error:
+            problems = error.errors(include_url=False)
+            foreign = _other_version_questions(cls.instrument)
+            own = [
+                str(problem["loc"][0])
+                for problem in problems
+                if problem["type"] == "extra_forbidden"
+                and problem["loc"]
+                and str(problem["loc"][0]).strip().casefold() in foreign
+            ]
+            if not own:
+                raise
+            version = foreign[own[0].strip().casefold()]
+            named = set(own)
+            kept = [problem for problem in problems if not (problem["loc"] and str(problem["loc"][0]) in named)]
+            errors = [
+                InitErrorDetails(
+                    type=PydanticCustomError("instrument_version", _version_message(cls.instrument, version, own)),
+                    loc=("(assessment)",),
+                    input=None,
+                ),
+                *(_as_details(problem) for problem in kept),
+            ]
+            raise ValidationError.from_exception_data(cls.__name__, errors) from None
+
     @model_validator(mode="wrap")
     @classmethod
     def _refuse_demographics(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
@@ -161,18 +196,7 @@ class AssessmentBase(BaseModel):
         try:
             handler({key: value for key, value in data.items() if key not in demographic})
         except ValidationError as error:
-            errors += [
-                InitErrorDetails(
-                    type=PydanticCustomError(
-                        problem["type"],
-                        problem["msg"].replace("{", "(").replace("}", ")"),
-                        dict(problem.get("ctx") or {}),
-                    ),
-                    loc=problem["loc"],
-                    input=problem["input"],
-                )
-                for problem in error.errors(include_url=False)
-            ]
+            errors += [_as_details(problem) for problem in error.errors(include_url=False)]
         raise ValidationError.from_exception_data(cls.__name__, errors)
 
     # The one row rule, first. Defined after the validator above, so pydantic runs it outside that one
@@ -220,6 +244,49 @@ class AssessmentBase(BaseModel):
         instrument = self.instrument
         ids = (*instrument.item_ids, *instrument.block_ids, *instrument.scenario_ids, *instrument.check_ids)
         return {key: getattr(self, key) for key in ids if getattr(self, key) is not None}
+
+
+def _as_details(problem: Any) -> InitErrorDetails:
+    """A problem of a ``ValidationError`` as it can be raised again in another one, its type and context kept."""
+    return InitErrorDetails(
+        type=PydanticCustomError(
+            problem["type"], problem["msg"].replace("{", "(").replace("}", ")"), dict(problem.get("ctx") or {})
+        ),
+        loc=problem["loc"],
+        input=problem["input"],
+    )
+
+
+@lru_cache(maxsize=8)
+def _questions_by_version(instrument_id: str, version: str) -> dict[str, str]:
+    """The questions (folded) of the built-in versions of an instrument other than ``version``, with their version."""
+    found: dict[str, str] = {}
+    for other in builtin_versions(instrument_id):
+        if other.version != version:
+            found.update({question.casefold(): other.version for question in _questions(other)})
+    return found
+
+
+def _other_version_questions(instrument: Instrument) -> dict[str, str]:
+    """Questions (folded) of another built-in version of ``instrument`` that it does not ask, with that version."""
+    asked = {question.casefold() for question in _questions(instrument)}
+    foreign = _questions_by_version(instrument.id, instrument.version)
+    return {question: version for question, version in foreign.items() if question not in asked}
+
+
+def _questions(instrument: Instrument) -> tuple[str, ...]:
+    return (*instrument.item_ids, *instrument.block_ids, *instrument.scenario_ids, *instrument.check_ids)
+
+
+def _version_message(instrument: Instrument, version: str, keys: list[str]) -> str:
+    """Why an assessment answering another version's questions is refused, naming both versions."""
+    shown = ", ".join(repr(key.strip()) for key in keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+    message = (
+        f"the assessment answers questions of {instrument.id} version {version} ({shown}), but it is read as "
+        f"version {instrument.version}, which does not ask them: score it with a model made for version {version} "
+        f"(a Screener of that version), or send the questions of version {instrument.version}"
+    )
+    return message.replace("{", "(").replace("}", ")")
 
 
 def _class_name(instrument: Instrument) -> str:
@@ -417,7 +484,7 @@ def describe_errors(
         if kind == "demographic_field":
             records.append({"field": context["field"], "value": echo(problem["input"]), "reason": problem["msg"]})
             continue
-        if kind == "no_answers":  # the record as a whole; its cells are not echoed
+        if kind in ("no_answers", "instrument_version"):  # the record as a whole; its cells are not echoed
             records.append({"field": location, "value": None, "reason": problem["msg"]})
             continue
         if kind in ("json_object", "repeated_field"):  # a key twice names its field, whatever its kind
@@ -433,6 +500,8 @@ def describe_errors(
             reason = SECONDS_ALLOWED
         elif location == "candidate_id" and kind.startswith("string_"):
             reason = ID_ALLOWED
+        elif location == "candidate_id" and kind == "missing":
+            reason = ID_REQUIRED
         elif kind == "literal_error":
             reason = f"allowed: {context.get('expected', problem['msg'])}, or empty when unanswered"
         elif kind == "extra_forbidden" and location == "(extra cells)":

@@ -22,7 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 from sqlalchemy import text
 
 from profilefit.apps.service._bodies import (
@@ -35,9 +35,10 @@ from profilefit.apps.service._bodies import (
     require_json,
     utf8_text,
 )
-from profilefit.apps.service._core import NO_ROLE, AssessmentService, Edition
+from profilefit.apps.service._core import CURSOR_PATTERN, NO_ROLE, AssessmentService, Edition
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
 from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN, Answered, unkeyed
+from profilefit.apps.service._openapi import WHOLE_NUMBER_ID
 from profilefit.apps.service._outbound import EMAIL_PATTERN, callback_allowed, callback_pattern
 from profilefit.apps.service._problems import (
     DATABASE_RETRY_SECONDS,
@@ -55,17 +56,32 @@ from profilefit.apps.service._storage import erasure_json
 from profilefit.core.decisions import DecisionLog
 from profilefit.core.fit import load_role
 from profilefit.core.instrument import Instrument
-from profilefit.core.rows import answered_keys, load_json_object, repeated_key_reason
+from profilefit.core.rows import answered_keys, candidate_id_as_read, load_json_object, repeated_key_reason
 from profilefit.core.schema import ID_BLANKS, ID_CONTROLS
 from profilefit.core.screening import NOTICE, ScreeningResult
 from profilefit.exceptions import InvitationError, JsonRowError, MailError
 
 JSON = "application/json"
 _EMAIL = re.compile(EMAIL_PATTERN)
-#: The assessment schema's rule for candidate ids.
+
+
+def _or_whole_number(schema: dict[str, Any]) -> None:
+    """Publish a candidate id's text schema as text or a whole number, as every door reads an id."""
+    text = {key: value for key, value in schema.items() if key not in ("title", "description")}
+    for key in text:
+        del schema[key]
+    schema["anyOf"] = [text, WHOLE_NUMBER_ID]
+
+
 # The assessment schema's id rule (printable, not only white space), so that the published API agrees with it.
 CandidateId = Annotated[
-    str, Field(min_length=1, max_length=128, pattern=f"^[^{ID_CONTROLS}]*[^{ID_CONTROLS}{ID_BLANKS}][^{ID_CONTROLS}]*$")
+    str,
+    Field(
+        min_length=1,
+        max_length=128,
+        pattern=f"^[^{ID_CONTROLS}]*[^{ID_CONTROLS}{ID_BLANKS}][^{ID_CONTROLS}]*$",
+        json_schema_extra=_or_whole_number,
+    ),
 ]
 bearer = HTTPBearer(auto_error=False, description="An API key issued by the operator (docs/service.md).")
 
@@ -122,12 +138,19 @@ class InvitationRequest(_Strict):
     email: str | None = Field(None, max_length=320, description="Where to e-mail the link (needs SMTP settings).")
     callback_url: str | None = Field(None, max_length=2048, description="PATCHed when the candidate finishes.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_not_given(cls, data: Any) -> Any:
+        """``"candidate_id": null`` is a missing id, as the one reader takes null at POST /v1/score."""
+        if isinstance(data, dict) and "candidate_id" in data and data["candidate_id"] is None:
+            return {key: value for key, value in data.items() if key != "candidate_id"}
+        return data
+
     @field_validator("candidate_id", mode="before")
     @classmethod
     def _as_every_door_reads_it(cls, value: Any) -> Any:
-        """Without surrounding spaces, as POST /v1/score and every other door read an id (the one row rule)."""
-        # Only spaces stay as sent, so the refusal says "not only spaces" rather than "too short".
-        return value.strip() if isinstance(value, str) and value.strip() else value
+        """Read as POST /v1/score and every other door read an id: without surrounding spaces, 101 as "101"."""
+        return candidate_id_as_read(value)
 
 
 class InvitationState(BaseModel):
@@ -146,6 +169,25 @@ class InvitationState(BaseModel):
     pages: int = Field(description="Pages of the questionnaire in all.")
     result: ScreeningResult | None = Field(description="Once completed: the ScreeningResult, as POST /v1/score gives.")
     report_url: str | None = Field(description="Once completed: the signed link to the HTML report.")
+
+
+class InvitationPage(BaseModel):
+    """A page of this API key's invitations, oldest first (``GET /v1/invitations``)."""
+
+    invitations: list[InvitationState] = Field(description="Each as GET /v1/invitations/{invitation_id} gives it.")
+    next_cursor: str | None = Field(
+        description="Send as ``cursor`` for the next page, as given; null: this is the last page."
+    )
+
+
+#: The most invitations one page of ``GET /v1/invitations`` holds, and how many without ``limit``.
+MAX_PAGE = 100
+DEFAULT_PAGE = 50
+#: What ``limit`` and ``cursor`` of ``GET /v1/invitations`` allow, as a problem of either says it.
+PAGE_ALLOWED = {
+    "limit": f"a whole number from 1 to {MAX_PAGE}",
+    "cursor": "the next_cursor of a previous page, as it was given",
+}
 
 
 class ErasedCounts(BaseModel):
@@ -218,8 +260,7 @@ def _public_schema(schema: dict[str, Any], instrument: Instrument) -> dict[str, 
             properties[name] = {"anyOf": [field, {"type": "null"}]}
     if "candidate_id" in properties:
         # The one reader takes a whole number as its decimal text (an ATS's numeric ids): published so.
-        digits = {"type": "integer", "minimum": 1 - 10**127, "maximum": 10**128 - 1}
-        properties["candidate_id"] = {"anyOf": [properties["candidate_id"], digits]}
+        properties["candidate_id"] = {"anyOf": [properties["candidate_id"], WHOLE_NUMBER_ID]}
     # Each version's schema has a title of its own: code generators name a class by it, and two bodies
     # titled alike in one anyOf made openapi-python-client leave POST /v1/score out of the client.
     title = f"Assessment {instrument.id} {instrument.version}"
@@ -579,6 +620,49 @@ def api_router(service: AssessmentService) -> APIRouter:
             if invitation is None:
                 raise not_found("invitation")
             return service.status(invitation)
+
+    @router.get(
+        "/invitations",
+        summary="List this API key's invitations, a page at a time",
+        response_model=None,
+        responses={
+            200: {"model": InvitationPage, "description": "A page of invitations"},
+            **problem_responses(422, 503),
+        },
+    )
+    def list_invitations(
+        owner: Annotated[str, Depends(authorised)],
+        limit: Annotated[
+            int, Query(ge=1, le=MAX_PAGE, description=f"Invitations per page, 1 to {MAX_PAGE}.")
+        ] = DEFAULT_PAGE,
+        cursor: Annotated[
+            str | None,
+            Query(
+                max_length=64,
+                pattern=CURSOR_PATTERN,
+                description="The next_cursor of the previous page; leave out for the first page.",
+            ),
+        ] = None,
+        candidate_id: Annotated[
+            str | None,
+            Query(max_length=256, description="Only this candidate's invitations (the id without surrounding spaces)."),
+        ] = None,
+    ) -> dict[str, Any]:
+        """The invitations this API key made, oldest first, each as ``GET /v1/invitations/{invitation_id}`` gives it.
+
+        For reconciling an ATS with the service: page with ``cursor`` until ``next_cursor`` is null. Only the
+        key's own invitations are listed (those of another key never, as they are 404 to it one by one);
+        erased and retention-deleted invitations are gone. ``candidate_id`` is read as every door reads an id,
+        without surrounding spaces.
+        """
+        wanted = None if candidate_id is None else candidate_id_as_read(candidate_id)
+        try:
+            page, following = service.list_invitations(owner, limit=limit, cursor=cursor, candidate_id=wanted)
+        except ValueError:  # the published pattern is checked first; a cursor it lets through is still refused
+            raise Problem(
+                422, "the request is not valid", errors=[_field("cursor", "allowed: " + PAGE_ALLOWED["cursor"])]
+            ) from None
+        return {"invitations": page, "next_cursor": following}
 
     @router.delete(
         # ``:path``: an id holding "/" (org/c-1, sent as org%2Fc-1) is one id, not two path segments, so

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from profilefit.apps.service._api import DirectRoute, api_router, direct_routes, health_router
+from profilefit.apps.service._api import PAGE_ALLOWED, DirectRoute, api_router, direct_routes, health_router
 from profilefit.apps.service._callbacks import Clock
 from profilefit.apps.service._core import AssessmentService
 from profilefit.apps.service._greenhouse import greenhouse_router
@@ -35,6 +35,7 @@ from profilefit.apps.service._settings import (
 from profilefit.apps.service._storage import upgrade, utcnow
 from profilefit.apps.service._take import error_page, take_router
 from profilefit.core.artifact import ModelArtifact
+from profilefit.core.schema import ID_ALLOWED
 
 log = logging.getLogger("profilefit.service.access")
 startup_log = logging.getLogger("profilefit.service")
@@ -367,11 +368,13 @@ def app_from_env() -> FastAPI:
 
 
 def readable_patterns(settings: Settings) -> dict[str, str]:
-    """What each field or header the service checks by a regular expression allows, in words (by its name)."""
+    """What each field, parameter or header the service checks allows, in words (by its name)."""
     return {
         "callback_url": callback_allowed_text(settings),
         "url": callback_allowed_text(settings),
         "email": "an e-mail address such as name@example.org",
-        "candidate_id": "1 to 128 characters, not only spaces, without control characters (tab, new line)",
+        # The words POST /v1/score gives: one id, one reason, at every route.
+        "candidate_id": ID_ALLOWED.removeprefix("allowed: "),
         IDEMPOTENCY_HEADER: "1 to 255 visible ASCII characters, such as a UUID",
+        **PAGE_ALLOWED,
     }

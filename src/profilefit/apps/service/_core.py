@@ -8,15 +8,16 @@ is :meth:`Screener.score <profilefit.core.screening.Screener.score>`, unchanged.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from profilefit.apps.service._callbacks import CallbackSender, Clock
@@ -363,6 +364,43 @@ class AssessmentService:
             statement = statement.where(Invitation.owner == owner)
         return session.scalars(statement).first()
 
+    def list_invitations(
+        self, owner: str, *, limit: int, cursor: str | None = None, candidate_id: str | None = None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of ``owner``'s invitations, as :meth:`status` gives each, oldest first; and the next page's cursor.
+
+        Only the invitations ``owner`` (an API key's digest) made are read: no other key's ever reach a page,
+        whatever the cursor holds. The order is by creation time, then id, and a cursor is the place after
+        the page's last invitation (:func:`invitation_cursor`), so a page never repeats or skips one that was
+        there when paging began; one made in the second of a page's last invitation, while paging, may fall
+        before the cursor. ``candidate_id`` keeps only that candidate's invitations. The next cursor is
+        ``None`` after the last page.
+
+        Raises
+        ------
+        ValueError
+            For a cursor that is not one this method gave.
+        """
+        statement = (
+            select(Invitation)
+            .where(Invitation.owner == owner)
+            .order_by(Invitation.created_at, Invitation.id)
+            .limit(limit + 1)  # one more than asked tells whether a next page exists
+            .options(selectinload(Invitation.answers), selectinload(Invitation.results))
+        )
+        if candidate_id is not None:
+            statement = statement.where(Invitation.candidate_id == candidate_id)
+        if cursor is not None:
+            after, after_id = read_invitation_cursor(cursor)
+            statement = statement.where(
+                or_(Invitation.created_at > after, and_(Invitation.created_at == after, Invitation.id > after_id))
+            )
+        with self.sessions() as session:
+            found = list(session.scalars(statement))
+            page = [self.status(invitation) for invitation in found[:limit]]
+            following = invitation_cursor(found[limit - 1]) if len(found) > limit else None
+        return page, following
+
     # ---- erasure --------------------------------------------------------------------
 
     def erase(self, candidate_id: str, *, owner: str | None) -> tuple[Erasure, int]:
@@ -575,3 +613,25 @@ class AssessmentService:
             body["result"] = json.loads(invitation.results[-1].result_json)
             body["report_url"] = self.report_url(invitation.id, invitation.language)
         return body
+
+
+#: A cursor of :meth:`AssessmentService.list_invitations`: the creation second and id of a page's last invitation.
+CURSOR_PATTERN = r"^[0-9]{1,11}\.[0-9a-f]{1,32}$"
+_CURSOR = re.compile(CURSOR_PATTERN)
+
+
+def invitation_cursor(invitation: Invitation) -> str:
+    """The cursor of the place after ``invitation`` in the order of :meth:`AssessmentService.list_invitations`.
+
+    Opaque to a client, and holding nothing to protect: the creation time to the second and the
+    invitation's id, which only its own key can read anything by.
+    """
+    return f"{int(invitation.created_at.timestamp())}.{invitation.id}"
+
+
+def read_invitation_cursor(cursor: str) -> tuple[datetime, str]:
+    """The creation time and id a cursor of :func:`invitation_cursor` holds; ``ValueError`` for another text."""
+    if not _CURSOR.fullmatch(cursor):  # fullmatch: "$" would let a trailing new line pass
+        raise ValueError("not a cursor this service gave")
+    seconds, _, invitation_id = cursor.partition(".")
+    return datetime.fromtimestamp(int(seconds), UTC), invitation_id

@@ -23,6 +23,10 @@ from fastapi import FastAPI
 
 from profilefit.apps.service._problems import PROBLEM_SCHEMA, PROBLEM_TYPE, problem_responses
 
+#: A candidate id as JSON Schema publishes a whole number the one reader takes (an ATS's numeric ids): read
+#: as its decimal text (:func:`~profilefit.core.rows.candidate_id_as_read`), which is at most 128 characters.
+WHOLE_NUMBER_ID: dict[str, Any] = {"type": "integer", "minimum": 1 - 10**127, "maximum": 10**128 - 1}
+
 #: Operations that need an API key: their paths start so.
 GUARDED = ("/v1/", "/greenhouse/")
 _HEADERS = {
@@ -100,11 +104,29 @@ def complete(schema: dict[str, Any]) -> dict[str, Any]:
                 "parameters": {parameter: source},
             }
     components = schema.get("components", {}).get("schemas", {})
+    _exact_id_bounds(components)
     text = repr(paths)
     for unused in ("HTTPValidationError", "ValidationError"):
         if f"#/components/schemas/{unused}'" not in text:
             components.pop(unused, None)
     return schema
+
+
+def _exact_id_bounds(node: Any) -> None:
+    """Put back :data:`WHOLE_NUMBER_ID`'s bounds where FastAPI's document model made them floats; in place.
+
+    FastAPI reads a schema's ``minimum`` and ``maximum`` as floats: 10**128 - 1 was published as 1e+128,
+    a number one more than the service reads as an id (129 digits).
+    """
+    if isinstance(node, dict):
+        bounds = (float(WHOLE_NUMBER_ID["minimum"]), float(WHOLE_NUMBER_ID["maximum"]))
+        if node.get("type") == "integer" and (node.get("minimum"), node.get("maximum")) == bounds:
+            node.update(WHOLE_NUMBER_ID)
+        for value in node.values():
+            _exact_id_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            _exact_id_bounds(value)
 
 
 def install(app: FastAPI) -> None:

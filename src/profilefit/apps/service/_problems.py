@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -130,6 +130,71 @@ def _without_input(reason: str) -> str:
     return reason if "input" not in reason.lower() else reason.split(",")[0]
 
 
+def schema_problems(
+    items: Sequence[Mapping[str, Any]], allowed: Mapping[str, str], fields: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """Field, JSON pointer and reason of each of FastAPI's validation errors, in the words POST /v1/score uses.
+
+    pydantic's own words ("Input should be a valid string", "Extra inputs are not permitted") say what
+    went wrong in Python's terms; an ATS needs what the field allows. ``allowed`` says it in words by the
+    field's name (``candidate_id`` as :data:`~profilefit.core.schema.ID_ALLOWED`, so an id gets one reason
+    at every route); ``fields`` are the body's fields, named to a key that is not one. The value sent is
+    never echoed.
+    """
+    records = []
+    for item in items:
+        location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "header")]
+        name = location[-1] if location else ""
+        records.append(
+            {
+                "field": ".".join(location) or "(request)",
+                "pointer": "#/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in location),
+                "reason": _schema_reason(item, name, allowed, fields),
+            }
+        )
+    return records
+
+
+def _schema_reason(item: Mapping[str, Any], name: str, allowed: Mapping[str, str], fields: Sequence[str]) -> str:
+    kind = str(item.get("type", ""))
+    context = item.get("ctx") or {}
+    if kind == "extra_forbidden":
+        meant = {field.casefold(): field for field in fields}.get(name.strip().casefold())
+        if meant is not None:
+            return f"not a field of this request as written; the field is {meant!r}"
+        listed = f": the fields are {', '.join(fields)}" if fields else ""
+        return f"not a field of this request (check the spelling){listed}"
+    if name in allowed:
+        return ("required; " if kind == "missing" else "") + f"allowed: {allowed[name]}"
+    if kind == "missing":
+        return "required"
+    if kind in ("literal_error", "enum"):
+        return f"allowed: {context.get('expected', item.get('msg'))}"
+    if kind == "string_type":
+        return "allowed: text (a JSON string)"
+    if kind == "string_too_long":
+        return f"allowed: text of at most {context.get('max_length')} characters"
+    if kind == "string_too_short":
+        return f"allowed: text of at least {context.get('min_length')} characters"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "allowed: a whole number"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bound = "ge" if kind == "greater_than_equal" else "le"
+        return f"allowed: a number {'from' if bound == 'ge' else 'up to'} {context.get(bound)}"
+    if kind in ("bool_type", "bool_parsing"):
+        return "allowed: true or false"
+    return _without_input(str(item.get("msg", "invalid")))
+
+
+def _body_fields(request: Request) -> list[str]:
+    """The fields of the route's JSON body model, by their names in JSON; none when it has no model."""
+    body = getattr(request.scope.get("route"), "body_field", None)
+    model = getattr(getattr(body, "field_info", None), "annotation", None)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return []
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
 def _route(request: Request) -> str:
     route = request.scope.get("route")
     return getattr(route, "path", "(no route)")
@@ -160,8 +225,8 @@ def install_handlers(
     """Answer every error of ``app`` as problem details; under ``/take/``, with ``page(request, status)`` when given.
 
     A candidate who meets an error sees a page in their language, never JSON. ``patterns`` says in words
-    what a field checked by a regular expression allows (by the field's or header's name): the reason
-    then reads ``allowed: ...`` instead of quoting the expression.
+    what a field allows (by the field's, parameter's or header's name): a problem of that field then reads
+    ``allowed: ...`` (:func:`schema_problems`), never pydantic's words or a quoted expression.
     """
     readable = dict(patterns or {})
 
@@ -199,7 +264,6 @@ def install_handlers(
     async def _validation(request: Request, error: RequestValidationError) -> Response:
         if page is not None and candidate(request):
             return await page(request, 422)
-        errors = []
         unparsed = [item for item in error.errors() if item.get("type") == "json_invalid"]
         if unparsed:  # FastAPI could not read the body as JSON: say where, as POST /v1/score does
             item = unparsed[0]
@@ -209,15 +273,8 @@ def install_handlers(
             reason = f"not valid JSON ({problem}{where})"
             errors = [{"field": "(request)", "pointer": "#", "reason": reason}]
             return problem_response(Problem(400, "the request body is not JSON text", errors=errors))
-        for item in error.errors():
-            location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "header")]
-            reason = str(item.get("msg", "invalid"))
-            if item.get("type") == "string_pattern_mismatch" and location and location[-1] in readable:
-                reason = f"not of the form allowed: {readable[location[-1]]}"
-            errors.append(
-                {"field": ".".join(location) or "(request)", "pointer": "#/" + "/".join(location), "reason": reason}
-            )
-        return problem_response(Problem(422, "the request does not match the API's schema", errors=errors))
+        problems = schema_problems(error.errors(), readable, _body_fields(request))
+        return problem_response(Problem(422, "the request does not match the API's schema", errors=problems))
 
     @app.exception_handler(SQLAlchemyError)
     async def _database(request: Request, error: SQLAlchemyError) -> Response:

@@ -17,6 +17,7 @@ from profilefit.core.instrument._model import (
     Timing,
     builtin_instrument_file,
     builtin_instrument_name,
+    builtin_versions,
     instrument_to_json,
     load_instrument,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "WordLimits",
     "builtin_instrument_file",
     "builtin_instrument_name",
+    "builtin_versions",
     "instrument_to_json",
     "load_instrument",
     "near_duplicate_items",

@@ -558,6 +558,21 @@ def builtin_instrument_name(instrument_id: str, version: str) -> str | None:
     return None
 
 
+def builtin_versions(instrument_id: str) -> tuple[Instrument, ...]:
+    """The built-in instruments with this id: the versions of one questionnaire profilefit ships.
+
+    Examples
+    --------
+    >>> [instrument.version for instrument in builtin_versions("customer-contact")]
+    ['1.2', '2.0']
+    >>> builtin_versions("our-own")
+    ()
+    """
+    return tuple(
+        instrument for instrument in map(_builtin_instrument, BUILTIN_INSTRUMENTS) if instrument.id == instrument_id
+    )
+
+
 def builtin_instrument_file(name: str) -> str:
     """The file name, inside the package's ``data`` folder, of a built-in instrument."""
     return BUILTIN_INSTRUMENTS[name]
