@@ -1209,18 +1209,19 @@ def forced_choice_validity_row(
     seconds: float,
     scales: list[float],
     situational: list[float],
-    role_order: tuple[list[list[list[bool]]], list[bool]] | None = None,
-    person_fit: float = math.nan,
+    role_order: tuple[list[list[list[bool]]], list[bool]] | None,
+    person_fit: float,
     person_fit_line: float | None = None,
 ) -> RowValidity:
     """:func:`validity_flags` of one candidate of a forced-choice instrument, in plain Python.
 
     ``blocks`` holds the answer codes in block order (-1 unanswered), ``checks`` the raw check answers
     (``nan`` unanswered), ``scales`` and ``situational`` the candidate's scores, ``role_order`` the
-    lists of :func:`role_order_table` for a role, ``person_fit`` the candidate's
+    lists of :func:`role_order_table` for a role (``None`` without one), ``person_fit`` the candidate's
     :func:`~profilefit.core.thurstonian.fit_over_chance` (from
-    :func:`~profilefit.core.scoring.forced_choice_row`), ``person_fit_line`` the scoring parameters' line
-    (``None``: :data:`FC_PERSON_FIT`). The same rules, thresholds and arithmetic as
+    :func:`~profilefit.core.scoring.forced_choice_row`; ``nan`` where unscored: required, as the batch
+    refuses scores without it, so a caller cannot leave the flag silently off), ``person_fit_line`` the
+    scoring parameters' line (``None``: :data:`FC_PERSON_FIT`). The same rules, thresholds and arithmetic as
     the batch's ``_forced_choice_flags``, one candidate at a time.
     """
     from profilefit.core.scoring import NO_ANSWER
