@@ -328,6 +328,10 @@ def test_a_parameters_file_keeps_its_line_and_one_without_a_line_is_written_as_b
     assert reloaded.to_model(FC.forced_choice_design()).person_fit_line is None
     with pytest.raises(ValueError, match="finite"):
         MODEL.with_person_fit_line(math.nan)
+    # A hand-edited line at or above log 2 would flag every candidate: refused, naming the field.
+    data = params.model_dump(mode="json") | {"person_fit_line": 0.7}
+    with pytest.raises(ValueError, match="person_fit_line"):
+        ThurstonianParameters.model_validate(data)
     # identified() keeps it: calibration compares and stores models in that form.
     assert MODEL.with_person_fit_line(0.01).identified().person_fit_line == 0.01
 

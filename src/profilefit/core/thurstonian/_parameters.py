@@ -10,11 +10,12 @@ applicants' answers. A parameters file names the instrument and version it belon
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from annotated_types import Gt, MinLen
+from annotated_types import Gt, Lt, MinLen
 from pydantic import Field, FiniteFloat, model_validator
 
 from profilefit._frozen import FrozenModel
@@ -65,7 +66,8 @@ class ThurstonianParameters(FrozenModel):
     traits: Annotated[list[str], MinLen(1)]
     statements: Annotated[dict[str, StatementParameters], MinLen(2)]
     trait_correlation: list[list[FiniteFloat]]
-    person_fit_line: FiniteFloat | None = None
+    # Person fit is at most log 2 (every comparison certain): a line above it would flag every candidate.
+    person_fit_line: Annotated[FiniteFloat, Lt(math.log(2))] | None = None
 
     @model_validator(mode="after")
     def _correlation_is_square(self) -> ThurstonianParameters:
