@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from profilefit.core.instrument import Instrument, load_instrument
+from profilefit.core.instrument import Instrument, load_instrument, other_version_questions
 from profilefit.core.rows import coerce_row
 from profilefit.core.schema import DEMOGRAPHIC_FIELDS
 from profilefit.core.scoring import Responses
@@ -80,6 +80,8 @@ def _fields(instrument: Instrument) -> set[str]:
         *instrument.scenario_ids,
         *instrument.check_ids,
         *instrument.block_ids,
+        # The other shipped version's questions are read too (a row answering one is rejected, naming it).
+        *other_version_questions(instrument)[1],
     }
 
 

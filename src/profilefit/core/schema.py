@@ -34,9 +34,9 @@ if TYPE_CHECKING:
     # Only an annotation: pydantic exports it from 2.10, and profilefit runs on pydantic from 2.6.
     from pydantic import ModelWrapValidatorHandler
 
-from profilefit.core.instrument import BLOCK_ANSWERS, Instrument, load_instrument
+from profilefit.core.instrument import BLOCK_ANSWERS, Instrument, load_instrument, other_version_questions
 from profilefit.core.rows import coerce_row, echo, load_json_object
-from profilefit.exceptions import JsonRowError, RepeatedFieldError
+from profilefit.exceptions import JsonRowError, RepeatedFieldError, RepeatedKeyError
 
 SCHEMA_VERSION = "profilefit.assessment/1"
 
@@ -230,6 +230,8 @@ class AssessmentBase(BaseModel):
         text = bytes(json_data) if isinstance(json_data, bytearray) else json_data
         try:
             record = load_json_object(text)
+        except RepeatedKeyError as error:  # the key is the field; its values show which cells to look at
+            raise _row_error(cls, "repeated_field", str(error), error.key.strip() or error.key, error.values) from None
         except JsonRowError as error:
             raise _row_error(cls, "json_object", str(error), "(assessment)", None) from None
         return cls.model_validate(record, **options)
@@ -392,6 +394,8 @@ def describe_errors(
     low, high = instrument.response_scale.min, instrument.response_scale.max
     fields = (*instrument.item_ids, *instrument.block_ids, *instrument.scenario_ids, *instrument.check_ids)
     fields_by_case = {field.casefold(): field for field in (*fields, "candidate_id", "completion_seconds")}
+    other_version, other_ids = other_version_questions(instrument)
+    other_questions = {question.casefold(): question for question in other_ids}
     records: list[Problem] = []
     for problem in error.errors(include_url=False):
         location = ".".join(str(part) for part in problem["loc"]) or "(assessment)"
@@ -425,6 +429,8 @@ def describe_errors(
         elif kind == "extra_forbidden" and location.strip().casefold() in fields_by_case:
             field = fields_by_case[location.strip().casefold()]
             reason = f"not a field of this instrument as written; the field is {field!r}"
+        elif kind == "extra_forbidden" and location.strip().casefold() in other_questions:
+            reason = other_version_reason(instrument, other_questions[location.strip().casefold()], other_version)
         elif kind == "extra_forbidden":
             reason = "not a field of this instrument (check the spelling of the item id)"
         elif kind in ("json_object", "repeated_field"):
@@ -437,6 +443,21 @@ def describe_errors(
             {"field": location, "value": echo(_as_written(problem.get("input"), location, row)), "reason": reason}
         )
     return records
+
+
+def other_version_reason(instrument: Instrument, question: str, version: str) -> str:
+    """Why a row scored with ``instrument`` may not answer ``question``, a question of its other ``version``.
+
+    Examples
+    --------
+    >>> other_version_reason(load_instrument("customer-contact-2.0"), "tc1", "1.2")[:70]
+    "'tc1' is a question of instrument customer-contact 1.2, not of 2.0, wh"
+    """
+    return (
+        f"{question!r} is a question of instrument {instrument.id} {version}, not of {instrument.version}, which "
+        f"the assessment is scored with: an assessment answers the questions of one version only (leave it empty, or "
+        f"score the {version} answers apart with a {version} model)"
+    )
 
 
 def _as_written(value: Any, field: str, row: Mapping[Any, Any] | None) -> Any:

@@ -39,7 +39,7 @@ from profilefit.core.schema import NOT_A_MAPPING, AssessmentBase
 from profilefit.data.batch._deps import require
 from profilefit.data.batch._excel import open_workbook
 from profilefit.data.batch._fields import ColumnNames, Header, looks_like_header, read_header
-from profilefit.data.batch._jsonl import KeyReader, jsonl_chunks, line_problem
+from profilefit.data.batch._jsonl import KeyReader, json_row_problem, jsonl_chunks
 from profilefit.data.batch._transcode import spool_standard_input, utf8_copy
 from profilefit.data.batch._validate import RawChunk
 from profilefit.data.io import load_json_object, sniff_delimiter
@@ -722,7 +722,7 @@ def _record_chunks(records: Iterator[Any], chunk_size: int) -> Iterator[RawChunk
                 row = _as_dict(record)
             except JsonRowError as error:
                 row = None
-                unreadable[position] = line_problem(record, str(error))
+                unreadable[position] = json_row_problem(record, error)
             if row is None and position not in unreadable:
                 unreadable[position] = {
                     "field": "(row)",
