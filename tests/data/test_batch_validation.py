@@ -366,7 +366,8 @@ def test_json_lines_bad_lines_are_rejected_not_fatal(tmp_path):
     )
     actual, rejects = _validate_all(path, INSTRUMENT, chunk_size=2)
     assert actual.candidate_ids.tolist() == ["c1", "c2"]
-    assert [(r["row"], r["field"]) for r in rejects] == [(2, "(line)"), (3, "(line)")]
+    # Named by their lines in the file, the blank line counted (as an editor numbers them).
+    assert [(r["row"], r["field"]) for r in rejects] == [(3, "(line)"), (4, "(line)")]
     assert "expected a JSON object" in rejects[0]["reason"] and "not valid JSON" in rejects[1]["reason"]
 
 

@@ -40,7 +40,7 @@ import itertools
 import json
 import re
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -111,8 +111,13 @@ class _Lines(Sequence[Any]):
         return self._keys.record(load_json_object(self._lines[position]))
 
 
-def jsonl_chunks(path: Path, keys: KeyReader, chunk_size: int) -> Iterator[RawChunk]:
-    """The chunks of a JSON Lines file: columnar where exact (see the module docstring), else line by line."""
+def jsonl_chunks(
+    path: Path, keys: KeyReader, chunk_size: int, undecoded: Callable[[int, bytes], None] | None = None
+) -> Iterator[RawChunk]:
+    """The chunks of a JSON Lines file: columnar where exact (see the module docstring), else line by line.
+
+    ``undecoded`` is told of each line (its number and bytes) that is not UTF-8, for the file's one note.
+    """
     # Read as bytes: a line that is not valid UTF-8 is a reject of that line, not of the file.
     # pyarrow parses without the GIL: the next PARSED_AHEAD blocks are parsed in other threads while this
     # one is validated and scored (the parse is the larger part of the work, so it gets both cores).
@@ -132,7 +137,7 @@ def jsonl_chunks(path: Path, keys: KeyReader, chunk_size: int) -> Iterator[RawCh
         while pending:
             block, numbers, parsed = pending.popleft()
             read_ahead()
-            yield parsed.result() or _line_by_line(block, numbers, keys)
+            yield parsed.result() or _line_by_line(block, numbers, keys, undecoded)
 
 
 def _columnar(block: list[bytes], keys: KeyReader, numbers: list[int]) -> RawChunk | None:
@@ -199,7 +204,9 @@ def _plain(data: bytes) -> bool:
     return not run.any()
 
 
-def _line_by_line(block: list[bytes], numbers: list[int], keys: KeyReader) -> RawChunk:
+def _line_by_line(
+    block: list[bytes], numbers: list[int], keys: KeyReader, undecoded: Callable[[int, bytes], None] | None = None
+) -> RawChunk:
     records: list[Any] = []
     unreadable: dict[int, dict[str, Any]] = {}
     for position, line in enumerate(block):
@@ -208,8 +215,18 @@ def _line_by_line(block: list[bytes], numbers: list[int], keys: KeyReader) -> Ra
         except JsonRowError as error:
             record = None
             unreadable[position] = json_row_problem(line, error)
+            if undecoded is not None and not _utf8(line):
+                undecoded(numbers[position], line)
         records.append(record)
     return RawChunk.from_records(records, first_row=numbers[0], tabular=False, unreadable=unreadable, numbers=numbers)
+
+
+def _utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def json_row_problem(line: str | bytes, error: JsonRowError) -> dict[str, Any]:
