@@ -388,7 +388,7 @@ def version_decided(command: str, name: str, blocks: list[str], items: list[str]
     Examples
     --------
     >>> print(version_decided("score", "x.csv", ["b01", "b02"], ["tc1"], what="column")[:100])
-    profilefit score: warning: x.csv answers instrument 2.0 mostly (2 block columns b01, b02; 1 item col
+    profilefit score: warning: x.csv answers instrument 2.0 mostly (2 block columns b01, b02 of 2.0; 1 i
     """
 
     def listed(names: list[str], kind: str) -> str:
