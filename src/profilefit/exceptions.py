@@ -16,6 +16,8 @@ This module imports nothing from profilefit: every floor may raise these.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ProfilefitError(Exception):
     """The base of every error profilefit raises on purpose."""
@@ -75,6 +77,19 @@ class RepeatedFieldError(ProfilefitError, ValueError):
 
 class JsonRowError(ProfilefitError, ValueError):
     """A JSON text that is not one readable object; the message says why, in one line."""
+
+
+class RepeatedKeyError(JsonRowError):
+    """A JSON object that holds one key twice: ``key`` as written, and ``values``, what the object gives it, in order.
+
+    The message is :func:`profilefit.core.rows.repeated_key_reason`; a reject names the key as its field and,
+    when the key is a field of the instrument, the values (``["ac", "ba"]``), so the cell can be found and fixed.
+    """
+
+    def __init__(self, message: str, key: str, values: list[Any]) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 class ColumnError(ProfilefitError, ValueError):

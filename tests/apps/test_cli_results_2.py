@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from profilefit.apps.cli import main
-from profilefit.apps.cli._exit import EXIT_OK, EXIT_USAGE
+from profilefit.apps.cli._exit import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
 from profilefit.core.instrument import load_instrument
 from profilefit.data.results import read_result_records
 from profilefit.pages.reports import Labels
@@ -60,7 +60,8 @@ def test_score_of_a_1_2_export_takes_no_note_and_a_given_model_is_kept(tmp_path,
     err = capsys.readouterr().err
     assert code == EXIT_USAGE and not (tmp_path / "r2.csv").exists()
     assert "so it is scored with the 2.0 reference model" not in err
-    assert "warning:" in err and "those answers are not read" in err and "--model reference-2.0" in err
+    # The blocks are 1.2's other version's questions, so the header itself is refused, naming the model to use.
+    assert "instrument 2.0's blocks" in err and "--model reference-2.0" in err
     assert "no column answers the statements of instrument customer-contact 1.2" in err and "blocks" in err
 
 
@@ -115,16 +116,28 @@ def test_a_2_0_export_the_header_peek_cannot_read_is_refused_naming_the_2_0_mode
     assert "instrument 2.0's blocks" in err and "--model reference-2.0" in err and not results.exists()
 
 
-def test_an_export_with_both_instruments_questions_is_scored_with_1_2_and_says_what_is_not_read(tmp_path, capsys):
+def test_an_export_mostly_of_2_0_with_a_stray_item_column_is_scored_with_2_0_rejecting_rows_that_answer_it(
+    tmp_path, capsys
+):
+    """A 2.0 export carrying 1.2's tc1 (filled in some rows): read as 2.0, which its header mostly answers; the
+    rows that answer tc1 are rejected naming the field, the value and its version, the others are scored."""
     plain = _export(tmp_path)
     text = _nordic_text(plain).replace("candidate_id;", "candidate_id;tc1;", 1)
     lines = text.split("\r\n")
-    lines[1:] = [line.replace(";", ";4;", 1) if line else line for line in lines[1:]]
+    lines[1:] = [line.replace(";", ";4;" if k % 2 else ";;", 1) if line else line for k, line in enumerate(lines[1:])]
     export = tmp_path / "mixed.csv"
     export.write_text("\r\n".join(lines), encoding="utf-8")
-    main(["score", str(export), "-o", str(tmp_path / "r.csv"), "--no-progress"])
+    results = tmp_path / "r.csv"
+    assert main(["score", str(export), "-o", str(results), "--no-progress"]) == EXIT_REJECTS
     err = capsys.readouterr().err
-    assert "warning:" in err and "holds the blocks of instrument 2.0" in err and "--model reference-2.0" in err
+    assert "answers instrument 2.0 mostly" in err and "tc1" in err and "--model" in err
+    rows = sum(1 for line in lines[1:] if line)
+    records = read_result_records(results)
+    rejects = list(csv.DictReader((tmp_path / "r.rejects.csv").read_text(encoding="utf-8").splitlines()))
+    assert {record.instrument_version for record in records} == {"2.0"}
+    assert len(records) + len({reject["row"] for reject in rejects}) == rows
+    assert rejects and all(reject["field"] == "tc1" and reject["value"] == "4" for reject in rejects)
+    assert all("question of instrument customer-contact 1.2, not of 2.0" in reject["reason"] for reject in rejects)
 
 
 def test_train_on_labelled_2_0_answers_then_score_and_report_with_the_model(tmp_path, capsys):

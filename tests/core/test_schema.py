@@ -208,9 +208,9 @@ def test_an_agreement_item_on_2_0_is_not_a_field_there_whatever_its_case():
     with pytest.raises(ValidationError) as caught:
         model.model_validate({"candidate_id": "c1", "TC1": 3, "b01": "ab"})
     (problem,) = describe_errors(caught.value)
-    # One problem naming the other version's key as written (the version rule folds the 1.2 keys into it).
-    assert problem["field"] == "(assessment)" and "the field is 'tc1'" not in problem["reason"]
-    assert "version 1.2 ('TC1')" in problem["reason"] and "read as version 2.0" in problem["reason"], problem
+    # One stray key of 1.2 beside a block: its own problem, named as written, saying which version asks it.
+    assert problem["field"] == "TC1" and "the field is 'tc1'" not in problem["reason"], problem
+    assert "1.2" in problem["reason"] and "2.0" in problem["reason"], problem
 
 
 @pytest.mark.parametrize(
@@ -236,12 +236,28 @@ def test_an_assessment_of_the_other_version_is_one_problem_naming_both_versions(
 
 def test_the_other_version_s_problem_leaves_the_row_s_other_problems_named():
     """Only the other version's keys are folded into one problem; a bad answer and a typo keep their own."""
+    record = {"candidate_id": "c1", " B01 ": "ac", "b02": "ba", "b03": "cb", "tc1": 9, "tc2": 1, "gender": "f"}
     with pytest.raises(ValidationError) as caught:
-        Assessment.model_validate({"candidate_id": "c1", " B01 ": "ac", "tc1": 9, "tc2": 1, "gender": "f"})
+        Assessment.model_validate(record)
     problems = describe_errors(caught.value, INSTRUMENT)
     assert [problem["field"] for problem in problems] == ["gender", "(assessment)", "tc1", "tc2"], problems
     assert "'B01'" in problems[1]["reason"] and "version 2.0" in problems[1]["reason"]
     assert "not a field of this instrument" in problems[3]["reason"]
+
+
+@pytest.mark.parametrize("strays", [1, 2])
+def test_a_few_keys_of_the_other_version_in_an_assessment_of_this_one_are_named_one_by_one(strays):
+    """As the batch rejects them: a record answering more of 1.2's items than of 2.0's blocks is a 1.2 record
+    with stray keys, each named with its value and the version that asks it (not folded into one problem)."""
+    items = dict(zip(INSTRUMENT.item_ids[:3], (4, 2, 5), strict=True))
+    record = {"candidate_id": "c1", **items} | {f"b0{k}": "ac" for k in range(1, strays + 1)}
+    with pytest.raises(ValidationError) as caught:
+        Assessment.model_validate(record)
+    problems = describe_errors(caught.value, INSTRUMENT)
+    assert [(problem["field"], problem["value"]) for problem in problems] == [
+        (f"b0{k}", "ac") for k in range(1, strays + 1)
+    ], problems
+    assert all("2.0" in problem["reason"] for problem in problems), problems
 
 
 def test_an_own_instrument_without_built_in_versions_keeps_the_not_a_field_problem():

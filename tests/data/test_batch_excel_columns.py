@@ -85,14 +85,14 @@ def _outcome(chunk: Any) -> tuple[Any, ...]:
 def test_a_block_read_by_columns_validates_as_read_by_rows(drawn):
     header, block = drawn
     keep = list(range(len(header)))
-    reference = _record_chunk(block, header, keep, 1, offset=0, formulas={}, errors={})
+    reference = _record_chunk(block, header, keep, offset=0, formulas={}, errors={})
     if _plain_block(block, len(header), {}, {}):
-        assert _outcome(_column_chunk(block, header, keep, 1)) == _outcome(reference)
+        assert _outcome(_column_chunk(block, header, keep)) == _outcome(reference)
     # The reader leaves blank rows out before a block is read either way.
     filled = [(excel, row) for excel, row in block if _filled(row)]
     read = list(_xlsx_chunks(iter(block), header, keep, len(block), offset=0, formulas={}, errors={}))
     assert [_outcome(chunk) for chunk in read] == (
-        [_outcome(_record_chunk(filled, header, keep, 1, offset=0, formulas={}, errors={}))] if filled else []
+        [_outcome(_record_chunk(filled, header, keep, offset=0, formulas={}, errors={}))] if filled else []
     )
 
 
@@ -106,7 +106,7 @@ def test_a_block_with_an_error_cell_or_a_formula_is_read_by_rows(drawn, data):
     assert not _plain_block(block, len(header), formulas, errors)
     block = [(row, [*cells, 1.0]) for row, cells in block]  # no blank row: the reader would leave it out
     (read,) = _xlsx_chunks(iter(block), header, keep, len(block), offset=0, formulas=formulas, errors=errors)
-    reference = _record_chunk(block, header, keep, 1, offset=0, formulas=formulas, errors=errors)
+    reference = _record_chunk(block, header, keep, offset=0, formulas=formulas, errors=errors)
     assert _outcome(read) == _outcome(reference)
     assert read.unreadable == reference.unreadable and len(read.unreadable) == 1
 

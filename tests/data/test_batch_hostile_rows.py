@@ -60,9 +60,11 @@ def test_an_unreadable_json_line_is_a_reject_of_that_line(tmp_path, capsys, kind
     export.write_bytes(b'\xef\xbb\xbf{"candidate_id":"c1","tc1":4}\n' + raw + b'\n{"candidate_id":"c2","tc1":5}\n')
     assert main(["score", str(export), "-o", str(tmp_path / "r.csv")]) == 1
     out, err = capsys.readouterr()
-    assert "3 rows read: 2 scored, 1 rejected" in out and err == ""
+    # A line that is not UTF-8 gets the note CSV gets (the count, the encoding its bytes suggest).
+    assert "3 rows read: 2 scored, 1 rejected" in out and (err == "") == (kind != "not utf-8")
     (reject,) = _rejects(tmp_path / "r.rejects.csv")
-    assert (reject["row"], reject["field"]) == ("2", "(line)")
+    # A key given twice names its field (and, for a field, the values); any other unreadable line is "(line)".
+    assert (reject["row"], reject["field"]) == ("2", "tc1" if kind == "duplicate" else "(line)")
     assert reason in reject["reason"] and len(reject["value"]) < 110
 
 

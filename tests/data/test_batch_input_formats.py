@@ -162,7 +162,7 @@ def test_an_excel_formula_without_a_saved_value_is_a_reject_naming_the_cell(scre
     batch = score_batch(screener, path, ignore_columns=["note"])
     assert _ids(batch) == ["c3"]  # the formula in the ignored column does not matter
     (reject,) = batch.rejects.to_dict("records")
-    assert (reject["row"], reject["field"]) == (1, "tc3")
+    assert (reject["row"], reject["field"]) == (2, "tc3")  # the sheet row, as the reason's cell names it
     assert reject["reason"].startswith("cell C2 holds a formula without a saved value")
 
 

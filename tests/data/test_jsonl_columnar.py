@@ -120,13 +120,13 @@ def _keys() -> _jsonl.KeyReader:
 @pytest.mark.parametrize("line", [line for line in HOSTILE_LINES if b"email" not in line])
 def test_a_block_with_a_hostile_line_is_not_read_as_columns(line, instrument):
     block = [b'{"candidate_id":"c0","tc1":4}\n', line + b"\n"]
-    assert _jsonl._columnar(block, _keys(), 1) is None
+    assert _jsonl._columnar(block, _keys(), list(range(1, len(block) + 1))) is None
 
 
 def test_a_key_that_is_not_a_field_is_left_out_of_the_columns_and_named_once():
     keys = _keys()
     block = [b'{"candidate_id":"c0","tc1":4,"email":"a@b.c"}\n', b'{"candidate_id":"x1","email":"d@e.f","Sex":"f"}\n']
-    chunk = _jsonl._columnar(block, keys, 1)
+    chunk = _jsonl._columnar(block, keys, list(range(1, len(block) + 1)))
     assert chunk is not None and [name for name, _ in chunk.columns] == ["candidate_id", "tc1"]
     assert chunk.records is not None and chunk.records[1] == {"candidate_id": "x1"}
     notes = keys.names.notes()

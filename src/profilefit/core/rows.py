@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from profilefit.exceptions import JsonRowError, RepeatedFieldError
+from profilefit.exceptions import JsonRowError, RepeatedFieldError, RepeatedKeyError
 
 if TYPE_CHECKING:
     from profilefit.core.instrument import Instrument
@@ -56,9 +56,10 @@ def _finite(text: str) -> float:
 
 
 class _DuplicateKey(ValueError):
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, values: list[Any]) -> None:
         super().__init__(key)
         self.key = key
+        self.values = values
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -67,7 +68,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise _DuplicateKey(key)
+                raise _DuplicateKey(key, [value for other, value in pairs if other == key])
             seen.add(key)
     return record
 
@@ -96,7 +97,8 @@ def load_json_object(text: str | bytes) -> dict[str, Any]:
         reads, and numbers too large for a double, such as ``1e400``, included: :data:`NOT_FINITE`),
         not valid UTF-8, nested too deeply, holds a number
         too long to read or an escaped lone surrogate (U+D800 to U+DFFF, not a character),
-        repeats a key (the key is named), or is not an object.
+        repeats a key (a :class:`~profilefit.exceptions.RepeatedKeyError`, which holds the key and its values),
+        or is not an object.
 
     Examples
     --------
@@ -105,7 +107,7 @@ def load_json_object(text: str | bytes) -> dict[str, Any]:
     >>> load_json_object('{"tc1": 1, "tc1": 6}')
     Traceback (most recent call last):
     ...
-    profilefit.exceptions.JsonRowError: key 'tc1' appears more than once in this object
+    profilefit.exceptions.RepeatedKeyError: key 'tc1' appears more than once in this object
     """
     if isinstance(text, bytes) and text.startswith(b"\xef\xbb\xbf"):
         text = text[3:]
@@ -118,7 +120,7 @@ def load_json_object(text: str | bytes) -> dict[str, Any]:
         if isinstance(record, dict) and _key_ends(text) != len(record):
             record = json.loads(text, object_pairs_hook=_object, parse_constant=_refuse_constant, parse_float=_finite)
     except _DuplicateKey as error:
-        raise JsonRowError(repeated_key_reason(error.key)) from None
+        raise RepeatedKeyError(repeated_key_reason(error.key), error.key, error.values) from None
     except _NotFinite:
         raise JsonRowError(NOT_FINITE) from None
     except json.JSONDecodeError as error:

@@ -35,9 +35,15 @@ if TYPE_CHECKING:
     from pydantic import ModelWrapValidatorHandler
 
 from profilefit.core.demographic_names import demographic_field, demographic_names
-from profilefit.core.instrument import BLOCK_ANSWERS, Instrument, builtin_versions, load_instrument
-from profilefit.core.rows import coerce_row, echo, load_json_object
-from profilefit.exceptions import JsonRowError, RepeatedFieldError
+from profilefit.core.identity_cache import identity_cache
+from profilefit.core.instrument import (
+    BLOCK_ANSWERS,
+    Instrument,
+    load_instrument,
+    other_version_questions,
+)
+from profilefit.core.rows import answered_keys, coerce_row, echo, load_json_object
+from profilefit.exceptions import JsonRowError, RepeatedFieldError, RepeatedKeyError
 
 SCHEMA_VERSION = "profilefit.assessment/1"
 
@@ -144,7 +150,8 @@ class AssessmentBase(BaseModel):
     @classmethod
     def _name_another_version(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
         # A 2.0 assessment checked against 1.2 (or the reverse) was one "not a field" per block or item,
-        # 24 or 48 of them, none saying why: the keys of another version become one problem naming both.
+        # 24 or 48 of them, none saying why: when it answers more of the other version's own questions than
+        # of this one's (the rule that decides an export's version), they become one problem naming both.
         try:
             return handler(data)
         except ValidationError as error:
@@ -157,7 +164,9 @@ class AssessmentBase(BaseModel):
                 and problem["loc"]
                 and str(problem["loc"][0]).strip().casefold() in foreign
             ]
-            if not own:
+            if not own or len(own) <= _own_version_answered(cls.instrument, data):
+                # A few of the other version's keys in an assessment of this one: each is its own problem,
+                # naming the field and value (describe_errors says which version asks it), as the batch does.
                 raise
             version = foreign[own[0].strip().casefold()]
             named = set(own)
@@ -235,6 +244,8 @@ class AssessmentBase(BaseModel):
         text = bytes(json_data) if isinstance(json_data, bytearray) else json_data
         try:
             record = load_json_object(text)
+        except RepeatedKeyError as error:  # the key is the field; its values show which cells to look at
+            raise _row_error(cls, "repeated_field", str(error), error.key.strip() or error.key, error.values) from None
         except JsonRowError as error:
             raise _row_error(cls, "json_object", str(error), "(assessment)", None) from None
         return cls.model_validate(record, **options)
@@ -257,25 +268,22 @@ def _as_details(problem: Any) -> InitErrorDetails:
     )
 
 
-@lru_cache(maxsize=8)
-def _questions_by_version(instrument_id: str, version: str) -> dict[str, str]:
-    """The questions (folded) of the built-in versions of an instrument other than ``version``, with their version."""
-    found: dict[str, str] = {}
-    for other in builtin_versions(instrument_id):
-        if other.version != version:
-            found.update({question.casefold(): other.version for question in _questions(other)})
-    return found
+def _own_version_answered(instrument: Instrument, data: Any) -> int:
+    """How many questions only this version asks (its blocks, or its items) the record answers."""
+    if not isinstance(data, Mapping):
+        return 0
+    own = {question.casefold() for question in (*instrument.block_ids, *instrument.item_ids)}
+    return sum(str(key).strip().casefold() in own for key in answered_keys(data.items()))
 
 
+@identity_cache()
 def _other_version_questions(instrument: Instrument) -> dict[str, str]:
-    """Questions (folded) of another built-in version of ``instrument`` that it does not ask, with that version."""
-    asked = {question.casefold() for question in _questions(instrument)}
-    foreign = _questions_by_version(instrument.id, instrument.version)
-    return {question: version for question, version in foreign.items() if question not in asked}
+    """Questions (folded) of the other built-in version of ``instrument`` that it does not ask, with that version.
 
-
-def _questions(instrument: Instrument) -> tuple[str, ...]:
-    return (*instrument.item_ids, *instrument.block_ids, *instrument.scenario_ids, *instrument.check_ids)
+    The one list every door reads (:func:`profilefit.core.instrument.other_version_questions`).
+    """
+    version, questions = other_version_questions(instrument)
+    return {question.casefold(): version for question in questions}
 
 
 def _version_message(instrument: Instrument, version: str, keys: list[str]) -> str:
@@ -476,6 +484,8 @@ def describe_errors(
     low, high = instrument.response_scale.min, instrument.response_scale.max
     fields = (*instrument.item_ids, *instrument.block_ids, *instrument.scenario_ids, *instrument.check_ids)
     fields_by_case = {field.casefold(): field for field in (*fields, "candidate_id", "completion_seconds")}
+    other_version, other_ids = other_version_questions(instrument)
+    other_questions = {question.casefold(): question for question in other_ids}
     records: list[Problem] = []
     for problem in error.errors(include_url=False):
         location = ".".join(str(part) for part in problem["loc"]) or "(assessment)"
@@ -511,6 +521,8 @@ def describe_errors(
         elif kind == "extra_forbidden" and location.strip().casefold() in fields_by_case:
             field = fields_by_case[location.strip().casefold()]
             reason = f"not a field of this instrument as written; the field is {field!r}"
+        elif kind == "extra_forbidden" and location.strip().casefold() in other_questions:
+            reason = other_version_reason(instrument, other_questions[location.strip().casefold()], other_version)
         elif kind == "extra_forbidden":
             reason = "not a field of this instrument (check the spelling of the item id)"
         elif kind in ("json_object", "repeated_field"):
@@ -523,6 +535,21 @@ def describe_errors(
             {"field": location, "value": echo(_as_written(problem.get("input"), location, row)), "reason": reason}
         )
     return records
+
+
+def other_version_reason(instrument: Instrument, question: str, version: str) -> str:
+    """Why a row scored with ``instrument`` may not answer ``question``, a question of its other ``version``.
+
+    Examples
+    --------
+    >>> other_version_reason(load_instrument("customer-contact-2.0"), "tc1", "1.2")[:70]
+    "'tc1' is a question of instrument customer-contact 1.2, not of 2.0, wh"
+    """
+    return (
+        f"{question!r} is a question of instrument {instrument.id} {version}, not of {instrument.version}, which "
+        f"the assessment is scored with: an assessment answers the questions of one version only (leave it empty, or "
+        f"score the {version} answers apart with a {version} model)"
+    )
 
 
 def _as_written(value: Any, field: str, row: Mapping[Any, Any] | None) -> Any:

@@ -18,8 +18,10 @@ from profilefit.apps.cli._inputs import (
     export_path,
     export_questions,
     load_screener,
+    version_decided,
 )
 from profilefit.apps.cli._outputs import refused_outputs
+from profilefit.core.instrument import other_version_questions
 
 
 def register(subparsers: Any) -> None:
@@ -116,24 +118,11 @@ def run_score(args: argparse.Namespace) -> int:
     model = args.model
     layout = {"encoding": args.encoding, "header_row": args.header_row, "sheet": args.sheet}
     blocks, items = export_questions(source, **layout)
-    shown = ", ".join(blocks[:3]) + (", …" if len(blocks) > 3 else "")
-    if model is None and blocks and items:  # both instruments' questions: read with 1.2, say what is not read
-        print(
-            f"profilefit score: warning: {args.input} holds the blocks of instrument 2.0 ({shown}) and the items "
-            f"of 1.2 ({', '.join(items[:3])}{', …' if len(items) > 3 else ''}); it is scored with the 1.2 model, "
-            f"which does not read the blocks; give --model {FORCED_CHOICE_MODEL} to score the blocks instead (the "
-            "items are then not read), or split the export by instrument",
-            file=sys.stderr,
-        )
-        blocks = []  # warned: not again below
-    if model is None and blocks:  # the default (1.2) model has no blocks: it would score nothing of these answers
-        print(
-            f"profilefit score: note: {args.input} answers instrument 2.0 (block columns {shown}; no item "
-            f"columns), so it is scored with the 2.0 reference model (--model {FORCED_CHOICE_MODEL}); give "
-            "--model to choose another",
-            file=sys.stderr,
-        )
-        model = FORCED_CHOICE_MODEL
+    if model is None and blocks:
+        note = version_decided("score", args.input, blocks, items, what="column")
+        print(note, file=sys.stderr)
+        if len(blocks) > len(items):  # the default (1.2) model has no blocks: it would score nothing of these answers
+            model = FORCED_CHOICE_MODEL
     screener = load_screener(
         model,
         role=args.role,
@@ -144,7 +133,13 @@ def run_score(args: argparse.Namespace) -> int:
     )
     if args.input == SAMPLE:  # the sample of the instrument the model reads: 2.0's with a 2.0 model
         source = export_path(SAMPLE, instrument=screener.instrument)
-    if blocks and not screener.instrument.blocks:
+    shown = ", ".join(blocks[:3]) + (", …" if len(blocks) > 3 else "")
+    if (
+        args.model is not None
+        and blocks
+        and not screener.instrument.blocks
+        and not other_version_questions(screener.instrument)[1]
+    ):  # blocks of another instrument's export: unknown columns, so not read
         print(
             f"profilefit score: warning: {args.input} answers instrument 2.0 (block columns {shown}), but the "
             f"model {args.model} is of instrument {screener.instrument.id} {screener.instrument.version}, which has "

@@ -229,6 +229,7 @@ def _jsonl_keys(path: Path, compressed: bool, encoding: str | None) -> set[str]:
     import gzip
     import json
 
+    from profilefit.core.rows import answered_keys
     from profilefit.data.batch import encoding_of
 
     keys: set[str] = set()
@@ -248,7 +249,8 @@ def _jsonl_keys(path: Path, compressed: bool, encoding: str | None) -> set[str]:
                     continue
                 if isinstance(record, dict):
                     records += 1
-                    keys |= {str(key).strip().casefold() for key in record}
+                    # Keys with an answer, as one assessment's are read (a form template sends empty ones too).
+                    keys |= {str(key).strip().casefold() for key in answered_keys(record.items())}
             if records or at_end or len(raw) >= _PEEK_MOST_BYTES:
                 return keys
             more = stream.read(len(raw))  # no whole record yet: as much again
@@ -374,12 +376,77 @@ def read_candidate_text(name: str) -> str:
         ) from None
 
 
-def answers_blocks_only(text: str) -> bool:
-    """Whether an assessment's JSON answers 2.0's blocks and none of 1.2's items (read by :func:`questions_named`).
+def version_decided(command: str, name: str, blocks: list[str], items: list[str], *, what: str) -> str:
+    """The note (or warning) saying which version an input that names 2.0's ``blocks`` is scored with, and why.
 
-    A key whose value is ``null`` or blank answers nothing, so it does not count (as the service reads it).
+    The rule, for an export's header and for one assessment alike: the input is scored with the version
+    whose own questions it names more of, 2.0 (its blocks) or 1.2 (its items); on a tie, with 1.2, the
+    default. The questions of the other version are not dropped: a row that answers one is rejected,
+    naming it (:func:`profilefit.core.instrument.other_version_questions`). ``what`` is ``"column"`` or
+    ``"field"``.
+
+    Examples
+    --------
+    >>> print(version_decided("score", "x.csv", ["b01", "b02"], ["tc1"], what="column")[:100])
+    profilefit score: warning: x.csv answers instrument 2.0 mostly (2 block columns b01, b02 of 2.0; 1 i
     """
-    return _answered_questions(text) == "blocks"
+
+    def listed(names: list[str], kind: str) -> str:
+        shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+        return f"{len(names)} {kind} {what}{'s' if len(names) > 1 else ''} {shown}"
+
+    start = f"profilefit {command}: "
+    if not items:
+        return (
+            f"{start}note: {name} answers instrument 2.0 (block {what}s {', '.join(blocks[:3])}"
+            f"{', …' if len(blocks) > 3 else ''}; no item {what}s), so it is scored with the 2.0 reference model "
+            f"(--model {FORCED_CHOICE_MODEL}); give --model to choose another"
+        )
+    both = f"{listed(blocks, 'block')} of 2.0; {listed(items, 'item')} of 1.2"
+    if len(blocks) > len(items):
+        return (
+            f"{start}warning: {name} answers instrument 2.0 mostly ({both}), so it is scored with the 2.0 reference "
+            f"model (--model {FORCED_CHOICE_MODEL}); answers to 1.2's items are rejected, naming them; give --model "
+            "to choose another, or split the input by instrument"
+        )
+    why = "answers instrument 1.2 mostly" if len(items) > len(blocks) else "names as many blocks of 2.0 as items of 1.2"
+    return (
+        f"{start}warning: {name} {why} ({both}), so it is scored with the 1.2 reference model; answers to 2.0's "
+        f"blocks are rejected, naming them; give --model {FORCED_CHOICE_MODEL} to score the blocks instead, or split "
+        "the input by instrument"
+    )
+
+
+def model_for_assessment(command: str, name: str, text: str, model: str | None) -> str | None:
+    """The model that scores one assessment's JSON: ``model`` when given, else as :func:`version_decided` decides.
+
+    The note (or warning) that says so goes to standard error; so does :func:`version_note`'s for an
+    assessment whose answers do not tell its version. ``score-one`` and ``report`` both read it here.
+    """
+    if model is not None:
+        return model
+    blocks, items = answered_questions(text)
+    if blocks:
+        print(version_decided(command, name, blocks, items, what="field"), file=sys.stderr)
+        return FORCED_CHOICE_MODEL if len(blocks) > len(items) else None
+    if (note := version_note(command, name, text)) is not None:
+        print(note, file=sys.stderr)
+    return None
+
+
+def answered_questions(text: str) -> tuple[list[str], list[str]]:
+    """The 2.0 blocks and 1.2 items an assessment's JSON answers (read by :func:`questions_named`).
+
+    A key whose value is ``null`` or blank answers nothing, so it does not count (as the service reads it,
+    with :func:`profilefit.core.rows.answered_keys`). Text that is not one JSON object answers none.
+    """
+    from profilefit.core.rows import answered_keys, load_json_object
+    from profilefit.exceptions import JsonRowError
+
+    try:
+        return questions_named(answered_keys(load_json_object(text).items()))
+    except JsonRowError:
+        return [], []
 
 
 def version_note(command: str, name: str, text: str) -> str | None:

@@ -14,17 +14,15 @@ from profilefit.apps.cli._errors import notes_to_stderr, print_validation_error
 from profilefit.apps.cli._exit import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
 from profilefit.apps.cli._inputs import (
     ENCODING_HELP,
-    FORCED_CHOICE_MODEL,
     add_layout_options,
     add_parameters_option,
-    answers_blocks_only,
     export_path,
     forced_choice_export,
     layout_of,
     load_screener,
+    model_for_assessment,
     print_capped_problems,
     read_candidate_text,
-    version_note,
 )
 from profilefit.apps.cli._outputs import refused_outputs
 
@@ -145,16 +143,7 @@ def run_score_one(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     text = read_candidate_text(args.candidate)
     model = args.model
-    if model is None and answers_blocks_only(text):  # as `score` does for an export of 2.0
-        print(
-            f"profilefit score-one: note: {args.candidate} answers instrument 2.0 (block fields, no item fields), "
-            f"so it is scored with the 2.0 reference model (--model {FORCED_CHOICE_MODEL}); give --model to "
-            "choose another",
-            file=sys.stderr,
-        )
-        model = FORCED_CHOICE_MODEL
-    elif model is None and (note := version_note("score-one", args.candidate, text)) is not None:
-        print(note, file=sys.stderr)
+    model = model_for_assessment("score-one", args.candidate, text, model)  # as `score` decides an export
     screener = load_screener(
         model,
         role=args.role,

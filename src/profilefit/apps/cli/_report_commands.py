@@ -13,12 +13,10 @@ from pydantic import ValidationError
 from profilefit.apps.cli._errors import print_validation_error
 from profilefit.apps.cli._exit import EXIT_OK, EXIT_USAGE
 from profilefit.apps.cli._inputs import (
-    FORCED_CHOICE_MODEL,
     add_parameters_option,
-    answers_blocks_only,
     load_screener,
+    model_for_assessment,
     read_candidate_text,
-    version_note,
 )
 from profilefit.apps.cli._options import add_language_option
 from profilefit.apps.cli._outputs import add_output_options, refused_outputs, write_outputs
@@ -139,16 +137,7 @@ def run_report(args: argparse.Namespace) -> int:
     else:
         role = load_role(args.role or DEFAULT_ROLE)
         model = args.model
-        if model is None and answers_blocks_only(text):  # as `score` and `score-one` do
-            print(
-                f"profilefit report: note: {args.candidate} answers instrument 2.0 (block fields, no item "
-                f"fields), so it is scored with the 2.0 reference model (--model {FORCED_CHOICE_MODEL}); give "
-                "--model to choose another",
-                file=sys.stderr,
-            )
-            model = FORCED_CHOICE_MODEL
-        elif model is None and (note := version_note("report", args.candidate, text)) is not None:
-            print(note, file=sys.stderr)
+        model = model_for_assessment("report", args.candidate, text, model)  # as `score` decides an export
         screener = load_screener(
             model,
             role=args.role or DEFAULT_ROLE,

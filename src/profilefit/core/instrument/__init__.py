@@ -20,6 +20,7 @@ from profilefit.core.instrument._model import (
     builtin_versions,
     instrument_to_json,
     load_instrument,
+    other_version_questions,
 )
 from profilefit.core.instrument._review import (
     NEAR_DUPLICATE_JACCARD,
@@ -58,6 +59,7 @@ __all__ = [
     "instrument_to_json",
     "load_instrument",
     "near_duplicate_items",
+    "other_version_questions",
     "over_word_limits",
     "text_similarity",
     "untranslated_texts",

@@ -581,3 +581,28 @@ def builtin_instrument_file(name: str) -> str:
 def instrument_to_json(instrument: Instrument) -> str:
     """Serialise an instrument to the JSON file format :func:`load_instrument` reads."""
     return json.dumps(instrument.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+
+
+def other_version_questions(instrument: Instrument) -> tuple[str, tuple[str, ...]]:
+    """The other shipped version of an instrument, and the questions only that version has.
+
+    For ``customer-contact`` 2.0 that is 1.2 and its agreement items (``tc1``…); for 1.2 (or any other
+    version of that id without blocks), 2.0 and its blocks (``b01``…). The versions share their scenarios
+    and checks, so those are never listed. An instrument with another id gives ``("", ())``: its columns
+    are its own business. A row scored with one version that answers one of these questions is refused
+    at every door, naming the question and the version it belongs to (never read as an unknown column).
+
+    Examples
+    --------
+    >>> version, questions = other_version_questions(load_instrument("customer-contact-2.0"))
+    >>> version, questions[:3]
+    ('1.2', ('tc1', 'tc7', 'tc3'))
+    >>> other_version_questions(load_instrument())[1][:2]
+    ('b01', 'b02')
+    """
+    # The shipped version of this id in the other format (agreement items against blocks).
+    other = next((v for v in builtin_versions(instrument.id) if bool(v.blocks) != bool(instrument.blocks)), None)
+    if other is None or other.version == instrument.version:
+        return "", ()
+    own = {*instrument.item_ids, *instrument.block_ids, *instrument.scenario_ids, *instrument.check_ids}
+    return other.version, tuple(q for q in (*other.item_ids, *other.block_ids) if q not in own)

@@ -121,7 +121,8 @@ def collect_responses(
         rejects += validated.rejects
         responses, rows = validated.responses, validated.rows
         if chunk_labels is not None:
-            mine = [chunk_labels[row - raw.first_row] for row in rows.tolist()]
+            at = {number: position for position, number in enumerate(raw.row_numbers().tolist())}
+            mine = [chunk_labels[at[row]] for row in rows.tolist()]
             labelled = np.flatnonzero([label != "" for label in mine])
             for k in np.flatnonzero([label == "" for label in mine]).tolist():
                 rejects.append(
@@ -171,4 +172,8 @@ def _take_column(raw: RawChunk, name: str) -> tuple[bool, list[str], RawChunk]:
             for record in records
         ]
     labels = ["" if value is None or value != value else str(value).strip() for value in values]
-    return found, labels, RawChunk(columns, raw.n_rows, raw.first_row, raw.tabular, records, dict(raw.unreadable))
+    return (
+        found,
+        labels,
+        RawChunk(columns, raw.n_rows, raw.first_row, raw.tabular, records, dict(raw.unreadable), raw.numbers),
+    )

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+import numpy as np
+
 from profilefit.data.batch._cells import from_values
 from profilefit.data.batch._deps import require
 from profilefit.data.batch._excel_parts import Cells, SheetPart, Workers, generated_names, part_count, read_member
@@ -87,6 +89,8 @@ def open_workbook(
             # error cell) is read into typed columns by fastexcel, without a Python object per cell;
             # a big one in parts, on every core (_excel_parts), its XML inflated once for both.
             header_end = _text_first_row(path, member, is_header) if header_row is None and member else None
+            # The sheet row of that first row (fastexcel starts there): rejects name each row by its sheet row.
+            header_at = _first_row_number(path, member, header_end) if header_end is not None and member else None
             parts = part_count(path, member) if header_end is not None and member else 1
             loaded = None
             if parts > 1 and header_end is not None and member:
@@ -101,19 +105,19 @@ def open_workbook(
                     if answerless is None:  # a worker failed before it told what its part holds
                         answerless = _cells_without_answers(path, member, read_member(path, member))
                     if answerless == ({}, {}):
-                        loaded = _arrow_sheet(path, names[guess], is_header, in_parts)
+                        loaded = _arrow_sheet(path, names[guess], is_header, in_parts, header_at)
                 else:  # not cut: scanned and parsed whole, here
                     answerless = _cells_without_answers(path, member, xml)
                     del xml
                     if answerless == ({}, {}):
-                        loaded = _arrow_sheet(path, names[guess], is_header, None)
+                        loaded = _arrow_sheet(path, names[guess], is_header, None, header_at)
                 stack.close()  # the workers, done or no longer wanted
                 scan: Future[Any] = Future()
                 scan.set_result(answerless)
             else:
                 scan = pool.submit(_cells_without_answers, path, member)
                 if header_end is not None and member:
-                    loaded = _arrow_sheet(path, names[guess], is_header, None)
+                    loaded = _arrow_sheet(path, names[guess], is_header, None, header_at)
             if loaded is not None and scan.result() == ({}, {}):
                 return _open_arrow(workbook, names, guess, name, loaded, check_header)
             if sheet is None:
@@ -167,21 +171,21 @@ def _open_arrow(
     names: list[str],
     index: int,
     name: str,
-    loaded: tuple[list[str], Any, int],
+    loaded: tuple[list[str], Any, int, Any],
     check_header: Callable[[list[str]], Header],
 ) -> tuple[Callable[[int], Iterator[RawChunk]], int | None, list[str]]:
     """:func:`open_workbook` for a sheet :func:`_arrow_sheet` read.
 
     Its header is its first row, so there is no note about rows above it or sheets before it.
     """
-    header, batch, total = loaded
+    header, batch, total, numbers = loaded
     checked = check_header(header)
     notes = list(checked.notes)
     if note := _others_note(workbook, names, index, name):
         notes.append(note)
 
     def chunks(chunk_size: int) -> Iterator[RawChunk]:
-        return _arrow_chunks(batch, checked.names, checked.keep, chunk_size)
+        return _arrow_chunks(batch, checked.names, checked.keep, chunk_size, numbers)
 
     return chunks, total, notes
 
@@ -336,13 +340,12 @@ def _xlsx_chunks(
     errors: dict[int, dict[str, str]],
 ) -> Iterator[RawChunk]:
     filled = ((excel, row) for excel, row in numbered if _filled(row))  # blank rows are not rows
-    row_number = 1
     while block := list(itertools.islice(filled, chunk_size)):
+        # Each row is named by its sheet row (the header and blank rows counted), as Excel shows it.
         if _plain_block(block, len(header), formulas, errors):
-            yield _column_chunk(block, header, keep, row_number)
+            yield _column_chunk(block, header, keep)
         else:
-            yield _record_chunk(block, header, keep, row_number, offset=offset, formulas=formulas, errors=errors)
-        row_number += len(block)
+            yield _record_chunk(block, header, keep, offset=offset, formulas=formulas, errors=errors)
 
 
 def _plain_block(
@@ -372,7 +375,7 @@ class _Rows(Sequence[Any]):
         return {self._header[k]: row[k] if k < len(row) else None for k in self._keep}
 
 
-def _column_chunk(block: list[tuple[int, list[Any]]], header: list[str], keep: list[int], first_row: int) -> RawChunk:
+def _column_chunk(block: list[tuple[int, list[Any]]], header: list[str], keep: list[int]) -> RawChunk:
     """A block without formulas, errors or extra cells, read a column at a time (no dict per row).
 
     The columns are those :meth:`RawChunk.from_records` builds from :func:`_record_chunk`'s dicts,
@@ -394,7 +397,8 @@ def _column_chunk(block: list[tuple[int, list[Any]]], header: list[str], keep: l
         if numeric and str in kinds and len(kinds - {str, type(None)}) and _only_empty_text(values):
             values = [None if value == "" else value for value in values]
         columns.append((header[k], from_values(values, tabular=True, numeric=numeric)))
-    return RawChunk(columns, len(rows), first_row, tabular=True, records=_Rows(rows, header, keep))
+    numbers = [excel for excel, _ in block]
+    return RawChunk(columns, len(rows), numbers[0], tabular=True, records=_Rows(rows, header, keep), numbers=numbers)
 
 
 def _only_empty_text(values: list[Any]) -> bool:
@@ -406,7 +410,6 @@ def _record_chunk(
     block: list[tuple[int, list[Any]]],
     header: list[str],
     keep: list[int],
-    first_row: int,
     *,
     offset: int,
     formulas: dict[int, list[str]],
@@ -455,7 +458,8 @@ def _record_chunk(
         if extra:  # cells right of the header, as csv.DictReader gives them
             record[None] = extra
         records.append(record)
-    return RawChunk.from_records(records, first_row=first_row, tabular=True, unreadable=unreadable)
+    numbers = [excel for excel, _ in block]
+    return RawChunk.from_records(records, first_row=numbers[0], tabular=True, unreadable=unreadable, numbers=numbers)
 
 
 def _id_text(row: list[Any], position: int | None) -> str | None:
@@ -507,6 +511,15 @@ def _text_first_row(path: Path, member: str, is_header: Callable[[list[Any]], bo
             texts = _row_texts(archive, _PREFIXED_ATTRIBUTE.sub(b"", row.group(0)))
             return row.end() if texts is None or is_header(texts) else None
     return None
+
+
+def _first_row_number(path: Path, member: str, header_end: int) -> int | None:
+    """The sheet row number of the row whose XML ends at ``header_end`` (:func:`_text_first_row`), if written."""
+    with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
+        data = stream.read(header_end)
+    start = data.rfind(b"<row", 0, header_end)
+    number = re.search(rb'\br="([0-9]+)"', data[start:header_end]) if start >= 0 else None
+    return int(number.group(1)) if number else None
 
 
 def workbook_first_row(path: Path) -> list[str] | None:
@@ -594,11 +607,16 @@ def _holds_value(inner: bytes | None) -> bool:
 
 
 def _arrow_sheet(
-    path: Path, sheet_name: str, is_header: Callable[[list[Any]], bool], in_parts: list[SheetPart] | str | None
-) -> tuple[list[str], Any, int] | None:
-    """The header, the data rows (an Arrow batch; a table when read in parts), and the rows below the header.
+    path: Path,
+    sheet_name: str,
+    is_header: Callable[[list[Any]], bool],
+    in_parts: list[SheetPart] | str | None,
+    header_at: int | None,
+) -> tuple[list[str], Any, int, Any] | None:
+    """The header, the data rows (an Arrow batch; a table when read in parts), the rows below it, their numbers.
 
-    The rows below the header count blank ones too.
+    The rows below the header count blank ones too. The numbers are each data row's sheet row (``header_at``
+    is the header's), as rejects name rows; blank rows are left out, with their numbers.
 
     None when the sheet takes the reference reader. The caller has checked that the first row
     holding values is text (:func:`_text_first_row`), and gives the parts of the sheet when it
@@ -618,23 +636,27 @@ def _arrow_sheet(
         return None
     if isinstance(parts, list):
         try:
-            return _joined(parts, is_header)
+            return _joined(parts, is_header, header_at)
         except _PartsDisagree:  # a column typed differently in two parts: the whole sheet decides
             pass
     try:  # by name: the sheet python-calamine numbered
         whole = read_part(str(path), sheet_name)
     except Exception:  # any refusal (mixed types, an unreadable cell): the reference reader reads it
         return None
-    return _joined([SheetPart(whole, generated_names(whole), 0)], is_header)
+    return _joined([SheetPart(whole, generated_names(whole), 0)], is_header, header_at)
 
 
 class _PartsDisagree(Exception):
     """Parts of a sheet that fastexcel typed differently (numbers in one, nothing but text in another)."""
 
 
-def _joined(parts: list[SheetPart], is_header: Callable[[list[Any]], bool]) -> tuple[list[str], Any, int] | None:
+def _joined(
+    parts: list[SheetPart], is_header: Callable[[list[Any]], bool], header_at: int | None
+) -> tuple[list[str], Any, int, Any] | None:
     """:func:`_arrow_sheet`'s answer from the parts of a sheet (or the whole sheet, as one part)."""
     pa, pc = require("pyarrow"), require("pyarrow.compute")
+    if header_at is None and not parts[0].header_row:
+        return None  # the sheet rows of the data rows cannot be told: the reference reader numbers them
     names, generated = parts[0].batch.schema.names, parts[0].generated
     width = len(names)
     while width and generated[width - 1]:  # Excel's used range often runs past the last named column
@@ -646,9 +668,11 @@ def _joined(parts: list[SheetPart], is_header: Callable[[list[Any]], bool]) -> t
     if any(match is not None and match.group(1) in header for match in repeated):
         return None
     text = (pa.string(), pa.large_string())
-    kept = []
+    kept, numbers = [], []
     for part in parts:
         batch = part.batch
+        # Each part's rows run from the row after its header (a whole sheet's header is on header_at).
+        below = np.arange(batch.num_rows, dtype=np.int64) + (part.header_row or header_at or 0) + 1
         if batch.schema.names[:width] != header or any(part.generated[:width]):
             raise _PartsDisagree(header)
         if any(str(column.type) not in _PLAIN_TYPES for column in batch.columns):
@@ -661,13 +685,15 @@ def _joined(parts: list[SheetPart], is_header: Callable[[list[Any]], bool]) -> t
             return None  # cells right of the header: rejects of their rows, which the reference reader writes
         blank = functools.reduce(pc.and_kleene, empty) if empty else None
         if blank is not None and pc.any(blank).as_py():  # blank rows are not rows
+            below = below[~blank.to_numpy(zero_copy_only=False)]
             batch = batch.filter(pc.invert(blank))
+        numbers.append(below)
         kept.append(batch.select(list(range(width))).replace_schema_metadata(None))
     if len(parts) == 1:
-        return header, kept[0], parts[0].batch.num_rows
+        return header, kept[0], parts[0].batch.num_rows, numbers[0]
     # Each part's rows run from the row after its header to its last row with a value.
     total = max(part.header_row + part.batch.num_rows for part in parts) - parts[0].header_row
-    return header, _concatenated(kept), total
+    return header, _concatenated(kept), total, np.concatenate(numbers)
 
 
 def _concatenated(batches: list[Any]) -> Any:
@@ -700,7 +726,7 @@ def _quiet_fastexcel() -> None:
         logger.setLevel(logging.ERROR)
 
 
-def _arrow_chunks(batch: Any, header: list[str], keep: list[int], chunk_size: int) -> Iterator[RawChunk]:
+def _arrow_chunks(batch: Any, header: list[str], keep: list[int], chunk_size: int, numbers: Any) -> Iterator[RawChunk]:
     """Chunks of a sheet read by :func:`_arrow_sheet`, with the columns :func:`_column_chunk` would build.
 
     An empty cell of a text column is ``""``, as calamine gives it, and a column without a value is
@@ -719,7 +745,10 @@ def _arrow_chunks(batch: Any, header: list[str], keep: list[int], chunk_size: in
             elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
                 column = column.fill_null("")
             columns.append((header[k], column))
-        yield RawChunk(columns, part.num_rows, start + 1, tabular=True, records=_ArrowRows(part, header, keep))
+        rows = numbers[start : start + part.num_rows]
+        yield RawChunk(
+            columns, part.num_rows, int(rows[0]), tabular=True, records=_ArrowRows(part, header, keep), numbers=rows
+        )
 
 
 class _ArrowRows(Sequence[Any]):

@@ -22,13 +22,16 @@ from numpy.typing import NDArray
 
 from profilefit.core.demographic_names import demographic_field
 from profilefit.core.identity_cache import identity_cache
-from profilefit.core.instrument import Instrument, load_instrument
+from profilefit.core.instrument import Instrument, load_instrument, other_version_questions
 from profilefit.exceptions import ColumnError
 
 #: Field kinds, as :attr:`FieldTable.kind` names them.
 ITEM, SCENARIO, CHECK, SECONDS, CANDIDATE_ID, VERSION = "item", "scenario", "check", "seconds", "id", "version"
 #: A forced-choice block (instrument 2.0): its cell is a two-letter answer, most then least.
 BLOCK = "block"
+#: A question only the other shipped version of the instrument has (1.2's ``tc1`` in a 2.0 export): read, so
+#: that a row answering it is rejected naming it (an empty cell is harmless), never dropped as an unknown column.
+OTHER_VERSION = "other version"
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,7 +43,7 @@ class FieldTable:
     instrument : Instrument
     kind : dict of str to (str, int)
         Field name to its kind (``"item"``, ``"scenario"``, ``"check"``, ``"block"``, ``"seconds"``,
-        ``"id"`` or ``"version"``) and its column in the matching answer matrix.
+        ``"id"``, ``"version"`` or ``"other version"``) and its column in the matching answer matrix.
     low, high : int
         The response range of items and attention checks.
     answer_text : dict of str to int
@@ -69,6 +72,7 @@ def field_table(instrument: Instrument) -> FieldTable:
     kind.update({scenario_id: (SCENARIO, k) for k, scenario_id in enumerate(instrument.scenario_ids)})
     kind.update({check_id: (CHECK, k) for k, check_id in enumerate(instrument.check_ids)})
     kind.update({block_id: (BLOCK, k) for k, block_id in enumerate(instrument.block_ids)})
+    kind.update({question: (OTHER_VERSION, k) for k, question in enumerate(other_version_questions(instrument)[1])})
     low, high = instrument.response_scale.min, instrument.response_scale.max
     option_bytes, option_text = [], []
     for scenario in instrument.scenarios:
@@ -178,6 +182,10 @@ class ColumnNames:
         self.recased: dict[str, None] = {}
         self.unknown: dict[str, None] = {}
         self.demographic: dict[str, None] = {}
+        #: Questions of the other shipped version met (:data:`OTHER_VERSION`), as written.
+        self.other_version: dict[str, None] = {}
+        #: Whether a question of the instrument's own statements (an item, a block) was met.
+        self.statements_met = False
 
     def read_as(self, name: str) -> str | None:
         """The name a column is read as (a field's own spelling, or ``name`` stripped), or None to leave it out."""
@@ -188,12 +196,17 @@ class ColumnNames:
         if folded in self._extra:
             return self._extra[folded]
         if stripped and stripped not in self.kinds:
-            if folded in self._by_folded:
-                self.recased[stripped] = None
-                return self._by_folded[folded]
-            (self.demographic if demographic_field(stripped) is not None else self.unknown)[stripped] = None
-            return None
-        return stripped
+            if folded not in self._by_folded:
+                (self.demographic if demographic_field(stripped) is not None else self.unknown)[stripped] = None
+                return None
+            self.recased[stripped] = None
+        field = self._by_folded.get(folded, stripped)
+        kind = self.kinds.get(field, (None,))[0]
+        if kind == OTHER_VERSION:
+            self.other_version[stripped] = None  # named as written, as unknown columns are
+        elif kind in (ITEM, BLOCK):
+            self.statements_met = True
+        return field
 
     def notes(self) -> list[str]:
         """What the caller should be told: names matched by case, demographic and unknown columns left out."""
@@ -217,6 +230,13 @@ class ColumnNames:
                 f"{source}: column(s) {', '.join(described)}{more} are not fields of instrument {instrument.id} "
                 f"{instrument.version} and were ignored (leave a column out without this note with --ignore-column "
                 "NAME)"
+            )
+        if self.other_version:
+            version, _ = other_version_questions(instrument)
+            notes.append(
+                f"{source}: column(s) {_listed(list(self.other_version))} are questions of instrument {instrument.id} "
+                f"{version}, not of {instrument.version}, which this export is scored with: a row that answers one "
+                "is rejected, naming it; rows that leave them empty are scored"
             )
         return notes
 
@@ -315,7 +335,7 @@ def read_header(
             "model trained on that instrument (profilefit train --data FILE --instrument FILE, then --model)"
         )
     statements = [name for name in counts if kinds.get(name, (None,))[0] in (ITEM, BLOCK)]
-    other = other_instrument_statements(instrument, unknown)
+    other = [*columns.other_version, *other_instrument_statements(instrument, unknown)]
     own = [*instrument.block_ids, *instrument.item_ids]
     other_instrument = load_instrument() if instrument.blocks else load_instrument("customer-contact-2.0")
     theirs = [*other_instrument.block_ids, *other_instrument.item_ids]

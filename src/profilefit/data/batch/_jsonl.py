@@ -37,9 +37,10 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import re
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,7 @@ from profilefit.data.batch._deps import require
 from profilefit.data.batch._fields import ColumnNames
 from profilefit.data.batch._validate import RawChunk
 from profilefit.data.io import load_json_object
-from profilefit.exceptions import JsonRowError
+from profilefit.exceptions import JsonRowError, RepeatedKeyError
 
 #: An escaped surrogate (Python keeps a lone one as it is; pyarrow may not).
 _SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -110,32 +111,36 @@ class _Lines(Sequence[Any]):
         return self._keys.record(load_json_object(self._lines[position]))
 
 
-def jsonl_chunks(path: Path, keys: KeyReader, chunk_size: int) -> Iterator[RawChunk]:
-    """The chunks of a JSON Lines file: columnar where exact (see the module docstring), else line by line."""
+def jsonl_chunks(
+    path: Path, keys: KeyReader, chunk_size: int, undecoded: Callable[[int, bytes], None] | None = None
+) -> Iterator[RawChunk]:
+    """The chunks of a JSON Lines file: columnar where exact (see the module docstring), else line by line.
+
+    ``undecoded`` is told of each line (its number and bytes) that is not UTF-8, for the file's one note.
+    """
     # Read as bytes: a line that is not valid UTF-8 is a reject of that line, not of the file.
     # pyarrow parses without the GIL: the next PARSED_AHEAD blocks are parsed in other threads while this
     # one is validated and scored (the parse is the larger part of the work, so it gets both cores).
     with path.open("rb") as stream, ThreadPoolExecutor(PARSED_AHEAD, thread_name_prefix="profilefit-jsonl") as pool:
-        lines = filter(bytes.strip, stream)  # blank lines are not rows, as in read_rows
-        pending: deque[tuple[list[bytes], int, Future[RawChunk | None]]] = deque()
-        row_number = 1
+        # Blank lines are not rows, as in read_rows; a row is named by its line in the file, blank ones counted.
+        lines = ((number, line) for number, line in enumerate(stream, start=1) if line.strip())
+        pending: deque[tuple[list[bytes], list[int], Future[RawChunk | None]]] = deque()
 
         def read_ahead() -> None:
-            nonlocal row_number
-            block = list(itertools.islice(lines, chunk_size))
-            if block:
-                pending.append((block, row_number, pool.submit(_columnar, block, keys, row_number)))
-                row_number += len(block)
+            numbered = list(itertools.islice(lines, chunk_size))
+            if numbered:
+                block, numbers = [line for _, line in numbered], [number for number, _ in numbered]
+                pending.append((block, numbers, pool.submit(_columnar, block, keys, numbers)))
 
         for _ in range(PARSED_AHEAD):
             read_ahead()
         while pending:
-            block, first_row, parsed = pending.popleft()
+            block, numbers, parsed = pending.popleft()
             read_ahead()
-            yield parsed.result() or _line_by_line(block, first_row, keys)
+            yield parsed.result() or _line_by_line(block, numbers, keys, undecoded)
 
 
-def _columnar(block: list[bytes], keys: KeyReader, first_row: int) -> RawChunk | None:
+def _columnar(block: list[bytes], keys: KeyReader, numbers: list[int]) -> RawChunk | None:
     """The block as pyarrow columns, or None when they might differ from what the rule reads."""
     if block[0].startswith(b"\xef\xbb\xbf"):  # a byte-order mark before the first line
         block = [block[0][3:], *block[1:]]
@@ -172,7 +177,7 @@ def _columnar(block: list[bytes], keys: KeyReader, first_row: int) -> RawChunk |
         ):
             return None
         columns.append((name, column.combine_chunks()))
-    return RawChunk(columns, len(block), first_row, tabular=False, records=_Lines(block, keys))
+    return RawChunk(columns, len(block), numbers[0], tabular=False, records=_Lines(block, keys), numbers=numbers)
 
 
 def _plain(data: bytes) -> bool:
@@ -199,7 +204,9 @@ def _plain(data: bytes) -> bool:
     return not run.any()
 
 
-def _line_by_line(block: list[bytes], first_row: int, keys: KeyReader) -> RawChunk:
+def _line_by_line(
+    block: list[bytes], numbers: list[int], keys: KeyReader, undecoded: Callable[[int, bytes], None] | None = None
+) -> RawChunk:
     records: list[Any] = []
     unreadable: dict[int, dict[str, Any]] = {}
     for position, line in enumerate(block):
@@ -207,9 +214,42 @@ def _line_by_line(block: list[bytes], first_row: int, keys: KeyReader) -> RawChu
             record = keys.record(load_json_object(line))
         except JsonRowError as error:
             record = None
-            unreadable[position] = line_problem(line, str(error))
+            unreadable[position] = json_row_problem(line, error)
+            if undecoded is not None and not _utf8(line):
+                undecoded(numbers[position], line)
         records.append(record)
-    return RawChunk.from_records(records, first_row=first_row, tabular=False, unreadable=unreadable)
+    return RawChunk.from_records(records, first_row=numbers[0], tabular=False, unreadable=unreadable, numbers=numbers)
+
+
+def _utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def json_row_problem(line: str | bytes, error: JsonRowError) -> dict[str, Any]:
+    """A reject record for a line (or text) that :func:`~profilefit.core.rows.load_json_object` refused.
+
+    A repeated key names its key as the field and the values the line gives it (``["ac", "ba"]``), with the
+    line's candidate id when that is not the key repeated; the validator keeps the values only when the key
+    is a field of the instrument (:func:`~profilefit.data.batch._validate.validate_chunk`), as for any cell.
+    Any other refusal is :func:`line_problem`.
+    """
+    if not isinstance(error, RepeatedKeyError):
+        return line_problem(line, str(error))
+    key = error.key.strip() or error.key
+    problem: dict[str, Any] = {"field": key, "value": error.values, "reason": str(error)}
+    if key != "candidate_id":
+        try:
+            whole = json.loads(line)  # the last of the two keys, as Python reads it: only for the id
+        except (ValueError, RecursionError):
+            whole = None
+        candidate_id = whole.get("candidate_id") if isinstance(whole, dict) else None
+        if isinstance(candidate_id, str | int) and not isinstance(candidate_id, bool):
+            problem["candidate_id"] = str(candidate_id)
+    return problem
 
 
 def line_problem(line: str | bytes, reason: str) -> dict[str, Any]:

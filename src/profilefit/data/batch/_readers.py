@@ -39,7 +39,7 @@ from profilefit.core.schema import NOT_A_MAPPING, AssessmentBase
 from profilefit.data.batch._deps import require
 from profilefit.data.batch._excel import open_workbook
 from profilefit.data.batch._fields import ColumnNames, Header, looks_like_header, read_header
-from profilefit.data.batch._jsonl import KeyReader, jsonl_chunks, line_problem
+from profilefit.data.batch._jsonl import KeyReader, json_row_problem, jsonl_chunks
 from profilefit.data.batch._transcode import spool_standard_input, utf8_copy
 from profilefit.data.batch._validate import RawChunk
 from profilefit.data.io import load_json_object, sniff_delimiter
@@ -362,6 +362,13 @@ class _Undecoded:
                 if not text.isascii():
                     self.sample += bytes(ord(char) - 0xDC00 for char in text if "\udc80" <= char <= "\udcff")
 
+    def add_bytes(self, line: int, data: bytes) -> None:
+        """Count a line (JSON Lines) that is not UTF-8, given as its bytes."""
+        self.rows += 1
+        self.first_line = self.first_line or line
+        if len(self.sample) < _UNDECODED_SAMPLE:
+            self.sample += bytes(byte for byte in data if byte >= 0x80)
+
     def note(self, name: str) -> str:
         """The one line that says how many rows were not UTF-8 and which ``--encoding`` their bytes suggest."""
         text = (
@@ -643,8 +650,15 @@ def _open_jsonl(path: Path, instrument: Instrument, chunk_size: int, columns: _C
     names = ColumnNames(
         instrument, ignore_columns=columns.ignore, extra_columns=columns.extra, id_column=columns.id_column, source=name
     )
-    # Keys are known only as lines are read: their note comes when the file is done.
-    return Source(name, jsonl_chunks(path, KeyReader(names), chunk_size), late_notes=names.notes, keys=names)
+    # Keys are known only as lines are read: their note comes when the file is done, with the one that counts
+    # the lines that are not UTF-8 and names the encoding their bytes suggest, as for CSV.
+    undecoded = _Undecoded()
+
+    def late_notes() -> list[str]:
+        return [*names.notes(), *([undecoded.note(name)] if undecoded.rows else [])]
+
+    chunks = jsonl_chunks(path, KeyReader(names), chunk_size, undecoded.add_bytes)
+    return Source(name, chunks, late_notes=late_notes, keys=names)
 
 
 # ---- Parquet, Arrow tables and data frames -------------------------------------------------------
@@ -722,7 +736,7 @@ def _record_chunks(records: Iterator[Any], chunk_size: int) -> Iterator[RawChunk
                 row = _as_dict(record)
             except JsonRowError as error:
                 row = None
-                unreadable[position] = line_problem(record, str(error))
+                unreadable[position] = json_row_problem(record, error)
             if row is None and position not in unreadable:
                 unreadable[position] = {
                     "field": "(row)",

@@ -239,12 +239,15 @@ def _refuse_the_other_instrument(screener: Screener, source: Source, counts: _Co
     """Refuse JSON Lines of the other built-in instrument, as a table's header is refused (ColumnError).
 
     The keys of JSON Lines are known only once every line is read: when no row answered one of the model's
-    statements and the keys met are the other instrument's, the file holds that instrument's answers, and every
-    row would come out "too many unanswered". Nothing is written (the caller discards what it staged).
+    statements, no key was one of them, and keys met are the other instrument's, the file holds that
+    instrument's answers (as a header without one of the model's statements and with the other's is refused).
+    A file that also has the model's statements keeps its rows: those answering the other version's questions
+    are rejected one by one, naming the question. Nothing is written (the caller discards what it staged).
     """
-    if source.keys is None or counts.answered or not counts.rows_scored:
+    keys = source.keys
+    if keys is None or counts.answered or keys.statements_met:
         return
-    other = other_instrument_statements(screener.instrument, list(source.keys.unknown))
+    other = [*keys.other_version, *other_instrument_statements(screener.instrument, list(keys.unknown))]
     if other:
         raise ColumnError(f"{source.name}: {other_instrument_problem(screener.instrument, other, 'key')}.")
 

@@ -43,6 +43,7 @@ from profilefit.data.batch._fields import (
     CANDIDATE_ID,
     CHECK,
     ITEM,
+    OTHER_VERSION,
     SCENARIO,
     SECONDS,
     VERSION,
@@ -65,13 +66,17 @@ class RawChunk:
         Column name (as in the file) and its cells: a pyarrow array, or a list of Python values.
     n_rows : int
     first_row : int
-        Row number of the first row (1 = the first data row of the input).
+        Row number of the first row (1 = the first data row of the input), when ``numbers`` is not given.
     tabular : bool
         The rows come from a table with typed columns (see :mod:`profilefit.data.batch._cells`).
     records : list of dict, optional
         The rows as dicts, when the source yields dicts; the reference rule reads these.
     unreadable : dict of int to dict
         Rows (by position in the chunk) that could not be read at all, with their problem.
+    numbers : sequence of int, optional
+        Each row's number as the user finds it in the file, when that is not ``first_row`` plus its
+        position: the line of JSON Lines (blank lines counted), the row of a workbook's sheet (the header
+        and empty rows counted). Rejects and the repeated-id reason name rows by these.
     """
 
     columns: list[tuple[str | None, Column]]
@@ -80,6 +85,13 @@ class RawChunk:
     tabular: bool
     records: Sequence[Any] | None = None
     unreadable: dict[int, dict[str, Any]] = field(default_factory=dict)
+    numbers: Sequence[int] | None = None
+
+    def row_numbers(self) -> NDArray[np.int64]:
+        """Each row's number, as rejects name it (see ``numbers``)."""
+        if self.numbers is not None:
+            return np.asarray(self.numbers, dtype=np.int64)
+        return np.arange(self.first_row, self.first_row + self.n_rows, dtype=np.int64)
 
     @classmethod
     def from_records(
@@ -89,6 +101,7 @@ class RawChunk:
         first_row: int,
         tabular: bool,
         unreadable: dict[int, dict[str, Any]] | None = None,
+        numbers: Sequence[int] | None = None,
     ) -> RawChunk:
         """Collect dict rows into columns (keys in order of first appearance; absent = ``None``)."""
         rows = [record if isinstance(record, dict) else {} for record in records]
@@ -100,7 +113,7 @@ class RawChunk:
             values = list(map(dict.get, rows, itertools.repeat(key, len(rows))))  # the loop runs in C
             numeric = not (isinstance(key, str) and key.strip() == "candidate_id")
             columns.append((key, from_values(values, tabular=tabular, numeric=numeric)))
-        return cls(columns, len(records), first_row, tabular, records, dict(unreadable or {}))
+        return cls(columns, len(records), first_row, tabular, records, dict(unreadable or {}), numbers)
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,7 +125,7 @@ class ValidatedChunk:
     responses : Responses
         The valid rows, in input order.
     rows : ndarray of int64, shape (len(responses),)
-        Their row numbers (1 = the first data row of the input).
+        Their row numbers, as rejects name rows (:meth:`RawChunk.row_numbers`).
     rejects : list of dict
         One record per problem of a rejected row, with keys :data:`REJECT_COLUMNS`.
     n_read : int
@@ -192,7 +205,9 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
             have_id = True
         elif kind == VERSION:
             good = version_cells(column)
-        elif chunk.tabular:  # an unnamed column (a trailing delimiter): empty cells are harmless
+        elif kind == OTHER_VERSION or chunk.tabular:
+            # Another version's question, or a table's unnamed column (a trailing delimiter): an empty cell is
+            # harmless; a value, the rule refuses (naming the question and its version, for the first).
             good = quiet_cells(column)
         elif chunk.records is not None:  # a key that is not exactly a field name (" tc1", "email"): the rule decides
             good = np.fromiter((not _has_key(record, name) for record in chunk.records), dtype=bool, count=n)
@@ -246,7 +261,7 @@ def validate_chunk(instrument: Instrument, chunk: RawChunk) -> ValidatedChunk:
     )
     attach_answer_codes(responses, kept_codes)
     hashes = np.fromiter(map(hash, kept_ids), dtype=np.int64, count=len(kept_ids))
-    return ValidatedChunk(responses, (chunk.first_row + accepted).astype(np.int64), rejects, n, hashes)
+    return ValidatedChunk(responses, chunk.row_numbers()[accepted], rejects, n, hashes)
 
 
 def _has_key(record: Any, key: Any) -> bool:
@@ -290,12 +305,13 @@ def _reference(
     schema = _schema(instrument)
     fields = field_table(instrument).kind
     accepted = []
+    numbers = chunk.row_numbers().tolist()
     for position, raw in zip(positions.tolist(), _raw_rows(chunk, positions), strict=True):
-        row_number = chunk.first_row + position
+        row_number = numbers[position]
         problems: list[dict[str, Any]]
         candidate_id = None
         if position in chunk.unreadable:  # a reader may know the id of a row it could not read (an error cell)
-            problems = [dict(chunk.unreadable[position])]
+            problems = [_read_problem(chunk.unreadable[position], fields)]
             candidate_id = problems[0].pop("candidate_id", None)
         else:
             try:
@@ -310,6 +326,26 @@ def _reference(
         # A reader's own problem (an unreadable line, an error cell) holds only what it vouches for.
         rejects.extend({"row": row_number, "candidate_id": echo(candidate_id), **problem} for problem in problems)
     return accepted
+
+
+def _read_problem(problem: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """A reader's problem of a row it could not read, its field named as the instrument spells it.
+
+    A value is kept for a field of the instrument only (a JSON key given twice: ``tc1`` keeps its values,
+    ``email`` none), as :func:`_without_foreign_value` keeps it for a row that was read.
+    """
+    problem = dict(problem)
+    field = problem.get("field")
+    if isinstance(field, str) and not field.startswith("("):
+        named = _spelled(fields).get(field.strip().casefold(), field)
+        problem["field"] = named
+        problem["value"] = echo(problem.get("value")) if named in fields else None
+    return problem
+
+
+@identity_cache()
+def _spelled(fields: dict[str, Any]) -> dict[str, str]:
+    return {name.casefold(): name for name in fields}
 
 
 def _without_foreign_value(problem: dict[str, Any], fields: dict[str, Any], raw: Any) -> dict[str, Any]:
