@@ -153,3 +153,23 @@ def test_an_empty_or_blank_file_has_no_rows(screener, tmp_path):
         path.write_bytes(content)
         batch = score_batch(screener, path)
         assert batch.summary.rows_read == 0 and len(batch.results) == 0 and len(batch.rejects) == 0
+
+
+@pytest.mark.parametrize("key", ["tc 1", "TC01", "tc01", "tc_3"])
+def test_a_key_that_looks_like_a_statement_spelt_otherwise_rejects_its_record_naming_it(tmp_path, key):
+    """As score-one does (a CSV header with such a column is refused as a whole): left out, the statement
+    would be unanswered and the fit lower with nothing to say why; the record is rejected, naming the key."""
+    from profilefit.apps.cli import main
+
+    export = tmp_path / "export.jsonl"
+    lines = [
+        {"candidate_id": "c1", key: 5, "cm1": 4, "sj1": "b"},
+        {"candidate_id": "c2", "tc1": 5, "cm1": 4, "sj1": "b", "email": "x@y.z"},
+    ]
+    export.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    results = tmp_path / "results.csv"
+    assert main(["score", str(export), "-o", str(results), "--no-progress"]) == 1
+    rejects = (tmp_path / "results.rejects.csv").read_text("utf-8-sig").splitlines()
+    assert len(rejects) == 2 and rejects[1].startswith(f"1,c1,{key},"), rejects
+    assert "not a field of this instrument" in rejects[1]
+    assert results.read_text("utf-8-sig").count("\n") == 2  # the header and c2

@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from profilefit.data.batch._deps import require
-from profilefit.data.batch._fields import ColumnNames
+from profilefit.data.batch._fields import ColumnNames, suggested_field
 from profilefit.data.batch._validate import RawChunk
 from profilefit.data.io import load_json_object
 from profilefit.exceptions import JsonRowError, RepeatedKeyError
@@ -82,7 +82,17 @@ class KeyReader:
             name = self._read_as[key] = self.names.read_as(key)
             if name is not None and name == key.strip():
                 name = self._read_as[key] = key  # padding is the rule's to strip (and to refuse when repeated)
+            elif name is None and self._looks_like_a_statement(key):
+                # "tc 1" or "b1" for a statement: left out, the record would score as if it were unanswered
+                # (a CSV header with such a column is refused). Kept, so the rule rejects the record naming it.
+                self.names.unknown.pop(key.strip(), None)
+                name = self._read_as[key] = key
             return name
+
+    def _looks_like_a_statement(self, key: str) -> bool:
+        instrument = self.names.instrument
+        own = [*instrument.block_ids, *instrument.item_ids]
+        return key.strip().casefold() not in self.names.kinds and suggested_field(key, own, spelling=False) is not None
 
     def record(self, obj: dict[str, Any]) -> dict[str, Any]:
         """The object with its keys read as fields; keys left out are gone."""
