@@ -285,11 +285,14 @@ class AssessmentService:
         email: str | None = None,
         callback_url: str | None = None,
         source: str = "api",
+        invitation_id: str | None = None,
     ) -> NewInvitation:
         """An invitation and its signed, expiring link, not stored yet; ``owner`` is the digest of the caller's API key.
 
         The caller adds it to a session and commits (with the idempotency key's answer, :mod:`._idempotency`),
-        after e-mailing the link if it does: an e-mail that fails leaves nothing to remove.
+        after e-mailing the link if it does: an e-mail that fails leaves nothing to remove. ``invitation_id``
+        is the id reserved with the request's idempotency key (by default a new one), so a request and a retry
+        that took its key over make, and link to, the same invitation.
 
         Raises
         ------
@@ -303,7 +306,7 @@ class AssessmentService:
             raise InvitationError("language", f"allowed: one of {', '.join(self.languages)}")
         now = utcnow()
         invitation = Invitation(
-            id=secrets.token_hex(16),
+            id=invitation_id or secrets.token_hex(16),
             owner=owner,
             candidate_id=candidate_id,
             role=role,
