@@ -25,10 +25,11 @@ from profilefit.apps.cli._main import build_parser
 from profilefit.apps.cli._service_commands import serve_environment
 from profilefit.apps.service import Settings, SmtpSettings, create_app, downgrade, purge_expired
 from profilefit.apps.service._callbacks import FIRST_DELAY, MAX_DELAY
-from profilefit.apps.service._idempotency import STALE_AFTER
+from profilefit.apps.service._idempotency import STALE_AFTER, Held
 from profilefit.apps.service._problems import Problem
 from profilefit.apps.service._settings import key_digest, read_callback_keys
 from profilefit.apps.service._storage import Callback, IdempotencyKey, Invitation, StoredResult, utcnow
+from profilefit.exceptions import MailError
 from tests import service_support as support
 from tests.apps.test_service_storage import database_urls
 from tests.service_support import GH, Inbox, basic, free_port, send_test_body
@@ -504,7 +505,8 @@ def test_a_key_whose_first_request_still_runs_is_409_until_that_request_is_stale
     with app_for(tmp_path, clock) as http:
         keys = http.app.state.service.idempotency
         reserved = {"owner": key_digest(support.KEY), "scope": "invitations", "key": "k-running"}
-        assert keys.begin(**reserved, request=b"{}") is None
+        held = keys.begin(**reserved, request=b"{}")
+        assert isinstance(held, Held) and not held.taken_over
         with pytest.raises(Problem) as running:
             keys.begin(**reserved, request=b"{}")
         assert running.value.status == 409 and running.value.kind == "request-in-progress"
@@ -514,8 +516,9 @@ def test_a_key_whose_first_request_still_runs_is_409_until_that_request_is_stale
         with pytest.raises(Problem) as still:
             keys.begin(**reserved, request=b"{}")
         assert still.value.headers == {"Retry-After": "21"}
-        clock.advance(20.5)  # the first request's process died: a retry takes over
-        assert keys.begin(**reserved, request=b"{}") is None
+        clock.advance(20.5)  # the first request's process died: a retry takes over, with the same invitation id
+        taken = keys.begin(**reserved, request=b"{}")
+        assert isinstance(taken, Held) and taken.taken_over and taken.invitation_id == held.invitation_id
 
 
 class Crash(Exception):
@@ -585,6 +588,99 @@ def test_a_retry_after_a_crash_at_any_point_makes_no_second_invitation(tmp_path,
         assert retry.json()["email_sent"] is email
         if email:  # a second e-mail only when the first went and its invitation was never stored
             assert mails_to(inbox, address) == (2 if crash == "after-mail" else 1)
+            # ... and then the retry made that invitation (the id reserved with the key): both links open it.
+            handler, _ = inbox
+            for message in handler.messages:
+                if message["To"] == address:
+                    text = message.get_payload(decode=True).decode("utf-8")
+                    link = next(word for word in text.split() if "/take/" in word)
+                    page = http.get(link.removeprefix("http://testserver"), follow_redirects=False)
+                    assert page.status_code == 200, link
+
+
+class SlowMailer:
+    """A mail server whose first message hangs until the test lets it go; records every link it carries."""
+
+    def __init__(self, *, later_fail: bool = False) -> None:
+        self.links: list[str] = []  # of the e-mails that went
+        self.first_sending = threading.Event()
+        self.let_go = threading.Event()
+        self.later_fail = later_fail
+
+    def __call__(self, smtp, *, to: str, subject: str, body: str) -> None:
+        link = next(word for word in body.split() if "/take/" in word)
+        if not self.first_sending.is_set():
+            self.first_sending.set()
+            assert self.let_go.wait(30), "the test never let the first e-mail go"
+        elif self.later_fail:
+            raise MailError("the mail server is down")
+        self.links.append(link)
+
+
+@pytest.mark.parametrize("greenhouse", [False, True])
+def test_a_retry_that_takes_over_a_slow_first_request_leaves_no_emailed_link_dead(tmp_path, monkeypatch, greenhouse):
+    """The interleaving of the review: the first request is slow at its mail server (past the stale time),
+    a retry with its key takes over, e-mails and stores; then the first e-mail goes and the first request
+    finds itself superseded. Every link e-mailed opens the invitation stored, and both answers name it."""
+    clock = Clock()
+    mailer = SlowMailer()
+    monkeypatch.setattr("profilefit.apps.service._core.send_mail", mailer)
+    smtp = SmtpSettings(host="127.0.0.1", port=1, sender="tests@example.test", starttls=False)
+    if greenhouse:
+        path, headers = "/greenhouse/send_test", {**GH, "Idempotency-Key": "slow-smtp"}
+        body = send_test_body("complex-case.en", "slow@example.test")
+    else:
+        path, headers = "/v1/invitations", {**support.AUTH, "Idempotency-Key": "slow-smtp"}
+        body = invitation_body("slow@example.test", candidate="cand-slow")
+    with app_for(tmp_path, clock, smtp=smtp) as http:
+        answers: dict[str, object] = {}
+        first = threading.Thread(target=lambda: answers.update(first=http.post(path, json=body, headers=headers)))
+        first.start()
+        assert mailer.first_sending.wait(30)
+        clock.advance(STALE_AFTER.total_seconds() + 1)  # the first request is taken for dead
+        retry = http.post(path, json=body, headers=headers)
+        mailer.let_go.set()
+        first.join(30)
+        slow = answers["first"]
+        assert retry.status_code == slow.status_code == (200 if greenhouse else 201), (retry.text, slow.text)
+        key = "partner_interview_id" if greenhouse else "invitation_id"
+        assert slow.json()[key] == retry.json()[key]  # the ATS is told of one invitation, by both answers
+        with http.app.state.service.sessions() as session:
+            stored = list(session.scalars(sa.select(Invitation.id)))
+        assert stored == [retry.json()[key]]
+        assert len(mailer.links) == 2  # two e-mails went (no mail server can take one back) ...
+        for link in mailer.links:  # ... and each one's link opens the invitation that is stored
+            page = http.get(link.removeprefix("http://testserver"), follow_redirects=False)
+            assert page.status_code == 200, (link, page.status_code)
+
+
+def test_a_failed_retry_that_took_over_leaves_the_key_to_the_slow_first_request(tmp_path, monkeypatch):
+    """The retry that took the key over fails (its mail server is down): the first request, still running,
+    stores its invitation when its e-mail has gone, so that e-mail's link works, and a later retry gets it."""
+    clock = Clock()
+    mailer = SlowMailer(later_fail=True)
+    monkeypatch.setattr("profilefit.apps.service._core.send_mail", mailer)
+    smtp = SmtpSettings(host="127.0.0.1", port=1, sender="tests@example.test", starttls=False)
+    headers = {**support.AUTH, "Idempotency-Key": "slow-then-down"}
+    body = invitation_body("slow-down@example.test", candidate="cand-slow-down")
+    with app_for(tmp_path, clock, smtp=smtp) as http:
+        answers: dict[str, object] = {}
+        first = threading.Thread(
+            target=lambda: answers.update(first=http.post("/v1/invitations", json=body, headers=headers))
+        )
+        first.start()
+        assert mailer.first_sending.wait(30)
+        clock.advance(STALE_AFTER.total_seconds() + 1)
+        assert http.post("/v1/invitations", json=body, headers=headers).status_code == 503  # released
+        mailer.let_go.set()
+        first.join(30)
+        slow = answers["first"]
+        assert slow.status_code == 201, slow.text
+        [link] = mailer.links
+        assert http.get(link.removeprefix("http://testserver"), follow_redirects=False).status_code == 200
+        again = http.post("/v1/invitations", json=body, headers=headers)
+        assert again.status_code == 201 and again.json()["invitation_id"] == slow.json()["invitation_id"]
+        assert mailer.links == [link]  # the later retry was answered from the key: no third e-mail
 
 
 RETRIES = itertools.count()

@@ -1,7 +1,9 @@
 """Rules on how keys and column names are spelt, at every door.
 
 - A key in another case (``TC1``, ``Sj1``, ``B01``) is its field at every door, as a table's header always was:
-  one record gets one decision from ``Screener.score``, ``profilefit score-one`` and ``profilefit score``.
+  one record gets one decision from ``Screener.score``, ``profilefit score-one``, ``profilefit score`` and the
+  service's ``POST /v1/score`` and ``/v1/score/batch``, on instrument 1.2 and 2.0 alike (the service and
+  ``score-one`` tell the version from the keys by the same rule, ``core.rows.field_named``).
 - A column that looks like a statement of the instrument (``tc 1``, ``tc01``) whose own name is absent refuses
   the export, naming it: read, that statement would be unanswered for every row, and the fit lower with
   nothing to say why (a trial: 51.8 where the answers gave 55.4).
@@ -9,16 +11,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 
-from hypothesis import given, settings
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from profilefit.apps.cli import main
-from profilefit.core.screening import Screener
+from profilefit.apps.service import create_app
+from profilefit.core.screening import Screener, ScreeningResult
+from tests import service_support as support
 
 ANSWERS = {"candidate_id": "c-7", "tc1": 5, "tc3": 2, "cm1": 4, "sj1": "b", "sj2": "c", "completion_seconds": 640}
+#: An assessment of instrument 2.0 (blocks), which the service and score-one tell from 1.2's by its keys.
+BLOCK_ANSWERS = {"candidate_id": "c-8", "b01": "ac", "b02": "ba", "b05": "cb", "sj1": "b", "completion_seconds": 700}
+#: Each record with the model the library is given for it (the service and score-one choose it themselves).
+RECORDS = [(ANSWERS, None), (BLOCK_ANSWERS, "reference-2.0")]
+#: The role every door is asked for (the library's and score-one's default; the service's is none).
+ROLE = "complex-case"
 
 
 def _spelt(key: str, pattern: list[bool]) -> str:
@@ -46,6 +60,59 @@ def test_a_key_in_another_case_is_its_field_at_every_door(tmp_path_factory, patt
     with results.open(newline="", encoding="utf-8-sig") as stream:
         row = next(csv.DictReader(stream))
     assert float(row["fit_score"]) == expected.fit.score and row["profile"] == expected.profile
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    """The service as it is served by default: both reference models, the version told by each assessment's keys."""
+    with TestClient(create_app(support.settings(tmp_path_factory.mktemp("service")))) as http:
+        yield http
+
+
+def _score_one(path) -> dict:
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["score-one", str(path), "--role", ROLE]) == 0
+    return json.loads(printed.getvalue())
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    record=st.sampled_from(RECORDS),
+    patterns=st.lists(st.lists(st.booleans(), min_size=3, max_size=3), min_size=len(ANSWERS), max_size=len(ANSWERS)),
+)
+def test_property_a_record_in_any_key_case_gets_one_decision_at_library_score_one_and_service(
+    tmp_path_factory, service, record, patterns
+):
+    """Rule: the library, ``score-one`` and the service (one and batch) decide a record the same in any key case."""
+    answers, model = record
+    cases = patterns[: len(answers)]
+    spelt = {_spelt(key, pattern): value for (key, value), pattern in zip(answers.items(), cases, strict=True)}
+    library = Screener.load(model, role=ROLE)
+    expected = library.score(answers).model_dump()
+    assert library.score(spelt).model_dump() == expected
+    one = tmp_path_factory.mktemp("one") / "one.json"
+    one.write_text(json.dumps(spelt), encoding="utf-8")
+    assert ScreeningResult.model_validate(_score_one(one)).model_dump() == expected
+    scored = service.post(f"/v1/score?role={ROLE}", json=spelt, headers=support.AUTH)
+    assert scored.status_code == 200, scored.text
+    assert ScreeningResult.model_validate_json(scored.text).model_dump() == expected
+    batch = service.post(f"/v1/score/batch?role={ROLE}", json={"assessments": [spelt]}, headers=support.AUTH)
+    assert batch.status_code == 200 and batch.json()["summary"] == {"received": 1, "scored": 1, "rejected": 0}
+    assert ScreeningResult.model_validate(batch.json()["results"][0]["result"]).model_dump() == expected
+
+
+def test_the_service_scores_the_reviewed_record_and_names_two_versions_as_sent(service):
+    """The record of the review: 422 "not a field of this instrument" before; scored as the library scores it now."""
+    record = {"candidate_id": "c1", "TC1": 5, "TC3": 2, "CM1": 4}
+    scored = service.post(f"/v1/score?role={ROLE}", json=record, headers=support.AUTH)
+    assert scored.status_code == 200, scored.text
+    expected = Screener.load(role=ROLE).score(record)
+    assert scored.json()["model"]["instrument_version"] == "1.2" and scored.json()["fit"] == expected.fit.model_dump()
+    mixed = service.post("/v1/score", json={"candidate_id": "c1", "TC1": 5, "B01": "ac"}, headers=support.AUTH)
+    assert mixed.status_code == 422
+    [problem] = mixed.json()["errors"]
+    assert problem["pointer"] == "#/TC1" and "'B01' is a question of version 2.0" in problem["reason"]
 
 
 def test_score_one_reads_a_key_in_another_case(tmp_path, capsys):

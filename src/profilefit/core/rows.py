@@ -245,6 +245,25 @@ def answered_keys(pairs: Iterable[tuple[str, Any]]) -> list[str]:
     ]
 
 
+def field_named(instrument: Instrument, key: str) -> str:
+    """The field of ``instrument`` that ``key`` names: the one rule of which key is which question, at every door.
+
+    A key loses surrounding spaces and is matched without regard to case (``casefold``), as a table's
+    header always was: ``" TC1 "`` is ``tc1``. A key that names no field is returned stripped, for the
+    schema to refuse. :func:`coerce_row` reads every row's keys by it; the service decides an
+    assessment's instrument version, and ``profilefit score-one`` and ``score`` theirs, by it too.
+
+    Examples
+    --------
+    >>> from profilefit.core.instrument import load_instrument
+    >>> instrument = load_instrument()
+    >>> field_named(instrument, " TC1 "), field_named(instrument, "Candidate_ID"), field_named(instrument, "tc 1")
+    ('tc1', 'candidate_id', 'tc 1')
+    """
+    name = key.strip()
+    return _folded_fields(instrument).get(name.casefold(), name)
+
+
 def candidate_id_as_read(value: Any) -> Any:
     """A candidate id as every door reads it: text without surrounding spaces, a whole number as its decimal text.
 
@@ -272,8 +291,8 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
     ``score_batch``, ``profilefit score`` and every file format pass each row through it.
 
     - Keys lose surrounding spaces and are matched to the fields without regard to case (``"TC1"`` is
-      ``tc1``, as every door reads a table's header); two keys that then name one field raise
-      :class:`RepeatedFieldError`.
+      ``tc1``, as every door reads a table's header: :func:`field_named`); two keys that then name one
+      field raise :class:`RepeatedFieldError`.
     - Empty cells are unanswered (left out): ``None``, ``""`` (blank text), NaN, pandas'
       ``NA`` and ``NaT``. An empty ``candidate_id`` text is kept, so the schema names it.
     - Text loses surrounding spaces. In an answer column a whole number in text (``"4"``,
@@ -304,7 +323,7 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
                 typed["(extra cells)"] = value
             continue
         name = key.strip()
-        name = folded.get(name.casefold(), name)  # "TC1" is tc1, as a table's header is read
+        name = folded.get(name.casefold(), name)  # field_named's rule, inlined: this loop runs for every cell
         if name in seen:
             raise RepeatedFieldError(name)
         seen.add(name)
@@ -334,9 +353,13 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
     return typed
 
 
-#: The last instrument's field kinds (answers; letters), with the instrument they belong to (held, so its
-#: id is never another's): one row at a time, rebuilding the sets was a tenth of this function's time.
-_KINDS: tuple[Instrument, frozenset[str], dict[str, frozenset[str]], dict[str, str]] | None = None
+_Kinds = tuple["Instrument", frozenset[str], dict[str, frozenset[str]], dict[str, str]]
+#: The field kinds (answers; letters; folded names) of the last few instruments, by id, each with its instrument
+#: (held, so its id is never another's): one row at a time, rebuilding the sets was a tenth of coerce_row's time.
+#: A few, not one: the service reads every assessment's keys against both instrument versions it serves.
+_KINDS: dict[int, _Kinds] = {}
+#: Instruments whose kinds are kept; more are rare (a process reading many custom instruments) and start afresh.
+_KINDS_KEPT = 8
 
 
 def _field_kinds(instrument: Instrument) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
@@ -350,9 +373,8 @@ def _folded_fields(instrument: Instrument) -> dict[str, str]:
     return _kinds(instrument)[3]
 
 
-def _kinds(instrument: Instrument) -> tuple[Instrument, frozenset[str], dict[str, frozenset[str]], dict[str, str]]:
-    global _KINDS
-    kinds = _KINDS
+def _kinds(instrument: Instrument) -> _Kinds:
+    kinds = _KINDS.get(id(instrument))
     if kinds is None or kinds[0] is not instrument:
         # Option letters and two-letter block answers are read in either case ("B" is b, "AC" is ac).
         # Only a text that is one of them in lower case is lower-cased, so a refused value is named as written.
@@ -369,7 +391,10 @@ def _kinds(instrument: Instrument) -> tuple[Instrument, frozenset[str], dict[str
             *instrument.check_ids,
         )
         folded = {field.casefold(): field for field in fields}
-        kinds = _KINDS = (instrument, _answer_fields(instrument), letters, folded)
+        kinds = (instrument, _answer_fields(instrument), letters, folded)
+        if len(_KINDS) >= _KINDS_KEPT:
+            _KINDS.clear()
+        _KINDS[id(instrument)] = kinds
     return kinds
 
 

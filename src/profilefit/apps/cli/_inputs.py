@@ -148,7 +148,11 @@ def export_questions(
 
 
 def questions_named(names: Iterable[str]) -> tuple[list[str], list[str]]:
-    """Which of ``names`` (compared stripped and without case) are 2.0's blocks and 1.2's items, in instrument order.
+    """Which of ``names`` are 2.0's blocks and 1.2's items, in instrument order.
+
+    A name is read as the library reads a key (:func:`~profilefit.core.rows.field_named`: without
+    surrounding spaces or regard to case), so the version chosen here is the one ``Screener.score`` and
+    the service choose for the same keys.
 
     Examples
     --------
@@ -156,10 +160,13 @@ def questions_named(names: Iterable[str]) -> tuple[list[str], list[str]]:
     (['b01', 'b02'], [])
     """
     from profilefit.core.instrument import load_instrument
+    from profilefit.core.rows import field_named
 
-    folded = {str(name).strip().casefold() for name in names}
-    blocks, items = load_instrument("customer-contact-2.0").block_ids, load_instrument().item_ids
-    return [b for b in blocks if b.casefold() in folded], [i for i in items if i.casefold() in folded]
+    texts = [str(name) for name in names]
+    forced_choice, agreement = load_instrument("customer-contact-2.0"), load_instrument()
+    blocks = {field_named(forced_choice, name) for name in texts}
+    items = {field_named(agreement, name) for name in texts}
+    return [b for b in forced_choice.block_ids if b in blocks], [i for i in agreement.item_ids if i in items]
 
 
 #: Bytes of a text export read to find its header (a header with its title rows fits many times over).
@@ -471,7 +478,7 @@ def _answered_questions(text: str) -> str | None:
     ``None`` for text that is not one JSON object, and for one that answers no question (the screener names why).
     """
     from profilefit.core.instrument import load_instrument
-    from profilefit.core.rows import answered_keys, load_json_object
+    from profilefit.core.rows import answered_keys, field_named, load_json_object
     from profilefit.exceptions import JsonRowError
 
     try:
@@ -483,8 +490,7 @@ def _answered_questions(text: str) -> str | None:
     if not (
         blocks
         or items
-        or {str(key).strip().casefold() for key in answered}
-        & {question.casefold() for question in (*shared.scenario_ids, *shared.check_ids)}
+        or {field_named(shared, str(key)) for key in answered} & {*shared.scenario_ids, *shared.check_ids}
     ):
         return None
     return {(True, False): "blocks", (False, True): "items", (True, True): "both"}.get(

@@ -563,7 +563,9 @@ def api_router(service: AssessmentService) -> APIRouter:
         """Make the invitation, e-mail its link if asked, then store it with the idempotency key's answer.
 
         The e-mail goes before anything is stored, so a failed one leaves nothing to remove; the invitation
-        and the key's answer commit together, so a retry finds the invitation whenever it was stored.
+        and the key's answer commit together, so a retry finds the invitation whenever it was stored. The
+        invitation has the id reserved with the key, so should a retry that took the key over store first,
+        the link e-mailed here opens that invitation.
         """
         try:
             # The address is never stored: it goes to the mail server from this request alone.
@@ -573,6 +575,7 @@ def api_router(service: AssessmentService) -> APIRouter:
                 role=request.role,
                 language=request.language,
                 callback_url=request.callback_url,
+                invitation_id=answered.invitation_id,
             )
         except InvitationError as error:
             raise Problem(422, "the invitation is not valid", errors=[_field(error.field, error.reason)]) from None

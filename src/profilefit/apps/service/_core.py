@@ -43,6 +43,7 @@ from profilefit.core.artifact import ModelArtifact, load_artifact
 from profilefit.core.decisions import DecisionLog
 from profilefit.core.fit import builtin_roles, load_role
 from profilefit.core.instrument import Instrument
+from profilefit.core.rows import field_named
 from profilefit.core.screening import Screener, ScreeningResult
 from profilefit.exceptions import InvitationError
 from profilefit.pages import catalogue, domain_file, isolate
@@ -248,16 +249,19 @@ class AssessmentService:
     def edition_for_answers(self, answers: Iterable[str]) -> Edition:
         """The version an assessment belongs to, from its keys: the one whose own questions (items, blocks) it has.
 
+        A key names a question by the library's one rule (:func:`~profilefit.core.rows.field_named`: without
+        surrounding spaces or regard to case), so ``TC1`` is 1.2's ``tc1`` here as in ``Screener.score``.
         Answers with no question of one version only (no items and no blocks) are the current version's.
 
         Raises
         ------
         InvitationError
-            When the answers hold questions of two versions, naming one of each.
+            When the answers hold questions of two versions, naming one of each as it was sent.
         """
+        keys = list(answers)
         found: dict[str, str] = {}
         for edition, own in self._own_ids:
-            hit = next((key for key in answers if key in own), None)
+            hit = next((key for key in keys if field_named(edition.instrument, key) in own), None)
             if hit is not None:
                 found[edition.version] = hit
         if len(found) > 1:
@@ -281,11 +285,14 @@ class AssessmentService:
         email: str | None = None,
         callback_url: str | None = None,
         source: str = "api",
+        invitation_id: str | None = None,
     ) -> NewInvitation:
         """An invitation and its signed, expiring link, not stored yet; ``owner`` is the digest of the caller's API key.
 
         The caller adds it to a session and commits (with the idempotency key's answer, :mod:`._idempotency`),
-        after e-mailing the link if it does: an e-mail that fails leaves nothing to remove.
+        after e-mailing the link if it does: an e-mail that fails leaves nothing to remove. ``invitation_id``
+        is the id reserved with the request's idempotency key (by default a new one), so a request and a retry
+        that took its key over make, and link to, the same invitation.
 
         Raises
         ------
@@ -299,7 +306,7 @@ class AssessmentService:
             raise InvitationError("language", f"allowed: one of {', '.join(self.languages)}")
         now = utcnow()
         invitation = Invitation(
-            id=secrets.token_hex(16),
+            id=invitation_id or secrets.token_hex(16),
             owner=owner,
             candidate_id=candidate_id,
             role=role,

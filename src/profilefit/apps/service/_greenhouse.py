@@ -253,8 +253,9 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
     ) -> SendTestResponse:
         """Make the invitation, e-mail the candidate, then store it with the idempotency key's answer.
 
-        As ``POST /v1/invitations`` does: a failed e-mail leaves nothing to remove, and the invitation and
-        the key's answer commit together. The address goes from the request to the mail server only.
+        As ``POST /v1/invitations`` does: a failed e-mail leaves nothing to remove, the invitation and the
+        key's answer commit together, and the invitation has the id reserved with the key (a retry that took
+        the key over makes the same one). The address goes from the request to the mail server only.
         """
         application = _application_id(request.candidate.greenhouse_profile_url)
         created = service.new_invitation(
@@ -264,6 +265,7 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
             language=language,
             callback_url=callback,
             source="greenhouse",
+            invitation_id=answered.invitation_id,
         )
         invitation = created.invitation
         if not application:

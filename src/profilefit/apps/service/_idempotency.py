@@ -11,9 +11,15 @@ IETF HTTPAPI draft's name). Greenhouse sends none, so for ``send_test`` without 
 
 Only a successful answer is kept: after an error (a mail server that was down) the key is released,
 so a retry tries again. The answer is kept in the transaction that stores the invitation
-(:data:`Answered`), so a process that dies at any moment leaves either no invitation (the key is
+(:class:`Answered`), so a process that dies at any moment leaves either no invitation (the key is
 taken over once stale, and the retry makes it) or the invitation with its key (the retry gets it):
 never an invitation that a retry would not find.
+
+The invitation's id is reserved with the key when the key is first taken, and every request that
+takes the key over makes its invitation with that id. A first request taken for dead may in fact be
+alive (its mail server slow past :data:`STALE_AFTER`) and e-mail its link after the retry stored the
+invitation; that link names the same id, so it opens the invitation stored, and no candidate is sent a
+link to an invitation that never is.
 """
 
 from __future__ import annotations
@@ -21,8 +27,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import delete, update
@@ -47,13 +55,39 @@ KEY_DESCRIPTION = (
 #: A first request still unfinished after this long is taken to have died (its process stopped); a retry takes over.
 STALE_AFTER = timedelta(minutes=2)
 
-#: What ``make`` calls with the session that stores its invitation, before committing it: the key's answer is
-#: then kept in the same transaction as the invitation (:meth:`IdempotencyKeys.once`).
-Answered = Callable[[Session, str], None]
+
+class Answered:
+    """What ``make`` is given (:meth:`IdempotencyKeys.once`): the id its invitation must have, and the key's answer.
+
+    ``make`` creates its invitation with :attr:`invitation_id` (``None``: an id of its own) and calls this
+    object with the session that stores the invitation, before that session commits: the key's answer is
+    then kept in the same transaction as the invitation.
+    """
+
+    def __init__(self, invitation_id: str | None, keep: Callable[[Session, str], None]) -> None:
+        #: The id reserved with the key: the same for the first request and every retry that takes over.
+        self.invitation_id = invitation_id
+        self._keep = keep
+
+    def __call__(self, session: Session, invitation_id: str) -> None:
+        self._keep(session, invitation_id)
 
 
-def unkeyed(session: Session, invitation_id: str) -> None:
-    """The :data:`Answered` of a request without an idempotency key: nothing to keep."""
+#: The :class:`Answered` of a request without an idempotency key: a new id, and nothing to keep.
+unkeyed = Answered(None, lambda session, invitation_id: None)
+
+
+@dataclass(frozen=True)
+class Held:
+    """A key this request now holds (:meth:`IdempotencyKeys.begin`).
+
+    ``since`` is when it took the key (a later takeover moves the row's time past it); ``taken_over`` says
+    whether it took the key from a request taken for dead, which may yet be running with ``invitation_id``.
+    """
+
+    invitation_id: str
+    since: datetime
+    taken_over: bool
 
 
 class _Superseded(Exception):
@@ -99,13 +133,14 @@ class IdempotencyKeys:
         """Answer a request made with an idempotency key: ``make`` it the first time, ``replay`` it after.
 
         ``make`` runs only when the key is new (or its first request died). It is given an
-        :data:`Answered` to call with the session that stores its invitation, before that session
-        commits: the key's answer (the invitation's id) then commits with the invitation or not at all.
-        A retry gets ``replay(invitation_id)``; should that invitation be gone (``None``), the request
-        is made afresh. When ``make`` fails, the key is released, so the error is not repeated to a
-        retry that could succeed. Should another request with the key have stored its answer first (a
-        retry that took over while this one was slow), its answer is given and this one's invitation
-        is not stored.
+        :class:`Answered`: the invitation id reserved with the key, which its invitation must have, and
+        the call to make with the session that stores its invitation, before that session commits: the
+        key's answer (the invitation's id) then commits with the invitation or not at all. A retry gets
+        ``replay(invitation_id)``; should that invitation be gone (``None``), the request is made afresh,
+        with a new id. When ``make`` fails, the key is released, so the error is not repeated to a retry
+        that could succeed. Should another request with the key have stored its answer first (a retry
+        that took over while this one was slow), its answer is given and this one's invitation is not
+        stored: it had the same id, so a link this request e-mailed opens the invitation stored.
 
         Raises
         ------
@@ -113,15 +148,20 @@ class IdempotencyKeys:
             409 when the key was used with another request, or its first request still runs.
         """
         reserved = {"owner": owner, "scope": scope, "key": key}
-        earlier = self.begin(**reserved, request=request)
-        if earlier is not None:
-            again = replay(earlier)
+        held = self.begin(**reserved, request=request)
+        if isinstance(held, str):
+            again = replay(held)
             if again is not None:
                 return again
-            self._forget(**reserved, invitation_id=earlier)  # its invitation is gone: made afresh below
+            held = self._forget(**reserved, invitation_id=held)  # its invitation is gone: made afresh below
         digest = self._digest("key", scope, key)
 
-        def answered(session: Session, invitation_id: str) -> None:
+        def keep(session: Session, invitation_id: str) -> None:
+            try:
+                session.flush()  # the invitation first: the key's answer refers to it
+            except IntegrityError:
+                # Its twin (the same reserved id) is stored: a retry that took the key over stored first.
+                raise _Superseded from None
             kept = session.execute(
                 update(IdempotencyKey)
                 .where(
@@ -137,11 +177,11 @@ class IdempotencyKeys:
                 raise _Superseded
 
         try:
-            return make(answered)
+            return make(Answered(held.invitation_id, keep))
         except _Superseded:
             pass  # this request's session was not committed: nothing of it is stored
         except BaseException:
-            self.release(**reserved)
+            self.release(**reserved, held=held)
             raise
         with self.sessions() as session:
             row = session.get(IdempotencyKey, (owner, scope, digest))
@@ -150,8 +190,11 @@ class IdempotencyKeys:
             raise _in_progress(1)
         return first
 
-    def begin(self, *, owner: str, scope: str, key: str, request: bytes) -> str | None:
-        """Reserve ``key`` for this request; return the invitation id of an earlier answer to repeat, else ``None``.
+    def begin(self, *, owner: str, scope: str, key: str, request: bytes) -> str | Held:
+        """Take ``key`` for this request: the invitation id of an earlier answer to repeat, else the key :class:`Held`.
+
+        A new key reserves a new invitation id; a key taken over (its first request unfinished after
+        :data:`STALE_AFTER`) keeps the one reserved with it.
 
         Raises
         ------
@@ -166,6 +209,7 @@ class IdempotencyKeys:
             session.commit()
             row = session.get(IdempotencyKey, identity)
             if row is None:
+                reserved_id = secrets.token_hex(16)  # as an invitation's own id is made
                 session.add(
                     IdempotencyKey(
                         owner=owner,
@@ -173,13 +217,14 @@ class IdempotencyKeys:
                         key_digest=identity[2],
                         request_digest=request_digest,
                         invitation_id=None,
+                        reserved_id=reserved_id,
                         created_at=now,
                         expires_at=now + timedelta(hours=self.hours),
                     )
                 )
                 try:
                     session.commit()
-                    return None
+                    return Held(reserved_id, now, taken_over=False)
                 except IntegrityError:  # another request with this key was a moment earlier
                     session.rollback()
                     row = session.get(IdempotencyKey, identity, populate_existing=True)
@@ -193,6 +238,7 @@ class IdempotencyKeys:
                 )
             if row.invitation_id is not None:
                 return row.invitation_id
+            reserved_id = row.reserved_id or secrets.token_hex(16)  # none in a row from before migration 0006
             takeover = (
                 update(IdempotencyKey)
                 .where(
@@ -202,20 +248,29 @@ class IdempotencyKeys:
                     IdempotencyKey.invitation_id.is_(None),
                     IdempotencyKey.created_at <= now - STALE_AFTER,
                 )
-                .values(created_at=now)
+                .values(created_at=now, reserved_id=reserved_id)
                 .execution_options(synchronize_session=False)
             )
             taken = getattr(session.execute(takeover), "rowcount", 0) == 1
             session.commit()
             if taken:
-                return None
+                return Held(reserved_id, now, taken_over=True)
             # Until the first request is done, or taken for dead: a retry sooner gets this answer again.
             raise _in_progress((row.created_at + STALE_AFTER - now).total_seconds())
 
-    def _forget(self, *, owner: str, scope: str, key: str, invitation_id: str) -> None:
-        """Forget the answer of a key whose invitation is gone, so that the request is made again."""
+    def _forget(self, *, owner: str, scope: str, key: str, invitation_id: str) -> Held:
+        """Forget the answer of a key whose invitation is gone and hold the key, so that the request is made again.
+
+        The request gets a new id: the links of the invitation that is gone stay dead.
+
+        Raises
+        ------
+        Problem
+            409 ``request-in-progress`` when another request forgot it first (and makes it now).
+        """
+        now, reserved_id = self.clock(), secrets.token_hex(16)
         with self.sessions() as session:
-            session.execute(
+            forgotten = session.execute(
                 update(IdempotencyKey)
                 .where(
                     IdempotencyKey.owner == owner,
@@ -223,21 +278,40 @@ class IdempotencyKeys:
                     IdempotencyKey.key_digest == self._digest("key", scope, key),
                     IdempotencyKey.invitation_id == invitation_id,
                 )
-                .values(invitation_id=None)
+                .values(invitation_id=None, reserved_id=reserved_id, created_at=now)
+                .execution_options(synchronize_session=False)
             )
             session.commit()
+        if getattr(forgotten, "rowcount", 0) != 1:
+            raise _in_progress(1)
+        return Held(reserved_id, now, taken_over=False)
 
-    def release(self, *, owner: str, scope: str, key: str) -> None:
-        """Forget a reserved key whose request failed, so that a retry runs again."""
+    def release(self, *, owner: str, scope: str, key: str, held: Held) -> None:
+        """Give up a key whose request failed, so that a retry runs again at once.
+
+        Only while this request still holds it (no retry took it over since). A key this request took
+        over stays, with its reserved invitation id, stale at once: the request it was taken from may
+        still be running, and its invitation (whose link it may have e-mailed) must get that id and be
+        stored. Otherwise the key is forgotten, and the same key may then carry another request.
+        """
         with self.sessions() as session:
-            session.execute(
-                delete(IdempotencyKey).where(
-                    IdempotencyKey.owner == owner,
-                    IdempotencyKey.scope == scope,
-                    IdempotencyKey.key_digest == self._digest("key", scope, key),
-                    IdempotencyKey.invitation_id.is_(None),
-                )
+            still_held = (
+                IdempotencyKey.owner == owner,
+                IdempotencyKey.scope == scope,
+                IdempotencyKey.key_digest == self._digest("key", scope, key),
+                IdempotencyKey.invitation_id.is_(None),
+                IdempotencyKey.created_at <= held.since,  # a later takeover moved it on: that request's now
             )
+            if held.taken_over:
+                stale = held.since - STALE_AFTER
+                session.execute(
+                    update(IdempotencyKey)
+                    .where(*still_held)
+                    .values(created_at=stale)
+                    .execution_options(synchronize_session=False)
+                )
+            else:
+                session.execute(delete(IdempotencyKey).where(*still_held))
             session.commit()
 
 

@@ -166,6 +166,11 @@ class IdempotencyKey(Base):
     invitation_id: Mapped[str | None] = mapped_column(
         ForeignKey("invitations.id", ondelete="CASCADE"), nullable=True, index=True
     )
+    #: The id the key's invitation gets, chosen when the key is first taken and kept by a retry that takes it
+    #: over, so that the link a request taken for dead may have e-mailed opens the invitation stored. ``None``
+    #: only in rows from before migration 0006 (a takeover sets it).
+    reserved_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: When the request now running took the key (a takeover moves it on).
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
