@@ -63,3 +63,22 @@ def train_small_model(folder: Path, *, n: int = 160, seed: int = 11) -> Path:
     labelled.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     report = train_on_labels(labelled, folder / "model", instrument=forced_choice_instrument(), folds=2)
     return Path(report.model_path)
+
+
+#: A seed whose random marks fire ``contradictory`` alone on the shipped 2.0 reference model (its tests check it).
+RANDOM_MARKS_SEED = 7
+
+
+def random_marks(*, seed: int = RANDOM_MARKS_SEED, candidate_id: str = "random-marks") -> dict[str, Any]:
+    """One candidate who marks every block of 2.0 at random, with the checks answered as asked and time enough.
+
+    Only the marks can raise a flag: the answers that the person-fit flag (``contradictory``) exists for.
+    """
+    instrument = forced_choice_instrument()
+    rng = np.random.default_rng(seed)
+    row: dict[str, Any] = {"candidate_id": candidate_id, "completion_seconds": 900}
+    row.update({block: BLOCK_ANSWERS[int(rng.integers(len(BLOCK_ANSWERS)))] for block in instrument.block_ids})
+    # Instructed checks as asked; the improbable-virtue statements in the middle of the scale, claiming nothing.
+    row.update({check.id: 3 if check.expected is None else check.expected for check in instrument.attention_checks})
+    row.update({scenario.id: scenario.options[0].id for scenario in instrument.scenarios})
+    return row

@@ -177,6 +177,56 @@ def _row_2_page(language: str) -> Callable[[list[ScreeningResult], str], str]:
     return page
 
 
+@functools.lru_cache(maxsize=1)
+def _random_marks_2() -> ScreeningResult:
+    """A candidate marking 2.0's blocks at random: ``contradictory``, whose pages warn beside the fit."""
+    from profilefit.core.screening import Screener
+    from tests.forced_choice_support import random_marks
+
+    return Screener.load("reference-2.0").score(random_marks())
+
+
+def _random_marks_page(language: str) -> Callable[[list[ScreeningResult], str], str]:
+    """The assessment report of :func:`_random_marks_2`: the warning that its scores may be chance, by the fit."""
+
+    def page(_: list[ScreeningResult], kind: str) -> str:
+        result = _random_marks_2()
+        return html_report(_hostile_result(result) if kind == "hostile" else result, language=language)
+
+    return page
+
+
+def _random_marks_row_page(language: str) -> Callable[[list[ScreeningResult], str], str]:
+    """The results-row page of :func:`_random_marks_2` (``report --id``): the same warning by the fit."""
+
+    def page(_: list[ScreeningResult], kind: str) -> str:
+        result = _random_marks_2()
+        row = ResultRow(
+            candidate_id=RTL_ID + MARKUP_IDS[0] + LONG_ID if kind == "hostile" else result.candidate_id,
+            profile=result.profile,
+            top_profile=result.top_profile,
+            second_profile=result.second_profile,
+            confidence=result.confidence,
+            probabilities=dict(result.probabilities),
+            fit_score=result.fit.score if result.fit else None,
+            fit_band=result.fit.band if result.fit else None,
+            fit_role=result.fit.role if result.fit else None,
+            needs_review=result.needs_human_review,
+            flags=tuple(flag.flag for flag in result.flags),
+            scales={scale.scale: scale.score for scale in result.scales},
+            model_id=result.model.model_id,
+            source="results.csv, line 2",
+            file="results.csv",
+            place=("line", 2),
+            instrument_id=result.model.instrument_id,
+            instrument_version=result.model.instrument_version,
+            standard_errors={scale.scale: scale.standard_error for scale in result.scales},
+        )
+        return row_html_report(row, language=language, back="../shortlist.html")
+
+    return page
+
+
 def _shortlist_2_page(language: str) -> Callable[[list[ScreeningResult], str], str]:
     """A shortlist of 2.0 results: it names instrument 2.0."""
 
@@ -299,6 +349,8 @@ PAGES: dict[str, Callable[[list[ScreeningResult], str], str]] = {
     **{f"row-report-{language}": _row_report_page(language) for language in ("en", "nb")},
     **{f"row-report-2.0-{language}": _row_2_page(language) for language in ("en", "nb")},
     "shortlist-2.0-en": _shortlist_2_page("en"),
+    "report-2.0-random-marks-nb": _random_marks_page("nb"),
+    "row-report-2.0-random-marks-sv": _random_marks_row_page("sv"),
     "audit": _audit_page,
     "validation": _validation_page,
     **{f"dif-{language}": _dif_page(language) for language in ("en", "nb")},
@@ -536,6 +588,38 @@ def test_the_count_the_shortlist_script_writes_is_grouped_by_the_number_rule(bro
     finally:
         page.close()
     assert seen == {"before": "1\u00a0200 av 1\u00a0200 vises", "after": "600 av 1\u00a0200 vises"}
+
+
+@pytest.mark.parametrize("name", [name for name in PAGES if "random-marks" in name])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_warning_that_the_scores_may_be_chance_is_seen_before_the_fit(browser, results, tmp_path, name, width):
+    """A trial: the page showed "Fit 53.4 possible" and its reasons at the top, and "the scores may be largely
+    chance" only at the bottom (the row page not at all). The warning is shown, in words, between the fit's heading
+    and its figure, inside the window, on a laptop and on a phone."""
+    path = tmp_path / f"{name}.html"
+    path.write_text(PAGES[name](results, "ordinary"), encoding="utf-8")
+    page = browser.open(path, width=width)
+    try:
+        seen = page.evaluate(
+            """(function () {
+              var warning = document.getElementById("chance-warning"), fit = document.getElementById("fit");
+              if (!warning) { return null; }
+              var style = getComputedStyle(warning), box = warning.getBoundingClientRect();
+              var heading = fit.querySelector("h2").getBoundingClientRect();
+              var figure = warning.nextElementSibling.getBoundingClientRect();
+              return { inFit: fit.contains(warning), shown: style.display !== "none" && style.visibility === "visible",
+                       height: box.height, left: box.left, right: box.right, window: window.innerWidth,
+                       afterHeading: box.top >= heading.bottom, beforeFigure: box.bottom <= figure.top,
+                       label: warning.querySelector("strong").textContent, text: warning.textContent };
+            })()"""
+        )
+    finally:
+        page.close()
+    assert seen is not None, "no warning on the page"
+    assert seen["inFit"] and seen["shown"] and seen["height"] > 20, seen
+    assert seen["left"] >= 0 and seen["right"] <= seen["window"], seen
+    assert seen["afterHeading"] and seen["beforeFigure"], seen
+    assert seen["label"].strip().endswith(":") and len(seen["text"]) > 100, seen  # a word, not a colour
 
 
 @pytest.mark.parametrize("name", [name for name in PAGES if name.startswith("shortlist-")])

@@ -299,7 +299,7 @@ def test_the_shortlist_is_best_fit_first_with_notices_and_controls(results, lang
     fits = [float(row["cells"][2]["data-sort"]) for row in spec.rows]
     assert fits == sorted((r.fit.score for r in results), reverse=True)
     text = flatten("".join(checker.text))
-    assert labels.t("notice_human") in text and labels.t("notice_simulated") in text
+    assert labels.t("notice_human_results") in text and labels.t("notice_simulated") in text
     ids = {attrs.get("id") for _, attrs in checker.tags}
     assert {"filter-band", "filter-flag", "filter-review", "shortlist", "controls"} <= ids
     assert load_role().text("name", language) in text

@@ -16,6 +16,7 @@ from profilefit.pages.reports._row import (
 )
 from profilefit.pages.reports._shortlist import (
     DEFAULT_TOP,
+    ModelGroup,
     Shortlist,
     ShortlistRow,
     iter_results,
@@ -29,6 +30,7 @@ from profilefit.pages.reports._strings import Labels, report_languages, report_s
 __all__ = [
     "DEFAULT_TOP",
     "Labels",
+    "ModelGroup",
     "ResultNotFoundError",
     "ResultRow",
     "Shortlist",

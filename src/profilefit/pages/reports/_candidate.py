@@ -100,7 +100,7 @@ def _review_reasons(result: ScreeningResult, labels: Labels, *, isolated: bool =
     With ``isolated``, names inside the sentences are wrapped in FSI … PDI (for pages; not for the terminal).
     """
     name = isolate if isolated else str
-    reasons = [labels.flag_name(flag.flag) for flag in result.flags]
+    reasons = [labels.review_flag(flag.flag) for flag in result.flags]
     # With a complete fit, no clear profile is shown with the profile, not a reason to review
     # (docs/fit.md); what is missing is still said whenever a person must look anyway.
     explain_missing = result.fit is None or result.needs_human_review
@@ -178,6 +178,9 @@ def text_report(
         lines += [wrap(f"- {reason}", 2) for reason in _review_reasons(result, labels, isolated=False)]
         lines.append("")
     fit = result.fit
+    chance = labels.chance_warning(flag.flag for flag in result.flags)
+    if chance:  # before the figures it is about, as on the page
+        lines.append(wrap(f"! {labels.t('warning').upper()}: {chance}"))
     if fit is None:
         lines.append(labels.t("no_fit"))
     else:
@@ -278,6 +281,7 @@ def html_report(
         role_name=capped(role.text("name", language)) if role is not None else "",
         notices=notices(result.model.trained_on, labels),
         review=_review_reasons(result, labels) if result.needs_human_review else [],
+        chance=labels.chance_warning(flag.flag for flag in result.flags),
         fit=_fit_view(result, role, labels),
         profile=_profile_view(result, labels),
         scales=_scale_view(result, role, norm_group, labels),

@@ -70,6 +70,9 @@ class ResultRow:
         The instrument of the model that scored the row; ``None`` in a file that does not say.
     standard_errors : dict of str to float or None
         From the ``se_<scale>`` columns (forced choice); empty when the file has none.
+    trained_on : str or None
+        What the model was trained on, when the file says (a ``trained_on`` column, which another tool may
+        write). The page reads it with :attr:`model_id` by the one rule the shortlist reads its rows by.
     """
 
     candidate_id: str
@@ -91,6 +94,7 @@ class ResultRow:
     instrument_id: str | None = None
     instrument_version: str | None = None
     standard_errors: dict[str, float | None] = field(default_factory=dict)
+    trained_on: str | None = None
 
 
 def _row(record: ResultRecord, file: Path) -> ResultRow:
@@ -115,6 +119,7 @@ def _row(record: ResultRecord, file: Path) -> ResultRow:
         instrument_id=record.instrument_id,
         instrument_version=record.instrument_version,
         standard_errors=dict(record.standard_errors),
+        trained_on=record.trained_on,
     )
 
 
@@ -239,12 +244,20 @@ def _view(row: ResultRow, labels: Labels, role: RoleProfile | None) -> dict[str,
         ],
         "scales_note": labels.t("row_scales_standard") if _standard(labels) else "",
         "score_heading": labels.t("score_standard_heading" if _standard(labels) else "score"),
-        "flags": [name(labels.flag_name(flag)) for flag in row.flags],
+        # Ids are capped before they are named: a results file's unknown flag is someone else's data too.
+        "flags": [labels.review_flag(name(flag)) for flag in row.flags],
+        "flag_names": [labels.flag_name(name(flag)) for flag in row.flags],
+        "chance": labels.chance_warning(row.flags),
         "review": labels.t("review_yes" if row.needs_review else "review_none"),
         "needs_review": row.needs_review,
         "source": _source(row, labels, isolate),
         "more": labels.t("row_more"),
     }
+
+
+def _trained_on(row: ResultRow) -> str | None:
+    """What the row's model was trained on, by the rule the shortlist reads its rows with (``trained_on_of``)."""
+    return trained_on_of(row.model_id, row.trained_on)
 
 
 def _standard(labels: Labels) -> bool:
@@ -283,7 +296,7 @@ def row_text_report(
         f"{labels.t('title_report')}: {terminal_text(view['candidate_id'])}",
         *(
             f"  {terminal_text(sentence)}"
-            for sentence in notices(trained_on_of(row.model_id), labels, row.model_id, isolated=False)
+            for sentence in notices(_trained_on(row), labels, row.model_id, isolated=False)
         ),
         "",
     ]
@@ -291,11 +304,13 @@ def row_text_report(
         lines.append(f"{labels.t('role')}: {terminal_text(view['role_name'])}")
     first = f" {labels.t('review_first').upper()}" if row.needs_review else ""
     fit = f"{view['fit_text']} ({view['band']}){first}" if view["fit_text"] else labels.t("no_score")
+    if view["chance"]:  # before the figures it is about, as on the page
+        lines.append(f"! {labels.t('warning').upper()}: {view['chance']}")
     lines += [
         f"{labels.t('fit')}: {fit}",
         f"{labels.t('profile')}: {view['profile']}",
         f"{labels.t('col_review')}: {view['review']}",
-        f"{labels.t('col_flags')}: {', '.join(view['flags']) or '-'}",
+        f"{labels.t('col_flags')}: {', '.join(view['flag_names']) or '-'}",
         "",
         f"{labels.t('chart_profiles')}:",
         *(f"  {name}: {value}" for name, value in view["probabilities"]),
@@ -334,7 +349,6 @@ def row_html_report(
     """
     labels = row_labels(row, language, instrument)
     view = _view(row, labels, _role(row, role))
-    trained_on = trained_on_of(row.model_id)
     return render_page(
         "pages/reports/row.html",
         language=language,
@@ -342,7 +356,7 @@ def row_html_report(
         styles=("pages/reports/report.css",),
         t=labels.strings(),
         no_flags=labels.no_flags(),
-        notices=notices(trained_on, labels, row.model_id),
+        notices=notices(_trained_on(row), labels, row.model_id),
         back=back,
         made_with=labels.t("made_with", version=profilefit_version()),
         **view,

@@ -21,8 +21,8 @@ from profilefit.core.instrument import Instrument
 from profilefit.core.screening import UNDETERMINED, ScreeningResult
 from profilefit.core.validity import FLAG_IDS
 from profilefit.data.results import ResultRecord, open_results, stored_role
-from profilefit.pages import MAX_ID_CHARS, asset, capped, render_page
-from profilefit.pages.reports._candidate import notices, profilefit_version, trained_on_of
+from profilefit.pages import MAX_ID_CHARS, asset, capped, isolate, render_page
+from profilefit.pages.reports._candidate import profilefit_version, trained_on_of
 from profilefit.pages.reports._strings import Labels, instrument_named
 
 #: The band filter's value for a fit without a band (an incomplete fit: never selected).
@@ -130,6 +130,38 @@ def iter_results(path: str | Path) -> Iterator[ShortlistRow]:
         yield _row(record)
 
 
+#: What a model was trained on, in the order a shortlist's notices name the groups: the shipped reference model's
+#: simulation, the organisation's own data, and ``None``: a model whose training data the results do not record.
+TRAINED_ON = ("simulation", "organisation data", None)
+#: Model ids a shortlist names per group: enough to tell which; the results file holds every one.
+MAX_MODELS_NAMED = 3
+
+
+def _trained_on_group(trained_on: str | None) -> str | None:
+    """The group of :data:`TRAINED_ON` a recorded value belongs to, as every page words it (``notices``)."""
+    return trained_on if trained_on in ("simulation", None) else "organisation data"
+
+
+@dataclass(frozen=True)
+class ModelGroup:
+    """The candidates of a batch whose models were trained on the same kind of data.
+
+    Attributes
+    ----------
+    trained_on : {"simulation", "organisation data"} or None
+        ``None`` for models whose training data the results do not record (not shipped ones); any other value a
+        file records counts as the organisation's own data, as every page words it.
+    candidates : int
+        How many candidates of the batch, shown on the page or not.
+    models : tuple of str
+        The ids of their models as the results name them, in the order met (at most three).
+    """
+
+    trained_on: str | None
+    candidates: int
+    models: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Shortlist:
     """The best candidates of a batch, and counts over all of it.
@@ -146,11 +178,9 @@ class Shortlist:
         Candidates whose result needs a person's review, over the whole batch.
     incomplete : int
         Candidates with an incomplete fit (a score, no band), over the whole batch.
-    trained_on : str or None
-        ``"simulation"`` when every result comes from the reference model; ``None`` when some come from a model
-        the results do not say the training data of; else ``"organisation data"``.
-    models : tuple of str
-        The ids of the models that are not shipped ones, as the results name them (at most three).
+    model_groups : tuple of ModelGroup
+        The candidates per kind of training data (:data:`TRAINED_ON` order, only those present), over the whole
+        batch: a page of mixed results says what holds for each group, never one sentence for all.
     roles : dict of str or None to int
         Candidates per recorded role (see :attr:`ShortlistRow.fit_role`), over the whole batch;
         :func:`~profilefit.data.results.stored_role` decides from it which role the page names.
@@ -164,15 +194,30 @@ class Shortlist:
     band_counts: dict[str, int]
     needs_review: int
     incomplete: int
-    trained_on: str | None
+    model_groups: tuple[ModelGroup, ...] = ()
     roles: dict[str | None, int] = field(default_factory=dict)
     instruments: dict[tuple[str, str], int] = field(default_factory=dict)
-    models: tuple[str, ...] = ()
 
     @property
     def left_out(self) -> int:
         """Candidates not on the page (the results file still holds them)."""
         return self.total - len(self.rows)
+
+    @property
+    def trained_on(self) -> str | None:
+        """What the whole batch's models were trained on, in one word; pages name each of :attr:`model_groups`.
+
+        ``"simulation"`` when every result comes from the reference model, ``None`` when some come from a model
+        the results do not say the training data of, else ``"organisation data"``.
+        """
+        kinds = {group.trained_on for group in self.model_groups}
+        return None if None in kinds else "organisation data" if kinds - {"simulation"} else "simulation"
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """The ids of the models that are not shipped ones, as the results name them (at most three)."""
+        ids = [model for group in self.model_groups if group.trained_on != "simulation" for model in group.models]
+        return tuple(dict.fromkeys(ids))[:MAX_MODELS_NAMED]
 
 
 def _order(row: ShortlistRow) -> tuple[bool, bool, float, str]:
@@ -201,8 +246,8 @@ def select_shortlist(rows: Iterable[ShortlistRow], *, top: int | None = DEFAULT_
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise ValueError(f"top must be a whole number of at least 1 (or None for every row), not {top!r}")
     counts = dict.fromkeys(BANDS, 0)
-    tally = {"total": 0, "review": 0, "incomplete": 0, "other_model": 0, "unknown_model": 0}
-    models: dict[str, None] = {}
+    tally = {"total": 0, "review": 0, "incomplete": 0}
+    groups: dict[str | None, tuple[int, dict[str, None]]] = {}
     roles: dict[str | None, int] = {}
     instruments: dict[tuple[str, str], int] = {}
 
@@ -211,10 +256,10 @@ def select_shortlist(rows: Iterable[ShortlistRow], *, top: int | None = DEFAULT_
             tally["total"] += 1
             tally["review"] += row.needs_review
             tally["incomplete"] += row.incomplete
-            tally["other_model"] += row.trained_on != "simulation"
-            tally["unknown_model"] += row.trained_on is None
-            if row.trained_on != "simulation" and row.model_id and len(models) < 3:
+            count, models = groups.get(_trained_on_group(row.trained_on), (0, {}))
+            if row.model_id and len(models) < MAX_MODELS_NAMED:
                 models[row.model_id] = None
+            groups[_trained_on_group(row.trained_on)] = (count + 1, models)
             if row.fit_band in counts:
                 counts[row.fit_band] += 1
             roles[row.fit_role] = roles.get(row.fit_role, 0) + 1
@@ -230,8 +275,9 @@ def select_shortlist(rows: Iterable[ShortlistRow], *, top: int | None = DEFAULT_
         band_counts=counts,
         needs_review=tally["review"],
         incomplete=tally["incomplete"],
-        trained_on=None if tally["unknown_model"] else ("organisation data" if tally["other_model"] else "simulation"),
-        models=tuple(models),
+        model_groups=tuple(
+            ModelGroup(kind, groups[kind][0], tuple(groups[kind][1])) for kind in TRAINED_ON if kind in groups
+        ),
         roles=roles,
         instruments=instruments,
     )
@@ -367,7 +413,7 @@ def shortlist_html(
         role_name=capped(resolved.text("name", language)) if resolved is not None else "",
         summary=summary,
         left_out=left_out,
-        notices=[*notices(shortlist.trained_on, labels, ", ".join(shortlist.models)), labels.t("notice_flags")],
+        notices=[*_notices(shortlist, labels), labels.t("notice_flags")],
         bands=[(band, labels.band(band)) for band in (*BANDS, _INCOMPLETE)],
         flags=[(flag, labels.flag_name(flag)) for flag in FLAG_IDS],
         columns=_columns(labels),
@@ -379,6 +425,40 @@ def shortlist_html(
         instruments=", ".join(capped(f"{name} {version}", MAX_NAME_CHARS) for name, version in shortlist.instruments),
         group_mark=labels.catalogue.group_mark(),  # the script groups the counts it writes alike
     )
+
+
+#: The notice of results that all come from one kind of model (the plural of a single result's), by kind.
+_ONE_KIND = {
+    "simulation": "notice_simulated",
+    "organisation data": "notice_results_organisation_model",
+    None: "notice_results_model_unknown",
+}
+#: The notice of one group of mixed results, with its count of candidates, by kind.
+_EACH_GROUP = {
+    "simulation": "notice_rows_simulated",
+    "organisation data": "notice_rows_organisation_model",
+    None: "notice_rows_model_unknown",
+}
+
+
+def _notices(shortlist: Shortlist, labels: Labels) -> list[str]:
+    """The notices of a shortlist: decision support, and what the models behind its results were trained on.
+
+    Results of one kind of model get one sentence. Mixed results get one per group of
+    :attr:`Shortlist.model_groups`, each with its count of candidates (and, for models whose training data the
+    file does not record, their ids): the reference model's rows keep the simulation notice beside another
+    model's rows.
+    """
+    groups = shortlist.model_groups or (ModelGroup("simulation", 0),)  # an empty batch: the shipped model's words
+    sentences = [labels.t("notice_human_results")]
+    for group in groups:
+        model = ", ".join(isolate(capped(model)) for model in group.models) or "?"
+        if len(groups) == 1:
+            sentences.append(labels.t(_ONE_KIND[group.trained_on], model=model))
+        else:
+            count = {"count": group.candidates, "total": shortlist.total}
+            sentences.append(labels.t(_EACH_GROUP[group.trained_on], model=model, **count))
+    return sentences
 
 
 def _instrument(shortlist: Shortlist, given: Instrument | None) -> Instrument | None:

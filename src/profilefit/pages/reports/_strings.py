@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 
 from profilefit.core.fit import FitReason, RoleProfile, builtin_roles, load_role, reason_text
 from profilefit.core.instrument import Instrument, builtin_instrument_name, load_instrument
@@ -158,6 +159,23 @@ class Labels:
         if self.instrument.blocks and f"flag_name_fc_{flag}" in report_strings():
             key = f"flag_name_fc_{flag}"
         return self.t(key) if key in report_strings() else flag.replace("_", " ")
+
+    def chance_warning(self, flags: Iterable[str]) -> str:
+        """The warning a page shows where it shows the fit when the scores may be largely chance; else nothing.
+
+        On a forced-choice instrument (2.0), ``contradictory`` reads person fit: marks that the candidate's own
+        scale scores explain hardly better than chance. The fit, the profile and the scale scores (and the reasons
+        built from them) then rest on chance, so the page says it beside them, not only in the flag's explanation.
+        """
+        return self.t("chance_warning") if self._chance(flags) else ""
+
+    def review_flag(self, flag: str) -> str:
+        """A flag as a review box lists it: its name, and on 2.0's ``contradictory`` that the scores may be chance."""
+        name = self.flag_name(flag)
+        return self.t("review_flag_chance", flag=name) if self._chance((flag,)) else name
+
+    def _chance(self, flags: Iterable[str]) -> bool:
+        return bool(self.instrument.blocks) and "contradictory" in flags
 
     def no_flags(self) -> str:
         """What a report without a validity flag says: the checks that ran, and what none firing does not prove.
