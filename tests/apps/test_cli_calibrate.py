@@ -326,7 +326,7 @@ def test_an_output_that_is_the_input_is_refused_before_anything_is_read(tmp_path
     assert _fingerprint(export) == before
 
 
-@pytest.mark.parametrize("share", ["0", "0.5", "-0.1", "many"])
+@pytest.mark.parametrize("share", ["0", "0.0009", "0.5", "-0.1", "many"])
 def test_a_person_fit_false_alarm_share_out_of_range_is_refused_before_anything_is_read(tmp_path, capsys, share):
     export = tmp_path / "few.jsonl"
     _write_jsonl(_applicants(20, seed=5), export)
@@ -339,8 +339,28 @@ def test_a_person_fit_false_alarm_share_out_of_range_is_refused_before_anything_
             ]
         )
     err = capsys.readouterr().err
-    assert stopped.value.code == 2 and "--person-fit-false-alarm" in err and "between 0 and 0.5" in err, err
+    assert stopped.value.code == 2 and "--person-fit-false-alarm" in err and "from 0.001 to below 0.5" in err, err
     assert not out.exists()
+
+
+def test_the_parameters_beside_the_instrument_file_are_never_written_over(tmp_path):
+    """A trial wrote the new figures over the parameters beside its instrument file, then was told "no change"
+    (the comparison read the file just written): the baseline is an input, refused as an output."""
+    import shutil
+
+    import profilefit.core.instrument as instrument_package
+
+    data = Path(instrument_package.__file__).parent / "data"
+    for name in ("customer_contact_2.json", "customer_contact_2.parameters.json"):
+        shutil.copy(data / name, tmp_path / name)
+    baseline = tmp_path / "customer_contact_2.parameters.json"
+    before = _fingerprint(baseline)
+    export = tmp_path / "few.jsonl"
+    _write_jsonl(_applicants(20, seed=5), export)
+    arguments = ["calibrate", str(export), "--instrument", str(tmp_path / "customer_contact_2.json")]
+    code, _, err = _run([*arguments, "--out", str(baseline)])
+    assert code == 2 and "refusing to write" in err and "one of the input files" in err, err
+    assert _fingerprint(baseline) == before
 
 
 def test_instrument_check_summarises_a_forced_choice_instrument():
@@ -451,3 +471,17 @@ def test_report_scores_with_the_parameters_given_and_names_them(forced_choice_mo
     code, mine, err = _run([*arguments, "--parameters", str(parameters)])
     assert code == 0 and f"sha256 {hashlib.sha256(parameters.read_bytes()).hexdigest()}" in err
     assert mine != shipped  # other scale scores, so another report
+
+
+def test_report_of_a_stored_result_says_the_parameters_given_are_not_read(forced_choice_model, tmp_path):
+    """A trial: `report result.json --parameters FILE` of a stored result showed the old figures and said
+    nothing, even for a file that does not exist; the result is reported as it is, and a note says so."""
+    candidate = tmp_path / "candidate.json"
+    candidate.write_text(json.dumps(_applicants(1, seed=8)[0]), encoding="utf-8")
+    code, stored, _ = _run(["score-one", str(candidate), "--model", str(forced_choice_model)])
+    assert code == 0
+    result = tmp_path / "result.json"
+    result.write_text(stored, encoding="utf-8")
+    missing = tmp_path / "nowhere.parameters.json"
+    code, _, err = _run(["report", str(result), "--parameters", str(missing)])
+    assert code == 0 and "is a stored result, reported as it is" in err and "is not read" in err, err

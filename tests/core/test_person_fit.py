@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -161,7 +163,8 @@ def test_the_flag_reads_the_person_fit_and_needs_enough_blocks():
             detail = flags.detail(int(row), "contradictory")
             answered = int((blocks[row] >= 0).sum())
             assert detail.startswith("marks that follow no consistent pattern"), detail
-            assert f"(person fit) {scores.person_fit[row]:.3f}, flagged below {FC_PERSON_FIT:.3f}" in detail, detail
+            fit = scores.person_fit[row]
+            assert re.search(rf"\(person fit\) {fit:.4f}\d*, flagged below {FC_PERSON_FIT:.4f}\d*;", detail), detail
             assert detail.endswith(f"; {answered} blocks answered"), detail
     assert (
         validity_flags(
@@ -368,9 +371,78 @@ def test_the_flag_reads_the_scoring_parameters_line_in_the_batch_and_on_one_row(
         assert [f.flag for f in one.flags] == [f.flag for f in result.flags] == batch.validity.ids(row)
         for flag in one.flags:
             if flag.flag == "contradictory":
-                assert f"flagged below {line:.3f};" in flag.detail, flag.detail
+                # 4 decimals, more when 4 would show the fit and the line alike
+                assert re.search(rf"flagged below {line:.4f}\d*;", flag.detail), flag.detail
 
 
 @functools.cache
 def _reference_2():
     return load_artifact(reference_model_path("reference-2.0"))
+
+
+@pytest.mark.parametrize(
+    "edit, reason",
+    [
+        ('"person_fit_line": 0.3, "person_fit_line": 0.0043', "given more than once"),
+        ('"person_fit_line": -1e9', "person_fit_line -1000000000.0: "),
+        ('"person_fit_line": 5', "person_fit_line 5: "),
+        ('"person_fit_line": "0.2"', "person_fit_line '0.2': "),
+        ('"person_fit_line": true', "person_fit_line True: "),
+        ('"person_fit_line": "abc"', "person_fit_line 'abc': "),
+    ],
+)
+def test_a_hand_edited_person_fit_line_is_refused_plainly(tmp_path, edit, reason):
+    """Rule: a parameters file holds one line, a JSON number from -0.2 to below log 2; anything else is refused
+    naming the field and the value, without the validator's own header or links."""
+    import profilefit.core.instrument as instrument_package
+    from profilefit.exceptions import ParametersError
+
+    shipped = Path(instrument_package.__file__).parent / "data" / "customer_contact_2.parameters.json"
+    text = shipped.read_text("utf-8")
+    edited = tmp_path / "edited.parameters.json"
+    edited.write_text(text.replace('"source": "simulation",', f'"source": "simulation", {edit},', 1), "utf-8")
+    with pytest.raises(ParametersError) as refused:
+        load_parameters(FC, edited)
+    message = str(refused.value)
+    assert "edited.parameters.json" in message and reason in message, message
+    assert "validation error for" not in message and "errors.pydantic.dev" not in message, message
+
+
+@settings(max_examples=60, deadline=None)
+@given(fit=st.floats(-0.1, 0.1), line=st.floats(-0.1, 0.1))
+def test_the_detail_shows_the_fit_apart_from_its_line_and_the_report_reads_it_back(fit, line):
+    """Rule: the detail never reads "0.004, flagged below 0.004": it shows as many decimals as tell the two apart
+    (4 at least), and a report in every language shows the same digits."""
+    from profilefit.core.validity import _detail
+    from profilefit.pages.reports import Labels
+
+    if fit >= line:
+        fit, line = line, fit
+    if fit == line:
+        return
+    detail = _detail(
+        "contradictory",
+        forced_choice=True,
+        modal_count=0,
+        n_items=24,
+        missing_items=0,
+        longest_run=0,
+        failed_checks=0,
+        seconds=900.0,
+        minimum_seconds=100.0,
+        contradictory_scales=0,
+        idealised_index=0.0,
+        virtue_claims=0,
+        person_fit=fit,
+        person_fit_line=line,
+    )
+    shown = detail.split("(person fit) ")[1].split(", flagged below ")
+    value, below = shown[0], shown[1].split(";")[0]
+    decimals = len(value.partition(".")[2])
+    assert decimals >= 4 and len(below.partition(".")[2]) == decimals, detail
+    if abs(fit - line) >= 1e-8:  # the two differ where nine decimals can show it
+        assert value != below, detail
+    for language in ("en", "nb", "sv", "nl"):
+        labels = Labels(language, FC)
+        text = labels.flag_detail("contradictory", detail)
+        assert labels.number(float(value), len(value.partition(".")[2])) in text, (language, text)

@@ -293,6 +293,14 @@ class RowValidity:
         )
 
 
+def _telling_digits(value: float, line: float) -> int:
+    """Decimals that show a value apart from the line it fell below: 4, more when 4 would show them equal."""
+    digits = 4
+    while digits < 9 and f"{value:.{digits}f}" == f"{line:.{digits}f}":
+        digits += 1
+    return digits
+
+
 def _cycle_of(
     period: NDArray[np.int64] | None, matches: NDArray[np.int64] | None, pairs: NDArray[np.int64] | None, row: int
 ) -> tuple[int, int, int]:
@@ -337,9 +345,10 @@ def _detail(
     if forced_choice:
         answered = n_items - missing_items
         if flag == "contradictory" and person_fit is not None:
+            digits = _telling_digits(person_fit, person_fit_line)
             return (
-                f"marks that follow no consistent pattern: answer consistency (person fit) {person_fit:.3f}, "
-                f"flagged below {person_fit_line:.3f}; {answered} blocks answered"
+                f"marks that follow no consistent pattern: answer consistency (person fit) {person_fit:.{digits}f}, "
+                f"flagged below {person_fit_line:.{digits}f}; {answered} blocks answered"
             )
         if flag == "straight_lining":
             return (

@@ -117,9 +117,9 @@ def _share(text: str) -> float:
     try:
         value = float(text.replace(",", "."))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number between 0 and 0.5, got {text!r}") from None
-    if not 0.0 < value < 0.5:
-        raise argparse.ArgumentTypeError(f"must be strictly between 0 and 0.5, got {text}")
+        raise argparse.ArgumentTypeError(f"must be a number from 0.001 to below 0.5, got {text!r}") from None
+    if not 0.001 <= value < 0.5:  # below 0.001, 50 of the 50,000 simulated: too few to place a line
+        raise argparse.ArgumentTypeError(f"must be from 0.001 to below 0.5, got {text}")
     return value
 
 
@@ -128,7 +128,11 @@ def run_calibrate(args: argparse.Namespace) -> int:
     instrument_file = args.instrument if Path(args.instrument).exists() else None  # else a built-in name
     instrument = load_instrument(args.instrument)
     source = export_path(args.export, instrument=instrument)
-    if refused_outputs(_COMMAND, args, inputs=(source, instrument_file), outputs=("out",)):
+    # The parameters beside the instrument file are read, to compare with: never written over (a trial wrote
+    # the new figures over them and was told nothing had changed).
+    baseline = _beside(instrument_file) if instrument_file is not None else None
+    inputs = (source, instrument_file, baseline if baseline is not None and baseline.is_file() else None)
+    if refused_outputs(_COMMAND, args, inputs=inputs, outputs=("out",)):
         return EXIT_USAGE
     if instrument.format != "forced_choice":
         return _refuse(
@@ -223,10 +227,10 @@ def run_calibrate(args: argparse.Namespace) -> int:
         note=f"calibrated by profilefit {installed_version()} on {calibration.n_people:,} people of "
         f"{Path(collected.source).name} on {when} (UTC)",
     )
+    reference = _shipped_model(instrument, args.instrument)  # read before anything is written
     code = write_outputs(_COMMAND, args, {"out": parameters.save})
     if code != EXIT_OK:
         return code
-    reference = _shipped_model(instrument, args.instrument)
     for text in summary_lines(calibration, reference):
         print(text)
     print(
@@ -295,15 +299,23 @@ def near_heywood(model: ThurstonianModel, *, limit: float = HEYWOOD_LOADING) -> 
 
 def _shipped_model(instrument: Instrument, source: str) -> ThurstonianModel | None:
     """The parameters the instrument comes with: ``NAME.parameters.json`` beside its file, or the built-in ones."""
-    from profilefit.core.scoring import PARAMETERS_SUFFIX, load_parameters
+    from profilefit.core.scoring import load_parameters
     from profilefit.exceptions import ParametersError
 
     path = Path(source)
-    beside = path.with_name(path.name.removesuffix(path.suffix) + PARAMETERS_SUFFIX)
+    beside = _beside(path)
     try:
         return load_parameters(instrument, beside if path.is_file() and beside.is_file() else None)
     except ParametersError:  # not built in, or a file that does not fit: nothing to compare with
         return None
+
+
+def _beside(instrument_file: str | Path) -> Path:
+    """``NAME.parameters.json`` beside an instrument file ``NAME.json``: the parameters it is scored with."""
+    from profilefit.core.scoring import PARAMETERS_SUFFIX
+
+    path = Path(instrument_file)
+    return path.with_name(path.name.removesuffix(path.suffix) + PARAMETERS_SUFFIX)
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,12 @@ def run_report(args: argparse.Namespace) -> int:
                 f"are against its own norm group ({result.norm_group}), not {args.norms}",
                 file=sys.stderr,
             )
+        if args.parameters is not None:
+            print(
+                f"profilefit report: note: {args.candidate} is a stored result, reported as it is: its scale scores "
+                f"are those it was scored with; --parameters {args.parameters} is not read",
+                file=sys.stderr,
+            )
     else:
         role = load_role(args.role or DEFAULT_ROLE)
         model = args.model

@@ -83,6 +83,18 @@ def _bundled(instrument: Instrument) -> ThurstonianModel:
         return _from_file(instrument, path, f"the bundled {file_name}")
 
 
+def _problems(error: ValidationError) -> str:
+    """A parameters file's problems in one line: each field, the value found and what was wrong."""
+    shown = []
+    for problem in error.errors(include_url=False)[:5]:
+        field = ".".join(str(part) for part in problem["loc"]) or "(file)"
+        value = problem.get("input")
+        found = "" if problem["type"] == "missing" or isinstance(value, dict | list) else f" {value!r}"
+        shown.append(f"{field}{found}: {problem['msg'][:1].lower()}{problem['msg'][1:]}")
+    more = error.error_count() - len(shown)
+    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+
+
 def _from_file(instrument: Instrument, path: Path, where: str) -> ThurstonianModel:
     from profilefit.core.thurstonian import ThurstonianParameters
 
@@ -90,7 +102,9 @@ def _from_file(instrument: Instrument, path: Path, where: str) -> ThurstonianMod
         raise ParametersError(f"{where}: no such parameters file for instrument {instrument.id} {instrument.version}")
     try:
         parameters = ThurstonianParameters.load(path)
-    except (ValidationError, UnicodeDecodeError) as error:
+    except ValidationError as error:
+        raise ParametersError(f"{where} is not a Thurstonian parameters file: {_problems(error)}") from None
+    except (ValueError, UnicodeDecodeError) as error:  # not JSON, not UTF-8, a key twice
         raise ParametersError(f"{where} is not a Thurstonian parameters file: {error}") from None
     if (parameters.instrument, parameters.instrument_version) != (instrument.id, instrument.version):
         raise ParametersError(

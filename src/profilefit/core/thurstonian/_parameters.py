@@ -12,15 +12,18 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from annotated_types import Gt, Lt, MinLen
+from annotated_types import Ge, Gt, Lt, MinLen
 from pydantic import Field, FiniteFloat, model_validator
 
 from profilefit._frozen import FrozenModel
 from profilefit.core.thurstonian._design import ForcedChoiceDesign
 from profilefit.core.thurstonian._model import ThurstonianModel
+
+#: The lowest person-fit line a parameters file may hold: below it the flag would fire for no one.
+PERSON_FIT_LINE_LOWEST = -0.2
 
 
 class StatementParameters(FrozenModel):
@@ -66,8 +69,9 @@ class ThurstonianParameters(FrozenModel):
     traits: Annotated[list[str], MinLen(1)]
     statements: Annotated[dict[str, StatementParameters], MinLen(2)]
     trait_correlation: list[list[FiniteFloat]]
-    # Person fit is at most log 2 (every comparison certain): a line above it would flag every candidate.
-    person_fit_line: Annotated[FiniteFloat, Lt(math.log(2))] | None = None
+    # Person fit is at most log 2 (every comparison certain): a line there would flag every candidate; one
+    # below -0.2 would flag no one (marks given at random sit near 0, their 1st percentile about -0.08).
+    person_fit_line: Annotated[FiniteFloat, Ge(PERSON_FIT_LINE_LOWEST), Lt(math.log(2))] | None = None
 
     @model_validator(mode="after")
     def _correlation_is_square(self) -> ThurstonianParameters:
@@ -148,5 +152,26 @@ class ThurstonianParameters(FrozenModel):
 
     @classmethod
     def load(cls, path: str | Path) -> ThurstonianParameters:
-        """Read a parameters file written by :meth:`save` (or by ``profilefit calibrate``)."""
-        return cls.model_validate_json(Path(path).read_text("utf-8"))
+        """Read a parameters file written by :meth:`save` (or by ``profilefit calibrate``).
+
+        Strictly, as the file is meant to be written: a key given twice is refused (JSON keeps the last one
+        silently), and numbers must be JSON numbers (``"0.2"`` or ``true`` are refused).
+
+        Raises
+        ------
+        ValueError
+            A key given twice (``json.JSONDecodeError`` when the text is not JSON).
+        pydantic.ValidationError
+            When a value breaks the file's rules.
+        """
+        data = json.loads(Path(path).read_text("utf-8"), object_pairs_hook=_refuse_repeated_keys)
+        return cls.model_validate(data, strict=True)
+
+
+def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError(f"the key {key!r} is given more than once")
+        found[key] = value
+    return found

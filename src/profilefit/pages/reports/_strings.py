@@ -284,9 +284,10 @@ class Labels:
             if "index" in values:  # nan: too few rated blocks answered for the index (the role's rule fired)
                 index = float(values["index"])
                 values["index"] = "–" if math.isnan(index) else self.number(index, 2)
-            for key in ("fit", "below"):  # person fit and its line: decimals as this language writes them
+            for key in ("fit", "below"):  # person fit and its line: as many decimals, as this language writes them
                 if key in values:
-                    values[key] = self.number(float(values[key]), 3)
+                    decimals = len(values[key].partition(".")[2])
+                    values[key] = self.number(float(values[key]), decimals)
             text = self.t(f"detail_fc_{flag}", **values)
             if "role_ideal" in values:
                 text += self.t("detail_fc_idealised_role", **values)
