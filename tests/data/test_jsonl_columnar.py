@@ -173,3 +173,15 @@ def test_a_key_that_looks_like_a_statement_spelt_otherwise_rejects_its_record_na
     assert len(rejects) == 2 and rejects[1].startswith(f"1,c1,{key},"), rejects
     assert "not a field of this instrument" in rejects[1]
     assert results.read_text("utf-8-sig").count("\n") == 2  # the header and c2
+
+
+def test_a_statement_like_key_beside_the_statement_s_own_key_is_an_extra_column_as_in_csv(tmp_path, capsys):
+    """As a CSV header holding both tc1 and 'tc 1' reads tc1 and leaves the other out with a note."""
+    from profilefit.apps.cli import main
+
+    export = tmp_path / "export.jsonl"
+    export.write_text(json.dumps({"candidate_id": "c0", "tc1": 1, "tc 1": "x@example.no"}) + "\n", encoding="utf-8")
+    results = tmp_path / "results.csv"
+    assert main(["score", str(export), "-o", str(results), "--no-progress"]) == 0
+    assert "'tc 1'" in capsys.readouterr().err
+    assert results.read_text("utf-8-sig").count("\n") == 2

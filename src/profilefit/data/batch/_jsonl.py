@@ -73,6 +73,7 @@ class KeyReader:
     def __init__(self, names: ColumnNames) -> None:
         self.names = names
         self._read_as: dict[str, str | None] = {}
+        self._looks_like: dict[str, str] = {}  # a key kept because it looks like a statement: that statement
 
     def read_as(self, key: str) -> str | None:
         """The name a key is read as, or None to leave it out (cached per key)."""
@@ -82,24 +83,29 @@ class KeyReader:
             name = self._read_as[key] = self.names.read_as(key)
             if name is not None and name == key.strip():
                 name = self._read_as[key] = key  # padding is the rule's to strip (and to refuse when repeated)
-            elif name is None and self._looks_like_a_statement(key):
+            elif name is None and (statement := self._statement_like(key)) is not None:
                 # "tc 1" or "b1" for a statement: left out, the record would score as if it were unanswered
-                # (a CSV header with such a column is refused). Kept, so the rule rejects the record naming it.
-                self.names.unknown.pop(key.strip(), None)
+                # (a CSV header with such a column, its own absent, is refused). Kept, so the rule rejects a
+                # record that lacks the statement's own key, naming it (record() drops it where the key is there).
+                self._looks_like[key] = statement
+                self.names.unknown.pop(key.strip(), None)  # named in the note only where a record drops it
                 name = self._read_as[key] = key
             return name
 
-    def _looks_like_a_statement(self, key: str) -> bool:
+    def _statement_like(self, key: str) -> str | None:
         instrument = self.names.instrument
-        own = [*instrument.block_ids, *instrument.item_ids]
-        return key.strip().casefold() not in self.names.kinds and suggested_field(key, own, spelling=False) is not None
+        return suggested_field(key, [*instrument.block_ids, *instrument.item_ids], spelling=False)
 
     def record(self, obj: dict[str, Any]) -> dict[str, Any]:
         """The object with its keys read as fields; keys left out are gone."""
         read = {}
+        names = {key: self.read_as(key) if isinstance(key, str) else key for key in obj}
         for key, value in obj.items():
-            name = self.read_as(key) if isinstance(key, str) else key
+            name = names[key]
             if name is None:
+                continue
+            if key in self._looks_like and self._looks_like[key] in names.values():
+                self.names.unknown[key.strip()] = None  # its statement has its own key: an extra column, as in CSV
                 continue
             read[key if name in obj and name != key else name] = value
         return read
