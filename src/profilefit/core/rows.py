@@ -292,7 +292,7 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
 
     - Keys lose surrounding spaces and are matched to the fields without regard to case (``"TC1"`` is
       ``tc1``, as every door reads a table's header: :func:`field_named`); two keys that then name one
-      field raise :class:`RepeatedFieldError`.
+      field raise :class:`RepeatedFieldError`, which holds the keys as written and their values.
     - Empty cells are unanswered (left out): ``None``, ``""`` (blank text), NaN, pandas'
       ``NA`` and ``NaT``. An empty ``candidate_id`` text is kept, so the schema names it.
     - Text loses surrounding spaces. In an answer column a whole number in text (``"4"``,
@@ -309,7 +309,7 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
     Raises
     ------
     RepeatedFieldError
-        When two keys name the same field.
+        When two keys name the same field (``"tc1"`` and ``"TC1"``); its ``keys`` and ``values`` are as given.
     """
     answer_fields, letter_fields = _field_kinds(instrument)
     folded = _folded_fields(instrument)
@@ -325,7 +325,7 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
         name = key.strip()
         name = folded.get(name.casefold(), name)  # field_named's rule, inlined: this loop runs for every cell
         if name in seen:
-            raise RepeatedFieldError(name)
+            raise _repeated(folded, row, name)
         seen.add(name)
         if isinstance(value, str):
             text = value.strip()
@@ -351,6 +351,16 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
         else:
             typed[name] = value
     return typed
+
+
+def _repeated(folded: dict[str, str], row: Mapping[str, Any], name: str) -> RepeatedFieldError:
+    """The error for ``name`` given twice: every key of ``row`` that names it, as written, with its value."""
+    pairs = [
+        (key, value)
+        for key, value in row.items()
+        if isinstance(key, str) and folded.get(key.strip().casefold(), key.strip()) == name
+    ]
+    return RepeatedFieldError(name, tuple(key for key, _ in pairs), tuple(value for _, value in pairs))
 
 
 _Kinds = tuple["Instrument", frozenset[str], dict[str, frozenset[str]], dict[str, str]]

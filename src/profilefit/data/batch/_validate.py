@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from profilefit.core.identity_cache import identity_cache
 from profilefit.core.instrument import Instrument
+from profilefit.core.rows import field_named
 from profilefit.core.schema import AssessmentBase, assessment_model, describe_errors, validate_row
 from profilefit.core.scoring import NO_ANSWER, NO_CHOICE, Responses, attach_answer_codes
 from profilefit.data.batch._cells import (
@@ -51,6 +52,7 @@ from profilefit.data.batch._fields import (
     field_table,
 )
 from profilefit.data.io import coerce_row, echo
+from profilefit.exceptions import RepeatedFieldError
 
 #: Columns of a rejects table, one row per problem.
 REJECT_COLUMNS = ("row", "candidate_id", "field", "value", "reason")
@@ -358,14 +360,28 @@ def _without_foreign_value(problem: dict[str, Any], fields: dict[str, Any], raw:
     if problem.get("value") is None:
         return problem
     field = problem.get("field")
-    present = isinstance(raw, dict) and any(isinstance(key, str) and key.strip() == field for key in raw)
+    folded = field.casefold() if isinstance(field, str) else field
+    # A key names its field stripped and without case, as the rule reads it ("TC1" and " TC1" are tc1).
+    present = isinstance(raw, dict) and any(isinstance(key, str) and key.strip().casefold() == folded for key in raw)
     return problem if field in fields and present else {**problem, "value": None}
 
 
 def _readable_id(instrument: Instrument, raw: Any) -> str | None:
-    """The candidate id of a rejected row as the rule reads it, when there is a usable one."""
+    """The candidate id of a rejected row as the rule reads it, when there is a usable one.
+
+    A row with another field given twice (``tc1`` and ``TC1``) still has its id, read by the same rule from
+    the id's key alone; a row that gives the id twice has none.
+    """
     try:
         candidate = coerce_row(instrument, raw).get("candidate_id")
+    except RepeatedFieldError as error:
+        if error.field == "candidate_id":
+            return None
+        return _readable_id(instrument, {key: value for key, value in raw.items() if _names_id(instrument, key)})
     except (AttributeError, TypeError, ValueError):
         return None
     return candidate if isinstance(candidate, str) and candidate else None
+
+
+def _names_id(instrument: Instrument, key: Any) -> bool:
+    return isinstance(key, str) and field_named(instrument, key) == "candidate_id"
