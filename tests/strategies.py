@@ -482,6 +482,34 @@ def candidate_id_texts(*, max_size: int = 140) -> st.SearchStrategy[str]:
     )
 
 
+#: Characters that change how the text around them reads, or act when printed: controls, format characters
+#: (the direction controls, zero-width ones, U+FEFF) and line and paragraph separators.
+HIDDEN_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")
+
+
+def hostile_candidate_ids(*, max_size: int = 12) -> st.SearchStrategy[str]:
+    """Candidate ids every door refuses for a hidden character inside: ``cand\u202egnp.exe``, a NUL, an escape.
+
+    The hidden characters are those of :data:`~profilefit.core.schema.ID_CONTROLS` (C0 and C1 controls, DEL,
+    line and paragraph separators, text-direction embeddings, overrides and isolates), between visible ones so
+    that no reader's stripping removes them. No backslash, so an echo's escapes read back unambiguously to the
+    id. At most ``max_size`` visible characters on each side.
+    """
+    visible = st.text(
+        st.characters(min_codepoint=0x21, max_codepoint=0x2FF, blacklist_characters="\\=+-@\"',;"),
+        min_size=1,
+        max_size=max_size,
+    )
+    hidden = st.one_of(
+        st.characters(max_codepoint=0x1F),
+        st.characters(min_codepoint=0x7F, max_codepoint=0x9F),
+        st.sampled_from("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
+    )
+    return st.tuples(visible, st.lists(hidden, min_size=1, max_size=3), visible).map(
+        lambda parts: parts[0] + "".join(parts[1]) + parts[2]
+    )
+
+
 def export_columns(instrument: Instrument, *, max_items: int = 6) -> st.SearchStrategy[list[str]]:
     """A header: candidate_id, maybe completion_seconds, and a few items, scenarios and checks, in any order."""
     fields = st.lists(

@@ -295,7 +295,8 @@ BAD_VALUES = [
 ]
 #: A problem as the CLI prints it: ``FILE: field FIELD: value VALUE: REASON`` (every reason here starts so).
 _PRINTED = re.compile(
-    r"^.*?field (?P<field>\S+): value .*?: (?P<reason>(?:allowed|not valid JSON): .*|the record holds no answers .*)$"
+    r"^.*?field (?P<field>\S+): value .*?: "
+    r"(?P<reason>(?:allowed|not valid JSON): .*|the record holds no answers .*|field '.*' appears more than once .*)$"
 )
 NOT_FINITE = (
     "not valid JSON: a number is NaN, Infinity or too large to read (leave the field out, or write null, "
@@ -348,6 +349,35 @@ def test_a_bad_value_gets_one_answer_at_every_door(screener, http, tmp_path, cap
     text = f'{{"candidate_id": "c1", "tc3": 3, "{field}": {value}}}'
     doors = _every_door(screener, http, tmp_path, capsys, text)
     assert {door: problems for door, problems in doors.items() if problems != [(field, reason)]} == {}
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [("tc1", "TC1"), ("tc1", " tc1"), ("TC1", " TC1"), ("Tc1", "tC1 ")], ids=repr
+)
+def test_a_field_given_twice_in_another_case_or_spacing_names_the_id_and_the_values_at_every_door(
+    screener, http, tmp_path, capsys, first, second
+):
+    """A trial: the reject had an empty id and the key as its value (``1,,tc1,tc1,...``), where an exact
+    repeat gave ``1,cand-0001,tc1,"[4, 6]"``; ``TC1`` with `` TC1`` was scored with the last value."""
+    text = f'{{"candidate_id": "cand-0001", "{first}": 4, "tc3": 2, "{second}": 6}}'
+    reason = (
+        f"field 'tc1' appears more than once in this row, as {first!r} and {second!r} "
+        "(keys are compared without spaces or case)"
+    )
+    doors = _every_door(screener, http, tmp_path, capsys, text)
+    assert {door: problems for door, problems in doors.items() if problems != [("tc1", reason)]} == {}
+    rejects = pd.read_csv(tmp_path / "results.rejects.csv", dtype=str, keep_default_na=False)
+    assert rejects[["candidate_id", "field", "value"]].values.tolist() == [["cand-0001", "tc1", "[4, 6]"]]
+    batch = score_batch(screener, [text])
+    assert batch.rejects[["candidate_id", "value"]].values.tolist() == [["cand-0001", "[4, 6]"]]
+    one = tmp_path / "one.json"
+    assert main(["score-one", str(one)]) == 2
+    assert "field tc1: value '[4, 6]': " in capsys.readouterr().err
+
+
+def test_an_id_given_twice_in_another_case_gives_the_reject_no_id(screener):
+    batch = score_batch(screener, ['{"candidate_id": "c1", "Candidate_ID": "c2", "tc1": 4}'])
+    assert batch.rejects[["candidate_id", "field", "value"]].values.tolist() == [[None, "candidate_id", '["c1", "c2"]']]
 
 
 @pytest.mark.parametrize("control", ["\\u202e", "\\u2066", "\\u202a"], ids=["override", "isolate", "embedding"])

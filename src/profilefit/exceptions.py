@@ -66,13 +66,22 @@ class MissingExtraError(ProfilefitError, ImportError):
 
 
 class RepeatedFieldError(ProfilefitError, ValueError):
-    """Two keys of one row name the same field once surrounding spaces are removed (``"tc1"`` and ``" tc1"``)."""
+    """Two keys of one row name the same field once spaces and case are set aside (``"tc1"``, ``"TC1"``, ``" tc1"``).
 
-    def __init__(self, field: str) -> None:
+    ``field`` is the field; ``keys`` the row's keys that name it, as written, and ``values`` what the row
+    gives each, in order, so a reject can echo them (``[4, 6]``) as it does for a key repeated exactly
+    (:class:`RepeatedKeyError`).
+    """
+
+    def __init__(self, field: str, keys: tuple[str, ...] = (), values: tuple[Any, ...] = ()) -> None:
+        quoted = [repr(key) for key in keys]  # repr: a control character in a key is shown, not sent
+        named = f", as {', '.join(quoted[:-1])} and {quoted[-1]}" if len(quoted) > 1 else ""
         super().__init__(
-            f"field {field!r} appears more than once in this row (keys are compared without spaces or case)"
+            f"field {field!r} appears more than once in this row{named} (keys are compared without spaces or case)"
         )
         self.field = field
+        self.keys = keys
+        self.values = values
 
 
 class JsonRowError(ProfilefitError, ValueError):

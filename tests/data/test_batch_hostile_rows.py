@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from profilefit.apps.cli import main
+from profilefit.core.screening import Screener
 from profilefit.data.batch import score_batch
+from tests.strategies import HIDDEN_CATEGORIES, hostile_candidate_ids
 
 pytest.importorskip("pyarrow")
 
@@ -237,3 +241,34 @@ def test_written_cells_over_lines_are_read_as_written_and_an_open_quote_in_short
     short.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     assert main(["score", str(short), "-o", str(tmp_path / "s.csv"), "--model", "reference-2.0"]) == 1
     assert "40 rows read: 39 scored, 1 rejected" in capsys.readouterr().out
+
+
+_ESCAPE = re.compile(r"\\x([0-9a-f]{2})|\\u([0-9a-f]{4})|\\U([0-9a-f]{8})")
+
+
+def _unescaped(text: str) -> str:
+    return _ESCAPE.sub(lambda match: chr(int(next(group for group in match.groups() if group), 16)), text)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(candidate_id=hostile_candidate_ids())
+def test_property_a_hostile_id_is_written_to_rejects_escaped(tmp_path_factory, candidate_id):
+    """A trial: an id holding U+202E was copied raw into the rejects CSV, where a spreadsheet shows it reversed.
+
+    Rule: the rejects file holds no hidden character (control, format, separator), and its escapes read back
+    to the id as sent, from a JSON Lines export and from rows in memory alike.
+    """
+    tmp_path = tmp_path_factory.mktemp("hostile")
+    export = tmp_path / "export.jsonl"
+    export.write_text(json.dumps({"candidate_id": candidate_id, "tc1": 4, "tc3": 2}) + "\n", encoding="utf-8")
+    assert main(["score", str(export), "-o", str(tmp_path / "r.csv"), "--no-progress"]) == 5
+    text = (tmp_path / "r.rejects.csv").read_text(encoding="utf-8")
+    assert not [char for char in text if unicodedata.category(char) in HIDDEN_CATEGORIES and char not in "\r\n"]
+    (reject,) = _rejects(tmp_path / "r.rejects.csv")
+    assert reject["field"] == "candidate_id" and _unescaped(reject["candidate_id"]) == candidate_id
+    assert _unescaped(reject["value"]) == candidate_id
+    batch = score_batch(_SCREENER, [{"candidate_id": candidate_id, "tc1": 4, "tc3": 2}])
+    assert batch.rejects[["candidate_id", "value"]].values.tolist() == [[reject["candidate_id"], reject["value"]]]
+
+
+_SCREENER = Screener.load()

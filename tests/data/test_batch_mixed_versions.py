@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import tempfile
 import warnings
@@ -153,3 +154,32 @@ def test_json_lines_not_in_utf8_get_the_note_csv_gets(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "1 row(s) are not UTF-8 text (the first at line 1) and were rejected" in err
     assert "--encoding cp1252" in err
+
+
+@pytest.mark.parametrize("chunk_size", ["1", "1000"])
+def test_a_whole_number_cell_of_a_workbook_is_echoed_as_the_csv_row_echoes_it(tmp_path, chunk_size):
+    """A trial: a workbook's reject echoed the integer cell 4 as ``4.0`` where the same row in CSV gives ``4``."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from profilefit.apps.cli import main
+
+    blocks = len(FORCED_CHOICE.block_ids)
+    header = ["candidate_id", *FORCED_CHOICE.block_ids, "tc1"]
+    rows = [
+        ["c1", *["ac"] * blocks, 4],  # a question of 1.2: rejected, naming its value
+        ["c2", 7, *["ba"] * (blocks - 1), None],  # a block answered with a number
+        ["c3", *["cb"] * blocks, 2.5],
+    ]
+    workbook = openpyxl.Workbook()
+    for row in [header, *rows]:
+        workbook.active.append(row)
+    workbook.save(tmp_path / "book.xlsx")
+    lines = [",".join("" if cell is None else str(cell) for cell in row) for row in [header, *rows]]
+    (tmp_path / "table.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    echoed = {}
+    for name in ("book.xlsx", "table.csv"):
+        out = tmp_path / f"{name}.results.csv"
+        assert main(["score", str(tmp_path / name), "-o", str(out), "--chunk-size", chunk_size, "--no-progress"]) == 5
+        with out.with_name(f"{name}.results.rejects.csv").open(encoding="utf-8", newline="") as stream:
+            echoed[name] = [(row["candidate_id"], row["field"], row["value"]) for row in csv.DictReader(stream)]
+    assert echoed["book.xlsx"] == [("c1", "tc1", "4"), ("c2", "b01", "7"), ("c3", "tc1", "2.5")]
+    assert echoed["book.xlsx"] == echoed["table.csv"]

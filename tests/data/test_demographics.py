@@ -17,6 +17,7 @@ from profilefit.data.demographics import (
     category_key,
     read_demographic_column,
     read_demographics,
+    unaudited_note,
 )
 from profilefit.evidence import audit
 from profilefit.evidence.dif._inputs import _categories as dif_categories
@@ -224,5 +225,55 @@ def test_a_bad_age_under_a_local_name_is_named_as_written(tmp_path):
 def test_two_columns_for_one_field_are_refused_rather_than_one_dropped(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("candidate_id,sex,Geslacht\na,F,V\n", encoding="utf-8")
-    with pytest.raises(AuditInputError, match=r"(?i)two columns for 'sex': 'sex' and 'Geslacht'"):
+    with pytest.raises(AuditInputError, match=r"has 2 columns for 'sex': 'sex' and 'Geslacht'; keep one"):
         audit.read_demographics(path)
+
+
+def test_three_columns_for_one_field_are_counted_and_named_as_written(tmp_path):
+    """The trial's message said "two columns" for three, each lower-cased."""
+    path = tmp_path / "d.csv"
+    path.write_text("candidate_id;Sex;Geslacht;KJØNN\na;F;V;K\n", encoding="utf-8")
+    with pytest.raises(AuditInputError) as caught:
+        audit.read_demographics(path)
+    assert f"{path} has 3 columns for 'sex': 'Sex', 'Geslacht' and 'KJØNN'; keep one" in str(caught.value)
+
+
+# ---- ASCII exports, and columns that are not audited ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sex", "age"),
+    [("Kjonn", "Alder"), ("Kjoenn", "Aalder"), ("Kon", "Alder"), ("KOEN", "AALDER"), ("Geslacht", "Leeftijd")],
+)
+def test_a_column_named_in_ascii_reads_as_its_field(tmp_path, sex, age):
+    """Kjønn with its letter stripped (an export's ``Kjonn``) gave no sex section and no warning."""
+    english = tmp_path / "english.csv"
+    english.write_text("candidate_id;sex;age\na;Kvinne;41\nb;Mann;23\n", encoding="utf-8-sig")
+    ascii_named = tmp_path / "ascii.csv"
+    ascii_named.write_text(f"candidate_id;{sex};{age}\na;Kvinne;41\nb;Mann;23\n", encoding="utf-8-sig")
+    table = read_demographics(ascii_named)
+    assert table == read_demographics(english)
+    assert table.dimensions == {"sex", "age_band"} and table.unaudited == ()
+
+
+def test_every_column_neither_audited_nor_the_id_is_named_as_written(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("candidate_id,Gender,Alder,Language,\na,F,41,nb,\n", encoding="utf-8")
+    table = read_demographics(path)
+    assert table.dimensions == {"age_band"}
+    assert table.unaudited == ("Gender", "Language")  # the empty name of a trailing delimiter is nothing
+    note = unaudited_note(table.unaudited)
+    assert note is not None
+    assert note.startswith(
+        "2 columns of the demographics file not audited: 'Gender' (a name for gender, which is not audited) "
+        "and 'Language'; the audit reads sex, race_ethnicity, age and age_band"
+    )
+    assert unaudited_note(()) is None
+
+
+def test_gender_is_not_read_as_sex(tmp_path):
+    """``gender`` is gender identity in the names file (``Kjønnsidentitet``), a field apart from ``sex``."""
+    path = tmp_path / "d.csv"
+    path.write_text("candidate_id;gender;Alder\na;Female;39\n", encoding="utf-8-sig")
+    table = read_demographics(path)
+    assert "sex" not in table.dimensions and table.unaudited == ("gender",)

@@ -251,3 +251,25 @@ def test_spellings_of_one_category_are_audited_as_one_with_a_warning(
     assert [c["category"] for c in merged["dimensions"][0]["categories"]] == ["Man", "Vrouw"]
     err = capsys.readouterr().err
     assert "profilefit audit: warning: sex: 'Vrouw' (20) and 'vrouw' (10) counted as one category, 30 people" in err
+
+
+def test_a_demographics_column_not_audited_is_named_in_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The trial's case: a ``gender`` column gave no sex section and no word of why."""
+    ids = [f"cand-{k:04d}" for k in range(40)]
+    results = _write_results(tmp_path / "results.csv", ids)
+    demographics = tmp_path / "demographics.csv"
+    lines = ["candidate_id;gender;Kjonn;Alder"] + [
+        f"{cid};F;{'K' if k % 2 else 'M'};{30 + k}" for k, cid in enumerate(ids)
+    ]
+    demographics.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    assert _run_cli(["audit", str(results), "--demographics", str(demographics)]) == ExitCode.OK
+    report = audit_files(results, demographics)
+    assert [dimension.dimension for dimension in report.dimensions] == ["sex", "age_band"]
+    assert report.unaudited_columns == ("gender",)
+    err = capsys.readouterr().err
+    assert (
+        f"profilefit audit: note: {demographics}: 1 column of the demographics file not audited: 'gender' "
+        "(a name for gender, which is not audited)"
+    ) in err

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -180,6 +181,8 @@ def repeated_key_reason(key: str) -> str:
 def echo(value: Any, limit: int = ECHO_CHARS) -> Any:
     r"""A value as a message or a reject echoes it: text, lists and dicts cut to about ``limit`` characters.
 
+    Control, format and separator characters (``\x00``, the right-to-left override ``\u202e``) are written
+    as their escapes, so a rejects file or a terminal shows what was sent rather than acting on it.
     Numbers, booleans and ``None`` are returned as they are.
 
     Examples
@@ -190,6 +193,8 @@ def echo(value: Any, limit: int = ECHO_CHARS) -> Any:
     4
     >>> echo("ac" + chr(0))
     'ac\\x00'
+    >>> print(echo("cand\u202egnp.exe"))
+    cand\u202egnp.exe
     """
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 3 * limit:
         return f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
@@ -200,15 +205,27 @@ def echo(value: Any, limit: int = ECHO_CHARS) -> Any:
             return f"a nested {type(value).__name__}"
     if isinstance(value, str):
         # Control characters are shown, not sent: a NUL in a rejects file, or an escape sequence printed to
-        # a recruiter's terminal, would act instead of being read.
-        value = value.translate(_VISIBLE_CONTROLS)
+        # a recruiter's terminal, would act instead of being read; a right-to-left override would show a
+        # spreadsheet's reader the id reversed. isprintable() is False for each of them (and for no ASCII
+        # letter), so a value without any is passed over at C speed.
+        if not value.isprintable():
+            value = "".join(_visible(char) for char in value)
         if len(value) > limit:
             return value[: limit - 1] + f"… ({len(value):,} characters)"
     return value
 
 
-#: Each control character (C0, DEL, C1) written as its escape, ``\x00``, for :func:`echo`.
-_VISIBLE_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+#: Characters :func:`echo` writes as their escape: control characters (C0, DEL, C1), format characters (the
+#: direction controls U+202A to U+202E and U+2066 to U+2069, U+200E and U+200F, zero-width ones, U+FEFF) and
+#: line and paragraph separators (U+2028, U+2029), which change how the text around them reads.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def _visible(char: str) -> str:
+    if unicodedata.category(char) not in _HIDDEN_CATEGORIES:
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 #: A whole number as text: ``4``, ``+4``, ``04``, and ``4.0`` as pandas and R write integer columns with gaps.
@@ -292,7 +309,7 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
 
     - Keys lose surrounding spaces and are matched to the fields without regard to case (``"TC1"`` is
       ``tc1``, as every door reads a table's header: :func:`field_named`); two keys that then name one
-      field raise :class:`RepeatedFieldError`.
+      field raise :class:`RepeatedFieldError`, which holds the keys as written and their values.
     - Empty cells are unanswered (left out): ``None``, ``""`` (blank text), NaN, pandas'
       ``NA`` and ``NaT``. An empty ``candidate_id`` text is kept, so the schema names it.
     - Text loses surrounding spaces. In an answer column a whole number in text (``"4"``,
@@ -309,7 +326,7 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
     Raises
     ------
     RepeatedFieldError
-        When two keys name the same field.
+        When two keys name the same field (``"tc1"`` and ``"TC1"``); its ``keys`` and ``values`` are as given.
     """
     answer_fields, letter_fields = _field_kinds(instrument)
     folded = _folded_fields(instrument)
@@ -325,7 +342,7 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
         name = key.strip()
         name = folded.get(name.casefold(), name)  # field_named's rule, inlined: this loop runs for every cell
         if name in seen:
-            raise RepeatedFieldError(name)
+            raise _repeated(folded, row, name)
         seen.add(name)
         if isinstance(value, str):
             text = value.strip()
@@ -351,6 +368,16 @@ def coerce_row(instrument: Instrument, row: Mapping[str, Any]) -> dict[str, Any]
         else:
             typed[name] = value
     return typed
+
+
+def _repeated(folded: dict[str, str], row: Mapping[str, Any], name: str) -> RepeatedFieldError:
+    """The error for ``name`` given twice: every key of ``row`` that names it, as written, with its value."""
+    pairs = [
+        (key, value)
+        for key, value in row.items()
+        if isinstance(key, str) and folded.get(key.strip().casefold(), key.strip()) == name
+    ]
+    return RepeatedFieldError(name, tuple(key for key, _ in pairs), tuple(value for _, value in pairs))
 
 
 _Kinds = tuple["Instrument", frozenset[str], dict[str, frozenset[str]], dict[str, str]]

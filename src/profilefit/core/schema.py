@@ -218,8 +218,8 @@ class AssessmentBase(BaseModel):
             return handler(data)  # an Assessment instance, or something the schema refuses as not a mapping
         try:
             row = coerce_row(cls.instrument, data)
-        except RepeatedFieldError as error:
-            raise _row_error(cls, "repeated_field", str(error), error.field, error.field) from None
+        except RepeatedFieldError as error:  # its values show which cells to look at, as for a key repeated exactly
+            raise _row_error(cls, "repeated_field", str(error), error.field, list(error.values)) from None
         return handler(row)
 
     # Defined last, so it runs outermost: only a row without any other problem is refused for answering nothing

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from profilefit.core.demographic_names import demographic_field
-from profilefit.data.io import read_csv_table
+from profilefit.data.io import read_csv_header, read_csv_table
 
 #: Demographic columns with a meaning of their own, besides ``candidate_id``.
 DEMOGRAPHIC_COLUMNS = ("sex", "race_ethnicity", "age", "age_band")
@@ -104,11 +104,16 @@ class DemographicsTable:
         Keyed by candidate id.
     merged : tuple of MergedSpellings, default ()
         Categories written in more than one way that were counted as one, for a warning to the user.
+    unaudited : tuple of str, default ()
+        The file's columns, as written, that are neither ``candidate_id`` nor read as one of
+        ``DEMOGRAPHIC_COLUMNS`` (``gender``, ``language``), for a note (:func:`unaudited_note`):
+        nothing is left out silently.
     """
 
     dimensions: frozenset[str]
     people: Mapping[str, Demographics]
     merged: tuple[MergedSpellings, ...] = ()
+    unaudited: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -240,12 +245,17 @@ def _age_band(
     return from_age or given
 
 
-def demographic_columns(header: list[str], *, path: Path, error: type[ValueError]) -> dict[str, str]:
+def demographic_columns(
+    header: list[str], *, path: Path, error: type[ValueError], written: list[str] | None = None
+) -> dict[str, str]:
     """The header's column of each of ``DEMOGRAPHIC_COLUMNS`` it has, by any of the column's names.
 
-    ``{"sex": "Kjønn", "age": "Alder"}`` for a header ``candidate_id;Kjønn;Alder``. Two columns that stand for
-    one field (``sex`` and ``Geslacht``) raise ``error``: reading either alone would drop the other silently.
+    ``{"sex": "kjønn", "age": "alder"}`` for a header ``candidate_id;Kjønn;Alder`` (read lower-cased).
+    Two or more columns that stand for one field (``sex`` and ``Geslacht``) raise ``error``, naming them
+    as ``written`` (the header as the file writes it, in the same order; default ``header``): reading
+    one alone would drop the others silently.
     """
+    as_written = dict(zip(header, written or header, strict=True))
     found: dict[str, list[str]] = {}
     for column in header:
         field = demographic_field(column)
@@ -253,8 +263,9 @@ def demographic_columns(header: list[str], *, path: Path, error: type[ValueError
             found.setdefault(field, []).append(column)
     for field, columns in found.items():
         if len(columns) > 1:
-            listed = " and ".join(repr(column) for column in columns)
-            raise error(f"demographics file {path} has two columns for {field!r}: {listed}; keep one")
+            names = [repr(as_written[column]) for column in columns]
+            listed = ", ".join(names[:-1]) + f" and {names[-1]}"
+            raise error(f"demographics file {path} has {len(columns)} columns for {field!r}: {listed}; keep one")
     return {field: columns[0] for field, columns in found.items()}
 
 
@@ -296,7 +307,8 @@ def read_demographics(path: str | Path, *, error: type[ValueError] = ValueError)
     Spellings of one ``sex`` or ``race_ethnicity`` category that differ only in case, spacing or Unicode
     form are one category, shown under the spelling most rows use, and listed in
     :attr:`DemographicsTable.merged` (:func:`merge_spellings`).
-    Other columns are ignored here (:func:`read_demographic_column` reads one of them).
+    Other columns are not read here (:func:`read_demographic_column` reads one of them); they are named
+    in :attr:`DemographicsTable.unaudited`, so a caller can say so (``gender``, an ASCII ``Kjonn`` is read).
 
     Parameters
     ----------
@@ -317,7 +329,8 @@ def read_demographics(path: str | Path, *, error: type[ValueError] = ValueError)
     """
     path = Path(path)
     header, people = _people(path, (), error)
-    columns = demographic_columns(header, path=path, error=error)
+    written = read_csv_header(path, error=error)
+    columns = demographic_columns(header, path=path, error=error, written=written)
     if not columns:
         raise error(
             f"demographics file {path} has none of the columns {', '.join(DEMOGRAPHIC_COLUMNS)} "
@@ -340,7 +353,39 @@ def read_demographics(path: str | Path, *, error: type[ValueError] = ValueError)
         candidate_id: Demographics(sex=sexes[candidate_id], race_ethnicity=races[candidate_id], age_band=age_band)
         for candidate_id, age_band in age_bands.items()
     }
-    return DemographicsTable(frozenset(dimensions), table, (*merged_sexes, *merged_races))
+    read = {"candidate_id", *columns.values()}
+    unaudited = tuple(name for name, lowered in zip(written, header, strict=True) if name and lowered not in read)
+    return DemographicsTable(frozenset(dimensions), table, (*merged_sexes, *merged_races), unaudited)
+
+
+def unaudited_note(columns: tuple[str, ...] | list[str]) -> str | None:
+    """One line for standard error naming the columns a demographics file has and the audit does not read.
+
+    ``columns`` is :attr:`DemographicsTable.unaudited`; ``None`` when it is empty. A column whose name is
+    another demographic field says so: the audit reads ``sex``, not ``gender`` (gender identity, a field of
+    its own in ``core/data/demographic_names.json``), and renaming is the user's call, made knowing what
+    the column holds.
+
+    Examples
+    --------
+    >>> print(unaudited_note(["gender", "language"]))  # doctest: +NORMALIZE_WHITESPACE
+    2 columns of the demographics file not audited: 'gender' (a name for gender, which is not audited) and
+    'language'; the audit reads sex, race_ethnicity, age and age_band, under any of their names in
+    core/data/demographic_names.json: rename a column that holds one of them
+    """
+    if not columns:
+        return None
+    written = []
+    for column in columns:
+        field = demographic_field(column)
+        written.append(f"{column!r}" if field is None else f"{column!r} (a name for {field}, which is not audited)")
+    listed = written[0] if len(written) == 1 else ", ".join(written[:-1]) + f" and {written[-1]}"
+    count = "1 column" if len(written) == 1 else f"{len(written)} columns"
+    return (
+        f"{count} of the demographics file not audited: {listed}; the audit reads "
+        f"{', '.join(DEMOGRAPHIC_COLUMNS[:-1])} and {DEMOGRAPHIC_COLUMNS[-1]}, under any of their names in "
+        "core/data/demographic_names.json: rename a column that holds one of them"
+    )
 
 
 def read_demographic_column(
@@ -380,4 +425,5 @@ __all__ = [
     "merge_spellings",
     "read_demographic_column",
     "read_demographics",
+    "unaudited_note",
 ]

@@ -17,6 +17,7 @@ from profilefit.evidence.audit import (
     audit_files,
     audit_languages,
     format_audit_text,
+    unaudited_note,
     write_audit_csv,
     write_audit_html,
     write_audit_json,
@@ -90,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     for merged in report.merged_categories:
         print(f"profilefit audit: warning: {merged.note()}", file=sys.stderr)
+    if (note := unaudited_note(report.unaudited_columns)) is not None:
+        print(f"profilefit audit: note: {args.demographics}: {note}", file=sys.stderr)
     if not report.tool.role_recorded:
         print(f"profilefit audit: note: {unrecorded_role_note(args.results, args.role)}", file=sys.stderr)
     sys.stdout.write(format_audit_text(report, args.lang))

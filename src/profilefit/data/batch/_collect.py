@@ -175,5 +175,7 @@ def _take_column(raw: RawChunk, name: str) -> tuple[bool, list[str], RawChunk]:
     return (
         found,
         labels,
-        RawChunk(columns, raw.n_rows, raw.first_row, raw.tabular, records, dict(raw.unreadable), raw.numbers),
+        RawChunk(
+            columns, raw.n_rows, raw.first_row, raw.tabular, records, dict(raw.unreadable), raw.numbers, raw.workbook
+        ),
     )

@@ -398,7 +398,9 @@ def _column_chunk(block: list[tuple[int, list[Any]]], header: list[str], keep: l
             values = [None if value == "" else value for value in values]
         columns.append((header[k], from_values(values, tabular=True, numeric=numeric)))
     numbers = [excel for excel, _ in block]
-    return RawChunk(columns, len(rows), numbers[0], tabular=True, records=_Rows(rows, header, keep), numbers=numbers)
+    return RawChunk(
+        columns, len(rows), numbers[0], tabular=True, records=_Rows(rows, header, keep), numbers=numbers, workbook=True
+    )
 
 
 def _only_empty_text(values: list[Any]) -> bool:
@@ -459,7 +461,9 @@ def _record_chunk(
             record[None] = extra
         records.append(record)
     numbers = [excel for excel, _ in block]
-    return RawChunk.from_records(records, first_row=numbers[0], tabular=True, unreadable=unreadable, numbers=numbers)
+    return RawChunk.from_records(
+        records, first_row=numbers[0], tabular=True, unreadable=unreadable, numbers=numbers, workbook=True
+    )
 
 
 def _id_text(row: list[Any], position: int | None) -> str | None:
@@ -747,7 +751,13 @@ def _arrow_chunks(batch: Any, header: list[str], keep: list[int], chunk_size: in
             columns.append((header[k], column))
         rows = numbers[start : start + part.num_rows]
         yield RawChunk(
-            columns, part.num_rows, int(rows[0]), tabular=True, records=_ArrowRows(part, header, keep), numbers=rows
+            columns,
+            part.num_rows,
+            int(rows[0]),
+            tabular=True,
+            records=_ArrowRows(part, header, keep),
+            numbers=rows,
+            workbook=True,
         )
 
 

@@ -66,8 +66,8 @@ class KeyReader:
 
     A key the :class:`~profilefit.data.batch._fields.ColumnNames` leave out is dropped with its value
     (so an unknown value never reaches a reject); a key matched by case or given as the id
-    column is renamed, unless the object already holds that name (then both stay, and the rule
-    refuses the object, naming them).
+    column is renamed, unless another key of the object reads as that name too (then all stay as
+    written, and the rule refuses the object, naming them).
     """
 
     def __init__(self, names: ColumnNames) -> None:
@@ -97,18 +97,24 @@ class KeyReader:
         return suggested_field(key, [*instrument.block_ids, *instrument.item_ids], spelling=False)
 
     def record(self, obj: dict[str, Any]) -> dict[str, Any]:
-        """The object with its keys read as fields; keys left out are gone."""
-        read = {}
-        names = {key: self.read_as(key) if isinstance(key, str) else key for key in obj}
-        for key, value in obj.items():
-            name = names[key]
+        """The object with its keys read as fields; keys left out are gone.
+
+        Keys that read as one field (``"tc1"`` and ``"TC1"``, ``"TC1"`` and ``" TC1"``) all stay as written, so
+        the rule refuses the object naming them and their values; renaming them would keep only the last.
+        """
+        named = [(key, self.read_as(key) if isinstance(key, str) else key, value) for key, value in obj.items()]
+        fields = {name for _, name, _ in named}
+        kept = []
+        for key, name, value in named:
             if name is None:
                 continue
-            if key in self._looks_like and self._looks_like[key] in names.values():
+            if key in self._looks_like and self._looks_like[key] in fields:
                 self.names.unknown[key.strip()] = None  # its statement has its own key: an extra column, as in CSV
                 continue
-            read[key if name in obj and name != key else name] = value
-        return read
+            kept.append((key, name, value))
+        names = [name for _, name, _ in kept]
+        shared = {name for name in names if names.count(name) > 1} if len(set(names)) < len(names) else set()
+        return {key if name in shared else name: value for key, name, value in kept}
 
 
 class _Lines(Sequence[Any]):

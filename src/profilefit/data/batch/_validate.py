@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from profilefit.core.identity_cache import identity_cache
 from profilefit.core.instrument import Instrument
+from profilefit.core.rows import field_named
 from profilefit.core.schema import AssessmentBase, assessment_model, describe_errors, validate_row
 from profilefit.core.scoring import NO_ANSWER, NO_CHOICE, Responses, attach_answer_codes
 from profilefit.data.batch._cells import (
@@ -51,6 +52,7 @@ from profilefit.data.batch._fields import (
     field_table,
 )
 from profilefit.data.io import coerce_row, echo
+from profilefit.exceptions import RepeatedFieldError
 
 #: Columns of a rejects table, one row per problem.
 REJECT_COLUMNS = ("row", "candidate_id", "field", "value", "reason")
@@ -77,6 +79,10 @@ class RawChunk:
         Each row's number as the user finds it in the file, when that is not ``first_row`` plus its
         position: the line of JSON Lines (blank lines counted), the row of a workbook's sheet (the header
         and empty rows counted). Rejects and the repeated-id reason name rows by these.
+    workbook : bool, default False
+        The rows are a workbook's cells. A number cell there has no spelling of its own (Excel shows 4, the
+        file stores 4.0), so a reject echoes a whole one as ``4``, as the same row in CSV reads; the value
+        read is unchanged.
     """
 
     columns: list[tuple[str | None, Column]]
@@ -86,6 +92,7 @@ class RawChunk:
     records: Sequence[Any] | None = None
     unreadable: dict[int, dict[str, Any]] = field(default_factory=dict)
     numbers: Sequence[int] | None = None
+    workbook: bool = False
 
     def row_numbers(self) -> NDArray[np.int64]:
         """Each row's number, as rejects name it (see ``numbers``)."""
@@ -102,6 +109,7 @@ class RawChunk:
         tabular: bool,
         unreadable: dict[int, dict[str, Any]] | None = None,
         numbers: Sequence[int] | None = None,
+        workbook: bool = False,
     ) -> RawChunk:
         """Collect dict rows into columns (keys in order of first appearance; absent = ``None``)."""
         rows = [record if isinstance(record, dict) else {} for record in records]
@@ -113,7 +121,7 @@ class RawChunk:
             values = list(map(dict.get, rows, itertools.repeat(key, len(rows))))  # the loop runs in C
             numeric = not (isinstance(key, str) and key.strip() == "candidate_id")
             columns.append((key, from_values(values, tabular=tabular, numeric=numeric)))
-        return cls(columns, len(records), first_row, tabular, records, dict(unreadable or {}), numbers)
+        return cls(columns, len(records), first_row, tabular, records, dict(unreadable or {}), numbers, workbook)
 
 
 @dataclass(frozen=True, eq=False)
@@ -323,6 +331,8 @@ def _reference(
             except (AttributeError, TypeError, ValueError) as error:  # a key or a value coerce_row cannot read
                 problems = [{"field": "(row)", "value": None, "reason": f"cannot read this row: {error}"}]
             problems = [_without_foreign_value(problem, fields, raw) for problem in problems]
+        if chunk.workbook:
+            problems = [{**problem, "value": _cell_echo(problem.get("value"))} for problem in problems]
         # A reader's own problem (an unreadable line, an error cell) holds only what it vouches for.
         rejects.extend({"row": row_number, "candidate_id": echo(candidate_id), **problem} for problem in problems)
     return accepted
@@ -358,14 +368,35 @@ def _without_foreign_value(problem: dict[str, Any], fields: dict[str, Any], raw:
     if problem.get("value") is None:
         return problem
     field = problem.get("field")
-    present = isinstance(raw, dict) and any(isinstance(key, str) and key.strip() == field for key in raw)
+    folded = field.casefold() if isinstance(field, str) else field
+    # A key names its field stripped and without case, as the rule reads it ("TC1" and " TC1" are tc1).
+    present = isinstance(raw, dict) and any(isinstance(key, str) and key.strip().casefold() == folded for key in raw)
     return problem if field in fields and present else {**problem, "value": None}
 
 
+def _cell_echo(value: Any) -> Any:
+    """A workbook cell's number as a reject echoes it: a whole one as an ``int`` (``4``, not ``4.0``)."""
+    if type(value) is float and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
 def _readable_id(instrument: Instrument, raw: Any) -> str | None:
-    """The candidate id of a rejected row as the rule reads it, when there is a usable one."""
+    """The candidate id of a rejected row as the rule reads it, when there is a usable one.
+
+    A row with another field given twice (``tc1`` and ``TC1``) still has its id, read by the same rule from
+    the id's key alone; a row that gives the id twice has none.
+    """
     try:
         candidate = coerce_row(instrument, raw).get("candidate_id")
+    except RepeatedFieldError as error:
+        if error.field == "candidate_id":
+            return None
+        return _readable_id(instrument, {key: value for key, value in raw.items() if _names_id(instrument, key)})
     except (AttributeError, TypeError, ValueError):
         return None
     return candidate if isinstance(candidate, str) and candidate else None
+
+
+def _names_id(instrument: Instrument, key: Any) -> bool:
+    return isinstance(key, str) and field_named(instrument, key) == "candidate_id"

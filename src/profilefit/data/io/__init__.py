@@ -9,7 +9,7 @@ from typing import Any
 
 from profilefit._moved import moved_attribute
 from profilefit.core.rows import ECHO_CHARS, coerce_row, echo, load_json_object
-from profilefit.data.io._files import CSV_SUFFIXES, read_csv_table, read_table
+from profilefit.data.io._files import CSV_SUFFIXES, read_csv_header, read_csv_table, read_table
 from profilefit.data.io._spreadsheet import FORMULA_START, NEUTRALISED_SUFFIXES, csv_cell, neutralise, unneutralise
 from profilefit.data.io._tables import read_assessments, read_rows, sniff_delimiter
 from profilefit.exceptions import JsonRowError, ResultsRoleError
@@ -27,6 +27,7 @@ __all__ = [
     "load_json_object",
     "neutralise",
     "read_assessments",
+    "read_csv_header",
     "read_csv_table",
     "read_rows",
     "read_table",

@@ -74,11 +74,8 @@ def read_table(
     )
 
 
-def read_csv_table(path: Path, *, error: type[ValueError] = ValueError) -> tuple[list[str], Rows]:
-    """Header (lower-cased, stripped) and ``(location, row)`` pairs of a CSV file, whatever its suffix.
-
-    Rows are read as they are asked for, so a results file of a million rows is never held whole.
-    """
+def _csv_header(path: Path, error: type[ValueError]) -> tuple[list[str], str]:
+    """The header of a CSV file as written (each name stripped), and its delimiter."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             sample = handle.read(64 * 1024)
@@ -87,9 +84,26 @@ def read_csv_table(path: Path, *, error: type[ValueError] = ValueError) -> tuple
     except UnicodeDecodeError as problem:
         raise _not_utf8(path, error) from problem
     delimiter = sniff_delimiter(sample)
-    header = [
-        name.strip().lower() for name in next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
-    ]
+    return [
+        name.strip() for name in next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
+    ], delimiter
+
+
+def read_csv_header(path: Path, *, error: type[ValueError] = ValueError) -> list[str]:
+    """The header of a CSV file as written (stripped, case kept), in the order of :func:`read_csv_table`'s.
+
+    For messages that name a column as the user wrote it (``'Geslacht'``, not ``'geslacht'``).
+    """
+    return _csv_header(path, error)[0]
+
+
+def read_csv_table(path: Path, *, error: type[ValueError] = ValueError) -> tuple[list[str], Rows]:
+    """Header (lower-cased, stripped) and ``(location, row)`` pairs of a CSV file, whatever its suffix.
+
+    Rows are read as they are asked for, so a results file of a million rows is never held whole.
+    """
+    written, delimiter = _csv_header(path, error)
+    header = [name.lower() for name in written]
 
     def rows() -> Rows:
         # newline="": the csv module handles CRLF and line breaks inside quoted cells itself.

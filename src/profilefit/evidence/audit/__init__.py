@@ -36,6 +36,7 @@ from profilefit.evidence.audit._inputs import (
     read_demographics,
     read_results,
     read_results_file,
+    unaudited_note,
 )
 from profilefit.evidence.audit._rates import (
     FLAG_DISPARITY_ALPHA,
@@ -122,6 +123,7 @@ __all__ = [
     "read_results_file",
     "sample_demographics_path",
     "two_proportion_z",
+    "unaudited_note",
     "write_audit_csv",
     "write_audit_html",
     "write_audit_json",

@@ -254,6 +254,10 @@ class AuditReport:
         Categories the demographics file writes in more than one way (``Vrouw`` and ``vrouw``), counted
         as one (:attr:`~profilefit.data.demographics.DemographicsTable.merged`); ``profilefit audit``
         names them on standard error.
+    unaudited_columns : tuple of str
+        Columns of the demographics file, as written, that are neither the id nor audited
+        (:attr:`~profilefit.data.demographics.DemographicsTable.unaudited`); ``profilefit audit`` names them
+        in a note (:func:`~profilefit.data.demographics.unaudited_note`).
     """
 
     select_band: str
@@ -275,6 +279,7 @@ class AuditReport:
     flags: tuple[str, ...] = ()
     flag_rates: Mapping[str, float] = field(default_factory=dict)
     merged_categories: tuple[MergedSpellings, ...] = ()
+    unaudited_columns: tuple[str, ...] = ()
 
     @property
     def matched(self) -> int:
@@ -548,6 +553,7 @@ def adverse_impact(
         flags=tuple(flagged_by),
         flag_rates={flag: float(Fraction(int(is_flagged.sum()), total)) for flag, is_flagged in flagged_by.items()},
         merged_categories=demographics.merged,
+        unaudited_columns=demographics.unaudited,
     )
 
 

@@ -25,6 +25,7 @@ from profilefit.data.demographics import (
     Demographics,
     DemographicsTable,
     age_band_of,
+    unaudited_note,
 )
 from profilefit.data.results import (
     FLAGS_COLUMN,
@@ -72,6 +73,7 @@ __all__ = [
     "read_demographics",
     "read_results",
     "read_results_file",
+    "unaudited_note",
 ]
 
 
