@@ -235,3 +235,60 @@ def test_the_published_candidate_id_decides_as_both_routes_do(http, candidate_id
     valid = jsonschema_rs.Draft202012Validator(published).is_valid(candidate_id)
     assert valid is (verdict(invite(http, {"candidate_id": candidate_id}))[0] == "accepted"), candidate_id
     assert valid is (verdict(score(http, candidate_id))[0] == "accepted"), candidate_id
+
+
+# ---- 4. a candidate id in a path or query string reads as in a body -------------------------------
+
+PATH_IDS = st.one_of(
+    st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=140),
+    st.text(alphabet=" \t\u00a0\u200b\u202e\u2066\x01", max_size=4),
+)
+
+
+@given(candidate_id=PATH_IDS)
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_property_erasure_and_the_listing_filter_read_an_id_as_an_invitation_does(http, candidate_id):
+    """A trial: DELETE /v1/candidates/%20 and ?candidate_id=%E2%80%AE said 200 (erased; none listed)."""
+    invited = verdict(invite(http, {"candidate_id": candidate_id}))[0]
+    quoted = "".join(f"%{byte:02X}" for byte in candidate_id.encode("utf-8"))
+    erased = http.delete(f"/v1/candidates/{quoted}x", headers=support.AUTH)  # x: the path never ends in "/"
+    accepted = verdict(invite(http, {"candidate_id": candidate_id + "x"}))[0] == "accepted"
+    assert erased.status_code == (200 if accepted else 422), (candidate_id, erased.text)
+    filtered = http.get(f"/v1/invitations?candidate_id={quoted}", headers=support.AUTH)
+    assert filtered.status_code == (200 if invited == "accepted" else 422), (candidate_id, filtered.text)
+    if filtered.status_code == 422:
+        [error] = filtered.json()["errors"]
+        assert error == {"field": "candidate_id", "pointer": "#/candidate_id", "reason": ID_ALLOWED}
+
+
+@pytest.mark.parametrize("path", ["/v1/candidates/kept/", "/v1/candidates/", "/v1/candidates//"])
+def test_a_trailing_slash_erases_nothing_and_is_an_unknown_route(http, path):
+    """A trial: DELETE /v1/candidates/kept/ said 200 with an erasure record; kept was still stored."""
+    invite(http, {"candidate_id": "kept"})
+    response = http.delete(path, headers=support.AUTH)
+    assert response.status_code == 404 and response.headers["content-type"] == PROBLEM, response.text
+    assert listed(http, support.AUTH, candidate_id="kept")
+
+
+@pytest.mark.parametrize("path", ["/v1/candidates/%20", "/v1/candidates/%E2%80%AE", "/v1/candidates/%E2%80%8B%20"])
+def test_a_blank_or_direction_control_id_is_not_erased_but_refused(http, path):
+    response = http.delete(path, headers=support.AUTH)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [{"field": "candidate_id", "pointer": "#/candidate_id", "reason": ID_ALLOWED}]
+
+
+def test_an_id_ending_in_a_slash_is_erased_when_sent_encoded(http):
+    invite(http, {"candidate_id": "org/"})
+    assert http.delete("/v1/candidates/org%2F", headers=support.AUTH).json()["deleted"]["invitations"] == 1
+
+
+def test_the_published_filter_and_erasure_id_are_the_invitation_s_text_id(http):
+    """A trial: the filter was published with maxLength 256 and refused ids over 128."""
+    document = http.get("/openapi.json").json()
+    text = document["components"]["schemas"]["InvitationRequest"]["properties"]["candidate_id"]["anyOf"][0]
+    [query] = [p for p in document["paths"]["/v1/invitations"]["get"]["parameters"] if p["name"] == "candidate_id"]
+    [path] = document["paths"]["/v1/candidates/{candidate_id}"]["delete"]["parameters"]
+    for schema in (query["schema"]["anyOf"][0], path["schema"]):
+        assert {key: schema[key] for key in ("maxLength", "minLength", "pattern")} == {
+            key: text[key] for key in ("maxLength", "minLength", "pattern")
+        }

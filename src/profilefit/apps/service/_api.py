@@ -17,12 +17,21 @@ import re
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Annotated, Any, Literal, cast
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import text
 
 from profilefit.apps.service._bodies import (
@@ -58,6 +67,7 @@ from profilefit.core.fit import load_role
 from profilefit.core.instrument import Instrument
 from profilefit.core.rows import answered_keys, candidate_id_as_read, load_json_object, repeated_key_reason
 from profilefit.core.schema import ID_BLANKS, ID_CONTROLS
+from profilefit.core.schema import CandidateId as IdText
 from profilefit.core.screening import NOTICE, ScreeningResult
 from profilefit.exceptions import InvitationError, JsonRowError, MailError
 
@@ -83,6 +93,9 @@ CandidateId = Annotated[
         json_schema_extra=_or_whole_number,
     ),
 ]
+#: A candidate id given in a path or query string, read as every door reads one (without surrounding spaces) and
+#: then held to :data:`CandidateId`: a blank id, or one of direction controls alone, is 422, never an empty match.
+CandidateIdParameter = Annotated[IdText, BeforeValidator(candidate_id_as_read)]
 bearer = HTTPBearer(auto_error=False, description="An API key issued by the operator (docs/service.md).")
 
 
@@ -647,8 +660,8 @@ def api_router(service: AssessmentService) -> APIRouter:
             ),
         ] = None,
         candidate_id: Annotated[
-            str | None,
-            Query(max_length=256, description="Only this candidate's invitations (the id without surrounding spaces)."),
+            CandidateIdParameter | None,
+            Query(description="Only this candidate's invitations (the id read as POST /v1/invitations reads it)."),
         ] = None,
     ) -> dict[str, Any]:
         """The invitations this API key made, oldest first, each as ``GET /v1/invitations/{invitation_id}`` gives it.
@@ -658,9 +671,8 @@ def api_router(service: AssessmentService) -> APIRouter:
         erased and retention-deleted invitations are gone. ``candidate_id`` is read as every door reads an id,
         without surrounding spaces.
         """
-        wanted = None if candidate_id is None else candidate_id_as_read(candidate_id)
         try:
-            page, following = service.list_invitations(owner, limit=limit, cursor=cursor, candidate_id=wanted)
+            page, following = service.list_invitations(owner, limit=limit, cursor=cursor, candidate_id=candidate_id)
         except ValueError:  # the published pattern is checked first; a cursor it lets through is still refused
             raise Problem(
                 422, "the request is not valid", errors=[_field("cursor", "allowed: " + PAGE_ALLOWED["cursor"])]
@@ -673,22 +685,35 @@ def api_router(service: AssessmentService) -> APIRouter:
         "/candidates/{candidate_id:path}",
         summary="Erase a candidate's data (GDPR Art. 17)",
         response_model=None,
-        responses={200: {"model": ErasureRecord, "description": "The erasure record"}, **problem_responses(503)},
+        responses={
+            200: {"model": ErasureRecord, "description": "The erasure record"},
+            **problem_responses(404, 422, 503),
+        },
+        dependencies=[Depends(no_trailing_slash)],  # before the id is read: /v1/candidates/ is no route, not a blank id
     )
-    def erase(
-        candidate_id: Annotated[str, Field(max_length=128)], owner: Annotated[str, Depends(authorised)]
-    ) -> dict[str, Any]:
+    def erase(candidate_id: CandidateIdParameter, owner: Annotated[str, Depends(authorised)]) -> dict[str, Any]:
         """Delete the candidate's invitations, answers and results made with this API key, and their decision-log lines.
 
         An erasure record (the id only as a keyed hash) remains. Only what this key's requests made goes: other
         keys' invitations of the same id, and decision-log lines other keys' requests wrote, are not touched.
         """
-        record, lines = service.erase(candidate_id.strip(), owner=owner)  # as the id is stored: without spaces
+        record, lines = service.erase(candidate_id, owner=owner)
         body = erasure_json(record)
         body["deleted"]["decision_log_lines"] = lines
         return body
 
     return document_json_bodies(router)
+
+
+def no_trailing_slash(request: Request) -> None:
+    """404 for a path ending in ``/`` as sent, as every route without a ``:path`` parameter answers it.
+
+    A ``:path`` parameter takes ``tsx/`` as the id ``tsx/``, so ``DELETE /v1/candidates/tsx/`` erased nothing
+    and said it had. An id that ends in ``/`` is sent encoded (``tsx%2F``): the raw path tells the two apart.
+    """
+    raw = request.scope.get("raw_path") or request.url.path.encode("utf-8")
+    if raw.endswith(b"/"):
+        raise HTTPException(404)  # the words of every unknown route
 
 
 def health_router(service: AssessmentService) -> APIRouter:
