@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from profilefit.apps.service import create_app
+from profilefit.apps.service._api import PAGE_ALLOWED
 from profilefit.core.schema import ID_ALLOWED, ID_REQUIRED
 from tests import service_support as support
 
@@ -190,10 +191,10 @@ def test_pages_list_every_invitation_of_the_key_once_and_no_other_key_s(tmp_path
             assert sorted(ids) == sorted(mine) and len(set(ids)) == len(ids), limit
         assert {item["candidate_id"] for item in listed(http, OTHER)} == {"theirs-0", "theirs-1", "theirs-2", "mine-1"}
         assert not {item["invitation_id"] for item in listed(http, OTHER)} & set(mine)
-        # A cursor of one key's page, sent with another key, still lists only the other key's own.
+        # A cursor of one key's page, sent with another key, opens no page.
         first = http.get("/v1/invitations", params={"limit": 1}, headers=support.AUTH).json()
-        after = listed(http, OTHER, cursor=first["next_cursor"])
-        assert not {item["invitation_id"] for item in after} & set(mine)
+        refused = http.get("/v1/invitations", params={"cursor": first["next_cursor"]}, headers=OTHER)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "cursor"
         # The candidate filter is scoped too: mine-1 at this key is this key's one invitation of it.
         [one] = listed(http, support.AUTH, candidate_id=" mine-1 ")
         assert one["invitation_id"] == mine[1] and not set(theirs) & {one["invitation_id"]}
@@ -292,3 +293,51 @@ def test_the_published_filter_and_erasure_id_are_the_invitation_s_text_id(http):
         assert {key: schema[key] for key in ("maxLength", "minLength", "pattern")} == {
             key: text[key] for key in ("maxLength", "minLength", "pattern")
         }
+
+
+# ---- 5. a cursor is tamper-evident and the key's own ----------------------------------------------
+
+CURSOR_ALLOWED = [{"field": "cursor", "pointer": "#/cursor", "reason": "allowed: " + PAGE_ALLOWED["cursor"]}]
+
+
+@pytest.fixture(scope="module")
+def a_cursor(http):
+    for k in range(3):
+        invite(http, {"candidate_id": f"paged-{k}"})
+    page = http.get("/v1/invitations", params={"limit": 1}, headers=support.AUTH).json()
+    return page["next_cursor"], page["invitations"][0]["invitation_id"]
+
+
+def test_a_cursor_given_opens_its_page_and_only_for_its_key(http, a_cursor):
+    cursor, _ = a_cursor
+    assert http.get("/v1/invitations", params={"cursor": cursor}, headers=support.AUTH).status_code == 200
+    other = http.get("/v1/invitations", params={"cursor": cursor}, headers=OTHER)
+    assert other.status_code == 422 and other.json()["errors"] == CURSOR_ALLOWED
+
+
+@given(data=st.data())
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_property_any_cursor_but_one_given_is_refused(http, a_cursor, data):
+    """A trial: cursor=0.0, 1.0, 99999999999.f, 0.<another key's invitation id> listed pages (200)."""
+    cursor, invitation_id = a_cursor
+    seconds, place, signature = cursor.split(".")
+    forged = data.draw(
+        st.one_of(
+            st.sampled_from(["0.0", "1.0", "99999999999.f", f"0.{invitation_id}", f"01796689283.{invitation_id}"]),
+            st.builds(
+                lambda n, i: f"{n}.{i}", st.integers(0, 10**11 - 1), st.from_regex(r"[0-9a-f]{1,32}", fullmatch=True)
+            ),
+            # the signature kept, the place changed; the place kept, the signature changed
+            st.integers(0, 10**11 - 1).filter(lambda n: str(n) != seconds).map(lambda n: f"{n}.{place}.{signature}"),
+            st.text("0123456789abcdef", min_size=1, max_size=32)
+            .filter(lambda i: i != place)
+            .map(lambda i: f"{seconds}.{i}.{signature}"),
+            st.text("ABCDEFabcdef0123456789-_", min_size=43, max_size=43)
+            .filter(lambda x: x != signature)
+            .map(lambda x: f"{seconds}.{place}.{x}"),
+            st.text(max_size=100),
+        ).filter(lambda text: text != cursor)
+    )
+    response = http.get("/v1/invitations", params={"cursor": forged}, headers=support.AUTH)
+    assert response.status_code == 422, (forged, response.text)
+    assert response.json()["errors"] == CURSOR_ALLOWED

@@ -33,6 +33,7 @@ from pydantic import (
     model_validator,
 )
 from sqlalchemy import text
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from profilefit.apps.service._bodies import (
     JsonEnvelopeRoute,
@@ -44,7 +45,7 @@ from profilefit.apps.service._bodies import (
     require_json,
     utf8_text,
 )
-from profilefit.apps.service._core import CURSOR_PATTERN, NO_ROLE, AssessmentService, Edition
+from profilefit.apps.service._core import CURSOR_MAX_LENGTH, CURSOR_PATTERN, NO_ROLE, AssessmentService, Edition
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
 from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN, Answered, unkeyed
 from profilefit.apps.service._openapi import WHOLE_NUMBER_ID
@@ -96,6 +97,15 @@ CandidateId = Annotated[
 #: A candidate id given in a path or query string, read as every door reads one (without surrounding spaces) and
 #: then held to :data:`CandidateId`: a blank id, or one of direction controls alone, is 422, never an empty match.
 CandidateIdParameter = Annotated[IdText, BeforeValidator(candidate_id_as_read)]
+
+
+class _AnyText(PathConvertor):
+    """Starlette's ``path``, a line break included (its ``.*`` stops at one): the rest of the path, as sent."""
+
+    regex = r"[\s\S]*"
+
+
+register_url_convertor("text", _AnyText())
 bearer = HTTPBearer(auto_error=False, description="An API key issued by the operator (docs/service.md).")
 
 
@@ -654,7 +664,7 @@ def api_router(service: AssessmentService) -> APIRouter:
         cursor: Annotated[
             str | None,
             Query(
-                max_length=64,
+                max_length=CURSOR_MAX_LENGTH,
                 pattern=CURSOR_PATTERN,
                 description="The next_cursor of the previous page; leave out for the first page.",
             ),
@@ -673,16 +683,16 @@ def api_router(service: AssessmentService) -> APIRouter:
         """
         try:
             page, following = service.list_invitations(owner, limit=limit, cursor=cursor, candidate_id=candidate_id)
-        except ValueError:  # the published pattern is checked first; a cursor it lets through is still refused
+        except ValueError:  # the published pattern is checked first; a forged or another key's cursor is refused here
             raise Problem(
                 422, "the request is not valid", errors=[_field("cursor", "allowed: " + PAGE_ALLOWED["cursor"])]
             ) from None
         return {"invitations": page, "next_cursor": following}
 
     @router.delete(
-        # ``:path``: an id holding "/" (org/c-1, sent as org%2Fc-1) is one id, not two path segments, so
-        # every candidate an invitation accepted can be erased.
-        "/candidates/{candidate_id:path}",
+        # ``:text``: an id holding "/" (org/c-1, sent as org%2Fc-1) is one id, not two path segments, and one
+        # with a line break at its edge (read without it) is the id, so every id an invitation accepted erases.
+        "/candidates/{candidate_id:text}",
         summary="Erase a candidate's data (GDPR Art. 17)",
         response_model=None,
         responses={
@@ -708,7 +718,7 @@ def api_router(service: AssessmentService) -> APIRouter:
 def no_trailing_slash(request: Request) -> None:
     """404 for a path ending in ``/`` as sent, as every route without a ``:path`` parameter answers it.
 
-    A ``:path`` parameter takes ``tsx/`` as the id ``tsx/``, so ``DELETE /v1/candidates/tsx/`` erased nothing
+    A ``:text`` parameter takes ``tsx/`` as the id ``tsx/``, so ``DELETE /v1/candidates/tsx/`` erased nothing
     and said it had. An id that ends in ``/`` is sent encoded (``tsx%2F``): the raw path tells the two apart.
     """
     raw = request.scope.get("raw_path") or request.url.path.encode("utf-8")
