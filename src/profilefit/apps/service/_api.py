@@ -398,7 +398,8 @@ def api_router(service: AssessmentService) -> APIRouter:
             with DecisionLog.written_for(request.state.api_key_digest):  # its line is this key's to erase
                 result = screener.score(sent)
         except ValidationError as error:
-            problems = field_problems(error, edition.instrument)
+            keys = list(sent) if isinstance(sent, dict) else _keys_as_sent(body)
+            problems = field_problems(error, edition.instrument, sent_keys=keys)
             raise Problem(422, "the assessment is not valid", kind="invalid-assessment", errors=problems) from None
         return Response(result.model_dump_json(), media_type=JSON)
 
@@ -464,7 +465,7 @@ def api_router(service: AssessmentService) -> APIRouter:
             try:
                 validated = screener.validate(sent)  # the text POST /v1/score would read, by the same parser
             except ValidationError as error:
-                problems += field_problems(error, edition.instrument, index=index)
+                problems += field_problems(error, edition.instrument, index=index, sent_keys=_keys_as_sent(sent))
                 continue
             parts.append(f'{{"index":{index},"result":{screener.score(validated).model_dump_json()}}}')
         rejected = len({problem["index"] for problem in problems})
@@ -778,7 +779,15 @@ def _json_text(value: Any) -> str:
     return json.dumps(value)  # NaN and Infinity as such, for the parser to refuse
 
 
-#: The query parameters of POST /v1/score.
+def _keys_as_sent(text: str | bytes) -> list[str]:
+    """Every key of a JSON object's text as it was written, in order, repeats kept; none for other text."""
+    try:
+        pairs = json.loads(text, object_pairs_hook=Pairs)
+    except (ValueError, RecursionError):
+        return []
+    return [key for key, _ in pairs] if isinstance(pairs, Pairs) else []
+
+
 def _top_level_keys(text: str | bytes) -> list[str]:
     """The keys a JSON object's text answers, in order; none for text that is not one (the screener names why).
 

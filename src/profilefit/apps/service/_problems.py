@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from profilefit.core.instrument import Instrument
+from profilefit.core.rows import field_named
 from profilefit.core.schema import describe_errors
 
 PROBLEM_TYPE = "application/problem+json"
@@ -112,17 +113,42 @@ def problem_response(problem: Problem) -> Response:
     return Response(json.dumps(body), problem.status, headers=problem.headers, media_type=PROBLEM_TYPE)
 
 
-def field_problems(error: ValidationError, instrument: Instrument, *, index: int | None = None) -> list[dict[str, Any]]:
-    """Field, JSON pointer and reason of each problem of an assessment; the values are left out."""
+def field_problems(
+    error: ValidationError, instrument: Instrument, *, index: int | None = None, sent_keys: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """Field, JSON pointer and reason of each problem of an assessment; the values are left out.
+
+    The ``field`` names the question (``tc1``); the ``pointer`` (RFC 6901) points at the key as it was sent,
+    one of ``sent_keys`` (the assessment's keys in order) that names the field by the one rule
+    (:func:`~profilefit.core.rows.field_named`): ``{"TC1": 0}`` is ``#/TC1``, which a client can follow.
+    """
     records = []
     for record in describe_errors(error, instrument):
         field = str(record["field"])
-        pointer = "" if field == "(assessment)" else "/" + field.replace("~", "~0").replace("/", "~1").replace(".", "/")
+        pointer = (
+            ""
+            if field == "(assessment)"
+            else _pointer(
+                [_as_sent(part, sent_keys, instrument) if k == 0 else part for k, part in enumerate(field.split("."))]
+            )
+        )
         entry: dict[str, Any] = {"field": field, "pointer": "#" + pointer, "reason": _without_input(record["reason"])}
         if index is not None:
             entry = {"index": index, **entry, "pointer": f"#/assessments/{index}{pointer}"}
         records.append(entry)
     return records
+
+
+def _as_sent(field: str, sent_keys: Sequence[str], instrument: Instrument) -> str:
+    """The first key sent that names ``field`` (the key itself when it was sent so), else ``field``."""
+    if field in sent_keys:
+        return field
+    return next((key for key in sent_keys if field_named(instrument, key) == field), field)
+
+
+def _pointer(parts: Sequence[str]) -> str:
+    """An RFC 6901 pointer's tail (``/a/b``) to ``parts``, with ``~`` and ``/`` escaped."""
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
 
 
 def _without_input(reason: str) -> str:
