@@ -65,3 +65,27 @@ def test_property_a_pointer_leads_to_the_key_as_sent_at_both_routes(http, data):
     [problem] = response.json()["problems"]
     assert problem["field"] == question and problem["pointer"] == f"#/assessments/1/{escaped(key)}", problem
     assert follow(batch, problem["pointer"]) == bad
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
+@pytest.mark.parametrize("key", ["tc1", "TC1", " completion_seconds"])
+def test_a_number_json_does_not_have_names_its_field(http, number, key):
+    """A trial: {"tc1": NaN} and 1e400 were field "(assessment)", pointer "#"."""
+    text = f'{{"candidate_id": "c1", "tc2": 3, {json.dumps(key)}: {number}}}'
+    response = http.post("/v1/score", content=text, headers=HEADERS)
+    [error] = response.json()["errors"]
+    assert (error["field"], error["pointer"]) == (key.strip(), "#/" + key), error
+    batch = f'{{"assessments": [{{"candidate_id": "ok", "tc1": 4}}, {text}]}}'
+    [problem] = http.post("/v1/score/batch", content=batch, headers=HEADERS).json()["problems"]
+    assert (problem["field"], problem["pointer"]) == (key.strip(), "#/assessments/1/" + key), problem
+
+
+def test_a_key_sent_twice_in_a_batch_is_its_field_and_pointer_as_the_docs_show(http):
+    batch = '{"assessments": [{"candidate_id": "a", "tc1": 5}, {"candidate_id": "b", "tc1": 1, "tc1": 6}]}'
+    [problem] = http.post("/v1/score/batch", content=batch, headers=HEADERS).json()["problems"]
+    assert problem == {
+        "index": 1,
+        "field": "tc1",
+        "pointer": "#/assessments/1/tc1",
+        "reason": "key 'tc1' appears more than once in this object",
+    }
