@@ -117,7 +117,12 @@ class _Strict(BaseModel):
 class BatchRequest(_Strict):
     """Assessments to score in one request."""
 
-    assessments: list[dict[str, Any]] = Field(description="Assessments (the schema of POST /v1/score), at most 100.")
+    # list[Any]: an item that is not an object is that assessment's problem, listed by its index as any invalid
+    # assessment is, not a refusal of the whole batch; published as objects, which is what is scored.
+    assessments: list[Any] = Field(
+        description="Assessments (the schema of POST /v1/score), at most 100.",
+        json_schema_extra={"items": {"type": "object"}},
+    )
 
 
 class BatchItem(_Strict):

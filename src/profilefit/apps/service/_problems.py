@@ -209,7 +209,22 @@ def _schema_reason(item: Mapping[str, Any], name: str, allowed: Mapping[str, str
         return f"allowed: a number {'from' if bound == 'ge' else 'up to'} {context.get(bound)}"
     if kind in ("bool_type", "bool_parsing"):
         return "allowed: true or false"
+    if kind in _JSON_KINDS:
+        return f"allowed: {_JSON_KINDS[kind]}"
     return _without_input(str(item.get("msg", "invalid")))
+
+
+#: What a value of the wrong JSON kind should have been, by pydantic's error type, in JSON's words.
+_JSON_KINDS = {
+    "dict_type": "a JSON object {...}",
+    "model_type": "a JSON object {...}",
+    "model_attributes_type": "a JSON object {...}",
+    "list_type": "a JSON array [...]",
+    "tuple_type": "a JSON array [...]",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "finite_number": "a number",
+}
 
 
 def _body_fields(request: Request) -> list[str]:
