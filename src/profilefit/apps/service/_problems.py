@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from profilefit.core.instrument import Instrument
 from profilefit.core.rows import field_named
@@ -288,10 +289,14 @@ def install_handlers(
             # FastAPI turns whatever stops its reading of a body into 400 "error parsing the body": the 413 the
             # Gate raises while a body without Content-Length (chunked) streams past the limit is answered as such.
             return await _problem(request, error.__cause__)
-        if page is not None and candidate(request):
-            return await page(request, error.status_code)
-        detail = error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "error")
         headers = dict(error.headers or {})
+        if error.status_code == 405:  # RFC 9110: a 405 names every method the address takes
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        if page is not None and candidate(request):
+            shown = await page(request, error.status_code)
+            shown.headers.update({"Allow": headers["Allow"]} if "Allow" in headers else {})
+            return shown
+        detail = error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "error")
         if error.status_code == 400 and detail == _FASTAPI_UNPARSED:  # FastAPI's words for a body it cannot read
             unread = isinstance(error.__cause__, UnicodeDecodeError)
             reason = (
@@ -334,6 +339,25 @@ def install_handlers(
         if page is not None and candidate(request):
             return await page(request, 500)
         return problem_response(Problem(500, "the service could not complete the request"))
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app serves at the request's path, sorted.
+
+    Starlette's 405 names only the methods of the first route whose path matched, so ``PUT /v1/invitations``
+    said ``Allow: POST`` though ``GET /v1/invitations`` is served too (RFC 9110, 15.5.6: the methods the
+    resource supports).
+    """
+    # Each method asked of the app's routes (BaseRoute.matches, which included routers answer too).
+    methods = set()
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            methods.add(method)
+    return sorted(methods)
 
 
 def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
