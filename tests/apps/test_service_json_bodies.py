@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests import service_support as support
@@ -268,6 +268,27 @@ def test_property_a_body_that_is_not_utf8_is_refused_saying_so(http, route, enco
     assert response.headers["content-type"] == PROBLEM
     [error] = response.json()["errors"]
     assert error["reason"].startswith("not UTF-8 text"), error
+
+
+def not_utf8(data: bytes) -> bool:
+    try:
+        return "\x00" in data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(route=st.sampled_from(sorted(EVERY_BODY)), sent=st.binary(min_size=1, max_size=12).filter(not_utf8))
+@example(route="invitations", sent=b"\xff\xfe")
+@example(route="batch", sent=b"\xfe\xff\x00{")
+@example(route="invitations", sent=b"\x00\x00\xfe\xff")
+def test_property_any_body_that_is_not_utf8_is_refused_saying_so_whether_or_not_it_is_json(http, route, sent):
+    """A trial: \xff\xfe to /v1/invitations and /v1/score/batch was "not valid JSON (Expecting value ...)"."""
+    path, headers, _ = EVERY_BODY[route]
+    response = post(http, path, headers, sent)
+    assert response.status_code == (422 if route == "score" else 400), response.text
+    [error] = response.json()["errors"]
+    assert error["reason"].startswith("not UTF-8 text"), (sent, error)
 
 
 # ---- a value of the wrong JSON kind, in the project's words -------------------------------------------------

@@ -40,7 +40,6 @@ from profilefit.apps.service._bodies import (
     Pairs,
     checked_first,
     document_json_bodies,
-    json_body,
     refuse_repeated_query,
     require_json,
     utf8_text,
@@ -347,7 +346,7 @@ def api_router(service: AssessmentService) -> APIRouter:
     # Every JSON body is read by the one strict rule first (_bodies); POST /v1/score reads its own.
     router = APIRouter(
         prefix="/v1",
-        dependencies=[Depends(authorised), Depends(json_body)],
+        dependencies=[Depends(authorised)],
         responses=problem_responses(401, 429),
         route_class=checked_first(key_check),  # 401 before a body is read, whatever it holds
     )
