@@ -231,7 +231,7 @@ class ErasedCounts(BaseModel):
 class ErasureRecord(BaseModel):
     """The record an erasure leaves (``DELETE /v1/candidates/{candidate_id}``); the id only as a keyed hash."""
 
-    erasure_id: int
+    erasure_id: str = Field(description="A random id of this record (32 hex digits), which counts nothing.")
     reason: str
     erased_at: str
     deleted: ErasedCounts
