@@ -116,11 +116,11 @@ class _Strict(BaseModel):
 class BatchRequest(_Strict):
     """Assessments to score in one request."""
 
-    # list[Any]: an item that is not an object is that assessment's problem, listed by its index as any invalid
-    # assessment is, not a refusal of the whole batch; published as objects, which is what is scored.
+    # list[Any], and published so: an item that is not an object is that assessment's problem, listed by its
+    # index as any invalid assessment is, not a refusal of the whole batch (which the schema would promise).
     assessments: list[Any] = Field(
-        description="Assessments (the schema of POST /v1/score), at most 100.",
-        json_schema_extra={"items": {"type": "object"}},
+        description="Assessments, each a JSON object of the schema of POST /v1/score, at most 100; an item that "
+        "is not a valid assessment (not an object, too) is listed among the problems by its index."
     )
 
 
