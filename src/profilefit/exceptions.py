@@ -101,6 +101,17 @@ class RepeatedKeyError(JsonRowError):
         self.values = values
 
 
+class NotFiniteError(JsonRowError):
+    """A JSON text holding ``NaN``, ``Infinity`` or a number too large for a double (``1e400``).
+
+    ``key`` is the top-level key whose value holds it, as written; ``None`` when the text is not an object.
+    """
+
+    def __init__(self, message: str, key: str | None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 class ColumnError(ProfilefitError, ValueError):
     """The header of an export cannot be scored as it stands; the message names the columns and the fix."""
 

@@ -326,3 +326,18 @@ def test_an_unexpected_error_is_a_bare_500_and_its_message_is_logged_nowhere(tmp
     assert secret not in response.text and "Traceback" not in response.text
     assert secret not in caplog.text and "Traceback" not in caplog.text
     assert "unexpected ValueError" in caplog.text
+
+
+METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/invitations", "/v1/invitations/abc", "/v1/score", "/v1/score/batch", "/v1/candidates/x", "/healthz"]
+)
+def test_a_405_allows_every_method_the_address_takes(http, path):
+    """A trial: PUT, PATCH and DELETE /v1/invitations said "Allow: POST", though GET /v1/invitations is served."""
+    answers = {method: http.request(method, path, headers=support.AUTH) for method in METHODS}
+    taken = sorted(method for method, response in answers.items() if response.status_code != 405)
+    for method, response in answers.items():
+        if response.status_code == 405:
+            assert response.headers["allow"] == ", ".join(taken), (method, path)

@@ -8,6 +8,7 @@ calls the sender's step itself, so retries hours apart take milliseconds.
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 import time
 from datetime import datetime, timedelta
@@ -510,15 +511,45 @@ def test_a_key_whose_first_request_still_runs_is_409_until_that_request_is_stale
         with pytest.raises(Problem) as running:
             keys.begin(**reserved, request=b"{}")
         assert running.value.status == 409 and running.value.kind == "request-in-progress"
-        # Honest: the time until the first request is taken for dead, not "1" for a lock that lasts minutes.
-        assert running.value.headers == {"Retry-After": str(int(STALE_AFTER.total_seconds()))}
-        clock.advance(STALE_AFTER.total_seconds() - 20.5)
+        # A trial: six concurrent requests, one got "Retry-After: 120" though the first was done in milliseconds.
+        # A retry after as long again as the first has run (at least 1 s), never past its lease.
+        assert running.value.headers == {"Retry-After": "1"}
+        clock.advance(10.2)
+        with pytest.raises(Problem) as later:
+            keys.begin(**reserved, request=b"{}")
+        assert later.value.headers == {"Retry-After": "11"}
+        clock.advance(STALE_AFTER.total_seconds() - 20.5 - 10.2)
         with pytest.raises(Problem) as still:
             keys.begin(**reserved, request=b"{}")
         assert still.value.headers == {"Retry-After": "21"}
         clock.advance(20.5)  # the first request's process died: a retry takes over, with the same invitation id
         taken = keys.begin(**reserved, request=b"{}")
         assert isinstance(taken, Held) and taken.taken_over and taken.invitation_id == held.invitation_id
+
+
+RUNNING_KEYS = itertools.count()
+
+
+@given(ran=st.floats(min_value=0, max_value=STALE_AFTER.total_seconds() - 0.01))
+@hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_property_retry_after_of_a_running_key_is_as_long_as_it_ran_and_never_past_its_lease(tmp_path, ran):
+    clock = Clock()
+    with app_for(tmp_path, clock) as http:
+        keys = http.app.state.service.idempotency
+        reserved = {"owner": key_digest(support.KEY), "scope": "invitations", "key": f"k-{next(RUNNING_KEYS)}"}
+        keys.begin(**reserved, request=b"{}")
+        clock.advance(ran)
+        with pytest.raises(Problem) as running:
+            keys.begin(**reserved, request=b"{}")
+        wait = int(running.value.headers["Retry-After"])
+        left = STALE_AFTER.total_seconds() - ran
+        assert wait == max(1, math.ceil(min(ran, left))) and 1 <= wait <= STALE_AFTER.total_seconds()
+
+
+def test_the_document_declares_retry_after_on_409(tmp_path):
+    with app_for(tmp_path, Clock()) as http:
+        operation = http.get("/openapi.json").json()["paths"]["/v1/invitations"]["post"]
+        assert operation["responses"]["409"]["headers"]["Retry-After"]["schema"]["maximum"] == 120
 
 
 class Crash(Exception):

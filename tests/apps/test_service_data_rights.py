@@ -395,3 +395,39 @@ def test_a_short_decision_log_period_is_warned_about(tmp_path, caplog):
     with support.client(tmp_path, decision_log=str(tmp_path / "d.jsonl"), decision_log_days=90):
         pass
     assert "PROFILEFIT_DECISION_LOG_DAYS=90" in caplog.text and "six months" in caplog.text
+
+
+# ---- erasure ids count nothing -------------------------------------------------------------------------------
+
+
+def test_an_erasure_id_is_random_and_counts_no_other_key_s_erasures(tmp_path):
+    """A trial: key B's erasure_id followed key A's (a counter shared by every key), so B could count A's."""
+    with two_organisations(tmp_path) as http:
+        ids = [
+            http.delete(f"/v1/candidates/c-{k}", headers=support.AUTH if k % 2 else OTHER).json()["erasure_id"]
+            for k in range(6)
+        ]
+    assert all(isinstance(found, str) and len(found) == 32 and int(found, 16) >= 0 for found in ids), ids
+    assert len(set(ids)) == len(ids)
+
+
+def test_migration_gives_each_earlier_erasure_record_a_random_id(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0006_reserved_invitation_id")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for _ in range(3):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO erasures (reason, erased_at, invitations, answers, results) "
+                    "VALUES ('request', '2026-11-30 08:00:00', 1, 0, 0)"
+                )
+            )
+    upgrade(url)
+    with engine.connect() as connection:
+        found = [row[0] for row in connection.execute(sa.text("SELECT public_id FROM erasures")).all()]
+    assert len(set(found)) == 3 and all(len(value) == 32 for value in found), found
+    downgrade(url, "0006_reserved_invitation_id")
+    with engine.connect() as connection:
+        assert "public_id" not in {c["name"] for c in sa.inspect(connection).get_columns("erasures")}
+    engine.dispose()

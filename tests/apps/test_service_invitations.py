@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from profilefit.apps.service import create_app
+from profilefit.apps.service._api import PAGE_ALLOWED
 from profilefit.core.schema import ID_ALLOWED, ID_REQUIRED
 from tests import service_support as support
 
@@ -190,10 +191,10 @@ def test_pages_list_every_invitation_of_the_key_once_and_no_other_key_s(tmp_path
             assert sorted(ids) == sorted(mine) and len(set(ids)) == len(ids), limit
         assert {item["candidate_id"] for item in listed(http, OTHER)} == {"theirs-0", "theirs-1", "theirs-2", "mine-1"}
         assert not {item["invitation_id"] for item in listed(http, OTHER)} & set(mine)
-        # A cursor of one key's page, sent with another key, still lists only the other key's own.
+        # A cursor of one key's page, sent with another key, opens no page.
         first = http.get("/v1/invitations", params={"limit": 1}, headers=support.AUTH).json()
-        after = listed(http, OTHER, cursor=first["next_cursor"])
-        assert not {item["invitation_id"] for item in after} & set(mine)
+        refused = http.get("/v1/invitations", params={"cursor": first["next_cursor"]}, headers=OTHER)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "cursor"
         # The candidate filter is scoped too: mine-1 at this key is this key's one invitation of it.
         [one] = listed(http, support.AUTH, candidate_id=" mine-1 ")
         assert one["invitation_id"] == mine[1] and not set(theirs) & {one["invitation_id"]}
@@ -235,3 +236,108 @@ def test_the_published_candidate_id_decides_as_both_routes_do(http, candidate_id
     valid = jsonschema_rs.Draft202012Validator(published).is_valid(candidate_id)
     assert valid is (verdict(invite(http, {"candidate_id": candidate_id}))[0] == "accepted"), candidate_id
     assert valid is (verdict(score(http, candidate_id))[0] == "accepted"), candidate_id
+
+
+# ---- 4. a candidate id in a path or query string reads as in a body -------------------------------
+
+PATH_IDS = st.one_of(
+    st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=140),
+    st.text(alphabet=" \t\u00a0\u200b\u202e\u2066\x01", max_size=4),
+)
+
+
+@given(candidate_id=PATH_IDS)
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_property_erasure_and_the_listing_filter_read_an_id_as_an_invitation_does(http, candidate_id):
+    """A trial: DELETE /v1/candidates/%20 and ?candidate_id=%E2%80%AE said 200 (erased; none listed)."""
+    invited = verdict(invite(http, {"candidate_id": candidate_id}))[0]
+    quoted = "".join(f"%{byte:02X}" for byte in candidate_id.encode("utf-8"))
+    erased = http.delete(f"/v1/candidates/{quoted}x", headers=support.AUTH)  # x: the path never ends in "/"
+    accepted = verdict(invite(http, {"candidate_id": candidate_id + "x"}))[0] == "accepted"
+    assert erased.status_code == (200 if accepted else 422), (candidate_id, erased.text)
+    filtered = http.get(f"/v1/invitations?candidate_id={quoted}", headers=support.AUTH)
+    assert filtered.status_code == (200 if invited == "accepted" else 422), (candidate_id, filtered.text)
+    if filtered.status_code == 422:
+        [error] = filtered.json()["errors"]
+        assert error == {"field": "candidate_id", "pointer": "#/candidate_id", "reason": ID_ALLOWED}
+
+
+@pytest.mark.parametrize("path", ["/v1/candidates/kept/", "/v1/candidates/", "/v1/candidates//"])
+def test_a_trailing_slash_erases_nothing_and_is_an_unknown_route(http, path):
+    """A trial: DELETE /v1/candidates/kept/ said 200 with an erasure record; kept was still stored."""
+    invite(http, {"candidate_id": "kept"})
+    response = http.delete(path, headers=support.AUTH)
+    assert response.status_code == 404 and response.headers["content-type"] == PROBLEM, response.text
+    assert listed(http, support.AUTH, candidate_id="kept")
+
+
+@pytest.mark.parametrize("path", ["/v1/candidates/%20", "/v1/candidates/%E2%80%AE", "/v1/candidates/%E2%80%8B%20"])
+def test_a_blank_or_direction_control_id_is_not_erased_but_refused(http, path):
+    response = http.delete(path, headers=support.AUTH)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [{"field": "candidate_id", "pointer": "#/candidate_id", "reason": ID_ALLOWED}]
+
+
+def test_an_id_ending_in_a_slash_is_erased_when_sent_encoded(http):
+    invite(http, {"candidate_id": "org/"})
+    assert http.delete("/v1/candidates/org%2F", headers=support.AUTH).json()["deleted"]["invitations"] == 1
+
+
+def test_the_published_filter_and_erasure_id_are_the_invitation_s_text_id(http):
+    """A trial: the filter was published with maxLength 256 and refused ids over 128."""
+    document = http.get("/openapi.json").json()
+    text = document["components"]["schemas"]["InvitationRequest"]["properties"]["candidate_id"]["anyOf"][0]
+    [query] = [p for p in document["paths"]["/v1/invitations"]["get"]["parameters"] if p["name"] == "candidate_id"]
+    [path] = document["paths"]["/v1/candidates/{candidate_id}"]["delete"]["parameters"]
+    for schema in (query["schema"]["anyOf"][0], path["schema"]):
+        assert {key: schema[key] for key in ("maxLength", "minLength", "pattern")} == {
+            key: text[key] for key in ("maxLength", "minLength", "pattern")
+        }
+
+
+# ---- 5. a cursor is tamper-evident and the key's own ----------------------------------------------
+
+CURSOR_ALLOWED = [{"field": "cursor", "pointer": "#/cursor", "reason": "allowed: " + PAGE_ALLOWED["cursor"]}]
+
+
+@pytest.fixture(scope="module")
+def a_cursor(http):
+    for k in range(3):
+        invite(http, {"candidate_id": f"paged-{k}"})
+    page = http.get("/v1/invitations", params={"limit": 1}, headers=support.AUTH).json()
+    return page["next_cursor"], page["invitations"][0]["invitation_id"]
+
+
+def test_a_cursor_given_opens_its_page_and_only_for_its_key(http, a_cursor):
+    cursor, _ = a_cursor
+    assert http.get("/v1/invitations", params={"cursor": cursor}, headers=support.AUTH).status_code == 200
+    other = http.get("/v1/invitations", params={"cursor": cursor}, headers=OTHER)
+    assert other.status_code == 422 and other.json()["errors"] == CURSOR_ALLOWED
+
+
+@given(data=st.data())
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_property_any_cursor_but_one_given_is_refused(http, a_cursor, data):
+    """A trial: cursor=0.0, 1.0, 99999999999.f, 0.<another key's invitation id> listed pages (200)."""
+    cursor, invitation_id = a_cursor
+    seconds, place, signature = cursor.split(".")
+    forged = data.draw(
+        st.one_of(
+            st.sampled_from(["0.0", "1.0", "99999999999.f", f"0.{invitation_id}", f"01796689283.{invitation_id}"]),
+            st.builds(
+                lambda n, i: f"{n}.{i}", st.integers(0, 10**11 - 1), st.from_regex(r"[0-9a-f]{1,32}", fullmatch=True)
+            ),
+            # the signature kept, the place changed; the place kept, the signature changed
+            st.integers(0, 10**11 - 1).filter(lambda n: str(n) != seconds).map(lambda n: f"{n}.{place}.{signature}"),
+            st.text("0123456789abcdef", min_size=1, max_size=32)
+            .filter(lambda i: i != place)
+            .map(lambda i: f"{seconds}.{i}.{signature}"),
+            st.text("ABCDEFabcdef0123456789-_", min_size=43, max_size=43)
+            .filter(lambda x: x != signature)
+            .map(lambda x: f"{seconds}.{place}.{x}"),
+            st.text(max_size=100),
+        ).filter(lambda text: text != cursor)
+    )
+    response = http.get("/v1/invitations", params={"cursor": forged}, headers=support.AUTH)
+    assert response.status_code == 422, (forged, response.text)
+    assert response.json()["errors"] == CURSOR_ALLOWED

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests import service_support as support
@@ -268,3 +268,71 @@ def test_property_a_body_that_is_not_utf8_is_refused_saying_so(http, route, enco
     assert response.headers["content-type"] == PROBLEM
     [error] = response.json()["errors"]
     assert error["reason"].startswith("not UTF-8 text"), error
+
+
+def not_utf8(data: bytes) -> bool:
+    try:
+        return "\x00" in data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(route=st.sampled_from(sorted(EVERY_BODY)), sent=st.binary(min_size=1, max_size=12).filter(not_utf8))
+@example(route="invitations", sent=b"\xff\xfe")
+@example(route="batch", sent=b"\xfe\xff\x00{")
+@example(route="invitations", sent=b"\x00\x00\xfe\xff")
+def test_property_any_body_that_is_not_utf8_is_refused_saying_so_whether_or_not_it_is_json(http, route, sent):
+    """A trial: \xff\xfe to /v1/invitations and /v1/score/batch was "not valid JSON (Expecting value ...)"."""
+    path, headers, _ = EVERY_BODY[route]
+    response = post(http, path, headers, sent)
+    assert response.status_code == (422 if route == "score" else 400), response.text
+    [error] = response.json()["errors"]
+    assert error["reason"].startswith("not UTF-8 text"), (sent, error)
+
+
+# ---- a value of the wrong JSON kind, in the project's words -------------------------------------------------
+
+PYDANTIC_WORDS = ("Input should", "valid dictionary", "valid list", "Field required")
+KINDS = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5), st.lists(st.integers(), max_size=2))
+
+
+@given(items=st.lists(st.one_of(KINDS, st.just({"candidate_id": "ok", "tc1": 4})), min_size=1, max_size=6))
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_property_a_batch_item_that_is_not_an_object_is_that_item_s_problem(http, items):
+    """A trial: one "x" among the assessments refused the whole batch with "Input should be a valid dictionary".
+
+    An item that is not an object is an invalid assessment: listed by its index, as an object with a bad value
+    is, and the others scored.
+    """
+    response = post(http, "/v1/score/batch", support.AUTH, json.dumps({"assessments": items}))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    objects = [index for index, item in enumerate(items) if isinstance(item, dict)]
+    assert [result["index"] for result in body["results"]] == objects
+    others = [index for index, item in enumerate(items) if not isinstance(item, dict)]
+    assert [problem["index"] for problem in body["problems"]] == others
+    for problem in body["problems"]:
+        assert problem["field"] == "(assessment)" and problem["pointer"] == f"#/assessments/{problem['index']}"
+        assert problem["reason"].startswith("expected a JSON object")
+    assert body["summary"] == {"received": len(items), "scored": len(objects), "rejected": len(others)}
+
+
+@pytest.mark.parametrize(
+    ("route", "body", "field", "reason"),
+    [
+        ("/v1/score/batch", {"assessments": {}}, "assessments", "allowed: a JSON array of at most 100 assessments"),
+        ("/v1/score/batch", {"assessments": "x"}, "assessments", "allowed: a JSON array of at most 100 assessments"),
+        ("/greenhouse/send_test", {"partner_test_id": "complex-case.en", "candidate": "x"}, "candidate",
+         "allowed: a JSON object"),
+        ("/greenhouse/response_error", {"api_call": "test_status", "errors": "x"}, "errors", "allowed: a JSON array"),
+    ],
+)  # fmt: skip
+def test_a_value_of_the_wrong_kind_says_what_is_allowed_in_the_project_s_words(http, route, body, field, reason):
+    """A trial: these were "Input should be a valid dictionary" and "... a valid list"."""
+    headers = support.AUTH if route.startswith("/v1") else GH
+    response = post(http, route, headers, json.dumps(body))
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert error["field"] == field and error["pointer"] == f"#/{field}" and error["reason"].startswith(reason), error
+    assert not any(words in response.text for words in PYDANTIC_WORDS), response.text

@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from profilefit.exceptions import JsonRowError, RepeatedFieldError, RepeatedKeyError
+from profilefit.exceptions import JsonRowError, NotFiniteError, RepeatedFieldError, RepeatedKeyError
 
 if TYPE_CHECKING:
     from profilefit.core.instrument import Instrument
@@ -123,7 +123,7 @@ def load_json_object(text: str | bytes) -> dict[str, Any]:
     except _DuplicateKey as error:
         raise RepeatedKeyError(repeated_key_reason(error.key), error.key, error.values) from None
     except _NotFinite:
-        raise JsonRowError(NOT_FINITE) from None
+        raise NotFiniteError(NOT_FINITE, _not_finite_key(text)) from None
     except json.JSONDecodeError as error:
         raise JsonRowError(f"not valid JSON ({error.msg} at character {error.pos})") from None
     except UnicodeDecodeError as error:
@@ -144,6 +144,36 @@ def load_json_object(text: str | bytes) -> dict[str, Any]:
             lone = f"\\u{ord(error.object[error.start]):04x}"
             raise JsonRowError(f"not valid text: a lone surrogate ({lone}) is not a character") from None
     return record
+
+
+class _Refused:
+    """Where a value NaN, Infinity or 1e400 stood, in a text read again to find its key."""
+
+
+def _not_finite_key(text: str | bytes) -> str | None:
+    """The first top-level key of a JSON object's text whose value holds a number that is not finite."""
+    refused = _Refused()
+
+    def mark(constant: str) -> Any:
+        return refused
+
+    def number(written: str) -> Any:
+        return float(written) if math.isfinite(float(written)) else refused
+
+    def holds(value: Any) -> bool:
+        if isinstance(value, list):  # an array, or an object's key-value pairs
+            return any(holds(part) for part in value)
+        if isinstance(value, tuple):
+            return holds(value[1])
+        return value is refused
+
+    try:
+        pairs = json.loads(text, object_pairs_hook=list, parse_constant=mark, parse_float=number)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(pairs, list) or not all(isinstance(pair, tuple) for pair in pairs):
+        return None
+    return next((key for key, value in pairs if holds(value)), None)
 
 
 def json_kind(value: Any) -> str:

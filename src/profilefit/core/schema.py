@@ -43,7 +43,7 @@ from profilefit.core.instrument import (
     other_version_questions,
 )
 from profilefit.core.rows import answered_keys, coerce_row, echo, load_json_object
-from profilefit.exceptions import JsonRowError, RepeatedFieldError, RepeatedKeyError
+from profilefit.exceptions import JsonRowError, NotFiniteError, RepeatedFieldError, RepeatedKeyError
 
 SCHEMA_VERSION = "profilefit.assessment/1"
 
@@ -246,6 +246,9 @@ class AssessmentBase(BaseModel):
             record = load_json_object(text)
         except RepeatedKeyError as error:  # the key is the field; its values show which cells to look at
             raise _row_error(cls, "repeated_field", str(error), error.key.strip() or error.key, error.values) from None
+        except NotFiniteError as error:  # the key whose value it is names the field, as a repeated key does
+            key = "(assessment)" if error.key is None else error.key.strip() or error.key
+            raise _row_error(cls, "json_object", str(error), key, None) from None
         except JsonRowError as error:
             raise _row_error(cls, "json_object", str(error), "(assessment)", None) from None
         return cls.model_validate(record, **options)

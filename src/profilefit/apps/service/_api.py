@@ -17,25 +17,34 @@ import re
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Annotated, Any, Literal, cast
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import text
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from profilefit.apps.service._bodies import (
     JsonEnvelopeRoute,
     Pairs,
     checked_first,
     document_json_bodies,
-    json_body,
     refuse_repeated_query,
     require_json,
     utf8_text,
 )
-from profilefit.apps.service._core import CURSOR_PATTERN, NO_ROLE, AssessmentService, Edition
+from profilefit.apps.service._core import CURSOR_MAX_LENGTH, CURSOR_PATTERN, NO_ROLE, AssessmentService, Edition
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
 from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN, Answered, unkeyed
 from profilefit.apps.service._openapi import WHOLE_NUMBER_ID
@@ -58,6 +67,7 @@ from profilefit.core.fit import load_role
 from profilefit.core.instrument import Instrument
 from profilefit.core.rows import answered_keys, candidate_id_as_read, load_json_object, repeated_key_reason
 from profilefit.core.schema import ID_BLANKS, ID_CONTROLS
+from profilefit.core.schema import CandidateId as IdText
 from profilefit.core.screening import NOTICE, ScreeningResult
 from profilefit.exceptions import InvitationError, JsonRowError, MailError
 
@@ -83,6 +93,18 @@ CandidateId = Annotated[
         json_schema_extra=_or_whole_number,
     ),
 ]
+#: A candidate id given in a path or query string, read as every door reads one (without surrounding spaces) and
+#: then held to :data:`CandidateId`: a blank id, or one of direction controls alone, is 422, never an empty match.
+CandidateIdParameter = Annotated[IdText, BeforeValidator(candidate_id_as_read)]
+
+
+class _AnyText(PathConvertor):
+    """Starlette's ``path``, a line break included (its ``.*`` stops at one): the rest of the path, as sent."""
+
+    regex = r"[\s\S]*"
+
+
+register_url_convertor("text", _AnyText())
 bearer = HTTPBearer(auto_error=False, description="An API key issued by the operator (docs/service.md).")
 
 
@@ -94,7 +116,12 @@ class _Strict(BaseModel):
 class BatchRequest(_Strict):
     """Assessments to score in one request."""
 
-    assessments: list[dict[str, Any]] = Field(description="Assessments (the schema of POST /v1/score), at most 100.")
+    # list[Any], and published so: an item that is not an object is that assessment's problem, listed by its
+    # index as any invalid assessment is, not a refusal of the whole batch (which the schema would promise).
+    assessments: list[Any] = Field(
+        description="Assessments, each a JSON object of the schema of POST /v1/score, at most 100; an item that "
+        "is not a valid assessment (not an object, too) is listed among the problems by its index."
+    )
 
 
 class BatchItem(_Strict):
@@ -204,7 +231,7 @@ class ErasedCounts(BaseModel):
 class ErasureRecord(BaseModel):
     """The record an erasure leaves (``DELETE /v1/candidates/{candidate_id}``); the id only as a keyed hash."""
 
-    erasure_id: int
+    erasure_id: str = Field(description="A random id of this record (32 hex digits), which counts nothing.")
     reason: str
     erased_at: str
     deleted: ErasedCounts
@@ -319,7 +346,7 @@ def api_router(service: AssessmentService) -> APIRouter:
     # Every JSON body is read by the one strict rule first (_bodies); POST /v1/score reads its own.
     router = APIRouter(
         prefix="/v1",
-        dependencies=[Depends(authorised), Depends(json_body)],
+        dependencies=[Depends(authorised)],
         responses=problem_responses(401, 429),
         route_class=checked_first(key_check),  # 401 before a body is read, whatever it holds
     )
@@ -375,7 +402,8 @@ def api_router(service: AssessmentService) -> APIRouter:
             with DecisionLog.written_for(request.state.api_key_digest):  # its line is this key's to erase
                 result = screener.score(sent)
         except ValidationError as error:
-            problems = field_problems(error, edition.instrument)
+            keys = list(sent) if isinstance(sent, dict) else _keys_as_sent(body)
+            problems = field_problems(error, edition.instrument, sent_keys=keys)
             raise Problem(422, "the assessment is not valid", kind="invalid-assessment", errors=problems) from None
         return Response(result.model_dump_json(), media_type=JSON)
 
@@ -441,7 +469,7 @@ def api_router(service: AssessmentService) -> APIRouter:
             try:
                 validated = screener.validate(sent)  # the text POST /v1/score would read, by the same parser
             except ValidationError as error:
-                problems += field_problems(error, edition.instrument, index=index)
+                problems += field_problems(error, edition.instrument, index=index, sent_keys=_keys_as_sent(sent))
                 continue
             parts.append(f'{{"index":{index},"result":{screener.score(validated).model_dump_json()}}}')
         rejected = len({problem["index"] for problem in problems})
@@ -641,14 +669,14 @@ def api_router(service: AssessmentService) -> APIRouter:
         cursor: Annotated[
             str | None,
             Query(
-                max_length=64,
+                max_length=CURSOR_MAX_LENGTH,
                 pattern=CURSOR_PATTERN,
                 description="The next_cursor of the previous page; leave out for the first page.",
             ),
         ] = None,
         candidate_id: Annotated[
-            str | None,
-            Query(max_length=256, description="Only this candidate's invitations (the id without surrounding spaces)."),
+            CandidateIdParameter | None,
+            Query(description="Only this candidate's invitations (the id read as POST /v1/invitations reads it)."),
         ] = None,
     ) -> dict[str, Any]:
         """The invitations this API key made, oldest first, each as ``GET /v1/invitations/{invitation_id}`` gives it.
@@ -658,37 +686,49 @@ def api_router(service: AssessmentService) -> APIRouter:
         erased and retention-deleted invitations are gone. ``candidate_id`` is read as every door reads an id,
         without surrounding spaces.
         """
-        wanted = None if candidate_id is None else candidate_id_as_read(candidate_id)
         try:
-            page, following = service.list_invitations(owner, limit=limit, cursor=cursor, candidate_id=wanted)
-        except ValueError:  # the published pattern is checked first; a cursor it lets through is still refused
+            page, following = service.list_invitations(owner, limit=limit, cursor=cursor, candidate_id=candidate_id)
+        except ValueError:  # the published pattern is checked first; a forged or another key's cursor is refused here
             raise Problem(
                 422, "the request is not valid", errors=[_field("cursor", "allowed: " + PAGE_ALLOWED["cursor"])]
             ) from None
         return {"invitations": page, "next_cursor": following}
 
     @router.delete(
-        # ``:path``: an id holding "/" (org/c-1, sent as org%2Fc-1) is one id, not two path segments, so
-        # every candidate an invitation accepted can be erased.
-        "/candidates/{candidate_id:path}",
+        # ``:text``: an id holding "/" (org/c-1, sent as org%2Fc-1) is one id, not two path segments, and one
+        # with a line break at its edge (read without it) is the id, so every id an invitation accepted erases.
+        "/candidates/{candidate_id:text}",
         summary="Erase a candidate's data (GDPR Art. 17)",
         response_model=None,
-        responses={200: {"model": ErasureRecord, "description": "The erasure record"}, **problem_responses(503)},
+        responses={
+            200: {"model": ErasureRecord, "description": "The erasure record"},
+            **problem_responses(404, 422, 503),
+        },
+        dependencies=[Depends(no_trailing_slash)],  # before the id is read: /v1/candidates/ is no route, not a blank id
     )
-    def erase(
-        candidate_id: Annotated[str, Field(max_length=128)], owner: Annotated[str, Depends(authorised)]
-    ) -> dict[str, Any]:
+    def erase(candidate_id: CandidateIdParameter, owner: Annotated[str, Depends(authorised)]) -> dict[str, Any]:
         """Delete the candidate's invitations, answers and results made with this API key, and their decision-log lines.
 
         An erasure record (the id only as a keyed hash) remains. Only what this key's requests made goes: other
         keys' invitations of the same id, and decision-log lines other keys' requests wrote, are not touched.
         """
-        record, lines = service.erase(candidate_id.strip(), owner=owner)  # as the id is stored: without spaces
+        record, lines = service.erase(candidate_id, owner=owner)
         body = erasure_json(record)
         body["deleted"]["decision_log_lines"] = lines
         return body
 
     return document_json_bodies(router)
+
+
+def no_trailing_slash(request: Request) -> None:
+    """404 for a path ending in ``/`` as sent, as every route without a ``:path`` parameter answers it.
+
+    A ``:text`` parameter takes ``tsx/`` as the id ``tsx/``, so ``DELETE /v1/candidates/tsx/`` erased nothing
+    and said it had. An id that ends in ``/`` is sent encoded (``tsx%2F``): the raw path tells the two apart.
+    """
+    raw = request.scope.get("raw_path") or request.url.path.encode("utf-8")
+    if raw.endswith(b"/"):
+        raise HTTPException(404)  # the words of every unknown route
 
 
 def health_router(service: AssessmentService) -> APIRouter:
@@ -743,7 +783,15 @@ def _json_text(value: Any) -> str:
     return json.dumps(value)  # NaN and Infinity as such, for the parser to refuse
 
 
-#: The query parameters of POST /v1/score.
+def _keys_as_sent(text: str | bytes) -> list[str]:
+    """Every key of a JSON object's text as it was written, in order, repeats kept; none for other text."""
+    try:
+        pairs = json.loads(text, object_pairs_hook=Pairs)
+    except (ValueError, RecursionError):
+        return []
+    return [key for key, _ in pairs] if isinstance(pairs, Pairs) else []
+
+
 def _top_level_keys(text: str | bytes) -> list[str]:
     """The keys a JSON object's text answers, in order; none for text that is not one (the screener names why).
 

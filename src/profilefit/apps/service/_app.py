@@ -376,5 +376,6 @@ def readable_patterns(settings: Settings) -> dict[str, str]:
         # The words POST /v1/score gives: one id, one reason, at every route.
         "candidate_id": ID_ALLOWED.removeprefix("allowed: "),
         IDEMPOTENCY_HEADER: "1 to 255 visible ASCII characters, such as a UUID",
+        "assessments": f"a JSON array of at most {settings.max_batch} assessments, each a JSON object",
         **PAGE_ALLOWED,
     }

@@ -2,9 +2,10 @@
 
 FastAPI's own reading keeps the last of two equal keys (``{"candidate_id": "a", "candidate_id": "b"}``
 invites ``b``), reads ``NaN``, answers text that is not JSON with a bare "There was an error parsing the
-body", and a body that is not ``application/json`` with a schema error. The dependency :func:`json_body`
-reads each body again with :func:`~profilefit.core.rows.load_json_object`, the parser every door of
-profilefit uses, after the key check, and answers as ``POST /v1/score`` does: 415 for another content
+body", and a body that is not ``application/json`` with a schema error. The route class of
+:func:`checked_first` reads each body with :func:`~profilefit.core.rows.load_json_object`, the parser every
+door of profilefit uses, after the key check and before FastAPI parses it (:func:`json_body`), and answers
+as ``POST /v1/score`` does: 415 for another content
 type (``application/json`` only: a ``+json`` type such as ``application/merge-patch+json`` means other
 rules than this API's), 400 for bytes that are not UTF-8 (RFC 8259, 8.1: JSON exchanged between systems
 is UTF-8; Python's parser would read UTF-16 and UTF-32 too), 422 for a repeated key (named, with its
@@ -70,15 +71,14 @@ def check_json_body(body: bytes, *, strict: bool = True) -> None:
         raise _problem(body, reason) from None
 
 
-async def json_body(request: Request) -> None:
-    """A router's dependency (after its key check): the route's JSON body read by :func:`check_json_body`.
+async def json_body(request: Request, route: object) -> None:
+    r"""``route``'s JSON body read by :func:`check_json_body`, before FastAPI reads it (:func:`checked_first`).
 
     Routes without a body pass; a route of class :class:`JsonEnvelopeRoute` is checked with ``strict`` off.
-    FastAPI itself answers a body that is not JSON at all before any dependency runs (400, see
-    :mod:`profilefit.apps.service._problems`); the routers' :func:`checked_first` class puts their key check
-    ahead of that.
+    Run before FastAPI parses the body, so that no body reaches its parser unchecked: Python's ``json.loads``
+    reads UTF-16 and UTF-32 by their byte-order marks, and answered ``\xff\xfe`` as "not valid JSON
+    (Expecting value ...)" where every route says "not UTF-8 text" (:data:`~._problems.NOT_UTF8`).
     """
-    route = request.scope.get("route")
     if getattr(route, "body_field", None) is None:
         return
     require_json(request)
@@ -131,7 +131,8 @@ def checked_first(check: Callable[[Request], Awaitable[object]], route: type[API
     """``route``'s class, whose requests pass ``check`` (a router's key check) before FastAPI reads their body.
 
     Then a query parameter of the route given twice, or in another case, is refused
-    (:func:`refuse_repeated_query`): FastAPI would read ``?role=a&role=b`` as ``b``, and ignore ``?Role=b``.
+    (:func:`refuse_repeated_query`): FastAPI would read ``?role=a&role=b`` as ``b``, and ignore ``?Role=b``;
+    then the body is read by the one rule (:func:`json_body`).
 
     FastAPI reads and parses a route's JSON body before it solves any dependency, so a body that is not
     JSON was answered 400 ahead of the key: a caller without an accepted key learnt how its body was read,
@@ -149,6 +150,7 @@ def checked_first(check: Callable[[Request], Awaitable[object]], route: type[API
             async def handle(request: Request) -> Response:
                 await check(request)
                 refuse_repeated_query(request, declared)
+                await json_body(request, self)  # the one body reader, ahead of FastAPI's
                 return await handler(request)
 
             return handle

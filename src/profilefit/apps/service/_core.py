@@ -378,15 +378,15 @@ class AssessmentService:
 
         Only the invitations ``owner`` (an API key's digest) made are read: no other key's ever reach a page,
         whatever the cursor holds. The order is by creation time, then id, and a cursor is the place after
-        the page's last invitation (:func:`invitation_cursor`), so a page never repeats or skips one that was
-        there when paging began; one made in the second of a page's last invitation, while paging, may fall
-        before the cursor. ``candidate_id`` keeps only that candidate's invitations. The next cursor is
+        the page's last invitation, signed for ``owner`` (:func:`invitation_cursor`), so a page never repeats or
+        skips one that was there when paging began; one made in the second of a page's last invitation, while
+        paging, may fall before the cursor. ``candidate_id`` keeps only that candidate's invitations. The next cursor is
         ``None`` after the last page.
 
         Raises
         ------
         ValueError
-            For a cursor that is not one this method gave.
+            For a cursor that is not one this method gave ``owner``.
         """
         statement = (
             select(Invitation)
@@ -398,14 +398,14 @@ class AssessmentService:
         if candidate_id is not None:
             statement = statement.where(Invitation.candidate_id == candidate_id)
         if cursor is not None:
-            after, after_id = read_invitation_cursor(cursor)
+            after, after_id = read_invitation_cursor(self.signer, owner, cursor)
             statement = statement.where(
                 or_(Invitation.created_at > after, and_(Invitation.created_at == after, Invitation.id > after_id))
             )
         with self.sessions() as session:
             found = list(session.scalars(statement))
             page = [self.status(invitation) for invitation in found[:limit]]
-            following = invitation_cursor(found[limit - 1]) if len(found) > limit else None
+            following = invitation_cursor(self.signer, owner, found[limit - 1]) if len(found) > limit else None
         return page, following
 
     # ---- erasure --------------------------------------------------------------------
@@ -623,22 +623,35 @@ class AssessmentService:
 
 
 #: A cursor of :meth:`AssessmentService.list_invitations`: the creation second and id of a page's last invitation.
-CURSOR_PATTERN = r"^[0-9]{1,11}\.[0-9a-f]{1,32}$"
+#: A cursor: the place (creation second and invitation id), then its HMAC-SHA256 signature (43 base64url
+#: characters) under the service's secret and the listing key's digest.
+CURSOR_PATTERN = r"^[0-9]{1,11}\.[0-9a-f]{1,32}\.[A-Za-z0-9_-]{43}$"
+CURSOR_MAX_LENGTH = 11 + 1 + 32 + 1 + 43
 _CURSOR = re.compile(CURSOR_PATTERN)
 
 
-def invitation_cursor(invitation: Invitation) -> str:
-    """The cursor of the place after ``invitation`` in the order of :meth:`AssessmentService.list_invitations`.
+def _cursor_purpose(owner: str) -> str:
+    # The key's digest in the purpose: a cursor one key was given opens no page for another.
+    return f"invitations-cursor:{owner}"
 
-    Opaque to a client, and holding nothing to protect: the creation time to the second and the
-    invitation's id, which only its own key can read anything by.
+
+def invitation_cursor(signer: Signer, owner: str, invitation: Invitation) -> str:
+    """The cursor of the place after ``invitation`` in ``owner``'s listing (:meth:`AssessmentService.list_invitations`).
+
+    Signed with the service's secret for ``owner`` alone, as report links are: a cursor edited, made up, or
+    given to another API key is refused (:func:`read_invitation_cursor`), so the only places a key can page
+    from are those its own pages gave. It holds the creation second and the invitation's id, which only its
+    own key can read anything by.
     """
-    return f"{int(invitation.created_at.timestamp())}.{invitation.id}"
+    return signer.sign(_cursor_purpose(owner), f"{int(invitation.created_at.timestamp())}.{invitation.id}")
 
 
-def read_invitation_cursor(cursor: str) -> tuple[datetime, str]:
-    """The creation time and id a cursor of :func:`invitation_cursor` holds; ``ValueError`` for another text."""
+def read_invitation_cursor(signer: Signer, owner: str, cursor: str) -> tuple[datetime, str]:
+    """The creation time and id a cursor :func:`invitation_cursor` gave ``owner`` holds; ``ValueError`` otherwise."""
     if not _CURSOR.fullmatch(cursor):  # fullmatch: "$" would let a trailing new line pass
         raise ValueError("not a cursor this service gave")
-    seconds, _, invitation_id = cursor.partition(".")
+    place = signer.verify(_cursor_purpose(owner), cursor)
+    if place is None:
+        raise ValueError("not a cursor this service gave this API key")
+    seconds, _, invitation_id = place.partition(".")
     return datetime.fromtimestamp(int(seconds), UTC), invitation_id

@@ -24,7 +24,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, create_model
 
-from profilefit.apps.service._bodies import checked_first, document_json_bodies, json_body
+from profilefit.apps.service._bodies import checked_first, document_json_bodies
 from profilefit.apps.service._core import NO_ROLE, AssessmentService
 from profilefit.apps.service._idempotency import HEADER as IDEMPOTENCY_HEADER
 from profilefit.apps.service._idempotency import KEY_DESCRIPTION, KEY_PATTERN, Answered, unkeyed
@@ -134,7 +134,7 @@ def greenhouse_router(service: AssessmentService) -> APIRouter:
         prefix="/greenhouse",
         tags=["greenhouse"],
         # After the key: a repeated key or NaN in a body is refused, not read as its last value (_bodies).
-        dependencies=[Depends(organisation), Depends(json_body)],
+        dependencies=[Depends(organisation)],
         responses=problem_responses(401, 413, 422),
         route_class=checked_first(key_check),  # 401 before a body is read, whatever it holds
     )

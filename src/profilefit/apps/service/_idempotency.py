@@ -7,7 +7,8 @@ IETF HTTPAPI draft's name). Greenhouse sends none, so for ``send_test`` without 
 
 - the same key with the same request: the first answer again (same ids; nothing sent);
 - the same key with another request: 409 ``idempotency-key-reused``;
-- the same key while the first request still runs: 409 ``request-in-progress`` with ``Retry-After``.
+- the same key while the first request still runs: 409 ``request-in-progress`` with ``Retry-After``: as long as
+  that request has run so far (at least 1 s), at most until it would be taken for dead (:data:`STALE_AFTER`).
 
 Only a successful answer is kept: after an error (a mail server that was down) the key is released,
 so a retry tries again. The answer is kept in the transaction that stores the invitation
@@ -255,8 +256,10 @@ class IdempotencyKeys:
             session.commit()
             if taken:
                 return Held(reserved_id, now, taken_over=True)
-            # Until the first request is done, or taken for dead: a retry sooner gets this answer again.
-            raise _in_progress((row.created_at + STALE_AFTER - now).total_seconds())
+            # The first request runs: a retry after as long again as it has run so far (1 s for one just begun,
+            # which most often is done by then), never later than it would be taken for dead (its lease ends).
+            ran, left = (now - row.created_at).total_seconds(), (row.created_at + STALE_AFTER - now).total_seconds()
+            raise _in_progress(min(ran, left))
 
     def _forget(self, *, owner: str, scope: str, key: str, invitation_id: str) -> Held:
         """Forget the answer of a key whose invitation is gone and hold the key, so that the request is made again.
@@ -316,7 +319,7 @@ class IdempotencyKeys:
 
 
 def _in_progress(wait: float) -> Problem:
-    """409 ``request-in-progress``, with ``Retry-After`` the seconds until a retry can be answered (at least 1)."""
+    """409 ``request-in-progress``, with ``Retry-After`` the seconds ``wait`` rounded up (at least 1)."""
     return Problem(
         409,
         f"a request with this {HEADER} is still being processed; try again shortly",

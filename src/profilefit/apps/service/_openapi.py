@@ -8,7 +8,7 @@ written in here, in one place, so the document cannot forget it:
 - 400 on operations with a JSON body (a body that is not UTF-8 or not JSON at all);
 - 404 on operations with a path parameter (a value with ``/`` in it leads to no route);
 - 401 and 429 on every operation that needs a key (429: the key's rate or the address's failed logins);
-- ``Retry-After`` on 429 and 503, ``WWW-Authenticate`` on 401;
+- ``Retry-After`` on 409 (request in progress), 429 and 503, ``WWW-Authenticate`` on 401;
 - links from a created invitation or test to the operations that read or erase it (stateful tests follow them).
 
 tests/apps/test_service_openapi_fuzz.py holds the service to this document with schemathesis.
@@ -21,6 +21,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from profilefit.apps.service._idempotency import STALE_AFTER
 from profilefit.apps.service._problems import PROBLEM_SCHEMA, PROBLEM_TYPE, problem_responses
 
 #: A candidate id as JSON Schema publishes a whole number the one reader takes (an ATS's numeric ids): read
@@ -35,6 +36,15 @@ _HEADERS = {
             "description": "The scheme to authenticate with (Bearer for /v1, Basic for /greenhouse).",
             "required": True,
             "schema": {"type": "string"},
+        }
+    },
+    "409": {
+        "Retry-After": {
+            "description": "On request-in-progress only: seconds to wait before sending again, as long as the first "
+            "request with the Idempotency-Key has run so far (at least 1), at most until it would be taken for dead "
+            f"({int(STALE_AFTER.total_seconds())} seconds after it began).",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": int(STALE_AFTER.total_seconds())},
         }
     },
     "429": {

@@ -18,8 +18,10 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from profilefit.core.instrument import Instrument
+from profilefit.core.rows import field_named
 from profilefit.core.schema import describe_errors
 
 PROBLEM_TYPE = "application/problem+json"
@@ -112,17 +114,42 @@ def problem_response(problem: Problem) -> Response:
     return Response(json.dumps(body), problem.status, headers=problem.headers, media_type=PROBLEM_TYPE)
 
 
-def field_problems(error: ValidationError, instrument: Instrument, *, index: int | None = None) -> list[dict[str, Any]]:
-    """Field, JSON pointer and reason of each problem of an assessment; the values are left out."""
+def field_problems(
+    error: ValidationError, instrument: Instrument, *, index: int | None = None, sent_keys: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """Field, JSON pointer and reason of each problem of an assessment; the values are left out.
+
+    The ``field`` names the question (``tc1``); the ``pointer`` (RFC 6901) points at the key as it was sent,
+    one of ``sent_keys`` (the assessment's keys in order) that names the field by the one rule
+    (:func:`~profilefit.core.rows.field_named`): ``{"TC1": 0}`` is ``#/TC1``, which a client can follow.
+    """
     records = []
     for record in describe_errors(error, instrument):
         field = str(record["field"])
-        pointer = "" if field == "(assessment)" else "/" + field.replace("~", "~0").replace("/", "~1").replace(".", "/")
+        pointer = (
+            ""
+            if field == "(assessment)"
+            else _pointer(
+                [_as_sent(part, sent_keys, instrument) if k == 0 else part for k, part in enumerate(field.split("."))]
+            )
+        )
         entry: dict[str, Any] = {"field": field, "pointer": "#" + pointer, "reason": _without_input(record["reason"])}
         if index is not None:
             entry = {"index": index, **entry, "pointer": f"#/assessments/{index}{pointer}"}
         records.append(entry)
     return records
+
+
+def _as_sent(field: str, sent_keys: Sequence[str], instrument: Instrument) -> str:
+    """The first key sent that names ``field`` (the key itself when it was sent so), else ``field``."""
+    if field in sent_keys:
+        return field
+    return next((key for key in sent_keys if field_named(instrument, key) == field), field)
+
+
+def _pointer(parts: Sequence[str]) -> str:
+    """An RFC 6901 pointer's tail (``/a/b``) to ``parts``, with ``~`` and ``/`` escaped."""
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
 
 
 def _without_input(reason: str) -> str:
@@ -183,7 +210,22 @@ def _schema_reason(item: Mapping[str, Any], name: str, allowed: Mapping[str, str
         return f"allowed: a number {'from' if bound == 'ge' else 'up to'} {context.get(bound)}"
     if kind in ("bool_type", "bool_parsing"):
         return "allowed: true or false"
+    if kind in _JSON_KINDS:
+        return f"allowed: {_JSON_KINDS[kind]}"
     return _without_input(str(item.get("msg", "invalid")))
+
+
+#: What a value of the wrong JSON kind should have been, by pydantic's error type, in JSON's words.
+_JSON_KINDS = {
+    "dict_type": "a JSON object {...}",
+    "model_type": "a JSON object {...}",
+    "model_attributes_type": "a JSON object {...}",
+    "list_type": "a JSON array [...]",
+    "tuple_type": "a JSON array [...]",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "finite_number": "a number",
+}
 
 
 def _body_fields(request: Request) -> list[str]:
@@ -247,10 +289,14 @@ def install_handlers(
             # FastAPI turns whatever stops its reading of a body into 400 "error parsing the body": the 413 the
             # Gate raises while a body without Content-Length (chunked) streams past the limit is answered as such.
             return await _problem(request, error.__cause__)
-        if page is not None and candidate(request):
-            return await page(request, error.status_code)
-        detail = error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "error")
         headers = dict(error.headers or {})
+        if error.status_code == 405:  # RFC 9110: a 405 names every method the address takes
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        if page is not None and candidate(request):
+            shown = await page(request, error.status_code)
+            shown.headers.update({"Allow": headers["Allow"]} if "Allow" in headers else {})
+            return shown
+        detail = error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "error")
         if error.status_code == 400 and detail == _FASTAPI_UNPARSED:  # FastAPI's words for a body it cannot read
             unread = isinstance(error.__cause__, UnicodeDecodeError)
             reason = (
@@ -293,6 +339,25 @@ def install_handlers(
         if page is not None and candidate(request):
             return await page(request, 500)
         return problem_response(Problem(500, "the service could not complete the request"))
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app serves at the request's path, sorted.
+
+    Starlette's 405 names only the methods of the first route whose path matched, so ``PUT /v1/invitations``
+    said ``Allow: POST`` though ``GET /v1/invitations`` is served too (RFC 9110, 15.5.6: the methods the
+    resource supports).
+    """
+    # Each method asked of the app's routes (BaseRoute.matches, which included routers answer too).
+    methods = set()
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            methods.add(method)
+    return sorted(methods)
 
 
 def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:

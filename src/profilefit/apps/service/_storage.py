@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 import os
+import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -199,6 +200,11 @@ class Erasure(Base):
     __tablename__ = "erasures"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: The id the API answers (``erasure_id``): random, as the row counter, shared by every API key, would let
+    #: one organisation count another's erasures.
+    public_id: Mapped[str | None] = mapped_column(
+        String(32), unique=True, index=True, nullable=True, default=lambda: secrets.token_hex(16)
+    )
     owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     candidate_hmac: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     reason: Mapped[str] = mapped_column(String(16))
@@ -438,7 +444,7 @@ def _count_deleted(session: Session, statement: Any) -> int:
 def erasure_json(record: Erasure) -> dict[str, Any]:
     """An erasure record as the API returns it."""
     return {
-        "erasure_id": record.id,
+        "erasure_id": record.public_id,
         "reason": record.reason,
         "erased_at": record.erased_at.isoformat(),
         "deleted": {"invitations": record.invitations, "answers": record.answers, "results": record.results},

@@ -51,7 +51,7 @@ from profilefit.data.batch._deps import require
 from profilefit.data.batch._fields import ColumnNames, suggested_field
 from profilefit.data.batch._validate import RawChunk
 from profilefit.data.io import load_json_object
-from profilefit.exceptions import JsonRowError, RepeatedKeyError
+from profilefit.exceptions import JsonRowError, NotFiniteError, RepeatedKeyError
 
 #: An escaped surrogate (Python keeps a lone one as it is; pyarrow may not).
 _SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -257,12 +257,16 @@ def json_row_problem(line: str | bytes, error: JsonRowError) -> dict[str, Any]:
     A repeated key names its key as the field and the values the line gives it (``["ac", "ba"]``), with the
     line's candidate id when that is not the key repeated; the validator keeps the values only when the key
     is a field of the instrument (:func:`~profilefit.data.batch._validate.validate_chunk`), as for any cell.
-    Any other refusal is :func:`line_problem`.
+    A number that is not finite (``NaN``, ``1e400``) names the key whose value it is, as every door does. Any
+    other refusal is :func:`line_problem`.
     """
-    if not isinstance(error, RepeatedKeyError):
+    if isinstance(error, RepeatedKeyError):
+        key, values = error.key.strip() or error.key, error.values
+    elif isinstance(error, NotFiniteError) and error.key is not None:
+        key, values = error.key.strip() or error.key, None
+    else:
         return line_problem(line, str(error))
-    key = error.key.strip() or error.key
-    problem: dict[str, Any] = {"field": key, "value": error.values, "reason": str(error)}
+    problem: dict[str, Any] = {"field": key, "value": values, "reason": str(error)}
     if key != "candidate_id":
         try:
             whole = json.loads(line)  # the last of the two keys, as Python reads it: only for the id
